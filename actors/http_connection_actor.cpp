@@ -1,0 +1,157 @@
+#include "actors/http_connection_actor.hpp"
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <spdlog/spdlog.h>
+
+#include "actors/server_context.hpp"
+#include "actors/tcp_connection.hpp"
+#include "handlers/http_json.hpp"
+#include "protocols/http1/http1_session.hpp"
+
+namespace themis {
+
+namespace {
+
+uint64_t steady_ms() {
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch())
+      .count());
+}
+
+struct http_connection_state : http1::session_callbacks, write_port {
+  caf::event_based_actor* self = nullptr;
+  connection_ptr conn;
+  std::shared_ptr<server_context> ctx;
+  std::unique_ptr<http1::http1_session> session;
+  bool read_pending = false;
+  bool closed = false;
+
+  // -- session callbacks ----------------------------------------------------
+
+  void on_request(uint64_t id, api_request req) override {
+    auto respond = [this, id](api_response resp) {
+      if (resp.status >= 500)
+        spdlog::debug("http {}: answered {}", conn->remote_address(),
+                      resp.status);
+      session->respond(id, std::move(resp));
+      want_read();
+    };
+    try {
+      ctx->router->handle(std::move(req), *this, respond);
+    } catch (const actor_crash&) {
+      ++ctx->metrics.handler_crashes;
+      throw; // ends this actor; its socket closes, nobody else notices
+    } catch (const std::exception& e) {
+      ++ctx->metrics.handler_crashes;
+      spdlog::error("http {}: handler exception: {}", conn->remote_address(),
+                    e.what());
+      session->respond(id, error_response(500, "internal error"));
+      want_read();
+    }
+  }
+
+  void send(std::string bytes) override { conn->write(std::move(bytes)); }
+
+  void close() override {
+    closed = true;
+    conn->close_after_writes();
+  }
+
+  uint64_t now_ms() override { return steady_ms(); }
+
+  // -- write port -----------------------------------------------------------
+
+  void submit(engine::write_batch batch,
+              std::function<void(engine::write_result)> done) override {
+    auto writer = caf::actor_cast<caf::actor>(
+      ctx->system->registry().get(store_writer_name));
+    if (!writer) {
+      engine::write_result r;
+      r.error = "store writer unavailable";
+      done(std::move(r));
+      return;
+    }
+    auto timeout = std::chrono::milliseconds(ctx->config.http.request_timeout_ms);
+    self->request(writer, timeout, write_atom::value, std::move(batch))
+      .then([done](engine::write_result& r) { done(std::move(r)); },
+            [done](caf::error& err) {
+              engine::write_result r;
+              r.error = "store writer did not answer: " + caf::to_string(err);
+              done(std::move(r));
+            });
+  }
+
+  // -- helpers --------------------------------------------------------------
+
+  void want_read() {
+    if (!closed && !read_pending && session->wants_read()) {
+      read_pending = true;
+      conn->read_more();
+    }
+  }
+};
+
+using connection_actor = caf::stateful_actor<http_connection_state>;
+
+caf::behavior http_connection(connection_actor* self, connection_ptr conn,
+                              std::shared_ptr<server_context> ctx) {
+  auto& st = self->state;
+  st.self = self;
+  st.conn = conn;
+  st.ctx = ctx;
+  auto& hc = ctx->config.http;
+  http1::session_options opts;
+  opts.limits.max_header_bytes = hc.max_header_bytes;
+  opts.limits.max_body_bytes = hc.max_body_bytes;
+  opts.limits.max_headers = hc.max_headers;
+  opts.max_pipelined = hc.max_pipelined;
+  opts.header_timeout_ms = hc.header_timeout_ms;
+  opts.body_timeout_ms = hc.body_timeout_ms;
+  opts.idle_timeout_ms = hc.idle_timeout_ms;
+  opts.server_name = hc.server_name;
+  opts.remote_addr = conn->remote_address();
+  st.session = std::make_unique<http1::http1_session>(opts, st);
+  // Whatever ends this actor (normal close, exception, kill) closes the
+  // socket; the tcp_connection outlives us only until its handlers finish.
+  self->attach_functor([conn] { conn->abort(); });
+  conn->set_sink(caf::actor_cast<caf::actor>(self));
+  if (ctx->metrics.draining)
+    st.session->drain();
+  st.want_read();
+  auto tick = std::chrono::milliseconds(std::clamp<uint32_t>(
+    std::min({hc.header_timeout_ms, hc.body_timeout_ms, hc.idle_timeout_ms}) /
+      4,
+    20, 1000));
+  self->delayed_send(self, tick, tick_atom::value);
+  return {
+    [=](data_atom, std::string& bytes) {
+      auto& st = self->state;
+      st.read_pending = false;
+      st.session->on_data(bytes);
+      st.want_read();
+    },
+    [=](closed_atom) {
+      self->quit();
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      st.session->check_timeouts();
+      if (!st.closed)
+        self->delayed_send(self, tick, tick_atom::value);
+    },
+    [=](drain_atom) {
+      self->state.session->drain();
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_http_connection(caf::actor_system& sys, connection_ptr conn,
+                                 std::shared_ptr<server_context> ctx) {
+  return sys.spawn(http_connection, std::move(conn), std::move(ctx));
+}
+
+} // namespace themis

@@ -1,0 +1,135 @@
+#include "actors/http_listener.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+#include <unordered_set>
+
+#include "actors/http_connection_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/server_context.hpp"
+#include "actors/tcp_connection.hpp"
+
+namespace themis {
+
+namespace asio = boost::asio;
+
+http_acceptor::http_acceptor(asio::io_context& io, const std::string& bind,
+                             int port, std::shared_ptr<server_context> ctx)
+  : io_(io), acceptor_(io), ctx_(std::move(ctx)) {
+  auto addr = asio::ip::make_address(bind);
+  tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void http_acceptor::start() {
+  do_accept();
+}
+
+void http_acceptor::stop() {
+  asio::post(io_, [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void http_acceptor::reject(tcp::socket socket) {
+  // Refused before any actor or session exists: a fixed 503 and close.
+  ++ctx_->metrics.rejected_connections;
+  auto s = std::make_shared<tcp::socket>(std::move(socket));
+  static const std::string busy = [] {
+    std::string body = "{\"error\":true,\"message\":\"too many connections\","
+                       "\"status_code\":503}";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+           "application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  asio::async_write(*s, asio::buffer(busy),
+                    [s](boost::system::error_code, size_t) {
+                      boost::system::error_code ec;
+                      s->shutdown(tcp::socket::shutdown_both, ec);
+                      s->close(ec);
+                    });
+}
+
+void http_acceptor::do_accept() {
+  acceptor_.async_accept([self = shared_from_this()](
+                           boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !self->acceptor_.is_open())
+      return;
+    if (!ec) {
+      auto& m = self->ctx_->metrics;
+      auto lsn = caf::actor_cast<caf::actor>(
+        self->ctx_->system->registry().get(http_listener_name));
+      if (m.draining || !lsn ||
+          m.open_connections >=
+            static_cast<int64_t>(self->ctx_->config.http.max_connections)) {
+        self->reject(std::move(socket));
+      } else {
+        ++m.accepted_connections;
+        auto conn = std::make_shared<tcp_connection>(std::move(socket), m);
+        caf::anon_send(lsn, accept_atom::value, conn);
+      }
+    } else {
+      spdlog::warn("http accept failed: {}", ec.message());
+    }
+    self->do_accept();
+  });
+}
+
+namespace {
+
+using connection_set = std::unordered_set<caf::actor>;
+
+struct listener_state {
+  /// Shared with the exit functor: connections end with their listener.
+  std::shared_ptr<connection_set> connections =
+    std::make_shared<connection_set>();
+  bool draining = false;
+};
+
+using listener_actor = caf::stateful_actor<listener_state>;
+
+caf::behavior http_listener(listener_actor* self,
+                            std::shared_ptr<server_context> ctx) {
+  self->set_down_handler([self](caf::down_msg& dm) {
+    self->state.connections->erase(caf::actor_cast<caf::actor>(dm.source));
+  });
+  self->attach_functor([conns = self->state.connections] {
+    for (auto& c : *conns)
+      caf::anon_send_exit(c, caf::exit_reason::kill);
+    conns->clear();
+  });
+  return {
+    [=](accept_atom, connection_ptr& conn) {
+      auto a = spawn_http_connection(self->system(), conn, ctx);
+      self->monitor(a);
+      self->state.connections->insert(a);
+      if (self->state.draining)
+        self->send(a, drain_atom::value);
+    },
+    [=](drain_atom) {
+      self->state.draining = true;
+      for (auto& c : *self->state.connections)
+        self->send(c, drain_atom::value);
+    },
+    [=](count_atom) {
+      return static_cast<uint64_t>(self->state.connections->size());
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_http_listener(caf::actor_system& sys,
+                               std::shared_ptr<server_context> ctx) {
+  return sys.spawn(http_listener, std::move(ctx));
+}
+
+} // namespace themis

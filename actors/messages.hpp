@@ -1,0 +1,33 @@
+#pragma once
+/// Atoms and message types exchanged between the actors. Message types are
+/// plain structs from include/ and engine/; CAF 0.17 needs them declared
+/// (no type IDs): local-only messages are allowed unsafely here.
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <memory>
+#include <string>
+
+#include "engine/write_types.hpp"
+
+namespace themis {
+
+class tcp_connection;
+
+using write_atom = caf::atom_constant<caf::atom("t_write")>;
+using flush_atom = caf::atom_constant<caf::atom("t_flush")>;
+using data_atom = caf::atom_constant<caf::atom("t_data")>;
+using closed_atom = caf::atom_constant<caf::atom("t_closed")>;
+using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
+using drain_atom = caf::atom_constant<caf::atom("t_drain")>;
+using accept_atom = caf::atom_constant<caf::atom("t_accept")>;
+using crash_atom = caf::atom_constant<caf::atom("t_crash")>;
+using count_atom = caf::atom_constant<caf::atom("t_count")>;
+
+using connection_ptr = std::shared_ptr<tcp_connection>;
+
+} // namespace themis
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::connection_ptr)

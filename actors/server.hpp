@@ -1,0 +1,14 @@
+#pragma once
+/// Boots and stops the whole server: engine, actor system and supervision
+/// tree, listeners and I/O threads; drains on SIGTERM/SIGINT.
+
+#include "themis/server_config.hpp"
+
+namespace themis {
+
+/// Runs until a termination signal (exit 0 after draining) or a fatal
+/// error: 1 for a runtime failure, 2 for an unusable configuration (port,
+/// data directory).
+int run_server(const server_config& cfg, const char* version);
+
+} // namespace themis

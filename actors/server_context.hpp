@@ -1,0 +1,34 @@
+#pragma once
+/// Shared, long-lived services every connection actor uses. Owned by the
+/// server; outlives every actor and the io_context threads.
+
+#include <caf/atom.hpp>
+#include <memory>
+
+#include "engine/reader_pool.hpp"
+#include "engine/store_writer.hpp"
+#include "handlers/metrics_registry.hpp"
+#include "handlers/rest_router.hpp"
+#include "themis/server_config.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace themis {
+
+/// Registry names: supervisors (re)register the current handle here, so a
+/// restarted actor is found by everyone who looks it up.
+constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
+constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
+
+struct server_context {
+  server_config config;
+  metrics_registry metrics;
+  std::shared_ptr<engine::store_writer> store;
+  std::unique_ptr<engine::reader_pool> reader;
+  std::unique_ptr<rest_router> router;
+  caf::actor_system* system = nullptr;
+};
+
+} // namespace themis

@@ -1,0 +1,86 @@
+#include "actors/store_writer_actor.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "actors/server_context.hpp"
+
+namespace themis {
+
+namespace {
+
+struct pending_write {
+  engine::write_batch batch;
+  caf::typed_response_promise<engine::write_result> promise;
+};
+
+struct store_writer_state {
+  std::vector<pending_write> pending;
+  bool flush_scheduled = false;
+};
+
+using writer_actor = caf::stateful_actor<store_writer_state>;
+
+void flush(writer_actor* self, server_context& ctx) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.pending.empty())
+    return;
+  // Take as many queued requests as fit in one group.
+  size_t ops = 0, n = 0;
+  while (n < st.pending.size() &&
+         (n == 0 ||
+          ops + st.pending[n].batch.ops.size() <= ctx.config.engine.max_group_ops)) {
+    ops += st.pending[n].batch.ops.size();
+    ++n;
+  }
+  std::vector<const engine::write_batch*> group;
+  group.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    group.push_back(&st.pending[i].batch);
+  auto results = ctx.store->commit_group(group);
+  ctx.metrics.engine_commits = ctx.store->commit_count();
+  ctx.metrics.engine_ops += ops;
+  ctx.metrics.engine_last_sequence = ctx.store->last_sequence();
+  for (size_t i = 0; i < n; ++i)
+    st.pending[i].promise.deliver(std::move(results[i]));
+  st.pending.erase(st.pending.begin(), st.pending.begin() + n);
+  if (!st.pending.empty()) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+  ctx.metrics.writer_mailbox = static_cast<int64_t>(self->mailbox().size());
+}
+
+caf::behavior store_writer(writer_actor* self,
+                           std::shared_ptr<server_context> ctx) {
+  return {
+    [=](write_atom, engine::write_batch& batch)
+      -> caf::result<engine::write_result> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<engine::write_result>();
+      st.pending.push_back({std::move(batch), rp});
+      if (!st.flush_scheduled) {
+        // The flush message queues behind every request already waiting,
+        // so they all join this group.
+        st.flush_scheduled = true;
+        self->send(self, flush_atom::value);
+      }
+      ctx->metrics.writer_mailbox =
+        static_cast<int64_t>(self->mailbox().size());
+      return rp;
+    },
+    [=](flush_atom) { flush(self, *ctx); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_store_writer(caf::actor_system& sys,
+                              std::shared_ptr<server_context> ctx) {
+  return sys.spawn(store_writer, std::move(ctx));
+}
+
+} // namespace themis

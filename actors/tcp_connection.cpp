@@ -1,0 +1,179 @@
+#include "actors/tcp_connection.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <caf/send.hpp>
+
+#include "actors/messages.hpp"
+
+namespace themis {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t read_chunk = 16 * 1024;
+constexpr auto linger_time = std::chrono::seconds(2);
+} // namespace
+
+tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics)
+  : socket_(std::move(socket)),
+    strand_(asio::make_strand(socket_.get_executor())),
+    linger_timer_(strand_),
+    metrics_(metrics) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec)
+    remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  socket_.set_option(tcp::no_delay(true), ec);
+  ++metrics_.open_connections;
+}
+
+tcp_connection::~tcp_connection() {
+  --metrics_.open_connections;
+}
+
+void tcp_connection::notify_closed() {
+  if (notified_)
+    return;
+  notified_ = true;
+  if (sink_)
+    caf::anon_send(sink_, closed_atom::value);
+}
+
+void tcp_connection::read_more() {
+  asio::post(strand_, [self = shared_from_this()] { self->do_read(); });
+}
+
+void tcp_connection::do_read() {
+  if (reading_ || closed_ || close_requested_)
+    return;
+  reading_ = true;
+  read_buf_.resize(read_chunk);
+  socket_.async_read_some(
+    asio::buffer(read_buf_),
+    asio::bind_executor(strand_, [self = shared_from_this()](
+                                   boost::system::error_code ec, size_t n) {
+      self->reading_ = false;
+      if (self->close_requested_) {
+        // closing: discard; keep draining if the linger already started
+        if (ec)
+          self->do_close();
+        else if (self->lingering_)
+          self->linger_read();
+        return;
+      }
+      if (ec) {
+        self->do_close();
+        return;
+      }
+      if (self->sink_)
+        caf::anon_send(self->sink_, data_atom::value,
+                       std::string(self->read_buf_.data(), n));
+    }));
+}
+
+void tcp_connection::write(std::string bytes) {
+  asio::post(strand_, [self = shared_from_this(), b = std::move(bytes)]() mutable {
+    if (self->closed_)
+      return;
+    self->queue_.push_back(std::move(b));
+    if (!self->writing_)
+      self->do_write();
+  });
+}
+
+void tcp_connection::do_write() {
+  if (queue_.empty()) {
+    writing_ = false;
+    if (close_requested_)
+      linger();
+    return;
+  }
+  writing_ = true;
+  // Coalesce queued buffers (pipelined responses) into one write.
+  if (queue_.size() > 1) {
+    std::string all;
+    for (auto& b : queue_)
+      all += b;
+    queue_.clear();
+    queue_.push_back(std::move(all));
+  }
+  asio::async_write(
+    socket_, asio::buffer(queue_.front()),
+    asio::bind_executor(strand_, [self = shared_from_this()](
+                                   boost::system::error_code ec, size_t) {
+      if (ec) {
+        self->queue_.clear();
+        self->writing_ = false;
+        self->do_close();
+        return;
+      }
+      self->queue_.pop_front();
+      self->do_write();
+    }));
+}
+
+void tcp_connection::close_after_writes() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->closed_ || self->close_requested_)
+      return;
+    self->close_requested_ = true;
+    if (!self->writing_)
+      self->linger();
+  });
+}
+
+void tcp_connection::linger() {
+  // Half-close, then drain what the peer still sends for a short while, so
+  // the kernel does not answer unread data with RST and eat our response.
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) {
+    do_close();
+    return;
+  }
+  lingering_ = true;
+  linger_timer_.expires_after(linger_time);
+  linger_timer_.async_wait([self = shared_from_this()](
+                             boost::system::error_code ec) {
+    if (!ec)
+      self->do_close();
+  });
+  linger_read();
+}
+
+void tcp_connection::linger_read() {
+  if (closed_ || reading_)
+    return;
+  reading_ = true;
+  read_buf_.resize(read_chunk);
+  socket_.async_read_some(
+    asio::buffer(read_buf_),
+    asio::bind_executor(strand_, [self = shared_from_this()](
+                                   boost::system::error_code ec, size_t) {
+      self->reading_ = false;
+      if (ec)
+        self->do_close(); // the peer closed too: done
+      else
+        self->linger_read();
+    }));
+}
+
+void tcp_connection::abort() {
+  asio::post(strand_, [self = shared_from_this()] { self->do_close(); });
+}
+
+void tcp_connection::do_close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  boost::system::error_code ec;
+  linger_timer_.cancel();
+  socket_.close(ec);
+  queue_.clear();
+  notify_closed();
+}
+
+} // namespace themis

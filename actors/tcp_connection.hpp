@@ -1,0 +1,65 @@
+#pragma once
+/// The Asio side of one client connection: a socket on its own strand, one
+/// outstanding read at a time (the actor asks for more, which is the
+/// backpressure), a write queue, and a lingering close so a final error
+/// response reaches a client that is still sending.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <caf/actor.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "handlers/metrics_registry.hpp"
+
+namespace themis {
+
+class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
+public:
+  using tcp = boost::asio::ip::tcp;
+
+  tcp_connection(tcp::socket socket, metrics_registry& metrics);
+  ~tcp_connection();
+
+  /// The actor that receives `data_atom` and `closed_atom` messages.
+  void set_sink(caf::actor sink) { sink_ = std::move(sink); }
+
+  /// Starts one read; its bytes (or the close) go to the sink. Thread-safe.
+  void read_more();
+  /// Queues bytes for writing. Thread-safe.
+  void write(std::string bytes);
+  /// Closes once queued bytes are written (lingering). Thread-safe.
+  void close_after_writes();
+  /// Closes now. Thread-safe.
+  void abort();
+
+  const std::string& remote_address() const { return remote_; }
+
+private:
+  void do_read();
+  void do_write();
+  void do_close();
+  void linger();
+  void linger_read();
+  void notify_closed();
+
+  tcp::socket socket_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::steady_timer linger_timer_;
+  metrics_registry& metrics_;
+  caf::actor sink_;
+  std::string remote_;
+  std::string read_buf_;
+  std::deque<std::string> queue_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool close_requested_ = false;
+  bool lingering_ = false;
+  bool closed_ = false;
+  bool notified_ = false;
+};
+
+} // namespace themis

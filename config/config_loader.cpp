@@ -1,0 +1,349 @@
+#include "config/config_loader.hpp"
+
+#include <CLI/CLI.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+namespace themis {
+
+namespace {
+
+using setter = std::function<std::optional<std::string>(server_config&,
+                                                        const std::string&)>;
+
+std::optional<std::string> to_uint(const std::string& v, uint64_t lo,
+                                   uint64_t hi, uint64_t& out) {
+  uint64_t x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || x < lo ||
+      x > hi)
+    return "expected an integer in [" + std::to_string(lo) + ", " +
+           std::to_string(hi) + "], got '" + v + "'";
+  out = x;
+  return std::nullopt;
+}
+
+template <class T, class F>
+setter uint_field(T server_config::*sec, F T::*field, uint64_t lo,
+                  uint64_t hi) {
+  return [=](server_config& c, const std::string& v) {
+    uint64_t x = 0;
+    if (auto err = to_uint(v, lo, hi, x))
+      return err;
+    (c.*sec).*field = static_cast<F>(x);
+    return std::optional<std::string>{};
+  };
+}
+
+template <class T>
+setter string_field(T server_config::*sec, std::string T::*field,
+                    std::vector<std::string> allowed = {}) {
+  return [=](server_config& c, const std::string& v) {
+    if (!allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string all;
+      for (auto& a : allowed)
+        all += (all.empty() ? "" : "|") + a;
+      return std::optional<std::string>("expected one of " + all + ", got '" +
+                                        v + "'");
+    }
+    if (allowed.empty() && v.empty())
+      return std::optional<std::string>("must not be empty");
+    (c.*sec).*field = v;
+    return std::optional<std::string>{};
+  };
+}
+
+template <class T>
+setter bool_field(T server_config::*sec, bool T::*field) {
+  return [=](server_config& c, const std::string& v) {
+    if (v == "true" || v == "1" || v == "yes" || v == "on")
+      (c.*sec).*field = true;
+    else if (v == "false" || v == "0" || v == "no" || v == "off")
+      (c.*sec).*field = false;
+    else
+      return std::optional<std::string>("expected true or false, got '" + v +
+                                        "'");
+    return std::optional<std::string>{};
+  };
+}
+
+template <class T>
+setter list_field(T server_config::*sec, std::vector<std::string> T::*field) {
+  return [=](server_config& c, const std::string& v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      auto b = item.find_first_not_of(" \t");
+      auto e = item.find_last_not_of(" \t");
+      if (b != std::string::npos)
+        out.push_back(item.substr(b, e - b + 1));
+    }
+    (c.*sec).*field = std::move(out);
+    return std::optional<std::string>{};
+  };
+}
+
+const std::map<std::string, setter>& settings() {
+  using sc = server_config;
+  static const std::map<std::string, setter> table = {
+    {"server.bind", string_field(&sc::server, &server_section::bind)},
+    {"server.scheduler_threads",
+     uint_field(&sc::server, &server_section::scheduler_threads, 0, 256)},
+    {"server.io_threads",
+     uint_field(&sc::server, &server_section::io_threads, 0, 256)},
+    {"server.drain_timeout_ms",
+     uint_field(&sc::server, &server_section::drain_timeout_ms, 0, 3600000)},
+    {"http.port", uint_field(&sc::http, &http_section::port, 0, 65535)},
+    {"http.max_connections",
+     uint_field(&sc::http, &http_section::max_connections, 1, 1000000)},
+    {"http.max_header_bytes",
+     uint_field(&sc::http, &http_section::max_header_bytes, 256, 1 << 20)},
+    {"http.max_body_bytes",
+     uint_field(&sc::http, &http_section::max_body_bytes, 0, 1ull << 34)},
+    {"http.max_headers",
+     uint_field(&sc::http, &http_section::max_headers, 1, 10000)},
+    {"http.header_timeout_ms",
+     uint_field(&sc::http, &http_section::header_timeout_ms, 10, 3600000)},
+    {"http.body_timeout_ms",
+     uint_field(&sc::http, &http_section::body_timeout_ms, 10, 3600000)},
+    {"http.idle_timeout_ms",
+     uint_field(&sc::http, &http_section::idle_timeout_ms, 10, 86400000)},
+    {"http.max_pipelined",
+     uint_field(&sc::http, &http_section::max_pipelined, 1, 1024)},
+    {"http.request_timeout_ms",
+     uint_field(&sc::http, &http_section::request_timeout_ms, 10, 3600000)},
+    {"http.server_name",
+     string_field(&sc::http, &http_section::server_name)},
+    {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
+    {"engine.synchronous",
+     string_field(&sc::engine, &engine_section::synchronous,
+                  {"full", "normal"})},
+    {"engine.readers",
+     uint_field(&sc::engine, &engine_section::readers, 1, 64)},
+    {"engine.max_group_ops",
+     uint_field(&sc::engine, &engine_section::max_group_ops, 1, 1000000)},
+    {"engine.busy_timeout_ms",
+     uint_field(&sc::engine, &engine_section::busy_timeout_ms, 0, 600000)},
+    {"log.level",
+     string_field(&sc::log, &log_section::level,
+                  {"trace", "debug", "info", "warn", "error", "critical",
+                   "off"})},
+    {"cors.allowed_origins",
+     list_field(&sc::cors, &cors_section::allowed_origins)},
+    {"cors.allowed_methods",
+     list_field(&sc::cors, &cors_section::allowed_methods)},
+    {"cors.allowed_headers",
+     list_field(&sc::cors, &cors_section::allowed_headers)},
+    {"cors.exposed_headers",
+     list_field(&sc::cors, &cors_section::exposed_headers)},
+    {"cors.allow_credentials",
+     bool_field(&sc::cors, &cors_section::allow_credentials)},
+    {"cors.max_age_seconds",
+     uint_field(&sc::cors, &cors_section::max_age_seconds, 0, 86400)},
+    {"supervision.max_restarts",
+     uint_field(&sc::supervision, &supervision_section::max_restarts, 0,
+                10000)},
+    {"supervision.period_seconds",
+     uint_field(&sc::supervision, &supervision_section::period_seconds, 1,
+                86400)},
+    {"debug.crash_routes",
+     bool_field(&sc::debug, &debug_section::crash_routes)},
+  };
+  return table;
+}
+
+/// THEMIS_HTTP_PORT for http.port; a few keys also have short twins.
+std::string env_name(const std::string& key) {
+  std::string out = "THEMIS_";
+  for (char c : key)
+    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+const std::map<std::string, std::string>& env_aliases() {
+  static const std::map<std::string, std::string> m = {
+    {"THEMIS_DATA_DIR", "engine.data_dir"},
+    {"THEMIS_BIND", "server.bind"},
+    {"THEMIS_LOG_LEVEL", "log.level"},
+  };
+  return m;
+}
+
+} // namespace
+
+std::optional<std::string> apply_setting(server_config& cfg,
+                                         const std::string& key,
+                                         const std::string& value) {
+  auto& table = settings();
+  auto it = table.find(key);
+  if (it == table.end())
+    return "unknown configuration key '" + key + "'";
+  if (auto err = it->second(cfg, value))
+    return key + ": " + *err;
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_yaml(server_config& cfg,
+                                      const std::string& text,
+                                      const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return origin + ": invalid YAML: " + e.what();
+  }
+  if (root.IsNull())
+    return std::nullopt;
+  if (!root.IsMap())
+    return origin + ": top level must be a mapping of sections";
+  for (auto sec : root) {
+    auto section = sec.first.as<std::string>();
+    if (!sec.second.IsMap()) {
+      if (sec.second.IsNull())
+        continue;
+      bool known = false;
+      for (auto& [k, _] : settings())
+        known |= k.rfind(section + ".", 0) == 0;
+      return known ? section + ": must be a mapping"
+                   : "unknown configuration key '" + section + "'";
+    }
+    for (auto kv : sec.second) {
+      auto key = section + "." + kv.first.as<std::string>();
+      std::string value;
+      if (kv.second.IsSequence()) {
+        for (auto item : kv.second) {
+          if (!item.IsScalar())
+            return key + ": list items must be scalars";
+          value += (value.empty() ? "" : ",") + item.as<std::string>();
+        }
+      } else if (kv.second.IsScalar()) {
+        value = kv.second.as<std::string>();
+      } else if (kv.second.IsNull()) {
+        value = "";
+      } else {
+        return key + ": expected a scalar value";
+      }
+      if (auto err = apply_setting(cfg, key, value))
+        return *err;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_config(server_config& cfg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(cfg.engine.data_dir, ec);
+  if (ec)
+    return "engine.data_dir: cannot create '" + cfg.engine.data_dir +
+           "': " + ec.message();
+  if (!fs::is_directory(cfg.engine.data_dir, ec))
+    return "engine.data_dir: '" + cfg.engine.data_dir +
+           "' is not a directory";
+  if (::access(cfg.engine.data_dir.c_str(), W_OK | X_OK) != 0)
+    return "engine.data_dir: '" + cfg.engine.data_dir +
+           "' is not writable: " + std::strerror(errno);
+  return std::nullopt;
+}
+
+load_outcome load_config(int argc, const char* const* argv,
+                         const char* const* env, const char* version) {
+  load_outcome out;
+  CLI::App app{"themisd — ThemisDB network and API server"};
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  std::string config_file, data_dir, http_port, bind, log_level;
+  std::vector<std::string> sets;
+  bool show_version = false;
+  app.add_option("--config", config_file, "YAML configuration file");
+  app.add_option("--data-dir", data_dir, "Data directory (engine.data_dir)");
+  app.add_option("--http-port", http_port, "HTTP port, 0 disables (http.port)");
+  app.add_option("--bind", bind, "Listen address (server.bind)");
+  app.add_option("--log-level", log_level,
+                 "trace|debug|info|warn|error|critical|off (log.level)");
+  app.add_option("--set", sets, "Override any key: --set section.key=value");
+  app.add_flag("--version", show_version, "Print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out.exit_code = 0;
+    out.message = app.help();
+    return out;
+  } catch (const CLI::ParseError& e) {
+    out.exit_code = 2;
+    out.message = std::string("themisd: ") + e.what();
+    return out;
+  }
+  if (show_version) {
+    out.exit_code = 0;
+    out.message = std::string("themisd ") + version;
+    return out;
+  }
+  auto fail = [&](std::string msg) {
+    out.exit_code = 2;
+    out.message = "themisd: config error: " + msg;
+    return out;
+  };
+  std::map<std::string, std::string> envs;
+  for (auto e = env; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("THEMIS_", 0) == 0)
+      envs[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (config_file.empty() && envs.count("THEMIS_CONFIG"))
+    config_file = envs["THEMIS_CONFIG"];
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in)
+      return fail("--config: cannot read '" + config_file + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (auto err = apply_yaml(out.config, ss.str(), config_file))
+      return fail(*err);
+  }
+  for (auto& [key, _] : settings()) {
+    auto it = envs.find(env_name(key));
+    if (it != envs.end())
+      if (auto err = apply_setting(out.config, key, it->second))
+        return fail(it->first + ": " + *err);
+  }
+  for (auto& [name, key] : env_aliases()) {
+    auto it = envs.find(name);
+    if (it != envs.end())
+      if (auto err = apply_setting(out.config, key, it->second))
+        return fail(name + ": " + *err);
+  }
+  std::pair<const char*, std::string*> flags[] = {
+    {"engine.data_dir", &data_dir},
+    {"http.port", &http_port},
+    {"server.bind", &bind},
+    {"log.level", &log_level},
+  };
+  for (auto& [key, val] : flags)
+    if (!val->empty())
+      if (auto err = apply_setting(out.config, key, *val))
+        return fail(*err);
+  for (auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos)
+      return fail("--set expects section.key=value, got '" + s + "'");
+    if (auto err = apply_setting(out.config, s.substr(0, eq),
+                                 s.substr(eq + 1)))
+      return fail(*err);
+  }
+  if (auto err = validate_config(out.config))
+    return fail(*err);
+  return out;
+}
+
+} // namespace themis

@@ -1,0 +1,65 @@
+#include "engine/names.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "engine/write_types.hpp"
+
+namespace themis::engine {
+
+bool valid_collection_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name.front() == '-')
+    return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool valid_key(std::string_view key) {
+  if (key.empty() || key.size() > 254)
+    return false;
+  static constexpr std::string_view extra = "_-:.@()+,=;$!*'%";
+  for (char c : key) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || extra.find(c) != std::string_view::npos;
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+std::string generate_key() {
+  static std::atomic<uint32_t> counter{0};
+  static const uint32_t salt = std::random_device{}();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%011llx%06x%08x",
+                static_cast<unsigned long long>(ms),
+                counter.fetch_add(1) & 0xffffff, salt);
+  return buf;
+}
+
+const char* to_string(op_status s) {
+  switch (s) {
+    case op_status::ok: return "ok";
+    case op_status::created: return "created";
+    case op_status::not_found: return "not_found";
+    case op_status::collection_not_found: return "collection_not_found";
+    case op_status::conflict: return "conflict";
+    case op_status::precondition_failed: return "precondition_failed";
+    case op_status::invalid: return "invalid";
+    case op_status::not_executed: return "not_executed";
+    case op_status::internal: return "internal";
+  }
+  return "unknown";
+}
+
+} // namespace themis::engine

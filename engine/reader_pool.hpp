@@ -1,0 +1,47 @@
+#pragma once
+/// Read-only SQLite connections shared by all threads. WAL mode lets
+/// readers see the latest commit without queueing behind the writer.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/read_types.hpp"
+#include "engine/store_schema.hpp"
+
+namespace themis::engine {
+
+class sqlite_db;
+
+class reader_pool {
+public:
+  /// The writer must have created the schema first.
+  explicit reader_pool(const store_options& opts);
+  ~reader_pool();
+
+  std::optional<document> get(const std::string& collection,
+                              const std::string& key);
+  bool collection_exists(const std::string& name);
+  std::vector<collection_info> collections();
+  /// Documents with key > `after`, in key order (stable paging).
+  std::vector<document> list(const std::string& collection,
+                             const std::string& after, size_t limit);
+  /// Change-log events with sequence > `after` (resume is exclusive).
+  std::vector<change_event> changes_after(uint64_t after, size_t limit);
+  uint64_t last_sequence();
+
+private:
+  class lease;
+  std::unique_ptr<sqlite_db> acquire();
+  void release(std::unique_ptr<sqlite_db> db);
+
+  store_options opts_;
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<sqlite_db>> idle_;
+};
+
+} // namespace themis::engine

@@ -1,0 +1,41 @@
+#include "engine/store_schema.hpp"
+
+#include "engine/sqlite_db.hpp"
+
+namespace themis::engine {
+
+std::string database_path(const store_options& opts) {
+  auto dir = opts.data_dir.empty() ? std::string(".") : opts.data_dir;
+  if (dir.back() != '/')
+    dir.push_back('/');
+  return dir + "themis.db";
+}
+
+void apply_schema(sqlite_db& db, const store_options& opts) {
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(opts.synchronous_full ? "PRAGMA synchronous=FULL"
+                                : "PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=OFF");
+  db.exec(R"sql(
+    CREATE TABLE IF NOT EXISTS collections(
+      name TEXT PRIMARY KEY,
+      created_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS documents(
+      collection TEXT NOT NULL,
+      key TEXT NOT NULL,
+      rev TEXT NOT NULL,
+      doc TEXT NOT NULL,
+      PRIMARY KEY(collection, key)) WITHOUT ROWID;
+    -- The change log: one row per committed document write, written in the
+    -- same transaction; seq is dense and starts at 1.
+    CREATE TABLE IF NOT EXISTS changelog(
+      seq INTEGER PRIMARY KEY,
+      type TEXT NOT NULL CHECK(type IN ('PUT','DELETE')),
+      collection TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT,
+      timestamp_ms INTEGER NOT NULL);
+  )sql");
+}
+
+} // namespace themis::engine

@@ -1,0 +1,24 @@
+#pragma once
+/// Database file location, pragmas and schema (created idempotently).
+
+#include <string>
+
+namespace themis::engine {
+
+class sqlite_db;
+
+struct store_options {
+  std::string data_dir = "./data";
+  bool synchronous_full = true; ///< fsync every commit (power-loss safe)
+  int busy_timeout_ms = 5000;
+  unsigned readers = 4;
+  unsigned max_group_ops = 4096;
+};
+
+/// Path of the main database file inside `data_dir`.
+std::string database_path(const store_options& opts);
+
+/// WAL mode, synchronous level and the tables; for the writer connection.
+void apply_schema(sqlite_db& db, const store_options& opts);
+
+} // namespace themis::engine

@@ -1,0 +1,294 @@
+#include "engine/store_writer.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "engine/names.hpp"
+
+namespace themis::engine {
+
+namespace {
+
+using json = nlohmann::json;
+
+int64_t now_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+op_result failure(op_status status, std::string message,
+                  std::string key = {}) {
+  op_result r;
+  r.status = status;
+  r.message = std::move(message);
+  r.key = std::move(key);
+  return r;
+}
+
+bool failed(const op_result& r) {
+  return r.status != op_status::ok && r.status != op_status::created;
+}
+
+} // namespace
+
+store_writer::store_writer(const store_options& opts)
+  : db_(database_path(opts), false, opts.busy_timeout_ms) {
+  apply_schema(db_, opts);
+  auto s = db_.prepare("SELECT COALESCE(MAX(seq), 0) FROM changelog");
+  s.step();
+  next_seq_ = static_cast<uint64_t>(s.int64(0)) + 1;
+}
+
+bool store_writer::collection_exists(const std::string& name) {
+  auto s = db_.prepare("SELECT 1 FROM collections WHERE name = ?1");
+  s.bind(1, name);
+  return s.step();
+}
+
+uint64_t store_writer::log_change(const char* type,
+                                  const std::string& collection,
+                                  const std::string& key,
+                                  const std::string* value, int64_t now_ms) {
+  auto seq = next_seq_++;
+  auto s = db_.prepare("INSERT INTO changelog(seq, type, collection, key, "
+                       "value, timestamp_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  s.bind(1, static_cast<int64_t>(seq)).bind(2, type).bind(3, collection);
+  s.bind(4, key).bind(6, now_ms);
+  if (value)
+    s.bind(5, *value);
+  else
+    s.bind_null(5);
+  s.run();
+  return seq;
+}
+
+op_result store_writer::create_collection(const std::string& name,
+                                          int64_t now_ms, bool exists_ok) {
+  if (!valid_collection_name(name))
+    return failure(op_status::invalid, "invalid collection name: " + name);
+  if (collection_exists(name)) {
+    if (exists_ok)
+      return {};
+    return failure(op_status::conflict, "collection already exists: " + name);
+  }
+  auto s = db_.prepare(
+    "INSERT INTO collections(name, created_ms) VALUES(?1, ?2)");
+  s.bind(1, name).bind(2, now_ms).run();
+  op_result r;
+  r.status = op_status::created;
+  r.key = name;
+  return r;
+}
+
+op_result store_writer::drop_collection(const std::string& name,
+                                        int64_t now_ms) {
+  if (!collection_exists(name))
+    return failure(op_status::collection_not_found,
+                   "collection not found: " + name);
+  // Subscribers mirroring the data must see every document go away.
+  std::vector<std::string> keys;
+  {
+    auto s = db_.prepare(
+      "SELECT key FROM documents WHERE collection = ?1 ORDER BY key");
+    s.bind(1, name);
+    while (s.step())
+      keys.emplace_back(s.text(0));
+  }
+  op_result r;
+  for (auto& k : keys)
+    r.sequence = log_change("DELETE", name, k, nullptr, now_ms);
+  db_.prepare("DELETE FROM documents WHERE collection = ?1").bind(1, name).run();
+  db_.prepare("DELETE FROM collections WHERE name = ?1").bind(1, name).run();
+  r.key = name;
+  return r;
+}
+
+op_result store_writer::apply(const write_op& op, int64_t now_ms) {
+  if (op.kind == op_kind::create_collection)
+    return create_collection(op.collection, now_ms, false);
+  if (op.kind == op_kind::drop_collection)
+    return drop_collection(op.collection, now_ms);
+  if (!valid_collection_name(op.collection))
+    return failure(op_status::invalid,
+                   "invalid collection name: " + op.collection);
+  if (!collection_exists(op.collection)) {
+    if (!op.create_collection)
+      return failure(op_status::collection_not_found,
+                     "collection not found: " + op.collection);
+    create_collection(op.collection, now_ms, true);
+  }
+  json body;
+  bool needs_body = op.kind != op_kind::remove;
+  if (needs_body) {
+    body = json::parse(op.doc, nullptr, false);
+    if (body.is_discarded())
+      return failure(op_status::invalid, "body is not valid JSON", op.key);
+    if (!body.is_object())
+      return failure(op_status::invalid, "document must be a JSON object",
+                     op.key);
+  }
+  std::string key = op.key;
+  if (key.empty() && needs_body && op.kind != op_kind::patch) {
+    auto it = body.find("_key");
+    if (it != body.end()) {
+      if (!it->is_string())
+        return failure(op_status::invalid, "_key must be a string");
+      key = it->get<std::string>();
+    } else if (op.kind == op_kind::insert) {
+      key = generate_key();
+    }
+  }
+  if (!valid_key(key))
+    return failure(op_status::invalid, "invalid document key: " + key, key);
+
+  std::string old_rev, old_doc;
+  bool exists = false;
+  {
+    auto s = db_.prepare("SELECT rev, doc FROM documents "
+                         "WHERE collection = ?1 AND key = ?2");
+    s.bind(1, op.collection).bind(2, key);
+    if (s.step()) {
+      exists = true;
+      old_rev = s.text(0);
+      old_doc = s.text(1);
+    }
+  }
+  if (!op.if_match.empty() && (!exists || old_rev != op.if_match))
+    return failure(op_status::precondition_failed,
+                   exists ? "revision mismatch: current is " + old_rev
+                          : "document not found: " + key,
+                   key);
+  if (op.kind == op_kind::insert && exists)
+    return failure(op_status::conflict, "document already exists: " + key,
+                   key);
+  if (!exists && (op.kind == op_kind::replace || op.kind == op_kind::patch ||
+                  op.kind == op_kind::remove))
+    return failure(op_status::not_found, "document not found: " + key, key);
+
+  op_result r;
+  r.key = key;
+  if (op.kind == op_kind::remove) {
+    db_.prepare("DELETE FROM documents WHERE collection = ?1 AND key = ?2")
+      .bind(1, op.collection)
+      .bind(2, key)
+      .run();
+    r.sequence = log_change("DELETE", op.collection, key, nullptr, now_ms);
+    r.rev = old_rev;
+    return r;
+  }
+  if (op.kind == op_kind::patch) {
+    auto doc = json::parse(old_doc, nullptr, false);
+    doc.merge_patch(body);
+    if (!doc.is_object())
+      return failure(op_status::invalid, "patch must keep an object", key);
+    body = std::move(doc);
+  }
+  auto seq = next_seq_; // log_change takes this number below
+  r.rev = std::to_string(seq);
+  body["_key"] = key;
+  body["_rev"] = r.rev;
+  r.doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  db_.prepare("INSERT INTO documents(collection, key, rev, doc) "
+              "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(collection, key) "
+              "DO UPDATE SET rev = excluded.rev, doc = excluded.doc")
+    .bind(1, op.collection)
+    .bind(2, key)
+    .bind(3, r.rev)
+    .bind(4, r.doc)
+    .run();
+  r.sequence = log_change("PUT", op.collection, key, &r.doc, now_ms);
+  r.status = exists ? op_status::ok : op_status::created;
+  return r;
+}
+
+op_result store_writer::apply_guarded(const write_op& op, int64_t now_ms) {
+  try {
+    return apply(op, now_ms);
+  } catch (const sqlite_error& e) {
+    return failure(op_status::internal, e.what(), op.key);
+  } catch (const std::exception& e) {
+    return failure(op_status::internal, e.what(), op.key);
+  }
+}
+
+void store_writer::run_batch(const write_batch& batch, write_result& out,
+                             int64_t now_ms) {
+  out.results.reserve(batch.ops.size());
+  if (batch.atomic) {
+    auto seq_save = next_seq_;
+    db_.exec("SAVEPOINT batch");
+    size_t bad = batch.ops.size();
+    for (size_t i = 0; i < batch.ops.size(); ++i) {
+      out.results.push_back(apply_guarded(batch.ops[i], now_ms));
+      if (failed(out.results.back())) {
+        bad = i;
+        break;
+      }
+    }
+    if (bad != batch.ops.size()) {
+      db_.exec("ROLLBACK TO batch");
+      next_seq_ = seq_save;
+      out.error = "operation " + std::to_string(bad) + " failed: " +
+                  out.results[bad].message;
+      for (size_t i = 0; i < bad; ++i) {
+        out.results[i].status = op_status::not_executed;
+        out.results[i].sequence = 0;
+      }
+      for (size_t i = bad + 1; i < batch.ops.size(); ++i)
+        out.results.push_back(
+          failure(op_status::not_executed, "batch rolled back"));
+    }
+    db_.exec("RELEASE batch");
+    return;
+  }
+  for (auto& op : batch.ops) {
+    auto seq_save = next_seq_;
+    db_.exec("SAVEPOINT op");
+    out.results.push_back(apply_guarded(op, now_ms));
+    if (failed(out.results.back())) {
+      db_.exec("ROLLBACK TO op");
+      next_seq_ = seq_save;
+    }
+    db_.exec("RELEASE op");
+  }
+}
+
+std::vector<write_result> store_writer::commit_group(
+  const std::vector<const write_batch*>& group) {
+  std::vector<write_result> out(group.size());
+  auto now_ms = now_millis();
+  auto seq_start = next_seq_;
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+    for (size_t i = 0; i < group.size(); ++i)
+      run_batch(*group[i], out[i], now_ms);
+    db_.exec("COMMIT");
+    ++commits_;
+    for (auto& r : out)
+      r.committed = r.error.empty();
+  } catch (const std::exception& e) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+    }
+    next_seq_ = seq_start;
+    for (auto& r : out) {
+      r.committed = false;
+      r.error = std::string("commit failed: ") + e.what();
+      for (auto& x : r.results)
+        if (!failed(x)) {
+          x.status = op_status::internal;
+          x.message = r.error;
+          x.sequence = 0;
+        }
+    }
+  }
+  return out;
+}
+
+write_result store_writer::commit(const write_batch& batch) {
+  return std::move(commit_group({&batch}).front());
+}
+
+} // namespace themis::engine

@@ -1,0 +1,48 @@
+#pragma once
+/// The single writer of the embedded store. Applies groups of write batches
+/// in one SQLite transaction (group commit): each batch in its own
+/// savepoint, each change-log row in the same transaction as its document.
+/// One writer per database file, so sequences are dense without locking.
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/sqlite_db.hpp"
+#include "engine/store_schema.hpp"
+#include "engine/write_types.hpp"
+
+namespace themis::engine {
+
+class store_writer {
+public:
+  explicit store_writer(const store_options& opts);
+
+  /// Applies every batch, then commits once. A result says
+  /// `committed` only after COMMIT returned, so callers may acknowledge.
+  std::vector<write_result> commit_group(
+    const std::vector<const write_batch*>& group);
+
+  /// Convenience for one batch.
+  write_result commit(const write_batch& batch);
+
+  uint64_t last_sequence() const { return next_seq_ - 1; }
+  uint64_t commit_count() const { return commits_; }
+
+private:
+  op_result apply(const write_op& op, int64_t now_ms);
+  op_result apply_guarded(const write_op& op, int64_t now_ms);
+  op_result create_collection(const std::string& name, int64_t now_ms,
+                              bool exists_ok);
+  op_result drop_collection(const std::string& name, int64_t now_ms);
+  bool collection_exists(const std::string& name);
+  uint64_t log_change(const char* type, const std::string& collection,
+                      const std::string& key, const std::string* value,
+                      int64_t now_ms);
+  void run_batch(const write_batch& batch, write_result& out, int64_t now_ms);
+
+  sqlite_db db_;
+  uint64_t next_seq_ = 1;
+  uint64_t commits_ = 0;
+};
+
+} // namespace themis::engine

@@ -1,0 +1,65 @@
+#pragma once
+/// Write requests and their results: plain data passed from handlers to the
+/// store writer (through a mailbox) and back.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace themis::engine {
+
+enum class op_kind : uint8_t {
+  create_collection,
+  drop_collection,
+  insert,  ///< fails with `conflict` if the key exists
+  put,     ///< insert or replace
+  replace, ///< fails with `not_found` if absent
+  patch,   ///< JSON merge patch (RFC 7396) of an existing document
+  remove,
+};
+
+enum class op_status : uint8_t {
+  ok,
+  created,
+  not_found,
+  collection_not_found,
+  conflict,
+  precondition_failed,
+  invalid,
+  not_executed, ///< an earlier op of an atomic batch failed
+  internal,
+};
+
+struct write_op {
+  op_kind kind = op_kind::put;
+  std::string collection;
+  std::string key;      ///< empty on insert: generated
+  std::string doc;      ///< JSON object text (or merge patch for `patch`)
+  std::string if_match; ///< expected _rev; empty = unconditional
+  bool create_collection = false; ///< create a missing collection
+};
+
+struct op_result {
+  op_status status = op_status::ok;
+  std::string key;
+  std::string rev;     ///< new revision (or removed one)
+  std::string doc;     ///< stored document, with _key and _rev
+  std::string message; ///< why it failed
+  uint64_t sequence = 0; ///< change log sequence of this write (0: none)
+};
+
+struct write_batch {
+  std::vector<write_op> ops;
+  bool atomic = true; ///< all or nothing; otherwise each op on its own
+};
+
+struct write_result {
+  std::vector<op_result> results; ///< one per op, in order
+  bool committed = false;
+  std::string error; ///< set when the whole batch failed
+};
+
+/// Name of a status for messages and logs.
+const char* to_string(op_status s);
+
+} // namespace themis::engine

@@ -1,0 +1,214 @@
+/// REST handlers for collections and documents (/v1/collections/...).
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "engine/names.hpp"
+#include "handlers/http_json.hpp"
+#include "handlers/route_context.hpp"
+
+namespace themis {
+
+namespace {
+
+using json = nlohmann::json;
+using engine::op_kind;
+using engine::write_batch;
+using engine::write_op;
+using engine::write_result;
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Answers a single-op write: the stored document (or key/rev on delete),
+/// its ETag, and the engine's status mapped to HTTP.
+void answer_single(responder& respond, const write_result& res,
+                   const std::string& location_prefix) {
+  if (res.results.empty())
+    return respond(error_response(503, res.error.empty()
+                                         ? "write not executed"
+                                         : res.error));
+  auto& r = res.results.front();
+  auto status = http_status(r.status);
+  if (status >= 400)
+    return respond(error_response(status, r.message));
+  if (!res.committed)
+    return respond(error_response(500, res.error));
+  api_response out;
+  if (!r.doc.empty())
+    out = json_response(status, r.doc);
+  else
+    out = json_response(status, dump({{"_key", r.key}, {"_rev", r.rev}}));
+  if (!r.rev.empty())
+    out.set_header("ETag", make_etag(r.rev));
+  if (status == 201 && !location_prefix.empty())
+    out.set_header("Location", location_prefix + r.key);
+  respond(std::move(out));
+}
+
+void submit_one(route_context& ctx, write_op op, std::string location) {
+  write_batch b;
+  b.ops.push_back(std::move(op));
+  ctx.writer.submit(std::move(b), [respond = ctx.respond, location](
+                                    write_result res) mutable {
+    answer_single(respond, res, location);
+  });
+}
+
+bool check_collection_param(route_context& ctx, const std::string& name) {
+  if (engine::valid_collection_name(name))
+    return true;
+  ctx.respond(error_response(400, "invalid collection name: " + name));
+  return false;
+}
+
+} // namespace
+
+void list_collections(route_context& ctx) {
+  json arr = json::array();
+  for (auto& c : ctx.env.reader.collections())
+    arr.push_back({{"name", c.name}, {"count", c.count}});
+  ctx.respond(json_response(200, dump({{"collections", arr}})));
+}
+
+void create_collection(route_context& ctx) {
+  auto body = json::parse(ctx.req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("name") ||
+      !body["name"].is_string())
+    return ctx.respond(
+      error_response(400, "expected a JSON object with a string \"name\""));
+  write_op op;
+  op.kind = op_kind::create_collection;
+  op.collection = body["name"].get<std::string>();
+  write_batch b;
+  b.ops.push_back(std::move(op));
+  ctx.writer.submit(std::move(b), [respond = ctx.respond](write_result res) {
+    if (res.results.empty())
+      return respond(error_response(503, res.error));
+    auto& r = res.results.front();
+    auto status = http_status(r.status);
+    if (status >= 400)
+      return respond(error_response(status, r.message));
+    auto out = json_response(201, dump({{"name", r.key}, {"count", 0}}));
+    out.set_header("Location", "/v1/collections/" + r.key);
+    respond(std::move(out));
+  });
+}
+
+void get_collection(route_context& ctx) {
+  auto& name = ctx.params[0];
+  for (auto& c : ctx.env.reader.collections())
+    if (c.name == name)
+      return ctx.respond(
+        json_response(200, dump({{"name", c.name}, {"count", c.count}})));
+  ctx.respond(error_response(404, "collection not found: " + name));
+}
+
+void drop_collection(route_context& ctx) {
+  write_op op;
+  op.kind = op_kind::drop_collection;
+  op.collection = ctx.params[0];
+  write_batch b;
+  b.ops.push_back(std::move(op));
+  ctx.writer.submit(std::move(b), [respond = ctx.respond](write_result res) {
+    if (res.results.empty())
+      return respond(error_response(503, res.error));
+    auto& r = res.results.front();
+    auto status = http_status(r.status);
+    if (status >= 400)
+      return respond(error_response(status, r.message));
+    respond(json_response(200, dump({{"name", r.key}, {"dropped", true}})));
+  });
+}
+
+void list_documents(route_context& ctx) {
+  auto& name = ctx.params[0];
+  if (!check_collection_param(ctx, name))
+    return;
+  size_t limit = 100;
+  if (auto l = query_param(ctx.req.query, "limit")) {
+    size_t v = 0;
+    auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+    if (ec != std::errc{} || p != l->data() + l->size() || v == 0 ||
+        v > 1000)
+      return ctx.respond(
+        error_response(400, "limit must be an integer in [1, 1000]"));
+    limit = v;
+  }
+  auto after = query_param(ctx.req.query, "after").value_or("");
+  if (!ctx.env.reader.collection_exists(name))
+    return ctx.respond(error_response(404, "collection not found: " + name));
+  auto docs = ctx.env.reader.list(name, after, limit);
+  std::string body = "{\"documents\":[";
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (i)
+      body.push_back(',');
+    body += docs[i].json;
+  }
+  body += "],\"next_after\":";
+  body += docs.size() == limit ? dump(docs.back().key) : "null";
+  body += "}";
+  ctx.respond(json_response(200, std::move(body)));
+}
+
+void insert_document(route_context& ctx) {
+  if (!check_collection_param(ctx, ctx.params[0]))
+    return;
+  write_op op;
+  op.kind = op_kind::insert;
+  op.collection = ctx.params[0];
+  op.doc = ctx.req.body;
+  submit_one(ctx, std::move(op),
+             "/v1/collections/" + ctx.params[0] + "/documents/");
+}
+
+void get_document(route_context& ctx) {
+  auto& name = ctx.params[0];
+  auto& key = ctx.params[1];
+  auto doc = ctx.env.reader.get(name, key);
+  if (!doc) {
+    if (!ctx.env.reader.collection_exists(name))
+      return ctx.respond(error_response(404, "collection not found: " + name));
+    return ctx.respond(error_response(404, "document not found: " + key));
+  }
+  auto etag = make_etag(doc->rev);
+  if (auto inm = ctx.req.header("If-None-Match");
+      inm && (*inm == "*" || parse_etag(*inm) == doc->rev)) {
+    api_response r;
+    r.status = 304;
+    r.set_header("ETag", etag);
+    return ctx.respond(std::move(r));
+  }
+  auto r = json_response(200, std::move(doc->json));
+  r.set_header("ETag", etag);
+  ctx.respond(std::move(r));
+}
+
+void write_document(route_context& ctx) {
+  write_op op;
+  op.collection = ctx.params[0];
+  op.key = ctx.params[1];
+  auto& m = ctx.req.method;
+  op.kind = m == "PUT"     ? op_kind::put
+            : m == "PATCH" ? op_kind::patch
+                           : op_kind::remove;
+  if (!check_collection_param(ctx, op.collection))
+    return;
+  if (!engine::valid_key(op.key))
+    return ctx.respond(error_response(400, "invalid document key: " + op.key));
+  if (auto im = ctx.req.header("If-Match")) {
+    if (*im == "*") {
+      if (op.kind == op_kind::put)
+        op.kind = op_kind::replace; // must exist
+    } else {
+      op.if_match = parse_etag(*im);
+    }
+  }
+  if (op.kind != op_kind::remove)
+    op.doc = ctx.req.body;
+  submit_one(ctx, std::move(op),
+             "/v1/collections/" + ctx.params[0] + "/documents/");
+}
+
+} // namespace themis

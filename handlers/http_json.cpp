@@ -1,0 +1,112 @@
+#include "handlers/http_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace themis {
+
+api_response json_response(int status, std::string body) {
+  api_response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+api_response error_response(int status, std::string_view message) {
+  nlohmann::json j = {{"error", true},
+                      {"message", std::string(message)},
+                      {"status_code", status}};
+  return json_response(
+    status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+namespace {
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+std::string form_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::optional<std::string> query_param(std::string_view query,
+                                       std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    auto key = form_decode(pair.substr(0, eq));
+    if (key == name)
+      return eq == std::string_view::npos ? std::string()
+                                          : form_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos)
+      break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+int http_status(engine::op_status s) {
+  using engine::op_status;
+  switch (s) {
+    case op_status::ok: return 200;
+    case op_status::created: return 201;
+    case op_status::not_found:
+    case op_status::collection_not_found: return 404;
+    case op_status::conflict: return 409;
+    case op_status::precondition_failed: return 412;
+    case op_status::invalid: return 400;
+    case op_status::not_executed: return 424;
+    case op_status::internal: return 500;
+  }
+  return 500;
+}
+
+std::string make_etag(std::string_view rev) {
+  std::string out = "\"";
+  out.append(rev);
+  out.push_back('"');
+  return out;
+}
+
+std::string parse_etag(std::string_view tag) {
+  if (tag.substr(0, 2) == "W/")
+    tag.remove_prefix(2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+    tag = tag.substr(1, tag.size() - 2);
+  return std::string(tag);
+}
+
+bool has_content_type(const api_request& req, std::string_view type) {
+  auto ct = req.header("Content-Type");
+  if (!ct)
+    return false;
+  std::string_view v = *ct;
+  v = v.substr(0, v.find(';'));
+  while (!v.empty() && v.back() == ' ')
+    v.remove_suffix(1);
+  return iequals(v, type);
+}
+
+} // namespace themis

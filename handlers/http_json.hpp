@@ -1,0 +1,33 @@
+#pragma once
+/// Small helpers shared by the REST handlers: JSON responses, the ThemisDB
+/// error body, query parameters, ETags and engine status mapping.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/write_types.hpp"
+#include "themis/api_message.hpp"
+
+namespace themis {
+
+api_response json_response(int status, std::string body);
+
+/// `{"error":true,"message":…,"status_code":N}`.
+api_response error_response(int status, std::string_view message);
+
+/// Decoded value of a query parameter (`+` and %XX decoded), if present.
+std::optional<std::string> query_param(std::string_view query,
+                                       std::string_view name);
+
+/// HTTP status for an engine operation status.
+int http_status(engine::op_status s);
+
+/// `"rev"` as an entity tag, and back (accepts W/ and unquoted forms).
+std::string make_etag(std::string_view rev);
+std::string parse_etag(std::string_view tag);
+
+/// True if the media type of Content-Type equals `type` (params ignored).
+bool has_content_type(const api_request& req, std::string_view type);
+
+} // namespace themis

@@ -1,0 +1,91 @@
+#include "handlers/metrics_registry.hpp"
+
+#include <sstream>
+
+namespace themis {
+
+metrics_registry::metrics_registry()
+  : started_(std::chrono::steady_clock::now()) {
+}
+
+double metrics_registry::uptime_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       started_)
+    .count();
+}
+
+void metrics_registry::record_request(std::string_view route, int status,
+                                      double seconds) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  ++requests_[{std::string(route), status}];
+  auto it = latency_.find(route);
+  if (it == latency_.end())
+    it = latency_.emplace(std::string(route), histogram{}).first;
+  auto& h = it->second;
+  for (size_t i = 0; i < latency_buckets.size(); ++i)
+    if (seconds <= latency_buckets[i])
+      ++h.counts[i];
+  ++h.total;
+  h.sum += seconds;
+}
+
+std::string metrics_registry::render() const {
+  std::ostringstream out;
+  auto gauge = [&](std::string_view name, const char* help, auto value,
+                   const char* type = "gauge") {
+    auto base = name.substr(0, name.find('{'));
+    out << "# HELP " << base << ' ' << help << "\n# TYPE " << base << ' '
+        << type << '\n'
+        << name << ' ' << value << '\n';
+  };
+  gauge("themis_uptime_seconds", "Seconds since start.", uptime_seconds());
+  gauge("themis_open_connections", "Open client connections.",
+        open_connections.load());
+  gauge("themis_connections_accepted_total", "Accepted connections.",
+        accepted_connections.load(), "counter");
+  gauge("themis_connections_rejected_total",
+        "Connections refused at accept (limit or draining).",
+        rejected_connections.load(), "counter");
+  gauge("themis_protocol_errors_total",
+        "Requests answered with a protocol error (400/408/413/431 …).",
+        protocol_errors.load(), "counter");
+  gauge("themis_handler_crashes_total",
+        "Handler exceptions and connection actor crashes.",
+        handler_crashes.load(), "counter");
+  gauge("themis_actor_restarts_total", "Restarts made by supervisors.",
+        actor_restarts.load(), "counter");
+  gauge("themis_mailbox_depth{actor=\"store_writer\"}",
+        "Messages waiting in the store writer's mailbox.",
+        writer_mailbox.load());
+  gauge("themis_engine_commits_total", "Group commits of the store writer.",
+        engine_commits.load(), "counter");
+  gauge("themis_engine_ops_total", "Write operations committed.",
+        engine_ops.load(), "counter");
+  gauge("themis_engine_last_sequence", "Last change-log sequence.",
+        engine_last_sequence.load());
+  gauge("themis_ready", "1 when /health/ready answers 200.",
+        engine_open && listeners_up && !draining ? 1 : 0);
+  std::lock_guard<std::mutex> guard(mtx_);
+  out << "# HELP themis_http_requests_total Requests by route and status.\n"
+         "# TYPE themis_http_requests_total counter\n";
+  for (auto& [k, v] : requests_)
+    out << "themis_http_requests_total{route=\"" << k.first << "\",status=\""
+        << k.second << "\"} " << v << '\n';
+  out << "# HELP themis_http_request_duration_seconds Request latency.\n"
+         "# TYPE themis_http_request_duration_seconds histogram\n";
+  for (auto& [route, h] : latency_) {
+    for (size_t i = 0; i < latency_buckets.size(); ++i)
+      out << "themis_http_request_duration_seconds_bucket{route=\"" << route
+          << "\",le=\"" << latency_buckets[i] << "\"} " << h.counts[i]
+          << '\n';
+    out << "themis_http_request_duration_seconds_bucket{route=\"" << route
+        << "\",le=\"+Inf\"} " << h.total << '\n'
+        << "themis_http_request_duration_seconds_sum{route=\"" << route
+        << "\"} " << h.sum << '\n'
+        << "themis_http_request_duration_seconds_count{route=\"" << route
+        << "\"} " << h.total << '\n';
+  }
+  return out.str();
+}
+
+} // namespace themis

@@ -1,0 +1,59 @@
+#pragma once
+/// Process-wide counters, gauges and histograms, rendered as Prometheus
+/// text on /metrics. Written from any thread (atomics and one mutex for
+/// the labelled families); no CAF so handlers and tests can use it.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace themis {
+
+class metrics_registry {
+public:
+  static constexpr std::array<double, 14> latency_buckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   5.0};
+
+  metrics_registry();
+
+  /// One answered request: by route template and status.
+  void record_request(std::string_view route, int status, double seconds);
+
+  std::string render() const;
+
+  double uptime_seconds() const;
+
+  // Gauges and counters written directly by their owners.
+  std::atomic<int64_t> open_connections{0};
+  std::atomic<uint64_t> accepted_connections{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> protocol_errors{0};
+  std::atomic<uint64_t> handler_crashes{0};
+  std::atomic<int64_t> writer_mailbox{0};
+  std::atomic<uint64_t> engine_commits{0};
+  std::atomic<uint64_t> engine_ops{0};
+  std::atomic<uint64_t> engine_last_sequence{0};
+  std::atomic<uint64_t> actor_restarts{0};
+  std::atomic<bool> engine_open{false};
+  std::atomic<bool> listeners_up{false};
+  std::atomic<bool> draining{false};
+
+private:
+  struct histogram {
+    std::array<uint64_t, latency_buckets.size()> counts{};
+    uint64_t total = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mtx_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, histogram, std::less<>> latency_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+} // namespace themis

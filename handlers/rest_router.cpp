@@ -1,0 +1,245 @@
+#include "handlers/rest_router.hpp"
+
+#include <chrono>
+#include <random>
+
+#include "handlers/http_json.hpp"
+#include "handlers/route_context.hpp"
+
+namespace themis {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (auto& s : v)
+    out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    auto j = path.find('/', i);
+    if (j == std::string::npos)
+      j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool valid_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  for (char c : id)
+    if (c < 0x21 || c > 0x7e)
+      return false;
+  return true;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  auto a = rng(), b = rng();
+  for (int i = 0; i < 16; ++i) {
+    out[i] = hex[(a >> (i * 4)) & 0xf];
+    out[16 + i] = hex[(b >> (i * 4)) & 0xf];
+  }
+  return out;
+}
+
+using handler_fn = void (*)(route_context&);
+
+struct method_map {
+  handler_fn get = nullptr, post = nullptr, put = nullptr, patch = nullptr,
+             del = nullptr;
+};
+
+/// Finds the handlers for a path; fills params and the route label.
+bool match(const std::vector<std::string>& s, bool debug, method_map& m,
+           std::vector<std::string>& params, std::string& label) {
+  auto n = s.size();
+  auto is = [&](size_t i, const char* lit) { return i < n && s[i] == lit; };
+  if (n == 1 && is(0, "health")) {
+    label = "/health";
+    m.get = health;
+  } else if (n == 2 && is(0, "health") && is(1, "live")) {
+    label = "/health/live";
+    m.get = health_live;
+  } else if (n == 2 && is(0, "health") && is(1, "ready")) {
+    label = "/health/ready";
+    m.get = health_ready;
+  } else if (n == 1 && is(0, "metrics")) {
+    label = "/metrics";
+    m.get = metrics;
+  } else if (n >= 2 && is(0, "v1") && is(1, "collections")) {
+    if (n == 2) {
+      label = "/v1/collections";
+      m.get = list_collections;
+      m.post = create_collection;
+    } else if (n == 3) {
+      label = "/v1/collections/{c}";
+      m.get = get_collection;
+      m.del = drop_collection;
+    } else if (n == 4 && is(3, "documents")) {
+      label = "/v1/collections/{c}/documents";
+      m.get = list_documents;
+      m.post = insert_document;
+    } else if (n == 5 && is(3, "documents")) {
+      label = "/v1/collections/{c}/documents/{key}";
+      m.get = get_document;
+      m.put = m.patch = m.del = write_document;
+    } else {
+      return false;
+    }
+    params.assign(s.begin() + 2, s.end());
+    if (n >= 4)
+      params.erase(params.begin() + 1); // drop the literal "documents"
+  } else if (n == 2 && is(0, "entities") && is(1, "batch")) {
+    label = "/entities/batch";
+    m.post = entity_batch;
+  } else if (n == 2 && is(0, "entities")) {
+    label = "/entities/{id}";
+    m.get = get_entity;
+    m.put = m.del = write_entity;
+    params.push_back(s[1]);
+  } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
+    label = "/v2/documents";
+    m.post = ndjson_bulk;
+  } else if (debug && n == 3 && is(0, "v1") && is(1, "_debug") &&
+             is(2, "crash")) {
+    label = "/v1/_debug/crash";
+    m.get = m.post = debug_crash;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+rest_router::rest_router(handler_env env) : env_(env) {
+  allow_methods_ = join(env_.config.cors.allowed_methods);
+  allow_headers_ = join(env_.config.cors.allowed_headers);
+  expose_headers_ = join(env_.config.cors.exposed_headers);
+}
+
+bool rest_router::cors_origin_allowed(const std::string& origin) const {
+  for (auto& o : env_.config.cors.allowed_origins)
+    if (o == "*" || o == origin)
+      return true;
+  return false;
+}
+
+void rest_router::add_cors(const std::string& origin_value,
+                           api_response& resp) const {
+  auto origin = &origin_value;
+  if (origin->empty() || !cors_origin_allowed(*origin))
+    return;
+  auto& c = env_.config.cors;
+  bool any = !c.allow_credentials &&
+             std::find(c.allowed_origins.begin(), c.allowed_origins.end(),
+                       "*") != c.allowed_origins.end();
+  resp.set_header("Access-Control-Allow-Origin", any ? "*" : *origin);
+  if (!any)
+    resp.set_header("Vary", "Origin");
+  if (c.allow_credentials)
+    resp.set_header("Access-Control-Allow-Credentials", "true");
+  if (!expose_headers_.empty())
+    resp.set_header("Access-Control-Expose-Headers", expose_headers_);
+}
+
+api_response rest_router::preflight(const api_request& req) const {
+  auto origin = req.header("Origin");
+  if (!cors_origin_allowed(*origin))
+    return error_response(403, "CORS origin not allowed: " + *origin);
+  api_response r;
+  r.status = 204;
+  r.set_header("Access-Control-Allow-Methods", allow_methods_);
+  r.set_header("Access-Control-Allow-Headers", allow_headers_);
+  r.set_header("Access-Control-Max-Age",
+               std::to_string(env_.config.cors.max_age_seconds));
+  return r;
+}
+
+void rest_router::handle(api_request req, write_port& writer,
+                         responder respond) {
+  auto started = std::chrono::steady_clock::now();
+  auto rid = req.header("X-Request-ID");
+  req.request_id = rid && valid_request_id(*rid) ? *rid : new_request_id();
+
+  std::string label = "unmatched";
+  // The final responder adds the common headers and records metrics; it
+  // owns a copy of what it needs because it may run after `req` is gone.
+  auto finish = [this, respond = std::move(respond), started,
+                 rid = req.request_id,
+                 origin = req.header("Origin") ? *req.header("Origin")
+                                               : std::string()](
+                  api_response resp, const std::string& route) {
+    resp.set_header("X-Request-ID", rid);
+    add_cors(origin, resp);
+    auto secs = std::chrono::duration<double>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    env_.metrics.record_request(route, resp.status, secs);
+    respond(std::move(resp));
+  };
+
+  if (req.method == "OPTIONS" && req.header("Origin") &&
+      req.header("Access-Control-Request-Method")) {
+    finish(preflight(req), "preflight");
+    return;
+  }
+  auto segs = split_path(req.path);
+  method_map m;
+  std::vector<std::string> params;
+  if (!match(segs, env_.config.debug.crash_routes, m, params, label)) {
+    finish(error_response(404, "no route for " + req.method + " " + req.path),
+           "unmatched");
+    return;
+  }
+  handler_fn fn = nullptr;
+  auto& meth = req.method;
+  if (meth == "GET" || meth == "HEAD")
+    fn = m.get;
+  else if (meth == "POST")
+    fn = m.post;
+  else if (meth == "PUT")
+    fn = m.put;
+  else if (meth == "PATCH")
+    fn = m.patch;
+  else if (meth == "DELETE")
+    fn = m.del;
+  if (!fn) {
+    std::string allow;
+    auto add = [&](handler_fn f, const char* name) {
+      if (f)
+        allow += (allow.empty() ? "" : ", ") + std::string(name);
+    };
+    add(m.get, "GET");
+    add(m.get, "HEAD");
+    add(m.post, "POST");
+    add(m.put, "PUT");
+    add(m.patch, "PATCH");
+    add(m.del, "DELETE");
+    auto r = error_response(405, "method " + meth + " not allowed on " +
+                                   req.path);
+    r.set_header("Allow", allow);
+    finish(std::move(r), label);
+    return;
+  }
+  route_context ctx{env_, req, std::move(params), writer,
+                    [finish, label](api_response r) mutable {
+                      finish(std::move(r), label);
+                    }};
+  fn(ctx);
+}
+
+} // namespace themis

@@ -1,0 +1,31 @@
+#pragma once
+/// Maps protocol-blind requests to handlers. Adds what every answer needs
+/// (X-Request-ID, CORS, metrics by route) in one place. Exceptions thrown
+/// by a handler propagate to the caller, the connection's edge, which maps
+/// them to the protocol's internal error.
+
+#include <string>
+
+#include "handlers/handler_env.hpp"
+
+namespace themis {
+
+class rest_router {
+public:
+  explicit rest_router(handler_env env);
+
+  /// Answers `req` through `respond` exactly once, now or later (writes).
+  void handle(api_request req, write_port& writer, responder respond);
+
+private:
+  bool cors_origin_allowed(const std::string& origin) const;
+  void add_cors(const std::string& origin, api_response& resp) const;
+  api_response preflight(const api_request& req) const;
+
+  handler_env env_;
+  std::string allow_methods_;
+  std::string allow_headers_;
+  std::string expose_headers_;
+};
+
+} // namespace themis

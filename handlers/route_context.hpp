@@ -1,0 +1,44 @@
+#pragma once
+/// Everything one handler invocation needs, bundled so handler signatures
+/// stay short: the request, path parameters, the environment, the write
+/// port and the responder (call exactly once).
+
+#include <string>
+#include <vector>
+
+#include "handlers/handler_env.hpp"
+
+namespace themis {
+
+struct route_context {
+  handler_env& env;
+  const api_request& req;
+  std::vector<std::string> params; ///< path parameters in order
+  write_port& writer;
+  responder respond;
+};
+
+/// GET/POST /v1/collections, GET/DELETE /v1/collections/{c}, documents.
+void list_collections(route_context& ctx);
+void create_collection(route_context& ctx);
+void get_collection(route_context& ctx);
+void drop_collection(route_context& ctx);
+void list_documents(route_context& ctx);
+void insert_document(route_context& ctx);
+void get_document(route_context& ctx);
+void write_document(route_context& ctx); ///< PUT, PATCH, DELETE
+
+/// ThemisDB: /entities/{table:pk}, /entities/batch, /v2/documents.
+void get_entity(route_context& ctx);
+void write_entity(route_context& ctx); ///< PUT, DELETE
+void entity_batch(route_context& ctx);
+void ndjson_bulk(route_context& ctx);
+
+/// /health, /health/live, /health/ready, /metrics, debug crash.
+void health(route_context& ctx);
+void health_live(route_context& ctx);
+void health_ready(route_context& ctx);
+void metrics(route_context& ctx);
+void debug_crash(route_context& ctx);
+
+} // namespace themis

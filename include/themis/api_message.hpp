@@ -1,0 +1,75 @@
+#pragma once
+/// Protocol-blind request and response: what a handler sees. HTTP/1.1,
+/// HTTP/2 and later front-ends all translate their frames into these, so a
+/// handler never depends on a wire format.
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace themis {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// ASCII case-insensitive comparison (header names, tokens).
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z')
+      x += 32;
+    if (y >= 'A' && y <= 'Z')
+      y += 32;
+    if (x != y)
+      return false;
+  }
+  return true;
+}
+
+/// First value of a header, or nullptr.
+inline const std::string* find_header(const header_list& hs,
+                                      std::string_view name) {
+  for (auto& [k, v] : hs)
+    if (iequals(k, name))
+      return &v;
+  return nullptr;
+}
+
+struct api_request {
+  std::string method;      ///< upper-case token, e.g. "GET"
+  std::string path;        ///< percent-decoded path, without the query
+  std::string query;       ///< raw query string (after '?'), not decoded
+  header_list headers;     ///< as received, names in original case
+  std::string body;        ///< complete, de-chunked body
+  std::string remote_addr; ///< peer address, for logs and limits
+  std::string request_id;  ///< X-Request-ID (echoed or generated)
+
+  const std::string* header(std::string_view name) const {
+    return find_header(headers, name);
+  }
+};
+
+struct api_response {
+  int status = 200;
+  header_list headers; ///< extra headers; framing headers are the codec's job
+  std::string body;
+
+  const std::string* header(std::string_view name) const {
+    return find_header(headers, name);
+  }
+  void set_header(std::string name, std::string value) {
+    for (auto& [k, v] : headers)
+      if (iequals(k, name)) {
+        v = std::move(value);
+        return;
+      }
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+} // namespace themis

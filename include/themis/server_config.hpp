@@ -1,0 +1,78 @@
+#pragma once
+/// The whole server configuration as plain data. Loaded from YAML, then
+/// overridden by THEMIS_* environment variables, then by CLI flags
+/// (config/config_loader.hpp). Every key is documented in
+/// docs/configuration.md.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace themis {
+
+struct server_section {
+  std::string bind = "127.0.0.1";
+  uint32_t scheduler_threads = 0; ///< CAF workers; 0 = number of cores
+  uint32_t io_threads = 0;        ///< Asio threads; 0 = number of cores
+  uint32_t drain_timeout_ms = 10000;
+};
+
+struct http_section {
+  int port = 8080; ///< 0 disables the listener
+  uint32_t max_connections = 10000;
+  uint32_t max_header_bytes = 8192;
+  uint64_t max_body_bytes = 16ull << 20;
+  uint32_t max_headers = 100;
+  uint32_t header_timeout_ms = 10000; ///< first byte to end of header block
+  uint32_t body_timeout_ms = 30000;   ///< end of headers to end of body
+  uint32_t idle_timeout_ms = 60000;   ///< keep-alive idle time
+  uint32_t max_pipelined = 32;        ///< parsed requests awaiting answers
+  uint32_t request_timeout_ms = 30000; ///< handler/engine answer deadline
+  std::string server_name = "themisd";
+};
+
+struct engine_section {
+  std::string data_dir = "./data";
+  std::string synchronous = "full"; ///< full | normal
+  uint32_t readers = 4;
+  uint32_t max_group_ops = 4096; ///< ops per group commit
+  uint32_t busy_timeout_ms = 5000;
+};
+
+struct log_section {
+  std::string level = "info";
+};
+
+struct cors_section {
+  std::vector<std::string> allowed_origins; ///< empty = CORS off; "*" = any
+  std::vector<std::string> allowed_methods = {"GET",   "POST",   "PUT",
+                                              "PATCH", "DELETE", "OPTIONS"};
+  std::vector<std::string> allowed_headers = {
+    "Content-Type", "Authorization", "If-Match", "If-None-Match",
+    "X-Request-ID", "Last-Event-ID"};
+  std::vector<std::string> exposed_headers = {"ETag", "X-Request-ID",
+                                              "Location"};
+  bool allow_credentials = false;
+  uint32_t max_age_seconds = 600;
+};
+
+struct supervision_section {
+  uint32_t max_restarts = 5;
+  uint32_t period_seconds = 10;
+};
+
+struct debug_section {
+  bool crash_routes = false; ///< enables /v1/_debug/crash (tests only)
+};
+
+struct server_config {
+  server_section server;
+  http_section http;
+  engine_section engine;
+  log_section log;
+  cors_section cors;
+  supervision_section supervision;
+  debug_section debug;
+};
+
+} // namespace themis

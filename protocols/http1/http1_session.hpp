@@ -1,0 +1,110 @@
+#pragma once
+/// HTTP/1.1 server session: keep-alive, pipelining with in-order responses,
+/// Expect: 100-continue, timeouts (slowloris), draining. Frames in, typed
+/// requests out through `session_callbacks`; no sockets, no actors, so a
+/// test drives it with a recording fake.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocols/http1/request_parser.hpp"
+#include "themis/api_message.hpp"
+
+namespace themis::http1 {
+
+class session_callbacks {
+public:
+  virtual ~session_callbacks() = default;
+  /// A complete request; answer it with `respond(id, …)`, in any order.
+  virtual void on_request(uint64_t id, api_request req) = 0;
+  /// Bytes to write, in order.
+  virtual void send(std::string bytes) = 0;
+  /// Close the connection once everything sent so far is written.
+  virtual void close() = 0;
+  /// Monotonic milliseconds (injected so tests control time).
+  virtual uint64_t now_ms() = 0;
+};
+
+struct session_options {
+  parser_limits limits;
+  size_t max_pipelined = 32;
+  uint32_t header_timeout_ms = 10000;
+  uint32_t body_timeout_ms = 30000;
+  uint32_t idle_timeout_ms = 60000;
+  std::string server_name = "themisd";
+  std::string remote_addr;
+};
+
+class http1_session {
+public:
+  http1_session(session_options opts, session_callbacks& cb);
+
+  /// Bytes from the peer.
+  void on_data(std::string_view data);
+
+  /// Answer for request `id` (from on_request). Sent as soon as every
+  /// earlier response was sent (RFC 9112 §9.3.2 pipelining order).
+  void respond(uint64_t id, api_response resp);
+
+  /// Called periodically; answers 408 or closes idle connections.
+  void check_timeouts();
+
+  /// Stop taking new requests: the last in-flight response carries
+  /// `Connection: close`; an idle connection closes now.
+  void drain();
+
+  /// True while the session wants more bytes from the socket.
+  bool wants_read() const {
+    return !closing_ && in_flight_.size() < opts_.max_pipelined;
+  }
+  bool closing() const { return closing_; }
+  bool idle() const { return in_flight_.empty() && !parser_.in_progress(); }
+  size_t in_flight() const { return in_flight_.size(); }
+
+private:
+  struct entry {
+    uint64_t id;
+    bool head = false;
+    bool keep_alive = true;
+    int version_minor = 1;
+    std::optional<api_response> response;
+  };
+
+  void parse_buffered();
+  void dispatch(http_request&& req);
+  void fail(int status, const std::string& reason);
+  void answer_error(entry& e, int status, const std::string& reason);
+  void flush();
+  const std::string& date();
+
+  session_options opts_;
+  session_callbacks& cb_;
+  request_parser parser_;
+  std::string inbuf_;
+  size_t inbuf_pos_ = 0;
+  std::deque<entry> in_flight_; ///< dispatched, answered in order
+  uint64_t next_id_ = 0;
+  bool closing_ = false;  ///< no more requests will be read
+  bool close_sent_ = false;
+  bool draining_ = false;
+  bool continue_sent_ = false;
+  uint64_t request_start_ms_ = 0;
+  uint64_t head_done_ms_ = 0;
+  uint64_t idle_since_ms_ = 0;
+  int64_t date_second_ = -1;
+  std::string date_;
+};
+
+/// Splits a request-target into a percent-decoded path and a raw query.
+/// Returns false for targets that are not origin-, absolute- or
+/// asterisk-form, or whose path decodes to a NUL byte.
+bool split_target(std::string_view target, std::string& path,
+                  std::string& query);
+
+/// `{"error":true,"message":…,"status_code":N}` — ThemisDB's error body.
+std::string error_body(int status, std::string_view message);
+
+} // namespace themis::http1

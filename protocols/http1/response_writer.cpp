@@ -1,0 +1,70 @@
+#include "protocols/http1/response_writer.hpp"
+
+#include <charconv>
+#include <ctime>
+
+#include "protocols/http1/request_parser.hpp"
+
+namespace themis::http1 {
+
+namespace {
+
+void append_number(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, p);
+}
+
+bool is_framing_header(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "connection") ||
+         iequals(name, "transfer-encoding") || iequals(name, "date") ||
+         iequals(name, "server") || iequals(name, "keep-alive");
+}
+
+} // namespace
+
+void write_response(const api_response& resp, const response_options& opts,
+                    std::string& out) {
+  out.reserve(out.size() + 256 + resp.body.size());
+  out.append(opts.version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_number(out, static_cast<uint64_t>(resp.status));
+  out.push_back(' ');
+  out.append(reason_phrase(resp.status));
+  out.append("\r\nDate: ");
+  out.append(opts.date);
+  out.append("\r\nServer: ");
+  out.append(opts.server);
+  out.append("\r\n");
+  for (auto& [name, value] : resp.headers) {
+    if (is_framing_header(name))
+      continue;
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+  }
+  bool no_body = status_forbids_body(resp.status);
+  if (!no_body) {
+    out.append("Content-Length: ");
+    append_number(out, resp.body.size());
+    out.append("\r\n");
+  }
+  if (!opts.keep_alive)
+    out.append("Connection: close\r\n");
+  else if (opts.version_minor == 0)
+    out.append("Connection: keep-alive\r\n");
+  out.append("\r\n");
+  if (!no_body && !opts.head_request)
+    out.append(resp.body);
+}
+
+std::string http_date_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  auto n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+} // namespace themis::http1

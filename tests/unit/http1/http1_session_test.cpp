@@ -1,0 +1,220 @@
+/// The HTTP/1.1 session driven by a recording fake: no sockets, no actors.
+
+#include "protocols/http1/http1_session.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace themis;
+using namespace themis::http1;
+
+namespace {
+
+struct fake_peer : session_callbacks {
+  std::vector<std::pair<uint64_t, api_request>> requests;
+  std::string sent;
+  bool closed = false;
+  uint64_t now = 1000;
+
+  void on_request(uint64_t id, api_request req) override {
+    requests.emplace_back(id, std::move(req));
+  }
+  void send(std::string bytes) override { sent += bytes; }
+  void close() override { closed = true; }
+  uint64_t now_ms() override { return now; }
+};
+
+api_response text(int status, std::string body) {
+  api_response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", "text/plain");
+  return r;
+}
+
+size_t count(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string::npos;
+       p = hay.find(needle, p + 1))
+    ++n;
+  return n;
+}
+
+} // namespace
+
+TEST(http1_session, answers_keep_alive_request) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /health?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  EXPECT_EQ(peer.requests[0].second.path, "/health");
+  EXPECT_EQ(peer.requests[0].second.query, "x=1");
+  s.respond(0, text(200, "ok"));
+  EXPECT_EQ(peer.sent.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  EXPECT_NE(peer.sent.find("Content-Length: 2\r\n"), std::string::npos);
+  EXPECT_NE(peer.sent.find("Date: "), std::string::npos);
+  EXPECT_NE(peer.sent.find("Server: themisd"), std::string::npos);
+  EXPECT_EQ(peer.sent.substr(peer.sent.size() - 6), "\r\n\r\nok");
+  EXPECT_FALSE(peer.closed);
+}
+
+TEST(http1_session, pipelined_responses_keep_request_order) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a"
+            "\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_EQ(peer.requests.size(), 3u);
+  s.respond(2, text(200, "three"));
+  s.respond(1, text(200, "two"));
+  EXPECT_TRUE(peer.sent.empty()); // first still owed
+  s.respond(0, text(200, "one"));
+  auto p1 = peer.sent.find("one"), p2 = peer.sent.find("two"),
+       p3 = peer.sent.find("three");
+  ASSERT_NE(p3, std::string::npos);
+  EXPECT_LT(p1, p2);
+  EXPECT_LT(p2, p3);
+}
+
+TEST(http1_session, head_response_has_length_but_no_body) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  s.respond(0, text(200, "hello"));
+  EXPECT_NE(peer.sent.find("Content-Length: 5\r\n"), std::string::npos);
+  EXPECT_EQ(peer.sent.find("hello"), std::string::npos);
+}
+
+TEST(http1_session, connection_close_closes_after_response) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+            "GET /ignored HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  s.respond(0, text(200, "bye"));
+  EXPECT_NE(peer.sent.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, expect_continue_sends_interim_response) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+            "Content-Length: 3\r\n\r\n");
+  EXPECT_EQ(peer.sent, "HTTP/1.1 100 Continue\r\n\r\n");
+  s.on_data("abc");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  EXPECT_EQ(peer.requests[0].second.body, "abc");
+}
+
+TEST(http1_session, expect_continue_over_limit_gets_413_without_body) {
+  fake_peer peer;
+  session_options o;
+  o.limits.max_body_bytes = 2;
+  http1_session s(o, peer);
+  s.on_data("PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+            "Content-Length: 3\r\n\r\n");
+  EXPECT_EQ(peer.sent.rfind("HTTP/1.1 413 ", 0), 0u);
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, malformed_request_answered_after_owed_responses) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /ok HTTP/1.1\r\nHost: a\r\n\r\nBROKEN\r\n\r\n");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  EXPECT_TRUE(peer.sent.empty());
+  s.respond(0, text(200, "fine"));
+  auto ok = peer.sent.find("200 OK");
+  auto bad = peer.sent.find("400 Bad Request");
+  ASSERT_NE(bad, std::string::npos);
+  EXPECT_LT(ok, bad);
+  EXPECT_NE(peer.sent.find("\"status_code\":400"), std::string::npos);
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, header_timeout_answers_408) {
+  fake_peer peer;
+  session_options o;
+  o.header_timeout_ms = 100;
+  http1_session s(o, peer);
+  s.on_data("GET / HTTP/1.1\r\nHost:");
+  peer.now += 50;
+  s.check_timeouts();
+  EXPECT_FALSE(peer.closed);
+  peer.now += 60;
+  s.check_timeouts();
+  EXPECT_EQ(peer.sent.rfind("HTTP/1.1 408 ", 0), 0u);
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, idle_keep_alive_closes_silently) {
+  fake_peer peer;
+  session_options o;
+  o.idle_timeout_ms = 100;
+  http1_session s(o, peer);
+  peer.now += 150;
+  s.check_timeouts();
+  EXPECT_TRUE(peer.sent.empty());
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, no_timeout_while_handler_works) {
+  fake_peer peer;
+  session_options o;
+  o.idle_timeout_ms = 100;
+  http1_session s(o, peer);
+  s.on_data("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  peer.now += 1000;
+  s.check_timeouts();
+  EXPECT_FALSE(peer.closed);
+}
+
+TEST(http1_session, drain_closes_idle_and_marks_last_in_flight) {
+  {
+    fake_peer peer;
+    http1_session s({}, peer);
+    s.drain();
+    EXPECT_TRUE(peer.closed);
+  }
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+  s.drain();
+  EXPECT_FALSE(peer.closed);
+  s.respond(0, text(200, "a"));
+  EXPECT_EQ(count(peer.sent, "Connection: close"), 0u);
+  s.respond(1, text(200, "b"));
+  EXPECT_EQ(count(peer.sent, "Connection: close"), 1u);
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, pipeline_depth_limits_dispatch) {
+  fake_peer peer;
+  session_options o;
+  o.max_pipelined = 2;
+  http1_session s(o, peer);
+  std::string three;
+  for (int i = 0; i < 3; ++i)
+    three += "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  s.on_data(three);
+  EXPECT_EQ(peer.requests.size(), 2u);
+  EXPECT_FALSE(s.wants_read());
+  s.respond(0, text(200, "x"));
+  EXPECT_EQ(peer.requests.size(), 3u);
+}
+
+TEST(http1_session, percent_decoding_and_bad_targets) {
+  std::string path, query;
+  EXPECT_TRUE(split_target("/a%20b?q=%20", path, query));
+  EXPECT_EQ(path, "/a b");
+  EXPECT_EQ(query, "q=%20");
+  EXPECT_TRUE(split_target("http://host:1/x?y", path, query));
+  EXPECT_EQ(path, "/x");
+  EXPECT_FALSE(split_target("/%zz", path, query));
+  EXPECT_FALSE(split_target("/%00", path, query));
+  EXPECT_FALSE(split_target("relative", path, query));
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_TRUE(peer.requests.empty());
+  EXPECT_EQ(peer.sent.rfind("HTTP/1.1 400 ", 0), 0u);
+}
