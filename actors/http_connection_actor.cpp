@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <deque>
 #include <spdlog/spdlog.h>
 
 #include "actors/server_context.hpp"
@@ -27,10 +28,31 @@ struct http_connection_state : http1::session_callbacks, write_port {
   std::unique_ptr<http1::http1_session> session;
   bool read_pending = false;
   bool closed = false;
+  /// Requests of this connection wait while one of its writes is in
+  /// flight, so a pipelined read sees the write before it (read your
+  /// writes); other connections are not held up.
+  int writes_in_flight = 0;
+  std::deque<std::pair<uint64_t, api_request>> deferred;
 
   // -- session callbacks ----------------------------------------------------
 
   void on_request(uint64_t id, api_request req) override {
+    if (writes_in_flight > 0 || !deferred.empty()) {
+      deferred.emplace_back(id, std::move(req));
+      return;
+    }
+    dispatch(id, std::move(req));
+  }
+
+  void run_deferred() {
+    while (writes_in_flight == 0 && !deferred.empty()) {
+      auto [id, req] = std::move(deferred.front());
+      deferred.pop_front();
+      dispatch(id, std::move(req));
+    }
+  }
+
+  void dispatch(uint64_t id, api_request req) {
     auto respond = [this, id](api_response resp) {
       if (resp.status >= 500)
         spdlog::debug("http {}: answered {}", conn->remote_address(),
@@ -73,14 +95,23 @@ struct http_connection_state : http1::session_callbacks, write_port {
       done(std::move(r));
       return;
     }
-    auto timeout = std::chrono::milliseconds(ctx->config.http.request_timeout_ms);
+    auto timeout =
+      std::chrono::milliseconds(ctx->config.http.request_timeout_ms);
+    ++writes_in_flight;
     self->request(writer, timeout, write_atom::value, std::move(batch))
-      .then([done](engine::write_result& r) { done(std::move(r)); },
-            [done](caf::error& err) {
-              engine::write_result r;
-              r.error = "store writer did not answer: " + caf::to_string(err);
-              done(std::move(r));
-            });
+      .then(
+        [this, done](engine::write_result& r) {
+          --writes_in_flight;
+          done(std::move(r));
+          run_deferred();
+        },
+        [this, done](caf::error& err) {
+          --writes_in_flight;
+          engine::write_result r;
+          r.error = "store writer did not answer: " + caf::to_string(err);
+          done(std::move(r));
+          run_deferred();
+        });
   }
 
   // -- helpers --------------------------------------------------------------
@@ -115,7 +146,12 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   st.session = std::make_unique<http1::http1_session>(opts, st);
   // Whatever ends this actor (normal close, exception, kill) closes the
   // socket; the tcp_connection outlives us only until its handlers finish.
-  self->attach_functor([conn] { conn->abort(); });
+  self->attach_functor([conn](const caf::error& reason) {
+    if (reason && reason != caf::exit_reason::normal)
+      spdlog::warn("http {}: connection actor ended: {}",
+                   conn->remote_address(), caf::to_string(reason));
+    conn->abort();
+  });
   conn->set_sink(caf::actor_cast<caf::actor>(self));
   if (ctx->metrics.draining)
     st.session->drain();
@@ -132,18 +168,14 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       st.session->on_data(bytes);
       st.want_read();
     },
-    [=](closed_atom) {
-      self->quit();
-    },
+    [=](closed_atom) { self->quit(); },
     [=](tick_atom) {
       auto& st = self->state;
       st.session->check_timeouts();
       if (!st.closed)
         self->delayed_send(self, tick, tick_atom::value);
     },
-    [=](drain_atom) {
-      self->state.session->drain();
-    },
+    [=](drain_atom) { self->state.session->drain(); },
   };
 }
 

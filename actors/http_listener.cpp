@@ -16,8 +16,9 @@ namespace themis {
 namespace asio = boost::asio;
 
 http_acceptor::http_acceptor(asio::io_context& io, const std::string& bind,
-                             int port, std::shared_ptr<server_context> ctx)
-  : io_(io), acceptor_(io), ctx_(std::move(ctx)) {
+                             int port, std::shared_ptr<server_context> ctx) :
+  io_(io),
+  acceptor_(io), ctx_(std::move(ctx)) {
   auto addr = asio::ip::make_address(bind);
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
   acceptor_.open(ep.protocol());
@@ -38,9 +39,10 @@ void http_acceptor::stop() {
   });
 }
 
-void http_acceptor::reject(tcp::socket socket) {
+void http_acceptor::reject(tcp::socket socket, const char* why) {
   // Refused before any actor or session exists: a fixed 503 and close.
   ++ctx_->metrics.rejected_connections;
+  spdlog::warn("http: refused a connection: {}", why);
   auto s = std::make_shared<tcp::socket>(std::move(socket));
   static const std::string busy = [] {
     std::string body = "{\"error\":true,\"message\":\"too many connections\","
@@ -70,7 +72,9 @@ void http_acceptor::do_accept() {
       if (m.draining || !lsn ||
           m.open_connections >=
             static_cast<int64_t>(self->ctx_->config.http.max_connections)) {
-        self->reject(std::move(socket));
+        self->reject(std::move(socket), m.draining ? "draining"
+                                        : !lsn     ? "no listener actor"
+                                                   : "connection limit");
       } else {
         ++m.accepted_connections;
         auto conn = std::make_shared<tcp_connection>(std::move(socket), m);

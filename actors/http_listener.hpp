@@ -20,8 +20,8 @@ public:
   using tcp = boost::asio::ip::tcp;
 
   /// Binds and listens; throws std::system_error naming the address.
-  http_acceptor(boost::asio::io_context& io, const std::string& bind,
-                int port, std::shared_ptr<server_context> ctx);
+  http_acceptor(boost::asio::io_context& io, const std::string& bind, int port,
+                std::shared_ptr<server_context> ctx);
 
   /// Starts accepting; sockets go to the actor registered as the listener.
   void start();
@@ -31,7 +31,7 @@ public:
 
 private:
   void do_accept();
-  void reject(tcp::socket socket);
+  void reject(tcp::socket socket, const char* why);
 
   boost::asio::io_context& io_;
   tcp::acceptor acceptor_;

@@ -82,8 +82,8 @@ int run_server(const server_config& cfg, const char* version) {
   std::shared_ptr<http_acceptor> http;
   if (cfg.http.port != 0) {
     try {
-      http = std::make_shared<http_acceptor>(io, cfg.server.bind,
-                                             cfg.http.port, ctx);
+      http = std::make_shared<http_acceptor>(io, cfg.server.bind, cfg.http.port,
+                                             ctx);
     } catch (const std::exception& e) {
       std::fprintf(stderr,
                    "themisd: config error: http.port: cannot listen on "
@@ -169,8 +169,8 @@ int run_server(const server_config& cfg, const char* version) {
   ctx->metrics.draining = true;
   if (http)
     http->stop();
-  if (auto lsn = caf::actor_cast<caf::actor>(
-        sys.registry().get(http_listener_name)))
+  if (auto lsn =
+        caf::actor_cast<caf::actor>(sys.registry().get(http_listener_name)))
     caf::anon_send(lsn, drain_atom::value);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(cfg.server.drain_timeout_ms);

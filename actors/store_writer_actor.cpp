@@ -31,8 +31,8 @@ void flush(writer_actor* self, server_context& ctx) {
   // Take as many queued requests as fit in one group.
   size_t ops = 0, n = 0;
   while (n < st.pending.size() &&
-         (n == 0 ||
-          ops + st.pending[n].batch.ops.size() <= ctx.config.engine.max_group_ops)) {
+         (n == 0 || ops + st.pending[n].batch.ops.size() <=
+                      ctx.config.engine.max_group_ops)) {
     ops += st.pending[n].batch.ops.size();
     ++n;
   }
@@ -57,8 +57,8 @@ void flush(writer_actor* self, server_context& ctx) {
 caf::behavior store_writer(writer_actor* self,
                            std::shared_ptr<server_context> ctx) {
   return {
-    [=](write_atom, engine::write_batch& batch)
-      -> caf::result<engine::write_result> {
+    [=](write_atom,
+        engine::write_batch& batch) -> caf::result<engine::write_result> {
       auto& st = self->state;
       auto rp = self->make_response_promise<engine::write_result>();
       st.pending.push_back({std::move(batch), rp});

@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
+#include <spdlog/spdlog.h>
 
 namespace themis {
 
@@ -17,11 +18,10 @@ constexpr size_t read_chunk = 16 * 1024;
 constexpr auto linger_time = std::chrono::seconds(2);
 } // namespace
 
-tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics)
-  : socket_(std::move(socket)),
-    strand_(asio::make_strand(socket_.get_executor())),
-    linger_timer_(strand_),
-    metrics_(metrics) {
+tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics) :
+  socket_(std::move(socket)),
+  strand_(asio::make_strand(socket_.get_executor())), linger_timer_(strand_),
+  metrics_(metrics) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   if (!ec)
@@ -65,6 +65,9 @@ void tcp_connection::do_read() {
         return;
       }
       if (ec) {
+        if (ec != asio::error::eof)
+          spdlog::debug("http {}: read failed: {}", self->remote_,
+                        ec.message());
         self->do_close();
         return;
       }
@@ -75,13 +78,14 @@ void tcp_connection::do_read() {
 }
 
 void tcp_connection::write(std::string bytes) {
-  asio::post(strand_, [self = shared_from_this(), b = std::move(bytes)]() mutable {
-    if (self->closed_)
-      return;
-    self->queue_.push_back(std::move(b));
-    if (!self->writing_)
-      self->do_write();
-  });
+  asio::post(strand_,
+             [self = shared_from_this(), b = std::move(bytes)]() mutable {
+               if (self->closed_)
+                 return;
+               self->queue_.push_back(std::move(b));
+               if (!self->writing_)
+                 self->do_write();
+             });
 }
 
 void tcp_connection::do_write() {
@@ -104,7 +108,8 @@ void tcp_connection::do_write() {
     socket_, asio::buffer(queue_.front()),
     asio::bind_executor(strand_, [self = shared_from_this()](
                                    boost::system::error_code ec, size_t) {
-      if (ec) {
+      if (ec || self->closed_) {
+        // the buffer stayed alive for the whole operation; drop it now
         self->queue_.clear();
         self->writing_ = false;
         self->do_close();
@@ -136,11 +141,11 @@ void tcp_connection::linger() {
   }
   lingering_ = true;
   linger_timer_.expires_after(linger_time);
-  linger_timer_.async_wait([self = shared_from_this()](
-                             boost::system::error_code ec) {
-    if (!ec)
-      self->do_close();
-  });
+  linger_timer_.async_wait(
+    [self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec)
+        self->do_close();
+    });
   linger_read();
 }
 
@@ -172,7 +177,10 @@ void tcp_connection::do_close() {
   boost::system::error_code ec;
   linger_timer_.cancel();
   socket_.close(ec);
-  queue_.clear();
+  // queue_ is not cleared here: an async_write may still use its front
+  // buffer; the write completion drops it.
+  if (!writing_)
+    queue_.clear();
   notify_closed();
 }
 

@@ -16,8 +16,8 @@ namespace themis {
 
 namespace {
 
-using setter = std::function<std::optional<std::string>(server_config&,
-                                                        const std::string&)>;
+using setter =
+  std::function<std::optional<std::string>(server_config&, const std::string&)>;
 
 std::optional<std::string> to_uint(const std::string& v, uint64_t lo,
                                    uint64_t hi, uint64_t& out) {
@@ -122,8 +122,7 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::http, &http_section::max_pipelined, 1, 1024)},
     {"http.request_timeout_ms",
      uint_field(&sc::http, &http_section::request_timeout_ms, 10, 3600000)},
-    {"http.server_name",
-     string_field(&sc::http, &http_section::server_name)},
+    {"http.server_name", string_field(&sc::http, &http_section::server_name)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
     {"engine.synchronous",
      string_field(&sc::engine, &engine_section::synchronous,
@@ -134,10 +133,9 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::engine, &engine_section::max_group_ops, 1, 1000000)},
     {"engine.busy_timeout_ms",
      uint_field(&sc::engine, &engine_section::busy_timeout_ms, 0, 600000)},
-    {"log.level",
-     string_field(&sc::log, &log_section::level,
-                  {"trace", "debug", "info", "warn", "error", "critical",
-                   "off"})},
+    {"log.level", string_field(&sc::log, &log_section::level,
+                               {"trace", "debug", "info", "warn", "error",
+                                "critical", "off"})},
     {"cors.allowed_origins",
      list_field(&sc::cors, &cors_section::allowed_origins)},
     {"cors.allowed_methods",
@@ -248,8 +246,7 @@ std::optional<std::string> validate_config(server_config& cfg) {
     return "engine.data_dir: cannot create '" + cfg.engine.data_dir +
            "': " + ec.message();
   if (!fs::is_directory(cfg.engine.data_dir, ec))
-    return "engine.data_dir: '" + cfg.engine.data_dir +
-           "' is not a directory";
+    return "engine.data_dir: '" + cfg.engine.data_dir + "' is not a directory";
   if (::access(cfg.engine.data_dir.c_str(), W_OK | X_OK) != 0)
     return "engine.data_dir: '" + cfg.engine.data_dir +
            "' is not writable: " + std::strerror(errno);
@@ -337,8 +334,7 @@ load_outcome load_config(int argc, const char* const* argv,
     auto eq = s.find('=');
     if (eq == std::string::npos)
       return fail("--set expects section.key=value, got '" + s + "'");
-    if (auto err = apply_setting(out.config, s.substr(0, eq),
-                                 s.substr(eq + 1)))
+    if (auto err = apply_setting(out.config, s.substr(0, eq), s.substr(eq + 1)))
       return fail(*err);
   }
   if (auto err = validate_config(out.config))

@@ -49,15 +49,24 @@ std::string generate_key() {
 
 const char* to_string(op_status s) {
   switch (s) {
-    case op_status::ok: return "ok";
-    case op_status::created: return "created";
-    case op_status::not_found: return "not_found";
-    case op_status::collection_not_found: return "collection_not_found";
-    case op_status::conflict: return "conflict";
-    case op_status::precondition_failed: return "precondition_failed";
-    case op_status::invalid: return "invalid";
-    case op_status::not_executed: return "not_executed";
-    case op_status::internal: return "internal";
+    case op_status::ok:
+      return "ok";
+    case op_status::created:
+      return "created";
+    case op_status::not_found:
+      return "not_found";
+    case op_status::collection_not_found:
+      return "collection_not_found";
+    case op_status::conflict:
+      return "conflict";
+    case op_status::precondition_failed:
+      return "precondition_failed";
+    case op_status::invalid:
+      return "invalid";
+    case op_status::not_executed:
+      return "not_executed";
+    case op_status::internal:
+      return "internal";
   }
   return "unknown";
 }

@@ -82,8 +82,8 @@ std::vector<document> reader_pool::list(const std::string& collection,
   s.bind(1, collection).bind(2, after).bind(3, static_cast<int64_t>(limit));
   std::vector<document> out;
   while (s.step())
-    out.push_back({std::string(s.text(0)), std::string(s.text(1)),
-                   std::string(s.text(2))});
+    out.push_back(
+      {std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2))});
   return out;
 }
 

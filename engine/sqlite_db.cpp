@@ -73,11 +73,12 @@ sqlite_db::sqlite_db(const std::string& path, bool read_only,
                      int busy_timeout_ms) {
   int flags = read_only ? SQLITE_OPEN_READONLY
                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  flags |= SQLITE_OPEN_NOMUTEX; // each connection is used by one thread at a time
+  flags |=
+    SQLITE_OPEN_NOMUTEX; // each connection is used by one thread at a time
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "open " + path + ": " +
-                      (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::string msg =
+      "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
     db_ = nullptr;
     throw sqlite_error(rc, msg);
@@ -108,8 +109,8 @@ stmt_ref sqlite_db::prepare(const char* sql) {
   if (it != cache_.end())
     return stmt_ref(it->second);
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-                              nullptr);
+  int rc =
+    sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK)
     raise(db_, rc, "prepare");
   cache_.emplace(sql, s);

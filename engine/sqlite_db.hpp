@@ -17,9 +17,8 @@ namespace themis::engine {
 
 class sqlite_error : public std::runtime_error {
 public:
-  sqlite_error(int code, const std::string& what)
-    : std::runtime_error(what), code_(code) {
-  }
+  sqlite_error(int code, const std::string& what) :
+    std::runtime_error(what), code_(code) {}
   int code() const { return code_; }
 
 private:

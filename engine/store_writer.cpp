@@ -17,8 +17,7 @@ int64_t now_millis() {
     .count();
 }
 
-op_result failure(op_status status, std::string message,
-                  std::string key = {}) {
+op_result failure(op_status status, std::string message, std::string key = {}) {
   op_result r;
   r.status = status;
   r.message = std::move(message);
@@ -32,8 +31,8 @@ bool failed(const op_result& r) {
 
 } // namespace
 
-store_writer::store_writer(const store_options& opts)
-  : db_(database_path(opts), false, opts.busy_timeout_ms) {
+store_writer::store_writer(const store_options& opts) :
+  db_(database_path(opts), false, opts.busy_timeout_ms) {
   apply_schema(db_, opts);
   auto s = db_.prepare("SELECT COALESCE(MAX(seq), 0) FROM changelog");
   s.step();
@@ -72,8 +71,8 @@ op_result store_writer::create_collection(const std::string& name,
       return {};
     return failure(op_status::conflict, "collection already exists: " + name);
   }
-  auto s = db_.prepare(
-    "INSERT INTO collections(name, created_ms) VALUES(?1, ?2)");
+  auto s =
+    db_.prepare("INSERT INTO collections(name, created_ms) VALUES(?1, ?2)");
   s.bind(1, name).bind(2, now_ms).run();
   op_result r;
   r.status = op_status::created;
@@ -98,7 +97,9 @@ op_result store_writer::drop_collection(const std::string& name,
   op_result r;
   for (auto& k : keys)
     r.sequence = log_change("DELETE", name, k, nullptr, now_ms);
-  db_.prepare("DELETE FROM documents WHERE collection = ?1").bind(1, name).run();
+  db_.prepare("DELETE FROM documents WHERE collection = ?1")
+    .bind(1, name)
+    .run();
   db_.prepare("DELETE FROM collections WHERE name = ?1").bind(1, name).run();
   r.key = name;
   return r;
@@ -160,8 +161,7 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
                           : "document not found: " + key,
                    key);
   if (op.kind == op_kind::insert && exists)
-    return failure(op_status::conflict, "document already exists: " + key,
-                   key);
+    return failure(op_status::conflict, "document already exists: " + key, key);
   if (!exists && (op.kind == op_kind::replace || op.kind == op_kind::patch ||
                   op.kind == op_kind::remove))
     return failure(op_status::not_found, "document not found: " + key, key);
@@ -189,9 +189,10 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
   body["_key"] = key;
   body["_rev"] = r.rev;
   r.doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  db_.prepare("INSERT INTO documents(collection, key, rev, doc) "
-              "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(collection, key) "
-              "DO UPDATE SET rev = excluded.rev, doc = excluded.doc")
+  db_
+    .prepare("INSERT INTO documents(collection, key, rev, doc) "
+             "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(collection, key) "
+             "DO UPDATE SET rev = excluded.rev, doc = excluded.doc")
     .bind(1, op.collection)
     .bind(2, key)
     .bind(3, r.rev)
@@ -229,8 +230,8 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
     if (bad != batch.ops.size()) {
       db_.exec("ROLLBACK TO batch");
       next_seq_ = seq_save;
-      out.error = "operation " + std::to_string(bad) + " failed: " +
-                  out.results[bad].message;
+      out.error = "operation " + std::to_string(bad) +
+                  " failed: " + out.results[bad].message;
       for (size_t i = 0; i < bad; ++i) {
         out.results[i].status = op_status::not_executed;
         out.results[i].sequence = 0;
@@ -254,8 +255,8 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
   }
 }
 
-std::vector<write_result> store_writer::commit_group(
-  const std::vector<const write_batch*>& group) {
+std::vector<write_result>
+store_writer::commit_group(const std::vector<const write_batch*>& group) {
   std::vector<write_result> out(group.size());
   auto now_ms = now_millis();
   auto seq_start = next_seq_;

@@ -19,8 +19,8 @@ public:
 
   /// Applies every batch, then commits once. A result says
   /// `committed` only after COMMIT returned, so callers may acknowledge.
-  std::vector<write_result> commit_group(
-    const std::vector<const write_batch*>& group);
+  std::vector<write_result>
+  commit_group(const std::vector<const write_batch*>& group);
 
   /// Convenience for one batch.
   write_result commit(const write_batch& batch);

@@ -42,9 +42,9 @@ struct write_op {
 struct op_result {
   op_status status = op_status::ok;
   std::string key;
-  std::string rev;     ///< new revision (or removed one)
-  std::string doc;     ///< stored document, with _key and _rev
-  std::string message; ///< why it failed
+  std::string rev;       ///< new revision (or removed one)
+  std::string doc;       ///< stored document, with _key and _rev
+  std::string message;   ///< why it failed
   uint64_t sequence = 0; ///< change log sequence of this write (0: none)
 };
 

@@ -26,9 +26,8 @@ std::string dump(const json& j) {
 void answer_single(responder& respond, const write_result& res,
                    const std::string& location_prefix) {
   if (res.results.empty())
-    return respond(error_response(503, res.error.empty()
-                                         ? "write not executed"
-                                         : res.error));
+    return respond(error_response(503, res.error.empty() ? "write not executed"
+                                                         : res.error));
   auto& r = res.results.front();
   auto status = http_status(r.status);
   if (status >= 400)
@@ -50,10 +49,10 @@ void answer_single(responder& respond, const write_result& res,
 void submit_one(route_context& ctx, write_op op, std::string location) {
   write_batch b;
   b.ops.push_back(std::move(op));
-  ctx.writer.submit(std::move(b), [respond = ctx.respond, location](
-                                    write_result res) mutable {
-    answer_single(respond, res, location);
-  });
+  ctx.writer.submit(
+    std::move(b), [respond = ctx.respond, location](write_result res) mutable {
+      answer_single(respond, res, location);
+    });
 }
 
 bool check_collection_param(route_context& ctx, const std::string& name) {
@@ -130,8 +129,7 @@ void list_documents(route_context& ctx) {
   if (auto l = query_param(ctx.req.query, "limit")) {
     size_t v = 0;
     auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
-    if (ec != std::errc{} || p != l->data() + l->size() || v == 0 ||
-        v > 1000)
+    if (ec != std::errc{} || p != l->data() + l->size() || v == 0 || v > 1000)
       return ctx.respond(
         error_response(400, "limit must be an integer in [1, 1000]"));
     limit = v;

@@ -66,10 +66,10 @@ void get_entity(route_context& ctx) {
       error_response(400, "entity key must be table:pk, got " + ctx.params[0]));
   auto doc = ctx.env.reader.get(table, key);
   if (!doc)
-    return ctx.respond(error_response(404, "entity not found: " +
-                                             ctx.params[0]));
-  auto r = json_response(
-    200, dump({{"key", ctx.params[0]}, {"blob", doc->json}}));
+    return ctx.respond(
+      error_response(404, "entity not found: " + ctx.params[0]));
+  auto r =
+    json_response(200, dump({{"key", ctx.params[0]}, {"blob", doc->json}}));
   r.set_header("ETag", make_etag(doc->rev));
   ctx.respond(std::move(r));
 }
@@ -152,15 +152,13 @@ void entity_batch(route_context& ctx) {
     b.ops.push_back(std::move(op));
   }
   auto n = b.ops.size();
-  ctx.writer.submit(std::move(b), [respond = ctx.respond,
-                                   n](write_result res) {
+  ctx.writer.submit(std::move(b), [respond = ctx.respond, n](write_result res) {
     if (!res.committed) {
       int status = 503;
       for (auto& r : res.results)
         if (r.status != op_status::not_executed)
           status = http_status(r.status);
-      return respond(error_response(status, "batch rolled back: " +
-                                              res.error));
+      return respond(error_response(status, "batch rolled back: " + res.error));
     }
     json revs = json::array();
     for (auto& r : res.results)
@@ -172,8 +170,8 @@ void entity_batch(route_context& ctx) {
 
 void ndjson_bulk(route_context& ctx) {
   if (!has_content_type(ctx.req, "application/x-ndjson"))
-    return ctx.respond(error_response(
-      415, "Content-Type must be application/x-ndjson"));
+    return ctx.respond(
+      error_response(415, "Content-Type must be application/x-ndjson"));
   auto coll = query_param(ctx.req.query, "collection");
   write_batch b;
   b.atomic = false; // each line stands alone; errors are reported per line
@@ -207,7 +205,8 @@ void ndjson_bulk(route_context& ctx) {
     } else if (coll) {
       op.collection = *coll;
     } else {
-      errors.push_back({line_no, "no collection (?collection= or _collection)"});
+      errors.push_back(
+        {line_no, "no collection (?collection= or _collection)"});
       continue;
     }
     op.kind = doc.contains("_key") ? op_kind::put : op_kind::insert;
@@ -248,19 +247,18 @@ void ndjson_bulk(route_context& ctx) {
                            {"_rev", r.rev}});
         ++ok;
       } else {
-        results.push_back({{"line", op_lines[i]},
-                           {"status", status},
-                           {"error", r.message.empty() ? res.error
-                                                       : r.message}});
+        results.push_back(
+          {{"line", op_lines[i]},
+           {"status", status},
+           {"error", r.message.empty() ? res.error : r.message}});
         ++failed;
       }
     }
     emit_errors_before(SIZE_MAX);
-    respond(json_response(failed ? 207 : 200,
-                          dump({{"total", ok + failed},
-                                {"succeeded", ok},
-                                {"failed", failed},
-                                {"results", results}})));
+    respond(json_response(failed ? 207 : 200, dump({{"total", ok + failed},
+                                                    {"succeeded", ok},
+                                                    {"failed", failed},
+                                                    {"results", results}})));
   };
   if (b.ops.empty())
     return finish(write_result{{}, true, {}});

@@ -38,8 +38,10 @@ std::string form_decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 &&
+               hexval(s[i + 2]) >= 0) {
+      out.push_back(
+        static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);
@@ -70,15 +72,23 @@ std::optional<std::string> query_param(std::string_view query,
 int http_status(engine::op_status s) {
   using engine::op_status;
   switch (s) {
-    case op_status::ok: return 200;
-    case op_status::created: return 201;
+    case op_status::ok:
+      return 200;
+    case op_status::created:
+      return 201;
     case op_status::not_found:
-    case op_status::collection_not_found: return 404;
-    case op_status::conflict: return 409;
-    case op_status::precondition_failed: return 412;
-    case op_status::invalid: return 400;
-    case op_status::not_executed: return 424;
-    case op_status::internal: return 500;
+    case op_status::collection_not_found:
+      return 404;
+    case op_status::conflict:
+      return 409;
+    case op_status::precondition_failed:
+      return 412;
+    case op_status::invalid:
+      return 400;
+    case op_status::not_executed:
+      return 424;
+    case op_status::internal:
+      return 500;
   }
   return 500;
 }

@@ -4,9 +4,8 @@
 
 namespace themis {
 
-metrics_registry::metrics_registry()
-  : started_(std::chrono::steady_clock::now()) {
-}
+metrics_registry::metrics_registry() :
+  started_(std::chrono::steady_clock::now()) {}
 
 double metrics_registry::uptime_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -76,8 +75,7 @@ std::string metrics_registry::render() const {
   for (auto& [route, h] : latency_) {
     for (size_t i = 0; i < latency_buckets.size(); ++i)
       out << "themis_http_request_duration_seconds_bucket{route=\"" << route
-          << "\",le=\"" << latency_buckets[i] << "\"} " << h.counts[i]
-          << '\n';
+          << "\",le=\"" << latency_buckets[i] << "\"} " << h.counts[i] << '\n';
     out << "themis_http_request_duration_seconds_bucket{route=\"" << route
         << "\",le=\"+Inf\"} " << h.total << '\n'
         << "themis_http_request_duration_seconds_sum{route=\"" << route

@@ -185,9 +185,9 @@ void rest_router::handle(api_request req, write_port& writer,
                   api_response resp, const std::string& route) {
     resp.set_header("X-Request-ID", rid);
     add_cors(origin, resp);
-    auto secs = std::chrono::duration<double>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
+    auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+        .count();
     env_.metrics.record_request(route, resp.status, secs);
     respond(std::move(resp));
   };
@@ -229,16 +229,15 @@ void rest_router::handle(api_request req, write_port& writer,
     add(m.put, "PUT");
     add(m.patch, "PATCH");
     add(m.del, "DELETE");
-    auto r = error_response(405, "method " + meth + " not allowed on " +
-                                   req.path);
+    auto r =
+      error_response(405, "method " + meth + " not allowed on " + req.path);
     r.set_header("Allow", allow);
     finish(std::move(r), label);
     return;
   }
-  route_context ctx{env_, req, std::move(params), writer,
-                    [finish, label](api_response r) mutable {
-                      finish(std::move(r), label);
-                    }};
+  route_context ctx{
+    env_, req, std::move(params), writer,
+    [finish, label](api_response r) mutable { finish(std::move(r), label); }};
   fn(ctx);
 }
 

@@ -9,8 +9,9 @@ namespace themis {
 
 void health(route_context& ctx) {
   auto& m = ctx.env.metrics;
-  nlohmann::json j = {{"status", "ok"},
-                      {"uptime_seconds", static_cast<int64_t>(m.uptime_seconds())}};
+  nlohmann::json j = {
+    {"status", "ok"},
+    {"uptime_seconds", static_cast<int64_t>(m.uptime_seconds())}};
   ctx.respond(json_response(200, j.dump()));
 }
 

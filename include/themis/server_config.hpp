@@ -23,10 +23,10 @@ struct http_section {
   uint32_t max_header_bytes = 8192;
   uint64_t max_body_bytes = 16ull << 20;
   uint32_t max_headers = 100;
-  uint32_t header_timeout_ms = 10000; ///< first byte to end of header block
-  uint32_t body_timeout_ms = 30000;   ///< end of headers to end of body
-  uint32_t idle_timeout_ms = 60000;   ///< keep-alive idle time
-  uint32_t max_pipelined = 32;        ///< parsed requests awaiting answers
+  uint32_t header_timeout_ms = 10000;  ///< first byte to end of header block
+  uint32_t body_timeout_ms = 30000;    ///< end of headers to end of body
+  uint32_t idle_timeout_ms = 60000;    ///< keep-alive idle time
+  uint32_t max_pipelined = 32;         ///< parsed requests awaiting answers
   uint32_t request_timeout_ms = 30000; ///< handler/engine answer deadline
   std::string server_name = "themisd";
 };
@@ -47,9 +47,9 @@ struct cors_section {
   std::vector<std::string> allowed_origins; ///< empty = CORS off; "*" = any
   std::vector<std::string> allowed_methods = {"GET",   "POST",   "PUT",
                                               "PATCH", "DELETE", "OPTIONS"};
-  std::vector<std::string> allowed_headers = {
-    "Content-Type", "Authorization", "If-Match", "If-None-Match",
-    "X-Request-ID", "Last-Event-ID"};
+  std::vector<std::string> allowed_headers = {"Content-Type", "Authorization",
+                                              "If-Match",     "If-None-Match",
+                                              "X-Request-ID", "Last-Event-ID"};
   std::vector<std::string> exposed_headers = {"ETag", "X-Request-ID",
                                               "Location"};
   bool allow_credentials = false;

@@ -90,8 +90,8 @@ std::string error_body(int status, std::string_view message) {
   return out;
 }
 
-http1_session::http1_session(session_options opts, session_callbacks& cb)
-  : opts_(std::move(opts)), cb_(cb), parser_(opts_.limits) {
+http1_session::http1_session(session_options opts, session_callbacks& cb) :
+  opts_(std::move(opts)), cb_(cb), parser_(opts_.limits) {
   idle_since_ms_ = cb_.now_ms();
 }
 

@@ -87,7 +87,7 @@ private:
   size_t inbuf_pos_ = 0;
   std::deque<entry> in_flight_; ///< dispatched, answered in order
   uint64_t next_id_ = 0;
-  bool closing_ = false;  ///< no more requests will be read
+  bool closing_ = false; ///< no more requests will be read
   bool close_sent_ = false;
   bool draining_ = false;
   bool continue_sent_ = false;

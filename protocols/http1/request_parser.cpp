@@ -14,8 +14,20 @@ bool is_tchar(unsigned char c) {
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
     return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-    case '+': case '-': case '.': case '^': case '_': case '`': case '|':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
     case '~':
       return true;
     default:
@@ -63,8 +75,7 @@ bool parse_u64(std::string_view s, uint64_t& out) {
 
 } // namespace
 
-request_parser::request_parser(parser_limits limits) : limits_(limits) {
-}
+request_parser::request_parser(parser_limits limits) : limits_(limits) {}
 
 parse_result request_parser::fail(size_t consumed, int status,
                                   std::string reason) {
@@ -132,8 +143,8 @@ parse_result request_parser::feed(std::string_view data) {
         break;
       }
       case state::body: {
-        auto take = static_cast<size_t>(
-          std::min<uint64_t>(remaining_, n - pos));
+        auto take =
+          static_cast<size_t>(std::min<uint64_t>(remaining_, n - pos));
         req_.body.append(data.data() + pos, take);
         pos += take;
         remaining_ -= take;
@@ -158,8 +169,8 @@ parse_result request_parser::feed(std::string_view data) {
         if (hex.empty() || hex.size() > 15)
           return fail(pos, 400, "invalid chunk size");
         uint64_t size = 0;
-        auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(),
-                                       size, 16);
+        auto [p, ec] =
+          std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
         if (ec != std::errc{} || p != hex.data() + hex.size())
           return fail(pos, 400, "invalid chunk size");
         head_.clear();
@@ -174,8 +185,8 @@ parse_result request_parser::feed(std::string_view data) {
         break;
       }
       case state::chunk_data: {
-        auto take = static_cast<size_t>(
-          std::min<uint64_t>(remaining_, n - pos));
+        auto take =
+          static_cast<size_t>(std::min<uint64_t>(remaining_, n - pos));
         req_.body.append(data.data() + pos, take);
         pos += take;
         remaining_ -= take;
@@ -255,8 +266,7 @@ bool request_parser::parse_request_line(std::string_view line) {
     fail(0, 400, "invalid method");
     return false;
   }
-  if (target.empty() ||
-      std::any_of(target.begin(), target.end(), [](char c) {
+  if (target.empty() || std::any_of(target.begin(), target.end(), [](char c) {
         auto u = static_cast<unsigned char>(c);
         return u <= 0x20 || u == 0x7f;
       })) {
@@ -401,37 +411,68 @@ bool request_parser::finish_headers() {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 207: return "Multi-Status";
-    case 301: return "Moved Permanently";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 207:
+      return "Multi-Status";
+    case 301:
+      return "Moved Permanently";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 

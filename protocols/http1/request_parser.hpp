@@ -66,8 +66,16 @@ public:
   http_request release();
 
 private:
-  enum class state { head, body, chunk_size, chunk_data, chunk_crlf, trailer,
-                     done, failed };
+  enum class state {
+    head,
+    body,
+    chunk_size,
+    chunk_data,
+    chunk_crlf,
+    trailer,
+    done,
+    failed
+  };
 
   parse_result fail(size_t consumed, int status, std::string reason);
   bool parse_head(); ///< parses head_; sets error on failure

@@ -68,7 +68,8 @@ TEST_F(fixture, one_for_one_restarts_only_the_crashed_child) {
   f.max_restarts = 3;
   int restarts = 0;
   f.on_restart = [&](const std::string&, const std::string&) { ++restarts; };
-  auto sup = spawn_supervisor(*sys, "t", f, {crashy_spec("a"), crashy_spec("b")});
+  auto sup =
+    spawn_supervisor(*sys, "t", f, {crashy_spec("a"), crashy_spec("b")});
   auto before = children(sup);
   ASSERT_EQ(before.size(), 2u);
   caf::anon_send(before[0], crash_atom::value);
@@ -99,7 +100,8 @@ TEST_F(fixture, exception_in_handler_is_restarted) {
 TEST_F(fixture, one_for_all_restarts_every_child) {
   supervisor_flags f;
   f.strategy = restart_strategy::one_for_all;
-  auto sup = spawn_supervisor(*sys, "t", f, {crashy_spec("a"), crashy_spec("b")});
+  auto sup =
+    spawn_supervisor(*sys, "t", f, {crashy_spec("a"), crashy_spec("b")});
   auto before = children(sup);
   caf::anon_send(before[1], crash_atom::value);
   auto b2 = wait_replaced(sup, 1, before[1]);
@@ -157,7 +159,8 @@ TEST_F(fixture, nested_supervisor_escalation_restarts_subtree) {
 }
 
 TEST_F(fixture, shutdown_stops_children) {
-  auto sup = spawn_supervisor(*sys, "t", {}, {crashy_spec("a"), crashy_spec("b")});
+  auto sup =
+    spawn_supervisor(*sys, "t", {}, {crashy_spec("a"), crashy_spec("b")});
   auto kids = children(sup);
   caf::scoped_actor self{*sys};
   for (auto& k : kids)

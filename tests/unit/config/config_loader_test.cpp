@@ -2,8 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 using namespace themis;
 
@@ -38,8 +38,9 @@ TEST(config_loader, defaults) {
 TEST(config_loader, precedence_yaml_env_cli) {
   auto dir = tmp_dir();
   auto file = dir + "/t.yaml";
-  std::ofstream(file) << "http:\n  port: 1000\n  idle_timeout_ms: 500\n"
-                         "cors:\n  allowed_origins: [\"https://a\", \"https://b\"]\n";
+  std::ofstream(file)
+    << "http:\n  port: 1000\n  idle_timeout_ms: 500\n"
+       "cors:\n  allowed_origins: [\"https://a\", \"https://b\"]\n";
   auto o = load({"--config", file.c_str(), "--data-dir", dir.c_str()},
                 {"THEMIS_HTTP_PORT=2000", "THEMIS_HTTP_IDLE_TIMEOUT_MS=700"});
   ASSERT_EQ(o.exit_code, -1) << o.message;

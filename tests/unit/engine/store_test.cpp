@@ -1,8 +1,8 @@
 #include <filesystem>
-#include <set>
-#include <unistd.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <unistd.h>
 
 #include "engine/reader_pool.hpp"
 #include "engine/store_writer.hpp"
@@ -85,7 +85,8 @@ TEST_F(store_test, crud_with_revisions) {
   ASSERT_EQ(rep.status, op_status::ok);
   EXPECT_NE(rep.rev, ins.rev);
 
-  auto pat = one(op(op_kind::patch, "users", "alice", R"({"city":"x","age":null})"));
+  auto pat =
+    one(op(op_kind::patch, "users", "alice", R"({"city":"x","age":null})"));
   ASSERT_EQ(pat.status, op_status::ok);
   j = nlohmann::json::parse(reader_->get("users", "alice")->json);
   EXPECT_EQ(j["city"], "x");

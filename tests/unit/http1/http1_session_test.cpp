@@ -177,7 +177,8 @@ TEST(http1_session, drain_closes_idle_and_marks_last_in_flight) {
   }
   fake_peer peer;
   http1_session s({}, peer);
-  s.on_data("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+  s.on_data(
+    "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
   s.drain();
   EXPECT_FALSE(peer.closed);
   s.respond(0, text(200, "a"));

@@ -49,18 +49,20 @@ TEST(request_parser_bad_input, table) {
     {"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400},
     {"no colon", "GET / HTTP/1.1\r\nHost a\r\n\r\n", 400},
     {"obs fold", "GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n", 400},
-    {"nul in value", std::string("GET / HTTP/1.1\r\nHost: a") + '\0' + "b\r\n\r\n",
-     400},
+    {"nul in value",
+     std::string("GET / HTTP/1.1\r\nHost: a") + '\0' + "b\r\n\r\n", 400},
     {"bare LF in header", "GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", 400},
-    {"bad content-length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n",
-     400},
+    {"bad content-length",
+     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n", 400},
     {"negative content-length",
      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400},
     {"conflicting content-length",
-     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: "
+     "2\r\n\r\n",
      400},
     {"huge content-length",
-     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n",
+     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+     "99999999999999999999\r\n\r\n",
      400},
     {"te and cl (smuggling)",
      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
@@ -69,10 +71,12 @@ TEST(request_parser_bad_input, table) {
     {"unknown transfer coding",
      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
     {"chunked not last",
-     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
+     "chunked\r\n\r\n",
      400},
     {"bad chunk size",
-     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+     400},
     {"chunk size overflow",
      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
      "ffffffffffffffffff\r\n",
@@ -93,8 +97,8 @@ TEST(request_parser_bad_input, table) {
 TEST(request_parser_bad_input, header_block_over_limit_is_431) {
   parser_limits lim;
   lim.max_header_bytes = 100;
-  std::string big = "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(200, 'a') +
-                    "\r\n\r\n";
+  std::string big =
+    "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(200, 'a') + "\r\n\r\n";
   EXPECT_EQ(parse_error_status(big, lim), 431);
   // also when it never ends (slow drip of header bytes)
   std::string endless = "GET / HTTP/1.1\r\nHost: a\r\n" + std::string(500, 'x');

@@ -26,9 +26,9 @@ parse_result feed_all(request_parser& p, std::string_view bytes,
 
 TEST(request_parser, simple_get) {
   request_parser p;
-  std::string_view msg = "GET /health HTTP/1.1\r\n"   // request line
-                         "Host: localhost\r\n"        // required in 1.1
-                         "User-Agent: t\r\n\r\n";     // end of head
+  std::string_view msg = "GET /health HTTP/1.1\r\n" // request line
+                         "Host: localhost\r\n"      // required in 1.1
+                         "User-Agent: t\r\n\r\n";   // end of head
   auto r = p.feed(msg);
   ASSERT_EQ(r.status, parse_status::complete);
   EXPECT_EQ(r.consumed, msg.size());
@@ -68,10 +68,10 @@ TEST(request_parser, chunked_body_with_extensions_and_trailers) {
   request_parser p;
   std::string_view msg = "POST /c HTTP/1.1\r\nHost: a\r\n"
                          "Transfer-Encoding: chunked\r\n\r\n"
-                         "5;ext=1\r\nhello\r\n"   // chunk with extension
-                         "6\r\n world\r\n"        // second chunk
-                         "0\r\n"                  // last chunk
-                         "X-Trailer: yes\r\n\r\n";// trailer, end
+                         "5;ext=1\r\nhello\r\n"    // chunk with extension
+                         "6\r\n world\r\n"         // second chunk
+                         "0\r\n"                   // last chunk
+                         "X-Trailer: yes\r\n\r\n"; // trailer, end
   for (size_t step : {SIZE_MAX, size_t{1}, size_t{3}}) {
     request_parser q;
     auto r = feed_all(q, msg, step);
