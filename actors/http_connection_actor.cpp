@@ -83,6 +83,11 @@ struct http_connection_state : http1::session_callbacks, write_port {
 
   uint64_t now_ms() override { return steady_ms(); }
 
+  void on_protocol_error(int status, const std::string& reason) override {
+    ++ctx->metrics.protocol_errors;
+    spdlog::debug("http {}: {} {}", conn->remote_address(), status, reason);
+  }
+
   // -- write port -----------------------------------------------------------
 
   void submit(engine::write_batch batch,

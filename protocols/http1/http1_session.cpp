@@ -177,6 +177,7 @@ void http1_session::answer_error(entry& e, int status,
   // A protocol error ends the connection: answer after the responses that
   // are still owed, then close (RFC 9112 §9.6).
   closing_ = true;
+  cb_.on_protocol_error(status, reason);
   e.keep_alive = false;
   api_response resp;
   resp.status = status;

@@ -26,6 +26,9 @@ public:
   virtual void close() = 0;
   /// Monotonic milliseconds (injected so tests control time).
   virtual uint64_t now_ms() = 0;
+  /// The session answered a protocol error (400, 408, 413, 431 …) and
+  /// will close; for metrics and logs.
+  virtual void on_protocol_error(int status, const std::string& reason) {}
 };
 
 struct session_options {

@@ -21,6 +21,10 @@ struct fake_peer : session_callbacks {
   void send(std::string bytes) override { sent += bytes; }
   void close() override { closed = true; }
   uint64_t now_ms() override { return now; }
+  void on_protocol_error(int status, const std::string&) override {
+    errors.push_back(status);
+  }
+  std::vector<int> errors;
 };
 
 api_response text(int status, std::string body) {
@@ -144,6 +148,7 @@ TEST(http1_session, header_timeout_answers_408) {
   s.check_timeouts();
   EXPECT_EQ(peer.sent.rfind("HTTP/1.1 408 ", 0), 0u);
   EXPECT_TRUE(peer.closed);
+  EXPECT_EQ(peer.errors, std::vector<int>{408});
 }
 
 TEST(http1_session, idle_keep_alive_closes_silently) {
