@@ -26,7 +26,7 @@ struct http_connection_state : http1::session_callbacks, write_port {
   connection_ptr conn;
   std::shared_ptr<server_context> ctx;
   std::unique_ptr<http1::http1_session> session;
-  bool read_pending = false;
+  bool reading = false; ///< whether the socket side is told to read
   bool closed = false;
   /// Requests of this connection wait while one of its writes is in
   /// flight, so a pipelined read sees the write before it (read your
@@ -121,11 +121,17 @@ struct http_connection_state : http1::session_callbacks, write_port {
 
   // -- helpers --------------------------------------------------------------
 
+  /// Tells the socket side to read or pause only when the session's wish
+  /// changes, so the common case sends nothing.
   void want_read() {
-    if (!closed && !read_pending && session->wants_read()) {
-      read_pending = true;
-      conn->read_more();
-    }
+    bool want = !closed && session->wants_read();
+    if (want == reading)
+      return;
+    reading = want;
+    if (want)
+      conn->resume_reading();
+    else
+      conn->pause_reading();
   }
 };
 
@@ -169,7 +175,6 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   return {
     [=](data_atom, std::string& bytes) {
       auto& st = self->state;
-      st.read_pending = false;
       st.session->on_data(bytes);
       st.want_read();
     },

@@ -80,7 +80,9 @@ caf::behavior store_writer(writer_actor* self,
 
 caf::actor spawn_store_writer(caf::actor_system& sys,
                               std::shared_ptr<server_context> ctx) {
-  return sys.spawn(store_writer, std::move(ctx));
+  // Detached: a commit blocks on fsync, which must not stall a scheduler
+  // thread that connection actors need (CAF-0.17-NOTES.md).
+  return sys.spawn<caf::detached>(store_writer, std::move(ctx));
 }
 
 } // namespace themis

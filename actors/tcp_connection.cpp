@@ -42,12 +42,17 @@ void tcp_connection::notify_closed() {
     caf::anon_send(sink_, closed_atom::value);
 }
 
-void tcp_connection::read_more() {
+void tcp_connection::resume_reading() {
+  paused_ = false;
   asio::post(strand_, [self = shared_from_this()] { self->do_read(); });
 }
 
+void tcp_connection::pause_reading() {
+  paused_ = true; // the read in flight (if any) completes, then stops
+}
+
 void tcp_connection::do_read() {
-  if (reading_ || closed_ || close_requested_)
+  if (reading_ || closed_ || close_requested_ || paused_)
     return;
   reading_ = true;
   read_buf_.resize(read_chunk);
@@ -74,6 +79,7 @@ void tcp_connection::do_read() {
       if (self->sink_)
         caf::anon_send(self->sink_, data_atom::value,
                        std::string(self->read_buf_.data(), n));
+      self->do_read();
     }));
 }
 

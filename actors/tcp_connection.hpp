@@ -4,6 +4,7 @@
 /// backpressure), a write queue, and a lingering close so a final error
 /// response reaches a client that is still sending.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,8 +28,11 @@ public:
   /// The actor that receives `data_atom` and `closed_atom` messages.
   void set_sink(caf::actor sink) { sink_ = std::move(sink); }
 
-  /// Starts one read; its bytes (or the close) go to the sink. Thread-safe.
-  void read_more();
+  /// Reads continuously; bytes (or the close) go to the sink. Reading
+  /// re-arms itself on the strand, so a request costs no extra post from
+  /// the actor; `pause_reading` is the backpressure. Thread-safe.
+  void resume_reading();
+  void pause_reading();
   /// Queues bytes for writing. Thread-safe.
   void write(std::string bytes);
   /// Closes once queued bytes are written (lingering). Thread-safe.
@@ -55,6 +59,7 @@ private:
   std::string read_buf_;
   std::deque<std::string> queue_;
   bool reading_ = false;
+  std::atomic<bool> paused_{true};
   bool writing_ = false;
   bool close_requested_ = false;
   bool lingering_ = false;

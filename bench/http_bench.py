@@ -91,6 +91,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--themisd", default=os.path.join(ROOT, "build", "themisd"))
     ap.add_argument("--synchronous", default="full")
+    ap.add_argument("--set", action="append", default=[],
+                    help="extra themisd --set key=value")
+    ap.add_argument("--only", default="", help="run cases containing this")
     args = ap.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
@@ -124,7 +127,8 @@ http {
     themis = subprocess.Popen(
         [args.themisd, "--http-port", str(tport), "--data-dir",
          os.path.join(work, "data"), "--log-level", "warn", "--set",
-         "engine.synchronous=" + args.synchronous],
+         "engine.synchronous=" + args.synchronous]
+        + [x for kv in args.set for x in ("--set", kv)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lua = os.path.join(work, "put.lua")
     with open(lua, "w") as f:
@@ -157,6 +161,8 @@ end
             ("PUT small document", "/", "/", lua),
         ]
         for name, tpath, npath, script in cases:
+            if args.only not in name:
+                continue
             n = measure(npids, "http://127.0.0.1:%d%s" % (nport, npath), args,
                         script)
             t = measure(tpids, "http://127.0.0.1:%d%s" % (tport, tpath), args,

@@ -16,16 +16,16 @@ double metrics_registry::uptime_seconds() const {
 void metrics_registry::record_request(std::string_view route, int status,
                                       double seconds) {
   std::lock_guard<std::mutex> guard(mtx_);
-  ++requests_[{std::string(route), status}];
-  auto it = latency_.find(route);
-  if (it == latency_.end())
-    it = latency_.emplace(std::string(route), histogram{}).first;
-  auto& h = it->second;
+  auto it = routes_.find(route);
+  if (it == routes_.end())
+    it = routes_.emplace(std::string(route), route_stats{}).first;
+  auto& r = it->second;
+  ++r.by_status[status];
   for (size_t i = 0; i < latency_buckets.size(); ++i)
     if (seconds <= latency_buckets[i])
-      ++h.counts[i];
-  ++h.total;
-  h.sum += seconds;
+      ++r.buckets[i];
+  ++r.total;
+  r.sum += seconds;
 }
 
 std::string metrics_registry::render() const {
@@ -67,15 +67,16 @@ std::string metrics_registry::render() const {
   std::lock_guard<std::mutex> guard(mtx_);
   out << "# HELP themis_http_requests_total Requests by route and status.\n"
          "# TYPE themis_http_requests_total counter\n";
-  for (auto& [k, v] : requests_)
-    out << "themis_http_requests_total{route=\"" << k.first << "\",status=\""
-        << k.second << "\"} " << v << '\n';
+  for (auto& [route, r] : routes_)
+    for (auto& [status, n] : r.by_status)
+      out << "themis_http_requests_total{route=\"" << route << "\",status=\""
+          << status << "\"} " << n << '\n';
   out << "# HELP themis_http_request_duration_seconds Request latency.\n"
          "# TYPE themis_http_request_duration_seconds histogram\n";
-  for (auto& [route, h] : latency_) {
+  for (auto& [route, h] : routes_) {
     for (size_t i = 0; i < latency_buckets.size(); ++i)
       out << "themis_http_request_duration_seconds_bucket{route=\"" << route
-          << "\",le=\"" << latency_buckets[i] << "\"} " << h.counts[i] << '\n';
+          << "\",le=\"" << latency_buckets[i] << "\"} " << h.buckets[i] << '\n';
     out << "themis_http_request_duration_seconds_bucket{route=\"" << route
         << "\",le=\"+Inf\"} " << h.total << '\n'
         << "themis_http_request_duration_seconds_sum{route=\"" << route

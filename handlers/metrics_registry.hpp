@@ -45,14 +45,16 @@ public:
   std::atomic<bool> draining{false};
 
 private:
-  struct histogram {
-    std::array<uint64_t, latency_buckets.size()> counts{};
+  struct route_stats {
+    std::map<int, uint64_t> by_status;
+    std::array<uint64_t, latency_buckets.size()> buckets{};
     uint64_t total = 0;
     double sum = 0;
   };
   mutable std::mutex mtx_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, histogram, std::less<>> latency_;
+  /// Keyed by route template; found without allocating (heterogeneous
+  /// lookup), so recording costs a lock and a few compares.
+  std::map<std::string, route_stats, std::less<>> routes_;
   std::chrono::steady_clock::time_point started_;
 };
 
