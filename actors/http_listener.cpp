@@ -77,7 +77,8 @@ void http_acceptor::do_accept() {
                                                    : "connection limit");
       } else {
         ++m.accepted_connections;
-        auto conn = std::make_shared<tcp_connection>(std::move(socket), m);
+        auto conn = std::make_shared<tcp_connection>(
+          std::move(socket), m, self->ctx_->io_threads > 1);
         caf::anon_send(lsn, accept_atom::value, conn);
       }
     } else {

@@ -29,6 +29,7 @@ struct server_context {
   std::unique_ptr<engine::reader_pool> reader;
   std::unique_ptr<rest_router> router;
   caf::actor_system* system = nullptr;
+  unsigned io_threads = 1; ///< threads running the io_context
 };
 
 } // namespace themis

@@ -18,10 +18,13 @@ constexpr size_t read_chunk = 16 * 1024;
 constexpr auto linger_time = std::chrono::seconds(2);
 } // namespace
 
-tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics) :
+tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics,
+                               bool serialize) :
   socket_(std::move(socket)),
-  strand_(asio::make_strand(socket_.get_executor())), linger_timer_(strand_),
-  metrics_(metrics) {
+  strand_(serialize
+            ? asio::any_io_executor(asio::make_strand(socket_.get_executor()))
+            : socket_.get_executor()),
+  linger_timer_(strand_), metrics_(metrics) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   if (!ec)

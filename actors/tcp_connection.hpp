@@ -22,7 +22,10 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
 public:
   using tcp = boost::asio::ip::tcp;
 
-  tcp_connection(tcp::socket socket, metrics_registry& metrics);
+  /// `serialize`: the io_context has several threads, so the socket's
+  /// handlers run on a strand; with one thread the strand (and its mutex)
+  /// is skipped.
+  tcp_connection(tcp::socket socket, metrics_registry& metrics, bool serialize);
   ~tcp_connection();
 
   /// The actor that receives `data_atom` and `closed_atom` messages.
@@ -51,7 +54,7 @@ private:
   void notify_closed();
 
   tcp::socket socket_;
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::any_io_executor strand_; ///< a strand, or the io executor
   boost::asio::steady_timer linger_timer_;
   metrics_registry& metrics_;
   caf::actor sink_;

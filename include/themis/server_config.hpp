@@ -12,8 +12,8 @@ namespace themis {
 
 struct server_section {
   std::string bind = "127.0.0.1";
-  uint32_t scheduler_threads = 0; ///< CAF workers; 0 = number of cores
-  uint32_t io_threads = 0;        ///< Asio threads; 0 = number of cores
+  uint32_t scheduler_threads = 0; ///< CAF workers; 0 = half the cores
+  uint32_t io_threads = 0;        ///< Asio threads; 0 = half the cores
   uint32_t drain_timeout_ms = 10000;
 };
 
