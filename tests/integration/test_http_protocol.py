@@ -170,8 +170,12 @@ class ConnectionLimitTest(unittest.TestCase):
     def test_over_limit_refused_without_hurting_existing(self):
         srv = Server(("--set", "http.max_connections=4")).start()
         try:
-            # wait_ready's own connection must be gone before we count
-            time.sleep(0.2)
+            # wait_ready's connections must be gone before we count
+            for _ in range(100):
+                _, _, m = srv.request("GET", "/metrics")
+                if b"\nthemis_open_connections 1\n" in m:
+                    break
+                time.sleep(0.05)
             held = [srv.raw() for _ in range(4)]
             for h in held:
                 h.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
