@@ -21,38 +21,22 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-/// Answers a single-op write: the stored document (or key/rev on delete),
-/// its ETag, and the engine's status mapped to HTTP.
-void answer_single(responder& respond, const write_result& res,
-                   const std::string& location_prefix) {
-  if (res.results.empty())
-    return respond(error_response(503, res.error.empty() ? "write not executed"
-                                                         : res.error));
-  auto& r = res.results.front();
-  auto status = http_status(r.status);
-  if (status >= 400)
-    return respond(error_response(status, r.message));
-  if (!res.committed)
-    return respond(error_response(500, res.error));
-  api_response out;
-  if (!r.doc.empty())
-    out = json_response(status, r.doc);
-  else
-    out = json_response(status, dump({{"_key", r.key}, {"_rev", r.rev}}));
-  if (!r.rev.empty())
-    out.set_header("ETag", make_etag(r.rev));
-  if (status == 201 && !location_prefix.empty())
-    out.set_header("Location", location_prefix + r.key);
-  respond(std::move(out));
-}
-
+/// A single document write answers the stored document (or key/rev on
+/// delete) with its ETag, and Location when it created one.
 void submit_one(route_context& ctx, write_op op, std::string location) {
-  write_batch b;
-  b.ops.push_back(std::move(op));
-  ctx.writer.submit(
-    std::move(b), [respond = ctx.respond, location](write_result res) mutable {
-      answer_single(respond, res, location);
-    });
+  submit_single(ctx.writer, std::move(op), ctx.respond,
+                [location](const engine::op_result& r, int status) {
+                  auto out =
+                    r.doc.empty()
+                      ? json_response(status,
+                                      dump({{"_key", r.key}, {"_rev", r.rev}}))
+                      : json_response(status, r.doc);
+                  if (!r.rev.empty())
+                    out.set_header("ETag", make_etag(r.rev));
+                  if (status == 201)
+                    out.set_header("Location", location + r.key);
+                  return out;
+                });
 }
 
 bool check_collection_param(route_context& ctx, const std::string& name) {
@@ -80,19 +64,13 @@ void create_collection(route_context& ctx) {
   write_op op;
   op.kind = op_kind::create_collection;
   op.collection = body["name"].get<std::string>();
-  write_batch b;
-  b.ops.push_back(std::move(op));
-  ctx.writer.submit(std::move(b), [respond = ctx.respond](write_result res) {
-    if (res.results.empty())
-      return respond(error_response(503, res.error));
-    auto& r = res.results.front();
-    auto status = http_status(r.status);
-    if (status >= 400)
-      return respond(error_response(status, r.message));
-    auto out = json_response(201, dump({{"name", r.key}, {"count", 0}}));
-    out.set_header("Location", "/v1/collections/" + r.key);
-    respond(std::move(out));
-  });
+  submit_single(
+    ctx.writer, std::move(op), ctx.respond,
+    [](const engine::op_result& r, int) {
+      auto out = json_response(201, dump({{"name", r.key}, {"count", 0}}));
+      out.set_header("Location", "/v1/collections/" + r.key);
+      return out;
+    });
 }
 
 void get_collection(route_context& ctx) {
@@ -108,17 +86,11 @@ void drop_collection(route_context& ctx) {
   write_op op;
   op.kind = op_kind::drop_collection;
   op.collection = ctx.params[0];
-  write_batch b;
-  b.ops.push_back(std::move(op));
-  ctx.writer.submit(std::move(b), [respond = ctx.respond](write_result res) {
-    if (res.results.empty())
-      return respond(error_response(503, res.error));
-    auto& r = res.results.front();
-    auto status = http_status(r.status);
-    if (status >= 400)
-      return respond(error_response(status, r.message));
-    respond(json_response(200, dump({{"name", r.key}, {"dropped", true}})));
-  });
+  submit_single(
+    ctx.writer, std::move(op), ctx.respond,
+    [](const engine::op_result& r, int) {
+      return json_response(200, dump({{"name", r.key}, {"dropped", true}}));
+    });
 }
 
 void list_documents(route_context& ctx) {

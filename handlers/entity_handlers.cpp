@@ -94,21 +94,14 @@ void write_entity(route_context& ctx) {
   }
   if (auto im = ctx.req.header("If-Match"); im && *im != "*")
     op.if_match = parse_etag(*im);
-  write_batch b;
-  b.ops.push_back(std::move(op));
-  ctx.writer.submit(std::move(b), [respond = ctx.respond,
-                                   id = ctx.params[0]](write_result res) {
-    if (res.results.empty())
-      return respond(error_response(503, res.error));
-    auto& r = res.results.front();
-    auto status = http_status(r.status);
-    if (status >= 400)
-      return respond(error_response(status, r.message));
-    auto out = json_response(
-      status, dump({{"success", true}, {"key", id}, {"_rev", r.rev}}));
-    out.set_header("ETag", make_etag(r.rev));
-    respond(std::move(out));
-  });
+  submit_single(ctx.writer, std::move(op), ctx.respond,
+                [id = ctx.params[0]](const engine::op_result& r, int status) {
+                  auto out = json_response(
+                    status,
+                    dump({{"success", true}, {"key", id}, {"_rev", r.rev}}));
+                  out.set_header("ETag", make_etag(r.rev));
+                  return out;
+                });
 }
 
 void entity_batch(route_context& ctx) {

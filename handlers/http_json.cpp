@@ -1,4 +1,5 @@
 #include "handlers/http_json.hpp"
+#include "themis/hex.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,26 +23,16 @@ api_response error_response(int status, std::string_view message) {
 
 namespace {
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 std::string form_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 &&
-               hexval(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
+               hex_digit(s[i + 2]) >= 0) {
       out.push_back(
-        static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+        static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);
@@ -106,6 +97,26 @@ std::string parse_etag(std::string_view tag) {
   if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
     tag = tag.substr(1, tag.size() - 2);
   return std::string(tag);
+}
+
+void submit_single(
+  write_port& writer, engine::write_op op, responder respond,
+  std::function<api_response(const engine::op_result&, int)> ok) {
+  engine::write_batch b;
+  b.ops.push_back(std::move(op));
+  writer.submit(std::move(b), [respond = std::move(respond),
+                               ok = std::move(ok)](engine::write_result res) {
+    if (res.results.empty())
+      return respond(error_response(
+        503, res.error.empty() ? "write not executed" : res.error));
+    auto& r = res.results.front();
+    auto status = http_status(r.status);
+    if (status >= 400)
+      return respond(error_response(status, r.message));
+    if (!res.committed)
+      return respond(error_response(503, res.error));
+    respond(ok(r, status));
+  });
 }
 
 bool has_content_type(const api_request& req, std::string_view type) {

@@ -6,7 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include <functional>
+
 #include "engine/write_types.hpp"
+#include "handlers/handler_env.hpp"
 #include "themis/api_message.hpp"
 
 namespace themis {
@@ -26,6 +29,13 @@ int http_status(engine::op_status s);
 /// `"rev"` as an entity tag, and back (accepts W/ and unquoted forms).
 std::string make_etag(std::string_view rev);
 std::string parse_etag(std::string_view tag);
+
+/// Submits one write operation. A failure (engine status, commit error,
+/// writer unavailable) is answered with the error body; on success
+/// `ok(result, http_status)` builds the answer.
+void submit_single(
+  write_port& writer, engine::write_op op, responder respond,
+  std::function<api_response(const engine::op_result&, int)> ok);
 
 /// True if the media type of Content-Type equals `type` (params ignored).
 bool has_content_type(const api_request& req, std::string_view type);

@@ -1,4 +1,5 @@
 #include "protocols/http1/http1_session.hpp"
+#include "themis/hex.hpp"
 
 #include <ctime>
 
@@ -7,16 +8,6 @@
 namespace themis::http1 {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -71,8 +62,8 @@ bool split_target(std::string_view target, std::string& path,
     }
     if (i + 2 >= raw.size())
       return false;
-    int hi = hex_value(raw[i + 1]);
-    int lo = hex_value(raw[i + 2]);
+    int hi = hex_digit(raw[i + 1]);
+    int lo = hex_digit(raw[i + 2]);
     if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
       return false;
     path.push_back(static_cast<char>(hi * 16 + lo));
