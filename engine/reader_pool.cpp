@@ -110,9 +110,17 @@ std::vector<change_event> reader_pool::changes_after(uint64_t after,
 
 uint64_t reader_pool::last_sequence() {
   lease db(*this);
-  auto s = db->prepare("SELECT COALESCE(MAX(seq), 0) FROM changelog");
+  auto s = db->prepare(
+    "SELECT MAX(COALESCE((SELECT MAX(seq) FROM changelog), 0), "
+    "COALESCE((SELECT v FROM meta WHERE k = 'compacted_through'), 0))");
   s.step();
   return static_cast<uint64_t>(s.int64(0));
+}
+
+uint64_t reader_pool::compacted_through() {
+  lease db(*this);
+  auto s = db->prepare("SELECT v FROM meta WHERE k = 'compacted_through'");
+  return s.step() ? static_cast<uint64_t>(s.int64(0)) : 0;
 }
 
 } // namespace themis::engine

@@ -32,6 +32,9 @@ public:
   /// Change-log events with sequence > `after` (resume is exclusive).
   std::vector<change_event> changes_after(uint64_t after, size_t limit);
   uint64_t last_sequence();
+  /// Highest sequence removed by retention (0: nothing removed). A resume
+  /// "after N" is complete only if N >= compacted_through().
+  uint64_t compacted_through();
 
 private:
   class lease;

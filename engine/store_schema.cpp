@@ -35,6 +35,10 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       key TEXT NOT NULL,
       value TEXT,
       timestamp_ms INTEGER NOT NULL);
+    -- compacted_through: highest change-log sequence deleted by retention.
+    CREATE TABLE IF NOT EXISTS meta(
+      k TEXT PRIMARY KEY,
+      v INTEGER NOT NULL) WITHOUT ROWID;
   )sql");
 }
 

@@ -34,7 +34,11 @@ bool failed(const op_result& r) {
 store_writer::store_writer(const store_options& opts) :
   db_(database_path(opts), false, opts.busy_timeout_ms) {
   apply_schema(db_, opts);
-  auto s = db_.prepare("SELECT COALESCE(MAX(seq), 0) FROM changelog");
+  // Retention may have deleted every row: the sequence continues after
+  // the highest number ever handed out, never reusing one.
+  auto s = db_.prepare(
+    "SELECT MAX(COALESCE((SELECT MAX(seq) FROM changelog), 0), "
+    "COALESCE((SELECT v FROM meta WHERE k = 'compacted_through'), 0))");
   s.step();
   next_seq_ = static_cast<uint64_t>(s.int64(0)) + 1;
 }
@@ -59,6 +63,8 @@ uint64_t store_writer::log_change(const char* type,
   else
     s.bind_null(5);
   s.run();
+  committed_.push_back(change_event{seq, type, collection, key,
+                                    value ? *value : std::string(), now_ms});
   return seq;
 }
 
@@ -229,7 +235,7 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
     }
     if (bad != batch.ops.size()) {
       db_.exec("ROLLBACK TO batch");
-      next_seq_ = seq_save;
+      forget_uncommitted(seq_save);
       out.error = "operation " + std::to_string(bad) +
                   " failed: " + out.results[bad].message;
       for (size_t i = 0; i < bad; ++i) {
@@ -249,7 +255,7 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
     out.results.push_back(apply_guarded(op, now_ms));
     if (failed(out.results.back())) {
       db_.exec("ROLLBACK TO op");
-      next_seq_ = seq_save;
+      forget_uncommitted(seq_save);
     }
     db_.exec("RELEASE op");
   }
@@ -260,6 +266,7 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
   std::vector<write_result> out(group.size());
   auto now_ms = now_millis();
   auto seq_start = next_seq_;
+  committed_.clear();
   try {
     db_.exec("BEGIN IMMEDIATE");
     for (size_t i = 0; i < group.size(); ++i)
@@ -273,7 +280,7 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
       db_.exec("ROLLBACK");
     } catch (...) {
     }
-    next_seq_ = seq_start;
+    forget_uncommitted(seq_start);
     for (auto& r : out) {
       r.committed = false;
       r.error = std::string("commit failed: ") + e.what();
@@ -286,6 +293,13 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
     }
   }
   return out;
+}
+
+void store_writer::forget_uncommitted(uint64_t from_seq) {
+  // Rolled-back sequence numbers are handed out again: the log stays dense.
+  next_seq_ = from_seq;
+  while (!committed_.empty() && committed_.back().sequence >= from_seq)
+    committed_.pop_back();
 }
 
 write_result store_writer::commit(const write_batch& batch) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/read_types.hpp"
 #include "engine/sqlite_db.hpp"
 #include "engine/store_schema.hpp"
 #include "engine/write_types.hpp"
@@ -28,6 +29,16 @@ public:
   uint64_t last_sequence() const { return next_seq_ - 1; }
   uint64_t commit_count() const { return commits_; }
 
+  /// Change events of the last commit_group that committed, in sequence
+  /// order (for the changefeed fan-out); empties the list.
+  std::vector<change_event> take_committed() { return std::move(committed_); }
+
+  /// Deletes change-log rows beyond the retention limits (0 = no limit)
+  /// and records the highest deleted sequence (`compacted_through`), so a
+  /// resume from before it is refused instead of silently skipping.
+  /// Returns the number of rows deleted. Defined in store_compaction.cpp.
+  uint64_t compact(uint64_t max_events, int64_t max_age_ms, int64_t now_ms);
+
 private:
   op_result apply(const write_op& op, int64_t now_ms);
   op_result apply_guarded(const write_op& op, int64_t now_ms);
@@ -40,7 +51,10 @@ private:
                       int64_t now_ms);
   void run_batch(const write_batch& batch, write_result& out, int64_t now_ms);
 
+  void forget_uncommitted(uint64_t from_seq);
+
   sqlite_db db_;
+  std::vector<change_event> committed_;
   uint64_t next_seq_ = 1;
   uint64_t commits_ = 0;
 };

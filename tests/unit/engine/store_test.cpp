@@ -197,3 +197,43 @@ TEST_F(store_test, auto_create_collection_for_entities) {
   EXPECT_EQ(one(o).status, op_status::created);
   EXPECT_TRUE(reader_->collection_exists("orders"));
 }
+
+TEST_F(store_test, committed_events_exclude_rolled_back_writes) {
+  one(op(op_kind::create_collection, "c"));
+  writer_->take_committed();
+  write_batch ok, bad;
+  ok.ops.push_back(op(op_kind::put, "c", "a", R"({"v":1})"));
+  bad.ops.push_back(op(op_kind::put, "c", "b", "{}"));
+  bad.ops.push_back(op(op_kind::replace, "c", "missing", "{}")); // fails
+  auto res = writer_->commit_group({&ok, &bad});
+  auto events = writer_->take_committed();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sequence, 1u);
+  EXPECT_EQ(events[0].key, "a");
+  EXPECT_NE(events[0].value.find("\"v\":1"), std::string::npos);
+  one(op(op_kind::remove, "c", "a"));
+  events = writer_->take_committed();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sequence, 2u);
+  EXPECT_EQ(events[0].type, "DELETE");
+}
+
+TEST_F(store_test, compaction_by_count_and_age) {
+  one(op(op_kind::create_collection, "c"));
+  for (int i = 0; i < 10; ++i)
+    one(op(op_kind::put, "c", "k" + std::to_string(i), "{}"));
+  EXPECT_EQ(reader_->compacted_through(), 0u);
+  EXPECT_EQ(writer_->compact(4, 0, 0), 6u);
+  EXPECT_EQ(reader_->compacted_through(), 6u);
+  auto log = reader_->changes_after(0, 100);
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log.front().sequence, 7u);
+  EXPECT_EQ(writer_->compact(4, 0, 0), 0u); // idempotent
+  // everything older than "now + 1 h" is gone by age
+  auto far_future = log.back().timestamp_ms + 3600 * 1000;
+  EXPECT_EQ(writer_->compact(0, 1000, far_future), 4u);
+  EXPECT_EQ(reader_->compacted_through(), 10u);
+  open(); // survives restart, and new writes continue densely
+  EXPECT_EQ(reader_->compacted_through(), 10u);
+  EXPECT_EQ(one(op(op_kind::put, "c", "z", "{}")).sequence, 11u);
+}
