@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <spdlog/spdlog.h>
 
 #include "actors/server_context.hpp"
@@ -21,7 +22,9 @@ uint64_t steady_ms() {
       .count());
 }
 
-struct http_connection_state : http1::session_callbacks, write_port {
+struct http_connection_state : http1::session_callbacks,
+                               write_port,
+                               change_notifier {
   caf::event_based_actor* self = nullptr;
   connection_ptr conn;
   std::shared_ptr<server_context> ctx;
@@ -61,7 +64,7 @@ struct http_connection_state : http1::session_callbacks, write_port {
       want_read();
     };
     try {
-      ctx->router->handle(std::move(req), *this, respond);
+      ctx->router->handle(std::move(req), *this, *this, respond);
     } catch (const actor_crash&) {
       ++ctx->metrics.handler_crashes;
       throw; // ends this actor; its socket closes, nobody else notices
@@ -117,6 +120,44 @@ struct http_connection_state : http1::session_callbacks, write_port {
           done(std::move(r));
           run_deferred();
         });
+  }
+
+  // -- change notifier ------------------------------------------------------
+
+  /// Open long-poll waits by id; whichever comes first (the hub's answer,
+  /// the timeout, a drain) takes the entry, so `done` runs once.
+  std::map<uint64_t, std::function<void(bool)>> waits;
+  uint64_t next_wait = 0;
+
+  void wait_after(uint64_t after, uint32_t timeout_ms,
+                  std::function<void(bool)> done) override {
+    auto hub = caf::actor_cast<caf::actor>(
+      ctx->system->registry().get(changefeed_hub_name));
+    if (!hub || ctx->metrics.draining) {
+      done(false);
+      return;
+    }
+    auto id = next_wait++;
+    waits.emplace(id, std::move(done));
+    auto fire = [this, id] {
+      auto it = waits.find(id);
+      if (it == waits.end())
+        return;
+      auto f = std::move(it->second);
+      waits.erase(it);
+      f(true);
+    };
+    self
+      ->request(hub, std::chrono::milliseconds(timeout_ms), wait_atom::value,
+                after, timeout_ms)
+      .then([fire](uint64_t) { fire(); }, [fire](caf::error&) { fire(); });
+  }
+
+  void wake_all_waits() {
+    auto all = std::move(waits);
+    waits.clear();
+    for (auto& [id, f] : all)
+      f(false);
   }
 
   // -- helpers --------------------------------------------------------------
@@ -185,7 +226,10 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       if (!st.closed)
         self->delayed_send(self, tick, tick_atom::value);
     },
-    [=](drain_atom) { self->state.session->drain(); },
+    [=](drain_atom) {
+      self->state.session->drain();
+      self->state.wake_all_waits(); // waiting long-polls answer now
+    },
   };
 }
 

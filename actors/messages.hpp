@@ -7,7 +7,9 @@
 #include <caf/atom.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "engine/read_types.hpp"
 #include "engine/write_types.hpp"
 
 namespace themis {
@@ -23,6 +25,13 @@ using drain_atom = caf::atom_constant<caf::atom("t_drain")>;
 using accept_atom = caf::atom_constant<caf::atom("t_accept")>;
 using crash_atom = caf::atom_constant<caf::atom("t_crash")>;
 using count_atom = caf::atom_constant<caf::atom("t_count")>;
+using publish_atom = caf::atom_constant<caf::atom("t_publish")>;
+using wait_atom = caf::atom_constant<caf::atom("t_wait")>;
+using subscribe_atom = caf::atom_constant<caf::atom("t_sub")>;
+using compact_atom = caf::atom_constant<caf::atom("t_compact")>;
+
+/// Events of one group commit, shared read-only by every subscriber.
+using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;
 
 using connection_ptr = std::shared_ptr<tcp_connection>;
 
@@ -31,3 +40,4 @@ using connection_ptr = std::shared_ptr<tcp_connection>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::connection_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::event_batch)

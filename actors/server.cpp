@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "actors/changefeed_hub.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
@@ -119,12 +120,15 @@ int run_server(const server_config& cfg, const char* version) {
   auto writer_spec = registered_child(
     "store_writer", store_writer_name,
     [ctx](caf::actor_system& s) { return spawn_store_writer(s, ctx); });
+  auto hub_spec = registered_child(
+    "changefeed_hub", changefeed_hub_name,
+    [ctx](caf::actor_system& s) { return spawn_changefeed_hub(s, ctx); });
   auto listener_spec = registered_child(
     "http_listener", http_listener_name,
     [ctx](caf::actor_system& s) { return spawn_http_listener(s, ctx); });
   auto root = spawn_supervisor(
     sys, "root", flags,
-    {supervisor_child("engine_sup", flags, {writer_spec}),
+    {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      supervisor_child("listeners_sup", flags, {listener_spec})});
 
   std::promise<int> stop;
@@ -189,6 +193,7 @@ int run_server(const server_config& cfg, const char* version) {
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   sys.registry().erase(store_writer_name);
   sys.registry().erase(http_listener_name);
+  sys.registry().erase(changefeed_hub_name);
   root = nullptr;
   sys.await_all_actors_done();
   signals.cancel();

@@ -21,6 +21,7 @@ namespace themis {
 /// restarted actor is found by everyone who looks it up.
 constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
 constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
+constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
 
 struct server_context {
   server_config config;

@@ -1,6 +1,7 @@
 #include "actors/store_writer_actor.hpp"
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <spdlog/spdlog.h>
 #include <vector>
 
@@ -44,6 +45,14 @@ void flush(writer_actor* self, server_context& ctx) {
   ctx.metrics.engine_commits = ctx.store->commit_count();
   ctx.metrics.engine_ops += ops;
   ctx.metrics.engine_last_sequence = ctx.store->last_sequence();
+  // Publish before acknowledging: the hub sees events in commit order.
+  auto events = ctx.store->take_committed();
+  if (!events.empty())
+    if (auto hub = caf::actor_cast<caf::actor>(
+          self->system().registry().get(changefeed_hub_name)))
+      self->send(hub, publish_atom::value,
+                 std::make_shared<const std::vector<engine::change_event>>(
+                   std::move(events)));
   for (size_t i = 0; i < n; ++i)
     st.pending[i].promise.deliver(std::move(results[i]));
   st.pending.erase(st.pending.begin(), st.pending.begin() + n);
@@ -54,9 +63,31 @@ void flush(writer_actor* self, server_context& ctx) {
   ctx.metrics.writer_mailbox = static_cast<int64_t>(self->mailbox().size());
 }
 
+void compact(writer_actor* self, server_context& ctx) {
+  auto& cf = ctx.config.changefeed;
+  try {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    auto removed = ctx.store->compact(
+      cf.retention_max_events,
+      static_cast<int64_t>(cf.retention_max_age_s) * 1000, now);
+    if (removed > 0)
+      spdlog::info("change log: compacted {} events", removed);
+  } catch (const std::exception& e) {
+    spdlog::error("change log compaction failed: {}", e.what());
+  }
+  self->delayed_send(self, std::chrono::milliseconds(cf.compaction_interval_ms),
+                     compact_atom::value);
+}
+
 caf::behavior store_writer(writer_actor* self,
                            std::shared_ptr<server_context> ctx) {
+  auto& cf = ctx->config.changefeed;
+  if (cf.retention_max_events > 0 || cf.retention_max_age_s > 0)
+    self->send(self, compact_atom::value);
   return {
+    [=](compact_atom) { compact(self, *ctx); },
     [=](write_atom,
         engine::write_batch& batch) -> caf::result<engine::write_result> {
       auto& st = self->state;

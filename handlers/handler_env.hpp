@@ -22,6 +22,17 @@ public:
                       std::function<void(engine::write_result)> done) = 0;
 };
 
+/// Asynchronous wait for the change log to pass a sequence (long-poll).
+/// `done(may_wait_again)` runs exactly once, on the caller's context: when
+/// a sequence > `after` was committed or `timeout_ms` passed (true), or
+/// when waiting is not possible — draining, no hub (false: answer now).
+class change_notifier {
+public:
+  virtual ~change_notifier() = default;
+  virtual void wait_after(uint64_t after, uint32_t timeout_ms,
+                          std::function<void(bool)> done) = 0;
+};
+
 using responder = std::function<void(api_response)>;
 
 struct handler_env {

@@ -110,6 +110,9 @@ bool match(const std::vector<std::string>& s, bool debug, method_map& m,
     m.get = get_entity;
     m.put = m.del = write_entity;
     params.push_back(s[1]);
+  } else if (n == 1 && is(0, "changefeed")) {
+    label = "/changefeed";
+    m.get = changefeed_poll;
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
     label = "/v2/documents";
     m.post = ndjson_bulk;
@@ -170,7 +173,7 @@ api_response rest_router::preflight(const api_request& req) const {
 }
 
 void rest_router::handle(api_request req, write_port& writer,
-                         responder respond) {
+                         change_notifier& notifier, responder respond) {
   auto started = std::chrono::steady_clock::now();
   auto rid = req.header("X-Request-ID");
   req.request_id = rid && valid_request_id(*rid) ? *rid : new_request_id();
@@ -236,7 +239,11 @@ void rest_router::handle(api_request req, write_port& writer,
     return;
   }
   route_context ctx{
-    env_, req, std::move(params), writer,
+    env_,
+    req,
+    std::move(params),
+    writer,
+    notifier,
     [finish, label](api_response r) mutable { finish(std::move(r), label); }};
   fn(ctx);
 }

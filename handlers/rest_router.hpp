@@ -15,7 +15,8 @@ public:
   explicit rest_router(handler_env env);
 
   /// Answers `req` through `respond` exactly once, now or later (writes).
-  void handle(api_request req, write_port& writer, responder respond);
+  void handle(api_request req, write_port& writer, change_notifier& notifier,
+              responder respond);
 
 private:
   bool cors_origin_allowed(const std::string& origin) const;

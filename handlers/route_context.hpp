@@ -15,6 +15,7 @@ struct route_context {
   const api_request& req;
   std::vector<std::string> params; ///< path parameters in order
   write_port& writer;
+  change_notifier& notifier;
   responder respond;
 };
 
@@ -33,6 +34,9 @@ void get_entity(route_context& ctx);
 void write_entity(route_context& ctx); ///< PUT, DELETE
 void entity_batch(route_context& ctx);
 void ndjson_bulk(route_context& ctx);
+
+/// GET /changefeed: long-poll over the change log (ThemisDB shape).
+void changefeed_poll(route_context& ctx);
 
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);

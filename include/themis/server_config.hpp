@@ -61,6 +61,15 @@ struct supervision_section {
   uint32_t period_seconds = 10;
 };
 
+struct changefeed_section {
+  uint32_t heartbeat_ms = 15000;        ///< SSE/WebSocket keep-alive events
+  uint32_t max_queue_events = 10000;    ///< per subscriber, then overflow
+  uint32_t long_poll_max_ms = 60000;    ///< cap on ?long_poll_ms=
+  uint64_t retention_max_events = 0;    ///< keep at most N log rows; 0 = all
+  uint64_t retention_max_age_s = 0;     ///< drop rows older; 0 = keep
+  uint32_t compaction_interval_ms = 60000;
+};
+
 struct debug_section {
   bool crash_routes = false; ///< enables /v1/_debug/crash (tests only)
 };
@@ -72,6 +81,7 @@ struct server_config {
   log_section log;
   cors_section cors;
   supervision_section supervision;
+  changefeed_section changefeed;
   debug_section debug;
 };
 

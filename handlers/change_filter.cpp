@@ -1,0 +1,87 @@
+#include "handlers/change_filter.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "handlers/http_json.hpp"
+
+namespace themis {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= s.size()) {
+    auto j = s.find(',', i);
+    if (j == std::string::npos)
+      j = s.size();
+    auto item = s.substr(i, j - i);
+    if (!item.empty())
+      out.push_back(item);
+    i = j + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+bool change_filter::matches(const engine::change_event& e) const {
+  if (e.type == "PUT" ? !puts : !deletes)
+    return false;
+  if (!collections.empty() && std::find(collections.begin(), collections.end(),
+                                        e.collection) == collections.end())
+    return false;
+  if (key_prefix.empty())
+    return true;
+  if (key_prefix.find(':') != std::string::npos) {
+    auto full = e.collection + ":" + e.key;
+    return full.compare(0, key_prefix.size(), key_prefix) == 0;
+  }
+  return e.key.compare(0, key_prefix.size(), key_prefix) == 0;
+}
+
+std::optional<std::string> change_filter::parse(std::string_view query,
+                                                change_filter& out) {
+  if (auto c = query_param(query, "collection"))
+    out.collections = split_list(*c);
+  else if (auto cs = query_param(query, "collections"))
+    out.collections = split_list(*cs);
+  if (auto p = query_param(query, "key_prefix"))
+    out.key_prefix = *p;
+  if (auto t = query_param(query, "event_types")) {
+    out.puts = out.deletes = false;
+    for (auto& type : split_list(*t)) {
+      if (iequals(type, "PUT"))
+        out.puts = true;
+      else if (iequals(type, "DELETE"))
+        out.deletes = true;
+      else
+        return "event_types: unknown type '" + type + "' (PUT, DELETE)";
+    }
+  }
+  if (auto d = query_param(query, "include_docs")) {
+    if (*d == "true" || *d == "1" || d->empty())
+      out.include_docs = true;
+    else if (*d == "false" || *d == "0")
+      out.include_docs = false;
+    else
+      return "include_docs: expected true or false";
+  }
+  return std::nullopt;
+}
+
+std::string event_json(const engine::change_event& e, bool include_docs) {
+  nlohmann::json j = {{"sequence", e.sequence},
+                      {"type", e.type},
+                      {"collection", e.collection},
+                      {"key", e.key},
+                      {"timestamp_ms", e.timestamp_ms}};
+  if (include_docs && e.type == "PUT" && !e.value.empty()) {
+    auto v = nlohmann::json::parse(e.value, nullptr, false);
+    if (!v.is_discarded())
+      j["value"] = std::move(v);
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace themis

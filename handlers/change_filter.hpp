@@ -1,0 +1,34 @@
+#pragma once
+/// Subscription filters and the event JSON shared by every changefeed
+/// transport (long-poll now; SSE and WebSocket use the same rules).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/read_types.hpp"
+
+namespace themis {
+
+struct change_filter {
+  std::vector<std::string> collections; ///< empty = all
+  std::string key_prefix; ///< on the key, or on "collection:key" if it has ':'
+  bool puts = true;
+  bool deletes = true;
+  bool include_docs = true;
+
+  bool matches(const engine::change_event& e) const;
+
+  /// Reads `collection` (comma list), `key_prefix`, `event_types`
+  /// (PUT,DELETE) and `include_docs` from a query string. Returns an error
+  /// message naming the parameter, or nullopt.
+  static std::optional<std::string> parse(std::string_view query,
+                                          change_filter& out);
+};
+
+/// `{"sequence","type","collection","key","timestamp_ms","value"?}`; the
+/// value is the document as JSON (not a string), only for PUT.
+std::string event_json(const engine::change_event& e, bool include_docs);
+
+} // namespace themis
