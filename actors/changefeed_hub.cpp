@@ -77,6 +77,10 @@ caf::behavior changefeed_hub(hub_actor* self,
       self->state.subscribers.insert(subscriber);
       return self->state.last_seq;
     },
+    [=](unsub_atom, const caf::actor& subscriber) {
+      self->demonitor(subscriber.address());
+      self->state.subscribers.erase(subscriber);
+    },
     [=](count_atom) {
       return static_cast<uint64_t>(self->state.subscribers.size());
     },

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <spdlog/spdlog.h>
 
 #include "actors/server_context.hpp"
@@ -24,7 +25,9 @@ uint64_t steady_ms() {
 
 struct http_connection_state : http1::session_callbacks,
                                write_port,
-                               change_notifier {
+                               change_notifier,
+                               stream_port,
+                               stream_sink {
   caf::event_based_actor* self = nullptr;
   connection_ptr conn;
   std::shared_ptr<server_context> ctx;
@@ -56,6 +59,7 @@ struct http_connection_state : http1::session_callbacks,
   }
 
   void dispatch(uint64_t id, api_request req) {
+    current_id = id;
     auto respond = [this, id](api_response resp) {
       if (resp.status >= 500)
         spdlog::debug("http {}: answered {}", conn->remote_address(),
@@ -64,7 +68,7 @@ struct http_connection_state : http1::session_callbacks,
       want_read();
     };
     try {
-      ctx->router->handle(std::move(req), *this, *this, respond);
+      ctx->router->handle(std::move(req), *this, *this, *this, respond);
     } catch (const actor_crash&) {
       ++ctx->metrics.handler_crashes;
       throw; // ends this actor; its socket closes, nobody else notices
@@ -160,6 +164,87 @@ struct http_connection_state : http1::session_callbacks,
       f(false);
   }
 
+  // -- streams (this actor is the changefeed subscriber) --------------------
+
+  struct active_stream {
+    uint64_t id;
+    std::shared_ptr<stream_handler> handler;
+    uint32_t tick_ms;
+    caf::actor hub;
+    bool subscribed = false;
+    std::vector<event_batch> early; ///< published before the subscribe reply
+  };
+  std::optional<active_stream> stream;
+  uint64_t current_id = 0; ///< request being dispatched
+
+  void start_stream(std::shared_ptr<stream_handler> h,
+                    uint32_t tick_ms) override {
+    auto hub = caf::actor_cast<caf::actor>(
+      ctx->system->registry().get(changefeed_hub_name));
+    stream = active_stream{current_id, std::move(h), tick_ms, hub, false, {}};
+    if (!hub || ctx->metrics.draining) {
+      stream->handler->on_shutdown(*this, hub ? "server shutting down"
+                                              : "changefeed unavailable");
+      return;
+    }
+    self->monitor(hub);
+    self
+      ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
+                caf::actor_cast<caf::actor>(self))
+      .then(
+        [this](uint64_t tip) {
+          if (!stream || stream->subscribed)
+            return;
+          stream->subscribed = true;
+          stream->handler->on_subscribed(*this, tip);
+          auto early = std::move(stream->early);
+          for (auto& b : early)
+            if (stream)
+              stream->handler->on_events(*this, *b);
+        },
+        [this](caf::error&) {
+          if (stream)
+            stream->handler->on_shutdown(*this, "changefeed unavailable");
+        });
+    self->delayed_send(self, std::chrono::milliseconds(tick_ms),
+                       stream_tick_atom::value);
+  }
+
+  void on_publish(const event_batch& b) {
+    if (!stream)
+      return;
+    if (!stream->subscribed)
+      stream->early.push_back(b);
+    else
+      stream->handler->on_events(*this, *b);
+  }
+
+  // stream_sink
+  void write(std::string bytes) override {
+    if (stream)
+      session->stream_data(stream->id, bytes);
+  }
+
+  void end() override {
+    if (!stream)
+      return;
+    auto id = stream->id;
+    if (stream->hub) {
+      self->demonitor(stream->hub.address());
+      self->send(stream->hub, unsub_atom::value,
+                 caf::actor_cast<caf::actor>(self));
+    }
+    // The handler may be the caller: keep it alive until the next stream.
+    retired = std::move(stream->handler);
+    stream.reset();
+    session->stream_end(id);
+    want_read();
+  }
+
+  std::shared_ptr<stream_handler> retired;
+
+  size_t queued() const override { return conn->queued_writes(); }
+
   // -- helpers --------------------------------------------------------------
 
   /// Tells the socket side to read or pause only when the session's wish
@@ -198,6 +283,13 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   st.session = std::make_unique<http1::http1_session>(opts, st);
   // Whatever ends this actor (normal close, exception, kill) closes the
   // socket; the tcp_connection outlives us only until its handlers finish.
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.stream && st.stream->hub && dm.source == st.stream->hub.address()) {
+      st.stream->hub = nullptr;
+      st.stream->handler->on_shutdown(st, "changefeed restarted, resume");
+    }
+  });
   self->attach_functor([conn](const caf::error& reason) {
     if (reason && reason != caf::exit_reason::normal)
       spdlog::warn("http {}: connection actor ended: {}",
@@ -227,8 +319,21 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
         self->delayed_send(self, tick, tick_atom::value);
     },
     [=](drain_atom) {
-      self->state.session->drain();
-      self->state.wake_all_waits(); // waiting long-polls answer now
+      auto& st = self->state;
+      st.session->drain();
+      st.wake_all_waits(); // waiting long-polls answer now
+      if (st.stream)
+        st.stream->handler->on_shutdown(st, "server shutting down");
+    },
+    [=](publish_atom, const event_batch& b) { self->state.on_publish(b); },
+    [=](stream_tick_atom) {
+      auto& st = self->state;
+      if (!st.stream)
+        return;
+      st.stream->handler->on_tick(st);
+      if (st.stream)
+        self->delayed_send(self, std::chrono::milliseconds(st.stream->tick_ms),
+                           stream_tick_atom::value);
     },
   };
 }

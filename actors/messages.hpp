@@ -29,6 +29,8 @@ using publish_atom = caf::atom_constant<caf::atom("t_publish")>;
 using wait_atom = caf::atom_constant<caf::atom("t_wait")>;
 using subscribe_atom = caf::atom_constant<caf::atom("t_sub")>;
 using compact_atom = caf::atom_constant<caf::atom("t_compact")>;
+using unsub_atom = caf::atom_constant<caf::atom("t_unsub")>;
+using stream_tick_atom = caf::atom_constant<caf::atom("t_stick")>;
 
 /// Events of one group commit, shared read-only by every subscriber.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;

@@ -87,10 +87,13 @@ void tcp_connection::do_read() {
 }
 
 void tcp_connection::write(std::string bytes) {
+  ++queued_;
   asio::post(strand_,
              [self = shared_from_this(), b = std::move(bytes)]() mutable {
-               if (self->closed_)
+               if (self->closed_) {
+                 --self->queued_;
                  return;
+               }
                self->queue_.push_back(std::move(b));
                if (!self->writing_)
                  self->do_write();
@@ -105,6 +108,7 @@ void tcp_connection::do_write() {
     return;
   }
   writing_ = true;
+  writing_pieces_ = queue_.size();
   // Coalesce queued buffers (pipelined responses) into one write.
   if (queue_.size() > 1) {
     std::string all;
@@ -117,8 +121,11 @@ void tcp_connection::do_write() {
     socket_, asio::buffer(queue_.front()),
     asio::bind_executor(strand_, [self = shared_from_this()](
                                    boost::system::error_code ec, size_t) {
+      self->queued_ -= self->writing_pieces_;
+      self->writing_pieces_ = 0;
       if (ec || self->closed_) {
         // the buffer stayed alive for the whole operation; drop it now
+        self->queued_ -= self->queue_.size() > 0 ? self->queue_.size() - 1 : 0;
         self->queue_.clear();
         self->writing_ = false;
         self->do_close();

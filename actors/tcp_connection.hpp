@@ -45,6 +45,9 @@ public:
 
   const std::string& remote_address() const { return remote_; }
 
+  /// Pieces queued by write() and not yet written to the socket.
+  size_t queued_writes() const { return queued_.load(); }
+
 private:
   void do_read();
   void do_write();
@@ -63,6 +66,8 @@ private:
   std::deque<std::string> queue_;
   bool reading_ = false;
   std::atomic<bool> paused_{true};
+  std::atomic<size_t> queued_{0};
+  size_t writing_pieces_ = 0; ///< pieces merged into the write in flight
   bool writing_ = false;
   bool close_requested_ = false;
   bool lingering_ = false;

@@ -4,6 +4,10 @@
 /// front-end (any protocol) supplies a `write_port` and a `responder`.
 
 #include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/read_types.hpp"
 
 #include "engine/reader_pool.hpp"
 #include "engine/write_types.hpp"
@@ -34,6 +38,47 @@ public:
 };
 
 using responder = std::function<void(api_response)>;
+
+/// Where a streaming handler writes its body (implemented by the
+/// front-end, which owns the connection).
+class stream_sink {
+public:
+  virtual ~stream_sink() = default;
+  virtual void write(std::string bytes) = 0;
+  /// Ends the body; nothing may be written after.
+  virtual void end() = 0;
+  /// Pieces written but not yet handed to the network: the subscriber's
+  /// queue, which a slow client makes grow.
+  virtual size_t queued() const = 0;
+};
+
+/// A handler that keeps answering after its head: a changefeed stream. The
+/// front-end subscribes it to the change log (after `start`) and calls it
+/// on its own actor: one subscriber actor per stream.
+class stream_handler {
+public:
+  virtual ~stream_handler() = default;
+  /// Subscribed: everything after `tip` will arrive through on_events;
+  /// the handler backfills up to `tip` from the log.
+  virtual void on_subscribed(stream_sink& sink, uint64_t tip) = 0;
+  /// A committed group's events, in sequence order.
+  virtual void on_events(stream_sink& sink,
+                         const std::vector<engine::change_event>& events) = 0;
+  /// Called every `tick_ms` (heartbeats).
+  virtual void on_tick(stream_sink& sink) = 0;
+  /// The server drains or the feed is gone: say so and end.
+  virtual void on_shutdown(stream_sink& sink, const std::string& why) = 0;
+};
+
+/// Lets a handler turn its answer into a stream.
+class stream_port {
+public:
+  virtual ~stream_port() = default;
+  /// Call from a handler right after answering with a `stream` head:
+  /// subscribes `h` to the change log and ticks it every `tick_ms`.
+  virtual void start_stream(std::shared_ptr<stream_handler> h,
+                            uint32_t tick_ms) = 0;
+};
 
 struct handler_env {
   engine::reader_pool& reader;

@@ -113,6 +113,10 @@ bool match(const std::vector<std::string>& s, bool debug, method_map& m,
   } else if (n == 1 && is(0, "changefeed")) {
     label = "/changefeed";
     m.get = changefeed_poll;
+  } else if ((n == 2 && is(0, "changefeed") && is(1, "stream")) ||
+             (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "stream"))) {
+    label = n == 2 ? "/changefeed/stream" : "/v1/changes/stream";
+    m.get = changefeed_sse;
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
     label = "/v2/documents";
     m.post = ndjson_bulk;
@@ -173,7 +177,8 @@ api_response rest_router::preflight(const api_request& req) const {
 }
 
 void rest_router::handle(api_request req, write_port& writer,
-                         change_notifier& notifier, responder respond) {
+                         change_notifier& notifier, stream_port& streams,
+                         responder respond) {
   auto started = std::chrono::steady_clock::now();
   auto rid = req.header("X-Request-ID");
   req.request_id = rid && valid_request_id(*rid) ? *rid : new_request_id();
@@ -244,6 +249,7 @@ void rest_router::handle(api_request req, write_port& writer,
     std::move(params),
     writer,
     notifier,
+    streams,
     [finish, label](api_response r) mutable { finish(std::move(r), label); }};
   fn(ctx);
 }

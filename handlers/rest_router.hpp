@@ -16,7 +16,7 @@ public:
 
   /// Answers `req` through `respond` exactly once, now or later (writes).
   void handle(api_request req, write_port& writer, change_notifier& notifier,
-              responder respond);
+              stream_port& streams, responder respond);
 
 private:
   bool cors_origin_allowed(const std::string& origin) const;

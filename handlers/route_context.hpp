@@ -16,6 +16,7 @@ struct route_context {
   std::vector<std::string> params; ///< path parameters in order
   write_port& writer;
   change_notifier& notifier;
+  stream_port& streams;
   responder respond;
 };
 
@@ -37,6 +38,8 @@ void ndjson_bulk(route_context& ctx);
 
 /// GET /changefeed: long-poll over the change log (ThemisDB shape).
 void changefeed_poll(route_context& ctx);
+/// GET /changefeed/stream, /v1/changes/stream: Server-Sent Events.
+void changefeed_sse(route_context& ctx);
 
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);

@@ -58,6 +58,9 @@ struct api_response {
   int status = 200;
   header_list headers; ///< extra headers; framing headers are the codec's job
   std::string body;
+  /// The body follows later as a stream (SSE): the front-end sends the
+  /// head now and the body in pieces until the stream ends.
+  bool stream = false;
 
   const std::string* header(std::string_view name) const {
     return find_header(headers, name);

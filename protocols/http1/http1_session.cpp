@@ -193,13 +193,27 @@ void http1_session::flush() {
   std::string out;
   while (!in_flight_.empty() && in_flight_.front().response && !close_sent_) {
     auto& e = in_flight_.front();
-    response_options ro;
-    ro.head_request = e.head;
-    ro.keep_alive = e.keep_alive;
-    ro.version_minor = e.version_minor;
-    ro.date = date();
-    ro.server = opts_.server_name;
-    write_response(*e.response, ro, out);
+    if (!e.head_sent) {
+      response_options ro;
+      ro.head_request = e.head;
+      ro.keep_alive = e.keep_alive;
+      ro.version_minor = e.version_minor;
+      ro.date = date();
+      ro.server = opts_.server_name;
+      if (e.response->stream && e.version_minor == 0)
+        e.keep_alive = false; // the body is delimited by the close
+      write_response(*e.response, ro, out);
+      e.head_sent = true;
+    }
+    if (e.response->stream) {
+      // A stream holds the front until it ends; later answers wait.
+      write_chunk(e.stream_buffer, e.version_minor, out);
+      e.stream_buffer.clear();
+      if (!e.stream_done)
+        break;
+      if (e.version_minor >= 1)
+        out.append("0\r\n\r\n");
+    }
     if (!e.keep_alive)
       close_sent_ = true;
     in_flight_.pop_front();
@@ -219,6 +233,27 @@ void http1_session::flush() {
       cb_.close();
     }
   }
+}
+
+void http1_session::stream_data(uint64_t id, std::string_view bytes) {
+  for (auto& e : in_flight_)
+    if (e.id == id && e.response && e.response->stream && !e.stream_done) {
+      e.stream_buffer.append(bytes);
+      if (&e == &in_flight_.front())
+        flush();
+      return;
+    }
+}
+
+void http1_session::stream_end(uint64_t id) {
+  for (auto& e : in_flight_)
+    if (e.id == id && e.response && e.response->stream && !e.stream_done) {
+      e.stream_done = true;
+      flush();
+      if (!closing_)
+        parse_buffered();
+      return;
+    }
 }
 
 void http1_session::check_timeouts() {

@@ -52,6 +52,11 @@ public:
   /// earlier response was sent (RFC 9112 §9.3.2 pipelining order).
   void respond(uint64_t id, api_response resp);
 
+  /// Body pieces of a streamed answer (`respond` with `stream` set), sent
+  /// once every earlier answer is out; `stream_end` finishes the body.
+  void stream_data(uint64_t id, std::string_view bytes);
+  void stream_end(uint64_t id);
+
   /// Called periodically; answers 408 or closes idle connections.
   void check_timeouts();
 
@@ -74,6 +79,9 @@ private:
     bool keep_alive = true;
     int version_minor = 1;
     std::optional<api_response> response;
+    bool head_sent = false;    ///< streamed answer: head written
+    bool stream_done = false;  ///< streamed answer: stream_end called
+    std::string stream_buffer; ///< body pieces waiting for their turn
   };
 
   void parse_buffered();

@@ -44,6 +44,15 @@ void write_response(const api_response& resp, const response_options& opts,
     out.append("\r\n");
   }
   bool no_body = status_forbids_body(resp.status);
+  if (resp.stream) {
+    // HTTP/1.1: chunked; HTTP/1.0: the body ends with the connection.
+    if (opts.version_minor >= 1)
+      out.append("Transfer-Encoding: chunked\r\n");
+    if (!opts.keep_alive || opts.version_minor == 0)
+      out.append("Connection: close\r\n");
+    out.append("\r\n");
+    return;
+  }
   if (!no_body) {
     out.append("Content-Length: ");
     append_number(out, resp.body.size());
@@ -56,6 +65,21 @@ void write_response(const api_response& resp, const response_options& opts,
   out.append("\r\n");
   if (!no_body && !opts.head_request)
     out.append(resp.body);
+}
+
+void write_chunk(std::string_view data, int version_minor, std::string& out) {
+  if (data.empty())
+    return; // an empty chunk would end the body
+  if (version_minor == 0) {
+    out.append(data);
+    return;
+  }
+  char buf[20];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), data.size(), 16);
+  out.append(buf, p);
+  out.append("\r\n");
+  out.append(data);
+  out.append("\r\n");
 }
 
 std::string http_date_now() {

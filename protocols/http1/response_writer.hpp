@@ -22,6 +22,9 @@ struct response_options {
 void write_response(const api_response& resp, const response_options& opts,
                     std::string& out);
 
+/// Appends one piece of a streamed body (a chunk for HTTP/1.1).
+void write_chunk(std::string_view data, int version_minor, std::string& out);
+
 /// Current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
 std::string http_date_now();
 

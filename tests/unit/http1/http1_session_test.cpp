@@ -224,3 +224,43 @@ TEST(http1_session, percent_decoding_and_bad_targets) {
   EXPECT_TRUE(peer.requests.empty());
   EXPECT_EQ(peer.sent.rfind("HTTP/1.1 400 ", 0), 0u);
 }
+
+TEST(http1_session, streamed_answer_is_chunked_and_holds_the_order) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\n"
+            "Host: a\r\n\r\n");
+  ASSERT_EQ(peer.requests.size(), 2u);
+  s.respond(1, text(200, "after"));
+  api_response head;
+  head.stream = true;
+  head.headers.emplace_back("Content-Type", "text/event-stream");
+  s.stream_data(0, "early"); // before the head: ignored (no stream yet)
+  s.respond(0, head);
+  EXPECT_NE(peer.sent.find("Transfer-Encoding: chunked\r\n"),
+            std::string::npos);
+  EXPECT_EQ(peer.sent.find("Content-Length"), std::string::npos);
+  s.stream_data(0, "hello");
+  s.stream_data(0, "");
+  EXPECT_NE(peer.sent.find("5\r\nhello\r\n"), std::string::npos);
+  EXPECT_EQ(peer.sent.find("after"), std::string::npos); // waits behind
+  s.stream_end(0);
+  auto end = peer.sent.find("0\r\n\r\n");
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_GT(peer.sent.find("after"), end);
+  EXPECT_FALSE(peer.closed);
+}
+
+TEST(http1_session, streamed_answer_to_http10_is_close_delimited) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /stream HTTP/1.0\r\n\r\n");
+  api_response head;
+  head.stream = true;
+  s.respond(0, head);
+  s.stream_data(0, "raw");
+  EXPECT_NE(peer.sent.find("\r\n\r\nraw"), std::string::npos);
+  EXPECT_FALSE(peer.closed);
+  s.stream_end(0);
+  EXPECT_TRUE(peer.closed);
+}

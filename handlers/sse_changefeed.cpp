@@ -1,0 +1,160 @@
+/// Server-Sent Events changefeed: GET /changefeed/stream (ThemisDB
+/// parameters) and GET /v1/changes/stream.
+///
+/// Hand-over without gap or duplicate: the connection subscribes to the
+/// hub, which names the tip it has published; this handler backfills
+/// (after, tip] from the log, then delivers live events, skipping any
+/// sequence it already sent.
+
+#include <charconv>
+#include <memory>
+
+#include "handlers/change_filter.hpp"
+#include "handlers/http_json.hpp"
+#include "handlers/route_context.hpp"
+
+namespace themis {
+
+namespace {
+
+constexpr size_t backfill_page = 1000;
+
+class sse_changefeed : public stream_handler {
+public:
+  sse_changefeed(handler_env& env, change_filter filter, uint64_t after,
+                 size_t max_queue) :
+    env_(env),
+    filter_(std::move(filter)), last_(after), max_queue_(max_queue) {}
+
+  void on_subscribed(stream_sink& sink, uint64_t tip) override {
+    sink.write("retry: 2000\n\n"); // reconnect delay for EventSource
+    // Backfill (last_, tip] in pages; live events after tip follow.
+    while (!ended_ && last_ < tip) {
+      auto page = env_.reader.changes_after(last_, backfill_page);
+      if (page.empty())
+        break;
+      for (auto& e : page) {
+        if (e.sequence > tip)
+          break;
+        deliver(sink, e);
+        if (ended_)
+          return;
+      }
+      if (page.back().sequence >= tip || page.size() < backfill_page)
+        break;
+    }
+    if (!ended_ && last_ < tip)
+      last_ = tip; // nothing in between matched or exists
+  }
+
+  void on_events(stream_sink& sink,
+                 const std::vector<engine::change_event>& events) override {
+    for (auto& e : events) {
+      if (ended_)
+        return;
+      if (e.sequence <= last_)
+        continue; // already delivered by the backfill
+      deliver(sink, e);
+    }
+  }
+
+  void on_tick(stream_sink& sink) override {
+    if (ended_)
+      return;
+    if (!wrote_since_tick_)
+      sink.write(": heartbeat\n\n");
+    wrote_since_tick_ = false;
+  }
+
+  void on_shutdown(stream_sink& sink, const std::string& why) override {
+    if (ended_)
+      return;
+    finish(sink, "end", why);
+  }
+
+private:
+  void deliver(stream_sink& sink, const engine::change_event& e) {
+    if (sink.queued() > max_queue_) {
+      // Never a silent drop: say where the client must resume.
+      finish(sink, "error", "overflow: the client reads too slowly");
+      return;
+    }
+    last_ = e.sequence;
+    if (!filter_.matches(e))
+      return;
+    std::string out =
+      "id: " + std::to_string(e.sequence) +
+      "\nevent: change\ndata: " + event_json(e, filter_.include_docs) + "\n\n";
+    sink.write(std::move(out));
+    sent_ = e.sequence;
+    wrote_since_tick_ = true;
+  }
+
+  void finish(stream_sink& sink, const char* event, const std::string& why) {
+    ended_ = true;
+    sink.write(std::string("event: ") + event + "\ndata: {\"error\":" +
+               (event[0] == 'e' && event[1] == 'r' ? "true" : "false") +
+               ",\"message\":\"" + why +
+               "\",\"last_sequence\":" + std::to_string(sent_) + "}\n\n");
+    sink.end();
+  }
+
+  handler_env& env_;
+  change_filter filter_;
+  uint64_t last_;     ///< highest sequence examined (delivered or skipped)
+  uint64_t sent_ = 0; ///< highest sequence written to the client
+  size_t max_queue_;
+  bool ended_ = false;
+  bool wrote_since_tick_ = true;
+};
+
+bool parse_u64(const std::string& s, uint64_t& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc{} && p == s.data() + s.size();
+}
+
+} // namespace
+
+void changefeed_sse(route_context& ctx) {
+  change_filter filter;
+  if (auto err = change_filter::parse(ctx.req.query, filter))
+    return ctx.respond(error_response(400, *err));
+  auto& cf = ctx.env.config.changefeed;
+  uint64_t after = 0;
+  // EventSource sends Last-Event-ID on reconnect: it wins over the URL.
+  auto from = ctx.req.header("Last-Event-ID")
+                ? std::optional<std::string>(*ctx.req.header("Last-Event-ID"))
+                : query_param(ctx.req.query, "from_seq");
+  if (!from)
+    from = query_param(ctx.req.query, "after");
+  if (from && *from == "now")
+    after = ctx.env.reader.last_sequence();
+  else if (from && !parse_u64(*from, after))
+    return ctx.respond(error_response(
+      400, "from_seq/Last-Event-ID: expected a sequence number or 'now'"));
+  uint64_t heartbeat = cf.heartbeat_ms;
+  if (auto h = query_param(ctx.req.query, "heartbeat_ms"))
+    if (!parse_u64(*h, heartbeat) || heartbeat < 100 || heartbeat > 3600000)
+      return ctx.respond(
+        error_response(400, "heartbeat_ms: expected 100 to 3600000"));
+  auto through = ctx.env.reader.compacted_through();
+  if (after < through) {
+    auto r = error_response(
+      410, "events after " + std::to_string(after) +
+             " were compacted; re-snapshot and resume from the tip");
+    r.set_header("X-Compacted-Through", std::to_string(through));
+    return ctx.respond(std::move(r));
+  }
+  api_response head;
+  head.stream = true;
+  head.set_header("Content-Type", "text/event-stream; charset=utf-8");
+  head.set_header("Cache-Control", "no-cache");
+  head.set_header("X-Accel-Buffering", "no"); // proxies: do not buffer
+  ctx.respond(std::move(head));
+  ctx.streams.start_stream(
+    std::make_shared<sse_changefeed>(ctx.env, std::move(filter), after,
+                                     cf.max_queue_events),
+    static_cast<uint32_t>(heartbeat));
+}
+
+} // namespace themis
