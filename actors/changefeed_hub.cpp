@@ -53,8 +53,12 @@ caf::behavior changefeed_hub(hub_actor* self,
         return;
       auto& st = self->state;
       st.last_seq = batch->back().sequence;
-      for (auto& s : st.subscribers)
-        self->send(s, publish_atom::value, batch);
+      if (!st.subscribers.empty()) {
+        auto out = std::make_shared<const published_events>(
+          published_events::render(*batch));
+        for (auto& s : st.subscribers)
+          self->send(s, publish_atom::value, out);
+      }
       wake_waiters(self);
     },
     [=](wait_atom, uint64_t after,

@@ -172,7 +172,7 @@ struct http_connection_state : http1::session_callbacks,
     uint32_t tick_ms;
     caf::actor hub;
     bool subscribed = false;
-    std::vector<event_batch> early; ///< published before the subscribe reply
+    std::vector<published_batch> early; ///< published before the reply
   };
   std::optional<active_stream> stream;
   uint64_t current_id = 0; ///< request being dispatched
@@ -210,7 +210,7 @@ struct http_connection_state : http1::session_callbacks,
                        stream_tick_atom::value);
   }
 
-  void on_publish(const event_batch& b) {
+  void on_publish(const published_batch& b) {
     if (!stream)
       return;
     if (!stream->subscribed)
@@ -325,7 +325,9 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       if (st.stream)
         st.stream->handler->on_shutdown(st, "server shutting down");
     },
-    [=](publish_atom, const event_batch& b) { self->state.on_publish(b); },
+    [=](publish_atom, const published_batch& b) {
+      self->state.on_publish(b);
+    },
     [=](stream_tick_atom) {
       auto& st = self->state;
       if (!st.stream)

@@ -11,6 +11,7 @@
 
 #include "engine/read_types.hpp"
 #include "engine/write_types.hpp"
+#include "handlers/change_filter.hpp"
 
 namespace themis {
 
@@ -32,8 +33,10 @@ using compact_atom = caf::atom_constant<caf::atom("t_compact")>;
 using unsub_atom = caf::atom_constant<caf::atom("t_unsub")>;
 using stream_tick_atom = caf::atom_constant<caf::atom("t_stick")>;
 
-/// Events of one group commit, shared read-only by every subscriber.
+/// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;
+/// The same events rendered once, shared read-only by every subscriber.
+using published_batch = std::shared_ptr<const published_events>;
 
 using connection_ptr = std::shared_ptr<tcp_connection>;
 
@@ -43,3 +46,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::event_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::published_batch)

@@ -84,4 +84,17 @@ std::string event_json(const engine::change_event& e, bool include_docs) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+published_events
+published_events::render(std::vector<engine::change_event> events) {
+  published_events out;
+  out.json.reserve(events.size());
+  out.json_nodoc.reserve(events.size());
+  for (auto& e : events) {
+    out.json.push_back(event_json(e, true));
+    out.json_nodoc.push_back(event_json(e, false));
+  }
+  out.events = std::move(events);
+  return out;
+}
+
 } // namespace themis

@@ -31,4 +31,14 @@ struct change_filter {
 /// value is the document as JSON (not a string), only for PUT.
 std::string event_json(const engine::change_event& e, bool include_docs);
 
+/// A committed group's events as the hub fans them out: rendered to JSON
+/// once (with and without documents), not once per subscriber.
+struct published_events {
+  std::vector<engine::change_event> events;
+  std::vector<std::string> json;       ///< event_json(e, true)
+  std::vector<std::string> json_nodoc; ///< event_json(e, false)
+
+  static published_events render(std::vector<engine::change_event> events);
+};
+
 } // namespace themis

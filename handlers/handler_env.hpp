@@ -52,6 +52,8 @@ public:
   virtual size_t queued() const = 0;
 };
 
+struct published_events; // handlers/change_filter.hpp
+
 /// A handler that keeps answering after its head: a changefeed stream. The
 /// front-end subscribes it to the change log (after `start`) and calls it
 /// on its own actor: one subscriber actor per stream.
@@ -63,7 +65,7 @@ public:
   virtual void on_subscribed(stream_sink& sink, uint64_t tip) = 0;
   /// A committed group's events, in sequence order.
   virtual void on_events(stream_sink& sink,
-                         const std::vector<engine::change_event>& events) = 0;
+                         const published_events& batch) = 0;
   /// Called every `tick_ms` (heartbeats).
   virtual void on_tick(stream_sink& sink) = 0;
   /// The server drains or the feed is gone: say so and end.

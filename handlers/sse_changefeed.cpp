@@ -47,14 +47,14 @@ public:
       last_ = tip; // nothing in between matched or exists
   }
 
-  void on_events(stream_sink& sink,
-                 const std::vector<engine::change_event>& events) override {
-    for (auto& e : events) {
+  void on_events(stream_sink& sink, const published_events& batch) override {
+    auto& rendered = filter_.include_docs ? batch.json : batch.json_nodoc;
+    for (size_t i = 0; i < batch.events.size(); ++i) {
       if (ended_)
         return;
-      if (e.sequence <= last_)
+      if (batch.events[i].sequence <= last_)
         continue; // already delivered by the backfill
-      deliver(sink, e);
+      deliver(sink, batch.events[i], &rendered[i]);
     }
   }
 
@@ -73,7 +73,8 @@ public:
   }
 
 private:
-  void deliver(stream_sink& sink, const engine::change_event& e) {
+  void deliver(stream_sink& sink, const engine::change_event& e,
+               const std::string* json = nullptr) {
     if (sink.queued() > max_queue_) {
       // Never a silent drop: say where the client must resume.
       finish(sink, "error", "overflow: the client reads too slowly");
