@@ -48,14 +48,16 @@ public:
   }
 
   void on_events(stream_sink& sink, const published_events& batch) override {
+    // One socket write per batch, not per event.
     auto& rendered = filter_.include_docs ? batch.json : batch.json_nodoc;
-    for (size_t i = 0; i < batch.events.size(); ++i) {
-      if (ended_)
-        return;
+    std::string frames;
+    for (size_t i = 0; i < batch.events.size() && !ended_; ++i) {
       if (batch.events[i].sequence <= last_)
         continue; // already delivered by the backfill
-      deliver(sink, batch.events[i], &rendered[i]);
+      deliver(sink, batch.events[i], &rendered[i], &frames);
     }
+    if (!frames.empty())
+      sink.write(std::move(frames));
   }
 
   void on_tick(stream_sink& sink) override {
@@ -73,10 +75,16 @@ public:
   }
 
 private:
+  /// Appends the event's frame to `batch` if given, else writes it.
   void deliver(stream_sink& sink, const engine::change_event& e,
-               const std::string* json = nullptr) {
+               const std::string* json = nullptr,
+               std::string* batch = nullptr) {
     if (sink.queued() > max_queue_) {
       // Never a silent drop: say where the client must resume.
+      if (batch && !batch->empty()) {
+        sink.write(std::move(*batch)); // what was already accepted
+        batch->clear();
+      }
       finish(sink, "error", "overflow: the client reads too slowly");
       return;
     }
