@@ -59,7 +59,15 @@ struct http_connection_state : http1::session_callbacks,
   }
 
   void dispatch(uint64_t id, api_request req) {
+    // A synchronous answer may dispatch the next pipelined request inside
+    // this one: restore the id for the handler that is still running.
+    auto outer_id = current_id;
     current_id = id;
+    struct restore {
+      uint64_t& ref;
+      uint64_t value;
+      ~restore() { ref = value; }
+    } restore_id{current_id, outer_id};
     auto respond = [this, id](api_response resp) {
       if (resp.status >= 500)
         spdlog::debug("http {}: answered {}", conn->remote_address(),
@@ -114,14 +122,14 @@ struct http_connection_state : http1::session_callbacks,
       .then(
         [this, done](engine::write_result& r) {
           --writes_in_flight;
-          done(std::move(r));
+          guarded([&] { done(std::move(r)); });
           run_deferred();
         },
         [this, done](caf::error& err) {
           --writes_in_flight;
           engine::write_result r;
           r.error = "store writer did not answer: " + caf::to_string(err);
-          done(std::move(r));
+          guarded([&] { done(std::move(r)); });
           run_deferred();
         });
   }
@@ -149,7 +157,7 @@ struct http_connection_state : http1::session_callbacks,
         return;
       auto f = std::move(it->second);
       waits.erase(it);
-      f(true);
+      guarded([&] { f(true); });
     };
     self
       ->request(hub, std::chrono::milliseconds(timeout_ms), wait_atom::value,
@@ -168,6 +176,7 @@ struct http_connection_state : http1::session_callbacks,
 
   struct active_stream {
     uint64_t id;
+    uint64_t gen; ///< tells late replies and ticks of an older stream apart
     std::shared_ptr<stream_handler> handler;
     uint32_t tick_ms;
     caf::actor hub;
@@ -175,16 +184,45 @@ struct http_connection_state : http1::session_callbacks,
     std::vector<published_batch> early; ///< published before the reply
   };
   std::optional<active_stream> stream;
+  uint64_t stream_gen = 0;
   uint64_t current_id = 0; ///< request being dispatched
+
+  bool is_current(uint64_t gen) const { return stream && stream->gen == gen; }
+
+  /// Runs a callback that reached us outside dispatch(): an exception ends
+  /// this connection explicitly instead of the actor.
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const actor_crash&) {
+      throw;
+    } catch (const std::exception& e) {
+      ++ctx->metrics.handler_crashes;
+      spdlog::error("http {}: exception in async handler: {}",
+                    conn->remote_address(), e.what());
+      closed = true;
+      conn->abort();
+    }
+  }
 
   void start_stream(std::shared_ptr<stream_handler> h,
                     uint32_t tick_ms) override {
+    if (stream) {
+      // One stream per connection: end the newcomer at once.
+      session->stream_data(current_id,
+                           "event: error\ndata: {\"error\":true,\"message\":"
+                           "\"one stream per connection\"}\n\n");
+      session->stream_end(current_id);
+      return;
+    }
     auto hub = caf::actor_cast<caf::actor>(
       ctx->system->registry().get(changefeed_hub_name));
-    stream = active_stream{current_id, std::move(h), tick_ms, hub, false, {}};
+    auto gen = ++stream_gen;
+    stream = active_stream{current_id, gen, h, tick_ms, hub, false, {}};
     if (!hub || ctx->metrics.draining) {
-      stream->handler->on_shutdown(*this, hub ? "server shutting down"
-                                              : "changefeed unavailable");
+      h->on_shutdown(*this,
+                     hub ? "server shutting down" : "changefeed unavailable");
       return;
     }
     self->monitor(hub);
@@ -192,31 +230,57 @@ struct http_connection_state : http1::session_callbacks,
       ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
                 caf::actor_cast<caf::actor>(self))
       .then(
-        [this](uint64_t tip) {
-          if (!stream || stream->subscribed)
+        [this, gen](uint64_t tip) {
+          if (!is_current(gen) || stream->subscribed)
             return;
           stream->subscribed = true;
-          stream->handler->on_subscribed(*this, tip);
-          auto early = std::move(stream->early);
-          for (auto& b : early)
-            if (stream)
-              stream->handler->on_events(*this, *b);
+          auto h = stream->handler; // may end (and reset) the stream
+          guarded([&] {
+            h->on_subscribed(*this, tip);
+            if (!is_current(gen))
+              return;
+            auto early = std::move(stream->early);
+            for (auto& b : early)
+              if (is_current(gen))
+                h->on_events(*this, *b);
+          });
         },
-        [this](caf::error&) {
-          if (stream)
-            stream->handler->on_shutdown(*this, "changefeed unavailable");
+        [this, gen](caf::error&) {
+          if (!is_current(gen))
+            return;
+          auto h = stream->handler;
+          guarded([&] { h->on_shutdown(*this, "changefeed unavailable"); });
         });
     self->delayed_send(self, std::chrono::milliseconds(tick_ms),
-                       stream_tick_atom::value);
+                       stream_tick_atom::value, gen);
   }
 
   void on_publish(const published_batch& b) {
     if (!stream)
       return;
-    if (!stream->subscribed)
+    if (!stream->subscribed) {
       stream->early.push_back(b);
-    else
-      stream->handler->on_events(*this, *b);
+      return;
+    }
+    auto h = stream->handler;
+    guarded([&] { h->on_events(*this, *b); });
+  }
+
+  void on_stream_tick(uint64_t gen) {
+    if (!is_current(gen))
+      return;
+    auto h = stream->handler;
+    guarded([&] { h->on_tick(*this); });
+    if (is_current(gen))
+      self->delayed_send(self, std::chrono::milliseconds(stream->tick_ms),
+                         stream_tick_atom::value, gen);
+  }
+
+  void shutdown_stream(const std::string& why) {
+    if (!stream)
+      return;
+    auto h = stream->handler;
+    guarded([&] { h->on_shutdown(*this, why); });
   }
 
   // stream_sink
@@ -234,16 +298,15 @@ struct http_connection_state : http1::session_callbacks,
       self->send(stream->hub, unsub_atom::value,
                  caf::actor_cast<caf::actor>(self));
     }
-    // The handler may be the caller: keep it alive until the next stream.
-    retired = std::move(stream->handler);
-    stream.reset();
+    stream.reset(); // callers hold their own reference to the handler
     session->stream_end(id);
     want_read();
   }
 
-  std::shared_ptr<stream_handler> retired;
-
-  size_t queued() const override { return conn->queued_writes(); }
+  size_t queued() const override {
+    return conn->queued_writes() +
+           (stream ? session->stream_backlog(stream->id) : 0);
+  }
 
   // -- helpers --------------------------------------------------------------
 
@@ -287,7 +350,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     auto& st = self->state;
     if (st.stream && st.stream->hub && dm.source == st.stream->hub.address()) {
       st.stream->hub = nullptr;
-      st.stream->handler->on_shutdown(st, "changefeed restarted, resume");
+      st.shutdown_stream("changefeed restarted, resume");
     }
   });
   self->attach_functor([conn](const caf::error& reason) {
@@ -321,22 +384,11 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     [=](drain_atom) {
       auto& st = self->state;
       st.session->drain();
-      st.wake_all_waits(); // waiting long-polls answer now
-      if (st.stream)
-        st.stream->handler->on_shutdown(st, "server shutting down");
+      st.guarded([&] { st.wake_all_waits(); }); // long-polls answer now
+      st.shutdown_stream("server shutting down");
     },
-    [=](publish_atom, const published_batch& b) {
-      self->state.on_publish(b);
-    },
-    [=](stream_tick_atom) {
-      auto& st = self->state;
-      if (!st.stream)
-        return;
-      st.stream->handler->on_tick(st);
-      if (st.stream)
-        self->delayed_send(self, std::chrono::milliseconds(st.stream->tick_ms),
-                           stream_tick_atom::value);
-    },
+    [=](publish_atom, const published_batch& b) { self->state.on_publish(b); },
+    [=](stream_tick_atom, uint64_t gen) { self->state.on_stream_tick(gen); },
   };
 }
 

@@ -54,6 +54,9 @@ void poll_step(std::shared_ptr<poll_state> st, bool may_wait = true) {
   uint64_t cursor = st->after;
   while (count < st->limit && scanned < max_scan) {
     auto page = reader.changes_after(cursor, scan_page);
+    // Retention may have run since the check above: never skip silently.
+    if (auto now_through = reader.compacted_through(); now_through > cursor)
+      return st->respond(gone(st->after, now_through));
     for (auto& e : page) {
       cursor = e.sequence;
       ++scanned;

@@ -64,8 +64,7 @@ public:
   /// the handler backfills up to `tip` from the log.
   virtual void on_subscribed(stream_sink& sink, uint64_t tip) = 0;
   /// A committed group's events, in sequence order.
-  virtual void on_events(stream_sink& sink,
-                         const published_events& batch) = 0;
+  virtual void on_events(stream_sink& sink, const published_events& batch) = 0;
   /// Called every `tick_ms` (heartbeats).
   virtual void on_tick(stream_sink& sink) = 0;
   /// The server drains or the feed is gone: say so and end.

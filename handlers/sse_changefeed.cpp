@@ -24,13 +24,21 @@ public:
   sse_changefeed(handler_env& env, change_filter filter, uint64_t after,
                  size_t max_queue) :
     env_(env),
-    filter_(std::move(filter)), last_(after), max_queue_(max_queue) {}
+    filter_(std::move(filter)), last_(after), sent_(after),
+    max_queue_(max_queue) {}
 
   void on_subscribed(stream_sink& sink, uint64_t tip) override {
     sink.write("retry: 2000\n\n"); // reconnect delay for EventSource
     // Backfill (last_, tip] in pages; live events after tip follow.
     while (!ended_ && last_ < tip) {
-      auto page = env_.reader.changes_after(last_, backfill_page);
+      auto cursor = last_;
+      auto page = env_.reader.changes_after(cursor, backfill_page);
+      // Retention may have run between the subscribe check and this read:
+      // never skip silently.
+      if (env_.reader.compacted_through() > cursor) {
+        finish(sink, "error", "compacted: re-snapshot and resume from the tip");
+        return;
+      }
       if (page.empty())
         break;
       for (auto& e : page) {
@@ -92,9 +100,13 @@ private:
     if (!filter_.matches(e))
       return;
     std::string out =
-      "id: " + std::to_string(e.sequence) +
-      "\nevent: change\ndata: " + event_json(e, filter_.include_docs) + "\n\n";
-    sink.write(std::move(out));
+      "id: " + std::to_string(e.sequence) + "\nevent: change\ndata: ";
+    out += json ? *json : event_json(e, filter_.include_docs);
+    out += "\n\n";
+    if (batch)
+      batch->append(out);
+    else
+      sink.write(std::move(out));
     sent_ = e.sequence;
     wrote_since_tick_ = true;
   }
@@ -110,8 +122,10 @@ private:
 
   handler_env& env_;
   change_filter filter_;
-  uint64_t last_;     ///< highest sequence examined (delivered or skipped)
-  uint64_t sent_ = 0; ///< highest sequence written to the client
+  uint64_t last_; ///< highest sequence examined (delivered or skipped)
+  /// Where the client resumes: the last event it was sent (or its own
+  /// starting point), reported in error and end events.
+  uint64_t sent_;
   size_t max_queue_;
   bool ended_ = false;
   bool wrote_since_tick_ = true;
@@ -159,6 +173,8 @@ void changefeed_sse(route_context& ctx) {
   head.set_header("Content-Type", "text/event-stream; charset=utf-8");
   head.set_header("Cache-Control", "no-cache");
   head.set_header("X-Accel-Buffering", "no"); // proxies: do not buffer
+  if (ctx.req.method == "HEAD")
+    return ctx.respond(std::move(head)); // headers only, no stream
   ctx.respond(std::move(head));
   ctx.streams.start_stream(
     std::make_shared<sse_changefeed>(ctx.env, std::move(filter), after,

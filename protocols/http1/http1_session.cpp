@@ -98,9 +98,32 @@ void http1_session::on_data(std::string_view data) {
 }
 
 void http1_session::parse_buffered() {
+  // respond() may run inside on_request (a synchronous handler) and call
+  // back here: the outermost call keeps looping instead of recursing.
+  if (parsing_) {
+    reparse_ = true;
+    return;
+  }
+  parsing_ = true;
+  do {
+    reparse_ = false;
+    parse_loop();
+  } while (reparse_ && !close_sent_);
+  parsing_ = false;
+}
+
+bool http1_session::stream_at_front() const {
+  return !in_flight_.empty() && in_flight_.front().response &&
+         in_flight_.front().response->stream &&
+         !in_flight_.front().stream_done && !in_flight_.front().head;
+}
+
+void http1_session::parse_loop() {
   while (!close_sent_ && in_flight_.size() < opts_.max_pipelined) {
     if ((closing_ || draining_) && !parser_.in_progress())
       break;
+    if (stream_at_front())
+      break; // nothing behind an open stream can be answered before it ends
     bool had_head = parser_.head_complete();
     std::string_view rest(inbuf_.data() + inbuf_pos_,
                           inbuf_.size() - inbuf_pos_);
@@ -205,10 +228,11 @@ void http1_session::flush() {
       write_response(*e.response, ro, out);
       e.head_sent = true;
     }
-    if (e.response->stream) {
+    if (e.response->stream && !e.head) {
       // A stream holds the front until it ends; later answers wait.
       write_chunk(e.stream_buffer, e.version_minor, out);
       e.stream_buffer.clear();
+      e.stream_pieces = 0;
       if (!e.stream_done)
         break;
       if (e.version_minor >= 1)
@@ -239,10 +263,18 @@ void http1_session::stream_data(uint64_t id, std::string_view bytes) {
   for (auto& e : in_flight_)
     if (e.id == id && e.response && e.response->stream && !e.stream_done) {
       e.stream_buffer.append(bytes);
+      ++e.stream_pieces;
       if (&e == &in_flight_.front())
         flush();
       return;
     }
+}
+
+size_t http1_session::stream_backlog(uint64_t id) const {
+  for (auto& e : in_flight_)
+    if (e.id == id)
+      return e.stream_pieces;
+  return 0;
 }
 
 void http1_session::stream_end(uint64_t id) {

@@ -66,8 +66,13 @@ public:
 
   /// True while the session wants more bytes from the socket.
   bool wants_read() const {
-    return !closing_ && in_flight_.size() < opts_.max_pipelined;
+    return !closing_ && in_flight_.size() < opts_.max_pipelined &&
+           !stream_at_front();
   }
+
+  /// Pieces of a streamed answer buffered here because earlier answers
+  /// are still owed (part of the subscriber's queue).
+  size_t stream_backlog(uint64_t id) const;
   bool closing() const { return closing_; }
   bool idle() const { return in_flight_.empty() && !parser_.in_progress(); }
   size_t in_flight() const { return in_flight_.size(); }
@@ -82,9 +87,12 @@ private:
     bool head_sent = false;    ///< streamed answer: head written
     bool stream_done = false;  ///< streamed answer: stream_end called
     std::string stream_buffer; ///< body pieces waiting for their turn
+    size_t stream_pieces = 0;  ///< stream_data calls in stream_buffer
   };
 
   void parse_buffered();
+  void parse_loop();
+  bool stream_at_front() const;
   void dispatch(http_request&& req);
   void fail(int status, const std::string& reason);
   void answer_error(entry& e, int status, const std::string& reason);
@@ -102,6 +110,8 @@ private:
   bool close_sent_ = false;
   bool draining_ = false;
   bool continue_sent_ = false;
+  bool parsing_ = false;
+  bool reparse_ = false;
   uint64_t request_start_ms_ = 0;
   uint64_t head_done_ms_ = 0;
   uint64_t idle_since_ms_ = 0;

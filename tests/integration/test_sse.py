@@ -207,6 +207,25 @@ class SseTest(ServerTest):
             st, _, body = self.server.json("GET", "/changefeed/stream?" + bad)
             self.assertEqual(st, 400, bad)
 
+    def test_pipelined_request_behind_a_stream_and_head(self):
+        start = self.tip()
+        c = SseClient(self.server.port, "/changefeed/stream?from_seq=%d"
+                      "&collection=pipe" % start)
+        c.sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        seq = self.put("p1", coll="pipe")
+        blocks = c.events(lambda b: len(changes(b)) >= 1)
+        self.assertEqual([e["sequence"] for e in changes(blocks)], [seq])
+        c.close()
+        # HEAD: headers only, and the connection stays usable
+        r = __import__("themis_harness").RawConn(self.server.port)
+        r.send("HEAD /changefeed/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, h, body = r.read_response()
+        self.assertEqual(st, 200)
+        self.assertEqual(body, b"")
+        r.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(r.read_response()[0], 200)
+        r.close()
+
     def test_thousand_subscribers_receive_everything(self):
         start = self.tip()
         n = 1000
@@ -292,11 +311,17 @@ class SseLimitsTest(unittest.TestCase):
             c = SseClient(srv.port, "/changefeed/stream?from_seq=8")
             blocks = c.events(lambda b: len(changes(b)) >= 2, timeout=5)
             self.assertEqual([e["sequence"] for e in changes(blocks)], [9, 10])
+            idle = SseClient(srv.port, "/changefeed/stream?from_seq=10")
+            idle.events(lambda b: len(b) >= 1, timeout=5)  # subscribed
             srv.proc.send_signal(signal.SIGTERM)
             blocks = c.events(lambda b: False, timeout=5)
             self.assertTrue(c.closed)
             end = [json.loads(b["data"]) for b in blocks if b.get("event") == "end"]
             self.assertEqual(len(end), 1)
+            self.assertEqual(end[0]["last_sequence"], 10)
+            # a stream that was sent nothing reports its own start point
+            blocks = idle.events(lambda b: False, timeout=5)
+            end = [json.loads(b["data"]) for b in blocks if b.get("event") == "end"]
             self.assertEqual(end[0]["last_sequence"], 10)
             self.assertEqual(srv.proc.wait(20), 0)
         finally:

@@ -264,3 +264,57 @@ TEST(http1_session, streamed_answer_to_http10_is_close_delimited) {
   s.stream_end(0);
   EXPECT_TRUE(peer.closed);
 }
+
+namespace {
+
+/// Answers inside on_request, as a synchronous handler does.
+struct echo_peer : fake_peer {
+  http1_session* session = nullptr;
+  size_t answered = 0;
+  void on_request(uint64_t id, api_request req) override {
+    ++answered;
+    session->respond(id, text(200, "x"));
+  }
+};
+
+} // namespace
+
+TEST(http1_session, synchronous_answers_do_not_recurse_per_request) {
+  echo_peer peer;
+  http1_session s({}, peer);
+  peer.session = &s;
+  std::string many;
+  for (int i = 0; i < 20000; ++i)
+    many += "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  s.on_data(many); // a recursive design would overflow the stack here
+  EXPECT_EQ(peer.answered, 20000u);
+  EXPECT_EQ(count(peer.sent, "HTTP/1.1 200 OK"), 20000u);
+}
+
+TEST(http1_session, head_of_a_stream_is_complete_after_the_headers) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("HEAD /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\n"
+            "Host: a\r\n\r\n");
+  api_response head;
+  head.stream = true;
+  s.respond(0, head);
+  s.respond(1, text(200, "next"));
+  EXPECT_NE(peer.sent.find("next"), std::string::npos);
+  EXPECT_EQ(peer.sent.find("0\r\n\r\n"), std::string::npos);
+}
+
+TEST(http1_session, nothing_is_parsed_behind_an_open_stream) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+  api_response head;
+  head.stream = true;
+  s.respond(0, head);
+  EXPECT_FALSE(s.wants_read());
+  s.on_data("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(peer.requests.size(), 1u); // waits for the stream to end
+  s.stream_end(0);
+  EXPECT_EQ(peer.requests.size(), 2u);
+  EXPECT_TRUE(s.wants_read());
+}
