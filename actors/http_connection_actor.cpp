@@ -181,7 +181,8 @@ struct http_connection_state : http1::session_callbacks,
     uint32_t tick_ms;
     caf::actor hub;
     bool subscribed = false;
-    std::vector<published_batch> early; ///< published before the reply
+    std::vector<published_batch> early; ///< held during the backfill
+    size_t early_events = 0;
   };
   std::optional<active_stream> stream;
   uint64_t stream_gen = 0;
@@ -219,7 +220,7 @@ struct http_connection_state : http1::session_callbacks,
     auto hub = caf::actor_cast<caf::actor>(
       ctx->system->registry().get(changefeed_hub_name));
     auto gen = ++stream_gen;
-    stream = active_stream{current_id, gen, h, tick_ms, hub, false, {}};
+    stream = active_stream{current_id, gen, h, tick_ms, hub, false, {}, 0};
     if (!hub || ctx->metrics.draining) {
       h->on_shutdown(*this,
                      hub ? "server shutting down" : "changefeed unavailable");
@@ -233,17 +234,9 @@ struct http_connection_state : http1::session_callbacks,
         [this, gen](uint64_t tip) {
           if (!is_current(gen) || stream->subscribed)
             return;
-          stream->subscribed = true;
           auto h = stream->handler; // may end (and reset) the stream
-          guarded([&] {
-            h->on_subscribed(*this, tip);
-            if (!is_current(gen))
-              return;
-            auto early = std::move(stream->early);
-            for (auto& b : early)
-              if (is_current(gen))
-                h->on_events(*this, *b);
-          });
+          guarded([&] { h->on_subscribed(*this, tip); });
+          continue_backfill(gen);
         },
         [this, gen](caf::error&) {
           if (!is_current(gen))
@@ -255,11 +248,47 @@ struct http_connection_state : http1::session_callbacks,
                        stream_tick_atom::value, gen);
   }
 
+  /// One backfill page per message, so other work (and other streams on
+  /// this worker) interleaves; paused while the client has not read what
+  /// was sent. Live events wait in `early` until the backfill is done.
+  void continue_backfill(uint64_t gen) {
+    if (!is_current(gen))
+      return;
+    if (queued() > 2) {
+      self->delayed_send(self, std::chrono::milliseconds(5),
+                         backfill_atom::value, gen);
+      return;
+    }
+    auto h = stream->handler;
+    bool more = false;
+    guarded([&] { more = h->backfill(*this); });
+    if (!is_current(gen))
+      return;
+    if (more) {
+      self->send(self, backfill_atom::value, gen);
+      return;
+    }
+    stream->subscribed = true;
+    auto early = std::move(stream->early);
+    stream->early_events = 0;
+    for (auto& b : early)
+      if (is_current(gen))
+        guarded([&] { h->on_events(*this, *b); });
+  }
+
   void on_publish(const published_batch& b) {
     if (!stream)
       return;
     if (!stream->subscribed) {
       stream->early.push_back(b);
+      stream->early_events += b->events.size();
+      if (stream->early_events > ctx->config.changefeed.max_queue_events) {
+        auto h = stream->handler;
+        guarded([&] {
+          h->on_shutdown(*this, "overflow: live events during the backfill",
+                         true);
+        });
+      }
       return;
     }
     auto h = stream->handler;
@@ -389,6 +418,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     },
     [=](publish_atom, const published_batch& b) { self->state.on_publish(b); },
     [=](stream_tick_atom, uint64_t gen) { self->state.on_stream_tick(gen); },
+    [=](backfill_atom, uint64_t gen) { self->state.continue_backfill(gen); },
   };
 }
 

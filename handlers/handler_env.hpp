@@ -63,12 +63,17 @@ public:
   /// Subscribed: everything after `tip` will arrive through on_events;
   /// the handler backfills up to `tip` from the log.
   virtual void on_subscribed(stream_sink& sink, uint64_t tip) = 0;
+  /// One page of the backfill up to the tip; true while more remain. The
+  /// front-end calls it again when the client has read what was sent, and
+  /// holds live events back until it returns false.
+  virtual bool backfill(stream_sink& sink) = 0;
   /// A committed group's events, in sequence order.
   virtual void on_events(stream_sink& sink, const published_events& batch) = 0;
   /// Called every `tick_ms` (heartbeats).
   virtual void on_tick(stream_sink& sink) = 0;
   /// The server drains or the feed is gone: say so and end.
-  virtual void on_shutdown(stream_sink& sink, const std::string& why) = 0;
+  virtual void on_shutdown(stream_sink& sink, const std::string& why,
+                           bool error = false) = 0;
 };
 
 /// Lets a handler turn its answer into a stream.

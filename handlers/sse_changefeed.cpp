@@ -28,31 +28,36 @@ public:
     max_queue_(max_queue) {}
 
   void on_subscribed(stream_sink& sink, uint64_t tip) override {
+    tip_ = tip;
     sink.write("retry: 2000\n\n"); // reconnect delay for EventSource
-    // Backfill (last_, tip] in pages; live events after tip follow.
-    while (!ended_ && last_ < tip) {
-      auto cursor = last_;
-      auto page = env_.reader.changes_after(cursor, backfill_page);
-      // Retention may have run between the subscribe check and this read:
-      // never skip silently.
-      if (env_.reader.compacted_through() > cursor) {
-        finish(sink, "error", "compacted: re-snapshot and resume from the tip");
-        return;
-      }
-      if (page.empty())
-        break;
-      for (auto& e : page) {
-        if (e.sequence > tip)
-          break;
-        deliver(sink, e);
-        if (ended_)
-          return;
-      }
-      if (page.back().sequence >= tip || page.size() < backfill_page)
-        break;
+  }
+
+  bool backfill(stream_sink& sink) override {
+    // (last_, tip_] page by page, one socket write per page; live events
+    // after tip_ follow once this returns false.
+    if (ended_ || last_ >= tip_)
+      return false;
+    auto cursor = last_;
+    auto page = env_.reader.changes_after(cursor, backfill_page);
+    // Retention may have run since the subscribe check: never skip
+    // silently.
+    if (env_.reader.compacted_through() > cursor) {
+      finish(sink, "error", "compacted: re-snapshot and resume from the tip");
+      return false;
     }
-    if (!ended_ && last_ < tip)
-      last_ = tip; // nothing in between matched or exists
+    std::string frames;
+    for (auto& e : page) {
+      if (e.sequence > tip_)
+        break;
+      append_frame(e, nullptr, frames);
+    }
+    if (!frames.empty())
+      sink.write(std::move(frames));
+    if (page.size() < backfill_page || last_ >= tip_) {
+      last_ = std::max(last_, tip_); // nothing else exists up to the tip
+      return false;
+    }
+    return true;
   }
 
   void on_events(stream_sink& sink, const published_events& batch) override {
@@ -62,7 +67,7 @@ public:
     for (size_t i = 0; i < batch.events.size() && !ended_; ++i) {
       if (batch.events[i].sequence <= last_)
         continue; // already delivered by the backfill
-      deliver(sink, batch.events[i], &rendered[i], &frames);
+      deliver(sink, batch.events[i], &rendered[i], frames);
     }
     if (!frames.empty())
       sink.write(std::move(frames));
@@ -76,37 +81,37 @@ public:
     wrote_since_tick_ = false;
   }
 
-  void on_shutdown(stream_sink& sink, const std::string& why) override {
+  void on_shutdown(stream_sink& sink, const std::string& why,
+                   bool error) override {
     if (ended_)
       return;
-    finish(sink, "end", why);
+    finish(sink, error ? "error" : "end", why);
   }
 
 private:
-  /// Appends the event's frame to `batch` if given, else writes it.
+  /// Live delivery: bounded by the subscriber's queue.
   void deliver(stream_sink& sink, const engine::change_event& e,
-               const std::string* json = nullptr,
-               std::string* batch = nullptr) {
+               const std::string* json, std::string& batch) {
     if (sink.queued() > max_queue_) {
       // Never a silent drop: say where the client must resume.
-      if (batch && !batch->empty()) {
-        sink.write(std::move(*batch)); // what was already accepted
-        batch->clear();
+      if (!batch.empty()) {
+        sink.write(std::move(batch)); // what was already accepted
+        batch.clear();
       }
       finish(sink, "error", "overflow: the client reads too slowly");
       return;
     }
+    append_frame(e, json, batch);
+  }
+
+  void append_frame(const engine::change_event& e, const std::string* json,
+                    std::string& out) {
     last_ = e.sequence;
     if (!filter_.matches(e))
       return;
-    std::string out =
-      "id: " + std::to_string(e.sequence) + "\nevent: change\ndata: ";
+    out += "id: " + std::to_string(e.sequence) + "\nevent: change\ndata: ";
     out += json ? *json : event_json(e, filter_.include_docs);
     out += "\n\n";
-    if (batch)
-      batch->append(out);
-    else
-      sink.write(std::move(out));
     sent_ = e.sequence;
     wrote_since_tick_ = true;
   }
@@ -122,7 +127,8 @@ private:
 
   handler_env& env_;
   change_filter filter_;
-  uint64_t last_; ///< highest sequence examined (delivered or skipped)
+  uint64_t last_;    ///< highest sequence examined (delivered or skipped)
+  uint64_t tip_ = 0; ///< backfill target named by the hub
   /// Where the client resumes: the last event it was sent (or its own
   /// starting point), reported in error and end events.
   uint64_t sent_;

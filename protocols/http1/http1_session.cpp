@@ -120,7 +120,8 @@ bool http1_session::stream_at_front() const {
 
 void http1_session::parse_loop() {
   while (!close_sent_ && in_flight_.size() < opts_.max_pipelined) {
-    if ((closing_ || draining_) && !parser_.in_progress())
+    if (((closing_ || draining_) && !parser_.in_progress()) ||
+        dispatch_stopped_)
       break;
     if (stream_at_front())
       break; // nothing behind an open stream can be answered before it ends
@@ -309,9 +310,12 @@ void http1_session::drain() {
     return;
   draining_ = true;
   if (!in_flight_.empty()) {
-    // Answer everything dispatched; the last response closes.
+    // Answer everything dispatched; the last response closes. A request
+    // still arriving is not dispatched: its answer could not be sent after
+    // that close (the client retries it on a new connection).
     in_flight_.back().keep_alive = false;
     closing_ = true;
+    dispatch_stopped_ = true;
     flush();
   } else if (!parser_.in_progress()) {
     closing_ = close_sent_ = true;

@@ -111,6 +111,7 @@ private:
   bool draining_ = false;
   bool continue_sent_ = false;
   bool parsing_ = false;
+  bool dispatch_stopped_ = false; ///< drain: answer what is owed, no more
   bool reparse_ = false;
   uint64_t request_start_ms_ = 0;
   uint64_t head_done_ms_ = 0;

@@ -293,6 +293,26 @@ class SseLimitsTest(unittest.TestCase):
         finally:
             srv.cleanup()
 
+    def test_large_backfill_is_paced_not_overflowed(self):
+        srv = Server(("--set", "changefeed.max_queue_events=4")).start()
+        try:
+            ops = [{"op": "put", "key": "big:k%d" % i,
+                    "blob": json.dumps({"pad": "y" * 500, "i": i})}
+                   for i in range(3000)]
+            st, _, _ = srv.json("POST", "/entities/batch", {"operations": ops})
+            self.assertEqual(st, 200)
+            c = SseClient(srv.port, "/changefeed/stream?from_seq=0",
+                          rcvbuf=8192)
+            time.sleep(1)  # let the server block on the small window
+            blocks = c.events(lambda b: len(changes(b)) >= 3000, timeout=60)
+            self.assertFalse(any(b.get("event") == "error" for b in blocks))
+            self.assertEqual([e["sequence"] for e in changes(blocks)],
+                             list(range(1, 3001)))
+            c.close()
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.cleanup()
+
     def test_compacted_resume_is_410_and_drain_ends_streams(self):
         srv = Server(("--set", "changefeed.retention_max_events=2",
                       "--set", "changefeed.compaction_interval_ms=100")).start()

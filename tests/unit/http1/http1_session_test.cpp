@@ -318,3 +318,17 @@ TEST(http1_session, nothing_is_parsed_behind_an_open_stream) {
   EXPECT_EQ(peer.requests.size(), 2u);
   EXPECT_TRUE(s.wants_read());
 }
+
+TEST(http1_session, drain_does_not_dispatch_a_request_it_cannot_answer) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\n"
+            "Content-Length: 4\r\n\r\nab");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  s.drain();
+  s.on_data("cd"); // the POST completes after the drain began
+  EXPECT_EQ(peer.requests.size(), 1u);
+  s.respond(0, text(200, "a"));
+  EXPECT_NE(peer.sent.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(peer.closed);
+}
