@@ -11,6 +11,7 @@
 #include "actors/tcp_connection.hpp"
 #include "handlers/http_json.hpp"
 #include "protocols/http1/http1_session.hpp"
+#include "protocols/websocket/ws_session.hpp"
 
 namespace themis {
 
@@ -24,10 +25,12 @@ uint64_t steady_ms() {
 }
 
 struct http_connection_state : http1::session_callbacks,
+                               ws::ws_callbacks,
                                write_port,
                                change_notifier,
                                stream_port,
-                               stream_sink {
+                               stream_sink,
+                               message_sink {
   caf::event_based_actor* self = nullptr;
   connection_ptr conn;
   std::shared_ptr<server_context> ctx;
@@ -68,7 +71,17 @@ struct http_connection_state : http1::session_callbacks,
       uint64_t value;
       ~restore() { ref = value; }
     } restore_id{current_id, outer_id};
+    if (auto key = req.header("Sec-WebSocket-Key"))
+      pending_ws_key = *key;
     auto respond = [this, id](api_response resp) {
+      if (resp.status == 101) {
+        // The handshake proof is the front-end's job (RFC 6455 §4.2.2).
+        if (ws::valid_client_key(pending_ws_key))
+          resp.set_header("Sec-WebSocket-Accept",
+                          ws::accept_key(pending_ws_key));
+        else
+          resp = error_response(400, "invalid Sec-WebSocket-Key");
+      }
       if (resp.status >= 500)
         spdlog::debug("http {}: answered {}", conn->remote_address(),
                       resp.status);
@@ -277,6 +290,15 @@ struct http_connection_state : http1::session_callbacks,
   }
 
   void on_publish(const published_batch& b) {
+    if (channel) {
+      if (!channel->open) {
+        channel->early.push_back(b);
+        return;
+      }
+      auto h = channel->handler;
+      guarded([&] { h->on_events(*this, *b); });
+      return;
+    }
     if (!stream)
       return;
     if (!stream->subscribed) {
@@ -337,12 +359,106 @@ struct http_connection_state : http1::session_callbacks,
            (stream ? session->stream_backlog(stream->id) : 0);
   }
 
+  // -- websocket (after a 101) -----------------------------------------------
+
+  std::string pending_ws_key;
+  std::unique_ptr<ws::ws_session> ws;
+  std::string ws_pending; ///< bytes that arrived before the channel opened
+  struct active_channel {
+    uint64_t gen;
+    std::shared_ptr<channel_handler> handler;
+    uint32_t ping_ms;
+    caf::actor hub;
+    bool open = false;
+    std::vector<published_batch> early;
+  };
+  std::optional<active_channel> channel;
+
+  void on_upgraded(std::string leftover) override {
+    ws::ws_options o;
+    o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
+    o.max_message = ctx->config.http.max_body_bytes;
+    ws = std::make_unique<ws::ws_session>(o, *this);
+    ws_pending = std::move(leftover);
+  }
+
+  void start_channel(std::shared_ptr<channel_handler> h,
+                     uint32_t ping_ms) override {
+    if (!ws || channel)
+      return; // the upgrade was refused
+    auto hub = caf::actor_cast<caf::actor>(
+      ctx->system->registry().get(changefeed_hub_name));
+    auto gen = ++stream_gen;
+    channel = active_channel{gen, h, ping_ms, hub, false, {}};
+    if (!hub || ctx->metrics.draining) {
+      ws->close(1001, hub ? "server shutting down" : "changefeed unavailable");
+      return;
+    }
+    self->monitor(hub);
+    self
+      ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
+                caf::actor_cast<caf::actor>(self))
+      .then(
+        [this, gen](uint64_t tip) {
+          if (!channel || channel->gen != gen)
+            return;
+          channel->open = true;
+          auto h = channel->handler;
+          guarded([&] {
+            h->on_open(*this, tip);
+            auto early = std::move(channel->early);
+            for (auto& b : early)
+              h->on_events(*this, *b);
+            auto bytes = std::move(ws_pending);
+            ws_pending.clear();
+            if (!bytes.empty())
+              ws->on_data(bytes);
+          });
+        },
+        [this](caf::error&) {
+          if (ws)
+            ws->close(1011, "changefeed unavailable");
+        });
+    self->delayed_send(self, std::chrono::milliseconds(ping_ms),
+                       ws_ping_atom::value, gen);
+  }
+
+  void on_ws_data(const std::string& bytes) {
+    if (!channel || !channel->open) {
+      ws_pending += bytes;
+      return;
+    }
+    guarded([&] { ws->on_data(bytes); });
+  }
+
+  // ws_callbacks (send is shared with the HTTP session)
+  void on_text(std::string message) override {
+    if (channel && channel->open) {
+      auto h = channel->handler;
+      h->on_message(*this, std::move(message));
+    }
+  }
+
+  void close_transport() override {
+    closed = true;
+    conn->close_after_writes();
+  }
+
+  // message_sink
+  void send_text(std::string text) override { ws->send_text(text); }
+
+  void close(uint16_t code, std::string reason) override {
+    ws->close(code, reason);
+    // the peer has a few seconds to answer the close frame
+    self->delayed_send(self, std::chrono::seconds(5), ws_timeout_atom::value);
+  }
+
   // -- helpers --------------------------------------------------------------
 
   /// Tells the socket side to read or pause only when the session's wish
   /// changes, so the common case sends nothing.
   void want_read() {
-    bool want = !closed && session->wants_read();
+    bool want = !closed && (ws ? true : session->wants_read());
     if (want == reading)
       return;
     reading = want;
@@ -400,7 +516,10 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   return {
     [=](data_atom, std::string& bytes) {
       auto& st = self->state;
-      st.session->on_data(bytes);
+      if (st.ws)
+        st.on_ws_data(bytes);
+      else
+        st.session->on_data(bytes);
       st.want_read();
     },
     [=](closed_atom) { self->quit(); },
@@ -415,6 +534,25 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       st.session->drain();
       st.guarded([&] { st.wake_all_waits(); }); // long-polls answer now
       st.shutdown_stream("server shutting down");
+      if (st.channel && st.channel->open) {
+        auto h = st.channel->handler;
+        st.guarded([&] { h->on_shutdown(st, "server shutting down"); });
+      } else if (st.ws) {
+        st.close(1001, "server shutting down");
+      }
+    },
+    [=](ws_ping_atom, uint64_t gen) {
+      auto& st = self->state;
+      if (!st.channel || st.channel->gen != gen || st.closed)
+        return;
+      st.ws->send_ping("hb");
+      self->delayed_send(self, std::chrono::milliseconds(st.channel->ping_ms),
+                         ws_ping_atom::value, gen);
+    },
+    [=](ws_timeout_atom) {
+      // the peer did not answer our close frame in time
+      self->state.closed = true;
+      self->state.conn->abort();
     },
     [=](publish_atom, const published_batch& b) { self->state.on_publish(b); },
     [=](stream_tick_atom, uint64_t gen) { self->state.on_stream_tick(gen); },

@@ -33,6 +33,8 @@ using compact_atom = caf::atom_constant<caf::atom("t_compact")>;
 using unsub_atom = caf::atom_constant<caf::atom("t_unsub")>;
 using stream_tick_atom = caf::atom_constant<caf::atom("t_stick")>;
 using backfill_atom = caf::atom_constant<caf::atom("t_backfil")>;
+using ws_ping_atom = caf::atom_constant<caf::atom("t_wsping")>;
+using ws_timeout_atom = caf::atom_constant<caf::atom("t_wsto")>;
 
 /// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;

@@ -76,6 +76,30 @@ public:
                            bool error = false) = 0;
 };
 
+/// A message channel after a protocol upgrade (WebSocket).
+class message_sink {
+public:
+  virtual ~message_sink() = default;
+  virtual void send_text(std::string text) = 0;
+  /// Starts the close handshake with a status code (1000, 1008, 1011 …).
+  virtual void close(uint16_t code, std::string reason) = 0;
+  /// Messages written but not yet handed to the network.
+  virtual size_t queued() const = 0;
+};
+
+/// The behaviour behind an upgraded connection: a changefeed over
+/// WebSocket. Called on the connection's actor, which is subscribed to the
+/// change log (like a stream_handler).
+class channel_handler {
+public:
+  virtual ~channel_handler() = default;
+  /// Subscribed: events after `tip` arrive through on_events.
+  virtual void on_open(message_sink& sink, uint64_t tip) = 0;
+  virtual void on_message(message_sink& sink, std::string text) = 0;
+  virtual void on_events(message_sink& sink, const published_events& batch) = 0;
+  virtual void on_shutdown(message_sink& sink, const std::string& why) = 0;
+};
+
 /// Lets a handler turn its answer into a stream.
 class stream_port {
 public:
@@ -84,6 +108,11 @@ public:
   /// subscribes `h` to the change log and ticks it every `tick_ms`.
   virtual void start_stream(std::shared_ptr<stream_handler> h,
                             uint32_t tick_ms) = 0;
+  /// Call right after answering 101 to an Upgrade: the connection then
+  /// carries `h`'s messages; pinged every `ping_ms`. Ignored if the
+  /// front-end refused the upgrade.
+  virtual void start_channel(std::shared_ptr<channel_handler> h,
+                             uint32_t ping_ms) = 0;
 };
 
 struct handler_env {

@@ -113,6 +113,10 @@ bool match(const std::vector<std::string>& s, bool debug, method_map& m,
   } else if (n == 1 && is(0, "changefeed")) {
     label = "/changefeed";
     m.get = changefeed_poll;
+  } else if ((n == 2 && is(0, "v2") && is(1, "changes")) ||
+             (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "ws"))) {
+    label = n == 2 ? "/v2/changes" : "/v1/changes/ws";
+    m.get = changefeed_ws;
   } else if ((n == 2 && is(0, "changefeed") && is(1, "stream")) ||
              (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "stream"))) {
     label = n == 2 ? "/changefeed/stream" : "/v1/changes/stream";

@@ -40,6 +40,8 @@ void ndjson_bulk(route_context& ctx);
 void changefeed_poll(route_context& ctx);
 /// GET /changefeed/stream, /v1/changes/stream: Server-Sent Events.
 void changefeed_sse(route_context& ctx);
+/// GET /v2/changes, /v1/changes/ws: WebSocket changefeed.
+void changefeed_ws(route_context& ctx);
 
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);

@@ -125,6 +125,8 @@ void http1_session::parse_loop() {
       break;
     if (stream_at_front())
       break; // nothing behind an open stream can be answered before it ends
+    if (upgrade_pending_)
+      break; // the answer to an Upgrade decides what the next bytes are
     bool had_head = parser_.head_complete();
     std::string_view rest(inbuf_.data() + inbuf_pos_,
                           inbuf_.size() - inbuf_pos_);
@@ -172,6 +174,8 @@ void http1_session::dispatch(http_request&& req) {
   }
   if (!e.keep_alive)
     closing_ = true; // the peer asked to close: read nothing further
+  if (auto up = find_header(req.headers, "Upgrade"); up && e.version_minor >= 1)
+    upgrade_pending_ = true; // bytes after it may not be HTTP: wait
   in_flight_.push_back(e);
   out.method = std::move(req.method);
   out.headers = std::move(req.headers);
@@ -229,6 +233,19 @@ void http1_session::flush() {
       write_response(*e.response, ro, out);
       e.head_sent = true;
     }
+    if (e.response->status == 101) {
+      // Switching protocols: nothing after this is HTTP.
+      cb_.send(std::move(out));
+      out.clear();
+      upgraded_ = true;
+      closing_ = close_sent_ = true;
+      in_flight_.clear();
+      std::string rest = inbuf_.substr(inbuf_pos_);
+      inbuf_.clear();
+      inbuf_pos_ = 0;
+      cb_.on_upgraded(std::move(rest));
+      return;
+    }
     if (e.response->stream && !e.head) {
       // A stream holds the front until it ends; later answers wait.
       write_chunk(e.stream_buffer, e.version_minor, out);
@@ -245,6 +262,8 @@ void http1_session::flush() {
   }
   if (!out.empty())
     cb_.send(std::move(out));
+  if (upgrade_pending_ && in_flight_.empty())
+    upgrade_pending_ = false; // answered without switching: HTTP goes on
   if (close_sent_) {
     closing_ = true;
     in_flight_.clear();

@@ -29,6 +29,9 @@ public:
   /// The session answered a protocol error (400, 408, 413, 431 …) and
   /// will close; for metrics and logs.
   virtual void on_protocol_error(int status, const std::string& reason) {}
+  /// A 101 answer was sent: the connection now speaks another protocol;
+  /// `leftover` holds bytes already received after the request.
+  virtual void on_upgraded(std::string leftover) {}
 };
 
 struct session_options {
@@ -111,6 +114,8 @@ private:
   bool draining_ = false;
   bool continue_sent_ = false;
   bool parsing_ = false;
+  bool upgrade_pending_ = false; ///< an Upgrade request awaits its answer
+  bool upgraded_ = false;
   bool dispatch_stopped_ = false; ///< drain: answer what is owed, no more
   bool reparse_ = false;
   uint64_t request_start_ms_ = 0;

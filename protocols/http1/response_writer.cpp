@@ -44,6 +44,10 @@ void write_response(const api_response& resp, const response_options& opts,
     out.append("\r\n");
   }
   bool no_body = status_forbids_body(resp.status);
+  if (resp.status == 101) {
+    out.append("Connection: Upgrade\r\n\r\n"); // Upgrade: from the handler
+    return;
+  }
   if (resp.stream) {
     // HTTP/1.1: chunked; HTTP/1.0: the body ends with the connection.
     if (opts.version_minor >= 1)

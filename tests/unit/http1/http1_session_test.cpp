@@ -332,3 +332,43 @@ TEST(http1_session, drain_does_not_dispatch_a_request_it_cannot_answer) {
   EXPECT_NE(peer.sent.find("Connection: close"), std::string::npos);
   EXPECT_TRUE(peer.closed);
 }
+
+namespace {
+struct upgrade_peer : fake_peer {
+  std::string leftover;
+  bool upgraded = false;
+  void on_upgraded(std::string rest) override {
+    upgraded = true;
+    leftover = std::move(rest);
+  }
+};
+} // namespace
+
+TEST(http1_session, upgrade_hands_over_the_following_bytes) {
+  upgrade_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\n\r\n\x81\x85not-http");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  api_response r;
+  r.status = 101;
+  r.set_header("Upgrade", "websocket");
+  s.respond(0, r);
+  EXPECT_TRUE(peer.upgraded);
+  EXPECT_EQ(peer.leftover, "\x81\x85not-http");
+  EXPECT_NE(peer.sent.find("HTTP/1.1 101 Switching Protocols\r\n"),
+            std::string::npos);
+  EXPECT_NE(peer.sent.find("Connection: Upgrade\r\n"), std::string::npos);
+  EXPECT_EQ(peer.sent.find("Content-Length"), std::string::npos);
+}
+
+TEST(http1_session, refused_upgrade_continues_as_http) {
+  upgrade_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /x HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\n"
+            "GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_EQ(peer.requests.size(), 1u);
+  s.respond(0, text(200, "plain"));
+  EXPECT_FALSE(peer.upgraded);
+  EXPECT_EQ(peer.requests.size(), 2u);
+}

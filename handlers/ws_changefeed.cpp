@@ -1,0 +1,247 @@
+/// WebSocket changefeed: GET /v2/changes (ThemisDB, `?from_sequence=`)
+/// and GET /v1/changes/ws. Several subscriptions per socket, each with its
+/// own filter and exclusive resume point:
+///
+///   → {"action":"subscribe","collection":"users","from_sequence":41}
+///   ← {"type":"subscribed","subscription":1,"from_sequence":41}
+///   ← {"subscription":1,"sequence":42,"type":"PUT",…}
+///   → {"action":"unsubscribe","subscription":1}
+///
+/// A subscription backfills (from_sequence, live] from the log, then gets
+/// live events; the socket's own live position makes the hand-over exact.
+
+#include <charconv>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "handlers/change_filter.hpp"
+#include "handlers/http_json.hpp"
+#include "handlers/route_context.hpp"
+
+namespace themis {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr size_t max_subscriptions = 32;
+constexpr size_t backfill_page = 1000;
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+class ws_changefeed : public channel_handler {
+public:
+  ws_changefeed(handler_env& env, std::optional<json> initial) :
+    env_(env), initial_(std::move(initial)) {}
+
+  void on_open(message_sink& sink, uint64_t tip) override {
+    live_ = tip;
+    if (initial_)
+      subscribe(sink, *initial_);
+  }
+
+  void on_message(message_sink& sink, std::string text) override {
+    auto j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("action") ||
+        !j["action"].is_string())
+      return error(sink,
+                   "expected {\"action\": \"subscribe\"|\"unsubscribe\", …}");
+    auto action = j["action"].get<std::string>();
+    if (action == "subscribe")
+      return subscribe(sink, j);
+    if (action == "unsubscribe") {
+      auto id = j.value("subscription", -1);
+      if (!subs_.erase(id))
+        return error(sink, "no such subscription");
+      sink.send_text(dump({{"type", "unsubscribed"}, {"subscription", id}}));
+      return;
+    }
+    error(sink, "unknown action: " + action);
+  }
+
+  void on_events(message_sink& sink, const published_events& batch) override {
+    for (size_t i = 0; i < batch.events.size() && !closed_; ++i) {
+      auto& e = batch.events[i];
+      if (e.sequence <= live_)
+        continue;
+      live_ = e.sequence;
+      for (auto& [id, sub] : subs_)
+        send_event(sink, id, sub, e,
+                   sub.filter.include_docs ? batch.json[i]
+                                           : batch.json_nodoc[i]);
+    }
+  }
+
+  void on_shutdown(message_sink& sink, const std::string& why) override {
+    if (closed_)
+      return;
+    closed_ = true;
+    sink.close(1001, why);
+  }
+
+private:
+  struct subscription {
+    change_filter filter;
+    uint64_t last = 0; ///< highest sequence examined for it
+  };
+
+  void error(message_sink& sink, const std::string& why, int code = 400) {
+    sink.send_text(
+      dump({{"type", "error"}, {"message", why}, {"status_code", code}}));
+  }
+
+  void subscribe(message_sink& sink, const json& j) {
+    if (subs_.size() >= max_subscriptions) {
+      closed_ = true;
+      return sink.close(1008, "too many subscriptions on one socket");
+    }
+    // Parameters as in the URL forms of the other transports.
+    std::string query;
+    auto add = [&](const char* k, const std::string& v) {
+      query += (query.empty() ? "" : "&") + std::string(k) + "=" + v;
+    };
+    for (auto k : {"collection", "key_prefix"})
+      if (j.contains(k) && j[k].is_string())
+        add(k, j[k].get<std::string>());
+    if (j.contains("collections") && j["collections"].is_array()) {
+      std::string all;
+      for (auto& c : j["collections"])
+        if (c.is_string())
+          all += (all.empty() ? "" : ",") + c.get<std::string>();
+      add("collections", all);
+    }
+    if (j.contains("event_types") && j["event_types"].is_array()) {
+      std::string all;
+      for (auto& t : j["event_types"])
+        if (t.is_string())
+          all += (all.empty() ? "" : ",") + t.get<std::string>();
+      add("event_types", all);
+    }
+    if (j.contains("include_docs") && j["include_docs"].is_boolean())
+      add("include_docs", j["include_docs"].get<bool>() ? "true" : "false");
+    subscription sub;
+    if (auto err = change_filter::parse(query, sub.filter))
+      return error(sink, *err);
+    uint64_t after = live_;
+    if (j.contains("from_sequence")) {
+      auto& f = j["from_sequence"];
+      if (f.is_number_unsigned())
+        after = f.get<uint64_t>();
+      else if (!(f.is_string() && f.get<std::string>() == "now"))
+        return error(sink, "from_sequence: a sequence number or \"now\"");
+    }
+    if (after > live_)
+      after = live_;
+    if (after < env_.reader.compacted_through())
+      return error(sink,
+                   "events after " + std::to_string(after) +
+                     " were compacted; re-snapshot and resume from the tip",
+                   410);
+    auto id = next_id_++;
+    sub.last = after;
+    auto& s = subs_.emplace(id, std::move(sub)).first->second;
+    sink.send_text(dump({{"type", "subscribed"},
+                         {"subscription", id},
+                         {"from_sequence", after},
+                         {"latest_sequence", live_}}));
+    // Backfill (after, live_]; live events after live_ follow.
+    while (!closed_ && s.last < live_) {
+      auto cursor = s.last;
+      auto page = env_.reader.changes_after(cursor, backfill_page);
+      if (env_.reader.compacted_through() > cursor) {
+        subs_.erase(id);
+        return error(sink, "compacted during the backfill; re-snapshot", 410);
+      }
+      for (auto& e : page) {
+        if (e.sequence > live_ || closed_)
+          break;
+        send_event(sink, id, s, e, event_json(e, s.filter.include_docs));
+      }
+      if (page.size() < backfill_page)
+        break;
+    }
+    if (!closed_ && s.last < live_)
+      s.last = live_;
+  }
+
+  void send_event(message_sink& sink, int id, subscription& sub,
+                  const engine::change_event& e, const std::string& rendered) {
+    if (closed_ || e.sequence <= sub.last)
+      return;
+    sub.last = e.sequence;
+    if (!sub.filter.matches(e))
+      return;
+    if (sink.queued() > env_.config.changefeed.max_queue_events) {
+      closed_ = true;
+      return sink.close(1011,
+                        "overflow last_sequence=" + std::to_string(sent_));
+    }
+    // the event's own fields plus "subscription"; "type" is PUT or DELETE
+    std::string msg =
+      "{\"subscription\":" + std::to_string(id) + "," + rendered.substr(1);
+    sink.send_text(std::move(msg));
+    sent_ = std::max(sent_, e.sequence);
+  }
+
+  handler_env& env_;
+  std::optional<json> initial_;
+  std::map<int, subscription> subs_;
+  int next_id_ = 1;
+  uint64_t live_ = 0; ///< last sequence this socket has seen live
+  uint64_t sent_ = 0; ///< highest sequence sent on this socket
+  bool closed_ = false;
+};
+
+} // namespace
+
+void changefeed_ws(route_context& ctx) {
+  auto up = ctx.req.header("Upgrade");
+  auto conn = ctx.req.header("Connection");
+  bool has_upgrade_token = false;
+  if (conn) {
+    std::string v = *conn;
+    for (auto& c : v)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    has_upgrade_token = v.find("upgrade") != std::string::npos;
+  }
+  if (!up || !iequals(*up, "websocket") || !has_upgrade_token) {
+    auto r = error_response(426, "this endpoint needs a WebSocket upgrade");
+    r.set_header("Upgrade", "websocket");
+    return ctx.respond(std::move(r));
+  }
+  auto ver = ctx.req.header("Sec-WebSocket-Version");
+  if (!ver || *ver != "13") {
+    auto r = error_response(426, "Sec-WebSocket-Version must be 13");
+    r.set_header("Sec-WebSocket-Version", "13");
+    return ctx.respond(std::move(r));
+  }
+  // ThemisDB: /v2/changes?from_sequence=N subscribes at once.
+  std::optional<json> initial;
+  if (auto f = query_param(ctx.req.query, "from_sequence")) {
+    json j = {{"action", "subscribe"}};
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(f->data(), f->data() + f->size(), v);
+    if (*f == "now")
+      j["from_sequence"] = "now";
+    else if (ec == std::errc{} && p == f->data() + f->size() && !f->empty())
+      j["from_sequence"] = v;
+    else
+      return ctx.respond(
+        error_response(400, "from_sequence: expected a number"));
+    if (auto c = query_param(ctx.req.query, "collection"))
+      j["collection"] = *c;
+    if (auto k = query_param(ctx.req.query, "key_prefix"))
+      j["key_prefix"] = *k;
+    initial = std::move(j);
+  }
+  api_response r;
+  r.status = 101;
+  r.set_header("Upgrade", "websocket");
+  ctx.respond(std::move(r));
+  ctx.streams.start_channel(
+    std::make_shared<ws_changefeed>(ctx.env, std::move(initial)),
+    ctx.env.config.changefeed.heartbeat_ms);
+}
+
+} // namespace themis
