@@ -19,7 +19,6 @@ struct supervisor_state {
   std::deque<std::chrono::steady_clock::time_point> restarts;
   bool stopping = false;
   caf::error stop_reason;
-  static inline const char* name_prefix = "supervisor";
 };
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
