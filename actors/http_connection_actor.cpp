@@ -71,16 +71,20 @@ struct http_connection_state : http1::session_callbacks,
       uint64_t value;
       ~restore() { ref = value; }
     } restore_id{current_id, outer_id};
-    if (auto key = req.header("Sec-WebSocket-Key"))
-      pending_ws_key = *key;
-    auto respond = [this, id](api_response resp) {
+    auto key_header = req.header("Sec-WebSocket-Key");
+    std::string ws_key = key_header ? *key_header : std::string();
+    bool is_get = req.method == "GET";
+    auto respond = [this, id, ws_key, is_get](api_response resp) {
       if (resp.status == 101) {
         // The handshake proof is the front-end's job (RFC 6455 §4.2.2).
-        if (ws::valid_client_key(pending_ws_key))
-          resp.set_header("Sec-WebSocket-Accept",
-                          ws::accept_key(pending_ws_key));
-        else
-          resp = error_response(400, "invalid Sec-WebSocket-Key");
+        if (is_get && ws::valid_client_key(ws_key)) {
+          resp.set_header("Sec-WebSocket-Accept", ws::accept_key(ws_key));
+        } else {
+          resp = error_response(400, is_get ? "invalid Sec-WebSocket-Key"
+                                            : "WebSocket needs GET");
+          deferred_channel.reset();
+          refuse_next_channel = true;
+        }
       }
       if (resp.status >= 500)
         spdlog::debug("http {}: answered {}", conn->remote_address(),
@@ -291,6 +295,8 @@ struct http_connection_state : http1::session_callbacks,
 
   void on_publish(const published_batch& b) {
     if (channel) {
+      if (channel->failed)
+        return;
       if (!channel->open) {
         channel->early.push_back(b);
         return;
@@ -361,8 +367,12 @@ struct http_connection_state : http1::session_callbacks,
 
   // -- websocket (after a 101) -----------------------------------------------
 
-  std::string pending_ws_key;
   std::unique_ptr<ws::ws_session> ws;
+  /// A channel started before its 101 was sent (answers still owed ahead
+  /// of it); it starts when the upgrade happens.
+  std::optional<std::pair<std::shared_ptr<channel_handler>, uint32_t>>
+    deferred_channel;
+  bool refuse_next_channel = false; ///< its 101 became a 400
   std::string ws_pending; ///< bytes that arrived before the channel opened
   struct active_channel {
     uint64_t gen;
@@ -370,6 +380,7 @@ struct http_connection_state : http1::session_callbacks,
     uint32_t ping_ms;
     caf::actor hub;
     bool open = false;
+    bool failed = false; ///< never opened: no events, just the close
     std::vector<published_batch> early;
   };
   std::optional<active_channel> channel;
@@ -380,18 +391,32 @@ struct http_connection_state : http1::session_callbacks,
     o.max_message = ctx->config.http.max_body_bytes;
     ws = std::make_unique<ws::ws_session>(o, *this);
     ws_pending = std::move(leftover);
+    if (deferred_channel) {
+      auto [h, ping] = std::move(*deferred_channel);
+      deferred_channel.reset();
+      start_channel(std::move(h), ping);
+    }
   }
 
   void start_channel(std::shared_ptr<channel_handler> h,
                      uint32_t ping_ms) override {
-    if (!ws || channel)
-      return; // the upgrade was refused
+    if (refuse_next_channel) {
+      refuse_next_channel = false; // the upgrade was refused
+      return;
+    }
+    if (channel)
+      return;
+    if (!ws) {
+      deferred_channel.emplace(std::move(h), ping_ms);
+      return;
+    }
     auto hub = caf::actor_cast<caf::actor>(
       ctx->system->registry().get(changefeed_hub_name));
     auto gen = ++stream_gen;
-    channel = active_channel{gen, h, ping_ms, hub, false, {}};
+    channel = active_channel{gen, h, ping_ms, hub, false, false, {}};
     if (!hub || ctx->metrics.draining) {
-      ws->close(1001, hub ? "server shutting down" : "changefeed unavailable");
+      channel->failed = true;
+      close(1001, hub ? "server shutting down" : "changefeed unavailable");
       return;
     }
     self->monitor(hub);
@@ -415,17 +440,32 @@ struct http_connection_state : http1::session_callbacks,
               ws->on_data(bytes);
           });
         },
-        [this](caf::error&) {
-          if (ws)
-            ws->close(1011, "changefeed unavailable");
+        [this, gen](caf::error&) {
+          if (!channel || channel->gen != gen)
+            return;
+          channel->failed = true;
+          channel->early.clear();
+          if (channel->hub)
+            self->send(channel->hub, unsub_atom::value,
+                       caf::actor_cast<caf::actor>(self));
+          close(1011, "changefeed unavailable");
         });
     self->delayed_send(self, std::chrono::milliseconds(ping_ms),
                        ws_ping_atom::value, gen);
   }
 
   void on_ws_data(const std::string& bytes) {
+    if (ws->closing() || (channel && channel->failed)) {
+      // closing: only the peer's close frame matters now
+      auto all = std::move(ws_pending) + bytes;
+      ws_pending.clear();
+      guarded([&] { ws->on_data(all); });
+      return;
+    }
     if (!channel || !channel->open) {
       ws_pending += bytes;
+      if (ws_pending.size() > ctx->config.http.max_body_bytes)
+        close(1009, "too much data before the subscription opened");
       return;
     }
     guarded([&] { ws->on_data(bytes); });
@@ -458,7 +498,10 @@ struct http_connection_state : http1::session_callbacks,
   /// Tells the socket side to read or pause only when the session's wish
   /// changes, so the common case sends nothing.
   void want_read() {
-    bool want = !closed && (ws ? true : session->wants_read());
+    // After an upgrade, stop reading while our answers (pongs, events)
+    // pile up unread; the ping tick checks again.
+    bool want =
+      !closed && (ws ? conn->queued_writes() < 1024 : session->wants_read());
     if (want == reading)
       return;
     reading = want;
@@ -496,6 +539,16 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     if (st.stream && st.stream->hub && dm.source == st.stream->hub.address()) {
       st.stream->hub = nullptr;
       st.shutdown_stream("changefeed restarted, resume");
+    }
+    if (st.channel && st.channel->hub &&
+        dm.source == st.channel->hub.address()) {
+      st.channel->hub = nullptr;
+      if (st.channel->open) {
+        auto h = st.channel->handler;
+        st.guarded([&] { h->on_shutdown(st, "changefeed restarted, resume"); });
+      } else {
+        st.close(1011, "changefeed restarted, resume");
+      }
     }
   });
   self->attach_functor([conn](const caf::error& reason) {
@@ -546,6 +599,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       if (!st.channel || st.channel->gen != gen || st.closed)
         return;
       st.ws->send_ping("hb");
+      st.want_read();
       self->delayed_send(self, std::chrono::milliseconds(st.channel->ping_ms),
                          ws_ping_atom::value, gen);
     },

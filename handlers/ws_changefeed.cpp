@@ -51,7 +51,9 @@ public:
     if (action == "subscribe")
       return subscribe(sink, j);
     if (action == "unsubscribe") {
-      auto id = j.value("subscription", -1);
+      if (!j.contains("subscription") || !j["subscription"].is_number_integer())
+        return error(sink, "unsubscribe needs a numeric \"subscription\"");
+      auto id = j["subscription"].get<int>();
       if (!subs_.erase(id))
         return error(sink, "no such subscription");
       sink.send_text(dump({{"type", "unsubscribed"}, {"subscription", id}}));
@@ -84,6 +86,7 @@ private:
   struct subscription {
     change_filter filter;
     uint64_t last = 0; ///< highest sequence examined for it
+    uint64_t sent = 0; ///< resume point: last event sent, or the start
   };
 
   void error(message_sink& sink, const std::string& why, int code = 400) {
@@ -140,6 +143,7 @@ private:
                    410);
     auto id = next_id_++;
     sub.last = after;
+    sub.sent = after;
     auto& s = subs_.emplace(id, std::move(sub)).first->second;
     sink.send_text(dump({{"type", "subscribed"},
                          {"subscription", id},
@@ -153,13 +157,15 @@ private:
         subs_.erase(id);
         return error(sink, "compacted during the backfill; re-snapshot", 410);
       }
+      backfilling_ = true; // the backlog is bounded by the log, not live
       for (auto& e : page) {
         if (e.sequence > live_ || closed_)
           break;
         send_event(sink, id, s, e, event_json(e, s.filter.include_docs));
       }
-      if (page.size() < backfill_page)
-        break;
+      backfilling_ = false;
+      if (page.size() < backfill_page || s.last == cursor)
+        break; // done, or no progress (never loop on the same page)
     }
     if (!closed_ && s.last < live_)
       s.last = live_;
@@ -169,19 +175,33 @@ private:
                   const engine::change_event& e, const std::string& rendered) {
     if (closed_ || e.sequence <= sub.last)
       return;
+    if (!backfilling_ &&
+        sink.queued() > env_.config.changefeed.max_queue_events)
+      return overflow(sink);
     sub.last = e.sequence;
     if (!sub.filter.matches(e))
       return;
-    if (sink.queued() > env_.config.changefeed.max_queue_events) {
-      closed_ = true;
-      return sink.close(1011,
-                        "overflow last_sequence=" + std::to_string(sent_));
-    }
     // the event's own fields plus "subscription"; "type" is PUT or DELETE
     std::string msg =
       "{\"subscription\":" + std::to_string(id) + "," + rendered.substr(1);
     sink.send_text(std::move(msg));
-    sent_ = std::max(sent_, e.sequence);
+    sub.sent = e.sequence;
+  }
+
+  /// Ends a socket whose client reads too slowly: each subscription's
+  /// resume point in a message, the smallest in the close reason.
+  void overflow(message_sink& sink) {
+    closed_ = true;
+    json positions = json::object();
+    uint64_t lowest = UINT64_MAX;
+    for (auto& [id, sub] : subs_) {
+      positions[std::to_string(id)] = sub.sent;
+      lowest = std::min(lowest, sub.sent);
+    }
+    if (subs_.empty())
+      lowest = live_;
+    sink.send_text(dump({{"type", "overflow"}, {"last_sequences", positions}}));
+    sink.close(1011, "overflow last_sequence=" + std::to_string(lowest));
   }
 
   handler_env& env_;
@@ -189,7 +209,7 @@ private:
   std::map<int, subscription> subs_;
   int next_id_ = 1;
   uint64_t live_ = 0; ///< last sequence this socket has seen live
-  uint64_t sent_ = 0; ///< highest sequence sent on this socket
+  bool backfilling_ = false;
   bool closed_ = false;
 };
 

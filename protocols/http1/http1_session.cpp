@@ -221,6 +221,14 @@ void http1_session::flush() {
   std::string out;
   while (!in_flight_.empty() && in_flight_.front().response && !close_sent_) {
     auto& e = in_flight_.front();
+    if (e.response->status == 101 && e.version_minor == 0) {
+      // RFC 9110 §7.8: an HTTP/1.0 request cannot switch protocols.
+      e.response = api_response{};
+      e.response->status = 400;
+      e.response->headers.emplace_back("Content-Type", "application/json");
+      e.response->body = error_body(400, "Upgrade needs HTTP/1.1");
+      e.keep_alive = false;
+    }
     if (!e.head_sent) {
       response_options ro;
       ro.head_request = e.head;

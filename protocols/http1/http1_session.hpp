@@ -70,7 +70,7 @@ public:
   /// True while the session wants more bytes from the socket.
   bool wants_read() const {
     return !closing_ && in_flight_.size() < opts_.max_pipelined &&
-           !stream_at_front();
+           !stream_at_front() && !upgrade_pending_;
   }
 
   /// Pieces of a streamed answer buffered here because earlier answers

@@ -187,6 +187,38 @@ class WebSocketTest(ServerTest):
             self.assertTrue(c.is_closed(timeout=5))
             self.assertEqual(close_code(c.buf), code, frame)
 
+    def test_upgrade_pipelined_behind_a_long_poll(self):
+        c = RawConn(self.server.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        c.send("GET /changefeed?from_seq=now&long_poll_ms=300 HTTP/1.1\r\n"
+               "Host: x\r\n\r\n"
+               "GET /v1/changes/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket"
+               "\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n" % key)
+        self.assertEqual(c.read_response()[0], 200)
+        st, h, _ = c.read_response()
+        self.assertEqual(st, 101)
+        c.send(masked(0x1, json.dumps({"action": "subscribe"}).encode()))
+        deadline = time.time() + 5
+        while b"subscribed" not in c.buf and time.time() < deadline:
+            c.sock.settimeout(1)
+            try:
+                c.buf += c.sock.recv(4096)
+            except socket.timeout:
+                pass
+        self.assertIn(b"subscribed", c.buf)
+        c.close()
+
+    def test_bad_unsubscribe_is_an_error_message(self):
+        ws = websocket.create_connection(ws_url(self.server, "/v1/changes/ws"),
+                                         timeout=5)
+        ws.send(json.dumps({"action": "unsubscribe", "subscription": "1"}))
+        err = recv_json(ws)
+        self.assertEqual(err["type"], "error")
+        ws.send(json.dumps({"action": "subscribe"}))
+        self.assertEqual(recv_json(ws)["type"], "subscribed")
+        ws.close()
+
     def test_fragmented_subscribe_message(self):
         c = handshake(self.server.port)
         self.assertEqual(c.read_response()[0], 101)
