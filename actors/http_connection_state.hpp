@@ -1,0 +1,305 @@
+#pragma once
+/// State of one HTTP connection actor: the HTTP/1.1 session and, after an
+/// upgrade, the WebSocket session; the ports handlers use (writes, long-poll
+/// waits, streams, channels). Request handling lives in
+/// http_connection_actor.cpp, streams and channels in
+/// http_connection_streams.cpp. Private to actors/.
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <spdlog/spdlog.h>
+
+#include "actors/messages.hpp"
+#include "actors/server_context.hpp"
+#include "actors/tcp_connection.hpp"
+#include "handlers/http_json.hpp"
+#include "protocols/http1/http1_session.hpp"
+#include "protocols/websocket/ws_session.hpp"
+
+namespace themis::detail {
+
+inline uint64_t steady_ms() {
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch())
+      .count());
+}
+
+struct http_connection_state : http1::session_callbacks,
+                               ws::ws_callbacks,
+                               write_port,
+                               change_notifier,
+                               stream_port,
+                               stream_sink,
+                               message_sink {
+  caf::event_based_actor* self = nullptr;
+  connection_ptr conn;
+  std::shared_ptr<server_context> ctx;
+  std::unique_ptr<http1::http1_session> session;
+  bool reading = false; ///< whether the socket side is told to read
+  bool closed = false;
+  /// Requests of this connection wait while one of its writes is in
+  /// flight, so a pipelined read sees the write before it (read your
+  /// writes); other connections are not held up.
+  int writes_in_flight = 0;
+  std::deque<std::pair<uint64_t, api_request>> deferred;
+
+  // -- session callbacks ----------------------------------------------------
+
+  void on_request(uint64_t id, api_request req) override {
+    if (writes_in_flight > 0 || !deferred.empty()) {
+      deferred.emplace_back(id, std::move(req));
+      return;
+    }
+    dispatch(id, std::move(req));
+  }
+
+  void run_deferred() {
+    while (writes_in_flight == 0 && !deferred.empty()) {
+      auto [id, req] = std::move(deferred.front());
+      deferred.pop_front();
+      dispatch(id, std::move(req));
+    }
+  }
+
+  void dispatch(uint64_t id, api_request req) {
+    // A synchronous answer may dispatch the next pipelined request inside
+    // this one: restore the id for the handler that is still running.
+    auto outer_id = current_id;
+    current_id = id;
+    struct restore {
+      uint64_t& ref;
+      uint64_t value;
+      ~restore() { ref = value; }
+    } restore_id{current_id, outer_id};
+    auto key_header = req.header("Sec-WebSocket-Key");
+    std::string ws_key = key_header ? *key_header : std::string();
+    bool is_get = req.method == "GET";
+    auto respond = [this, id, ws_key, is_get](api_response resp) {
+      if (resp.status == 101) {
+        // The handshake proof is the front-end's job (RFC 6455 §4.2.2).
+        if (is_get && ws::valid_client_key(ws_key)) {
+          resp.set_header("Sec-WebSocket-Accept", ws::accept_key(ws_key));
+        } else {
+          resp = error_response(400, is_get ? "invalid Sec-WebSocket-Key"
+                                            : "WebSocket needs GET");
+          deferred_channel.reset();
+          refuse_next_channel = true;
+        }
+      }
+      if (resp.status >= 500)
+        spdlog::debug("http {}: answered {}", conn->remote_address(),
+                      resp.status);
+      session->respond(id, std::move(resp));
+      want_read();
+    };
+    try {
+      ctx->router->handle(std::move(req), *this, *this, *this, respond);
+    } catch (const actor_crash&) {
+      ++ctx->metrics.handler_crashes;
+      throw; // ends this actor; its socket closes, nobody else notices
+    } catch (const std::exception& e) {
+      ++ctx->metrics.handler_crashes;
+      spdlog::error("http {}: handler exception: {}", conn->remote_address(),
+                    e.what());
+      session->respond(id, error_response(500, "internal error"));
+      want_read();
+    }
+  }
+
+  void send(std::string bytes) override { conn->write(std::move(bytes)); }
+
+  void close() override;
+
+  uint64_t now_ms() override { return steady_ms(); }
+
+  void on_protocol_error(int status, const std::string& reason) override {
+    ++ctx->metrics.protocol_errors;
+    spdlog::debug("http {}: {} {}", conn->remote_address(), status, reason);
+  }
+
+  // -- write port -----------------------------------------------------------
+
+  void submit(engine::write_batch batch,
+              std::function<void(engine::write_result)> done) override {
+    auto writer = caf::actor_cast<caf::actor>(
+      ctx->system->registry().get(store_writer_name));
+    if (!writer) {
+      engine::write_result r;
+      r.error = "store writer unavailable";
+      done(std::move(r));
+      return;
+    }
+    auto timeout =
+      std::chrono::milliseconds(ctx->config.http.request_timeout_ms);
+    ++writes_in_flight;
+    self->request(writer, timeout, write_atom::value, std::move(batch))
+      .then(
+        [this, done](engine::write_result& r) {
+          --writes_in_flight;
+          guarded([&] { done(std::move(r)); });
+          run_deferred();
+        },
+        [this, done](caf::error& err) {
+          --writes_in_flight;
+          engine::write_result r;
+          r.error = "store writer did not answer: " + caf::to_string(err);
+          guarded([&] { done(std::move(r)); });
+          run_deferred();
+        });
+  }
+
+  // -- change notifier ------------------------------------------------------
+
+  /// Open long-poll waits by id; whichever comes first (the hub's answer,
+  /// the timeout, a drain) takes the entry, so `done` runs once.
+  std::map<uint64_t, std::function<void(bool)>> waits;
+  uint64_t next_wait = 0;
+
+  void wait_after(uint64_t after, uint32_t timeout_ms,
+                  std::function<void(bool)> done) override {
+    auto hub = caf::actor_cast<caf::actor>(
+      ctx->system->registry().get(changefeed_hub_name));
+    if (!hub || ctx->metrics.draining) {
+      done(false);
+      return;
+    }
+    auto id = next_wait++;
+    waits.emplace(id, std::move(done));
+    auto fire = [this, id] {
+      auto it = waits.find(id);
+      if (it == waits.end())
+        return;
+      auto f = std::move(it->second);
+      waits.erase(it);
+      guarded([&] { f(true); });
+    };
+    self
+      ->request(hub, std::chrono::milliseconds(timeout_ms), wait_atom::value,
+                after, timeout_ms)
+      .then([fire](uint64_t) { fire(); }, [fire](caf::error&) { fire(); });
+  }
+
+  void wake_all_waits() {
+    auto all = std::move(waits);
+    waits.clear();
+    for (auto& [id, f] : all)
+      f(false);
+  }
+
+  // -- streams (this actor is the changefeed subscriber) --------------------
+
+  struct active_stream {
+    uint64_t id;
+    uint64_t gen; ///< tells late replies and ticks of an older stream apart
+    std::shared_ptr<stream_handler> handler;
+    uint32_t tick_ms;
+    caf::actor hub;
+    bool subscribed = false;
+    std::vector<published_batch> early; ///< held during the backfill
+    size_t early_events = 0;
+  };
+  std::optional<active_stream> stream;
+  uint64_t stream_gen = 0;
+  uint64_t current_id = 0; ///< request being dispatched
+
+  bool is_current(uint64_t gen) const { return stream && stream->gen == gen; }
+
+  /// Runs a callback that reached us outside dispatch(): an exception ends
+  /// this connection explicitly instead of the actor.
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const actor_crash&) {
+      throw;
+    } catch (const std::exception& e) {
+      ++ctx->metrics.handler_crashes;
+      spdlog::error("http {}: exception in async handler: {}",
+                    conn->remote_address(), e.what());
+      closed = true;
+      conn->abort();
+    }
+  }
+
+  void start_stream(std::shared_ptr<stream_handler> h,
+                    uint32_t tick_ms) override;
+
+  /// One backfill page per message, so other work (and other streams on
+  /// this worker) interleaves; paused while the client has not read what
+  /// was sent. Live events wait in `early` until the backfill is done.
+  void continue_backfill(uint64_t gen);
+
+  void on_publish(const published_batch& b);
+
+  void on_stream_tick(uint64_t gen);
+
+  void shutdown_stream(const std::string& why);
+
+  // stream_sink
+  void write(std::string bytes) override;
+
+  void end() override;
+
+  size_t queued() const override;
+
+  // -- websocket (after a 101) -----------------------------------------------
+
+  std::unique_ptr<ws::ws_session> ws;
+  /// A channel started before its 101 was sent (answers still owed ahead
+  /// of it); it starts when the upgrade happens.
+  std::optional<std::pair<std::shared_ptr<channel_handler>, uint32_t>>
+    deferred_channel;
+  bool refuse_next_channel = false; ///< its 101 became a 400
+  std::string ws_pending; ///< bytes that arrived before the channel opened
+  struct active_channel {
+    uint64_t gen;
+    std::shared_ptr<channel_handler> handler;
+    uint32_t ping_ms;
+    caf::actor hub;
+    bool open = false;
+    bool failed = false; ///< never opened: no events, just the close
+    std::vector<published_batch> early;
+  };
+  std::optional<active_channel> channel;
+
+  void on_upgraded(std::string leftover) override;
+
+  void start_channel(std::shared_ptr<channel_handler> h,
+                     uint32_t ping_ms) override;
+
+  void on_ws_data(const std::string& bytes);
+
+  // ws_callbacks (send is shared with the HTTP session)
+  void on_text(std::string message) override;
+
+  void close_transport() override;
+
+  // message_sink
+  void send_text(std::string text) override { ws->send_text(text); }
+
+  void close(uint16_t code, std::string reason) override;
+
+  // -- helpers --------------------------------------------------------------
+
+  /// Tells the socket side to read or pause only when the session's wish
+  /// changes, so the common case sends nothing.
+  void want_read() {
+    // After an upgrade, stop reading while our answers (pongs, events)
+    // pile up unread; the ping tick checks again.
+    bool want =
+      !closed && (ws ? conn->queued_writes() < 1024 : session->wants_read());
+    if (want == reading)
+      return;
+    reading = want;
+    if (want)
+      conn->resume_reading();
+    else
+      conn->pause_reading();
+  }
+};
+
+} // namespace themis::detail

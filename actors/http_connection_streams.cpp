@@ -1,0 +1,254 @@
+/// Changefeed subscribers on a connection: SSE streams and WebSocket
+/// channels (see http_connection_state.hpp).
+
+#include "actors/http_connection_state.hpp"
+
+namespace themis::detail {
+
+void http_connection_state::close() {
+  closed = true;
+  conn->close_after_writes();
+}
+
+void http_connection_state::start_stream(std::shared_ptr<stream_handler> h,
+                                         uint32_t tick_ms) {
+  if (stream) {
+    // One stream per connection: end the newcomer at once.
+    session->stream_data(current_id,
+                         "event: error\ndata: {\"error\":true,\"message\":"
+                         "\"one stream per connection\"}\n\n");
+    session->stream_end(current_id);
+    return;
+  }
+  auto hub = caf::actor_cast<caf::actor>(
+    ctx->system->registry().get(changefeed_hub_name));
+  auto gen = ++stream_gen;
+  stream = active_stream{current_id, gen, h, tick_ms, hub, false, {}, 0};
+  if (!hub || ctx->metrics.draining) {
+    h->on_shutdown(*this,
+                   hub ? "server shutting down" : "changefeed unavailable");
+    return;
+  }
+  self->monitor(hub);
+  self
+    ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
+              caf::actor_cast<caf::actor>(self))
+    .then(
+      [this, gen](uint64_t tip) {
+        if (!is_current(gen) || stream->subscribed)
+          return;
+        auto h = stream->handler; // may end (and reset) the stream
+        guarded([&] { h->on_subscribed(*this, tip); });
+        continue_backfill(gen);
+      },
+      [this, gen](caf::error&) {
+        if (!is_current(gen))
+          return;
+        auto h = stream->handler;
+        guarded([&] { h->on_shutdown(*this, "changefeed unavailable"); });
+      });
+  self->delayed_send(self, std::chrono::milliseconds(tick_ms),
+                     stream_tick_atom::value, gen);
+}
+
+void http_connection_state::continue_backfill(uint64_t gen) {
+  if (!is_current(gen))
+    return;
+  if (queued() > 2) {
+    self->delayed_send(self, std::chrono::milliseconds(5), backfill_atom::value,
+                       gen);
+    return;
+  }
+  auto h = stream->handler;
+  bool more = false;
+  guarded([&] { more = h->backfill(*this); });
+  if (!is_current(gen))
+    return;
+  if (more) {
+    self->send(self, backfill_atom::value, gen);
+    return;
+  }
+  stream->subscribed = true;
+  auto early = std::move(stream->early);
+  stream->early_events = 0;
+  for (auto& b : early)
+    if (is_current(gen))
+      guarded([&] { h->on_events(*this, *b); });
+}
+
+void http_connection_state::on_publish(const published_batch& b) {
+  if (channel) {
+    if (channel->failed)
+      return;
+    if (!channel->open) {
+      channel->early.push_back(b);
+      return;
+    }
+    auto h = channel->handler;
+    guarded([&] { h->on_events(*this, *b); });
+    return;
+  }
+  if (!stream)
+    return;
+  if (!stream->subscribed) {
+    stream->early.push_back(b);
+    stream->early_events += b->events.size();
+    if (stream->early_events > ctx->config.changefeed.max_queue_events) {
+      auto h = stream->handler;
+      guarded([&] {
+        h->on_shutdown(*this, "overflow: live events during the backfill",
+                       true);
+      });
+    }
+    return;
+  }
+  auto h = stream->handler;
+  guarded([&] { h->on_events(*this, *b); });
+}
+
+void http_connection_state::on_stream_tick(uint64_t gen) {
+  if (!is_current(gen))
+    return;
+  auto h = stream->handler;
+  guarded([&] { h->on_tick(*this); });
+  if (is_current(gen))
+    self->delayed_send(self, std::chrono::milliseconds(stream->tick_ms),
+                       stream_tick_atom::value, gen);
+}
+
+void http_connection_state::shutdown_stream(const std::string& why) {
+  if (!stream)
+    return;
+  auto h = stream->handler;
+  guarded([&] { h->on_shutdown(*this, why); });
+}
+
+void http_connection_state::write(std::string bytes) {
+  if (stream)
+    session->stream_data(stream->id, bytes);
+}
+
+void http_connection_state::end() {
+  if (!stream)
+    return;
+  auto id = stream->id;
+  if (stream->hub) {
+    self->demonitor(stream->hub.address());
+    self->send(stream->hub, unsub_atom::value,
+               caf::actor_cast<caf::actor>(self));
+  }
+  stream.reset(); // callers hold their own reference to the handler
+  session->stream_end(id);
+  want_read();
+}
+
+size_t http_connection_state::queued() const {
+  return conn->queued_writes() +
+         (stream ? session->stream_backlog(stream->id) : 0);
+}
+
+void http_connection_state::on_upgraded(std::string leftover) {
+  ws::ws_options o;
+  o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
+  o.max_message = ctx->config.http.max_body_bytes;
+  ws = std::make_unique<ws::ws_session>(o, *this);
+  ws_pending = std::move(leftover);
+  if (deferred_channel) {
+    auto [h, ping] = std::move(*deferred_channel);
+    deferred_channel.reset();
+    start_channel(std::move(h), ping);
+  }
+}
+
+void http_connection_state::start_channel(std::shared_ptr<channel_handler> h,
+                                          uint32_t ping_ms) {
+  if (refuse_next_channel) {
+    refuse_next_channel = false; // the upgrade was refused
+    return;
+  }
+  if (channel)
+    return;
+  if (!ws) {
+    deferred_channel.emplace(std::move(h), ping_ms);
+    return;
+  }
+  auto hub = caf::actor_cast<caf::actor>(
+    ctx->system->registry().get(changefeed_hub_name));
+  auto gen = ++stream_gen;
+  channel = active_channel{gen, h, ping_ms, hub, false, false, {}};
+  if (!hub || ctx->metrics.draining) {
+    channel->failed = true;
+    close(1001, hub ? "server shutting down" : "changefeed unavailable");
+    return;
+  }
+  self->monitor(hub);
+  self
+    ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
+              caf::actor_cast<caf::actor>(self))
+    .then(
+      [this, gen](uint64_t tip) {
+        if (!channel || channel->gen != gen)
+          return;
+        channel->open = true;
+        auto h = channel->handler;
+        guarded([&] {
+          h->on_open(*this, tip);
+          auto early = std::move(channel->early);
+          for (auto& b : early)
+            h->on_events(*this, *b);
+          auto bytes = std::move(ws_pending);
+          ws_pending.clear();
+          if (!bytes.empty())
+            ws->on_data(bytes);
+        });
+      },
+      [this, gen](caf::error&) {
+        if (!channel || channel->gen != gen)
+          return;
+        channel->failed = true;
+        channel->early.clear();
+        if (channel->hub)
+          self->send(channel->hub, unsub_atom::value,
+                     caf::actor_cast<caf::actor>(self));
+        close(1011, "changefeed unavailable");
+      });
+  self->delayed_send(self, std::chrono::milliseconds(ping_ms),
+                     ws_ping_atom::value, gen);
+}
+
+void http_connection_state::on_ws_data(const std::string& bytes) {
+  if (ws->closing() || (channel && channel->failed)) {
+    // closing: only the peer's close frame matters now
+    auto all = std::move(ws_pending) + bytes;
+    ws_pending.clear();
+    guarded([&] { ws->on_data(all); });
+    return;
+  }
+  if (!channel || !channel->open) {
+    ws_pending += bytes;
+    if (ws_pending.size() > ctx->config.http.max_body_bytes)
+      close(1009, "too much data before the subscription opened");
+    return;
+  }
+  guarded([&] { ws->on_data(bytes); });
+}
+
+void http_connection_state::on_text(std::string message) {
+  if (channel && channel->open) {
+    auto h = channel->handler;
+    h->on_message(*this, std::move(message));
+  }
+}
+
+void http_connection_state::close_transport() {
+  closed = true;
+  conn->close_after_writes();
+}
+
+void http_connection_state::close(uint16_t code, std::string reason) {
+  ws->close(code, reason);
+  // the peer has a few seconds to answer the close frame
+  self->delayed_send(self, std::chrono::seconds(5), ws_timeout_atom::value);
+}
+
+} // namespace themis::detail
