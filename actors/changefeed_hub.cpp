@@ -44,8 +44,10 @@ void wake_waiters(hub_actor* self) {
 caf::behavior changefeed_hub(hub_actor* self,
                              std::shared_ptr<server_context> ctx) {
   self->state.last_seq = ctx->reader->last_sequence();
-  self->set_down_handler([self](caf::down_msg& dm) {
+  self->set_down_handler([self, ctx](caf::down_msg& dm) {
     self->state.subscribers.erase(caf::actor_cast<caf::actor>(dm.source));
+    ctx->metrics.changefeed_subscribers =
+      static_cast<int64_t>(self->state.subscribers.size());
   });
   return {
     [=](publish_atom, const event_batch& batch) {
@@ -53,6 +55,8 @@ caf::behavior changefeed_hub(hub_actor* self,
         return;
       auto& st = self->state;
       st.last_seq = batch->back().sequence;
+      ctx->metrics.changefeed_events += batch->size();
+      ctx->metrics.hub_mailbox = static_cast<int64_t>(self->mailbox().size());
       if (!st.subscribers.empty()) {
         auto out = std::make_shared<const published_events>(
           published_events::render(*batch));
@@ -79,11 +83,15 @@ caf::behavior changefeed_hub(hub_actor* self,
       // reaches the subscriber live.
       self->monitor(subscriber);
       self->state.subscribers.insert(subscriber);
+      ctx->metrics.changefeed_subscribers =
+        static_cast<int64_t>(self->state.subscribers.size());
       return self->state.last_seq;
     },
     [=](unsub_atom, const caf::actor& subscriber) {
       self->demonitor(subscriber.address());
       self->state.subscribers.erase(subscriber);
+      ctx->metrics.changefeed_subscribers =
+        static_cast<int64_t>(self->state.subscribers.size());
     },
     [=](count_atom) {
       return static_cast<uint64_t>(self->state.subscribers.size());

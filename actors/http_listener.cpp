@@ -113,6 +113,8 @@ caf::behavior http_listener(listener_actor* self,
   });
   return {
     [=](accept_atom, connection_ptr& conn) {
+      ctx->metrics.listener_mailbox =
+        static_cast<int64_t>(self->mailbox().size());
       auto a = spawn_http_connection(self->system(), conn, ctx);
       self->monitor(a);
       self->state.connections->insert(a);

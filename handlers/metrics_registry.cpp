@@ -53,9 +53,19 @@ std::string metrics_registry::render() const {
         handler_crashes.load(), "counter");
   gauge("themis_actor_restarts_total", "Restarts made by supervisors.",
         actor_restarts.load(), "counter");
-  gauge("themis_mailbox_depth{actor=\"store_writer\"}",
-        "Messages waiting in the store writer's mailbox.",
-        writer_mailbox.load());
+  out << "# HELP themis_mailbox_depth Messages waiting in a key actor's "
+         "mailbox.\n# TYPE themis_mailbox_depth gauge\n"
+      << "themis_mailbox_depth{actor=\"store_writer\"} "
+      << writer_mailbox.load()
+      << "\nthemis_mailbox_depth{actor=\"changefeed_hub\"} "
+      << hub_mailbox.load()
+      << "\nthemis_mailbox_depth{actor=\"http_listener\"} "
+      << listener_mailbox.load() << '\n';
+  gauge("themis_changefeed_subscribers",
+        "Streaming changefeed subscribers (SSE and WebSocket).",
+        changefeed_subscribers.load());
+  gauge("themis_changefeed_events_total", "Change events published.",
+        changefeed_events.load(), "counter");
   gauge("themis_engine_commits_total", "Group commits of the store writer.",
         engine_commits.load(), "counter");
   gauge("themis_engine_ops_total", "Write operations committed.",

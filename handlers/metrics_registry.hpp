@@ -36,6 +36,10 @@ public:
   std::atomic<uint64_t> protocol_errors{0};
   std::atomic<uint64_t> handler_crashes{0};
   std::atomic<int64_t> writer_mailbox{0};
+  std::atomic<int64_t> hub_mailbox{0};
+  std::atomic<int64_t> listener_mailbox{0};
+  std::atomic<int64_t> changefeed_subscribers{0};
+  std::atomic<uint64_t> changefeed_events{0}; ///< events published
   std::atomic<uint64_t> engine_commits{0};
   std::atomic<uint64_t> engine_ops{0};
   std::atomic<uint64_t> engine_last_sequence{0};

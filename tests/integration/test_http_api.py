@@ -237,6 +237,8 @@ class ApiTest(ServerTest):
         self.assertIn("themis_http_request_duration_seconds_bucket", text)
         self.assertIn("themis_open_connections", text)
         self.assertIn('themis_mailbox_depth{actor="store_writer"}', text)
+        self.assertIn('themis_mailbox_depth{actor="changefeed_hub"}', text)
+        self.assertIn("themis_changefeed_subscribers", text)
         self.assertIn("themis_engine_commits_total", text)
 
     def test_curl_round_trip(self):
