@@ -99,6 +99,9 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       self->delayed_send(self, std::chrono::milliseconds(st.channel->ping_ms),
                          ws_ping_atom::value, gen);
     },
+    [=](ws_backfill_atom, uint64_t gen) {
+      self->state.continue_ws_backfill(gen);
+    },
     [=](ws_timeout_atom) {
       // the peer did not answer our close frame in time
       self->state.closed = true;

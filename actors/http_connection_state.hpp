@@ -272,6 +272,10 @@ struct http_connection_state : http1::session_callbacks,
                      uint32_t ping_ms) override;
 
   void on_ws_data(const std::string& bytes);
+  /// Drives the channel's paced backfill (one page per message).
+  void kick_ws_backfill();
+  void continue_ws_backfill(uint64_t gen);
+  bool ws_backfill_scheduled = false;
 
   // ws_callbacks (send is shared with the HTTP session)
   void on_text(std::string message) override;

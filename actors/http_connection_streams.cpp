@@ -193,6 +193,7 @@ void http_connection_state::start_channel(std::shared_ptr<channel_handler> h,
         auto h = channel->handler;
         guarded([&] {
           h->on_open(*this, tip);
+          kick_ws_backfill();
           auto early = std::move(channel->early);
           for (auto& b : early)
             h->on_events(*this, *b);
@@ -237,6 +238,7 @@ void http_connection_state::on_text(std::string message) {
   if (channel && channel->open) {
     auto h = channel->handler;
     h->on_message(*this, std::move(message));
+    kick_ws_backfill();
   }
 }
 
@@ -249,6 +251,30 @@ void http_connection_state::close(uint16_t code, std::string reason) {
   ws->close(code, reason);
   // the peer has a few seconds to answer the close frame
   self->delayed_send(self, std::chrono::seconds(5), ws_timeout_atom::value);
+}
+
+void http_connection_state::kick_ws_backfill() {
+  if (!channel || ws_backfill_scheduled)
+    return;
+  ws_backfill_scheduled = true;
+  self->send(self, ws_backfill_atom::value, channel->gen);
+}
+
+void http_connection_state::continue_ws_backfill(uint64_t gen) {
+  ws_backfill_scheduled = false;
+  if (!channel || channel->gen != gen || !channel->open || closed)
+    return;
+  if (queued() > 2) { // wait until the client has read the last page
+    ws_backfill_scheduled = true;
+    self->delayed_send(self, std::chrono::milliseconds(5),
+                       ws_backfill_atom::value, gen);
+    return;
+  }
+  auto h = channel->handler;
+  bool more = false;
+  guarded([&] { more = h->backfill_step(*this); });
+  if (more)
+    kick_ws_backfill();
 }
 
 } // namespace themis::detail

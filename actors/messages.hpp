@@ -35,6 +35,7 @@ using stream_tick_atom = caf::atom_constant<caf::atom("t_stick")>;
 using backfill_atom = caf::atom_constant<caf::atom("t_backfil")>;
 using ws_ping_atom = caf::atom_constant<caf::atom("t_wsping")>;
 using ws_timeout_atom = caf::atom_constant<caf::atom("t_wsto")>;
+using ws_backfill_atom = caf::atom_constant<caf::atom("t_wsbf")>;
 
 /// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;

@@ -98,6 +98,9 @@ public:
   virtual void on_message(message_sink& sink, std::string text) = 0;
   virtual void on_events(message_sink& sink, const published_events& batch) = 0;
   virtual void on_shutdown(message_sink& sink, const std::string& why) = 0;
+  /// One page of pending backfill work; true while more remains. The
+  /// front-end calls it again once the client has read what was sent.
+  virtual bool backfill_step(message_sink& sink) { return false; }
 };
 
 /// Lets a handler turn its answer into a stream.

@@ -7,8 +7,9 @@
 ///   ← {"subscription":1,"sequence":42,"type":"PUT",…}
 ///   → {"action":"unsubscribe","subscription":1}
 ///
-/// A subscription backfills (from_sequence, live] from the log, then gets
-/// live events; the socket's own live position makes the hand-over exact.
+/// A subscription backfills (from_sequence, live] from the log, one page
+/// at a time as the client reads, then gets live events (held meanwhile);
+/// the socket's own live position makes the hand-over exact.
 
 #include <charconv>
 #include <map>
@@ -68,10 +69,18 @@ public:
       if (e.sequence <= live_)
         continue;
       live_ = e.sequence;
-      for (auto& [id, sub] : subs_)
-        send_event(sink, id, sub, e,
-                   sub.filter.include_docs ? batch.json[i]
-                                           : batch.json_nodoc[i]);
+      for (auto& [id, sub] : subs_) {
+        auto& rendered =
+          sub.filter.include_docs ? batch.json[i] : batch.json_nodoc[i];
+        if (sub.backfilling) {
+          // held until its backfill reaches the live position
+          sub.held.emplace_back(e, rendered);
+          if (sub.held.size() > env_.config.changefeed.max_queue_events)
+            return overflow(sink);
+          continue;
+        }
+        send_event(sink, id, sub, e, rendered);
+      }
     }
   }
 
@@ -85,10 +94,50 @@ public:
 private:
   struct subscription {
     change_filter filter;
-    uint64_t last = 0; ///< highest sequence examined for it
-    uint64_t sent = 0; ///< resume point: last event sent, or the start
+    uint64_t last = 0;   ///< highest sequence examined for it
+    uint64_t sent = 0;   ///< resume point: last event sent, or the start
+    uint64_t target = 0; ///< backfill up to here, then live
+    bool backfilling = false;
+    std::vector<std::pair<engine::change_event, std::string>> held;
   };
 
+public:
+  bool backfill_step(message_sink& sink) override {
+    // One page for the first subscription still backfilling.
+    for (auto it = subs_.begin(); it != subs_.end() && !closed_; ++it) {
+      auto id = it->first;
+      auto& s = it->second;
+      if (!s.backfilling)
+        continue;
+      auto cursor = s.last;
+      auto page = env_.reader.changes_after(cursor, backfill_page);
+      if (env_.reader.compacted_through() > cursor) {
+        subs_.erase(it);
+        error(sink, "compacted during the backfill; re-snapshot", 410);
+        return true;
+      }
+      backfilling_ = true; // bounded by the log, paced by the client
+      for (auto& e : page) {
+        if (e.sequence > s.target || closed_)
+          break;
+        send_event(sink, id, s, e, event_json(e, s.filter.include_docs));
+      }
+      backfilling_ = false;
+      if (page.size() < backfill_page || s.last == cursor ||
+          s.last >= s.target) {
+        s.last = std::max(s.last, s.target);
+        s.backfilling = false;
+        auto held = std::move(s.held);
+        s.held.clear();
+        for (auto& [e, rendered] : held)
+          send_event(sink, id, s, e, rendered);
+      }
+      return true;
+    }
+    return false;
+  }
+
+private:
   void error(message_sink& sink, const std::string& why, int code = 400) {
     sink.send_text(
       dump({{"type", "error"}, {"message", why}, {"status_code", code}}));
@@ -149,26 +198,10 @@ private:
                          {"subscription", id},
                          {"from_sequence", after},
                          {"latest_sequence", live_}}));
-    // Backfill (after, live_]; live events after live_ follow.
-    while (!closed_ && s.last < live_) {
-      auto cursor = s.last;
-      auto page = env_.reader.changes_after(cursor, backfill_page);
-      if (env_.reader.compacted_through() > cursor) {
-        subs_.erase(id);
-        return error(sink, "compacted during the backfill; re-snapshot", 410);
-      }
-      backfilling_ = true; // the backlog is bounded by the log, not live
-      for (auto& e : page) {
-        if (e.sequence > live_ || closed_)
-          break;
-        send_event(sink, id, s, e, event_json(e, s.filter.include_docs));
-      }
-      backfilling_ = false;
-      if (page.size() < backfill_page || s.last == cursor)
-        break; // done, or no progress (never loop on the same page)
-    }
-    if (!closed_ && s.last < live_)
-      s.last = live_;
+    // Backfill (after, live_] page by page through backfill_step; live
+    // events after live_ are held for it meanwhile.
+    s.target = live_;
+    s.backfilling = s.last < s.target;
   }
 
   void send_event(message_sink& sink, int id, subscription& sub,

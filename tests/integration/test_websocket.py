@@ -238,6 +238,32 @@ class WebSocketTest(ServerTest):
 
 
 class WebSocketLimitsTest(unittest.TestCase):
+    def test_large_backfill_is_paced_while_live_events_are_held(self):
+        srv = Server(("--set", "changefeed.max_queue_events=50")).start()
+        try:
+            ops = [{"op": "put", "key": "wbig:k%d" % i,
+                    "blob": json.dumps({"pad": "y" * 500})} for i in range(3000)]
+            st, _, _ = srv.json("POST", "/entities/batch", {"operations": ops})
+            self.assertEqual(st, 200)
+            ws = websocket.WebSocket()
+            ws.sock_opt.sockopt = ((socket.SOL_SOCKET, socket.SO_RCVBUF, 8192),)
+            ws.connect(ws_url(srv, "/v1/changes/ws"), timeout=10)
+            ws.send(json.dumps({"action": "subscribe", "from_sequence": 0}))
+            self.assertEqual(recv_json(ws)["type"], "subscribed")
+            time.sleep(1)  # the server has to wait for this slow reader
+            for i in range(5):  # live writes while the backfill runs
+                srv.json("PUT", "/entities/wlive:k%d" % i, {"blob": "{}"})
+            seqs = []
+            while len(seqs) < 3005:
+                m = recv_json(ws)
+                self.assertNotEqual(m.get("type"), "overflow", m)
+                seqs.append(m["sequence"])
+            self.assertEqual(seqs, list(range(1, 3006)))
+            ws.close()
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.cleanup()
+
     def test_overflow_closes_1011_with_last_sequence_and_drain_1001(self):
         srv = Server(("--set", "changefeed.max_queue_events=4")).start()
         try:
