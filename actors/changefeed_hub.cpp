@@ -93,9 +93,6 @@ caf::behavior changefeed_hub(hub_actor* self,
       ctx->metrics.changefeed_subscribers =
         static_cast<int64_t>(self->state.subscribers.size());
     },
-    [=](count_atom) {
-      return static_cast<uint64_t>(self->state.subscribers.size());
-    },
   };
 }
 

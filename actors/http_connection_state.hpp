@@ -125,8 +125,7 @@ struct http_connection_state : http1::session_callbacks,
 
   void submit(engine::write_batch batch,
               std::function<void(engine::write_result)> done) override {
-    auto writer = caf::actor_cast<caf::actor>(
-      ctx->system->registry().get(store_writer_name));
+    auto writer = registered(*ctx->system, store_writer_name);
     if (!writer) {
       engine::write_result r;
       r.error = "store writer unavailable";
@@ -161,8 +160,7 @@ struct http_connection_state : http1::session_callbacks,
 
   void wait_after(uint64_t after, uint32_t timeout_ms,
                   std::function<void(bool)> done) override {
-    auto hub = caf::actor_cast<caf::actor>(
-      ctx->system->registry().get(changefeed_hub_name));
+    auto hub = registered(*ctx->system, changefeed_hub_name);
     if (!hub || ctx->metrics.draining) {
       done(false);
       return;
@@ -205,6 +203,17 @@ struct http_connection_state : http1::session_callbacks,
   std::optional<active_stream> stream;
   uint64_t stream_gen = 0;
   uint64_t current_id = 0; ///< request being dispatched
+
+  /// Registers this actor with the changefeed hub (monitored, so a hub
+  /// restart ends the subscription); `on_tip` gets the hub's tip.
+  template <class OnTip, class OnError>
+  void subscribe_to_hub(const caf::actor& hub, OnTip on_tip, OnError on_error) {
+    self->monitor(hub);
+    self
+      ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
+                caf::actor_cast<caf::actor>(self))
+      .then(std::move(on_tip), std::move(on_error));
+  }
 
   bool is_current(uint64_t gen) const { return stream && stream->gen == gen; }
 

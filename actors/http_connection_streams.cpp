@@ -20,8 +20,7 @@ void http_connection_state::start_stream(std::shared_ptr<stream_handler> h,
     session->stream_end(current_id);
     return;
   }
-  auto hub = caf::actor_cast<caf::actor>(
-    ctx->system->registry().get(changefeed_hub_name));
+  auto hub = registered(*ctx->system, changefeed_hub_name);
   auto gen = ++stream_gen;
   stream = active_stream{current_id, gen, h, tick_ms, hub, false, {}, 0};
   if (!hub || ctx->metrics.draining) {
@@ -29,24 +28,21 @@ void http_connection_state::start_stream(std::shared_ptr<stream_handler> h,
                    hub ? "server shutting down" : "changefeed unavailable");
     return;
   }
-  self->monitor(hub);
-  self
-    ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
-              caf::actor_cast<caf::actor>(self))
-    .then(
-      [this, gen](uint64_t tip) {
-        if (!is_current(gen) || stream->subscribed)
-          return;
-        auto h = stream->handler; // may end (and reset) the stream
-        guarded([&] { h->on_subscribed(*this, tip); });
-        continue_backfill(gen);
-      },
-      [this, gen](caf::error&) {
-        if (!is_current(gen))
-          return;
-        auto h = stream->handler;
-        guarded([&] { h->on_shutdown(*this, "changefeed unavailable"); });
-      });
+  subscribe_to_hub(
+    hub,
+    [this, gen](uint64_t tip) {
+      if (!is_current(gen) || stream->subscribed)
+        return;
+      auto h = stream->handler; // may end (and reset) the stream
+      guarded([&] { h->on_subscribed(*this, tip); });
+      continue_backfill(gen);
+    },
+    [this, gen](caf::error&) {
+      if (!is_current(gen))
+        return;
+      auto h = stream->handler;
+      guarded([&] { h->on_shutdown(*this, "changefeed unavailable"); });
+    });
   self->delayed_send(self, std::chrono::milliseconds(tick_ms),
                      stream_tick_atom::value, gen);
 }
@@ -172,8 +168,7 @@ void http_connection_state::start_channel(std::shared_ptr<channel_handler> h,
     deferred_channel.emplace(std::move(h), ping_ms);
     return;
   }
-  auto hub = caf::actor_cast<caf::actor>(
-    ctx->system->registry().get(changefeed_hub_name));
+  auto hub = registered(*ctx->system, changefeed_hub_name);
   auto gen = ++stream_gen;
   channel = active_channel{gen, h, ping_ms, hub, false, false, {}};
   if (!hub || ctx->metrics.draining) {
@@ -181,38 +176,35 @@ void http_connection_state::start_channel(std::shared_ptr<channel_handler> h,
     close(1001, hub ? "server shutting down" : "changefeed unavailable");
     return;
   }
-  self->monitor(hub);
-  self
-    ->request(hub, std::chrono::seconds(10), subscribe_atom::value,
-              caf::actor_cast<caf::actor>(self))
-    .then(
-      [this, gen](uint64_t tip) {
-        if (!channel || channel->gen != gen)
-          return;
-        channel->open = true;
-        auto h = channel->handler;
-        guarded([&] {
-          h->on_open(*this, tip);
-          kick_ws_backfill();
-          auto early = std::move(channel->early);
-          for (auto& b : early)
-            h->on_events(*this, *b);
-          auto bytes = std::move(ws_pending);
-          ws_pending.clear();
-          if (!bytes.empty())
-            ws->on_data(bytes);
-        });
-      },
-      [this, gen](caf::error&) {
-        if (!channel || channel->gen != gen)
-          return;
-        channel->failed = true;
-        channel->early.clear();
-        if (channel->hub)
-          self->send(channel->hub, unsub_atom::value,
-                     caf::actor_cast<caf::actor>(self));
-        close(1011, "changefeed unavailable");
+  subscribe_to_hub(
+    hub,
+    [this, gen](uint64_t tip) {
+      if (!channel || channel->gen != gen)
+        return;
+      channel->open = true;
+      auto h = channel->handler;
+      guarded([&] {
+        h->on_open(*this, tip);
+        kick_ws_backfill();
+        auto early = std::move(channel->early);
+        for (auto& b : early)
+          h->on_events(*this, *b);
+        auto bytes = std::move(ws_pending);
+        ws_pending.clear();
+        if (!bytes.empty())
+          ws->on_data(bytes);
       });
+    },
+    [this, gen](caf::error&) {
+      if (!channel || channel->gen != gen)
+        return;
+      channel->failed = true;
+      channel->early.clear();
+      if (channel->hub)
+        self->send(channel->hub, unsub_atom::value,
+                   caf::actor_cast<caf::actor>(self));
+      close(1011, "changefeed unavailable");
+    });
   self->delayed_send(self, std::chrono::milliseconds(ping_ms),
                      ws_ping_atom::value, gen);
 }

@@ -67,8 +67,7 @@ void http_acceptor::do_accept() {
       return;
     if (!ec) {
       auto& m = self->ctx_->metrics;
-      auto lsn = caf::actor_cast<caf::actor>(
-        self->ctx_->system->registry().get(http_listener_name));
+      auto lsn = registered(*self->ctx_->system, http_listener_name);
       if (m.draining || !lsn ||
           m.open_connections >=
             static_cast<int64_t>(self->ctx_->config.http.max_connections)) {
@@ -125,9 +124,6 @@ caf::behavior http_listener(listener_actor* self,
       self->state.draining = true;
       for (auto& c : *self->state.connections)
         self->send(c, drain_atom::value);
-    },
-    [=](count_atom) {
-      return static_cast<uint64_t>(self->state.connections->size());
     },
   };
 }

@@ -25,7 +25,6 @@ using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
 using drain_atom = caf::atom_constant<caf::atom("t_drain")>;
 using accept_atom = caf::atom_constant<caf::atom("t_accept")>;
 using crash_atom = caf::atom_constant<caf::atom("t_crash")>;
-using count_atom = caf::atom_constant<caf::atom("t_count")>;
 using publish_atom = caf::atom_constant<caf::atom("t_publish")>;
 using wait_atom = caf::atom_constant<caf::atom("t_wait")>;
 using subscribe_atom = caf::atom_constant<caf::atom("t_sub")>;

@@ -58,6 +58,10 @@ child_spec registered_child(std::string name, caf::atom_value reg_name,
 
 } // namespace
 
+caf::actor registered(caf::actor_system& sys, caf::atom_value name) {
+  return caf::actor_cast<caf::actor>(sys.registry().get(name));
+}
+
 int run_server(const server_config& cfg, const char* version) {
   setup_logging(cfg.log.level);
   auto ctx = std::make_shared<server_context>();
@@ -178,8 +182,7 @@ int run_server(const server_config& cfg, const char* version) {
   ctx->metrics.draining = true;
   if (http)
     http->stop();
-  if (auto lsn =
-        caf::actor_cast<caf::actor>(sys.registry().get(http_listener_name)))
+  if (auto lsn = registered(sys, http_listener_name))
     caf::anon_send(lsn, drain_atom::value);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(cfg.server.drain_timeout_ms);

@@ -2,6 +2,7 @@
 /// Shared, long-lived services every connection actor uses. Owned by the
 /// server; outlives every actor and the io_context threads.
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <memory>
 
@@ -22,6 +23,9 @@ namespace themis {
 constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
 constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
 constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
+
+/// The current handle registered under `name` (null if none).
+caf::actor registered(caf::actor_system& sys, caf::atom_value name);
 
 struct server_context {
   server_config config;

@@ -48,8 +48,7 @@ void flush(writer_actor* self, server_context& ctx) {
   // Publish before acknowledging: the hub sees events in commit order.
   auto events = ctx.store->take_committed();
   if (!events.empty())
-    if (auto hub = caf::actor_cast<caf::actor>(
-          self->system().registry().get(changefeed_hub_name)))
+    if (auto hub = registered(self->system(), changefeed_hub_name))
       self->send(hub, publish_atom::value,
                  std::make_shared<const std::vector<engine::change_event>>(
                    std::move(events)));

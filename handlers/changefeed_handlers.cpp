@@ -30,11 +30,6 @@ struct poll_state {
   std::chrono::steady_clock::time_point deadline;
 };
 
-bool parse_u64(const std::string& s, uint64_t& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc{} && p == s.data() + s.size();
-}
-
 api_response gone(uint64_t after, uint64_t through) {
   auto r = error_response(410, "events after " + std::to_string(after) +
                                  " were compacted (retained from " +
@@ -102,12 +97,12 @@ void changefeed_poll(route_context& ctx) {
     from = query_param(ctx.req.query, "after");
   if (from && *from == "now")
     st->after = ctx.env.reader.last_sequence();
-  else if (from && !parse_u64(*from, st->after))
+  else if (from && !parse_uint(*from, st->after))
     return ctx.respond(
       error_response(400, "from_seq: expected a sequence number or 'now'"));
   if (auto l = query_param(ctx.req.query, "limit")) {
     uint64_t v = 0;
-    if (!parse_u64(*l, v) || v == 0 || v > max_limit)
+    if (!parse_uint(*l, v) || v == 0 || v > max_limit)
       return ctx.respond(
         error_response(400, "limit: expected an integer in [1, " +
                               std::to_string(max_limit) + "]"));
@@ -115,7 +110,7 @@ void changefeed_poll(route_context& ctx) {
   }
   uint64_t wait_ms = 0;
   if (auto w = query_param(ctx.req.query, "long_poll_ms")) {
-    if (!parse_u64(*w, wait_ms))
+    if (!parse_uint(*w, wait_ms))
       return ctx.respond(
         error_response(400, "long_poll_ms: expected milliseconds"));
     wait_ms =

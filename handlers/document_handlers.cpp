@@ -99,9 +99,8 @@ void list_documents(route_context& ctx) {
     return;
   size_t limit = 100;
   if (auto l = query_param(ctx.req.query, "limit")) {
-    size_t v = 0;
-    auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
-    if (ec != std::errc{} || p != l->data() + l->size() || v == 0 || v > 1000)
+    uint64_t v = 0;
+    if (!parse_uint(*l, v) || v == 0 || v > 1000)
       return ctx.respond(
         error_response(400, "limit must be an integer in [1, 1000]"));
     limit = v;

@@ -1,6 +1,7 @@
 #include "handlers/http_json.hpp"
 #include "themis/hex.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace themis {
@@ -58,6 +59,11 @@ std::optional<std::string> query_param(std::string_view query,
     query.remove_prefix(amp + 1);
   }
   return std::nullopt;
+}
+
+bool parse_uint(std::string_view s, uint64_t& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc{} && p == s.data() + s.size();
 }
 
 int http_status(engine::op_status s) {

@@ -23,6 +23,9 @@ api_response error_response(int status, std::string_view message);
 std::optional<std::string> query_param(std::string_view query,
                                        std::string_view name);
 
+/// Parses a whole string as an unsigned decimal integer.
+bool parse_uint(std::string_view s, uint64_t& out);
+
 /// HTTP status for an engine operation status.
 int http_status(engine::op_status s);
 

@@ -137,11 +137,6 @@ private:
   bool wrote_since_tick_ = true;
 };
 
-bool parse_u64(const std::string& s, uint64_t& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc{} && p == s.data() + s.size();
-}
-
 } // namespace
 
 void changefeed_sse(route_context& ctx) {
@@ -158,12 +153,12 @@ void changefeed_sse(route_context& ctx) {
     from = query_param(ctx.req.query, "after");
   if (from && *from == "now")
     after = ctx.env.reader.last_sequence();
-  else if (from && !parse_u64(*from, after))
+  else if (from && !parse_uint(*from, after))
     return ctx.respond(error_response(
       400, "from_seq/Last-Event-ID: expected a sequence number or 'now'"));
   uint64_t heartbeat = cf.heartbeat_ms;
   if (auto h = query_param(ctx.req.query, "heartbeat_ms"))
-    if (!parse_u64(*h, heartbeat) || heartbeat < 100 || heartbeat > 3600000)
+    if (!parse_uint(*h, heartbeat) || heartbeat < 100 || heartbeat > 3600000)
       return ctx.respond(
         error_response(400, "heartbeat_ms: expected 100 to 3600000"));
   auto through = ctx.env.reader.compacted_through();

@@ -274,10 +274,9 @@ void changefeed_ws(route_context& ctx) {
   if (auto f = query_param(ctx.req.query, "from_sequence")) {
     json j = {{"action", "subscribe"}};
     uint64_t v = 0;
-    auto [p, ec] = std::from_chars(f->data(), f->data() + f->size(), v);
     if (*f == "now")
       j["from_sequence"] = "now";
-    else if (ec == std::errc{} && p == f->data() + f->size() && !f->empty())
+    else if (parse_uint(*f, v))
       j["from_sequence"] = v;
     else
       return ctx.respond(

@@ -19,10 +19,7 @@ def poll(server, query, timeout=15):
 
 class LongPollTest(ServerTest):
     def put(self, coll, key, doc):
-        st, _, body = self.server.json("PUT", "/entities/%s:%s" % (coll, key),
-                                       {"blob": json.dumps(doc)})
-        self.assertIn(st, (200, 201), body)
-        return int(body["_rev"])
+        return self.put_entity(coll, key, doc)
 
     def test_events_in_order_with_documents_and_deletes(self):
         _, _, tip = poll(self.server, "from_seq=now")

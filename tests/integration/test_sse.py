@@ -99,14 +99,7 @@ def changes(blocks):
 
 class SseTest(ServerTest):
     def put(self, key, doc=None, coll="sse"):
-        st, _, body = self.server.json("PUT", "/entities/%s:%s" % (coll, key),
-                                       {"blob": json.dumps(doc or {})})
-        self.assertIn(st, (200, 201))
-        return int(body["_rev"])
-
-    def tip(self):
-        _, _, b = self.server.json("GET", "/changefeed?from_seq=now")
-        return b["latest_sequence"]
+        return self.put_entity(coll, key, doc)
 
     def test_backfill_then_live_in_order(self):
         start = self.tip()

@@ -61,14 +61,7 @@ class WebSocketTest(ServerTest):
     server_args = ("--set", "changefeed.heartbeat_ms=200",)
 
     def put(self, key, doc=None, coll="wsc"):
-        st, _, body = self.server.json("PUT", "/entities/%s:%s" % (coll, key),
-                                       {"blob": json.dumps(doc or {})})
-        self.assertIn(st, (200, 201))
-        return int(body["_rev"])
-
-    def tip(self):
-        _, _, b = self.server.json("GET", "/changefeed?from_seq=now")
-        return b["latest_sequence"]
+        return self.put_entity(coll, key, doc)
 
     def test_subscribe_backfill_live_and_unsubscribe(self):
         start = self.tip()

@@ -181,6 +181,18 @@ class ServerTest(unittest.TestCase):
     """One server per test class (fast); override `server_args`."""
     server_args = ()
 
+    def put_entity(self, coll, key, doc=None):
+        """PUT /entities/coll:key; returns the write's change sequence."""
+        st, _, body = self.server.json("PUT", "/entities/%s:%s" % (coll, key),
+                                       {"blob": json.dumps(doc or {})})
+        self.assertIn(st, (200, 201))
+        return int(body["_rev"])
+
+    def tip(self):
+        """The newest change-log sequence."""
+        _, _, b = self.server.json("GET", "/changefeed?from_seq=now")
+        return b["latest_sequence"]
+
     @classmethod
     def setUpClass(cls):
         cls.server = Server(cls.server_args).start()
