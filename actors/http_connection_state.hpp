@@ -12,6 +12,7 @@
 #include <optional>
 #include <spdlog/spdlog.h>
 
+#include "actors/blocking_work.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
@@ -33,6 +34,8 @@ struct http_connection_state : http1::session_callbacks,
                                write_port,
                                change_notifier,
                                stream_port,
+                               work_port,
+                               service_port,
                                stream_sink,
                                message_sink {
   caf::event_based_actor* self = nullptr;
@@ -97,7 +100,9 @@ struct http_connection_state : http1::session_callbacks,
       want_read();
     };
     try {
-      ctx->router->handle(std::move(req), *this, *this, *this, respond);
+      ctx->router->handle(std::move(req),
+                          request_ports{*this, *this, *this, *this, *this},
+                          respond);
     } catch (const actor_crash&) {
       ++ctx->metrics.handler_crashes;
       throw; // ends this actor; its socket closes, nobody else notices
@@ -147,6 +152,60 @@ struct http_connection_state : http1::session_callbacks,
           engine::write_result r;
           r.error = "store writer did not answer: " + caf::to_string(err);
           guarded([&] { done(std::move(r)); });
+          run_deferred();
+        });
+  }
+
+  // -- work and service ports ----------------------------------------------
+
+  /// Runs `work` on a detached worker; the answer comes back here. Reads of
+  /// this connection wait behind it like behind a write (it may write).
+  void run_blocking(std::function<api_response(blocking_writer&)> work,
+                    responder done) override {
+    auto worker = spawn_work_runner(*ctx->system, ctx, std::move(work));
+    ++writes_in_flight;
+    self->request(worker, caf::infinite, run_atom::value)
+      .then(
+        [this, done](api_response& r) {
+          --writes_in_flight;
+          guarded([&] { done(std::move(r)); });
+          run_deferred();
+        },
+        [this, done](caf::error& err) {
+          --writes_in_flight;
+          guarded([&] {
+            done(error_response(500, "query worker failed: " +
+                                       caf::to_string(err)));
+          });
+          run_deferred();
+        });
+  }
+
+  void ask(service_id which, api_request req, responder done) override {
+    auto svc = registered(*ctx->system, jobs_manager_name);
+    if (!svc) {
+      auto r = error_response(503, "job manager unavailable");
+      r.set_header("Retry-After", "1");
+      done(std::move(r));
+      return;
+    }
+    auto timeout = std::chrono::seconds(ctx->config.jobs.max_wait_s + 30);
+    ++writes_in_flight;
+    self->request(svc, timeout, ask_atom::value, std::move(req))
+      .then(
+        [this, done](api_response& r) {
+          --writes_in_flight;
+          guarded([&] { done(std::move(r)); });
+          run_deferred();
+        },
+        [this, done](caf::error& err) {
+          --writes_in_flight;
+          guarded([&] {
+            auto r = error_response(503, "job manager did not answer: " +
+                                           caf::to_string(err));
+            r.set_header("Retry-After", "1");
+            done(std::move(r));
+          });
           run_deferred();
         });
   }

@@ -12,6 +12,8 @@
 #include "engine/read_types.hpp"
 #include "engine/write_types.hpp"
 #include "handlers/change_filter.hpp"
+#include "handlers/job_service.hpp"
+#include "themis/api_message.hpp"
 
 namespace themis {
 
@@ -35,6 +37,11 @@ using backfill_atom = caf::atom_constant<caf::atom("t_backfil")>;
 using ws_ping_atom = caf::atom_constant<caf::atom("t_wsping")>;
 using ws_timeout_atom = caf::atom_constant<caf::atom("t_wsto")>;
 using ws_backfill_atom = caf::atom_constant<caf::atom("t_wsbf")>;
+using ask_atom = caf::atom_constant<caf::atom("t_ask")>;
+using run_atom = caf::atom_constant<caf::atom("t_run")>;
+using job_done_atom = caf::atom_constant<caf::atom("t_jobdone")>;
+using sweep_atom = caf::atom_constant<caf::atom("t_sweep")>;
+using wait_timeout_atom = caf::atom_constant<caf::atom("t_waitto")>;
 
 /// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;
@@ -50,3 +57,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::engine::write_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::published_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::api_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::api_response)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::job_outcome)

@@ -12,6 +12,7 @@
 
 #include "actors/changefeed_hub.hpp"
 #include "actors/http_listener.hpp"
+#include "actors/jobs_manager.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/store_writer_actor.hpp"
@@ -83,8 +84,10 @@ int run_server(const server_config& cfg, const char* version) {
   }
   ctx->metrics.engine_open = true;
   ctx->metrics.engine_last_sequence = ctx->store->last_sequence();
+  ctx->cursors = std::make_unique<cursor_store>(
+    std::chrono::seconds(cfg.query.cursor_ttl_s), cfg.query.max_cursors);
   ctx->router = std::make_unique<rest_router>(
-    handler_env{*ctx->reader, ctx->metrics, ctx->config});
+    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors});
 
   ctx->io_threads = half_cores_or(cfg.server.io_threads);
   asio::io_context io(static_cast<int>(ctx->io_threads));
@@ -130,9 +133,13 @@ int run_server(const server_config& cfg, const char* version) {
   auto listener_spec = registered_child(
     "http_listener", http_listener_name,
     [ctx](caf::actor_system& s) { return spawn_http_listener(s, ctx); });
+  auto jobs_spec = registered_child(
+    "jobs_manager", jobs_manager_name,
+    [ctx](caf::actor_system& s) { return spawn_jobs_manager(s, ctx); });
   auto root = spawn_supervisor(
     sys, "root", flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
+     supervisor_child("jobs_sup", flags, {jobs_spec}),
      supervisor_child("listeners_sup", flags, {listener_spec})});
 
   std::promise<int> stop;
@@ -193,10 +200,12 @@ int run_server(const server_config& cfg, const char* version) {
     spdlog::warn("drain deadline reached; closing {} connections",
                  ctx->metrics.open_connections.load());
 
+  ctx->stopping = true; // queries and jobs on worker threads stop now
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   sys.registry().erase(store_writer_name);
   sys.registry().erase(http_listener_name);
   sys.registry().erase(changefeed_hub_name);
+  sys.registry().erase(jobs_manager_name);
   root = nullptr;
   sys.await_all_actors_done();
   signals.cancel();

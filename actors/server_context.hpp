@@ -4,10 +4,12 @@
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
+#include <atomic>
 #include <memory>
 
 #include "engine/reader_pool.hpp"
 #include "engine/store_writer.hpp"
+#include "handlers/cursor_store.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "handlers/rest_router.hpp"
 #include "themis/server_config.hpp"
@@ -23,6 +25,7 @@ namespace themis {
 constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
 constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
 constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
+constexpr caf::atom_value jobs_manager_name = caf::atom("t_jobs");
 
 /// The current handle registered under `name` (null if none).
 caf::actor registered(caf::actor_system& sys, caf::atom_value name);
@@ -33,7 +36,10 @@ struct server_context {
   std::shared_ptr<engine::store_writer> store;
   std::unique_ptr<engine::reader_pool> reader;
   std::unique_ptr<rest_router> router;
+  std::unique_ptr<cursor_store> cursors;
   caf::actor_system* system = nullptr;
+  /// Set at shutdown: queries and jobs running on worker threads stop.
+  std::atomic<bool> stopping{false};
   unsigned io_threads = 1; ///< threads running the io_context
 };
 

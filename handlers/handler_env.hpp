@@ -3,6 +3,7 @@
 /// writer, metrics and configuration. Handlers never see wire frames; the
 /// front-end (any protocol) supplies a `write_port` and a `responder`.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -38,6 +39,37 @@ public:
 };
 
 using responder = std::function<void(api_response)>;
+
+/// Commits a batch and waits for the answer: for work that runs on a
+/// worker thread (a query), never on an actor.
+class blocking_writer {
+public:
+  virtual ~blocking_writer() = default;
+  virtual engine::write_result commit(engine::write_batch batch) = 0;
+  /// Becomes true when the server shuts down (long work should stop).
+  virtual const std::atomic<bool>* stop_flag() const { return nullptr; }
+};
+
+/// Runs blocking work (an AQL query) on a worker thread, off the actor
+/// scheduler; `done` gets its answer on the caller's own context.
+class work_port {
+public:
+  virtual ~work_port() = default;
+  virtual void run_blocking(std::function<api_response(blocking_writer&)> work,
+                            responder done) = 0;
+};
+
+/// Server-side services that are actors of their own.
+enum class service_id {
+  jobs, ///< the async job manager (/v2/jobs)
+};
+
+/// Forwards a request to a service; `done` runs on the caller's context.
+class service_port {
+public:
+  virtual ~service_port() = default;
+  virtual void ask(service_id which, api_request req, responder done) = 0;
+};
 
 /// Where a streaming handler writes its body (implemented by the
 /// front-end, which owns the connection).
@@ -118,10 +150,22 @@ public:
                              uint32_t ping_ms) = 0;
 };
 
+class cursor_store; // handlers/cursor_store.hpp
+
 struct handler_env {
   engine::reader_pool& reader;
   metrics_registry& metrics;
   const server_config& config;
+  cursor_store& cursors;
+};
+
+/// The ports a front-end hands to the router for one request.
+struct request_ports {
+  write_port& writer;
+  change_notifier& notifier;
+  stream_port& streams;
+  work_port& work;
+  service_port& services;
 };
 
 /// Thrown by the debug crash route to take the whole connection actor down

@@ -121,6 +121,29 @@ bool match(const std::vector<std::string>& s, bool debug, method_map& m,
              (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "stream"))) {
     label = n == 2 ? "/changefeed/stream" : "/v1/changes/stream";
     m.get = changefeed_sse;
+  } else if (n == 2 && is(0, "query") && is(1, "aql")) {
+    label = "/query/aql";
+    m.post = query_aql;
+  } else if (n == 2 && is(0, "v1") && is(1, "query")) {
+    label = "/v1/query";
+    m.post = query_cursor_create;
+  } else if (n == 4 && is(0, "v1") && is(1, "query") && is(2, "cursor")) {
+    label = "/v1/query/cursor/{id}";
+    m.get = query_cursor_next;
+    m.del = query_cursor_delete;
+    params.push_back(s[3]);
+  } else if (n >= 2 && n <= 4 && is(0, "v2") && is(1, "jobs") &&
+             (n < 4 || is(3, "result"))) {
+    label = n == 2   ? "/v2/jobs"
+            : n == 3 ? "/v2/jobs/{id}"
+                     : "/v2/jobs/{id}/result";
+    if (n == 2)
+      m.get = m.post = jobs_forward;
+    else if (n == 3)
+      m.get = m.del = jobs_forward;
+    else
+      m.get = jobs_forward;
+    params.assign(s.begin() + 2, s.end());
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
     label = "/v2/documents";
     m.post = ndjson_bulk;
@@ -180,8 +203,7 @@ api_response rest_router::preflight(const api_request& req) const {
   return r;
 }
 
-void rest_router::handle(api_request req, write_port& writer,
-                         change_notifier& notifier, stream_port& streams,
+void rest_router::handle(api_request req, request_ports ports,
                          responder respond) {
   auto started = std::chrono::steady_clock::now();
   auto rid = req.header("X-Request-ID");
@@ -251,9 +273,11 @@ void rest_router::handle(api_request req, write_port& writer,
     env_,
     req,
     std::move(params),
-    writer,
-    notifier,
-    streams,
+    ports.writer,
+    ports.notifier,
+    ports.streams,
+    ports.work,
+    ports.services,
     [finish, label](api_response r) mutable { finish(std::move(r), label); }};
   fn(ctx);
 }

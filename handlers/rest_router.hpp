@@ -15,8 +15,7 @@ public:
   explicit rest_router(handler_env env);
 
   /// Answers `req` through `respond` exactly once, now or later (writes).
-  void handle(api_request req, write_port& writer, change_notifier& notifier,
-              stream_port& streams, responder respond);
+  void handle(api_request req, request_ports ports, responder respond);
 
 private:
   bool cors_origin_allowed(const std::string& origin) const;

@@ -17,8 +17,20 @@ struct route_context {
   write_port& writer;
   change_notifier& notifier;
   stream_port& streams;
+  work_port& work;
+  service_port& services;
   responder respond;
 };
+
+/// POST /query/aql (whole result), POST /v1/query (first batch and a
+/// cursor), GET/DELETE /v1/query/cursor/{id}.
+void query_aql(route_context& ctx);
+void query_cursor_create(route_context& ctx);
+void query_cursor_next(route_context& ctx);
+void query_cursor_delete(route_context& ctx);
+
+/// /v2/jobs[/{id}[/result]]: forwarded to the job manager.
+void jobs_forward(route_context& ctx);
 
 /// GET/POST /v1/collections, GET/DELETE /v1/collections/{c}, documents.
 void list_collections(route_context& ctx);

@@ -70,6 +70,29 @@ struct changefeed_section {
   uint32_t compaction_interval_ms = 60000;
 };
 
+struct query_section {
+  uint32_t timeout_ms = 30000;     ///< synchronous queries (/query/aql, /v1/query)
+  uint64_t max_rows = 100000;      ///< rows a synchronous query may return
+  uint32_t batch_size = 1000;      ///< default /v1/query batch
+  uint32_t max_batch_size = 10000; ///< cap on batchSize
+  uint32_t cursor_ttl_s = 60;      ///< idle cursor lifetime
+  uint32_t max_cursors = 1000;     ///< open cursors, oldest dropped first
+  uint32_t write_batch = 1000;     ///< AQL writes per atomic commit
+};
+
+struct jobs_section {
+  uint32_t max_running = 2;           ///< jobs running at once; the rest wait FIFO
+  uint32_t max_pending = 10000;       ///< queued jobs, then 503
+  uint64_t default_ttl_s = 3600;      ///< result lifetime after finishing
+  uint64_t max_ttl_s = 7 * 86400;     ///< cap on ttl_seconds
+  uint32_t max_runtime_s = 3600;      ///< a running job fails after this
+  uint64_t max_result_rows = 10000000; ///< a job producing more fails
+  uint32_t page_size = 1000;          ///< default result page size
+  uint32_t max_page_size = 10000;
+  uint32_t max_wait_s = 60;           ///< cap on ?wait=
+  uint32_t sweep_interval_ms = 10000; ///< how often expired results are removed
+};
+
 struct debug_section {
   bool crash_routes = false; ///< enables /v1/_debug/crash (tests only)
 };
@@ -82,6 +105,8 @@ struct server_config {
   cors_section cors;
   supervision_section supervision;
   changefeed_section changefeed;
+  query_section query;
+  jobs_section jobs;
   debug_section debug;
 };
 

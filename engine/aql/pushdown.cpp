@@ -1,0 +1,179 @@
+#include "engine/aql/pushdown.hpp"
+
+namespace themis::aql {
+
+namespace {
+
+bool uses_slot(const expr& e, int slot) {
+  if (e.kind == expr_kind::variable && e.slot == slot)
+    return true;
+  if (e.kind == expr_kind::subquery)
+    return true; // conservative: subqueries may read anything
+  for (auto& a : e.args)
+    if (a && uses_slot(*a, slot))
+      return true;
+  for (auto& m : e.members)
+    if ((m.key_expr && uses_slot(*m.key_expr, slot)) ||
+        (m.value && uses_slot(*m.value, slot)))
+      return true;
+  return false;
+}
+
+bool simple_name(const std::string& n) {
+  if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0])))
+    return false;
+  for (char c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+/// `v.a.b[2]` → "$.a.b[2]"; false if `e` is not such a path on `slot`.
+bool json_path(const expr& e, int slot, std::string& out) {
+  if (e.kind == expr_kind::variable)
+    return e.slot == slot && (out = "$", true);
+  if (e.kind == expr_kind::attribute) {
+    if (!json_path(*e.args[0], slot, out))
+      return false;
+    if (e.name.find('"') != std::string::npos)
+      return false;
+    out += simple_name(e.name) ? "." + e.name : ".\"" + e.name + "\"";
+    return true;
+  }
+  if (e.kind == expr_kind::index && e.args[1]->kind == expr_kind::literal &&
+      e.args[1]->value.is_number_integer() &&
+      e.args[1]->value.get<int64_t>() >= 0) {
+    if (!json_path(*e.args[0], slot, out))
+      return false;
+    out += "[" + std::to_string(e.args[1]->value.get<int64_t>()) + "]";
+    return true;
+  }
+  return false;
+}
+
+op_code flip(op_code op) {
+  switch (op) {
+  case op_code::lt: return op_code::gt;
+  case op_code::le: return op_code::ge;
+  case op_code::gt: return op_code::lt;
+  case op_code::ge: return op_code::le;
+  default: return op;
+  }
+}
+
+void conjuncts(const expr& e, std::vector<const expr*>& out) {
+  if (e.kind == expr_kind::binary && e.op == op_code::and_) {
+    conjuncts(*e.args[0], out);
+    conjuncts(*e.args[1], out);
+  } else {
+    out.push_back(&e);
+  }
+}
+
+bool pushable(const expr& e, int slot, pushed_condition& c) {
+  if (e.kind != expr_kind::binary)
+    return false;
+  auto op = e.op;
+  if (op != op_code::eq && op != op_code::lt && op != op_code::le &&
+      op != op_code::gt && op != op_code::ge && op != op_code::in &&
+      op != op_code::like)
+    return false;
+  const expr* path = e.args[0].get();
+  const expr* value = e.args[1].get();
+  std::string p;
+  if (!json_path(*path, slot, p)) {
+    if (op == op_code::in || op == op_code::like)
+      return false; // not symmetric
+    std::swap(path, value);
+    op = flip(op);
+    if (!json_path(*path, slot, p))
+      return false;
+  }
+  if (p == "$" || uses_slot(*value, slot))
+    return false;
+  c.op = op;
+  c.value = value;
+  c.is_key = p == "$._key";
+  c.json_path = p;
+  return true;
+}
+
+const char* sql_op(op_code op) {
+  switch (op) {
+  case op_code::lt: return " < ";
+  case op_code::le: return " <= ";
+  case op_code::gt: return " > ";
+  case op_code::ge: return " >= ";
+  default: return " = ";
+  }
+}
+
+} // namespace
+
+pushdown_plan plan_pushdown(const query& q, size_t first, int slot) {
+  pushdown_plan plan;
+  for (size_t i = first; i < q.clauses.size(); ++i) {
+    auto& c = q.clauses[i];
+    if (c.kind != clause_kind::filter)
+      break;
+    std::vector<const expr*> parts;
+    conjuncts(*c.e, parts);
+    for (auto* p : parts) {
+      pushed_condition pc;
+      if (pushable(*p, slot, pc))
+        plan.conditions.push_back(pc);
+    }
+  }
+  return plan;
+}
+
+std::string condition_sql(const pushed_condition& c, const json& v,
+                          std::vector<json>& params) {
+  auto path = "'" + c.json_path + "'";
+  auto extract = "json_extract(doc," + path + ")";
+  auto type = "json_type(doc," + path + ")";
+  if (c.is_key && c.op == op_code::eq) {
+    if (!v.is_string())
+      return "0"; // _key is always a string
+    params.push_back(v);
+    return "key = ?";
+  }
+  switch (c.op) {
+  case op_code::in:
+    if (!v.is_array())
+      return "0"; // `x IN <non-array>` is false
+    params.push_back(json(v.dump()));
+    return extract + " IN (SELECT value FROM json_each(?))";
+  case op_code::like:
+    if (!v.is_string())
+      return "";
+    params.push_back(v);
+    // SQLite's LIKE ignores ASCII case: a superset of AQL's LIKE.
+    return "(CASE WHEN " + type + "='text' THEN " + extract +
+           " LIKE ? ESCAPE '\\' ELSE 1 END)";
+  case op_code::eq:
+    if (v.is_null())
+      return "(" + type + " IS NULL OR " + type + "='null')";
+    if (v.is_boolean())
+      return type + (v.get<bool>() ? "='true'" : "='false'");
+    if (v.is_number() || v.is_string()) {
+      params.push_back(v);
+      return extract + " = ?";
+    }
+    return "";
+  default:
+    if (v.is_number()) {
+      params.push_back(v);
+      return "(CASE WHEN " + type + " IN ('integer','real') THEN " + extract +
+             sql_op(c.op) + "? ELSE 1 END)";
+    }
+    if (v.is_string()) {
+      params.push_back(v);
+      return "(CASE WHEN " + type + "='text' THEN " + extract + sql_op(c.op) +
+             "? ELSE 1 END)";
+    }
+    return "";
+  }
+}
+
+} // namespace themis::aql

@@ -1,0 +1,41 @@
+#pragma once
+/// FILTER push-down: conditions on the documents of a `FOR v IN coll` that
+/// SQLite can check (with its JSON functions) while scanning, so fewer
+/// documents are parsed and evaluated.
+///
+/// The SQL condition is a *superset* of the AQL one: it never drops a
+/// document the FILTER would keep; the FILTER still runs on every row the
+/// scan returns. That lets the translation stay simple and exact where it
+/// matters (same-type comparisons) and say "maybe" (1) everywhere else,
+/// e.g. where AQL's cross-type order differs from SQLite's.
+
+#include <string>
+#include <vector>
+
+#include "engine/aql/ast.hpp"
+
+namespace themis::aql {
+
+/// One pushable conjunct: `path(v) op value` where `value` does not depend
+/// on `v` (it may use outer loop variables: a join key).
+struct pushed_condition {
+  op_code op = op_code::eq;
+  std::string json_path; ///< "$.a.b" or empty for `_key`
+  bool is_key = false;   ///< v._key: the primary key column
+  const expr* value = nullptr;
+};
+
+struct pushdown_plan {
+  std::vector<pushed_condition> conditions; ///< ANDed
+};
+
+/// Picks the pushable conjuncts of the FILTERs that directly follow a FOR
+/// over a collection (clauses [first, …) of `q`) for loop variable `slot`.
+pushdown_plan plan_pushdown(const query& q, size_t first, int slot);
+
+/// SQL for one condition given the runtime value; appends bound values to
+/// `params`. Returns "" when the value's type gives no useful test.
+std::string condition_sql(const pushed_condition& c, const json& value,
+                          std::vector<json>& params);
+
+} // namespace themis::aql

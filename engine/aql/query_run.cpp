@@ -1,0 +1,219 @@
+#include "engine/aql/query_run.hpp"
+
+#include <sqlite3.h>
+
+#include "engine/aql/aql_error.hpp"
+#include "engine/aql/pipeline.hpp"
+
+namespace themis::aql {
+
+int progress_callback(void* p) {
+  auto* run = static_cast<query_run*>(p);
+  auto* stop = run->limits.server_stop;
+  return run->progress.cancel.load(std::memory_order_relaxed) ||
+         (stop && stop->load(std::memory_order_relaxed)) ||
+         std::chrono::steady_clock::now() > run->limits.deadline;
+}
+
+query_run::query_run(sqlite3* db, const parsed_query& q, const json& bind_vars,
+                     const write_fn& writer, run_progress& progress,
+                     const run_limits& limits) :
+  writer(writer), progress(progress), limits(limits), db_(db) {
+  binds_ = bind_vars.is_object() ? bind_vars : json::object();
+  if (!bind_vars.is_null() && !bind_vars.is_object())
+    throw aql_error(error_kind::semantic, "bindVars must be an object");
+  for (auto& n : q.bind_names)
+    if (!binds_.contains(n))
+      throw aql_error(error_kind::semantic,
+                      "no value specified for bind parameter '" + n + "'");
+  for (auto& n : q.collection_binds) {
+    auto it = binds_.find("@" + n);
+    if (it == binds_.end())
+      throw aql_error(error_kind::semantic,
+                      "no value specified for collection bind parameter '@" +
+                        n + "'");
+    if (!it->is_string() || it->get_ref<const std::string&>().empty())
+      throw aql_error(error_kind::semantic,
+                      "collection bind parameter '@" + n +
+                        "' must be a collection name");
+  }
+  for (auto& [k, v] : binds_.items()) {
+    bool known = k.size() > 1 && k[0] == '@'
+                   ? std::find(q.collection_binds.begin(),
+                               q.collection_binds.end(),
+                               k.substr(1)) != q.collection_binds.end()
+                   : std::find(q.bind_names.begin(), q.bind_names.end(), k) !=
+                       q.bind_names.end();
+    if (!known)
+      throw aql_error(error_kind::semantic,
+                      "bind parameter '" + k +
+                        "' was not declared in the query");
+  }
+  sqlite3_progress_handler(db_, 1000, progress_callback, this);
+}
+
+query_run::~query_run() {
+  for (auto& [sql, s] : stmts_)
+    sqlite3_finalize(s);
+  sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+}
+
+void query_run::check_stop() {
+  if (progress.cancel.load(std::memory_order_relaxed))
+    throw aql_error(error_kind::cancelled, "query cancelled");
+  if (limits.server_stop && limits.server_stop->load(std::memory_order_relaxed))
+    throw aql_error(error_kind::cancelled, "query cancelled: the server is "
+                                           "shutting down");
+  if (std::chrono::steady_clock::now() > limits.deadline)
+    throw aql_error(error_kind::timeout, "query exceeded its time limit");
+}
+
+const json& query_run::bind_value(const std::string& name) {
+  return binds_[name];
+}
+
+const std::string& query_run::collection_bind(const std::string& name) {
+  return binds_["@" + name].get_ref<const std::string&>();
+}
+
+sqlite3_stmt* query_run::prepare(const std::string& sql) {
+  auto it = stmts_.find(sql);
+  if (it != stmts_.end()) {
+    sqlite3_reset(it->second);
+    sqlite3_clear_bindings(it->second);
+    return it->second;
+  }
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+    throw aql_error(error_kind::internal,
+                    std::string("engine: ") + sqlite3_errmsg(db_));
+  stmts_.emplace(sql, s);
+  return s;
+}
+
+bool query_run::step(sqlite3_stmt* s) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc == SQLITE_DONE)
+    return false;
+  sqlite3_reset(s);
+  if (rc == SQLITE_INTERRUPT)
+    check_stop();
+  throw aql_error(error_kind::internal,
+                  std::string("engine: ") + sqlite3_errstr(rc));
+}
+
+void query_run::bind_params(sqlite3_stmt* s, const std::vector<json>& params,
+                            int from) {
+  int i = from;
+  for (auto& p : params) {
+    if (p.is_number_integer())
+      sqlite3_bind_int64(s, i, p.get<int64_t>());
+    else if (p.is_number())
+      sqlite3_bind_double(s, i, p.get<double>());
+    else if (p.is_string()) {
+      auto& str = p.get_ref<const std::string&>();
+      sqlite3_bind_text(s, i, str.data(), static_cast<int>(str.size()),
+                        SQLITE_TRANSIENT);
+    } else
+      sqlite3_bind_null(s, i);
+    ++i;
+  }
+}
+
+bool query_run::collection_exists(const std::string& name) {
+  auto it = exists_.find(name);
+  if (it != exists_.end())
+    return it->second;
+  auto s = prepare("SELECT 1 FROM collections WHERE name = ?");
+  bind_params(s, {json(name)}, 1);
+  bool found = step(s);
+  sqlite3_reset(s);
+  exists_[name] = found;
+  return found;
+}
+
+std::string query_run::scan_sql(const pushdown_plan& plan, env& en,
+                                std::vector<json>& params) {
+  std::string sql = "SELECT doc FROM documents WHERE collection = ?";
+  for (auto& c : plan.conditions) {
+    json tmp;
+    auto v = eval.eval_ref(*c.value, en, tmp);
+    auto part = condition_sql(c, *v, params);
+    if (!part.empty())
+      sql += " AND " + part;
+  }
+  return sql + " ORDER BY key";
+}
+
+bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
+                     env& en, const std::function<bool(json&)>& f) {
+  if (!collection_exists(collection))
+    throw aql_error(error_kind::collection_not_found,
+                    "collection or view not found: " + collection);
+  std::vector<json> params;
+  auto sql = scan_sql(plan, en, params);
+  auto s = prepare(sql);
+  bind_params(s, {json(collection)}, 1);
+  bind_params(s, params, 2);
+  // A nested loop over the same collection needs its own cursor: take the
+  // statement out of the cache while it runs.
+  stmts_.erase(sql);
+  struct finalize {
+    query_run* self;
+    std::string sql;
+    sqlite3_stmt* s;
+    ~finalize() {
+      sqlite3_reset(s);
+      if (!self->stmts_.emplace(sql, s).second)
+        sqlite3_finalize(s);
+    }
+  } guard{this, sql, s};
+  while (step(s)) {
+    progress.rows_scanned.fetch_add(1, std::memory_order_relaxed);
+    if ((++ticks_ & 255) == 0)
+      check_stop();
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    auto len = static_cast<size_t>(sqlite3_column_bytes(s, 0));
+    auto doc = json::parse(text, text + len, nullptr, false);
+    if (!f(doc))
+      return false;
+  }
+  return true;
+}
+
+json query_run::load_collection(const std::string& name) {
+  json out = json::array();
+  env none;
+  scan(name, {}, none, [&](json& d) {
+    out.push_back(std::move(d));
+    return true;
+  });
+  return out;
+}
+
+json query_run::read_document(const std::string& collection,
+                              const std::string& key) {
+  auto s = prepare("SELECT doc FROM documents WHERE collection = ? AND key = ?");
+  bind_params(s, {json(collection), json(key)}, 1);
+  json out;
+  if (step(s)) {
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    out = json::parse(text, text + sqlite3_column_bytes(s, 0), nullptr, false);
+  }
+  sqlite3_reset(s);
+  return out;
+}
+
+json query_run::run_subquery(const query& q, env& e) {
+  json out = json::array();
+  pipeline p(*this, q, [&](json row) {
+    out.push_back(std::move(row));
+    return true;
+  });
+  p.run(e);
+  return out;
+}
+
+} // namespace themis::aql

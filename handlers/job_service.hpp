@@ -1,0 +1,119 @@
+#pragma once
+/// The async job API (/v2/jobs) as plain C++: records, the FIFO of pending
+/// jobs, the concurrency limit, idempotency, paging, TTL expiry, restart
+/// recovery. The job manager actor owns one and supplies what needs the
+/// actor system: starting a runner for a job, and holding long-poll
+/// answers (`deferred`). Every state change is written to the job store
+/// before it is answered.
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "engine/aql/ast.hpp"
+#include "engine/aql/executor.hpp"
+#include "engine/jobs/job_store.hpp"
+#include "themis/api_message.hpp"
+#include "themis/server_config.hpp"
+
+namespace themis {
+
+/// Live counters of a running job, read by status requests while the
+/// runner's thread updates them.
+struct job_progress {
+  aql::run_progress run;
+  std::atomic<int64_t> stored{0}; ///< result rows already in the job store
+};
+
+/// Everything a runner needs to execute one job.
+struct job_run {
+  std::string id;
+  std::shared_ptr<const aql::parsed_query> query;
+  nlohmann::json bind_vars;
+  std::shared_ptr<job_progress> progress;
+  aql::run_limits limits;
+  std::string db_path;   ///< the document store
+  std::string jobs_path; ///< jobs.db
+};
+
+/// A runner's report when its query ended.
+struct job_outcome {
+  std::string id;
+  std::string status; ///< completed | failed | cancelled
+  std::string error;
+  std::string error_kind;
+  int64_t result_count = 0;
+};
+
+class job_service {
+public:
+  using clock_fn = std::function<int64_t()>; ///< wall clock, ms since epoch
+  using launch_fn = std::function<void(job_run)>;
+
+  /// A request the caller answers later: a status long-poll (`wait`) or a
+  /// DELETE waiting for the running query to stop.
+  struct deferred {
+    std::string id;
+    std::string status_seen; ///< answer when the status differs
+    uint32_t timeout_ms = 0;
+    bool is_cancel = false;
+  };
+
+  job_service(const server_config& cfg, launch_fn launch, clock_fn now);
+  ~job_service();
+
+  /// Reopens the store: running jobs become failed/interrupted, pending
+  /// ones queue again in submission order.
+  void recover();
+
+  /// Answers now, or returns nullopt after filling `later`.
+  std::optional<api_response> handle(const api_request& req,
+                                     deferred& later);
+  /// The current answer for a deferred request.
+  api_response answer(const deferred& d);
+  /// Whether a deferred request can be answered now.
+  bool ready(const deferred& d) const;
+
+  void finished(const job_outcome& out);
+  /// The runner of `id` died without reporting.
+  void runner_lost(const std::string& id, const std::string& why);
+  /// Removes results past their TTL (records stay, marked expired) and
+  /// records past twice their TTL.
+  void sweep();
+  /// Server shutdown: running jobs are cancelled and recorded as
+  /// failed/interrupted; pending ones stay pending.
+  void shutdown();
+
+  size_t running() const { return running_; }
+  size_t pending() const { return queue_.size(); }
+
+private:
+  struct entry {
+    engine::job_record rec;
+    std::shared_ptr<job_progress> progress; ///< while running
+  };
+
+  api_response submit(const api_request& req);
+  api_response list(const api_request& req);
+  api_response result_page(const api_request& req, entry& e);
+  std::optional<api_response> remove(entry& e, deferred& later);
+  nlohmann::json render(const entry& e) const;
+  void start_next();
+  void save(entry& e);
+
+  const server_config& cfg_;
+  launch_fn launch_;
+  clock_fn now_;
+  std::unique_ptr<engine::job_store> store_;
+  std::map<std::string, entry> jobs_;
+  std::map<std::string, std::string> by_key_; ///< idempotency key → id
+  std::deque<std::string> queue_;             ///< pending, FIFO
+  size_t running_ = 0;
+  int64_t next_seq_ = 1;
+};
+
+} // namespace themis
