@@ -33,15 +33,13 @@ public:
                 std::move(batch))
       .receive([&](engine::write_result& r) { out = std::move(r); },
                [&](caf::error& e) {
-                 out.error = "store writer did not answer: " +
-                             caf::to_string(e);
+                 out.error =
+                   "store writer did not answer: " + caf::to_string(e);
                });
     return out;
   }
 
-  const std::atomic<bool>* stop_flag() const override {
-    return &ctx_.stopping;
-  }
+  const std::atomic<bool>* stop_flag() const override { return &ctx_.stopping; }
 
 private:
   caf::blocking_actor* self_;
@@ -71,8 +69,8 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
   out.id = run.id;
   auto& progress = *run.progress;
   try {
-    engine::job_store store(run.jobs_path,
-                            static_cast<int>(ctx->config.engine.busy_timeout_ms));
+    engine::job_store store(
+      run.jobs_path, static_cast<int>(ctx->config.engine.busy_timeout_ms));
     actor_writer writer(self, *ctx);
     std::vector<std::string> buf;
     int64_t stored = 0;
@@ -90,18 +88,19 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
     aql::execute_file(
       run.db_path, *run.query, run.bind_vars,
       [&](engine::write_batch b) { return writer.commit(std::move(b)); },
-      progress.run, run.limits, [&](nlohmann::json row) {
+      progress.run, run.limits,
+      [&](nlohmann::json row) {
         buf.push_back(dump(row));
-        if (buf.size() >= 500 ||
-            std::chrono::steady_clock::now() - last >
-              std::chrono::milliseconds(200))
+        if (buf.size() >= 500 || std::chrono::steady_clock::now() - last >
+                                   std::chrono::milliseconds(200))
           flush();
       });
     flush();
     out.status = "completed";
     out.result_count = stored;
   } catch (const aql::aql_error& e) {
-    out.status = e.kind() == aql::error_kind::cancelled ? "cancelled" : "failed";
+    out.status =
+      e.kind() == aql::error_kind::cancelled ? "cancelled" : "failed";
     out.error = e.what();
     out.error_kind = aql_kind_name(e.kind());
   } catch (const std::exception& e) {
@@ -114,9 +113,9 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
 
 } // namespace
 
-caf::actor spawn_work_runner(
-  caf::actor_system& sys, std::shared_ptr<server_context> ctx,
-  std::function<api_response(blocking_writer&)> work) {
+caf::actor
+spawn_work_runner(caf::actor_system& sys, std::shared_ptr<server_context> ctx,
+                  std::function<api_response(blocking_writer&)> work) {
   return sys.spawn<caf::detached>(work_runner, std::move(ctx), std::move(work));
 }
 

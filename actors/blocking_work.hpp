@@ -17,9 +17,9 @@ struct job_run;
 
 /// Spawns a worker that runs `work` when it receives `run_atom` and
 /// answers with its api_response.
-caf::actor spawn_work_runner(
-  caf::actor_system& sys, std::shared_ptr<server_context> ctx,
-  std::function<api_response(blocking_writer&)> work);
+caf::actor
+spawn_work_runner(caf::actor_system& sys, std::shared_ptr<server_context> ctx,
+                  std::function<api_response(blocking_writer&)> work);
 
 /// Spawns the runner of one job: it executes the query, streams result
 /// rows into the job store and reports a job_outcome to `manager`.

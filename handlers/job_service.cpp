@@ -85,7 +85,8 @@ std::optional<int64_t> parse_token(const api_request& req, const char* name,
 
 job_service::job_service(const server_config& cfg, launch_fn launch,
                          clock_fn now) :
-  cfg_(cfg), launch_(std::move(launch)), now_(std::move(now)) {}
+  cfg_(cfg),
+  launch_(std::move(launch)), now_(std::move(now)) {}
 
 job_service::~job_service() = default;
 
@@ -116,7 +117,9 @@ void job_service::recover() {
   start_next();
 }
 
-void job_service::save(entry& e) { store_->update(e.rec); }
+void job_service::save(entry& e) {
+  store_->update(e.rec);
+}
 
 json job_service::render(const entry& e) const {
   auto& r = e.rec;
@@ -128,18 +131,19 @@ json job_service::render(const entry& e) const {
     stored = e.progress->stored.load();
     writes = static_cast<int64_t>(e.progress->run.writes.load());
   }
-  json j = {{"job_id", r.id},
-            {"status", r.status},
-            {"query", r.query},
-            {"created_at", iso8601(r.created_ms)},
-            {"started_at", iso8601(r.started_ms)},
-            {"finished_at", iso8601(r.finished_ms)},
-            {"expires_at", iso8601(r.expires_ms)},
-            {"ttl_seconds", r.ttl_s},
-            {"progress", {{"rows_scanned", scanned}, {"rows_produced", produced}}},
-            {"result_count", stored},
-            {"writes", writes},
-            {"expired", r.expired}};
+  json j = {
+    {"job_id", r.id},
+    {"status", r.status},
+    {"query", r.query},
+    {"created_at", iso8601(r.created_ms)},
+    {"started_at", iso8601(r.started_ms)},
+    {"finished_at", iso8601(r.finished_ms)},
+    {"expires_at", iso8601(r.expires_ms)},
+    {"ttl_seconds", r.ttl_s},
+    {"progress", {{"rows_scanned", scanned}, {"rows_produced", produced}}},
+    {"result_count", stored},
+    {"writes", writes},
+    {"expired", r.expired}};
   if (!r.idempotency_key.empty())
     j["idempotency_key"] = r.idempotency_key;
   if (!r.error.empty()) {
@@ -182,7 +186,8 @@ api_response job_service::submit(const api_request& req) {
     return std::move(*bad);
   auto& jc = cfg_.jobs;
   int64_t ttl = static_cast<int64_t>(jc.default_ttl_s);
-  if (auto t = qr.body.find("ttl_seconds"); t != qr.body.end() && !t->is_null()) {
+  if (auto t = qr.body.find("ttl_seconds");
+      t != qr.body.end() && !t->is_null()) {
     if (!t->is_number_unsigned() || t->get<uint64_t>() == 0 ||
         t->get<uint64_t>() > jc.max_ttl_s)
       return error_response(400, "ttl_seconds must be an integer in [1, " +
@@ -190,10 +195,12 @@ api_response job_service::submit(const api_request& req) {
     ttl = t->get<int64_t>();
   }
   std::string key;
-  if (auto k = qr.body.find("idempotency_key"); k != qr.body.end() && !k->is_null()) {
+  if (auto k = qr.body.find("idempotency_key");
+      k != qr.body.end() && !k->is_null()) {
     if (!k->is_string() || k->get_ref<const std::string&>().empty() ||
         k->get_ref<const std::string&>().size() > 256)
-      return error_response(400, "idempotency_key must be a string of 1 to 256 characters");
+      return error_response(
+        400, "idempotency_key must be a string of 1 to 256 characters");
     key = k->get<std::string>();
   } else if (auto h = req.header("Idempotency-Key")) {
     key = *h;
@@ -202,8 +209,10 @@ api_response job_service::submit(const api_request& req) {
     auto found = by_key_.find(key);
     if (found != by_key_.end() && jobs_.count(found->second)) {
       auto& e = jobs_.at(found->second);
-      if (e.rec.query != qr.query || json::parse(e.rec.bind_vars, nullptr, false) != qr.bind_vars)
-        return error_response(422, "idempotency_key was used for a different query");
+      if (e.rec.query != qr.query ||
+          json::parse(e.rec.bind_vars, nullptr, false) != qr.bind_vars)
+        return error_response(422,
+                              "idempotency_key was used for a different query");
       auto r = json_response(202, dump(render(e)));
       r.set_header("Location", "/v2/jobs/" + e.rec.id);
       r.set_header("Idempotent-Replayed", "true");
@@ -288,7 +297,8 @@ void job_service::finished(const job_outcome& out) {
   auto& r = e.rec;
   if (e.progress) {
     r.rows_scanned = static_cast<int64_t>(e.progress->run.rows_scanned.load());
-    r.rows_produced = static_cast<int64_t>(e.progress->run.rows_produced.load());
+    r.rows_produced =
+      static_cast<int64_t>(e.progress->run.rows_produced.load());
     r.writes = static_cast<int64_t>(e.progress->run.writes.load());
   }
   e.progress.reset();
@@ -310,16 +320,15 @@ void job_service::finished(const job_outcome& out) {
 }
 
 void job_service::runner_lost(const std::string& id, const std::string& why) {
-  job_outcome out{id, "failed", "the job's worker stopped: " + why,
-                  "internal", 0};
+  job_outcome out{id, "failed", "the job's worker stopped: " + why, "internal",
+                  0};
   finished(out);
 }
 
 api_response job_service::result_page(const api_request& req, entry& e) {
   auto& r = e.rec;
   if (r.expired)
-    return error_response(410, "the result of job " + r.id +
-                                 " expired at " +
+    return error_response(410, "the result of job " + r.id + " expired at " +
                                  iso8601(r.expires_ms).get<std::string>());
   if (r.status == "failed" || r.status == "cancelled")
     return error_response(409, "job " + r.id + " is " + r.status +
@@ -338,14 +347,13 @@ api_response job_service::result_page(const api_request& req, entry& e) {
   }
   int64_t available = e.progress ? e.progress->stored.load() : r.result_count;
   // Only rows already reported as stored: a page never changes once seen.
-  auto n = static_cast<size_t>(
-    std::max<int64_t>(0, std::min<int64_t>(static_cast<int64_t>(size),
-                                           available - *from)));
+  auto n = static_cast<size_t>(std::max<int64_t>(
+    0, std::min<int64_t>(static_cast<int64_t>(size), available - *from)));
   auto rows = n > 0 ? store_->rows(r.id, *from, n) : std::vector<std::string>{};
   auto next = *from + static_cast<int64_t>(rows.size());
   bool complete = r.status == "completed" && next >= available;
-  std::string body = "{\"job_id\":" + dump(r.id) + ",\"status\":" +
-                     dump(r.status) + ",\"result\":[";
+  std::string body = "{\"job_id\":" + dump(r.id) +
+                     ",\"status\":" + dump(r.status) + ",\"result\":[";
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i)
       body.push_back(',');

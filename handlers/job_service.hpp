@@ -71,8 +71,7 @@ public:
   void recover();
 
   /// Answers now, or returns nullopt after filling `later`.
-  std::optional<api_response> handle(const api_request& req,
-                                     deferred& later);
+  std::optional<api_response> handle(const api_request& req, deferred& later);
   /// The current answer for a deferred request.
   api_response answer(const deferred& d);
   /// Whether a deferred request can be answered now.

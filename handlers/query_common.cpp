@@ -12,7 +12,8 @@ std::optional<api_response> read_query_request(const api_request& req,
   if (body.is_discarded() || !body.is_object())
     return error_response(400, "expected a JSON object with a \"query\"");
   auto q = body.find("query");
-  if (q == body.end() || !q->is_string() || q->get_ref<const std::string&>().empty())
+  if (q == body.end() || !q->is_string() ||
+      q->get_ref<const std::string&>().empty())
     return error_response(400, "\"query\" must be a non-empty string");
   out.query = q->get<std::string>();
   for (auto name : {"bindVars", "bind_vars"}) {
@@ -20,8 +21,8 @@ std::optional<api_response> read_query_request(const api_request& req,
     if (b == body.end() || b->is_null())
       continue;
     if (!b->is_object())
-      return error_response(400, std::string("\"") + name +
-                                   "\" must be an object");
+      return error_response(400,
+                            std::string("\"") + name + "\" must be an object");
     out.bind_vars = *b;
   }
   out.body = std::move(body);
@@ -31,36 +32,47 @@ std::optional<api_response> read_query_request(const api_request& req,
 int aql_status(aql::error_kind k) {
   using aql::error_kind;
   switch (k) {
-  case error_kind::collection_not_found:
-  case error_kind::document_not_found:
-    return 404;
-  case error_kind::conflict:
-    return 409;
-  case error_kind::cancelled:
-    return 410;
-  case error_kind::timeout:
-    return 504;
-  case error_kind::internal:
-    return 500;
-  default:
-    return 400;
+    case error_kind::collection_not_found:
+    case error_kind::document_not_found:
+      return 404;
+    case error_kind::conflict:
+      return 409;
+    case error_kind::cancelled:
+      return 410;
+    case error_kind::timeout:
+      return 504;
+    case error_kind::internal:
+      return 500;
+    default:
+      return 400;
   }
 }
 
 const char* aql_kind_name(aql::error_kind k) {
   using aql::error_kind;
   switch (k) {
-  case error_kind::parse: return "parse";
-  case error_kind::semantic: return "semantic";
-  case error_kind::unknown_function: return "unknown_function";
-  case error_kind::collection_not_found: return "collection_not_found";
-  case error_kind::runtime: return "runtime";
-  case error_kind::document_not_found: return "document_not_found";
-  case error_kind::conflict: return "conflict";
-  case error_kind::cancelled: return "cancelled";
-  case error_kind::timeout: return "timeout";
-  case error_kind::limit: return "limit";
-  case error_kind::internal: return "internal";
+    case error_kind::parse:
+      return "parse";
+    case error_kind::semantic:
+      return "semantic";
+    case error_kind::unknown_function:
+      return "unknown_function";
+    case error_kind::collection_not_found:
+      return "collection_not_found";
+    case error_kind::runtime:
+      return "runtime";
+    case error_kind::document_not_found:
+      return "document_not_found";
+    case error_kind::conflict:
+      return "conflict";
+    case error_kind::cancelled:
+      return "cancelled";
+    case error_kind::timeout:
+      return "timeout";
+    case error_kind::limit:
+      return "limit";
+    case error_kind::internal:
+      return "internal";
   }
   return "internal";
 }

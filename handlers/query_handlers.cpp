@@ -45,9 +45,9 @@ void run_sync(route_context& ctx, bool with_cursor) {
   if (auto b = qr.body.find("batchSize"); b != qr.body.end() && !b->is_null()) {
     if (!b->is_number_unsigned() || b->get<uint64_t>() == 0 ||
         b->get<uint64_t>() > qcfg.max_batch_size)
-      return ctx.respond(error_response(
-        400, "batchSize must be an integer in [1, " +
-               std::to_string(qcfg.max_batch_size) + "]"));
+      return ctx.respond(
+        error_response(400, "batchSize must be an integer in [1, " +
+                              std::to_string(qcfg.max_batch_size) + "]"));
     batch = b->get<size_t>();
   }
   std::shared_ptr<const aql::parsed_query> pq;
@@ -83,9 +83,9 @@ void run_sync(route_context& ctx, bool with_cursor) {
     } catch (const std::exception& e) {
       return error_response(500, std::string("query failed: ") + e.what());
     }
-    auto secs = std::chrono::duration<double>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
+    auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+        .count();
     json stats = {{"rowsScanned", progress.rows_scanned.load()},
                   {"writesExecuted", progress.writes.load()},
                   {"executionTime", secs}};
@@ -96,8 +96,9 @@ void run_sync(route_context& ctx, bool with_cursor) {
     body += ",\"hasMore\":";
     body += more ? "true" : "false";
     if (more) {
-      std::vector<std::string> rest(std::make_move_iterator(rows.begin() + first),
-                                    std::make_move_iterator(rows.end()));
+      std::vector<std::string> rest(
+        std::make_move_iterator(rows.begin() + first),
+        std::make_move_iterator(rows.end()));
       body += ",\"id\":" + dump(cursors->add(std::move(rest), batch, count));
     }
     body += ",\"count\":" + std::to_string(count) +
@@ -109,15 +110,20 @@ void run_sync(route_context& ctx, bool with_cursor) {
 
 } // namespace
 
-void query_aql(route_context& ctx) { run_sync(ctx, false); }
+void query_aql(route_context& ctx) {
+  run_sync(ctx, false);
+}
 
-void query_cursor_create(route_context& ctx) { run_sync(ctx, true); }
+void query_cursor_create(route_context& ctx) {
+  run_sync(ctx, true);
+}
 
 void query_cursor_next(route_context& ctx) {
   auto& id = ctx.params[0];
   auto b = ctx.env.cursors.next(id);
   if (!b)
-    return ctx.respond(error_response(404, "cursor not found or expired: " + id));
+    return ctx.respond(
+      error_response(404, "cursor not found or expired: " + id));
   std::string body = "{\"result\":" + b->rows_json + ",\"hasMore\":";
   body += b->has_more ? "true" : "false";
   if (b->has_more)
@@ -129,7 +135,8 @@ void query_cursor_next(route_context& ctx) {
 void query_cursor_delete(route_context& ctx) {
   auto& id = ctx.params[0];
   if (!ctx.env.cursors.remove(id))
-    return ctx.respond(error_response(404, "cursor not found or expired: " + id));
+    return ctx.respond(
+      error_response(404, "cursor not found or expired: " + id));
   api_response r;
   r.status = 204;
   ctx.respond(std::move(r));

@@ -10,16 +10,16 @@
 namespace themis::aql {
 
 enum class error_kind {
-  parse,               ///< syntax error (400)
-  semantic,            ///< unknown variable, bad arity, bad bind parameter (400)
-  unknown_function,    ///< (400)
+  parse,            ///< syntax error (400)
+  semantic,         ///< unknown variable, bad arity, bad bind parameter (400)
+  unknown_function, ///< (400)
   collection_not_found, ///< (404)
-  runtime,             ///< evaluation failed (400)
-  document_not_found,  ///< a modification's target is missing (404)
-  conflict,            ///< a modification lost a race or a unique key (409)
-  cancelled,           ///< the caller cancelled (sqlite interrupt)
-  timeout,             ///< the query ran past its time limit
-  limit,               ///< the result is larger than allowed
+  runtime,              ///< evaluation failed (400)
+  document_not_found,   ///< a modification's target is missing (404)
+  conflict,             ///< a modification lost a race or a unique key (409)
+  cancelled,            ///< the caller cancelled (sqlite interrupt)
+  timeout,              ///< the query ran past its time limit
+  limit,                ///< the result is larger than allowed
   internal,
 };
 
@@ -27,7 +27,8 @@ class aql_error : public std::runtime_error {
 public:
   aql_error(error_kind kind, const std::string& msg, int line = 0,
             int column = 0) :
-    std::runtime_error(msg), kind_(kind), line_(line), column_(column) {}
+    std::runtime_error(msg),
+    kind_(kind), line_(line), column_(column) {}
   error_kind kind() const { return kind_; }
   int line() const { return line_; }
   int column() const { return column_; }

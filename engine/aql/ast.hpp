@@ -75,6 +75,7 @@ struct expr {
   std::vector<expr_ptr> args;
   std::vector<object_member> members;
   std::shared_ptr<query> sub;
+  int height = 1; ///< of this subtree: the parser bounds it (stack depth)
 };
 
 enum class clause_kind {
@@ -99,8 +100,8 @@ struct sort_key {
 struct collect_var {
   std::string name;
   int slot = -1;
-  expr_ptr e;            ///< group expression, or the aggregate's argument
-  std::string function;  ///< AGGREGATE: MIN, MAX, SUM, AVG, COUNT, LENGTH …
+  expr_ptr e;           ///< group expression, or the aggregate's argument
+  std::string function; ///< AGGREGATE: MIN, MAX, SUM, AVG, COUNT, LENGTH …
 };
 
 /// A variable visible at a COLLECT … INTO without projection: INTO gets an
@@ -122,8 +123,8 @@ struct clause {
 
   // FILTER e, LET, RETURN [DISTINCT] e, modifications: e (key/document)
   expr_ptr e;
-  expr_ptr with;      ///< UPDATE/REPLACE … WITH doc
-  expr_ptr options;   ///< OPTIONS {…}
+  expr_ptr with;    ///< UPDATE/REPLACE … WITH doc
+  expr_ptr options; ///< OPTIONS {…}
   bool distinct = false;
 
   std::vector<sort_key> sort;
@@ -155,7 +156,7 @@ struct query {
 struct parsed_query {
   std::shared_ptr<query> root;
   int slots = 0;
-  std::vector<std::string> bind_names;      ///< @x used by the query
+  std::vector<std::string> bind_names;       ///< @x used by the query
   std::vector<std::string> collection_binds; ///< @@x used by the query
   bool modifies = false;
 };

@@ -29,94 +29,94 @@ const std::string& collection_name(const expr& e, eval_host& host) {
 
 const json* evaluator::eval_ref(const expr& e, env& en, json& tmp) {
   switch (e.kind) {
-  case expr_kind::literal:
-    return &e.value;
-  case expr_kind::variable:
-    return &en[static_cast<size_t>(e.slot)];
-  case expr_kind::bind:
-    return &host_.bind_value(e.name);
-  case expr_kind::attribute: {
-    json t;
-    auto base = eval_ref(*e.args[0], en, t);
-    if (!base->is_object())
-      return &null_value;
-    auto it = base->find(e.name);
-    if (it == base->end())
-      return &null_value;
-    if (base == &t) { // the base is a temporary: move the member out
-      tmp = std::move(*it);
+    case expr_kind::literal:
+      return &e.value;
+    case expr_kind::variable:
+      return &en[static_cast<size_t>(e.slot)];
+    case expr_kind::bind:
+      return &host_.bind_value(e.name);
+    case expr_kind::attribute: {
+      json t;
+      auto base = eval_ref(*e.args[0], en, t);
+      if (!base->is_object())
+        return &null_value;
+      auto it = base->find(e.name);
+      if (it == base->end())
+        return &null_value;
+      if (base == &t) { // the base is a temporary: move the member out
+        tmp = std::move(*it);
+        return &tmp;
+      }
+      return &*it;
+    }
+    case expr_kind::index: {
+      json t, ti;
+      auto base = eval_ref(*e.args[0], en, t);
+      auto idx = eval_ref(*e.args[1], en, ti);
+      const json* found = &null_value;
+      if (base->is_array() && idx->is_number()) {
+        auto n = static_cast<int64_t>(base->size());
+        auto i = static_cast<int64_t>(std::floor(idx->get<double>()));
+        if (i < 0)
+          i += n;
+        if (i >= 0 && i < n)
+          found = &(*base)[static_cast<size_t>(i)];
+      } else if (base->is_object() && (idx->is_string() || idx->is_number())) {
+        auto key = idx->is_string() ? idx->get<std::string>() : to_string(*idx);
+        auto it = base->find(key);
+        if (it != base->end())
+          found = &*it;
+      }
+      if (base == &t && found != &null_value) {
+        tmp = std::move(*const_cast<json*>(found));
+        return &tmp;
+      }
+      return found;
+    }
+    default:
+      tmp = eval(e, en);
       return &tmp;
-    }
-    return &*it;
-  }
-  case expr_kind::index: {
-    json t, ti;
-    auto base = eval_ref(*e.args[0], en, t);
-    auto idx = eval_ref(*e.args[1], en, ti);
-    const json* found = &null_value;
-    if (base->is_array() && idx->is_number()) {
-      auto n = static_cast<int64_t>(base->size());
-      auto i = static_cast<int64_t>(std::floor(idx->get<double>()));
-      if (i < 0)
-        i += n;
-      if (i >= 0 && i < n)
-        found = &(*base)[static_cast<size_t>(i)];
-    } else if (base->is_object() && (idx->is_string() || idx->is_number())) {
-      auto key = idx->is_string() ? idx->get<std::string>() : to_string(*idx);
-      auto it = base->find(key);
-      if (it != base->end())
-        found = &*it;
-    }
-    if (base == &t && found != &null_value) {
-      tmp = std::move(*const_cast<json*>(found));
-      return &tmp;
-    }
-    return found;
-  }
-  default:
-    tmp = eval(e, en);
-    return &tmp;
   }
 }
 
 json evaluator::eval(const expr& e, env& en) {
   switch (e.kind) {
-  case expr_kind::literal:
-    return e.value;
-  case expr_kind::variable:
-  case expr_kind::bind:
-  case expr_kind::attribute:
-  case expr_kind::index: {
-    json tmp;
-    auto p = eval_ref(e, en, tmp);
-    return p == &tmp ? std::move(tmp) : *p;
-  }
-  case expr_kind::collection:
-    return host_.load_collection(collection_name(e, host_));
-  case expr_kind::expand:
-    return expand(e, en);
-  case expr_kind::array: {
-    json out = json::array();
-    for (auto& a : e.args)
-      out.push_back(eval(*a, en));
-    return out;
-  }
-  case expr_kind::object:
-    return object(e, en);
-  case expr_kind::unary:
-    return unary(e, en);
-  case expr_kind::binary:
-    return binary(e, en);
-  case expr_kind::ternary: {
-    auto c = eval(*e.args[0], en);
-    if (truthy(c))
-      return e.args[1] ? eval(*e.args[1], en) : c;
-    return eval(*e.args[2], en);
-  }
-  case expr_kind::call:
-    return call(e, en);
-  case expr_kind::subquery:
-    return host_.run_subquery(*e.sub, en);
+    case expr_kind::literal:
+      return e.value;
+    case expr_kind::variable:
+    case expr_kind::bind:
+    case expr_kind::attribute:
+    case expr_kind::index: {
+      json tmp;
+      auto p = eval_ref(e, en, tmp);
+      return p == &tmp ? std::move(tmp) : *p;
+    }
+    case expr_kind::collection:
+      return host_.load_collection(collection_name(e, host_));
+    case expr_kind::expand:
+      return expand(e, en);
+    case expr_kind::array: {
+      json out = json::array();
+      for (auto& a : e.args)
+        out.push_back(eval(*a, en));
+      return out;
+    }
+    case expr_kind::object:
+      return object(e, en);
+    case expr_kind::unary:
+      return unary(e, en);
+    case expr_kind::binary:
+      return binary(e, en);
+    case expr_kind::ternary: {
+      auto c = eval(*e.args[0], en);
+      if (truthy(c))
+        return e.args[1] ? eval(*e.args[1], en) : c;
+      return eval(*e.args[2], en);
+    }
+    case expr_kind::call:
+      return call(e, en);
+    case expr_kind::subquery:
+      return host_.run_subquery(*e.sub, en);
   }
   return nullptr;
 }
@@ -156,12 +156,12 @@ json evaluator::unary(const expr& e, env& en) {
   json tmp;
   auto v = eval_ref(*e.args[0], en, tmp);
   switch (e.op) {
-  case op_code::not_:
-    return !truthy(*v);
-  case op_code::neg:
-    return number(-to_number(*v));
-  default:
-    return number(to_number(*v));
+    case op_code::not_:
+      return !truthy(*v);
+    case op_code::neg:
+      return number(-to_number(*v));
+    default:
+      return number(to_number(*v));
   }
 }
 
@@ -178,73 +178,73 @@ json evaluator::binary(const expr& e, env& en) {
   auto a = eval_ref(*e.args[0], en, ta);
   auto b = eval_ref(*e.args[1], en, tb);
   switch (e.op) {
-  case op_code::eq:
-    return equals(*a, *b);
-  case op_code::ne:
-    return !equals(*a, *b);
-  case op_code::lt:
-    return compare(*a, *b) < 0;
-  case op_code::le:
-    return compare(*a, *b) <= 0;
-  case op_code::gt:
-    return compare(*a, *b) > 0;
-  case op_code::ge:
-    return compare(*a, *b) >= 0;
-  case op_code::in:
-  case op_code::not_in: {
-    bool found = false;
-    if (b->is_array())
-      for (auto& x : *b)
-        if (equals(*a, x)) {
-          found = true;
-          break;
-        }
-    return e.op == op_code::in ? found : !found;
-  }
-  case op_code::like:
-  case op_code::not_like: {
-    auto text = a->is_string() ? a->get<std::string>() : to_string(*a);
-    auto pat = b->is_string() ? b->get<std::string>() : to_string(*b);
-    bool m = like_match(text, pat, false);
-    return e.op == op_code::like ? m : !m;
-  }
-  case op_code::regex:
-  case op_code::not_regex: {
-    std::vector<json> args{*a, *b};
-    auto m = call_function("REGEX_TEST", args);
-    bool t = m.is_boolean() && m.get<bool>();
-    return e.op == op_code::regex ? t : !t;
-  }
-  case op_code::range: {
-    auto lo = static_cast<int64_t>(to_number(*a));
-    auto hi = static_cast<int64_t>(to_number(*b));
-    if (std::llabs(hi - lo) >= max_range)
-      runtime_error_at(e, "range too large");
-    json out = json::array();
-    for (auto i = lo;; i += lo <= hi ? 1 : -1) {
-      out.push_back(i);
-      if (i == hi)
-        break;
+    case op_code::eq:
+      return equals(*a, *b);
+    case op_code::ne:
+      return !equals(*a, *b);
+    case op_code::lt:
+      return compare(*a, *b) < 0;
+    case op_code::le:
+      return compare(*a, *b) <= 0;
+    case op_code::gt:
+      return compare(*a, *b) > 0;
+    case op_code::ge:
+      return compare(*a, *b) >= 0;
+    case op_code::in:
+    case op_code::not_in: {
+      bool found = false;
+      if (b->is_array())
+        for (auto& x : *b)
+          if (equals(*a, x)) {
+            found = true;
+            break;
+          }
+      return e.op == op_code::in ? found : !found;
     }
-    return out;
-  }
-  default:
-    break;
+    case op_code::like:
+    case op_code::not_like: {
+      auto text = a->is_string() ? a->get<std::string>() : to_string(*a);
+      auto pat = b->is_string() ? b->get<std::string>() : to_string(*b);
+      bool m = like_match(text, pat, false);
+      return e.op == op_code::like ? m : !m;
+    }
+    case op_code::regex:
+    case op_code::not_regex: {
+      std::vector<json> args{*a, *b};
+      auto m = call_function("REGEX_TEST", args);
+      bool t = m.is_boolean() && m.get<bool>();
+      return e.op == op_code::regex ? t : !t;
+    }
+    case op_code::range: {
+      auto lo = static_cast<int64_t>(to_number(*a));
+      auto hi = static_cast<int64_t>(to_number(*b));
+      if (std::llabs(hi - lo) >= max_range)
+        runtime_error_at(e, "range too large");
+      json out = json::array();
+      for (auto i = lo;; i += lo <= hi ? 1 : -1) {
+        out.push_back(i);
+        if (i == hi)
+          break;
+      }
+      return out;
+    }
+    default:
+      break;
   }
   double x = to_number(*a), y = to_number(*b);
   switch (e.op) {
-  case op_code::add:
-    return number(x + y);
-  case op_code::sub:
-    return number(x - y);
-  case op_code::mul:
-    return number(x * y);
-  case op_code::div:
-    return y == 0 ? json(nullptr) : number(x / y);
-  case op_code::mod:
-    return y == 0 ? json(nullptr) : number(std::fmod(x, y));
-  default:
-    return nullptr;
+    case op_code::add:
+      return number(x + y);
+    case op_code::sub:
+      return number(x - y);
+    case op_code::mul:
+      return number(x * y);
+    case op_code::div:
+      return y == 0 ? json(nullptr) : number(x / y);
+    case op_code::mod:
+      return y == 0 ? json(nullptr) : number(std::fmod(x, y));
+    default:
+      return nullptr;
   }
 }
 

@@ -21,9 +21,9 @@ void execute(sqlite3* db, const parsed_query& q, const json& bind_vars,
   pipeline p(run, *q.root, [&](json row) {
     auto n = progress.rows_produced.fetch_add(1, std::memory_order_relaxed);
     if (n >= limits.max_rows)
-      throw aql_error(error_kind::limit,
-                      "the result has more than " +
-                        std::to_string(limits.max_rows) + " rows");
+      throw aql_error(error_kind::limit, "the result has more than " +
+                                           std::to_string(limits.max_rows) +
+                                           " rows");
     out(std::move(row));
     return true;
   });
@@ -36,8 +36,7 @@ void execute_file(const std::string& db_path, const parsed_query& q,
                   run_progress& progress, const run_limits& limits,
                   const row_fn& out) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY,
-                           nullptr);
+  int rc = sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   struct closer {
     sqlite3* db;
     ~closer() { sqlite3_close_v2(db); }

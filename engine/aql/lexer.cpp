@@ -15,7 +15,9 @@ bool ident_char(char c) {
   return ident_start(c) || (c >= '0' && c <= '9');
 }
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Appends the UTF-8 encoding of a code point.
 void put_utf8(std::string& out, uint32_t cp) {
@@ -169,25 +171,36 @@ private:
         fail(t, "unterminated string");
       char e = take();
       switch (e) {
-      case 'n': out.push_back('\n'); break;
-      case 't': out.push_back('\t'); break;
-      case 'r': out.push_back('\r'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'u': {
-        auto cp = hex4(t);
-        if (cp >= 0xD800 && cp <= 0xDBFF && pos_ + 1 < q_.size() &&
-            q_[pos_] == '\\' && q_[pos_ + 1] == 'u') {
-          take();
-          take();
-          auto lo = hex4(t);
-          if (lo >= 0xDC00 && lo <= 0xDFFF)
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'u': {
+          auto cp = hex4(t);
+          if (cp >= 0xD800 && cp <= 0xDBFF && pos_ + 1 < q_.size() &&
+              q_[pos_] == '\\' && q_[pos_ + 1] == 'u') {
+            take();
+            take();
+            auto lo = hex4(t);
+            if (lo >= 0xDC00 && lo <= 0xDFFF)
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          }
+          put_utf8(out, cp);
+          break;
         }
-        put_utf8(out, cp);
-        break;
-      }
-      default: out.push_back(e); // \\ \' \" \` \/ and unknown: literal
+        default:
+          out.push_back(e); // \\ \' \" \` \/ and unknown: literal
       }
     }
   }
@@ -202,8 +215,8 @@ private:
       take();
       uint64_t v = 0;
       size_t n = 0;
-      while (pos_ < q_.size() && std::isxdigit(static_cast<unsigned char>(
-                                   q_[pos_]))) {
+      while (pos_ < q_.size() &&
+             std::isxdigit(static_cast<unsigned char>(q_[pos_]))) {
         char c = q_[pos_];
         if (!hex && c != '0' && c != '1')
           break;

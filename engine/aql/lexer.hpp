@@ -10,13 +10,13 @@
 namespace themis::aql {
 
 enum class token_kind {
-  ident,       ///< name or keyword; `quoted` for `backtick` names
-  string,      ///< text holds the unescaped value
-  integer,     ///< text holds the digits
-  decimal,     ///< text holds the literal
-  bind,        ///< @name: text = name
-  bind_coll,   ///< @@name: text = name
-  op,          ///< punctuation and operators: text holds it
+  ident,     ///< name or keyword; `quoted` for `backtick` names
+  string,    ///< text holds the unescaped value
+  integer,   ///< text holds the digits
+  decimal,   ///< text holds the literal
+  bind,      ///< @name: text = name
+  bind_coll, ///< @@name: text = name
+  op,        ///< punctuation and operators: text holds it
   end,
 };
 

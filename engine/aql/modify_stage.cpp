@@ -138,17 +138,17 @@ void pipeline::flush_modify(size_t i) {
       if (r.status == op_status::ok || r.status == op_status::created ||
           r.status == op_status::not_executed)
         continue;
-      auto kind = r.status == op_status::not_found ? error_kind::document_not_found
+      auto kind = r.status == op_status::not_found
+                    ? error_kind::document_not_found
                   : r.status == op_status::conflict ||
                       r.status == op_status::precondition_failed
                     ? error_kind::conflict
                   : r.status == op_status::collection_not_found
                     ? error_kind::collection_not_found
                     : error_kind::runtime;
-      throw aql_error(kind,
-                      std::string(engine::to_string(r.status)) + ": " +
-                        r.message,
-                      c.line, c.column);
+      throw aql_error(
+        kind, std::string(engine::to_string(r.status)) + ": " + r.message,
+        c.line, c.column);
     }
     throw aql_error(error_kind::internal,
                     "write failed: " +

@@ -18,10 +18,10 @@ std::string upper(std::string s) {
 }
 
 constexpr std::string_view keywords[] = {
-  "FOR",    "IN",       "FILTER", "LET",     "SORT",   "LIMIT", "COLLECT",
-  "RETURN", "DISTINCT", "INSERT", "UPDATE",  "REPLACE", "REMOVE", "UPSERT",
-  "WITH",   "INTO",     "ASC",    "DESC",    "AND",    "OR",    "NOT",
-  "LIKE",   "TRUE",     "FALSE",  "NULL",    "AGGREGATE", "OPTIONS"};
+  "FOR",    "IN",       "FILTER", "LET",    "SORT",      "LIMIT",  "COLLECT",
+  "RETURN", "DISTINCT", "INSERT", "UPDATE", "REPLACE",   "REMOVE", "UPSERT",
+  "WITH",   "INTO",     "ASC",    "DESC",   "AND",       "OR",     "NOT",
+  "LIKE",   "TRUE",     "FALSE",  "NULL",   "AGGREGATE", "OPTIONS"};
 
 bool is_keyword(const std::string& upper_text) {
   return std::find(std::begin(keywords), std::end(keywords), upper_text) !=
@@ -30,7 +30,7 @@ bool is_keyword(const std::string& upper_text) {
 
 /// Aggregate functions COLLECT … AGGREGATE accepts.
 constexpr std::string_view aggregates[] = {
-  "LENGTH", "COUNT",  "MIN",    "MAX",          "SUM",
+  "LENGTH", "COUNT",   "MIN",    "MAX",          "SUM",
   "AVG",    "AVERAGE", "UNIQUE", "SORTED_UNIQUE"};
 
 class parser {
@@ -61,8 +61,8 @@ private:
     return t;
   }
   bool is_kw(const token& t, std::string_view kw) const {
-    return t.kind == token_kind::ident && !t.quoted && t.text.size() == kw.size() &&
-           upper(t.text) == kw;
+    return t.kind == token_kind::ident && !t.quoted &&
+           t.text.size() == kw.size() && upper(t.text) == kw;
   }
   bool accept_kw(std::string_view kw) {
     if (!is_kw(peek(), kw))
@@ -88,13 +88,13 @@ private:
   }
   void expect_op(std::string_view op) {
     if (!accept_op(op))
-      fail(peek(), "expected '" + std::string(op) + "' but found " +
-                     describe(peek()));
+      fail(peek(),
+           "expected '" + std::string(op) + "' but found " + describe(peek()));
   }
   void expect_kw(std::string_view kw) {
     if (!accept_kw(kw))
-      fail(peek(), "expected " + std::string(kw) + " but found " +
-                     describe(peek()));
+      fail(peek(),
+           "expected " + std::string(kw) + " but found " + describe(peek()));
   }
 
   // -- scopes ---------------------------------------------------------------
@@ -127,9 +127,9 @@ private:
   // -- clauses --------------------------------------------------------------
 
   bool starts_query(const token& t) const {
-    for (auto kw : {"FOR", "LET", "RETURN", "COLLECT", "INSERT", "UPDATE",
-                    "REPLACE", "REMOVE", "UPSERT", "WITH", "FILTER", "SORT",
-                    "LIMIT"})
+    for (auto kw :
+         {"FOR", "LET", "RETURN", "COLLECT", "INSERT", "UPDATE", "REPLACE",
+          "REMOVE", "UPSERT", "WITH", "FILTER", "SORT", "LIMIT"})
       if (is_kw(t, kw))
         return true;
     return false;
@@ -162,7 +162,8 @@ private:
     auto last = q->clauses.back().kind;
     if (last != clause_kind::return_ && last < clause_kind::insert)
       fail(peek(), "query must end with RETURN or a data-modification "
-                   "operation, found " + describe(peek()));
+                   "operation, found " +
+                     describe(peek()));
     return q;
   }
 
@@ -239,8 +240,9 @@ private:
         v.e = parse_expr();
         if (aggregate) {
           if (v.e->kind != expr_kind::call || v.e->args.size() != 1)
-            fail(ft, "AGGREGATE expects an aggregate function of one "
-                     "argument, e.g. SUM(x)",
+            fail(ft,
+                 "AGGREGATE expects an aggregate function of one "
+                 "argument, e.g. SUM(x)",
                  error_kind::semantic);
           if (std::find(std::begin(aggregates), std::end(aggregates),
                         v.e->name) == std::end(aggregates))
@@ -295,8 +297,8 @@ private:
   }
 
   void parse_modification(clause& c, const std::string& kw) {
-    c.kind = kw == "INSERT"   ? clause_kind::insert
-             : kw == "UPDATE" ? clause_kind::update
+    c.kind = kw == "INSERT"    ? clause_kind::insert
+             : kw == "UPDATE"  ? clause_kind::update
              : kw == "REPLACE" ? clause_kind::replace
                                : clause_kind::remove;
     // `doc IN coll`: IN ends the expression here, it is not the operator
@@ -345,11 +347,39 @@ private:
     e->op = op;
     e->args.push_back(std::move(a));
     e->args.push_back(std::move(b));
+    return grown(std::move(e), at);
+  }
+  /// Sets the height from the children; too tall trees are refused (left-
+  /// nested chains like 1+1+…+1 never pass through parse_expr's guard).
+  expr_ptr grown(expr_ptr e, const token& at) {
+    int h = 0;
+    for (auto& a : e->args)
+      if (a)
+        h = std::max(h, a->height);
+    e->height = h + 1;
+    if (e->height > max_height)
+      fail(at, "expression too deeply nested (limit " +
+                 std::to_string(max_height) + ")");
     return e;
   }
+  static constexpr int max_height = 1000;
+
+  /// Bounds recursion: evaluation recurses as deep as the tree, on worker
+  /// threads whose stacks are finite.
+  struct depth_guard {
+    parser& p;
+    explicit depth_guard(parser& pr, const token& at) : p(pr) {
+      if (++p.depth_ > max_depth)
+        p.fail(at, "expression nested too deeply (limit " +
+                     std::to_string(max_depth) + ")");
+    }
+    ~depth_guard() { --p.depth_; }
+  };
+  static constexpr int max_depth = 200;
 
   expr_ptr parse_expr() {
     auto& at = peek();
+    depth_guard depth(*this, at);
     auto cond = parse_or();
     if (!accept_op("?"))
       return cond;
@@ -482,10 +512,11 @@ private:
       op = op_code::not_;
     else
       return parse_postfix(parse_primary());
+    depth_guard depth(*this, at);
     auto e = make(expr_kind::unary, at);
     e->op = op;
     e->args.push_back(parse_unary());
-    return e;
+    return grown(std::move(e), at);
   }
 
   expr_ptr parse_postfix(expr_ptr base) {
@@ -501,10 +532,10 @@ private:
           fail(nt, "bind parameters as attribute names are not supported",
                error_kind::semantic);
         } else
-          fail(nt, "attribute name expected after '.' but found " +
-                     describe(nt));
+          fail(nt,
+               "attribute name expected after '.' but found " + describe(nt));
         e->args.push_back(std::move(base));
-        base = std::move(e);
+        base = grown(std::move(e), at);
       } else if (accept_op("[*]")) {
         auto e = make(expr_kind::expand, at);
         e->slot = next_slot_++;
@@ -517,14 +548,14 @@ private:
           e->args.push_back(nullptr);
         else
           e->args.push_back(std::move(proj));
-        return e;
+        return grown(std::move(e), at);
       } else if (accept_op("[")) {
         auto e = make(expr_kind::index, at);
         e->args.push_back(std::move(base));
         allow_in guard(no_in_);
         e->args.push_back(parse_expr());
         expect_op("]");
-        base = std::move(e);
+        base = grown(std::move(e), at);
       } else {
         return base;
       }
@@ -534,54 +565,54 @@ private:
   expr_ptr parse_primary() {
     auto& t = peek();
     switch (t.kind) {
-    case token_kind::string: {
-      auto e = make(expr_kind::literal, t);
-      e->value = next().text;
-      return e;
-    }
-    case token_kind::integer: {
-      auto e = make(expr_kind::literal, t);
-      auto& s = next().text;
-      int64_t v = 0;
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc())
-        e->value = v;
-      else
-        e->value = std::stod(s);
-      return e;
-    }
-    case token_kind::decimal: {
-      auto e = make(expr_kind::literal, t);
-      e->value = number(std::stod(next().text));
-      return e;
-    }
-    case token_kind::bind: {
-      auto e = make(expr_kind::bind, t);
-      e->name = next().text;
-      if (std::find(out_.bind_names.begin(), out_.bind_names.end(), e->name) ==
-          out_.bind_names.end())
-        out_.bind_names.push_back(e->name);
-      return e;
-    }
-    case token_kind::bind_coll: {
-      auto e = make(expr_kind::collection, t);
-      e->value = next().text; // the bind name; resolved before running
-      e->name.clear();
-      note_collection_bind(e->value.get<std::string>());
-      return e;
-    }
-    case token_kind::op:
-      if (accept_op("("))
-        return parenthesised(t);
-      if (accept_op("["))
-        return array_literal(t);
-      if (accept_op("{"))
-        return object_literal(t);
-      fail(t, "unexpected " + describe(t));
-    case token_kind::ident:
-      return identifier(t);
-    case token_kind::end:
-      fail(t, "unexpected end of query");
+      case token_kind::string: {
+        auto e = make(expr_kind::literal, t);
+        e->value = next().text;
+        return e;
+      }
+      case token_kind::integer: {
+        auto e = make(expr_kind::literal, t);
+        auto& s = next().text;
+        int64_t v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc())
+          e->value = v;
+        else
+          e->value = std::stod(s);
+        return e;
+      }
+      case token_kind::decimal: {
+        auto e = make(expr_kind::literal, t);
+        e->value = number(std::stod(next().text));
+        return e;
+      }
+      case token_kind::bind: {
+        auto e = make(expr_kind::bind, t);
+        e->name = next().text;
+        if (std::find(out_.bind_names.begin(), out_.bind_names.end(),
+                      e->name) == out_.bind_names.end())
+          out_.bind_names.push_back(e->name);
+        return e;
+      }
+      case token_kind::bind_coll: {
+        auto e = make(expr_kind::collection, t);
+        e->value = next().text; // the bind name; resolved before running
+        e->name.clear();
+        note_collection_bind(e->value.get<std::string>());
+        return e;
+      }
+      case token_kind::op:
+        if (accept_op("("))
+          return parenthesised(t);
+        if (accept_op("["))
+          return array_literal(t);
+        if (accept_op("{"))
+          return object_literal(t);
+        fail(t, "unexpected " + describe(t));
+      case token_kind::ident:
+        return identifier(t);
+      case token_kind::end:
+        fail(t, "unexpected end of query");
     }
     fail(t, "unexpected " + describe(t));
   }
@@ -726,11 +757,14 @@ private:
   std::vector<const token*> pending_;
   int next_slot_ = 0;
   bool no_in_ = false; ///< parsing `doc` of `INSERT doc IN coll`
+  int depth_ = 0;
   parsed_query out_;
 };
 
 } // namespace
 
-parsed_query parse(std::string_view text) { return parser(text).run(); }
+parsed_query parse(std::string_view text) {
+  return parser(text).run();
+}
 
 } // namespace themis::aql

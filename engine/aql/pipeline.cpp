@@ -30,55 +30,55 @@ bool pipeline::push(size_t i, env& en) {
   auto& c = q_.clauses[i];
   auto& ev = run_.eval;
   switch (c.kind) {
-  case clause_kind::for_:
-    return push_for(i, en);
-  case clause_kind::filter:
-    if (!truthy(ev.eval(*c.e, en)))
+    case clause_kind::for_:
+      return push_for(i, en);
+    case clause_kind::filter:
+      if (!truthy(ev.eval(*c.e, en)))
+        return true;
+      return push(i + 1, en);
+    case clause_kind::let:
+      en[static_cast<size_t>(c.slot)] = ev.eval(*c.e, en);
+      return push(i + 1, en);
+    case clause_kind::sort: {
+      std::vector<json> keys;
+      keys.reserve(c.sort.size());
+      for (auto& k : c.sort)
+        keys.push_back(ev.eval(*k.e, en));
+      stages_[i]->rows.emplace_back(std::move(keys), en);
       return true;
-    return push(i + 1, en);
-  case clause_kind::let:
-    en[static_cast<size_t>(c.slot)] = ev.eval(*c.e, en);
-    return push(i + 1, en);
-  case clause_kind::sort: {
-    std::vector<json> keys;
-    keys.reserve(c.sort.size());
-    for (auto& k : c.sort)
-      keys.push_back(ev.eval(*k.e, en));
-    stages_[i]->rows.emplace_back(std::move(keys), en);
-    return true;
-  }
-  case clause_kind::limit:
-    return push_limit(i, en);
-  case clause_kind::collect:
-    return push_collect(i, en);
-  case clause_kind::return_: {
-    auto v = ev.eval(*c.e, en);
-    if (c.distinct && !stages_[i]->distinct.insert(v).second)
-      return true;
-    return sink_(std::move(v));
-  }
-  default:
-    return push_modify(i, en);
+    }
+    case clause_kind::limit:
+      return push_limit(i, en);
+    case clause_kind::collect:
+      return push_collect(i, en);
+    case clause_kind::return_: {
+      auto v = ev.eval(*c.e, en);
+      if (c.distinct && !stages_[i]->distinct.insert(v).second)
+        return true;
+      return sink_(std::move(v));
+    }
+    default:
+      return push_modify(i, en);
   }
 }
 
 void pipeline::finish() {
   for (size_t i = 0; i < q_.clauses.size(); ++i) {
     switch (q_.clauses[i].kind) {
-    case clause_kind::sort:
-      finish_sort(i);
-      break;
-    case clause_kind::collect:
-      finish_collect(i);
-      break;
-    case clause_kind::insert:
-    case clause_kind::update:
-    case clause_kind::replace:
-    case clause_kind::remove:
-      flush_modify(i);
-      break;
-    default:
-      break;
+      case clause_kind::sort:
+        finish_sort(i);
+        break;
+      case clause_kind::collect:
+        finish_collect(i);
+        break;
+      case clause_kind::insert:
+      case clause_kind::update:
+      case clause_kind::replace:
+      case clause_kind::remove:
+        flush_modify(i);
+        break;
+      default:
+        break;
     }
   }
 }

@@ -11,9 +11,9 @@
 #include <set>
 #include <vector>
 
+#include "engine/aql/evaluator.hpp"
 #include "engine/aql/pushdown.hpp"
 #include "engine/aql/value.hpp"
-#include "engine/aql/evaluator.hpp"
 
 namespace themis::aql {
 

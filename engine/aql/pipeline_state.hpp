@@ -8,8 +8,8 @@
 namespace themis::aql {
 
 struct group_state {
-  env first;                              ///< a row of the group
-  std::vector<std::vector<json>> values;  ///< per aggregate
+  env first;                             ///< a row of the group
+  std::vector<std::vector<json>> values; ///< per aggregate
   json into = json::array();
   uint64_t count = 0;
 };

@@ -53,11 +53,16 @@ bool json_path(const expr& e, int slot, std::string& out) {
 
 op_code flip(op_code op) {
   switch (op) {
-  case op_code::lt: return op_code::gt;
-  case op_code::le: return op_code::ge;
-  case op_code::gt: return op_code::lt;
-  case op_code::ge: return op_code::le;
-  default: return op;
+    case op_code::lt:
+      return op_code::gt;
+    case op_code::le:
+      return op_code::ge;
+    case op_code::gt:
+      return op_code::lt;
+    case op_code::ge:
+      return op_code::le;
+    default:
+      return op;
   }
 }
 
@@ -100,11 +105,16 @@ bool pushable(const expr& e, int slot, pushed_condition& c) {
 
 const char* sql_op(op_code op) {
   switch (op) {
-  case op_code::lt: return " < ";
-  case op_code::le: return " <= ";
-  case op_code::gt: return " > ";
-  case op_code::ge: return " >= ";
-  default: return " = ";
+    case op_code::lt:
+      return " < ";
+    case op_code::le:
+      return " <= ";
+    case op_code::gt:
+      return " > ";
+    case op_code::ge:
+      return " >= ";
+    default:
+      return " = ";
   }
 }
 
@@ -139,40 +149,40 @@ std::string condition_sql(const pushed_condition& c, const json& v,
     return "key = ?";
   }
   switch (c.op) {
-  case op_code::in:
-    if (!v.is_array())
-      return "0"; // `x IN <non-array>` is false
-    params.push_back(json(v.dump()));
-    return extract + " IN (SELECT value FROM json_each(?))";
-  case op_code::like:
-    if (!v.is_string())
+    case op_code::in:
+      if (!v.is_array())
+        return "0"; // `x IN <non-array>` is false
+      params.push_back(json(v.dump()));
+      return extract + " IN (SELECT value FROM json_each(?))";
+    case op_code::like:
+      if (!v.is_string())
+        return "";
+      params.push_back(v);
+      // SQLite's LIKE ignores ASCII case: a superset of AQL's LIKE.
+      return "(CASE WHEN " + type + "='text' THEN " + extract +
+             " LIKE ? ESCAPE '\\' ELSE 1 END)";
+    case op_code::eq:
+      if (v.is_null())
+        return "(" + type + " IS NULL OR " + type + "='null')";
+      if (v.is_boolean())
+        return type + (v.get<bool>() ? "='true'" : "='false'");
+      if (v.is_number() || v.is_string()) {
+        params.push_back(v);
+        return extract + " = ?";
+      }
       return "";
-    params.push_back(v);
-    // SQLite's LIKE ignores ASCII case: a superset of AQL's LIKE.
-    return "(CASE WHEN " + type + "='text' THEN " + extract +
-           " LIKE ? ESCAPE '\\' ELSE 1 END)";
-  case op_code::eq:
-    if (v.is_null())
-      return "(" + type + " IS NULL OR " + type + "='null')";
-    if (v.is_boolean())
-      return type + (v.get<bool>() ? "='true'" : "='false'");
-    if (v.is_number() || v.is_string()) {
-      params.push_back(v);
-      return extract + " = ?";
-    }
-    return "";
-  default:
-    if (v.is_number()) {
-      params.push_back(v);
-      return "(CASE WHEN " + type + " IN ('integer','real') THEN " + extract +
-             sql_op(c.op) + "? ELSE 1 END)";
-    }
-    if (v.is_string()) {
-      params.push_back(v);
-      return "(CASE WHEN " + type + "='text' THEN " + extract + sql_op(c.op) +
-             "? ELSE 1 END)";
-    }
-    return "";
+    default:
+      if (v.is_number()) {
+        params.push_back(v);
+        return "(CASE WHEN " + type + " IN ('integer','real') THEN " + extract +
+               sql_op(c.op) + "? ELSE 1 END)";
+      }
+      if (v.is_string()) {
+        params.push_back(v);
+        return "(CASE WHEN " + type + "='text' THEN " + extract + sql_op(c.op) +
+               "? ELSE 1 END)";
+      }
+      return "";
   }
 }
 

@@ -18,7 +18,8 @@ int progress_callback(void* p) {
 query_run::query_run(sqlite3* db, const parsed_query& q, const json& bind_vars,
                      const write_fn& writer, run_progress& progress,
                      const run_limits& limits) :
-  writer(writer), progress(progress), limits(limits), db_(db) {
+  writer(writer),
+  progress(progress), limits(limits), db_(db) {
   binds_ = bind_vars.is_object() ? bind_vars : json::object();
   if (!bind_vars.is_null() && !bind_vars.is_object())
     throw aql_error(error_kind::semantic, "bindVars must be an object");
@@ -33,17 +34,16 @@ query_run::query_run(sqlite3* db, const parsed_query& q, const json& bind_vars,
                       "no value specified for collection bind parameter '@" +
                         n + "'");
     if (!it->is_string() || it->get_ref<const std::string&>().empty())
-      throw aql_error(error_kind::semantic,
-                      "collection bind parameter '@" + n +
-                        "' must be a collection name");
+      throw aql_error(error_kind::semantic, "collection bind parameter '@" + n +
+                                              "' must be a collection name");
   }
   for (auto& [k, v] : binds_.items()) {
-    bool known = k.size() > 1 && k[0] == '@'
-                   ? std::find(q.collection_binds.begin(),
-                               q.collection_binds.end(),
-                               k.substr(1)) != q.collection_binds.end()
-                   : std::find(q.bind_names.begin(), q.bind_names.end(), k) !=
-                       q.bind_names.end();
+    bool known =
+      k.size() > 1 && k[0] == '@'
+        ? std::find(q.collection_binds.begin(), q.collection_binds.end(),
+                    k.substr(1)) != q.collection_binds.end()
+        : std::find(q.bind_names.begin(), q.bind_names.end(), k) !=
+            q.bind_names.end();
     if (!known)
       throw aql_error(error_kind::semantic,
                       "bind parameter '" + k +
@@ -195,7 +195,8 @@ json query_run::load_collection(const std::string& name) {
 
 json query_run::read_document(const std::string& collection,
                               const std::string& key) {
-  auto s = prepare("SELECT doc FROM documents WHERE collection = ? AND key = ?");
+  auto s =
+    prepare("SELECT doc FROM documents WHERE collection = ? AND key = ?");
   bind_params(s, {json(collection), json(key)}, 1);
   json out;
   if (step(s)) {

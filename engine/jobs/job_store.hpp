@@ -17,7 +17,8 @@ namespace themis::engine {
 struct job_record {
   std::string id;
   int64_t seq = 0; ///< submission order (FIFO start, listing order)
-  std::string status = "pending"; ///< pending|running|completed|failed|cancelled
+  std::string status =
+    "pending"; ///< pending|running|completed|failed|cancelled
   std::string query;
   std::string bind_vars = "{}"; ///< JSON text
   std::string idempotency_key;  ///< empty: none

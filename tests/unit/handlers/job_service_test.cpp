@@ -1,0 +1,244 @@
+/// The job API logic without actors: a fake launcher records runs, a fake
+/// clock drives expiry, and a second job_service on the same directory is
+/// a restart.
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "engine/jobs/job_store.hpp"
+#include "handlers/job_service.hpp"
+
+using namespace themis;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+class job_service_test : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("themis_jobs_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    cfg_.engine.data_dir = dir_.string();
+    cfg_.jobs.max_running = 1;
+    cfg_.jobs.default_ttl_s = 60;
+    start();
+  }
+  void TearDown() override {
+    svc_.reset();
+    fs::remove_all(dir_);
+  }
+  void start() {
+    svc_ = std::make_unique<job_service>(
+      cfg_, [this](job_run r) { launched_.push_back(std::move(r)); },
+      [this] { return now_; });
+    svc_->recover();
+  }
+
+  api_response call(const std::string& method, const std::string& path,
+                    const std::string& body = "",
+                    const std::string& query = "") {
+    api_request req;
+    req.method = method;
+    req.path = path;
+    req.query = query;
+    req.body = body;
+    job_service::deferred later;
+    auto r = svc_->handle(req, later);
+    if (!r) {
+      last_deferred_ = later;
+      api_response none;
+      none.status = 0;
+      return none;
+    }
+    return *r;
+  }
+  json body(const api_response& r) { return json::parse(r.body); }
+  std::string submit(const std::string& q, const std::string& extra = "") {
+    auto r = call("POST", "/v2/jobs", R"({"query":")" + q + "\"" + extra + "}");
+    EXPECT_EQ(r.status, 202) << r.body;
+    return body(r)["job_id"];
+  }
+  void complete(const std::string& id, std::vector<std::string> rows) {
+    engine::job_store store(engine::job_store::path_in(dir_.string()), 1000);
+    store.append_rows(id, 0, rows);
+    svc_->finished(
+      {id, "completed", "", "", static_cast<int64_t>(rows.size())});
+  }
+
+  fs::path dir_;
+  server_config cfg_;
+  int64_t now_ = 1'000'000;
+  std::vector<job_run> launched_;
+  std::unique_ptr<job_service> svc_;
+  job_service::deferred last_deferred_;
+};
+
+} // namespace
+
+TEST_F(job_service_test, submit_runs_and_the_limit_queues_fifo) {
+  auto a = submit("RETURN 1");
+  auto b = submit("RETURN 2");
+  auto c = submit("RETURN 3");
+  ASSERT_EQ(launched_.size(), 1u);
+  EXPECT_EQ(launched_[0].id, a);
+  EXPECT_EQ(body(call("GET", "/v2/jobs/" + a))["status"], "running");
+  EXPECT_EQ(body(call("GET", "/v2/jobs/" + b))["status"], "pending");
+  complete(a, {"1"});
+  ASSERT_EQ(launched_.size(), 2u);
+  EXPECT_EQ(launched_[1].id, b); // FIFO
+  EXPECT_EQ(body(call("GET", "/v2/jobs/" + c))["status"], "pending");
+  auto rec = body(call("GET", "/v2/jobs/" + a));
+  EXPECT_EQ(rec["status"], "completed");
+  EXPECT_EQ(rec["result_count"], 1);
+  EXPECT_FALSE(rec["finished_at"].is_null());
+}
+
+TEST_F(job_service_test, bad_submissions) {
+  EXPECT_EQ(call("POST", "/v2/jobs", "nope").status, 400);
+  EXPECT_EQ(call("POST", "/v2/jobs", R"({"query": 5})").status, 400);
+  EXPECT_EQ(call("POST", "/v2/jobs", R"({"query": "FOR"})").status, 400);
+  EXPECT_EQ(
+    call("POST", "/v2/jobs", R"({"query": "RETURN 1", "ttl_seconds": 0})")
+      .status,
+    400);
+  EXPECT_EQ(
+    call("POST", "/v2/jobs", R"({"query": "RETURN 1", "bindVars": 3})").status,
+    400);
+  EXPECT_EQ(call("GET", "/v2/jobs/job-nope").status, 404);
+  EXPECT_EQ(call("DELETE", "/v2/jobs/job-nope").status, 404);
+  EXPECT_EQ(call("GET", "/v2/jobs", "", "status=weird").status, 400);
+  EXPECT_TRUE(launched_.empty());
+}
+
+TEST_F(job_service_test, idempotency_key_returns_the_same_job) {
+  auto a = submit("RETURN 1", R"(, "idempotency_key": "k1")");
+  auto again =
+    call("POST", "/v2/jobs", R"({"query":"RETURN 1","idempotency_key":"k1"})");
+  EXPECT_EQ(again.status, 202);
+  EXPECT_EQ(body(again)["job_id"], a);
+  EXPECT_EQ(
+    call("POST", "/v2/jobs", R"({"query":"RETURN 2","idempotency_key":"k1"})")
+      .status,
+    422);
+  EXPECT_EQ(launched_.size(), 1u);
+}
+
+TEST_F(job_service_test, result_pages_are_stable) {
+  auto a = submit("RETURN 1");
+  complete(a, {"1", "2", "3", "4", "5"});
+  auto p1 = body(call("GET", "/v2/jobs/" + a + "/result", "", "page_size=2"));
+  EXPECT_EQ(p1["result"], json({1, 2}));
+  EXPECT_EQ(p1["complete"], false);
+  auto tok = p1["next_page_token"].get<std::string>();
+  auto p2 = body(call("GET", "/v2/jobs/" + a + "/result", "",
+                      "page_size=2&page_token=" + tok));
+  EXPECT_EQ(p2["result"], json({3, 4}));
+  auto p3 = body(
+    call("GET", "/v2/jobs/" + a + "/result", "",
+         "page_size=2&page_token=" + p2["next_page_token"].get<std::string>()));
+  EXPECT_EQ(p3["result"], json({5}));
+  EXPECT_EQ(p3["complete"], true);
+  EXPECT_TRUE(p3["next_page_token"].is_null());
+  // the same token gives the same page again
+  EXPECT_EQ(body(call("GET", "/v2/jobs/" + a + "/result", "",
+                      "page_size=2&page_token=" + tok))["result"],
+            json({3, 4}));
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a + "/result", "", "page_size=0").status,
+            400);
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a + "/result", "", "page_token=x").status,
+            400);
+}
+
+TEST_F(job_service_test, cancel_and_delete_are_distinct) {
+  auto a = submit("RETURN 1");
+  auto b = submit("RETURN 2");
+  // pending: cancelled at once, record kept
+  auto r = call("DELETE", "/v2/jobs/" + b);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(body(r)["status"], "cancelled");
+  // running: the cancel flag is set and the answer waits for the runner
+  EXPECT_EQ(call("DELETE", "/v2/jobs/" + a).status, 0);
+  EXPECT_TRUE(last_deferred_.is_cancel);
+  EXPECT_TRUE(launched_[0].progress->run.cancel.load());
+  EXPECT_FALSE(svc_->ready(last_deferred_));
+  svc_->finished({a, "cancelled", "query cancelled", "cancelled", 0});
+  EXPECT_TRUE(svc_->ready(last_deferred_));
+  EXPECT_EQ(body(svc_->answer(last_deferred_))["status"], "cancelled");
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a + "/result").status, 409);
+  // finished: DELETE removes it
+  EXPECT_EQ(call("DELETE", "/v2/jobs/" + a).status, 204);
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a).status, 404);
+}
+
+TEST_F(job_service_test, restart_keeps_finished_and_fails_interrupted) {
+  auto a = submit("RETURN 1");
+  complete(a, {"42"});
+  auto b = submit("RETURN 2"); // running at the "crash"
+  auto c = submit("RETURN 3"); // pending
+  svc_.reset();
+  launched_.clear();
+  start();
+  EXPECT_EQ(body(call("GET", "/v2/jobs/" + a + "/result"))["result"],
+            json({42}));
+  auto rb = body(call("GET", "/v2/jobs/" + b));
+  EXPECT_EQ(rb["status"], "failed");
+  EXPECT_EQ(rb["error_kind"], "interrupted");
+  ASSERT_EQ(launched_.size(), 1u);
+  EXPECT_EQ(launched_[0].id, c); // pending jobs run after the restart
+  // new ids do not collide with old ones
+  auto d = submit("RETURN 4");
+  EXPECT_NE(d, a);
+}
+
+TEST_F(job_service_test, results_expire_after_their_ttl) {
+  auto a = submit("RETURN 1", R"(, "ttl_seconds": 10)");
+  complete(a, {"1"});
+  now_ += 9'000;
+  svc_->sweep();
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a + "/result").status, 200);
+  now_ += 2'000;
+  svc_->sweep();
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a + "/result").status, 410);
+  auto rec = body(call("GET", "/v2/jobs/" + a));
+  EXPECT_EQ(rec["expired"], true);
+  now_ += 10'000;
+  svc_->sweep();
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a).status, 404);
+}
+
+TEST_F(job_service_test, list_by_status_with_paging) {
+  auto a = submit("RETURN 1");
+  auto b = submit("RETURN 2");
+  auto c = submit("RETURN 3");
+  complete(a, {});
+  auto all = body(call("GET", "/v2/jobs", "", "limit=2"));
+  ASSERT_EQ(all["jobs"].size(), 2u);
+  EXPECT_EQ(all["jobs"][0]["job_id"], a);
+  auto rest = body(
+    call("GET", "/v2/jobs", "",
+         "limit=2&page_token=" + all["next_page_token"].get<std::string>()));
+  ASSERT_EQ(rest["jobs"].size(), 1u);
+  EXPECT_EQ(rest["jobs"][0]["job_id"], c);
+  auto pending = body(call("GET", "/v2/jobs", "", "status=pending"));
+  ASSERT_EQ(pending["jobs"].size(), 1u);
+  EXPECT_EQ(pending["jobs"][0]["job_id"], c);
+  auto running = body(call("GET", "/v2/jobs", "", "status=running"));
+  EXPECT_EQ(running["jobs"][0]["job_id"], b);
+}
+
+TEST_F(job_service_test, wait_defers_until_the_status_changes) {
+  auto a = submit("RETURN 1");
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a, "", "wait=5s").status, 0);
+  EXPECT_EQ(last_deferred_.timeout_ms, 5000u);
+  EXPECT_FALSE(svc_->ready(last_deferred_));
+  complete(a, {});
+  EXPECT_TRUE(svc_->ready(last_deferred_));
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a, "", "wait=5s").status, 200);
+  EXPECT_EQ(
+    call("GET", "/v2/jobs/" + submit("RETURN 2"), "", "wait=abc").status, 400);
+}
