@@ -6,6 +6,7 @@
 #include "actors/blocking_work.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
+#include "handlers/http_json.hpp"
 #include "handlers/job_service.hpp"
 
 namespace themis {
@@ -65,6 +66,7 @@ caf::behavior jobs_manager(manager_actor* self,
   };
   self->state.service =
     std::make_unique<job_service>(ctx->config, launch, wall_ms);
+  self->state.service->set_metrics(&ctx->metrics);
   self->state.service->recover(); // throws: the supervisor sees the crash
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
@@ -83,7 +85,18 @@ caf::behavior jobs_manager(manager_actor* self,
     [=](ask_atom, api_request& req) -> caf::result<api_response> {
       auto& st = self->state;
       job_service::deferred later;
-      auto now = st.service->handle(req, later);
+      std::optional<api_response> now;
+      try {
+        now = st.service->handle(req, later);
+      } catch (const std::exception& e) {
+        // jobs.db busy or full: this request fails, the manager and the
+        // running jobs carry on
+        spdlog::error("jobs: {} {}: {}", req.method, req.path, e.what());
+        auto r =
+          error_response(503, std::string("job store error: ") + e.what());
+        r.set_header("Retry-After", "1");
+        return r;
+      }
       if (now) {
         wake_waiters(self);
         return std::move(*now);
@@ -96,7 +109,12 @@ caf::behavior jobs_manager(manager_actor* self,
       return promise;
     },
     [=](job_done_atom, job_outcome& out) {
-      self->state.service->finished(out);
+      try {
+        self->state.service->finished(out);
+      } catch (const std::exception& e) {
+        spdlog::error("jobs: recording the end of {} failed: {}", out.id,
+                      e.what());
+      }
       wake_waiters(self);
     },
     [=](wait_timeout_atom, uint64_t id) {

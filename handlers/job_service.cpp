@@ -1,5 +1,6 @@
 #include "handlers/job_service.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -25,7 +26,7 @@ json iso8601(int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[80];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
@@ -249,7 +250,23 @@ api_response job_service::submit(const api_request& req) {
   return r;
 }
 
+void job_service::publish_gauges() {
+  if (!metrics_)
+    return;
+  metrics_->jobs_running = static_cast<int64_t>(running_);
+  int64_t pending = 0;
+  for (auto& id : queue_)
+    if (auto it = jobs_.find(id);
+        it != jobs_.end() && it->second.rec.status == "pending")
+      ++pending;
+  metrics_->jobs_pending = pending;
+}
+
 void job_service::start_next() {
+  struct publish {
+    job_service* s;
+    ~publish() { s->publish_gauges(); }
+  } at_end{this};
   while (running_ < cfg_.jobs.max_running && !queue_.empty()) {
     auto id = queue_.front();
     queue_.pop_front();
@@ -302,6 +319,13 @@ void job_service::finished(const job_outcome& out) {
     r.writes = static_cast<int64_t>(e.progress->run.writes.load());
   }
   e.progress.reset();
+  if (metrics_) {
+    metrics_->aql_rows_scanned += static_cast<uint64_t>(r.rows_scanned);
+    auto& counter = out.status == "completed"   ? metrics_->jobs_completed
+                    : out.status == "cancelled" ? metrics_->jobs_cancelled
+                                                : metrics_->jobs_failed;
+    ++counter;
+  }
   r.status = out.status;
   r.error = out.error;
   r.error_kind = out.error_kind;
@@ -371,12 +395,16 @@ api_response job_service::result_page(const api_request& req, entry& e) {
 std::optional<api_response> job_service::remove(entry& e, deferred& later) {
   auto& r = e.rec;
   if (r.status == "pending") {
+    queue_.erase(std::remove(queue_.begin(), queue_.end(), r.id), queue_.end());
     r.status = "cancelled";
+    if (metrics_)
+      ++metrics_->jobs_cancelled;
     r.error = "cancelled before it started";
     r.error_kind = "cancelled";
     r.finished_ms = now_();
     r.expires_ms = r.finished_ms + r.ttl_s * 1000;
     save(e);
+    publish_gauges();
     return json_response(200, dump(render(e)));
   }
   if (r.status == "running") {

@@ -17,6 +17,7 @@
 #include "engine/aql/ast.hpp"
 #include "engine/aql/executor.hpp"
 #include "engine/jobs/job_store.hpp"
+#include "handlers/metrics_registry.hpp"
 #include "themis/api_message.hpp"
 #include "themis/server_config.hpp"
 
@@ -87,6 +88,9 @@ public:
   /// failed/interrupted; pending ones stay pending.
   void shutdown();
 
+  /// Counters and gauges to keep up to date (optional).
+  void set_metrics(metrics_registry* m) { metrics_ = m; }
+
   size_t running() const { return running_; }
   size_t pending() const { return queue_.size(); }
 
@@ -113,6 +117,8 @@ private:
   std::deque<std::string> queue_;             ///< pending, FIFO
   size_t running_ = 0;
   int64_t next_seq_ = 1;
+  metrics_registry* metrics_ = nullptr;
+  void publish_gauges();
 };
 
 } // namespace themis

@@ -72,6 +72,24 @@ std::string metrics_registry::render() const {
         engine_ops.load(), "counter");
   gauge("themis_engine_last_sequence", "Last change-log sequence.",
         engine_last_sequence.load());
+  gauge("themis_aql_queries_total", "Synchronous AQL queries run.",
+        aql_queries.load(), "counter");
+  gauge("themis_aql_query_errors_total", "Synchronous AQL queries that failed.",
+        aql_query_errors.load(), "counter");
+  gauge("themis_aql_rows_scanned_total",
+        "Documents and array elements scanned by AQL queries and jobs.",
+        aql_rows_scanned.load(), "counter");
+  gauge("themis_jobs_running", "Async jobs running.", jobs_running.load());
+  gauge("themis_jobs_pending", "Async jobs waiting to run.",
+        jobs_pending.load());
+  out << "# HELP themis_jobs_finished_total Async jobs finished, by status.\n"
+         "# TYPE themis_jobs_finished_total counter\n"
+      << "themis_jobs_finished_total{status=\"completed\"} "
+      << jobs_completed.load()
+      << "\nthemis_jobs_finished_total{status=\"failed\"} "
+      << jobs_failed.load()
+      << "\nthemis_jobs_finished_total{status=\"cancelled\"} "
+      << jobs_cancelled.load() << '\n';
   gauge("themis_ready", "1 when /health/ready answers 200.",
         engine_open && listeners_up && !draining ? 1 : 0);
   std::lock_guard<std::mutex> guard(mtx_);

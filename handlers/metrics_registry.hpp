@@ -44,6 +44,14 @@ public:
   std::atomic<uint64_t> engine_ops{0};
   std::atomic<uint64_t> engine_last_sequence{0};
   std::atomic<uint64_t> actor_restarts{0};
+  std::atomic<uint64_t> aql_queries{0};      ///< synchronous queries run
+  std::atomic<uint64_t> aql_query_errors{0}; ///< … that failed
+  std::atomic<uint64_t> aql_rows_scanned{0}; ///< by queries and jobs
+  std::atomic<int64_t> jobs_running{0};
+  std::atomic<int64_t> jobs_pending{0};
+  std::atomic<uint64_t> jobs_completed{0};
+  std::atomic<uint64_t> jobs_failed{0};
+  std::atomic<uint64_t> jobs_cancelled{0};
   std::atomic<bool> engine_open{false};
   std::atomic<bool> listeners_up{false};
   std::atomic<bool> draining{false};

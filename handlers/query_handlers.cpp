@@ -63,6 +63,8 @@ void run_sync(route_context& ctx, bool with_cursor) {
   auto max_rows = qcfg.max_rows;
   auto write_batch = qcfg.write_batch;
   auto* cursors = &ctx.env.cursors;
+  auto* metrics = &ctx.env.metrics;
+  ++metrics->aql_queries;
   auto work = [=, bind = std::move(qr.bind_vars)](
                 blocking_writer& writer) -> api_response {
     aql::run_progress progress;
@@ -79,10 +81,14 @@ void run_sync(route_context& ctx, bool with_cursor) {
         [&](engine::write_batch b) { return writer.commit(std::move(b)); },
         progress, limits, [&](json row) { rows.push_back(dump(row)); });
     } catch (const aql::aql_error& e) {
+      ++metrics->aql_query_errors;
+      metrics->aql_rows_scanned += progress.rows_scanned.load();
       return aql_error_response(e);
     } catch (const std::exception& e) {
+      ++metrics->aql_query_errors;
       return error_response(500, std::string("query failed: ") + e.what());
     }
+    metrics->aql_rows_scanned += progress.rows_scanned.load();
     auto secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
         .count();

@@ -11,7 +11,7 @@ namespace themis::aql {
 
 enum class error_kind {
   parse,            ///< syntax error (400)
-  semantic,         ///< unknown variable, bad arity, bad bind parameter (400)
+  semantic,         ///< bad arity, duplicate variable, bad bind parameter (400)
   unknown_function, ///< (400)
   collection_not_found, ///< (404)
   runtime,              ///< evaluation failed (400)

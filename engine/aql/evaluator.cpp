@@ -216,10 +216,17 @@ json evaluator::binary(const expr& e, env& en) {
       return e.op == op_code::regex ? t : !t;
     }
     case op_code::range: {
-      auto lo = static_cast<int64_t>(to_number(*a));
-      auto hi = static_cast<int64_t>(to_number(*b));
-      if (std::llabs(hi - lo) >= max_range)
-        runtime_error_at(e, "range too large");
+      // Checked in double before any conversion: 0..1e30 must not overflow
+      // into a "small" int64 range.
+      double dlo = std::trunc(to_number(*a)), dhi = std::trunc(to_number(*b));
+      if (!std::isfinite(dlo) || !std::isfinite(dhi) ||
+          std::fabs(dhi - dlo) >= static_cast<double>(max_range))
+        throw aql_error(error_kind::limit,
+                        "range too large (limit " + std::to_string(max_range) +
+                          " values)",
+                        e.line, e.column);
+      auto lo = static_cast<int64_t>(dlo);
+      auto hi = static_cast<int64_t>(dhi);
       json out = json::array();
       for (auto i = lo;; i += lo <= hi ? 1 : -1) {
         out.push_back(i);

@@ -30,7 +30,8 @@ struct run_limits {
 };
 
 struct run_progress {
-  std::atomic<uint64_t> rows_scanned{0};  ///< documents read by scans
+  /// Documents read by collection scans plus elements of FOR over arrays.
+  std::atomic<uint64_t> rows_scanned{0};
   std::atomic<uint64_t> rows_produced{0}; ///< result rows emitted
   std::atomic<uint64_t> writes{0};        ///< documents written
   std::atomic<bool> cancel{false};        ///< set to stop the query

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 #include "engine/aql/aql_error.hpp"
 #include "engine/aql/functions.hpp"
@@ -143,13 +145,9 @@ private:
         next();
       while (accept_op(","));
     }
-    bool ended = false;
     while (starts_query(peek())) {
-      if (ended && !is_kw(peek(), "LET") && !is_kw(peek(), "FOR") &&
-          !is_kw(peek(), "FILTER"))
-        fail(peek(), "unexpected " + describe(peek()) + " after RETURN");
       auto c = parse_clause();
-      ended = c.kind == clause_kind::return_;
+      bool ended = c.kind == clause_kind::return_;
       bool modification = c.kind >= clause_kind::insert;
       q->clauses.push_back(std::move(c));
       if (ended)
@@ -230,6 +228,9 @@ private:
 
   void parse_collect(clause& c) {
     c.kind = clause_kind::collect;
+    // Declaration tokens, local: a COLLECT in a subquery inside one of
+    // these expressions has its own list.
+    std::vector<const token*> pending;
     auto collect_list = [&](std::vector<collect_var>& out, bool aggregate) {
       do {
         collect_var v;
@@ -253,10 +254,10 @@ private:
           v.e = std::move(arg);
         }
         out.push_back(std::move(v));
-        pending_.push_back(&vt);
+        pending.push_back(&vt);
       } while (accept_op(","));
     };
-    pending_.clear();
+
     if (!is_kw(peek(), "AGGREGATE") && !is_kw(peek(), "INTO") &&
         !is_kw(peek(), "WITH"))
       collect_list(c.groups, false);
@@ -287,9 +288,9 @@ private:
     scopes_.back().clear();
     size_t i = 0;
     for (auto& g : c.groups)
-      g.slot = declare(*pending_[i++], g.name);
+      g.slot = declare(*pending[i++], g.name);
     for (auto& a : c.aggregates)
-      a.slot = declare(*pending_[i++], a.name);
+      a.slot = declare(*pending[i++], a.name);
     if (into_tok)
       c.into_slot = declare(*into_tok, c.into_var);
     if (count_tok)
@@ -578,12 +579,12 @@ private:
         if (ec == std::errc())
           e->value = v;
         else
-          e->value = std::stod(s);
+          e->value = literal_double(t, s);
         return e;
       }
       case token_kind::decimal: {
         auto e = make(expr_kind::literal, t);
-        e->value = number(std::stod(next().text));
+        e->value = number(literal_double(t, next().text));
         return e;
       }
       case token_kind::bind: {
@@ -624,6 +625,16 @@ private:
     explicit allow_in(bool& f) : flag(f), saved(f) { flag = false; }
     ~allow_in() { flag = saved; }
   };
+
+  /// A decimal literal; out of double range is a parse error (std::stod
+  /// would throw a foreign exception).
+  double literal_double(const token& t, const std::string& s) {
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (!std::isfinite(d))
+      fail(t, "number literal out of range: " + s.substr(0, 40));
+    return d;
+  }
 
   expr_ptr parenthesised(const token& at) {
     allow_in guard(no_in_);
@@ -754,7 +765,7 @@ private:
   std::vector<token> toks_;
   size_t pos_ = 0;
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
-  std::vector<const token*> pending_;
+
   int next_slot_ = 0;
   bool no_in_ = false; ///< parsing `doc` of `INSERT doc IN coll`
   int depth_ = 0;

@@ -93,6 +93,10 @@ bool pipeline::push_for(size_t i, env& en) {
       st.planned = true;
     }
     auto& name = collection_name(*c.source, run_);
+    if (!run_.collection_exists(name))
+      throw aql_error(error_kind::collection_not_found,
+                      "collection or view not found: " + name, c.source->line,
+                      c.source->column);
     return run_.scan(name, st.plan, en, [&](json& doc) {
       en[slot] = std::move(doc);
       return push(i + 1, en);

@@ -40,15 +40,30 @@ bool json_path(const expr& e, int slot, std::string& out) {
     out += simple_name(e.name) ? "." + e.name : ".\"" + e.name + "\"";
     return true;
   }
-  if (e.kind == expr_kind::index && e.args[1]->kind == expr_kind::literal &&
-      e.args[1]->value.is_number_integer() &&
-      e.args[1]->value.get<int64_t>() >= 0) {
-    if (!json_path(*e.args[0], slot, out))
-      return false;
-    out += "[" + std::to_string(e.args[1]->value.get<int64_t>()) + "]";
-    return true;
-  }
+  // No `[n]` steps: AQL's v.a[0] also reads key "0" of an object, which
+  // the JSON path $.a[0] would not.
   return false;
+}
+
+/// Values safe to evaluate once before the scan: no function calls (RAND,
+/// DATE_NOW, errors the FILTER might short-circuit), no subqueries; only
+/// literals, bind parameters and paths on variables (join keys).
+bool simple_value(const expr& e) {
+  switch (e.kind) {
+    case expr_kind::literal:
+    case expr_kind::bind:
+    case expr_kind::variable:
+      return true;
+    case expr_kind::attribute:
+      return simple_value(*e.args[0]);
+    case expr_kind::array:
+      for (auto& a : e.args)
+        if (!simple_value(*a))
+          return false;
+      return true;
+    default:
+      return false;
+  }
 }
 
 op_code flip(op_code op) {
@@ -94,7 +109,7 @@ bool pushable(const expr& e, int slot, pushed_condition& c) {
     if (!json_path(*path, slot, p))
       return false;
   }
-  if (p == "$" || uses_slot(*value, slot))
+  if (p == "$" || uses_slot(*value, slot) || !simple_value(*value))
     return false;
   c.op = op;
   c.value = value;
@@ -152,11 +167,15 @@ std::string condition_sql(const pushed_condition& c, const json& v,
     case op_code::in:
       if (!v.is_array())
         return "0"; // `x IN <non-array>` is false
+      for (auto& x : v)
+        if (!x.is_string() && !x.is_number() && !x.is_boolean())
+          return ""; // null never matches in SQL; arrays compare as text
       params.push_back(json(v.dump()));
       return extract + " IN (SELECT value FROM json_each(?))";
     case op_code::like:
-      if (!v.is_string())
-        return "";
+      if (!v.is_string() ||
+          v.get_ref<const std::string&>().find('\\') != std::string::npos)
+        return ""; // escapes: let the FILTER alone decide
       params.push_back(v);
       // SQLite's LIKE ignores ASCII case: a superset of AQL's LIKE.
       return "(CASE WHEN " + type + "='text' THEN " + extract +

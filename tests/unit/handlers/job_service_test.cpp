@@ -242,3 +242,16 @@ TEST_F(job_service_test, wait_defers_until_the_status_changes) {
   EXPECT_EQ(
     call("GET", "/v2/jobs/" + submit("RETURN 2"), "", "wait=abc").status, 400);
 }
+
+TEST_F(job_service_test, cancelled_pending_jobs_leave_the_queue) {
+  cfg_.jobs.max_pending = 2;
+  auto a = submit("RETURN 1"); // running
+  auto b = submit("RETURN 2");
+  auto c = submit("RETURN 3");
+  EXPECT_EQ(call("POST", "/v2/jobs", R"({"query":"RETURN 4"})").status, 503);
+  EXPECT_EQ(call("DELETE", "/v2/jobs/" + b).status, 200);
+  EXPECT_EQ(svc_->pending(), 1u);
+  submit("RETURN 5"); // room again
+  complete(a, {});
+  EXPECT_EQ(launched_.back().id, c); // the cancelled one is skipped
+}
