@@ -1,5 +1,7 @@
 #include "engine/aql/pushdown.hpp"
 
+#include <algorithm>
+
 namespace themis::aql {
 
 namespace {
@@ -35,7 +37,7 @@ bool json_path(const expr& e, int slot, std::string& out) {
   if (e.kind == expr_kind::attribute) {
     if (!json_path(*e.args[0], slot, out))
       return false;
-    if (e.name.find('"') != std::string::npos)
+    if (e.name.find_first_of("\"'") != std::string::npos)
       return false;
     out += simple_name(e.name) ? "." + e.name : ".\"" + e.name + "\"";
     return true;
@@ -135,8 +137,76 @@ const char* sql_op(op_code op) {
 
 } // namespace
 
+namespace {
+
+constexpr size_t max_projected = 16;
+
+struct use_scan {
+  int slot;
+  bool whole = false;
+  std::vector<std::string> names;
+
+  void add(const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) == names.end())
+      names.push_back(n);
+  }
+  void walk(const expr* e) {
+    if (!e || whole)
+      return;
+    if (e->kind == expr_kind::attribute &&
+        e->args[0]->kind == expr_kind::variable && e->args[0]->slot == slot) {
+      add(e->name);
+      return;
+    }
+    if (e->kind == expr_kind::variable && e->slot == slot) {
+      whole = true;
+      return;
+    }
+    for (auto& a : e->args)
+      walk(a.get());
+    for (auto& m : e->members) {
+      walk(m.key_expr.get());
+      walk(m.value.get());
+    }
+    if (e->sub)
+      walk(*e->sub, 0);
+  }
+  void walk(const query& q, size_t first) {
+    for (size_t i = first; i < q.clauses.size() && !whole; ++i) {
+      auto& c = q.clauses[i];
+      walk(c.source.get());
+      walk(c.e.get());
+      walk(c.with.get());
+      walk(c.options.get());
+      walk(c.offset.get());
+      walk(c.count.get());
+      walk(c.into_expr.get());
+      for (auto& k : c.sort)
+        walk(k.e.get());
+      for (auto& g : c.groups)
+        walk(g.e.get());
+      for (auto& a : c.aggregates)
+        walk(a.e.get());
+      if (c.kind == clause_kind::collect && c.into_slot >= 0 && !c.into_expr)
+        for (auto& v : c.into_visible)
+          if (v.slot == slot)
+            whole = true; // INTO captures the variable itself
+    }
+  }
+};
+
+} // namespace
+
 pushdown_plan plan_pushdown(const query& q, size_t first, int slot) {
   pushdown_plan plan;
+  use_scan uses{slot};
+  uses.walk(q, first);
+  plan.whole = uses.whole || uses.names.size() > max_projected;
+  for (auto& n : uses.names)
+    if (n.find_first_of("\"'") != std::string::npos)
+      plan.whole = true; // not expressible in a quoted SQL/JSON path
+  if (!plan.whole)
+    plan.attributes = std::move(uses.names);
   for (size_t i = first; i < q.clauses.size(); ++i) {
     auto& c = q.clauses[i];
     if (c.kind != clause_kind::filter)

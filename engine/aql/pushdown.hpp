@@ -27,10 +27,17 @@ struct pushed_condition {
 
 struct pushdown_plan {
   std::vector<pushed_condition> conditions; ///< ANDed
+  /// Projection: when the rest of the query only reads top-level
+  /// attributes of the loop variable (`d.v`, `d.g.x`), the scan selects just
+  /// those (`doc -> '$.v'`) and the variable holds an object of them;
+  /// parsing a few small JSON values is much cheaper than the document.
+  bool whole = true;
+  std::vector<std::string> attributes;
 };
 
 /// Picks the pushable conjuncts of the FILTERs that directly follow a FOR
-/// over a collection (clauses [first, …) of `q`) for loop variable `slot`.
+/// over a collection (clauses [first, …) of `q`) for loop variable `slot`,
+/// and the attributes the rest of the query reads from it.
 pushdown_plan plan_pushdown(const query& q, size_t first, int slot);
 
 /// SQL for one condition given the runtime value; appends bound values to

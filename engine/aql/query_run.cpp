@@ -136,7 +136,21 @@ bool query_run::collection_exists(const std::string& name) {
 
 std::string query_run::scan_sql(const pushdown_plan& plan, env& en,
                                 std::vector<json>& params) {
-  std::string sql = "SELECT doc FROM documents WHERE collection = ?";
+  std::string sql = "SELECT ";
+  if (plan.whole) {
+    sql += "doc";
+  } else if (plan.attributes.empty()) {
+    sql += "NULL"; // the loop variable is never read: only count rows
+  } else {
+    for (size_t i = 0; i < plan.attributes.size(); ++i) {
+      auto& a = plan.attributes[i];
+      sql += i ? ", " : "";
+      // type and SQL value: scalars need no JSON parsing at all
+      auto path = "'$.\"" + a + "\"'";
+      sql += "json_type(doc, " + path + "), doc ->> " + path;
+    }
+  }
+  sql += " FROM documents WHERE collection = ?";
   for (auto& c : plan.conditions) {
     json tmp;
     auto v = eval.eval_ref(*c.value, en, tmp);
@@ -174,9 +188,51 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
     progress.rows_scanned.fetch_add(1, std::memory_order_relaxed);
     if ((++ticks_ & 255) == 0)
       check_stop();
-    auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    auto len = static_cast<size_t>(sqlite3_column_bytes(s, 0));
-    auto doc = json::parse(text, text + len, nullptr, false);
+    json doc;
+    if (plan.whole) {
+      auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+      auto len = static_cast<size_t>(sqlite3_column_bytes(s, 0));
+      doc = json::parse(text, text + len, nullptr, false);
+    } else {
+      doc = json::object();
+      for (size_t i = 0; i < plan.attributes.size(); ++i) {
+        auto col = static_cast<int>(2 * i);
+        auto type = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+        if (!type)
+          continue; // attribute absent: reads as null
+        auto& slot = doc[plan.attributes[i]];
+        switch (type[0]) {
+          case 'i':
+            slot = sqlite3_column_int64(s, col + 1);
+            break;
+          case 'r':
+            slot = sqlite3_column_double(s, col + 1);
+            break;
+          case 't':
+            if (type[1] == 'e') { // text
+              auto p =
+                reinterpret_cast<const char*>(sqlite3_column_text(s, col + 1));
+              slot = std::string(
+                p, static_cast<size_t>(sqlite3_column_bytes(s, col + 1)));
+            } else {
+              slot = true;
+            }
+            break;
+          case 'f':
+            slot = false;
+            break;
+          case 'n':
+            slot = nullptr;
+            break;
+          default: { // object, array: JSON text
+            auto p =
+              reinterpret_cast<const char*>(sqlite3_column_text(s, col + 1));
+            auto len = static_cast<size_t>(sqlite3_column_bytes(s, col + 1));
+            slot = json::parse(p, p + len, nullptr, false);
+          }
+        }
+      }
+    }
     if (!f(doc))
       return false;
   }

@@ -292,3 +292,43 @@ TEST_F(aql_exec, huge_ranges_are_refused_not_built) {
             aql::error_kind::limit);
   EXPECT_EQ(run("RETURN LENGTH(-2..2)"), json({5}));
 }
+
+TEST_F(aql_exec, projection_reads_only_used_attributes_with_same_results) {
+  // the same answers whether the scan projects attributes or not (a
+  // MERGE(u) somewhere forces whole documents)
+  for (auto q :
+       {"FOR u IN users SORT u._key RETURN [u.name, u.tags[0], u.nope]",
+        "FOR u IN users COLLECT WITH COUNT INTO n RETURN n",
+        "FOR u IN users FILTER u.age > 30 SORT u.age RETURN u.age",
+        "FOR u IN users COLLECT c = u.city INTO g RETURN [c, LENGTH(g)]",
+        "FOR u IN users LET s = SUM(FOR o IN orders FILTER o.user == "
+        "u._key RETURN o.total) SORT u._key RETURN [u._key, s]"}) {
+    SCOPED_TRACE(q);
+    std::string whole = q;
+    whole.insert(std::string("FOR u IN users ").size(),
+                 "LET whole_doc = MERGE(u) ");
+    EXPECT_EQ(run(q), run(whole));
+  }
+  EXPECT_EQ(run("FOR u IN users FILTER u._key == 'alice' RETURN u.tags"),
+            json::parse(R"([["a","b"]])"));
+  // every JSON type survives the projection, and odd attribute names work
+  put("types", {{"_key", "t"},
+                {"i", 7},
+                {"r", 1.5},
+                {"s", "x"},
+                {"b", true},
+                {"f", false},
+                {"n", nullptr},
+                {"o", {{"k", 1}}},
+                {"a", {1}},
+                {"it's", 1},
+                {"q\"", 2},
+                {"sp ace", 3}});
+  EXPECT_EQ(run("FOR t IN types RETURN [t.i, t.r, t.s, t.b, t.f, t.n, t.o, "
+                "t.a, t.missing, t.`it's`, t.`q\"`, t.`sp ace`]"),
+            json::parse(R"([[7, 1.5, "x", true, false, null, {"k": 1}, [1], )"
+                        R"(null, 1, 2, 3]])"));
+  EXPECT_EQ(run("FOR t IN types FILTER t.`it's` == 1 AND t.`sp ace` == 3 "
+                "RETURN t._key"),
+            json({"t"}));
+}
