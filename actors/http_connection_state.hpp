@@ -158,27 +158,39 @@ struct http_connection_state : http1::session_callbacks,
 
   // -- work and service ports ----------------------------------------------
 
-  /// Runs `work` on a detached worker; the answer comes back here. Reads of
-  /// this connection wait behind it like behind a write (it may write).
-  void run_blocking(std::function<api_response(blocking_writer&)> work,
-                    responder done) override {
-    auto worker = spawn_work_runner(*ctx->system, ctx, std::move(work));
+  /// Asks `dest` for an api_response; later requests of this connection
+  /// wait for it, like behind a write (it may write: read your writes). A
+  /// failed request is answered `fail_status` with `what` and the error.
+  template <class... Ts>
+  void ask_response(const caf::actor& dest, caf::duration timeout,
+                    responder done, int fail_status, std::string what,
+                    Ts&&... xs) {
     ++writes_in_flight;
-    self->request(worker, caf::infinite, run_atom::value)
+    self->request(dest, timeout, std::forward<Ts>(xs)...)
       .then(
         [this, done](api_response& r) {
           --writes_in_flight;
           guarded([&] { done(std::move(r)); });
           run_deferred();
         },
-        [this, done](caf::error& err) {
+        [this, done, fail_status, what](caf::error& err) {
           --writes_in_flight;
           guarded([&] {
-            done(error_response(500, "query worker failed: " +
-                                       caf::to_string(err)));
+            auto r = error_response(fail_status, what + caf::to_string(err));
+            if (fail_status == 503)
+              r.set_header("Retry-After", "1");
+            done(std::move(r));
           });
           run_deferred();
         });
+  }
+
+  /// Runs `work` on a detached worker; the answer comes back here.
+  void run_blocking(std::function<api_response(blocking_writer&)> work,
+                    responder done) override {
+    auto worker = spawn_work_runner(*ctx->system, ctx, std::move(work));
+    ask_response(worker, caf::duration{caf::infinite}, std::move(done), 500,
+                 "query worker failed: ", run_atom::value);
   }
 
   void ask(service_id which, api_request req, responder done) override {
@@ -190,24 +202,9 @@ struct http_connection_state : http1::session_callbacks,
       return;
     }
     auto timeout = std::chrono::seconds(ctx->config.jobs.max_wait_s + 30);
-    ++writes_in_flight;
-    self->request(svc, timeout, ask_atom::value, std::move(req))
-      .then(
-        [this, done](api_response& r) {
-          --writes_in_flight;
-          guarded([&] { done(std::move(r)); });
-          run_deferred();
-        },
-        [this, done](caf::error& err) {
-          --writes_in_flight;
-          guarded([&] {
-            auto r = error_response(503, "job manager did not answer: " +
-                                           caf::to_string(err));
-            r.set_header("Retry-After", "1");
-            done(std::move(r));
-          });
-          run_deferred();
-        });
+    ask_response(svc, caf::duration{timeout}, std::move(done), 503,
+                 "job manager did not answer: ", ask_atom::value,
+                 std::move(req));
   }
 
   // -- change notifier ------------------------------------------------------

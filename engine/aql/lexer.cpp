@@ -1,6 +1,7 @@
 #include "engine/aql/lexer.hpp"
 
 #include "engine/aql/aql_error.hpp"
+#include "engine/aql/functions_impl.hpp"
 
 namespace themis::aql {
 
@@ -17,25 +18,6 @@ bool ident_char(char c) {
 
 bool digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-/// Appends the UTF-8 encoding of a code point.
-void put_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 class scanner {
@@ -196,7 +178,7 @@ private:
             if (lo >= 0xDC00 && lo <= 0xDFFF)
               cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
-          put_utf8(out, cp);
+          fn::utf8_append(out, cp);
           break;
         }
         default:

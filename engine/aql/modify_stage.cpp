@@ -41,6 +41,17 @@ void merge_into(json& target, const json& patch, bool keep_null,
   }
 }
 
+/// The stored text of a document; strings built from raw bytes in the
+/// query text may not be UTF-8, which JSON cannot carry.
+std::string document_text(const expr& at, const json& doc) {
+  try {
+    return doc.dump();
+  } catch (const json::type_error&) {
+    runtime_error_at(at, "the document contains a string that is not "
+                         "valid UTF-8");
+  }
+}
+
 std::string key_of(const expr& at, const json& v, const char* what) {
   if (v.is_string())
     return v.get<std::string>();
@@ -77,7 +88,7 @@ bool pipeline::push_modify(size_t i, env& en) {
                                                : engine::op_kind::insert;
     value.erase("_rev");
     value.erase("_id");
-    op.doc = value.dump();
+    op.doc = document_text(*c.e, value);
   } else {
     const char* what = c.kind == clause_kind::update    ? "UPDATE"
                        : c.kind == clause_kind::replace ? "REPLACE"
@@ -109,7 +120,7 @@ bool pipeline::push_modify(size_t i, env& en) {
         doc = std::move(merged);
       }
       op.kind = engine::op_kind::replace;
-      op.doc = doc.dump();
+      op.doc = document_text(c.with ? *c.with : *c.e, doc);
     }
   }
   st.ops.push_back(std::move(op));

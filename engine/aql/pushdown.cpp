@@ -21,6 +21,14 @@ bool uses_slot(const expr& e, int slot) {
   return false;
 }
 
+/// Can stand inside '$."…"' in SQL text: no quotes, no control bytes.
+bool quotable(const std::string& n) {
+  for (unsigned char c : n)
+    if (c == '"' || c == '\'' || c < 0x20)
+      return false;
+  return true;
+}
+
 bool simple_name(const std::string& n) {
   if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0])))
     return false;
@@ -37,7 +45,7 @@ bool json_path(const expr& e, int slot, std::string& out) {
   if (e.kind == expr_kind::attribute) {
     if (!json_path(*e.args[0], slot, out))
       return false;
-    if (e.name.find_first_of("\"'") != std::string::npos)
+    if (!quotable(e.name))
       return false;
     out += simple_name(e.name) ? "." + e.name : ".\"" + e.name + "\"";
     return true;
@@ -203,7 +211,7 @@ pushdown_plan plan_pushdown(const query& q, size_t first, int slot) {
   uses.walk(q, first);
   plan.whole = uses.whole || uses.names.size() > max_projected;
   for (auto& n : uses.names)
-    if (n.find_first_of("\"'") != std::string::npos)
+    if (!quotable(n))
       plan.whole = true; // not expressible in a quoted SQL/JSON path
   if (!plan.whole)
     plan.attributes = std::move(uses.names);
@@ -240,7 +248,8 @@ std::string condition_sql(const pushed_condition& c, const json& v,
       for (auto& x : v)
         if (!x.is_string() && !x.is_number() && !x.is_boolean())
           return ""; // null never matches in SQL; arrays compare as text
-      params.push_back(json(v.dump()));
+      params.push_back(
+        json(v.dump(-1, ' ', false, json::error_handler_t::replace)));
       return extract + " IN (SELECT value FROM json_each(?))";
     case op_code::like:
       if (!v.is_string() ||
