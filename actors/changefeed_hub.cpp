@@ -51,6 +51,11 @@ caf::behavior changefeed_hub(hub_actor* self,
   });
   return {
     [=](publish_atom, const event_batch& batch) {
+      auto& fault = ctx->faults.at(fault_target::changefeed_hub);
+      if (fault_table::roll(fault.crash_ppm.load())) {
+        ++ctx->faults.injected;
+        throw injected_crash("injected crash in the changefeed hub");
+      }
       if (batch->empty())
         return;
       auto& st = self->state;

@@ -22,6 +22,12 @@
 
 namespace themis::detail {
 
+inline int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
 inline uint64_t steady_ms() {
   return static_cast<uint64_t>(
     std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -137,6 +143,26 @@ struct http_connection_state : http1::session_callbacks,
       done(std::move(r));
       return;
     }
+    // Overload protection: refuse at once rather than queue behind a
+    // backlog (admission) or a failing engine (breaker).
+    auto now = steady_ns();
+    auto& breaker = *ctx->writer_breaker;
+    const char* refused = nullptr;
+    if (!ctx->writer_admission.admit(now))
+      refused = "the store writer is overloaded; retry later";
+    else if (!breaker.allow(now))
+      refused = "the store writer circuit breaker is open; retry later";
+    ctx->metrics.writer_breaker_state = static_cast<int>(breaker.state());
+    if (refused) {
+      engine::write_result r;
+      r.error = refused;
+      r.overloaded = true;
+      r.retry_after_s = ctx->config.overload.retry_after_s;
+      done(std::move(r));
+      return;
+    }
+    batch.enqueued_ns = now;
+    ctx->writer_admission.enqueued();
     auto timeout =
       std::chrono::milliseconds(ctx->config.http.request_timeout_ms);
     ++writes_in_flight;
@@ -144,16 +170,41 @@ struct http_connection_state : http1::session_callbacks,
       .then(
         [this, done](engine::write_result& r) {
           --writes_in_flight;
+          writer_outcome(!engine_failed(r));
           guarded([&] { done(std::move(r)); });
           run_deferred();
         },
         [this, done](caf::error& err) {
           --writes_in_flight;
+          writer_outcome(false);
           engine::write_result r;
           r.error = "store writer did not answer: " + caf::to_string(err);
           guarded([&] { done(std::move(r)); });
           run_deferred();
         });
+  }
+
+  /// An engine-level failure (I/O, commit error, injected fault): nothing
+  /// committed and no operation was refused on its own merits. A 404 or
+  /// 409 of one document, which rolls back its batch, is a healthy engine.
+  static bool engine_failed(const engine::write_result& r) {
+    if (r.committed)
+      return false;
+    for (auto& op : r.results)
+      if (op.status != engine::op_status::ok &&
+          op.status != engine::op_status::created &&
+          op.status != engine::op_status::not_executed &&
+          op.status != engine::op_status::internal)
+        return false;
+    return true;
+  }
+
+  /// A write came back: the breaker counts engine failures only.
+  void writer_outcome(bool ok) {
+    ctx->writer_admission.dequeued();
+    auto& breaker = *ctx->writer_breaker;
+    breaker.record(ok, steady_ns());
+    ctx->metrics.writer_breaker_state = static_cast<int>(breaker.state());
   }
 
   // -- work and service ports ----------------------------------------------

@@ -67,17 +67,44 @@ void http_acceptor::do_accept() {
       return;
     if (!ec) {
       auto& m = self->ctx_->metrics;
-      auto lsn = registered(*self->ctx_->system, http_listener_name);
-      if (m.draining || !lsn ||
+      auto& ctx = *self->ctx_;
+      auto lsn = registered(*ctx.system, http_listener_name);
+      boost::system::error_code ep_ec;
+      auto ip = socket.remote_endpoint(ep_ec).address().to_string();
+      bool ip_full = false;
+      if (auto per_ip = ctx.config.overload.max_connections_per_ip) {
+        std::lock_guard<std::mutex> guard(ctx.ip_mtx);
+        auto& n = ctx.ip_connections[ip];
+        ip_full = n >= per_ip;
+        if (!ip_full && !m.draining && lsn)
+          ++n; // released when the connection object goes away
+        else if (n == 0)
+          ctx.ip_connections.erase(ip);
+      }
+      if (m.draining || !lsn || ip_full ||
           m.open_connections >=
-            static_cast<int64_t>(self->ctx_->config.http.max_connections)) {
+            static_cast<int64_t>(ctx.config.http.max_connections)) {
         self->reject(std::move(socket), m.draining ? "draining"
                                         : !lsn     ? "no listener actor"
+                                        : ip_full  ? "connection limit per IP"
                                                    : "connection limit");
+        if (!m.draining && lsn && !ip_full &&
+            ctx.config.overload.max_connections_per_ip) {
+          std::lock_guard<std::mutex> guard(ctx.ip_mtx);
+          if (--ctx.ip_connections[ip] == 0)
+            ctx.ip_connections.erase(ip);
+        }
       } else {
         ++m.accepted_connections;
-        auto conn = std::make_shared<tcp_connection>(
-          std::move(socket), m, self->ctx_->io_threads > 1);
+        auto conn = std::make_shared<tcp_connection>(std::move(socket), m,
+                                                     ctx.io_threads > 1);
+        if (ctx.config.overload.max_connections_per_ip)
+          conn->on_destroy([ctxp = self->ctx_, ip] {
+            std::lock_guard<std::mutex> guard(ctxp->ip_mtx);
+            auto it = ctxp->ip_connections.find(ip);
+            if (it != ctxp->ip_connections.end() && --it->second == 0)
+              ctxp->ip_connections.erase(it);
+          });
         caf::anon_send(lsn, accept_atom::value, conn);
       }
     } else {

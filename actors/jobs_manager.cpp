@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
+#include <thread>
 
 #include "actors/blocking_work.hpp"
 #include "actors/messages.hpp"
@@ -84,6 +85,13 @@ caf::behavior jobs_manager(manager_actor* self,
   return {
     [=](ask_atom, api_request& req) -> caf::result<api_response> {
       auto& st = self->state;
+      auto& fault = ctx->faults.at(fault_target::jobs_manager);
+      if (auto ms = fault.stall_ms.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      if (fault_table::roll(fault.crash_ppm.load())) {
+        ++ctx->faults.injected;
+        throw injected_crash("injected crash in the jobs manager");
+      }
       job_service::deferred later;
       std::optional<api_response> now;
       try {

@@ -13,9 +13,11 @@
 #include "actors/changefeed_hub.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
+#include "actors/limits_keeper.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/store_writer_actor.hpp"
+#include "limits/rate_limiter.hpp"
 #include "supervision/supervisor.hpp"
 
 namespace themis {
@@ -51,6 +53,9 @@ child_spec registered_child(std::string name, caf::atom_value reg_name,
   spec.name = std::move(name);
   spec.start = [reg_name, f](caf::actor_system& sys) {
     auto a = f(sys);
+    // CAF 0.17's put() does not replace an existing entry (it emplaces):
+    // without the erase, everyone would keep finding the dead incarnation.
+    sys.registry().erase(reg_name);
     sys.registry().put(reg_name, caf::actor_cast<caf::strong_actor_ptr>(a));
     return a;
   };
@@ -63,7 +68,44 @@ caf::actor registered(caf::actor_system& sys, caf::atom_value name) {
   return caf::actor_cast<caf::actor>(sys.registry().get(name));
 }
 
-int run_server(const server_config& cfg, const char* version) {
+/// The limiter's view of the rate_limiting section (validated by the
+/// config loader, so rules parse).
+std::shared_ptr<const limits::limiter_config>
+limiter_config_of(const rate_limiting_section& rl) {
+  auto c = std::make_shared<limits::limiter_config>();
+  c->enabled = rl.enabled;
+  limits::parse_algorithm(rl.algorithm, c->algo);
+  for (auto& text : rl.rules) {
+    limits::rule r;
+    if (!limits::parse_rule(text, r))
+      c->rules.push_back(std::move(r));
+  }
+  c->whitelist = rl.whitelist;
+  c->dry_run = rl.dry_run;
+  c->max_keys = rl.max_keys;
+  c->idle_expiry_ns = static_cast<int64_t>(rl.idle_expiry_s) * 1'000'000'000;
+  return c;
+}
+
+void configure_overload(server_context& ctx, const server_config& cfg) {
+  ctx.limiter.configure(limiter_config_of(cfg.rate_limiting));
+  limits::admission::config ac;
+  ac.max_queue = cfg.overload.writer_max_queue;
+  ac.target_ns = int64_t{cfg.overload.writer_target_delay_ms} * 1'000'000;
+  ac.interval_ns = int64_t{cfg.overload.writer_interval_ms} * 1'000'000;
+  ctx.writer_admission.configure(ac);
+  limits::breaker_config bc;
+  bc.enabled = cfg.breaker.enabled;
+  bc.failure_ratio = cfg.breaker.failure_ratio_pct / 100.0;
+  bc.min_requests = cfg.breaker.min_requests;
+  bc.window_ns = int64_t{cfg.breaker.window_s} * 1'000'000'000;
+  bc.open_ns = int64_t{cfg.breaker.open_ms} * 1'000'000;
+  bc.half_open_requests = cfg.breaker.half_open_requests;
+  ctx.writer_breaker = std::make_unique<limits::circuit_breaker>(bc);
+}
+
+int run_server(const server_config& cfg, const char* version,
+               config_reloader reload) {
   setup_logging(cfg.log.level);
   auto ctx = std::make_shared<server_context>();
   ctx->config = cfg;
@@ -86,8 +128,10 @@ int run_server(const server_config& cfg, const char* version) {
   ctx->metrics.engine_last_sequence = ctx->store->last_sequence();
   ctx->cursors = std::make_unique<cursor_store>(
     std::chrono::seconds(cfg.query.cursor_ttl_s), cfg.query.max_cursors);
+  configure_overload(*ctx, cfg);
   ctx->router = std::make_unique<rest_router>(
-    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors});
+    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
+                ctx->limiter, ctx->faults});
 
   ctx->io_threads = half_cores_or(cfg.server.io_threads);
   asio::io_context io(static_cast<int>(ctx->io_threads));
@@ -136,10 +180,30 @@ int run_server(const server_config& cfg, const char* version) {
   auto jobs_spec = registered_child(
     "jobs_manager", jobs_manager_name,
     [ctx](caf::actor_system& s) { return spawn_jobs_manager(s, ctx); });
+  // jobs_sup is temporary under the root: if its jobs manager crash-loops
+  // past the restart intensity, the subtree stops and is reported; the
+  // engine and the listeners keep serving (the root does not spend its own
+  // intensity on it and give up on everything).
+  child_spec keeper_spec;
+  keeper_spec.name = "limits_keeper";
+  keeper_spec.start = [ctx](caf::actor_system& s) {
+    return spawn_limits_keeper(s, ctx);
+  };
+  auto jobs_sup = supervisor_child("jobs_sup", flags, {jobs_spec});
+  jobs_sup.policy = restart_policy::temporary;
+  auto root_flags = flags;
+  root_flags.on_child_stopped = [ctx](const std::string& child,
+                                      const std::string& reason) {
+    if (child == "jobs_sup")
+      ctx->metrics.jobs_up = false;
+    spdlog::error("supervisor gave up on {} (restart intensity exceeded: {}); "
+                  "it stays down, the rest keeps serving",
+                  child, reason);
+  };
   auto root = spawn_supervisor(
-    sys, "root", flags,
+    sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
-     supervisor_child("jobs_sup", flags, {jobs_spec}),
+     supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
      supervisor_child("listeners_sup", flags, {listener_spec})});
 
   std::promise<int> stop;
@@ -152,11 +216,31 @@ int run_server(const server_config& cfg, const char* version) {
     if (reason && reason != caf::exit_reason::user_shutdown)
       request_stop(-1);
   });
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (!ec)
-      request_stop(sig);
-  });
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_signal =
+    [&](boost::system::error_code ec, int sig) {
+      if (ec)
+        return;
+      if (sig != SIGHUP) {
+        request_stop(sig);
+        return;
+      }
+      // SIGHUP: re-read the configuration and apply what can change live
+      // (rate limits); connections stay open.
+      std::string error;
+      auto fresh = reload ? reload(error) : std::nullopt;
+      if (!fresh) {
+        spdlog::error("SIGHUP: configuration not reloaded: {}",
+                      reload ? error : "no reloader");
+      } else {
+        ctx->limiter.configure(limiter_config_of(fresh->rate_limiting));
+        spdlog::info("SIGHUP: rate limits reloaded ({} rules, {})",
+                     fresh->rate_limiting.rules.size(),
+                     fresh->rate_limiting.enabled ? "enabled" : "disabled");
+      }
+      signals.async_wait(on_signal);
+    };
+  signals.async_wait(on_signal);
   std::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::thread> io_threads;

@@ -2,6 +2,10 @@
 /// Boots and stops the whole server: engine, actor system and supervision
 /// tree, listeners and I/O threads; drains on SIGTERM/SIGINT.
 
+#include <functional>
+#include <optional>
+#include <string>
+
 #include "themis/server_config.hpp"
 
 namespace themis {
@@ -9,6 +13,12 @@ namespace themis {
 /// Runs until a termination signal (exit 0 after draining) or a fatal
 /// error: 1 for a runtime failure, 2 for an unusable configuration (port,
 /// data directory).
-int run_server(const server_config& cfg, const char* version);
+/// `reload` re-reads the configuration (SIGHUP): a new config, or nullopt
+/// with the error in its argument.
+using config_reloader =
+  std::function<std::optional<server_config>(std::string& error)>;
+
+int run_server(const server_config& cfg, const char* version,
+               config_reloader reload = {});
 
 } // namespace themis

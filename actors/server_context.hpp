@@ -2,16 +2,22 @@
 /// Shared, long-lived services every connection actor uses. Owned by the
 /// server; outlives every actor and the io_context threads.
 
+#include <atomic>
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
-#include <atomic>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "engine/reader_pool.hpp"
 #include "engine/store_writer.hpp"
 #include "handlers/cursor_store.hpp"
+#include "handlers/fault_table.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "handlers/rest_router.hpp"
+#include "limits/admission.hpp"
+#include "limits/circuit_breaker.hpp"
+#include "limits/rate_limiter.hpp"
 #include "themis/server_config.hpp"
 
 namespace caf {
@@ -37,6 +43,15 @@ struct server_context {
   std::unique_ptr<engine::reader_pool> reader;
   std::unique_ptr<rest_router> router;
   std::unique_ptr<cursor_store> cursors;
+  limits::rate_limiter limiter;
+  /// In front of the store writer: admission control (queue depth, CoDel,
+  /// stall) and a circuit breaker, applied by every request-path write.
+  limits::admission writer_admission;
+  std::unique_ptr<limits::circuit_breaker> writer_breaker;
+  fault_table faults;
+  /// Open connections per client IP (overload.max_connections_per_ip).
+  std::mutex ip_mtx;
+  std::unordered_map<std::string, uint32_t> ip_connections;
   caf::actor_system* system = nullptr;
   /// Set at shutdown: queries and jobs running on worker threads stop.
   std::atomic<bool> stopping{false};

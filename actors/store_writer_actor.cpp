@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <spdlog/spdlog.h>
+#include <thread>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -12,6 +13,12 @@ namespace themis {
 
 namespace {
 
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
 struct pending_write {
   engine::write_batch batch;
   caf::typed_response_promise<engine::write_result> promise;
@@ -20,6 +27,15 @@ struct pending_write {
 struct store_writer_state {
   std::vector<pending_write> pending;
   bool flush_scheduled = false;
+
+  /// A crashed writer answers what it had taken: nothing of it committed.
+  ~store_writer_state() {
+    for (auto& p : pending) {
+      engine::write_result r;
+      r.error = "the store writer stopped before committing this write";
+      p.promise.deliver(std::move(r));
+    }
+  }
 };
 
 using writer_actor = caf::stateful_actor<store_writer_state>;
@@ -39,8 +55,39 @@ void flush(writer_actor* self, server_context& ctx) {
   }
   std::vector<const engine::write_batch*> group;
   group.reserve(n);
-  for (size_t i = 0; i < n; ++i)
+  auto now = steady_ns();
+  for (size_t i = 0; i < n; ++i) {
     group.push_back(&st.pending[i].batch);
+    if (auto q = st.pending[i].batch.enqueued_ns)
+      ctx.writer_admission.observe_sojourn(now - q, now);
+  }
+  ctx.writer_admission.busy(now);
+  struct idle_again {
+    limits::admission& a;
+    ~idle_again() { a.busy(0); }
+  } idle{ctx.writer_admission};
+  auto& fault = ctx.faults.at(fault_target::store_writer);
+  if (auto ms = fault.stall_ms.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  if (fault_table::roll(fault.crash_ppm.load())) {
+    ++ctx.faults.injected;
+    throw injected_crash("injected crash in the store writer");
+  }
+  if (fault_table::roll(fault.error_ppm.load())) {
+    // as if the engine failed the commit (disk full, I/O error)
+    ++ctx.faults.injected;
+    for (size_t i = 0; i < n; ++i) {
+      engine::write_result r;
+      r.error = "injected engine failure";
+      st.pending[i].promise.deliver(std::move(r));
+    }
+    st.pending.erase(st.pending.begin(), st.pending.begin() + n);
+    if (!st.pending.empty()) {
+      st.flush_scheduled = true;
+      self->send(self, flush_atom::value);
+    }
+    return;
+  }
   auto results = ctx.store->commit_group(group);
   ctx.metrics.engine_commits = ctx.store->commit_count();
   ctx.metrics.engine_ops += ops;

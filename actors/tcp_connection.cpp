@@ -35,6 +35,8 @@ tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics,
 
 tcp_connection::~tcp_connection() {
   --metrics_.open_connections;
+  if (on_destroy_)
+    on_destroy_();
 }
 
 void tcp_connection::notify_closed() {

@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 #include <caf/actor.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,11 +45,14 @@ public:
   void abort();
 
   const std::string& remote_address() const { return remote_; }
+  /// Runs once when the connection object goes away (per-IP accounting).
+  void on_destroy(std::function<void()> f) { on_destroy_ = std::move(f); }
 
   /// Pieces queued by write() and not yet written to the socket.
   size_t queued_writes() const { return queued_.load(); }
 
 private:
+  std::function<void()> on_destroy_;
   void do_read();
   void do_write();
   void do_close();

@@ -1,4 +1,5 @@
 #include "config/config_loader.hpp"
+#include "limits/rate_limiter.hpp"
 
 #include <CLI/CLI.hpp>
 #include <yaml-cpp/yaml.h>
@@ -206,6 +207,64 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::jobs, &jobs_section::max_wait_s, 0, 3600)},
     {"jobs.sweep_interval_ms",
      uint_field(&sc::jobs, &jobs_section::sweep_interval_ms, 100, 86400000)},
+    {"rate_limiting.enabled",
+     bool_field(&sc::rate_limiting, &rate_limiting_section::enabled)},
+    {"rate_limiting.algorithm",
+     string_field(
+       &sc::rate_limiting, &rate_limiting_section::algorithm,
+       {"token_bucket", "sliding_window_counter", "sliding_window_log"})},
+    {"rate_limiting.rules",
+     [](server_config& c, const std::string& v) -> std::optional<std::string> {
+       auto set = list_field(&sc::rate_limiting, &rate_limiting_section::rules);
+       if (auto err = set(c, v))
+         return err;
+       for (auto& text : c.rate_limiting.rules) {
+         limits::rule r;
+         if (auto err = limits::parse_rule(text, r))
+           return err;
+       }
+       return std::nullopt;
+     }},
+    {"rate_limiting.whitelist",
+     list_field(&sc::rate_limiting, &rate_limiting_section::whitelist)},
+    {"rate_limiting.dry_run",
+     bool_field(&sc::rate_limiting, &rate_limiting_section::dry_run)},
+    {"rate_limiting.max_keys",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::max_keys, 16,
+                100000000)},
+    {"rate_limiting.idle_expiry_s",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::idle_expiry_s, 1,
+                86400)},
+    {"overload.max_inflight_requests",
+     uint_field(&sc::overload, &overload_section::max_inflight_requests, 1,
+                10000000)},
+    {"overload.writer_max_queue",
+     uint_field(&sc::overload, &overload_section::writer_max_queue, 1,
+                10000000)},
+    {"overload.writer_target_delay_ms",
+     uint_field(&sc::overload, &overload_section::writer_target_delay_ms, 1,
+                600000)},
+    {"overload.writer_interval_ms",
+     uint_field(&sc::overload, &overload_section::writer_interval_ms, 1,
+                600000)},
+    {"overload.retry_after_s",
+     uint_field(&sc::overload, &overload_section::retry_after_s, 1, 3600)},
+    {"overload.max_connections_per_ip",
+     uint_field(&sc::overload, &overload_section::max_connections_per_ip, 0,
+                1000000)},
+    {"breaker.enabled", bool_field(&sc::breaker, &breaker_section::enabled)},
+    {"breaker.failure_ratio_pct",
+     uint_field(&sc::breaker, &breaker_section::failure_ratio_pct, 1, 100)},
+    {"breaker.min_requests",
+     uint_field(&sc::breaker, &breaker_section::min_requests, 1, 1000000)},
+    {"breaker.window_s",
+     uint_field(&sc::breaker, &breaker_section::window_s, 1, 3600)},
+    {"breaker.open_ms",
+     uint_field(&sc::breaker, &breaker_section::open_ms, 1, 3600000)},
+    {"breaker.half_open_requests",
+     uint_field(&sc::breaker, &breaker_section::half_open_requests, 1, 1000)},
+    {"debug.fault_injection",
+     bool_field(&sc::debug, &debug_section::fault_injection)},
     {"debug.crash_routes",
      bool_field(&sc::debug, &debug_section::crash_routes)},
   };

@@ -50,13 +50,18 @@ struct op_result {
 
 struct write_batch {
   std::vector<write_op> ops;
-  bool atomic = true; ///< all or nothing; otherwise each op on its own
+  bool atomic = true;      ///< all or nothing; otherwise each op on its own
+  int64_t enqueued_ns = 0; ///< steady clock when sent (queue wait, CoDel)
 };
 
 struct write_result {
   std::vector<op_result> results; ///< one per op, in order
   bool committed = false;
   std::string error; ///< set when the whole batch failed
+  /// Refused before it reached the writer (admission control or an open
+  /// circuit breaker): answer "busy, retry later" (HTTP 503 + Retry-After).
+  bool overloaded = false;
+  uint32_t retry_after_s = 0;
 };
 
 /// Name of a status for messages and logs.

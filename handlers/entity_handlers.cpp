@@ -146,6 +146,8 @@ void entity_batch(route_context& ctx) {
   }
   auto n = b.ops.size();
   ctx.writer.submit(std::move(b), [respond = ctx.respond, n](write_result res) {
+    if (res.overloaded)
+      return respond(unavailable_response(res));
     if (!res.committed) {
       int status = 503;
       for (auto& r : res.results)
@@ -211,6 +213,8 @@ void ndjson_bulk(route_context& ctx) {
     return ctx.respond(error_response(413, "too many lines"));
   auto finish = [respond = ctx.respond, op_lines,
                  errors](const write_result& res) {
+    if (res.overloaded)
+      return respond(unavailable_response(res));
     json results = json::array();
     size_t ok = 0, failed = 0;
     size_t ei = 0;

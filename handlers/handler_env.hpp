@@ -151,12 +151,18 @@ public:
 };
 
 class cursor_store; // handlers/cursor_store.hpp
+class fault_table;  // handlers/fault_table.hpp
+namespace limits {
+class rate_limiter;
+}
 
 struct handler_env {
   engine::reader_pool& reader;
   metrics_registry& metrics;
   const server_config& config;
   cursor_store& cursors;
+  limits::rate_limiter& limiter;
+  fault_table& faults;
 };
 
 /// The ports a front-end hands to the router for one request.

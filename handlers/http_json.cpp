@@ -105,6 +105,14 @@ std::string parse_etag(std::string_view tag) {
   return std::string(tag);
 }
 
+api_response unavailable_response(const engine::write_result& res) {
+  auto r =
+    error_response(503, res.error.empty() ? "write not executed" : res.error);
+  if (res.retry_after_s > 0)
+    r.set_header("Retry-After", std::to_string(res.retry_after_s));
+  return r;
+}
+
 void submit_single(
   write_port& writer, engine::write_op op, responder respond,
   std::function<api_response(const engine::op_result&, int)> ok) {
@@ -113,8 +121,7 @@ void submit_single(
   writer.submit(std::move(b), [respond = std::move(respond),
                                ok = std::move(ok)](engine::write_result res) {
     if (res.results.empty())
-      return respond(error_response(
-        503, res.error.empty() ? "write not executed" : res.error));
+      return respond(unavailable_response(res));
     auto& r = res.results.front();
     auto status = http_status(r.status);
     if (status >= 400)

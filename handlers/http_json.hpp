@@ -33,6 +33,10 @@ int http_status(engine::op_status s);
 std::string make_etag(std::string_view rev);
 std::string parse_etag(std::string_view tag);
 
+/// 503 for a write that did not reach the engine, with Retry-After when it
+/// was refused by overload protection.
+api_response unavailable_response(const engine::write_result& res);
+
 /// Submits one write operation. A failure (engine status, commit error,
 /// writer unavailable) is answered with the error body; on success
 /// `ok(result, http_status)` builds the answer.

@@ -79,6 +79,37 @@ std::string metrics_registry::render() const {
   gauge("themis_aql_rows_scanned_total",
         "Documents and array elements scanned by AQL queries and jobs.",
         aql_rows_scanned.load(), "counter");
+  gauge("themis_inflight_requests", "HTTP requests being handled.",
+        inflight_requests.load());
+  gauge("themis_rate_limited_total", "Requests answered 429.",
+        rate_limited.load(), "counter");
+  gauge("themis_rate_limit_dry_run_total",
+        "Requests a dry-run limiter would have refused.",
+        limiter_dry_run.load(), "counter");
+  gauge("themis_rate_limiter_keys", "Buckets in the rate limiter table.",
+        limiter_keys.load());
+  gauge("themis_rate_limiter_evictions_total",
+        "Buckets evicted because the table was full.", limiter_evictions.load(),
+        "counter");
+  gauge("themis_shed_requests_total",
+        "Requests answered 503 because too many were in flight.",
+        shed_requests.load(), "counter");
+  gauge("themis_writer_shed_total",
+        "Writes refused by store writer admission control.", writer_shed.load(),
+        "counter");
+  gauge("themis_writer_queue", "Writes sent to the store writer, unanswered.",
+        writer_queue.load());
+  gauge("themis_circuit_breaker_state",
+        "Store writer breaker: 0 closed, 1 open, 2 half-open.",
+        writer_breaker_state.load());
+  gauge("themis_circuit_breaker_rejected_total",
+        "Writes failed fast by the open breaker.", breaker_rejected.load(),
+        "counter");
+  gauge("themis_circuit_breaker_opened_total", "Times the breaker opened.",
+        breaker_opened.load(), "counter");
+  gauge("themis_faults_injected_total", "Injected faults that fired.",
+        faults_injected.load(), "counter");
+  gauge("themis_jobs_up", "0 when jobs_sup gave up.", jobs_up.load() ? 1 : 0);
   gauge("themis_jobs_running", "Async jobs running.", jobs_running.load());
   gauge("themis_jobs_pending", "Async jobs waiting to run.",
         jobs_pending.load());

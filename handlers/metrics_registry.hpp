@@ -47,6 +47,20 @@ public:
   std::atomic<uint64_t> aql_queries{0};      ///< synchronous queries run
   std::atomic<uint64_t> aql_query_errors{0}; ///< … that failed
   std::atomic<uint64_t> aql_rows_scanned{0}; ///< by queries and jobs
+  std::atomic<int> writer_breaker_state{0};  ///< 0 closed, 1 open, 2 half-open
+  std::atomic<int64_t> inflight_requests{0}; ///< HTTP requests being handled
+  std::atomic<uint64_t> shed_requests{0};    ///< 503 by overload protection
+  std::atomic<uint64_t> rate_limited{0};     ///< 429 answers
+  std::atomic<bool> jobs_up{true};           ///< false: jobs_sup gave up
+  // published once a second by the limits keeper
+  std::atomic<int64_t> limiter_keys{0};
+  std::atomic<uint64_t> limiter_evictions{0};
+  std::atomic<uint64_t> limiter_dry_run{0};
+  std::atomic<uint64_t> writer_shed{0};
+  std::atomic<int64_t> writer_queue{0};
+  std::atomic<uint64_t> breaker_rejected{0};
+  std::atomic<uint64_t> breaker_opened{0};
+  std::atomic<uint64_t> faults_injected{0};
   std::atomic<int64_t> jobs_running{0};
   std::atomic<int64_t> jobs_pending{0};
   std::atomic<uint64_t> jobs_completed{0};

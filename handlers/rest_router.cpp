@@ -1,10 +1,12 @@
 #include "handlers/rest_router.hpp"
 
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "limits/rate_limiter.hpp"
 
 namespace themis {
 
@@ -55,6 +57,64 @@ std::string new_request_id() {
   return out;
 }
 
+/// Never rate limited or shed: probes, scrapes and operators must get
+/// through exactly when the server is overloaded.
+bool priority_path(const std::string& path) {
+  for (auto p : {"/health", "/metrics", "/v1/_admin"})
+    if (path.rfind(p, 0) == 0)
+      return true;
+  return false;
+}
+
+/// The key for `key=token` rules: a bearer token or X-API-Key.
+std::string_view api_token(const api_request& req) {
+  if (auto a = req.header("Authorization");
+      a && a->size() > 7 && iequals(a->substr(0, 7), "Bearer "))
+    return std::string_view(*a).substr(7);
+  if (auto k = req.header("X-API-Key"))
+    return *k;
+  return {};
+}
+
+/// "10.0.0.1:5000" → "10.0.0.1" (and "::1:5000" → "::1"): limits are per
+/// client address, not per connection.
+std::string_view peer_ip(std::string_view addr) {
+  auto colon = addr.rfind(':');
+  return colon == std::string_view::npos ? addr : addr.substr(0, colon);
+}
+
+int64_t ceil_seconds(int64_t ns) {
+  return ns <= 0 ? 0 : (ns + 999'999'999) / 1'000'000'000;
+}
+
+/// ThemisDB's X-RateLimit-* and the IETF RateLimit-Policy / RateLimit
+/// fields (draft-ietf-httpapi-ratelimit-headers).
+header_list rate_limit_headers(const limits::check_result& r) {
+  auto& d = r.d;
+  auto reset = std::to_string(ceil_seconds(d.reset_ns));
+  auto window = std::to_string(
+    std::max<int64_t>(1, ceil_seconds(r.matched->spec.window_ns)));
+  auto policy = "\"" + r.matched->policy + "\"";
+  return {{"X-RateLimit-Limit", std::to_string(d.limit)},
+          {"X-RateLimit-Remaining", std::to_string(d.remaining)},
+          {"X-RateLimit-Reset", reset},
+          {"RateLimit-Policy",
+           policy + ";q=" + std::to_string(d.limit) + ";w=" + window},
+          {"RateLimit",
+           policy + ";r=" + std::to_string(d.remaining) + ";t=" + reset}};
+}
+
+api_response too_many_requests(const limits::check_result& r) {
+  auto retry = std::max<int64_t>(1, ceil_seconds(r.d.retry_after_ns));
+  auto resp = error_response(
+    429, "rate limit exceeded: " + std::to_string(r.d.limit) +
+           " requests per " +
+           std::to_string(r.matched->spec.window_ns / 1000000) + " ms for " +
+           r.matched->policy + "; retry after " + std::to_string(retry) + " s");
+  resp.set_header("Retry-After", std::to_string(retry));
+  return resp;
+}
+
 using handler_fn = void (*)(route_context&);
 
 struct method_map {
@@ -63,8 +123,9 @@ struct method_map {
 };
 
 /// Finds the handlers for a path; fills params and the route label.
-bool match(const std::vector<std::string>& s, bool debug, method_map& m,
-           std::vector<std::string>& params, std::string& label) {
+bool match(const std::vector<std::string>& s, bool debug, bool faults,
+           method_map& m, std::vector<std::string>& params,
+           std::string& label) {
   auto n = s.size();
   auto is = [&](size_t i, const char* lit) { return i < n && s[i] == lit; };
   if (n == 1 && is(0, "health")) {
@@ -147,6 +208,11 @@ bool match(const std::vector<std::string>& s, bool debug, method_map& m,
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
     label = "/v2/documents";
     m.post = ndjson_bulk;
+  } else if (faults && n == 3 && is(0, "v1") && is(1, "_admin") &&
+             is(2, "faults")) {
+    label = "/v1/_admin/faults";
+    m.get = faults_get;
+    m.post = faults_set;
   } else if (debug && n == 3 && is(0, "v1") && is(1, "_debug") &&
              is(2, "crash")) {
     label = "/v1/_debug/crash";
@@ -210,14 +276,44 @@ void rest_router::handle(api_request req, request_ports ports,
   req.request_id = rid && valid_request_id(*rid) ? *rid : new_request_id();
 
   std::string label = "unmatched";
+  // Admission: health, metrics and admin traffic are never limited or
+  // shed; everything else passes the rate limiter and the in-flight cap.
+  bool priority = priority_path(req.path);
+  header_list limit_headers;
+  std::optional<api_response> refusal;
+  if (!priority) {
+    auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    started.time_since_epoch())
+                    .count();
+    if (auto res = env_.limiter.check(req.path, peer_ip(req.remote_addr),
+                                      api_token(req), now_ns)) {
+      limit_headers = rate_limit_headers(*res);
+      if (res->refused) {
+        ++env_.metrics.rate_limited;
+        refusal = too_many_requests(*res);
+      }
+    }
+    if (!refusal &&
+        env_.metrics.inflight_requests.load() >=
+          static_cast<int64_t>(env_.config.overload.max_inflight_requests)) {
+      ++env_.metrics.shed_requests;
+      refusal = error_response(503, "the server is busy; retry later");
+      refusal->set_header("Retry-After",
+                          std::to_string(env_.config.overload.retry_after_s));
+    }
+  }
+  ++env_.metrics.inflight_requests;
   // The final responder adds the common headers and records metrics; it
   // owns a copy of what it needs because it may run after `req` is gone.
   auto finish = [this, respond = std::move(respond), started,
-                 rid = req.request_id,
+                 rid = req.request_id, limit_headers,
                  origin = req.header("Origin") ? *req.header("Origin")
                                                : std::string()](
                   api_response resp, const std::string& route) {
+    --env_.metrics.inflight_requests;
     resp.set_header("X-Request-ID", rid);
+    for (auto& [k, v] : limit_headers)
+      resp.set_header(k, v);
     add_cors(origin, resp);
     auto secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
@@ -226,6 +322,11 @@ void rest_router::handle(api_request req, request_ports ports,
     respond(std::move(resp));
   };
 
+  if (refusal) {
+    finish(std::move(*refusal),
+           refusal->status == 429 ? "rate_limited" : "shed");
+    return;
+  }
   if (req.method == "OPTIONS" && req.header("Origin") &&
       req.header("Access-Control-Request-Method")) {
     finish(preflight(req), "preflight");
@@ -234,7 +335,8 @@ void rest_router::handle(api_request req, request_ports ports,
   auto segs = split_path(req.path);
   method_map m;
   std::vector<std::string> params;
-  if (!match(segs, env_.config.debug.crash_routes, m, params, label)) {
+  if (!match(segs, env_.config.debug.crash_routes,
+             env_.config.debug.fault_injection, m, params, label)) {
     finish(error_response(404, "no route for " + req.method + " " + req.path),
            "unmatched");
     return;

@@ -61,5 +61,8 @@ void health_live(route_context& ctx);
 void health_ready(route_context& ctx);
 void metrics(route_context& ctx);
 void debug_crash(route_context& ctx);
+/// GET/POST /v1/_admin/faults (debug.fault_injection only).
+void faults_get(route_context& ctx);
+void faults_set(route_context& ctx);
 
 } // namespace themis

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "handlers/fault_table.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 
@@ -24,12 +25,22 @@ void health_ready(route_context& ctx) {
   bool engine = m.engine_open.load();
   bool listeners = m.listeners_up.load();
   bool draining = m.draining.load();
-  bool ready = engine && listeners && !draining;
-  nlohmann::json j = {{"status", ready ? "ready" : "not_ready"},
-                      {"checks",
-                       {{"engine", engine ? "up" : "down"},
-                        {"listeners", listeners ? "up" : "down"},
-                        {"draining", draining}}}};
+  int breaker = m.writer_breaker_state.load();
+  // An open breaker means writes fail fast: take the instance out of
+  // rotation until it closes. A jobs subtree that gave up is reported
+  // but leaves the rest ready (degraded, not down).
+  bool ready = engine && listeners && !draining && breaker != 1;
+  static constexpr const char* breaker_names[] = {"closed", "open",
+                                                  "half_open"};
+  nlohmann::json j = {
+    {"status", ready ? "ready" : "not_ready"},
+    {"checks",
+     {{"engine", engine ? "up" : "down"},
+      {"listeners", listeners ? "up" : "down"},
+      {"draining", draining},
+      {"store_writer_breaker",
+       breaker_names[breaker < 0 || breaker > 2 ? 0 : breaker]},
+      {"jobs", m.jobs_up.load() ? "up" : "down"}}}};
   auto r = json_response(ready ? 200 : 503, j.dump());
   if (!ready)
     r.set_header("Retry-After", "1");
@@ -41,6 +52,53 @@ void metrics(route_context& ctx) {
   r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
   r.body = ctx.env.metrics.render();
   ctx.respond(std::move(r));
+}
+
+void faults_get(route_context& ctx) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto name : {"store_writer", "jobs_manager", "changefeed_hub"}) {
+    fault_target t;
+    fault_table::parse_target(name, t);
+    auto& f = ctx.env.faults.at(t);
+    j[name] = {{"crash_rate", f.crash_ppm.load() / 1e6},
+               {"error_rate", f.error_ppm.load() / 1e6},
+               {"stall_ms", f.stall_ms.load()}};
+  }
+  j["injected"] = ctx.env.faults.injected.load();
+  ctx.respond(json_response(200, j.dump()));
+}
+
+void faults_set(route_context& ctx) {
+  // {"target": "store_writer", "crash_rate": 0.1, "error_rate": 0,
+  //  "stall_ms": 200}; absent fields keep their value
+  auto body = nlohmann::json::parse(ctx.req.body, nullptr, false);
+  fault_target t;
+  if (!body.is_object() || !body.contains("target") ||
+      !body["target"].is_string() ||
+      !fault_table::parse_target(body["target"].get<std::string>(), t))
+    return ctx.respond(error_response(
+      400, "expected {\"target\": \"store_writer\"|\"jobs_manager\"|"
+           "\"changefeed_hub\", \"crash_rate\"?, \"error_rate\"?, "
+           "\"stall_ms\"?}"));
+  auto& f = ctx.env.faults.at(t);
+  auto rate = [&](const char* name, std::atomic<uint32_t>& out) {
+    auto it = body.find(name);
+    if (it == body.end())
+      return true;
+    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 1)
+      return false;
+    out = static_cast<uint32_t>(it->get<double>() * 1e6);
+    return true;
+  };
+  if (!rate("crash_rate", f.crash_ppm) || !rate("error_rate", f.error_ppm))
+    return ctx.respond(error_response(400, "rates must be numbers in [0, 1]"));
+  if (auto it = body.find("stall_ms"); it != body.end()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > 60000)
+      return ctx.respond(
+        error_response(400, "stall_ms must be an integer in [0, 60000]"));
+    f.stall_ms = it->get<uint32_t>();
+  }
+  faults_get(ctx);
 }
 
 void debug_crash(route_context& ctx) {

@@ -76,8 +76,11 @@ void on_child_down(supervisor_actor* self, const caf::down_msg& dm) {
   auto policy = it->spec.policy;
   bool restart = policy == restart_policy::permanent ||
                  (policy == restart_policy::transient && abnormal);
-  if (!restart)
+  if (!restart) {
+    if (abnormal && st.flags.on_child_stopped)
+      st.flags.on_child_stopped(it->spec.name, caf::to_string(dm.reason));
     return;
+  }
   if (!allow_restart(st)) {
     // Intensity exceeded: give up and let the parent decide.
     stop_all(self, caf::make_error(caf::sec::runtime_error,

@@ -34,6 +34,10 @@ struct supervisor_flags {
   /// Called after each restart (for metrics and logs).
   std::function<void(const std::string& child, const std::string& reason)>
     on_restart;
+  /// Called when a child that is not restarted (temporary, or transient
+  /// after a normal exit) went down abnormally: reported, not restarted.
+  std::function<void(const std::string& child, const std::string& reason)>
+    on_child_stopped;
 };
 
 /// Spawns a supervisor that starts `children` in order. Sending it an exit

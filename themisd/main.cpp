@@ -15,5 +15,15 @@ int main(int argc, char** argv) {
                  outcome.message.c_str());
     return outcome.exit_code;
   }
-  return themis::run_server(outcome.config, THEMIS_VERSION);
+  // SIGHUP re-reads the same sources: the file, the environment, the flags.
+  auto reload =
+    [argc, argv](std::string& error) -> std::optional<themis::server_config> {
+    auto again = themis::load_config(argc, argv, environ, THEMIS_VERSION);
+    if (again.exit_code >= 0) {
+      error = again.message;
+      return std::nullopt;
+    }
+    return again.config;
+  };
+  return themis::run_server(outcome.config, THEMIS_VERSION, reload);
 }

@@ -71,9 +71,9 @@ struct changefeed_section {
 };
 
 struct query_section {
-  uint32_t timeout_ms = 30000;     ///< synchronous queries (/query/aql, /v1/query)
-  uint64_t max_rows = 100000;      ///< rows a synchronous query may return
-  uint32_t batch_size = 1000;      ///< default /v1/query batch
+  uint32_t timeout_ms = 30000; ///< synchronous queries (/query/aql, /v1/query)
+  uint64_t max_rows = 100000;  ///< rows a synchronous query may return
+  uint32_t batch_size = 1000;  ///< default /v1/query batch
   uint32_t max_batch_size = 10000; ///< cap on batchSize
   uint32_t cursor_ttl_s = 60;      ///< idle cursor lifetime
   uint32_t max_cursors = 1000;     ///< open cursors, oldest dropped first
@@ -81,20 +81,51 @@ struct query_section {
 };
 
 struct jobs_section {
-  uint32_t max_running = 2;           ///< jobs running at once; the rest wait FIFO
-  uint32_t max_pending = 10000;       ///< queued jobs, then 503
-  uint64_t default_ttl_s = 3600;      ///< result lifetime after finishing
-  uint64_t max_ttl_s = 7 * 86400;     ///< cap on ttl_seconds
-  uint32_t max_runtime_s = 3600;      ///< a running job fails after this
+  uint32_t max_running = 2;       ///< jobs running at once; the rest wait FIFO
+  uint32_t max_pending = 10000;   ///< queued jobs, then 503
+  uint64_t default_ttl_s = 3600;  ///< result lifetime after finishing
+  uint64_t max_ttl_s = 7 * 86400; ///< cap on ttl_seconds
+  uint32_t max_runtime_s = 3600;  ///< a running job fails after this
   uint64_t max_result_rows = 10000000; ///< a job producing more fails
-  uint32_t page_size = 1000;          ///< default result page size
+  uint32_t page_size = 1000;           ///< default result page size
   uint32_t max_page_size = 10000;
   uint32_t max_wait_s = 60;           ///< cap on ?wait=
   uint32_t sweep_interval_ms = 10000; ///< how often expired results are removed
 };
 
+struct rate_limiting_section {
+  bool enabled = false;
+  std::string algorithm =
+    "token_bucket"; ///< | sliding_window_counter | sliding_window_log
+  /// "PREFIX LIMIT/WINDOW [burst=N] [key=ip|token|global]"; longest prefix wins
+  std::vector<std::string> rules = {"/ 1000/1s burst=2000 key=ip"};
+  std::vector<std::string> whitelist; ///< peer addresses never limited
+  bool dry_run = false;               ///< count refusals, never refuse
+  uint64_t max_keys = 1000000;        ///< buckets kept; LRU evicted beyond
+  uint32_t idle_expiry_s = 600;       ///< idle buckets are dropped
+};
+
+struct overload_section {
+  uint32_t max_inflight_requests = 10000; ///< HTTP requests being handled
+  uint32_t writer_max_queue = 10000;      ///< writes waiting for the writer
+  uint32_t writer_target_delay_ms = 100;  ///< CoDel target wait …
+  uint32_t writer_interval_ms = 500;      ///< … exceeded for this long: shed
+  uint32_t retry_after_s = 1;             ///< Retry-After on 503
+  uint32_t max_connections_per_ip = 0;    ///< 0 = no per-IP limit
+};
+
+struct breaker_section {
+  bool enabled = true;
+  uint32_t failure_ratio_pct = 50; ///< open at this failure share …
+  uint32_t min_requests = 20;      ///< … of at least this many in a window
+  uint32_t window_s = 10;
+  uint32_t open_ms = 5000;         ///< fail fast this long, then try
+  uint32_t half_open_requests = 5; ///< successful trials to close again
+};
+
 struct debug_section {
-  bool crash_routes = false; ///< enables /v1/_debug/crash (tests only)
+  bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
+  bool fault_injection = false; ///< enables POST /v1/_admin/faults
 };
 
 struct server_config {
@@ -107,6 +138,9 @@ struct server_config {
   changefeed_section changefeed;
   query_section query;
   jobs_section jobs;
+  rate_limiting_section rate_limiting;
+  overload_section overload;
+  breaker_section breaker;
   debug_section debug;
 };
 

@@ -1,0 +1,197 @@
+#include "limits/rate_limiter.hpp"
+
+#include <charconv>
+#include <functional>
+#include <sstream>
+
+namespace themis::limits {
+
+namespace {
+
+bool parse_u64(std::string_view s, uint64_t& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
+/// "1s", "500ms", "1m", "1h", "10s".
+bool parse_window(std::string_view s, int64_t& ns) {
+  int64_t unit = 0;
+  if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
+    unit = 1'000'000;
+    s.remove_suffix(2);
+  } else if (!s.empty() && s.back() == 's') {
+    unit = 1'000'000'000;
+    s.remove_suffix(1);
+  } else if (!s.empty() && s.back() == 'm') {
+    unit = 60'000'000'000;
+    s.remove_suffix(1);
+  } else if (!s.empty() && s.back() == 'h') {
+    unit = 3'600'000'000'000;
+    s.remove_suffix(1);
+  } else {
+    return false;
+  }
+  uint64_t n = 0;
+  if (!parse_u64(s, n) || n == 0 || n > 1'000'000)
+    return false;
+  ns = static_cast<int64_t>(n) * unit;
+  return true;
+}
+
+} // namespace
+
+std::optional<std::string> parse_rule(const std::string& text, rule& out) {
+  std::istringstream in(text);
+  std::string prefix, rate, opt;
+  if (!(in >> prefix >> rate))
+    return "expected \"PREFIX LIMIT/WINDOW [burst=N] [key=ip|token|global]\", "
+           "got '" +
+           text + "'";
+  if (prefix.empty() || prefix[0] != '/')
+    return "a rule's prefix must start with '/', got '" + prefix + "'";
+  auto slash = rate.find('/');
+  if (slash == std::string::npos ||
+      !parse_u64(std::string_view(rate).substr(0, slash), out.spec.limit) ||
+      out.spec.limit == 0 ||
+      !parse_window(std::string_view(rate).substr(slash + 1),
+                    out.spec.window_ns))
+    return "expected LIMIT/WINDOW like 100/1s, got '" + rate + "'";
+  out.prefix = prefix == "/" ? "" : prefix;
+  while (in >> opt) {
+    if (opt.rfind("burst=", 0) == 0) {
+      if (!parse_u64(std::string_view(opt).substr(6), out.spec.burst))
+        return "bad burst in '" + opt + "'";
+    } else if (opt == "key=ip") {
+      out.key = key_kind::ip;
+    } else if (opt == "key=token") {
+      out.key = key_kind::token;
+    } else if (opt == "key=global") {
+      out.key = key_kind::global;
+    } else {
+      return "unknown rule option '" + opt + "'";
+    }
+  }
+  std::ostringstream policy;
+  policy << (out.prefix.empty() ? "default" : out.prefix);
+  out.policy = policy.str();
+  return std::nullopt;
+}
+
+rate_limiter::rate_limiter(size_t shards) {
+  shards_.resize(shards == 0 ? 1 : shards);
+  for (auto& s : shards_)
+    s = std::make_unique<shard>();
+  cfg_.store(std::make_shared<const limiter_config>());
+}
+
+void rate_limiter::configure(std::shared_ptr<const limiter_config> cfg) {
+  for (auto& s : shards_) {
+    std::lock_guard<std::mutex> guard(s->mtx);
+    s->table.clear();
+    s->lru.clear();
+  }
+  cfg_.store(std::move(cfg));
+}
+
+std::shared_ptr<const limiter_config> rate_limiter::config() const {
+  return cfg_.load();
+}
+
+rate_limiter::shard& rate_limiter::shard_for(const std::string& key) {
+  return *shards_[std::hash<std::string>{}(key) % shards_.size()];
+}
+
+std::optional<check_result> rate_limiter::check(std::string_view path,
+                                                std::string_view peer,
+                                                std::string_view token,
+                                                int64_t now_ns) {
+  auto cfg = cfg_.load();
+  if (!cfg->enabled)
+    return std::nullopt;
+  for (auto& p : cfg->exempt_prefixes)
+    if (path.substr(0, p.size()) == p)
+      return std::nullopt;
+  for (auto& w : cfg->whitelist)
+    if (w == peer)
+      return std::nullopt;
+  const rule* best = nullptr;
+  for (auto& r : cfg->rules)
+    if (path.substr(0, r.prefix.size()) == r.prefix &&
+        (!best || r.prefix.size() > best->prefix.size()))
+      best = &r;
+  if (!best)
+    return std::nullopt;
+  std::string key = best->prefix;
+  key.push_back('\0');
+  switch (best->key) {
+    case key_kind::ip:
+      key += peer;
+      break;
+    case key_kind::token:
+      key += token.empty() ? peer : token;
+      break;
+    case key_kind::global:
+      break;
+  }
+  auto& sh = shard_for(key);
+  check_result out;
+  out.matched = best;
+  {
+    std::lock_guard<std::mutex> guard(sh.mtx);
+    auto it = sh.table.find(key);
+    if (it == sh.table.end()) {
+      auto per_shard = std::max<size_t>(1, cfg->max_keys / shards_.size());
+      while (sh.table.size() >= per_shard && !sh.lru.empty()) {
+        sh.table.erase(sh.lru.back());
+        sh.lru.pop_back();
+        ++evictions;
+      }
+      sh.lru.push_front(key);
+      it = sh.table.emplace(key, node{}).first;
+      it->second.lru_pos = sh.lru.begin();
+    } else {
+      sh.lru.splice(sh.lru.begin(), sh.lru, it->second.lru_pos);
+    }
+    it->second.last_used_ns = now_ns;
+    out.d = take(cfg->algo, best->spec, it->second.state, now_ns);
+  }
+  if (!out.d.allowed) {
+    if (cfg->dry_run) {
+      out.would_refuse = true;
+      ++dry_run_refusals;
+    } else {
+      out.refused = true;
+      ++refused;
+    }
+  }
+  return out;
+}
+
+size_t rate_limiter::sweep(int64_t now_ns) {
+  auto cfg = cfg_.load();
+  size_t dropped = 0;
+  for (auto& s : shards_) {
+    std::lock_guard<std::mutex> guard(s->mtx);
+    // least recently used at the back: stop at the first fresh one
+    while (!s->lru.empty()) {
+      auto it = s->table.find(s->lru.back());
+      if (now_ns - it->second.last_used_ns < cfg->idle_expiry_ns)
+        break;
+      s->table.erase(it);
+      s->lru.pop_back();
+      ++dropped;
+    }
+  }
+  return dropped;
+}
+
+size_t rate_limiter::size() const {
+  size_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard<std::mutex> guard(s->mtx);
+    n += s->table.size();
+  }
+  return n;
+}
+
+} // namespace themis::limits

@@ -1,0 +1,249 @@
+/// Rate-limit algorithms, the bucket table and the circuit breaker, driven
+/// by a fake clock (nanoseconds passed in).
+
+#include <gtest/gtest.h>
+
+#include "limits/admission.hpp"
+#include "limits/circuit_breaker.hpp"
+#include "limits/rate_limiter.hpp"
+
+using namespace themis::limits;
+
+namespace {
+
+constexpr int64_t ms = 1'000'000;
+constexpr int64_t sec = 1'000'000'000;
+
+int admitted(algorithm a, const limit_spec& spec, bucket_state& st, int64_t at,
+             int n) {
+  int ok = 0;
+  for (int i = 0; i < n; ++i)
+    ok += take(a, spec, st, at).allowed;
+  return ok;
+}
+
+std::shared_ptr<limiter_config>
+config_with(std::vector<std::string> rules,
+            algorithm a = algorithm::token_bucket) {
+  auto c = std::make_shared<limiter_config>();
+  c->enabled = true;
+  c->algo = a;
+  for (auto& text : rules) {
+    rule r;
+    EXPECT_FALSE(parse_rule(text, r)) << text;
+    c->rules.push_back(r);
+  }
+  return c;
+}
+
+} // namespace
+
+TEST(token_bucket, burst_then_refill_at_rate) {
+  limit_spec spec{10, sec, 20};
+  bucket_state st;
+  EXPECT_EQ(admitted(algorithm::token_bucket, spec, st, 0, 25), 20);
+  auto d = take(algorithm::token_bucket, spec, st, 0);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after_ns, 100 * ms); // one token per 100 ms
+  EXPECT_EQ(admitted(algorithm::token_bucket, spec, st, 500 * ms, 10), 5);
+  EXPECT_EQ(admitted(algorithm::token_bucket, spec, st, 10 * sec, 100), 20);
+}
+
+TEST(token_bucket, remaining_and_reset) {
+  limit_spec spec{5, sec, 0};
+  bucket_state st;
+  auto d = take(algorithm::token_bucket, spec, st, 0);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.limit, 5u);
+  EXPECT_EQ(d.remaining, 4u);
+  EXPECT_EQ(d.reset_ns, 200 * ms);
+}
+
+TEST(sliding_window_counter, weights_the_previous_window) {
+  limit_spec spec{10, sec};
+  bucket_state st;
+  EXPECT_EQ(admitted(algorithm::sliding_window_counter, spec, st, 0, 15), 10);
+  // half-way into the next window half of the previous 10 still count
+  EXPECT_EQ(
+    admitted(algorithm::sliding_window_counter, spec, st, sec + 500 * ms, 10),
+    5);
+  // two windows later nothing counts
+  EXPECT_EQ(admitted(algorithm::sliding_window_counter, spec, st, 4 * sec, 20),
+            10);
+  auto d = take(algorithm::sliding_window_counter, spec, st, 4 * sec);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_GT(d.retry_after_ns, 0);
+  EXPECT_LE(d.retry_after_ns, sec);
+}
+
+TEST(sliding_window_log, exact_window) {
+  limit_spec spec{3, sec};
+  bucket_state st;
+  EXPECT_EQ(admitted(algorithm::sliding_window_log, spec, st, 0, 2), 2);
+  EXPECT_EQ(admitted(algorithm::sliding_window_log, spec, st, 600 * ms, 5), 1);
+  auto d = take(algorithm::sliding_window_log, spec, st, 700 * ms);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after_ns, 300 * ms); // the first two leave at 1 s
+  EXPECT_EQ(admitted(algorithm::sliding_window_log, spec, st, sec, 5), 2);
+  EXPECT_LE(st.log.size(), 3u); // memory bounded by the limit
+}
+
+TEST(rate_limiter, rules_keys_whitelist_and_exemptions) {
+  rate_limiter rl(4);
+  auto c = config_with({"/ 2/1s", "/v2/jobs 1/1s key=global"});
+  c->whitelist = {"10.0.0.9"};
+  rl.configure(c);
+  auto refused = [&](std::string_view path, std::string_view ip) {
+    auto r = rl.check(path, ip, "", 0);
+    return r && r->refused;
+  };
+  EXPECT_FALSE(refused("/v1/x", "a"));
+  EXPECT_FALSE(refused("/v1/x", "a"));
+  EXPECT_TRUE(refused("/v1/x", "a"));
+  EXPECT_FALSE(refused("/v1/x", "b")); // per IP
+  EXPECT_FALSE(refused("/v2/jobs", "c"));
+  EXPECT_TRUE(refused("/v2/jobs", "d")); // global key, longest prefix
+  EXPECT_FALSE(rl.check("/health/live", "a", "", 0)); // exempt
+  EXPECT_FALSE(rl.check("/v1/x", "10.0.0.9", "", 0)); // whitelisted
+  EXPECT_EQ(rl.refused.load(), 2u);
+  auto r = rl.check("/v1/x", "a", "", 0);
+  EXPECT_EQ(r->matched->policy, "default");
+}
+
+TEST(rate_limiter, token_key_falls_back_to_ip) {
+  rate_limiter rl;
+  rl.configure(config_with({"/ 1/1s key=token"}));
+  EXPECT_FALSE(rl.check("/x", "ip1", "tok", 0)->refused);
+  EXPECT_TRUE(rl.check("/x", "ip2", "tok", 0)->refused); // same token
+  EXPECT_FALSE(rl.check("/x", "ip2", "", 0)->refused);   // by IP
+}
+
+TEST(rate_limiter, dry_run_counts_but_never_refuses) {
+  rate_limiter rl;
+  auto c = config_with({"/ 1/1s"});
+  c->dry_run = true;
+  rl.configure(c);
+  EXPECT_FALSE(rl.check("/x", "a", "", 0)->would_refuse);
+  auto r = rl.check("/x", "a", "", 0);
+  EXPECT_FALSE(r->refused);
+  EXPECT_TRUE(r->would_refuse);
+  EXPECT_EQ(rl.dry_run_refusals.load(), 1u);
+}
+
+TEST(rate_limiter, a_million_keys_stay_bounded) {
+  rate_limiter rl(16);
+  auto c = config_with({"/ 5/1s"});
+  c->max_keys = 10'000;
+  rl.configure(c);
+  for (int i = 0; i < 1'000'000; ++i)
+    rl.check("/x", std::to_string(i), "", i);
+  EXPECT_LE(rl.size(), 10'000u);
+  EXPECT_GE(rl.evictions.load(), 990'000u);
+}
+
+TEST(rate_limiter, idle_buckets_expire) {
+  rate_limiter rl;
+  auto c = config_with({"/ 5/1s"});
+  c->idle_expiry_ns = 10 * sec;
+  rl.configure(c);
+  rl.check("/x", "old", "", 0);
+  rl.check("/x", "new", "", 9 * sec);
+  EXPECT_EQ(rl.sweep(11 * sec), 1u);
+  EXPECT_EQ(rl.size(), 1u);
+}
+
+TEST(rate_limiter_bad_input, rules_are_validated) {
+  for (auto text : {"", "/x", "x 1/1s", "/x 0/1s", "/x 1/0s", "/x 1/1",
+                    "/x a/1s", "/x 1/1s burst=x", "/x 1/1s key=mac",
+                    "/x 1/1s extra", "/x 5/9999999h"}) {
+    rule r;
+    EXPECT_TRUE(parse_rule(text, r)) << text;
+  }
+  rule r;
+  ASSERT_FALSE(parse_rule("/v1 100/500ms burst=150 key=token", r));
+  EXPECT_EQ(r.spec.limit, 100u);
+  EXPECT_EQ(r.spec.window_ns, 500 * ms);
+  EXPECT_EQ(r.spec.burst, 150u);
+  EXPECT_EQ(r.key, key_kind::token);
+}
+
+TEST(circuit_breaker, opens_fails_fast_half_opens_and_closes) {
+  breaker_config cfg;
+  cfg.min_requests = 4;
+  cfg.failure_ratio = 0.5;
+  cfg.open_ns = sec;
+  cfg.half_open_requests = 2;
+  circuit_breaker b(cfg);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(b.allow(0));
+    b.record(true, 0);
+  }
+  ASSERT_TRUE(b.allow(0));
+  b.record(false, 0);
+  EXPECT_EQ(b.state(), breaker_state::closed);
+  ASSERT_TRUE(b.allow(0));
+  b.record(false, 0); // 2 of 4 failed
+  EXPECT_EQ(b.state(), breaker_state::open);
+  EXPECT_FALSE(b.allow(500 * ms));
+  EXPECT_EQ(b.rejected.load(), 1u);
+  EXPECT_TRUE(b.allow(sec)); // half-open: trials
+  EXPECT_TRUE(b.allow(sec));
+  EXPECT_FALSE(b.allow(sec)); // only two trials
+  b.record(true, sec);
+  b.record(true, sec);
+  EXPECT_EQ(b.state(), breaker_state::closed);
+}
+
+TEST(circuit_breaker, a_failed_trial_reopens) {
+  breaker_config cfg;
+  cfg.min_requests = 1;
+  cfg.open_ns = sec;
+  circuit_breaker b(cfg);
+  b.allow(0);
+  b.record(false, 0);
+  EXPECT_EQ(b.state(), breaker_state::open);
+  EXPECT_TRUE(b.allow(2 * sec));
+  b.record(false, 2 * sec);
+  EXPECT_EQ(b.state(), breaker_state::open);
+  EXPECT_FALSE(b.allow(2 * sec + 1));
+  EXPECT_EQ(b.opened.load(), 2u);
+}
+
+TEST(admission, queue_depth_limit) {
+  admission a;
+  a.configure({2, 100 * ms, 500 * ms});
+  EXPECT_TRUE(a.admit(0));
+  a.enqueued();
+  a.enqueued();
+  EXPECT_FALSE(a.admit(0));
+  a.dequeued();
+  EXPECT_TRUE(a.admit(0));
+  EXPECT_EQ(a.shed.load(), 1u);
+}
+
+TEST(admission, codel_drops_only_after_a_standing_queue) {
+  admission a;
+  a.configure({1000, 100 * ms, 500 * ms});
+  a.enqueued();
+  a.observe_sojourn(200 * ms, 0); // above target: start the interval
+  EXPECT_TRUE(a.admit(100 * ms));
+  a.observe_sojourn(200 * ms, 400 * ms);
+  EXPECT_TRUE(a.admit(400 * ms)); // a burst, not yet a standing queue
+  a.observe_sojourn(200 * ms, 600 * ms);
+  EXPECT_TRUE(a.dropping());
+  EXPECT_FALSE(a.admit(600 * ms));
+  a.observe_sojourn(10 * ms, 700 * ms); // below target: recovered
+  EXPECT_TRUE(a.admit(700 * ms));
+}
+
+TEST(admission, a_stalled_consumer_sheds_waiting_work) {
+  admission a;
+  a.configure({1000, 100 * ms, 500 * ms});
+  a.busy(1 * sec);
+  EXPECT_TRUE(a.admit(1 * sec + 500 * ms)); // nobody waits yet
+  a.enqueued();
+  EXPECT_TRUE(a.admit(1 * sec + 50 * ms)); // busy, but below target
+  EXPECT_FALSE(a.admit(1 * sec + 500 * ms));
+  a.busy(0);
+  EXPECT_TRUE(a.admit(2 * sec));
+}
