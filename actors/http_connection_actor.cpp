@@ -23,6 +23,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   opts.limits.max_headers = hc.max_headers;
   opts.max_pipelined = hc.max_pipelined;
   opts.header_timeout_ms = hc.header_timeout_ms;
+  opts.drain_grace_ms = hc.drain_grace_ms;
   opts.body_timeout_ms = hc.body_timeout_ms;
   opts.idle_timeout_ms = hc.idle_timeout_ms;
   opts.server_name = hc.server_name;
@@ -72,6 +73,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       st.want_read();
     },
     [=](closed_atom) { self->quit(); },
+    [=](drain_check_atom) { self->state.session->check_timeouts(); },
     [=](tick_atom) {
       auto& st = self->state;
       st.session->check_timeouts();
@@ -81,6 +83,9 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     [=](drain_atom) {
       auto& st = self->state;
       st.session->drain();
+      // close an idle connection when its grace ends, not at the next tick
+      self->delayed_send(self, std::chrono::milliseconds(hc.drain_grace_ms + 5),
+                         drain_check_atom::value);
       st.guarded([&] { st.wake_all_waits(); }); // long-polls answer now
       st.shutdown_stream("server shutting down");
       if (st.channel && st.channel->open) {

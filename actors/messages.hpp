@@ -38,6 +38,7 @@ using ws_ping_atom = caf::atom_constant<caf::atom("t_wsping")>;
 using ws_timeout_atom = caf::atom_constant<caf::atom("t_wsto")>;
 using ws_backfill_atom = caf::atom_constant<caf::atom("t_wsbf")>;
 using ask_atom = caf::atom_constant<caf::atom("t_ask")>;
+using drain_check_atom = caf::atom_constant<caf::atom("t_drainck")>;
 using run_atom = caf::atom_constant<caf::atom("t_run")>;
 using job_done_atom = caf::atom_constant<caf::atom("t_jobdone")>;
 using sweep_atom = caf::atom_constant<caf::atom("t_sweep")>;

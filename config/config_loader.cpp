@@ -123,6 +123,8 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::http, &http_section::max_pipelined, 1, 1024)},
     {"http.request_timeout_ms",
      uint_field(&sc::http, &http_section::request_timeout_ms, 10, 3600000)},
+    {"http.drain_grace_ms",
+     uint_field(&sc::http, &http_section::drain_grace_ms, 0, 60000)},
     {"http.server_name", string_field(&sc::http, &http_section::server_name)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
     {"engine.synchronous",

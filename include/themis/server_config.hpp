@@ -28,6 +28,7 @@ struct http_section {
   uint32_t idle_timeout_ms = 60000;    ///< keep-alive idle time
   uint32_t max_pipelined = 32;         ///< parsed requests awaiting answers
   uint32_t request_timeout_ms = 30000; ///< handler/engine answer deadline
+  uint32_t drain_grace_ms = 500;       ///< idle keep-alive kept open on drain
   std::string server_name = "themisd";
 };
 

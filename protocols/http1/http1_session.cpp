@@ -120,8 +120,9 @@ bool http1_session::stream_at_front() const {
 
 void http1_session::parse_loop() {
   while (!close_sent_ && in_flight_.size() < opts_.max_pipelined) {
-    if (((closing_ || draining_) && !parser_.in_progress()) ||
-        dispatch_stopped_)
+        // Draining still reads: a request that arrives is answered, with
+    // Connection: close (dispatch sets closing_ for it).
+    if ((closing_ && !parser_.in_progress()) || dispatch_stopped_)
       break;
     if (stream_at_front())
       break; // nothing behind an open stream can be answered before it ends
@@ -280,7 +281,8 @@ void http1_session::flush() {
   }
   if (in_flight_.empty()) {
     idle_since_ms_ = cb_.now_ms();
-    if (draining_ && !parser_.in_progress()) {
+    if (draining_ && !parser_.in_progress() &&
+        idle_since_ms_ - drain_since_ms_ >= opts_.drain_grace_ms) {
       closing_ = close_sent_ = true;
       cb_.close();
     }
@@ -320,6 +322,12 @@ void http1_session::check_timeouts() {
   if (close_sent_ || !in_flight_.empty())
     return; // waiting for handlers is bounded by the request timeout
   auto now = cb_.now_ms();
+  if (draining_ && !parser_.in_progress() &&
+      now - drain_since_ms_ >= opts_.drain_grace_ms) {
+    closing_ = close_sent_ = true; // idle through the drain grace
+    cb_.close();
+    return;
+  }
   if (parser_.in_progress()) {
     bool head = parser_.head_complete();
     auto since = head ? head_done_ms_ : request_start_ms_;
@@ -336,15 +344,19 @@ void http1_session::drain() {
   if (draining_ || close_sent_)
     return;
   draining_ = true;
-  if (!in_flight_.empty()) {
-    // Answer everything dispatched; the last response closes. A request
-    // still arriving is not dispatched: its answer could not be sent after
-    // that close (the client retries it on a new connection).
+  drain_since_ms_ = cb_.now_ms();
+  // From here every request dispatched is answered with Connection: close
+  // (dispatch() sees draining_). A request already arriving (partly read or
+  // buffered) is answered, not dropped: its client sent it before it could
+  // know. Only when nothing is arriving does the last in-flight answer
+  // carry the close; an idle connection waits out the grace period.
+  bool arriving = parser_.in_progress() || inbuf_pos_ < inbuf_.size();
+  if (!in_flight_.empty() && !arriving) {
     in_flight_.back().keep_alive = false;
     closing_ = true;
     dispatch_stopped_ = true;
     flush();
-  } else if (!parser_.in_progress()) {
+  } else if (in_flight_.empty() && !arriving && opts_.drain_grace_ms == 0) {
     closing_ = close_sent_ = true;
     cb_.close();
   }

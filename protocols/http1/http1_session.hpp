@@ -40,6 +40,10 @@ struct session_options {
   uint32_t header_timeout_ms = 10000;
   uint32_t body_timeout_ms = 30000;
   uint32_t idle_timeout_ms = 60000;
+  /// After drain(), an idle connection stays open this long: a keep-alive
+  /// client may already have sent its next request, which is then answered
+  /// (with Connection: close) instead of lost in a close race.
+  uint32_t drain_grace_ms = 500;
   std::string server_name = "themisd";
   std::string remote_addr;
 };
@@ -112,6 +116,7 @@ private:
   bool closing_ = false; ///< no more requests will be read
   bool close_sent_ = false;
   bool draining_ = false;
+  uint64_t drain_since_ms_ = 0;
   bool continue_sent_ = false;
   bool parsing_ = false;
   bool upgrade_pending_ = false; ///< an Upgrade request awaits its answer

@@ -173,11 +173,38 @@ TEST(http1_session, no_timeout_while_handler_works) {
   EXPECT_FALSE(peer.closed);
 }
 
-TEST(http1_session, drain_closes_idle_and_marks_last_in_flight) {
+TEST(http1_session, drain_closes_idle_after_grace_and_marks_last_in_flight) {
   {
+    fake_peer peer;
+    session_options o;
+    o.drain_grace_ms = 0;
+    http1_session s(o, peer);
+    s.drain();
+    EXPECT_TRUE(peer.closed);
+  }
+  {
+    // idle: the grace period, then close
     fake_peer peer;
     http1_session s({}, peer);
     s.drain();
+    EXPECT_FALSE(peer.closed);
+    peer.now += 499;
+    s.check_timeouts();
+    EXPECT_FALSE(peer.closed);
+    peer.now += 1;
+    s.check_timeouts();
+    EXPECT_TRUE(peer.closed);
+  }
+  {
+    // a request arriving in the grace is answered, with Connection: close
+    fake_peer peer;
+    http1_session s({}, peer);
+    s.drain();
+    peer.now += 100;
+    s.on_data("GET /late HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_EQ(peer.requests.size(), 1u);
+    s.respond(0, text(200, "late"));
+    EXPECT_EQ(count(peer.sent, "Connection: close"), 1u);
     EXPECT_TRUE(peer.closed);
   }
   fake_peer peer;
@@ -319,7 +346,7 @@ TEST(http1_session, nothing_is_parsed_behind_an_open_stream) {
   EXPECT_TRUE(s.wants_read());
 }
 
-TEST(http1_session, drain_does_not_dispatch_a_request_it_cannot_answer) {
+TEST(http1_session, drain_answers_a_request_that_was_already_arriving) {
   fake_peer peer;
   http1_session s({}, peer);
   s.on_data("GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\n"
@@ -327,9 +354,11 @@ TEST(http1_session, drain_does_not_dispatch_a_request_it_cannot_answer) {
   ASSERT_EQ(peer.requests.size(), 1u);
   s.drain();
   s.on_data("cd"); // the POST completes after the drain began
-  EXPECT_EQ(peer.requests.size(), 1u);
   s.respond(0, text(200, "a"));
-  EXPECT_NE(peer.sent.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(count(peer.sent, "Connection: close"), 0u);
+  ASSERT_EQ(peer.requests.size(), 2u); // answered, not dropped
+  s.respond(1, text(200, "b"));
+  EXPECT_EQ(count(peer.sent, "Connection: close"), 1u);
   EXPECT_TRUE(peer.closed);
 }
 
