@@ -280,9 +280,14 @@ int run_server(const server_config& cfg, const char* version,
   while (ctx->metrics.open_connections > 0 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (ctx->metrics.open_connections > 0)
-    spdlog::warn("drain deadline reached; closing {} connections",
+  if (ctx->metrics.open_connections > 0) {
+    // Work was cut off: say so in the exit code (3), so a supervisor or an
+    // orchestrator can tell a clean stop from a forced one.
+    spdlog::warn("drain deadline reached; force-closing {} connections",
                  ctx->metrics.open_connections.load());
+    if (exit_code == 0)
+      exit_code = 3;
+  }
 
   ctx->stopping = true; // queries and jobs on worker threads stop now
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);

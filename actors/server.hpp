@@ -10,9 +10,9 @@
 
 namespace themis {
 
-/// Runs until a termination signal (exit 0 after draining) or a fatal
-/// error: 1 for a runtime failure, 2 for an unusable configuration (port,
-/// data directory).
+/// Runs until a termination signal (exit 0 after draining; 3 when the
+/// drain deadline forced connections closed) or a fatal error: 1 for a
+/// runtime failure, 2 for an unusable configuration (port, data directory).
 /// `reload` re-reads the configuration (SIGHUP): a new config, or nullopt
 /// with the error in its argument.
 using config_reloader =

@@ -146,8 +146,10 @@ class DrainTest(unittest.TestCase):
             time.sleep(0.1)
             started = time.time()
             srv.proc.send_signal(signal.SIGTERM)
-            self.assertEqual(srv.proc.wait(20), 0)
+            # forced: a distinct non-zero exit code, within the deadline
+            self.assertEqual(srv.proc.wait(20), 3)
             self.assertLess(time.time() - started, 5)
+            self.assertIn("force-closing 1 connections", srv.read_log())
         finally:
             srv.cleanup()
 
