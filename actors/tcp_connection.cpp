@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr size_t read_chunk = 16 * 1024;
-constexpr auto linger_time = std::chrono::seconds(2);
+constexpr auto linger_time = std::chrono::seconds(1);
 } // namespace
 
 tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics,
@@ -134,6 +134,7 @@ void tcp_connection::do_write() {
         return;
       }
       self->queue_.pop_front();
+      self->last_write_ = std::chrono::steady_clock::now();
       self->do_write();
     }));
 }
@@ -157,8 +158,16 @@ void tcp_connection::linger() {
     do_close();
     return;
   }
+  // Linger protects a response written just now from an RST; a connection
+  // whose last answer went out long ago (idle, closed by drain or idle
+  // timeout) has nothing to protect and closes at once.
+  auto since = std::chrono::steady_clock::now() - last_write_;
+  if (since >= linger_time) {
+    do_close();
+    return;
+  }
   lingering_ = true;
-  linger_timer_.expires_after(linger_time);
+  linger_timer_.expires_after(linger_time - since);
   linger_timer_.async_wait(
     [self = shared_from_this()](boost::system::error_code ec) {
       if (!ec)

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <caf/actor.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -75,6 +76,8 @@ private:
   bool writing_ = false;
   bool close_requested_ = false;
   bool lingering_ = false;
+  /// When the last write completed (linger protects only recent answers).
+  std::chrono::steady_clock::time_point last_write_{};
   bool closed_ = false;
   bool notified_ = false;
 };

@@ -401,3 +401,16 @@ TEST(http1_session, refused_upgrade_continues_as_http) {
   EXPECT_FALSE(peer.upgraded);
   EXPECT_EQ(peer.requests.size(), 2u);
 }
+
+TEST(http1_session, drain_after_an_answered_request_closes_after_grace) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+  s.respond(0, text(200, "a"));
+  EXPECT_FALSE(peer.closed);
+  s.drain();
+  EXPECT_FALSE(peer.closed);
+  peer.now += 500;
+  s.check_timeouts();
+  EXPECT_TRUE(peer.closed);
+}
