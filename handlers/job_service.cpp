@@ -1,86 +1,22 @@
 #include "handlers/job_service.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <ctime>
 
 #include "engine/aql/parser.hpp"
-#include "engine/names.hpp"
 #include "engine/store_schema.hpp"
-#include "handlers/http_json.hpp"
+#include "handlers/job_service_util.hpp"
 #include "handlers/query_common.hpp"
+
+// Job state: recovery, the queue and its runners, expiry, shutdown. The
+// /v2/jobs requests are answered in job_service_http.cpp.
 
 namespace themis {
 
 namespace {
 
 using json = nlohmann::json;
-
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-json iso8601(int64_t ms) {
-  if (ms <= 0)
-    return nullptr;
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
-bool terminal(const std::string& status) {
-  return status == "completed" || status == "failed" || status == "cancelled";
-}
-
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    auto j = path.find('/', i);
-    if (j == std::string::npos)
-      j = path.size();
-    if (j > i)
-      out.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
-
-/// `?wait=5`, `5s`, `1.5s`, `500ms` → milliseconds; nullopt if malformed.
-std::optional<uint64_t> parse_wait(std::string v) {
-  double scale = 1000;
-  if (v.size() > 2 && v.compare(v.size() - 2, 2, "ms") == 0) {
-    scale = 1;
-    v.resize(v.size() - 2);
-  } else if (!v.empty() && v.back() == 's') {
-    v.pop_back();
-  }
-  if (v.empty() || v.size() > 12)
-    return std::nullopt;
-  char* end = nullptr;
-  double d = std::strtod(v.c_str(), &end);
-  if (*end != '\0' || !(d >= 0) || std::isinf(d))
-    return std::nullopt;
-  return static_cast<uint64_t>(d * scale);
-}
-
-std::optional<int64_t> parse_token(const api_request& req, const char* name,
-                                   std::optional<api_response>& bad) {
-  auto t = query_param(req.query, name);
-  if (!t || t->empty())
-    return 0;
-  uint64_t v = 0;
-  if (!parse_uint(*t, v) || v > (1ull << 62)) {
-    bad = error_response(400, std::string("invalid ") + name);
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(v);
-}
+using detail::iso8601;
+using detail::terminal;
 
 } // namespace
 
@@ -152,102 +88,6 @@ json job_service::render(const entry& e) const {
     j["error_kind"] = r.error_kind;
   }
   return j;
-}
-
-std::optional<api_response> job_service::handle(const api_request& req,
-                                                deferred& later) {
-  auto s = segments(req.path); // v2 jobs [id [result]]
-  if (s.size() == 2)
-    return req.method == "POST" ? submit(req) : list(req);
-  auto it = jobs_.find(s[2]);
-  if (it == jobs_.end())
-    return error_response(404, "job not found: " + s[2]);
-  auto& e = it->second;
-  if (s.size() == 4)
-    return result_page(req, e);
-  if (req.method == "DELETE")
-    return remove(e, later);
-  if (auto w = query_param(req.query, "wait"); w && !terminal(e.rec.status)) {
-    auto ms = parse_wait(*w);
-    if (!ms)
-      return error_response(400, "wait must be seconds, e.g. wait=10s");
-    auto cap = uint64_t{cfg_.jobs.max_wait_s} * 1000;
-    if (*ms > 0) {
-      later = {e.rec.id, e.rec.status,
-               static_cast<uint32_t>(std::min(*ms, cap)), false};
-      return std::nullopt;
-    }
-  }
-  return json_response(200, dump(render(e)));
-}
-
-api_response job_service::submit(const api_request& req) {
-  query_request qr;
-  if (auto bad = read_query_request(req, qr))
-    return std::move(*bad);
-  auto& jc = cfg_.jobs;
-  int64_t ttl = static_cast<int64_t>(jc.default_ttl_s);
-  if (auto t = qr.body.find("ttl_seconds");
-      t != qr.body.end() && !t->is_null()) {
-    if (!t->is_number_unsigned() || t->get<uint64_t>() == 0 ||
-        t->get<uint64_t>() > jc.max_ttl_s)
-      return error_response(400, "ttl_seconds must be an integer in [1, " +
-                                   std::to_string(jc.max_ttl_s) + "]");
-    ttl = t->get<int64_t>();
-  }
-  std::string key;
-  if (auto k = qr.body.find("idempotency_key");
-      k != qr.body.end() && !k->is_null()) {
-    if (!k->is_string() || k->get_ref<const std::string&>().empty() ||
-        k->get_ref<const std::string&>().size() > 256)
-      return error_response(
-        400, "idempotency_key must be a string of 1 to 256 characters");
-    key = k->get<std::string>();
-  } else if (auto h = req.header("Idempotency-Key")) {
-    key = *h;
-  }
-  if (!key.empty()) {
-    auto found = by_key_.find(key);
-    if (found != by_key_.end() && jobs_.count(found->second)) {
-      auto& e = jobs_.at(found->second);
-      if (e.rec.query != qr.query ||
-          json::parse(e.rec.bind_vars, nullptr, false) != qr.bind_vars)
-        return error_response(422,
-                              "idempotency_key was used for a different query");
-      auto r = json_response(202, dump(render(e)));
-      r.set_header("Location", "/v2/jobs/" + e.rec.id);
-      r.set_header("Idempotent-Replayed", "true");
-      return r;
-    }
-  }
-  try {
-    aql::parse(qr.query); // a syntax error answers now, not as a failed job
-  } catch (const aql::aql_error& e) {
-    return aql_error_response(e);
-  }
-  if (queue_.size() >= jc.max_pending) {
-    auto r = error_response(503, "too many pending jobs; retry later");
-    r.set_header("Retry-After", "5");
-    return r;
-  }
-  entry e;
-  e.rec.id = "job-" + engine::generate_key();
-  e.rec.seq = next_seq_++;
-  e.rec.query = qr.query;
-  e.rec.bind_vars = dump(qr.bind_vars);
-  e.rec.idempotency_key = key;
-  e.rec.ttl_s = ttl;
-  e.rec.created_ms = now_();
-  store_->insert(e.rec);
-  auto id = e.rec.id;
-  if (!key.empty())
-    by_key_[key] = id;
-  auto& stored = jobs_.emplace(id, std::move(e)).first->second;
-  queue_.push_back(id);
-  start_next();
-  auto r = json_response(202, dump(render(stored)));
-  r.set_header("Location", "/v2/jobs/" + id);
-  return r;
 }
 
 void job_service::publish_gauges() {
@@ -347,123 +187,6 @@ void job_service::runner_lost(const std::string& id, const std::string& why) {
   job_outcome out{id, "failed", "the job's worker stopped: " + why, "internal",
                   0};
   finished(out);
-}
-
-api_response job_service::result_page(const api_request& req, entry& e) {
-  auto& r = e.rec;
-  if (r.expired)
-    return error_response(410, "the result of job " + r.id + " expired at " +
-                                 iso8601(r.expires_ms).get<std::string>());
-  if (r.status == "failed" || r.status == "cancelled")
-    return error_response(409, "job " + r.id + " is " + r.status +
-                                 (r.error.empty() ? "" : ": " + r.error) +
-                                 "; it has no result");
-  std::optional<api_response> bad;
-  auto from = parse_token(req, "page_token", bad);
-  if (!from)
-    return std::move(*bad);
-  uint64_t size = cfg_.jobs.page_size;
-  if (auto ps = query_param(req.query, "page_size")) {
-    if (!parse_uint(*ps, size) || size == 0 || size > cfg_.jobs.max_page_size)
-      return error_response(400, "page_size must be an integer in [1, " +
-                                   std::to_string(cfg_.jobs.max_page_size) +
-                                   "]");
-  }
-  int64_t available = e.progress ? e.progress->stored.load() : r.result_count;
-  // Only rows already reported as stored: a page never changes once seen.
-  auto n = static_cast<size_t>(std::max<int64_t>(
-    0, std::min<int64_t>(static_cast<int64_t>(size), available - *from)));
-  auto rows = n > 0 ? store_->rows(r.id, *from, n) : std::vector<std::string>{};
-  auto next = *from + static_cast<int64_t>(rows.size());
-  bool complete = r.status == "completed" && next >= available;
-  std::string body = "{\"job_id\":" + dump(r.id) +
-                     ",\"status\":" + dump(r.status) + ",\"result\":[";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (i)
-      body.push_back(',');
-    body += rows[i];
-  }
-  body += "],\"result_count\":" + std::to_string(available);
-  body += ",\"complete\":";
-  body += complete ? "true" : "false";
-  body += ",\"next_page_token\":";
-  body += complete ? "null" : dump(std::to_string(next));
-  body += "}";
-  return json_response(200, std::move(body));
-}
-
-std::optional<api_response> job_service::remove(entry& e, deferred& later) {
-  auto& r = e.rec;
-  if (r.status == "pending") {
-    queue_.erase(std::remove(queue_.begin(), queue_.end(), r.id), queue_.end());
-    r.status = "cancelled";
-    if (metrics_)
-      ++metrics_->jobs_cancelled;
-    r.error = "cancelled before it started";
-    r.error_kind = "cancelled";
-    r.finished_ms = now_();
-    r.expires_ms = r.finished_ms + r.ttl_s * 1000;
-    save(e);
-    publish_gauges();
-    return json_response(200, dump(render(e)));
-  }
-  if (r.status == "running") {
-    e.progress->run.cancel.store(true);
-    later = {r.id, "running", 2000, true};
-    return std::nullopt;
-  }
-  auto id = r.id;
-  if (!r.idempotency_key.empty())
-    by_key_.erase(r.idempotency_key);
-  store_->delete_job(id);
-  jobs_.erase(id);
-  api_response resp;
-  resp.status = 204;
-  return resp;
-}
-
-bool job_service::ready(const deferred& d) const {
-  auto it = jobs_.find(d.id);
-  return it == jobs_.end() || it->second.rec.status != d.status_seen;
-}
-
-api_response job_service::answer(const deferred& d) {
-  auto it = jobs_.find(d.id);
-  if (it == jobs_.end())
-    return error_response(404, "job not found: " + d.id);
-  if (d.is_cancel && it->second.rec.status == "running")
-    return json_response(202, dump(render(it->second))); // still stopping
-  return json_response(200, dump(render(it->second)));
-}
-
-api_response job_service::list(const api_request& req) {
-  std::optional<api_response> bad;
-  auto after = parse_token(req, "page_token", bad);
-  if (!after)
-    return std::move(*bad);
-  auto status = query_param(req.query, "status").value_or("");
-  if (!status.empty() && status != "pending" && status != "running" &&
-      !terminal(status))
-    return error_response(400, "status must be pending, running, completed, "
-                               "failed or cancelled");
-  uint64_t limit = 100;
-  if (auto l = query_param(req.query, "limit"))
-    if (!parse_uint(*l, limit) || limit == 0 || limit > 1000)
-      return error_response(400, "limit must be an integer in [1, 1000]");
-  json arr = json::array();
-  int64_t last = 0;
-  for (auto& r : store_->list(status, *after, limit)) {
-    auto it = jobs_.find(r.id);
-    if (it == jobs_.end())
-      continue;
-    arr.push_back(render(it->second));
-    last = r.seq;
-  }
-  json out = {{"jobs", arr},
-              {"next_page_token", arr.size() == limit
-                                    ? json(std::to_string(last))
-                                    : json(nullptr)}};
-  return json_response(200, dump(out));
 }
 
 void job_service::sweep() {
