@@ -137,13 +137,16 @@ class LongPollTest(ServerTest):
         after = start
         deadline = time.time() + 30
         while time.time() < deadline:
+            # writers finished *before* this poll began: its latest_sequence
+            # then covers every acknowledged write (checked after the poll,
+            # a write acknowledged during it could be missed)
+            writers_done = all(not t.is_alive() for t in threads)
             st, _, b = poll(self.server, "from_seq=%d&limit=37&long_poll_ms=500"
                             % after)
             self.assertEqual(st, 200)
             seen += [e["sequence"] for e in b["events"]]
             after = b["next_from_seq"]
-            if all(not t.is_alive() for t in threads) and \
-                    after >= b["latest_sequence"]:
+            if writers_done and after >= b["latest_sequence"]:
                 break
         stop.set()
         for t in threads:
