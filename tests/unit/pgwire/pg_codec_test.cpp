@@ -4,35 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "pg_test_bytes.hpp"
 #include "protocols/pgwire/pg_codec.hpp"
 
 using namespace themis::pgwire;
+using namespace pg_test;
 
-namespace {
-
-std::string i32(int32_t v) {
-  auto u = static_cast<uint32_t>(v);
-  return {static_cast<char>(u >> 24), static_cast<char>(u >> 16),
-          static_cast<char>(u >> 8), static_cast<char>(u)};
-}
-std::string i16(int16_t v) {
-  auto u = static_cast<uint16_t>(v);
-  return {static_cast<char>(u >> 8), static_cast<char>(u)};
-}
-std::string cstr(std::string_view s) {
-  return std::string(s) + '\0';
-}
-/// A startup-phase packet: length + body.
-std::string packet(const std::string& body) {
-  return i32(static_cast<int32_t>(body.size() + 4)) + body;
-}
-/// A typed message.
-std::string msg(char type, const std::string& body) {
-  return std::string(1, type) + i32(static_cast<int32_t>(body.size() + 4)) +
-         body;
-}
-
-} // namespace
+namespace {} // namespace
 
 TEST(pg_startup, startup_message_with_parameters) {
   auto p = packet(i32(protocol_3_0) + cstr("user") + cstr("alice") +

@@ -1,0 +1,369 @@
+#include "protocols/pgwire/pg_session.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "protocols/pgwire/scram.hpp"
+
+namespace themis::pgwire {
+
+namespace {
+
+std::string md5_hex(std::string_view in) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(in.data(), in.size(), d, &n, EVP_md5(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out.push_back(hex[d[i] >> 4]);
+    out.push_back(hex[d[i] & 15]);
+  }
+  return out;
+}
+
+bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool is_verifier(const std::string& c) {
+  return c.rfind("SCRAM-SHA-256$", 0) == 0;
+}
+
+/// Only whitespace and semicolons: PostgreSQL answers EmptyQueryResponse.
+bool empty_sql(std::string_view sql) {
+  for (char c : sql)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ';')
+      return false;
+  return true;
+}
+
+} // namespace
+
+pg_session::pg_session(pg_session_options opts, pg_session_callbacks& cb) :
+  opts_(std::move(opts)), cb_(cb) {
+  started_ms_ = cb_.now_ms();
+}
+
+pg_session::~pg_session() = default;
+
+void pg_session::flush_out() {
+  if (!out_.empty())
+    cb_.send(std::move(out_));
+  out_.clear();
+}
+
+void pg_session::fatal(std::string sqlstate, std::string message) {
+  error_fields e;
+  e.severity = "FATAL";
+  e.sqlstate = std::move(sqlstate);
+  e.message = std::move(message);
+  put_error(out_, e);
+  flush_out();
+  state_ = state::closed;
+  cb_.close();
+}
+
+void pg_session::on_data(std::string_view bytes) {
+  if (state_ == state::closed)
+    return;
+  in_.append(bytes);
+  size_t pos = 0;
+  while (state_ != state::closed && state_ != state::busy && pos < in_.size()) {
+    std::string_view rest(in_.data() + pos, in_.size() - pos);
+    decode_error err;
+    size_t used = 0;
+    startup_packet p;
+    frame f;
+    bool in_startup = state_ == state::startup;
+    auto st = in_startup ? decode_startup(rest, opts_.limits, p, used, err)
+                         : decode_frame(rest, opts_.limits, f, used, err);
+    if (st == decode_status::need_more)
+      break;
+    if (st == decode_status::error) {
+      fatal(err.sqlstate, err.message);
+      break;
+    }
+    pos += used;
+    if (in_startup)
+      handle_startup(p);
+    else if (state_ == state::ready)
+      handle_message(f);
+    else
+      handle_auth(f);
+  }
+  in_.erase(0, pos);
+  flush_out();
+}
+
+void pg_session::check_timeouts() {
+  if (state_ != state::startup && state_ != state::auth_password &&
+      state_ != state::auth_sasl_first && state_ != state::auth_sasl_final)
+    return;
+  if (cb_.now_ms() - started_ms_ >= opts_.startup_timeout_ms)
+    fatal("08006", "canceling authentication due to timeout");
+}
+
+void pg_session::handle_startup(const startup_packet& p) {
+  switch (p.kind) {
+    case startup_kind::ssl_request:
+    case startup_kind::gssenc_request:
+      out_.push_back('N'); // no TLS/GSS yet: the client continues in plain
+      return;
+    case startup_kind::cancel:
+      cb_.on_cancel(p.cancel_pid, p.cancel_key);
+      state_ = state::closed;
+      cb_.close();
+      return;
+    case startup_kind::startup:
+      break;
+  }
+  startup_ = p;
+  std::vector<std::string> unknown;
+  for (auto& [k, v] : p.params)
+    if (k.rfind("_pq_.", 0) == 0)
+      unknown.push_back(k);
+  if (p.minor > 0 || !unknown.empty())
+    put_negotiate_version(out_, 0, unknown);
+  auto user = p.param("user");
+  if (!user || user->empty()) {
+    fatal("28000", "no PostgreSQL user name specified in startup packet");
+    return;
+  }
+  if (auto enc = p.param("client_encoding");
+      enc && *enc != "UTF8" && *enc != "utf8" && *enc != "UTF-8" &&
+      *enc != "UNICODE") {
+    fatal("22023", "client_encoding " + *enc + " is not supported: only UTF8");
+    return;
+  }
+  begin_auth();
+}
+
+void pg_session::begin_auth() {
+  auto cred = cb_.credential(*startup_.param("user"));
+  auto method = opts_.auth;
+  // PostgreSQL's rule: an MD5 request against a SCRAM verifier uses SCRAM.
+  if (method == auth_method::md5 && cred && is_verifier(*cred))
+    method = auth_method::scram_sha_256;
+  switch (method) {
+    case auth_method::trust:
+      finish_auth();
+      return;
+    case auth_method::password:
+      put_auth_cleartext(out_);
+      state_ = state::auth_password;
+      return;
+    case auth_method::md5:
+      md5_salt_ = cb_.random_bytes(4);
+      md5_salt_.resize(4, '\0');
+      put_auth_md5(out_, md5_salt_.data());
+      state_ = state::auth_password;
+      return;
+    case auth_method::scram_sha_256:
+      put_auth_sasl(out_, {"SCRAM-SHA-256"});
+      state_ = state::auth_sasl_first;
+      return;
+  }
+}
+
+void pg_session::handle_auth(const frame& f) {
+  if (f.type != 'p') {
+    fatal("08P01", std::string("expected a password response, got message "
+                               "type '") +
+                     f.type + "'");
+    return;
+  }
+  auto& user = *startup_.param("user");
+  auto refused = [&] {
+    fatal("28P01", "password authentication failed for user \"" + user + "\"");
+  };
+  decode_error err;
+  auto cred = cb_.credential(user);
+  if (state_ == state::auth_password) {
+    std::string given;
+    if (!decode_password(f.payload, given, err))
+      return fatal(err.sqlstate, err.message);
+    if (!cred)
+      return refused();
+    bool ok = false;
+    if (opts_.auth == auth_method::md5 && !is_verifier(*cred)) {
+      ok = same(given, "md5" + md5_hex(md5_hex(*cred + user) + md5_salt_));
+    } else if (is_verifier(*cred)) {
+      auto v = scram_secret::parse(*cred);
+      ok =
+        v &&
+        same(
+          scram_secret::from_password(given, v->salt, v->iterations).stored_key,
+          v->stored_key);
+    } else {
+      ok = same(given, *cred);
+    }
+    return ok ? finish_auth() : refused();
+  }
+  if (state_ == state::auth_sasl_first) {
+    sasl_initial si;
+    if (!decode_sasl_initial(f.payload, si, err))
+      return fatal(err.sqlstate, err.message);
+    if (si.mechanism != "SCRAM-SHA-256")
+      return fatal("28000", "SASL authentication mechanism " + si.mechanism +
+                              " is not supported");
+    if (!si.data)
+      return fatal("08P01", "SCRAM needs an initial client response");
+    std::optional<scram_secret> secret;
+    if (cred)
+      secret = is_verifier(*cred)
+                 ? scram_secret::parse(*cred)
+                 : scram_secret::from_password(*cred, cb_.random_bytes(16));
+    if (!secret) // unknown user: a secret nobody knows, so it fails late
+      secret =
+        scram_secret::from_password(cb_.random_bytes(32), cb_.random_bytes(16));
+    scram_ = std::make_unique<scram_server>(
+      *secret, base64_encode(cb_.random_bytes(18)));
+    auto reply = scram_->first(*si.data);
+    if (!reply)
+      return fatal("08P01", scram_->error());
+    put_auth_sasl_continue(out_, *reply);
+    state_ = state::auth_sasl_final;
+    return;
+  }
+  // auth_sasl_final: the whole payload is the client-final-message
+  auto reply = scram_->final(f.payload);
+  if (!reply || !scram_->authenticated())
+    return scram_->error() == "password authentication failed"
+             ? refused()
+             : fatal("08P01", scram_->error());
+  put_auth_sasl_final(out_, *reply);
+  finish_auth();
+}
+
+void pg_session::finish_auth() {
+  put_auth_ok(out_);
+  auto app = startup_.param("application_name");
+  auto& user = *startup_.param("user");
+  for (auto [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
+         {"server_version", opts_.server_version},
+         {"server_encoding", "UTF8"},
+         {"client_encoding", "UTF8"},
+         {"DateStyle", "ISO, MDY"},
+         {"IntervalStyle", "postgres"},
+         {"integer_datetimes", "on"},
+         {"standard_conforming_strings", "on"},
+         {"TimeZone", opts_.time_zone},
+         {"is_superuser", "off"},
+         {"session_authorization", user},
+         {"application_name", app ? *app : std::string()}})
+    put_parameter_status(out_, k, v);
+  put_backend_key(out_, opts_.backend_pid, opts_.backend_key);
+  put_ready(out_, tx_status::idle);
+  state_ = state::ready;
+  scram_.reset();
+  cb_.on_authenticated(startup_);
+}
+
+void pg_session::handle_message(const frame& f) {
+  if (skip_to_sync_) {
+    // after an error in an extended-query batch everything up to Sync is
+    // discarded (protocol §55.2.3)
+    if (f.type == 'S') {
+      skip_to_sync_ = false;
+      put_ready(out_, tx_status::idle);
+    } else if (f.type == 'X') {
+      state_ = state::closed;
+      cb_.close();
+    }
+    return;
+  }
+  decode_error err;
+  switch (f.type) {
+    case 'Q': {
+      std::string sql;
+      if (!decode_query(f.payload, sql, err))
+        return fatal(err.sqlstate, err.message);
+      if (empty_sql(sql)) {
+        put_empty_query(out_);
+        put_ready(out_, tx_status::idle);
+        return;
+      }
+      state_ = state::busy;
+      flush_out();
+      cb_.on_query(std::move(sql));
+      return;
+    }
+    case 'X':
+      state_ = state::closed;
+      cb_.close();
+      return;
+    case 'S':
+      put_ready(out_, tx_status::idle);
+      return;
+    case 'H':
+      return;
+    case 'P':
+    case 'B':
+    case 'D':
+    case 'E':
+    case 'C': {
+      error_fields e;
+      e.sqlstate = "0A000";
+      e.message = "the extended query protocol is not supported yet";
+      put_error(out_, e);
+      skip_to_sync_ = true;
+      return;
+    }
+    case 'F': {
+      error_fields e;
+      e.sqlstate = "0A000";
+      e.message = "the fast-path function call interface is not supported";
+      put_error(out_, e);
+      put_ready(out_, tx_status::idle);
+      return;
+    }
+    case 'd':
+    case 'c':
+    case 'f':
+      return; // copy messages outside COPY are ignored, as PostgreSQL does
+    default:
+      fatal("08P01", std::string("invalid frontend message type ") +
+                       std::to_string(static_cast<unsigned char>(f.type)));
+  }
+}
+
+void pg_session::rows(
+  const std::vector<field_desc>& fields,
+  const std::vector<std::vector<std::optional<std::string>>>& data) {
+  put_row_description(out_, fields);
+  for (auto& r : data)
+    put_data_row(out_, r);
+  flush_out();
+}
+
+void pg_session::complete(std::string_view tag) {
+  put_command_complete(out_, tag);
+  flush_out();
+}
+
+void pg_session::empty_query() {
+  put_empty_query(out_);
+  flush_out();
+}
+
+void pg_session::error(const error_fields& e) {
+  put_error(out_, e);
+  flush_out();
+}
+
+void pg_session::notice(const error_fields& e) {
+  put_notice(out_, e);
+  flush_out();
+}
+
+void pg_session::query_done(tx_status status) {
+  if (state_ != state::busy)
+    return;
+  put_ready(out_, status);
+  state_ = state::ready;
+  on_data({}); // messages that arrived while the query ran
+}
+
+} // namespace themis::pgwire

@@ -1,0 +1,114 @@
+#pragma once
+/// One PostgreSQL client connection as a state machine: startup (SSL and
+/// GSS encryption requests answered 'N' until TLS lands, cancel requests,
+/// protocol version negotiation), authentication (trust, cleartext, MD5,
+/// SCRAM-SHA-256), the session parameters every driver reads, and the
+/// simple-query cycle. Bytes in, bytes out through `pg_session_callbacks`;
+/// no sockets, no actors: tests feed bytes and read what was sent.
+///
+/// The SQL layer answers a query through `rows`/`complete`/`error` and
+/// ends it with `query_done`, which sends ReadyForQuery with the
+/// transaction status it reports.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocols/pgwire/pg_codec.hpp"
+
+namespace themis::pgwire {
+
+class scram_server;
+
+enum class auth_method { trust, password, md5, scram_sha_256 };
+
+struct pg_session_options {
+  codec_limits limits;
+  auth_method auth = auth_method::scram_sha_256;
+  std::string server_version = "15.0 (themis)";
+  std::string time_zone = "UTC";
+  int32_t backend_pid = 1;
+  int32_t backend_key = 0;
+  uint32_t startup_timeout_ms = 10000; ///< connect to authenticated
+};
+
+class pg_session_callbacks {
+public:
+  virtual ~pg_session_callbacks() = default;
+  virtual void send(std::string bytes) = 0;
+  /// Close after what was sent has been written.
+  virtual void close() = 0;
+  virtual uint64_t now_ms() = 0;
+  /// The stored credential of `user`: a plain password or a SCRAM
+  /// verifier ("SCRAM-SHA-256$…"); nullopt for an unknown user (answered
+  /// like a wrong password: no user enumeration).
+  virtual std::optional<std::string> credential(const std::string& user) = 0;
+  /// 16 random bytes for salts and nonces.
+  virtual std::string random_bytes(size_t n) = 0;
+  /// A CancelRequest arrived on this (otherwise unused) connection.
+  virtual void on_cancel(int32_t pid, int32_t key) = 0;
+  /// Authenticated; the session parameters have been sent.
+  virtual void on_authenticated(const startup_packet& startup) {}
+  /// A simple Query message (may hold several statements).
+  virtual void on_query(std::string sql) = 0;
+};
+
+class pg_session {
+public:
+  pg_session(pg_session_options opts, pg_session_callbacks& cb);
+  ~pg_session();
+
+  void on_data(std::string_view bytes);
+  /// Startup timeout (call periodically).
+  void check_timeouts();
+
+  // -- answering a query (the SQL layer) ------------------------------------
+  void rows(const std::vector<field_desc>& fields,
+            const std::vector<std::vector<std::optional<std::string>>>& data);
+  void complete(std::string_view tag);
+  void empty_query();
+  void error(const error_fields& e);
+  void notice(const error_fields& e);
+  /// Ends the current query: ReadyForQuery with `status`.
+  void query_done(tx_status status);
+
+  bool authenticated() const {
+    return state_ == state::ready || state_ == state::busy;
+  }
+  bool closed() const { return state_ == state::closed; }
+  const startup_packet& startup() const { return startup_; }
+
+private:
+  enum class state {
+    startup,
+    auth_password,
+    auth_sasl_first,
+    auth_sasl_final,
+    ready,
+    busy,
+    closed
+  };
+
+  void handle_startup(const startup_packet& p);
+  void begin_auth();
+  void handle_auth(const frame& f);
+  void finish_auth();
+  void handle_message(const frame& f);
+  void fatal(std::string sqlstate, std::string message);
+  void flush_out();
+
+  pg_session_options opts_;
+  pg_session_callbacks& cb_;
+  state state_ = state::startup;
+  std::string in_;
+  std::string out_;
+  startup_packet startup_;
+  std::string md5_salt_;
+  std::unique_ptr<scram_server> scram_;
+  uint64_t started_ms_ = 0;
+  bool skip_to_sync_ = false; ///< after an extended-protocol error
+};
+
+} // namespace themis::pgwire
