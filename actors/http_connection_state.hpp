@@ -35,6 +35,30 @@ inline uint64_t steady_ms() {
       .count());
 }
 
+/// One request-path write in flight: enqueued on admission, outcome
+/// recorded on the breaker exactly once — by `settle`, or by the
+/// destructor (as a cancelled trial) if no answer ever arrives.
+struct write_ticket {
+  server_context& ctx;
+  bool settled = false;
+  explicit write_ticket(server_context& c) : ctx(c) {
+    ctx.writer_admission.enqueued();
+  }
+  void settle(bool ok) {
+    if (settled)
+      return;
+    settled = true;
+    ctx.writer_admission.dequeued();
+    ctx.writer_breaker->record(ok, steady_ns());
+  }
+  ~write_ticket() {
+    if (!settled) {
+      ctx.writer_admission.dequeued();
+      ctx.writer_breaker->cancel_trial();
+    }
+  }
+};
+
 struct http_connection_state : http1::session_callbacks,
                                ws::ws_callbacks,
                                write_port,
@@ -162,21 +186,28 @@ struct http_connection_state : http1::session_callbacks,
       return;
     }
     batch.enqueued_ns = now;
-    ctx->writer_admission.enqueued();
+    // Admission and breaker accounting must balance even when this actor
+    // quits before the answer (CAF drops pending handlers): the ticket's
+    // destructor settles a write that never got an outcome.
+    auto ticket = std::make_shared<write_ticket>(*ctx);
     auto timeout =
       std::chrono::milliseconds(ctx->config.http.request_timeout_ms);
     ++writes_in_flight;
     self->request(writer, timeout, write_atom::value, std::move(batch))
       .then(
-        [this, done](engine::write_result& r) {
+        [this, done, ticket](engine::write_result& r) {
           --writes_in_flight;
-          writer_outcome(!engine_failed(r));
+          ticket->settle(!engine_failed(r));
+          ctx->metrics.writer_breaker_state =
+            static_cast<int>(ctx->writer_breaker->state());
           guarded([&] { done(std::move(r)); });
           run_deferred();
         },
-        [this, done](caf::error& err) {
+        [this, done, ticket](caf::error& err) {
           --writes_in_flight;
-          writer_outcome(false);
+          ticket->settle(false);
+          ctx->metrics.writer_breaker_state =
+            static_cast<int>(ctx->writer_breaker->state());
           engine::write_result r;
           r.error = "store writer did not answer: " + caf::to_string(err);
           guarded([&] { done(std::move(r)); });
@@ -197,14 +228,6 @@ struct http_connection_state : http1::session_callbacks,
           op.status != engine::op_status::internal)
         return false;
     return true;
-  }
-
-  /// A write came back: the breaker counts engine failures only.
-  void writer_outcome(bool ok) {
-    ctx->writer_admission.dequeued();
-    auto& breaker = *ctx->writer_breaker;
-    breaker.record(ok, steady_ns());
-    ctx->metrics.writer_breaker_state = static_cast<int>(breaker.state());
   }
 
   // -- work and service ports ----------------------------------------------

@@ -69,6 +69,7 @@ void http_acceptor::do_accept() {
       auto& m = self->ctx_->metrics;
       auto& ctx = *self->ctx_;
       auto lsn = registered(*ctx.system, http_listener_name);
+      bool draining = m.draining; // read once: the counts below must balance
       boost::system::error_code ep_ec;
       auto ip = socket.remote_endpoint(ep_ec).address().to_string();
       bool ip_full = false;
@@ -76,19 +77,19 @@ void http_acceptor::do_accept() {
         std::lock_guard<std::mutex> guard(ctx.ip_mtx);
         auto& n = ctx.ip_connections[ip];
         ip_full = n >= per_ip;
-        if (!ip_full && !m.draining && lsn)
+        if (!ip_full && !draining && lsn)
           ++n; // released when the connection object goes away
         else if (n == 0)
           ctx.ip_connections.erase(ip);
       }
-      if (m.draining || !lsn || ip_full ||
+      if (draining || !lsn || ip_full ||
           m.open_connections >=
             static_cast<int64_t>(ctx.config.http.max_connections)) {
-        self->reject(std::move(socket), m.draining ? "draining"
-                                        : !lsn     ? "no listener actor"
-                                        : ip_full  ? "connection limit per IP"
-                                                   : "connection limit");
-        if (!m.draining && lsn && !ip_full &&
+        self->reject(std::move(socket), draining  ? "draining"
+                                        : !lsn    ? "no listener actor"
+                                        : ip_full ? "connection limit per IP"
+                                                  : "connection limit");
+        if (!draining && lsn && !ip_full &&
             ctx.config.overload.max_connections_per_ip) {
           std::lock_guard<std::mutex> guard(ctx.ip_mtx);
           if (--ctx.ip_connections[ip] == 0)

@@ -26,6 +26,13 @@ struct jobs_manager_state {
   std::map<caf::actor_addr, std::string> runners;
 
   ~jobs_manager_state() {
+    // CAF 0.17 does not answer a dropped promise: held long-polls and
+    // cancels would wait for their request timeout
+    for (auto& [id, w] : waiters) {
+      auto r = error_response(503, "the job manager restarted; retry");
+      r.set_header("Retry-After", "1");
+      w.promise.deliver(std::move(r));
+    }
     try {
       if (service)
         service->shutdown();

@@ -25,6 +25,10 @@ caf::behavior limits_keeper(caf::event_based_actor* self,
       m.writer_shed = ctx->writer_admission.shed.load();
       m.writer_queue = ctx->writer_admission.queued();
       m.breaker_rejected = ctx->writer_breaker->rejected.load();
+      // an open breaker whose time is up is ready for trials even if no
+      // write has come to move it (readiness must not wait for traffic)
+      m.writer_breaker_state =
+        static_cast<int>(ctx->writer_breaker->state_at(now));
       m.breaker_opened = ctx->writer_breaker->opened.load();
       m.faults_injected = ctx->faults.injected.load();
       self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);

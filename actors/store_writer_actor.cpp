@@ -61,7 +61,7 @@ void flush(writer_actor* self, server_context& ctx) {
     if (auto q = st.pending[i].batch.enqueued_ns)
       ctx.writer_admission.observe_sojourn(now - q, now);
   }
-  ctx.writer_admission.busy(now);
+  ctx.writer_admission.busy(now, static_cast<int64_t>(n));
   struct idle_again {
     limits::admission& a;
     ~idle_again() { a.busy(0); }

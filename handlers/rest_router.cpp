@@ -302,15 +302,28 @@ void rest_router::handle(api_request req, request_ports ports,
                           std::to_string(env_.config.overload.retry_after_s));
     }
   }
-  ++env_.metrics.inflight_requests;
+  // Counted until answered — or until the request is dropped unanswered
+  // (its connection went away): the guard's destructor releases it then.
+  struct inflight_guard {
+    std::atomic<int64_t>& n;
+    std::atomic<bool> released{false};
+    explicit inflight_guard(std::atomic<int64_t>& c) : n(c) { ++n; }
+    void release() {
+      if (!released.exchange(true))
+        --n;
+    }
+    ~inflight_guard() { release(); }
+  };
+  auto inflight =
+    std::make_shared<inflight_guard>(env_.metrics.inflight_requests);
   // The final responder adds the common headers and records metrics; it
   // owns a copy of what it needs because it may run after `req` is gone.
-  auto finish = [this, respond = std::move(respond), started,
+  auto finish = [this, respond = std::move(respond), started, inflight,
                  rid = req.request_id, limit_headers,
                  origin = req.header("Origin") ? *req.header("Origin")
                                                : std::string()](
                   api_response resp, const std::string& route) {
-    --env_.metrics.inflight_requests;
+    inflight->release();
     resp.set_header("X-Request-ID", rid);
     for (auto& [k, v] : limit_headers)
       resp.set_header(k, v);

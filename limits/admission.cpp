@@ -10,7 +10,8 @@ bool admission::admit(int64_t now_ns) {
   } else if (dropping_.load(std::memory_order_relaxed)) {
     ok = q == 0; // the standing queue is gone: let the next one probe
   } else if (auto b = busy_since_.load(std::memory_order_relaxed);
-             b != 0 && q > 0 && now_ns - b > cfg_.target_ns) {
+             b != 0 && q > busy_taken_.load(std::memory_order_relaxed) &&
+             now_ns - b > cfg_.target_ns) {
     ok = false; // the consumer is stuck and others already wait
   }
   if (!ok)

@@ -28,12 +28,20 @@ public:
   /// Whether to queue one more request now.
   bool admit(int64_t now_ns);
   void enqueued() { queued_.fetch_add(1, std::memory_order_relaxed); }
-  void dequeued() { queued_.fetch_sub(1, std::memory_order_relaxed); }
+  void dequeued() {
+    // an empty queue is no standing queue: forget an old slow wait
+    if (queued_.fetch_sub(1, std::memory_order_relaxed) == 1)
+      first_above_.store(unset, std::memory_order_relaxed);
+  }
 
   /// Consumer side: a request waited `sojourn_ns` before it was taken.
   void observe_sojourn(int64_t sojourn_ns, int64_t now_ns);
-  /// Consumer side: busy since `since_ns` (0: idle again).
-  void busy(int64_t since_ns) { busy_since_.store(since_ns); }
+  /// Consumer side: busy since `since_ns` with `taken` requests (0: idle
+  /// again). Those are being served, not waiting.
+  void busy(int64_t since_ns, int64_t taken = 0) {
+    busy_taken_.store(taken);
+    busy_since_.store(since_ns);
+  }
 
   int64_t queued() const { return queued_.load(); }
   bool dropping() const { return dropping_.load(); }
@@ -46,6 +54,7 @@ private:
   static constexpr int64_t unset = INT64_MIN;
   std::atomic<bool> dropping_{false};
   std::atomic<int64_t> busy_since_{0};
+  std::atomic<int64_t> busy_taken_{0};
 };
 
 } // namespace themis::limits

@@ -47,6 +47,19 @@ bool circuit_breaker::allow(int64_t now_ns) {
   return true;
 }
 
+void circuit_breaker::cancel_trial() {
+  std::lock_guard<std::mutex> guard(mtx_);
+  if (state_ == breaker_state::half_open && trials_ > 0)
+    --trials_;
+}
+
+breaker_state circuit_breaker::state_at(int64_t now_ns) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  if (state_ == breaker_state::open && now_ns - opened_at_ >= cfg_.open_ns)
+    return breaker_state::half_open;
+  return state_.load();
+}
+
 void circuit_breaker::record(bool success, int64_t now_ns) {
   if (!cfg_.enabled)
     return;

@@ -33,6 +33,12 @@ public:
   bool allow(int64_t now_ns);
   /// The outcome of a request that `allow` let through.
   void record(bool success, int64_t now_ns);
+  /// A request `allow` let through will never have an outcome (its caller
+  /// went away): give a half-open trial slot back.
+  void cancel_trial();
+  /// The state as of `now`: an open breaker whose time is up reports
+  /// half-open even before a request arrives (readiness probes).
+  breaker_state state_at(int64_t now_ns);
 
   breaker_state state() const { return state_.load(); }
   std::atomic<uint64_t> rejected{0}; ///< requests failed fast

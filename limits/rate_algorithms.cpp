@@ -47,6 +47,9 @@ decision token_bucket(const limit_spec& spec, bucket_state& st, int64_t now) {
 
 decision window_counter(const limit_spec& spec, bucket_state& st, int64_t now) {
   auto w = spec.window_ns;
+  // callers read the clock before taking the bucket's lock: a slightly
+  // older `now` must not move the windows back and lose their counts
+  now = std::max(now, st.window_start_ns);
   auto start = now - (now % w);
   if (start != st.window_start_ns) {
     st.previous = start - st.window_start_ns == w ? st.current : 0;
@@ -73,12 +76,21 @@ decision window_counter(const limit_spec& spec, bucket_state& st, int64_t now) {
     // a request fits when the previous window's weight has dropped enough,
     // at the latest when the current window ends
     double need = used + 1.0 - static_cast<double>(spec.limit);
-    int64_t wait =
-      st.previous > 0
-        ? static_cast<int64_t>(std::ceil(
-            need / static_cast<double>(st.previous) * static_cast<double>(w)))
-        : start + w - now;
-    d.retry_after_ns = std::clamp<int64_t>(wait, 1, start + w - now);
+    double lim = static_cast<double>(spec.limit);
+    int64_t wait;
+    if (static_cast<double>(st.current) + 1.0 <= lim && st.previous > 0) {
+      // the previous window's weight must drop by `need`
+      wait = static_cast<int64_t>(std::ceil(
+        need / static_cast<double>(st.previous) * static_cast<double>(w)));
+    } else {
+      // the current window alone is full: it becomes the previous one and
+      // must weigh at most (limit-1)/current into the next window
+      wait = (start + w - now) +
+             static_cast<int64_t>(std::ceil(
+               static_cast<double>(w) *
+               (1.0 - (lim - 1.0) / static_cast<double>(st.current))));
+    }
+    d.retry_after_ns = std::max<int64_t>(wait, 1);
   }
   return d;
 }

@@ -1,5 +1,6 @@
 #include "limits/rate_limiter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <sstream>
@@ -85,12 +86,14 @@ rate_limiter::rate_limiter(size_t shards) {
 }
 
 void rate_limiter::configure(std::shared_ptr<const limiter_config> cfg) {
+  // new rules first: a check still on the old ones may refill a bucket,
+  // which the clearing below then drops
+  cfg_.store(std::move(cfg));
   for (auto& s : shards_) {
     std::lock_guard<std::mutex> guard(s->mtx);
     s->table.clear();
     s->lru.clear();
   }
-  cfg_.store(std::move(cfg));
 }
 
 std::shared_ptr<const limiter_config> rate_limiter::config() const {
@@ -128,13 +131,22 @@ std::optional<check_result> rate_limiter::check(std::string_view path,
       key += peer;
       break;
     case key_kind::token:
-      key += token.empty() ? peer : token;
+      if (token.empty()) {
+        key += peer;
+      } else {
+        // clients choose tokens (up to a header's size): keep a fixed-size
+        // digest, so the table's memory stays bounded by max_keys
+        auto h1 = std::hash<std::string_view>{}(token);
+        auto h2 = std::hash<std::string>{}(std::string(token) + "\x01themis");
+        key += "t:" + std::to_string(h1) + ":" + std::to_string(h2);
+      }
       break;
     case key_kind::global:
       break;
   }
   auto& sh = shard_for(key);
   check_result out;
+  out.cfg = cfg;
   out.matched = best;
   {
     std::lock_guard<std::mutex> guard(sh.mtx);
@@ -169,13 +181,22 @@ std::optional<check_result> rate_limiter::check(std::string_view path,
 
 size_t rate_limiter::sweep(int64_t now_ns) {
   auto cfg = cfg_.load();
+  // A bucket may only be forgotten once it would be full again anyway:
+  // expiring a 100/1d bucket after 10 idle minutes would reset its quota.
+  int64_t expiry = cfg->idle_expiry_ns;
+  for (auto& r : cfg->rules) {
+    auto refill = static_cast<int64_t>(static_cast<double>(r.spec.window_ns) *
+                                       static_cast<double>(r.spec.capacity()) /
+                                       static_cast<double>(r.spec.limit));
+    expiry = std::max({expiry, 2 * r.spec.window_ns, refill});
+  }
   size_t dropped = 0;
   for (auto& s : shards_) {
     std::lock_guard<std::mutex> guard(s->mtx);
     // least recently used at the back: stop at the first fresh one
     while (!s->lru.empty()) {
       auto it = s->table.find(s->lru.back());
-      if (now_ns - it->second.last_used_ns < cfg->idle_expiry_ns)
+      if (now_ns - it->second.last_used_ns < expiry)
         break;
       s->table.erase(it);
       s->lru.pop_back();

@@ -52,6 +52,9 @@ struct limiter_config {
 std::optional<std::string> parse_rule(const std::string& text, rule& out);
 
 struct check_result {
+  /// Keeps the rules alive while the caller reads `matched` (a SIGHUP may
+  /// swap the configuration meanwhile).
+  std::shared_ptr<const limiter_config> cfg;
   bool refused = false;      ///< answer with the protocol's limit error
   bool would_refuse = false; ///< dry run: counted, not enforced
   decision d;

@@ -242,6 +242,36 @@ class OverloadTest(ServerTest):
                                     {"query": "RETURN LENGTH(alive)"})
         self.assertEqual((st, b["result"]), (200, [1]))
 
+    def metric(self, name):
+        _, _, m = self.server.request("GET", "/metrics")
+        for line in m.decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+    def test_clients_leaving_mid_write_leak_nothing(self):
+        self.server.json("POST", "/v1/collections", {"name": "gone"})
+        self.fault("store_writer", stall_ms=300)
+        for i in range(6):  # the client hangs up before the answer
+            c = self.server.raw()
+            c.send("PUT /v1/collections/gone/documents/d%d HTTP/1.1\r\n"
+                   "Host: x\r\nContent-Length: 2\r\n\r\n{}" % i)
+            c.close()
+        time.sleep(0.2)
+        self.fault("store_writer", stall_ms=0)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if (self.metric("themis_writer_queue") == 0 and
+                    self.metric("themis_inflight_requests") <= 1):
+                break
+            time.sleep(0.2)
+        self.assertEqual(self.metric("themis_writer_queue"), 0)
+        self.assertLessEqual(self.metric("themis_inflight_requests"), 1)
+        # and writes are admitted again
+        st, _, _ = self.server.json("PUT", "/v1/collections/gone/documents/after",
+                                    {"x": 1})
+        self.assertEqual(st, 201)
+
     def test_faults_endpoint_validates(self):
         for body in ({}, {"target": "nope"}, {"target": "store_writer", "crash_rate": 2},
                      {"target": "store_writer", "stall_ms": -1}):
