@@ -59,10 +59,6 @@ void work_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
   });
 }
 
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
                 job_run run, caf::actor manager) {
   job_outcome out;

@@ -22,12 +22,6 @@
 
 namespace themis::detail {
 
-inline int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
-
 inline uint64_t steady_ms() {
   return static_cast<uint64_t>(
     std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -14,9 +14,7 @@ caf::behavior limits_keeper(caf::event_based_actor* self,
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {
-      auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-                   .count();
+      auto now = steady_ns();
       auto& m = ctx->metrics;
       ctx->limiter.sweep(now);
       m.limiter_keys = static_cast<int64_t>(ctx->limiter.size());

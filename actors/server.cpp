@@ -81,6 +81,7 @@ limiter_config_of(const rate_limiting_section& rl) {
       c->rules.push_back(std::move(r));
   }
   c->whitelist = rl.whitelist;
+  c->exempt_prefixes = priority_prefixes(); // one list for limits and shedding
   c->dry_run = rl.dry_run;
   c->max_keys = rl.max_keys;
   c->idle_expiry_ns = static_cast<int64_t>(rl.idle_expiry_s) * 1'000'000'000;

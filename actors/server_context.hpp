@@ -5,6 +5,7 @@
 #include <atomic>
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -32,6 +33,14 @@ constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
 constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
 constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
 constexpr caf::atom_value jobs_manager_name = caf::atom("t_jobs");
+
+/// Steady clock in nanoseconds: what the limiter, admission control and
+/// the breaker take as "now".
+inline int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
 
 /// The current handle registered under `name` (null if none).
 caf::actor registered(caf::actor_system& sys, caf::atom_value name);

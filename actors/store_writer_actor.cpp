@@ -13,12 +13,6 @@ namespace themis {
 
 namespace {
 
-int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
-
 struct pending_write {
   engine::write_batch batch;
   caf::typed_response_promise<engine::write_result> promise;

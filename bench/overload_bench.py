@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,17 +20,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from bench_util import cpu_seconds, free_port  # noqa: E402
 
 
 def run_case(themisd, extra, duration):

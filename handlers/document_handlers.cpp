@@ -17,10 +17,6 @@ using engine::write_batch;
 using engine::write_op;
 using engine::write_result;
 
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 /// A single document write answers the stored document (or key/rev on
 /// delete) with its ETag, and Location when it created one.
 void submit_one(route_context& ctx, write_op op, std::string location) {

@@ -20,10 +20,6 @@ using engine::write_result;
 
 constexpr size_t max_batch_ops = 10000;
 
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 /// Splits "table:pk" (at the first ':'); false if either part is invalid.
 bool split_entity_key(const std::string& id, std::string& table,
                       std::string& key) {

@@ -14,6 +14,10 @@ api_response json_response(int status, std::string body) {
   return r;
 }
 
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 api_response error_response(int status, std::string_view message) {
   nlohmann::json j = {{"error", true},
                       {"message", std::string(message)},

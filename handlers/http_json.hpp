@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 
 #include "engine/write_types.hpp"
 #include "handlers/handler_env.hpp"
@@ -15,6 +16,10 @@
 namespace themis {
 
 api_response json_response(int status, std::string body);
+
+/// Compact JSON text; invalid UTF-8 in strings becomes U+FFFD instead of
+/// throwing (bodies must always render).
+std::string dump(const nlohmann::json& j);
 
 /// `{"error":true,"message":…,"status_code":N}`.
 api_response error_response(int status, std::string_view message);

@@ -19,7 +19,6 @@ namespace themis {
 namespace {
 
 using json = nlohmann::json;
-using detail::dump;
 using detail::iso8601;
 using detail::terminal;
 

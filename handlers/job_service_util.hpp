@@ -10,10 +10,6 @@
 
 namespace themis::detail {
 
-inline std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 inline nlohmann::json iso8601(int64_t ms) {
   if (ms <= 0)
     return nullptr;

@@ -20,10 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 std::string join_rows(const std::vector<std::string>& rows, size_t from,
                       size_t to) {
   std::string out = "[";

@@ -10,6 +10,12 @@
 
 namespace themis {
 
+const std::vector<std::string>& priority_prefixes() {
+  static const std::vector<std::string> p = {"/health", "/metrics",
+                                             "/v1/_admin"};
+  return p;
+}
+
 namespace {
 
 std::string join(const std::vector<std::string>& v) {
@@ -57,10 +63,8 @@ std::string new_request_id() {
   return out;
 }
 
-/// Never rate limited or shed: probes, scrapes and operators must get
-/// through exactly when the server is overloaded.
 bool priority_path(const std::string& path) {
-  for (auto p : {"/health", "/metrics", "/v1/_admin"})
+  for (auto& p : priority_prefixes())
     if (path.rfind(p, 0) == 0)
       return true;
   return false;

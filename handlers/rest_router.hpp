@@ -5,10 +5,15 @@
 /// them to the protocol's internal error.
 
 #include <string>
+#include <vector>
 
 #include "handlers/handler_env.hpp"
 
 namespace themis {
+
+/// Paths never rate limited or shed: probes, scrapes and operators must
+/// get through exactly when the server is overloaded.
+const std::vector<std::string>& priority_prefixes();
 
 class rest_router {
 public:

@@ -27,10 +27,6 @@ using json = nlohmann::json;
 constexpr size_t max_subscriptions = 32;
 constexpr size_t backfill_page = 1000;
 
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 class ws_changefeed : public channel_handler {
 public:
   ws_changefeed(handler_env& env, std::optional<json> initial) :
