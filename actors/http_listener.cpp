@@ -17,8 +17,23 @@ namespace asio = boost::asio;
 
 http_acceptor::http_acceptor(asio::io_context& io, const std::string& bind,
                              int port, std::shared_ptr<server_context> ctx) :
+  http_acceptor(io, bind, port, ctx, http_listener_name,
+                ctx->config.http.max_connections, [] {
+                  std::string body = "{\"error\":true,\"message\":\"too many "
+                                     "connections\",\"status_code\":503}";
+                  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                         "application/json\r\nRetry-After: 1\r\nConnection: "
+                         "close\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body;
+                }()) {}
+
+http_acceptor::http_acceptor(asio::io_context& io, const std::string& bind,
+                             int port, std::shared_ptr<server_context> ctx,
+                             caf::atom_value listener, uint32_t max_connections,
+                             std::string busy_reply) :
   io_(io),
-  acceptor_(io), ctx_(std::move(ctx)) {
+  acceptor_(io), ctx_(std::move(ctx)), listener_(listener),
+  max_connections_(max_connections), busy_(std::move(busy_reply)) {
   auto addr = asio::ip::make_address(bind);
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
   acceptor_.open(ep.protocol());
@@ -42,18 +57,11 @@ void http_acceptor::stop() {
 void http_acceptor::reject(tcp::socket socket, const char* why) {
   // Refused before any actor or session exists: a fixed 503 and close.
   ++ctx_->metrics.rejected_connections;
-  spdlog::warn("http: refused a connection: {}", why);
+  spdlog::warn("refused a connection: {}", why);
   auto s = std::make_shared<tcp::socket>(std::move(socket));
-  static const std::string busy = [] {
-    std::string body = "{\"error\":true,\"message\":\"too many connections\","
-                       "\"status_code\":503}";
-    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-           "application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
-           "Content-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-  }();
-  asio::async_write(*s, asio::buffer(busy),
-                    [s](boost::system::error_code, size_t) {
+  asio::async_write(*s, asio::buffer(busy_),
+                    [s, keep = shared_from_this()](boost::system::error_code,
+                                                   size_t) {
                       boost::system::error_code ec;
                       s->shutdown(tcp::socket::shutdown_both, ec);
                       s->close(ec);
@@ -68,7 +76,7 @@ void http_acceptor::do_accept() {
     if (!ec) {
       auto& m = self->ctx_->metrics;
       auto& ctx = *self->ctx_;
-      auto lsn = registered(*ctx.system, http_listener_name);
+      auto lsn = registered(*ctx.system, self->listener_);
       bool draining = m.draining; // read once: the counts below must balance
       boost::system::error_code ep_ec;
       auto ip = socket.remote_endpoint(ep_ec).address().to_string();
@@ -84,7 +92,7 @@ void http_acceptor::do_accept() {
       }
       if (draining || !lsn || ip_full ||
           m.open_connections >=
-            static_cast<int64_t>(ctx.config.http.max_connections)) {
+            static_cast<int64_t>(self->max_connections_)) {
         self->reject(std::move(socket), draining  ? "draining"
                                         : !lsn    ? "no listener actor"
                                         : ip_full ? "connection limit per IP"
@@ -128,8 +136,9 @@ struct listener_state {
 
 using listener_actor = caf::stateful_actor<listener_state>;
 
-caf::behavior http_listener(listener_actor* self,
-                            std::shared_ptr<server_context> ctx) {
+caf::behavior listener(listener_actor* self,
+                       std::shared_ptr<server_context> ctx,
+                       connection_spawner spawn) {
   self->set_down_handler([self](caf::down_msg& dm) {
     self->state.connections->erase(caf::actor_cast<caf::actor>(dm.source));
   });
@@ -142,7 +151,7 @@ caf::behavior http_listener(listener_actor* self,
     [=](accept_atom, connection_ptr& conn) {
       ctx->metrics.listener_mailbox =
         static_cast<int64_t>(self->mailbox().size());
-      auto a = spawn_http_connection(self->system(), conn, ctx);
+      auto a = spawn(self->system(), conn);
       self->monitor(a);
       self->state.connections->insert(a);
       if (self->state.draining)
@@ -158,9 +167,18 @@ caf::behavior http_listener(listener_actor* self,
 
 } // namespace
 
+caf::actor spawn_listener(caf::actor_system& sys,
+                          std::shared_ptr<server_context> ctx,
+                          connection_spawner spawn) {
+  return sys.spawn(listener, std::move(ctx), std::move(spawn));
+}
+
 caf::actor spawn_http_listener(caf::actor_system& sys,
                                std::shared_ptr<server_context> ctx) {
-  return sys.spawn(http_listener, std::move(ctx));
+  return spawn_listener(sys, ctx, [ctx](caf::actor_system& s,
+                                        connection_ptr conn) {
+    return spawn_http_connection(s, std::move(conn), ctx);
+  });
 }
 
 } // namespace themis

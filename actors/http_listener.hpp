@@ -7,13 +7,16 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <caf/atom.hpp>
 #include <caf/fwd.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace themis {
 
 struct server_context;
+class tcp_connection;
 
 class http_acceptor : public std::enable_shared_from_this<http_acceptor> {
 public:
@@ -22,6 +25,12 @@ public:
   /// Binds and listens; throws std::system_error naming the address.
   http_acceptor(boost::asio::io_context& io, const std::string& bind, int port,
                 std::shared_ptr<server_context> ctx);
+  /// The same acceptor for another protocol: sockets go to the actor
+  /// registered as `listener`; over `max_connections` a socket gets
+  /// `busy_reply` and is closed.
+  http_acceptor(boost::asio::io_context& io, const std::string& bind, int port,
+                std::shared_ptr<server_context> ctx, caf::atom_value listener,
+                uint32_t max_connections, std::string busy_reply);
 
   /// Starts accepting; sockets go to the actor registered as the listener.
   void start();
@@ -37,10 +46,21 @@ private:
   tcp::acceptor acceptor_;
   std::shared_ptr<server_context> ctx_;
   int port_ = 0;
+  caf::atom_value listener_;
+  uint32_t max_connections_ = 0;
+  std::string busy_;
 };
 
 /// The listener actor (registered as http_listener_name by its spawner).
 caf::actor spawn_http_listener(caf::actor_system& sys,
                                std::shared_ptr<server_context> ctx);
+
+using connection_spawner = std::function<caf::actor(
+  caf::actor_system&, std::shared_ptr<tcp_connection>)>;
+/// A listener actor for any protocol: one actor per accepted socket from
+/// `spawn`, monitored; drain requests forwarded to every connection.
+caf::actor spawn_listener(caf::actor_system& sys,
+                          std::shared_ptr<server_context> ctx,
+                          connection_spawner spawn);
 
 } // namespace themis

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/sql_tx.hpp"
 #include "engine/read_types.hpp"
 #include "engine/write_types.hpp"
 #include "handlers/change_filter.hpp"
@@ -43,6 +44,8 @@ using run_atom = caf::atom_constant<caf::atom("t_run")>;
 using job_done_atom = caf::atom_constant<caf::atom("t_jobdone")>;
 using sweep_atom = caf::atom_constant<caf::atom("t_sweep")>;
 using wait_timeout_atom = caf::atom_constant<caf::atom("t_waitto")>;
+using sql_tx_atom = caf::atom_constant<caf::atom("t_sqltx")>;
+using pin_check_atom = caf::atom_constant<caf::atom("t_pinchk")>;
 
 /// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;
@@ -61,3 +64,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::published_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::api_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::api_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::job_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::sql_tx_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::sql_tx_reply)

@@ -12,12 +12,14 @@
 
 #include "actors/changefeed_hub.hpp"
 #include "actors/http_listener.hpp"
+#include "actors/pg_connection.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/store_writer_actor.hpp"
 #include "limits/rate_limiter.hpp"
+#include "protocols/pgwire/pg_codec.hpp"
 #include "supervision/supervisor.hpp"
 
 namespace themis {
@@ -151,6 +153,28 @@ int run_server(const server_config& cfg, const char* version,
     }
   }
 
+  std::shared_ptr<http_acceptor> pg;
+  if (cfg.pg.port != 0) {
+    try {
+      // over the limit: PostgreSQL's own FATAL 53300 before any startup
+      std::string busy;
+      pgwire::error_fields e;
+      e.severity = "FATAL";
+      e.sqlstate = "53300";
+      e.message = "sorry, too many clients already";
+      pgwire::put_error(busy, e);
+      pg = std::make_shared<http_acceptor>(io, cfg.server.bind, cfg.pg.port,
+                                           ctx, pg_listener_name,
+                                           cfg.pg.max_connections, busy);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "themisd: config error: pg.port: cannot listen on "
+                   "%s:%d: %s\n",
+                   cfg.server.bind.c_str(), cfg.pg.port, e.what());
+      return 2;
+    }
+  }
+
   caf::actor_system_config ccfg;
   ccfg.set("scheduler.max-threads",
            static_cast<size_t>(half_cores_or(cfg.server.scheduler_threads)));
@@ -178,6 +202,13 @@ int run_server(const server_config& cfg, const char* version,
   auto listener_spec = registered_child(
     "http_listener", http_listener_name,
     [ctx](caf::actor_system& s) { return spawn_http_listener(s, ctx); });
+  auto pg_listener_spec = registered_child(
+    "pg_listener", pg_listener_name, [ctx](caf::actor_system& s) {
+      return spawn_listener(s, ctx, [ctx](caf::actor_system& s2,
+                                          connection_ptr conn) {
+        return spawn_pg_connection(s2, std::move(conn), ctx);
+      });
+    });
   auto jobs_spec = registered_child(
     "jobs_manager", jobs_manager_name,
     [ctx](caf::actor_system& s) { return spawn_jobs_manager(s, ctx); });
@@ -205,7 +236,8 @@ int run_server(const server_config& cfg, const char* version,
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
-     supervisor_child("listeners_sup", flags, {listener_spec})});
+     supervisor_child("listeners_sup", flags,
+                      {listener_spec, pg_listener_spec})});
 
   std::promise<int> stop;
   auto stop_future = stop.get_future();
@@ -255,6 +287,11 @@ int run_server(const server_config& cfg, const char* version,
                  version, cfg.server.bind, http->port(), cfg.engine.data_dir,
                  half_cores_or(cfg.server.scheduler_threads), n_io);
   }
+  if (pg) {
+    pg->start();
+    spdlog::info("PostgreSQL protocol on {}:{} (auth {})", cfg.server.bind,
+                 pg->port(), cfg.pg.auth);
+  }
   if (cfg.server.bind == "127.0.0.1" || cfg.server.bind == "::1")
     spdlog::info("bound to loopback only; authentication is not enabled");
   ctx->metrics.listeners_up = true;
@@ -274,7 +311,11 @@ int run_server(const server_config& cfg, const char* version,
   ctx->metrics.draining = true;
   if (http)
     http->stop();
+  if (pg)
+    pg->stop();
   if (auto lsn = registered(sys, http_listener_name))
+    caf::anon_send(lsn, drain_atom::value);
+  if (auto lsn = registered(sys, pg_listener_name))
     caf::anon_send(lsn, drain_atom::value);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(cfg.server.drain_timeout_ms);
@@ -294,6 +335,7 @@ int run_server(const server_config& cfg, const char* version,
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   sys.registry().erase(store_writer_name);
   sys.registry().erase(http_listener_name);
+  sys.registry().erase(pg_listener_name);
   sys.registry().erase(changefeed_hub_name);
   sys.registry().erase(jobs_manager_name);
   root = nullptr;

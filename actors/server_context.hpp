@@ -33,6 +33,7 @@ constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
 constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
 constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
 constexpr caf::atom_value jobs_manager_name = caf::atom("t_jobs");
+constexpr caf::atom_value pg_listener_name = caf::atom("t_pg_l");
 
 /// Steady clock in nanoseconds: what the limiter, admission control and
 /// the breaker take as "now".
@@ -65,6 +66,11 @@ struct server_context {
   /// Set at shutdown: queries and jobs running on worker threads stop.
   std::atomic<bool> stopping{false};
   unsigned io_threads = 1; ///< threads running the io_context
+  /// PostgreSQL backends by pid: their cancel key and the read connection
+  /// a CancelRequest interrupts.
+  std::mutex pg_mtx;
+  std::unordered_map<int32_t, std::pair<int32_t, void*>> pg_backends;
+  std::atomic<int32_t> next_pg_pid{1000};
 };
 
 } // namespace themis

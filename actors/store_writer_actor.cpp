@@ -2,12 +2,14 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <deque>
 #include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
 
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
+#include "engine/sql/sql_executor.hpp"
 
 namespace themis {
 
@@ -18,9 +20,21 @@ struct pending_write {
   caf::typed_response_promise<engine::write_result> promise;
 };
 
+struct deferred_tx {
+  sql_tx_request req;
+  caf::typed_response_promise<sql_tx_reply> promise;
+};
+
 struct store_writer_state {
   std::vector<pending_write> pending;
   bool flush_scheduled = false;
+  /// The SQL session whose explicit transaction the writer holds (0: none);
+  /// other sessions' transaction requests wait in `waiting`, batches in
+  /// `pending`, until it ends.
+  uint64_t pinned = 0;
+  uint64_t pin_gen = 0;
+  std::chrono::steady_clock::time_point last_active;
+  std::deque<deferred_tx> waiting;
 
   /// A crashed writer answers what it had taken: nothing of it committed.
   ~store_writer_state() {
@@ -37,8 +51,8 @@ using writer_actor = caf::stateful_actor<store_writer_state>;
 void flush(writer_actor* self, server_context& ctx) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  if (st.pending.empty())
-    return;
+  if (st.pending.empty() || st.pinned)
+    return; // a SQL transaction holds the store: flushed when it ends
   // Take as many queued requests as fit in one group.
   size_t ops = 0, n = 0;
   while (n < st.pending.size() &&
@@ -103,6 +117,113 @@ void flush(writer_actor* self, server_context& ctx) {
   ctx.metrics.writer_mailbox = static_cast<int64_t>(self->mailbox().size());
 }
 
+void publish_committed(writer_actor* self, server_context& ctx) {
+  auto events = ctx.store->take_committed();
+  ctx.metrics.engine_last_sequence = ctx.store->last_sequence();
+  if (!events.empty())
+    if (auto hub = registered(self->system(), changefeed_hub_name))
+      self->send(hub, publish_atom::value,
+                 std::make_shared<const std::vector<engine::change_event>>(
+                   std::move(events)));
+}
+
+sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
+                       sql_tx_request& req);
+
+void unpin(writer_actor* self, server_context& ctx) {
+  auto& st = self->state;
+  st.pinned = 0;
+  while (!st.waiting.empty() && !st.pinned) {
+    auto d = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    d.promise.deliver(handle_tx(self, ctx, d.req));
+  }
+  if (!st.pinned && !st.pending.empty() && !st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
+                       sql_tx_request& req) {
+  using op = sql_tx_request::op;
+  auto& st = self->state;
+  auto& store = *ctx.store;
+  sql_tx_reply r;
+  if (st.pinned != req.session) {
+    if (req.expect_open) {
+      r.sqlstate = "25P03";
+      r.message = "the transaction was rolled back by the server (idle in "
+                  "transaction for too long, or the writer restarted)";
+      return r;
+    }
+    if (req.what == op::commit || req.what == op::rollback)
+      return r; // nothing was written: nothing to end
+    if (req.what != op::run && req.what != op::savepoint) {
+      r.sqlstate = "3B001";
+      r.message = "savepoint \"" + req.name + "\" does not exist";
+      return r;
+    }
+    while (!st.pending.empty())
+      flush(self, ctx); // what others queued commits first
+    try {
+      store.begin_session();
+    } catch (const std::exception& e) {
+      r.sqlstate = "40001";
+      r.message = e.what();
+      return r;
+    }
+    st.pinned = req.session;
+    auto gen = ++st.pin_gen;
+    self->delayed_send(self, std::chrono::milliseconds(200),
+                       pin_check_atom::value, gen);
+  }
+  st.last_active = std::chrono::steady_clock::now();
+  try {
+    switch (req.what) {
+      case op::run:
+        store.run_in_session(*req.job);
+        if (!req.job->sqlstate.empty()) {
+          r.sqlstate = req.job->sqlstate;
+          r.message = req.job->message;
+        }
+        break;
+      case op::savepoint:
+        store.session_savepoint(req.name);
+        break;
+      case op::release:
+        store.session_release(req.name);
+        break;
+      case op::rollback_to:
+        store.session_rollback_to(req.name);
+        break;
+      case op::commit: {
+        std::string err;
+        if (!store.commit_session(err)) {
+          r.sqlstate = "40001";
+          r.message = "could not commit: " + err;
+        }
+        publish_committed(self, ctx);
+        ctx.metrics.engine_commits = store.commit_count();
+        unpin(self, ctx);
+        return r;
+      }
+      case op::rollback:
+        store.rollback_session();
+        unpin(self, ctx);
+        return r;
+    }
+  } catch (const sql::sql_error& e) {
+    r.sqlstate = e.sqlstate();
+    r.message = e.what();
+  } catch (const std::exception& e) {
+    r.sqlstate = "XX000";
+    r.message = e.what();
+  }
+  r.open = st.pinned == req.session;
+  return r;
+}
+
 void compact(writer_actor* self, server_context& ctx) {
   auto& cf = ctx.config.changefeed;
   try {
@@ -126,7 +247,37 @@ caf::behavior store_writer(writer_actor* self,
   auto& cf = ctx->config.changefeed;
   if (cf.retention_max_events > 0 || cf.retention_max_age_s > 0)
     self->send(self, compact_atom::value);
+  // a crashed predecessor may have left a SQL transaction open
+  if (ctx->store->in_session())
+    ctx->store->rollback_session();
   return {
+    [=](sql_tx_atom, sql_tx_request& req) -> caf::result<sql_tx_reply> {
+      auto& st = self->state;
+      if (st.pinned && st.pinned != req.session) {
+        auto rp = self->make_response_promise<sql_tx_reply>();
+        st.waiting.push_back({std::move(req), rp});
+        return rp;
+      }
+      return handle_tx(self, *ctx, req);
+    },
+    [=](pin_check_atom, uint64_t gen) {
+      auto& st = self->state;
+      if (!st.pinned || st.pin_gen != gen)
+        return;
+      auto idle = std::chrono::steady_clock::now() - st.last_active;
+      auto limit =
+        std::chrono::milliseconds(ctx->config.pg.idle_in_transaction_timeout_ms);
+      if (idle >= limit) {
+        spdlog::warn("SQL session {}: idle in transaction for {} ms; rolled "
+                     "back",
+                     st.pinned, limit.count());
+        ctx->store->rollback_session();
+        unpin(self, *ctx);
+        return;
+      }
+      self->delayed_send(self, std::chrono::milliseconds(200),
+                         pin_check_atom::value, gen);
+    },
     [=](compact_atom) { compact(self, *ctx); },
     [=](write_atom,
         engine::write_batch& batch) -> caf::result<engine::write_result> {

@@ -126,6 +126,18 @@ const std::map<std::string, setter>& settings() {
     {"http.drain_grace_ms",
      uint_field(&sc::http, &http_section::drain_grace_ms, 0, 60000)},
     {"http.server_name", string_field(&sc::http, &http_section::server_name)},
+    {"pg.port", uint_field(&sc::pg, &pg_section::port, 0, 65535)},
+    {"pg.auth", string_field(&sc::pg, &pg_section::auth,
+                             {"trust", "password", "md5", "scram-sha-256"})},
+    {"pg.users", string_field(&sc::pg, &pg_section::users)},
+    {"pg.database", string_field(&sc::pg, &pg_section::database)},
+    {"pg.max_connections",
+     uint_field(&sc::pg, &pg_section::max_connections, 1, 100000)},
+    {"pg.idle_in_transaction_timeout_ms",
+     uint_field(&sc::pg, &pg_section::idle_in_transaction_timeout_ms, 100,
+                86400000)},
+    {"pg.max_message_bytes",
+     uint_field(&sc::pg, &pg_section::max_message_bytes, 1024, 1u << 30)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
     {"engine.synchronous",
      string_field(&sc::engine, &engine_section::synchronous,
@@ -371,12 +383,14 @@ load_outcome load_config(int argc, const char* const* argv,
   load_outcome out;
   CLI::App app{"themisd — ThemisDB network and API server"};
   app.set_help_flag("-h,--help", "Print this help and exit");
-  std::string config_file, data_dir, http_port, bind, log_level;
+  std::string config_file, data_dir, http_port, pg_port, bind, log_level;
   std::vector<std::string> sets;
   bool show_version = false;
   app.add_option("--config", config_file, "YAML configuration file");
   app.add_option("--data-dir", data_dir, "Data directory (engine.data_dir)");
   app.add_option("--http-port", http_port, "HTTP port, 0 disables (http.port)");
+  app.add_option("--pg-port", pg_port,
+                 "PostgreSQL port, 0 disables (pg.port)");
   app.add_option("--bind", bind, "Listen address (server.bind)");
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (log.level)");
@@ -436,6 +450,7 @@ load_outcome load_config(int argc, const char* const* argv,
   std::pair<const char*, std::string*> flags[] = {
     {"engine.data_dir", &data_dir},
     {"http.port", &http_port},
+    {"pg.port", &pg_port},
     {"server.bind", &bind},
     {"log.level", &log_level},
   };

@@ -36,10 +36,23 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       value TEXT,
       timestamp_ms INTEGER NOT NULL);
     -- compacted_through: highest change-log sequence deleted by retention.
+    -- SQL table definitions (columns, types, indexes) of collections
+    -- created over the PostgreSQL protocol, and their sequences.
+    CREATE TABLE IF NOT EXISTS sql_tables(
+      name TEXT PRIMARY KEY,
+      def TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS sql_sequences(
+      name TEXT PRIMARY KEY,
+      last INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;
   )sql");
+}
+
+std::atomic<uint64_t>& schema_epoch() {
+  static std::atomic<uint64_t> epoch{1};
+  return epoch;
 }
 
 } // namespace themis::engine

@@ -1,6 +1,8 @@
 #pragma once
 /// Database file location, pragmas and schema (created idempotently).
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 
 namespace themis::engine {
@@ -20,5 +22,9 @@ std::string database_path(const store_options& opts);
 
 /// WAL mode, synchronous level and the tables; for the writer connection.
 void apply_schema(sqlite_db& db, const store_options& opts);
+
+/// Moves whenever a collection or SQL table definition changes (after the
+/// commit): SQL sessions reload their catalog when it differs.
+std::atomic<uint64_t>& schema_epoch();
 
 } // namespace themis::engine

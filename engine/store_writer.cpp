@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/names.hpp"
+#include "engine/sql/sql_executor.hpp"
 
 namespace themis::engine {
 
@@ -41,6 +42,8 @@ store_writer::store_writer(const store_options& opts) :
     "COALESCE((SELECT v FROM meta WHERE k = 'compacted_through'), 0))");
   s.step();
   next_seq_ = static_cast<uint64_t>(s.int64(0)) + 1;
+  sql::register_functions(db_.handle(), &counters_);
+  db_.exec("PRAGMA case_sensitive_like=ON");
 }
 
 bool store_writer::collection_exists(const std::string& name) {
@@ -83,6 +86,7 @@ op_result store_writer::create_collection(const std::string& name,
   op_result r;
   r.status = op_status::created;
   r.key = name;
+  schema_dirty_ = true;
   return r;
 }
 
@@ -107,11 +111,19 @@ op_result store_writer::drop_collection(const std::string& name,
     .bind(1, name)
     .run();
   db_.prepare("DELETE FROM collections WHERE name = ?1").bind(1, name).run();
+  // a table created over SQL: its definition and indexes go too
+  drop_sql_definition(name);
+  schema_dirty_ = true;
   r.key = name;
   return r;
 }
 
 op_result store_writer::apply(const write_op& op, int64_t now_ms) {
+  if (op.kind == op_kind::sql) {
+    if (!op.sql)
+      return failure(op_status::invalid, "no SQL statement");
+    return apply_sql(*op.sql, now_ms);
+  }
   if (op.kind == op_kind::create_collection)
     return create_collection(op.collection, now_ms, false);
   if (op.kind == op_kind::drop_collection)
@@ -273,6 +285,7 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
       run_batch(*group[i], out[i], now_ms);
     db_.exec("COMMIT");
     ++commits_;
+    after_commit();
     for (auto& r : out)
       r.committed = r.error.empty();
   } catch (const std::exception& e) {
@@ -281,6 +294,7 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
     } catch (...) {
     }
     forget_uncommitted(seq_start);
+    schema_dirty_ = false;
     for (auto& r : out) {
       r.committed = false;
       r.error = std::string("commit failed: ") + e.what();

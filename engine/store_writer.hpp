@@ -5,9 +5,12 @@
 /// One writer per database file, so sequences are dense without locking.
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/read_types.hpp"
+#include "engine/sql/sql_functions.hpp"
 #include "engine/sqlite_db.hpp"
 #include "engine/store_schema.hpp"
 #include "engine/write_types.hpp"
@@ -39,6 +42,20 @@ public:
   /// Returns the number of rows deleted. Defined in store_compaction.cpp.
   uint64_t compact(uint64_t max_events, int64_t max_age_ms, int64_t now_ms);
 
+  // -- a SQL session's explicit transaction (store_writer_sql.cpp) ----------
+  // While one is open the writer runs nothing else; the actor queues.
+  void begin_session();
+  /// Runs one statement of the open transaction in its own savepoint (a
+  /// failed statement leaves no trace); failures are set in the job.
+  void run_in_session(sql::write_job& job);
+  void session_savepoint(const std::string& name);
+  void session_release(const std::string& name);
+  void session_rollback_to(const std::string& name);
+  /// Commits; false (with the error in `error`) if COMMIT failed.
+  bool commit_session(std::string& error);
+  void rollback_session();
+  bool in_session() const { return in_session_; }
+
 private:
   op_result apply(const write_op& op, int64_t now_ms);
   op_result apply_guarded(const write_op& op, int64_t now_ms);
@@ -52,6 +69,15 @@ private:
   void run_batch(const write_batch& batch, write_result& out, int64_t now_ms);
 
   void forget_uncommitted(uint64_t from_seq);
+  op_result apply_sql(sql::write_job& job, int64_t now_ms);
+  void after_commit();
+  void drop_sql_definition(const std::string& name);
+
+  sql::write_counters counters_;
+  bool schema_dirty_ = false; ///< DDL in the current transaction
+  bool in_session_ = false;
+  uint64_t session_start_seq_ = 0;
+  std::vector<std::pair<std::string, uint64_t>> savepoints_;
 
   sqlite_db db_;
   std::vector<change_event> committed_;

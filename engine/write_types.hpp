@@ -3,8 +3,13 @@
 /// store writer (through a mailbox) and back.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace themis::sql {
+struct write_job;
+}
 
 namespace themis::engine {
 
@@ -16,6 +21,7 @@ enum class op_kind : uint8_t {
   replace, ///< fails with `not_found` if absent
   patch,   ///< JSON merge patch (RFC 7396) of an existing document
   remove,
+  sql, ///< a translated SQL write (DML or DDL), see engine/sql
 };
 
 enum class op_status : uint8_t {
@@ -37,6 +43,9 @@ struct write_op {
   std::string doc;      ///< JSON object text (or merge patch for `patch`)
   std::string if_match; ///< expected _rev; empty = unconditional
   bool create_collection = false; ///< create a missing collection
+  /// op_kind::sql: the statement; its result and error are written back
+  /// into the job (shared with the caller).
+  std::shared_ptr<sql::write_job> sql;
 };
 
 struct op_result {

@@ -32,6 +32,20 @@ struct http_section {
   std::string server_name = "themisd";
 };
 
+/// The PostgreSQL wire protocol front-end (docs/postgres.md).
+struct pg_section {
+  int port = 5432; ///< 0 disables the listener
+  /// trust | password | md5 | scram-sha-256
+  std::string auth = "scram-sha-256";
+  /// "user:secret,user2:secret2"; a secret is a password or a SCRAM
+  /// verifier ("SCRAM-SHA-256$…", as PostgreSQL stores it).
+  std::string users = "themis:themis";
+  std::string database = "themis";
+  uint32_t max_connections = 100;
+  uint32_t idle_in_transaction_timeout_ms = 60000;
+  uint32_t max_message_bytes = 16u << 20;
+};
+
 struct engine_section {
   std::string data_dir = "./data";
   std::string synchronous = "full"; ///< full | normal
@@ -132,6 +146,7 @@ struct debug_section {
 struct server_config {
   server_section server;
   http_section http;
+  pg_section pg;
   engine_section engine;
   log_section log;
   cors_section cors;

@@ -69,6 +69,9 @@ void pg_session::on_data(std::string_view bytes) {
   if (state_ == state::closed)
     return;
   in_.append(bytes);
+  if (processing_)
+    return; // the outer call goes on with what was appended
+  processing_ = true;
   size_t pos = 0;
   while (state_ != state::closed && state_ != state::busy && pos < in_.size()) {
     std::string_view rest(in_.data() + pos, in_.size() - pos);
@@ -90,10 +93,14 @@ void pg_session::on_data(std::string_view bytes) {
       handle_startup(p);
     else if (state_ == state::ready)
       handle_message(f);
+    else if (state_ == state::copy_in)
+      handle_copy(f);
     else
       handle_auth(f);
+    flush_out();
   }
   in_.erase(0, pos);
+  processing_ = false;
   flush_out();
 }
 
@@ -267,7 +274,8 @@ void pg_session::handle_message(const frame& f) {
     // discarded (protocol §55.2.3)
     if (f.type == 'S') {
       skip_to_sync_ = false;
-      put_ready(out_, tx_status::idle);
+      state_ = state::busy;
+      cb_.on_sync();
     } else if (f.type == 'X') {
       state_ = state::closed;
       cb_.close();
@@ -295,22 +303,19 @@ void pg_session::handle_message(const frame& f) {
       cb_.close();
       return;
     case 'S':
-      put_ready(out_, tx_status::idle);
+      state_ = state::busy;
+      cb_.on_sync();
       return;
     case 'H':
+      flush_out();
       return;
     case 'P':
     case 'B':
     case 'D':
     case 'E':
-    case 'C': {
-      error_fields e;
-      e.sqlstate = "0A000";
-      e.message = "the extended query protocol is not supported yet";
-      put_error(out_, e);
-      skip_to_sync_ = true;
+    case 'C':
+      handle_extended(f);
       return;
-    }
     case 'F': {
       error_fields e;
       e.sqlstate = "0A000";
@@ -359,11 +364,91 @@ void pg_session::notice(const error_fields& e) {
 }
 
 void pg_session::query_done(tx_status status) {
-  if (state_ != state::busy)
+  if (state_ != state::busy && state_ != state::copy_in)
     return;
   put_ready(out_, status);
   state_ = state::ready;
-  on_data({}); // messages that arrived while the query ran
+  flush_out();
+  if (!processing_)
+    on_data({}); // messages that arrived while the query ran
+}
+
+void pg_session::extended_error(const error_fields& e) {
+  put_error(out_, e);
+  skip_to_sync_ = true;
+}
+
+void pg_session::handle_extended(const frame& f) {
+  decode_error err;
+  switch (f.type) {
+    case 'P': {
+      parse_msg m;
+      if (!decode_parse(f.payload, opts_.limits, m, err))
+        return fatal(err.sqlstate, err.message);
+      cb_.on_parse(m);
+      return;
+    }
+    case 'B': {
+      bind_msg m;
+      if (!decode_bind(f.payload, opts_.limits, m, err))
+        return fatal(err.sqlstate, err.message);
+      cb_.on_bind(m);
+      return;
+    }
+    case 'D':
+    case 'C': {
+      describe_msg m;
+      if (!decode_describe(f.payload, m, err))
+        return fatal(err.sqlstate, err.message);
+      if (f.type == 'D')
+        cb_.on_describe(m);
+      else
+        cb_.on_close(m);
+      return;
+    }
+    case 'E': {
+      execute_msg m;
+      if (!decode_execute(f.payload, m, err))
+        return fatal(err.sqlstate, err.message);
+      cb_.on_execute(m);
+      return;
+    }
+  }
+}
+
+void pg_session::handle_copy(const frame& f) {
+  switch (f.type) {
+    case 'd':
+      cb_.on_copy_data(f.payload);
+      return;
+    case 'c':
+      cb_.on_copy_done();
+      return;
+    case 'f': {
+      std::string msg;
+      decode_error err;
+      if (!decode_copy_fail(f.payload, msg, err))
+        return fatal(err.sqlstate, err.message);
+      cb_.on_copy_fail(msg);
+      return;
+    }
+    case 'H':
+    case 'S':
+      return; // allowed during COPY IN and ignored (protocol §55.2.6)
+    case 'X':
+      state_ = state::closed;
+      cb_.close();
+      return;
+    default: {
+      error_fields e;
+      e.sqlstate = "08P01";
+      e.message = std::string("unexpected message type 0x") +
+                  "0123456789abcdef"[(f.type >> 4) & 15] +
+                  "0123456789abcdef"[f.type & 15] + " during COPY from stdin";
+      state_ = state::busy;
+      cb_.on_copy_fail(e.message);
+    }
+  }
 }
 
 } // namespace themis::pgwire

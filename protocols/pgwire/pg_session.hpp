@@ -53,6 +53,19 @@ public:
   virtual void on_authenticated(const startup_packet& startup) {}
   /// A simple Query message (may hold several statements).
   virtual void on_query(std::string sql) = 0;
+  // The extended query protocol. Each answers through out() (and
+  // extended_error() on failure, which discards messages up to Sync).
+  virtual void on_parse(parse_msg& m) = 0;
+  virtual void on_bind(bind_msg& m) = 0;
+  virtual void on_describe(const describe_msg& m) = 0;
+  virtual void on_execute(const execute_msg& m) = 0;
+  virtual void on_close(const describe_msg& m) = 0;
+  /// Sync: end the implicit transaction and call query_done().
+  virtual void on_sync() = 0;
+  // COPY FROM STDIN, after begin_copy_in().
+  virtual void on_copy_data(std::string_view data) = 0;
+  virtual void on_copy_done() = 0;
+  virtual void on_copy_fail(const std::string& message) = 0;
 };
 
 class pg_session {
@@ -73,6 +86,13 @@ public:
   void notice(const error_fields& e);
   /// Ends the current query: ReadyForQuery with `status`.
   void query_done(tx_status status);
+  /// An error in an extended-query message: skip to the next Sync.
+  void extended_error(const error_fields& e);
+  /// The query switched to COPY IN (CopyInResponse already in out()).
+  void begin_copy_in() { state_ = state::copy_in; }
+  /// Bytes to send (encoders append; flushed after each callback).
+  std::string& out() { return out_; }
+  void flush() { flush_out(); }
 
   bool authenticated() const {
     return state_ == state::ready || state_ == state::busy;
@@ -88,6 +108,7 @@ private:
     auth_sasl_final,
     ready,
     busy,
+    copy_in,
     closed
   };
 
@@ -109,6 +130,9 @@ private:
   std::unique_ptr<scram_server> scram_;
   uint64_t started_ms_ = 0;
   bool skip_to_sync_ = false; ///< after an extended-protocol error
+  bool processing_ = false;   ///< inside on_data (no re-entry)
+  void handle_copy(const frame& f);
+  void handle_extended(const frame& f);
 };
 
 } // namespace themis::pgwire

@@ -1,0 +1,345 @@
+#include "actors/pg_frontend.hpp"
+
+#include <chrono>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "engine/sql/pg_types.hpp"
+#include "engine/store_schema.hpp"
+
+namespace themis {
+
+using namespace themis::pgwire;
+
+pg_frontend::pg_frontend(pg_frontend_options opts, pg_backend_port& port) :
+  opts_(std::move(opts)), port_(port), session_(opts_.session, *this) {
+  int rc = sqlite3_open_v2(opts_.db_path.c_str(), &db_,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK)
+    throw std::runtime_error(std::string("cannot open the store: ") +
+                             (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  sqlite3_busy_timeout(db_, 5000);
+  sql::register_functions(db_, nullptr);
+  sqlite3_exec(db_, "PRAGMA case_sensitive_like=ON", nullptr, nullptr, nullptr);
+  info_.server_version = opts_.session.server_version;
+  info_.database = opts_.database;
+  info_.backend_pid = opts_.session.backend_pid;
+}
+
+pg_frontend::~pg_frontend() {
+  portals_.clear();
+  sqlite3_close_v2(db_);
+}
+
+uint64_t pg_frontend::now_ms() {
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch())
+      .count());
+}
+
+std::string pg_frontend::random_bytes(size_t n) {
+  std::string out(n, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
+             static_cast<int>(n));
+  return out;
+}
+
+void pg_frontend::on_authenticated(const startup_packet& p) {
+  if (auto u = p.param("user"))
+    info_.user = *u;
+  if (auto d = p.param("database"); d && !d->empty() && *d != opts_.database) {
+    error_fields e;
+    e.severity = "FATAL";
+    e.sqlstate = "3D000";
+    e.message = "database \"" + *d + "\" does not exist";
+    session_.error(e);
+    session_.flush();
+    port_.close();
+    return;
+  }
+  defaults_ = {
+    {"server_version", opts_.session.server_version},
+    {"server_version_num", "150000"},
+    {"server_encoding", "UTF8"},
+    {"client_encoding", "UTF8"},
+    {"datestyle", "ISO, MDY"},
+    {"timezone", "UTC"},
+    {"intervalstyle", "postgres"},
+    {"integer_datetimes", "on"},
+    {"standard_conforming_strings", "on"},
+    {"application_name", ""},
+    {"extra_float_digits", "1"},
+    {"search_path", "\"$user\", public"},
+    {"transaction_isolation", "serializable"},
+    {"default_transaction_isolation", "serializable"},
+    {"transaction_read_only", "off"},
+    {"default_transaction_read_only", "off"},
+    {"statement_timeout", "0"},
+    {"lock_timeout", "0"},
+    {"idle_in_transaction_session_timeout", "0"},
+    {"max_identifier_length", "63"},
+    {"is_superuser", "on"},
+    {"session_authorization", info_.user},
+    {"lc_messages", "C"},
+    {"lc_monetary", "C"},
+    {"lc_numeric", "C"},
+    {"lc_time", "C"},
+    {"client_min_messages", "notice"},
+    {"bytea_output", "hex"},
+    {"max_connections", "100"},
+    {"block_size", "8192"},
+    {"synchronous_commit", "on"},
+    {"row_security", "on"},
+    {"jit", "off"},
+  };
+  info_.settings = defaults_;
+  if (auto a = p.param("application_name"))
+    info_.settings["application_name"] = *a;
+}
+
+void pg_frontend::refresh_catalog() {
+  if (cat_overlay_)
+    return; // our own uncommitted DDL is in cat_ until the transaction ends
+  if (cat_.epoch == engine::schema_epoch().load() && cat_.epoch != 0)
+    return;
+  cat_ = sql::catalog::load(db_);
+}
+
+sql::statement pg_frontend::translate(const sql::parsed_statement& p,
+                                      const std::vector<uint32_t>& declared) {
+  refresh_catalog();
+  return sql::translate(p, cat_, info_, declared);
+}
+
+tx_status pg_frontend::status() const {
+  switch (tx_) {
+    case tx::block:
+      return tx_status::in_block;
+    case tx::failed:
+      return tx_status::failed;
+    default:
+      return tx_status::idle;
+  }
+}
+
+void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
+  error_fields f;
+  f.sqlstate = e.sqlstate();
+  f.message = e.what();
+  f.position = e.position();
+  if (extended)
+    session_.extended_error(f);
+  else
+    session_.error(f);
+  after_error();
+}
+
+void pg_frontend::after_error() {
+  if (tx_ == tx::block)
+    tx_ = tx::failed;
+}
+
+void pg_frontend::abandon() {
+  if (pinned_)
+    tx_call(sql_tx_request::op::rollback);
+  pinned_ = false;
+  tx_ = tx::idle;
+}
+
+void pg_frontend::terminate(const char* why) {
+  error_fields e;
+  e.severity = "FATAL";
+  e.sqlstate = "57P01";
+  e.message = why;
+  session_.error(e);
+  session_.flush();
+  abandon();
+  port_.close();
+}
+
+void pg_frontend::ensure_fresh(prepared& p) {
+  refresh_catalog();
+  if (p.empty || p.epoch == cat_.epoch)
+    return;
+  p.st = translate(p.parsed, p.declared);
+  p.epoch = cat_.epoch;
+}
+
+void pg_frontend::on_query(std::string sql) {
+  simple_ = true;
+  portals_.erase("");
+  try {
+    auto stmts = sql::parse_sql(sql);
+    if (stmts.empty())
+      session_.empty_query();
+    for (auto& s : stmts) {
+      portal p;
+      p.st = translate(s, {});
+      if (tx_ == tx::failed && p.st.kind != sql::stmt_kind::commit &&
+          p.st.kind != sql::stmt_kind::rollback &&
+          p.st.kind != sql::stmt_kind::rollback_to)
+        throw sql::sql_error("25P02", "current transaction is aborted, "
+                                      "commands ignored until end of "
+                                      "transaction block");
+      run(p, 0, true);
+      if (copy_)
+        return; // COPY FROM STDIN: the session calls back with the data
+    }
+  } catch (const sql::sql_error& e) {
+    send_error(e, false);
+  }
+  simple_ = false;
+  session_.query_done(status());
+}
+
+void pg_frontend::on_parse(parse_msg& m) {
+  try {
+    auto p = std::make_shared<prepared>();
+    auto stmts = sql::parse_sql(m.sql);
+    if (stmts.size() > 1)
+      throw sql::sql_error("42601", "cannot insert multiple commands into a "
+                                    "prepared statement");
+    p->declared = m.param_types;
+    if (stmts.empty()) {
+      p->empty = true;
+    } else {
+      p->parsed = stmts[0];
+      p->st = translate(p->parsed, p->declared);
+      p->epoch = cat_.epoch;
+    }
+    if (!m.name.empty() && statements_.count(m.name))
+      throw sql::sql_error("42P05", "prepared statement \"" + m.name +
+                                      "\" already exists");
+    statements_[m.name] = std::move(p);
+    put_parse_complete(session_.out());
+  } catch (const sql::sql_error& e) {
+    send_error(e, true);
+  }
+}
+
+void pg_frontend::on_bind(bind_msg& m) {
+  try {
+    auto it = statements_.find(m.statement);
+    if (it == statements_.end())
+      throw sql::sql_error("26000", "prepared statement \"" + m.statement +
+                                      "\" does not exist");
+    if (tx_ == tx::failed)
+      throw sql::sql_error("25P02", "current transaction is aborted, "
+                                    "commands ignored until end of "
+                                    "transaction block");
+    auto& ps = *it->second;
+    ensure_fresh(ps);
+    auto p = std::make_unique<portal>();
+    p->stmt = it->second;
+    p->st = ps.st;
+    if (!ps.empty) {
+      if (m.params.size() != ps.st.params.size())
+        throw sql::sql_error(
+          "08P01", "bind message supplies " + std::to_string(m.params.size()) +
+                     " parameters, but prepared statement \"" + m.statement +
+                     "\" requires " + std::to_string(ps.st.params.size()));
+      p->params = decode_params(m, ps.st.params);
+    }
+    p->formats = m.result_formats;
+    if (!m.portal.empty() && portals_.count(m.portal))
+      throw sql::sql_error("42P03",
+                           "portal \"" + m.portal + "\" already exists");
+    portals_[m.portal] = std::move(p);
+    put_bind_complete(session_.out());
+  } catch (const sql::sql_error& e) {
+    send_error(e, true);
+  }
+}
+
+std::vector<sql::value>
+pg_frontend::decode_params(const bind_msg& m,
+                           const std::vector<uint32_t>& types) {
+  std::vector<sql::value> out;
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    auto& raw = m.params[i];
+    if (!raw) {
+      out.emplace_back();
+      continue;
+    }
+    int16_t fmt = m.param_formats.empty()       ? 0
+                  : m.param_formats.size() == 1 ? m.param_formats[0]
+                                                : m.param_formats[i];
+    auto type = i < types.size() ? types[i] : sql::oid::text;
+    if (fmt == 1)
+      out.push_back(sql::from_binary(*raw, type));
+    else
+      out.push_back(sql::coerce(sql::value::of_text(*raw), type));
+  }
+  return out;
+}
+
+void pg_frontend::on_describe(const describe_msg& m) {
+  try {
+    if (m.target == 'S') {
+      auto it = statements_.find(m.name);
+      if (it == statements_.end())
+        throw sql::sql_error("26000", "prepared statement \"" + m.name +
+                                        "\" does not exist");
+      auto& ps = *it->second;
+      ensure_fresh(ps);
+      put_parameter_description(session_.out(), ps.st.params);
+      if (!ps.empty && (ps.st.returns_rows ||
+                        ps.st.kind == sql::stmt_kind::show))
+        send_row_description(ps.st.columns, {});
+      else
+        put_no_data(session_.out());
+      return;
+    }
+    auto it = portals_.find(m.name);
+    if (it == portals_.end())
+      throw sql::sql_error("34000",
+                           "portal \"" + m.name + "\" does not exist");
+    auto& p = *it->second;
+    if (p.st.returns_rows)
+      send_row_description(p.st.columns, p.formats);
+    else
+      put_no_data(session_.out());
+  } catch (const sql::sql_error& e) {
+    send_error(e, true);
+  }
+}
+
+void pg_frontend::on_execute(const execute_msg& m) {
+  try {
+    auto it = portals_.find(m.portal);
+    if (it == portals_.end())
+      throw sql::sql_error("34000",
+                           "portal \"" + m.portal + "\" does not exist");
+    auto& p = *it->second;
+    if (p.stmt && p.stmt->empty) {
+      session_.empty_query();
+      return;
+    }
+    if (tx_ == tx::failed && p.st.kind != sql::stmt_kind::commit &&
+        p.st.kind != sql::stmt_kind::rollback &&
+        p.st.kind != sql::stmt_kind::rollback_to)
+      throw sql::sql_error("25P02", "current transaction is aborted, "
+                                    "commands ignored until end of "
+                                    "transaction block");
+    run(p, m.max_rows > 0 ? static_cast<size_t>(m.max_rows) : 0, false);
+  } catch (const sql::sql_error& e) {
+    send_error(e, true);
+  }
+}
+
+void pg_frontend::on_close(const describe_msg& m) {
+  if (m.target == 'S')
+    statements_.erase(m.name);
+  else
+    portals_.erase(m.name);
+  put_close_complete(session_.out());
+}
+
+void pg_frontend::on_sync() {
+  // the unnamed portal ends with the implicit transaction
+  portals_.erase("");
+  session_.query_done(status());
+}
+
+} // namespace themis

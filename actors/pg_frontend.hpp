@@ -1,0 +1,160 @@
+#pragma once
+/// One PostgreSQL client above the wire session: prepared statements,
+/// portals, the transaction block, run-time parameters, COPY, and the
+/// statements themselves — reads on the client's own read-only SQLite
+/// connection (so a cancel interrupts exactly this client), writes on the
+/// store writer (autocommit statements join its group commit; an explicit
+/// transaction holds the writer for its duration). Synchronous: it runs on
+/// the connection's own thread, as a PostgreSQL backend does.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/sql_tx.hpp"
+#include "engine/sql/sql_executor.hpp"
+#include "engine/write_types.hpp"
+#include "protocols/pgwire/pg_session.hpp"
+
+struct sqlite3;
+
+namespace themis {
+
+/// What the front-end needs from the actor world.
+class pg_backend_port {
+public:
+  virtual ~pg_backend_port() = default;
+  virtual void send(std::string bytes) = 0;
+  virtual void close() = 0;
+  virtual std::optional<std::string> credential(const std::string& user) = 0;
+  virtual void cancel(int32_t pid, int32_t key) = 0;
+  /// An autocommit write (a batch of one SQL op); blocks until committed.
+  virtual engine::write_result write(std::shared_ptr<sql::write_job> job) = 0;
+  /// A step of the explicit transaction; blocks.
+  virtual sql_tx_reply tx(sql_tx_request req) = 0;
+};
+
+struct pg_frontend_options {
+  pgwire::pg_session_options session;
+  std::string db_path;
+  std::string database = "themis";
+  uint64_t session_id = 0;
+};
+
+class pg_frontend : public pgwire::pg_session_callbacks {
+public:
+  pg_frontend(pg_frontend_options opts, pg_backend_port& port);
+  ~pg_frontend() override;
+
+  void on_data(std::string_view bytes) { session_.on_data(bytes); }
+  void check_timeouts() { session_.check_timeouts(); }
+  bool closed() const { return session_.closed(); }
+  /// The read connection (for sqlite3_interrupt from a cancel request).
+  sqlite3* read_db() const { return db_; }
+  /// Rolls back an open transaction (the client went away).
+  void abandon();
+  /// Drain: FATAL 57P01 to an idle client.
+  void terminate(const char* why);
+
+  // pg_session_callbacks
+  void send(std::string bytes) override { port_.send(std::move(bytes)); }
+  void close() override { port_.close(); }
+  uint64_t now_ms() override;
+  std::optional<std::string> credential(const std::string& user) override {
+    return port_.credential(user);
+  }
+  std::string random_bytes(size_t n) override;
+  void on_cancel(int32_t pid, int32_t key) override { port_.cancel(pid, key); }
+  void on_authenticated(const pgwire::startup_packet& p) override;
+  void on_query(std::string sql) override;
+  void on_parse(pgwire::parse_msg& m) override;
+  void on_bind(pgwire::bind_msg& m) override;
+  void on_describe(const pgwire::describe_msg& m) override;
+  void on_execute(const pgwire::execute_msg& m) override;
+  void on_close(const pgwire::describe_msg& m) override;
+  void on_sync() override;
+  void on_copy_data(std::string_view data) override;
+  void on_copy_done() override;
+  void on_copy_fail(const std::string& message) override;
+
+private:
+  struct prepared {
+    sql::parsed_statement parsed;
+    std::vector<uint32_t> declared;
+    sql::statement st;
+    uint64_t epoch = 0;
+    bool empty = false;
+  };
+  struct portal {
+    std::shared_ptr<prepared> stmt;
+    sql::statement st;
+    std::vector<sql::value> params;
+    std::vector<int16_t> formats;
+    std::unique_ptr<sql::query_cursor> cursor;
+    std::vector<sql::row> rows; ///< materialized (DML RETURNING, writer reads)
+    size_t next_row = 0;
+    bool executed = false;
+    std::string tag;
+  };
+  struct copy_in_state {
+    sql::statement insert;
+    sql::copy_spec spec;
+    std::string buffer;
+    std::vector<std::vector<sql::value>> rows;
+    bool header_skipped = false;
+  };
+
+  enum class tx { idle, block, failed };
+
+  // pg_frontend.cpp
+  void refresh_catalog();
+  sql::statement translate(const sql::parsed_statement& p,
+                           const std::vector<uint32_t>& declared);
+  void send_error(const sql::sql_error& e, bool extended);
+  pgwire::tx_status status() const;
+  void ensure_fresh(prepared& p);
+
+  // pg_frontend_exec.cpp
+  /// Runs a statement to completion or to `max_rows`; writes rows and the
+  /// completion to out. Returns false if the portal is suspended.
+  bool run(portal& p, size_t max_rows, bool describe);
+  void start(portal& p);
+  void run_write(portal& p);
+  void run_tx_statement(portal& p);
+  void run_session_statement(portal& p);
+  void send_row_description(const std::vector<sql::column>& cols,
+                            const std::vector<int16_t>& formats);
+  void send_row(const sql::row& r, const std::vector<sql::column>& cols,
+                const std::vector<int16_t>& formats);
+  sql_tx_reply tx_call(sql_tx_request::op what,
+                       std::shared_ptr<sql::write_job> job = nullptr,
+                       std::string name = {});
+  void after_error();
+  std::vector<sql::value> decode_params(const pgwire::bind_msg& m,
+                                        const std::vector<uint32_t>& types);
+
+  // pg_frontend_copy.cpp
+  void start_copy_in(portal& p);
+  void run_copy_out(portal& p);
+  void parse_copy_lines(bool final);
+
+  pg_frontend_options opts_;
+  pg_backend_port& port_;
+  pgwire::pg_session session_;
+  sqlite3* db_ = nullptr;
+  sql::catalog cat_;
+  bool cat_overlay_ = false; ///< DDL of the open transaction applied locally
+  sql::session_info info_;
+  std::map<std::string, std::string> defaults_;
+  std::map<std::string, std::shared_ptr<prepared>> statements_;
+  std::map<std::string, std::unique_ptr<portal>> portals_;
+  tx tx_ = tx::idle;
+  bool pinned_ = false; ///< the writer holds our transaction
+  std::unique_ptr<copy_in_state> copy_;
+  bool simple_ = false; ///< inside a simple Query (vs extended)
+};
+
+} // namespace themis

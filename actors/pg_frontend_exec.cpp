@@ -1,0 +1,382 @@
+/// Running statements for pg_frontend: reads, writes, the transaction
+/// block and session statements, and the rows on the wire.
+
+#include <algorithm>
+
+#include "actors/pg_frontend.hpp"
+#include "engine/sql/pg_types.hpp"
+
+namespace themis {
+
+using namespace themis::pgwire;
+using sql::stmt_kind;
+
+namespace {
+
+int16_t format_of(const std::vector<int16_t>& f, size_t i) {
+  if (f.empty())
+    return 0;
+  return f.size() == 1 ? f[0] : (i < f.size() ? f[i] : 0);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+const char* display_name(const std::string& var) {
+  if (var == "datestyle")
+    return "DateStyle";
+  if (var == "timezone")
+    return "TimeZone";
+  if (var == "intervalstyle")
+    return "IntervalStyle";
+  return nullptr;
+}
+
+bool reported(const std::string& var) {
+  return var == "application_name" || var == "client_encoding" ||
+         var == "datestyle" || var == "timezone" || var == "intervalstyle" ||
+         var == "standard_conforming_strings" || var == "is_superuser" ||
+         var == "session_authorization";
+}
+
+} // namespace
+
+void pg_frontend::send_row_description(const std::vector<sql::column>& cols,
+                                       const std::vector<int16_t>& formats) {
+  std::vector<field_desc> f;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    field_desc d;
+    d.name = cols[i].name;
+    d.table_oid = cols[i].table_oid;
+    d.column = cols[i].attnum;
+    d.type_oid = cols[i].type_oid;
+    d.type_len = sql::type_len(cols[i].type_oid);
+    d.format = format_of(formats, i);
+    f.push_back(std::move(d));
+  }
+  put_row_description(session_.out(), f);
+}
+
+void pg_frontend::send_row(const sql::row& r,
+                           const std::vector<sql::column>& cols,
+                           const std::vector<int16_t>& formats) {
+  std::vector<std::optional<std::string>> vals;
+  vals.reserve(r.size());
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (r[i].is_null()) {
+      vals.emplace_back();
+      continue;
+    }
+    auto type = i < cols.size() ? cols[i].type_oid : sql::oid::text;
+    vals.emplace_back(format_of(formats, i) == 1 ? sql::to_binary(r[i], type)
+                                                 : sql::to_text(r[i], type));
+  }
+  put_data_row(session_.out(), vals);
+  if (session_.out().size() > (64u << 10))
+    session_.flush();
+}
+
+sql_tx_reply pg_frontend::tx_call(sql_tx_request::op what,
+                                  std::shared_ptr<sql::write_job> job,
+                                  std::string name) {
+  sql_tx_request req;
+  req.session = opts_.session_id;
+  req.what = what;
+  req.job = std::move(job);
+  req.name = std::move(name);
+  req.expect_open = pinned_;
+  auto r = port_.tx(std::move(req));
+  pinned_ = r.open;
+  return r;
+}
+
+void pg_frontend::run_write(portal& p) {
+  auto job = std::make_shared<sql::write_job>();
+  job->st = p.st;
+  job->param_rows.push_back(p.params);
+  bool in_tx = tx_ == tx::block;
+  if (in_tx) {
+    auto r = tx_call(sql_tx_request::op::run, job);
+    if (!r.sqlstate.empty())
+      throw sql::sql_error(r.sqlstate, r.message);
+  } else {
+    auto r = port_.write(job);
+    if (r.overloaded)
+      throw sql::sql_error("53300", "the store is overloaded, retry later");
+    if (!job->sqlstate.empty())
+      throw sql::sql_error(job->sqlstate, job->message, job->position);
+    if (!r.committed)
+      throw sql::sql_error("XX000", r.error.empty() ? "the write failed"
+                                                    : r.error);
+  }
+  auto& res = job->result;
+  if (!res.notice.empty()) {
+    error_fields n;
+    n.severity = "NOTICE";
+    n.sqlstate = "42P07";
+    n.message = res.notice;
+    session_.notice(n);
+  }
+  if (res.schema_changed && in_tx) {
+    refresh_catalog();
+    cat_overlay_ = true;
+    switch (p.st.kind) {
+      case stmt_kind::create_table:
+      case stmt_kind::create_index:
+      case stmt_kind::alter_table:
+        cat_.put(p.st.def);
+        break;
+      case stmt_kind::drop_table:
+        for (auto& n : p.st.names)
+          cat_.erase(n);
+        break;
+      default:
+        break;
+    }
+  }
+  p.rows = std::move(res.rows);
+  auto n = std::to_string(res.affected);
+  switch (p.st.kind) {
+    case stmt_kind::insert:
+      p.tag = "INSERT 0 " + n;
+      break;
+    case stmt_kind::update:
+      p.tag = "UPDATE " + n;
+      break;
+    case stmt_kind::remove:
+      p.tag = "DELETE " + n;
+      break;
+    case stmt_kind::copy_from:
+      p.tag = "COPY " + n;
+      break;
+    default:
+      p.tag = p.st.tag;
+  }
+}
+
+void pg_frontend::run_tx_statement(portal& p) {
+  auto warn = [&](const char* state, const char* msg) {
+    error_fields w;
+    w.severity = "WARNING";
+    w.sqlstate = state;
+    w.message = msg;
+    session_.notice(w);
+  };
+  auto end_tx = [&](bool commit) {
+    if (pinned_) {
+      auto r = tx_call(commit ? sql_tx_request::op::commit
+                              : sql_tx_request::op::rollback);
+      tx_ = tx::idle;
+      cat_overlay_ = false;
+      if (!r.sqlstate.empty())
+        throw sql::sql_error(r.sqlstate, r.message);
+    }
+    tx_ = tx::idle;
+    cat_overlay_ = false;
+  };
+  p.tag = p.st.tag;
+  switch (p.st.kind) {
+    case stmt_kind::begin:
+      if (tx_ != tx::idle)
+        warn("25001", "there is already a transaction in progress");
+      else
+        tx_ = tx::block;
+      return;
+    case stmt_kind::commit:
+      if (tx_ == tx::idle)
+        warn("25P01", "there is no transaction in progress");
+      if (tx_ == tx::failed) {
+        p.tag = "ROLLBACK";
+        end_tx(false);
+        return;
+      }
+      end_tx(true);
+      return;
+    case stmt_kind::rollback:
+      if (tx_ == tx::idle)
+        warn("25P01", "there is no transaction in progress");
+      end_tx(false);
+      return;
+    case stmt_kind::savepoint:
+    case stmt_kind::release:
+    case stmt_kind::rollback_to: {
+      if (tx_ == tx::idle)
+        throw sql::sql_error("25P01", p.st.tag + " can only be used in "
+                                                 "transaction blocks");
+      if (!pinned_ && p.st.kind != stmt_kind::savepoint)
+        throw sql::sql_error("3B001",
+                             "savepoint \"" + p.st.var + "\" does not exist");
+      auto op = p.st.kind == stmt_kind::savepoint ? sql_tx_request::op::savepoint
+                : p.st.kind == stmt_kind::release ? sql_tx_request::op::release
+                                                  : sql_tx_request::op::rollback_to;
+      auto r = tx_call(op, nullptr, p.st.var);
+      if (!r.sqlstate.empty())
+        throw sql::sql_error(r.sqlstate, r.message);
+      if (p.st.kind == stmt_kind::rollback_to) {
+        tx_ = tx::block;
+        cat_overlay_ = false; // conservative: reload at the next statement
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void pg_frontend::run_session_statement(portal& p) {
+  auto& st = p.st;
+  p.tag = st.tag;
+  auto var = lower(st.var);
+  switch (st.kind) {
+    case stmt_kind::set: {
+      if (var == "transaction_isolation" || var == "transaction" ||
+          var == "session characteristics")
+        return;
+      if (!defaults_.count(var) && var.find('.') == std::string::npos)
+        throw sql::sql_error("42704", "unrecognized configuration parameter \"" +
+                                        st.var + "\"");
+      if (var == "client_encoding") {
+        auto v = lower(st.val);
+        if (v != "utf8" && v != "utf-8" && v != "unicode")
+          throw sql::sql_error("22023", "only UTF8 is supported as "
+                                        "client_encoding");
+        info_.settings[var] = "UTF8";
+      } else if (var == "server_version" || var == "server_encoding" ||
+                 var == "integer_datetimes" || var == "max_identifier_length") {
+        throw sql::sql_error("55P02", "parameter \"" + var +
+                                        "\" cannot be changed");
+      } else {
+        info_.settings[var] = st.val;
+      }
+      if (reported(var)) {
+        auto d = display_name(var);
+        put_parameter_status(session_.out(), d ? d : var, info_.settings[var]);
+      }
+      return;
+    }
+    case stmt_kind::reset:
+      if (var.empty() || var == "all") {
+        auto app = info_.settings["application_name"];
+        info_.settings = defaults_;
+        info_.settings["application_name"] = app;
+      } else if (defaults_.count(var)) {
+        info_.settings[var] = defaults_[var];
+      } else {
+        info_.settings.erase(var);
+      }
+      return;
+    case stmt_kind::discard:
+      info_.settings = defaults_;
+      statements_.clear();
+      return;
+    case stmt_kind::show: {
+      if (var == "all") {
+        p.st.columns = {{"name", sql::oid::text},
+                        {"setting", sql::oid::text},
+                        {"description", sql::oid::text}};
+        for (auto& [k, v] : info_.settings)
+          p.rows.push_back({sql::value::of_text(k), sql::value::of_text(v),
+                            sql::value::of_text("")});
+      } else {
+        auto it = info_.settings.find(var);
+        if (it == info_.settings.end())
+          throw sql::sql_error("42704", "unrecognized configuration "
+                                        "parameter \"" + st.var + "\"");
+        p.st.columns = {{var, sql::oid::text}};
+        p.rows.push_back({sql::value::of_text(it->second)});
+      }
+      p.st.returns_rows = true;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void pg_frontend::start(portal& p) {
+  p.executed = true;
+  switch (p.st.kind) {
+    case stmt_kind::select:
+      if (pinned_) {
+        auto job = std::make_shared<sql::write_job>();
+        job->st = p.st;
+        job->param_rows.push_back(p.params);
+        auto r = tx_call(sql_tx_request::op::run, job);
+        if (!r.sqlstate.empty())
+          throw sql::sql_error(r.sqlstate, r.message);
+        p.rows = std::move(job->result.rows);
+      } else {
+        p.cursor =
+          std::make_unique<sql::query_cursor>(db_, p.st.sql, p.params);
+      }
+      return;
+    case stmt_kind::begin:
+    case stmt_kind::commit:
+    case stmt_kind::rollback:
+    case stmt_kind::savepoint:
+    case stmt_kind::release:
+    case stmt_kind::rollback_to:
+      run_tx_statement(p);
+      return;
+    case stmt_kind::set:
+    case stmt_kind::reset:
+    case stmt_kind::show:
+    case stmt_kind::discard:
+      run_session_statement(p);
+      return;
+    case stmt_kind::noop:
+      p.tag = p.st.tag;
+      return;
+    case stmt_kind::copy_from:
+      start_copy_in(p);
+      return;
+    case stmt_kind::copy_to:
+      run_copy_out(p);
+      return;
+    default:
+      run_write(p);
+  }
+}
+
+bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
+  bool first = !p.executed;
+  if (first) {
+    start(p);
+    if (copy_ || p.st.kind == stmt_kind::copy_to)
+      return true;
+    if (describe && p.st.returns_rows)
+      send_row_description(p.st.columns, p.formats);
+  }
+  if (p.cursor) {
+    bool more = p.cursor->fetch(max_rows, [&](sql::row& r) {
+      send_row(r, p.st.columns, p.formats);
+    });
+    if (more) {
+      put_portal_suspended(session_.out());
+      return false;
+    }
+    put_command_complete(session_.out(),
+                         "SELECT " + std::to_string(p.cursor->fetched()));
+    return true;
+  }
+  if (p.st.returns_rows) {
+    size_t end = max_rows ? std::min(p.rows.size(), p.next_row + max_rows)
+                          : p.rows.size();
+    for (; p.next_row < end; ++p.next_row)
+      send_row(p.rows[p.next_row], p.st.columns, p.formats);
+    if (p.next_row < p.rows.size()) {
+      put_portal_suspended(session_.out());
+      return false;
+    }
+    if (p.st.kind == stmt_kind::select)
+      p.tag = "SELECT " + std::to_string(p.rows.size());
+  }
+  put_command_complete(session_.out(), p.tag);
+  return true;
+}
+
+} // namespace themis

@@ -1,0 +1,30 @@
+#pragma once
+/// Messages between a SQL session and the store writer about the
+/// session's explicit transaction (the writer holds it while it is open).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace themis {
+
+namespace sql {
+struct write_job;
+}
+
+struct sql_tx_request {
+  enum class op { run, commit, rollback, savepoint, release, rollback_to };
+  uint64_t session = 0;
+  op what = op::run;
+  std::shared_ptr<sql::write_job> job;
+  std::string name;         ///< savepoint
+  bool expect_open = false; ///< the session believes its transaction is open
+};
+
+struct sql_tx_reply {
+  std::string sqlstate; ///< empty: ok
+  std::string message;
+  bool open = false; ///< the writer holds this session's transaction
+};
+
+} // namespace themis

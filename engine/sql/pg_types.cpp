@@ -1,0 +1,622 @@
+#include "engine/sql/pg_types.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "engine/sql/pg_datetime.hpp"
+
+namespace themis::sql {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' ||
+                        s.front() == '\n' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
+                        s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void bad_input(const char* type, std::string_view text) {
+  throw sql_error("22P02", std::string("invalid input syntax for type ") +
+                             type + ": \"" + std::string(text) + "\"");
+}
+
+int64_t parse_int(std::string_view text, const char* type) {
+  auto t = trim(text);
+  int64_t v = 0;
+  auto b = t.data(), e = t.data() + t.size();
+  if (b != e && *b == '+')
+    ++b;
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec == std::errc::result_out_of_range)
+    throw sql_error("22003", "value \"" + std::string(t) +
+                               "\" is out of range for type " + type);
+  if (ec != std::errc() || p != e || b == e)
+    bad_input(type, text);
+  return v;
+}
+
+double parse_double(std::string_view text, const char* type) {
+  auto t = lower(trim(text));
+  if (t == "nan")
+    return NAN;
+  if (t == "infinity" || t == "+infinity" || t == "inf")
+    return INFINITY;
+  if (t == "-infinity" || t == "-inf")
+    return -INFINITY;
+  if (t.empty())
+    bad_input(type, text);
+  char* end = nullptr;
+  double d = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size())
+    bad_input(type, text);
+  return d;
+}
+
+int64_t check_range(int64_t v, uint32_t oid) {
+  if (oid == oid::int2 && (v < -32768 || v > 32767))
+    throw sql_error("22003", "smallint out of range");
+  if ((oid == oid::int4) && (v < INT32_MIN || v > INT32_MAX))
+    throw sql_error("22003", "integer out of range");
+  return v;
+}
+
+const char* int_name(uint32_t oid) {
+  return oid == oid::int2 ? "smallint" : oid == oid::int4 ? "integer" : "bigint";
+}
+
+std::string format_double(double d, bool single) {
+  if (std::isnan(d))
+    return "NaN";
+  if (std::isinf(d))
+    return d > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  auto r = single ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(d))
+                  : std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
+}
+
+std::string to_hex(std::string_view raw) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : raw) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// bytea text input (hex "\x…" or escape format) → raw bytes.
+std::string bytea_raw(std::string_view t) {
+  std::string out;
+  if (t.size() >= 2 && t[0] == '\\' && t[1] == 'x') {
+    t.remove_prefix(2);
+    for (size_t i = 0; i < t.size();) {
+      if (t[i] == ' ' || t[i] == '\n' || t[i] == '\t') {
+        ++i;
+        continue;
+      }
+      int a = hexval(t[i]), b = i + 1 < t.size() ? hexval(t[i + 1]) : -1;
+      if (a < 0 || b < 0)
+        throw sql_error("22P02", "invalid hexadecimal data");
+      out.push_back(static_cast<char>(a * 16 + b));
+      i += 2;
+    }
+    return out;
+  }
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] != '\\') {
+      out.push_back(t[i]);
+    } else if (i + 1 < t.size() && t[i + 1] == '\\') {
+      out.push_back('\\');
+      ++i;
+    } else if (i + 3 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '3' &&
+               t[i + 2] >= '0' && t[i + 2] <= '7' && t[i + 3] >= '0' &&
+               t[i + 3] <= '7') {
+      out.push_back(static_cast<char>((t[i + 1] - '0') * 64 +
+                                      (t[i + 2] - '0') * 8 + (t[i + 3] - '0')));
+      i += 3;
+    } else {
+      bad_input("bytea", t);
+    }
+  }
+  return out;
+}
+
+std::string uuid_canon(std::string_view t) {
+  std::string hex;
+  auto s = trim(t);
+  if (!s.empty() && s.front() == '{' && s.back() == '}')
+    s = s.substr(1, s.size() - 2);
+  for (char c : s) {
+    if (c == '-')
+      continue;
+    if (hexval(c) < 0)
+      bad_input("uuid", t);
+    hex.push_back(static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c));
+  }
+  if (hex.size() != 32)
+    bad_input("uuid", t);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+         "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+std::string text_of(const value& v) {
+  switch (v.k) {
+    case value::kind::integer:
+      return std::to_string(v.i);
+    case value::kind::real:
+      return format_double(v.d, false);
+    default:
+      return v.s;
+  }
+}
+
+void put_be(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t get_be(std::string_view b) {
+  uint64_t v = 0;
+  for (unsigned char c : b)
+    v = (v << 8) | c;
+  return v;
+}
+
+std::string numeric_binary(const std::string& text);
+std::string numeric_from_binary(std::string_view b);
+
+} // namespace
+
+uint32_t type_by_name(std::string_view raw) {
+  static const std::unordered_map<std::string, uint32_t> names = {
+    {"bool", oid::boolean},
+    {"boolean", oid::boolean},
+    {"int2", oid::int2},
+    {"smallint", oid::int2},
+    {"smallserial", oid::int2},
+    {"serial2", oid::int2},
+    {"int4", oid::int4},
+    {"int", oid::int4},
+    {"integer", oid::int4},
+    {"serial", oid::int4},
+    {"serial4", oid::int4},
+    {"int8", oid::int8},
+    {"bigint", oid::int8},
+    {"bigserial", oid::int8},
+    {"serial8", oid::int8},
+    {"float4", oid::float4},
+    {"real", oid::float4},
+    {"float8", oid::float8},
+    {"float", oid::float8},
+    {"double precision", oid::float8},
+    {"numeric", oid::numeric},
+    {"decimal", oid::numeric},
+    {"text", oid::text},
+    {"varchar", oid::varchar},
+    {"character varying", oid::varchar},
+    {"bpchar", oid::bpchar},
+    {"char", oid::bpchar},
+    {"character", oid::bpchar},
+    {"bytea", oid::bytea},
+    {"date", oid::date},
+    {"time", oid::time},
+    {"timestamp", oid::timestamp},
+    {"timestamptz", oid::timestamptz},
+    {"uuid", oid::uuid},
+    {"json", oid::json},
+    {"jsonb", oid::jsonb},
+    {"name", oid::name},
+    {"oid", oid::oid_t},
+    {"regclass", oid::regclass},
+    {"regproc", oid::regproc},
+    {"unknown", oid::unknown},
+  };
+  auto it = names.find(lower(raw));
+  return it == names.end() ? 0 : it->second;
+}
+
+const char* type_name(uint32_t o) {
+  switch (o) {
+    case oid::boolean: return "boolean";
+    case oid::bytea: return "bytea";
+    case oid::name: return "name";
+    case oid::int8: return "bigint";
+    case oid::int2: return "smallint";
+    case oid::int4: return "integer";
+    case oid::text: return "text";
+    case oid::oid_t: return "oid";
+    case oid::json: return "json";
+    case oid::float4: return "real";
+    case oid::float8: return "double precision";
+    case oid::bpchar: return "character";
+    case oid::varchar: return "character varying";
+    case oid::date: return "date";
+    case oid::time: return "time without time zone";
+    case oid::timestamp: return "timestamp without time zone";
+    case oid::timestamptz: return "timestamp with time zone";
+    case oid::numeric: return "numeric";
+    case oid::uuid: return "uuid";
+    case oid::jsonb: return "jsonb";
+    case oid::regclass: return "regclass";
+    case oid::char_t: return "\"char\"";
+    default: return "unknown";
+  }
+}
+
+int16_t type_len(uint32_t o) {
+  switch (o) {
+    case oid::boolean: case oid::char_t: return 1;
+    case oid::int2: return 2;
+    case oid::int4: case oid::float4: case oid::date: case oid::oid_t:
+    case oid::regclass: case oid::regproc: return 4;
+    case oid::int8: case oid::float8: case oid::timestamp:
+    case oid::timestamptz: case oid::time: return 8;
+    case oid::uuid: return 16;
+    case oid::name: return 64;
+    default: return -1;
+  }
+}
+
+affinity affinity_of(uint32_t o) {
+  switch (o) {
+    case oid::boolean: case oid::int2: case oid::int4: case oid::int8:
+    case oid::oid_t: case oid::regclass: case oid::regproc:
+      return affinity::integer;
+    case oid::float4: case oid::float8:
+      return affinity::real;
+    case oid::numeric:
+      return affinity::numeric;
+    case oid::json: case oid::jsonb:
+      return affinity::json;
+    default:
+      return affinity::text;
+  }
+}
+
+const char* cast_name(affinity a) {
+  switch (a) {
+    case affinity::integer: return "INTEGER";
+    case affinity::real: return "REAL";
+    case affinity::numeric: return "NUMERIC";
+    case affinity::blob: return "BLOB";
+    default: return "TEXT";
+  }
+}
+
+value coerce(const value& v, uint32_t o) {
+  if (v.is_null())
+    return v;
+  switch (o) {
+    case oid::int2: case oid::int4: case oid::int8: case oid::oid_t:
+    case oid::regclass: {
+      if (v.k == value::kind::integer)
+        return value::of(check_range(v.i, o));
+      if (v.k == value::kind::real) {
+        if (std::isnan(v.d) || std::fabs(v.d) > 9.2e18)
+          throw sql_error("22003", std::string(int_name(o)) + " out of range");
+        return value::of(check_range(std::llround(v.d), o));
+      }
+      return value::of(check_range(parse_int(v.s, int_name(o)), o));
+    }
+    case oid::float4: case oid::float8:
+      if (v.k == value::kind::integer)
+        return value::of_real(static_cast<double>(v.i));
+      if (v.k == value::kind::real)
+        return v;
+      return value::of_real(parse_double(v.s, o == oid::float4 ? "real"
+                                                                : "double precision"));
+    case oid::numeric: {
+      if (v.k == value::kind::integer || v.k == value::kind::real)
+        return v;
+      auto t = trim(v.s);
+      int64_t i = 0;
+      auto [p, ec] = std::from_chars(t.data() + (!t.empty() && t[0] == '+'),
+                                     t.data() + t.size(), i);
+      if (ec == std::errc() && p == t.data() + t.size() && !t.empty())
+        return value::of(i);
+      auto d = parse_double(t, "numeric");
+      if (std::isinf(d))
+        bad_input("numeric", v.s);
+      return value::of_real(d);
+    }
+    case oid::boolean: {
+      if (v.k == value::kind::integer)
+        return value::of(v.i != 0);
+      if (v.k == value::kind::real)
+        return value::of(v.d != 0);
+      auto t = lower(trim(v.s));
+      if (t == "t" || t == "true" || t == "yes" || t == "on" || t == "1" ||
+          t == "y")
+        return value::of(1);
+      if (t == "f" || t == "false" || t == "no" || t == "off" || t == "0" ||
+          t == "n")
+        return value::of(0);
+      bad_input("boolean", v.s);
+    }
+    case oid::bytea:
+      if (v.k == value::kind::blob)
+        return value::of_text(to_hex(v.s));
+      return value::of_text(to_hex(bytea_raw(text_of(v))));
+    case oid::uuid:
+      return value::of_text(uuid_canon(text_of(v)));
+    case oid::date:
+      return value::of_text(normalize_date(text_of(v)));
+    case oid::timestamp:
+      return value::of_text(normalize_timestamp(text_of(v), false));
+    case oid::timestamptz:
+      return value::of_text(normalize_timestamp(text_of(v), true));
+    case oid::json: case oid::jsonb: {
+      auto t = text_of(v);
+      auto j = nlohmann::json::parse(t, nullptr, false);
+      if (j.is_discarded())
+        bad_input(o == oid::json ? "json" : "jsonb", t);
+      return value::of_text(
+        o == oid::json ? t
+                       : j.dump(-1, ' ', false,
+                                nlohmann::json::error_handler_t::replace));
+    }
+    default:
+      return value::of_text(text_of(v));
+  }
+}
+
+std::string to_text(const value& v, uint32_t o) {
+  switch (o) {
+    case oid::boolean:
+      if (v.k == value::kind::integer)
+        return v.i ? "t" : "f";
+      if (v.k == value::kind::real)
+        return v.d != 0 ? "t" : "f";
+      return coerce(v, o).i ? "t" : "f";
+    case oid::int2: case oid::int4: case oid::int8:
+      if (v.k == value::kind::real)
+        return std::to_string(std::llround(v.d));
+      return text_of(v);
+    case oid::float4:
+      if (v.k == value::kind::real)
+        return format_double(v.d, true);
+      return text_of(v);
+    default:
+      return text_of(v);
+  }
+}
+
+std::string to_binary(const value& v, uint32_t o) {
+  std::string out;
+  switch (o) {
+    case oid::boolean:
+      out.push_back(coerce(v, o).i ? 1 : 0);
+      return out;
+    case oid::int2:
+      put_be(out, static_cast<uint16_t>(coerce(v, oid::int8).i), 2);
+      return out;
+    case oid::int4: case oid::oid_t: case oid::regclass:
+      put_be(out, static_cast<uint32_t>(coerce(v, oid::int8).i), 4);
+      return out;
+    case oid::int8:
+      put_be(out, static_cast<uint64_t>(coerce(v, oid::int8).i), 8);
+      return out;
+    case oid::float4: {
+      float f = static_cast<float>(coerce(v, oid::float8).d);
+      uint32_t u;
+      std::memcpy(&u, &f, 4);
+      put_be(out, u, 4);
+      return out;
+    }
+    case oid::float8: {
+      double d = coerce(v, oid::float8).d;
+      uint64_t u;
+      std::memcpy(&u, &d, 8);
+      put_be(out, u, 8);
+      return out;
+    }
+    case oid::bytea:
+      return v.k == value::kind::blob ? v.s : bytea_raw(text_of(v));
+    case oid::uuid: {
+      auto c = uuid_canon(text_of(v));
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (c[i] == '-')
+          continue;
+        out.push_back(static_cast<char>(hexval(c[i]) * 16 + hexval(c[i + 1])));
+        ++i;
+      }
+      return out;
+    }
+    case oid::date:
+      put_be(out, static_cast<uint32_t>(date_to_pg_days(text_of(v))), 4);
+      return out;
+    case oid::timestamp: case oid::timestamptz:
+      put_be(out, static_cast<uint64_t>(timestamp_to_pg_us(text_of(v))), 8);
+      return out;
+    case oid::jsonb:
+      return "\x01" + text_of(v);
+    case oid::numeric:
+      return numeric_binary(to_text(v, o));
+    default:
+      return text_of(v);
+  }
+}
+
+value from_binary(std::string_view b, uint32_t o) {
+  auto need = [&](size_t n) {
+    if (b.size() != n)
+      throw sql_error("22P03", "incorrect binary data format in bind parameter");
+  };
+  switch (o) {
+    case oid::boolean:
+      need(1);
+      return value::of(b[0] != 0);
+    case oid::int2:
+      need(2);
+      return value::of(static_cast<int16_t>(get_be(b)));
+    case oid::int4: case oid::oid_t: case oid::regclass:
+      need(4);
+      return value::of(static_cast<int32_t>(get_be(b)));
+    case oid::int8:
+      need(8);
+      return value::of(static_cast<int64_t>(get_be(b)));
+    case oid::float4: {
+      need(4);
+      uint32_t u = static_cast<uint32_t>(get_be(b));
+      float f;
+      std::memcpy(&f, &u, 4);
+      return value::of_real(f);
+    }
+    case oid::float8: {
+      need(8);
+      uint64_t u = get_be(b);
+      double d;
+      std::memcpy(&d, &u, 8);
+      return value::of_real(d);
+    }
+    case oid::bytea: {
+      value x;
+      x.k = value::kind::blob;
+      x.s = std::string(b);
+      return x;
+    }
+    case oid::uuid: {
+      need(16);
+      return value::of_text(uuid_canon(to_hex(b).substr(2)));
+    }
+    case oid::date:
+      need(4);
+      return value::of_text(
+        pg_days_to_date(static_cast<int32_t>(get_be(b))));
+    case oid::timestamp: case oid::timestamptz:
+      need(8);
+      return value::of_text(pg_us_to_timestamp(static_cast<int64_t>(get_be(b)),
+                                               o == oid::timestamptz));
+    case oid::jsonb:
+      if (b.empty() || b[0] != 1)
+        throw sql_error("22P03", "unsupported jsonb version number");
+      return value::of_text(std::string(b.substr(1)));
+    case oid::numeric:
+      return coerce(value::of_text(numeric_from_binary(b)), oid::numeric);
+    default:
+      return value::of_text(std::string(b));
+  }
+}
+
+namespace {
+
+/// NUMERIC binary: ndigits, weight, sign, dscale, then base-10000 digits.
+std::string numeric_binary(const std::string& text) {
+  std::string out;
+  std::string t = text;
+  uint16_t sign = 0;
+  if (t == "NaN") {
+    put_be(out, 0, 2), put_be(out, 0, 2), put_be(out, 0xC000, 2),
+      put_be(out, 0, 2);
+    return out;
+  }
+  if (!t.empty() && t[0] == '-') {
+    sign = 0x4000;
+    t.erase(0, 1);
+  }
+  auto e = t.find_first_of("eE");
+  if (e != std::string::npos) { // scientific: render in plain decimal
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%.*f", 15, std::strtod(t.c_str(), nullptr));
+    t = buf;
+    while (t.find('.') != std::string::npos && t.back() == '0')
+      t.pop_back();
+    if (!t.empty() && t.back() == '.')
+      t.pop_back();
+  }
+  auto dot = t.find('.');
+  std::string ip = t.substr(0, dot), fp = dot == std::string::npos
+                                             ? std::string()
+                                             : t.substr(dot + 1);
+  uint16_t dscale = static_cast<uint16_t>(fp.size());
+  while (ip.size() % 4)
+    ip.insert(0, "0");
+  while (fp.size() % 4)
+    fp.push_back('0');
+  std::vector<uint16_t> digits;
+  for (size_t i = 0; i < ip.size(); i += 4)
+    digits.push_back(static_cast<uint16_t>(std::stoi(ip.substr(i, 4))));
+  int weight = static_cast<int>(digits.size()) - 1;
+  for (size_t i = 0; i < fp.size(); i += 4)
+    digits.push_back(static_cast<uint16_t>(std::stoi(fp.substr(i, 4))));
+  size_t lead = 0;
+  while (lead < digits.size() && digits[lead] == 0) {
+    ++lead;
+    --weight;
+  }
+  digits.erase(digits.begin(), digits.begin() + static_cast<long>(lead));
+  while (!digits.empty() && digits.back() == 0)
+    digits.pop_back();
+  if (digits.empty())
+    weight = 0;
+  put_be(out, digits.size(), 2);
+  put_be(out, static_cast<uint16_t>(static_cast<int16_t>(weight)), 2);
+  put_be(out, sign, 2);
+  put_be(out, dscale, 2);
+  for (auto d : digits)
+    put_be(out, d, 2);
+  return out;
+}
+
+std::string numeric_from_binary(std::string_view b) {
+  if (b.size() < 8)
+    throw sql_error("22P03", "insufficient data left in message");
+  auto nd = static_cast<uint16_t>(get_be(b.substr(0, 2)));
+  auto weight = static_cast<int16_t>(get_be(b.substr(2, 2)));
+  auto sign = static_cast<uint16_t>(get_be(b.substr(4, 2)));
+  auto dscale = static_cast<uint16_t>(get_be(b.substr(6, 2)));
+  if (b.size() != 8u + 2u * nd || dscale > 1000)
+    throw sql_error("22P03", "invalid numeric binary data");
+  if (sign == 0xC000)
+    return "NaN";
+  std::string ip, fp;
+  for (int i = 0; i <= weight || i < nd; ++i) {
+    uint16_t d = i < nd ? static_cast<uint16_t>(get_be(b.substr(8 + 2 * i, 2)))
+                        : 0;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04u", d);
+    if (i <= weight)
+      ip += buf;
+    else
+      fp += buf;
+    if (i > weight && i >= nd)
+      break;
+  }
+  for (int w = weight; w < -1; ++w)
+    fp.insert(0, "0000");
+  size_t nz = ip.find_first_not_of('0');
+  ip = nz == std::string::npos ? "0" : ip.substr(nz);
+  fp.resize(dscale, '0');
+  return std::string(sign == 0x4000 ? "-" : "") + ip +
+         (dscale ? "." + fp : std::string());
+}
+
+} // namespace
+
+} // namespace themis::sql

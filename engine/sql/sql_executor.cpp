@@ -1,0 +1,442 @@
+#include "engine/sql/sql_executor.hpp"
+
+#include <sqlite3.h>
+
+#include "engine/names.hpp"
+#include "engine/sql/pg_types.hpp"
+#include "engine/store_schema.hpp"
+
+namespace themis::sql {
+
+void raise_sqlite(sqlite3* db, int rc) {
+  const char* msg = sqlite3_errmsg(db);
+  char state[6];
+  const char* text = nullptr;
+  if (split_error(msg, state, &text))
+    throw sql_error(state, text);
+  int ext = sqlite3_extended_errcode(db);
+  std::string m = msg ? msg : "engine error";
+  switch (ext) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+      throw sql_error("23505",
+                      "duplicate key value violates unique constraint");
+    case SQLITE_CONSTRAINT_NOTNULL:
+      throw sql_error("23502", m);
+    case SQLITE_CONSTRAINT_CHECK:
+      throw sql_error("23514", m);
+    default:
+      break;
+  }
+  if ((rc & 0xff) == SQLITE_INTERRUPT)
+    throw sql_error("57014", "canceling statement due to user request");
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+    throw sql_error("40001", "could not serialize access: " + m);
+  if ((rc & 0xff) == SQLITE_TOOBIG)
+    throw sql_error("54000", m);
+  if ((rc & 0xff) == SQLITE_NOMEM)
+    throw sql_error("53200", "out of memory");
+  if ((rc & 0xff) == SQLITE_FULL)
+    throw sql_error("53100", "could not extend file: disk full");
+  if (m.find("ambiguous column") != std::string::npos)
+    throw sql_error("42702", m);
+  if (m.find("no such column") != std::string::npos)
+    throw sql_error("42703", m);
+  if (m.find("syntax error") != std::string::npos ||
+      m.find("misuse of aggregate") != std::string::npos)
+    throw sql_error("42803", m);
+  throw sql_error("XX000", m);
+}
+
+void bind_value(sqlite3* db, sqlite3_stmt* s, int i, const value& v) {
+  int rc = SQLITE_OK;
+  switch (v.k) {
+    case value::kind::null:
+      rc = sqlite3_bind_null(s, i);
+      break;
+    case value::kind::integer:
+      rc = sqlite3_bind_int64(s, i, v.i);
+      break;
+    case value::kind::real:
+      rc = sqlite3_bind_double(s, i, v.d);
+      break;
+    case value::kind::text:
+      rc = sqlite3_bind_text(s, i, v.s.data(), static_cast<int>(v.s.size()),
+                             SQLITE_TRANSIENT);
+      break;
+    case value::kind::blob:
+      rc = sqlite3_bind_blob(s, i, v.s.data(), static_cast<int>(v.s.size()),
+                             SQLITE_TRANSIENT);
+      break;
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_RANGE)
+    raise_sqlite(db, rc);
+}
+
+value column_value(sqlite3_stmt* s, int i) {
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_INTEGER:
+      return value::of(sqlite3_column_int64(s, i));
+    case SQLITE_FLOAT:
+      return value::of_real(sqlite3_column_double(s, i));
+    case SQLITE_TEXT:
+      return value::of_text(
+        std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                    static_cast<size_t>(sqlite3_column_bytes(s, i))));
+    case SQLITE_BLOB: {
+      value x;
+      x.k = value::kind::blob;
+      auto p = static_cast<const char*>(sqlite3_column_blob(s, i));
+      x.s.assign(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s, i)));
+      return x;
+    }
+    default:
+      return {};
+  }
+}
+
+namespace {
+
+sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()),
+                              &s, nullptr);
+  if (rc != SQLITE_OK)
+    raise_sqlite(db, rc);
+  return s;
+}
+
+struct stmt_guard {
+  sqlite3_stmt* s;
+  ~stmt_guard() { sqlite3_finalize(s); }
+};
+
+void bind_all(sqlite3* db, sqlite3_stmt* s, const std::vector<value>& p) {
+  for (size_t i = 0; i < p.size(); ++i)
+    bind_value(db, s, static_cast<int>(i + 1), p[i]);
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(err);
+    raise_sqlite(db, rc);
+  }
+}
+
+bool collection_exists(sqlite3* db, const std::string& name) {
+  auto s = prepare(db, "SELECT 1 FROM collections WHERE name = ?1");
+  stmt_guard g{s};
+  bind_value(db, s, 1, value::of_text(name));
+  return sqlite3_step(s) == SQLITE_ROW;
+}
+
+void save_def(sqlite3* db, const table_def& t) {
+  auto s = prepare(db, "INSERT INTO sql_tables(name, def) VALUES(?1, ?2) "
+                       "ON CONFLICT(name) DO UPDATE SET def = excluded.def");
+  stmt_guard g{s};
+  bind_value(db, s, 1, value::of_text(t.name));
+  bind_value(db, s, 2, value::of_text(to_json(t)));
+  if (int rc = sqlite3_step(s); rc != SQLITE_DONE)
+    raise_sqlite(db, rc);
+}
+
+/// Logs a DELETE for every row of `table`, then removes them.
+int64_t delete_all(sqlite3* db, change_sink& sink, const std::string& table) {
+  std::vector<std::string> keys;
+  {
+    auto s =
+      prepare(db, "SELECT key FROM documents WHERE collection = ?1 ORDER BY key");
+    stmt_guard g{s};
+    bind_value(db, s, 1, value::of_text(table));
+    while (sqlite3_step(s) == SQLITE_ROW)
+      keys.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  }
+  for (auto& k : keys)
+    sink.log(table, k, nullptr);
+  auto s = prepare(db, "DELETE FROM documents WHERE collection = ?1");
+  stmt_guard g{s};
+  bind_value(db, s, 1, value::of_text(table));
+  sqlite3_step(s);
+  return static_cast<int64_t>(keys.size());
+}
+
+table_def load_def(sqlite3* db, const std::string& name) {
+  auto s = prepare(db, "SELECT def FROM sql_tables WHERE name = ?1");
+  stmt_guard g{s};
+  bind_value(db, s, 1, value::of_text(name));
+  if (sqlite3_step(s) != SQLITE_ROW)
+    throw sql_error("42P01", "relation \"" + name + "\" does not exist");
+  return table_from_json(
+    name, reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+}
+
+void drop_sqlite_indexes(sqlite3* db, const table_def& t) {
+  for (auto& i : t.indexes)
+    exec(db, "DROP INDEX IF EXISTS " +
+               quote_ident(sqlite_index_name(t.name, i.name)));
+}
+
+/// DML: runs the statement once per parameter row and logs each change.
+void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
+             write_job& job) {
+  auto& st = job.st;
+  auto s = prepare(db, st.sql);
+  stmt_guard g{s};
+  int ncols = sqlite3_column_count(s);
+  for (auto& params : job.param_rows) {
+    counters.next = sink.next_sequence();
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    bind_all(db, s, params);
+    struct changed {
+      std::string key, rev, doc;
+      bool is_null_doc;
+    };
+    std::vector<changed> rows;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      changed c;
+      c.key = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+      c.is_null_doc = sqlite3_column_type(s, 2) == SQLITE_NULL;
+      if (!c.is_null_doc) {
+        c.rev = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+        c.doc = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
+      }
+      rows.push_back(std::move(c));
+      if (st.returns_rows) {
+        row r;
+        for (int i = st.hidden_columns; i < ncols; ++i)
+          r.push_back(column_value(s, i));
+        job.result.rows.push_back(std::move(r));
+      }
+    }
+    if (rc != SQLITE_DONE)
+      raise_sqlite(db, rc);
+    for (auto& c : rows) {
+      if (c.is_null_doc) {
+        sink.log(st.table, c.key, nullptr);
+        continue;
+      }
+      auto seq = std::to_string(sink.next_sequence());
+      if (c.rev != seq) {
+        // an upsert skipped a number: renumber so the log stays dense
+        auto f = prepare(db, "UPDATE documents SET rev = ?1, doc = "
+                             "json_set(doc, '$._rev', ?1) WHERE collection = "
+                             "?2 AND key = ?3 RETURNING doc");
+        stmt_guard fg{f};
+        bind_value(db, f, 1, value::of_text(seq));
+        bind_value(db, f, 2, value::of_text(st.table));
+        bind_value(db, f, 3, value::of_text(c.key));
+        if (sqlite3_step(f) == SQLITE_ROW)
+          c.doc = reinterpret_cast<const char*>(sqlite3_column_text(f, 0));
+      }
+      sink.log(st.table, c.key, &c.doc);
+    }
+    job.result.affected += static_cast<int64_t>(rows.size());
+  }
+}
+
+} // namespace
+
+query_cursor::query_cursor(sqlite3* db, const std::string& sql,
+                           const std::vector<value>& params) :
+  db_(db) {
+  stmt_ = prepare(db, sql);
+  try {
+    bind_all(db, stmt_, params);
+  } catch (...) {
+    sqlite3_finalize(stmt_);
+    throw;
+  }
+}
+
+query_cursor::~query_cursor() {
+  sqlite3_finalize(stmt_);
+}
+
+bool query_cursor::fetch(size_t max_rows,
+                         const std::function<void(row&)>& on_row) {
+  if (done_)
+    return false;
+  int n = sqlite3_column_count(stmt_);
+  size_t got = 0;
+  row r;
+  while (max_rows == 0 || got < max_rows) {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_DONE) {
+      done_ = true;
+      return false;
+    }
+    if (rc != SQLITE_ROW) {
+      done_ = true;
+      raise_sqlite(db_, rc);
+    }
+    r.clear();
+    for (int i = 0; i < n; ++i)
+      r.push_back(column_value(stmt_, i));
+    on_row(r);
+    ++got;
+    ++fetched_;
+  }
+  return true;
+}
+
+void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
+               write_job& job) {
+  auto& st = job.st;
+  auto& res = job.result;
+  switch (st.kind) {
+    case stmt_kind::insert:
+    case stmt_kind::update:
+    case stmt_kind::remove:
+    case stmt_kind::copy_from:
+      run_dml(db, counters, sink, job);
+      return;
+    case stmt_kind::create_table: {
+      if (collection_exists(db, st.table)) {
+        if (st.if_not_exists) {
+          res.notice = "relation \"" + st.table + "\" already exists, skipping";
+          return;
+        }
+        throw sql_error("42P07",
+                        "relation \"" + st.table + "\" already exists");
+      }
+      if (!engine::valid_collection_name(st.table))
+        throw sql_error("42602", "invalid table name \"" + st.table +
+                                   "\" (letters, digits, _ and -)");
+      auto s = prepare(db, "INSERT INTO collections(name, created_ms) "
+                           "VALUES(?1, CAST((julianday('now') - 2440587.5) * "
+                           "86400000 AS INTEGER))");
+      stmt_guard g{s};
+      bind_value(db, s, 1, value::of_text(st.table));
+      if (int rc = sqlite3_step(s); rc != SQLITE_DONE)
+        raise_sqlite(db, rc);
+      save_def(db, st.def);
+      for (auto& d : st.ddl)
+        exec(db, d);
+      exec(db, "DELETE FROM sql_sequences WHERE name LIKE " +
+                 quote_literal(st.table + ".%"));
+      res.schema_changed = true;
+      return;
+    }
+    case stmt_kind::drop_table:
+      for (auto& name : st.names) {
+        if (!collection_exists(db, name)) {
+          if (st.if_exists) {
+            res.notice = "table \"" + name + "\" does not exist, skipping";
+            continue;
+          }
+          throw sql_error("42P01", "table \"" + name + "\" does not exist");
+        }
+        delete_all(db, sink, name);
+        try {
+          drop_sqlite_indexes(db, load_def(db, name));
+        } catch (const sql_error&) {
+          // a REST collection: no definition, no indexes
+        }
+        auto s1 = prepare(db, "DELETE FROM sql_tables WHERE name = ?1");
+        stmt_guard g1{s1};
+        bind_value(db, s1, 1, value::of_text(name));
+        sqlite3_step(s1);
+        auto s2 = prepare(db, "DELETE FROM collections WHERE name = ?1");
+        stmt_guard g2{s2};
+        bind_value(db, s2, 1, value::of_text(name));
+        sqlite3_step(s2);
+        exec(db, "DELETE FROM sql_sequences WHERE name LIKE " +
+                   quote_literal(name + ".%"));
+      }
+      res.schema_changed = true;
+      return;
+    case stmt_kind::truncate:
+      for (auto& name : st.names)
+        delete_all(db, sink, name);
+      return;
+    case stmt_kind::create_index: {
+      auto t = load_def(db, st.table);
+      auto& idx = st.def.indexes.back();
+      for (auto& i : t.indexes)
+        if (i.name == idx.name) {
+          if (st.if_not_exists) {
+            res.notice =
+              "relation \"" + idx.name + "\" already exists, skipping";
+            return;
+          }
+          throw sql_error("42P07",
+                          "relation \"" + idx.name + "\" already exists");
+        }
+      for (auto& d : st.ddl)
+        exec(db, d);
+      t.indexes.push_back(idx);
+      save_def(db, t);
+      res.schema_changed = true;
+      return;
+    }
+    case stmt_kind::drop_index: {
+      for (auto& name : st.names) {
+        bool found = false;
+        auto s = prepare(db, "SELECT name FROM sql_tables");
+        stmt_guard g{s};
+        std::vector<std::string> tables;
+        while (sqlite3_step(s) == SQLITE_ROW)
+          tables.emplace_back(
+            reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+        for (auto& tn : tables) {
+          auto t = load_def(db, tn);
+          for (size_t i = 0; i < t.indexes.size(); ++i)
+            if (t.indexes[i].name == name) {
+              if (t.indexes[i].primary)
+                throw sql_error("2BP01", "cannot drop index " + name +
+                                           " because constraint " + name +
+                                           " on table " + tn +
+                                           " requires it");
+              exec(db, "DROP INDEX " +
+                         quote_ident(sqlite_index_name(tn, name)));
+              t.indexes.erase(t.indexes.begin() + static_cast<long>(i));
+              save_def(db, t);
+              found = true;
+              break;
+            }
+          if (found)
+            break;
+        }
+        if (!found && !st.if_exists)
+          throw sql_error("42704", "index \"" + name + "\" does not exist");
+      }
+      res.schema_changed = true;
+      return;
+    }
+    case stmt_kind::alter_table:
+      for (auto& d : st.ddl) {
+        if (d.rfind("SELECT", 0) == 0) {
+          auto s = prepare(db, d);
+          stmt_guard g{s};
+          int rc;
+          while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+          }
+          if (rc != SQLITE_DONE)
+            raise_sqlite(db, rc);
+        } else {
+          exec(db, d);
+        }
+      }
+      save_def(db, st.def);
+      res.schema_changed = true;
+      return;
+    case stmt_kind::select:
+    case stmt_kind::copy_to: {
+      // a read inside a transaction that has written: it must see its writes
+      query_cursor c(db, st.kind == stmt_kind::select ? st.sql
+                                                      : st.copy.query_sql,
+                     job.param_rows.empty() ? std::vector<value>{}
+                                            : job.param_rows[0]);
+      c.fetch(0, [&](row& r) { res.rows.push_back(r); });
+      return;
+    }
+    default:
+      throw sql_error("XX000", "not a write statement");
+  }
+}
+
+} // namespace themis::sql

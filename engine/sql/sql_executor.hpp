@@ -1,0 +1,80 @@
+#pragma once
+/// Runs translated statements on a SQLite connection. Reads stream
+/// through a cursor (a portal can stop after N rows and go on later);
+/// writes run on the store writer's connection inside its transaction and
+/// report every row they change to the change log, in sequence order.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/sql/sql_functions.hpp"
+#include "engine/sql/translator.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace themis::sql {
+
+/// Throws the sql_error that matches SQLite's failure `rc` on `db`.
+[[noreturn]] void raise_sqlite(sqlite3* db, int rc);
+
+class query_cursor {
+public:
+  query_cursor(sqlite3* db, const std::string& sql,
+               const std::vector<value>& params);
+  ~query_cursor();
+  query_cursor(const query_cursor&) = delete;
+  query_cursor& operator=(const query_cursor&) = delete;
+
+  /// Up to `max_rows` rows (0: all) to `on_row`; true if rows remain.
+  bool fetch(size_t max_rows, const std::function<void(row&)>& on_row);
+  size_t fetched() const { return fetched_; }
+
+private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  bool done_ = false;
+  size_t fetched_ = 0;
+};
+
+/// Binds `v` to parameter `i` (1-based).
+void bind_value(sqlite3* db, sqlite3_stmt* s, int i, const value& v);
+value column_value(sqlite3_stmt* s, int i);
+
+/// Where SQL writes report what they changed (the store writer).
+class change_sink {
+public:
+  virtual ~change_sink() = default;
+  /// The sequence the next logged change gets.
+  virtual int64_t next_sequence() = 0;
+  /// Appends a change event; `doc` null for a DELETE.
+  virtual void log(const std::string& collection, const std::string& key,
+                   const std::string* doc) = 0;
+};
+
+struct exec_result {
+  std::vector<row> rows; ///< RETURNING rows (user columns only)
+  int64_t affected = 0;
+  std::string notice; ///< e.g. "relation already exists, skipping"
+  bool schema_changed = false;
+};
+
+/// A write statement for the store writer; `param_rows` has one entry
+/// per execution (COPY FROM runs one INSERT per row).
+struct write_job {
+  statement st;
+  std::vector<std::vector<value>> param_rows;
+  exec_result result;
+  std::string sqlstate; ///< set on failure
+  std::string message;
+  int32_t position = 0;
+};
+
+/// Runs `job` on the writer's connection (inside its transaction). On
+/// failure, throws sql_error; the caller rolls its savepoint back.
+void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
+               write_job& job);
+
+} // namespace themis::sql

@@ -1,0 +1,503 @@
+#include "engine/sql/sql_functions.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <regex>
+#include <sqlite3.h>
+#include <string>
+
+#include "engine/names.hpp"
+#include "engine/sql/pg_datetime.hpp"
+#include "engine/sql/pg_types.hpp"
+
+namespace themis::sql {
+
+namespace {
+
+value arg(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+      return value::of(sqlite3_value_int64(v));
+    case SQLITE_FLOAT:
+      return value::of_real(sqlite3_value_double(v));
+    case SQLITE_TEXT:
+      return value::of_text(
+        std::string(reinterpret_cast<const char*>(sqlite3_value_text(v)),
+                    static_cast<size_t>(sqlite3_value_bytes(v))));
+    case SQLITE_BLOB: {
+      value x;
+      x.k = value::kind::blob;
+      auto p = static_cast<const char*>(sqlite3_value_blob(v));
+      x.s.assign(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v)));
+      return x;
+    }
+    default:
+      return {};
+  }
+}
+
+void result(sqlite3_context* ctx, const value& v) {
+  switch (v.k) {
+    case value::kind::null:
+      sqlite3_result_null(ctx);
+      break;
+    case value::kind::integer:
+      sqlite3_result_int64(ctx, v.i);
+      break;
+    case value::kind::real:
+      sqlite3_result_double(ctx, v.d);
+      break;
+    case value::kind::text:
+      sqlite3_result_text(ctx, v.s.data(), static_cast<int>(v.s.size()),
+                          SQLITE_TRANSIENT);
+      break;
+    case value::kind::blob:
+      sqlite3_result_blob(ctx, v.s.data(), static_cast<int>(v.s.size()),
+                          SQLITE_TRANSIENT);
+      break;
+  }
+}
+
+void fail(sqlite3_context* ctx, const std::string& state,
+          const std::string& msg) {
+  auto m = state + "\x1f" + msg;
+  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
+}
+
+template <class F>
+void guarded(sqlite3_context* ctx, F&& f) {
+  try {
+    f();
+  } catch (const sql_error& e) {
+    fail(ctx, e.sqlstate(), e.what());
+  } catch (const std::exception& e) {
+    fail(ctx, "XX000", e.what());
+  }
+}
+
+void fn_cast(sqlite3_context* ctx, int, sqlite3_value** a) {
+  guarded(ctx, [&] {
+    result(ctx, coerce(arg(a[0]), static_cast<uint32_t>(
+                                    sqlite3_value_int64(a[1]))));
+  });
+}
+
+void fn_coerce(sqlite3_context* ctx, int, sqlite3_value** a) {
+  guarded(ctx, [&] {
+    auto v = arg(a[0]);
+    if (v.is_null() && sqlite3_value_int(a[2])) {
+      auto col = reinterpret_cast<const char*>(sqlite3_value_text(a[3]));
+      throw sql_error("23502", std::string("null value in column \"") +
+                                 (col ? col : "") +
+                                 "\" violates not-null constraint");
+    }
+    result(ctx, coerce(v, static_cast<uint32_t>(sqlite3_value_int64(a[1]))));
+  });
+}
+
+void fn_now(sqlite3_context* ctx, int, sqlite3_value**) {
+  auto t = now_timestamptz();
+  sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_idiv(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
+      sqlite3_value_type(a[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  if (sqlite3_value_type(a[0]) == SQLITE_INTEGER &&
+      sqlite3_value_type(a[1]) == SQLITE_INTEGER) {
+    auto d = sqlite3_value_int64(a[1]);
+    if (d == 0)
+      return fail(ctx, "22012", "division by zero");
+    auto n = sqlite3_value_int64(a[0]);
+    if (n == INT64_MIN && d == -1)
+      return fail(ctx, "22003", "bigint out of range");
+    return sqlite3_result_int64(ctx, n / d);
+  }
+  auto d = sqlite3_value_double(a[1]);
+  if (d == 0)
+    return fail(ctx, "22012", "division by zero");
+  sqlite3_result_double(ctx, sqlite3_value_double(a[0]) / d);
+}
+
+void fn_extreme(sqlite3_context* ctx, int n, sqlite3_value** a, bool greatest) {
+  sqlite3_value* best = nullptr;
+  for (int i = 0; i < n; ++i) {
+    if (sqlite3_value_type(a[i]) == SQLITE_NULL)
+      continue;
+    if (!best) {
+      best = a[i];
+      continue;
+    }
+    bool num = sqlite3_value_numeric_type(a[i]) != SQLITE_TEXT &&
+               sqlite3_value_numeric_type(best) != SQLITE_TEXT;
+    int cmp;
+    if (num) {
+      auto x = sqlite3_value_double(a[i]), y = sqlite3_value_double(best);
+      cmp = x < y ? -1 : x > y ? 1 : 0;
+    } else {
+      cmp = std::strcmp(reinterpret_cast<const char*>(sqlite3_value_text(a[i])),
+                        reinterpret_cast<const char*>(sqlite3_value_text(best)));
+    }
+    if (greatest ? cmp > 0 : cmp < 0)
+      best = a[i];
+  }
+  if (best)
+    sqlite3_result_value(ctx, best);
+  else
+    sqlite3_result_null(ctx);
+}
+
+void fn_greatest(sqlite3_context* c, int n, sqlite3_value** a) {
+  fn_extreme(c, n, a, true);
+}
+void fn_least(sqlite3_context* c, int n, sqlite3_value** a) {
+  fn_extreme(c, n, a, false);
+}
+
+void fn_regex(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
+      sqlite3_value_type(a[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  guarded(ctx, [&] {
+    std::string s(reinterpret_cast<const char*>(sqlite3_value_text(a[0])));
+    std::string p(reinterpret_cast<const char*>(sqlite3_value_text(a[1])));
+    auto flags = std::regex::extended;
+    if (sqlite3_value_int(a[2]))
+      flags |= std::regex::icase;
+    try {
+      std::regex re(p, flags);
+      sqlite3_result_int(ctx, std::regex_search(s, re) ? 1 : 0);
+    } catch (const std::regex_error&) {
+      throw sql_error("2201B", "invalid regular expression: " + p);
+    }
+  });
+}
+
+void fn_numeric1(sqlite3_context* ctx, int n, sqlite3_value** a,
+                 double (*f)(double)) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  if (sqlite3_value_type(a[0]) == SQLITE_INTEGER && n == 1)
+    return sqlite3_result_int64(ctx, sqlite3_value_int64(a[0]));
+  double x = sqlite3_value_double(a[0]);
+  double scale = n > 1 ? std::pow(10.0, sqlite3_value_int(a[1])) : 1.0;
+  double r = f(x * scale) / scale;
+  if (n == 1 && std::fabs(r) < 9e18)
+    return sqlite3_result_int64(ctx, static_cast<int64_t>(r));
+  sqlite3_result_double(ctx, r);
+}
+
+void fn_round(sqlite3_context* c, int n, sqlite3_value** a) {
+  fn_numeric1(c, n, a, [](double x) { return std::round(x); });
+}
+void fn_trunc(sqlite3_context* c, int n, sqlite3_value** a) {
+  fn_numeric1(c, n, a, [](double x) { return std::trunc(x); });
+}
+void fn_ceil(sqlite3_context* c, int n, sqlite3_value** a) {
+  fn_numeric1(c, n, a, [](double x) { return std::ceil(x); });
+}
+void fn_floor(sqlite3_context* c, int n, sqlite3_value** a) {
+  fn_numeric1(c, n, a, [](double x) { return std::floor(x); });
+}
+
+void fn_sqrt(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto x = sqlite3_value_double(a[0]);
+  if (x < 0)
+    return fail(ctx, "2201F", "cannot take square root of a negative number");
+  sqlite3_result_double(ctx, std::sqrt(x));
+}
+
+void fn_power(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
+      sqlite3_value_type(a[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  sqlite3_result_double(
+    ctx, std::pow(sqlite3_value_double(a[0]), sqlite3_value_double(a[1])));
+}
+
+void fn_mod(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
+      sqlite3_value_type(a[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto d = sqlite3_value_int64(a[1]);
+  if (d == 0)
+    return fail(ctx, "22012", "division by zero");
+  sqlite3_result_int64(ctx, sqlite3_value_int64(a[0]) % d);
+}
+
+std::string text_arg(sqlite3_value* v) {
+  auto p = sqlite3_value_text(v);
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_value_bytes(v)))
+           : std::string();
+}
+
+/// Characters (not bytes) of UTF-8 text.
+size_t utf8_len(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+size_t utf8_offset(const std::string& s, size_t chars) {
+  size_t i = 0, n = 0;
+  while (i < s.size() && n < chars) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+      ++i;
+    ++n;
+  }
+  return i;
+}
+
+void fn_left(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto s = text_arg(a[0]);
+  int64_t n = sqlite3_value_int64(a[1]);
+  auto len = static_cast<int64_t>(utf8_len(s));
+  auto keep = n >= 0 ? std::min(n, len) : std::max<int64_t>(0, len + n);
+  auto out = s.substr(0, utf8_offset(s, static_cast<size_t>(keep)));
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_right(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto s = text_arg(a[0]);
+  int64_t n = sqlite3_value_int64(a[1]);
+  auto len = static_cast<int64_t>(utf8_len(s));
+  auto keep = n >= 0 ? std::min(n, len) : std::max<int64_t>(0, len + n);
+  auto out = s.substr(utf8_offset(s, static_cast<size_t>(len - keep)));
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_repeat(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto s = text_arg(a[0]);
+  auto n = sqlite3_value_int64(a[1]);
+  if (n <= 0)
+    return sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+  if (s.size() * static_cast<size_t>(n) > (64u << 20))
+    return fail(ctx, "54000", "requested length too large");
+  std::string out;
+  for (int64_t i = 0; i < n; ++i)
+    out += s;
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_octet_length(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  sqlite3_result_int(ctx, sqlite3_value_bytes(a[0]));
+}
+
+void fn_md5(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto s = text_arg(a[0]);
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), d, &n, EVP_md5(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out.push_back(hex[d[i] >> 4]);
+    out.push_back(hex[d[i] & 15]);
+  }
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_random(sqlite3_context* ctx, int, sqlite3_value**) {
+  uint64_t r = 0;
+  RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r);
+  sqlite3_result_double(ctx, static_cast<double>(r >> 11) * 0x1.0p-53);
+}
+
+void fn_uuid(sqlite3_context* ctx, int, sqlite3_value**) {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                b[10], b[11], b[12], b[13], b[14], b[15]);
+  sqlite3_result_text(ctx, out, 36, SQLITE_TRANSIENT);
+}
+
+void fn_to_json(sqlite3_context* ctx, int, sqlite3_value** a) {
+  // json_quote gives strings quotes and numbers as they are
+  sqlite3_result_value(ctx, a[0]);
+  if (sqlite3_value_type(a[0]) == SQLITE_TEXT) {
+    auto s = text_arg(a[0]);
+    std::string q = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\')
+        q.push_back('\\');
+      q.push_back(c);
+    }
+    q.push_back('"');
+    sqlite3_result_text(ctx, q.data(), static_cast<int>(q.size()),
+                        SQLITE_TRANSIENT);
+  }
+}
+
+void fn_format_type(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto o = static_cast<uint32_t>(sqlite3_value_int64(a[0]));
+  std::string n = type_name(o);
+  auto mod = sqlite3_value_int64(a[1]);
+  if ((o == oid::varchar || o == oid::bpchar) && mod > 4)
+    n += "(" + std::to_string(mod - 4) + ")";
+  sqlite3_result_text(ctx, n.data(), static_cast<int>(n.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_null(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_null(ctx);
+}
+
+void fn_first(sqlite3_context* ctx, int, sqlite3_value** a) {
+  sqlite3_result_value(ctx, a[0]);
+}
+
+void fn_zero(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_int(ctx, 0);
+}
+
+void fn_utf8(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_text(ctx, "UTF8", 4, SQLITE_STATIC);
+}
+
+void fn_size_pretty(sqlite3_context* ctx, int, sqlite3_value** a) {
+  auto s = std::to_string(sqlite3_value_int64(a[0])) + " bytes";
+  sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
+}
+
+// -- writer side ---------------------------------------------------------------
+
+void fn_seq(sqlite3_context* ctx, int, sqlite3_value**) {
+  auto c = static_cast<write_counters*>(sqlite3_user_data(ctx));
+  c->last = c->next++;
+  sqlite3_result_int64(ctx, c->last);
+}
+
+void fn_seq_last(sqlite3_context* ctx, int, sqlite3_value**) {
+  auto c = static_cast<write_counters*>(sqlite3_user_data(ctx));
+  sqlite3_result_int64(ctx, c->last);
+}
+
+void fn_key(sqlite3_context* ctx, int, sqlite3_value**) {
+  auto k = engine::generate_key();
+  sqlite3_result_text(ctx, k.data(), static_cast<int>(k.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_nextval(sqlite3_context* ctx, int, sqlite3_value** a) {
+  auto db = sqlite3_context_db_handle(ctx);
+  sqlite3_stmt* s = nullptr;
+  auto name = text_arg(a[0]);
+  const char* q = "INSERT INTO sql_sequences(name, last) VALUES(?1, 1) "
+                  "ON CONFLICT(name) DO UPDATE SET last = last + 1 "
+                  "RETURNING last";
+  if (sqlite3_prepare_v2(db, q, -1, &s, nullptr) != SQLITE_OK)
+    return fail(ctx, "XX000", sqlite3_errmsg(db));
+  sqlite3_bind_text(s, 1, name.data(), static_cast<int>(name.size()),
+                    SQLITE_TRANSIENT);
+  if (sqlite3_step(s) == SQLITE_ROW)
+    sqlite3_result_int64(ctx, sqlite3_column_int64(s, 0));
+  else
+    fail(ctx, "XX000", sqlite3_errmsg(db));
+  sqlite3_finalize(s);
+}
+
+void fn_read_only(sqlite3_context* ctx, int, sqlite3_value**) {
+  fail(ctx, "25006", "cannot write in a read-only statement");
+}
+
+void add(sqlite3* db, const char* name, int n,
+         void (*f)(sqlite3_context*, int, sqlite3_value**), bool det,
+         void* user = nullptr) {
+  sqlite3_create_function_v2(db, name, n,
+                             SQLITE_UTF8 | (det ? SQLITE_DETERMINISTIC : 0),
+                             user, f, nullptr, nullptr, nullptr);
+}
+
+} // namespace
+
+void register_functions(sqlite3* db, write_counters* counters) {
+  add(db, "themis_cast", 2, fn_cast, true);
+  add(db, "themis_coerce", 4, fn_coerce, true);
+  add(db, "themis_now", 0, fn_now, false);
+  add(db, "themis_idiv", 2, fn_idiv, true);
+  add(db, "themis_greatest", -1, fn_greatest, true);
+  add(db, "themis_least", -1, fn_least, true);
+  add(db, "themis_regex", 3, fn_regex, true);
+  add(db, "themis_round", 1, fn_round, true);
+  add(db, "themis_round", 2, fn_round, true);
+  add(db, "themis_trunc", 1, fn_trunc, true);
+  add(db, "themis_trunc", 2, fn_trunc, true);
+  add(db, "themis_ceil", 1, fn_ceil, true);
+  add(db, "themis_floor", 1, fn_floor, true);
+  add(db, "themis_sqrt", 1, fn_sqrt, true);
+  add(db, "themis_power", 2, fn_power, true);
+  add(db, "themis_mod", 2, fn_mod, true);
+  add(db, "themis_left", 2, fn_left, true);
+  add(db, "themis_right", 2, fn_right, true);
+  add(db, "themis_repeat", 2, fn_repeat, true);
+  add(db, "themis_octet_length", 1, fn_octet_length, true);
+  add(db, "themis_md5", 1, fn_md5, true);
+  add(db, "themis_random", 0, fn_random, false);
+  add(db, "themis_uuid", 0, fn_uuid, false);
+  add(db, "themis_to_json", 1, fn_to_json, true);
+  add(db, "themis_format_type", 2, fn_format_type, true);
+  for (auto* n : {"themis_obj_description", "themis_col_description",
+                  "themis_shobj_description", "themis_pg_get_indexdef",
+                  "themis_pg_get_constraintdef", "themis_pg_get_viewdef",
+                  "themis_pg_get_function_result",
+                  "themis_pg_get_function_arguments"})
+    add(db, n, -1, fn_null, true);
+  add(db, "themis_pg_get_expr", -1, fn_first, true);
+  add(db, "themis_array_to_string", -1, fn_first, true);
+  add(db, "themis_pg_relation_size", -1, fn_zero, true);
+  add(db, "themis_pg_total_relation_size", -1, fn_zero, true);
+  add(db, "themis_pg_encoding_to_char", 1, fn_utf8, true);
+  add(db, "themis_pg_size_pretty", 1, fn_size_pretty, true);
+  if (counters) {
+    add(db, "themis_seq", 0, fn_seq, false, counters);
+    add(db, "themis_seq_last", 0, fn_seq_last, false, counters);
+    add(db, "themis_key", 0, fn_key, false);
+    add(db, "themis_nextval", 1, fn_nextval, false);
+  } else {
+    for (auto* n : {"themis_seq", "themis_seq_last", "themis_key",
+                    "themis_nextval"})
+      add(db, n, -1, fn_read_only, false);
+  }
+}
+
+bool split_error(const char* msg, char sqlstate[6], const char** text) {
+  if (!msg || std::strlen(msg) < 6 || msg[5] != '\x1f')
+    return false;
+  std::memcpy(sqlstate, msg, 5);
+  sqlstate[5] = 0;
+  *text = msg + 6;
+  return true;
+}
+
+} // namespace themis::sql

@@ -1,0 +1,28 @@
+#pragma once
+/// The functions translated SQL calls (themis_cast, themis_coerce,
+/// themis_now …), registered on every SQLite connection that runs it.
+/// A function that fails raises "SQLSTATE\x1fmessage" so the executor can
+/// give the client the right code.
+
+#include <cstdint>
+
+struct sqlite3;
+
+namespace themis::sql {
+
+/// Sequence numbers handed to the rows one statement writes (the store
+/// writer sets `next` to its next change-log sequence before each one).
+struct write_counters {
+  int64_t next = 1;
+  int64_t last = 0;
+};
+
+/// Registers the read-side functions; with `counters`, also the writer's
+/// (themis_seq, themis_key, themis_nextval). Readers get versions of those
+/// that fail with 25006 (read-only transaction).
+void register_functions(sqlite3* db, write_counters* counters);
+
+/// Splits an error raised by a function; false if `msg` is not one.
+bool split_error(const char* msg, char sqlstate[6], const char** text);
+
+} // namespace themis::sql

@@ -1,0 +1,474 @@
+#include "engine/sql/translate_internal.hpp"
+
+namespace themis::sql::detail {
+
+namespace {
+
+std::string defelem_text(const json& d) {
+  if (!d.contains("arg"))
+    return "true";
+  auto& a = d["arg"];
+  auto& t = node_type(a);
+  if (t == "String")
+    return a["String"].value("sval", "");
+  if (t == "Integer")
+    return std::to_string(a["Integer"].value("ival", 0));
+  if (t == "A_Const") {
+    auto& b = a["A_Const"];
+    if (b.contains("sval"))
+      return b["sval"].value("sval", "");
+    if (b.contains("ival"))
+      return std::to_string(b["ival"].value("ival", 0));
+  }
+  if (t == "Boolean")
+    return a["Boolean"].value("boolval", false) ? "true" : "false";
+  return "";
+}
+
+bool truthy(const std::string& v) {
+  return v == "true" || v == "on" || v == "1" || v.empty();
+}
+
+std::string const_text(const json& c) {
+  auto& b = body(c);
+  if (b.contains("sval"))
+    return b["sval"].value("sval", "");
+  if (b.contains("ival"))
+    return std::to_string(b["ival"].value("ival", 0));
+  if (b.contains("fval"))
+    return b["fval"].value("fval", "");
+  if (b.contains("boolval"))
+    return b["boolval"].value("boolval", false) ? "on" : "off";
+  return "";
+}
+
+} // namespace
+
+statement translator::tr_create(const json& n) {
+  auto& b = body(n);
+  auto& rv = b["relation"];
+  auto name = rv.value("relname", "");
+  auto schema = rv.value("schemaname", "");
+  if (!schema.empty() && schema != "public")
+    throw sql_error("3F000", "schema \"" + schema + "\" does not exist");
+  if (rv.value("relpersistence", "p") == "t")
+    unsupported("temporary tables", n);
+  if (b.contains("inhRelations") || b.contains("partspec") ||
+      b.contains("ofTypename"))
+    unsupported("inheritance, partitioning and typed tables", n);
+  statement st;
+  st.kind = stmt_kind::create_table;
+  st.tag = "CREATE TABLE";
+  st.table = name;
+  st.writes = true;
+  st.if_not_exists = b.value("if_not_exists", false);
+  table_def& t = st.def;
+  t.name = name;
+  t.oid = table_oid(name);
+  std::vector<std::pair<std::vector<std::string>, bool>> keys; // (cols, pk)
+  scope none;
+  for (auto& e : b.value("tableElts", json::array())) {
+    auto& et = node_type(e);
+    if (et == "Constraint") {
+      auto& c = body(e);
+      auto ct = c.value("contype", "");
+      if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE")
+        keys.push_back({string_list(c["keys"]), ct == "CONSTR_PRIMARY"});
+      else
+        unsupported("table constraint " + ct.substr(7), e);
+      continue;
+    }
+    if (et != "ColumnDef")
+      unsupported(et + " in CREATE TABLE", e);
+    auto& cd = body(e);
+    column_def col;
+    col.name = cd.value("colname", "");
+    if (t.find(col.name) >= 0)
+      throw sql_error("42701",
+                      "column \"" + col.name + "\" specified more than once");
+    auto tn = string_list(cd["typeName"].value("names", json::array()));
+    col.type_oid = type_of_typename(cd["typeName"]);
+    std::string base = tn.empty() ? "" : tn.back();
+    col.serial = base == "serial" || base == "bigserial" ||
+                 base == "smallserial" || base == "serial4" ||
+                 base == "serial8" || base == "serial2";
+    if (cd["typeName"].contains("typmods") &&
+        (col.type_oid == oid::varchar || col.type_oid == oid::bpchar)) {
+      auto& m = cd["typeName"]["typmods"][0];
+      if (node_type(m) == "A_Const")
+        col.typmod = body(m)["ival"].value("ival", 0) + 4;
+    }
+    if (col.serial) {
+      col.not_null = true;
+      col.default_text = "nextval('" + name + "_" + col.name + "_seq'::regclass)";
+    }
+    for (auto& k : cd.value("constraints", json::array())) {
+      auto& c = body(k);
+      auto ct = c.value("contype", "");
+      if (ct == "CONSTR_NOTNULL") {
+        col.not_null = true;
+      } else if (ct == "CONSTR_NULL") {
+      } else if (ct == "CONSTR_DEFAULT") {
+        auto e2 = tr(c["raw_expr"], none);
+        col.default_sql = e2.sql;
+        col.default_text = "";
+        // keep what the user wrote, roughly, for \d
+        auto& rt = node_type(c["raw_expr"]);
+        col.default_text = rt == "A_Const" ? const_text(c["raw_expr"])
+                                           : output_name(c["raw_expr"]) + "()";
+        if (rt == "A_Const" && body(c["raw_expr"]).contains("sval"))
+          col.default_text = quote_literal(col.default_text);
+      } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
+        keys.push_back({{col.name}, ct == "CONSTR_PRIMARY"});
+      } else if (ct == "CONSTR_IDENTITY") {
+        col.serial = true;
+        col.not_null = true;
+      } else {
+        unsupported("column constraint " + ct.substr(7), k);
+      }
+    }
+    t.columns.push_back(std::move(col));
+  }
+  bool has_pk = false;
+  for (auto& [cols, primary] : keys) {
+    index_def idx;
+    idx.primary = primary;
+    idx.unique = true;
+    std::string suffix;
+    for (auto& c : cols) {
+      int pos = t.find(c);
+      if (pos < 0)
+        throw sql_error("42703", "column \"" + c +
+                                   "\" named in key does not exist");
+      idx.columns.push_back(pos);
+      suffix += "_" + c;
+      if (primary)
+        t.columns[static_cast<size_t>(pos)].not_null = true;
+    }
+    if (primary) {
+      if (has_pk)
+        throw sql_error("42P16", "multiple primary keys for table \"" + name +
+                                   "\" are not allowed");
+      has_pk = true;
+      idx.name = name + "_pkey";
+    } else {
+      idx.name = name + suffix + "_key";
+    }
+    t.indexes.push_back(idx);
+  }
+  for (auto& i : t.indexes)
+    st.ddl.push_back(create_index_sql(t, i));
+  return st;
+}
+
+statement translator::tr_utility(const std::string& type, const json& n) {
+  auto& b = body(n);
+  statement st;
+  if (type == "DropStmt") {
+    auto rt = b.value("removeType", "");
+    st.if_exists = b.value("missing_ok", false);
+    for (auto& o : b["objects"]) {
+      auto parts = string_list(body(o).value("items", json::array()));
+      if (parts.empty())
+        continue;
+      if (parts.size() > 1 && parts[0] != "public")
+        throw sql_error("3F000",
+                        "schema \"" + parts[0] + "\" does not exist");
+      st.names.push_back(parts.back());
+    }
+    st.writes = true;
+    if (rt == "OBJECT_TABLE") {
+      st.kind = stmt_kind::drop_table;
+      st.tag = "DROP TABLE";
+      for (auto& name : st.names)
+        if (!cat.find(name) && !st.if_exists)
+          throw sql_error("42P01", "table \"" + name + "\" does not exist");
+      return st;
+    }
+    if (rt == "OBJECT_INDEX") {
+      st.kind = stmt_kind::drop_index;
+      st.tag = "DROP INDEX";
+      return st;
+    }
+    unsupported("DROP " + rt.substr(7), n);
+  }
+  if (type == "IndexStmt") {
+    auto& t = table_of(b["relation"]);
+    if (!t.typed)
+      unsupported("indexes on document collections (index doc fields with "
+                  "AQL instead)", n);
+    if (b.contains("whereClause"))
+      unsupported("partial indexes", n);
+    st.kind = stmt_kind::create_index;
+    st.tag = "CREATE INDEX";
+    st.writes = true;
+    st.table = t.name;
+    st.def = t;
+    st.if_not_exists = b.value("if_not_exists", false);
+    index_def idx;
+    idx.unique = b.value("unique", false);
+    std::string suffix;
+    for (auto& e : b["indexParams"]) {
+      auto& ie = body(e);
+      if (ie.contains("expr"))
+        unsupported("expression indexes", e);
+      auto name = ie.value("name", "");
+      int pos = t.find(name);
+      if (pos < 0)
+        throw sql_error("42703", "column \"" + name + "\" does not exist");
+      idx.columns.push_back(pos);
+      suffix += "_" + name;
+    }
+    idx.name = b.value("idxname", t.name + suffix + "_idx");
+    st.def.indexes.push_back(idx);
+    st.ddl.push_back(create_index_sql(t, idx));
+    return st;
+  }
+  if (type == "AlterTableStmt") {
+    auto& t = table_of(b["relation"]);
+    if (!t.typed)
+      unsupported("ALTER TABLE on a document collection", n);
+    st.kind = stmt_kind::alter_table;
+    st.tag = "ALTER TABLE";
+    st.writes = true;
+    st.table = t.name;
+    st.def = t;
+    for (auto& c : b["cmds"]) {
+      auto& cmd = body(c);
+      auto sub = cmd.value("subtype", "");
+      if (sub == "AT_AddConstraint" &&
+          node_type(cmd["def"]) == "Constraint") {
+        auto& k = body(cmd["def"]);
+        auto ct = k.value("contype", "");
+        if (ct != "CONSTR_PRIMARY" && ct != "CONSTR_UNIQUE")
+          unsupported("ALTER TABLE ADD " + ct.substr(7), c);
+        index_def idx;
+        idx.primary = ct == "CONSTR_PRIMARY";
+        idx.unique = true;
+        std::string suffix;
+        for (auto& name : string_list(k["keys"])) {
+          int pos = st.def.find(name);
+          if (pos < 0)
+            throw sql_error("42703", "column \"" + name + "\" does not exist");
+          idx.columns.push_back(pos);
+          suffix += "_" + name;
+          if (idx.primary)
+            st.def.columns[static_cast<size_t>(pos)].not_null = true;
+        }
+        if (idx.primary && !st.def.primary_key().empty())
+          throw sql_error("42P16", "multiple primary keys for table \"" +
+                                     t.name + "\" are not allowed");
+        idx.name = k.value("conname", t.name + (idx.primary ? "_pkey"
+                                                            : suffix + "_key"));
+        st.def.indexes.push_back(idx);
+        st.ddl.push_back(create_index_sql(st.def, idx));
+        if (idx.primary) // existing rows must satisfy NOT NULL
+          for (auto pos : idx.columns)
+            st.ddl.push_back(
+              "SELECT themis_coerce(" +
+              column_expr(st.def, st.def.columns[static_cast<size_t>(pos)]) +
+              ", 25, 1, " +
+              quote_literal(st.def.columns[static_cast<size_t>(pos)].name) +
+              ") FROM documents WHERE collection = " + quote_literal(t.name));
+      } else if (sub == "AT_AddColumn") {
+        auto& cd = body(cmd["def"]);
+        column_def col;
+        col.name = cd.value("colname", "");
+        if (st.def.find(col.name) >= 0) {
+          if (cmd.value("missing_ok", false))
+            continue;
+          throw sql_error("42701", "column \"" + col.name +
+                                     "\" of relation \"" + t.name +
+                                     "\" already exists");
+        }
+        col.type_oid = type_of_typename(cd["typeName"]);
+        for (auto& k : cd.value("constraints", json::array())) {
+          auto ct = body(k).value("contype", "");
+          if (ct != "CONSTR_NULL")
+            unsupported("ADD COLUMN with constraints or defaults", k);
+        }
+        st.def.columns.push_back(col);
+      } else {
+        unsupported("ALTER TABLE " + sub.substr(3), c);
+      }
+    }
+    return st;
+  }
+  if (type == "TruncateStmt") {
+    st.kind = stmt_kind::truncate;
+    st.tag = "TRUNCATE TABLE";
+    st.writes = true;
+    for (auto& r : b["relations"])
+      st.names.push_back(table_of(body(r)).name);
+    return st;
+  }
+  if (type == "TransactionStmt") {
+    auto k = b.value("kind", "");
+    st.var = b.value("savepoint_name", "");
+    if (k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") {
+      st.kind = stmt_kind::begin;
+      st.tag = k == "TRANS_STMT_BEGIN" ? "BEGIN" : "START TRANSACTION";
+    } else if (k == "TRANS_STMT_COMMIT") {
+      st.kind = stmt_kind::commit;
+      st.tag = "COMMIT";
+    } else if (k == "TRANS_STMT_ROLLBACK") {
+      st.kind = stmt_kind::rollback;
+      st.tag = "ROLLBACK";
+    } else if (k == "TRANS_STMT_SAVEPOINT") {
+      st.kind = stmt_kind::savepoint;
+      st.tag = "SAVEPOINT";
+    } else if (k == "TRANS_STMT_RELEASE") {
+      st.kind = stmt_kind::release;
+      st.tag = "RELEASE";
+    } else if (k == "TRANS_STMT_ROLLBACK_TO") {
+      st.kind = stmt_kind::rollback_to;
+      st.tag = "ROLLBACK";
+    } else {
+      unsupported("two-phase commit", n);
+    }
+    if (b.value("chain", false))
+      unsupported("AND CHAIN", n);
+    return st;
+  }
+  if (type == "VariableSetStmt") {
+    auto k = b.value("kind", "");
+    st.tag = k == "VAR_RESET" || k == "VAR_RESET_ALL" ? "RESET" : "SET";
+    st.kind = st.tag == "RESET" ? stmt_kind::reset : stmt_kind::set;
+    st.var = b.value("name", "");
+    st.local = b.value("is_local", false);
+    if (k == "VAR_SET_MULTI" || k == "VAR_RESET_ALL") {
+      st.kind = k == "VAR_RESET_ALL" ? stmt_kind::reset : stmt_kind::noop;
+      if (k == "VAR_RESET_ALL")
+        st.var.clear();
+      return st;
+    }
+    if (k == "VAR_SET_DEFAULT") {
+      st.kind = stmt_kind::reset;
+      return st;
+    }
+    std::string v;
+    for (auto& a : b.value("args", json::array())) {
+      if (node_type(a) != "A_Const")
+        unsupported("SET with a non-constant value", a);
+      v += (v.empty() ? "" : ", ") + const_text(a);
+    }
+    st.val = v;
+    return st;
+  }
+  if (type == "VariableShowStmt") {
+    st.kind = stmt_kind::show;
+    st.tag = "SHOW";
+    st.var = b.value("name", "");
+    st.returns_rows = true;
+    return st;
+  }
+  if (type == "DiscardStmt") {
+    st.kind = stmt_kind::discard;
+    st.tag = "DISCARD " + b.value("target", "DISCARD_ALL").substr(8);
+    return st;
+  }
+  if (type == "VacuumStmt") {
+    st.kind = stmt_kind::noop;
+    st.tag = b.value("is_vacuumcmd", false) ? "VACUUM" : "ANALYZE";
+    return st;
+  }
+  if (type == "DeallocateStmt") {
+    st.kind = stmt_kind::noop;
+    st.tag = "DEALLOCATE";
+    if (b.contains("name"))
+      unsupported("DEALLOCATE of a named statement", n);
+    st.tag = "DEALLOCATE ALL";
+    return st;
+  }
+  if (type == "CopyStmt") {
+    if (b.contains("filename") || b.value("is_program", false))
+      throw sql_error("42501", "COPY to or from a file is not allowed; use "
+                               "STDIN/STDOUT (psql \\copy)");
+    auto& cp = st.copy;
+    for (auto& o : b.value("options", json::array())) {
+      auto& d = body(o);
+      auto name = d.value("defname", "");
+      auto val = defelem_text(d);
+      if (name == "format") {
+        if (val == "csv")
+          cp.csv = true, cp.delimiter = ',', cp.null_text = "";
+        else if (val != "text")
+          unsupported("COPY format " + val, o);
+      } else if (name == "delimiter") {
+        if (val.size() != 1)
+          throw sql_error("22023",
+                          "COPY delimiter must be a single one-byte character");
+        cp.delimiter = val[0];
+      } else if (name == "null") {
+        cp.null_text = val;
+      } else if (name == "header") {
+        cp.header = truthy(val);
+      } else if (name == "quote") {
+        cp.quote = val.empty() ? '"' : val[0];
+      } else if (name == "encoding") {
+      } else {
+        unsupported("COPY option " + name, o);
+      }
+    }
+    if (b.contains("query")) {
+      if (b.value("is_from", false))
+        unsupported("COPY (query) FROM", n);
+      auto sub = tr_select(b["query"], nullptr);
+      cp.query_sql = sub.sql;
+      st.columns = sub.cols;
+      st.kind = stmt_kind::copy_to;
+      st.tag = "COPY";
+      return st;
+    }
+    auto& t = table_of(b["relation"]);
+    cp.table = t.name;
+    st.table = t.name;
+    if (b.contains("attlist")) {
+      for (auto& a : string_list(b["attlist"])) {
+        int pos = t.find(a);
+        if (pos < 0)
+          throw sql_error("42703", "column \"" + a + "\" of relation \"" +
+                                     t.name + "\" does not exist");
+        cp.columns.push_back(pos);
+      }
+    } else {
+      for (size_t i = 0; i < t.columns.size(); ++i)
+        cp.columns.push_back(static_cast<int>(i));
+    }
+    st.tag = "COPY";
+    if (b.value("is_from", false)) {
+      st.kind = stmt_kind::copy_from;
+      st.writes = true;
+    } else {
+      st.kind = stmt_kind::copy_to;
+      std::string sel;
+      for (auto p : cp.columns) {
+        auto& c = t.columns[static_cast<size_t>(p)];
+        sel += (sel.empty() ? "" : ", ") + column_expr(t, c) + " AS " +
+               quote_ident(c.name);
+        st.columns.push_back({c.name, c.type_oid});
+      }
+      cp.query_sql = "SELECT " + sel +
+                     " FROM documents WHERE collection = " +
+                     quote_literal(t.name) + " ORDER BY key";
+    }
+    return st;
+  }
+  if (type == "ExplainStmt")
+    unsupported("EXPLAIN", n);
+  if (type == "CreateSchemaStmt")
+    unsupported("CREATE SCHEMA (one schema, public)", n);
+  if (type == "ViewStmt")
+    unsupported("CREATE VIEW", n);
+  if (type == "CreateSeqStmt")
+    unsupported("CREATE SEQUENCE (use serial columns)", n);
+  if (type == "ListenStmt" || type == "NotifyStmt" || type == "UnlistenStmt")
+    unsupported("LISTEN/NOTIFY (use the changefeed)", n);
+  if (type == "PrepareStmt" || type == "ExecuteStmt")
+    unsupported("SQL-level PREPARE/EXECUTE (use the extended protocol)", n);
+  if (type == "CreateExtensionStmt")
+    unsupported("extensions", n);
+  unsupported("the statement " + type, n);
+}
+
+} // namespace themis::sql::detail

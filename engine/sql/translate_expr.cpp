@@ -1,0 +1,553 @@
+#include <unordered_map>
+
+#include "engine/sql/translate_internal.hpp"
+
+namespace themis::sql::detail {
+
+const std::string& node_type(const json& n) {
+  return n.begin().key();
+}
+
+const json& body(const json& n) {
+  return n.begin().value();
+}
+
+std::string sval(const json& n) {
+  if (n.contains("String"))
+    return n["String"].value("sval", "");
+  if (n.contains("A_Star"))
+    return "*";
+  return "";
+}
+
+std::vector<std::string> string_list(const json& list) {
+  std::vector<std::string> out;
+  if (list.is_array())
+    for (auto& x : list)
+      out.push_back(sval(x));
+  return out;
+}
+
+int location(const json& n) {
+  if (!n.is_object() || n.empty())
+    return 0;
+  auto& b = n.begin().value();
+  if (b.is_object() && b.contains("location"))
+    return b["location"].get<int>() + 1;
+  return 0;
+}
+
+void translator::unsupported(const std::string& what, const json& node) {
+  throw sql_error("0A000", what + " is not supported", location(node));
+}
+
+std::string translator::cast_to(const expr& e, uint32_t type) {
+  return "themis_cast(" + e.sql + ", " + std::to_string(type) + ")";
+}
+
+uint32_t translator::type_of_typename(const json& tn) {
+  auto names = string_list(tn.value("names", json::array()));
+  if (tn.contains("arrayBounds"))
+    unsupported("array types", json::object());
+  std::string n = names.empty() ? "" : names.back();
+  auto oid = type_by_name(n);
+  if (!oid)
+    throw sql_error("42704", "type \"" + n + "\" does not exist",
+                    tn.value("location", -1) + 1);
+  return oid;
+}
+
+void translator::hint_param(const json& node, uint32_t type) {
+  if (!type || node_type(node) != "ParamRef")
+    return;
+  auto n = body(node).value("number", 0);
+  if (n <= 0)
+    return;
+  if (params.size() < static_cast<size_t>(n))
+    params.resize(static_cast<size_t>(n), 0);
+  if (!params[static_cast<size_t>(n - 1)])
+    params[static_cast<size_t>(n - 1)] = type;
+}
+
+expr translator::tr_const(const json& b) {
+  if (b.value("isnull", false))
+    return {"NULL", 0};
+  if (b.contains("ival"))
+    return {std::to_string(b["ival"].value("ival", 0)), oid::int4};
+  if (b.contains("fval")) {
+    auto f = b["fval"].value("fval", "0");
+    bool integral = f.find_first_of(".eE") == std::string::npos;
+    if (integral) // an integer too large for int4: PostgreSQL types it int8
+      return {f, oid::int8};
+    return {f, oid::numeric};
+  }
+  if (b.contains("boolval"))
+    return {b["boolval"].value("boolval", false) ? "1" : "0", oid::boolean};
+  if (b.contains("sval"))
+    return {quote_literal(b["sval"].value("sval", "")), 0};
+  if (b.contains("bsval"))
+    unsupported("bit string literals", json::object());
+  return {"NULL", 0};
+}
+
+expr translator::tr_column_ref(const json& n, scope& sc) {
+  auto fields = body(n).value("fields", json::array());
+  std::vector<std::string> parts;
+  for (auto& f : fields) {
+    if (f.contains("A_Star"))
+      unsupported("* in this position", n);
+    parts.push_back(sval(f));
+  }
+  if (parts.size() > 3 || parts.empty())
+    unsupported("qualified names with more than three parts", n);
+  std::string col = parts.back();
+  std::string qual = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+  for (scope* s = &sc; s; s = s->parent) {
+    const scope_item* hit = nullptr;
+    const column* hit_col = nullptr;
+    for (auto& it : s->items) {
+      if (!qual.empty() && it.alias != qual)
+        continue;
+      for (auto& c : it.cols)
+        if (c.name == col) {
+          if (hit)
+            throw sql_error("42702",
+                            "column reference \"" + col + "\" is ambiguous",
+                            location(n));
+          hit = &it;
+          hit_col = &c;
+        }
+    }
+    if (hit) {
+      if (!hit->doc_row.empty() && hit->table) {
+        auto& t = *hit->table;
+        return {column_expr(t, t.columns[static_cast<size_t>(t.find(col))],
+                            hit->doc_row),
+                hit_col->type_oid};
+      }
+      return {quote_ident(hit->alias) + "." + quote_ident(col),
+              hit_col->type_oid};
+    }
+  }
+  if (!qual.empty()) {
+    bool known = false;
+    for (scope* s = &sc; s && !known; s = s->parent)
+      for (auto& it : s->items)
+        known = known || it.alias == qual;
+    if (!known)
+      throw sql_error("42P01",
+                      "missing FROM-clause entry for table \"" + qual + "\"",
+                      location(n));
+    throw sql_error("42703",
+                    "column " + qual + "." + col + " does not exist",
+                    location(n));
+  }
+  throw sql_error("42703", "column \"" + col + "\" does not exist",
+                  location(n));
+}
+
+namespace {
+
+bool is_numeric(uint32_t t) {
+  return t == oid::int2 || t == oid::int4 || t == oid::int8 ||
+         t == oid::float4 || t == oid::float8 || t == oid::numeric;
+}
+
+uint32_t arith_type(uint32_t a, uint32_t b) {
+  if (!a)
+    return b;
+  if (!b)
+    return a;
+  if (a == oid::float8 || b == oid::float8 || a == oid::float4 ||
+      b == oid::float4)
+    return oid::float8;
+  if (a == oid::numeric || b == oid::numeric)
+    return oid::numeric;
+  if (a == oid::int8 || b == oid::int8)
+    return oid::int8;
+  if (is_numeric(a) && is_numeric(b))
+    return oid::int4;
+  return a;
+}
+
+} // namespace
+
+expr translator::tr_aexpr(const json& n, scope& sc) {
+  auto& b = body(n);
+  auto kind = b.value("kind", "");
+  auto names = string_list(b.value("name", json::array()));
+  std::string op = names.empty() ? "" : names.back();
+  auto side = [&](const char* k) -> expr {
+    return b.contains(k) ? tr(b[k], sc) : expr{};
+  };
+  if (kind == "AEXPR_IN") {
+    auto l = side("lexpr");
+    std::string list;
+    for (auto& x : b["rexpr"]) {
+      hint_param(x, l.type);
+      if (!list.empty())
+        list += ", ";
+      list += tr(x, sc).sql;
+    }
+    hint_param(b["lexpr"], oid::text);
+    return {"(" + l.sql + (op == "<>" ? " NOT IN (" : " IN (") + list + "))",
+            oid::boolean};
+  }
+  if (kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN") {
+    auto l = side("lexpr");
+    auto& r = b["rexpr"];
+    hint_param(r[0], l.type), hint_param(r[1], l.type);
+    auto lo = tr(r[0], sc), hi = tr(r[1], sc);
+    return {"(" + l.sql + (kind == "AEXPR_BETWEEN" ? " BETWEEN " : " NOT BETWEEN ") +
+              lo.sql + " AND " + hi.sql + ")",
+            oid::boolean};
+  }
+  if (kind == "AEXPR_NULLIF") {
+    auto l = side("lexpr"), r = side("rexpr");
+    return {"NULLIF(" + l.sql + ", " + r.sql + ")", l.type};
+  }
+  if (kind == "AEXPR_DISTINCT" || kind == "AEXPR_NOT_DISTINCT") {
+    auto l = side("lexpr"), r = side("rexpr");
+    return {"(" + l.sql + (kind == "AEXPR_DISTINCT" ? " IS NOT " : " IS ") +
+              r.sql + ")",
+            oid::boolean};
+  }
+  if (kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE") {
+    auto l = side("lexpr");
+    hint_param(b["rexpr"], oid::text);
+    auto r = side("rexpr");
+    bool neg = op.rfind("!", 0) == 0;
+    if (kind == "AEXPR_ILIKE")
+      return {"(lower(" + l.sql + ")" + (neg ? " NOT" : "") + " LIKE lower(" +
+                r.sql + ") ESCAPE '\\')",
+              oid::boolean};
+    return {"(" + l.sql + (neg ? " NOT" : "") + " LIKE " + r.sql +
+              " ESCAPE '\\')",
+            oid::boolean};
+  }
+  if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL")
+    unsupported("ANY/ALL over arrays", n);
+  if (kind != "AEXPR_OP")
+    unsupported("the operator form " + kind, n);
+  if (!b.contains("lexpr")) { // prefix operator
+    auto r = side("rexpr");
+    if (op == "-")
+      return {"(-" + r.sql + ")", r.type};
+    if (op == "+")
+      return r;
+    unsupported("prefix operator " + op, n);
+  }
+  // hint parameters from the other side's type before translating them
+  expr l0, r0;
+  if (node_type(b["lexpr"]) != "ParamRef")
+    l0 = tr(b["lexpr"], sc);
+  if (b.contains("rexpr") && node_type(b["rexpr"]) != "ParamRef")
+    r0 = tr(b["rexpr"], sc);
+  bool cmp = op == "=" || op == "<>" || op == "!=" || op == "<" ||
+             op == ">" || op == "<=" || op == ">=";
+  bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%";
+  if (cmp || arith) {
+    hint_param(b["lexpr"], r0.type);
+    if (b.contains("rexpr"))
+      hint_param(b["rexpr"], l0.type);
+  }
+  if (op == "->" || op == "->>")
+    hint_param(b["rexpr"], oid::text);
+  if (op == "||" || op[0] == '~' || op[0] == '!')
+    hint_param(b["lexpr"], oid::text), hint_param(b["rexpr"], oid::text);
+  expr l = node_type(b["lexpr"]) == "ParamRef" ? tr(b["lexpr"], sc) : l0;
+  expr r = b.contains("rexpr") && node_type(b["rexpr"]) == "ParamRef"
+             ? tr(b["rexpr"], sc)
+             : r0;
+  if (!b.contains("rexpr"))
+    unsupported("postfix operator " + op, n);
+  if (cmp) {
+    if (op == "!=")
+      op = "<>";
+    // an untyped literal against a typed side takes that type (as in
+    // PostgreSQL), so '2024-01-01' compares as a date and bad input fails
+    if (!l.type && r.type && node_type(b["lexpr"]) == "A_Const")
+      l.sql = cast_to(l, r.type);
+    if (!r.type && l.type && node_type(b["rexpr"]) == "A_Const")
+      r.sql = cast_to(r, l.type);
+    return {"(" + l.sql + " " + op + " " + r.sql + ")", oid::boolean};
+  }
+  if (arith) {
+    auto t = arith_type(l.type, r.type);
+    if (op == "/" && (t == oid::int2 || t == oid::int4 || t == oid::int8))
+      return {"themis_idiv(" + l.sql + ", " + r.sql + ")", t};
+    return {"(" + l.sql + " " + op + " " + r.sql + ")", t};
+  }
+  if (op == "||")
+    return {"(" + l.sql + " || " + r.sql + ")", oid::text};
+  if (op == "->")
+    return {"(" + l.sql + " -> " + r.sql + ")", oid::jsonb};
+  if (op == "->>")
+    return {"CAST(" + l.sql + " ->> " + r.sql + " AS TEXT)", oid::text};
+  if (op == "~~")
+    return {"(" + l.sql + " LIKE " + r.sql + " ESCAPE '\\')", oid::boolean};
+  if (op == "!~~")
+    return {"(" + l.sql + " NOT LIKE " + r.sql + " ESCAPE '\\')", oid::boolean};
+  if (op == "~~*")
+    return {"(lower(" + l.sql + ") LIKE lower(" + r.sql + ") ESCAPE '\\')",
+            oid::boolean};
+  if (op == "!~~*")
+    return {"(lower(" + l.sql + ") NOT LIKE lower(" + r.sql + ") ESCAPE '\\')",
+            oid::boolean};
+  if (op == "~" || op == "!~" || op == "~*" || op == "!~*")
+    return {std::string(op[0] == '!' ? "NOT " : "") + "themis_regex(" +
+              l.sql + ", " + r.sql + ", " +
+              (op.back() == '*' ? "1" : "0") + ")",
+            oid::boolean};
+  unsupported("operator " + op, n);
+}
+
+expr translator::tr_cast(const json& n, scope& sc) {
+  auto& b = body(n);
+  auto type = type_of_typename(b["typeName"]);
+  hint_param(b["arg"], type);
+  if (type == oid::regclass && node_type(b["arg"]) == "A_Const") {
+    auto name = body(b["arg"]).contains("sval")
+                  ? body(b["arg"])["sval"].value("sval", "")
+                  : std::string();
+    auto dot = name.rfind('.');
+    if (dot != std::string::npos)
+      name = name.substr(dot + 1);
+    if (name.size() >= 2 && name.front() == '"')
+      name = name.substr(1, name.size() - 2);
+    auto t = cat.find(name);
+    if (!t)
+      throw sql_error("42P01", "relation \"" + name + "\" does not exist",
+                      location(n));
+    return {std::to_string(t->oid), oid::regclass};
+  }
+  auto a = tr(b["arg"], sc);
+  if (type == oid::regclass || type == oid::regproc || type == oid::oid_t)
+    return {a.sql, type};
+  if (a.type == type)
+    return a;
+  return {cast_to(a, type), type};
+}
+
+expr translator::tr_sublink(const json& n, scope& sc) {
+  auto& b = body(n);
+  auto kind = b.value("subLinkType", "");
+  auto saved = ctes;
+  auto sub = tr_select(b["subselect"], &sc);
+  ctes = saved;
+  if (kind == "EXISTS_SUBLINK")
+    return {"EXISTS (" + sub.sql + ")", oid::boolean};
+  if (kind == "EXPR_SUBLINK") {
+    if (sub.cols.size() != 1)
+      throw sql_error("42601", "subquery must return only one column",
+                      location(n));
+    return {"(" + sub.sql + ")", sub.cols[0].type_oid};
+  }
+  if (kind == "ANY_SUBLINK") {
+    auto names = string_list(b.value("operName", json::array()));
+    if (!names.empty() && names.back() != "=")
+      unsupported("op ANY (subquery) other than IN", n);
+    auto l = tr(b["testexpr"], sc);
+    return {"(" + l.sql + " IN (" + sub.sql + "))", oid::boolean};
+  }
+  if (kind == "ALL_SUBLINK") {
+    auto names = string_list(b.value("operName", json::array()));
+    if (!names.empty() && names.back() == "<>") {
+      auto l = tr(b["testexpr"], sc);
+      return {"(" + l.sql + " NOT IN (" + sub.sql + "))", oid::boolean};
+    }
+  }
+  unsupported("subquery form " + kind, n);
+}
+
+expr translator::tr(const json& node, scope& sc) {
+  auto& type = node_type(node);
+  auto& b = body(node);
+  if (type == "A_Const")
+    return tr_const(b);
+  if (type == "ColumnRef")
+    return tr_column_ref(node, sc);
+  if (type == "ParamRef") {
+    auto num = b.value("number", 0);
+    if (num <= 0 || num > 65535)
+      throw sql_error("42P02", "there is no parameter $" + std::to_string(num),
+                      location(node));
+    if (params.size() < static_cast<size_t>(num))
+      params.resize(static_cast<size_t>(num), 0);
+    return {"?" + std::to_string(num), params[static_cast<size_t>(num - 1)]};
+  }
+  if (type == "A_Expr")
+    return tr_aexpr(node, sc);
+  if (type == "BoolExpr") {
+    auto op = b.value("boolop", "");
+    std::vector<std::string> parts;
+    for (auto& a : b["args"]) {
+      hint_param(a, oid::boolean);
+      parts.push_back(tr(a, sc).sql);
+    }
+    if (op == "NOT_EXPR")
+      return {"(NOT " + parts[0] + ")", oid::boolean};
+    std::string j = op == "AND_EXPR" ? " AND " : " OR ";
+    std::string out = "(";
+    for (size_t i = 0; i < parts.size(); ++i)
+      out += (i ? j : "") + parts[i];
+    return {out + ")", oid::boolean};
+  }
+  if (type == "NullTest") {
+    auto a = tr(b["arg"], sc);
+    return {"(" + a.sql +
+              (b.value("nulltesttype", "") == "IS_NULL" ? " IS NULL)"
+                                                         : " IS NOT NULL)"),
+            oid::boolean};
+  }
+  if (type == "BooleanTest") {
+    auto a = tr(b["arg"], sc);
+    static const std::unordered_map<std::string, std::string> forms = {
+      {"IS_TRUE", " IS 1"},         {"IS_NOT_TRUE", " IS NOT 1"},
+      {"IS_FALSE", " IS 0"},        {"IS_NOT_FALSE", " IS NOT 0"},
+      {"IS_UNKNOWN", " IS NULL"},   {"IS_NOT_UNKNOWN", " IS NOT NULL"}};
+    auto it = forms.find(b.value("booltesttype", ""));
+    if (it == forms.end())
+      unsupported("this boolean test", node);
+    return {"((" + a.sql + ")" + it->second + ")", oid::boolean};
+  }
+  if (type == "TypeCast")
+    return tr_cast(node, sc);
+  if (type == "FuncCall")
+    return tr_func(node, sc);
+  if (type == "SubLink")
+    return tr_sublink(node, sc);
+  if (type == "CoalesceExpr") {
+    std::string out = "COALESCE(";
+    uint32_t t = 0;
+    bool first = true;
+    for (auto& a : b["args"]) {
+      auto e = tr(a, sc);
+      t = t ? t : e.type;
+      out += (first ? "" : ", ") + e.sql;
+      first = false;
+    }
+    if (b["args"].size() == 1)
+      out += ", NULL";
+    return {out + ")", t};
+  }
+  if (type == "MinMaxExpr") {
+    bool greatest = b.value("op", "") == "IS_GREATEST";
+    std::string out;
+    uint32_t t = 0;
+    for (auto& a : b["args"]) {
+      auto e = tr(a, sc);
+      t = t ? t : e.type;
+      out += (out.empty() ? "" : ", ") + e.sql;
+    }
+    // PostgreSQL ignores NULLs here; SQLite's max/min return NULL on one
+    return {std::string(greatest ? "themis_greatest(" : "themis_least(") +
+              out + ")",
+            t};
+  }
+  if (type == "CaseExpr") {
+    std::string out = "CASE";
+    uint32_t t = 0;
+    if (b.contains("arg"))
+      out += " " + tr(b["arg"], sc).sql;
+    for (auto& w : b["args"]) {
+      auto& cw = body(w);
+      auto c = tr(cw["expr"], sc);
+      auto r = tr(cw["result"], sc);
+      t = t ? t : r.type;
+      out += " WHEN " + c.sql + " THEN " + r.sql;
+    }
+    if (b.contains("defresult")) {
+      auto d = tr(b["defresult"], sc);
+      t = t ? t : d.type;
+      out += " ELSE " + d.sql;
+    }
+    return {out + " END", t};
+  }
+  if (type == "SQLValueFunction") {
+    auto op = b.value("op", "");
+    if (op == "SVFOP_CURRENT_TIMESTAMP" || op == "SVFOP_CURRENT_TIMESTAMP_N" ||
+        op == "SVFOP_LOCALTIMESTAMP" || op == "SVFOP_LOCALTIMESTAMP_N")
+      return {"themis_now()", oid::timestamptz};
+    if (op == "SVFOP_CURRENT_DATE")
+      return {"substr(themis_now(), 1, 10)", oid::date};
+    if (op == "SVFOP_CURRENT_USER" || op == "SVFOP_SESSION_USER" ||
+        op == "SVFOP_USER" || op == "SVFOP_CURRENT_ROLE")
+      return {quote_literal(info.user), oid::name};
+    if (op == "SVFOP_CURRENT_SCHEMA")
+      return {"'public'", oid::name};
+    if (op == "SVFOP_CURRENT_CATALOG")
+      return {quote_literal(info.database), oid::name};
+    unsupported("SQL value function " + op, node);
+  }
+  if (type == "CollateClause")
+    return tr(b["arg"], sc);
+  if (type == "SetToDefault")
+    unsupported("DEFAULT in this position", node);
+  if (type == "RowExpr")
+    unsupported("row constructors", node);
+  if (type == "A_ArrayExpr")
+    unsupported("ARRAY constructors", node);
+  if (type == "A_Indirection")
+    unsupported("subscripts and field selection", node);
+  if (type == "GroupingFunc")
+    unsupported("GROUPING()", node);
+  unsupported("the expression " + type, node);
+}
+
+std::string translator::output_name(const json& node) {
+  auto& type = node_type(node);
+  auto& b = body(node);
+  if (type == "ColumnRef") {
+    auto f = string_list(b.value("fields", json::array()));
+    return f.empty() ? "?column?" : f.back();
+  }
+  if (type == "FuncCall") {
+    auto f = string_list(b.value("funcname", json::array()));
+    return f.empty() ? "?column?" : f.back();
+  }
+  if (type == "TypeCast") {
+    auto inner = output_name(b["arg"]);
+    if (inner != "?column?")
+      return inner;
+    auto names = string_list(b["typeName"].value("names", json::array()));
+    return names.empty() ? "?column?" : names.back();
+  }
+  if (type == "CaseExpr")
+    return "case";
+  if (type == "CoalesceExpr")
+    return "coalesce";
+  if (type == "MinMaxExpr")
+    return b.value("op", "") == "IS_GREATEST" ? "greatest" : "least";
+  if (type == "SubLink") {
+    auto k = b.value("subLinkType", "");
+    if (k == "EXISTS_SUBLINK")
+      return "exists";
+    if (k == "EXPR_SUBLINK") {
+      auto& sel = body(b["subselect"]);
+      if (sel.contains("targetList") && sel["targetList"].size() == 1) {
+        auto& rt = body(sel["targetList"][0]);
+        if (rt.contains("name"))
+          return rt["name"].get<std::string>();
+        return output_name(rt["val"]);
+      }
+    }
+  }
+  if (type == "SQLValueFunction") {
+    static const std::unordered_map<std::string, std::string> names = {
+      {"SVFOP_CURRENT_TIMESTAMP", "current_timestamp"},
+      {"SVFOP_CURRENT_DATE", "current_date"},
+      {"SVFOP_CURRENT_USER", "current_user"},
+      {"SVFOP_SESSION_USER", "session_user"},
+      {"SVFOP_USER", "current_user"},
+      {"SVFOP_CURRENT_SCHEMA", "current_schema"},
+      {"SVFOP_CURRENT_CATALOG", "current_catalog"},
+      {"SVFOP_LOCALTIMESTAMP", "localtimestamp"}};
+    auto it = names.find(b.value("op", ""));
+    if (it != names.end())
+      return it->second;
+  }
+  return "?column?";
+}
+
+} // namespace themis::sql::detail

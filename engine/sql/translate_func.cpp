@@ -1,0 +1,200 @@
+#include <unordered_map>
+
+#include "engine/sql/translate_internal.hpp"
+
+namespace themis::sql::detail {
+
+namespace {
+
+struct fn_map {
+  const char* sqlite;
+  uint32_t type; ///< 0: the first argument's type
+  bool aggregate;
+};
+
+const std::unordered_map<std::string, fn_map>& functions() {
+  static const std::unordered_map<std::string, fn_map> m = {
+    {"lower", {"lower", oid::text, false}},
+    {"upper", {"upper", oid::text, false}},
+    {"length", {"length", oid::int4, false}},
+    {"char_length", {"length", oid::int4, false}},
+    {"character_length", {"length", oid::int4, false}},
+    {"octet_length", {"themis_octet_length", oid::int4, false}},
+    {"abs", {"abs", 0, false}},
+    {"round", {"themis_round", oid::numeric, false}},
+    {"trunc", {"themis_trunc", oid::numeric, false}},
+    {"ceil", {"themis_ceil", oid::numeric, false}},
+    {"ceiling", {"themis_ceil", oid::numeric, false}},
+    {"floor", {"themis_floor", oid::numeric, false}},
+    {"sqrt", {"themis_sqrt", oid::float8, false}},
+    {"power", {"themis_power", oid::float8, false}},
+    {"mod", {"themis_mod", 0, false}},
+    {"replace", {"replace", oid::text, false}},
+    {"substr", {"substr", oid::text, false}},
+    {"substring", {"substr", oid::text, false}},
+    {"btrim", {"trim", oid::text, false}},
+    {"ltrim", {"ltrim", oid::text, false}},
+    {"rtrim", {"rtrim", oid::text, false}},
+    {"strpos", {"instr", oid::int4, false}},
+    {"left", {"themis_left", oid::text, false}},
+    {"right", {"themis_right", oid::text, false}},
+    {"repeat", {"themis_repeat", oid::text, false}},
+    {"md5", {"themis_md5", oid::text, false}},
+    {"random", {"themis_random", oid::float8, false}},
+    {"gen_random_uuid", {"themis_uuid", oid::uuid, false}},
+    {"now", {"themis_now", oid::timestamptz, false}},
+    {"transaction_timestamp", {"themis_now", oid::timestamptz, false}},
+    {"statement_timestamp", {"themis_now", oid::timestamptz, false}},
+    {"clock_timestamp", {"themis_now", oid::timestamptz, false}},
+    {"json_build_object", {"json_object", oid::json, false}},
+    {"jsonb_build_object", {"json_object", oid::jsonb, false}},
+    {"json_build_array", {"json_array", oid::json, false}},
+    {"jsonb_build_array", {"json_array", oid::jsonb, false}},
+    {"json_typeof", {"json_type", oid::text, false}},
+    {"jsonb_typeof", {"json_type", oid::text, false}},
+    {"json_array_length", {"json_array_length", oid::int4, false}},
+    {"jsonb_array_length", {"json_array_length", oid::int4, false}},
+    {"to_json", {"themis_to_json", oid::json, false}},
+    {"to_jsonb", {"themis_to_json", oid::jsonb, false}},
+    {"count", {"count", oid::int8, true}},
+    {"sum", {"sum", 0, true}},
+    {"avg", {"avg", oid::numeric, true}},
+    {"min", {"min", 0, true}},
+    {"max", {"max", 0, true}},
+    {"string_agg", {"group_concat", oid::text, true}},
+    {"bool_and", {"min", oid::boolean, true}},
+    {"bool_or", {"max", oid::boolean, true}},
+    {"every", {"min", oid::boolean, true}},
+    {"json_agg", {"json_group_array", oid::json, true}},
+    {"jsonb_agg", {"json_group_array", oid::jsonb, true}},
+    {"json_object_agg", {"json_group_object", oid::json, true}},
+    {"jsonb_object_agg", {"json_group_object", oid::jsonb, true}},
+  };
+  return m;
+}
+
+} // namespace
+
+expr translator::tr_func(const json& n, scope& sc) {
+  auto& b = body(n);
+  auto names = string_list(b.value("funcname", json::array()));
+  std::string name = names.empty() ? "" : names.back();
+  if (names.size() > 1 && names[0] != "pg_catalog")
+    throw sql_error("42883", "function " + names[0] + "." + name +
+                               " does not exist", location(n));
+  if (b.contains("over"))
+    unsupported("window functions", n);
+  if (b.contains("agg_order") || b.contains("agg_filter") ||
+      b.value("agg_within_group", false))
+    unsupported("ordered or filtered aggregates", n);
+  std::vector<expr> args;
+  if (b.contains("args"))
+    for (auto& a : b["args"])
+      args.push_back(tr(a, sc));
+  auto lit = [&](size_t i) -> std::string {
+    if (i >= b["args"].size() || node_type(b["args"][i]) != "A_Const" ||
+        !body(b["args"][i]).contains("sval"))
+      unsupported(name + "() with a non-literal argument", n);
+    return body(b["args"][i])["sval"].value("sval", "");
+  };
+  // session and catalog probes
+  if (name == "version")
+    return {quote_literal("PostgreSQL " + info.server_version +
+                          " on x86_64-pc-linux-gnu, themisd"),
+            oid::text};
+  if (name == "current_database")
+    return {quote_literal(info.database), oid::name};
+  if (name == "current_schema")
+    return {"'public'", oid::name};
+  if (name == "current_schemas")
+    return {"'{public}'", oid::text};
+  if (name == "current_user" || name == "session_user")
+    return {quote_literal(info.user), oid::name};
+  if (name == "pg_backend_pid")
+    return {std::to_string(info.backend_pid), oid::int4};
+  if (name == "current_setting") {
+    auto key = lit(0);
+    auto it = info.settings.find(key);
+    if (it == info.settings.end()) {
+      if (args.size() > 1 && args[1].sql == "1")
+        return {"NULL", oid::text};
+      throw sql_error("42704", "unrecognized configuration parameter \"" +
+                                 key + "\"", location(n));
+    }
+    return {quote_literal(it->second), oid::text};
+  }
+  if (name == "set_config") {
+    // applied by the session after execution (see statement::var)
+    unsupported("set_config() (use SET)", n);
+  }
+  if (name == "pg_table_is_visible" || name == "has_table_privilege" ||
+      name == "has_schema_privilege" || name == "has_database_privilege")
+    return {"1", oid::boolean};
+  if (name == "pg_get_userbyid")
+    return {quote_literal(info.user), oid::name};
+  if (name == "obj_description" || name == "col_description" ||
+      name == "shobj_description" || name == "pg_get_expr" ||
+      name == "pg_get_indexdef" || name == "pg_get_constraintdef" ||
+      name == "format_type" || name == "pg_encoding_to_char" ||
+      name == "array_to_string" || name == "pg_size_pretty" ||
+      name == "pg_get_function_result" ||
+      name == "pg_get_function_arguments" || name == "pg_relation_size" ||
+      name == "pg_total_relation_size" || name == "pg_get_viewdef")
+    return {"themis_" + name + "(" + [&] {
+              std::string s;
+              for (auto& a : args)
+                s += (s.empty() ? "" : ", ") + a.sql;
+              return s;
+            }() + ")",
+            name == "pg_relation_size" || name == "pg_total_relation_size"
+              ? oid::int8
+              : oid::text};
+  if (name == "concat") {
+    std::string s;
+    for (auto& a : args)
+      s += (s.empty() ? "" : " || ") + ("COALESCE(CAST(" + a.sql +
+                                        " AS TEXT), '')");
+    return {s.empty() ? "''" : "(" + s + ")", oid::text};
+  }
+  if (name == "position" && args.size() == 2) // position(a IN b) = strpos(b, a)
+    return {"instr(" + args[1].sql + ", " + args[0].sql + ")", oid::int4};
+  if (name == "nullif" && args.size() == 2)
+    return {"NULLIF(" + args[0].sql + ", " + args[1].sql + ")", args[0].type};
+  if (name == "date_part" || name == "extract" || name == "date_trunc" ||
+      name == "to_char" || name == "to_timestamp" || name == "age")
+    unsupported("the date/time function " + name + "()", n);
+  auto& fm = functions();
+  auto it = fm.find(name);
+  if (it == fm.end())
+    throw sql_error("42883", "function " + name + "() does not exist",
+                    location(n));
+  auto& f = it->second;
+  if (f.aggregate && !sc.aggregates_allowed)
+    throw sql_error("42803",
+                    "aggregate functions are not allowed in this context",
+                    location(n));
+  std::string out = f.sqlite;
+  out += "(";
+  if (b.value("agg_star", false))
+    out += "*";
+  else {
+    if (b.value("agg_distinct", false))
+      out += "DISTINCT ";
+    for (size_t i = 0; i < args.size(); ++i)
+      out += (i ? ", " : "") + args[i].sql;
+  }
+  out += ")";
+  uint32_t t = f.type;
+  if (!t)
+    t = args.empty() ? oid::text : args[0].type;
+  if (name == "sum" && (t == oid::int2 || t == oid::int4))
+    t = oid::int8;
+  else if (name == "sum" && t == oid::int8)
+    t = oid::numeric;
+  if (name == "count" || name == "sum" || name == "string_agg" ||
+      name == "json_agg" || name == "jsonb_agg")
+    return {out, t};
+  return {out, t};
+}
+
+} // namespace themis::sql::detail

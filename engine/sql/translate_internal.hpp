@@ -1,0 +1,93 @@
+#pragma once
+/// The translator's working parts, shared by translate_*.cpp.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/sql/pg_types.hpp"
+#include "engine/sql/translator.hpp"
+
+namespace themis::sql::detail {
+
+using json = nlohmann::json;
+
+struct expr {
+  std::string sql;
+  uint32_t type = 0; ///< 0: unknown (an untyped literal or a parameter)
+};
+
+/// One FROM item visible to column references.
+struct scope_item {
+  std::string alias;
+  std::vector<column> cols;
+  const table_def* table = nullptr;
+  /// Non-empty: columns are read from this documents row ("doc",
+  /// "excluded.doc") instead of the item's subquery columns.
+  std::string doc_row;
+};
+
+struct scope {
+  std::vector<scope_item> items;
+  scope* parent = nullptr;
+  bool aggregates_allowed = true;
+};
+
+struct select_out {
+  std::string sql;
+  std::vector<column> cols;
+};
+
+const std::string& node_type(const json& n);
+const json& body(const json& n);
+std::string sval(const json& n); ///< a String node's text
+std::vector<std::string> string_list(const json& list);
+int location(const json& n);
+
+class translator {
+public:
+  translator(const catalog& c, const session_info& i,
+             std::vector<uint32_t> declared) :
+    cat(c), info(i), params(std::move(declared)) {}
+
+  const catalog& cat;
+  const session_info& info;
+  std::vector<uint32_t> params;
+  /// CTEs visible to the statement being translated.
+  std::vector<std::pair<std::string, std::vector<column>>> ctes;
+
+  [[noreturn]] void unsupported(const std::string& what, const json& node);
+
+  // expressions (translate_expr.cpp)
+  expr tr(const json& node, scope& sc);
+  void hint_param(const json& node, uint32_t type);
+  expr tr_column_ref(const json& n, scope& sc);
+  expr tr_aexpr(const json& n, scope& sc);
+  expr tr_func(const json& n, scope& sc);
+  expr tr_cast(const json& n, scope& sc);
+  expr tr_sublink(const json& n, scope& sc);
+  expr tr_const(const json& n);
+  uint32_t type_of_typename(const json& tn);
+  std::string output_name(const json& node);
+  std::string cast_to(const expr& e, uint32_t type);
+
+  // queries (translate_select.cpp)
+  select_out tr_select(const json& sel, scope* parent);
+  std::string tr_from_item(const json& node, scope& sc);
+  const table_def& table_of(const json& range_var);
+  std::string table_source(const table_def& t);
+
+  // DML and DDL (translate_dml.cpp, translate_ddl.cpp)
+  statement tr_insert(const json& n);
+  statement tr_update(const json& n);
+  statement tr_delete(const json& n);
+  statement tr_create(const json& n);
+  statement tr_utility(const std::string& type, const json& n);
+  std::vector<column> returning(const json& list, scope& sc, std::string& sql);
+  /// SQLite expression storing value `v` (already coerced) in a document.
+  std::string json_value(const column_def& c, const std::string& v);
+  std::string coerced(const table_def& t, const column_def& c,
+                      const std::string& v);
+};
+
+} // namespace themis::sql::detail

@@ -1,0 +1,333 @@
+#include "engine/sql/catalog_views.hpp"
+#include "engine/sql/translate_internal.hpp"
+
+namespace themis::sql::detail {
+
+const table_def& translator::table_of(const json& rv) {
+  auto schema = rv.value("schemaname", "");
+  auto name = rv.value("relname", "");
+  if (!schema.empty() && schema != "public")
+    throw sql_error("42P01",
+                    "relation \"" + schema + "." + name + "\" does not exist",
+                    rv.value("location", -1) + 1);
+  auto t = cat.find(name);
+  if (!t)
+    throw sql_error("42P01", "relation \"" + name + "\" does not exist",
+                    rv.value("location", -1) + 1);
+  return *t;
+}
+
+std::string translator::table_source(const table_def& t) {
+  std::string cols;
+  for (auto& c : t.columns) {
+    if (!cols.empty())
+      cols += ", ";
+    cols += column_expr(t, c) + " AS " + quote_ident(c.name);
+  }
+  return "(SELECT " + cols + " FROM documents WHERE collection = " +
+         quote_literal(t.name) + ")";
+}
+
+std::string translator::tr_from_item(const json& node, scope& sc) {
+  auto& type = node_type(node);
+  auto& b = body(node);
+  if (type == "RangeVar") {
+    auto name = b.value("relname", "");
+    auto schema = b.value("schemaname", "");
+    std::string alias =
+      b.contains("alias") ? b["alias"].value("aliasname", name) : name;
+    if (b.contains("alias") && b["alias"].contains("colnames"))
+      unsupported("column aliases on a table", node);
+    if (schema.empty())
+      for (auto& [cte, cols] : ctes)
+        if (cte == name) {
+          sc.items.push_back({alias, cols, nullptr, ""});
+          return quote_ident(name) +
+                 (alias != name ? " AS " + quote_ident(alias) : "");
+        }
+    if (schema == "pg_catalog" || schema == "information_schema" ||
+        (schema.empty() && is_catalog_view(name))) {
+      auto v = catalog_view(schema, name, cat, info);
+      if (!v)
+        throw sql_error("42P01", "relation \"" +
+                                   (schema.empty() ? "" : schema + ".") +
+                                   name + "\" does not exist",
+                        location(node));
+      sc.items.push_back({alias, v->cols, nullptr, ""});
+      return "(" + v->sql + ") AS " + quote_ident(alias);
+    }
+    auto& t = table_of(b);
+    std::vector<column> cols;
+    int16_t i = 0;
+    for (auto& c : t.columns)
+      cols.push_back({c.name, c.type_oid, t.oid, ++i});
+    sc.items.push_back({alias, cols, &t, ""});
+    return table_source(t) + " AS " + quote_ident(alias);
+  }
+  if (type == "RangeSubselect") {
+    if (b.value("lateral", false))
+      unsupported("LATERAL", node);
+    auto saved = ctes;
+    auto sub = tr_select(b["subquery"], sc.parent);
+    ctes = saved;
+    std::string alias =
+      b.contains("alias") ? b["alias"].value("aliasname", "") : "subquery";
+    if (b.contains("alias") && b["alias"].contains("colnames")) {
+      // rename through an extra level: SQLite has no alias column lists
+      auto names = string_list(b["alias"]["colnames"]);
+      std::string sel;
+      for (size_t i = 0; i < sub.cols.size(); ++i) {
+        auto fresh = i < names.size() ? names[i] : sub.cols[i].name;
+        sel += (i ? ", " : "") + quote_ident(sub.cols[i].name) + " AS " +
+               quote_ident(fresh);
+        sub.cols[i].name = fresh;
+      }
+      sc.items.push_back({alias, sub.cols, nullptr, ""});
+      return "(SELECT " + sel + " FROM (" + sub.sql + ")) AS " +
+             quote_ident(alias);
+    }
+    sc.items.push_back({alias, sub.cols, nullptr, ""});
+    return "(" + sub.sql + ") AS " + quote_ident(alias);
+  }
+  if (type == "JoinExpr") {
+    auto l = tr_from_item(b["larg"], sc);
+    auto r = tr_from_item(b["rarg"], sc);
+    auto jt = b.value("jointype", "JOIN_INNER");
+    std::string kw = jt == "JOIN_LEFT"    ? " LEFT JOIN "
+                     : jt == "JOIN_RIGHT" ? " RIGHT JOIN "
+                     : jt == "JOIN_FULL"  ? " FULL JOIN "
+                                          : " JOIN ";
+    if (b.value("isNatural", false))
+      kw = " NATURAL" + kw;
+    std::string out = l + kw + r;
+    if (b.contains("usingClause")) {
+      std::string u;
+      for (auto& n : string_list(b["usingClause"]))
+        u += (u.empty() ? "" : ", ") + quote_ident(n);
+      out += " USING (" + u + ")";
+    } else if (b.contains("quals")) {
+      out += " ON " + tr(b["quals"], sc).sql;
+    } else if (jt == "JOIN_INNER" && !b.value("isNatural", false)) {
+      out = l + " CROSS JOIN " + r;
+    }
+    return "(" + out + ")";
+  }
+  if (type == "RangeFunction")
+    unsupported("functions in FROM", node);
+  unsupported("FROM item " + type, node);
+}
+
+select_out translator::tr_select(const json& node, scope* parent) {
+  const json& s = node.contains("SelectStmt") ? node["SelectStmt"] : node;
+  select_out out;
+  std::string with;
+  if (s.contains("withClause")) {
+    auto& w = s["withClause"];
+    if (w.value("recursive", false))
+      unsupported("WITH RECURSIVE", json::object());
+    for (auto& c : w["ctes"]) {
+      auto& cte = body(c);
+      auto name = cte.value("ctename", "");
+      auto sub = tr_select(cte["ctequery"], parent);
+      if (cte.contains("aliascolnames")) {
+        auto names = string_list(cte["aliascolnames"]);
+        for (size_t i = 0; i < names.size() && i < sub.cols.size(); ++i)
+          sub.cols[i].name = names[i];
+      }
+      std::string cols;
+      for (auto& col : sub.cols)
+        cols += (cols.empty() ? "" : ", ") + quote_ident(col.name);
+      with += (with.empty() ? "WITH " : ", ") + quote_ident(name) + "(" +
+              cols + ") AS (" + sub.sql + ")";
+      ctes.emplace_back(name, sub.cols);
+    }
+    with += " ";
+  }
+  auto op = s.value("op", "SETOP_NONE");
+  std::string body_sql;
+  scope sc;
+  sc.parent = parent;
+  if (op != "SETOP_NONE") {
+    auto l = tr_select(s["larg"], parent);
+    auto r = tr_select(s["rarg"], parent);
+    if (l.cols.size() != r.cols.size())
+      throw sql_error("42601",
+                      "each UNION query must have the same number of columns");
+    std::string kw = op == "SETOP_UNION"       ? " UNION "
+                     : op == "SETOP_INTERSECT" ? " INTERSECT "
+                                               : " EXCEPT ";
+    if (s.value("all", false)) {
+      if (op != "SETOP_UNION")
+        unsupported("INTERSECT ALL / EXCEPT ALL", json::object());
+      kw = " UNION ALL ";
+    }
+    body_sql = "SELECT * FROM (" + l.sql + ")" + kw + "SELECT * FROM (" +
+               r.sql + ")";
+    out.cols = l.cols;
+    for (size_t i = 0; i < out.cols.size(); ++i)
+      if (!out.cols[i].type_oid || out.cols[i].type_oid == oid::unknown)
+        out.cols[i].type_oid = r.cols[i].type_oid;
+    // ORDER BY over a compound refers to output names
+    sc.items.push_back({"", out.cols, nullptr, ""});
+  } else if (s.contains("valuesLists")) {
+    std::string rows;
+    size_t width = 0;
+    for (auto& l : s["valuesLists"]) {
+      auto& items = body(l)["items"];
+      std::string row;
+      size_t i = 0;
+      for (auto& x : items) {
+        auto e = tr(x, sc);
+        row += (row.empty() ? "" : ", ") + e.sql;
+        if (out.cols.size() <= i)
+          out.cols.push_back({"column" + std::to_string(i + 1),
+                              e.type ? e.type : oid::text});
+        ++i;
+      }
+      if (width && i != width)
+        throw sql_error("42601", "VALUES lists must all be the same length");
+      width = i;
+      rows += (rows.empty() ? "VALUES (" : ", (") + row + ")";
+    }
+    body_sql = rows;
+  } else {
+    std::string from;
+    if (s.contains("fromClause"))
+      for (auto& f : s["fromClause"])
+        from += (from.empty() ? " FROM " : ", ") + tr_from_item(f, sc);
+    std::string targets;
+    for (auto& t : s.value("targetList", json::array())) {
+      auto& rt = body(t);
+      auto& val = rt["val"];
+      if (node_type(val) == "ColumnRef") {
+        auto& fields = body(val)["fields"];
+        if (fields.back().contains("A_Star")) {
+          std::string qual = fields.size() > 1 ? sval(fields[0]) : "";
+          bool any = false;
+          for (auto& it : sc.items) {
+            if (!qual.empty() && it.alias != qual)
+              continue;
+            any = true;
+            for (auto& c : it.cols) {
+              targets += (targets.empty() ? "" : ", ") +
+                         (it.alias.empty() ? "" : quote_ident(it.alias) + ".") +
+                         quote_ident(c.name) + " AS " + quote_ident(c.name);
+              out.cols.push_back(c);
+            }
+          }
+          if (!qual.empty() && !any)
+            throw sql_error("42P01", "missing FROM-clause entry for table \"" +
+                                       qual + "\"", location(val));
+          if (qual.empty() && sc.items.empty())
+            throw sql_error("42601", "SELECT * with no tables specified is "
+                                     "not valid", location(val));
+          continue;
+        }
+      }
+      auto e = tr(val, sc);
+      auto name = rt.contains("name") ? rt["name"].get<std::string>()
+                                      : output_name(val);
+      targets += (targets.empty() ? "" : ", ") + e.sql + " AS " +
+                 quote_ident(name);
+      column c{name, e.type ? e.type : oid::text};
+      if (node_type(val) == "ColumnRef")
+        for (auto& it : sc.items)
+          for (auto& ic : it.cols)
+            if (ic.name == c.name && ic.table_oid) {
+              c.table_oid = ic.table_oid;
+              c.attnum = ic.attnum;
+            }
+      out.cols.push_back(c);
+    }
+    std::string distinct;
+    if (s.contains("distinctClause")) {
+      auto& d = s["distinctClause"];
+      if (d.size() == 1 && d[0].empty())
+        distinct = "DISTINCT ";
+      else
+        unsupported("DISTINCT ON", json::object());
+    }
+    body_sql = "SELECT " + distinct + (targets.empty() ? "NULL" : targets) +
+               from;
+    if (s.contains("whereClause")) {
+      scope where = sc;
+      where.aggregates_allowed = false;
+      hint_param(s["whereClause"], oid::boolean);
+      body_sql += " WHERE " + tr(s["whereClause"], where).sql;
+    }
+    if (s.contains("groupClause")) {
+      std::string g;
+      for (auto& x : s["groupClause"]) {
+        auto& gt = node_type(x);
+        if (gt == "GroupingSet")
+          unsupported("GROUPING SETS, ROLLUP and CUBE", x);
+        g += (g.empty() ? "" : ", ") + tr(x, sc).sql;
+      }
+      body_sql += " GROUP BY " + g;
+    }
+    if (s.contains("havingClause"))
+      body_sql += " HAVING " + tr(s["havingClause"], sc).sql;
+  }
+  // ORDER BY may name output columns: they are visible as a last scope
+  if (s.contains("sortClause")) {
+    scope order = sc;
+    std::string o;
+    for (auto& x : s["sortClause"]) {
+      auto& sb = body(x);
+      auto& key = sb["node"];
+      std::string k;
+      // an output column name (alias) is valid in ORDER BY
+      if (node_type(key) == "ColumnRef" &&
+          body(key)["fields"].size() == 1) {
+        auto name = sval(body(key)["fields"][0]);
+        bool is_output = false;
+        for (auto& c : out.cols)
+          is_output = is_output || c.name == name;
+        try {
+          k = tr(key, order).sql;
+        } catch (const sql_error&) {
+          if (!is_output)
+            throw;
+          k = quote_ident(name);
+        }
+      } else {
+        k = tr(key, order).sql;
+      }
+      auto dir = sb.value("sortby_dir", "SORTBY_DEFAULT");
+      auto nulls = sb.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
+      if (dir == "SORTBY_USING")
+        unsupported("ORDER BY USING", x);
+      bool desc = dir == "SORTBY_DESC";
+      // PostgreSQL sorts NULLs as larger than every value
+      bool nulls_first = nulls == "SORTBY_NULLS_FIRST" ||
+                         (nulls == "SORTBY_NULLS_DEFAULT" && desc);
+      o += (o.empty() ? "" : ", ") + k + (desc ? " DESC" : " ASC") +
+           (nulls_first ? " NULLS FIRST" : " NULLS LAST");
+    }
+    body_sql += " ORDER BY " + o;
+  }
+  bool has_limit = s.contains("limitCount") &&
+                   !body(s["limitCount"]).value("isnull", false);
+  if (has_limit || s.contains("limitOffset")) {
+    if (s.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES")
+      unsupported("FETCH … WITH TIES", json::object());
+    std::string lim = "-1";
+    if (has_limit) {
+      hint_param(s["limitCount"], oid::int8);
+      lim = tr(s["limitCount"], sc).sql;
+    }
+    body_sql += " LIMIT " + lim;
+    if (s.contains("limitOffset")) {
+      hint_param(s["limitOffset"], oid::int8);
+      body_sql += " OFFSET " + tr(s["limitOffset"], sc).sql;
+    }
+  }
+  if (s.contains("lockingClause"))
+    ; // FOR UPDATE/SHARE: writes are serialized, the lock is implied
+  if (s.contains("intoClause"))
+    unsupported("SELECT INTO", json::object());
+  out.sql = with + body_sql;
+  return out;
+}
+
+} // namespace themis::sql::detail

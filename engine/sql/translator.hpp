@@ -1,0 +1,110 @@
+#pragma once
+/// PostgreSQL SQL → the embedded engine's SQL. Statements are parsed with
+/// PostgreSQL's own grammar (libpg_query) and the parse tree is rewritten
+/// for SQLite over the `documents` table: a table reference becomes a
+/// subquery whose columns are typed extracts of the document fields, DML
+/// becomes DML on `documents` that returns what the change log needs.
+/// What has no faithful translation is refused with 0A000 naming it.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/sql/sql_catalog.hpp"
+#include "engine/sql/sql_types.hpp"
+
+namespace themis::sql {
+
+enum class stmt_kind {
+  select,
+  insert,
+  update,
+  remove,
+  create_table,
+  drop_table,
+  create_index,
+  drop_index,
+  alter_table,
+  truncate,
+  begin,
+  commit,
+  rollback,
+  savepoint,
+  release,
+  rollback_to,
+  set,
+  reset,
+  show,
+  discard,
+  noop,
+  copy_from,
+  copy_to,
+};
+
+struct copy_spec {
+  std::string table;
+  std::vector<int> columns; ///< positions in the table
+  bool csv = false;
+  bool header = false;
+  char delimiter = '\t';
+  std::string null_text = "\\N";
+  char quote = '"';
+  std::string query_sql; ///< COPY (SELECT …) TO STDOUT
+};
+
+struct statement {
+  stmt_kind kind = stmt_kind::noop;
+  std::string sql;              ///< SQLite text (queries and DML)
+  std::vector<uint32_t> params; ///< type of $n at [n-1] (0: unknown)
+  std::vector<column> columns;  ///< result columns (RETURNING for DML)
+  std::string tag;              ///< command tag ("SELECT", "CREATE TABLE" …)
+  std::string table;            ///< DML/DDL target
+  bool returns_rows = false;
+  bool writes = false; ///< must run on the store writer
+  /// DML: the SQLite statement returns key, doc, then user columns.
+  int hidden_columns = 0;
+  bool uses_sequences = false;
+  // DDL
+  table_def def;                ///< create table / the altered definition
+  std::vector<std::string> ddl; ///< extra SQLite statements to run
+  std::vector<std::string> names;
+  bool if_exists = false;
+  bool if_not_exists = false;
+  // SET / SHOW / savepoints
+  std::string var;
+  std::string val;
+  bool local = false;
+  copy_spec copy;
+  std::string notice; ///< a NOTICE to send before completing
+};
+
+/// One parsed statement, kept as the parser's JSON tree.
+struct parsed_statement {
+  std::shared_ptr<const void> tree; ///< nlohmann::json, opaque here
+  std::string text;                 ///< the statement's own SQL text
+};
+
+/// Parses a query string (possibly several statements). Throws sql_error
+/// 42601 with the cursor position on a syntax error.
+std::vector<parsed_statement> parse_sql(std::string_view sql);
+
+/// Session values some functions read (current_setting, current_user …).
+struct session_info {
+  std::string user = "themis";
+  std::string database = "themis";
+  std::string server_version = "15.0 (themis)";
+  int32_t backend_pid = 0;
+  /// Current values of run-time parameters (SET/SHOW).
+  std::map<std::string, std::string> settings;
+};
+
+/// Translates one statement against `cat`. `param_types` are the types
+/// the client declared in Parse (0: infer). Throws sql_error.
+statement translate(const parsed_statement& p, const catalog& cat,
+                    const session_info& info,
+                    const std::vector<uint32_t>& param_types = {});
+
+} // namespace themis::sql

@@ -1,0 +1,159 @@
+/// The store writer's SQL side: translated SQL writes as batch operations,
+/// and the explicit transaction of one SQL session.
+
+#include <chrono>
+#include <sqlite3.h>
+
+#include "engine/sql/sql_executor.hpp"
+#include "engine/store_writer.hpp"
+
+namespace themis::engine {
+
+namespace {
+
+/// The change log as SQL writes see it.
+class writer_sink : public sql::change_sink {
+public:
+  using log_fn = std::function<uint64_t(const char*, const std::string&,
+                                        const std::string&,
+                                        const std::string*)>;
+  writer_sink(std::function<uint64_t()> next, log_fn log) :
+    next_(std::move(next)), log_(std::move(log)) {}
+  int64_t next_sequence() override {
+    return static_cast<int64_t>(next_());
+  }
+  void log(const std::string& collection, const std::string& key,
+           const std::string* doc) override {
+    log_(doc ? "PUT" : "DELETE", collection, key, doc);
+  }
+
+private:
+  std::function<uint64_t()> next_;
+  log_fn log_;
+};
+
+} // namespace
+
+op_result store_writer::apply_sql(sql::write_job& job, int64_t now_ms) {
+  op_result r;
+  writer_sink sink([this] { return next_seq_; },
+                   [this, now_ms](const char* type, const std::string& c,
+                                  const std::string& k, const std::string* d) {
+                     return log_change(type, c, k, d, now_ms);
+                   });
+  try {
+    sql::run_write(db_.handle(), counters_, sink, job);
+    if (job.result.schema_changed)
+      schema_dirty_ = true;
+  } catch (const sql::sql_error& e) {
+    job.sqlstate = e.sqlstate();
+    job.message = e.what();
+    job.position = e.position();
+    r.status = op_status::invalid;
+    r.message = e.what();
+  } catch (const std::exception& e) {
+    job.sqlstate = "XX000";
+    job.message = e.what();
+    r.status = op_status::internal;
+    r.message = e.what();
+  }
+  return r;
+}
+
+void store_writer::after_commit() {
+  if (schema_dirty_)
+    ++schema_epoch();
+  schema_dirty_ = false;
+}
+
+void store_writer::drop_sql_definition(const std::string& name) {
+  std::vector<std::string> idx;
+  {
+    auto s = db_.prepare("SELECT name FROM sqlite_master WHERE type = 'index' "
+                         "AND name LIKE 'sqlidx:' || ?1 || ':%'");
+    s.bind(1, name);
+    while (s.step())
+      idx.emplace_back(s.text(0));
+  }
+  for (auto& i : idx)
+    db_.exec(("DROP INDEX " + sql::quote_ident(i)).c_str());
+  db_.prepare("DELETE FROM sql_tables WHERE name = ?1").bind(1, name).run();
+}
+
+void store_writer::begin_session() {
+  db_.exec("BEGIN IMMEDIATE");
+  in_session_ = true;
+  session_start_seq_ = next_seq_;
+  committed_.clear();
+  savepoints_.clear();
+}
+
+void store_writer::run_in_session(sql::write_job& job) {
+  auto save = next_seq_;
+  db_.exec("SAVEPOINT stmt");
+  apply_sql(job, std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count());
+  if (!job.sqlstate.empty()) {
+    db_.exec("ROLLBACK TO stmt");
+    forget_uncommitted(save);
+  }
+  db_.exec("RELEASE stmt");
+}
+
+void store_writer::session_savepoint(const std::string& name) {
+  db_.exec(("SAVEPOINT " + sql::quote_ident("u_" + name)).c_str());
+  savepoints_.emplace_back(name, next_seq_);
+}
+
+void store_writer::session_release(const std::string& name) {
+  for (size_t i = savepoints_.size(); i-- > 0;)
+    if (savepoints_[i].first == name) {
+      db_.exec(("RELEASE " + sql::quote_ident("u_" + name)).c_str());
+      savepoints_.resize(i);
+      return;
+    }
+  throw sql::sql_error("3B001", "savepoint \"" + name + "\" does not exist");
+}
+
+void store_writer::session_rollback_to(const std::string& name) {
+  for (size_t i = savepoints_.size(); i-- > 0;)
+    if (savepoints_[i].first == name) {
+      db_.exec(("ROLLBACK TO " + sql::quote_ident("u_" + name)).c_str());
+      forget_uncommitted(savepoints_[i].second);
+      savepoints_.resize(i + 1);
+      return;
+    }
+  throw sql::sql_error("3B001", "savepoint \"" + name + "\" does not exist");
+}
+
+bool store_writer::commit_session(std::string& error) {
+  in_session_ = false;
+  try {
+    db_.exec("COMMIT");
+    ++commits_;
+    after_commit();
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+    }
+    forget_uncommitted(session_start_seq_);
+    schema_dirty_ = false;
+    return false;
+  }
+}
+
+void store_writer::rollback_session() {
+  in_session_ = false;
+  try {
+    db_.exec("ROLLBACK");
+  } catch (...) {
+  }
+  forget_uncommitted(session_start_seq_);
+  schema_dirty_ = false;
+}
+
+} // namespace themis::engine
