@@ -235,6 +235,10 @@ uint32_t type_by_name(std::string_view raw) {
     {"oid", oid::oid_t},
     {"regclass", oid::regclass},
     {"regproc", oid::regproc},
+    {"regtype", oid::oid_t},
+    {"regnamespace", oid::oid_t},
+    {"regrole", oid::oid_t},
+    {"regoper", oid::oid_t},
     {"unknown", oid::unknown},
   };
   auto it = names.find(lower(raw));

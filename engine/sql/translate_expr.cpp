@@ -28,6 +28,12 @@ std::vector<std::string> string_list(const json& list) {
   return out;
 }
 
+const json& list_items(const json& n) {
+  if (n.is_object() && n.contains("List"))
+    return n["List"]["items"];
+  return n;
+}
+
 int location(const json& n) {
   if (!n.is_object() || n.empty())
     return 0;
@@ -183,7 +189,7 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   if (kind == "AEXPR_IN") {
     auto l = side("lexpr");
     std::string list;
-    for (auto& x : b["rexpr"]) {
+    for (auto& x : list_items(b["rexpr"])) {
       hint_param(x, l.type);
       if (!list.empty())
         list += ", ";
@@ -195,7 +201,9 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   }
   if (kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN") {
     auto l = side("lexpr");
-    auto& r = b["rexpr"];
+    auto& r = list_items(b["rexpr"]);
+    if (r.size() != 2)
+      throw sql_error("42601", "BETWEEN needs two bounds", location(n));
     hint_param(r[0], l.type), hint_param(r[1], l.type);
     auto lo = tr(r[0], sc), hi = tr(r[1], sc);
     return {"(" + l.sql + (kind == "AEXPR_BETWEEN" ? " BETWEEN " : " NOT BETWEEN ") +

@@ -43,6 +43,8 @@ const json& body(const json& n);
 std::string sval(const json& n); ///< a String node's text
 std::vector<std::string> string_list(const json& list);
 int location(const json& n);
+/// The elements of a List node (or the array itself).
+const json& list_items(const json& n);
 
 class translator {
 public:

@@ -38,6 +38,17 @@ struct fake_peer : pg_session_callbacks {
   std::string random_bytes(size_t n) override { return std::string(n, 'r'); }
   void on_cancel(int32_t, int32_t) override { ++cancels; }
   void on_query(std::string sql) override { queries.push_back(sql); }
+  void on_parse(parse_msg& m) override { parsed.push_back(m.sql); }
+  void on_bind(bind_msg&) override {}
+  void on_describe(const describe_msg&) override {}
+  void on_execute(const execute_msg&) override {}
+  void on_close(const describe_msg&) override {}
+  void on_sync() override { ++syncs; }
+  void on_copy_data(std::string_view) override {}
+  void on_copy_done() override {}
+  void on_copy_fail(const std::string&) override {}
+  std::vector<std::string> parsed;
+  int syncs = 0;
 
   /// Splits what was sent into (type, payload), skipping a leading 'N'.
   std::vector<std::pair<char, std::string>> messages() {
@@ -237,11 +248,22 @@ TEST(pg_session, extended_protocol_error_skips_to_sync) {
   pg_session s(with(auth_method::trust), peer);
   s.on_data(startup());
   peer.sent.clear();
-  s.on_data(msg('P', cstr("") + cstr("SELECT 1") + std::string(2, '\0')) +
-            msg('B', "junk") + msg('E', "junk") + msg('S', ""));
+  s.on_data(msg('P', cstr("") + cstr("SELECT 1") + std::string(2, '\0')));
+  ASSERT_EQ(peer.parsed.size(), 1u);
+  EXPECT_EQ(peer.parsed[0], "SELECT 1");
+  error_fields e;
+  e.sqlstate = "42P01";
+  e.message = "no such table";
+  s.extended_error(e); // the SQL layer failed the Parse
+  s.on_data(msg('E', cstr("") + i32(0)) + msg('S', ""));
+  EXPECT_EQ(peer.syncs, 1); // Execute skipped, Sync delivered
+  s.query_done(tx_status::idle);
   EXPECT_EQ(peer.types(), "EZ");
-  EXPECT_TRUE(peer.has_sqlstate("0A000"));
-  EXPECT_FALSE(peer.closed);
+  EXPECT_TRUE(peer.has_sqlstate("42P01"));
+  // a malformed Bind is a protocol violation
+  s.on_data(msg('B', "junk"));
+  EXPECT_TRUE(peer.has_sqlstate("08P01"));
+  EXPECT_TRUE(peer.closed);
 }
 
 TEST(pg_session, cancel_request_reaches_the_callback_and_closes) {
