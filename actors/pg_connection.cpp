@@ -36,7 +36,8 @@ class actor_port : public pg_backend_port {
 public:
   actor_port(caf::blocking_actor* self, connection_ptr conn,
              server_context& ctx) :
-    self_(self), conn_(std::move(conn)), ctx_(ctx) {}
+    self_(self),
+    conn_(std::move(conn)), ctx_(ctx) {}
 
   bool closing = false;
 
@@ -82,8 +83,8 @@ public:
                 std::move(b))
       .receive([&](engine::write_result& r) { out = std::move(r); },
                [&](caf::error& e) {
-                 out.error = "store writer did not answer: " +
-                             caf::to_string(e);
+                 out.error =
+                   "store writer did not answer: " + caf::to_string(e);
                });
     return out;
   }
@@ -101,8 +102,8 @@ public:
       .receive([&](sql_tx_reply& r) { out = std::move(r); },
                [&](caf::error& e) {
                  out.sqlstate = "XX000";
-                 out.message = "store writer did not answer: " +
-                               caf::to_string(e);
+                 out.message =
+                   "store writer did not answer: " + caf::to_string(e);
                });
     return out;
   }

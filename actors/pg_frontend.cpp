@@ -40,8 +40,7 @@ uint64_t pg_frontend::now_ms() {
 
 std::string pg_frontend::random_bytes(size_t n) {
   std::string out(n, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-             static_cast<int>(n));
+  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
   return out;
 }
 
@@ -284,8 +283,8 @@ void pg_frontend::on_describe(const describe_msg& m) {
       auto& ps = *it->second;
       ensure_fresh(ps);
       put_parameter_description(session_.out(), ps.st.params);
-      if (!ps.empty && (ps.st.returns_rows ||
-                        ps.st.kind == sql::stmt_kind::show))
+      if (!ps.empty &&
+          (ps.st.returns_rows || ps.st.kind == sql::stmt_kind::show))
         send_row_description(ps.st.columns, {});
       else
         put_no_data(session_.out());
@@ -293,8 +292,7 @@ void pg_frontend::on_describe(const describe_msg& m) {
     }
     auto it = portals_.find(m.name);
     if (it == portals_.end())
-      throw sql::sql_error("34000",
-                           "portal \"" + m.name + "\" does not exist");
+      throw sql::sql_error("34000", "portal \"" + m.name + "\" does not exist");
     auto& p = *it->second;
     if (p.st.returns_rows)
       send_row_description(p.st.columns, p.formats);

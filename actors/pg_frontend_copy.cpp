@@ -13,10 +13,18 @@ std::string text_escape(const std::string& s, char delim) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c == delim) {
           out.push_back('\\');
@@ -30,8 +38,7 @@ std::string text_escape(const std::string& s, char delim) {
 std::string csv_quote(const std::string& s, const sql::copy_spec& cp) {
   bool need = s.empty() || s == cp.null_text;
   for (char c : s)
-    need = need || c == cp.delimiter || c == cp.quote || c == '\n' ||
-           c == '\r';
+    need = need || c == cp.delimiter || c == cp.quote || c == '\n' || c == '\r';
   if (!need)
     return s;
   std::string out(1, cp.quote);
@@ -54,16 +61,28 @@ std::string text_unescape(std::string_view f) {
     }
     char c = f[++i];
     switch (c) {
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'v': out.push_back('\v'); break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
       case 'x': {
         int v = 0, n = 0;
-        while (n < 2 && i + 1 < f.size() && std::isxdigit(
-                                              static_cast<unsigned char>(f[i + 1]))) {
+        while (n < 2 && i + 1 < f.size() &&
+               std::isxdigit(static_cast<unsigned char>(f[i + 1]))) {
           char h = f[++i];
           v = v * 16 + (h <= '9' ? h - '0' : (h | 32) - 'a' + 10);
           ++n;
@@ -74,7 +93,8 @@ std::string text_unescape(std::string_view f) {
       default:
         if (c >= '0' && c <= '7') {
           int v = c - '0', n = 1;
-          while (n < 3 && i + 1 < f.size() && f[i + 1] >= '0' && f[i + 1] <= '7') {
+          while (n < 3 && i + 1 < f.size() && f[i + 1] >= '0' &&
+                 f[i + 1] <= '7') {
             v = v * 8 + (f[++i] - '0');
             ++n;
           }
@@ -93,11 +113,13 @@ void pg_frontend::start_copy_in(portal& p) {
   auto& cp = p.st.copy;
   auto* t = cat_.find(cp.table);
   if (!t)
-    throw sql::sql_error("42P01", "relation \"" + cp.table + "\" does not exist");
+    throw sql::sql_error("42P01",
+                         "relation \"" + cp.table + "\" does not exist");
   std::string cols, vals;
   for (size_t i = 0; i < cp.columns.size(); ++i) {
-    cols += (i ? ", " : "") +
-            sql::quote_ident(t->columns[static_cast<size_t>(cp.columns[i])].name);
+    cols +=
+      (i ? ", " : "") +
+      sql::quote_ident(t->columns[static_cast<size_t>(cp.columns[i])].name);
     vals += (i ? ", $" : "$") + std::to_string(i + 1);
   }
   auto parsed = sql::parse_sql("INSERT INTO " + sql::quote_ident(cp.table) +
@@ -186,17 +208,15 @@ void pg_frontend::parse_copy_lines(bool final) {
       }
     }
     if (fields.size() != cp.columns.size())
-      throw sql::sql_error("22P04", "COPY row " +
-                                      std::to_string(c.rows.size() + 1) +
-                                      ": expected " +
-                                      std::to_string(cp.columns.size()) +
-                                      " columns, got " +
-                                      std::to_string(fields.size()));
+      throw sql::sql_error("22P04",
+                           "COPY row " + std::to_string(c.rows.size() + 1) +
+                             ": expected " + std::to_string(cp.columns.size()) +
+                             " columns, got " + std::to_string(fields.size()));
     std::vector<sql::value> row;
     for (size_t i = 0; i < fields.size(); ++i)
-      row.push_back(fields[i] ? sql::coerce(sql::value::of_text(*fields[i]),
-                                            types[i])
-                              : sql::value{});
+      row.push_back(fields[i]
+                      ? sql::coerce(sql::value::of_text(*fields[i]), types[i])
+                      : sql::value{});
     c.rows.push_back(std::move(row));
   }
   buf.erase(0, pos);
@@ -276,7 +296,8 @@ void pg_frontend::run_copy_out(portal& p) {
       throw sql::sql_error(r.sqlstate, r.message);
     rows = std::move(job->result.rows);
   }
-  put_copy_out(session_.out(), false, static_cast<int16_t>(p.st.columns.size()));
+  put_copy_out(session_.out(), false,
+               static_cast<int16_t>(p.st.columns.size()));
   size_t n = 0;
   auto emit = [&](const sql::row& r) {
     std::string line;

@@ -110,8 +110,8 @@ void pg_frontend::run_write(portal& p) {
     if (!job->sqlstate.empty())
       throw sql::sql_error(job->sqlstate, job->message, job->position);
     if (!r.committed)
-      throw sql::sql_error("XX000", r.error.empty() ? "the write failed"
-                                                    : r.error);
+      throw sql::sql_error("XX000",
+                           r.error.empty() ? "the write failed" : r.error);
   }
   auto& res = job->result;
   if (!res.notice.empty()) {
@@ -210,9 +210,10 @@ void pg_frontend::run_tx_statement(portal& p) {
       if (!pinned_ && p.st.kind != stmt_kind::savepoint)
         throw sql::sql_error("3B001",
                              "savepoint \"" + p.st.var + "\" does not exist");
-      auto op = p.st.kind == stmt_kind::savepoint ? sql_tx_request::op::savepoint
-                : p.st.kind == stmt_kind::release ? sql_tx_request::op::release
-                                                  : sql_tx_request::op::rollback_to;
+      auto op =
+        p.st.kind == stmt_kind::savepoint ? sql_tx_request::op::savepoint
+        : p.st.kind == stmt_kind::release ? sql_tx_request::op::release
+                                          : sql_tx_request::op::rollback_to;
       auto r = tx_call(op, nullptr, p.st.var);
       if (!r.sqlstate.empty())
         throw sql::sql_error(r.sqlstate, r.message);
@@ -237,8 +238,8 @@ void pg_frontend::run_session_statement(portal& p) {
           var == "session characteristics")
         return;
       if (!defaults_.count(var) && var.find('.') == std::string::npos)
-        throw sql::sql_error("42704", "unrecognized configuration parameter \"" +
-                                        st.var + "\"");
+        throw sql::sql_error(
+          "42704", "unrecognized configuration parameter \"" + st.var + "\"");
       if (var == "client_encoding") {
         auto v = lower(st.val);
         if (v != "utf8" && v != "utf-8" && v != "unicode")
@@ -247,8 +248,8 @@ void pg_frontend::run_session_statement(portal& p) {
         info_.settings[var] = "UTF8";
       } else if (var == "server_version" || var == "server_encoding" ||
                  var == "integer_datetimes" || var == "max_identifier_length") {
-        throw sql::sql_error("55P02", "parameter \"" + var +
-                                        "\" cannot be changed");
+        throw sql::sql_error("55P02",
+                             "parameter \"" + var + "\" cannot be changed");
       } else {
         info_.settings[var] = st.val;
       }
@@ -285,7 +286,8 @@ void pg_frontend::run_session_statement(portal& p) {
         auto it = info_.settings.find(var);
         if (it == info_.settings.end())
           throw sql::sql_error("42704", "unrecognized configuration "
-                                        "parameter \"" + st.var + "\"");
+                                        "parameter \"" +
+                                          st.var + "\"");
         p.st.columns = {{var, sql::oid::text}};
         p.rows.push_back({sql::value::of_text(it->second)});
       }
@@ -310,8 +312,7 @@ void pg_frontend::start(portal& p) {
           throw sql::sql_error(r.sqlstate, r.message);
         p.rows = std::move(job->result.rows);
       } else {
-        p.cursor =
-          std::make_unique<sql::query_cursor>(db_, p.st.sql, p.params);
+        p.cursor = std::make_unique<sql::query_cursor>(db_, p.st.sql, p.params);
       }
       return;
     case stmt_kind::begin:
@@ -352,9 +353,8 @@ bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
       send_row_description(p.st.columns, p.formats);
   }
   if (p.cursor) {
-    bool more = p.cursor->fetch(max_rows, [&](sql::row& r) {
-      send_row(r, p.st.columns, p.formats);
-    });
+    bool more = p.cursor->fetch(
+      max_rows, [&](sql::row& r) { send_row(r, p.st.columns, p.formats); });
     if (more) {
       put_portal_suspended(session_.out());
       return false;
@@ -364,8 +364,8 @@ bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
     return true;
   }
   if (p.st.returns_rows) {
-    size_t end = max_rows ? std::min(p.rows.size(), p.next_row + max_rows)
-                          : p.rows.size();
+    size_t end =
+      max_rows ? std::min(p.rows.size(), p.next_row + max_rows) : p.rows.size();
     for (; p.next_row < end; ++p.next_row)
       send_row(p.rows[p.next_row], p.st.columns, p.formats);
     if (p.next_row < p.rows.size()) {

@@ -14,14 +14,11 @@ namespace {
 /// The change log as SQL writes see it.
 class writer_sink : public sql::change_sink {
 public:
-  using log_fn = std::function<uint64_t(const char*, const std::string&,
-                                        const std::string&,
-                                        const std::string*)>;
+  using log_fn = std::function<uint64_t(
+    const char*, const std::string&, const std::string&, const std::string*)>;
   writer_sink(std::function<uint64_t()> next, log_fn log) :
     next_(std::move(next)), log_(std::move(log)) {}
-  int64_t next_sequence() override {
-    return static_cast<int64_t>(next_());
-  }
+  int64_t next_sequence() override { return static_cast<int64_t>(next_()); }
   void log(const std::string& collection, const std::string& key,
            const std::string* doc) override {
     log_(doc ? "PUT" : "DELETE", collection, key, doc);

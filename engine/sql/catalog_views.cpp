@@ -61,29 +61,42 @@ uint32_t index_oid(const table_def& t, const index_def& i) {
 
 const std::vector<uint32_t>& known_types() {
   static const std::vector<uint32_t> t = {
-    oid::boolean, oid::bytea,  oid::char_t,   oid::name,      oid::int8,
-    oid::int2,    oid::int4,   oid::text,     oid::oid_t,     oid::json,
-    oid::float4,  oid::float8, oid::unknown,  oid::bpchar,    oid::varchar,
+    oid::boolean, oid::bytea,  oid::char_t,    oid::name,        oid::int8,
+    oid::int2,    oid::int4,   oid::text,      oid::oid_t,       oid::json,
+    oid::float4,  oid::float8, oid::unknown,   oid::bpchar,      oid::varchar,
     oid::date,    oid::time,   oid::timestamp, oid::timestamptz, oid::numeric,
-    oid::uuid,    oid::jsonb,  oid::regclass, oid::regproc};
+    oid::uuid,    oid::jsonb,  oid::regclass,  oid::regproc};
   return t;
 }
 
 const char* short_type_name(uint32_t o) {
   switch (o) {
-    case oid::boolean: return "bool";
-    case oid::int2: return "int2";
-    case oid::int4: return "int4";
-    case oid::int8: return "int8";
-    case oid::float4: return "float4";
-    case oid::float8: return "float8";
-    case oid::bpchar: return "bpchar";
-    case oid::varchar: return "varchar";
-    case oid::timestamp: return "timestamp";
-    case oid::timestamptz: return "timestamptz";
-    case oid::time: return "time";
-    case oid::char_t: return "char";
-    default: return type_name(o);
+    case oid::boolean:
+      return "bool";
+    case oid::int2:
+      return "int2";
+    case oid::int4:
+      return "int4";
+    case oid::int8:
+      return "int8";
+    case oid::float4:
+      return "float4";
+    case oid::float8:
+      return "float8";
+    case oid::bpchar:
+      return "bpchar";
+    case oid::varchar:
+      return "varchar";
+    case oid::timestamp:
+      return "timestamp";
+    case oid::timestamptz:
+      return "timestamptz";
+    case oid::time:
+      return "time";
+    case oid::char_t:
+      return "char";
+    default:
+      return type_name(o);
   }
 }
 
@@ -91,12 +104,12 @@ const char* short_type_name(uint32_t o) {
 
 bool is_catalog_view(const std::string& name) {
   static const std::unordered_set<std::string> names = {
-    "pg_namespace", "pg_class",     "pg_attribute", "pg_type",
-    "pg_index",     "pg_database",  "pg_settings",  "pg_description",
-    "pg_am",        "pg_constraint", "pg_attrdef",  "pg_roles",
-    "pg_user",      "pg_proc",      "pg_collation", "pg_inherits",
-    "pg_tablespace", "pg_tables",   "pg_indexes",   "pg_extension",
-    "pg_matviews",  "pg_views",     "pg_sequence",  "pg_enum",
+    "pg_namespace",  "pg_class",      "pg_attribute", "pg_type",
+    "pg_index",      "pg_database",   "pg_settings",  "pg_description",
+    "pg_am",         "pg_constraint", "pg_attrdef",   "pg_roles",
+    "pg_user",       "pg_proc",       "pg_collation", "pg_inherits",
+    "pg_tablespace", "pg_tables",     "pg_indexes",   "pg_extension",
+    "pg_matviews",   "pg_views",      "pg_sequence",  "pg_enum",
     "pg_range"};
   return names.count(name) > 0;
 }
@@ -108,17 +121,23 @@ std::optional<view_sql> catalog_view(const std::string& schema,
   builder v;
   if (schema == "information_schema") {
     if (name == "tables") {
-      v.col("table_catalog", oid::name).col("table_schema", oid::name)
-        .col("table_name", oid::name).col("table_type", oid::text);
+      v.col("table_catalog", oid::name)
+        .col("table_schema", oid::name)
+        .col("table_name", oid::name)
+        .col("table_type", oid::text);
       for (auto& [n, t] : cat.tables())
         v.row({lit(info.database), "'public'", lit(n), "'BASE TABLE'"});
       return v.build();
     }
     if (name == "columns") {
-      v.col("table_catalog", oid::name).col("table_schema", oid::name)
-        .col("table_name", oid::name).col("column_name", oid::name)
-        .col("ordinal_position", oid::int4).col("column_default", oid::text)
-        .col("is_nullable", oid::text).col("data_type", oid::text)
+      v.col("table_catalog", oid::name)
+        .col("table_schema", oid::name)
+        .col("table_name", oid::name)
+        .col("column_name", oid::name)
+        .col("ordinal_position", oid::int4)
+        .col("column_default", oid::text)
+        .col("is_nullable", oid::text)
+        .col("data_type", oid::text)
         .col("udt_name", oid::name);
       for (auto& [n, t] : cat.tables())
         for (size_t i = 0; i < t.columns.size(); ++i) {
@@ -132,7 +151,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       return v.build();
     }
     if (name == "schemata") {
-      v.col("catalog_name", oid::name).col("schema_name", oid::name)
+      v.col("catalog_name", oid::name)
+        .col("schema_name", oid::name)
         .col("schema_owner", oid::name);
       for (auto* s : {"public", "pg_catalog", "information_schema"})
         v.row({lit(info.database), lit(s), lit(info.user)});
@@ -141,8 +161,10 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return std::nullopt;
   }
   if (name == "pg_namespace") {
-    v.col("oid", oid::oid_t).col("nspname", oid::name)
-      .col("nspowner", oid::oid_t).col("nspacl", oid::text);
+    v.col("oid", oid::oid_t)
+      .col("nspname", oid::name)
+      .col("nspowner", oid::oid_t)
+      .col("nspacl", oid::text);
     v.row({num(catalog_ns), "'pg_catalog'", "10", "NULL"});
     v.row({num(public_ns), "'public'", "10", "NULL"});
     v.row({num(info_ns), "'information_schema'", "10", "NULL"});
@@ -150,92 +172,168 @@ std::optional<view_sql> catalog_view(const std::string& schema,
   }
   if (name == "pg_class" || name == "pg_tables" || name == "pg_indexes") {
     if (name == "pg_tables") {
-      v.col("schemaname", oid::name).col("tablename", oid::name)
-        .col("tableowner", oid::name).col("tablespace", oid::name)
-        .col("hasindexes", oid::boolean).col("hasrules", oid::boolean)
-        .col("hastriggers", oid::boolean).col("rowsecurity", oid::boolean);
+      v.col("schemaname", oid::name)
+        .col("tablename", oid::name)
+        .col("tableowner", oid::name)
+        .col("tablespace", oid::name)
+        .col("hasindexes", oid::boolean)
+        .col("hasrules", oid::boolean)
+        .col("hastriggers", oid::boolean)
+        .col("rowsecurity", oid::boolean);
       for (auto& [n, t] : cat.tables())
         v.row({"'public'", lit(n), lit(info.user), "NULL",
                b(!t.indexes.empty()), "0", "0", "0"});
       return v.build();
     }
     if (name == "pg_indexes") {
-      v.col("schemaname", oid::name).col("tablename", oid::name)
-        .col("indexname", oid::name).col("tablespace", oid::name)
+      v.col("schemaname", oid::name)
+        .col("tablename", oid::name)
+        .col("indexname", oid::name)
+        .col("tablespace", oid::name)
         .col("indexdef", oid::text);
       for (auto& [n, t] : cat.tables())
         for (auto& i : t.indexes)
           v.row({"'public'", lit(n), lit(i.name), "NULL", "NULL"});
       return v.build();
     }
-    v.col("oid", oid::oid_t).col("relname", oid::name)
-      .col("relnamespace", oid::oid_t).col("relkind", oid::char_t)
-      .col("relowner", oid::oid_t).col("relam", oid::oid_t)
-      .col("reltuples", oid::float4).col("relhasindex", oid::boolean)
-      .col("relpersistence", oid::char_t).col("relchecks", oid::int2)
-      .col("relhasrules", oid::boolean).col("relhastriggers", oid::boolean)
+    v.col("oid", oid::oid_t)
+      .col("relname", oid::name)
+      .col("relnamespace", oid::oid_t)
+      .col("relkind", oid::char_t)
+      .col("relowner", oid::oid_t)
+      .col("relam", oid::oid_t)
+      .col("reltuples", oid::float4)
+      .col("relhasindex", oid::boolean)
+      .col("relpersistence", oid::char_t)
+      .col("relchecks", oid::int2)
+      .col("relhasrules", oid::boolean)
+      .col("relhastriggers", oid::boolean)
       .col("relrowsecurity", oid::boolean)
       .col("relforcerowsecurity", oid::boolean)
-      .col("relispartition", oid::boolean).col("reltablespace", oid::oid_t)
-      .col("reloftype", oid::oid_t).col("relreplident", oid::char_t)
-      .col("reltoastrelid", oid::oid_t).col("relacl", oid::text)
-      .col("reloptions", oid::text).col("relnatts", oid::int2)
-      .col("relpartbound", oid::text).col("relisshared", oid::boolean)
+      .col("relispartition", oid::boolean)
+      .col("reltablespace", oid::oid_t)
+      .col("reloftype", oid::oid_t)
+      .col("relreplident", oid::char_t)
+      .col("reltoastrelid", oid::oid_t)
+      .col("relacl", oid::text)
+      .col("reloptions", oid::text)
+      .col("relnatts", oid::int2)
+      .col("relpartbound", oid::text)
+      .col("relisshared", oid::boolean)
       .col("reltype", oid::oid_t);
     for (auto& [n, t] : cat.tables()) {
-      v.row({num(t.oid), lit(n), num(public_ns), "'r'", "10", "2", "-1",
-             b(!t.indexes.empty()), "'p'", "0", "0", "0", "0", "0", "0", "0",
-             "0", "'d'", "0", "NULL", "NULL",
-             num(static_cast<int64_t>(t.columns.size())), "NULL", "0", "0"});
+      v.row({num(t.oid),
+             lit(n),
+             num(public_ns),
+             "'r'",
+             "10",
+             "2",
+             "-1",
+             b(!t.indexes.empty()),
+             "'p'",
+             "0",
+             "0",
+             "0",
+             "0",
+             "0",
+             "0",
+             "0",
+             "0",
+             "'d'",
+             "0",
+             "NULL",
+             "NULL",
+             num(static_cast<int64_t>(t.columns.size())),
+             "NULL",
+             "0",
+             "0"});
       if (t.typed)
         for (auto& i : t.indexes)
-          v.row({num(index_oid(t, i)), lit(i.name), num(public_ns), "'i'",
-                 "10", "403", "-1", "0", "'p'", "0", "0", "0", "0", "0", "0",
-                 "0", "0", "'n'", "0", "NULL", "NULL",
-                 num(static_cast<int64_t>(i.columns.size())), "NULL", "0",
+          v.row({num(index_oid(t, i)),
+                 lit(i.name),
+                 num(public_ns),
+                 "'i'",
+                 "10",
+                 "403",
+                 "-1",
+                 "0",
+                 "'p'",
+                 "0",
+                 "0",
+                 "0",
+                 "0",
+                 "0",
+                 "0",
+                 "0",
+                 "0",
+                 "'n'",
+                 "0",
+                 "NULL",
+                 "NULL",
+                 num(static_cast<int64_t>(i.columns.size())),
+                 "NULL",
+                 "0",
                  "0"});
     }
     return v.build();
   }
   if (name == "pg_attribute") {
-    v.col("attrelid", oid::oid_t).col("attname", oid::name)
-      .col("atttypid", oid::oid_t).col("attnum", oid::int2)
-      .col("atttypmod", oid::int4).col("attnotnull", oid::boolean)
-      .col("attisdropped", oid::boolean).col("atthasdef", oid::boolean)
-      .col("attidentity", oid::char_t).col("attgenerated", oid::char_t)
-      .col("attcollation", oid::oid_t).col("attlen", oid::int2)
-      .col("attstattarget", oid::int4).col("attstorage", oid::char_t)
-      .col("attislocal", oid::boolean).col("attinhcount", oid::int4);
+    v.col("attrelid", oid::oid_t)
+      .col("attname", oid::name)
+      .col("atttypid", oid::oid_t)
+      .col("attnum", oid::int2)
+      .col("atttypmod", oid::int4)
+      .col("attnotnull", oid::boolean)
+      .col("attisdropped", oid::boolean)
+      .col("atthasdef", oid::boolean)
+      .col("attidentity", oid::char_t)
+      .col("attgenerated", oid::char_t)
+      .col("attcollation", oid::oid_t)
+      .col("attlen", oid::int2)
+      .col("attstattarget", oid::int4)
+      .col("attstorage", oid::char_t)
+      .col("attislocal", oid::boolean)
+      .col("attinhcount", oid::int4);
     for (auto& [n, t] : cat.tables())
       for (size_t i = 0; i < t.columns.size(); ++i) {
         auto& c = t.columns[i];
         v.row({num(t.oid), lit(c.name), num(c.type_oid),
-               num(static_cast<int64_t>(i + 1)), num(c.typmod),
-               b(c.not_null), "0", b(!c.default_text.empty()), "''", "''",
-               "0", num(type_len(c.type_oid)), "-1", "'x'", "1", "0"});
+               num(static_cast<int64_t>(i + 1)), num(c.typmod), b(c.not_null),
+               "0", b(!c.default_text.empty()), "''", "''", "0",
+               num(type_len(c.type_oid)), "-1", "'x'", "1", "0"});
       }
     return v.build();
   }
   if (name == "pg_type") {
-    v.col("oid", oid::oid_t).col("typname", oid::name)
-      .col("typnamespace", oid::oid_t).col("typlen", oid::int2)
-      .col("typtype", oid::char_t).col("typcategory", oid::char_t)
-      .col("typrelid", oid::oid_t).col("typelem", oid::oid_t)
-      .col("typarray", oid::oid_t).col("typbasetype", oid::oid_t)
-      .col("typtypmod", oid::int4).col("typnotnull", oid::boolean)
-      .col("typdelim", oid::char_t).col("typowner", oid::oid_t)
-      .col("typcollation", oid::oid_t).col("typinput", oid::text)
-      .col("typoutput", oid::text).col("typreceive", oid::text)
+    v.col("oid", oid::oid_t)
+      .col("typname", oid::name)
+      .col("typnamespace", oid::oid_t)
+      .col("typlen", oid::int2)
+      .col("typtype", oid::char_t)
+      .col("typcategory", oid::char_t)
+      .col("typrelid", oid::oid_t)
+      .col("typelem", oid::oid_t)
+      .col("typarray", oid::oid_t)
+      .col("typbasetype", oid::oid_t)
+      .col("typtypmod", oid::int4)
+      .col("typnotnull", oid::boolean)
+      .col("typdelim", oid::char_t)
+      .col("typowner", oid::oid_t)
+      .col("typcollation", oid::oid_t)
+      .col("typinput", oid::text)
+      .col("typoutput", oid::text)
+      .col("typreceive", oid::text)
       .col("typsend", oid::text);
     for (auto o : known_types()) {
       std::string n = short_type_name(o);
-      char cat_c = o == oid::boolean                              ? 'B'
+      char cat_c = o == oid::boolean ? 'B'
                    : affinity_of(o) == affinity::integer ||
-                       affinity_of(o) == affinity::real ||
-                       o == oid::numeric                          ? 'N'
+                       affinity_of(o) == affinity::real || o == oid::numeric
+                     ? 'N'
                    : o == oid::date || o == oid::timestamp ||
-                       o == oid::timestamptz || o == oid::time ? 'D'
-                                                                  : 'S';
+                       o == oid::timestamptz || o == oid::time
+                     ? 'D'
+                     : 'S';
       v.row({num(o), lit(n), num(catalog_ns), num(type_len(o)), "'b'",
              lit(std::string(1, cat_c)), "0", "0", "0", "0", "-1", "0", "','",
              "10", "0", lit(n + "in"), lit(n + "out"), lit(n + "recv"),
@@ -244,12 +342,18 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_index") {
-    v.col("indexrelid", oid::oid_t).col("indrelid", oid::oid_t)
-      .col("indnatts", oid::int2).col("indisprimary", oid::boolean)
-      .col("indisunique", oid::boolean).col("indisclustered", oid::boolean)
-      .col("indisvalid", oid::boolean).col("indisreplident", oid::boolean)
-      .col("indkey", oid::text).col("indisexclusion", oid::boolean)
-      .col("indimmediate", oid::boolean).col("indisready", oid::boolean);
+    v.col("indexrelid", oid::oid_t)
+      .col("indrelid", oid::oid_t)
+      .col("indnatts", oid::int2)
+      .col("indisprimary", oid::boolean)
+      .col("indisunique", oid::boolean)
+      .col("indisclustered", oid::boolean)
+      .col("indisvalid", oid::boolean)
+      .col("indisreplident", oid::boolean)
+      .col("indkey", oid::text)
+      .col("indisexclusion", oid::boolean)
+      .col("indimmediate", oid::boolean)
+      .col("indisready", oid::boolean);
     for (auto& [n, t] : cat.tables())
       if (t.typed)
         for (auto& i : t.indexes) {
@@ -263,12 +367,18 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_constraint") {
-    v.col("oid", oid::oid_t).col("conname", oid::name)
-      .col("connamespace", oid::oid_t).col("contype", oid::char_t)
-      .col("conrelid", oid::oid_t).col("conindid", oid::oid_t)
-      .col("condeferrable", oid::boolean).col("condeferred", oid::boolean)
-      .col("conkey", oid::text).col("confrelid", oid::oid_t)
-      .col("conparentid", oid::oid_t).col("convalidated", oid::boolean);
+    v.col("oid", oid::oid_t)
+      .col("conname", oid::name)
+      .col("connamespace", oid::oid_t)
+      .col("contype", oid::char_t)
+      .col("conrelid", oid::oid_t)
+      .col("conindid", oid::oid_t)
+      .col("condeferrable", oid::boolean)
+      .col("condeferred", oid::boolean)
+      .col("conkey", oid::text)
+      .col("confrelid", oid::oid_t)
+      .col("conparentid", oid::oid_t)
+      .col("convalidated", oid::boolean);
     for (auto& [n, t] : cat.tables())
       if (t.typed)
         for (auto& i : t.indexes)
@@ -277,15 +387,16 @@ std::optional<view_sql> catalog_view(const std::string& schema,
             for (auto c : i.columns)
               key += (key.empty() ? "{" : ",") + std::to_string(c + 1);
             v.row({num(index_oid(t, i)), lit(i.name), num(public_ns),
-                   i.primary ? "'p'" : "'u'", num(t.oid),
-                   num(index_oid(t, i)), "0", "0", lit(key + "}"), "0", "0",
-                   "1"});
+                   i.primary ? "'p'" : "'u'", num(t.oid), num(index_oid(t, i)),
+                   "0", "0", lit(key + "}"), "0", "0", "1"});
           }
     return v.build();
   }
   if (name == "pg_attrdef") {
-    v.col("oid", oid::oid_t).col("adrelid", oid::oid_t)
-      .col("adnum", oid::int2).col("adbin", oid::text);
+    v.col("oid", oid::oid_t)
+      .col("adrelid", oid::oid_t)
+      .col("adnum", oid::int2)
+      .col("adbin", oid::text);
     for (auto& [n, t] : cat.tables())
       for (size_t i = 0; i < t.columns.size(); ++i)
         if (!t.columns[i].default_text.empty())
@@ -295,26 +406,37 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_database") {
-    v.col("oid", oid::oid_t).col("datname", oid::name)
-      .col("datdba", oid::oid_t).col("encoding", oid::int4)
-      .col("datcollate", oid::name).col("datctype", oid::name)
-      .col("datistemplate", oid::boolean).col("datallowconn", oid::boolean)
-      .col("datacl", oid::text).col("datlocprovider", oid::char_t)
-      .col("daticulocale", oid::text).col("datconnlimit", oid::int4)
+    v.col("oid", oid::oid_t)
+      .col("datname", oid::name)
+      .col("datdba", oid::oid_t)
+      .col("encoding", oid::int4)
+      .col("datcollate", oid::name)
+      .col("datctype", oid::name)
+      .col("datistemplate", oid::boolean)
+      .col("datallowconn", oid::boolean)
+      .col("datacl", oid::text)
+      .col("datlocprovider", oid::char_t)
+      .col("daticulocale", oid::text)
+      .col("datconnlimit", oid::int4)
       .col("dattablespace", oid::oid_t);
     v.row({"16380", lit(info.database), "10", "6", "'C.UTF-8'", "'C.UTF-8'",
            "0", "1", "NULL", "'c'", "NULL", "-1", "1663"});
     return v.build();
   }
   if (name == "pg_settings") {
-    v.col("name", oid::text).col("setting", oid::text).col("unit", oid::text)
-      .col("category", oid::text).col("short_desc", oid::text)
-      .col("context", oid::text).col("vartype", oid::text)
-      .col("source", oid::text).col("boot_val", oid::text)
+    v.col("name", oid::text)
+      .col("setting", oid::text)
+      .col("unit", oid::text)
+      .col("category", oid::text)
+      .col("short_desc", oid::text)
+      .col("context", oid::text)
+      .col("vartype", oid::text)
+      .col("source", oid::text)
+      .col("boot_val", oid::text)
       .col("reset_val", oid::text);
     for (auto& [k, val] : info.settings)
-      v.row({lit(k), lit(val), "NULL", "'Client Connection Defaults'",
-             "''", "'user'", "'string'", "'session'", lit(val), lit(val)});
+      v.row({lit(k), lit(val), "NULL", "'Client Connection Defaults'", "''",
+             "'user'", "'string'", "'session'", lit(val), lit(val)});
     return v.build();
   }
   if (name == "pg_roles" || name == "pg_user") {
@@ -326,7 +448,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_am") {
-    v.col("oid", oid::oid_t).col("amname", oid::name)
+    v.col("oid", oid::oid_t)
+      .col("amname", oid::name)
       .col("amtype", oid::char_t);
     v.row({"2", "'heap'", "'t'"});
     v.row({"403", "'btree'", "'i'"});
@@ -338,34 +461,45 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_description") {
-    v.col("objoid", oid::oid_t).col("classoid", oid::oid_t)
-      .col("objsubid", oid::int4).col("description", oid::text);
+    v.col("objoid", oid::oid_t)
+      .col("classoid", oid::oid_t)
+      .col("objsubid", oid::int4)
+      .col("description", oid::text);
     return v.build();
   }
   if (name == "pg_proc") {
-    v.col("oid", oid::oid_t).col("proname", oid::name)
-      .col("pronamespace", oid::oid_t).col("prorettype", oid::oid_t)
-      .col("prokind", oid::char_t).col("proargtypes", oid::text)
-      .col("proretset", oid::boolean).col("prolang", oid::oid_t);
+    v.col("oid", oid::oid_t)
+      .col("proname", oid::name)
+      .col("pronamespace", oid::oid_t)
+      .col("prorettype", oid::oid_t)
+      .col("prokind", oid::char_t)
+      .col("proargtypes", oid::text)
+      .col("proretset", oid::boolean)
+      .col("prolang", oid::oid_t);
     return v.build();
   }
   if (name == "pg_collation") {
-    v.col("oid", oid::oid_t).col("collname", oid::name)
+    v.col("oid", oid::oid_t)
+      .col("collname", oid::name)
       .col("collnamespace", oid::oid_t);
     return v.build();
   }
   if (name == "pg_inherits") {
-    v.col("inhrelid", oid::oid_t).col("inhparent", oid::oid_t)
-      .col("inhseqno", oid::int4).col("inhdetachpending", oid::boolean);
+    v.col("inhrelid", oid::oid_t)
+      .col("inhparent", oid::oid_t)
+      .col("inhseqno", oid::int4)
+      .col("inhdetachpending", oid::boolean);
     return v.build();
   }
   if (name == "pg_extension") {
-    v.col("oid", oid::oid_t).col("extname", oid::name)
+    v.col("oid", oid::oid_t)
+      .col("extname", oid::name)
       .col("extversion", oid::text);
     return v.build();
   }
   if (name == "pg_views" || name == "pg_matviews") {
-    v.col("schemaname", oid::name).col("viewname", oid::name)
+    v.col("schemaname", oid::name)
+      .col("viewname", oid::name)
       .col("definition", oid::text);
     return v.build();
   }

@@ -73,14 +73,16 @@ parts parse(std::string_view t, const char* type, bool need_time) {
     bad(type, t);
   p.d = static_cast<unsigned>(v);
   if (p.mo < 1 || p.mo > 12 || p.d < 1 || p.d > 31)
-    throw sql_error("22008", std::string("date/time field value out of range: \"") +
-                               std::string(t) + "\"");
+    throw sql_error("22008",
+                    std::string("date/time field value out of range: \"") +
+                      std::string(t) + "\"");
   int64_t yy;
   unsigned mm, dd;
   civil_from_days(days_from_civil(p.y, p.mo, p.d), yy, mm, dd);
   if (mm != p.mo)
-    throw sql_error("22008", std::string("date/time field value out of range: \"") +
-                               std::string(t) + "\"");
+    throw sql_error("22008",
+                    std::string("date/time field value out of range: \"") +
+                      std::string(t) + "\"");
   if (i < t.size() && (t[i] == ' ' || t[i] == 'T')) {
     ++i;
     if (!digits(t, i, 2, v))
@@ -111,8 +113,9 @@ parts parse(std::string_view t, const char* type, bool need_time) {
       }
     }
     if (p.h > 24 || p.mi > 59 || p.s > 60)
-      throw sql_error("22008", std::string("date/time field value out of range: \"") +
-                                 std::string(t) + "\"");
+      throw sql_error("22008",
+                      std::string("date/time field value out of range: \"") +
+                        std::string(t) + "\"");
     while (i < t.size() && t[i] == ' ')
       ++i;
     if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
@@ -161,11 +164,10 @@ std::string fmt_ts(int64_t epoch_us, bool tz) {
   auto secs = rem / 1000000;
   auto us = rem % 1000000;
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%s %02lld:%02lld:%02lld",
-                        fmt_date(y, m, d).c_str(),
-                        static_cast<long long>(secs / 3600),
-                        static_cast<long long>(secs / 60 % 60),
-                        static_cast<long long>(secs % 60));
+  int n = std::snprintf(
+    buf, sizeof buf, "%s %02lld:%02lld:%02lld", fmt_date(y, m, d).c_str(),
+    static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+    static_cast<long long>(secs % 60));
   std::string out(buf, static_cast<size_t>(n));
   if (us) {
     char f[8];
@@ -195,8 +197,8 @@ std::string normalize_date(std::string_view text) {
 }
 
 std::string normalize_timestamp(std::string_view text, bool with_tz) {
-  auto p = parse(text, with_tz ? "timestamp with time zone" : "timestamp",
-                 true);
+  auto p =
+    parse(text, with_tz ? "timestamp with time zone" : "timestamp", true);
   if (!with_tz)
     p.tz_min = 0; // a timestamp without time zone ignores an offset
   return fmt_ts(epoch_us_of(p), with_tz);

@@ -76,7 +76,9 @@ int64_t check_range(int64_t v, uint32_t oid) {
 }
 
 const char* int_name(uint32_t oid) {
-  return oid == oid::int2 ? "smallint" : oid == oid::int4 ? "integer" : "bigint";
+  return oid == oid::int2   ? "smallint"
+         : oid == oid::int4 ? "integer"
+                            : "bigint";
 }
 
 std::string format_double(double d, bool single) {
@@ -247,56 +249,101 @@ uint32_t type_by_name(std::string_view raw) {
 
 const char* type_name(uint32_t o) {
   switch (o) {
-    case oid::boolean: return "boolean";
-    case oid::bytea: return "bytea";
-    case oid::name: return "name";
-    case oid::int8: return "bigint";
-    case oid::int2: return "smallint";
-    case oid::int4: return "integer";
-    case oid::text: return "text";
-    case oid::oid_t: return "oid";
-    case oid::json: return "json";
-    case oid::float4: return "real";
-    case oid::float8: return "double precision";
-    case oid::bpchar: return "character";
-    case oid::varchar: return "character varying";
-    case oid::date: return "date";
-    case oid::time: return "time without time zone";
-    case oid::timestamp: return "timestamp without time zone";
-    case oid::timestamptz: return "timestamp with time zone";
-    case oid::numeric: return "numeric";
-    case oid::uuid: return "uuid";
-    case oid::jsonb: return "jsonb";
-    case oid::regclass: return "regclass";
-    case oid::char_t: return "\"char\"";
-    default: return "unknown";
+    case oid::boolean:
+      return "boolean";
+    case oid::bytea:
+      return "bytea";
+    case oid::name:
+      return "name";
+    case oid::int8:
+      return "bigint";
+    case oid::int2:
+      return "smallint";
+    case oid::int4:
+      return "integer";
+    case oid::text:
+      return "text";
+    case oid::oid_t:
+      return "oid";
+    case oid::json:
+      return "json";
+    case oid::float4:
+      return "real";
+    case oid::float8:
+      return "double precision";
+    case oid::bpchar:
+      return "character";
+    case oid::varchar:
+      return "character varying";
+    case oid::date:
+      return "date";
+    case oid::time:
+      return "time without time zone";
+    case oid::timestamp:
+      return "timestamp without time zone";
+    case oid::timestamptz:
+      return "timestamp with time zone";
+    case oid::numeric:
+      return "numeric";
+    case oid::uuid:
+      return "uuid";
+    case oid::jsonb:
+      return "jsonb";
+    case oid::regclass:
+      return "regclass";
+    case oid::char_t:
+      return "\"char\"";
+    default:
+      return "unknown";
   }
 }
 
 int16_t type_len(uint32_t o) {
   switch (o) {
-    case oid::boolean: case oid::char_t: return 1;
-    case oid::int2: return 2;
-    case oid::int4: case oid::float4: case oid::date: case oid::oid_t:
-    case oid::regclass: case oid::regproc: return 4;
-    case oid::int8: case oid::float8: case oid::timestamp:
-    case oid::timestamptz: case oid::time: return 8;
-    case oid::uuid: return 16;
-    case oid::name: return 64;
-    default: return -1;
+    case oid::boolean:
+    case oid::char_t:
+      return 1;
+    case oid::int2:
+      return 2;
+    case oid::int4:
+    case oid::float4:
+    case oid::date:
+    case oid::oid_t:
+    case oid::regclass:
+    case oid::regproc:
+      return 4;
+    case oid::int8:
+    case oid::float8:
+    case oid::timestamp:
+    case oid::timestamptz:
+    case oid::time:
+      return 8;
+    case oid::uuid:
+      return 16;
+    case oid::name:
+      return 64;
+    default:
+      return -1;
   }
 }
 
 affinity affinity_of(uint32_t o) {
   switch (o) {
-    case oid::boolean: case oid::int2: case oid::int4: case oid::int8:
-    case oid::oid_t: case oid::regclass: case oid::regproc:
+    case oid::boolean:
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::oid_t:
+    case oid::regclass:
+    case oid::regproc:
       return affinity::integer;
-    case oid::float4: case oid::float8:
+    case oid::float4:
+    case oid::float8:
       return affinity::real;
     case oid::numeric:
       return affinity::numeric;
-    case oid::json: case oid::jsonb:
+    case oid::json:
+    case oid::jsonb:
       return affinity::json;
     default:
       return affinity::text;
@@ -305,11 +352,16 @@ affinity affinity_of(uint32_t o) {
 
 const char* cast_name(affinity a) {
   switch (a) {
-    case affinity::integer: return "INTEGER";
-    case affinity::real: return "REAL";
-    case affinity::numeric: return "NUMERIC";
-    case affinity::blob: return "BLOB";
-    default: return "TEXT";
+    case affinity::integer:
+      return "INTEGER";
+    case affinity::real:
+      return "REAL";
+    case affinity::numeric:
+      return "NUMERIC";
+    case affinity::blob:
+      return "BLOB";
+    default:
+      return "TEXT";
   }
 }
 
@@ -317,7 +369,10 @@ value coerce(const value& v, uint32_t o) {
   if (v.is_null())
     return v;
   switch (o) {
-    case oid::int2: case oid::int4: case oid::int8: case oid::oid_t:
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::oid_t:
     case oid::regclass: {
       if (v.k == value::kind::integer)
         return value::of(check_range(v.i, o));
@@ -328,13 +383,14 @@ value coerce(const value& v, uint32_t o) {
       }
       return value::of(check_range(parse_int(v.s, int_name(o)), o));
     }
-    case oid::float4: case oid::float8:
+    case oid::float4:
+    case oid::float8:
       if (v.k == value::kind::integer)
         return value::of_real(static_cast<double>(v.i));
       if (v.k == value::kind::real)
         return v;
-      return value::of_real(parse_double(v.s, o == oid::float4 ? "real"
-                                                                : "double precision"));
+      return value::of_real(
+        parse_double(v.s, o == oid::float4 ? "real" : "double precision"));
     case oid::numeric: {
       if (v.k == value::kind::integer || v.k == value::kind::real)
         return v;
@@ -375,15 +431,16 @@ value coerce(const value& v, uint32_t o) {
       return value::of_text(normalize_timestamp(text_of(v), false));
     case oid::timestamptz:
       return value::of_text(normalize_timestamp(text_of(v), true));
-    case oid::json: case oid::jsonb: {
+    case oid::json:
+    case oid::jsonb: {
       auto t = text_of(v);
       auto j = nlohmann::json::parse(t, nullptr, false);
       if (j.is_discarded())
         bad_input(o == oid::json ? "json" : "jsonb", t);
       return value::of_text(
-        o == oid::json ? t
-                       : j.dump(-1, ' ', false,
-                                nlohmann::json::error_handler_t::replace));
+        o == oid::json
+          ? t
+          : j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     default:
       return value::of_text(text_of(v));
@@ -398,7 +455,9 @@ std::string to_text(const value& v, uint32_t o) {
       if (v.k == value::kind::real)
         return v.d != 0 ? "t" : "f";
       return coerce(v, o).i ? "t" : "f";
-    case oid::int2: case oid::int4: case oid::int8:
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
       if (v.k == value::kind::real)
         return std::to_string(std::llround(v.d));
       return text_of(v);
@@ -420,7 +479,9 @@ std::string to_binary(const value& v, uint32_t o) {
     case oid::int2:
       put_be(out, static_cast<uint16_t>(coerce(v, oid::int8).i), 2);
       return out;
-    case oid::int4: case oid::oid_t: case oid::regclass:
+    case oid::int4:
+    case oid::oid_t:
+    case oid::regclass:
       put_be(out, static_cast<uint32_t>(coerce(v, oid::int8).i), 4);
       return out;
     case oid::int8:
@@ -455,7 +516,8 @@ std::string to_binary(const value& v, uint32_t o) {
     case oid::date:
       put_be(out, static_cast<uint32_t>(date_to_pg_days(text_of(v))), 4);
       return out;
-    case oid::timestamp: case oid::timestamptz:
+    case oid::timestamp:
+    case oid::timestamptz:
       put_be(out, static_cast<uint64_t>(timestamp_to_pg_us(text_of(v))), 8);
       return out;
     case oid::jsonb:
@@ -470,7 +532,8 @@ std::string to_binary(const value& v, uint32_t o) {
 value from_binary(std::string_view b, uint32_t o) {
   auto need = [&](size_t n) {
     if (b.size() != n)
-      throw sql_error("22P03", "incorrect binary data format in bind parameter");
+      throw sql_error("22P03",
+                      "incorrect binary data format in bind parameter");
   };
   switch (o) {
     case oid::boolean:
@@ -479,7 +542,9 @@ value from_binary(std::string_view b, uint32_t o) {
     case oid::int2:
       need(2);
       return value::of(static_cast<int16_t>(get_be(b)));
-    case oid::int4: case oid::oid_t: case oid::regclass:
+    case oid::int4:
+    case oid::oid_t:
+    case oid::regclass:
       need(4);
       return value::of(static_cast<int32_t>(get_be(b)));
     case oid::int8:
@@ -511,9 +576,9 @@ value from_binary(std::string_view b, uint32_t o) {
     }
     case oid::date:
       need(4);
-      return value::of_text(
-        pg_days_to_date(static_cast<int32_t>(get_be(b))));
-    case oid::timestamp: case oid::timestamptz:
+      return value::of_text(pg_days_to_date(static_cast<int32_t>(get_be(b))));
+    case oid::timestamp:
+    case oid::timestamptz:
       need(8);
       return value::of_text(pg_us_to_timestamp(static_cast<int64_t>(get_be(b)),
                                                o == oid::timestamptz));
@@ -555,9 +620,8 @@ std::string numeric_binary(const std::string& text) {
       t.pop_back();
   }
   auto dot = t.find('.');
-  std::string ip = t.substr(0, dot), fp = dot == std::string::npos
-                                             ? std::string()
-                                             : t.substr(dot + 1);
+  std::string ip = t.substr(0, dot),
+              fp = dot == std::string::npos ? std::string() : t.substr(dot + 1);
   uint16_t dscale = static_cast<uint16_t>(fp.size());
   while (ip.size() % 4)
     ip.insert(0, "0");
@@ -601,8 +665,8 @@ std::string numeric_from_binary(std::string_view b) {
     return "NaN";
   std::string ip, fp;
   for (int i = 0; i <= weight || i < nd; ++i) {
-    uint16_t d = i < nd ? static_cast<uint16_t>(get_be(b.substr(8 + 2 * i, 2)))
-                        : 0;
+    uint16_t d =
+      i < nd ? static_cast<uint16_t>(get_be(b.substr(8 + 2 * i, 2))) : 0;
     char buf[8];
     std::snprintf(buf, sizeof buf, "%04u", d);
     if (i <= weight)

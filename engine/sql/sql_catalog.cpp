@@ -88,9 +88,8 @@ std::string create_index_sql(const table_def& t, const index_def& idx) {
     cols += column_expr(t, t.columns[static_cast<size_t>(i)]);
   }
   return std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " +
-         quote_ident(sqlite_index_name(t.name, idx.name)) +
-         " ON documents(" + cols +
-         ") WHERE collection = " + quote_literal(t.name);
+         quote_ident(sqlite_index_name(t.name, idx.name)) + " ON documents(" +
+         cols + ") WHERE collection = " + quote_literal(t.name);
 }
 
 std::string to_json(const table_def& t) {

@@ -22,14 +22,14 @@ struct column_def {
   uint32_t type_oid = 25;
   int32_t typmod = -1;
   bool not_null = false;
-  bool serial = false;       ///< default is the table's sequence
-  std::string default_sql;   ///< SQLite expression (translated), may be empty
-  std::string default_text;  ///< as the user wrote it (for \d)
+  bool serial = false;      ///< default is the table's sequence
+  std::string default_sql;  ///< SQLite expression (translated), may be empty
+  std::string default_text; ///< as the user wrote it (for \d)
 };
 
 struct index_def {
-  std::string name;          ///< PostgreSQL name (t_pkey, user's name)
-  std::vector<int> columns;  ///< column positions
+  std::string name;         ///< PostgreSQL name (t_pkey, user's name)
+  std::vector<int> columns; ///< column positions
   bool unique = false;
   bool primary = false;
 };

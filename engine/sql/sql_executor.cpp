@@ -99,8 +99,8 @@ namespace {
 
 sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()),
-                              &s, nullptr);
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &s,
+                              nullptr);
   if (rc != SQLITE_OK)
     raise_sqlite(db, rc);
   return s;
@@ -146,12 +146,13 @@ void save_def(sqlite3* db, const table_def& t) {
 int64_t delete_all(sqlite3* db, change_sink& sink, const std::string& table) {
   std::vector<std::string> keys;
   {
-    auto s =
-      prepare(db, "SELECT key FROM documents WHERE collection = ?1 ORDER BY key");
+    auto s = prepare(
+      db, "SELECT key FROM documents WHERE collection = ?1 ORDER BY key");
     stmt_guard g{s};
     bind_value(db, s, 1, value::of_text(table));
     while (sqlite3_step(s) == SQLITE_ROW)
-      keys.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+      keys.emplace_back(
+        reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
   }
   for (auto& k : keys)
     sink.log(table, k, nullptr);
@@ -389,10 +390,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
               if (t.indexes[i].primary)
                 throw sql_error("2BP01", "cannot drop index " + name +
                                            " because constraint " + name +
-                                           " on table " + tn +
-                                           " requires it");
-              exec(db, "DROP INDEX " +
-                         quote_ident(sqlite_index_name(tn, name)));
+                                           " on table " + tn + " requires it");
+              exec(db,
+                   "DROP INDEX " + quote_ident(sqlite_index_name(tn, name)));
               t.indexes.erase(t.indexes.begin() + static_cast<long>(i));
               save_def(db, t);
               found = true;
@@ -427,10 +427,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
     case stmt_kind::select:
     case stmt_kind::copy_to: {
       // a read inside a transaction that has written: it must see its writes
-      query_cursor c(db, st.kind == stmt_kind::select ? st.sql
-                                                      : st.copy.query_sql,
-                     job.param_rows.empty() ? std::vector<value>{}
-                                            : job.param_rows[0]);
+      query_cursor c(
+        db, st.kind == stmt_kind::select ? st.sql : st.copy.query_sql,
+        job.param_rows.empty() ? std::vector<value>{} : job.param_rows[0]);
       c.fetch(0, [&](row& r) { res.rows.push_back(r); });
       return;
     }

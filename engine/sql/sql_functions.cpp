@@ -79,8 +79,8 @@ void guarded(sqlite3_context* ctx, F&& f) {
 
 void fn_cast(sqlite3_context* ctx, int, sqlite3_value** a) {
   guarded(ctx, [&] {
-    result(ctx, coerce(arg(a[0]), static_cast<uint32_t>(
-                                    sqlite3_value_int64(a[1]))));
+    result(ctx,
+           coerce(arg(a[0]), static_cast<uint32_t>(sqlite3_value_int64(a[1]))));
   });
 }
 
@@ -139,8 +139,9 @@ void fn_extreme(sqlite3_context* ctx, int n, sqlite3_value** a, bool greatest) {
       auto x = sqlite3_value_double(a[i]), y = sqlite3_value_double(best);
       cmp = x < y ? -1 : x > y ? 1 : 0;
     } else {
-      cmp = std::strcmp(reinterpret_cast<const char*>(sqlite3_value_text(a[i])),
-                        reinterpret_cast<const char*>(sqlite3_value_text(best)));
+      cmp =
+        std::strcmp(reinterpret_cast<const char*>(sqlite3_value_text(a[i])),
+                    reinterpret_cast<const char*>(sqlite3_value_text(best)));
     }
     if (greatest ? cmp > 0 : cmp < 0)
       best = a[i];
@@ -332,10 +333,11 @@ void fn_uuid(sqlite3_context* ctx, int, sqlite3_value**) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-                b[10], b[11], b[12], b[13], b[14], b[15]);
+  std::snprintf(
+    out, sizeof out,
+    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+    b[12], b[13], b[14], b[15]);
   sqlite3_result_text(ctx, out, 36, SQLITE_TRANSIENT);
 }
 
@@ -390,7 +392,8 @@ void fn_size_pretty(sqlite3_context* ctx, int, sqlite3_value** a) {
                       SQLITE_TRANSIENT);
 }
 
-// -- writer side ---------------------------------------------------------------
+// -- writer side
+// ---------------------------------------------------------------
 
 void fn_seq(sqlite3_context* ctx, int, sqlite3_value**) {
   auto c = static_cast<write_counters*>(sqlite3_user_data(ctx));
@@ -467,11 +470,11 @@ void register_functions(sqlite3* db, write_counters* counters) {
   add(db, "themis_uuid", 0, fn_uuid, false);
   add(db, "themis_to_json", 1, fn_to_json, true);
   add(db, "themis_format_type", 2, fn_format_type, true);
-  for (auto* n : {"themis_obj_description", "themis_col_description",
-                  "themis_shobj_description", "themis_pg_get_indexdef",
-                  "themis_pg_get_constraintdef", "themis_pg_get_viewdef",
-                  "themis_pg_get_function_result",
-                  "themis_pg_get_function_arguments"})
+  for (auto* n :
+       {"themis_obj_description", "themis_col_description",
+        "themis_shobj_description", "themis_pg_get_indexdef",
+        "themis_pg_get_constraintdef", "themis_pg_get_viewdef",
+        "themis_pg_get_function_result", "themis_pg_get_function_arguments"})
     add(db, n, -1, fn_null, true);
   add(db, "themis_pg_get_expr", -1, fn_first, true);
   add(db, "themis_array_to_string", -1, fn_first, true);
@@ -485,8 +488,8 @@ void register_functions(sqlite3* db, write_counters* counters) {
     add(db, "themis_key", 0, fn_key, false);
     add(db, "themis_nextval", 1, fn_nextval, false);
   } else {
-    for (auto* n : {"themis_seq", "themis_seq_last", "themis_key",
-                    "themis_nextval"})
+    for (auto* n :
+         {"themis_seq", "themis_seq_last", "themis_key", "themis_nextval"})
       add(db, n, -1, fn_read_only, false);
   }
 }

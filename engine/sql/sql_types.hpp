@@ -56,8 +56,8 @@ class sql_error : public std::runtime_error {
 public:
   sql_error(std::string sqlstate, const std::string& message,
             int32_t position = 0) :
-    std::runtime_error(message), sqlstate_(std::move(sqlstate)),
-    position_(position) {}
+    std::runtime_error(message),
+    sqlstate_(std::move(sqlstate)), position_(position) {}
   const std::string& sqlstate() const { return sqlstate_; }
   int32_t position() const { return position_; }
 

@@ -100,7 +100,8 @@ statement translator::tr_create(const json& n) {
     }
     if (col.serial) {
       col.not_null = true;
-      col.default_text = "nextval('" + name + "_" + col.name + "_seq'::regclass)";
+      col.default_text =
+        "nextval('" + name + "_" + col.name + "_seq'::regclass)";
     }
     for (auto& k : cd.value("constraints", json::array())) {
       auto& c = body(k);
@@ -138,8 +139,8 @@ statement translator::tr_create(const json& n) {
     for (auto& c : cols) {
       int pos = t.find(c);
       if (pos < 0)
-        throw sql_error("42703", "column \"" + c +
-                                   "\" named in key does not exist");
+        throw sql_error("42703",
+                        "column \"" + c + "\" named in key does not exist");
       idx.columns.push_back(pos);
       suffix += "_" + c;
       if (primary)
@@ -172,8 +173,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
       if (parts.empty())
         continue;
       if (parts.size() > 1 && parts[0] != "public")
-        throw sql_error("3F000",
-                        "schema \"" + parts[0] + "\" does not exist");
+        throw sql_error("3F000", "schema \"" + parts[0] + "\" does not exist");
       st.names.push_back(parts.back());
     }
     st.writes = true;
@@ -196,7 +196,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     auto& t = table_of(b["relation"]);
     if (!t.typed)
       unsupported("indexes on document collections (index doc fields with "
-                  "AQL instead)", n);
+                  "AQL instead)",
+                  n);
     if (b.contains("whereClause"))
       unsupported("partial indexes", n);
     st.kind = stmt_kind::create_index;
@@ -236,8 +237,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     for (auto& c : b["cmds"]) {
       auto& cmd = body(c);
       auto sub = cmd.value("subtype", "");
-      if (sub == "AT_AddConstraint" &&
-          node_type(cmd["def"]) == "Constraint") {
+      if (sub == "AT_AddConstraint" && node_type(cmd["def"]) == "Constraint") {
         auto& k = body(cmd["def"]);
         auto ct = k.value("contype", "");
         if (ct != "CONSTR_PRIMARY" && ct != "CONSTR_UNIQUE")
@@ -258,8 +258,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
         if (idx.primary && !st.def.primary_key().empty())
           throw sql_error("42P16", "multiple primary keys for table \"" +
                                      t.name + "\" are not allowed");
-        idx.name = k.value("conname", t.name + (idx.primary ? "_pkey"
-                                                            : suffix + "_key"));
+        idx.name = k.value("conname",
+                           t.name + (idx.primary ? "_pkey" : suffix + "_key"));
         st.def.indexes.push_back(idx);
         st.ddl.push_back(create_index_sql(st.def, idx));
         if (idx.primary) // existing rows must satisfy NOT NULL
@@ -405,7 +405,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
         cp.header = truthy(val);
       } else if (name == "quote") {
         cp.quote = val.empty() ? '"' : val[0];
-      } else if (name == "encoding") {
+      } else if (name == "encoding" || name == "freeze") {
+        // FREEZE is a storage hint; the engine has nothing to freeze
       } else {
         unsupported("COPY option " + name, o);
       }
@@ -448,8 +449,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
                quote_ident(c.name);
         st.columns.push_back({c.name, c.type_oid});
       }
-      cp.query_sql = "SELECT " + sel +
-                     " FROM documents WHERE collection = " +
+      cp.query_sql = "SELECT " + sel + " FROM documents WHERE collection = " +
                      quote_literal(t.name) + " ORDER BY key";
     }
     return st;

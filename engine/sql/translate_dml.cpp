@@ -60,19 +60,20 @@ std::vector<column> translator::returning(const json& list, scope& sc,
         body(val)["fields"].back().contains("A_Star")) {
       auto& it = sc.items[0];
       for (auto& c : it.cols) {
-        sql += ", " + column_expr(*it.table,
-                                  it.table->columns[static_cast<size_t>(
-                                    it.table->find(c.name))],
-                                  it.doc_row);
+        sql += ", " +
+               column_expr(
+                 *it.table,
+                 it.table->columns[static_cast<size_t>(it.table->find(c.name))],
+                 it.doc_row);
         cols.push_back(c);
       }
       continue;
     }
     auto e = tr(val, sc);
     sql += ", " + e.sql;
-    cols.push_back({rt.contains("name") ? rt["name"].get<std::string>()
-                                        : output_name(val),
-                    e.type ? e.type : oid::text});
+    cols.push_back(
+      {rt.contains("name") ? rt["name"].get<std::string>() : output_name(val),
+       e.type ? e.type : oid::text});
   }
   return cols;
 }
@@ -101,8 +102,9 @@ statement translator::tr_insert(const json& n) {
       auto name = rt.value("name", "");
       int pos = t.find(name);
       if (pos < 0)
-        throw sql_error("42703", "column \"" + name + "\" of relation \"" +
-                                   t.name + "\" does not exist",
+        throw sql_error("42703",
+                        "column \"" + name + "\" of relation \"" + t.name +
+                          "\" does not exist",
                         location(c));
       if (!seen.insert(pos).second)
         throw sql_error("42701",
@@ -117,7 +119,8 @@ statement translator::tr_insert(const json& n) {
   if (!t.typed)
     for (auto p : targets)
       if (t.columns[static_cast<size_t>(p)].name == "_rev")
-        throw sql_error("428C9", "column \"_rev\" can only be updated to DEFAULT");
+        throw sql_error("428C9",
+                        "column \"_rev\" can only be updated to DEFAULT");
   auto default_of = [&](const column_def& c) -> std::string {
     if (c.serial) {
       st.uses_sequences = true;
@@ -190,8 +193,9 @@ statement translator::tr_insert(const json& n) {
     if (!t.typed && c.name == "_rev")
       continue;
     if (!t.typed && c.name == "_key") {
-      sql += ", " + (given ? coerced(t, c, "COALESCE(" + v + ", themis_key())")
-                           : std::string("NULL")) +
+      sql += ", " +
+             (given ? coerced(t, c, "COALESCE(" + v + ", themis_key())")
+                    : std::string("NULL")) +
              " AS c" + std::to_string(i);
       continue;
     }
@@ -210,13 +214,12 @@ statement translator::tr_insert(const json& n) {
                                       "CAST(src.r AS TEXT)"};
     for (size_t i = 0; i < t.columns.size(); ++i) {
       pairs.push_back(json_path(t.columns[i].name));
-      pairs.push_back(
-        json_value(t.columns[i], "src.c" + std::to_string(i)));
+      pairs.push_back(json_value(t.columns[i], "src.c" + std::to_string(i)));
     }
     doc = json_set_chunks("'{}'", pairs);
   } else {
-    doc = "json_set(src.c2, '$._key', " + key +
-          ", '$._rev', CAST(src.r AS TEXT))";
+    doc =
+      "json_set(src.c2, '$._key', " + key + ", '$._rev', CAST(src.r AS TEXT))";
   }
   sql += "INSERT INTO documents(collection, key, rev, doc) SELECT " +
          quote_literal(t.name) + ", " + key + ", CAST(src.r AS TEXT), " + doc +
@@ -263,8 +266,8 @@ statement translator::tr_insert(const json& n) {
     }
     auto action = oc.value("action", "");
     if (action == "ONCONFLICT_NOTHING") {
-      sql += " ON CONFLICT" + (target.empty() ? "" : " " + target) +
-             " DO NOTHING";
+      sql +=
+        " ON CONFLICT" + (target.empty() ? "" : " " + target) + " DO NOTHING";
     } else {
       if (target.empty())
         throw sql_error("42601", "ON CONFLICT DO UPDATE requires inference "
@@ -295,10 +298,9 @@ statement translator::tr_insert(const json& n) {
         pairs.push_back(json_path(name));
         pairs.push_back(json_value(c, coerced(t, c, v)));
       }
-      std::string base = whole_doc.empty()
-                           ? target_row
-                           : "json_set(" + whole_doc +
-                               ", '$._key', documents.key)";
+      std::string base = whole_doc.empty() ? target_row
+                                           : "json_set(" + whole_doc +
+                                               ", '$._key', documents.key)";
       sql += " ON CONFLICT " + target +
              " DO UPDATE SET rev = CAST(themis_seq() AS TEXT), doc = " +
              json_set_chunks(base, pairs);
@@ -345,8 +347,9 @@ statement translator::tr_update(const json& n) {
     auto name = rt.value("name", "");
     int pos = t.find(name);
     if (pos < 0)
-      throw sql_error("42703", "column \"" + name + "\" of relation \"" +
-                                 t.name + "\" does not exist",
+      throw sql_error("42703",
+                      "column \"" + name + "\" of relation \"" + t.name +
+                        "\" does not exist",
                       location(x));
     if (node_type(rt["val"]) == "MultiAssignRef")
       unsupported("multiple-column assignment", x);
@@ -369,9 +372,9 @@ statement translator::tr_update(const json& n) {
     pairs.push_back(json_path(name));
     pairs.push_back(json_value(c, coerced(t, c, v)));
   }
-  std::string base =
-    whole_doc.empty() ? target_row
-                      : "json_set(" + whole_doc + ", '$._key', documents.key)";
+  std::string base = whole_doc.empty()
+                       ? target_row
+                       : "json_set(" + whole_doc + ", '$._key', documents.key)";
   std::string sql = "UPDATE documents SET rev = CAST(themis_seq() AS TEXT), "
                     "doc = " +
                     json_set_chunks(base, pairs) +

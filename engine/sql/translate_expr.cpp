@@ -144,8 +144,7 @@ expr translator::tr_column_ref(const json& n, scope& sc) {
       throw sql_error("42P01",
                       "missing FROM-clause entry for table \"" + qual + "\"",
                       location(n));
-    throw sql_error("42703",
-                    "column " + qual + "." + col + " does not exist",
+    throw sql_error("42703", "column " + qual + "." + col + " does not exist",
                     location(n));
   }
   throw sql_error("42703", "column \"" + col + "\" does not exist",
@@ -206,7 +205,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
       throw sql_error("42601", "BETWEEN needs two bounds", location(n));
     hint_param(r[0], l.type), hint_param(r[1], l.type);
     auto lo = tr(r[0], sc), hi = tr(r[1], sc);
-    return {"(" + l.sql + (kind == "AEXPR_BETWEEN" ? " BETWEEN " : " NOT BETWEEN ") +
+    return {"(" + l.sql +
+              (kind == "AEXPR_BETWEEN" ? " BETWEEN " : " NOT BETWEEN ") +
               lo.sql + " AND " + hi.sql + ")",
             oid::boolean};
   }
@@ -251,8 +251,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     l0 = tr(b["lexpr"], sc);
   if (b.contains("rexpr") && node_type(b["rexpr"]) != "ParamRef")
     r0 = tr(b["rexpr"], sc);
-  bool cmp = op == "=" || op == "<>" || op == "!=" || op == "<" ||
-             op == ">" || op == "<=" || op == ">=";
+  bool cmp = op == "=" || op == "<>" || op == "!=" || op == "<" || op == ">" ||
+             op == "<=" || op == ">=";
   bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%";
   if (cmp || arith) {
     hint_param(b["lexpr"], r0.type);
@@ -303,9 +303,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     return {"(lower(" + l.sql + ") NOT LIKE lower(" + r.sql + ") ESCAPE '\\')",
             oid::boolean};
   if (op == "~" || op == "!~" || op == "~*" || op == "!~*")
-    return {std::string(op[0] == '!' ? "NOT " : "") + "themis_regex(" +
-              l.sql + ", " + r.sql + ", " +
-              (op.back() == '*' ? "1" : "0") + ")",
+    return {std::string(op[0] == '!' ? "NOT " : "") + "themis_regex(" + l.sql +
+              ", " + r.sql + ", " + (op.back() == '*' ? "1" : "0") + ")",
             oid::boolean};
   unsupported("operator " + op, n);
 }
@@ -405,15 +404,15 @@ expr translator::tr(const json& node, scope& sc) {
     auto a = tr(b["arg"], sc);
     return {"(" + a.sql +
               (b.value("nulltesttype", "") == "IS_NULL" ? " IS NULL)"
-                                                         : " IS NOT NULL)"),
+                                                        : " IS NOT NULL)"),
             oid::boolean};
   }
   if (type == "BooleanTest") {
     auto a = tr(b["arg"], sc);
     static const std::unordered_map<std::string, std::string> forms = {
-      {"IS_TRUE", " IS 1"},         {"IS_NOT_TRUE", " IS NOT 1"},
-      {"IS_FALSE", " IS 0"},        {"IS_NOT_FALSE", " IS NOT 0"},
-      {"IS_UNKNOWN", " IS NULL"},   {"IS_NOT_UNKNOWN", " IS NOT NULL"}};
+      {"IS_TRUE", " IS 1"},       {"IS_NOT_TRUE", " IS NOT 1"},
+      {"IS_FALSE", " IS 0"},      {"IS_NOT_FALSE", " IS NOT 0"},
+      {"IS_UNKNOWN", " IS NULL"}, {"IS_NOT_UNKNOWN", " IS NOT NULL"}};
     auto it = forms.find(b.value("booltesttype", ""));
     if (it == forms.end())
       unsupported("this boolean test", node);
@@ -449,8 +448,8 @@ expr translator::tr(const json& node, scope& sc) {
       out += (out.empty() ? "" : ", ") + e.sql;
     }
     // PostgreSQL ignores NULLs here; SQLite's max/min return NULL on one
-    return {std::string(greatest ? "themis_greatest(" : "themis_least(") +
-              out + ")",
+    return {std::string(greatest ? "themis_greatest(" : "themis_least(") + out +
+              ")",
             t};
   }
   if (type == "CaseExpr") {

@@ -80,8 +80,9 @@ expr translator::tr_func(const json& n, scope& sc) {
   auto names = string_list(b.value("funcname", json::array()));
   std::string name = names.empty() ? "" : names.back();
   if (names.size() > 1 && names[0] != "pg_catalog")
-    throw sql_error("42883", "function " + names[0] + "." + name +
-                               " does not exist", location(n));
+    throw sql_error("42883",
+                    "function " + names[0] + "." + name + " does not exist",
+                    location(n));
   if (b.contains("over"))
     unsupported("window functions", n);
   if (b.contains("agg_order") || b.contains("agg_filter") ||
@@ -118,8 +119,9 @@ expr translator::tr_func(const json& n, scope& sc) {
     if (it == info.settings.end()) {
       if (args.size() > 1 && args[1].sql == "1")
         return {"NULL", oid::text};
-      throw sql_error("42704", "unrecognized configuration parameter \"" +
-                                 key + "\"", location(n));
+      throw sql_error("42704",
+                      "unrecognized configuration parameter \"" + key + "\"",
+                      location(n));
     }
     return {quote_literal(it->second), oid::text};
   }
@@ -137,23 +139,25 @@ expr translator::tr_func(const json& n, scope& sc) {
       name == "pg_get_indexdef" || name == "pg_get_constraintdef" ||
       name == "format_type" || name == "pg_encoding_to_char" ||
       name == "array_to_string" || name == "pg_size_pretty" ||
-      name == "pg_get_function_result" ||
-      name == "pg_get_function_arguments" || name == "pg_relation_size" ||
-      name == "pg_total_relation_size" || name == "pg_get_viewdef")
-    return {"themis_" + name + "(" + [&] {
-              std::string s;
-              for (auto& a : args)
-                s += (s.empty() ? "" : ", ") + a.sql;
-              return s;
-            }() + ")",
+      name == "pg_get_function_result" || name == "pg_get_function_arguments" ||
+      name == "pg_relation_size" || name == "pg_total_relation_size" ||
+      name == "pg_get_viewdef")
+    return {"themis_" + name + "(" +
+              [&] {
+                std::string s;
+                for (auto& a : args)
+                  s += (s.empty() ? "" : ", ") + a.sql;
+                return s;
+              }() +
+              ")",
             name == "pg_relation_size" || name == "pg_total_relation_size"
               ? oid::int8
               : oid::text};
   if (name == "concat") {
     std::string s;
     for (auto& a : args)
-      s += (s.empty() ? "" : " || ") + ("COALESCE(CAST(" + a.sql +
-                                        " AS TEXT), '')");
+      s += (s.empty() ? "" : " || ") +
+           ("COALESCE(CAST(" + a.sql + " AS TEXT), '')");
     return {s.empty() ? "''" : "(" + s + ")", oid::text};
   }
   if (name == "position" && args.size() == 2) // position(a IN b) = strpos(b, a)

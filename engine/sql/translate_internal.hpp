@@ -50,7 +50,8 @@ class translator {
 public:
   translator(const catalog& c, const session_info& i,
              std::vector<uint32_t> declared) :
-    cat(c), info(i), params(std::move(declared)) {}
+    cat(c),
+    info(i), params(std::move(declared)) {}
 
   const catalog& cat;
   const session_info& info;

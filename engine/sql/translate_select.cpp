@@ -24,8 +24,8 @@ std::string translator::table_source(const table_def& t) {
       cols += ", ";
     cols += column_expr(t, c) + " AS " + quote_ident(c.name);
   }
-  return "(SELECT " + cols + " FROM documents WHERE collection = " +
-         quote_literal(t.name) + ")";
+  return "(SELECT " + cols +
+         " FROM documents WHERE collection = " + quote_literal(t.name) + ")";
 }
 
 std::string translator::tr_from_item(const json& node, scope& sc) {
@@ -49,9 +49,9 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
         (schema.empty() && is_catalog_view(name))) {
       auto v = catalog_view(schema, name, cat, info);
       if (!v)
-        throw sql_error("42P01", "relation \"" +
-                                   (schema.empty() ? "" : schema + ".") +
-                                   name + "\" does not exist",
+        throw sql_error("42P01",
+                        "relation \"" + (schema.empty() ? "" : schema + ".") +
+                          name + "\" does not exist",
                         location(node));
       sc.items.push_back({alias, v->cols, nullptr, ""});
       return "(" + v->sql + ") AS " + quote_ident(alias);
@@ -137,8 +137,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
       std::string cols;
       for (auto& col : sub.cols)
         cols += (cols.empty() ? "" : ", ") + quote_ident(col.name);
-      with += (with.empty() ? "WITH " : ", ") + quote_ident(name) + "(" +
-              cols + ") AS (" + sub.sql + ")";
+      with += (with.empty() ? "WITH " : ", ") + quote_ident(name) + "(" + cols +
+              ") AS (" + sub.sql + ")";
       ctes.emplace_back(name, sub.cols);
     }
     with += " ";
@@ -161,8 +161,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
         unsupported("INTERSECT ALL / EXCEPT ALL", json::object());
       kw = " UNION ALL ";
     }
-    body_sql = "SELECT * FROM (" + l.sql + ")" + kw + "SELECT * FROM (" +
-               r.sql + ")";
+    body_sql =
+      "SELECT * FROM (" + l.sql + ")" + kw + "SELECT * FROM (" + r.sql + ")";
     out.cols = l.cols;
     for (size_t i = 0; i < out.cols.size(); ++i)
       if (!out.cols[i].type_oid || out.cols[i].type_oid == oid::unknown)
@@ -180,8 +180,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
         auto e = tr(x, sc);
         row += (row.empty() ? "" : ", ") + e.sql;
         if (out.cols.size() <= i)
-          out.cols.push_back({"column" + std::to_string(i + 1),
-                              e.type ? e.type : oid::text});
+          out.cols.push_back(
+            {"column" + std::to_string(i + 1), e.type ? e.type : oid::text});
         ++i;
       }
       if (width && i != width)
@@ -216,19 +216,22 @@ select_out translator::tr_select(const json& node, scope* parent) {
             }
           }
           if (!qual.empty() && !any)
-            throw sql_error("42P01", "missing FROM-clause entry for table \"" +
-                                       qual + "\"", location(val));
+            throw sql_error(
+              "42P01", "missing FROM-clause entry for table \"" + qual + "\"",
+              location(val));
           if (qual.empty() && sc.items.empty())
-            throw sql_error("42601", "SELECT * with no tables specified is "
-                                     "not valid", location(val));
+            throw sql_error("42601",
+                            "SELECT * with no tables specified is "
+                            "not valid",
+                            location(val));
           continue;
         }
       }
       auto e = tr(val, sc);
-      auto name = rt.contains("name") ? rt["name"].get<std::string>()
-                                      : output_name(val);
-      targets += (targets.empty() ? "" : ", ") + e.sql + " AS " +
-                 quote_ident(name);
+      auto name =
+        rt.contains("name") ? rt["name"].get<std::string>() : output_name(val);
+      targets +=
+        (targets.empty() ? "" : ", ") + e.sql + " AS " + quote_ident(name);
       column c{name, e.type ? e.type : oid::text};
       if (node_type(val) == "ColumnRef")
         for (auto& it : sc.items)
@@ -247,8 +250,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
       else
         unsupported("DISTINCT ON", json::object());
     }
-    body_sql = "SELECT " + distinct + (targets.empty() ? "NULL" : targets) +
-               from;
+    body_sql =
+      "SELECT " + distinct + (targets.empty() ? "NULL" : targets) + from;
     if (s.contains("whereClause")) {
       scope where = sc;
       where.aggregates_allowed = false;
@@ -277,8 +280,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
       auto& key = sb["node"];
       std::string k;
       // an output column name (alias) is valid in ORDER BY
-      if (node_type(key) == "ColumnRef" &&
-          body(key)["fields"].size() == 1) {
+      if (node_type(key) == "ColumnRef" && body(key)["fields"].size() == 1) {
         auto name = sval(body(key)["fields"][0]);
         bool is_output = false;
         for (auto& c : out.cols)
@@ -306,8 +308,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
     }
     body_sql += " ORDER BY " + o;
   }
-  bool has_limit = s.contains("limitCount") &&
-                   !body(s["limitCount"]).value("isnull", false);
+  bool has_limit =
+    s.contains("limitCount") && !body(s["limitCount"]).value("isnull", false);
   if (has_limit || s.contains("limitOffset")) {
     if (s.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES")
       unsupported("FETCH … WITH TIES", json::object());
