@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include "engine/sql/pg_types.hpp"
@@ -166,6 +167,7 @@ void pg_frontend::ensure_fresh(prepared& p) {
 }
 
 void pg_frontend::on_query(std::string sql) {
+  spdlog::debug("pg {}: query: {}", opts_.session.backend_pid, sql);
   simple_ = true;
   portals_.erase("");
   try {

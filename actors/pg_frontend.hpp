@@ -97,6 +97,8 @@ private:
     std::vector<sql::row> rows; ///< materialized (DML RETURNING, writer reads)
     size_t next_row = 0;
     bool executed = false;
+    bool sql_cursor = false; ///< DECLAREd (closes with the transaction)
+    bool hold = false;       ///< WITH HOLD: survives the transaction
     std::string tag;
   };
   struct copy_in_state {
@@ -125,6 +127,8 @@ private:
   void run_write(portal& p);
   void run_tx_statement(portal& p);
   void run_session_statement(portal& p);
+  void run_cursor_statement(portal& p);
+  void close_transaction_cursors();
   void send_row_description(const std::vector<sql::column>& cols,
                             const std::vector<int16_t>& formats);
   void send_row(const sql::row& r, const std::vector<sql::column>& cols,

@@ -167,6 +167,7 @@ void pg_frontend::run_tx_statement(portal& p) {
     session_.notice(w);
   };
   auto end_tx = [&](bool commit) {
+    close_transaction_cursors();
     if (pinned_) {
       auto r = tx_call(commit ? sql_tx_request::op::commit
                               : sql_tx_request::op::rollback);
@@ -299,6 +300,74 @@ void pg_frontend::run_session_statement(portal& p) {
   }
 }
 
+void pg_frontend::close_transaction_cursors() {
+  for (auto it = portals_.begin(); it != portals_.end();)
+    if (it->second->sql_cursor && !it->second->hold)
+      it = portals_.erase(it);
+    else
+      ++it;
+}
+
+void pg_frontend::run_cursor_statement(portal& p) {
+  auto& name = p.st.var;
+  p.tag = p.st.tag;
+  if (p.st.kind == stmt_kind::declare_cursor) {
+    if (tx_ == tx::idle && !p.st.hold)
+      throw sql::sql_error("25P01", "DECLARE CURSOR can only be used in "
+                                    "transaction blocks");
+    if (portals_.count(name))
+      throw sql::sql_error("42P03", "cursor \"" + name + "\" already exists");
+    auto c = std::make_unique<portal>();
+    c->st = p.st;
+    c->st.kind = stmt_kind::select;
+    c->st.returns_rows = true;
+    c->params = p.params;
+    c->sql_cursor = true;
+    c->hold = p.st.hold;
+    start(*c);
+    portals_[name] = std::move(c);
+    return;
+  }
+  if (p.st.kind == stmt_kind::close_cursor) {
+    if (p.st.local) {
+      for (auto it = portals_.begin(); it != portals_.end();)
+        it = it->second->sql_cursor ? portals_.erase(it) : std::next(it);
+      return;
+    }
+    auto it = portals_.find(name);
+    if (it == portals_.end() || !it->second->sql_cursor)
+      throw sql::sql_error("34000", "cursor \"" + name + "\" does not exist");
+    portals_.erase(it);
+    return;
+  }
+  auto it = portals_.find(name);
+  if (it == portals_.end() || !it->second->sql_cursor)
+    throw sql::sql_error("34000", "cursor \"" + name + "\" does not exist");
+  auto& c = *it->second;
+  p.st.columns = c.st.columns;
+  bool move = p.st.local;
+  size_t n = 0;
+  auto take = [&](sql::row& r) {
+    if (!move)
+      p.rows.push_back(r);
+    ++n;
+  };
+  if (p.st.count == 0) {
+    p.tag = (move ? "MOVE " : "FETCH ") + std::string("0");
+    return;
+  }
+  auto limit = p.st.count < 0 ? 0 : static_cast<size_t>(p.st.count);
+  if (c.cursor) {
+    c.cursor->fetch(limit, take);
+  } else {
+    size_t end = limit ? std::min(c.rows.size(), c.next_row + limit)
+                       : c.rows.size();
+    for (; c.next_row < end; ++c.next_row)
+      take(c.rows[c.next_row]);
+  }
+  p.tag = (move ? "MOVE " : "FETCH ") + std::to_string(n);
+}
+
 void pg_frontend::start(portal& p) {
   p.executed = true;
   switch (p.st.kind) {
@@ -331,6 +400,11 @@ void pg_frontend::start(portal& p) {
       return;
     case stmt_kind::noop:
       p.tag = p.st.tag;
+      return;
+    case stmt_kind::declare_cursor:
+    case stmt_kind::fetch:
+    case stmt_kind::close_cursor:
+      run_cursor_statement(p);
       return;
     case stmt_kind::copy_from:
       start_copy_in(p);

@@ -454,6 +454,42 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     }
     return st;
   }
+  if (type == "DeclareCursorStmt") {
+    int opts = b.value("options", 0);
+    if (opts & 0x2)
+      unsupported("SCROLL cursors (cursors move forward only)", n);
+    auto sub = tr_select(b["query"], nullptr);
+    st.kind = stmt_kind::declare_cursor;
+    st.tag = "DECLARE CURSOR";
+    st.var = b.value("portalname", "");
+    st.sql = sub.sql;
+    st.columns = sub.cols;
+    st.hold = (opts & 0x20) != 0;
+    return st;
+  }
+  if (type == "FetchStmt") {
+    auto dir = b.value("direction", "FETCH_FORWARD");
+    if (dir != "FETCH_FORWARD")
+      unsupported("FETCH " + dir.substr(6) + " (cursors move forward only)",
+                  n);
+    st.kind = stmt_kind::fetch;
+    st.var = b.value("portalname", "");
+    st.local = b.value("ismove", false);
+    // an absent howMany is 0 (the parser leaves zero values out): FETCH 0
+    // returns no row here (PostgreSQL re-reads the current one)
+    auto how = b.value("howMany", int64_t{0});
+    st.count = how >= INT64_MAX / 2 ? -1 : how;
+    st.tag = st.local ? "MOVE" : "FETCH";
+    st.returns_rows = !st.local;
+    return st;
+  }
+  if (type == "ClosePortalStmt") {
+    st.kind = stmt_kind::close_cursor;
+    st.tag = "CLOSE CURSOR";
+    st.var = b.value("portalname", "");
+    st.local = st.var.empty(); // CLOSE ALL
+    return st;
+  }
   if (type == "ExplainStmt")
     unsupported("EXPLAIN", n);
   if (type == "CreateSchemaStmt")

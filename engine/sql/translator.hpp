@@ -42,6 +42,9 @@ enum class stmt_kind {
   noop,
   copy_from,
   copy_to,
+  declare_cursor, ///< DECLARE name CURSOR FOR select (var: name)
+  fetch,          ///< FETCH/MOVE n FROM name (var: name, count, local: MOVE)
+  close_cursor,   ///< CLOSE name (var empty: ALL)
 };
 
 struct copy_spec {
@@ -79,6 +82,8 @@ struct statement {
   bool local = false;
   copy_spec copy;
   std::string notice; ///< a NOTICE to send before completing
+  int64_t count = 0;  ///< FETCH/MOVE row count (-1: ALL)
+  bool hold = false;  ///< DECLARE … WITH HOLD
 };
 
 /// One parsed statement, kept as the parser's JSON tree.

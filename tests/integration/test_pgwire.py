@@ -139,6 +139,19 @@ class PgWireTest(unittest.TestCase):
         self.assertTrue(any(e["collection"] == "readings" and e["key"] == "7"
                             for e in events))
 
+    def test_libpqxx_client(self):
+        # prepared statements with typed parameters, binary formats, a
+        # pipeline, a 20k-row result through a cursor, cancel, error codes
+        client = os.environ.get("PQXX_CLIENT") or os.path.join(
+            os.path.dirname(__file__), "..", "..", "build", "tests",
+            "pqxx_client")
+        dsn = ("host=127.0.0.1 port=%d user=themis password=themis "
+               "dbname=themis" % self.srv.pg_port)
+        r = subprocess.run([client, dsn], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("all checks passed", r.stdout)
+
     def test_catalog_dt(self):
         self.ok("create table catalog_probe(a int);")
         r = self.psql("\\dt")

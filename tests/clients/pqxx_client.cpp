@@ -1,0 +1,254 @@
+/// A libpqxx (and raw libpq, for binary formats) client that exercises
+/// themisd's PostgreSQL front-end the way applications do: prepared
+/// statements with typed parameters, binary parameters and results, a
+/// pipeline, a large result read through a cursor, cancel of a long
+/// query, and error codes surfaced as libpqxx exceptions.
+/// Usage: pqxx_client "<libpq connection string>"; prints one line per
+/// check and exits non-zero at the first failure.
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace {
+
+std::string dsn;
+
+void check(bool ok, const std::string& what) {
+  if (!ok)
+    throw std::runtime_error("check failed: " + what);
+}
+
+template <class E, class F>
+std::string expect_error(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.sqlstate();
+  }
+  throw std::runtime_error("expected an error");
+}
+
+void prepared_text_params() {
+  pqxx::connection c{dsn};
+  {
+    pqxx::work w{c};
+    w.exec("create table kinds(id int primary key, t text, f float8, b bool, "
+           "d date, ts timestamptz, u uuid, j jsonb, n numeric, big bigint)");
+    w.commit();
+  }
+  c.prepare("ins", "insert into kinds values ($1, $2, $3, $4, $5, $6, $7, $8, "
+                   "$9, $10)");
+  c.prepare("get", "select t, f, b, d, ts, u, j->>'k', n, big from kinds "
+                   "where id = $1");
+  pqxx::work w{c};
+  w.exec_prepared("ins", 1, "héllo 'quoted'", 2.5, true, "2024-02-29",
+                  "2024-03-01 12:30:00+02", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
+                  "{\"k\": \"v\"}", "12.75", 9000000000LL);
+  w.exec_prepared("ins", 2, nullptr, nullptr, false, nullptr, nullptr, nullptr,
+                  nullptr, nullptr, nullptr);
+  w.commit();
+  pqxx::work r{c};
+  auto row = r.exec_prepared1("get", 1);
+  check(row[0].as<std::string>() == "héllo 'quoted'", "text");
+  check(row[1].as<double>() == 2.5, "float8");
+  check(row[2].as<bool>(), "bool");
+  check(row[3].as<std::string>() == "2024-02-29", "date");
+  check(row[4].as<std::string>() == "2024-03-01 10:30:00+00",
+        "timestamptz in UTC: " + row[4].as<std::string>());
+  check(row[5].as<std::string>() == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "uuid");
+  check(row[6].as<std::string>() == "v", "jsonb ->>");
+  check(row[7].as<std::string>() == "12.75", "numeric");
+  check(row[8].as<long long>() == 9000000000LL, "bigint");
+  auto nulls = r.exec_prepared1("get", 2);
+  check(nulls[0].is_null() && nulls[1].is_null() && !nulls[2].as<bool>(),
+        "NULL parameters");
+  std::cout << "ok prepared statements with text parameters\n";
+}
+
+uint32_t be32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return ntohl(v);
+}
+
+void binary_formats() {
+  PGconn* c = PQconnectdb(dsn.c_str());
+  check(PQstatus(c) == CONNECTION_OK, "raw libpq connect");
+  uint32_t i4 = htonl(41);
+  double f = 1.25;
+  uint64_t fbits;
+  std::memcpy(&fbits, &f, 8);
+  uint32_t hi = htonl(static_cast<uint32_t>(fbits >> 32)),
+           lo = htonl(static_cast<uint32_t>(fbits));
+  char f8[8];
+  std::memcpy(f8, &hi, 4);
+  std::memcpy(f8 + 4, &lo, 4);
+  const char bytes[] = {0, 1, 2, '\xff'};
+  const char* values[] = {reinterpret_cast<const char*>(&i4), f8, bytes};
+  int lengths[] = {4, 8, 4};
+  int formats[] = {1, 1, 1};
+  Oid types[] = {23, 701, 17};
+  PGresult* r = PQexecParams(
+    c, "select $1 + 1, $2 * 2, $3, length($3::bytea) = 4", 3, types, values,
+    lengths, formats, 1);
+  check(PQresultStatus(r) == PGRES_TUPLES_OK,
+        std::string("binary query: ") + PQresultErrorMessage(r));
+  check(PQftype(r, 0) == 23 && PQgetlength(r, 0, 0) == 4 &&
+          be32(PQgetvalue(r, 0, 0)) == 42,
+        "int4 binary result");
+  check(PQftype(r, 1) == 701 && PQgetlength(r, 0, 1) == 8, "float8 binary");
+  uint64_t got = (static_cast<uint64_t>(be32(PQgetvalue(r, 0, 1))) << 32) |
+                 be32(PQgetvalue(r, 0, 1) + 4);
+  double d;
+  std::memcpy(&d, &got, 8);
+  check(d == 2.5, "float8 value");
+  check(PQgetlength(r, 0, 2) == 4 &&
+          std::memcmp(PQgetvalue(r, 0, 2), bytes, 4) == 0,
+        "bytea binary round trip");
+  PQclear(r);
+  PQfinish(c);
+  std::cout << "ok binary parameters and results\n";
+}
+
+void pipeline() {
+  pqxx::connection c{dsn};
+  pqxx::work w{c};
+  w.exec("create table pipe(id int primary key, v int)");
+  pqxx::pipeline p{w};
+  std::vector<pqxx::pipeline::query_id> ids;
+  for (int i = 0; i < 50; ++i)
+    ids.push_back(p.insert("insert into pipe values (" + std::to_string(i) +
+                           ", " + std::to_string(i * i) + ")"));
+  auto sum_id = p.insert("select sum(v) from pipe");
+  p.complete();
+  for (auto id : ids)
+    p.retrieve(id);
+  auto sum = p.retrieve(sum_id);
+  check(sum[0][0].as<long>() == 40425, "pipelined sum");
+  w.commit();
+  std::cout << "ok pipelined queries\n";
+}
+
+void big_table(pqxx::connection& c, int rows) {
+  pqxx::work w{c};
+  w.exec("create table big(id int primary key, v int)");
+  for (int start = 0; start < rows; start += 1000) {
+    std::string q = "insert into big values ";
+    for (int i = start; i < start + 1000 && i < rows; ++i)
+      q += (i == start ? "(" : ",(") + std::to_string(i) + "," +
+           std::to_string(i % 7) + ")";
+    w.exec(q);
+  }
+  w.commit();
+}
+
+void cursor_large_result() {
+  pqxx::connection c{dsn};
+  big_table(c, 20000);
+  pqxx::work w{c};
+  pqxx::icursorstream cur{w, "select id, v from big order by id", "bigcur",
+                          1000};
+  pqxx::result chunk;
+  long rows = 0, sum = 0;
+  while (cur >> chunk)
+    for (auto row : chunk) {
+      ++rows;
+      sum += row[1].as<long>();
+    }
+  check(rows == 20000, "cursor rows: " + std::to_string(rows));
+  long expect = 0;
+  for (int i = 0; i < 20000; ++i)
+    expect += i % 7;
+  check(sum == expect, "cursor sum");
+  std::cout << "ok large result through a cursor (20000 rows)\n";
+}
+
+void cancel_long_query() {
+  pqxx::connection c{dsn};
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    c.cancel_query();
+  });
+  std::string state;
+  try {
+    pqxx::nontransaction n{c};
+    n.exec("select count(*) from big a, big b");
+  } catch (const pqxx::sql_error& e) {
+    state = e.sqlstate();
+  }
+  canceller.join();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - t0)
+              .count();
+  check(state == "57014", "cancel sqlstate: " + state);
+  check(ms < 10000, "cancel took " + std::to_string(ms) + " ms");
+  pqxx::nontransaction n{c};
+  check(n.exec1("select 1")[0].as<int>() == 1, "usable after cancel");
+  std::cout << "ok cancel of a long query (" << ms << " ms)\n";
+}
+
+void error_codes() {
+  pqxx::connection c{dsn};
+  {
+    pqxx::work w{c};
+    w.exec("create table uniq(id int primary key)");
+    w.exec("insert into uniq values (1)");
+    w.commit();
+  }
+  auto s1 = expect_error<pqxx::sql_error>([&] {
+    pqxx::work w{c};
+    w.exec("insert into uniq values (1)");
+  });
+  check(s1 == "23505", "unique violation: " + s1);
+  auto s2 = expect_error<pqxx::sql_error>([&] {
+    pqxx::work w{c};
+    w.exec("select * from nowhere");
+  });
+  check(s2 == "42P01", "undefined table: " + s2);
+  auto s3 = expect_error<pqxx::sql_error>([&] {
+    pqxx::work w{c};
+    w.exec("selec 1");
+  });
+  check(s3 == "42601", "syntax: " + s3);
+  {
+    pqxx::work w{c};
+    w.exec("insert into uniq values (2)");
+    w.abort();
+  }
+  pqxx::work w{c};
+  check(w.exec1("select count(*) from uniq")[0].as<int>() == 1,
+        "aborted work left nothing");
+  std::cout << "ok error codes and rollback\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: pqxx_client <connection string>\n";
+    return 2;
+  }
+  dsn = argv[1];
+  try {
+    prepared_text_params();
+    binary_formats();
+    pipeline();
+    cursor_large_result();
+    cancel_long_query();
+    error_codes();
+  } catch (const std::exception& e) {
+    std::cerr << "FAIL: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "all checks passed\n";
+  return 0;
+}
