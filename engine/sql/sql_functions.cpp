@@ -7,6 +7,7 @@
 #include <regex>
 #include <sqlite3.h>
 #include <string>
+#include <vector>
 
 #include "engine/names.hpp"
 #include "engine/sql/pg_datetime.hpp"
@@ -392,6 +393,117 @@ void fn_size_pretty(sqlite3_context* ctx, int, sqlite3_value** a) {
                       SQLITE_TRANSIENT);
 }
 
+/// Splits a PostgreSQL array literal '{a,"b,c",3}' into its elements.
+std::vector<std::string> array_items(const std::string& arr) {
+  std::vector<std::string> items;
+  if (arr.size() < 2 || (arr.front() != '{' && arr.front() != '['))
+    throw sql_error("22P02", "malformed array literal: \"" + arr + "\"");
+  std::string cur;
+  bool q = false, esc = false, any = false;
+  for (size_t i = 1; i + 1 < arr.size(); ++i) {
+    char c = arr[i];
+    any = true;
+    if (esc) {
+      cur.push_back(c);
+      esc = false;
+    } else if (c == '\\') {
+      esc = true;
+    } else if (c == '"') {
+      q = !q;
+    } else if (c == ',' && !q) {
+      items.push_back(cur);
+      cur.clear();
+    } else if (q || c != ' ') {
+      cur.push_back(c);
+    }
+  }
+  if (any)
+    items.push_back(cur);
+  return items;
+}
+
+/// themis_array_has(array, x): x is an element of a PostgreSQL array
+/// literal ('{a,"b c",3}') or a JSON array; NULL if the array is NULL.
+void fn_array_has(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
+      sqlite3_value_type(a[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  std::vector<std::string> items;
+  try {
+    items = array_items(text_arg(a[0]));
+  } catch (const sql_error& e) {
+    return fail(ctx, e.sqlstate(), e.what());
+  }
+  auto x = text_arg(a[1]);
+  for (auto& it : items) {
+    if (it == x) {
+      sqlite3_result_int(ctx, 1);
+      return;
+    }
+    // numbers compare by value (1 = 1.0)
+    char* e1 = nullptr;
+    char* e2 = nullptr;
+    double d1 = std::strtod(it.c_str(), &e1), d2 = std::strtod(x.c_str(), &e2);
+    if (!it.empty() && !x.empty() && *e1 == 0 && *e2 == 0 && d1 == d2) {
+      sqlite3_result_int(ctx, 1);
+      return;
+    }
+  }
+  sqlite3_result_int(ctx, 0);
+}
+
+void fn_array_to_string(sqlite3_context* ctx, int n, sqlite3_value** a) {
+  if (n < 2 || sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto arr = text_arg(a[0]);
+  auto sep = text_arg(a[1]);
+  if (arr.size() >= 2 && arr.front() == '{' && arr.back() == '}')
+    arr = arr.substr(1, arr.size() - 2);
+  std::string out;
+  for (char c : arr) {
+    if (c == ',')
+      out += sep;
+    else if (c != '"')
+      out.push_back(c);
+  }
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
+                      SQLITE_TRANSIENT);
+}
+
+void fn_array_len(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  guarded(ctx, [&] {
+    auto n = array_items(text_arg(a[0])).size();
+    if (n == 0)
+      sqlite3_result_null(ctx);
+    else
+      sqlite3_result_int64(ctx, static_cast<int64_t>(n));
+  });
+}
+
+void fn_array_get(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
+      sqlite3_value_type(a[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  guarded(ctx, [&] {
+    auto items = array_items(text_arg(a[0]));
+    auto i = sqlite3_value_int64(a[1]);
+    if (i < 1 || i > static_cast<int64_t>(items.size()) ||
+        items[static_cast<size_t>(i - 1)] == "NULL")
+      return sqlite3_result_null(ctx);
+    auto& v = items[static_cast<size_t>(i - 1)];
+    sqlite3_result_text(ctx, v.data(), static_cast<int>(v.size()),
+                        SQLITE_TRANSIENT);
+  });
+}
+
+void fn_positive(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL || sqlite3_value_int64(a[0]) <= 0)
+    return fail(ctx, "22023", "step size must be a positive integer");
+  sqlite3_result_int(ctx, 1);
+}
+
 // -- writer side
 // ---------------------------------------------------------------
 
@@ -470,6 +582,10 @@ void register_functions(sqlite3* db, write_counters* counters) {
   add(db, "themis_uuid", 0, fn_uuid, false);
   add(db, "themis_to_json", 1, fn_to_json, true);
   add(db, "themis_format_type", 2, fn_format_type, true);
+  add(db, "themis_array_has", 2, fn_array_has, true);
+  add(db, "themis_array_len", 1, fn_array_len, true);
+  add(db, "themis_array_get", 2, fn_array_get, true);
+  add(db, "themis_positive", 1, fn_positive, true);
   for (auto* n :
        {"themis_obj_description", "themis_col_description",
         "themis_shobj_description", "themis_pg_get_indexdef",
@@ -477,7 +593,7 @@ void register_functions(sqlite3* db, write_counters* counters) {
         "themis_pg_get_function_result", "themis_pg_get_function_arguments"})
     add(db, n, -1, fn_null, true);
   add(db, "themis_pg_get_expr", -1, fn_first, true);
-  add(db, "themis_array_to_string", -1, fn_first, true);
+  add(db, "themis_array_to_string", -1, fn_array_to_string, true);
   add(db, "themis_pg_relation_size", -1, fn_zero, true);
   add(db, "themis_pg_total_relation_size", -1, fn_zero, true);
   add(db, "themis_pg_encoding_to_char", 1, fn_utf8, true);

@@ -233,8 +233,19 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
               " ESCAPE '\\')",
             oid::boolean};
   }
-  if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL")
-    unsupported("ANY/ALL over arrays", n);
+  if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL") {
+    // x = ANY(array) / x <> ALL(array): the array as PostgreSQL text
+    // ('{1,2}') or JSON; other operators are refused
+    bool any = kind == "AEXPR_OP_ANY";
+    if ((any && op != "=") || (!any && op != "<>"))
+      unsupported(op + (any ? " ANY" : " ALL") + " over arrays", n);
+    auto l = side("lexpr");
+    hint_param(b["rexpr"], oid::text);
+    auto r = side("rexpr");
+    return {std::string(any ? "" : "NOT ") + "themis_array_has(" + r.sql +
+              ", " + l.sql + ")",
+            oid::boolean};
+  }
   if (kind != "AEXPR_OP")
     unsupported("the operator form " + kind, n);
   if (!b.contains("lexpr")) { // prefix operator
@@ -311,6 +322,11 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
 
 expr translator::tr_cast(const json& n, scope& sc) {
   auto& b = body(n);
+  if (b["typeName"].contains("arrayBounds")) {
+    // arrays travel as their text form ('{1,2}'); the cast checks nothing
+    hint_param(b["arg"], oid::text);
+    return {tr(b["arg"], sc).sql, oid::text};
+  }
   auto type = type_of_typename(b["typeName"]);
   hint_param(b["arg"], type);
   if (type == oid::regclass && node_type(b["arg"]) == "A_Const") {
@@ -356,6 +372,16 @@ expr translator::tr_sublink(const json& n, scope& sc) {
       unsupported("op ANY (subquery) other than IN", n);
     auto l = tr(b["testexpr"], sc);
     return {"(" + l.sql + " IN (" + sub.sql + "))", oid::boolean};
+  }
+  if (kind == "ARRAY_SUBLINK") {
+    if (sub.cols.size() != 1)
+      throw sql_error("42601", "subquery must return only one column",
+                      location(n));
+    // the array as PostgreSQL's text form '{a,b}'
+    auto c = quote_ident(sub.cols[0].name);
+    return {"(SELECT '{' || COALESCE(group_concat(CAST(" + c +
+              " AS TEXT), ','), '') || '}' FROM (" + sub.sql + "))",
+            oid::text};
   }
   if (kind == "ALL_SUBLINK") {
     auto names = string_list(b.value("operName", json::array()));
@@ -495,8 +521,17 @@ expr translator::tr(const json& node, scope& sc) {
     unsupported("row constructors", node);
   if (type == "A_ArrayExpr")
     unsupported("ARRAY constructors", node);
-  if (type == "A_Indirection")
-    unsupported("subscripts and field selection", node);
+  if (type == "A_Indirection") {
+    auto& ind = b["indirection"];
+    if (ind.size() != 1 || node_type(ind[0]) != "A_Indices" ||
+        body(ind[0]).value("is_slice", false) ||
+        !body(ind[0]).contains("uidx"))
+      unsupported("field selection and array slices", node);
+    auto a = tr(b["arg"], sc);
+    hint_param(body(ind[0])["uidx"], oid::int4);
+    auto i = tr(body(ind[0])["uidx"], sc);
+    return {"themis_array_get(" + a.sql + ", " + i.sql + ")", oid::text};
+  }
   if (type == "GroupingFunc")
     unsupported("GROUPING()", node);
   unsupported("the expression " + type, node);

@@ -129,6 +129,46 @@ expr translator::tr_func(const json& n, scope& sc) {
     // applied by the session after execution (see statement::var)
     unsupported("set_config() (use SET)", n);
   }
+  if (name == "pg_get_indexdef" || name == "pg_get_constraintdef") {
+    // definitions generated from the catalog, looked up by the index oid
+    std::string out = "CASE " + (args.empty() ? std::string("NULL")
+                                               : args[0].sql);
+    for (auto& [tn, t] : cat.tables()) {
+      if (!t.typed)
+        continue;
+      for (auto& i : t.indexes) {
+        std::string cols;
+        for (auto c : i.columns)
+          cols += (cols.empty() ? "" : ", ") +
+                  t.columns[static_cast<size_t>(c)].name;
+        std::string def =
+          name == "pg_get_indexdef"
+            ? std::string("CREATE ") + (i.unique ? "UNIQUE " : "") +
+                "INDEX " + i.name + " ON public." + tn + " USING btree (" +
+                cols + ")"
+            : std::string(i.primary ? "PRIMARY KEY" : "UNIQUE") + " (" +
+                cols + ")";
+        out += " WHEN " + std::to_string(table_oid(tn + ":" + i.name)) +
+               " THEN " + quote_literal(def);
+      }
+    }
+    return {out + " END", oid::text};
+  }
+  if (name == "pg_function_is_visible" || name == "pg_type_is_visible")
+    return {"1", oid::boolean};
+  if (name == "array_upper" || name == "array_length" ||
+      name == "cardinality")
+    return {"themis_array_len(" + args[0].sql + ")", oid::int4};
+  if (name == "array_lower")
+    return {"CASE WHEN themis_array_len(" + args[0].sql +
+              ") > 0 THEN 1 END",
+            oid::int4};
+  if (name == "pg_relation_is_publishable")
+    return {"0", oid::boolean};
+  if (name == "pg_get_triggerdef" || name == "pg_get_ruledef" ||
+      name == "pg_get_partkeydef" || name == "pg_get_statisticsobjdef_columns" ||
+      name == "pg_get_partition_constraintdef" || name == "pg_get_serial_sequence")
+    return {"NULL", oid::text};
   if (name == "pg_table_is_visible" || name == "has_table_privilege" ||
       name == "has_schema_privilege" || name == "has_database_privilege")
     return {"1", oid::boolean};
@@ -136,7 +176,6 @@ expr translator::tr_func(const json& n, scope& sc) {
     return {quote_literal(info.user), oid::name};
   if (name == "obj_description" || name == "col_description" ||
       name == "shobj_description" || name == "pg_get_expr" ||
-      name == "pg_get_indexdef" || name == "pg_get_constraintdef" ||
       name == "format_type" || name == "pg_encoding_to_char" ||
       name == "array_to_string" || name == "pg_size_pretty" ||
       name == "pg_get_function_result" || name == "pg_get_function_arguments" ||

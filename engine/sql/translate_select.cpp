@@ -112,8 +112,44 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     }
     return "(" + out + ")";
   }
-  if (type == "RangeFunction")
-    unsupported("functions in FROM", node);
+  if (type == "RangeFunction") {
+    if (b.value("lateral", false) || b.value("ordinality", false))
+      unsupported("LATERAL / WITH ORDINALITY", node);
+    auto& fns = b["functions"];
+    if (fns.size() != 1)
+      unsupported("ROWS FROM with several functions", node);
+    auto& call = list_items(fns[0])[0];
+    if (node_type(call) != "FuncCall")
+      unsupported("this function in FROM", node);
+    auto fname = string_list(body(call)["funcname"]);
+    if (fname.empty() || fname.back() != "generate_series")
+      unsupported("the function " + (fname.empty() ? std::string()
+                                                   : fname.back()) +
+                    "() in FROM",
+                  node);
+    auto args = body(call).value("args", json::array());
+    if (args.size() < 2 || args.size() > 3)
+      throw sql_error("42883", "generate_series() takes 2 or 3 arguments");
+    std::vector<std::string> a;
+    for (auto& x : args) {
+      hint_param(x, oid::int8);
+      a.push_back(tr(x, sc).sql);
+    }
+    std::string step = a.size() == 3 ? a[2] : "1";
+    std::string alias = b.contains("alias")
+                          ? b["alias"].value("aliasname", "generate_series")
+                          : "generate_series";
+    std::string col = alias;
+    if (b.contains("alias") && b["alias"].contains("colnames"))
+      col = string_list(b["alias"]["colnames"]).at(0);
+    sc.items.push_back({alias, {{col, oid::int4}}, nullptr, ""});
+    // a bounded counting CTE; the step must be positive
+    return "(WITH RECURSIVE _gs(v) AS (SELECT " + a[0] +
+           " WHERE themis_positive(" + step + ") UNION ALL SELECT v + " +
+           step + " FROM _gs WHERE v + " + step + " <= " + a[1] +
+           ") SELECT v AS " + quote_ident(col) + " FROM _gs WHERE v <= " +
+           a[1] + ") AS " + quote_ident(alias);
+  }
   unsupported("FROM item " + type, node);
 }
 
