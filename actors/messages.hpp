@@ -46,6 +46,7 @@ using sweep_atom = caf::atom_constant<caf::atom("t_sweep")>;
 using wait_timeout_atom = caf::atom_constant<caf::atom("t_waitto")>;
 using sql_tx_atom = caf::atom_constant<caf::atom("t_sqltx")>;
 using pin_check_atom = caf::atom_constant<caf::atom("t_pinchk")>;
+using unpin_atom = caf::atom_constant<caf::atom("t_unpin")>;
 
 /// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;

@@ -96,9 +96,12 @@ public:
       out.message = "the store writer is unavailable";
       return out;
     }
-    self_
-      ->request(writer, std::chrono::seconds(300), sql_tx_atom::value,
-                std::move(req))
+    constexpr auto wait = std::chrono::seconds(300);
+    req.deadline_ns =
+      steady_ns() +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() -
+      1000000000; // a second before the request itself times out
+    self_->request(writer, wait, sql_tx_atom::value, std::move(req))
       .receive([&](sql_tx_reply& r) { out = std::move(r); },
                [&](caf::error& e) {
                  out.sqlstate = "XX000";
@@ -166,8 +169,16 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
       }
       if (draining && !port.closing)
         fe->terminate("terminating connection due to administrator command");
+      fe->check_timeouts(); // a trickling client still meets the deadline
     },
     [&](closed_atom) { running = false; },
+    [&](caf::exit_msg& em) {
+      // the listener ends us (shutdown): a blocking actor sees this as a
+      // message; stop here, whatever the client does
+      running = false;
+      conn->abort();
+      (void)em;
+    },
     [&](drain_atom) {
       draining = true;
       fe->terminate("terminating connection due to administrator command");

@@ -55,6 +55,7 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
     e.message = "database \"" + *d + "\" does not exist";
     session_.error(e);
     session_.flush();
+    session_.close_now();
     port_.close();
     return;
   }
@@ -112,7 +113,7 @@ sql::statement pg_frontend::translate(const sql::parsed_statement& p,
   return sql::translate(p, cat_, info_, declared);
 }
 
-tx_status pg_frontend::status() const {
+tx_status pg_frontend::current() const {
   switch (tx_) {
     case tx::block:
       return tx_status::in_block;
@@ -141,8 +142,8 @@ void pg_frontend::after_error() {
 }
 
 void pg_frontend::abandon() {
-  if (pinned_)
-    tx_call(sql_tx_request::op::rollback);
+  if (pinned_ || tx_ != tx::idle)
+    tx_call(sql_tx_request::op::rollback); // a no-op if the writer holds none
   pinned_ = false;
   tx_ = tx::idle;
 }
@@ -154,6 +155,7 @@ void pg_frontend::terminate(const char* why) {
   e.message = why;
   session_.error(e);
   session_.flush();
+  session_.close_now();
   abandon();
   port_.close();
 }
@@ -177,6 +179,7 @@ void pg_frontend::on_query(std::string sql) {
     for (auto& s : stmts) {
       portal p;
       p.st = translate(s, {});
+      spdlog::debug("pg {}: as {}", opts_.session.backend_pid, p.st.sql);
       if (tx_ == tx::failed && p.st.kind != sql::stmt_kind::commit &&
           p.st.kind != sql::stmt_kind::rollback &&
           p.st.kind != sql::stmt_kind::rollback_to)
@@ -188,6 +191,7 @@ void pg_frontend::on_query(std::string sql) {
         return; // COPY FROM STDIN: the session calls back with the data
     }
   } catch (const sql::sql_error& e) {
+    copy_.reset();
     send_error(e, false);
   }
   simple_ = false;
@@ -225,12 +229,15 @@ void pg_frontend::on_bind(bind_msg& m) {
     if (it == statements_.end())
       throw sql::sql_error("26000", "prepared statement \"" + m.statement +
                                       "\" does not exist");
-    if (tx_ == tx::failed)
+    auto& ps = *it->second;
+    ensure_fresh(ps);
+    if (tx_ == tx::failed && !ps.empty &&
+        ps.st.kind != sql::stmt_kind::commit &&
+        ps.st.kind != sql::stmt_kind::rollback &&
+        ps.st.kind != sql::stmt_kind::rollback_to)
       throw sql::sql_error("25P02", "current transaction is aborted, "
                                     "commands ignored until end of "
                                     "transaction block");
-    auto& ps = *it->second;
-    ensure_fresh(ps);
     auto p = std::make_unique<portal>();
     p->stmt = it->second;
     p->st = ps.st;

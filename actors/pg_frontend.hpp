@@ -79,6 +79,7 @@ public:
   void on_copy_data(std::string_view data) override;
   void on_copy_done() override;
   void on_copy_fail(const std::string& message) override;
+  pgwire::tx_status status() override { return current(); }
 
 private:
   struct prepared {
@@ -116,7 +117,7 @@ private:
   sql::statement translate(const sql::parsed_statement& p,
                            const std::vector<uint32_t>& declared);
   void send_error(const sql::sql_error& e, bool extended);
-  pgwire::tx_status status() const;
+  pgwire::tx_status current() const;
   void ensure_fresh(prepared& p);
 
   // pg_frontend_exec.cpp
@@ -129,6 +130,7 @@ private:
   void run_session_statement(portal& p);
   void run_cursor_statement(portal& p);
   void close_transaction_cursors();
+  void drop_overlay();
   void send_row_description(const std::vector<sql::column>& cols,
                             const std::vector<int16_t>& formats);
   void send_row(const sql::row& r, const std::vector<sql::column>& cols,
@@ -151,6 +153,7 @@ private:
   sqlite3* db_ = nullptr;
   sql::catalog cat_;
   bool cat_overlay_ = false; ///< DDL of the open transaction applied locally
+  uint64_t overlay_generation_ = 0;
   sql::session_info info_;
   std::map<std::string, std::string> defaults_;
   std::map<std::string, std::shared_ptr<prepared>> statements_;

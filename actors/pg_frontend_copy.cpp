@@ -124,9 +124,11 @@ void pg_frontend::start_copy_in(portal& p) {
   }
   auto parsed = sql::parse_sql("INSERT INTO " + sql::quote_ident(cp.table) +
                                " (" + cols + ") VALUES (" + vals + ")");
-  copy_ = std::make_unique<copy_in_state>();
-  copy_->insert = translate(parsed[0], {});
-  copy_->spec = cp;
+  // translate first: copy_ is set only for a COPY that really starts
+  auto state = std::make_unique<copy_in_state>();
+  state->insert = translate(parsed[0], {});
+  state->spec = cp;
+  copy_ = std::move(state);
   put_copy_in(session_.out(), false, static_cast<int16_t>(cp.columns.size()));
   session_.begin_copy_in();
 }

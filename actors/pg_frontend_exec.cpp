@@ -124,6 +124,9 @@ void pg_frontend::run_write(portal& p) {
   if (res.schema_changed && in_tx) {
     refresh_catalog();
     cat_overlay_ = true;
+    // statements prepared against this overlay must not match any real
+    // epoch later
+    cat_.epoch = ~uint64_t{0} - ++overlay_generation_;
     switch (p.st.kind) {
       case stmt_kind::create_table:
       case stmt_kind::create_index:
@@ -168,16 +171,17 @@ void pg_frontend::run_tx_statement(portal& p) {
   };
   auto end_tx = [&](bool commit) {
     close_transaction_cursors();
-    if (pinned_) {
+    bool was_open = tx_ != tx::idle;
+    tx_ = tx::idle;
+    drop_overlay();
+    // the writer is told even if we think it holds nothing (a timed-out
+    // request may have opened the transaction later): a no-op then
+    if (pinned_ || was_open) {
       auto r = tx_call(commit ? sql_tx_request::op::commit
                               : sql_tx_request::op::rollback);
-      tx_ = tx::idle;
-      cat_overlay_ = false;
       if (!r.sqlstate.empty())
         throw sql::sql_error(r.sqlstate, r.message);
     }
-    tx_ = tx::idle;
-    cat_overlay_ = false;
   };
   p.tag = p.st.tag;
   switch (p.st.kind) {
@@ -220,7 +224,7 @@ void pg_frontend::run_tx_statement(portal& p) {
         throw sql::sql_error(r.sqlstate, r.message);
       if (p.st.kind == stmt_kind::rollback_to) {
         tx_ = tx::block;
-        cat_overlay_ = false; // conservative: reload at the next statement
+        drop_overlay(); // conservative: reload at the next statement
       }
       return;
     }
@@ -300,6 +304,13 @@ void pg_frontend::run_session_statement(portal& p) {
   }
 }
 
+void pg_frontend::drop_overlay() {
+  if (cat_overlay_) {
+    cat_overlay_ = false;
+    cat_.epoch = 0; // reload from the store at the next statement
+  }
+}
+
 void pg_frontend::close_transaction_cursors() {
   for (auto it = portals_.begin(); it != portals_.end();)
     if (it->second->sql_cursor && !it->second->hold)
@@ -372,7 +383,9 @@ void pg_frontend::start(portal& p) {
   p.executed = true;
   switch (p.st.kind) {
     case stmt_kind::select:
-      if (pinned_) {
+      // inside a transaction, FOR UPDATE reads on the writer, which holds
+      // every other writer off until COMMIT (the row lock, coarsely)
+      if (pinned_ || (p.st.locking && tx_ == tx::block)) {
         auto job = std::make_shared<sql::write_job>();
         job->st = p.st;
         job->param_rows.push_back(p.params);

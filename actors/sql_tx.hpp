@@ -19,6 +19,9 @@ struct sql_tx_request {
   std::shared_ptr<sql::write_job> job;
   std::string name;         ///< savepoint
   bool expect_open = false; ///< the session believes its transaction is open
+  /// steady_ns after which the session no longer waits (0: none): a
+  /// request still queued then is answered 57014, not run
+  int64_t deadline_ns = 0;
 };
 
 struct sql_tx_reply {

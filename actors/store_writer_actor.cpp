@@ -38,6 +38,12 @@ struct store_writer_state {
 
   /// A crashed writer answers what it had taken: nothing of it committed.
   ~store_writer_state() {
+    for (auto& w : waiting) {
+      sql_tx_reply r;
+      r.sqlstate = "57P03";
+      r.message = "the store writer stopped; the statement did not run";
+      w.promise.deliver(std::move(r));
+    }
     for (auto& p : pending) {
       engine::write_result r;
       r.error = "the store writer stopped before committing this write";
@@ -130,12 +136,27 @@ void publish_committed(writer_actor* self, server_context& ctx) {
 sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
                        sql_tx_request& req);
 
-void unpin(writer_actor* self, server_context& ctx) {
+/// Ends the hold; the next waiting session (or the queued batches) run
+/// from a message of their own, after this reply is out.
+void unpin(writer_actor* self) {
+  self->state.pinned = 0;
+  self->send(self, unpin_atom::value);
+}
+
+void resume_after_unpin(writer_actor* self, server_context& ctx) {
   auto& st = self->state;
-  st.pinned = 0;
   while (!st.waiting.empty() && !st.pinned) {
     auto d = std::move(st.waiting.front());
     st.waiting.pop_front();
+    if (d.req.deadline_ns && steady_ns() > d.req.deadline_ns) {
+      // the session gave up waiting: running it now would commit work
+      // its client was told had failed
+      sql_tx_reply r;
+      r.sqlstate = "57014";
+      r.message = "canceling statement: timed out waiting for the writer";
+      d.promise.deliver(std::move(r));
+      continue;
+    }
     d.promise.deliver(handle_tx(self, ctx, d.req));
   }
   if (!st.pinned && !st.pending.empty() && !st.flush_scheduled) {
@@ -205,12 +226,12 @@ sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
         }
         publish_committed(self, ctx);
         ctx.metrics.engine_commits = store.commit_count();
-        unpin(self, ctx);
+        unpin(self);
         return r;
       }
       case op::rollback:
         store.rollback_session();
-        unpin(self, ctx);
+        unpin(self);
         return r;
     }
   } catch (const sql::sql_error& e) {
@@ -221,6 +242,7 @@ sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
     r.message = e.what();
   }
   r.open = st.pinned == req.session;
+  st.last_active = std::chrono::steady_clock::now(); // idle from the answer
   return r;
 }
 
@@ -260,6 +282,7 @@ caf::behavior store_writer(writer_actor* self,
       }
       return handle_tx(self, *ctx, req);
     },
+    [=](unpin_atom) { resume_after_unpin(self, *ctx); },
     [=](pin_check_atom, uint64_t gen) {
       auto& st = self->state;
       if (!st.pinned || st.pin_gen != gen)
@@ -272,7 +295,7 @@ caf::behavior store_writer(writer_actor* self,
                      "back",
                      st.pinned, limit.count());
         ctx->store->rollback_session();
-        unpin(self, *ctx);
+        unpin(self);
         return;
       }
       self->delayed_send(self, std::chrono::milliseconds(200),

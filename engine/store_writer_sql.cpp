@@ -67,7 +67,8 @@ void store_writer::drop_sql_definition(const std::string& name) {
   std::vector<std::string> idx;
   {
     auto s = db_.prepare("SELECT name FROM sqlite_master WHERE type = 'index' "
-                         "AND name LIKE 'sqlidx:' || ?1 || ':%'");
+                         "AND substr(name, 1, length(?1) + 8) = "
+                         "'sqlidx:' || ?1 || ':'");
     s.bind(1, name);
     while (s.step())
       idx.emplace_back(s.text(0));

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/sql/pg_datetime.hpp"
 
@@ -192,6 +193,18 @@ uint64_t get_be(std::string_view b) {
 
 std::string numeric_binary(const std::string& text);
 std::string numeric_from_binary(std::string_view b);
+
+/// "HH:MM[:SS[.ffffff]]" → microseconds since midnight.
+int64_t time_to_us(const std::string& t) {
+  unsigned h = 0, m = 0;
+  double sec = 0;
+  if (std::sscanf(t.c_str(), "%u:%u:%lf", &h, &m, &sec) < 2 || h > 24 ||
+      m > 59 || sec < 0 || sec >= 61)
+    throw sql_error("22007", "invalid input syntax for type time: \"" + t +
+                               "\"");
+  return (static_cast<int64_t>(h) * 3600 + m * 60) * 1000000 +
+         std::llround(sec * 1e6);
+}
 
 } // namespace
 
@@ -595,44 +608,70 @@ value from_binary(std::string_view b, uint32_t o) {
 
 namespace {
 
+/// A decimal number's text ("-1.5", "1e-20", "12") as plain digits
+/// without exponent; false if it is not a finite number.
+bool plain_decimal(std::string t, bool& negative, std::string& ip,
+                   std::string& fp) {
+  negative = !t.empty() && t[0] == '-';
+  if (negative || (!t.empty() && t[0] == '+'))
+    t.erase(0, 1);
+  long exp = 0;
+  auto e = t.find_first_of("eE");
+  if (e != std::string::npos) {
+    char* end = nullptr;
+    exp = std::strtol(t.c_str() + e + 1, &end, 10);
+    if (*end || exp > 1000 || exp < -1000)
+      return false;
+    t.resize(e);
+  }
+  auto dot = t.find('.');
+  ip = t.substr(0, dot);
+  fp = dot == std::string::npos ? std::string() : t.substr(dot + 1);
+  if (ip.empty() && fp.empty())
+    return false;
+  for (char c : ip + fp)
+    if (c < '0' || c > '9')
+      return false;
+  for (; exp > 0; --exp) { // shift the point right
+    ip.push_back(fp.empty() ? '0' : fp[0]);
+    if (!fp.empty())
+      fp.erase(0, 1);
+  }
+  for (; exp < 0; ++exp) { // and left
+    fp.insert(0, 1, ip.empty() ? '0' : ip.back());
+    if (!ip.empty())
+      ip.pop_back();
+  }
+  return true;
+}
+
 /// NUMERIC binary: ndigits, weight, sign, dscale, then base-10000 digits.
 std::string numeric_binary(const std::string& text) {
   std::string out;
-  std::string t = text;
-  uint16_t sign = 0;
-  if (t == "NaN") {
+  bool neg = false;
+  std::string ip, fp;
+  if (text == "NaN" || !plain_decimal(text, neg, ip, fp)) {
+    if (text != "NaN")
+      throw sql_error("22P03", "numeric value has no binary form: " + text);
     put_be(out, 0, 2), put_be(out, 0, 2), put_be(out, 0xC000, 2),
       put_be(out, 0, 2);
     return out;
   }
-  if (!t.empty() && t[0] == '-') {
-    sign = 0x4000;
-    t.erase(0, 1);
-  }
-  auto e = t.find_first_of("eE");
-  if (e != std::string::npos) { // scientific: render in plain decimal
-    char buf[512];
-    std::snprintf(buf, sizeof buf, "%.*f", 15, std::strtod(t.c_str(), nullptr));
-    t = buf;
-    while (t.find('.') != std::string::npos && t.back() == '0')
-      t.pop_back();
-    if (!t.empty() && t.back() == '.')
-      t.pop_back();
-  }
-  auto dot = t.find('.');
-  std::string ip = t.substr(0, dot),
-              fp = dot == std::string::npos ? std::string() : t.substr(dot + 1);
-  uint16_t dscale = static_cast<uint16_t>(fp.size());
+  uint16_t dscale = static_cast<uint16_t>(std::min<size_t>(fp.size(), 1000));
   while (ip.size() % 4)
     ip.insert(0, "0");
   while (fp.size() % 4)
     fp.push_back('0');
   std::vector<uint16_t> digits;
+  auto group = [](const std::string& s, size_t i) {
+    return static_cast<uint16_t>((s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 +
+                                 (s[i + 2] - '0') * 10 + (s[i + 3] - '0'));
+  };
   for (size_t i = 0; i < ip.size(); i += 4)
-    digits.push_back(static_cast<uint16_t>(std::stoi(ip.substr(i, 4))));
+    digits.push_back(group(ip, i));
   int weight = static_cast<int>(digits.size()) - 1;
   for (size_t i = 0; i < fp.size(); i += 4)
-    digits.push_back(static_cast<uint16_t>(std::stoi(fp.substr(i, 4))));
+    digits.push_back(group(fp, i));
   size_t lead = 0;
   while (lead < digits.size() && digits[lead] == 0) {
     ++lead;
@@ -645,7 +684,7 @@ std::string numeric_binary(const std::string& text) {
     weight = 0;
   put_be(out, digits.size(), 2);
   put_be(out, static_cast<uint16_t>(static_cast<int16_t>(weight)), 2);
-  put_be(out, sign, 2);
+  put_be(out, neg && !digits.empty() ? 0x4000 : 0, 2);
   put_be(out, dscale, 2);
   for (auto d : digits)
     put_be(out, d, 2);
@@ -659,10 +698,14 @@ std::string numeric_from_binary(std::string_view b) {
   auto weight = static_cast<int16_t>(get_be(b.substr(2, 2)));
   auto sign = static_cast<uint16_t>(get_be(b.substr(4, 2)));
   auto dscale = static_cast<uint16_t>(get_be(b.substr(6, 2)));
-  if (b.size() != 8u + 2u * nd || dscale > 1000)
+  if (b.size() != 8u + 2u * nd || dscale > 1000 ||
+      (sign != 0 && sign != 0x4000 && sign != 0xC000))
     throw sql_error("22P03", "invalid numeric binary data");
   if (sign == 0xC000)
     return "NaN";
+  for (int i = 0; i < nd; ++i)
+    if (get_be(b.substr(8 + 2 * i, 2)) > 9999)
+      throw sql_error("22P03", "invalid digit in numeric binary data");
   std::string ip, fp;
   for (int i = 0; i <= weight || i < nd; ++i) {
     uint16_t d =

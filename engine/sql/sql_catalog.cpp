@@ -69,8 +69,8 @@ std::string column_expr(const table_def& t, const column_def& c,
     return row;
   }
   auto a = affinity_of(c.type_oid);
-  if (a == affinity::json)
-    return "(" + row + " -> " + json_path(c.name) + ")";
+  if (a == affinity::json) // a JSON null (or absent field) is SQL NULL
+    return "NULLIF(" + row + " -> " + json_path(c.name) + ", 'null')";
   return std::string("CAST(json_extract(") + row + ", " + json_path(c.name) +
          ") AS " + cast_name(a) + ")";
 }

@@ -317,8 +317,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
       save_def(db, st.def);
       for (auto& d : st.ddl)
         exec(db, d);
-      exec(db, "DELETE FROM sql_sequences WHERE name LIKE " +
-                 quote_literal(st.table + ".%"));
+      exec(db, "DELETE FROM sql_sequences WHERE substr(name, 1, " +
+                 std::to_string(st.table.size() + 1) +
+                 ") = " + quote_literal(st.table + "."));
       res.schema_changed = true;
       return;
     }
@@ -345,8 +346,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
         stmt_guard g2{s2};
         bind_value(db, s2, 1, value::of_text(name));
         sqlite3_step(s2);
-        exec(db, "DELETE FROM sql_sequences WHERE name LIKE " +
-                   quote_literal(name + ".%"));
+        exec(db, "DELETE FROM sql_sequences WHERE substr(name, 1, " +
+                   std::to_string(name.size() + 1) +
+                   ") = " + quote_literal(name + "."));
       }
       res.schema_changed = true;
       return;

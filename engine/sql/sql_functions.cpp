@@ -4,7 +4,7 @@
 #include <cstring>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <regex>
+#include <regex.h>
 #include <sqlite3.h>
 #include <string>
 #include <vector>
@@ -16,6 +16,8 @@
 namespace themis::sql {
 
 namespace {
+
+std::string text_arg(sqlite3_value* v);
 
 value arg(sqlite3_value* v) {
   switch (sqlite3_value_type(v)) {
@@ -164,19 +166,21 @@ void fn_regex(sqlite3_context* ctx, int, sqlite3_value** a) {
   if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
       sqlite3_value_type(a[1]) == SQLITE_NULL)
     return sqlite3_result_null(ctx);
-  guarded(ctx, [&] {
-    std::string s(reinterpret_cast<const char*>(sqlite3_value_text(a[0])));
-    std::string p(reinterpret_cast<const char*>(sqlite3_value_text(a[1])));
-    auto flags = std::regex::extended;
-    if (sqlite3_value_int(a[2]))
-      flags |= std::regex::icase;
-    try {
-      std::regex re(p, flags);
-      sqlite3_result_int(ctx, std::regex_search(s, re) ? 1 : 0);
-    } catch (const std::regex_error&) {
-      throw sql_error("2201B", "invalid regular expression: " + p);
-    }
-  });
+  // POSIX extended regular expressions (glibc's matcher does not recurse
+  // per input character, unlike std::regex)
+  auto s = text_arg(a[0]);
+  auto p = text_arg(a[1]);
+  if (p.size() > 4096)
+    return fail(ctx, "54000", "regular expression is too long");
+  regex_t re;
+  int flags = REG_EXTENDED | REG_NOSUB;
+  if (sqlite3_value_int(a[2]))
+    flags |= REG_ICASE;
+  if (regcomp(&re, p.c_str(), flags) != 0)
+    return fail(ctx, "2201B", "invalid regular expression: " + p);
+  int rc = regexec(&re, s.c_str(), 0, nullptr, 0);
+  regfree(&re);
+  sqlite3_result_int(ctx, rc == 0 ? 1 : 0);
 }
 
 void fn_numeric1(sqlite3_context* ctx, int n, sqlite3_value** a,
@@ -227,9 +231,19 @@ void fn_mod(sqlite3_context* ctx, int, sqlite3_value** a) {
   if (sqlite3_value_type(a[0]) == SQLITE_NULL ||
       sqlite3_value_type(a[1]) == SQLITE_NULL)
     return sqlite3_result_null(ctx);
+  if (sqlite3_value_type(a[0]) != SQLITE_INTEGER ||
+      sqlite3_value_type(a[1]) != SQLITE_INTEGER) {
+    auto dd = sqlite3_value_double(a[1]);
+    if (dd == 0)
+      return fail(ctx, "22012", "division by zero");
+    return sqlite3_result_double(ctx,
+                                 std::fmod(sqlite3_value_double(a[0]), dd));
+  }
   auto d = sqlite3_value_int64(a[1]);
   if (d == 0)
     return fail(ctx, "22012", "division by zero");
+  if (d == -1) // INT64_MIN % -1 traps
+    return sqlite3_result_int64(ctx, 0);
   sqlite3_result_int64(ctx, sqlite3_value_int64(a[0]) % d);
 }
 
@@ -288,9 +302,9 @@ void fn_repeat(sqlite3_context* ctx, int, sqlite3_value** a) {
     return sqlite3_result_null(ctx);
   auto s = text_arg(a[0]);
   auto n = sqlite3_value_int64(a[1]);
-  if (n <= 0)
+  if (n <= 0 || s.empty())
     return sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-  if (s.size() * static_cast<size_t>(n) > (64u << 20))
+  if (static_cast<uint64_t>(n) > (64u << 20) / s.size())
     return fail(ctx, "54000", "requested length too large");
   std::string out;
   for (int64_t i = 0; i < n; ++i)
@@ -504,6 +518,34 @@ void fn_positive(sqlite3_context* ctx, int, sqlite3_value** a) {
   sqlite3_result_int(ctx, 1);
 }
 
+void fn_json_typeof(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  sqlite3_stmt* st = nullptr;
+  auto db = sqlite3_context_db_handle(ctx);
+  if (sqlite3_prepare_v2(db, "SELECT json_type(?1)", -1, &st, nullptr) !=
+      SQLITE_OK)
+    return fail(ctx, "XX000", sqlite3_errmsg(db));
+  sqlite3_bind_value(st, 1, a[0]);
+  std::string t;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    t = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  else {
+    sqlite3_finalize(st);
+    return fail(ctx, "22P02", "invalid input syntax for type json");
+  }
+  sqlite3_finalize(st);
+  // SQLite's names → PostgreSQL's
+  if (t == "integer" || t == "real")
+    t = "number";
+  else if (t == "text")
+    t = "string";
+  else if (t == "true" || t == "false")
+    t = "boolean";
+  sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()),
+                      SQLITE_TRANSIENT);
+}
+
 // -- writer side
 // ---------------------------------------------------------------
 
@@ -586,6 +628,7 @@ void register_functions(sqlite3* db, write_counters* counters) {
   add(db, "themis_array_len", 1, fn_array_len, true);
   add(db, "themis_array_get", 2, fn_array_get, true);
   add(db, "themis_positive", 1, fn_positive, true);
+  add(db, "themis_json_typeof", 1, fn_json_typeof, true);
   for (auto* n :
        {"themis_obj_description", "themis_col_description",
         "themis_shobj_description", "themis_pg_get_indexdef",

@@ -7,21 +7,21 @@ namespace {
 std::string defelem_text(const json& d) {
   if (!d.contains("arg"))
     return "true";
-  auto& a = d["arg"];
+  auto& a = d.at("arg");
   auto& t = node_type(a);
   if (t == "String")
-    return a["String"].value("sval", "");
+    return a.at("String").value("sval", "");
   if (t == "Integer")
-    return std::to_string(a["Integer"].value("ival", 0));
+    return std::to_string(a.at("Integer").value("ival", 0));
   if (t == "A_Const") {
-    auto& b = a["A_Const"];
+    auto& b = a.at("A_Const");
     if (b.contains("sval"))
-      return b["sval"].value("sval", "");
+      return b.at("sval").value("sval", "");
     if (b.contains("ival"))
-      return std::to_string(b["ival"].value("ival", 0));
+      return std::to_string(b.at("ival").value("ival", 0));
   }
   if (t == "Boolean")
-    return a["Boolean"].value("boolval", false) ? "true" : "false";
+    return a.at("Boolean").value("boolval", false) ? "true" : "false";
   return "";
 }
 
@@ -29,16 +29,16 @@ bool truthy(const std::string& v) {
   return v == "true" || v == "on" || v == "1" || v.empty();
 }
 
-std::string const_text(const json& c) {
+std::string const_text(translator& t, const json& c) {
   auto& b = body(c);
   if (b.contains("sval"))
-    return b["sval"].value("sval", "");
+    return b.at("sval").value("sval", "");
   if (b.contains("ival"))
-    return std::to_string(b["ival"].value("ival", 0));
+    return std::to_string(t.int_at(b));
   if (b.contains("fval"))
-    return b["fval"].value("fval", "");
+    return b.at("fval").value("fval", "");
   if (b.contains("boolval"))
-    return b["boolval"].value("boolval", false) ? "on" : "off";
+    return b.at("boolval").value("boolval", false) ? "on" : "off";
   return "";
 }
 
@@ -46,7 +46,7 @@ std::string const_text(const json& c) {
 
 statement translator::tr_create(const json& n) {
   auto& b = body(n);
-  auto& rv = b["relation"];
+  auto& rv = b.at("relation");
   auto name = rv.value("relname", "");
   auto schema = rv.value("schemaname", "");
   if (!schema.empty() && schema != "public")
@@ -73,7 +73,7 @@ statement translator::tr_create(const json& n) {
       auto& c = body(e);
       auto ct = c.value("contype", "");
       if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE")
-        keys.push_back({string_list(c["keys"]), ct == "CONSTR_PRIMARY"});
+        keys.push_back({string_list(c.at("keys")), ct == "CONSTR_PRIMARY"});
       else
         unsupported("table constraint " + ct.substr(7), e);
       continue;
@@ -86,17 +86,22 @@ statement translator::tr_create(const json& n) {
     if (t.find(col.name) >= 0)
       throw sql_error("42701",
                       "column \"" + col.name + "\" specified more than once");
-    auto tn = string_list(cd["typeName"].value("names", json::array()));
-    col.type_oid = type_of_typename(cd["typeName"]);
+    auto tn = string_list(cd.at("typeName").value("names", json::array()));
+    col.type_oid = type_of_typename(cd.at("typeName"));
     std::string base = tn.empty() ? "" : tn.back();
     col.serial = base == "serial" || base == "bigserial" ||
                  base == "smallserial" || base == "serial4" ||
                  base == "serial8" || base == "serial2";
-    if (cd["typeName"].contains("typmods") &&
+    if (cd.at("typeName").contains("typmods") &&
         (col.type_oid == oid::varchar || col.type_oid == oid::bpchar)) {
-      auto& m = cd["typeName"]["typmods"][0];
-      if (node_type(m) == "A_Const")
-        col.typmod = body(m)["ival"].value("ival", 0) + 4;
+      auto& m = cd.at("typeName").at("typmods").at(0);
+      if (node_type(m) == "A_Const" && body(m).contains("ival")) {
+        auto len = body(m).at("ival").value("ival", 0);
+        if (len < 1 || len > 10485760)
+          throw sql_error("22023", "length for type varchar must be "
+                                   "between 1 and 10485760");
+        col.typmod = len + 4;
+      }
     }
     if (col.serial) {
       col.not_null = true;
@@ -110,14 +115,14 @@ statement translator::tr_create(const json& n) {
         col.not_null = true;
       } else if (ct == "CONSTR_NULL") {
       } else if (ct == "CONSTR_DEFAULT") {
-        auto e2 = tr(c["raw_expr"], none);
+        auto e2 = tr(c.at("raw_expr"), none);
         col.default_sql = e2.sql;
         col.default_text = "";
         // keep what the user wrote, roughly, for \d
-        auto& rt = node_type(c["raw_expr"]);
-        col.default_text = rt == "A_Const" ? const_text(c["raw_expr"])
-                                           : output_name(c["raw_expr"]) + "()";
-        if (rt == "A_Const" && body(c["raw_expr"]).contains("sval"))
+        auto& rt = node_type(c.at("raw_expr"));
+        col.default_text = rt == "A_Const" ? const_text(*this, c.at("raw_expr"))
+                                           : output_name(c.at("raw_expr")) + "()";
+        if (rt == "A_Const" && body(c.at("raw_expr")).contains("sval"))
           col.default_text = quote_literal(col.default_text);
       } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
         keys.push_back({{col.name}, ct == "CONSTR_PRIMARY"});
@@ -168,7 +173,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
   if (type == "DropStmt") {
     auto rt = b.value("removeType", "");
     st.if_exists = b.value("missing_ok", false);
-    for (auto& o : b["objects"]) {
+    for (auto& o : b.at("objects")) {
       auto parts = string_list(body(o).value("items", json::array()));
       if (parts.empty())
         continue;
@@ -193,7 +198,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     unsupported("DROP " + rt.substr(7), n);
   }
   if (type == "IndexStmt") {
-    auto& t = table_of(b["relation"]);
+    auto& t = table_of(b.at("relation"));
     if (!t.typed)
       unsupported("indexes on document collections (index doc fields with "
                   "AQL instead)",
@@ -209,7 +214,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     index_def idx;
     idx.unique = b.value("unique", false);
     std::string suffix;
-    for (auto& e : b["indexParams"]) {
+    for (auto& e : b.at("indexParams")) {
       auto& ie = body(e);
       if (ie.contains("expr"))
         unsupported("expression indexes", e);
@@ -226,7 +231,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     return st;
   }
   if (type == "AlterTableStmt") {
-    auto& t = table_of(b["relation"]);
+    auto& t = table_of(b.at("relation"));
     if (!t.typed)
       unsupported("ALTER TABLE on a document collection", n);
     st.kind = stmt_kind::alter_table;
@@ -234,11 +239,11 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     st.writes = true;
     st.table = t.name;
     st.def = t;
-    for (auto& c : b["cmds"]) {
+    for (auto& c : b.at("cmds")) {
       auto& cmd = body(c);
       auto sub = cmd.value("subtype", "");
-      if (sub == "AT_AddConstraint" && node_type(cmd["def"]) == "Constraint") {
-        auto& k = body(cmd["def"]);
+      if (sub == "AT_AddConstraint" && node_type(cmd.at("def")) == "Constraint") {
+        auto& k = body(cmd.at("def"));
         auto ct = k.value("contype", "");
         if (ct != "CONSTR_PRIMARY" && ct != "CONSTR_UNIQUE")
           unsupported("ALTER TABLE ADD " + ct.substr(7), c);
@@ -246,7 +251,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
         idx.primary = ct == "CONSTR_PRIMARY";
         idx.unique = true;
         std::string suffix;
-        for (auto& name : string_list(k["keys"])) {
+        for (auto& name : string_list(k.at("keys"))) {
           int pos = st.def.find(name);
           if (pos < 0)
             throw sql_error("42703", "column \"" + name + "\" does not exist");
@@ -271,7 +276,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
               quote_literal(st.def.columns[static_cast<size_t>(pos)].name) +
               ") FROM documents WHERE collection = " + quote_literal(t.name));
       } else if (sub == "AT_AddColumn") {
-        auto& cd = body(cmd["def"]);
+        auto& cd = body(cmd.at("def"));
         column_def col;
         col.name = cd.value("colname", "");
         if (st.def.find(col.name) >= 0) {
@@ -281,7 +286,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
                                      "\" of relation \"" + t.name +
                                      "\" already exists");
         }
-        col.type_oid = type_of_typename(cd["typeName"]);
+        col.type_oid = type_of_typename(cd.at("typeName"));
         for (auto& k : cd.value("constraints", json::array())) {
           auto ct = body(k).value("contype", "");
           if (ct != "CONSTR_NULL")
@@ -298,7 +303,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     st.kind = stmt_kind::truncate;
     st.tag = "TRUNCATE TABLE";
     st.writes = true;
-    for (auto& r : b["relations"])
+    for (auto& r : b.at("relations"))
       st.names.push_back(table_of(body(r)).name);
     return st;
   }
@@ -350,7 +355,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     for (auto& a : b.value("args", json::array())) {
       if (node_type(a) != "A_Const")
         unsupported("SET with a non-constant value", a);
-      v += (v.empty() ? "" : ", ") + const_text(a);
+      v += (v.empty() ? "" : ", ") + const_text(*this, a);
     }
     st.val = v;
     return st;
@@ -414,18 +419,18 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     if (b.contains("query")) {
       if (b.value("is_from", false))
         unsupported("COPY (query) FROM", n);
-      auto sub = tr_select(b["query"], nullptr);
+      auto sub = tr_select(b.at("query"), nullptr);
       cp.query_sql = sub.sql;
       st.columns = sub.cols;
       st.kind = stmt_kind::copy_to;
       st.tag = "COPY";
       return st;
     }
-    auto& t = table_of(b["relation"]);
+    auto& t = table_of(b.at("relation"));
     cp.table = t.name;
     st.table = t.name;
     if (b.contains("attlist")) {
-      for (auto& a : string_list(b["attlist"])) {
+      for (auto& a : string_list(b.at("attlist"))) {
         int pos = t.find(a);
         if (pos < 0)
           throw sql_error("42703", "column \"" + a + "\" of relation \"" +
@@ -458,7 +463,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     int opts = b.value("options", 0);
     if (opts & 0x2)
       unsupported("SCROLL cursors (cursors move forward only)", n);
-    auto sub = tr_select(b["query"], nullptr);
+    auto sub = tr_select(b.at("query"), nullptr);
     st.kind = stmt_kind::declare_cursor;
     st.tag = "DECLARE CURSOR";
     st.var = b.value("portalname", "");

@@ -55,9 +55,9 @@ std::vector<column> translator::returning(const json& list, scope& sc,
   std::vector<column> cols;
   for (auto& x : list) {
     auto& rt = body(x);
-    auto& val = rt["val"];
+    auto& val = rt.at("val");
     if (node_type(val) == "ColumnRef" &&
-        body(val)["fields"].back().contains("A_Star")) {
+        body(val).at("fields").back().contains("A_Star")) {
       auto& it = sc.items[0];
       for (auto& c : it.cols) {
         sql += ", " +
@@ -72,7 +72,7 @@ std::vector<column> translator::returning(const json& list, scope& sc,
     auto e = tr(val, sc);
     sql += ", " + e.sql;
     cols.push_back(
-      {rt.contains("name") ? rt["name"].get<std::string>() : output_name(val),
+      {rt.contains("name") ? rt.at("name").get<std::string>() : output_name(val),
        e.type ? e.type : oid::text});
   }
   return cols;
@@ -80,7 +80,7 @@ std::vector<column> translator::returning(const json& list, scope& sc,
 
 statement translator::tr_insert(const json& n) {
   auto& b = body(n);
-  auto& rv = b["relation"];
+  auto& rv = b.at("relation");
   auto& t = table_of(rv);
   statement st;
   st.kind = stmt_kind::insert;
@@ -95,7 +95,7 @@ statement translator::tr_insert(const json& n) {
   std::vector<int> targets;
   if (b.contains("cols")) {
     std::set<int> seen;
-    for (auto& c : b["cols"]) {
+    for (auto& c : b.at("cols")) {
       auto& rt = body(c);
       if (rt.contains("indirection"))
         unsupported("INSERT into subfields", c);
@@ -138,12 +138,12 @@ statement translator::tr_insert(const json& n) {
     width = 0;
     targets.clear();
   } else {
-    auto& sel = body(b["selectStmt"]);
+    auto& sel = body(b.at("selectStmt"));
     if (sel.contains("valuesLists") && !sel.contains("sortClause") &&
         !sel.contains("limitCount")) {
       std::string rows;
-      for (auto& l : sel["valuesLists"]) {
-        auto& items = body(l)["items"];
+      for (auto& l : sel.at("valuesLists")) {
+        auto& items = body(l).at("items");
         if (items.size() > targets.size())
           throw sql_error("42601",
                           "INSERT has more expressions than target columns",
@@ -167,7 +167,7 @@ statement translator::tr_insert(const json& n) {
       }
       source = rows;
     } else {
-      auto sub = tr_select(b["selectStmt"], nullptr);
+      auto sub = tr_select(b.at("selectStmt"), nullptr);
       if (sub.cols.size() > targets.size())
         throw sql_error("42601",
                         "INSERT has more expressions than target columns");
@@ -225,12 +225,12 @@ statement translator::tr_insert(const json& n) {
          quote_literal(t.name) + ", " + key + ", CAST(src.r AS TEXT), " + doc +
          " FROM src WHERE 1";
   std::string alias =
-    rv.contains("alias") ? rv["alias"].value("aliasname", t.name) : t.name;
+    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
   if (b.contains("onConflictClause")) {
-    auto& oc = b["onConflictClause"];
+    auto& oc = b.at("onConflictClause");
     std::string target;
     if (oc.contains("infer")) {
-      auto& inf = oc["infer"];
+      auto& inf = oc.at("infer");
       if (inf.contains("conname"))
         unsupported("ON CONFLICT ON CONSTRAINT", n);
       std::vector<int> cols;
@@ -277,7 +277,7 @@ statement translator::tr_insert(const json& n) {
       sc.items.push_back(target_item(t, "excluded", "excluded.doc"));
       std::vector<std::string> pairs = {"'$._rev'", rev_now()};
       std::string whole_doc;
-      for (auto& x : oc["targetList"]) {
+      for (auto& x : oc.at("targetList")) {
         auto& rt = body(x);
         auto name = rt.value("name", "");
         int pos = t.find(name);
@@ -285,8 +285,8 @@ statement translator::tr_insert(const json& n) {
           throw sql_error("42703", "column \"" + name + "\" does not exist",
                           location(x));
         auto& c = t.columns[static_cast<size_t>(pos)];
-        hint_param(rt["val"], c.type_oid);
-        auto v = tr(rt["val"], sc).sql;
+        hint_param(rt.at("val"), c.type_oid);
+        auto v = tr(rt.at("val"), sc).sql;
         if (!t.typed) {
           if (name != "doc")
             unsupported("updating " + name, x);
@@ -305,14 +305,14 @@ statement translator::tr_insert(const json& n) {
              " DO UPDATE SET rev = CAST(themis_seq() AS TEXT), doc = " +
              json_set_chunks(base, pairs);
       if (oc.contains("whereClause"))
-        sql += " WHERE " + tr(oc["whereClause"], sc).sql;
+        sql += " WHERE " + tr(oc.at("whereClause"), sc).sql;
     }
   }
   sql += " RETURNING key, rev, doc";
   if (b.contains("returningList")) {
     scope sc;
     sc.items.push_back(target_item(t, alias, "doc"));
-    st.columns = returning(b["returningList"], sc, sql);
+    st.columns = returning(b.at("returningList"), sc, sql);
     st.returns_rows = true;
   }
   st.hidden_columns = 3;
@@ -322,7 +322,7 @@ statement translator::tr_insert(const json& n) {
 
 statement translator::tr_update(const json& n) {
   auto& b = body(n);
-  auto& rv = b["relation"];
+  auto& rv = b.at("relation");
   auto& t = table_of(rv);
   if (b.contains("fromClause"))
     unsupported("UPDATE … FROM", n);
@@ -334,13 +334,13 @@ statement translator::tr_update(const json& n) {
   st.writes = true;
   st.tag = "UPDATE";
   std::string alias =
-    rv.contains("alias") ? rv["alias"].value("aliasname", t.name) : t.name;
+    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
   scope sc;
   sc.items.push_back(target_item(t, alias, target_row));
   auto pk = t.primary_key();
   std::vector<std::string> pairs = {"'$._rev'", rev_now()};
   std::string whole_doc;
-  for (auto& x : b["targetList"]) {
+  for (auto& x : b.at("targetList")) {
     auto& rt = body(x);
     if (rt.contains("indirection"))
       unsupported("updating subfields", x);
@@ -351,15 +351,15 @@ statement translator::tr_update(const json& n) {
                       "column \"" + name + "\" of relation \"" + t.name +
                         "\" does not exist",
                       location(x));
-    if (node_type(rt["val"]) == "MultiAssignRef")
+    if (node_type(rt.at("val")) == "MultiAssignRef")
       unsupported("multiple-column assignment", x);
     auto& c = t.columns[static_cast<size_t>(pos)];
     std::string v;
-    if (node_type(rt["val"]) == "SetToDefault") {
+    if (node_type(rt.at("val")) == "SetToDefault") {
       v = c.default_sql.empty() ? "NULL" : c.default_sql;
     } else {
-      hint_param(rt["val"], c.type_oid);
-      v = tr(rt["val"], sc).sql;
+      hint_param(rt.at("val"), c.type_oid);
+      v = tr(rt.at("val"), sc).sql;
     }
     if (!t.typed) {
       if (name != "doc")
@@ -380,14 +380,14 @@ statement translator::tr_update(const json& n) {
                     json_set_chunks(base, pairs) +
                     " WHERE collection = " + quote_literal(t.name);
   if (b.contains("whereClause")) {
-    hint_param(b["whereClause"], oid::boolean);
+    hint_param(b.at("whereClause"), oid::boolean);
     scope w = sc;
     w.aggregates_allowed = false;
-    sql += " AND " + tr(b["whereClause"], w).sql;
+    sql += " AND " + tr(b.at("whereClause"), w).sql;
   }
   sql += " RETURNING key, rev, doc";
   if (b.contains("returningList")) {
-    st.columns = returning(b["returningList"], sc, sql);
+    st.columns = returning(b.at("returningList"), sc, sql);
     st.returns_rows = true;
   }
   st.hidden_columns = 3;
@@ -397,7 +397,7 @@ statement translator::tr_update(const json& n) {
 
 statement translator::tr_delete(const json& n) {
   auto& b = body(n);
-  auto& rv = b["relation"];
+  auto& rv = b.at("relation");
   auto& t = table_of(rv);
   if (b.contains("usingClause"))
     unsupported("DELETE … USING", n);
@@ -409,20 +409,20 @@ statement translator::tr_delete(const json& n) {
   st.writes = true;
   st.tag = "DELETE";
   std::string alias =
-    rv.contains("alias") ? rv["alias"].value("aliasname", t.name) : t.name;
+    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
   scope sc;
   sc.items.push_back(target_item(t, alias, target_row));
   std::string sql =
     "DELETE FROM documents WHERE collection = " + quote_literal(t.name);
   if (b.contains("whereClause")) {
-    hint_param(b["whereClause"], oid::boolean);
+    hint_param(b.at("whereClause"), oid::boolean);
     scope w = sc;
     w.aggregates_allowed = false;
-    sql += " AND " + tr(b["whereClause"], w).sql;
+    sql += " AND " + tr(b.at("whereClause"), w).sql;
   }
   sql += " RETURNING key, NULL, NULL";
   if (b.contains("returningList")) {
-    st.columns = returning(b["returningList"], sc, sql);
+    st.columns = returning(b.at("returningList"), sc, sql);
     st.returns_rows = true;
   }
   st.hidden_columns = 3;

@@ -1,3 +1,5 @@
+#include <cerrno>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "engine/sql/translate_internal.hpp"
@@ -5,16 +7,20 @@
 namespace themis::sql::detail {
 
 const std::string& node_type(const json& n) {
+  if (!n.is_object() || n.empty())
+    throw sql_error("0A000", "unexpected empty node in the statement");
   return n.begin().key();
 }
 
 const json& body(const json& n) {
+  if (!n.is_object() || n.empty())
+    throw sql_error("0A000", "unexpected empty node in the statement");
   return n.begin().value();
 }
 
 std::string sval(const json& n) {
   if (n.contains("String"))
-    return n["String"].value("sval", "");
+    return n.at("String").value("sval", "");
   if (n.contains("A_Star"))
     return "*";
   return "";
@@ -30,7 +36,7 @@ std::vector<std::string> string_list(const json& list) {
 
 const json& list_items(const json& n) {
   if (n.is_object() && n.contains("List"))
-    return n["List"]["items"];
+    return n.at("List").at("items");
   return n;
 }
 
@@ -39,7 +45,7 @@ int location(const json& n) {
     return 0;
   auto& b = n.begin().value();
   if (b.is_object() && b.contains("location"))
-    return b["location"].get<int>() + 1;
+    return b.at("location").get<int>() + 1;
   return 0;
 }
 
@@ -67,30 +73,60 @@ void translator::hint_param(const json& node, uint32_t type) {
   if (!type || node_type(node) != "ParamRef")
     return;
   auto n = body(node).value("number", 0);
-  if (n <= 0)
-    return;
+  if (n <= 0 || n > 65535)
+    return; // tr() reports the bad number
   if (params.size() < static_cast<size_t>(n))
     params.resize(static_cast<size_t>(n), 0);
   if (!params[static_cast<size_t>(n - 1)])
     params[static_cast<size_t>(n - 1)] = type;
 }
 
+int64_t translator::int_at(const json& b) {
+  auto& iv = b.at("ival");
+  if (iv.contains("ival"))
+    return iv.at("ival").get<int64_t>();
+  // libpg_query 15-4.0's JSON leaves out negative integers as it leaves out
+  // zero: read the literal from the query text at the node's location
+  auto loc = b.value("location", -1);
+  if (!source || loc < 0 || static_cast<size_t>(loc) >= source->size())
+    return 0;
+  size_t i = static_cast<size_t>(loc);
+  bool neg = false;
+  while (i < source->size() && ((*source)[i] == '-' || (*source)[i] == ' ' ||
+                                (*source)[i] == '\t' || (*source)[i] == '\n' ||
+                                (*source)[i] == '(')) {
+    if ((*source)[i] == '-')
+      neg = !neg;
+    ++i;
+  }
+  int64_t v = 0;
+  while (i < source->size() && (*source)[i] >= '0' && (*source)[i] <= '9' &&
+         v < INT64_MAX / 10)
+    v = v * 10 + ((*source)[i++] - '0');
+  return neg ? -v : v;
+}
+
 expr translator::tr_const(const json& b) {
   if (b.value("isnull", false))
     return {"NULL", 0};
   if (b.contains("ival"))
-    return {std::to_string(b["ival"].value("ival", 0)), oid::int4};
+    return {std::to_string(int_at(b)), oid::int4};
   if (b.contains("fval")) {
-    auto f = b["fval"].value("fval", "0");
+    auto f = b.at("fval").value("fval", "0");
     bool integral = f.find_first_of(".eE") == std::string::npos;
-    if (integral) // an integer too large for int4: PostgreSQL types it int8
-      return {f, oid::int8};
+    if (integral) { // too large for int4: int8, or numeric beyond int64
+      errno = 0;
+      std::strtoll(f.c_str(), nullptr, 10);
+      if (errno != ERANGE)
+        return {f, oid::int8};
+      return {f + ".0", oid::numeric};
+    }
     return {f, oid::numeric};
   }
   if (b.contains("boolval"))
-    return {b["boolval"].value("boolval", false) ? "1" : "0", oid::boolean};
+    return {b.at("boolval").value("boolval", false) ? "1" : "0", oid::boolean};
   if (b.contains("sval"))
-    return {quote_literal(b["sval"].value("sval", "")), 0};
+    return {quote_literal(b.at("sval").value("sval", "")), 0};
   if (b.contains("bsval"))
     unsupported("bit string literals", json::object());
   return {"NULL", 0};
@@ -131,6 +167,8 @@ expr translator::tr_column_ref(const json& n, scope& sc) {
                             hit->doc_row),
                 hit_col->type_oid};
       }
+      if (hit->alias.empty()) // a compound query's output columns
+        return {quote_ident(col), hit_col->type_oid};
       return {quote_ident(hit->alias) + "." + quote_ident(col),
               hit_col->type_oid};
     }
@@ -188,19 +226,19 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   if (kind == "AEXPR_IN") {
     auto l = side("lexpr");
     std::string list;
-    for (auto& x : list_items(b["rexpr"])) {
+    for (auto& x : list_items(b.at("rexpr"))) {
       hint_param(x, l.type);
       if (!list.empty())
         list += ", ";
       list += tr(x, sc).sql;
     }
-    hint_param(b["lexpr"], oid::text);
+    hint_param(b.at("lexpr"), oid::text);
     return {"(" + l.sql + (op == "<>" ? " NOT IN (" : " IN (") + list + "))",
             oid::boolean};
   }
   if (kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN") {
     auto l = side("lexpr");
-    auto& r = list_items(b["rexpr"]);
+    auto& r = list_items(b.at("rexpr"));
     if (r.size() != 2)
       throw sql_error("42601", "BETWEEN needs two bounds", location(n));
     hint_param(r[0], l.type), hint_param(r[1], l.type);
@@ -222,7 +260,7 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   }
   if (kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE") {
     auto l = side("lexpr");
-    hint_param(b["rexpr"], oid::text);
+    hint_param(b.at("rexpr"), oid::text);
     auto r = side("rexpr");
     bool neg = op.rfind("!", 0) == 0;
     if (kind == "AEXPR_ILIKE")
@@ -240,7 +278,7 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     if ((any && op != "=") || (!any && op != "<>"))
       unsupported(op + (any ? " ANY" : " ALL") + " over arrays", n);
     auto l = side("lexpr");
-    hint_param(b["rexpr"], oid::text);
+    hint_param(b.at("rexpr"), oid::text);
     auto r = side("rexpr");
     return {std::string(any ? "" : "NOT ") + "themis_array_has(" + r.sql +
               ", " + l.sql + ")",
@@ -258,25 +296,25 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   }
   // hint parameters from the other side's type before translating them
   expr l0, r0;
-  if (node_type(b["lexpr"]) != "ParamRef")
-    l0 = tr(b["lexpr"], sc);
-  if (b.contains("rexpr") && node_type(b["rexpr"]) != "ParamRef")
-    r0 = tr(b["rexpr"], sc);
+  if (node_type(b.at("lexpr")) != "ParamRef")
+    l0 = tr(b.at("lexpr"), sc);
+  if (b.contains("rexpr") && node_type(b.at("rexpr")) != "ParamRef")
+    r0 = tr(b.at("rexpr"), sc);
   bool cmp = op == "=" || op == "<>" || op == "!=" || op == "<" || op == ">" ||
              op == "<=" || op == ">=";
   bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%";
   if (cmp || arith) {
-    hint_param(b["lexpr"], r0.type);
+    hint_param(b.at("lexpr"), r0.type);
     if (b.contains("rexpr"))
-      hint_param(b["rexpr"], l0.type);
+      hint_param(b.at("rexpr"), l0.type);
   }
   if (op == "->" || op == "->>")
-    hint_param(b["rexpr"], oid::text);
+    hint_param(b.at("rexpr"), oid::text);
   if (op == "||" || op[0] == '~' || op[0] == '!')
-    hint_param(b["lexpr"], oid::text), hint_param(b["rexpr"], oid::text);
-  expr l = node_type(b["lexpr"]) == "ParamRef" ? tr(b["lexpr"], sc) : l0;
-  expr r = b.contains("rexpr") && node_type(b["rexpr"]) == "ParamRef"
-             ? tr(b["rexpr"], sc)
+    hint_param(b.at("lexpr"), oid::text), hint_param(b.at("rexpr"), oid::text);
+  expr l = node_type(b.at("lexpr")) == "ParamRef" ? tr(b.at("lexpr"), sc) : l0;
+  expr r = b.contains("rexpr") && node_type(b.at("rexpr")) == "ParamRef"
+             ? tr(b.at("rexpr"), sc)
              : r0;
   if (!b.contains("rexpr"))
     unsupported("postfix operator " + op, n);
@@ -285,9 +323,9 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
       op = "<>";
     // an untyped literal against a typed side takes that type (as in
     // PostgreSQL), so '2024-01-01' compares as a date and bad input fails
-    if (!l.type && r.type && node_type(b["lexpr"]) == "A_Const")
+    if (!l.type && r.type && node_type(b.at("lexpr")) == "A_Const")
       l.sql = cast_to(l, r.type);
-    if (!r.type && l.type && node_type(b["rexpr"]) == "A_Const")
+    if (!r.type && l.type && node_type(b.at("rexpr")) == "A_Const")
       r.sql = cast_to(r, l.type);
     return {"(" + l.sql + " " + op + " " + r.sql + ")", oid::boolean};
   }
@@ -322,16 +360,16 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
 
 expr translator::tr_cast(const json& n, scope& sc) {
   auto& b = body(n);
-  if (b["typeName"].contains("arrayBounds")) {
+  if (b.at("typeName").contains("arrayBounds")) {
     // arrays travel as their text form ('{1,2}'); the cast checks nothing
-    hint_param(b["arg"], oid::text);
-    return {tr(b["arg"], sc).sql, oid::text};
+    hint_param(b.at("arg"), oid::text);
+    return {tr(b.at("arg"), sc).sql, oid::text};
   }
-  auto type = type_of_typename(b["typeName"]);
-  hint_param(b["arg"], type);
-  if (type == oid::regclass && node_type(b["arg"]) == "A_Const") {
-    auto name = body(b["arg"]).contains("sval")
-                  ? body(b["arg"])["sval"].value("sval", "")
+  auto type = type_of_typename(b.at("typeName"));
+  hint_param(b.at("arg"), type);
+  if (type == oid::regclass && node_type(b.at("arg")) == "A_Const") {
+    auto name = body(b.at("arg")).contains("sval")
+                  ? body(b.at("arg")).at("sval").value("sval", "")
                   : std::string();
     auto dot = name.rfind('.');
     if (dot != std::string::npos)
@@ -344,7 +382,7 @@ expr translator::tr_cast(const json& n, scope& sc) {
                       location(n));
     return {std::to_string(t->oid), oid::regclass};
   }
-  auto a = tr(b["arg"], sc);
+  auto a = tr(b.at("arg"), sc);
   if (type == oid::regclass || type == oid::regproc || type == oid::oid_t)
     return {a.sql, type};
   if (a.type == type)
@@ -356,7 +394,7 @@ expr translator::tr_sublink(const json& n, scope& sc) {
   auto& b = body(n);
   auto kind = b.value("subLinkType", "");
   auto saved = ctes;
-  auto sub = tr_select(b["subselect"], &sc);
+  auto sub = tr_select(b.at("subselect"), &sc);
   ctes = saved;
   if (kind == "EXISTS_SUBLINK")
     return {"EXISTS (" + sub.sql + ")", oid::boolean};
@@ -370,7 +408,7 @@ expr translator::tr_sublink(const json& n, scope& sc) {
     auto names = string_list(b.value("operName", json::array()));
     if (!names.empty() && names.back() != "=")
       unsupported("op ANY (subquery) other than IN", n);
-    auto l = tr(b["testexpr"], sc);
+    auto l = tr(b.at("testexpr"), sc);
     return {"(" + l.sql + " IN (" + sub.sql + "))", oid::boolean};
   }
   if (kind == "ARRAY_SUBLINK") {
@@ -386,7 +424,7 @@ expr translator::tr_sublink(const json& n, scope& sc) {
   if (kind == "ALL_SUBLINK") {
     auto names = string_list(b.value("operName", json::array()));
     if (!names.empty() && names.back() == "<>") {
-      auto l = tr(b["testexpr"], sc);
+      auto l = tr(b.at("testexpr"), sc);
       return {"(" + l.sql + " NOT IN (" + sub.sql + "))", oid::boolean};
     }
   }
@@ -414,7 +452,7 @@ expr translator::tr(const json& node, scope& sc) {
   if (type == "BoolExpr") {
     auto op = b.value("boolop", "");
     std::vector<std::string> parts;
-    for (auto& a : b["args"]) {
+    for (auto& a : b.at("args")) {
       hint_param(a, oid::boolean);
       parts.push_back(tr(a, sc).sql);
     }
@@ -427,14 +465,14 @@ expr translator::tr(const json& node, scope& sc) {
     return {out + ")", oid::boolean};
   }
   if (type == "NullTest") {
-    auto a = tr(b["arg"], sc);
+    auto a = tr(b.at("arg"), sc);
     return {"(" + a.sql +
               (b.value("nulltesttype", "") == "IS_NULL" ? " IS NULL)"
                                                         : " IS NOT NULL)"),
             oid::boolean};
   }
   if (type == "BooleanTest") {
-    auto a = tr(b["arg"], sc);
+    auto a = tr(b.at("arg"), sc);
     static const std::unordered_map<std::string, std::string> forms = {
       {"IS_TRUE", " IS 1"},       {"IS_NOT_TRUE", " IS NOT 1"},
       {"IS_FALSE", " IS 0"},      {"IS_NOT_FALSE", " IS NOT 0"},
@@ -454,13 +492,13 @@ expr translator::tr(const json& node, scope& sc) {
     std::string out = "COALESCE(";
     uint32_t t = 0;
     bool first = true;
-    for (auto& a : b["args"]) {
+    for (auto& a : b.at("args")) {
       auto e = tr(a, sc);
       t = t ? t : e.type;
       out += (first ? "" : ", ") + e.sql;
       first = false;
     }
-    if (b["args"].size() == 1)
+    if (b.at("args").size() == 1)
       out += ", NULL";
     return {out + ")", t};
   }
@@ -468,7 +506,7 @@ expr translator::tr(const json& node, scope& sc) {
     bool greatest = b.value("op", "") == "IS_GREATEST";
     std::string out;
     uint32_t t = 0;
-    for (auto& a : b["args"]) {
+    for (auto& a : b.at("args")) {
       auto e = tr(a, sc);
       t = t ? t : e.type;
       out += (out.empty() ? "" : ", ") + e.sql;
@@ -482,16 +520,16 @@ expr translator::tr(const json& node, scope& sc) {
     std::string out = "CASE";
     uint32_t t = 0;
     if (b.contains("arg"))
-      out += " " + tr(b["arg"], sc).sql;
-    for (auto& w : b["args"]) {
+      out += " " + tr(b.at("arg"), sc).sql;
+    for (auto& w : b.at("args")) {
       auto& cw = body(w);
-      auto c = tr(cw["expr"], sc);
-      auto r = tr(cw["result"], sc);
+      auto c = tr(cw.at("expr"), sc);
+      auto r = tr(cw.at("result"), sc);
       t = t ? t : r.type;
       out += " WHEN " + c.sql + " THEN " + r.sql;
     }
     if (b.contains("defresult")) {
-      auto d = tr(b["defresult"], sc);
+      auto d = tr(b.at("defresult"), sc);
       t = t ? t : d.type;
       out += " ELSE " + d.sql;
     }
@@ -499,9 +537,10 @@ expr translator::tr(const json& node, scope& sc) {
   }
   if (type == "SQLValueFunction") {
     auto op = b.value("op", "");
-    if (op == "SVFOP_CURRENT_TIMESTAMP" || op == "SVFOP_CURRENT_TIMESTAMP_N" ||
-        op == "SVFOP_LOCALTIMESTAMP" || op == "SVFOP_LOCALTIMESTAMP_N")
+    if (op == "SVFOP_CURRENT_TIMESTAMP" || op == "SVFOP_CURRENT_TIMESTAMP_N")
       return {"themis_now()", oid::timestamptz};
+    if (op == "SVFOP_LOCALTIMESTAMP" || op == "SVFOP_LOCALTIMESTAMP_N")
+      return {"rtrim(themis_now(), '+0')", oid::timestamp};
     if (op == "SVFOP_CURRENT_DATE")
       return {"substr(themis_now(), 1, 10)", oid::date};
     if (op == "SVFOP_CURRENT_USER" || op == "SVFOP_SESSION_USER" ||
@@ -514,7 +553,7 @@ expr translator::tr(const json& node, scope& sc) {
     unsupported("SQL value function " + op, node);
   }
   if (type == "CollateClause")
-    return tr(b["arg"], sc);
+    return tr(b.at("arg"), sc);
   if (type == "SetToDefault")
     unsupported("DEFAULT in this position", node);
   if (type == "RowExpr")
@@ -522,14 +561,14 @@ expr translator::tr(const json& node, scope& sc) {
   if (type == "A_ArrayExpr")
     unsupported("ARRAY constructors", node);
   if (type == "A_Indirection") {
-    auto& ind = b["indirection"];
+    auto& ind = b.at("indirection");
     if (ind.size() != 1 || node_type(ind[0]) != "A_Indices" ||
         body(ind[0]).value("is_slice", false) ||
         !body(ind[0]).contains("uidx"))
       unsupported("field selection and array slices", node);
-    auto a = tr(b["arg"], sc);
-    hint_param(body(ind[0])["uidx"], oid::int4);
-    auto i = tr(body(ind[0])["uidx"], sc);
+    auto a = tr(b.at("arg"), sc);
+    hint_param(body(ind[0]).at("uidx"), oid::int4);
+    auto i = tr(body(ind[0]).at("uidx"), sc);
     return {"themis_array_get(" + a.sql + ", " + i.sql + ")", oid::text};
   }
   if (type == "GroupingFunc")
@@ -549,10 +588,10 @@ std::string translator::output_name(const json& node) {
     return f.empty() ? "?column?" : f.back();
   }
   if (type == "TypeCast") {
-    auto inner = output_name(b["arg"]);
+    auto inner = output_name(b.at("arg"));
     if (inner != "?column?")
       return inner;
-    auto names = string_list(b["typeName"].value("names", json::array()));
+    auto names = string_list(b.at("typeName").value("names", json::array()));
     return names.empty() ? "?column?" : names.back();
   }
   if (type == "CaseExpr")
@@ -566,12 +605,12 @@ std::string translator::output_name(const json& node) {
     if (k == "EXISTS_SUBLINK")
       return "exists";
     if (k == "EXPR_SUBLINK") {
-      auto& sel = body(b["subselect"]);
-      if (sel.contains("targetList") && sel["targetList"].size() == 1) {
-        auto& rt = body(sel["targetList"][0]);
+      auto& sel = body(b.at("subselect"));
+      if (sel.contains("targetList") && sel.at("targetList").size() == 1) {
+        auto& rt = body(sel.at("targetList")[0]);
         if (rt.contains("name"))
-          return rt["name"].get<std::string>();
-        return output_name(rt["val"]);
+          return rt.at("name").get<std::string>();
+        return output_name(rt.at("val"));
       }
     }
   }

@@ -50,8 +50,8 @@ const std::unordered_map<std::string, fn_map>& functions() {
     {"jsonb_build_object", {"json_object", oid::jsonb, false}},
     {"json_build_array", {"json_array", oid::json, false}},
     {"jsonb_build_array", {"json_array", oid::jsonb, false}},
-    {"json_typeof", {"json_type", oid::text, false}},
-    {"jsonb_typeof", {"json_type", oid::text, false}},
+    {"json_typeof", {"themis_json_typeof", oid::text, false}},
+    {"jsonb_typeof", {"themis_json_typeof", oid::text, false}},
     {"json_array_length", {"json_array_length", oid::int4, false}},
     {"jsonb_array_length", {"json_array_length", oid::int4, false}},
     {"to_json", {"themis_to_json", oid::json, false}},
@@ -90,13 +90,13 @@ expr translator::tr_func(const json& n, scope& sc) {
     unsupported("ordered or filtered aggregates", n);
   std::vector<expr> args;
   if (b.contains("args"))
-    for (auto& a : b["args"])
+    for (auto& a : b.at("args"))
       args.push_back(tr(a, sc));
   auto lit = [&](size_t i) -> std::string {
-    if (i >= b["args"].size() || node_type(b["args"][i]) != "A_Const" ||
-        !body(b["args"][i]).contains("sval"))
+    if (!b.contains("args") || i >= b.at("args").size() || node_type(b.at("args")[i]) != "A_Const" ||
+        !body(b.at("args")[i]).contains("sval"))
       unsupported(name + "() with a non-literal argument", n);
-    return body(b["args"][i])["sval"].value("sval", "");
+    return body(b.at("args")[i]).at("sval").value("sval", "");
   };
   // session and catalog probes
   if (name == "version")
@@ -156,6 +156,11 @@ expr translator::tr_func(const json& n, scope& sc) {
   }
   if (name == "pg_function_is_visible" || name == "pg_type_is_visible")
     return {"1", oid::boolean};
+  if ((name == "array_upper" || name == "array_length" ||
+       name == "cardinality" || name == "array_lower") &&
+      args.empty())
+    throw sql_error("42883", "function " + name + "() needs an array",
+                    location(n));
   if (name == "array_upper" || name == "array_length" ||
       name == "cardinality")
     return {"themis_array_len(" + args[0].sql + ")", oid::int4};
@@ -199,8 +204,8 @@ expr translator::tr_func(const json& n, scope& sc) {
            ("COALESCE(CAST(" + a.sql + " AS TEXT), '')");
     return {s.empty() ? "''" : "(" + s + ")", oid::text};
   }
-  if (name == "position" && args.size() == 2) // position(a IN b) = strpos(b, a)
-    return {"instr(" + args[1].sql + ", " + args[0].sql + ")", oid::int4};
+  if (name == "position" && args.size() == 2) // the parser gives (b, a)
+    return {"instr(" + args[0].sql + ", " + args[1].sql + ")", oid::int4};
   if (name == "nullif" && args.size() == 2)
     return {"NULLIF(" + args[0].sql + ", " + args[1].sql + ")", args[0].type};
   if (name == "date_part" || name == "extract" || name == "date_trunc" ||

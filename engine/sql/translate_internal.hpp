@@ -58,6 +58,8 @@ public:
   std::vector<uint32_t> params;
   /// CTEs visible to the statement being translated.
   std::vector<std::pair<std::string, std::vector<column>>> ctes;
+  bool locking = false; ///< SELECT … FOR UPDATE/SHARE seen
+  const std::string* source = nullptr; ///< the query text (for locations)
 
   [[noreturn]] void unsupported(const std::string& what, const json& node);
 
@@ -70,6 +72,7 @@ public:
   expr tr_cast(const json& n, scope& sc);
   expr tr_sublink(const json& n, scope& sc);
   expr tr_const(const json& n);
+  int64_t int_at(const json& a_const);
   uint32_t type_of_typename(const json& tn);
   std::string output_name(const json& node);
   std::string cast_to(const expr& e, uint32_t type);

@@ -35,8 +35,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     auto name = b.value("relname", "");
     auto schema = b.value("schemaname", "");
     std::string alias =
-      b.contains("alias") ? b["alias"].value("aliasname", name) : name;
-    if (b.contains("alias") && b["alias"].contains("colnames"))
+      b.contains("alias") ? b.at("alias").value("aliasname", name) : name;
+    if (b.contains("alias") && b.at("alias").contains("colnames"))
       unsupported("column aliases on a table", node);
     if (schema.empty())
       for (auto& [cte, cols] : ctes)
@@ -68,13 +68,13 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     if (b.value("lateral", false))
       unsupported("LATERAL", node);
     auto saved = ctes;
-    auto sub = tr_select(b["subquery"], sc.parent);
+    auto sub = tr_select(b.at("subquery"), sc.parent);
     ctes = saved;
     std::string alias =
-      b.contains("alias") ? b["alias"].value("aliasname", "") : "subquery";
-    if (b.contains("alias") && b["alias"].contains("colnames")) {
+      b.contains("alias") ? b.at("alias").value("aliasname", "") : "subquery";
+    if (b.contains("alias") && b.at("alias").contains("colnames")) {
       // rename through an extra level: SQLite has no alias column lists
-      auto names = string_list(b["alias"]["colnames"]);
+      auto names = string_list(b.at("alias").at("colnames"));
       std::string sel;
       for (size_t i = 0; i < sub.cols.size(); ++i) {
         auto fresh = i < names.size() ? names[i] : sub.cols[i].name;
@@ -90,8 +90,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     return "(" + sub.sql + ") AS " + quote_ident(alias);
   }
   if (type == "JoinExpr") {
-    auto l = tr_from_item(b["larg"], sc);
-    auto r = tr_from_item(b["rarg"], sc);
+    auto l = tr_from_item(b.at("larg"), sc);
+    auto r = tr_from_item(b.at("rarg"), sc);
     auto jt = b.value("jointype", "JOIN_INNER");
     std::string kw = jt == "JOIN_LEFT"    ? " LEFT JOIN "
                      : jt == "JOIN_RIGHT" ? " RIGHT JOIN "
@@ -102,11 +102,11 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     std::string out = l + kw + r;
     if (b.contains("usingClause")) {
       std::string u;
-      for (auto& n : string_list(b["usingClause"]))
+      for (auto& n : string_list(b.at("usingClause")))
         u += (u.empty() ? "" : ", ") + quote_ident(n);
       out += " USING (" + u + ")";
     } else if (b.contains("quals")) {
-      out += " ON " + tr(b["quals"], sc).sql;
+      out += " ON " + tr(b.at("quals"), sc).sql;
     } else if (jt == "JOIN_INNER" && !b.value("isNatural", false)) {
       out = l + " CROSS JOIN " + r;
     }
@@ -115,13 +115,13 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
   if (type == "RangeFunction") {
     if (b.value("lateral", false) || b.value("ordinality", false))
       unsupported("LATERAL / WITH ORDINALITY", node);
-    auto& fns = b["functions"];
+    auto& fns = b.at("functions");
     if (fns.size() != 1)
       unsupported("ROWS FROM with several functions", node);
-    auto& call = list_items(fns[0])[0];
+    auto& call = list_items(fns.at(0)).at(0);
     if (node_type(call) != "FuncCall")
       unsupported("this function in FROM", node);
-    auto fname = string_list(body(call)["funcname"]);
+    auto fname = string_list(body(call).at("funcname"));
     if (fname.empty() || fname.back() != "generate_series")
       unsupported("the function " + (fname.empty() ? std::string()
                                                    : fname.back()) +
@@ -137,11 +137,11 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     }
     std::string step = a.size() == 3 ? a[2] : "1";
     std::string alias = b.contains("alias")
-                          ? b["alias"].value("aliasname", "generate_series")
+                          ? b.at("alias").value("aliasname", "generate_series")
                           : "generate_series";
     std::string col = alias;
-    if (b.contains("alias") && b["alias"].contains("colnames"))
-      col = string_list(b["alias"]["colnames"]).at(0);
+    if (b.contains("alias") && b.at("alias").contains("colnames"))
+      col = string_list(b.at("alias").at("colnames")).at(0);
     sc.items.push_back({alias, {{col, oid::int4}}, nullptr, ""});
     // a bounded counting CTE; the step must be positive
     return "(WITH RECURSIVE _gs(v) AS (SELECT " + a[0] +
@@ -154,19 +154,19 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
 }
 
 select_out translator::tr_select(const json& node, scope* parent) {
-  const json& s = node.contains("SelectStmt") ? node["SelectStmt"] : node;
+  const json& s = node.contains("SelectStmt") ? node.at("SelectStmt") : node;
   select_out out;
   std::string with;
   if (s.contains("withClause")) {
-    auto& w = s["withClause"];
+    auto& w = s.at("withClause");
     if (w.value("recursive", false))
       unsupported("WITH RECURSIVE", json::object());
-    for (auto& c : w["ctes"]) {
+    for (auto& c : w.at("ctes")) {
       auto& cte = body(c);
       auto name = cte.value("ctename", "");
-      auto sub = tr_select(cte["ctequery"], parent);
+      auto sub = tr_select(cte.at("ctequery"), parent);
       if (cte.contains("aliascolnames")) {
-        auto names = string_list(cte["aliascolnames"]);
+        auto names = string_list(cte.at("aliascolnames"));
         for (size_t i = 0; i < names.size() && i < sub.cols.size(); ++i)
           sub.cols[i].name = names[i];
       }
@@ -184,8 +184,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
   scope sc;
   sc.parent = parent;
   if (op != "SETOP_NONE") {
-    auto l = tr_select(s["larg"], parent);
-    auto r = tr_select(s["rarg"], parent);
+    auto l = tr_select(s.at("larg"), parent);
+    auto r = tr_select(s.at("rarg"), parent);
     if (l.cols.size() != r.cols.size())
       throw sql_error("42601",
                       "each UNION query must have the same number of columns");
@@ -208,8 +208,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
   } else if (s.contains("valuesLists")) {
     std::string rows;
     size_t width = 0;
-    for (auto& l : s["valuesLists"]) {
-      auto& items = body(l)["items"];
+    for (auto& l : s.at("valuesLists")) {
+      auto& items = body(l).at("items");
       std::string row;
       size_t i = 0;
       for (auto& x : items) {
@@ -229,14 +229,14 @@ select_out translator::tr_select(const json& node, scope* parent) {
   } else {
     std::string from;
     if (s.contains("fromClause"))
-      for (auto& f : s["fromClause"])
+      for (auto& f : s.at("fromClause"))
         from += (from.empty() ? " FROM " : ", ") + tr_from_item(f, sc);
     std::string targets;
     for (auto& t : s.value("targetList", json::array())) {
       auto& rt = body(t);
-      auto& val = rt["val"];
+      auto& val = rt.at("val");
       if (node_type(val) == "ColumnRef") {
-        auto& fields = body(val)["fields"];
+        auto& fields = body(val).at("fields");
         if (fields.back().contains("A_Star")) {
           std::string qual = fields.size() > 1 ? sval(fields[0]) : "";
           bool any = false;
@@ -265,7 +265,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
       }
       auto e = tr(val, sc);
       auto name =
-        rt.contains("name") ? rt["name"].get<std::string>() : output_name(val);
+        rt.contains("name") ? rt.at("name").get<std::string>() : output_name(val);
       targets +=
         (targets.empty() ? "" : ", ") + e.sql + " AS " + quote_ident(name);
       column c{name, e.type ? e.type : oid::text};
@@ -280,7 +280,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
     }
     std::string distinct;
     if (s.contains("distinctClause")) {
-      auto& d = s["distinctClause"];
+      auto& d = s.at("distinctClause");
       if (d.size() == 1 && d[0].empty())
         distinct = "DISTINCT ";
       else
@@ -291,12 +291,12 @@ select_out translator::tr_select(const json& node, scope* parent) {
     if (s.contains("whereClause")) {
       scope where = sc;
       where.aggregates_allowed = false;
-      hint_param(s["whereClause"], oid::boolean);
-      body_sql += " WHERE " + tr(s["whereClause"], where).sql;
+      hint_param(s.at("whereClause"), oid::boolean);
+      body_sql += " WHERE " + tr(s.at("whereClause"), where).sql;
     }
     if (s.contains("groupClause")) {
       std::string g;
-      for (auto& x : s["groupClause"]) {
+      for (auto& x : s.at("groupClause")) {
         auto& gt = node_type(x);
         if (gt == "GroupingSet")
           unsupported("GROUPING SETS, ROLLUP and CUBE", x);
@@ -305,29 +305,24 @@ select_out translator::tr_select(const json& node, scope* parent) {
       body_sql += " GROUP BY " + g;
     }
     if (s.contains("havingClause"))
-      body_sql += " HAVING " + tr(s["havingClause"], sc).sql;
+      body_sql += " HAVING " + tr(s.at("havingClause"), sc).sql;
   }
   // ORDER BY may name output columns: they are visible as a last scope
   if (s.contains("sortClause")) {
     scope order = sc;
     std::string o;
-    for (auto& x : s["sortClause"]) {
+    for (auto& x : s.at("sortClause")) {
       auto& sb = body(x);
-      auto& key = sb["node"];
+      auto& key = sb.at("node");
       std::string k;
       // an output column name (alias) is valid in ORDER BY
-      if (node_type(key) == "ColumnRef" && body(key)["fields"].size() == 1) {
-        auto name = sval(body(key)["fields"][0]);
+      if (node_type(key) == "ColumnRef" && body(key).at("fields").size() == 1) {
+        auto name = sval(body(key).at("fields")[0]);
         bool is_output = false;
         for (auto& c : out.cols)
           is_output = is_output || c.name == name;
-        try {
-          k = tr(key, order).sql;
-        } catch (const sql_error&) {
-          if (!is_output)
-            throw;
-          k = quote_ident(name);
-        }
+        // PostgreSQL resolves a bare name to an output column first
+        k = is_output ? quote_ident(name) : tr(key, order).sql;
       } else {
         k = tr(key, order).sql;
       }
@@ -345,23 +340,23 @@ select_out translator::tr_select(const json& node, scope* parent) {
     body_sql += " ORDER BY " + o;
   }
   bool has_limit =
-    s.contains("limitCount") && !body(s["limitCount"]).value("isnull", false);
+    s.contains("limitCount") && !body(s.at("limitCount")).value("isnull", false);
   if (has_limit || s.contains("limitOffset")) {
     if (s.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES")
       unsupported("FETCH … WITH TIES", json::object());
     std::string lim = "-1";
     if (has_limit) {
-      hint_param(s["limitCount"], oid::int8);
-      lim = tr(s["limitCount"], sc).sql;
+      hint_param(s.at("limitCount"), oid::int8);
+      lim = tr(s.at("limitCount"), sc).sql;
     }
     body_sql += " LIMIT " + lim;
     if (s.contains("limitOffset")) {
-      hint_param(s["limitOffset"], oid::int8);
-      body_sql += " OFFSET " + tr(s["limitOffset"], sc).sql;
+      hint_param(s.at("limitOffset"), oid::int8);
+      body_sql += " OFFSET " + tr(s.at("limitOffset"), sc).sql;
     }
   }
   if (s.contains("lockingClause"))
-    ; // FOR UPDATE/SHARE: writes are serialized, the lock is implied
+    locking = true; // FOR UPDATE/SHARE: read through the writer
   if (s.contains("intoClause"))
     unsupported("SELECT INTO", json::object());
   out.sql = with + body_sql;

@@ -8,6 +8,10 @@ namespace themis::sql {
 
 using detail::json;
 
+statement translate_tree(const parsed_statement& p, const catalog& cat,
+                         const session_info& info,
+                         const std::vector<uint32_t>& param_types);
+
 std::vector<parsed_statement> parse_sql(std::string_view sql) {
   std::string text(sql);
   auto r = pg_query_parse(text.c_str());
@@ -20,6 +24,7 @@ std::vector<parsed_statement> parse_sql(std::string_view sql) {
     throw sql_error("42601", msg, r.error->cursorpos);
   }
   auto tree = json::parse(r.parse_tree, nullptr, false);
+  auto source = std::make_shared<const std::string>(text);
   std::vector<parsed_statement> out;
   if (tree.is_discarded())
     throw sql_error("XX000", "could not read the parse tree");
@@ -32,7 +37,8 @@ std::vector<parsed_statement> parse_sql(std::string_view sql) {
     p.text = len ? text.substr(loc, len) : text.substr(loc);
     if (!s.contains("stmt"))
       continue; // an empty statement between semicolons
-    p.tree = std::make_shared<json>(s["stmt"]);
+    p.tree = std::make_shared<json>(s.at("stmt"));
+    p.source = source;
     out.push_back(std::move(p));
   }
   return out;
@@ -41,8 +47,21 @@ std::vector<parsed_statement> parse_sql(std::string_view sql) {
 statement translate(const parsed_statement& p, const catalog& cat,
                     const session_info& info,
                     const std::vector<uint32_t>& param_types) {
+  try {
+    return translate_tree(p, cat, info, param_types);
+  } catch (const json::exception& e) {
+    // a parse-tree shape the translator does not know: refuse, never crash
+    throw sql_error("0A000", std::string("unsupported statement form (") +
+                               e.what() + ")");
+  }
+}
+
+statement translate_tree(const parsed_statement& p, const catalog& cat,
+                         const session_info& info,
+                         const std::vector<uint32_t>& param_types) {
   auto& node = *static_cast<const json*>(p.tree.get());
   detail::translator tr(cat, info, param_types);
+  tr.source = p.source.get();
   auto& type = detail::node_type(node);
   statement st;
   if (type == "SelectStmt") {
@@ -52,6 +71,7 @@ statement translate(const parsed_statement& p, const catalog& cat,
     st.columns = out.cols;
     st.tag = "SELECT";
     st.returns_rows = true;
+    st.locking = tr.locking;
   } else if (type == "InsertStmt") {
     st = tr.tr_insert(node);
   } else if (type == "UpdateStmt") {

@@ -67,6 +67,8 @@ struct statement {
   std::string table;            ///< DML/DDL target
   bool returns_rows = false;
   bool writes = false; ///< must run on the store writer
+  bool locking = false; ///< FOR UPDATE/SHARE: in a transaction, read on the
+                        ///< writer (which serializes) rather than a reader
   /// DML: the SQLite statement returns key, doc, then user columns.
   int hidden_columns = 0;
   bool uses_sequences = false;
@@ -90,6 +92,8 @@ struct statement {
 struct parsed_statement {
   std::shared_ptr<const void> tree; ///< nlohmann::json, opaque here
   std::string text;                 ///< the statement's own SQL text
+  /// The whole query string (node locations are offsets into it).
+  std::shared_ptr<const std::string> source;
 };
 
 /// Parses a query string (possibly several statements). Throws sql_error

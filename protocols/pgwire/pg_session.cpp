@@ -31,14 +31,6 @@ bool is_verifier(const std::string& c) {
   return c.rfind("SCRAM-SHA-256$", 0) == 0;
 }
 
-/// Only whitespace and semicolons: PostgreSQL answers EmptyQueryResponse.
-bool empty_sql(std::string_view sql) {
-  for (char c : sql)
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ';')
-      return false;
-  return true;
-}
-
 } // namespace
 
 pg_session::pg_session(pg_session_options opts, pg_session_callbacks& cb) :
@@ -246,6 +238,12 @@ void pg_session::handle_auth(const frame& f) {
 
 void pg_session::finish_auth() {
   put_auth_ok(out_);
+  // the SQL layer may refuse the session (unknown database): it sends a
+  // FATAL and closes; nothing after AuthenticationOk then
+  state_ = state::ready;
+  cb_.on_authenticated(startup_);
+  if (state_ == state::closed)
+    return;
   auto app = startup_.param("application_name");
   auto& user = *startup_.param("user");
   for (auto [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
@@ -265,7 +263,6 @@ void pg_session::finish_auth() {
   put_ready(out_, tx_status::idle);
   state_ = state::ready;
   scram_.reset();
-  cb_.on_authenticated(startup_);
 }
 
 void pg_session::handle_message(const frame& f) {
@@ -288,11 +285,6 @@ void pg_session::handle_message(const frame& f) {
       std::string sql;
       if (!decode_query(f.payload, sql, err))
         return fatal(err.sqlstate, err.message);
-      if (empty_sql(sql)) {
-        put_empty_query(out_);
-        put_ready(out_, tx_status::idle);
-        return;
-      }
       state_ = state::busy;
       flush_out();
       cb_.on_query(std::move(sql));
@@ -321,7 +313,7 @@ void pg_session::handle_message(const frame& f) {
       e.sqlstate = "0A000";
       e.message = "the fast-path function call interface is not supported";
       put_error(out_, e);
-      put_ready(out_, tx_status::idle);
+      put_ready(out_, cb_.status());
       return;
     }
     case 'd':

@@ -66,6 +66,8 @@ public:
   virtual void on_copy_data(std::string_view data) = 0;
   virtual void on_copy_done() = 0;
   virtual void on_copy_fail(const std::string& message) = 0;
+  /// The transaction status for a ReadyForQuery the session sends itself.
+  virtual tx_status status() { return tx_status::idle; }
 };
 
 class pg_session {
@@ -93,6 +95,8 @@ public:
   /// Bytes to send (encoders append; flushed after each callback).
   std::string& out() { return out_; }
   void flush() { flush_out(); }
+  /// Closed now (after a FATAL the SQL layer sent): nothing more is read.
+  void close_now() { state_ = state::closed; }
 
   bool authenticated() const {
     return state_ == state::ready || state_ == state::busy;

@@ -20,13 +20,14 @@ class PgWireTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.srv.stop()
 
-    def psql(self, sql, password="themis", user="themis", extra=()):
+    def psql(self, sql, password="themis", user="themis", extra=(),
+             plain=False):
         env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="10")
         dsn = "host=127.0.0.1 port=%d user=%s dbname=themis" % (
             self.srv.pg_port, user)
         return subprocess.run(
-            ["psql", dsn, "-X", "-A", "-t", "-q", "-v", "VERBOSITY=sqlstate",
-             *extra], input=sql, capture_output=True, text=True, env=env,
+            ["psql", dsn, "-X", "-q", "-v", "VERBOSITY=sqlstate",
+             *([] if plain else ["-A", "-t"]), *extra], input=sql, capture_output=True, text=True, env=env,
             timeout=60)
 
     def ok(self, sql):
@@ -128,13 +129,16 @@ class PgWireTest(unittest.TestCase):
         self.assertIn(st, (200, 201))
         out = self.ok("select _key, doc->>'temp' from devices;")
         self.assertEqual(out, ["d1|21.5"])
+        _, _, body = self.srv.request("GET", "/changefeed?from_seq=0&limit=1")
+        before = json.loads(body)["latest_sequence"]
         self.ok("create table readings(id int primary key, v int);"
                 "insert into readings values (7, 42);")
         st, _, body = self.srv.request("GET",
                                        "/v1/collections/readings/documents/7")
         self.assertEqual(st, 200)
         self.assertEqual(json.loads(body)["v"], 42)
-        st, _, body = self.srv.request("GET", "/changefeed?from_seq=0")
+        st, _, body = self.srv.request(
+            "GET", "/changefeed?from_seq=%d" % before)
         events = json.loads(body)["events"]
         self.assertTrue(any(e["collection"] == "readings" and e["key"] == "7"
                             for e in events))
@@ -151,6 +155,44 @@ class PgWireTest(unittest.TestCase):
                            timeout=120)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("all checks passed", r.stdout)
+
+    def test_hostile_and_edge_inputs(self):
+        # each of these once crashed, hung or answered wrongly
+        out = self.ok("""
+            select position('b' in 'abc'), -7, 3 - -2;
+            select mod(-9223372036854775807 - 1, -1);
+            select repeat('', 9223372036854775807) = '';
+            select repeat('a', 300000) ~ '(a|b)*';
+            create table js(id int primary key, j jsonb, name text);
+            insert into js values (1, null, 'b'), (2, '{"k": 1}', 'a');
+            select id from js where j is null;
+            select jsonb_typeof(j) from js where id = 2;
+            select upper(name) as name from js order by name;
+            select id from js union select 5 order by id;
+            """)
+        self.assertEqual(out, ["2|-7|5", "0", "t", "t", "1", "object", "A", "B",
+                               "1", "2", "5"])
+        r = self.psql("select 1 where 1 = $2147483647;")
+        self.assertNotEqual(r.returncode, -9)
+        self.assertEqual(self.ok("select 1;"), ["1"])
+
+    def test_unknown_database_is_refused(self):
+        env = dict(os.environ, PGPASSWORD="themis")
+        r = subprocess.run(
+            ["psql", "host=127.0.0.1 port=%d user=themis dbname=nope" %
+             self.srv.pg_port, "-c", "select 1"], capture_output=True,
+            text=True, env=env, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('database "nope" does not exist', r.stderr)
+
+    def test_describe_table(self):
+        self.ok("create table described(id serial primary key, "
+                "name varchar(20) not null default 'x', u int unique);")
+        r = self.psql("\\d described", plain=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("character varying(20)", r.stdout)
+        self.assertIn('"described_pkey" PRIMARY KEY, btree (id)', r.stdout)
+        self.assertIn("UNIQUE CONSTRAINT, btree (u)", r.stdout)
 
     def test_catalog_dt(self):
         self.ok("create table catalog_probe(a int);")
