@@ -59,13 +59,13 @@ void http_acceptor::reject(tcp::socket socket, const char* why) {
   ++ctx_->metrics.rejected_connections;
   spdlog::warn("refused a connection: {}", why);
   auto s = std::make_shared<tcp::socket>(std::move(socket));
-  asio::async_write(*s, asio::buffer(busy_),
-                    [s, keep = shared_from_this()](boost::system::error_code,
-                                                   size_t) {
-                      boost::system::error_code ec;
-                      s->shutdown(tcp::socket::shutdown_both, ec);
-                      s->close(ec);
-                    });
+  asio::async_write(
+    *s, asio::buffer(busy_),
+    [s, keep = shared_from_this()](boost::system::error_code, size_t) {
+      boost::system::error_code ec;
+      s->shutdown(tcp::socket::shutdown_both, ec);
+      s->close(ec);
+    });
 }
 
 void http_acceptor::do_accept() {
@@ -91,8 +91,7 @@ void http_acceptor::do_accept() {
           ctx.ip_connections.erase(ip);
       }
       if (draining || !lsn || ip_full ||
-          m.open_connections >=
-            static_cast<int64_t>(self->max_connections_)) {
+          self->open_->load() >= static_cast<int64_t>(self->max_connections_)) {
         self->reject(std::move(socket), draining  ? "draining"
                                         : !lsn    ? "no listener actor"
                                         : ip_full ? "connection limit per IP"
@@ -107,13 +106,19 @@ void http_acceptor::do_accept() {
         ++m.accepted_connections;
         auto conn = std::make_shared<tcp_connection>(std::move(socket), m,
                                                      ctx.io_threads > 1);
-        if (ctx.config.overload.max_connections_per_ip)
-          conn->on_destroy([ctxp = self->ctx_, ip] {
-            std::lock_guard<std::mutex> guard(ctxp->ip_mtx);
-            auto it = ctxp->ip_connections.find(ip);
-            if (it != ctxp->ip_connections.end() && --it->second == 0)
-              ctxp->ip_connections.erase(it);
-          });
+        // this listener's own count (its max_connections), and the
+        // per-IP count shared by every listener
+        ++*self->open_;
+        bool per_ip = ctx.config.overload.max_connections_per_ip != 0;
+        conn->on_destroy([ctxp = self->ctx_, ip, per_ip, open = self->open_] {
+          --*open;
+          if (!per_ip)
+            return;
+          std::lock_guard<std::mutex> guard(ctxp->ip_mtx);
+          auto it = ctxp->ip_connections.find(ip);
+          if (it != ctxp->ip_connections.end() && --it->second == 0)
+            ctxp->ip_connections.erase(it);
+        });
         caf::anon_send(lsn, accept_atom::value, conn);
       }
     } else {
@@ -175,10 +180,10 @@ caf::actor spawn_listener(caf::actor_system& sys,
 
 caf::actor spawn_http_listener(caf::actor_system& sys,
                                std::shared_ptr<server_context> ctx) {
-  return spawn_listener(sys, ctx, [ctx](caf::actor_system& s,
-                                        connection_ptr conn) {
-    return spawn_http_connection(s, std::move(conn), ctx);
-  });
+  return spawn_listener(sys, ctx,
+                        [ctx](caf::actor_system& s, connection_ptr conn) {
+                          return spawn_http_connection(s, std::move(conn), ctx);
+                        });
 }
 
 } // namespace themis

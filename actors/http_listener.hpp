@@ -5,6 +5,7 @@
 /// Over `http.max_connections` a socket is answered 503 and closed at
 /// accept time, before any actor exists for it.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <caf/atom.hpp>
@@ -48,6 +49,9 @@ private:
   int port_ = 0;
   caf::atom_value listener_;
   uint32_t max_connections_ = 0;
+  /// Open connections accepted here (outlives us in the sockets' hooks).
+  std::shared_ptr<std::atomic<int64_t>> open_ =
+    std::make_shared<std::atomic<int64_t>>(0);
   std::string busy_;
 };
 

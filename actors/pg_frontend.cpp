@@ -22,13 +22,15 @@ pg_frontend::pg_frontend(pg_frontend_options opts, pg_backend_port& port) :
   sqlite3_busy_timeout(db_, 5000);
   sql::register_functions(db_, nullptr);
   sqlite3_exec(db_, "PRAGMA case_sensitive_like=ON", nullptr, nullptr, nullptr);
+  stmts_ = std::make_unique<sql::statement_cache>(db_);
   info_.server_version = opts_.session.server_version;
   info_.database = opts_.database;
   info_.backend_pid = opts_.session.backend_pid;
 }
 
 pg_frontend::~pg_frontend() {
-  portals_.clear();
+  portals_.clear(); // cursors return their statements first
+  stmts_.reset();
   sqlite3_close_v2(db_);
 }
 
@@ -172,13 +174,28 @@ void pg_frontend::on_query(std::string sql) {
   spdlog::debug("pg {}: query: {}", opts_.session.backend_pid, sql);
   simple_ = true;
   portals_.erase("");
+  std::vector<sql::parsed_statement> stmts;
   try {
-    auto stmts = sql::parse_sql(sql);
-    if (stmts.empty())
-      session_.empty_query();
-    for (auto& s : stmts) {
+    stmts = sql::parse_sql(sql);
+  } catch (const sql::sql_error& e) {
+    send_error(e, false);
+    simple_ = false;
+    session_.query_done(status());
+    return;
+  }
+  if (stmts.empty())
+    session_.empty_query();
+  run_statements(std::move(stmts), 0);
+}
+
+/// Runs a simple Query's statements from `from` on; the first error ends
+/// the message. A COPY FROM STDIN pauses it until CopyDone.
+void pg_frontend::run_statements(std::vector<sql::parsed_statement> stmts,
+                                 size_t from) {
+  try {
+    for (size_t i = from; i < stmts.size(); ++i) {
       portal p;
-      p.st = translate(s, {});
+      p.st = translate(stmts[i], {});
       spdlog::debug("pg {}: as {}", opts_.session.backend_pid, p.st.sql);
       if (tx_ == tx::failed && p.st.kind != sql::stmt_kind::commit &&
           p.st.kind != sql::stmt_kind::rollback &&
@@ -187,8 +204,11 @@ void pg_frontend::on_query(std::string sql) {
                                       "commands ignored until end of "
                                       "transaction block");
       run(p, 0, true);
-      if (copy_)
-        return; // COPY FROM STDIN: the session calls back with the data
+      if (copy_) {
+        // COPY FROM STDIN: the data comes next; the rest runs after it
+        rest_.assign(stmts.begin() + static_cast<long>(i) + 1, stmts.end());
+        return;
+      }
     }
   } catch (const sql::sql_error& e) {
     copy_.reset();

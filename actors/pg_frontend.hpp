@@ -151,6 +151,7 @@ private:
   pg_backend_port& port_;
   pgwire::pg_session session_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<sql::statement_cache> stmts_;
   sql::catalog cat_;
   bool cat_overlay_ = false; ///< DDL of the open transaction applied locally
   uint64_t overlay_generation_ = 0;
@@ -162,6 +163,9 @@ private:
   bool pinned_ = false; ///< the writer holds our transaction
   std::unique_ptr<copy_in_state> copy_;
   bool simple_ = false; ///< inside a simple Query (vs extended)
+  /// The statements of a simple Query still to run after its COPY FROM.
+  std::vector<sql::parsed_statement> rest_;
+  void run_statements(std::vector<sql::parsed_statement> stmts, size_t from);
 };
 
 } // namespace themis

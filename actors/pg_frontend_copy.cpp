@@ -245,6 +245,7 @@ void pg_frontend::on_copy_done() {
   auto c = std::move(copy_);
   simple_ = false;
   if (c->insert.sql.empty()) { // failed while receiving
+    rest_.clear();
     session_.query_done(status());
     return;
   }
@@ -274,13 +275,15 @@ void pg_frontend::on_copy_done() {
                          "COPY " + std::to_string(job->result.affected));
   } catch (const sql::sql_error& e) {
     copy_.reset();
+    rest_.clear(); // an error ends the query string
     send_error(e, false);
   }
-  session_.query_done(status());
+  run_statements(std::move(rest_), 0);
 }
 
 void pg_frontend::on_copy_fail(const std::string& message) {
   copy_.reset();
+  rest_.clear();
   simple_ = false;
   send_error(sql::sql_error("57014", "COPY from stdin failed: " + message),
              false);

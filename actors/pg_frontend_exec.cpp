@@ -371,8 +371,8 @@ void pg_frontend::run_cursor_statement(portal& p) {
   if (c.cursor) {
     c.cursor->fetch(limit, take);
   } else {
-    size_t end = limit ? std::min(c.rows.size(), c.next_row + limit)
-                       : c.rows.size();
+    size_t end =
+      limit ? std::min(c.rows.size(), c.next_row + limit) : c.rows.size();
     for (; c.next_row < end; ++c.next_row)
       take(c.rows[c.next_row]);
   }
@@ -394,7 +394,8 @@ void pg_frontend::start(portal& p) {
           throw sql::sql_error(r.sqlstate, r.message);
         p.rows = std::move(job->result.rows);
       } else {
-        p.cursor = std::make_unique<sql::query_cursor>(db_, p.st.sql, p.params);
+        p.cursor =
+          std::make_unique<sql::query_cursor>(*stmts_, db_, p.st.sql, p.params);
       }
       return;
     case stmt_kind::begin:

@@ -288,8 +288,8 @@ caf::behavior store_writer(writer_actor* self,
       if (!st.pinned || st.pin_gen != gen)
         return;
       auto idle = std::chrono::steady_clock::now() - st.last_active;
-      auto limit =
-        std::chrono::milliseconds(ctx->config.pg.idle_in_transaction_timeout_ms);
+      auto limit = std::chrono::milliseconds(
+        ctx->config.pg.idle_in_transaction_timeout_ms);
       if (idle >= limit) {
         spdlog::warn("SQL session {}: idle in transaction for {} ms; rolled "
                      "back",

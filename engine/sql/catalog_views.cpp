@@ -504,50 +504,73 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_policy") {
-    v.col("oid", oid::oid_t).col("polname", oid::name)
-      .col("polrelid", oid::oid_t).col("polcmd", oid::char_t)
-      .col("polpermissive", oid::boolean).col("polroles", oid::text)
-      .col("polqual", oid::text).col("polwithcheck", oid::text);
+    v.col("oid", oid::oid_t)
+      .col("polname", oid::name)
+      .col("polrelid", oid::oid_t)
+      .col("polcmd", oid::char_t)
+      .col("polpermissive", oid::boolean)
+      .col("polroles", oid::text)
+      .col("polqual", oid::text)
+      .col("polwithcheck", oid::text);
     return v.build();
   }
   if (name == "pg_statistic_ext") {
-    v.col("oid", oid::oid_t).col("stxrelid", oid::oid_t)
-      .col("stxname", oid::name).col("stxnamespace", oid::oid_t)
-      .col("stxowner", oid::oid_t).col("stxstattarget", oid::int4)
-      .col("stxkeys", oid::text).col("stxkind", oid::text)
+    v.col("oid", oid::oid_t)
+      .col("stxrelid", oid::oid_t)
+      .col("stxname", oid::name)
+      .col("stxnamespace", oid::oid_t)
+      .col("stxowner", oid::oid_t)
+      .col("stxstattarget", oid::int4)
+      .col("stxkeys", oid::text)
+      .col("stxkind", oid::text)
       .col("stxexprs", oid::text);
     return v.build();
   }
   if (name == "pg_publication") {
-    v.col("oid", oid::oid_t).col("pubname", oid::name)
-      .col("puballtables", oid::boolean).col("pubinsert", oid::boolean)
-      .col("pubupdate", oid::boolean).col("pubdelete", oid::boolean)
-      .col("pubtruncate", oid::boolean).col("pubviaroot", oid::boolean);
+    v.col("oid", oid::oid_t)
+      .col("pubname", oid::name)
+      .col("puballtables", oid::boolean)
+      .col("pubinsert", oid::boolean)
+      .col("pubupdate", oid::boolean)
+      .col("pubdelete", oid::boolean)
+      .col("pubtruncate", oid::boolean)
+      .col("pubviaroot", oid::boolean);
     return v.build();
   }
   if (name == "pg_publication_rel" || name == "pg_publication_namespace") {
-    v.col("oid", oid::oid_t).col("prpubid", oid::oid_t)
-      .col("prrelid", oid::oid_t).col("pnpubid", oid::oid_t)
-      .col("pnnspid", oid::oid_t).col("prqual", oid::text)
+    v.col("oid", oid::oid_t)
+      .col("prpubid", oid::oid_t)
+      .col("prrelid", oid::oid_t)
+      .col("pnpubid", oid::oid_t)
+      .col("pnnspid", oid::oid_t)
+      .col("prqual", oid::text)
       .col("prattrs", oid::text);
     return v.build();
   }
   if (name == "pg_trigger") {
-    v.col("oid", oid::oid_t).col("tgrelid", oid::oid_t)
-      .col("tgname", oid::name).col("tgisinternal", oid::boolean)
-      .col("tgenabled", oid::char_t).col("tgparentid", oid::oid_t)
+    v.col("oid", oid::oid_t)
+      .col("tgrelid", oid::oid_t)
+      .col("tgname", oid::name)
+      .col("tgisinternal", oid::boolean)
+      .col("tgenabled", oid::char_t)
+      .col("tgparentid", oid::oid_t)
       .col("tgconstraint", oid::oid_t);
     return v.build();
   }
   if (name == "pg_rewrite") {
-    v.col("oid", oid::oid_t).col("rulename", oid::name)
-      .col("ev_class", oid::oid_t).col("ev_type", oid::char_t)
-      .col("ev_enabled", oid::char_t).col("is_instead", oid::boolean);
+    v.col("oid", oid::oid_t)
+      .col("rulename", oid::name)
+      .col("ev_class", oid::oid_t)
+      .col("ev_type", oid::char_t)
+      .col("ev_enabled", oid::char_t)
+      .col("is_instead", oid::boolean);
     return v.build();
   }
   if (name == "pg_partitioned_table" || name == "pg_foreign_table") {
-    v.col("partrelid", oid::oid_t).col("partstrat", oid::char_t)
-      .col("ftrelid", oid::oid_t).col("ftserver", oid::oid_t)
+    v.col("partrelid", oid::oid_t)
+      .col("partstrat", oid::char_t)
+      .col("ftrelid", oid::oid_t)
+      .col("ftserver", oid::oid_t)
       .col("ftoptions", oid::text);
     return v.build();
   }
@@ -558,10 +581,14 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return v.build();
   }
   if (name == "pg_stat_activity") {
-    v.col("datid", oid::oid_t).col("datname", oid::name)
-      .col("pid", oid::int4).col("usename", oid::name)
-      .col("application_name", oid::text).col("state", oid::text)
-      .col("query", oid::text).col("backend_start", oid::timestamptz);
+    v.col("datid", oid::oid_t)
+      .col("datname", oid::name)
+      .col("pid", oid::int4)
+      .col("usename", oid::name)
+      .col("application_name", oid::text)
+      .col("state", oid::text)
+      .col("query", oid::text)
+      .col("backend_start", oid::timestamptz);
     v.row({"16380", lit(info.database), num(info.backend_pid), lit(info.user),
            "''", "'active'", "''", "NULL"});
     return v.build();

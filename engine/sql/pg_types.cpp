@@ -200,8 +200,8 @@ int64_t time_to_us(const std::string& t) {
   double sec = 0;
   if (std::sscanf(t.c_str(), "%u:%u:%lf", &h, &m, &sec) < 2 || h > 24 ||
       m > 59 || sec < 0 || sec >= 61)
-    throw sql_error("22007", "invalid input syntax for type time: \"" + t +
-                               "\"");
+    throw sql_error("22007",
+                    "invalid input syntax for type time: \"" + t + "\"");
   return (static_cast<int64_t>(h) * 3600 + m * 60) * 1000000 +
          std::llround(sec * 1e6);
 }
@@ -471,9 +471,8 @@ std::string to_text(const value& v, uint32_t o) {
     case oid::int2:
     case oid::int4:
     case oid::int8:
-      if (v.k == value::kind::real)
-        return std::to_string(std::llround(v.d));
-      return text_of(v);
+      // a result outside the type's range is an error, never a wrap
+      return std::to_string(coerce(v, o).i);
     case oid::float4:
       if (v.k == value::kind::real)
         return format_double(v.d, true);
@@ -490,12 +489,17 @@ std::string to_binary(const value& v, uint32_t o) {
       out.push_back(coerce(v, o).i ? 1 : 0);
       return out;
     case oid::int2:
-      put_be(out, static_cast<uint16_t>(coerce(v, oid::int8).i), 2);
+      put_be(out, static_cast<uint16_t>(coerce(v, oid::int2).i), 2);
       return out;
     case oid::int4:
+      put_be(out, static_cast<uint32_t>(coerce(v, oid::int4).i), 4);
+      return out;
     case oid::oid_t:
     case oid::regclass:
       put_be(out, static_cast<uint32_t>(coerce(v, oid::int8).i), 4);
+      return out;
+    case oid::time:
+      put_be(out, static_cast<uint64_t>(time_to_us(text_of(v))), 8);
       return out;
     case oid::int8:
       put_be(out, static_cast<uint64_t>(coerce(v, oid::int8).i), 8);
@@ -595,6 +599,24 @@ value from_binary(std::string_view b, uint32_t o) {
       need(8);
       return value::of_text(pg_us_to_timestamp(static_cast<int64_t>(get_be(b)),
                                                o == oid::timestamptz));
+    case oid::time: {
+      need(8);
+      auto us = static_cast<int64_t>(get_be(b));
+      if (us < 0 || us > 86400000000LL)
+        throw sql_error("22008", "time out of range");
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%06lld",
+                    static_cast<long long>(us / 3600000000LL),
+                    static_cast<long long>(us / 60000000 % 60),
+                    static_cast<long long>(us / 1000000 % 60),
+                    static_cast<long long>(us % 1000000));
+      std::string t(buf); // PostgreSQL drops trailing fraction zeros
+      while (t.back() == '0')
+        t.pop_back();
+      if (t.back() == '.')
+        t.pop_back();
+      return value::of_text(t);
+    }
     case oid::jsonb:
       if (b.empty() || b[0] != 1)
         throw sql_error("22P03", "unsupported jsonb version number");

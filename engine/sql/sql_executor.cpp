@@ -253,8 +253,69 @@ query_cursor::query_cursor(sqlite3* db, const std::string& sql,
   }
 }
 
+query_cursor::query_cursor(statement_cache& cache, sqlite3* db,
+                           const std::string& sql,
+                           const std::vector<value>& params) :
+  db_(db),
+  cache_(&cache) {
+  stmt_ = cache.acquire(sql);
+  try {
+    bind_all(db, stmt_, params);
+  } catch (...) {
+    cache.release(stmt_);
+    throw;
+  }
+}
+
 query_cursor::~query_cursor() {
-  sqlite3_finalize(stmt_);
+  if (cache_)
+    cache_->release(stmt_);
+  else
+    sqlite3_finalize(stmt_);
+}
+
+statement_cache::~statement_cache() {
+  for (auto& [sql, e] : by_sql_)
+    sqlite3_finalize(e.stmt);
+}
+
+sqlite3_stmt* statement_cache::acquire(const std::string& sql) {
+  auto it = by_sql_.find(sql);
+  if (it != by_sql_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    it->second.last_used = ++clock_;
+    return it->second.stmt;
+  }
+  auto s = prepare(db_, sql);
+  if (it != by_sql_.end())
+    return s; // the cached one is busy (an open cursor): a private copy
+  if (by_sql_.size() >= capacity_) {
+    // evict the least recently used idle statement
+    auto victim = by_sql_.end();
+    for (auto i = by_sql_.begin(); i != by_sql_.end(); ++i)
+      if (!i->second.in_use && (victim == by_sql_.end() ||
+                                i->second.last_used < victim->second.last_used))
+        victim = i;
+    if (victim == by_sql_.end())
+      return s; // everything busy: not cached
+    owner_.erase(victim->second.stmt);
+    sqlite3_finalize(victim->second.stmt);
+    by_sql_.erase(victim);
+  }
+  by_sql_[sql] = entry{s, true, ++clock_};
+  owner_[s] = sql;
+  return s;
+}
+
+void statement_cache::release(sqlite3_stmt* s) {
+  auto it = owner_.find(s);
+  if (it == owner_.end()) {
+    sqlite3_finalize(s);
+    return;
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  by_sql_[it->second].in_use = false;
 }
 
 bool query_cursor::fetch(size_t max_rows,

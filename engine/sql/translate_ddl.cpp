@@ -120,8 +120,9 @@ statement translator::tr_create(const json& n) {
         col.default_text = "";
         // keep what the user wrote, roughly, for \d
         auto& rt = node_type(c.at("raw_expr"));
-        col.default_text = rt == "A_Const" ? const_text(*this, c.at("raw_expr"))
-                                           : output_name(c.at("raw_expr")) + "()";
+        col.default_text = rt == "A_Const"
+                             ? const_text(*this, c.at("raw_expr"))
+                             : output_name(c.at("raw_expr")) + "()";
         if (rt == "A_Const" && body(c.at("raw_expr")).contains("sval"))
           col.default_text = quote_literal(col.default_text);
       } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
@@ -242,7 +243,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     for (auto& c : b.at("cmds")) {
       auto& cmd = body(c);
       auto sub = cmd.value("subtype", "");
-      if (sub == "AT_AddConstraint" && node_type(cmd.at("def")) == "Constraint") {
+      if (sub == "AT_AddConstraint" &&
+          node_type(cmd.at("def")) == "Constraint") {
         auto& k = body(cmd.at("def"));
         auto ct = k.value("contype", "");
         if (ct != "CONSTR_PRIMARY" && ct != "CONSTR_UNIQUE")
@@ -365,6 +367,13 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     st.tag = "SHOW";
     st.var = b.value("name", "");
     st.returns_rows = true;
+    // known before execution, so Describe can answer it
+    if (st.var == "all")
+      st.columns = {{"name", oid::text},
+                    {"setting", oid::text},
+                    {"description", oid::text}};
+    else
+      st.columns = {{st.var, oid::text}};
     return st;
   }
   if (type == "DiscardStmt") {
@@ -475,8 +484,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
   if (type == "FetchStmt") {
     auto dir = b.value("direction", "FETCH_FORWARD");
     if (dir != "FETCH_FORWARD")
-      unsupported("FETCH " + dir.substr(6) + " (cursors move forward only)",
-                  n);
+      unsupported("FETCH " + dir.substr(6) + " (cursors move forward only)", n);
     st.kind = stmt_kind::fetch;
     st.var = b.value("portalname", "");
     st.local = b.value("ismove", false);

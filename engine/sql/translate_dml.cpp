@@ -71,9 +71,9 @@ std::vector<column> translator::returning(const json& list, scope& sc,
     }
     auto e = tr(val, sc);
     sql += ", " + e.sql;
-    cols.push_back(
-      {rt.contains("name") ? rt.at("name").get<std::string>() : output_name(val),
-       e.type ? e.type : oid::text});
+    cols.push_back({rt.contains("name") ? rt.at("name").get<std::string>()
+                                        : output_name(val),
+                    e.type ? e.type : oid::text});
   }
   return cols;
 }

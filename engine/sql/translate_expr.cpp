@@ -92,9 +92,9 @@ int64_t translator::int_at(const json& b) {
     return 0;
   size_t i = static_cast<size_t>(loc);
   bool neg = false;
-  while (i < source->size() && ((*source)[i] == '-' || (*source)[i] == ' ' ||
-                                (*source)[i] == '\t' || (*source)[i] == '\n' ||
-                                (*source)[i] == '(')) {
+  while (i < source->size() &&
+         ((*source)[i] == '-' || (*source)[i] == ' ' || (*source)[i] == '\t' ||
+          (*source)[i] == '\n' || (*source)[i] == '(')) {
     if ((*source)[i] == '-')
       neg = !neg;
     ++i;
@@ -540,7 +540,7 @@ expr translator::tr(const json& node, scope& sc) {
     if (op == "SVFOP_CURRENT_TIMESTAMP" || op == "SVFOP_CURRENT_TIMESTAMP_N")
       return {"themis_now()", oid::timestamptz};
     if (op == "SVFOP_LOCALTIMESTAMP" || op == "SVFOP_LOCALTIMESTAMP_N")
-      return {"rtrim(themis_now(), '+0')", oid::timestamp};
+      return {"replace(themis_now(), '+00', '')", oid::timestamp};
     if (op == "SVFOP_CURRENT_DATE")
       return {"substr(themis_now(), 1, 10)", oid::date};
     if (op == "SVFOP_CURRENT_USER" || op == "SVFOP_SESSION_USER" ||
@@ -563,8 +563,7 @@ expr translator::tr(const json& node, scope& sc) {
   if (type == "A_Indirection") {
     auto& ind = b.at("indirection");
     if (ind.size() != 1 || node_type(ind[0]) != "A_Indices" ||
-        body(ind[0]).value("is_slice", false) ||
-        !body(ind[0]).contains("uidx"))
+        body(ind[0]).value("is_slice", false) || !body(ind[0]).contains("uidx"))
       unsupported("field selection and array slices", node);
     auto a = tr(b.at("arg"), sc);
     hint_param(body(ind[0]).at("uidx"), oid::int4);

@@ -93,7 +93,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     for (auto& a : b.at("args"))
       args.push_back(tr(a, sc));
   auto lit = [&](size_t i) -> std::string {
-    if (!b.contains("args") || i >= b.at("args").size() || node_type(b.at("args")[i]) != "A_Const" ||
+    if (!b.contains("args") || i >= b.at("args").size() ||
+        node_type(b.at("args")[i]) != "A_Const" ||
         !body(b.at("args")[i]).contains("sval"))
       unsupported(name + "() with a non-literal argument", n);
     return body(b.at("args")[i]).at("sval").value("sval", "");
@@ -131,23 +132,22 @@ expr translator::tr_func(const json& n, scope& sc) {
   }
   if (name == "pg_get_indexdef" || name == "pg_get_constraintdef") {
     // definitions generated from the catalog, looked up by the index oid
-    std::string out = "CASE " + (args.empty() ? std::string("NULL")
-                                               : args[0].sql);
+    std::string out =
+      "CASE " + (args.empty() ? std::string("NULL") : args[0].sql);
     for (auto& [tn, t] : cat.tables()) {
       if (!t.typed)
         continue;
       for (auto& i : t.indexes) {
         std::string cols;
         for (auto c : i.columns)
-          cols += (cols.empty() ? "" : ", ") +
-                  t.columns[static_cast<size_t>(c)].name;
+          cols +=
+            (cols.empty() ? "" : ", ") + t.columns[static_cast<size_t>(c)].name;
         std::string def =
           name == "pg_get_indexdef"
-            ? std::string("CREATE ") + (i.unique ? "UNIQUE " : "") +
-                "INDEX " + i.name + " ON public." + tn + " USING btree (" +
-                cols + ")"
-            : std::string(i.primary ? "PRIMARY KEY" : "UNIQUE") + " (" +
-                cols + ")";
+            ? std::string("CREATE ") + (i.unique ? "UNIQUE " : "") + "INDEX " +
+                i.name + " ON public." + tn + " USING btree (" + cols + ")"
+            : std::string(i.primary ? "PRIMARY KEY" : "UNIQUE") + " (" + cols +
+                ")";
         out += " WHEN " + std::to_string(table_oid(tn + ":" + i.name)) +
                " THEN " + quote_literal(def);
       }
@@ -161,18 +161,18 @@ expr translator::tr_func(const json& n, scope& sc) {
       args.empty())
     throw sql_error("42883", "function " + name + "() needs an array",
                     location(n));
-  if (name == "array_upper" || name == "array_length" ||
-      name == "cardinality")
+  if (name == "array_upper" || name == "array_length" || name == "cardinality")
     return {"themis_array_len(" + args[0].sql + ")", oid::int4};
   if (name == "array_lower")
-    return {"CASE WHEN themis_array_len(" + args[0].sql +
-              ") > 0 THEN 1 END",
+    return {"CASE WHEN themis_array_len(" + args[0].sql + ") > 0 THEN 1 END",
             oid::int4};
   if (name == "pg_relation_is_publishable")
     return {"0", oid::boolean};
   if (name == "pg_get_triggerdef" || name == "pg_get_ruledef" ||
-      name == "pg_get_partkeydef" || name == "pg_get_statisticsobjdef_columns" ||
-      name == "pg_get_partition_constraintdef" || name == "pg_get_serial_sequence")
+      name == "pg_get_partkeydef" ||
+      name == "pg_get_statisticsobjdef_columns" ||
+      name == "pg_get_partition_constraintdef" ||
+      name == "pg_get_serial_sequence")
     return {"NULL", oid::text};
   if (name == "pg_table_is_visible" || name == "has_table_privilege" ||
       name == "has_schema_privilege" || name == "has_database_privilege")

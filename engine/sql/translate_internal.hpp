@@ -58,7 +58,7 @@ public:
   std::vector<uint32_t> params;
   /// CTEs visible to the statement being translated.
   std::vector<std::pair<std::string, std::vector<column>>> ctes;
-  bool locking = false; ///< SELECT … FOR UPDATE/SHARE seen
+  bool locking = false;                ///< SELECT … FOR UPDATE/SHARE seen
   const std::string* source = nullptr; ///< the query text (for locations)
 
   [[noreturn]] void unsupported(const std::string& what, const json& node);

@@ -123,8 +123,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
       unsupported("this function in FROM", node);
     auto fname = string_list(body(call).at("funcname"));
     if (fname.empty() || fname.back() != "generate_series")
-      unsupported("the function " + (fname.empty() ? std::string()
-                                                   : fname.back()) +
+      unsupported("the function " +
+                    (fname.empty() ? std::string() : fname.back()) +
                     "() in FROM",
                   node);
     auto args = body(call).value("args", json::array());
@@ -145,10 +145,10 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     sc.items.push_back({alias, {{col, oid::int4}}, nullptr, ""});
     // a bounded counting CTE; the step must be positive
     return "(WITH RECURSIVE _gs(v) AS (SELECT " + a[0] +
-           " WHERE themis_positive(" + step + ") UNION ALL SELECT v + " +
-           step + " FROM _gs WHERE v + " + step + " <= " + a[1] +
-           ") SELECT v AS " + quote_ident(col) + " FROM _gs WHERE v <= " +
-           a[1] + ") AS " + quote_ident(alias);
+           " WHERE themis_positive(" + step + ") UNION ALL SELECT v + " + step +
+           " FROM _gs WHERE v + " + step + " <= " + a[1] + ") SELECT v AS " +
+           quote_ident(col) + " FROM _gs WHERE v <= " + a[1] + ") AS " +
+           quote_ident(alias);
   }
   unsupported("FROM item " + type, node);
 }
@@ -264,8 +264,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
         }
       }
       auto e = tr(val, sc);
-      auto name =
-        rt.contains("name") ? rt.at("name").get<std::string>() : output_name(val);
+      auto name = rt.contains("name") ? rt.at("name").get<std::string>()
+                                      : output_name(val);
       targets +=
         (targets.empty() ? "" : ", ") + e.sql + " AS " + quote_ident(name);
       column c{name, e.type ? e.type : oid::text};
@@ -339,8 +339,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
     }
     body_sql += " ORDER BY " + o;
   }
-  bool has_limit =
-    s.contains("limitCount") && !body(s.at("limitCount")).value("isnull", false);
+  bool has_limit = s.contains("limitCount") &&
+                   !body(s.at("limitCount")).value("isnull", false);
   if (has_limit || s.contains("limitOffset")) {
     if (s.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES")
       unsupported("FETCH … WITH TIES", json::object());

@@ -66,7 +66,7 @@ struct statement {
   std::string tag;              ///< command tag ("SELECT", "CREATE TABLE" …)
   std::string table;            ///< DML/DDL target
   bool returns_rows = false;
-  bool writes = false; ///< must run on the store writer
+  bool writes = false;  ///< must run on the store writer
   bool locking = false; ///< FOR UPDATE/SHARE: in a transaction, read on the
                         ///< writer (which serializes) rather than a reader
   /// DML: the SQLite statement returns key, doc, then user columns.

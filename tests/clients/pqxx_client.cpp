@@ -49,8 +49,9 @@ void prepared_text_params() {
                    "where id = $1");
   pqxx::work w{c};
   w.exec_prepared("ins", 1, "héllo 'quoted'", 2.5, true, "2024-02-29",
-                  "2024-03-01 12:30:00+02", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
-                  "{\"k\": \"v\"}", "12.75", 9000000000LL);
+                  "2024-03-01 12:30:00+02",
+                  "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", "{\"k\": \"v\"}",
+                  "12.75", 9000000000LL);
   w.exec_prepared("ins", 2, nullptr, nullptr, false, nullptr, nullptr, nullptr,
                   nullptr, nullptr, nullptr);
   w.commit();
@@ -96,9 +97,9 @@ void binary_formats() {
   int lengths[] = {4, 8, 4};
   int formats[] = {1, 1, 1};
   Oid types[] = {23, 701, 17};
-  PGresult* r = PQexecParams(
-    c, "select $1 + 1, $2 * 2, $3, length($3::bytea) = 4", 3, types, values,
-    lengths, formats, 1);
+  PGresult* r =
+    PQexecParams(c, "select $1 + 1, $2 * 2, $3, length($3::bytea) = 4", 3,
+                 types, values, lengths, formats, 1);
   check(PQresultStatus(r) == PGRES_TUPLES_OK,
         std::string("binary query: ") + PQresultErrorMessage(r));
   check(PQftype(r, 0) == 23 && PQgetlength(r, 0, 0) == 4 &&

@@ -1,0 +1,1 @@
+select repeat('a', 100000) ~ '(a|b)*$'

@@ -1,0 +1,1 @@
+select x[1] from (select '{1,2}' as x) s where 1 = any('{1}')

@@ -1,0 +1,1 @@
+with c as (select id from t) select * from c union all select 5 order by 1

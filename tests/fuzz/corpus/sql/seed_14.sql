@@ -1,0 +1,1 @@
+create table z(a int primary key, b text); drop table z

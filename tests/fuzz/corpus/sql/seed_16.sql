@@ -1,0 +1,1 @@
+select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relname ~ '^(t)$'

@@ -1,0 +1,1 @@
+select cardinality(), current_setting(), position('b' in 'abc')

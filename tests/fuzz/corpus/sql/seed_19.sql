@@ -1,0 +1,1 @@
+select (select id from t order by id limit 1), exists (select 1 from u)

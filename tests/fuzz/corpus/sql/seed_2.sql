@@ -1,0 +1,1 @@
+select t.name, count(*) from t join u on u.t_id = t.id group by t.name order by 2 desc

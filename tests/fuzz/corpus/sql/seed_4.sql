@@ -1,0 +1,1 @@
+update t set f = f * 2 where b returning id, f

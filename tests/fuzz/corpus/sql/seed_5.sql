@@ -1,0 +1,1 @@
+delete from u where v like 'x%'

@@ -1,0 +1,1 @@
+insert into u(t_id, v) values (1, 'x') on conflict (v) do update set t_id = excluded.t_id

@@ -1,0 +1,1 @@
+select j->'k', j->>'k', jsonb_typeof(j) from t

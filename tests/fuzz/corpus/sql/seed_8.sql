@@ -1,0 +1,1 @@
+select * from generate_series(1, 10) g where g % 2 = 0
