@@ -3,7 +3,11 @@
 #include <caf/all.hpp>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <cerrno>
+#include <poll.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "actors/messages.hpp"
 #include "actors/pg_frontend.hpp"
@@ -32,19 +36,54 @@ std::optional<std::string> lookup_user(const std::string& users,
   return std::nullopt;
 }
 
+/// The backend's side of the world: the client socket, driven directly by
+/// this thread with poll(2) (no hop through the I/O threads: a request is
+/// read, run and answered on one thread, as in a PostgreSQL backend), and
+/// blocking requests to the store writer.
 class actor_port : public pg_backend_port {
 public:
-  actor_port(caf::blocking_actor* self, connection_ptr conn,
-             server_context& ctx) :
-    self_(self),
-    conn_(std::move(conn)), ctx_(ctx) {}
+  actor_port(caf::blocking_actor* self, int fd, server_context& ctx) :
+    self_(self), fd_(fd), ctx_(ctx) {}
 
-  bool closing = false;
+  bool closing = false; ///< close once what was sent is written
+  bool broken = false;  ///< the socket failed or the client stopped reading
 
-  void send(std::string bytes) override { conn_->write(std::move(bytes)); }
-  void close() override {
-    closing = true;
-    conn_->close_after_writes();
+  void send(std::string bytes) override {
+    if (broken)
+      return;
+    if (out_.empty())
+      out_ = std::move(bytes);
+    else
+      out_ += bytes;
+    if (out_.size() >= (256u << 10))
+      flush();
+  }
+  void close() override { closing = true; }
+
+  /// Writes what is queued. Waits for a slow reader up to 60 s in all,
+  /// then gives the connection up (it never blocks the thread for good).
+  void flush() {
+    size_t off = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (off < out_.size() && !broken) {
+      auto n = ::send(fd_, out_.data() + off, out_.size() - off,
+                      MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        off += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          broken = true;
+          break;
+        }
+        pollfd p{fd_, POLLOUT, 0};
+        ::poll(&p, 1, 200);
+        continue;
+      }
+      broken = true;
+    }
+    out_.clear();
   }
   std::optional<std::string> credential(const std::string& user) override {
     return lookup_user(ctx_.config.pg.users, user);
@@ -113,8 +152,9 @@ public:
 
 private:
   caf::blocking_actor* self_;
-  connection_ptr conn_;
+  int fd_;
   server_context& ctx_;
+  std::string out_;
 };
 
 pgwire::auth_method auth_of(const std::string& s) {
@@ -130,7 +170,18 @@ pgwire::auth_method auth_of(const std::string& s) {
 void pg_connection(caf::blocking_actor* self, connection_ptr conn,
                    std::shared_ptr<server_context> ctx) {
   auto& cfg = ctx->config;
-  actor_port port(self, conn, *ctx);
+  auto remote = conn->remote_address();
+  int fd = conn->take_fd(); // conn stays alive: it accounts for the socket
+  if (fd < 0)
+    return;
+  struct fd_guard {
+    int fd;
+    ~fd_guard() {
+      ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+    }
+  } fd_close{fd};
+  actor_port port(self, fd, *ctx);
   pg_frontend_options o;
   o.session.auth = auth_of(cfg.pg.auth);
   o.session.limits.max_message = cfg.pg.max_message_bytes;
@@ -146,8 +197,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   try {
     fe = std::make_unique<pg_frontend>(o, port);
   } catch (const std::exception& e) {
-    spdlog::error("pg {}: {}", conn->remote_address(), e.what());
-    conn->abort();
+    spdlog::error("pg {}: {}", remote, e.what());
     return;
   }
   {
@@ -155,41 +205,63 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
     ctx->pg_backends[o.session.backend_pid] = {o.session.backend_key,
                                                fe->read_db()};
   }
-  conn->set_sink(caf::actor_cast<caf::actor>(self));
-  conn->resume_reading();
   bool running = true;
   bool draining = ctx->metrics.draining;
-  self->receive_while(running)(
-    [&](data_atom, std::string& bytes) {
-      try {
-        fe->on_data(bytes);
-      } catch (const std::exception& e) {
-        spdlog::error("pg {}: {}", conn->remote_address(), e.what());
-        fe->terminate("internal error");
+  auto last_tick = std::chrono::steady_clock::now();
+  std::string buf(64u << 10, '\0');
+  auto terminate = [&] {
+    fe->terminate("terminating connection due to administrator command");
+  };
+  if (draining)
+    terminate();
+  while (running && !port.closing && !port.broken) {
+    // wake at least twice a second: the mailbox (drain, shutdown) and the
+    // startup deadline are checked between reads
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, 500);
+    if (r > 0) {
+      auto n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        running = false; // the client went away
+      } else if (n > 0) {
+        try {
+          fe->on_data(std::string_view(buf.data(), static_cast<size_t>(n)));
+        } catch (const std::exception& e) {
+          spdlog::error("pg {}: {}", remote, e.what());
+          fe->terminate("internal error");
+        }
+        if (draining && !port.closing)
+          terminate();
       }
-      if (draining && !port.closing)
-        fe->terminate("terminating connection due to administrator command");
-      fe->check_timeouts(); // a trickling client still meets the deadline
-    },
-    [&](closed_atom) { running = false; },
-    [&](caf::exit_msg& em) {
-      // the listener ends us (shutdown): a blocking actor sees this as a
-      // message; stop here, whatever the client does
-      running = false;
-      conn->abort();
-      (void)em;
-    },
-    [&](drain_atom) {
-      draining = true;
-      fe->terminate("terminating connection due to administrator command");
-    },
-    caf::after(std::chrono::seconds(1)) >> [&] { fe->check_timeouts(); });
-  fe->abandon();
+    }
+    port.flush();
+    while (running && self->has_next_message())
+      self->receive(
+        [&](drain_atom) {
+          draining = true;
+          terminate();
+        },
+        [&](caf::exit_msg& em) {
+          // the listener ends us (shutdown): a blocking actor sees this as
+          // a message; stop here, whatever the client does
+          running = false;
+          (void)em;
+        },
+        caf::after(std::chrono::milliseconds(0)) >> [] {});
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_tick >= std::chrono::milliseconds(500)) {
+      last_tick = now;
+      fe->check_timeouts();
+      port.flush();
+    }
+  }
+  port.flush();
   {
     std::lock_guard<std::mutex> g(ctx->pg_mtx);
     ctx->pg_backends.erase(o.session.backend_pid);
   }
-  conn->close_after_writes();
+  fe->abandon();
+  fe.reset(); // before the socket closes: its last words are flushed above
 }
 
 } // namespace

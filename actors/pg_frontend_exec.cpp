@@ -394,8 +394,12 @@ void pg_frontend::start(portal& p) {
           throw sql::sql_error(r.sqlstate, r.message);
         p.rows = std::move(job->result.rows);
       } else {
+        // prepared statements reuse compiled SQLite statements; a simple
+        // query's text carries its literals, so caching it would only churn
         p.cursor =
-          std::make_unique<sql::query_cursor>(*stmts_, db_, p.st.sql, p.params);
+          p.stmt ? std::make_unique<sql::query_cursor>(*stmts_, db_, p.st.sql,
+                                                       p.params)
+                 : std::make_unique<sql::query_cursor>(db_, p.st.sql, p.params);
       }
       return;
     case stmt_kind::begin:

@@ -5,6 +5,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <caf/send.hpp>
+#include <unistd.h>
 
 #include "actors/messages.hpp"
 #include <spdlog/spdlog.h>
@@ -37,6 +38,15 @@ tcp_connection::~tcp_connection() {
   --metrics_.open_connections;
   if (on_destroy_)
     on_destroy_();
+}
+
+int tcp_connection::take_fd() {
+  int fd = ::dup(socket_.native_handle());
+  boost::system::error_code ec;
+  socket_.close(ec); // no operation was started: nothing else touches it
+  closed_ = true;
+  notified_ = true;
+  return fd;
 }
 
 void tcp_connection::notify_closed() {

@@ -49,6 +49,12 @@ public:
   /// Runs once when the connection object goes away (per-IP accounting).
   void on_destroy(std::function<void()> f) { on_destroy_ = std::move(f); }
 
+  /// Hands the socket to a thread that does its own blocking I/O (the
+  /// PostgreSQL backends): a duplicate descriptor is returned and this
+  /// object stops using the socket; it still accounts for the connection
+  /// until it is destroyed. Only before resume_reading(). -1 on failure.
+  int take_fd();
+
   /// Pieces queued by write() and not yet written to the socket.
   size_t queued_writes() const { return queued_.load(); }
 
