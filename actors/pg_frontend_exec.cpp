@@ -439,6 +439,13 @@ bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
   bool first = !p.executed;
   if (first) {
     start(p);
+    for (auto& [k, v] : p.st.set_configs) {
+      auto var = lower(k);
+      if (!defaults_.count(var) && var.find('.') == std::string::npos)
+        throw sql::sql_error("42704", "unrecognized configuration "
+                                      "parameter \"" + k + "\"");
+      info_.settings[var] = v;
+    }
     if (copy_ || p.st.kind == stmt_kind::copy_to)
       return true;
     if (describe && p.st.returns_rows)

@@ -127,8 +127,12 @@ expr translator::tr_func(const json& n, scope& sc) {
     return {quote_literal(it->second), oid::text};
   }
   if (name == "set_config") {
-    // applied by the session after execution (see statement::var)
-    unsupported("set_config() (use SET)", n);
+    // set_config('name', 'value', is_local): the session applies it after
+    // the statement; literal arguments only
+    auto key = lit(0);
+    auto val = lit(1);
+    set_configs.emplace_back(key, val);
+    return {quote_literal(val), oid::text};
   }
   if (name == "pg_get_indexdef" || name == "pg_get_constraintdef") {
     // definitions generated from the catalog, looked up by the index oid

@@ -84,6 +84,7 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
     st = tr.tr_utility(type, node);
   }
   st.params = tr.params;
+  st.set_configs = tr.set_configs;
   for (auto& t : st.params)
     if (!t)
       t = oid::text; // what PostgreSQL would call unknown: sent as text

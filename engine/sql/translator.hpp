@@ -85,6 +85,9 @@ struct statement {
   copy_spec copy;
   std::string notice; ///< a NOTICE to send before completing
   int64_t count = 0;  ///< FETCH/MOVE row count (-1: ALL)
+  /// set_config(name, value, is_local) calls: applied by the session
+  /// after the statement succeeds.
+  std::vector<std::pair<std::string, std::string>> set_configs;
   bool hold = false;  ///< DECLARE … WITH HOLD
 };
 

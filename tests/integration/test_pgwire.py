@@ -172,6 +172,10 @@ class PgWireTest(unittest.TestCase):
             """)
         self.assertEqual(out, ["2|-7|5", "0", "t", "t", "1", "object", "A", "B",
                                "1", "2", "5"])
+        out = self.ok("select set_config('application_name', 'probe', "
+                      "false); show application_name; "
+                      "select current_setting('application_name');")
+        self.assertEqual(out, ["probe", "probe", "probe"])
         r = self.psql("select 1 where 1 = $2147483647;")
         self.assertNotEqual(r.returncode, -9)
         self.assertEqual(self.ok("select 1;"), ["1"])

@@ -123,6 +123,7 @@ TEST(sql, bad_input_gets_sqlstates_never_a_crash) {
     {"insert into t values (1, 'a'); insert into t values (1, 'b')", "23505"},
     {"select 1 where 1 = $2147483647", "42P02"},
     {"select current_setting()", "0A000"},
+    {"select set_config('a', 'b', false)", ""},
     {"select cardinality()", "42883"},
     {"create table x(a bpchar('x'))", ""},
     {"create table y(a varchar(0))", "22023"},
