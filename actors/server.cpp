@@ -13,6 +13,8 @@
 
 #include "actors/changefeed_hub.hpp"
 #include "actors/http_listener.hpp"
+#include "actors/mqtt_broker.hpp"
+#include "actors/mqtt_connection.hpp"
 #include "actors/pg_connection.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
@@ -179,6 +181,23 @@ int run_server(const server_config& cfg, const char* version,
     }
   }
 
+  std::shared_ptr<http_acceptor> mqtt;
+  ctx->mqtt = std::make_unique<mqtt_broker>();
+  if (cfg.mqtt.port != 0) {
+    try {
+      // over the limit: CONNACK 3 (server unavailable) and close
+      mqtt = std::make_shared<http_acceptor>(
+        io, cfg.server.bind, cfg.mqtt.port, ctx, mqtt_listener_name,
+        cfg.mqtt.max_connections, std::string("\x20\x02\x00\x03", 4));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "themisd: config error: mqtt.port: cannot listen on "
+                   "%s:%d: %s\n",
+                   cfg.server.bind.c_str(), cfg.mqtt.port, e.what());
+      return 2;
+    }
+  }
+
   caf::actor_system_config ccfg;
   ccfg.set("scheduler.max-threads",
            static_cast<size_t>(half_cores_or(cfg.server.scheduler_threads)));
@@ -213,6 +232,13 @@ int run_server(const server_config& cfg, const char* version,
         return spawn_pg_connection(s2, std::move(conn), ctx);
       });
     });
+  auto mqtt_listener_spec = registered_child(
+    "mqtt_listener", mqtt_listener_name, [ctx](caf::actor_system& s) {
+      return spawn_listener(s, ctx, [ctx](caf::actor_system& s2,
+                                          connection_ptr conn) {
+        return spawn_mqtt_connection(s2, std::move(conn), ctx);
+      });
+    });
   auto jobs_spec = registered_child(
     "jobs_manager", jobs_manager_name,
     [ctx](caf::actor_system& s) { return spawn_jobs_manager(s, ctx); });
@@ -241,7 +267,8 @@ int run_server(const server_config& cfg, const char* version,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
      supervisor_child("listeners_sup", flags,
-                      {listener_spec, pg_listener_spec})});
+                      {listener_spec, pg_listener_spec,
+                       mqtt_listener_spec})});
 
   std::promise<int> stop;
   auto stop_future = stop.get_future();
@@ -291,6 +318,12 @@ int run_server(const server_config& cfg, const char* version,
                  version, cfg.server.bind, http->port(), cfg.engine.data_dir,
                  half_cores_or(cfg.server.scheduler_threads), n_io);
   }
+  if (mqtt) {
+    mqtt->start();
+    spdlog::info("MQTT broker on {}:{} (anonymous {})", cfg.server.bind,
+                 mqtt->port(),
+                 cfg.mqtt.allow_anonymous ? "allowed" : "refused");
+  }
   if (pg) {
     pg->start();
     spdlog::info("PostgreSQL protocol on {}:{} (auth {})", cfg.server.bind,
@@ -317,6 +350,10 @@ int run_server(const server_config& cfg, const char* version,
     http->stop();
   if (pg)
     pg->stop();
+  if (mqtt)
+    mqtt->stop();
+  if (auto lsn = registered(sys, mqtt_listener_name))
+    caf::anon_send(lsn, drain_atom::value);
   if (auto lsn = registered(sys, http_listener_name))
     caf::anon_send(lsn, drain_atom::value);
   if (auto lsn = registered(sys, pg_listener_name))
@@ -340,6 +377,7 @@ int run_server(const server_config& cfg, const char* version,
   sys.registry().erase(store_writer_name);
   sys.registry().erase(http_listener_name);
   sys.registry().erase(pg_listener_name);
+  sys.registry().erase(mqtt_listener_name);
   sys.registry().erase(changefeed_hub_name);
   sys.registry().erase(jobs_manager_name);
   root = nullptr;

@@ -27,6 +27,8 @@ class actor_system;
 
 namespace themis {
 
+class mqtt_broker;
+
 /// Registry names: supervisors (re)register the current handle here, so a
 /// restarted actor is found by everyone who looks it up.
 constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
@@ -34,6 +36,7 @@ constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
 constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
 constexpr caf::atom_value jobs_manager_name = caf::atom("t_jobs");
 constexpr caf::atom_value pg_listener_name = caf::atom("t_pg_l");
+constexpr caf::atom_value mqtt_listener_name = caf::atom("t_mqtt_l");
 
 /// Steady clock in nanoseconds: what the limiter, admission control and
 /// the breaker take as "now".
@@ -71,6 +74,8 @@ struct server_context {
   std::mutex pg_mtx;
   std::unordered_map<int32_t, std::pair<int32_t, void*>> pg_backends;
   std::atomic<int32_t> next_pg_pid{1000};
+  /// The MQTT broker core (subscriptions, retained messages).
+  std::unique_ptr<mqtt_broker> mqtt;
 };
 
 } // namespace themis

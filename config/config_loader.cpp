@@ -138,6 +138,16 @@ const std::map<std::string, setter>& settings() {
                 86400000)},
     {"pg.max_message_bytes",
      uint_field(&sc::pg, &pg_section::max_message_bytes, 1024, 1u << 30)},
+    {"mqtt.port", uint_field(&sc::mqtt, &mqtt_section::port, 0, 65535)},
+    {"mqtt.allow_anonymous",
+     bool_field(&sc::mqtt, &mqtt_section::allow_anonymous)},
+    {"mqtt.users", string_field(&sc::mqtt, &mqtt_section::users)},
+    {"mqtt.max_connections",
+     uint_field(&sc::mqtt, &mqtt_section::max_connections, 1, 1000000)},
+    {"mqtt.max_packet_bytes",
+     uint_field(&sc::mqtt, &mqtt_section::max_packet_bytes, 64, 268435455)},
+    {"mqtt.ingest_prefix",
+     string_field(&sc::mqtt, &mqtt_section::ingest_prefix)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
     {"engine.synchronous",
      string_field(&sc::engine, &engine_section::synchronous,
@@ -383,7 +393,8 @@ load_outcome load_config(int argc, const char* const* argv,
   load_outcome out;
   CLI::App app{"themisd — ThemisDB network and API server"};
   app.set_help_flag("-h,--help", "Print this help and exit");
-  std::string config_file, data_dir, http_port, pg_port, bind, log_level;
+  std::string config_file, data_dir, http_port, pg_port, mqtt_port, bind,
+    log_level;
   std::vector<std::string> sets;
   bool show_version = false;
   app.add_option("--config", config_file, "YAML configuration file");
@@ -391,6 +402,8 @@ load_outcome load_config(int argc, const char* const* argv,
   app.add_option("--http-port", http_port, "HTTP port, 0 disables (http.port)");
   app.add_option("--pg-port", pg_port,
                  "PostgreSQL port, 0 disables (pg.port)");
+  app.add_option("--mqtt-port", mqtt_port,
+                 "MQTT port, 0 disables (mqtt.port)");
   app.add_option("--bind", bind, "Listen address (server.bind)");
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (log.level)");
@@ -451,6 +464,7 @@ load_outcome load_config(int argc, const char* const* argv,
     {"engine.data_dir", &data_dir},
     {"http.port", &http_port},
     {"pg.port", &pg_port},
+    {"mqtt.port", &mqtt_port},
     {"server.bind", &bind},
     {"log.level", &log_level},
   };

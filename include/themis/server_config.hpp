@@ -46,6 +46,18 @@ struct pg_section {
   uint32_t max_message_bytes = 16u << 20;
 };
 
+/// The MQTT broker front-end (docs/mqtt.md).
+struct mqtt_section {
+  int port = 1883; ///< 0 disables the listener
+  bool allow_anonymous = true;
+  /// "user:password,…" accepted in CONNECT.
+  std::string users;
+  uint32_t max_connections = 10000;
+  uint32_t max_packet_bytes = 1u << 20;
+  /// PUBLISH topics under this prefix are stored: {prefix}{collection}/…
+  std::string ingest_prefix = "ingest/";
+};
+
 struct engine_section {
   std::string data_dir = "./data";
   std::string synchronous = "full"; ///< full | normal
@@ -147,6 +159,7 @@ struct server_config {
   server_section server;
   http_section http;
   pg_section pg;
+  mqtt_section mqtt;
   engine_section engine;
   log_section log;
   cors_section cors;

@@ -1,0 +1,141 @@
+#include "actors/mqtt_broker.hpp"
+
+#include <caf/send.hpp>
+
+#include "actors/messages.hpp"
+
+namespace themis {
+
+caf::actor mqtt_broker::connect(const std::string& id, caf::actor a) {
+  std::lock_guard<std::mutex> g(mtx_);
+  auto& c = clients_[id];
+  auto old = std::move(c.actor);
+  c.actor = std::move(a);
+  c.subs.clear(); // clean start: the old session's subscriptions go
+  return old;
+}
+
+void mqtt_broker::disconnect(const std::string& id, const caf::actor& a) {
+  std::lock_guard<std::mutex> g(mtx_);
+  auto it = clients_.find(id);
+  if (it != clients_.end() && it->second.actor == a)
+    clients_.erase(it);
+}
+
+std::vector<uint8_t>
+mqtt_broker::subscribe(const std::string& id, const mqtt::subscribe_packet& s,
+                       uint8_t version, std::vector<mqtt_delivery>& retained) {
+  std::vector<uint8_t> codes;
+  std::lock_guard<std::mutex> g(mtx_);
+  auto it = clients_.find(id);
+  if (it == clients_.end())
+    return std::vector<uint8_t>(s.topics.size(), mqtt::reason::unspecified);
+  uint32_t sub_id =
+    s.props.subscription_ids.empty() ? 0 : s.props.subscription_ids[0];
+  for (auto& t : s.topics) {
+    std::string group, filter;
+    if (mqtt::split_shared(t.filter, group, filter)) {
+      codes.push_back(version == 5
+                        ? mqtt::reason::shared_subscriptions_not_supported
+                        : mqtt::reason::unspecified);
+      continue;
+    }
+    if (!mqtt::valid_topic_filter(t.filter)) {
+      codes.push_back(version == 5 ? mqtt::reason::topic_filter_invalid
+                                   : mqtt::reason::unspecified);
+      continue;
+    }
+    bool existed = it->second.subs.count(t.filter) > 0;
+    it->second.subs[t.filter] = sub{t, sub_id};
+    codes.push_back(t.qos);
+    // retain handling: 0 always send retained, 1 only for a new
+    // subscription, 2 never
+    if (t.retain_handling == 2 || (t.retain_handling == 1 && existed))
+      continue;
+    for (auto& [topic, m] : retained_)
+      if (mqtt::topic_matches(t.filter, topic)) {
+        mqtt_delivery d;
+        d.msg = m;
+        d.qos = std::min(t.qos, m->qos);
+        if (sub_id)
+          d.subscription_ids.push_back(sub_id);
+        d.retained = true;
+        retained.push_back(std::move(d));
+      }
+  }
+  return codes;
+}
+
+std::vector<uint8_t>
+mqtt_broker::unsubscribe(const std::string& id,
+                         const mqtt::unsubscribe_packet& u) {
+  std::vector<uint8_t> codes;
+  std::lock_guard<std::mutex> g(mtx_);
+  auto it = clients_.find(id);
+  for (auto& f : u.filters) {
+    bool had = it != clients_.end() && it->second.subs.erase(f) > 0;
+    codes.push_back(had ? mqtt::reason::success
+                        : mqtt::reason::no_subscription_existed);
+  }
+  return codes;
+}
+
+size_t mqtt_broker::publish(const mqtt::message& m, const std::string& from) {
+  auto shared = std::make_shared<const mqtt::message>(m);
+  std::vector<std::pair<caf::actor, mqtt_delivery>> out;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    if (m.retain) {
+      if (m.payload.empty())
+        retained_.erase(m.topic); // an empty retained message clears it
+      else
+        retained_[m.topic] = shared;
+    }
+    for (auto& [cid, c] : clients_) {
+      bool match = false;
+      uint8_t qos = 0;
+      bool rap = false;
+      std::vector<uint32_t> ids;
+      for (auto& [filter, s] : c.subs) {
+        if (!mqtt::topic_matches(filter, m.topic))
+          continue;
+        if (s.opts.no_local && cid == from)
+          continue;
+        match = true;
+        qos = std::max(qos, std::min(s.opts.qos, m.qos));
+        rap = rap || s.opts.retain_as_published;
+        if (s.id)
+          ids.push_back(s.id);
+      }
+      if (!match)
+        continue;
+      mqtt_delivery d;
+      d.qos = qos;
+      d.subscription_ids = std::move(ids);
+      if (m.retain && !rap) {
+        // delivered live: RETAIN is cleared unless retain-as-published
+        auto copy = std::make_shared<mqtt::message>(m);
+        copy->retain = false;
+        d.msg = std::move(copy);
+      } else {
+        d.msg = shared;
+      }
+      out.emplace_back(c.actor, std::move(d));
+    }
+  }
+  for (auto& [a, d] : out)
+    caf::anon_send(a, mqtt_deliver_atom::value, std::move(d));
+  return out.size();
+}
+
+size_t mqtt_broker::clients() const {
+  std::lock_guard<std::mutex> g(mtx_);
+  return clients_.size();
+}
+
+size_t mqtt_broker::retained_count() const {
+  std::lock_guard<std::mutex> g(mtx_);
+  return retained_.size();
+}
+
+} // namespace themis

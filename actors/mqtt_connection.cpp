@@ -1,0 +1,252 @@
+#include "actors/mqtt_connection.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/messages.hpp"
+#include "actors/mqtt_broker.hpp"
+#include "actors/server_context.hpp"
+#include "actors/tcp_connection.hpp"
+
+namespace themis {
+
+namespace {
+
+using namespace themis::mqtt;
+
+std::optional<std::string> user_password(const std::string& users,
+                                         const std::string& name) {
+  size_t pos = 0;
+  while (pos <= users.size()) {
+    auto end = users.find(',', pos);
+    if (end == std::string::npos)
+      end = users.size();
+    auto entry = users.substr(pos, end - pos);
+    auto colon = entry.find(':');
+    if (colon != std::string::npos && entry.substr(0, colon) == name)
+      return entry.substr(colon + 1);
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::string base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(in.data()),
+                           static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+struct mqtt_state : session_callbacks {
+  caf::event_based_actor* self = nullptr;
+  connection_ptr conn;
+  std::shared_ptr<server_context> ctx;
+  std::unique_ptr<session> s;
+  std::optional<will_message> will;
+  uint8_t version = 4;
+  bool registered = false;
+
+  void send(std::string bytes) override { conn->write(std::move(bytes)); }
+  void close() override { conn->close_after_writes(); }
+  uint64_t now_ms() override {
+    return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now().time_since_epoch())
+        .count());
+  }
+
+  uint8_t on_connect(const connect_packet& c, std::string& assigned) override {
+    auto& cfg = ctx->config.mqtt;
+    version = c.version == 5 ? 5 : 4;
+    if (c.username) {
+      auto pw = user_password(cfg.users, *c.username);
+      if (!pw || !c.password || *pw != *c.password)
+        return reason::bad_credentials;
+    } else if (!cfg.allow_anonymous) {
+      return reason::not_authorized;
+    }
+    std::string id = c.client_id;
+    if (id.empty()) {
+      unsigned char r[8];
+      RAND_bytes(r, sizeof r);
+      static constexpr char hex[] = "0123456789abcdef";
+      id = "themis-";
+      for (auto b : r) {
+        id.push_back(hex[b >> 4]);
+        id.push_back(hex[b & 15]);
+      }
+      assigned = id;
+    }
+    if (c.will)
+      will = c.will;
+    auto old = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self));
+    registered = true;
+    if (old)
+      caf::anon_send(old, mqtt_takeover_atom::value);
+    return 0;
+  }
+
+  void route(const message& m) {
+    ctx->mqtt->publish(m, s->client_id());
+  }
+
+  void on_publish(message m, uint16_t id) override {
+    auto& prefix = ctx->config.mqtt.ingest_prefix;
+    if (prefix.empty() || m.topic.rfind(prefix, 0) != 0) {
+      route(m);
+      s->acknowledge(id, m.qos, 0);
+      return;
+    }
+    ingest(std::move(m), id);
+  }
+
+  /// Stores the PUBLISH as a document of {collection}; routes and
+  /// acknowledges after the commit (a failed write: 0x80 / no ack).
+  void ingest(message m, uint16_t id) {
+    auto rest = m.topic.substr(ctx->config.mqtt.ingest_prefix.size());
+    auto collection = rest.substr(0, rest.find('/'));
+    nlohmann::json doc;
+    doc["topic"] = m.topic;
+    auto parsed = nlohmann::json::parse(m.payload, nullptr, false);
+    if (!parsed.is_discarded() && valid_utf8(m.payload)) {
+      doc["payload"] = std::move(parsed);
+    } else {
+      doc["payload"] = base64(m.payload);
+      doc["payload_encoding"] = "base64";
+      doc["content_type"] =
+        m.props.content_type.value_or("application/octet-stream");
+    }
+    doc["client_id"] = s->client_id();
+    doc["qos"] = m.qos;
+    doc["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    engine::write_batch b;
+    engine::write_op op;
+    op.kind = engine::op_kind::insert;
+    op.collection = collection;
+    op.create_collection = true;
+    op.doc = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    b.ops.push_back(std::move(op));
+    b.enqueued_ns = steady_ns();
+    auto writer = registered_writer();
+    if (!writer) {
+      s->acknowledge(id, m.qos, reason::server_unavailable);
+      return;
+    }
+    auto qos = m.qos;
+    self
+      ->request(writer, std::chrono::seconds(30), write_atom::value,
+                std::move(b))
+      .then(
+        [this, m = std::move(m), id, qos](engine::write_result& r) {
+          bool ok = r.committed && !r.results.empty() &&
+                    r.results[0].status == engine::op_status::created;
+          if (!ok)
+            spdlog::warn("mqtt {}: ingest into {} failed: {}", s->client_id(),
+                         m.topic, r.error.empty() && !r.results.empty()
+                                    ? r.results[0].message
+                                    : r.error);
+          if (ok)
+            route(m);
+          s->acknowledge(id, qos, ok ? 0 : reason::implementation_specific);
+        },
+        [this, id, qos](caf::error&) {
+          s->acknowledge(id, qos, reason::server_unavailable);
+        });
+  }
+
+  caf::actor registered_writer() {
+    return ::themis::registered(self->system(), store_writer_name);
+  }
+
+  std::vector<uint8_t> on_subscribe(const subscribe_packet& sp) override {
+    std::vector<mqtt_delivery> retained;
+    auto codes = ctx->mqtt->subscribe(s->client_id(), sp, version, retained);
+    // retained messages follow the SUBACK: they queue behind it
+    for (auto& d : retained)
+      self->send(self, mqtt_deliver_atom::value, std::move(d));
+    return codes;
+  }
+
+  std::vector<uint8_t> on_unsubscribe(const unsubscribe_packet& u) override {
+    return ctx->mqtt->unsubscribe(s->client_id(), u);
+  }
+
+  void on_closed(bool publish_will) override {
+    if (publish_will && will) {
+      message m;
+      m.topic = will->topic;
+      m.payload = will->payload;
+      m.qos = will->qos;
+      m.retain = will->retain;
+      m.props = will->props;
+      m.props.will_delay.reset();
+      route(m);
+    }
+    will.reset();
+    if (registered)
+      ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self));
+    registered = false;
+  }
+};
+
+using mqtt_actor = caf::stateful_actor<mqtt_state>;
+
+caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
+                              std::shared_ptr<server_context> ctx) {
+  auto& st = self->state;
+  st.self = self;
+  st.conn = conn;
+  st.ctx = ctx;
+  session_options o;
+  o.limits.max_packet = ctx->config.mqtt.max_packet_bytes;
+  st.s = std::make_unique<session>(o, st);
+  self->attach_functor([conn](const caf::error&) { conn->abort(); });
+  conn->set_sink(caf::actor_cast<caf::actor>(self));
+  conn->resume_reading();
+  self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+  return {
+    [=](data_atom, std::string& bytes) {
+      self->state.s->on_data(bytes);
+    },
+    [=](closed_atom) {
+      auto& st = self->state;
+      st.s->connection_lost(); // will, unless DISCONNECT came first
+      if (st.registered)
+        st.on_closed(false);
+      self->quit();
+    },
+    [=](tick_atom) {
+      self->state.s->check_timeouts();
+      if (!self->state.s->closed())
+        self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+    },
+    [=](mqtt_deliver_atom, mqtt_delivery& d) {
+      self->state.s->deliver(*d.msg, d.qos, d.subscription_ids);
+    },
+    [=](mqtt_takeover_atom) {
+      auto& st = self->state;
+      st.registered = false; // the id belongs to the new connection now
+      st.s->disconnect(reason::session_taken_over, "session taken over");
+    },
+    [=](drain_atom) {
+      self->state.s->disconnect(reason::server_shutting_down,
+                                "server shutting down");
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_mqtt_connection(caf::actor_system& sys, connection_ptr conn,
+                                 std::shared_ptr<server_context> ctx) {
+  return sys.spawn(mqtt_connection, std::move(conn), std::move(ctx));
+}
+
+} // namespace themis

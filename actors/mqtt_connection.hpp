@@ -1,0 +1,19 @@
+#pragma once
+/// One MQTT client: an event-based actor owning the socket's byte stream
+/// (tcp_connection) and an mqtt::session; it routes through the broker
+/// core, and stores PUBLISHes on ingest topics through the store writer,
+/// acknowledging QoS 1/2 only after the commit.
+
+#include <caf/fwd.hpp>
+#include <memory>
+
+namespace themis {
+
+struct server_context;
+class tcp_connection;
+
+caf::actor spawn_mqtt_connection(caf::actor_system& sys,
+                                 std::shared_ptr<tcp_connection> conn,
+                                 std::shared_ptr<server_context> ctx);
+
+} // namespace themis

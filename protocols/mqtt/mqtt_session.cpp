@@ -1,0 +1,339 @@
+#include "protocols/mqtt/mqtt_session.hpp"
+
+namespace themis::mqtt {
+
+session::session(session_options opts, session_callbacks& cb) :
+  opts_(std::move(opts)), cb_(cb) {
+  started_ms_ = last_rx_ms_ = cb_.now_ms();
+}
+
+void session::send_packet(const packet& p) {
+  std::string out;
+  encode(p, version_ == 5 ? 5 : 4, out);
+  cb_.send(std::move(out));
+}
+
+void session::send_ack(packet_type t, uint16_t id, uint8_t code) {
+  packet a;
+  a.type = t;
+  a.ack.type = t;
+  a.ack.packet_id = id;
+  a.ack.code = version_ == 5 ? code : 0;
+  send_packet(a);
+}
+
+void session::fail(uint8_t code, const char* what) {
+  if (state_ == state::closed)
+    return;
+  if (state_ == state::connecting && version_ == 5) {
+    // before CONNACK a 5.0 client learns the reason from a CONNACK
+    packet c;
+    c.type = packet_type::connack;
+    c.connack.code = code;
+    c.connack.props.reason_string = what;
+    send_packet(c);
+  } else if (state_ == state::connected && version_ == 5) {
+    packet d;
+    d.type = packet_type::disconnect;
+    d.disconnect.type = packet_type::disconnect;
+    d.disconnect.code = code;
+    d.disconnect.props.reason_string = what;
+    send_packet(d);
+  } else if (state_ == state::connecting &&
+             code == reason::unsupported_protocol_version) {
+    // 3.1.1: CONNACK return code 1, unacceptable protocol version
+    packet c;
+    c.type = packet_type::connack;
+    c.connack.code = 1;
+    std::string out;
+    encode(c, 4, out);
+    cb_.send(std::move(out));
+  }
+  bool was_connected = state_ == state::connected;
+  state_ = state::closed;
+  cb_.close();
+  if (was_connected)
+    cb_.on_closed(true); // a protocol error is not a normal disconnect
+}
+
+void session::disconnect(uint8_t code, const std::string& why) {
+  if (state_ != state::connected)
+    return;
+  if (version_ == 5) {
+    packet d;
+    d.type = packet_type::disconnect;
+    d.disconnect.type = packet_type::disconnect;
+    d.disconnect.code = code;
+    if (!why.empty())
+      d.disconnect.props.reason_string = why;
+    send_packet(d);
+  }
+  state_ = state::closed;
+  cb_.close();
+  // a taken-over or shut-down session still publishes its will
+  cb_.on_closed(code != reason::success);
+}
+
+void session::connection_lost() {
+  bool was_connected = state_ == state::connected;
+  state_ = state::closed;
+  if (was_connected)
+    cb_.on_closed(true);
+}
+
+void session::on_data(std::string_view bytes) {
+  if (state_ == state::closed)
+    return;
+  in_.append(bytes);
+  last_rx_ms_ = cb_.now_ms();
+  size_t pos = 0;
+  while (state_ != state::closed && pos < in_.size()) {
+    packet p;
+    auto r = decode(std::string_view(in_).substr(pos),
+                    state_ == state::connecting ? 0 : version_, opts_.limits,
+                    p);
+    if (r.status == decode_status::need_more)
+      break;
+    if (r.status == decode_status::error) {
+      if (state_ == state::connecting && p.type == packet_type::connect)
+        version_ = p.connect.version == 5 ? 5 : 4;
+      fail(r.code, r.what);
+      break;
+    }
+    pos += r.consumed;
+    handle(p);
+  }
+  in_.erase(0, pos);
+}
+
+void session::check_timeouts() {
+  if (state_ == state::closed)
+    return;
+  auto now = cb_.now_ms();
+  if (state_ == state::connecting) {
+    if (now - started_ms_ > opts_.connect_timeout_ms)
+      fail(reason::protocol_error, "no CONNECT in time");
+    return;
+  }
+  if (keep_alive_ && now - last_rx_ms_ > keep_alive_ * 1500u)
+    fail(reason::keep_alive_timeout, "keep alive timeout");
+}
+
+uint16_t session::next_id() {
+  for (int i = 0; i < 65536; ++i) {
+    last_id_ = static_cast<uint16_t>(last_id_ + 1);
+    if (last_id_ == 0)
+      last_id_ = 1;
+    if (!inflight_.count(last_id_))
+      return last_id_;
+  }
+  return 0;
+}
+
+void session::deliver(const message& m, uint8_t qos,
+                      const std::vector<uint32_t>& sub_ids) {
+  if (state_ != state::connected)
+    return;
+  packet p;
+  p.type = packet_type::publish;
+  p.publish.topic = m.topic;
+  p.publish.payload = m.payload;
+  p.publish.qos = qos;
+  p.publish.retain = m.retain;
+  if (version_ == 5) {
+    p.publish.props = m.props;
+    p.publish.props.topic_alias.reset();
+    p.publish.props.subscription_ids = sub_ids;
+  }
+  if (client_max_packet_ && encoded_size(p, version_) > client_max_packet_)
+    return; // 5.0 §3.1.2.11.4: too large for the client, discarded
+  if (qos == 0) {
+    send_packet(p);
+    return;
+  }
+  if (queue_.size() >= opts_.max_queued) {
+    cb_.on_dropped(m);
+    return;
+  }
+  queue_.push_back(std::move(p));
+  pump();
+}
+
+void session::pump() {
+  while (!queue_.empty() && inflight_.size() < send_quota_) {
+    auto p = std::move(queue_.front());
+    queue_.pop_front();
+    auto id = next_id();
+    if (!id)
+      return;
+    p.publish.packet_id = id;
+    send_packet(p);
+    inflight_[id] = outbound{std::move(p), false};
+  }
+}
+
+void session::acknowledge(uint16_t id, uint8_t qos, uint8_t code) {
+  if (state_ != state::connected || !pending_ack_.erase(id))
+    return;
+  if (qos == 1) {
+    send_ack(packet_type::puback, id, code);
+  } else {
+    send_ack(packet_type::pubrec, id, code);
+    if (code < 0x80)
+      awaiting_rel_.insert(id);
+  }
+}
+
+void session::handle(packet& p) {
+  switch (p.type) {
+    case packet_type::connect: {
+      auto& c = p.connect;
+      version_ = c.version == 5 ? 5 : 4;
+      keep_alive_ = c.keep_alive;
+      if (c.client_id.empty() && !c.clean_start && version_ < 5)
+        return fail(reason::client_id_not_valid,
+                    "an empty client id needs a clean session");
+      std::string assigned;
+      auto code = cb_.on_connect(c, assigned);
+      packet a;
+      a.type = packet_type::connack;
+      if (code) {
+        // 3.1.1 return codes: 2 identifier rejected, 4 bad user name or
+        // password, 5 not authorized, 3 server unavailable
+        if (version_ < 5)
+          code = code == reason::client_id_not_valid ? 2
+                 : code == reason::bad_credentials   ? 4
+                 : code == reason::not_authorized    ? 5
+                                                     : 3;
+        a.connack.code = code;
+        send_packet(a);
+        state_ = state::closed;
+        cb_.close();
+        return;
+      }
+      client_id_ = assigned.empty() ? c.client_id : assigned;
+      if (version_ == 5) {
+        send_quota_ = c.props.receive_maximum.value_or(65535);
+        client_max_packet_ = c.props.maximum_packet_size.value_or(0);
+        auto& pr = a.connack.props;
+        if (!assigned.empty())
+          pr.assigned_client_id = assigned;
+        pr.receive_maximum = opts_.receive_maximum;
+        pr.topic_alias_maximum = opts_.topic_alias_maximum;
+        pr.maximum_packet_size = opts_.limits.max_packet;
+        pr.retain_available = 1;
+        pr.wildcard_available = 1;
+        pr.subscription_ids_available = 1;
+        pr.shared_available = 0;
+      }
+      state_ = state::connected;
+      send_packet(a);
+      return;
+    }
+    case packet_type::publish: {
+      auto& m = p.publish;
+      if (m.qos > 0 && version_ == 5 &&
+          pending_ack_.size() + awaiting_rel_.size() >= opts_.receive_maximum)
+        return fail(reason::receive_maximum_exceeded,
+                    "receive maximum exceeded");
+      if (auto a = m.props.topic_alias) {
+        if (*a > opts_.topic_alias_maximum)
+          return fail(reason::topic_alias_invalid, "topic alias too large");
+        if (!m.topic.empty()) {
+          aliases_[*a] = m.topic;
+        } else {
+          auto it = aliases_.find(*a);
+          if (it == aliases_.end())
+            return fail(reason::protocol_error, "unknown topic alias");
+          m.topic = it->second;
+        }
+      }
+      if (m.qos == 2 && awaiting_rel_.count(m.packet_id)) {
+        send_ack(packet_type::pubrec, m.packet_id, 0); // a retransmission
+        return;
+      }
+      if (m.qos > 0 && pending_ack_.count(m.packet_id))
+        return; // still being processed
+      message out;
+      out.topic = std::move(m.topic);
+      out.payload = std::move(m.payload);
+      out.qos = m.qos;
+      out.retain = m.retain;
+      out.props = std::move(m.props);
+      out.props.topic_alias.reset();
+      out.props.subscription_ids.clear();
+      if (m.qos > 0)
+        pending_ack_.insert(m.packet_id);
+      cb_.on_publish(std::move(out), m.packet_id);
+      return;
+    }
+    case packet_type::pubrel:
+      awaiting_rel_.erase(p.ack.packet_id);
+      send_ack(packet_type::pubcomp, p.ack.packet_id, 0);
+      return;
+    case packet_type::puback:
+    case packet_type::pubcomp: {
+      auto it = inflight_.find(p.ack.packet_id);
+      if (it != inflight_.end() &&
+          (p.type == packet_type::puback) == (it->second.p.publish.qos == 1))
+        inflight_.erase(it);
+      pump();
+      return;
+    }
+    case packet_type::pubrec: {
+      auto it = inflight_.find(p.ack.packet_id);
+      if (it == inflight_.end()) {
+        send_ack(packet_type::pubrel, p.ack.packet_id,
+                 reason::packet_id_not_found);
+        return;
+      }
+      if (p.ack.code >= 0x80) { // the client refused it: done
+        inflight_.erase(it);
+        pump();
+        return;
+      }
+      it->second.released = true;
+      send_ack(packet_type::pubrel, p.ack.packet_id, 0);
+      return;
+    }
+    case packet_type::subscribe: {
+      packet a;
+      a.type = packet_type::suback;
+      a.sub_ack.type = packet_type::suback;
+      a.sub_ack.packet_id = p.subscribe.packet_id;
+      a.sub_ack.codes = cb_.on_subscribe(p.subscribe);
+      send_packet(a);
+      return;
+    }
+    case packet_type::unsubscribe: {
+      packet a;
+      a.type = packet_type::unsuback;
+      a.sub_ack.type = packet_type::unsuback;
+      a.sub_ack.packet_id = p.unsubscribe.packet_id;
+      a.sub_ack.codes = cb_.on_unsubscribe(p.unsubscribe);
+      send_packet(a);
+      return;
+    }
+    case packet_type::pingreq: {
+      packet a;
+      a.type = packet_type::pingresp;
+      send_packet(a);
+      return;
+    }
+    case packet_type::disconnect: {
+      // 5.0 reason 0x04: disconnect and publish the will anyway
+      bool will = version_ == 5 && p.disconnect.code == reason::disconnect_with_will;
+      state_ = state::closed;
+      cb_.close();
+      cb_.on_closed(will);
+      return;
+    }
+    case packet_type::auth:
+      return fail(reason::protocol_error, "enhanced authentication is not "
+                                          "supported");
+    default:
+      return fail(reason::protocol_error, "unexpected packet");
+  }
+}
+
+} // namespace themis::mqtt

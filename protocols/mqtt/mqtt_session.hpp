@@ -1,0 +1,122 @@
+#pragma once
+/// One MQTT client connection as a state machine (3.1.1 and 5.0): CONNECT
+/// and CONNACK, keep-alive (1.5× the interval), the QoS 1 and 2 flows in
+/// both directions with packet identifiers and a receive-maximum window,
+/// inbound topic aliases, SUBSCRIBE/UNSUBSCRIBE acknowledgements, and the
+/// protocol errors of the codec turned into DISCONNECT (5.0) or a close
+/// (3.1.1). Bytes in, bytes out through `session_callbacks`; routing,
+/// retained messages and authentication belong to the broker behind them.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocols/mqtt/mqtt_codec.hpp"
+
+namespace themis::mqtt {
+
+struct message {
+  std::string topic;
+  std::string payload;
+  uint8_t qos = 0;
+  bool retain = false;
+  properties props; ///< message properties only (expiry, content type …)
+};
+
+struct session_options {
+  codec_limits limits;
+  uint16_t receive_maximum = 64;     ///< inbound QoS 1/2 in flight (5.0)
+  uint16_t topic_alias_maximum = 16; ///< inbound aliases we accept (5.0)
+  uint32_t connect_timeout_ms = 10000;
+  uint32_t max_queued = 1000; ///< outbound messages waiting for a window
+};
+
+class session_callbacks {
+public:
+  virtual ~session_callbacks() = default;
+  virtual void send(std::string bytes) = 0;
+  /// Close after what was sent is written.
+  virtual void close() = 0;
+  virtual uint64_t now_ms() = 0;
+  /// CONNECT arrived: 0 to accept, else the reason code (0x86 bad
+  /// credentials, 0x87 not authorized, 0x85 client id …). The broker may
+  /// set `assigned_id` for an empty client id.
+  virtual uint8_t on_connect(const connect_packet& c,
+                             std::string& assigned_id) = 0;
+  /// An inbound application message. QoS 1/2 are acknowledged when the
+  /// broker calls session::acknowledge(id, code) (after an ingest commit).
+  virtual void on_publish(message m, uint16_t packet_id) = 0;
+  /// One reason code per topic filter.
+  virtual std::vector<uint8_t> on_subscribe(const subscribe_packet& s) = 0;
+  virtual std::vector<uint8_t> on_unsubscribe(const unsubscribe_packet& u) = 0;
+  /// The session ended; `publish_will` unless the client disconnected
+  /// normally.
+  virtual void on_closed(bool publish_will) = 0;
+  /// Messages dropped because the outbound queue was full.
+  virtual void on_dropped(const message&) {}
+};
+
+class session {
+public:
+  session(session_options opts, session_callbacks& cb);
+
+  void on_data(std::string_view bytes);
+  /// Keep-alive and connect deadlines; call periodically.
+  void check_timeouts();
+  /// Sends `m` to this client at `qos` (the broker took the minimum of the
+  /// message's and the subscription's QoS).
+  void deliver(const message& m, uint8_t qos,
+               const std::vector<uint32_t>& subscription_ids = {});
+  /// Acknowledges an inbound QoS 1/2 PUBLISH (`code` 0 or a 5.0 reason).
+  void acknowledge(uint16_t packet_id, uint8_t qos, uint8_t code);
+  /// The socket closed without DISCONNECT: the will is due.
+  void connection_lost();
+  /// Server-initiated end: DISCONNECT with `reason` (5.0), then close.
+  void disconnect(uint8_t reason, const std::string& why = {});
+
+  bool connected() const { return state_ == state::connected; }
+  bool closed() const { return state_ == state::closed; }
+  uint8_t version() const { return version_; }
+  const std::string& client_id() const { return client_id_; }
+  size_t inflight() const { return inflight_.size(); }
+  size_t queued() const { return queue_.size(); }
+
+private:
+  enum class state { connecting, connected, closed };
+  struct outbound {
+    packet p;
+    bool released = false; ///< QoS 2: PUBREC received, PUBREL sent
+  };
+
+  void handle(packet& p);
+  void fail(uint8_t code, const char* what);
+  void send_packet(const packet& p);
+  void send_ack(packet_type t, uint16_t id, uint8_t code);
+  void pump(); ///< moves queued messages into the in-flight window
+  uint16_t next_id();
+
+  session_options opts_;
+  session_callbacks& cb_;
+  state state_ = state::connecting;
+  uint8_t version_ = 0;
+  std::string in_;
+  std::string client_id_;
+  uint16_t keep_alive_ = 0;
+  uint64_t last_rx_ms_ = 0;
+  uint64_t started_ms_ = 0;
+  bool will_suppressed_ = false;
+  uint16_t send_quota_ = 65535;     ///< the client's receive maximum
+  uint32_t client_max_packet_ = 0;  ///< 0: no limit
+  std::set<uint16_t> awaiting_rel_; ///< inbound QoS 2 ids until PUBREL
+  std::set<uint16_t> pending_ack_;  ///< inbound QoS 1/2 not yet acked
+  std::map<uint16_t, std::string> aliases_;
+  std::map<uint16_t, outbound> inflight_;
+  std::deque<packet> queue_;
+  uint16_t last_id_ = 0;
+};
+
+} // namespace themis::mqtt
