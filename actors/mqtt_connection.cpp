@@ -91,9 +91,7 @@ struct mqtt_state : session_callbacks {
     return 0;
   }
 
-  void route(const message& m) {
-    ctx->mqtt->publish(m, s->client_id());
-  }
+  void route(const message& m) { ctx->mqtt->publish(m, s->client_id()); }
 
   void on_publish(message m, uint16_t id) override {
     auto& prefix = ctx->config.mqtt.ingest_prefix;
@@ -148,10 +146,10 @@ struct mqtt_state : session_callbacks {
           bool ok = r.committed && !r.results.empty() &&
                     r.results[0].status == engine::op_status::created;
           if (!ok)
-            spdlog::warn("mqtt {}: ingest into {} failed: {}", s->client_id(),
-                         m.topic, r.error.empty() && !r.results.empty()
-                                    ? r.results[0].message
-                                    : r.error);
+            spdlog::warn(
+              "mqtt {}: ingest into {} failed: {}", s->client_id(), m.topic,
+              r.error.empty() && !r.results.empty() ? r.results[0].message
+                                                    : r.error);
           if (ok)
             route(m);
           s->acknowledge(id, qos, ok ? 0 : reason::implementation_specific);
@@ -212,9 +210,7 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   conn->resume_reading();
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   return {
-    [=](data_atom, std::string& bytes) {
-      self->state.s->on_data(bytes);
-    },
+    [=](data_atom, std::string& bytes) { self->state.s->on_data(bytes); },
     [=](closed_atom) {
       auto& st = self->state;
       st.s->connection_lost(); // will, unless DISCONNECT came first

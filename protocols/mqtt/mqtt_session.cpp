@@ -89,9 +89,9 @@ void session::on_data(std::string_view bytes) {
   size_t pos = 0;
   while (state_ != state::closed && pos < in_.size()) {
     packet p;
-    auto r = decode(std::string_view(in_).substr(pos),
-                    state_ == state::connecting ? 0 : version_, opts_.limits,
-                    p);
+    auto r =
+      decode(std::string_view(in_).substr(pos),
+             state_ == state::connecting ? 0 : version_, opts_.limits, p);
     if (r.status == decode_status::need_more)
       break;
     if (r.status == decode_status::error) {
@@ -322,7 +322,8 @@ void session::handle(packet& p) {
     }
     case packet_type::disconnect: {
       // 5.0 reason 0x04: disconnect and publish the will anyway
-      bool will = version_ == 5 && p.disconnect.code == reason::disconnect_with_will;
+      bool will =
+        version_ == 5 && p.disconnect.code == reason::disconnect_with_will;
       state_ = state::closed;
       cb_.close();
       cb_.on_closed(will);
