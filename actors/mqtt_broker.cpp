@@ -1,25 +1,79 @@
 #include "actors/mqtt_broker.hpp"
 
 #include <caf/send.hpp>
+#include <chrono>
 
 #include "actors/messages.hpp"
 
 namespace themis {
 
-caf::actor mqtt_broker::connect(const std::string& id, caf::actor a) {
-  std::lock_guard<std::mutex> g(mtx_);
-  auto& c = clients_[id];
-  auto old = std::move(c.actor);
-  c.actor = std::move(a);
-  c.subs.clear(); // clean start: the old session's subscriptions go
-  return old;
+namespace {
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
 }
 
-void mqtt_broker::disconnect(const std::string& id, const caf::actor& a) {
+} // namespace
+
+void mqtt_broker::expire(int64_t now) {
+  for (auto it = clients_.begin(); it != clients_.end();)
+    if (!it->second.actor && it->second.expires_ms &&
+        it->second.expires_ms <= now)
+      it = clients_.erase(it);
+    else
+      ++it;
+}
+
+mqtt_broker::connect_result
+mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start) {
+  connect_result r;
+  std::lock_guard<std::mutex> g(mtx_);
+  expire(steady_ms());
+  auto it = clients_.find(id);
+  if (it != clients_.end()) {
+    r.replaced = std::move(it->second.actor);
+    if (clean_start) {
+      clients_.erase(it);
+    } else {
+      r.session_present = true;
+      r.queued.assign(std::make_move_iterator(it->second.offline.begin()),
+                      std::make_move_iterator(it->second.offline.end()));
+      it->second.offline.clear();
+    }
+  }
+  auto& c = clients_[id];
+  c.actor = std::move(a);
+  c.expires_ms = 0;
+  return r;
+}
+
+void mqtt_broker::disconnect(
+  const std::string& id, const caf::actor& a, uint32_t expiry_s,
+  std::vector<std::pair<mqtt::message, uint8_t>> unacked) {
   std::lock_guard<std::mutex> g(mtx_);
   auto it = clients_.find(id);
-  if (it != clients_.end() && it->second.actor == a)
+  if (it == clients_.end() || it->second.actor != a)
+    return; // taken over: the id belongs to another connection now
+  if (expiry_s == 0) {
     clients_.erase(it);
+    return;
+  }
+  auto& c = it->second;
+  c.actor = nullptr;
+  c.expires_ms =
+    expiry_s == 0xFFFFFFFFu ? 0 : steady_ms() + int64_t{expiry_s} * 1000;
+  for (auto& [m, qos] : unacked) {
+    mqtt_delivery d;
+    d.msg = std::make_shared<const mqtt::message>(std::move(m));
+    d.qos = qos;
+    c.offline.push_back(std::move(d));
+  }
+  while (c.offline.size() > max_offline) {
+    c.offline.pop_front();
+    ++dropped_;
+  }
 }
 
 std::vector<uint8_t>
@@ -109,6 +163,8 @@ size_t mqtt_broker::publish(const mqtt::message& m, const std::string& from) {
       }
       if (!match)
         continue;
+      if (!c.actor && qos == 0)
+        continue; // an offline session keeps QoS 1 and 2 only
       mqtt_delivery d;
       d.qos = qos;
       d.subscription_ids = std::move(ids);
@@ -119,6 +175,14 @@ size_t mqtt_broker::publish(const mqtt::message& m, const std::string& from) {
         d.msg = std::move(copy);
       } else {
         d.msg = shared;
+      }
+      if (!c.actor) {
+        c.offline.push_back(std::move(d));
+        if (c.offline.size() > max_offline) {
+          c.offline.pop_front(); // the oldest goes first
+          ++dropped_;
+        }
+        continue;
       }
       out.emplace_back(c.actor, std::move(d));
     }

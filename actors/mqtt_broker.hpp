@@ -8,6 +8,8 @@
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,11 +29,21 @@ struct mqtt_delivery {
 
 class mqtt_broker {
 public:
-  /// Registers `a` as `client_id`; returns the actor it replaces (the
-  /// session is taken over), or a null handle.
-  caf::actor connect(const std::string& client_id, caf::actor a);
-  /// Forgets the client if `a` still owns the id.
-  void disconnect(const std::string& client_id, const caf::actor& a);
+  struct connect_result {
+    caf::actor replaced;        ///< a connection taken over (or null)
+    bool session_present = false;
+    std::vector<mqtt_delivery> queued; ///< kept while the client was away
+  };
+  /// Registers `a` as `client_id`. With `clean_start` an earlier session
+  /// is discarded; otherwise its subscriptions and queued messages resume.
+  connect_result connect(const std::string& client_id, caf::actor a,
+                         bool clean_start);
+  /// The connection `a` ended. A session with `expiry_s` > 0 stays (its
+  /// subscriptions collect QoS 1/2 messages) until it expires or the
+  /// client returns; `unacked` are delivered again then.
+  void disconnect(const std::string& client_id, const caf::actor& a,
+                  uint32_t expiry_s,
+                  std::vector<std::pair<mqtt::message, uint8_t>> unacked = {});
   /// Grants (or refuses) each filter; returns the reason codes and the
   /// retained messages the new subscriptions must receive.
   std::vector<uint8_t> subscribe(const std::string& client_id,
@@ -46,6 +58,10 @@ public:
 
   size_t clients() const;
   size_t retained_count() const;
+  uint64_t dropped() const { return dropped_; }
+
+  /// Offline QoS 1/2 messages kept per session (oldest dropped beyond).
+  static constexpr size_t max_offline = 1000;
 
 private:
   struct sub {
@@ -53,12 +69,16 @@ private:
     uint32_t id = 0;
   };
   struct client {
-    caf::actor actor;
+    caf::actor actor; ///< null while a persistent session is offline
     std::map<std::string, sub> subs;
+    std::deque<mqtt_delivery> offline;
+    int64_t expires_ms = 0; ///< steady ms; 0: never
   };
+  void expire(int64_t now_ms);
   mutable std::mutex mtx_;
   std::map<std::string, client> clients_;
   std::map<std::string, std::shared_ptr<const mqtt::message>> retained_;
+  std::atomic<uint64_t> dropped_{0};
 };
 
 } // namespace themis

@@ -50,6 +50,7 @@ struct mqtt_state : session_callbacks {
   std::optional<will_message> will;
   uint8_t version = 4;
   bool registered = false;
+  uint32_t expiry_s = 0; ///< session expiry at disconnect
 
   void send(std::string bytes) override { conn->write(std::move(bytes)); }
   void close() override { conn->close_after_writes(); }
@@ -60,7 +61,8 @@ struct mqtt_state : session_callbacks {
         .count());
   }
 
-  uint8_t on_connect(const connect_packet& c, std::string& assigned) override {
+  uint8_t on_connect(const connect_packet& c, std::string& assigned,
+                     bool& present) override {
     auto& cfg = ctx->config.mqtt;
     version = c.version == 5 ? 5 : 4;
     if (c.username) {
@@ -84,10 +86,20 @@ struct mqtt_state : session_callbacks {
     }
     if (c.will)
       will = c.will;
-    auto old = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self));
+    // 3.1.1: clean session 0 keeps the session for good; 5.0: the
+    // session expiry interval says how long (0: it ends with the
+    // connection)
+    expiry_s = version == 5 ? c.props.session_expiry.value_or(0)
+                            : (c.clean_start ? 0 : 0xFFFFFFFFu);
+    auto r = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self),
+                                c.clean_start);
     registered = true;
-    if (old)
-      caf::anon_send(old, mqtt_takeover_atom::value);
+    present = r.session_present;
+    if (r.replaced)
+      caf::anon_send(r.replaced, mqtt_takeover_atom::value);
+    // what waited for the client goes out after the CONNACK
+    for (auto& d : r.queued)
+      self->send(self, mqtt_deliver_atom::value, std::move(d));
     return 0;
   }
 
@@ -189,7 +201,11 @@ struct mqtt_state : session_callbacks {
     }
     will.reset();
     if (registered)
-      ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self));
+      ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self),
+                            expiry_s,
+                            expiry_s ? s->unacknowledged()
+                                     : std::vector<std::pair<message,
+                                                             uint8_t>>{});
     registered = false;
   }
 };

@@ -74,6 +74,25 @@ void session::disconnect(uint8_t code, const std::string& why) {
   cb_.on_closed(code != reason::success);
 }
 
+std::vector<std::pair<message, uint8_t>> session::unacknowledged() const {
+  std::vector<std::pair<message, uint8_t>> out;
+  auto add = [&](const packet& p) {
+    message m;
+    m.topic = p.publish.topic;
+    m.payload = p.publish.payload;
+    m.qos = p.publish.qos;
+    m.retain = p.publish.retain;
+    m.props = p.publish.props;
+    m.props.subscription_ids.clear();
+    out.emplace_back(std::move(m), p.publish.qos);
+  };
+  for (auto& [id, o] : inflight_)
+    add(o.p);
+  for (auto& p : queue_)
+    add(p);
+  return out;
+}
+
 void session::connection_lost() {
   bool was_connected = state_ == state::connected;
   state_ = state::closed;
@@ -194,9 +213,11 @@ void session::handle(packet& p) {
         return fail(reason::client_id_not_valid,
                     "an empty client id needs a clean session");
       std::string assigned;
-      auto code = cb_.on_connect(c, assigned);
+      bool present = false;
+      auto code = cb_.on_connect(c, assigned, present);
       packet a;
       a.type = packet_type::connack;
+      a.connack.session_present = code == 0 && present;
       if (code) {
         // 3.1.1 return codes: 2 identifier rejected, 4 bad user name or
         // password, 5 not authorized, 3 server unavailable

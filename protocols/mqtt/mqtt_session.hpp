@@ -46,7 +46,8 @@ public:
   /// credentials, 0x87 not authorized, 0x85 client id …). The broker may
   /// set `assigned_id` for an empty client id.
   virtual uint8_t on_connect(const connect_packet& c,
-                             std::string& assigned_id) = 0;
+                             std::string& assigned_id,
+                             bool& session_present) = 0;
   /// An inbound application message. QoS 1/2 are acknowledged when the
   /// broker calls session::acknowledge(id, code) (after an ingest commit).
   virtual void on_publish(message m, uint16_t packet_id) = 0;
@@ -83,6 +84,9 @@ public:
   uint8_t version() const { return version_; }
   const std::string& client_id() const { return client_id_; }
   size_t inflight() const { return inflight_.size(); }
+  /// QoS 1/2 messages sent but not acknowledged, and those still queued:
+  /// a persistent session hands them to the broker when it ends.
+  std::vector<std::pair<message, uint8_t>> unacknowledged() const;
   size_t queued() const { return queue_.size(); }
 
 private:

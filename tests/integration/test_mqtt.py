@@ -179,6 +179,22 @@ class MqttTest(unittest.TestCase):
         r = self.pub("alive/t", "still")  # and the broker is fine
         self.assertEqual(r.returncode, 0)
 
+    def test_persistent_sessions_keep_qos1_messages(self):
+        for version, extra in (("mqttv311", []), ("mqttv5", ["-x", "60"])):
+            cid = "persist-" + version
+            topic = "persist/%s" % version
+            r = subprocess.run(
+                ["mosquitto_sub", "-p", str(self.mqtt_port), "-t", topic,
+                 "-q", "1", "-c", "-i", cid, "-E", "-V", version, *extra],
+                capture_output=True, text=True, timeout=20)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.pub(topic, "while-away", "-q", "1")
+            self.pub(topic, "qos0-dropped", "-q", "0")
+            s = self.sub(topic, 1, "-q", "1", "-c", "-i", cid, "-V", version,
+                         *extra, timeout=5)
+            out, err = s.communicate(timeout=15)
+            self.assertEqual(out.strip(), topic + " while-away", err)
+
     def test_ingest_lands_in_the_database(self):
         r = self.pub("ingest/telemetry/dev7", '{"temp": 21.5}', "-q", "1")
         self.assertEqual(r.returncode, 0, r.stderr)
