@@ -46,6 +46,7 @@ mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start) {
   auto& c = clients_[id];
   c.actor = std::move(a);
   c.expires_ms = 0;
+  c.resumed = r.session_present;
   return r;
 }
 
@@ -190,6 +191,65 @@ size_t mqtt_broker::publish(const mqtt::message& m, const std::string& from) {
   for (auto& [a, d] : out)
     caf::anon_send(a, mqtt_deliver_atom::value, std::move(d));
   return out.size();
+}
+
+void mqtt_broker::publish_sys(const std::string& version, int64_t uptime_s) {
+  size_t connected = 0, sessions = 0;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    sessions = clients_.size();
+    for (auto& [id, c] : clients_)
+      connected += c.actor ? 1 : 0;
+  }
+  auto sys = [&](const std::string& leaf, const std::string& value) {
+    mqtt::message m;
+    m.topic = "$SYS/broker/" + leaf;
+    m.payload = value;
+    m.retain = true;
+    publish(m, "");
+  };
+  sys("version", "themisd " + version);
+  sys("uptime", std::to_string(uptime_s) + " seconds");
+  sys("clients/connected", std::to_string(connected));
+  sys("clients/total", std::to_string(sessions));
+  sys("messages/received", std::to_string(messages_received.load()));
+  sys("messages/sent", std::to_string(messages_sent.load()));
+  sys("messages/dropped", std::to_string(dropped_.load()));
+  sys("bytes/received", std::to_string(bytes_received.load()));
+  sys("bytes/sent", std::to_string(bytes_sent.load()));
+  sys("retained messages/count", std::to_string(retained_count()));
+}
+
+void mqtt_broker::requeue(const std::string& id,
+                          std::vector<std::pair<mqtt::message, uint8_t>> msgs) {
+  caf::actor target;
+  std::vector<mqtt_delivery> out;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    auto it = clients_.find(id);
+    if (it == clients_.end() || !it->second.resumed)
+      return;
+    target = it->second.actor;
+    for (auto& [m, qos] : msgs) {
+      mqtt_delivery d;
+      d.msg = std::make_shared<const mqtt::message>(std::move(m));
+      d.qos = qos;
+      if (target)
+        out.push_back(std::move(d));
+      else
+        it->second.offline.push_back(std::move(d));
+    }
+  }
+  for (auto& d : out)
+    caf::anon_send(target, mqtt_deliver_atom::value, std::move(d));
+}
+
+void mqtt_broker::forget(const std::string& id, const caf::actor_addr& addr) {
+  std::lock_guard<std::mutex> g(mtx_);
+  auto it = clients_.find(id);
+  if (it != clients_.end() && it->second.actor &&
+      it->second.actor.address() == addr)
+    clients_.erase(it);
 }
 
 size_t mqtt_broker::clients() const {

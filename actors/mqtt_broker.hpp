@@ -6,9 +6,9 @@
 /// at the highest granted QoS). A mutex guards it: routing is a short
 /// critical section; the deliveries themselves go through mailboxes.
 
+#include <atomic>
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
-#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -30,7 +30,7 @@ struct mqtt_delivery {
 class mqtt_broker {
 public:
   struct connect_result {
-    caf::actor replaced;        ///< a connection taken over (or null)
+    caf::actor replaced; ///< a connection taken over (or null)
     bool session_present = false;
     std::vector<mqtt_delivery> queued; ///< kept while the client was away
   };
@@ -59,6 +59,21 @@ public:
   size_t clients() const;
   size_t retained_count() const;
   uint64_t dropped() const { return dropped_; }
+  void note_dropped() { ++dropped_; }
+  /// Drops the client if the actor at `addr` still owns it (an actor that
+  /// ended abnormally).
+  void forget(const std::string& client_id, const caf::actor_addr& addr);
+  std::atomic<uint64_t> ingest_refused{0};
+  /// Hands a taken-over connection's undelivered QoS 1/2 messages to the
+  /// session that resumed the client id (dropped if it started clean).
+  void requeue(const std::string& client_id,
+               std::vector<std::pair<mqtt::message, uint8_t>> msgs);
+
+  /// Traffic counters ($SYS topics, /metrics).
+  std::atomic<uint64_t> messages_received{0}, messages_sent{0},
+    bytes_received{0}, bytes_sent{0};
+  /// Publishes the $SYS/broker/… statistics as retained messages.
+  void publish_sys(const std::string& version, int64_t uptime_s);
 
   /// Offline QoS 1/2 messages kept per session (oldest dropped beyond).
   static constexpr size_t max_offline = 1000;
@@ -73,6 +88,7 @@ private:
     std::map<std::string, sub> subs;
     std::deque<mqtt_delivery> offline;
     int64_t expires_ms = 0; ///< steady ms; 0: never
+    bool resumed = false;   ///< the current connection resumed a session
   };
   void expire(int64_t now_ms);
   mutable std::mutex mtx_;

@@ -11,6 +11,10 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 
+#ifndef THEMIS_VERSION_STRING
+#define THEMIS_VERSION_STRING "0.1.0"
+#endif
+
 namespace themis {
 
 namespace {
@@ -33,6 +37,30 @@ std::optional<std::string> user_password(const std::string& users,
   return std::nullopt;
 }
 
+/// The deepest bracket nesting of a JSON text (strings skipped).
+size_t json_depth(const std::string& s) {
+  size_t depth = 0, max = 0;
+  bool in_str = false, esc = false;
+  for (char c : s) {
+    if (in_str) {
+      if (esc)
+        esc = false;
+      else if (c == '\\')
+        esc = true;
+      else if (c == '"')
+        in_str = false;
+      continue;
+    }
+    if (c == '"')
+      in_str = true;
+    else if (c == '[' || c == '{')
+      max = std::max(max, ++depth);
+    else if ((c == ']' || c == '}') && depth)
+      --depth;
+  }
+  return max;
+}
+
 std::string base64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
   auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -51,8 +79,17 @@ struct mqtt_state : session_callbacks {
   uint8_t version = 4;
   bool registered = false;
   uint32_t expiry_s = 0; ///< session expiry at disconnect
+  /// (client id, registered) shared with the exit functor, which runs
+  /// when the state may already be gone
+  std::shared_ptr<std::pair<std::string, bool>> reg =
+    std::make_shared<std::pair<std::string, bool>>();
+  size_t ingest_pending = 0;
+  static constexpr size_t max_ingest_pending = 256;
 
-  void send(std::string bytes) override { conn->write(std::move(bytes)); }
+  void send(std::string bytes) override {
+    ctx->mqtt->bytes_sent += bytes.size();
+    conn->write(std::move(bytes));
+  }
   void close() override { conn->close_after_writes(); }
   uint64_t now_ms() override {
     return static_cast<uint64_t>(
@@ -91,9 +128,10 @@ struct mqtt_state : session_callbacks {
     // connection)
     expiry_s = version == 5 ? c.props.session_expiry.value_or(0)
                             : (c.clean_start ? 0 : 0xFFFFFFFFu);
-    auto r = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self),
-                                c.clean_start);
+    auto r =
+      ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self), c.clean_start);
     registered = true;
+    *reg = {id, true};
     present = r.session_present;
     if (r.replaced)
       caf::anon_send(r.replaced, mqtt_takeover_atom::value);
@@ -106,6 +144,11 @@ struct mqtt_state : session_callbacks {
   void route(const message& m) { ctx->mqtt->publish(m, s->client_id()); }
 
   void on_publish(message m, uint16_t id) override {
+    ++ctx->mqtt->messages_received;
+    if (m.topic.rfind("$SYS", 0) == 0) { // the broker's own tree
+      s->acknowledge(id, m.qos, reason::not_authorized);
+      return;
+    }
     auto& prefix = ctx->config.mqtt.ingest_prefix;
     if (prefix.empty() || m.topic.rfind(prefix, 0) != 0) {
       route(m);
@@ -122,7 +165,11 @@ struct mqtt_state : session_callbacks {
     auto collection = rest.substr(0, rest.find('/'));
     nlohmann::json doc;
     doc["topic"] = m.topic;
-    auto parsed = nlohmann::json::parse(m.payload, nullptr, false);
+    // JSON nested deeper than 64 levels is kept as bytes: the encoder
+    // (and every reader after it) recurses per level
+    auto parsed = json_depth(m.payload) <= 64
+                    ? nlohmann::json::parse(m.payload, nullptr, false)
+                    : nlohmann::json(nlohmann::json::value_t::discarded);
     if (!parsed.is_discarded() && valid_utf8(m.payload)) {
       doc["payload"] = std::move(parsed);
     } else {
@@ -145,16 +192,28 @@ struct mqtt_state : session_callbacks {
     b.ops.push_back(std::move(op));
     b.enqueued_ns = steady_ns();
     auto writer = registered_writer();
-    if (!writer) {
-      s->acknowledge(id, m.qos, reason::server_unavailable);
+    auto now = steady_ns();
+    if (!writer || !ctx->writer_admission.admit(now) ||
+        ingest_pending >= max_ingest_pending) {
+      // overloaded: 5.0 says so (quota exceeded); 3.1.1 has no negative
+      // acknowledgement, so the connection closes and the client resends
+      ++ctx->mqtt->ingest_refused;
+      if (m.qos == 0)
+        return;
+      if (version == 5)
+        s->acknowledge(id, m.qos, reason::quota_exceeded);
+      else
+        s->disconnect(reason::server_busy);
       return;
     }
+    ++ingest_pending;
     auto qos = m.qos;
     self
       ->request(writer, std::chrono::seconds(30), write_atom::value,
                 std::move(b))
       .then(
         [this, m = std::move(m), id, qos](engine::write_result& r) {
+          --ingest_pending;
           bool ok = r.committed && !r.results.empty() &&
                     r.results[0].status == engine::op_status::created;
           if (!ok)
@@ -164,11 +223,25 @@ struct mqtt_state : session_callbacks {
                                                     : r.error);
           if (ok)
             route(m);
-          s->acknowledge(id, qos, ok ? 0 : reason::implementation_specific);
+          settle(id, qos, ok);
         },
         [this, id, qos](caf::error&) {
-          s->acknowledge(id, qos, reason::server_unavailable);
+          --ingest_pending;
+          settle(id, qos, false);
         });
+  }
+
+  /// Acknowledges an ingest write. A failed one on 3.1.1 (which has no
+  /// negative acknowledgement) closes the connection: the client resends.
+  void settle(uint16_t id, uint8_t qos, bool ok) {
+    if (qos == 0)
+      return;
+    if (ok)
+      s->acknowledge(id, qos, 0);
+    else if (version == 5)
+      s->acknowledge(id, qos, reason::unspecified);
+    else
+      s->disconnect(reason::unspecified);
   }
 
   caf::actor registered_writer() {
@@ -201,12 +274,12 @@ struct mqtt_state : session_callbacks {
     }
     will.reset();
     if (registered)
-      ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self),
-                            expiry_s,
-                            expiry_s ? s->unacknowledged()
-                                     : std::vector<std::pair<message,
-                                                             uint8_t>>{});
+      ctx->mqtt->disconnect(
+        s->client_id(), caf::actor_cast<caf::actor>(self), expiry_s,
+        expiry_s ? s->unacknowledged()
+                 : std::vector<std::pair<message, uint8_t>>{});
     registered = false;
+    reg->second = false;
   }
 };
 
@@ -221,7 +294,13 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   session_options o;
   o.limits.max_packet = ctx->config.mqtt.max_packet_bytes;
   st.s = std::make_unique<session>(o, st);
-  self->attach_functor([conn](const caf::error&) { conn->abort(); });
+  // however the actor ends, its socket closes and the broker forgets it
+  self->attach_functor(
+    [conn, ctx, reg = st.reg, addr = self->address()](const caf::error&) {
+      conn->abort();
+      if (reg->second) // ended without a close: the broker forgets it
+        ctx->mqtt->forget(reg->first, addr);
+    });
   conn->set_sink(caf::actor_cast<caf::actor>(self));
   conn->resume_reading();
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
@@ -240,11 +319,22 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
         self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
     },
     [=](mqtt_deliver_atom, mqtt_delivery& d) {
-      self->state.s->deliver(*d.msg, d.qos, d.subscription_ids);
+      auto& st = self->state;
+      // a subscriber that does not read: QoS 0 is dropped (and counted);
+      // QoS 1/2 wait in the session's bounded queue
+      if (d.qos == 0 && st.conn->queued_writes() > 4096) {
+        st.ctx->mqtt->note_dropped();
+        return;
+      }
+      ++st.ctx->mqtt->messages_sent;
+      st.s->deliver(*d.msg, d.qos, d.subscription_ids);
     },
     [=](mqtt_takeover_atom) {
       auto& st = self->state;
       st.registered = false; // the id belongs to the new connection now
+      st.reg->second = false;
+      // what this connection had not delivered goes to the resumed session
+      ctx->mqtt->requeue(st.s->client_id(), st.s->unacknowledged());
       st.s->disconnect(reason::session_taken_over, "session taken over");
     },
     [=](drain_atom) {
@@ -254,7 +344,30 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   };
 }
 
+/// Publishes the $SYS statistics every `interval`.
+caf::behavior mqtt_sys(caf::event_based_actor* self,
+                       std::shared_ptr<server_context> ctx,
+                       std::chrono::seconds interval) {
+  auto started = std::chrono::steady_clock::now();
+  self->send(self, tick_atom::value);
+  return {
+    [=](tick_atom) {
+      auto up = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+      ctx->mqtt->publish_sys(THEMIS_VERSION_STRING, up);
+      self->delayed_send(self, interval, tick_atom::value);
+    },
+  };
+}
+
 } // namespace
+
+caf::actor spawn_mqtt_sys(caf::actor_system& sys,
+                          std::shared_ptr<server_context> ctx) {
+  auto s = std::max<uint32_t>(1, ctx->config.mqtt.sys_interval_s);
+  return sys.spawn(mqtt_sys, ctx, std::chrono::seconds(s));
+}
 
 caf::actor spawn_mqtt_connection(caf::actor_system& sys, connection_ptr conn,
                                  std::shared_ptr<server_context> ctx) {

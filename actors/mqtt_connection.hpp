@@ -12,6 +12,10 @@ namespace themis {
 struct server_context;
 class tcp_connection;
 
+/// The actor that publishes $SYS/broker/… every mqtt.sys_interval_s.
+caf::actor spawn_mqtt_sys(caf::actor_system& sys,
+                          std::shared_ptr<server_context> ctx);
+
 caf::actor spawn_mqtt_connection(caf::actor_system& sys,
                                  std::shared_ptr<tcp_connection> conn,
                                  std::shared_ptr<server_context> ctx);

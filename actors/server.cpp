@@ -239,6 +239,11 @@ int run_server(const server_config& cfg, const char* version,
         return spawn_mqtt_connection(s2, std::move(conn), ctx);
       });
     });
+  child_spec mqtt_sys_spec;
+  mqtt_sys_spec.name = "mqtt_sys";
+  mqtt_sys_spec.start = [ctx](caf::actor_system& s) {
+    return spawn_mqtt_sys(s, ctx);
+  };
   auto jobs_spec = registered_child(
     "jobs_manager", jobs_manager_name,
     [ctx](caf::actor_system& s) { return spawn_jobs_manager(s, ctx); });
@@ -268,7 +273,7 @@ int run_server(const server_config& cfg, const char* version,
      supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
      supervisor_child("listeners_sup", flags,
                       {listener_spec, pg_listener_spec,
-                       mqtt_listener_spec})});
+                       mqtt_listener_spec, mqtt_sys_spec})});
 
   std::promise<int> stop;
   auto stop_future = stop.get_future();

@@ -146,6 +146,8 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::mqtt, &mqtt_section::max_connections, 1, 1000000)},
     {"mqtt.max_packet_bytes",
      uint_field(&sc::mqtt, &mqtt_section::max_packet_bytes, 64, 268435455)},
+    {"mqtt.sys_interval_s",
+     uint_field(&sc::mqtt, &mqtt_section::sys_interval_s, 1, 86400)},
     {"mqtt.ingest_prefix",
      string_field(&sc::mqtt, &mqtt_section::ingest_prefix)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},

@@ -56,6 +56,7 @@ struct mqtt_section {
   uint32_t max_packet_bytes = 1u << 20;
   /// PUBLISH topics under this prefix are stored: {prefix}{collection}/…
   std::string ingest_prefix = "ingest/";
+  uint32_t sys_interval_s = 10; ///< $SYS/broker/… statistics period
 };
 
 struct engine_section {

@@ -1,5 +1,7 @@
 #include "protocols/mqtt/mqtt_session.hpp"
 
+#include <algorithm>
+
 namespace themis::mqtt {
 
 session::session(session_options opts, session_callbacks& cb) :
@@ -104,7 +106,6 @@ void session::on_data(std::string_view bytes) {
   if (state_ == state::closed)
     return;
   in_.append(bytes);
-  last_rx_ms_ = cb_.now_ms();
   size_t pos = 0;
   while (state_ != state::closed && pos < in_.size()) {
     packet p;
@@ -120,6 +121,7 @@ void session::on_data(std::string_view bytes) {
       break;
     }
     pos += r.consumed;
+    last_rx_ms_ = cb_.now_ms(); // a complete packet, not a trickle of bytes
     handle(p);
   }
   in_.erase(0, pos);
@@ -209,9 +211,15 @@ void session::handle(packet& p) {
       auto& c = p.connect;
       version_ = c.version == 5 ? 5 : 4;
       keep_alive_ = c.keep_alive;
-      if (c.client_id.empty() && !c.clean_start && version_ < 5)
-        return fail(reason::client_id_not_valid,
-                    "an empty client id needs a clean session");
+      if (c.client_id.empty() && !c.clean_start && version_ < 5) {
+        packet a; // [MQTT-3.1.3-8]: return code 2, identifier rejected
+        a.type = packet_type::connack;
+        a.connack.code = 2;
+        send_packet(a);
+        state_ = state::closed;
+        cb_.close();
+        return;
+      }
       std::string assigned;
       bool present = false;
       auto code = cb_.on_connect(c, assigned, present);
@@ -234,7 +242,8 @@ void session::handle(packet& p) {
       }
       client_id_ = assigned.empty() ? c.client_id : assigned;
       if (version_ == 5) {
-        send_quota_ = c.props.receive_maximum.value_or(65535);
+        send_quota_ = std::min<uint16_t>(
+          c.props.receive_maximum.value_or(65535), max_inflight);
         client_max_packet_ = c.props.maximum_packet_size.value_or(0);
         auto& pr = a.connack.props;
         if (!assigned.empty())
@@ -288,10 +297,12 @@ void session::handle(packet& p) {
       cb_.on_publish(std::move(out), m.packet_id);
       return;
     }
-    case packet_type::pubrel:
-      awaiting_rel_.erase(p.ack.packet_id);
-      send_ack(packet_type::pubcomp, p.ack.packet_id, 0);
+    case packet_type::pubrel: {
+      bool known = awaiting_rel_.erase(p.ack.packet_id) > 0;
+      send_ack(packet_type::pubcomp, p.ack.packet_id,
+               known ? 0 : reason::packet_id_not_found);
       return;
+    }
     case packet_type::puback:
     case packet_type::pubcomp: {
       auto it = inflight_.find(p.ack.packet_id);
@@ -343,8 +354,8 @@ void session::handle(packet& p) {
     }
     case packet_type::disconnect: {
       // 5.0 reason 0x04: disconnect and publish the will anyway
-      bool will =
-        version_ == 5 && p.disconnect.code == reason::disconnect_with_will;
+      // 5.0: any reason but 0x00 (normal disconnection) publishes the will
+      bool will = version_ == 5 && p.disconnect.code != reason::success;
       state_ = state::closed;
       cb_.close();
       cb_.on_closed(will);

@@ -45,8 +45,7 @@ public:
   /// CONNECT arrived: 0 to accept, else the reason code (0x86 bad
   /// credentials, 0x87 not authorized, 0x85 client id …). The broker may
   /// set `assigned_id` for an empty client id.
-  virtual uint8_t on_connect(const connect_packet& c,
-                             std::string& assigned_id,
+  virtual uint8_t on_connect(const connect_packet& c, std::string& assigned_id,
                              bool& session_present) = 0;
   /// An inbound application message. QoS 1/2 are acknowledged when the
   /// broker calls session::acknowledge(id, code) (after an ingest commit).
@@ -74,6 +73,8 @@ public:
                const std::vector<uint32_t>& subscription_ids = {});
   /// Acknowledges an inbound QoS 1/2 PUBLISH (`code` 0 or a 5.0 reason).
   void acknowledge(uint16_t packet_id, uint8_t qos, uint8_t code);
+  /// Inbound QoS 1/2 messages not yet acknowledged (ingest writes pending).
+  size_t pending_acks() const { return pending_ack_.size(); }
   /// The socket closed without DISCONNECT: the will is due.
   void connection_lost();
   /// Server-initiated end: DISCONNECT with `reason` (5.0), then close.
@@ -113,10 +114,13 @@ private:
   uint64_t last_rx_ms_ = 0;
   uint64_t started_ms_ = 0;
   bool will_suppressed_ = false;
-  uint16_t send_quota_ = 65535;     ///< the client's receive maximum
-  uint32_t client_max_packet_ = 0;  ///< 0: no limit
-  std::set<uint16_t> awaiting_rel_; ///< inbound QoS 2 ids until PUBREL
-  std::set<uint16_t> pending_ack_;  ///< inbound QoS 1/2 not yet acked
+  /// Our own cap on unacknowledged outbound QoS 1/2 messages, whatever
+  /// receive maximum the client announces (3.1.1 announces none).
+  static constexpr uint16_t max_inflight = 100;
+  uint16_t send_quota_ = max_inflight; ///< min(client's maximum, our cap)
+  uint32_t client_max_packet_ = 0;     ///< 0: no limit
+  std::set<uint16_t> awaiting_rel_;    ///< inbound QoS 2 ids until PUBREL
+  std::set<uint16_t> pending_ack_;     ///< inbound QoS 1/2 not yet acked
   std::map<uint16_t, std::string> aliases_;
   std::map<uint16_t, outbound> inflight_;
   std::deque<packet> queue_;

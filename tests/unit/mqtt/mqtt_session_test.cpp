@@ -1,0 +1,241 @@
+#include <gtest/gtest.h>
+
+#include "protocols/mqtt/mqtt_session.hpp"
+
+using namespace themis::mqtt;
+
+namespace {
+
+struct fake : session_callbacks {
+  std::string out;
+  bool closed = false;
+  uint64_t now = 1000;
+  uint8_t connect_code = 0;
+  bool present = false;
+  std::vector<std::pair<message, uint16_t>> published;
+  int closed_calls = 0;
+  bool will = false;
+
+  void send(std::string b) override { out += b; }
+  void close() override { closed = true; }
+  uint64_t now_ms() override { return now; }
+  uint8_t on_connect(const connect_packet&, std::string&, bool& p) override {
+    p = present;
+    return connect_code;
+  }
+  void on_publish(message m, uint16_t id) override {
+    published.emplace_back(std::move(m), id);
+  }
+  std::vector<uint8_t> on_subscribe(const subscribe_packet& s) override {
+    return std::vector<uint8_t>(s.topics.size(), 1);
+  }
+  std::vector<uint8_t> on_unsubscribe(const unsubscribe_packet& u) override {
+    return std::vector<uint8_t>(u.filters.size(), 0);
+  }
+  void on_closed(bool w) override {
+    ++closed_calls;
+    will = w;
+  }
+
+  /// Decodes everything sent so far (as a client would) and clears it.
+  std::vector<packet> take(uint8_t version) {
+    std::vector<packet> ps;
+    std::string_view in(out);
+    codec_limits lim;
+    while (!in.empty()) {
+      // decode server packets by re-framing them as client-side types
+      packet p;
+      auto type = static_cast<packet_type>(static_cast<uint8_t>(in[0]) >> 4);
+      size_t len = 0, i = 1, shift = 0;
+      while (static_cast<uint8_t>(in[i]) & 0x80)
+        len |= (static_cast<uint8_t>(in[i++]) & 0x7F) << shift, shift += 7;
+      len |= static_cast<uint8_t>(in[i]) << shift;
+      std::string body(in.substr(i + 1, len));
+      p.type = type;
+      if (type == packet_type::connack) {
+        p.connack.session_present = body[0] & 1;
+        p.connack.code = static_cast<uint8_t>(body[1]);
+      } else if (type == packet_type::puback || type == packet_type::pubrec ||
+                 type == packet_type::pubrel || type == packet_type::pubcomp) {
+        p.ack.packet_id = static_cast<uint16_t>(
+          (static_cast<uint8_t>(body[0]) << 8) | static_cast<uint8_t>(body[1]));
+        p.ack.code = body.size() > 2 ? static_cast<uint8_t>(body[2]) : 0;
+      } else if (type == packet_type::publish) {
+        packet q;
+        decode(in.substr(0, i + 1 + len), version, lim, q);
+        p = q;
+      } else if (type == packet_type::disconnect) {
+        p.disconnect.code = body.empty() ? 0 : static_cast<uint8_t>(body[0]);
+      }
+      ps.push_back(p);
+      in.remove_prefix(i + 1 + len);
+    }
+    out.clear();
+    return ps;
+  }
+};
+
+std::string connect_bytes(uint8_t version, uint16_t keep_alive = 0,
+                          const std::string& id = "c1", bool clean = true) {
+  packet p;
+  p.type = packet_type::connect;
+  p.connect.version = version;
+  p.connect.keep_alive = keep_alive;
+  p.connect.client_id = id;
+  p.connect.clean_start = clean;
+  std::string s;
+  encode(p, version, s);
+  return s;
+}
+
+std::string publish_bytes(uint8_t version, uint8_t qos, uint16_t id,
+                          const std::string& topic = "t") {
+  packet p;
+  p.type = packet_type::publish;
+  p.publish.qos = qos;
+  p.publish.packet_id = id;
+  p.publish.topic = topic;
+  p.publish.payload = "x";
+  std::string s;
+  encode(p, version, s);
+  return s;
+}
+
+std::string ack_bytes(packet_type t, uint16_t id, uint8_t version = 5) {
+  packet p;
+  p.type = t;
+  p.ack.type = t;
+  p.ack.packet_id = id;
+  std::string s;
+  encode(p, version, s);
+  return s;
+}
+
+} // namespace
+
+TEST(mqtt_session, connack_and_session_present) {
+  fake f;
+  f.present = true;
+  session s({}, f);
+  s.on_data(connect_bytes(4, 0, "c1", false));
+  auto ps = f.take(4);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].type, packet_type::connack);
+  EXPECT_TRUE(ps[0].connack.session_present);
+  EXPECT_EQ(ps[0].connack.code, 0);
+  EXPECT_TRUE(s.connected());
+}
+
+TEST(mqtt_session, refused_connect_uses_3_1_1_return_codes) {
+  fake f;
+  f.connect_code = reason::bad_credentials;
+  session s({}, f);
+  s.on_data(connect_bytes(4));
+  auto ps = f.take(4);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].connack.code, 4); // bad user name or password
+  EXPECT_TRUE(f.closed);
+  // an empty client id with clean session 0: return code 2
+  fake g;
+  session t({}, g);
+  t.on_data(connect_bytes(4, 0, "", false));
+  auto qs = g.take(4);
+  ASSERT_EQ(qs.size(), 1u);
+  EXPECT_EQ(qs[0].connack.code, 2);
+  EXPECT_TRUE(g.closed);
+}
+
+TEST(mqtt_session, inbound_qos2_is_delivered_once) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(5));
+  f.take(5);
+  s.on_data(publish_bytes(5, 2, 7));
+  ASSERT_EQ(f.published.size(), 1u);
+  s.acknowledge(7, 2, 0);
+  auto ps = f.take(5);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].type, packet_type::pubrec);
+  // a retransmission before PUBREL is not delivered again
+  s.on_data(publish_bytes(5, 2, 7));
+  EXPECT_EQ(f.published.size(), 1u);
+  EXPECT_EQ(f.take(5)[0].type, packet_type::pubrec);
+  s.on_data(ack_bytes(packet_type::pubrel, 7));
+  auto done = f.take(5);
+  EXPECT_EQ(done[0].type, packet_type::pubcomp);
+  EXPECT_EQ(done[0].ack.code, 0);
+  // PUBREL for an unknown id: PUBCOMP 0x92
+  s.on_data(ack_bytes(packet_type::pubrel, 9));
+  EXPECT_EQ(f.take(5)[0].ack.code, reason::packet_id_not_found);
+}
+
+TEST(mqtt_session, outbound_window_and_acks) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(4));
+  f.take(4);
+  message m;
+  m.topic = "t";
+  m.payload = "p";
+  m.qos = 1;
+  for (int i = 0; i < 150; ++i)
+    s.deliver(m, 1);
+  EXPECT_EQ(s.inflight(), 100u); // our cap, whatever the client says
+  EXPECT_EQ(s.queued(), 50u);
+  auto ps = f.take(4);
+  ASSERT_EQ(ps.size(), 100u);
+  s.on_data(ack_bytes(packet_type::puback, ps[0].publish.packet_id, 4));
+  EXPECT_EQ(s.inflight(), 100u); // the next one moved up
+  EXPECT_EQ(s.queued(), 49u);
+  EXPECT_EQ(s.unacknowledged().size(), 149u);
+}
+
+TEST(mqtt_session, keep_alive_and_will) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(5, 10));
+  f.take(5);
+  f.now += 14000; // under 1.5 × 10 s
+  s.check_timeouts();
+  EXPECT_FALSE(f.closed);
+  f.now += 2000;
+  s.check_timeouts();
+  EXPECT_TRUE(f.closed);
+  EXPECT_EQ(f.closed_calls, 1);
+  EXPECT_TRUE(f.will); // a timeout publishes the will
+  auto ps = f.take(5);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].disconnect.code, reason::keep_alive_timeout);
+}
+
+TEST(mqtt_session, normal_disconnect_suppresses_the_will) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(5));
+  s.on_data(std::string("\xE0\x00", 2));
+  EXPECT_EQ(f.closed_calls, 1);
+  EXPECT_FALSE(f.will);
+  fake g; // 5.0 DISCONNECT with 0x04: the will is published
+  session t({}, g);
+  t.on_data(connect_bytes(5));
+  t.on_data(std::string("\xE0\x01\x04", 3));
+  EXPECT_TRUE(g.will);
+}
+
+TEST(mqtt_session, unknown_topic_alias_is_a_protocol_error) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(5));
+  f.take(5);
+  packet p;
+  p.type = packet_type::publish;
+  p.publish.props.topic_alias = 3; // empty topic, alias never set
+  std::string b;
+  encode(p, 5, b);
+  s.on_data(b);
+  auto ps = f.take(5);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].type, packet_type::disconnect);
+  EXPECT_EQ(ps[0].disconnect.code, reason::protocol_error);
+  EXPECT_TRUE(f.closed);
+}
