@@ -322,7 +322,7 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
       auto& st = self->state;
       // a subscriber that does not read: QoS 0 is dropped (and counted);
       // QoS 1/2 wait in the session's bounded queue
-      if (d.qos == 0 && st.conn->queued_writes() > 4096) {
+      if (d.qos == 0 && st.conn->queued_writes() > 65536) {
         st.ctx->mqtt->note_dropped();
         return;
       }
