@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from themis_harness import Server, free_port
+from themis_harness import Server
 
 
 def mqtt_string(s):
@@ -61,10 +61,8 @@ class Raw:
 class MqttTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mqtt_port = free_port()
-        cls.srv = Server(args=[
-            "--mqtt-port", str(cls.mqtt_port),
-            "--set", "mqtt.users=alice:secret"]).start()
+        cls.srv = Server(args=["--set", "mqtt.users=alice:secret"]).start()
+        cls.mqtt_port = cls.srv.mqtt_port
 
     @classmethod
     def tearDownClass(cls):

@@ -27,6 +27,7 @@ class Server:
     def __init__(self, args=(), data_dir=None, env=None):
         self.port = free_port()
         self.pg_port = free_port()
+        self.mqtt_port = free_port()
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="themis_it_")
         self.args = list(args)
@@ -37,7 +38,8 @@ class Server:
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
         cmd = [THEMISD, "--http-port", str(self.port),
-               "--pg-port", str(self.pg_port), "--data-dir",
+               "--pg-port", str(self.pg_port),
+               "--mqtt-port", str(self.mqtt_port), "--data-dir",
                self.data_dir, "--bind", "127.0.0.1", "--log-level", "debug"] + self.args
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
                                      env=self.env)
