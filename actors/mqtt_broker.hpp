@@ -27,6 +27,10 @@ struct mqtt_delivery {
   bool retained = false; ///< sent because of a new subscription
 };
 
+/// Base64 (for binary payloads in JSON: ingest documents, saved state).
+std::string base64_encode(const std::string& in);
+std::string base64_decode(const std::string& in);
+
 class mqtt_broker {
 public:
   struct connect_result {
@@ -55,6 +59,11 @@ public:
   /// Routes `m` from `from_client`; stores or clears it when retained.
   /// Returns the number of deliveries.
   size_t publish(const mqtt::message& m, const std::string& from_client);
+
+  /// The persistent sessions (subscriptions, waiting messages, expiry)
+  /// and the retained messages as JSON, for a restart; and back.
+  std::string snapshot() const;
+  void restore(const std::string& json);
 
   size_t clients() const;
   size_t retained_count() const;

@@ -61,15 +61,6 @@ size_t json_depth(const std::string& s) {
   return max;
 }
 
-std::string base64(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(in.data()),
-                           static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
 struct mqtt_state : session_callbacks {
   caf::event_based_actor* self = nullptr;
   connection_ptr conn;
@@ -173,7 +164,7 @@ struct mqtt_state : session_callbacks {
     if (!parsed.is_discarded() && valid_utf8(m.payload)) {
       doc["payload"] = std::move(parsed);
     } else {
-      doc["payload"] = base64(m.payload);
+      doc["payload"] = base64_encode(m.payload);
       doc["payload_encoding"] = "base64";
       doc["content_type"] =
         m.props.content_type.value_or("application/octet-stream");

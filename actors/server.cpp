@@ -13,12 +13,12 @@
 
 #include "actors/changefeed_hub.hpp"
 #include "actors/http_listener.hpp"
-#include "actors/mqtt_broker.hpp"
-#include "actors/mqtt_connection.hpp"
-#include "actors/pg_connection.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/messages.hpp"
+#include "actors/mqtt_broker.hpp"
+#include "actors/mqtt_connection.hpp"
+#include "actors/pg_connection.hpp"
 #include "actors/server_context.hpp"
 #include "actors/store_writer_actor.hpp"
 #include "limits/rate_limiter.hpp"
@@ -183,6 +183,17 @@ int run_server(const server_config& cfg, const char* version,
 
   std::shared_ptr<http_acceptor> mqtt;
   ctx->mqtt = std::make_unique<mqtt_broker>();
+  try {
+    // persistent sessions and retained messages saved at the last stop
+    auto saved = ctx->store->load_blob("mqtt");
+    if (!saved.empty()) {
+      ctx->mqtt->restore(saved);
+      spdlog::info("mqtt: restored {} sessions and {} retained messages",
+                   ctx->mqtt->clients(), ctx->mqtt->retained_count());
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("mqtt: saved broker state not restored: {}", e.what());
+  }
   if (cfg.mqtt.port != 0) {
     try {
       // over the limit: CONNACK 3 (server unavailable) and close
@@ -227,17 +238,17 @@ int run_server(const server_config& cfg, const char* version,
     [ctx](caf::actor_system& s) { return spawn_http_listener(s, ctx); });
   auto pg_listener_spec = registered_child(
     "pg_listener", pg_listener_name, [ctx](caf::actor_system& s) {
-      return spawn_listener(s, ctx, [ctx](caf::actor_system& s2,
-                                          connection_ptr conn) {
-        return spawn_pg_connection(s2, std::move(conn), ctx);
-      });
+      return spawn_listener(
+        s, ctx, [ctx](caf::actor_system& s2, connection_ptr conn) {
+          return spawn_pg_connection(s2, std::move(conn), ctx);
+        });
     });
   auto mqtt_listener_spec = registered_child(
     "mqtt_listener", mqtt_listener_name, [ctx](caf::actor_system& s) {
-      return spawn_listener(s, ctx, [ctx](caf::actor_system& s2,
-                                          connection_ptr conn) {
-        return spawn_mqtt_connection(s2, std::move(conn), ctx);
-      });
+      return spawn_listener(
+        s, ctx, [ctx](caf::actor_system& s2, connection_ptr conn) {
+          return spawn_mqtt_connection(s2, std::move(conn), ctx);
+        });
     });
   child_spec mqtt_sys_spec;
   mqtt_sys_spec.name = "mqtt_sys";
@@ -271,9 +282,9 @@ int run_server(const server_config& cfg, const char* version,
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
-     supervisor_child("listeners_sup", flags,
-                      {listener_spec, pg_listener_spec,
-                       mqtt_listener_spec, mqtt_sys_spec})});
+     supervisor_child(
+       "listeners_sup", flags,
+       {listener_spec, pg_listener_spec, mqtt_listener_spec, mqtt_sys_spec})});
 
   std::promise<int> stop;
   auto stop_future = stop.get_future();
@@ -392,6 +403,12 @@ int run_server(const server_config& cfg, const char* version,
   io.stop();
   for (auto& t : io_threads)
     t.join();
+  try {
+    // every connection has ended: persistent sessions are offline now
+    ctx->store->save_blob("mqtt", ctx->mqtt->snapshot());
+  } catch (const std::exception& e) {
+    spdlog::error("mqtt: broker state not saved: {}", e.what());
+  }
   ctx->reader.reset();
   ctx->store.reset(); // closes the database; every ack'd write is committed
   spdlog::info("themisd stopped");

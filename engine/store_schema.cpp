@@ -47,6 +47,11 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;
+    -- state of components that is saved whole (the MQTT broker's sessions
+    -- and retained messages, saved when it stops)
+    CREATE TABLE IF NOT EXISTS state_blobs(
+      k TEXT PRIMARY KEY,
+      v TEXT NOT NULL) WITHOUT ROWID;
   )sql");
 }
 

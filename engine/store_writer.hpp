@@ -42,6 +42,11 @@ public:
   /// Returns the number of rows deleted. Defined in store_compaction.cpp.
   uint64_t compact(uint64_t max_events, int64_t max_age_ms, int64_t now_ms);
 
+  /// A component's saved state (state_blobs), in its own transaction;
+  /// only while the writer actor is not running (startup and shutdown).
+  void save_blob(const std::string& key, const std::string& value);
+  std::string load_blob(const std::string& key);
+
   // -- a SQL session's explicit transaction (store_writer_sql.cpp) ----------
   // While one is open the writer runs nothing else; the actor queues.
   void begin_session();

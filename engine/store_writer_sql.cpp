@@ -78,6 +78,28 @@ void store_writer::drop_sql_definition(const std::string& name) {
   db_.prepare("DELETE FROM sql_tables WHERE name = ?1").bind(1, name).run();
 }
 
+void store_writer::save_blob(const std::string& key, const std::string& v) {
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    db_
+      .prepare("INSERT INTO state_blobs(k, v) VALUES(?1, ?2) "
+               "ON CONFLICT(k) DO UPDATE SET v = excluded.v")
+      .bind(1, key)
+      .bind(2, v)
+      .run();
+    db_.exec("COMMIT");
+  } catch (...) {
+    db_.exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::string store_writer::load_blob(const std::string& key) {
+  auto s = db_.prepare("SELECT v FROM state_blobs WHERE k = ?1");
+  s.bind(1, key);
+  return s.step() ? std::string(s.text(0)) : std::string();
+}
+
 void store_writer::begin_session() {
   db_.exec("BEGIN IMMEDIATE");
   in_session_ = true;

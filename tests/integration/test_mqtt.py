@@ -193,6 +193,24 @@ class MqttTest(unittest.TestCase):
             out, err = s.communicate(timeout=15)
             self.assertEqual(out.strip(), topic + " while-away", err)
 
+    def test_sessions_and_retained_survive_a_restart(self):
+        cid = "restart-sub"
+        r = subprocess.run(
+            ["mosquitto_sub", "-p", str(self.mqtt_port), "-t", "rs/#", "-q",
+             "1", "-c", "-i", cid, "-E"],
+            capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.pub("rs/queued", "kept", "-q", "1")
+        self.pub("rsr/flag", "on", "-q", "1", "-r")
+        self.assertEqual(self.srv.stop(), 0)
+        self.srv.start()
+        s = self.sub("rs/#", 1, "-q", "1", "-c", "-i", cid, timeout=5)
+        out, err = s.communicate(timeout=15)
+        self.assertEqual(out.strip(), "rs/queued kept", err)
+        s = self.sub("rsr/#", 1, timeout=5)
+        out, _ = s.communicate(timeout=15)
+        self.assertEqual(out.strip(), "rsr/flag on")
+
     def test_ingest_lands_in_the_database(self):
         r = self.pub("ingest/telemetry/dev7", '{"temp": 21.5}', "-q", "1")
         self.assertEqual(r.returncode, 0, r.stderr)
