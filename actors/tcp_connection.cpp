@@ -70,32 +70,47 @@ void tcp_connection::do_read() {
   if (reading_ || closed_ || close_requested_ || paused_)
     return;
   reading_ = true;
-  read_buf_.resize(read_chunk);
-  socket_.async_read_some(
-    asio::buffer(read_buf_),
-    asio::bind_executor(strand_, [self = shared_from_this()](
-                                   boost::system::error_code ec, size_t n) {
-      self->reading_ = false;
-      if (self->close_requested_) {
-        // closing: discard; keep draining if the linger already started
-        if (ec)
+  // Wait for readiness, then read into a per-thread buffer: an idle
+  // connection holds no read buffer of its own (thousands of idle MQTT
+  // devices cost kilobytes, not 16 KiB each).
+  socket_.async_wait(
+    tcp::socket::wait_read,
+    asio::bind_executor(
+      strand_, [self = shared_from_this()](boost::system::error_code ec) {
+        self->reading_ = false;
+        if (self->close_requested_) {
+          // closing: discard; keep draining if the linger already started
+          if (ec)
+            self->do_close();
+          else if (self->lingering_)
+            self->linger_read();
+          return;
+        }
+        if (ec) {
           self->do_close();
-        else if (self->lingering_)
-          self->linger_read();
-        return;
-      }
-      if (ec) {
-        if (ec != asio::error::eof)
-          spdlog::debug("http {}: read failed: {}", self->remote_,
-                        ec.message());
-        self->do_close();
-        return;
-      }
-      if (self->sink_)
-        caf::anon_send(self->sink_, data_atom::value,
-                       std::string(self->read_buf_.data(), n));
-      self->do_read();
-    }));
+          return;
+        }
+        thread_local std::string buf(read_chunk, '\0');
+        boost::system::error_code rec;
+        if (!self->socket_.non_blocking())
+          self->socket_.non_blocking(true, rec);
+        auto n = self->socket_.read_some(asio::buffer(buf), rec);
+        if (rec == asio::error::would_block || rec == asio::error::try_again) {
+          self->do_read(); // a spurious wake-up
+          return;
+        }
+        if (rec) {
+          if (rec != asio::error::eof)
+            spdlog::debug("tcp {}: read failed: {}", self->remote_,
+                          rec.message());
+          self->do_close();
+          return;
+        }
+        if (self->sink_)
+          caf::anon_send(self->sink_, data_atom::value,
+                         std::string(buf.data(), n));
+        self->do_read();
+      }));
 }
 
 void tcp_connection::write(std::string bytes) {
