@@ -10,6 +10,7 @@
 #include "actors/mqtt_broker.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
+#include "themis/user_list.hpp"
 
 #ifndef THEMIS_VERSION_STRING
 #define THEMIS_VERSION_STRING "0.1.0"
@@ -20,22 +21,6 @@ namespace themis {
 namespace {
 
 using namespace themis::mqtt;
-
-std::optional<std::string> user_password(const std::string& users,
-                                         const std::string& name) {
-  size_t pos = 0;
-  while (pos <= users.size()) {
-    auto end = users.find(',', pos);
-    if (end == std::string::npos)
-      end = users.size();
-    auto entry = users.substr(pos, end - pos);
-    auto colon = entry.find(':');
-    if (colon != std::string::npos && entry.substr(0, colon) == name)
-      return entry.substr(colon + 1);
-    pos = end + 1;
-  }
-  return std::nullopt;
-}
 
 /// The deepest bracket nesting of a JSON text (strings skipped).
 size_t json_depth(const std::string& s) {
@@ -94,7 +79,7 @@ struct mqtt_state : session_callbacks {
     auto& cfg = ctx->config.mqtt;
     version = c.version == 5 ? 5 : 4;
     if (c.username) {
-      auto pw = user_password(cfg.users, *c.username);
+      auto pw = find_user_secret(cfg.users, *c.username);
       if (!pw || !c.password || *pw != *c.password)
         return reason::bad_credentials;
     } else if (!cfg.allow_anonymous) {

@@ -1,10 +1,10 @@
 #include "actors/pg_connection.hpp"
 
 #include <caf/all.hpp>
-#include <openssl/rand.h>
-#include <spdlog/spdlog.h>
 #include <cerrno>
+#include <openssl/rand.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,27 +14,11 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "engine/store_schema.hpp"
+#include "themis/user_list.hpp"
 
 namespace themis {
 
 namespace {
-
-/// Users from pg.users ("name:secret,…").
-std::optional<std::string> lookup_user(const std::string& users,
-                                       const std::string& name) {
-  size_t pos = 0;
-  while (pos <= users.size()) {
-    auto end = users.find(',', pos);
-    if (end == std::string::npos)
-      end = users.size();
-    auto entry = users.substr(pos, end - pos);
-    auto colon = entry.find(':');
-    if (colon != std::string::npos && entry.substr(0, colon) == name)
-      return entry.substr(colon + 1);
-    pos = end + 1;
-  }
-  return std::nullopt;
-}
 
 /// The backend's side of the world: the client socket, driven directly by
 /// this thread with poll(2) (no hop through the I/O threads: a request is
@@ -72,7 +56,8 @@ public:
         off += static_cast<size_t>(n);
         continue;
       }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      if (n < 0 &&
+          (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         if (std::chrono::steady_clock::now() > deadline) {
           broken = true;
           break;
@@ -86,7 +71,7 @@ public:
     out_.clear();
   }
   std::optional<std::string> credential(const std::string& user) override {
-    return lookup_user(ctx_.config.pg.users, user);
+    return find_user_secret(ctx_.config.pg.users, user);
   }
   void cancel(int32_t pid, int32_t key) override {
     std::lock_guard<std::mutex> g(ctx_.pg_mtx);

@@ -174,14 +174,12 @@ void pg_frontend::ensure_fresh(prepared& p) {
 
 void pg_frontend::on_query(std::string sql) {
   spdlog::debug("pg {}: query: {}", opts_.session.backend_pid, sql);
-  simple_ = true;
   portals_.erase("");
   std::vector<sql::parsed_statement> stmts;
   try {
     stmts = sql::parse_sql(sql);
   } catch (const sql::sql_error& e) {
     send_error(e, false);
-    simple_ = false;
     session_.query_done(status());
     return;
   }
@@ -216,7 +214,6 @@ void pg_frontend::run_statements(std::vector<sql::parsed_statement> stmts,
     copy_.reset();
     send_error(e, false);
   }
-  simple_ = false;
   session_.query_done(status());
 }
 

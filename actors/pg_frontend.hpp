@@ -162,7 +162,6 @@ private:
   tx tx_ = tx::idle;
   bool pinned_ = false; ///< the writer holds our transaction
   std::unique_ptr<copy_in_state> copy_;
-  bool simple_ = false; ///< inside a simple Query (vs extended)
   /// The statements of a simple Query still to run after its COPY FROM.
   std::vector<sql::parsed_statement> rest_;
   void run_statements(std::vector<sql::parsed_statement> stmts, size_t from);

@@ -243,7 +243,6 @@ void pg_frontend::on_copy_done() {
   if (!copy_)
     return;
   auto c = std::move(copy_);
-  simple_ = false;
   if (c->insert.sql.empty()) { // failed while receiving
     rest_.clear();
     session_.query_done(status());
@@ -284,7 +283,6 @@ void pg_frontend::on_copy_done() {
 void pg_frontend::on_copy_fail(const std::string& message) {
   copy_.reset();
   rest_.clear();
-  simple_ = false;
   send_error(sql::sql_error("57014", "COPY from stdin failed: " + message),
              false);
   session_.query_done(status());

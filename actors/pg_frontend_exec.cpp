@@ -443,7 +443,8 @@ bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
       auto var = lower(k);
       if (!defaults_.count(var) && var.find('.') == std::string::npos)
         throw sql::sql_error("42704", "unrecognized configuration "
-                                      "parameter \"" + k + "\"");
+                                      "parameter \"" +
+                                        k + "\"");
       info_.settings[var] = v;
     }
     if (copy_ || p.st.kind == stmt_kind::copy_to)

@@ -144,14 +144,11 @@ void consume(int fd, long expect, std::atomic<long>& got) {
     if (t != 3)
       continue;
     ++got;
-    auto qos = 0; // QoS from the first byte is gone; detect by the body
-    (void)qos;
   }
 }
 
 void consume_acking(int fd, long expect, std::atomic<long>& got) {
   reader r{fd, {}};
-  std::string raw;
   uint8_t t;
   std::string body;
   std::string acks;
@@ -159,11 +156,12 @@ void consume_acking(int fd, long expect, std::atomic<long>& got) {
     if (t != 3)
       continue;
     ++got;
-    auto tl = (static_cast<uint8_t>(body[0]) << 8) | static_cast<uint8_t>(body[1]);
+    auto tl =
+      (static_cast<uint8_t>(body[0]) << 8) | static_cast<uint8_t>(body[1]);
     if (body.size() >= static_cast<size_t>(tl) + 4) { // QoS > 0: an id follows
-      uint16_t id = static_cast<uint16_t>(
-        (static_cast<uint8_t>(body[2 + tl]) << 8) |
-        static_cast<uint8_t>(body[3 + tl]));
+      uint16_t id =
+        static_cast<uint16_t>((static_cast<uint8_t>(body[2 + tl]) << 8) |
+                              static_cast<uint8_t>(body[3 + tl]));
       packet a;
       a.type = packet_type::puback;
       a.ack.type = packet_type::puback;
@@ -254,8 +252,7 @@ double flow(long n, uint8_t qos, int publishers, int subscribers) {
     t.join();
   for (auto& t : ts)
     t.join();
-  double secs =
-    std::chrono::duration<double>(clk::now() - t0).count();
+  double secs = std::chrono::duration<double>(clk::now() - t0).count();
   long delivered = 0;
   for (auto& g : got)
     delivered += g.load();

@@ -275,35 +275,9 @@ statement translator::tr_insert(const json& n) {
       scope sc;
       sc.items.push_back(target_item(t, alias, target_row));
       sc.items.push_back(target_item(t, "excluded", "excluded.doc"));
-      std::vector<std::string> pairs = {"'$._rev'", rev_now()};
-      std::string whole_doc;
-      for (auto& x : oc.at("targetList")) {
-        auto& rt = body(x);
-        auto name = rt.value("name", "");
-        int pos = t.find(name);
-        if (pos < 0)
-          throw sql_error("42703", "column \"" + name + "\" does not exist",
-                          location(x));
-        auto& c = t.columns[static_cast<size_t>(pos)];
-        hint_param(rt.at("val"), c.type_oid);
-        auto v = tr(rt.at("val"), sc).sql;
-        if (!t.typed) {
-          if (name != "doc")
-            unsupported("updating " + name, x);
-          whole_doc = coerced(t, c, v);
-          continue;
-        }
-        if (std::find(pk.begin(), pk.end(), pos) != pk.end())
-          unsupported("updating a primary key column", x);
-        pairs.push_back(json_path(name));
-        pairs.push_back(json_value(c, coerced(t, c, v)));
-      }
-      std::string base = whole_doc.empty() ? target_row
-                                           : "json_set(" + whole_doc +
-                                               ", '$._key', documents.key)";
       sql += " ON CONFLICT " + target +
              " DO UPDATE SET rev = CAST(themis_seq() AS TEXT), doc = " +
-             json_set_chunks(base, pairs);
+             new_doc(t, oc.at("targetList"), sc);
       if (oc.contains("whereClause"))
         sql += " WHERE " + tr(oc.at("whereClause"), sc).sql;
     }
@@ -320,27 +294,15 @@ statement translator::tr_insert(const json& n) {
   return st;
 }
 
-statement translator::tr_update(const json& n) {
-  auto& b = body(n);
-  auto& rv = b.at("relation");
-  auto& t = table_of(rv);
-  if (b.contains("fromClause"))
-    unsupported("UPDATE … FROM", n);
-  if (b.contains("withClause"))
-    unsupported("WITH on UPDATE", n);
-  statement st;
-  st.kind = stmt_kind::update;
-  st.table = t.name;
-  st.writes = true;
-  st.tag = "UPDATE";
-  std::string alias =
-    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
-  scope sc;
-  sc.items.push_back(target_item(t, alias, target_row));
+/// The new document of an UPDATE or ON CONFLICT DO UPDATE: the SET list
+/// applied to the row's document (typed tables), or the whole `doc`
+/// replaced (REST collections); `_rev` follows the row's new sequence.
+std::string translator::new_doc(const table_def& t, const json& set_list,
+                                scope& sc) {
   auto pk = t.primary_key();
   std::vector<std::string> pairs = {"'$._rev'", rev_now()};
   std::string whole_doc;
-  for (auto& x : b.at("targetList")) {
+  for (auto& x : set_list) {
     auto& rt = body(x);
     if (rt.contains("indirection"))
       unsupported("updating subfields", x);
@@ -375,9 +337,29 @@ statement translator::tr_update(const json& n) {
   std::string base = whole_doc.empty()
                        ? target_row
                        : "json_set(" + whole_doc + ", '$._key', documents.key)";
+  return json_set_chunks(base, pairs);
+}
+
+statement translator::tr_update(const json& n) {
+  auto& b = body(n);
+  auto& rv = b.at("relation");
+  auto& t = table_of(rv);
+  if (b.contains("fromClause"))
+    unsupported("UPDATE … FROM", n);
+  if (b.contains("withClause"))
+    unsupported("WITH on UPDATE", n);
+  statement st;
+  st.kind = stmt_kind::update;
+  st.table = t.name;
+  st.writes = true;
+  st.tag = "UPDATE";
+  std::string alias =
+    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
+  scope sc;
+  sc.items.push_back(target_item(t, alias, target_row));
   std::string sql = "UPDATE documents SET rev = CAST(themis_seq() AS TEXT), "
                     "doc = " +
-                    json_set_chunks(base, pairs) +
+                    new_doc(t, b.at("targetList"), sc) +
                     " WHERE collection = " + quote_literal(t.name);
   if (b.contains("whereClause")) {
     hint_param(b.at("whereClause"), oid::boolean);

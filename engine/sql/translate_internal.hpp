@@ -58,7 +58,7 @@ public:
   std::vector<uint32_t> params;
   /// CTEs visible to the statement being translated.
   std::vector<std::pair<std::string, std::vector<column>>> ctes;
-  bool locking = false;                ///< SELECT … FOR UPDATE/SHARE seen
+  bool locking = false; ///< SELECT … FOR UPDATE/SHARE seen
   /// set_config() calls seen (applied by the session afterwards)
   std::vector<std::pair<std::string, std::string>> set_configs;
   const std::string* source = nullptr; ///< the query text (for locations)
@@ -88,6 +88,7 @@ public:
   // DML and DDL (translate_dml.cpp, translate_ddl.cpp)
   statement tr_insert(const json& n);
   statement tr_update(const json& n);
+  std::string new_doc(const table_def& t, const json& set_list, scope& sc);
   statement tr_delete(const json& n);
   statement tr_create(const json& n);
   statement tr_utility(const std::string& type, const json& n);

@@ -113,7 +113,6 @@ private:
   uint16_t keep_alive_ = 0;
   uint64_t last_rx_ms_ = 0;
   uint64_t started_ms_ = 0;
-  bool will_suppressed_ = false;
   /// Our own cap on unacknowledged outbound QoS 1/2 messages, whatever
   /// receive maximum the client announces (3.1.1 announces none).
   static constexpr uint16_t max_inflight = 100;
