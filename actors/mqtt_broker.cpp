@@ -15,100 +15,231 @@ int64_t steady_ms() {
     .count();
 }
 
+/// A will becomes an ordinary message when it is published; its expiry
+/// starts then.
+void stamp_expiry(mqtt::message& m) {
+  if (m.props.message_expiry)
+    m.expires_at_ms = static_cast<uint64_t>(steady_ms()) +
+                      uint64_t{*m.props.message_expiry} * 1000;
+}
+
 } // namespace
 
-void mqtt_broker::expire(int64_t now) {
-  for (auto it = clients_.begin(); it != clients_.end();)
-    if (!it->second.actor && it->second.expires_ms &&
-        it->second.expires_ms <= now)
-      it = clients_.erase(it);
-    else
+void mqtt_broker::send_all(out_list& out) {
+  for (auto& [a, d] : out)
+    caf::anon_send(a, mqtt_deliver_atom::value, std::move(d));
+}
+
+void mqtt_broker::drop_session(std::map<std::string, client>::iterator it) {
+  leave_shared(it->first, it->second);
+  clients_.erase(it);
+  dirty_ = true;
+}
+
+void mqtt_broker::leave_shared(const std::string& id, client& c) {
+  for (auto& key : c.shared) {
+    auto g = shared_.find(key);
+    if (g == shared_.end())
+      continue;
+    g->second.members.erase(id);
+    if (g->second.members.empty())
+      shared_.erase(g);
+  }
+  c.shared.clear();
+}
+
+void mqtt_broker::expire(int64_t now, std::vector<mqtt::message>& wills) {
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    auto& c = it->second;
+    if (c.will && c.will_at_ms <= now) {
+      wills.push_back(std::move(*c.will));
+      c.will.reset();
+    }
+    if (!c.actor && c.expires_ms && c.expires_ms <= now) {
+      if (c.will) // the session ends before the will delay: publish now
+        wills.push_back(std::move(*c.will));
+      auto next = std::next(it);
+      drop_session(it);
+      it = next;
+    } else {
       ++it;
+    }
+  }
+}
+
+void mqtt_broker::tick() {
+  std::vector<mqtt::message> wills;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    expire(steady_ms(), wills);
+  }
+  for (auto& w : wills)
+    publish(w, "");
 }
 
 mqtt_broker::connect_result
-mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start) {
+mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
+                     uint32_t expiry_s,
+                     std::shared_ptr<const mqtt::acl_rules> rules) {
   connect_result r;
-  std::lock_guard<std::mutex> g(mtx_);
-  expire(steady_ms());
-  auto it = clients_.find(id);
-  if (it != clients_.end()) {
-    r.replaced = std::move(it->second.actor);
-    if (clean_start) {
-      clients_.erase(it);
-    } else {
-      r.session_present = true;
-      r.queued.assign(std::make_move_iterator(it->second.offline.begin()),
-                      std::make_move_iterator(it->second.offline.end()));
-      it->second.offline.clear();
+  std::vector<mqtt::message> wills;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    expire(steady_ms(), wills);
+    auto it = clients_.find(id);
+    if (it != clients_.end()) {
+      r.replaced = std::move(it->second.actor);
+      if (clean_start) {
+        // the old session ends: a will it still holds is due now
+        if (it->second.will)
+          wills.push_back(std::move(*it->second.will));
+        drop_session(it);
+      } else {
+        auto& c = it->second;
+        r.session_present = true;
+        c.will.reset(); // back before the will delay passed: no will
+        r.resend = std::move(c.resend);
+        r.awaiting_rel = std::move(c.awaiting_rel);
+        r.queued.assign(std::make_move_iterator(c.offline.begin()),
+                        std::make_move_iterator(c.offline.end()));
+        c.resend.clear();
+        c.awaiting_rel.clear();
+        c.offline.clear();
+      }
     }
+    auto& c = clients_[id];
+    c.actor = std::move(a);
+    c.expires_ms = 0;
+    c.expiry_s = expiry_s;
+    c.acl = std::move(rules);
+    c.resumed = r.session_present;
+    if (expiry_s)
+      dirty_ = true;
   }
-  auto& c = clients_[id];
-  c.actor = std::move(a);
-  c.expires_ms = 0;
-  c.resumed = r.session_present;
+  for (auto& w : wills)
+    publish(w, "");
   return r;
 }
 
-void mqtt_broker::disconnect(
-  const std::string& id, const caf::actor& a, uint32_t expiry_s,
-  std::vector<std::pair<mqtt::message, uint8_t>> unacked) {
-  std::lock_guard<std::mutex> g(mtx_);
-  auto it = clients_.find(id);
-  if (it == clients_.end() || it->second.actor != a)
-    return; // taken over: the id belongs to another connection now
-  if (expiry_s == 0) {
-    clients_.erase(it);
-    return;
+void mqtt_broker::disconnect(const std::string& id, const caf::actor& a,
+                             mqtt_goodbye bye) {
+  out_list out;
+  std::vector<mqtt::message> wills;
+  if (bye.will)
+    stamp_expiry(*bye.will);
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    auto it = clients_.find(id);
+    if (it == clients_.end() || it->second.actor != a) {
+      // taken over: the session lives on in the new connection, unless
+      // that one started clean (then it ended, and so is the will due)
+      bool resumed = it != clients_.end() && it->second.resumed;
+      if (bye.will && (bye.will_delay_s == 0 || !resumed))
+        wills.push_back(std::move(*bye.will));
+    } else {
+      auto& c = it->second;
+      // messages of shared subscriptions go to another member now
+      std::vector<mqtt::pending_message> keep;
+      for (auto& pm : bye.unacked) {
+        if (!pm.msg.shared_group.empty() &&
+            dispatch_shared(pm.msg.shared_group, pm.msg, pm.qos, id, out))
+          continue;
+        keep.push_back(std::move(pm));
+      }
+      if (bye.expiry_s == 0) {
+        if (bye.will)
+          wills.push_back(std::move(*bye.will));
+        drop_session(it);
+      } else {
+        c.actor = nullptr;
+        c.expires_ms = bye.expiry_s == 0xFFFFFFFFu
+                         ? 0
+                         : steady_ms() + int64_t{bye.expiry_s} * 1000;
+        c.awaiting_rel = std::move(bye.awaiting_rel);
+        for (auto& pm : keep) {
+          if (pm.packet_id) {
+            c.resend.push_back(std::move(pm));
+            continue;
+          }
+          mqtt_delivery d;
+          d.qos = pm.qos;
+          d.msg = std::make_shared<const mqtt::message>(std::move(pm.msg));
+          enqueue_offline(c, std::move(d));
+        }
+        if (bye.will && bye.will_delay_s == 0) {
+          wills.push_back(std::move(*bye.will));
+        } else if (bye.will) {
+          c.will = std::move(bye.will);
+          c.will_at_ms = steady_ms() + int64_t{bye.will_delay_s} * 1000;
+        }
+        dirty_ = true;
+      }
+    }
   }
-  auto& c = it->second;
-  c.actor = nullptr;
-  c.expires_ms =
-    expiry_s == 0xFFFFFFFFu ? 0 : steady_ms() + int64_t{expiry_s} * 1000;
-  for (auto& [m, qos] : unacked) {
-    mqtt_delivery d;
-    d.msg = std::make_shared<const mqtt::message>(std::move(m));
-    d.qos = qos;
-    c.offline.push_back(std::move(d));
-  }
-  while (c.offline.size() > max_offline) {
-    c.offline.pop_front();
+  send_all(out);
+  for (auto& w : wills)
+    publish(w, "");
+}
+
+void mqtt_broker::enqueue_offline(client& c, mqtt_delivery d) {
+  c.offline.push_back(std::move(d));
+  if (c.offline.size() > max_offline) {
+    c.offline.pop_front(); // the oldest goes first
     ++dropped_;
   }
+  dirty_ = true;
 }
 
 std::vector<uint8_t>
 mqtt_broker::subscribe(const std::string& id, const mqtt::subscribe_packet& s,
                        uint8_t version, std::vector<mqtt_delivery>& retained) {
+  namespace reason = mqtt::reason;
   std::vector<uint8_t> codes;
   std::lock_guard<std::mutex> g(mtx_);
   auto it = clients_.find(id);
   if (it == clients_.end())
-    return std::vector<uint8_t>(s.topics.size(), mqtt::reason::unspecified);
+    return std::vector<uint8_t>(s.topics.size(), reason::unspecified);
+  auto& c = it->second;
+  auto refuse = [&](uint8_t code5) {
+    codes.push_back(version == 5 ? code5 : reason::unspecified);
+  };
   uint32_t sub_id =
     s.props.subscription_ids.empty() ? 0 : s.props.subscription_ids[0];
+  auto now = static_cast<uint64_t>(steady_ms());
   for (auto& t : s.topics) {
     std::string group, filter;
-    if (mqtt::split_shared(t.filter, group, filter)) {
-      codes.push_back(version == 5
-                        ? mqtt::reason::shared_subscriptions_not_supported
-                        : mqtt::reason::unspecified);
+    bool is_shared = mqtt::split_shared(t.filter, group, filter);
+    if (!is_shared)
+      filter = t.filter;
+    if (!mqtt::valid_topic_filter(filter)) {
+      refuse(reason::topic_filter_invalid);
       continue;
     }
-    if (!mqtt::valid_topic_filter(t.filter)) {
-      codes.push_back(version == 5 ? mqtt::reason::topic_filter_invalid
-                                   : mqtt::reason::unspecified);
+    if (c.acl && !c.acl->can_subscribe(filter)) {
+      refuse(reason::not_authorized);
       continue;
     }
-    bool existed = it->second.subs.count(t.filter) > 0;
-    it->second.subs[t.filter] = sub{t, sub_id};
     codes.push_back(t.qos);
+    if (c.expiry_s)
+      dirty_ = true;
+    if (is_shared) {
+      // no retained messages for a shared subscription (§4.8.2)
+      auto& grp = shared_[t.filter];
+      grp.filter = filter;
+      grp.members[id] = sub{t, sub_id};
+      c.shared.insert(t.filter);
+      continue;
+    }
+    bool existed = c.subs.count(t.filter) > 0;
+    c.subs[t.filter] = sub{t, sub_id};
     // retain handling: 0 always send retained, 1 only for a new
     // subscription, 2 never
     if (t.retain_handling == 2 || (t.retain_handling == 1 && existed))
       continue;
     for (auto& [topic, m] : retained_)
-      if (mqtt::topic_matches(t.filter, topic)) {
+      if (mqtt::topic_matches(t.filter, topic) &&
+          (!m->expires_at_ms || m->expires_at_ms > now) &&
+          (!c.acl || c.acl->can_read(topic))) {
         mqtt_delivery d;
         d.msg = m;
         d.qos = std::min(t.qos, m->qos);
@@ -128,120 +259,49 @@ mqtt_broker::unsubscribe(const std::string& id,
   std::lock_guard<std::mutex> g(mtx_);
   auto it = clients_.find(id);
   for (auto& f : u.filters) {
-    bool had = it != clients_.end() && it->second.subs.erase(f) > 0;
+    bool had = false;
+    if (it != clients_.end()) {
+      had = it->second.subs.erase(f) > 0;
+      if (it->second.shared.erase(f)) {
+        had = true;
+        auto grp = shared_.find(f);
+        if (grp != shared_.end()) {
+          grp->second.members.erase(id);
+          if (grp->second.members.empty())
+            shared_.erase(grp);
+        }
+      }
+      if (had && it->second.expiry_s)
+        dirty_ = true;
+    }
     codes.push_back(had ? mqtt::reason::success
                         : mqtt::reason::no_subscription_existed);
   }
   return codes;
 }
 
-size_t mqtt_broker::publish(const mqtt::message& m, const std::string& from) {
-  auto shared = std::make_shared<const mqtt::message>(m);
-  std::vector<std::pair<caf::actor, mqtt_delivery>> out;
-  {
-    std::lock_guard<std::mutex> g(mtx_);
-    if (m.retain) {
-      if (m.payload.empty())
-        retained_.erase(m.topic); // an empty retained message clears it
-      else
-        retained_[m.topic] = shared;
-    }
-    for (auto& [cid, c] : clients_) {
-      bool match = false;
-      uint8_t qos = 0;
-      bool rap = false;
-      std::vector<uint32_t> ids;
-      for (auto& [filter, s] : c.subs) {
-        if (!mqtt::topic_matches(filter, m.topic))
-          continue;
-        if (s.opts.no_local && cid == from)
-          continue;
-        match = true;
-        qos = std::max(qos, std::min(s.opts.qos, m.qos));
-        rap = rap || s.opts.retain_as_published;
-        if (s.id)
-          ids.push_back(s.id);
-      }
-      if (!match)
-        continue;
-      if (!c.actor && qos == 0)
-        continue; // an offline session keeps QoS 1 and 2 only
-      mqtt_delivery d;
-      d.qos = qos;
-      d.subscription_ids = std::move(ids);
-      if (m.retain && !rap) {
-        // delivered live: RETAIN is cleared unless retain-as-published
-        auto copy = std::make_shared<mqtt::message>(m);
-        copy->retain = false;
-        d.msg = std::move(copy);
-      } else {
-        d.msg = shared;
-      }
-      if (!c.actor) {
-        c.offline.push_back(std::move(d));
-        if (c.offline.size() > max_offline) {
-          c.offline.pop_front(); // the oldest goes first
-          ++dropped_;
-        }
-        continue;
-      }
-      out.emplace_back(c.actor, std::move(d));
-    }
-  }
-  for (auto& [a, d] : out)
-    caf::anon_send(a, mqtt_deliver_atom::value, std::move(d));
-  return out.size();
-}
-
-void mqtt_broker::publish_sys(const std::string& version, int64_t uptime_s) {
-  size_t connected = 0, sessions = 0;
-  {
-    std::lock_guard<std::mutex> g(mtx_);
-    sessions = clients_.size();
-    for (auto& [id, c] : clients_)
-      connected += c.actor ? 1 : 0;
-  }
-  auto sys = [&](const std::string& leaf, const std::string& value) {
-    mqtt::message m;
-    m.topic = "$SYS/broker/" + leaf;
-    m.payload = value;
-    m.retain = true;
-    publish(m, "");
-  };
-  sys("version", "themisd " + version);
-  sys("uptime", std::to_string(uptime_s) + " seconds");
-  sys("clients/connected", std::to_string(connected));
-  sys("clients/total", std::to_string(sessions));
-  sys("messages/received", std::to_string(messages_received.load()));
-  sys("messages/sent", std::to_string(messages_sent.load()));
-  sys("messages/dropped", std::to_string(dropped_.load()));
-  sys("bytes/received", std::to_string(bytes_received.load()));
-  sys("bytes/sent", std::to_string(bytes_sent.load()));
-  sys("retained messages/count", std::to_string(retained_count()));
-}
-
 void mqtt_broker::requeue(const std::string& id,
-                          std::vector<std::pair<mqtt::message, uint8_t>> msgs) {
-  caf::actor target;
-  std::vector<mqtt_delivery> out;
+                          std::vector<mqtt::pending_message> msgs) {
+  out_list out;
   {
     std::lock_guard<std::mutex> g(mtx_);
     auto it = clients_.find(id);
     if (it == clients_.end() || !it->second.resumed)
       return;
-    target = it->second.actor;
-    for (auto& [m, qos] : msgs) {
+    auto& c = it->second;
+    for (auto& pm : msgs) {
+      // the new connection numbers its own packets: these go as new
+      // deliveries (at least once)
       mqtt_delivery d;
-      d.msg = std::make_shared<const mqtt::message>(std::move(m));
-      d.qos = qos;
-      if (target)
-        out.push_back(std::move(d));
+      d.qos = pm.qos;
+      d.msg = std::make_shared<const mqtt::message>(std::move(pm.msg));
+      if (c.actor)
+        out.emplace_back(c.actor, std::move(d));
       else
-        it->second.offline.push_back(std::move(d));
+        enqueue_offline(c, std::move(d));
     }
   }
-  for (auto& d : out)
-    caf::anon_send(target, mqtt_deliver_atom::value, std::move(d));
+  send_all(out);
 }
 
 void mqtt_broker::forget(const std::string& id, const caf::actor_addr& addr) {
@@ -249,7 +309,7 @@ void mqtt_broker::forget(const std::string& id, const caf::actor_addr& addr) {
   auto it = clients_.find(id);
   if (it != clients_.end() && it->second.actor &&
       it->second.actor.address() == addr)
-    clients_.erase(it);
+    drop_session(it);
 }
 
 size_t mqtt_broker::clients() const {

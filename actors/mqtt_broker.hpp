@@ -1,10 +1,12 @@
 #pragma once
 /// The MQTT broker core: who is connected under which client id, their
-/// subscriptions, and the retained messages. Connection actors call it;
-/// it routes a PUBLISH by sending each matching subscriber's actor one
-/// delivery (overlapping subscriptions of one client are delivered once,
-/// at the highest granted QoS). A mutex guards it: routing is a short
-/// critical section; the deliveries themselves go through mailboxes.
+/// subscriptions (plain and shared), pending wills and the retained
+/// messages. Connection actors call it; it routes a PUBLISH by sending
+/// each matching subscriber's actor one delivery (overlapping
+/// subscriptions of one client are delivered once, at the highest granted
+/// QoS; a shared subscription group gets one copy, round robin over its
+/// connected members). A mutex guards it: routing is a short critical
+/// section; the deliveries themselves go through mailboxes.
 
 #include <atomic>
 #include <caf/actor.hpp>
@@ -13,9 +15,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "protocols/mqtt/mqtt_acl.hpp"
 #include "protocols/mqtt/mqtt_session.hpp"
 
 namespace themis {
@@ -31,23 +36,38 @@ struct mqtt_delivery {
 std::string base64_encode(const std::string& in);
 std::string base64_decode(const std::string& in);
 
+/// What a connection hands the broker when it ends.
+struct mqtt_goodbye {
+  uint32_t expiry_s = 0; ///< session expiry; 0 ends the session now
+  std::vector<mqtt::pending_message> unacked;
+  std::vector<uint16_t> awaiting_rel;
+  /// The will, when due; published after `will_delay_s` unless the client
+  /// returns first (or at once when the session ends sooner).
+  std::optional<mqtt::message> will;
+  uint32_t will_delay_s = 0;
+};
+
 class mqtt_broker {
 public:
   struct connect_result {
     caf::actor replaced; ///< a connection taken over (or null)
     bool session_present = false;
+    std::vector<mqtt::pending_message> resend; ///< in flight when it left
+    std::vector<uint16_t> awaiting_rel;
     std::vector<mqtt_delivery> queued; ///< kept while the client was away
   };
   /// Registers `a` as `client_id`. With `clean_start` an earlier session
   /// is discarded; otherwise its subscriptions and queued messages resume.
+  /// `acl` is the client's topic rules (empty allows everything).
   connect_result connect(const std::string& client_id, caf::actor a,
-                         bool clean_start);
+                         bool clean_start, uint32_t expiry_s,
+                         std::shared_ptr<const mqtt::acl_rules> acl);
   /// The connection `a` ended. A session with `expiry_s` > 0 stays (its
   /// subscriptions collect QoS 1/2 messages) until it expires or the
-  /// client returns; `unacked` are delivered again then.
+  /// client returns; its unacknowledged messages are sent again then,
+  /// except those of shared subscriptions, which go to another member.
   void disconnect(const std::string& client_id, const caf::actor& a,
-                  uint32_t expiry_s,
-                  std::vector<std::pair<mqtt::message, uint8_t>> unacked = {});
+                  mqtt_goodbye bye);
   /// Grants (or refuses) each filter; returns the reason codes and the
   /// retained messages the new subscriptions must receive.
   std::vector<uint8_t> subscribe(const std::string& client_id,
@@ -59,11 +79,19 @@ public:
   /// Routes `m` from `from_client`; stores or clears it when retained.
   /// Returns the number of deliveries.
   size_t publish(const mqtt::message& m, const std::string& from_client);
+  /// Expires sessions and publishes the wills that are due; call about
+  /// once a second.
+  void tick();
 
-  /// The persistent sessions (subscriptions, waiting messages, expiry)
-  /// and the retained messages as JSON, for a restart; and back.
+  /// The persistent sessions (subscriptions, waiting and in-flight
+  /// messages, expiry) and the retained messages as JSON, for a restart;
+  /// and back.
   std::string snapshot() const;
   void restore(const std::string& json);
+  /// Whether anything a snapshot holds changed since the last one.
+  bool dirty() const { return dirty_; }
+  void mark_saved() { dirty_ = false; }
+  void mark_dirty() { dirty_ = true; }
 
   size_t clients() const;
   size_t retained_count() const;
@@ -76,7 +104,7 @@ public:
   /// Hands a taken-over connection's undelivered QoS 1/2 messages to the
   /// session that resumed the client id (dropped if it started clean).
   void requeue(const std::string& client_id,
-               std::vector<std::pair<mqtt::message, uint8_t>> msgs);
+               std::vector<mqtt::pending_message> msgs);
 
   /// Traffic counters ($SYS topics, /metrics).
   std::atomic<uint64_t> messages_received{0}, messages_sent{0},
@@ -86,6 +114,8 @@ public:
 
   /// Offline QoS 1/2 messages kept per session (oldest dropped beyond).
   static constexpr size_t max_offline = 1000;
+  /// The configured topic ACL (set once at start).
+  mqtt::acl acl;
 
 private:
   struct sub {
@@ -95,15 +125,42 @@ private:
   struct client {
     caf::actor actor; ///< null while a persistent session is offline
     std::map<std::string, sub> subs;
+    std::set<std::string> shared; ///< keys of shared_ it is a member of
     std::deque<mqtt_delivery> offline;
+    std::vector<mqtt::pending_message> resend;
+    std::vector<uint16_t> awaiting_rel;
+    std::shared_ptr<const mqtt::acl_rules> acl;
+    uint32_t expiry_s = 0;
     int64_t expires_ms = 0; ///< steady ms; 0: never
     bool resumed = false;   ///< the current connection resumed a session
+    std::optional<mqtt::message> will;
+    int64_t will_at_ms = 0;
   };
-  void expire(int64_t now_ms);
+  /// `$share/{group}/{filter}`: its members and whose turn it is.
+  struct shared_group {
+    std::string filter;
+    std::map<std::string, sub> members; ///< client id → options
+    size_t next = 0;
+  };
+  using out_list = std::vector<std::pair<caf::actor, mqtt_delivery>>;
+
+  void expire(int64_t now_ms, std::vector<mqtt::message>& wills);
+  void drop_session(std::map<std::string, client>::iterator it);
+  void enqueue_offline(client& c, mqtt_delivery d);
+  void route(const mqtt::message& m, const std::string& from, out_list& out);
+  /// Gives `m` to one member of `key` (not `except`): a connected one
+  /// first, else a persistent offline one. False if there is none.
+  bool dispatch_shared(const std::string& key, const mqtt::message& m,
+                       uint8_t qos, const std::string& except, out_list& out);
+  void leave_shared(const std::string& client_id, client& c);
+  static void send_all(out_list& out);
+
   mutable std::mutex mtx_;
   std::map<std::string, client> clients_;
+  std::map<std::string, shared_group> shared_;
   std::map<std::string, std::shared_ptr<const mqtt::message>> retained_;
   std::atomic<uint64_t> dropped_{0};
+  std::atomic<bool> dirty_{false};
 };
 
 } // namespace themis

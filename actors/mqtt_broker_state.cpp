@@ -39,35 +39,61 @@ std::string unb64_impl(const std::string& in) {
   return out;
 }
 
-json message_json(const mqtt::message& m) {
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Message expiry is kept as the time left (steady clocks restart).
+json message_json(const mqtt::message& m, int64_t now) {
   json j{{"topic", m.topic},
          {"payload", base64_encode(m.payload)},
          {"qos", m.qos},
          {"retain", m.retain}};
-  if (m.props.content_type)
-    j["content_type"] = *m.props.content_type;
-  if (m.props.payload_format)
-    j["payload_format"] = *m.props.payload_format;
+  auto& p = m.props;
+  if (p.content_type)
+    j["content_type"] = *p.content_type;
+  if (p.payload_format)
+    j["payload_format"] = *p.payload_format;
+  if (p.response_topic)
+    j["response_topic"] = *p.response_topic;
+  if (p.correlation_data)
+    j["correlation_data"] = base64_encode(*p.correlation_data);
+  if (!p.user.empty())
+    j["user"] = p.user;
+  if (m.expires_at_ms)
+    j["expires_in_ms"] = static_cast<int64_t>(m.expires_at_ms) - now;
+  if (!m.shared_group.empty())
+    j["shared_group"] = m.shared_group;
   return j;
 }
 
-mqtt::message message_of(const json& j) {
+mqtt::message message_of(const json& j, int64_t now) {
   mqtt::message m;
   m.topic = j.value("topic", "");
   m.payload = base64_decode(j.value("payload", ""));
   m.qos = j.value("qos", 0);
   m.retain = j.value("retain", false);
+  auto& p = m.props;
   if (j.contains("content_type"))
-    m.props.content_type = j["content_type"].get<std::string>();
+    p.content_type = j["content_type"].get<std::string>();
   if (j.contains("payload_format"))
-    m.props.payload_format = j["payload_format"].get<uint8_t>();
+    p.payload_format = j["payload_format"].get<uint8_t>();
+  if (j.contains("response_topic"))
+    p.response_topic = j["response_topic"].get<std::string>();
+  if (j.contains("correlation_data"))
+    p.correlation_data =
+      base64_decode(j["correlation_data"].get<std::string>());
+  if (j.contains("user"))
+    p.user = j["user"].get<std::vector<std::pair<std::string, std::string>>>();
+  if (j.contains("expires_in_ms")) {
+    auto left = j["expires_in_ms"].get<int64_t>();
+    m.expires_at_ms = static_cast<uint64_t>(now + std::max<int64_t>(left, 1));
+    m.props.message_expiry = 1; // recomputed when sent
+  }
+  m.shared_group = j.value("shared_group", "");
   return m;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
 }
 
 } // namespace
@@ -80,31 +106,52 @@ std::string base64_decode(const std::string& in) {
   return unb64_impl(in);
 }
 
+static json sub_json(const std::string& filter, const mqtt::subscription& o,
+                     uint32_t id) {
+  return {{"filter", filter},        {"qos", o.qos},
+          {"no_local", o.no_local},  {"rap", o.retain_as_published},
+          {"rh", o.retain_handling}, {"id", id}};
+}
+
 std::string mqtt_broker::snapshot() const {
   std::lock_guard<std::mutex> g(mtx_);
+  auto now = now_ms();
   json j;
   j["retained"] = json::array();
   for (auto& [topic, m] : retained_)
-    j["retained"].push_back(message_json(*m));
+    if (topic.rfind("$SYS/", 0) != 0)
+      j["retained"].push_back(message_json(*m, now));
   j["sessions"] = json::array();
-  auto now = now_ms();
   for (auto& [id, c] : clients_) {
-    if (c.actor)
-      continue; // still connected at shutdown: its connection has ended it
-    json s{{"id", id},
-           {"expires_in_ms", c.expires_ms ? c.expires_ms - now : -1}};
+    if (c.expiry_s == 0 && c.actor)
+      continue; // ends with its connection
+    // a connected session is saved as if it left now (for a crash)
+    int64_t left =
+      c.actor ? (c.expiry_s == 0xFFFFFFFFu ? -1 : int64_t{c.expiry_s} * 1000)
+              : (c.expires_ms ? c.expires_ms - now : -1);
+    json s{{"id", id}, {"expires_in_ms", left}, {"expiry_s", c.expiry_s}};
     s["subs"] = json::array();
     for (auto& [filter, sub] : c.subs)
-      s["subs"].push_back({{"filter", filter},
-                           {"qos", sub.opts.qos},
-                           {"no_local", sub.opts.no_local},
-                           {"rap", sub.opts.retain_as_published},
-                           {"rh", sub.opts.retain_handling},
-                           {"id", sub.id}});
+      s["subs"].push_back(sub_json(filter, sub.opts, sub.id));
+    for (auto& key : c.shared) {
+      auto grp = shared_.find(key);
+      if (grp == shared_.end())
+        continue;
+      auto m = grp->second.members.find(id);
+      if (m != grp->second.members.end())
+        s["subs"].push_back(sub_json(key, m->second.opts, m->second.id));
+    }
     s["offline"] = json::array();
     for (auto& d : c.offline)
       s["offline"].push_back(
-        {{"message", message_json(*d.msg)}, {"qos", d.qos}});
+        {{"message", message_json(*d.msg, now)}, {"qos", d.qos}});
+    s["resend"] = json::array();
+    for (auto& pm : c.resend)
+      s["resend"].push_back({{"message", message_json(pm.msg, now)},
+                             {"qos", pm.qos},
+                             {"packet_id", pm.packet_id},
+                             {"released", pm.released}});
+    s["awaiting_rel"] = c.awaiting_rel;
     j["sessions"].push_back(std::move(s));
   }
   return j.dump();
@@ -117,7 +164,7 @@ void mqtt_broker::restore(const std::string& text) {
   std::lock_guard<std::mutex> g(mtx_);
   auto now = now_ms();
   for (auto& r : j.value("retained", json::array())) {
-    auto m = message_of(r);
+    auto m = message_of(r, now);
     auto topic = m.topic; // (the right side of = is evaluated first)
     retained_[topic] = std::make_shared<const mqtt::message>(std::move(m));
   }
@@ -125,8 +172,10 @@ void mqtt_broker::restore(const std::string& text) {
     auto left = s.value("expires_in_ms", int64_t{-1});
     if (left != -1 && left <= 0)
       continue; // expired while themisd was stopping
-    auto& c = clients_[s.value("id", "")];
+    auto id = s.value("id", "");
+    auto& c = clients_[id];
     c.expires_ms = left < 0 ? 0 : now + left;
+    c.expiry_s = s.value("expiry_s", 0xFFFFFFFFu);
     for (auto& x : s.value("subs", json::array())) {
       sub su;
       su.opts.filter = x.value("filter", "");
@@ -135,15 +184,32 @@ void mqtt_broker::restore(const std::string& text) {
       su.opts.retain_as_published = x.value("rap", false);
       su.opts.retain_handling = x.value("rh", 0);
       su.id = x.value("id", 0u);
-      c.subs[su.opts.filter] = su;
+      std::string group, filter;
+      if (mqtt::split_shared(su.opts.filter, group, filter)) {
+        auto& grp = shared_[su.opts.filter];
+        grp.filter = filter;
+        grp.members[id] = su;
+        c.shared.insert(su.opts.filter);
+      } else {
+        c.subs[su.opts.filter] = su;
+      }
     }
     for (auto& x : s.value("offline", json::array())) {
       mqtt_delivery d;
       d.msg = std::make_shared<const mqtt::message>(
-        message_of(x.value("message", json::object())));
+        message_of(x.value("message", json::object()), now));
       d.qos = x.value("qos", 1);
       c.offline.push_back(std::move(d));
     }
+    for (auto& x : s.value("resend", json::array())) {
+      mqtt::pending_message pm;
+      pm.msg = message_of(x.value("message", json::object()), now);
+      pm.qos = x.value("qos", 1);
+      pm.packet_id = x.value("packet_id", 0);
+      pm.released = x.value("released", false);
+      c.resend.push_back(std::move(pm));
+    }
+    c.awaiting_rel = s.value("awaiting_rel", std::vector<uint16_t>{});
   }
 }
 

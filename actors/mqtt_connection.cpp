@@ -55,6 +55,10 @@ struct mqtt_state : session_callbacks {
   uint8_t version = 4;
   bool registered = false;
   uint32_t expiry_s = 0; ///< session expiry at disconnect
+  std::shared_ptr<const acl_rules> acl;
+  /// A resumed session's in-flight messages, sent after the CONNACK.
+  std::vector<pending_message> resend;
+  std::vector<uint16_t> awaiting_rel;
   /// (client id, registered) shared with the exit functor, which runs
   /// when the state may already be gone
   std::shared_ptr<std::pair<std::string, bool>> reg =
@@ -99,16 +103,19 @@ struct mqtt_state : session_callbacks {
     }
     if (c.will)
       will = c.will;
+    acl = ctx->mqtt->acl.for_client(c.username, id);
     // 3.1.1: clean session 0 keeps the session for good; 5.0: the
     // session expiry interval says how long (0: it ends with the
     // connection)
     expiry_s = version == 5 ? c.props.session_expiry.value_or(0)
                             : (c.clean_start ? 0 : 0xFFFFFFFFu);
-    auto r =
-      ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self), c.clean_start);
+    auto r = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self),
+                                c.clean_start, expiry_s, acl);
     registered = true;
     *reg = {id, true};
     present = r.session_present;
+    resend = std::move(r.resend);
+    awaiting_rel = std::move(r.awaiting_rel);
     if (r.replaced)
       caf::anon_send(r.replaced, mqtt_takeover_atom::value);
     // what waited for the client goes out after the CONNACK
@@ -117,11 +124,20 @@ struct mqtt_state : session_callbacks {
     return 0;
   }
 
+  void on_connected() override {
+    if (!resend.empty() || !awaiting_rel.empty())
+      s->resume(std::move(resend), awaiting_rel);
+    resend.clear();
+    awaiting_rel.clear();
+  }
+
   void route(const message& m) { ctx->mqtt->publish(m, s->client_id()); }
 
   void on_publish(message m, uint16_t id) override {
     ++ctx->mqtt->messages_received;
-    if (m.topic.rfind("$SYS", 0) == 0) { // the broker's own tree
+    if (m.topic.rfind("$SYS", 0) == 0 || (acl && !acl->can_publish(m.topic))) {
+      // not delivered; 5.0 says why, 3.1.1 has no negative acknowledgement
+      // (mosquitto's behaviour: acknowledged and dropped)
       s->acknowledge(id, m.qos, reason::not_authorized);
       return;
     }
@@ -238,22 +254,31 @@ struct mqtt_state : session_callbacks {
   }
 
   void on_closed(bool publish_will) override {
-    if (publish_will && will) {
+    mqtt_goodbye bye;
+    if (publish_will && will && (!acl || acl->can_publish(will->topic))) {
       message m;
       m.topic = will->topic;
       m.payload = will->payload;
       m.qos = will->qos;
       m.retain = will->retain;
       m.props = will->props;
+      bye.will_delay_s = m.props.will_delay.value_or(0);
       m.props.will_delay.reset();
-      route(m);
+      bye.will = std::move(m);
     }
     will.reset();
-    if (registered)
-      ctx->mqtt->disconnect(
-        s->client_id(), caf::actor_cast<caf::actor>(self), expiry_s,
-        expiry_s ? s->unacknowledged()
-                 : std::vector<std::pair<message, uint8_t>>{});
+    bye.expiry_s = expiry_s;
+    // unacknowledged messages: kept by a persistent session, and those of
+    // shared subscriptions passed to another member in any case
+    bye.unacked = s->unacknowledged();
+    bye.awaiting_rel = s->awaiting_release();
+    if (registered) {
+      ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self),
+                            std::move(bye));
+    } else if (bye.will) {
+      // taken over before: the broker decides whether the will is due
+      ctx->mqtt->disconnect(s->client_id(), caf::actor(), std::move(bye));
+    }
     registered = false;
     reg->second = false;
   }
@@ -269,6 +294,7 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   st.ctx = ctx;
   session_options o;
   o.limits.max_packet = ctx->config.mqtt.max_packet_bytes;
+  o.max_keep_alive = static_cast<uint16_t>(ctx->config.mqtt.max_keep_alive);
   st.s = std::make_unique<session>(o, st);
   // however the actor ends, its socket closes and the broker forgets it
   self->attach_functor(
@@ -320,19 +346,54 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   };
 }
 
-/// Publishes the $SYS statistics every `interval`.
+/// The broker's clock: once a second it expires sessions and publishes
+/// due wills; every `sys_interval` the $SYS statistics; and every
+/// `mqtt.persist_interval_ms`, when something changed, it saves the
+/// broker state through the store writer (so a crash loses at most that
+/// much of it).
 caf::behavior mqtt_sys(caf::event_based_actor* self,
                        std::shared_ptr<server_context> ctx,
-                       std::chrono::seconds interval) {
-  auto started = std::chrono::steady_clock::now();
+                       std::chrono::seconds sys_interval) {
+  using clock = std::chrono::steady_clock;
+  auto started = clock::now();
+  auto next_sys = std::make_shared<clock::time_point>(started);
+  auto next_save = std::make_shared<clock::time_point>(started);
+  auto saving = std::make_shared<bool>(false);
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {
-      auto up = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-      ctx->mqtt->publish_sys(THEMIS_VERSION_STRING, up);
-      self->delayed_send(self, interval, tick_atom::value);
+      auto& broker = *ctx->mqtt;
+      broker.tick();
+      auto now = clock::now();
+      if (now >= *next_sys) {
+        auto up =
+          std::chrono::duration_cast<std::chrono::seconds>(now - started);
+        broker.publish_sys(THEMIS_VERSION_STRING, up.count());
+        *next_sys = now + sys_interval;
+      }
+      auto every = ctx->config.mqtt.persist_interval_ms;
+      auto writer = ::themis::registered(self->system(), store_writer_name);
+      if (every && now >= *next_save && broker.dirty() && !*saving && writer) {
+        *next_save = now + std::chrono::milliseconds(every);
+        broker.mark_saved(); // changes from here on make it dirty again
+        *saving = true;
+        self
+          ->request(writer, std::chrono::seconds(30), save_blob_atom::value,
+                    std::string("mqtt"), broker.snapshot())
+          .then(
+            [=](bool ok) {
+              *saving = false;
+              if (!ok)
+                ctx->mqtt->mark_dirty();
+            },
+            [=](caf::error&) {
+              *saving = false;
+              ctx->mqtt->mark_dirty();
+            });
+      }
+      auto step = std::chrono::milliseconds(
+        every ? std::clamp<uint32_t>(every, 50, 1000) : 1000);
+      self->delayed_send(self, step, tick_atom::value);
     },
   };
 }

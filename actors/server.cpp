@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <caf/all.hpp>
 #include <csignal>
+#include <fstream>
 #include <future>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -183,6 +184,27 @@ int run_server(const server_config& cfg, const char* version,
 
   std::shared_ptr<http_acceptor> mqtt;
   ctx->mqtt = std::make_unique<mqtt_broker>();
+  {
+    std::string text = cfg.mqtt.acl, error;
+    if (!cfg.mqtt.acl_file.empty()) {
+      std::ifstream f(cfg.mqtt.acl_file);
+      if (!f) {
+        std::fprintf(stderr,
+                     "themisd: config error: mqtt.acl_file: cannot "
+                     "read %s\n",
+                     cfg.mqtt.acl_file.c_str());
+        return 2;
+      }
+      text += "\n" + std::string(std::istreambuf_iterator<char>(f), {});
+    }
+    auto acl = mqtt::acl::parse(text, error);
+    if (!acl) {
+      std::fprintf(stderr, "themisd: config error: mqtt.acl: %s\n",
+                   error.c_str());
+      return 2;
+    }
+    ctx->mqtt->acl = std::move(*acl);
+  }
   try {
     // persistent sessions and retained messages saved at the last stop
     auto saved = ctx->store->load_blob("mqtt");

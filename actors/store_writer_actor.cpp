@@ -318,6 +318,22 @@ caf::behavior store_writer(writer_actor* self,
       return rp;
     },
     [=](flush_atom) { flush(self, *ctx); },
+    [=](save_blob_atom, const std::string& key,
+        const std::string& value) -> bool {
+      // server state outside the documents (the MQTT broker's sessions);
+      // not while a SQL transaction holds the database: the caller retries
+      if (self->state.pinned)
+        return false;
+      while (!self->state.pending.empty())
+        flush(self, *ctx);
+      try {
+        ctx->store->save_blob(key, value);
+        return true;
+      } catch (const std::exception& e) {
+        spdlog::error("saving {} failed: {}", key, e.what());
+        return false;
+      }
+    },
   };
 }
 

@@ -150,6 +150,14 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::mqtt, &mqtt_section::sys_interval_s, 1, 86400)},
     {"mqtt.ingest_prefix",
      string_field(&sc::mqtt, &mqtt_section::ingest_prefix)},
+    {"mqtt.acl", string_field(&sc::mqtt, &mqtt_section::acl)},
+    {"mqtt.acl_file", string_field(&sc::mqtt, &mqtt_section::acl_file)},
+    {"mqtt.max_keep_alive",
+     uint_field(&sc::mqtt, &mqtt_section::max_keep_alive, 0, 65535)},
+    {"mqtt.persist_interval_ms",
+     uint_field(&sc::mqtt, &mqtt_section::persist_interval_ms, 0, 3600000)},
+    {"mqtt.ingest_key_field",
+     string_field(&sc::mqtt, &mqtt_section::ingest_key_field)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
     {"engine.synchronous",
      string_field(&sc::engine, &engine_section::synchronous,
@@ -402,10 +410,8 @@ load_outcome load_config(int argc, const char* const* argv,
   app.add_option("--config", config_file, "YAML configuration file");
   app.add_option("--data-dir", data_dir, "Data directory (engine.data_dir)");
   app.add_option("--http-port", http_port, "HTTP port, 0 disables (http.port)");
-  app.add_option("--pg-port", pg_port,
-                 "PostgreSQL port, 0 disables (pg.port)");
-  app.add_option("--mqtt-port", mqtt_port,
-                 "MQTT port, 0 disables (mqtt.port)");
+  app.add_option("--pg-port", pg_port, "PostgreSQL port, 0 disables (pg.port)");
+  app.add_option("--mqtt-port", mqtt_port, "MQTT port, 0 disables (mqtt.port)");
   app.add_option("--bind", bind, "Listen address (server.bind)");
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (log.level)");
@@ -463,12 +469,9 @@ load_outcome load_config(int argc, const char* const* argv,
         return fail(name + ": " + *err);
   }
   std::pair<const char*, std::string*> flags[] = {
-    {"engine.data_dir", &data_dir},
-    {"http.port", &http_port},
-    {"pg.port", &pg_port},
-    {"mqtt.port", &mqtt_port},
-    {"server.bind", &bind},
-    {"log.level", &log_level},
+    {"engine.data_dir", &data_dir}, {"http.port", &http_port},
+    {"pg.port", &pg_port},          {"mqtt.port", &mqtt_port},
+    {"server.bind", &bind},         {"log.level", &log_level},
   };
   for (auto& [key, val] : flags)
     if (!val->empty())

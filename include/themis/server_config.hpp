@@ -57,6 +57,20 @@ struct mqtt_section {
   /// PUBLISH topics under this prefix are stored: {prefix}{collection}/…
   std::string ingest_prefix = "ingest/";
   uint32_t sys_interval_s = 10; ///< $SYS/broker/… statistics period
+  /// Topic ACL in mosquitto acl_file syntax, lines separated by ';'
+  /// (`acl`) or read from a file (`acl_file`); both empty: no ACL.
+  std::string acl;
+  std::string acl_file;
+  /// Largest keep alive a client may ask for, in seconds (0: no limit).
+  /// A 5.0 client asking for more (or for none) is told this one.
+  uint32_t max_keep_alive = 0;
+  /// Broker state (persistent sessions, their queued messages, retained
+  /// messages) is saved this often when it changed, so a crash loses at
+  /// most this much of it; 0 saves only at a graceful stop.
+  uint32_t persist_interval_ms = 1000;
+  /// An ingested JSON payload's field whose value becomes the document
+  /// key (empty: keys are generated).
+  std::string ingest_key_field;
 };
 
 struct engine_section {

@@ -389,6 +389,9 @@ bool decode_subscribe(reader& r, uint8_t version, subscribe_packet& s) {
       t.retain_handling = (o >> 4) & 3;
       if (t.retain_handling == 3)
         return r.fail("retain handling 3", reason::protocol_error);
+      if (t.no_local && t.filter.rfind("$share/", 0) == 0)
+        return r.fail("no local on a shared subscription", // §3.8.3.1
+                      reason::protocol_error);
     } else if (o & 0xFC) {
       return r.fail("reserved subscription option bits set");
     }

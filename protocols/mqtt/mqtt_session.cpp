@@ -76,23 +76,107 @@ void session::disconnect(uint8_t code, const std::string& why) {
   cb_.on_closed(code != reason::success);
 }
 
-std::vector<std::pair<message, uint8_t>> session::unacknowledged() const {
-  std::vector<std::pair<message, uint8_t>> out;
-  auto add = [&](const packet& p) {
-    message m;
-    m.topic = p.publish.topic;
-    m.payload = p.publish.payload;
-    m.qos = p.publish.qos;
-    m.retain = p.publish.retain;
-    m.props = p.publish.props;
-    m.props.subscription_ids.clear();
-    out.emplace_back(std::move(m), p.publish.qos);
+std::vector<pending_message> session::unacknowledged() const {
+  std::vector<pending_message> out;
+  auto add = [&](const outbound& o, uint16_t id) {
+    pending_message pm;
+    auto& m = pm.msg;
+    m.topic = o.p.publish.topic;
+    m.payload = o.p.publish.payload;
+    m.qos = o.p.publish.qos;
+    m.retain = o.p.publish.retain;
+    m.props = o.p.publish.props;
+    m.props.message_expiry.reset(); // recomputed from expires_at_ms
+    m.expires_at_ms = o.expires_at_ms;
+    m.shared_group = o.group;
+    pm.qos = o.p.publish.qos;
+    pm.packet_id = id;
+    pm.released = o.released;
+    out.push_back(std::move(pm));
   };
   for (auto& [id, o] : inflight_)
-    add(o.p);
-  for (auto& p : queue_)
-    add(p);
+    add(o, id);
+  for (auto& o : queue_)
+    add(o, 0);
   return out;
+}
+
+void session::resume(std::vector<pending_message> msgs,
+                     const std::vector<uint16_t>& awaiting_rel) {
+  if (state_ != state::connected)
+    return;
+  awaiting_rel_.insert(awaiting_rel.begin(), awaiting_rel.end());
+  for (auto& pm : msgs) {
+    if (!pm.packet_id || inflight_.count(pm.packet_id)) {
+      deliver(pm.msg, pm.qos); // never sent: an ordinary delivery
+      continue;
+    }
+    outbound o;
+    auto& p = o.p;
+    p.type = packet_type::publish;
+    p.publish.topic = std::move(pm.msg.topic);
+    p.publish.payload = std::move(pm.msg.payload);
+    p.publish.qos = pm.qos;
+    p.publish.retain = pm.msg.retain;
+    p.publish.packet_id = pm.packet_id;
+    if (version_ == 5)
+      p.publish.props = std::move(pm.msg.props);
+    o.released = pm.released;
+    o.expires_at_ms = pm.msg.expires_at_ms;
+    o.group = std::move(pm.msg.shared_group);
+    // [MQTT-4.4.0-1]: resend unacknowledged PUBLISH (DUP) and PUBREL
+    // packets with their original packet identifiers
+    if (o.released) {
+      send_ack(packet_type::pubrel, pm.packet_id, 0);
+    } else {
+      p.publish.dup = true;
+      refresh_expiry(p, o.expires_at_ms); // once sent, it is not withdrawn
+      send_publish(p);
+    }
+    last_id_ = std::max(last_id_, pm.packet_id);
+    inflight_.emplace(pm.packet_id, std::move(o));
+  }
+}
+
+bool session::refresh_expiry(packet& p, uint64_t expires_at_ms) {
+  if (!expires_at_ms)
+    return true;
+  auto now = cb_.now_ms();
+  if (now >= expires_at_ms)
+    return false;
+  // [MQTT-3.3.2-6]: the interval sent is the time the message has left
+  p.publish.props.message_expiry =
+    static_cast<uint32_t>((expires_at_ms - now + 999) / 1000);
+  return true;
+}
+
+void session::send_publish(packet& p) {
+  if (version_ != 5 || alias_max_ == 0) {
+    send_packet(p);
+    return;
+  }
+  auto it = out_aliases_.find(p.publish.topic);
+  if (it == out_aliases_.end() && out_aliases_.size() < alias_max_) {
+    // the first use sends the topic with the new alias
+    auto a = static_cast<uint16_t>(out_aliases_.size() + 1);
+    out_aliases_.emplace(p.publish.topic, a);
+    p.publish.props.topic_alias = a;
+    send_packet(p);
+    p.publish.props.topic_alias.reset();
+    return;
+  }
+  if (it == out_aliases_.end()) {
+    send_packet(p); // every alias is taken
+    return;
+  }
+  // later ones an empty topic and the alias; the stored packet keeps its
+  // topic for a retransmission on another connection
+  auto topic = std::move(p.publish.topic);
+  p.publish.topic.clear();
+  p.publish.props.topic_alias = it->second;
+  send_packet(p);
+  p.publish.topic = std::move(topic);
+  p.publish.props.topic_alias.reset();
 }
 
 void session::connection_lost() {
@@ -155,7 +239,12 @@ void session::deliver(const message& m, uint8_t qos,
                       const std::vector<uint32_t>& sub_ids) {
   if (state_ != state::connected)
     return;
-  packet p;
+  if (m.expires_at_ms && cb_.now_ms() >= m.expires_at_ms) {
+    cb_.on_dropped(m); // expired on its way here
+    return;
+  }
+  outbound o;
+  auto& p = o.p;
   p.type = packet_type::publish;
   p.publish.topic = m.topic;
   p.publish.payload = m.payload;
@@ -169,27 +258,36 @@ void session::deliver(const message& m, uint8_t qos,
   if (client_max_packet_ && encoded_size(p, version_) > client_max_packet_)
     return; // 5.0 §3.1.2.11.4: too large for the client, discarded
   if (qos == 0) {
-    send_packet(p);
+    refresh_expiry(p, m.expires_at_ms);
+    send_publish(p);
     return;
   }
   if (queue_.size() >= opts_.max_queued) {
     cb_.on_dropped(m);
     return;
   }
-  queue_.push_back(std::move(p));
+  o.expires_at_ms = m.expires_at_ms;
+  o.group = m.shared_group;
+  queue_.push_back(std::move(o));
   pump();
 }
 
 void session::pump() {
   while (!queue_.empty() && inflight_.size() < send_quota_) {
-    auto p = std::move(queue_.front());
+    auto o = std::move(queue_.front());
     queue_.pop_front();
+    if (!refresh_expiry(o.p, o.expires_at_ms)) {
+      message gone; // expired while queued: never sent
+      gone.topic = o.p.publish.topic;
+      cb_.on_dropped(gone);
+      continue;
+    }
     auto id = next_id();
     if (!id)
       return;
-    p.publish.packet_id = id;
-    send_packet(p);
-    inflight_[id] = outbound{std::move(p), false};
+    o.p.publish.packet_id = id;
+    send_publish(o.p);
+    inflight_[id] = std::move(o);
   }
 }
 
@@ -211,6 +309,22 @@ void session::handle(packet& p) {
       auto& c = p.connect;
       version_ = c.version == 5 ? 5 : 4;
       keep_alive_ = c.keep_alive;
+      auto max_ka = opts_.max_keep_alive;
+      if (max_ka && keep_alive_ > max_ka && version_ < 5) {
+        // 3.1.1 cannot be told a shorter interval (mosquitto's answer:
+        // identifier rejected)
+        packet a;
+        a.type = packet_type::connack;
+        a.connack.code = 2;
+        send_packet(a);
+        state_ = state::closed;
+        cb_.close();
+        return;
+      }
+      bool override_ka =
+        max_ka && version_ == 5 && (keep_alive_ == 0 || keep_alive_ > max_ka);
+      if (override_ka)
+        keep_alive_ = max_ka;
       if (c.client_id.empty() && !c.clean_start && version_ < 5) {
         packet a; // [MQTT-3.1.3-8]: return code 2, identifier rejected
         a.type = packet_type::connack;
@@ -245,7 +359,11 @@ void session::handle(packet& p) {
         send_quota_ = std::min<uint16_t>(
           c.props.receive_maximum.value_or(65535), max_inflight);
         client_max_packet_ = c.props.maximum_packet_size.value_or(0);
+        alias_max_ = std::min<uint16_t>(c.props.topic_alias_maximum.value_or(0),
+                                        opts_.outbound_aliases);
         auto& pr = a.connack.props;
+        if (override_ka)
+          pr.server_keep_alive = keep_alive_;
         if (!assigned.empty())
           pr.assigned_client_id = assigned;
         pr.receive_maximum = opts_.receive_maximum;
@@ -254,10 +372,11 @@ void session::handle(packet& p) {
         pr.retain_available = 1;
         pr.wildcard_available = 1;
         pr.subscription_ids_available = 1;
-        pr.shared_available = 0;
+        pr.shared_available = 1;
       }
       state_ = state::connected;
       send_packet(a);
+      cb_.on_connected();
       return;
     }
     case packet_type::publish: {
@@ -292,6 +411,9 @@ void session::handle(packet& p) {
       out.props = std::move(m.props);
       out.props.topic_alias.reset();
       out.props.subscription_ids.clear();
+      if (out.props.message_expiry)
+        out.expires_at_ms =
+          cb_.now_ms() + uint64_t{*out.props.message_expiry} * 1000;
       if (m.qos > 0)
         pending_ack_.insert(m.packet_id);
       cb_.on_publish(std::move(out), m.packet_id);

@@ -25,6 +25,22 @@ struct message {
   uint8_t qos = 0;
   bool retain = false;
   properties props; ///< message properties only (expiry, content type …)
+  /// Steady-clock ms after which the message is not delivered (5.0
+  /// message expiry; 0: never). Delivery sends the remaining lifetime.
+  uint64_t expires_at_ms = 0;
+  /// Set when the message went to one member of a shared subscription
+  /// (`group/filter`), so a member that leaves hands it to another.
+  std::string shared_group;
+};
+
+/// An outbound QoS 1/2 message not yet acknowledged, kept across
+/// reconnects: with a packet id it was sent and is sent again with DUP
+/// (or, `released`, its PUBREL is), under the same id.
+struct pending_message {
+  message msg;
+  uint8_t qos = 1;
+  uint16_t packet_id = 0;
+  bool released = false;
 };
 
 struct session_options {
@@ -33,6 +49,12 @@ struct session_options {
   uint16_t topic_alias_maximum = 16; ///< inbound aliases we accept (5.0)
   uint32_t connect_timeout_ms = 10000;
   uint32_t max_queued = 1000; ///< outbound messages waiting for a window
+  /// Largest keep alive granted (0: any); 5.0 clients asking for more,
+  /// or for none, get this one in CONNACK (server keep alive).
+  uint16_t max_keep_alive = 0;
+  /// Outbound topic aliases we use at most (also capped by the client's
+  /// topic alias maximum).
+  uint16_t outbound_aliases = 64;
 };
 
 class session_callbacks {
@@ -53,10 +75,14 @@ public:
   /// One reason code per topic filter.
   virtual std::vector<uint8_t> on_subscribe(const subscribe_packet& s) = 0;
   virtual std::vector<uint8_t> on_unsubscribe(const unsubscribe_packet& u) = 0;
+  /// The CONNACK was sent: a resumed session's in-flight messages may go
+  /// out now (session::resume).
+  virtual void on_connected() {}
   /// The session ended; `publish_will` unless the client disconnected
   /// normally.
   virtual void on_closed(bool publish_will) = 0;
-  /// Messages dropped because the outbound queue was full.
+  /// Messages dropped because the outbound queue was full or they
+  /// expired.
   virtual void on_dropped(const message&) {}
 };
 
@@ -68,9 +94,14 @@ public:
   /// Keep-alive and connect deadlines; call periodically.
   void check_timeouts();
   /// Sends `m` to this client at `qos` (the broker took the minimum of the
-  /// message's and the subscription's QoS).
+  /// message's and the subscription's QoS). An expired message is dropped.
   void deliver(const message& m, uint8_t qos,
                const std::vector<uint32_t>& subscription_ids = {});
+  /// After CONNACK of a resumed session: sends the messages that were in
+  /// flight again with DUP and their packet ids (PUBREL for released QoS 2
+  /// ones), and remembers the inbound QoS 2 ids still awaiting PUBREL.
+  void resume(std::vector<pending_message> inflight,
+              const std::vector<uint16_t>& awaiting_rel);
   /// Acknowledges an inbound QoS 1/2 PUBLISH (`code` 0 or a 5.0 reason).
   void acknowledge(uint16_t packet_id, uint8_t qos, uint8_t code);
   /// Inbound QoS 1/2 messages not yet acknowledged (ingest writes pending).
@@ -85,9 +116,15 @@ public:
   uint8_t version() const { return version_; }
   const std::string& client_id() const { return client_id_; }
   size_t inflight() const { return inflight_.size(); }
-  /// QoS 1/2 messages sent but not acknowledged, and those still queued:
-  /// a persistent session hands them to the broker when it ends.
-  std::vector<std::pair<message, uint8_t>> unacknowledged() const;
+  /// QoS 1/2 messages sent but not acknowledged (with their packet ids),
+  /// then those still queued: a persistent session hands them to the
+  /// broker when it ends.
+  std::vector<pending_message> unacknowledged() const;
+  /// Inbound QoS 2 packet ids whose PUBREL has not come (kept with a
+  /// persistent session so a resent PUBLISH is not delivered twice).
+  std::vector<uint16_t> awaiting_release() const {
+    return {awaiting_rel_.begin(), awaiting_rel_.end()};
+  }
   size_t queued() const { return queue_.size(); }
 
 private:
@@ -95,6 +132,8 @@ private:
   struct outbound {
     packet p;
     bool released = false; ///< QoS 2: PUBREC received, PUBREL sent
+    uint64_t expires_at_ms = 0;
+    std::string group;
   };
 
   void handle(packet& p);
@@ -102,6 +141,11 @@ private:
   void send_packet(const packet& p);
   void send_ack(packet_type t, uint16_t id, uint8_t code);
   void pump(); ///< moves queued messages into the in-flight window
+  /// Sends a PUBLISH, replacing its topic by an alias when the client
+  /// allows them (5.0).
+  void send_publish(packet& p);
+  /// Sets the remaining message expiry; false if the message expired.
+  bool refresh_expiry(packet& p, uint64_t expires_at_ms);
   uint16_t next_id();
 
   session_options opts_;
@@ -122,7 +166,9 @@ private:
   std::set<uint16_t> pending_ack_;     ///< inbound QoS 1/2 not yet acked
   std::map<uint16_t, std::string> aliases_;
   std::map<uint16_t, outbound> inflight_;
-  std::deque<packet> queue_;
+  std::deque<outbound> queue_;
+  uint16_t alias_max_ = 0; ///< outbound aliases the client accepts
+  std::map<std::string, uint16_t, std::less<>> out_aliases_;
   uint16_t last_id_ = 0;
 };
 

@@ -1,0 +1,659 @@
+/// An Eclipse Paho MQTT C++ (1.2) client that exercises themisd's MQTT
+/// broker the way applications do, over 3.1.1 and 5.0: QoS round trips,
+/// retained messages, resumed sessions, topic aliases, message expiry,
+/// shared subscriptions, ACLs and delayed wills.
+/// Usage: paho_client <scenario> <port>   (broker on 127.0.0.1)
+/// Prints one line per check and exits 1 at the first failure (expected
+/// vs got). Every wait is bounded, and a watchdog ends a stuck scenario.
+/// Client ids and topics carry the scenario name and pid, so scenarios can
+/// share one broker (acl_v5 uses fixed ids: its ACL names them).
+
+#include <mqtt/async_client.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+using ms = std::chrono::milliseconds;
+
+/// The longest any single wait (connect, ack, message) may take.
+constexpr auto kWait = 10s;
+/// The longest a whole scenario may take before the watchdog fails it.
+constexpr auto kScenarioLimit = 50s;
+
+std::string g_uri;
+std::string g_scenario;
+std::atomic<long long> g_deadline_ms{0};
+
+struct check_failed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Payloads can be binary or 100 KB: show them escaped and shortened.
+std::string show(const std::string& s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size() && i < 48; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  out += s.size() > 48 ? "...\"" : "\"";
+  if (s.size() > 48)
+    out += " (" + std::to_string(s.size()) + " bytes)";
+  return out;
+}
+
+std::string show(const char* s) {
+  return show(std::string(s));
+}
+
+template <class T>
+std::string show(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+void check(bool ok, const std::string& what) {
+  if (!ok)
+    throw check_failed(what);
+}
+
+template <class A, class B>
+void expect_eq(const A& expected, const B& got, const std::string& what) {
+  if (!(expected == got))
+    throw check_failed(what + ": expected " + show(expected) + ", got " +
+                       show(got));
+}
+
+void ok(const std::string& what) {
+  std::cout << "ok " << what << std::endl;
+}
+
+/// Paho 1.2 puts a v5 CONNACK refusal in the return code (reason code 0),
+/// but a SUBACK/PUBACK refusal in the reason code (return code 0); a v3
+/// refusal is in the return code. One number for all of them.
+int code_of(const mqtt::exception& e) {
+  return e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
+}
+
+/// Waits for a token; a timeout is a failure, not a hang.
+template <class Tok>
+void await(const Tok& tok, const std::string& what) {
+  if (!tok->wait_for(kWait))
+    throw check_failed(what + ": no acknowledgement within 10 s");
+}
+
+std::string unique(const std::string& name) {
+  return g_scenario + "-" + std::to_string(getpid()) + "-" + name;
+}
+
+/// The topic root of this run: paho/<scenario>/<pid>.
+std::string root() {
+  return "paho/" + g_scenario + "/" + std::to_string(getpid());
+}
+
+/// One MQTT connection. Messages are queued from construction on, so
+/// nothing a resumed session delivers right after CONNACK is missed.
+class client {
+public:
+  client(const std::string& id, int version) :
+    version_(version), cli_(g_uri, id, mqtt::create_options(version)) {
+    cli_.start_consuming();
+  }
+  ~client() {
+    try {
+      if (cli_.is_connected())
+        cli_.disconnect()->wait_for(2s);
+    } catch (const std::exception&) {
+    }
+  }
+
+  int version() const { return version_; }
+
+  /// Options for this client's protocol version: clean start (v5) or
+  /// clean session (v3), and the session expiry (v5 only).
+  mqtt::connect_options_builder options(bool clean, uint32_t expiry = 0) const {
+    mqtt::connect_options_builder b;
+    b.mqtt_version(version_).connect_timeout(5s).keep_alive_interval(30s);
+    if (version_ == MQTTVERSION_5) {
+      b.clean_start(clean);
+      if (expiry)
+        b.properties(
+          {{mqtt::property::SESSION_EXPIRY_INTERVAL, int32_t(expiry)}});
+    } else {
+      b.clean_session(clean);
+    }
+    return b;
+  }
+
+  mqtt::connect_response connect(const mqtt::connect_options& opts) {
+    auto tok = cli_.connect(opts);
+    await(tok, "CONNECT");
+    return tok->get_connect_response();
+  }
+  mqtt::connect_response connect(bool clean = true, uint32_t expiry = 0) {
+    return connect(options(clean, expiry).finalize());
+  }
+
+  /// The refusal code of a CONNECT that must fail (0 if it succeeded).
+  int connect_refusal(const mqtt::connect_options& opts) {
+    try {
+      connect(opts);
+      return 0;
+    } catch (const mqtt::exception& e) {
+      return code_of(e);
+    }
+  }
+
+  void disconnect(const mqtt::disconnect_options& opts = {}) {
+    await(cli_.disconnect(opts), "DISCONNECT");
+  }
+
+  /// The SUBACK code for one filter: the granted QoS or a refusal.
+  /// Paho 1.2 throws from wait() on a refusal (v3 0x80, v5 >= 0x80).
+  int subscribe_code(const std::string& filter, int qos) {
+    auto tok = cli_.subscribe(filter, qos);
+    try {
+      await(tok, "SUBSCRIBE " + filter);
+      auto codes = tok->get_subscribe_response().get_reason_codes();
+      check(codes.size() == 1, "SUBACK for " + filter + " has " +
+                                 std::to_string(codes.size()) + " codes");
+      return codes[0];
+    } catch (const mqtt::exception& e) {
+      return code_of(e);
+    }
+  }
+  void subscribe(const std::string& filter, int qos) {
+    expect_eq(qos, subscribe_code(filter, qos), "granted QoS for " + filter);
+  }
+
+  mqtt::delivery_token_ptr publish_async(const std::string& topic,
+                                         const std::string& payload, int qos,
+                                         bool retained = false,
+                                         const mqtt::properties& props = {}) {
+    return cli_.publish(mqtt::message_ptr_builder()
+                          .topic(topic)
+                          .payload(payload)
+                          .qos(qos)
+                          .retained(retained)
+                          .properties(props)
+                          .finalize());
+  }
+  void publish(const std::string& topic, const std::string& payload, int qos,
+               bool retained = false, const mqtt::properties& props = {}) {
+    await(publish_async(topic, payload, qos, retained, props),
+          "PUBLISH to " + topic);
+  }
+  /// The PUBACK code of a QoS 1 publish (0 when accepted); paho 1.2
+  /// throws from the delivery token's wait() when it is >= 0x80.
+  int publish_code(const std::string& topic, const std::string& payload) {
+    try {
+      publish(topic, payload, 1);
+      return 0;
+    } catch (const mqtt::exception& e) {
+      return code_of(e);
+    }
+  }
+
+  /// The next message within `timeout`, or null; a lost connection fails
+  /// (paho queues a null message for it).
+  mqtt::const_message_ptr next(ms timeout = kWait) {
+    mqtt::const_message_ptr msg;
+    if (!cli_.try_consume_message_for(&msg, timeout))
+      return nullptr;
+    check(msg != nullptr, "connection lost while waiting for a message");
+    return msg;
+  }
+  /// Exactly `n` messages within 10 s (fewer is a failure).
+  std::vector<mqtt::const_message_ptr> take(size_t n, const std::string& who) {
+    std::vector<mqtt::const_message_ptr> got;
+    auto until = steady::now() + kWait;
+    while (got.size() < n) {
+      auto left = std::chrono::duration_cast<ms>(until - steady::now());
+      auto msg = left.count() > 0 ? next(left) : nullptr;
+      if (!msg)
+        throw check_failed(who + ": expected " + std::to_string(n) +
+                           " messages within 10 s, got " +
+                           std::to_string(got.size()));
+      got.push_back(msg);
+    }
+    return got;
+  }
+  /// Fails if anything arrives within `quiet`.
+  void expect_nothing(ms quiet, const std::string& who) {
+    if (auto msg = next(quiet))
+      throw check_failed(who + ": expected no message, got " +
+                         show(msg->get_payload_str()) + " on " +
+                         msg->get_topic());
+  }
+
+private:
+  int version_;
+  mqtt::async_client cli_;
+};
+
+std::string version_name(int version) {
+  return version == MQTTVERSION_5 ? "v5" : "v3.1.1";
+}
+
+/// QoS 0, 1 and 2 with text, binary (zero bytes) and 100 KB payloads to
+/// subscribers at QoS 0, 1 and 2: each arrives once, intact, on its
+/// topic, at min(publish QoS, subscription QoS).
+void roundtrip(int version) {
+  std::vector<std::unique_ptr<client>> subs;
+  for (int sq = 0; sq <= 2; ++sq) {
+    subs.push_back(
+      std::make_unique<client>(unique("sub" + std::to_string(sq)), version));
+    subs.back()->connect();
+    subs.back()->subscribe(root() + "/#", sq);
+  }
+  ok(version_name(version) + " subscribers on " + root() +
+     "/# granted QoS 0, 1, 2");
+
+  const std::string binary("\0bin\0\xff\x01\0", 8);
+  std::string big(100 * 1024, '\0');
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>('a' + i % 26);
+  struct sent {
+    std::string topic, payload;
+    int qos;
+  };
+  std::vector<sent> all;
+  client pub(unique("pub"), version);
+  pub.connect();
+  for (int q = 0; q <= 2; ++q) {
+    auto tag = std::to_string(q);
+    all.push_back({root() + "/q" + tag + "/text", "text at qos " + tag, q});
+    all.push_back({root() + "/q" + tag + "/binary", binary + tag, q});
+    all.push_back({root() + "/q" + tag + "/big", big + tag, q});
+  }
+  for (const auto& m : all)
+    pub.publish(m.topic, m.payload, m.qos);
+  ok("published " + std::to_string(all.size()) +
+     " messages (QoS 0/1/2 x text/binary/100 KB)");
+
+  for (int sq = 0; sq <= 2; ++sq) {
+    auto who = "subscriber at QoS " + std::to_string(sq);
+    auto got = subs[sq]->take(all.size(), who);
+    subs[sq]->expect_nothing(500ms, who + " (duplicates)");
+    for (const auto& m : all) {
+      auto it = std::find_if(got.begin(), got.end(), [&](const auto& g) {
+        return g->get_topic() == m.topic;
+      });
+      check(it != got.end(), who + ": nothing on " + m.topic);
+      expect_eq(m.payload, (*it)->get_payload_str(),
+                who + " payload on " + m.topic);
+      expect_eq(std::min(m.qos, sq), (*it)->get_qos(),
+                who + " QoS on " + m.topic);
+      got.erase(it);
+    }
+    ok(who + ": every message once, intact, QoS min(pub, sub)");
+  }
+}
+
+/// A retained message reaches later subscribers flagged retained (live
+/// ones unflagged); an empty retained payload clears it.
+void retained() {
+  const auto topic = root() + "/r";
+  client live(unique("live"), MQTTVERSION_3_1_1);
+  live.connect();
+  live.subscribe(topic, 1);
+  client pub(unique("pub"), MQTTVERSION_3_1_1);
+  pub.connect();
+  pub.publish(topic, "keep me", 1, true);
+  auto msg = live.take(1, "live subscriber").front();
+  expect_eq("keep me", msg->get_payload_str(), "live payload");
+  expect_eq(false, msg->is_retained(), "retain flag to a live subscriber");
+  ok("live subscriber got it with the retain flag clear");
+
+  client late(unique("late"), MQTTVERSION_5);
+  late.connect();
+  late.subscribe(root() + "/#", 1);
+  msg = late.take(1, "late subscriber").front();
+  expect_eq(topic, msg->get_topic(), "retained topic");
+  expect_eq("keep me", msg->get_payload_str(), "retained payload");
+  expect_eq(true, msg->is_retained(), "retain flag to a new subscriber");
+  ok("new v5 subscriber got the retained message, flagged retained");
+
+  pub.publish(topic, "", 1, true);
+  msg = live.take(1, "live subscriber (empty retained)").front();
+  expect_eq("", msg->get_payload_str(), "empty retained to live subscriber");
+  ok("the empty retained publish reached the live subscriber");
+  client later(unique("later"), MQTTVERSION_5);
+  later.connect();
+  later.subscribe(root() + "/#", 1);
+  later.expect_nothing(1s, "subscriber after the clear");
+  ok("an empty retained payload cleared it");
+}
+
+/// A session kept across a disconnect gets the QoS 1 messages published
+/// meanwhile, in order, and CONNACK says the session is present.
+void session_resume(int version) {
+  const auto topic = root() + "/t";
+  client a(unique("A"), version);
+  auto rsp = a.connect(false, 300);
+  expect_eq(false, rsp.is_session_present(), "first CONNACK session present");
+  a.subscribe(topic, 1);
+  a.disconnect();
+  ok(version_name(version) + " persistent client subscribed and left");
+
+  client pub(unique("pub"), version);
+  pub.connect();
+  for (int i = 0; i < 5; ++i)
+    pub.publish(topic, "m" + std::to_string(i), 1);
+  ok("published 5 QoS 1 messages while it was away");
+
+  rsp = a.connect(false, 300);
+  expect_eq(true, rsp.is_session_present(), "resumed CONNACK session present");
+  auto got = a.take(5, "resumed client");
+  for (int i = 0; i < 5; ++i)
+    expect_eq("m" + std::to_string(i), got[i]->get_payload_str(),
+              "message " + std::to_string(i) + " in order");
+  a.expect_nothing(500ms, "resumed client (duplicates)");
+  ok("reconnect: session present, all 5 delivered in order");
+
+  // Leave no session behind on a shared broker.
+  a.disconnect();
+  a.connect(true);
+}
+
+/// Aliases set, reused with an empty topic, and rebound: the subscriber
+/// always sees the full topic name and no alias.
+void topic_alias_v5() {
+  const auto a = root() + "/a", b = root() + "/b";
+  client sub(unique("sub"), MQTTVERSION_5);
+  sub.connect();
+  sub.subscribe(root() + "/#", 1);
+  client pub(unique("pub"), MQTTVERSION_5);
+  auto rsp = pub.connect();
+  int max_alias =
+    rsp.get_properties().contains(mqtt::property::TOPIC_ALIAS_MAXIMUM)
+      ? mqtt::get<uint16_t>(rsp.get_properties(),
+                            mqtt::property::TOPIC_ALIAS_MAXIMUM)
+      : 0;
+  check(max_alias >= 2, "CONNACK Topic Alias Maximum is " +
+                          std::to_string(max_alias) + ", need >= 2");
+  ok("CONNACK Topic Alias Maximum " + std::to_string(max_alias));
+
+  struct step {
+    std::string topic;
+    int alias;
+    std::string means;
+  };
+  const std::vector<step> steps = {{a, 1, a},  {"", 1, a}, {b, 2, b},
+                                   {"", 2, b}, {"", 1, a}, {b, 1, b},
+                                   {"", 1, b}};
+  for (size_t i = 0; i < steps.size(); ++i)
+    pub.publish(steps[i].topic, "p" + std::to_string(i), 1, false,
+                {{mqtt::property::TOPIC_ALIAS, steps[i].alias}});
+  ok("published with aliases 1 and 2: set, empty topic, rebound");
+
+  auto got = sub.take(steps.size(), "subscriber");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    auto n = std::to_string(i);
+    expect_eq("p" + n, got[i]->get_payload_str(), "payload " + n);
+    expect_eq(steps[i].means, got[i]->get_topic(), "topic of message " + n);
+    check(!got[i]->get_properties().contains(mqtt::property::TOPIC_ALIAS),
+          "message " + n +
+            " carries a topic alias the subscriber never "
+            "allowed");
+  }
+  ok("subscriber got every message on its full topic name");
+}
+
+/// Queued messages expire while the subscriber is away; a survivor
+/// carries its remaining lifetime.
+void message_expiry_v5() {
+  const auto topic = root() + "/e";
+  client s(unique("sub"), MQTTVERSION_5);
+  s.connect(true, 300);
+  s.subscribe(topic, 1);
+  s.disconnect();
+  client pub(unique("pub"), MQTTVERSION_5);
+  pub.connect();
+  pub.publish(topic, "X", 1, false,
+              {{mqtt::property::MESSAGE_EXPIRY_INTERVAL, 1}});
+  pub.publish(topic, "Y", 1, false,
+              {{mqtt::property::MESSAGE_EXPIRY_INTERVAL, 100}});
+  ok("queued X (expiry 1 s) and Y (expiry 100 s) for an offline session");
+  std::this_thread::sleep_for(2500ms);
+
+  auto rsp = s.connect(false, 300);
+  expect_eq(true, rsp.is_session_present(), "CONNACK session present");
+  auto y = s.take(1, "resumed subscriber").front();
+  expect_eq("Y", y->get_payload_str(), "first message after 2.5 s");
+  s.expect_nothing(1s, "resumed subscriber (X expired)");
+  const auto& props = y->get_properties();
+  check(props.contains(mqtt::property::MESSAGE_EXPIRY_INTERVAL),
+        "Y has no Message Expiry Interval");
+  auto left =
+    mqtt::get<uint32_t>(props, mqtt::property::MESSAGE_EXPIRY_INTERVAL);
+  check(left >= 95 && left <= 100,
+        "Y's remaining expiry: expected 95..100, got " + std::to_string(left));
+  ok("only Y arrived, with " + std::to_string(left) + " s left");
+  s.disconnect();
+  s.connect(true);
+}
+
+/// Two members of one share group split the messages (each once, both
+/// some); a plain subscriber gets all; a lone member gets everything.
+void shared_v5() {
+  const auto topic = root() + "/t";
+  const auto share = "$share/g1/" + topic;
+  client s1(unique("S1"), MQTTVERSION_5), s2(unique("S2"), MQTTVERSION_5),
+    n(unique("N"), MQTTVERSION_5), pub(unique("pub"), MQTTVERSION_5);
+  for (auto* c : {&s1, &s2, &n, &pub})
+    c->connect();
+  s1.subscribe(share, 1);
+  s2.subscribe(share, 1);
+  n.subscribe(topic, 1);
+  ok("S1 and S2 in " + share + ", N on " + topic);
+
+  for (int i = 0; i < 20; ++i)
+    pub.publish(topic, "m" + std::to_string(i), 1);
+  auto all = n.take(20, "N");
+  for (int i = 0; i < 20; ++i)
+    expect_eq("m" + std::to_string(i), all[i]->get_payload_str(),
+              "N's message " + std::to_string(i));
+  ok("N got all 20 in order");
+
+  std::map<std::string, int> seen;
+  size_t from1 = 0, from2 = 0;
+  auto until = steady::now() + kWait;
+  while (from1 + from2 < 20 && steady::now() < until) {
+    for (auto [c, count] : {std::pair{&s1, &from1}, std::pair{&s2, &from2}})
+      while (auto m = c->next(50ms)) {
+        ++seen[m->get_payload_str()];
+        ++*count;
+      }
+  }
+  s1.expect_nothing(300ms, "S1 (extra)");
+  s2.expect_nothing(300ms, "S2 (extra)");
+  expect_eq(20u, from1 + from2, "messages to the group");
+  for (int i = 0; i < 20; ++i)
+    expect_eq(1, seen["m" + std::to_string(i)],
+              "group copies of m" + std::to_string(i));
+  check(from1 > 0 && from2 > 0, "each member gets some: S1 got " +
+                                  std::to_string(from1) + ", S2 got " +
+                                  std::to_string(from2));
+  ok("group got each once: S1 " + std::to_string(from1) + ", S2 " +
+     std::to_string(from2));
+
+  s2.disconnect();
+  for (int i = 20; i < 30; ++i)
+    pub.publish(topic, "m" + std::to_string(i), 1);
+  auto rest = s1.take(10, "S1 alone");
+  for (int i = 0; i < 10; ++i)
+    expect_eq("m" + std::to_string(20 + i), rest[i]->get_payload_str(),
+              "S1's message " + std::to_string(i));
+  n.take(10, "N");
+  ok("after S2 left, S1 got all 10");
+}
+
+/// Needs a broker with users alice:secret and bob:pw, no anonymous
+/// access, and the ACL: alice readwrite devices/%c/#, read public/#; bob
+/// read public/#.
+void acl_v5() {
+  client bob("b1", MQTTVERSION_5);
+  bob.connect(bob.options(true).user_name("bob").password("pw").finalize());
+  bob.subscribe("public/#", 1);
+  ok("bob (b1) subscribed to public/#");
+
+  client alice("dev1", MQTTVERSION_5);
+  alice.connect(
+    alice.options(true).user_name("alice").password("secret").finalize());
+  alice.subscribe("devices/dev1/#", 1);
+  ok("alice (dev1) granted devices/dev1/#");
+  expect_eq(0x87, alice.subscribe_code("devices/dev2/#", 1),
+            "SUBACK for devices/dev2/#");
+  ok("alice refused devices/dev2/# (0x87)");
+
+  expect_eq(0, alice.publish_code("devices/dev1/x", "mine"),
+            "PUBACK to devices/dev1/x");
+  auto msg = alice.take(1, "alice (own publish)").front();
+  expect_eq("devices/dev1/x", msg->get_topic(), "alice's delivery");
+  ok("alice published to devices/dev1/x and read it back");
+  expect_eq(0x87, alice.publish_code("public/x", "not allowed"),
+            "PUBACK to public/x");
+  bob.expect_nothing(1s, "bob (alice's refused publish)");
+  ok("alice's publish to public/x refused (0x87) and not delivered");
+
+  client bob3("b3", MQTTVERSION_3_1_1);
+  bob3.connect(bob3.options(true).user_name("bob").password("pw").finalize());
+  expect_eq(0x80, bob3.subscribe_code("devices/#", 1),
+            "v3 SUBACK for devices/#");
+  ok("v3 bob refused devices/# (0x80)");
+
+  client bad5("dev1-bad5", MQTTVERSION_5);
+  expect_eq(
+    0x86,
+    bad5.connect_refusal(
+      bad5.options(true).user_name("alice").password("wrong").finalize()),
+    "v5 CONNACK reason for a wrong password");
+  client bad3("dev1-bad3", MQTTVERSION_3_1_1);
+  expect_eq(
+    4,
+    bad3.connect_refusal(
+      bad3.options(true).user_name("alice").password("wrong").finalize()),
+    "v3 CONNACK return code for a wrong password");
+  ok("wrong password refused (v5 0x86, v3 4)");
+}
+
+/// A will with a 2 s delay, triggered by DISCONNECT 0x04, is published
+/// after the delay, not at once.
+void will_v5() {
+  const auto topic = root() + "/will";
+  client watcher(unique("watcher"), MQTTVERSION_5);
+  watcher.connect();
+  watcher.subscribe(topic, 1);
+
+  client c(unique("dying"), MQTTVERSION_5);
+  mqtt::will_options will(topic, std::string("gone"), 1, false,
+                          {{mqtt::property::WILL_DELAY_INTERVAL, 2}});
+  c.connect(c.options(true, 10).will(std::move(will)).finalize());
+  ok("client connected with a will (delay 2 s, session expiry 10 s)");
+  auto t0 = steady::now();
+  c.disconnect(mqtt::disconnect_options_builder()
+                 .reason_code(mqtt::ReasonCode::DISCONNECT_WITH_WILL_MESSAGE)
+                 .finalize());
+  auto msg = watcher.next(6s);
+  auto waited = std::chrono::duration<double>(steady::now() - t0).count();
+  check(msg != nullptr, "no will within 6 s");
+  expect_eq("gone", msg->get_payload_str(), "will payload");
+  check(waited >= 1.5 && waited <= 5.0,
+        "will delay: expected 1.5..5 s, got " + std::to_string(waited) + " s");
+  ok("will arrived after " + std::to_string(waited) + " s");
+}
+
+const std::vector<std::pair<std::string, std::function<void()>>> kScenarios = {
+  {"roundtrip_v3", [] { roundtrip(MQTTVERSION_3_1_1); }},
+  {"roundtrip_v5", [] { roundtrip(MQTTVERSION_5); }},
+  {"retained", retained},
+  {"session_resume_v3", [] { session_resume(MQTTVERSION_3_1_1); }},
+  {"session_resume_v5", [] { session_resume(MQTTVERSION_5); }},
+  {"topic_alias_v5", topic_alias_v5},
+  {"message_expiry_v5", message_expiry_v5},
+  {"shared_v5", shared_v5},
+  {"will_v5", will_v5},
+  {"acl_v5", acl_v5},
+};
+
+long long now_ms() {
+  return std::chrono::duration_cast<ms>(steady::now().time_since_epoch())
+    .count();
+}
+
+/// Runs one scenario under the watchdog; true on success.
+bool run(const std::string& name, const std::function<void()>& body) {
+  g_scenario = name;
+  g_deadline_ms = now_ms() + ms(kScenarioLimit).count();
+  std::cout << "== " << name << std::endl;
+  auto t0 = steady::now();
+  try {
+    body();
+    std::cout << "PASS " << name << " ("
+              << std::chrono::duration_cast<ms>(steady::now() - t0).count()
+              << " ms)" << std::endl;
+    return true;
+  } catch (const std::exception& e) {
+    std::cout << "FAIL " << name << ": " << e.what() << std::endl;
+    return false;
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: paho_client <scenario|all> <port>\n";
+    return 2;
+  }
+  const std::string which = argv[1];
+  g_uri = std::string("tcp://127.0.0.1:") + argv[2];
+  /// A blocked library call cannot hang the test: fail the scenario.
+  std::thread([] {
+    for (;;) {
+      std::this_thread::sleep_for(200ms);
+      if (g_deadline_ms && now_ms() > g_deadline_ms) {
+        std::cout << "FAIL " << g_scenario << ": over the time limit"
+                  << std::endl;
+        std::_Exit(1);
+      }
+    }
+  }).detach();
+
+  bool passed = true;
+  bool found = false;
+  for (const auto& [name, body] : kScenarios) {
+    if (which == name || (which == "all" && name != "acl_v5")) {
+      found = true;
+      passed = run(name, body) && passed;
+    }
+  }
+  if (!found) {
+    std::cerr << "unknown scenario " << which << "\n";
+    return 2;
+  }
+  return passed ? 0 : 1;
+}
