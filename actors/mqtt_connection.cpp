@@ -10,6 +10,7 @@
 #include "actors/mqtt_broker.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
+#include "engine/names.hpp"
 #include "themis/user_list.hpp"
 
 #ifndef THEMIS_VERSION_STRING
@@ -178,6 +179,22 @@ struct mqtt_state : session_callbacks {
     engine::write_batch b;
     engine::write_op op;
     op.kind = engine::op_kind::insert;
+    // a key from the payload (mqtt.ingest_key_field) replaces the
+    // document of that key: the latest reading per device, say
+    auto& key_field = ctx->config.mqtt.ingest_key_field;
+    auto& payload = doc["payload"];
+    auto kf = key_field.empty() || !payload.is_object()
+                ? payload.end()
+                : payload.find(key_field);
+    if (kf != payload.end()) {
+      auto key = kf->is_string()           ? kf->get<std::string>()
+                 : kf->is_number_integer() ? kf->dump()
+                                           : std::string();
+      if (engine::valid_key(key)) {
+        op.kind = engine::op_kind::put;
+        op.key = std::move(key);
+      }
+    }
     op.collection = collection;
     op.create_collection = true;
     op.doc = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -207,7 +224,8 @@ struct mqtt_state : session_callbacks {
         [this, m = std::move(m), id, qos](engine::write_result& r) {
           --ingest_pending;
           bool ok = r.committed && !r.results.empty() &&
-                    r.results[0].status == engine::op_status::created;
+                    (r.results[0].status == engine::op_status::created ||
+                     r.results[0].status == engine::op_status::ok);
           if (!ok)
             spdlog::warn(
               "mqtt {}: ingest into {} failed: {}", s->client_id(), m.topic,

@@ -239,3 +239,152 @@ TEST(mqtt_session, unknown_topic_alias_is_a_protocol_error) {
   EXPECT_EQ(ps[0].disconnect.code, reason::protocol_error);
   EXPECT_TRUE(f.closed);
 }
+
+namespace {
+
+std::string connect5_with(uint16_t keep_alive, uint16_t alias_max) {
+  packet p;
+  p.type = packet_type::connect;
+  p.connect.version = 5;
+  p.connect.keep_alive = keep_alive;
+  p.connect.client_id = "c1";
+  if (alias_max)
+    p.connect.props.topic_alias_maximum = alias_max;
+  std::string s;
+  encode(p, 5, s);
+  return s;
+}
+
+message msg(const std::string& topic, uint8_t qos) {
+  message m;
+  m.topic = topic;
+  m.payload = "p";
+  m.qos = qos;
+  return m;
+}
+
+} // namespace
+
+TEST(mqtt_session, resume_resends_with_dup_and_original_ids) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(5));
+  f.take(5);
+  s.deliver(msg("a", 1), 1);
+  s.deliver(msg("b", 2), 2);
+  auto sent = f.take(5);
+  ASSERT_EQ(sent.size(), 2u);
+  auto id_a = sent[0].publish.packet_id, id_b = sent[1].publish.packet_id;
+  s.on_data(ack_bytes(packet_type::pubrec, id_b)); // b is released
+  EXPECT_EQ(f.take(5)[0].type, packet_type::pubrel);
+  s.on_data(publish_bytes(5, 2, 42)); // an inbound QoS 2 awaiting PUBREL
+  s.acknowledge(42, 2, 0);
+  auto pending = s.unacknowledged();
+  auto awaiting = s.awaiting_release();
+  ASSERT_EQ(pending.size(), 2u);
+  ASSERT_EQ(awaiting, std::vector<uint16_t>{42});
+
+  fake g; // the client comes back on a new connection
+  g.present = true;
+  session t({}, g);
+  t.on_data(connect_bytes(5, 0, "c1", false));
+  t.resume(pending, awaiting);
+  auto ps = g.take(5);
+  ASSERT_EQ(ps.size(), 3u);
+  EXPECT_EQ(ps[0].type, packet_type::connack);
+  EXPECT_EQ(ps[1].type, packet_type::publish);
+  EXPECT_TRUE(ps[1].publish.dup);
+  EXPECT_EQ(ps[1].publish.packet_id, id_a);
+  EXPECT_EQ(ps[1].publish.topic, "a");
+  EXPECT_EQ(ps[2].type, packet_type::pubrel);
+  EXPECT_EQ(ps[2].ack.packet_id, id_b);
+  // the inbound QoS 2 message resent by the client is not delivered again
+  t.on_data(publish_bytes(5, 2, 42));
+  EXPECT_TRUE(g.published.empty());
+  EXPECT_EQ(g.take(5)[0].type, packet_type::pubrec);
+  // acknowledgements of the resent ones complete them
+  t.on_data(ack_bytes(packet_type::puback, id_a));
+  t.on_data(ack_bytes(packet_type::pubcomp, id_b));
+  EXPECT_EQ(t.inflight(), 0u);
+}
+
+TEST(mqtt_session, message_expiry_is_counted_down_and_enforced) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(5));
+  f.take(5);
+  auto m = msg("t", 1);
+  m.props.message_expiry = 60;
+  m.expires_at_ms = f.now + 10000; // 10 s left
+  s.deliver(m, 1);
+  auto ps = f.take(5);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].publish.props.message_expiry, 10u);
+  m.expires_at_ms = f.now; // expired
+  s.deliver(m, 1);
+  EXPECT_TRUE(f.take(5).empty());
+  // one that expires while it waits for the window is never sent
+  session_options o;
+  fake g;
+  session t(o, g);
+  t.on_data(connect_bytes(4));
+  g.take(4);
+  for (int i = 0; i < 100; ++i)
+    t.deliver(msg("fill", 1), 1);
+  auto late = msg("late", 1);
+  late.expires_at_ms = g.now + 1000;
+  t.deliver(late, 1);
+  auto fill = g.take(4);
+  EXPECT_EQ(t.queued(), 1u);
+  g.now += 2000;
+  t.on_data(ack_bytes(packet_type::puback, fill[0].publish.packet_id, 4));
+  EXPECT_TRUE(g.take(4).empty());
+  EXPECT_EQ(t.queued(), 0u);
+}
+
+TEST(mqtt_session, outbound_topic_aliases) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect5_with(0, 2));
+  f.take(5);
+  s.deliver(msg("sensors/1", 0), 0);
+  s.deliver(msg("sensors/1", 0), 0);
+  s.deliver(msg("sensors/2", 0), 0);
+  s.deliver(msg("sensors/3", 0), 0); // both aliases taken
+  auto ps = f.take(5);
+  ASSERT_EQ(ps.size(), 4u);
+  EXPECT_EQ(ps[0].publish.topic, "sensors/1");
+  EXPECT_EQ(ps[0].publish.props.topic_alias, 1);
+  EXPECT_EQ(ps[1].publish.topic, "");
+  EXPECT_EQ(ps[1].publish.props.topic_alias, 1);
+  EXPECT_EQ(ps[2].publish.props.topic_alias, 2);
+  EXPECT_EQ(ps[3].publish.topic, "sensors/3");
+  EXPECT_FALSE(ps[3].publish.props.topic_alias.has_value());
+  // no aliases for a client that announced none
+  fake g;
+  session t({}, g);
+  t.on_data(connect5_with(0, 0));
+  g.take(5);
+  t.deliver(msg("sensors/1", 0), 0);
+  EXPECT_FALSE(g.take(5)[0].publish.props.topic_alias.has_value());
+}
+
+TEST(mqtt_session, server_keep_alive) {
+  session_options o;
+  o.max_keep_alive = 30;
+  fake f; // 3.1.1 asking for more: identifier rejected
+  session s(o, f);
+  s.on_data(connect_bytes(4, 60));
+  EXPECT_EQ(f.take(4)[0].connack.code, 2);
+  EXPECT_TRUE(f.closed);
+  fake g; // 5.0 asking for none gets 30 s, enforced at 45 s
+  session t(o, g);
+  t.on_data(connect5_with(0, 0));
+  EXPECT_TRUE(t.connected());
+  g.now += 44000;
+  t.check_timeouts();
+  EXPECT_FALSE(g.closed);
+  g.now += 2000;
+  t.check_timeouts();
+  EXPECT_TRUE(g.closed);
+}
