@@ -13,10 +13,6 @@
 #include "engine/names.hpp"
 #include "themis/user_list.hpp"
 
-#ifndef THEMIS_VERSION_STRING
-#define THEMIS_VERSION_STRING "0.1.0"
-#endif
-
 namespace themis {
 
 namespace {
@@ -139,7 +135,8 @@ struct mqtt_state : session_callbacks {
     if (m.topic.rfind("$SYS", 0) == 0 || (acl && !acl->can_publish(m.topic))) {
       // not delivered; 5.0 says why, 3.1.1 has no negative acknowledgement
       // (mosquitto's behaviour: acknowledged and dropped)
-      s->acknowledge(id, m.qos, reason::not_authorized);
+      s->acknowledge(id, m.qos, reason::not_authorized,
+                     "not authorized to publish to this topic");
       return;
     }
     auto& prefix = ctx->config.mqtt.ingest_prefix;
@@ -210,7 +207,8 @@ struct mqtt_state : session_callbacks {
       if (m.qos == 0)
         return;
       if (version == 5)
-        s->acknowledge(id, m.qos, reason::quota_exceeded);
+        s->acknowledge(id, m.qos, reason::quota_exceeded,
+                       "the database is overloaded; retry later");
       else
         s->disconnect(reason::server_busy);
       return;
@@ -249,7 +247,8 @@ struct mqtt_state : session_callbacks {
     if (ok)
       s->acknowledge(id, qos, 0);
     else if (version == 5)
-      s->acknowledge(id, qos, reason::unspecified);
+      s->acknowledge(id, qos, reason::unspecified,
+                     "the message could not be stored");
     else
       s->disconnect(reason::unspecified);
   }
@@ -285,6 +284,8 @@ struct mqtt_state : session_callbacks {
       bye.will = std::move(m);
     }
     will.reset();
+    if (version == 5)
+      expiry_s = s->session_expiry(); // DISCONNECT may have changed it
     bye.expiry_s = expiry_s;
     // unacknowledged messages: kept by a persistent session, and those of
     // shared subscriptions passed to another member in any case
@@ -364,65 +365,7 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   };
 }
 
-/// The broker's clock: once a second it expires sessions and publishes
-/// due wills; every `sys_interval` the $SYS statistics; and every
-/// `mqtt.persist_interval_ms`, when something changed, it saves the
-/// broker state through the store writer (so a crash loses at most that
-/// much of it).
-caf::behavior mqtt_sys(caf::event_based_actor* self,
-                       std::shared_ptr<server_context> ctx,
-                       std::chrono::seconds sys_interval) {
-  using clock = std::chrono::steady_clock;
-  auto started = clock::now();
-  auto next_sys = std::make_shared<clock::time_point>(started);
-  auto next_save = std::make_shared<clock::time_point>(started);
-  auto saving = std::make_shared<bool>(false);
-  self->send(self, tick_atom::value);
-  return {
-    [=](tick_atom) {
-      auto& broker = *ctx->mqtt;
-      broker.tick();
-      auto now = clock::now();
-      if (now >= *next_sys) {
-        auto up =
-          std::chrono::duration_cast<std::chrono::seconds>(now - started);
-        broker.publish_sys(THEMIS_VERSION_STRING, up.count());
-        *next_sys = now + sys_interval;
-      }
-      auto every = ctx->config.mqtt.persist_interval_ms;
-      auto writer = ::themis::registered(self->system(), store_writer_name);
-      if (every && now >= *next_save && broker.dirty() && !*saving && writer) {
-        *next_save = now + std::chrono::milliseconds(every);
-        broker.mark_saved(); // changes from here on make it dirty again
-        *saving = true;
-        self
-          ->request(writer, std::chrono::seconds(30), save_blob_atom::value,
-                    std::string("mqtt"), broker.snapshot())
-          .then(
-            [=](bool ok) {
-              *saving = false;
-              if (!ok)
-                ctx->mqtt->mark_dirty();
-            },
-            [=](caf::error&) {
-              *saving = false;
-              ctx->mqtt->mark_dirty();
-            });
-      }
-      auto step = std::chrono::milliseconds(
-        every ? std::clamp<uint32_t>(every, 50, 1000) : 1000);
-      self->delayed_send(self, step, tick_atom::value);
-    },
-  };
-}
-
 } // namespace
-
-caf::actor spawn_mqtt_sys(caf::actor_system& sys,
-                          std::shared_ptr<server_context> ctx) {
-  auto s = std::max<uint32_t>(1, ctx->config.mqtt.sys_interval_s);
-  return sys.spawn(mqtt_sys, ctx, std::chrono::seconds(s));
-}
 
 caf::actor spawn_mqtt_connection(caf::actor_system& sys, connection_ptr conn,
                                  std::shared_ptr<server_context> ctx) {

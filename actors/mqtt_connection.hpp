@@ -12,9 +12,14 @@ namespace themis {
 struct server_context;
 class tcp_connection;
 
-/// The actor that publishes $SYS/broker/… every mqtt.sys_interval_s.
+/// The broker's clock: $SYS/broker/… every mqtt.sys_interval_s, session
+/// expiry, delayed wills, and saving the broker state (mqtt_services.cpp).
 caf::actor spawn_mqtt_sys(caf::actor_system& sys,
                           std::shared_ptr<server_context> ctx);
+
+/// Publishes committed changes on `{mqtt.changes_prefix}{collection}`.
+caf::actor spawn_mqtt_changes(caf::actor_system& sys,
+                              std::shared_ptr<server_context> ctx);
 
 caf::actor spawn_mqtt_connection(caf::actor_system& sys,
                                  std::shared_ptr<tcp_connection> conn,

@@ -277,6 +277,15 @@ int run_server(const server_config& cfg, const char* version,
   mqtt_sys_spec.start = [ctx](caf::actor_system& s) {
     return spawn_mqtt_sys(s, ctx);
   };
+  child_spec mqtt_changes_spec;
+  mqtt_changes_spec.name = "mqtt_changes";
+  mqtt_changes_spec.start = [ctx](caf::actor_system& s) {
+    return spawn_mqtt_changes(s, ctx);
+  };
+  std::vector<child_spec> listener_children{listener_spec, pg_listener_spec,
+                                            mqtt_listener_spec, mqtt_sys_spec};
+  if (!cfg.mqtt.changes_prefix.empty() && cfg.mqtt.port != 0)
+    listener_children.push_back(mqtt_changes_spec);
   auto jobs_spec = registered_child(
     "jobs_manager", jobs_manager_name,
     [ctx](caf::actor_system& s) { return spawn_jobs_manager(s, ctx); });
@@ -304,9 +313,7 @@ int run_server(const server_config& cfg, const char* version,
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
-     supervisor_child(
-       "listeners_sup", flags,
-       {listener_spec, pg_listener_spec, mqtt_listener_spec, mqtt_sys_spec})});
+     supervisor_child("listeners_sup", flags, std::move(listener_children))});
 
   std::promise<int> stop;
   auto stop_future = stop.get_future();

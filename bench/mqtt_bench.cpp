@@ -266,6 +266,28 @@ double flow(long n, uint8_t qos, int publishers, int subscribers) {
     ::close(fd);
 }
 
+/// QoS 1 publishers on an ingest topic, no subscriber: acknowledged
+/// messages per second (themisd commits each before its PUBACK).
+double ingest(long n, int publishers) {
+  std::vector<int> pubs;
+  for (int i = 0; i < publishers; ++i)
+    pubs.push_back(open_client("bench-ingest-" + std::to_string(i)));
+  long per = n / publishers;
+  auto t0 = clk::now();
+  std::vector<std::thread> ps;
+  for (int i = 0; i < publishers; ++i)
+    ps.emplace_back([&, i] {
+      produce(pubs[static_cast<size_t>(i)], per, 1,
+              "ingest/bench/dev" + std::to_string(i));
+    });
+  for (auto& t : ps)
+    t.join();
+  double secs = std::chrono::duration<double>(clk::now() - t0).count();
+  for (int fd : pubs)
+    ::close(fd);
+  return static_cast<double>(per * publishers) / secs;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -287,6 +309,10 @@ int main(int argc, char** argv) {
     rate = flow(n, 1, 4, 1);
   else if (sc == "fanout")
     rate = flow(n, 0, 1, 100);
+  else if (sc == "ingest1")
+    rate = ingest(n, 1);
+  else if (sc == "ingest1x4")
+    rate = ingest(n, 4);
   else if (sc == "connect") {
     auto t0 = clk::now();
     for (long i = 0; i < n; ++i) {
@@ -302,7 +328,7 @@ int main(int argc, char** argv) {
       fds.push_back(open_client("idle-" + std::to_string(i)));
     std::printf("connected %ld\n", n);
     std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::this_thread::sleep_for(std::chrono::seconds(5));
     for (int fd : fds)
       ::close(fd);
     return 0;

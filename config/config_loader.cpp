@@ -158,6 +158,8 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::mqtt, &mqtt_section::persist_interval_ms, 0, 3600000)},
     {"mqtt.ingest_key_field",
      string_field(&sc::mqtt, &mqtt_section::ingest_key_field)},
+    {"mqtt.changes_prefix",
+     string_field(&sc::mqtt, &mqtt_section::changes_prefix)},
     {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
     {"engine.synchronous",
      string_field(&sc::engine, &engine_section::synchronous,

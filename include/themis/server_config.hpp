@@ -71,6 +71,9 @@ struct mqtt_section {
   /// An ingested JSON payload's field whose value becomes the document
   /// key (empty: keys are generated).
   std::string ingest_key_field;
+  /// Committed changes are published on `{changes_prefix}{collection}`
+  /// (e.g. `$changes/`); empty: not published.
+  std::string changes_prefix;
 };
 
 struct engine_section {

@@ -15,12 +15,17 @@ void session::send_packet(const packet& p) {
   cb_.send(std::move(out));
 }
 
-void session::send_ack(packet_type t, uint16_t id, uint8_t code) {
+void session::send_ack(packet_type t, uint16_t id, uint8_t code,
+                       const char* why) {
   packet a;
   a.type = t;
   a.ack.type = t;
   a.ack.packet_id = id;
   a.ack.code = version_ == 5 ? code : 0;
+  // a reason string only to a client that did not refuse problem
+  // information (§3.1.2.11.7)
+  if (why && *why && version_ == 5 && problem_info_)
+    a.ack.props.reason_string = why;
   send_packet(a);
 }
 
@@ -291,13 +296,14 @@ void session::pump() {
   }
 }
 
-void session::acknowledge(uint16_t id, uint8_t qos, uint8_t code) {
+void session::acknowledge(uint16_t id, uint8_t qos, uint8_t code,
+                          const char* why) {
   if (state_ != state::connected || !pending_ack_.erase(id))
     return;
   if (qos == 1) {
-    send_ack(packet_type::puback, id, code);
+    send_ack(packet_type::puback, id, code, why);
   } else {
-    send_ack(packet_type::pubrec, id, code);
+    send_ack(packet_type::pubrec, id, code, why);
     if (code < 0x80)
       awaiting_rel_.insert(id);
   }
@@ -359,6 +365,8 @@ void session::handle(packet& p) {
         send_quota_ = std::min<uint16_t>(
           c.props.receive_maximum.value_or(65535), max_inflight);
         client_max_packet_ = c.props.maximum_packet_size.value_or(0);
+        problem_info_ = c.props.request_problem_info.value_or(1) != 0;
+        session_expiry_ = c.props.session_expiry.value_or(0);
         alias_max_ = std::min<uint16_t>(c.props.topic_alias_maximum.value_or(0),
                                         opts_.outbound_aliases);
         auto& pr = a.connack.props;
@@ -475,7 +483,14 @@ void session::handle(packet& p) {
       return;
     }
     case packet_type::disconnect: {
-      // 5.0 reason 0x04: disconnect and publish the will anyway
+      // 5.0: DISCONNECT may change the session expiry, but not from 0
+      // (§3.14.2.2.2)
+      if (auto e = p.disconnect.props.session_expiry; e && version_ == 5) {
+        if (*e && !session_expiry_)
+          return fail(reason::protocol_error,
+                      "session expiry set at DISCONNECT after 0 at CONNECT");
+        session_expiry_ = *e;
+      }
       // 5.0: any reason but 0x00 (normal disconnection) publishes the will
       bool will = version_ == 5 && p.disconnect.code != reason::success;
       state_ = state::closed;

@@ -103,7 +103,8 @@ public:
   void resume(std::vector<pending_message> inflight,
               const std::vector<uint16_t>& awaiting_rel);
   /// Acknowledges an inbound QoS 1/2 PUBLISH (`code` 0 or a 5.0 reason).
-  void acknowledge(uint16_t packet_id, uint8_t qos, uint8_t code);
+  void acknowledge(uint16_t packet_id, uint8_t qos, uint8_t code,
+                   const char* why = nullptr);
   /// Inbound QoS 1/2 messages not yet acknowledged (ingest writes pending).
   size_t pending_acks() const { return pending_ack_.size(); }
   /// The socket closed without DISCONNECT: the will is due.
@@ -112,6 +113,9 @@ public:
   void disconnect(uint8_t reason, const std::string& why = {});
 
   bool connected() const { return state_ == state::connected; }
+  /// 5.0: the session expiry interval, from CONNECT or as DISCONNECT
+  /// changed it.
+  uint32_t session_expiry() const { return session_expiry_; }
   bool closed() const { return state_ == state::closed; }
   uint8_t version() const { return version_; }
   const std::string& client_id() const { return client_id_; }
@@ -139,7 +143,8 @@ private:
   void handle(packet& p);
   void fail(uint8_t code, const char* what);
   void send_packet(const packet& p);
-  void send_ack(packet_type t, uint16_t id, uint8_t code);
+  void send_ack(packet_type t, uint16_t id, uint8_t code,
+                const char* why = nullptr);
   void pump(); ///< moves queued messages into the in-flight window
   /// Sends a PUBLISH, replacing its topic by an alias when the client
   /// allows them (5.0).
@@ -167,7 +172,9 @@ private:
   std::map<uint16_t, std::string> aliases_;
   std::map<uint16_t, outbound> inflight_;
   std::deque<outbound> queue_;
-  uint16_t alias_max_ = 0; ///< outbound aliases the client accepts
+  uint16_t alias_max_ = 0;   ///< outbound aliases the client accepts
+  bool problem_info_ = true; ///< reason strings allowed on acks
+  uint32_t session_expiry_ = 0;
   std::map<std::string, uint16_t, std::less<>> out_aliases_;
   uint16_t last_id_ = 0;
 };

@@ -396,6 +396,7 @@ void session_resume(int version) {
 
   for (int i = 0; i < 5; ++i)
     pub.publish(topic, "m" + std::to_string(i), 1);
+  pub.disconnect(); // with no client connected, paho reconnects at once
   ok("published 5 QoS 1 messages while it was away");
 
   auto rsp = a.connect(false, 300);
@@ -407,14 +408,30 @@ void session_resume(int version) {
   a.expect_nothing(500ms, "resumed client (duplicates)");
   ok("reconnect: session present, all 5 delivered in order");
 
-  if (version == MQTTVERSION_5) {
+  if (version == MQTTVERSION_5)
     a.disconnect_for_good();
-    rsp = a.connect(false, 300);
-    expect_eq(false, rsp.is_session_present(),
-              "CONNACK session present after DISCONNECT with expiry 0");
-    a.disconnect_for_good();
-    ok("DISCONNECT with Session Expiry 0 ended the session");
-  }
+}
+
+/// A v5 DISCONNECT's Session Expiry Interval replaces the CONNECT's: 0
+/// ends the session there and then, and what is published next is lost.
+void disconnect_expiry_v5() {
+  const auto topic = root() + "/t";
+  client a(unique("A"), MQTTVERSION_5), pub(unique("pub"), MQTTVERSION_5);
+  auto tok = a.connect_async(a.options(true, 300).finalize());
+  connect_all({&pub});
+  await(tok, "CONNECT");
+  a.subscribe(topic, 1);
+  a.disconnect_for_good();
+  pub.publish(topic, "lost", 1);
+  pub.disconnect(); // with no client connected, paho reconnects at once
+  ok("session (expiry 300) left with DISCONNECT Session Expiry 0");
+
+  auto rsp = a.connect(false, 300);
+  expect_eq(false, rsp.is_session_present(),
+            "CONNACK session present after DISCONNECT with expiry 0");
+  a.expect_nothing(1s, "reconnected client");
+  a.disconnect_for_good();
+  ok("the session had ended: not present, nothing queued");
 }
 
 /// Aliases set, reused with an empty topic, and rebound: the subscriber
@@ -474,6 +491,7 @@ void message_expiry_v5() {
               {{mqtt::property::MESSAGE_EXPIRY_INTERVAL, 1}});
   pub.publish(topic, "Y", 1, false,
               {{mqtt::property::MESSAGE_EXPIRY_INTERVAL, 100}});
+  pub.disconnect(); // with no client connected, paho reconnects at once
   ok("queued X (expiry 1 s) and Y (expiry 100 s) for an offline session");
   std::this_thread::sleep_for(2500ms);
 
@@ -629,6 +647,7 @@ const std::vector<std::pair<std::string, std::function<void()>>> kScenarios = {
   {"retained", retained},
   {"session_resume_v3", [] { session_resume(MQTTVERSION_3_1_1); }},
   {"session_resume_v5", [] { session_resume(MQTTVERSION_5); }},
+  {"disconnect_expiry_v5", disconnect_expiry_v5},
   {"topic_alias_v5", topic_alias_v5},
   {"message_expiry_v5", message_expiry_v5},
   {"shared_v5", shared_v5},

@@ -113,7 +113,9 @@ class AclTest(unittest.TestCase):
 class FeaturesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(args=["--set", "mqtt.ingest_key_field=device"]).start()
+        cls.srv = Server(args=["--set", "mqtt.ingest_key_field=device",
+                               "--set", "mqtt.changes_prefix=$changes/"]
+                         ).start()
         cls.port = cls.srv.mqtt_port
 
     @classmethod
@@ -229,6 +231,25 @@ class FeaturesTest(unittest.TestCase):
                                        "/v1/collections/state/documents/d1")
         self.assertEqual(st, 200, body)
         self.assertEqual(json.loads(body)["payload"]["temp"], 21)
+
+    def test_changes_are_published(self):
+        s = sub_proc(self.port, "$changes/gadgets", "-C", "2", timeout=8)
+        w = sub_proc(self.port, "#", "-C", "1", timeout=2)  # not under '#'
+        time.sleep(0.5)
+        self.srv.json("POST", "/v1/collections", {"name": "gadgets"})
+        st, _, _ = self.srv.json("PUT", "/v1/collections/gadgets/documents/g1",
+                                 {"n": 1})
+        self.assertIn(st, (200, 201))
+        st, _, _ = self.srv.request("DELETE",
+                                    "/v1/collections/gadgets/documents/g1")
+        self.assertEqual(st, 200)
+        got = lines(s)
+        self.assertEqual(len(got), 2)
+        put = json.loads(got[0].split(" ", 1)[1])
+        self.assertEqual((put["type"], put["key"]), ("PUT", "g1"))
+        self.assertEqual(json.loads(got[1].split(" ", 1)[1])["type"],
+                         "DELETE")
+        self.assertEqual(lines(w), [])
 
 
 class CrashTest(unittest.TestCase):

@@ -388,3 +388,39 @@ TEST(mqtt_session, server_keep_alive) {
   t.check_timeouts();
   EXPECT_TRUE(g.closed);
 }
+
+TEST(mqtt_session, disconnect_may_change_session_expiry_but_not_from_zero) {
+  packet d;
+  d.type = packet_type::disconnect;
+  d.disconnect.type = packet_type::disconnect;
+  d.disconnect.props.session_expiry = 0;
+  std::string zero;
+  encode(d, 5, zero);
+  d.disconnect.props.session_expiry = 60;
+  std::string sixty;
+  encode(d, 5, sixty);
+  packet c;
+  c.type = packet_type::connect;
+  c.connect.version = 5;
+  c.connect.client_id = "c1";
+  c.connect.clean_start = false;
+  c.connect.props.session_expiry = 300;
+  std::string persistent;
+  encode(c, 5, persistent);
+
+  fake f; // 300 at CONNECT, 0 at DISCONNECT: the session ends
+  session s({}, f);
+  s.on_data(persistent);
+  EXPECT_EQ(s.session_expiry(), 300u);
+  s.on_data(zero);
+  EXPECT_EQ(s.session_expiry(), 0u);
+  fake g; // 0 at CONNECT, 60 at DISCONNECT: protocol error
+  session t({}, g);
+  t.on_data(connect_bytes(5));
+  g.take(5);
+  t.on_data(sixty);
+  auto ps = g.take(5);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].disconnect.code, reason::protocol_error);
+  EXPECT_TRUE(g.will); // not a normal disconnect
+}
