@@ -50,6 +50,7 @@ using unpin_atom = caf::atom_constant<caf::atom("t_unpin")>;
 using mqtt_deliver_atom = caf::atom_constant<caf::atom("t_mqdeliv")>;
 using mqtt_takeover_atom = caf::atom_constant<caf::atom("t_mqtake")>;
 using save_blob_atom = caf::atom_constant<caf::atom("t_saveblb")>;
+using mqtt_resume_atom = caf::atom_constant<caf::atom("t_mqresum")>;
 
 /// Events of one group commit, from the store writer to the hub.
 using event_batch = std::shared_ptr<const std::vector<engine::change_event>>;

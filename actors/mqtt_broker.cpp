@@ -32,6 +32,8 @@ void mqtt_broker::send_all(out_list& out) {
 
 void mqtt_broker::drop_session(std::map<std::string, client>::iterator it) {
   leave_shared(it->first, it->second);
+  for (auto& [filter, s] : it->second.subs)
+    tree_.remove(filter, it->first);
   clients_.erase(it);
   dirty_ = true;
 }
@@ -42,8 +44,10 @@ void mqtt_broker::leave_shared(const std::string& id, client& c) {
     if (g == shared_.end())
       continue;
     g->second.members.erase(id);
-    if (g->second.members.empty())
+    if (g->second.members.empty()) {
+      shared_tree_.remove(g->second.filter, key);
       shared_.erase(g);
+    }
   }
   c.shared.clear();
 }
@@ -67,14 +71,42 @@ void mqtt_broker::expire(int64_t now, std::vector<mqtt::message>& wills) {
   }
 }
 
+void mqtt_broker::publish_wills(std::vector<mqtt::message>& wills) {
+  for (auto& w : wills) {
+    stamp_expiry(w);
+    publish(w, "");
+  }
+}
+
 void mqtt_broker::tick() {
   std::vector<mqtt::message> wills;
   {
     std::lock_guard<std::mutex> g(mtx_);
-    expire(steady_ms(), wills);
+    auto now = steady_ms();
+    expire(now, wills);
+    for (auto it = retained_.begin(); it != retained_.end();)
+      if (it->second->expires_at_ms &&
+          it->second->expires_at_ms <= static_cast<uint64_t>(now))
+        it = retained_.erase(it); // expired retained messages go
+      else
+        ++it;
   }
-  for (auto& w : wills)
-    publish(w, "");
+  publish_wills(wills);
+}
+
+std::vector<mqtt::pending_message>
+mqtt_broker::redispatch(const std::string& id,
+                        std::vector<mqtt::pending_message> msgs,
+                        out_list& out) {
+  std::vector<mqtt::pending_message> keep;
+  for (auto& pm : msgs) {
+    // a released QoS 2 message reached its member (PUBREC): not again
+    if (!pm.msg.shared_group.empty() && !pm.released &&
+        dispatch_shared(pm.msg.shared_group, pm.msg, pm.qos, id, out))
+      continue;
+    keep.push_back(std::move(pm));
+  }
+  return keep;
 }
 
 mqtt_broker::connect_result
@@ -85,8 +117,14 @@ mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
   std::vector<mqtt::message> wills;
   {
     std::lock_guard<std::mutex> g(mtx_);
-    expire(steady_ms(), wills);
     auto it = clients_.find(id);
+    if (it != clients_.end() && !it->second.actor && it->second.expires_ms &&
+        it->second.expires_ms <= steady_ms()) {
+      if (it->second.will) // expired (tick had not swept it yet)
+        wills.push_back(std::move(*it->second.will));
+      drop_session(it);
+      it = clients_.end();
+    }
     if (it != clients_.end()) {
       r.replaced = std::move(it->second.actor);
       if (clean_start) {
@@ -98,10 +136,15 @@ mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
         auto& c = it->second;
         r.session_present = true;
         c.will.reset(); // back before the will delay passed: no will
-        r.resend = std::move(c.resend);
+        // what waited is checked against the ACL of whoever resumes it
+        // (a restored session has no rules of its own)
+        for (auto& pm : c.resend)
+          if (!rules || rules->can_read(pm.msg.topic))
+            r.resend.push_back(std::move(pm));
         r.awaiting_rel = std::move(c.awaiting_rel);
-        r.queued.assign(std::make_move_iterator(c.offline.begin()),
-                        std::make_move_iterator(c.offline.end()));
+        for (auto& d : c.offline)
+          if (!rules || rules->can_read(d.msg->topic))
+            r.queued.push_back(std::move(d));
         c.resend.clear();
         c.awaiting_rel.clear();
         c.offline.clear();
@@ -116,8 +159,7 @@ mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
     if (expiry_s)
       dirty_ = true;
   }
-  for (auto& w : wills)
-    publish(w, "");
+  publish_wills(wills);
   return r;
 }
 
@@ -125,60 +167,66 @@ void mqtt_broker::disconnect(const std::string& id, const caf::actor& a,
                              mqtt_goodbye bye) {
   out_list out;
   std::vector<mqtt::message> wills;
-  if (bye.will)
-    stamp_expiry(*bye.will);
+  caf::actor successor;
+  mqtt_handover handover;
   {
     std::lock_guard<std::mutex> g(mtx_);
+    auto unacked = redispatch(id, std::move(bye.unacked), out);
     auto it = clients_.find(id);
     if (it == clients_.end() || it->second.actor != a) {
-      // taken over: the session lives on in the new connection, unless
-      // that one started clean (then it ended, and so is the will due)
+      // taken over: a connection that resumed the session gets what this
+      // one had not finished; one that started clean ended the session,
+      // and with it the will delay
       bool resumed = it != clients_.end() && it->second.resumed;
       if (bye.will && (bye.will_delay_s == 0 || !resumed))
         wills.push_back(std::move(*bye.will));
-    } else {
-      auto& c = it->second;
-      // messages of shared subscriptions go to another member now
-      std::vector<mqtt::pending_message> keep;
-      for (auto& pm : bye.unacked) {
-        if (!pm.msg.shared_group.empty() &&
-            dispatch_shared(pm.msg.shared_group, pm.msg, pm.qos, id, out))
-          continue;
-        keep.push_back(std::move(pm));
-      }
-      if (bye.expiry_s == 0) {
-        if (bye.will)
-          wills.push_back(std::move(*bye.will));
-        drop_session(it);
-      } else {
-        c.actor = nullptr;
-        c.expires_ms = bye.expiry_s == 0xFFFFFFFFu
-                         ? 0
-                         : steady_ms() + int64_t{bye.expiry_s} * 1000;
-        c.awaiting_rel = std::move(bye.awaiting_rel);
-        for (auto& pm : keep) {
-          if (pm.packet_id) {
-            c.resend.push_back(std::move(pm));
-            continue;
-          }
-          mqtt_delivery d;
-          d.qos = pm.qos;
-          d.msg = std::make_shared<const mqtt::message>(std::move(pm.msg));
-          enqueue_offline(c, std::move(d));
-        }
-        if (bye.will && bye.will_delay_s == 0) {
-          wills.push_back(std::move(*bye.will));
-        } else if (bye.will) {
-          c.will = std::move(bye.will);
-          c.will_at_ms = steady_ms() + int64_t{bye.will_delay_s} * 1000;
-        }
+      if (resumed && it->second.actor) {
+        successor = it->second.actor;
+        handover.msgs = std::move(unacked);
+        handover.awaiting_rel = std::move(bye.awaiting_rel);
+      } else if (resumed) {
+        auto& c = it->second; // it has left already as well
+        for (auto& pm : unacked)
+          c.resend.push_back(std::move(pm));
+        c.awaiting_rel.insert(c.awaiting_rel.end(), bye.awaiting_rel.begin(),
+                              bye.awaiting_rel.end());
         dirty_ = true;
       }
+    } else if (bye.expiry_s == 0) {
+      if (bye.will)
+        wills.push_back(std::move(*bye.will));
+      drop_session(it);
+    } else {
+      auto& c = it->second;
+      c.actor = nullptr;
+      c.expires_ms = bye.expiry_s == 0xFFFFFFFFu
+                       ? 0
+                       : steady_ms() + int64_t{bye.expiry_s} * 1000;
+      c.expiry_s = bye.expiry_s;
+      c.awaiting_rel = std::move(bye.awaiting_rel);
+      for (auto& pm : unacked) {
+        if (pm.packet_id) {
+          c.resend.push_back(std::move(pm));
+          continue;
+        }
+        mqtt_delivery d;
+        d.qos = pm.qos;
+        d.msg = std::make_shared<const mqtt::message>(std::move(pm.msg));
+        enqueue_offline(c, std::move(d));
+      }
+      if (bye.will && bye.will_delay_s == 0) {
+        wills.push_back(std::move(*bye.will));
+      } else if (bye.will) {
+        c.will = std::move(bye.will);
+        c.will_at_ms = steady_ms() + int64_t{bye.will_delay_s} * 1000;
+      }
+      dirty_ = true;
     }
   }
   send_all(out);
-  for (auto& w : wills)
-    publish(w, "");
+  if (successor && (!handover.msgs.empty() || !handover.awaiting_rel.empty()))
+    caf::anon_send(successor, mqtt_resume_atom::value, std::move(handover));
+  publish_wills(wills);
 }
 
 void mqtt_broker::enqueue_offline(client& c, mqtt_delivery d) {
@@ -211,7 +259,9 @@ mqtt_broker::subscribe(const std::string& id, const mqtt::subscribe_packet& s,
     bool is_shared = mqtt::split_shared(t.filter, group, filter);
     if (!is_shared)
       filter = t.filter;
-    if (!mqtt::valid_topic_filter(filter)) {
+    // "$share/g" or "$share//x" are malformed shared filters, not topics
+    if ((!is_shared && t.filter.rfind("$share/", 0) == 0) ||
+        !mqtt::valid_topic_filter(filter)) {
       refuse(reason::topic_filter_invalid);
       continue;
     }
@@ -225,6 +275,8 @@ mqtt_broker::subscribe(const std::string& id, const mqtt::subscribe_packet& s,
     if (is_shared) {
       // no retained messages for a shared subscription (§4.8.2)
       auto& grp = shared_[t.filter];
+      if (grp.members.empty())
+        shared_tree_.add(filter, t.filter);
       grp.filter = filter;
       grp.members[id] = sub{t, sub_id};
       c.shared.insert(t.filter);
@@ -232,6 +284,8 @@ mqtt_broker::subscribe(const std::string& id, const mqtt::subscribe_packet& s,
     }
     bool existed = c.subs.count(t.filter) > 0;
     c.subs[t.filter] = sub{t, sub_id};
+    if (!existed)
+      tree_.add(t.filter, id);
     // retain handling: 0 always send retained, 1 only for a new
     // subscription, 2 never
     if (t.retain_handling == 2 || (t.retain_handling == 1 && existed))
@@ -262,13 +316,17 @@ mqtt_broker::unsubscribe(const std::string& id,
     bool had = false;
     if (it != clients_.end()) {
       had = it->second.subs.erase(f) > 0;
+      if (had)
+        tree_.remove(f, id);
       if (it->second.shared.erase(f)) {
         had = true;
         auto grp = shared_.find(f);
         if (grp != shared_.end()) {
           grp->second.members.erase(id);
-          if (grp->second.members.empty())
+          if (grp->second.members.empty()) {
+            shared_tree_.remove(grp->second.filter, f);
             shared_.erase(grp);
+          }
         }
       }
       if (had && it->second.expiry_s)
@@ -278,30 +336,6 @@ mqtt_broker::unsubscribe(const std::string& id,
                         : mqtt::reason::no_subscription_existed);
   }
   return codes;
-}
-
-void mqtt_broker::requeue(const std::string& id,
-                          std::vector<mqtt::pending_message> msgs) {
-  out_list out;
-  {
-    std::lock_guard<std::mutex> g(mtx_);
-    auto it = clients_.find(id);
-    if (it == clients_.end() || !it->second.resumed)
-      return;
-    auto& c = it->second;
-    for (auto& pm : msgs) {
-      // the new connection numbers its own packets: these go as new
-      // deliveries (at least once)
-      mqtt_delivery d;
-      d.qos = pm.qos;
-      d.msg = std::make_shared<const mqtt::message>(std::move(pm.msg));
-      if (c.actor)
-        out.emplace_back(c.actor, std::move(d));
-      else
-        enqueue_offline(c, std::move(d));
-    }
-  }
-  send_all(out);
 }
 
 void mqtt_broker::forget(const std::string& id, const caf::actor_addr& addr) {

@@ -22,6 +22,7 @@
 
 #include "protocols/mqtt/mqtt_acl.hpp"
 #include "protocols/mqtt/mqtt_session.hpp"
+#include "protocols/mqtt/mqtt_sub_tree.hpp"
 
 namespace themis {
 
@@ -35,6 +36,13 @@ struct mqtt_delivery {
 /// Base64 (for binary payloads in JSON: ingest documents, saved state).
 std::string base64_encode(const std::string& in);
 std::string base64_decode(const std::string& in);
+
+/// A taken-over connection's unfinished QoS 1/2 exchanges, for the
+/// connection that resumed its session (session::resume).
+struct mqtt_handover {
+  std::vector<mqtt::pending_message> msgs;
+  std::vector<uint16_t> awaiting_rel;
+};
 
 /// What a connection hands the broker when it ends.
 struct mqtt_goodbye {
@@ -66,6 +74,8 @@ public:
   /// subscriptions collect QoS 1/2 messages) until it expires or the
   /// client returns; its unacknowledged messages are sent again then,
   /// except those of shared subscriptions, which go to another member.
+  /// If another connection took the session over meanwhile, they go to
+  /// that one (mqtt_handover).
   void disconnect(const std::string& client_id, const caf::actor& a,
                   mqtt_goodbye bye);
   /// Grants (or refuses) each filter; returns the reason codes and the
@@ -101,10 +111,6 @@ public:
   /// ended abnormally).
   void forget(const std::string& client_id, const caf::actor_addr& addr);
   std::atomic<uint64_t> ingest_refused{0};
-  /// Hands a taken-over connection's undelivered QoS 1/2 messages to the
-  /// session that resumed the client id (dropped if it started clean).
-  void requeue(const std::string& client_id,
-               std::vector<mqtt::pending_message> msgs);
 
   /// Traffic counters ($SYS topics, /metrics).
   std::atomic<uint64_t> messages_received{0}, messages_sent{0},
@@ -153,11 +159,22 @@ private:
   bool dispatch_shared(const std::string& key, const mqtt::message& m,
                        uint8_t qos, const std::string& except, out_list& out);
   void leave_shared(const std::string& client_id, client& c);
+  /// Gives unacknowledged shared-subscription messages to another member;
+  /// returns the rest.
+  std::vector<mqtt::pending_message>
+  redispatch(const std::string& client_id,
+             std::vector<mqtt::pending_message> msgs, out_list& out);
+  /// Publishes wills (their message expiry starts now).
+  void publish_wills(std::vector<mqtt::message>& wills);
   static void send_all(out_list& out);
 
   mutable std::mutex mtx_;
   std::map<std::string, client> clients_;
   std::map<std::string, shared_group> shared_;
+  /// Filters → client ids, and shared filters → group keys: routing
+  /// visits only what can match.
+  mqtt::sub_tree tree_;
+  mqtt::sub_tree shared_tree_;
   std::map<std::string, std::shared_ptr<const mqtt::message>> retained_;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<bool> dirty_{false};
@@ -166,3 +183,4 @@ private:
 } // namespace themis
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::mqtt_delivery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(themis::mqtt_handover)

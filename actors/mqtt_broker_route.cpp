@@ -2,6 +2,7 @@
 /// at the highest QoS), shared subscription groups (one member each), and
 /// the $SYS statistics.
 
+#include <algorithm>
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
@@ -57,7 +58,20 @@ void mqtt_broker::route(const mqtt::message& m, const std::string& from,
                         out_list& out) {
   auto shared = std::make_shared<const mqtt::message>(m);
   std::shared_ptr<const mqtt::message> unretained;
-  for (auto& [cid, c] : clients_) {
+  // the clients with a matching filter, each once
+  std::vector<const std::string*> matched;
+  tree_.match(m.topic, [&](const std::string& c) { matched.push_back(&c); });
+  std::sort(matched.begin(), matched.end(),
+            [](auto* a, auto* b) { return *a < *b; });
+  matched.erase(std::unique(matched.begin(), matched.end(),
+                            [](auto* a, auto* b) { return *a == *b; }),
+                matched.end());
+  for (auto* id : matched) {
+    auto found = clients_.find(*id);
+    if (found == clients_.end())
+      continue;
+    auto& cid = found->first;
+    auto& c = found->second;
     bool match = false;
     uint8_t qos = 0;
     bool rap = false;
@@ -97,9 +111,11 @@ void mqtt_broker::route(const mqtt::message& m, const std::string& from,
     }
     out.emplace_back(c.actor, std::move(d));
   }
-  for (auto& [key, grp] : shared_)
-    if (mqtt::topic_matches(grp.filter, m.topic))
-      dispatch_shared(key, m, m.qos, "", out);
+  std::vector<std::string> groups;
+  shared_tree_.match(m.topic,
+                     [&](const std::string& key) { groups.push_back(key); });
+  for (auto& key : groups)
+    dispatch_shared(key, m, m.qos, "", out);
 }
 
 size_t mqtt_broker::publish(const mqtt::message& m, const std::string& from) {

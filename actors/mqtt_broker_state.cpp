@@ -114,45 +114,69 @@ static json sub_json(const std::string& filter, const mqtt::subscription& o,
 }
 
 std::string mqtt_broker::snapshot() const {
-  std::lock_guard<std::mutex> g(mtx_);
+  // copied under the lock (shared pointers and small vectors), turned
+  // into JSON after it: routing does not wait for the serialization
+  struct saved {
+    std::string id;
+    int64_t left;
+    uint32_t expiry_s;
+    std::vector<std::pair<std::string, sub>> subs;
+    std::vector<mqtt_delivery> offline;
+    std::vector<mqtt::pending_message> resend;
+    std::vector<uint16_t> awaiting_rel;
+  };
+  std::vector<saved> sessions;
+  std::vector<std::shared_ptr<const mqtt::message>> retained;
   auto now = now_ms();
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    for (auto& [topic, m] : retained_)
+      if (topic.rfind("$SYS/", 0) != 0)
+        retained.push_back(m);
+    for (auto& [id, c] : clients_) {
+      if (c.expiry_s == 0 && c.actor)
+        continue; // ends with its connection
+      // a connected session is saved as if it left now (for a crash)
+      int64_t left =
+        c.actor ? (c.expiry_s == 0xFFFFFFFFu ? -1 : int64_t{c.expiry_s} * 1000)
+                : (c.expires_ms ? c.expires_ms - now : -1);
+      saved s{id, left, c.expiry_s, {}, {}, c.resend, c.awaiting_rel};
+      for (auto& [filter, su] : c.subs)
+        s.subs.emplace_back(filter, su);
+      for (auto& key : c.shared) {
+        auto grp = shared_.find(key);
+        if (grp == shared_.end())
+          continue;
+        auto m = grp->second.members.find(id);
+        if (m != grp->second.members.end())
+          s.subs.emplace_back(key, m->second);
+      }
+      s.offline.assign(c.offline.begin(), c.offline.end());
+      sessions.push_back(std::move(s));
+    }
+  }
   json j;
   j["retained"] = json::array();
-  for (auto& [topic, m] : retained_)
-    if (topic.rfind("$SYS/", 0) != 0)
-      j["retained"].push_back(message_json(*m, now));
+  for (auto& m : retained)
+    j["retained"].push_back(message_json(*m, now));
   j["sessions"] = json::array();
-  for (auto& [id, c] : clients_) {
-    if (c.expiry_s == 0 && c.actor)
-      continue; // ends with its connection
-    // a connected session is saved as if it left now (for a crash)
-    int64_t left =
-      c.actor ? (c.expiry_s == 0xFFFFFFFFu ? -1 : int64_t{c.expiry_s} * 1000)
-              : (c.expires_ms ? c.expires_ms - now : -1);
-    json s{{"id", id}, {"expires_in_ms", left}, {"expiry_s", c.expiry_s}};
-    s["subs"] = json::array();
-    for (auto& [filter, sub] : c.subs)
-      s["subs"].push_back(sub_json(filter, sub.opts, sub.id));
-    for (auto& key : c.shared) {
-      auto grp = shared_.find(key);
-      if (grp == shared_.end())
-        continue;
-      auto m = grp->second.members.find(id);
-      if (m != grp->second.members.end())
-        s["subs"].push_back(sub_json(key, m->second.opts, m->second.id));
-    }
-    s["offline"] = json::array();
-    for (auto& d : c.offline)
-      s["offline"].push_back(
+  for (auto& s : sessions) {
+    json o{{"id", s.id}, {"expires_in_ms", s.left}, {"expiry_s", s.expiry_s}};
+    o["subs"] = json::array();
+    for (auto& [filter, su] : s.subs)
+      o["subs"].push_back(sub_json(filter, su.opts, su.id));
+    o["offline"] = json::array();
+    for (auto& d : s.offline)
+      o["offline"].push_back(
         {{"message", message_json(*d.msg, now)}, {"qos", d.qos}});
-    s["resend"] = json::array();
-    for (auto& pm : c.resend)
-      s["resend"].push_back({{"message", message_json(pm.msg, now)},
+    o["resend"] = json::array();
+    for (auto& pm : s.resend)
+      o["resend"].push_back({{"message", message_json(pm.msg, now)},
                              {"qos", pm.qos},
                              {"packet_id", pm.packet_id},
                              {"released", pm.released}});
-    s["awaiting_rel"] = c.awaiting_rel;
-    j["sessions"].push_back(std::move(s));
+    o["awaiting_rel"] = s.awaiting_rel;
+    j["sessions"].push_back(std::move(o));
   }
   return j.dump();
 }
@@ -160,57 +184,90 @@ std::string mqtt_broker::snapshot() const {
 void mqtt_broker::restore(const std::string& text) {
   auto j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    return;
-  std::lock_guard<std::mutex> g(mtx_);
+    throw std::runtime_error("the saved MQTT state is not a JSON object");
+  // built aside and swapped in whole: a bad entry is skipped (and said),
+  // never half-applied
+  std::map<std::string, client> clients;
+  std::map<std::string, shared_group> shared;
+  std::map<std::string, std::shared_ptr<const mqtt::message>> retained;
+  mqtt::sub_tree tree, shared_tree;
+  size_t skipped = 0;
   auto now = now_ms();
   for (auto& r : j.value("retained", json::array())) {
-    auto m = message_of(r, now);
-    auto topic = m.topic; // (the right side of = is evaluated first)
-    retained_[topic] = std::make_shared<const mqtt::message>(std::move(m));
+    try {
+      auto m = message_of(r, now);
+      auto topic = m.topic; // (the right side of = is evaluated first)
+      retained[topic] = std::make_shared<const mqtt::message>(std::move(m));
+    } catch (const json::exception&) {
+      ++skipped;
+    }
   }
   for (auto& s : j.value("sessions", json::array())) {
-    auto left = s.value("expires_in_ms", int64_t{-1});
-    if (left != -1 && left <= 0)
-      continue; // expired while themisd was stopping
-    auto id = s.value("id", "");
-    auto& c = clients_[id];
-    c.expires_ms = left < 0 ? 0 : now + left;
-    c.expiry_s = s.value("expiry_s", 0xFFFFFFFFu);
-    for (auto& x : s.value("subs", json::array())) {
-      sub su;
-      su.opts.filter = x.value("filter", "");
-      su.opts.qos = x.value("qos", 0);
-      su.opts.no_local = x.value("no_local", false);
-      su.opts.retain_as_published = x.value("rap", false);
-      su.opts.retain_handling = x.value("rh", 0);
-      su.id = x.value("id", 0u);
-      std::string group, filter;
-      if (mqtt::split_shared(su.opts.filter, group, filter)) {
-        auto& grp = shared_[su.opts.filter];
+    try {
+      auto left = s.value("expires_in_ms", int64_t{-1});
+      if (left != -1 && left <= 0)
+        continue; // expired while themisd was stopping
+      auto id = s.value("id", "");
+      client c;
+      c.expires_ms = left < 0 ? 0 : now + left;
+      c.expiry_s = s.value("expiry_s", 0xFFFFFFFFu);
+      std::vector<std::pair<std::string, sub>> shared_subs;
+      for (auto& x : s.value("subs", json::array())) {
+        sub su;
+        su.opts.filter = x.value("filter", "");
+        su.opts.qos = x.value("qos", 0);
+        su.opts.no_local = x.value("no_local", false);
+        su.opts.retain_as_published = x.value("rap", false);
+        su.opts.retain_handling = x.value("rh", 0);
+        su.id = x.value("id", 0u);
+        std::string group, filter;
+        if (mqtt::split_shared(su.opts.filter, group, filter)) {
+          shared_subs.emplace_back(filter, su);
+          c.shared.insert(su.opts.filter);
+        } else {
+          c.subs[su.opts.filter] = su;
+        }
+      }
+      for (auto& x : s.value("offline", json::array())) {
+        mqtt_delivery d;
+        d.msg = std::make_shared<const mqtt::message>(
+          message_of(x.value("message", json::object()), now));
+        d.qos = x.value("qos", 1);
+        c.offline.push_back(std::move(d));
+      }
+      for (auto& x : s.value("resend", json::array())) {
+        mqtt::pending_message pm;
+        pm.msg = message_of(x.value("message", json::object()), now);
+        pm.qos = x.value("qos", 1);
+        pm.packet_id = x.value("packet_id", 0);
+        pm.released = x.value("released", false);
+        c.resend.push_back(std::move(pm));
+      }
+      c.awaiting_rel = s.value("awaiting_rel", std::vector<uint16_t>{});
+      for (auto& [filter, su] : shared_subs) {
+        auto& grp = shared[su.opts.filter];
+        if (grp.members.empty())
+          shared_tree.add(filter, su.opts.filter);
         grp.filter = filter;
         grp.members[id] = su;
-        c.shared.insert(su.opts.filter);
-      } else {
-        c.subs[su.opts.filter] = su;
       }
+      for (auto& [filter, su] : c.subs)
+        tree.add(filter, id);
+      clients[id] = std::move(c);
+    } catch (const json::exception&) {
+      ++skipped;
     }
-    for (auto& x : s.value("offline", json::array())) {
-      mqtt_delivery d;
-      d.msg = std::make_shared<const mqtt::message>(
-        message_of(x.value("message", json::object()), now));
-      d.qos = x.value("qos", 1);
-      c.offline.push_back(std::move(d));
-    }
-    for (auto& x : s.value("resend", json::array())) {
-      mqtt::pending_message pm;
-      pm.msg = message_of(x.value("message", json::object()), now);
-      pm.qos = x.value("qos", 1);
-      pm.packet_id = x.value("packet_id", 0);
-      pm.released = x.value("released", false);
-      c.resend.push_back(std::move(pm));
-    }
-    c.awaiting_rel = s.value("awaiting_rel", std::vector<uint16_t>{});
   }
+  std::lock_guard<std::mutex> g(mtx_);
+  clients_ = std::move(clients);
+  shared_ = std::move(shared);
+  retained_ = std::move(retained);
+  tree_ = std::move(tree);
+  shared_tree_ = std::move(shared_tree);
+  if (skipped)
+    throw std::runtime_error(std::to_string(skipped) +
+                             " malformed entries in the saved MQTT state "
+                             "were skipped");
 }
 
 } // namespace themis

@@ -130,9 +130,16 @@ struct mqtt_state : session_callbacks {
 
   void route(const message& m) { ctx->mqtt->publish(m, s->client_id()); }
 
+  /// `$` topics belong to the server ($SYS, $changes; §4.7.2); the rest
+  /// as the ACL says.
+  bool may_publish(const std::string& topic) const {
+    return !topic.empty() && topic[0] != '$' &&
+           (!acl || acl->can_publish(topic));
+  }
+
   void on_publish(message m, uint16_t id) override {
     ++ctx->mqtt->messages_received;
-    if (m.topic.rfind("$SYS", 0) == 0 || (acl && !acl->can_publish(m.topic))) {
+    if (!may_publish(m.topic)) {
       // not delivered; 5.0 says why, 3.1.1 has no negative acknowledgement
       // (mosquitto's behaviour: acknowledged and dropped)
       s->acknowledge(id, m.qos, reason::not_authorized,
@@ -272,7 +279,7 @@ struct mqtt_state : session_callbacks {
 
   void on_closed(bool publish_will) override {
     mqtt_goodbye bye;
-    if (publish_will && will && (!acl || acl->can_publish(will->topic))) {
+    if (publish_will && will && may_publish(will->topic)) {
       message m;
       m.topic = will->topic;
       m.payload = will->payload;
@@ -291,13 +298,10 @@ struct mqtt_state : session_callbacks {
     // shared subscriptions passed to another member in any case
     bye.unacked = s->unacknowledged();
     bye.awaiting_rel = s->awaiting_release();
-    if (registered) {
+    // (after a takeover the broker passes them to the new connection)
+    if (registered)
       ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self),
                             std::move(bye));
-    } else if (bye.will) {
-      // taken over before: the broker decides whether the will is due
-      ctx->mqtt->disconnect(s->client_id(), caf::actor(), std::move(bye));
-    }
     registered = false;
     reg->second = false;
   }
@@ -351,12 +355,14 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
       st.s->deliver(*d.msg, d.qos, d.subscription_ids);
     },
     [=](mqtt_takeover_atom) {
-      auto& st = self->state;
-      st.registered = false; // the id belongs to the new connection now
-      st.reg->second = false;
-      // what this connection had not delivered goes to the resumed session
-      ctx->mqtt->requeue(st.s->client_id(), st.s->unacknowledged());
-      st.s->disconnect(reason::session_taken_over, "session taken over");
+      // what this connection had not finished goes to the new one, through
+      // the broker (on_closed)
+      self->state.s->disconnect(reason::session_taken_over,
+                                "session taken over");
+    },
+    [=](mqtt_resume_atom, mqtt_handover& h) {
+      // a connection this one took over: resend its unfinished messages
+      self->state.s->resume(std::move(h.msgs), h.awaiting_rel);
     },
     [=](drain_atom) {
       self->state.s->disconnect(reason::server_shutting_down,

@@ -209,13 +209,27 @@ int run_server(const server_config& cfg, const char* version,
     // persistent sessions and retained messages saved at the last stop
     auto saved = ctx->store->load_blob("mqtt");
     if (!saved.empty()) {
-      ctx->mqtt->restore(saved);
+      try {
+        ctx->mqtt->restore(saved);
+      } catch (const std::exception& e) {
+        // kept aside: the next save replaces the "mqtt" entry
+        ctx->store->save_blob("mqtt.unreadable", saved);
+        spdlog::error("mqtt: saved broker state not fully restored ({}); "
+                      "the saved text is kept as state_blobs "
+                      "'mqtt.unreadable'",
+                      e.what());
+      }
       spdlog::info("mqtt: restored {} sessions and {} retained messages",
                    ctx->mqtt->clients(), ctx->mqtt->retained_count());
     }
   } catch (const std::exception& e) {
     spdlog::error("mqtt: saved broker state not restored: {}", e.what());
   }
+  if (!cfg.mqtt.changes_prefix.empty() && ctx->mqtt->acl.empty() &&
+      cfg.mqtt.allow_anonymous)
+    spdlog::warn("mqtt: every committed change is published under '{}' and "
+                 "any client may subscribe (no ACL, anonymous allowed)",
+                 cfg.mqtt.changes_prefix);
   if (cfg.mqtt.port != 0) {
     try {
       // over the limit: CONNACK 3 (server unavailable) and close

@@ -113,7 +113,7 @@ void session::resume(std::vector<pending_message> msgs,
   awaiting_rel_.insert(awaiting_rel.begin(), awaiting_rel.end());
   for (auto& pm : msgs) {
     if (!pm.packet_id || inflight_.count(pm.packet_id)) {
-      deliver(pm.msg, pm.qos); // never sent: an ordinary delivery
+      deliver(pm.msg, pm.qos); // never sent (or its id is taken): anew
       continue;
     }
     outbound o;
@@ -124,23 +124,29 @@ void session::resume(std::vector<pending_message> msgs,
     p.publish.qos = pm.qos;
     p.publish.retain = pm.msg.retain;
     p.publish.packet_id = pm.packet_id;
+    // [MQTT-4.4.0-1]: resent with DUP and the original packet identifier
+    p.publish.dup = true;
     if (version_ == 5)
       p.publish.props = std::move(pm.msg.props);
     o.released = pm.released;
     o.expires_at_ms = pm.msg.expires_at_ms;
     o.group = std::move(pm.msg.shared_group);
-    // [MQTT-4.4.0-1]: resend unacknowledged PUBLISH (DUP) and PUBREL
-    // packets with their original packet identifiers
-    if (o.released) {
-      send_ack(packet_type::pubrel, pm.packet_id, 0);
-    } else {
-      p.publish.dup = true;
-      refresh_expiry(p, o.expires_at_ms); // once sent, it is not withdrawn
-      send_publish(p);
-    }
-    last_id_ = std::max(last_id_, pm.packet_id);
-    inflight_.emplace(pm.packet_id, std::move(o));
+    if (!o.released && too_large(p))
+      continue; // the new connection's maximum packet size forbids it
+    // first in line, within the new connection's receive maximum (pump)
+    queue_.push_back(std::move(o));
   }
+  // the resent ones go before anything queued while they were handed over
+  std::stable_partition(queue_.begin(), queue_.end(), [](const outbound& o) {
+    return o.p.publish.packet_id != 0;
+  });
+  pump();
+}
+
+bool session::too_large(const packet& p) const {
+  // an alias may be added when it is sent: 3 bytes
+  return client_max_packet_ &&
+         encoded_size(p, version_) + (alias_max_ ? 3 : 0) > client_max_packet_;
 }
 
 bool session::refresh_expiry(packet& p, uint64_t expires_at_ms) {
@@ -260,7 +266,7 @@ void session::deliver(const message& m, uint8_t qos,
     p.publish.props.topic_alias.reset();
     p.publish.props.subscription_ids = sub_ids;
   }
-  if (client_max_packet_ && encoded_size(p, version_) > client_max_packet_)
+  if (too_large(p))
     return; // 5.0 §3.1.2.11.4: too large for the client, discarded
   if (qos == 0) {
     refresh_expiry(p, m.expires_at_ms);
@@ -281,16 +287,32 @@ void session::pump() {
   while (!queue_.empty() && inflight_.size() < send_quota_) {
     auto o = std::move(queue_.front());
     queue_.pop_front();
-    if (!refresh_expiry(o.p, o.expires_at_ms)) {
+    auto id = o.p.publish.packet_id; // set: a resend after a reconnect
+    if (id && inflight_.count(id))
+      id = 0;
+    if (o.released && id) {
+      send_ack(packet_type::pubrel, id, 0);
+      inflight_[id] = std::move(o);
+      continue;
+    }
+    // once sent, a message is not withdrawn: expiry is checked only for
+    // first sends
+    if (!o.p.publish.dup && !refresh_expiry(o.p, o.expires_at_ms)) {
       message gone; // expired while queued: never sent
       gone.topic = o.p.publish.topic;
       cb_.on_dropped(gone);
       continue;
     }
-    auto id = next_id();
-    if (!id)
-      return;
+    if (o.p.publish.dup)
+      refresh_expiry(o.p, o.expires_at_ms);
+    if (!id) {
+      id = next_id();
+      if (!id)
+        return;
+      o.p.publish.dup = false;
+    }
     o.p.publish.packet_id = id;
+    last_id_ = std::max(last_id_, id);
     send_publish(o.p);
     inflight_[id] = std::move(o);
   }
@@ -389,6 +411,14 @@ void session::handle(packet& p) {
     }
     case packet_type::publish: {
       auto& m = p.publish;
+      // a retransmission is answered before any quota is counted: its id
+      // already holds a place (§4.3.3, §4.9)
+      if (m.qos == 2 && awaiting_rel_.count(m.packet_id)) {
+        send_ack(packet_type::pubrec, m.packet_id, 0);
+        return;
+      }
+      if (m.qos > 0 && pending_ack_.count(m.packet_id))
+        return; // still being processed
       if (m.qos > 0 && version_ == 5 &&
           pending_ack_.size() + awaiting_rel_.size() >= opts_.receive_maximum)
         return fail(reason::receive_maximum_exceeded,
@@ -405,12 +435,6 @@ void session::handle(packet& p) {
           m.topic = it->second;
         }
       }
-      if (m.qos == 2 && awaiting_rel_.count(m.packet_id)) {
-        send_ack(packet_type::pubrec, m.packet_id, 0); // a retransmission
-        return;
-      }
-      if (m.qos > 0 && pending_ack_.count(m.packet_id))
-        return; // still being processed
       message out;
       out.topic = std::move(m.topic);
       out.payload = std::move(m.payload);

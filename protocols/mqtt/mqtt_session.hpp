@@ -149,6 +149,8 @@ private:
   /// Sends a PUBLISH, replacing its topic by an alias when the client
   /// allows them (5.0).
   void send_publish(packet& p);
+  /// Over the client's maximum packet size (5.0).
+  bool too_large(const packet& p) const;
   /// Sets the remaining message expiry; false if the message expired.
   bool refresh_expiry(packet& p, uint64_t expires_at_ms);
   uint16_t next_id();

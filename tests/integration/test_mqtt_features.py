@@ -223,6 +223,36 @@ class FeaturesTest(unittest.TestCase):
         c.send(0xE0, b"")
         c.close()
 
+    def test_takeover_hands_inflight_messages_over(self):
+        a = Client(self.port, 4)
+        a.connect("handover", clean=False)
+        a.subscribe("ho/t", 1)
+        pub(self.port, "ho/t", "pending", "-q", "1")
+        _, flags, body = a.read()
+        _, pid, _, _ = a.parse_publish(flags, body)  # not acknowledged
+        b = Client(self.port, 4)
+        self.assertEqual(b.connect("handover", clean=False)[2], b"\x01\x00")
+        _, flags, body = b.read()
+        _, pid2, dup, payload = b.parse_publish(flags, body)
+        self.assertEqual((pid2, dup, payload), (pid, True, b"pending"))
+        self.assertEqual(a.read()[0], "closed")
+        b.ack(0x40, pid2)
+        b.send(0xE0, b"")
+
+    def test_dollar_topics_belong_to_the_server(self):
+        w = sub_proc(self.port, "$changes/x", "-C", "1", timeout=2)
+        time.sleep(0.4)
+        c = Client(self.port, 5)
+        c.connect("spoofer")
+        pid = c.publish("$changes/x", "{}", qos=1)
+        body = c.read()[2]
+        self.assertEqual((struct.unpack("!H", body[:2])[0], body[2]),
+                         (pid, 0x87))
+        self.assertEqual(lines(w), [])
+        # a malformed shared filter is refused, not taken as a topic
+        self.assertEqual(c.subscribe("$share/g", 1)[2][-1], 0x8F)
+        c.close()
+
     def test_ingest_key_field_replaces_by_key(self):
         for t in (20, 21):
             pub(self.port, "ingest/state/x", json.dumps(

@@ -1,0 +1,39 @@
+#pragma once
+/// An index of topic filters by level, so routing a PUBLISH visits only
+/// the filters that can match its topic instead of every subscription
+/// (the structure mosquitto and EMQX use). Values are client ids; one
+/// client may hold several filters.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace themis::mqtt {
+
+class sub_tree {
+public:
+  void add(std::string_view filter, const std::string& client);
+  void remove(std::string_view filter, const std::string& client);
+  /// Calls `f(client)` for every (filter, client) whose filter matches
+  /// `topic` (a client with two matching filters is reported twice).
+  void match(std::string_view topic,
+             const std::function<void(const std::string&)>& f) const;
+  size_t size() const { return size_; }
+
+private:
+  struct node {
+    std::map<std::string, std::unique_ptr<node>, std::less<>> children;
+    std::set<std::string> clients; ///< filters ending at this node
+    bool empty() const { return children.empty() && clients.empty(); }
+  };
+  void match_level(const node& n, std::string_view rest, bool at_root,
+                   const std::function<void(const std::string&)>& f) const;
+
+  node root_;
+  size_t size_ = 0;
+};
+
+} // namespace themis::mqtt
