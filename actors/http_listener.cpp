@@ -59,6 +59,11 @@ void http_acceptor::reject(tcp::socket socket, const char* why) {
   ++ctx_->metrics.rejected_connections;
   spdlog::warn("refused a connection: {}", why);
   auto s = std::make_shared<tcp::socket>(std::move(socket));
+  if (busy_.empty() || tls_) { // (a TLS client would not read clear text)
+    boost::system::error_code ec;
+    s->close(ec);
+    return;
+  }
   asio::async_write(
     *s, asio::buffer(busy_),
     [s, keep = shared_from_this()](boost::system::error_code, size_t) {
@@ -106,6 +111,8 @@ void http_acceptor::do_accept() {
         ++m.accepted_connections;
         auto conn = std::make_shared<tcp_connection>(std::move(socket), m,
                                                      ctx.io_threads > 1);
+        if (self->tls_)
+          conn->enable_tls(self->tls_());
         // this listener's own count (its max_connections), and the
         // per-IP count shared by every listener
         ++*self->open_;

@@ -18,6 +18,9 @@ namespace themis {
 
 struct server_context;
 class tcp_connection;
+namespace tls {
+class context;
+}
 
 class http_acceptor : public std::enable_shared_from_this<http_acceptor> {
 public:
@@ -32,6 +35,12 @@ public:
   http_acceptor(boost::asio::io_context& io, const std::string& bind, int port,
                 std::shared_ptr<server_context> ctx, caf::atom_value listener,
                 uint32_t max_connections, std::string busy_reply);
+
+  /// Makes this a TLS listener: each accepted socket speaks TLS with the
+  /// context `current()` returns then (it changes on a reload).
+  void set_tls(std::function<std::shared_ptr<const tls::context>()> current) {
+    tls_ = std::move(current);
+  }
 
   /// Starts accepting; sockets go to the actor registered as the listener.
   void start();
@@ -53,6 +62,7 @@ private:
   std::shared_ptr<std::atomic<int64_t>> open_ =
     std::make_shared<std::atomic<int64_t>>(0);
   std::string busy_;
+  std::function<std::shared_ptr<const tls::context>()> tls_;
 };
 
 /// The listener actor (registered as http_listener_name by its spawner).

@@ -112,7 +112,8 @@ mqtt_broker::redispatch(const std::string& id,
 mqtt_broker::connect_result
 mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
                      uint32_t expiry_s,
-                     std::shared_ptr<const mqtt::acl_rules> rules) {
+                     std::shared_ptr<const mqtt::acl_rules> rules,
+                     size_t max_sessions) {
   connect_result r;
   std::vector<mqtt::message> wills;
   {
@@ -124,6 +125,11 @@ mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
         wills.push_back(std::move(*it->second.will));
       drop_session(it);
       it = clients_.end();
+    }
+    if (it == clients_.end() && max_sessions &&
+        clients_.size() >= max_sessions) {
+      r.refused = true;
+      return r;
     }
     if (it != clients_.end()) {
       r.replaced = std::move(it->second.actor);

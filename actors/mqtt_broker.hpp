@@ -60,16 +60,20 @@ public:
   struct connect_result {
     caf::actor replaced; ///< a connection taken over (or null)
     bool session_present = false;
+    bool refused = false; ///< a new session beyond `max_sessions`
     std::vector<mqtt::pending_message> resend; ///< in flight when it left
     std::vector<uint16_t> awaiting_rel;
     std::vector<mqtt_delivery> queued; ///< kept while the client was away
   };
   /// Registers `a` as `client_id`. With `clean_start` an earlier session
   /// is discarded; otherwise its subscriptions and queued messages resume.
-  /// `acl` is the client's topic rules (empty allows everything).
+  /// `acl` is the client's topic rules (empty allows everything). A new
+  /// client id when `max_sessions` sessions (connected or kept) exist is
+  /// refused.
   connect_result connect(const std::string& client_id, caf::actor a,
                          bool clean_start, uint32_t expiry_s,
-                         std::shared_ptr<const mqtt::acl_rules> acl);
+                         std::shared_ptr<const mqtt::acl_rules> acl,
+                         size_t max_sessions = 0);
   /// The connection `a` ended. A session with `expiry_s` > 0 stays (its
   /// subscriptions collect QoS 1/2 messages) until it expires or the
   /// client returns; its unacknowledged messages are sent again then,

@@ -106,8 +106,15 @@ struct mqtt_state : session_callbacks {
     // connection)
     expiry_s = version == 5 ? c.props.session_expiry.value_or(0)
                             : (c.clean_start ? 0 : 0xFFFFFFFFu);
+    if (cfg.max_session_expiry_s)
+      expiry_s = std::min(expiry_s, cfg.max_session_expiry_s);
     auto r = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self),
-                                c.clean_start, expiry_s, acl);
+                                c.clean_start, expiry_s, acl,
+                                cfg.max_sessions);
+    if (r.refused) {
+      will.reset();
+      return reason::quota_exceeded; // 3.1.1: server unavailable
+    }
     registered = true;
     *reg = {id, true};
     present = r.session_present;
@@ -318,6 +325,7 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   session_options o;
   o.limits.max_packet = ctx->config.mqtt.max_packet_bytes;
   o.max_keep_alive = static_cast<uint16_t>(ctx->config.mqtt.max_keep_alive);
+  o.max_session_expiry = ctx->config.mqtt.max_session_expiry_s;
   st.s = std::make_unique<session>(o, st);
   // however the actor ends, its socket closes and the broker forgets it
   self->attach_functor(

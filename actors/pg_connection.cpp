@@ -14,6 +14,7 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "engine/store_schema.hpp"
+#include "protocols/tls/tls_stream.hpp"
 #include "themis/user_list.hpp"
 
 namespace themis {
@@ -29,8 +30,36 @@ public:
   actor_port(caf::blocking_actor* self, int fd, server_context& ctx) :
     self_(self), fd_(fd), ctx_(ctx) {}
 
-  bool closing = false; ///< close once what was sent is written
-  bool broken = false;  ///< the socket failed or the client stopped reading
+  bool closing = false;  ///< close once what was sent is written
+  bool broken = false;   ///< the socket failed or the client stopped reading
+  bool want_tls = false; ///< 'S' is queued: TLS after the next flush
+  std::unique_ptr<tls::stream> tls;
+
+  void start_tls() override { want_tls = true; }
+
+  /// Bytes read from the socket: decrypted when TLS is on (handshake
+  /// records are answered here). Returns the clear text; sets `broken`
+  /// when TLS fails or the peer closed it.
+  std::string input(std::string_view in) {
+    if (!tls)
+      return std::string(in);
+    std::string plain, out;
+    bool was_done = tls->handshake_done();
+    auto st = tls->on_ciphertext(in, plain, out);
+    if (!out.empty())
+      write_raw(out);
+    if (!was_done && tls->handshake_done())
+      ++ctx_.metrics.tls_handshakes;
+    if (st == tls::stream::status::failed) {
+      if (!tls->handshake_done())
+        ++ctx_.metrics.tls_handshake_failures;
+      spdlog::debug("pg: TLS: {}", tls->error());
+      broken = true;
+    } else if (st == tls::stream::status::closed) {
+      broken = true;
+    }
+    return plain;
+  }
 
   void send(std::string bytes) override {
     if (broken)
@@ -44,13 +73,29 @@ public:
   }
   void close() override { closing = true; }
 
-  /// Writes what is queued. Waits for a slow reader up to 60 s in all,
-  /// then gives the connection up (it never blocks the thread for good).
+  /// Writes what is queued (encrypted when TLS is on).
   void flush() {
+    if (out_.empty())
+      return;
+    if (tls) {
+      std::string enc;
+      if (tls->write(out_, enc) != tls::stream::status::ok)
+        broken = true;
+      out_.clear();
+      write_raw(enc);
+      return;
+    }
+    write_raw(out_);
+    out_.clear();
+  }
+
+  /// Writes bytes as they are. Waits for a slow reader up to 60 s in all,
+  /// then gives the connection up (it never blocks the thread for good).
+  void write_raw(const std::string& bytes) {
     size_t off = 0;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (off < out_.size() && !broken) {
-      auto n = ::send(fd_, out_.data() + off, out_.size() - off,
+    while (off < bytes.size() && !broken) {
+      auto n = ::send(fd_, bytes.data() + off, bytes.size() - off,
                       MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         off += static_cast<size_t>(n);
@@ -68,7 +113,6 @@ public:
       }
       broken = true;
     }
-    out_.clear();
   }
   std::optional<std::string> credential(const std::string& user) override {
     return find_user_secret(ctx_.config.pg.users, user);
@@ -171,6 +215,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   o.session.auth = auth_of(cfg.pg.auth);
   o.session.limits.max_message = cfg.pg.max_message_bytes;
   o.session.backend_pid = ctx->next_pg_pid++;
+  o.session.tls_available = ctx->tls.current() != nullptr;
   RAND_bytes(reinterpret_cast<unsigned char*>(&o.session.backend_key),
              sizeof o.session.backend_key);
   engine::store_options so;
@@ -210,7 +255,10 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
         running = false; // the client went away
       } else if (n > 0) {
         try {
-          fe->on_data(std::string_view(buf.data(), static_cast<size_t>(n)));
+          auto plain =
+            port.input(std::string_view(buf.data(), static_cast<size_t>(n)));
+          if (!plain.empty())
+            fe->on_data(plain);
         } catch (const std::exception& e) {
           spdlog::error("pg {}: {}", remote, e.what());
           fe->terminate("internal error");
@@ -220,6 +268,13 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
       }
     }
     port.flush();
+    if (port.want_tls && !port.tls) {
+      // 'S' went out in clear text; from here on the socket speaks TLS
+      if (auto t = ctx->tls.current())
+        port.tls = std::make_unique<tls::stream>(std::move(t));
+      else
+        port.broken = true; // (TLS was configured when 'S' was chosen)
+    }
     while (running && self->has_next_message())
       self->receive(
         [&](drain_atom) {

@@ -35,6 +35,8 @@ public:
   virtual engine::write_result write(std::shared_ptr<sql::write_job> job) = 0;
   /// A step of the explicit transaction; blocks.
   virtual sql_tx_reply tx(sql_tx_request req) = 0;
+  /// After what is queued now ('S'), the socket speaks TLS.
+  virtual void start_tls() {}
 };
 
 struct pg_frontend_options {
@@ -61,6 +63,7 @@ public:
 
   // pg_session_callbacks
   void send(std::string bytes) override { port_.send(std::move(bytes)); }
+  void on_start_tls() override { port_.start_tls(); }
   void close() override { port_.close(); }
   uint64_t now_ms() override;
   std::optional<std::string> credential(const std::string& user) override {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "actors/changefeed_hub.hpp"
+#include "actors/http_connection_actor.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
@@ -22,6 +23,7 @@
 #include "actors/pg_connection.hpp"
 #include "actors/server_context.hpp"
 #include "actors/store_writer_actor.hpp"
+#include "actors/tls_setup.hpp"
 #include "limits/rate_limiter.hpp"
 #include "protocols/pgwire/pg_codec.hpp"
 #include "supervision/supervisor.hpp"
@@ -182,6 +184,37 @@ int run_server(const server_config& cfg, const char* version,
     }
   }
 
+  // TLS: one context for the HTTPS and MQTTS listeners and PostgreSQL
+  std::shared_ptr<http_acceptor> https, mqtts;
+  if (!cfg.tls.cert.empty() || !cfg.tls.key.empty()) {
+    std::string error;
+    auto t = make_tls_context(cfg.tls, error);
+    if (!t) {
+      std::fprintf(stderr, "themisd: config error: tls: %s\n", error.c_str());
+      return 2;
+    }
+    ctx->tls.set(std::move(t));
+    auto current = [ctx] { return ctx->tls.current(); };
+    try {
+      if (cfg.tls.https_port != 0) {
+        https = std::make_shared<http_acceptor>(
+          io, cfg.server.bind, cfg.tls.https_port, ctx, https_listener_name,
+          cfg.http.max_connections, std::string());
+        https->set_tls(current);
+      }
+      if (cfg.tls.mqtts_port != 0 && cfg.mqtt.port != 0) {
+        mqtts = std::make_shared<http_acceptor>(
+          io, cfg.server.bind, cfg.tls.mqtts_port, ctx, mqtts_listener_name,
+          cfg.mqtt.max_connections, std::string());
+        mqtts->set_tls(current);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "themisd: config error: tls: cannot listen: %s\n",
+                   e.what());
+      return 2;
+    }
+  }
+
   std::shared_ptr<http_acceptor> mqtt;
   ctx->mqtt = std::make_unique<mqtt_broker>();
   {
@@ -298,6 +331,22 @@ int run_server(const server_config& cfg, const char* version,
   };
   std::vector<child_spec> listener_children{listener_spec, pg_listener_spec,
                                             mqtt_listener_spec, mqtt_sys_spec};
+  if (https)
+    listener_children.push_back(registered_child(
+      "https_listener", https_listener_name, [ctx](caf::actor_system& s) {
+        return spawn_listener(
+          s, ctx, [ctx](caf::actor_system& s2, connection_ptr conn) {
+            return spawn_http_connection(s2, std::move(conn), ctx);
+          });
+      }));
+  if (mqtts)
+    listener_children.push_back(registered_child(
+      "mqtts_listener", mqtts_listener_name, [ctx](caf::actor_system& s) {
+        return spawn_listener(
+          s, ctx, [ctx](caf::actor_system& s2, connection_ptr conn) {
+            return spawn_mqtt_connection(s2, std::move(conn), ctx);
+          });
+      }));
   if (!cfg.mqtt.changes_prefix.empty() && cfg.mqtt.port != 0)
     listener_children.push_back(mqtt_changes_spec);
   auto jobs_spec = registered_child(
@@ -360,6 +409,18 @@ int run_server(const server_config& cfg, const char* version,
         spdlog::info("SIGHUP: rate limits reloaded ({} rules, {})",
                      fresh->rate_limiting.rules.size(),
                      fresh->rate_limiting.enabled ? "enabled" : "disabled");
+        if (ctx->tls.current()) {
+          // certificates and keys: new connections get the new ones
+          std::string terr;
+          if (auto t = make_tls_context(fresh->tls, terr)) {
+            ctx->tls.set(std::move(t));
+            spdlog::info("SIGHUP: TLS certificates reloaded");
+          } else {
+            spdlog::error("SIGHUP: TLS not reloaded (the old certificates "
+                          "stay): {}",
+                          terr);
+          }
+        }
       }
       signals.async_wait(on_signal);
     };
@@ -382,6 +443,15 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::info("MQTT broker on {}:{} (anonymous {})", cfg.server.bind,
                  mqtt->port(),
                  cfg.mqtt.allow_anonymous ? "allowed" : "refused");
+  }
+  if (https) {
+    https->start();
+    spdlog::info("HTTPS on {}:{} (TLS {}+)", cfg.server.bind, https->port(),
+                 cfg.tls.min_version);
+  }
+  if (mqtts) {
+    mqtts->start();
+    spdlog::info("MQTT over TLS on {}:{}", cfg.server.bind, mqtts->port());
   }
   if (pg) {
     pg->start();
@@ -411,8 +481,14 @@ int run_server(const server_config& cfg, const char* version,
     pg->stop();
   if (mqtt)
     mqtt->stop();
-  if (auto lsn = registered(sys, mqtt_listener_name))
-    caf::anon_send(lsn, drain_atom::value);
+  if (https)
+    https->stop();
+  if (mqtts)
+    mqtts->stop();
+  for (auto name :
+       {mqtt_listener_name, mqtts_listener_name, https_listener_name})
+    if (auto lsn = registered(sys, name))
+      caf::anon_send(lsn, drain_atom::value);
   if (auto lsn = registered(sys, http_listener_name))
     caf::anon_send(lsn, drain_atom::value);
   if (auto lsn = registered(sys, pg_listener_name))
@@ -437,6 +513,8 @@ int run_server(const server_config& cfg, const char* version,
   sys.registry().erase(http_listener_name);
   sys.registry().erase(pg_listener_name);
   sys.registry().erase(mqtt_listener_name);
+  sys.registry().erase(https_listener_name);
+  sys.registry().erase(mqtts_listener_name);
   sys.registry().erase(changefeed_hub_name);
   sys.registry().erase(jobs_manager_name);
   root = nullptr;

@@ -28,6 +28,27 @@ class actor_system;
 namespace themis {
 
 class mqtt_broker;
+namespace tls {
+class context;
+}
+
+/// The TLS configuration new connections use; a reload swaps it, open
+/// connections keep the one they started with.
+class tls_state {
+public:
+  std::shared_ptr<const tls::context> current() const {
+    std::lock_guard<std::mutex> g(mtx_);
+    return ctx_;
+  }
+  void set(std::shared_ptr<const tls::context> c) {
+    std::lock_guard<std::mutex> g(mtx_);
+    ctx_ = std::move(c);
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::shared_ptr<const tls::context> ctx_;
+};
 
 /// Registry names: supervisors (re)register the current handle here, so a
 /// restarted actor is found by everyone who looks it up.
@@ -37,6 +58,8 @@ constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
 constexpr caf::atom_value jobs_manager_name = caf::atom("t_jobs");
 constexpr caf::atom_value pg_listener_name = caf::atom("t_pg_l");
 constexpr caf::atom_value mqtt_listener_name = caf::atom("t_mqtt_l");
+constexpr caf::atom_value https_listener_name = caf::atom("t_https_l");
+constexpr caf::atom_value mqtts_listener_name = caf::atom("t_mqtts_l");
 
 /// Steady clock in nanoseconds: what the limiter, admission control and
 /// the breaker take as "now".
@@ -76,6 +99,9 @@ struct server_context {
   std::atomic<int32_t> next_pg_pid{1000};
   /// The MQTT broker core (subscriptions, retained messages).
   std::unique_ptr<mqtt_broker> mqtt;
+  /// TLS for the HTTPS and MQTTS listeners and PostgreSQL's SSLRequest
+  /// (null context: TLS off).
+  tls_state tls;
 };
 
 } // namespace themis

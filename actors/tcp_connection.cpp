@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "actors/messages.hpp"
+#include "protocols/tls/tls_stream.hpp"
 #include <spdlog/spdlog.h>
 
 namespace themis {
@@ -32,6 +33,61 @@ tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics,
     remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
   ++metrics_.open_connections;
+}
+
+void tcp_connection::enable_tls(std::shared_ptr<const tls::context> ctx) {
+  tls_ = std::make_unique<tls::stream>(std::move(ctx));
+}
+
+void tcp_connection::enqueue_raw(std::string bytes) {
+  ++queued_;
+  queue_.push_back(std::move(bytes));
+  if (!writing_)
+    do_write();
+}
+
+bool tcp_connection::on_tls_input(std::string_view in) {
+  std::string plain, out;
+  bool was_done = tls_->handshake_done();
+  auto st = tls_->on_ciphertext(in, plain, out);
+  if (!out.empty())
+    enqueue_raw(std::move(out));
+  if (!was_done && tls_->handshake_done()) {
+    ++metrics_.tls_handshakes;
+    spdlog::debug("tls {}: {} alpn '{}' sni '{}' client '{}'", remote_,
+                  tls_->version(), tls_->alpn(), tls_->server_name(),
+                  tls_->peer_subject());
+  }
+  if (st == tls::stream::status::failed) {
+    if (!tls_->handshake_done()) {
+      ++metrics_.tls_handshake_failures;
+      spdlog::debug("tls {}: handshake failed: {}", remote_, tls_->error());
+      if (tls_->plaintext_http()) {
+        // as nginx does: a readable answer for a browser or curl that
+        // used http:// on the TLS port
+        static const std::string body =
+          "The plain HTTP request was sent to an HTTPS port.\n";
+        enqueue_raw("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                    "Connection: close\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+      }
+    } else {
+      spdlog::debug("tls {}: {}", remote_, tls_->error());
+    }
+    close_requested_ = true; // what is queued (an alert) still goes out
+    if (!writing_)
+      linger();
+    return false;
+  }
+  if (!plain.empty() && sink_)
+    caf::anon_send(sink_, data_atom::value, std::move(plain));
+  if (st == tls::stream::status::closed) {
+    close_requested_ = true;
+    if (!writing_)
+      linger();
+    return false;
+  }
+  return true;
 }
 
 tcp_connection::~tcp_connection() {
@@ -106,9 +162,13 @@ void tcp_connection::do_read() {
           self->do_close();
           return;
         }
-        if (self->sink_)
+        if (self->tls_) {
+          if (!self->on_tls_input(std::string_view(buf.data(), n)))
+            return;
+        } else if (self->sink_) {
           caf::anon_send(self->sink_, data_atom::value,
                          std::string(buf.data(), n));
+        }
         self->do_read();
       }));
 }
@@ -117,9 +177,14 @@ void tcp_connection::write(std::string bytes) {
   ++queued_;
   asio::post(strand_,
              [self = shared_from_this(), b = std::move(bytes)]() mutable {
-               if (self->closed_) {
+               if (self->closed_ || self->close_requested_) {
                  --self->queued_;
                  return;
+               }
+               if (self->tls_) {
+                 std::string out;
+                 self->tls_->write(b, out);
+                 b = std::move(out);
                }
                self->queue_.push_back(std::move(b));
                if (!self->writing_)
@@ -168,6 +233,12 @@ void tcp_connection::close_after_writes() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->closed_ || self->close_requested_)
       return;
+    if (self->tls_) {
+      std::string out; // close_notify
+      self->tls_->shutdown(out);
+      if (!out.empty())
+        self->enqueue_raw(std::move(out));
+    }
     self->close_requested_ = true;
     if (!self->writing_)
       self->linger();

@@ -20,6 +20,11 @@
 
 namespace themis {
 
+namespace tls {
+class context;
+class stream;
+} // namespace tls
+
 class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
 public:
   using tcp = boost::asio::ip::tcp;
@@ -29,6 +34,11 @@ public:
   /// is skipped.
   tcp_connection(tcp::socket socket, metrics_registry& metrics, bool serialize);
   ~tcp_connection();
+
+  /// Speaks TLS on this socket (before resume_reading): the sink sees
+  /// clear text, write() takes clear text. A failed handshake closes the
+  /// connection (and is counted); a clear-text HTTP request gets a 400.
+  void enable_tls(std::shared_ptr<const tls::context> ctx);
 
   /// The actor that receives `data_atom` and `closed_atom` messages.
   void set_sink(caf::actor sink) { sink_ = std::move(sink); }
@@ -66,6 +76,11 @@ private:
   void linger();
   void linger_read();
   void notify_closed();
+  /// Queues bytes for the socket as they are (TLS records). Strand only.
+  void enqueue_raw(std::string bytes);
+  /// Ciphertext read from the socket: decrypts and passes clear text on.
+  /// False when the connection must close.
+  bool on_tls_input(std::string_view in);
 
   tcp::socket socket_;
   boost::asio::any_io_executor strand_; ///< a strand, or the io executor
@@ -86,6 +101,7 @@ private:
   std::chrono::steady_clock::time_point last_write_{};
   bool closed_ = false;
   bool notified_ = false;
+  std::unique_ptr<tls::stream> tls_;
 };
 
 } // namespace themis

@@ -41,9 +41,10 @@ for who in themisd:$T:$TP mosquitto:$M:$MP; do
   echo "connect $name: $(timeout 120 "$TOOL" "$port" connect 2000 || true)"
   r0=$(rss $pid)
   timeout 120 "$TOOL" "$port" idle "$IDLE" >"$DIR/idle.out" &
+  tool=$!
   for _ in $(seq 600); do grep -q connected "$DIR/idle.out" && break; sleep 0.1; done
   sleep 1
   r1=$(rss $pid)
-  wait || true
+  wait $tool || true
   echo "idle $name: $(python3 -c "print(round(($r1-$r0)/$IDLE,1))") KiB RSS per idle connection ($IDLE)"
 done

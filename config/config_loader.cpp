@@ -150,10 +150,27 @@ const std::map<std::string, setter>& settings() {
      uint_field(&sc::mqtt, &mqtt_section::sys_interval_s, 1, 86400)},
     {"mqtt.ingest_prefix",
      string_field(&sc::mqtt, &mqtt_section::ingest_prefix)},
+    {"tls.cert", string_field(&sc::tls, &tls_section::cert)},
+    {"tls.key", string_field(&sc::tls, &tls_section::key)},
+    {"tls.sni", string_field(&sc::tls, &tls_section::sni)},
+    {"tls.min_version", string_field(&sc::tls, &tls_section::min_version)},
+    {"tls.ciphersuites", string_field(&sc::tls, &tls_section::ciphersuites)},
+    {"tls.ciphers", string_field(&sc::tls, &tls_section::ciphers)},
+    {"tls.client_ca", string_field(&sc::tls, &tls_section::client_ca)},
+    {"tls.client_auth", string_field(&sc::tls, &tls_section::client_auth)},
+    {"tls.https_port",
+     uint_field(&sc::tls, &tls_section::https_port, 0, 65535)},
+    {"tls.mqtts_port",
+     uint_field(&sc::tls, &tls_section::mqtts_port, 0, 65535)},
     {"mqtt.acl", string_field(&sc::mqtt, &mqtt_section::acl)},
     {"mqtt.acl_file", string_field(&sc::mqtt, &mqtt_section::acl_file)},
     {"mqtt.max_keep_alive",
      uint_field(&sc::mqtt, &mqtt_section::max_keep_alive, 0, 65535)},
+    {"mqtt.max_sessions",
+     uint_field(&sc::mqtt, &mqtt_section::max_sessions, 1, 100000000)},
+    {"mqtt.max_session_expiry_s",
+     uint_field(&sc::mqtt, &mqtt_section::max_session_expiry_s, 0,
+                0xFFFFFFFFu)},
     {"mqtt.persist_interval_ms",
      uint_field(&sc::mqtt, &mqtt_section::persist_interval_ms, 0, 3600000)},
     {"mqtt.ingest_key_field",
@@ -406,7 +423,7 @@ load_outcome load_config(int argc, const char* const* argv,
   CLI::App app{"themisd — ThemisDB network and API server"};
   app.set_help_flag("-h,--help", "Print this help and exit");
   std::string config_file, data_dir, http_port, pg_port, mqtt_port, bind,
-    log_level;
+    log_level, https_port, mqtts_port, tls_cert, tls_key;
   std::vector<std::string> sets;
   bool show_version = false;
   app.add_option("--config", config_file, "YAML configuration file");
@@ -414,6 +431,12 @@ load_outcome load_config(int argc, const char* const* argv,
   app.add_option("--http-port", http_port, "HTTP port, 0 disables (http.port)");
   app.add_option("--pg-port", pg_port, "PostgreSQL port, 0 disables (pg.port)");
   app.add_option("--mqtt-port", mqtt_port, "MQTT port, 0 disables (mqtt.port)");
+  app.add_option("--https-port", https_port,
+                 "HTTPS port, 0 disables (tls.https_port)");
+  app.add_option("--mqtts-port", mqtts_port,
+                 "MQTT over TLS port, 0 disables (tls.mqtts_port)");
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain (tls.cert)");
+  app.add_option("--tls-key", tls_key, "PEM private key (tls.key)");
   app.add_option("--bind", bind, "Listen address (server.bind)");
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (log.level)");
@@ -471,9 +494,11 @@ load_outcome load_config(int argc, const char* const* argv,
         return fail(name + ": " + *err);
   }
   std::pair<const char*, std::string*> flags[] = {
-    {"engine.data_dir", &data_dir}, {"http.port", &http_port},
-    {"pg.port", &pg_port},          {"mqtt.port", &mqtt_port},
-    {"server.bind", &bind},         {"log.level", &log_level},
+    {"engine.data_dir", &data_dir},  {"http.port", &http_port},
+    {"pg.port", &pg_port},           {"mqtt.port", &mqtt_port},
+    {"server.bind", &bind},          {"log.level", &log_level},
+    {"tls.https_port", &https_port}, {"tls.mqtts_port", &mqtts_port},
+    {"tls.cert", &tls_cert},         {"tls.key", &tls_key},
   };
   for (auto& [key, val] : flags)
     if (!val->empty())

@@ -48,6 +48,11 @@ std::string metrics_registry::render() const {
   gauge("themis_protocol_errors_total",
         "Requests answered with a protocol error (400/408/413/431 …).",
         protocol_errors.load(), "counter");
+  gauge("themis_tls_handshakes_total", "Completed TLS handshakes.",
+        tls_handshakes.load(), "counter");
+  gauge("themis_tls_handshake_failures_total",
+        "TLS handshakes that failed (clear-text clients included).",
+        tls_handshake_failures.load(), "counter");
   gauge("themis_handler_crashes_total",
         "Handler exceptions and connection actor crashes.",
         handler_crashes.load(), "counter");

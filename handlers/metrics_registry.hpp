@@ -34,6 +34,8 @@ public:
   std::atomic<uint64_t> accepted_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> protocol_errors{0};
+  std::atomic<uint64_t> tls_handshakes{0};         ///< completed
+  std::atomic<uint64_t> tls_handshake_failures{0}; ///< incl. clear text
   std::atomic<uint64_t> handler_crashes{0};
   std::atomic<int64_t> writer_mailbox{0};
   std::atomic<int64_t> hub_mailbox{0};

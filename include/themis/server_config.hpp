@@ -32,6 +32,22 @@ struct http_section {
   std::string server_name = "themisd";
 };
 
+/// TLS for every listener (docs/tls.md). With no certificate the TLS
+/// listeners stay off and PostgreSQL answers SSLRequest with 'N'.
+struct tls_section {
+  std::string cert; ///< PEM certificate chain
+  std::string key;  ///< PEM private key
+  /// More certificates by SNI name: "host=cert:key;*.example.com=c:k".
+  std::string sni;
+  std::string min_version = "1.3"; ///< "1.2" allows TLS 1.2 too
+  std::string ciphersuites;        ///< TLS 1.3 (empty: OpenSSL's)
+  std::string ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20"; ///< TLS 1.2
+  std::string client_ca;            ///< CA for client certificates
+  std::string client_auth = "none"; ///< none | optional | required
+  int https_port = 8443;            ///< 0 disables
+  int mqtts_port = 8883;            ///< 0 disables
+};
+
 /// The PostgreSQL wire protocol front-end (docs/postgres.md).
 struct pg_section {
   int port = 5432; ///< 0 disables the listener
@@ -64,6 +80,12 @@ struct mqtt_section {
   /// Largest keep alive a client may ask for, in seconds (0: no limit).
   /// A 5.0 client asking for more (or for none) is told this one.
   uint32_t max_keep_alive = 0;
+  /// Sessions (connected or kept for offline clients) at most; a new
+  /// client id beyond gets 0x97 / return code 3.
+  uint32_t max_sessions = 100000;
+  /// Longest session expiry granted in seconds, 3.1.1 persistent sessions
+  /// included (0: as asked, 3.1.1 ones forever).
+  uint32_t max_session_expiry_s = 0;
   /// Broker state (persistent sessions, their queued messages, retained
   /// messages) is saved this often when it changed, so a crash loses at
   /// most this much of it; 0 saves only at a graceful stop.
@@ -178,6 +200,7 @@ struct server_config {
   http_section http;
   pg_section pg;
   mqtt_section mqtt;
+  tls_section tls;
   engine_section engine;
   log_section log;
   cors_section cors;

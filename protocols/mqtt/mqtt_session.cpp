@@ -389,6 +389,11 @@ void session::handle(packet& p) {
         client_max_packet_ = c.props.maximum_packet_size.value_or(0);
         problem_info_ = c.props.request_problem_info.value_or(1) != 0;
         session_expiry_ = c.props.session_expiry.value_or(0);
+        if (opts_.max_session_expiry &&
+            session_expiry_ > opts_.max_session_expiry) {
+          session_expiry_ = opts_.max_session_expiry;
+          a.connack.props.session_expiry = session_expiry_;
+        }
         alias_max_ = std::min<uint16_t>(c.props.topic_alias_maximum.value_or(0),
                                         opts_.outbound_aliases);
         auto& pr = a.connack.props;
@@ -513,7 +518,9 @@ void session::handle(packet& p) {
         if (*e && !session_expiry_)
           return fail(reason::protocol_error,
                       "session expiry set at DISCONNECT after 0 at CONNECT");
-        session_expiry_ = *e;
+        session_expiry_ = opts_.max_session_expiry
+                            ? std::min(*e, opts_.max_session_expiry)
+                            : *e;
       }
       // 5.0: any reason but 0x00 (normal disconnection) publishes the will
       bool will = version_ == 5 && p.disconnect.code != reason::success;

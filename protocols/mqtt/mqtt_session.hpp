@@ -55,6 +55,9 @@ struct session_options {
   /// Outbound topic aliases we use at most (also capped by the client's
   /// topic alias maximum).
   uint16_t outbound_aliases = 64;
+  /// Longest session expiry granted, seconds (0: any); a 5.0 client asking
+  /// for more is told this one in CONNACK.
+  uint32_t max_session_expiry = 0;
 };
 
 class session_callbacks {

@@ -81,6 +81,13 @@ void pg_session::on_data(std::string_view bytes) {
       break;
     }
     pos += used;
+    if (in_startup && p.kind == startup_kind::ssl_request &&
+        opts_.tls_available && !tls_started_ && pos < in_.size()) {
+      // bytes sent after SSLRequest before the handshake are clear text
+      // an attacker could have injected (CVE-2021-23214)
+      fatal("08P01", "received unencrypted data after SSL request");
+      break;
+    }
     if (in_startup)
       handle_startup(p);
     else if (state_ == state::ready)
@@ -107,8 +114,18 @@ void pg_session::check_timeouts() {
 void pg_session::handle_startup(const startup_packet& p) {
   switch (p.kind) {
     case startup_kind::ssl_request:
+      if (tls_started_)
+        return fatal("08P01", "SSLRequest inside TLS");
+      if (opts_.tls_available) {
+        out_.push_back('S');
+        tls_started_ = true;
+        cb_.on_start_tls();
+        return;
+      }
+      out_.push_back('N'); // no TLS configured: the client continues in plain
+      return;
     case startup_kind::gssenc_request:
-      out_.push_back('N'); // no TLS/GSS yet: the client continues in plain
+      out_.push_back('N'); // no GSS encryption
       return;
     case startup_kind::cancel:
       cb_.on_cancel(p.cancel_pid, p.cancel_key);

@@ -32,6 +32,8 @@ struct pg_session_options {
   int32_t backend_pid = 1;
   int32_t backend_key = 0;
   uint32_t startup_timeout_ms = 10000; ///< connect to authenticated
+  /// SSLRequest is answered 'S' (and on_start_tls called) instead of 'N'.
+  bool tls_available = false;
 };
 
 class pg_session_callbacks {
@@ -41,6 +43,8 @@ public:
   /// Close after what was sent has been written.
   virtual void close() = 0;
   virtual uint64_t now_ms() = 0;
+  /// 'S' was queued: once it is written, the connection speaks TLS.
+  virtual void on_start_tls() {}
   /// The stored credential of `user`: a plain password or a SCRAM
   /// verifier ("SCRAM-SHA-256$…"); nullopt for an unknown user (answered
   /// like a wrong password: no user enumeration).
@@ -126,6 +130,7 @@ private:
 
   pg_session_options opts_;
   pg_session_callbacks& cb_;
+  bool tls_started_ = false;
   state state_ = state::startup;
   std::string in_;
   std::string out_;

@@ -37,6 +37,8 @@ struct fake_peer : pg_session_callbacks {
   }
   std::string random_bytes(size_t n) override { return std::string(n, 'r'); }
   void on_cancel(int32_t, int32_t) override { ++cancels; }
+  void on_start_tls() override { ++tls_starts; }
+  int tls_starts = 0;
   void on_query(std::string sql) override { queries.push_back(sql); }
   void on_parse(parse_msg& m) override { parsed.push_back(m.sql); }
   void on_bind(bind_msg&) override {}
@@ -128,6 +130,39 @@ TEST(pg_session, ssl_refused_then_trust_login_sends_parameters) {
   EXPECT_NE(peer.sent.find(cstr("standard_conforming_strings") + cstr("on")),
             std::string::npos);
   EXPECT_EQ(peer.messages().back().second, "I");
+}
+
+TEST(pg_session, ssl_accepted_when_tls_is_configured) {
+  fake_peer peer;
+  auto o = with(auth_method::trust);
+  o.tls_available = true;
+  pg_session s(o, peer);
+  s.on_data(packet(i32(ssl_request_code)));
+  EXPECT_EQ(peer.sent, "S");
+  EXPECT_EQ(peer.tls_starts, 1);
+  s.on_data(startup()); // (decrypted by the owner)
+  EXPECT_TRUE(s.authenticated());
+  // a second SSLRequest inside TLS is a protocol violation
+  fake_peer again;
+  pg_session t(o, again);
+  t.on_data(packet(i32(ssl_request_code)));
+  t.on_data(packet(i32(ssl_request_code)));
+  EXPECT_TRUE(again.closed);
+  EXPECT_NE(again.sent.find("08P01"), std::string::npos);
+}
+
+TEST(pg_session, clear_text_after_ssl_request_is_refused) {
+  // CVE-2021-23214: bytes queued behind SSLRequest before the handshake
+  fake_peer peer;
+  auto o = with(auth_method::trust);
+  o.tls_available = true;
+  pg_session s(o, peer);
+  s.on_data(packet(i32(ssl_request_code)) + startup());
+  EXPECT_EQ(peer.tls_starts, 0);
+  EXPECT_TRUE(peer.closed);
+  EXPECT_FALSE(s.authenticated());
+  EXPECT_NE(peer.sent.find("received unencrypted data after SSL request"),
+            std::string::npos);
 }
 
 TEST(pg_session, cleartext_password) {
