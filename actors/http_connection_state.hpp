@@ -17,6 +17,7 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "handlers/http_json.hpp"
+#include "protocols/compression/http_coding.hpp"
 #include "protocols/http1/http1_session.hpp"
 #include "protocols/websocket/ws_session.hpp"
 
@@ -105,7 +106,29 @@ struct http_connection_state : http1::session_callbacks,
     auto key_header = req.header("Sec-WebSocket-Key");
     std::string ws_key = key_header ? *key_header : std::string();
     bool is_get = req.method == "GET";
-    auto respond = [this, id, ws_key, is_get](api_response resp) {
+    auto& coding = ctx->coding;
+    std::string why;
+    if (int st = compression::decode_request(req, coding, why)) {
+      auto r = error_response(st, why);
+      if (st == 415)
+        r.headers.emplace_back("Accept-Encoding", "gzip, br, zstd");
+      session->respond(id, std::move(r));
+      want_read();
+      return;
+    }
+    auto ae_header = req.header("Accept-Encoding");
+    std::optional<std::string> accept;
+    if (ae_header)
+      accept = *ae_header;
+    auto respond = [this, id, ws_key, is_get,
+                    accept = std::move(accept)](api_response resp) {
+      auto* ae = accept ? &*accept : nullptr;
+      if (resp.stream) {
+        if (auto c = compression::encode_stream(ae, resp, ctx->coding))
+          stream_coders[id] = std::move(c);
+      } else {
+        compression::encode_response(ae, resp, ctx->coding);
+      }
       if (resp.status == 101) {
         // The handshake proof is the front-end's job (RFC 6455 §4.2.2).
         if (is_get && ws::valid_client_key(ws_key)) {
@@ -325,6 +348,25 @@ struct http_connection_state : http1::session_callbacks,
     size_t early_events = 0;
   };
   std::optional<active_stream> stream;
+  /// Streamed responses being compressed, by request id.
+  std::map<uint64_t, std::unique_ptr<compression::stream_compressor>>
+    stream_coders;
+  /// A piece of a streamed body (compressed if its response is).
+  void stream_out(uint64_t id, std::string_view bytes) {
+    auto c = stream_coders.find(id);
+    if (c == stream_coders.end())
+      session->stream_data(id, bytes);
+    else
+      session->stream_data(id, c->second->add(bytes));
+  }
+  void stream_close(uint64_t id) {
+    auto c = stream_coders.find(id);
+    if (c != stream_coders.end()) {
+      session->stream_data(id, c->second->finish());
+      stream_coders.erase(c);
+    }
+    session->stream_end(id);
+  }
   uint64_t stream_gen = 0;
   uint64_t current_id = 0; ///< request being dispatched
 

@@ -14,10 +14,9 @@ void http_connection_state::start_stream(std::shared_ptr<stream_handler> h,
                                          uint32_t tick_ms) {
   if (stream) {
     // One stream per connection: end the newcomer at once.
-    session->stream_data(current_id,
-                         "event: error\ndata: {\"error\":true,\"message\":"
-                         "\"one stream per connection\"}\n\n");
-    session->stream_end(current_id);
+    stream_out(current_id, "event: error\ndata: {\"error\":true,\"message\":"
+                           "\"one stream per connection\"}\n\n");
+    stream_close(current_id);
     return;
   }
   auto hub = registered(*ctx->system, changefeed_hub_name);
@@ -121,7 +120,7 @@ void http_connection_state::shutdown_stream(const std::string& why) {
 
 void http_connection_state::write(std::string bytes) {
   if (stream)
-    session->stream_data(stream->id, bytes);
+    stream_out(stream->id, bytes);
 }
 
 void http_connection_state::end() {
@@ -134,7 +133,7 @@ void http_connection_state::end() {
                caf::actor_cast<caf::actor>(self));
   }
   stream.reset(); // callers hold their own reference to the handler
-  session->stream_end(id);
+  stream_close(id);
   want_read();
 }
 

@@ -141,6 +141,26 @@ int run_server(const server_config& cfg, const char* version,
   ctx->cursors = std::make_unique<cursor_store>(
     std::chrono::seconds(cfg.query.cursor_ttl_s), cfg.query.max_cursors);
   configure_overload(*ctx, cfg);
+  {
+    auto& c = cfg.compression;
+    auto& o = ctx->coding;
+    o.enabled = c.enabled;
+    o.min_bytes = c.min_bytes;
+    o.lv = {c.gzip_level, c.br_quality, c.zstd_level};
+    o.max_request_bytes =
+      c.max_decoded_bytes ? c.max_decoded_bytes : cfg.http.max_body_bytes;
+    std::string_view types = c.types;
+    while (!types.empty()) {
+      auto comma = types.find(',');
+      auto t = types.substr(0, comma);
+      while (!t.empty() && t.front() == ' ')
+        t.remove_prefix(1);
+      if (!t.empty())
+        o.extra_types.emplace_back(t);
+      types = comma == std::string_view::npos ? std::string_view{}
+                                              : types.substr(comma + 1);
+    }
+  }
   ctx->router = std::make_unique<rest_router>(
     handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
                 ctx->limiter, ctx->faults});

@@ -19,6 +19,7 @@
 #include "limits/admission.hpp"
 #include "limits/circuit_breaker.hpp"
 #include "limits/rate_limiter.hpp"
+#include "protocols/compression/http_coding.hpp"
 #include "themis/server_config.hpp"
 
 namespace caf {
@@ -99,6 +100,8 @@ struct server_context {
   std::atomic<int32_t> next_pg_pid{1000};
   /// The MQTT broker core (subscriptions, retained messages).
   std::unique_ptr<mqtt_broker> mqtt;
+  /// Content codings for HTTP requests and responses (from `compression`).
+  compression::http_options coding;
   /// TLS for the HTTPS and MQTTS listeners and PostgreSQL's SSLRequest
   /// (null context: TLS off).
   tls_state tls;

@@ -32,6 +32,21 @@ struct http_section {
   std::string server_name = "themisd";
 };
 
+/// Response compression and compressed request bodies (docs/http.md).
+struct compression_section {
+  bool enabled = true;
+  uint32_t min_bytes = 256; ///< smaller bodies are sent as they are
+  /// Content types compressed besides text, JSON, XML, JavaScript, SSE:
+  /// comma-separated prefixes.
+  std::string types;
+  int gzip_level = 6; ///< 1–9
+  int br_quality = 4; ///< 0–11
+  int zstd_level = 3; ///< 1–19
+  /// Largest decoded request body (0: http.max_body_bytes): zip bombs
+  /// get 413.
+  uint64_t max_decoded_bytes = 0;
+};
+
 /// TLS for every listener (docs/tls.md). With no certificate the TLS
 /// listeners stay off and PostgreSQL answers SSLRequest with 'N'.
 struct tls_section {
@@ -201,6 +216,7 @@ struct server_config {
   pg_section pg;
   mqtt_section mqtt;
   tls_section tls;
+  compression_section compression;
   engine_section engine;
   log_section log;
   cors_section cors;
