@@ -69,7 +69,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       if (st.ws)
         st.on_ws_data(bytes);
       else
-        st.session->on_data(bytes);
+        st.on_http_data(bytes);
       st.want_read();
     },
     [=](closed_atom) { self->quit(); },

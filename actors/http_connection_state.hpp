@@ -19,6 +19,7 @@
 #include "handlers/http_json.hpp"
 #include "protocols/compression/http_coding.hpp"
 #include "protocols/http1/http1_session.hpp"
+#include "protocols/http2/h2_session.hpp"
 #include "protocols/websocket/ws_session.hpp"
 
 namespace themis::detail {
@@ -66,7 +67,28 @@ struct http_connection_state : http1::session_callbacks,
   caf::event_based_actor* self = nullptr;
   connection_ptr conn;
   std::shared_ptr<server_context> ctx;
-  std::unique_ptr<http1::http1_session> session;
+  std::unique_ptr<http_front> session;
+  /// A session replaced from inside one of its own calls (an h2c
+  /// upgrade): destroyed at the next message, when nothing runs in it.
+  std::unique_ptr<http_front> retired;
+  /// Until the first bytes show whether the client speaks HTTP/2 (the
+  /// connection preface) or HTTP/1.1.
+  bool protocol_known = false;
+  std::string first_bytes;
+  /// `Upgrade: h2c` accepted: the request becomes HTTP/2 stream 1 once
+  /// the 101 is out.
+  struct h2c_upgrade {
+    std::string settings;
+    api_request req;
+    bool head;
+  };
+  std::optional<h2c_upgrade> h2c;
+  /// Switches to HTTP/2 (prior knowledge or after the 101 of an h2c
+  /// upgrade); false if the upgrade's settings were bad.
+  bool start_h2();
+  /// Feeds bytes to the session, choosing HTTP/2 or HTTP/1.1 on the
+  /// connection's first bytes.
+  void on_http_data(const std::string& bytes);
   bool reading = false; ///< whether the socket side is told to read
   bool closed = false;
   /// Requests of this connection wait while one of its writes is in
@@ -83,6 +105,18 @@ struct http_connection_state : http1::session_callbacks,
       return;
     }
     dispatch(id, std::move(req));
+  }
+
+  /// An HTTP/1.1 request asking for h2c that we can take: no body (a
+  /// body would have to be read as HTTP/1.1 first; such requests simply
+  /// stay on HTTP/1.1, which RFC 7540 allows).
+  bool wants_h2c(const api_request& req) const {
+    if (session->multiplexed() || !req.body.empty())
+      return false;
+    auto up = req.header("Upgrade");
+    return up && req.header("HTTP2-Settings") &&
+           up->find("h2c") != std::string::npos &&
+           !req.header("Sec-WebSocket-Key");
   }
 
   void run_deferred() {
@@ -114,6 +148,16 @@ struct http_connection_state : http1::session_callbacks,
         r.headers.emplace_back("Accept-Encoding", "gzip, br, zstd");
       session->respond(id, std::move(r));
       want_read();
+      return;
+    }
+    if (wants_h2c(req)) {
+      // RFC 7540 §3.2: 101, then HTTP/2 with this request as stream 1
+      bool is_head = req.method == "HEAD";
+      h2c = h2c_upgrade{*req.header("HTTP2-Settings"), std::move(req), is_head};
+      api_response up;
+      up.status = 101;
+      up.headers = {{"Connection", "Upgrade"}, {"Upgrade", "h2c"}};
+      session->respond(id, std::move(up));
       return;
     }
     auto ae_header = req.header("Accept-Encoding");

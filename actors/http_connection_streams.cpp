@@ -142,7 +142,66 @@ size_t http_connection_state::queued() const {
          (stream ? session->stream_backlog(stream->id) : 0);
 }
 
+bool http_connection_state::start_h2() {
+  auto& hc = ctx->config.http;
+  http2::h2_options o;
+  o.max_concurrent_streams = hc.h2_max_concurrent_streams;
+  o.initial_window_size = hc.h2_initial_window_size;
+  o.max_frame_size = hc.h2_max_frame_size;
+  o.max_header_list_size = hc.h2_max_header_list_size;
+  o.max_body_bytes = hc.max_body_bytes;
+  o.idle_timeout_ms = hc.idle_timeout_ms;
+  o.server_name = hc.server_name;
+  o.remote_addr = conn->remote_address();
+  auto h2 = std::make_unique<http2::h2_session>(o, *this);
+  auto* raw = h2.get();
+  retired = std::move(session); // (we may be inside one of its calls)
+  session = std::move(h2);
+  protocol_known = true;
+  if (ctx->metrics.draining)
+    session->drain();
+  if (h2c) {
+    auto up = std::move(*h2c);
+    h2c.reset();
+    return raw->upgrade(up.settings, std::move(up.req), up.head);
+  }
+  return true;
+}
+
+void http_connection_state::on_http_data(const std::string& bytes) {
+  retired.reset();
+  if (protocol_known) {
+    session->on_data(bytes);
+    return;
+  }
+  // RFC 9113 §3.4: an HTTP/2 client (prior knowledge, or h2 by ALPN)
+  // starts with this preface; anything else is HTTP/1.1
+  static const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  first_bytes += bytes;
+  auto n = std::min(first_bytes.size(), preface.size());
+  if (first_bytes.compare(0, n, preface, 0, n) == 0 &&
+      first_bytes.size() < preface.size())
+    return; // could still be the preface
+  bool is_h2 = first_bytes.compare(0, n, preface, 0, n) == 0;
+  protocol_known = true;
+  auto data = std::move(first_bytes);
+  first_bytes.clear();
+  if (is_h2)
+    start_h2();
+  session->on_data(data);
+}
+
 void http_connection_state::on_upgraded(std::string leftover) {
+  if (h2c) {
+    if (!start_h2()) {
+      closed = true;
+      conn->close_after_writes();
+      return;
+    }
+    if (!leftover.empty())
+      session->on_data(leftover);
+    return;
+  }
   ws::ws_options o;
   o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
   o.max_message = ctx->config.http.max_body_bytes;

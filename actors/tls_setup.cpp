@@ -16,7 +16,7 @@ std::shared_ptr<const tls::context> make_tls_context(const tls_section& cfg,
   o.client_auth = cfg.client_auth;
   // one context for every TLS listener: the client's ALPN offer picks
   // (server preference among what it offers)
-  o.alpn = {"http/1.1", "mqtt", "postgresql"};
+  o.alpn = {"h2", "http/1.1", "mqtt", "postgresql"};
   if (!tls::parse_sni_list(cfg.sni, o.sni, error))
     return nullptr;
   return tls::context::create(o, error);

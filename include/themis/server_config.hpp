@@ -30,6 +30,11 @@ struct http_section {
   uint32_t request_timeout_ms = 30000; ///< handler/engine answer deadline
   uint32_t drain_grace_ms = 500;       ///< idle keep-alive kept open on drain
   std::string server_name = "themisd";
+  /// HTTP/2 SETTINGS we announce (h2 over TLS, h2c).
+  uint32_t h2_max_concurrent_streams = 100;
+  uint32_t h2_initial_window_size = 65535;
+  uint32_t h2_max_frame_size = 16384;
+  uint32_t h2_max_header_list_size = 65536;
 };
 
 /// Response compression and compressed request bodies (docs/http.md).

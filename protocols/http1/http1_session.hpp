@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "protocols/http1/request_parser.hpp"
+#include "protocols/http_front.hpp"
 #include "themis/api_message.hpp"
 
 namespace themis::http1 {
@@ -48,38 +49,38 @@ struct session_options {
   std::string remote_addr;
 };
 
-class http1_session {
+class http1_session : public http_front {
 public:
   http1_session(session_options opts, session_callbacks& cb);
 
   /// Bytes from the peer.
-  void on_data(std::string_view data);
+  void on_data(std::string_view data) override;
 
   /// Answer for request `id` (from on_request). Sent as soon as every
   /// earlier response was sent (RFC 9112 §9.3.2 pipelining order).
-  void respond(uint64_t id, api_response resp);
+  void respond(uint64_t id, api_response resp) override;
 
   /// Body pieces of a streamed answer (`respond` with `stream` set), sent
   /// once every earlier answer is out; `stream_end` finishes the body.
-  void stream_data(uint64_t id, std::string_view bytes);
-  void stream_end(uint64_t id);
+  void stream_data(uint64_t id, std::string_view bytes) override;
+  void stream_end(uint64_t id) override;
 
   /// Called periodically; answers 408 or closes idle connections.
-  void check_timeouts();
+  void check_timeouts() override;
 
   /// Stop taking new requests: the last in-flight response carries
   /// `Connection: close`; an idle connection closes now.
-  void drain();
+  void drain() override;
 
   /// True while the session wants more bytes from the socket.
-  bool wants_read() const {
+  bool wants_read() const override {
     return !closing_ && in_flight_.size() < opts_.max_pipelined &&
            !stream_at_front() && !upgrade_pending_;
   }
 
   /// Pieces of a streamed answer buffered here because earlier answers
   /// are still owed (part of the subscriber's queue).
-  size_t stream_backlog(uint64_t id) const;
+  size_t stream_backlog(uint64_t id) const override;
   bool closing() const { return closing_; }
   bool idle() const { return in_flight_.empty() && !parser_.in_progress(); }
   size_t in_flight() const { return in_flight_.size(); }

@@ -1,0 +1,405 @@
+#include "protocols/http2/h2_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <nghttp2/nghttp2.h>
+#include <vector>
+
+#include "protocols/http1/response_writer.hpp"
+
+namespace themis::http2 {
+
+namespace {
+
+h2_session* self_of(void* user) {
+  return static_cast<h2_session*>(user);
+}
+
+int begin_headers_cb(nghttp2_session*, const nghttp2_frame* f, void* u) {
+  if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
+    return 0;
+  return self_of(u)->on_begin_headers(f->hd.stream_id);
+}
+
+int header_cb(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,
+              size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+              void* u) {
+  if (f->hd.type != NGHTTP2_HEADERS)
+    return 0;
+  return self_of(u)->on_header(
+    f->hd.stream_id,
+    std::string_view(reinterpret_cast<const char*>(name), namelen),
+    std::string_view(reinterpret_cast<const char*>(value), valuelen));
+}
+
+int data_chunk_cb(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data,
+                  size_t len, void* u) {
+  return self_of(u)->on_data_chunk(id, data, len);
+}
+
+int frame_recv_cb(nghttp2_session*, const nghttp2_frame* f, void* u) {
+  if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+      (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    return self_of(u)->on_request_done(f->hd.stream_id);
+  return 0;
+}
+
+int stream_close_cb(nghttp2_session*, int32_t id, uint32_t, void* u) {
+  return self_of(u)->on_stream_close(id);
+}
+
+ssize_t read_cb(nghttp2_session*, int32_t id, uint8_t* buf, size_t len,
+                uint32_t* flags, nghttp2_data_source*, void* u) {
+  return self_of(u)->read_body(id, buf, len, flags);
+}
+
+/// RFC 4648 §5 base64url (HTTP2-Settings), padding optional.
+bool base64url_decode(std::string_view in, std::string& out) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z')
+      return c - 'A';
+    if (c >= 'a' && c <= 'z')
+      return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+      return c - '0' + 52;
+    if (c == '-')
+      return 62;
+    if (c == '_')
+      return 63;
+    return -1;
+  };
+  while (!in.empty() && in.back() == '=')
+    in.remove_suffix(1);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v = val(c);
+    if (v < 0)
+      return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+bool connection_specific(std::string_view name) {
+  // RFC 9113 §8.2.2: not allowed in HTTP/2
+  for (auto n : {"connection", "keep-alive", "proxy-connection",
+                 "transfer-encoding", "upgrade", "content-length"})
+    if (iequals(name, n))
+      return true;
+  return false;
+}
+
+} // namespace
+
+h2_session::h2_session(h2_options opts, http1::session_callbacks& cb) :
+  opts_(std::move(opts)), cb_(cb) {
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
+                                                          begin_headers_cb);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, header_cb);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, data_chunk_cb);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frame_recv_cb);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, stream_close_cb);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  // our own SETTINGS_MAX_HEADER_LIST_SIZE is enforced on what we receive
+  nghttp2_option_set_max_settings(opt, 32);
+  nghttp2_session_server_new2(&s_, cbs, this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+  nghttp2_settings_entry iv[] = {
+    {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, opts_.max_concurrent_streams},
+    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, opts_.initial_window_size},
+    {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, opts_.max_frame_size},
+    {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, opts_.max_header_list_size},
+  };
+  nghttp2_submit_settings(s_, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
+  idle_since_ms_ = cb_.now_ms();
+  flush();
+}
+
+h2_session::~h2_session() {
+  nghttp2_session_del(s_);
+}
+
+bool h2_session::upgrade(std::string_view settings, api_request req,
+                         bool head) {
+  std::string payload;
+  if (!base64url_decode(settings, payload))
+    return false;
+  if (nghttp2_session_upgrade2(s_,
+                               reinterpret_cast<const uint8_t*>(payload.data()),
+                               payload.size(), head ? 1 : 0, nullptr) != 0)
+    return false;
+  auto& st = streams_[1];
+  st.head = head;
+  st.req = std::move(req);
+  cb_.on_request(1, st.req); // stream 1 is the upgraded request
+  flush();
+  return true;
+}
+
+void h2_session::flush() {
+  if (closed_)
+    return;
+  std::string out;
+  while (true) {
+    const uint8_t* data = nullptr;
+    auto n = nghttp2_session_mem_send(s_, &data);
+    if (n < 0) {
+      closed_ = true;
+      break;
+    }
+    if (n == 0)
+      break;
+    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  }
+  if (!out.empty())
+    cb_.send(std::move(out));
+  bool done =
+    closed_ ||
+    (!nghttp2_session_want_read(s_) && !nghttp2_session_want_write(s_)) ||
+    (draining_ && streams_.empty());
+  if (done) {
+    closed_ = true;
+    cb_.close();
+  }
+}
+
+void h2_session::on_data(std::string_view data) {
+  if (closed_)
+    return;
+  auto rv = nghttp2_session_mem_recv(
+    s_, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  if (rv < 0) {
+    // a connection error (bad preface, flood, compression error …):
+    // GOAWAY with the code, then close
+    cb_.on_protocol_error(400, nghttp2_strerror(static_cast<int>(rv)));
+    nghttp2_session_terminate_session(s_, rv == NGHTTP2_ERR_FLOODED
+                                            ? NGHTTP2_ENHANCE_YOUR_CALM
+                                            : NGHTTP2_PROTOCOL_ERROR);
+    flush();
+    closed_ = true;
+    cb_.close();
+    return;
+  }
+  flush();
+}
+
+int h2_session::on_begin_headers(int32_t id) {
+  auto& st = streams_[id];
+  st.req.remote_addr = opts_.remote_addr;
+  return 0;
+}
+
+int h2_session::on_header(int32_t id, std::string_view name,
+                          std::string_view value) {
+  auto it = streams_.find(id);
+  if (it == streams_.end())
+    return 0;
+  auto& r = it->second.req;
+  if (name == ":method") {
+    r.method = std::string(value);
+    it->second.head = value == "HEAD";
+  } else if (name == ":path") {
+    if (!http1::split_target(value, r.path, r.query))
+      it->second.bad = true;
+  } else if (name == ":authority") {
+    r.headers.emplace_back("host", std::string(value));
+  } else if (!name.empty() && name[0] != ':') {
+    r.headers.emplace_back(std::string(name), std::string(value));
+  }
+  return 0;
+}
+
+int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || it->second.bad)
+    return 0;
+  auto& body = it->second.req.body;
+  if (body.size() + len > opts_.max_body_bytes) {
+    fail_stream(id, 413, "request body too large");
+    return 0;
+  }
+  body.append(reinterpret_cast<const char*>(data), len);
+  return 0;
+}
+
+int h2_session::on_request_done(int32_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || it->second.bad) {
+    if (it != streams_.end() && it->second.req.path.empty())
+      fail_stream(id, 400, "invalid :path");
+    return 0;
+  }
+  cb_.on_request(static_cast<uint64_t>(id), it->second.req);
+  it->second.req.body.clear(); // the handler has its copy
+  it->second.req.body.shrink_to_fit();
+  return 0;
+}
+
+int h2_session::on_stream_close(int32_t id) {
+  streams_.erase(id);
+  if (streams_.empty())
+    idle_since_ms_ = cb_.now_ms();
+  return 0;
+}
+
+void h2_session::fail_stream(int32_t id, int status, const std::string& why) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || it->second.bad)
+    return;
+  it->second.bad = true;
+  api_response r;
+  r.status = status;
+  r.headers.emplace_back("content-type", "application/json");
+  r.body = "{\"error\":true,\"code\":" + std::to_string(status) +
+           ",\"message\":\"" + why + "\"}";
+  submit(id, r, it->second.head);
+}
+
+const std::string& h2_session::date() {
+  auto now = static_cast<int64_t>(cb_.now_ms() / 1000);
+  if (now != date_second_) {
+    date_second_ = now;
+    date_ = http1::http_date_now();
+  }
+  return date_;
+}
+
+void h2_session::submit(int32_t id, const api_response& resp, bool head) {
+  auto it = streams_.find(id);
+  if (it == streams_.end())
+    return; // the client reset the stream meanwhile
+  auto& st = it->second;
+  std::vector<std::pair<std::string, std::string>> hs;
+  hs.emplace_back(":status", std::to_string(resp.status));
+  hs.emplace_back("date", date());
+  hs.emplace_back("server", opts_.server_name);
+  for (auto& [k, v] : resp.headers) {
+    if (connection_specific(k) || iequals(k, "date") || iequals(k, "server"))
+      continue;
+    std::string name = k;
+    std::transform(name.begin(), name.end(), name.begin(), [](char c) {
+      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    hs.emplace_back(std::move(name), v);
+  }
+  bool body_allowed = !http1::status_forbids_body(resp.status);
+  if (!resp.stream && body_allowed)
+    hs.emplace_back("content-length", std::to_string(resp.body.size()));
+  std::vector<nghttp2_nv> nva;
+  for (auto& [k, v] : hs)
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(k.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(v.data())),
+                   k.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
+  bool has_body = body_allowed && !head && (resp.stream || !resp.body.empty());
+  if (has_body) {
+    st.streaming = resp.stream;
+    st.out = resp.stream ? std::string() : resp.body;
+    st.out_pos = 0;
+    st.out_done = !resp.stream;
+    nghttp2_data_provider prd;
+    prd.source.ptr = nullptr;
+    prd.read_callback = read_cb;
+    nghttp2_submit_response(s_, id, nva.data(), nva.size(), &prd);
+  } else {
+    st.out_done = true;
+    nghttp2_submit_response(s_, id, nva.data(), nva.size(), nullptr);
+  }
+}
+
+long h2_session::read_body(int32_t id, uint8_t* buf, size_t len,
+                           uint32_t* flags) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return 0;
+  }
+  auto& st = it->second;
+  size_t left = st.out.size() - st.out_pos;
+  if (left == 0 && !st.out_done)
+    return NGHTTP2_ERR_DEFERRED; // resumed by stream_data / stream_end
+  size_t n = std::min(left, len);
+  std::memcpy(buf, st.out.data() + st.out_pos, n);
+  st.out_pos += n;
+  if (st.out_pos == st.out.size()) {
+    st.out.clear();
+    st.out_pos = 0;
+    st.pieces = 0;
+    if (st.out_done)
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+  }
+  return static_cast<long>(n);
+}
+
+void h2_session::respond(uint64_t id, api_response resp) {
+  auto sid = static_cast<int32_t>(id);
+  auto it = streams_.find(sid);
+  if (closed_ || it == streams_.end())
+    return;
+  if (resp.status == 101) { // no Upgrade in HTTP/2 (RFC 9113 §8.6)
+    resp = api_response{};
+    resp.status = 400;
+    resp.headers.emplace_back("content-type", "application/json");
+    resp.body = "{\"error\":true,\"code\":400,\"message\":\"WebSocket needs "
+                "HTTP/1.1\"}";
+  }
+  submit(sid, resp, it->second.head);
+  flush();
+}
+
+void h2_session::stream_data(uint64_t id, std::string_view bytes) {
+  auto it = streams_.find(static_cast<int32_t>(id));
+  if (closed_ || it == streams_.end() || it->second.out_done)
+    return;
+  it->second.out.append(bytes);
+  ++it->second.pieces;
+  nghttp2_session_resume_data(s_, static_cast<int32_t>(id));
+  flush();
+}
+
+void h2_session::stream_end(uint64_t id) {
+  auto it = streams_.find(static_cast<int32_t>(id));
+  if (closed_ || it == streams_.end())
+    return;
+  it->second.out_done = true;
+  nghttp2_session_resume_data(s_, static_cast<int32_t>(id));
+  flush();
+}
+
+size_t h2_session::stream_backlog(uint64_t id) const {
+  auto it = streams_.find(static_cast<int32_t>(id));
+  return it == streams_.end() ? 0 : it->second.pieces;
+}
+
+void h2_session::check_timeouts() {
+  if (closed_ || !streams_.empty())
+    return;
+  if (cb_.now_ms() - idle_since_ms_ >= opts_.idle_timeout_ms) {
+    nghttp2_session_terminate_session(s_, NGHTTP2_NO_ERROR);
+    flush();
+    closed_ = true;
+    cb_.close();
+  }
+}
+
+void h2_session::drain() {
+  if (closed_ || draining_)
+    return;
+  draining_ = true;
+  // RFC 9113 §6.8: streams up to the last one we processed still finish
+  nghttp2_submit_goaway(s_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(s_),
+                        NGHTTP2_NO_ERROR, nullptr, 0);
+  flush();
+}
+
+} // namespace themis::http2

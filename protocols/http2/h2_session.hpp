@@ -1,0 +1,89 @@
+#pragma once
+/// HTTP/2 server session (RFC 9113) on nghttp2: frames, HPACK, flow
+/// control and stream states are nghttp2's; this adapter turns complete
+/// streams into api_requests and answers (whole or streamed bodies) into
+/// HEADERS and DATA. Bytes in, bytes out through the same callbacks as
+/// HTTP/1.1; no sockets, no actors.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "protocols/http1/http1_session.hpp"
+#include "protocols/http_front.hpp"
+
+typedef struct nghttp2_session nghttp2_session;
+
+namespace themis::http2 {
+
+struct h2_options {
+  uint32_t max_concurrent_streams = 100;
+  uint32_t initial_window_size = 65535;
+  uint32_t max_frame_size = 16384;
+  uint32_t max_header_list_size = 65536;
+  uint64_t max_body_bytes = 16u << 20; ///< a larger request body: 413
+  uint32_t idle_timeout_ms = 60000;    ///< no open stream for this long
+  std::string server_name = "themisd";
+  std::string remote_addr;
+};
+
+class h2_session : public http_front {
+public:
+  /// Starts a session: our SETTINGS go out at once; the client's preface
+  /// is expected first in on_data.
+  h2_session(h2_options opts, http1::session_callbacks& cb);
+  ~h2_session() override;
+
+  /// h2c via `Upgrade: h2c` (RFC 7540 §3.2): the HTTP2-Settings value and
+  /// the request that asked for it, which becomes stream 1 (answered with
+  /// respond(1, …)). False if the settings are invalid.
+  bool upgrade(std::string_view http2_settings, api_request req, bool head);
+
+  void on_data(std::string_view data) override;
+  void respond(uint64_t id, api_response resp) override;
+  void stream_data(uint64_t id, std::string_view bytes) override;
+  void stream_end(uint64_t id) override;
+  void check_timeouts() override;
+  /// GOAWAY with the last stream id; open streams finish, then close.
+  void drain() override;
+  bool wants_read() const override { return !closed_; }
+  size_t stream_backlog(uint64_t id) const override;
+  bool multiplexed() const override { return true; }
+
+  // nghttp2 callbacks (public for the C trampolines)
+  struct stream {
+    api_request req;
+    bool head = false;
+    bool bad = false; ///< refused while receiving (answered already)
+    std::string out;  ///< response body bytes not yet framed
+    size_t out_pos = 0;
+    bool out_done = false; ///< nothing more will be added
+    bool streaming = false;
+    size_t pieces = 0; ///< stream_data calls not yet framed
+  };
+  int on_begin_headers(int32_t id);
+  int on_header(int32_t id, std::string_view name, std::string_view value);
+  int on_data_chunk(int32_t id, const uint8_t* data, size_t len);
+  int on_request_done(int32_t id);
+  int on_stream_close(int32_t id);
+  long read_body(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
+
+private:
+  void flush();
+  void fail_stream(int32_t id, int status, const std::string& why);
+  void submit(int32_t id, const api_response& resp, bool head);
+  const std::string& date();
+
+  h2_options opts_;
+  http1::session_callbacks& cb_;
+  nghttp2_session* s_ = nullptr;
+  std::map<int32_t, stream> streams_;
+  bool closed_ = false;
+  bool draining_ = false;
+  uint64_t idle_since_ms_ = 0;
+  int64_t date_second_ = -1;
+  std::string date_;
+};
+
+} // namespace themis::http2
