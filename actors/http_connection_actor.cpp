@@ -77,6 +77,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     [=](tick_atom) {
       auto& st = self->state;
       st.session->check_timeouts();
+      st.want_read(); // (HTTP/2 pauses while its output is not read)
       if (!st.closed)
         self->delayed_send(self, tick, tick_atom::value);
     },

@@ -100,7 +100,9 @@ struct http_connection_state : http1::session_callbacks,
   // -- session callbacks ----------------------------------------------------
 
   void on_request(uint64_t id, api_request req) override {
-    if (writes_in_flight > 0 || !deferred.empty()) {
+    // HTTP/1.1 read-your-writes ordering; HTTP/2 streams are independent
+    if (!session->multiplexed() &&
+        (writes_in_flight > 0 || !deferred.empty())) {
       deferred.emplace_back(id, std::move(req));
       return;
     }
@@ -111,13 +113,23 @@ struct http_connection_state : http1::session_callbacks,
   /// body would have to be read as HTTP/1.1 first; such requests simply
   /// stay on HTTP/1.1, which RFC 7540 allows).
   bool wants_h2c(const api_request& req) const {
-    if (session->multiplexed() || !req.body.empty())
-      return false;
+    if (session->multiplexed() || !req.body.empty() || conn->tls())
+      return false; // (over TLS, HTTP/2 is chosen by ALPN only)
     auto up = req.header("Upgrade");
-    return up && req.header("HTTP2-Settings") &&
-           up->find("h2c") != std::string::npos &&
-           !req.header("Sec-WebSocket-Key");
+    auto settings = req.header("HTTP2-Settings");
+    return up && settings && up->find("h2c") != std::string::npos &&
+           !req.header("Sec-WebSocket-Key") &&
+           http2::h2_session::valid_settings(*settings);
   }
+
+  void on_stream_reset(uint64_t id) override {
+    spdlog::debug("http {}: stream {} reset by the client",
+                  conn->remote_address(), id);
+    stream_coders.erase(id);
+    if (stream && stream->id == id)
+      end(); // the client went away from this SSE stream: unsubscribe
+  }
+  size_t unsent_pieces() const override { return conn->queued_writes(); }
 
   void run_deferred() {
     while (writes_in_flight == 0 && !deferred.empty()) {

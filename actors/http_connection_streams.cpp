@@ -151,6 +151,9 @@ bool http_connection_state::start_h2() {
   o.max_header_list_size = hc.h2_max_header_list_size;
   o.max_body_bytes = hc.max_body_bytes;
   o.idle_timeout_ms = hc.idle_timeout_ms;
+  o.header_timeout_ms = hc.header_timeout_ms;
+  o.body_timeout_ms = hc.body_timeout_ms;
+  o.max_headers = hc.max_headers;
   o.server_name = hc.server_name;
   o.remote_addr = conn->remote_address();
   auto h2 = std::make_unique<http2::h2_session>(o, *this);
@@ -158,14 +161,16 @@ bool http_connection_state::start_h2() {
   retired = std::move(session); // (we may be inside one of its calls)
   session = std::move(h2);
   protocol_known = true;
-  if (ctx->metrics.draining)
-    session->drain();
+  bool ok = true;
   if (h2c) {
     auto up = std::move(*h2c);
     h2c.reset();
-    return raw->upgrade(up.settings, std::move(up.req), up.head);
+    ok = raw->upgrade(up.settings, std::move(up.req), up.head);
   }
-  return true;
+  // after the upgrade: its stream 1 is one the GOAWAY lets finish
+  if (ctx->metrics.draining)
+    session->drain();
+  return ok;
 }
 
 void http_connection_state::on_http_data(const std::string& bytes) {

@@ -215,7 +215,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   o.session.auth = auth_of(cfg.pg.auth);
   o.session.limits.max_message = cfg.pg.max_message_bytes;
   o.session.backend_pid = ctx->next_pg_pid++;
-  o.session.tls_available = ctx->tls.current() != nullptr;
+  o.session.tls_available = ctx->tls.current(tls_state::pg) != nullptr;
   RAND_bytes(reinterpret_cast<unsigned char*>(&o.session.backend_key),
              sizeof o.session.backend_key);
   engine::store_options so;
@@ -270,7 +270,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
     port.flush();
     if (port.want_tls && !port.tls) {
       // 'S' went out in clear text; from here on the socket speaks TLS
-      if (auto t = ctx->tls.current())
+      if (auto t = ctx->tls.current(tls_state::pg))
         port.tls = std::make_unique<tls::stream>(std::move(t));
       else
         port.broken = true; // (TLS was configured when 'S' was chosen)

@@ -208,25 +208,22 @@ int run_server(const server_config& cfg, const char* version,
   std::shared_ptr<http_acceptor> https, mqtts;
   if (!cfg.tls.cert.empty() || !cfg.tls.key.empty()) {
     std::string error;
-    auto t = make_tls_context(cfg.tls, error);
-    if (!t) {
+    if (!load_tls(cfg.tls, ctx->tls, error)) {
       std::fprintf(stderr, "themisd: config error: tls: %s\n", error.c_str());
       return 2;
     }
-    ctx->tls.set(std::move(t));
-    auto current = [ctx] { return ctx->tls.current(); };
     try {
       if (cfg.tls.https_port != 0) {
         https = std::make_shared<http_acceptor>(
           io, cfg.server.bind, cfg.tls.https_port, ctx, https_listener_name,
           cfg.http.max_connections, std::string());
-        https->set_tls(current);
+        https->set_tls([ctx] { return ctx->tls.current(tls_state::http); });
       }
       if (cfg.tls.mqtts_port != 0 && cfg.mqtt.port != 0) {
         mqtts = std::make_shared<http_acceptor>(
           io, cfg.server.bind, cfg.tls.mqtts_port, ctx, mqtts_listener_name,
           cfg.mqtt.max_connections, std::string());
-        mqtts->set_tls(current);
+        mqtts->set_tls([ctx] { return ctx->tls.current(tls_state::mqtt); });
       }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "themisd: config error: tls: cannot listen: %s\n",
@@ -432,8 +429,7 @@ int run_server(const server_config& cfg, const char* version,
         if (ctx->tls.current()) {
           // certificates and keys: new connections get the new ones
           std::string terr;
-          if (auto t = make_tls_context(fresh->tls, terr)) {
-            ctx->tls.set(std::move(t));
+          if (load_tls(fresh->tls, ctx->tls, terr)) {
             spdlog::info("SIGHUP: TLS certificates reloaded");
           } else {
             spdlog::error("SIGHUP: TLS not reloaded (the old certificates "

@@ -33,22 +33,24 @@ namespace tls {
 class context;
 }
 
-/// The TLS configuration new connections use; a reload swaps it, open
-/// connections keep the one they started with.
+/// The TLS configuration new connections use, one per protocol (each
+/// with its own ALPN list, so an HTTPS port never agrees to "mqtt"); a
+/// reload swaps them, open connections keep the one they started with.
 class tls_state {
 public:
-  std::shared_ptr<const tls::context> current() const {
+  enum kind { http, mqtt, pg, kinds };
+  std::shared_ptr<const tls::context> current(kind k = http) const {
     std::lock_guard<std::mutex> g(mtx_);
-    return ctx_;
+    return ctx_[k];
   }
-  void set(std::shared_ptr<const tls::context> c) {
+  void set(kind k, std::shared_ptr<const tls::context> c) {
     std::lock_guard<std::mutex> g(mtx_);
-    ctx_ = std::move(c);
+    ctx_[k] = std::move(c);
   }
 
 private:
   mutable std::mutex mtx_;
-  std::shared_ptr<const tls::context> ctx_;
+  std::shared_ptr<const tls::context> ctx_[kinds];
 };
 
 /// Registry names: supervisors (re)register the current handle here, so a

@@ -50,7 +50,9 @@ bool tcp_connection::on_tls_input(std::string_view in) {
   std::string plain, out;
   bool was_done = tls_->handshake_done();
   auto st = tls_->on_ciphertext(in, plain, out);
-  if (!out.empty())
+  bool readable_400 =
+    st == tls::stream::status::failed && tls_->plaintext_http();
+  if (!out.empty() && !readable_400) // (an alert would garble the 400)
     enqueue_raw(std::move(out));
   if (!was_done && tls_->handshake_done()) {
     ++metrics_.tls_handshakes;

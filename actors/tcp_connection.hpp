@@ -39,6 +39,8 @@ public:
   /// clear text, write() takes clear text. A failed handshake closes the
   /// connection (and is counted); a clear-text HTTP request gets a 400.
   void enable_tls(std::shared_ptr<const tls::context> ctx);
+  /// Whether this connection speaks TLS (set before reading starts).
+  bool tls() const { return tls_ != nullptr; }
 
   /// The actor that receives `data_atom` and `closed_atom` messages.
   void set_sink(caf::actor sink) { sink_ = std::move(sink); }

@@ -13,8 +13,10 @@ namespace tls {
 class context;
 }
 
-/// Null with `error` set when a file or setting is bad.
-std::shared_ptr<const tls::context> make_tls_context(const tls_section& cfg,
-                                                     std::string& error);
+class tls_state;
+
+/// Builds the contexts of every protocol into `out`; false with `error`
+/// set (and `out` untouched) when a file or setting is bad.
+bool load_tls(const tls_section& cfg, tls_state& out, std::string& error);
 
 } // namespace themis

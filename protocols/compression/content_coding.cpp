@@ -205,6 +205,8 @@ inflate_status decompress(coding c, std::string_view in, size_t max_out,
     }
     case coding::br: {
       auto* s = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+      if (!s)
+        return inflate_status::corrupt;
       auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
       size_t avail_in = in.size();
       BrotliDecoderResult r;
@@ -225,6 +227,11 @@ inflate_status decompress(coding c, std::string_view in, size_t max_out,
     }
     case coding::zstd: {
       auto* d = ZSTD_createDCtx();
+      if (!d)
+        return inflate_status::corrupt;
+      // RFC 9659: an HTTP zstd window is at most 8 MiB; a frame asking
+      // for more is refused before anything that size is allocated
+      ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 23);
       ZSTD_inBuffer ib{in.data(), in.size(), 0};
       size_t r = 1;
       while (ib.pos < ib.size || r != 0) {

@@ -33,6 +33,11 @@ public:
   /// A 101 answer was sent: the connection now speaks another protocol;
   /// `leftover` holds bytes already received after the request.
   virtual void on_upgraded(std::string leftover) {}
+  /// HTTP/2: the client reset stream `id` (or it closed before our answer
+  /// ended): whatever still produces its answer can stop.
+  virtual void on_stream_reset(uint64_t id) {}
+  /// Pieces written but not yet on the socket (HTTP/2 backpressure).
+  virtual size_t unsent_pieces() const { return 0; }
 };
 
 struct session_options {

@@ -41,6 +41,8 @@ int frame_recv_cb(nghttp2_session*, const nghttp2_frame* f, void* u) {
   if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
       (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
     return self_of(u)->on_request_done(f->hd.stream_id);
+  if (f->hd.type == NGHTTP2_HEADERS)
+    self_of(u)->on_headers_done(f->hd.stream_id);
   return 0;
 }
 
@@ -109,8 +111,7 @@ h2_session::h2_session(h2_options opts, http1::session_callbacks& cb) :
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, stream_close_cb);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
-  // our own SETTINGS_MAX_HEADER_LIST_SIZE is enforced on what we receive
-  nghttp2_option_set_max_settings(opt, 32);
+  nghttp2_option_set_max_settings(opt, 32); // (a SETTINGS flood)
   nghttp2_session_server_new2(&s_, cbs, this, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
@@ -129,6 +130,11 @@ h2_session::~h2_session() {
   nghttp2_session_del(s_);
 }
 
+bool h2_session::valid_settings(std::string_view settings) {
+  std::string payload;
+  return base64url_decode(settings, payload) && payload.size() % 6 == 0;
+}
+
 bool h2_session::upgrade(std::string_view settings, api_request req,
                          bool head) {
   std::string payload;
@@ -141,6 +147,8 @@ bool h2_session::upgrade(std::string_view settings, api_request req,
   auto& st = streams_[1];
   st.head = head;
   st.req = std::move(req);
+  st.request_done = st.headers_done = true;
+  st.started_ms = cb_.now_ms();
   cb_.on_request(1, st.req); // stream 1 is the upgraded request
   flush();
   return true;
@@ -148,6 +156,10 @@ bool h2_session::upgrade(std::string_view settings, api_request req,
 
 void h2_session::flush() {
   if (closed_)
+    return;
+  // a peer that does not read gets no more frames until it does
+  // (check_timeouts flushes again); nghttp2 keeps the rest queued
+  if (cb_.unsent_pieces() >= opts_.max_unsent_pieces)
     return;
   std::string out;
   while (true) {
@@ -196,6 +208,7 @@ void h2_session::on_data(std::string_view data) {
 int h2_session::on_begin_headers(int32_t id) {
   auto& st = streams_[id];
   st.req.remote_addr = opts_.remote_addr;
+  st.started_ms = cb_.now_ms();
   return 0;
 }
 
@@ -204,19 +217,36 @@ int h2_session::on_header(int32_t id, std::string_view name,
   auto it = streams_.find(id);
   if (it == streams_.end())
     return 0;
-  auto& r = it->second.req;
+  auto& st = it->second;
+  auto& r = st.req;
+  // RFC 7541 §4.1 size (+32 per field): HPACK references to one big
+  // table entry must not expand without bound
+  st.header_bytes += name.size() + value.size() + 32;
+  if (++st.header_count > opts_.max_headers ||
+      st.header_bytes > opts_.max_header_list_size) {
+    st.bad = true;                                // never dispatched
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM
+  }
+  if (st.bad)
+    return 0;
   if (name == ":method") {
     r.method = std::string(value);
-    it->second.head = value == "HEAD";
+    st.head = value == "HEAD";
   } else if (name == ":path") {
     if (!http1::split_target(value, r.path, r.query))
-      it->second.bad = true;
+      st.bad_path = true;
   } else if (name == ":authority") {
     r.headers.emplace_back("host", std::string(value));
   } else if (!name.empty() && name[0] != ':') {
     r.headers.emplace_back(std::string(name), std::string(value));
   }
   return 0;
+}
+
+void h2_session::on_headers_done(int32_t id) {
+  auto it = streams_.find(id);
+  if (it != streams_.end())
+    it->second.headers_done = true;
 }
 
 int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
@@ -234,9 +264,13 @@ int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
 
 int h2_session::on_request_done(int32_t id) {
   auto it = streams_.find(id);
-  if (it == streams_.end() || it->second.bad) {
-    if (it != streams_.end() && it->second.req.path.empty())
-      fail_stream(id, 400, "invalid :path");
+  if (it == streams_.end())
+    return 0;
+  it->second.request_done = it->second.headers_done = true;
+  if (it->second.bad)
+    return 0; // answered (or reset) already
+  if (it->second.bad_path) {
+    fail_stream(id, 400, "invalid :path");
     return 0;
   }
   cb_.on_request(static_cast<uint64_t>(id), it->second.req);
@@ -246,7 +280,16 @@ int h2_session::on_request_done(int32_t id) {
 }
 
 int h2_session::on_stream_close(int32_t id) {
-  streams_.erase(id);
+  auto it = streams_.find(id);
+  if (it != streams_.end()) {
+    // closed before our answer ended (RST_STREAM from the client): let
+    // a stream still feeding it stop
+    bool unfinished = it->second.request_done && !it->second.bad &&
+                      (!it->second.responded || !it->second.out_done);
+    streams_.erase(it);
+    if (unfinished)
+      cb_.on_stream_reset(static_cast<uint64_t>(id));
+  }
   if (streams_.empty())
     idle_since_ms_ = cb_.now_ms();
   return 0;
@@ -279,6 +322,9 @@ void h2_session::submit(int32_t id, const api_response& resp, bool head) {
   if (it == streams_.end())
     return; // the client reset the stream meanwhile
   auto& st = it->second;
+  if (st.responded)
+    return; // one answer per stream
+  st.responded = true;
   std::vector<std::pair<std::string, std::string>> hs;
   hs.emplace_back(":status", std::to_string(resp.status));
   hs.emplace_back("date", date());
@@ -381,7 +427,24 @@ size_t h2_session::stream_backlog(uint64_t id) const {
 }
 
 void h2_session::check_timeouts() {
-  if (closed_ || !streams_.empty())
+  if (closed_)
+    return;
+  flush(); // output held back while the peer was not reading
+  auto now = cb_.now_ms();
+  // slowloris per stream: headers or body that never finish
+  std::vector<int32_t> late;
+  for (auto& [id, st] : streams_)
+    if (!st.request_done &&
+        now - st.started_ms >=
+          (st.headers_done ? opts_.body_timeout_ms : opts_.header_timeout_ms))
+      late.push_back(id);
+  for (auto id : late) {
+    streams_[id].bad = true;
+    nghttp2_submit_rst_stream(s_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  }
+  if (!late.empty())
+    flush();
+  if (!streams_.empty())
     return;
   if (cb_.now_ms() - idle_since_ms_ >= opts_.idle_timeout_ms) {
     nghttp2_session_terminate_session(s_, NGHTTP2_NO_ERROR);

@@ -23,7 +23,13 @@ struct h2_options {
   uint32_t max_frame_size = 16384;
   uint32_t max_header_list_size = 65536;
   uint64_t max_body_bytes = 16u << 20; ///< a larger request body: 413
-  uint32_t idle_timeout_ms = 60000;    ///< no open stream for this long
+  uint32_t header_timeout_ms = 10000;  ///< a stream's request headers
+  uint32_t body_timeout_ms = 30000;    ///< a stream's whole request
+  size_t max_headers = 100;            ///< fields per request
+  /// Output pieces waiting for the socket beyond which no more frames are
+  /// produced (the peer does not read): our side of flow control.
+  size_t max_unsent_pieces = 64;
+  uint32_t idle_timeout_ms = 60000; ///< no open stream for this long
   std::string server_name = "themisd";
   std::string remote_addr;
 };
@@ -39,6 +45,8 @@ public:
   /// the request that asked for it, which becomes stream 1 (answered with
   /// respond(1, …)). False if the settings are invalid.
   bool upgrade(std::string_view http2_settings, api_request req, bool head);
+  /// Whether an HTTP2-Settings value decodes (checked before the 101).
+  static bool valid_settings(std::string_view http2_settings);
 
   void on_data(std::string_view data) override;
   void respond(uint64_t id, api_response resp) override;
@@ -47,7 +55,9 @@ public:
   void check_timeouts() override;
   /// GOAWAY with the last stream id; open streams finish, then close.
   void drain() override;
-  bool wants_read() const override { return !closed_; }
+  bool wants_read() const override {
+    return !closed_ && cb_.unsent_pieces() < opts_.max_unsent_pieces;
+  }
   size_t stream_backlog(uint64_t id) const override;
   bool multiplexed() const override { return true; }
 
@@ -55,8 +65,15 @@ public:
   struct stream {
     api_request req;
     bool head = false;
-    bool bad = false; ///< refused while receiving (answered already)
-    std::string out;  ///< response body bytes not yet framed
+    bool bad = false;      ///< refused while receiving (answered already)
+    bool bad_path = false; ///< :path did not parse: 400 at the end
+    bool responded = false;
+    bool request_done = false;
+    bool headers_done = false;
+    size_t header_bytes = 0;
+    size_t header_count = 0;
+    uint64_t started_ms = 0;
+    std::string out; ///< response body bytes not yet framed
     size_t out_pos = 0;
     bool out_done = false; ///< nothing more will be added
     bool streaming = false;
@@ -66,6 +83,7 @@ public:
   int on_header(int32_t id, std::string_view name, std::string_view value);
   int on_data_chunk(int32_t id, const uint8_t* data, size_t len);
   int on_request_done(int32_t id);
+  void on_headers_done(int32_t id);
   int on_stream_close(int32_t id);
   long read_body(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
 

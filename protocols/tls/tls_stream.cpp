@@ -1,5 +1,6 @@
 #include "protocols/tls/tls_stream.hpp"
 
+#include <algorithm>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -67,9 +68,11 @@ stream::status stream::on_ciphertext(std::string_view in, std::string& plain,
     first_ = false;
     plaintext_http_ = looks_like_http(in);
   }
+  ERR_clear_error(); // SSL_get_error needs an empty queue (SSL_get_error(3))
   if (!in.empty() &&
       BIO_write(rbio_, in.data(), static_cast<int>(in.size())) <= 0) {
     error_ = "TLS input buffer";
+    ERR_clear_error();
     return status::failed;
   }
   if (!done_) {
@@ -109,8 +112,10 @@ stream::status stream::write(std::string_view plain, std::string& out) {
     pending_.append(plain);
     return status::ok;
   }
+  ERR_clear_error();
   while (!plain.empty()) {
-    int n = SSL_write(ssl_, plain.data(), static_cast<int>(plain.size()));
+    auto chunk = std::min<size_t>(plain.size(), 1u << 30);
+    int n = SSL_write(ssl_, plain.data(), static_cast<int>(chunk));
     if (n <= 0) {
       drain(out);
       return fail(n);

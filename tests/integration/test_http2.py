@@ -39,13 +39,14 @@ def read_frames(sock, timeout=5):
     frames = []
     while len(data) >= 9:
         n = struct.unpack("!I", b"\0" + data[:3])[0]
-        frames.append((data[3], data[4], data[9:9 + n]))
+        frames.append((data[3], data[4], data[9:9 + n],
+                       struct.unpack("!I", data[5:9])[0] & 0x7FFFFFFF))
         data = data[9 + n:]
     return frames
 
 
 def goaway_code(frames):
-    for t, _, payload in frames:
+    for t, _, payload, _ in frames:
         if t == 7:
             return struct.unpack("!II", payload[:8])[1]
     return None
@@ -63,7 +64,8 @@ class Http2Test(unittest.TestCase):
             "--tls-key", os.path.join(cls.dir, "server.key"),
             "--https-port", str(cls.https_port), "--mqtts-port", "0",
             "--set", "http.h2_max_concurrent_streams=50",
-            "--set", "http.max_body_bytes=100000"]).start()
+            "--set", "http.max_body_bytes=100000",
+            "--set", "http.body_timeout_ms=1500"]).start()
         cls.base = "http://127.0.0.1:%d" % cls.srv.port
 
     @classmethod
@@ -136,6 +138,37 @@ class Http2Test(unittest.TestCase):
     def raw(self):
         s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
         return s
+
+    def test_reset_sse_stream_frees_the_slot(self):
+        def get(stream, path):
+            p = path.encode()
+            block = b"\x82\x86\x04" + bytes([len(p)]) + p + b"\x41\x01x"
+            return frame(1, 5, stream, block)  # HEADERS, END_STREAM|HEADERS
+        s = self.raw()
+        s.sendall(PREFACE + frame(4, 0, 0) +
+                  get(1, "/changefeed/stream?from_seq=0"))
+        time.sleep(0.5)
+        s.sendall(frame(3, 0, 1, struct.pack("!I", 8)))  # RST_STREAM CANCEL
+        time.sleep(0.3)
+        s.sendall(get(3, "/changefeed/stream?from_seq=0"))
+        data = b"".join(p for t, _, p, _ in read_frames(s, timeout=2) if t == 0)
+        s.close()
+        self.assertIn(b"retry:", data)
+        self.assertNotIn(b"one stream per connection", data)
+
+    def test_bad_path_and_stalled_stream(self):
+        s = self.raw()
+        p = b"/a%zz"
+        s.sendall(PREFACE + frame(4, 0, 0) + frame(
+            1, 5, 1, b"\x82\x86\x04" + bytes([len(p)]) + p + b"\x41\x01x"))
+        # a request whose body never comes: RST_STREAM after the timeout
+        s.sendall(frame(1, 4, 3, b"\x83\x86\x84\x41\x01x"))  # POST /
+        frames = read_frames(s, timeout=4)
+        s.close()
+        heads = [p for t, _, p, sid in frames if t == 1 and sid == 1]
+        self.assertTrue(heads and heads[0][0] == 0x8C, frames)  # :status 400
+        resets = [sid for t, _, p, sid in frames if t == 3]
+        self.assertIn(3, resets, frames)
 
     def test_malformed_frames_get_goaway(self):
         # SETTINGS whose length is not a multiple of 6: FRAME_SIZE_ERROR

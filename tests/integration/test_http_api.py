@@ -210,7 +210,7 @@ class ApiTest(ServerTest):
         st, h, _ = self.server.request("GET", "/health",
                                        headers={"Origin": "https://app.example"})
         self.assertEqual(h["access-control-allow-origin"], "https://app.example")
-        self.assertEqual(h["vary"], "Origin")
+        self.assertIn("Origin", h["vary"])
         st, h, _ = self.server.request("GET", "/health",
                                        headers={"Origin": "https://evil.example"})
         self.assertNotIn("access-control-allow-origin", h)

@@ -61,6 +61,9 @@ class TlsTest(unittest.TestCase):
         r = self.curl("--tlsv1.3", "-w", "\n%{http_code} %{http_version}",
                       "https://localhost:%d/health/ready" % self.https_port)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.endswith("200 2"), r.stdout)  # h2 by ALPN
+        r = self.curl("--tlsv1.3", "--http1.1", "-w", "\n%{http_code} %{http_version}",
+                      "https://localhost:%d/health/ready" % self.https_port)
         self.assertTrue(r.stdout.endswith("200 1.1"), r.stdout)
         # a request body and keep-alive over TLS
         r = self.curl("-X", "POST", "-H", "Content-Type: application/json",
@@ -74,8 +77,15 @@ class TlsTest(unittest.TestCase):
         self.assertIn("alert protocol version", out)
         rc, out = s_client(self.https_port, "-alpn", "h2,http/1.1",
                            "-servername", "localhost")
-        self.assertIn("ALPN protocol: http/1.1", out)
+        self.assertIn("ALPN protocol: h2", out)
         self.assertIn("TLSv1.3", out)
+        _, out = s_client(self.https_port, "-alpn", "http/1.1")
+        self.assertIn("ALPN protocol: http/1.1", out)
+        # strict per listener: the HTTPS port does not agree to "mqtt"
+        _, out = s_client(self.https_port, "-alpn", "mqtt")
+        self.assertIn("No ALPN negotiated", out)
+        _, out = s_client(self.mqtts_port, "-alpn", "mqtt")
+        self.assertIn("ALPN protocol: mqtt", out)
 
     def test_sni_picks_the_certificate(self):
         _, out = s_client(self.https_port, "-servername", "other.test")
