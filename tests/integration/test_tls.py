@@ -141,6 +141,18 @@ class TlsTest(unittest.TestCase):
         finally:
             shutil.rmtree(other, ignore_errors=True)
 
+    def test_libpqxx_over_tls(self):
+        # the whole libpqxx program (prepared statements, binary results,
+        # pipeline, 20,000-row cursor, cancel) over verify-full TLS
+        client = os.environ.get("PQXX_CLIENT") or os.path.join(
+            ROOT, "build", "tests", "pqxx_client")
+        dsn = ("host=localhost port=%d user=themis password=themis "
+               "dbname=themis sslmode=verify-full sslrootcert=%s" % (
+                   self.srv.pg_port, self.ca))
+        r = subprocess.run([client, dsn], capture_output=True, text=True,
+                           timeout=180)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def test_mqtt_over_tls(self):
         tls = ["-p", str(self.mqtts_port), "-h", "localhost", "--cafile",
                self.ca]
