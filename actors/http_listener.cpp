@@ -112,7 +112,9 @@ void http_acceptor::do_accept() {
         auto conn = std::make_shared<tcp_connection>(std::move(socket), m,
                                                      ctx.io_threads > 1);
         if (self->tls_)
-          conn->enable_tls(self->tls_());
+          conn->enable_tls(
+            self->tls_(),
+            std::chrono::milliseconds(ctx.config.tls.handshake_timeout_ms));
         // this listener's own count (its max_connections), and the
         // per-IP count shared by every listener
         ++*self->open_;

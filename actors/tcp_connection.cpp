@@ -35,8 +35,19 @@ tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics,
   ++metrics_.open_connections;
 }
 
-void tcp_connection::enable_tls(std::shared_ptr<const tls::context> ctx) {
+void tcp_connection::enable_tls(std::shared_ptr<const tls::context> ctx,
+                                std::chrono::milliseconds handshake_timeout) {
   tls_ = std::make_unique<tls::stream>(std::move(ctx));
+  handshake_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  handshake_timer_->expires_after(handshake_timeout);
+  handshake_timer_->async_wait(asio::bind_executor(
+    strand_, [self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_ || self->tls_->handshake_done())
+        return;
+      ++self->metrics_.tls_handshake_failures;
+      spdlog::debug("tls {}: no handshake in time", self->remote_);
+      self->do_close();
+    }));
 }
 
 void tcp_connection::enqueue_raw(std::string bytes) {
@@ -56,6 +67,7 @@ bool tcp_connection::on_tls_input(std::string_view in) {
     enqueue_raw(std::move(out));
   if (!was_done && tls_->handshake_done()) {
     ++metrics_.tls_handshakes;
+    handshake_timer_->cancel();
     spdlog::debug("tls {}: {} alpn '{}' sni '{}' client '{}'", remote_,
                   tls_->version(), tls_->alpn(), tls_->server_name(),
                   tls_->peer_subject());
@@ -301,6 +313,8 @@ void tcp_connection::do_close() {
   closed_ = true;
   boost::system::error_code ec;
   linger_timer_.cancel();
+  if (handshake_timer_)
+    handshake_timer_->cancel();
   socket_.close(ec);
   // queue_ is not cleared here: an async_write may still use its front
   // buffer; the write completion drops it.

@@ -38,7 +38,11 @@ public:
   /// Speaks TLS on this socket (before resume_reading): the sink sees
   /// clear text, write() takes clear text. A failed handshake closes the
   /// connection (and is counted); a clear-text HTTP request gets a 400.
-  void enable_tls(std::shared_ptr<const tls::context> ctx);
+  /// A handshake not done within `handshake_timeout` closes the
+  /// connection (a client that connects and stalls holds nothing long).
+  void enable_tls(
+    std::shared_ptr<const tls::context> ctx,
+    std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
   /// Whether this connection speaks TLS (set before reading starts).
   bool tls() const { return tls_ != nullptr; }
 
@@ -87,6 +91,7 @@ private:
   tcp::socket socket_;
   boost::asio::any_io_executor strand_; ///< a strand, or the io executor
   boost::asio::steady_timer linger_timer_;
+  std::unique_ptr<boost::asio::steady_timer> handshake_timer_;
   metrics_registry& metrics_;
   caf::actor sink_;
   std::string remote_;

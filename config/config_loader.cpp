@@ -185,6 +185,8 @@ const std::map<std::string, setter>& settings() {
     {"tls.ciphers", string_field(&sc::tls, &tls_section::ciphers)},
     {"tls.client_ca", string_field(&sc::tls, &tls_section::client_ca)},
     {"tls.client_auth", string_field(&sc::tls, &tls_section::client_auth)},
+    {"tls.handshake_timeout_ms",
+     uint_field(&sc::tls, &tls_section::handshake_timeout_ms, 100, 600000)},
     {"tls.https_port",
      uint_field(&sc::tls, &tls_section::https_port, 0, 65535)},
     {"tls.mqtts_port",

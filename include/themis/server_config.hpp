@@ -62,10 +62,11 @@ struct tls_section {
   std::string min_version = "1.3"; ///< "1.2" allows TLS 1.2 too
   std::string ciphersuites;        ///< TLS 1.3 (empty: OpenSSL's)
   std::string ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20"; ///< TLS 1.2
-  std::string client_ca;            ///< CA for client certificates
-  std::string client_auth = "none"; ///< none | optional | required
-  int https_port = 8443;            ///< 0 disables
-  int mqtts_port = 8883;            ///< 0 disables
+  std::string client_ca;                 ///< CA for client certificates
+  std::string client_auth = "none";      ///< none | optional | required
+  uint32_t handshake_timeout_ms = 10000; ///< connect to handshake done
+  int https_port = 8443;                 ///< 0 disables
+  int mqtts_port = 8883;                 ///< 0 disables
 };
 
 /// The PostgreSQL wire protocol front-end (docs/postgres.md).

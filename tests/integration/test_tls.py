@@ -44,6 +44,7 @@ class TlsTest(unittest.TestCase):
             "--tls-cert", c("server.crt"), "--tls-key", c("server.key"),
             "--https-port", str(cls.https_port),
             "--mqtts-port", str(cls.mqtts_port),
+            "--set", "tls.handshake_timeout_ms=1000",
             "--set", "tls.sni=other.test=%s:%s" % (c("other.crt"),
                                                    c("other.key"))]).start()
 
@@ -113,6 +114,17 @@ class TlsTest(unittest.TestCase):
                          r"themis_tls_handshake_failures_total [1-9]")
         r = self.curl("https://localhost:%d/health" % self.https_port)
         self.assertEqual(r.returncode, 0, r.stderr)  # still serving
+
+    def test_stalled_handshake_is_closed(self):
+        t0 = time.time()
+        with socket.create_connection(("127.0.0.1", self.https_port),
+                                      timeout=10) as s:
+            s.settimeout(10)
+            try:
+                self.assertEqual(s.recv(100), b"")  # closed, nothing sent
+            except ConnectionResetError:
+                pass
+        self.assertLess(time.time() - t0, 5)
 
     def psql(self, sslmode, extra=""):
         env = dict(os.environ, PGPASSWORD="themis", PGCONNECT_TIMEOUT="10")
