@@ -10,6 +10,7 @@
 #include "actors/mqtt_broker.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
+#include "auth/password.hpp"
 #include "engine/names.hpp"
 #include "themis/user_list.hpp"
 
@@ -81,7 +82,7 @@ struct mqtt_state : session_callbacks {
     version = c.version == 5 ? 5 : 4;
     if (c.username) {
       auto pw = find_user_secret(cfg.users, *c.username);
-      if (!pw || !c.password || *pw != *c.password)
+      if (!pw || !c.password || !auth::check_password(*pw, *c.password))
         return reason::bad_credentials;
     } else if (!cfg.allow_anonymous) {
       return reason::not_authorized;
@@ -109,8 +110,7 @@ struct mqtt_state : session_callbacks {
     if (cfg.max_session_expiry_s)
       expiry_s = std::min(expiry_s, cfg.max_session_expiry_s);
     auto r = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self),
-                                c.clean_start, expiry_s, acl,
-                                cfg.max_sessions);
+                                c.clean_start, expiry_s, acl, cfg.max_sessions);
     if (r.refused) {
       will.reset();
       return reason::quota_exceeded; // 3.1.1: server unavailable

@@ -6,8 +6,10 @@ and their packet ids, the broker state surviving kill -9, and the ingest
 key field."""
 
 import json
+import os
 import struct
 import subprocess
+import sys
 import time
 import unittest
 
@@ -42,8 +44,14 @@ def lines(p):
 class AclTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # bob's password is stored hashed (scripts/hash-password.py)
+        bob = subprocess.run(
+            [sys.executable, os.path.join(os.path.dirname(__file__), "..", "..",
+                                          "scripts", "hash-password.py"),
+             "--iterations", "1000"], input="pw\n", capture_output=True,
+            text=True, check=True).stdout.strip()
         cls.srv = Server(args=[
-            "--set", "mqtt.users=alice:secret,bob:pw",
+            "--set", "mqtt.users=alice:secret,bob:" + bob,
             "--set", "mqtt.allow_anonymous=false", "--set",
             "mqtt.acl=" + ACL]).start()
         cls.port = cls.srv.mqtt_port
@@ -98,6 +106,14 @@ class AclTest(unittest.TestCase):
         t, flags, body = c.read()
         self.assertEqual(c.parse_publish(flags, body)[0], "public/open")
         c.close()
+
+    def test_hashed_password(self):
+        c = Client(self.port, 5)
+        self.assertEqual(c.connect("h1", username="bob", password="pw")[2][1],
+                         0)
+        c = Client(self.port, 5)
+        self.assertEqual(c.connect("h2", username="bob", password="pw2")[2][1],
+                         0x86)
 
     def test_anonymous_and_bad_password_refused(self):
         c = Client(self.port, 5)
