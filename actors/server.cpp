@@ -164,6 +164,15 @@ int run_server(const server_config& cfg, const char* version,
   ctx->router = std::make_unique<rest_router>(
     handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
                 ctx->limiter, ctx->faults});
+  {
+    std::string error;
+    auto gate = auth_gate::create(cfg.auth, error);
+    if (!gate) {
+      std::fprintf(stderr, "themisd: config error: auth: %s\n", error.c_str());
+      return 2;
+    }
+    ctx->router->set_auth(std::move(gate));
+  }
 
   ctx->io_threads = half_cores_or(cfg.server.io_threads);
   asio::io_context io(static_cast<int>(ctx->io_threads));
@@ -474,7 +483,10 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::info("PostgreSQL protocol on {}:{} (auth {})", cfg.server.bind,
                  pg->port(), cfg.pg.auth);
   }
-  if (cfg.server.bind == "127.0.0.1" || cfg.server.bind == "::1")
+  if (cfg.auth.required)
+    spdlog::info("HTTP authentication required (bearer JWT; /health{} open)",
+                 cfg.auth.open_metrics ? " and /metrics" : "");
+  else if (cfg.server.bind == "127.0.0.1" || cfg.server.bind == "::1")
     spdlog::info("bound to loopback only; authentication is not enabled");
   ctx->metrics.listeners_up = true;
 

@@ -349,6 +349,15 @@ void rest_router::handle(api_request req, request_ports ports,
     finish(preflight(req), "preflight");
     return;
   }
+  if (auth_) {
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    if (auto denied = auth_->check(req, now_s)) {
+      finish(std::move(*denied), "unauthorized");
+      return;
+    }
+  }
   auto segs = split_path(req.path);
   method_map m;
   std::vector<std::string> params;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "handlers/auth_gate.hpp"
 #include "handlers/handler_env.hpp"
 
 namespace themis {
@@ -21,6 +22,8 @@ public:
 
   /// Answers `req` through `respond` exactly once, now or later (writes).
   void handle(api_request req, request_ports ports, responder respond);
+  /// Authentication for every route (auth.required); set once at start.
+  void set_auth(std::shared_ptr<const auth_gate> g) { auth_ = std::move(g); }
 
 private:
   bool cors_origin_allowed(const std::string& origin) const;
@@ -28,6 +31,7 @@ private:
   api_response preflight(const api_request& req) const;
 
   handler_env env_;
+  std::shared_ptr<const auth_gate> auth_;
   std::string allow_methods_;
   std::string allow_headers_;
   std::string expose_headers_;

@@ -211,6 +211,19 @@ struct breaker_section {
   uint32_t half_open_requests = 5; ///< successful trials to close again
 };
 
+/// Authentication for HTTP routes (docs/security.md).
+struct auth_section {
+  bool required = false;           ///< THEMIS_AUTH_REQUIRED=true turns it on
+  std::string jwt_secret;          ///< HS256 shared secret
+  std::string jwt_public_key_file; ///< PEM (RS256 / ES256)
+  std::string jwt_jwks_file;       ///< JWKS document
+  std::string jwt_issuer;          ///< checked when set
+  std::string jwt_audience;        ///< comma-separated; one must match
+  uint32_t jwt_skew_s = 60;
+  std::string scope_claim = "scope"; ///< space-separated string or array
+  bool open_metrics = true;          ///< /metrics without a token
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -223,6 +236,7 @@ struct server_config {
   mqtt_section mqtt;
   tls_section tls;
   compression_section compression;
+  auth_section auth;
   engine_section engine;
   log_section log;
   cors_section cors;
