@@ -23,6 +23,7 @@
 #include "protocols/mqtt/mqtt_acl.hpp"
 #include "protocols/mqtt/mqtt_session.hpp"
 #include "protocols/mqtt/mqtt_sub_tree.hpp"
+#include "themis/base64.hpp"
 
 namespace themis {
 
@@ -32,10 +33,6 @@ struct mqtt_delivery {
   std::vector<uint32_t> subscription_ids;
   bool retained = false; ///< sent because of a new subscription
 };
-
-/// Base64 (for binary payloads in JSON: ingest documents, saved state).
-std::string base64_encode(const std::string& in);
-std::string base64_decode(const std::string& in);
 
 /// A taken-over connection's unfinished QoS 1/2 exchanges, for the
 /// connection that resumed its session (session::resume).

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include "actors/mqtt_broker.hpp"
 
@@ -13,31 +12,6 @@ namespace themis {
 namespace {
 
 using json = nlohmann::json;
-
-std::string b64_impl(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(in.data()),
-                           static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string unb64_impl(const std::string& in) {
-  std::string out(3 * in.size() / 4 + 3, '\0');
-  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(in.data()),
-                           static_cast<int>(in.size()));
-  if (n < 0)
-    return {};
-  size_t pad = 0;
-  if (!in.empty() && in.back() == '=')
-    ++pad;
-  if (in.size() > 1 && in[in.size() - 2] == '=')
-    ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,7 +46,7 @@ json message_json(const mqtt::message& m, int64_t now) {
 mqtt::message message_of(const json& j, int64_t now) {
   mqtt::message m;
   m.topic = j.value("topic", "");
-  m.payload = base64_decode(j.value("payload", ""));
+  m.payload = base64_decode(j.value("payload", "")).value_or("");
   m.qos = j.value("qos", 0);
   m.retain = j.value("retain", false);
   auto& p = m.props;
@@ -84,7 +58,7 @@ mqtt::message message_of(const json& j, int64_t now) {
     p.response_topic = j["response_topic"].get<std::string>();
   if (j.contains("correlation_data"))
     p.correlation_data =
-      base64_decode(j["correlation_data"].get<std::string>());
+      base64_decode(j["correlation_data"].get<std::string>()).value_or("");
   if (j.contains("user"))
     p.user = j["user"].get<std::vector<std::pair<std::string, std::string>>>();
   if (j.contains("expires_in_ms")) {
@@ -97,14 +71,6 @@ mqtt::message message_of(const json& j, int64_t now) {
 }
 
 } // namespace
-
-std::string base64_encode(const std::string& in) {
-  return b64_impl(in);
-}
-
-std::string base64_decode(const std::string& in) {
-  return unb64_impl(in);
-}
 
 static json sub_json(const std::string& filter, const mqtt::subscription& o,
                      uint32_t id) {

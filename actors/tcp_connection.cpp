@@ -88,17 +88,13 @@ bool tcp_connection::on_tls_input(std::string_view in) {
     } else {
       spdlog::debug("tls {}: {}", remote_, tls_->error());
     }
-    close_requested_ = true; // what is queued (an alert) still goes out
-    if (!writing_)
-      linger();
+    begin_close(); // what is queued (an alert) still goes out
     return false;
   }
   if (!plain.empty() && sink_)
     caf::anon_send(sink_, data_atom::value, std::move(plain));
   if (st == tls::stream::status::closed) {
-    close_requested_ = true;
-    if (!writing_)
-      linger();
+    begin_close();
     return false;
   }
   return true;
@@ -253,10 +249,14 @@ void tcp_connection::close_after_writes() {
       if (!out.empty())
         self->enqueue_raw(std::move(out));
     }
-    self->close_requested_ = true;
-    if (!self->writing_)
-      self->linger();
+    self->begin_close();
   });
+}
+
+void tcp_connection::begin_close() {
+  close_requested_ = true;
+  if (!writing_)
+    linger();
 }
 
 void tcp_connection::linger() {

@@ -84,6 +84,8 @@ private:
   void notify_closed();
   /// Queues bytes for the socket as they are (TLS records). Strand only.
   void enqueue_raw(std::string bytes);
+  /// Closes once what is queued is written (strand only).
+  void begin_close();
   /// Ciphertext read from the socket: decrypts and passes clear text on.
   /// False when the connection must close.
   bool on_tls_input(std::string_view in);

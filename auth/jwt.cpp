@@ -119,48 +119,6 @@ jwt_result fail(jwt_status s, std::string why) {
 
 } // namespace
 
-std::string base64url_encode(std::string_view in) {
-  static constexpr char tbl[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(tbl[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0)
-    out.push_back(tbl[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-bool base64url_decode(std::string_view in, std::string& out) {
-  out.clear();
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 26
-            : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '-'             ? 62
-            : c == '_'             ? 63
-                                   : -1;
-    if (v < 0)
-      return false; // padding and other characters are not base64url
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return bits < 6; // one leftover character cannot encode a byte
-}
-
 std::shared_ptr<jwt_key> jwt_key::hmac(std::string kid, std::string secret) {
   std::shared_ptr<jwt_key> k(new jwt_key());
   k->kid_ = std::move(kid);

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "themis/base64.hpp"
+
 namespace themis::auth {
 
 enum class jwt_alg { hs256, rs256, es256 };
@@ -88,8 +90,7 @@ struct jwt_result {
 jwt_result verify_jwt(std::string_view token, const jwks& keys,
                       const jwt_policy& policy, int64_t now_s);
 
-/// RFC 4648 §5 without padding (for tokens and tests).
-std::string base64url_encode(std::string_view in);
-bool base64url_decode(std::string_view in, std::string& out);
+using themis::base64url_decode; // (themis/base64.hpp)
+using themis::base64url_encode;
 
 } // namespace themis::auth

@@ -7,19 +7,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "themis/base64.hpp"
+
 namespace themis::auth {
 
 namespace {
 
 constexpr std::string_view prefix = "pbkdf2_sha256$";
-
-std::string b64(const unsigned char* p, size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  auto len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p,
-                             static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  return out;
-}
 
 std::string derive(std::string_view pw, std::string_view salt,
                    uint32_t iterations) {
@@ -28,7 +22,8 @@ std::string derive(std::string_view pw, std::string_view salt,
                     reinterpret_cast<const unsigned char*>(salt.data()),
                     static_cast<int>(salt.size()), static_cast<int>(iterations),
                     EVP_sha256(), sizeof key, key);
-  return b64(key, sizeof key);
+  return base64_encode(
+    std::string_view(reinterpret_cast<const char*>(key), sizeof key));
 }
 
 bool same(std::string_view a, std::string_view b) {

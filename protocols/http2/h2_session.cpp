@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocols/http1/response_writer.hpp"
+#include "themis/base64.hpp"
 
 namespace themis::http2 {
 
@@ -55,39 +56,6 @@ ssize_t read_cb(nghttp2_session*, int32_t id, uint8_t* buf, size_t len,
   return self_of(u)->read_body(id, buf, len, flags);
 }
 
-/// RFC 4648 §5 base64url (HTTP2-Settings), padding optional.
-bool base64url_decode(std::string_view in, std::string& out) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z')
-      return c - 'A';
-    if (c >= 'a' && c <= 'z')
-      return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-      return c - '0' + 52;
-    if (c == '-')
-      return 62;
-    if (c == '_')
-      return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=')
-    in.remove_suffix(1);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = val(c);
-    if (v < 0)
-      return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return true;
-}
-
 bool connection_specific(std::string_view name) {
   // RFC 9113 §8.2.2: not allowed in HTTP/2
   for (auto n : {"connection", "keep-alive", "proxy-connection",
@@ -132,13 +100,13 @@ h2_session::~h2_session() {
 
 bool h2_session::valid_settings(std::string_view settings) {
   std::string payload;
-  return base64url_decode(settings, payload) && payload.size() % 6 == 0;
+  return base64url_decode(settings, payload, true) && payload.size() % 6 == 0;
 }
 
 bool h2_session::upgrade(std::string_view settings, api_request req,
                          bool head) {
   std::string payload;
-  if (!base64url_decode(settings, payload))
+  if (!base64url_decode(settings, payload, true))
     return false;
   if (nghttp2_session_upgrade2(s_,
                                reinterpret_cast<const uint8_t*>(payload.data()),

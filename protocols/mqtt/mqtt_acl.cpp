@@ -97,7 +97,7 @@ bool filter_covers(std::string_view outer, std::string_view inner) {
   }
 }
 
-bool acl_rules::can_publish(std::string_view topic) const {
+bool acl_rules::allows(std::string_view topic, acl_access want) const {
   if (!enabled_)
     return true;
   bool granted = false;
@@ -106,21 +106,7 @@ bool acl_rules::can_publish(std::string_view topic) const {
       continue;
     if (r.access == acl_access::deny)
       return false;
-    granted = granted || grants(r.access, acl_access::write);
-  }
-  return granted;
-}
-
-bool acl_rules::can_read(std::string_view topic) const {
-  if (!enabled_)
-    return true;
-  bool granted = false;
-  for (auto& r : rules_) {
-    if (!topic_matches(r.filter, topic))
-      continue;
-    if (r.access == acl_access::deny)
-      return false;
-    granted = granted || grants(r.access, acl_access::read);
+    granted = granted || grants(r.access, want);
   }
   return granted;
 }

@@ -44,13 +44,19 @@ public:
   explicit acl_rules(std::vector<acl_rule> rules) :
     enabled_(true), rules_(std::move(rules)) {}
 
-  bool can_publish(std::string_view topic) const;
+  bool can_publish(std::string_view topic) const {
+    return allows(topic, acl_access::write);
+  }
   /// Every topic `filter` can match is readable.
   bool can_subscribe(std::string_view filter) const;
-  bool can_read(std::string_view topic) const;
+  bool can_read(std::string_view topic) const {
+    return allows(topic, acl_access::read);
+  }
   bool enabled() const { return enabled_; }
 
 private:
+  /// A matching deny refuses; else some matching rule must grant `want`.
+  bool allows(std::string_view topic, acl_access want) const;
   bool enabled_ = false;
   std::vector<acl_rule> rules_;
 };

@@ -1,5 +1,7 @@
 #include "protocols/pgwire/scram.hpp"
 
+#include "themis/base64.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -51,32 +53,11 @@ bool printable_nonce(std::string_view n) {
 } // namespace
 
 std::string base64_encode(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
+  return themis::base64_encode(raw);
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0)
-    return std::nullopt;
-  for (char c : text)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' &&
-        c != '=')
-      return std::nullopt;
-  std::string out(3 * text.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0)
-    return std::nullopt;
-  size_t pad = 0;
-  if (!text.empty() && text.back() == '=')
-    pad = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
+  return themis::base64_decode(text);
 }
 
 scram_secret scram_secret::from_password(std::string_view password,

@@ -11,22 +11,8 @@ import subprocess
 import time
 import unittest
 
+from mqtt_raw import mqtt_string, varint
 from themis_harness import Server
-
-
-def mqtt_string(s):
-    b = s.encode()
-    return struct.pack("!H", len(b)) + b
-
-
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n:
-            return out
 
 
 def connect_packet(client_id, keep_alive=60, will=None, version=4):
