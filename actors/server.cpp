@@ -161,18 +161,38 @@ int run_server(const server_config& cfg, const char* version,
                                               : types.substr(comma + 1);
     }
   }
-  ctx->router = std::make_unique<rest_router>(
-    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
-                ctx->limiter, ctx->faults});
+  try {
+    auto auth_db = engine::api_key_store::path_in(cfg.engine.data_dir);
+    auto busy = static_cast<int>(cfg.engine.busy_timeout_ms);
+    if (cfg.auth.api_keys)
+      ctx->api_keys = std::make_unique<engine::api_key_store>(auth_db, busy);
+    ctx->audit = std::make_unique<engine::audit_log>(auth_db, busy);
+  } catch (const std::exception& e) {
+    spdlog::critical("engine.data_dir: cannot open auth.db in '{}': {}",
+                     cfg.engine.data_dir, e.what());
+    return 1;
+  }
   {
     std::string error;
-    auto gate = auth_gate::create(cfg.auth, error);
-    if (!gate) {
+    ctx->authn =
+      auth::authenticator::create(cfg.auth, ctx->api_keys.get(), error);
+    if (!ctx->authn) {
       std::fprintf(stderr, "themisd: config error: auth: %s\n", error.c_str());
       return 2;
     }
-    ctx->router->set_auth(std::move(gate));
+    std::map<std::string, limits::tenant_quota> q;
+    if (auto bad = limits::tenant_quotas::parse(cfg.auth.tenant_quotas, q)) {
+      std::fprintf(stderr, "themisd: config error: %s\n", bad->c_str());
+      return 2;
+    }
+    ctx->quotas = std::make_unique<limits::tenant_quotas>(std::move(q));
   }
+  ctx->router = std::make_unique<rest_router>(
+    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
+                ctx->limiter, ctx->faults, ctx->api_keys.get(),
+                ctx->audit.get(), ctx->quotas.get()});
+  ctx->router->set_auth(
+    std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));
 
   ctx->io_threads = half_cores_or(cfg.server.io_threads);
   asio::io_context io(static_cast<int>(ctx->io_threads));

@@ -10,7 +10,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "auth/authenticator.hpp"
 #include "engine/reader_pool.hpp"
+#include "engine/security/api_key_store.hpp"
+#include "engine/security/audit_log.hpp"
 #include "engine/store_writer.hpp"
 #include "handlers/cursor_store.hpp"
 #include "handlers/fault_table.hpp"
@@ -19,6 +22,7 @@
 #include "limits/admission.hpp"
 #include "limits/circuit_breaker.hpp"
 #include "limits/rate_limiter.hpp"
+#include "limits/tenant_quotas.hpp"
 #include "protocols/compression/http_coding.hpp"
 #include "themis/server_config.hpp"
 
@@ -82,6 +86,12 @@ struct server_context {
   std::unique_ptr<engine::reader_pool> reader;
   std::unique_ptr<rest_router> router;
   std::unique_ptr<cursor_store> cursors;
+  /// Identity (issue 9): API keys and the audit log in auth.db, and the
+  /// authenticator every front-end turns credentials into principals with.
+  std::unique_ptr<engine::api_key_store> api_keys;
+  std::unique_ptr<engine::audit_log> audit;
+  std::shared_ptr<const auth::authenticator> authn;
+  std::unique_ptr<limits::tenant_quotas> quotas; ///< auth.tenant_quotas
   limits::rate_limiter limiter;
   /// In front of the store writer: admission control (queue depth, CoDel,
   /// stall) and a circuit breaker, applied by every request-path write.

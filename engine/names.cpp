@@ -6,6 +6,7 @@
 #include <random>
 
 #include "engine/write_types.hpp"
+#include "themis/principal.hpp"
 
 namespace themis::engine {
 
@@ -19,6 +20,14 @@ bool valid_collection_name(std::string_view name) {
       return false;
   }
   return true;
+}
+
+bool valid_stored_collection_name(std::string_view name) {
+  auto dot = name.find('.');
+  if (dot == std::string_view::npos)
+    return valid_collection_name(name);
+  return valid_tenant_id(name.substr(0, dot)) &&
+         valid_collection_name(name.substr(dot + 1));
 }
 
 bool valid_key(std::string_view key) {

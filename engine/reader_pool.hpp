@@ -26,6 +26,9 @@ public:
                               const std::string& key);
   bool collection_exists(const std::string& name);
   std::vector<collection_info> collections();
+  /// Documents stored in `tenant`'s collections ("tenant.*"): a range of
+  /// the primary key, for the tenant's storage quota.
+  int64_t tenant_documents(const std::string& tenant);
   /// Documents with key > `after`, in key order (stable paging).
   std::vector<document> list(const std::string& collection,
                              const std::string& after, size_t limit);

@@ -73,7 +73,7 @@ uint64_t store_writer::log_change(const char* type,
 
 op_result store_writer::create_collection(const std::string& name,
                                           int64_t now_ms, bool exists_ok) {
-  if (!valid_collection_name(name))
+  if (!valid_stored_collection_name(name))
     return failure(op_status::invalid, "invalid collection name: " + name);
   if (collection_exists(name)) {
     if (exists_ok)
@@ -128,7 +128,7 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return create_collection(op.collection, now_ms, false);
   if (op.kind == op_kind::drop_collection)
     return drop_collection(op.collection, now_ms);
-  if (!valid_collection_name(op.collection))
+  if (!valid_stored_collection_name(op.collection))
     return failure(op_status::invalid,
                    "invalid collection name: " + op.collection);
   if (!collection_exists(op.collection)) {

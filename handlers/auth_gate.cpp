@@ -1,8 +1,6 @@
 #include "handlers/auth_gate.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "engine/security/audit_log.hpp"
 #include "handlers/http_json.hpp"
 
 namespace themis {
@@ -13,93 +11,33 @@ bool starts(const std::string& s, const char* p) {
   return s.rfind(p, 0) == 0;
 }
 
-std::string read_file(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read " + path;
-    return {};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 /// RFC 6750 §3 challenge.
 api_response challenge(int status, const std::string& error,
                        const std::string& description,
-                       const std::string& scope = {}) {
+                       const std::string& scope) {
   auto r = error_response(status, description.empty() ? "authentication "
                                                         "required"
                                                       : description);
   std::string v = "Bearer realm=\"themis\"";
-  if (!error.empty())
-    v += ", error=\"" + error + "\", error_description=\"" + description + "\"";
+  if (!error.empty()) {
+    std::string d;
+    for (char c : description)
+      if (c != '"' && c != '\\')
+        d.push_back(c);
+    v += ", error=\"" + error + "\", error_description=\"" + d + "\"";
+  }
   if (!scope.empty())
     v += ", scope=\"" + scope + "\"";
   r.set_header("WWW-Authenticate", v);
   return r;
 }
 
-bool has_scope(const nlohmann::json& claims, const std::string& claim,
-               const std::string& want) {
-  if (!claims.contains(claim))
-    return false;
-  auto& c = claims[claim];
-  auto match = [&](const std::string& s) { return s == want || s == "admin"; };
-  if (c.is_array()) {
-    for (auto& x : c)
-      if (x.is_string() && match(x.get<std::string>()))
-        return true;
-    return false;
-  }
-  if (!c.is_string())
-    return false;
-  std::istringstream words(c.get<std::string>()); // RFC 8693 "scope"
-  std::string w;
-  while (words >> w)
-    if (match(w))
-      return true;
-  return false;
-}
-
 } // namespace
 
-auth_gate::auth_gate(auth_section cfg, std::shared_ptr<const auth::jwks> keys) :
-  cfg_(std::move(cfg)), keys_(std::move(keys)) {
-  policy_.issuer = cfg_.jwt_issuer;
-  std::istringstream aud(cfg_.jwt_audience);
-  std::string a;
-  while (std::getline(aud, a, ','))
-    if (!a.empty())
-      policy_.audience.push_back(a);
-  policy_.skew_s = cfg_.jwt_skew_s;
-}
-
-std::shared_ptr<const auth_gate> auth_gate::create(const auth_section& cfg,
-                                                   std::string& error) {
-  auto keys = std::make_shared<auth::jwks>();
-  if (!cfg.jwt_secret.empty())
-    keys->add(auth::jwt_key::hmac("", cfg.jwt_secret));
-  if (!cfg.jwt_public_key_file.empty()) {
-    auto pem = read_file(cfg.jwt_public_key_file, error);
-    auto k = pem.empty() ? nullptr : auth::jwt_key::pem("", pem, error);
-    if (!k)
-      return nullptr;
-    keys->add(std::move(k));
-  }
-  if (!cfg.jwt_jwks_file.empty()) {
-    auto text = read_file(cfg.jwt_jwks_file, error);
-    size_t skipped = 0;
-    if (text.empty() || !keys->add_json(text, skipped, error))
-      return nullptr;
-  }
-  if (cfg.required && keys->size() == 0) {
-    error = "auth.required needs auth.jwt_secret, auth.jwt_public_key_file "
-            "or auth.jwt_jwks_file";
-    return nullptr;
-  }
-  return std::make_shared<auth_gate>(cfg, std::move(keys));
-}
+auth_gate::auth_gate(std::shared_ptr<const auth::authenticator> authn,
+                     engine::audit_log* audit) :
+  authn_(std::move(authn)),
+  audit_(audit) {}
 
 std::string auth_gate::required_scope(const std::string& method,
                                       const std::string& path,
@@ -118,27 +56,77 @@ std::string auth_gate::required_scope(const std::string& method,
   if (starts(path, "/v1/collections") || starts(path, "/entities") ||
       starts(path, "/v2/documents"))
     return read ? "data:read" : "data:write";
+  // /api/keys and /api/audit check admin (or, for a tenant's own keys,
+  // tenant admin) in their handlers; any principal may reach them
+  if (starts(path, "/api/"))
+    return "authenticated";
   return "admin"; // metrics when closed, debug and admin routes
 }
 
-std::optional<api_response> auth_gate::check(const api_request& req,
+api_response auth_gate::refuse(const api_request& req, int status,
+                               const std::string& error, const std::string& why,
+                               const std::string& scope) const {
+  if (audit_) {
+    engine::audit_event e;
+    e.action = status == 401 ? "auth.failure" : "auth.denied";
+    e.outcome = "denied";
+    e.protocol = "http";
+    e.user = req.who.user;
+    e.tenant = req.who.tenant;
+    e.remote = req.remote_addr;
+    e.request_id = req.request_id;
+    e.detail = req.method + " " + req.path + ": " +
+               (why.empty() ? std::string("no credentials") : why);
+    audit_->append(std::move(e));
+  }
+  return challenge(status, error, why, scope);
+}
+
+std::optional<api_response> auth_gate::check(api_request& req,
                                              int64_t now_s) const {
-  if (!cfg_.required)
+  auto& cfg = authn_->config();
+  std::string token;
+  if (auto h = req.header("Authorization");
+      h && h->size() > 7 && iequals(h->substr(0, 7), "Bearer "))
+    token = h->substr(7);
+  else if (auto k = req.header("X-API-Key"))
+    token = *k;
+  auto scope = required_scope(req.method, req.path, cfg.open_metrics);
+  if (token.empty()) {
+    if (!cfg.required) {
+      req.who = principal{{}, {}, {}, "anonymous", {}};
+    } else {
+      req.who = principal{};
+      if (!scope.empty())
+        return refuse(req, 401, "", "");
+    }
+  } else {
+    auto r = authn_->from_token(token, now_s);
+    if (!r.ok) {
+      req.who = principal{};
+      if (scope.empty())
+        return std::nullopt; // /health with a stale token still answers
+      return refuse(req, 401, "invalid_token", r.error);
+    }
+    req.who = std::move(r.who);
+  }
+  // X-Tenant-ID: only a global admin may act inside a tenant; anyone else
+  // naming a tenant that is not theirs is refused rather than ignored
+  if (auto t = req.header("X-Tenant-ID"); t && !t->empty()) {
+    if (!valid_tenant_id(*t))
+      return refuse(req, 400, "invalid_request",
+                    "X-Tenant-ID is not a tenant id (1-32 of a-z, 0-9, -)");
+    if (*t != req.who.tenant) {
+      if (!(req.who.tenant.empty() && req.who.is_admin()))
+        return refuse(req, 403, "insufficient_scope",
+                      "this principal may not act for tenant " + *t, "admin");
+      req.who.tenant = *t;
+    }
+  }
+  if (scope.empty() || scope == "authenticated" || req.who.has_scope(scope))
     return std::nullopt;
-  auto scope = required_scope(req.method, req.path, cfg_.open_metrics);
-  if (scope.empty())
-    return std::nullopt;
-  auto h = req.header("Authorization");
-  if (!h || h->size() < 7 || !iequals(h->substr(0, 7), "Bearer "))
-    return challenge(401, "", "");
-  auto r =
-    auth::verify_jwt(std::string_view(*h).substr(7), *keys_, policy_, now_s);
-  if (r.status != auth::jwt_status::ok)
-    return challenge(401, "invalid_token", r.error);
-  if (!has_scope(r.claims, cfg_.scope_claim, scope))
-    return challenge(403, "insufficient_scope",
-                     "the token lacks the scope " + scope, scope);
-  return std::nullopt;
+  return refuse(req, 403, "insufficient_scope",
+                "the token lacks the scope " + scope, scope);
 }
 
 } // namespace themis

@@ -1,42 +1,51 @@
 #pragma once
-/// Authentication and scopes for HTTP routes (issue 9, first part): with
-/// `auth.required`, every route but /health* (and /metrics unless
-/// configured otherwise) needs `Authorization: Bearer <JWT>`; the token's
-/// scopes must include the route group's (`data:read`, `data:write`,
-/// `query`, `jobs`, `cdc:read`, `admin`; `admin` covers all). 401 with
+/// Authentication and scopes for HTTP routes (issue 9): every request gets
+/// a principal before routing. With `auth.required`, every route but
+/// /health* (and /metrics unless configured otherwise) needs a bearer
+/// token — `Authorization: Bearer <JWT or API key>` or `X-API-Key` — whose
+/// scopes include the route group's (`data:read`, `data:write`, `query`,
+/// `jobs`, `cdc:read`, `admin`; `admin` covers all). 401 with
 /// `WWW-Authenticate: Bearer …` for a missing or invalid token (RFC 6750),
-/// 403 `insufficient_scope` for a valid one without the scope.
+/// 403 `insufficient_scope` for a valid one without the scope. A token
+/// presented while auth is off is still verified: a client that thinks it
+/// acts as a tenant must never silently act globally. Refusals are
+/// audited.
 
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "auth/jwt.hpp"
+#include "auth/authenticator.hpp"
 #include "themis/api_message.hpp"
 #include "themis/server_config.hpp"
 
 namespace themis {
 
+namespace engine {
+class audit_log;
+}
+
 class auth_gate {
 public:
-  auth_gate(auth_section cfg, std::shared_ptr<const auth::jwks> keys);
-  /// Builds the key set from the config (secret, PEM file, JWKS file);
-  /// null with `error` when a file or key is unusable.
-  static std::shared_ptr<const auth_gate> create(const auth_section& cfg,
-                                                 std::string& error);
+  auth_gate(std::shared_ptr<const auth::authenticator> authn,
+            engine::audit_log* audit);
 
-  /// A refusal to answer instead of routing `req`, or nothing.
-  std::optional<api_response> check(const api_request& req,
-                                    int64_t now_s) const;
+  /// Sets `req.who`; a refusal to answer instead of routing, or nothing.
+  std::optional<api_response> check(api_request& req, int64_t now_s) const;
 
   /// The scope a request needs ("" for public routes).
   static std::string required_scope(const std::string& method,
                                     const std::string& path, bool open_metrics);
 
+  const auth::authenticator& authn() const { return *authn_; }
+
 private:
-  auth_section cfg_;
-  std::shared_ptr<const auth::jwks> keys_;
-  auth::jwt_policy policy_;
+  api_response refuse(const api_request& req, int status,
+                      const std::string& error, const std::string& why,
+                      const std::string& scope = {}) const;
+
+  std::shared_ptr<const auth::authenticator> authn_;
+  engine::audit_log* audit_;
 };
 
 } // namespace themis

@@ -28,13 +28,17 @@ std::vector<std::string> split_list(const std::string& s) {
 bool change_filter::matches(const engine::change_event& e) const {
   if (e.type == "PUT" ? !puts : !deletes)
     return false;
-  if (!collections.empty() && std::find(collections.begin(), collections.end(),
-                                        e.collection) == collections.end())
+  auto name = visible_collection(tenant, e.collection, all_tenants);
+  if (name.empty())
+    return false;
+  if (!collections.empty() &&
+      std::find(collections.begin(), collections.end(), name) ==
+        collections.end())
     return false;
   if (key_prefix.empty())
     return true;
   if (key_prefix.find(':') != std::string::npos) {
-    auto full = e.collection + ":" + e.key;
+    auto full = name + ":" + e.key;
     return full.compare(0, key_prefix.size(), key_prefix) == 0;
   }
   return e.key.compare(0, key_prefix.size(), key_prefix) == 0;
@@ -70,10 +74,19 @@ std::optional<std::string> change_filter::parse(std::string_view query,
   return std::nullopt;
 }
 
-std::string event_json(const engine::change_event& e, bool include_docs) {
+std::string change_filter::render(const engine::change_event& e,
+                                  const std::string* pre) const {
+  if (tenant.empty())
+    return pre ? *pre : event_json(e, include_docs);
+  auto name = visible_collection(tenant, e.collection);
+  return event_json(e, include_docs, &name);
+}
+
+std::string event_json(const engine::change_event& e, bool include_docs,
+                       const std::string* collection) {
   nlohmann::json j = {{"sequence", e.sequence},
                       {"type", e.type},
-                      {"collection", e.collection},
+                      {"collection", collection ? *collection : e.collection},
                       {"key", e.key},
                       {"timestamp_ms", e.timestamp_ms}};
   if (include_docs && e.type == "PUT" && !e.value.empty()) {

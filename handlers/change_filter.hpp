@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/read_types.hpp"
+#include "themis/principal.hpp"
 
 namespace themis {
 
@@ -17,8 +18,22 @@ struct change_filter {
   bool puts = true;
   bool deletes = true;
   bool include_docs = true;
+  /// Tenant scoping (issue 9): a tenant's subscriber sees only its own
+  /// collections' events, under the names it knows them by; a global
+  /// admin sees all, a global non-admin only the global namespace.
+  std::string tenant;
+  bool all_tenants = true;
 
+  /// Scopes the filter to what `who` may see.
+  void scope_to(const principal& who) {
+    tenant = who.tenant;
+    all_tenants = who.tenant.empty() && who.is_admin();
+  }
   bool matches(const engine::change_event& e) const;
+  /// The event's JSON for this subscriber: `pre` (rendered once for all
+  /// subscribers) unless the collection name must be shown tenant-local.
+  std::string render(const engine::change_event& e,
+                     const std::string* pre) const;
 
   /// Reads `collection` (comma list), `key_prefix`, `event_types`
   /// (PUT,DELETE) and `include_docs` from a query string. Returns an error
@@ -29,7 +44,9 @@ struct change_filter {
 
 /// `{"sequence","type","collection","key","timestamp_ms","value"?}`; the
 /// value is the document as JSON (not a string), only for PUT.
-std::string event_json(const engine::change_event& e, bool include_docs);
+/// `collection` overrides the event's (a tenant-local name).
+std::string event_json(const engine::change_event& e, bool include_docs,
+                       const std::string* collection = nullptr);
 
 /// A committed group's events as the hub fans them out: rendered to JSON
 /// once (with and without documents), not once per subscriber.

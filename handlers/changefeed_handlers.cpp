@@ -59,7 +59,7 @@ void poll_step(std::shared_ptr<poll_state> st, bool may_wait = true) {
         continue;
       if (count++)
         events.push_back(',');
-      events += event_json(e, st->filter.include_docs);
+      events += st->filter.render(e, nullptr);
       if (count == st->limit)
         break;
     }
@@ -92,6 +92,7 @@ void changefeed_poll(route_context& ctx) {
   st->respond = ctx.respond;
   if (auto err = change_filter::parse(ctx.req.query, st->filter))
     return ctx.respond(error_response(400, *err));
+  st->filter.scope_to(ctx.req.who);
   auto from = query_param(ctx.req.query, "from_seq");
   if (!from)
     from = query_param(ctx.req.query, "after");

@@ -6,6 +6,7 @@
 #include "engine/names.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/tenant_scope.hpp"
 
 namespace themis {
 
@@ -35,10 +36,13 @@ void submit_one(route_context& ctx, write_op op, std::string location) {
                 });
 }
 
-bool check_collection_param(route_context& ctx, const std::string& name) {
-  if (engine::valid_collection_name(name))
+/// Maps the collection path parameter into the principal's namespace; a
+/// 400 and false if it is not a valid name.
+bool map_collection_param(route_context& ctx, std::string& stored) {
+  stored = stored_collection(ctx.req, ctx.params[0]);
+  if (!stored.empty())
     return true;
-  ctx.respond(error_response(400, "invalid collection name: " + name));
+  ctx.respond(error_response(400, "invalid collection name: " + ctx.params[0]));
   return false;
 }
 
@@ -47,7 +51,8 @@ bool check_collection_param(route_context& ctx, const std::string& name) {
 void list_collections(route_context& ctx) {
   json arr = json::array();
   for (auto& c : ctx.env.reader.collections())
-    arr.push_back({{"name", c.name}, {"count", c.count}});
+    if (auto name = shown_collection(ctx.req, c.name); !name.empty())
+      arr.push_back({{"name", name}, {"count", c.count}});
   ctx.respond(json_response(200, dump({{"collections", arr}})));
 }
 
@@ -59,39 +64,47 @@ void create_collection(route_context& ctx) {
       error_response(400, "expected a JSON object with a string \"name\""));
   write_op op;
   op.kind = op_kind::create_collection;
-  op.collection = body["name"].get<std::string>();
+  auto name = body["name"].get<std::string>();
+  op.collection = stored_collection(ctx.req, name);
+  if (op.collection.empty())
+    return ctx.respond(error_response(400, "invalid collection name: " + name));
   submit_single(
     ctx.writer, std::move(op), ctx.respond,
-    [](const engine::op_result& r, int) {
-      auto out = json_response(201, dump({{"name", r.key}, {"count", 0}}));
-      out.set_header("Location", "/v1/collections/" + r.key);
+    [name](const engine::op_result&, int) {
+      auto out = json_response(201, dump({{"name", name}, {"count", 0}}));
+      out.set_header("Location", "/v1/collections/" + name);
       return out;
     });
 }
 
 void get_collection(route_context& ctx) {
   auto& name = ctx.params[0];
+  std::string stored;
+  if (!map_collection_param(ctx, stored))
+    return;
   for (auto& c : ctx.env.reader.collections())
-    if (c.name == name)
+    if (c.name == stored)
       return ctx.respond(
-        json_response(200, dump({{"name", c.name}, {"count", c.count}})));
+        json_response(200, dump({{"name", name}, {"count", c.count}})));
   ctx.respond(error_response(404, "collection not found: " + name));
 }
 
 void drop_collection(route_context& ctx) {
   write_op op;
   op.kind = op_kind::drop_collection;
-  op.collection = ctx.params[0];
+  if (!map_collection_param(ctx, op.collection))
+    return;
   submit_single(
     ctx.writer, std::move(op), ctx.respond,
-    [](const engine::op_result& r, int) {
-      return json_response(200, dump({{"name", r.key}, {"dropped", true}}));
+    [name = ctx.params[0]](const engine::op_result&, int) {
+      return json_response(200, dump({{"name", name}, {"dropped", true}}));
     });
 }
 
 void list_documents(route_context& ctx) {
   auto& name = ctx.params[0];
-  if (!check_collection_param(ctx, name))
+  std::string stored;
+  if (!map_collection_param(ctx, stored))
     return;
   size_t limit = 100;
   if (auto l = query_param(ctx.req.query, "limit")) {
@@ -102,9 +115,9 @@ void list_documents(route_context& ctx) {
     limit = v;
   }
   auto after = query_param(ctx.req.query, "after").value_or("");
-  if (!ctx.env.reader.collection_exists(name))
+  if (!ctx.env.reader.collection_exists(stored))
     return ctx.respond(error_response(404, "collection not found: " + name));
-  auto docs = ctx.env.reader.list(name, after, limit);
+  auto docs = ctx.env.reader.list(stored, after, limit);
   std::string body = "{\"documents\":[";
   for (size_t i = 0; i < docs.size(); ++i) {
     if (i)
@@ -118,11 +131,10 @@ void list_documents(route_context& ctx) {
 }
 
 void insert_document(route_context& ctx) {
-  if (!check_collection_param(ctx, ctx.params[0]))
-    return;
   write_op op;
+  if (!map_collection_param(ctx, op.collection))
+    return;
   op.kind = op_kind::insert;
-  op.collection = ctx.params[0];
   op.doc = ctx.req.body;
   submit_one(ctx, std::move(op),
              "/v1/collections/" + ctx.params[0] + "/documents/");
@@ -131,9 +143,12 @@ void insert_document(route_context& ctx) {
 void get_document(route_context& ctx) {
   auto& name = ctx.params[0];
   auto& key = ctx.params[1];
-  auto doc = ctx.env.reader.get(name, key);
+  std::string stored;
+  if (!map_collection_param(ctx, stored))
+    return;
+  auto doc = ctx.env.reader.get(stored, key);
   if (!doc) {
-    if (!ctx.env.reader.collection_exists(name))
+    if (!ctx.env.reader.collection_exists(stored))
       return ctx.respond(error_response(404, "collection not found: " + name));
     return ctx.respond(error_response(404, "document not found: " + key));
   }
@@ -152,13 +167,12 @@ void get_document(route_context& ctx) {
 
 void write_document(route_context& ctx) {
   write_op op;
-  op.collection = ctx.params[0];
   op.key = ctx.params[1];
   auto& m = ctx.req.method;
   op.kind = m == "PUT"     ? op_kind::put
             : m == "PATCH" ? op_kind::patch
                            : op_kind::remove;
-  if (!check_collection_param(ctx, op.collection))
+  if (!map_collection_param(ctx, op.collection))
     return;
   if (!engine::valid_key(op.key))
     return ctx.respond(error_response(400, "invalid document key: " + op.key));

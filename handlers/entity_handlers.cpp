@@ -6,6 +6,7 @@
 #include "engine/names.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/tenant_scope.hpp"
 
 namespace themis {
 
@@ -21,14 +22,15 @@ using engine::write_result;
 constexpr size_t max_batch_ops = 10000;
 
 /// Splits "table:pk" (at the first ':'); false if either part is invalid.
-bool split_entity_key(const std::string& id, std::string& table,
-                      std::string& key) {
+/// `table` is the engine's name in the principal's tenant namespace.
+bool split_entity_key(const api_request& req, const std::string& id,
+                      std::string& table, std::string& key) {
   auto colon = id.find(':');
   if (colon == std::string::npos)
     return false;
-  table = id.substr(0, colon);
+  table = stored_collection(req, id.substr(0, colon));
   key = id.substr(colon + 1);
-  return engine::valid_collection_name(table) && engine::valid_key(key);
+  return !table.empty() && engine::valid_key(key);
 }
 
 /// The entity's document from `{"blob":"<json text>"}` (a string holding a
@@ -57,7 +59,7 @@ std::optional<std::string> blob_of(const json& body, std::string& error) {
 
 void get_entity(route_context& ctx) {
   std::string table, key;
-  if (!split_entity_key(ctx.params[0], table, key))
+  if (!split_entity_key(ctx.req, ctx.params[0], table, key))
     return ctx.respond(
       error_response(400, "entity key must be table:pk, got " + ctx.params[0]));
   auto doc = ctx.env.reader.get(table, key);
@@ -72,7 +74,7 @@ void get_entity(route_context& ctx) {
 
 void write_entity(route_context& ctx) {
   write_op op;
-  if (!split_entity_key(ctx.params[0], op.collection, op.key))
+  if (!split_entity_key(ctx.req, ctx.params[0], op.collection, op.key))
     return ctx.respond(
       error_response(400, "entity key must be table:pk, got " + ctx.params[0]));
   op.create_collection = true;
@@ -124,7 +126,7 @@ void entity_batch(route_context& ctx) {
     auto kind = o.value("op", std::string("put"));
     write_op op;
     op.create_collection = true;
-    if (!split_entity_key(o["key"].get<std::string>(), op.collection, op.key))
+    if (!split_entity_key(ctx.req, o["key"].get<std::string>(), op.collection, op.key))
       return bad("key must be table:pk");
     if (kind == "put") {
       op.kind = op_kind::put;
@@ -191,13 +193,18 @@ void ndjson_bulk(route_context& ctx) {
     write_op op;
     op.create_collection = true;
     if (doc.contains("_collection") && doc["_collection"].is_string()) {
-      op.collection = doc["_collection"].get<std::string>();
+      op.collection =
+        stored_collection(ctx.req, doc["_collection"].get<std::string>());
       doc.erase("_collection");
     } else if (coll) {
-      op.collection = *coll;
+      op.collection = stored_collection(ctx.req, *coll);
     } else {
       errors.push_back(
         {line_no, "no collection (?collection= or _collection)"});
+      continue;
+    }
+    if (op.collection.empty()) {
+      errors.push_back({line_no, "invalid collection name"});
       continue;
     }
     op.kind = doc.contains("_key") ? op_kind::put : op_kind::insert;

@@ -151,10 +151,15 @@ public:
 };
 
 class cursor_store; // handlers/cursor_store.hpp
+namespace engine {
+class api_key_store; // engine/security/api_key_store.hpp
+class audit_log;     // engine/security/audit_log.hpp
+} // namespace engine
 class fault_table;  // handlers/fault_table.hpp
 namespace limits {
 class rate_limiter;
-}
+class tenant_quotas;
+} // namespace limits
 
 struct handler_env {
   engine::reader_pool& reader;
@@ -163,6 +168,9 @@ struct handler_env {
   cursor_store& cursors;
   limits::rate_limiter& limiter;
   fault_table& faults;
+  engine::api_key_store* api_keys = nullptr; ///< null: auth.api_keys off
+  engine::audit_log* audit = nullptr;
+  limits::tenant_quotas* quotas = nullptr; ///< auth.tenant_quotas
 };
 
 /// The ports a front-end hands to the router for one request.

@@ -23,7 +23,15 @@ using detail::terminal;
 job_service::job_service(const server_config& cfg, launch_fn launch,
                          clock_fn now) :
   cfg_(cfg),
-  launch_(std::move(launch)), now_(std::move(now)) {}
+  launch_(std::move(launch)), now_(std::move(now)) {
+  // validated at start-up (server.cpp); a bad entry here just means none
+  limits::tenant_quotas::parse(cfg.auth.tenant_quotas, quotas_);
+}
+
+size_t job_service::tenant_job_quota(const std::string& tenant) const {
+  auto i = quotas_.find(tenant);
+  return tenant.empty() || i == quotas_.end() ? 0 : i->second.jobs;
+}
 
 job_service::~job_service() = default;
 
@@ -48,7 +56,8 @@ void job_service::recover() {
     if (e.rec.status == "pending")
       queue_.push_back(r.id);
     if (!r.idempotency_key.empty())
-      by_key_[r.idempotency_key] = r.id;
+      by_key_[idem_index(r.owner_tenant, r.owner_user, r.idempotency_key)] =
+        r.id;
     jobs_.emplace(r.id, std::move(e));
   }
   start_next();
@@ -133,6 +142,10 @@ void job_service::start_next() {
     run.limits.deadline = std::chrono::steady_clock::now() +
                           std::chrono::seconds(cfg_.jobs.max_runtime_s);
     run.limits.max_rows = cfg_.jobs.max_result_rows;
+    // a job runs in its owner's namespace; dotted (other tenants') names
+    // stay out of reach even for an admin's job
+    run.limits.tenant = e.rec.owner_tenant;
+    run.limits.all_tenants = false;
     run.limits.write_batch = cfg_.query.write_batch;
     engine::store_options so;
     so.data_dir = cfg_.engine.data_dir;
@@ -207,7 +220,8 @@ void job_service::sweep() {
   for (auto& id : gone) {
     auto& r = jobs_.at(id).rec;
     if (!r.idempotency_key.empty())
-      by_key_.erase(r.idempotency_key);
+      by_key_.erase(
+        idem_index(r.owner_tenant, r.owner_user, r.idempotency_key));
     store_->delete_job(id);
     jobs_.erase(id);
   }

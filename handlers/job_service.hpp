@@ -18,6 +18,7 @@
 #include "engine/aql/executor.hpp"
 #include "engine/jobs/job_store.hpp"
 #include "handlers/metrics_registry.hpp"
+#include "limits/tenant_quotas.hpp"
 #include "themis/api_message.hpp"
 #include "themis/server_config.hpp"
 
@@ -118,7 +119,16 @@ private:
   size_t running_ = 0;
   int64_t next_seq_ = 1;
   metrics_registry* metrics_ = nullptr;
+  std::map<std::string, limits::tenant_quota> quotas_;
   void publish_gauges();
+  /// Idempotency keys are their submitter's own.
+  static std::string idem_index(const std::string& tenant,
+                                const std::string& user,
+                                const std::string& key) {
+    return tenant + '\n' + user + '\n' + key;
+  }
+  /// auth.tenant_quotas' `jobs=` for `tenant` (0: none).
+  size_t tenant_job_quota(const std::string& tenant) const;
 };
 
 } // namespace themis

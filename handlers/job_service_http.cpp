@@ -75,7 +75,9 @@ std::optional<api_response> job_service::handle(const api_request& req,
   if (s.size() == 2)
     return req.method == "POST" ? submit(req) : list(req);
   auto it = jobs_.find(s[2]);
-  if (it == jobs_.end())
+  // another owner's job is answered as missing: its id says nothing
+  if (it == jobs_.end() ||
+      !req.who.sees(it->second.rec.owner_user, it->second.rec.owner_tenant))
     return error_response(404, "job not found: " + s[2]);
   auto& e = it->second;
   if (s.size() == 4)
@@ -122,7 +124,9 @@ api_response job_service::submit(const api_request& req) {
     key = *h;
   }
   if (!key.empty()) {
-    auto found = by_key_.find(key);
+    // idempotency keys are the submitter's own: the same key from another
+    // user or tenant is another job
+    auto found = by_key_.find(idem_index(req.who.tenant, req.who.user, key));
     if (found != by_key_.end() && jobs_.count(found->second)) {
       auto& e = jobs_.at(found->second);
       if (e.rec.query != qr.query ||
@@ -140,6 +144,26 @@ api_response job_service::submit(const api_request& req) {
   } catch (const aql::aql_error& e) {
     return aql_error_response(e);
   }
+  if (auto quota = tenant_job_quota(req.who.tenant)) {
+    size_t active = 0;
+    for (auto& [id, j] : jobs_)
+      if (j.rec.owner_tenant == req.who.tenant &&
+          (j.rec.status == "pending" || j.rec.status == "running"))
+        ++active;
+    if (active >= quota) {
+      auto r = error_response(
+        429, "tenant " + req.who.tenant + " has " + std::to_string(active) +
+               " active jobs; its quota is " + std::to_string(quota));
+      r.body = dump({{"error", true},
+                     {"message", "tenant job quota exceeded"},
+                     {"status_code", 429},
+                     {"tenant_id", req.who.tenant},
+                     {"quota", "jobs"},
+                     {"limit", quota}});
+      r.set_header("Retry-After", "5");
+      return r;
+    }
+  }
   if (queue_.size() >= jc.max_pending) {
     auto r = error_response(503, "too many pending jobs; retry later");
     r.set_header("Retry-After", "5");
@@ -153,10 +177,12 @@ api_response job_service::submit(const api_request& req) {
   e.rec.idempotency_key = key;
   e.rec.ttl_s = ttl;
   e.rec.created_ms = now_();
+  e.rec.owner_user = req.who.user;
+  e.rec.owner_tenant = req.who.tenant;
   store_->insert(e.rec);
   auto id = e.rec.id;
   if (!key.empty())
-    by_key_[key] = id;
+    by_key_[idem_index(req.who.tenant, req.who.user, key)] = id;
   auto& stored = jobs_.emplace(id, std::move(e)).first->second;
   queue_.push_back(id);
   start_next();
@@ -230,7 +256,7 @@ std::optional<api_response> job_service::remove(entry& e, deferred& later) {
   }
   auto id = r.id;
   if (!r.idempotency_key.empty())
-    by_key_.erase(r.idempotency_key);
+    by_key_.erase(idem_index(r.owner_tenant, r.owner_user, r.idempotency_key));
   store_->delete_job(id);
   jobs_.erase(id);
   api_response resp;
@@ -267,13 +293,20 @@ api_response job_service::list(const api_request& req) {
     if (!parse_uint(*l, limit) || limit == 0 || limit > 1000)
       return error_response(400, "limit must be an integer in [1, 1000]");
   json arr = json::array();
-  int64_t last = 0;
-  for (auto& r : store_->list(status, *after, limit)) {
-    auto it = jobs_.find(r.id);
-    if (it == jobs_.end())
-      continue;
-    arr.push_back(render(it->second));
-    last = r.seq;
+  int64_t last = *after;
+  // pages of the store until `limit` visible jobs (others' are skipped)
+  for (bool more = true; more && arr.size() < limit;) {
+    auto page = store_->list(status, last, limit);
+    more = page.size() == limit;
+    for (auto& r : page) {
+      last = r.seq;
+      auto it = jobs_.find(r.id);
+      if (it == jobs_.end() || !req.who.sees(r.owner_user, r.owner_tenant))
+        continue;
+      arr.push_back(render(it->second));
+      if (arr.size() == limit)
+        break;
+    }
   }
   json out = {{"jobs", arr},
               {"next_page_token", arr.size() == limit

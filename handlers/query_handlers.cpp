@@ -61,6 +61,8 @@ void run_sync(route_context& ctx, bool with_cursor) {
   auto* cursors = &ctx.env.cursors;
   auto* metrics = &ctx.env.metrics;
   ++metrics->aql_queries;
+  auto tenant = ctx.req.who.tenant;
+  bool all_tenants = tenant.empty() && ctx.req.who.is_admin();
   auto work = [=, bind = std::move(qr.bind_vars)](
                 blocking_writer& writer) -> api_response {
     aql::run_progress progress;
@@ -70,6 +72,8 @@ void run_sync(route_context& ctx, bool with_cursor) {
     limits.max_rows = max_rows;
     limits.write_batch = write_batch;
     limits.server_stop = writer.stop_flag();
+    limits.tenant = tenant;
+    limits.all_tenants = all_tenants;
     std::vector<std::string> rows;
     try {
       aql::execute_file(

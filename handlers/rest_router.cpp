@@ -1,5 +1,7 @@
 #include "handlers/rest_router.hpp"
+#include "limits/tenant_quotas.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <optional>
 #include <random>
@@ -119,6 +121,38 @@ api_response too_many_requests(const limits::check_result& r) {
   return resp;
 }
 
+/// Engine messages name stored collections ("acme.orders"); a tenant's
+/// client knows them as "orders" and must not learn the mapping.
+void strip_tenant_names(std::string& body, const std::string& tenant) {
+  auto prefix = tenant + ".";
+  for (size_t at = body.find(prefix); at != std::string::npos;
+       at = body.find(prefix, at)) {
+    auto c = at ? static_cast<unsigned char>(body[at - 1]) : ' ';
+    if (std::isalnum(c) || c == '_' || c == '-') {
+      at += prefix.size();
+      continue;
+    }
+    body.erase(at, prefix.size());
+  }
+}
+
+/// The tenant's quota answer: 429 naming the tenant and the quota.
+api_response quota_refusal(const std::string& tenant, const char* quota,
+                           uint64_t limit, int64_t retry_s,
+                           const std::string& message) {
+  api_response r;
+  r.status = 429;
+  r.body = dump({{"error", true},
+                 {"message", message},
+                 {"status_code", 429},
+                 {"tenant_id", tenant},
+                 {"quota", quota},
+                 {"limit", limit}});
+  r.set_header("Content-Type", "application/json");
+  r.set_header("Retry-After", std::to_string(std::max<int64_t>(1, retry_s)));
+  return r;
+}
+
 using handler_fn = void (*)(route_context&);
 
 struct method_map {
@@ -209,6 +243,18 @@ bool match(const std::vector<std::string>& s, bool debug, bool faults,
     else
       m.get = jobs_forward;
     params.assign(s.begin() + 2, s.end());
+  } else if (n == 2 && is(0, "api") && is(1, "keys")) {
+    label = "/api/keys";
+    m.get = keys_list;
+    m.post = keys_create;
+  } else if (n == 3 && is(0, "api") && is(1, "keys")) {
+    label = "/api/keys/{id}";
+    m.get = keys_get;
+    m.del = keys_revoke;
+    params.push_back(s[2]);
+  } else if (n == 2 && is(0, "api") && is(1, "audit")) {
+    label = "/api/audit";
+    m.get = audit_list;
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
     label = "/v2/documents";
     m.post = ndjson_bulk;
@@ -273,6 +319,37 @@ api_response rest_router::preflight(const api_request& req) const {
   return r;
 }
 
+std::optional<api_response>
+rest_router::tenant_quota_refusal(const api_request& req,
+                                  std::chrono::steady_clock::time_point now) {
+  auto& t = req.who.tenant;
+  auto q = env_.quotas->of(t);
+  int64_t retry_ns = 0;
+  auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  now.time_since_epoch())
+                  .count();
+  if (!env_.quotas->take_request(t, now_ns, retry_ns))
+    return quota_refusal(t, "requests_per_s", q.requests_per_s,
+                         ceil_seconds(retry_ns),
+                         "tenant " + t + " is over its quota of " +
+                           std::to_string(q.requests_per_s) + " requests/s");
+  bool writes = req.method == "POST" || req.method == "PUT" ||
+                req.method == "PATCH";
+  bool data = req.path.rfind("/v1/collections", 0) == 0 ||
+              req.path.rfind("/entities", 0) == 0 ||
+              req.path.rfind("/v2/documents", 0) == 0 ||
+              req.path.rfind("/query", 0) == 0;
+  if (q.documents && writes && data) {
+    auto n = env_.reader.tenant_documents(t);
+    if (n >= static_cast<int64_t>(q.documents))
+      return quota_refusal(t, "documents", q.documents, 60,
+                           "tenant " + t + " stores " + std::to_string(n) +
+                             " documents; its quota is " +
+                             std::to_string(q.documents));
+  }
+  return std::nullopt;
+}
+
 void rest_router::handle(api_request req, request_ports ports,
                          responder respond) {
   auto started = std::chrono::steady_clock::now();
@@ -322,12 +399,16 @@ void rest_router::handle(api_request req, request_ports ports,
     std::make_shared<inflight_guard>(env_.metrics.inflight_requests);
   // The final responder adds the common headers and records metrics; it
   // owns a copy of what it needs because it may run after `req` is gone.
+  // the principal's tenant as the auth gate leaves it (set below)
+  auto tenant = std::make_shared<std::string>();
   auto finish = [this, respond = std::move(respond), started, inflight,
-                 rid = req.request_id, limit_headers,
+                 tenant, rid = req.request_id, limit_headers,
                  origin = req.header("Origin") ? *req.header("Origin")
                                                : std::string()](
                   api_response resp, const std::string& route) {
     inflight->release();
+    if (resp.status >= 400 && !tenant->empty())
+      strip_tenant_names(resp.body, *tenant);
     resp.set_header("X-Request-ID", rid);
     for (auto& [k, v] : limit_headers)
       resp.set_header(k, v);
@@ -355,6 +436,13 @@ void rest_router::handle(api_request req, request_ports ports,
                    .count();
     if (auto denied = auth_->check(req, now_s)) {
       finish(std::move(*denied), "unauthorized");
+      return;
+    }
+  }
+  *tenant = req.who.tenant;
+  if (env_.quotas && !req.who.tenant.empty() && !priority) {
+    if (auto over = tenant_quota_refusal(req, started)) {
+      finish(std::move(*over), "tenant_quota");
       return;
     }
   }

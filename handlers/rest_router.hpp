@@ -4,6 +4,8 @@
 /// by a handler propagate to the caller, the connection's edge, which maps
 /// them to the protocol's internal error.
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,10 @@ private:
   bool cors_origin_allowed(const std::string& origin) const;
   void add_cors(const std::string& origin, api_response& resp) const;
   api_response preflight(const api_request& req) const;
+  /// auth.tenant_quotas: requests/s and stored documents.
+  std::optional<api_response>
+  tenant_quota_refusal(const api_request& req,
+                       std::chrono::steady_clock::time_point now);
 
   handler_env env_;
   std::shared_ptr<const auth_gate> auth_;

@@ -55,6 +55,17 @@ void changefeed_sse(route_context& ctx);
 /// GET /v2/changes, /v1/changes/ws: WebSocket changefeed.
 void changefeed_ws(route_context& ctx);
 
+/// /api/keys[/{id}] (admin), /api/audit (admin): issue 9.
+void keys_create(route_context& ctx);
+void keys_list(route_context& ctx);
+void keys_get(route_context& ctx);
+void keys_revoke(route_context& ctx);
+void audit_list(route_context& ctx);
+/// Appends an audit record for this request's principal (no-op without
+/// an audit log).
+void audit_event_of(route_context& ctx, std::string action,
+                    std::string outcome, std::string detail);
+
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);
 void health_live(route_context& ctx);

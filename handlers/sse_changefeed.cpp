@@ -110,7 +110,7 @@ private:
     if (!filter_.matches(e))
       return;
     out += "id: " + std::to_string(e.sequence) + "\nevent: change\ndata: ";
-    out += json ? *json : event_json(e, filter_.include_docs);
+    out += filter_.render(e, json);
     out += "\n\n";
     sent_ = e.sequence;
     wrote_since_tick_ = true;
@@ -143,6 +143,7 @@ void changefeed_sse(route_context& ctx) {
   change_filter filter;
   if (auto err = change_filter::parse(ctx.req.query, filter))
     return ctx.respond(error_response(400, *err));
+  filter.scope_to(ctx.req.who);
   auto& cf = ctx.env.config.changefeed;
   uint64_t after = 0;
   // EventSource sends Last-Event-ID on reconnect: it wins over the URL.

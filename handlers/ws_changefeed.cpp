@@ -29,8 +29,9 @@ constexpr size_t backfill_page = 1000;
 
 class ws_changefeed : public channel_handler {
 public:
-  ws_changefeed(handler_env& env, std::optional<json> initial) :
-    env_(env), initial_(std::move(initial)) {}
+  ws_changefeed(handler_env& env, std::optional<json> initial,
+                principal who) :
+    env_(env), initial_(std::move(initial)), who_(std::move(who)) {}
 
   void on_open(message_sink& sink, uint64_t tip) override {
     live_ = tip;
@@ -171,6 +172,7 @@ private:
     subscription sub;
     if (auto err = change_filter::parse(query, sub.filter))
       return error(sink, *err);
+    sub.filter.scope_to(who_);
     uint64_t after = live_;
     if (j.contains("from_sequence")) {
       auto& f = j["from_sequence"];
@@ -211,8 +213,9 @@ private:
     if (!sub.filter.matches(e))
       return;
     // the event's own fields plus "subscription"; "type" is PUT or DELETE
+    auto own = sub.filter.render(e, &rendered);
     std::string msg =
-      "{\"subscription\":" + std::to_string(id) + "," + rendered.substr(1);
+      "{\"subscription\":" + std::to_string(id) + "," + own.substr(1);
     sink.send_text(std::move(msg));
     sub.sent = e.sequence;
   }
@@ -234,6 +237,7 @@ private:
   }
 
   handler_env& env_;
+  principal who_; ///< whose events it may see (tenant scoping)
   std::optional<json> initial_;
   std::map<int, subscription> subs_;
   int next_id_ = 1;
@@ -288,7 +292,7 @@ void changefeed_ws(route_context& ctx) {
   r.set_header("Upgrade", "websocket");
   ctx.respond(std::move(r));
   ctx.streams.start_channel(
-    std::make_shared<ws_changefeed>(ctx.env, std::move(initial)),
+    std::make_shared<ws_changefeed>(ctx.env, std::move(initial), ctx.req.who),
     ctx.env.config.changefeed.heartbeat_ms);
 }
 

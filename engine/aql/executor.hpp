@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "engine/aql/ast.hpp"
 #include "engine/write_types.hpp"
@@ -27,6 +28,11 @@ struct run_limits {
   size_t write_batch = 1000;
   /// Set by the server when it shuts down: every query stops (cancelled).
   const std::atomic<bool>* server_stop = nullptr;
+  /// The principal's collection namespace (issue 9): a tenant's query
+  /// names "orders" and reads "tenant.orders"; dotted names are reachable
+  /// only for a global admin (`all_tenants`).
+  std::string tenant;
+  bool all_tenants = true;
 };
 
 struct run_progress {

@@ -78,7 +78,7 @@ bool pipeline::push_modify(size_t i, env& en) {
                     "collection not found: " + coll, c.line, c.column);
   json opts = c.options ? ev.eval(*c.options, en) : json();
   engine::write_op op;
-  op.collection = coll;
+  op.collection = run_.stored(coll);
   json old;
   auto value = ev.eval(*c.e, en);
   if (c.kind == clause_kind::insert) {

@@ -122,12 +122,18 @@ void query_run::bind_params(sqlite3_stmt* s, const std::vector<json>& params,
   }
 }
 
+std::string query_run::stored(const std::string& name) const {
+  if (name.find('.') != std::string::npos)
+    return limits.tenant.empty() && limits.all_tenants ? name : std::string();
+  return limits.tenant.empty() ? name : limits.tenant + "." + name;
+}
+
 bool query_run::collection_exists(const std::string& name) {
   auto it = exists_.find(name);
   if (it != exists_.end())
     return it->second;
   auto s = prepare("SELECT 1 FROM collections WHERE name = ?");
-  bind_params(s, {json(name)}, 1);
+  bind_params(s, {json(stored(name))}, 1);
   bool found = step(s);
   sqlite3_reset(s);
   exists_[name] = found;
@@ -169,7 +175,7 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
   std::vector<json> params;
   auto sql = scan_sql(plan, en, params);
   auto s = prepare(sql);
-  bind_params(s, {json(collection)}, 1);
+  bind_params(s, {json(stored(collection))}, 1);
   bind_params(s, params, 2);
   // A nested loop over the same collection needs its own cursor: take the
   // statement out of the cache while it runs.
@@ -253,7 +259,7 @@ json query_run::read_document(const std::string& collection,
                               const std::string& key) {
   auto s =
     prepare("SELECT doc FROM documents WHERE collection = ? AND key = ?");
-  bind_params(s, {json(collection), json(key)}, 1);
+  bind_params(s, {json(stored(collection)), json(key)}, 1);
   json out;
   if (step(s)) {
     auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));

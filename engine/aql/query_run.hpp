@@ -38,6 +38,9 @@ public:
   /// An existing document (for UPDATE/REPLACE/REMOVE's OLD), or null.
   json read_document(const std::string& collection, const std::string& key);
   bool collection_exists(const std::string& name);
+  /// The engine's name of collection `name` in the query's namespace; ""
+  /// (which never exists) for a name outside it.
+  std::string stored(const std::string& name) const;
 
   evaluator eval{*this};
   const write_fn& writer;

@@ -7,7 +7,7 @@ namespace {
 constexpr const char* columns =
   "id, seq, status, query, bind_vars, idempotency_key, ttl_s, created_ms, "
   "started_ms, finished_ms, expires_ms, rows_scanned, rows_produced, "
-  "result_count, writes, error, error_kind, expired";
+  "result_count, writes, error, error_kind, expired, owner_user, owner_tenant";
 
 } // namespace
 
@@ -51,12 +51,25 @@ job_store::job_store(const std::string& path, int busy_timeout_ms) :
       row TEXT NOT NULL,
       PRIMARY KEY(job_id, idx)) WITHOUT ROWID;
   )sql");
+  // jobs.db written before owners existed: add the columns (their jobs
+  // belong to the global namespace)
+  bool has_owner = false;
+  {
+    auto s = db_.prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE "
+                         "name = 'owner_tenant'");
+    has_owner = s.step();
+  }
+  if (!has_owner)
+    db_.exec("ALTER TABLE jobs ADD COLUMN owner_user TEXT NOT NULL DEFAULT '';"
+             "ALTER TABLE jobs ADD COLUMN owner_tenant TEXT NOT NULL "
+             "DEFAULT ''");
 }
 
 void job_store::insert(const job_record& r) {
   db_
     .prepare("INSERT INTO jobs(id, seq, status, query, bind_vars, "
-             "idempotency_key, ttl_s, created_ms) VALUES(?,?,?,?,?,?,?,?)")
+             "idempotency_key, ttl_s, created_ms, owner_user, owner_tenant) "
+             "VALUES(?,?,?,?,?,?,?,?,?,?)")
     .bind(1, r.id)
     .bind(2, r.seq)
     .bind(3, r.status)
@@ -65,6 +78,8 @@ void job_store::insert(const job_record& r) {
     .bind(6, r.idempotency_key)
     .bind(7, r.ttl_s)
     .bind(8, r.created_ms)
+    .bind(9, r.owner_user)
+    .bind(10, r.owner_tenant)
     .run();
 }
 
@@ -108,6 +123,8 @@ job_record job_store::read(stmt_ref& s) {
   r.error = s.text(15);
   r.error_kind = s.text(16);
   r.expired = s.int64(17) != 0;
+  r.owner_user = s.text(18);
+  r.owner_tenant = s.text(19);
   return r;
 }
 

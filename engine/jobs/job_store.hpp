@@ -34,6 +34,8 @@ struct job_record {
   std::string error;      ///< failed/cancelled: why
   std::string error_kind; ///< parse, timeout, interrupted, cancelled …
   bool expired = false;   ///< the result was removed after its TTL
+  std::string owner_user;   ///< who submitted it (issue 9)
+  std::string owner_tenant; ///< its tenant: the namespace it runs in
 };
 
 class job_store {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "themis/principal.hpp"
+
 namespace themis {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
@@ -48,6 +50,9 @@ struct api_request {
   std::string body;        ///< complete, de-chunked body
   std::string remote_addr; ///< peer address, for logs and limits
   std::string request_id;  ///< X-Request-ID (echoed or generated)
+  /// Who asks: set by the router's auth gate before any handler runs
+  /// ("anonymous" with every scope when auth is off).
+  principal who{{}, {}, {}, "anonymous", {}};
 
   const std::string* header(std::string_view name) const {
     return find_header(headers, name);

@@ -222,6 +222,15 @@ struct auth_section {
   uint32_t jwt_skew_s = 60;
   std::string scope_claim = "scope"; ///< space-separated string or array
   bool open_metrics = true;          ///< /metrics without a token
+  std::string tenant_claim = "tenant"; ///< JWT claim naming the tenant
+  std::string roles_claim = "roles";   ///< more scopes (array or string)
+  /// "user tenant=ID scope=S …": the tenant and scopes of users that a
+  /// protocol authenticates by password (mqtt.users, pg.users)
+  std::vector<std::string> principals;
+  bool api_keys = true; ///< /api/keys and `thk_` bearer tokens
+  /// "tenant requests_per_s=N connections=N jobs=N documents=N": per
+  /// tenant quotas (0 or absent: unlimited)
+  std::vector<std::string> tenant_quotas;
 };
 
 struct debug_section {

@@ -1,0 +1,210 @@
+#include "auth/authenticator.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/security/api_key_store.hpp"
+
+namespace themis::auth {
+
+namespace {
+
+std::string read_file(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return {};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Scopes from a claim: an array of strings or RFC 8693's space-separated
+/// string.
+void add_scopes(const nlohmann::json& claims, const std::string& name,
+                std::vector<std::string>& out) {
+  if (name.empty() || !claims.contains(name))
+    return;
+  auto& c = claims[name];
+  if (c.is_array()) {
+    for (auto& x : c)
+      if (x.is_string())
+        out.push_back(x.get<std::string>());
+    return;
+  }
+  if (!c.is_string())
+    return;
+  std::istringstream words(c.get<std::string>());
+  std::string w;
+  while (words >> w)
+    out.push_back(w);
+}
+
+} // namespace
+
+bool parse_principal_entry(std::string_view text, std::string& user,
+                           std::string& tenant,
+                           std::vector<std::string>& scopes,
+                           std::string& error) {
+  std::istringstream in{std::string(text)};
+  std::string w;
+  if (!(in >> user)) {
+    error = "empty principal entry";
+    return false;
+  }
+  while (in >> w) {
+    if (w.rfind("tenant=", 0) == 0) {
+      tenant = w.substr(7);
+      if (!valid_tenant_id(tenant)) {
+        error = "invalid tenant id '" + tenant + "' (1-32 of a-z, 0-9, -)";
+        return false;
+      }
+    } else if (w.rfind("scope=", 0) == 0 && w.size() > 6) {
+      scopes.push_back(w.substr(6));
+    } else {
+      error = "unknown word '" + w + "' in principal entry for " + user +
+              " (expected tenant=ID or scope=NAME)";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::shared_ptr<const authenticator>
+authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
+                      std::string& error) {
+  auto set = std::make_shared<jwks>();
+  if (!cfg.jwt_secret.empty())
+    set->add(jwt_key::hmac("", cfg.jwt_secret));
+  if (!cfg.jwt_public_key_file.empty()) {
+    auto pem = read_file(cfg.jwt_public_key_file, error);
+    auto k = pem.empty() ? nullptr : jwt_key::pem("", pem, error);
+    if (!k)
+      return nullptr;
+    set->add(std::move(k));
+  }
+  if (!cfg.jwt_jwks_file.empty()) {
+    auto text = read_file(cfg.jwt_jwks_file, error);
+    size_t skipped = 0;
+    if (text.empty() || !set->add_json(text, skipped, error))
+      return nullptr;
+  }
+  if (cfg.required && set->size() == 0) {
+    error = "auth.required needs auth.jwt_secret, auth.jwt_public_key_file "
+            "or auth.jwt_jwks_file";
+    return nullptr;
+  }
+  auto a = std::make_shared<authenticator>(cfg, std::move(set), keys);
+  for (auto& entry : cfg.principals) {
+    std::string user, tenant;
+    std::vector<std::string> scopes;
+    if (!parse_principal_entry(entry, user, tenant, scopes, error)) {
+      error = "auth.principals: " + error;
+      return nullptr;
+    }
+    a->users_[user] = {tenant, scopes};
+  }
+  return a;
+}
+
+authenticator::authenticator(auth_section cfg,
+                             std::shared_ptr<const jwks> jwt_keys,
+                             engine::api_key_store* keys) :
+  cfg_(std::move(cfg)),
+  jwt_keys_(std::move(jwt_keys)), keys_(keys) {
+  policy_.issuer = cfg_.jwt_issuer;
+  std::istringstream aud(cfg_.jwt_audience);
+  std::string a;
+  while (std::getline(aud, a, ','))
+    if (!a.empty())
+      policy_.audience.push_back(a);
+  policy_.skew_s = cfg_.jwt_skew_s;
+}
+
+bool authenticator::looks_like_token(std::string_view s) {
+  if (engine::api_key_store::looks_like_key(s))
+    return true;
+  // a compact JWS: three base64url parts, the header starting "eyJ" ({")
+  return s.rfind("eyJ", 0) == 0 && std::count(s.begin(), s.end(), '.') == 2;
+}
+
+auth_outcome authenticator::from_token(std::string_view token,
+                                       int64_t now_s) const {
+  if (!engine::api_key_store::looks_like_key(token))
+    return from_jwt(token, now_s);
+  auth_outcome out;
+  if (!keys_) {
+    out.error = "API keys are not enabled";
+    return out;
+  }
+  engine::api_key_record r;
+  switch (keys_->verify(token, now_s * 1000, r)) {
+    case engine::api_key_check::ok:
+      break;
+    case engine::api_key_check::revoked:
+      out.error = "the API key was revoked";
+      return out;
+    case engine::api_key_check::expired:
+      out.error = "the API key expired";
+      return out;
+    default:
+      out.error = "unknown API key";
+      return out;
+  }
+  out.ok = true;
+  out.who.user = r.user;
+  out.who.tenant = r.tenant;
+  out.who.scopes = r.scopes;
+  out.who.via = "api_key";
+  out.who.key_id = r.id;
+  return out;
+}
+
+auth_outcome authenticator::from_jwt(std::string_view token,
+                                     int64_t now_s) const {
+  auth_outcome out;
+  if (jwt_keys_->size() == 0) {
+    out.error = "no JWT keys are configured";
+    return out;
+  }
+  auto r = verify_jwt(token, *jwt_keys_, policy_, now_s);
+  if (r.status != jwt_status::ok) {
+    out.error = r.error;
+    return out;
+  }
+  auto& c = r.claims;
+  if (c.contains("sub") && c["sub"].is_string())
+    out.who.user = c["sub"].get<std::string>();
+  if (!cfg_.tenant_claim.empty() && c.contains(cfg_.tenant_claim)) {
+    auto& t = c[cfg_.tenant_claim];
+    if (!t.is_string() || !valid_tenant_id(t.get<std::string>())) {
+      out.error = "the " + cfg_.tenant_claim + " claim is not a tenant id";
+      return out;
+    }
+    out.who.tenant = t.get<std::string>();
+  }
+  add_scopes(c, cfg_.scope_claim, out.who.scopes);
+  add_scopes(c, cfg_.roles_claim, out.who.scopes);
+  out.who.via = "jwt";
+  out.ok = true;
+  return out;
+}
+
+principal authenticator::for_user(const std::string& user) const {
+  principal p;
+  p.user = user;
+  p.via = "password";
+  auto i = users_.find(user);
+  if (i != users_.end()) {
+    p.tenant = i->second.tenant;
+    p.scopes = i->second.scopes;
+  } else {
+    // a user the protocol's own list admits and auth.principals does not
+    // name keeps what it always had: the global namespace, every scope
+    p.scopes = {"admin"};
+  }
+  return p;
+}
+
+} // namespace themis::auth

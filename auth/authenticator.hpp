@@ -1,0 +1,77 @@
+#pragma once
+/// Credentials → principal, the same way for every protocol (issue 9).
+/// A bearer token is a JWT (signature, exp/nbf/iss/aud by auth/jwt) or an
+/// API key (`thk_…`, engine/security/api_key_store); a user name proven by
+/// a protocol's own password exchange (MQTT password, PG SCRAM) maps to
+/// the tenant and scopes `auth.principals` gives it. No I/O beyond the
+/// key store's memory; callable from any thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "auth/jwt.hpp"
+#include "themis/principal.hpp"
+#include "themis/server_config.hpp"
+
+namespace themis::engine {
+class api_key_store;
+}
+
+namespace themis::auth {
+
+struct auth_outcome {
+  bool ok = false;
+  principal who;
+  /// Refused: why, for logs, the audit log and RFC 6750's description.
+  std::string error;
+};
+
+class authenticator {
+public:
+  /// Reads the key material `cfg` names; null with `error` when a file or
+  /// key is unusable, or when auth is required but nothing can verify.
+  static std::shared_ptr<const authenticator>
+  create(const auth_section& cfg, engine::api_key_store* keys,
+         std::string& error);
+
+  authenticator(auth_section cfg, std::shared_ptr<const jwks> jwt_keys,
+                engine::api_key_store* keys);
+
+  /// A bearer token: an API key or a JWT.
+  auth_outcome from_token(std::string_view token, int64_t now_s) const;
+  /// Whether a password field carries a token rather than a password
+  /// (MQTT and PG clients pass tokens that way).
+  static bool looks_like_token(std::string_view s);
+  /// The principal of a user a protocol has authenticated by password.
+  principal for_user(const std::string& user) const;
+
+  bool required() const { return cfg_.required; }
+  const auth_section& config() const { return cfg_; }
+  engine::api_key_store* key_store() const { return keys_; }
+
+private:
+  auth_outcome from_jwt(std::string_view token, int64_t now_s) const;
+
+  struct user_entry {
+    std::string tenant;
+    std::vector<std::string> scopes;
+  };
+
+  auth_section cfg_;
+  std::shared_ptr<const jwks> jwt_keys_;
+  engine::api_key_store* keys_;
+  jwt_policy policy_;
+  std::map<std::string, user_entry> users_;
+};
+
+/// Parses one `auth.principals` entry, "alice tenant=acme scope=data:read
+/// scope=query"; false (with `error`) if malformed.
+bool parse_principal_entry(std::string_view text, std::string& user,
+                           std::string& tenant,
+                           std::vector<std::string>& scopes,
+                           std::string& error);
+
+} // namespace themis::auth
