@@ -11,6 +11,8 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "auth/password.hpp"
+#include "engine/security/audit_log.hpp"
+#include "protocols/mqtt/mqtt_namespace.hpp"
 #include "engine/names.hpp"
 #include "themis/user_list.hpp"
 
@@ -54,6 +56,13 @@ struct mqtt_state : session_callbacks {
   bool registered = false;
   uint32_t expiry_s = 0; ///< session expiry at disconnect
   std::shared_ptr<const acl_rules> acl;
+  /// Who connected (issue 9) and the broker's root of its tenant's topic
+  /// tree ("" for the global namespace); `bid` is its client id as the
+  /// broker knows it, unique across tenants.
+  principal who;
+  std::string root;
+  std::string bid;
+  std::string connect_id; ///< the client id of its CONNECT (audit)
   /// A resumed session's in-flight messages, sent after the CONNACK.
   std::vector<pending_message> resend;
   std::vector<uint16_t> awaiting_rel;
@@ -62,6 +71,9 @@ struct mqtt_state : session_callbacks {
   std::shared_ptr<std::pair<std::string, bool>> reg =
     std::make_shared<std::pair<std::string, bool>>();
   size_t ingest_pending = 0;
+  /// the tenant whose connection quota this connection holds (released by
+  /// the exit functor, however the actor ends)
+  std::shared_ptr<std::string> tenant_slot = std::make_shared<std::string>();
   static constexpr size_t max_ingest_pending = 256;
 
   void send(std::string bytes) override {
@@ -80,13 +92,9 @@ struct mqtt_state : session_callbacks {
                      bool& present) override {
     auto& cfg = ctx->config.mqtt;
     version = c.version == 5 ? 5 : 4;
-    if (c.username) {
-      auto pw = find_user_secret(cfg.users, *c.username);
-      if (!pw || !c.password || !auth::check_password(*pw, *c.password))
-        return reason::bad_credentials;
-    } else if (!cfg.allow_anonymous) {
-      return reason::not_authorized;
-    }
+    connect_id = c.client_id;
+    if (auto refused = authenticate(c))
+      return refused;
     std::string id = c.client_id;
     if (id.empty()) {
       unsigned char r[8];
@@ -99,9 +107,25 @@ struct mqtt_state : session_callbacks {
       }
       assigned = id;
     }
+    if (!who.tenant.empty()) {
+      if (!ctx->quotas->acquire_connection(who.tenant)) {
+        audit("quota.connections", "denied",
+              "tenant " + who.tenant + " is at its connection quota");
+        return reason::quota_exceeded;
+      }
+      *tenant_slot = who.tenant;
+    }
+    root = tenant_root(who.tenant);
+    bid = root + id; // a tenant's "dev1" is not another tenant's "dev1"
     if (c.will)
       will = c.will;
-    acl = ctx->mqtt->acl.for_client(c.username, id);
+    auto user = who.user.empty() ? c.username : std::optional(who.user);
+    acl = ctx->mqtt->acl.for_client(user, id);
+    if (!root.empty()) {
+      auto scoped = std::make_shared<acl_rules>(*acl);
+      scoped->set_namespace(root);
+      acl = std::move(scoped);
+    }
     // 3.1.1: clean session 0 keeps the session for good; 5.0: the
     // session expiry interval says how long (0: it ends with the
     // connection)
@@ -109,16 +133,18 @@ struct mqtt_state : session_callbacks {
                             : (c.clean_start ? 0 : 0xFFFFFFFFu);
     if (cfg.max_session_expiry_s)
       expiry_s = std::min(expiry_s, cfg.max_session_expiry_s);
-    auto r = ctx->mqtt->connect(id, caf::actor_cast<caf::actor>(self),
+    auto r = ctx->mqtt->connect(bid, caf::actor_cast<caf::actor>(self),
                                 c.clean_start, expiry_s, acl, cfg.max_sessions);
     if (r.refused) {
       will.reset();
       return reason::quota_exceeded; // 3.1.1: server unavailable
     }
     registered = true;
-    *reg = {id, true};
+    *reg = {bid, true};
     present = r.session_present;
     resend = std::move(r.resend);
+    for (auto& p : resend)
+      p.msg.topic = to_client_topic(root, p.msg.topic);
     awaiting_rel = std::move(r.awaiting_rel);
     if (r.replaced)
       caf::anon_send(r.replaced, mqtt_takeover_atom::value);
@@ -135,13 +161,72 @@ struct mqtt_state : session_callbacks {
     awaiting_rel.clear();
   }
 
-  void route(const message& m) { ctx->mqtt->publish(m, s->client_id()); }
+  /// Credentials → principal: a token (JWT or API key) in the password
+  /// or, with no password, in the user name; else `mqtt.users`; else
+  /// anonymous where allowed. 0 or the CONNACK reason.
+  uint8_t authenticate(const connect_packet& c) {
+    auto& cfg = ctx->config.mqtt;
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    std::optional<std::string> token;
+    if (c.password && auth::authenticator::looks_like_token(*c.password))
+      token = *c.password;
+    else if (!c.password && c.username &&
+             auth::authenticator::looks_like_token(*c.username))
+      token = *c.username;
+    if (token) {
+      auto r = ctx->authn->from_token(*token, now_s);
+      if (!r.ok) {
+        audit("auth.failure", "denied", "token: " + r.error);
+        return reason::bad_credentials;
+      }
+      who = std::move(r.who);
+      return 0;
+    }
+    if (c.username) {
+      auto pw = find_user_secret(cfg.users, *c.username);
+      if (!pw || !c.password || !auth::check_password(*pw, *c.password)) {
+        audit("auth.failure", "denied", "bad user name or password for " +
+                                          *c.username);
+        return reason::bad_credentials;
+      }
+      who = ctx->authn->for_user(*c.username);
+      return 0;
+    }
+    if (!cfg.allow_anonymous || ctx->authn->required()) {
+      audit("auth.failure", "denied", "anonymous connection refused");
+      return reason::not_authorized;
+    }
+    who = principal{{}, {}, {}, "anonymous", {}};
+    return 0;
+  }
+
+  void audit(const char* action, const char* outcome, std::string detail) {
+    if (!ctx->audit)
+      return;
+    engine::audit_event e;
+    e.action = action;
+    e.outcome = outcome;
+    e.protocol = "mqtt";
+    e.user = who.user;
+    e.tenant = who.tenant;
+    e.remote = conn->remote_address();
+    e.request_id = connect_id; // the client id it asked for
+    e.detail = std::move(detail);
+    ctx->audit->append(std::move(e));
+  }
+
+  void route(message m) {
+    m.topic = to_broker_topic(root, m.topic);
+    ctx->mqtt->publish(m, bid);
+  }
 
   /// `$` topics belong to the server ($SYS, $changes; §4.7.2); the rest
   /// as the ACL says.
   bool may_publish(const std::string& topic) const {
-    return !topic.empty() && topic[0] != '$' &&
-           (!acl || acl->can_publish(topic));
+    return !topic.empty() && topic[0] != '$' && who.has_scope("data:write") &&
+           (!acl || acl->can_publish(to_broker_topic(root, topic)));
   }
 
   void on_publish(message m, uint16_t id) override {
@@ -206,7 +291,7 @@ struct mqtt_state : session_callbacks {
         op.key = std::move(key);
       }
     }
-    op.collection = collection;
+    op.collection = tenant_collection(who.tenant, collection);
     op.create_collection = true;
     op.doc = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     b.ops.push_back(std::move(op));
@@ -273,7 +358,33 @@ struct mqtt_state : session_callbacks {
 
   std::vector<uint8_t> on_subscribe(const subscribe_packet& sp) override {
     std::vector<mqtt_delivery> retained;
-    auto codes = ctx->mqtt->subscribe(s->client_id(), sp, version, retained);
+    // scopes: data:read for topics, cdc:read for the change topics; a
+    // global client reaches tenants' trees only as an admin
+    auto allowed = sp;
+    allowed.topics.clear();
+    std::vector<int> slot(sp.topics.size(), -1);
+    auto& changes = ctx->config.mqtt.changes_prefix;
+    for (size_t i = 0; i < sp.topics.size(); ++i) {
+      auto t = sp.topics[i];
+      bool cdc = !changes.empty() && t.filter.rfind(changes, 0) == 0;
+      bool ok = who.has_scope(cdc ? "cdc:read" : "data:read") &&
+                (!root.empty() || t.filter.rfind("$tenants/", 0) != 0 ||
+                 who.is_admin());
+      if (!ok)
+        continue;
+      t.filter = to_broker_filter(root, t.filter);
+      slot[i] = static_cast<int>(allowed.topics.size());
+      allowed.topics.push_back(std::move(t));
+    }
+    std::vector<uint8_t> got;
+    if (!allowed.topics.empty())
+      got = ctx->mqtt->subscribe(bid, allowed, version, retained);
+    std::vector<uint8_t> codes;
+    for (size_t i = 0; i < sp.topics.size(); ++i)
+      codes.push_back(slot[i] >= 0 && size_t(slot[i]) < got.size()
+                        ? got[slot[i]]
+                      : version == 5 ? reason::not_authorized
+                                     : uint8_t{0x80});
     // retained messages follow the SUBACK: they queue behind it
     for (auto& d : retained)
       self->send(self, mqtt_deliver_atom::value, std::move(d));
@@ -281,14 +392,17 @@ struct mqtt_state : session_callbacks {
   }
 
   std::vector<uint8_t> on_unsubscribe(const unsubscribe_packet& u) override {
-    return ctx->mqtt->unsubscribe(s->client_id(), u);
+    auto mapped = u;
+    for (auto& f : mapped.filters)
+      f = to_broker_filter(root, f);
+    return ctx->mqtt->unsubscribe(bid, mapped);
   }
 
   void on_closed(bool publish_will) override {
     mqtt_goodbye bye;
     if (publish_will && will && may_publish(will->topic)) {
       message m;
-      m.topic = will->topic;
+      m.topic = to_broker_topic(root, will->topic);
       m.payload = will->payload;
       m.qos = will->qos;
       m.retain = will->retain;
@@ -304,10 +418,12 @@ struct mqtt_state : session_callbacks {
     // unacknowledged messages: kept by a persistent session, and those of
     // shared subscriptions passed to another member in any case
     bye.unacked = s->unacknowledged();
+    for (auto& p : bye.unacked) // the broker keeps its own topic names
+      p.msg.topic = to_broker_topic(root, p.msg.topic);
     bye.awaiting_rel = s->awaiting_release();
     // (after a takeover the broker passes them to the new connection)
     if (registered)
-      ctx->mqtt->disconnect(s->client_id(), caf::actor_cast<caf::actor>(self),
+      ctx->mqtt->disconnect(bid, caf::actor_cast<caf::actor>(self),
                             std::move(bye));
     registered = false;
     reg->second = false;
@@ -328,9 +444,11 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   o.max_session_expiry = ctx->config.mqtt.max_session_expiry_s;
   st.s = std::make_unique<session>(o, st);
   // however the actor ends, its socket closes and the broker forgets it
-  self->attach_functor(
-    [conn, ctx, reg = st.reg, addr = self->address()](const caf::error&) {
+  self->attach_functor([conn, ctx, reg = st.reg, slot = st.tenant_slot,
+                        addr = self->address()](const caf::error&) {
       conn->abort();
+      if (!slot->empty())
+        ctx->quotas->release_connection(*slot);
       if (reg->second) // ended without a close: the broker forgets it
         ctx->mqtt->forget(reg->first, addr);
     });
@@ -360,7 +478,11 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
         return;
       }
       ++st.ctx->mqtt->messages_sent;
-      st.s->deliver(*d.msg, d.qos, d.subscription_ids);
+      if (st.root.empty())
+        return st.s->deliver(*d.msg, d.qos, d.subscription_ids);
+      auto m = *d.msg; // the tenant's client sees its own topic names
+      m.topic = to_client_topic(st.root, m.topic);
+      st.s->deliver(m, d.qos, d.subscription_ids);
     },
     [=](mqtt_takeover_atom) {
       // what this connection had not finished goes to the new one, through
@@ -370,6 +492,8 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
     },
     [=](mqtt_resume_atom, mqtt_handover& h) {
       // a connection this one took over: resend its unfinished messages
+      for (auto& p : h.msgs)
+        p.msg.topic = to_client_topic(self->state.root, p.msg.topic);
       self->state.s->resume(std::move(h.msgs), h.awaiting_rel);
     },
     [=](drain_atom) {

@@ -10,6 +10,7 @@
 #include "actors/mqtt_connection.hpp"
 #include "actors/server_context.hpp"
 #include "handlers/change_filter.hpp"
+#include "protocols/mqtt/mqtt_namespace.hpp"
 
 #ifndef THEMIS_VERSION_STRING
 #define THEMIS_VERSION_STRING "0.1.0"
@@ -107,8 +108,18 @@ caf::behavior mqtt_changes(caf::event_based_actor* self,
     [=](publish_atom, const published_batch& b) {
       for (size_t i = 0; i < b->events.size(); ++i) {
         mqtt::message m;
-        m.topic = prefix + b->events[i].collection;
-        m.payload = b->json[i];
+        auto& coll = b->events[i].collection;
+        auto dot = coll.find('.');
+        if (dot == std::string::npos) {
+          m.topic = prefix + coll;
+          m.payload = b->json[i];
+        } else {
+          // a tenant's change goes to its own tree, under its own names
+          auto tenant = coll.substr(0, dot);
+          auto local = coll.substr(dot + 1);
+          m.topic = mqtt::tenant_root(tenant) + prefix + local;
+          m.payload = event_json(b->events[i], true, &local);
+        }
         m.qos = 1;
         m.props.content_type = "application/json";
         m.props.payload_format = 1;

@@ -100,6 +100,7 @@ bool filter_covers(std::string_view outer, std::string_view inner) {
 bool acl_rules::allows(std::string_view topic, acl_access want) const {
   if (!enabled_)
     return true;
+  topic = local(topic);
   bool granted = false;
   for (auto& r : rules_) {
     if (!topic_matches(r.filter, topic))
@@ -114,6 +115,7 @@ bool acl_rules::allows(std::string_view topic, acl_access want) const {
 bool acl_rules::can_subscribe(std::string_view filter) const {
   if (!enabled_)
     return true;
+  filter = local(filter);
   bool granted = false;
   for (auto& r : rules_) {
     if (r.access == acl_access::deny) {

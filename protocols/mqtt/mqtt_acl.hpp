@@ -53,12 +53,22 @@ public:
     return allows(topic, acl_access::read);
   }
   bool enabled() const { return enabled_; }
+  /// A tenant's client (issue 9): the broker sees its topics under
+  /// `prefix` ("$tenants/acme/"), its rules speak of its own names; the
+  /// prefix is removed before matching.
+  void set_namespace(std::string prefix) { ns_ = std::move(prefix); }
 
 private:
   /// A matching deny refuses; else some matching rule must grant `want`.
   bool allows(std::string_view topic, acl_access want) const;
+  std::string_view local(std::string_view t) const {
+    if (!ns_.empty() && t.substr(0, ns_.size()) == ns_)
+      t.remove_prefix(ns_.size());
+    return t;
+  }
   bool enabled_ = false;
   std::vector<acl_rule> rules_;
+  std::string ns_;
 };
 
 class acl {
