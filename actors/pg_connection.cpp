@@ -13,6 +13,9 @@
 #include "actors/pg_frontend.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
+#include "auth/authenticator.hpp"
+#include "engine/security/audit_log.hpp"
+#include "limits/tenant_quotas.hpp"
 #include "engine/store_schema.hpp"
 #include "protocols/tls/tls_stream.hpp"
 #include "themis/user_list.hpp"
@@ -27,8 +30,15 @@ namespace {
 /// blocking requests to the store writer.
 class actor_port : public pg_backend_port {
 public:
-  actor_port(caf::blocking_actor* self, int fd, server_context& ctx) :
-    self_(self), fd_(fd), ctx_(ctx) {}
+  actor_port(caf::blocking_actor* self, int fd, server_context& ctx,
+             std::string remote, int32_t pid) :
+    self_(self), fd_(fd), ctx_(ctx), remote_(std::move(remote)), pid_(pid) {}
+  ~actor_port() override {
+    if (slot_)
+      ctx_.quotas->release_connection(*slot_);
+  }
+  actor_port(const actor_port&) = delete;
+  actor_port& operator=(const actor_port&) = delete;
 
   bool closing = false;  ///< close once what was sent is written
   bool broken = false;   ///< the socket failed or the client stopped reading
@@ -117,6 +127,46 @@ public:
   std::optional<std::string> credential(const std::string& user) override {
     return find_user_secret(ctx_.config.pg.users, user);
   }
+  bool tokens_accepted() override {
+    return ctx_.authn && ctx_.authn->accepts_tokens();
+  }
+  bool check_token(const std::string& user, const std::string& token) override {
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto r = ctx_.authn->from_token(token, now_s);
+    if (!r.ok) {
+      audit("auth.failure", user, {}, "token: " + r.error);
+      return false;
+    }
+    token_who_ = std::move(r.who);
+    return true;
+  }
+  void auth_failed(const std::string& user) override {
+    if (!token_who_)
+      audit("auth.failure", user, {},
+            "password authentication failed for user " + user);
+  }
+  bool admit(const std::string& user, principal& who, std::string& sqlstate,
+             std::string& message) override {
+    if (token_who_)
+      who = *token_who_;
+    else if (find_user_secret(ctx_.config.pg.users, user))
+      who = ctx_.authn->for_user(user); // proven by the password exchange
+    else // pg.auth trust on the open server (auth.required forbids it)
+      who = principal{user, {}, {}, "anonymous", {}};
+    if (!who.tenant.empty()) {
+      if (!ctx_.quotas->acquire_connection(who.tenant)) {
+        audit("quota.connections", who.user, who.tenant,
+              "tenant " + who.tenant + " is at its connection quota");
+        sqlstate = "53400";
+        message = "too many connections for tenant \"" + who.tenant + "\"";
+        return false;
+      }
+      slot_ = who.tenant;
+    }
+    return true;
+  }
   void cancel(int32_t pid, int32_t key) override {
     std::lock_guard<std::mutex> g(ctx_.pg_mtx);
     auto it = ctx_.pg_backends.find(pid);
@@ -180,10 +230,30 @@ public:
   }
 
 private:
+  void audit(const char* action, const std::string& user,
+             const std::string& tenant, std::string detail) {
+    if (!ctx_.audit)
+      return;
+    engine::audit_event e;
+    e.action = action;
+    e.outcome = "denied";
+    e.protocol = "postgres";
+    e.user = user;
+    e.tenant = tenant;
+    e.remote = remote_;
+    e.request_id = "pid " + std::to_string(pid_);
+    e.detail = std::move(detail);
+    ctx_.audit->append(std::move(e));
+  }
+
   caf::blocking_actor* self_;
   int fd_;
   server_context& ctx_;
+  std::string remote_;
+  int32_t pid_;
   std::string out_;
+  std::optional<principal> token_who_;
+  std::optional<std::string> slot_; ///< tenant connection held
 };
 
 pgwire::auth_method auth_of(const std::string& s) {
@@ -210,11 +280,14 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
       ::close(fd);
     }
   } fd_close{fd};
-  actor_port port(self, fd, *ctx);
   pg_frontend_options o;
   o.session.auth = auth_of(cfg.pg.auth);
+  // auth.required: nobody opens a session unproven, whatever pg.auth says
+  if (o.session.auth == pgwire::auth_method::trust && ctx->authn->required())
+    o.session.auth = pgwire::auth_method::scram_sha_256;
   o.session.limits.max_message = cfg.pg.max_message_bytes;
   o.session.backend_pid = ctx->next_pg_pid++;
+  actor_port port(self, fd, *ctx, remote, o.session.backend_pid);
   o.session.tls_available = ctx->tls.current(tls_state::pg) != nullptr;
   RAND_bytes(reinterpret_cast<unsigned char*>(&o.session.backend_key),
              sizeof o.session.backend_key);

@@ -49,20 +49,30 @@ std::string pg_frontend::random_bytes(size_t n) {
   return out;
 }
 
+void pg_frontend::fatal_now(const std::string& sqlstate,
+                            const std::string& message) {
+  error_fields e;
+  e.severity = "FATAL";
+  e.sqlstate = sqlstate;
+  e.message = message;
+  session_.error(e);
+  session_.flush();
+  session_.close_now();
+  port_.close();
+}
+
 void pg_frontend::on_authenticated(const startup_packet& p) {
   if (auto u = p.param("user"))
     info_.user = *u;
-  if (auto d = p.param("database"); d && !d->empty() && *d != opts_.database) {
-    error_fields e;
-    e.severity = "FATAL";
-    e.sqlstate = "3D000";
-    e.message = "database \"" + *d + "\" does not exist";
-    session_.error(e);
-    session_.flush();
-    session_.close_now();
-    port_.close();
-    return;
-  }
+  if (auto d = p.param("database"); d && !d->empty() && *d != opts_.database)
+    return fatal_now("3D000", "database \"" + *d + "\" does not exist");
+  std::string sqlstate, message;
+  if (!port_.admit(info_.user, who_, sqlstate, message))
+    return fatal_now(sqlstate, message);
+  // the tenant's tables only, under their local names; nothing a session
+  // says later (SET ROLE, search_path) changes this
+  info_.ns = who_.tenant.empty() ? std::string() : who_.tenant + ".";
+  info_.all_namespaces = who_.tenant.empty() && who_.is_admin();
   defaults_ = {
     {"server_version", opts_.session.server_version},
     {"server_version_num", "150000"},
@@ -84,7 +94,7 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
     {"lock_timeout", "0"},
     {"idle_in_transaction_session_timeout", "0"},
     {"max_identifier_length", "63"},
-    {"is_superuser", "on"},
+    {"is_superuser", who_.is_admin() ? "on" : "off"},
     {"session_authorization", info_.user},
     {"lc_messages", "C"},
     {"lc_monetary", "C"},
@@ -108,7 +118,29 @@ void pg_frontend::refresh_catalog() {
     return; // our own uncommitted DDL is in cat_ until the transaction ends
   if (cat_.epoch == engine::schema_epoch().load() && cat_.epoch != 0)
     return;
-  cat_ = sql::catalog::load(db_);
+  cat_ = sql::catalog::load(db_).scoped(info_.ns, info_.all_namespaces);
+}
+
+void pg_frontend::authorize(const sql::statement& st) const {
+  using sql::stmt_kind;
+  const char* need = nullptr;
+  if (st.writes || st.kind == stmt_kind::copy_from)
+    need = "data:write";
+  else if (st.kind == stmt_kind::select || st.kind == stmt_kind::copy_to ||
+           st.kind == stmt_kind::declare_cursor)
+    need = (who_.has_scope("data:read") || who_.has_scope("query"))
+             ? nullptr
+             : "data:read";
+  if (need && !who_.has_scope(need))
+    throw sql::sql_error("42501", std::string("permission denied: ") +
+                                    (st.tag.empty() ? "this statement"
+                                                    : st.tag) +
+                                    " needs the " + need + " scope");
+}
+
+std::string pg_frontend::shown(std::string text) const {
+  strip_tenant_prefix(text, who_.tenant);
+  return text;
 }
 
 sql::statement pg_frontend::translate(const sql::parsed_statement& p,
@@ -131,7 +163,7 @@ tx_status pg_frontend::current() const {
 void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
   error_fields f;
   f.sqlstate = e.sqlstate();
-  f.message = e.what();
+  f.message = shown(e.what());
   f.position = e.position();
   if (extended)
     session_.extended_error(f);

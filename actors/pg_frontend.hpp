@@ -18,6 +18,7 @@
 #include "engine/sql/sql_executor.hpp"
 #include "engine/write_types.hpp"
 #include "protocols/pgwire/pg_session.hpp"
+#include "themis/principal.hpp"
 
 struct sqlite3;
 
@@ -37,6 +38,27 @@ public:
   virtual sql_tx_reply tx(sql_tx_request req) = 0;
   /// After what is queued now ('S'), the socket speaks TLS.
   virtual void start_tls() {}
+  // -- identity (issue 9) ----------------------------------------------------
+  virtual bool tokens_accepted() { return false; }
+  /// A token given as the password; on success it is the session's
+  /// principal.
+  virtual bool check_token(const std::string& user, const std::string& token) {
+    (void)user;
+    (void)token;
+    return false;
+  }
+  virtual void auth_failed(const std::string& user) { (void)user; }
+  /// The principal of the session `user` opened (the token's, the password
+  /// user's, or the open server's anonymous one), admitted against its
+  /// tenant's connection quota. False with a FATAL's sqlstate and message.
+  virtual bool admit(const std::string& user, principal& who,
+                     std::string& sqlstate, std::string& message) {
+    (void)user;
+    (void)sqlstate;
+    (void)message;
+    who = principal{{}, {}, {}, "anonymous", {}};
+    return true;
+  }
 };
 
 struct pg_frontend_options {
@@ -71,6 +93,13 @@ public:
   }
   std::string random_bytes(size_t n) override;
   void on_cancel(int32_t pid, int32_t key) override { port_.cancel(pid, key); }
+  bool tokens_accepted() override { return port_.tokens_accepted(); }
+  bool check_token(const std::string& user, const std::string& token) override {
+    return port_.check_token(user, token);
+  }
+  void on_auth_failed(const std::string& user) override {
+    port_.auth_failed(user);
+  }
   void on_authenticated(const pgwire::startup_packet& p) override;
   void on_query(std::string sql) override;
   void on_parse(pgwire::parse_msg& m) override;
@@ -122,6 +151,12 @@ private:
   void send_error(const sql::sql_error& e, bool extended);
   pgwire::tx_status current() const;
   void ensure_fresh(prepared& p);
+  /// The principal's scopes for `st`: reads need data:read (or query),
+  /// writes and DDL data:write. Throws 42501.
+  void authorize(const sql::statement& st) const;
+  /// A message about stored names, with the tenant's local names.
+  std::string shown(std::string text) const;
+  void fatal_now(const std::string& sqlstate, const std::string& message);
 
   // pg_frontend_exec.cpp
   /// Runs a statement to completion or to `max_rows`; writes rows and the
@@ -159,6 +194,7 @@ private:
   bool cat_overlay_ = false; ///< DDL of the open transaction applied locally
   uint64_t overlay_generation_ = 0;
   sql::session_info info_;
+  principal who_;
   std::map<std::string, std::string> defaults_;
   std::map<std::string, std::shared_ptr<prepared>> statements_;
   std::map<std::string, std::unique_ptr<portal>> portals_;

@@ -118,7 +118,7 @@ void pg_frontend::run_write(portal& p) {
     error_fields n;
     n.severity = "NOTICE";
     n.sqlstate = "42P07";
-    n.message = res.notice;
+    n.message = shown(res.notice);
     session_.notice(n);
   }
   if (res.schema_changed && in_tx) {
@@ -242,6 +242,21 @@ void pg_frontend::run_session_statement(portal& p) {
       if (var == "transaction_isolation" || var == "transaction" ||
           var == "session characteristics")
         return;
+      if (var == "role" || var == "session_authorization") {
+        // the principal was fixed at authentication: naming any other
+        // role is refused, not a way into another tenant's tables
+        auto v = st.val;
+        if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'')
+          v = v.substr(1, v.size() - 2);
+        if (v != info_.user && lower(v) != "none" && lower(v) != "default")
+          throw sql::sql_error("42501", "permission denied to set " +
+                                          std::string(var == "role"
+                                                        ? "role"
+                                                        : "session "
+                                                          "authorization") +
+                                          " \"" + v + "\"");
+        return;
+      }
       if (!defaults_.count(var) && var.find('.') == std::string::npos)
         throw sql::sql_error(
           "42704", "unrecognized configuration parameter \"" + st.var + "\"");
@@ -381,6 +396,7 @@ void pg_frontend::run_cursor_statement(portal& p) {
 
 void pg_frontend::start(portal& p) {
   p.executed = true;
+  authorize(p.st);
   switch (p.st.kind) {
     case stmt_kind::select:
       // inside a transaction, FOR UPDATE reads on the writer, which holds

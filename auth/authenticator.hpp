@@ -48,6 +48,10 @@ public:
   /// The principal of a user a protocol has authenticated by password.
   principal for_user(const std::string& user) const;
 
+  /// Whether any token could verify (API keys on, or JWT keys loaded).
+  bool accepts_tokens() const {
+    return keys_ != nullptr || (jwt_keys_ && jwt_keys_->size() > 0);
+  }
   bool required() const { return cfg_.required; }
   const auth_section& config() const { return cfg_; }
   engine::api_key_store* key_store() const { return keys_; }

@@ -121,21 +121,6 @@ api_response too_many_requests(const limits::check_result& r) {
   return resp;
 }
 
-/// Engine messages name stored collections ("acme.orders"); a tenant's
-/// client knows them as "orders" and must not learn the mapping.
-void strip_tenant_names(std::string& body, const std::string& tenant) {
-  auto prefix = tenant + ".";
-  for (size_t at = body.find(prefix); at != std::string::npos;
-       at = body.find(prefix, at)) {
-    auto c = at ? static_cast<unsigned char>(body[at - 1]) : ' ';
-    if (std::isalnum(c) || c == '_' || c == '-') {
-      at += prefix.size();
-      continue;
-    }
-    body.erase(at, prefix.size());
-  }
-}
-
 /// The tenant's quota answer: 429 naming the tenant and the quota.
 api_response quota_refusal(const std::string& tenant, const char* quota,
                            uint64_t limit, int64_t retry_s,
@@ -408,7 +393,7 @@ void rest_router::handle(api_request req, request_ports ports,
                   api_response resp, const std::string& route) {
     inflight->release();
     if (resp.status >= 400 && !tenant->empty())
-      strip_tenant_names(resp.body, *tenant);
+      strip_tenant_prefix(resp.body, *tenant);
     resp.set_header("X-Request-ID", rid);
     for (auto& [k, v] : limit_headers)
       resp.set_header(k, v);

@@ -178,6 +178,22 @@ catalog catalog::load(sqlite3* db) {
   return c;
 }
 
+catalog catalog::scoped(const std::string& prefix, bool all) const {
+  catalog c;
+  c.epoch = epoch;
+  c.prefix_ = prefix;
+  for (auto& [name, t] : tables_) {
+    if (!prefix.empty()) {
+      if (name.size() > prefix.size() &&
+          name.compare(0, prefix.size(), prefix) == 0)
+        c.tables_.emplace(name.substr(prefix.size()), t);
+    } else if (all || name.find('.') == std::string::npos) {
+      c.tables_.emplace(name, t);
+    }
+  }
+  return c;
+}
+
 const table_def* catalog::find(const std::string& name) const {
   auto it = tables_.find(name);
   return it == tables_.end() ? nullptr : &it->second;

@@ -64,16 +64,31 @@ class catalog {
 public:
   /// Reads every collection and definition through `db`.
   static catalog load(sqlite3* db);
+  /// What one namespace sees (issue 9): with `prefix` ("acme."), only that
+  /// tenant's tables, keyed by their local names (their `name` stays the
+  /// stored one, so generated SQL and oids are unchanged); with no prefix,
+  /// every table when `all`, else only the global namespace's.
+  catalog scoped(const std::string& prefix, bool all) const;
 
   const table_def* find(const std::string& name) const;
   /// A transaction's own DDL, seen by it before the commit.
-  void put(table_def t) { tables_[t.name] = std::move(t); }
-  void erase(const std::string& name) { tables_.erase(name); }
+  void put(table_def t) {
+    auto key = local(t.name);
+    tables_[key] = std::move(t);
+  }
+  /// `name`: stored or local.
+  void erase(const std::string& name) { tables_.erase(local(name)); }
   const std::map<std::string, table_def>& tables() const { return tables_; }
   uint64_t epoch = 0;
 
 private:
+  std::string local(const std::string& stored) const {
+    if (!prefix_.empty() && stored.compare(0, prefix_.size(), prefix_) == 0)
+      return stored.substr(prefix_.size());
+    return stored;
+  }
   std::map<std::string, table_def> tables_;
+  std::string prefix_;
 };
 
 /// SQL quoting helpers.

@@ -365,7 +365,7 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
         throw sql_error("42P07",
                         "relation \"" + st.table + "\" already exists");
       }
-      if (!engine::valid_collection_name(st.table))
+      if (!engine::valid_stored_collection_name(st.table))
         throw sql_error("42602", "invalid table name \"" + st.table +
                                    "\" (letters, digits, _ and -)");
       auto s = prepare(db, "INSERT INTO collections(name, created_ms) "
@@ -447,6 +447,12 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
           tables.emplace_back(
             reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
         for (auto& tn : tables) {
+          bool visible =
+            st.ns.empty()
+              ? st.all_namespaces || tn.find('.') == std::string::npos
+              : tn.compare(0, st.ns.size(), st.ns) == 0;
+          if (!visible)
+            continue; // another namespace's index of the same name
           auto t = load_def(db, tn);
           for (size_t i = 0; i < t.indexes.size(); ++i)
             if (t.indexes[i].name == name) {

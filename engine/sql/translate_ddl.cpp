@@ -56,15 +56,19 @@ statement translator::tr_create(const json& n) {
   if (b.contains("inhRelations") || b.contains("partspec") ||
       b.contains("ofTypename"))
     unsupported("inheritance, partitioning and typed tables", n);
+  if (name.find('.') != std::string::npos &&
+      (!info.ns.empty() || !info.all_namespaces))
+    throw sql_error("42602", "invalid table name \"" + name +
+                               "\" (letters, digits, _ and -)");
   statement st;
   st.kind = stmt_kind::create_table;
   st.tag = "CREATE TABLE";
-  st.table = name;
+  st.table = info.ns + name; // stored name; `name` stays for display
   st.writes = true;
   st.if_not_exists = b.value("if_not_exists", false);
   table_def& t = st.def;
-  t.name = name;
-  t.oid = table_oid(name);
+  t.name = st.table;
+  t.oid = table_oid(st.table);
   std::vector<std::pair<std::vector<std::string>, bool>> keys; // (cols, pk)
   scope none;
   for (auto& e : b.value("tableElts", json::array())) {
@@ -186,14 +190,21 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     if (rt == "OBJECT_TABLE") {
       st.kind = stmt_kind::drop_table;
       st.tag = "DROP TABLE";
-      for (auto& name : st.names)
-        if (!cat.find(name) && !st.if_exists)
+      for (auto& name : st.names) {
+        auto t = cat.find(name);
+        if (!t && !st.if_exists)
           throw sql_error("42P01", "table \"" + name + "\" does not exist");
+        // stored names; one the catalog does not show is never another
+        // namespace's (the writer finds nothing under ours and skips it)
+        name = t ? t->name : info.ns + name;
+      }
       return st;
     }
     if (rt == "OBJECT_INDEX") {
       st.kind = stmt_kind::drop_index;
       st.tag = "DROP INDEX";
+      st.ns = info.ns;
+      st.all_namespaces = info.ns.empty() && info.all_namespaces;
       return st;
     }
     unsupported("DROP " + rt.substr(7), n);

@@ -152,7 +152,7 @@ expr translator::tr_func(const json& n, scope& sc) {
                 i.name + " ON public." + tn + " USING btree (" + cols + ")"
             : std::string(i.primary ? "PRIMARY KEY" : "UNIQUE") + " (" + cols +
                 ")";
-        out += " WHEN " + std::to_string(table_oid(tn + ":" + i.name)) +
+        out += " WHEN " + std::to_string(table_oid(t.name + ":" + i.name)) +
                " THEN " + quote_literal(def);
       }
     }

@@ -76,6 +76,10 @@ struct statement {
   table_def def;                ///< create table / the altered definition
   std::vector<std::string> ddl; ///< extra SQLite statements to run
   std::vector<std::string> names;
+  /// DROP INDEX: the namespace whose tables it may touch (a tenant's
+  /// "acme."; "" with `all_namespaces` false: the global one only).
+  std::string ns;
+  bool all_namespaces = true;
   bool if_exists = false;
   bool if_not_exists = false;
   // SET / SHOW / savepoints
@@ -109,6 +113,12 @@ struct session_info {
   std::string database = "themis";
   std::string server_version = "15.0 (themis)";
   int32_t backend_pid = 0;
+  /// The tenant namespace ("acme.", issue 9): tables it creates are stored
+  /// under it; the catalog it is given holds only its tables.
+  std::string ns;
+  /// A global admin may name tenants' tables ("acme.orders"); nobody else
+  /// may create dotted names.
+  bool all_namespaces = true;
   /// Current values of run-time parameters (SET/SHOW).
   std::map<std::string, std::string> settings;
 };

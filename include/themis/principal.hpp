@@ -89,4 +89,24 @@ inline std::string visible_collection(std::string_view tenant,
   return std::string(phys.substr(dot + 1));
 }
 
+/// Removes `tenant.` where it starts a word of `text` (an error message
+/// about the tenant's own stored names, shown with its local names).
+inline void strip_tenant_prefix(std::string& text, std::string_view tenant) {
+  if (tenant.empty())
+    return;
+  std::string prefix(tenant);
+  prefix += '.';
+  for (size_t at = text.find(prefix); at != std::string::npos;
+       at = text.find(prefix, at)) {
+    auto c = at ? static_cast<unsigned char>(text[at - 1]) : ' ';
+    bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (word) {
+      at += prefix.size();
+      continue;
+    }
+    text.erase(at, prefix.size());
+  }
+}
+
 } // namespace themis

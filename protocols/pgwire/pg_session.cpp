@@ -159,6 +159,14 @@ void pg_session::handle_startup(const startup_packet& p) {
 void pg_session::begin_auth() {
   auto cred = cb_.credential(*startup_.param("user"));
   auto method = opts_.auth;
+  if (!cred && method != auth_method::trust && cb_.tokens_accepted()) {
+    // not a password user: the password is a token (libpq sends it as
+    // asked; use TLS, as for any cleartext password)
+    token_auth_ = true;
+    put_auth_cleartext(out_);
+    state_ = state::auth_password;
+    return;
+  }
   // PostgreSQL's rule: an MD5 request against a SCRAM verifier uses SCRAM.
   if (method == auth_method::md5 && cred && is_verifier(*cred))
     method = auth_method::scram_sha_256;
@@ -192,6 +200,7 @@ void pg_session::handle_auth(const frame& f) {
   }
   auto& user = *startup_.param("user");
   auto refused = [&] {
+    cb_.on_auth_failed(user);
     fatal("28P01", "password authentication failed for user \"" + user + "\"");
   };
   decode_error err;
@@ -200,6 +209,8 @@ void pg_session::handle_auth(const frame& f) {
     std::string given;
     if (!decode_password(f.payload, given, err))
       return fatal(err.sqlstate, err.message);
+    if (token_auth_)
+      return cb_.check_token(user, given) ? finish_auth() : refused();
     if (!cred)
       return refused();
     bool ok = false;

@@ -49,6 +49,17 @@ public:
   /// verifier ("SCRAM-SHA-256$…"); nullopt for an unknown user (answered
   /// like a wrong password: no user enumeration).
   virtual std::optional<std::string> credential(const std::string& user) = 0;
+  /// Whether a user with no stored credential may give a token (a JWT or
+  /// an API key, issue 9) as its password: the session then asks for a
+  /// cleartext password and passes it to check_token.
+  virtual bool tokens_accepted() { return false; }
+  virtual bool check_token(const std::string& user, const std::string& token) {
+    (void)user;
+    (void)token;
+    return false;
+  }
+  /// Authentication failed (28P01 goes out): for the audit log.
+  virtual void on_auth_failed(const std::string& user) { (void)user; }
   /// 16 random bytes for salts and nonces.
   virtual std::string random_bytes(size_t n) = 0;
   /// A CancelRequest arrived on this (otherwise unused) connection.
@@ -136,6 +147,7 @@ private:
   std::string out_;
   startup_packet startup_;
   std::string md5_salt_;
+  bool token_auth_ = false; ///< the cleartext password asked for is a token
   std::unique_ptr<scram_server> scram_;
   uint64_t started_ms_ = 0;
   bool skip_to_sync_ = false; ///< after an extended-protocol error
