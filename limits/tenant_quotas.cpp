@@ -1,5 +1,7 @@
 #include "limits/tenant_quotas.hpp"
 
+#include "themis/principal.hpp"
+
 #include <charconv>
 #include <sstream>
 
@@ -13,6 +15,9 @@ tenant_quotas::parse(const std::vector<std::string>& entries,
     std::string tenant, w;
     if (!(in >> tenant))
       continue;
+    if (!valid_tenant_id(tenant))
+      return "auth.tenant_quotas: '" + tenant +
+             "' is not a tenant id (1-32 of a-z, 0-9 and -)";
     tenant_quota q;
     while (in >> w) {
       auto eq = w.find('=');

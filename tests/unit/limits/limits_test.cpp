@@ -339,3 +339,43 @@ TEST(admission, an_empty_queue_forgets_an_old_slow_wait) {
   a.observe_sojourn(200 * ms, 10 * sec); // a fresh interval starts here
   EXPECT_FALSE(a.dropping());
 }
+
+// -- per-tenant quotas (issue 9) -------------------------------------------
+
+#include "limits/tenant_quotas.hpp"
+
+TEST(tenant_quotas, parse_and_refuse_bad_entries) {
+  std::map<std::string, tenant_quota> q;
+  EXPECT_FALSE(tenant_quotas::parse(
+    {"acme requests_per_s=5 connections=2 jobs=1 documents=100"}, q));
+  EXPECT_EQ(q["acme"].requests_per_s, 5u);
+  EXPECT_EQ(q["acme"].connections, 2u);
+  EXPECT_EQ(q["acme"].documents, 100u);
+  for (auto bad : {"acme speed=3", "acme jobs=-1", "Bad.T jobs=1",
+                   "acme jobs=x", "acme jobs"}) {
+    std::map<std::string, tenant_quota> out;
+    EXPECT_TRUE(tenant_quotas::parse({bad}, out)) << bad;
+  }
+}
+
+TEST(tenant_quotas, requests_and_connections_per_tenant) {
+  std::map<std::string, tenant_quota> q;
+  ASSERT_FALSE(tenant_quotas::parse({"acme requests_per_s=2 connections=1"}, q));
+  tenant_quotas t(q);
+  int64_t retry = 0, now = 10 * sec;
+  int ok = 0;
+  for (int i = 0; i < 10; ++i)
+    ok += t.take_request("acme", now, retry);
+  EXPECT_LE(ok, 3); // a bucket of 2/s (burst included)
+  EXPECT_GE(ok, 2);
+  EXPECT_GT(retry, 0);
+  EXPECT_TRUE(t.take_request("acme", now + 2 * sec, retry)); // refilled
+  for (int i = 0; i < 10; ++i) // no quota: unlimited
+    EXPECT_TRUE(t.take_request("beta", now, retry));
+  EXPECT_TRUE(t.acquire_connection("acme"));
+  EXPECT_FALSE(t.acquire_connection("acme"));
+  EXPECT_TRUE(t.acquire_connection("beta"));
+  t.release_connection("acme");
+  EXPECT_EQ(t.connections("acme"), 0u);
+  EXPECT_TRUE(t.acquire_connection("acme"));
+}

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "protocols/mqtt/mqtt_acl.hpp"
+#include "protocols/mqtt/mqtt_namespace.hpp"
 
 using namespace themis::mqtt;
 
@@ -84,4 +85,30 @@ TEST(mqtt_acl, bad_lines_are_reported) {
   EXPECT_FALSE(acl::parse("ok\ngrant all", err));
   EXPECT_NE(err.find("line 1"), std::string::npos);
   EXPECT_TRUE(acl::parse("topic readwrite a b", err)); // a space in a level
+}
+
+/// Tenant topic trees (issue 9): a tenant's names map under
+/// "$tenants/<t>/" and back; its ACL rules speak of its own names.
+TEST(mqtt_namespace, tenant_topics_filters_and_acls) {
+  auto root = tenant_root("acme");
+  EXPECT_EQ(root, "$tenants/acme/");
+  EXPECT_EQ(tenant_root(""), "");
+  EXPECT_EQ(to_broker_topic(root, "plant/t1"), "$tenants/acme/plant/t1");
+  EXPECT_EQ(to_broker_filter(root, "#"), "$tenants/acme/#");
+  EXPECT_EQ(to_broker_filter(root, "$share/g/plant/+"),
+            "$share/g/$tenants/acme/plant/+");
+  EXPECT_EQ(to_broker_filter(root, "a/#/b"), "a/#/b"); // invalid: unchanged
+  EXPECT_EQ(to_broker_filter("", "x/#"), "x/#");
+  EXPECT_EQ(to_client_topic(root, "$tenants/acme/plant/t1"), "plant/t1");
+  EXPECT_EQ(to_client_topic(root, "$tenants/beta/plant/t1"),
+            "$tenants/beta/plant/t1");
+  // a global client's wildcards never reach a `$` root (MQTT 4.7.2)
+  EXPECT_FALSE(topic_matches("#", "$tenants/acme/plant/t1"));
+  EXPECT_FALSE(topic_matches("+/acme/#", "$tenants/acme/plant/t1"));
+  acl a = parse_ok("user alice; topic readwrite devices/%c/#");
+  auto rules = a.for_client(std::string("alice"), "dev1");
+  acl_rules scoped(*rules);
+  scoped.set_namespace(root);
+  EXPECT_TRUE(scoped.can_publish("$tenants/acme/devices/dev1/t"));
+  EXPECT_FALSE(scoped.can_publish("$tenants/acme/devices/dev2/t"));
 }

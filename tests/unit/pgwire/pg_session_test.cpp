@@ -179,6 +179,38 @@ TEST(pg_session, cleartext_password) {
   }
 }
 
+/// A user with no stored credential may give a token as its password
+/// (issue 9): asked in cleartext whatever pg.auth says; the front-end
+/// checks it; a failure is 28P01 and reported for the audit log.
+TEST(pg_session, token_as_password_for_unknown_users) {
+  struct token_peer : fake_peer {
+    bool tokens_accepted() override { return true; }
+    bool check_token(const std::string& user, const std::string& t) override {
+      checked = user + ":" + t;
+      return t == "thk_good";
+    }
+    void on_auth_failed(const std::string& user) override { failed = user; }
+    std::string checked, failed;
+  };
+  for (auto [given, ok] : {std::pair{"thk_good", true}, {"thk_bad", false}}) {
+    token_peer peer;
+    pg_session s(with(auth_method::scram_sha_256), peer);
+    s.on_data(startup("svc"));
+    EXPECT_EQ(peer.messages().at(0).second, i32(3)); // cleartext, not SASL
+    s.on_data(msg('p', cstr(given)));
+    EXPECT_EQ(peer.checked, std::string("svc:") + given);
+    EXPECT_EQ(s.authenticated(), ok);
+    EXPECT_EQ(peer.failed, ok ? "" : "svc");
+    if (!ok)
+      EXPECT_TRUE(peer.has_sqlstate("28P01"));
+  }
+  // a password user still gets SCRAM
+  token_peer peer;
+  pg_session s(with(auth_method::scram_sha_256), peer);
+  s.on_data(startup("alice"));
+  EXPECT_EQ(peer.messages().at(0).second.substr(0, 4), i32(10));
+}
+
 TEST(pg_session, md5_password) {
   for (auto [pw, ok] : {std::pair{"secret", true}, {"wrong", false}}) {
     fake_peer peer;

@@ -41,7 +41,7 @@ public:
 
   statement translate_one(const std::string& sql,
                           const std::vector<uint32_t>& declared = {}) {
-    auto cat = catalog::load(db_);
+    auto cat = catalog::load(db_).scoped(info_.ns, info_.all_namespaces);
     auto p = parse_sql(sql);
     if (p.empty())
       throw sql_error("42601", "empty");
@@ -53,7 +53,7 @@ public:
   run(const std::string& sql, const std::vector<value>& params = {}) {
     std::vector<std::vector<std::string>> out;
     for (auto& p : parse_sql(sql)) {
-      auto cat = catalog::load(db_);
+      auto cat = catalog::load(db_).scoped(info_.ns, info_.all_namespaces);
       auto st = translate(p, cat, info_);
       out.clear();
       if (st.writes) {
@@ -100,6 +100,8 @@ public:
   }
 
   engine::store_writer& store() { return *store_; }
+  /// The session's namespace (as the PG front-end sets it per principal).
+  session_info& info() { return info_; }
   sqlite3* db() { return db_; }
 
 private:

@@ -166,3 +166,37 @@ TEST(sql, ddl_defaults_serial_and_indexes) {
   env.run("drop table d");
   EXPECT_EQ(env.error_of("select * from d"), "42P01");
 }
+
+/// Tenant schemas (issue 9): a tenant's session sees and creates only its
+/// own tables, under local names; its stored names are not names to it.
+TEST(sql, tenant_sessions_see_only_their_tables) {
+  sql_env env;
+  env.info().ns = "acme.";
+  env.info().all_namespaces = false;
+  env.run("create table t(id int primary key, v text); create index tv on "
+          "t(v); insert into t values (1, 'acme')");
+  env.info().ns = "beta.";
+  EXPECT_EQ(env.error_of("select * from t"), "42P01");
+  EXPECT_EQ(env.error_of("select * from \"acme.t\""), "42P01");
+  EXPECT_EQ(env.error_of("select * from acme.t"), "42P01");
+  EXPECT_EQ(env.error_of("create table \"acme.u\"(id int)"), "42602");
+  EXPECT_EQ(env.error_of("drop table t"), "42P01");
+  EXPECT_EQ(env.error_of("drop index tv"), "42704"); // acme's index
+  EXPECT_EQ(env.one("select count(*) from information_schema.tables where "
+                    "table_name like '%t%'"),
+            "0");
+  env.run("create table t(id int primary key, v text); insert into t "
+          "values (1, 'beta')");
+  EXPECT_EQ(env.one("select v from t"), "beta");
+  env.info().ns = "acme.";
+  EXPECT_EQ(env.one("select v from t"), "acme");
+  env.run("drop index tv; drop table t");
+  EXPECT_EQ(env.error_of("select * from t"), "42P01");
+  // the global admin sees the stored names; a global non-admin does not
+  env.info().ns = "";
+  env.info().all_namespaces = true;
+  EXPECT_EQ(env.one("select v from \"beta.t\""), "beta");
+  env.info().all_namespaces = false;
+  EXPECT_EQ(env.error_of("select v from \"beta.t\""), "42P01");
+  EXPECT_EQ(env.error_of("create table \"beta.x\"(id int)"), "42602");
+}
