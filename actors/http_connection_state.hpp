@@ -144,6 +144,7 @@ struct http_connection_state : http1::session_callbacks,
     // this one: restore the id for the handler that is still running.
     auto outer_id = current_id;
     current_id = id;
+    req.client_cert = conn->client_subject();
     struct restore {
       uint64_t& ref;
       uint64_t value;

@@ -162,8 +162,8 @@ struct mqtt_state : session_callbacks {
   }
 
   /// Credentials → principal: a token (JWT or API key) in the password
-  /// or, with no password, in the user name; else `mqtt.users`; else
-  /// anonymous where allowed. 0 or the CONNACK reason.
+  /// or, with no password, in the user name; else a verified client
+  /// certificate; else `mqtt.users`; else anonymous where allowed. 0 or the CONNACK reason.
   uint8_t authenticate(const connect_packet& c) {
     auto& cfg = ctx->config.mqtt;
     auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
@@ -182,6 +182,12 @@ struct mqtt_state : session_callbacks {
         return reason::bad_credentials;
       }
       who = std::move(r.who);
+      return 0;
+    }
+    if (!c.password && !conn->client_subject().empty()) {
+      // mTLS: the verified certificate is the identity (its CN the user,
+      // as mosquitto's use_identity_as_username)
+      who = ctx->authn->for_certificate(conn->client_subject());
       return 0;
     }
     if (c.username) {

@@ -142,6 +142,15 @@ public:
     token_who_ = std::move(r.who);
     return true;
   }
+  bool certificate_proves(const std::string& user) override {
+    if (!tls || !tls->handshake_done() || !ctx_.authn)
+      return false;
+    auto subject = tls->peer_subject(); // "" unless verified
+    if (subject.empty() || auth::authenticator::common_name(subject) != user)
+      return false;
+    token_who_ = ctx_.authn->for_certificate(subject);
+    return true;
+  }
   void auth_failed(const std::string& user) override {
     if (!token_who_)
       audit("auth.failure", user, {},

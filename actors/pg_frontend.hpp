@@ -48,6 +48,10 @@ public:
     return false;
   }
   virtual void auth_failed(const std::string& user) { (void)user; }
+  virtual bool certificate_proves(const std::string& user) {
+    (void)user;
+    return false;
+  }
   /// The principal of the session `user` opened (the token's, the password
   /// user's, or the open server's anonymous one), admitted against its
   /// tenant's connection quota. False with a FATAL's sqlstate and message.
@@ -96,6 +100,9 @@ public:
   bool tokens_accepted() override { return port_.tokens_accepted(); }
   bool check_token(const std::string& user, const std::string& token) override {
     return port_.check_token(user, token);
+  }
+  bool certificate_proves(const std::string& user) override {
+    return port_.certificate_proves(user);
   }
   void on_auth_failed(const std::string& user) override {
     port_.auth_failed(user);

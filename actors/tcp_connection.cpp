@@ -68,6 +68,7 @@ bool tcp_connection::on_tls_input(std::string_view in) {
   if (!was_done && tls_->handshake_done()) {
     ++metrics_.tls_handshakes;
     handshake_timer_->cancel();
+    client_subject_ = tls_->peer_subject();
     spdlog::debug("tls {}: {} alpn '{}' sni '{}' client '{}'", remote_,
                   tls_->version(), tls_->alpn(), tls_->server_name(),
                   tls_->peer_subject());

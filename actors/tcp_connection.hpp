@@ -62,6 +62,10 @@ public:
   void abort();
 
   const std::string& remote_address() const { return remote_; }
+  /// The verified client certificate's subject once the TLS handshake is
+  /// done ("" without one). Set on the I/O thread before any plaintext is
+  /// passed on, so a reader of that plaintext sees it.
+  const std::string& client_subject() const { return client_subject_; }
   /// Runs once when the connection object goes away (per-IP accounting).
   void on_destroy(std::function<void()> f) { on_destroy_ = std::move(f); }
 
@@ -97,6 +101,7 @@ private:
   metrics_registry& metrics_;
   caf::actor sink_;
   std::string remote_;
+  std::string client_subject_;
   std::string read_buf_;
   std::deque<std::string> queue_;
   bool reading_ = false;

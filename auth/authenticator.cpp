@@ -207,4 +207,44 @@ principal authenticator::for_user(const std::string& user) const {
   return p;
 }
 
+std::string authenticator::common_name(const std::string& subject) {
+  // RFC 2253: attributes separated by unescaped ',', values with '\\'
+  // escapes; the most specific CN is the first one printed
+  size_t i = 0;
+  while (i < subject.size()) {
+    size_t end = i;
+    std::string value;
+    bool escaped = false;
+    for (; end < subject.size(); ++end) {
+      char c = subject[end];
+      if (escaped) {
+        value.push_back(c);
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == ',') {
+        break;
+      } else {
+        value.push_back(c);
+      }
+    }
+    if (value.rfind("CN=", 0) == 0)
+      return value.substr(3);
+    i = end + 1;
+  }
+  return {};
+}
+
+principal authenticator::for_certificate(const std::string& subject) const {
+  principal p;
+  p.user = common_name(subject);
+  p.via = "certificate";
+  auto i = users_.find(p.user);
+  if (!p.user.empty() && i != users_.end()) {
+    p.tenant = i->second.tenant;
+    p.scopes = i->second.scopes;
+  }
+  return p;
+}
+
 } // namespace themis::auth

@@ -47,6 +47,13 @@ public:
   static bool looks_like_token(std::string_view s);
   /// The principal of a user a protocol has authenticated by password.
   principal for_user(const std::string& user) const;
+  /// The principal of a verified client certificate (mTLS): its CN is the
+  /// user, given a tenant and scopes by `auth.principals`. A CN the list
+  /// does not name is authenticated with no scopes: the CA admits a
+  /// certificate, the list grants it rights.
+  principal for_certificate(const std::string& subject) const;
+  /// The CN of an RFC 2253 subject ("CN=dev1,O=Acme" → "dev1"), or "".
+  static std::string common_name(const std::string& subject);
 
   /// Whether any token could verify (API keys on, or JWT keys loaded).
   bool accepts_tokens() const {

@@ -92,7 +92,10 @@ std::optional<api_response> auth_gate::check(api_request& req,
   else if (auto k = req.header("X-API-Key"))
     token = *k;
   auto scope = required_scope(req.method, req.path, cfg.open_metrics);
-  if (token.empty()) {
+  if (token.empty() && !req.client_cert.empty()) {
+    // a verified client certificate, and no token to say otherwise
+    req.who = authn_->for_certificate(req.client_cert);
+  } else if (token.empty()) {
     if (!cfg.required) {
       req.who = principal{{}, {}, {}, "anonymous", {}};
     } else {

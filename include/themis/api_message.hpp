@@ -49,6 +49,9 @@ struct api_request {
   header_list headers;     ///< as received, names in original case
   std::string body;        ///< complete, de-chunked body
   std::string remote_addr; ///< peer address, for logs and limits
+  /// The subject (RFC 2253) of a client certificate that TLS verified
+  /// against tls.client_ca; empty without mTLS.
+  std::string client_cert;
   std::string request_id;  ///< X-Request-ID (echoed or generated)
   /// Who asks: set by the router's auth gate before any handler runs
   /// ("anonymous" with every scope when auth is off).

@@ -159,6 +159,11 @@ void pg_session::handle_startup(const startup_packet& p) {
 void pg_session::begin_auth() {
   auto cred = cb_.credential(*startup_.param("user"));
   auto method = opts_.auth;
+  if (method != auth_method::trust &&
+      cb_.certificate_proves(*startup_.param("user"))) {
+    finish_auth();
+    return;
+  }
   if (!cred && method != auth_method::trust && cb_.tokens_accepted()) {
     // not a password user: the password is a token (libpq sends it as
     // asked; use TLS, as for any cleartext password)

@@ -58,6 +58,12 @@ public:
     (void)token;
     return false;
   }
+  /// Whether a verified TLS client certificate names `user` (its CN, as
+  /// PostgreSQL's `cert` method): then no password is asked for.
+  virtual bool certificate_proves(const std::string& user) {
+    (void)user;
+    return false;
+  }
   /// Authentication failed (28P01 goes out): for the audit log.
   virtual void on_auth_failed(const std::string& user) { (void)user; }
   /// 16 random bytes for salts and nonces.

@@ -235,6 +235,86 @@ class MutualTlsTest(unittest.TestCase):
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def test_client_certificates_are_principals(self):
+        # auth.required; the certificate's CN (device-42) is bound to
+        # tenant acme by auth.principals: no token or password needed
+        d = tempfile.mkdtemp(prefix="themis_mtls_")
+        try:
+            make_certs(d)
+            c = lambda f: os.path.join(d, f)  # noqa: E731
+            https, mqtts = free_port(), free_port()
+            srv = Server(args=[
+                "--tls-cert", c("server.crt"), "--tls-key", c("server.key"),
+                "--https-port", str(https), "--mqtts-port", str(mqtts),
+                "--set", "tls.client_ca=" + c("ca.crt"),
+                "--set", "tls.client_auth=optional",
+                "--set", "auth.jwt_secret=an unused secret, long enough!",
+                "--set", "auth.principals=device-42 tenant=acme "
+                         "scope=data:read scope=data:write"],
+                env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+            try:
+                cert = ["--cert", c("client.crt"), "--key", c("client.key")]
+                url = "https://localhost:%d/v1/collections" % https
+
+                def curl(*args):
+                    return subprocess.run(
+                        ["curl", "-sS", "--cacert", c("ca.crt"), "--max-time",
+                         "10", "-w", "\n%{http_code}", *args],
+                        capture_output=True, text=True, timeout=30)
+                r = curl(url)  # no certificate, no token
+                self.assertTrue(r.stdout.endswith("401"), r.stdout)
+                r = curl(*cert, "-X", "POST", "-H",
+                         "Content-Type: application/json",
+                         "-d", '{"name": "telemetry"}', url)
+                self.assertIn(r.stdout[-3:], ("200", "201"), r.stdout)
+                r = curl(*cert, url)
+                self.assertIn("telemetry", r.stdout)
+                # MQTT over TLS with the certificate as the identity
+                sub = subprocess.Popen(
+                    ["mosquitto_sub", "-p", str(mqtts), "-h", "localhost",
+                     "--cafile", c("ca.crt"), "--cert", c("client.crt"),
+                     "--key", c("client.key"), "-t", "t/#", "-C", "1",
+                     "-W", "5", "-v"], stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True)
+                time.sleep(0.6)
+                r = subprocess.run(
+                    ["mosquitto_pub", "-p", str(mqtts), "-h", "localhost",
+                     "--cafile", c("ca.crt"), "--cert", c("client.crt"),
+                     "--key", c("client.key"), "-t", "t/1", "-m", "hot",
+                     "-q", "1"], capture_output=True, text=True, timeout=10)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                out, err = sub.communicate(timeout=10)
+                self.assertEqual(out.strip(), "t/1 hot", err)
+                # without a certificate MQTT is refused (auth.required)
+                r = subprocess.run(
+                    ["mosquitto_pub", "-p", str(mqtts), "-h", "localhost",
+                     "--cafile", c("ca.crt"), "-t", "t/1", "-m", "x"],
+                    capture_output=True, text=True, timeout=10)
+                self.assertNotEqual(r.returncode, 0)
+                # PostgreSQL: the CN names the user, no password asked
+                env = dict(os.environ, PGCONNECT_TIMEOUT="10")
+                env.pop("PGPASSWORD", None)
+                dsn = ("host=localhost port=%d user=device-42 dbname=themis "
+                       "sslmode=verify-full sslrootcert=%s sslcert=%s "
+                       "sslkey=%s" % (srv.pg_port, c("ca.crt"),
+                                      c("client.crt"), c("client.key")))
+                r = subprocess.run(
+                    ["psql", dsn, "-X", "-A", "-t", "-w", "-c",
+                     "SELECT table_name FROM information_schema.tables"],
+                    capture_output=True, text=True, timeout=30, env=env)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout.split(), ["telemetry"])
+                # another user name with the same certificate needs a password
+                r = subprocess.run(
+                    ["psql", dsn.replace("user=device-42", "user=other"),
+                     "-X", "-w", "-c", "SELECT 1"],
+                    capture_output=True, text=True, timeout=30, env=env)
+                self.assertNotEqual(r.returncode, 0)
+            finally:
+                srv.stop()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()

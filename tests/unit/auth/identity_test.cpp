@@ -246,3 +246,23 @@ TEST(principal, namespaces_and_scopes) {
   strip_tenant_prefix(msg, "acme");
   EXPECT_EQ(msg, R"(relation "orders" does not exist; xacme.y)");
 }
+
+TEST(authenticator, certificates_map_through_their_common_name) {
+  auth_section cfg;
+  cfg.principals = {"dev1 tenant=acme scope=data:write"};
+  std::string err;
+  auto a = authenticator::create(cfg, nullptr, err);
+  ASSERT_TRUE(a) << err;
+  EXPECT_EQ(authenticator::common_name("CN=dev1,O=Acme,C=DE"), "dev1");
+  EXPECT_EQ(authenticator::common_name("O=Acme\\, Inc.,CN=dev\\,2"), "dev,2");
+  EXPECT_EQ(authenticator::common_name("O=Acme"), "");
+  auto p = a->for_certificate("CN=dev1,O=Acme");
+  EXPECT_EQ(p.via, "certificate");
+  EXPECT_EQ(p.tenant, "acme");
+  EXPECT_TRUE(p.has_scope("data:write"));
+  // the CA admits a certificate; only the list grants rights
+  auto stranger = a->for_certificate("CN=someone,O=Acme");
+  EXPECT_TRUE(stranger.authenticated());
+  EXPECT_TRUE(stranger.scopes.empty());
+  EXPECT_FALSE(stranger.has_scope("data:read"));
+}

@@ -292,7 +292,10 @@ TEST(pg_session, simple_query_cycle_and_pipelined_messages) {
   s.query_done(tx_status::idle);
   ASSERT_EQ(peer.queries.size(), 2u);
   EXPECT_EQ(peer.types(), "TDCZ");
-  s.error({"ERROR", "42P01", "relation \"t\" does not exist"});
+  error_fields e;
+  e.sqlstate = "42P01";
+  e.message = "relation \"t\" does not exist";
+  s.error(e);
   s.query_done(tx_status::failed);
   EXPECT_EQ(peer.messages().back().second, "E");
   EXPECT_TRUE(peer.has_sqlstate("42P01"));
