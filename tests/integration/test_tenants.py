@@ -15,6 +15,8 @@ import subprocess
 import time
 import unittest
 
+import websocket  # python3-websocket
+
 import test_pgwire_protocol as pgraw  # its byte-level client, not its tests
 from themis_harness import Server
 
@@ -175,6 +177,48 @@ class TenantTest(unittest.TestCase):
         _, _, fr = self.call("GET", "/changefeed?from_seq=%d" % tip, ROOT)
         colls = {e["collection"] for e in fr["events"]}
         self.assertTrue({"acme.orders", "beta.orders"} <= colls, colls)
+
+    def test_websocket_and_sse_feeds_are_per_tenant(self):
+        _, _, b = self.call("GET", "/changefeed?from_seq=now", ROOT)
+        tip = b["latest_sequence"]
+        url = "ws://127.0.0.1:%d/v2/changes?from_sequence=%d" % (
+            self.srv.port, tip)
+        # no token: the upgrade is refused with 401 (auth.required)
+        with self.assertRaises(websocket.WebSocketBadStatusException) as e:
+            websocket.create_connection(url, timeout=5)
+        self.assertEqual(e.exception.status_code, 401)
+        ws = websocket.create_connection(url, timeout=5,
+                                         header=["Authorization: Bearer " +
+                                                 ACME])
+        self.assertEqual(json.loads(ws.recv())["type"], "subscribed")
+        # subscribing to another tenant's stored name finds nothing
+        ws.send(json.dumps({"action": "subscribe",
+                            "collection": "beta.orders",
+                            "from_sequence": tip}))
+        reply = json.loads(ws.recv())
+        self.call("PUT", "/v1/collections/orders/documents/ws-b", BETA,
+                  {"secret": "beta"})
+        self.call("PUT", "/v1/collections/orders/documents/ws-a", ACME, {})
+        got = [reply]
+        ws.settimeout(3)
+        try:
+            while not any(g.get("key") == "ws-a" for g in got):
+                got.append(json.loads(ws.recv()))
+        finally:
+            ws.close()
+        text = json.dumps(got)
+        self.assertIn("ws-a", text)
+        self.assertNotIn("ws-b", text)
+        self.assertNotIn("beta", text.replace('"beta.orders"', ""))
+        # SSE, read by curl for a bounded time
+        r = subprocess.run(
+            ["curl", "-sN", "--max-time", "2", "-H",
+             "Authorization: Bearer " + BETA,
+             "http://127.0.0.1:%d/changefeed/stream?from_seq=%d" % (
+                 self.srv.port, tip)], capture_output=True, text=True,
+            timeout=20)
+        self.assertIn("ws-b", r.stdout)
+        self.assertNotIn("ws-a", r.stdout)
 
     def test_jobs_are_visible_to_their_owner_only(self):
         st, _, j = self.call("POST", "/v2/jobs", ACME,
