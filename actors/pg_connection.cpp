@@ -151,6 +151,9 @@ public:
     token_who_ = ctx_.authn->for_certificate(subject);
     return true;
   }
+  uint64_t documents_quota(const std::string& tenant) override {
+    return ctx_.quotas ? ctx_.quotas->of(tenant).documents : 0;
+  }
   void auth_failed(const std::string& user) override {
     if (!token_who_)
       audit("auth.failure", user, {},

@@ -52,6 +52,11 @@ public:
     (void)user;
     return false;
   }
+  /// The tenant's `documents` quota (0: none).
+  virtual uint64_t documents_quota(const std::string& tenant) {
+    (void)tenant;
+    return 0;
+  }
   /// The principal of the session `user` opened (the token's, the password
   /// user's, or the open server's anonymous one), admitted against its
   /// tenant's connection quota. False with a FATAL's sqlstate and message.
@@ -161,6 +166,8 @@ private:
   /// The principal's scopes for `st`: reads need data:read (or query),
   /// writes and DDL data:write. Throws 42501.
   void authorize(const sql::statement& st) const;
+  /// INSERT and COPY FROM of a tenant at its documents quota: 53400.
+  void check_storage(const sql::statement& st);
   /// A message about stored names, with the tenant's local names.
   std::string shown(std::string text) const;
   void fatal_now(const std::string& sqlstate, const std::string& message);

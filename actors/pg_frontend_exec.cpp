@@ -397,6 +397,7 @@ void pg_frontend::run_cursor_statement(portal& p) {
 void pg_frontend::start(portal& p) {
   p.executed = true;
   authorize(p.st);
+  check_storage(p.st);
   switch (p.st.kind) {
     case stmt_kind::select:
       // inside a transaction, FOR UPDATE reads on the writer, which holds

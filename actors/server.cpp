@@ -503,11 +503,22 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::info("PostgreSQL protocol on {}:{} (auth {})", cfg.server.bind,
                  pg->port(), cfg.pg.auth);
   }
-  if (cfg.auth.required)
-    spdlog::info("HTTP authentication required (bearer JWT; /health{} open)",
+  if (cfg.auth.required) {
+    spdlog::info("authentication required on every protocol (JWTs{}, "
+                 "passwords, client certificates; /health{} open)",
+                 cfg.auth.api_keys ? ", API keys" : "",
                  cfg.auth.open_metrics ? " and /metrics" : "");
-  else if (cfg.server.bind == "127.0.0.1" || cfg.server.bind == "::1")
-    spdlog::info("bound to loopback only; authentication is not enabled");
+    if (cfg.pg.auth == "trust")
+      spdlog::warn("pg.auth trust is ignored with auth.required: "
+                   "scram-sha-256 (tokens as cleartext passwords)");
+  } else if (cfg.server.bind == "127.0.0.1" || cfg.server.bind == "::1") {
+    spdlog::info("bound to loopback only; authentication is not enabled "
+                 "(auth.required: true turns it on)");
+  } else {
+    spdlog::warn("authentication is not enabled and themisd listens on {}: "
+                 "anyone who can reach it has every right",
+                 cfg.server.bind);
+  }
   ctx->metrics.listeners_up = true;
 
   int why = stop_future.get();

@@ -54,7 +54,7 @@ class TenantTest(unittest.TestCase):
         cls.srv = Server(args=[
             "--set", "auth.jwt_secret=" + SECRET,
             "--set", "auth.tenant_quotas=quick requests_per_s=2 "
-                     "connections=1 jobs=1",
+                     "connections=1 jobs=1, small documents=2",
             "--set", "mqtt.users=meter:meterpw",
             "--set", "auth.principals=meter tenant=acme scope=data:write "
                      "scope=data:read",
@@ -492,6 +492,22 @@ class TenantTest(unittest.TestCase):
         # the audit log names the failed logins
         _, _, a = self.call("GET", "/api/audit?action=auth.failure", ROOT)
         self.assertTrue(any(e["protocol"] == "postgres" for e in a["events"]))
+
+    def test_documents_quota_over_rest_and_sql(self):
+        small = jwt("s", "small")
+        self.call("POST", "/v1/collections", small, {"name": "d"})
+        for i in range(2):
+            st, _, _ = self.call("PUT", "/v1/collections/d/documents/k%d" % i,
+                                 small, {})
+            self.assertEqual(st, 201)
+        st, _, b = self.call("PUT", "/v1/collections/d/documents/k9", small,
+                             {})
+        self.assertEqual((st, b["quota"], b["tenant_id"]),
+                         (429, "documents", "small"))
+        r = self.psql("INSERT INTO d (_key, doc) VALUES ('k8', '{}')", small)
+        self.assertIn("53400", r.stderr)
+        r = self.psql("SELECT count(*) FROM d", small)  # reads still work
+        self.assertEqual(r.stdout.strip(), "2", r.stderr)
 
     def test_sql_connection_quota(self):
         quick = jwt("q3", "quick")
