@@ -68,6 +68,23 @@ bool global_admin(const principal& p) {
 
 } // namespace
 
+std::function<void()> audit_on_success(route_context& ctx, std::string action,
+                                       std::string detail) {
+  auto* log = ctx.env.audit;
+  if (!log)
+    return [] {};
+  engine::audit_event e;
+  e.action = std::move(action);
+  e.outcome = "ok";
+  e.protocol = "http";
+  e.user = ctx.req.who.user;
+  e.tenant = ctx.req.who.tenant;
+  e.remote = ctx.req.remote_addr;
+  e.request_id = ctx.req.request_id;
+  e.detail = std::move(detail);
+  return [log, e = std::move(e)] { log->append(e); };
+}
+
 void audit_event_of(route_context& ctx, std::string action, std::string outcome,
                     std::string detail) {
   if (!ctx.env.audit)

@@ -68,9 +68,11 @@ void create_collection(route_context& ctx) {
   op.collection = stored_collection(ctx.req, name);
   if (op.collection.empty())
     return ctx.respond(error_response(400, "invalid collection name: " + name));
+  auto audited = audit_on_success(ctx, "collection.create", "collection " + name);
   submit_single(
     ctx.writer, std::move(op), ctx.respond,
-    [name](const engine::op_result&, int) {
+    [name, audited](const engine::op_result&, int) {
+      audited();
       auto out = json_response(201, dump({{"name", name}, {"count", 0}}));
       out.set_header("Location", "/v1/collections/" + name);
       return out;
@@ -94,9 +96,12 @@ void drop_collection(route_context& ctx) {
   op.kind = op_kind::drop_collection;
   if (!map_collection_param(ctx, op.collection))
     return;
+  auto audited =
+    audit_on_success(ctx, "collection.drop", "collection " + ctx.params[0]);
   submit_single(
     ctx.writer, std::move(op), ctx.respond,
-    [name = ctx.params[0]](const engine::op_result&, int) {
+    [name = ctx.params[0], audited](const engine::op_result&, int) {
+      audited();
       return json_response(200, dump({{"name", name}, {"dropped", true}}));
     });
 }

@@ -3,6 +3,7 @@
 /// stay short: the request, path parameters, the environment, the write
 /// port and the responder (call exactly once).
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,10 @@ void audit_list(route_context& ctx);
 /// an audit log).
 void audit_event_of(route_context& ctx, std::string action,
                     std::string outcome, std::string detail);
+/// The same record, appended (outcome ok) when the returned function is
+/// called: for actions whose success is known after the write commits.
+std::function<void()> audit_on_success(route_context& ctx, std::string action,
+                                       std::string detail);
 
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);

@@ -98,6 +98,7 @@ void faults_set(route_context& ctx) {
         error_response(400, "stall_ms must be an integer in [0, 60000]"));
     f.stall_ms = it->get<uint32_t>();
   }
+  audit_event_of(ctx, "faults.set", "ok", body.dump());
   faults_get(ctx);
 }
 

@@ -332,7 +332,8 @@ class TenantTest(unittest.TestCase):
         self.assertEqual(st, 201)
         _, _, a = self.call("GET", "/api/audit", ROOT)
         actions = [e["action"] for e in a["events"]]
-        for want in ("auth.failure", "auth.denied", "key.create"):
+        for want in ("auth.failure", "auth.denied", "key.create",
+                     "collection.create"):
             self.assertIn(want, actions)
         for e in a["events"]:
             self.assertTrue(e["request_id"], e)
