@@ -71,9 +71,9 @@ bool parse_principal_entry(std::string_view text, std::string& user,
   return true;
 }
 
-std::shared_ptr<const authenticator>
-authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
-                      std::string& error) {
+/// Every configured JWT key: the secret, the PEM key and the JWKS file's.
+static std::shared_ptr<jwks> load_keys(const auth_section& cfg,
+                                      std::string& error) {
   auto set = std::make_shared<jwks>();
   if (!cfg.jwt_secret.empty())
     set->add(jwt_key::hmac("", cfg.jwt_secret));
@@ -90,6 +90,15 @@ authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
     if (text.empty() || !set->add_json(text, skipped, error))
       return nullptr;
   }
+  return set;
+}
+
+std::shared_ptr<const authenticator>
+authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
+                      std::string& error) {
+  auto set = load_keys(cfg, error);
+  if (!set)
+    return nullptr;
   if (cfg.required && set->size() == 0) {
     error = "auth.required needs auth.jwt_secret, auth.jwt_public_key_file "
             "or auth.jwt_jwks_file";
@@ -120,6 +129,33 @@ authenticator::authenticator(auth_section cfg,
     if (!a.empty())
       policy_.audience.push_back(a);
   policy_.skew_s = cfg_.jwt_skew_s;
+  std::error_code ec;
+  if (!cfg_.jwt_jwks_file.empty())
+    jwks_mtime_ = std::filesystem::last_write_time(cfg_.jwt_jwks_file, ec);
+}
+
+void authenticator::refresh_keys(int64_t now_s, bool unknown_kid) const {
+  if (cfg_.jwt_jwks_file.empty())
+    return;
+  {
+    std::lock_guard<std::mutex> g(keys_mtx_);
+    if (unknown_kid ? now_s == last_forced_s_ : now_s < next_refresh_s_)
+      return;
+    if (unknown_kid)
+      last_forced_s_ = now_s;
+    next_refresh_s_ = now_s + cfg_.jwks_refresh_s;
+    std::error_code ec;
+    auto m = std::filesystem::last_write_time(cfg_.jwt_jwks_file, ec);
+    if (ec || m == jwks_mtime_)
+      return;
+    jwks_mtime_ = m;
+  }
+  std::string error;
+  auto set = load_keys(cfg_, error); // outside the lock: file I/O
+  if (!set)
+    return;
+  std::lock_guard<std::mutex> g(keys_mtx_);
+  jwt_keys_ = std::move(set);
 }
 
 bool authenticator::looks_like_token(std::string_view s) {
@@ -164,11 +200,18 @@ auth_outcome authenticator::from_token(std::string_view token,
 auth_outcome authenticator::from_jwt(std::string_view token,
                                      int64_t now_s) const {
   auth_outcome out;
-  if (jwt_keys_->size() == 0) {
+  refresh_keys(now_s, false);
+  auto keys = current_keys();
+  if (keys->size() == 0) {
     out.error = "no JWT keys are configured";
     return out;
   }
-  auto r = verify_jwt(token, *jwt_keys_, policy_, now_s);
+  auto r = verify_jwt(token, *keys, policy_, now_s);
+  if (r.status == jwt_status::unknown_key && !cfg_.jwt_jwks_file.empty()) {
+    refresh_keys(now_s, true); // a new kid: maybe the file was rotated
+    if (auto fresh = current_keys(); fresh != keys)
+      r = verify_jwt(token, *fresh, policy_, now_s);
+  }
   if (r.status != jwt_status::ok) {
     out.error = r.error;
     return out;

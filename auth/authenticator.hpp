@@ -7,8 +7,10 @@
 /// key store's memory; callable from any thread.
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -57,14 +59,23 @@ public:
 
   /// Whether any token could verify (API keys on, or JWT keys loaded).
   bool accepts_tokens() const {
-    return keys_ != nullptr || (jwt_keys_ && jwt_keys_->size() > 0);
+    return keys_ != nullptr || current_keys()->size() > 0;
   }
+  /// Re-reads auth.jwt_jwks_file if it changed since the last look (at
+  /// most every auth.jwks_refresh_s, or at once — once a second — when a
+  /// token names a kid nobody knows): keys rotate without a restart. A
+  /// file that no longer parses keeps the keys that did.
+  void refresh_keys(int64_t now_s, bool unknown_kid) const;
   bool required() const { return cfg_.required; }
   const auth_section& config() const { return cfg_; }
   engine::api_key_store* key_store() const { return keys_; }
 
 private:
   auth_outcome from_jwt(std::string_view token, int64_t now_s) const;
+  std::shared_ptr<const jwks> current_keys() const {
+    std::lock_guard<std::mutex> g(keys_mtx_);
+    return jwt_keys_;
+  }
 
   struct user_entry {
     std::string tenant;
@@ -72,7 +83,11 @@ private:
   };
 
   auth_section cfg_;
-  std::shared_ptr<const jwks> jwt_keys_;
+  mutable std::mutex keys_mtx_;
+  mutable std::shared_ptr<const jwks> jwt_keys_;
+  mutable int64_t next_refresh_s_ = 0;
+  mutable int64_t last_forced_s_ = 0;
+  mutable std::filesystem::file_time_type jwks_mtime_{};
   engine::api_key_store* keys_;
   jwt_policy policy_;
   std::map<std::string, user_entry> users_;

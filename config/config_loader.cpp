@@ -171,6 +171,8 @@ const std::map<std::string, setter>& settings() {
     {"auth.jwt_audience", string_field(&sc::auth, &auth_section::jwt_audience)},
     {"auth.jwt_skew_s",
      uint_field(&sc::auth, &auth_section::jwt_skew_s, 0, 86400)},
+    {"auth.jwks_refresh_s",
+     uint_field(&sc::auth, &auth_section::jwks_refresh_s, 1, 86400)},
     {"auth.scope_claim", string_field(&sc::auth, &auth_section::scope_claim)},
     {"auth.open_metrics", bool_field(&sc::auth, &auth_section::open_metrics)},
     {"auth.tenant_claim", string_field(&sc::auth, &auth_section::tenant_claim)},

@@ -217,6 +217,7 @@ struct auth_section {
   std::string jwt_secret;          ///< HS256 shared secret
   std::string jwt_public_key_file; ///< PEM (RS256 / ES256)
   std::string jwt_jwks_file;       ///< JWKS document
+  uint32_t jwks_refresh_s = 30;    ///< how often the JWKS file is checked
   std::string jwt_issuer;          ///< checked when set
   std::string jwt_audience;        ///< comma-separated; one must match
   uint32_t jwt_skew_s = 60;

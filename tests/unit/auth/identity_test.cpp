@@ -34,12 +34,15 @@ struct temp_dir {
   std::string file(const char* n) const { return (p / n).string(); }
 };
 
-std::string hs256(const std::string& claims) {
-  auto in = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-            base64url_encode(claims);
+std::string hs256(const std::string& claims, const std::string& kid = "",
+                  const std::string& key = secret) {
+  std::string head = kid.empty()
+                       ? R"({"alg":"HS256","typ":"JWT"})"
+                       : R"({"alg":"HS256","typ":"JWT","kid":")" + kid + "\"}";
+  auto in = base64url_encode(head) + "." + base64url_encode(claims);
   unsigned char mac[32];
   unsigned len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(in.data()), in.size(), mac, &len);
   return in + "." +
          base64url_encode(std::string(reinterpret_cast<char*>(mac), len));
@@ -265,4 +268,40 @@ TEST(authenticator, certificates_map_through_their_common_name) {
   EXPECT_TRUE(stranger.authenticated());
   EXPECT_TRUE(stranger.scopes.empty());
   EXPECT_FALSE(stranger.has_scope("data:read"));
+}
+
+TEST(authenticator, jwks_file_rotation_without_restart) {
+  temp_dir d;
+  auto file = d.file("jwks.json");
+  auto write = [&](const std::string& kid, const std::string& key) {
+    std::ofstream(file) << R"({"keys":[{"kty":"oct","alg":"HS256","kid":")"
+                        << kid << R"(","k":")" << base64url_encode(key)
+                        << R"("}]})";
+  };
+  const std::string k1 = "first key, thirty-two bytes long", k2 =
+                                                         "second key, also "
+                                                         "32 bytes long!!";
+  write("k1", k1);
+  auth_section cfg;
+  cfg.jwt_jwks_file = file;
+  cfg.jwks_refresh_s = 3600; // only a new kid forces a look
+  std::string err;
+  auto a = authenticator::create(cfg, nullptr, err);
+  ASSERT_TRUE(a) << err;
+  auto s = now_ms / 1000;
+  auto claims = R"({"sub":"x","exp":)" + std::to_string(s + 60) + "}";
+  EXPECT_TRUE(a->from_token(hs256(claims, "k1", k1), s).ok);
+  EXPECT_FALSE(a->from_token(hs256(claims, "k2", k2), s).ok); // not yet
+  write("k2", k2); // the identity provider rotates its key
+  std::filesystem::last_write_time(
+    file, std::filesystem::last_write_time(file) + std::chrono::seconds(5));
+  auto r = a->from_token(hs256(claims, "k2", k2), s + 1);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(a->from_token(hs256(claims, "k1", k1), s + 2).ok); // retired
+  // a broken file keeps the keys that worked
+  std::ofstream(file) << "{not json";
+  std::filesystem::last_write_time(
+    file, std::filesystem::last_write_time(file) + std::chrono::seconds(10));
+  EXPECT_FALSE(a->from_token(hs256(claims, "k9", k2), s + 3).ok);
+  EXPECT_TRUE(a->from_token(hs256(claims, "k2", k2), s + 4).ok);
 }
