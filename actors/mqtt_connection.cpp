@@ -11,9 +11,9 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "auth/password.hpp"
+#include "engine/names.hpp"
 #include "engine/security/audit_log.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
-#include "engine/names.hpp"
 #include "themis/user_list.hpp"
 
 namespace themis {
@@ -163,7 +163,8 @@ struct mqtt_state : session_callbacks {
 
   /// Credentials → principal: a token (JWT or API key) in the password
   /// or, with no password, in the user name; else a verified client
-  /// certificate; else `mqtt.users`; else anonymous where allowed. 0 or the CONNACK reason.
+  /// certificate; else `mqtt.users`; else anonymous where allowed. 0 or the
+  /// CONNACK reason.
   uint8_t authenticate(const connect_packet& c) {
     auto& cfg = ctx->config.mqtt;
     auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
@@ -193,8 +194,8 @@ struct mqtt_state : session_callbacks {
     if (c.username) {
       auto pw = find_user_secret(cfg.users, *c.username);
       if (!pw || !c.password || !auth::check_password(*pw, *c.password)) {
-        audit("auth.failure", "denied", "bad user name or password for " +
-                                          *c.username);
+        audit("auth.failure", "denied",
+              "bad user name or password for " + *c.username);
         return reason::bad_credentials;
       }
       who = ctx->authn->for_user(*c.username);
@@ -452,12 +453,12 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   // however the actor ends, its socket closes and the broker forgets it
   self->attach_functor([conn, ctx, reg = st.reg, slot = st.tenant_slot,
                         addr = self->address()](const caf::error&) {
-      conn->abort();
-      if (!slot->empty())
-        ctx->quotas->release_connection(*slot);
-      if (reg->second) // ended without a close: the broker forgets it
-        ctx->mqtt->forget(reg->first, addr);
-    });
+    conn->abort();
+    if (!slot->empty())
+      ctx->quotas->release_connection(*slot);
+    if (reg->second) // ended without a close: the broker forgets it
+      ctx->mqtt->forget(reg->first, addr);
+  });
   conn->set_sink(caf::actor_cast<caf::actor>(self));
   conn->resume_reading();
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);

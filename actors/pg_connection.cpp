@@ -15,8 +15,8 @@
 #include "actors/tcp_connection.hpp"
 #include "auth/authenticator.hpp"
 #include "engine/security/audit_log.hpp"
-#include "limits/tenant_quotas.hpp"
 #include "engine/store_schema.hpp"
+#include "limits/tenant_quotas.hpp"
 #include "protocols/tls/tls_stream.hpp"
 #include "themis/user_list.hpp"
 
@@ -32,7 +32,8 @@ class actor_port : public pg_backend_port {
 public:
   actor_port(caf::blocking_actor* self, int fd, server_context& ctx,
              std::string remote, int32_t pid) :
-    self_(self), fd_(fd), ctx_(ctx), remote_(std::move(remote)), pid_(pid) {}
+    self_(self),
+    fd_(fd), ctx_(ctx), remote_(std::move(remote)), pid_(pid) {}
   ~actor_port() override {
     if (slot_)
       ctx_.quotas->release_connection(*slot_);

@@ -132,10 +132,10 @@ void pg_frontend::authorize(const sql::statement& st) const {
              ? nullptr
              : "data:read";
   if (need && !who_.has_scope(need))
-    throw sql::sql_error("42501", std::string("permission denied: ") +
-                                    (st.tag.empty() ? "this statement"
-                                                    : st.tag) +
-                                    " needs the " + need + " scope");
+    throw sql::sql_error("42501",
+                         std::string("permission denied: ") +
+                           (st.tag.empty() ? "this statement" : st.tag) +
+                           " needs the " + need + " scope");
 }
 
 void pg_frontend::check_storage(const sql::statement& st) {
@@ -160,10 +160,9 @@ void pg_frontend::check_storage(const sql::statement& st) {
   int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   sqlite3_finalize(s);
   if (n >= static_cast<int64_t>(quota))
-    throw sql::sql_error("53400", "tenant " + who_.tenant + " stores " +
-                                    std::to_string(n) +
-                                    " documents; its quota is " +
-                                    std::to_string(quota));
+    throw sql::sql_error(
+      "53400", "tenant " + who_.tenant + " stores " + std::to_string(n) +
+                 " documents; its quota is " + std::to_string(quota));
 }
 
 std::string pg_frontend::shown(std::string text) const {

@@ -249,12 +249,12 @@ void pg_frontend::run_session_statement(portal& p) {
         if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'')
           v = v.substr(1, v.size() - 2);
         if (v != info_.user && lower(v) != "none" && lower(v) != "default")
-          throw sql::sql_error("42501", "permission denied to set " +
-                                          std::string(var == "role"
-                                                        ? "role"
-                                                        : "session "
-                                                          "authorization") +
-                                          " \"" + v + "\"");
+          throw sql::sql_error("42501",
+                               "permission denied to set " +
+                                 std::string(var == "role" ? "role"
+                                                           : "session "
+                                                             "authorization") +
+                                 " \"" + v + "\"");
         return;
       }
       if (!defaults_.count(var) && var.find('.') == std::string::npos)

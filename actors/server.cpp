@@ -187,10 +187,9 @@ int run_server(const server_config& cfg, const char* version,
     }
     ctx->quotas = std::make_unique<limits::tenant_quotas>(std::move(q));
   }
-  ctx->router = std::make_unique<rest_router>(
-    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
-                ctx->limiter, ctx->faults, ctx->api_keys.get(),
-                ctx->audit.get(), ctx->quotas.get()});
+  ctx->router = std::make_unique<rest_router>(handler_env{
+    *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
+    ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get()});
   ctx->router->set_auth(
     std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));
 

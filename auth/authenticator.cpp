@@ -73,7 +73,7 @@ bool parse_principal_entry(std::string_view text, std::string& user,
 
 /// Every configured JWT key: the secret, the PEM key and the JWKS file's.
 static std::shared_ptr<jwks> load_keys(const auth_section& cfg,
-                                      std::string& error) {
+                                       std::string& error) {
   auto set = std::make_shared<jwks>();
   if (!cfg.jwt_secret.empty())
     set->add(jwt_key::hmac("", cfg.jwt_secret));

@@ -31,9 +31,8 @@ bool change_filter::matches(const engine::change_event& e) const {
   auto name = visible_collection(tenant, e.collection, all_tenants);
   if (name.empty())
     return false;
-  if (!collections.empty() &&
-      std::find(collections.begin(), collections.end(), name) ==
-        collections.end())
+  if (!collections.empty() && std::find(collections.begin(), collections.end(),
+                                        name) == collections.end())
     return false;
   if (key_prefix.empty())
     return true;

@@ -68,7 +68,8 @@ void create_collection(route_context& ctx) {
   op.collection = stored_collection(ctx.req, name);
   if (op.collection.empty())
     return ctx.respond(error_response(400, "invalid collection name: " + name));
-  auto audited = audit_on_success(ctx, "collection.create", "collection " + name);
+  auto audited =
+    audit_on_success(ctx, "collection.create", "collection " + name);
   submit_single(
     ctx.writer, std::move(op), ctx.respond,
     [name, audited](const engine::op_result&, int) {

@@ -126,7 +126,8 @@ void entity_batch(route_context& ctx) {
     auto kind = o.value("op", std::string("put"));
     write_op op;
     op.create_collection = true;
-    if (!split_entity_key(ctx.req, o["key"].get<std::string>(), op.collection, op.key))
+    if (!split_entity_key(ctx.req, o["key"].get<std::string>(), op.collection,
+                          op.key))
       return bad("key must be table:pk");
     if (kind == "put") {
       op.kind = op_kind::put;

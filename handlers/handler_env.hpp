@@ -155,7 +155,7 @@ namespace engine {
 class api_key_store; // engine/security/api_key_store.hpp
 class audit_log;     // engine/security/audit_log.hpp
 } // namespace engine
-class fault_table;  // handlers/fault_table.hpp
+class fault_table; // handlers/fault_table.hpp
 namespace limits {
 class rate_limiter;
 class tenant_quotas;

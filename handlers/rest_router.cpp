@@ -310,16 +310,16 @@ rest_router::tenant_quota_refusal(const api_request& req,
   auto& t = req.who.tenant;
   auto q = env_.quotas->of(t);
   int64_t retry_ns = 0;
-  auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  now.time_since_epoch())
-                  .count();
+  auto now_ns =
+    std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch())
+      .count();
   if (!env_.quotas->take_request(t, now_ns, retry_ns))
     return quota_refusal(t, "requests_per_s", q.requests_per_s,
                          ceil_seconds(retry_ns),
                          "tenant " + t + " is over its quota of " +
                            std::to_string(q.requests_per_s) + " requests/s");
-  bool writes = req.method == "POST" || req.method == "PUT" ||
-                req.method == "PATCH";
+  bool writes =
+    req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
   bool data = req.path.rfind("/v1/collections", 0) == 0 ||
               req.path.rfind("/entities", 0) == 0 ||
               req.path.rfind("/v2/documents", 0) == 0 ||
@@ -386,8 +386,8 @@ void rest_router::handle(api_request req, request_ports ports,
   // owns a copy of what it needs because it may run after `req` is gone.
   // the principal's tenant as the auth gate leaves it (set below)
   auto tenant = std::make_shared<std::string>();
-  auto finish = [this, respond = std::move(respond), started, inflight,
-                 tenant, rid = req.request_id, limit_headers,
+  auto finish = [this, respond = std::move(respond), started, inflight, tenant,
+                 rid = req.request_id, limit_headers,
                  origin = req.header("Origin") ? *req.header("Origin")
                                                : std::string()](
                   api_response resp, const std::string& route) {

@@ -64,8 +64,8 @@ void keys_revoke(route_context& ctx);
 void audit_list(route_context& ctx);
 /// Appends an audit record for this request's principal (no-op without
 /// an audit log).
-void audit_event_of(route_context& ctx, std::string action,
-                    std::string outcome, std::string detail);
+void audit_event_of(route_context& ctx, std::string action, std::string outcome,
+                    std::string detail);
 /// The same record, appended (outcome ok) when the returned function is
 /// called: for actions whose success is known after the write commits.
 std::function<void()> audit_on_success(route_context& ctx, std::string action,

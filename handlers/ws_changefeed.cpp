@@ -29,8 +29,7 @@ constexpr size_t backfill_page = 1000;
 
 class ws_changefeed : public channel_handler {
 public:
-  ws_changefeed(handler_env& env, std::optional<json> initial,
-                principal who) :
+  ws_changefeed(handler_env& env, std::optional<json> initial, principal who) :
     env_(env), initial_(std::move(initial)), who_(std::move(who)) {}
 
   void on_open(message_sink& sink, uint64_t tip) override {

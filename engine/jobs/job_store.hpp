@@ -31,9 +31,9 @@ struct job_record {
   int64_t rows_produced = 0;
   int64_t result_count = 0; ///< rows stored as result pages
   int64_t writes = 0;
-  std::string error;      ///< failed/cancelled: why
-  std::string error_kind; ///< parse, timeout, interrupted, cancelled …
-  bool expired = false;   ///< the result was removed after its TTL
+  std::string error;        ///< failed/cancelled: why
+  std::string error_kind;   ///< parse, timeout, interrupted, cancelled …
+  bool expired = false;     ///< the result was removed after its TTL
   std::string owner_user;   ///< who submitted it (issue 9)
   std::string owner_tenant; ///< its tenant: the namespace it runs in
 };

@@ -92,7 +92,7 @@ struct statement {
   /// set_config(name, value, is_local) calls: applied by the session
   /// after the statement succeeds.
   std::vector<std::pair<std::string, std::string>> set_configs;
-  bool hold = false;  ///< DECLARE … WITH HOLD
+  bool hold = false; ///< DECLARE … WITH HOLD
 };
 
 /// One parsed statement, kept as the parser's JSON tree.

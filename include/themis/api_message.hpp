@@ -52,7 +52,7 @@ struct api_request {
   /// The subject (RFC 2253) of a client certificate that TLS verified
   /// against tls.client_ca; empty without mTLS.
   std::string client_cert;
-  std::string request_id;  ///< X-Request-ID (echoed or generated)
+  std::string request_id; ///< X-Request-ID (echoed or generated)
   /// Who asks: set by the router's auth gate before any handler runs
   /// ("anonymous" with every scope when auth is off).
   principal who{{}, {}, {}, "anonymous", {}};

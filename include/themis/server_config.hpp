@@ -221,8 +221,8 @@ struct auth_section {
   std::string jwt_issuer;          ///< checked when set
   std::string jwt_audience;        ///< comma-separated; one must match
   uint32_t jwt_skew_s = 60;
-  std::string scope_claim = "scope"; ///< space-separated string or array
-  bool open_metrics = true;          ///< /metrics without a token
+  std::string scope_claim = "scope";   ///< space-separated string or array
+  bool open_metrics = true;            ///< /metrics without a token
   std::string tenant_claim = "tenant"; ///< JWT claim naming the tenant
   std::string roles_claim = "roles";   ///< more scopes (array or string)
   /// "user tenant=ID scope=S …": the tenant and scopes of users that a

@@ -97,8 +97,8 @@ TEST(api_keys, forged_expired_revoked_and_malformed_are_refused) {
   EXPECT_EQ(s.verify(other_id, now_ms, out), engine::api_key_check::unknown);
   EXPECT_EQ(s.verify(token, now_ms + 2000, out),
             engine::api_key_check::expired);
-  for (auto bad : {"", "thk_", "thk_zz", "thk_0123_x", "eyJ.a.b",
-                   "thk_0123456789abcdef"})
+  for (auto bad :
+       {"", "thk_", "thk_zz", "thk_0123_x", "eyJ.a.b", "thk_0123456789abcdef"})
     EXPECT_NE(s.verify(bad, now_ms, out), engine::api_key_check::ok) << bad;
   EXPECT_TRUE(s.revoke(saved.id, now_ms));
   EXPECT_FALSE(s.revoke(saved.id, now_ms)); // once
@@ -175,10 +175,10 @@ TEST(authenticator, tokens_and_users_become_principals) {
   EXPECT_FALSE(r.who.has_scope("data:write"));
   EXPECT_EQ(r.who.via, "jwt");
   // expired, bad tenant ids
-  EXPECT_FALSE(a->from_token(hs256(R"({"sub":"x","exp":)" +
-                                   std::to_string(s - 3600) + "}"),
-                             s)
-                 .ok);
+  EXPECT_FALSE(
+    a->from_token(
+       hs256(R"({"sub":"x","exp":)" + std::to_string(s - 3600) + "}"), s)
+      .ok);
   EXPECT_FALSE(a->from_token(hs256(R"({"sub":"x","tenant":"Acme.X","exp":)" +
                                    std::to_string(s + 60) + "}"),
                              s)
@@ -212,12 +212,12 @@ TEST(authenticator, bad_configuration_is_refused) {
   EXPECT_FALSE(err.empty());
   std::string user, tenant, e;
   std::vector<std::string> scopes;
-  EXPECT_FALSE(parse_principal_entry("bob tenant=Bad.T", user, tenant,
-                                     scopes, e));
-  EXPECT_FALSE(parse_principal_entry("bob colour=red", user, tenant, scopes,
-                                     e));
-  EXPECT_TRUE(parse_principal_entry("bob tenant=acme scope=query", user,
-                                    tenant, scopes, e));
+  EXPECT_FALSE(
+    parse_principal_entry("bob tenant=Bad.T", user, tenant, scopes, e));
+  EXPECT_FALSE(
+    parse_principal_entry("bob colour=red", user, tenant, scopes, e));
+  EXPECT_TRUE(parse_principal_entry("bob tenant=acme scope=query", user, tenant,
+                                    scopes, e));
   EXPECT_EQ(tenant, "acme");
 }
 
@@ -278,9 +278,9 @@ TEST(authenticator, jwks_file_rotation_without_restart) {
                         << kid << R"(","k":")" << base64url_encode(key)
                         << R"("}]})";
   };
-  const std::string k1 = "first key, thirty-two bytes long", k2 =
-                                                         "second key, also "
-                                                         "32 bytes long!!";
+  const std::string k1 = "first key, thirty-two bytes long",
+                    k2 = "second key, also "
+                         "32 bytes long!!";
   write("k1", k1);
   auth_section cfg;
   cfg.jwt_jwks_file = file;

@@ -360,7 +360,8 @@ TEST(tenant_quotas, parse_and_refuse_bad_entries) {
 
 TEST(tenant_quotas, requests_and_connections_per_tenant) {
   std::map<std::string, tenant_quota> q;
-  ASSERT_FALSE(tenant_quotas::parse({"acme requests_per_s=2 connections=1"}, q));
+  ASSERT_FALSE(
+    tenant_quotas::parse({"acme requests_per_s=2 connections=1"}, q));
   tenant_quotas t(q);
   int64_t retry = 0, now = 10 * sec;
   int ok = 0;
