@@ -146,19 +146,7 @@ void pg_frontend::check_storage(const sql::statement& st) {
   auto quota = port_.documents_quota(who_.tenant);
   if (!quota)
     return;
-  // '/' follows '.': every "tenant.x" sorts in [tenant., tenant/)
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "SELECT COUNT(*) FROM documents WHERE collection >= ?1 "
-                     "AND collection < ?2",
-                     -1, &s, nullptr);
-  auto lo = who_.tenant + ".", hi = who_.tenant + "/";
-  sqlite3_bind_text(s, 1, lo.data(), static_cast<int>(lo.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, hi.data(), static_cast<int>(hi.size()),
-                    SQLITE_STATIC);
-  int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-  sqlite3_finalize(s);
+  auto n = engine::tenant_documents(db_, who_.tenant);
   if (n >= static_cast<int64_t>(quota))
     throw sql::sql_error(
       "53400", "tenant " + who_.tenant + " stores " + std::to_string(n) +

@@ -75,11 +75,7 @@ std::vector<collection_info> reader_pool::collections() {
 
 int64_t reader_pool::tenant_documents(const std::string& tenant) {
   lease db(*this);
-  // '/' follows '.': every "tenant.x" sorts in [tenant., tenant/)
-  auto s = db->prepare("SELECT COUNT(*) FROM documents WHERE collection >= ?1 "
-                       "AND collection < ?2");
-  s.bind(1, tenant + ".").bind(2, tenant + "/");
-  return s.step() ? s.int64(0) : 0;
+  return engine::tenant_documents(db->handle(), tenant);
 }
 
 std::vector<document> reader_pool::list(const std::string& collection,

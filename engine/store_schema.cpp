@@ -1,5 +1,7 @@
 #include "engine/store_schema.hpp"
 
+#include <sqlite3.h>
+
 #include "engine/sqlite_db.hpp"
 
 namespace themis::engine {
@@ -58,6 +60,24 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
 std::atomic<uint64_t>& schema_epoch() {
   static std::atomic<uint64_t> epoch{1};
   return epoch;
+}
+
+int64_t tenant_documents(sqlite3* db, const std::string& tenant) {
+  // '/' follows '.': every "tenant.x" sorts in [tenant., tenant/)
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT COUNT(*) FROM documents WHERE collection >= "
+                         "?1 AND collection < ?2",
+                         -1, &s, nullptr) != SQLITE_OK)
+    return 0;
+  auto lo = tenant + ".", hi = tenant + "/";
+  sqlite3_bind_text(s, 1, lo.data(), static_cast<int>(lo.size()),
+                    SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, hi.data(), static_cast<int>(hi.size()),
+                    SQLITE_STATIC);
+  int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_finalize(s);
+  return n;
 }
 
 } // namespace themis::engine

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+struct sqlite3;
+
 namespace themis::engine {
 
 class sqlite_db;
@@ -26,5 +28,9 @@ void apply_schema(sqlite_db& db, const store_options& opts);
 /// Moves whenever a collection or SQL table definition changes (after the
 /// commit): SQL sessions reload their catalog when it differs.
 std::atomic<uint64_t>& schema_epoch();
+
+/// Documents stored by `tenant` (its "tenant.x" collections), through any
+/// connection to the store: the documents quota (issue 9).
+int64_t tenant_documents(sqlite3* db, const std::string& tenant);
 
 } // namespace themis::engine

@@ -8,6 +8,7 @@
 
 #include "engine/security/api_key_store.hpp"
 #include "engine/security/audit_log.hpp"
+#include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 
@@ -73,32 +74,15 @@ std::function<void()> audit_on_success(route_context& ctx, std::string action,
   auto* log = ctx.env.audit;
   if (!log)
     return [] {};
-  engine::audit_event e;
-  e.action = std::move(action);
-  e.outcome = "ok";
-  e.protocol = "http";
-  e.user = ctx.req.who.user;
-  e.tenant = ctx.req.who.tenant;
-  e.remote = ctx.req.remote_addr;
-  e.request_id = ctx.req.request_id;
-  e.detail = std::move(detail);
-  return [log, e = std::move(e)] { log->append(e); };
+  return [log, e = http_audit_event(ctx.req, std::move(action), "ok",
+                                    std::move(detail))] { log->append(e); };
 }
 
 void audit_event_of(route_context& ctx, std::string action, std::string outcome,
                     std::string detail) {
-  if (!ctx.env.audit)
-    return;
-  engine::audit_event e;
-  e.action = std::move(action);
-  e.outcome = std::move(outcome);
-  e.protocol = "http";
-  e.user = ctx.req.who.user;
-  e.tenant = ctx.req.who.tenant;
-  e.remote = ctx.req.remote_addr;
-  e.request_id = ctx.req.request_id;
-  e.detail = std::move(detail);
-  ctx.env.audit->append(std::move(e));
+  if (ctx.env.audit)
+    ctx.env.audit->append(http_audit_event(
+      ctx.req, std::move(action), std::move(outcome), std::move(detail)));
 }
 
 void keys_create(route_context& ctx) {

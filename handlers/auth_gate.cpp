@@ -1,6 +1,6 @@
 #include "handlers/auth_gate.hpp"
 
-#include "engine/security/audit_log.hpp"
+#include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 
 namespace themis {
@@ -66,19 +66,11 @@ std::string auth_gate::required_scope(const std::string& method,
 api_response auth_gate::refuse(const api_request& req, int status,
                                const std::string& error, const std::string& why,
                                const std::string& scope) const {
-  if (audit_) {
-    engine::audit_event e;
-    e.action = status == 401 ? "auth.failure" : "auth.denied";
-    e.outcome = "denied";
-    e.protocol = "http";
-    e.user = req.who.user;
-    e.tenant = req.who.tenant;
-    e.remote = req.remote_addr;
-    e.request_id = req.request_id;
-    e.detail = req.method + " " + req.path + ": " +
-               (why.empty() ? std::string("no credentials") : why);
-    audit_->append(std::move(e));
-  }
+  if (audit_)
+    audit_->append(http_audit_event(
+      req, status == 401 ? "auth.failure" : "auth.denied", "denied",
+      req.method + " " + req.path + ": " +
+        (why.empty() ? std::string("no credentials") : why)));
   return challenge(status, error, why, scope);
 }
 
