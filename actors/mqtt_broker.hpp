@@ -111,7 +111,13 @@ public:
   /// Drops the client if the actor at `addr` still owns it (an actor that
   /// ended abnormally).
   void forget(const std::string& client_id, const caf::actor_addr& addr);
+  /// Ingest messages refused while the database was overloaded (5.0:
+  /// 0x97; 3.1.1: the connection closes and the client resends).
   std::atomic<uint64_t> ingest_refused{0};
+  /// Ingest messages that can never be stored (bad collection name, JSON
+  /// too deep, refused by the store): acknowledged (5.0: with a reason
+  /// code) and dropped.
+  std::atomic<uint64_t> ingest_rejected{0};
 
   /// Traffic counters ($SYS topics, /metrics).
   std::atomic<uint64_t> messages_received{0}, messages_sent{0},

@@ -159,6 +159,8 @@ void mqtt_broker::publish_sys(const std::string& version, int64_t uptime_s) {
   sys("messages/received", std::to_string(messages_received.load()));
   sys("messages/sent", std::to_string(messages_sent.load()));
   sys("messages/dropped", std::to_string(dropped_.load()));
+  sys("ingest/refused", std::to_string(ingest_refused.load()));
+  sys("ingest/rejected", std::to_string(ingest_rejected.load()));
   sys("bytes/received", std::to_string(bytes_received.load()));
   sys("bytes/sent", std::to_string(bytes_sent.load()));
   sys("retained messages/count", std::to_string(retained_count()));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/mqtt_broker.hpp"
+#include "themis/input_limits.hpp"
 
 namespace themis {
 
@@ -148,6 +149,11 @@ std::string mqtt_broker::snapshot() const {
 }
 
 void mqtt_broker::restore(const std::string& text) {
+  // our own output (trusted), nesting about 6 deep; a damaged or forged
+  // blob must still not recurse deeper than that before it is judged
+  constexpr size_t max_state_depth = 32;
+  if (json_depth(text, max_state_depth) > max_state_depth)
+    throw std::runtime_error("the saved MQTT state nests too deep");
   auto j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw std::runtime_error("the saved MQTT state is not a JSON object");

@@ -1,6 +1,7 @@
 #include "actors/mqtt_connection.hpp"
 
 #include <caf/all.hpp>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -11,6 +12,7 @@
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "auth/password.hpp"
+#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/security/audit_log.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
@@ -21,30 +23,6 @@ namespace themis {
 namespace {
 
 using namespace themis::mqtt;
-
-/// The deepest bracket nesting of a JSON text (strings skipped).
-size_t json_depth(const std::string& s) {
-  size_t depth = 0, max = 0;
-  bool in_str = false, esc = false;
-  for (char c : s) {
-    if (in_str) {
-      if (esc)
-        esc = false;
-      else if (c == '\\')
-        esc = true;
-      else if (c == '"')
-        in_str = false;
-      continue;
-    }
-    if (c == '"')
-      in_str = true;
-    else if (c == '[' || c == '{')
-      max = std::max(max, ++depth);
-    else if ((c == ']' || c == '}') && depth)
-      --depth;
-  }
-  return max;
-}
 
 struct mqtt_state : session_callbacks {
   caf::event_based_actor* self = nullptr;
@@ -75,11 +53,35 @@ struct mqtt_state : session_callbacks {
   /// the exit functor, however the actor ends)
   std::shared_ptr<std::string> tenant_slot = std::make_shared<std::string>();
   static constexpr size_t max_ingest_pending = 256;
+  /// The sizes of the pieces handed to the socket and not yet written
+  /// (oldest first) and their sum. The socket counts its unwritten pieces
+  /// (queued_writes, FIFO); the pieces beyond that count are written.
+  std::deque<size_t> unsent;
+  size_t unsent_bytes = 0;
+  size_t max_unsent_bytes = 1u << 20, max_unsent_msgs = 1000;
+  /// Ingest messages refused since the last log line about them.
+  uint64_t rejected_unlogged = 0, rejected_logged_ms = 0;
 
   void send(std::string bytes) override {
     ctx->mqtt->bytes_sent += bytes.size();
+    unsent.push_back(bytes.size());
+    unsent_bytes += bytes.size();
     conn->write(std::move(bytes));
   }
+  size_t unsent_now() {
+    auto queued = conn->queued_writes();
+    while (unsent.size() > queued) {
+      unsent_bytes -= unsent.front();
+      unsent.pop_front();
+    }
+    return unsent_bytes;
+  }
+  /// The output bound (mqtt.max_queued_bytes / max_queued_messages): the
+  /// connection stops handing the socket bytes a client does not read.
+  bool may_send() override {
+    return unsent_now() < max_unsent_bytes && unsent.size() < max_unsent_msgs;
+  }
+  void on_dropped(const message&) override { ctx->mqtt->note_dropped(); }
   void close() override { conn->close_after_writes(); }
   uint64_t now_ms() override {
     return static_cast<uint64_t>(
@@ -254,19 +256,54 @@ struct mqtt_state : session_callbacks {
     ingest(std::move(m), id);
   }
 
+  /// An ingest PUBLISH that can never be stored (bad collection name, JSON
+  /// nested too deep): not stored, not routed, counted, logged (at most a
+  /// line per 10 s per connection). 5.0 answers `code5`; 3.1.1 has no
+  /// negative acknowledgement, so it is acknowledged and dropped — closing
+  /// instead made a persistent session resend it forever.
+  void reject_ingest(const message& m, uint16_t id, uint8_t code5,
+                     const std::string& why) {
+    ++ctx->mqtt->ingest_rejected;
+    ++rejected_unlogged;
+    auto now = now_ms();
+    if (!rejected_logged_ms || now - rejected_logged_ms >= 10000) {
+      spdlog::warn("mqtt {} ({}): ingest to '{}' dropped: {} ({} so dropped "
+                   "since the last such line)",
+                   s->client_id(), who.display(), m.topic.substr(0, 200), why,
+                   rejected_unlogged);
+      rejected_logged_ms = now;
+      rejected_unlogged = 0;
+    }
+    if (m.qos == 0)
+      return;
+    if (version == 5)
+      s->acknowledge(id, m.qos, code5, why.c_str());
+    else
+      s->acknowledge(id, m.qos, 0);
+  }
+
   /// Stores the PUBLISH as a document of {collection}; routes and
   /// acknowledges after the commit (a failed write: 0x80 / no ack).
   void ingest(message m, uint16_t id) {
-    auto rest = m.topic.substr(ctx->config.mqtt.ingest_prefix.size());
-    auto collection = rest.substr(0, rest.find('/'));
+    // the collection is a user-facing name, checked as REST checks it: a
+    // dotted name would be another tenant's stored one ("beta.secret")
+    auto collection =
+      std::string(ingest_collection(ctx->config.mqtt.ingest_prefix, m.topic));
+    if (!engine::valid_collection_name(collection))
+      return reject_ingest(m, id, reason::topic_name_invalid,
+                           "invalid collection name '" +
+                             collection.substr(0, 80) + "'");
     nlohmann::json doc;
     doc["topic"] = m.topic;
-    // JSON nested deeper than 64 levels is kept as bytes: the encoder
-    // (and every reader after it) recurses per level
-    auto parsed = json_depth(m.payload) <= 64
-                    ? nlohmann::json::parse(m.payload, nullptr, false)
-                    : nlohmann::json(nlohmann::json::value_t::discarded);
-    if (!parsed.is_discarded() && valid_utf8(m.payload)) {
+    // JSON nested past limits.max_json_depth is refused before parsing
+    // (the encoder and every reader after it recurse per level); other
+    // non-JSON payloads are kept as bytes
+    nlohmann::json parsed;
+    auto st = engine::parse_untrusted_json(m.payload, parsed);
+    if (st == engine::json_parse_status::too_deep)
+      return reject_ingest(m, id, reason::payload_format_invalid,
+                           engine::json_too_deep_message());
+    if (st == engine::json_parse_status::ok && valid_utf8(m.payload)) {
       doc["payload"] = std::move(parsed);
     } else {
       doc["payload"] = base64_encode(m.payload);
@@ -330,6 +367,13 @@ struct mqtt_state : session_callbacks {
           bool ok = r.committed && !r.results.empty() &&
                     (r.results[0].status == engine::op_status::created ||
                      r.results[0].status == engine::op_status::ok);
+          if (!ok && r.committed && !r.results.empty()) {
+            // the store refused this message itself (not a failed commit):
+            // sent again it fails again, so it is not left to a resend
+            std::string why = "not stored: " + r.results[0].message;
+            strip_tenant_prefix(why, who.tenant);
+            return reject_ingest(m, id, reason::unspecified, why);
+          }
           if (!ok)
             spdlog::warn(
               "mqtt {}: ingest into {} failed: {}", s->client_id(), m.topic,
@@ -370,15 +414,24 @@ struct mqtt_state : session_callbacks {
     auto allowed = sp;
     allowed.topics.clear();
     std::vector<int> slot(sp.topics.size(), -1);
-    auto& changes = ctx->config.mqtt.changes_prefix;
+    subscriber_rights rights;
+    rights.tenant = !root.empty();
+    rights.admin = who.is_admin();
+    rights.data_read = who.has_scope("data:read");
+    rights.cdc_read = who.has_scope("cdc:read");
+    rights.changes_prefix = ctx->config.mqtt.changes_prefix;
+    std::vector<uint8_t> verdict(sp.topics.size(), 0);
     for (size_t i = 0; i < sp.topics.size(); ++i) {
       auto t = sp.topics[i];
-      bool cdc = !changes.empty() && t.filter.rfind(changes, 0) == 0;
-      bool ok = who.has_scope(cdc ? "cdc:read" : "data:read") &&
-                (!root.empty() || t.filter.rfind("$tenants/", 0) != 0 ||
-                 who.is_admin());
-      if (!ok)
+      // a shared filter is judged by its inner filter, like a plain one
+      auto v = check_subscription(t.filter, rights);
+      if (v != filter_verdict::ok) {
+        verdict[i] = version != 5 ? uint8_t{0x80}
+                     : v == filter_verdict::invalid
+                       ? reason::topic_filter_invalid
+                       : reason::not_authorized;
         continue;
+      }
       t.filter = to_broker_filter(root, t.filter);
       slot[i] = static_cast<int>(allowed.topics.size());
       allowed.topics.push_back(std::move(t));
@@ -390,7 +443,8 @@ struct mqtt_state : session_callbacks {
     for (size_t i = 0; i < sp.topics.size(); ++i)
       codes.push_back(slot[i] >= 0 && size_t(slot[i]) < got.size()
                         ? got[slot[i]]
-                      : version == 5 ? reason::not_authorized
+                      : verdict[i]   ? verdict[i]
+                      : version == 5 ? reason::unspecified
                                      : uint8_t{0x80});
     // retained messages follow the SUBACK: they queue behind it
     for (auto& d : retained)
@@ -449,6 +503,10 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   o.limits.max_packet = ctx->config.mqtt.max_packet_bytes;
   o.max_keep_alive = static_cast<uint16_t>(ctx->config.mqtt.max_keep_alive);
   o.max_session_expiry = ctx->config.mqtt.max_session_expiry_s;
+  o.max_queued = ctx->config.mqtt.max_queued_messages;
+  o.max_queued_bytes = ctx->config.mqtt.max_queued_bytes;
+  st.max_unsent_bytes = ctx->config.mqtt.max_queued_bytes;
+  st.max_unsent_msgs = ctx->config.mqtt.max_queued_messages;
   st.s = std::make_unique<session>(o, st);
   // however the actor ends, its socket closes and the broker forgets it
   self->attach_functor([conn, ctx, reg = st.reg, slot = st.tenant_slot,
@@ -473,17 +531,14 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
     },
     [=](tick_atom) {
       self->state.s->check_timeouts();
+      self->state.s->flush(); // queued QoS 1/2 once the output drained
       if (!self->state.s->closed())
         self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
     },
     [=](mqtt_deliver_atom, mqtt_delivery& d) {
       auto& st = self->state;
-      // a subscriber that does not read: QoS 0 is dropped (and counted);
-      // QoS 1/2 wait in the session's bounded queue
-      if (d.qos == 0 && st.conn->queued_writes() > 65536) {
-        st.ctx->mqtt->note_dropped();
-        return;
-      }
+      // a subscriber that does not read: the session drops QoS 0 and
+      // queues QoS 1/2 up to the bound (may_send, on_dropped)
       ++st.ctx->mqtt->messages_sent;
       if (st.root.empty())
         return st.s->deliver(*d.msg, d.qos, d.subscription_ids);

@@ -117,6 +117,14 @@ struct mqtt_section {
   /// Committed changes are published on `{changes_prefix}{collection}`
   /// (e.g. `$changes/`); empty: not published.
   std::string changes_prefix;
+  /// Output bound per connection (mosquitto's max_queued_bytes and
+  /// max_queued_messages): while this many bytes, or packets, handed to
+  /// the socket are unwritten (a client that does not read), QoS 0
+  /// messages are dropped and QoS 1/2 ones wait; those waiting beyond the
+  /// in-flight window are bounded by the same numbers, and dropped (and
+  /// counted in $SYS/broker/messages/dropped) beyond.
+  uint32_t max_queued_bytes = 1u << 20;
+  uint32_t max_queued_messages = 1000;
 };
 
 struct engine_section {

@@ -49,6 +49,61 @@ inline std::string to_broker_filter(std::string_view root,
   return to_broker_topic(root, filter);
 }
 
+/// What a client's principal may subscribe to, before the topic ACL (which
+/// the broker applies to the same inner filter).
+struct subscriber_rights {
+  bool tenant = false; ///< in a tenant's namespace (its filters are mapped)
+  bool admin = false;  ///< a global admin (tenants' trees are open to it)
+  bool data_read = false;
+  bool cdc_read = false;
+  std::string_view changes_prefix; ///< mqtt.changes_prefix ("" if off)
+};
+
+enum class filter_verdict : uint8_t { ok, invalid, not_authorized };
+
+/// The checks of a SUBSCRIBE filter as the client wrote it. A shared
+/// subscription `$share/{group}/{f}` is judged by `f`, exactly as the plain
+/// filter `f` would be (issue 17: `$share/g/$tenants/beta/#` reached another
+/// tenant's tree): change topics need cdc:read, the rest data:read, and the
+/// `$tenants/` tree is a global admin's only. A malformed shared filter, or
+/// one nested in another (`$share/g/$share/h/x`), is invalid.
+inline filter_verdict check_subscription(std::string_view filter,
+                                         const subscriber_rights& r) {
+  constexpr std::string_view share = "$share/";
+  std::string group, inner_s;
+  std::string_view inner = filter;
+  if (filter.substr(0, share.size()) == share) {
+    if (!split_shared(filter, group, inner_s))
+      return filter_verdict::invalid;
+    inner = inner_s;
+    if (inner.substr(0, share.size()) == share || inner == "$share")
+      return filter_verdict::invalid;
+  }
+  if (!valid_topic_filter(inner))
+    return filter_verdict::invalid;
+  auto& changes = r.changes_prefix;
+  bool cdc = !changes.empty() && inner.substr(0, changes.size()) == changes;
+  if (!(cdc ? r.cdc_read : r.data_read))
+    return filter_verdict::not_authorized;
+  constexpr std::string_view tenants = "$tenants";
+  if (inner.substr(0, tenants.size()) == tenants &&
+      (inner.size() == tenants.size() || inner[tenants.size()] == '/') &&
+      (r.tenant || !r.admin))
+    return filter_verdict::not_authorized;
+  return filter_verdict::ok;
+}
+
+/// The collection of an ingest topic `{prefix}{collection}/…` (the whole
+/// rest when there is no further level); "" when `topic` is not under
+/// `prefix`. The caller validates the name as REST does.
+inline std::string_view ingest_collection(std::string_view prefix,
+                                          std::string_view topic) {
+  if (prefix.empty() || topic.substr(0, prefix.size()) != prefix)
+    return {};
+  auto rest = topic.substr(prefix.size());
+  return rest.substr(0, rest.find('/'));
+}
+
 /// The client's name of a broker topic (unchanged if outside `root`).
 inline std::string to_client_topic(std::string_view root,
                                    std::string_view topic) {

@@ -134,6 +134,7 @@ void session::resume(std::vector<pending_message> msgs,
     if (!o.released && too_large(p))
       continue; // the new connection's maximum packet size forbids it
     // first in line, within the new connection's receive maximum (pump)
+    queued_bytes_ += cost(o);
     queue_.push_back(std::move(o));
   }
   // the resent ones go before anything queued while they were handed over
@@ -269,24 +270,37 @@ void session::deliver(const message& m, uint8_t qos,
   if (too_large(p))
     return; // 5.0 §3.1.2.11.4: too large for the client, discarded
   if (qos == 0) {
+    if (!cb_.may_send()) { // a client that does not read: QoS 0 goes
+      cb_.on_dropped(m);
+      return;
+    }
     refresh_expiry(p, m.expires_at_ms);
     send_publish(p);
     return;
   }
-  if (queue_.size() >= opts_.max_queued) {
+  // QoS 1/2 beyond the window wait, up to a count and a byte bound
+  if (queue_.size() >= opts_.max_queued ||
+      (opts_.max_queued_bytes && queued_bytes_ >= opts_.max_queued_bytes)) {
     cb_.on_dropped(m);
     return;
   }
   o.expires_at_ms = m.expires_at_ms;
   o.group = m.shared_group;
+  queued_bytes_ += cost(o);
   queue_.push_back(std::move(o));
   pump();
 }
 
+void session::flush() {
+  if (state_ == state::connected)
+    pump();
+}
+
 void session::pump() {
-  while (!queue_.empty() && inflight_.size() < send_quota_) {
+  while (!queue_.empty() && inflight_.size() < send_quota_ && cb_.may_send()) {
     auto o = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= std::min(queued_bytes_, cost(o));
     auto id = o.p.publish.packet_id; // set: a resend after a reconnect
     if (id && inflight_.count(id))
       id = 0;

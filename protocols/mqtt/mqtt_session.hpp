@@ -49,6 +49,10 @@ struct session_options {
   uint16_t topic_alias_maximum = 16; ///< inbound aliases we accept (5.0)
   uint32_t connect_timeout_ms = 10000;
   uint32_t max_queued = 1000; ///< outbound messages waiting for a window
+  /// Bytes (topic + payload) of the outbound QoS 1/2 messages waiting for
+  /// the window; one more beyond is dropped (mosquitto's max_queued_bytes;
+  /// 0: no byte bound).
+  size_t max_queued_bytes = 1u << 20;
   /// Largest keep alive granted (0: any); 5.0 clients asking for more,
   /// or for none, get this one in CONNACK (server keep alive).
   uint16_t max_keep_alive = 0;
@@ -87,6 +91,11 @@ public:
   /// Messages dropped because the outbound queue was full or they
   /// expired.
   virtual void on_dropped(const message&) {}
+  /// Whether the connection's unsent output is below its bound (bytes
+  /// handed to send() that the socket has not taken yet). While it is not,
+  /// QoS 0 messages are dropped and queued QoS 1/2 ones wait: a client
+  /// that does not read costs the server a bounded amount.
+  virtual bool may_send() { return true; }
 };
 
 class session {
@@ -105,6 +114,9 @@ public:
   /// ones), and remembers the inbound QoS 2 ids still awaiting PUBREL.
   void resume(std::vector<pending_message> inflight,
               const std::vector<uint16_t>& awaiting_rel);
+  /// Sends queued QoS 1/2 messages the window and may_send() allow (call
+  /// periodically: output that drained does not announce itself).
+  void flush();
   /// Acknowledges an inbound QoS 1/2 PUBLISH (`code` 0 or a 5.0 reason).
   void acknowledge(uint16_t packet_id, uint8_t qos, uint8_t code,
                    const char* why = nullptr);
@@ -133,6 +145,8 @@ public:
     return {awaiting_rel_.begin(), awaiting_rel_.end()};
   }
   size_t queued() const { return queue_.size(); }
+  /// Topic and payload bytes of the queued messages.
+  size_t queued_bytes() const { return queued_bytes_; }
 
 private:
   enum class state { connecting, connected, closed };
@@ -177,6 +191,10 @@ private:
   std::map<uint16_t, std::string> aliases_;
   std::map<uint16_t, outbound> inflight_;
   std::deque<outbound> queue_;
+  size_t queued_bytes_ = 0; ///< sum of cost() over queue_
+  static size_t cost(const outbound& o) {
+    return o.p.publish.topic.size() + o.p.publish.payload.size();
+  }
   uint16_t alias_max_ = 0;   ///< outbound aliases the client accepts
   bool problem_info_ = true; ///< reason strings allowed on acks
   uint32_t session_expiry_ = 0;

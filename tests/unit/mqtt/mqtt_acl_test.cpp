@@ -112,3 +112,73 @@ TEST(mqtt_namespace, tenant_topics_filters_and_acls) {
   EXPECT_TRUE(scoped.can_publish("$tenants/acme/devices/dev1/t"));
   EXPECT_FALSE(scoped.can_publish("$tenants/acme/devices/dev2/t"));
 }
+
+TEST(mqtt_namespace, shared_filters_are_judged_by_their_inner_filter) {
+  subscriber_rights user; // a global user, not an admin
+  user.data_read = true;
+  user.cdc_read = true;
+  user.changes_prefix = "$changes/";
+  auto ok = filter_verdict::ok;
+  auto refused = filter_verdict::not_authorized;
+  auto invalid = filter_verdict::invalid;
+  EXPECT_EQ(check_subscription("a/#", user), ok);
+  EXPECT_EQ(check_subscription("$share/g/a/#", user), ok);
+  // issue 17: refused plainly, granted through $share
+  EXPECT_EQ(check_subscription("$tenants/beta/#", user), refused);
+  EXPECT_EQ(check_subscription("$share/g/$tenants/beta/#", user), refused);
+  EXPECT_EQ(check_subscription("$share/g/$tenants", user), refused);
+  EXPECT_EQ(check_subscription("$tenants", user), refused);
+  EXPECT_EQ(check_subscription("$tenantsx/a", user), ok); // another root
+  // a global admin may reach tenants' trees; a tenant's admin may not
+  subscriber_rights admin = user;
+  admin.admin = true;
+  EXPECT_EQ(check_subscription("$share/g/$tenants/beta/#", admin), ok);
+  subscriber_rights tenant_admin = admin;
+  tenant_admin.tenant = true;
+  EXPECT_EQ(check_subscription("$share/g/$tenants/beta/#", tenant_admin),
+            refused);
+  // scopes: change topics need cdc:read, shared or not
+  subscriber_rights reader = user;
+  reader.cdc_read = false;
+  EXPECT_EQ(check_subscription("$changes/orders", reader), refused);
+  EXPECT_EQ(check_subscription("$share/g/$changes/orders", reader), refused);
+  EXPECT_EQ(check_subscription("$share/g/a", reader), ok);
+  subscriber_rights cdc_only = user;
+  cdc_only.data_read = false;
+  EXPECT_EQ(check_subscription("$share/g/$changes/#", cdc_only), ok);
+  EXPECT_EQ(check_subscription("$share/g/a/#", cdc_only), refused);
+  // malformed shared filters, and one inside another
+  EXPECT_EQ(check_subscription("$share/g", user), invalid);
+  EXPECT_EQ(check_subscription("$share//a", user), invalid);
+  EXPECT_EQ(check_subscription("$share/g+/a", user), invalid);
+  EXPECT_EQ(check_subscription("$share/g/a/#/b", user), invalid);
+  EXPECT_EQ(check_subscription("$share/g/$share/h/$tenants/beta/#", admin),
+            invalid);
+}
+
+TEST(mqtt_namespace, tenant_mapping_of_shared_filters_and_ingest_topics) {
+  auto root = tenant_root("acme");
+  EXPECT_EQ(to_broker_filter(root, "$share/g/a/#"),
+            "$share/g/$tenants/acme/a/#");
+  EXPECT_EQ(to_broker_filter(root, "a/+"), "$tenants/acme/a/+");
+  // the broker's ACL then sees the inner, mapped filter
+  std::string err;
+  auto a = acl::parse("user alice; topic read a/#", err);
+  ASSERT_TRUE(a);
+  auto rules = std::make_shared<acl_rules>(*a->for_client("alice", "c"));
+  rules->set_namespace(root);
+  std::string group, inner;
+  ASSERT_TRUE(
+    split_shared(to_broker_filter(root, "$share/g/a/#"), group, inner));
+  EXPECT_TRUE(rules->can_subscribe(inner));
+  ASSERT_TRUE(
+    split_shared(to_broker_filter(root, "$share/g/b/#"), group, inner));
+  EXPECT_FALSE(rules->can_subscribe(inner));
+  // ingest/{collection}/...: the collection level, as written
+  EXPECT_EQ(ingest_collection("ingest/", "ingest/orders/dev1"), "orders");
+  EXPECT_EQ(ingest_collection("ingest/", "ingest/beta.secret/x"),
+            "beta.secret");
+  EXPECT_EQ(ingest_collection("ingest/", "ingest/orders"), "orders");
+  EXPECT_EQ(ingest_collection("ingest/", "ingest//x"), "");
+  EXPECT_EQ(ingest_collection("ingest/", "other/x"), "");
+}

@@ -36,6 +36,11 @@ struct fake : session_callbacks {
     ++closed_calls;
     will = w;
   }
+  /// The connection's output bound, as the test sets it.
+  bool writable = true;
+  size_t dropped = 0;
+  bool may_send() override { return writable; }
+  void on_dropped(const message&) override { ++dropped; }
 
   /// Decodes everything sent so far (as a client would) and clears it.
   std::vector<packet> take(uint8_t version) {
@@ -423,4 +428,67 @@ TEST(mqtt_session, disconnect_may_change_session_expiry_but_not_from_zero) {
   ASSERT_EQ(ps.size(), 1u);
   EXPECT_EQ(ps[0].disconnect.code, reason::protocol_error);
   EXPECT_TRUE(g.will); // not a normal disconnect
+}
+
+TEST(mqtt_session, unread_output_drops_qos0_and_holds_qos1) {
+  fake f;
+  session s({}, f);
+  s.on_data(connect_bytes(4));
+  f.take(4);
+  message m;
+  m.topic = "t";
+  m.payload = "p";
+  s.deliver(m, 0);
+  EXPECT_EQ(f.take(4).size(), 1u);
+  // the client stopped reading: QoS 0 is dropped and counted, QoS 1 waits
+  // in the queue instead of going to the socket
+  f.writable = false;
+  for (int i = 0; i < 10; ++i)
+    s.deliver(m, 0);
+  EXPECT_EQ(f.dropped, 10u);
+  m.qos = 1;
+  for (int i = 0; i < 5; ++i)
+    s.deliver(m, 1);
+  EXPECT_TRUE(f.out.empty());
+  EXPECT_EQ(s.inflight(), 0u);
+  EXPECT_EQ(s.queued(), 5u);
+  EXPECT_EQ(s.queued_bytes(), 5u * 2);
+  // the output drained: flush moves them into the window
+  f.writable = true;
+  s.flush();
+  EXPECT_EQ(f.take(4).size(), 5u);
+  EXPECT_EQ(s.queued(), 0u);
+  EXPECT_EQ(s.queued_bytes(), 0u);
+}
+
+TEST(mqtt_session, qos1_queue_is_bounded_in_bytes) {
+  fake f;
+  session_options o;
+  o.max_queued = 1000;
+  o.max_queued_bytes = 10000;
+  session s(o, f);
+  s.on_data(connect_bytes(4));
+  f.take(4);
+  f.writable = false; // nothing moves into the window
+  message m;
+  m.topic = "t";
+  m.payload.assign(999, 'x'); // 1000 bytes each with the topic
+  m.qos = 1;
+  for (int i = 0; i < 50; ++i)
+    s.deliver(m, 1);
+  // queued up to the bound (checked before adding), the rest dropped
+  EXPECT_EQ(s.queued(), 10u);
+  EXPECT_EQ(s.queued_bytes(), 10000u);
+  EXPECT_EQ(f.dropped, 40u);
+  // and bounded in messages as well
+  fake g;
+  session_options p;
+  p.max_queued = 3;
+  session t(p, g);
+  t.on_data(connect_bytes(4));
+  g.writable = false;
+  for (int i = 0; i < 5; ++i)
+    t.deliver(m, 1);
+  EXPECT_EQ(t.queued(), 3u);
+  EXPECT_EQ(g.dropped, 2u);
 }
