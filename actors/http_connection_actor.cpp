@@ -55,6 +55,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     conn->abort();
   });
   conn->set_sink(caf::actor_cast<caf::actor>(self));
+  conn->set_half_close(true); // EOF arrives as empty data: on_peer_eof
   if (ctx->metrics.draining)
     st.session->drain();
   st.want_read();
@@ -66,6 +67,11 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   return {
     [=](data_atom, std::string& bytes) {
       auto& st = self->state;
+      if (bytes.empty()) { // the peer half-closed
+        if (!st.on_peer_eof())
+          self->quit();
+        return;
+      }
       if (st.ws)
         st.on_ws_data(bytes);
       else

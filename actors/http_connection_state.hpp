@@ -89,6 +89,9 @@ struct http_connection_state : http1::session_callbacks,
   /// Feeds bytes to the session, choosing HTTP/2 or HTTP/1.1 on the
   /// connection's first bytes.
   void on_http_data(const std::string& bytes);
+  /// The peer half-closed: HTTP/1.1 answers what it completed, then
+  /// closes (true); anything else (HTTP/2, WebSocket) ends now (false).
+  bool on_peer_eof();
   bool reading = false; ///< whether the socket side is told to read
   bool closed = false;
   /// Requests of this connection wait while one of its writes is in
@@ -130,6 +133,7 @@ struct http_connection_state : http1::session_callbacks,
       end(); // the client went away from this SSE stream: unsubscribe
   }
   size_t unsent_pieces() const override { return conn->queued_writes(); }
+  size_t unsent_bytes() const override { return conn->queued_bytes(); }
 
   void run_deferred() {
     while (writes_in_flight == 0 && !deferred.empty()) {
@@ -425,6 +429,8 @@ struct http_connection_state : http1::session_callbacks,
     session->stream_end(id);
   }
   uint64_t stream_gen = 0;
+  /// The stream's handler wrote its overflow notice: end() closes.
+  bool stream_overflowed = false;
   uint64_t current_id = 0; ///< request being dispatched
 
   /// Registers this actor with the changefeed hub (monitored, so a hub
@@ -515,7 +521,7 @@ struct http_connection_state : http1::session_callbacks,
   void close_transport() override;
 
   // message_sink
-  void send_text(std::string text) override { ws->send_text(text); }
+  void send_text(std::string text) override;
 
   void close(uint16_t code, std::string reason) override;
 

@@ -49,7 +49,8 @@ void http_connection_state::start_stream(std::shared_ptr<stream_handler> h,
 void http_connection_state::continue_backfill(uint64_t gen) {
   if (!is_current(gen))
     return;
-  if (queued() > 2) {
+  if (conn->queued_writes() > 2 ||
+      (stream && session->stream_backlog(stream->id) > 0)) {
     self->delayed_send(self, std::chrono::milliseconds(5), backfill_atom::value,
                        gen);
     return;
@@ -118,9 +119,22 @@ void http_connection_state::shutdown_stream(const std::string& why) {
   guarded([&] { h->on_shutdown(*this, why); });
 }
 
+/// What a handler writes when it ends a subscriber that fell behind (the
+/// documented overflow notices, changefeeds.md).
+static bool is_overflow_notice(std::string_view bytes, bool ws) {
+  static constexpr std::string_view sse =
+    "event: error\ndata: {\"error\":true,\"message\":\"overflow";
+  static constexpr std::string_view wsn = "{\"type\":\"overflow\"";
+  auto want = ws ? wsn : sse;
+  return bytes.substr(0, want.size()) == want;
+}
+
 void http_connection_state::write(std::string bytes) {
-  if (stream)
-    stream_out(stream->id, bytes);
+  if (!stream)
+    return;
+  if (is_overflow_notice(bytes, false))
+    stream_overflowed = true; // end() closes: the client is far behind
+  stream_out(stream->id, bytes);
 }
 
 void http_connection_state::end() {
@@ -134,11 +148,23 @@ void http_connection_state::end() {
   }
   stream.reset(); // callers hold their own reference to the handler
   stream_close(id);
+  if (stream_overflowed && !session->multiplexed()) {
+    // What is queued (bounded) goes out if the client reads; one that
+    // does not is cut off when the close deadline passes.
+    closed = true;
+    conn->close_after_writes();
+    self->delayed_send(self, std::chrono::seconds(5), ws_timeout_atom::value);
+    return;
+  }
   want_read();
 }
 
 size_t http_connection_state::queued() const {
-  return conn->queued_writes() +
+  // bytes, not writes; the write in flight counts as delivered (it cannot
+  // be taken back; everything behind it can, see send_text)
+  auto all = conn->queued_bytes();
+  auto inflight = conn->inflight_bytes();
+  return (all > inflight ? all - inflight : 0) +
          (stream ? session->stream_backlog(stream->id) : 0);
 }
 
@@ -194,6 +220,26 @@ void http_connection_state::on_http_data(const std::string& bytes) {
   if (is_h2)
     start_h2();
   session->on_data(data);
+}
+
+bool http_connection_state::on_peer_eof() {
+  if (ws || closed)
+    return false;
+  if (!protocol_known) {
+    if (first_bytes.empty())
+      return false;
+    // a short HTTP/1.1 request that could have been the start of the
+    // HTTP/2 preface: no more bytes come, so it is HTTP/1.1
+    protocol_known = true;
+    auto data = std::move(first_bytes);
+    first_bytes.clear();
+    session->on_data(data);
+  }
+  if (session->multiplexed())
+    return false;
+  guarded([&] { static_cast<http1::http1_session&>(*session).on_peer_eof(); });
+  want_read();
+  return true;
 }
 
 void http_connection_state::on_upgraded(std::string leftover) {
@@ -297,6 +343,16 @@ void http_connection_state::on_text(std::string message) {
   }
 }
 
+void http_connection_state::send_text(std::string text) {
+  if (is_overflow_notice(text, true)) {
+    // The subscriber fell behind: its queued events go, so the notice and
+    // the 1011 close that follows are next on the wire, not lost behind
+    // megabytes the client may never read (clear-text sockets).
+    conn->discard_queued();
+  }
+  ws->send_text(text);
+}
+
 void http_connection_state::close_transport() {
   closed = true;
   conn->close_after_writes();
@@ -319,7 +375,7 @@ void http_connection_state::continue_ws_backfill(uint64_t gen) {
   ws_backfill_scheduled = false;
   if (!channel || channel->gen != gen || !channel->open || closed)
     return;
-  if (queued() > 2) { // wait until the client has read the last page
+  if (conn->queued_writes() > 2) { // the client has not read the last page
     ws_backfill_scheduled = true;
     self->delayed_send(self, std::chrono::milliseconds(5),
                        ws_backfill_atom::value, gen);

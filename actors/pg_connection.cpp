@@ -369,9 +369,12 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
         },
         [&](caf::exit_msg& em) {
           // the listener ends us (shutdown): a blocking actor sees this as
-          // a message; stop here, whatever the client does
-          running = false;
+          // a message; stop here, whatever the client does — inside a
+          // transaction too (rolled back), with FATAL 57P01 first
           (void)em;
+          if (!port.closing && !port.broken)
+            terminate();
+          running = false;
         },
         caf::after(std::chrono::milliseconds(0)) >> [] {});
     auto now = std::chrono::steady_clock::now();

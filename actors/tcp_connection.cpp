@@ -18,6 +18,7 @@ namespace asio = boost::asio;
 namespace {
 constexpr size_t read_chunk = 16 * 1024;
 constexpr auto linger_time = std::chrono::seconds(1);
+constexpr size_t max_coalesce = 64 * 1024;
 } // namespace
 
 tcp_connection::tcp_connection(tcp::socket socket, metrics_registry& metrics,
@@ -52,6 +53,7 @@ void tcp_connection::enable_tls(std::shared_ptr<const tls::context> ctx,
 
 void tcp_connection::enqueue_raw(std::string bytes) {
   ++queued_;
+  queued_bytes_ += bytes.size();
   queue_.push_back(std::move(bytes));
   if (!writing_)
     do_write();
@@ -134,7 +136,7 @@ void tcp_connection::pause_reading() {
 }
 
 void tcp_connection::do_read() {
-  if (reading_ || closed_ || close_requested_ || paused_)
+  if (reading_ || closed_ || close_requested_ || paused_ || peer_eof_)
     return;
   reading_ = true;
   // Wait for readiness, then read into a per-thread buffer: an idle
@@ -166,6 +168,13 @@ void tcp_connection::do_read() {
           self->do_read(); // a spurious wake-up
           return;
         }
+        if (rec == asio::error::eof && self->half_close_ && !self->tls_) {
+          // half-close: the answers still go out; the sink decides
+          self->peer_eof_ = true;
+          if (self->sink_)
+            caf::anon_send(self->sink_, data_atom::value, std::string());
+          return;
+        }
         if (rec) {
           if (rec != asio::error::eof)
             spdlog::debug("tcp {}: read failed: {}", self->remote_,
@@ -186,15 +195,20 @@ void tcp_connection::do_read() {
 
 void tcp_connection::write(std::string bytes) {
   ++queued_;
+  queued_bytes_ += bytes.size(); // counted at once: the caller's bound
   asio::post(strand_,
              [self = shared_from_this(), b = std::move(bytes)]() mutable {
                if (self->closed_ || self->close_requested_) {
                  --self->queued_;
+                 self->queued_bytes_ -= b.size();
                  return;
                }
                if (self->tls_) {
                  std::string out;
                  self->tls_->write(b, out);
+                 // account for the records, not the clear text
+                 self->queued_bytes_ += out.size();
+                 self->queued_bytes_ -= b.size();
                  b = std::move(out);
                }
                self->queue_.push_back(std::move(b));
@@ -211,29 +225,42 @@ void tcp_connection::do_write() {
     return;
   }
   writing_ = true;
-  writing_pieces_ = queue_.size();
-  // Coalesce queued buffers (pipelined responses) into one write.
-  if (queue_.size() > 1) {
+  // Coalesce queued buffers (pipelined responses, stream pieces) into one
+  // write of at most max_coalesce bytes (or one larger piece): what is
+  // in flight cannot be taken back, what waits behind it can
+  // (discard_queued).
+  size_t n = 1;
+  size_t bytes = queue_.front().size();
+  while (n < queue_.size() && bytes + queue_[n].size() <= max_coalesce)
+    bytes += queue_[n++].size();
+  writing_pieces_ = n;
+  if (n > 1) {
     std::string all;
-    for (auto& b : queue_)
-      all += b;
-    queue_.clear();
-    queue_.push_back(std::move(all));
+    all.reserve(bytes);
+    for (size_t i = 0; i < n; ++i)
+      all += queue_[i];
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+    queue_.push_front(std::move(all));
   }
+  inflight_bytes_ = bytes;
   asio::async_write(
     socket_, asio::buffer(queue_.front()),
     asio::bind_executor(strand_, [self = shared_from_this()](
                                    boost::system::error_code ec, size_t) {
       self->queued_ -= self->writing_pieces_;
       self->writing_pieces_ = 0;
+      self->inflight_bytes_ = 0;
       if (ec || self->closed_) {
         // the buffer stayed alive for the whole operation; drop it now
         self->queued_ -= self->queue_.size() > 0 ? self->queue_.size() - 1 : 0;
+        for (auto& b : self->queue_)
+          self->queued_bytes_ -= b.size();
         self->queue_.clear();
         self->writing_ = false;
         self->do_close();
         return;
       }
+      self->queued_bytes_ -= self->queue_.front().size();
       self->queue_.pop_front();
       self->last_write_ = std::chrono::steady_clock::now();
       self->do_write();
@@ -319,9 +346,26 @@ void tcp_connection::do_close() {
   socket_.close(ec);
   // queue_ is not cleared here: an async_write may still use its front
   // buffer; the write completion drops it.
-  if (!writing_)
+  if (!writing_) {
+    for (auto& b : queue_)
+      queued_bytes_ -= b.size();
     queue_.clear();
+  }
   notify_closed();
+}
+
+void tcp_connection::discard_queued() {
+  if (tls_)
+    return;
+  asio::post(strand_, [self = shared_from_this()] {
+    // the front is the write in flight while writing_: it stays
+    size_t keep = self->writing_ ? 1 : 0;
+    while (self->queue_.size() > keep) {
+      self->queued_bytes_ -= self->queue_.back().size();
+      --self->queued_;
+      self->queue_.pop_back();
+    }
+  });
 }
 
 } // namespace themis

@@ -48,6 +48,11 @@ public:
 
   /// The actor that receives `data_atom` and `closed_atom` messages.
   void set_sink(caf::actor sink) { sink_ = std::move(sink); }
+  /// A peer that half-closes (EOF on read) may still read our answers
+  /// (HTTP/1.1: a request then shutdown(SHUT_WR) is answered). With this
+  /// set, EOF stops reading and is passed on as an empty `data_atom`; the
+  /// sink closes when its answers are out. Without it, EOF closes.
+  void set_half_close(bool on) { half_close_ = on; }
 
   /// Reads continuously; bytes (or the close) go to the sink. Reading
   /// re-arms itself on the strand, so a request costs no extra post from
@@ -77,6 +82,17 @@ public:
 
   /// Pieces queued by write() and not yet written to the socket.
   size_t queued_writes() const { return queued_.load(); }
+  /// Bytes queued by write() (and TLS records) not yet written to the
+  /// socket, the write in flight included: what a slow reader costs us.
+  size_t queued_bytes() const { return queued_bytes_.load(); }
+  /// Bytes of the write in flight (at most 64 KiB, or one larger piece):
+  /// those reach the peer if it reads; the rest may be discarded.
+  size_t inflight_bytes() const { return inflight_bytes_.load(); }
+  /// Drops what is queued behind the write in flight (a subscriber that
+  /// fell behind: its backlog goes, so the overflow notice and close go
+  /// next). Clear-text only: TLS records cannot be skipped. Thread-safe;
+  /// bytes written after this call are kept.
+  void discard_queued();
 
 private:
   std::function<void()> on_destroy_;
@@ -105,8 +121,12 @@ private:
   std::string read_buf_;
   std::deque<std::string> queue_;
   bool reading_ = false;
+  bool half_close_ = false;
+  bool peer_eof_ = false; ///< the peer sent FIN: nothing more to read
   std::atomic<bool> paused_{true};
   std::atomic<size_t> queued_{0};
+  std::atomic<size_t> queued_bytes_{0};
+  std::atomic<size_t> inflight_bytes_{0};
   size_t writing_pieces_ = 0; ///< pieces merged into the write in flight
   bool writing_ = false;
   bool close_requested_ = false;

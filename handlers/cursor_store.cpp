@@ -1,14 +1,27 @@
 #include "handlers/cursor_store.hpp"
 
-#include <random>
+#include <openssl/rand.h>
+#include <stdexcept>
 
 namespace themis {
 
-cursor_store::cursor_store(std::chrono::seconds ttl, size_t max_cursors) :
-  ttl_(ttl), max_(max_cursors) {
-  salt_ = std::random_device{}();
-  salt_ = (salt_ << 32) ^ std::random_device{}();
+std::string random_handle(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()),
+                 static_cast<int>(bytes)) != 1)
+    throw std::runtime_error("RAND_bytes failed: no handle without entropy");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char c : raw) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
 }
+
+cursor_store::cursor_store(std::chrono::seconds ttl, size_t max_cursors) :
+  ttl_(ttl), max_(max_cursors) {}
 
 void cursor_store::sweep(clock::time_point now) {
   for (auto it = cursors_.begin(); it != cursors_.end();)
@@ -18,7 +31,8 @@ void cursor_store::sweep(clock::time_point now) {
       ++it;
 }
 
-std::string cursor_store::add(std::vector<std::string> rows, size_t batch,
+std::string cursor_store::add(const principal& owner,
+                              std::vector<std::string> rows, size_t batch,
                               uint64_t total) {
   std::lock_guard<std::mutex> guard(mtx_);
   auto now = clock::now();
@@ -30,20 +44,23 @@ std::string cursor_store::add(std::vector<std::string> rows, size_t batch,
         oldest = it;
     cursors_.erase(oldest);
   }
-  // Ids are not guessable: a counter mixed with a per-process salt.
-  auto n = next_id_++;
-  auto id = std::to_string(n) + "-" +
-            std::to_string((n * 0x9E3779B97F4A7C15ull) ^ salt_);
-  cursors_[id] = cursor{std::move(rows), 0, batch == 0 ? 1 : batch, total, now};
+  // 128 random bits: one's own id says nothing about another's
+  auto id = random_handle(16);
+  cursors_[id] =
+    cursor{std::move(rows), 0,           batch == 0 ? 1 : batch, total, now,
+           owner.user,      owner.tenant};
   return id;
 }
 
-std::optional<cursor_batch> cursor_store::next(const std::string& id) {
+std::optional<cursor_batch> cursor_store::next(const std::string& id,
+                                               const principal& who) {
   std::lock_guard<std::mutex> guard(mtx_);
   auto now = clock::now();
   sweep(now);
   auto it = cursors_.find(id);
-  if (it == cursors_.end())
+  // another owner's cursor is answered as missing: its id says nothing
+  if (it == cursors_.end() ||
+      !who.sees(it->second.owner_user, it->second.owner_tenant))
     return std::nullopt;
   auto& c = it->second;
   cursor_batch out;
@@ -64,9 +81,14 @@ std::optional<cursor_batch> cursor_store::next(const std::string& id) {
   return out;
 }
 
-bool cursor_store::remove(const std::string& id) {
+bool cursor_store::remove(const std::string& id, const principal& who) {
   std::lock_guard<std::mutex> guard(mtx_);
-  return cursors_.erase(id) > 0;
+  auto it = cursors_.find(id);
+  if (it == cursors_.end() ||
+      !who.sees(it->second.owner_user, it->second.owner_tenant))
+    return false;
+  cursors_.erase(it);
+  return true;
 }
 
 size_t cursor_store::size() {

@@ -3,6 +3,8 @@
 /// batch. Shared by every connection (a cursor may be read from another
 /// connection than the one that created it), so it locks. Idle cursors
 /// expire after `ttl`; past `max_cursors` the least recently used goes.
+/// A cursor belongs to the principal that created it: another one (other
+/// user, other tenant) is told it does not exist.
 
 #include <chrono>
 #include <cstdint>
@@ -12,7 +14,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "themis/principal.hpp"
+
 namespace themis {
+
+/// A handle for a client (cursor, job): `bytes` from the OpenSSL CSPRNG as
+/// lower-case hex, so an id says nothing about any other. Throws if the
+/// generator fails (never a weaker fallback).
+std::string random_handle(size_t bytes = 16);
 
 struct cursor_batch {
   std::string rows_json; ///< a JSON array of the batch's rows
@@ -26,13 +35,15 @@ public:
 
   cursor_store(std::chrono::seconds ttl, size_t max_cursors);
 
-  /// Keeps `rows` (rendered JSON values), handed out `batch` at a time;
-  /// returns the cursor id.
-  std::string add(std::vector<std::string> rows, size_t batch, uint64_t total);
+  /// Keeps `rows` (rendered JSON values) for `owner`, handed out `batch`
+  /// at a time; returns the cursor id (128 random bits).
+  std::string add(const principal& owner, std::vector<std::string> rows,
+                  size_t batch, uint64_t total);
   /// The next batch; the cursor is gone after its last one. nullopt for an
-  /// unknown or expired id.
-  std::optional<cursor_batch> next(const std::string& id);
-  bool remove(const std::string& id);
+  /// unknown or expired id, or one `who` may not see.
+  std::optional<cursor_batch> next(const std::string& id, const principal& who);
+  /// False for an unknown id or one `who` may not see (it stays).
+  bool remove(const std::string& id, const principal& who);
   size_t size();
 
 private:
@@ -42,6 +53,8 @@ private:
     size_t batch = 1;
     uint64_t total = 0; ///< rows of the whole result, first batch included
     clock::time_point last_used;
+    std::string owner_user;
+    std::string owner_tenant;
   };
   void sweep(clock::time_point now);
 
@@ -49,8 +62,6 @@ private:
   std::unordered_map<std::string, cursor> cursors_;
   std::chrono::seconds ttl_;
   size_t max_;
-  uint64_t next_id_ = 1;
-  uint64_t salt_;
 };
 
 } // namespace themis

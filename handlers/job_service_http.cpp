@@ -6,6 +6,7 @@
 
 #include "engine/aql/parser.hpp"
 #include "engine/names.hpp"
+#include "handlers/cursor_store.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/job_service_util.hpp"
 #include "handlers/query_common.hpp"
@@ -170,7 +171,8 @@ api_response job_service::submit(const api_request& req) {
     return r;
   }
   entry e;
-  e.rec.id = "job-" + engine::generate_key();
+  // 128 random bits (CSPRNG): an id is no hint to anyone else's job
+  e.rec.id = "job-" + random_handle(16);
   e.rec.seq = next_seq_++;
   e.rec.query = qr.query;
   e.rec.bind_vars = dump(qr.bind_vars);

@@ -62,6 +62,7 @@ void run_sync(route_context& ctx, bool with_cursor) {
   auto* metrics = &ctx.env.metrics;
   ++metrics->aql_queries;
   auto tenant = ctx.req.who.tenant;
+  auto owner = ctx.req.who; // the cursor is theirs alone
   bool all_tenants = tenant.empty() && ctx.req.who.is_admin();
   auto work = [=, bind = std::move(qr.bind_vars)](
                 blocking_writer& writer) -> api_response {
@@ -105,7 +106,8 @@ void run_sync(route_context& ctx, bool with_cursor) {
       std::vector<std::string> rest(
         std::make_move_iterator(rows.begin() + first),
         std::make_move_iterator(rows.end()));
-      body += ",\"id\":" + dump(cursors->add(std::move(rest), batch, count));
+      body +=
+        ",\"id\":" + dump(cursors->add(owner, std::move(rest), batch, count));
     }
     body += ",\"count\":" + std::to_string(count) +
             ",\"extra\":" + dump(json{{"stats", stats}}) + "}";
@@ -126,7 +128,7 @@ void query_cursor_create(route_context& ctx) {
 
 void query_cursor_next(route_context& ctx) {
   auto& id = ctx.params[0];
-  auto b = ctx.env.cursors.next(id);
+  auto b = ctx.env.cursors.next(id, ctx.req.who);
   if (!b)
     return ctx.respond(
       error_response(404, "cursor not found or expired: " + id));
@@ -140,7 +142,7 @@ void query_cursor_next(route_context& ctx) {
 
 void query_cursor_delete(route_context& ctx) {
   auto& id = ctx.params[0];
-  if (!ctx.env.cursors.remove(id))
+  if (!ctx.env.cursors.remove(id, ctx.req.who))
     return ctx.respond(
       error_response(404, "cursor not found or expired: " + id));
   api_response r;

@@ -12,6 +12,7 @@
 /// the socket's own live position makes the hand-over exact.
 
 #include <charconv>
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -53,7 +54,7 @@ public:
       auto id = j["subscription"].get<int>();
       if (!subs_.erase(id))
         return error(sink, "no such subscription");
-      sink.send_text(dump({{"type", "unsubscribed"}, {"subscription", id}}));
+      put(sink, dump({{"type", "unsubscribed"}, {"subscription", id}}));
       return;
     }
     error(sink, "unknown action: " + action);
@@ -90,8 +91,11 @@ public:
 private:
   struct subscription {
     change_filter filter;
-    uint64_t last = 0;   ///< highest sequence examined for it
-    uint64_t sent = 0;   ///< resume point: last event sent, or the start
+    uint64_t last = 0; ///< highest sequence examined for it
+    uint64_t sent = 0; ///< last event sent, or the start
+    /// Resume point: the last event the network took (what is queued
+    /// behind may be dropped on overflow), or the start.
+    uint64_t delivered = 0;
     uint64_t target = 0; ///< backfill up to here, then live
     bool backfilling = false;
     std::vector<std::pair<engine::change_event, std::string>> held;
@@ -125,8 +129,11 @@ public:
         s.backfilling = false;
         auto held = std::move(s.held);
         s.held.clear();
+        // the hand-over: bounded by max_queue_events while held
+        backfilling_ = true;
         for (auto& [e, rendered] : held)
           send_event(sink, id, s, e, rendered);
+        backfilling_ = false;
       }
       return true;
     }
@@ -135,8 +142,43 @@ public:
 
 private:
   void error(message_sink& sink, const std::string& why, int code = 400) {
-    sink.send_text(
-      dump({{"type", "error"}, {"message", why}, {"status_code", code}}));
+    put(sink,
+        dump({{"type", "error"}, {"message", why}, {"status_code", code}}));
+  }
+
+  /// Sends a message, counting its bytes on the wire (the frame header
+  /// too); an event message is remembered until the network takes it.
+  void put(message_sink& sink, std::string text, int sub = 0,
+           uint64_t seq = 0) {
+    auto n = text.size();
+    written_ += n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
+    if (sub != 0) {
+      // backfill pages are paced by the front-end; the event bound is
+      // about live events piling up
+      marks_.push_back({written_, sub, seq, !backfilling_});
+      live_unsent_ += backfilling_ ? 0 : 1;
+    }
+    sink.send_text(std::move(text));
+  }
+
+  /// Forgets messages the network has taken (their subscription's resume
+  /// point moves); true when what waits passes a bound, in bytes or in
+  /// events, whatever the number of writes.
+  bool behind(message_sink& sink) {
+    auto unsent = sink.queued(); // bytes behind the write in flight
+    // pings and pongs the session sent are not in written_: a little
+    // slack so they do not hold back the last message taken
+    constexpr uint64_t slack = 32;
+    auto taken = written_ + slack > unsent ? written_ + slack - unsent : 0;
+    while (!marks_.empty() && marks_.front().end <= taken) {
+      auto& m = marks_.front();
+      if (auto it = subs_.find(m.sub); it != subs_.end())
+        it->second.delivered = std::max(it->second.delivered, m.seq);
+      live_unsent_ -= m.live ? 1 : 0;
+      marks_.pop_front();
+    }
+    return unsent > env_.config.changefeed.max_queue_bytes ||
+           live_unsent_ >= env_.config.changefeed.max_queue_events;
   }
 
   void subscribe(message_sink& sink, const json& j) {
@@ -190,11 +232,12 @@ private:
     auto id = next_id_++;
     sub.last = after;
     sub.sent = after;
+    sub.delivered = after;
     auto& s = subs_.emplace(id, std::move(sub)).first->second;
-    sink.send_text(dump({{"type", "subscribed"},
-                         {"subscription", id},
-                         {"from_sequence", after},
-                         {"latest_sequence", live_}}));
+    put(sink, dump({{"type", "subscribed"},
+                    {"subscription", id},
+                    {"from_sequence", after},
+                    {"latest_sequence", live_}}));
     // Backfill (after, live_] page by page through backfill_step; live
     // events after live_ are held for it meanwhile.
     s.target = live_;
@@ -205,8 +248,7 @@ private:
                   const engine::change_event& e, const std::string& rendered) {
     if (closed_ || e.sequence <= sub.last)
       return;
-    if (!backfilling_ &&
-        sink.queued() > env_.config.changefeed.max_queue_events)
+    if (!backfilling_ && behind(sink))
       return overflow(sink);
     sub.last = e.sequence;
     if (!sub.filter.matches(e))
@@ -215,23 +257,30 @@ private:
     auto own = sub.filter.render(e, &rendered);
     std::string msg =
       "{\"subscription\":" + std::to_string(id) + "," + own.substr(1);
-    sink.send_text(std::move(msg));
+    put(sink, std::move(msg), id, e.sequence);
     sub.sent = e.sequence;
   }
 
   /// Ends a socket whose client reads too slowly: each subscription's
   /// resume point in a message, the smallest in the close reason.
+  /// The front-end drops what waits behind the write in flight when it
+  /// sees this message (it starts with {"type":"overflow"), so the
+  /// positions are what the network took, not what was queued.
   void overflow(message_sink& sink) {
     closed_ = true;
+    behind(sink); // the latest delivered positions
     json positions = json::object();
     uint64_t lowest = UINT64_MAX;
     for (auto& [id, sub] : subs_) {
-      positions[std::to_string(id)] = sub.sent;
-      lowest = std::min(lowest, sub.sent);
+      positions[std::to_string(id)] = sub.delivered;
+      lowest = std::min(lowest, sub.delivered);
     }
     if (subs_.empty())
       lowest = live_;
-    sink.send_text(dump({{"type", "overflow"}, {"last_sequences", positions}}));
+    marks_.clear();
+    live_unsent_ = 0;
+    sink.send_text(
+      "{\"type\":\"overflow\",\"last_sequences\":" + dump(positions) + "}");
     sink.close(1011, "overflow last_sequence=" + std::to_string(lowest));
   }
 
@@ -241,6 +290,16 @@ private:
   std::map<int, subscription> subs_;
   int next_id_ = 1;
   uint64_t live_ = 0; ///< last sequence this socket has seen live
+  /// Event messages not yet taken by the network, by where they end.
+  struct mark {
+    uint64_t end;
+    int sub;
+    uint64_t seq;
+    bool live;
+  };
+  std::deque<mark> marks_;
+  size_t live_unsent_ = 0; ///< live event messages among marks_
+  uint64_t written_ = 0;   ///< bytes put on the wire, frame headers included
   bool backfilling_ = false;
   bool closed_ = false;
 };

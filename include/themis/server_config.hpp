@@ -160,6 +160,9 @@ struct supervision_section {
 struct changefeed_section {
   uint32_t heartbeat_ms = 15000;     ///< SSE/WebSocket keep-alive events
   uint32_t max_queue_events = 10000; ///< per subscriber, then overflow
+  /// Unsent output per SSE/WebSocket subscriber (socket queue included),
+  /// then overflow.
+  uint64_t max_queue_bytes = 8u << 20;
   uint32_t long_poll_max_ms = 60000; ///< cap on ?long_poll_ms=
   uint64_t retention_max_events = 0; ///< keep at most N log rows; 0 = all
   uint64_t retention_max_age_s = 0;  ///< drop rows older; 0 = keep

@@ -120,7 +120,7 @@ bool http1_session::stream_at_front() const {
 
 void http1_session::parse_loop() {
   while (!close_sent_ && in_flight_.size() < opts_.max_pipelined) {
-        // Draining still reads: a request that arrives is answered, with
+    // Draining still reads: a request that arrives is answered, with
     // Connection: close (dispatch sets closing_ for it).
     if ((closing_ && !parser_.in_progress()) || dispatch_stopped_)
       break;
@@ -303,7 +303,7 @@ void http1_session::stream_data(uint64_t id, std::string_view bytes) {
 size_t http1_session::stream_backlog(uint64_t id) const {
   for (auto& e : in_flight_)
     if (e.id == id)
-      return e.stream_pieces;
+      return e.stream_buffer.size();
   return 0;
 }
 
@@ -360,6 +360,24 @@ void http1_session::drain() {
     closing_ = close_sent_ = true;
     cb_.close();
   }
+}
+
+void http1_session::on_peer_eof() {
+  if (peer_eof_ || close_sent_ || upgraded_)
+    return;
+  peer_eof_ = true;
+  parse_buffered(); // complete requests still buffered are dispatched
+  if (close_sent_)
+    return;
+  closing_ = true;
+  dispatch_stopped_ = true;
+  if (in_flight_.empty()) {
+    close_sent_ = true;
+    cb_.close();
+    return;
+  }
+  in_flight_.back().keep_alive = false; // its answer closes
+  flush();
 }
 
 const std::string& http1_session::date() {

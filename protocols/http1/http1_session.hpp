@@ -38,6 +38,8 @@ public:
   virtual void on_stream_reset(uint64_t id) {}
   /// Pieces written but not yet on the socket (HTTP/2 backpressure).
   virtual size_t unsent_pieces() const { return 0; }
+  /// Bytes written but not yet on the socket (HTTP/2 backpressure).
+  virtual size_t unsent_bytes() const { return 0; }
 };
 
 struct session_options {
@@ -77,13 +79,18 @@ public:
   /// `Connection: close`; an idle connection closes now.
   void drain() override;
 
+  /// The peer half-closed (EOF on read): the requests it completed are
+  /// still answered, the last with `Connection: close`, then the session
+  /// closes; a request cut short is dropped. Nothing owed: close now.
+  void on_peer_eof();
+
   /// True while the session wants more bytes from the socket.
   bool wants_read() const override {
     return !closing_ && in_flight_.size() < opts_.max_pipelined &&
            !stream_at_front() && !upgrade_pending_;
   }
 
-  /// Pieces of a streamed answer buffered here because earlier answers
+  /// Bytes of a streamed answer buffered here because earlier answers
   /// are still owed (part of the subscriber's queue).
   size_t stream_backlog(uint64_t id) const override;
   bool closing() const { return closing_; }
@@ -128,6 +135,7 @@ private:
   bool upgrade_pending_ = false; ///< an Upgrade request awaits its answer
   bool upgraded_ = false;
   bool dispatch_stopped_ = false; ///< drain: answer what is owed, no more
+  bool peer_eof_ = false;         ///< the peer will send nothing more
   bool reparse_ = false;
   uint64_t request_start_ms_ = 0;
   uint64_t head_done_ms_ = 0;

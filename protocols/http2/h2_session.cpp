@@ -127,7 +127,8 @@ void h2_session::flush() {
     return;
   // a peer that does not read gets no more frames until it does
   // (check_timeouts flushes again); nghttp2 keeps the rest queued
-  if (cb_.unsent_pieces() >= opts_.max_unsent_pieces)
+  if (cb_.unsent_pieces() >= opts_.max_unsent_pieces ||
+      cb_.unsent_bytes() >= opts_.max_unsent_bytes)
     return;
   std::string out;
   while (true) {
@@ -391,7 +392,7 @@ void h2_session::stream_end(uint64_t id) {
 
 size_t h2_session::stream_backlog(uint64_t id) const {
   auto it = streams_.find(static_cast<int32_t>(id));
-  return it == streams_.end() ? 0 : it->second.pieces;
+  return it == streams_.end() ? 0 : it->second.out.size() - it->second.out_pos;
 }
 
 void h2_session::check_timeouts() {

@@ -29,6 +29,9 @@ struct h2_options {
   /// Output pieces waiting for the socket beyond which no more frames are
   /// produced (the peer does not read): our side of flow control.
   size_t max_unsent_pieces = 64;
+  /// The same in bytes: a connection's output waiting for the socket is
+  /// bounded whatever the size of each piece.
+  size_t max_unsent_bytes = 1u << 20;
   uint32_t idle_timeout_ms = 60000; ///< no open stream for this long
   std::string server_name = "themisd";
   std::string remote_addr;
@@ -56,8 +59,11 @@ public:
   /// GOAWAY with the last stream id; open streams finish, then close.
   void drain() override;
   bool wants_read() const override {
-    return !closed_ && cb_.unsent_pieces() < opts_.max_unsent_pieces;
+    return !closed_ && cb_.unsent_pieces() < opts_.max_unsent_pieces &&
+           cb_.unsent_bytes() < opts_.max_unsent_bytes;
   }
+  /// Bytes of stream `id`'s body not yet framed (a streamed answer's
+  /// queue in this session; the subscriber's bound counts it).
   size_t stream_backlog(uint64_t id) const override;
   bool multiplexed() const override { return true; }
 

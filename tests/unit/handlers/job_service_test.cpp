@@ -255,3 +255,108 @@ TEST_F(job_service_test, cancelled_pending_jobs_leave_the_queue) {
   complete(a, {});
   EXPECT_EQ(launched_.back().id, c); // the cancelled one is skipped
 }
+
+// -- handles handed to clients (issue 17): random ids, owner checks --------
+// (cursor_store lives beside the job service in themis_handlers; its tests
+// are here so they need no target of their own)
+
+#include <set>
+
+#include "handlers/cursor_store.hpp"
+
+namespace {
+
+principal user_in(const std::string& user, const std::string& tenant) {
+  principal p;
+  p.user = user;
+  p.tenant = tenant;
+  p.scopes = {"query"};
+  p.via = "jwt";
+  return p;
+}
+
+bool is_hex(const std::string& s) {
+  return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+} // namespace
+
+TEST(random_handle, is_128_bits_of_hex_and_never_repeats) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    auto id = random_handle(16);
+    ASSERT_EQ(id.size(), 32u);
+    ASSERT_TRUE(is_hex(id)) << id;
+    ASSERT_TRUE(seen.insert(id).second) << "repeated " << id;
+  }
+}
+
+TEST(cursor_store, ids_are_random_not_a_counter_with_a_salt) {
+  cursor_store cs(std::chrono::seconds(60), 100);
+  auto a = user_in("alice", "alpha");
+  auto id1 = cs.add(a, {"1", "2"}, 1, 3);
+  auto id2 = cs.add(a, {"1", "2"}, 1, 3);
+  EXPECT_EQ(id1.size(), 32u);
+  EXPECT_TRUE(is_hex(id1));
+  EXPECT_EQ(id1.find('-'), std::string::npos); // no "n-…" counter form
+  EXPECT_NE(id1, id2);
+  // consecutive ids share no long prefix (no counter or time in them)
+  size_t common = 0;
+  while (common < id1.size() && id1[common] == id2[common])
+    ++common;
+  EXPECT_LT(common, 8u);
+}
+
+TEST(cursor_store, another_tenant_or_user_sees_nothing) {
+  cursor_store cs(std::chrono::seconds(60), 100);
+  auto alice = user_in("alice", "alpha");
+  auto bob_beta = user_in("bob", "beta");
+  auto alice_beta = user_in("alice", "beta"); // same name, other tenant
+  auto carol = user_in("carol", "alpha");     // same tenant, other user
+  auto id = cs.add(alice, {"1", "2", "3"}, 1, 4);
+  EXPECT_FALSE(cs.next(id, bob_beta));
+  EXPECT_FALSE(cs.next(id, alice_beta));
+  EXPECT_FALSE(cs.next(id, carol));
+  EXPECT_FALSE(cs.remove(id, bob_beta));
+  EXPECT_FALSE(cs.remove(id, carol));
+  // the owner's cursor is untouched by those attempts
+  auto b = cs.next(id, alice);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->rows_json, "[1]");
+  EXPECT_TRUE(b->has_more);
+  // a tenant admin sees its tenant's cursors, not another tenant's
+  auto alpha_admin = user_in("root", "alpha");
+  alpha_admin.scopes = {"admin"};
+  auto beta_admin = user_in("root", "beta");
+  beta_admin.scopes = {"admin"};
+  EXPECT_FALSE(cs.next(id, beta_admin));
+  auto c = cs.next(id, alpha_admin);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->rows_json, "[2]");
+  EXPECT_TRUE(cs.remove(id, alice));
+  EXPECT_FALSE(cs.next(id, alice));
+}
+
+TEST_F(job_service_test, job_ids_are_random_and_other_owners_get_404) {
+  start();
+  auto a = submit("RETURN 1");
+  auto b = submit("RETURN 2");
+  ASSERT_EQ(a.rfind("job-", 0), 0u);
+  EXPECT_EQ(a.size(), 4u + 32u);
+  EXPECT_TRUE(is_hex(a.substr(4)));
+  size_t common = 0;
+  while (common < a.size() && a[common] == b[common])
+    ++common;
+  EXPECT_LT(common, 4u + 8u); // no shared time/counter/salt prefix
+  for (auto& method : {"GET", "DELETE"}) {
+    api_request req;
+    req.method = method;
+    req.path = "/v2/jobs/" + a;
+    req.who = user_in("mallory", "beta");
+    job_service::deferred later;
+    auto r = svc_->handle(req, later);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << method;
+  }
+  EXPECT_EQ(call("GET", "/v2/jobs/" + a).status, 200);
+}

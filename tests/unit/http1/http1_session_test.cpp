@@ -414,3 +414,48 @@ TEST(http1_session, drain_after_an_answered_request_closes_after_grace) {
   s.check_timeouts();
   EXPECT_TRUE(peer.closed);
 }
+
+// -- half-close (issue 17): a request then shutdown(SHUT_WR) is answered ---
+
+TEST(http1_session, half_close_after_a_request_answers_then_closes) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+  s.on_peer_eof();
+  ASSERT_EQ(peer.requests.size(), 1u); // executed, not discarded
+  EXPECT_FALSE(peer.closed);           // its answer is still owed
+  s.respond(0, text(201, "made"));
+  EXPECT_EQ(peer.sent.rfind("HTTP/1.1 201 ", 0), 0u);
+  EXPECT_NE(peer.sent.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, half_close_answers_every_pipelined_request) {
+  fake_peer peer;
+  http1_session s({}, peer);
+  s.on_data("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a"
+            "\r\n\r\n");
+  s.on_peer_eof();
+  ASSERT_EQ(peer.requests.size(), 2u);
+  s.respond(0, text(200, "one"));
+  EXPECT_FALSE(peer.closed);
+  s.respond(1, text(200, "two"));
+  EXPECT_EQ(count(peer.sent, "HTTP/1.1 200 OK"), 2u);
+  EXPECT_EQ(count(peer.sent, "Connection: close"), 1u); // the last one
+  EXPECT_TRUE(peer.closed);
+}
+
+TEST(http1_session, half_close_with_nothing_owed_or_a_cut_request_closes) {
+  fake_peer idle;
+  http1_session a({}, idle);
+  a.on_peer_eof();
+  EXPECT_TRUE(idle.closed);
+  EXPECT_TRUE(idle.sent.empty());
+
+  fake_peer cut;
+  http1_session b({}, cut);
+  b.on_data("GET /1 HTTP/1.1\r\nHost: a\r\n"); // never finished
+  b.on_peer_eof();
+  EXPECT_TRUE(cut.requests.empty());
+  EXPECT_TRUE(cut.closed);
+}
