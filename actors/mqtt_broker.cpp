@@ -30,6 +30,18 @@ void mqtt_broker::send_all(out_list& out) {
     caf::anon_send(a, mqtt_deliver_atom::value, std::move(d));
 }
 
+bool mqtt_broker::admit(client& c, mqtt_delivery& d) {
+  if (!c.inbox)
+    return true;
+  auto cost = d.msg->topic.size() + d.msg->payload.size();
+  if (c.inbox_limit &&
+      c.inbox->load(std::memory_order_relaxed) >= c.inbox_limit)
+    return false;
+  c.inbox->fetch_add(cost, std::memory_order_relaxed);
+  d.counted = cost;
+  return true;
+}
+
 void mqtt_broker::drop_session(std::map<std::string, client>::iterator it) {
   leave_shared(it->first, it->second);
   for (auto& [filter, s] : it->second.subs)
@@ -109,11 +121,10 @@ mqtt_broker::redispatch(const std::string& id,
   return keep;
 }
 
-mqtt_broker::connect_result
-mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
-                     uint32_t expiry_s,
-                     std::shared_ptr<const mqtt::acl_rules> rules,
-                     size_t max_sessions) {
+mqtt_broker::connect_result mqtt_broker::connect(
+  const std::string& id, caf::actor a, bool clean_start, uint32_t expiry_s,
+  std::shared_ptr<const mqtt::acl_rules> rules, size_t max_sessions,
+  mqtt_inbox inbox, size_t inbox_limit) {
   connect_result r;
   std::vector<mqtt::message> wills;
   {
@@ -158,6 +169,8 @@ mqtt_broker::connect(const std::string& id, caf::actor a, bool clean_start,
     }
     auto& c = clients_[id];
     c.actor = std::move(a);
+    c.inbox = std::move(inbox);
+    c.inbox_limit = inbox_limit;
     c.expires_ms = 0;
     c.expiry_s = expiry_s;
     c.acl = std::move(rules);

@@ -32,7 +32,16 @@ struct mqtt_delivery {
   uint8_t qos = 0;
   std::vector<uint32_t> subscription_ids;
   bool retained = false; ///< sent because of a new subscription
+  /// Bytes counted in the receiver's inbox (mqtt_broker::inbox); the
+  /// connection subtracts them when it takes the delivery.
+  size_t counted = 0;
 };
+
+/// Bytes (topic + payload) of deliveries sent to a connection's mailbox and
+/// not yet taken by it: a connection that falls behind its publishers
+/// (mailbox growing faster than it drains) is bounded here, before its own
+/// output bound applies.
+using mqtt_inbox = std::shared_ptr<std::atomic<size_t>>;
 
 /// A taken-over connection's unfinished QoS 1/2 exchanges, for the
 /// connection that resumed its session (session::resume).
@@ -67,10 +76,13 @@ public:
   /// `acl` is the client's topic rules (empty allows everything). A new
   /// client id when `max_sessions` sessions (connected or kept) exist is
   /// refused.
+  /// `inbox` counts the bytes routed to `a` and not yet taken; beyond
+  /// `inbox_limit` (0: none) new deliveries are dropped and counted.
   connect_result connect(const std::string& client_id, caf::actor a,
                          bool clean_start, uint32_t expiry_s,
                          std::shared_ptr<const mqtt::acl_rules> acl,
-                         size_t max_sessions = 0);
+                         size_t max_sessions = 0, mqtt_inbox inbox = {},
+                         size_t inbox_limit = 0);
   /// The connection `a` ended. A session with `expiry_s` > 0 stays (its
   /// subscriptions collect QoS 1/2 messages) until it expires or the
   /// client returns; its unacknowledged messages are sent again then,
@@ -137,6 +149,8 @@ private:
   };
   struct client {
     caf::actor actor; ///< null while a persistent session is offline
+    mqtt_inbox inbox; ///< of the connected actor (may be null)
+    size_t inbox_limit = 0;
     std::map<std::string, sub> subs;
     std::set<std::string> shared; ///< keys of shared_ it is a member of
     std::deque<mqtt_delivery> offline;
@@ -174,6 +188,9 @@ private:
   /// Publishes wills (their message expiry starts now).
   void publish_wills(std::vector<mqtt::message>& wills);
   static void send_all(out_list& out);
+  /// Counts `d` in the connected client's inbox; false (drop it) when the
+  /// inbox is at its bound.
+  static bool admit(client& c, mqtt_delivery& d);
 
   mutable std::mutex mtx_;
   std::map<std::string, client> clients_;

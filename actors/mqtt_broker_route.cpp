@@ -41,6 +41,8 @@ bool mqtt_broker::dispatch_shared(const std::string& key,
       d.msg = std::move(copy);
       if (s.id)
         d.subscription_ids.push_back(s.id);
+      if (online && !admit(c->second, d))
+        continue; // this member is behind: another one, if any
       grp.next = (start + i + 1) % n;
       if (online)
         out.emplace_back(c->second.actor, std::move(d));
@@ -107,6 +109,10 @@ void mqtt_broker::route(const mqtt::message& m, const std::string& from,
     }
     if (!c.actor) {
       enqueue_offline(c, std::move(d));
+      continue;
+    }
+    if (!admit(c, d)) { // its connection is behind by a whole bound
+      ++dropped_;
       continue;
     }
     out.emplace_back(c.actor, std::move(d));

@@ -59,6 +59,8 @@ struct mqtt_state : session_callbacks {
   std::deque<size_t> unsent;
   size_t unsent_bytes = 0;
   size_t max_unsent_bytes = 1u << 20, max_unsent_msgs = 1000;
+  /// Bytes the broker routed here that this actor has not taken yet.
+  mqtt_inbox inbox = std::make_shared<std::atomic<size_t>>(0);
   /// Ingest messages refused since the last log line about them.
   uint64_t rejected_unlogged = 0, rejected_logged_ms = 0;
 
@@ -136,7 +138,8 @@ struct mqtt_state : session_callbacks {
     if (cfg.max_session_expiry_s)
       expiry_s = std::min(expiry_s, cfg.max_session_expiry_s);
     auto r = ctx->mqtt->connect(bid, caf::actor_cast<caf::actor>(self),
-                                c.clean_start, expiry_s, acl, cfg.max_sessions);
+                                c.clean_start, expiry_s, acl, cfg.max_sessions,
+                                inbox, cfg.max_queued_bytes);
     if (r.refused) {
       will.reset();
       return reason::quota_exceeded; // 3.1.1: server unavailable
@@ -537,6 +540,8 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
     },
     [=](mqtt_deliver_atom, mqtt_delivery& d) {
       auto& st = self->state;
+      if (d.counted)
+        st.inbox->fetch_sub(d.counted, std::memory_order_relaxed);
       // a subscriber that does not read: the session drops QoS 0 and
       // queues QoS 1/2 up to the bound (may_send, on_dropped)
       ++st.ctx->mqtt->messages_sent;
