@@ -507,6 +507,8 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::info("PostgreSQL protocol on {}:{} (auth {})", cfg.server.bind,
                  pg->port(), cfg.pg.auth);
   }
+  for (auto& w : cfg.warnings)
+    spdlog::warn("{}", w);
   if (cfg.auth.required) {
     spdlog::info("authentication required on every protocol (JWTs{}, "
                  "passwords, client certificates; /health{} open)",

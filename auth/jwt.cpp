@@ -9,6 +9,8 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include "engine/json_bounded.hpp"
+
 namespace themis::auth {
 
 namespace {
@@ -248,8 +250,10 @@ jwt_result verify_jwt(std::string_view token, const jwks& keys,
       !base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), body_raw) ||
       !base64url_decode(token.substr(d2 + 1), sig))
     return fail(jwt_status::malformed, "bad base64url");
-  auto head = json::parse(head_raw, nullptr, false);
-  auto claims = json::parse(body_raw, nullptr, false);
+  // unverified input: bounded before it is parsed (limits.max_json_depth)
+  json head, claims;
+  engine::parse_untrusted_json(head_raw, head);
+  engine::parse_untrusted_json(body_raw, claims);
   if (!head.is_object() || !claims.is_object())
     return fail(jwt_status::malformed, "header or claims are not JSON objects");
   if (!head.contains("alg") || !head["alg"].is_string())

@@ -360,6 +360,16 @@ const std::map<std::string, setter>& settings() {
     {"overload.max_connections_per_ip",
      uint_field(&sc::overload, &overload_section::max_connections_per_ip, 0,
                 1000000)},
+    {"limits.max_json_depth",
+     uint_field(&sc::limits, &limits_section::max_json_depth, 2, 1000)},
+    {"limits.max_sql_depth",
+     uint_field(&sc::limits, &limits_section::max_sql_depth, 16, 20000)},
+    {"limits.max_sql_bytes",
+     uint_field(&sc::limits, &limits_section::max_sql_bytes, 1024, 1u << 30)},
+    {"limits.max_aql_clauses",
+     uint_field(&sc::limits, &limits_section::max_aql_clauses, 8, 100000)},
+    {"limits.thread_stack_kb",
+     uint_field(&sc::limits, &limits_section::thread_stack_kb, 1024, 1u << 20)},
     {"breaker.enabled", bool_field(&sc::breaker, &breaker_section::enabled)},
     {"breaker.failure_ratio_pct",
      uint_field(&sc::breaker, &breaker_section::failure_ratio_pct, 1, 100)},
@@ -457,7 +467,42 @@ std::optional<std::string> apply_yaml(server_config& cfg,
   return std::nullopt;
 }
 
+/// The built-in PostgreSQL login (pg.users' default) is public knowledge:
+/// with auth.required it must not let anyone in, least of all as a global
+/// admin. Removes every user:secret pair whose secret equals its user name
+/// ("themis:themis") and says so.
+void disable_default_credentials(server_config& cfg) {
+  if (!cfg.auth.required)
+    return;
+  std::string kept, dropped;
+  size_t pos = 0;
+  auto& users = cfg.pg.users;
+  while (pos < users.size()) {
+    auto end = users.find(',', pos);
+    if (end == std::string::npos)
+      end = users.size();
+    auto entry = users.substr(pos, end - pos);
+    auto colon = entry.find(':');
+    bool trivial = colon != std::string::npos &&
+                   entry.substr(0, colon) == entry.substr(colon + 1);
+    auto& to = trivial ? dropped : kept;
+    if (!entry.empty())
+      to +=
+        (to.empty() ? "" : ",") + (trivial ? entry.substr(0, colon) : entry);
+    pos = end + 1;
+  }
+  if (dropped.empty())
+    return;
+  users = kept;
+  cfg.warnings.push_back(
+    "pg.users: login(s) '" + dropped +
+    "' with the password equal to the user name (the built-in default "
+    "themis:themis) are disabled because auth.required is on; configure "
+    "real passwords (scripts/hash-password.py) or use tokens");
+}
+
 std::optional<std::string> validate_config(server_config& cfg) {
+  disable_default_credentials(cfg);
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(cfg.engine.data_dir, ec);

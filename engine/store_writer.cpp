@@ -3,6 +3,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/sql/sql_executor.hpp"
 
@@ -140,8 +141,13 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
   json body;
   bool needs_body = op.kind != op_kind::remove;
   if (needs_body) {
-    body = json::parse(op.doc, nullptr, false);
-    if (body.is_discarded())
+    // Every writer path (REST, MQTT ingest, AQL, entities) ends here: the
+    // nesting limit holds even if a front-end forgot it, so no stored row
+    // is too deep for SQLite's JSON functions.
+    auto st = parse_untrusted_json(op.doc, body);
+    if (st == json_parse_status::too_deep)
+      return failure(op_status::invalid, json_too_deep_message(), op.key);
+    if (st != json_parse_status::ok)
       return failure(op_status::invalid, "body is not valid JSON", op.key);
     if (!body.is_object())
       return failure(op_status::invalid, "document must be a JSON object",

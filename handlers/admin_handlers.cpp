@@ -88,7 +88,9 @@ void audit_event_of(route_context& ctx, std::string action, std::string outcome,
 void keys_create(route_context& ctx) {
   if (!keys_enabled(ctx) || !require_admin(ctx))
     return;
-  auto body = json::parse(ctx.req.body, nullptr, false);
+  json body;
+  if (auto bad = parse_json_body(ctx.req.body, body))
+    return ctx.respond(std::move(*bad));
   if (body.is_discarded() || !body.is_object())
     return ctx.respond(error_response(400, "expected a JSON object"));
   engine::api_key_record r;

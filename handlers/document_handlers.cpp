@@ -57,7 +57,9 @@ void list_collections(route_context& ctx) {
 }
 
 void create_collection(route_context& ctx) {
-  auto body = json::parse(ctx.req.body, nullptr, false);
+  json body;
+  if (auto bad = parse_json_body(ctx.req.body, body))
+    return ctx.respond(std::move(*bad));
   if (body.is_discarded() || !body.is_object() || !body.contains("name") ||
       !body["name"].is_string())
     return ctx.respond(

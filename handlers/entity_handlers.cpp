@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
@@ -82,7 +83,9 @@ void write_entity(route_context& ctx) {
     op.kind = op_kind::remove;
   } else {
     op.kind = op_kind::put;
-    auto body = json::parse(ctx.req.body, nullptr, false);
+    json body;
+    if (auto bad = parse_json_body(ctx.req.body, body))
+      return ctx.respond(std::move(*bad));
     std::string err;
     auto blob = body.is_discarded() ? std::nullopt : blob_of(body, err);
     if (!blob)
@@ -103,7 +106,9 @@ void write_entity(route_context& ctx) {
 }
 
 void entity_batch(route_context& ctx) {
-  auto body = json::parse(ctx.req.body, nullptr, false);
+  json body;
+  if (auto bad = parse_json_body(ctx.req.body, body))
+    return ctx.respond(std::move(*bad));
   if (body.is_discarded() || !body.is_object() ||
       !body.contains("operations") || !body["operations"].is_array())
     return ctx.respond(error_response(
@@ -186,7 +191,11 @@ void ndjson_bulk(route_context& ctx) {
       line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos)
       continue;
-    auto doc = json::parse(line, nullptr, false);
+    json doc;
+    if (parse_json_body(line, doc)) {
+      errors.push_back({line_no, engine::json_too_deep_message()});
+      continue;
+    }
     if (doc.is_discarded() || !doc.is_object()) {
       errors.push_back({line_no, "line is not a JSON object"});
       continue;

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
+
 namespace themis {
 
 api_response json_response(int status, std::string body) {
@@ -24,6 +26,14 @@ api_response error_response(int status, std::string_view message) {
                       {"status_code", status}};
   return json_response(
     status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::optional<api_response> parse_json_body(std::string_view text,
+                                            nlohmann::json& out) {
+  if (engine::parse_untrusted_json(text, out) ==
+      engine::json_parse_status::too_deep)
+    return error_response(400, engine::json_too_deep_message());
+  return std::nullopt;
 }
 
 namespace {

@@ -24,6 +24,12 @@ std::string dump(const nlohmann::json& j);
 /// `{"error":true,"message":…,"status_code":N}`.
 api_response error_response(int status, std::string_view message);
 
+/// Parses a client's JSON text under limits.max_json_depth (issue 17).
+/// Nested too deep: the 400 to send, naming the limit. Malformed: nothing
+/// is returned and `out` is discarded, so the caller says what it expected.
+std::optional<api_response> parse_json_body(std::string_view text,
+                                            nlohmann::json& out);
+
 /// Decoded value of a query parameter (`+` and %XX decoded), if present.
 std::optional<std::string> query_param(std::string_view query,
                                        std::string_view name);

@@ -8,7 +8,9 @@ using json = nlohmann::json;
 
 std::optional<api_response> read_query_request(const api_request& req,
                                                query_request& out) {
-  auto body = json::parse(req.body, nullptr, false);
+  json body;
+  if (auto bad = parse_json_body(req.body, body))
+    return std::move(*bad);
   if (body.is_discarded() || !body.is_object())
     return error_response(400, "expected a JSON object with a \"query\"");
   auto q = body.find("query");

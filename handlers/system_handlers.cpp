@@ -71,7 +71,9 @@ void faults_get(route_context& ctx) {
 void faults_set(route_context& ctx) {
   // {"target": "store_writer", "crash_rate": 0.1, "error_rate": 0,
   //  "stall_ms": 200}; absent fields keep their value
-  auto body = nlohmann::json::parse(ctx.req.body, nullptr, false);
+  nlohmann::json body;
+  if (auto bad = parse_json_body(ctx.req.body, body))
+    return ctx.respond(std::move(*bad));
   fault_target t;
   if (!body.is_object() || !body.contains("target") ||
       !body["target"].is_string() ||

@@ -5,6 +5,8 @@
 
 #include "actors/server.hpp"
 #include "config/config_loader.hpp"
+#include "engine/stack_guard.hpp"
+#include "themis/input_limits.hpp"
 
 extern char** environ;
 
@@ -15,6 +17,18 @@ int main(int argc, char** argv) {
                  outcome.message.c_str());
     return outcome.exit_code;
   }
+  // Hostile-input limits, before any thread exists: every thread gets a
+  // known stack, and every parser reads the same limits (issue 17).
+  auto& lim = outcome.config.limits;
+  if (!themis::engine::set_default_thread_stack(size_t{lim.thread_stack_kb} *
+                                                1024))
+    std::fprintf(stderr, "themisd: could not set limits.thread_stack_kb\n");
+  themis::set_max_json_depth(lim.max_json_depth);
+  auto& pl = themis::parser_limits_setting();
+  pl.max_sql_depth = lim.max_sql_depth;
+  pl.max_sql_bytes = lim.max_sql_bytes;
+  pl.max_aql_clauses = lim.max_aql_clauses;
+  pl.thread_stack_bytes = size_t{lim.thread_stack_kb} * 1024;
   // SIGHUP re-reads the same sources: the file, the environment, the flags.
   auto reload =
     [argc, argv](std::string& error) -> std::optional<themis::server_config> {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "engine/aql/functions_impl.hpp"
+#include "engine/json_bounded.hpp"
 
 namespace themis::aql::fn {
 
@@ -92,41 +93,16 @@ json json_stringify(args_t& a) {
   return a[0].dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-/// Nesting deeper than this is refused: serialising, comparing and
-/// destroying values all recurse, and a hostile string of a million '['
-/// would otherwise take the process down later rather than fail here.
-constexpr size_t max_parse_depth = 512;
-
-bool nesting_within_limit(std::string_view s) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_parse_depth)
-        return false;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
-
 json json_parse(args_t& a) {
   if (!a[0].is_string())
     return nullptr;
   const auto& s = a[0].get_ref<const std::string&>();
-  if (!nesting_within_limit(s))
-    return nullptr;
-  json out = json::parse(s, nullptr, /*allow_exceptions=*/false);
-  return out.is_discarded() ? json() : out;
+  // too deep (limits.max_json_depth) or malformed: null, as ArangoDB
+  // answers unparsable text
+  json out;
+  return engine::parse_untrusted_json(s, out) == engine::json_parse_status::ok
+           ? out
+           : json();
 }
 
 json digest(const json& v, const EVP_MD* md) {

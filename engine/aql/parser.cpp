@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/aql/parser_impl.hpp"
+#include "themis/input_limits.hpp"
 
 // The parser's entry points, token helpers, scopes and clauses; the
 // expression grammar is in parser_expr.cpp.
@@ -138,6 +139,12 @@ std::shared_ptr<query> parser::parse_query(bool top) {
     while (accept_op(","));
   }
   while (starts_query(peek())) {
+    // Execution nests a stage per clause (FOR inside FOR …): bound them
+    // before a query of 37,000 FORs reaches the stack.
+    if (++clauses_ > current_parser_limits().max_aql_clauses)
+      fail(peek(), "query has more than " +
+                     std::to_string(current_parser_limits().max_aql_clauses) +
+                     " clauses (limits.max_aql_clauses)");
     auto c = parse_clause();
     bool ended = c.kind == clause_kind::return_;
     bool modification = c.kind >= clause_kind::insert;

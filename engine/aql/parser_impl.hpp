@@ -130,6 +130,7 @@ private:
   int next_slot_ = 0;
   bool no_in_ = false; ///< parsing `doc` of `INSERT doc IN coll`
   int depth_ = 0;
+  size_t clauses_ = 0; ///< in the whole query, subqueries included
   parsed_query out_;
 };
 

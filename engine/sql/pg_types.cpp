@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/json_bounded.hpp"
 #include "engine/sql/pg_datetime.hpp"
 
 namespace themis::sql {
@@ -447,8 +448,13 @@ value coerce(const value& v, uint32_t o) {
     case oid::json:
     case oid::jsonb: {
       auto t = text_of(v);
-      auto j = nlohmann::json::parse(t, nullptr, false);
-      if (j.is_discarded())
+      nlohmann::json j;
+      auto st = engine::parse_untrusted_json(t, j);
+      if (st == engine::json_parse_status::too_deep)
+        throw sql_error("22P02", std::string("invalid input syntax for type ") +
+                                   (o == oid::json ? "json" : "jsonb") + ": " +
+                                   engine::json_too_deep_message());
+      if (st != engine::json_parse_status::ok)
         bad_input(o == oid::json ? "json" : "jsonb", t);
       return value::of_text(
         o == oid::json

@@ -5,6 +5,7 @@
 #include "engine/names.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/store_schema.hpp"
+#include "themis/input_limits.hpp"
 
 namespace themis::sql {
 
@@ -38,6 +39,11 @@ void raise_sqlite(sqlite3* db, int rc) {
     throw sql_error("53200", "out of memory");
   if ((rc & 0xff) == SQLITE_FULL)
     throw sql_error("53100", "could not extend file: disk full");
+  // SQLite's own bounds on what the translated statement nests (its parser
+  // stack, SQLITE_MAX_EXPR_DEPTH): PostgreSQL says 54001 for these
+  if (m.find("parser stack overflow") != std::string::npos ||
+      m.find("too large (maximum depth") != std::string::npos)
+    throw sql_error("54001", "statement too complex (" + m + ")");
   if (m.find("ambiguous column") != std::string::npos)
     throw sql_error("42702", m);
   if (m.find("no such column") != std::string::npos)
@@ -220,6 +226,13 @@ void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
         sink.log(st.table, c.key, nullptr);
         continue;
       }
+      // the same nesting limit as every other writer: a row past it would
+      // break SQLite's JSON functions for the whole collection
+      if (!json_depth_ok(c.doc))
+        throw sql_error("22P02", "invalid input syntax for type jsonb: "
+                                 "JSON nested deeper than " +
+                                   std::to_string(max_json_depth()) +
+                                   " levels (limits.max_json_depth)");
       auto seq = std::to_string(sink.next_sequence());
       if (c.rev != seq) {
         // an upsert skipped a number: renumber so the log stays dense

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "engine/sql/translate_internal.hpp"
+#include "engine/stack_guard.hpp"
 
 namespace themis::sql::detail {
 
@@ -432,6 +433,8 @@ expr translator::tr_sublink(const json& n, scope& sc) {
 }
 
 expr translator::tr(const json& node, scope& sc) {
+  if (engine::stack_exhausted())
+    throw sql_error("54001", "statement too complex (stack depth)");
   auto& type = node_type(node);
   auto& b = body(node);
   if (type == "A_Const")

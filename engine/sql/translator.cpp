@@ -1,6 +1,9 @@
 #include "engine/sql/translator.hpp"
 
 #include <pg_query.h>
+#include <pthread.h>
+
+#include "themis/input_limits.hpp"
 
 #include "engine/sql/translate_internal.hpp"
 
@@ -12,9 +15,59 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
                          const session_info& info,
                          const std::vector<uint32_t>& param_types);
 
+namespace {
+
+/// Statements up to stack/128 bytes (64 KiB on 8 MiB) cannot exhaust a
+/// worker's stack inside libpg_query: its deepest recursion (printing a
+/// left-deep operator chain) costs ~150 bytes of stack per level and each
+/// level needs at least two bytes of SQL ("+1"). Measured: 50,000 terms
+/// parse on 8 MiB, 70,000 crash.
+size_t inline_parse_bytes() {
+  return current_parser_limits().thread_stack_bytes / 128;
+}
+
+struct parse_job {
+  const char* sql;
+  PgQueryParseResult result;
+};
+
+void* parse_job_run(void* arg) {
+  auto* j = static_cast<parse_job*>(arg);
+  // libpg_query frees this thread's memory contexts itself at thread
+  // exit (a TSD destructor); pg_query_exit() here would free them twice
+  j->result = pg_query_parse(j->sql);
+  return nullptr;
+}
+
+/// pg_query_parse with a stack that fits the input: longer statements run
+/// on a short-lived thread whose stack grows with their size, so no
+/// statement below limits.max_sql_bytes can overflow a stack.
+PgQueryParseResult parse_with_stack(const std::string& text) {
+  if (text.size() <= inline_parse_bytes())
+    return pg_query_parse(text.c_str());
+  parse_job job{text.c_str(), {}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, (8u << 20) + 256 * text.size());
+  pthread_t t;
+  int rc = pthread_create(&t, &attr, parse_job_run, &job);
+  pthread_attr_destroy(&attr);
+  if (rc != 0)
+    throw sql_error("54000", "statement too large to parse here");
+  pthread_join(t, nullptr);
+  return job.result;
+}
+
+} // namespace
+
 std::vector<parsed_statement> parse_sql(std::string_view sql) {
+  auto& limits = current_parser_limits();
+  if (sql.size() > limits.max_sql_bytes)
+    throw sql_error("54000", "statement of " + std::to_string(sql.size()) +
+                               " bytes exceeds limits.max_sql_bytes (" +
+                               std::to_string(limits.max_sql_bytes) + ")");
   std::string text(sql);
-  auto r = pg_query_parse(text.c_str());
+  auto r = parse_with_stack(text);
   struct guard {
     PgQueryParseResult& r;
     ~guard() { pg_query_free_parse_result(r); }
@@ -23,6 +76,13 @@ std::vector<parsed_statement> parse_sql(std::string_view sql) {
     std::string msg = r.error->message ? r.error->message : "syntax error";
     throw sql_error("42601", msg, r.error->cursorpos);
   }
+  // Every walk over the tree (nlohmann's copy, the translator) recurses
+  // as deep as it nests: refuse too-complex statements first, as
+  // PostgreSQL's check_stack_depth() does.
+  if (json_depth(r.parse_tree, limits.max_sql_depth) > limits.max_sql_depth)
+    throw sql_error("54001", "statement too complex (nested deeper than "
+                             "limits.max_sql_depth " +
+                               std::to_string(limits.max_sql_depth) + ")");
   auto tree = json::parse(r.parse_tree, nullptr, false);
   auto source = std::make_shared<const std::string>(text);
   std::vector<parsed_statement> out;

@@ -29,6 +29,24 @@ inline void set_max_json_depth(size_t n) {
   max_json_depth_setting().store(n, std::memory_order_relaxed);
 }
 
+/// The other parser limits (limits.* in the config), read where each
+/// parser starts; written once at boot.
+struct parser_limits {
+  size_t max_sql_depth = 1000;          ///< SQL parse-tree nesting: 54001
+  size_t max_sql_bytes = 1u << 20;      ///< one SQL query string: 54000
+  size_t max_aql_clauses = 1000;        ///< AQL clauses incl. subqueries
+  size_t thread_stack_bytes = 8u << 20; ///< limits.thread_stack_kb
+};
+
+inline parser_limits& parser_limits_setting() {
+  static parser_limits v;
+  return v;
+}
+
+inline const parser_limits& current_parser_limits() {
+  return parser_limits_setting();
+}
+
 /// Deepest array/object nesting of JSON text, counting brackets outside
 /// strings only; returns as soon as `stop_after` is passed, so a hostile
 /// input costs one linear scan that ends early. Malformed text is not

@@ -245,6 +245,17 @@ struct auth_section {
   std::vector<std::string> tenant_quotas;
 };
 
+/// Hostile-input limits shared by every parser (docs/security.md, "limits
+/// and hostile input"): checked before any recursion, so a limit, never
+/// the stack, decides.
+struct limits_section {
+  uint32_t max_json_depth = 128;     ///< bodies, bind values, payloads, jsonb
+  uint32_t max_sql_depth = 1000;     ///< SQL parse-tree nesting (then 54001)
+  uint32_t max_sql_bytes = 1u << 20; ///< one SQL query string (then 54000)
+  uint32_t max_aql_clauses = 1000;   ///< AQL clauses, subqueries included
+  uint32_t thread_stack_kb = 8192;   ///< every server thread's stack
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -268,7 +279,11 @@ struct server_config {
   rate_limiting_section rate_limiting;
   overload_section overload;
   breaker_section breaker;
+  limits_section limits;
   debug_section debug;
+  /// What the loader changed or distrusts, logged as warnings at start
+  /// (e.g. a built-in default credential disabled by auth.required).
+  std::vector<std::string> warnings;
 };
 
 } // namespace themis
