@@ -160,11 +160,14 @@ mqtt_broker::connect_result mqtt_broker::connect(
             r.resend.push_back(std::move(pm));
         r.awaiting_rel = std::move(c.awaiting_rel);
         for (auto& d : c.offline)
-          if (!rules || rules->can_read(d.msg->topic))
+          if (!rules || rules->can_read(d.msg->topic)) {
+            d.backlog = true;
             r.queued.push_back(std::move(d));
+          }
         c.resend.clear();
         c.awaiting_rel.clear();
         c.offline.clear();
+        c.offline_bytes = 0;
       }
     }
     auto& c = clients_[id];
@@ -249,8 +252,15 @@ void mqtt_broker::disconnect(const std::string& id, const caf::actor& a,
 }
 
 void mqtt_broker::enqueue_offline(client& c, mqtt_delivery d) {
+  auto cost = [](const mqtt_delivery& x) {
+    return x.msg->topic.size() + x.msg->payload.size();
+  };
+  c.offline_bytes += cost(d);
   c.offline.push_back(std::move(d));
-  if (c.offline.size() > max_offline) {
+  while (c.offline.size() > max_offline ||
+         (c.inbox_limit && c.offline.size() > 1 &&
+          c.offline_bytes > c.inbox_limit)) {
+    c.offline_bytes -= std::min(c.offline_bytes, cost(c.offline.front()));
     c.offline.pop_front(); // the oldest goes first
     ++dropped_;
   }

@@ -35,6 +35,9 @@ struct mqtt_delivery {
   /// Bytes counted in the receiver's inbox (mqtt_broker::inbox); the
   /// connection subtracts them when it takes the delivery.
   size_t counted = 0;
+  /// Kept for the client while it was away: already within the offline
+  /// bounds, so the session queues it whatever its own byte bound says.
+  bool backlog = false;
 };
 
 /// Bytes (topic + payload) of deliveries sent to a connection's mailbox and
@@ -137,7 +140,8 @@ public:
   /// Publishes the $SYS/broker/… statistics as retained messages.
   void publish_sys(const std::string& version, int64_t uptime_s);
 
-  /// Offline QoS 1/2 messages kept per session (oldest dropped beyond).
+  /// Offline QoS 1/2 messages kept per session (oldest dropped beyond, and
+  /// beyond the session's max_queued_bytes).
   static constexpr size_t max_offline = 1000;
   /// The configured topic ACL (set once at start).
   mqtt::acl acl;
@@ -150,7 +154,10 @@ private:
   struct client {
     caf::actor actor; ///< null while a persistent session is offline
     mqtt_inbox inbox; ///< of the connected actor (may be null)
+    /// Its connection's mqtt.max_queued_bytes: bounds the inbox and the
+    /// offline queue (0 until a connection set it, after a restore).
     size_t inbox_limit = 0;
+    size_t offline_bytes = 0; ///< topic + payload bytes of `offline`
     std::map<std::string, sub> subs;
     std::set<std::string> shared; ///< keys of shared_ it is a member of
     std::deque<mqtt_delivery> offline;

@@ -205,6 +205,7 @@ void mqtt_broker::restore(const std::string& text) {
         d.msg = std::make_shared<const mqtt::message>(
           message_of(x.value("message", json::object()), now));
         d.qos = x.value("qos", 1);
+        c.offline_bytes += d.msg->topic.size() + d.msg->payload.size();
         c.offline.push_back(std::move(d));
       }
       for (auto& x : s.value("resend", json::array())) {

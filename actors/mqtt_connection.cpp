@@ -546,10 +546,10 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
       // queues QoS 1/2 up to the bound (may_send, on_dropped)
       ++st.ctx->mqtt->messages_sent;
       if (st.root.empty())
-        return st.s->deliver(*d.msg, d.qos, d.subscription_ids);
+        return st.s->deliver(*d.msg, d.qos, d.subscription_ids, d.backlog);
       auto m = *d.msg; // the tenant's client sees its own topic names
       m.topic = to_client_topic(st.root, m.topic);
-      st.s->deliver(m, d.qos, d.subscription_ids);
+      st.s->deliver(m, d.qos, d.subscription_ids, d.backlog);
     },
     [=](mqtt_takeover_atom) {
       // what this connection had not finished goes to the new one, through

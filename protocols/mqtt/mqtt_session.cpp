@@ -113,7 +113,7 @@ void session::resume(std::vector<pending_message> msgs,
   awaiting_rel_.insert(awaiting_rel.begin(), awaiting_rel.end());
   for (auto& pm : msgs) {
     if (!pm.packet_id || inflight_.count(pm.packet_id)) {
-      deliver(pm.msg, pm.qos); // never sent (or its id is taken): anew
+      deliver(pm.msg, pm.qos, {}, true); // never sent (or id taken): anew
       continue;
     }
     outbound o;
@@ -248,7 +248,7 @@ uint16_t session::next_id() {
 }
 
 void session::deliver(const message& m, uint8_t qos,
-                      const std::vector<uint32_t>& sub_ids) {
+                      const std::vector<uint32_t>& sub_ids, bool backlog) {
   if (state_ != state::connected)
     return;
   if (m.expires_at_ms && cb_.now_ms() >= m.expires_at_ms) {
@@ -279,8 +279,9 @@ void session::deliver(const message& m, uint8_t qos,
     return;
   }
   // QoS 1/2 beyond the window wait, up to a count and a byte bound
-  if (queue_.size() >= opts_.max_queued ||
-      (opts_.max_queued_bytes && queued_bytes_ >= opts_.max_queued_bytes)) {
+  if (!backlog &&
+      (queue_.size() >= opts_.max_queued ||
+       (opts_.max_queued_bytes && queued_bytes_ >= opts_.max_queued_bytes))) {
     cb_.on_dropped(m);
     return;
   }

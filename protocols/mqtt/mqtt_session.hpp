@@ -107,8 +107,11 @@ public:
   void check_timeouts();
   /// Sends `m` to this client at `qos` (the broker took the minimum of the
   /// message's and the subscription's QoS). An expired message is dropped.
+  /// `backlog`: kept for this client while it was away (within bounds
+  /// already), queued whatever max_queued / max_queued_bytes say.
   void deliver(const message& m, uint8_t qos,
-               const std::vector<uint32_t>& subscription_ids = {});
+               const std::vector<uint32_t>& subscription_ids = {},
+               bool backlog = false);
   /// After CONNACK of a resumed session: sends the messages that were in
   /// flight again with DUP and their packet ids (PUBREL for released QoS 2
   /// ones), and remembers the inbound QoS 2 ids still awaiting PUBREL.

@@ -491,4 +491,9 @@ TEST(mqtt_session, qos1_queue_is_bounded_in_bytes) {
     t.deliver(m, 1);
   EXPECT_EQ(t.queued(), 3u);
   EXPECT_EQ(g.dropped, 2u);
+  // what was kept for the client while it was away is within the offline
+  // bounds already: queued on reconnect, not dropped by the session's
+  t.deliver(m, 1, {}, true);
+  EXPECT_EQ(t.queued(), 4u);
+  EXPECT_EQ(g.dropped, 2u);
 }
