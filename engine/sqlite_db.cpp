@@ -85,6 +85,10 @@ sqlite_db::sqlite_db(const std::string& path, bool read_only,
   }
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   sqlite3_extended_result_codes(db_, 1);
+  // One SQL or AQL expression may not build a value bigger than this
+  // (SQLite's default is 1 GB: `repeat('x', 900000000)` and its copies
+  // would take gigabytes); beyond it SQLITE_TOOBIG, PostgreSQL 54000.
+  sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, max_value_bytes);
 }
 
 sqlite_db::~sqlite_db() {

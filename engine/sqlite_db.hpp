@@ -48,6 +48,10 @@ private:
   sqlite3_stmt* s_;
 };
 
+/// Largest string or blob one SQL value may be (SQLITE_LIMIT_LENGTH on
+/// every connection): above the largest document a body may carry.
+constexpr int max_value_bytes = 256 << 20;
+
 class sqlite_db {
 public:
   /// Opens (creating if `create`) the database file.

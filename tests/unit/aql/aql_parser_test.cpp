@@ -236,3 +236,17 @@ TEST(aql_parser_bad_input, deep_nesting_and_garbage_do_not_crash) {
     bytes.push_back(static_cast<char>(i));
   EXPECT_THROW(parse(bytes), aql_error);
 }
+
+/// Issue 17: each FOR nests an execution stage; 37,000 of them once took
+/// the stack. The clause count is bounded (limits.max_aql_clauses).
+TEST(aql_parser, clause_count_is_bounded) {
+  std::string q;
+  for (int i = 0; i < 37000; ++i)
+    q += "FOR a" + std::to_string(i) + " IN 1..1 ";
+  q += "RETURN 1";
+  auto e = fails(q);
+  EXPECT_NE(std::string(e.what()).find("limits.max_aql_clauses"),
+            std::string::npos)
+    << e.what();
+  EXPECT_NO_THROW(parse("FOR a IN 1..2 FOR b IN 1..2 RETURN a * b"));
+}

@@ -106,3 +106,24 @@ TEST(config_loader, shipped_config_file_is_valid) {
                  "--data-dir", tmp_dir().c_str()});
   EXPECT_EQ(o.exit_code, -1) << o.message;
 }
+
+/// Issue 17: auth.required turns the public default PostgreSQL login off
+/// (and says so); real passwords stay.
+TEST(config_loader, auth_required_disables_default_credentials) {
+  auto dir = tmp_dir();
+  auto o = load({"--data-dir", dir.c_str()});
+  ASSERT_EQ(o.exit_code, -1) << o.message;
+  EXPECT_EQ(o.config.pg.users, "themis:themis");
+  EXPECT_TRUE(o.config.warnings.empty());
+  o = load({"--data-dir", dir.c_str(), "--set", "auth.required=true", "--set",
+            "pg.users=themis:themis,ops:S3cret-pw,app:app"});
+  ASSERT_EQ(o.exit_code, -1) << o.message;
+  EXPECT_EQ(o.config.pg.users, "ops:S3cret-pw");
+  ASSERT_EQ(o.config.warnings.size(), 1u);
+  EXPECT_NE(o.config.warnings[0].find("'themis,app'"), std::string::npos)
+    << o.config.warnings[0];
+  o = load({"--data-dir", dir.c_str(), "--set", "limits.max_json_depth=64",
+            "--set", "limits.max_sql_depth=5"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.message.find("limits.max_sql_depth"), std::string::npos);
+}

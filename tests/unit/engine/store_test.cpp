@@ -4,6 +4,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "engine/json_bounded.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/store_writer.hpp"
 
@@ -236,4 +237,36 @@ TEST_F(store_test, compaction_by_count_and_age) {
   open(); // survives restart, and new writes continue densely
   EXPECT_EQ(reader_->compacted_through(), 10u);
   EXPECT_EQ(one(op(op_kind::put, "c", "z", "{}")).sequence, 11u);
+}
+
+/// Issue 17: the nesting limit, scanned before nlohmann or SQLite see the
+/// text; the writer refuses deeper documents from every front-end.
+TEST(json_limits, depth_scan_ignores_strings_and_stops_early) {
+  EXPECT_EQ(themis::json_depth("{}"), 1u);
+  EXPECT_EQ(themis::json_depth(R"({"a":[1,{"b":[]}]})"), 4u);
+  EXPECT_EQ(themis::json_depth(R"({"a":"[[[[\"[["})"), 1u);
+  EXPECT_EQ(themis::json_depth("42"), 0u);
+  EXPECT_EQ(themis::json_depth(std::string(100000, '['), 10), 11u);
+  nlohmann::json j;
+  using themis::engine::json_parse_status;
+  EXPECT_EQ(themis::engine::parse_untrusted_json(
+              std::string(200, '[') + std::string(200, ']'), j),
+            json_parse_status::too_deep);
+  EXPECT_TRUE(j.is_discarded());
+  EXPECT_EQ(themis::engine::parse_untrusted_json("[1,", j),
+            json_parse_status::malformed);
+  EXPECT_EQ(themis::engine::parse_untrusted_json(R"({"a":[[1]]})", j),
+            json_parse_status::ok);
+  EXPECT_EQ(j["a"][0][0], 1);
+}
+
+TEST_F(store_test, documents_past_the_nesting_limit_are_refused) {
+  one(op(op_kind::create_collection, "c"));
+  auto deep = "{\"x\":" + std::string(2000, '[') + std::string(2000, ']') + "}";
+  auto r = one(op(op_kind::put, "c", "d", deep));
+  EXPECT_EQ(r.status, op_status::invalid);
+  EXPECT_NE(r.message.find("limits.max_json_depth"), std::string::npos);
+  EXPECT_FALSE(reader_->get("c", "d"));
+  auto ok = "{\"x\":" + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_EQ(one(op(op_kind::put, "c", "d", ok)).status, op_status::created);
 }

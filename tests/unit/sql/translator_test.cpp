@@ -200,3 +200,30 @@ TEST(sql, tenant_sessions_see_only_their_tables) {
   EXPECT_EQ(env.error_of("select v from \"beta.t\""), "42P01");
   EXPECT_EQ(env.error_of("create table \"beta.x\"(id int)"), "42602");
 }
+
+/// Issue 17: statements that once overflowed a stack are refused with
+/// PostgreSQL's codes before any recursion; ordinary ones still run.
+TEST(sql, hostile_statements_are_refused_before_recursion) {
+  sql_env env;
+  auto chain = [](const char* head, const char* term, size_t n) {
+    std::string s = head;
+    for (size_t i = 0; i < n; ++i)
+      s += term;
+    return s;
+  };
+  EXPECT_EQ(env.error_of(chain("select 1", "+1", 5700)), "54001");
+  // past the inline-parse size: parsed on a thread with a larger stack
+  EXPECT_EQ(env.error_of(chain("select 1", "+1", 200000)), "54001");
+  EXPECT_EQ(env.error_of(chain("select 'a'", "||'a'", 5700)), "54001");
+  std::string nested = "select ";
+  for (int i = 0; i < 2000; ++i)
+    nested += "(select ";
+  nested += "1";
+  nested += std::string(2000, ')');
+  EXPECT_EQ(env.error_of(nested), "54001");
+  EXPECT_EQ(env.error_of("select " + chain("1", ",1", 600000)), "54000");
+  auto deep = std::string(75000, '[') + std::string(75000, ']');
+  EXPECT_EQ(env.error_of("select '" + deep + "'::jsonb"), "22P02");
+  EXPECT_EQ(env.one(chain("select 1", "+1", 40)), "41");
+  EXPECT_EQ(env.one("select '[[[1]]]'::jsonb"), "[[[1]]]");
+}
