@@ -95,10 +95,9 @@ void parser::expect_kw(std::string_view kw) {
 int parser::declare(const token& at, const std::string& name) {
   if (is_keyword(upper(name)))
     fail(at, "cannot use keyword '" + name + "' as a variable name");
-  for (auto& [n, s] : scopes_.back())
-    if (n == name)
-      fail(at, "variable '" + name + "' is assigned multiple times",
-           error_kind::semantic);
+  if (scopes_.back().latest.count(name))
+    fail(at, "variable '" + name + "' is assigned multiple times",
+         error_kind::semantic);
   int slot = next_slot_++;
   scopes_.back().emplace_back(name, slot);
   return slot;
@@ -106,9 +105,8 @@ int parser::declare(const token& at, const std::string& name) {
 
 int parser::lookup(const std::string& name) const {
   for (auto f = scopes_.rbegin(); f != scopes_.rend(); ++f)
-    for (auto v = f->rbegin(); v != f->rend(); ++v)
-      if (v->first == name)
-        return v->second;
+    if (auto v = f->latest.find(name); v != f->latest.end())
+      return v->second;
   return -1;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -125,7 +126,24 @@ private:
 
   std::vector<token> toks_;
   size_t pos_ = 0;
-  std::vector<std::vector<std::pair<std::string, int>>> scopes_;
+  /// The variables of one query level in declaration order (COLLECT
+  /// INTO captures them in order), indexed by name so a query of 100,000
+  /// LETs does not compare every name with every other (issue 17).
+  struct scope {
+    std::vector<std::pair<std::string, int>> vars;
+    std::unordered_map<std::string, int> latest; ///< name → newest slot
+    void emplace_back(const std::string& name, int slot) {
+      vars.emplace_back(name, slot);
+      latest[name] = slot;
+    }
+    void clear() {
+      vars.clear();
+      latest.clear();
+    }
+    auto begin() const { return vars.begin(); }
+    auto end() const { return vars.end(); }
+  };
+  std::vector<scope> scopes_;
 
   int next_slot_ = 0;
   bool no_in_ = false; ///< parsing `doc` of `INSERT doc IN coll`
