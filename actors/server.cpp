@@ -20,6 +20,7 @@
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
+#include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
 #include "actors/mqtt_broker.hpp"
 #include "actors/mqtt_connection.hpp"
@@ -199,40 +200,36 @@ int run_server(const server_config& cfg, const char* version,
   ctx->io_threads = half_cores_or(cfg.server.io_threads);
   asio::io_context io(static_cast<int>(ctx->io_threads));
   auto work = asio::make_work_guard(io);
+  const server_config defaults;
   std::shared_ptr<http_acceptor> http;
   if (cfg.http.port != 0) {
-    try {
-      http = std::make_shared<http_acceptor>(io, cfg.server.bind, cfg.http.port,
-                                             ctx);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr,
-                   "themisd: config error: http.port: cannot listen on "
-                   "%s:%d: %s\n",
-                   cfg.server.bind.c_str(), cfg.http.port, e.what());
+    http = open_listener(
+      {"HTTP", "http.port", "--http-port", cfg.http.port, defaults.http.port},
+      cfg.server.bind, [&](int port) {
+        return std::make_shared<http_acceptor>(io, cfg.server.bind, port, ctx);
+      });
+    if (!http)
       return 2;
-    }
   }
 
   std::shared_ptr<http_acceptor> pg;
   if (cfg.pg.port != 0) {
-    try {
-      // over the limit: PostgreSQL's own FATAL 53300 before any startup
-      std::string busy;
-      pgwire::error_fields e;
-      e.severity = "FATAL";
-      e.sqlstate = "53300";
-      e.message = "sorry, too many clients already";
-      pgwire::put_error(busy, e);
-      pg = std::make_shared<http_acceptor>(io, cfg.server.bind, cfg.pg.port,
-                                           ctx, pg_listener_name,
-                                           cfg.pg.max_connections, busy);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr,
-                   "themisd: config error: pg.port: cannot listen on "
-                   "%s:%d: %s\n",
-                   cfg.server.bind.c_str(), cfg.pg.port, e.what());
+    // over the limit: PostgreSQL's own FATAL 53300 before any startup
+    std::string busy;
+    pgwire::error_fields e;
+    e.severity = "FATAL";
+    e.sqlstate = "53300";
+    e.message = "sorry, too many clients already";
+    pgwire::put_error(busy, e);
+    pg = open_listener(
+      {"PostgreSQL", "pg.port", "--pg-port", cfg.pg.port, defaults.pg.port},
+      cfg.server.bind, [&](int port) {
+        return std::make_shared<http_acceptor>(io, cfg.server.bind, port, ctx,
+                                               pg_listener_name,
+                                               cfg.pg.max_connections, busy);
+      });
+    if (!pg)
       return 2;
-    }
   }
 
   // TLS: one context for the HTTPS and MQTTS listeners and PostgreSQL
@@ -243,23 +240,31 @@ int run_server(const server_config& cfg, const char* version,
       std::fprintf(stderr, "themisd: config error: tls: %s\n", error.c_str());
       return 2;
     }
-    try {
-      if (cfg.tls.https_port != 0) {
-        https = std::make_shared<http_acceptor>(
-          io, cfg.server.bind, cfg.tls.https_port, ctx, https_listener_name,
-          cfg.http.max_connections, std::string());
-        https->set_tls([ctx] { return ctx->tls.current(tls_state::http); });
-      }
-      if (cfg.tls.mqtts_port != 0 && cfg.mqtt.port != 0) {
-        mqtts = std::make_shared<http_acceptor>(
-          io, cfg.server.bind, cfg.tls.mqtts_port, ctx, mqtts_listener_name,
-          cfg.mqtt.max_connections, std::string());
-        mqtts->set_tls([ctx] { return ctx->tls.current(tls_state::mqtt); });
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "themisd: config error: tls: cannot listen: %s\n",
-                   e.what());
-      return 2;
+    if (cfg.tls.https_port != 0) {
+      https =
+        open_listener({"HTTPS", "tls.https_port", "--https-port",
+                       cfg.tls.https_port, defaults.tls.https_port},
+                      cfg.server.bind, [&](int port) {
+                        return std::make_shared<http_acceptor>(
+                          io, cfg.server.bind, port, ctx, https_listener_name,
+                          cfg.http.max_connections, std::string());
+                      });
+      if (!https)
+        return 2;
+      https->set_tls([ctx] { return ctx->tls.current(tls_state::http); });
+    }
+    if (cfg.tls.mqtts_port != 0 && cfg.mqtt.port != 0) {
+      mqtts =
+        open_listener({"MQTT over TLS", "tls.mqtts_port", "--mqtts-port",
+                       cfg.tls.mqtts_port, defaults.tls.mqtts_port},
+                      cfg.server.bind, [&](int port) {
+                        return std::make_shared<http_acceptor>(
+                          io, cfg.server.bind, port, ctx, mqtts_listener_name,
+                          cfg.mqtt.max_connections, std::string());
+                      });
+      if (!mqtts)
+        return 2;
+      mqtts->set_tls([ctx] { return ctx->tls.current(tls_state::mqtt); });
     }
   }
 
@@ -315,18 +320,16 @@ int run_server(const server_config& cfg, const char* version,
                  "any client may subscribe (no ACL, anonymous allowed)",
                  cfg.mqtt.changes_prefix);
   if (cfg.mqtt.port != 0) {
-    try {
-      // over the limit: CONNACK 3 (server unavailable) and close
-      mqtt = std::make_shared<http_acceptor>(
-        io, cfg.server.bind, cfg.mqtt.port, ctx, mqtt_listener_name,
-        cfg.mqtt.max_connections, std::string("\x20\x02\x00\x03", 4));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr,
-                   "themisd: config error: mqtt.port: cannot listen on "
-                   "%s:%d: %s\n",
-                   cfg.server.bind.c_str(), cfg.mqtt.port, e.what());
+    // over the limit: CONNACK 3 (server unavailable) and close
+    mqtt = open_listener(
+      {"MQTT", "mqtt.port", "--mqtt-port", cfg.mqtt.port, defaults.mqtt.port},
+      cfg.server.bind, [&](int port) {
+        return std::make_shared<http_acceptor>(
+          io, cfg.server.bind, port, ctx, mqtt_listener_name,
+          cfg.mqtt.max_connections, std::string("\x20\x02\x00\x03", 4));
+      });
+    if (!mqtt)
       return 2;
-    }
   }
 
   caf::actor_system_config ccfg;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian package themis-server needs (build, tests, benchmarks)
-# and builds it in Release with Ninja and ccache. Idempotent.
+# Installs every Debian package themis-server needs (build, tests,
+# benchmarks) and builds it with Ninja and ccache. Idempotent and quick when
+# nothing changed: packages are checked with dpkg before apt is called, the
+# build directory is configured once (again only when BUILD_TYPE or
+# THEMIS_CMAKE_ARGS are given and differ) and ninja rebuilds what changed.
+# Both scripts/run.sh and scripts/test.sh call it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=$(grep -v '^#' scripts/packages.txt | grep -v '^$' | tr '\n' ' ')
 missing=""
 for p in $packages; do
@@ -13,18 +15,41 @@ for p in $packages; do
 done
 if [ -n "$missing" ]; then
   echo "setup: installing:$missing"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update
+  # mosquitto and nginx are reference servers for tests and benchmarks, not
+  # services of this host: keep Debian from starting them (they would hold
+  # 1883 and 80 next to themisd). policy-rc.d is Debian's switch for that.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    own_policy=1
+  fi
+  trap 'if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi' EXIT
+  $SUDO apt-get update -q
   # shellcheck disable=SC2086
-  $SUDO apt-get install -y --no-install-recommends $missing
+  $SUDO apt-get install -y -q --no-install-recommends $missing
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now mosquitto nginx >/dev/null 2>&1 || true
+  fi
 else
   echo "setup: all Debian packages present"
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
-BUILD_TYPE=${BUILD_TYPE:-Release}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
-  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache ${THEMIS_CMAKE_ARGS:-}
+args="${BUILD_TYPE:-Release} ${THEMIS_CMAKE_ARGS:-}"
+stamp="$BUILD_DIR/.themis-setup-args"
+explicit=${BUILD_TYPE+x}${THEMIS_CMAKE_ARGS+x}
+if [ ! -f "$BUILD_DIR/build.ninja" ] ||
+   { [ -n "$explicit" ] && [ "$(cat "$stamp" 2>/dev/null)" != "$args" ]; }; then
+  # shellcheck disable=SC2086
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache ${THEMIS_CMAKE_ARGS:-}
+  echo "$args" > "$stamp"
+fi
 # two cores, ~300 MB per heavy translation unit: two jobs fit comfortably
 cmake --build "$BUILD_DIR" -j "${JOBS:-2}"
 echo "setup: built $BUILD_DIR/themisd"
