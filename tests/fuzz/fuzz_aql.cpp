@@ -1,7 +1,10 @@
 /// libFuzzer target for AQL: arbitrary query text is parsed and, when it
 /// parses, run against a small in-memory store with a 50 ms deadline and a
 /// row cap. Invariants: no crash, and only aql_error escapes (never another
-/// exception).
+/// exception). An input starting with fuzz::expand_marker is a recipe for
+/// a deep or wide query (structure_expand.hpp), run under the default
+/// limits or, with flag bit 0, the largest max_aql_clauses the config
+/// accepts.
 
 #include <chrono>
 #include <cstddef>
@@ -13,6 +16,8 @@
 #include "engine/aql/aql_error.hpp"
 #include "engine/aql/executor.hpp"
 #include "engine/aql/parser.hpp"
+#include "structure_expand.hpp"
+#include "themis/input_limits.hpp"
 
 namespace {
 
@@ -36,10 +41,28 @@ sqlite3* store() {
   return db;
 }
 
-} // namespace
+/// Hostile shapes (issue 17): nested (prefix, open, middle, close,
+/// suffix) and wide (prefix, item, separator, suffix).
+constexpr std::initializer_list<themis::fuzz::expand_template> templates = {
+  {false, {"", "FOR x\x02 IN [1] ", "RETURN 1"}},
+  {false, {"RETURN ", "(", "1", ")"}},
+  {false, {"RETURN ", "[", "1", "]"}},
+  {false, {"RETURN ", "{a:", "1", "}"}},
+  {false, {"RETURN ", "-", "1"}},
+  {false, {"RETURN ", "NOT ", "true"}},
+  {false, {"RETURN ", "(FOR x IN [1] RETURN ", "x", ")"}},
+  {false, {"RETURN ", "LENGTH(", "1", ")"}},
+  {false, {"RETURN ", "true ? ", "1", " : 2"}},
+  {false, {"FOR d IN c FILTER ", "(", "d.v == 1", ")", " RETURN d"}},
+  {true, {"RETURN ", "1", "+"}},
+  {true, {"RETURN [", "\x02", ",", "]"}},
+  {true, {"RETURN {", "k\x02: 1", ",", "}"}},
+  {true, {"", "LET a\x02 = 1 ", "", "RETURN 1"}},
+  {true, {"RETURN CONCAT(", "'a'", ",", ")"}},
+  {true, {"RETURN {a: 1}", ".a", "", ""}},
+};
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string text(reinterpret_cast<const char*>(data), size);
+void run(const std::string& text) {
   using namespace themis;
   try {
     auto q = aql::parse(text);
@@ -65,5 +88,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (...) {
     std::abort(); // anything else is a bug
   }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // 200,000 terms, a few MB at most
+  auto x = themis::fuzz::expand(data, size, templates, 200000, 2u << 20);
+  if (!x) {
+    run(std::string(reinterpret_cast<const char*>(data), size));
+    return 0;
+  }
+  auto& limits = themis::parser_limits_setting();
+  auto saved = limits;
+  if (x->flags & 1)
+    limits.max_aql_clauses = 100000; // the most config_loader accepts
+  run(x->text);
+  limits = saved;
   return 0;
 }

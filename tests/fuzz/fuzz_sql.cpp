@@ -2,7 +2,10 @@
 /// PostgreSQL's grammar, translated against a small catalog and run — reads
 /// on a read connection with a 50 ms deadline, writes inside a transaction
 /// that is always rolled back. Invariants: no crash, and only sql_error
-/// escapes (never another exception).
+/// escapes (never another exception). An input starting with
+/// fuzz::expand_marker is a recipe for a deep or wide statement (5,000+
+/// nesting, 100,000+ terms; structure_expand.hpp), run under the default
+/// limits or, with flag bit 0, the largest ones the config accepts.
 
 #include <chrono>
 #include <cstddef>
@@ -16,6 +19,8 @@
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_executor.hpp"
 #include "engine/store_writer.hpp"
+#include "structure_expand.hpp"
+#include "themis/input_limits.hpp"
 
 namespace {
 
@@ -77,10 +82,29 @@ int deadline_handler(void* p) {
   return std::chrono::steady_clock::now() > end ? 1 : 0;
 }
 
-} // namespace
+/// Hostile shapes (issue 17): nested (prefix, open, middle, close,
+/// suffix) and wide (prefix, item, separator, suffix).
+constexpr std::initializer_list<fuzz::expand_template> templates = {
+  {false, {"SELECT ", "(", "1", ")"}},
+  {true, {"SELECT ", "1", "+"}},
+  {true, {"SELECT ", "'a'", "||"}},
+  {false, {"SELECT '", "[", "1", "]", "'::jsonb"}},
+  {false, {"SELECT '", "{\"a\":", "1", "}", "'::jsonb -> 'a'"}},
+  {false, {"SELECT ", "(SELECT ", "1", ")"}},
+  {false, {"SELECT * FROM ", "(SELECT * FROM ", "t", ") s"}},
+  {false, {"SELECT ", "-", "1"}},
+  {false, {"SELECT ", "NOT ", "true"}},
+  {false, {"SELECT ", "abs(", "1", ")"}},
+  {false, {"SELECT ", "CASE WHEN true THEN ", "1", " END"}},
+  {false, {"SELECT ARRAY", "[", "1", "]"}},
+  {false,
+   {"INSERT INTO t(id, name, j) VALUES (9, 'z', '", "[", "1", "]", "')"}},
+  {true, {"SELECT 1 WHERE 1 IN (", "\x02", ",", ")"}},
+  {true, {"", "SELECT \x02", " UNION ALL "}},
+  {true, {"SELECT * FROM t WHERE ", "id = \x02", " OR "}},
+};
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string text(reinterpret_cast<const char*>(data), size);
+void run(const std::string& text) {
   auto& s = store();
   try {
     for (auto& p : sql::parse_sql(text)) {
@@ -113,5 +137,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "unexpected exception: %s\n", e.what());
     std::abort();
   }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // 200,000 terms; just past limits.max_sql_bytes, so both sides of 54000
+  auto x = fuzz::expand(data, size, templates, 200000, (1u << 20) + 4096);
+  if (!x) {
+    run(std::string(reinterpret_cast<const char*>(data), size));
+    return 0;
+  }
+  auto& limits = parser_limits_setting();
+  auto saved = limits;
+  if (x->flags & 1)
+    limits.max_sql_depth = 20000; // the most config_loader accepts
+  run(x->text);
+  limits = saved;
   return 0;
 }
