@@ -49,6 +49,11 @@ struct mqtt_state : session_callbacks {
   std::shared_ptr<std::pair<std::string, bool>> reg =
     std::make_shared<std::pair<std::string, bool>>();
   size_t ingest_pending = 0;
+  /// The tenant's stored documents as last counted, and when (the
+  /// `documents` quota; recounted at most once a second, writes since
+  /// added, so an ingest burst cannot run far past it).
+  int64_t tenant_docs = 0;
+  int64_t tenant_docs_ms = 0;
   /// the tenant whose connection quota this connection holds (released by
   /// the exit functor, however the actor ends)
   std::shared_ptr<std::string> tenant_slot = std::make_shared<std::string>();
@@ -259,6 +264,25 @@ struct mqtt_state : session_callbacks {
     ingest(std::move(m), id);
   }
 
+  /// The tenant `documents` quota (auth.tenant_quotas) on ingest, as REST
+  /// and PostgreSQL writes check it.
+  bool over_documents_quota() {
+    if (who.tenant.empty() || !ctx->quotas)
+      return false;
+    auto quota = ctx->quotas->of(who.tenant).documents;
+    if (!quota)
+      return false;
+    auto now = now_ms();
+    if (!tenant_docs_ms || now - tenant_docs_ms >= 1000) {
+      tenant_docs = ctx->reader->tenant_documents(who.tenant);
+      tenant_docs_ms = now;
+    }
+    if (tenant_docs >= static_cast<int64_t>(quota))
+      return true;
+    ++tenant_docs; // this write, until the next count
+    return false;
+  }
+
   /// An ingest PUBLISH that can never be stored (bad collection name, JSON
   /// nested too deep): not stored, not routed, counted, logged (at most a
   /// line per 10 s per connection). 5.0 answers `code5`; 3.1.1 has no
@@ -338,6 +362,11 @@ struct mqtt_state : session_callbacks {
         op.key = std::move(key);
       }
     }
+    if (over_documents_quota())
+      return reject_ingest(m, id, reason::quota_exceeded,
+                           "tenant " + who.tenant +
+                             " is at its documents "
+                             "quota");
     op.collection = tenant_collection(who.tenant, collection);
     op.create_collection = true;
     op.doc = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -46,6 +46,7 @@ ROOT = jwt("root", scope="admin")
 ACME = jwt("alice", "acme")
 BETA = jwt("bob", "beta")
 EVE = jwt("eve")  # global, not an admin
+SMALL = jwt("sam", "small")  # a tenant with a documents quota of 3
 READER = jwt("ro", scope="data:read")  # global, no cdc:read
 
 PUBLISH, PUBACK, PUBREC, SUBACK, PINGRESP = 3, 4, 5, 9, 13
@@ -70,6 +71,7 @@ class HostileMqttTest(unittest.TestCase):
             "--set", "auth.jwt_secret=" + SECRET,
             "--set", "mqtt.changes_prefix=$changes/",
             "--set", "mqtt.sys_interval_s=1",
+            "--set", "auth.tenant_quotas=small documents=3",
         ], env={"THEMIS_AUTH_REQUIRED": "true"}).start()
         cls.port = cls.srv.mqtt_port
         for tok in (ACME, BETA):
@@ -224,6 +226,26 @@ class HostileMqttTest(unittest.TestCase):
         c.close()
         st, docs = self.docs("secret", ACME)
         self.assertEqual([d["payload"] for d in docs], [{"temp": 1}])
+
+    def test_ingest_respects_the_documents_quota(self):
+        c = self.client(5, SMALL, "quota-5")
+        codes = []
+        for i in range(5):
+            c.publish("ingest/meter/x", '{"n": %d}' % i, qos=1)
+            ack = c.read()
+            self.assertEqual(ack[0], PUBACK, ack)
+            codes.append(ack[2][2] if len(ack[2]) > 2 else 0)
+        self.assertEqual(codes, [0, 0, 0, 0x97, 0x97])  # quota exceeded
+        c.close()
+        # 3.1.1: acknowledged and dropped, the connection stays
+        c = self.client(4, SMALL, "quota-4", clean=False)
+        c.publish("ingest/meter/x", '{"n": 9}', qos=1)
+        self.assertEqual(c.read()[0], PUBACK)
+        c.send(0xC0, b"")
+        self.assertEqual(c.read()[0], PINGRESP)
+        c.close()
+        st, docs = self.docs("meter", SMALL)
+        self.assertEqual((st, len(docs)), (200, 3), docs)
 
     # -- 4: JSON nesting on ingest topics ---------------------------------
 
