@@ -5,6 +5,7 @@
 
 #include "actors/server.hpp"
 #include "config/config_loader.hpp"
+#include "engine/data_dir_lock.hpp"
 #include "engine/stack_guard.hpp"
 #include "themis/input_limits.hpp"
 
@@ -16,6 +17,16 @@ int main(int argc, char** argv) {
     std::fprintf(outcome.exit_code == 0 ? stdout : stderr, "%s\n",
                  outcome.message.c_str());
     return outcome.exit_code;
+  }
+  // One server per data directory, before any store is opened; held until
+  // the process ends.
+  themis::engine::data_dir_lock dir_lock;
+  {
+    std::string error;
+    if (!dir_lock.acquire(outcome.config.engine.data_dir, error)) {
+      std::fprintf(stderr, "themisd: %s\n", error.c_str());
+      return 2;
+    }
   }
   // Hostile-input limits, before any thread exists: every thread gets a
   // known stack, and every parser reads the same limits (issue 17).
