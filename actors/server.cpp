@@ -21,6 +21,7 @@
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/listener_ports.hpp"
+#include "actors/service_notifier.hpp"
 #include "actors/messages.hpp"
 #include "actors/mqtt_broker.hpp"
 #include "actors/mqtt_connection.hpp"
@@ -529,8 +530,12 @@ int run_server(const server_config& cfg, const char* version,
                  cfg.server.bind);
   }
   ctx->metrics.listeners_up = true;
+  service_notifier notifier(io);
+  notifier.ready("serving HTTP on " + cfg.server.bind + ":" +
+                 std::to_string(http ? http->port() : 0));
 
   int why = stop_future.get();
+  notifier.stopping(why < 0 ? "supervision tree gave up" : "draining");
   int exit_code = 0;
   if (why < 0) {
     spdlog::critical("supervision tree gave up; shutting down");
@@ -627,6 +632,7 @@ int run_server(const server_config& cfg, const char* version,
   root = nullptr;
   sys.await_all_actors_done();
   signals.cancel();
+  notifier.stop();
   work.reset();
   io.stop();
   for (auto& t : io_threads)
