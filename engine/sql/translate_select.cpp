@@ -1,5 +1,6 @@
 #include "engine/sql/catalog_views.hpp"
 #include "engine/sql/translate_internal.hpp"
+#include "engine/stack_guard.hpp"
 
 namespace themis::sql::detail {
 
@@ -29,6 +30,8 @@ std::string translator::table_source(const table_def& t) {
 }
 
 std::string translator::tr_from_item(const json& node, scope& sc) {
+  if (engine::stack_exhausted()) // a JOIN chain nests one level per table
+    throw sql_error("54001", "statement too complex (stack depth)");
   auto& type = node_type(node);
   auto& b = body(node);
   if (type == "RangeVar") {
@@ -154,6 +157,10 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
 }
 
 select_out translator::tr_select(const json& node, scope* parent) {
+  // UNION chains and sub-selects nest as deep as limits.max_sql_depth
+  // allows (up to 20,000): the stack, not only the limit, must be checked
+  if (engine::stack_exhausted())
+    throw sql_error("54001", "statement too complex (stack depth)");
   const json& s = node.contains("SelectStmt") ? node.at("SelectStmt") : node;
   select_out out;
   std::string with;
