@@ -511,6 +511,8 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::info("PostgreSQL protocol on {}:{} (auth {})", cfg.server.bind,
                  pg->port(), cfg.pg.auth);
   }
+  for (auto& n : cfg.notices)
+    spdlog::info("{}", n);
   for (auto& w : cfg.warnings)
     spdlog::warn("{}", w);
   if (cfg.auth.required) {

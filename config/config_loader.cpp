@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,8 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <tuple>
+#include <type_traits>
 #include <unistd.h>
 
 namespace themis {
@@ -19,6 +22,23 @@ namespace {
 
 using setter =
   std::function<std::optional<std::string>(server_config&, const std::string&)>;
+/// The value in effect, for --check-config.
+using getter = std::function<YAML::Node(const server_config&)>;
+
+/// One configuration key: how to set it from text and how to read it back.
+struct field {
+  setter set;
+  getter get;
+  field(setter s, getter g) : set(std::move(s)), get(std::move(g)) {}
+  /// A bare setter (its value is shown as unknown by --check-config).
+  template <class F, class = std::enable_if_t<std::is_invocable_v<
+                       F&, server_config&, const std::string&>>>
+  field(F f) : set(std::move(f)) {}
+  std::optional<std::string> operator()(server_config& c,
+                                        const std::string& v) const {
+    return set(c, v);
+  }
+};
 
 std::optional<std::string> to_uint(const std::string& v, uint64_t lo,
                                    uint64_t hi, uint64_t& out) {
@@ -33,70 +53,83 @@ std::optional<std::string> to_uint(const std::string& v, uint64_t lo,
 }
 
 template <class T, class F>
-setter uint_field(T server_config::*sec, F T::*field, uint64_t lo,
-                  uint64_t hi) {
-  return [=](server_config& c, const std::string& v) {
-    uint64_t x = 0;
-    if (auto err = to_uint(v, lo, hi, x))
-      return err;
-    (c.*sec).*field = static_cast<F>(x);
-    return std::optional<std::string>{};
-  };
+field uint_field(T server_config::*sec, F T::*member, uint64_t lo,
+                 uint64_t hi) {
+  return {[=](server_config& c, const std::string& v) {
+            uint64_t x = 0;
+            if (auto err = to_uint(v, lo, hi, x))
+              return err;
+            (c.*sec).*member = static_cast<F>(x);
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) {
+            return YAML::Node(std::to_string((c.*sec).*member));
+          }};
 }
 
 template <class T>
-setter string_field(T server_config::*sec, std::string T::*field,
-                    std::vector<std::string> allowed = {}) {
-  return [=](server_config& c, const std::string& v) {
-    if (!allowed.empty() &&
-        std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-      std::string all;
-      for (auto& a : allowed)
-        all += (all.empty() ? "" : "|") + a;
-      return std::optional<std::string>("expected one of " + all + ", got '" +
-                                        v + "'");
-    }
-    if (allowed.empty() && v.empty())
-      return std::optional<std::string>("must not be empty");
-    (c.*sec).*field = v;
-    return std::optional<std::string>{};
-  };
+field string_field(T server_config::*sec, std::string T::*member,
+                   std::vector<std::string> allowed = {}) {
+  return {[=](server_config& c, const std::string& v) {
+            if (!allowed.empty() &&
+                std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+              std::string all;
+              for (auto& a : allowed)
+                all += (all.empty() ? "" : "|") + a;
+              return std::optional<std::string>("expected one of " + all +
+                                                ", got '" + v + "'");
+            }
+            if (allowed.empty() && v.empty())
+              return std::optional<std::string>("must not be empty");
+            (c.*sec).*member = v;
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) { return YAML::Node((c.*sec).*member); }};
 }
 
 template <class T>
-setter bool_field(T server_config::*sec, bool T::*field) {
-  return [=](server_config& c, const std::string& v) {
-    if (v == "true" || v == "1" || v == "yes" || v == "on")
-      (c.*sec).*field = true;
-    else if (v == "false" || v == "0" || v == "no" || v == "off")
-      (c.*sec).*field = false;
-    else
-      return std::optional<std::string>("expected true or false, got '" + v +
-                                        "'");
-    return std::optional<std::string>{};
-  };
+field bool_field(T server_config::*sec, bool T::*member) {
+  return {[=](server_config& c, const std::string& v) {
+            if (v == "true" || v == "1" || v == "yes" || v == "on")
+              (c.*sec).*member = true;
+            else if (v == "false" || v == "0" || v == "no" || v == "off")
+              (c.*sec).*member = false;
+            else
+              return std::optional<std::string>(
+                "expected true or false, got '" + v + "'");
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) {
+            return YAML::Node((c.*sec).*member ? "true" : "false");
+          }};
 }
 
 template <class T>
-setter list_field(T server_config::*sec, std::vector<std::string> T::*field) {
-  return [=](server_config& c, const std::string& v) {
-    std::vector<std::string> out;
-    std::stringstream ss(v);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      auto b = item.find_first_not_of(" \t");
-      auto e = item.find_last_not_of(" \t");
-      if (b != std::string::npos)
-        out.push_back(item.substr(b, e - b + 1));
-    }
-    (c.*sec).*field = std::move(out);
-    return std::optional<std::string>{};
-  };
+field list_field(T server_config::*sec, std::vector<std::string> T::*member) {
+  return {[=](server_config& c, const std::string& v) {
+            std::vector<std::string> out;
+            std::stringstream ss(v);
+            std::string item;
+            while (std::getline(ss, item, ',')) {
+              auto b = item.find_first_not_of(" \t");
+              auto e = item.find_last_not_of(" \t");
+              if (b != std::string::npos)
+                out.push_back(item.substr(b, e - b + 1));
+            }
+            (c.*sec).*member = std::move(out);
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) {
+            YAML::Node n(YAML::NodeType::Sequence);
+            for (auto& item : (c.*sec).*member)
+              n.push_back(item);
+            return n;
+          }};
 }
 
-const std::map<std::string, setter>& settings() {
+const std::map<std::string, field>& settings() {
   using sc = server_config;
-  static const std::map<std::string, setter> table = {
+  static const std::map<std::string, field> table = {
     {"server.bind", string_field(&sc::server, &server_section::bind)},
     {"server.scheduler_threads",
      uint_field(&sc::server, &server_section::scheduler_threads, 0, 256)},
@@ -322,17 +355,19 @@ const std::map<std::string, setter>& settings() {
        &sc::rate_limiting, &rate_limiting_section::algorithm,
        {"token_bucket", "sliding_window_counter", "sliding_window_log"})},
     {"rate_limiting.rules",
-     [](server_config& c, const std::string& v) -> std::optional<std::string> {
-       auto set = list_field(&sc::rate_limiting, &rate_limiting_section::rules);
-       if (auto err = set(c, v))
-         return err;
-       for (auto& text : c.rate_limiting.rules) {
-         limits::rule r;
-         if (auto err = limits::parse_rule(text, r))
-           return err;
-       }
-       return std::nullopt;
-     }},
+     {[](server_config& c, const std::string& v) -> std::optional<std::string> {
+        auto set =
+          list_field(&sc::rate_limiting, &rate_limiting_section::rules);
+        if (auto err = set(c, v))
+          return err;
+        for (auto& text : c.rate_limiting.rules) {
+          limits::rule r;
+          if (auto err = limits::parse_rule(text, r))
+            return err;
+        }
+        return std::nullopt;
+      },
+      list_field(&sc::rate_limiting, &rate_limiting_section::rules).get}},
     {"rate_limiting.whitelist",
      list_field(&sc::rate_limiting, &rate_limiting_section::whitelist)},
     {"rate_limiting.dry_run",
@@ -420,37 +455,52 @@ std::optional<std::string> apply_setting(server_config& cfg,
   return std::nullopt;
 }
 
-std::optional<std::string> apply_yaml(server_config& cfg,
-                                      const std::string& text,
-                                      const std::string& origin) {
+namespace {
+
+/// "origin:LINE: " for a node of the file (yaml-cpp lines start at 0).
+std::string at(const std::string& origin, const YAML::Mark& m) {
+  if (m.is_null())
+    return origin + ": ";
+  return origin + ":" + std::to_string(m.line + 1) + ": ";
+}
+
+} // namespace
+
+std::optional<std::string>
+apply_yaml(server_config& cfg, const std::string& text,
+           const std::string& origin,
+           std::map<std::string, std::string>* sources) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return origin + ": invalid YAML: " + e.what();
+    return at(origin, e.mark) + "invalid YAML: " + e.msg;
   }
   if (root.IsNull())
     return std::nullopt;
   if (!root.IsMap())
-    return origin + ": top level must be a mapping of sections";
+    return at(origin, root.Mark()) + "top level must be a mapping of sections";
   for (auto sec : root) {
     auto section = sec.first.as<std::string>();
+    auto where = at(origin, sec.first.Mark());
     if (!sec.second.IsMap()) {
       if (sec.second.IsNull())
         continue;
       bool known = false;
       for (auto& [k, _] : settings())
         known |= k.rfind(section + ".", 0) == 0;
-      return known ? section + ": must be a mapping"
-                   : "unknown configuration key '" + section + "'";
+      return where + (known ? section + ": must be a mapping"
+                            : "unknown configuration key '" + section + "'");
     }
     for (auto kv : sec.second) {
       auto key = section + "." + kv.first.as<std::string>();
+      where = at(origin, kv.first.Mark());
       std::string value;
       if (kv.second.IsSequence()) {
         for (auto item : kv.second) {
           if (!item.IsScalar())
-            return key + ": list items must be scalars";
+            return at(origin, item.Mark()) + key +
+                   ": list items must be scalars";
           value += (value.empty() ? "" : ",") + item.as<std::string>();
         }
       } else if (kv.second.IsScalar()) {
@@ -458,10 +508,13 @@ std::optional<std::string> apply_yaml(server_config& cfg,
       } else if (kv.second.IsNull()) {
         value = "";
       } else {
-        return key + ": expected a scalar value";
+        return where + key + ": expected a scalar value";
       }
       if (auto err = apply_setting(cfg, key, value))
-        return *err;
+        return where + *err;
+      if (sources)
+        (*sources)[key] =
+          "file " + origin + ":" + std::to_string(kv.first.Mark().line + 1);
     }
   }
   return std::nullopt;
@@ -517,16 +570,126 @@ std::optional<std::string> validate_config(server_config& cfg) {
   return std::nullopt;
 }
 
+std::vector<std::string> default_config_paths() {
+  return {"./themisd.yaml", "/etc/themisd/themisd.yaml"};
+}
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min(
+        {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// Every THEMIS_* variable themisd reads, and those of the build and test
+/// scripts (set in the same shells, never a typo).
+std::vector<std::string> known_env_names() {
+  std::vector<std::string> names = {"THEMIS_CONFIG", "THEMIS_TEST_LOGS",
+                                    "THEMIS_CMAKE_ARGS"};
+  for (auto& [key, _] : settings())
+    names.push_back(env_name(key));
+  for (auto& [name, _] : env_aliases())
+    names.push_back(name);
+  return names;
+}
+
+/// Secrets are not printed: passwords in user lists, the JWT secret.
+YAML::Node masked(const std::string& key, YAML::Node value) {
+  if (key == "auth.jwt_secret")
+    return YAML::Node(value.as<std::string>().empty() ? "" : "********");
+  if (key != "pg.users" && key != "mqtt.users")
+    return value;
+  std::string out, users = value.as<std::string>();
+  std::stringstream ss(users);
+  std::string entry;
+  while (std::getline(ss, entry, ',')) {
+    auto colon = entry.find(':');
+    out += (out.empty() ? "" : ",") + entry.substr(0, colon) +
+           (colon == std::string::npos ? "" : ":********");
+  }
+  return YAML::Node(out);
+}
+
+} // namespace
+
+std::vector<std::string> unknown_env_warnings(const char* const* env) {
+  auto known = known_env_names();
+  std::vector<std::string> out;
+  for (auto e = env; e && *e; ++e) {
+    std::string kv = *e;
+    auto name = kv.substr(0, kv.find('='));
+    if (name.rfind("THEMIS_", 0) != 0 ||
+        std::find(known.begin(), known.end(), name) != known.end())
+      continue;
+    std::string best;
+    size_t best_d = 4; // beyond three edits it is no typo of ours
+    for (auto& k : known) {
+      auto d = edit_distance(name, k);
+      if (d < best_d) {
+        best_d = d;
+        best = k;
+      }
+    }
+    out.push_back("environment variable " + name +
+                  " is not a themisd setting and is ignored" +
+                  (best.empty() ? std::string(" (see docs/configuration.md)")
+                                : " (did you mean " + best + "?)"));
+  }
+  return out;
+}
+
+std::string describe_config(const load_outcome& o) {
+  std::string out = "# themisd effective configuration (";
+  out +=
+    o.config_file.empty() ? "no configuration file" : "file " + o.config_file;
+  out += "); each value is followed by its source\n";
+  for (auto& w : o.config.warnings)
+    out += "# warning: " + w + "\n";
+  std::string section;
+  for (auto& [key, f] : settings()) {
+    auto dot = key.find('.');
+    if (key.substr(0, dot) != section) {
+      section = key.substr(0, dot);
+      out += section + ":\n";
+    }
+    YAML::Emitter e;
+    e << YAML::Flow;
+    if (f.get)
+      e << masked(key, f.get(o.config));
+    else
+      e << YAML::Null;
+    auto src = o.sources.find(key);
+    out += "  " + key.substr(dot + 1) + ": " + e.c_str() + "  # " +
+           (src == o.sources.end() ? "default" : src->second) + "\n";
+  }
+  return out;
+}
+
 load_outcome load_config(int argc, const char* const* argv,
-                         const char* const* env, const char* version) {
+                         const char* const* env, const char* version,
+                         const std::vector<std::string>* search) {
   load_outcome out;
   CLI::App app{"themisd — ThemisDB network and API server"};
   app.set_help_flag("-h,--help", "Print this help and exit");
   std::string config_file, data_dir, http_port, pg_port, mqtt_port, bind,
     log_level, https_port, mqtts_port, tls_cert, tls_key;
   std::vector<std::string> sets;
-  bool show_version = false;
-  app.add_option("--config", config_file, "YAML configuration file");
+  bool show_version = false, check_config = false;
+  app.add_option("--config", config_file,
+                 "YAML configuration file (else THEMIS_CONFIG, "
+                 "./themisd.yaml, /etc/themisd/themisd.yaml)");
   app.add_option("--data-dir", data_dir, "Data directory (engine.data_dir)");
   app.add_option("--http-port", http_port, "HTTP port, 0 disables (http.port)");
   app.add_option("--pg-port", pg_port, "PostgreSQL port, 0 disables (pg.port)");
@@ -541,6 +704,9 @@ load_outcome load_config(int argc, const char* const* argv,
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (log.level)");
   app.add_option("--set", sets, "Override any key: --set section.key=value");
+  app.add_flag("--check-config", check_config,
+               "Print the effective configuration with each value's source "
+               "and exit (0: valid, 2: error)");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -570,49 +736,93 @@ load_outcome load_config(int argc, const char* const* argv,
     if (eq != std::string::npos && kv.rfind("THEMIS_", 0) == 0)
       envs[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  if (config_file.empty() && envs.count("THEMIS_CONFIG"))
+  std::string chosen_by;
+  if (!config_file.empty()) {
+    chosen_by = "--config";
+  } else if (envs.count("THEMIS_CONFIG") && !envs["THEMIS_CONFIG"].empty()) {
     config_file = envs["THEMIS_CONFIG"];
+    chosen_by = "THEMIS_CONFIG";
+  } else {
+    auto paths = search ? *search : default_config_paths();
+    std::string tried;
+    for (auto& p : paths) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(p, ec)) {
+        config_file = p;
+        break;
+      }
+      tried += (tried.empty() ? "" : ", ") + p;
+    }
+    chosen_by = config_file.empty()
+                  ? "searched " + (tried.empty() ? "nothing" : tried)
+                  : "found by the default search";
+  }
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     if (!in)
-      return fail("--config: cannot read '" + config_file + "'");
+      return fail(chosen_by + ": cannot read '" + config_file + "'");
     std::stringstream ss;
     ss << in.rdbuf();
-    if (auto err = apply_yaml(out.config, ss.str(), config_file))
+    if (auto err = apply_yaml(out.config, ss.str(), config_file, &out.sources))
       return fail(*err);
+    out.config_file = config_file;
+    out.config.notices.push_back("configuration file " + config_file + " (" +
+                                 chosen_by + ")");
+  } else {
+    out.config.notices.push_back("no configuration file (" + chosen_by +
+                                 "): defaults, THEMIS_* variables and flags");
   }
   for (auto& [key, _] : settings()) {
     auto it = envs.find(env_name(key));
-    if (it != envs.end())
+    if (it != envs.end()) {
       if (auto err = apply_setting(out.config, key, it->second))
         return fail(it->first + ": " + *err);
+      out.sources[key] = "env " + it->first;
+    }
   }
   for (auto& [name, key] : env_aliases()) {
     auto it = envs.find(name);
-    if (it != envs.end())
+    if (it != envs.end()) {
       if (auto err = apply_setting(out.config, key, it->second))
         return fail(name + ": " + *err);
+      out.sources[key] = "env " + name;
+    }
   }
-  std::pair<const char*, std::string*> flags[] = {
-    {"engine.data_dir", &data_dir},  {"http.port", &http_port},
-    {"pg.port", &pg_port},           {"mqtt.port", &mqtt_port},
-    {"server.bind", &bind},          {"log.level", &log_level},
-    {"tls.https_port", &https_port}, {"tls.mqtts_port", &mqtts_port},
-    {"tls.cert", &tls_cert},         {"tls.key", &tls_key},
+  std::tuple<const char*, std::string*, const char*> flags[] = {
+    {"engine.data_dir", &data_dir, "--data-dir"},
+    {"http.port", &http_port, "--http-port"},
+    {"pg.port", &pg_port, "--pg-port"},
+    {"mqtt.port", &mqtt_port, "--mqtt-port"},
+    {"server.bind", &bind, "--bind"},
+    {"log.level", &log_level, "--log-level"},
+    {"tls.https_port", &https_port, "--https-port"},
+    {"tls.mqtts_port", &mqtts_port, "--mqtts-port"},
+    {"tls.cert", &tls_cert, "--tls-cert"},
+    {"tls.key", &tls_key, "--tls-key"},
   };
-  for (auto& [key, val] : flags)
-    if (!val->empty())
+  for (auto& [key, val, flag] : flags)
+    if (!val->empty()) {
       if (auto err = apply_setting(out.config, key, *val))
-        return fail(*err);
+        return fail(std::string(flag) + ": " + *err);
+      out.sources[key] = std::string("flag ") + flag;
+    }
   for (auto& s : sets) {
     auto eq = s.find('=');
     if (eq == std::string::npos)
       return fail("--set expects section.key=value, got '" + s + "'");
-    if (auto err = apply_setting(out.config, s.substr(0, eq), s.substr(eq + 1)))
-      return fail(*err);
+    auto key = s.substr(0, eq);
+    if (auto err = apply_setting(out.config, key, s.substr(eq + 1)))
+      return fail("--set " + *err);
+    out.sources[key] = "flag --set";
   }
+  for (auto& w : unknown_env_warnings(env))
+    out.config.warnings.push_back(w);
   if (auto err = validate_config(out.config))
     return fail(*err);
+  if (check_config) {
+    out.exit_code = 0;
+    out.message = describe_config(out);
+  }
   return out;
 }
 

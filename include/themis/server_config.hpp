@@ -284,6 +284,8 @@ struct server_config {
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).
   std::vector<std::string> warnings;
+  /// What the loader wants said at start (info), e.g. which file it read.
+  std::vector<std::string> notices;
 };
 
 } // namespace themis
