@@ -8,6 +8,7 @@
 /// connected members). A mutex guards it: routing is a short critical
 /// section; the deliveries themselves go through mailboxes.
 
+#include <array>
 #include <atomic>
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -26,6 +27,8 @@
 #include "themis/base64.hpp"
 
 namespace themis {
+
+class prometheus_text;
 
 struct mqtt_delivery {
   std::shared_ptr<const mqtt::message> msg;
@@ -137,6 +140,13 @@ public:
   /// Traffic counters ($SYS topics, /metrics).
   std::atomic<uint64_t> messages_received{0}, messages_sent{0},
     bytes_received{0}, bytes_sent{0};
+  /// The same messages by QoS (index 0–2), and the QoS 1/2 messages sent
+  /// and not yet acknowledged (connections report theirs once a second).
+  std::array<std::atomic<uint64_t>, 3> received_by_qos{}, sent_by_qos{};
+  std::atomic<int64_t> inflight{0};
+  std::atomic<uint64_t> connects{0}; ///< CONNACKs that accepted
+  /// The themis_mqtt_* families for /metrics.
+  void render_metrics(prometheus_text& out) const;
   /// Publishes the $SYS/broker/… statistics as retained messages.
   void publish_sys(const std::string& version, int64_t uptime_s);
 

@@ -15,6 +15,7 @@
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/security/audit_log.hpp"
+#include "handlers/access_log.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
 #include "themis/user_list.hpp"
 
@@ -68,6 +69,30 @@ struct mqtt_state : session_callbacks {
   mqtt_inbox inbox = std::make_shared<std::atomic<size_t>>(0);
   /// Ingest messages refused since the last log line about them.
   uint64_t rejected_unlogged = 0, rejected_logged_ms = 0;
+  /// For the access log and the broker's inflight gauge.
+  std::chrono::steady_clock::time_point connected_at;
+  uint64_t msgs_in = 0, msgs_out = 0;
+  int64_t inflight_reported = 0;
+  std::string last_denial; ///< detail of the last audit record
+
+  /// Tells the broker how many QoS 1/2 messages this connection has in
+  /// flight (0 once it closed).
+  void report_inflight() {
+    auto now = s && !s->closed() ? static_cast<int64_t>(s->inflight()) : 0;
+    if (now != inflight_reported)
+      ctx->mqtt->inflight += now - inflight_reported;
+    inflight_reported = now;
+  }
+  void log_refused(const connect_packet& c, const char* event, uint8_t code) {
+    if (!access_log::enabled())
+      return;
+    access_log::write("mqtt", event,
+                      {{"client_id", c.client_id},
+                       {"username", c.username ? *c.username : ""},
+                       {"remote", conn->remote_address()},
+                       {"reason_code", int{code}},
+                       {"reason", last_denial}});
+  }
 
   void send(std::string bytes) override {
     ctx->mqtt->bytes_sent += bytes.size();
@@ -102,8 +127,11 @@ struct mqtt_state : session_callbacks {
     auto& cfg = ctx->config.mqtt;
     version = c.version == 5 ? 5 : 4;
     connect_id = c.client_id;
-    if (auto refused = authenticate(c))
+    if (auto refused = authenticate(c)) {
+      ++ctx->metrics.mqtt_auth_failures;
+      log_refused(c, "auth_failure", refused);
       return refused;
+    }
     std::string id = c.client_id;
     if (id.empty()) {
       unsigned char r[8];
@@ -120,6 +148,7 @@ struct mqtt_state : session_callbacks {
       if (!ctx->quotas->acquire_connection(who.tenant)) {
         audit("quota.connections", "denied",
               "tenant " + who.tenant + " is at its connection quota");
+        log_refused(c, "connect_refused", reason::quota_exceeded);
         return reason::quota_exceeded;
       }
       *tenant_slot = who.tenant;
@@ -147,11 +176,25 @@ struct mqtt_state : session_callbacks {
                                 inbox, cfg.max_queued_bytes);
     if (r.refused) {
       will.reset();
+      last_denial = "mqtt.max_sessions reached";
+      log_refused(c, "connect_refused", reason::quota_exceeded);
       return reason::quota_exceeded; // 3.1.1: server unavailable
     }
     registered = true;
     *reg = {bid, true};
     present = r.session_present;
+    ++ctx->mqtt->connects;
+    connected_at = std::chrono::steady_clock::now();
+    if (access_log::enabled())
+      access_log::write("mqtt", "connect",
+                        {{"client_id", id},
+                         {"principal", who.user.empty() ? who.via : who.user},
+                         {"tenant", who.tenant},
+                         {"remote", conn->remote_address()},
+                         {"version", version == 5 ? "5.0" : "3.1.1"},
+                         {"clean_start", c.clean_start},
+                         {"keep_alive", int{c.keep_alive}},
+                         {"session_present", r.session_present}});
     resend = std::move(r.resend);
     for (auto& p : resend)
       p.msg.topic = to_client_topic(root, p.msg.topic);
@@ -220,8 +263,10 @@ struct mqtt_state : session_callbacks {
   }
 
   void audit(const char* action, const char* outcome, std::string detail) {
-    if (!ctx->audit)
+    if (!ctx->audit) {
+      last_denial = std::move(detail);
       return;
+    }
     engine::audit_event e;
     e.action = action;
     e.outcome = outcome;
@@ -230,6 +275,7 @@ struct mqtt_state : session_callbacks {
     e.tenant = who.tenant;
     e.remote = conn->remote_address();
     e.request_id = connect_id; // the client id it asked for
+    last_denial = detail;
     e.detail = std::move(detail);
     ctx->audit->append(std::move(e));
   }
@@ -248,6 +294,8 @@ struct mqtt_state : session_callbacks {
 
   void on_publish(message m, uint16_t id) override {
     ++ctx->mqtt->messages_received;
+    ++ctx->mqtt->received_by_qos[m.qos < 3 ? m.qos : 0];
+    ++msgs_in;
     if (!may_publish(m.topic)) {
       // not delivered; 5.0 says why, 3.1.1 has no negative acknowledgement
       // (mosquitto's behaviour: acknowledged and dropped)
@@ -518,8 +566,22 @@ struct mqtt_state : session_callbacks {
     if (registered)
       ctx->mqtt->disconnect(bid, caf::actor_cast<caf::actor>(self),
                             std::move(bye));
+    if (registered && access_log::enabled())
+      access_log::write(
+        "mqtt", "disconnect",
+        {{"client_id", s->client_id()},
+         {"principal", who.user.empty() ? who.via : who.user},
+         {"tenant", who.tenant},
+         {"remote", conn->remote_address()},
+         {"reason", s->end_reason().empty() ? "closed" : s->end_reason()},
+         {"duration_s", std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - connected_at)
+                          .count()},
+         {"messages_in", msgs_in},
+         {"messages_out", msgs_out}});
     registered = false;
     reg->second = false;
+    report_inflight();
   }
 };
 
@@ -553,7 +615,10 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
   conn->resume_reading();
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   return {
-    [=](data_atom, std::string& bytes) { self->state.s->on_data(bytes); },
+    [=](data_atom, std::string& bytes) {
+      self->state.ctx->mqtt->bytes_received += bytes.size();
+      self->state.s->on_data(bytes);
+    },
     [=](closed_atom) {
       auto& st = self->state;
       st.s->connection_lost(); // will, unless DISCONNECT came first
@@ -564,6 +629,7 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
     [=](tick_atom) {
       self->state.s->check_timeouts();
       self->state.s->flush(); // queued QoS 1/2 once the output drained
+      self->state.report_inflight();
       if (!self->state.s->closed())
         self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
     },
@@ -574,6 +640,8 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
       // a subscriber that does not read: the session drops QoS 0 and
       // queues QoS 1/2 up to the bound (may_send, on_dropped)
       ++st.ctx->mqtt->messages_sent;
+      ++st.ctx->mqtt->sent_by_qos[d.qos < 3 ? d.qos : 0];
+      ++st.msgs_out;
       if (st.root.empty())
         return st.s->deliver(*d.msg, d.qos, d.subscription_ids, d.backlog);
       auto m = *d.msg; // the tenant's client sees its own topic names

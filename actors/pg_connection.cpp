@@ -16,6 +16,7 @@
 #include "auth/authenticator.hpp"
 #include "engine/security/audit_log.hpp"
 #include "engine/store_schema.hpp"
+#include "handlers/access_log.hpp"
 #include "limits/tenant_quotas.hpp"
 #include "protocols/tls/tls_stream.hpp"
 #include "themis/user_list.hpp"
@@ -35,6 +36,7 @@ public:
     self_(self),
     fd_(fd), ctx_(ctx), remote_(std::move(remote)), pid_(pid) {}
   ~actor_port() override {
+    session_ended("closed");
     if (slot_)
       ctx_.quotas->release_connection(*slot_);
   }
@@ -138,6 +140,7 @@ public:
     auto r = ctx_.authn->from_token(token, now_s);
     if (!r.ok) {
       audit("auth.failure", user, {}, "token: " + r.error);
+      token_error_ = "token: " + r.error;
       return false;
     }
     token_who_ = std::move(r.who);
@@ -159,6 +162,34 @@ public:
     if (!token_who_)
       audit("auth.failure", user, {},
             "password authentication failed for user " + user);
+    ++ctx_.metrics.pg_auth_failures;
+    if (access_log::enabled())
+      access_log::write(
+        "pg", "auth_failure",
+        {{"user", user},
+         {"remote", remote_},
+         {"pid", pid_},
+         {"reason", token_error_.empty() ? "password authentication failed"
+                                         : token_error_}});
+  }
+  /// The session ended (the connection's thread is done with it).
+  void session_ended(const char* why) {
+    if (!session_)
+      return;
+    --ctx_.metrics.pg_sessions;
+    if (access_log::enabled())
+      access_log::write(
+        "pg", "session_end",
+        {{"user", session_->user},
+         {"principal", session_->principal},
+         {"tenant", session_->tenant},
+         {"remote", remote_},
+         {"pid", pid_},
+         {"reason", why},
+         {"duration_s", std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - session_->started)
+                          .count()}});
+    session_.reset();
   }
   bool admit(const std::string& user, principal& who, std::string& sqlstate,
              std::string& message) override {
@@ -178,6 +209,18 @@ public:
       }
       slot_ = who.tenant;
     }
+    ++ctx_.metrics.pg_sessions;
+    ++ctx_.metrics.pg_sessions_started;
+    session_ = session_info{user, who.user.empty() ? who.via : who.user,
+                            who.tenant, std::chrono::steady_clock::now()};
+    if (access_log::enabled())
+      access_log::write("pg", "session_start",
+                        {{"user", user},
+                         {"principal", session_->principal},
+                         {"tenant", who.tenant},
+                         {"remote", remote_},
+                         {"pid", pid_},
+                         {"tls", tls != nullptr}});
     return true;
   }
   void cancel(int32_t pid, int32_t key) override {
@@ -267,6 +310,12 @@ private:
   std::string out_;
   std::optional<principal> token_who_;
   std::optional<std::string> slot_; ///< tenant connection held
+  std::string token_error_;         ///< why a token was refused
+  struct session_info {
+    std::string user, principal, tenant;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::optional<session_info> session_; ///< admitted, not yet ended
 };
 
 pgwire::auth_method auth_of(const std::string& s) {
@@ -309,6 +358,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   o.db_path = engine::database_path(so);
   o.database = cfg.pg.database;
   o.session_id = static_cast<uint64_t>(o.session.backend_pid);
+  o.metrics = &ctx->metrics;
   std::unique_ptr<pg_frontend> fe;
   try {
     fe = std::make_unique<pg_frontend>(o, port);
@@ -385,6 +435,10 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
     }
   }
   port.flush();
+  port.session_ended(draining                       ? "server shutdown"
+                     : port.broken || !port.closing ? "connection lost"
+                     : fe->closed()                 ? "client terminate"
+                                                    : "closed");
   {
     std::lock_guard<std::mutex> g(ctx->pg_mtx);
     ctx->pg_backends.erase(o.session.backend_pid);

@@ -7,6 +7,7 @@
 
 #include "engine/sql/pg_types.hpp"
 #include "engine/store_schema.hpp"
+#include "handlers/metrics_registry.hpp"
 
 namespace themis {
 
@@ -55,6 +56,8 @@ void pg_frontend::fatal_now(const std::string& sqlstate,
   e.severity = "FATAL";
   e.sqlstate = sqlstate;
   e.message = message;
+  if (opts_.metrics)
+    opts_.metrics->record_pg_error(sqlstate);
   session_.error(e);
   session_.flush();
   session_.close_now();
@@ -178,6 +181,8 @@ tx_status pg_frontend::current() const {
 void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
   error_fields f;
   f.sqlstate = e.sqlstate();
+  if (opts_.metrics)
+    opts_.metrics->record_pg_error(f.sqlstate);
   f.message = shown(e.what());
   f.position = e.position();
   if (extended)
@@ -192,7 +197,18 @@ void pg_frontend::after_error() {
     tx_ = tx::failed;
 }
 
+void pg_frontend::count_transaction(bool committed) {
+  if (opts_.metrics)
+    opts_.metrics->record_pg_transaction(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                    tx_started_)
+        .count(),
+      committed);
+}
+
 void pg_frontend::abandon() {
+  if (tx_ != tx::idle)
+    count_transaction(false);
   if (pinned_ || tx_ != tx::idle)
     tx_call(sql_tx_request::op::rollback); // a no-op if the writer holds none
   pinned_ = false;

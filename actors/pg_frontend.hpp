@@ -7,6 +7,7 @@
 /// transaction holds the writer for its duration). Synchronous: it runs on
 /// the connection's own thread, as a PostgreSQL backend does.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,6 +24,8 @@
 struct sqlite3;
 
 namespace themis {
+
+class metrics_registry;
 
 /// What the front-end needs from the actor world.
 class pg_backend_port {
@@ -75,6 +78,9 @@ struct pg_frontend_options {
   std::string db_path;
   std::string database = "themis";
   uint64_t session_id = 0;
+  /// Statements by kind, errors by SQLSTATE, transaction durations (null:
+  /// not counted).
+  metrics_registry* metrics = nullptr;
 };
 
 class pg_frontend : public pgwire::pg_session_callbacks {
@@ -213,6 +219,10 @@ private:
   std::map<std::string, std::shared_ptr<prepared>> statements_;
   std::map<std::string, std::unique_ptr<portal>> portals_;
   tx tx_ = tx::idle;
+  /// When the open transaction block began (BEGIN), for its duration.
+  std::chrono::steady_clock::time_point tx_started_;
+  /// A transaction block ended: its duration goes to the metrics.
+  void count_transaction(bool committed);
   bool pinned_ = false; ///< the writer holds our transaction
   std::unique_ptr<copy_in_state> copy_;
   /// The statements of a simple Query still to run after its COPY FROM.

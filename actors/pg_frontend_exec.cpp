@@ -5,6 +5,7 @@
 
 #include "actors/pg_frontend.hpp"
 #include "engine/sql/pg_types.hpp"
+#include "handlers/metrics_registry.hpp"
 
 namespace themis {
 
@@ -172,6 +173,8 @@ void pg_frontend::run_tx_statement(portal& p) {
   auto end_tx = [&](bool commit) {
     close_transaction_cursors();
     bool was_open = tx_ != tx::idle;
+    if (was_open)
+      count_transaction(commit);
     tx_ = tx::idle;
     drop_overlay();
     // the writer is told even if we think it holds nothing (a timed-out
@@ -186,10 +189,12 @@ void pg_frontend::run_tx_statement(portal& p) {
   p.tag = p.st.tag;
   switch (p.st.kind) {
     case stmt_kind::begin:
-      if (tx_ != tx::idle)
+      if (tx_ != tx::idle) {
         warn("25001", "there is already a transaction in progress");
-      else
+      } else {
         tx_ = tx::block;
+        tx_started_ = std::chrono::steady_clock::now();
+      }
       return;
     case stmt_kind::commit:
       if (tx_ == tx::idle)
@@ -394,8 +399,55 @@ void pg_frontend::run_cursor_statement(portal& p) {
   p.tag = (move ? "MOVE " : "FETCH ") + std::to_string(n);
 }
 
+namespace {
+
+pg_statement_kind kind_of(stmt_kind k) {
+  switch (k) {
+    case stmt_kind::select:
+      return pg_statement_kind::select;
+    case stmt_kind::insert:
+      return pg_statement_kind::insert;
+    case stmt_kind::update:
+      return pg_statement_kind::update;
+    case stmt_kind::remove:
+      return pg_statement_kind::delete_;
+    case stmt_kind::create_table:
+    case stmt_kind::drop_table:
+    case stmt_kind::create_index:
+    case stmt_kind::drop_index:
+    case stmt_kind::alter_table:
+    case stmt_kind::truncate:
+      return pg_statement_kind::ddl;
+    case stmt_kind::begin:
+    case stmt_kind::commit:
+    case stmt_kind::rollback:
+    case stmt_kind::savepoint:
+    case stmt_kind::release:
+    case stmt_kind::rollback_to:
+      return pg_statement_kind::transaction;
+    case stmt_kind::copy_from:
+    case stmt_kind::copy_to:
+      return pg_statement_kind::copy;
+    case stmt_kind::declare_cursor:
+    case stmt_kind::fetch:
+    case stmt_kind::close_cursor:
+      return pg_statement_kind::cursor;
+    case stmt_kind::set:
+    case stmt_kind::reset:
+    case stmt_kind::show:
+    case stmt_kind::discard:
+      return pg_statement_kind::session;
+    default:
+      return pg_statement_kind::other;
+  }
+}
+
+} // namespace
+
 void pg_frontend::start(portal& p) {
   p.executed = true;
+  if (opts_.metrics)
+    opts_.metrics->record_pg_statement(kind_of(p.st.kind));
   authorize(p.st);
   check_storage(p.st);
   switch (p.st.kind) {

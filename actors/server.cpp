@@ -21,6 +21,7 @@
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/listener_ports.hpp"
+#include "actors/metrics_collectors.hpp"
 #include "actors/service_notifier.hpp"
 #include "actors/messages.hpp"
 #include "actors/mqtt_broker.hpp"
@@ -29,6 +30,7 @@
 #include "actors/server_context.hpp"
 #include "actors/store_writer_actor.hpp"
 #include "actors/tls_setup.hpp"
+#include "handlers/server_log.hpp"
 #include "limits/rate_limiter.hpp"
 #include "protocols/pgwire/pg_codec.hpp"
 #include "supervision/supervisor.hpp"
@@ -39,12 +41,11 @@ namespace asio = boost::asio;
 
 namespace {
 
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("themisd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
+/// The server log and the access log (handlers/server_log.hpp): stderr, a
+/// file or the journal.
+void setup_logging(const log_section& cfg) {
+  if (auto err = server_log::start(cfg))
+    spdlog::error("{}; logging to standard error", *err);
 }
 
 /// 0 means "half the cores" (at least one): the CAF workers and the Asio
@@ -120,7 +121,7 @@ void configure_overload(server_context& ctx, const server_config& cfg) {
 
 int run_server(const server_config& cfg, const char* version,
                config_reloader reload) {
-  setup_logging(cfg.log.level);
+  setup_logging(cfg.log);
   // SQLite's memory statistics take a process-wide mutex on every
   // allocation; nothing reads them, and every SQL backend thread pays
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -271,6 +272,7 @@ int run_server(const server_config& cfg, const char* version,
 
   std::shared_ptr<http_acceptor> mqtt;
   ctx->mqtt = std::make_unique<mqtt_broker>();
+  add_metric_collectors(*ctx, version);
   {
     std::string text = cfg.mqtt.acl, error;
     if (!cfg.mqtt.acl_file.empty()) {
@@ -444,10 +446,19 @@ int run_server(const server_config& cfg, const char* version,
       request_stop(-1);
   });
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1); // reopen the log files (logrotate)
   std::function<void(boost::system::error_code, int)> on_signal =
     [&](boost::system::error_code ec, int sig) {
       if (ec)
         return;
+      if (sig == SIGUSR1) {
+        if (auto err = server_log::reopen())
+          spdlog::error("SIGUSR1: log file not reopened: {}", *err);
+        else
+          spdlog::info("SIGUSR1: log files reopened");
+        signals.async_wait(on_signal);
+        return;
+      }
       if (sig != SIGHUP) {
         request_stop(sig);
         return;
@@ -460,6 +471,7 @@ int run_server(const server_config& cfg, const char* version,
         spdlog::error("SIGHUP: configuration not reloaded: {}",
                       reload ? error : "no reloader");
       } else {
+        server_log::apply(fresh->log); // level and access log switch
         ctx->limiter.configure(limiter_config_of(fresh->rate_limiting));
         spdlog::info("SIGHUP: rate limits reloaded ({} rules, {})",
                      fresh->rate_limiting.rules.size(),
@@ -648,6 +660,7 @@ int run_server(const server_config& cfg, const char* version,
   ctx->reader.reset();
   ctx->store.reset(); // closes the database; every ack'd write is committed
   spdlog::info("themisd stopped");
+  server_log::flush();
   return exit_code;
 }
 

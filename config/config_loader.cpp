@@ -275,6 +275,21 @@ const std::map<std::string, field>& settings() {
     {"log.level", string_field(&sc::log, &log_section::level,
                                {"trace", "debug", "info", "warn", "error",
                                 "critical", "off"})},
+    // "" is allowed: standard error, the server log's file
+    {"log.file",
+     [](server_config& c, const std::string& v) {
+       c.log.file = v;
+       return std::optional<std::string>{};
+     }},
+    {"log.journal", bool_field(&sc::log, &log_section::journal)},
+    {"log.access", bool_field(&sc::log, &log_section::access)},
+    {"log.access_format",
+     string_field(&sc::log, &log_section::access_format, {"json", "text"})},
+    {"log.access_file",
+     [](server_config& c, const std::string& v) {
+       c.log.access_file = v;
+       return std::optional<std::string>{};
+     }},
     {"cors.allowed_origins",
      list_field(&sc::cors, &cors_section::allowed_origins)},
     {"cors.allowed_methods",

@@ -1,5 +1,7 @@
 #include "engine/reader_pool.hpp"
 
+#include <chrono>
+
 #include "engine/sqlite_db.hpp"
 
 namespace themis::engine {
@@ -30,7 +32,16 @@ reader_pool::~reader_pool() = default;
 
 std::unique_ptr<sqlite_db> reader_pool::acquire() {
   std::unique_lock<std::mutex> guard(mtx_);
-  cv_.wait(guard, [this] { return !idle_.empty(); });
+  if (idle_.empty()) {
+    auto t0 = std::chrono::steady_clock::now();
+    cv_.wait(guard, [this] { return !idle_.empty(); });
+    waits_.fetch_add(1, std::memory_order_relaxed);
+    wait_ns_.fetch_add(static_cast<uint64_t>(
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - t0)
+                           .count()),
+                       std::memory_order_relaxed);
+  }
   auto db = std::move(idle_.back());
   idle_.pop_back();
   return db;

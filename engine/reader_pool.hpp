@@ -2,6 +2,7 @@
 /// Read-only SQLite connections shared by all threads. WAL mode lets
 /// readers see the latest commit without queueing behind the writer.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,11 @@ public:
   /// "after N" is complete only if N >= compacted_through().
   uint64_t compacted_through();
 
+  /// Reads that found every connection busy and waited, and how long in
+  /// all (/metrics).
+  uint64_t waits() const { return waits_.load(std::memory_order_relaxed); }
+  uint64_t wait_ns() const { return wait_ns_.load(std::memory_order_relaxed); }
+
 private:
   class lease;
   std::unique_ptr<sqlite_db> acquire();
@@ -48,6 +54,7 @@ private:
   std::mutex mtx_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<sqlite_db>> idle_;
+  std::atomic<uint64_t> waits_{0}, wait_ns_{0};
 };
 
 } // namespace themis::engine

@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "handlers/process_metrics.hpp"
+#include "handlers/prometheus_text.hpp"
+
 namespace themis {
 
 metrics_registry::metrics_registry() :
@@ -27,6 +30,44 @@ void metrics_registry::record_request(std::string_view route, int status,
   ++r.total;
   r.sum += seconds;
 }
+
+void metrics_registry::add_collector(collector c) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  collectors_.push_back(std::move(c));
+}
+
+void metrics_registry::set_version(std::string v) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  version_ = std::move(v);
+}
+
+void metrics_registry::record_pg_error(std::string_view sqlstate) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  auto it = pg_errors_.find(sqlstate);
+  if (it == pg_errors_.end())
+    it = pg_errors_.emplace(std::string(sqlstate), 0).first;
+  ++it->second;
+}
+
+void metrics_registry::record_pg_transaction(double seconds, bool committed) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  auto& h = pg_tx_[committed ? 1 : 0];
+  for (size_t i = 0; i < tx_buckets.size(); ++i)
+    if (seconds <= tx_buckets[i])
+      ++h.buckets[i];
+  ++h.total;
+  h.sum += seconds;
+}
+
+namespace {
+
+constexpr const char* pg_kind_names[] = {
+  "select",      "insert", "update", "delete",  "ddl",
+  "transaction", "copy",   "cursor", "session", "other"};
+static_assert(std::size(pg_kind_names) ==
+              static_cast<size_t>(pg_statement_kind::count_));
+
+} // namespace
 
 std::string metrics_registry::render() const {
   std::ostringstream out;
@@ -128,7 +169,7 @@ std::string metrics_registry::render() const {
       << jobs_cancelled.load() << '\n';
   gauge("themis_ready", "1 when /health/ready answers 200.",
         engine_open && listeners_up && !draining ? 1 : 0);
-  std::lock_guard<std::mutex> guard(mtx_);
+  std::unique_lock<std::mutex> guard(mtx_);
   out << "# HELP themis_http_requests_total Requests by route and status.\n"
          "# TYPE themis_http_requests_total counter\n";
   for (auto& [route, r] : routes_)
@@ -148,7 +189,55 @@ std::string metrics_registry::render() const {
         << "themis_http_request_duration_seconds_count{route=\"" << route
         << "\"} " << h.total << '\n';
   }
-  return out.str();
+  prometheus_text t;
+  t.str() = out.str();
+  t.family("themis_build_info", "gauge",
+           "Always 1; the version of the running themisd as a label.");
+  t.sample("themis_build_info", int64_t{1}, {{"version", version_}});
+  t.single("themis_http_auth_failures_total", "counter",
+           "HTTP requests refused for missing or bad credentials (401).",
+           http_auth_failures.load());
+  t.single("themis_pg_sessions", "gauge",
+           "PostgreSQL sessions open (authenticated and admitted).",
+           pg_sessions.load());
+  t.single("themis_pg_sessions_total", "counter", "PostgreSQL sessions opened.",
+           pg_sessions_started.load());
+  t.single("themis_pg_auth_failures_total", "counter",
+           "PostgreSQL logins refused (password, token or certificate).",
+           pg_auth_failures.load());
+  t.family("themis_pg_statements_total", "counter",
+           "PostgreSQL statements executed, by kind.");
+  for (size_t i = 0; i < pg_statements_.size(); ++i)
+    t.sample("themis_pg_statements_total", pg_statements_[i].load(),
+             {{"kind", pg_kind_names[i]}});
+  t.family("themis_pg_errors_total", "counter",
+           "PostgreSQL ErrorResponses sent, by SQLSTATE.");
+  for (auto& [state, n] : pg_errors_)
+    t.sample("themis_pg_errors_total", n, {{"sqlstate", state}});
+  t.family("themis_pg_transaction_duration_seconds", "histogram",
+           "Explicit PostgreSQL transactions, BEGIN to COMMIT or ROLLBACK.");
+  for (int c = 1; c >= 0; --c) {
+    auto& h = pg_tx_[c];
+    std::string_view outcome = c ? "commit" : "rollback";
+    for (size_t i = 0; i < tx_buckets.size(); ++i) {
+      std::string le;
+      prometheus_text::number(le, tx_buckets[i]);
+      t.sample("themis_pg_transaction_duration_seconds_bucket", h.buckets[i],
+               {{"outcome", outcome}, {"le", le}});
+    }
+    t.sample("themis_pg_transaction_duration_seconds_bucket", h.total,
+             {{"outcome", outcome}, {"le", "+Inf"}});
+    t.sample("themis_pg_transaction_duration_seconds_sum", h.sum,
+             {{"outcome", outcome}});
+    t.sample("themis_pg_transaction_duration_seconds_count", h.total,
+             {{"outcome", outcome}});
+  }
+  auto collectors = collectors_;
+  guard.unlock(); // collectors take their owners' locks
+  render_process_metrics(t);
+  for (auto& c : collectors)
+    c(t);
+  return std::move(t.str());
 }
 
 } // namespace themis

@@ -7,12 +7,32 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace themis {
+
+class prometheus_text;
+
+/// PostgreSQL statements by kind (the `kind` label of
+/// themis_pg_statements_total).
+enum class pg_statement_kind {
+  select,
+  insert,
+  update,
+  delete_,
+  ddl,
+  transaction,
+  copy,
+  cursor,
+  session,
+  other,
+  count_
+};
 
 class metrics_registry {
 public:
@@ -26,6 +46,22 @@ public:
   void record_request(std::string_view route, int status, double seconds);
 
   std::string render() const;
+
+  /// Families owned elsewhere (the MQTT broker, the engine), rendered on
+  /// every scrape after the registry's own. Register before serving.
+  using collector = std::function<void(prometheus_text&)>;
+  void add_collector(collector c);
+  /// themis_build_info{version}; set once at start.
+  void set_version(std::string v);
+
+  /// PostgreSQL: a statement started, an ErrorResponse sent, an explicit
+  /// transaction ended (BEGIN to COMMIT/ROLLBACK).
+  void record_pg_statement(pg_statement_kind k) {
+    pg_statements_[static_cast<size_t>(k)].fetch_add(1,
+                                                     std::memory_order_relaxed);
+  }
+  void record_pg_error(std::string_view sqlstate);
+  void record_pg_transaction(double seconds, bool committed);
 
   double uptime_seconds() const;
 
@@ -69,6 +105,12 @@ public:
   std::atomic<uint64_t> jobs_failed{0};
   std::atomic<uint64_t> jobs_cancelled{0};
   std::atomic<bool> engine_open{false};
+  // PostgreSQL sessions (admitted, until they end) and failed logins
+  std::atomic<int64_t> pg_sessions{0};
+  std::atomic<uint64_t> pg_sessions_started{0};
+  std::atomic<uint64_t> pg_auth_failures{0};
+  std::atomic<uint64_t> mqtt_auth_failures{0};
+  std::atomic<uint64_t> http_auth_failures{0};
   std::atomic<bool> listeners_up{false};
   std::atomic<bool> draining{false};
 
@@ -84,6 +126,22 @@ private:
   /// lookup), so recording costs a lock and a few compares.
   std::map<std::string, route_stats, std::less<>> routes_;
   std::chrono::steady_clock::time_point started_;
+
+  std::vector<collector> collectors_;
+  std::string version_;
+  std::array<std::atomic<uint64_t>,
+             static_cast<size_t>(pg_statement_kind::count_)>
+    pg_statements_{};
+  /// SQLSTATE → ErrorResponses sent (a small set in practice)
+  std::map<std::string, uint64_t, std::less<>> pg_errors_;
+  static constexpr std::array<double, 12> tx_buckets = {
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60};
+  struct tx_stats {
+    std::array<uint64_t, tx_buckets.size()> buckets{};
+    uint64_t total = 0;
+    double sum = 0;
+  };
+  tx_stats pg_tx_[2]; ///< [0] rolled back, [1] committed
 };
 
 } // namespace themis

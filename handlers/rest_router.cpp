@@ -6,6 +6,7 @@
 #include <optional>
 #include <random>
 
+#include "handlers/access_log.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "limits/rate_limiter.hpp"
@@ -163,6 +164,11 @@ bool match(const std::vector<std::string>& s, bool debug, bool faults,
   } else if (n == 1 && is(0, "metrics")) {
     label = "/metrics";
     m.get = metrics;
+  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "admin") &&
+             is(3, "log-level")) {
+    label = "/api/v1/admin/log-level";
+    m.get = log_level_get;
+    m.put = log_level_put;
   } else if (n >= 2 && is(0, "v1") && is(1, "collections")) {
     if (n == 2) {
       label = "/v1/collections";
@@ -386,8 +392,16 @@ void rest_router::handle(api_request req, request_ports ports,
   // owns a copy of what it needs because it may run after `req` is gone.
   // the principal's tenant as the auth gate leaves it (set below)
   auto tenant = std::make_shared<std::string>();
+  // what the access log needs after `req` is gone; nothing when it is off
+  struct access_info {
+    std::string method, path, remote, principal = "-";
+  };
+  std::shared_ptr<access_info> acc;
+  if (access_log::enabled())
+    acc = std::make_shared<access_info>(
+      access_info{req.method, req.path, req.remote_addr});
   auto finish = [this, respond = std::move(respond), started, inflight, tenant,
-                 rid = req.request_id, limit_headers,
+                 acc, rid = req.request_id, limit_headers,
                  origin = req.header("Origin") ? *req.header("Origin")
                                                : std::string()](
                   api_response resp, const std::string& route) {
@@ -402,6 +416,18 @@ void rest_router::handle(api_request req, request_ports ports,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
         .count();
     env_.metrics.record_request(route, resp.status, secs);
+    if (acc) // bytes: the body as the handler made it (before compression)
+      access_log::write("http", "request",
+                        {{"method", acc->method},
+                         {"path", acc->path},
+                         {"status", resp.status},
+                         {"bytes", resp.body.size()},
+                         {"duration_ms", secs * 1e3},
+                         {"principal", acc->principal},
+                         {"tenant", *tenant},
+                         {"request_id", rid},
+                         {"remote", acc->remote},
+                         {"route", route}});
     respond(std::move(resp));
   };
 
@@ -420,11 +446,15 @@ void rest_router::handle(api_request req, request_ports ports,
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     if (auto denied = auth_->check(req, now_s)) {
+      if (denied->status == 401)
+        ++env_.metrics.http_auth_failures;
       finish(std::move(*denied), "unauthorized");
       return;
     }
   }
   *tenant = req.who.tenant;
+  if (acc)
+    acc->principal = req.who.user.empty() ? req.who.via : req.who.user;
   if (env_.quotas && !req.who.tenant.empty() && !priority) {
     if (auto over = tenant_quota_refusal(req, started)) {
       finish(std::move(*over), "tenant_quota");

@@ -80,5 +80,9 @@ void debug_crash(route_context& ctx);
 /// GET/POST /v1/_admin/faults (debug.fault_injection only).
 void faults_get(route_context& ctx);
 void faults_set(route_context& ctx);
+/// GET/PUT /api/v1/admin/log-level: the server log's level and the
+/// access log switch at run time (admin scope).
+void log_level_get(route_context& ctx);
+void log_level_put(route_context& ctx);
 
 } // namespace themis

@@ -137,6 +137,15 @@ struct engine_section {
 
 struct log_section {
   std::string level = "info";
+  /// "" : standard error; else the server log (and the access log) is
+  /// appended to this file, reopened on SIGUSR1 (logrotate).
+  std::string file;
+  bool journal = false; ///< to the systemd journal instead
+  /// Access log: one line per HTTP request, MQTT and PostgreSQL session
+  /// start and end, and failed login. Off by default (docs/operations.md).
+  bool access = false;
+  std::string access_format = "json"; ///< json | text (logfmt)
+  std::string access_file; ///< "" : with the server log
 };
 
 struct cors_section {

@@ -58,6 +58,7 @@ void session::fail(uint8_t code, const char* what) {
   }
   bool was_connected = state_ == state::connected;
   state_ = state::closed;
+  end_reason_ = what;
   cb_.close();
   if (was_connected)
     cb_.on_closed(true); // a protocol error is not a normal disconnect
@@ -76,6 +77,7 @@ void session::disconnect(uint8_t code, const std::string& why) {
     send_packet(d);
   }
   state_ = state::closed;
+  end_reason_ = why.empty() ? "server disconnect" : why;
   cb_.close();
   // a taken-over or shut-down session still publishes its will
   cb_.on_closed(code != reason::success);
@@ -193,6 +195,8 @@ void session::send_publish(packet& p) {
 
 void session::connection_lost() {
   bool was_connected = state_ == state::connected;
+  if (state_ != state::closed)
+    end_reason_ = "connection lost";
   state_ = state::closed;
   if (was_connected)
     cb_.on_closed(true);
@@ -540,6 +544,13 @@ void session::handle(packet& p) {
       // 5.0: any reason but 0x00 (normal disconnection) publishes the will
       bool will = version_ == 5 && p.disconnect.code != reason::success;
       state_ = state::closed;
+      end_reason_ = "client disconnect";
+      if (p.disconnect.code != reason::success) {
+        static constexpr char hex[] = "0123456789abcdef";
+        end_reason_ += " 0x";
+        end_reason_ += hex[p.disconnect.code >> 4];
+        end_reason_ += hex[p.disconnect.code & 15];
+      }
       cb_.close();
       cb_.on_closed(will);
       return;

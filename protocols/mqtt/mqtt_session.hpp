@@ -136,6 +136,10 @@ public:
   uint32_t session_expiry() const { return session_expiry_; }
   bool closed() const { return state_ == state::closed; }
   uint8_t version() const { return version_; }
+  /// Why the session ended (for the access log): "client disconnect",
+  /// "connection lost", "keep alive timeout", a protocol error, or the
+  /// server's reason; "" while open.
+  const std::string& end_reason() const { return end_reason_; }
   const std::string& client_id() const { return client_id_; }
   size_t inflight() const { return inflight_.size(); }
   /// QoS 1/2 messages sent but not acknowledged (with their packet ids),
@@ -203,6 +207,7 @@ private:
   uint32_t session_expiry_ = 0;
   std::map<std::string, uint16_t, std::less<>> out_aliases_;
   uint16_t last_id_ = 0;
+  std::string end_reason_;
 };
 
 } // namespace themis::mqtt
