@@ -6,6 +6,7 @@
 #include "engine/aql/functions.hpp"
 #include "engine/aql/pipeline_state.hpp"
 #include "engine/aql/query_run.hpp"
+#include "engine/stack_guard.hpp"
 
 namespace themis::aql {
 
@@ -27,6 +28,10 @@ void pipeline::run(env& en) {
 bool pipeline::push(size_t i, env& en) {
   if (i == q_.clauses.size())
     return true;
+  // one frame per clause: limits.max_aql_clauses may allow 100,000, more
+  // than a small thread stack (limits.thread_stack_kb) holds
+  if (engine::stack_exhausted())
+    throw aql_error(error_kind::limit, "query too complex (stack depth)");
   auto& c = q_.clauses[i];
   auto& ev = run_.eval;
   switch (c.kind) {
