@@ -197,6 +197,9 @@ std::string metrics_registry::render() const {
   t.single("themis_http_auth_failures_total", "counter",
            "HTTP requests refused for missing or bad credentials (401).",
            http_auth_failures.load());
+  t.single("themis_mqtt_auth_failures_total", "counter",
+           "MQTT connections refused for bad or missing credentials.",
+           mqtt_auth_failures.load());
   t.single("themis_pg_sessions", "gauge",
            "PostgreSQL sessions open (authenticated and admitted).",
            pg_sessions.load());

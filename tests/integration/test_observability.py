@@ -349,6 +349,7 @@ class ObservabilityTest(unittest.TestCase):
                 "themis_mqtt_messages_received_total",
                 "themis_mqtt_messages_sent_total",
                 "themis_mqtt_messages_dropped_total", "themis_pg_sessions",
+                "themis_mqtt_auth_failures_total",
                 "themis_pg_statements_total", "themis_pg_errors_total",
                 "themis_pg_transaction_duration_seconds",
                 "themis_engine_wal_bytes",
@@ -361,6 +362,15 @@ class ObservabilityTest(unittest.TestCase):
         self.assertGreater(s["process_open_fds"], 3)
         self.assertAlmostEqual(s["process_start_time_seconds"], time.time(),
                                delta=3600)
+        # every family the Grafana dashboard queries exists
+        dash = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                            "grafana-dashboard.json")
+        with open(dash) as f:
+            used = set(re.findall(r"\b((?:themis|process)_[a-z_]+)",
+                                  f.read()))
+        for name in used:
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            self.assertIn("# TYPE %s " % base, text, name)
         if shutil.which("promtool"):
             r = subprocess.run(["promtool", "check", "metrics"], input=text,
                                capture_output=True, text=True, timeout=30)
