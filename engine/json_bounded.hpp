@@ -20,6 +20,15 @@ inline json_parse_status parse_untrusted_json(std::string_view text,
     out = nlohmann::json(nlohmann::json::value_t::discarded);
     return json_parse_status::too_deep;
   }
+  // nlohmann ends the input at a NUL byte, so "1\0[…" would parse as 1 with
+  // the rest unseen. NULs that only trail (a C string sent with its
+  // terminator) are still accepted; anything after one is malformed.
+  if (auto nul = text.find('\0');
+      nul != std::string_view::npos &&
+      text.find_first_not_of('\0', nul) != std::string_view::npos) {
+    out = nlohmann::json(nlohmann::json::value_t::discarded);
+    return json_parse_status::malformed;
+  }
   out = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   return out.is_discarded() ? json_parse_status::malformed
                             : json_parse_status::ok;
