@@ -7,8 +7,9 @@
 # one at a time (the machine is shared: nice, one build job). Builds
 # $BUILD_DIR (default build-fuzz; clang, -DTHEMIS_FUZZ=ON) if it is missing.
 # New inputs go to a scratch directory; afterwards only those that add
-# coverage are merged into tests/fuzz/corpus/<target> (-merge=1), so the
-# committed corpus stays small. Crashes, leaks and timeouts are written to
+# coverage, and are at most FUZZ_KEEP_MAX_BYTES (8192) long, are merged
+# into tests/fuzz/corpus/<target> (-merge=1), so the committed corpus stays
+# small. Crashes, leaks and timeouts are written to
 # $BUILD_DIR/artifacts/<target>/ and the run's log to
 # $BUILD_DIR/fuzz_<target>.log; the last lines of each log are the stats.
 # Extra libFuzzer flags: FUZZ_FLAGS="-jobs=1 -rss_limit_mb=4096" …
@@ -54,7 +55,9 @@ for t in $targets; do
     echo "fuzz: $t FAILED (exit $rc): see $log and $artifacts"
     echo "  minimize: $BUILD_DIR/tests/fuzz_$t -minimize_crash=1 -runs=10000 <artifact>"
   fi
-  # keep only the new inputs that add coverage to the committed corpus
+  # keep only the new inputs that add coverage to the committed corpus,
+  # and no big ones: the hand-made seeds already carry the extremes
+  find "$scratch" -type f -size +"${FUZZ_KEEP_MAX_BYTES:-8192}"c -delete
   before=$(find "$corpus" -type f | wc -l)
   nice -n 10 "$BUILD_DIR/tests/fuzz_$t" "${dict[@]}" -merge=1 -timeout=10 \
     "$corpus" "$scratch" >>"$log" 2>&1
