@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <thread>
+#include <unistd.h>
 
 #include "actors/changefeed_hub.hpp"
 #include "actors/http_connection_actor.hpp"
@@ -193,9 +194,18 @@ int run_server(const server_config& cfg, const char* version,
     }
     ctx->quotas = std::make_unique<limits::tenant_quotas>(std::move(q));
   }
-  ctx->router = std::make_unique<rest_router>(handler_env{
-    *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
-    ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get()});
+  ctx->router = std::make_unique<rest_router>(
+    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
+                ctx->limiter, ctx->faults, ctx->api_keys.get(),
+                ctx->audit.get(), ctx->quotas.get(), &ctx->admin});
+  // the operator routes (/api/v1/admin/…): reload and drain go through the
+  // same signal handlers as SIGHUP and SIGTERM
+  ctx->admin.version = version;
+  ctx->admin.mqtt_snapshot = [c = ctx.get()] {
+    return c->mqtt ? c->mqtt->snapshot() : std::string();
+  };
+  ctx->admin.request_reload = [] { ::kill(::getpid(), SIGHUP); };
+  ctx->admin.request_drain = [] { ::kill(::getpid(), SIGTERM); };
   ctx->router->set_auth(
     std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));
 
@@ -543,6 +553,12 @@ int run_server(const server_config& cfg, const char* version,
                  "anyone who can reach it has every right",
                  cfg.server.bind);
   }
+  for (auto& [name, lsn] : {std::pair{"http", http}, std::pair{"https", https},
+                            std::pair{"mqtt", mqtt}, std::pair{"mqtts", mqtts},
+                            std::pair{"pg", pg}})
+    if (lsn)
+      ctx->admin.add_listener(name, cfg.server.bind + ":" +
+                                      std::to_string(lsn->port()));
   ctx->metrics.listeners_up = true;
   service_notifier notifier(io);
   notifier.ready("serving HTTP on " + cfg.server.bind + ":" +

@@ -15,6 +15,7 @@
 #include "engine/security/api_key_store.hpp"
 #include "engine/security/audit_log.hpp"
 #include "engine/store_writer.hpp"
+#include "handlers/admin_state.hpp"
 #include "handlers/cursor_store.hpp"
 #include "handlers/fault_table.hpp"
 #include "handlers/metrics_registry.hpp"
@@ -117,6 +118,8 @@ struct server_context {
   /// TLS for the HTTPS and MQTTS listeners and PostgreSQL's SSLRequest
   /// (null context: TLS off).
   tls_state tls;
+  /// Listeners, version and backup state for /api/v1/admin/… (issue 28).
+  admin_state admin;
 };
 
 } // namespace themis

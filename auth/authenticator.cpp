@@ -1,5 +1,6 @@
 #include "auth/authenticator.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -99,9 +100,19 @@ authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
   auto set = load_keys(cfg, error);
   if (!set)
     return nullptr;
-  if (cfg.required && set->size() == 0) {
-    error = "auth.required needs auth.jwt_secret, auth.jwt_public_key_file "
-            "or auth.jwt_jwks_file";
+  // Somebody must be able to administer a server that requires auth: a
+  // JWT key, or an admin API key (`themisctl init` mints the first one).
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  if (cfg.required && set->size() == 0 && !(keys && keys->live_admin(now_ms))) {
+    error = keys ? "auth.required needs an admin API key (create the first "
+                   "one with `themisctl init --data-dir DIR` while themisd "
+                   "is stopped) or a JWT key (auth.jwt_secret, "
+                   "auth.jwt_public_key_file or auth.jwt_jwks_file)"
+                 : "auth.required with auth.api_keys off needs "
+                   "auth.jwt_secret, auth.jwt_public_key_file or "
+                   "auth.jwt_jwks_file";
     return nullptr;
   }
   auto a = std::make_shared<authenticator>(cfg, std::move(set), keys);

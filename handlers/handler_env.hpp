@@ -156,6 +156,7 @@ class api_key_store; // engine/security/api_key_store.hpp
 class audit_log;     // engine/security/audit_log.hpp
 } // namespace engine
 class fault_table; // handlers/fault_table.hpp
+class admin_state; // handlers/admin_state.hpp
 namespace limits {
 class rate_limiter;
 class tenant_quotas;
@@ -171,6 +172,7 @@ struct handler_env {
   engine::api_key_store* api_keys = nullptr; ///< null: auth.api_keys off
   engine::audit_log* audit = nullptr;
   limits::tenant_quotas* quotas = nullptr; ///< auth.tenant_quotas
+  admin_state* admin = nullptr; ///< /api/v1/admin/… (null: routes 404)
 };
 
 /// The ports a front-end hands to the router for one request.

@@ -15,7 +15,7 @@ namespace themis {
 
 const std::vector<std::string>& priority_prefixes() {
   static const std::vector<std::string> p = {"/health", "/metrics",
-                                             "/v1/_admin"};
+                                             "/v1/_admin", "/api/v1/admin"};
   return p;
 }
 
@@ -246,6 +246,18 @@ bool match(const std::vector<std::string>& s, bool debug, bool faults,
   } else if (n == 2 && is(0, "api") && is(1, "audit")) {
     label = "/api/audit";
     m.get = audit_list;
+  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "admin")) {
+    label = "/api/v1/admin/" + s[3];
+    if (is(3, "status"))
+      m.get = admin_status;
+    else if (is(3, "backup"))
+      m.get = admin_backup_get, m.post = admin_backup_start;
+    else if (is(3, "reload"))
+      m.post = admin_reload;
+    else if (is(3, "drain"))
+      m.post = admin_drain;
+    else
+      return false;
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
     label = "/v2/documents";
     m.post = ndjson_bulk;

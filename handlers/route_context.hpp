@@ -71,6 +71,13 @@ void audit_event_of(route_context& ctx, std::string action, std::string outcome,
 std::function<void()> audit_on_success(route_context& ctx, std::string action,
                                        std::string detail);
 
+/// /api/v1/admin/status, backup (GET, POST), reload, drain: issue 28.
+void admin_status(route_context& ctx);
+void admin_backup_get(route_context& ctx);
+void admin_backup_start(route_context& ctx);
+void admin_reload(route_context& ctx);
+void admin_drain(route_context& ctx);
+
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);
 void health_live(route_context& ctx);

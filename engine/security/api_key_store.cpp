@@ -158,6 +158,18 @@ bool api_key_store::revoke(const std::string& id, int64_t now_ms) {
   return true;
 }
 
+std::optional<api_key_record> api_key_store::live_admin(int64_t now_ms) const {
+  std::shared_lock<std::shared_mutex> g(mtx_);
+  for (auto& [id, r] : keys_) {
+    bool admin =
+      std::find(r.scopes.begin(), r.scopes.end(), "admin") != r.scopes.end();
+    if (admin && r.tenant.empty() && r.revoked_ms == 0 &&
+        (r.expires_ms == 0 || now_ms < r.expires_ms))
+      return r;
+  }
+  return std::nullopt;
+}
+
 api_key_check api_key_store::verify(std::string_view token, int64_t now_ms,
                                     api_key_record& out) const {
   // thk_ + 16 hex + _ + 43 base64url characters

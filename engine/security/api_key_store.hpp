@@ -50,6 +50,10 @@ public:
   api_key_check verify(std::string_view token, int64_t now_ms,
                        api_key_record& out) const;
 
+  /// A live (not revoked, not expired) key of the global namespace with
+  /// the admin scope: someone can administer the server (bootstrap).
+  std::optional<api_key_record> live_admin(int64_t now_ms) const;
+
   /// Whether `token` has the shape of an API key (not a JWT).
   static bool looks_like_key(std::string_view token) {
     return token.rfind("thk_", 0) == 0;

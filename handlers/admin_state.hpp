@@ -1,0 +1,79 @@
+#pragma once
+/// What the operator routes (/api/v1/admin/…, issue 28) need beyond the
+/// handler environment: the listeners actually bound, the version, a way
+/// to snapshot the MQTT broker, process signals for reload and drain, and
+/// the state of the one backup that may run at a time. Owned by the
+/// server; filled as listeners come up; read from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace themis {
+
+struct listener_info {
+  std::string name;    ///< http, https, mqtt, mqtts, pg
+  std::string address; ///< host:port actually bound
+};
+
+/// One backup's progress and outcome (GET /api/v1/admin/backup).
+struct backup_status {
+  std::string id;
+  std::string state = "none"; ///< none, running, completed, failed
+  std::string to;
+  std::string error;
+  uint64_t sequence = 0;
+  uint64_t compacted_through = 0;
+  uint64_t pages_done = 0;
+  uint64_t pages_total = 0;
+  uint64_t bytes = 0;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+};
+
+class admin_state {
+public:
+  std::string version;
+  /// The broker's sessions and retained messages as JSON ("" if none).
+  std::function<std::string()> mqtt_snapshot;
+  /// Reload as SIGHUP does; drain as SIGTERM does (set by the server).
+  std::function<void()> request_reload;
+  std::function<void()> request_drain;
+
+  void add_listener(std::string name, std::string address) {
+    std::lock_guard<std::mutex> g(mtx_);
+    listeners_.push_back({std::move(name), std::move(address)});
+  }
+  std::vector<listener_info> listeners() const {
+    std::lock_guard<std::mutex> g(mtx_);
+    return listeners_;
+  }
+
+  /// Claims the backup slot; false if a backup is running.
+  bool begin_backup(backup_status fresh) {
+    std::lock_guard<std::mutex> g(mtx_);
+    if (backup_.state == "running")
+      return false;
+    backup_ = std::move(fresh);
+    backup_.state = "running";
+    return true;
+  }
+  void update_backup(const std::function<void(backup_status&)>& f) {
+    std::lock_guard<std::mutex> g(mtx_);
+    f(backup_);
+  }
+  backup_status backup() const {
+    std::lock_guard<std::mutex> g(mtx_);
+    return backup_;
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::vector<listener_info> listeners_;
+  backup_status backup_;
+};
+
+} // namespace themis
