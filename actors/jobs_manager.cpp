@@ -75,6 +75,7 @@ caf::behavior jobs_manager(manager_actor* self,
   self->state.service =
     std::make_unique<job_service>(ctx->config, launch, wall_ms);
   self->state.service->set_metrics(&ctx->metrics);
+  self->state.service->set_quotas(ctx->quotas.get());
   self->state.service->recover(); // throws: the supervisor sees the crash
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;

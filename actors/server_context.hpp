@@ -25,6 +25,7 @@
 #include "limits/rate_limiter.hpp"
 #include "limits/tenant_quotas.hpp"
 #include "protocols/compression/http_coding.hpp"
+#include "protocols/mqtt/mqtt_acl.hpp"
 #include "themis/server_config.hpp"
 
 namespace caf {
@@ -58,6 +59,33 @@ private:
   std::shared_ptr<const tls::context> ctx_[kinds];
 };
 
+/// What SIGHUP replaces while connections read it (actors/config_reload):
+/// the configuration last applied, of which the reloadable keys are in
+/// effect (docs/configuration.md lists them), and the MQTT topic ACL parsed
+/// from it. Readers take a snapshot and keep it for one decision.
+struct live_settings {
+  server_config config;
+  mqtt::acl mqtt_acl;
+  std::string mqtt_acl_text; ///< mqtt.acl and the acl_file's contents
+};
+
+class live_state {
+public:
+  std::shared_ptr<const live_settings> get() const {
+    std::lock_guard<std::mutex> g(mtx_);
+    return current_;
+  }
+  void set(std::shared_ptr<const live_settings> s) {
+    std::lock_guard<std::mutex> g(mtx_);
+    current_ = std::move(s);
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::shared_ptr<const live_settings> current_ =
+    std::make_shared<const live_settings>();
+};
+
 /// Registry names: supervisors (re)register the current handle here, so a
 /// restarted actor is found by everyone who looks it up.
 constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
@@ -81,7 +109,9 @@ inline int64_t steady_ns() {
 caf::actor registered(caf::actor_system& sys, caf::atom_value name);
 
 struct server_context {
+  /// The configuration at start; what SIGHUP may change is read from `live`.
   server_config config;
+  live_state live;
   metrics_registry metrics;
   std::shared_ptr<engine::store_writer> store;
   std::unique_ptr<engine::reader_pool> reader;

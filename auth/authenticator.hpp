@@ -66,6 +66,11 @@ public:
   /// token names a kid nobody knows): keys rotate without a restart. A
   /// file that no longer parses keeps the keys that did.
   void refresh_keys(int64_t now_s, bool unknown_kid) const;
+  /// Replaces the `auth.principals` mapping (SIGHUP): connections that
+  /// authenticate from now on get the new tenants and scopes. False with
+  /// `error` when an entry is malformed; the old mapping stays then.
+  bool set_principals(const std::vector<std::string>& entries,
+                      std::string& error) const;
   bool required() const { return cfg_.required; }
   const auth_section& config() const { return cfg_; }
   engine::api_key_store* key_store() const { return keys_; }
@@ -81,6 +86,11 @@ private:
     std::string tenant;
     std::vector<std::string> scopes;
   };
+  using user_map = std::map<std::string, user_entry>;
+  std::shared_ptr<const user_map> current_users() const {
+    std::lock_guard<std::mutex> g(users_mtx_);
+    return users_;
+  }
 
   auth_section cfg_;
   mutable std::mutex keys_mtx_;
@@ -90,7 +100,9 @@ private:
   mutable std::filesystem::file_time_type jwks_mtime_{};
   engine::api_key_store* keys_;
   jwt_policy policy_;
-  std::map<std::string, user_entry> users_;
+  mutable std::mutex users_mtx_;
+  mutable std::shared_ptr<const user_map> users_ =
+    std::make_shared<const user_map>();
 };
 
 /// Parses one `auth.principals` entry, "alice tenant=acme scope=data:read

@@ -611,8 +611,10 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 /// Every THEMIS_* variable themisd reads, and those of the build and test
 /// scripts (set in the same shells, never a typo).
 std::vector<std::string> known_env_names() {
+  // themisctl's server and credential share the environment (issue 28)
   std::vector<std::string> names = {"THEMIS_CONFIG", "THEMIS_TEST_LOGS",
-                                    "THEMIS_CMAKE_ARGS"};
+                                    "THEMIS_CMAKE_ARGS", "THEMIS_URL",
+                                    "THEMIS_TOKEN"};
   for (auto& [key, _] : settings())
     names.push_back(env_name(key));
   for (auto& [name, _] : env_aliases())

@@ -91,6 +91,9 @@ public:
 
   /// Counters and gauges to keep up to date (optional).
   void set_metrics(metrics_registry* m) { metrics_ = m; }
+  /// Reads `jobs=` quotas from `q` (the server's live tenant quotas, which
+  /// SIGHUP replaces) instead of the copy parsed at construction.
+  void set_quotas(const limits::tenant_quotas* q) { live_quotas_ = q; }
 
   size_t running() const { return running_; }
   size_t pending() const { return queue_.size(); }
@@ -120,6 +123,7 @@ private:
   int64_t next_seq_ = 1;
   metrics_registry* metrics_ = nullptr;
   std::map<std::string, limits::tenant_quota> quotas_;
+  const limits::tenant_quotas* live_quotas_ = nullptr;
   void publish_gauges();
   /// Idempotency keys are their submitter's own.
   static std::string idem_index(const std::string& tenant,

@@ -45,20 +45,28 @@ tenant_quotas::parse(const std::vector<std::string>& entries,
   return std::nullopt;
 }
 
+void tenant_quotas::replace(std::map<std::string, tenant_quota> q) {
+  std::lock_guard<std::mutex> g(mtx_);
+  quotas_ = std::move(q);
+}
+
 tenant_quota tenant_quotas::of(const std::string& tenant) const {
+  std::lock_guard<std::mutex> g(mtx_);
   auto i = quotas_.find(tenant);
   return i == quotas_.end() ? tenant_quota{} : i->second;
 }
 
 bool tenant_quotas::take_request(const std::string& tenant, int64_t now_ns,
                                  int64_t& retry_after_ns) {
+  if (tenant.empty())
+    return true;
+  std::lock_guard<std::mutex> g(mtx_);
   auto i = quotas_.find(tenant);
-  if (tenant.empty() || i == quotas_.end() || i->second.requests_per_s == 0)
+  if (i == quotas_.end() || i->second.requests_per_s == 0)
     return true;
   limit_spec spec;
   spec.limit = i->second.requests_per_s;
   spec.window_ns = 1'000'000'000;
-  std::lock_guard<std::mutex> g(mtx_);
   auto d = take(algorithm::token_bucket, spec, buckets_[tenant], now_ns);
   retry_after_ns = d.retry_after_ns;
   return d.allowed;

@@ -35,6 +35,9 @@ public:
   explicit tenant_quotas(std::map<std::string, tenant_quota> q = {}) :
     quotas_(std::move(q)) {}
 
+  /// Replaces every tenant's quota (SIGHUP); open connections and request
+  /// buckets are kept, so a lowered quota applies to what comes next.
+  void replace(std::map<std::string, tenant_quota> q);
   /// The quota of `tenant` (a zeroed one when it has none).
   tenant_quota of(const std::string& tenant) const;
   /// One request at `now_ns`; false (and when it will fit) if over.
