@@ -153,8 +153,6 @@ public:
   /// Offline QoS 1/2 messages kept per session (oldest dropped beyond, and
   /// beyond the session's max_queued_bytes).
   static constexpr size_t max_offline = 1000;
-  /// The configured topic ACL (set once at start).
-  mqtt::acl acl;
 
 private:
   struct sub {

@@ -158,7 +158,7 @@ struct mqtt_state : session_callbacks {
     if (c.will)
       will = c.will;
     auto user = who.user.empty() ? c.username : std::optional(who.user);
-    acl = ctx->mqtt->acl.for_client(user, id);
+    acl = ctx->live.get()->mqtt_acl.for_client(user, id); // SIGHUP's
     if (!root.empty()) {
       auto scoped = std::make_shared<acl_rules>(*acl);
       scoped->set_namespace(root);
@@ -219,7 +219,8 @@ struct mqtt_state : session_callbacks {
   /// certificate; else `mqtt.users`; else anonymous where allowed. 0 or the
   /// CONNACK reason.
   uint8_t authenticate(const connect_packet& c) {
-    auto& cfg = ctx->config.mqtt;
+    auto live = ctx->live.get(); // users and anonymous access: SIGHUP's
+    auto& cfg = live->config.mqtt;
     auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();

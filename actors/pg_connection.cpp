@@ -128,7 +128,7 @@ public:
     }
   }
   std::optional<std::string> credential(const std::string& user) override {
-    return find_user_secret(ctx_.config.pg.users, user);
+    return find_user_secret(ctx_.live.get()->config.pg.users, user);
   }
   bool tokens_accepted() override {
     return ctx_.authn && ctx_.authn->accepts_tokens();
@@ -195,7 +195,7 @@ public:
              std::string& message) override {
     if (token_who_)
       who = *token_who_;
-    else if (find_user_secret(ctx_.config.pg.users, user))
+    else if (find_user_secret(ctx_.live.get()->config.pg.users, user))
       who = ctx_.authn->for_user(user); // proven by the password exchange
     else // pg.auth trust on the open server (auth.required forbids it)
       who = principal{user, {}, {}, "anonymous", {}};

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "actors/changefeed_hub.hpp"
+#include "actors/config_reload.hpp"
 #include "actors/http_connection_actor.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
@@ -283,26 +284,10 @@ int run_server(const server_config& cfg, const char* version,
   std::shared_ptr<http_acceptor> mqtt;
   ctx->mqtt = std::make_unique<mqtt_broker>();
   add_metric_collectors(*ctx, version);
-  {
-    std::string text = cfg.mqtt.acl, error;
-    if (!cfg.mqtt.acl_file.empty()) {
-      std::ifstream f(cfg.mqtt.acl_file);
-      if (!f) {
-        std::fprintf(stderr,
-                     "themisd: config error: mqtt.acl_file: cannot "
-                     "read %s\n",
-                     cfg.mqtt.acl_file.c_str());
-        return 2;
-      }
-      text += "\n" + std::string(std::istreambuf_iterator<char>(f), {});
-    }
-    auto acl = mqtt::acl::parse(text, error);
-    if (!acl) {
-      std::fprintf(stderr, "themisd: config error: mqtt.acl: %s\n",
-                   error.c_str());
-      return 2;
-    }
-    ctx->mqtt->acl = std::move(*acl);
+  // user lists and the MQTT ACL: what SIGHUP replaces (config_reload.cpp)
+  if (auto err = start_live_config(*ctx, cfg)) {
+    std::fprintf(stderr, "themisd: config error: %s\n", err->c_str());
+    return 2;
   }
   try {
     // persistent sessions and retained messages saved at the last stop
@@ -327,7 +312,7 @@ int run_server(const server_config& cfg, const char* version,
   // auth.required refuses anonymous MQTT clients whatever
   // mqtt.allow_anonymous says (mqtt_connection.cpp)
   bool mqtt_anonymous = cfg.mqtt.allow_anonymous && !cfg.auth.required;
-  if (!cfg.mqtt.changes_prefix.empty() && ctx->mqtt->acl.empty() &&
+  if (!cfg.mqtt.changes_prefix.empty() && ctx->live.get()->mqtt_acl.empty() &&
       mqtt_anonymous)
     spdlog::warn("mqtt: every committed change is published under '{}' and "
                  "any client may subscribe (no ACL, anonymous allowed)",
@@ -474,7 +459,7 @@ int run_server(const server_config& cfg, const char* version,
         return;
       }
       // SIGHUP: re-read the configuration and apply what can change live
-      // (rate limits); connections stay open.
+      // (config_reload.cpp); connections stay open.
       std::string error;
       auto fresh = reload ? reload(error) : std::nullopt;
       if (!fresh) {
@@ -482,21 +467,7 @@ int run_server(const server_config& cfg, const char* version,
                       reload ? error : "no reloader");
       } else {
         server_log::apply(fresh->log); // level and access log switch
-        ctx->limiter.configure(limiter_config_of(fresh->rate_limiting));
-        spdlog::info("SIGHUP: rate limits reloaded ({} rules, {})",
-                     fresh->rate_limiting.rules.size(),
-                     fresh->rate_limiting.enabled ? "enabled" : "disabled");
-        if (ctx->tls.current()) {
-          // certificates and keys: new connections get the new ones
-          std::string terr;
-          if (load_tls(fresh->tls, ctx->tls, terr)) {
-            spdlog::info("SIGHUP: TLS certificates reloaded");
-          } else {
-            spdlog::error("SIGHUP: TLS not reloaded (the old certificates "
-                          "stay): {}",
-                          terr);
-          }
-        }
+        apply_reload(*ctx, *fresh);
       }
       signals.async_wait(on_signal);
     };

@@ -116,16 +116,26 @@ authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
     return nullptr;
   }
   auto a = std::make_shared<authenticator>(cfg, std::move(set), keys);
-  for (auto& entry : cfg.principals) {
+  if (!a->set_principals(cfg.principals, error))
+    return nullptr;
+  return a;
+}
+
+bool authenticator::set_principals(const std::vector<std::string>& entries,
+                                   std::string& error) const {
+  auto users = std::make_shared<user_map>();
+  for (auto& entry : entries) {
     std::string user, tenant;
     std::vector<std::string> scopes;
     if (!parse_principal_entry(entry, user, tenant, scopes, error)) {
       error = "auth.principals: " + error;
-      return nullptr;
+      return false;
     }
-    a->users_[user] = {tenant, scopes};
+    (*users)[user] = {tenant, scopes};
   }
-  return a;
+  std::lock_guard<std::mutex> g(users_mtx_);
+  users_ = std::move(users);
+  return true;
 }
 
 authenticator::authenticator(auth_section cfg,
@@ -249,8 +259,9 @@ principal authenticator::for_user(const std::string& user) const {
   principal p;
   p.user = user;
   p.via = "password";
-  auto i = users_.find(user);
-  if (i != users_.end()) {
+  auto users = current_users();
+  auto i = users->find(user);
+  if (i != users->end()) {
     p.tenant = i->second.tenant;
     p.scopes = i->second.scopes;
   } else {
@@ -293,8 +304,9 @@ principal authenticator::for_certificate(const std::string& subject) const {
   principal p;
   p.user = common_name(subject);
   p.via = "certificate";
-  auto i = users_.find(p.user);
-  if (!p.user.empty() && i != users_.end()) {
+  auto users = current_users();
+  auto i = users->find(p.user);
+  if (!p.user.empty() && i != users->end()) {
     p.tenant = i->second.tenant;
     p.scopes = i->second.scopes;
   }

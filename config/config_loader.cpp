@@ -667,6 +667,21 @@ std::vector<std::string> unknown_env_warnings(const char* const* env) {
   return out;
 }
 
+std::vector<std::string> changed_keys(const server_config& a,
+                                      const server_config& b) {
+  std::vector<std::string> out;
+  for (auto& [key, f] : settings()) {
+    if (!f.get)
+      continue;
+    YAML::Emitter ea, eb;
+    ea << YAML::Flow << f.get(a);
+    eb << YAML::Flow << f.get(b);
+    if (std::string(ea.c_str()) != eb.c_str())
+      out.push_back(key);
+  }
+  return out;
+}
+
 std::string describe_config(const load_outcome& o) {
   std::string out = "# themisd effective configuration (";
   out +=

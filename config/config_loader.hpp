@@ -59,6 +59,10 @@ std::optional<std::string> validate_config(server_config& cfg);
 /// `# flag --http-port`); secrets are masked.
 std::string describe_config(const load_outcome& o);
 
+/// The keys whose values differ between `a` and `b`, sorted.
+std::vector<std::string> changed_keys(const server_config& a,
+                                      const server_config& b);
+
 /// THEMIS_* names in `env` that configure nothing (a typo such as
 /// THEMIS_HTTP_PROT), each with the closest known name when there is one.
 std::vector<std::string> unknown_env_warnings(const char* const* env);

@@ -29,6 +29,8 @@ job_service::job_service(const server_config& cfg, launch_fn launch,
 }
 
 size_t job_service::tenant_job_quota(const std::string& tenant) const {
+  if (live_quotas_)
+    return tenant.empty() ? 0 : live_quotas_->of(tenant).jobs;
   auto i = quotas_.find(tenant);
   return tenant.empty() || i == quotas_.end() ? 0 : i->second.jobs;
 }

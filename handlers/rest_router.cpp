@@ -279,13 +279,21 @@ bool match(const std::vector<std::string>& s, bool debug, bool faults,
 } // namespace
 
 rest_router::rest_router(handler_env env) : env_(env) {
-  allow_methods_ = join(env_.config.cors.allowed_methods);
-  allow_headers_ = join(env_.config.cors.allowed_headers);
-  expose_headers_ = join(env_.config.cors.exposed_headers);
+  set_cors(env_.config.cors);
 }
 
-bool rest_router::cors_origin_allowed(const std::string& origin) const {
-  for (auto& o : env_.config.cors.allowed_origins)
+void rest_router::set_cors(const cors_section& c) {
+  auto p = std::make_shared<cors_policy>();
+  p->cfg = c;
+  p->allow_methods = join(c.allowed_methods);
+  p->allow_headers = join(c.allowed_headers);
+  p->expose_headers = join(c.exposed_headers);
+  std::lock_guard<std::mutex> g(cors_mtx_);
+  cors_ = std::move(p);
+}
+
+bool rest_router::cors_policy::allowed(const std::string& origin) const {
+  for (auto& o : cfg.allowed_origins)
     if (o == "*" || o == origin)
       return true;
   return false;
@@ -294,9 +302,10 @@ bool rest_router::cors_origin_allowed(const std::string& origin) const {
 void rest_router::add_cors(const std::string& origin_value,
                            api_response& resp) const {
   auto origin = &origin_value;
-  if (origin->empty() || !cors_origin_allowed(*origin))
+  auto policy = cors();
+  if (origin->empty() || !policy->allowed(*origin))
     return;
-  auto& c = env_.config.cors;
+  auto& c = policy->cfg;
   bool any = !c.allow_credentials &&
              std::find(c.allowed_origins.begin(), c.allowed_origins.end(),
                        "*") != c.allowed_origins.end();
@@ -305,20 +314,21 @@ void rest_router::add_cors(const std::string& origin_value,
     resp.set_header("Vary", "Origin");
   if (c.allow_credentials)
     resp.set_header("Access-Control-Allow-Credentials", "true");
-  if (!expose_headers_.empty())
-    resp.set_header("Access-Control-Expose-Headers", expose_headers_);
+  if (!policy->expose_headers.empty())
+    resp.set_header("Access-Control-Expose-Headers", policy->expose_headers);
 }
 
 api_response rest_router::preflight(const api_request& req) const {
   auto origin = req.header("Origin");
-  if (!cors_origin_allowed(*origin))
+  auto policy = cors();
+  if (!policy->allowed(*origin))
     return error_response(403, "CORS origin not allowed: " + *origin);
   api_response r;
   r.status = 204;
-  r.set_header("Access-Control-Allow-Methods", allow_methods_);
-  r.set_header("Access-Control-Allow-Headers", allow_headers_);
+  r.set_header("Access-Control-Allow-Methods", policy->allow_methods);
+  r.set_header("Access-Control-Allow-Headers", policy->allow_headers);
   r.set_header("Access-Control-Max-Age",
-               std::to_string(env_.config.cors.max_age_seconds));
+               std::to_string(policy->cfg.max_age_seconds));
   return r;
 }
 

@@ -5,6 +5,8 @@
 /// them to the protocol's internal error.
 
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,9 +28,20 @@ public:
   void handle(api_request req, request_ports ports, responder respond);
   /// Authentication for every route (auth.required); set once at start.
   void set_auth(std::shared_ptr<const auth_gate> g) { auth_ = std::move(g); }
+  /// Replaces the CORS policy (SIGHUP); requests from now on use it.
+  void set_cors(const cors_section& c);
 
 private:
-  bool cors_origin_allowed(const std::string& origin) const;
+  /// The `cors` section and its header values, joined once.
+  struct cors_policy {
+    cors_section cfg;
+    std::string allow_methods, allow_headers, expose_headers;
+    bool allowed(const std::string& origin) const;
+  };
+  std::shared_ptr<const cors_policy> cors() const {
+    std::lock_guard<std::mutex> g(cors_mtx_);
+    return cors_;
+  }
   void add_cors(const std::string& origin, api_response& resp) const;
   api_response preflight(const api_request& req) const;
   /// auth.tenant_quotas: requests/s and stored documents.
@@ -38,9 +51,8 @@ private:
 
   handler_env env_;
   std::shared_ptr<const auth_gate> auth_;
-  std::string allow_methods_;
-  std::string allow_headers_;
-  std::string expose_headers_;
+  mutable std::mutex cors_mtx_;
+  std::shared_ptr<const cors_policy> cors_;
 };
 
 } // namespace themis
