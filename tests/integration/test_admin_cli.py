@@ -147,14 +147,28 @@ class BootstrapTest(unittest.TestCase):
         rc, out, _ = ctl("keys", "list", "--json", token=token, url=url)
         ids = {k["id"]: k for k in json.loads(out)["keys"]}
         self.assertIn(key["id"], ids)
-        self.assertEqual(len(ids), 2)
+        self.assertEqual(len(ids), 2)  # the init key and this one
         rc, out, _ = ctl("keys", "list", token=token, url=url)
         self.assertIn("reader", out)
         self.assertIn("live", out)
-        # a reader is no operator
+        # a reader is no operator, nor is a tenant's admin
         rc, _, err = ctl("status", token=reader, url=url)
         self.assertEqual(rc, 2)
         self.assertIn("403", err)
+        rc, out, err = ctl("keys", "create", "--tenant", "acme", "--scope",
+                           "admin", token=token, url=url)
+        self.assertEqual(rc, 0, err)
+        tenant_admin = out.strip()
+        for args in (("status",), ("backup", "--to",
+                                   os.path.join(self.dir, "tb")),
+                     ("drain",)):
+            rc, _, err = ctl(*args, token=tenant_admin, url=url)
+            self.assertEqual(rc, 2, args)
+            self.assertIn("403", err)
+        rc, out, _ = ctl("keys", "list", "--json", token=tenant_admin,
+                         url=url)
+        self.assertEqual([k["tenant"] for k in json.loads(out)["keys"]],
+                         ["acme"])
         rc, out, err = ctl("keys", "revoke", key["id"], token=token, url=url)
         self.assertEqual(rc, 0, err)
         st, _, _ = srv.request("GET", "/v1/collections",
