@@ -10,6 +10,7 @@
 #include "handlers/http_json.hpp"
 #include "handlers/job_service.hpp"
 #include "handlers/query_common.hpp"
+#include "tracing/tracer.hpp"
 
 namespace themis {
 
@@ -64,6 +65,22 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
   job_outcome out;
   out.id = run.id;
   auto& progress = *run.progress;
+  // the run is a child of the request that submitted it (its traceparent
+  // travels with the job), so a trace shows submit, queue wait and run
+  auto& tracer = tracing::tracer::global();
+  tracing::span job_span;
+  if (tracer.enabled()) {
+    auto parent = tracing::parse_traceparent(run.traceparent);
+    job_span = tracer.start_span("job.run", tracing::span_kind::internal,
+                                 parent ? &*parent : nullptr);
+    job_span.set("themis.job_id", run.id);
+  }
+  auto child = [&](const tracing::span& parent, const char* name) {
+    if (!parent.recording())
+      return tracing::span();
+    auto ctx = parent.context();
+    return tracer.start_span(name, tracing::span_kind::internal, &ctx);
+  };
   try {
     engine::job_store store(
       run.jobs_path, static_cast<int>(ctx->config.engine.busy_timeout_ms));
@@ -81,9 +98,14 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
       last = std::chrono::steady_clock::now();
     };
     run.limits.server_stop = &ctx->stopping;
+    auto exec_span = child(job_span, "aql.execute");
     aql::execute_file(
       run.db_path, *run.query, run.bind_vars,
-      [&](engine::write_batch b) { return writer.commit(std::move(b)); },
+      [&](engine::write_batch b) {
+        auto commit_span = child(exec_span, "store.commit");
+        commit_span.set("themis.ops", static_cast<int64_t>(b.ops.size()));
+        return writer.commit(std::move(b));
+      },
       progress.run, run.limits,
       [&](nlohmann::json row) {
         buf.push_back(dump(row));
@@ -92,6 +114,7 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
           flush();
       });
     flush();
+    exec_span.end();
     out.status = "completed";
     out.result_count = stored;
   } catch (const aql::aql_error& e) {
@@ -104,6 +127,11 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
     out.error = e.what();
     out.error_kind = "internal";
   }
+  job_span.set("themis.job_status", out.status);
+  job_span.set("themis.result_count", out.result_count);
+  if (out.status == "failed")
+    job_span.set_error(out.error);
+  job_span.end();
   self->send(manager, job_done_atom::value, std::move(out));
 }
 

@@ -18,6 +18,7 @@
 #include "handlers/access_log.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
 #include "themis/user_list.hpp"
+#include "tracing/tracer.hpp"
 
 namespace themis {
 
@@ -293,7 +294,29 @@ struct mqtt_state : session_callbacks {
            (!acl || acl->can_publish(to_broker_topic(root, topic)));
   }
 
+  /// A span per PUBLISH, joined to the publisher's trace when a 5.0 user
+  /// property `traceparent` carries one (OpenTelemetry's MQTT practice).
+  std::shared_ptr<tracing::span> publish_span(const message& m) {
+    auto& tracer = tracing::tracer::global();
+    if (!tracer.enabled())
+      return nullptr;
+    std::optional<tracing::trace_context> parent;
+    for (auto& [k, v] : m.props.user)
+      if (k == "traceparent")
+        parent = tracing::parse_traceparent(v);
+    auto sp = std::make_shared<tracing::span>(
+      tracer.start_span("mqtt publish", tracing::span_kind::consumer,
+                        parent ? &*parent : nullptr, true));
+    sp->set("messaging.system", std::string("mqtt"));
+    sp->set("messaging.operation", std::string("publish"));
+    sp->set("messaging.destination.name", m.topic);
+    sp->set("messaging.mqtt.qos", int64_t{m.qos});
+    sp->set("messaging.client_id", s->client_id());
+    return sp;
+  }
+
   void on_publish(message m, uint16_t id) override {
+    auto sp = publish_span(m);
     ++ctx->mqtt->messages_received;
     ++ctx->mqtt->received_by_qos[m.qos < 3 ? m.qos : 0];
     ++msgs_in;
@@ -310,7 +333,7 @@ struct mqtt_state : session_callbacks {
       s->acknowledge(id, m.qos, 0);
       return;
     }
-    ingest(std::move(m), id);
+    ingest(std::move(m), id, std::move(sp));
   }
 
   /// The tenant `documents` quota (auth.tenant_quotas) on ingest, as REST
@@ -360,7 +383,8 @@ struct mqtt_state : session_callbacks {
 
   /// Stores the PUBLISH as a document of {collection}; routes and
   /// acknowledges after the commit (a failed write: 0x80 / no ack).
-  void ingest(message m, uint16_t id) {
+  void ingest(message m, uint16_t id,
+              std::shared_ptr<tracing::span> sp = nullptr) {
     // the collection is a user-facing name, checked as REST checks it: a
     // dotted name would be another tenant's stored one ("beta.secret")
     auto collection =
@@ -439,11 +463,20 @@ struct mqtt_state : session_callbacks {
     }
     ++ingest_pending;
     auto qos = m.qos;
+    std::shared_ptr<tracing::span> commit;
+    if (sp && sp->recording()) {
+      auto parent = sp->context();
+      commit =
+        std::make_shared<tracing::span>(tracing::tracer::global().start_span(
+          "store.commit", tracing::span_kind::internal, &parent));
+    }
     self
       ->request(writer, std::chrono::seconds(30), write_atom::value,
                 std::move(b))
       .then(
-        [this, m = std::move(m), id, qos](engine::write_result& r) {
+        [this, m = std::move(m), id, qos, sp, commit](engine::write_result& r) {
+          if (commit)
+            commit->end(); // then the publish span, when the lambda goes
           --ingest_pending;
           bool ok = r.committed && !r.results.empty() &&
                     (r.results[0].status == engine::op_status::created ||

@@ -182,6 +182,7 @@ private:
   /// Runs a statement to completion or to `max_rows`; writes rows and the
   /// completion to out. Returns false if the portal is suspended.
   bool run(portal& p, size_t max_rows, bool describe);
+  bool run_portal(portal& p, size_t max_rows, bool describe);
   void start(portal& p);
   void run_write(portal& p);
   void run_tx_statement(portal& p);

@@ -6,6 +6,7 @@
 #include "actors/pg_frontend.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "handlers/metrics_registry.hpp"
+#include "tracing/tracer.hpp"
 
 namespace themis {
 
@@ -504,7 +505,33 @@ void pg_frontend::start(portal& p) {
   }
 }
 
+/// A server span per statement execution (OpenTelemetry's database
+/// conventions); PostgreSQL's protocol carries no trace context, so each
+/// statement starts its own trace.
 bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
+  auto& tracer = tracing::tracer::global();
+  if (!tracer.enabled())
+    return run_portal(p, max_rows, describe);
+  auto op = p.st.tag.substr(0, p.st.tag.find(' '));
+  auto sp =
+    tracer.start_span("pg " + (op.empty() ? std::string("statement") : op),
+                      tracing::span_kind::server);
+  sp.set("db.system", std::string("postgresql"));
+  sp.set("db.namespace", opts_.database);
+  sp.set("db.operation.name", op);
+  sp.set("db.user", who_.user.empty() ? who_.via : who_.user);
+  if (!who_.tenant.empty())
+    sp.set("themis.tenant", who_.tenant);
+  try {
+    return run_portal(p, max_rows, describe);
+  } catch (const sql::sql_error& e) {
+    sp.set("db.response.status_code", e.sqlstate());
+    sp.set_error(e.what());
+    throw;
+  }
+}
+
+bool pg_frontend::run_portal(portal& p, size_t max_rows, bool describe) {
   bool first = !p.executed;
   if (first) {
     start(p);

@@ -23,19 +23,20 @@
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/listener_ports.hpp"
-#include "actors/metrics_collectors.hpp"
-#include "actors/service_notifier.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics_collectors.hpp"
 #include "actors/mqtt_broker.hpp"
 #include "actors/mqtt_connection.hpp"
 #include "actors/pg_connection.hpp"
 #include "actors/server_context.hpp"
+#include "actors/service_notifier.hpp"
 #include "actors/store_writer_actor.hpp"
 #include "actors/tls_setup.hpp"
 #include "handlers/server_log.hpp"
 #include "limits/rate_limiter.hpp"
 #include "protocols/pgwire/pg_codec.hpp"
 #include "supervision/supervisor.hpp"
+#include "tracing/config_of.hpp"
 
 namespace themis {
 
@@ -205,7 +206,6 @@ int run_server(const server_config& cfg, const char* version,
   ctx->admin.mqtt_snapshot = [c = ctx.get()] {
     return c->mqtt ? c->mqtt->snapshot() : std::string();
   };
-  ctx->admin.request_reload = [] { ::kill(::getpid(), SIGHUP); };
   ctx->admin.request_drain = [] { ::kill(::getpid(), SIGTERM); };
   ctx->router->set_auth(
     std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));
@@ -440,6 +440,27 @@ int run_server(const server_config& cfg, const char* version,
     if (reason && reason != caf::exit_reason::user_shutdown)
       request_stop(-1);
   });
+  // One reload at a time, from SIGHUP or POST /api/v1/admin/reload (which
+  // answers with what changed); the same sources, the same checks.
+  auto reload_mtx = std::make_shared<std::mutex>();
+  auto reload_now = [c = ctx.get(), reload,
+                     reload_mtx](const char* why) -> reload_report {
+    std::lock_guard<std::mutex> g(*reload_mtx);
+    reload_report out;
+    auto fresh = reload ? reload(out.error) : std::nullopt;
+    if (!fresh) {
+      if (!reload)
+        out.error = "no reloader";
+      spdlog::error("{}: configuration not reloaded: {}", why, out.error);
+      return out;
+    }
+    server_log::apply(fresh->log); // level and access log switch
+    return apply_reload(*c, *fresh);
+  };
+  ctx->admin.reload = [reload_now] {
+    auto r = reload_now("POST /api/v1/admin/reload");
+    return reload_result{r.applied, r.error, r.changed, r.restart};
+  };
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGUSR1); // reopen the log files (logrotate)
   std::function<void(boost::system::error_code, int)> on_signal =
@@ -460,15 +481,7 @@ int run_server(const server_config& cfg, const char* version,
       }
       // SIGHUP: re-read the configuration and apply what can change live
       // (config_reload.cpp); connections stay open.
-      std::string error;
-      auto fresh = reload ? reload(error) : std::nullopt;
-      if (!fresh) {
-        spdlog::error("SIGHUP: configuration not reloaded: {}",
-                      reload ? error : "no reloader");
-      } else {
-        server_log::apply(fresh->log); // level and access log switch
-        apply_reload(*ctx, *fresh);
-      }
+      reload_now("SIGHUP");
       signals.async_wait(on_signal);
     };
   signals.async_wait(on_signal);
@@ -531,6 +544,13 @@ int run_server(const server_config& cfg, const char* version,
       ctx->admin.add_listener(name, cfg.server.bind + ":" +
                                       std::to_string(lsn->port()));
   ctx->metrics.listeners_up = true;
+  if (cfg.tracing.enabled) {
+    tracing::tracer::global().start(tracing::config_of(
+      cfg.tracing, version,
+      cfg.server.bind + ":" + std::to_string(http ? http->port() : 0)));
+    spdlog::info("tracing: OTLP/HTTP to {} (sample ratio {})",
+                 cfg.tracing.endpoint, cfg.tracing.sample_ratio);
+  }
   service_notifier notifier(io);
   notifier.ready("serving HTTP on " + cfg.server.bind + ":" +
                  std::to_string(http ? http->port() : 0));
@@ -646,6 +666,7 @@ int run_server(const server_config& cfg, const char* version,
   }
   ctx->reader.reset();
   ctx->store.reset(); // closes the database; every ack'd write is committed
+  tracing::tracer::global().stop(); // exports what is queued, bounded
   spdlog::info("themisd stopped");
   server_log::flush();
   return exit_code;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -420,6 +421,39 @@ const std::map<std::string, field>& settings() {
      uint_field(&sc::limits, &limits_section::max_aql_clauses, 8, 100000)},
     {"limits.thread_stack_kb",
      uint_field(&sc::limits, &limits_section::thread_stack_kb, 1024, 1u << 20)},
+    {"tracing.enabled",
+     bool_field(&sc::tracing, &tracing_section::enabled)},
+    {"tracing.endpoint",
+     string_field(&sc::tracing, &tracing_section::endpoint)},
+    {"tracing.sample_ratio",
+     field{[](server_config& c, const std::string& v) {
+             char* end = nullptr;
+             double x = std::strtod(v.c_str(), &end);
+             if (v.empty() || end != v.c_str() + v.size() || !(x >= 0.0) ||
+                 x > 1.0)
+               return std::optional<std::string>(
+                 "expected a number in [0, 1], got '" + v + "'");
+             c.tracing.sample_ratio = x;
+             return std::optional<std::string>{};
+           },
+           [](const server_config& c) {
+             return YAML::Node(std::to_string(c.tracing.sample_ratio));
+           }}},
+    {"tracing.service_name",
+     string_field(&sc::tracing, &tracing_section::service_name)},
+    {"tracing.resource_attributes",
+     string_field(&sc::tracing, &tracing_section::resource_attributes)},
+    {"tracing.headers", string_field(&sc::tracing, &tracing_section::headers)},
+    {"tracing.max_queue_spans",
+     uint_field(&sc::tracing, &tracing_section::max_queue_spans, 1, 10000000)},
+    {"tracing.max_batch_spans",
+     uint_field(&sc::tracing, &tracing_section::max_batch_spans, 1, 100000)},
+    {"tracing.flush_interval_ms",
+     uint_field(&sc::tracing, &tracing_section::flush_interval_ms, 10,
+                3600000)},
+    {"tracing.export_timeout_ms",
+     uint_field(&sc::tracing, &tracing_section::export_timeout_ms, 10,
+                600000)},
     {"breaker.enabled", bool_field(&sc::breaker, &breaker_section::enabled)},
     {"breaker.failure_ratio_pct",
      uint_field(&sc::breaker, &breaker_section::failure_ratio_pct, 1, 100)},

@@ -153,6 +153,7 @@ void job_service::start_next() {
     so.data_dir = cfg_.engine.data_dir;
     run.db_path = engine::database_path(so);
     run.jobs_path = engine::job_store::path_in(cfg_.engine.data_dir);
+    run.traceparent = e.traceparent;
     e.rec.status = "running";
     e.rec.started_ms = now_();
     save(e);

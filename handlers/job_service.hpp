@@ -38,8 +38,9 @@ struct job_run {
   nlohmann::json bind_vars;
   std::shared_ptr<job_progress> progress;
   aql::run_limits limits;
-  std::string db_path;   ///< the document store
-  std::string jobs_path; ///< jobs.db
+  std::string db_path;     ///< the document store
+  std::string jobs_path;   ///< jobs.db
+  std::string traceparent; ///< the submitting request's span (tracing)
 };
 
 /// A runner's report when its query ended.
@@ -102,6 +103,7 @@ private:
   struct entry {
     engine::job_record rec;
     std::shared_ptr<job_progress> progress; ///< while running
+    std::string traceparent; ///< of the submit request; not persisted
   };
 
   api_response submit(const api_request& req);

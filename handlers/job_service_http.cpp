@@ -85,10 +85,14 @@ std::optional<api_response> job_service::handle(const api_request& req,
     return result_page(req, e);
   if (req.method == "DELETE")
     return remove(e, later);
-  if (auto w = query_param(req.query, "wait"); w && !terminal(e.rec.status)) {
+  if (auto w = query_param(req.query, "wait")) {
+    // checked whatever the job's state: a malformed wait is the caller's
+    // error even when nothing would be waited for (issue 28)
     auto ms = parse_wait(*w);
     if (!ms)
       return error_response(400, "wait must be seconds, e.g. wait=10s");
+    if (terminal(e.rec.status))
+      return json_response(200, dump(render(e)));
     auto cap = uint64_t{cfg_.jobs.max_wait_s} * 1000;
     if (*ms > 0) {
       later = {e.rec.id, e.rec.status,
@@ -181,6 +185,7 @@ api_response job_service::submit(const api_request& req) {
   e.rec.created_ms = now_();
   e.rec.owner_user = req.who.user;
   e.rec.owner_tenant = req.who.tenant;
+  e.traceparent = req.traceparent; // the run joins the submitter's trace
   store_->insert(e.rec);
   auto id = e.rec.id;
   if (!key.empty())

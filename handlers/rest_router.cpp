@@ -10,6 +10,7 @@
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "limits/rate_limiter.hpp"
+#include "tracing/tracer.hpp"
 
 namespace themis {
 
@@ -20,6 +21,12 @@ const std::vector<std::string>& priority_prefixes() {
 }
 
 namespace {
+
+/// "GET /v1/collections/{c}": the method (the span's first name) and the
+/// route template, low-cardinality as OpenTelemetry's HTTP conventions ask.
+std::string span_name(const tracing::span& s, const std::string& route) {
+  return s.name() + " " + route;
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -368,6 +375,24 @@ void rest_router::handle(api_request req, request_ports ports,
   auto started = std::chrono::steady_clock::now();
   auto rid = req.header("X-Request-ID");
   req.request_id = rid && valid_request_id(*rid) ? *rid : new_request_id();
+  // A server span per request, joined to the caller's trace when it sent
+  // a W3C traceparent; named by the route once it is known.
+  auto& tracer = tracing::tracer::global();
+  std::shared_ptr<tracing::span> span, handler_span;
+  if (tracer.enabled()) {
+    std::optional<tracing::trace_context> parent;
+    if (auto tp = req.header("traceparent"))
+      parent = tracing::parse_traceparent(*tp);
+    span = std::make_shared<tracing::span>(
+      tracer.start_span(req.method, tracing::span_kind::server,
+                        parent ? &*parent : nullptr, true));
+    req.traceparent = span->traceparent();
+    span->set("http.request.method", req.method);
+    span->set("url.path", req.path);
+    span->set("client.address", std::string(peer_ip(req.remote_addr)));
+    span->set("themis.request_id", req.request_id);
+    handler_span = std::make_shared<tracing::span>();
+  }
 
   std::string label = "unmatched";
   // Admission: health, metrics and admin traffic are never limited or
@@ -424,10 +449,22 @@ void rest_router::handle(api_request req, request_ports ports,
       access_info{req.method, req.path, req.remote_addr});
   auto finish = [this, respond = std::move(respond), started, inflight, tenant,
                  acc, rid = req.request_id, limit_headers,
-                 origin = req.header("Origin") ? *req.header("Origin")
-                                               : std::string()](
-                  api_response resp, const std::string& route) {
+                 origin =
+                   req.header("Origin") ? *req.header("Origin") : std::string(),
+                 span,
+                 handler_span](api_response resp, const std::string& route) {
     inflight->release();
+    if (span) {
+      handler_span->end();
+      span->rename(span_name(*span, route));
+      span->set("http.route", route);
+      span->set("http.response.status_code", int64_t{resp.status});
+      if (!tenant->empty())
+        span->set("themis.tenant", *tenant);
+      if (resp.status >= 500)
+        span->set_error("HTTP " + std::to_string(resp.status));
+      span->end();
+    }
     if (resp.status >= 400 && !tenant->empty())
       strip_tenant_prefix(resp.body, *tenant);
     resp.set_header("X-Request-ID", rid);
@@ -467,7 +504,15 @@ void rest_router::handle(api_request req, request_ports ports,
     auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    if (auto denied = auth_->check(req, now_s)) {
+    tracing::span auth_span;
+    if (span) {
+      auto parent = span->context();
+      auth_span =
+        tracer.start_span("auth", tracing::span_kind::internal, &parent);
+    }
+    auto denied = auth_->check(req, now_s);
+    auth_span.end();
+    if (denied) {
       if (denied->status == 401)
         ++env_.metrics.http_auth_failures;
       finish(std::move(*denied), "unauthorized");
@@ -521,6 +566,13 @@ void rest_router::handle(api_request req, request_ports ports,
     r.set_header("Allow", allow);
     finish(std::move(r), label);
     return;
+  }
+  if (span) {
+    auto parent = span->context();
+    *handler_span = tracer.start_span("handler " + label,
+                                      tracing::span_kind::internal, &parent);
+    if (!req.who.user.empty())
+      span->set("enduser.id", req.who.user);
   }
   route_context ctx{
     env_,

@@ -53,6 +53,9 @@ struct api_request {
   /// against tls.client_ca; empty without mTLS.
   std::string client_cert;
   std::string request_id; ///< X-Request-ID (echoed or generated)
+  /// The request's span as a W3C traceparent (empty: tracing off), so a
+  /// handler's child spans and the work it hands on (jobs) join its trace.
+  std::string traceparent;
   /// Who asks: set by the router's auth gate before any handler runs
   /// ("anonymous" with every scope when auth is off).
   principal who{{}, {}, {}, "anonymous", {}};

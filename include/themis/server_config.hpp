@@ -145,7 +145,7 @@ struct log_section {
   /// start and end, and failed login. Off by default (docs/operations.md).
   bool access = false;
   std::string access_format = "json"; ///< json | text (logfmt)
-  std::string access_file; ///< "" : with the server log
+  std::string access_file;            ///< "" : with the server log
 };
 
 struct cors_section {
@@ -265,6 +265,20 @@ struct limits_section {
   uint32_t thread_stack_kb = 8192;   ///< every server thread's stack
 };
 
+/// OpenTelemetry tracing over OTLP/HTTP (docs/operations.md, "Tracing").
+struct tracing_section {
+  bool enabled = false;
+  std::string endpoint = "http://127.0.0.1:4318/v1/traces";
+  double sample_ratio = 1.0; ///< for traces themisd starts
+  std::string service_name = "themisd";
+  std::string resource_attributes; ///< "key=value,…"
+  std::string headers;             ///< "Name: value; …" on each export
+  uint32_t max_queue_spans = 4096; ///< then spans are dropped (counted)
+  uint32_t max_batch_spans = 512;
+  uint32_t flush_interval_ms = 1000;
+  uint32_t export_timeout_ms = 5000;
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -289,6 +303,7 @@ struct server_config {
   overload_section overload;
   breaker_section breaker;
   limits_section limits;
+  tracing_section tracing;
   debug_section debug;
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).
