@@ -26,6 +26,9 @@ struct poll_state {
   responder respond;
   change_filter filter;
   uint64_t after = 0;
+  /// from_seq=0 (or none): the start of the retained log, wherever
+  /// retention has moved it, never a 410 (docs/changefeeds.md).
+  bool from_start = false;
   size_t limit = 100;
   std::chrono::steady_clock::time_point deadline;
 };
@@ -42,6 +45,8 @@ api_response gone(uint64_t after, uint64_t through) {
 void poll_step(std::shared_ptr<poll_state> st, bool may_wait = true) {
   auto& reader = st->env->reader;
   auto through = reader.compacted_through();
+  if (st->from_start && st->after < through)
+    st->after = through;
   if (st->after < through)
     return st->respond(gone(st->after, through));
   std::string events;
@@ -50,8 +55,13 @@ void poll_step(std::shared_ptr<poll_state> st, bool may_wait = true) {
   while (count < st->limit && scanned < max_scan) {
     auto page = reader.changes_after(cursor, scan_page);
     // Retention may have run since the check above: never skip silently.
-    if (auto now_through = reader.compacted_through(); now_through > cursor)
+    if (auto now_through = reader.compacted_through(); now_through > cursor) {
+      if (st->from_start && count == 0) {
+        cursor = st->after = now_through; // still the start: move with it
+        continue;
+      }
       return st->respond(gone(st->after, now_through));
+    }
     for (auto& e : page) {
       cursor = e.sequence;
       ++scanned;
@@ -101,6 +111,7 @@ void changefeed_poll(route_context& ctx) {
   else if (from && !parse_uint(*from, st->after))
     return ctx.respond(
       error_response(400, "from_seq: expected a sequence number or 'now'"));
+  st->from_start = st->after == 0;
   if (auto l = query_param(ctx.req.query, "limit")) {
     uint64_t v = 0;
     if (!parse_uint(*l, v) || v == 0 || v > max_limit)

@@ -210,6 +210,8 @@ void changefeed_sse(route_context& ctx) {
       return ctx.respond(
         error_response(400, "heartbeat_ms: expected 100 to 3600000"));
   auto through = ctx.env.reader.compacted_through();
+  if (after == 0) // the start of the retained log (docs/changefeeds.md)
+    after = through;
   if (after < through) {
     auto r = error_response(
       410, "events after " + std::to_string(after) +

@@ -169,7 +169,7 @@ class RetentionTest(unittest.TestCase):
             # wait until it has caught up with all twenty
             body, h, st = None, {}, None
             for _ in range(200):
-                st, h, body = poll(srv, "from_seq=0")
+                st, h, body = poll(srv, "from_seq=1")
                 if st == 410 and h.get("x-compacted-through") == "15":
                     break
                 time.sleep(0.05)
@@ -181,6 +181,13 @@ class RetentionTest(unittest.TestCase):
             self.assertEqual(st, 200)
             self.assertEqual([e["sequence"] for e in body["events"]],
                              [16, 17, 18, 19, 20])
+            # 0 (and no from_seq) is the start of the retained log, never
+            # a 410 (issue 28; docs/changefeeds.md)
+            for q in ("from_seq=0", "limit=100"):
+                st, _, body = poll(srv, q)
+                self.assertEqual(st, 200, body)
+                self.assertEqual([e["sequence"] for e in body["events"]],
+                                 [16, 17, 18, 19, 20])
             self.assertEqual(srv.stop(), 0)
         finally:
             srv.cleanup()

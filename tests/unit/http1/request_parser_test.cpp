@@ -134,3 +134,14 @@ TEST(request_parser, header_block_exactly_at_limit_is_accepted) {
   request_parser p(lim);
   EXPECT_EQ(p.feed(head).status, parse_status::complete);
 }
+
+/// Issue 28: "426 Unknown" — every status the server sends (and every one
+/// RFC 9110 registers) has its reason phrase.
+TEST(reason_phrase, every_status_sent_has_a_phrase) {
+  EXPECT_EQ(themis::http1::reason_phrase(426), "Upgrade Required");
+  for (int s : {100, 101, 103, 200, 201, 202, 203, 204, 205, 206, 207, 300, 301,
+                302, 303, 304, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407,
+                408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 425,
+                426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 511})
+    EXPECT_NE(themis::http1::reason_phrase(s), "Unknown") << s;
+}
