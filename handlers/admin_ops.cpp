@@ -193,14 +193,27 @@ void admin_backup_start(route_context& ctx) {
 void admin_reload(route_context& ctx) {
   if (!require_operator(ctx))
     return;
-  if (!ctx.env.admin->request_reload)
+  auto fn = ctx.env.admin->reload;
+  if (!fn)
     return ctx.respond(error_response(501, "reload is not available"));
   audit_event_of(ctx, "server.reload", "ok", "");
-  ctx.env.admin->request_reload();
-  ctx.respond(json_response(
-    202, dump({{"reload", "requested"},
-               {"note", "applied as on SIGHUP; the server log says what "
-                        "changed or why the file was refused"}})));
+  // the configuration file is read: on a worker, off the scheduler
+  ctx.work.run_blocking(
+    [fn](blocking_writer&) {
+      auto r = fn();
+      json j = {{"applied", r.applied},
+                {"changed", r.changed},
+                {"restart_needed", r.restart}};
+      if (!r.applied) {
+        j["error"] = true;
+        j["message"] = "configuration not reloaded (the running one "
+                       "stays): " +
+                       r.error;
+        j["status_code"] = 422;
+      }
+      return json_response(r.applied ? 200 : 422, dump(j));
+    },
+    ctx.respond);
 }
 
 void admin_drain(route_context& ctx) {

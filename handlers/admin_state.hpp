@@ -19,6 +19,14 @@ struct listener_info {
   std::string address; ///< host:port actually bound
 };
 
+/// What a reload did (POST /api/v1/admin/reload), as SIGHUP logs it.
+struct reload_result {
+  bool applied = false;
+  std::string error;                ///< why nothing was applied
+  std::vector<std::string> changed; ///< "mqtt.users", "cors", …
+  std::vector<std::string> restart; ///< changed keys that need a restart
+};
+
 /// One backup's progress and outcome (GET /api/v1/admin/backup).
 struct backup_status {
   std::string id;
@@ -39,8 +47,9 @@ public:
   std::string version;
   /// The broker's sessions and retained messages as JSON ("" if none).
   std::function<std::string()> mqtt_snapshot;
-  /// Reload as SIGHUP does; drain as SIGTERM does (set by the server).
-  std::function<void()> request_reload;
+  /// Reload as SIGHUP does, serialized with it; blocks on file I/O.
+  std::function<reload_result()> reload;
+  /// Drain as SIGTERM does (set by the server).
   std::function<void()> request_drain;
 
   void add_listener(std::string name, std::string address) {

@@ -202,6 +202,49 @@ class BootstrapTest(unittest.TestCase):
         self.assertEqual(srv.proc.wait(timeout=20), 0)
 
 
+class ReloadTest(unittest.TestCase):
+    """themisctl reload: the SIGHUP reload, answered with what changed."""
+
+    def test_reload_reports_changes_and_refusals(self):
+        d = tempfile.mkdtemp(prefix="themis_rl_")
+        cfg = os.path.join(d, "themisd.yaml")
+        with open(cfg, "w") as f:
+            f.write("cors:\n  allowed_origins: [\"https://a.example\"]\n")
+        srv = Server(args=["--config", cfg])
+        try:
+            srv.start()
+            url = "http://127.0.0.1:%d" % srv.port
+            rc, out, err = ctl("reload", "--json", url=url)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(out)["applied"], True)
+            self.assertEqual(json.loads(out)["changed"], [])
+            with open(cfg, "w") as f:
+                f.write("cors:\n  allowed_origins: [\"https://b.example\"]"
+                        "\n")
+            rc, out, err = ctl("reload", url=url)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("cors", out)
+            st, h, _ = srv.request("GET", "/health",
+                                   headers={"Origin": "https://b.example"})
+            self.assertEqual(h.get("access-control-allow-origin"),
+                             "https://b.example")
+            with open(cfg, "w") as f:
+                f.write("cors: [\n")
+            rc, out, err = ctl("reload", url=url)
+            self.assertEqual(rc, 2)
+            self.assertIn("not reloaded", err)
+            self.assertIn("themisd.yaml", err)
+            # the running configuration stayed
+            st, h, _ = srv.request("GET", "/health",
+                                   headers={"Origin": "https://b.example"})
+            self.assertEqual(h.get("access-control-allow-origin"),
+                             "https://b.example")
+        finally:
+            srv.stop()
+            srv.cleanup()
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class BackupTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="themis_bak_")

@@ -425,6 +425,28 @@ int cmd_simple_post(admin_client& c, const char* path, const char* what,
   return 0;
 }
 
+int cmd_reload(admin_client& c, const args& a) {
+  auto r = c.post("/api/v1/admin/reload", "{}");
+  json j;
+  if ((r.status != 200 && r.status != 422) || !parse_body(r, j))
+    return fail(c, r, "reload");
+  if (a.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (r.status == 422) {
+    std::fprintf(stderr, "themisctl reload: %s\n", message_of(r).c_str());
+  } else {
+    auto list = [](const json& arr) {
+      std::string s = join_scopes(arr);
+      return s.empty() ? std::string("nothing") : s;
+    };
+    std::printf("reloaded: changed %s", list(j["changed"]).c_str());
+    if (!j["restart_needed"].empty())
+      std::printf("; needs a restart: %s", list(j["restart_needed"]).c_str());
+    std::printf("\n");
+  }
+  return r.status == 200 ? 0 : 2;
+}
+
 /// themisd next to this binary, else on PATH.
 std::string find_themisd(const args& a) {
   if (a.has("themisd"))
@@ -521,7 +543,7 @@ int main(int argc, char** argv) {
   if (cmd == "backup")
     return cmd_backup(c, a);
   if (cmd == "reload")
-    return cmd_simple_post(c, "/api/v1/admin/reload", "reload", a);
+    return cmd_reload(c, a);
   if (cmd == "drain")
     return cmd_simple_post(c, "/api/v1/admin/drain", "drain", a);
   std::fprintf(stderr, "themisctl: unknown command %s\n%s", cmd.c_str(), usage);
