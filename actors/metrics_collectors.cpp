@@ -6,6 +6,7 @@
 #include "actors/server_context.hpp"
 #include "engine/store_schema.hpp"
 #include "handlers/prometheus_text.hpp"
+#include "tracing/tracer.hpp"
 
 namespace themis {
 
@@ -24,6 +25,23 @@ void add_metric_collectors(server_context& ctx, const char* version) {
   ctx.metrics.add_collector([c](prometheus_text& out) {
     if (c->mqtt)
       c->mqtt->render_metrics(out);
+  });
+  ctx.metrics.add_collector([](prometheus_text& out) {
+    auto& t = tracing::tracer::global();
+    if (!t.enabled())
+      return;
+    auto st = t.stats();
+    out.single("themis_tracing_spans_started_total", "counter",
+               "Sampled spans started.", static_cast<int64_t>(st.started));
+    out.single("themis_tracing_spans_exported_total", "counter",
+               "Spans the OTLP receiver accepted.",
+               static_cast<int64_t>(st.exported));
+    out.single("themis_tracing_spans_dropped_total", "counter",
+               "Spans dropped because the export queue was full.",
+               static_cast<int64_t>(st.dropped));
+    out.single("themis_tracing_spans_failed_total", "counter",
+               "Spans whose export failed (receiver down or refusing).",
+               static_cast<int64_t>(st.failed));
   });
   engine::store_options so;
   so.data_dir = ctx.config.engine.data_dir;

@@ -245,6 +245,25 @@ class ReceiverDownTest(unittest.TestCase):
                 self.assertEqual(st, 200)
             self.assertLess(time.time() - t0, 20)
             self.assertIsNone(srv.proc.poll())
+            # counted: every span either failed to export or was dropped
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                _, _, m = srv.request("GET", "/metrics")
+                vals = {}
+                for line in m.decode().splitlines():
+                    if line.startswith("themis_tracing_spans_"):
+                        k, v = line.split()
+                        vals[k] = float(v)
+                if vals and (vals["themis_tracing_spans_failed_total"] +
+                             vals["themis_tracing_spans_dropped_total"] >=
+                             200):
+                    break
+                time.sleep(0.2)
+            self.assertGreaterEqual(
+                vals["themis_tracing_spans_failed_total"] +
+                vals["themis_tracing_spans_dropped_total"], 200, vals)
+            self.assertEqual(vals.get("themis_tracing_spans_exported_total"),
+                             0)
         finally:
             self.assertEqual(srv.stop(), 0)
             srv.cleanup()
