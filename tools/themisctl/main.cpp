@@ -163,10 +163,13 @@ std::string str(const json& j, const char* k) {
 
 std::string join_scopes(const json& arr) {
   std::string s;
-  if (arr.is_array())
-    for (auto& x : arr)
-      s += (s.empty() ? "" : ",") +
-           (x.is_string() ? x.get<std::string>() : x.dump());
+  if (!arr.is_array())
+    return s;
+  for (auto& x : arr) {
+    if (!s.empty())
+      s += ',';
+    s += x.is_string() ? x.get<std::string>() : x.dump();
+  }
   return s;
 }
 
