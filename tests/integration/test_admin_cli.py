@@ -245,6 +245,36 @@ class ReloadTest(unittest.TestCase):
             shutil.rmtree(d, ignore_errors=True)
 
 
+class HttpsTest(unittest.TestCase):
+    def test_status_over_https_verifies_the_certificate(self):
+        d = tempfile.mkdtemp(prefix="themis_ctl_tls_")
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=30)
+        https_port = __import__("themis_harness").free_port()
+        srv = Server(args=["--set", "tls.cert=" + cert, "--set",
+                           "tls.key=" + key, "--set",
+                           "tls.https_port=%d" % https_port])
+        try:
+            srv.start()
+            url = "https://127.0.0.1:%d" % https_port
+            rc, out, err = ctl("status", "--json", "--cacert", cert, url=url)
+            self.assertEqual(rc, 0, err)
+            names = [l["name"] for l in json.loads(out)["listeners"]]
+            self.assertIn("https", names)
+            rc, _, err = ctl("status", url=url)  # self-signed: refused
+            self.assertEqual(rc, 1)
+            self.assertIn("certificate", err)
+        finally:
+            srv.stop()
+            srv.cleanup()
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class BackupTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="themis_bak_")

@@ -15,9 +15,9 @@ size_t append(char* data, size_t size, size_t n, void* out) {
 } // namespace
 
 admin_client::admin_client(std::string base_url, std::string token,
-                           long timeout_s) :
+                           long timeout_s, std::string cacert) :
   base_(std::move(base_url)),
-  token_(std::move(token)), timeout_s_(timeout_s) {
+  token_(std::move(token)), timeout_s_(timeout_s), cacert_(std::move(cacert)) {
   while (!base_.empty() && base_.back() == '/')
     base_.pop_back();
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -59,6 +59,8 @@ http_reply admin_client::call(const char* method, const std::string& path,
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s_);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, std::min(timeout_s_, 10L));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (!cacert_.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, cacert_.c_str());
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);

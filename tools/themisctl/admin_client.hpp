@@ -14,7 +14,10 @@ struct http_reply {
 
 class admin_client {
 public:
-  admin_client(std::string base_url, std::string token, long timeout_s);
+  /// `cacert`: a PEM bundle to verify an https:// server with ("" : the
+  /// system's).
+  admin_client(std::string base_url, std::string token, long timeout_s,
+               std::string cacert = "");
   ~admin_client();
   admin_client(const admin_client&) = delete;
   admin_client& operator=(const admin_client&) = delete;
@@ -33,6 +36,7 @@ private:
   std::string base_;
   std::string token_;
   long timeout_s_;
+  std::string cacert_;
   void* curl_ = nullptr; ///< one handle: the connection is reused
 };
 

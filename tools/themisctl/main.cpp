@@ -51,6 +51,7 @@ Commands (over the HTTP admin API unless marked offline):
 Options:
   --url URL        server (THEMIS_URL, default http://127.0.0.1:8080)
   --token TOKEN    bearer token: an API key or a JWT (THEMIS_TOKEN)
+  --cacert FILE    CA bundle (PEM) to verify an https:// server
   --json           machine-readable output
   --timeout S      per request (default 30)
   --themisd PATH   the themisd binary for `config check`
@@ -73,8 +74,9 @@ struct args {
 
 bool parse_args(int argc, char** argv, args& a, std::string& error) {
   static const std::vector<std::string> with_value = {
-    "url",  "token",  "timeout", "data-dir", "to",         "from",   "name",
-    "user", "tenant", "scope",   "status",   "expires-in", "config", "themisd"};
+    "url",    "token",      "timeout", "data-dir", "to",
+    "from",   "name",       "user",    "tenant",   "scope",
+    "status", "expires-in", "config",  "themisd",  "cacert"};
   for (int i = 1; i < argc; ++i) {
     std::string w = argv[i];
     if (w == "--") {
@@ -202,6 +204,10 @@ int cmd_status(admin_client& c, const args& a) {
                      ? std::string("required") +
                          (sj.value("api_keys", false) ? " (API keys on)" : "")
                      : std::string("off")});
+    auto& b = sj["backup"];
+    if (b.is_object() && str(b, "state") != "none")
+      t.add({"last backup", str(b, "state") + " to " + str(b, "to") +
+                              " (sequence " + str(b, "sequence") + ")"});
     for (auto& [k, v] : sj["checks"].items())
       t.add({"check " + k, v.is_string() ? v.get<std::string>() : v.dump()});
     std::printf("%s\n", t.render().c_str());
@@ -536,7 +542,7 @@ int main(int argc, char** argv) {
   long timeout = std::strtol(a.opt("timeout", "30").c_str(), nullptr, 10);
   admin_client c(a.opt("url", env_or("THEMIS_URL", "http://127.0.0.1:8080")),
                  a.opt("token", env_or("THEMIS_TOKEN", "")),
-                 timeout > 0 ? timeout : 30);
+                 timeout > 0 ? timeout : 30, a.opt("cacert"));
   if (cmd == "status")
     return cmd_status(c, a);
   if (cmd == "keys")
