@@ -22,6 +22,7 @@
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
+#include "actors/admin_users.hpp"
 #include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_collectors.hpp"
@@ -207,6 +208,9 @@ int run_server(const server_config& cfg, const char* version,
     return c->mqtt ? c->mqtt->snapshot() : std::string();
   };
   ctx->admin.request_drain = [] { ::kill(::getpid(), SIGTERM); };
+  ctx->admin.users = [c = ctx.get()] {
+    return users_json(c->live.get()->config);
+  };
   ctx->router->set_auth(
     std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));
 

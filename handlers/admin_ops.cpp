@@ -94,6 +94,14 @@ void admin_status(route_context& ctx) {
   ctx.respond(json_response(200, dump(j)));
 }
 
+void admin_users(route_context& ctx) {
+  if (!require_operator(ctx))
+    return;
+  if (!ctx.env.admin->users)
+    return ctx.respond(error_response(503, "not available"));
+  ctx.respond(json_response(200, ctx.env.admin->users()));
+}
+
 void admin_backup_get(route_context& ctx) {
   if (!require_operator(ctx))
     return;

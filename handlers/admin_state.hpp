@@ -49,6 +49,9 @@ public:
   std::function<std::string()> mqtt_snapshot;
   /// Reload as SIGHUP does, serialized with it; blocks on file I/O.
   std::function<reload_result()> reload;
+  /// The configured password and certificate principals as JSON (names,
+  /// protocols, tenant, scopes; never a secret), from the live config.
+  std::function<std::string()> users;
   /// Drain as SIGTERM does (set by the server).
   std::function<void()> request_drain;
 

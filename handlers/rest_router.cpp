@@ -263,6 +263,8 @@ bool match(const std::vector<std::string>& s, bool debug, bool faults,
       m.post = admin_reload;
     else if (is(3, "drain"))
       m.post = admin_drain;
+    else if (is(3, "users"))
+      m.get = admin_users;
     else
       return false;
   } else if (n == 2 && is(0, "v2") && is(1, "documents")) {

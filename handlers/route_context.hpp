@@ -77,6 +77,7 @@ void admin_backup_get(route_context& ctx);
 void admin_backup_start(route_context& ctx);
 void admin_reload(route_context& ctx);
 void admin_drain(route_context& ctx);
+void admin_users(route_context& ctx);
 
 /// /health, /health/live, /health/ready, /metrics, debug crash.
 void health(route_context& ctx);

@@ -202,6 +202,49 @@ class BootstrapTest(unittest.TestCase):
         self.assertEqual(srv.proc.wait(timeout=20), 0)
 
 
+class UsersTest(unittest.TestCase):
+    def test_users_lists_principals_without_secrets(self):
+        d = tempfile.mkdtemp(prefix="themis_ctl_users_")
+        try:
+            rc, out, err = ctl("init", "--data-dir", d)
+            self.assertEqual(rc, 0, err)
+            token = out.strip()
+            srv = Server(data_dir=d, args=[
+                "--set", "mqtt.users=meter:m3t3r-pw,ops:0ps-pw",
+                "--set", "pg.users=ops:0ps-pw",
+                "--set", "auth.principals=meter tenant=acme "
+                         "scope=data:write, device-7 tenant=acme "
+                         "scope=data:read"],
+                env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+            try:
+                url = "http://127.0.0.1:%d" % srv.port
+                rc, out, err = ctl("users", "--json", token=token, url=url)
+                self.assertEqual(rc, 0, err)
+                users = {u["name"]: u for u in json.loads(out)["users"]}
+                self.assertEqual(users["meter"]["tenant"], "acme")
+                self.assertEqual(users["meter"]["scopes"], ["data:write"])
+                self.assertEqual(users["meter"]["protocols"], ["mqtt"])
+                self.assertEqual(sorted(users["ops"]["protocols"]),
+                                 ["mqtt", "postgresql"])
+                self.assertEqual(users["ops"]["scopes"], ["admin"])
+                self.assertFalse(users["ops"]["mapped"])
+                self.assertEqual(users["device-7"]["protocols"],
+                                 ["certificate"])
+                self.assertNotIn("pw", out)  # never a secret
+                rc, out, err = ctl("users", token=token, url=url)
+                self.assertEqual(rc, 0, err)
+                self.assertIn("meter", out)
+                self.assertIn("(global)", out)
+                # not without an admin credential
+                rc, _, _ = ctl("users", url=url)
+                self.assertNotEqual(rc, 0)
+            finally:
+                srv.stop()
+                srv.cleanup()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class ReloadTest(unittest.TestCase):
     """themisctl reload: the SIGHUP reload, answered with what changed."""
 

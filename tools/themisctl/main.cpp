@@ -38,6 +38,8 @@ Commands (over the HTTP admin API unless marked offline):
               [--expires-in SECONDS]  prints the new token once
   keys list
   keys revoke ID
+  users                               password and certificate principals
+                                      (names, protocols, tenant, scopes)
   jobs list [--status S]
   jobs cancel ID
   backup --to DIR [--no-wait]         online backup into a new or empty
@@ -316,6 +318,29 @@ int cmd_keys(admin_client& c, const args& a) {
   return 2;
 }
 
+int cmd_users(admin_client& c, const args& a) {
+  auto r = c.get("/api/v1/admin/users");
+  json j;
+  if (r.status != 200 || !parse_body(r, j))
+    return fail(c, r, "users");
+  if (a.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  table t({"NAME", "PROTOCOLS", "TENANT", "SCOPES", "MAPPED"});
+  for (auto& u : j["users"]) {
+    std::string protocols;
+    for (auto& p : u["protocols"])
+      protocols += (protocols.empty() ? "" : ",") + p.get<std::string>();
+    t.add({str(u, "name"), protocols,
+           str(u, "tenant").empty() ? "(global)" : str(u, "tenant"),
+           join_scopes(u["scopes"]),
+           u.value("mapped", false) ? "auth.principals" : "no"});
+  }
+  std::printf("%s", t.render().c_str());
+  return 0;
+}
+
 int cmd_jobs(admin_client& c, const args& a) {
   auto sub = a.words.size() > 1 ? a.words[1] : "";
   if (sub == "list") {
@@ -549,6 +574,8 @@ int main(int argc, char** argv) {
     return cmd_keys(c, a);
   if (cmd == "jobs")
     return cmd_jobs(c, a);
+  if (cmd == "users")
+    return cmd_users(c, a);
   if (cmd == "backup")
     return cmd_backup(c, a);
   if (cmd == "reload")
