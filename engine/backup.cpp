@@ -1,5 +1,6 @@
 #include "engine/backup.hpp"
 
+#include "themis/clock.hpp"
 #include <algorithm>
 #include <chrono>
 #include <fcntl.h>
@@ -17,12 +18,6 @@ namespace themis::engine {
 namespace fs = std::filesystem;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 struct db_closer {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -169,7 +164,7 @@ std::string check_backup_target(const std::string& to,
 
 backup_result backup_data_dir(const backup_options& opts) {
   backup_result out;
-  out.started_ms = now_ms();
+  out.started_ms = unix_now_ms();
   out.version = opts.version;
   if (auto bad = check_backup_target(opts.to, opts.data_dir); !bad.empty())
     throw std::invalid_argument(bad);
@@ -255,7 +250,7 @@ backup_result backup_data_dir(const backup_options& opts) {
     out.bytes += f.bytes;
     out.files.push_back(std::move(f));
   }
-  out.finished_ms = now_ms();
+  out.finished_ms = unix_now_ms();
   auto manifest = fs::path(opts.to) / backup_manifest_name;
   auto tmp = manifest.string() + ".tmp";
   {

@@ -11,18 +11,13 @@
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "themis/clock.hpp"
 
 namespace themis {
 
 namespace {
 
 using json = nlohmann::json;
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 /// Scopes a key may carry.
 const std::set<std::string>& known_scopes() {
@@ -132,7 +127,7 @@ void keys_create(route_context& ctx) {
                " (data:read, data:write, query, jobs, cdc:read, admin)"));
     r.scopes.push_back(s.get<std::string>());
   }
-  auto now = now_ms();
+  auto now = unix_now_ms();
   if (body.contains("expires_in_s") && !body["expires_in_s"].is_null()) {
     auto& e = body["expires_in_s"];
     if (!e.is_number_unsigned() || e.get<uint64_t>() == 0 ||
@@ -182,7 +177,7 @@ void keys_revoke(route_context& ctx) {
   auto r = ctx.env.api_keys->get(id);
   if (!r || !(global_admin(ctx.req.who) || r->tenant == ctx.req.who.tenant))
     return ctx.respond(error_response(404, "API key not found: " + id));
-  if (!ctx.env.api_keys->revoke(id, now_ms()))
+  if (!ctx.env.api_keys->revoke(id, unix_now_ms()))
     return ctx.respond(error_response(409, "API key already revoked: " + id));
   audit_event_of(ctx, "key.revoke", "ok", "key " + id);
   auto after = ctx.env.api_keys->get(id);

@@ -10,6 +10,7 @@
 #include "handlers/admin_state.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "themis/clock.hpp"
 
 namespace themis {
 
@@ -17,25 +18,11 @@ namespace {
 
 using json = nlohmann::json;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// The whole server's admin (no tenant, admin scope); 403 otherwise, 404
 /// when the server has no operator state (tests of the router alone).
 bool require_operator(route_context& ctx) {
-  auto& who = ctx.req.who;
-  if (!who.is_admin() || !who.tenant.empty()) {
-    auto r =
-      error_response(403, "this needs the admin scope of the global namespace");
-    r.set_header("WWW-Authenticate", "Bearer realm=\"themis\", "
-                                     "error=\"insufficient_scope\", "
-                                     "scope=\"admin\"");
-    ctx.respond(std::move(r));
+  if (!require_global_admin(ctx))
     return false;
-  }
   if (!ctx.env.admin) {
     ctx.respond(error_response(404, "no operator routes on this server"));
     return false;
@@ -73,6 +60,19 @@ std::string new_backup_id() {
 }
 
 } // namespace
+
+bool require_global_admin(route_context& ctx) {
+  auto& who = ctx.req.who;
+  if (who.is_admin() && who.tenant.empty())
+    return true;
+  auto r =
+    error_response(403, "this needs the admin scope of the global namespace");
+  r.set_header("WWW-Authenticate", "Bearer realm=\"themis\", "
+                                   "error=\"insufficient_scope\", "
+                                   "scope=\"admin\"");
+  ctx.respond(std::move(r));
+  return false;
+}
 
 void admin_status(route_context& ctx) {
   if (!require_operator(ctx))
@@ -132,7 +132,7 @@ void admin_backup_start(route_context& ctx) {
   backup_status fresh;
   fresh.id = new_backup_id();
   fresh.to = to;
-  fresh.started_ms = now_ms();
+  fresh.started_ms = unix_now_ms();
   if (!st->begin_backup(fresh)) {
     auto r = error_response(409, "a backup is running; GET "
                                  "/api/v1/admin/backup shows its progress");
@@ -178,14 +178,14 @@ void admin_backup_start(route_context& ctx) {
       st->update_backup([&](backup_status& b) {
         b.state = "failed";
         b.error = e.what();
-        b.finished_ms = now_ms();
+        b.finished_ms = unix_now_ms();
       });
     } catch (const std::exception& e) {
       status = 500;
       st->update_backup([&](backup_status& b) {
         b.state = "failed";
         b.error = e.what();
-        b.finished_ms = now_ms();
+        b.finished_ms = unix_now_ms();
       });
     }
     return json_response(status, dump(render(st->backup())));

@@ -14,20 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/// The server's own settings: the admin scope of the global namespace.
-bool operator_only(route_context& ctx) {
-  auto& who = ctx.req.who;
-  if (who.is_admin() && who.tenant.empty())
-    return true;
-  auto r =
-    error_response(403, "this needs the admin scope of the global namespace");
-  r.set_header("WWW-Authenticate", "Bearer realm=\"themis\", "
-                                   "error=\"insufficient_scope\", "
-                                   "scope=\"admin\"");
-  ctx.respond(std::move(r));
-  return false;
-}
-
 json current() {
   return {{"level", server_log::level()},
           {"access", server_log::access_enabled()},
@@ -37,13 +23,13 @@ json current() {
 } // namespace
 
 void log_level_get(route_context& ctx) {
-  if (!operator_only(ctx))
+  if (!require_global_admin(ctx))
     return;
   ctx.respond(json_response(200, current().dump()));
 }
 
 void log_level_put(route_context& ctx) {
-  if (!operator_only(ctx))
+  if (!require_global_admin(ctx))
     return;
   auto body = json::parse(ctx.req.body, nullptr, false);
   if (!body.is_object())

@@ -71,6 +71,10 @@ void audit_event_of(route_context& ctx, std::string action, std::string outcome,
 std::function<void()> audit_on_success(route_context& ctx, std::string action,
                                        std::string detail);
 
+/// The server's own settings need the admin scope of the global namespace:
+/// true, or a 403 (RFC 6750 insufficient_scope) has been sent.
+bool require_global_admin(route_context& ctx);
+
 /// /api/v1/admin/status, backup (GET, POST), reload, drain: issue 28.
 void admin_status(route_context& ctx);
 void admin_backup_get(route_context& ctx);

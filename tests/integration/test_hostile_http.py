@@ -6,8 +6,6 @@ once by a half-close, and a drain with a stalled writer and a PostgreSQL
 session inside BEGIN that must still end the process promptly. Every wait
 is bounded in time."""
 import base64
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -18,36 +16,14 @@ import time
 import unittest
 
 import test_pgwire_protocol as pgraw  # its byte-level client, not its tests
+from tokens import ALL_SCOPES, bearer, make_jwt, rss_kb  # noqa: F401
 from themis_harness import Server
 
 SECRET = "hostile test secret, long enough!!"
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(sub, tenant=None, scope="data:read data:write query jobs cdc:read"):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": sub, "scope": scope, "exp": int(time.time()) + 600}
-    if tenant:
-        claims["tenant"] = tenant
-    body = b64(json.dumps(claims).encode())
-    sig = hmac.new(SECRET.encode(), (head + "." + body).encode(),
-                   hashlib.sha256).digest()
-    return head + "." + body + "." + b64(sig)
-
-
-def bearer(tok):
-    return {"Authorization": "Bearer " + tok}
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+def jwt(sub, tenant=None, scope=ALL_SCOPES, exp_in=600):
+    return make_jwt(SECRET, sub, tenant, scope, exp_in)
 
 
 def write_events(srv, prefix, batches, per_batch=1000, pad=1000):

@@ -20,17 +20,10 @@ import os
 import subprocess
 import unittest
 
+from tokens import rss_kb
 from themis_harness import Server
 
 DEEP = "[" * 75000 + "]" * 75000
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class HostileInputTest(unittest.TestCase):

@@ -7,9 +7,6 @@ stored, to store JSON nested past limits.max_json_depth, and to grow the
 server with a subscriber that never reads. Real clients (mosquitto_pub,
 the raw client of mqtt_raw.py); every wait is bounded."""
 
-import base64
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -20,6 +17,7 @@ import time
 import unittest
 
 from mqtt_raw import Client
+from tokens import ALL_SCOPES, bearer, make_jwt, rss_kb  # noqa: F401
 from themis_harness import Server
 
 # The same HS256 tokens as test_tenants.py (which needs the system
@@ -27,19 +25,8 @@ from themis_harness import Server
 SECRET = "hostile mqtt test secret, long enough!"
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(sub, tenant=None, scope="data:read data:write query jobs cdc:read"):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": sub, "scope": scope, "exp": int(time.time()) + 3600}
-    if tenant:
-        claims["tenant"] = tenant
-    body = b64(json.dumps(claims).encode())
-    sig = hmac.new(SECRET.encode(), (head + "." + body).encode(),
-                   hashlib.sha256).digest()
-    return head + "." + body + "." + b64(sig)
+def jwt(sub, tenant=None, scope=ALL_SCOPES, exp_in=3600):
+    return make_jwt(SECRET, sub, tenant, scope, exp_in)
 
 
 ROOT = jwt("root", scope="admin")
@@ -50,18 +37,6 @@ SMALL = jwt("sam", "small")  # a tenant with a documents quota of 3
 READER = jwt("ro", scope="data:read")  # global, no cdc:read
 
 PUBLISH, PUBACK, PUBREC, SUBACK, PINGRESP = 3, 4, 5, 9, 13
-
-
-def bearer(tok):
-    return {"Authorization": "Bearer " + tok}
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class HostileMqttTest(unittest.TestCase):

@@ -6,9 +6,6 @@ jobs, MQTT topics (mosquitto clients) and SQL tables (psql) — by plain
 names, stored names ("beta.orders"), X-Tenant-ID, topic prefixes and
 SET ROLE. Every attempt must fail; each tenant's own data must work."""
 
-import base64
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -18,34 +15,19 @@ import unittest
 import websocket  # python3-websocket
 
 import test_pgwire_protocol as pgraw  # its byte-level client, not its tests
+from tokens import ALL_SCOPES, bearer, make_jwt, rss_kb  # noqa: F401
 from themis_harness import Server
 
 SECRET = "tenant test secret, long enough!"
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(sub, tenant=None, scope="data:read data:write query jobs cdc:read",
-        exp_in=600):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": sub, "scope": scope, "exp": int(time.time()) + exp_in}
-    if tenant:
-        claims["tenant"] = tenant
-    body = b64(json.dumps(claims).encode())
-    sig = hmac.new(SECRET.encode(), (head + "." + body).encode(),
-                   hashlib.sha256).digest()
-    return head + "." + body + "." + b64(sig)
+def jwt(sub, tenant=None, scope=ALL_SCOPES, exp_in=600):
+    return make_jwt(SECRET, sub, tenant, scope, exp_in)
 
 
 ROOT = jwt("root", scope="admin")
 ACME = jwt("alice", "acme")
 BETA = jwt("bob", "beta")
-
-
-def bearer(tok):
-    return {"Authorization": "Bearer " + tok}
 
 
 class TenantTest(unittest.TestCase):

@@ -8,21 +8,14 @@
 #include "engine/backup.hpp"
 #include "engine/data_dir_lock.hpp"
 #include "engine/security/api_key_store.hpp"
+#include "themis/clock.hpp"
 #include "tools/themisctl/table.hpp"
 
 namespace themisctl {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-} // namespace
+namespace {} // namespace
 
 int init_data_dir(const std::string& data_dir, const std::string& name,
                   bool force, bool json) {
@@ -47,7 +40,7 @@ int init_data_dir(const std::string& data_dir, const std::string& name,
   try {
     themis::engine::api_key_store keys(
       themis::engine::api_key_store::path_in(data_dir), 5000);
-    auto now = now_ms();
+    auto now = themis::unix_now_ms();
     if (auto existing = keys.live_admin(now); existing && !force) {
       std::fprintf(
         stderr,
