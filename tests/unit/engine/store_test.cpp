@@ -257,6 +257,14 @@ TEST(json_limits, depth_scan_ignores_strings_and_stops_early) {
             json_parse_status::malformed);
   EXPECT_EQ(themis::engine::parse_untrusted_json(R"({"a":[[1]]})", j),
             json_parse_status::ok);
+  // (fuzz_json) nlohmann stops at a NUL: what follows one is refused, a
+  // trailing terminator is tolerated
+  using namespace std::string_literals;
+  nlohmann::json k;
+  EXPECT_EQ(themis::engine::parse_untrusted_json("97\0[[[[[["s, k),
+            json_parse_status::malformed);
+  EXPECT_EQ(themis::engine::parse_untrusted_json("97\0"s, k),
+            json_parse_status::ok);
   EXPECT_EQ(j["a"][0][0], 1);
 }
 

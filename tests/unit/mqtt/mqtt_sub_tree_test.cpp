@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "protocols/mqtt/mqtt_codec.hpp"
 #include "protocols/mqtt/mqtt_sub_tree.hpp"
@@ -57,4 +58,28 @@ TEST(mqtt_sub_tree, add_remove_and_prune) {
   EXPECT_TRUE(matches(t, "a/b/c").empty());
   t.add("a/#", "z"); // the pruned path can be built again
   EXPECT_EQ(matches(t, "a"), std::multiset<std::string>{"z"});
+}
+
+/// Issue 17 (found by fuzz_mqtt): a filter of 65,534 levels — the most a
+/// packet can carry — once overflowed the stack in match and in the tree's
+/// destructor. Matching and freeing are iterative now; run here on a small
+/// thread stack so a recursion would still fail.
+TEST(mqtt_sub_tree, deepest_filters_match_and_free_without_recursion) {
+  std::string deep(65534, '/');
+  std::string plus;
+  for (int i = 0; i < 20000; ++i)
+    plus += i ? "/+" : "+";
+  bool ok = false;
+  std::thread th([&] {
+    {
+      sub_tree t;
+      t.add(deep, "d");
+      t.add(plus, "p");
+      t.add("#", "all");
+      auto m = matches(t, deep);
+      ok = m.count("d") == 1 && m.count("all") == 1 && m.count("p") == 0;
+    } // freed here
+  });
+  th.join();
+  EXPECT_TRUE(ok);
 }

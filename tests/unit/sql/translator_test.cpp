@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sql_test_env.hpp"
+#include "themis/input_limits.hpp"
 
 using namespace themis::sql;
 using themis::sql::test::sql_env;
@@ -226,4 +227,20 @@ TEST(sql, hostile_statements_are_refused_before_recursion) {
   EXPECT_EQ(env.error_of("select '" + deep + "'::jsonb"), "22P02");
   EXPECT_EQ(env.one(chain("select 1", "+1", 40)), "41");
   EXPECT_EQ(env.one("select '[[[1]]]'::jsonb"), "[[[1]]]");
+}
+
+/// Issue 17 (found by fuzz_sql): with limits.max_sql_depth raised to its
+/// maximum, a UNION ALL chain once overflowed the stack in tr_select; the
+/// stack guard answers 54001 there as well.
+TEST(sql, union_chain_at_the_largest_depth_limit_is_54001) {
+  sql_env env;
+  auto& limits = themis::parser_limits_setting();
+  auto saved = limits.max_sql_depth;
+  limits.max_sql_depth = 20000;
+  std::string q = "select 1";
+  for (int i = 0; i < 16000; ++i)
+    q += " union all select 1";
+  auto state = env.error_of(q);
+  limits.max_sql_depth = saved;
+  EXPECT_TRUE(state == "54001" || state == "54000") << state;
 }
