@@ -1,5 +1,7 @@
 #include "handlers/cursor_store.hpp"
 
+#include <algorithm>
+
 #include <openssl/rand.h>
 #include <stdexcept>
 
@@ -37,12 +39,35 @@ std::string cursor_store::add(const principal& owner,
   std::lock_guard<std::mutex> guard(mtx_);
   auto now = clock::now();
   sweep(now);
-  while (cursors_.size() >= max_ && !cursors_.empty()) {
-    auto oldest = cursors_.begin();
+  // Fair eviction: an owner past its share (an eighth of the store) loses
+  // its own oldest cursor; a full store takes from the owner holding the
+  // most. One tenant opening cursors in a loop never evicts another's.
+  auto key = [](const cursor& c) {
+    return c.owner_tenant + '\n' + c.owner_user;
+  };
+  auto mine = owner.tenant + '\n' + owner.user;
+  auto evict_oldest_of = [&](const std::string& who) {
+    auto oldest = cursors_.end();
     for (auto it = cursors_.begin(); it != cursors_.end(); ++it)
-      if (it->second.last_used < oldest->second.last_used)
+      if (key(it->second) == who &&
+          (oldest == cursors_.end() ||
+           it->second.last_used < oldest->second.last_used))
         oldest = it;
-    cursors_.erase(oldest);
+    if (oldest != cursors_.end())
+      cursors_.erase(oldest);
+  };
+  std::unordered_map<std::string, size_t> held;
+  for (auto& [_, c] : cursors_)
+    ++held[key(c)];
+  size_t share = std::max<size_t>(1, max_ / 8);
+  if (held[mine] >= share)
+    evict_oldest_of(mine), --held[mine];
+  while (cursors_.size() >= max_ && !cursors_.empty()) {
+    auto top = std::max_element(
+      held.begin(), held.end(),
+      [](const auto& a, const auto& b) { return a.second < b.second; });
+    evict_oldest_of(top->first);
+    --top->second;
   }
   // 128 random bits: one's own id says nothing about another's
   auto id = random_handle(16);

@@ -2,7 +2,9 @@
 /// Open query cursors: the rest of a /v1/query result, handed out batch by
 /// batch. Shared by every connection (a cursor may be read from another
 /// connection than the one that created it), so it locks. Idle cursors
-/// expire after `ttl`; past `max_cursors` the least recently used goes.
+/// expire after `ttl`; an owner keeps at most an eighth of `max_cursors`
+/// (its own oldest goes first), and a full store evicts from the owner
+/// holding the most, so no tenant can push out another's cursors.
 /// A cursor belongs to the principal that created it: another one (other
 /// user, other tenant) is told it does not exist.
 

@@ -360,3 +360,25 @@ TEST_F(job_service_test, job_ids_are_random_and_other_owners_get_404) {
   }
   EXPECT_EQ(call("GET", "/v2/jobs/" + a).status, 200);
 }
+
+/// One tenant opening cursors in a loop loses its own oldest ones; another
+/// tenant's cursor stays (the store once evicted least recently used
+/// across everybody).
+TEST(cursor_store, a_flooding_owner_evicts_only_its_own) {
+  cursor_store cs(std::chrono::seconds(60), 80); // a share of 10 each
+  auto bob = user_in("bob", "beta");
+  auto victim = cs.add(bob, {"1", "2"}, 1, 2);
+  auto alice = user_in("alice", "alpha");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 500; ++i)
+    ids.push_back(cs.add(alice, {"1", "2"}, 1, 2));
+  EXPECT_TRUE(cs.next(victim, bob));
+  EXPECT_LE(cs.size(), 11u);
+  EXPECT_TRUE(cs.next(ids.back(), alice));   // the newest stays
+  EXPECT_FALSE(cs.next(ids.front(), alice)); // its oldest went
+  // many owners fill the store: the one holding most pays
+  for (int u = 0; u < 20; ++u)
+    for (int i = 0; i < 10; ++i)
+      cs.add(user_in("u" + std::to_string(u), "gamma"), {"1", "2"}, 1, 2);
+  EXPECT_LE(cs.size(), 80u);
+}
