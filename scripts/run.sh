@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 cat >&2 <<'MSG'
 run: starting themisd (Ctrl-C stops it). Docs: README.md and docs/
-     (docs/configuration.md for every key and flag). Authentication is off
-     and themisd listens on loopback only; to turn it on and create the
-     first admin credential see docs/security.md, "Turning it on".
+     (docs/configuration.md for every key and flag, docs/operations.md).
+     Authentication is off and themisd listens on loopback only. First
+     admin credential: stop themisd, run `build/themisctl init --data-dir
+     data`, start with THEMIS_AUTH_REQUIRED=true (docs/security.md,
+     "Turning it on").
 MSG
 exec "$BUILD_DIR/themisd" "$@"
