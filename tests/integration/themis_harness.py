@@ -36,15 +36,33 @@ class Server:
         self.log_path = os.path.join(self.data_dir, "themisd.log")
 
     def start(self, wait=True):
-        self.log = open(self.log_path, "ab")
-        cmd = [THEMISD, "--http-port", str(self.port),
-               "--pg-port", str(self.pg_port),
-               "--mqtt-port", str(self.mqtt_port), "--data-dir",
-               self.data_dir, "--bind", "127.0.0.1", "--log-level", "debug"] + self.args
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
-                                     env=self.env)
-        if wait:
-            self.wait_ready()
+        # free_port() closes its probe socket, so a test running in
+        # parallel (or an ephemeral bind) may take the port before themisd
+        # binds it: a start that fails on a taken port gets fresh ports
+        for attempt in range(3):
+            self.log = open(self.log_path, "ab")
+            before = self.log.tell()
+            cmd = [THEMISD, "--http-port", str(self.port),
+                   "--pg-port", str(self.pg_port),
+                   "--mqtt-port", str(self.mqtt_port), "--data-dir",
+                   self.data_dir, "--bind", "127.0.0.1", "--log-level",
+                   "debug"] + self.args
+            self.proc = subprocess.Popen(cmd, stdout=self.log,
+                                         stderr=self.log, env=self.env)
+            if not wait:
+                return self
+            try:
+                self.wait_ready()
+                return self
+            except RuntimeError:
+                taken = ("Address already in use" in
+                         self.read_log()[before:])
+                if self.proc.poll() is None or not taken or attempt == 2:
+                    raise
+                self.log.close()
+                self.port = free_port()
+                self.pg_port = free_port()
+                self.mqtt_port = free_port()
         return self
 
     def wait_ready(self, timeout=15):
