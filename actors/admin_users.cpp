@@ -5,29 +5,9 @@
 #include <set>
 
 #include "auth/authenticator.hpp"
+#include "themis/user_list.hpp"
 
 namespace themis {
-
-namespace {
-
-/// The user names of a "user:secret,…" list.
-std::vector<std::string> names_of(const std::string& list) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < list.size()) {
-    auto end = list.find(',', pos);
-    if (end == std::string::npos)
-      end = list.size();
-    auto entry = list.substr(pos, end - pos);
-    auto colon = entry.find(':');
-    if (colon != std::string::npos && colon > 0)
-      out.push_back(entry.substr(0, colon));
-    pos = end + 1;
-  }
-  return out;
-}
-
-} // namespace
 
 std::string users_json(const server_config& cfg) {
   using json = nlohmann::json;
@@ -38,9 +18,9 @@ std::string users_json(const server_config& cfg) {
     bool mapped = false;
   };
   std::map<std::string, row> users;
-  for (auto& n : names_of(cfg.mqtt.users))
+  for (auto& [n, _] : parse_user_list(cfg.mqtt.users))
     users[n].protocols.insert("mqtt");
-  for (auto& n : names_of(cfg.pg.users))
+  for (auto& [n, _] : parse_user_list(cfg.pg.users))
     users[n].protocols.insert("postgresql");
   for (auto& entry : cfg.auth.principals) {
     std::string user, tenant, error;

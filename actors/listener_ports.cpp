@@ -6,20 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/http_listener.hpp"
+#include "config/config_loader.hpp"
 
 namespace themis {
-
-namespace {
-
-/// THEMIS_PG_PORT for pg.port (the config loader's rule).
-std::string env_twin(const std::string& key) {
-  std::string out = "THEMIS_";
-  for (char c : key)
-    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
-  return out;
-}
-
-} // namespace
 
 std::shared_ptr<http_acceptor>
 open_listener(const listener_port& p, const std::string& bind,
@@ -35,7 +24,7 @@ open_listener(const listener_port& p, const std::string& bind,
                      "listens on port {} instead; set {} ({} or {}) to "
                      "choose one, 0 to turn it off",
                      p.what, p.port, bind, p.what, moved->port(), p.key, p.flag,
-                     env_twin(p.key));
+                     env_name(p.key));
         return moved;
       } catch (const std::exception&) {
         // fall through to the error below
@@ -47,7 +36,7 @@ open_listener(const listener_port& p, const std::string& bind,
                  "listener off\n",
                  p.key, bind.c_str(), p.port, e.what(),
                  in_use ? " (another server holds it)" : "", p.key, p.flag,
-                 env_twin(p.key).c_str(), p.what);
+                 env_name(p.key).c_str(), p.what);
   } catch (const std::exception& e) {
     std::fprintf(stderr,
                  "themisd: config error: %s: cannot listen on %s:%d: "

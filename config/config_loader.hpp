@@ -37,6 +37,10 @@ load_outcome load_config(int argc, const char* const* argv,
                          const char* const* env, const char* version,
                          const std::vector<std::string>* search = nullptr);
 
+/// The environment twin of a key: THEMIS_HTTP_PORT for http.port (a few
+/// keys also have short twins, e.g. THEMIS_DATA_DIR).
+std::string env_name(const std::string& key);
+
 /// Applies one `section.key` = value (YAML scalar, env value or --set).
 /// Returns an error message naming the key, or nullopt.
 std::optional<std::string> apply_setting(server_config& cfg,

@@ -1,0 +1,451 @@
+/// The configuration keys: parsers with ranges per key, and getters for
+/// --check-config (split from config_loader.cpp, which applies them).
+
+#include "config/config_settings.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <vector>
+
+#include "limits/rate_limiter.hpp"
+
+namespace themis::config_detail {
+
+namespace {
+
+std::optional<std::string> to_uint(const std::string& v, uint64_t lo,
+                                   uint64_t hi, uint64_t& out) {
+  uint64_t x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || x < lo ||
+      x > hi)
+    return "expected an integer in [" + std::to_string(lo) + ", " +
+           std::to_string(hi) + "], got '" + v + "'";
+  out = x;
+  return std::nullopt;
+}
+
+template <class T, class F>
+field uint_field(T server_config::*sec, F T::*member, uint64_t lo,
+                 uint64_t hi) {
+  return {[=](server_config& c, const std::string& v) {
+            uint64_t x = 0;
+            if (auto err = to_uint(v, lo, hi, x))
+              return err;
+            (c.*sec).*member = static_cast<F>(x);
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) {
+            return YAML::Node(std::to_string((c.*sec).*member));
+          }};
+}
+
+template <class T>
+field string_field(T server_config::*sec, std::string T::*member,
+                   std::vector<std::string> allowed = {}) {
+  return {[=](server_config& c, const std::string& v) {
+            if (!allowed.empty() &&
+                std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+              std::string all;
+              for (auto& a : allowed)
+                all += (all.empty() ? "" : "|") + a;
+              return std::optional<std::string>("expected one of " + all +
+                                                ", got '" + v + "'");
+            }
+            if (allowed.empty() && v.empty())
+              return std::optional<std::string>("must not be empty");
+            (c.*sec).*member = v;
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) { return YAML::Node((c.*sec).*member); }};
+}
+
+template <class T>
+field bool_field(T server_config::*sec, bool T::*member) {
+  return {[=](server_config& c, const std::string& v) {
+            if (v == "true" || v == "1" || v == "yes" || v == "on")
+              (c.*sec).*member = true;
+            else if (v == "false" || v == "0" || v == "no" || v == "off")
+              (c.*sec).*member = false;
+            else
+              return std::optional<std::string>(
+                "expected true or false, got '" + v + "'");
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) {
+            return YAML::Node((c.*sec).*member ? "true" : "false");
+          }};
+}
+
+template <class T>
+field list_field(T server_config::*sec, std::vector<std::string> T::*member) {
+  return {[=](server_config& c, const std::string& v) {
+            std::vector<std::string> out;
+            std::stringstream ss(v);
+            std::string item;
+            while (std::getline(ss, item, ',')) {
+              auto b = item.find_first_not_of(" \t");
+              auto e = item.find_last_not_of(" \t");
+              if (b != std::string::npos)
+                out.push_back(item.substr(b, e - b + 1));
+            }
+            (c.*sec).*member = std::move(out);
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) {
+            YAML::Node n(YAML::NodeType::Sequence);
+            for (auto& item : (c.*sec).*member)
+              n.push_back(item);
+            return n;
+          }};
+}
+
+} // namespace
+
+const std::map<std::string, field>& settings() {
+  using sc = server_config;
+  static const std::map<std::string, field> table = {
+    {"server.bind", string_field(&sc::server, &server_section::bind)},
+    {"server.scheduler_threads",
+     uint_field(&sc::server, &server_section::scheduler_threads, 0, 256)},
+    {"server.io_threads",
+     uint_field(&sc::server, &server_section::io_threads, 0, 256)},
+    {"server.drain_timeout_ms",
+     uint_field(&sc::server, &server_section::drain_timeout_ms, 0, 3600000)},
+    {"http.port", uint_field(&sc::http, &http_section::port, 0, 65535)},
+    {"http.max_connections",
+     uint_field(&sc::http, &http_section::max_connections, 1, 1000000)},
+    {"http.max_header_bytes",
+     uint_field(&sc::http, &http_section::max_header_bytes, 256, 1 << 20)},
+    {"http.max_body_bytes",
+     uint_field(&sc::http, &http_section::max_body_bytes, 0, 1ull << 34)},
+    {"http.max_headers",
+     uint_field(&sc::http, &http_section::max_headers, 1, 10000)},
+    {"http.header_timeout_ms",
+     uint_field(&sc::http, &http_section::header_timeout_ms, 10, 3600000)},
+    {"http.body_timeout_ms",
+     uint_field(&sc::http, &http_section::body_timeout_ms, 10, 3600000)},
+    {"http.idle_timeout_ms",
+     uint_field(&sc::http, &http_section::idle_timeout_ms, 10, 86400000)},
+    {"http.max_pipelined",
+     uint_field(&sc::http, &http_section::max_pipelined, 1, 1024)},
+    {"http.request_timeout_ms",
+     uint_field(&sc::http, &http_section::request_timeout_ms, 10, 3600000)},
+    {"http.drain_grace_ms",
+     uint_field(&sc::http, &http_section::drain_grace_ms, 0, 60000)},
+    {"http.server_name", string_field(&sc::http, &http_section::server_name)},
+    {"pg.port", uint_field(&sc::pg, &pg_section::port, 0, 65535)},
+    {"pg.auth", string_field(&sc::pg, &pg_section::auth,
+                             {"trust", "password", "md5", "scram-sha-256"})},
+    {"pg.users", string_field(&sc::pg, &pg_section::users)},
+    {"pg.database", string_field(&sc::pg, &pg_section::database)},
+    {"pg.max_connections",
+     uint_field(&sc::pg, &pg_section::max_connections, 1, 100000)},
+    {"pg.idle_in_transaction_timeout_ms",
+     uint_field(&sc::pg, &pg_section::idle_in_transaction_timeout_ms, 100,
+                86400000)},
+    {"pg.max_message_bytes",
+     uint_field(&sc::pg, &pg_section::max_message_bytes, 1024, 1u << 30)},
+    {"mqtt.port", uint_field(&sc::mqtt, &mqtt_section::port, 0, 65535)},
+    {"mqtt.allow_anonymous",
+     bool_field(&sc::mqtt, &mqtt_section::allow_anonymous)},
+    {"mqtt.users", string_field(&sc::mqtt, &mqtt_section::users)},
+    {"mqtt.max_connections",
+     uint_field(&sc::mqtt, &mqtt_section::max_connections, 1, 1000000)},
+    {"mqtt.max_packet_bytes",
+     uint_field(&sc::mqtt, &mqtt_section::max_packet_bytes, 64, 268435455)},
+    {"mqtt.sys_interval_s",
+     uint_field(&sc::mqtt, &mqtt_section::sys_interval_s, 1, 86400)},
+    {"mqtt.ingest_prefix",
+     string_field(&sc::mqtt, &mqtt_section::ingest_prefix)},
+    {"http.h2_max_concurrent_streams",
+     uint_field(&sc::http, &http_section::h2_max_concurrent_streams, 1,
+                1u << 20)},
+    {"http.h2_initial_window_size",
+     uint_field(&sc::http, &http_section::h2_initial_window_size, 0,
+                0x7FFFFFFF)},
+    {"http.h2_max_frame_size",
+     uint_field(&sc::http, &http_section::h2_max_frame_size, 16384, 16777215)},
+    {"http.h2_max_header_list_size",
+     uint_field(&sc::http, &http_section::h2_max_header_list_size, 1024,
+                1u << 24)},
+    {"auth.required", bool_field(&sc::auth, &auth_section::required)},
+    {"auth.jwt_secret", string_field(&sc::auth, &auth_section::jwt_secret)},
+    {"auth.jwt_public_key_file",
+     string_field(&sc::auth, &auth_section::jwt_public_key_file)},
+    {"auth.jwt_jwks_file",
+     string_field(&sc::auth, &auth_section::jwt_jwks_file)},
+    {"auth.jwt_issuer", string_field(&sc::auth, &auth_section::jwt_issuer)},
+    {"auth.jwt_audience", string_field(&sc::auth, &auth_section::jwt_audience)},
+    {"auth.jwt_skew_s",
+     uint_field(&sc::auth, &auth_section::jwt_skew_s, 0, 86400)},
+    {"auth.jwks_refresh_s",
+     uint_field(&sc::auth, &auth_section::jwks_refresh_s, 1, 86400)},
+    {"auth.scope_claim", string_field(&sc::auth, &auth_section::scope_claim)},
+    {"auth.open_metrics", bool_field(&sc::auth, &auth_section::open_metrics)},
+    {"auth.tenant_claim", string_field(&sc::auth, &auth_section::tenant_claim)},
+    {"auth.roles_claim", string_field(&sc::auth, &auth_section::roles_claim)},
+    {"auth.principals", list_field(&sc::auth, &auth_section::principals)},
+    {"auth.api_keys", bool_field(&sc::auth, &auth_section::api_keys)},
+    {"auth.tenant_quotas", list_field(&sc::auth, &auth_section::tenant_quotas)},
+    {"compression.enabled",
+     bool_field(&sc::compression, &compression_section::enabled)},
+    {"compression.min_bytes",
+     uint_field(&sc::compression, &compression_section::min_bytes, 0,
+                1u << 30)},
+    {"compression.types",
+     string_field(&sc::compression, &compression_section::types)},
+    {"compression.gzip_level",
+     uint_field(&sc::compression, &compression_section::gzip_level, 1, 9)},
+    {"compression.br_quality",
+     uint_field(&sc::compression, &compression_section::br_quality, 0, 11)},
+    {"compression.zstd_level",
+     uint_field(&sc::compression, &compression_section::zstd_level, 1, 19)},
+    {"compression.max_decoded_bytes",
+     uint_field(&sc::compression, &compression_section::max_decoded_bytes, 0,
+                1ull << 40)},
+    {"tls.cert", string_field(&sc::tls, &tls_section::cert)},
+    {"tls.key", string_field(&sc::tls, &tls_section::key)},
+    {"tls.sni", string_field(&sc::tls, &tls_section::sni)},
+    {"tls.min_version", string_field(&sc::tls, &tls_section::min_version)},
+    {"tls.ciphersuites", string_field(&sc::tls, &tls_section::ciphersuites)},
+    {"tls.ciphers", string_field(&sc::tls, &tls_section::ciphers)},
+    {"tls.client_ca", string_field(&sc::tls, &tls_section::client_ca)},
+    {"tls.client_auth", string_field(&sc::tls, &tls_section::client_auth)},
+    {"tls.handshake_timeout_ms",
+     uint_field(&sc::tls, &tls_section::handshake_timeout_ms, 100, 600000)},
+    {"tls.https_port",
+     uint_field(&sc::tls, &tls_section::https_port, 0, 65535)},
+    {"tls.mqtts_port",
+     uint_field(&sc::tls, &tls_section::mqtts_port, 0, 65535)},
+    {"mqtt.acl", string_field(&sc::mqtt, &mqtt_section::acl)},
+    {"mqtt.acl_file", string_field(&sc::mqtt, &mqtt_section::acl_file)},
+    {"mqtt.max_keep_alive",
+     uint_field(&sc::mqtt, &mqtt_section::max_keep_alive, 0, 65535)},
+    {"mqtt.max_sessions",
+     uint_field(&sc::mqtt, &mqtt_section::max_sessions, 1, 100000000)},
+    {"mqtt.max_session_expiry_s",
+     uint_field(&sc::mqtt, &mqtt_section::max_session_expiry_s, 0,
+                0xFFFFFFFFu)},
+    {"mqtt.persist_interval_ms",
+     uint_field(&sc::mqtt, &mqtt_section::persist_interval_ms, 0, 3600000)},
+    {"mqtt.ingest_key_field",
+     string_field(&sc::mqtt, &mqtt_section::ingest_key_field)},
+    {"mqtt.changes_prefix",
+     string_field(&sc::mqtt, &mqtt_section::changes_prefix)},
+    {"mqtt.max_queued_bytes",
+     uint_field(&sc::mqtt, &mqtt_section::max_queued_bytes, 1024, 1u << 30)},
+    {"mqtt.max_queued_messages",
+     uint_field(&sc::mqtt, &mqtt_section::max_queued_messages, 1, 1000000)},
+    {"engine.data_dir", string_field(&sc::engine, &engine_section::data_dir)},
+    {"engine.synchronous",
+     string_field(&sc::engine, &engine_section::synchronous,
+                  {"full", "normal"})},
+    {"engine.readers",
+     uint_field(&sc::engine, &engine_section::readers, 1, 64)},
+    {"engine.max_group_ops",
+     uint_field(&sc::engine, &engine_section::max_group_ops, 1, 1000000)},
+    {"engine.busy_timeout_ms",
+     uint_field(&sc::engine, &engine_section::busy_timeout_ms, 0, 600000)},
+    {"log.level", string_field(&sc::log, &log_section::level,
+                               {"trace", "debug", "info", "warn", "error",
+                                "critical", "off"})},
+    // "" is allowed: standard error, the server log's file
+    {"log.file",
+     [](server_config& c, const std::string& v) {
+       c.log.file = v;
+       return std::optional<std::string>{};
+     }},
+    {"log.journal", bool_field(&sc::log, &log_section::journal)},
+    {"log.access", bool_field(&sc::log, &log_section::access)},
+    {"log.access_format",
+     string_field(&sc::log, &log_section::access_format, {"json", "text"})},
+    {"log.access_file",
+     [](server_config& c, const std::string& v) {
+       c.log.access_file = v;
+       return std::optional<std::string>{};
+     }},
+    {"cors.allowed_origins",
+     list_field(&sc::cors, &cors_section::allowed_origins)},
+    {"cors.allowed_methods",
+     list_field(&sc::cors, &cors_section::allowed_methods)},
+    {"cors.allowed_headers",
+     list_field(&sc::cors, &cors_section::allowed_headers)},
+    {"cors.exposed_headers",
+     list_field(&sc::cors, &cors_section::exposed_headers)},
+    {"cors.allow_credentials",
+     bool_field(&sc::cors, &cors_section::allow_credentials)},
+    {"cors.max_age_seconds",
+     uint_field(&sc::cors, &cors_section::max_age_seconds, 0, 86400)},
+    {"supervision.max_restarts",
+     uint_field(&sc::supervision, &supervision_section::max_restarts, 0,
+                10000)},
+    {"supervision.period_seconds",
+     uint_field(&sc::supervision, &supervision_section::period_seconds, 1,
+                86400)},
+    {"changefeed.heartbeat_ms",
+     uint_field(&sc::changefeed, &changefeed_section::heartbeat_ms, 100,
+                3600000)},
+    {"changefeed.max_queue_events",
+     uint_field(&sc::changefeed, &changefeed_section::max_queue_events, 1,
+                10000000)},
+    {"changefeed.max_queue_bytes",
+     uint_field(&sc::changefeed, &changefeed_section::max_queue_bytes, 4096,
+                1ull << 40)},
+    {"changefeed.long_poll_max_ms",
+     uint_field(&sc::changefeed, &changefeed_section::long_poll_max_ms, 0,
+                3600000)},
+    {"changefeed.retention_max_events",
+     uint_field(&sc::changefeed, &changefeed_section::retention_max_events, 0,
+                1ull << 62)},
+    {"changefeed.retention_max_age_s",
+     uint_field(&sc::changefeed, &changefeed_section::retention_max_age_s, 0,
+                1ull << 40)},
+    {"changefeed.compaction_interval_ms",
+     uint_field(&sc::changefeed, &changefeed_section::compaction_interval_ms,
+                100, 86400000)},
+    {"query.timeout_ms",
+     uint_field(&sc::query, &query_section::timeout_ms, 10, 86400000)},
+    {"query.max_rows",
+     uint_field(&sc::query, &query_section::max_rows, 1, 1ull << 40)},
+    {"query.batch_size",
+     uint_field(&sc::query, &query_section::batch_size, 1, 1000000)},
+    {"query.max_batch_size",
+     uint_field(&sc::query, &query_section::max_batch_size, 1, 1000000)},
+    {"query.cursor_ttl_s",
+     uint_field(&sc::query, &query_section::cursor_ttl_s, 1, 86400)},
+    {"query.max_cursors",
+     uint_field(&sc::query, &query_section::max_cursors, 1, 1000000)},
+    {"query.write_batch",
+     uint_field(&sc::query, &query_section::write_batch, 1, 100000)},
+    {"jobs.max_running",
+     uint_field(&sc::jobs, &jobs_section::max_running, 1, 1024)},
+    {"jobs.max_pending",
+     uint_field(&sc::jobs, &jobs_section::max_pending, 1, 10000000)},
+    {"jobs.default_ttl_s",
+     uint_field(&sc::jobs, &jobs_section::default_ttl_s, 1, 1ull << 32)},
+    {"jobs.max_ttl_s",
+     uint_field(&sc::jobs, &jobs_section::max_ttl_s, 1, 1ull << 32)},
+    {"jobs.max_runtime_s",
+     uint_field(&sc::jobs, &jobs_section::max_runtime_s, 1, 30 * 86400)},
+    {"jobs.max_result_rows",
+     uint_field(&sc::jobs, &jobs_section::max_result_rows, 1, 1ull << 40)},
+    {"jobs.page_size",
+     uint_field(&sc::jobs, &jobs_section::page_size, 1, 1000000)},
+    {"jobs.max_page_size",
+     uint_field(&sc::jobs, &jobs_section::max_page_size, 1, 1000000)},
+    {"jobs.max_wait_s",
+     uint_field(&sc::jobs, &jobs_section::max_wait_s, 0, 3600)},
+    {"jobs.sweep_interval_ms",
+     uint_field(&sc::jobs, &jobs_section::sweep_interval_ms, 100, 86400000)},
+    {"rate_limiting.enabled",
+     bool_field(&sc::rate_limiting, &rate_limiting_section::enabled)},
+    {"rate_limiting.algorithm",
+     string_field(
+       &sc::rate_limiting, &rate_limiting_section::algorithm,
+       {"token_bucket", "sliding_window_counter", "sliding_window_log"})},
+    {"rate_limiting.rules",
+     {[](server_config& c, const std::string& v) -> std::optional<std::string> {
+        auto set =
+          list_field(&sc::rate_limiting, &rate_limiting_section::rules);
+        if (auto err = set(c, v))
+          return err;
+        for (auto& text : c.rate_limiting.rules) {
+          limits::rule r;
+          if (auto err = limits::parse_rule(text, r))
+            return err;
+        }
+        return std::nullopt;
+      },
+      list_field(&sc::rate_limiting, &rate_limiting_section::rules).get}},
+    {"rate_limiting.whitelist",
+     list_field(&sc::rate_limiting, &rate_limiting_section::whitelist)},
+    {"rate_limiting.dry_run",
+     bool_field(&sc::rate_limiting, &rate_limiting_section::dry_run)},
+    {"rate_limiting.max_keys",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::max_keys, 16,
+                100000000)},
+    {"rate_limiting.idle_expiry_s",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::idle_expiry_s, 1,
+                86400)},
+    {"overload.max_inflight_requests",
+     uint_field(&sc::overload, &overload_section::max_inflight_requests, 1,
+                10000000)},
+    {"overload.writer_max_queue",
+     uint_field(&sc::overload, &overload_section::writer_max_queue, 1,
+                10000000)},
+    {"overload.writer_target_delay_ms",
+     uint_field(&sc::overload, &overload_section::writer_target_delay_ms, 1,
+                600000)},
+    {"overload.writer_interval_ms",
+     uint_field(&sc::overload, &overload_section::writer_interval_ms, 1,
+                600000)},
+    {"overload.retry_after_s",
+     uint_field(&sc::overload, &overload_section::retry_after_s, 1, 3600)},
+    {"overload.max_connections_per_ip",
+     uint_field(&sc::overload, &overload_section::max_connections_per_ip, 0,
+                1000000)},
+    {"limits.max_json_depth",
+     uint_field(&sc::limits, &limits_section::max_json_depth, 2, 1000)},
+    {"limits.max_sql_depth",
+     uint_field(&sc::limits, &limits_section::max_sql_depth, 16, 20000)},
+    {"limits.max_sql_bytes",
+     uint_field(&sc::limits, &limits_section::max_sql_bytes, 1024, 1u << 30)},
+    {"limits.max_aql_clauses",
+     uint_field(&sc::limits, &limits_section::max_aql_clauses, 8, 100000)},
+    {"limits.thread_stack_kb",
+     uint_field(&sc::limits, &limits_section::thread_stack_kb, 1024, 1u << 20)},
+    {"tracing.enabled",
+     bool_field(&sc::tracing, &tracing_section::enabled)},
+    {"tracing.endpoint",
+     string_field(&sc::tracing, &tracing_section::endpoint)},
+    {"tracing.sample_ratio",
+     field{[](server_config& c, const std::string& v) {
+             char* end = nullptr;
+             double x = std::strtod(v.c_str(), &end);
+             if (v.empty() || end != v.c_str() + v.size() || !(x >= 0.0) ||
+                 x > 1.0)
+               return std::optional<std::string>(
+                 "expected a number in [0, 1], got '" + v + "'");
+             c.tracing.sample_ratio = x;
+             return std::optional<std::string>{};
+           },
+           [](const server_config& c) {
+             return YAML::Node(std::to_string(c.tracing.sample_ratio));
+           }}},
+    {"tracing.service_name",
+     string_field(&sc::tracing, &tracing_section::service_name)},
+    {"tracing.resource_attributes",
+     string_field(&sc::tracing, &tracing_section::resource_attributes)},
+    {"tracing.headers", string_field(&sc::tracing, &tracing_section::headers)},
+    {"tracing.max_queue_spans",
+     uint_field(&sc::tracing, &tracing_section::max_queue_spans, 1, 10000000)},
+    {"tracing.max_batch_spans",
+     uint_field(&sc::tracing, &tracing_section::max_batch_spans, 1, 100000)},
+    {"tracing.flush_interval_ms",
+     uint_field(&sc::tracing, &tracing_section::flush_interval_ms, 10,
+                3600000)},
+    {"tracing.export_timeout_ms",
+     uint_field(&sc::tracing, &tracing_section::export_timeout_ms, 10,
+                600000)},
+    {"breaker.enabled", bool_field(&sc::breaker, &breaker_section::enabled)},
+    {"breaker.failure_ratio_pct",
+     uint_field(&sc::breaker, &breaker_section::failure_ratio_pct, 1, 100)},
+    {"breaker.min_requests",
+     uint_field(&sc::breaker, &breaker_section::min_requests, 1, 1000000)},
+    {"breaker.window_s",
+     uint_field(&sc::breaker, &breaker_section::window_s, 1, 3600)},
+    {"breaker.open_ms",
+     uint_field(&sc::breaker, &breaker_section::open_ms, 1, 3600000)},
+    {"breaker.half_open_requests",
+     uint_field(&sc::breaker, &breaker_section::half_open_requests, 1, 1000)},
+    {"debug.fault_injection",
+     bool_field(&sc::debug, &debug_section::fault_injection)},
+    {"debug.crash_routes",
+     bool_field(&sc::debug, &debug_section::crash_routes)},
+  };
+  return table;
+}
+
+} // namespace themis::config_detail
