@@ -9,6 +9,7 @@
 #include "handlers/access_log.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/traced_ports.hpp"
 #include "limits/rate_limiter.hpp"
 #include "tracing/tracer.hpp"
 
@@ -569,23 +570,33 @@ void rest_router::handle(api_request req, request_ports ports,
     finish(std::move(r), label);
     return;
   }
+  write_port* writer = &ports.writer;
+  work_port* work = &ports.work;
+  std::shared_ptr<traced_ports> traced; // lives until the answer
   if (span) {
     auto parent = span->context();
     *handler_span = tracer.start_span("handler " + label,
                                       tracing::span_kind::internal, &parent);
     if (!req.who.user.empty())
       span->set("enduser.id", req.who.user);
+    if (handler_span->recording()) {
+      traced = std::make_shared<traced_ports>(ports.writer, ports.work,
+                                              handler_span->context());
+      writer = traced.get();
+      work = traced.get();
+    }
   }
-  route_context ctx{
-    env_,
-    req,
-    std::move(params),
-    ports.writer,
-    ports.notifier,
-    ports.streams,
-    ports.work,
-    ports.services,
-    [finish, label](api_response r) mutable { finish(std::move(r), label); }};
+  route_context ctx{env_,
+                    req,
+                    std::move(params),
+                    *writer,
+                    ports.notifier,
+                    ports.streams,
+                    *work,
+                    ports.services,
+                    [finish, label, traced](api_response r) mutable {
+                      finish(std::move(r), label);
+                    }};
   fn(ctx);
 }
 

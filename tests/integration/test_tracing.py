@@ -143,6 +143,28 @@ class TracingTest(unittest.TestCase):
         self.assertEqual(keys["service.name"], "themisd")
         self.assertEqual(keys["deployment.environment"], "ci")
 
+    def test_writes_and_queries_get_engine_spans(self):
+        trace = "7bf92f3577b34da6a3ce929d0e0e4736"
+        tp = "00-%s-%s-01" % (trace, PARENT)
+        st, _, _ = self.srv.request(
+            "PUT", "/v1/collections/t/documents/k1", '{"v": 1}',
+            headers={"traceparent": tp})
+        self.assertIn(st, (200, 201))
+        commit = self.rx.wait(lambda s: s["traceId"] == trace and
+                              s["name"] == "store.commit")
+        self.assertTrue(commit, self.rx.of_trace(trace))
+        handler = [s for s in self.rx.of_trace(trace)
+                   if s["spanId"] == commit[0]["parentSpanId"]]
+        self.assertTrue(handler and handler[0]["name"].startswith("handler"))
+        trace2 = "8bf92f3577b34da6a3ce929d0e0e4736"
+        st, _, _ = self.srv.json(
+            "POST", "/query/aql", {"query": "FOR d IN t RETURN d._key"},
+            headers={"traceparent": "00-%s-%s-01" % (trace2, PARENT)})
+        self.assertEqual(st, 200)
+        work = self.rx.wait(lambda s: s["traceId"] == trace2 and
+                            s["name"] == "engine.work")
+        self.assertTrue(work, self.rx.of_trace(trace2))
+
     def test_unsampled_caller_exports_nothing_and_errors_are_marked(self):
         trace = "0af7651916cd43dd8448eb211c80319c"
         self.srv.request("GET", "/v1/collections", headers={
