@@ -107,6 +107,8 @@ caf::behavior mqtt_changes(caf::event_based_actor* self,
     },
     [=](publish_atom, const published_batch& b) {
       for (size_t i = 0; i < b->events.size(); ++i) {
+        if (b->events[i].is_marker())
+          continue; // $changes carries document changes only
         mqtt::message m;
         auto& coll = b->events[i].collection;
         auto dot = coll.find('.');

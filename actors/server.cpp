@@ -16,13 +16,13 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/admin_users.hpp"
 #include "actors/changefeed_hub.hpp"
 #include "actors/config_reload.hpp"
 #include "actors/http_connection_actor.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
 #include "actors/limits_keeper.hpp"
-#include "actors/admin_users.hpp"
 #include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_collectors.hpp"
@@ -150,6 +150,7 @@ int run_server(const server_config& cfg, const char* version,
   ctx->metrics.engine_last_sequence = ctx->store->last_sequence();
   ctx->cursors = std::make_unique<cursor_store>(
     std::chrono::seconds(cfg.query.cursor_ttl_s), cfg.query.max_cursors);
+  ctx->transactions = std::make_unique<http_tx_store>();
   configure_overload(*ctx, cfg);
   {
     auto& c = cfg.compression;
@@ -197,10 +198,10 @@ int run_server(const server_config& cfg, const char* version,
     }
     ctx->quotas = std::make_unique<limits::tenant_quotas>(std::move(q));
   }
-  ctx->router = std::make_unique<rest_router>(
-    handler_env{*ctx->reader, ctx->metrics, ctx->config, *ctx->cursors,
-                ctx->limiter, ctx->faults, ctx->api_keys.get(),
-                ctx->audit.get(), ctx->quotas.get(), &ctx->admin});
+  ctx->router = std::make_unique<rest_router>(handler_env{
+    *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
+    ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get(),
+    &ctx->admin, ctx->transactions.get()});
   // the operator routes (/api/v1/admin/…): reload and drain go through the
   // same signal handlers as SIGHUP and SIGTERM
   ctx->admin.version = version;

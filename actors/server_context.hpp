@@ -18,6 +18,7 @@
 #include "handlers/admin_state.hpp"
 #include "handlers/cursor_store.hpp"
 #include "handlers/fault_table.hpp"
+#include "handlers/http_tx_store.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "handlers/rest_router.hpp"
 #include "limits/admission.hpp"
@@ -117,6 +118,8 @@ struct server_context {
   std::unique_ptr<engine::reader_pool> reader;
   std::unique_ptr<rest_router> router;
   std::unique_ptr<cursor_store> cursors;
+  /// Open HTTP transactions (ThemisDB's /transaction/*).
+  std::unique_ptr<http_tx_store> transactions;
   /// Identity (issue 9): API keys and the audit log in auth.db, and the
   /// authenticator every front-end turns credentials into principals with.
   std::unique_ptr<engine::api_key_store> api_keys;

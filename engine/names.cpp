@@ -30,6 +30,44 @@ bool valid_stored_collection_name(std::string_view name) {
          valid_collection_name(name.substr(dot + 1));
 }
 
+std::string collection_of_themisdb_table(std::string_view table) {
+  if (table.find('.') == std::string_view::npos)
+    return valid_collection_name(table) ? std::string(table) : std::string();
+  std::string out;
+  size_t i = 0;
+  while (true) {
+    auto dot = table.find('.', i);
+    auto seg = table.substr(i, dot == std::string_view::npos ? dot : dot - i);
+    if (!valid_collection_name(seg) || seg.back() == '_' ||
+        seg.find("__") != std::string_view::npos)
+      return {};
+    if (!out.empty())
+      out += "__";
+    out += seg;
+    if (dot == std::string_view::npos)
+      break;
+    i = dot + 1;
+  }
+  return valid_collection_name(out) ? out : std::string();
+}
+
+std::string themisdb_table_of(std::string_view collection) {
+  std::string out;
+  for (size_t i = 0; i < collection.size(); ++i) {
+    if (collection[i] == '_' && i + 1 < collection.size() &&
+        collection[i + 1] == '_' && i > 0) {
+      out += '.';
+      ++i;
+    } else {
+      out += collection[i];
+    }
+  }
+  // a native name such as "x__" that no dotted table maps to stays itself
+  return collection_of_themisdb_table(out) == collection
+           ? out
+           : std::string(collection);
+}
+
 bool valid_key(std::string_view key) {
   if (key.empty() || key.size() > 254)
     return false;

@@ -19,6 +19,10 @@ struct change_event {
   std::string key;
   std::string value; ///< document JSON for PUT, empty for DELETE
   int64_t timestamp_ms = 0;
+
+  /// A transaction marker (TRANSACTION_COMMIT / TRANSACTION_ROLLBACK), not
+  /// a document change: its collection is "" or a tenant prefix "t.".
+  bool is_marker() const { return type != "PUT" && type != "DELETE"; }
 };
 
 struct collection_info {

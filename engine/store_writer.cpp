@@ -125,6 +125,16 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
       return failure(op_status::invalid, "no SQL statement");
     return apply_sql(*op.sql, now_ms);
   }
+  if (op.kind == op_kind::marker) {
+    if (op.event_type != "TRANSACTION_COMMIT" &&
+        op.event_type != "TRANSACTION_ROLLBACK")
+      return failure(op_status::invalid, "unknown marker " + op.event_type);
+    op_result r;
+    r.key = op.key;
+    r.sequence =
+      log_change(op.event_type.c_str(), op.collection, op.key, &op.doc, now_ms);
+    return r;
+  }
   if (op.kind == op_kind::create_collection)
     return create_collection(op.collection, now_ms, false);
   if (op.kind == op_kind::drop_collection)

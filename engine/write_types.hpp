@@ -22,6 +22,11 @@ enum class op_kind : uint8_t {
   patch,   ///< JSON merge patch (RFC 7396) of an existing document
   remove,
   sql, ///< a translated SQL write (DML or DDL), see engine/sql
+  /// No document change: one change-log event of type `event_type`
+  /// (an HTTP transaction's TRANSACTION_COMMIT / TRANSACTION_ROLLBACK)
+  /// whose collection is the tenant prefix ("" or "tenant."), key the
+  /// transaction id and value `doc`.
+  marker,
 };
 
 enum class op_status : uint8_t {
@@ -46,6 +51,7 @@ struct write_op {
   /// op_kind::sql: the statement; its result and error are written back
   /// into the job (shared with the caller).
   std::shared_ptr<sql::write_job> sql;
+  std::string event_type; ///< op_kind::marker only
 };
 
 struct op_result {

@@ -1,13 +1,16 @@
-/// ThemisDB-compatible handlers: /entities/{table:pk}, /entities/batch and
-/// the NDJSON bulk endpoint /v2/documents.
+/// ThemisDB's entity paths, in its shapes: /entities/{table:pk} (GET, PUT,
+/// DELETE), POST /entities (key in the body), POST /entities/batch, and
+/// the Go SDK's /api/{model}/{collection}/{id}. Each honours
+/// X-Transaction-Id: the write is staged in the caller's transaction and
+/// its reads see what the transaction staged.
 
 #include <nlohmann/json.hpp>
 
-#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
+#include "engine/reader_pool.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
-#include "handlers/tenant_scope.hpp"
+#include "handlers/themisdb_compat.hpp"
 
 namespace themis {
 
@@ -20,259 +23,262 @@ using engine::write_batch;
 using engine::write_op;
 using engine::write_result;
 
-constexpr size_t max_batch_ops = 10000;
+const char* bad_key_message = "Key must be in format 'table:pk'";
 
-/// Splits "table:pk" (at the first ':'); false if either part is invalid.
-/// `table` is the engine's name in the principal's tenant namespace.
-bool split_entity_key(const api_request& req, const std::string& id,
-                      std::string& table, std::string& key) {
-  auto colon = id.find(':');
-  if (colon == std::string::npos)
-    return false;
-  table = stored_collection(req, id.substr(0, colon));
-  key = id.substr(colon + 1);
-  return !table.empty() && engine::valid_key(key);
-}
-
-/// The entity's document from `{"blob":"<json text>"}` (a string holding a
-/// JSON object) or, leniently, `{"blob":{…}}`.
-std::optional<std::string> blob_of(const json& body, std::string& error) {
+/// The document text of a `blob`: a string holding a JSON object (what
+/// ThemisDB's SDKs send) or, leniently, the object itself.
+std::optional<std::string> blob_of(const json& body, std::string& error,
+                                   size_t& blob_size) {
   if (!body.is_object() || !body.contains("blob")) {
-    error = "expected {\"blob\": \"<json object as string>\"}";
+    error = "Missing 'blob' field";
     return std::nullopt;
   }
   auto& blob = body["blob"];
-  if (blob.is_object())
-    return dump(blob);
+  if (blob.is_object()) {
+    auto text = dump(blob);
+    blob_size = text.size();
+    return text;
+  }
   if (!blob.is_string()) {
-    error = "blob must be a string holding a JSON object";
+    error = "'blob' must be a string holding a JSON object";
     return std::nullopt;
   }
-  auto inner = json::parse(blob.get<std::string>(), nullptr, false);
+  auto& text = blob.get_ref<const std::string&>();
+  blob_size = text.size();
+  auto inner = json::parse(text, nullptr, false);
   if (inner.is_discarded() || !inner.is_object()) {
-    error = "blob must hold a JSON object";
+    error = "'blob' must hold a JSON object: themisd stores documents";
     return std::nullopt;
   }
-  return blob.get<std::string>();
+  return text;
 }
 
-} // namespace
-
-void get_entity(route_context& ctx) {
-  std::string table, key;
-  if (!split_entity_key(ctx.req, ctx.params[0], table, key))
-    return ctx.respond(
-      error_response(400, "entity key must be table:pk, got " + ctx.params[0]));
-  auto doc = ctx.env.reader.get(table, key);
-  if (!doc)
-    return ctx.respond(
-      error_response(404, "entity not found: " + ctx.params[0]));
-  auto r =
-    json_response(200, dump({{"key", ctx.params[0]}, {"blob", doc->json}}));
-  r.set_header("ETag", make_etag(doc->rev));
-  ctx.respond(std::move(r));
+/// ?write_concern=: every write is committed (and fsynced as the engine is
+/// configured) before the answer, whatever concern is asked; a malformed
+/// value is still an error.
+bool valid_write_concern(const api_request& req) {
+  auto wc = query_param(req.query, "write_concern");
+  if (!wc)
+    return true;
+  if (wc->empty() || wc->size() > 32)
+    return false;
+  for (char c : *wc)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
+      return false;
+  return true;
 }
 
-void write_entity(route_context& ctx) {
-  write_op op;
-  if (!split_entity_key(ctx.req, ctx.params[0], op.collection, op.key))
-    return ctx.respond(
-      error_response(400, "entity key must be table:pk, got " + ctx.params[0]));
-  op.create_collection = true;
-  if (ctx.req.method == "DELETE") {
-    op.kind = op_kind::remove;
-  } else {
-    op.kind = op_kind::put;
-    json body;
-    if (auto bad = parse_json_body(ctx.req.body, body))
-      return ctx.respond(std::move(*bad));
-    std::string err;
-    auto blob = body.is_discarded() ? std::nullopt : blob_of(body, err);
-    if (!blob)
-      return ctx.respond(
-        error_response(400, err.empty() ? "body is not valid JSON" : err));
-    op.doc = std::move(*blob);
+/// Stages one op in `tx` and answers through `ok` (or the op's error).
+void stage_single(
+  route_context& ctx, http_tx& tx, write_op op,
+  const std::function<api_response(const engine::op_result&)>& ok) {
+  write_batch b;
+  b.ops.push_back(std::move(op));
+  auto res = tx.stage(b, reader_of(ctx), ctx.env.transactions->limits());
+  auto& r = res.results.front();
+  auto status = http_status(r.status);
+  if (status >= 400)
+    return ctx.respond(error_response(status, r.message));
+  ctx.respond(ok(r));
+}
+
+/// PUT /entities/{key} and POST /entities share this: `path_key` is empty
+/// for POST.
+void put_entity(route_context& ctx, const std::string& path_key) {
+  json body;
+  if (auto bad = parse_json_body(ctx.req.body, body))
+    return ctx.respond(std::move(*bad));
+  if (body.is_discarded() || !body.is_object())
+    return ctx.respond(error_response(400, "body must be a JSON object"));
+  // ThemisDB: a key in the body wins over the path's
+  std::string id = path_key;
+  if (auto k = body.find("key"); k != body.end()) {
+    if (!k->is_string())
+      return ctx.respond(error_response(400, "'key' must be a string"));
+    id = k->get<std::string>();
   }
+  if (id.empty())
+    return ctx.respond(error_response(400, "Missing entity key"));
+  std::string err;
+  size_t blob_size = 0;
+  auto doc = blob_of(body, err, blob_size);
+  if (!doc)
+    return ctx.respond(error_response(400, err));
+  write_op op;
+  if (!parse_entity_key(ctx.req, id, op.collection, op.key))
+    return ctx.respond(error_response(400, bad_key_message));
+  if (!valid_write_concern(ctx.req))
+    return ctx.respond(error_response(
+      400, "write_concern must be 1-32 characters of [A-Za-z0-9_-]"));
+  op.kind = op_kind::put;
+  op.create_collection = true;
+  op.doc = std::move(*doc);
   if (auto im = ctx.req.header("If-Match"); im && *im != "*")
     op.if_match = parse_etag(*im);
+  bool refused = false;
+  auto tx = request_tx(ctx, refused);
+  if (refused)
+    return;
+  if (tx)
+    return stage_single(ctx, *tx, std::move(op), [&](const auto&) {
+      return json_response(201, dump({{"success", true},
+                                      {"key", id},
+                                      {"blob_size", blob_size},
+                                      {"transaction_id", tx->id()}}));
+    });
   submit_single(ctx.writer, std::move(op), ctx.respond,
-                [id = ctx.params[0]](const engine::op_result& r, int status) {
-                  auto out = json_response(
-                    status,
-                    dump({{"success", true}, {"key", id}, {"_rev", r.rev}}));
+                [id, blob_size](const engine::op_result& r, int) {
+                  auto out = json_response(201, dump({{"success", true},
+                                                      {"key", id},
+                                                      {"blob_size", blob_size},
+                                                      {"_rev", r.rev}}));
                   out.set_header("ETag", make_etag(r.rev));
                   return out;
                 });
 }
 
-void entity_batch(route_context& ctx) {
+/// DELETE: a missing key answers 200 as in ThemisDB (`deleted` says
+/// whether there was one), or 404 where `missing_404` (the Go SDK's path).
+void delete_entity(route_context& ctx, const std::string& id,
+                   const std::string& collection, const std::string& pk,
+                   bool missing_404) {
+  write_op op;
+  op.kind = op_kind::remove;
+  op.collection = collection;
+  op.key = pk;
+  if (auto im = ctx.req.header("If-Match"); im && *im != "*")
+    op.if_match = parse_etag(*im);
+  auto answer = [id, missing_404](bool deleted) {
+    if (!deleted && missing_404)
+      return error_response(404, "Entity not found: " + id);
+    return json_response(
+      200, dump({{"success", true}, {"key", id}, {"deleted", deleted}}));
+  };
+  bool refused = false;
+  auto tx = request_tx(ctx, refused);
+  if (refused)
+    return;
+  if (tx) {
+    if (!tx->read(collection, pk, reader_of(ctx)))
+      return ctx.respond(answer(false));
+    return stage_single(ctx, *tx, std::move(op),
+                        [&](const auto&) { return answer(true); });
+  }
+  write_batch b;
+  b.ops.push_back(std::move(op));
+  ctx.writer.submit(std::move(b),
+                    [respond = ctx.respond, answer](write_result res) {
+                      if (res.results.empty())
+                        return respond(unavailable_response(res));
+                      auto& r = res.results.front();
+                      if (r.status == op_status::not_found ||
+                          r.status == op_status::collection_not_found)
+                        return respond(answer(false));
+                      auto status = http_status(r.status);
+                      if (status >= 400)
+                        return respond(error_response(status, r.message));
+                      if (!res.committed)
+                        return respond(error_response(503, res.error));
+                      respond(answer(true));
+                    });
+}
+
+/// The entity as the caller's transaction (if any) sees it.
+std::optional<std::string> read_entity(route_context& ctx,
+                                       const std::string& collection,
+                                       const std::string& pk, bool& refused,
+                                       std::string& rev) {
+  auto tx = request_tx(ctx, refused);
+  if (refused)
+    return std::nullopt;
+  if (tx)
+    return tx->read(collection, pk, reader_of(ctx));
+  auto doc = ctx.env.reader.get(collection, pk);
+  if (!doc)
+    return std::nullopt;
+  rev = doc->rev;
+  return doc->json;
+}
+
+} // namespace
+
+void get_entity(route_context& ctx) {
+  auto& id = ctx.params[0];
+  std::string collection, pk, rev;
+  if (!parse_entity_key(ctx.req, id, collection, pk))
+    return ctx.respond(error_response(400, bad_key_message));
+  bool refused = false;
+  auto doc = read_entity(ctx, collection, pk, refused, rev);
+  if (refused)
+    return;
+  if (!doc)
+    return ctx.respond(error_response(404, "Entity not found: " + id));
+  auto user = user_document(*doc);
+  api_response r;
+  if (truthy_param(ctx.req, "decrypt"))
+    r = json_response(
+      200,
+      dump({{"key", id}, {"decrypted", true}, {"entity", json::parse(user)}}));
+  else
+    r = json_response(200, dump({{"key", id}, {"blob", user}}));
+  if (!rev.empty())
+    r.set_header("ETag", make_etag(rev));
+  ctx.respond(std::move(r));
+}
+
+void write_entity(route_context& ctx) {
+  auto& id = ctx.params[0];
+  if (ctx.req.method != "DELETE")
+    return put_entity(ctx, id);
+  std::string collection, pk;
+  if (!parse_entity_key(ctx.req, id, collection, pk))
+    return ctx.respond(error_response(400, bad_key_message));
+  delete_entity(ctx, id, collection, pk, false);
+}
+
+void post_entity(route_context& ctx) {
+  put_entity(ctx, {});
+}
+
+/// /api/{model}/{collection}/{id} (ThemisDB's Go SDK): the raw document
+/// as body and answer, table "{model}.default.{collection}" — the entity
+/// the Python and JavaScript SDKs address as
+/// "{model}.default.{collection}:{id}" with their default namespace.
+void sdk_document(route_context& ctx) {
+  auto table = ctx.params[0] + ".default." + ctx.params[1];
+  auto id = table + ":" + ctx.params[2];
+  std::string collection, pk, rev;
+  if (!parse_entity_key(ctx.req, id, collection, pk))
+    return ctx.respond(error_response(
+      400, "model, collection and id must be valid names: " + id));
+  if (ctx.req.method == "DELETE")
+    return delete_entity(ctx, id, collection, pk, true);
+  if (ctx.req.method == "GET" || ctx.req.method == "HEAD") {
+    bool refused = false;
+    auto doc = read_entity(ctx, collection, pk, refused, rev);
+    if (refused)
+      return;
+    if (!doc)
+      return ctx.respond(error_response(404, "Entity not found: " + id));
+    auto r = json_response(200, user_document(*doc));
+    if (!rev.empty())
+      r.set_header("ETag", make_etag(rev));
+    return ctx.respond(std::move(r));
+  }
   json body;
   if (auto bad = parse_json_body(ctx.req.body, body))
     return ctx.respond(std::move(*bad));
-  if (body.is_discarded() || !body.is_object() ||
-      !body.contains("operations") || !body["operations"].is_array())
-    return ctx.respond(error_response(
-      400, "expected {\"operations\": [{\"op\", \"key\", \"blob\"}…]}"));
-  auto& ops = body["operations"];
-  if (ops.size() > max_batch_ops)
-    return ctx.respond(error_response(
-      413, "batch has " + std::to_string(ops.size()) +
-             " operations; the limit is " + std::to_string(max_batch_ops)));
-  write_batch b;
-  b.atomic = true;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    auto& o = ops[i];
-    auto bad = [&](const std::string& why) {
-      ctx.respond(
-        error_response(400, "operation " + std::to_string(i) + ": " + why));
-    };
-    if (!o.is_object() || !o.contains("key") || !o["key"].is_string())
-      return bad("needs a string \"key\" (table:pk)");
-    auto kind = o.value("op", std::string("put"));
-    write_op op;
-    op.create_collection = true;
-    if (!split_entity_key(ctx.req, o["key"].get<std::string>(), op.collection,
-                          op.key))
-      return bad("key must be table:pk");
-    if (kind == "put") {
-      op.kind = op_kind::put;
-      std::string err;
-      auto blob = blob_of(o, err);
-      if (!blob)
-        return bad(err);
-      op.doc = std::move(*blob);
-    } else if (kind == "delete") {
-      op.kind = op_kind::remove;
-    } else {
-      return bad("op must be put or delete");
-    }
-    b.ops.push_back(std::move(op));
-  }
-  auto n = b.ops.size();
-  ctx.writer.submit(std::move(b), [respond = ctx.respond, n](write_result res) {
-    if (res.overloaded)
-      return respond(unavailable_response(res));
-    if (!res.committed) {
-      int status = 503;
-      for (auto& r : res.results)
-        if (r.status != op_status::not_executed)
-          status = http_status(r.status);
-      return respond(error_response(status, "batch rolled back: " + res.error));
-    }
-    json revs = json::array();
-    for (auto& r : res.results)
-      revs.push_back(r.rev);
-    respond(json_response(
-      200, dump({{"success", true}, {"count", n}, {"revisions", revs}})));
-  });
-}
-
-void ndjson_bulk(route_context& ctx) {
-  if (!has_content_type(ctx.req, "application/x-ndjson"))
+  if (body.is_discarded() || !body.is_object())
     return ctx.respond(
-      error_response(415, "Content-Type must be application/x-ndjson"));
-  auto coll = query_param(ctx.req.query, "collection");
-  write_batch b;
-  b.atomic = false; // each line stands alone; errors are reported per line
-  struct line_error {
-    size_t line;
-    std::string message;
-  };
-  std::vector<size_t> op_lines;
-  std::vector<line_error> errors;
-  std::string_view rest = ctx.req.body;
-  size_t line_no = 0;
-  while (!rest.empty()) {
-    auto nl = rest.find('\n');
-    auto line = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos)
-      continue;
-    json doc;
-    if (parse_json_body(line, doc)) {
-      errors.push_back({line_no, engine::json_too_deep_message()});
-      continue;
-    }
-    if (doc.is_discarded() || !doc.is_object()) {
-      errors.push_back({line_no, "line is not a JSON object"});
-      continue;
-    }
-    write_op op;
-    op.create_collection = true;
-    if (doc.contains("_collection") && doc["_collection"].is_string()) {
-      op.collection =
-        stored_collection(ctx.req, doc["_collection"].get<std::string>());
-      doc.erase("_collection");
-    } else if (coll) {
-      op.collection = stored_collection(ctx.req, *coll);
-    } else {
-      errors.push_back(
-        {line_no, "no collection (?collection= or _collection)"});
-      continue;
-    }
-    if (op.collection.empty()) {
-      errors.push_back({line_no, "invalid collection name"});
-      continue;
-    }
-    op.kind = doc.contains("_key") ? op_kind::put : op_kind::insert;
-    op.doc = dump(doc);
-    b.ops.push_back(std::move(op));
-    op_lines.push_back(line_no);
-  }
-  if (line_no > max_batch_ops * 10)
-    return ctx.respond(error_response(413, "too many lines"));
-  auto finish = [respond = ctx.respond, op_lines,
-                 errors](const write_result& res) {
-    if (res.overloaded)
-      return respond(unavailable_response(res));
-    json results = json::array();
-    size_t ok = 0, failed = 0;
-    size_t ei = 0;
-    auto emit_errors_before = [&](size_t line) {
-      while (ei < errors.size() && errors[ei].line < line) {
-        results.push_back({{"line", errors[ei].line},
-                           {"status", 400},
-                           {"error", errors[ei].message}});
-        ++failed;
-        ++ei;
-      }
-    };
-    for (size_t i = 0; i < op_lines.size(); ++i) {
-      emit_errors_before(op_lines[i]);
-      if (i >= res.results.size()) {
-        results.push_back(
-          {{"line", op_lines[i]}, {"status", 503}, {"error", res.error}});
-        ++failed;
-        continue;
-      }
-      auto& r = res.results[i];
-      auto status = res.committed ? http_status(r.status) : 503;
-      if (status < 300) {
-        results.push_back({{"line", op_lines[i]},
-                           {"status", status},
-                           {"_key", r.key},
-                           {"_rev", r.rev}});
-        ++ok;
-      } else {
-        results.push_back(
-          {{"line", op_lines[i]},
-           {"status", status},
-           {"error", r.message.empty() ? res.error : r.message}});
-        ++failed;
-      }
-    }
-    emit_errors_before(SIZE_MAX);
-    respond(json_response(failed ? 207 : 200, dump({{"total", ok + failed},
-                                                    {"succeeded", ok},
-                                                    {"failed", failed},
-                                                    {"results", results}})));
-  };
-  if (b.ops.empty())
-    return finish(write_result{{}, true, {}});
-  ctx.writer.submit(std::move(b), finish);
+      error_response(400, "the body must be the document (a JSON object)"));
+  // the Go SDK sends the document itself: wrap it as a blob
+  json wrapped = {{"key", id}, {"blob", dump(body)}};
+  api_request inner_req = ctx.req;
+  inner_req.body = dump(wrapped);
+  route_context inner{ctx.env,    inner_req,    {},
+                      ctx.writer, ctx.notifier, ctx.streams,
+                      ctx.work,   ctx.services, ctx.respond};
+  put_entity(inner, {});
 }
 
 } // namespace themis

@@ -155,8 +155,9 @@ namespace engine {
 class api_key_store; // engine/security/api_key_store.hpp
 class audit_log;     // engine/security/audit_log.hpp
 } // namespace engine
-class fault_table; // handlers/fault_table.hpp
-class admin_state; // handlers/admin_state.hpp
+class fault_table;   // handlers/fault_table.hpp
+class admin_state;   // handlers/admin_state.hpp
+class http_tx_store; // handlers/http_tx_store.hpp
 namespace limits {
 class rate_limiter;
 class tenant_quotas;
@@ -173,6 +174,7 @@ struct handler_env {
   engine::audit_log* audit = nullptr;
   limits::tenant_quotas* quotas = nullptr; ///< auth.tenant_quotas
   admin_state* admin = nullptr; ///< /api/v1/admin/… (null: routes 404)
+  http_tx_store* transactions = nullptr; ///< /transaction/* (null: 404)
 };
 
 /// The ports a front-end hands to the router for one request.

@@ -31,6 +31,18 @@ void metrics_registry::record_request(std::string_view route, int status,
   r.sum += seconds;
 }
 
+std::pair<uint64_t, uint64_t> metrics_registry::request_totals() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  uint64_t all = 0, errors = 0;
+  for (auto& [route, r] : routes_) {
+    all += r.total;
+    for (auto& [status, n] : r.by_status)
+      if (status >= 400)
+        errors += n;
+  }
+  return {all, errors};
+}
+
 void metrics_registry::add_collector(collector c) {
   std::lock_guard<std::mutex> guard(mtx_);
   collectors_.push_back(std::move(c));

@@ -44,6 +44,8 @@ public:
 
   /// One answered request: by route template and status.
   void record_request(std::string_view route, int status, double seconds);
+  /// HTTP requests answered so far, and those answered with 4xx/5xx.
+  std::pair<uint64_t, uint64_t> request_totals() const;
 
   std::string render() const;
 
@@ -53,6 +55,7 @@ public:
   void add_collector(collector c);
   /// themis_build_info{version}; set once at start.
   void set_version(std::string v);
+  const std::string& version() const { return version_; }
 
   /// PostgreSQL: a statement started, an ErrorResponse sent, an explicit
   /// transaction ended (BEGIN to COMMIT/ROLLBACK).

@@ -77,4 +77,12 @@ void render_process_metrics(prometheus_text& out) {
              "Start time of the process since unix epoch in seconds.", started);
 }
 
+long long process_rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  long long size = 0, resident = 0;
+  if (!(f >> size >> resident))
+    return 0;
+  return resident * static_cast<long long>(::sysconf(_SC_PAGESIZE));
+}
+
 } // namespace themis

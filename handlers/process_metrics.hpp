@@ -9,4 +9,7 @@ class prometheus_text;
 
 void render_process_metrics(prometheus_text& out);
 
+/// Resident set size in bytes (/proc/self/statm), 0 if unreadable.
+long long process_rss_bytes();
+
 } // namespace themis

@@ -18,14 +18,17 @@ std::optional<api_response> read_query_request(const api_request& req,
       q->get_ref<const std::string&>().empty())
     return error_response(400, "\"query\" must be a non-empty string");
   out.query = q->get<std::string>();
-  for (auto name : {"bindVars", "bind_vars"}) {
+  // ThemisDB's SDKs send bind values as "params"; ArangoDB-style clients
+  // as "bindVars". Both may come: bindVars wins on a shared name.
+  for (auto name : {"params", "bind_vars", "bindVars"}) {
     auto b = body.find(name);
     if (b == body.end() || b->is_null())
       continue;
     if (!b->is_object())
       return error_response(400,
                             std::string("\"") + name + "\" must be an object");
-    out.bind_vars = *b;
+    for (auto& [k, v] : b->items())
+      out.bind_vars[k] = v;
   }
   out.body = std::move(body);
   return std::nullopt;

@@ -1,5 +1,9 @@
-/// Synchronous AQL: POST /query/aql answers the whole result; POST
-/// /v1/query answers the first batch and keeps the rest in a cursor. The
+/// Synchronous AQL: POST /query/aql (and /api/aql) answers the whole
+/// result in ThemisDB's shape, or pages with ThemisDB's use_cursor/cursor;
+/// POST /v1/query answers the first batch and keeps the rest in a cursor;
+/// POST /api/query answers the Go SDK's `{"data"}`. X-Transaction-Id runs
+/// the query inside the caller's transaction (its staged writes visible,
+/// its writes staged). The
 /// query is parsed here (a syntax error answers at once) and runs on a
 /// worker thread through the work port, never on a scheduler thread.
 
@@ -8,11 +12,14 @@
 
 #include "engine/aql/executor.hpp"
 #include "engine/aql/parser.hpp"
+#include "engine/names.hpp"
 #include "engine/store_schema.hpp"
+#include "handlers/aql_explain.hpp"
 #include "handlers/cursor_store.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/query_common.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/themisdb_compat.hpp"
 
 namespace themis {
 
@@ -32,26 +39,75 @@ std::string join_rows(const std::vector<std::string>& rows, size_t from,
   return out;
 }
 
-void run_sync(route_context& ctx, bool with_cursor) {
+/// The answer's shape: ThemisDB's (/query/aql, /api/aql), themisd's own
+/// cursor API (/v1/query) or the Go SDK's (/api/query: rows in `data`).
+enum class shape { themisdb, cursor_v1, go_data };
+
+bool flag(const json& body, const char* name) {
+  auto it = body.find(name);
+  return it != body.end() && it->is_boolean() && it->get<bool>();
+}
+
+/// ThemisDB's cursor mode page: `{"items","batch_size","has_more",
+/// "next_cursor"?}`.
+std::string cursor_page(const std::string& rows_json, size_t batch, bool more,
+                        const std::string& id) {
+  std::string body = "{\"items\":" + rows_json +
+                     ",\"batch_size\":" + std::to_string(batch) +
+                     ",\"has_more\":" + (more ? "true" : "false");
+  if (more)
+    body += ",\"next_cursor\":" + dump(id);
+  return body + "}";
+}
+
+void run_sync(route_context& ctx, shape sh) {
   query_request qr;
   if (auto bad = read_query_request(ctx.req, qr))
     return ctx.respond(std::move(*bad));
   auto& qcfg = ctx.env.config.query;
   size_t batch = qcfg.batch_size;
-  if (auto b = qr.body.find("batchSize"); b != qr.body.end() && !b->is_null()) {
-    if (!b->is_number_unsigned() || b->get<uint64_t>() == 0 ||
-        b->get<uint64_t>() > qcfg.max_batch_size)
+  for (auto name : {"batchSize", "batch_size"})
+    if (auto b = qr.body.find(name); b != qr.body.end() && !b->is_null()) {
+      if (!b->is_number_unsigned() || b->get<uint64_t>() == 0 ||
+          b->get<uint64_t>() > qcfg.max_batch_size)
+        return ctx.respond(error_response(
+          400, std::string(name) + " must be an integer in [1, " +
+                 std::to_string(qcfg.max_batch_size) + "]"));
+      batch = b->get<size_t>();
+    }
+  bool use_cursor = sh == shape::themisdb && flag(qr.body, "use_cursor");
+  if (auto c = qr.body.find("cursor");
+      sh == shape::themisdb && c != qr.body.end() && !c->is_null()) {
+    // ThemisDB's next page: the same request with the cursor it handed out
+    if (!c->is_string())
+      return ctx.respond(error_response(400, "'cursor' must be a string"));
+    auto id = c->get<std::string>();
+    if (!id.empty()) {
+      auto b = ctx.env.cursors.next(id, ctx.req.who);
+      if (!b)
+        return ctx.respond(
+          error_response(404, "cursor not found or expired: " + id));
       return ctx.respond(
-        error_response(400, "batchSize must be an integer in [1, " +
-                              std::to_string(qcfg.max_batch_size) + "]"));
-    batch = b->get<size_t>();
+        json_response(200, cursor_page(b->rows_json, batch, b->has_more, id)));
+    }
   }
+  bool explain = sh == shape::themisdb && flag(qr.body, "explain");
   std::shared_ptr<const aql::parsed_query> pq;
   try {
     pq = std::make_shared<aql::parsed_query>(aql::parse(qr.query));
   } catch (const aql::aql_error& e) {
     return ctx.respond(aql_error_response(e));
   }
+  bool refused = false;
+  auto tx = request_tx(ctx, refused);
+  if (refused)
+    return;
+  std::shared_ptr<const engine::tx_overlay> overlay;
+  if (tx)
+    overlay = tx->overlay();
+  auto committed = reader_of(ctx);
+  auto* tx_limits =
+    ctx.env.transactions ? &ctx.env.transactions->limits() : nullptr;
   engine::store_options so;
   so.data_dir = ctx.env.config.engine.data_dir;
   auto db_path = engine::database_path(so);
@@ -64,6 +120,7 @@ void run_sync(route_context& ctx, bool with_cursor) {
   auto tenant = ctx.req.who.tenant;
   auto owner = ctx.req.who; // the cursor is theirs alone
   bool all_tenants = tenant.empty() && ctx.req.who.is_admin();
+  auto query_text = qr.query;
   auto work = [=, bind = std::move(qr.bind_vars)](
                 blocking_writer& writer) -> api_response {
     aql::run_progress progress;
@@ -75,11 +132,16 @@ void run_sync(route_context& ctx, bool with_cursor) {
     limits.server_stop = writer.stop_flag();
     limits.tenant = tenant;
     limits.all_tenants = all_tenants;
+    limits.overlay = overlay.get();
     std::vector<std::string> rows;
     try {
       aql::execute_file(
         db_path, *pq, bind,
-        [&](engine::write_batch b) { return writer.commit(std::move(b)); },
+        [&](engine::write_batch b) {
+          // inside a transaction writes are staged, not committed
+          return tx ? tx->stage(b, committed, *tx_limits)
+                    : writer.commit(std::move(b));
+        },
         progress, limits, [&](json row) { rows.push_back(dump(row)); });
     } catch (const aql::aql_error& e) {
       ++metrics->aql_query_errors;
@@ -97,21 +159,40 @@ void run_sync(route_context& ctx, bool with_cursor) {
                   {"writesExecuted", progress.writes.load()},
                   {"executionTime", secs}};
     auto count = rows.size();
-    size_t first = with_cursor ? std::min(batch, count) : count;
-    std::string body = "{\"result\":" + join_rows(rows, 0, first);
+    bool paged = sh == shape::cursor_v1 || use_cursor;
+    size_t first = paged ? std::min(batch, count) : count;
     bool more = first < count;
-    body += ",\"hasMore\":";
-    body += more ? "true" : "false";
+    std::string id;
     if (more) {
       std::vector<std::string> rest(
         std::make_move_iterator(rows.begin() + first),
         std::make_move_iterator(rows.end()));
-      body +=
-        ",\"id\":" + dump(cursors->add(owner, std::move(rest), batch, count));
+      id = cursors->add(owner, std::move(rest), batch, count);
     }
+    auto page = join_rows(rows, 0, first);
+    if (use_cursor)
+      return json_response(200, cursor_page(page, batch, more, id));
+    if (sh == shape::go_data)
+      return json_response(200, "{\"data\":" + page +
+                                  ",\"count\":" + std::to_string(count) + "}");
+    std::string body = "{\"result\":" + page;
+    if (sh == shape::themisdb) {
+      // ThemisDB's SDKs read `entities` (and `table`, `count`)
+      auto table = aql_first_collection(*pq);
+      body += ",\"entities\":" + page +
+              ",\"table\":" + dump(engine::themisdb_table_of(table));
+    }
+    body += ",\"hasMore\":";
+    body += more ? "true" : "false";
+    if (more)
+      body += ",\"id\":" + dump(id);
     body += ",\"count\":" + std::to_string(count) +
-            ",\"extra\":" + dump(json{{"stats", stats}}) + "}";
-    return json_response(with_cursor ? 201 : 200, std::move(body));
+            ",\"extra\":" + dump(json{{"stats", stats}});
+    if (explain)
+      body += ",\"query\":" + dump(query_text) +
+              ",\"ast\":" + dump(aql_ast_json(*pq)) +
+              ",\"plan\":" + dump(aql_plan_json(*pq));
+    return json_response(sh == shape::cursor_v1 ? 201 : 200, body + "}");
   };
   ctx.work.run_blocking(std::move(work), ctx.respond);
 }
@@ -119,11 +200,15 @@ void run_sync(route_context& ctx, bool with_cursor) {
 } // namespace
 
 void query_aql(route_context& ctx) {
-  run_sync(ctx, false);
+  run_sync(ctx, shape::themisdb);
 }
 
 void query_cursor_create(route_context& ctx) {
-  run_sync(ctx, true);
+  run_sync(ctx, shape::cursor_v1);
+}
+
+void query_go(route_context& ctx) {
+  run_sync(ctx, shape::go_data);
 }
 
 void query_cursor_next(route_context& ctx) {

@@ -9,6 +9,7 @@
 #include "handlers/access_log.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/route_table.hpp"
 #include "handlers/traced_ports.hpp"
 #include "limits/rate_limiter.hpp"
 #include "tracing/tracer.hpp"
@@ -127,6 +128,9 @@ api_response too_many_requests(const limits::check_result& r) {
            std::to_string(r.matched->spec.window_ns / 1000000) + " ms for " +
            r.matched->policy + "; retry after " + std::to_string(retry) + " s");
   resp.set_header("Retry-After", std::to_string(retry));
+  // ThemisDB's clients read the wait from the body too
+  resp.body.insert(resp.body.size() - 1,
+                   ",\"retry_after_seconds\":" + std::to_string(retry));
   return resp;
 }
 
@@ -141,149 +145,11 @@ api_response quota_refusal(const std::string& tenant, const char* quota,
                  {"status_code", 429},
                  {"tenant_id", tenant},
                  {"quota", quota},
-                 {"limit", limit}});
+                 {"limit", limit},
+                 {"retry_after_seconds", std::max<int64_t>(1, retry_s)}});
   r.set_header("Content-Type", "application/json");
   r.set_header("Retry-After", std::to_string(std::max<int64_t>(1, retry_s)));
   return r;
-}
-
-using handler_fn = void (*)(route_context&);
-
-struct method_map {
-  handler_fn get = nullptr, post = nullptr, put = nullptr, patch = nullptr,
-             del = nullptr;
-};
-
-/// Finds the handlers for a path; fills params and the route label.
-bool match(const std::vector<std::string>& s, bool debug, bool faults,
-           method_map& m, std::vector<std::string>& params,
-           std::string& label) {
-  auto n = s.size();
-  auto is = [&](size_t i, const char* lit) { return i < n && s[i] == lit; };
-  if (n == 1 && is(0, "health")) {
-    label = "/health";
-    m.get = health;
-  } else if (n == 2 && is(0, "health") && is(1, "live")) {
-    label = "/health/live";
-    m.get = health_live;
-  } else if (n == 2 && is(0, "health") && is(1, "ready")) {
-    label = "/health/ready";
-    m.get = health_ready;
-  } else if (n == 1 && is(0, "metrics")) {
-    label = "/metrics";
-    m.get = metrics;
-  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "admin") &&
-             is(3, "log-level")) {
-    label = "/api/v1/admin/log-level";
-    m.get = log_level_get;
-    m.put = log_level_put;
-  } else if (n >= 2 && is(0, "v1") && is(1, "collections")) {
-    if (n == 2) {
-      label = "/v1/collections";
-      m.get = list_collections;
-      m.post = create_collection;
-    } else if (n == 3) {
-      label = "/v1/collections/{c}";
-      m.get = get_collection;
-      m.del = drop_collection;
-    } else if (n == 4 && is(3, "documents")) {
-      label = "/v1/collections/{c}/documents";
-      m.get = list_documents;
-      m.post = insert_document;
-    } else if (n == 5 && is(3, "documents")) {
-      label = "/v1/collections/{c}/documents/{key}";
-      m.get = get_document;
-      m.put = m.patch = m.del = write_document;
-    } else {
-      return false;
-    }
-    params.assign(s.begin() + 2, s.end());
-    if (n >= 4)
-      params.erase(params.begin() + 1); // drop the literal "documents"
-  } else if (n == 2 && is(0, "entities") && is(1, "batch")) {
-    label = "/entities/batch";
-    m.post = entity_batch;
-  } else if (n == 2 && is(0, "entities")) {
-    label = "/entities/{id}";
-    m.get = get_entity;
-    m.put = m.del = write_entity;
-    params.push_back(s[1]);
-  } else if (n == 1 && is(0, "changefeed")) {
-    label = "/changefeed";
-    m.get = changefeed_poll;
-  } else if ((n == 2 && is(0, "v2") && is(1, "changes")) ||
-             (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "ws"))) {
-    label = n == 2 ? "/v2/changes" : "/v1/changes/ws";
-    m.get = changefeed_ws;
-  } else if ((n == 2 && is(0, "changefeed") && is(1, "stream")) ||
-             (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "stream"))) {
-    label = n == 2 ? "/changefeed/stream" : "/v1/changes/stream";
-    m.get = changefeed_sse;
-  } else if (n == 2 && is(0, "query") && is(1, "aql")) {
-    label = "/query/aql";
-    m.post = query_aql;
-  } else if (n == 2 && is(0, "v1") && is(1, "query")) {
-    label = "/v1/query";
-    m.post = query_cursor_create;
-  } else if (n == 4 && is(0, "v1") && is(1, "query") && is(2, "cursor")) {
-    label = "/v1/query/cursor/{id}";
-    m.get = query_cursor_next;
-    m.del = query_cursor_delete;
-    params.push_back(s[3]);
-  } else if (n >= 2 && n <= 4 && is(0, "v2") && is(1, "jobs") &&
-             (n < 4 || is(3, "result"))) {
-    label = n == 2   ? "/v2/jobs"
-            : n == 3 ? "/v2/jobs/{id}"
-                     : "/v2/jobs/{id}/result";
-    if (n == 2)
-      m.get = m.post = jobs_forward;
-    else if (n == 3)
-      m.get = m.del = jobs_forward;
-    else
-      m.get = jobs_forward;
-    params.assign(s.begin() + 2, s.end());
-  } else if (n == 2 && is(0, "api") && is(1, "keys")) {
-    label = "/api/keys";
-    m.get = keys_list;
-    m.post = keys_create;
-  } else if (n == 3 && is(0, "api") && is(1, "keys")) {
-    label = "/api/keys/{id}";
-    m.get = keys_get;
-    m.del = keys_revoke;
-    params.push_back(s[2]);
-  } else if (n == 2 && is(0, "api") && is(1, "audit")) {
-    label = "/api/audit";
-    m.get = audit_list;
-  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "admin")) {
-    label = "/api/v1/admin/" + s[3];
-    if (is(3, "status"))
-      m.get = admin_status;
-    else if (is(3, "backup"))
-      m.get = admin_backup_get, m.post = admin_backup_start;
-    else if (is(3, "reload"))
-      m.post = admin_reload;
-    else if (is(3, "drain"))
-      m.post = admin_drain;
-    else if (is(3, "users"))
-      m.get = admin_users;
-    else
-      return false;
-  } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
-    label = "/v2/documents";
-    m.post = ndjson_bulk;
-  } else if (faults && n == 3 && is(0, "v1") && is(1, "_admin") &&
-             is(2, "faults")) {
-    label = "/v1/_admin/faults";
-    m.get = faults_get;
-    m.post = faults_set;
-  } else if (debug && n == 3 && is(0, "v1") && is(1, "_debug") &&
-             is(2, "crash")) {
-    label = "/v1/_debug/crash";
-    m.get = m.post = debug_crash;
-  } else {
-    return false;
-  }
-  return true;
 }
 
 } // namespace
@@ -534,8 +400,8 @@ void rest_router::handle(api_request req, request_ports ports,
   auto segs = split_path(req.path);
   method_map m;
   std::vector<std::string> params;
-  if (!match(segs, env_.config.debug.crash_routes,
-             env_.config.debug.fault_injection, m, params, label)) {
+  if (!match_route(segs, env_.config.debug.crash_routes,
+                   env_.config.debug.fault_injection, m, params, label)) {
     finish(error_response(404, "no route for " + req.method + " " + req.path),
            "unmatched");
     return;
@@ -552,6 +418,8 @@ void rest_router::handle(api_request req, request_ports ports,
     fn = m.patch;
   else if (meth == "DELETE")
     fn = m.del;
+  if (!fn)
+    fn = m.any;
   if (!fn) {
     std::string allow;
     auto add = [&](handler_fn f, const char* name) {

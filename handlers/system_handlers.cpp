@@ -8,45 +8,6 @@
 
 namespace themis {
 
-void health(route_context& ctx) {
-  auto& m = ctx.env.metrics;
-  nlohmann::json j = {
-    {"status", "ok"},
-    {"uptime_seconds", static_cast<int64_t>(m.uptime_seconds())}};
-  ctx.respond(json_response(200, j.dump()));
-}
-
-void health_live(route_context& ctx) {
-  ctx.respond(json_response(200, "{\"status\":\"alive\"}"));
-}
-
-void health_ready(route_context& ctx) {
-  auto& m = ctx.env.metrics;
-  bool engine = m.engine_open.load();
-  bool listeners = m.listeners_up.load();
-  bool draining = m.draining.load();
-  int breaker = m.writer_breaker_state.load();
-  // An open breaker means writes fail fast: take the instance out of
-  // rotation until it closes. A jobs subtree that gave up is reported
-  // but leaves the rest ready (degraded, not down).
-  bool ready = engine && listeners && !draining && breaker != 1;
-  static constexpr const char* breaker_names[] = {"closed", "open",
-                                                  "half_open"};
-  nlohmann::json j = {
-    {"status", ready ? "ready" : "not_ready"},
-    {"checks",
-     {{"engine", engine ? "up" : "down"},
-      {"listeners", listeners ? "up" : "down"},
-      {"draining", draining},
-      {"store_writer_breaker",
-       breaker_names[breaker < 0 || breaker > 2 ? 0 : breaker]},
-      {"jobs", m.jobs_up.load() ? "up" : "down"}}}};
-  auto r = json_response(ready ? 200 : 503, j.dump());
-  if (!ready)
-    r.set_header("Retry-After", "1");
-  ctx.respond(std::move(r));
-}
-
 void metrics(route_context& ctx) {
   api_response r;
   r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");

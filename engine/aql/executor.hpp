@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/aql/ast.hpp"
+#include "engine/tx_overlay.hpp"
 #include "engine/write_types.hpp"
 
 struct sqlite3;
@@ -33,6 +34,9 @@ struct run_limits {
   /// only for a global admin (`all_tenants`).
   std::string tenant;
   bool all_tenants = true;
+  /// An open HTTP transaction's staged writes: scans and lookups see them
+  /// over the committed documents (null: none).
+  const engine::tx_overlay* overlay = nullptr;
 };
 
 struct run_progress {

@@ -1,5 +1,9 @@
 #include "engine/aql/query_run.hpp"
 
+#include <algorithm>
+
+#include "engine/names.hpp"
+
 #include <sqlite3.h>
 
 #include "engine/aql/aql_error.hpp"
@@ -36,6 +40,17 @@ query_run::query_run(sqlite3* db, const parsed_query& q, const json& bind_vars,
     if (!it->is_string() || it->get_ref<const std::string&>().empty())
       throw aql_error(error_kind::semantic, "collection bind parameter '@" + n +
                                               "' must be a collection name");
+    // ThemisDB's "model.namespace.collection" (two dots or more; a tenant
+    // qualified name has one) is the collection its entities live in
+    auto& v = it->get_ref<const std::string&>();
+    if (std::count(v.begin(), v.end(), '.') >= 2) {
+      auto mapped = engine::collection_of_themisdb_table(v);
+      if (mapped.empty())
+        throw aql_error(error_kind::semantic,
+                        "collection bind parameter '@" + n +
+                          "': not a valid table name: " + v);
+      *it = mapped;
+    }
   }
   for (auto& [k, v] : binds_.items()) {
     bool known =
@@ -132,6 +147,9 @@ bool query_run::collection_exists(const std::string& name) {
   auto it = exists_.find(name);
   if (it != exists_.end())
     return it->second;
+  if (limits.overlay) // created by a write staged in the transaction
+    if (auto c = limits.overlay->collection(stored(name)); c && !c->empty())
+      return exists_[name] = true;
   auto s = prepare("SELECT 1 FROM collections WHERE name = ?");
   bind_params(s, {json(stored(name))}, 1);
   bool found = step(s);
@@ -172,6 +190,27 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
   if (!collection_exists(collection))
     throw aql_error(error_kind::collection_not_found,
                     "collection or view not found: " + collection);
+  // Inside a transaction, its staged documents replace the committed ones
+  // of the same key; whole documents are read so each row's _key is known.
+  const std::map<std::string, std::optional<std::string>>* staged = nullptr;
+  if (limits.overlay)
+    staged = limits.overlay->collection(stored(collection));
+  if (staged && !plan.whole) {
+    pushdown_plan whole = plan;
+    whole.whole = true;
+    whole.attributes.clear();
+    return scan(collection, whole, en, f);
+  }
+  if (staged) {
+    for (auto& [key, doc] : *staged) {
+      if (!doc)
+        continue;
+      auto d = json::parse(*doc, nullptr, false);
+      progress.rows_scanned.fetch_add(1, std::memory_order_relaxed);
+      if (!d.is_discarded() && !f(d))
+        return false;
+    }
+  }
   std::vector<json> params;
   auto sql = scan_sql(plan, en, params);
   auto s = prepare(sql);
@@ -239,6 +278,12 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
         }
       }
     }
+    if (staged) {
+      auto k = doc.find("_key");
+      if (k != doc.end() && k->is_string() &&
+          staged->count(k->get_ref<const std::string&>()))
+        continue; // staged in the transaction: seen above (or deleted)
+    }
     if (!f(doc))
       return false;
   }
@@ -257,6 +302,9 @@ json query_run::load_collection(const std::string& name) {
 
 json query_run::read_document(const std::string& collection,
                               const std::string& key) {
+  if (limits.overlay)
+    if (auto staged = limits.overlay->find(stored(collection), key))
+      return *staged ? json::parse(**staged, nullptr, false) : json();
   auto s =
     prepare("SELECT doc FROM documents WHERE collection = ? AND key = ?");
   bind_params(s, {json(stored(collection)), json(key)}, 1);

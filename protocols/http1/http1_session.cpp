@@ -203,6 +203,10 @@ void http1_session::answer_error(entry& e, int status,
   resp.status = status;
   resp.headers.emplace_back("Content-Type", "application/json");
   resp.body = error_body(status, reason);
+  if (status == 413) // ThemisDB's clients read the limit from max_bytes
+    resp.body.insert(resp.body.size() - 1,
+                     ",\"max_bytes\":" +
+                       std::to_string(opts_.limits.max_body_bytes));
   e.response = std::move(resp);
   flush();
 }

@@ -272,8 +272,13 @@ void h2_session::fail_stream(int32_t id, int status, const std::string& why) {
   api_response r;
   r.status = status;
   r.headers.emplace_back("content-type", "application/json");
-  r.body = "{\"error\":true,\"code\":" + std::to_string(status) +
-           ",\"message\":\"" + why + "\"}";
+  // the ThemisDB error body; a 413 also says the limit (its clients read
+  // max_bytes)
+  r.body = "{\"error\":true,\"message\":\"" + why +
+           "\",\"status_code\":" + std::to_string(status);
+  if (status == 413)
+    r.body += ",\"max_bytes\":" + std::to_string(opts_.max_body_bytes);
+  r.body += "}";
   submit(id, r, it->second.head);
 }
 

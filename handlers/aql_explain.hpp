@@ -1,0 +1,22 @@
+#pragma once
+/// `explain: true` on POST /query/aql: the parsed query's clauses and, per
+/// collection loop, how the engine reads it (which FILTER conditions go
+/// down to the SQLite scan, whether it is a key lookup, which attributes
+/// it projects) — what the executor will actually do.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/aql/ast.hpp"
+
+namespace themis {
+
+/// ThemisDB's `ast` field: the clauses in order.
+nlohmann::json aql_ast_json(const aql::parsed_query& q);
+/// ThemisDB's `plan` field: `mode` for the query and one entry per loop.
+nlohmann::json aql_plan_json(const aql::parsed_query& q);
+/// The collection of the query's first FOR over a collection ("" if none):
+/// ThemisDB's `table`.
+std::string aql_first_collection(const aql::parsed_query& q);
+
+} // namespace themis

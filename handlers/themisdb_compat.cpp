@@ -1,0 +1,71 @@
+#include "handlers/themisdb_compat.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/names.hpp"
+#include "engine/reader_pool.hpp"
+#include "handlers/http_json.hpp"
+#include "handlers/route_context.hpp"
+
+namespace themis {
+
+std::string stored_table(const api_request& req, const std::string& table) {
+  auto coll = engine::collection_of_themisdb_table(table);
+  if (coll.empty())
+    return {};
+  return tenant_collection(req.who.tenant, coll);
+}
+
+bool parse_entity_key(const api_request& req, const std::string& id,
+                      std::string& collection, std::string& pk) {
+  auto colon = id.find(':');
+  if (colon == std::string::npos)
+    return false;
+  collection = stored_table(req, id.substr(0, colon));
+  pk = id.substr(colon + 1);
+  return !collection.empty() && engine::valid_key(pk);
+}
+
+std::string user_document(const std::string& stored_json) {
+  auto j = nlohmann::json::parse(stored_json, nullptr, false);
+  if (!j.is_object())
+    return stored_json;
+  j.erase("_key");
+  j.erase("_rev");
+  return dump(j);
+}
+
+std::shared_ptr<http_tx> request_tx(route_context& ctx, bool& refused) {
+  refused = false;
+  auto id = ctx.req.header("X-Transaction-Id");
+  if (!id || id->empty())
+    return nullptr;
+  std::shared_ptr<http_tx> tx;
+  if (ctx.env.transactions)
+    tx = ctx.env.transactions->find(*id, ctx.req.who);
+  if (!tx) {
+    refused = true;
+    ctx.respond(error_response(
+      404, "transaction not found, expired or already ended: " + *id));
+  }
+  return tx;
+}
+
+committed_reader reader_of(route_context& ctx) {
+  auto* reader = &ctx.env.reader;
+  return [reader](const std::string& c, const std::string& k) {
+    return reader->get(c, k);
+  };
+}
+
+bool truthy_param(const api_request& req, const char* name) {
+  auto v = query_param(req.query, name);
+  if (!v)
+    return false;
+  std::string s;
+  for (char c : *v)
+    s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return s == "true" || s == "1" || s == "yes";
+}
+
+} // namespace themis

@@ -1,0 +1,422 @@
+"""ThemisDB's own SDKs against themisd: the exact requests ThemisDB's
+Python (themisdb-client 0.1.0b1), JavaScript (@themisdb/client
+0.1.0-beta.1) and Go (clients/go) SDKs send, written from their source at
+ThemisDB commit e975014, checking the fields those SDKs read. The SDKs'
+code is not part of this project; these are the calls they make.
+
+Entity keys are "{model}.{namespace}.{collection}:{uuid}" (Python/JS),
+the Go SDK uses /api/{model}/{collection}/{uuid}; both reach the same
+collection "{model}__default__{collection}"."""
+
+import json
+import unittest
+import uuid
+
+from themis_harness import Server
+from tokens import bearer, make_jwt
+
+SECRET = "sdk-compat-secret-0123456789abcdef"
+
+
+def blob_of(payload):
+    """What the Python and JavaScript SDKs do with a GET answer."""
+    if "entity" in payload:
+        return payload["entity"]
+    blob = payload.get("blob")
+    return json.loads(blob) if isinstance(blob, str) else blob
+
+
+def items_of(payload):
+    """Python's _parse_query_payload / JS parseQueryResult."""
+    if "entities" in payload:
+        rows = payload["entities"]
+    elif "items" in payload:
+        rows = payload["items"]
+    else:
+        return []
+    return [json.loads(r) if isinstance(r, str) else r for r in rows]
+
+
+class SdkCompatTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def call(self, method, path, body=None, headers=None):
+        return self.srv.json(method, path, body, headers)
+
+    def key(self, coll, pk, model="relational", ns="default"):
+        return "%s.%s.%s:%s" % (model, ns, coll, pk)
+
+    # -- connect: health and topology -------------------------------------
+    def test_health_as_sdks_read_it(self):
+        for method in ("GET", "POST", "HEAD"):
+            st, h, _ = self.srv.request(method, "/health")
+            self.assertEqual(st, 200, method)
+        st, _, body = self.call("GET", "/health")
+        self.assertEqual(body["status"], "healthy")
+        self.assertEqual(body["database"], "themis")
+        self.assertIn("version", body)
+        self.assertIsInstance(body["uptime_seconds"], int)
+        st, _, root = self.call("GET", "/")
+        self.assertEqual((st, root["status"]), (200, "healthy"))
+        for path in ("/health/live", "/health/ready"):
+            st, _, body = self.call("GET", path)
+            self.assertEqual(st, 200, path)
+            c = body["checks"]
+            self.assertIs(c["server_running"], True)
+            self.assertIs(c["storage_available"], True)
+            for k in ("active_connections", "active_requests",
+                      "memory_rss_bytes"):
+                self.assertIsInstance(c[k], int, k)
+            self.assertGreater(c["memory_rss_bytes"], 0)
+            self.assertEqual(c["concerns"], [])
+
+    def test_topology_parsed_as_js_and_python_do(self):
+        st, _, body = self.call("GET", "/_admin/cluster/topology")
+        self.assertEqual(st, 200)
+        endpoints = set()
+        for shard in body["shards"]:
+            for k in ("endpoint", "http_endpoint"):
+                if k in shard:
+                    endpoints.add(shard[k].rstrip("/"))
+        self.assertEqual(endpoints, {"http://127.0.0.1:%d" % self.srv.port})
+        # the endpoint it names answers
+        st, _, _ = self.call("GET", "/health")
+        self.assertEqual(st, 200)
+
+    # -- Python / JavaScript entity calls ---------------------------------
+    def test_put_get_delete_entity(self):
+        k = self.key("users", uuid.uuid4().hex)
+        doc = {"name": "Ada", "age": 36, "tags": ["x"], "nested": {"a": 1}}
+        st, _, body = self.call("PUT", "/entities/" + k,
+                                {"blob": json.dumps(doc)})
+        self.assertEqual(st, 201, body)
+        self.assertEqual((body["success"], body["key"]), (True, k))
+        self.assertEqual(body["blob_size"], len(json.dumps(doc)))
+        st, _, body = self.call("GET", "/entities/" + k)
+        self.assertEqual(st, 200)
+        self.assertEqual(body["key"], k)
+        self.assertIsInstance(body["blob"], str)
+        self.assertEqual(blob_of(body), doc)  # no _key/_rev added
+        st, _, body = self.call("GET", "/entities/" + k + "?decrypt=true")
+        self.assertEqual((st, body["decrypted"], body["entity"]),
+                         (200, True, doc))
+        st, _, body = self.call("DELETE", "/entities/" + k)
+        self.assertEqual((st, body["success"]), (200, True))
+        st, _, body = self.call("GET", "/entities/" + k)
+        self.assertEqual(st, 404)  # the SDKs' "None"
+        # ThemisDB answers 200 to a delete of a missing key
+        st, _, body = self.call("DELETE", "/entities/" + k)
+        self.assertEqual((st, body["success"], body["deleted"]),
+                         (200, True, False))
+
+    def test_post_entities_body_key_wins(self):
+        k = self.key("items", "p1")
+        st, _, body = self.call("POST", "/entities",
+                                {"key": k, "blob": '{"v": 1}'})
+        self.assertEqual((st, body["key"]), (201, k))
+        other = self.key("items", "p2")
+        st, _, body = self.call("PUT", "/entities/" + other,
+                                {"key": k, "blob": '{"v": 2}'})
+        self.assertEqual((st, body["key"]), (201, k))
+        _, _, got = self.call("GET", "/entities/" + k)
+        self.assertEqual(blob_of(got), {"v": 2})
+        st, _, _ = self.call("GET", "/entities/" + other)
+        self.assertEqual(st, 404)
+        st, _, body = self.call("PUT", "/entities/" + k + "?write_concern="
+                                "majority", {"blob": '{"v": 3}'})
+        self.assertEqual(st, 201)
+
+    def test_entity_bad_input(self):
+        cases = [
+            ("PUT", "/entities/nocolon", {"blob": "{}"}),
+            ("PUT", "/entities/a..b:1", {"blob": "{}"}),
+            ("PUT", "/entities/" + self.key("u", "1"), {"no": "blob"}),
+            ("PUT", "/entities/" + self.key("u", "1"), {"blob": "not json"}),
+            ("PUT", "/entities/" + self.key("u", "1"), {"blob": 5}),
+            ("PUT", "/entities/" + self.key("u", "1"),
+             {"blob": "{}", "key": 7}),
+            ("POST", "/entities", {"blob": "{}"}),
+            ("PUT", "/entities/" + self.key("u", "1") + "?write_concern=a%20b",
+             {"blob": "{}"}),
+        ]
+        for method, path, body in cases:
+            st, _, out = self.call(method, path, body)
+            self.assertEqual(st, 400, (path, body, out))
+            self.assertEqual((out["error"], out["status_code"]), (True, 400))
+
+    def test_batch_reports_bad_operations_and_commits_good(self):
+        ops = [{"op": "put", "key": self.key("batch", "1"), "blob": '{"n":1}'},
+               {"op": "put", "key": "nocolon", "blob": "{}"},
+               {"op": "put", "key": self.key("batch", "2"), "blob": "[1]"},
+               {"op": "delete", "key": self.key("batch", "missing")},
+               {"op": "put", "key": self.key("batch", "3"), "blob": '{"n":3}'}]
+        st, _, body = self.call("POST", "/entities/batch", {"operations": ops})
+        self.assertEqual(st, 200, body)
+        self.assertEqual((body["success"], body["total"], body["succeeded"],
+                          body["failed"]), (False, 5, 3, 2))
+        self.assertEqual([e["index"] for e in body["errors"]], [1, 2])
+        self.assertEqual(body["errors"][0]["key"], "nocolon")
+        for pk, n in (("1", 1), ("3", 3)):
+            _, _, got = self.call("GET", "/entities/" + self.key("batch", pk))
+            self.assertEqual(blob_of(got), {"n": n})
+        st, _, body = self.call(
+            "POST", "/entities/batch",
+            {"operations": [{"op": "delete", "key": "a:b"}] * 10001})
+        self.assertEqual(st, 400)
+
+    # -- queries ----------------------------------------------------------
+    def seed(self, coll, n):
+        for i in range(n):
+            st, _, _ = self.call("PUT", "/entities/" + self.key(coll, str(i)),
+                                 {"blob": json.dumps({"i": i, "g": i % 2})})
+            self.assertEqual(st, 201)
+
+    def test_query_with_params_as_sdks_send(self):
+        self.seed("q", 6)
+        st, _, body = self.call("POST", "/query/aql", {
+            "query": "FOR d IN relational__default__q FILTER d.g == @g "
+                     "SORT d.i RETURN d.i",
+            "params": {"g": 1}})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(items_of(body), [1, 3, 5])
+        self.assertEqual(body["count"], 3)
+        self.assertEqual(body["result"], body["entities"])
+        self.assertEqual(body["table"], "relational.default.q")
+        # a dotted ThemisDB table through a collection bind
+        st, _, body = self.call("POST", "/api/aql", {
+            "query": "FOR d IN @@t FILTER d.i < @n RETURN d.i",
+            "params": {"@t": "relational.default.q", "n": 2}})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(sorted(items_of(body)), [0, 1])
+        # explain adds query, ast and plan
+        st, _, body = self.call("POST", "/query/aql", {
+            "query": "FOR d IN relational__default__q FILTER d.i == 1 "
+                     "RETURN d", "explain": True})
+        self.assertEqual(st, 200, body)
+        self.assertIn("FILTER", [c["type"] for c in body["ast"]["clauses"]])
+        self.assertEqual(body["plan"]["mode"], "filtered_scan")
+        self.assertEqual(len(items_of(body)), 1)
+        # a missing bind value is a 400 with ThemisDB's error body
+        st, _, body = self.call("POST", "/query/aql", {
+            "query": "FOR d IN relational__default__q FILTER d.g == @g "
+                     "RETURN d"})
+        self.assertEqual((st, body["error"]), (400, True))
+
+    def test_cursor_query_pages(self):
+        self.seed("cur", 5)
+        req = {"query": "FOR d IN relational__default__cur SORT d.i "
+                        "RETURN d.i", "use_cursor": True, "batch_size": 2}
+        seen, pages = [], 0
+        st, _, body = self.call("POST", "/query/aql", req)
+        while True:
+            self.assertEqual(st, 200, body)
+            pages += 1
+            self.assertEqual(body["batch_size"], 2)
+            seen += items_of(body)
+            if not body["has_more"]:
+                self.assertNotIn("next_cursor", body)
+                break
+            st, _, body = self.call("POST", "/query/aql",
+                                    dict(req, cursor=body["next_cursor"]))
+        self.assertEqual((seen, pages), ([0, 1, 2, 3, 4], 3))
+        st, _, body = self.call("POST", "/query/aql",
+                                dict(req, cursor="0" * 32))
+        self.assertEqual(st, 404)
+
+    # -- transactions -----------------------------------------------------
+    def begin(self, body):
+        st, _, out = self.call("POST", "/transaction/begin", body)
+        self.assertEqual(st, 200, out)
+        self.assertEqual(out["status"], "active")
+        self.assertIsInstance(out["transaction_id"], str)
+        return out["transaction_id"]
+
+    def test_transaction_commit_read_your_writes_no_dirty_read(self):
+        tx = self.begin({"isolation": "read_committed"})
+        h = {"X-Transaction-Id": tx}
+        k = self.key("txu", "1")
+        st, _, _ = self.call("PUT", "/entities/" + k, {"blob": '{"v": 1}'}, h)
+        self.assertEqual(st, 201)
+        _, _, got = self.call("GET", "/entities/" + k, headers=h)
+        self.assertEqual(blob_of(got), {"v": 1})  # read your own write
+        st, _, _ = self.call("GET", "/entities/" + k)
+        self.assertEqual(st, 404)  # no dirty read outside
+        st, _, body = self.call("POST", "/query/aql", {
+            "query": "FOR d IN relational__default__txu RETURN d.v"},
+            headers=h)
+        self.assertEqual((st, items_of(body)), (200, [1]))
+        st, _, body = self.call("POST", "/query/aql", {
+            "query": "FOR d IN relational__default__txu RETURN d.v"})
+        self.assertEqual(st, 404)  # the collection is not committed yet
+        st, _, body = self.call("POST", "/transaction/commit",
+                                {"transaction_id": tx}, h)
+        self.assertEqual((st, body["status"], body["transaction_id"]),
+                         (200, "committed", tx))
+        _, _, got = self.call("GET", "/entities/" + k)
+        self.assertEqual(blob_of(got), {"v": 1})
+        st, _, body = self.call("PUT", "/entities/" + k, {"blob": "{}"}, h)
+        self.assertEqual(st, 404)  # ended
+        st, _, body = self.call("POST", "/transaction/commit",
+                                {"transaction_id": tx})
+        self.assertEqual(st, 404)
+
+    def test_transaction_rollback_discards(self):
+        k = self.key("txr", "1")
+        self.call("PUT", "/entities/" + k, {"blob": '{"v": "old"}'})
+        tx = self.begin({"isolation": "snapshot"})
+        h = {"X-Transaction-Id": tx}
+        self.call("PUT", "/entities/" + k, {"blob": '{"v": "new"}'}, h)
+        self.call("DELETE", "/entities/" + self.key("txr", "1"), headers=h)
+        st, _, _ = self.call("GET", "/entities/" + k, headers=h)
+        self.assertEqual(st, 404)  # deleted inside
+        st, _, body = self.call("POST", "/transaction/rollback",
+                                {"transaction_id": tx}, h)
+        self.assertEqual((st, body["status"]), (200, "rolled_back"))
+        _, _, got = self.call("GET", "/entities/" + k)
+        self.assertEqual(blob_of(got), {"v": "old"})
+
+    def test_snapshot_conflict_first_committer_wins(self):
+        k = self.key("txc", "1")
+        self.call("PUT", "/entities/" + k, {"blob": '{"v": 0}'})
+        a, b = self.begin({"isolation": "snapshot"}), \
+            self.begin({"isolation": "snapshot"})
+        for tx, v in ((a, 1), (b, 2)):
+            h = {"X-Transaction-Id": tx}
+            self.call("GET", "/entities/" + k, headers=h)
+            self.call("PUT", "/entities/" + k, {"blob": '{"v": %d}' % v}, h)
+        st, _, _ = self.call("POST", "/transaction/commit",
+                             {"transaction_id": a})
+        self.assertEqual(st, 200)
+        st, _, body = self.call("POST", "/transaction/commit",
+                                {"transaction_id": b})
+        self.assertEqual((st, body["status"]), (409, "aborted"))
+        _, _, got = self.call("GET", "/entities/" + k)
+        self.assertEqual(blob_of(got), {"v": 1})
+
+    def test_transaction_bad_input(self):
+        for body in ({"isolation": "serializable"}, {"isolation": 3},
+                     {"timeout": -1}, {"timeout": "x"}):
+            st, _, out = self.call("POST", "/transaction/begin", body)
+            self.assertEqual(st, 400, body)
+        st, _, out = self.call("POST", "/transaction/commit", {})
+        self.assertEqual(st, 400)
+        st, _, out = self.call("POST", "/transaction/commit",
+                               {"transaction_id": "nope"})
+        self.assertEqual((st, out["status"]), (404, "failed"))
+        st, _, _ = self.call("GET", "/entities/" + self.key("u", "1"),
+                             headers={"X-Transaction-Id": "forged"})
+        self.assertEqual(st, 404)
+        st, _, stats = self.call("GET", "/transaction/stats")
+        self.assertEqual(st, 200)
+        for k in ("active_count", "total_begun", "total_committed",
+                  "total_aborted", "success_rate"):
+            self.assertIn(k, stats)
+
+    # -- the Go SDK -------------------------------------------------------
+    def test_go_sdk_paths(self):
+        path = "/api/relational/gousers/" + uuid.uuid4().hex
+        doc = {"name": "Grace", "n": 1}
+        st, _, _ = self.call("PUT", path, doc)
+        self.assertLess(st, 400)
+        st, _, got = self.call("GET", path)
+        self.assertEqual((st, got), (200, doc))
+        # the same entity through the Python/JS key
+        pk = path.rsplit("/", 1)[1]
+        _, _, via = self.call("GET", "/entities/" +
+                              self.key("gousers", pk))
+        self.assertEqual(blob_of(via), doc)
+        st, _, body = self.call("POST", "/api/query", {
+            "query": "FOR u IN relational__default__gousers RETURN u.name"})
+        self.assertEqual((st, body["data"]), (200, ["Grace"]))
+        tx = self.begin({"isolation_level": "SNAPSHOT", "timeout": 30.0})
+        h = {"X-Transaction-Id": tx}
+        st, _, _ = self.call("PUT", path, {"name": "Grace", "n": 2}, h)
+        self.assertLess(st, 400)
+        _, _, got = self.call("GET", path)
+        self.assertEqual(got["n"], 1)
+        st, _, _ = self.call("POST", "/transaction/commit",
+                             {"transaction_id": tx})  # no header (Go)
+        self.assertEqual(st, 200)
+        _, _, got = self.call("GET", path)
+        self.assertEqual(got["n"], 2)
+        st, _, _ = self.call("DELETE", path)
+        self.assertEqual(st, 200)
+        st, _, _ = self.call("DELETE", path)
+        self.assertEqual(st, 404)  # the Go SDK's not-found error
+        st, _, _ = self.call("PUT", "/api/relational/gousers/x", [1, 2])
+        self.assertEqual(st, 400)
+
+
+class SdkCompatAuthTest(unittest.TestCase):
+    """Transactions are the principal's own: another (or another tenant)
+    never uses them, and the open-transaction bound holds."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=["--set", "auth.jwt_secret=" + SECRET],
+                         env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def test_transaction_is_owner_scoped(self):
+        alice = bearer(make_jwt(SECRET, "alice", "acme"))
+        bob = bearer(make_jwt(SECRET, "bob", "beta"))
+        carol = bearer(make_jwt(SECRET, "carol", "acme"))
+        st, _, out = self.srv.json("POST", "/transaction/begin", {}, alice)
+        self.assertEqual(st, 200, out)
+        tx = out["transaction_id"]
+        k = "relational.default.t:1"
+        st, _, _ = self.srv.json("PUT", "/entities/" + k, {"blob": "{}"},
+                                 dict(alice, **{"X-Transaction-Id": tx}))
+        self.assertEqual(st, 201)
+        for other in (bob, carol):
+            st, _, _ = self.srv.json("GET", "/entities/" + k, None,
+                                     dict(other, **{"X-Transaction-Id": tx}))
+            self.assertEqual(st, 404)
+            st, _, _ = self.srv.json("POST", "/transaction/commit",
+                                     {"transaction_id": tx}, other)
+            self.assertEqual(st, 404)
+        st, _, out = self.srv.json("POST", "/transaction/commit",
+                                   {"transaction_id": tx}, alice)
+        self.assertEqual(st, 200, out)
+        # committed into acme's namespace only
+        st, _, _ = self.srv.json("GET", "/entities/" + k, None, bob)
+        self.assertEqual(st, 404)
+        st, _, _ = self.srv.json("GET", "/entities/" + k, None, alice)
+        self.assertEqual(st, 200)
+        # no token: 401 before any transaction is touched
+        st, _, _ = self.srv.json("POST", "/transaction/begin", {})
+        self.assertEqual(st, 401)
+
+    def test_open_transactions_are_bounded(self):
+        dave = bearer(make_jwt(SECRET, "dave"))
+        ids = []
+        for _ in range(64):
+            st, _, out = self.srv.json("POST", "/transaction/begin", {}, dave)
+            self.assertEqual(st, 200)
+            ids.append(out["transaction_id"])
+        st, h, out = self.srv.json("POST", "/transaction/begin", {}, dave)
+        self.assertEqual(st, 429, out)
+        for tx in ids:
+            self.srv.json("POST", "/transaction/rollback",
+                          {"transaction_id": tx}, dave)
+        st, _, _ = self.srv.json("POST", "/transaction/begin", {}, dave)
+        self.assertEqual(st, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
