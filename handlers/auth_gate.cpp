@@ -48,7 +48,7 @@ std::string auth_gate::required_scope(const std::string& method,
   if (starts(path, "/changefeed") || starts(path, "/v1/changes") ||
       starts(path, "/v2/changes"))
     return "cdc:read";
-  if (starts(path, "/v2/jobs"))
+  if (starts(path, "/v2/jobs") || starts(path, "/v1/jobs"))
     return "jobs";
   if (starts(path, "/query") || starts(path, "/v1/query") ||
       starts(path, "/v1/cursor"))

@@ -101,6 +101,53 @@ json job_service::render(const entry& e) const {
   return j;
 }
 
+json job_service::render_compat(const entry& e, bool inline_result) const {
+  auto& r = e.rec;
+  auto j = render(e);
+  j["created_at"] = detail::iso8601_s(r.created_ms);
+  j["updated_at"] =
+    detail::iso8601_s(std::max({r.created_ms, r.started_ms, r.finished_ms}));
+  if (!inline_result || r.status != "completed" || r.expired)
+    return j;
+  // The first page inline, bounded in rows and bytes; the rest is paged
+  // from /v2/jobs/{id}/result (docs/jobs.md).
+  constexpr size_t max_inline_bytes = 1 << 20;
+  auto rows = store_->rows(r.id, 0, cfg_.jobs.page_size);
+  json arr = json::array();
+  size_t bytes = 0;
+  for (auto& row : rows) {
+    if (!arr.empty() && bytes + row.size() > max_inline_bytes)
+      break;
+    bytes += row.size();
+    arr.push_back(json::parse(row, nullptr, false));
+  }
+  auto n = static_cast<int64_t>(arr.size());
+  bool more = n < r.result_count;
+  j["result"] = {{"count", n},
+                 {"entities", arr},
+                 {"result", arr},
+                 {"has_more", more},
+                 {"next_page_token", more ? json(std::to_string(n)) : json()},
+                 {"next", more ? json("/v2/jobs/" + r.id +
+                                      "/result?page_token=" + std::to_string(n))
+                               : json()}};
+  return j;
+}
+
+void job_service::cancel_pending(entry& e) {
+  auto& r = e.rec;
+  queue_.erase(std::remove(queue_.begin(), queue_.end(), r.id), queue_.end());
+  r.status = "cancelled";
+  if (metrics_)
+    ++metrics_->jobs_cancelled;
+  r.error = "cancelled before it started";
+  r.error_kind = "cancelled";
+  r.finished_ms = now_();
+  r.expires_ms = r.finished_ms + r.ttl_s * 1000;
+  save(e);
+  publish_gauges();
+}
+
 void job_service::publish_gauges() {
   if (!metrics_)
     return;

@@ -1,8 +1,11 @@
 #pragma once
-/// The async job API (/v2/jobs) as plain C++: records, the FIFO of pending
-/// jobs, the concurrency limit, idempotency, paging, TTL expiry, restart
-/// recovery. The job manager actor owns one and supplies what needs the
-/// actor system: starting a runner for a job, and holding long-poll
+/// The async job API as plain C++: records, the FIFO of pending jobs, the
+/// concurrency limit, idempotency, paging, TTL expiry, restart recovery.
+/// Two shapes over one set of jobs: ThemisDB's on /v2/jobs (bare-array
+/// list, inline result, 409 on cancelling a finished job) and themisd's
+/// own on /v1/jobs (paged list, result pages, DELETE removes a finished
+/// record); see docs/jobs.md. The job manager actor owns one and supplies what
+/// needs the actor system: starting a runner for a job, and holding long-poll
 /// answers (`deferred`). Every state change is written to the job store
 /// before it is answered.
 
@@ -64,6 +67,7 @@ public:
     std::string status_seen; ///< answer when the status differs
     uint32_t timeout_ms = 0;
     bool is_cancel = false;
+    bool compat = false; ///< answer in ThemisDB's shape (/v2/jobs)
   };
 
   job_service(const server_config& cfg, launch_fn launch, clock_fn now);
@@ -106,11 +110,21 @@ private:
     std::string traceparent; ///< of the submit request; not persisted
   };
 
-  api_response submit(const api_request& req);
+  api_response submit(const api_request& req, const std::string& base,
+                      bool compat);
   api_response list(const api_request& req);
+  /// ThemisDB's GET /v2/jobs: a bare array of the newest 1,000.
+  api_response list_compat(const api_request& req);
   api_response result_page(const api_request& req, entry& e);
   std::optional<api_response> remove(entry& e, deferred& later);
+  /// ThemisDB's DELETE /v2/jobs/{id}: cancel only, 409 when terminal.
+  std::optional<api_response> cancel_compat(entry& e, deferred& later);
+  void cancel_pending(entry& e);
   nlohmann::json render(const entry& e) const;
+  /// render() in ThemisDB's record shape: created_at/updated_at without
+  /// milliseconds, and (with `inline_result`) the first page of a
+  /// completed job's result as `result`.
+  nlohmann::json render_compat(const entry& e, bool inline_result) const;
   void start_next();
   void save(entry& e);
 

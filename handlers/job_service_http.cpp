@@ -11,8 +11,9 @@
 #include "handlers/job_service_util.hpp"
 #include "handlers/query_common.hpp"
 
-// The /v2/jobs requests: submit, list, status (with long-poll), result
-// pages, cancel/delete, and the answers to deferred requests. Job state
+// The /v2/jobs (ThemisDB's shapes) and /v1/jobs (themisd's) requests:
+// submit, list, status (with long-poll), result pages, cancel/delete, and
+// the answers to deferred requests. Job state
 // changes live in job_service.cpp.
 
 namespace themis {
@@ -68,23 +69,58 @@ std::optional<int64_t> parse_token(const api_request& req, const char* name,
   return static_cast<int64_t>(v);
 }
 
+/// X-Correlation-ID when it is a sane token, else the request's id (so
+/// the job's answers and the server's logs name the same thing).
+std::string correlation_id(const api_request& req) {
+  if (auto h = req.header("X-Correlation-ID");
+      h && !h->empty() && h->size() <= 128 &&
+      std::all_of(h->begin(), h->end(),
+                  [](char c) { return c > 0x20 && c < 0x7f; }))
+    return *h;
+  return req.request_id;
+}
+
+api_response cancelled_answer(const std::string& id,
+                              const std::string& status) {
+  return json_response(200, dump({{"job_id", id},
+                                  {"message", "Cancellation requested"},
+                                  {"status", status}}));
+}
+
 } // namespace
 
 std::optional<api_response> job_service::handle(const api_request& req,
                                                 deferred& later) {
-  auto s = segments(req.path); // v2 jobs [id [result]]
-  if (s.size() == 2)
-    return req.method == "POST" ? submit(req) : list(req);
+  auto s = segments(req.path); // v1|v2 jobs [id [result]]
+  // /v2/jobs is ThemisDB's path and answers in its shapes; /v1/jobs is
+  // themisd's own (docs/jobs.md)
+  bool compat = s[0] == "v2";
+  auto base = "/" + s[0] + "/jobs/";
+  if (s.size() == 2) {
+    if (req.method == "POST")
+      return submit(req, base, compat);
+    // themisd's paging parameters ask for its paged shape (themisctl and
+    // other themisd clients); ThemisDB's list takes none
+    bool paged = query_param(req.query, "limit") ||
+                 query_param(req.query, "page_token") ||
+                 query_param(req.query, "status");
+    return compat && !paged ? list_compat(req) : list(req);
+  }
   auto it = jobs_.find(s[2]);
   // another owner's job is answered as missing: its id says nothing
   if (it == jobs_.end() ||
       !req.who.sees(it->second.rec.owner_user, it->second.rec.owner_tenant))
-    return error_response(404, "job not found: " + s[2]);
+    return error_response(
+      404, (compat ? "Job not found: " : "job not found: ") + s[2]);
   auto& e = it->second;
   if (s.size() == 4)
     return result_page(req, e);
   if (req.method == "DELETE")
-    return remove(e, later);
+    return compat ? cancel_compat(e, later) : remove(e, later);
+  auto record = [&] {
+    return json_response(200,
+                         dump(compat ? render_compat(e, true) : render(e)));
+  };
   if (auto w = query_param(req.query, "wait")) {
     // checked whatever the job's state: a malformed wait is the caller's
     // error even when nothing would be waited for (issue 28)
@@ -92,18 +128,19 @@ std::optional<api_response> job_service::handle(const api_request& req,
     if (!ms)
       return error_response(400, "wait must be seconds, e.g. wait=10s");
     if (terminal(e.rec.status))
-      return json_response(200, dump(render(e)));
+      return record();
     auto cap = uint64_t{cfg_.jobs.max_wait_s} * 1000;
     if (*ms > 0) {
       later = {e.rec.id, e.rec.status,
-               static_cast<uint32_t>(std::min(*ms, cap)), false};
+               static_cast<uint32_t>(std::min(*ms, cap)), false, compat};
       return std::nullopt;
     }
   }
-  return json_response(200, dump(render(e)));
+  return record();
 }
 
-api_response job_service::submit(const api_request& req) {
+api_response job_service::submit(const api_request& req,
+                                 const std::string& base, bool compat) {
   query_request qr;
   if (auto bad = read_query_request(req, qr))
     return std::move(*bad);
@@ -138,8 +175,11 @@ api_response job_service::submit(const api_request& req) {
           json::parse(e.rec.bind_vars, nullptr, false) != qr.bind_vars)
         return error_response(422,
                               "idempotency_key was used for a different query");
-      auto r = json_response(202, dump(render(e)));
-      r.set_header("Location", "/v2/jobs/" + e.rec.id);
+      auto out = compat ? render_compat(e, false) : render(e);
+      if (compat)
+        out["correlation_id"] = correlation_id(req);
+      auto r = json_response(202, dump(out));
+      r.set_header("Location", base + e.rec.id);
       r.set_header("Idempotent-Replayed", "true");
       return r;
     }
@@ -192,9 +232,19 @@ api_response job_service::submit(const api_request& req) {
     by_key_[idem_index(req.who.tenant, req.who.user, key)] = id;
   auto& stored = jobs_.emplace(id, std::move(e)).first->second;
   queue_.push_back(id);
+  json out;
+  if (compat) {
+    // ThemisDB answers the accepted (pending) job; it may start below
+    out = render_compat(stored, false);
+    out["correlation_id"] = correlation_id(req);
+  }
   start_next();
-  auto r = json_response(202, dump(render(stored)));
-  r.set_header("Location", "/v2/jobs/" + id);
+  if (!compat)
+    out = render(jobs_.at(id));
+  auto r = json_response(202, dump(out));
+  r.set_header("Location", base + id);
+  if (compat)
+    r.set_header("X-Correlation-ID", out["correlation_id"].get<std::string>());
   return r;
 }
 
@@ -244,16 +294,7 @@ api_response job_service::result_page(const api_request& req, entry& e) {
 std::optional<api_response> job_service::remove(entry& e, deferred& later) {
   auto& r = e.rec;
   if (r.status == "pending") {
-    queue_.erase(std::remove(queue_.begin(), queue_.end(), r.id), queue_.end());
-    r.status = "cancelled";
-    if (metrics_)
-      ++metrics_->jobs_cancelled;
-    r.error = "cancelled before it started";
-    r.error_kind = "cancelled";
-    r.finished_ms = now_();
-    r.expires_ms = r.finished_ms + r.ttl_s * 1000;
-    save(e);
-    publish_gauges();
+    cancel_pending(e);
     return json_response(200, dump(render(e)));
   }
   if (r.status == "running") {
@@ -271,6 +312,30 @@ std::optional<api_response> job_service::remove(entry& e, deferred& later) {
   return resp;
 }
 
+std::optional<api_response> job_service::cancel_compat(entry& e,
+                                                       deferred& later) {
+  auto& r = e.rec;
+  if (terminal(r.status)) {
+    // ThemisDB never deletes through DELETE: a finished job is a conflict
+    // (themisd's /v1/jobs removes the record instead)
+    return json_response(
+      409, dump({{"error", true},
+                 {"job_id", r.id},
+                 {"message", "Job already in terminal state: " + r.status},
+                 {"status", r.status},
+                 {"status_code", 409}}));
+  }
+  if (r.status == "pending") {
+    cancel_pending(e);
+    return cancelled_answer(r.id, r.status);
+  }
+  e.progress->run.cancel.store(true);
+  // held until the runner stops (at most 2 s), then answered with the
+  // status it reached: "cancelled", or "running" if it is still stopping
+  later = {r.id, "running", 2000, true, true};
+  return std::nullopt;
+}
+
 bool job_service::ready(const deferred& d) const {
   auto it = jobs_.find(d.id);
   return it == jobs_.end() || it->second.rec.status != d.status_seen;
@@ -280,6 +345,10 @@ api_response job_service::answer(const deferred& d) {
   auto it = jobs_.find(d.id);
   if (it == jobs_.end())
     return error_response(404, "job not found: " + d.id);
+  if (d.compat)
+    return d.is_cancel
+             ? cancelled_answer(d.id, it->second.rec.status)
+             : json_response(200, dump(render_compat(it->second, true)));
   if (d.is_cancel && it->second.rec.status == "running")
     return json_response(202, dump(render(it->second))); // still stopping
   return json_response(200, dump(render(it->second)));
@@ -320,6 +389,23 @@ api_response job_service::list(const api_request& req) {
                                     ? json(std::to_string(last))
                                     : json(nullptr)}};
   return json_response(200, dump(out));
+}
+
+api_response job_service::list_compat(const api_request& req) {
+  // ThemisDB's list has no paging: the caller's newest 1,000 jobs in
+  // submission order (older ones stay reachable by id and on /v1/jobs)
+  constexpr size_t max_listed = 1000;
+  std::vector<const entry*> mine;
+  for (auto& [id, e] : jobs_)
+    if (req.who.sees(e.rec.owner_user, e.rec.owner_tenant))
+      mine.push_back(&e);
+  std::sort(mine.begin(), mine.end(),
+            [](auto* a, auto* b) { return a->rec.seq < b->rec.seq; });
+  auto from = mine.size() > max_listed ? mine.size() - max_listed : 0;
+  json arr = json::array();
+  for (auto i = from; i < mine.size(); ++i)
+    arr.push_back(render_compat(*mine[i], false));
+  return json_response(200, dump(arr));
 }
 
 } // namespace themis

@@ -23,6 +23,15 @@ inline nlohmann::json iso8601(int64_t ms) {
   return buf;
 }
 
+/// ThemisDB's timestamp: `YYYY-MM-DDTHH:MM:SSZ`, no milliseconds.
+inline nlohmann::json iso8601_s(int64_t ms) {
+  auto j = iso8601(ms);
+  if (j.is_null())
+    return j;
+  auto s = j.get<std::string>();
+  return s.substr(0, 19) + "Z";
+}
+
 inline bool terminal(const std::string& status) {
   return status == "completed" || status == "failed" || status == "cancelled";
 }

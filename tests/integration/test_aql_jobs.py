@@ -1,7 +1,8 @@
 """AQL over HTTP (POST /query/aql, /v1/query cursors) and the async job
-API (/v2/jobs): submit, poll, page, cancel, delete, idempotency, the
-concurrency limit, and jobs across restarts — against the real themisd,
-driven by curl and http.client."""
+API in themisd's own shapes (/v1/jobs): submit, poll, page, cancel,
+delete, idempotency, the concurrency limit, and jobs across restarts —
+against the real themisd, driven by curl and http.client. ThemisDB's
+shapes on /v2/jobs: test_themisdb_jobs_keys_audit.py."""
 
 import json
 import signal
@@ -26,7 +27,7 @@ def curl(*args):
 def wait_status(server, job_id, statuses, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        st, _, rec = server.json("GET", "/v2/jobs/%s?wait=2s" % job_id)
+        st, _, rec = server.json("GET", "/v1/jobs/%s?wait=2s" % job_id)
         assert st == 200, (st, rec)
         if rec["status"] in statuses:
             return rec
@@ -137,28 +138,28 @@ class JobsTest(ServerTest):
     server_args = ("--set", "jobs.max_running=1")
 
     def submit(self, query, **extra):
-        st, h, b = self.server.json("POST", "/v2/jobs", dict(query=query, **extra))
+        st, h, b = self.server.json("POST", "/v1/jobs", dict(query=query, **extra))
         self.assertEqual(st, 202, b)
-        self.assertEqual(h["location"], "/v2/jobs/" + b["job_id"])
+        self.assertEqual(h["location"], "/v1/jobs/" + b["job_id"])
         return b["job_id"]
 
     def cancel(self, job_id):
         t0 = time.time()
-        st, _, b = self.server.json("DELETE", "/v2/jobs/" + job_id)
+        st, _, b = self.server.json("DELETE", "/v1/jobs/" + job_id)
         return st, b, time.time() - t0
 
     def test_submit_poll_page_with_curl(self):
         port = self.server.port
         out = json.loads(curl("-X", "POST", "--data", json.dumps(
             {"query": "FOR i IN 1..2345 RETURN {i, sq: i * i}"}),
-            "http://127.0.0.1:%d/v2/jobs" % port))
+            "http://127.0.0.1:%d/v1/jobs" % port))
         self.assertEqual(out["status"] in ("pending", "running"), True, out)
         rec = wait_status(self.server, out["job_id"], ("completed",))
         self.assertEqual(rec["result_count"], 2345)
         self.assertEqual(rec["progress"]["rows_produced"], 2345)
         rows, token = [], ""
         while True:
-            page = json.loads(curl("http://127.0.0.1:%d/v2/jobs/%s/result?page_size=1000%s"
+            page = json.loads(curl("http://127.0.0.1:%d/v1/jobs/%s/result?page_size=1000%s"
                                    % (port, out["job_id"],
                                       "&page_token=" + token if token else "")))
             rows += page["result"]
@@ -176,45 +177,45 @@ class JobsTest(ServerTest):
         self.assertEqual(st, 200, b)
         self.assertEqual(b["status"], "cancelled")
         self.assertLess(took, 1.0)
-        st, _, _ = self.server.json("GET", "/v2/jobs/%s/result" % job)
+        st, _, _ = self.server.json("GET", "/v1/jobs/%s/result" % job)
         self.assertEqual(st, 409)
         # DELETE again: the finished record is removed
-        self.assertEqual(self.server.request("DELETE", "/v2/jobs/" + job)[0], 204)
-        self.assertEqual(self.server.request("GET", "/v2/jobs/" + job)[0], 404)
-        self.assertEqual(self.server.request("DELETE", "/v2/jobs/" + job)[0], 404)
+        self.assertEqual(self.server.request("DELETE", "/v1/jobs/" + job)[0], 204)
+        self.assertEqual(self.server.request("GET", "/v1/jobs/" + job)[0], 404)
+        self.assertEqual(self.server.request("DELETE", "/v1/jobs/" + job)[0], 404)
 
     def test_concurrency_limit_queues_fifo(self):
         slow = self.submit(SLOW)
         wait_status(self.server, slow, ("running",))
         quick = self.submit("RETURN 42")
         time.sleep(0.3)
-        _, _, rec = self.server.json("GET", "/v2/jobs/" + quick)
+        _, _, rec = self.server.json("GET", "/v1/jobs/" + quick)
         self.assertEqual(rec["status"], "pending")
-        _, _, listed = self.server.json("GET", "/v2/jobs?status=pending")
+        _, _, listed = self.server.json("GET", "/v1/jobs?status=pending")
         self.assertIn(quick, [j["job_id"] for j in listed["jobs"]])
         self.assertEqual(self.cancel(slow)[0], 200)
         wait_status(self.server, quick, ("completed",))
-        _, _, page = self.server.json("GET", "/v2/jobs/%s/result" % quick)
+        _, _, page = self.server.json("GET", "/v1/jobs/%s/result" % quick)
         self.assertEqual(page["result"], [42])
-        _, _, done = self.server.json("GET", "/v2/jobs?status=completed&limit=1000")
+        _, _, done = self.server.json("GET", "/v1/jobs?status=completed&limit=1000")
         self.assertIn(quick, [j["job_id"] for j in done["jobs"]])
 
     def test_idempotent_submit(self):
         a = self.submit("RETURN 1", idempotency_key="same-key")
-        st, h, b = self.server.json("POST", "/v2/jobs",
+        st, h, b = self.server.json("POST", "/v1/jobs",
                                     {"query": "RETURN 1", "idempotency_key": "same-key"})
         self.assertEqual((st, b["job_id"]), (202, a))
-        st, _, _ = self.server.json("POST", "/v2/jobs",
+        st, _, _ = self.server.json("POST", "/v1/jobs",
                                     {"query": "RETURN 2", "idempotency_key": "same-key"})
         self.assertEqual(st, 422)
 
     def test_bad_requests(self):
-        st, _, b = self.server.json("POST", "/v2/jobs", {"query": "FOR x IN"})
+        st, _, b = self.server.json("POST", "/v1/jobs", {"query": "FOR x IN"})
         self.assertEqual(st, 400)
         self.assertIn("line", b)
-        self.assertEqual(self.server.request("GET", "/v2/jobs/job-unknown")[0], 404)
-        self.assertEqual(self.server.request("GET", "/v2/jobs?limit=0")[0], 400)
-        self.assertEqual(self.server.request("PUT", "/v2/jobs")[0], 405)
+        self.assertEqual(self.server.request("GET", "/v1/jobs/job-unknown")[0], 404)
+        self.assertEqual(self.server.request("GET", "/v1/jobs?limit=0")[0], 400)
+        self.assertEqual(self.server.request("PUT", "/v1/jobs")[0], 405)
 
     def test_failed_job_reports_its_error(self):
         job = self.submit("FOR x IN no_such_coll RETURN x")
@@ -237,25 +238,25 @@ class JobsRestartTest(unittest.TestCase):
     def test_finished_survive_and_running_become_interrupted(self):
         s = Server().start()
         try:
-            st, _, done = s.json("POST", "/v2/jobs", {"query": "FOR i IN 1..10 RETURN i"})
+            st, _, done = s.json("POST", "/v1/jobs", {"query": "FOR i IN 1..10 RETURN i"})
             done = wait_status(s, done["job_id"], ("completed",))
-            _, _, slow = s.json("POST", "/v2/jobs", {"query": SLOW})
+            _, _, slow = s.json("POST", "/v1/jobs", {"query": SLOW})
             wait_status(s, slow["job_id"], ("running",))
             t0 = time.time()
             self.assertEqual(s.stop(signal.SIGTERM), 0)  # the job does not hold it up
             self.assertLess(time.time() - t0, 10)
             s.start()
-            _, _, page = s.json("GET", "/v2/jobs/%s/result" % done["job_id"])
+            _, _, page = s.json("GET", "/v1/jobs/%s/result" % done["job_id"])
             self.assertEqual(page["result"], list(range(1, 11)))
-            _, _, rec = s.json("GET", "/v2/jobs/" + slow["job_id"])
+            _, _, rec = s.json("GET", "/v1/jobs/" + slow["job_id"])
             self.assertEqual((rec["status"], rec["error_kind"]),
                              ("failed", "interrupted"))
             # kill -9 mid-run: the record still says what happened
-            _, _, slow2 = s.json("POST", "/v2/jobs", {"query": SLOW})
+            _, _, slow2 = s.json("POST", "/v1/jobs", {"query": SLOW})
             wait_status(s, slow2["job_id"], ("running",))
             s.kill9()
             s.start()
-            _, _, rec = s.json("GET", "/v2/jobs/" + slow2["job_id"])
+            _, _, rec = s.json("GET", "/v1/jobs/" + slow2["job_id"])
             self.assertEqual((rec["status"], rec["error_kind"]),
                              ("failed", "interrupted"))
             self.assertEqual(s.stop(), 0)
