@@ -142,6 +142,39 @@ std::optional<api_key_record> api_key_store::get(const std::string& id) const {
   return i->second;
 }
 
+std::optional<api_key_record>
+api_key_store::update(const std::string& id,
+                      const std::optional<std::string>& name,
+                      const std::optional<std::vector<std::string>>& scopes) {
+  // db_mtx_ first, as everywhere: updates of one key are serialized and
+  // the table and the map agree
+  std::lock_guard<std::mutex> dg(db_mtx_);
+  api_key_record next;
+  {
+    std::shared_lock<std::shared_mutex> g(mtx_);
+    auto i = keys_.find(id);
+    if (i == keys_.end() || i->second.revoked_ms != 0)
+      return std::nullopt;
+    next = i->second;
+  }
+  if (name)
+    next.name = *name;
+  if (scopes)
+    next.scopes = *scopes;
+  db_.prepare("UPDATE api_keys SET name = ?, scopes = ? WHERE id = ?")
+    .bind(1, next.name)
+    .bind(2, join(next.scopes))
+    .bind(3, id)
+    .run();
+  std::unique_lock<std::shared_mutex> g(mtx_);
+  auto i = keys_.find(id);
+  if (i == keys_.end() || i->second.revoked_ms != 0)
+    return std::nullopt; // revoked meanwhile: revocation wins
+  i->second.name = next.name;
+  i->second.scopes = next.scopes;
+  return i->second;
+}
+
 bool api_key_store::revoke(const std::string& id, int64_t now_ms) {
   {
     std::unique_lock<std::shared_mutex> g(mtx_);

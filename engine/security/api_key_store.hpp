@@ -44,6 +44,13 @@ public:
   /// All keys (live and revoked) of `tenant`, or of everyone when `all`.
   std::vector<api_key_record> list(const std::string& tenant, bool all) const;
   std::optional<api_key_record> get(const std::string& id) const;
+  /// Renames a live key and/or replaces its scopes (a null argument keeps
+  /// the field); durable before the in-memory copy changes, so a crash
+  /// never leaves a check answered from scopes that were not stored.
+  /// nullopt if unknown or revoked.
+  std::optional<api_key_record>
+  update(const std::string& id, const std::optional<std::string>& name,
+         const std::optional<std::vector<std::string>>& scopes);
   /// Marks it revoked; false if unknown or already revoked.
   bool revoke(const std::string& id, int64_t now_ms);
   /// Checks a presented token; `out` is the key's record when ok.

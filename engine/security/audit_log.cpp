@@ -56,6 +56,49 @@ bool audit_log::append(audit_event e) {
   }
 }
 
+namespace {
+
+audit_event read_event(stmt_ref& s) {
+  audit_event e;
+  e.seq = s.int64(0);
+  e.ts_ms = s.int64(1);
+  e.action = s.text(2);
+  e.outcome = s.text(3);
+  e.protocol = s.text(4);
+  e.user = s.text(5);
+  e.tenant = s.text(6);
+  e.remote = s.text(7);
+  e.request_id = s.text(8);
+  e.detail = s.text(9);
+  return e;
+}
+
+} // namespace
+
+void audit_log::scan(const audit_filter& f,
+                     const std::function<bool(const audit_event&)>& visit) {
+  std::lock_guard<std::mutex> g(mtx_);
+  // instr(lower()) rather than LIKE: the caller's text is no pattern
+  auto s = db_.prepare(
+    "SELECT seq, ts_ms, action, outcome, protocol, user, tenant, remote, "
+    "request_id, detail FROM audit WHERE seq > ?1 AND (?2 OR tenant = ?3) "
+    "AND ts_ms >= ?4 AND ts_ms <= ?5 "
+    "AND (?6 = '' OR instr(lower(user), lower(?6)) > 0) "
+    "AND (?7 = '' OR instr(lower(action), lower(?7)) > 0) "
+    "AND (NOT ?8 OR outcome = 'ok') ORDER BY seq DESC");
+  s.bind(1, f.after_seq)
+    .bind(2, static_cast<int64_t>(f.all))
+    .bind(3, f.tenant)
+    .bind(4, f.from_ms)
+    .bind(5, f.to_ms)
+    .bind(6, f.user)
+    .bind(7, f.action)
+    .bind(8, static_cast<int64_t>(f.only_ok));
+  while (s.step())
+    if (!visit(read_event(s)))
+      break;
+}
+
 std::vector<audit_event> audit_log::list(int64_t after_seq, size_t limit,
                                          const std::string& tenant, bool all,
                                          const std::string& action) {
@@ -71,20 +114,8 @@ std::vector<audit_event> audit_log::list(int64_t after_seq, size_t limit,
     .bind(3, tenant)
     .bind(4, action)
     .bind(5, static_cast<int64_t>(limit));
-  while (s.step()) {
-    audit_event e;
-    e.seq = s.int64(0);
-    e.ts_ms = s.int64(1);
-    e.action = s.text(2);
-    e.outcome = s.text(3);
-    e.protocol = s.text(4);
-    e.user = s.text(5);
-    e.tenant = s.text(6);
-    e.remote = s.text(7);
-    e.request_id = s.text(8);
-    e.detail = s.text(9);
-    out.push_back(std::move(e));
-  }
+  while (s.step())
+    out.push_back(read_event(s));
   return out;
 }
 

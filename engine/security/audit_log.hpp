@@ -7,6 +7,8 @@
 /// connection actors and PG backends on many threads.
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +30,19 @@ struct audit_event {
   std::string detail;
 };
 
+/// What ThemisDB's /api/audit filters on (issue 34) that SQL can decide;
+/// the handler derives and filters the rest (entity type and id).
+struct audit_filter {
+  int64_t from_ms = 0;                                 ///< inclusive
+  int64_t to_ms = std::numeric_limits<int64_t>::max(); ///< inclusive
+  std::string tenant;
+  bool all = false; ///< every tenant
+  int64_t after_seq = 0;
+  std::string user;   ///< case-insensitive substring; empty: any
+  std::string action; ///< case-insensitive substring; empty: any
+  bool only_ok = false;
+};
+
 class audit_log {
 public:
   audit_log(const std::string& path, int busy_timeout_ms);
@@ -40,6 +55,10 @@ public:
   std::vector<audit_event> list(int64_t after_seq, size_t limit,
                                 const std::string& tenant, bool all,
                                 const std::string& action = {});
+  /// Visits the events matching `f`, newest first, until `visit` returns
+  /// false. Appends wait meanwhile; callers bound their visits.
+  void scan(const audit_filter& f,
+            const std::function<bool(const audit_event&)>& visit);
   uint64_t failures() const { return failures_; }
 
 private:

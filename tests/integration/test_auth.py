@@ -78,6 +78,8 @@ class AuthTest(unittest.TestCase):
             ("GET", "/changefeed?from_seq=0", token("cdc:read"), 200),
             ("GET", "/v2/jobs", token("jobs"), 200),
             ("GET", "/v2/jobs", writer, 403),
+            ("GET", "/v1/jobs", token("jobs"), 200),
+            ("GET", "/v1/jobs", writer, 403),
             ("GET", "/v1/collections/secure/documents", token("admin"), 200),
         ]
         for method, path, tok, want in matrix:
