@@ -319,5 +319,34 @@ class ThemisDBCompatTest(unittest.TestCase):
         self.assertTrue(body.decode().startswith("seq,"))
 
 
+class KeyUpdateSurvivesRestartTest(unittest.TestCase):
+    def test_put_is_durable(self):
+        s = Server(args=["--set", "auth.jwt_secret=" + SECRET],
+                   env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+        try:
+            h = bearer(ROOT)
+            st, _, k = s.json("POST", "/api/keys",
+                              {"name": "before", "permissions": ["query"]}, h)
+            self.assertEqual(st, 201, k)
+            st, _, _ = s.json("PUT", "/api/keys/" + k["id"],
+                              {"name": "after",
+                               "permissions": ["data:read", "jobs"]}, h)
+            self.assertEqual(st, 200)
+            self.assertEqual(s.stop(), 0)
+            s.start()
+            st, _, got = s.json("GET", "/api/keys/" + k["id"], None, h)
+            self.assertEqual((st, got["name"], got["permissions"]),
+                             (200, "after", ["data:read", "jobs"]))
+            # the secret carries the new scopes after the restart
+            self.assertEqual(s.request("GET", "/v2/jobs",
+                                       headers=bearer(k["secret"]))[0], 200)
+            self.assertEqual(s.request("POST", "/query/aql",
+                                       {"query": "RETURN 1"},
+                                       bearer(k["secret"]))[0], 403)
+            self.assertEqual(s.stop(), 0)
+        finally:
+            s.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
