@@ -32,7 +32,8 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     -- same transaction; seq is dense and starts at 1.
     CREATE TABLE IF NOT EXISTS changelog(
       seq INTEGER PRIMARY KEY,
-      type TEXT NOT NULL CHECK(type IN ('PUT','DELETE')),
+      type TEXT NOT NULL CHECK(type IN ('PUT','DELETE',
+        'TRANSACTION_COMMIT','TRANSACTION_ROLLBACK')),
       collection TEXT NOT NULL,
       key TEXT NOT NULL,
       value TEXT,
@@ -55,6 +56,31 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       k TEXT PRIMARY KEY,
       v TEXT NOT NULL) WITHOUT ROWID;
   )sql");
+  // A store created before HTTP transactions allows only PUT and DELETE
+  // in its change log: rebuild the table with the transaction markers
+  // allowed (rows and sequences kept), once.
+  auto def =
+    db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = "
+               "'changelog'");
+  if (def.step() &&
+      def.text(0).find("TRANSACTION_COMMIT") == std::string::npos) {
+    db.exec(R"sql(
+      BEGIN IMMEDIATE;
+      CREATE TABLE changelog_v2(
+        seq INTEGER PRIMARY KEY,
+        type TEXT NOT NULL CHECK(type IN ('PUT','DELETE',
+          'TRANSACTION_COMMIT','TRANSACTION_ROLLBACK')),
+        collection TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT,
+        timestamp_ms INTEGER NOT NULL);
+      INSERT INTO changelog_v2 SELECT seq, type, collection, key, value,
+        timestamp_ms FROM changelog;
+      DROP TABLE changelog;
+      ALTER TABLE changelog_v2 RENAME TO changelog;
+      COMMIT;
+    )sql");
+  }
 }
 
 std::atomic<uint64_t>& schema_epoch() {

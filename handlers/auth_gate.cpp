@@ -1,5 +1,7 @@
 #include "handlers/auth_gate.hpp"
 
+#include <algorithm>
+
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 
@@ -42,7 +44,8 @@ auth_gate::auth_gate(std::shared_ptr<const auth::authenticator> authn,
 std::string auth_gate::required_scope(const std::string& method,
                                       const std::string& path,
                                       bool open_metrics) {
-  if (starts(path, "/health") || (open_metrics && path == "/metrics"))
+  if (starts(path, "/health") || path == "/" ||
+      (open_metrics && path == "/metrics"))
     return "";
   bool read = method == "GET" || method == "HEAD";
   if (starts(path, "/changefeed") || starts(path, "/v1/changes") ||
@@ -56,6 +59,16 @@ std::string auth_gate::required_scope(const std::string& method,
   if (starts(path, "/v1/collections") || starts(path, "/entities") ||
       starts(path, "/v2/documents"))
     return read ? "data:read" : "data:write";
+  if (starts(path, "/transaction"))
+    return "data:read"; // each write in it needed data:write when staged
+  if (path == "/api/query" || path == "/api/aql")
+    return "query";
+  if (starts(path, "/api/") && !starts(path, "/api/keys") &&
+      !starts(path, "/api/audit") && !starts(path, "/api/v1/") &&
+      std::count(path.begin(), path.end(), '/') == 4)
+    return read ? "data:read" : "data:write"; // /api/{model}/{coll}/{id}
+  if (path == "/_admin/cluster/topology")
+    return "authenticated";
   // /api/keys and /api/audit check admin (or, for a tenant's own keys,
   // tenant admin) in their handlers; any principal may reach them
   if (starts(path, "/api/"))

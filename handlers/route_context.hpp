@@ -47,6 +47,18 @@ void write_document(route_context& ctx); ///< PUT, PATCH, DELETE
 void get_entity(route_context& ctx);
 void write_entity(route_context& ctx); ///< PUT, DELETE
 void entity_batch(route_context& ctx);
+void post_entity(route_context& ctx);  ///< POST /entities (key in the body)
+void sdk_document(route_context& ctx); ///< /api/{model}/{collection}/{id}
+/// POST /api/query: the Go SDK's AQL (rows in `data`).
+void query_go(route_context& ctx);
+/// ThemisDB's HTTP transactions: /transaction/begin|commit|rollback|stats.
+void transaction_begin(route_context& ctx);
+void transaction_commit(route_context& ctx);
+void transaction_rollback(route_context& ctx);
+void transaction_stats(route_context& ctx);
+/// GET /stats and /_admin/cluster/topology (ThemisDB).
+void server_stats(route_context& ctx);
+void cluster_topology(route_context& ctx);
 void ndjson_bulk(route_context& ctx);
 
 /// GET /changefeed: long-poll over the change log (ThemisDB shape).
@@ -96,5 +108,19 @@ void faults_set(route_context& ctx);
 /// access log switch at run time (admin scope).
 void log_level_get(route_context& ctx);
 void log_level_put(route_context& ctx);
+
+// --- changefeed compatibility handlers (ThemisDB) begin ---
+/// GET /changefeed/stats, POST /changefeed/retention (cdc:admin of the
+/// global namespace), POST /changefeed/stream/ack (consumer_id).
+void changefeed_stats(route_context& ctx);
+void changefeed_retention(route_context& ctx);
+void changefeed_ack(route_context& ctx);
+// --- changefeed compatibility handlers (ThemisDB) end ---
+// --- jobs/keys/audit compatibility handlers (ThemisDB) begin ---
+/// PUT /api/keys/{id}, /api/v1/keys/{id}: rename, replace the scopes.
+void keys_update(route_context& ctx);
+/// GET /api/audit/export/csv: ThemisDB's 12-column CSV export.
+void audit_export_csv(route_context& ctx);
+// --- jobs/keys/audit compatibility handlers (ThemisDB) end ---
 
 } // namespace themis
