@@ -256,7 +256,7 @@ int cmd_keys(admin_client& c, const args& a) {
       }
       body["expires_in_s"] = n;
     }
-    auto r = c.post("/api/keys", body.dump());
+    auto r = c.post("/api/v1/keys", body.dump());
     json j;
     if (r.status != 201 || !parse_body(r, j))
       return fail(c, r, "keys create");
@@ -273,7 +273,7 @@ int cmd_keys(admin_client& c, const args& a) {
     return 0;
   }
   if (sub == "list") {
-    auto r = c.get("/api/keys");
+    auto r = c.get("/api/v1/keys");
     json j;
     if (r.status != 200 || !parse_body(r, j))
       return fail(c, r, "keys list");
@@ -304,7 +304,7 @@ int cmd_keys(admin_client& c, const args& a) {
     return 0;
   }
   if (sub == "revoke" && a.words.size() == 3) {
-    auto r = c.del("/api/keys/" + a.words[2]);
+    auto r = c.del("/api/v1/keys/" + a.words[2]);
     json j;
     if (r.status != 200 || !parse_body(r, j))
       return fail(c, r, "keys revoke");
@@ -344,7 +344,7 @@ int cmd_users(admin_client& c, const args& a) {
 int cmd_jobs(admin_client& c, const args& a) {
   auto sub = a.words.size() > 1 ? a.words[1] : "";
   if (sub == "list") {
-    std::string path = "/v2/jobs?limit=1000";
+    std::string path = "/v1/jobs?limit=1000";
     if (a.has("status"))
       path += "&status=" + a.opt("status");
     auto r = c.get(path);
