@@ -54,7 +54,7 @@ std::string auth_gate::required_scope(const std::string& method,
   if (starts(path, "/v2/jobs") || starts(path, "/v1/jobs"))
     return "jobs";
   if (starts(path, "/query") || starts(path, "/v1/query") ||
-      starts(path, "/v1/cursor"))
+      starts(path, "/v2/query") || starts(path, "/v1/cursor"))
     return "query";
   if (starts(path, "/v1/collections") || starts(path, "/entities") ||
       starts(path, "/v2/documents"))

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <tuple>
 
 #include "engine/aql/executor.hpp"
 #include "engine/aql/parser.hpp"
@@ -41,7 +42,13 @@ std::string join_rows(const std::vector<std::string>& rows, size_t from,
 
 /// The answer's shape: ThemisDB's (/query/aql, /api/aql), themisd's own
 /// cursor API (/v1/query) or the Go SDK's (/api/query: rows in `data`).
-enum class shape { themisdb, cursor_v1, go_data };
+enum class shape {
+  themisdb,
+  cursor_v1,
+  go_data,
+  structured, ///< POST /query: {"table","count","entities"|"keys"}
+  sse_rows,   ///< GET /v2/query/stream: one SSE event per row
+};
 
 bool flag(const json& body, const char* name) {
   auto it = body.find(name);
@@ -58,6 +65,23 @@ std::string cursor_page(const std::string& rows_json, size_t batch, bool more,
   if (more)
     body += ",\"next_cursor\":" + dump(id);
   return body + "}";
+}
+
+/// GET /v2/query/stream's body: `id: n`, `event: row`, `data: <row>` per
+/// row, then `event: done` with the count. Built once the query has run
+/// (its rows are bounded by query.max_rows).
+api_response sse_body(const std::vector<std::string>& rows, size_t count) {
+  std::string out = "retry: 3000\n\n";
+  for (size_t i = 0; i < rows.size(); ++i)
+    out += "id: " + std::to_string(i + 1) + "\nevent: row\ndata: " + rows[i] +
+           "\n\n";
+  out += "event: done\ndata: {\"count\":" + std::to_string(count) + "}\n\n";
+  api_response r;
+  r.status = 200;
+  r.body = std::move(out);
+  r.set_header("Content-Type", "text/event-stream");
+  r.set_header("Cache-Control", "no-cache");
+  return r;
 }
 
 void run_sync(route_context& ctx, shape sh) {
@@ -91,7 +115,10 @@ void run_sync(route_context& ctx, shape sh) {
         json_response(200, cursor_page(b->rows_json, batch, b->has_more, id)));
     }
   }
-  bool explain = sh == shape::themisdb && flag(qr.body, "explain");
+  bool explain = (sh == shape::themisdb || sh == shape::structured) &&
+                 flag(qr.body, "explain");
+  bool keys_only = flag(qr.body, "keys_only");
+  auto table_name = qr.body.value("table", std::string());
   std::shared_ptr<const aql::parsed_query> pq;
   try {
     pq = std::make_shared<aql::parsed_query>(aql::parse(qr.query));
@@ -160,6 +187,8 @@ void run_sync(route_context& ctx, shape sh) {
                   {"executionTime", secs}};
     auto count = rows.size();
     bool paged = sh == shape::cursor_v1 || use_cursor;
+    if (sh == shape::sse_rows)
+      return sse_body(rows, count);
     size_t first = paged ? std::min(batch, count) : count;
     bool more = first < count;
     std::string id;
@@ -175,6 +204,14 @@ void run_sync(route_context& ctx, shape sh) {
     if (sh == shape::go_data)
       return json_response(200, "{\"data\":" + page +
                                   ",\"count\":" + std::to_string(count) + "}");
+    if (sh == shape::structured) {
+      std::string body = "{\"table\":" + dump(table_name) +
+                         ",\"count\":" + std::to_string(count) + ",\"" +
+                         (keys_only ? "keys" : "entities") + "\":" + page;
+      if (explain)
+        body += ",\"plan\":" + dump(aql_plan_json(*pq));
+      return json_response(200, body + "}");
+    }
     std::string body = "{\"result\":" + page;
     if (sh == shape::themisdb) {
       // ThemisDB's SDKs read `entities` (and `table`, `count`)
@@ -209,6 +246,121 @@ void query_cursor_create(route_context& ctx) {
 
 void query_go(route_context& ctx) {
   run_sync(ctx, shape::go_data);
+}
+
+namespace {
+
+/// Runs `body` (a query request built here) as if it had been sent.
+void run_built(route_context& ctx, const json& body, shape sh) {
+  api_request inner = ctx.req;
+  inner.body = dump(body);
+  route_context c{ctx.env,     inner,    {},           ctx.writer, ctx.notifier,
+                  ctx.streams, ctx.work, ctx.services, ctx.respond};
+  run_sync(c, sh);
+}
+
+/// A scalar for a predicate or range bound, or an error.
+bool scalar(const json& v) {
+  return v.is_string() || v.is_number() || v.is_boolean() || v.is_null();
+}
+
+} // namespace
+
+void structured_query(route_context& ctx) {
+  json body;
+  if (auto bad = parse_json_body(ctx.req.body, body))
+    return ctx.respond(std::move(*bad));
+  if (body.is_discarded() || !body.is_object())
+    return ctx.respond(error_response(400, "body must be a JSON object"));
+  auto t = body.find("table");
+  if (t == body.end() || !t->is_string())
+    return ctx.respond(error_response(400, "Missing 'table'"));
+  auto coll = engine::collection_of_themisdb_table(t->get<std::string>());
+  if (coll.empty())
+    return ctx.respond(
+      error_response(400, "invalid table name: " + t->get<std::string>()));
+  // The predicates become AQL over bind values: nothing of the request is
+  // spliced into the query text.
+  json binds = {{"@t", coll}};
+  std::string aql = "FOR d IN @@t";
+  int n = 0;
+  auto param = [&](const json& v) {
+    auto name = "p" + std::to_string(n++);
+    binds[name] = v;
+    return "@" + name;
+  };
+  auto preds = body.value("predicates", json::array());
+  auto ranges = body.value("range", json::array());
+  if (!preds.is_array() || !ranges.is_array() ||
+      preds.size() + ranges.size() > 64)
+    return ctx.respond(error_response(
+      400, "'predicates' and 'range' must be arrays (64 entries at most)"));
+  for (auto& p : preds) {
+    if (!p.is_object() || !p.contains("column") || !p["column"].is_string() ||
+        !p.contains("value") || !scalar(p["value"]))
+      return ctx.respond(
+        error_response(400, "Each predicate needs 'column' and 'value'"));
+    aql += " FILTER d[" + param(p["column"]) + "] == " + param(p["value"]);
+  }
+  for (auto& r : ranges) {
+    if (!r.is_object() || !r.contains("column") || !r["column"].is_string())
+      return ctx.respond(error_response(400, "Each range needs 'column'"));
+    auto col = param(r["column"]);
+    for (auto [bound, incl, op, op_excl] :
+         {std::tuple{"gte", "includeLower", " >= ", " > "},
+          std::tuple{"lte", "includeUpper", " <= ", " < "}}) {
+      if (!r.contains(bound))
+        continue;
+      if (!scalar(r[bound]))
+        return ctx.respond(error_response(400, std::string("range '") + bound +
+                                                 "' must be a scalar"));
+      bool inclusive = r.value(incl, true);
+      aql +=
+        " FILTER d[" + col + "]" + (inclusive ? op : op_excl) + param(r[bound]);
+    }
+  }
+  if (auto ob = body.find("order_by"); ob != body.end() && !ob->is_null()) {
+    if (!ob->is_object() || !ob->contains("column") ||
+        !(*ob)["column"].is_string())
+      return ctx.respond(error_response(400, "order_by requires 'column'"));
+    auto limit = ob->value("limit", 1000);
+    if (limit < 0 || limit > 1000000)
+      return ctx.respond(
+        error_response(400, "order_by 'limit' must be in [0, 1000000]"));
+    aql += " SORT d[" + param((*ob)["column"]) + "]" +
+           (ob->value("desc", false) ? " DESC" : " ASC") + " LIMIT " +
+           param(limit);
+  }
+  auto ret = body.value("return", std::string("entities"));
+  if (ret != "entities" && ret != "keys")
+    return ctx.respond(
+      error_response(400, "'return' must be \"entities\" or \"keys\""));
+  aql += ret == "keys" ? " RETURN d._key" : " RETURN d";
+  run_built(ctx,
+            {{"query", aql},
+             {"bindVars", binds},
+             {"table", t->get<std::string>()},
+             {"keys_only", ret == "keys"},
+             {"explain", body.value("explain", false)}},
+            shape::structured);
+}
+
+void query_stream(route_context& ctx) {
+  auto q = query_param(ctx.req.query, "query");
+  if (!q || q->empty())
+    return ctx.respond(error_response(400, "?query= (the AQL) is required"));
+  json body = {{"query", *q}};
+  for (auto name : {"params", "bindVars"})
+    if (auto p = query_param(ctx.req.query, name)) {
+      json binds;
+      if (auto bad = parse_json_body(*p, binds))
+        return ctx.respond(std::move(*bad));
+      if (binds.is_discarded() || !binds.is_object())
+        return ctx.respond(error_response(400, std::string("?") + name +
+                                                 "= must be a JSON object"));
+      body[name] = binds;
+    }
+  run_built(ctx, body, shape::sse_rows);
 }
 
 void query_cursor_next(route_context& ctx) {

@@ -94,6 +94,12 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
              (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "stream"))) {
     label = n == 2 ? "/changefeed/stream" : "/v1/changes/stream";
     m.get = changefeed_sse;
+  } else if (n == 1 && is(0, "query")) {
+    label = "/query";
+    m.post = structured_query;
+  } else if (n == 3 && is(0, "v2") && is(1, "query") && is(2, "stream")) {
+    label = "/v2/query/stream";
+    m.get = query_stream;
   } else if (n == 2 && is(0, "query") && is(1, "aql")) {
     label = "/query/aql";
     m.post = query_aql;

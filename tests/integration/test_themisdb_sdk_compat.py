@@ -232,6 +232,56 @@ class SdkCompatTest(unittest.TestCase):
                                 dict(req, cursor="0" * 32))
         self.assertEqual(st, 404)
 
+    def test_structured_query_and_stream(self):
+        self.seed("sq", 6)
+        st, _, body = self.call("POST", "/query", {
+            "table": "relational.default.sq",
+            "predicates": [{"column": "g", "value": 0}],
+            "range": [{"column": "i", "gte": 1, "lte": 4,
+                       "includeUpper": False}],
+            "order_by": {"column": "i", "desc": True, "limit": 10}})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["table"], "relational.default.sq")
+        self.assertEqual([e["i"] for e in body["entities"]], [2])
+        st, _, body = self.call("POST", "/query", {
+            "table": "relational.default.sq", "return": "keys",
+            "order_by": {"column": "i", "limit": 3}, "explain": True})
+        self.assertEqual((st, body["keys"], body["count"]),
+                         (200, ["0", "1", "2"], 3))
+        self.assertIn("mode", body["plan"])
+        for bad in ({}, {"table": "a..b"},
+                    {"table": "t", "predicates": [{"column": "x"}]},
+                    {"table": "t", "range": [{"gte": 1}]},
+                    {"table": "t", "order_by": {"desc": True}},
+                    {"table": "t", "return": "rows"},
+                    {"table": "t", "predicates": [{"column": "x",
+                                                   "value": {}}]}):
+            st, _, out = self.call("POST", "/query", bad)
+            self.assertEqual(st, 400, (bad, out))
+        # an injection attempt is a value, not query text
+        st, _, body = self.call("POST", "/query", {
+            "table": "relational.default.sq",
+            "predicates": [{"column": "g] RETURN 1 //", "value": "x"}]})
+        self.assertEqual((st, body["count"]), (200, 0))
+        import urllib.parse
+        q = urllib.parse.quote("FOR d IN relational__default__sq "
+                               "FILTER d.i < @n SORT d.i RETURN d.i")
+        st, h, raw = self.srv.request(
+            "GET", "/v2/query/stream?query=%s&params=%s" %
+            (q, urllib.parse.quote('{"n": 3}')))
+        self.assertEqual(st, 200)
+        self.assertTrue(h["content-type"].startswith("text/event-stream"))
+        events = [e for e in raw.decode().split("\n\n") if e.strip()]
+        rows = [json.loads(e.split("data: ", 1)[1]) for e in events
+                if "event: row" in e]
+        self.assertEqual(rows, [0, 1, 2])
+        self.assertIn('event: done\ndata: {"count":3}', raw.decode())
+        st, _, _ = self.srv.request("GET", "/v2/query/stream")
+        self.assertEqual(st, 400)
+        st, _, _ = self.srv.request("GET", "/v2/query/stream?query=FOR&"
+                                    "params=%7B")
+        self.assertEqual(st, 400)
+
     # -- transactions -----------------------------------------------------
     def begin(self, body):
         st, _, out = self.call("POST", "/transaction/begin", body)
