@@ -51,6 +51,11 @@ void post_entity(route_context& ctx);  ///< POST /entities (key in the body)
 void sdk_document(route_context& ctx); ///< /api/{model}/{collection}/{id}
 /// POST /api/query: the Go SDK's AQL (rows in `data`).
 void query_go(route_context& ctx);
+/// POST /query: ThemisDB's structured query ({"table","predicates","range",
+/// "order_by","return"}) run as AQL over bind values.
+void structured_query(route_context& ctx);
+/// GET /v2/query/stream?query=&params=: an AQL result as Server-Sent Events.
+void query_stream(route_context& ctx);
 /// ThemisDB's HTTP transactions: /transaction/begin|commit|rollback|stats.
 void transaction_begin(route_context& ctx);
 void transaction_commit(route_context& ctx);
