@@ -1,6 +1,6 @@
 #pragma once
 /// Subscription filters and the event JSON shared by every changefeed
-/// transport (long-poll now; SSE and WebSocket use the same rules).
+/// transport (long-poll, SSE and WebSocket use the same rules).
 
 #include <optional>
 #include <string>
@@ -12,12 +12,30 @@
 
 namespace themis {
 
+/// How events are shown: themisd's own shape (document as JSON, the
+/// collection named) or ThemisDB's (`key` "table:pk", `value` a JSON text
+/// string, `metadata`, transaction markers); handlers/themisdb_events.hpp.
+enum class event_format { native, themisdb };
+
+/// Transaction markers (TRANSACTION_COMMIT / TRANSACTION_ROLLBACK) carry
+/// no collection of their own: `collection` is "" for a transaction of the
+/// global namespace and "tenant." for a tenant's; `key` is the
+/// transaction id and `value` `{"transaction_id","operations"}`.
+bool is_marker(const engine::change_event& e);
+/// The tenant a marker belongs to ("" : the global namespace).
+std::string_view marker_tenant(const engine::change_event& e);
+
 struct change_filter {
   std::vector<std::string> collections; ///< empty = all
   std::string key_prefix; ///< on the key, or on "collection:key" if it has ':'
   bool puts = true;
   bool deletes = true;
+  /// Markers pass only in the ThemisDB format (native subscribers see
+  /// PUT and DELETE alone, so their sequences can have gaps).
+  bool commits = true;
+  bool rollbacks = true;
   bool include_docs = true;
+  event_format format = event_format::native;
   /// Tenant scoping (issue 9): a tenant's subscriber sees only its own
   /// collections' events, under the names it knows them by; a global
   /// admin sees all, a global non-admin only the global namespace.
@@ -31,13 +49,18 @@ struct change_filter {
   }
   bool matches(const engine::change_event& e) const;
   /// The event's JSON for this subscriber: `pre` (rendered once for all
-  /// subscribers) unless the collection name must be shown tenant-local.
+  /// subscribers, native format) unless the collection name must be shown
+  /// tenant-local or the format is ThemisDB's.
   std::string render(const engine::change_event& e,
                      const std::string* pre) const;
+  /// The collection's name as this subscriber knows it ("" : not its).
+  std::string shown(const engine::change_event& e) const;
 
   /// Reads `collection` (comma list), `key_prefix`, `event_types`
-  /// (PUT,DELETE) and `include_docs` from a query string. Returns an error
-  /// message naming the parameter, or nullopt.
+  /// (PUT,DELETE and, for ThemisDB, TRANSACTION_COMMIT,
+  /// TRANSACTION_ROLLBACK), `include_docs` and `format` (themisd |
+  /// themisdb) from a query string. Returns an error message naming the
+  /// parameter, or nullopt.
   static std::optional<std::string> parse(std::string_view query,
                                           change_filter& out);
 };

@@ -7,6 +7,10 @@
 ///   ← {"subscription":1,"sequence":42,"type":"PUT",…}
 ///   → {"action":"unsubscribe","subscription":1}
 ///
+/// ThemisDB's frames work alongside (`{"type":…}`, handlers/ws_themisdb.hpp):
+/// one subscription per socket (id 0), INCLUSIVE `from_sequence`, events
+/// as `{"type":"cdc_event","event_type":0-3,…}` in ThemisDB's event shape.
+///
 /// A subscription backfills (from_sequence, live] from the log, one page
 /// at a time as the client reads, then gets live events (held meanwhile);
 /// the socket's own live position makes the hand-over exact.
@@ -16,9 +20,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
+#include "engine/names.hpp"
 #include "handlers/change_filter.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/themisdb_events.hpp"
+#include "handlers/ws_themisdb.hpp"
 
 namespace themis {
 
@@ -28,21 +36,42 @@ using json = nlohmann::json;
 constexpr size_t max_subscriptions = 32;
 constexpr size_t backfill_page = 1000;
 
-class ws_changefeed : public channel_handler {
+constexpr int themisdb_sub = 0; ///< the id of ThemisDB's one subscription
+
+class ws_changefeed : public channel_handler,
+                      public std::enable_shared_from_this<ws_changefeed> {
 public:
-  ws_changefeed(handler_env& env, std::optional<json> initial, principal who) :
-    env_(env), initial_(std::move(initial)), who_(std::move(who)) {}
+  ws_changefeed(handler_env& env, std::optional<json> initial, principal who,
+                ws_query_ports ports) :
+    env_(env),
+    who_(std::move(who)), initial_(std::move(initial)),
+    ports_(std::move(ports)) {}
 
   void on_open(message_sink& sink, uint64_t tip) override {
     live_ = tip;
-    if (initial_)
+    if (initial_ && initial_->contains("type")) {
+      put(sink, ws_welcome_frame()); // ThemisDB: auto-subscribed, no reply
+      themisdb_subscribe(sink, *initial_, false);
+    } else if (initial_) {
       subscribe(sink, *initial_);
+    }
   }
 
   void on_message(message_sink& sink, std::string text) override {
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("action") ||
-        !j["action"].is_string())
+    json j;
+    auto st = engine::parse_untrusted_json(text, j);
+    if (st != engine::json_parse_status::ok || !j.is_object())
+      return put(sink, dump({{"type", "error"},
+                             {"message", "Invalid JSON"},
+                             {"error", st == engine::json_parse_status::too_deep
+                                         ? "nested too deeply"
+                                       : st == engine::json_parse_status::ok
+                                         ? "expected a JSON object"
+                                         : "syntax error"},
+                             {"status_code", 400}}));
+    if (!j.contains("action"))
+      return themisdb_frame(sink, j);
+    if (!j["action"].is_string())
       return error(sink,
                    "expected {\"action\": \"subscribe\"|\"unsubscribe\", …}");
     auto action = j["action"].get<std::string>();
@@ -67,8 +96,9 @@ public:
         continue;
       live_ = e.sequence;
       for (auto& [id, sub] : subs_) {
-        auto& rendered =
-          sub.filter.include_docs ? batch.json[i] : batch.json_nodoc[i];
+        auto& rendered = sub.themisdb              ? empty_
+                         : sub.filter.include_docs ? batch.json[i]
+                                                   : batch.json_nodoc[i];
         if (sub.backfilling) {
           // held until its backfill reaches the live position
           sub.held.emplace_back(e, rendered);
@@ -98,6 +128,7 @@ private:
     uint64_t delivered = 0;
     uint64_t target = 0; ///< backfill up to here, then live
     bool backfilling = false;
+    bool themisdb = false; ///< ThemisDB's frames (cdc_event)
     std::vector<std::pair<engine::change_event, std::string>> held;
   };
 
@@ -120,7 +151,8 @@ public:
       for (auto& e : page) {
         if (e.sequence > s.target || closed_)
           break;
-        send_event(sink, id, s, e, event_json(e, s.filter.include_docs));
+        send_event(sink, id, s, e,
+                   s.themisdb ? empty_ : event_json(e, s.filter.include_docs));
       }
       backfilling_ = false;
       if (page.size() < backfill_page || s.last == cursor ||
@@ -148,11 +180,11 @@ private:
 
   /// Sends a message, counting its bytes on the wire (the frame header
   /// too); an event message is remembered until the network takes it.
-  void put(message_sink& sink, std::string text, int sub = 0,
+  void put(message_sink& sink, std::string text, int sub = -1,
            uint64_t seq = 0) {
     auto n = text.size();
     written_ += n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
-    if (sub != 0) {
+    if (sub >= 0) {
       // backfill pages are paced by the front-end; the event bound is
       // about live events piling up
       marks_.push_back({written_, sub, seq, !backfilling_});
@@ -213,7 +245,6 @@ private:
     subscription sub;
     if (auto err = change_filter::parse(query, sub.filter))
       return error(sink, *err);
-    sub.filter.scope_to(who_);
     uint64_t after = live_;
     if (j.contains("from_sequence")) {
       auto& f = j["from_sequence"];
@@ -222,27 +253,44 @@ private:
       else if (!(f.is_string() && f.get<std::string>() == "now"))
         return error(sink, "from_sequence: a sequence number or \"now\"");
     }
+    auto id = next_id_;
+    if (!add_subscription(sink, id, std::move(sub), after))
+      return;
+    ++next_id_;
+    put(sink, dump({{"type", "subscribed"},
+                    {"subscription", id},
+                    {"from_sequence", subs_[id].sent},
+                    {"latest_sequence", live_}}));
+  }
+
+  /// Adds subscription `id` resuming after `after` (clamped to the live
+  /// position); false (an error sent) if that lies before the retained log.
+  bool add_subscription(message_sink& sink, int id, subscription sub,
+                        uint64_t after) {
+    sub.filter.scope_to(who_);
     if (after > live_)
       after = live_;
-    if (after < env_.reader.compacted_through())
-      return error(sink,
-                   "events after " + std::to_string(after) +
-                     " were compacted; re-snapshot and resume from the tip",
-                   410);
-    auto id = next_id_++;
+    if (after < env_.reader.compacted_through()) {
+      error(sink,
+            "events after " + std::to_string(after) +
+              " were compacted; re-snapshot and resume from the tip",
+            410);
+      return false;
+    }
     sub.last = after;
     sub.sent = after;
     sub.delivered = after;
-    auto& s = subs_.emplace(id, std::move(sub)).first->second;
-    put(sink, dump({{"type", "subscribed"},
-                    {"subscription", id},
-                    {"from_sequence", after},
-                    {"latest_sequence", live_}}));
+    auto& s = subs_[id] = std::move(sub);
     // Backfill (after, live_] page by page through backfill_step; live
     // events after live_ are held for it meanwhile.
     s.target = live_;
     s.backfilling = s.last < s.target;
+    return true;
   }
+
+  /// ThemisDB's control frames (`type`); handlers/ws_themisdb.hpp.
+  void themisdb_frame(message_sink& sink, const json& j);
+  void themisdb_subscribe(message_sink& sink, const json& j, bool reply);
 
   void send_event(message_sink& sink, int id, subscription& sub,
                   const engine::change_event& e, const std::string& rendered) {
@@ -253,6 +301,12 @@ private:
     sub.last = e.sequence;
     if (!sub.filter.matches(e))
       return;
+    if (sub.themisdb) {
+      auto table = engine::themisdb_table_of(sub.filter.shown(e));
+      put(sink, themisdb_ws_frame(e, table), id, e.sequence);
+      sub.sent = e.sequence;
+      return;
+    }
     // the event's own fields plus "subscription"; "type" is PUT or DELETE
     auto own = sub.filter.render(e, &rendered);
     std::string msg =
@@ -287,6 +341,9 @@ private:
   handler_env& env_;
   principal who_; ///< whose events it may see (tenant scoping)
   std::optional<json> initial_;
+  ws_query_ports ports_;
+  message_sink* sink_ = nullptr; ///< the connection (for query answers)
+  const std::string empty_;
   std::map<int, subscription> subs_;
   int next_id_ = 1;
   uint64_t live_ = 0; ///< last sequence this socket has seen live
@@ -303,6 +360,85 @@ private:
   bool backfilling_ = false;
   bool closed_ = false;
 };
+
+void ws_changefeed::themisdb_frame(message_sink& sink, const json& j) {
+  std::string type = "unknown";
+  if (j.contains("type") && j["type"].is_string())
+    type = j["type"].get<std::string>();
+  if (type == "ping")
+    return put(sink, ws_pong_frame());
+  if (type == "subscribe")
+    return themisdb_subscribe(sink, j, true);
+  if (type == "unsubscribe") {
+    json channel = j.contains("channel") ? j["channel"] : json("");
+    if (!channel.is_string() || channel == "cdc" || channel == "changefeed" ||
+        channel == "")
+      subs_.erase(themisdb_sub);
+    return put(
+      sink,
+      dump({{"channel", channel}, {"status", "ok"}, {"type", "unsubscribed"}}));
+  }
+  if (type == "query") {
+    sink_ = &sink; // the connection: it outlives this handler's calls
+    std::weak_ptr<ws_changefeed> self = shared_from_this();
+    return run_ws_query(ports_, who_, j, [self](std::string reply) {
+      if (auto me = self.lock(); me && !me->closed_ && me->sink_)
+        me->put(*me->sink_, std::move(reply));
+    });
+  }
+  put(sink, dump({{"message", "Unknown message type"},
+                  {"received_type", type},
+                  {"type", "error"}}));
+}
+
+void ws_changefeed::themisdb_subscribe(message_sink& sink, const json& j,
+                                       bool reply) {
+  json channel = j.contains("channel") ? j["channel"] : json("cdc");
+  bool cdc = channel == "cdc" || channel == "changefeed";
+  if (!cdc) { // ThemisDB: other channels are accepted and do nothing
+    if (reply)
+      put(
+        sink,
+        dump({{"channel", channel}, {"status", "ok"}, {"type", "subscribed"}}));
+    return;
+  }
+  uint64_t from = 0;
+  if (j.contains("from_sequence")) {
+    if (!j["from_sequence"].is_number_unsigned())
+      return error(sink, "from_sequence: expected a sequence number");
+    from = j["from_sequence"].get<uint64_t>();
+  }
+  std::string prefix;
+  if (j.contains("key_prefix") && j["key_prefix"].is_string())
+    prefix = j["key_prefix"].get<std::string>();
+  else if (j.contains("collection") && j["collection"].is_string())
+    prefix = j["collection"].get<std::string>() + ":";
+  subscription sub;
+  sub.themisdb = true;
+  sub.filter.format = event_format::themisdb;
+  sub.filter.key_prefix = prefix;
+  if (j.contains("filter") && j["filter"].is_object() &&
+      j["filter"].contains("type")) {
+    auto& t = j["filter"]["type"];
+    if (!t.is_string())
+      return error(sink, "filter.type: expected an event type name");
+    if (auto err = change_filter::parse("event_types=" + t.get<std::string>(),
+                                        sub.filter))
+      return error(sink, *err);
+  }
+  // INCLUSIVE on this frame protocol (ThemisDB's clients rely on it):
+  // from_sequence N delivers N onward, 0 everything retained
+  auto after = from > 0 ? from - 1 : env_.reader.compacted_through();
+  subs_.erase(themisdb_sub); // one ThemisDB subscription per socket
+  if (!add_subscription(sink, themisdb_sub, std::move(sub), after))
+    return;
+  if (reply)
+    put(sink, dump({{"channel", channel},
+                    {"from_sequence", from},
+                    {"key_prefix", prefix},
+                    {"status", "ok"},
+                    {"type", "subscribed"}}));
+}
 
 } // namespace
 
@@ -327,15 +463,25 @@ void changefeed_ws(route_context& ctx) {
     r.set_header("Sec-WebSocket-Version", "13");
     return ctx.respond(std::move(r));
   }
-  // ThemisDB: /v2/changes?from_sequence=N subscribes at once.
+  // /v2/changes?from_sequence=N subscribes at once: in themisd's frames
+  // (exclusive), or with format=themisdb in ThemisDB's (inclusive, a
+  // welcome first, no subscribed reply), as ThemisDB's server does.
   std::optional<json> initial;
   if (auto f = query_param(ctx.req.query, "from_sequence")) {
-    json j = {{"action", "subscribe"}};
+    auto fmt = query_param(ctx.req.query, "format");
+    if (fmt && *fmt != "themisdb" && *fmt != "themisd")
+      return ctx.respond(
+        error_response(400, "format: expected themisd (default) or themisdb"));
+    bool themisdb = fmt && *fmt == "themisdb";
+    json j = themisdb ? json{{"type", "subscribe"}, {"channel", "cdc"}}
+                      : json{{"action", "subscribe"}};
     uint64_t v = 0;
-    if (*f == "now")
+    if (*f == "now" && !themisdb)
       j["from_sequence"] = "now";
     else if (parse_uint(*f, v))
       j["from_sequence"] = v;
+    else if (themisdb)
+      j["from_sequence"] = 0; // ThemisDB: an invalid value counts as 0
     else
       return ctx.respond(
         error_response(400, "from_sequence: expected a number"));
@@ -345,13 +491,18 @@ void changefeed_ws(route_context& ctx) {
       j["key_prefix"] = *k;
     initial = std::move(j);
   }
+  // the connection's own ports (ctx.writer/ctx.work may be this request's
+  // traced wrappers, gone after the 101): its front-end implements them
+  ws_query_ports ports{
+    &ctx.env,     dynamic_cast<write_port*>(&ctx.streams), &ctx.notifier,
+    &ctx.streams, dynamic_cast<work_port*>(&ctx.streams),  &ctx.services};
   api_response r;
   r.status = 101;
   r.set_header("Upgrade", "websocket");
   ctx.respond(std::move(r));
-  ctx.streams.start_channel(
-    std::make_shared<ws_changefeed>(ctx.env, std::move(initial), ctx.req.who),
-    ctx.env.config.changefeed.heartbeat_ms);
+  ctx.streams.start_channel(std::make_shared<ws_changefeed>(
+                              ctx.env, std::move(initial), ctx.req.who, ports),
+                            ctx.env.config.changefeed.heartbeat_ms);
 }
 
 } // namespace themis
