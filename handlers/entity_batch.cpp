@@ -57,11 +57,8 @@ std::string to_op(const api_request& req, const json& o, write_op& op,
     return {};
   }
   if (!b->is_string())
-    return "'blob' must be a string holding a JSON object";
-  auto inner = json::parse(b->get<std::string>(), nullptr, false);
-  if (!inner.is_object())
-    return "'blob' must hold a JSON object";
-  op.doc = b->get<std::string>();
+    return "'blob' must be a string";
+  op.doc = document_of_blob(b->get<std::string>());
   return {};
 }
 

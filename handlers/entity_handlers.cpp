@@ -25,8 +25,9 @@ using engine::write_result;
 
 const char* bad_key_message = "Key must be in format 'table:pk'";
 
-/// The document text of a `blob`: a string holding a JSON object (what
-/// ThemisDB's SDKs send) or, leniently, the object itself.
+/// The document text of a `blob`: a string (what ThemisDB's SDKs send;
+/// a JSON object, or any other text kept verbatim) or, leniently, the
+/// object itself.
 std::optional<std::string> blob_of(const json& body, std::string& error,
                                    size_t& blob_size) {
   if (!body.is_object() || !body.contains("blob")) {
@@ -40,17 +41,13 @@ std::optional<std::string> blob_of(const json& body, std::string& error,
     return text;
   }
   if (!blob.is_string()) {
-    error = "'blob' must be a string holding a JSON object";
+    error = "'blob' must be a string";
     return std::nullopt;
   }
   auto& text = blob.get_ref<const std::string&>();
   blob_size = text.size();
-  auto inner = json::parse(text, nullptr, false);
-  if (inner.is_discarded() || !inner.is_object()) {
-    error = "'blob' must hold a JSON object: themisd stores documents";
-    return std::nullopt;
-  }
-  return text;
+  // any text, as in ThemisDB: a non-object is kept verbatim in `_blob`
+  return document_of_blob(text);
 }
 
 /// ?write_concern=: every write is committed (and fsynced as the engine is
@@ -215,12 +212,15 @@ void get_entity(route_context& ctx) {
     return ctx.respond(error_response(404, "Entity not found: " + id));
   auto user = user_document(*doc);
   api_response r;
-  if (truthy_param(ctx.req, "decrypt"))
+  if (truthy_param(ctx.req, "decrypt")) {
+    auto entity = json::parse(user, nullptr, false);
+    if (entity.is_discarded())
+      entity = user; // a blob that is not JSON
     r = json_response(
-      200,
-      dump({{"key", id}, {"decrypted", true}, {"entity", json::parse(user)}}));
-  else
+      200, dump({{"key", id}, {"decrypted", true}, {"entity", entity}}));
+  } else {
     r = json_response(200, dump({{"key", id}, {"blob", user}}));
+  }
   if (!rev.empty())
     r.set_header("ETag", make_etag(rev));
   ctx.respond(std::move(r));
@@ -268,10 +268,9 @@ void sdk_document(route_context& ctx) {
   json body;
   if (auto bad = parse_json_body(ctx.req.body, body))
     return ctx.respond(std::move(*bad));
-  if (body.is_discarded() || !body.is_object())
-    return ctx.respond(
-      error_response(400, "the body must be the document (a JSON object)"));
-  // the Go SDK sends the document itself: wrap it as a blob
+  if (body.is_discarded())
+    return ctx.respond(error_response(400, "the body must be JSON"));
+  // the Go SDK sends the document itself (any JSON): wrap it as a blob
   json wrapped = {{"key", id}, {"blob", dump(body)}};
   api_request inner_req = ctx.req;
   inner_req.body = dump(wrapped);

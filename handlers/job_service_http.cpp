@@ -204,7 +204,8 @@ api_response job_service::submit(const api_request& req,
                      {"status_code", 429},
                      {"tenant_id", req.who.tenant},
                      {"quota", "jobs"},
-                     {"limit", quota}});
+                     {"limit", quota},
+                     {"retry_after_seconds", 5}});
       r.set_header("Retry-After", "5");
       return r;
     }

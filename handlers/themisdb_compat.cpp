@@ -32,7 +32,17 @@ std::string user_document(const std::string& stored_json) {
     return stored_json;
   j.erase("_key");
   j.erase("_rev");
+  if (j.size() == 1)
+    if (auto b = j.find(blob_attribute); b != j.end() && b->is_string())
+      return b->get<std::string>(); // a blob that is not a JSON object
   return dump(j);
+}
+
+std::string document_of_blob(const std::string& blob) {
+  auto j = nlohmann::json::parse(blob, nullptr, false);
+  if (j.is_object() && !j.contains(blob_attribute))
+    return blob;
+  return dump(nlohmann::json{{blob_attribute, blob}});
 }
 
 std::shared_ptr<http_tx> request_tx(route_context& ctx, bool& refused) {

@@ -25,8 +25,18 @@ bool parse_entity_key(const api_request& req, const std::string& id,
 /// namespace ("" if invalid).
 std::string stored_table(const api_request& req, const std::string& table);
 
+/// ThemisDB stores any text as an entity's blob; themisd stores documents.
+/// A blob that is not a JSON object (a string, an array, a number, text
+/// that is not JSON) is kept verbatim in this one attribute.
+inline constexpr const char* blob_attribute = "_blob";
+
+/// The document that stores `blob`: the object itself, or
+/// {"_blob": "<blob text>"} for anything else.
+std::string document_of_blob(const std::string& blob);
+
 /// A stored document's JSON without the engine's _key and _rev: what the
-/// client stored ("blob" on ThemisDB's entity paths).
+/// client stored ("blob" on ThemisDB's entity paths), the verbatim text
+/// for a document made by document_of_blob from a non-object blob.
 std::string user_document(const std::string& stored_json);
 
 /// The transaction named by X-Transaction-Id: nullptr with `refused`

@@ -130,8 +130,14 @@ class ApiTest(ServerTest):
         self.assertEqual(st, 200)
         self.assertEqual(body["key"], "users:alice")
         self.assertEqual(json.loads(body["blob"])["name"], "Alice")
+        # ThemisDB keeps any text as a blob
         st, _, body = self.server.json("PUT", "/entities/users:bob",
                                        {"blob": "not json"})
+        self.assertEqual(st, 201)
+        st, _, body = self.server.json("GET", "/entities/users:bob")
+        self.assertEqual(body["blob"], "not json")
+        st, _, body = self.server.json("PUT", "/entities/users:bob",
+                                       {"blob": 5})
         self.assert_error(st, body, 400)
         st, _, body = self.server.json("GET", "/entities/nocolon")
         self.assert_error(st, body, 400)
@@ -151,7 +157,7 @@ class ApiTest(ServerTest):
         # reported by index (a missing key's delete is not an error)
         ops = [{"op": "put", "key": "batch:new", "blob": "{}"},
                {"op": "delete", "key": "batch:missing"},
-               {"op": "put", "key": "batch:bad", "blob": "[]"}]
+               {"op": "put", "key": "batch:bad", "blob": 5}]
         st, _, body = self.server.json("POST", "/entities/batch",
                                        {"operations": ops})
         self.assertEqual(st, 200, body)
