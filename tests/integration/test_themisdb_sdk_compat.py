@@ -428,6 +428,61 @@ class SdkCompatTest(unittest.TestCase):
         self.assertEqual(st, 400)
 
 
+class JavaScriptSdkFlowTest(unittest.TestCase):
+    """The JavaScript SDK's exact sequence: topology first, then every call
+    to the endpoint the topology named (a 404 there is TopologyError)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def test_flow(self):
+        import http.client
+        import urllib.parse
+        st, _, topo = self.srv.json("GET", "/_admin/cluster/topology")
+        self.assertEqual(st, 200)
+        shard = topo["shards"][0]
+        url = urllib.parse.urlsplit(shard.get("endpoint") or
+                                    shard["http_endpoint"])
+
+        def call(method, path, body=None, headers=None):
+            c = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+            h = {"Content-Type": "application/json"} if body else {}
+            h.update(headers or {})
+            c.request(method, path, json.dumps(body) if body else None, h)
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            return r.status, json.loads(data) if data else None
+
+        key = "relational.default.jsusers:" + uuid.uuid4().hex
+        self.assertEqual(call("PUT", "/entities/" + key,
+                              {"blob": json.dumps({"n": 1})})[0], 201)
+        st, got = call("GET", "/entities/" + key)
+        self.assertEqual(json.loads(got["blob"]), {"n": 1})
+        st, tx = call("POST", "/transaction/begin", {"isolation": "snapshot"})
+        self.assertEqual((st, tx["status"]), (200, "active"))
+        h = {"X-Transaction-Id": tx["transaction_id"]}
+        self.assertEqual(call("DELETE", "/entities/" + key, None, h)[0], 200)
+        self.assertEqual(call("GET", "/entities/" + key, None, h)[0], 404)
+        self.assertEqual(call("GET", "/entities/" + key)[0], 200)
+        st, out = call("POST", "/transaction/commit",
+                       {"transaction_id": tx["transaction_id"]}, h)
+        self.assertEqual((st, out["status"]), (200, "committed"))
+        self.assertEqual(call("GET", "/entities/" + key)[0], 404)
+        st, q = call("POST", "/query/aql", {
+            "query": "FOR u IN relational__default__jsusers RETURN u",
+            "params": {}})
+        self.assertEqual((st, q["entities"]), (200, []))
+
+
 class SdkCompatAuthTest(unittest.TestCase):
     """Transactions are the principal's own: another (or another tenant)
     never uses them, and the open-transaction bound holds."""
