@@ -7,6 +7,7 @@
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/route_table.hpp"
+#include "handlers/ws_changefeed.hpp"
 #include "themis/clock.hpp"
 
 namespace themis {
@@ -95,6 +96,85 @@ void run_ws_query(const ws_query_ports& ports, const principal& who,
                     *ports.services,
                     [req, reply](api_response r) { reply(query_reply(r)); }};
   m.post(ctx);
+}
+
+void ws_changefeed::themisdb_frame(message_sink& sink, const json& j) {
+  std::string type = "unknown";
+  if (j.contains("type") && j["type"].is_string())
+    type = j["type"].get<std::string>();
+  if (type == "ping")
+    return put(sink, ws_pong_frame());
+  if (type == "subscribe")
+    return themisdb_subscribe(sink, j, true);
+  if (type == "unsubscribe") {
+    json channel = j.contains("channel") ? j["channel"] : json("");
+    if (!channel.is_string() || channel == "cdc" || channel == "changefeed" ||
+        channel == "")
+      subs_.erase(themisdb_sub);
+    return put(
+      sink,
+      dump({{"channel", channel}, {"status", "ok"}, {"type", "unsubscribed"}}));
+  }
+  if (type == "query") {
+    sink_ = &sink; // the connection: it outlives this handler's calls
+    std::weak_ptr<ws_changefeed> self = shared_from_this();
+    return run_ws_query(ports_, who_, j, [self](std::string reply) {
+      if (auto me = self.lock(); me && !me->closed_ && me->sink_)
+        me->put(*me->sink_, std::move(reply));
+    });
+  }
+  put(sink, dump({{"message", "Unknown message type"},
+                  {"received_type", type},
+                  {"type", "error"}}));
+}
+
+void ws_changefeed::themisdb_subscribe(message_sink& sink, const json& j,
+                                       bool reply) {
+  json channel = j.contains("channel") ? j["channel"] : json("cdc");
+  bool cdc = channel == "cdc" || channel == "changefeed";
+  if (!cdc) { // ThemisDB: other channels are accepted and do nothing
+    if (reply)
+      put(
+        sink,
+        dump({{"channel", channel}, {"status", "ok"}, {"type", "subscribed"}}));
+    return;
+  }
+  uint64_t from = 0;
+  if (j.contains("from_sequence")) {
+    if (!j["from_sequence"].is_number_unsigned())
+      return error(sink, "from_sequence: expected a sequence number");
+    from = j["from_sequence"].get<uint64_t>();
+  }
+  std::string prefix;
+  if (j.contains("key_prefix") && j["key_prefix"].is_string())
+    prefix = j["key_prefix"].get<std::string>();
+  else if (j.contains("collection") && j["collection"].is_string())
+    prefix = j["collection"].get<std::string>() + ":";
+  subscription sub;
+  sub.themisdb = true;
+  sub.filter.format = event_format::themisdb;
+  sub.filter.key_prefix = prefix;
+  if (j.contains("filter") && j["filter"].is_object() &&
+      j["filter"].contains("type")) {
+    auto& t = j["filter"]["type"];
+    if (!t.is_string())
+      return error(sink, "filter.type: expected an event type name");
+    if (auto err = change_filter::parse("event_types=" + t.get<std::string>(),
+                                        sub.filter))
+      return error(sink, *err);
+  }
+  // INCLUSIVE on this frame protocol (ThemisDB's clients rely on it):
+  // from_sequence N delivers N onward, 0 everything retained
+  auto after = from > 0 ? from - 1 : env_.reader.compacted_through();
+  subs_.erase(themisdb_sub); // one ThemisDB subscription per socket
+  if (!add_subscription(sink, themisdb_sub, std::move(sub), after))
+    return;
+  if (reply)
+    put(sink, dump({{"channel", channel},
+                    {"from_sequence", from},
+                    {"key_prefix", prefix},
+                    {"status", "ok"},
+                    {"type", "subscribed"}}));
 }
 
 } // namespace themis
