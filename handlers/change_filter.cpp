@@ -29,7 +29,8 @@ std::vector<std::string> split_list(const std::string& s) {
 } // namespace
 
 bool is_marker(const engine::change_event& e) {
-  return e.collection.empty() || e.collection.back() == '.';
+  return (e.type != "PUT" && e.type != "DELETE") || e.collection.empty() ||
+         e.collection.back() == '.';
 }
 
 std::string_view marker_tenant(const engine::change_event& e) {

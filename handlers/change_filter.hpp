@@ -20,7 +20,8 @@ enum class event_format { native, themisdb };
 /// Transaction markers (TRANSACTION_COMMIT / TRANSACTION_ROLLBACK) carry
 /// no collection of their own: `collection` is "" for a transaction of the
 /// global namespace and "tenant." for a tenant's; `key` is the
-/// transaction id and `value` `{"transaction_id","operations"}`.
+/// transaction id and `value` `{"transaction_id","operations"}`. Any type
+/// other than PUT and DELETE is a marker too.
 bool is_marker(const engine::change_event& e);
 /// The tenant a marker belongs to ("" : the global namespace).
 std::string_view marker_tenant(const engine::change_event& e);

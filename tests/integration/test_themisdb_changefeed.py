@@ -14,6 +14,12 @@ import unittest
 import websocket  # python3-websocket
 
 from themis_harness import Server, ServerTest
+from tokens import bearer, make_jwt
+
+SECRET = "changefeed compat secret, long enough"
+ROOT = make_jwt(SECRET, "root", scope="admin")
+ACME = make_jwt(SECRET, "alice", "acme")
+BETA = make_jwt(SECRET, "bob", "beta")
 
 TABLE = "relational.default.users"
 
@@ -318,6 +324,89 @@ class ThemisdbChangefeedTest(ServerTest):
                      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
                      "Sec-WebSocket-Version": "13"})
         self.assertEqual(st, 400)
+
+
+class TenantTransactionTest(unittest.TestCase):
+    """Markers from HTTP transactions and consumer ids, per tenant."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=["--set", "auth.jwt_secret=" + SECRET],
+                         env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def call(self, method, path, tok, body=None, headers=None):
+        return self.srv.json(method, path, body,
+                             dict(bearer(tok), **(headers or {})))
+
+    def poll(self, tok, query):
+        st, _, b = self.call("GET", "/changefeed?" + query, tok)
+        self.assertEqual(st, 200, b)
+        return b["events"]
+
+    def test_commit_markers_in_the_themisdb_format_only(self):
+        tip = self.call("GET", "/changefeed?from_seq=now", ROOT)[2][
+            "latest_sequence"]
+        for tok, pk in ((ACME, "a1"), (BETA, "b1")):
+            st, _, tx = self.call("POST", "/transaction/begin", tok, {})
+            self.assertEqual(st, 200, tx)
+            h = {"X-Transaction-Id": tx["transaction_id"]}
+            st, _, _ = self.call("PUT", "/entities/%s:%s" % (TABLE, pk), tok,
+                                 {"blob": "{}"}, h)
+            self.assertIn(st, (200, 201))
+            st, _, _ = self.call("POST", "/transaction/commit", tok,
+                                 {"transaction_id": tx["transaction_id"]})
+            self.assertEqual(st, 200)
+        acme = self.poll(ACME, "format=themisdb&from_seq=%d" % tip)
+        types = [e["type"] for e in acme]
+        self.assertEqual(types, ["PUT", "TRANSACTION_COMMIT"])
+        self.assertEqual(acme[0]["key"], TABLE + ":a1")
+        mark = acme[1]
+        self.assertEqual((mark["key"], mark["value"]), ("", None))
+        self.assertEqual(mark["metadata"]["operations"], 1)
+        self.assertIsInstance(mark["metadata"]["transaction_id"], str)
+        self.assertNotIn("b1", json.dumps(acme))
+        # the global admin sees both tenants' markers
+        root = self.poll(ROOT, "format=themisdb&from_seq=%d" % tip)
+        self.assertEqual([e["type"] for e in root].count(
+            "TRANSACTION_COMMIT"), 2)
+        # themisd's format skips markers (a gap in the sequences)
+        native = self.poll(ACME, "from_seq=%d" % tip)
+        self.assertEqual([e["type"] for e in native], ["PUT"])
+        # a key_prefix filter leaves markers out
+        only = self.poll(ACME, "format=themisdb&from_seq=%d&key_prefix=%s:"
+                         % (tip, TABLE))
+        self.assertEqual([e["type"] for e in only], ["PUT"])
+
+    def test_consumer_ids_are_per_tenant(self):
+        tip = self.call("GET", "/changefeed?from_seq=now", ROOT)[2][
+            "latest_sequence"]
+        st, _, _ = self.call("PUT", "/entities/t:k", ACME, {"blob": "{}"})
+        self.assertIn(st, (200, 201))
+        q = "format=themisdb&consumer_id=shared&keep_alive=false&from_seq=%d"
+        a, _, _ = sse(self.srv.port, q % tip,
+                      headers=["Authorization: Bearer " + ACME])
+        seq = events(a)[0]["sequence"]
+        # beta's "shared" is another consumer: its ack removes nothing of
+        # acme's, and acme's consumer still has the event pending
+        st, _, b = self.call("POST", "/changefeed/stream/ack", BETA,
+                             {"consumer_id": "shared", "up_to_sequence": seq})
+        self.assertEqual((st, b["acknowledged"]), (200, 0))
+        st, _, b = self.call("POST", "/changefeed/stream/ack", ACME,
+                             {"consumer_id": "shared", "up_to_sequence": seq})
+        self.assertEqual((st, b["acknowledged"]), (200, 1))
+        # stats and retention are for the global namespace's admin
+        for tok in (ACME, BETA):
+            st, _, _ = self.call("GET", "/changefeed/stats", tok)
+            self.assertEqual(st, 403)
+        st, _, _ = self.call("GET", "/changefeed/stats", ROOT)
+        self.assertEqual(st, 200)
 
 
 class ConsumerRestartTest(unittest.TestCase):
