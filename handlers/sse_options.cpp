@@ -73,10 +73,14 @@ std::optional<api_response> read_sse_options(route_context& ctx,
     out.consumer_id = *c;
     out.tenant = req.who.tenant;
     consumer_offsets::position pos;
-    auto& store = consumer_offsets::of(ctx.env.config.engine.data_dir);
-    if (auto err = store.attach(out.tenant, out.consumer_id,
-                                std::max(out.after, through), pos))
-      return error_response(429, *err);
+    try {
+      auto& store = consumer_offsets::of(ctx.env.config.engine.data_dir);
+      if (auto err = store.attach(out.tenant, out.consumer_id,
+                                  std::max(out.after, through), pos))
+        return error_response(429, *err);
+    } catch (const std::exception& e) {
+      return error_response(500, std::string("consumer offsets: ") + e.what());
+    }
     // a known consumer resumes where it was, unless told otherwise
     // (ThemisDB clients send from_seq=0 for "where I was")
     if (pos.known && out.after == 0)
