@@ -2,6 +2,8 @@
 
 #include "engine/store_writer.hpp"
 
+#include <algorithm>
+
 namespace themis::engine {
 
 uint64_t store_writer::compact(uint64_t max_events, int64_t max_age_ms,
@@ -27,21 +29,35 @@ uint64_t store_writer::compact(uint64_t max_events, int64_t max_age_ms,
     return 0;
   db_.exec("BEGIN IMMEDIATE");
   try {
-    db_.prepare("DELETE FROM changelog WHERE seq <= ?1")
-      .bind(1, static_cast<int64_t>(cutoff))
-      .run();
-    auto removed = static_cast<uint64_t>(db_.changes());
-    db_
-      .prepare("INSERT INTO meta(k, v) VALUES('compacted_through', ?1) "
-               "ON CONFLICT(k) DO UPDATE SET v = excluded.v")
-      .bind(1, static_cast<int64_t>(cutoff))
-      .run();
+    auto removed = compact_through(cutoff);
     db_.exec("COMMIT");
     return removed;
   } catch (...) {
     db_.exec("ROLLBACK");
     throw;
   }
+}
+
+uint64_t store_writer::compact_through(uint64_t cutoff) {
+  cutoff = std::min(cutoff, last_sequence());
+  uint64_t through = 0;
+  {
+    auto s = db_.prepare("SELECT v FROM meta WHERE k = 'compacted_through'");
+    if (s.step())
+      through = static_cast<uint64_t>(s.int64(0));
+  }
+  if (cutoff <= through)
+    return 0;
+  db_.prepare("DELETE FROM changelog WHERE seq <= ?1")
+    .bind(1, static_cast<int64_t>(cutoff))
+    .run();
+  auto removed = static_cast<uint64_t>(db_.changes());
+  db_
+    .prepare("INSERT INTO meta(k, v) VALUES('compacted_through', ?1) "
+             "ON CONFLICT(k) DO UPDATE SET v = excluded.v")
+    .bind(1, static_cast<int64_t>(cutoff))
+    .run();
+  return removed;
 }
 
 } // namespace themis::engine

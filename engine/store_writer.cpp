@@ -135,6 +135,17 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
       log_change(op.event_type.c_str(), op.collection, op.key, &op.doc, now_ms);
     return r;
   }
+  if (op.kind == op_kind::truncate_log) {
+    uint64_t before = 0;
+    for (char c : op.key) {
+      if (c < '0' || c > '9' || before > UINT64_MAX / 10 - 9)
+        return failure(op_status::invalid, "before_sequence must be a number");
+      before = before * 10 + static_cast<uint64_t>(c - '0');
+    }
+    op_result r;
+    r.rev = std::to_string(before ? compact_through(before - 1) : 0);
+    return r;
+  }
   if (op.kind == op_kind::create_collection)
     return create_collection(op.collection, now_ms, false);
   if (op.kind == op_kind::drop_collection)

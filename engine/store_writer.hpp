@@ -40,6 +40,9 @@ public:
   /// and records the highest deleted sequence (`compacted_through`), so a
   /// resume from before it is refused instead of silently skipping.
   /// Returns the number of rows deleted. Defined in store_compaction.cpp.
+  /// Deletes events with seq <= `cutoff` inside the caller's transaction
+  /// and records compacted_through; returns how many were deleted.
+  uint64_t compact_through(uint64_t cutoff);
   uint64_t compact(uint64_t max_events, int64_t max_age_ms, int64_t now_ms);
 
   /// A component's saved state (state_blobs), in its own transaction;

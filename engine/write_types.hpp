@@ -27,6 +27,10 @@ enum class op_kind : uint8_t {
   /// whose collection is the tenant prefix ("" or "tenant."), key the
   /// transaction id and value `doc`.
   marker,
+  /// Deletes the change-log events before sequence `key` (decimal), as
+  /// ThemisDB's POST /changefeed/retention; resumes before it get 410.
+  /// The result's `rev` holds the number of events deleted.
+  truncate_log,
 };
 
 enum class op_status : uint8_t {

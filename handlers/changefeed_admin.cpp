@@ -1,9 +1,11 @@
 /// ThemisDB's changefeed administration and acknowledgements:
-///   GET  /changefeed/stats      →
-///   {"latest_sequence","total_events","total_size_bytes"} POST
-///   /changefeed/retention  {"before_sequence"} (validated; 501 for now) POST
-///   /changefeed/stream/ack {"consumer_id","up_to_sequence"}
-///        → {"acknowledged","consumer_id","up_to_sequence"}
+///   GET  /changefeed/stats       → {"latest_sequence","total_events",
+///                                   "total_size_bytes"}
+///   POST /changefeed/retention   {"before_sequence"}
+///                                → {"before_sequence","deleted"}
+///   POST /changefeed/stream/ack  {"consumer_id","up_to_sequence"}
+///                                → {"acknowledged","consumer_id",
+///                                   "up_to_sequence"}
 
 #include <nlohmann/json.hpp>
 
@@ -79,12 +81,27 @@ void changefeed_retention(route_context& ctx) {
       !body["before_sequence"].is_number_unsigned())
     return ctx.respond(
       error_response(400, "Provide 'before_sequence' (uint64)"));
-  // Deleting log rows is the store writer's (it records compacted_through
-  // so resumes before it are refused with 410): not reachable from here.
-  ctx.respond(error_response(
-    501, "POST /changefeed/retention is not implemented: themisd bounds the "
-         "log with changefeed.retention_max_events and "
-         "changefeed.retention_max_age_s (docs/changefeeds.md)"));
+  // The store writer deletes the rows and records compacted_through, so a
+  // resume before it is refused with 410 (not silently skipped).
+  auto before = body["before_sequence"].get<uint64_t>();
+  engine::write_batch b;
+  engine::write_op op;
+  op.kind = engine::op_kind::truncate_log;
+  op.key = std::to_string(before);
+  b.ops.push_back(std::move(op));
+  ctx.writer.submit(
+    std::move(b), [respond = ctx.respond, before](engine::write_result res) {
+      if (res.results.empty() || !res.committed)
+        return respond(res.overloaded || res.results.empty()
+                         ? unavailable_response(res)
+                         : error_response(500, res.error));
+      auto& r = res.results.front();
+      if (r.status != engine::op_status::ok)
+        return respond(error_response(http_status(r.status), r.message));
+      respond(json_response(
+        200, dump({{"before_sequence", before},
+                   {"deleted", std::stoull(r.rev.empty() ? "0" : r.rev)}})));
+    });
 }
 
 void changefeed_ack(route_context& ctx) {
