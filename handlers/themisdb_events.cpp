@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handlers/change_filter.hpp"
+#include "handlers/themisdb_compat.hpp"
 
 namespace themis {
 
@@ -36,15 +37,8 @@ json themisdb_object(const engine::change_event& e, std::string_view table) {
   j["key"] = t + ":" + e.key;
   j["metadata"] = {{"pk", e.key}, {"table", t}};
   if (e.type == "PUT" && !e.value.empty()) {
-    // what the client stored: the document without the system attributes
-    auto v = json::parse(e.value, nullptr, false);
-    if (v.is_object()) {
-      v.erase("_key");
-      v.erase("_rev");
-      j["value"] = text_of(v);
-    } else {
-      j["value"] = e.value;
-    }
+    // what the client stored: the blob as GET /entities answers it
+    j["value"] = user_document(e.value);
   } else {
     j["value"] = nullptr;
   }

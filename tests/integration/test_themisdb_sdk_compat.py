@@ -128,6 +128,13 @@ class SdkCompatTest(unittest.TestCase):
             self.assertEqual((st, body["blob_size"]), (201, len(blob)), blob)
             st, _, body = self.call("GET", "/entities/" + k)
             self.assertEqual((st, body["blob"]), (200, blob))
+        # the ThemisDB changefeed carries the blob as the SDKs stored it
+        st, _, feed = self.call("GET", "/changefeed?format=themisdb&"
+                                "key_prefix=relational.default.blobs:")
+        values = {e["key"].rsplit(":", 1)[1]: e["value"]
+                  for e in feed["events"]}
+        self.assertEqual(values["0"], "plain text")
+        self.assertEqual(values["1"], "[1, 2, 3]")
         st, _, body = self.call("GET", "/entities/" + self.key("blobs", "1") +
                                 "?decrypt=true")
         self.assertEqual(body["entity"], [1, 2, 3])
