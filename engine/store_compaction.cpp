@@ -6,6 +6,11 @@
 
 namespace themis::engine {
 
+uint64_t store_writer::compacted_through() {
+  auto s = db_.prepare("SELECT v FROM meta WHERE k = 'compacted_through'");
+  return s.step() ? static_cast<uint64_t>(s.int64(0)) : 0;
+}
+
 uint64_t store_writer::compact(uint64_t max_events, int64_t max_age_ms,
                                int64_t now_ms) {
   uint64_t cutoff = 0; // delete every row with seq <= cutoff
@@ -19,13 +24,7 @@ uint64_t store_writer::compact(uint64_t max_events, int64_t max_age_ms,
     s.step();
     cutoff = std::max(cutoff, static_cast<uint64_t>(s.int64(0)));
   }
-  uint64_t through = 0;
-  {
-    auto s = db_.prepare("SELECT v FROM meta WHERE k = 'compacted_through'");
-    if (s.step())
-      through = static_cast<uint64_t>(s.int64(0));
-  }
-  if (cutoff <= through)
+  if (cutoff <= compacted_through())
     return 0;
   db_.exec("BEGIN IMMEDIATE");
   try {
@@ -40,13 +39,7 @@ uint64_t store_writer::compact(uint64_t max_events, int64_t max_age_ms,
 
 uint64_t store_writer::compact_through(uint64_t cutoff) {
   cutoff = std::min(cutoff, last_sequence());
-  uint64_t through = 0;
-  {
-    auto s = db_.prepare("SELECT v FROM meta WHERE k = 'compacted_through'");
-    if (s.step())
-      through = static_cast<uint64_t>(s.int64(0));
-  }
-  if (cutoff <= through)
+  if (cutoff <= compacted_through())
     return 0;
   db_.prepare("DELETE FROM changelog WHERE seq <= ?1")
     .bind(1, static_cast<int64_t>(cutoff))

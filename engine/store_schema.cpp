@@ -13,6 +13,22 @@ std::string database_path(const store_options& opts) {
   return dir + "themis.db";
 }
 
+namespace {
+
+/// The change log: one row per committed document write (and HTTP
+/// transaction marker), written in the same transaction; seq is dense and
+/// starts at 1.
+constexpr const char* changelog_columns = R"sql((
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL CHECK(type IN ('PUT','DELETE',
+    'TRANSACTION_COMMIT','TRANSACTION_ROLLBACK')),
+  collection TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT,
+  timestamp_ms INTEGER NOT NULL))sql";
+
+} // namespace
+
 void apply_schema(sqlite_db& db, const store_options& opts) {
   db.exec("PRAGMA journal_mode=WAL");
   db.exec(opts.synchronous_full ? "PRAGMA synchronous=FULL"
@@ -28,16 +44,6 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       rev TEXT NOT NULL,
       doc TEXT NOT NULL,
       PRIMARY KEY(collection, key)) WITHOUT ROWID;
-    -- The change log: one row per committed document write, written in the
-    -- same transaction; seq is dense and starts at 1.
-    CREATE TABLE IF NOT EXISTS changelog(
-      seq INTEGER PRIMARY KEY,
-      type TEXT NOT NULL CHECK(type IN ('PUT','DELETE',
-        'TRANSACTION_COMMIT','TRANSACTION_ROLLBACK')),
-      collection TEXT NOT NULL,
-      key TEXT NOT NULL,
-      value TEXT,
-      timestamp_ms INTEGER NOT NULL);
     -- compacted_through: highest change-log sequence deleted by retention.
     -- SQL table definitions (columns, types, indexes) of collections
     -- created over the PostgreSQL protocol, and their sequences.
@@ -56,30 +62,28 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       k TEXT PRIMARY KEY,
       v TEXT NOT NULL) WITHOUT ROWID;
   )sql");
+  db.exec(
+    (std::string("CREATE TABLE IF NOT EXISTS changelog") + changelog_columns)
+      .c_str());
   // A store created before HTTP transactions allows only PUT and DELETE
   // in its change log: rebuild the table with the transaction markers
   // allowed (rows and sequences kept), once.
-  auto def =
-    db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = "
-               "'changelog'");
-  if (def.step() &&
-      def.text(0).find("TRANSACTION_COMMIT") == std::string::npos) {
-    db.exec(R"sql(
-      BEGIN IMMEDIATE;
-      CREATE TABLE changelog_v2(
-        seq INTEGER PRIMARY KEY,
-        type TEXT NOT NULL CHECK(type IN ('PUT','DELETE',
-          'TRANSACTION_COMMIT','TRANSACTION_ROLLBACK')),
-        collection TEXT NOT NULL,
-        key TEXT NOT NULL,
-        value TEXT,
-        timestamp_ms INTEGER NOT NULL);
-      INSERT INTO changelog_v2 SELECT seq, type, collection, key, value,
-        timestamp_ms FROM changelog;
-      DROP TABLE changelog;
-      ALTER TABLE changelog_v2 RENAME TO changelog;
-      COMMIT;
-    )sql");
+  bool old = false;
+  {
+    // read and let go of the statement before the table is dropped
+    auto def = db.prepare(
+      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = "
+      "'changelog'");
+    old =
+      def.step() && def.text(0).find("TRANSACTION_COMMIT") == std::string::npos;
+  }
+  if (old) {
+    db.exec((std::string("BEGIN IMMEDIATE; CREATE TABLE changelog_v2") +
+             changelog_columns +
+             "; INSERT INTO changelog_v2 SELECT seq, type, collection, key, "
+             "value, timestamp_ms FROM changelog; DROP TABLE changelog; "
+             "ALTER TABLE changelog_v2 RENAME TO changelog; COMMIT;")
+              .c_str());
   }
 }
 

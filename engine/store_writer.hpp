@@ -43,6 +43,8 @@ public:
   /// Deletes events with seq <= `cutoff` inside the caller's transaction
   /// and records compacted_through; returns how many were deleted.
   uint64_t compact_through(uint64_t cutoff);
+  /// The highest sequence retention has deleted (0: none).
+  uint64_t compacted_through();
   uint64_t compact(uint64_t max_events, int64_t max_age_ms, int64_t now_ms);
 
   /// A component's saved state (state_blobs), in its own transaction;

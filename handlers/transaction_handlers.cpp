@@ -52,6 +52,20 @@ bool unavailable(route_context& ctx) {
   return true;
 }
 
+/// The id a commit or rollback names; false if the answer (an error) has
+/// been sent.
+bool named_tx(route_context& ctx, std::string& id) {
+  if (unavailable(ctx))
+    return false;
+  std::optional<api_response> bad;
+  id = tx_id_of(ctx.req, bad);
+  if (bad)
+    ctx.respond(std::move(*bad));
+  else if (id.empty())
+    ctx.respond(error_response(400, "Missing 'transaction_id'"));
+  return !bad && !id.empty();
+}
+
 } // namespace
 
 void transaction_begin(route_context& ctx) {
@@ -109,14 +123,9 @@ void transaction_begin(route_context& ctx) {
 }
 
 void transaction_commit(route_context& ctx) {
-  if (unavailable(ctx))
+  std::string id;
+  if (!named_tx(ctx, id))
     return;
-  std::optional<api_response> bad;
-  auto id = tx_id_of(ctx.req, bad);
-  if (bad)
-    return ctx.respond(std::move(*bad));
-  if (id.empty())
-    return ctx.respond(error_response(400, "Missing 'transaction_id'"));
   auto* store = ctx.env.transactions;
   auto tx = store->take_for_commit(id, ctx.req.who);
   if (!tx) {
@@ -174,14 +183,9 @@ void transaction_commit(route_context& ctx) {
 }
 
 void transaction_rollback(route_context& ctx) {
-  if (unavailable(ctx))
+  std::string id;
+  if (!named_tx(ctx, id))
     return;
-  std::optional<api_response> bad;
-  auto id = tx_id_of(ctx.req, bad);
-  if (bad)
-    return ctx.respond(std::move(*bad));
-  if (id.empty())
-    return ctx.respond(error_response(400, "Missing 'transaction_id'"));
   auto tx = ctx.env.transactions->rollback(id, ctx.req.who);
   auto answer = [id, found = tx != nullptr] {
     // as in ThemisDB, rolling back an unknown (or expired) transaction

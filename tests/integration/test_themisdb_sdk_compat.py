@@ -12,7 +12,7 @@ import json
 import unittest
 import uuid
 
-from themis_harness import Server
+from themis_harness import Server, ServerTest
 from tokens import bearer, make_jwt
 
 SECRET = "sdk-compat-secret-0123456789abcdef"
@@ -37,20 +37,10 @@ def items_of(payload):
     return [json.loads(r) if isinstance(r, str) else r for r in rows]
 
 
-class SdkCompatTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
+class SdkCompatTest(ServerTest):
 
     def call(self, method, path, body=None, headers=None):
-        return self.srv.json(method, path, body, headers)
+        return self.server.json(method, path, body, headers)
 
     def key(self, coll, pk, model="relational", ns="default"):
         return "%s.%s.%s:%s" % (model, ns, coll, pk)
@@ -58,7 +48,7 @@ class SdkCompatTest(unittest.TestCase):
     # -- connect: health and topology -------------------------------------
     def test_health_as_sdks_read_it(self):
         for method in ("GET", "POST", "HEAD"):
-            st, h, _ = self.srv.request(method, "/health")
+            st, h, _ = self.server.request(method, "/health")
             self.assertEqual(st, 200, method)
         st, _, body = self.call("GET", "/health")
         self.assertEqual(body["status"], "healthy")
@@ -87,7 +77,7 @@ class SdkCompatTest(unittest.TestCase):
             for k in ("endpoint", "http_endpoint"):
                 if k in shard:
                     endpoints.add(shard[k].rstrip("/"))
-        self.assertEqual(endpoints, {"http://127.0.0.1:%d" % self.srv.port})
+        self.assertEqual(endpoints, {"http://127.0.0.1:%d" % self.server.port})
         # the endpoint it names answers
         st, _, _ = self.call("GET", "/health")
         self.assertEqual(st, 200)
@@ -289,7 +279,7 @@ class SdkCompatTest(unittest.TestCase):
         import urllib.parse
         q = urllib.parse.quote("FOR d IN relational__default__sq "
                                "FILTER d.i < @n SORT d.i RETURN d.i")
-        st, h, raw = self.srv.request(
+        st, h, raw = self.server.request(
             "GET", "/v2/query/stream?query=%s&params=%s" %
             (q, urllib.parse.quote('{"n": 3}')))
         self.assertEqual(st, 200)
@@ -299,9 +289,9 @@ class SdkCompatTest(unittest.TestCase):
                 if "event: row" in e]
         self.assertEqual(rows, [0, 1, 2])
         self.assertIn('event: done\ndata: {"count":3}', raw.decode())
-        st, _, _ = self.srv.request("GET", "/v2/query/stream")
+        st, _, _ = self.server.request("GET", "/v2/query/stream")
         self.assertEqual(st, 400)
-        st, _, _ = self.srv.request("GET", "/v2/query/stream?query=FOR&"
+        st, _, _ = self.server.request("GET", "/v2/query/stream?query=FOR&"
                                     "params=%7B")
         self.assertEqual(st, 400)
 
@@ -430,30 +420,20 @@ class SdkCompatTest(unittest.TestCase):
         self.assertLess(st, 400)
         st, _, got = self.call("GET", "/api/relational/gousers/x")
         self.assertEqual((st, got), (200, [1, 2]))
-        st, _, _ = self.srv.request("PUT", "/api/relational/gousers/y",
+        st, _, _ = self.server.request("PUT", "/api/relational/gousers/y",
                                     "{broken")
         self.assertEqual(st, 400)
 
 
-class JavaScriptSdkFlowTest(unittest.TestCase):
+class JavaScriptSdkFlowTest(ServerTest):
     """The JavaScript SDK's exact sequence: topology first, then every call
     to the endpoint the topology named (a 404 there is TopologyError)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
 
     def test_flow(self):
         import http.client
         import urllib.parse
-        st, _, topo = self.srv.json("GET", "/_admin/cluster/topology")
+        st, _, topo = self.server.json("GET", "/_admin/cluster/topology")
         self.assertEqual(st, 200)
         shard = topo["shards"][0]
         url = urllib.parse.urlsplit(shard.get("endpoint") or
@@ -490,65 +470,98 @@ class JavaScriptSdkFlowTest(unittest.TestCase):
         self.assertEqual((st, q["entities"]), (200, []))
 
 
-class SdkCompatAuthTest(unittest.TestCase):
+class OldStoreUpgradeTest(unittest.TestCase):
+    """A data directory from before HTTP transactions (its change log
+    allows only PUT and DELETE) is migrated once at start: the old events
+    and sequences stay, and commits append their markers."""
+
+    def test_old_change_log_is_migrated(self):
+        import os
+        import sqlite3
+        srv = Server().start()
+        try:
+            srv.json("PUT", "/entities/old:1", {"blob": '{"v": 1}'})
+            srv.stop()
+            db = sqlite3.connect(os.path.join(srv.data_dir, "themis.db"))
+            db.executescript("""
+                BEGIN;
+                CREATE TABLE cl_old(seq INTEGER PRIMARY KEY,
+                  type TEXT NOT NULL CHECK(type IN ('PUT','DELETE')),
+                  collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT,
+                  timestamp_ms INTEGER NOT NULL);
+                INSERT INTO cl_old SELECT * FROM changelog;
+                DROP TABLE changelog;
+                ALTER TABLE cl_old RENAME TO changelog;
+                COMMIT;""")
+            db.close()
+            srv.start()
+            st, _, tx = srv.json("POST", "/transaction/begin", {})
+            h = {"X-Transaction-Id": tx["transaction_id"]}
+            srv.json("PUT", "/entities/old:2", {"blob": "{}"}, h)
+            st, _, out = srv.json("POST", "/transaction/commit",
+                                  {"transaction_id": tx["transaction_id"]})
+            self.assertEqual(st, 200, out)
+            st, _, feed = srv.json("GET",
+                                   "/changefeed?format=themisdb&from_seq=0")
+            self.assertEqual([(e["sequence"], e["type"])
+                              for e in feed["events"]],
+                             [(1, "PUT"), (2, "PUT"),
+                              (3, "TRANSACTION_COMMIT")])
+            srv.stop()
+        finally:
+            srv.cleanup()
+
+
+class SdkCompatAuthTest(ServerTest):
     """Transactions are the principal's own: another (or another tenant)
     never uses them, and the open-transaction bound holds."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server(args=["--set", "auth.jwt_secret=" + SECRET],
-                         env={"THEMIS_AUTH_REQUIRED": "true"}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
+    server_args = ("--set", "auth.jwt_secret=" + SECRET)
+    server_env = {"THEMIS_AUTH_REQUIRED": "true"}
 
     def test_transaction_is_owner_scoped(self):
         alice = bearer(make_jwt(SECRET, "alice", "acme"))
         bob = bearer(make_jwt(SECRET, "bob", "beta"))
         carol = bearer(make_jwt(SECRET, "carol", "acme"))
-        st, _, out = self.srv.json("POST", "/transaction/begin", {}, alice)
+        st, _, out = self.server.json("POST", "/transaction/begin", {}, alice)
         self.assertEqual(st, 200, out)
         tx = out["transaction_id"]
         k = "relational.default.t:1"
-        st, _, _ = self.srv.json("PUT", "/entities/" + k, {"blob": "{}"},
+        st, _, _ = self.server.json("PUT", "/entities/" + k, {"blob": "{}"},
                                  dict(alice, **{"X-Transaction-Id": tx}))
         self.assertEqual(st, 201)
         for other in (bob, carol):
-            st, _, _ = self.srv.json("GET", "/entities/" + k, None,
+            st, _, _ = self.server.json("GET", "/entities/" + k, None,
                                      dict(other, **{"X-Transaction-Id": tx}))
             self.assertEqual(st, 404)
-            st, _, _ = self.srv.json("POST", "/transaction/commit",
+            st, _, _ = self.server.json("POST", "/transaction/commit",
                                      {"transaction_id": tx}, other)
             self.assertEqual(st, 404)
-        st, _, out = self.srv.json("POST", "/transaction/commit",
+        st, _, out = self.server.json("POST", "/transaction/commit",
                                    {"transaction_id": tx}, alice)
         self.assertEqual(st, 200, out)
         # committed into acme's namespace only
-        st, _, _ = self.srv.json("GET", "/entities/" + k, None, bob)
+        st, _, _ = self.server.json("GET", "/entities/" + k, None, bob)
         self.assertEqual(st, 404)
-        st, _, _ = self.srv.json("GET", "/entities/" + k, None, alice)
+        st, _, _ = self.server.json("GET", "/entities/" + k, None, alice)
         self.assertEqual(st, 200)
         # no token: 401 before any transaction is touched
-        st, _, _ = self.srv.json("POST", "/transaction/begin", {})
+        st, _, _ = self.server.json("POST", "/transaction/begin", {})
         self.assertEqual(st, 401)
 
     def test_open_transactions_are_bounded(self):
         dave = bearer(make_jwt(SECRET, "dave"))
         ids = []
         for _ in range(64):
-            st, _, out = self.srv.json("POST", "/transaction/begin", {}, dave)
+            st, _, out = self.server.json("POST", "/transaction/begin", {}, dave)
             self.assertEqual(st, 200)
             ids.append(out["transaction_id"])
-        st, h, out = self.srv.json("POST", "/transaction/begin", {}, dave)
+        st, h, out = self.server.json("POST", "/transaction/begin", {}, dave)
         self.assertEqual(st, 429, out)
         for tx in ids:
-            self.srv.json("POST", "/transaction/rollback",
+            self.server.json("POST", "/transaction/rollback",
                           {"transaction_id": tx}, dave)
-        st, _, _ = self.srv.json("POST", "/transaction/begin", {}, dave)
+        st, _, _ = self.server.json("POST", "/transaction/begin", {}, dave)
         self.assertEqual(st, 200)
 
 

@@ -200,8 +200,10 @@ class RawConn:
 
 
 class ServerTest(unittest.TestCase):
-    """One server per test class (fast); override `server_args`."""
+    """One server per test class (fast); override `server_args` and
+    `server_env` (extra environment variables)."""
     server_args = ()
+    server_env = None
 
     def put_entity(self, coll, key, doc=None):
         """PUT /entities/coll:key; returns the write's change sequence."""
@@ -217,7 +219,7 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.server_args).start()
+        cls.server = Server(cls.server_args, env=cls.server_env).start()
 
     @classmethod
     def tearDownClass(cls):
