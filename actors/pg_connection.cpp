@@ -6,11 +6,13 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "actors/messages.hpp"
 #include "actors/pg_frontend.hpp"
+#include "actors/pg_sessions.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "auth/authenticator.hpp"
@@ -371,6 +373,19 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
     ctx->pg_backends[o.session.backend_pid] = {o.session.backend_key,
                                                fe->read_db()};
   }
+  // pg_stat_activity, signals and notifications (issue 36); the eventfd
+  // wakes this thread when another session queues something for it
+  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  struct wake_guard {
+    int fd;
+    ~wake_guard() {
+      if (fd >= 0)
+        ::close(fd);
+    }
+  } wake_close{wake_fd};
+  auto& sessions = *ctx->pg_registry;
+  fe->attach(sessions, sessions.add(o.session.backend_pid, fe->read_db(),
+                                    remote, wake_fd));
   bool running = true;
   bool draining = ctx->metrics.draining;
   auto last_tick = std::chrono::steady_clock::now();
@@ -383,9 +398,15 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   while (running && !port.closing && !port.broken) {
     // wake at least twice a second: the mailbox (drain, shutdown) and the
     // startup deadline are checked between reads
-    pollfd p{fd, POLLIN, 0};
-    int r = ::poll(&p, 1, 500);
-    if (r > 0) {
+    pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    int r = ::poll(p, wake_fd >= 0 ? 2 : 1, 500);
+    if (r > 0 && (p[1].revents & POLLIN)) {
+      uint64_t n = 0;
+      auto got = ::read(wake_fd, &n, sizeof n);
+      (void)got;
+      fe->on_wake();
+    }
+    if (r > 0 && p[0].revents) {
       auto n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         running = false; // the client went away
@@ -443,6 +464,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
     std::lock_guard<std::mutex> g(ctx->pg_mtx);
     ctx->pg_backends.erase(o.session.backend_pid);
   }
+  sessions.remove(o.session.backend_pid); // before wake_fd closes
   fe->abandon();
   fe.reset(); // before the socket closes: its last words are flushed above
 }

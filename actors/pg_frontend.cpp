@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/session_functions.hpp"
 #include "engine/store_schema.hpp"
 #include "handlers/metrics_registry.hpp"
 
@@ -67,11 +68,17 @@ void pg_frontend::fatal_now(const std::string& sqlstate,
 void pg_frontend::on_authenticated(const startup_packet& p) {
   if (auto u = p.param("user"))
     info_.user = *u;
-  if (auto d = p.param("database"); d && !d->empty() && *d != opts_.database)
-    return fatal_now("3D000", "database \"" + *d + "\" does not exist");
   std::string sqlstate, message;
   if (!port_.admit(info_.user, who_, sqlstate, message))
     return fatal_now(sqlstate, message);
+  // issue 36: the configured name, postgres and template1 (what tools
+  // connect to first), and a tenant's own name for its principals
+  if (auto d = p.param("database"); d && !d->empty()) {
+    if (*d != opts_.database && *d != "postgres" && *d != "template1" &&
+        (who_.tenant.empty() || *d != who_.tenant))
+      return fatal_now("3D000", "database \"" + *d + "\" does not exist");
+    info_.database = *d;
+  }
   // the tenant's tables only, under their local names; nothing a session
   // says later (SET ROLE, search_path) changes this
   info_.ns = who_.tenant.empty() ? std::string() : who_.tenant + ".";
@@ -114,6 +121,7 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
   info_.settings = defaults_;
   if (auto a = p.param("application_name"))
     info_.settings["application_name"] = *a;
+  publish_identity();
 }
 
 void pg_frontend::refresh_catalog() {
@@ -163,6 +171,8 @@ std::string pg_frontend::shown(std::string text) const {
 
 sql::statement pg_frontend::translate(const sql::parsed_statement& p,
                                       const std::vector<uint32_t>& declared) {
+  if (auto st = sql::notify_statement(p)) // LISTEN/NOTIFY/UNLISTEN (issue 36)
+    return *st;
   refresh_catalog();
   return sql::translate(p, cat_, info_, declared);
 }
@@ -237,13 +247,14 @@ void pg_frontend::ensure_fresh(prepared& p) {
 
 void pg_frontend::on_query(std::string sql) {
   spdlog::debug("pg {}: query: {}", opts_.session.backend_pid, sql);
+  set_active(sql);
   portals_.erase("");
   std::vector<sql::parsed_statement> stmts;
   try {
     stmts = sql::parse_sql(sql);
   } catch (const sql::sql_error& e) {
     send_error(e, false);
-    session_.query_done(status());
+    ready();
     return;
   }
   if (stmts.empty())
@@ -266,7 +277,7 @@ void pg_frontend::run_statements(std::vector<sql::parsed_statement> stmts,
         throw sql::sql_error("25P02", "current transaction is aborted, "
                                       "commands ignored until end of "
                                       "transaction block");
-      run(p, 0, true);
+      run_observed(p, 0, true);
       if (copy_) {
         // COPY FROM STDIN: the data comes next; the rest runs after it
         rest_.assign(stmts.begin() + static_cast<long>(i) + 1, stmts.end());
@@ -277,7 +288,7 @@ void pg_frontend::run_statements(std::vector<sql::parsed_statement> stmts,
     copy_.reset();
     send_error(e, false);
   }
-  session_.query_done(status());
+  ready();
 }
 
 void pg_frontend::on_parse(parse_msg& m) {
@@ -411,7 +422,9 @@ void pg_frontend::on_execute(const execute_msg& m) {
       throw sql::sql_error("25P02", "current transaction is aborted, "
                                     "commands ignored until end of "
                                     "transaction block");
-    run(p, m.max_rows > 0 ? static_cast<size_t>(m.max_rows) : 0, false);
+    set_active(p.stmt ? p.stmt->parsed.text : std::string());
+    run_observed(p, m.max_rows > 0 ? static_cast<size_t>(m.max_rows) : 0,
+                 false);
   } catch (const sql::sql_error& e) {
     send_error(e, true);
   }
@@ -428,7 +441,7 @@ void pg_frontend::on_close(const describe_msg& m) {
 void pg_frontend::on_sync() {
   // the unnamed portal ends with the implicit transaction
   portals_.erase("");
-  session_.query_done(status());
+  ready(); // notifications first (issue 36)
 }
 
 } // namespace themis

@@ -26,6 +26,8 @@ struct sqlite3;
 namespace themis {
 
 class metrics_registry;
+class pg_sessions;
+struct pg_backend_entry;
 
 /// What the front-end needs from the actor world.
 class pg_backend_port {
@@ -98,6 +100,15 @@ public:
   /// Drain: FATAL 57P01 to an idle client.
   void terminate(const char* why);
 
+  // -- sessions and notifications (issue 36; pg_frontend_notify.cpp) --------
+  /// Joins the session registry as `me` (pg_stat_activity, signals,
+  /// LISTEN/NOTIFY).
+  void attach(pg_sessions& sessions, std::shared_ptr<pg_backend_entry> me);
+  /// The backend's eventfd fired: a terminate request ends the session;
+  /// queued notifications go out if the session is idle outside a
+  /// transaction block.
+  void on_wake();
+
   // pg_session_callbacks
   void send(std::string bytes) override { port_.send(std::move(bytes)); }
   void on_start_tls() override { port_.start_tls(); }
@@ -108,6 +119,7 @@ public:
   }
   std::string random_bytes(size_t n) override;
   void on_cancel(int32_t pid, int32_t key) override { port_.cancel(pid, key); }
+  void on_bad_startup(const std::string& why) override;
   bool tokens_accepted() override { return port_.tokens_accepted(); }
   bool check_token(const std::string& user, const std::string& token) override {
     return port_.check_token(user, token);
@@ -225,6 +237,27 @@ private:
   /// A transaction block ended: its duration goes to the metrics.
   void count_transaction(bool committed);
   bool pinned_ = false; ///< the writer holds our transaction
+  // -- issue 36 (pg_frontend_notify.cpp) -------------------------------------
+  class notify_hooks;
+  /// run() with LISTEN/NOTIFY/UNLISTEN applied (at COMMIT inside a
+  /// transaction block) and the activity pg_stat_activity shows.
+  bool run_observed(portal& p, size_t max_rows, bool describe);
+  /// Notifications, then ReadyForQuery.
+  void ready();
+  void deliver_notifications();
+  void set_active(const std::string& query);
+  /// Authenticated: the registry shows who this session is.
+  void publish_identity();
+  /// The open transaction's LISTEN/UNLISTEN/NOTIFY, applied at its end.
+  struct pending_op {
+    char kind; ///< 'L'isten, 'U'nlisten, 'N'otify
+    std::string channel, payload;
+  };
+  void apply_pending(bool commit);
+  pg_sessions* sessions_ = nullptr;
+  std::shared_ptr<pg_backend_entry> me_;
+  std::shared_ptr<notify_hooks> hooks_;
+  std::vector<pending_op> pending_;
   std::unique_ptr<copy_in_state> copy_;
   /// The statements of a simple Query still to run after its COPY FROM.
   std::vector<sql::parsed_statement> rest_;

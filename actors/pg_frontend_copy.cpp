@@ -245,7 +245,7 @@ void pg_frontend::on_copy_done() {
   auto c = std::move(copy_);
   if (c->insert.sql.empty()) { // failed while receiving
     rest_.clear();
-    session_.query_done(status());
+    ready();
     return;
   }
   try {
@@ -285,7 +285,7 @@ void pg_frontend::on_copy_fail(const std::string& message) {
   rest_.clear();
   send_error(sql::sql_error("57014", "COPY from stdin failed: " + message),
              false);
-  session_.query_done(status());
+  ready();
 }
 
 void pg_frontend::run_copy_out(portal& p) {

@@ -29,6 +29,8 @@
 #include "actors/mqtt_broker.hpp"
 #include "actors/mqtt_connection.hpp"
 #include "actors/pg_connection.hpp"
+#include "actors/pg_notify_hub.hpp"
+#include "actors/pg_sessions.hpp"
 #include "actors/server_context.hpp"
 #include "actors/service_notifier.hpp"
 #include "actors/store_writer_actor.hpp"
@@ -288,6 +290,7 @@ int run_server(const server_config& cfg, const char* version,
 
   std::shared_ptr<http_acceptor> mqtt;
   ctx->mqtt = std::make_unique<mqtt_broker>();
+  ctx->pg_registry = std::make_shared<pg_sessions>();
   add_metric_collectors(*ctx, version);
   // user lists and the MQTT ACL: what SIGHUP replaces (config_reload.cpp)
   if (auto err = start_live_config(*ctx, cfg)) {
@@ -386,8 +389,14 @@ int run_server(const server_config& cfg, const char* version,
   mqtt_changes_spec.start = [ctx](caf::actor_system& s) {
     return spawn_mqtt_changes(s, ctx);
   };
+  child_spec pg_notify_spec;
+  pg_notify_spec.name = "pg_notify_hub";
+  pg_notify_spec.start = [ctx](caf::actor_system& s) {
+    return spawn_pg_notify_hub(s, ctx);
+  };
   std::vector<child_spec> listener_children{listener_spec, pg_listener_spec,
-                                            mqtt_listener_spec, mqtt_sys_spec};
+                                            mqtt_listener_spec, mqtt_sys_spec,
+                                            pg_notify_spec};
   if (https)
     listener_children.push_back(registered_child(
       "https_listener", https_listener_name, [ctx](caf::actor_system& s) {

@@ -36,6 +36,7 @@ class actor_system;
 namespace themis {
 
 class mqtt_broker;
+class pg_sessions;
 namespace tls {
 class context;
 }
@@ -144,6 +145,8 @@ struct server_context {
   std::mutex pg_mtx;
   std::unordered_map<int32_t, std::pair<int32_t, void*>> pg_backends;
   std::atomic<int32_t> next_pg_pid{1000};
+  /// Every PostgreSQL session: pg_stat_activity, LISTEN/NOTIFY (issue 36).
+  std::shared_ptr<pg_sessions> pg_registry;
   /// The MQTT broker core (subscriptions, retained messages).
   std::unique_ptr<mqtt_broker> mqtt;
   /// Content codings for HTTP requests and responses (from `compression`).

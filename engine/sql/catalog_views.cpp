@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/session_functions.hpp"
 
 namespace themis::sql {
 
@@ -104,13 +105,13 @@ const char* short_type_name(uint32_t o) {
 
 bool is_catalog_view(const std::string& name) {
   static const std::unordered_set<std::string> names = {
-    "pg_namespace",  "pg_class",      "pg_attribute", "pg_type",
-    "pg_index",      "pg_database",   "pg_settings",  "pg_description",
-    "pg_am",         "pg_constraint", "pg_attrdef",   "pg_roles",
-    "pg_user",       "pg_proc",       "pg_collation", "pg_inherits",
-    "pg_tablespace", "pg_tables",     "pg_indexes",   "pg_extension",
-    "pg_matviews",   "pg_views",      "pg_sequence",  "pg_enum",
-    "pg_range"};
+    "pg_namespace",  "pg_class",        "pg_attribute", "pg_type",
+    "pg_index",      "pg_database",     "pg_settings",  "pg_description",
+    "pg_am",         "pg_constraint",   "pg_attrdef",   "pg_roles",
+    "pg_user",       "pg_proc",         "pg_collation", "pg_inherits",
+    "pg_tablespace", "pg_tables",       "pg_indexes",   "pg_extension",
+    "pg_matviews",   "pg_views",        "pg_sequence",  "pg_enum",
+    "pg_range",      "pg_stat_activity"};
   return names.count(name) > 0;
 }
 
@@ -580,19 +581,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     v.row({"14", "'sql'"});
     return v.build();
   }
-  if (name == "pg_stat_activity") {
-    v.col("datid", oid::oid_t)
-      .col("datname", oid::name)
-      .col("pid", oid::int4)
-      .col("usename", oid::name)
-      .col("application_name", oid::text)
-      .col("state", oid::text)
-      .col("query", oid::text)
-      .col("backend_start", oid::timestamptz);
-    v.row({"16380", lit(info.database), num(info.backend_pid), lit(info.user),
-           "''", "'active'", "''", "NULL"});
-    return v.build();
-  }
+  if (name == "pg_stat_activity")
+    return stat_activity_view(); // live rows: session_functions.cpp
   if (name == "pg_sequence" || name == "pg_enum" || name == "pg_range" ||
       name == "pg_event_trigger" || name == "pg_operator" ||
       name == "pg_opclass" || name == "pg_authid" ||

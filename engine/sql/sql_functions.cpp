@@ -12,6 +12,7 @@
 #include "engine/names.hpp"
 #include "engine/sql/pg_datetime.hpp"
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/session_functions.hpp"
 
 namespace themis::sql {
 
@@ -651,6 +652,8 @@ void register_functions(sqlite3* db, write_counters* counters) {
          {"themis_seq", "themis_seq_last", "themis_key", "themis_nextval"})
       add(db, n, -1, fn_read_only, false);
   }
+  // refused here; a PostgreSQL session registers its own (issue 36)
+  register_session_functions(db, nullptr);
 }
 
 bool split_error(const char* msg, char sqlstate[6], const char** text) {

@@ -1,5 +1,6 @@
 #include <unordered_map>
 
+#include "engine/sql/session_functions.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -215,6 +216,13 @@ expr translator::tr_func(const json& n, scope& sc) {
   if (name == "date_part" || name == "extract" || name == "date_trunc" ||
       name == "to_char" || name == "to_timestamp" || name == "age")
     unsupported("the date/time function " + name + "()", n);
+  if (is_session_function(name)) { // issue 36: session_functions.cpp
+    std::vector<std::string> a;
+    for (auto& x : args)
+      a.push_back(x.sql);
+    auto f = session_function(name, a);
+    return {f->first, f->second};
+  }
   auto& fm = functions();
   auto it = fm.find(name);
   if (it == fm.end())

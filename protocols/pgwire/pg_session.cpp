@@ -77,6 +77,14 @@ void pg_session::on_data(std::string_view bytes) {
     if (st == decode_status::need_more)
       break;
     if (st == decode_status::error) {
+      if (in_startup && err.message.rfind("invalid length", 0) == 0) {
+        // as PostgreSQL: a startup packet of impossible length (a stray
+        // Terminate, a non-PostgreSQL client) is logged, not answered
+        cb_.on_bad_startup(err.message);
+        state_ = state::closed;
+        cb_.close();
+        break;
+      }
       fatal(err.sqlstate, err.message);
       break;
     }

@@ -68,6 +68,9 @@ public:
   virtual void on_auth_failed(const std::string& user) { (void)user; }
   /// 16 random bytes for salts and nonces.
   virtual std::string random_bytes(size_t n) = 0;
+  /// A startup packet that cannot be one (its length): the connection
+  /// closes without an answer; this is for the log.
+  virtual void on_bad_startup(const std::string& why) { (void)why; }
   /// A CancelRequest arrived on this (otherwise unused) connection.
   virtual void on_cancel(int32_t pid, int32_t key) = 0;
   /// Authenticated; the session parameters have been sent.
