@@ -189,6 +189,8 @@ tx_status pg_frontend::current() const {
 }
 
 void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
+  if (terminating()) // pg_terminate_backend interrupted the statement
+    return terminate("terminating connection due to administrator command");
   error_fields f;
   f.sqlstate = e.sqlstate();
   if (opts_.metrics)

@@ -244,6 +244,8 @@ private:
   bool run_observed(portal& p, size_t max_rows, bool describe);
   /// Notifications, then ReadyForQuery.
   void ready();
+  /// pg_terminate_backend asked this session to end.
+  bool terminating() const;
   void deliver_notifications();
   void set_active(const std::string& query);
   /// Authenticated: the registry shows who this session is.

@@ -278,7 +278,13 @@ void pg_frontend::deliver_notifications() {
     put_notification(session_.out(), n);
 }
 
+bool pg_frontend::terminating() const {
+  return me_ && me_->terminate;
+}
+
 void pg_frontend::ready() {
+  if (session_.closed())
+    return;
   if (tx_ == tx::idle)
     deliver_notifications();
   if (me_) {
@@ -298,7 +304,7 @@ void pg_frontend::ready() {
 }
 
 void pg_frontend::on_wake() {
-  if (me_ && me_->terminate) {
+  if (terminating()) {
     terminate("terminating connection due to administrator command");
     return;
   }

@@ -301,7 +301,10 @@ class ActivityTest(Base):
         self.assertIn("FATAL:  57P01: terminating connection due to "
                       "administrator command", err)
 
-    def test_cancel(self):
+    def signal_long_query(self, fn):
+        """Runs a long query on a fresh session, signals it from another
+        with `fn` once pg_stat_activity shows it active; the error the
+        query ended with."""
         a, b = self.connect(), self.connect()
         err = []
 
@@ -317,18 +320,46 @@ class ActivityTest(Base):
         pid = a.get_backend_pid()
         deadline = time.time() + 10
         while time.time() < deadline:
-            st = self.run_sql(b, "SELECT state FROM pg_stat_activity WHERE "
-                                 "pid = %s", (pid,))
-            if st == [("active",)]:
+            st = self.run_sql(b, "SELECT state, query FROM pg_stat_activity "
+                                 "WHERE pid = %s", (pid,))
+            if st and st[0][0] == "active":
+                self.assertIn("generate_series", st[0][1])
                 break
             time.sleep(0.05)
-        self.assertEqual(self.run_sql(b, "SELECT pg_cancel_backend(%s)",
-                                      (pid,)), [(True,)])
+        self.assertEqual(self.run_sql(b, "SELECT %s(%%s)" % fn, (pid,)),
+                         [(True,)])
         t.join(20)
         self.assertFalse(t.is_alive())
         self.assertEqual(len(err), 1)
-        self.assertEqual(err[0].pgcode, "57014")
+        return a, err[0]
+
+    def test_cancel(self):
+        a, err = self.signal_long_query("pg_cancel_backend")
+        self.assertEqual(err.pgcode, "57014")
         self.assertEqual(self.run_sql(a, "SELECT 7"), [(7,)])  # alive
+
+    def test_terminate_running_query(self):
+        a, err = self.signal_long_query("pg_terminate_backend")
+        self.assertIsInstance(err, psycopg2.OperationalError)
+        self.assertTrue(a.closed)
+        # what the client is told, as psql shows it
+        b = self.connect()
+        env = dict(os.environ, PGPASSWORD="themis", PGAPPNAME="busy")
+        p = subprocess.Popen(
+            ["psql", "host=127.0.0.1 port=%d user=themis dbname=themis" %
+             self.srv.pg_port, "-X", "-c", "SELECT count(*) FROM "
+             "generate_series(1, 2000000000)"], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=env)
+        rows, deadline = [], time.time() + 10
+        while not rows and time.time() < deadline:
+            rows = self.run_sql(b, "SELECT pid FROM pg_stat_activity WHERE "
+                                   "application_name = 'busy' AND state = "
+                                   "'active'")
+            time.sleep(0.05)
+        self.run_sql(b, "SELECT pg_terminate_backend(%s)", (rows[0][0],))
+        _, err = p.communicate(timeout=20)
+        self.assertTrue(err.startswith("FATAL:  terminating connection due "
+                                       "to administrator command"), err)
 
 
 class TenantSessionTest(Base):
