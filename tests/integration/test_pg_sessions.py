@@ -9,6 +9,7 @@ import json
 import os
 import select
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -454,6 +455,49 @@ class TenantSessionTest(Base):
         got = [json.loads(p) for _, p in wait_notifies(bob, 1)]
         self.assertEqual([(e["collection"], e["key"]) for e in got],
                          [("orders", "b1")])
+
+
+class WireTest(Base):
+    """The extended protocol and the message order, byte by byte (the
+    raw client of test_pgwire_protocol)."""
+    server_args = ("--set", "pg.auth=trust")
+
+    def raw(self):
+        import test_pgwire_protocol as pgraw
+        c = pgraw.Conn(self.srv.pg_port)
+        c.send(pgraw.startup())
+        seen, status = c.until(b"Z")
+        self.assertEqual(status, b"I")
+        return c
+
+    @staticmethod
+    def notification(payload):
+        pid = struct.unpack("!i", payload[:4])[0]
+        channel, text, _ = payload[4:].split(b"\0")
+        return pid, channel.decode(), text.decode()
+
+    def test_extended_protocol_and_order(self):
+        from test_pgwire_protocol import msg
+        listener, sender = self.raw(), self.raw()
+        listener.query("LISTEN ext")
+        # node-postgres style: pg_notify with bound parameters
+        sender.send(
+            msg(b"P", b"\0SELECT pg_notify($1, $2)\0\0\0") +
+            msg(b"B", b"\0\0\0\0\0\x02" +
+                struct.pack("!i", 3) + b"ext" +
+                struct.pack("!i", 8) + b"via bind" + b"\0\0") +
+            msg(b"E", b"\0\0\0\0\0") + msg(b"S"))
+        seen, status = sender.until(b"Z")
+        self.assertEqual(status, b"I", seen)
+        self.assertNotIn(b"E", [t for t, _ in seen])
+        t, p = listener.read_msg()  # pushed while idle
+        self.assertEqual(t, b"A")
+        self.assertEqual(self.notification(p)[1:], ("ext", "via bind"))
+        # its own notification comes before ReadyForQuery
+        seen, _ = listener.query("NOTIFY ext, 'mine'")
+        types = [t for t, _ in seen]
+        self.assertEqual(types[-2:], [b"A", b"Z"])
+        self.assertEqual(self.notification(seen[-2][1])[1:], ("ext", "mine"))
 
 
 class StartupTest(Base):
