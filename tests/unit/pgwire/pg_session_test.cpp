@@ -368,7 +368,6 @@ TEST(pg_session_bad_input, fatal_errors_close) {
     std::string sqlstate;
   };
   for (auto& c : std::vector<bad_case>{
-         {i32(3) + "xxxx", "08P01"},
          {packet(i32(2 << 16)), "0A000"},
          {packet(i32(protocol_3_0) + cstr("database") + cstr("d") +
                  std::string(1, '\0')),
@@ -389,6 +388,23 @@ TEST(pg_session_bad_input, fatal_errors_close) {
     EXPECT_TRUE(peer.has_sqlstate(c.sqlstate))
       << c.sqlstate << " for " << testing::PrintToString(c.bytes);
     EXPECT_TRUE(s.closed());
+  }
+}
+
+TEST(pg_session_bad_input, impossible_startup_length_closes_silently) {
+  // as PostgreSQL: logged (on_bad_startup), no ErrorResponse
+  struct peer_t : fake_peer {
+    std::string why;
+    void on_bad_startup(const std::string& w) override { why = w; }
+  };
+  for (auto& bytes : {i32(3) + "xxxx", std::string("X\0\0\0\x04", 5)}) {
+    peer_t peer;
+    pg_session s(with(auth_method::trust), peer);
+    s.on_data(bytes);
+    EXPECT_TRUE(peer.closed);
+    EXPECT_TRUE(s.closed());
+    EXPECT_TRUE(peer.sent.empty());
+    EXPECT_EQ(peer.why, "invalid length of startup packet");
   }
 }
 
