@@ -64,6 +64,9 @@ struct http_connection_state : http1::session_callbacks,
                                service_port,
                                stream_sink,
                                message_sink {
+  write_port& connection_writer() override { return *this; }
+  work_port& connection_work() override { return *this; }
+
   caf::event_based_actor* self = nullptr;
   connection_ptr conn;
   std::shared_ptr<server_context> ctx;

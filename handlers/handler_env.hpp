@@ -148,6 +148,11 @@ public:
   /// front-end refused the upgrade.
   virtual void start_channel(std::shared_ptr<channel_handler> h,
                              uint32_t ping_ms) = 0;
+  /// The connection's own write and work ports: they live as long as the
+  /// connection, so a channel may use them after its upgrade request is
+  /// gone (a request's ports may be wrappers that end with it).
+  virtual write_port& connection_writer() = 0;
+  virtual work_port& connection_work() = 0;
 };
 
 class cursor_store; // handlers/cursor_store.hpp

@@ -326,10 +326,10 @@ void changefeed_ws(route_context& ctx) {
     initial = std::move(j);
   }
   // the connection's own ports (ctx.writer/ctx.work may be this request's
-  // traced wrappers, gone after the 101): its front-end implements them
+  // traced wrappers, gone after the 101)
   ws_query_ports ports{
-    &ctx.env,     dynamic_cast<write_port*>(&ctx.streams), &ctx.notifier,
-    &ctx.streams, dynamic_cast<work_port*>(&ctx.streams),  &ctx.services};
+    &ctx.env,     &ctx.streams.connection_writer(), &ctx.notifier,
+    &ctx.streams, &ctx.streams.connection_work(),   &ctx.services};
   api_response r;
   r.status = 101;
   r.set_header("Upgrade", "websocket");
