@@ -9,6 +9,7 @@
 
 #include "engine/json_bounded.hpp"
 #include "engine/sql/pg_datetime.hpp"
+#include "engine/sql/pg_types_internal.hpp"
 
 namespace themis::sql {
 
@@ -94,6 +95,10 @@ std::string format_double(double d, bool single) {
   return std::string(buf, r.ptr);
 }
 
+} // namespace
+
+namespace detail {
+
 std::string to_hex(std::string_view raw) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out = "\\x";
@@ -175,39 +180,34 @@ std::string text_of(const value& v) {
       return std::to_string(v.i);
     case value::kind::real:
       return format_double(v.d, false);
+    case value::kind::blob: // bytes become their bytea text form
+      return to_hex(v.s);
     default:
       return v.s;
   }
 }
 
-void put_be(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+} // namespace detail
+
+value float_value(double d) {
+  return std::isfinite(d) ? value::of_real(d)
+                          : value::of_text(format_double(d, false));
 }
 
-uint64_t get_be(std::string_view b) {
-  uint64_t v = 0;
-  for (unsigned char c : b)
-    v = (v << 8) | c;
-  return v;
+namespace detail {
+
+double float_of(const value& v, uint32_t o) {
+  if (v.k == value::kind::integer)
+    return static_cast<double>(v.i);
+  if (v.k == value::kind::real)
+    return v.d;
+  return parse_double(text_of(v),
+                      o == oid::float4 ? "real" : "double precision");
 }
 
-std::string numeric_binary(const std::string& text);
-std::string numeric_from_binary(std::string_view b);
+} // namespace detail
 
-/// "HH:MM[:SS[.ffffff]]" → microseconds since midnight.
-int64_t time_to_us(const std::string& t) {
-  unsigned h = 0, m = 0;
-  double sec = 0;
-  if (std::sscanf(t.c_str(), "%u:%u:%lf", &h, &m, &sec) < 2 || h > 24 ||
-      m > 59 || sec < 0 || sec >= 61)
-    throw sql_error("22007",
-                    "invalid input syntax for type time: \"" + t + "\"");
-  return (static_cast<int64_t>(h) * 3600 + m * 60) * 1000000 +
-         std::llround(sec * 1e6);
-}
-
-} // namespace
+using namespace detail;
 
 uint32_t type_by_name(std::string_view raw) {
   static const std::unordered_map<std::string, uint32_t> names = {
@@ -399,12 +399,7 @@ value coerce(const value& v, uint32_t o) {
     }
     case oid::float4:
     case oid::float8:
-      if (v.k == value::kind::integer)
-        return value::of_real(static_cast<double>(v.i));
-      if (v.k == value::kind::real)
-        return v;
-      return value::of_real(
-        parse_double(v.s, o == oid::float4 ? "real" : "double precision"));
+      return float_value(float_of(v, o));
     case oid::numeric: {
       if (v.k == value::kind::integer || v.k == value::kind::real)
         return v;
@@ -417,7 +412,7 @@ value coerce(const value& v, uint32_t o) {
       auto d = parse_double(t, "numeric");
       if (std::isinf(d))
         bad_input("numeric", v.s);
-      return value::of_real(d);
+      return float_value(d);
     }
     case oid::boolean: {
       if (v.k == value::kind::integer)
@@ -487,275 +482,5 @@ std::string to_text(const value& v, uint32_t o) {
       return text_of(v);
   }
 }
-
-std::string to_binary(const value& v, uint32_t o) {
-  std::string out;
-  switch (o) {
-    case oid::boolean:
-      out.push_back(coerce(v, o).i ? 1 : 0);
-      return out;
-    case oid::int2:
-      put_be(out, static_cast<uint16_t>(coerce(v, oid::int2).i), 2);
-      return out;
-    case oid::int4:
-      put_be(out, static_cast<uint32_t>(coerce(v, oid::int4).i), 4);
-      return out;
-    case oid::oid_t:
-    case oid::regclass:
-      put_be(out, static_cast<uint32_t>(coerce(v, oid::int8).i), 4);
-      return out;
-    case oid::time:
-      put_be(out, static_cast<uint64_t>(time_to_us(text_of(v))), 8);
-      return out;
-    case oid::int8:
-      put_be(out, static_cast<uint64_t>(coerce(v, oid::int8).i), 8);
-      return out;
-    case oid::float4: {
-      float f = static_cast<float>(coerce(v, oid::float8).d);
-      uint32_t u;
-      std::memcpy(&u, &f, 4);
-      put_be(out, u, 4);
-      return out;
-    }
-    case oid::float8: {
-      double d = coerce(v, oid::float8).d;
-      uint64_t u;
-      std::memcpy(&u, &d, 8);
-      put_be(out, u, 8);
-      return out;
-    }
-    case oid::bytea:
-      return v.k == value::kind::blob ? v.s : bytea_raw(text_of(v));
-    case oid::uuid: {
-      auto c = uuid_canon(text_of(v));
-      for (size_t i = 0; i < c.size(); ++i) {
-        if (c[i] == '-')
-          continue;
-        out.push_back(static_cast<char>(hexval(c[i]) * 16 + hexval(c[i + 1])));
-        ++i;
-      }
-      return out;
-    }
-    case oid::date:
-      put_be(out, static_cast<uint32_t>(date_to_pg_days(text_of(v))), 4);
-      return out;
-    case oid::timestamp:
-    case oid::timestamptz:
-      put_be(out, static_cast<uint64_t>(timestamp_to_pg_us(text_of(v))), 8);
-      return out;
-    case oid::jsonb:
-      return "\x01" + text_of(v);
-    case oid::numeric:
-      return numeric_binary(to_text(v, o));
-    default:
-      return text_of(v);
-  }
-}
-
-value from_binary(std::string_view b, uint32_t o) {
-  auto need = [&](size_t n) {
-    if (b.size() != n)
-      throw sql_error("22P03",
-                      "incorrect binary data format in bind parameter");
-  };
-  switch (o) {
-    case oid::boolean:
-      need(1);
-      return value::of(b[0] != 0);
-    case oid::int2:
-      need(2);
-      return value::of(static_cast<int16_t>(get_be(b)));
-    case oid::int4:
-    case oid::oid_t:
-    case oid::regclass:
-      need(4);
-      return value::of(static_cast<int32_t>(get_be(b)));
-    case oid::int8:
-      need(8);
-      return value::of(static_cast<int64_t>(get_be(b)));
-    case oid::float4: {
-      need(4);
-      uint32_t u = static_cast<uint32_t>(get_be(b));
-      float f;
-      std::memcpy(&f, &u, 4);
-      return value::of_real(f);
-    }
-    case oid::float8: {
-      need(8);
-      uint64_t u = get_be(b);
-      double d;
-      std::memcpy(&d, &u, 8);
-      return value::of_real(d);
-    }
-    case oid::bytea: {
-      value x;
-      x.k = value::kind::blob;
-      x.s = std::string(b);
-      return x;
-    }
-    case oid::uuid: {
-      need(16);
-      return value::of_text(uuid_canon(to_hex(b).substr(2)));
-    }
-    case oid::date:
-      need(4);
-      return value::of_text(pg_days_to_date(static_cast<int32_t>(get_be(b))));
-    case oid::timestamp:
-    case oid::timestamptz:
-      need(8);
-      return value::of_text(pg_us_to_timestamp(static_cast<int64_t>(get_be(b)),
-                                               o == oid::timestamptz));
-    case oid::time: {
-      need(8);
-      auto us = static_cast<int64_t>(get_be(b));
-      if (us < 0 || us > 86400000000LL)
-        throw sql_error("22008", "time out of range");
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%06lld",
-                    static_cast<long long>(us / 3600000000LL),
-                    static_cast<long long>(us / 60000000 % 60),
-                    static_cast<long long>(us / 1000000 % 60),
-                    static_cast<long long>(us % 1000000));
-      std::string t(buf); // PostgreSQL drops trailing fraction zeros
-      while (t.back() == '0')
-        t.pop_back();
-      if (t.back() == '.')
-        t.pop_back();
-      return value::of_text(t);
-    }
-    case oid::jsonb:
-      if (b.empty() || b[0] != 1)
-        throw sql_error("22P03", "unsupported jsonb version number");
-      return value::of_text(std::string(b.substr(1)));
-    case oid::numeric:
-      return coerce(value::of_text(numeric_from_binary(b)), oid::numeric);
-    default:
-      return value::of_text(std::string(b));
-  }
-}
-
-namespace {
-
-/// A decimal number's text ("-1.5", "1e-20", "12") as plain digits
-/// without exponent; false if it is not a finite number.
-bool plain_decimal(std::string t, bool& negative, std::string& ip,
-                   std::string& fp) {
-  negative = !t.empty() && t[0] == '-';
-  if (negative || (!t.empty() && t[0] == '+'))
-    t.erase(0, 1);
-  long exp = 0;
-  auto e = t.find_first_of("eE");
-  if (e != std::string::npos) {
-    char* end = nullptr;
-    exp = std::strtol(t.c_str() + e + 1, &end, 10);
-    if (*end || exp > 1000 || exp < -1000)
-      return false;
-    t.resize(e);
-  }
-  auto dot = t.find('.');
-  ip = t.substr(0, dot);
-  fp = dot == std::string::npos ? std::string() : t.substr(dot + 1);
-  if (ip.empty() && fp.empty())
-    return false;
-  for (char c : ip + fp)
-    if (c < '0' || c > '9')
-      return false;
-  for (; exp > 0; --exp) { // shift the point right
-    ip.push_back(fp.empty() ? '0' : fp[0]);
-    if (!fp.empty())
-      fp.erase(0, 1);
-  }
-  for (; exp < 0; ++exp) { // and left
-    fp.insert(0, 1, ip.empty() ? '0' : ip.back());
-    if (!ip.empty())
-      ip.pop_back();
-  }
-  return true;
-}
-
-/// NUMERIC binary: ndigits, weight, sign, dscale, then base-10000 digits.
-std::string numeric_binary(const std::string& text) {
-  std::string out;
-  bool neg = false;
-  std::string ip, fp;
-  if (text == "NaN" || !plain_decimal(text, neg, ip, fp)) {
-    if (text != "NaN")
-      throw sql_error("22P03", "numeric value has no binary form: " + text);
-    put_be(out, 0, 2), put_be(out, 0, 2), put_be(out, 0xC000, 2),
-      put_be(out, 0, 2);
-    return out;
-  }
-  uint16_t dscale = static_cast<uint16_t>(std::min<size_t>(fp.size(), 1000));
-  while (ip.size() % 4)
-    ip.insert(0, "0");
-  while (fp.size() % 4)
-    fp.push_back('0');
-  std::vector<uint16_t> digits;
-  auto group = [](const std::string& s, size_t i) {
-    return static_cast<uint16_t>((s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 +
-                                 (s[i + 2] - '0') * 10 + (s[i + 3] - '0'));
-  };
-  for (size_t i = 0; i < ip.size(); i += 4)
-    digits.push_back(group(ip, i));
-  int weight = static_cast<int>(digits.size()) - 1;
-  for (size_t i = 0; i < fp.size(); i += 4)
-    digits.push_back(group(fp, i));
-  size_t lead = 0;
-  while (lead < digits.size() && digits[lead] == 0) {
-    ++lead;
-    --weight;
-  }
-  digits.erase(digits.begin(), digits.begin() + static_cast<long>(lead));
-  while (!digits.empty() && digits.back() == 0)
-    digits.pop_back();
-  if (digits.empty())
-    weight = 0;
-  put_be(out, digits.size(), 2);
-  put_be(out, static_cast<uint16_t>(static_cast<int16_t>(weight)), 2);
-  put_be(out, neg && !digits.empty() ? 0x4000 : 0, 2);
-  put_be(out, dscale, 2);
-  for (auto d : digits)
-    put_be(out, d, 2);
-  return out;
-}
-
-std::string numeric_from_binary(std::string_view b) {
-  if (b.size() < 8)
-    throw sql_error("22P03", "insufficient data left in message");
-  auto nd = static_cast<uint16_t>(get_be(b.substr(0, 2)));
-  auto weight = static_cast<int16_t>(get_be(b.substr(2, 2)));
-  auto sign = static_cast<uint16_t>(get_be(b.substr(4, 2)));
-  auto dscale = static_cast<uint16_t>(get_be(b.substr(6, 2)));
-  if (b.size() != 8u + 2u * nd || dscale > 1000 ||
-      (sign != 0 && sign != 0x4000 && sign != 0xC000))
-    throw sql_error("22P03", "invalid numeric binary data");
-  if (sign == 0xC000)
-    return "NaN";
-  for (int i = 0; i < nd; ++i)
-    if (get_be(b.substr(8 + 2 * i, 2)) > 9999)
-      throw sql_error("22P03", "invalid digit in numeric binary data");
-  std::string ip, fp;
-  for (int i = 0; i <= weight || i < nd; ++i) {
-    uint16_t d =
-      i < nd ? static_cast<uint16_t>(get_be(b.substr(8 + 2 * i, 2))) : 0;
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04u", d);
-    if (i <= weight)
-      ip += buf;
-    else
-      fp += buf;
-    if (i > weight && i >= nd)
-      break;
-  }
-  for (int w = weight; w < -1; ++w)
-    fp.insert(0, "0000");
-  size_t nz = ip.find_first_not_of('0');
-  ip = nz == std::string::npos ? "0" : ip.substr(nz);
-  fp.resize(dscale, '0');
-  return std::string(sign == 0x4000 ? "-" : "") + ip +
-         (dscale ? "." + fp : std::string());
-}
-
-} // namespace
 
 } // namespace themis::sql

@@ -41,11 +41,19 @@ const char* cast_name(affinity a);
 /// form of `oid`; throws sql_error 22P02/22003/22007 on bad input.
 value coerce(const value& v, uint32_t oid);
 
+/// A double as stored: SQLite has no NaN (it binds as NULL) and JSON no
+/// infinities, so those are held as the text "NaN", "Infinity",
+/// "-Infinity" (column_expr reads them back).
+value float_value(double d);
+
 /// Text wire format of a stored value of type `oid`.
 std::string to_text(const value& v, uint32_t oid);
-/// Binary wire format; throws sql_error 0A000 for types without one here.
+/// Binary wire format (pg_binary.cpp); throws sql_error 42883 for a type
+/// without one.
 std::string to_binary(const value& v, uint32_t oid);
-/// A parameter in binary wire format → its SQLite value.
+/// A parameter in binary wire format → the stored form its text would
+/// have (bytea: hex text). Malformed bytes or a type without a binary form
+/// throw sql_error 22P03 (22021 invalid UTF-8, 22008 dates out of range).
 value from_binary(std::string_view bytes, uint32_t oid);
 
 } // namespace themis::sql

@@ -71,8 +71,14 @@ std::string column_expr(const table_def& t, const column_def& c,
   auto a = affinity_of(c.type_oid);
   if (a == affinity::json) // a JSON null (or absent field) is SQL NULL
     return "NULLIF(" + row + " -> " + json_path(c.name) + ", 'null')";
-  return std::string("CAST(json_extract(") + row + ", " + json_path(c.name) +
-         ") AS " + cast_name(a) + ")";
+  auto x = "json_extract(" + row + ", " + json_path(c.name) + ")";
+  if (a == affinity::real || a == affinity::numeric)
+    // SQLite holds no NaN and JSON no infinities: they are stored as the
+    // strings PostgreSQL spells them with (pg_types.cpp coerce)
+    return "CASE " + x + " WHEN 'NaN' THEN 'NaN' WHEN 'Infinity' THEN 9e999 " +
+           "WHEN '-Infinity' THEN -9e999 ELSE CAST(" + x + " AS " +
+           cast_name(a) + ") END";
+  return "CAST(" + x + " AS " + cast_name(a) + ")";
 }
 
 std::string sqlite_index_name(const std::string& table,

@@ -101,6 +101,28 @@ void fn_coerce(sqlite3_context* ctx, int, sqlite3_value** a) {
   });
 }
 
+/// A float column's value for its document: SQLite's JSON writes doubles
+/// with 15 digits, so a finite double goes in as its shortest exact
+/// spelling marked as JSON (subtype 'J'); NaN and infinities arrive as
+/// text (coerce) and stay JSON strings.
+void fn_float_json(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) != SQLITE_FLOAT) {
+    sqlite3_result_value(ctx, a[0]);
+    return;
+  }
+  auto v = float_value(sqlite3_value_double(a[0]));
+  if (v.k == value::kind::text) {
+    result(ctx, v);
+    return;
+  }
+  auto t = to_text(v, oid::float8);
+  if (t == "-0")
+    t = "-0.0"; // "-0" would read back as the integer 0
+  sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()),
+                      SQLITE_TRANSIENT);
+  sqlite3_result_subtype(ctx, 'J');
+}
+
 void fn_now(sqlite3_context* ctx, int, sqlite3_value**) {
   auto t = now_timestamptz();
   sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()),
@@ -602,6 +624,7 @@ void add(sqlite3* db, const char* name, int n,
 void register_functions(sqlite3* db, write_counters* counters) {
   add(db, "themis_cast", 2, fn_cast, true);
   add(db, "themis_coerce", 4, fn_coerce, true);
+  add(db, "themis_float_json", 1, fn_float_json, true);
   add(db, "themis_now", 0, fn_now, false);
   add(db, "themis_idiv", 2, fn_idiv, true);
   add(db, "themis_greatest", -1, fn_greatest, true);

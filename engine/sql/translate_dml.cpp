@@ -47,6 +47,8 @@ std::string translator::json_value(const column_def& c, const std::string& v) {
            ") THEN json('true') ELSE json('false') END";
   if (affinity_of(c.type_oid) == affinity::json)
     return "json(" + v + ")";
+  if (affinity_of(c.type_oid) == affinity::real) // every digit kept
+    return "themis_float_json(" + v + ")";
   return v;
 }
 
