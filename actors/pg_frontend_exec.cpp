@@ -267,8 +267,7 @@ void pg_frontend::run_session_statement(portal& p) {
         throw sql::sql_error(
           "42704", "unrecognized configuration parameter \"" + st.var + "\"");
       if (var == "client_encoding") {
-        auto v = lower(st.val);
-        if (v != "utf8" && v != "utf-8" && v != "unicode")
+        if (!pgwire::is_utf8_name(st.val))
           throw sql::sql_error("22023", "only UTF8 is supported as "
                                         "client_encoding");
         info_.settings[var] = "UTF8";

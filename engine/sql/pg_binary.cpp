@@ -250,6 +250,7 @@ std::string to_binary(const value& v, uint32_t o) {
     case oid::oid_t:
     case oid::regclass:
     case oid::regproc:
+    case oid::regtype:
       put_be(out, static_cast<uint32_t>(coerce(v, oid::int8).i), 4);
       return out;
     case oid::time:
@@ -330,6 +331,7 @@ value from_binary(std::string_view b, uint32_t o) {
     case oid::oid_t:
     case oid::regclass:
     case oid::regproc:
+    case oid::regtype:
       need(4); // unsigned
       return value::of(static_cast<int64_t>(get_be(b)));
     case oid::int8:

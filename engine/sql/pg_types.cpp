@@ -95,6 +95,27 @@ std::string format_double(double d, bool single) {
   return std::string(buf, r.ptr);
 }
 
+/// regtype input: an OID, or a type name (as format_type or SQL spells
+/// it, optionally pg_catalog-qualified or quoted) → its OID; 42704.
+value regtype_in(const value& v) {
+  if (v.k == value::kind::integer)
+    return v;
+  if (v.k == value::kind::real)
+    return value::of(std::llround(v.d));
+  std::string t(trim(v.s));
+  if (!t.empty() && t.find_first_not_of("0123456789") == std::string::npos)
+    return value::of(parse_int(t, "oid"));
+  auto name = t;
+  if (lower(name).rfind("pg_catalog.", 0) == 0)
+    name = name.substr(11);
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
+    name = name.substr(1, name.size() - 2);
+  auto o = type_by_name(name);
+  if (!o)
+    throw sql_error("42704", "type \"" + t + "\" does not exist");
+  return value::of(o);
+}
+
 } // namespace
 
 namespace detail {
@@ -251,7 +272,7 @@ uint32_t type_by_name(std::string_view raw) {
     {"oid", oid::oid_t},
     {"regclass", oid::regclass},
     {"regproc", oid::regproc},
-    {"regtype", oid::oid_t},
+    {"regtype", oid::regtype},
     {"regnamespace", oid::oid_t},
     {"regrole", oid::oid_t},
     {"regoper", oid::oid_t},
@@ -305,6 +326,8 @@ const char* type_name(uint32_t o) {
       return "jsonb";
     case oid::regclass:
       return "regclass";
+    case oid::regtype:
+      return "regtype";
     case oid::char_t:
       return "\"char\"";
     default:
@@ -325,6 +348,7 @@ int16_t type_len(uint32_t o) {
     case oid::oid_t:
     case oid::regclass:
     case oid::regproc:
+    case oid::regtype:
       return 4;
     case oid::int8:
     case oid::float8:
@@ -350,6 +374,7 @@ affinity affinity_of(uint32_t o) {
     case oid::oid_t:
     case oid::regclass:
     case oid::regproc:
+    case oid::regtype:
       return affinity::integer;
     case oid::float4:
     case oid::float8:
@@ -397,6 +422,8 @@ value coerce(const value& v, uint32_t o) {
       }
       return value::of(check_range(parse_int(v.s, int_name(o)), o));
     }
+    case oid::regtype:
+      return regtype_in(v);
     case oid::float4:
     case oid::float8:
       return float_value(float_of(v, o));
@@ -478,6 +505,13 @@ std::string to_text(const value& v, uint32_t o) {
       if (v.k == value::kind::real)
         return format_double(v.d, true);
       return text_of(v);
+    case oid::regtype: {
+      auto t = regtype_in(v).i;
+      auto n = type_name(static_cast<uint32_t>(t));
+      return std::string(n) == "unknown" && t != oid::unknown
+               ? std::to_string(t)
+               : n;
+    }
     default:
       return text_of(v);
   }

@@ -20,7 +20,8 @@ constexpr uint32_t boolean = 16, bytea = 17, name = 19, int8 = 20, int2 = 21,
                    timestamptz = 1184, numeric = 1700, uuid = 2950,
                    jsonb = 3802, int4_array = 1007, text_array = 1009,
                    name_array = 1003, oid_array = 1028, char_t = 18,
-                   regproc = 24, regclass = 2205, int2vector = 22;
+                   regproc = 24, regclass = 2205, regtype = 2206,
+                   int2vector = 22;
 } // namespace oid
 
 /// The OID of a type name as written in SQL ("int", "varchar", "timestamp

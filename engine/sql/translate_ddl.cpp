@@ -1,8 +1,39 @@
+#include <cstdio>
+
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
 
 namespace {
+
+/// SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE (Sequelize sends it on
+/// every connection) → the zone PostgreSQL shows for it, "<+05:30>-05:30".
+std::string interval_time_zone(const json& cast) {
+  auto& c = body(cast);
+  auto names = string_list(c.at("typeName").value("names", json::array()));
+  if (names.empty() || names.back() != "interval" ||
+      node_type(c.at("arg")) != "A_Const" ||
+      !body(c.at("arg")).contains("sval"))
+    throw sql_error("0A000", "SET TIME ZONE with this value is not supported");
+  auto t = body(c.at("arg")).at("sval").value("sval", "");
+  int h = 0, m = 0;
+  char sign = '+';
+  size_t i = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-'))
+    sign = t[i++];
+  int n = 0;
+  if (std::sscanf(t.c_str() + i, "%d:%d%n", &h, &m, &n) != 2 ||
+      i + static_cast<size_t>(n) != t.size() || h < 0 || h > 15 || m < 0 ||
+      m > 59)
+    throw sql_error("22023",
+                    "invalid interval value for time zone: \"" + t + "\"");
+  char hm[16];
+  if (m)
+    std::snprintf(hm, sizeof hm, "%02d:%02d", h, m);
+  else
+    std::snprintf(hm, sizeof hm, "%02d", h);
+  return std::string("<") + sign + hm + ">" + (sign == '+' ? '-' : '+') + hm;
+}
 
 std::string defelem_text(const json& d) {
   if (!d.contains("arg"))
@@ -366,6 +397,10 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     }
     std::string v;
     for (auto& a : b.value("args", json::array())) {
+      if (st.var == "timezone" && node_type(a) == "TypeCast") {
+        v = interval_time_zone(a);
+        continue;
+      }
       if (node_type(a) != "A_Const")
         unsupported("SET with a non-constant value", a);
       v += (v.empty() ? "" : ", ") + const_text(*this, a);

@@ -384,6 +384,11 @@ expr translator::tr_cast(const json& n, scope& sc) {
     return {std::to_string(t->oid), oid::regclass};
   }
   auto a = tr(b.at("arg"), sc);
+  if (type == oid::regtype) // a type name resolves to its OID
+    return {affinity_of(a.type) == affinity::integer ? a.sql : cast_to(a, type),
+            type};
+  if (a.type == oid::regtype && affinity_of(type) == affinity::text)
+    return {"themis_format_type(" + a.sql + ", -1)", type};
   if (type == oid::regclass || type == oid::regproc || type == oid::oid_t)
     return {a.sql, type};
   if (a.type == type)

@@ -82,6 +82,8 @@ public:
   // queries (translate_select.cpp)
   select_out tr_select(const json& sel, scope* parent);
   std::string tr_from_item(const json& node, scope& sc);
+  std::string scalar_in_from(const json& node, const json& call,
+                             const std::string& fname, scope& sc);
   const table_def& table_of(const json& range_var);
   std::string table_source(const table_def& t);
 

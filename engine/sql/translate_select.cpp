@@ -125,11 +125,10 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     if (node_type(call) != "FuncCall")
       unsupported("this function in FROM", node);
     auto fname = string_list(body(call).at("funcname"));
-    if (fname.empty() || fname.back() != "generate_series")
-      unsupported("the function " +
-                    (fname.empty() ? std::string() : fname.back()) +
-                    "() in FROM",
-                  node);
+    if (fname.empty())
+      unsupported("this function in FROM", node);
+    if (fname.back() != "generate_series")
+      return scalar_in_from(node, call, fname.back(), sc);
     auto args = body(call).value("args", json::array());
     if (args.size() < 2 || args.size() > 3)
       throw sql_error("42883", "generate_series() takes 2 or 3 arguments");
@@ -154,6 +153,41 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
            quote_ident(alias);
   }
   unsupported("FROM item " + type, node);
+}
+
+/// A function returning one value in FROM (`SELECT * FROM current_schema()`,
+/// `now()` …): one row, one column named after the function or the alias.
+std::string translator::scalar_in_from(const json& node, const json& call,
+                                       const std::string& fname, scope& sc) {
+  static const char* set_returning[] = {"unnest",
+                                        "json_each",
+                                        "jsonb_each",
+                                        "json_each_text",
+                                        "jsonb_each_text",
+                                        "json_array_elements",
+                                        "regexp_matches",
+                                        "jsonb_array_elements",
+                                        "json_object_keys",
+                                        "jsonb_object_keys",
+                                        "generate_subscripts",
+                                        "json_array_elements_text",
+                                        "jsonb_array_elements_text",
+                                        "regexp_split_to_table",
+                                        "pg_get_keywords"};
+  for (auto* f : set_returning)
+    if (fname == f)
+      unsupported("the function " + fname + "() in FROM", node);
+  auto& b = body(node);
+  auto e = tr(call, sc);
+  std::string alias =
+    b.contains("alias") ? b.at("alias").value("aliasname", fname) : fname;
+  std::string col = alias;
+  if (b.contains("alias") && b.at("alias").contains("colnames"))
+    col = string_list(b.at("alias").at("colnames")).at(0);
+  sc.items.push_back(
+    {alias, {{col, e.type ? e.type : oid::text}}, nullptr, ""});
+  return "(SELECT " + e.sql + " AS " + quote_ident(col) + ") AS " +
+         quote_ident(alias);
 }
 
 select_out translator::tr_select(const json& node, scope* parent) {

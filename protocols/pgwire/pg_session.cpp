@@ -33,6 +33,16 @@ bool is_verifier(const std::string& c) {
 
 } // namespace
 
+bool is_utf8_name(std::string_view name) {
+  std::string n;
+  for (char c : name)
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))
+      n.push_back(c);
+    else if (c >= 'A' && c <= 'Z')
+      n.push_back(static_cast<char>(c - 'A' + 'a'));
+  return n == "utf8" || n == "unicode";
+}
+
 pg_session::pg_session(pg_session_options opts, pg_session_callbacks& cb) :
   opts_(std::move(opts)), cb_(cb) {
   started_ms_ = cb_.now_ms();
@@ -155,9 +165,7 @@ void pg_session::handle_startup(const startup_packet& p) {
     fatal("28000", "no PostgreSQL user name specified in startup packet");
     return;
   }
-  if (auto enc = p.param("client_encoding");
-      enc && *enc != "UTF8" && *enc != "utf8" && *enc != "UTF-8" &&
-      *enc != "UNICODE") {
+  if (auto enc = p.param("client_encoding"); enc && !is_utf8_name(*enc)) {
     fatal("22023", "client_encoding " + *enc + " is not supported: only UTF8");
     return;
   }

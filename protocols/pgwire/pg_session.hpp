@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocols/pgwire/pg_codec.hpp"
@@ -21,6 +22,10 @@
 namespace themis::pgwire {
 
 class scram_server;
+
+/// Whether a client_encoding names UTF8 as PostgreSQL reads encoding names:
+/// case and punctuation ignored ("UTF8", "utf-8", "Utf_8"), or "unicode".
+bool is_utf8_name(std::string_view name);
 
 enum class auth_method { trust, password, md5, scram_sha_256 };
 

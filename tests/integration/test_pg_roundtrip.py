@@ -341,6 +341,53 @@ class PgRoundTripTest(unittest.TestCase):
         self.assertEqual(self.conn.execute("select count(*) from bad")
                          .fetchone()[0], 0)
 
+    # -- connection set-up ----------------------------------------------
+
+    def test_client_encoding_aliases(self):
+        for enc in ("UTF8", "utf8", "utf-8", "Unicode", "UTF-8"):
+            with self.connect(client_encoding=enc) as c:
+                self.assertEqual(c.execute("select 'ü'").fetchone()[0], "ü")
+                self.assertEqual(
+                    c.execute("show client_encoding").fetchone()[0], "UTF8")
+        with self.assertRaises(psycopg.OperationalError) as e:
+            self.connect(client_encoding="klingon")
+        self.assertIn("klingon", str(e.exception))
+        c = self.conn.cursor()
+        c.execute("set client_encoding = 'Utf-8'")
+        with self.assertRaises(psycopg.Error) as e:
+            c.execute("set client_encoding = 'latin1'")
+        self.assertEqual(e.exception.sqlstate, "22023")
+
+    def test_current_schema_in_from(self):
+        cur = self.conn.cursor()
+        cur.execute("select * from current_schema()")
+        self.assertEqual(cur.fetchall(), [("public",)])
+        self.assertEqual(cur.description[0].name, "current_schema")
+        cur.execute("select s from current_schema() as s")
+        self.assertEqual(cur.fetchone()[0], "public")
+
+    def test_regtype_parameter(self):
+        """psycopg's TypeInfo.fetch: a type name as a regtype parameter."""
+        cur = self.conn.cursor()
+        for name, oid in (("jsonb", 3802), ("int4", 23), ("integer", 23),
+                          ("text", 25), ("pg_catalog.bool", 16)):
+            cur.execute("select %s::regtype::oid", (name,))
+            self.assertEqual(cur.fetchone()[0], oid, name)
+        info = psycopg.types.TypeInfo.fetch(self.conn, "jsonb")
+        self.assertEqual((info.name, info.oid), ("jsonb", 3802))
+        with self.assertRaises(psycopg.Error) as e:
+            cur.execute("select %s::regtype", ("nosuchtype",))
+        self.assertEqual(e.exception.sqlstate, "42704")
+
+    def test_set_time_zone_interval(self):
+        cur = self.conn.cursor()
+        cur.execute("SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE")
+        cur.execute("show timezone")
+        self.assertIn(cur.fetchone()[0], ("<+00>-00", "UTC", "+00:00"))
+        cur.execute("SET TIME ZONE 'UTC'")
+        cur.execute("show timezone")
+        self.assertEqual(cur.fetchone()[0], "UTC")
+
     def test_psql_sees_the_same_bytes(self):
         """The text form psql prints is PostgreSQL's for bytea and for
         bytea stored in a text column."""

@@ -103,3 +103,94 @@ TEST(pg_types, malformed_binary_parameters) {
             }),
             "22008");
 }
+
+TEST(pg_types, malformed_binary_never_crashes) {
+  // every fixed-size type at every wrong length up to 17 bytes
+  const uint32_t fixed[] = {
+    oid::boolean, oid::int2,  oid::int4,   oid::int8,      oid::float4,
+    oid::float8,  oid::uuid,  oid::date,   oid::timestamp, oid::timestamptz,
+    oid::time,    oid::oid_t, oid::regtype};
+  for (auto type : fixed) {
+    for (size_t n = 0; n <= 17; ++n) {
+      if (static_cast<int16_t>(n) == type_len(type))
+        continue;
+      std::string bytes(n, '\x7f');
+      try {
+        from_binary(bytes, type);
+        ADD_FAILURE() << type_name(type) << " accepted " << n << " bytes";
+      } catch (const sql_error& e) {
+        EXPECT_EQ(e.sqlstate(), "22P03") << type_name(type) << " " << n;
+      }
+    }
+  }
+  // truncated numeric: every prefix of a valid value is an error
+  auto num = to_binary(value::of_text("12345.678"), oid::numeric);
+  for (size_t n = 0; n < num.size(); ++n)
+    EXPECT_THROW(from_binary(num.substr(0, n), oid::numeric), sql_error) << n;
+  // a type without a binary form: an error, never the bytes as text
+  EXPECT_EQ(state_of([] { from_binary("\0\0\0\1", oid::int4_array); }),
+            "22P03");
+  EXPECT_EQ(state_of([] { to_binary(value::of_text("{1}"), oid::int4_array); }),
+            "42883");
+  // text must be UTF-8 without NUL; json must parse
+  EXPECT_EQ(state_of([] { from_binary("\xff", oid::text); }), "22021");
+  EXPECT_EQ(state_of([] { from_binary(std::string("a\0b", 3), oid::varchar); }),
+            "22021");
+  EXPECT_EQ(state_of([] { from_binary("\xed\xa0\x80", oid::text); }), "22021");
+  EXPECT_EQ(state_of([] { from_binary("{", oid::json); }), "22P02");
+  EXPECT_EQ(state_of([] { from_binary("\x01{", oid::jsonb); }), "22P02");
+  // dates and timestamps outside what the text form can spell
+  EXPECT_EQ(state_of([] { from_binary("\x7f\xff\xff\xff", oid::date); }),
+            "22008");
+  EXPECT_EQ(state_of([] {
+              from_binary("\x7f\xff\xff\xff\xff\xff\xff\xff", oid::timestamptz);
+            }),
+            "22008");
+  EXPECT_EQ(state_of([] {
+              from_binary(std::string("\x80\0\0\0\0\0\0\0", 8), oid::timestamp);
+            }),
+            "22008");
+  // a numeric too large for the double it is held in
+  EXPECT_EQ(state_of([] {
+              from_binary(std::string("\0\1\0\x64\0\0\0\0\0\1", 10),
+                          oid::numeric);
+            }),
+            "22003");
+}
+
+TEST(pg_types, binary_parameters_take_the_stored_form) {
+  // bytea: its hex text, exactly what the text input stores
+  auto b = from_binary(std::string("\0\1\xff", 3), oid::bytea);
+  EXPECT_EQ(b.k, value::kind::text);
+  EXPECT_EQ(b.s, "\\x0001ff");
+  EXPECT_EQ(to_binary(b, oid::bytea), std::string("\0\1\xff", 3));
+  EXPECT_EQ(from_binary("", oid::bytea).s, "\\x");
+  // a blob bound to text becomes bytea's text form
+  value blob;
+  blob.k = value::kind::blob;
+  blob.s = std::string("\0\1\xff", 3);
+  EXPECT_EQ(coerce(blob, oid::text).s, "\\x0001ff");
+  // oid is unsigned; NaN and infinities are held as their text
+  EXPECT_EQ(from_binary("\xff\xff\xff\xfe", oid::oid_t).i, 4294967294LL);
+  EXPECT_EQ(from_binary(std::string("\x7f\xc0\0\0", 4), oid::float4).s, "NaN");
+  EXPECT_EQ(
+    to_text(coerce(value::of_text("-Infinity"), oid::float8), oid::float8),
+    "-Infinity");
+  EXPECT_EQ(hex(to_binary(value::of_text("NaN"), oid::float8)),
+            "7ff8000000000000");
+  // jsonb is normalised as its text input is
+  EXPECT_EQ(from_binary("\x01{\"b\": 1,  \"a\": [2]}", oid::jsonb).s,
+            coerce(value::of_text("{\"b\": 1,  \"a\": [2]}"), oid::jsonb).s);
+}
+
+TEST(pg_types, regtype_is_a_type_name) {
+  EXPECT_EQ(coerce(value::of_text("jsonb"), oid::regtype).i, oid::jsonb);
+  EXPECT_EQ(coerce(value::of_text("pg_catalog.int4"), oid::regtype).i,
+            oid::int4);
+  EXPECT_EQ(coerce(value::of_text("character varying"), oid::regtype).i,
+            oid::varchar);
+  EXPECT_EQ(coerce(value::of_text("25"), oid::regtype).i, oid::text);
+  EXPECT_EQ(to_text(value::of(oid::jsonb), oid::regtype), "jsonb");
+  EXPECT_EQ(state_of([] { coerce(value::of_text("nosuch"), oid::regtype); }),
+            "42704");
+}
