@@ -76,8 +76,14 @@ std::optional<api_response> read_sse_options(route_context& ctx,
     try {
       auto& store = consumer_offsets::of(ctx.env.config.engine.data_dir);
       if (auto err = store.attach(out.tenant, out.consumer_id,
-                                  std::max(out.after, through), pos))
-        return error_response(429, *err);
+                                  std::max(out.after, through), pos)) {
+        // a bound on consumer ids, not a rate: retrying helps only once
+        // ids are released; the body still says when to look again
+        auto r = error_response(429, *err);
+        r.body.insert(r.body.size() - 1, ",\"retry_after_seconds\":60");
+        r.set_header("Retry-After", "60");
+        return r;
+      }
     } catch (const std::exception& e) {
       return error_response(500, std::string("consumer offsets: ") + e.what());
     }
