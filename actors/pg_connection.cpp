@@ -226,10 +226,17 @@ public:
     return true;
   }
   void cancel(int32_t pid, int32_t key) override {
-    std::lock_guard<std::mutex> g(ctx_.pg_mtx);
-    auto it = ctx_.pg_backends.find(pid);
-    if (it != ctx_.pg_backends.end() && it->second.first == key)
-      sqlite3_interrupt(static_cast<sqlite3*>(it->second.second));
+    bool known = false;
+    {
+      std::lock_guard<std::mutex> g(ctx_.pg_mtx);
+      auto it = ctx_.pg_backends.find(pid);
+      known = it != ctx_.pg_backends.end() && it->second.first == key;
+      if (known && !ctx_.pg_registry)
+        sqlite3_interrupt(static_cast<sqlite3*>(it->second.second));
+    }
+    // the registry's cancel also stops a statement still being prepared
+    if (known && ctx_.pg_registry)
+      ctx_.pg_registry->cancel(pid);
   }
   engine::write_result write(std::shared_ptr<sql::write_job> job) override {
     engine::write_result out;

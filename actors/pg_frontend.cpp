@@ -1,4 +1,5 @@
 #include "actors/pg_frontend.hpp"
+#include "actors/pg_sessions.hpp"
 
 #include <chrono>
 #include <openssl/rand.h>
@@ -191,6 +192,12 @@ tx_status pg_frontend::current() const {
 void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
   if (terminating()) // pg_terminate_backend interrupted the statement
     return terminate("terminating connection due to administrator command");
+  // a cancel stops whatever step the statement was in (translation's
+  // catalog reads, a function): the client is told it was cancelled
+  if (me_ && me_->cancel.load() && e.sqlstate() != "57014")
+    return send_error(
+      sql::sql_error("57014", "canceling statement due to user request"),
+      extended);
   error_fields f;
   f.sqlstate = e.sqlstate();
   if (opts_.metrics)

@@ -192,6 +192,7 @@ void pg_frontend::set_active(const std::string& query) {
     return;
   auto now = pg_sessions::now_us();
   std::lock_guard<std::mutex> g(me_->mtx);
+  me_->cancel = false; // an earlier statement's cancel is not this one's
   me_->state = "active";
   me_->query.assign(query, 0, std::min(query.size(), max_query_text));
   me_->query_start_us = now;
@@ -290,6 +291,7 @@ void pg_frontend::ready() {
   if (me_) {
     auto now = pg_sessions::now_us();
     std::lock_guard<std::mutex> g(me_->mtx);
+    me_->cancel = false;
     me_->state = tx_ == tx::idle    ? "idle"
                  : tx_ == tx::block ? "idle in transaction"
                                     : "idle in transaction (aborted)";

@@ -35,6 +35,16 @@ pg_sessions::add(int32_t pid, void* db, std::string remote, int wake_fd) {
   e->client_addr = std::move(remote);
   e->backend_start_us = now_us();
   e->state_change_us = e->backend_start_us;
+  if (db)
+    // every 1000 VM steps: a cancel or terminate stops the statement even
+    // if it started after the signal (sqlite3_interrupt alone would miss it)
+    sqlite3_progress_handler(
+      static_cast<sqlite3*>(db), 1000,
+      [](void* p) {
+        auto* entry = static_cast<pg_backend_entry*>(p);
+        return entry->cancel.load() || entry->terminate.load() ? 1 : 0;
+      },
+      e.get());
   std::lock_guard<std::mutex> g(mtx_);
   backends_[pid] = e;
   return e;
@@ -52,6 +62,8 @@ void pg_sessions::remove(int32_t pid) {
     backends_.erase(it);
   }
   std::lock_guard<std::mutex> g(e->mtx);
+  if (e->db)
+    sqlite3_progress_handler(static_cast<sqlite3*>(e->db), 0, nullptr, nullptr);
   e->db = nullptr;
   e->wake_fd = -1; // its owner closes it next
   e->ready = false;
@@ -176,8 +188,19 @@ void pg_sessions::wake(const pg_backend_entry& e) {
 
 void pg_sessions::cancel(pg_backend_entry& e) {
   std::lock_guard<std::mutex> g(e.mtx);
+  if (e.state != "active")
+    return; // PostgreSQL: a cancel reaches only a running statement
+  e.cancel = true;
   if (e.db)
     sqlite3_interrupt(static_cast<sqlite3*>(e.db));
+}
+
+bool pg_sessions::cancel(int32_t pid) {
+  auto e = find(pid);
+  if (!e)
+    return false;
+  cancel(*e);
+  return true;
 }
 
 void pg_sessions::terminate(pg_backend_entry& e) {

@@ -55,6 +55,12 @@ struct pg_backend_entry {
   size_t queued_bytes = 0;
   uint64_t dropped = 0; ///< not yet reported to the client
   std::atomic<bool> terminate{false};
+  /// A cancel of the statement running now: set (under mtx) only while
+  /// the state is "active", cleared when a statement starts and when it
+  /// ends. The read connection's progress handler stops the statement on
+  /// it, so a cancel that lands while the statement is still being
+  /// prepared (before SQLite runs anything) is not lost.
+  std::atomic<bool> cancel{false};
 };
 
 class pg_sessions {
@@ -85,8 +91,10 @@ public:
   bool has_change_listeners() const { return change_listens_.load() > 0; }
 
   // -- signals ----------------------------------------------------------------
-  /// Interrupts the statement `e` runs (a no-op when it runs none).
+  /// Cancels the statement `e` runs (a no-op when it runs none).
   static void cancel(pg_backend_entry& e);
+  /// The same for a CancelRequest: false if `pid` is unknown.
+  bool cancel(int32_t pid);
   /// Asks `e` to end with FATAL 57P01 (and interrupts its statement).
   static void terminate(pg_backend_entry& e);
 
