@@ -280,10 +280,13 @@ public:
       return out;
     }
     constexpr auto wait = std::chrono::seconds(300);
-    req.deadline_ns =
+    auto limit =
       steady_ns() +
       std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() -
       1000000000; // a second before the request itself times out
+    // or the session's statement_timeout, if sooner
+    req.deadline_ns =
+      req.deadline_ns ? std::min(req.deadline_ns, limit) : limit;
     self_->request(writer, wait, sql_tx_atom::value, std::move(req))
       .receive([&](sql_tx_reply& r) { out = std::move(r); },
                [&](caf::error& e) {

@@ -120,8 +120,13 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
     {"jit", "off"},
   };
   info_.settings = defaults_;
-  if (auto a = p.param("application_name"))
-    info_.settings["application_name"] = *a;
+  // startup parameters and `options` set the session's values, as
+  // PostgreSQL's postmaster applies them (issue 36)
+  try {
+    apply_startup_settings(p);
+  } catch (const sql::sql_error& e) {
+    return fatal_now(e.sqlstate(), e.what());
+  }
   publish_identity();
 }
 

@@ -194,6 +194,7 @@ private:
   /// Runs a statement to completion or to `max_rows`; writes rows and the
   /// completion to out. Returns false if the portal is suspended.
   bool run(portal& p, size_t max_rows, bool describe);
+  bool run_traced(portal& p, size_t max_rows, bool describe);
   bool run_portal(portal& p, size_t max_rows, bool describe);
   void start(portal& p);
   void run_write(portal& p);
@@ -264,6 +265,20 @@ private:
   /// The statements of a simple Query still to run after its COPY FROM.
   std::vector<sql::parsed_statement> rest_;
   void run_statements(std::vector<sql::parsed_statement> stmts, size_t from);
+
+  // -- settings (pg_frontend_settings.cpp, issue 36) -------------------------
+  /// Startup-packet parameters and `options` (-c key=value). Throws.
+  void apply_startup_settings(const pgwire::startup_packet& p);
+  /// SET (SET LOCAL: until the transaction ends; outside one a WARNING).
+  void set_setting(const std::string& name, const std::string& value,
+                   bool local);
+  void reset_setting(const std::string& name);
+  /// The transaction ended: SET LOCAL values revert.
+  void end_local_settings();
+  /// statement_timeout of this session in ms (0: none).
+  int64_t statement_timeout_ms() const;
+  /// Values before the transaction's SET LOCAL, restored at its end.
+  std::map<std::string, std::string> local_saved_;
 };
 
 } // namespace themis

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "actors/pg_frontend.hpp"
+#include "actors/pg_sessions.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "tracing/tracer.hpp"
@@ -26,23 +27,6 @@ std::string lower(std::string s) {
     if (c >= 'A' && c <= 'Z')
       c = static_cast<char>(c - 'A' + 'a');
   return s;
-}
-
-const char* display_name(const std::string& var) {
-  if (var == "datestyle")
-    return "DateStyle";
-  if (var == "timezone")
-    return "TimeZone";
-  if (var == "intervalstyle")
-    return "IntervalStyle";
-  return nullptr;
-}
-
-bool reported(const std::string& var) {
-  return var == "application_name" || var == "client_encoding" ||
-         var == "datestyle" || var == "timezone" || var == "intervalstyle" ||
-         var == "standard_conforming_strings" || var == "is_superuser" ||
-         var == "session_authorization";
 }
 
 } // namespace
@@ -91,7 +75,14 @@ sql_tx_reply pg_frontend::tx_call(sql_tx_request::op what,
   req.job = std::move(job);
   req.name = std::move(name);
   req.expect_open = pinned_;
+  // statement_timeout: a request still queued at the deadline is dropped
+  // by the writer (57014)
+  int64_t deadline = me_ ? me_->deadline_ns.load() : 0;
+  req.deadline_ns = deadline;
   auto r = port_.tx(std::move(req));
+  if (deadline && r.sqlstate == "57014" &&
+      std::chrono::steady_clock::now().time_since_epoch().count() > deadline)
+    me_->timed_out = true;
   pinned_ = r.open;
   return r;
 }
@@ -178,6 +169,7 @@ void pg_frontend::run_tx_statement(portal& p) {
       count_transaction(commit);
     tx_ = tx::idle;
     drop_overlay();
+    end_local_settings();
     // the writer is told even if we think it holds nothing (a timed-out
     // request may have opened the transaction later): a no-op then
     if (pinned_ || was_open) {
@@ -195,6 +187,8 @@ void pg_frontend::run_tx_statement(portal& p) {
       } else {
         tx_ = tx::block;
         tx_started_ = std::chrono::steady_clock::now();
+        if (!p.st.val.empty())
+          set_setting("transaction_isolation", p.st.val, true);
       }
       return;
     case stmt_kind::commit:
@@ -245,8 +239,7 @@ void pg_frontend::run_session_statement(portal& p) {
   auto var = lower(st.var);
   switch (st.kind) {
     case stmt_kind::set: {
-      if (var == "transaction_isolation" || var == "transaction" ||
-          var == "session characteristics")
+      if (var == "transaction" || var == "session characteristics")
         return;
       if (var == "role" || var == "session_authorization") {
         // the principal was fixed at authentication: naming any other
@@ -263,40 +256,14 @@ void pg_frontend::run_session_statement(portal& p) {
                                  " \"" + v + "\"");
         return;
       }
-      if (!defaults_.count(var) && var.find('.') == std::string::npos)
-        throw sql::sql_error(
-          "42704", "unrecognized configuration parameter \"" + st.var + "\"");
-      if (var == "client_encoding") {
-        if (!pgwire::is_utf8_name(st.val))
-          throw sql::sql_error("22023", "only UTF8 is supported as "
-                                        "client_encoding");
-        info_.settings[var] = "UTF8";
-      } else if (var == "server_version" || var == "server_encoding" ||
-                 var == "integer_datetimes" || var == "max_identifier_length") {
-        throw sql::sql_error("55P02",
-                             "parameter \"" + var + "\" cannot be changed");
-      } else {
-        info_.settings[var] = st.val;
-      }
-      if (reported(var)) {
-        auto d = display_name(var);
-        put_parameter_status(session_.out(), d ? d : var, info_.settings[var]);
-      }
+      set_setting(st.var, st.val, st.local);
       return;
     }
     case stmt_kind::reset:
-      if (var.empty() || var == "all") {
-        auto app = info_.settings["application_name"];
-        info_.settings = defaults_;
-        info_.settings["application_name"] = app;
-      } else if (defaults_.count(var)) {
-        info_.settings[var] = defaults_[var];
-      } else {
-        info_.settings.erase(var);
-      }
+      reset_setting(var);
       return;
     case stmt_kind::discard:
-      info_.settings = defaults_;
+      reset_setting("all");
       statements_.clear();
       return;
     case stmt_kind::show: {
@@ -508,6 +475,19 @@ void pg_frontend::start(portal& p) {
 /// conventions); PostgreSQL's protocol carries no trace context, so each
 /// statement starts its own trace.
 bool pg_frontend::run(portal& p, size_t max_rows, bool describe) {
+  try {
+    return run_traced(p, max_rows, describe);
+  } catch (const sql::sql_error& e) {
+    // the progress handler stopped the statement at its deadline
+    if (me_ && me_->timed_out.load() && !me_->cancel.load() &&
+        !me_->terminate.load())
+      throw sql::sql_error("57014",
+                           "canceling statement due to statement timeout");
+    throw;
+  }
+}
+
+bool pg_frontend::run_traced(portal& p, size_t max_rows, bool describe) {
   auto& tracer = tracing::tracer::global();
   if (!tracer.enabled())
     return run_portal(p, max_rows, describe);
@@ -534,14 +514,8 @@ bool pg_frontend::run_portal(portal& p, size_t max_rows, bool describe) {
   bool first = !p.executed;
   if (first) {
     start(p);
-    for (auto& [k, v] : p.st.set_configs) {
-      auto var = lower(k);
-      if (!defaults_.count(var) && var.find('.') == std::string::npos)
-        throw sql::sql_error("42704", "unrecognized configuration "
-                                      "parameter \"" +
-                                        k + "\"");
-      info_.settings[var] = v;
-    }
+    for (auto& c : p.st.set_configs)
+      set_setting(c.name, c.value, c.local);
     if (copy_ || p.st.kind == stmt_kind::copy_to)
       return true;
     if (describe && p.st.returns_rows)

@@ -193,6 +193,12 @@ void pg_frontend::set_active(const std::string& query) {
   auto now = pg_sessions::now_us();
   std::lock_guard<std::mutex> g(me_->mtx);
   me_->cancel = false; // an earlier statement's cancel is not this one's
+  me_->timed_out = false;
+  auto ms = statement_timeout_ms();
+  me_->deadline_ns =
+    ms ? std::chrono::steady_clock::now().time_since_epoch().count() +
+           ms * 1000000
+       : 0;
   me_->state = "active";
   me_->query.assign(query, 0, std::min(query.size(), max_query_text));
   me_->query_start_us = now;
@@ -292,6 +298,7 @@ void pg_frontend::ready() {
     auto now = pg_sessions::now_us();
     std::lock_guard<std::mutex> g(me_->mtx);
     me_->cancel = false;
+    me_->deadline_ns = 0;
     me_->state = tx_ == tx::idle    ? "idle"
                  : tx_ == tx::block ? "idle in transaction"
                                     : "idle in transaction (aborted)";

@@ -42,7 +42,15 @@ pg_sessions::add(int32_t pid, void* db, std::string remote, int wake_fd) {
       static_cast<sqlite3*>(db), 1000,
       [](void* p) {
         auto* entry = static_cast<pg_backend_entry*>(p);
-        return entry->cancel.load() || entry->terminate.load() ? 1 : 0;
+        if (entry->cancel.load() || entry->terminate.load())
+          return 1;
+        auto d = entry->deadline_ns.load(std::memory_order_relaxed);
+        if (d &&
+            std::chrono::steady_clock::now().time_since_epoch().count() > d) {
+          entry->timed_out = true;
+          return 1;
+        }
+        return 0;
       },
       e.get());
   std::lock_guard<std::mutex> g(mtx_);

@@ -61,6 +61,11 @@ struct pg_backend_entry {
   /// it, so a cancel that lands while the statement is still being
   /// prepared (before SQLite runs anything) is not lost.
   std::atomic<bool> cancel{false};
+  /// statement_timeout (issue 36): the steady-clock time (ns) the
+  /// running statement must end by, 0 for none; the progress handler
+  /// stops it then and sets `timed_out`.
+  std::atomic<int64_t> deadline_ns{0};
+  std::atomic<bool> timed_out{false};
 };
 
 class pg_sessions {

@@ -357,6 +357,13 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     if (k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") {
       st.kind = stmt_kind::begin;
       st.tag = k == "TRANS_STMT_BEGIN" ? "BEGIN" : "START TRANSACTION";
+      // BEGIN ISOLATION LEVEL x: the transaction's level (issue 36)
+      for (auto& o : b.value("options", json::array()))
+        if (node_type(o) == "DefElem" &&
+            body(o).value("defname", "") == "transaction_isolation" &&
+            body(o).contains("arg") &&
+            node_type(body(o).at("arg")) == "A_Const")
+          st.val = const_text(*this, body(o).at("arg"));
     } else if (k == "TRANS_STMT_COMMIT") {
       st.kind = stmt_kind::commit;
       st.tag = "COMMIT";
@@ -385,10 +392,28 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     st.kind = st.tag == "RESET" ? stmt_kind::reset : stmt_kind::set;
     st.var = b.value("name", "");
     st.local = b.value("is_local", false);
-    if (k == "VAR_SET_MULTI" || k == "VAR_RESET_ALL") {
-      st.kind = k == "VAR_RESET_ALL" ? stmt_kind::reset : stmt_kind::noop;
-      if (k == "VAR_RESET_ALL")
-        st.var.clear();
+    if (k == "VAR_SET_MULTI") {
+      // SET TRANSACTION / SESSION CHARACTERISTICS AS TRANSACTION
+      // ISOLATION LEVEL x: the level reads back through SHOW (issue 36)
+      auto target = st.var == "TRANSACTION" ? "transaction_isolation"
+                                            : "default_transaction_isolation";
+      st.kind = stmt_kind::noop; // READ ONLY, DEFERRABLE …: accepted
+      for (auto& a : b.value("args", json::array())) {
+        if (node_type(a) != "DefElem")
+          continue;
+        auto& d = body(a);
+        if (d.value("defname", "") != "transaction_isolation" ||
+            !d.contains("arg") || node_type(d.at("arg")) != "A_Const")
+          continue;
+        st.kind = stmt_kind::set;
+        st.var = target;
+        st.val = const_text(*this, d.at("arg"));
+      }
+      return st;
+    }
+    if (k == "VAR_RESET_ALL") {
+      st.kind = stmt_kind::reset;
+      st.var.clear();
       return st;
     }
     if (k == "VAR_SET_DEFAULT") {

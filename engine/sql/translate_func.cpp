@@ -132,7 +132,10 @@ expr translator::tr_func(const json& n, scope& sc) {
     // the statement; literal arguments only
     auto key = lit(0);
     auto val = lit(1);
-    set_configs.emplace_back(key, val);
+    bool local =
+      args.size() > 2 &&
+      (args[2].sql == "1" || args[2].sql == "true" || args[2].sql == "TRUE");
+    set_configs.push_back({key, val, local});
     return {quote_literal(val), oid::text};
   }
   if (name == "pg_get_indexdef" || name == "pg_get_constraintdef") {

@@ -60,7 +60,7 @@ public:
   std::vector<std::pair<std::string, std::vector<column>>> ctes;
   bool locking = false; ///< SELECT … FOR UPDATE/SHARE seen
   /// set_config() calls seen (applied by the session afterwards)
-  std::vector<std::pair<std::string, std::string>> set_configs;
+  std::vector<set_config_call> set_configs;
   const std::string* source = nullptr; ///< the query text (for locations)
 
   [[noreturn]] void unsupported(const std::string& what, const json& node);

@@ -58,6 +58,12 @@ struct copy_spec {
   std::string query_sql; ///< COPY (SELECT …) TO STDOUT
 };
 
+/// A set_config(name, value, is_local) call of a statement.
+struct set_config_call {
+  std::string name, value;
+  bool local = false;
+};
+
 struct statement {
   stmt_kind kind = stmt_kind::noop;
   std::string sql;              ///< SQLite text (queries and DML)
@@ -91,7 +97,7 @@ struct statement {
   int64_t count = 0;  ///< FETCH/MOVE row count (-1: ALL)
   /// set_config(name, value, is_local) calls: applied by the session
   /// after the statement succeeds.
-  std::vector<std::pair<std::string, std::string>> set_configs;
+  std::vector<set_config_call> set_configs;
   bool hold = false; ///< DECLARE … WITH HOLD
 };
 
