@@ -677,6 +677,11 @@ void register_functions(sqlite3* db, write_counters* counters) {
   }
   // refused here; a PostgreSQL session registers its own (issue 36)
   register_session_functions(db, nullptr);
+  register_srf_functions(db, counters != nullptr);
+}
+
+std::vector<std::string> pg_array_items(const std::string& arr) {
+  return array_items(arr);
 }
 
 bool split_error(const char* msg, char sqlstate[6], const char** text) {

@@ -5,6 +5,8 @@
 /// give the client the right code.
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -21,6 +23,13 @@ struct write_counters {
 /// (themis_seq, themis_key, themis_nextval). Readers get versions of those
 /// that fail with 25006 (read-only transaction).
 void register_functions(sqlite3* db, write_counters* counters);
+
+/// pg_sleep, the helpers of set-returning functions and of the scalar
+/// subquery check (sql_functions_srf.cpp); `writer`: pg_sleep refuses.
+void register_srf_functions(sqlite3* db, bool writer);
+
+/// The elements of a PostgreSQL array literal ('{a,"b c"}') or JSON array.
+std::vector<std::string> pg_array_items(const std::string& arr);
 
 /// Splits an error raised by a function; false if `msg` is not one.
 bool split_error(const char* msg, char sqlstate[6], const char** text);

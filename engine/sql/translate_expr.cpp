@@ -408,7 +408,12 @@ expr translator::tr_sublink(const json& n, scope& sc) {
     if (sub.cols.size() != 1)
       throw sql_error("42601", "subquery must return only one column",
                       location(n));
-    return {"(" + sub.sql + ")", sub.cols[0].type_oid};
+    // more than one row is 21000, as in PostgreSQL (SQLite takes the first)
+    auto c = quote_ident(sub.cols[0].name);
+    return {"(SELECT CASE WHEN count(*) > 1 THEN themis_subquery_rows() ELSE "
+            "min(" +
+              c + ") END FROM (SELECT * FROM (" + sub.sql + ") LIMIT 2))",
+            sub.cols[0].type_oid};
   }
   if (kind == "ANY_SUBLINK") {
     auto names = string_list(b.value("operName", json::array()));

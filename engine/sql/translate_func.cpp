@@ -219,6 +219,16 @@ expr translator::tr_func(const json& n, scope& sc) {
   if (name == "date_part" || name == "extract" || name == "date_trunc" ||
       name == "to_char" || name == "to_timestamp" || name == "age")
     unsupported("the date/time function " + name + "()", n);
+  if (name == "pg_sleep") { // sql_functions_srf.cpp: cancellable
+    if (args.size() != 1)
+      throw sql_error("42883", "function pg_sleep() takes 1 argument",
+                      location(n));
+    return {"themis_pg_sleep(CAST(" + args[0].sql + " AS REAL))", oid::text};
+  }
+  if (name == "generate_series" || name == "unnest")
+    unsupported("the set-returning function " + name +
+                  "() other than as a whole select-list item or in FROM",
+                n);
   if (is_session_function(name)) { // issue 36: session_functions.cpp
     std::vector<std::string> a;
     for (auto& x : args)

@@ -2,6 +2,7 @@
 /// The translator's working parts, shared by translate_*.cpp.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,12 @@ public:
   std::string tr_from_item(const json& node, scope& sc);
   std::string scalar_in_from(const json& node, const json& call,
                              const std::string& fname, scope& sc);
+  /// generate_series() / unnest() as a subquery of one column `col`
+  /// (without alias); `type` gets the column's type. Null if `fname` is
+  /// neither.
+  std::optional<std::string> srf_sql(const json& call, const std::string& fname,
+                                     const std::string& col, uint32_t& type,
+                                     scope& sc);
   const table_def& table_of(const json& range_var);
   std::string table_source(const table_def& t);
 

@@ -127,40 +127,79 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     auto fname = string_list(body(call).at("funcname"));
     if (fname.empty())
       unsupported("this function in FROM", node);
-    if (fname.back() != "generate_series")
-      return scalar_in_from(node, call, fname.back(), sc);
-    auto args = body(call).value("args", json::array());
-    if (args.size() < 2 || args.size() > 3)
-      throw sql_error("42883", "generate_series() takes 2 or 3 arguments");
-    std::vector<std::string> a;
-    for (auto& x : args) {
-      hint_param(x, oid::int8);
-      a.push_back(tr(x, sc).sql);
-    }
-    std::string step = a.size() == 3 ? a[2] : "1";
     std::string alias = b.contains("alias")
-                          ? b.at("alias").value("aliasname", "generate_series")
-                          : "generate_series";
+                          ? b.at("alias").value("aliasname", fname.back())
+                          : fname.back();
     std::string col = alias;
     if (b.contains("alias") && b.at("alias").contains("colnames"))
       col = string_list(b.at("alias").at("colnames")).at(0);
-    sc.items.push_back({alias, {{col, oid::int4}}, nullptr, ""});
-    // a bounded counting CTE; the step must be positive
-    return "(WITH RECURSIVE _gs(v) AS (SELECT " + a[0] +
-           " WHERE themis_positive(" + step + ") UNION ALL SELECT v + " + step +
-           " FROM _gs WHERE v + " + step + " <= " + a[1] + ") SELECT v AS " +
-           quote_ident(col) + " FROM _gs WHERE v <= " + a[1] + ") AS " +
-           quote_ident(alias);
+    uint32_t type = oid::int4;
+    auto sql = srf_sql(call, fname.back(), col, type, sc);
+    if (!sql)
+      return scalar_in_from(node, call, fname.back(), sc);
+    sc.items.push_back({alias, {{col, type}}, nullptr, ""});
+    return *sql + " AS " + quote_ident(alias);
   }
   unsupported("FROM item " + type, node);
+}
+
+std::optional<std::string> translator::srf_sql(const json& call,
+                                               const std::string& fname,
+                                               const std::string& col,
+                                               uint32_t& type, scope& sc) {
+  auto args = body(call).value("args", json::array());
+  if (fname == "unnest") {
+    if (args.size() != 1)
+      unsupported("unnest() of several arrays", call);
+    auto a = tr(args[0], sc);
+    // arrays are text literals today: elements come back as text, or as
+    // integers for int4[] / int8[]
+    type = a.type == oid::int4_array ? oid::int4 : oid::text;
+    if (node_type(args[0]) == "TypeCast") { // '{1,2}'::int[]
+      auto& tn = body(args[0]).at("typeName");
+      auto nm = string_list(tn.value("names", json::array()));
+      if (tn.contains("arrayBounds") && !nm.empty()) {
+        if (nm.back() == "int4" || nm.back() == "int2")
+          type = oid::int4;
+        else if (nm.back() == "int8")
+          type = oid::int8;
+      }
+    }
+    return "(SELECT " +
+           std::string(type != oid::text ? "CAST(value AS INTEGER)" : "value") +
+           " AS " + quote_ident(col) + " FROM json_each(themis_array_json(" +
+           a.sql + ")) ORDER BY key)";
+  }
+  if (fname != "generate_series")
+    return std::nullopt;
+  if (args.size() < 2 || args.size() > 3)
+    throw sql_error("42883", "generate_series() takes 2 or 3 arguments");
+  std::vector<std::string> a;
+  type = oid::int4;
+  for (auto& x : args) {
+    hint_param(x, oid::int8);
+    auto e = tr(x, sc);
+    if (e.type == oid::int8 || e.type == oid::numeric)
+      type = oid::int8;
+    a.push_back("CAST(" + e.sql + " AS INTEGER)");
+  }
+  std::string step = a.size() == 3 ? a[2] : "1";
+  auto within = [&](const std::string& v) {
+    return "CASE WHEN " + step + " > 0 THEN " + v + " <= " + a[1] + " ELSE " +
+           v + " >= " + a[1] + " END";
+  };
+  // a bounded counting CTE; a zero step is 22023
+  return "(WITH RECURSIVE _gs(v) AS (SELECT " + a[0] +
+         " WHERE themis_gs_step(" + step + ") UNION ALL SELECT v + " + step +
+         " FROM _gs WHERE " + within("v + " + step) + ") SELECT v AS " +
+         quote_ident(col) + " FROM _gs WHERE " + within("v") + ")";
 }
 
 /// A function returning one value in FROM (`SELECT * FROM current_schema()`,
 /// `now()` …): one row, one column named after the function or the alias.
 std::string translator::scalar_in_from(const json& node, const json& call,
                                        const std::string& fname, scope& sc) {
-  static const char* set_returning[] = {"unnest",
-                                        "json_each",
+  static const char* set_returning[] = {"json_each",
                                         "jsonb_each",
                                         "json_each_text",
                                         "jsonb_each_text",
@@ -273,6 +312,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
       for (auto& f : s.at("fromClause"))
         from += (from.empty() ? " FROM " : ", ") + tr_from_item(f, sc);
     std::string targets;
+    int srfs = 0;
     for (auto& t : s.value("targetList", json::array())) {
       auto& rt = body(t);
       auto& val = rt.at("val");
@@ -304,9 +344,31 @@ select_out translator::tr_select(const json& node, scope* parent) {
           continue;
         }
       }
-      auto e = tr(val, sc);
       auto name = rt.contains("name") ? rt.at("name").get<std::string>()
                                       : output_name(val);
+      if (node_type(val) == "FuncCall") {
+        // a set-returning function as a whole select-list item: one row
+        // per value, as a subquery joined to the FROM items
+        auto fn = string_list(body(val).value("funcname", json::array()));
+        uint32_t type = oid::int4;
+        std::optional<std::string> srf;
+        if (!fn.empty() && !body(val).contains("over") &&
+            (fn.back() == "generate_series" || fn.back() == "unnest")) {
+          if (srfs++)
+            unsupported("several set-returning functions in the select list",
+                        val);
+          srf = srf_sql(val, fn.back(), "v", type, sc);
+        }
+        if (srf) {
+          from +=
+            (from.empty() ? " FROM " : " CROSS JOIN ") + *srf + " AS \"_srf\"";
+          targets += (targets.empty() ? "" : ", ") +
+                     std::string("\"_srf\".\"v\" AS ") + quote_ident(name);
+          out.cols.push_back({name, type});
+          continue;
+        }
+      }
+      auto e = tr(val, sc);
       targets +=
         (targets.empty() ? "" : ", ") + e.sql + " AS " + quote_ident(name);
       column c{name, e.type ? e.type : oid::text};

@@ -1,0 +1,133 @@
+/// Functions behind set-returning functions, pg_sleep() and the scalar
+/// subquery check (issue 36): registered with the others by
+/// register_functions().
+
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include "engine/sql/sql_functions.hpp"
+#include "engine/sql/sql_types.hpp"
+
+namespace themis::sql {
+
+namespace {
+
+void fail(sqlite3_context* ctx, const std::string& state,
+          const std::string& msg) {
+  auto m = state + "\x1f" + msg;
+  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
+}
+
+/// True when the session's statement was cancelled or the session
+/// terminated. The front-end's progress handler and sqlite3_interrupt() act
+/// only while SQLite runs VM steps, never while a function sleeps: a small
+/// nested statement of more than 1000 steps on the same connection runs
+/// both checks (it fails with SQLITE_INTERRUPT when either fires).
+bool interrupted(sqlite3* db) {
+  static const char* probe =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+    "WHERE x < 400) SELECT count(*) FROM c";
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, probe, -1, &st, nullptr) != SQLITE_OK)
+    return (sqlite3_errcode(db) & 0xff) == SQLITE_INTERRUPT;
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return (rc & 0xff) == SQLITE_INTERRUPT;
+}
+
+/// themis_pg_sleep(seconds): sleeps in steps of at most 10 ms, checking
+/// for a cancel between them. Negative, zero and NaN return at once (as in
+/// PostgreSQL); the result is void (an empty text).
+void fn_pg_sleep(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_user_data(ctx))
+    return fail(ctx, "0A000",
+                "pg_sleep() cannot run after a write in the same "
+                "transaction block (it would hold the store writer)");
+  if (sqlite3_value_type(a[0]) != SQLITE_NULL) {
+    double secs = sqlite3_value_double(a[0]);
+    if (std::isnan(secs))
+      secs = 0;
+    auto db = sqlite3_context_db_handle(ctx);
+    using clock = std::chrono::steady_clock;
+    auto start = clock::now();
+    // a year at most: still cancellable at every step
+    double bounded = std::min(secs, 365.0 * 24 * 3600);
+    auto end = start + std::chrono::microseconds(
+                         static_cast<int64_t>(std::max(bounded, 0.0) * 1e6));
+    if (interrupted(db))
+      return fail(ctx, "57014", "canceling statement due to user request");
+    for (auto now = clock::now(); now < end; now = clock::now()) {
+      std::this_thread::sleep_for(
+        std::min<clock::duration>(end - now, std::chrono::milliseconds(10)));
+      if (interrupted(db))
+        return fail(ctx, "57014", "canceling statement due to user request");
+    }
+  }
+  sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+}
+
+/// themis_array_json(array): a PostgreSQL array literal ('{a,"b c",NULL}')
+/// as a JSON array of its elements (text; unquoted NULL as null), which
+/// json_each() then unnests. A JSON array passes through.
+void fn_array_json(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_text(ctx, "[]", 2, SQLITE_STATIC);
+  try {
+    std::string s(reinterpret_cast<const char*>(sqlite3_value_text(a[0])),
+                  static_cast<size_t>(sqlite3_value_bytes(a[0])));
+    if (!s.empty() && s.front() == '[')
+      return sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()),
+                                 SQLITE_TRANSIENT);
+    auto out = nlohmann::json::array();
+    for (auto& x : pg_array_items(s))
+      if (x == "NULL")
+        out.push_back(nullptr);
+      else
+        out.push_back(x);
+    auto j = out.dump();
+    sqlite3_result_text(ctx, j.data(), static_cast<int>(j.size()),
+                        SQLITE_TRANSIENT);
+  } catch (const sql_error& e) {
+    fail(ctx, e.sqlstate(), e.what());
+  } catch (const std::exception& e) {
+    fail(ctx, "XX000", e.what());
+  }
+}
+
+/// themis_gs_step(step): 1, or 22023 for a zero step (generate_series).
+void fn_gs_step(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) != SQLITE_NULL &&
+      sqlite3_value_double(a[0]) == 0)
+    return fail(ctx, "22023", "step size cannot equal zero");
+  sqlite3_result_int(ctx, 1);
+}
+
+/// themis_subquery_rows(): a scalar subquery returned a second row.
+void fn_subquery_rows(sqlite3_context* ctx, int, sqlite3_value**) {
+  fail(ctx, "21000",
+       "more than one row returned by a subquery used as an expression");
+}
+
+} // namespace
+
+void register_srf_functions(sqlite3* db, bool writer) {
+  sqlite3_create_function_v2(db, "themis_pg_sleep", 1, SQLITE_UTF8,
+                             writer ? db : nullptr, fn_pg_sleep, nullptr,
+                             nullptr, nullptr);
+  sqlite3_create_function_v2(db, "themis_array_json", 1,
+                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                             fn_array_json, nullptr, nullptr, nullptr);
+  sqlite3_create_function_v2(db, "themis_gs_step", 1,
+                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                             fn_gs_step, nullptr, nullptr, nullptr);
+  sqlite3_create_function_v2(db, "themis_subquery_rows", 0, SQLITE_UTF8,
+                             nullptr, fn_subquery_rows, nullptr, nullptr,
+                             nullptr);
+}
+
+} // namespace themis::sql

@@ -1,0 +1,204 @@
+"""PostgreSQL functions applications call (issue 36), with real clients
+(psycopg2, Debian python3-psycopg2; psql): pg_sleep() timing and cancel,
+set-returning functions in the select list and in FROM (generate_series,
+unnest), and a scalar subquery of more than one row (21000)."""
+
+import os
+import subprocess
+import threading
+import time
+import unittest
+
+import psycopg2
+import psycopg2.errors
+
+from themis_harness import Server
+
+
+class Base(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def connect(self):
+        c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
+                             user="themis", password="themis",
+                             dbname="themis", connect_timeout=10)
+        c.autocommit = True
+        self.addCleanup(c.close)
+        return c
+
+    def run_sql(self, conn, sql, args=None):
+        cur = conn.cursor()
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else None
+
+    def fails(self, conn, sql, state):
+        with self.assertRaises(psycopg2.Error) as cm:
+            self.run_sql(conn, sql)
+        self.assertEqual(cm.exception.pgcode, state, str(cm.exception))
+        return cm.exception
+
+    def psql(self, sql):
+        env = dict(os.environ, PGPASSWORD="themis", PGCONNECT_TIMEOUT="10")
+        dsn = "host=127.0.0.1 port=%d user=themis dbname=themis" % (
+            self.srv.pg_port)
+        return subprocess.run(
+            ["psql", dsn, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"],
+            input=sql, capture_output=True, text=True, env=env, timeout=60)
+
+
+class SleepTest(Base):
+    def test_sleep_takes_its_time(self):
+        c = self.connect()
+        t0 = time.monotonic()
+        self.assertEqual(self.run_sql(c, "SELECT pg_sleep(0.3)"), [("",)])
+        self.assertGreaterEqual(time.monotonic() - t0, 0.29)
+        t0 = time.monotonic()
+        self.run_sql(c, "SELECT pg_sleep(%s)", (0.1,))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.09)
+
+    def test_bad_inputs_return_at_once(self):
+        c = self.connect()
+        for arg in ("-5", "'NaN'::float8", "0", "NULL"):
+            t0 = time.monotonic()
+            self.run_sql(c, "SELECT pg_sleep(%s)" % arg)
+            self.assertLess(time.monotonic() - t0, 1.0, arg)
+        self.fails(c, "SELECT pg_sleep()", "42883")
+
+    def sleep_signalled(self, fn):
+        a, b = self.connect(), self.connect()
+        err = []
+
+        def sleeper():
+            try:
+                self.run_sql(a, "SELECT pg_sleep(60)")
+            except psycopg2.Error as e:
+                err.append(e)
+
+        # a daemon: a cancel that never lands fails the test, not hangs it
+        t = threading.Thread(target=sleeper, daemon=True)
+        t0 = time.monotonic()
+        t.start()
+        pid = a.get_backend_pid()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            st = self.run_sql(b, "SELECT state FROM pg_stat_activity "
+                                 "WHERE pid = %s", (pid,))
+            if st and st[0][0] == "active":
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)  # inside the sleep
+        self.assertEqual(self.run_sql(b, "SELECT %s(%%s)" % fn, (pid,)),
+                         [(True,)])
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertEqual(len(err), 1)
+        return err[0]
+
+    def test_cancel_ends_the_sleep(self):
+        e = self.sleep_signalled("pg_cancel_backend")
+        self.assertEqual(e.pgcode, "57014")
+
+    def test_terminate_ends_the_sleep(self):
+        e = self.sleep_signalled("pg_terminate_backend")
+        self.assertIn(e.pgcode, ("57P01", None))  # FATAL, then gone
+
+    def test_psql(self):
+        r = self.psql("SELECT pg_sleep(0.05);\nSELECT 1;\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip().splitlines()[-1], "1")
+
+
+class SetReturningTest(Base):
+    def test_generate_series_in_select_list(self):
+        c = self.connect()
+        self.assertEqual(self.run_sql(c, "SELECT generate_series(1, 10)"),
+                         [(i,) for i in range(1, 11)])
+        self.assertEqual(self.run_sql(c, "SELECT generate_series(1,3), 'x'"),
+                         [(1, "x"), (2, "x"), (3, "x")])
+        self.assertEqual(
+            self.run_sql(c, "SELECT generate_series(10, 1, -4) AS n"),
+            [(10,), (6,), (2,)])
+        cur = c.cursor()
+        cur.execute("SELECT generate_series(1, 2) AS n")
+        self.assertEqual(cur.description[0].name, "n")
+        self.assertEqual(cur.description[0].type_code, 23)
+
+    def test_generate_series_with_a_table(self):
+        c = self.connect()
+        self.run_sql(c, "CREATE TABLE srf_t(id int PRIMARY KEY, name text)")
+        self.run_sql(c, "INSERT INTO srf_t VALUES (1, 'a'), (2, 'b')")
+        self.assertEqual(
+            self.run_sql(c, "SELECT name, generate_series(1, 2) FROM srf_t "
+                            "ORDER BY 1, 2"),
+            [("a", 1), ("a", 2), ("b", 1), ("b", 2)])
+
+    def test_generate_series_in_from(self):
+        c = self.connect()
+        self.assertEqual(
+            self.run_sql(c, "SELECT * FROM generate_series(1,3) AS g(n)"),
+            [(1,), (2,), (3,)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT n * 2 FROM generate_series(1,3) AS g(n) "
+                            "WHERE n > 1"), [(4,), (6,)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT * FROM generate_series(5, 1, -2)"),
+            [(5,), (3,), (1,)])
+
+    def test_zero_step(self):
+        c = self.connect()
+        e = self.fails(c, "SELECT generate_series(1, 3, 0)", "22023")
+        self.assertIn("step size cannot equal zero", str(e))
+        self.fails(c, "SELECT * FROM generate_series(1, 3, 0)", "22023")
+
+    def test_unnest(self):
+        c = self.connect()
+        self.assertEqual(
+            self.run_sql(c, "SELECT * FROM unnest('{1,2,3}'::int[])"),
+            [(1,), (2,), (3,)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT unnest('{a,\"b c\",NULL}'::text[])"),
+            [("a",), ("b c",), (None,)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT x FROM unnest('{p,q}'::text[]) AS u(x)"),
+            [("p",), ("q",)])
+
+    def test_srf_refused_elsewhere(self):
+        c = self.connect()
+        self.fails(c, "SELECT generate_series(1,2), generate_series(1,3)",
+                   "0A000")
+        self.fails(c, "SELECT 1 + generate_series(1,2)", "0A000")
+
+
+class SubqueryTest(Base):
+    def test_more_than_one_row(self):
+        c = self.connect()
+        e = self.fails(c, "SELECT (SELECT * FROM generate_series(1,2))",
+                       "21000")
+        self.assertIn("more than one row returned by a subquery", str(e))
+        self.assertEqual(
+            self.run_sql(c, "SELECT (SELECT * FROM generate_series(1,1))"),
+            [(1,)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT (SELECT n FROM generate_series(1,0) "
+                            "AS g(n))"), [(None,)])
+        self.run_sql(c, "CREATE TABLE sq_t(id int PRIMARY KEY, v text)")
+        self.run_sql(c, "INSERT INTO sq_t VALUES (1, 'a'), (2, 'b')")
+        self.assertEqual(
+            self.run_sql(c, "SELECT id, (SELECT v FROM sq_t s WHERE s.id = "
+                            "t.id) FROM sq_t t ORDER BY id"),
+            [(1, "a"), (2, "b")])
+        self.fails(c, "SELECT (SELECT v FROM sq_t)", "21000")
+
+
+if __name__ == "__main__":
+    unittest.main()
