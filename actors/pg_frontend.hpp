@@ -131,6 +131,7 @@ public:
     port_.auth_failed(user);
   }
   void on_authenticated(const pgwire::startup_packet& p) override;
+  std::optional<std::string> reported_value(const std::string& name) override;
   void on_query(std::string sql) override;
   void on_parse(pgwire::parse_msg& m) override;
   void on_bind(pgwire::bind_msg& m) override;

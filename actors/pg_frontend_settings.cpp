@@ -67,6 +67,20 @@ void pg_frontend::apply_startup_settings(const startup_packet& p) {
     info_.settings["default_transaction_isolation"];
 }
 
+std::optional<std::string>
+pg_frontend::reported_value(const std::string& name) {
+  // only what the startup packet changed; the rest as pg_session sends it
+  auto var = pg_settings::key(name);
+  if (var == "is_superuser" || var == "session_authorization")
+    return std::nullopt;
+  auto it = info_.settings.find(var);
+  auto d = defaults_.find(var);
+  if (it == info_.settings.end() || d == defaults_.end() ||
+      it->second == d->second)
+    return std::nullopt;
+  return it->second;
+}
+
 void pg_frontend::set_setting(const std::string& name, const std::string& val,
                               bool local) {
   auto var = pg_settings::key(name);

@@ -306,8 +306,10 @@ void pg_session::finish_auth() {
          {"TimeZone", opts_.time_zone},
          {"is_superuser", "off"},
          {"session_authorization", user},
-         {"application_name", app ? *app : std::string()}})
-    put_parameter_status(out_, k, v);
+         {"application_name", app ? *app : std::string()}}) {
+    auto mine = cb_.reported_value(k);
+    put_parameter_status(out_, k, mine ? *mine : v);
+  }
   put_backend_key(out_, opts_.backend_pid, opts_.backend_key);
   put_ready(out_, tx_status::idle);
   state_ = state::ready;

@@ -80,6 +80,13 @@ public:
   virtual void on_cancel(int32_t pid, int32_t key) = 0;
   /// Authenticated; the session parameters have been sent.
   virtual void on_authenticated(const startup_packet& startup) {}
+  /// The session's value of a reported parameter after on_authenticated
+  /// (startup parameters and `options` may have set it); nullopt: the
+  /// session's default.
+  virtual std::optional<std::string> reported_value(const std::string& name) {
+    (void)name;
+    return std::nullopt;
+  }
   /// A simple Query message (may hold several statements).
   virtual void on_query(std::string sql) = 0;
   // The extended query protocol. Each answers through out() (and

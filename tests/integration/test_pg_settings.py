@@ -78,20 +78,32 @@ class SettingsTest(unittest.TestCase):
                                  "repeatable\\ read",
                          application_name="settings-test")
         self.assertEqual(self.show(c, "TimeZone"), "Europe/Berlin")
-        self.assertEqual(self.show(c, "DateStyle"), "SQL, DMY")
+        # psycopg2 sees DateStyle "SQL, DMY" reported at start-up and, as
+        # with PostgreSQL, sends SET DATESTYLE TO 'ISO' itself
+        self.assertEqual(self.show(c, "DateStyle"), "ISO, DMY")
         self.assertEqual(self.show(c, "IntervalStyle"), "iso_8601")
         self.assertEqual(self.show(c, "extra_float_digits"), "3")
         self.assertEqual(self.show(c, "standard_conforming_strings"), "on")
         self.assertEqual(self.show(c, "default_transaction_isolation"),
                          "repeatable read")
         self.assertEqual(self.show(c, "application_name"), "settings-test")
+        # ParameterStatus at start-up reports the session's values
+        self.assertEqual(c.get_parameter_status("TimeZone"), "Europe/Berlin")
+        self.assertEqual(c.get_parameter_status("IntervalStyle"), "iso_8601")
+        self.assertEqual(c.get_parameter_status("application_name"),
+                         "settings-test")
+        # … and after SET
+        self.one(c, "SET DateStyle = 'Postgres'; SELECT 1")
+        self.assertEqual(c.get_parameter_status("DateStyle"),
+                         "Postgres, DMY")
 
     def test_psql_pgoptions(self):
-        r = self.psql("SHOW statement_timeout;\nSHOW lock_timeout;\n",
+        r = self.psql("SHOW statement_timeout;\nSHOW lock_timeout;\n"
+                      "SHOW DateStyle;\n",
                       options="-c statement_timeout=5min "
-                              "--lock_timeout=250")
+                              "--lock_timeout=250 -c DateStyle=SQL,DMY")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.split(), ["5min", "250ms"])
+        self.assertEqual(r.stdout.splitlines(), ["5min", "250ms", "SQL, DMY"])
 
     def test_bad_startup_value_is_fatal(self):
         with self.assertRaises(psycopg2.OperationalError) as cm:
