@@ -91,7 +91,10 @@ public:
   ~pg_frontend() override;
 
   void on_data(std::string_view bytes) { session_.on_data(bytes); }
-  void check_timeouts() { session_.check_timeouts(); }
+  void check_timeouts() {
+    session_.check_timeouts();
+    check_idle_in_transaction();
+  }
   bool closed() const { return session_.closed(); }
   /// The read connection (for sqlite3_interrupt from a cancel request).
   sqlite3* read_db() const { return db_; }
@@ -276,6 +279,11 @@ private:
   void reset_setting(const std::string& name);
   /// The transaction ended: SET LOCAL values revert.
   void end_local_settings();
+  /// idle_in_transaction_session_timeout: FATAL 25P03 once a transaction
+  /// block has waited for the client that long.
+  void check_idle_in_transaction();
+  /// Since when the session waits for the client (ReadyForQuery sent).
+  std::optional<std::chrono::steady_clock::time_point> idle_since_;
   /// statement_timeout of this session in ms (0: none).
   int64_t statement_timeout_ms() const;
   /// Values before the transaction's SET LOCAL, restored at its end.

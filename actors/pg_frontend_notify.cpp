@@ -188,6 +188,7 @@ void pg_frontend::publish_identity() {
 }
 
 void pg_frontend::set_active(const std::string& query) {
+  idle_since_.reset();
   if (!me_)
     return;
   auto now = pg_sessions::now_us();
@@ -294,6 +295,7 @@ void pg_frontend::ready() {
     return;
   if (tx_ == tx::idle)
     deliver_notifications();
+  idle_since_ = std::chrono::steady_clock::now();
   if (me_) {
     auto now = pg_sessions::now_us();
     std::lock_guard<std::mutex> g(me_->mtx);

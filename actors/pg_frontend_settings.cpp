@@ -164,6 +164,28 @@ void pg_frontend::end_local_settings() {
     info_.settings["default_transaction_isolation"];
 }
 
+void pg_frontend::check_idle_in_transaction() {
+  if (tx_ == tx::idle || !idle_since_ || session_.closed() || copy_)
+    return;
+  auto it = info_.settings.find("idle_in_transaction_session_timeout");
+  auto ms =
+    it == info_.settings.end() ? 0 : pg_settings::timeout_ms(it->second);
+  if (!ms || std::chrono::steady_clock::now() - *idle_since_ <
+               std::chrono::milliseconds(ms))
+    return;
+  // as PostgreSQL 14+: FATAL, the transaction rolled back, the
+  // connection closed
+  error_fields e;
+  e.severity = "FATAL";
+  e.sqlstate = "25P03";
+  e.message = "terminating connection due to idle-in-transaction timeout";
+  session_.error(e);
+  session_.flush();
+  session_.close_now();
+  abandon();
+  port_.close();
+}
+
 int64_t pg_frontend::statement_timeout_ms() const {
   auto it = info_.settings.find("statement_timeout");
   return it == info_.settings.end() ? 0 : pg_settings::timeout_ms(it->second);

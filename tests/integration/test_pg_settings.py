@@ -256,6 +256,26 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(cur.fetchone()[0], 100000)
         c.rollback()
 
+    def test_idle_in_transaction_timeout(self):
+        c = self.connect(options="-c idle_in_transaction_session_timeout=300")
+        c.autocommit = False
+        cur = c.cursor()
+        cur.execute("SELECT pg_backend_pid()")  # BEGIN, then idle in it
+        pid = cur.fetchone()[0]
+        time.sleep(2.0)
+        # the server ended the session (FATAL 25P03, as PostgreSQL 14+; a
+        # client that sends next may see only the closed socket)
+        other = self.connect()
+        self.assertEqual(self.one(other, "SELECT count(*) FROM "
+                                         "pg_stat_activity WHERE pid = %s",
+                                  (pid,)), 0)
+        with self.assertRaises(psycopg2.OperationalError):
+            cur.execute("SELECT 1")
+        # idle outside a transaction is not ended
+        d = self.connect(options="-c idle_in_transaction_session_timeout=300")
+        time.sleep(1.0)
+        self.assertEqual(self.one(d, "SELECT 7"), 7)
+
     def test_psql_timeout(self):
         r = self.psql("SELECT count(*) FROM generate_series(1, 2000000000);\n",
                       options="-c statement_timeout=100")
