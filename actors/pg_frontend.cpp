@@ -8,6 +8,7 @@
 
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/session_functions.hpp"
+#include "engine/sql/sql_functions.hpp"
 #include "engine/store_schema.hpp"
 #include "handlers/metrics_registry.hpp"
 
@@ -207,7 +208,14 @@ void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
   f.sqlstate = e.sqlstate();
   if (opts_.metrics)
     opts_.metrics->record_pg_error(f.sqlstate);
-  f.message = shown(e.what());
+  // constraint violations name their object (sql_functions.hpp)
+  auto obj = sql::split_error_object(e.what());
+  f.message = shown(obj.message);
+  f.detail = shown(obj.detail);
+  f.schema = shown(obj.schema);
+  f.table = shown(obj.table);
+  f.column = shown(obj.column);
+  f.constraint = shown(obj.constraint);
   f.position = e.position();
   if (extended)
     session_.extended_error(f);

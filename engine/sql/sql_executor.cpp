@@ -4,6 +4,7 @@
 
 #include "engine/names.hpp"
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/sql_functions.hpp"
 #include "engine/store_schema.hpp"
 #include "themis/input_limits.hpp"
 
@@ -19,9 +20,24 @@ void raise_sqlite(sqlite3* db, int rc) {
   std::string m = msg ? msg : "engine error";
   switch (ext) {
     case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_UNIQUE: {
+      // "UNIQUE constraint failed: index 'sqlidx:<table>:<index>'"
+      auto at = m.find("'sqlidx:");
+      if (at != std::string::npos) {
+        auto name = m.substr(at + 8);
+        if (auto q = name.find('\''); q != std::string::npos)
+          name.resize(q);
+        auto colon = name.find(':');
+        if (colon != std::string::npos) {
+          auto table = name.substr(0, colon), idx = name.substr(colon + 1);
+          throw sql_error(
+            "23505", "duplicate key value violates unique constraint \"" + idx +
+                       "\"" + error_trailer("public", table, "", idx));
+        }
+      }
       throw sql_error("23505",
                       "duplicate key value violates unique constraint");
+    }
     case SQLITE_CONSTRAINT_NOTNULL:
       throw sql_error("23502", m);
     case SQLITE_CONSTRAINT_CHECK:

@@ -92,10 +92,19 @@ void fn_coerce(sqlite3_context* ctx, int, sqlite3_value** a) {
   guarded(ctx, [&] {
     auto v = arg(a[0]);
     if (v.is_null() && sqlite3_value_int(a[2])) {
-      auto col = reinterpret_cast<const char*>(sqlite3_value_text(a[3]));
-      throw sql_error("23502", std::string("null value in column \"") +
-                                 (col ? col : "") +
-                                 "\" violates not-null constraint");
+      // "column\x1etable" (the table since issue 36)
+      auto p = reinterpret_cast<const char*>(sqlite3_value_text(a[3]));
+      std::string col = p ? p : "", table;
+      if (auto cut = col.find('\x1e'); cut != std::string::npos) {
+        table = col.substr(cut + 1);
+        col.resize(cut);
+      }
+      throw sql_error(
+        "23502",
+        "null value in column \"" + col + "\"" +
+          (table.empty() ? std::string() : " of relation \"" + table + "\"") +
+          " violates not-null constraint" +
+          error_trailer("public", table, col, ""));
     }
     result(ctx, coerce(v, static_cast<uint32_t>(sqlite3_value_int64(a[1]))));
   });

@@ -31,6 +31,19 @@ void register_srf_functions(sqlite3* db, bool writer);
 /// The elements of a PostgreSQL array literal ('{a,"b c"}') or JSON array.
 std::vector<std::string> pg_array_items(const std::string& arr);
 
+/// The object an error is about (constraint violations: schema, table,
+/// column, constraint, detail). It travels after the message, behind
+/// '\x1e', because the store writer's results carry only a state and a
+/// message; the PostgreSQL front-end splits it into ErrorResponse fields.
+struct error_object {
+  std::string message, detail, schema, table, column, constraint;
+};
+std::string error_trailer(const std::string& schema, const std::string& table,
+                          const std::string& column,
+                          const std::string& constraint,
+                          const std::string& detail = {});
+error_object split_error_object(const std::string& what);
+
 /// Splits an error raised by a function; false if `msg` is not one.
 bool split_error(const char* msg, char sqlstate[6], const char** text);
 

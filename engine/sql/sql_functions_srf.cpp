@@ -115,6 +115,58 @@ void fn_subquery_rows(sqlite3_context* ctx, int, sqlite3_value**) {
 
 } // namespace
 
+std::string error_trailer(const std::string& schema, const std::string& table,
+                          const std::string& column,
+                          const std::string& constraint,
+                          const std::string& detail) {
+  std::string out;
+  auto add = [&](char code, const std::string& v) {
+    if (!v.empty() && v.find('\x1e') == std::string::npos)
+      out += std::string("\x1e") + code + v;
+  };
+  add('s', schema);
+  add('t', table);
+  add('c', column);
+  add('n', constraint);
+  add('D', detail);
+  return out;
+}
+
+error_object split_error_object(const std::string& what) {
+  error_object o;
+  auto cut = what.find('\x1e');
+  o.message = what.substr(0, cut);
+  while (cut != std::string::npos) {
+    auto next = what.find('\x1e', cut + 1);
+    auto f = what.substr(cut + 1, next == std::string::npos ? std::string::npos
+                                                            : next - cut - 1);
+    cut = next;
+    if (f.empty())
+      continue;
+    auto v = f.substr(1);
+    switch (f[0]) {
+      case 's':
+        o.schema = v;
+        break;
+      case 't':
+        o.table = v;
+        break;
+      case 'c':
+        o.column = v;
+        break;
+      case 'n':
+        o.constraint = v;
+        break;
+      case 'D':
+        o.detail = v;
+        break;
+      default:
+        break;
+    }
+  }
+  return o;
+}
+
 void register_srf_functions(sqlite3* db, bool writer) {
   sqlite3_create_function_v2(db, "themis_pg_sleep", 1, SQLITE_UTF8,
                              writer ? db : nullptr, fn_pg_sleep, nullptr,

@@ -38,7 +38,8 @@ scope_item target_item(const table_def& t, const std::string& alias,
 std::string translator::coerced(const table_def& t, const column_def& c,
                                 const std::string& v) {
   return "themis_coerce(" + v + ", " + std::to_string(c.type_oid) + ", " +
-         (c.not_null ? "1" : "0") + ", " + quote_literal(c.name) + ")";
+         (c.not_null ? "1" : "0") + ", " +
+         quote_literal(c.name + "\x1e" + t.name) + ")";
 }
 
 std::string translator::json_value(const column_def& c, const std::string& v) {

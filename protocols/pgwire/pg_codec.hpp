@@ -164,6 +164,11 @@ struct error_fields {
   std::string detail;
   std::string hint;
   int32_t position = 0; ///< 1-based character position in the query; 0: none
+  // the object an error is about (constraint violations): s, t, c, n
+  std::string schema;
+  std::string table;
+  std::string column;
+  std::string constraint;
 };
 
 void put_error(std::string& out, const error_fields& e);

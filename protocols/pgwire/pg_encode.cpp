@@ -67,6 +67,10 @@ void put_fields(std::string& out, char type, const error_fields& e) {
   field('H', e.hint);
   if (e.position > 0)
     field('P', std::to_string(e.position));
+  field('s', e.schema);
+  field('t', e.table);
+  field('c', e.column);
+  field('n', e.constraint);
   out.push_back('\0');
   end(out, at);
 }

@@ -200,5 +200,45 @@ class SubqueryTest(Base):
         self.fails(c, "SELECT (SELECT v FROM sq_t)", "21000")
 
 
+class ErrorFieldsTest(Base):
+    def test_unique_and_not_null(self):
+        c = self.connect()
+        self.run_sql(c, "CREATE TABLE ef(id int PRIMARY KEY, email text "
+                        "UNIQUE, name text NOT NULL)")
+        self.run_sql(c, "CREATE UNIQUE INDEX ef_name_idx ON ef(name)")
+        self.run_sql(c, "INSERT INTO ef VALUES (1, 'a', 'x')")
+        for sql, constraint in (
+                ("INSERT INTO ef VALUES (1, 'b', 'y')", "ef_pkey"),
+                ("INSERT INTO ef VALUES (2, 'a', 'y')", "ef_email_key"),
+                ("INSERT INTO ef VALUES (3, 'c', 'x')", "ef_name_idx")):
+            e = self.fails(c, sql, "23505")
+            self.assertEqual(e.diag.schema_name, "public", sql)
+            self.assertEqual(e.diag.table_name, "ef", sql)
+            self.assertEqual(e.diag.constraint_name, constraint, sql)
+            self.assertEqual(
+                e.diag.message_primary,
+                'duplicate key value violates unique constraint "%s"'
+                % constraint)
+        for sql in ("INSERT INTO ef VALUES (4, 'd', NULL)",
+                    "UPDATE ef SET name = NULL"):
+            e = self.fails(c, sql, "23502")
+            self.assertEqual(e.diag.schema_name, "public", sql)
+            self.assertEqual(e.diag.table_name, "ef", sql)
+            self.assertEqual(e.diag.column_name, "name", sql)
+            self.assertEqual(
+                e.diag.message_primary, 'null value in column "name" of '
+                'relation "ef" violates not-null constraint')
+        # in a transaction block (the store writer's path) too
+        c.autocommit = False
+        e = self.fails(c, "INSERT INTO ef VALUES (1, 'z', 'z')", "23505")
+        self.assertEqual(e.diag.constraint_name, "ef_pkey")
+        c.rollback()
+        c.autocommit = True
+        # other errors carry none
+        e = self.fails(c, "SELECT * FROM no_such_table", "42P01")
+        self.assertIsNone(e.diag.table_name)
+        self.assertIsNone(e.diag.constraint_name)
+
+
 if __name__ == "__main__":
     unittest.main()

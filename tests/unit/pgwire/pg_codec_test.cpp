@@ -169,8 +169,11 @@ TEST(pg_backend, messages_byte_for_byte) {
   put_portal_suspended(out);
   EXPECT_EQ(out, "1" + i32(4) + "2" + i32(4) + "n" + i32(4) + "s" + i32(4));
   out.clear();
-  put_error(out,
-            {"ERROR", "42P01", "relation \"x\" does not exist", "", "", 15});
+  error_fields missing;
+  missing.sqlstate = "42P01";
+  missing.message = "relation \"x\" does not exist";
+  missing.position = 15;
+  put_error(out, missing);
   auto body = "S" + cstr("ERROR") + "V" + cstr("ERROR") + "C" + cstr("42P01") +
               "M" + cstr("relation \"x\" does not exist") + "P" + cstr("15") +
               std::string(1, '\0');
@@ -179,6 +182,24 @@ TEST(pg_backend, messages_byte_for_byte) {
   put_copy_in(out, false, 2);
   EXPECT_EQ(out, "G" + i32(4 + 1 + 2 + 4) + std::string(1, '\0') + i16(2) +
                    i16(0) + i16(0));
+}
+
+TEST(pg_backend, error_object_fields) {
+  std::string out;
+  error_fields e;
+  e.sqlstate = "23505";
+  e.message = "duplicate key";
+  e.detail = "Key (id)=(1) already exists.";
+  e.schema = "public";
+  e.table = "t";
+  e.column = "";
+  e.constraint = "t_pkey";
+  put_error(out, e);
+  auto body = "S" + cstr("ERROR") + "V" + cstr("ERROR") + "C" + cstr("23505") +
+              "M" + cstr("duplicate key") + "D" +
+              cstr("Key (id)=(1) already exists.") + "s" + cstr("public") +
+              "t" + cstr("t") + "n" + cstr("t_pkey") + std::string(1, '\0');
+  EXPECT_EQ(out, "E" + i32(static_cast<int32_t>(body.size() + 4)) + body);
 }
 
 TEST(pg_backend, embedded_nul_is_cut_not_sent) {
