@@ -112,6 +112,24 @@ class SleepTest(Base):
         e = self.sleep_signalled("pg_terminate_backend")
         self.assertIn(e.pgcode, ("57P01", None))  # FATAL, then gone
 
+    def test_statement_timeout_ends_the_sleep(self):
+        c = self.connect()
+        self.run_sql(c, "SET statement_timeout = '200ms'")
+        t0 = time.monotonic()
+        self.fails(c, "SELECT pg_sleep(5)", "57014")
+        self.assertLess(time.monotonic() - t0, 2.0)
+        self.run_sql(c, "SET statement_timeout = 0")
+
+    def test_after_a_write_in_a_block(self):
+        c = self.connect()
+        self.run_sql(c, "CREATE TABLE sleep_w(id int PRIMARY KEY)")
+        c.autocommit = False
+        self.run_sql(c, "SELECT pg_sleep(0.01)")  # before a write: fine
+        self.run_sql(c, "INSERT INTO sleep_w VALUES (1)")
+        self.fails(c, "SELECT pg_sleep(0.01)", "0A000")
+        c.rollback()
+        c.autocommit = True
+
     def test_psql(self):
         r = self.psql("SELECT pg_sleep(0.05);\nSELECT 1;\n")
         self.assertEqual(r.returncode, 0, r.stderr)
