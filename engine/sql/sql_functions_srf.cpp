@@ -2,6 +2,7 @@
 /// subquery check (issue 36): registered with the others by
 /// register_functions().
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -69,6 +70,95 @@ void fn_pg_sleep(sqlite3_context* ctx, int, sqlite3_value** a) {
     }
   }
   sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+}
+
+/// themis_interval_seconds(text): an interval's text ('1.5 seconds',
+/// '100 ms', '2 min 3 s', '00:00:01.5', '-1 day') in seconds, for
+/// pg_sleep_for(); 22007 for anything else.
+void fn_interval_seconds(sqlite3_context* ctx, int, sqlite3_value** a) {
+  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  if (sqlite3_value_type(a[0]) != SQLITE_TEXT)
+    return sqlite3_result_double(ctx, sqlite3_value_double(a[0]));
+  std::string s(reinterpret_cast<const char*>(sqlite3_value_text(a[0])),
+                static_cast<size_t>(sqlite3_value_bytes(a[0])));
+  auto bad = [&] {
+    fail(ctx, "22007", "invalid input syntax for type interval: \"" + s + "\"");
+  };
+  double total = 0;
+  size_t i = 0, n = s.size();
+  bool any = false;
+  auto space = [&] {
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+      ++i;
+  };
+  auto number = [&](double& v) {
+    size_t start = i;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+      ++i;
+    while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
+      ++i;
+    if (i == start || (i == start + 1 && (s[start] == '-' || s[start] == '+')))
+      return false;
+    try {
+      v = std::stod(s.substr(start, i - start));
+    } catch (...) {
+      return false;
+    }
+    return true;
+  };
+  for (space(); i < n; space()) {
+    double v = 0;
+    size_t tok = i;
+    if (!number(v))
+      return bad();
+    if (i < n && s[i] == ':') { // [-]hh:mm[:ss[.fff]]
+      double m = 0, sec = 0;
+      ++i;
+      if (!number(m))
+        return bad();
+      if (i < n && s[i] == ':') {
+        ++i;
+        if (!number(sec))
+          return bad();
+      }
+      double sign = s[tok] == '-' ? -1 : 1;
+      total += sign * (std::fabs(v) * 3600 + m * 60 + sec);
+      any = true;
+      continue;
+    }
+    space();
+    size_t u = i;
+    while (i < n && std::isalpha(static_cast<unsigned char>(s[i])))
+      ++i;
+    std::string unit = s.substr(u, i - u);
+    for (auto& c : unit)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (unit.size() > 1 && unit.back() == 's' && unit != "ms" && unit != "s")
+      unit.pop_back();
+    double f;
+    if (unit.empty() || unit == "s" || unit == "sec" || unit == "second")
+      f = 1;
+    else if (unit == "ms" || unit == "msec" || unit == "millisecond")
+      f = 1e-3;
+    else if (unit == "us" || unit == "usec" || unit == "microsecond")
+      f = 1e-6;
+    else if (unit == "m" || unit == "min" || unit == "minute")
+      f = 60;
+    else if (unit == "h" || unit == "hr" || unit == "hour")
+      f = 3600;
+    else if (unit == "d" || unit == "day")
+      f = 86400;
+    else if (unit == "w" || unit == "week")
+      f = 7 * 86400;
+    else
+      return bad();
+    total += v * f;
+    any = true;
+  }
+  if (!any)
+    return bad();
+  sqlite3_result_double(ctx, total);
 }
 
 /// themis_array_json(array): a PostgreSQL array literal ('{a,"b c",NULL}')
@@ -171,6 +261,9 @@ void register_srf_functions(sqlite3* db, bool writer) {
   sqlite3_create_function_v2(db, "themis_pg_sleep", 1, SQLITE_UTF8,
                              writer ? db : nullptr, fn_pg_sleep, nullptr,
                              nullptr, nullptr);
+  sqlite3_create_function_v2(db, "themis_interval_seconds", 1,
+                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                             fn_interval_seconds, nullptr, nullptr, nullptr);
   sqlite3_create_function_v2(db, "themis_array_json", 1,
                              SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                              fn_array_json, nullptr, nullptr, nullptr);

@@ -89,6 +89,17 @@ expr translator::tr_func(const json& n, scope& sc) {
   if (b.contains("agg_order") || b.contains("agg_filter") ||
       b.value("agg_within_group", false))
     unsupported("ordered or filtered aggregates", n);
+  if (name == "pg_sleep_for" && b.contains("args") &&
+      b.at("args").size() == 1 && node_type(b.at("args")[0]) == "TypeCast") {
+    // interval '1 second' / '1s'::interval: no interval type yet, the
+    // sleep reads the text
+    auto& cast = body(b.at("args")[0]);
+    auto tn = string_list(cast.at("typeName").value("names", json::array()));
+    if (!tn.empty() && tn.back() == "interval")
+      return {"themis_pg_sleep(themis_interval_seconds(" +
+                tr(cast.at("arg"), sc).sql + "))",
+              oid::text};
+  }
   std::vector<expr> args;
   if (b.contains("args"))
     for (auto& a : b.at("args"))
@@ -224,6 +235,13 @@ expr translator::tr_func(const json& n, scope& sc) {
       throw sql_error("42883", "function pg_sleep() takes 1 argument",
                       location(n));
     return {"themis_pg_sleep(CAST(" + args[0].sql + " AS REAL))", oid::text};
+  }
+  if (name == "pg_sleep_for") { // an interval's text form
+    if (args.size() != 1)
+      throw sql_error("42883", "function pg_sleep_for() takes 1 argument",
+                      location(n));
+    return {"themis_pg_sleep(themis_interval_seconds(" + args[0].sql + "))",
+            oid::text};
   }
   if (name == "generate_series" || name == "unnest")
     unsupported("the set-returning function " + name +

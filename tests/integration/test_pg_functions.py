@@ -112,6 +112,18 @@ class SleepTest(Base):
         e = self.sleep_signalled("pg_terminate_backend")
         self.assertIn(e.pgcode, ("57P01", None))  # FATAL, then gone
 
+    def test_sleep_for_an_interval(self):
+        c = self.connect()
+        for arg in ("'0.2 seconds'", "interval '200 ms'", "'00:00:00.2'",
+                    "'0.2s'::interval"):
+            t0 = time.monotonic()
+            self.run_sql(c, "SELECT pg_sleep_for(%s)" % arg)
+            self.assertGreaterEqual(time.monotonic() - t0, 0.19, arg)
+        t0 = time.monotonic()
+        self.run_sql(c, "SELECT pg_sleep_for('-1 day')")
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.fails(c, "SELECT pg_sleep_for('soon')", "22007")
+
     def test_statement_timeout_ends_the_sleep(self):
         c = self.connect()
         self.run_sql(c, "SET statement_timeout = '200ms'")
