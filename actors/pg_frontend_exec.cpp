@@ -280,7 +280,9 @@ void pg_frontend::run_session_statement(portal& p) {
           throw sql::sql_error("42704", "unrecognized configuration "
                                         "parameter \"" +
                                           st.var + "\"");
-        p.st.columns = {{var, sql::oid::text}};
+        // the column as translation named it (Describe announced it)
+        if (p.st.columns.size() != 1)
+          p.st.columns = {{var, sql::oid::text}};
         p.rows.push_back({sql::value::of_text(it->second)});
       }
       p.st.returns_rows = true;

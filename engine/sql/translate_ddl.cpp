@@ -443,8 +443,12 @@ statement translator::tr_utility(const std::string& type, const json& n) {
       st.columns = {{"name", oid::text},
                     {"setting", oid::text},
                     {"description", oid::text}};
-    else
-      st.columns = {{st.var, oid::text}};
+    else // the column is named as PostgreSQL names it (SHOW timezone: TimeZone)
+      st.columns = {{st.var == "timezone"        ? std::string("TimeZone")
+                     : st.var == "datestyle"     ? std::string("DateStyle")
+                     : st.var == "intervalstyle" ? std::string("IntervalStyle")
+                                                 : st.var,
+                     oid::text}};
     return st;
   }
   if (type == "DiscardStmt") {

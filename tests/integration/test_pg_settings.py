@@ -126,6 +126,16 @@ class SettingsTest(unittest.TestCase):
                 self.assertEqual(self.show(c, name), shown, (name, val))
             self.one(c, "SELECT set_config('%s', '0', false)" % name)
 
+    def test_show_column_names(self):
+        c = self.connect()
+        cur = c.cursor()
+        for name, col in (("timezone", "TimeZone"), ("DateStyle", "DateStyle"),
+                          ("intervalstyle", "IntervalStyle"),
+                          ("statement_timeout", "statement_timeout")):
+            cur.execute("SHOW " + name)
+            self.assertEqual(cur.description[0].name, col)
+            cur.fetchall()
+
     def test_bad_values(self):
         c = self.connect()
         for sql in ("SET statement_timeout = 'soon'",
