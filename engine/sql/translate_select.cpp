@@ -116,8 +116,9 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     return "(" + out + ")";
   }
   if (type == "RangeFunction") {
-    if (b.value("lateral", false) || b.value("ordinality", false))
-      unsupported("LATERAL / WITH ORDINALITY", node);
+    if (b.value("lateral", false))
+      unsupported("LATERAL", node);
+    bool ordinality = b.value("ordinality", false);
     auto& fns = b.at("functions");
     if (fns.size() != 1)
       unsupported("ROWS FROM with several functions", node);
@@ -135,8 +136,22 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
       col = string_list(b.at("alias").at("colnames")).at(0);
     uint32_t type = oid::int4;
     auto sql = srf_sql(call, fname.back(), col, type, sc);
-    if (!sql)
+    if (!sql) {
+      if (ordinality)
+        unsupported("WITH ORDINALITY of " + fname.back() + "()", node);
       return scalar_in_from(node, call, fname.back(), sc);
+    }
+    if (ordinality) { // a second column numbering the rows from 1
+      std::string ord = "ordinality";
+      if (b.contains("alias") && b.at("alias").contains("colnames")) {
+        auto names = string_list(b.at("alias").at("colnames"));
+        if (names.size() > 1)
+          ord = names[1];
+      }
+      sc.items.push_back({alias, {{col, type}, {ord, oid::int8}}, nullptr, ""});
+      return "(SELECT " + quote_ident(col) + ", row_number() OVER () AS " +
+             quote_ident(ord) + " FROM " + *sql + ") AS " + quote_ident(alias);
+    }
     sc.items.push_back({alias, {{col, type}}, nullptr, ""});
     return *sql + " AS " + quote_ident(alias);
   }

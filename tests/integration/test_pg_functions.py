@@ -202,6 +202,21 @@ class SetReturningTest(Base):
             self.run_sql(c, "SELECT x FROM unnest('{p,q}'::text[]) AS u(x)"),
             [("p",), ("q",)])
 
+    def test_with_ordinality(self):
+        c = self.connect()
+        self.assertEqual(
+            self.run_sql(c, "SELECT * FROM unnest('{a,b,c}'::text[]) "
+                            "WITH ORDINALITY"),
+            [("a", 1), ("b", 2), ("c", 3)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT x, i FROM unnest('{5,7}'::int[]) WITH "
+                            "ORDINALITY AS u(x, i) ORDER BY i DESC"),
+            [(7, 2), (5, 1)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT * FROM generate_series(10, 30, 10) "
+                            "WITH ORDINALITY AS g(v, n)"),
+            [(10, 1), (20, 2), (30, 3)])
+
     def test_srf_refused_elsewhere(self):
         c = self.connect()
         self.fails(c, "SELECT generate_series(1,2), generate_series(1,3)",
