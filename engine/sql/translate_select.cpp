@@ -166,6 +166,22 @@ std::optional<std::string> translator::srf_sql(const json& call,
   if (fname == "unnest") {
     if (args.size() != 1)
       unsupported("unnest() of several arrays", call);
+    if (node_type(args[0]) == "A_ArrayExpr") {
+      // unnest(ARRAY[1, 2, 3]): the elements as a JSON array, typed by the
+      // first one (ARRAY constructors are not values of their own yet)
+      std::string items;
+      type = 0;
+      for (auto& x : body(args[0]).value("elements", json::array())) {
+        auto e = tr(x, sc);
+        if (!type && e.type && e.type != oid::unknown)
+          type = e.type;
+        items += (items.empty() ? "" : ", ") + e.sql;
+      }
+      if (!type)
+        type = oid::text;
+      return "(SELECT value AS " + quote_ident(col) +
+             " FROM json_each(json_array(" + items + ")) ORDER BY key)";
+    }
     auto a = tr(args[0], sc);
     // arrays are text literals today: elements come back as text, or as
     // integers for int4[] / int8[]

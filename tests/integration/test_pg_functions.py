@@ -202,6 +202,14 @@ class SetReturningTest(Base):
             self.run_sql(c, "SELECT x FROM unnest('{p,q}'::text[]) AS u(x)"),
             [("p",), ("q",)])
 
+    def test_unnest_array_constructor(self):
+        c = self.connect()
+        self.assertEqual(self.run_sql(c, "SELECT unnest(ARRAY[1, 2, 3])"),
+                         [(1,), (2,), (3,)])
+        self.assertEqual(
+            self.run_sql(c, "SELECT * FROM unnest(ARRAY['a', 'b']) AS u(x)"),
+            [("a",), ("b",)])
+
     def test_with_ordinality(self):
         c = self.connect()
         self.assertEqual(
