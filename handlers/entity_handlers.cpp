@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/reader_pool.hpp"
 #include "handlers/http_json.hpp"
@@ -213,7 +214,8 @@ void get_entity(route_context& ctx) {
   auto user = user_document(*doc);
   api_response r;
   if (truthy_param(ctx.req, "decrypt")) {
-    auto entity = json::parse(user, nullptr, false);
+    json entity;
+    engine::parse_untrusted_json(user, entity);
     if (entity.is_discarded())
       entity = user; // a blob that is not JSON
     r = json_response(

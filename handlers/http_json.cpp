@@ -1,5 +1,7 @@
 #include "handlers/http_json.hpp"
+
 #include "themis/hex.hpp"
+#include <algorithm>
 
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,18 @@ api_response error_response(int status, std::string_view message) {
                       {"status_code", status}};
   return json_response(
     status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+api_response too_many_response(std::string_view message, int64_t retry_s) {
+  retry_s = std::max<int64_t>(1, retry_s);
+  nlohmann::json j = {{"error", true},
+                      {"message", std::string(message)},
+                      {"status_code", 429},
+                      {"retry_after_seconds", retry_s}};
+  auto r = json_response(
+    429, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  r.set_header("Retry-After", std::to_string(retry_s));
+  return r;
 }
 
 std::optional<api_response> parse_json_body(std::string_view text,

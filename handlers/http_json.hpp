@@ -30,6 +30,10 @@ api_response error_response(int status, std::string_view message);
 std::optional<api_response> parse_json_body(std::string_view text,
                                             nlohmann::json& out);
 
+/// 429 with Retry-After and, in the body, `retry_after_seconds` (what
+/// ThemisDB's clients read); `retry_s` is at least 1.
+api_response too_many_response(std::string_view message, int64_t retry_s);
+
 /// Decoded value of a query parameter (`+` and %XX decoded), if present.
 std::optional<std::string> query_param(std::string_view query,
                                        std::string_view name);

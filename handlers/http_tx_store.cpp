@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "handlers/cursor_store.hpp"
 #include "themis/clock.hpp"
@@ -87,7 +88,9 @@ http_tx::stage_one(const engine::write_op& op,
   json body;
   bool needs_body = op.kind != op_kind::remove;
   if (needs_body) {
-    body = json::parse(op.doc, nullptr, false);
+    if (engine::parse_untrusted_json(op.doc, body) ==
+        engine::json_parse_status::too_deep)
+      return fail(op_status::invalid, engine::json_too_deep_message(), op.key);
     if (!body.is_object())
       return fail(op_status::invalid, "document must be a JSON object", op.key);
   }

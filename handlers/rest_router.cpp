@@ -121,17 +121,13 @@ header_list rate_limit_headers(const limits::check_result& r) {
 }
 
 api_response too_many_requests(const limits::check_result& r) {
-  auto retry = std::max<int64_t>(1, ceil_seconds(r.d.retry_after_ns));
-  auto resp = error_response(
-    429, "rate limit exceeded: " + std::to_string(r.d.limit) +
-           " requests per " +
-           std::to_string(r.matched->spec.window_ns / 1000000) + " ms for " +
-           r.matched->policy + "; retry after " + std::to_string(retry) + " s");
-  resp.set_header("Retry-After", std::to_string(retry));
-  // ThemisDB's clients read the wait from the body too
-  resp.body.insert(resp.body.size() - 1,
-                   ",\"retry_after_seconds\":" + std::to_string(retry));
-  return resp;
+  auto retry = ceil_seconds(r.d.retry_after_ns);
+  return too_many_response(
+    "rate limit exceeded: " + std::to_string(r.d.limit) + " requests per " +
+      std::to_string(r.matched->spec.window_ns / 1000000) + " ms for " +
+      r.matched->policy + "; retry after " +
+      std::to_string(std::max<int64_t>(1, retry)) + " s",
+    retry);
 }
 
 /// The tenant's quota answer: 429 naming the tenant and the quota.

@@ -78,11 +78,8 @@ std::optional<api_response> read_sse_options(route_context& ctx,
       if (auto err = store.attach(out.tenant, out.consumer_id,
                                   std::max(out.after, through), pos)) {
         // a bound on consumer ids, not a rate: retrying helps only once
-        // ids are released; the body still says when to look again
-        auto r = error_response(429, *err);
-        r.body.insert(r.body.size() - 1, ",\"retry_after_seconds\":60");
-        r.set_header("Retry-After", "60");
-        return r;
+        // ids are released
+        return too_many_response(*err, 60);
       }
     } catch (const std::exception& e) {
       return error_response(500, std::string("consumer offsets: ") + e.what());

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/reader_pool.hpp"
 #include "handlers/http_json.hpp"
@@ -39,7 +40,10 @@ std::string user_document(const std::string& stored_json) {
 }
 
 std::string document_of_blob(const std::string& blob) {
-  auto j = nlohmann::json::parse(blob, nullptr, false);
+  // the blob is a client's text: parsed within the nesting limit (a deeper
+  // one is kept verbatim, like any other text that is not an object)
+  nlohmann::json j;
+  engine::parse_untrusted_json(blob, j);
   if (j.is_object() && !j.contains(blob_attribute))
     return blob;
   return dump(nlohmann::json{{blob_attribute, blob}});

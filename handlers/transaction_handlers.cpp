@@ -110,12 +110,7 @@ void transaction_begin(route_context& ctx) {
   std::string error;
   auto tx = ctx.env.transactions->begin(ctx.req.who, iso, timeout, error);
   if (!tx) {
-    auto r = json_response(429, dump({{"error", true},
-                                      {"message", error},
-                                      {"status_code", 429},
-                                      {"retry_after_seconds", 1}}));
-    r.set_header("Retry-After", "1");
-    return ctx.respond(std::move(r));
+    return ctx.respond(too_many_response(error, 1));
   }
   ctx.respond(json_response(200, dump({{"transaction_id", tx->id()},
                                        {"isolation", tx->level_name()},

@@ -132,6 +132,24 @@ class SdkCompatTest(ServerTest):
                                 "?decrypt=true")
         self.assertEqual(body["entity"], "plain text")
 
+    def test_hostile_blobs(self):
+        # 100k nesting inside the blob text: kept as text, never parsed
+        # deeper than the limit; a 10 MB blob within the body limit
+        k = self.key("hostile", "deep")
+        deep = "[" * 100000 + "]" * 100000
+        st, _, body = self.call("PUT", "/entities/" + k, {"blob": deep})
+        self.assertEqual(st, 201, body)
+        st, _, body = self.call("GET", "/entities/" + k + "?decrypt=true")
+        self.assertEqual((st, body["entity"]), (200, deep))
+        big = self.key("hostile", "big")
+        st, _, _ = self.call("PUT", "/entities/" + big,
+                             {"blob": json.dumps({"f": "x" * 10_000_000})})
+        self.assertEqual(st, 201)
+        st, _, body = self.call("GET", "/entities/" + big)
+        self.assertEqual(len(json.loads(body["blob"])["f"]), 10_000_000)
+        st, _, _ = self.call("GET", "/health")
+        self.assertEqual(st, 200)
+
     def test_post_entities_body_key_wins(self):
         k = self.key("items", "p1")
         st, _, body = self.call("POST", "/entities",
