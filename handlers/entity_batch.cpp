@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_bounded.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/themisdb_compat.hpp"
@@ -58,7 +59,10 @@ std::string to_op(const api_request& req, const json& o, write_op& op,
   }
   if (!b->is_string())
     return "'blob' must be a string";
-  op.doc = document_of_blob(b->get<std::string>());
+  auto doc = document_of_blob(b->get<std::string>());
+  if (!doc)
+    return engine::json_too_deep_message();
+  op.doc = std::move(*doc);
   return {};
 }
 

@@ -48,7 +48,10 @@ std::optional<std::string> blob_of(const json& body, std::string& error,
   auto& text = blob.get_ref<const std::string&>();
   blob_size = text.size();
   // any text, as in ThemisDB: a non-object is kept verbatim in `_blob`
-  return document_of_blob(text);
+  auto doc = document_of_blob(text);
+  if (!doc)
+    error = engine::json_too_deep_message();
+  return doc;
 }
 
 /// ?write_concern=: every write is committed (and fsynced as the engine is

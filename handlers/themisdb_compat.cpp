@@ -39,11 +39,11 @@ std::string user_document(const std::string& stored_json) {
   return dump(j);
 }
 
-std::string document_of_blob(const std::string& blob) {
-  // the blob is a client's text: parsed within the nesting limit (a deeper
-  // one is kept verbatim, like any other text that is not an object)
+std::optional<std::string> document_of_blob(const std::string& blob) {
   nlohmann::json j;
-  engine::parse_untrusted_json(blob, j);
+  if (engine::parse_untrusted_json(blob, j) ==
+      engine::json_parse_status::too_deep)
+    return std::nullopt;
   if (j.is_object() && !j.contains(blob_attribute))
     return blob;
   return dump(nlohmann::json{{blob_attribute, blob}});

@@ -32,7 +32,9 @@ inline constexpr const char* blob_attribute = "_blob";
 
 /// The document that stores `blob`: the object itself, or
 /// {"_blob": "<blob text>"} for anything else.
-std::string document_of_blob(const std::string& blob);
+/// nullopt when `blob` is JSON nested deeper than the limit (a 400: the
+/// same rule as for every JSON body).
+std::optional<std::string> document_of_blob(const std::string& blob);
 
 /// A stored document's JSON without the engine's _key and _rev: what the
 /// client stored ("blob" on ThemisDB's entity paths), the verbatim text
