@@ -227,6 +227,8 @@ void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
 void pg_frontend::after_error() {
   if (tx_ == tx::block)
     tx_ = tx::failed;
+  if (implicit_open()) // issue 36: the batch fails as a whole
+    rollback_implicit();
 }
 
 void pg_frontend::count_transaction(bool committed) {
@@ -310,6 +312,7 @@ void pg_frontend::run_statements(std::vector<sql::parsed_statement> stmts,
     copy_.reset();
     send_error(e, false);
   }
+  finish_batch(); // extended messages before this Query (issue 36)
   ready();
 }
 
@@ -445,9 +448,12 @@ void pg_frontend::on_execute(const execute_msg& m) {
                                     "commands ignored until end of "
                                     "transaction block");
     set_active(p.stmt ? p.stmt->parsed.text : std::string());
+    executing_ = true; // issue 36: the batch's implicit transaction
     run_observed(p, m.max_rows > 0 ? static_cast<size_t>(m.max_rows) : 0,
                  false);
+    executing_ = false;
   } catch (const sql::sql_error& e) {
+    executing_ = false;
     send_error(e, true);
   }
 }
@@ -463,6 +469,7 @@ void pg_frontend::on_close(const describe_msg& m) {
 void pg_frontend::on_sync() {
   // the unnamed portal ends with the implicit transaction
   portals_.erase("");
+  finish_batch(); // the implicit transaction commits (issue 36)
   ready(); // notifications first (issue 36)
 }
 

@@ -288,6 +288,19 @@ private:
   int64_t statement_timeout_ms() const;
   /// Values before the transaction's SET LOCAL, restored at its end.
   std::map<std::string, std::string> local_saved_;
+
+  // -- the implicit transaction of an extended-query batch (issue 36;
+  // pg_frontend_batch.cpp) -------------------------------------------------
+  /// Inside on_execute: a write that is not the last message before Sync
+  /// opens the batch's implicit transaction (the writer holds it).
+  bool executing_ = false;
+  /// The batch's writes hold the writer outside a BEGIN block.
+  bool implicit_open() const { return pinned_ && tx_ == tx::idle; }
+  /// Sync (or the end of a simple Query): the implicit transaction commits;
+  /// its error goes to the client before ReadyForQuery.
+  void finish_batch();
+  /// An error in the batch: its writes are rolled back at once.
+  void rollback_implicit();
 };
 
 } // namespace themis

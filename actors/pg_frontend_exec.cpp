@@ -92,6 +92,12 @@ void pg_frontend::run_write(portal& p) {
   job->st = p.st;
   job->param_rows.push_back(p.params);
   bool in_tx = tx_ == tx::block;
+  // issue 36: the writes of an extended-query batch commit together at
+  // Sync (the writer holds them until then); a write that is the batch's
+  // last message before Sync commits at once and joins the group commit
+  if (!in_tx && (pinned_ || (executing_ && !copy_ &&
+                             session_.next_message_type() != 'S')))
+    in_tx = true;
   if (in_tx) {
     auto r = tx_call(sql_tx_request::op::run, job);
     if (!r.sqlstate.empty())
@@ -463,6 +469,11 @@ void pg_frontend::start(portal& p) {
       run_cursor_statement(p);
       return;
     case stmt_kind::copy_from:
+      if (implicit_open()) // its rows would wait for the writer we hold
+        throw sql::sql_error("0A000",
+                             "COPY FROM after a write in the same "
+                             "extended-query batch is not supported: send "
+                             "Sync first or use BEGIN");
       start_copy_in(p);
       return;
     case stmt_kind::copy_to:

@@ -99,6 +99,7 @@ void pg_session::on_data(std::string_view bytes) {
       break;
     }
     pos += used;
+    read_pos_ = pos;
     if (in_startup && p.kind == startup_kind::ssl_request &&
         opts_.tls_available && !tls_started_ && pos < in_.size()) {
       // bytes sent after SSLRequest before the handshake are clear text
@@ -117,8 +118,23 @@ void pg_session::on_data(std::string_view bytes) {
     flush_out();
   }
   in_.erase(0, pos);
+  read_pos_ = 0;
   processing_ = false;
   flush_out();
+}
+
+char pg_session::next_message_type() const {
+  size_t at = read_pos_;
+  while (at + 5 <= in_.size()) {
+    char type = in_[at];
+    if (type != 'H')
+      return type;
+    auto b = [&](size_t i) {
+      return static_cast<uint32_t>(static_cast<unsigned char>(in_[at + i]));
+    };
+    at += 1 + ((b(1) << 24) | (b(2) << 16) | (b(3) << 8) | b(4));
+  }
+  return at < in_.size() && in_[at] != 'H' ? in_[at] : 0;
 }
 
 void pg_session::check_timeouts() {

@@ -139,6 +139,10 @@ public:
   }
   bool closed() const { return state_ == state::closed; }
   const startup_packet& startup() const { return startup_; }
+  /// The type of the next message already received, Flushes skipped (0:
+  /// none yet): an Execute followed by its Sync is a batch of one statement
+  /// (issue 36, the implicit transaction).
+  char next_message_type() const;
 
 private:
   enum class state {
@@ -173,6 +177,7 @@ private:
   uint64_t started_ms_ = 0;
   bool skip_to_sync_ = false; ///< after an extended-protocol error
   bool processing_ = false;   ///< inside on_data (no re-entry)
+  size_t read_pos_ = 0;       ///< in_ up to here is handled (inside on_data)
   void handle_copy(const frame& f);
   void handle_extended(const frame& f);
 };
