@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/plpgsql.hpp"
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/sql_functions.hpp"
 #include "engine/store_schema.hpp"
@@ -180,6 +181,11 @@ sql::statement pg_frontend::translate(const sql::parsed_statement& p,
                                       const std::vector<uint32_t>& declared) {
   if (auto st = sql::notify_statement(p)) // LISTEN/NOTIFY/UNLISTEN (issue 36)
     return *st;
+  // DO, PREPARE, EXECUTE, DEALLOCATE: run by the session (issue 36)
+  if (auto st = sql::plpgsql::session_statement(p)) {
+    describe_execute(*st);
+    return *st;
+  }
   refresh_catalog();
   return sql::translate(p, cat_, info_, declared);
 }
@@ -217,6 +223,10 @@ void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
   f.column = shown(obj.column);
   f.constraint = shown(obj.constraint);
   f.position = e.position();
+  if (auto r = dynamic_cast<const sql::plpgsql::raised*>(&e)) {
+    f.detail = r->detail; // RAISE … USING DETAIL, HINT (issue 36)
+    f.hint = r->hint;
+  }
   if (extended)
     session_.extended_error(f);
   else

@@ -301,6 +301,20 @@ private:
   void finish_batch();
   /// An error in the batch: its writes are rolled back at once.
   void rollback_implicit();
+
+  // -- DO blocks, SQL PREPARE / EXECUTE / DEALLOCATE (issue 36;
+  // pg_frontend_do.cpp) ------------------------------------------------------
+  class do_host;
+  /// Inside a DO block: its writes run in one writer transaction.
+  int do_depth_ = 0;
+  void run_do_block(portal& p);
+  void run_prepare(portal& p);
+  void run_execute(portal& p);
+  void run_deallocate(portal& p);
+  /// EXECUTE name: the prepared statement's result columns (Describe).
+  void describe_execute(sql::statement& st);
+  /// Runs a started portal to its end: its rows.
+  std::vector<sql::row> drain(portal& p);
 };
 
 } // namespace themis

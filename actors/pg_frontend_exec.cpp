@@ -95,8 +95,9 @@ void pg_frontend::run_write(portal& p) {
   // issue 36: the writes of an extended-query batch commit together at
   // Sync (the writer holds them until then); a write that is the batch's
   // last message before Sync commits at once and joins the group commit
-  if (!in_tx && (pinned_ || (executing_ && !copy_ &&
-                             session_.next_message_type() != 'S')))
+  if (!in_tx && (pinned_ || do_depth_ > 0 ||
+                 (executing_ && !copy_ &&
+                  session_.next_message_type() != 'S')))
     in_tx = true;
   if (in_tx) {
     auto r = tx_call(sql_tx_request::op::run, job);
@@ -478,6 +479,18 @@ void pg_frontend::start(portal& p) {
       return;
     case stmt_kind::copy_to:
       run_copy_out(p);
+      return;
+    case stmt_kind::do_block: // issue 36 (pg_frontend_do.cpp)
+      run_do_block(p);
+      return;
+    case stmt_kind::prepare:
+      run_prepare(p);
+      return;
+    case stmt_kind::execute:
+      run_execute(p);
+      return;
+    case stmt_kind::deallocate:
+      run_deallocate(p);
       return;
     default:
       run_write(p);

@@ -45,6 +45,10 @@ enum class stmt_kind {
   declare_cursor, ///< DECLARE name CURSOR FOR select (var: name)
   fetch,          ///< FETCH/MOVE n FROM name (var: name, count, local: MOVE)
   close_cursor,   ///< CLOSE name (var empty: ALL)
+  do_block,       ///< DO $$ … $$ (val: the PL/pgSQL body; plpgsql.hpp)
+  prepare,    ///< PREPARE var [(params)] AS val (the statement's text)
+  execute,    ///< EXECUTE var (val: the arguments' text, `a, b`)
+  deallocate, ///< DEALLOCATE var (empty: ALL)
 };
 
 struct copy_spec {
