@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_datetime.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/pg_types_internal.hpp"
@@ -306,6 +307,8 @@ std::string to_binary(const value& v, uint32_t o) {
     case oid::char_t:
       return text_of(v); // their binary form is their text
     default:
+      if (is_array_type(o))
+        return array_to_binary(v, o);
       throw sql_error("42883",
                       std::string("no binary output function available for "
                                   "type ") +
@@ -398,6 +401,8 @@ value from_binary(std::string_view b, uint32_t o) {
       need(1);
       return value::of_text(std::string(b));
     default:
+      if (is_array_type(o))
+        return array_from_binary(b, o);
       throw sql_error("22P03",
                       std::string("no binary input function available for "
                                   "type ") +

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/json_bounded.hpp"
+#include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_datetime.hpp"
 #include "engine/sql/pg_types_internal.hpp"
 
@@ -331,7 +332,7 @@ const char* type_name(uint32_t o) {
     case oid::char_t:
       return "\"char\"";
     default:
-      return "unknown";
+      return is_array_type(o) ? array_type_name(o) : "unknown";
   }
 }
 
@@ -384,8 +385,8 @@ affinity affinity_of(uint32_t o) {
     case oid::json:
     case oid::jsonb:
       return affinity::json;
-    default:
-      return affinity::text;
+    default: // arrays are JSON arrays in documents and in SQLite
+      return is_array_type(o) ? affinity::json : affinity::text;
   }
 }
 
@@ -484,6 +485,8 @@ value coerce(const value& v, uint32_t o) {
           : j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     default:
+      if (is_array_type(o))
+        return array_coerce(v, o);
       return value::of_text(text_of(v));
   }
 }
@@ -513,6 +516,8 @@ std::string to_text(const value& v, uint32_t o) {
                : n;
     }
     default:
+      if (is_array_type(o))
+        return array_to_text(v, o);
       return text_of(v);
   }
 }

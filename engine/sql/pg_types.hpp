@@ -22,6 +22,15 @@ constexpr uint32_t boolean = 16, bytea = 17, name = 19, int8 = 20, int2 = 21,
                    name_array = 1003, oid_array = 1028, char_t = 18,
                    regproc = 24, regclass = 2205, regtype = 2206,
                    int2vector = 22;
+/// Array types (pg_array.cpp): each element type's array OID.
+constexpr uint32_t bool_array = 1000, bytea_array = 1001, char_array = 1002,
+                   int2_array = 1005, regproc_array = 1008, bpchar_array = 1014,
+                   varchar_array = 1015, int8_array = 1016, float4_array = 1021,
+                   float8_array = 1022, timestamp_array = 1115,
+                   date_array = 1182, time_array = 1183,
+                   timestamptz_array = 1185, numeric_array = 1231,
+                   json_array = 199, jsonb_array = 3807, uuid_array = 2951,
+                   regclass_array = 2210, regtype_array = 2211, oidvector = 30;
 } // namespace oid
 
 /// The OID of a type name as written in SQL ("int", "varchar", "timestamp

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "engine/sql/sql_functions.hpp"
+#include "engine/sql/sql_functions_array.hpp"
 #include "engine/sql/sql_types.hpp"
 
 namespace themis::sql {
@@ -258,6 +259,7 @@ error_object split_error_object(const std::string& what) {
 }
 
 void register_srf_functions(sqlite3* db, bool writer) {
+  register_array_functions(db);
   sqlite3_create_function_v2(db, "themis_pg_sleep", 1, SQLITE_UTF8,
                              writer ? db : nullptr, fn_pg_sleep, nullptr,
                              nullptr, nullptr);

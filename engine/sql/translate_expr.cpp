@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "engine/sql/pg_array.hpp"
 #include "engine/sql/translate_internal.hpp"
 #include "engine/stack_guard.hpp"
 
@@ -60,13 +61,28 @@ std::string translator::cast_to(const expr& e, uint32_t type) {
 
 uint32_t translator::type_of_typename(const json& tn) {
   auto names = string_list(tn.value("names", json::array()));
-  if (tn.contains("arrayBounds"))
-    unsupported("array types", json::object());
   std::string n = names.empty() ? "" : names.back();
   auto oid = type_by_name(n);
+  if (!oid && !n.empty() && n[0] == '_') // pg_type's names: _int4, _text
+    oid = array_type_by_short_name(n);
   if (!oid)
     throw sql_error("42704", "type \"" + n + "\" does not exist",
                     tn.value("location", -1) + 1);
+  if (tn.contains("arrayBounds")) { // int[], int[3][3]: an array of it
+    if (tn.at("arrayBounds").size() > static_cast<size_t>(max_array_dims))
+      throw sql_error("54000",
+                      "number of array dimensions (" +
+                        std::to_string(tn.at("arrayBounds").size()) +
+                        ") exceeds the maximum allowed (6)",
+                      tn.value("location", -1) + 1);
+    auto arr = is_array_type(oid) ? oid : array_type_of(oid);
+    if (!arr)
+      throw sql_error("0A000",
+                      std::string("arrays of type ") + type_name(oid) +
+                        " are not supported",
+                      tn.value("location", -1) + 1);
+    return arr;
+  }
   return oid;
 }
 
@@ -272,19 +288,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
               " ESCAPE '\\')",
             oid::boolean};
   }
-  if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL") {
-    // x = ANY(array) / x <> ALL(array): the array as PostgreSQL text
-    // ('{1,2}') or JSON; other operators are refused
-    bool any = kind == "AEXPR_OP_ANY";
-    if ((any && op != "=") || (!any && op != "<>"))
-      unsupported(op + (any ? " ANY" : " ALL") + " over arrays", n);
-    auto l = side("lexpr");
-    hint_param(b.at("rexpr"), oid::text);
-    auto r = side("rexpr");
-    return {std::string(any ? "" : "NOT ") + "themis_array_has(" + r.sql +
-              ", " + l.sql + ")",
-            oid::boolean};
-  }
+  if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL")
+    return tr_any_all(n, sc); // translate_array.cpp
   if (kind != "AEXPR_OP")
     unsupported("the operator form " + kind, n);
   if (!b.contains("lexpr")) { // prefix operator
@@ -304,7 +309,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   bool cmp = op == "=" || op == "<>" || op == "!=" || op == "<" || op == ">" ||
              op == "<=" || op == ">=";
   bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%";
-  if (cmp || arith) {
+  bool array_op = op == "@>" || op == "<@" || op == "&&";
+  if (cmp || arith || array_op) {
     hint_param(b.at("lexpr"), r0.type);
     if (b.contains("rexpr"))
       hint_param(b.at("rexpr"), l0.type);
@@ -319,6 +325,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
              : r0;
   if (!b.contains("rexpr"))
     unsupported("postfix operator " + op, n);
+  if (auto a = tr_array_op(op, n, l, r)) // an array operand
+    return *a;
   if (cmp) {
     if (op == "!=")
       op = "<>";
@@ -361,13 +369,10 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
 
 expr translator::tr_cast(const json& n, scope& sc) {
   auto& b = body(n);
-  if (b.at("typeName").contains("arrayBounds")) {
-    // arrays travel as their text form ('{1,2}'); the cast checks nothing
-    hint_param(b.at("arg"), oid::text);
-    return {tr(b.at("arg"), sc).sql, oid::text};
-  }
   auto type = type_of_typename(b.at("typeName"));
   hint_param(b.at("arg"), type);
+  if (is_array_type(type) && node_type(b.at("arg")) == "A_ArrayExpr")
+    return *tr_array_cast(tr_array_ctor(b.at("arg"), sc, type), type);
   if (type == oid::regclass && node_type(b.at("arg")) == "A_Const") {
     auto name = body(b.at("arg")).contains("sval")
                   ? body(b.at("arg")).at("sval").value("sval", "")
@@ -384,6 +389,8 @@ expr translator::tr_cast(const json& n, scope& sc) {
     return {std::to_string(t->oid), oid::regclass};
   }
   auto a = tr(b.at("arg"), sc);
+  if (auto arr = tr_array_cast(a, type)) // translate_array.cpp
+    return *arr;
   if (type == oid::regtype) // a type name resolves to its OID
     return {affinity_of(a.type) == affinity::integer ? a.sql : cast_to(a, type),
             type};
@@ -426,11 +433,18 @@ expr translator::tr_sublink(const json& n, scope& sc) {
     if (sub.cols.size() != 1)
       throw sql_error("42601", "subquery must return only one column",
                       location(n));
-    // the array as PostgreSQL's text form '{a,b}'
+    // a typed array of the rows (empty, not NULL, when there are none)
     auto c = quote_ident(sub.cols[0].name);
-    return {"(SELECT '{' || COALESCE(group_concat(CAST(" + c +
-              " AS TEXT), ','), '') || '}' FROM (" + sub.sql + "))",
-            oid::text};
+    auto t = sub.cols[0].type_oid;
+    bool nested = is_array_type(t);
+    auto elem = nested ? element_type_of(t) : t;
+    auto arr = array_type_of(elem);
+    if (!arr)
+      unsupported(std::string("ARRAY() of type ") + type_name(elem), n);
+    return {"(SELECT COALESCE(themis_array_fix(themis_array_agg(" + c + "), " +
+              std::to_string(elem) + ", " + (nested ? "1" : "0") +
+              "), '[]') FROM (" + sub.sql + "))",
+            arr};
   }
   if (kind == "ALL_SUBLINK") {
     auto names = string_list(b.value("operName", json::array()));
@@ -572,17 +586,9 @@ expr translator::tr(const json& node, scope& sc) {
   if (type == "RowExpr")
     unsupported("row constructors", node);
   if (type == "A_ArrayExpr")
-    unsupported("ARRAY constructors", node);
-  if (type == "A_Indirection") {
-    auto& ind = b.at("indirection");
-    if (ind.size() != 1 || node_type(ind[0]) != "A_Indices" ||
-        body(ind[0]).value("is_slice", false) || !body(ind[0]).contains("uidx"))
-      unsupported("field selection and array slices", node);
-    auto a = tr(b.at("arg"), sc);
-    hint_param(body(ind[0]).at("uidx"), oid::int4);
-    auto i = tr(body(ind[0]).at("uidx"), sc);
-    return {"themis_array_get(" + a.sql + ", " + i.sql + ")", oid::text};
-  }
+    return tr_array_ctor(node, sc);
+  if (type == "A_Indirection")
+    return tr_subscript(node, sc);
   if (type == "GroupingFunc")
     unsupported("GROUPING()", node);
   unsupported("the expression " + type, node);
@@ -608,6 +614,10 @@ std::string translator::output_name(const json& node) {
   }
   if (type == "CaseExpr")
     return "case";
+  if (type == "A_ArrayExpr")
+    return "array";
+  if (type == "A_Indirection")
+    return output_name(b.at("arg"));
   if (type == "CoalesceExpr")
     return "coalesce";
   if (type == "MinMaxExpr")
@@ -616,6 +626,8 @@ std::string translator::output_name(const json& node) {
     auto k = b.value("subLinkType", "");
     if (k == "EXISTS_SUBLINK")
       return "exists";
+    if (k == "ARRAY_SUBLINK")
+      return "array";
     if (k == "EXPR_SUBLINK") {
       auto& sel = body(b.at("subselect"));
       if (sel.contains("targetList") && sel.at("targetList").size() == 1) {

@@ -100,6 +100,8 @@ expr translator::tr_func(const json& n, scope& sc) {
                 tr(cast.at("arg"), sc).sql + "))",
               oid::text};
   }
+  if (auto a = tr_array_func(name, n, sc)) // translate_array_func.cpp
+    return *a;
   std::vector<expr> args;
   if (b.contains("args"))
     for (auto& a : b.at("args"))
@@ -175,16 +177,6 @@ expr translator::tr_func(const json& n, scope& sc) {
   }
   if (name == "pg_function_is_visible" || name == "pg_type_is_visible")
     return {"1", oid::boolean};
-  if ((name == "array_upper" || name == "array_length" ||
-       name == "cardinality" || name == "array_lower") &&
-      args.empty())
-    throw sql_error("42883", "function " + name + "() needs an array",
-                    location(n));
-  if (name == "array_upper" || name == "array_length" || name == "cardinality")
-    return {"themis_array_len(" + args[0].sql + ")", oid::int4};
-  if (name == "array_lower")
-    return {"CASE WHEN themis_array_len(" + args[0].sql + ") > 0 THEN 1 END",
-            oid::int4};
   if (name == "pg_relation_is_publishable")
     return {"0", oid::boolean};
   if (name == "pg_get_triggerdef" || name == "pg_get_ruledef" ||

@@ -80,6 +80,28 @@ public:
   std::string output_name(const json& node);
   std::string cast_to(const expr& e, uint32_t type);
 
+  // arrays (translate_array.cpp)
+  /// ARRAY[...]; `want` is the array type a cast around it names (0: the
+  /// elements decide).
+  expr tr_array_ctor(const json& n, scope& sc, uint32_t want = 0);
+  /// a[i], a[i][j], a[lo:hi]
+  expr tr_subscript(const json& n, scope& sc);
+  /// x op ANY/ALL (array)
+  expr tr_any_all(const json& n, scope& sc);
+  /// Binary operators with an array operand (||, @>, <@, &&, =, <>):
+  /// null if neither side is an array.
+  std::optional<expr> tr_array_op(const std::string& op, const json& n,
+                                  expr& l, expr& r);
+  /// The array functions (array_length, array_agg …); null if `name` is
+  /// none of them.
+  std::optional<expr> tr_array_func(const std::string& name, const json& n,
+                                    scope& sc);
+  /// A cast to or from an array type; null if neither side is one.
+  std::optional<expr> tr_array_cast(const expr& a, uint32_t type);
+  /// unnest(array) as a subquery of one column `col` of the element type.
+  std::string unnest_sql(const json& call, const std::string& col,
+                         uint32_t& type, scope& sc);
+
   // queries (translate_select.cpp)
   select_out tr_select(const json& sel, scope* parent);
   std::string tr_from_item(const json& node, scope& sc);

@@ -163,44 +163,8 @@ std::optional<std::string> translator::srf_sql(const json& call,
                                                const std::string& col,
                                                uint32_t& type, scope& sc) {
   auto args = body(call).value("args", json::array());
-  if (fname == "unnest") {
-    if (args.size() != 1)
-      unsupported("unnest() of several arrays", call);
-    if (node_type(args[0]) == "A_ArrayExpr") {
-      // unnest(ARRAY[1, 2, 3]): the elements as a JSON array, typed by the
-      // first one (ARRAY constructors are not values of their own yet)
-      std::string items;
-      type = 0;
-      for (auto& x : body(args[0]).value("elements", json::array())) {
-        auto e = tr(x, sc);
-        if (!type && e.type && e.type != oid::unknown)
-          type = e.type;
-        items += (items.empty() ? "" : ", ") + e.sql;
-      }
-      if (!type)
-        type = oid::text;
-      return "(SELECT value AS " + quote_ident(col) +
-             " FROM json_each(json_array(" + items + ")) ORDER BY key)";
-    }
-    auto a = tr(args[0], sc);
-    // arrays are text literals today: elements come back as text, or as
-    // integers for int4[] / int8[]
-    type = a.type == oid::int4_array ? oid::int4 : oid::text;
-    if (node_type(args[0]) == "TypeCast") { // '{1,2}'::int[]
-      auto& tn = body(args[0]).at("typeName");
-      auto nm = string_list(tn.value("names", json::array()));
-      if (tn.contains("arrayBounds") && !nm.empty()) {
-        if (nm.back() == "int4" || nm.back() == "int2")
-          type = oid::int4;
-        else if (nm.back() == "int8")
-          type = oid::int8;
-      }
-    }
-    return "(SELECT " +
-           std::string(type != oid::text ? "CAST(value AS INTEGER)" : "value") +
-           " AS " + quote_ident(col) + " FROM json_each(themis_array_json(" +
-           a.sql + ")) ORDER BY key)";
-  }
+  if (fname == "unnest") // typed arrays (translate_array.cpp)
+    return unnest_sql(call, col, type, sc);
   if (fname != "generate_series")
     return std::nullopt;
   if (args.size() < 2 || args.size() > 3)

@@ -133,7 +133,7 @@ TEST(sql, bad_input_gets_sqlstates_never_a_crash) {
     {"with recursive r(n) as (select 1) select * from r", "0A000"},
     {"select * from generate_series(1, 3, 0)", "22023"},
     {"select * from json_each('{}')", "0A000"},
-    {"select x[1:2] from (select '{1}' as x) s", "0A000"},
+    {"select x[1:2] from (select 1 as x) s", "42804"},
     {"select nosuchfunction(1)", "42883"},
     {"update t set id = 2", "0A000"},
     {"create table t(a int)", "42P07"},
