@@ -137,9 +137,15 @@ void pg_frontend::run_write(portal& p) {
         for (auto& n : p.st.names)
           cat_.erase(n);
         break;
+      case stmt_kind::rename_table:
+        cat_.erase(p.st.table);
+        cat_.put(p.st.def);
+        break;
       default:
         break;
     }
+    for (auto& other : p.st.other_defs) // foreign keys that followed
+      cat_.put(other);
   }
   p.rows = std::move(res.rows);
   auto n = std::to_string(res.affected);
@@ -155,6 +161,9 @@ void pg_frontend::run_write(portal& p) {
       break;
     case stmt_kind::copy_from:
       p.tag = "COPY " + n;
+      break;
+    case stmt_kind::create_table: // CREATE TABLE AS: SELECT <rows> (issue 36)
+      p.tag = p.st.tag == "SELECT" ? "SELECT " + n : p.st.tag;
       break;
     default:
       p.tag = p.st.tag;

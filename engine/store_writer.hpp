@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/read_types.hpp"
+#include "engine/sql/constraint_check.hpp"
 #include "engine/sql/sql_functions.hpp"
 #include "engine/sqlite_db.hpp"
 #include "engine/store_schema.hpp"
@@ -61,8 +62,9 @@ public:
   void session_savepoint(const std::string& name);
   void session_release(const std::string& name);
   void session_rollback_to(const std::string& name);
-  /// Commits; false (with the error in `error`) if COMMIT failed.
-  bool commit_session(std::string& error);
+  /// Commits; false (with the error in `error`, its SQLSTATE in
+  /// `sqlstate`) if the deferred constraints fail or COMMIT fails.
+  bool commit_session(std::string& error, std::string* sqlstate = nullptr);
   void rollback_session();
   bool in_session() const { return in_session_; }
 
@@ -88,6 +90,8 @@ private:
   bool in_session_ = false;
   uint64_t session_start_seq_ = 0;
   std::vector<std::pair<std::string, uint64_t>> savepoints_;
+  /// DEFERRABLE INITIALLY DEFERRED foreign keys written in the session
+  std::vector<sql::pending_fk> pending_fks_;
 
   sqlite_db db_;
   std::vector<change_event> committed_;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "engine/sql/sql_executor.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/store_writer.hpp"
 
 namespace themis::engine {
@@ -21,6 +22,10 @@ public:
   int64_t next_sequence() override { return static_cast<int64_t>(next_()); }
   void log(const std::string& collection, const std::string& key,
            const std::string* doc) override {
+    // temp tables are session-private: no change event, no sequence
+    // (TRUNCATE and DROP of one come here row by row)
+    if (sql::is_temp_table(collection))
+      return;
     log_(doc ? "PUT" : "DELETE", collection, key, doc);
   }
 
@@ -39,6 +44,7 @@ op_result store_writer::apply_sql(sql::write_job& job, int64_t now_ms) {
                      return log_change(type, c, k, d, now_ms);
                    });
   try {
+    job.in_block = in_session_;
     sql::run_write(db_.handle(), counters_, sink, job);
     if (job.result.schema_changed)
       schema_dirty_ = true;
@@ -79,7 +85,7 @@ void store_writer::drop_sql_definition(const std::string& name) {
 }
 
 void store_writer::save_blob(const std::string& key, const std::string& v) {
-  db_.exec("BEGIN IMMEDIATE");
+  db_.prepare("BEGIN IMMEDIATE").run();
   try {
     db_
       .prepare("INSERT INTO state_blobs(k, v) VALUES(?1, ?2) "
@@ -87,7 +93,7 @@ void store_writer::save_blob(const std::string& key, const std::string& v) {
       .bind(1, key)
       .bind(2, v)
       .run();
-    db_.exec("COMMIT");
+    db_.prepare("COMMIT").run();
   } catch (...) {
     db_.exec("ROLLBACK");
     throw;
@@ -101,24 +107,31 @@ std::string store_writer::load_blob(const std::string& key) {
 }
 
 void store_writer::begin_session() {
-  db_.exec("BEGIN IMMEDIATE");
+  db_.prepare("BEGIN IMMEDIATE").run();
   in_session_ = true;
   session_start_seq_ = next_seq_;
   committed_.clear();
   savepoints_.clear();
+  pending_fks_.clear();
 }
 
 void store_writer::run_in_session(sql::write_job& job) {
   auto save = next_seq_;
-  db_.exec("SAVEPOINT stmt");
+  db_.prepare("SAVEPOINT stmt").run();
   apply_sql(job, std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count());
   if (!job.sqlstate.empty()) {
-    db_.exec("ROLLBACK TO stmt");
+    db_.prepare("ROLLBACK TO stmt").run();
     forget_uncommitted(save);
+  } else {
+    // a check that is no longer needed (rolled back to a savepoint)
+    // still passes at COMMIT: it reads the rows as they are then
+    for (auto& p : job.deferred_fks)
+      pending_fks_.push_back(std::move(p));
   }
-  db_.exec("RELEASE stmt");
+  job.deferred_fks.clear();
+  db_.prepare("RELEASE stmt").run();
 }
 
 void store_writer::session_savepoint(const std::string& name) {
@@ -147,15 +160,20 @@ void store_writer::session_rollback_to(const std::string& name) {
   throw sql::sql_error("3B001", "savepoint \"" + name + "\" does not exist");
 }
 
-bool store_writer::commit_session(std::string& error) {
+bool store_writer::commit_session(std::string& error, std::string* sqlstate) {
   in_session_ = false;
   try {
-    db_.exec("COMMIT");
+    auto deferred = std::move(pending_fks_);
+    pending_fks_.clear();
+    sql::check_deferred(db_.handle(), deferred);
+    db_.prepare("COMMIT").run();
     ++commits_;
     after_commit();
     return true;
   } catch (const std::exception& e) {
     error = e.what();
+    if (auto* se = dynamic_cast<const sql::sql_error*>(&e); se && sqlstate)
+      *sqlstate = se->sqlstate();
     try {
       db_.exec("ROLLBACK");
     } catch (...) {

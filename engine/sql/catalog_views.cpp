@@ -1,9 +1,11 @@
 #include "engine/sql/catalog_views.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/session_functions.hpp"
+#include "engine/sql/temp_tables.hpp"
 
 namespace themis::sql {
 
@@ -58,6 +60,32 @@ std::string b(bool v) {
 
 uint32_t index_oid(const table_def& t, const index_def& i) {
   return table_oid(t.name + ":" + i.name);
+}
+
+/// The tables a session sees: the permanent ones, then its own temp
+/// tables (issue 36), which sit in its schema pg_temp_<pid>.
+std::vector<std::pair<const std::string&, const table_def&>>
+all_tables(const catalog& cat) {
+  std::vector<std::pair<const std::string&, const table_def&>> out;
+  out.reserve(cat.tables().size() + cat.temp_tables().size());
+  for (auto& [n, t] : cat.tables())
+    out.emplace_back(n, t);
+  for (auto& [n, t] : cat.temp_tables())
+    out.emplace_back(n, t);
+  return out;
+}
+
+std::string schema_of(const table_def& t) {
+  return is_temp_table(t.name) ? temp_schema_of(t.name) : "public";
+}
+
+uint32_t ns_of(const table_def& t) {
+  return is_temp_table(t.name) ? temp_namespace_oid(temp_schema_of(t.name))
+                               : public_ns;
+}
+
+const char* persistence(const table_def& t) {
+  return is_temp_table(t.name) ? "'t'" : "'p'";
 }
 
 const std::vector<uint32_t>& known_types() {
@@ -126,8 +154,9 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         .col("table_schema", oid::name)
         .col("table_name", oid::name)
         .col("table_type", oid::text);
-      for (auto& [n, t] : cat.tables())
-        v.row({lit(info.database), "'public'", lit(n), "'BASE TABLE'"});
+      for (auto& [n, t] : all_tables(cat))
+        v.row({lit(info.database), lit(schema_of(t)), lit(n),
+               is_temp_table(t.name) ? "'LOCAL TEMPORARY'" : "'BASE TABLE'"});
       return v.build();
     }
     if (name == "columns") {
@@ -140,10 +169,10 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         .col("is_nullable", oid::text)
         .col("data_type", oid::text)
         .col("udt_name", oid::name);
-      for (auto& [n, t] : cat.tables())
+      for (auto& [n, t] : all_tables(cat))
         for (size_t i = 0; i < t.columns.size(); ++i) {
           auto& c = t.columns[i];
-          v.row({lit(info.database), "'public'", lit(n), lit(c.name),
+          v.row({lit(info.database), lit(schema_of(t)), lit(n), lit(c.name),
                  num(static_cast<int64_t>(i + 1)),
                  c.default_text.empty() ? "NULL" : lit(c.default_text),
                  c.not_null ? "'NO'" : "'YES'", lit(type_name(c.type_oid)),
@@ -169,6 +198,10 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     v.row({num(catalog_ns), "'pg_catalog'", "10", "NULL"});
     v.row({num(public_ns), "'public'", "10", "NULL"});
     v.row({num(info_ns), "'information_schema'", "10", "NULL"});
+    if (!cat.temp_tables().empty()) { // the session's temp schema (issue 36)
+      auto ts = schema_of(cat.temp_tables().begin()->second);
+      v.row({num(temp_namespace_oid(ts)), lit(ts), "10", "NULL"});
+    }
     return v.build();
   }
   if (name == "pg_class" || name == "pg_tables" || name == "pg_indexes") {
@@ -181,8 +214,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         .col("hasrules", oid::boolean)
         .col("hastriggers", oid::boolean)
         .col("rowsecurity", oid::boolean);
-      for (auto& [n, t] : cat.tables())
-        v.row({"'public'", lit(n), lit(info.user), "NULL",
+      for (auto& [n, t] : all_tables(cat))
+        v.row({lit(schema_of(t)), lit(n), lit(info.user), "NULL",
                b(!t.indexes.empty()), "0", "0", "0"});
       return v.build();
     }
@@ -192,9 +225,9 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         .col("indexname", oid::name)
         .col("tablespace", oid::name)
         .col("indexdef", oid::text);
-      for (auto& [n, t] : cat.tables())
+      for (auto& [n, t] : all_tables(cat))
         for (auto& i : t.indexes)
-          v.row({"'public'", lit(n), lit(i.name), "NULL", "NULL"});
+          v.row({lit(schema_of(t)), lit(n), lit(i.name), "NULL", "NULL"});
       return v.build();
     }
     v.col("oid", oid::oid_t)
@@ -222,16 +255,16 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("relpartbound", oid::text)
       .col("relisshared", oid::boolean)
       .col("reltype", oid::oid_t);
-    for (auto& [n, t] : cat.tables()) {
+    for (auto& [n, t] : all_tables(cat)) {
       v.row({num(t.oid),
              lit(n),
-             num(public_ns),
+             num(ns_of(t)),
              "'r'",
              "10",
              "2",
              "-1",
              b(!t.indexes.empty()),
-             "'p'",
+             persistence(t),
              "0",
              "0",
              "0",
@@ -252,13 +285,13 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         for (auto& i : t.indexes)
           v.row({num(index_oid(t, i)),
                  lit(i.name),
-                 num(public_ns),
+                 num(ns_of(t)),
                  "'i'",
                  "10",
                  "403",
                  "-1",
                  "0",
-                 "'p'",
+                 persistence(t),
                  "0",
                  "0",
                  "0",
@@ -295,7 +328,7 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("attstorage", oid::char_t)
       .col("attislocal", oid::boolean)
       .col("attinhcount", oid::int4);
-    for (auto& [n, t] : cat.tables())
+    for (auto& [n, t] : all_tables(cat))
       for (size_t i = 0; i < t.columns.size(); ++i) {
         auto& c = t.columns[i];
         v.row({num(t.oid), lit(c.name), num(c.type_oid),
@@ -355,7 +388,7 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("indisexclusion", oid::boolean)
       .col("indimmediate", oid::boolean)
       .col("indisready", oid::boolean);
-    for (auto& [n, t] : cat.tables())
+    for (auto& [n, t] : all_tables(cat))
       if (t.typed)
         for (auto& i : t.indexes) {
           std::string key;
@@ -379,18 +412,58 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("conkey", oid::text)
       .col("confrelid", oid::oid_t)
       .col("conparentid", oid::oid_t)
-      .col("convalidated", oid::boolean);
-    for (auto& [n, t] : cat.tables())
-      if (t.typed)
-        for (auto& i : t.indexes)
-          if (i.primary || i.unique) {
-            std::string key;
-            for (auto c : i.columns)
-              key += (key.empty() ? "{" : ",") + std::to_string(c + 1);
-            v.row({num(index_oid(t, i)), lit(i.name), num(public_ns),
-                   i.primary ? "'p'" : "'u'", num(t.oid), num(index_oid(t, i)),
-                   "0", "0", lit(key + "}"), "0", "0", "1"});
-          }
+      .col("convalidated", oid::boolean)
+      .col("confupdtype", oid::char_t)
+      .col("confdeltype", oid::char_t)
+      .col("confmatchtype", oid::char_t)
+      .col("confkey", oid::text)
+      .col("conislocal", oid::boolean)
+      .col("coninhcount", oid::int4)
+      .col("connoinherit", oid::boolean)
+      .col("conbin", oid::text);
+    auto keys = [](const std::vector<int>& cols) {
+      std::string key;
+      for (auto c : cols)
+        key += (key.empty() ? "{" : ",") + std::to_string(c + 1);
+      return lit(key + "}");
+    };
+    for (auto& [n, t] : all_tables(cat)) {
+      if (!t.typed)
+        continue;
+      for (auto& i : t.indexes)
+        if (i.primary || i.unique)
+          v.row({num(index_oid(t, i)), lit(i.name), num(ns_of(t)),
+                 i.primary ? "'p'" : "'u'", num(t.oid), num(index_oid(t, i)),
+                 "0", "0", keys(i.columns), "0", "0", "1", "' '", "' '",
+                 "' '", "NULL", "1", "0", "1", "NULL"});
+      for (auto& f : t.foreign_keys) {
+        auto ref = table_oid(f.ref_table);
+        uint32_t ref_index = 0; // the referenced unique index
+        for (auto& [rn, r] : all_tables(cat))
+          if (r.name == f.ref_table)
+            for (auto& i : r.indexes)
+              if (i.unique && std::is_permutation(i.columns.begin(),
+                                                  i.columns.end(),
+                                                  f.ref_columns.begin(),
+                                                  f.ref_columns.end()))
+                ref_index = index_oid(r, i);
+        v.row({num(constraint_oid(t, f.name)), lit(f.name), num(ns_of(t)),
+               "'f'", num(t.oid), num(ref_index), b(f.deferrable),
+               b(f.deferred), keys(f.columns), num(ref), "0", "1",
+               lit(std::string(1, f.on_update)),
+               lit(std::string(1, f.on_delete)), lit(std::string(1, f.match)),
+               keys(f.ref_columns), "1", "0", "1", "NULL"});
+      }
+      for (auto& c : t.checks) {
+        std::vector<int> used; // columns the condition names
+        for (size_t i = 0; i < t.columns.size(); ++i)
+          if (c.sql.find(json_path(t.columns[i].name)) != std::string::npos)
+            used.push_back(static_cast<int>(i));
+        v.row({num(constraint_oid(t, c.name)), lit(c.name), num(ns_of(t)),
+               "'c'", num(t.oid), "0", "0", "0", keys(used), "0", "0", "1",
+               "' '", "' '", "' '", "NULL", "1", "0", "0", lit(c.text)});
+      }
+    }
     return v.build();
   }
   if (name == "pg_attrdef") {
@@ -398,7 +471,7 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("adrelid", oid::oid_t)
       .col("adnum", oid::int2)
       .col("adbin", oid::text);
-    for (auto& [n, t] : cat.tables())
+    for (auto& [n, t] : all_tables(cat))
       for (size_t i = 0; i < t.columns.size(); ++i)
         if (!t.columns[i].default_text.empty())
           v.row({num(table_oid(n + "#" + std::to_string(i))), num(t.oid),

@@ -1,9 +1,11 @@
 #include "engine/sql/sql_catalog.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sqlite3.h>
 
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
 
 namespace themis::sql {
@@ -81,6 +83,59 @@ std::string column_expr(const table_def& t, const column_def& c,
   return "CAST(" + x + " AS " + cast_name(a) + ")";
 }
 
+std::string coerce_sql(const table_def& t, const column_def& c,
+                                const std::string& v) {
+  return "themis_coerce(" + v + ", " + std::to_string(c.type_oid) + ", " +
+         (c.not_null ? "1" : "0") + ", " +
+         quote_literal(c.name + "\x1e" + t.name) + ")";
+}
+
+std::string stored_value_sql(const column_def& c, const std::string& v) {
+  if (c.type_oid == oid::boolean)
+    return "CASE WHEN (" + v + ") IS NULL THEN NULL WHEN (" + v +
+           ") THEN json('true') ELSE json('false') END";
+  if (affinity_of(c.type_oid) == affinity::json)
+    return "json(" + v + ")";
+  if (affinity_of(c.type_oid) == affinity::real) // every digit kept
+    return "themis_float_json(" + v + ")";
+  return v;
+}
+
+std::string fk_definition(const table_def& t, const foreign_key_def& fk,
+                          const table_def& ref, const std::string& ref_name) {
+  auto names = [](const table_def& d, const std::vector<int>& cols) {
+    std::string s;
+    for (auto c : cols)
+      s += (s.empty() ? "" : ", ") + d.columns[static_cast<size_t>(c)].name;
+    return s;
+  };
+  auto action = [](char a) -> std::string {
+    switch (a) {
+      case 'r':
+        return "RESTRICT";
+      case 'c':
+        return "CASCADE";
+      case 'n':
+        return "SET NULL";
+      case 'd':
+        return "SET DEFAULT";
+      default:
+        return "";
+    }
+  };
+  auto out = "FOREIGN KEY (" + names(t, fk.columns) + ") REFERENCES " +
+             ref_name + "(" + names(ref, fk.ref_columns) + ")";
+  if (fk.match == 'f')
+    out += " MATCH FULL";
+  if (fk.on_update != 'a')
+    out += " ON UPDATE " + action(fk.on_update);
+  if (fk.on_delete != 'a')
+    out += " ON DELETE " + action(fk.on_delete);
+  if (fk.deferrable)
+    out += fk.deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
+  return out;
+}
+
 std::string sqlite_index_name(const std::string& table,
                               const std::string& idx) {
   return "sqlidx:" + table + ":" + idx;
@@ -109,12 +164,32 @@ std::string to_json(const table_def& t) {
                             {"serial", c.serial},
                             {"default_sql", c.default_sql},
                             {"default_text", c.default_text}});
+  if (!t.on_commit.empty())
+    j["on_commit"] = t.on_commit;
   j["indexes"] = json::array();
   for (auto& i : t.indexes)
     j["indexes"].push_back({{"name", i.name},
                             {"columns", i.columns},
                             {"unique", i.unique},
                             {"primary", i.primary}});
+  if (!t.foreign_keys.empty()) {
+    auto& fks = j["foreign_keys"] = json::array();
+    for (auto& f : t.foreign_keys)
+      fks.push_back({{"name", f.name},
+                     {"columns", f.columns},
+                     {"ref_table", f.ref_table},
+                     {"ref_columns", f.ref_columns},
+                     {"on_delete", std::string(1, f.on_delete)},
+                     {"on_update", std::string(1, f.on_update)},
+                     {"match", std::string(1, f.match)},
+                     {"deferrable", f.deferrable},
+                     {"deferred", f.deferred}});
+  }
+  if (!t.checks.empty()) {
+    auto& cks = j["checks"] = json::array();
+    for (auto& c : t.checks)
+      cks.push_back({{"name", c.name}, {"text", c.text}, {"sql", c.sql}});
+  }
   return j.dump();
 }
 
@@ -143,6 +218,7 @@ table_def table_from_json(const std::string& name, const std::string& text) {
     d.default_text = c.value("default_text", "");
     t.columns.push_back(std::move(d));
   }
+  t.on_commit = j.value("on_commit", "");
   for (auto& i : j.value("indexes", json::array())) {
     index_def d;
     d.name = i.value("name", "");
@@ -151,6 +227,26 @@ table_def table_from_json(const std::string& name, const std::string& text) {
     d.primary = i.value("primary", false);
     t.indexes.push_back(std::move(d));
   }
+  auto letter = [](const json& o, const char* k, char def) {
+    auto v = o.value(k, std::string());
+    return v.empty() ? def : v[0];
+  };
+  for (auto& f : j.value("foreign_keys", json::array())) {
+    foreign_key_def d;
+    d.name = f.value("name", "");
+    d.columns = f.value("columns", std::vector<int>{});
+    d.ref_table = f.value("ref_table", "");
+    d.ref_columns = f.value("ref_columns", std::vector<int>{});
+    d.on_delete = letter(f, "on_delete", 'a');
+    d.on_update = letter(f, "on_update", 'a');
+    d.match = letter(f, "match", 's');
+    d.deferrable = f.value("deferrable", false);
+    d.deferred = f.value("deferred", false);
+    t.foreign_keys.push_back(std::move(d));
+  }
+  for (auto& c : j.value("checks", json::array()))
+    t.checks.push_back(
+      {c.value("name", ""), c.value("text", ""), c.value("sql", "")});
   return t;
 }
 
@@ -181,13 +277,50 @@ catalog catalog::load(sqlite3* db) {
     c.tables_.emplace(name, std::move(t));
   }
   sqlite3_finalize(s);
+  // temp tables are in sql_tables only, never in collections (issue 36)
+  s = nullptr;
+  if (sqlite3_prepare_v2(
+        db, "SELECT name, def FROM sql_tables WHERE instr(name, '$') > 0", -1,
+        &s, nullptr) != SQLITE_OK)
+    throw sql_error("XX000", sqlite3_errmsg(db));
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    std::string name(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    c.all_temp_.emplace(
+      name, table_from_json(
+              name, reinterpret_cast<const char*>(sqlite3_column_text(s, 1))));
+  }
+  sqlite3_finalize(s);
   return c;
 }
 
-catalog catalog::scoped(const std::string& prefix, bool all) const {
+bool catalog::is_temp(const std::string& stored) {
+  return is_temp_table(stored);
+}
+
+std::string catalog::temp_local(const std::string& stored) {
+  return temp_local_name(stored);
+}
+
+const table_def* catalog::find_permanent(const std::string& name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+const table_def* catalog::find_temp(const std::string& name) const {
+  auto it = temp_.find(name);
+  return it == temp_.end() ? nullptr : &it->second;
+}
+
+catalog catalog::scoped(const std::string& prefix, bool all,
+                        const std::string& temp_prefix) const {
   catalog c;
   c.epoch = epoch;
   c.prefix_ = prefix;
+  if (!temp_prefix.empty())
+    for (auto& [name, t] : all_temp_)
+      if (name.size() > temp_prefix.size() &&
+          name.compare(0, temp_prefix.size(), temp_prefix) == 0)
+        c.temp_.emplace(temp_local_name(name), t);
   for (auto& [name, t] : tables_) {
     if (!prefix.empty()) {
       if (name.size() > prefix.size() &&
@@ -200,7 +333,33 @@ catalog catalog::scoped(const std::string& prefix, bool all) const {
   return c;
 }
 
+std::shared_ptr<const std::vector<table_def>>
+catalog::constraint_tables() const {
+  if (constraint_cached_)
+    return constraint_cache_;
+  std::vector<table_def> out;
+  std::set<std::string> referenced;
+  for (auto& [name, t] : tables_)
+    for (auto& f : t.foreign_keys)
+      referenced.insert(f.ref_table);
+  for (auto& [name, t] : tables_)
+    if (!t.foreign_keys.empty() || !t.checks.empty() ||
+        referenced.count(t.name))
+      out.push_back(t);
+  constraint_cached_ = true;
+  if (!out.empty())
+    constraint_cache_ =
+      std::make_shared<const std::vector<table_def>>(std::move(out));
+  return constraint_cache_;
+}
+
 const table_def* catalog::find(const std::string& name) const {
+  if (is_temp(name)) { // a stored temp name (COPY's INSERT): our own only
+    auto t = find_temp(temp_local(name));
+    return t && t->name == name ? t : nullptr;
+  }
+  if (auto t = find_temp(name))
+    return t;
   auto it = tables_.find(name);
   return it == tables_.end() ? nullptr : &it->second;
 }

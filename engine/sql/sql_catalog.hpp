@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,12 +35,41 @@ struct index_def {
   bool primary = false;
 };
 
+/// FOREIGN KEY (columns) REFERENCES ref_table (ref_columns): checked by
+/// the store writer after each write (engine/sql/constraint_check.cpp).
+/// Actions use pg_constraint's letters: a no action, r restrict,
+/// c cascade, n set null, d set default.
+struct foreign_key_def {
+  std::string name;
+  std::vector<int> columns;     ///< positions in this table
+  std::string ref_table;        ///< stored name of the referenced table
+  std::vector<int> ref_columns; ///< positions in the referenced table
+  char on_delete = 'a';
+  char on_update = 'a';
+  char match = 's'; ///< s simple, f full
+  bool deferrable = false;
+  bool deferred = false; ///< INITIALLY DEFERRED
+};
+
+/// CHECK (expr): `text` as PostgreSQL shows it inside CHECK (…), `sql`
+/// the same condition for SQLite over the row's `doc`.
+struct check_def {
+  std::string name;
+  std::string text;
+  std::string sql;
+};
+
 struct table_def {
   std::string name;
   uint32_t oid = 0;
   bool typed = true; ///< false: a REST collection (_key, _rev, doc)
   std::vector<column_def> columns;
   std::vector<index_def> indexes;
+  /// A temporary table's ON COMMIT action (issue 36; temp_tables.hpp):
+  /// "drop", "delete" (DELETE ROWS) or "" (PRESERVE ROWS).
+  std::string on_commit;
+  std::vector<foreign_key_def> foreign_keys;
+  std::vector<check_def> checks;
 
   int find(const std::string& column) const;
   /// The primary key's columns (empty: none).
@@ -51,6 +81,15 @@ struct table_def {
 /// get the column's affinity, and identical to the index expressions.
 std::string column_expr(const table_def& t, const column_def& c,
                         const std::string& row = "doc");
+/// `v` checked and converted to column `c`'s type (22P02, 23502 …).
+std::string coerce_sql(const table_def& t, const column_def& c,
+                       const std::string& v);
+/// SQLite expression storing `v` (already coerced) in a document field.
+std::string stored_value_sql(const column_def& c, const std::string& v);
+/// pg_get_constraintdef of a foreign key of `t` referencing `ref`
+/// (shown as `ref_name`).
+std::string fk_definition(const table_def& t, const foreign_key_def& fk,
+                          const table_def& ref, const std::string& ref_name);
 /// The SQLite name of a PostgreSQL index on `table`.
 std::string sqlite_index_name(const std::string& table, const std::string& idx);
 /// `CREATE [UNIQUE] INDEX …` on documents for `idx`.
@@ -59,6 +98,10 @@ std::string create_index_sql(const table_def& t, const index_def& idx);
 std::string to_json(const table_def& t);
 table_def table_from_json(const std::string& name, const std::string& json);
 uint32_t table_oid(const std::string& name);
+/// The oid of constraint or index `name` of table `t`.
+inline uint32_t constraint_oid(const table_def& t, const std::string& name) {
+  return table_oid(t.name + ":" + name);
+}
 
 class catalog {
 public:
@@ -68,17 +111,45 @@ public:
   /// tenant's tables, keyed by their local names (their `name` stays the
   /// stored one, so generated SQL and oids are unchanged); with no prefix,
   /// every table when `all`, else only the global namespace's.
-  catalog scoped(const std::string& prefix, bool all) const;
+  /// `temp_prefix` (temp_tables.hpp): the session's own temp tables,
+  /// which no other catalog shows, are added under their local names.
+  catalog scoped(const std::string& prefix, bool all,
+                 const std::string& temp_prefix = {}) const;
 
+  /// An unqualified name: the session's temp table first (pg_temp comes
+  /// first in search_path), then the permanent one.
   const table_def* find(const std::string& name) const;
+  /// `public.name` / `pg_temp.name`.
+  const table_def* find_permanent(const std::string& name) const;
+  const table_def* find_temp(const std::string& name) const;
+  /// The session's temp tables by local name (schema pg_temp_<pid>).
+  const std::map<std::string, table_def>& temp_tables() const { return temp_; }
   /// A transaction's own DDL, seen by it before the commit.
   void put(table_def t) {
+    if (is_temp(t.name)) { // issue 36
+      auto key = temp_local(t.name);
+      temp_[key] = std::move(t);
+      return;
+    }
     auto key = local(t.name);
     tables_[key] = std::move(t);
+    constraint_cache_.reset();
+    constraint_cached_ = false;
   }
   /// `name`: stored or local.
-  void erase(const std::string& name) { tables_.erase(local(name)); }
+  void erase(const std::string& name) {
+    if (is_temp(name)) { // issue 36
+      temp_.erase(temp_local(name));
+      return;
+    }
+    tables_.erase(local(name));
+    constraint_cache_.reset();
+    constraint_cached_ = false;
+  }
   const std::map<std::string, table_def>& tables() const { return tables_; }
+  /// The tables of this catalog that have a FOREIGN KEY or CHECK or are
+  /// referenced by a FOREIGN KEY (null: none); computed once per catalog.
+  std::shared_ptr<const std::vector<table_def>> constraint_tables() const;
   uint64_t epoch = 0;
 
 private:
@@ -89,6 +160,14 @@ private:
   }
   std::map<std::string, table_def> tables_;
   std::string prefix_;
+  // temp tables (issue 36): every session's as loaded (stored names), and
+  // the scoped session's own (local names)
+  static bool is_temp(const std::string& stored);
+  static std::string temp_local(const std::string& stored);
+  std::map<std::string, table_def> all_temp_;
+  std::map<std::string, table_def> temp_;
+  mutable std::shared_ptr<const std::vector<table_def>> constraint_cache_;
+  mutable bool constraint_cached_ = false;
 };
 
 /// SQL quoting helpers.

@@ -5,6 +5,7 @@
 #include "engine/names.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_functions.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
 #include "themis/input_limits.hpp"
 
@@ -117,9 +118,7 @@ value column_value(sqlite3_stmt* s, int i) {
   }
 }
 
-namespace {
-
-sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
+sqlite3_stmt* prepare_statement(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &s,
                               nullptr);
@@ -128,10 +127,17 @@ sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
   return s;
 }
 
-struct stmt_guard {
-  sqlite3_stmt* s;
-  ~stmt_guard() { sqlite3_finalize(s); }
-};
+statement_guard::~statement_guard() {
+  sqlite3_finalize(s);
+}
+
+namespace {
+
+sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
+  return prepare_statement(db, sql);
+}
+
+using stmt_guard = statement_guard;
 
 void bind_all(sqlite3* db, sqlite3_stmt* s, const std::vector<value>& p) {
   for (size_t i = 0; i < p.size(); ++i)
@@ -148,7 +154,10 @@ void exec(sqlite3* db, const std::string& sql) {
 }
 
 bool collection_exists(sqlite3* db, const std::string& name) {
-  auto s = prepare(db, "SELECT 1 FROM collections WHERE name = ?1");
+  // a temp table has a definition but no collection (temp_tables.hpp)
+  auto s = prepare(db, is_temp_table(name)
+                         ? "SELECT 1 FROM sql_tables WHERE name = ?1"
+                         : "SELECT 1 FROM collections WHERE name = ?1");
   stmt_guard g{s};
   bind_value(db, s, 1, value::of_text(name));
   return sqlite3_step(s) == SQLITE_ROW;
@@ -201,74 +210,132 @@ void drop_sqlite_indexes(sqlite3* db, const table_def& t) {
                quote_ident(sqlite_index_name(t.name, i.name)));
 }
 
-/// DML: runs the statement once per parameter row and logs each change.
+/// Steps a write statement that returns key, rev, doc (NULL doc: a
+/// deletion) and, with `old_doc`, the deleted document fourth; user
+/// columns after `hidden` go to `out`.
+std::vector<changed_row> step_changes(sqlite3* db, sqlite3_stmt* s, int hidden,
+                                      bool old_doc, std::vector<row>* out) {
+  std::vector<changed_row> rows;
+  int ncols = sqlite3_column_count(s);
+  int rc;
+  auto text = [&](int i) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    return std::string(p ? p : "");
+  };
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    changed_row c;
+    c.key = text(0);
+    c.deleted = sqlite3_column_type(s, 2) == SQLITE_NULL;
+    if (!c.deleted) {
+      c.rev = text(1);
+      c.doc = text(2);
+    } else if (old_doc && ncols > 3) {
+      c.old_doc = text(3);
+    }
+    rows.push_back(std::move(c));
+    if (out) {
+      row r;
+      for (int i = hidden; i < ncols; ++i)
+        r.push_back(column_value(s, i));
+      out->push_back(std::move(r));
+    }
+  }
+  if (rc != SQLITE_DONE)
+    raise_sqlite(db, rc);
+  return rows;
+}
+
+/// Logs each changed row of `table`, in order.
+void log_changed(sqlite3* db, change_sink& sink, const std::string& table,
+                 std::vector<changed_row>& rows) {
+  // a temp table's rows make no change event and take no sequence
+  bool temp = is_temp_table(table);
+  for (auto& c : rows) {
+    if (c.deleted) {
+      if (!temp)
+        sink.log(table, c.key, nullptr);
+      continue;
+    }
+    // the same nesting limit as every other writer: a row past it would
+    // break SQLite's JSON functions for the whole collection
+    if (!json_depth_ok(c.doc))
+      throw sql_error("22P02", "invalid input syntax for type jsonb: "
+                               "JSON nested deeper than " +
+                                 std::to_string(max_json_depth()) +
+                                 " levels (limits.max_json_depth)");
+    if (temp)
+      continue;
+    auto seq = std::to_string(sink.next_sequence());
+    if (c.rev != seq) {
+      // an upsert skipped a number: renumber so the log stays dense
+      auto f = prepare(db, "UPDATE documents SET rev = ?1, doc = "
+                           "json_set(doc, '$._rev', ?1) WHERE collection = "
+                           "?2 AND key = ?3 RETURNING doc");
+      stmt_guard fg{f};
+      bind_value(db, f, 1, value::of_text(seq));
+      bind_value(db, f, 2, value::of_text(table));
+      bind_value(db, f, 3, value::of_text(c.key));
+      if (sqlite3_step(f) == SQLITE_ROW)
+        c.doc = reinterpret_cast<const char*>(sqlite3_column_text(f, 0));
+    }
+    sink.log(table, c.key, &c.doc);
+  }
+}
+
+/// DML: runs the statement once per parameter row, logs each change and
+/// enforces the table's constraints.
 void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
              write_job& job) {
   auto& st = job.st;
   auto s = prepare(db, st.sql);
   stmt_guard g{s};
-  int ncols = sqlite3_column_count(s);
+  bool old_docs = st.kind == stmt_kind::remove && st.hidden_columns == 4;
   for (auto& params : job.param_rows) {
     counters.next = sink.next_sequence();
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     bind_all(db, s, params);
-    struct changed {
-      std::string key, rev, doc;
-      bool is_null_doc;
-    };
-    std::vector<changed> rows;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      changed c;
-      c.key = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-      c.is_null_doc = sqlite3_column_type(s, 2) == SQLITE_NULL;
-      if (!c.is_null_doc) {
-        c.rev = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
-        c.doc = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
-      }
-      rows.push_back(std::move(c));
-      if (st.returns_rows) {
-        row r;
-        for (int i = st.hidden_columns; i < ncols; ++i)
-          r.push_back(column_value(s, i));
-        job.result.rows.push_back(std::move(r));
-      }
-    }
-    if (rc != SQLITE_DONE)
-      raise_sqlite(db, rc);
-    for (auto& c : rows) {
-      if (c.is_null_doc) {
-        sink.log(st.table, c.key, nullptr);
-        continue;
-      }
-      // the same nesting limit as every other writer: a row past it would
-      // break SQLite's JSON functions for the whole collection
-      if (!json_depth_ok(c.doc))
-        throw sql_error("22P02", "invalid input syntax for type jsonb: "
-                                 "JSON nested deeper than " +
-                                   std::to_string(max_json_depth()) +
-                                   " levels (limits.max_json_depth)");
-      auto seq = std::to_string(sink.next_sequence());
-      if (c.rev != seq) {
-        // an upsert skipped a number: renumber so the log stays dense
-        auto f = prepare(db, "UPDATE documents SET rev = ?1, doc = "
-                             "json_set(doc, '$._rev', ?1) WHERE collection = "
-                             "?2 AND key = ?3 RETURNING doc");
-        stmt_guard fg{f};
-        bind_value(db, f, 1, value::of_text(seq));
-        bind_value(db, f, 2, value::of_text(st.table));
-        bind_value(db, f, 3, value::of_text(c.key));
-        if (sqlite3_step(f) == SQLITE_ROW)
-          c.doc = reinterpret_cast<const char*>(sqlite3_column_text(f, 0));
-      }
-      sink.log(st.table, c.key, &c.doc);
-    }
+    auto rows = step_changes(db, s, st.hidden_columns, old_docs,
+                             st.returns_rows ? &job.result.rows : nullptr);
+    log_changed(db, sink, st.table, rows);
     job.result.affected += static_cast<int64_t>(rows.size());
+    if (!st.constraint_tables || rows.empty())
+      continue;
+    dml_change ch;
+    ch.tables = st.constraint_tables.get();
+    ch.table = st.table;
+    ch.removed = st.kind == stmt_kind::remove;
+    ch.old_docs_known = old_docs;
+    ch.in_block = job.in_block;
+    for (auto& r : rows)
+      (r.deleted ? ch.old_docs : ch.written)
+        .push_back(r.deleted ? r.old_doc : r.key);
+    enforce_constraints(db, counters, sink, ch, job.deferred_fks);
   }
 }
 
 } // namespace
+
+std::vector<changed_row> run_logged(sqlite3* db, write_counters& counters,
+                                    change_sink& sink, const std::string& table,
+                                    const std::string& sql,
+                                    const std::vector<value>& params) {
+  auto s = prepare(db, sql);
+  stmt_guard g{s};
+  counters.next = sink.next_sequence();
+  bind_all(db, s, params);
+  auto rows = step_changes(db, s, sqlite3_column_count(s), true, nullptr);
+  log_changed(db, sink, table, rows);
+  return rows;
+}
+
+void save_table_def(sqlite3* db, const table_def& t) {
+  save_def(db, t);
+}
+
+void exec_sql(sqlite3* db, const std::string& sql) {
+  exec(db, sql);
+}
 
 query_cursor::query_cursor(sqlite3* db, const std::string& sql,
                            const std::vector<value>& params) :
@@ -394,16 +461,22 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
         throw sql_error("42P07",
                         "relation \"" + st.table + "\" already exists");
       }
-      if (!engine::valid_stored_collection_name(st.table))
+      // a temp table only under the session's own prefix (temp_tables.hpp)
+      bool temp = is_temp_table(st.table) && !st.temp_ns.empty() &&
+                  st.table.rfind(st.temp_ns, 0) == 0;
+      if (temp ? !engine::valid_collection_name(temp_local_name(st.table))
+               : !engine::valid_stored_collection_name(st.table))
         throw sql_error("42602", "invalid table name \"" + st.table +
                                    "\" (letters, digits, _ and -)");
-      auto s = prepare(db, "INSERT INTO collections(name, created_ms) "
-                           "VALUES(?1, CAST((julianday('now') - 2440587.5) * "
-                           "86400000 AS INTEGER))");
-      stmt_guard g{s};
-      bind_value(db, s, 1, value::of_text(st.table));
-      if (int rc = sqlite3_step(s); rc != SQLITE_DONE)
-        raise_sqlite(db, rc);
+      if (!temp) { // a temp table is no collection (temp_tables.hpp)
+        auto s = prepare(db, "INSERT INTO collections(name, created_ms) "
+                             "VALUES(?1, CAST((julianday('now') - "
+                             "2440587.5) * 86400000 AS INTEGER))");
+        stmt_guard g{s};
+        bind_value(db, s, 1, value::of_text(st.table));
+        if (int rc = sqlite3_step(s); rc != SQLITE_DONE)
+          raise_sqlite(db, rc);
+      }
       save_def(db, st.def);
       for (auto& d : st.ddl)
         exec(db, d);
@@ -411,11 +484,16 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
                  std::to_string(st.table.size() + 1) +
                  ") = " + quote_literal(st.table + "."));
       res.schema_changed = true;
+      if (!st.sql.empty()) // CREATE TABLE AS: the query's rows (issue 36)
+        run_dml(db, counters, sink, job);
       return;
     }
     case stmt_kind::drop_table:
       for (auto& name : st.names) {
-        if (!collection_exists(db, name)) {
+        // another session's temp table does not exist for this one
+        if (!collection_exists(db, name) ||
+            (is_temp_table(name) &&
+             (st.temp_ns.empty() || name.rfind(st.temp_ns, 0) != 0))) {
           if (st.if_exists) {
             res.notice = "table \"" + name + "\" does not exist, skipping";
             continue;
@@ -440,11 +518,17 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
                    std::to_string(name.size() + 1) +
                    ") = " + quote_literal(name + "."));
       }
+      for (auto& other : st.other_defs) // foreign keys dropped by CASCADE
+        save_def(db, other);
+      if (!st.notice.empty() && res.notice.empty())
+        res.notice = st.notice;
       res.schema_changed = true;
       return;
     case stmt_kind::truncate:
       for (auto& name : st.names)
         delete_all(db, sink, name);
+      if (!st.notice.empty())
+        res.notice = st.notice;
       return;
     case stmt_kind::create_index: {
       auto t = load_def(db, st.table);
@@ -480,6 +564,8 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
             st.ns.empty()
               ? st.all_namespaces || tn.find('.') == std::string::npos
               : tn.compare(0, st.ns.size(), st.ns) == 0;
+          if (is_temp_table(tn)) // only the session's own temp tables
+            visible = !st.temp_ns.empty() && tn.rfind(st.temp_ns, 0) == 0;
           if (!visible)
             continue; // another namespace's index of the same name
           auto t = load_def(db, tn);
@@ -506,21 +592,8 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
       return;
     }
     case stmt_kind::alter_table:
-      for (auto& d : st.ddl) {
-        if (d.rfind("SELECT", 0) == 0) {
-          auto s = prepare(db, d);
-          stmt_guard g{s};
-          int rc;
-          while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-          }
-          if (rc != SQLITE_DONE)
-            raise_sqlite(db, rc);
-        } else {
-          exec(db, d);
-        }
-      }
-      save_def(db, st.def);
-      res.schema_changed = true;
+    case stmt_kind::rename_table:
+      run_alter(db, counters, sink, job);
       return;
     case stmt_kind::select:
     case stmt_kind::copy_to: {

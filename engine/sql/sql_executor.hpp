@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/sql/constraint_check.hpp"
 #include "engine/sql/sql_functions.hpp"
 #include "engine/sql/translator.hpp"
 
@@ -72,6 +73,21 @@ private:
   size_t fetched_ = 0;
 };
 
+/// sqlite3_prepare_v2, or the sql_error that matches the failure.
+sqlite3_stmt* prepare_statement(sqlite3* db, const std::string& sql);
+/// Finalizes a prepared statement at the end of a scope.
+struct statement_guard {
+  sqlite3_stmt* s;
+  ~statement_guard();
+};
+
+/// A row a write changed: `doc` empty for a deletion (`deleted`);
+/// `old_doc` the deleted document when the statement returned it.
+struct changed_row {
+  std::string key, rev, doc, old_doc;
+  bool deleted = false;
+};
+
 /// Binds `v` to parameter `i` (1-based).
 void bind_value(sqlite3* db, sqlite3_stmt* s, int i, const value& v);
 value column_value(sqlite3_stmt* s, int i);
@@ -98,12 +114,33 @@ struct exec_result {
 /// per execution (COPY FROM runs one INSERT per row).
 struct write_job {
   statement st;
+  bool in_block = false; ///< set by the writer: inside BEGIN … COMMIT
+  /// DEFERRABLE INITIALLY DEFERRED foreign keys the job touched (checked
+  /// by the writer at COMMIT)
+  std::vector<pending_fk> deferred_fks;
   std::vector<std::vector<value>> param_rows;
   exec_result result;
   std::string sqlstate; ///< set on failure
   std::string message;
   int32_t position = 0;
 };
+
+class change_sink;
+/// Runs a writer-side DML `sql` (… RETURNING key, rev, doc [, old doc];
+/// rev and doc NULL for a deletion) once with `params`, logs every row
+/// it changed under `table` and returns them.
+std::vector<changed_row> run_logged(sqlite3* db, write_counters& counters,
+                                    change_sink& sink, const std::string& table,
+                                    const std::string& sql,
+                                    const std::vector<value>& params);
+
+/// Stores `t` in sql_tables (insert or replace).
+void save_table_def(sqlite3* db, const table_def& t);
+/// sqlite3_exec of `sql`, or the matching sql_error.
+void exec_sql(sqlite3* db, const std::string& sql);
+/// ALTER TABLE, ALTER … RENAME (ddl_executor.cpp).
+void run_alter(sqlite3* db, write_counters& counters, change_sink& sink,
+               write_job& job);
 
 /// Runs `job` on the writer's connection (inside its transaction). On
 /// failure, throws sql_error; the caller rolls its savepoint back.

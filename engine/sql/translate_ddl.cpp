@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -80,10 +81,13 @@ statement translator::tr_create(const json& n) {
   auto& rv = b.at("relation");
   auto name = rv.value("relname", "");
   auto schema = rv.value("schemaname", "");
-  if (!schema.empty() && schema != "public")
+  // CREATE TEMP TABLE, or a table created in pg_temp (issue 36)
+  bool temp = rv.value("relpersistence", "p") == "t" ||
+              is_own_temp_schema(schema, info.temp_ns);
+  if (!schema.empty() && schema != "public" && !temp)
     throw sql_error("3F000", "schema \"" + schema + "\" does not exist");
-  if (rv.value("relpersistence", "p") == "t")
-    unsupported("temporary tables", n);
+  auto on_commit = temp_on_commit(b.value("oncommit", ""), temp, schema,
+                                  !info.temp_ns.empty());
   if (b.contains("inhRelations") || b.contains("partspec") ||
       b.contains("ofTypename"))
     unsupported("inheritance, partitioning and typed tables", n);
@@ -95,22 +99,35 @@ statement translator::tr_create(const json& n) {
   st.kind = stmt_kind::create_table;
   st.tag = "CREATE TABLE";
   st.table = info.ns + name; // stored name; `name` stays for display
+  if (temp)
+    st.table = info.temp_ns + name; // the session's pg_temp_<pid>
+  // only the session's own prefix makes a temp table (issue 36)
+  st.temp_ns = info.temp_ns;
   st.writes = true;
   st.if_not_exists = b.value("if_not_exists", false);
   table_def& t = st.def;
   t.name = st.table;
+  t.on_commit = on_commit;
   t.oid = table_oid(st.table);
   std::vector<std::pair<std::vector<std::string>, bool>> keys; // (cols, pk)
+  std::vector<std::string> key_names; // CONSTRAINT name of each key
+  // FOREIGN KEY and CHECK: (node, column of a column constraint), read
+  // once every column is known
+  std::vector<std::pair<json, std::string>> later; // copies: value() copies
   scope none;
   for (auto& e : b.value("tableElts", json::array())) {
     auto& et = node_type(e);
     if (et == "Constraint") {
       auto& c = body(e);
       auto ct = c.value("contype", "");
-      if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE")
+      if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
         keys.push_back({string_list(c.at("keys")), ct == "CONSTR_PRIMARY"});
-      else
+        key_names.push_back(c.value("conname", ""));
+      } else if (ct == "CONSTR_FOREIGN" || ct == "CONSTR_CHECK") {
+        later.push_back({e, ""});
+      } else {
         unsupported("table constraint " + ct.substr(7), e);
+      }
       continue;
     }
     if (et != "ColumnDef")
@@ -162,6 +179,22 @@ statement translator::tr_create(const json& n) {
           col.default_text = quote_literal(col.default_text);
       } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
         keys.push_back({{col.name}, ct == "CONSTR_PRIMARY"});
+        key_names.push_back(c.value("conname", ""));
+      } else if (ct == "CONSTR_FOREIGN" || ct == "CONSTR_CHECK") {
+        later.push_back({k, col.name});
+      } else if (ct.rfind("CONSTR_ATTR_", 0) == 0 && !later.empty() &&
+                 body(later.back().first).value("contype", "") ==
+                   "CONSTR_FOREIGN") {
+        // [NOT] DEFERRABLE / INITIALLY DEFERRED|IMMEDIATE after REFERENCES
+        auto& fk = later.back().first.begin().value();
+        if (ct == "CONSTR_ATTR_DEFERRABLE")
+          fk["deferrable"] = true;
+        else if (ct == "CONSTR_ATTR_NOT_DEFERRABLE")
+          fk["deferrable"] = false;
+        else if (ct == "CONSTR_ATTR_DEFERRED")
+          fk["initdeferred"] = fk["deferrable"] = true;
+        else
+          fk["initdeferred"] = false;
       } else if (ct == "CONSTR_IDENTITY") {
         col.serial = true;
         col.not_null = true;
@@ -172,7 +205,9 @@ statement translator::tr_create(const json& n) {
     t.columns.push_back(std::move(col));
   }
   bool has_pk = false;
+  size_t key_no = 0;
   for (auto& [cols, primary] : keys) {
+    auto& given_name = key_names[key_no++];
     index_def idx;
     idx.primary = primary;
     idx.unique = true;
@@ -194,9 +229,17 @@ statement translator::tr_create(const json& n) {
       has_pk = true;
       idx.name = name + "_pkey";
     } else {
-      idx.name = name + suffix + "_key";
+      idx.name = free_constraint_name(t, name + suffix + "_key");
     }
+    if (!given_name.empty())
+      idx.name = given_name;
     t.indexes.push_back(idx);
+  }
+  for (auto& [node, column] : later) {
+    if (body(node).value("contype", "") == "CONSTR_FOREIGN")
+      t.foreign_keys.push_back(make_fk(t, node, column));
+    else
+      t.checks.push_back(make_check(t, node, column));
   }
   for (auto& i : t.indexes)
     st.ddl.push_back(create_index_sql(t, i));
@@ -207,28 +250,37 @@ statement translator::tr_utility(const std::string& type, const json& n) {
   auto& b = body(n);
   statement st;
   if (type == "DropStmt") {
+    std::vector<std::string> schemas; // per name: "", public or pg_temp
     auto rt = b.value("removeType", "");
     st.if_exists = b.value("missing_ok", false);
     for (auto& o : b.at("objects")) {
       auto parts = string_list(body(o).value("items", json::array()));
       if (parts.empty())
         continue;
-      if (parts.size() > 1 && parts[0] != "public")
+      bool temp =
+        parts.size() > 1 && is_own_temp_schema(parts[0], info.temp_ns);
+      if (parts.size() > 1 && parts[0] != "public" && !temp)
         throw sql_error("3F000", "schema \"" + parts[0] + "\" does not exist");
       st.names.push_back(parts.back());
+      schemas.push_back(parts.size() > 1 ? (temp ? "pg_temp" : "public") : "");
     }
+    st.temp_ns = info.temp_ns; // no other session's temp table (issue 36)
     st.writes = true;
     if (rt == "OBJECT_TABLE") {
       st.kind = stmt_kind::drop_table;
       st.tag = "DROP TABLE";
-      for (auto& name : st.names) {
-        auto t = cat.find(name);
+      for (size_t i = 0; i < st.names.size(); ++i) {
+        auto& name = st.names[i];
+        auto t = schemas[i].empty()        ? cat.find(name)
+                 : schemas[i] == "pg_temp" ? cat.find_temp(name)
+                                           : cat.find_permanent(name);
         if (!t && !st.if_exists)
           throw sql_error("42P01", "table \"" + name + "\" does not exist");
         // stored names; one the catalog does not show is never another
         // namespace's (the writer finds nothing under ours and skips it)
         name = t ? t->name : info.ns + name;
       }
+      drop_dependents(st, b.value("behavior", "") == "DROP_CASCADE");
       return st;
     }
     if (rt == "OBJECT_INDEX") {
@@ -273,82 +325,24 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     st.ddl.push_back(create_index_sql(t, idx));
     return st;
   }
-  if (type == "AlterTableStmt") {
-    auto& t = table_of(b.at("relation"));
-    if (!t.typed)
-      unsupported("ALTER TABLE on a document collection", n);
-    st.kind = stmt_kind::alter_table;
-    st.tag = "ALTER TABLE";
-    st.writes = true;
-    st.table = t.name;
-    st.def = t;
-    for (auto& c : b.at("cmds")) {
-      auto& cmd = body(c);
-      auto sub = cmd.value("subtype", "");
-      if (sub == "AT_AddConstraint" &&
-          node_type(cmd.at("def")) == "Constraint") {
-        auto& k = body(cmd.at("def"));
-        auto ct = k.value("contype", "");
-        if (ct != "CONSTR_PRIMARY" && ct != "CONSTR_UNIQUE")
-          unsupported("ALTER TABLE ADD " + ct.substr(7), c);
-        index_def idx;
-        idx.primary = ct == "CONSTR_PRIMARY";
-        idx.unique = true;
-        std::string suffix;
-        for (auto& name : string_list(k.at("keys"))) {
-          int pos = st.def.find(name);
-          if (pos < 0)
-            throw sql_error("42703", "column \"" + name + "\" does not exist");
-          idx.columns.push_back(pos);
-          suffix += "_" + name;
-          if (idx.primary)
-            st.def.columns[static_cast<size_t>(pos)].not_null = true;
-        }
-        if (idx.primary && !st.def.primary_key().empty())
-          throw sql_error("42P16", "multiple primary keys for table \"" +
-                                     t.name + "\" are not allowed");
-        idx.name = k.value("conname",
-                           t.name + (idx.primary ? "_pkey" : suffix + "_key"));
-        st.def.indexes.push_back(idx);
-        st.ddl.push_back(create_index_sql(st.def, idx));
-        if (idx.primary) // existing rows must satisfy NOT NULL
-          for (auto pos : idx.columns)
-            st.ddl.push_back(
-              "SELECT themis_coerce(" +
-              column_expr(st.def, st.def.columns[static_cast<size_t>(pos)]) +
-              ", 25, 1, " +
-              quote_literal(st.def.columns[static_cast<size_t>(pos)].name) +
-              ") FROM documents WHERE collection = " + quote_literal(t.name));
-      } else if (sub == "AT_AddColumn") {
-        auto& cd = body(cmd.at("def"));
-        column_def col;
-        col.name = cd.value("colname", "");
-        if (st.def.find(col.name) >= 0) {
-          if (cmd.value("missing_ok", false))
-            continue;
-          throw sql_error("42701", "column \"" + col.name +
-                                     "\" of relation \"" + t.name +
-                                     "\" already exists");
-        }
-        col.type_oid = type_of_typename(cd.at("typeName"));
-        for (auto& k : cd.value("constraints", json::array())) {
-          auto ct = body(k).value("contype", "");
-          if (ct != "CONSTR_NULL")
-            unsupported("ADD COLUMN with constraints or defaults", k);
-        }
-        st.def.columns.push_back(col);
-      } else {
-        unsupported("ALTER TABLE " + sub.substr(3), c);
-      }
-    }
-    return st;
-  }
+  if (type == "AlterTableStmt")
+    return tr_alter(n);
+  if (type == "RenameStmt")
+    return tr_rename(n);
   if (type == "TruncateStmt") {
     st.kind = stmt_kind::truncate;
     st.tag = "TRUNCATE TABLE";
     st.writes = true;
     for (auto& r : b.at("relations"))
       st.names.push_back(table_of(body(r)).name);
+    truncate_dependents(st, b.value("behavior", "") == "DROP_CASCADE");
+    return st;
+  }
+  if (type == "ConstraintsSetStmt") {
+    // constraints are checked at the end of each statement, deferrable
+    // ones that are INITIALLY DEFERRED at COMMIT (docs/postgres.md)
+    st.kind = stmt_kind::noop;
+    st.tag = "SET CONSTRAINTS";
     return st;
   }
   if (type == "TransactionStmt") {

@@ -24,6 +24,8 @@ std::string json_set_chunks(std::string base,
   return base;
 }
 
+} // namespace
+
 scope_item target_item(const table_def& t, const std::string& alias,
                        const std::string& row) {
   std::vector<column> cols;
@@ -33,24 +35,13 @@ scope_item target_item(const table_def& t, const std::string& alias,
   return {alias, cols, &t, row};
 }
 
-} // namespace
-
 std::string translator::coerced(const table_def& t, const column_def& c,
                                 const std::string& v) {
-  return "themis_coerce(" + v + ", " + std::to_string(c.type_oid) + ", " +
-         (c.not_null ? "1" : "0") + ", " +
-         quote_literal(c.name + "\x1e" + t.name) + ")";
+  return coerce_sql(t, c, v);
 }
 
 std::string translator::json_value(const column_def& c, const std::string& v) {
-  if (c.type_oid == oid::boolean)
-    return "CASE WHEN (" + v + ") IS NULL THEN NULL WHEN (" + v +
-           ") THEN json('true') ELSE json('false') END";
-  if (affinity_of(c.type_oid) == affinity::json)
-    return "json(" + v + ")";
-  if (affinity_of(c.type_oid) == affinity::real) // every digit kept
-    return "themis_float_json(" + v + ")";
-  return v;
+  return stored_value_sql(c, v);
 }
 
 std::vector<column> translator::returning(const json& list, scope& sc,
@@ -294,6 +285,7 @@ statement translator::tr_insert(const json& n) {
   }
   st.hidden_columns = 3;
   st.sql = sql;
+  attach_constraints(st);
   return st;
 }
 
@@ -377,6 +369,7 @@ statement translator::tr_update(const json& n) {
   }
   st.hidden_columns = 3;
   st.sql = sql;
+  attach_constraints(st);
   return st;
 }
 
@@ -405,13 +398,22 @@ statement translator::tr_delete(const json& n) {
     w.aggregates_allowed = false;
     sql += " AND " + tr(b.at("whereClause"), w).sql;
   }
-  sql += " RETURNING key, NULL, NULL";
+  // a referenced table's deleted rows come back whole: the writer finds
+  // the rows that referenced them (constraint_check.cpp)
+  bool referenced = false;
+  if (auto all = cat.constraint_tables())
+    for (auto& other : *all)
+      for (auto& f : other.foreign_keys)
+        referenced = referenced || f.ref_table == t.name;
+  sql += referenced ? " RETURNING key, NULL, NULL, doc"
+                    : " RETURNING key, NULL, NULL";
   if (b.contains("returningList")) {
     st.columns = returning(b.at("returningList"), sc, sql);
     st.returns_rows = true;
   }
-  st.hidden_columns = 3;
+  st.hidden_columns = referenced ? 4 : 3;
   st.sql = sql;
+  attach_constraints(st);
   return st;
 }
 

@@ -1,6 +1,7 @@
 #include <unordered_map>
 
 #include "engine/sql/session_functions.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -128,6 +129,16 @@ expr translator::tr_func(const json& n, scope& sc) {
     return {quote_literal(info.user), oid::name};
   if (name == "pg_backend_pid")
     return {std::to_string(info.backend_pid), oid::int4};
+  // the session's temp schema once it has a temp table, else 0; other
+  // sessions' temp schemas are never shown, so none is "other" (issue 36)
+  if (name == "pg_my_temp_schema")
+    return {cat.temp_tables().empty()
+              ? std::string("0")
+              : std::to_string(temp_namespace_oid(
+                  temp_schema_of(cat.temp_tables().begin()->second.name))),
+            oid::oid_t};
+  if (name == "pg_is_other_temp_schema")
+    return {"0", oid::boolean};
   if (name == "current_setting") {
     auto key = lit(0);
     auto it = info.settings.find(key);
@@ -155,24 +166,39 @@ expr translator::tr_func(const json& n, scope& sc) {
     // definitions generated from the catalog, looked up by the index oid
     std::string out =
       "CASE " + (args.empty() ? std::string("NULL") : args[0].sql);
-    for (auto& [tn, t] : cat.tables()) {
-      if (!t.typed)
-        continue;
-      for (auto& i : t.indexes) {
-        std::string cols;
-        for (auto c : i.columns)
-          cols +=
-            (cols.empty() ? "" : ", ") + t.columns[static_cast<size_t>(c)].name;
-        std::string def =
-          name == "pg_get_indexdef"
-            ? std::string("CREATE ") + (i.unique ? "UNIQUE " : "") + "INDEX " +
-                i.name + " ON public." + tn + " USING btree (" + cols + ")"
-            : std::string(i.primary ? "PRIMARY KEY" : "UNIQUE") + " (" + cols +
-                ")";
-        out += " WHEN " + std::to_string(table_oid(t.name + ":" + i.name)) +
-               " THEN " + quote_literal(def);
+    for (auto* tables : {&cat.tables(), &cat.temp_tables()}) // issue 36
+      for (auto& [tn, t] : *tables) {
+        if (!t.typed)
+          continue;
+        for (auto& i : t.indexes) {
+          std::string cols;
+          for (auto c : i.columns)
+            cols += (cols.empty() ? "" : ", ") +
+                    t.columns[static_cast<size_t>(c)].name;
+          std::string def =
+            name == "pg_get_indexdef"
+              ? std::string("CREATE ") + (i.unique ? "UNIQUE " : "") +
+                  "INDEX " + i.name + " ON " + temp_schema_of(t.name) + "." +
+                  tn + " USING btree (" + cols + ")"
+              : std::string(i.primary ? "PRIMARY KEY" : "UNIQUE") + " (" +
+                  cols + ")";
+          out += " WHEN " + std::to_string(table_oid(t.name + ":" + i.name)) +
+                 " THEN " + quote_literal(def);
+        }
+        if (name != "pg_get_constraintdef")
+          continue;
+        for (auto& f : t.foreign_keys) {
+          auto* ref =
+            f.ref_table == t.name ? &t : cat.find(local_name(f.ref_table));
+          if (ref)
+            out +=
+              " WHEN " + std::to_string(constraint_oid(t, f.name)) + " THEN " +
+              quote_literal(fk_definition(t, f, *ref, local_name(f.ref_table)));
+        }
+        for (auto& c : t.checks)
+          out += " WHEN " + std::to_string(constraint_oid(t, c.name)) +
+                 " THEN " + quote_literal("CHECK ((" + c.text + "))");
       }
-    }
     return {out + " END", oid::text};
   }
   if (name == "pg_function_is_visible" || name == "pg_type_is_visible")

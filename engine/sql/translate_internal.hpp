@@ -46,6 +46,13 @@ std::vector<std::string> string_list(const json& list);
 int location(const json& n);
 /// The elements of a List node (or the array itself).
 const json& list_items(const json& n);
+/// Identifier `from` replaced by `to` in SQL text (CHECK conditions),
+/// outside string literals.
+std::string replace_ident(const std::string& text, const std::string& from,
+                          const std::string& to);
+/// A DML target: the columns of `t` read from documents row `row`.
+scope_item target_item(const table_def& t, const std::string& alias,
+                       const std::string& row);
 
 class translator {
 public:
@@ -122,6 +129,34 @@ public:
   std::string new_doc(const table_def& t, const json& set_list, scope& sc);
   statement tr_delete(const json& n);
   statement tr_create(const json& n);
+  /// CREATE [TEMP] TABLE … AS SELECT (translate_ctas.cpp, issue 36).
+  statement tr_create_as(const json& n);
+
+  // constraints and ALTER TABLE (translate_constraints.cpp,
+  // translate_alter.cpp)
+  /// FOREIGN KEY `con` (a Constraint node) on `t` (`column`: the column
+  /// of a column constraint); `self` is `t` being created (a table may
+  /// reference itself).
+  foreign_key_def make_fk(const table_def& t, const json& con,
+                          const std::string& column);
+  /// CHECK `con` on `t`.
+  check_def make_check(const table_def& t, const json& con,
+                       const std::string& column);
+  /// `base`, or base1, base2 … if `t` already has a constraint or index
+  /// of that name.
+  std::string free_constraint_name(const table_def& t, const std::string& base);
+  /// Display name of a stored table name (without the namespace).
+  std::string local_name(const std::string& stored) const;
+  statement tr_alter(const json& n);
+  statement tr_rename(const json& n);
+  /// DROP TABLE of st.names: foreign keys of other tables that reference
+  /// them are an error (2BP01), or with CASCADE dropped (other_defs).
+  void drop_dependents(statement& st, bool cascade);
+  /// TRUNCATE of st.names: a table referenced by one not truncated too is
+  /// 0A000, or with CASCADE that table is truncated as well.
+  void truncate_dependents(statement& st, bool cascade);
+  /// Marks a DML statement on `table` for the writer's constraint checks.
+  void attach_constraints(statement& st) const;
   statement tr_utility(const std::string& type, const json& n);
   std::vector<column> returning(const json& list, scope& sc, std::string& sql);
   /// SQLite expression storing value `v` (already coerced) in a document.

@@ -49,6 +49,7 @@ enum class stmt_kind {
   prepare,    ///< PREPARE var [(params)] AS val (the statement's text)
   execute,    ///< EXECUTE var (val: the arguments' text, `a, b`)
   deallocate, ///< DEALLOCATE var (empty: ALL)
+  rename_table,   ///< ALTER TABLE table RENAME TO val (stored names)
 };
 
 struct copy_spec {
@@ -90,6 +91,9 @@ struct statement {
   /// "acme."; "" with `all_namespaces` false: the global one only).
   std::string ns;
   bool all_namespaces = true;
+  /// DROP INDEX: the session's temp tables (their stored names' prefix,
+  /// temp_tables.hpp); no other session's temp table is touched.
+  std::string temp_ns;
   bool if_exists = false;
   bool if_not_exists = false;
   // SET / SHOW / savepoints
@@ -103,6 +107,20 @@ struct statement {
   /// after the statement succeeds.
   std::vector<set_config_call> set_configs;
   bool hold = false; ///< DECLARE … WITH HOLD
+  /// DML on a table with FOREIGN KEY / CHECK constraints, or referenced
+  /// by one: every table of the namespace that takes part in a foreign
+  /// key or has a check (the store writer follows cascades through them).
+  std::shared_ptr<const std::vector<table_def>> constraint_tables;
+  /// ALTER TABLE: (SQLite query, "SQLSTATE message"): the statement
+  /// fails with that error if the query returns a row (existing rows
+  /// that violate a constraint being added).
+  std::vector<std::pair<std::string, std::string>> validations;
+  /// ALTER TABLE: SQLite UPDATEs of `documents` (… RETURNING key, rev,
+  /// doc) that rewrite existing rows; each changed row is logged.
+  std::vector<std::string> rewrites;
+  /// DDL: other tables' definitions it changes (foreign keys that follow
+  /// a rename or are dropped with CASCADE), saved with it.
+  std::vector<table_def> other_defs;
 };
 
 /// One parsed statement, kept as the parser's JSON tree.
@@ -129,6 +147,9 @@ struct session_info {
   /// A global admin may name tenants' tables ("acme.orders"); nobody else
   /// may create dotted names.
   bool all_namespaces = true;
+  /// The stored-name prefix of this session's temp tables
+  /// ("<ns>pg_temp_<pid>$", temp_tables.hpp; empty: none allowed).
+  std::string temp_ns;
   /// Current values of run-time parameters (SET/SHOW).
   std::map<std::string, std::string> settings;
 };
