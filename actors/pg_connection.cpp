@@ -476,6 +476,7 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   }
   sessions.remove(o.session.backend_pid); // before wake_fd closes
   fe->abandon();
+  fe->drop_temp_tables(); // issue 36: a temp table ends with its session
   fe.reset(); // before the socket closes: its last words are flushed above
 }
 

@@ -10,6 +10,7 @@
 #include "engine/sql/plpgsql.hpp"
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/sql_functions.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
 #include "handlers/metrics_registry.hpp"
 
@@ -86,6 +87,8 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
   // says later (SET ROLE, search_path) changes this
   info_.ns = who_.tenant.empty() ? std::string() : who_.tenant + ".";
   info_.all_namespaces = who_.tenant.empty() && who_.is_admin();
+  // the session's temp tables (issue 36): inside its tenant, private
+  info_.temp_ns = sql::temp_table_prefix(info_.ns, info_.backend_pid);
   defaults_ = {
     {"server_version", opts_.session.server_version},
     {"server_version_num", "150000"},
@@ -137,7 +140,8 @@ void pg_frontend::refresh_catalog() {
     return; // our own uncommitted DDL is in cat_ until the transaction ends
   if (cat_.epoch == engine::schema_epoch().load() && cat_.epoch != 0)
     return;
-  cat_ = sql::catalog::load(db_).scoped(info_.ns, info_.all_namespaces);
+  cat_ = sql::catalog::load(db_).scoped(info_.ns, info_.all_namespaces,
+                                        info_.temp_ns);
 }
 
 void pg_frontend::authorize(const sql::statement& st) const {
@@ -173,6 +177,7 @@ void pg_frontend::check_storage(const sql::statement& st) {
 }
 
 std::string pg_frontend::shown(std::string text) const {
+  strip_temp_prefix(text);
   strip_tenant_prefix(text, who_.tenant);
   return text;
 }
@@ -186,6 +191,7 @@ sql::statement pg_frontend::translate(const sql::parsed_statement& p,
     describe_execute(*st);
     return *st;
   }
+  temp_settle(); // ON COMMIT actions of the last transaction (issue 36)
   refresh_catalog();
   return sql::translate(p, cat_, info_, declared);
 }
@@ -222,6 +228,8 @@ void pg_frontend::send_error(const sql::sql_error& e, bool extended) {
   f.table = shown(obj.table);
   f.column = shown(obj.column);
   f.constraint = shown(obj.constraint);
+  if (!info_.temp_ns.empty() && obj.table.rfind(info_.temp_ns, 0) == 0)
+    f.schema = sql::temp_schema_name(info_.backend_pid); // issue 36
   f.position = e.position();
   if (auto r = dynamic_cast<const sql::plpgsql::raised*>(&e)) {
     f.detail = r->detail; // RAISE … USING DETAIL, HINT (issue 36)
@@ -272,6 +280,7 @@ void pg_frontend::terminate(const char* why) {
 }
 
 void pg_frontend::ensure_fresh(prepared& p) {
+  temp_settle(); // ON COMMIT actions of the last transaction (issue 36)
   refresh_catalog();
   if (p.empty || p.epoch == cat_.epoch)
     return;
@@ -311,6 +320,7 @@ void pg_frontend::run_statements(std::vector<sql::parsed_statement> stmts,
         throw sql::sql_error("25P02", "current transaction is aborted, "
                                       "commands ignored until end of "
                                       "transaction block");
+      temp_mark(p.st);
       run_observed(p, 0, true);
       if (copy_) {
         // COPY FROM STDIN: the data comes next; the rest runs after it
@@ -458,6 +468,8 @@ void pg_frontend::on_execute(const execute_msg& m) {
                                     "commands ignored until end of "
                                     "transaction block");
     set_active(p.stmt ? p.stmt->parsed.text : std::string());
+    temp_settle(); // a prepared statement runs again (issue 36)
+    temp_mark(p.st);
     executing_ = true; // issue 36: the batch's implicit transaction
     run_observed(p, m.max_rows > 0 ? static_cast<size_t>(m.max_rows) : 0,
                  false);

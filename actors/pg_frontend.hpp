@@ -315,6 +315,25 @@ private:
   void describe_execute(sql::statement& st);
   /// Runs a started portal to its end: its rows.
   std::vector<sql::row> drain(portal& p);
+
+public:
+  // -- temporary tables (issue 36; pg_frontend_temp.cpp) ---------------------
+  /// The client went away: the session's temp tables are dropped (through
+  /// the store writer; what a crash leaves is purged when the store opens).
+  void drop_temp_tables();
+
+private:
+  /// A statement about to run writes a temp table with an ON COMMIT
+  /// action (or creates one): the transaction's end must apply it.
+  void temp_mark(const sql::statement& st);
+  /// Outside any transaction: applies pending ON COMMIT DROP / DELETE ROWS
+  /// before the session's next statement can see the tables.
+  void temp_settle();
+  /// Runs a DROP TABLE / TRUNCATE of own temp tables as an autocommit write.
+  void temp_write(sql::stmt_kind kind, std::vector<std::string> names);
+  /// Error and notice texts: the session's temp tables by local name.
+  void strip_temp_prefix(std::string& text) const;
+  bool temp_dirty_ = false;
 };
 
 } // namespace themis

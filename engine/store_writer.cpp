@@ -6,6 +6,7 @@
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/sql/sql_executor.hpp"
+#include "engine/sql/temp_tables.hpp"
 
 namespace themis::engine {
 
@@ -36,6 +37,9 @@ bool failed(const op_result& r) {
 store_writer::store_writer(const store_options& opts) :
   db_(database_path(opts), false, opts.busy_timeout_ms) {
   apply_schema(db_, opts);
+  // no session survives a restart: temp tables a crash left go (issue 36)
+  if (sql::purge_temp_tables(db_.handle()) > 0)
+    ++schema_epoch();
   // Retention may have deleted every row: the sequence continues after
   // the highest number ever handed out, never reusing one.
   auto s = db_.prepare(

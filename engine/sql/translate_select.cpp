@@ -1,4 +1,5 @@
 #include "engine/sql/catalog_views.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
 #include "engine/stack_guard.hpp"
 
@@ -7,11 +8,16 @@ namespace themis::sql::detail {
 const table_def& translator::table_of(const json& rv) {
   auto schema = rv.value("schemaname", "");
   auto name = rv.value("relname", "");
-  if (!schema.empty() && schema != "public")
+  // pg_temp (or the session's pg_temp_<pid>) names its temp tables only,
+  // public the permanent ones only (issue 36)
+  bool temp = is_own_temp_schema(schema, info.temp_ns);
+  if (!schema.empty() && schema != "public" && !temp)
     throw sql_error("42P01",
                     "relation \"" + schema + "." + name + "\" does not exist",
                     rv.value("location", -1) + 1);
-  auto t = cat.find(name);
+  auto t = temp             ? cat.find_temp(name)
+           : schema.empty() ? cat.find(name)
+                            : cat.find_permanent(name);
   if (!t)
     throw sql_error("42P01", "relation \"" + name + "\" does not exist",
                     rv.value("location", -1) + 1);

@@ -140,6 +140,8 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
     st = tr.tr_delete(node);
   } else if (type == "CreateStmt") {
     st = tr.tr_create(node);
+  } else if (type == "CreateTableAsStmt") {
+    st = tr.tr_create_as(node);
   } else {
     st = tr.tr_utility(type, node);
   }
