@@ -605,6 +605,10 @@ void run_do(const std::string& body, host& h) {
     PgQueryPlpgsqlParseResult& r;
     ~guard() { pg_query_free_plpgsql_parse_result(r); }
   } g{r};
+  if (r.error && r.error->message &&
+      std::string(r.error->message).find("is declared CONSTANT") !=
+        std::string::npos)
+    throw sql_error("22005", r.error->message);
   if (r.error)
     throw sql_error("42601", r.error->message ? r.error->message
                                               : "syntax error in DO block");
