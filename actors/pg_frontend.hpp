@@ -333,6 +333,9 @@ private:
   void temp_write(sql::stmt_kind kind, std::vector<std::string> names);
   /// Error and notice texts: the session's temp tables by local name.
   void strip_temp_prefix(std::string& text) const;
+  /// DISCARD ALL and DISCARD TEMP drop the session's temp tables; true if
+  /// that was all the statement asks (DISCARD TEMP).
+  bool discard_temp(const std::string& tag);
   bool temp_dirty_ = false;
 };
 

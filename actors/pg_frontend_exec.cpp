@@ -279,6 +279,8 @@ void pg_frontend::run_session_statement(portal& p) {
       reset_setting(var);
       return;
     case stmt_kind::discard:
+      if (discard_temp(st.tag)) // DISCARD ALL / TEMP (issue 36)
+        return;
       reset_setting("all");
       statements_.clear();
       return;

@@ -77,6 +77,14 @@ void pg_frontend::temp_write(stmt_kind kind, std::vector<std::string> names) {
   // the writer's admission may turn a write away while it is overloaded:
   // this one is owed (a leftover would outlive its session), so it waits
   // its turn for up to about ten seconds
+  if (pinned_) { // inside the session's own transaction (DISCARD TEMP)
+    auto t = tx_call(sql_tx_request::op::run, job);
+    if (!t.sqlstate.empty())
+      throw sql::sql_error(t.sqlstate, t.message);
+    if (kind == stmt_kind::drop_table)
+      drop_overlay(); // reload at the next statement
+    return;
+  }
   engine::write_result r;
   for (int attempt = 0; attempt < 100; ++attempt) {
     r = port_.write(job);
@@ -112,6 +120,21 @@ void pg_frontend::drop_temp_tables() {
     spdlog::warn("pg {}: temporary tables not dropped: {}", info_.backend_pid,
                  e.what());
   }
+}
+
+bool pg_frontend::discard_temp(const std::string& tag) {
+  if (tag != "DISCARD ALL" && tag != "DISCARD TEMP")
+    return false;
+  if (tag == "DISCARD ALL" && tx_ != tx::idle)
+    throw sql::sql_error("25001", "DISCARD ALL cannot run inside a "
+                                  "transaction block");
+  refresh_catalog(); // (with the transaction's own DDL, if any)
+  std::vector<std::string> names;
+  for (auto& [name, t] : cat_.temp_tables())
+    names.push_back(t.name);
+  if (!names.empty())
+    temp_write(stmt_kind::drop_table, std::move(names));
+  return tag == "DISCARD TEMP";
 }
 
 void pg_frontend::strip_temp_prefix(std::string& text) const {

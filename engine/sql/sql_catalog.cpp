@@ -339,13 +339,15 @@ catalog::constraint_tables() const {
     return constraint_cache_;
   std::vector<table_def> out;
   std::set<std::string> referenced;
-  for (auto& [name, t] : tables_)
-    for (auto& f : t.foreign_keys)
-      referenced.insert(f.ref_table);
-  for (auto& [name, t] : tables_)
-    if (!t.foreign_keys.empty() || !t.checks.empty() ||
-        referenced.count(t.name))
-      out.push_back(t);
+  for (auto* m : {&tables_, &temp_}) // the session's temp tables too
+    for (auto& [name, t] : *m)
+      for (auto& f : t.foreign_keys)
+        referenced.insert(f.ref_table);
+  for (auto* m : {&tables_, &temp_})
+    for (auto& [name, t] : *m)
+      if (!t.foreign_keys.empty() || !t.checks.empty() ||
+          referenced.count(t.name))
+        out.push_back(t);
   constraint_cached_ = true;
   if (!out.empty())
     constraint_cache_ =

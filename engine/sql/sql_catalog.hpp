@@ -129,6 +129,8 @@ public:
     if (is_temp(t.name)) { // issue 36
       auto key = temp_local(t.name);
       temp_[key] = std::move(t);
+      constraint_cache_.reset();
+      constraint_cached_ = false;
       return;
     }
     auto key = local(t.name);
@@ -140,6 +142,8 @@ public:
   void erase(const std::string& name) {
     if (is_temp(name)) { // issue 36
       temp_.erase(temp_local(name));
+      constraint_cache_.reset();
+      constraint_cached_ = false;
       return;
     }
     tables_.erase(local(name));

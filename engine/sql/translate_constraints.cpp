@@ -4,6 +4,7 @@
 /// document. The store writer enforces them (constraint_check.cpp).
 
 #include "engine/sql/sql_functions.hpp"
+#include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -185,6 +186,12 @@ foreign_key_def translator::make_fk(const table_def& t, const json& con,
                           type_name(b.type_oid) + "."));
   }
   fk.ref_table = ref->name;
+  if (is_temp_table(t.name) != is_temp_table(ref->name)) // issue 36
+    throw sql_error("42P16", is_temp_table(t.name)
+                               ? "constraints on temporary tables may "
+                                 "reference only temporary tables"
+                               : "constraints on permanent tables may "
+                                 "reference only permanent tables");
   fk.on_delete = action_letter(c, "fk_del_action");
   fk.on_update = action_letter(c, "fk_upd_action");
   fk.match = c.value("fk_matchtype", std::string("s")) == "f" ? 'f' : 's';

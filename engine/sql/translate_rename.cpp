@@ -3,6 +3,7 @@
 /// rewrites every row (logged); a table rename moves its rows to the new
 /// collection (a DELETE and a PUT event per row).
 
+#include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -76,12 +77,15 @@ statement translator::tr_rename(const json& n) {
   st.def = t;
   auto& d = st.def;
   if (type == "OBJECT_TABLE") {
-    if (cat.find(newname))
+    // a temp table stays in the session's pg_temp_<pid> (issue 36)
+    bool temp = is_temp_table(t.name);
+    if (temp ? cat.find_temp(newname) : cat.find_permanent(newname))
       throw sql_error("42P07", "relation \"" + newname + "\" already exists");
-    if (newname.find('.') != std::string::npos)
+    if (newname.find('.') != std::string::npos ||
+        newname.find(temp_marker) != std::string::npos)
       throw sql_error("42602", "invalid table name \"" + newname + "\"");
     st.kind = stmt_kind::rename_table;
-    st.val = info.ns + newname;
+    st.val = (temp ? info.temp_ns : info.ns) + newname;
     d.name = st.val;
     d.oid = table_oid(st.val);
     for (auto& f : d.foreign_keys)

@@ -415,6 +415,95 @@ class TempTablesTest(Base):
         self.assertNotEqual(apid, bpid)
 
 
+    def test_constraints_rename_and_discard(self):
+        c = self.connect()
+        self.rows(c, "CREATE TABLE perm_ref (id int PRIMARY KEY)")
+        self.addCleanup(lambda: self.rows(self.connect(),
+                                          "DROP TABLE IF EXISTS perm_ref"))
+        self.rows(c, "CREATE TEMP TABLE chk (id int PRIMARY KEY, n int "
+                     "CHECK (n > 0))")
+        self.fails(c, "INSERT INTO chk VALUES (1, -1)", "23514")
+        self.rows(c, "INSERT INTO chk VALUES (1, 1)")
+        # a temp table's constraints reference temp tables only
+        self.fails(c, "CREATE TEMP TABLE fk1 (p int REFERENCES perm_ref)",
+                   "42P16")
+        self.rows(c, "CREATE TEMP TABLE fk2 (c int REFERENCES chk)")
+        self.fails(c, "INSERT INTO fk2 VALUES (5)", "23503")
+        self.rows(c, "INSERT INTO fk2 VALUES (1)")
+        # a rename stays in pg_temp
+        self.rows(c, "ALTER TABLE fk2 RENAME TO fk3")
+        self.assertEqual(self.rows(c, "SELECT c FROM pg_temp.fk3"), [(1,)])
+        self.assertEqual(self.one(c, "SELECT relpersistence FROM pg_class "
+                                     "WHERE relname = 'fk3'"), "t")
+        st, _, body = self.srv.json("GET", "/v1/collections")
+        self.assertFalse([x for x in body["collections"]
+                          if "fk3" in x["name"]], body)
+        # DISCARD TEMP drops them, settings stay; DISCARD ALL too
+        self.rows(c, "SET application_name = 'keepme'")
+        self.rows(c, "DISCARD TEMP")
+        self.fails(c, "SELECT * FROM chk", "42P01")
+        self.fails(c, "SELECT * FROM fk3", "42P01")
+        self.assertEqual(self.one(c, "SHOW application_name"), "keepme")
+        self.rows(c, "CREATE TEMP TABLE dall (a int)")
+        self.rows(c, "DISCARD ALL")
+        self.fails(c, "SELECT * FROM dall", "42P01")
+        self.assertEqual(self.one(c, "SELECT count(*) FROM perm_ref"), 0)
+
+
+class TenantTempTest(Base):
+    """A tenant's temp tables stay in the tenant and count against its
+    documents quota."""
+
+    @classmethod
+    def setUpClass(cls):
+        from tokens import make_jwt
+        cls.secret = "temp table test secret, long enough!"
+        cls.tok = {n: make_jwt(cls.secret, n, t, "data:read data:write")
+                   for n, t in (("alice", "acme"), ("bob", "beta"),
+                                ("sam", "small"))}
+        cls.tok["root"] = make_jwt(cls.secret, "root", None,
+                                   "admin data:read data:write")
+        cls.srv = Server(args=[
+            "--set", "auth.jwt_secret=" + cls.secret,
+            "--set", "auth.tenant_quotas=small documents=3",
+        ], env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+
+    def as_(self, who):
+        c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
+                             user="app", password=self.tok[who],
+                             dbname="themis", connect_timeout=10)
+        c.autocommit = True
+        self.addCleanup(c.close)
+        return c
+
+    def test_inside_the_tenant(self):
+        alice, bob, root = self.as_("alice"), self.as_("bob"), self.as_("root")
+        self.rows(alice, "CREATE TEMP TABLE tt (a int)")
+        self.rows(alice, "INSERT INTO tt VALUES (1)")
+        defs, rows, _, colls = stored_temp(self.srv.data_dir)
+        self.assertEqual(len(defs), 1)
+        self.assertRegex(defs[0], r"^acme\.pg_temp_\d+\$tt$")
+        self.assertEqual((rows, colls), (1, []))
+        self.assertEqual(self.rows(alice, "SELECT a FROM tt"), [(1,)])
+        for other in (bob, root):
+            self.fails(other, "SELECT * FROM tt", "42P01")
+            self.fails(other, "SELECT * FROM acme.tt", "42P01")
+            self.assertEqual(self.one(other, "SELECT count(*) FROM pg_class "
+                                             "WHERE relpersistence = 't'"), 0)
+        e = self.fails(alice, "CREATE TEMP TABLE tt (a int)", "42P07")
+        self.assertNotIn("acme", str(e))
+
+    def test_quota_counts_temp_rows(self):
+        sam = self.as_("sam")
+        self.rows(sam, "CREATE TEMP TABLE q (a int)")
+        for i in range(3):
+            self.rows(sam, "INSERT INTO q VALUES (%s)", (i,))
+        self.fails(sam, "INSERT INTO q VALUES (9)", "53400")
+        self.rows(sam, "DROP TABLE q")
+        self.rows(sam, "CREATE TEMP TABLE q (a int)")
+        self.rows(sam, "INSERT INTO q VALUES (1)")
+
+
 class RestartPurgeTest(Base):
     def test_kill9_then_restart_purges(self):
         c = self.connect()
