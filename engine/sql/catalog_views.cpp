@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/temp_tables.hpp"
@@ -124,8 +125,8 @@ const char* short_type_name(uint32_t o) {
       return "time";
     case oid::char_t:
       return "char";
-    default:
-      return type_name(o);
+    default: // arrays: pg_type's _int4, _text … (issue 36)
+      return is_array_type(o) ? array_short_name(o) : type_name(o);
   }
 }
 
@@ -175,7 +176,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
           v.row({lit(info.database), lit(schema_of(t)), lit(n), lit(c.name),
                  num(static_cast<int64_t>(i + 1)),
                  c.default_text.empty() ? "NULL" : lit(c.default_text),
-                 c.not_null ? "'NO'" : "'YES'", lit(type_name(c.type_oid)),
+                 c.not_null ? "'NO'" : "'YES'", lit(is_array_type(c.type_oid) ? "ARRAY"
+                                                : type_name(c.type_oid)),
                  lit(short_type_name(c.type_oid))});
         }
       return v.build();
@@ -369,9 +371,18 @@ std::optional<view_sql> catalog_view(const std::string& schema,
                      ? 'D'
                      : 'S';
       v.row({num(o), lit(n), num(catalog_ns), num(type_len(o)), "'b'",
-             lit(std::string(1, cat_c)), "0", "0", "0", "0", "-1", "0", "','",
-             "10", "0", lit(n + "in"), lit(n + "out"), lit(n + "recv"),
-             lit(n + "send")});
+             lit(std::string(1, cat_c)), "0", "0", num(array_type_of(o)), "0",
+             "-1", "0", "','", "10", "0", lit(n + "in"), lit(n + "out"),
+             lit(n + "recv"), lit(n + "send")});
+    }
+    for (auto o : array_types()) { // issue 36: typcategory 'A'
+      std::string n = array_short_name(o);
+      v.row({num(o), lit(n), num(catalog_ns), "-1", "'b'", "'A'", "0",
+             num(element_type_of(o)), "0", "0", "-1", "0", "','", "10", "0",
+             lit(is_array_type(o) && n[0] == '_' ? "array_in" : n + "in"),
+             lit(n[0] == '_' ? "array_out" : n + "out"),
+             lit(n[0] == '_' ? "array_recv" : n + "recv"),
+             lit(n[0] == '_' ? "array_send" : n + "send")});
     }
     return v.build();
   }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/sql/sql_types.hpp"
 
@@ -18,6 +19,8 @@ namespace themis::sql {
 /// PostgreSQL's MAXDIM.
 constexpr int max_array_dims = 6;
 
+/// Every array type (and int2vector, oidvector), for pg_type.
+const std::vector<uint32_t>& array_types();
 /// The array type of element type `elem`; 0 if it has none here.
 uint32_t array_type_of(uint32_t elem);
 /// The element type of array type `arr` (int2vector: int2, oidvector:
@@ -56,5 +59,12 @@ value element_value(const nlohmann::json& j);
 
 /// The dimensions of a (rectangular) tree; empty for an empty array.
 std::vector<int64_t> array_dims(const nlohmann::json& tree);
+
+namespace array_detail { // pg_array.cpp, pg_array_in.cpp
+[[noreturn]] void too_many_dims(size_t n);
+bool space(char c);
+/// PostgreSQL's array text input → the tree (elements converted).
+nlohmann::json parse_array_literal(std::string_view text, uint32_t elem);
+} // namespace array_detail
 
 } // namespace themis::sql
