@@ -225,9 +225,20 @@ statement translator::tr_insert(const json& n) {
     std::string target;
     if (oc.contains("infer")) {
       auto& inf = oc.at("infer");
-      if (inf.contains("conname"))
-        unsupported("ON CONFLICT ON CONSTRAINT", n);
       std::vector<int> cols;
+      if (inf.contains("conname")) {
+        // ON CONFLICT ON CONSTRAINT name: that unique index's columns
+        auto con = inf.value("conname", "");
+        const index_def* named = nullptr;
+        for (auto& i : t.indexes)
+          if (i.unique && i.name == con)
+            named = &i;
+        if (!named)
+          throw sql_error("42704", "constraint \"" + con +
+                                     "\" for table \"" + local_name(t.name) +
+                                     "\" does not exist");
+        cols = named->columns;
+      }
       for (auto& e : inf.value("indexElems", json::array())) {
         auto name = body(e).value("name", "");
         int pos = t.find(name);

@@ -240,12 +240,12 @@ select_out translator::tr_select(const json& node, scope* parent) {
   std::string with;
   if (s.contains("withClause")) {
     auto& w = s.at("withClause");
-    if (w.value("recursive", false))
-      unsupported("WITH RECURSIVE", json::object());
+    bool recursive = w.value("recursive", false);
     for (auto& c : w.at("ctes")) {
       auto& cte = body(c);
       auto name = cte.value("ctename", "");
-      auto sub = tr_select(cte.at("ctequery"), parent);
+      auto sub = recursive ? tr_recursive_cte(cte, parent)
+                           : tr_select(cte.at("ctequery"), parent);
       if (cte.contains("aliascolnames")) {
         auto names = string_list(cte.at("aliascolnames"));
         for (size_t i = 0; i < names.size() && i < sub.cols.size(); ++i)
@@ -254,7 +254,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
       std::string cols;
       for (auto& col : sub.cols)
         cols += (cols.empty() ? "" : ", ") + quote_ident(col.name);
-      with += (with.empty() ? "WITH " : ", ") + quote_ident(name) + "(" + cols +
+      with += (with.empty() ? (recursive ? "WITH RECURSIVE " : "WITH ") : ", ") +
+              quote_ident(name) + "(" + cols +
               ") AS (" + sub.sql + ")";
       ctes.emplace_back(name, sub.cols);
     }
@@ -370,6 +371,9 @@ select_out translator::tr_select(const json& node, scope* parent) {
         }
       }
       auto e = tr(val, sc);
+      if (e.type == oid::numeric && s.contains("distinctClause"))
+        e.sql = "themis_num(" + e.sql + // 1.0 and 1.00 are one (issue 36)
+                ") COLLATE themis_num";
       targets +=
         (targets.empty() ? "" : ", ") + e.sql + " AS " + quote_ident(name);
       column c{name, e.type ? e.type : oid::text};
@@ -404,7 +408,24 @@ select_out translator::tr_select(const json& node, scope* parent) {
         auto& gt = node_type(x);
         if (gt == "GroupingSet")
           unsupported("GROUPING SETS, ROLLUP and CUBE", x);
-        g += (g.empty() ? "" : ", ") + tr(x, sc).sql;
+        expr e;
+        try {
+          e = tr(x, sc);
+        } catch (const sql_error& err) {
+          // a bare name that is no input column may name an output column
+          // (PostgreSQL's rule; SQLite resolves the alias itself)
+          bool output = false;
+          if (err.sqlstate() == "42703" && gt == "ColumnRef" &&
+              body(x).at("fields").size() == 1)
+            for (auto& c : out.cols)
+              if (c.name == sval(body(x).at("fields")[0]))
+                output = true, e = {quote_ident(c.name), c.type_oid};
+          if (!output)
+            throw;
+        }
+        if (e.type == oid::numeric) // exact groups (issue 36)
+          e.sql = "themis_num(" + e.sql + ") COLLATE themis_num";
+        g += (g.empty() ? "" : ", ") + e.sql;
       }
       body_sql += " GROUP BY " + g;
     }
@@ -419,17 +440,36 @@ select_out translator::tr_select(const json& node, scope* parent) {
       auto& sb = body(x);
       auto& key = sb.at("node");
       std::string k;
+      uint32_t kt = 0; // numeric keys sort exactly (issue 36)
       // an output column name (alias) is valid in ORDER BY
       if (node_type(key) == "ColumnRef" && body(key).at("fields").size() == 1) {
         auto name = sval(body(key).at("fields")[0]);
         bool is_output = false;
         for (auto& c : out.cols)
-          is_output = is_output || c.name == name;
+          if (c.name == name)
+            is_output = true, kt = c.type_oid;
         // PostgreSQL resolves a bare name to an output column first
-        k = is_output ? quote_ident(name) : tr(key, order).sql;
+        if (is_output)
+          k = quote_ident(name);
+        else {
+          auto e = tr(key, order);
+          k = e.sql, kt = e.type;
+        }
+      } else if (node_type(key) == "A_Const" && body(key).contains("ival")) {
+        auto e = tr(key, order);
+        k = e.sql;
+        auto pos = int_at(body(key));
+        if (pos >= 1 && static_cast<size_t>(pos) <= out.cols.size()) {
+          kt = out.cols[static_cast<size_t>(pos - 1)].type_oid;
+          if (kt == oid::numeric) // the output column by name, wrapped below
+            k = quote_ident(out.cols[static_cast<size_t>(pos - 1)].name);
+        }
       } else {
-        k = tr(key, order).sql;
+        auto e = tr(key, order);
+        k = e.sql, kt = e.type;
       }
+      if (kt == oid::numeric) // TEXT, so the collation sees every value
+        k = "themis_num(" + k + ") COLLATE themis_num";
       auto dir = sb.value("sortby_dir", "SORTBY_DEFAULT");
       auto nulls = sb.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
       if (dir == "SORTBY_USING")
