@@ -138,6 +138,61 @@ void pipeline() {
   std::cout << "ok pipelined queries\n";
 }
 
+/// libpq pipeline mode (issue 36): each Sync is one implicit
+/// transaction; a batch whose third INSERT fails leaves none of its rows,
+/// the next batch commits.
+void failing_pipelined_batch() {
+  PGconn* c = PQconnectdb(dsn.c_str());
+  check(PQstatus(c) == CONNECTION_OK, "raw libpq connect");
+  PQclear(PQexec(c, "drop table if exists pbatch"));
+  PQclear(PQexec(c, "create table pbatch(id int primary key)"));
+  check(PQenterPipelineMode(c) == 1, "enter pipeline mode");
+  const char* ins = "insert into pbatch values ($1::int)";
+  auto send = [&](const char* v) {
+    const char* vals[] = {v};
+    check(PQsendQueryParams(c, ins, 1, nullptr, vals, nullptr, nullptr, 0) == 1,
+          "send in pipeline");
+  };
+  for (const char* v : {"1", "2", "1", "3"})
+    send(v);
+  check(PQpipelineSync(c) == 1, "sync 1");
+  for (const char* v : {"10", "11"})
+    send(v);
+  check(PQpipelineSync(c) == 1, "sync 2");
+  std::vector<ExecStatusType> seen;
+  std::string state;
+  for (int syncs = 0, nulls = 0; syncs < 2 && nulls < 100;) {
+    PGresult* r = PQgetResult(c);
+    if (!r) {
+      ++nulls;
+      continue;
+    }
+    seen.push_back(PQresultStatus(r));
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+      state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+      ++syncs;
+    PQclear(r);
+  }
+  std::vector<ExecStatusType> want = {
+    PGRES_COMMAND_OK,       PGRES_COMMAND_OK,    PGRES_FATAL_ERROR,
+    PGRES_PIPELINE_ABORTED, PGRES_PIPELINE_SYNC, PGRES_COMMAND_OK,
+    PGRES_COMMAND_OK,       PGRES_PIPELINE_SYNC};
+  check(seen == want, "pipelined batch results");
+  check(state == "23505", "pipelined batch error: " + state);
+  check(PQexitPipelineMode(c) == 1, "exit pipeline mode");
+  PGresult* r = PQexec(c, "select id from pbatch order by id");
+  check(PQresultStatus(r) == PGRES_TUPLES_OK,
+        std::string("read back: ") + PQresultErrorMessage(r));
+  std::string ids;
+  for (int i = 0; i < PQntuples(r); ++i)
+    ids += (i ? "," : "") + std::string(PQgetvalue(r, i, 0));
+  check(ids == "10,11", "the failed batch left no row: " + ids);
+  PQclear(r);
+  PQfinish(c);
+  std::cout << "ok failing pipelined batch rolled back\n";
+}
+
 void big_table(pqxx::connection& c, int rows) {
   pqxx::work w{c};
   w.exec("create table big(id int primary key, v int)");
@@ -243,6 +298,7 @@ int main(int argc, char** argv) {
     prepared_text_params();
     binary_formats();
     pipeline();
+    failing_pipelined_batch();
     cursor_large_result();
     cancel_long_query();
     error_codes();
