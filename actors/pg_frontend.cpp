@@ -429,6 +429,11 @@ void pg_frontend::on_describe(const describe_msg& m) {
                                         "\" does not exist");
       auto& ps = *it->second;
       ensure_fresh(ps);
+      if (ps.st.kind == sql::stmt_kind::fetch && !ps.st.local) {
+        auto c = portals_.find(ps.st.var); // as for the portal below
+        if (c != portals_.end() && c->second->sql_cursor)
+          ps.st.columns = c->second->st.columns;
+      }
       put_parameter_description(session_.out(), ps.st.params);
       if (!ps.empty &&
           (ps.st.returns_rows || ps.st.kind == sql::stmt_kind::show))
@@ -441,6 +446,13 @@ void pg_frontend::on_describe(const describe_msg& m) {
     if (it == portals_.end())
       throw sql::sql_error("34000", "portal \"" + m.name + "\" does not exist");
     auto& p = *it->second;
+    // a FETCH's rows are its cursor's columns (psycopg 3's named cursors
+    // Describe the FETCH portal, then count the DataRow fields against it)
+    if (p.st.kind == sql::stmt_kind::fetch && !p.st.local) {
+      auto c = portals_.find(p.st.var);
+      if (c != portals_.end() && c->second->sql_cursor)
+        p.st.columns = c->second->st.columns;
+    }
     if (p.st.returns_rows)
       send_row_description(p.st.columns, p.formats);
     else

@@ -665,6 +665,16 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     v.row({"14", "'sql'"});
     return v.build();
   }
+  if (name == "pg_range") { // asyncpg's type introspection joins it
+    v.col("rngtypid", oid::oid_t)
+      .col("rngsubtype", oid::oid_t)
+      .col("rngmultitypid", oid::oid_t)
+      .col("rngcollation", oid::oid_t)
+      .col("rngsubopc", oid::oid_t)
+      .col("rngcanonical", oid::oid_t)
+      .col("rngsubdiff", oid::oid_t);
+    return v.build(); // no range types
+  }
   if (name == "pg_stat_activity")
     return stat_activity_view(); // live rows: session_functions.cpp
   if (name == "pg_sequence" || name == "pg_enum" || name == "pg_range" ||

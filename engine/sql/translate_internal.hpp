@@ -111,6 +111,9 @@ public:
 
   // queries (translate_select.cpp)
   select_out tr_select(const json& sel, scope* parent);
+  /// One CTE of WITH RECURSIVE (translate_recursive.cpp): `anchor UNION
+  /// [ALL] recursive` as SQLite wants it, the CTE visible to its second arm.
+  select_out tr_recursive_cte(const json& cte, scope* parent);
   std::string tr_from_item(const json& node, scope& sc);
   std::string scalar_in_from(const json& node, const json& call,
                              const std::string& fname, scope& sc);
