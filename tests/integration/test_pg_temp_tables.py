@@ -449,6 +449,41 @@ class TempTablesTest(Base):
         self.fails(c, "SELECT * FROM dall", "42P01")
         self.assertEqual(self.one(c, "SELECT count(*) FROM perm_ref"), 0)
 
+    def test_many_sessions_at_once(self):
+        import threading
+        errors, n = [], 12
+
+        def one(i):
+            try:
+                c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
+                                     user="themis", password="themis",
+                                     dbname="themis", connect_timeout=10)
+                c.autocommit = True
+                cur = c.cursor()
+                cur.execute("CREATE TEMP TABLE same (who int, i int) "
+                            "ON COMMIT PRESERVE ROWS")
+                cur.execute("INSERT INTO same SELECT %s, g FROM "
+                            "generate_series(1, 50) g", (i,))
+                cur.execute("SELECT DISTINCT who FROM same")
+                if cur.fetchall() != [(i,)]:
+                    errors.append(i)
+                if i % 2:  # half of them leave inside a transaction
+                    c.autocommit = False
+                    cur.execute("INSERT INTO same VALUES (%s, 0)", (i,))
+                c.close()
+            except Exception as e:  # reported below, with the session
+                errors.append((i, repr(e)))
+
+        ts = [threading.Thread(target=one, args=(i,), daemon=True)
+              for i in range(n)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        self.assertFalse([t for t in ts if t.is_alive()])
+        self.assertEqual(errors, [])
+        self.assertEqual(self.wait_no_temp(), ([], 0, [], []))
+
 
 class TenantTempTest(Base):
     """A tenant's temp tables stay in the tenant and count against its
