@@ -114,7 +114,7 @@ caf::behavior mqtt_changes(caf::event_based_actor* self,
         auto dot = coll.find('.');
         if (dot == std::string::npos) {
           m.topic = prefix + coll;
-          m.payload = b->json[i];
+          m.payload = b->json()[i];
         } else {
           // a tenant's change goes to its own tree, under its own names
           auto tenant = coll.substr(0, dot);

@@ -14,6 +14,7 @@
 #include "actors/pg_frontend.hpp"
 #include "actors/pg_sessions.hpp"
 #include "actors/server_context.hpp"
+#include "actors/store_writer_tx.hpp"
 #include "actors/tcp_connection.hpp"
 #include "auth/authenticator.hpp"
 #include "engine/security/audit_log.hpp"
@@ -273,6 +274,9 @@ public:
   }
   sql_tx_reply tx(sql_tx_request req) override {
     sql_tx_reply out;
+    // the transaction this session holds runs on this thread (no hop)
+    if (run_in_held_transaction(ctx_, req, out))
+      return out;
     auto writer = registered(self_->system(), store_writer_name);
     if (!writer) {
       out.sqlstate = "57P03";

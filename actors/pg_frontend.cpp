@@ -292,6 +292,8 @@ void pg_frontend::on_query(std::string sql) {
   spdlog::debug("pg {}: query: {}", opts_.session.backend_pid, sql);
   set_active(sql);
   portals_.erase("");
+  if (run_cached_query(sql)) // a learnt shape: no parse, no translation
+    return;
   std::vector<sql::parsed_statement> stmts;
   try {
     stmts = sql::parse_sql(sql);

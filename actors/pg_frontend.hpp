@@ -23,6 +23,10 @@
 
 struct sqlite3;
 
+namespace themis::sql {
+class literal_cache; // engine/sql/literal_cache.hpp
+}
+
 namespace themis {
 
 class metrics_registry;
@@ -174,6 +178,7 @@ private:
     std::string buffer;
     std::vector<std::vector<sql::value>> rows;
     bool header_skipped = false;
+    bool binary_ended = false; ///< FORMAT BINARY: the trailer was read
   };
 
   enum class tx { idle, block, failed };
@@ -269,6 +274,12 @@ private:
   /// The statements of a simple Query still to run after its COPY FROM.
   std::vector<sql::parsed_statement> rest_;
   void run_statements(std::vector<sql::parsed_statement> stmts, size_t from);
+  // -- the simple-protocol translation cache (pg_frontend_cache.cpp) --------
+  /// Runs a Query whose shape was learnt with its integer literals bound
+  /// (true: done, ReadyForQuery sent); false: run it the usual way.
+  bool run_cached_query(const std::string& text);
+  std::shared_ptr<sql::literal_cache> lit_cache_;
+  std::shared_ptr<prepared> cached_marker_; ///< p.stmt of cached portals
 
   // -- settings (pg_frontend_settings.cpp, issue 36) -------------------------
   /// Startup-packet parameters and `options` (-c key=value). Throws.

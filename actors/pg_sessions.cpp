@@ -160,10 +160,10 @@ void pg_sessions::publish_changes(const published_events& ev) {
         auto& ce = ev.events[i];
         if (is_marker(ce) || !f.matches(ce))
           continue;
-        auto payload = f.render(ce, &ev.json[i]);
+        auto payload = f.render(ce, &ev.json()[i]);
         if (payload.size() >= 8000) { // PostgreSQL's payload limit
           f.include_docs = false;
-          payload = f.render(ce, &ev.json_nodoc[i]);
+          payload = f.render(ce, &ev.json_nodoc()[i]);
           f.include_docs = true;
         }
         enqueue(e, {0, key.second, std::move(payload)});

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "actors/writer_hold.hpp"
 #include "auth/authenticator.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/security/api_key_store.hpp"
@@ -116,6 +117,9 @@ struct server_context {
   live_state live;
   metrics_registry metrics;
   std::shared_ptr<engine::store_writer> store;
+  /// Which SQL session's transaction the store holds; its statements run
+  /// on the session's thread (store_writer_actor.hpp).
+  writer_hold hold;
   std::unique_ptr<engine::reader_pool> reader;
   std::unique_ptr<rest_router> router;
   std::unique_ptr<cursor_store> cursors;

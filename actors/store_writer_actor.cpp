@@ -9,6 +9,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
+#include "actors/store_writer_tx.hpp"
 #include "engine/sql/sql_executor.hpp"
 
 namespace themis {
@@ -28,13 +29,11 @@ struct deferred_tx {
 struct store_writer_state {
   std::vector<pending_write> pending;
   bool flush_scheduled = false;
-  /// The SQL session whose explicit transaction the writer holds (0: none);
+  /// While a SQL session holds the store's transaction (ctx.hold.pinned),
   /// other sessions' transaction requests wait in `waiting`, batches in
   /// `pending`, until it ends.
-  uint64_t pinned = 0;
-  uint64_t pin_gen = 0;
-  std::chrono::steady_clock::time_point last_active;
   std::deque<deferred_tx> waiting;
+  bool pin_tick = false; ///< an idle-in-transaction check is scheduled
 
   /// A crashed writer answers what it had taken: nothing of it committed.
   ~store_writer_state() {
@@ -53,11 +52,13 @@ struct store_writer_state {
 };
 
 using writer_actor = caf::stateful_actor<store_writer_state>;
+using hold_lock = std::lock_guard<std::mutex>;
 
+/// Commits what is queued; the caller holds ctx.hold.m.
 void flush(writer_actor* self, server_context& ctx) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  if (st.pending.empty() || st.pinned)
+  if (st.pending.empty() || ctx.hold.pinned)
     return; // a SQL transaction holds the store: flushed when it ends
   // Take as many queued requests as fit in one group.
   size_t ops = 0, n = 0;
@@ -123,29 +124,22 @@ void flush(writer_actor* self, server_context& ctx) {
   ctx.metrics.writer_mailbox = static_cast<int64_t>(self->mailbox().size());
 }
 
-void publish_committed(writer_actor* self, server_context& ctx) {
-  auto events = ctx.store->take_committed();
-  ctx.metrics.engine_last_sequence = ctx.store->last_sequence();
-  if (!events.empty())
-    if (auto hub = registered(self->system(), changefeed_hub_name))
-      self->send(hub, publish_atom::value,
-                 std::make_shared<const std::vector<engine::change_event>>(
-                   std::move(events)));
-}
-
 sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
                        sql_tx_request& req);
 
-/// Ends the hold; the next waiting session (or the queued batches) run
-/// from a message of their own, after this reply is out.
-void unpin(writer_actor* self) {
-  self->state.pinned = 0;
-  self->send(self, unpin_atom::value);
+void schedule_pin_check(writer_actor* self) {
+  if (self->state.pin_tick)
+    return;
+  self->state.pin_tick = true;
+  self->delayed_send(self, std::chrono::milliseconds(200),
+                     pin_check_atom::value, uint64_t{0});
 }
 
+/// Runs the sessions that waited for the hold (and then the queued
+/// batches) once it is free; the caller holds ctx.hold.m.
 void resume_after_unpin(writer_actor* self, server_context& ctx) {
   auto& st = self->state;
-  while (!st.waiting.empty() && !st.pinned) {
+  while (!st.waiting.empty() && !ctx.hold.pinned) {
     auto d = std::move(st.waiting.front());
     st.waiting.pop_front();
     if (d.req.deadline_ns && steady_ns() > d.req.deadline_ns) {
@@ -159,19 +153,21 @@ void resume_after_unpin(writer_actor* self, server_context& ctx) {
     }
     d.promise.deliver(handle_tx(self, ctx, d.req));
   }
-  if (!st.pinned && !st.pending.empty() && !st.flush_scheduled) {
+  if (!ctx.hold.pinned && !st.pending.empty() && !st.flush_scheduled) {
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
   }
 }
 
+/// A transaction request; the caller holds ctx.hold.m.
 sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
                        sql_tx_request& req) {
   using op = sql_tx_request::op;
   auto& st = self->state;
   auto& store = *ctx.store;
+  auto& hold = ctx.hold;
   sql_tx_reply r;
-  if (st.pinned != req.session) {
+  if (hold.pinned != req.session) {
     if (req.expect_open) {
       r.sqlstate = "25P03";
       r.message = "the transaction was rolled back by the server (idle in "
@@ -194,55 +190,13 @@ sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
       r.message = e.what();
       return r;
     }
-    st.pinned = req.session;
-    auto gen = ++st.pin_gen;
-    self->delayed_send(self, std::chrono::milliseconds(200),
-                       pin_check_atom::value, gen);
+    hold.pinned = req.session;
+    schedule_pin_check(self);
   }
-  st.last_active = std::chrono::steady_clock::now();
-  try {
-    switch (req.what) {
-      case op::run:
-        store.run_in_session(*req.job);
-        if (!req.job->sqlstate.empty()) {
-          r.sqlstate = req.job->sqlstate;
-          r.message = req.job->message;
-        }
-        break;
-      case op::savepoint:
-        store.session_savepoint(req.name);
-        break;
-      case op::release:
-        store.session_release(req.name);
-        break;
-      case op::rollback_to:
-        store.session_rollback_to(req.name);
-        break;
-      case op::commit: {
-        std::string err;
-        if (!store.commit_session(err)) {
-          r.sqlstate = "40001";
-          r.message = "could not commit: " + err;
-        }
-        publish_committed(self, ctx);
-        ctx.metrics.engine_commits = store.commit_count();
-        unpin(self);
-        return r;
-      }
-      case op::rollback:
-        store.rollback_session();
-        unpin(self);
-        return r;
-    }
-  } catch (const sql::sql_error& e) {
-    r.sqlstate = e.sqlstate();
-    r.message = e.what();
-  } catch (const std::exception& e) {
-    r.sqlstate = "XX000";
-    r.message = e.what();
-  }
-  r.open = st.pinned == req.session;
-  st.last_active = std::chrono::steady_clock::now(); // idle from the answer
+  bool ended = false;
+  r = detail::run_held(ctx, req, ended);
+  if (ended) // the next waiting session runs from a message of its own,
+    self->send(self, unpin_atom::value); // after this reply is out
   return r;
 }
 
@@ -269,39 +223,71 @@ caf::behavior store_writer(writer_actor* self,
   auto& cf = ctx->config.changefeed;
   if (cf.retention_max_events > 0 || cf.retention_max_age_s > 0)
     self->send(self, compact_atom::value);
-  // a crashed predecessor may have left a SQL transaction open
-  if (ctx->store->in_session())
-    ctx->store->rollback_session();
+  {
+    // a crashed predecessor may have left a SQL transaction open
+    hold_lock g(ctx->hold.m);
+    if (ctx->store->in_session())
+      ctx->store->rollback_session();
+    ctx->hold.pinned = 0;
+  }
   return {
     [=](sql_tx_atom, sql_tx_request& req) -> caf::result<sql_tx_reply> {
       auto& st = self->state;
-      if (st.pinned && st.pinned != req.session) {
+      auto pinned = ctx->hold.pinned.load();
+      // first come, first served: behind those already waiting too (a
+      // hold ended on a session's thread is resumed by its unpin message)
+      if ((pinned && pinned != req.session) ||
+          (!pinned && !st.waiting.empty())) {
         auto rp = self->make_response_promise<sql_tx_reply>();
         st.waiting.push_back({std::move(req), rp});
+        if (!pinned) {
+          hold_lock g(ctx->hold.m);
+          resume_after_unpin(self, *ctx);
+        }
         return rp;
       }
+      hold_lock g(ctx->hold.m);
       return handle_tx(self, *ctx, req);
     },
-    [=](unpin_atom) { resume_after_unpin(self, *ctx); },
-    [=](pin_check_atom, uint64_t gen) {
-      auto& st = self->state;
-      if (!st.pinned || st.pin_gen != gen)
+    [=](unpin_atom) {
+      hold_lock g(ctx->hold.m);
+      resume_after_unpin(self, *ctx);
+    },
+    [=](pin_check_atom, uint64_t) {
+      auto& hold = ctx->hold;
+      self->state.pin_tick = false;
+      auto pinned = hold.pinned.load();
+      if (!pinned)
         return;
-      auto idle = std::chrono::steady_clock::now() - st.last_active;
-      auto limit = std::chrono::milliseconds(
-        ctx->config.pg.idle_in_transaction_timeout_ms);
-      if (idle >= limit) {
-        spdlog::warn("SQL session {}: idle in transaction for {} ms; rolled "
-                     "back",
-                     st.pinned, limit.count());
-        ctx->store->rollback_session();
-        unpin(self);
+      auto limit_ns =
+        static_cast<int64_t>(ctx->config.pg.idle_in_transaction_timeout_ms) *
+        1000000;
+      if (steady_ns() - hold.last_active_ns >= limit_ns) {
+        // (a statement running on the session's thread holds the lock
+        // and is not idle: checked again once it is done)
+        hold_lock g(hold.m);
+        if (hold.pinned == pinned &&
+            steady_ns() - hold.last_active_ns >= limit_ns) {
+          spdlog::warn("SQL session {}: idle in transaction for {} ms; "
+                       "rolled back",
+                       pinned, ctx->config.pg.idle_in_transaction_timeout_ms);
+          ctx->store->rollback_session();
+          hold.pinned = 0;
+          resume_after_unpin(self, *ctx);
+        }
+      }
+      if (hold.pinned)
+        schedule_pin_check(self);
+    },
+    [=](compact_atom) {
+      hold_lock g(ctx->hold.m);
+      if (ctx->hold.pinned) { // not inside a session's transaction
+        self->delayed_send(self, std::chrono::milliseconds(200),
+                           compact_atom::value);
         return;
       }
-      self->delayed_send(self, std::chrono::milliseconds(200),
-                         pin_check_atom::value, gen);
+      compact(self, *ctx);
     },
-    [=](compact_atom) { compact(self, *ctx); },
     [=](write_atom,
         engine::write_batch& batch) -> caf::result<engine::write_result> {
       auto& st = self->state;
@@ -317,12 +303,18 @@ caf::behavior store_writer(writer_actor* self,
         static_cast<int64_t>(self->mailbox().size());
       return rp;
     },
-    [=](flush_atom) { flush(self, *ctx); },
+    [=](flush_atom) {
+      hold_lock g(ctx->hold.m);
+      flush(self, *ctx);
+    },
     [=](save_blob_atom, const std::string& key,
         const std::string& value) -> bool {
       // server state outside the documents (the MQTT broker's sessions);
       // not while a SQL transaction holds the database: the caller retries
-      if (self->state.pinned)
+      if (ctx->hold.pinned)
+        return false;
+      hold_lock g(ctx->hold.m);
+      if (ctx->hold.pinned)
         return false;
       while (!self->state.pending.empty())
         flush(self, *ctx);

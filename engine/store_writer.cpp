@@ -267,7 +267,7 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
   out.results.reserve(batch.ops.size());
   if (batch.atomic) {
     auto seq_save = next_seq_;
-    db_.exec("SAVEPOINT batch");
+    db_.prepare("SAVEPOINT batch").run();
     size_t bad = batch.ops.size();
     for (size_t i = 0; i < batch.ops.size(); ++i) {
       out.results.push_back(apply_guarded(batch.ops[i], now_ms));
@@ -277,7 +277,7 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
       }
     }
     if (bad != batch.ops.size()) {
-      db_.exec("ROLLBACK TO batch");
+      db_.prepare("ROLLBACK TO batch").run();
       forget_uncommitted(seq_save);
       out.error = "operation " + std::to_string(bad) +
                   " failed: " + out.results[bad].message;
@@ -289,18 +289,18 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
         out.results.push_back(
           failure(op_status::not_executed, "batch rolled back"));
     }
-    db_.exec("RELEASE batch");
+    db_.prepare("RELEASE batch").run();
     return;
   }
   for (auto& op : batch.ops) {
     auto seq_save = next_seq_;
-    db_.exec("SAVEPOINT op");
+    db_.prepare("SAVEPOINT op").run();
     out.results.push_back(apply_guarded(op, now_ms));
     if (failed(out.results.back())) {
-      db_.exec("ROLLBACK TO op");
+      db_.prepare("ROLLBACK TO op").run();
       forget_uncommitted(seq_save);
     }
-    db_.exec("RELEASE op");
+    db_.prepare("RELEASE op").run();
   }
 }
 
@@ -311,10 +311,10 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
   auto seq_start = next_seq_;
   committed_.clear();
   try {
-    db_.exec("BEGIN IMMEDIATE");
+    db_.prepare("BEGIN IMMEDIATE").run();
     for (size_t i = 0; i < group.size(); ++i)
       run_batch(*group[i], out[i], now_ms);
-    db_.exec("COMMIT");
+    db_.prepare("COMMIT").run();
     ++commits_;
     after_commit();
     for (auto& r : out)

@@ -151,14 +151,26 @@ std::string event_json(const engine::change_event& e, bool include_docs,
 published_events
 published_events::render(std::vector<engine::change_event> events) {
   published_events out;
-  out.json.reserve(events.size());
-  out.json_nodoc.reserve(events.size());
-  for (auto& e : events) {
-    out.json.push_back(event_json(e, true));
-    out.json_nodoc.push_back(event_json(e, false));
-  }
   out.events = std::move(events);
   return out;
+}
+
+const std::vector<std::string>& published_events::json() const {
+  std::call_once(lazy_->with_docs, [this] {
+    lazy_->json.reserve(events.size());
+    for (auto& e : events)
+      lazy_->json.push_back(event_json(e, true));
+  });
+  return lazy_->json;
+}
+
+const std::vector<std::string>& published_events::json_nodoc() const {
+  std::call_once(lazy_->without_docs, [this] {
+    lazy_->json_nodoc.reserve(events.size());
+    for (auto& e : events)
+      lazy_->json_nodoc.push_back(event_json(e, false));
+  });
+  return lazy_->json_nodoc;
 }
 
 } // namespace themis

@@ -2,6 +2,8 @@
 /// Subscription filters and the event JSON shared by every changefeed
 /// transport (long-poll, SSE and WebSocket use the same rules).
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,13 +75,23 @@ std::string event_json(const engine::change_event& e, bool include_docs,
                        const std::string* collection = nullptr);
 
 /// A committed group's events as the hub fans them out: rendered to JSON
-/// once (with and without documents), not once per subscriber.
+/// once (with and without documents), not once per subscriber — and only
+/// when a subscriber reads them: the hub always has subscribers (LISTEN
+/// channels, MQTT) that usually have nobody to deliver to, and rendering
+/// every event twice cost ~10 % of the SQL write path's CPU (pgbench).
 struct published_events {
   std::vector<engine::change_event> events;
-  std::vector<std::string> json;       ///< event_json(e, true)
-  std::vector<std::string> json_nodoc; ///< event_json(e, false)
+  const std::vector<std::string>& json() const;       ///< event_json(e, true)
+  const std::vector<std::string>& json_nodoc() const; ///< event_json(e, false)
 
   static published_events render(std::vector<engine::change_event> events);
+
+private:
+  struct lazy {
+    std::once_flag with_docs, without_docs;
+    std::vector<std::string> json, json_nodoc;
+  };
+  std::shared_ptr<lazy> lazy_ = std::make_shared<lazy>();
 };
 
 } // namespace themis

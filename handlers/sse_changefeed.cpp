@@ -81,7 +81,8 @@ public:
 
   void on_events(stream_sink& sink, const published_events& batch) override {
     // One socket write per batch, not per event.
-    auto& rendered = opt_.filter.include_docs ? batch.json : batch.json_nodoc;
+    auto& rendered =
+      opt_.filter.include_docs ? batch.json() : batch.json_nodoc();
     std::string frames;
     size_t events = 0;
     for (size_t i = 0; i < batch.events.size() && !ended_ && !stopping_; ++i) {

@@ -67,8 +67,8 @@ void ws_changefeed::on_events(message_sink& sink,
     live_ = e.sequence;
     for (auto& [id, sub] : subs_) {
       auto& rendered = sub.themisdb              ? empty_
-                       : sub.filter.include_docs ? batch.json[i]
-                                                 : batch.json_nodoc[i];
+                       : sub.filter.include_docs ? batch.json()[i]
+                                                 : batch.json_nodoc()[i];
       if (sub.backfilling) {
         // held until its backfill reaches the live position
         sub.held.emplace_back(e, rendered);
