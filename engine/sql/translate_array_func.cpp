@@ -15,7 +15,8 @@ std::optional<expr> translator::tr_array_func(const std::string& name,
     "array_length",    "array_upper",     "array_lower",    "cardinality",
     "array_ndims",     "array_dims",      "array_position", "array_positions",
     "array_append",    "array_prepend",   "array_cat",      "array_remove",
-    "array_to_string", "string_to_array", "array_agg",      "array_replace"};
+    "array_to_string", "string_to_array", "array_agg",      "array_replace",
+    "array_to_json",   "to_json",         "to_jsonb"};
   if (!names.count(name))
     return std::nullopt;
   auto& b = body(n);
@@ -73,6 +74,26 @@ std::optional<expr> translator::tr_array_func(const std::string& name,
         std::string(b.value("agg_distinct", false) ? "DISTINCT " : "") + x.sql +
         "), " + std::to_string(elem) + ", " + (nested ? "1" : "0") + ")",
       arr};
+  }
+  if (name == "to_json" || name == "to_jsonb" || name == "array_to_json") {
+    // an array is its JSON array; anything else as before (to_json)
+    if (argn.size() != 1 && name != "array_to_json")
+      return wrong();
+    if (argn.empty())
+      return wrong();
+    auto x = tr(argn[0], sc);
+    auto t = name == "to_jsonb" ? oid::jsonb : oid::json;
+    if (is_array_type(x.type))
+      return expr{"json(themis_array_json(" + x.sql + ", " +
+                    std::to_string(element_type_of(x.type)) + "))",
+                  t};
+    if (name == "array_to_json")
+      throw sql_error("42883",
+                      std::string("function array_to_json(") +
+                        type_name(x.type ? x.type : oid::unknown) +
+                        ") does not exist",
+                      location(n));
+    return expr{"themis_to_json(" + x.sql + ")", t};
   }
   if (name == "string_to_array") {
     if (argn.size() < 2 || argn.size() > 3)
