@@ -1,18 +1,16 @@
 /// The DO-block interpreter (issue 36): walks the JSON tree that
-/// pg_query_parse_plpgsql gives for the body wrapped in a CREATE FUNCTION.
+/// pg_query_parse_plpgsql gives for the body wrapped in a CREATE FUNCTION;
+/// expressions and statements here, loops, EXCEPTION blocks and RAISE in
+/// plpgsql_control.cpp.
 
-#include "engine/sql/plpgsql.hpp"
-#include "engine/sql/sql_functions.hpp"
-
-#include <map>
-#include <nlohmann/json.hpp>
 #include <pg_query.h>
+
+#include "engine/sql/plpgsql_internal.hpp"
+#include "engine/sql/sql_functions.hpp"
 
 namespace themis::sql::plpgsql {
 
-using json = nlohmann::json;
-
-namespace {
+namespace detail {
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -41,557 +39,305 @@ std::string query_of(const json& expr_node) {
   return inner(expr_node).value("query", std::string());
 }
 
-struct variable {
-  std::string name, type;
-  std::optional<std::string> value;
-  std::string default_query;
-  bool is_const = false, not_null = false, scalar = true;
-};
-
-/// EXIT / CONTINUE / RETURN unwinding.
-struct loop_exit {
-  bool is_exit;
-  std::string label;
-};
-struct do_return {};
-
-class interpreter {
-public:
-  interpreter(host& h, const json& fn) : h_(h) {
-    int i = 0;
-    for (auto& d : fn.value("datums", json::array())) {
-      variable v;
-      if (d.contains("PLpgSQL_var")) {
-        auto& b = d["PLpgSQL_var"];
-        v.name = lower(b.value("refname", std::string()));
-        v.type = lower(trim(inner(b.value("datatype", json::object()))
-                              .value("typname", std::string())));
-        if (b.contains("default_val"))
-          v.default_query = query_of(b["default_val"]);
-        v.is_const = b.value("isconst", false);
-        v.not_null = b.value("notnull", false);
-      } else if (d.contains("PLpgSQL_rec")) {
-        v.name = lower(inner(d).value("refname", std::string()));
-        v.scalar = false;
-      } else {
-        v.scalar = false; // rows: INTO targets, not names
-      }
-      if (v.name == "found")
-        v.type = "boolean", v.value = "f";
-      vars_.push_back(std::move(v));
-      if (!vars_.back().name.empty() && vars_.back().name != "(unnamed row)")
-        by_name_[vars_.back().name] = i;
-      ++i;
-    }
-    datums_ = fn.value("datums", json::array());
-  }
-
-  void run(const json& action) {
-    for (auto& v : vars_)
-      if (v.scalar && !v.default_query.empty()) {
-        v.value = eval(v.default_query);
-        if (!v.value && v.not_null)
-          throw sql_error("22004", "variable \"" + v.name +
-                                     "\" must have a default value, since "
-                                     "it's declared NOT NULL");
-      }
-    try {
-      exec(action);
-    } catch (const do_return&) {
-    } catch (const loop_exit&) {
-      throw sql_error("42601", "EXIT cannot be used outside a loop");
-    }
-  }
-
-private:
-  // -- expressions -----------------------------------------------------------
-  std::string subst(const std::string& q) {
-    return substitute(
-      q, [&](const std::string& w) -> std::optional<std::string> {
-        auto it = by_name_.find(w);
-        if (it == by_name_.end())
-          return std::nullopt;
-        auto& v = vars_[static_cast<size_t>(it->second)];
-        if (!v.scalar)
-          throw sql_error("0A000", "record variable \"" + v.name +
-                                     "\" in a DO block is not supported");
-        return literal(v.value, v.type);
-      });
-  }
-
-  result run_sql(const std::string& q) {
-    h_.check_interrupts();
-    return h_.run(subst(q));
-  }
-
-  std::optional<std::string> eval(const std::string& expr) {
-    auto t = trim(expr);
-    // format() is evaluated here (its arguments through SQL)
-    if (lower(t.substr(0, 7)) == "format(" && t.back() == ')') {
-      auto r = run_sql("SELECT " + t.substr(7, t.size() - 8));
-      if (r.rows.empty() || r.rows[0].empty() || !r.rows[0][0])
-        return std::nullopt;
-      std::vector<std::optional<std::string>> args(r.rows[0].begin() + 1,
-                                                   r.rows[0].end());
-      return format(*r.rows[0][0], args);
-    }
-    auto r = run_sql("SELECT " + t);
-    if (r.rows.size() > 1 || (!r.rows.empty() && r.rows[0].size() != 1))
-      throw sql_error("42601", "query \"SELECT " + t + "\" returned " +
-                                 (r.rows.size() > 1 ? "more than one row"
-                                                    : "more than one column"));
-    if (r.rows.empty())
-      return std::nullopt;
-    return r.rows[0][0];
-  }
-
-  bool truth(const std::string& expr) {
-    auto v = eval(expr);
-    return v && (*v == "t" || *v == "true" || *v == "1");
-  }
-
-  int64_t integer(const std::string& expr, const char* what) {
-    auto v = eval(expr);
-    if (!v)
-      throw sql_error("22004",
-                      std::string(what) + " of FOR loop cannot be null");
-    try {
-      size_t used = 0;
-      auto d = std::stod(*v, &used);
-      return static_cast<int64_t>(d < 0 ? d - 0.5 : d + 0.5);
-    } catch (const std::exception&) {
-      throw sql_error("22P02",
-                      "invalid input syntax for type integer: \"" + *v + "\"");
-    }
-  }
-
-  variable& var(int varno) {
-    if (varno < 0 || static_cast<size_t>(varno) >= vars_.size())
-      throw sql_error("XX000", "DO block: bad variable number");
-    return vars_[static_cast<size_t>(varno)];
-  }
-
-  void assign(variable& v, std::optional<std::string> value) {
-    if (v.is_const)
-      throw sql_error("22005", "variable \"" + v.name +
-                                 "\" is declared "
-                                 "CONSTANT");
-    if (!value && v.not_null)
-      throw sql_error("22004", "null value cannot be assigned to variable "
-                               "\"" +
-                                 v.name + "\" declared NOT NULL");
-    v.value = std::move(value);
-  }
-
-  void set_found(bool f) { var(by_name_["found"]).value = f ? "t" : "f"; }
-
-  /// INTO targets: a row's fields or one variable.
-  std::vector<int> targets(const json& target) {
-    std::vector<int> out;
-    if (target.contains("PLpgSQL_row")) {
-      for (auto& f : target["PLpgSQL_row"].value("fields", json::array()))
-        out.push_back(f.value("varno", -1));
-    } else if (target.contains("PLpgSQL_var")) {
-      auto name = lower(target["PLpgSQL_var"].value("refname", ""));
-      out.push_back(by_name_.count(name) ? by_name_[name] : -1);
-    } else {
-      throw sql_error("0A000", "INTO a record variable in a DO block is not "
-                               "supported");
-    }
-    return out;
-  }
-
-  void store_into(const json& target, const result& r, bool strict,
-                  const std::string& q) {
-    if (strict && r.rows.empty())
-      throw sql_error("P0002", "query returned no rows");
-    if (strict && r.rows.size() > 1)
-      throw sql_error("P0003", "query returned more than one row");
-    auto t = targets(target);
-    for (size_t i = 0; i < t.size(); ++i) {
-      auto& v = var(t[i]);
-      std::optional<std::string> val;
-      if (!r.rows.empty() && i < r.rows[0].size())
-        val = r.rows[0][i];
-      assign(v, val);
-    }
-    (void)q;
-    set_found(!r.rows.empty());
-  }
-
-  // -- statements ------------------------------------------------------------
-  void exec_list(const json& list) {
-    for (auto& s : list) {
-      h_.check_interrupts();
-      exec(s);
-    }
-  }
-
-  void exec(const json& node) {
-    if (!node.is_object() || node.size() != 1)
-      throw sql_error("XX000", "DO block: malformed statement");
-    auto& type = node.begin().key();
-    auto& b = node.begin().value();
-    if (type == "PLpgSQL_stmt_block")
-      return block(b);
-    if (type == "PLpgSQL_stmt_assign") {
-      auto q = query_of(b["expr"]);
-      // "x := expr" (or "x = expr"): the target is the variable
-      auto at = q.find(":=");
-      auto expr =
-        at != std::string::npos ? q.substr(at + 2) : q.substr(q.find('=') + 1);
-      return assign(var(b.value("varno", -1)), eval(expr));
-    }
-    if (type == "PLpgSQL_stmt_if") {
-      if (truth(query_of(b["cond"])))
-        return exec_list(b.value("then_body", json::array()));
-      for (auto& e : b.value("elsif_list", json::array())) {
-        auto& ei = inner(e);
-        if (truth(query_of(ei["cond"])))
-          return exec_list(ei.value("stmts", json::array()));
-      }
-      return exec_list(b.value("else_body", json::array()));
-    }
-    if (type == "PLpgSQL_stmt_perform") {
-      auto r = run_sql(query_of(b["expr"]));
-      return set_found(!r.rows.empty());
-    }
-    if (type == "PLpgSQL_stmt_execsql") {
-      auto q = query_of(b["sqlstmt"]);
-      auto r = run_sql(q);
-      if (b.value("into", false))
-        return store_into(b["target"], r, b.value("strict", false), q);
-      if (r.returns_rows && lower(trim(q)).rfind("select", 0) == 0)
-        throw raised("42601", "query has no destination for result data", "",
-                     "If you want to discard the results of a SELECT, use "
-                     "PERFORM instead.");
-      return set_found(r.affected > 0 || !r.rows.empty());
-    }
-    if (type == "PLpgSQL_stmt_dynexecute") {
-      auto text = eval(query_of(b["query"]));
-      if (!text)
-        throw sql_error("22004", "query string argument of EXECUTE is null");
-      auto sql = *text;
-      if (b.contains("params")) {
-        // USING: $n as literals of the arguments' text
-        int n = 0;
-        for (auto& p : b["params"]) {
-          ++n;
-          auto v = eval(query_of(p));
-          auto lit = literal(v, "");
-          if (v)
-            lit = literal(v, "text").substr(0, literal(v, "text").size() - 6);
-          auto key = "$" + std::to_string(n);
-          for (size_t at = sql.find(key); at != std::string::npos;
-               at = sql.find(key, at + lit.size())) {
-            if (at + key.size() < sql.size() &&
-                std::isdigit(static_cast<unsigned char>(sql[at + key.size()])))
-              continue;
-            sql.replace(at, key.size(), lit);
-          }
-        }
-      }
-      h_.check_interrupts();
-      auto r = h_.run(sql);
-      if (b.value("into", false))
-        return store_into(b["target"], r, b.value("strict", false), sql);
-      return;
-    }
-    if (type == "PLpgSQL_stmt_fori")
-      return fori(b);
-    if (type == "PLpgSQL_stmt_while") {
-      auto label = b.value("label", std::string());
-      while (truth(query_of(b["cond"])))
-        if (!loop_body(b, label))
-          break;
-      return;
-    }
-    if (type == "PLpgSQL_stmt_loop") {
-      auto label = b.value("label", std::string());
-      while (loop_body(b, label)) {
-      }
-      return;
-    }
-    if (type == "PLpgSQL_stmt_exit") {
-      if (b.contains("cond") && !truth(query_of(b["cond"])))
-        return;
-      throw loop_exit{b.value("is_exit", false), b.value("label", "")};
-    }
-    if (type == "PLpgSQL_stmt_return") {
-      if (b.contains("expr"))
-        throw sql_error("42804", "RETURN cannot have a parameter in function "
-                                 "returning void");
-      throw do_return{};
-    }
-    if (type == "PLpgSQL_stmt_raise")
-      return raise(b);
-    if (type == "PLpgSQL_stmt_assert") {
-      if (truth(query_of(b["cond"])))
-        return;
-      std::string msg = "assertion failed";
-      if (b.contains("message"))
-        if (auto m = eval(query_of(b["message"])))
-          msg = *m;
-      throw sql_error("P0004", msg);
-    }
-    if (type == "PLpgSQL_stmt_getdiag")
-      throw sql_error("0A000", "GET DIAGNOSTICS in a DO block is not "
-                               "supported");
-    static const std::map<std::string, std::string> names = {
-      {"PLpgSQL_stmt_fors", "FOR … IN query LOOP"},
-      {"PLpgSQL_stmt_forc", "FOR over a cursor"},
-      {"PLpgSQL_stmt_dynfors", "FOR … IN EXECUTE LOOP"},
-      {"PLpgSQL_stmt_foreach_a", "FOREACH"},
-      {"PLpgSQL_stmt_case", "CASE"},
-      {"PLpgSQL_stmt_open", "OPEN (cursors)"},
-      {"PLpgSQL_stmt_fetch", "FETCH (cursors)"},
-      {"PLpgSQL_stmt_close", "CLOSE (cursors)"},
-      {"PLpgSQL_stmt_commit", "COMMIT"},
-      {"PLpgSQL_stmt_rollback", "ROLLBACK"},
-      {"PLpgSQL_stmt_call", "CALL"},
-      {"PLpgSQL_stmt_return_next", "RETURN NEXT"},
-      {"PLpgSQL_stmt_return_query", "RETURN QUERY"},
-    };
-    auto it = names.find(type);
-    auto name = it != names.end()                     ? it->second
-                : type.rfind("PLpgSQL_stmt_", 0) == 0 ? type.substr(13)
-                                                      : type;
-    throw sql_error("0A000",
-                    "PL/pgSQL " + name + " is not supported in DO blocks");
-  }
-
-  /// One iteration; false when EXIT left the loop.
-  bool loop_body(const json& b, const std::string& label) {
-    h_.check_interrupts(); // an empty LOOP still stops at a cancel
-    try {
-      exec_list(b.value("body", json::array()));
-    } catch (const loop_exit& e) {
-      if (!e.label.empty() && e.label != label)
-        throw;
-      return !e.is_exit;
-    }
-    return true;
-  }
-
-  void fori(const json& b) {
-    auto& vb = inner(b["var"]);
-    auto name = lower(vb.value("refname", std::string()));
-    auto lo = integer(query_of(b["lower"]), "lower bound");
-    auto hi = integer(query_of(b["upper"]), "upper bound");
-    int64_t step =
-      b.contains("step") ? integer(query_of(b["step"]), "BY value") : 1;
-    if (step <= 0)
-      throw sql_error("22023", "BY value of FOR loop must be greater than "
-                               "zero");
-    bool reverse = b.value("reverse", false);
-    auto label = b.value("label", std::string());
-    // the loop variable shadows any other of its name for the loop
-    auto saved = by_name_.find(name) == by_name_.end()
-                   ? std::optional<int>()
-                   : std::optional<int>(by_name_[name]);
+interpreter::interpreter(host& h, const json& fn) : h_(h) {
+  int i = 0;
+  for (auto& d : fn.value("datums", json::array())) {
     variable v;
-    v.name = name;
-    v.type = "integer";
-    vars_.push_back(v);
-    by_name_[name] = static_cast<int>(vars_.size() - 1);
-    auto idx = vars_.size() - 1;
-    bool any = false;
-    try {
-      for (int64_t i = lo; reverse ? i >= hi : i <= hi;
-           i += reverse ? -step : step) {
-        any = true;
-        vars_[idx].value = std::to_string(i);
-        if (!loop_body(b, label))
-          break;
-      }
-    } catch (...) {
-      if (saved)
-        by_name_[name] = *saved;
-      throw;
+    if (d.contains("PLpgSQL_var")) {
+      auto& b = d["PLpgSQL_var"];
+      v.name = lower(b.value("refname", std::string()));
+      v.type = lower(trim(inner(b.value("datatype", json::object()))
+                            .value("typname", std::string())));
+      if (b.contains("default_val"))
+        v.default_query = query_of(b["default_val"]);
+      v.is_const = b.value("isconst", false);
+      v.not_null = b.value("notnull", false);
+    } else if (d.contains("PLpgSQL_rec")) {
+      v.name = lower(inner(d).value("refname", std::string()));
+      v.scalar = false;
+    } else {
+      v.scalar = false; // rows: INTO targets, not names
     }
-    if (saved)
-      by_name_[name] = *saved;
-    else
-      by_name_.erase(name);
-    set_found(any);
+    if (v.name == "found")
+      v.type = "boolean", v.value = "f";
+    vars_.push_back(std::move(v));
+    if (!vars_.back().name.empty() && vars_.back().name != "(unnamed row)")
+      by_name_[vars_.back().name] = i;
+    ++i;
   }
+  datums_ = fn.value("datums", json::array());
+}
 
-  void block(const json& b) {
-    if (!b.contains("exceptions")) {
-      exec_list(b.value("body", json::array()));
+void interpreter::run(const json& action) {
+  for (auto& v : vars_)
+    if (v.scalar && !v.default_query.empty()) {
+      v.value = eval(v.default_query);
+      if (!v.value && v.not_null)
+        throw sql_error("22004", "variable \"" + v.name +
+                                   "\" must have a default value, since "
+                                   "it's declared NOT NULL");
+    }
+  try {
+    exec(action);
+  } catch (const do_return&) {
+  } catch (const loop_exit&) {
+    throw sql_error("42601", "EXIT cannot be used outside a loop");
+  }
+}
+
+std::string interpreter::subst(const std::string& q) {
+  return substitute(q, [&](const std::string& w) -> std::optional<std::string> {
+    auto it = by_name_.find(w);
+    if (it == by_name_.end())
+      return std::nullopt;
+    auto& v = vars_[static_cast<size_t>(it->second)];
+    if (!v.scalar)
+      throw sql_error("0A000", "record variable \"" + v.name +
+                                 "\" in a DO block is not supported");
+    return literal(v.value, v.type);
+  });
+}
+
+result interpreter::run_sql(const std::string& q) {
+  h_.check_interrupts();
+  return h_.run(subst(q));
+}
+
+std::optional<std::string> interpreter::eval(const std::string& expr) {
+  auto t = trim(expr);
+  // format() is evaluated here (its arguments through SQL)
+  if (lower(t.substr(0, 7)) == "format(" && t.back() == ')') {
+    auto r = run_sql("SELECT " + t.substr(7, t.size() - 8));
+    if (r.rows.empty() || r.rows[0].empty() || !r.rows[0][0])
+      return std::nullopt;
+    std::vector<std::optional<std::string>> args(r.rows[0].begin() + 1,
+                                                 r.rows[0].end());
+    return format(*r.rows[0][0], args);
+  }
+  auto r = run_sql("SELECT " + t);
+  if (r.rows.size() > 1 || (!r.rows.empty() && r.rows[0].size() != 1))
+    throw sql_error("42601", "query \"SELECT " + t + "\" returned " +
+                               (r.rows.size() > 1 ? "more than one row"
+                                                  : "more than one column"));
+  if (r.rows.empty())
+    return std::nullopt;
+  return r.rows[0][0];
+}
+
+bool interpreter::truth(const std::string& expr) {
+  auto v = eval(expr);
+  return v && (*v == "t" || *v == "true" || *v == "1");
+}
+
+int64_t interpreter::integer(const std::string& expr, const char* what) {
+  auto v = eval(expr);
+  if (!v)
+    throw sql_error("22004", std::string(what) + " of FOR loop cannot be null");
+  try {
+    size_t used = 0;
+    auto d = std::stod(*v, &used);
+    return static_cast<int64_t>(d < 0 ? d - 0.5 : d + 0.5);
+  } catch (const std::exception&) {
+    throw sql_error("22P02",
+                    "invalid input syntax for type integer: \"" + *v + "\"");
+  }
+}
+
+variable& interpreter::var(int varno) {
+  if (varno < 0 || static_cast<size_t>(varno) >= vars_.size())
+    throw sql_error("XX000", "DO block: bad variable number");
+  return vars_[static_cast<size_t>(varno)];
+}
+
+void interpreter::assign(variable& v, std::optional<std::string> value) {
+  if (v.is_const)
+    throw sql_error("22005", "variable \"" + v.name +
+                               "\" is declared "
+                               "CONSTANT");
+  if (!value && v.not_null)
+    throw sql_error("22004", "null value cannot be assigned to variable "
+                             "\"" +
+                               v.name + "\" declared NOT NULL");
+  v.value = std::move(value);
+}
+
+std::vector<int> interpreter::targets(const json& target) {
+  std::vector<int> out;
+  if (target.contains("PLpgSQL_row")) {
+    for (auto& f : target["PLpgSQL_row"].value("fields", json::array()))
+      out.push_back(f.value("varno", -1));
+  } else if (target.contains("PLpgSQL_var")) {
+    auto name = lower(target["PLpgSQL_var"].value("refname", ""));
+    out.push_back(by_name_.count(name) ? by_name_[name] : -1);
+  } else {
+    throw sql_error("0A000", "INTO a record variable in a DO block is not "
+                             "supported");
+  }
+  return out;
+}
+
+void interpreter::store_into(const json& target, const result& r, bool strict,
+                             const std::string& q) {
+  if (strict && r.rows.empty())
+    throw sql_error("P0002", "query returned no rows");
+  if (strict && r.rows.size() > 1)
+    throw sql_error("P0003", "query returned more than one row");
+  auto t = targets(target);
+  for (size_t i = 0; i < t.size(); ++i) {
+    auto& v = var(t[i]);
+    std::optional<std::string> val;
+    if (!r.rows.empty() && i < r.rows[0].size())
+      val = r.rows[0][i];
+    assign(v, val);
+  }
+  (void)q;
+  set_found(!r.rows.empty());
+}
+
+void interpreter::exec_list(const json& list) {
+  for (auto& s : list) {
+    h_.check_interrupts();
+    exec(s);
+  }
+}
+
+void interpreter::exec(const json& node) {
+  if (!node.is_object() || node.size() != 1)
+    throw sql_error("XX000", "DO block: malformed statement");
+  auto& type = node.begin().key();
+  auto& b = node.begin().value();
+  if (type == "PLpgSQL_stmt_block")
+    return block(b);
+  if (type == "PLpgSQL_stmt_assign") {
+    auto q = query_of(b["expr"]);
+    // "x := expr" (or "x = expr"): the target is the variable
+    auto at = q.find(":=");
+    auto expr =
+      at != std::string::npos ? q.substr(at + 2) : q.substr(q.find('=') + 1);
+    return assign(var(b.value("varno", -1)), eval(expr));
+  }
+  if (type == "PLpgSQL_stmt_if") {
+    if (truth(query_of(b["cond"])))
+      return exec_list(b.value("then_body", json::array()));
+    for (auto& e : b.value("elsif_list", json::array())) {
+      auto& ei = inner(e);
+      if (truth(query_of(ei["cond"])))
+        return exec_list(ei.value("stmts", json::array()));
+    }
+    return exec_list(b.value("else_body", json::array()));
+  }
+  if (type == "PLpgSQL_stmt_perform") {
+    auto r = run_sql(query_of(b["expr"]));
+    return set_found(!r.rows.empty());
+  }
+  if (type == "PLpgSQL_stmt_execsql") {
+    auto q = query_of(b["sqlstmt"]);
+    auto r = run_sql(q);
+    if (b.value("into", false))
+      return store_into(b["target"], r, b.value("strict", false), q);
+    if (r.returns_rows && lower(trim(q)).rfind("select", 0) == 0)
+      throw raised("42601", "query has no destination for result data", "",
+                   "If you want to discard the results of a SELECT, use "
+                   "PERFORM instead.");
+    return set_found(r.affected > 0 || !r.rows.empty());
+  }
+  if (type == "PLpgSQL_stmt_dynexecute") {
+    auto text = eval(query_of(b["query"]));
+    if (!text)
+      throw sql_error("22004", "query string argument of EXECUTE is null");
+    auto sql = *text;
+    if (b.contains("params")) {
+      // USING: $n as literals of the arguments' text
+      int n = 0;
+      for (auto& p : b["params"]) {
+        ++n;
+        auto v = eval(query_of(p));
+        auto lit = literal(v, "");
+        if (v)
+          lit = literal(v, "text").substr(0, literal(v, "text").size() - 6);
+        auto key = "$" + std::to_string(n);
+        for (size_t at = sql.find(key); at != std::string::npos;
+             at = sql.find(key, at + lit.size())) {
+          if (at + key.size() < sql.size() &&
+              std::isdigit(static_cast<unsigned char>(sql[at + key.size()])))
+            continue;
+          sql.replace(at, key.size(), lit);
+        }
+      }
+    }
+    h_.check_interrupts();
+    auto r = h_.run(sql);
+    if (b.value("into", false))
+      return store_into(b["target"], r, b.value("strict", false), sql);
+    return;
+  }
+  if (type == "PLpgSQL_stmt_fori")
+    return fori(b);
+  if (type == "PLpgSQL_stmt_while") {
+    auto label = b.value("label", std::string());
+    while (truth(query_of(b["cond"])))
+      if (!loop_body(b, label))
+        break;
+    return;
+  }
+  if (type == "PLpgSQL_stmt_loop") {
+    auto label = b.value("label", std::string());
+    while (loop_body(b, label)) {
+    }
+    return;
+  }
+  if (type == "PLpgSQL_stmt_exit") {
+    if (b.contains("cond") && !truth(query_of(b["cond"])))
       return;
-    }
-    int depth = ++depth_;
-    h_.subtx_begin(depth);
-    try {
-      exec_list(b.value("body", json::array()));
-      h_.subtx_release(depth);
-      --depth_;
-    } catch (const sql_error& e) {
-      h_.subtx_rollback(depth);
-      --depth_;
-      for (auto& x : inner(b["exceptions"]).value("exc_list", json::array())) {
-        auto& ex = inner(x);
-        if (!catches(ex.value("conditions", json::array()), e.sqlstate()))
-          continue;
-        auto saved_state = var_value("sqlstate");
-        auto saved_msg = var_value("sqlerrm");
-        set_var("sqlstate", e.sqlstate());
-        set_var("sqlerrm", split_error_object(e.what()).message);
-        active_.push_back(e);
-        try {
-          exec_list(ex.value("action", json::array()));
-        } catch (...) {
-          active_.pop_back();
-          throw;
-        }
-        active_.pop_back();
-        set_var("sqlstate", saved_state);
-        set_var("sqlerrm", saved_msg);
-        return;
-      }
-      throw;
-    } catch (...) { // EXIT, CONTINUE, RETURN leave the block normally
-      h_.subtx_release(depth);
-      --depth_;
-      throw;
-    }
+    throw loop_exit{b.value("is_exit", false), b.value("label", "")};
   }
-
-  std::optional<std::string> var_value(const std::string& n) {
-    auto it = by_name_.find(n);
-    return it == by_name_.end() ? std::nullopt
-                                : vars_[static_cast<size_t>(it->second)].value;
+  if (type == "PLpgSQL_stmt_return") {
+    if (b.contains("expr"))
+      throw sql_error("42804", "RETURN cannot have a parameter in function "
+                               "returning void");
+    throw do_return{};
   }
-  void set_var(const std::string& n, std::optional<std::string> v) {
-    auto it = by_name_.find(n);
-    if (it != by_name_.end())
-      vars_[static_cast<size_t>(it->second)].value = std::move(v);
+  if (type == "PLpgSQL_stmt_raise")
+    return raise(b);
+  if (type == "PLpgSQL_stmt_assert") {
+    if (truth(query_of(b["cond"])))
+      return;
+    std::string msg = "assertion failed";
+    if (b.contains("message"))
+      if (auto m = eval(query_of(b["message"])))
+        msg = *m;
+    throw sql_error("P0004", msg);
   }
+  if (type == "PLpgSQL_stmt_getdiag")
+    throw sql_error("0A000", "GET DIAGNOSTICS in a DO block is not "
+                             "supported");
+  static const std::map<std::string, std::string> names = {
+    {"PLpgSQL_stmt_fors", "FOR … IN query LOOP"},
+    {"PLpgSQL_stmt_forc", "FOR over a cursor"},
+    {"PLpgSQL_stmt_dynfors", "FOR … IN EXECUTE LOOP"},
+    {"PLpgSQL_stmt_foreach_a", "FOREACH"},
+    {"PLpgSQL_stmt_case", "CASE"},
+    {"PLpgSQL_stmt_open", "OPEN (cursors)"},
+    {"PLpgSQL_stmt_fetch", "FETCH (cursors)"},
+    {"PLpgSQL_stmt_close", "CLOSE (cursors)"},
+    {"PLpgSQL_stmt_commit", "COMMIT"},
+    {"PLpgSQL_stmt_rollback", "ROLLBACK"},
+    {"PLpgSQL_stmt_call", "CALL"},
+    {"PLpgSQL_stmt_return_next", "RETURN NEXT"},
+    {"PLpgSQL_stmt_return_query", "RETURN QUERY"},
+  };
+  auto it = names.find(type);
+  auto name = it != names.end()                     ? it->second
+              : type.rfind("PLpgSQL_stmt_", 0) == 0 ? type.substr(13)
+                                                    : type;
+  throw sql_error("0A000",
+                  "PL/pgSQL " + name + " is not supported in DO blocks");
+}
 
-  static bool catches(const json& conds, const std::string& state) {
-    for (auto& c : conds) {
-      auto& ci = inner(c);
-      auto name = lower(ci.value("condname", std::string()));
-      if (name == "others") {
-        if (state != "57014" && state != "P0004")
-          return true;
-        continue;
-      }
-      auto want = ci.contains("sqlerrstate") && name.empty()
-                    ? std::string()
-                    : condition_state(name);
-      if (want.empty() && name.size() == 5)
-        want = ci.value("condname", std::string()); // SQLSTATE 'xxxxx'
-      if (want.empty())
-        throw sql_error("42704",
-                        "unrecognized exception condition \"" + name + "\"");
-      if (want == state ||
-          (want.substr(2) == "000" && want.substr(0, 2) == state.substr(0, 2)))
-        return true;
-    }
-    return false;
-  }
+} // namespace detail
 
-  void raise(const json& b) {
-    int level = b.value("elog_level", 21);
-    std::string state, text, detail, hint;
-    if (b.contains("condname")) {
-      auto c = b.value("condname", std::string());
-      state = condition_state(c);
-      if (state.empty() && c.size() == 5)
-        state = c;
-      if (state.empty())
-        throw sql_error("42704",
-                        "unrecognized exception condition \"" + c + "\"");
-      text = lower(c);
-    }
-    if (b.contains("message")) {
-      auto fmt = b.value("message", std::string());
-      auto params = b.value("params", json::array());
-      size_t next = 0;
-      text.clear();
-      for (size_t i = 0; i < fmt.size(); ++i) {
-        if (fmt[i] == '%' && i + 1 < fmt.size() && fmt[i + 1] == '%') {
-          text.push_back('%');
-          ++i;
-        } else if (fmt[i] == '%') {
-          if (next >= params.size())
-            throw sql_error("42601", "too few parameters specified for "
-                                     "RAISE");
-          auto v = eval(query_of(params[next++]));
-          text += v ? *v : "<NULL>";
-        } else {
-          text.push_back(fmt[i]);
-        }
-      }
-      if (next < params.size())
-        throw sql_error("42601", "too many parameters specified for RAISE");
-    } else if (!b.contains("condname") && !b.contains("options")) {
-      // RAISE; inside a handler: the error being handled, again
-      if (active_.empty())
-        throw sql_error("0Z002", "RAISE without parameters cannot be used "
-                                 "outside an exception handler");
-      throw active_.back();
-    }
-    for (auto& o : b.value("options", json::array())) {
-      auto& ob = inner(o);
-      auto v = eval(query_of(ob["expr"]));
-      auto s = v ? *v : std::string();
-      switch (ob.value("opt_type", -1)) {
-        case 0: { // ERRCODE
-          auto code = condition_state(s);
-          if (code.empty()) {
-            if (s.size() != 5)
-              throw sql_error("42704", "unrecognized exception condition "
-                                       "\"" +
-                                         s + "\"");
-            code = s;
-          }
-          state = code;
-          break;
-        }
-        case 1:
-          text = s;
-          break;
-        case 2:
-          detail = s;
-          break;
-        case 3:
-          hint = s;
-          break;
-        default:
-          break; // COLUMN, CONSTRAINT, DATATYPE, TABLE, SCHEMA
-      }
-    }
-    if (level >= 21) {
-      if (text.empty() && state.empty())
-        text = "raise_exception";
-      throw raised(state.empty() ? "P0001" : state, text, detail, hint);
-    }
-    message m;
-    m.level = level;
-    m.severity = level >= 19   ? "WARNING"
-                 : level == 18 ? "NOTICE"
-                 : level == 17 ? "INFO"
-                 : level >= 15 ? "LOG"
-                               : "DEBUG";
-    m.sqlstate = state.empty() ? (level >= 19 ? "01000" : "00000") : state;
-    m.text = text;
-    m.detail = detail;
-    m.hint = hint;
-    h_.report(m);
-  }
-
-  host& h_;
-  std::vector<variable> vars_;
-  std::map<std::string, int> by_name_;
-  json datums_;
-  int depth_ = 0;
-  std::vector<sql_error> active_; ///< errors whose handlers are running
-};
-
-} // namespace
+using detail::interpreter;
+using detail::json;
 
 void run_do(const std::string& body, host& h) {
   // the body as a function, which is what PL/pgSQL's grammar parses
