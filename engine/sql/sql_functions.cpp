@@ -11,7 +11,9 @@
 
 #include "engine/names.hpp"
 #include "engine/sql/pg_datetime.hpp"
+#include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/sql_functions_numeric.hpp"
 #include "engine/sql/session_functions.hpp"
 
 namespace themis::sql {
@@ -106,7 +108,15 @@ void fn_coerce(sqlite3_context* ctx, int, sqlite3_value** a) {
           " violates not-null constraint" +
           error_trailer("public", table, col, ""));
     }
-    result(ctx, coerce(v, static_cast<uint32_t>(sqlite3_value_int64(a[1]))));
+    auto o = static_cast<uint32_t>(sqlite3_value_int64(a[1]));
+    if ((o == oid::int2 || o == oid::int4 || o == oid::int8) &&
+        v.k == value::kind::text && v.s.find_first_of(".eE") != v.s.npos &&
+        v.s.find_first_of("0123456789") != v.s.npos) {
+      // a numeric assigned to an integer column rounds (issue 36)
+      sqlite3_result_int64(ctx, num::to_int(numeric_of(v), o == oid::int2 ? "smallint" : o == oid::int4 ? "integer" : "bigint"));
+      return;
+    }
+    result(ctx, coerce(v, o));
   });
 }
 
@@ -413,6 +423,8 @@ void fn_format_type(sqlite3_context* ctx, int, sqlite3_value** a) {
   auto mod = sqlite3_value_int64(a[1]);
   if ((o == oid::varchar || o == oid::bpchar) && mod > 4)
     n += "(" + std::to_string(mod - 4) + ")";
+  if (o == oid::numeric) // numeric(12,2) (issue 36)
+    n += num::typmod_text(static_cast<int32_t>(mod));
   sqlite3_result_text(ctx, n.data(), static_cast<int>(n.size()),
                       SQLITE_TRANSIENT);
 }
@@ -687,6 +699,8 @@ void register_functions(sqlite3* db, write_counters* counters) {
   // refused here; a PostgreSQL session registers its own (issue 36)
   register_session_functions(db, nullptr);
   register_srf_functions(db, counters != nullptr);
+  register_srf_module(db); // JSON / regexp set-returning functions
+  register_numeric_functions(db); // exact numeric (issue 36)
 }
 
 std::vector<std::string> pg_array_items(const std::string& arr) {

@@ -23,6 +23,9 @@ struct write_counters {
 /// (themis_seq, themis_key, themis_nextval). Readers get versions of those
 /// that fail with 25006 (read-only transaction).
 void register_functions(sqlite3* db, write_counters* counters);
+/// themis_srf: jsonb_each, jsonb_array_elements, regexp_matches … as a
+/// table-valued function (sql_json_srf.cpp).
+void register_srf_module(sqlite3* db);
 
 /// pg_sleep, the helpers of set-returning functions and of the scalar
 /// subquery check (sql_functions_srf.cpp); `writer`: pg_sleep refuses.

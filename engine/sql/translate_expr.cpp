@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "engine/sql/pg_array.hpp"
+#include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/translate_internal.hpp"
 #include "engine/stack_guard.hpp"
 
@@ -86,6 +87,19 @@ uint32_t translator::type_of_typename(const json& tn) {
   return oid;
 }
 
+int32_t translator::numeric_typmod(const json& tn) {
+  if (!tn.contains("typmods"))
+    return -1;
+  std::vector<int64_t> mods;
+  for (auto& m : tn.at("typmods")) {
+    if (node_type(m) != "A_Const" || !body(m).contains("ival"))
+      throw sql_error("22023", "invalid NUMERIC type modifier",
+                      tn.value("location", -1) + 1);
+    mods.push_back(int_at(body(m)));
+  }
+  return num::typmod_in(mods);
+}
+
 void translator::hint_param(const json& node, uint32_t type) {
   if (!type || node_type(node) != "ParamRef")
     return;
@@ -136,9 +150,9 @@ expr translator::tr_const(const json& b) {
       std::strtoll(f.c_str(), nullptr, 10);
       if (errno != ERANGE)
         return {f, oid::int8};
-      return {f + ".0", oid::numeric};
     }
-    return {f, oid::numeric};
+    // a decimal literal is numeric: its exact canonical text (issue 36)
+    return {quote_literal(num::canonical(f)), oid::numeric};
   }
   if (b.contains("boolval"))
     return {b.at("boolval").value("boolval", false) ? "1" : "0", oid::boolean};
@@ -186,7 +200,10 @@ expr translator::tr_column_ref(const json& n, scope& sc) {
       }
       if (hit->alias.empty()) // a compound query's output columns
         return {quote_ident(col), hit_col->type_oid};
-      return {quote_ident(hit->alias) + "." + quote_ident(col),
+      auto name = col;
+      if (!hit->col_sql.empty()) // a table-valued function's own name
+        name = hit->col_sql[static_cast<size_t>(hit_col - hit->cols.data())];
+      return {quote_ident(hit->alias) + "." + quote_ident(name),
               hit_col->type_oid};
     }
   }
@@ -211,6 +228,14 @@ namespace {
 bool is_numeric(uint32_t t) {
   return t == oid::int2 || t == oid::int4 || t == oid::int8 ||
          t == oid::float4 || t == oid::float8 || t == oid::numeric;
+}
+
+/// A comparison done by themis_num_cmp: one side numeric, the other a
+/// number or untyped (a parameter) (issue 36).
+bool numeric_cmp(uint32_t a, uint32_t b) {
+  if (a != oid::numeric && b != oid::numeric)
+    return false;
+  return (!a || is_numeric(a)) && (!b || is_numeric(b));
 }
 
 uint32_t arith_type(uint32_t a, uint32_t b) {
@@ -243,6 +268,15 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
   if (kind == "AEXPR_IN") {
     auto l = side("lexpr");
     std::string list;
+    if (l.type == oid::numeric) { // exact: 1.0 IN (1) (issue 36)
+      for (auto& x : list_items(b.at("rexpr"))) {
+        hint_param(x, l.type);
+        list += (list.empty() ? "" : ", ") + ("themis_num(" + tr(x, sc).sql + ")");
+      }
+      return {"(themis_num(" + l.sql + ") COLLATE themis_num" +
+                (op == "<>" ? " NOT IN (" : " IN (") + list + "))",
+              oid::boolean};
+    }
     for (auto& x : list_items(b.at("rexpr"))) {
       hint_param(x, l.type);
       if (!list.empty())
@@ -260,6 +294,13 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
       throw sql_error("42601", "BETWEEN needs two bounds", location(n));
     hint_param(r[0], l.type), hint_param(r[1], l.type);
     auto lo = tr(r[0], sc), hi = tr(r[1], sc);
+    if (numeric_cmp(l.type, lo.type) && numeric_cmp(l.type, hi.type)) {
+      auto in = "(themis_num_cmp(" + l.sql + ", " + lo.sql +
+                ") >= 0 AND themis_num_cmp(" + l.sql + ", " + hi.sql +
+                ") <= 0)";
+      return {kind == "AEXPR_BETWEEN" ? in : "(NOT " + in + ")",
+              oid::boolean};
+    }
     return {"(" + l.sql +
               (kind == "AEXPR_BETWEEN" ? " BETWEEN " : " NOT BETWEEN ") +
               lo.sql + " AND " + hi.sql + ")",
@@ -294,6 +335,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     unsupported("the operator form " + kind, n);
   if (!b.contains("lexpr")) { // prefix operator
     auto r = side("rexpr");
+    if (op == "-" && r.type == oid::numeric)
+      return {"themis_num_neg(" + r.sql + ")", r.type};
     if (op == "-")
       return {"(-" + r.sql + ")", r.type};
     if (op == "+")
@@ -336,10 +379,19 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
       l.sql = cast_to(l, r.type);
     if (!r.type && l.type && node_type(b.at("rexpr")) == "A_Const")
       r.sql = cast_to(r, l.type);
+    if (numeric_cmp(l.type, r.type)) // exact, NaN and scales (issue 36)
+      return {"(themis_num_cmp(" + l.sql + ", " + r.sql + ") " + op + " 0)",
+              oid::boolean};
     return {"(" + l.sql + " " + op + " " + r.sql + ")", oid::boolean};
   }
   if (arith) {
     auto t = arith_type(l.type, r.type);
+    if (t == oid::numeric) { // exact (issue 36)
+      static const std::unordered_map<std::string, std::string> fns = {
+        {"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"%", "mod"}};
+      return {"themis_num_" + fns.at(op) + "(" + l.sql + ", " + r.sql + ")",
+              t};
+    }
     if (op == "/" && (t == oid::int2 || t == oid::int4 || t == oid::int8))
       return {"themis_idiv(" + l.sql + ", " + r.sql + ")", t};
     return {"(" + l.sql + " " + op + " " + r.sql + ")", t};
@@ -398,6 +450,19 @@ expr translator::tr_cast(const json& n, scope& sc) {
     return {"themis_format_type(" + a.sql + ", -1)", type};
   if (type == oid::regclass || type == oid::regproc || type == oid::oid_t)
     return {a.sql, type};
+  if (type == oid::numeric) { // numeric(p,s) rounds and checks (issue 36)
+    auto tm = numeric_typmod(b.at("typeName"));
+    auto v = a.type == type ? a.sql : cast_to(a, type);
+    if (tm >= 0)
+      return {"themis_num_typmod(" + v + ", " + std::to_string(tm) + ")", type};
+    return {v, type};
+  }
+  if (a.type == oid::numeric &&
+      (type == oid::int2 || type == oid::int4 || type == oid::int8))
+    return {"themis_num_to_int(" + a.sql + ", " + std::to_string(type) + ")",
+            type};
+  if (a.type == oid::numeric && (type == oid::float4 || type == oid::float8))
+    return {"themis_num_to_float(" + a.sql + ")", type};
   if (a.type == type)
     return a;
   return {cast_to(a, type), type};

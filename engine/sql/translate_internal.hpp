@@ -26,6 +26,9 @@ struct scope_item {
   /// Non-empty: columns are read from this documents row ("doc",
   /// "excluded.doc") instead of the item's subquery columns.
   std::string doc_row;
+  /// Non-empty: the SQL names of `cols` (a table-valued function's own
+  /// columns under the names the query gives them).
+  std::vector<std::string> col_sql;
 };
 
 struct scope {
@@ -84,6 +87,14 @@ public:
   expr tr_const(const json& n);
   int64_t int_at(const json& a_const);
   uint32_t type_of_typename(const json& tn);
+  /// The typmod of numeric(p[,s]) in a TypeName (-1: none); 22023.
+  int32_t numeric_typmod(const json& tn);
+  /// Exact numeric functions and aggregates (translate_numeric.cpp):
+  /// round/trunc/ceil/floor/abs/sign over numeric or integers, sum/avg
+  /// (themis_num_sum/avg), min/max with COLLATE themis_num.
+  std::optional<expr> tr_numeric_func(const std::string& name, const json& n,
+                                      const std::vector<expr>& args,
+                                      scope& sc);
   std::string output_name(const json& node);
   std::string cast_to(const expr& e, uint32_t type);
 
@@ -123,6 +134,17 @@ public:
   std::optional<std::string> srf_sql(const json& call, const std::string& fname,
                                      const std::string& col, uint32_t& type,
                                      scope& sc);
+  /// jsonb_each, jsonb_array_elements, regexp_matches … in FROM (with
+  /// their columns pushed on `sc`), as a table-valued function that may
+  /// name earlier FROM items; null if `fname` is none of them
+  /// (translate_srf.cpp).
+  std::optional<std::string> json_srf_from(const json& node, const json& call,
+                                           const std::string& fname,
+                                           scope& sc);
+  /// The same in a select list: SQL whose single column is `c1`.
+  std::optional<std::string> json_srf_select(const json& call,
+                                             const std::string& fname,
+                                             uint32_t& type, scope& sc);
   const table_def& table_of(const json& range_var);
   std::string table_source(const table_def& t);
 

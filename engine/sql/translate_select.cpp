@@ -69,7 +69,7 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     std::vector<column> cols;
     int16_t i = 0;
     for (auto& c : t.columns)
-      cols.push_back({c.name, c.type_oid, t.oid, ++i});
+      cols.push_back({c.name, c.type_oid, t.oid, ++i, c.typmod});
     sc.items.push_back({alias, cols, &t, ""});
     return table_source(t) + " AS " + quote_ident(alias);
   }
@@ -122,8 +122,6 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     return "(" + out + ")";
   }
   if (type == "RangeFunction") {
-    if (b.value("lateral", false))
-      unsupported("LATERAL", node);
     bool ordinality = b.value("ordinality", false);
     auto& fns = b.at("functions");
     if (fns.size() != 1)
@@ -134,6 +132,11 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     auto fname = string_list(body(call).at("funcname"));
     if (fname.empty())
       unsupported("this function in FROM", node);
+    // JSON / regexp functions may name earlier FROM items (LATERAL)
+    if (auto j = json_srf_from(node, call, fname.back(), sc))
+      return *j;
+    if (b.value("lateral", false))
+      unsupported("LATERAL", node);
     std::string alias = b.contains("alias")
                           ? b.at("alias").value("aliasname", fname.back())
                           : fname.back();
@@ -315,6 +318,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
         from += (from.empty() ? " FROM " : ", ") + tr_from_item(f, sc);
     std::string targets;
     int srfs = 0;
+    const json* unnest_arg = nullptr; // a select-list unnest's array
     for (auto& t : s.value("targetList", json::array())) {
       auto& rt = body(t);
       auto& val = rt.at("val");
@@ -327,10 +331,12 @@ select_out translator::tr_select(const json& node, scope* parent) {
             if (!qual.empty() && it.alias != qual)
               continue;
             any = true;
-            for (auto& c : it.cols) {
+            for (size_t ci = 0; ci < it.cols.size(); ++ci) {
+              auto& c = it.cols[ci];
+              auto& src = it.col_sql.empty() ? c.name : it.col_sql[ci];
               targets += (targets.empty() ? "" : ", ") +
                          (it.alias.empty() ? "" : quote_ident(it.alias) + ".") +
-                         quote_ident(c.name) + " AS " + quote_ident(c.name);
+                         quote_ident(src) + " AS " + quote_ident(c.name);
               out.cols.push_back(c);
             }
           }
@@ -354,18 +360,38 @@ select_out translator::tr_select(const json& node, scope* parent) {
         auto fn = string_list(body(val).value("funcname", json::array()));
         uint32_t type = oid::int4;
         std::optional<std::string> srf;
-        if (!fn.empty() && !body(val).contains("over") &&
-            (fn.back() == "generate_series" || fn.back() == "unnest")) {
-          if (srfs++)
+        std::string srf_col = "v";
+        if (!fn.empty() && fn.back() == "generate_subscripts" &&
+            unnest_arg && body(val).value("args", json::array()).size() == 2 &&
+            body(val).at("args")[0] == *unnest_arg) {
+          // unnest(a), generate_subscripts(a, 1) side by side (SQLAlchemy's
+          // primary-key reflection): the subscript is the unnest's
+          // ordinality (issue 36)
+          targets += (targets.empty() ? "" : ", ") +
+                     std::string("\"_srf\".ordinality AS ") +
+                     quote_ident(name);
+          out.cols.push_back({name, oid::int4});
+          continue;
+        }
+        if (!fn.empty() && !body(val).contains("over")) {
+          if (fn.back() == "unnest" &&
+              body(val).value("args", json::array()).size() == 1)
+            unnest_arg = &body(val).at("args")[0];
+          if (fn.back() == "generate_series" || fn.back() == "unnest") {
+            srf = srf_sql(val, fn.back(), "v", type, sc);
+          } else if ((srf = json_srf_select(val, fn.back(), type, sc))) {
+            srf_col = "c1"; // jsonb_array_elements, regexp_matches …
+          }
+          if (srf && srfs++)
             unsupported("several set-returning functions in the select list",
                         val);
-          srf = srf_sql(val, fn.back(), "v", type, sc);
         }
         if (srf) {
           from +=
             (from.empty() ? " FROM " : " CROSS JOIN ") + *srf + " AS \"_srf\"";
           targets += (targets.empty() ? "" : ", ") +
-                     std::string("\"_srf\".\"v\" AS ") + quote_ident(name);
+                     std::string("\"_srf\".") + quote_ident(srf_col) +
+                     " AS " + quote_ident(name);
           out.cols.push_back({name, type});
           continue;
         }
@@ -383,6 +409,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
             if (ic.name == c.name && ic.table_oid) {
               c.table_oid = ic.table_oid;
               c.attnum = ic.attnum;
+              c.typmod = ic.typmod;
             }
       out.cols.push_back(c);
     }
