@@ -5,12 +5,14 @@
 /// One writer per database file, so sequences are dense without locking.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/read_types.hpp"
 #include "engine/sql/constraint_check.hpp"
+#include "engine/sql/sql_executor.hpp"
 #include "engine/sql/sql_functions.hpp"
 #include "engine/sqlite_db.hpp"
 #include "engine/store_schema.hpp"
@@ -94,6 +96,9 @@ private:
   std::vector<sql::pending_fk> pending_fks_;
 
   sqlite_db db_;
+  /// SQL DML compiled once per text (sql::write_job::cache); after db_:
+  /// destroyed first, finalizing its statements before the close.
+  std::unique_ptr<sql::statement_cache> dml_cache_;
   std::vector<change_event> committed_;
   uint64_t next_seq_ = 1;
   uint64_t commits_ = 0;

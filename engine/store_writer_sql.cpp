@@ -45,6 +45,9 @@ op_result store_writer::apply_sql(sql::write_job& job, int64_t now_ms) {
                    });
   try {
     job.in_block = in_session_;
+    if (!dml_cache_)
+      dml_cache_ = std::make_unique<sql::statement_cache>(db_.handle());
+    job.cache = dml_cache_.get();
     sql::run_write(db_.handle(), counters_, sink, job);
     if (job.result.schema_changed)
       schema_dirty_ = true;

@@ -287,8 +287,12 @@ void log_changed(sqlite3* db, change_sink& sink, const std::string& table,
 void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
              write_job& job) {
   auto& st = job.st;
-  auto s = prepare(db, st.sql);
-  stmt_guard g{s};
+  auto s = job.cache ? job.cache->acquire(st.sql) : prepare(db, st.sql);
+  struct done {
+    statement_cache* c;
+    sqlite3_stmt* s;
+    ~done() { c ? c->release(s) : (void)sqlite3_finalize(s); }
+  } g{job.cache, s};
   bool old_docs = st.kind == stmt_kind::remove && st.hidden_columns == 4;
   for (auto& params : job.param_rows) {
     counters.next = sink.next_sequence();

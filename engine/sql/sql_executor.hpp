@@ -114,6 +114,9 @@ struct exec_result {
 /// per execution (COPY FROM runs one INSERT per row).
 struct write_job {
   statement st;
+  /// Set by the store writer: its compiled DML, reused by SQL text (with
+  /// the simple protocol's literals bound, pgbench's statements repeat).
+  statement_cache* cache = nullptr;
   bool in_block = false; ///< set by the writer: inside BEGIN … COMMIT
   /// DEFERRABLE INITIALLY DEFERRED foreign keys the job touched (checked
   /// by the writer at COMMIT)
