@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <thread>
 
 #include "actors/pg_frontend.hpp"
@@ -106,13 +107,27 @@ void pg_frontend::temp_write(stmt_kind kind, std::vector<std::string> names) {
 void pg_frontend::drop_temp_tables() {
   if (info_.temp_ns.empty())
     return;
+  portals_.clear(); // an open cursor would pin an older snapshot
   try {
-    cat_overlay_ = false;
-    cat_.epoch = 0; // what is committed now, not what the session saw
-    refresh_catalog();
+    // what is committed now (not what the session saw), by a range read of
+    // sql_tables' key: no catalog load at every disconnect
     std::vector<std::string> names;
-    for (auto& [name, t] : cat_.temp_tables())
-      names.push_back(t.name);
+    auto hi = info_.temp_ns;
+    hi.back() = static_cast<char>(sql::temp_marker + 1);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT name FROM sql_tables WHERE name >= ?1 AND "
+                           "name < ?2",
+                           -1, &s, nullptr) != SQLITE_OK)
+      throw std::runtime_error(sqlite3_errmsg(db_));
+    sqlite3_bind_text(s, 1, info_.temp_ns.data(),
+                      static_cast<int>(info_.temp_ns.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, hi.data(), static_cast<int>(hi.size()),
+                      SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW)
+      names.emplace_back(
+        reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    sqlite3_finalize(s);
     if (!names.empty())
       temp_write(stmt_kind::drop_table, std::move(names));
   } catch (const std::exception& e) {

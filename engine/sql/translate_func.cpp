@@ -211,6 +211,16 @@ expr translator::tr_func(const json& n, scope& sc) {
       name == "pg_get_partition_constraintdef" ||
       name == "pg_get_serial_sequence")
     return {"NULL", oid::text};
+  if (name == "pg_table_is_visible" && !args.empty()) {
+    // a permanent table a temp table of the same name shadows is not
+    // visible (pg_temp comes first in the search path; issue 36)
+    std::string hidden;
+    for (auto& [tn, t] : cat.temp_tables())
+      if (auto p = cat.find_permanent(tn))
+        hidden += (hidden.empty() ? "" : ", ") + std::to_string(p->oid);
+    if (!hidden.empty())
+      return {"(" + args[0].sql + " NOT IN (" + hidden + "))", oid::boolean};
+  }
   if (name == "pg_table_is_visible" || name == "has_table_privilege" ||
       name == "has_schema_privilege" || name == "has_database_privilege")
     return {"1", oid::boolean};

@@ -363,6 +363,23 @@ class TempTablesTest(Base):
         self.assertIn("d_t_pkey", r.stdout)
         self.assertRegex(r.stdout, r"pg_temp_\d+ \| d_t")
 
+    def test_shadowed_table_is_not_visible(self):
+        r = self.psql("CREATE TABLE vis (a int);\n"
+                      "CREATE TEMP TABLE vis (b int);\n"
+                      "SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
+                      "ON n.oid = c.relnamespace WHERE c.relname = 'vis' AND "
+                      "pg_table_is_visible(c.oid);\n"
+                      "\\dt vis\n"
+                      "DROP TABLE pg_temp.vis;\n"
+                      "SELECT count(*) FROM pg_class c WHERE relname = 'vis' "
+                      "AND pg_table_is_visible(c.oid);\n"
+                      "DROP TABLE vis;\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"nspname\s*\n-+\n pg_temp_\d+\n\(1 row\)")
+        self.assertRegex(r.stdout, r"pg_temp_\d+ \| vis")
+        self.assertNotIn("public | vis", r.stdout)
+        self.assertRegex(r.stdout, r"count\s*\n-+\n\s+1\n")
+
     def test_copy_and_create_table_as(self):
         c = self.connect()
         self.rows(c, "CREATE TEMP TABLE cp (id int, name text)")
