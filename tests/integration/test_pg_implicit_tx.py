@@ -271,9 +271,17 @@ class ImplicitTransactionTest(unittest.TestCase):
         # a write that is not the last message before Sync, then silence
         r.send(stmt("INSERT INTO it_stall VALUES (1, 'stalled')") +
                parse("SELECT 1"))
+        # the INSERT has run (its CommandComplete is out) and holds the
+        # writer before the other session writes
+        seen = []
+        while not seen or seen[-1][0] != b"C":
+            seen.append(r.read())
+        self.assertEqual(errors(seen), [])
         t0 = time.monotonic()
         c.execute("INSERT INTO it_stall VALUES (2, 'other')")
         waited = time.monotonic() - t0
+        # it waited for the stalled batch until the writer gave up on it
+        self.assertGreater(waited, 0.4)
         self.assertLess(waited, 10)
         r.send(SYNC)
         seen, status = r.until_ready()
