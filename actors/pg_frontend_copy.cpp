@@ -1,5 +1,6 @@
-/// COPY … FROM STDIN and COPY … TO STDOUT, text and CSV formats.
+/// COPY … FROM STDIN and COPY … TO STDOUT, text, CSV and binary formats.
 
+#include "actors/pg_copy_binary.hpp"
 #include "actors/pg_frontend.hpp"
 #include "engine/sql/pg_types.hpp"
 
@@ -129,7 +130,8 @@ void pg_frontend::start_copy_in(portal& p) {
   state->insert = translate(parsed[0], {});
   state->spec = cp;
   copy_ = std::move(state);
-  put_copy_in(session_.out(), false, static_cast<int16_t>(cp.columns.size()));
+  put_copy_in(session_.out(), cp.binary,
+              static_cast<int16_t>(cp.columns.size()));
   session_.begin_copy_in();
 }
 
@@ -139,6 +141,14 @@ void pg_frontend::parse_copy_lines(bool final) {
   auto& types = c.insert.params;
   size_t pos = 0;
   auto& buf = c.buffer;
+  if (cp.binary) {
+    if (c.binary_ended && !buf.empty())
+      throw sql::sql_error("22P04", "received copy data after EOF marker");
+    pgcopy::parse_binary(buf, pos, final, c.header_skipped, c.binary_ended,
+                         types, c.rows);
+    buf.erase(0, c.binary_ended ? buf.size() : pos);
+    return;
+  }
   while (pos < buf.size()) {
     // find the end of one record (CSV quotes may hold newlines)
     size_t end = pos;
@@ -299,10 +309,24 @@ void pg_frontend::run_copy_out(portal& p) {
       throw sql::sql_error(r.sqlstate, r.message);
     rows = std::move(job->result.rows);
   }
-  put_copy_out(session_.out(), false,
+  put_copy_out(session_.out(), cp.binary,
                static_cast<int16_t>(p.st.columns.size()));
   size_t n = 0;
+  std::vector<uint32_t> oids;
+  for (auto& col : p.st.columns)
+    oids.push_back(col.type_oid);
+  // the binary header travels in the first row's CopyData (or the
+  // trailer's), as PostgreSQL sends it: psycopg 3 expects it there
+  std::string header = cp.binary ? pgcopy::binary_header() : std::string();
   auto emit = [&](const sql::row& r) {
+    if (cp.binary) {
+      put_copy_data(session_.out(), header + pgcopy::binary_tuple(r, oids));
+      header.clear();
+      ++n;
+      if (session_.out().size() > (64u << 10))
+        session_.flush();
+      return;
+    }
     std::string line;
     for (size_t i = 0; i < r.size(); ++i) {
       if (i)
@@ -334,6 +358,8 @@ void pg_frontend::run_copy_out(portal& p) {
     sql::query_cursor c(db_, cp.query_sql, {});
     c.fetch(0, [&](sql::row& r) { emit(r); });
   }
+  if (cp.binary)
+    put_copy_data(session_.out(), header + pgcopy::binary_trailer());
   put_copy_done(session_.out());
   put_command_complete(session_.out(), "COPY " + std::to_string(n));
 }

@@ -475,6 +475,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
       if (name == "format") {
         if (val == "csv")
           cp.csv = true, cp.delimiter = ',', cp.null_text = "";
+        else if (val == "binary")
+          cp.binary = true; // issue 36: psycopg 3, asyncpg
         else if (val != "text")
           unsupported("COPY format " + val, o);
       } else if (name == "delimiter") {
@@ -494,6 +496,18 @@ statement translator::tr_utility(const std::string& type, const json& n) {
         unsupported("COPY option " + name, o);
       }
     }
+    if (cp.binary) // PostgreSQL's order of checks (issue 36)
+      for (auto& o : b.value("options", json::array())) {
+        auto name = body(o).value("defname", "");
+        if (name == "delimiter" || name == "null" || name == "header") {
+          for (auto& ch : name)
+            ch = static_cast<char>(std::toupper(ch));
+          throw sql_error("42601",
+                          "cannot specify " + name + " in BINARY mode");
+        }
+        if (name == "quote")
+          throw sql_error("0A000", "COPY quote available only in CSV mode");
+      }
     if (b.contains("query")) {
       if (b.value("is_from", false))
         unsupported("COPY (query) FROM", n);

@@ -60,6 +60,7 @@ struct copy_spec {
   char delimiter = '\t';
   std::string null_text = "\\N";
   char quote = '"';
+  bool binary = false;   ///< FORMAT BINARY (actors/pg_copy_binary.cpp)
   std::string query_sql; ///< COPY (SELECT …) TO STDOUT
 };
 
