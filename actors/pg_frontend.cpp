@@ -193,7 +193,9 @@ sql::statement pg_frontend::translate(const sql::parsed_statement& p,
   }
   temp_settle(); // ON COMMIT actions of the last transaction (issue 36)
   refresh_catalog();
-  return sql::translate(p, cat_, info_, declared);
+  auto st = sql::translate(p, cat_, info_, declared);
+  temp_mark(st); // a DO block's statements come this way too (issue 36)
+  return st;
 }
 
 tx_status pg_frontend::current() const {

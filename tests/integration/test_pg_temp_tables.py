@@ -265,6 +265,9 @@ class TempTablesTest(Base):
         c.commit()
         # the table itself stays
         c.autocommit = True
+        # a DO block is one transaction: its rows go at its end too
+        self.rows(c, "DO $$ BEGIN INSERT INTO ocd (v) VALUES ('do'); END $$")
+        self.assertEqual(self.one(c, "SELECT count(*) FROM ocd"), 0)
         self.assertEqual(self.one(c, "SELECT relpersistence FROM pg_class "
                                      "WHERE relname = 'ocd'"), "t")
 
