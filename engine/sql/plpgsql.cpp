@@ -35,21 +35,29 @@ const json& inner(const json& n) {
   return empty;
 }
 
+const json& field(const json& n, const char* key) {
+  static const json none;
+  if (!n.is_object())
+    return none;
+  auto it = n.find(key);
+  return it == n.end() ? none : *it;
+}
+
 std::string query_of(const json& expr_node) {
   return inner(expr_node).value("query", std::string());
 }
 
 interpreter::interpreter(host& h, const json& fn) : h_(h) {
   int i = 0;
-  for (auto& d : fn.value("datums", json::array())) {
+  for (auto& d : field(fn, "datums")) {
     variable v;
     if (d.contains("PLpgSQL_var")) {
-      auto& b = d["PLpgSQL_var"];
+      auto& b = field(d, "PLpgSQL_var");
       v.name = lower(b.value("refname", std::string()));
-      v.type = lower(trim(inner(b.value("datatype", json::object()))
-                            .value("typname", std::string())));
+      v.type = lower(
+        trim(inner(field(b, "datatype")).value("typname", std::string())));
       if (b.contains("default_val"))
-        v.default_query = query_of(b["default_val"]);
+        v.default_query = query_of(field(b, "default_val"));
       v.is_const = b.value("isconst", false);
       v.not_null = b.value("notnull", false);
     } else if (d.contains("PLpgSQL_rec")) {
@@ -65,7 +73,7 @@ interpreter::interpreter(host& h, const json& fn) : h_(h) {
       by_name_[vars_.back().name] = i;
     ++i;
   }
-  datums_ = fn.value("datums", json::array());
+  datums_ = field(fn, "datums");
 }
 
 void interpreter::run(const json& action) {
@@ -164,10 +172,10 @@ void interpreter::assign(variable& v, std::optional<std::string> value) {
 std::vector<int> interpreter::targets(const json& target) {
   std::vector<int> out;
   if (target.contains("PLpgSQL_row")) {
-    for (auto& f : target["PLpgSQL_row"].value("fields", json::array()))
+    for (auto& f : field(field(target, "PLpgSQL_row"), "fields"))
       out.push_back(f.value("varno", -1));
   } else if (target.contains("PLpgSQL_var")) {
-    auto name = lower(target["PLpgSQL_var"].value("refname", ""));
+    auto name = lower(inner(target).value("refname", ""));
     out.push_back(by_name_.count(name) ? by_name_[name] : -1);
   } else {
     throw sql_error("0A000", "INTO a record variable in a DO block is not "
@@ -209,7 +217,7 @@ void interpreter::exec(const json& node) {
   if (type == "PLpgSQL_stmt_block")
     return block(b);
   if (type == "PLpgSQL_stmt_assign") {
-    auto q = query_of(b["expr"]);
+    auto q = query_of(field(b, "expr"));
     // "x := expr" (or "x = expr"): the target is the variable
     auto at = q.find(":=");
     auto expr =
@@ -217,24 +225,24 @@ void interpreter::exec(const json& node) {
     return assign(var(b.value("varno", -1)), eval(expr));
   }
   if (type == "PLpgSQL_stmt_if") {
-    if (truth(query_of(b["cond"])))
-      return exec_list(b.value("then_body", json::array()));
-    for (auto& e : b.value("elsif_list", json::array())) {
+    if (truth(query_of(field(b, "cond"))))
+      return exec_list(field(b, "then_body"));
+    for (auto& e : field(b, "elsif_list")) {
       auto& ei = inner(e);
-      if (truth(query_of(ei["cond"])))
-        return exec_list(ei.value("stmts", json::array()));
+      if (truth(query_of(field(ei, "cond"))))
+        return exec_list(field(ei, "stmts"));
     }
-    return exec_list(b.value("else_body", json::array()));
+    return exec_list(field(b, "else_body"));
   }
   if (type == "PLpgSQL_stmt_perform") {
-    auto r = run_sql(query_of(b["expr"]));
+    auto r = run_sql(query_of(field(b, "expr")));
     return set_found(!r.rows.empty());
   }
   if (type == "PLpgSQL_stmt_execsql") {
-    auto q = query_of(b["sqlstmt"]);
+    auto q = query_of(field(b, "sqlstmt"));
     auto r = run_sql(q);
     if (b.value("into", false))
-      return store_into(b["target"], r, b.value("strict", false), q);
+      return store_into(field(b, "target"), r, b.value("strict", false), q);
     if (r.returns_rows && lower(trim(q)).rfind("select", 0) == 0)
       throw raised("42601", "query has no destination for result data", "",
                    "If you want to discard the results of a SELECT, use "
@@ -242,14 +250,14 @@ void interpreter::exec(const json& node) {
     return set_found(r.affected > 0 || !r.rows.empty());
   }
   if (type == "PLpgSQL_stmt_dynexecute") {
-    auto text = eval(query_of(b["query"]));
+    auto text = eval(query_of(field(b, "query")));
     if (!text)
       throw sql_error("22004", "query string argument of EXECUTE is null");
     auto sql = *text;
     if (b.contains("params")) {
       // USING: $n as literals of the arguments' text
       int n = 0;
-      for (auto& p : b["params"]) {
+      for (auto& p : field(b, "params")) {
         ++n;
         auto v = eval(query_of(p));
         auto lit = literal(v, "");
@@ -268,14 +276,14 @@ void interpreter::exec(const json& node) {
     h_.check_interrupts();
     auto r = h_.run(sql);
     if (b.value("into", false))
-      return store_into(b["target"], r, b.value("strict", false), sql);
+      return store_into(field(b, "target"), r, b.value("strict", false), sql);
     return;
   }
   if (type == "PLpgSQL_stmt_fori")
     return fori(b);
   if (type == "PLpgSQL_stmt_while") {
     auto label = b.value("label", std::string());
-    while (truth(query_of(b["cond"])))
+    while (truth(query_of(field(b, "cond"))))
       if (!loop_body(b, label))
         break;
     return;
@@ -287,7 +295,7 @@ void interpreter::exec(const json& node) {
     return;
   }
   if (type == "PLpgSQL_stmt_exit") {
-    if (b.contains("cond") && !truth(query_of(b["cond"])))
+    if (b.contains("cond") && !truth(query_of(field(b, "cond"))))
       return;
     throw loop_exit{b.value("is_exit", false), b.value("label", "")};
   }
@@ -300,11 +308,11 @@ void interpreter::exec(const json& node) {
   if (type == "PLpgSQL_stmt_raise")
     return raise(b);
   if (type == "PLpgSQL_stmt_assert") {
-    if (truth(query_of(b["cond"])))
+    if (truth(query_of(field(b, "cond"))))
       return;
     std::string msg = "assertion failed";
     if (b.contains("message"))
-      if (auto m = eval(query_of(b["message"])))
+      if (auto m = eval(query_of(field(b, "message"))))
         msg = *m;
     throw sql_error("P0004", msg);
   }
@@ -337,6 +345,7 @@ void interpreter::exec(const json& node) {
 } // namespace detail
 
 using detail::interpreter;
+using detail::field;
 using detail::json;
 
 void run_do(const std::string& body, host& h) {
@@ -369,7 +378,14 @@ void run_do(const std::string& body, host& h) {
     throw sql_error("42601", "DO block: no body");
   auto& fn = funcs[0]["PLpgSQL_function"];
   interpreter in(h, fn);
-  in.run(fn.value("action", json::object()));
+  try {
+    in.run(field(fn, "action"));
+  } catch (const json::exception& e) {
+    // a tree of a shape this walker does not expect: an error, never a
+    // crash of the session
+    throw sql_error("XX000", std::string("DO block: unexpected parse tree: ") +
+                               e.what());
+  }
 }
 
 } // namespace themis::sql::plpgsql

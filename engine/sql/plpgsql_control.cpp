@@ -9,7 +9,7 @@ namespace themis::sql::plpgsql::detail {
 bool interpreter::loop_body(const json& b, const std::string& label) {
   h_.check_interrupts(); // an empty LOOP still stops at a cancel
   try {
-    exec_list(b.value("body", json::array()));
+    exec_list(field(b, "body"));
   } catch (const loop_exit& e) {
     if (!e.label.empty() && e.label != label)
       throw;
@@ -19,12 +19,12 @@ bool interpreter::loop_body(const json& b, const std::string& label) {
 }
 
 void interpreter::fori(const json& b) {
-  auto& vb = inner(b["var"]);
+  auto& vb = inner(field(b, "var"));
   auto name = lower(vb.value("refname", std::string()));
-  auto lo = integer(query_of(b["lower"]), "lower bound");
-  auto hi = integer(query_of(b["upper"]), "upper bound");
+  auto lo = integer(query_of(field(b, "lower")), "lower bound");
+  auto hi = integer(query_of(field(b, "upper")), "upper bound");
   int64_t step =
-    b.contains("step") ? integer(query_of(b["step"]), "BY value") : 1;
+    b.contains("step") ? integer(query_of(field(b, "step")), "BY value") : 1;
   if (step <= 0)
     throw sql_error("22023", "BY value of FOR loop must be greater than "
                              "zero");
@@ -63,21 +63,21 @@ void interpreter::fori(const json& b) {
 
 void interpreter::block(const json& b) {
   if (!b.contains("exceptions")) {
-    exec_list(b.value("body", json::array()));
+    exec_list(field(b, "body"));
     return;
   }
   int depth = ++depth_;
   h_.subtx_begin(depth);
   try {
-    exec_list(b.value("body", json::array()));
+    exec_list(field(b, "body"));
     h_.subtx_release(depth);
     --depth_;
   } catch (const sql_error& e) {
     h_.subtx_rollback(depth);
     --depth_;
-    for (auto& x : inner(b["exceptions"]).value("exc_list", json::array())) {
+    for (auto& x : field(inner(field(b, "exceptions")), "exc_list")) {
       auto& ex = inner(x);
-      if (!catches(ex.value("conditions", json::array()), e.sqlstate()))
+      if (!catches(field(ex, "conditions"), e.sqlstate()))
         continue;
       auto saved_state = var_value("sqlstate");
       auto saved_msg = var_value("sqlerrm");
@@ -85,7 +85,7 @@ void interpreter::block(const json& b) {
       set_var("sqlerrm", split_error_object(e.what()).message);
       active_.push_back(e);
       try {
-        exec_list(ex.value("action", json::array()));
+        exec_list(field(ex, "action"));
       } catch (...) {
         active_.pop_back();
         throw;
@@ -154,7 +154,7 @@ void interpreter::raise(const json& b) {
   }
   if (b.contains("message")) {
     auto fmt = b.value("message", std::string());
-    auto params = b.value("params", json::array());
+    auto& params = field(b, "params");
     size_t next = 0;
     text.clear();
     for (size_t i = 0; i < fmt.size(); ++i) {
@@ -180,9 +180,9 @@ void interpreter::raise(const json& b) {
                                "outside an exception handler");
     throw active_.back();
   }
-  for (auto& o : b.value("options", json::array())) {
+  for (auto& o : field(b, "options")) {
     auto& ob = inner(o);
-    auto v = eval(query_of(ob["expr"]));
+    auto v = eval(query_of(field(ob, "expr")));
     auto s = v ? *v : std::string();
     switch (ob.value("opt_type", -1)) {
       case 0: { // ERRCODE

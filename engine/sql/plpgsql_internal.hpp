@@ -17,6 +17,10 @@ std::string trim(const std::string& s);
 /// The node's single key's value ({"PLpgSQL_expr": {...}} → {...}).
 const json& inner(const json& n);
 std::string query_of(const json& expr_node);
+/// n[key], or null (iterates as empty) when absent: the tree is walked by
+/// reference, never copied, and a node without an expected field is not
+/// undefined behaviour.
+const json& field(const json& n, const char* key);
 
 struct variable {
   std::string name, type;

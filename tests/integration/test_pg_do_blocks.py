@@ -285,6 +285,22 @@ class DoBlockTest(unittest.TestCase):
         self.fails(cur, "DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = "
                         "'no_such_condition'; END $$", "42704")
 
+    def test_deep_nesting(self):
+        cur = self.connect().cursor()
+        cur.execute("SET statement_timeout = '60s'")
+        n = 2000
+        cur.execute("DO $$ BEGIN " + "IF true THEN " * n + "NULL; " +
+                    "END IF; " * n + "END $$")
+        cur.execute("DO $$ " + "BEGIN " * n + "NULL; " + "END; " * (n - 1) +
+                    "END $$")
+        n = 20000 # past the PL/pgSQL grammar's stack: an error, no crash
+        with self.assertRaises(psycopg2.Error) as ctx:
+            cur.execute("DO $$ " + "BEGIN " * n + "NULL; " +
+                        "END; " * (n - 1) + "END $$")
+        self.assertIn(ctx.exception.pgcode, ("42601", "54001"))
+        cur.execute("SELECT 1")
+        self.assertEqual(cur.fetchone(), (1,))
+
     def test_beyond_the_subset_is_0A000(self):
         if REFERENCE:
             self.skipTest("themisd's limits")
