@@ -41,6 +41,7 @@ void pg_frontend::send_row_description(const std::vector<sql::column>& cols,
     d.column = cols[i].attnum;
     d.type_oid = cols[i].type_oid;
     d.type_len = sql::type_len(cols[i].type_oid);
+    d.type_mod = cols[i].typmod; // numeric(12,2), varchar(n) (issue 36)
     d.format = format_of(formats, i);
     f.push_back(std::move(d));
   }

@@ -169,16 +169,38 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         .col("column_default", oid::text)
         .col("is_nullable", oid::text)
         .col("data_type", oid::text)
-        .col("udt_name", oid::name);
+        .col("udt_name", oid::name)
+        .col("numeric_precision", oid::int4) // issue 36 (numeric)
+        .col("numeric_precision_radix", oid::int4)
+        .col("numeric_scale", oid::int4);
       for (auto& [n, t] : all_tables(cat))
         for (size_t i = 0; i < t.columns.size(); ++i) {
           auto& c = t.columns[i];
-          v.row({lit(info.database), lit(schema_of(t)), lit(n), lit(c.name),
-                 num(static_cast<int64_t>(i + 1)),
-                 c.default_text.empty() ? "NULL" : lit(c.default_text),
-                 c.not_null ? "'NO'" : "'YES'", lit(is_array_type(c.type_oid) ? "ARRAY"
-                                                : type_name(c.type_oid)),
-                 lit(short_type_name(c.type_oid))});
+          // numeric(p,s): p, 10, s; integers and floats: their bits, 2
+          std::string prec = "NULL", radix = "NULL", scale = "NULL";
+          if (c.type_oid == oid::numeric) {
+            radix = "10";
+            if (c.typmod >= 4) {
+              prec = std::to_string(((c.typmod - 4) >> 16) & 0xffff);
+              scale = std::to_string((((c.typmod - 4) & 0x7ff) ^ 1024) - 1024);
+            }
+          } else if (c.type_oid == oid::int2 || c.type_oid == oid::int4 ||
+                     c.type_oid == oid::int8) {
+            prec = c.type_oid == oid::int2   ? "16"
+                   : c.type_oid == oid::int4 ? "32"
+                                             : "64";
+            radix = "2", scale = "0";
+          } else if (c.type_oid == oid::float4 || c.type_oid == oid::float8) {
+            prec = c.type_oid == oid::float4 ? "24" : "53";
+            radix = "2";
+          }
+          v.row(
+            {lit(info.database), lit(schema_of(t)), lit(n), lit(c.name),
+             num(static_cast<int64_t>(i + 1)),
+             c.default_text.empty() ? "NULL" : lit(c.default_text),
+             c.not_null ? "'NO'" : "'YES'",
+             lit(is_array_type(c.type_oid) ? "ARRAY" : type_name(c.type_oid)),
+             lit(short_type_name(c.type_oid)), prec, radix, scale});
         }
       return v.build();
     }

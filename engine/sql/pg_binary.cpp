@@ -12,6 +12,7 @@
 
 #include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_datetime.hpp"
+#include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/pg_types_internal.hpp"
 
@@ -113,127 +114,6 @@ std::string us_to_time(int64_t us) {
   return t;
 }
 
-/// A decimal number's text ("-1.5", "1e-20", "12") as plain digits
-/// without exponent; false if it is not a finite number.
-bool plain_decimal(std::string t, bool& negative, std::string& ip,
-                   std::string& fp) {
-  negative = !t.empty() && t[0] == '-';
-  if (negative || (!t.empty() && t[0] == '+'))
-    t.erase(0, 1);
-  long exp = 0;
-  auto e = t.find_first_of("eE");
-  if (e != std::string::npos) {
-    char* end = nullptr;
-    exp = std::strtol(t.c_str() + e + 1, &end, 10);
-    if (*end || exp > 1000 || exp < -1000)
-      return false;
-    t.resize(e);
-  }
-  auto dot = t.find('.');
-  ip = t.substr(0, dot);
-  fp = dot == std::string::npos ? std::string() : t.substr(dot + 1);
-  if (ip.empty() && fp.empty())
-    return false;
-  for (char c : ip + fp)
-    if (c < '0' || c > '9')
-      return false;
-  for (; exp > 0; --exp) { // shift the point right
-    ip.push_back(fp.empty() ? '0' : fp[0]);
-    if (!fp.empty())
-      fp.erase(0, 1);
-  }
-  for (; exp < 0; ++exp) { // and left
-    fp.insert(0, 1, ip.empty() ? '0' : ip.back());
-    if (!ip.empty())
-      ip.pop_back();
-  }
-  return true;
-}
-
-/// NUMERIC binary: ndigits, weight, sign, dscale, then base-10000 digits.
-std::string numeric_binary(const std::string& text) {
-  std::string out;
-  bool neg = false;
-  std::string ip, fp;
-  if (text == "NaN" || !plain_decimal(text, neg, ip, fp)) {
-    if (text != "NaN")
-      throw sql_error("22P03", "numeric value has no binary form: " + text);
-    put_be(out, 0, 2), put_be(out, 0, 2), put_be(out, 0xC000, 2),
-      put_be(out, 0, 2);
-    return out;
-  }
-  uint16_t dscale = static_cast<uint16_t>(std::min<size_t>(fp.size(), 1000));
-  while (ip.size() % 4)
-    ip.insert(0, "0");
-  while (fp.size() % 4)
-    fp.push_back('0');
-  std::vector<uint16_t> digits;
-  auto group = [](const std::string& s, size_t i) {
-    return static_cast<uint16_t>((s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 +
-                                 (s[i + 2] - '0') * 10 + (s[i + 3] - '0'));
-  };
-  for (size_t i = 0; i < ip.size(); i += 4)
-    digits.push_back(group(ip, i));
-  int weight = static_cast<int>(digits.size()) - 1;
-  for (size_t i = 0; i < fp.size(); i += 4)
-    digits.push_back(group(fp, i));
-  size_t lead = 0;
-  while (lead < digits.size() && digits[lead] == 0) {
-    ++lead;
-    --weight;
-  }
-  digits.erase(digits.begin(), digits.begin() + static_cast<long>(lead));
-  while (!digits.empty() && digits.back() == 0)
-    digits.pop_back();
-  if (digits.empty())
-    weight = 0;
-  put_be(out, digits.size(), 2);
-  put_be(out, static_cast<uint16_t>(static_cast<int16_t>(weight)), 2);
-  put_be(out, neg && !digits.empty() ? 0x4000 : 0, 2);
-  put_be(out, dscale, 2);
-  for (auto d : digits)
-    put_be(out, d, 2);
-  return out;
-}
-
-/// Numeric binary → its decimal text; digits past dscale are cut as
-/// PostgreSQL's numeric_recv does.
-std::string numeric_from_binary(std::string_view b) {
-  if (b.size() < 8)
-    throw sql_error("22P03", "insufficient data left in message");
-  auto nd = static_cast<uint16_t>(get_be(b.substr(0, 2)));
-  auto weight = static_cast<int16_t>(get_be(b.substr(2, 2)));
-  auto sign = static_cast<uint16_t>(get_be(b.substr(4, 2)));
-  auto dscale = static_cast<uint16_t>(get_be(b.substr(6, 2)));
-  if (b.size() != 8u + 2u * nd || dscale > 1000 ||
-      (sign != 0 && sign != 0x4000 && sign != 0xC000))
-    throw sql_error("22P03", "invalid numeric binary data");
-  if (sign == 0xC000)
-    return "NaN";
-  std::string ip, fp;
-  for (int i = 0; i < nd; ++i) {
-    auto d = static_cast<unsigned>(get_be(b.substr(8 + 2 * i, 2)));
-    if (d > 9999)
-      throw sql_error("22P03", "invalid digit in numeric binary data");
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04u", d);
-    (weight - i >= 0 ? ip : fp) += buf;
-  }
-  // a numeric is held as a double here: beyond 1e308 it cannot be kept
-  if (nd && weight > 77)
-    throw sql_error("22003", "value overflows numeric format");
-  if (weight >= nd)
-    ip.append(static_cast<size_t>(weight - nd + 1) * 4, '0');
-  if (weight < -1 && dscale)
-    fp.insert(0, std::min<size_t>(static_cast<size_t>(-weight - 1) * 4, dscale),
-              '0');
-  size_t nz = ip.find_first_not_of('0');
-  ip = nz == std::string::npos ? "0" : ip.substr(nz);
-  fp.resize(dscale, '0');
-  return std::string(sign == 0x4000 ? "-" : "") + ip +
-         (dscale ? "." + fp : std::string());
-}
-
 } // namespace
 
 std::string to_binary(const value& v, uint32_t o) {
@@ -295,8 +175,8 @@ std::string to_binary(const value& v, uint32_t o) {
       return out;
     case oid::jsonb:
       return "\x01" + text_of(v);
-    case oid::numeric:
-      return numeric_binary(to_text(v, o));
+    case oid::numeric: // exact (issue 36)
+      return num::to_binary(numeric_of(v));
     case 0:
     case oid::text:
     case oid::varchar:
@@ -388,8 +268,8 @@ value from_binary(std::string_view b, uint32_t o) {
       return coerce(value::of_text(utf8_checked(b.substr(1))), oid::jsonb);
     case oid::json:
       return coerce(value::of_text(utf8_checked(b)), oid::json);
-    case oid::numeric:
-      return coerce(value::of_text(numeric_from_binary(b)), oid::numeric);
+    case oid::numeric: // exact (issue 36)
+      return value::of_text(num::to_string(num::from_binary(b)));
     case 0: // unspecified and never inferred: text, as PostgreSQL infers
     case oid::text:
     case oid::varchar:

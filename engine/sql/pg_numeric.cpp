@@ -486,6 +486,21 @@ int cmp(const numeric& a, const numeric& b) {
   return sa < 0 ? -c : c;
 }
 
+int32_t typmod_in(const std::vector<int64_t>& m) {
+  if (m.empty())
+    return -1;
+  if (m.size() > 2)
+    throw sql_error("22023", "invalid NUMERIC type modifier");
+  if (m[0] < 1 || m[0] > 1000)
+    throw sql_error("22023", "NUMERIC precision " + std::to_string(m[0]) +
+                               " must be between 1 and 1000");
+  auto s = m.size() > 1 ? m[1] : 0;
+  if (s < -1000 || s > 1000)
+    throw sql_error("22023", "NUMERIC scale " + std::to_string(s) +
+                               " must be between -1000 and 1000");
+  return make_typmod(static_cast<int>(m[0]), static_cast<int>(s));
+}
+
 std::string typmod_text(int32_t typmod) {
   if (typmod < 4)
     return "";

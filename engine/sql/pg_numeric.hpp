@@ -78,6 +78,9 @@ int cmp(const numeric& a, const numeric& b);
 inline int32_t make_typmod(int p, int s) {
   return ((p << 16) | (s & 0xffff)) + 4;
 }
+/// numeric(p) / numeric(p, s) → typmod; 22023 as PostgreSQL for a bad
+/// precision or scale; -1 for no modifiers.
+int32_t typmod_in(const std::vector<int64_t>& mods);
 /// "(12,2)" for format_type, "" for -1.
 std::string typmod_text(int32_t typmod);
 /// Rounds `x` to the typmod's scale and checks its precision: 22003

@@ -10,6 +10,7 @@
 #include "engine/json_bounded.hpp"
 #include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_datetime.hpp"
+#include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/pg_types_internal.hpp"
 
 namespace themis::sql {
@@ -118,6 +119,17 @@ value regtype_in(const value& v) {
 }
 
 } // namespace
+
+num::numeric numeric_of(const value& v) {
+  switch (v.k) {
+    case value::kind::integer:
+      return num::from_int(v.i);
+    case value::kind::real:
+      return num::from_double(v.d);
+    default:
+      return num::parse(v.s);
+  }
+}
 
 namespace detail {
 
@@ -428,20 +440,8 @@ value coerce(const value& v, uint32_t o) {
     case oid::float4:
     case oid::float8:
       return float_value(float_of(v, o));
-    case oid::numeric: {
-      if (v.k == value::kind::integer || v.k == value::kind::real)
-        return v;
-      auto t = trim(v.s);
-      int64_t i = 0;
-      auto [p, ec] = std::from_chars(t.data() + (!t.empty() && t[0] == '+'),
-                                     t.data() + t.size(), i);
-      if (ec == std::errc() && p == t.data() + t.size() && !t.empty())
-        return value::of(i);
-      auto d = parse_double(t, "numeric");
-      if (std::isinf(d))
-        bad_input("numeric", v.s);
-      return float_value(d);
-    }
+    case oid::numeric: // exact: canonical decimal text (issue 36)
+      return value::of_text(num::to_string(numeric_of(v)));
     case oid::boolean: {
       if (v.k == value::kind::integer)
         return value::of(v.i != 0);
@@ -508,6 +508,8 @@ std::string to_text(const value& v, uint32_t o) {
       if (v.k == value::kind::real)
         return format_double(v.d, true);
       return text_of(v);
+    case oid::numeric:
+      return num::to_string(numeric_of(v));
     case oid::regtype: {
       auto t = regtype_in(v).i;
       auto n = type_name(static_cast<uint32_t>(t));

@@ -71,6 +71,8 @@ std::string column_expr(const table_def& t, const column_def& c,
     return row;
   }
   auto a = affinity_of(c.type_oid);
+  if (c.type_oid == oid::numeric) // the literal's exact digits (issue 36)
+    return "themis_num_col(" + row + " -> " + json_path(c.name) + ")";
   if (a == affinity::json) // a JSON null (or absent field) is SQL NULL
     return "NULLIF(" + row + " -> " + json_path(c.name) + ", 'null')";
   auto x = "json_extract(" + row + ", " + json_path(c.name) + ")";
@@ -85,9 +87,12 @@ std::string column_expr(const table_def& t, const column_def& c,
 
 std::string coerce_sql(const table_def& t, const column_def& c,
                                 const std::string& v) {
-  return "themis_coerce(" + v + ", " + std::to_string(c.type_oid) + ", " +
-         (c.not_null ? "1" : "0") + ", " +
-         quote_literal(c.name + "\x1e" + t.name) + ")";
+  auto out = "themis_coerce(" + v + ", " + std::to_string(c.type_oid) +
+             ", " + (c.not_null ? "1" : "0") + ", " +
+             quote_literal(c.name + "\x1e" + t.name) + ")";
+  if (c.type_oid == oid::numeric && c.typmod >= 4) // numeric(p,s): round
+    return "themis_num_typmod(" + out + ", " + std::to_string(c.typmod) + ")";
+  return out;
 }
 
 std::string stored_value_sql(const column_def& c, const std::string& v) {
@@ -96,6 +101,8 @@ std::string stored_value_sql(const column_def& c, const std::string& v) {
            ") THEN json('true') ELSE json('false') END";
   if (affinity_of(c.type_oid) == affinity::json)
     return "json(" + v + ")";
+  if (c.type_oid == oid::numeric) // a JSON number with every digit
+    return "themis_num_json(" + v + ")";
   if (affinity_of(c.type_oid) == affinity::real) // every digit kept
     return "themis_float_json(" + v + ")";
   return v;

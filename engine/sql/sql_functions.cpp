@@ -113,7 +113,10 @@ void fn_coerce(sqlite3_context* ctx, int, sqlite3_value** a) {
         v.k == value::kind::text && v.s.find_first_of(".eE") != v.s.npos &&
         v.s.find_first_of("0123456789") != v.s.npos) {
       // a numeric assigned to an integer column rounds (issue 36)
-      sqlite3_result_int64(ctx, num::to_int(numeric_of(v), o == oid::int2 ? "smallint" : o == oid::int4 ? "integer" : "bigint"));
+      sqlite3_result_int64(ctx, num::to_int(numeric_of(v),
+                                            o == oid::int2   ? "smallint"
+                                            : o == oid::int4 ? "integer"
+                                                             : "bigint"));
       return;
     }
     result(ctx, coerce(v, o));

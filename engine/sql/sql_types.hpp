@@ -49,6 +49,7 @@ struct column {
   uint32_t type_oid = 25; ///< PostgreSQL type OID (text when unknown)
   uint32_t table_oid = 0;
   int16_t attnum = 0;
+  int32_t typmod = -1; ///< numeric(p,s), varchar(n): RowDescription's
 };
 
 /// A failure with the SQLSTATE the client sees.

@@ -171,6 +171,8 @@ statement translator::tr_alter(const json& n) {
                                    display + "\" already exists");
       }
       col.type_oid = type_of_typename(cd.at("typeName"));
+      if (col.type_oid == oid::numeric) // numeric(p,s) (issue 36)
+        col.typmod = numeric_typmod(cd.at("typeName"));
       auto tn = string_list(cd.at("typeName").value("names", json::array()));
       std::string base = tn.empty() ? "" : tn.back();
       col.serial = base == "serial" || base == "bigserial" ||
@@ -378,6 +380,8 @@ statement translator::tr_alter(const json& n) {
         if (node_type(m) == "A_Const" && body(m).contains("ival"))
           col.typmod = body(m).at("ival").value("ival", 0) + 4;
       }
+      if (col.type_oid == oid::numeric) // numeric(p,s) (issue 36)
+        col.typmod = numeric_typmod(cd.at("typeName"));
       std::string v;
       if (cd.contains("raw_default")) {
         table_def before = t;

@@ -155,6 +155,8 @@ statement translator::tr_create(const json& n) {
         col.typmod = len + 4;
       }
     }
+    if (col.type_oid == oid::numeric) // numeric(p,s) (issue 36)
+      col.typmod = numeric_typmod(cd.at("typeName"));
     if (col.serial) {
       col.not_null = true;
       col.default_text =

@@ -31,7 +31,7 @@ scope_item target_item(const table_def& t, const std::string& alias,
   std::vector<column> cols;
   int16_t i = 0;
   for (auto& c : t.columns)
-    cols.push_back({c.name, c.type_oid, t.oid, ++i});
+    cols.push_back({c.name, c.type_oid, t.oid, ++i, c.typmod});
   return {alias, cols, &t, row};
 }
 

@@ -60,7 +60,7 @@ const std::unordered_map<std::string, fn_map>& functions() {
     {"to_jsonb", {"themis_to_json", oid::jsonb, false}},
     {"count", {"count", oid::int8, true}},
     {"sum", {"sum", 0, true}},
-    {"avg", {"avg", oid::numeric, true}},
+    {"avg", {"avg", oid::float8, true}}, // numeric: translate_numeric.cpp
     {"min", {"min", 0, true}},
     {"max", {"max", 0, true}},
     {"string_agg", {"group_concat", oid::text, true}},
@@ -282,6 +282,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     auto f = session_function(name, a);
     return {f->first, f->second};
   }
+  if (auto x = tr_numeric_func(name, n, args, sc)) // issue 36
+    return *x;
   auto& fm = functions();
   auto it = fm.find(name);
   if (it == fm.end())

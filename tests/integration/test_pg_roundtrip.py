@@ -79,17 +79,22 @@ def rand_int(r, bits):
 
 
 def rand_numeric(r):
-    """What numeric keeps today (it is held as a double or an int64):
-    integers of int64 and decimals of up to 15 significant digits without
-    trailing zeros."""
-    if r.random() < 0.4:
+    """Exact numerics (issue 36): any sign, scales 0-40 (trailing zeros
+    kept), up to 75 digits before the point, NaN and ±Infinity."""
+    k = r.random()
+    if k < 0.03:
+        return decimal.Decimal("NaN")
+    if k < 0.06:
+        return decimal.Decimal(r.choice(["Infinity", "-Infinity"]))
+    if k < 0.25:
         return decimal.Decimal(rand_int(r, 64))
-    scale = r.randint(1, 6)
-    digits = r.randint(1, 10 ** (15 - scale) - 1)
-    if digits % 10 == 0:
-        digits += 1
-    d = decimal.Decimal(digits).scaleb(-scale)
-    return -d if r.random() < 0.5 else d
+    ip = r.choice([0, 1, 5, 15, 19, 40, 70, 75])
+    s = "".join(str(r.randint(0, 9)) for _ in range(ip)).lstrip("0") or "0"
+    fp = r.randint(0, 40)
+    if fp:
+        s += "." + "".join(str(r.randint(0, 9)) for _ in range(fp))
+    d = decimal.Decimal(s)  # copy_negate: `-d` rounds to 28 digits
+    return d.copy_negate() if r.random() < 0.5 and d != 0 else d
 
 
 def rand_json(r, depth=0):
@@ -169,8 +174,9 @@ def same(typ, want, got):
         fmt = "<f" if typ == "float4" else "<d"
         return (math.isnan(want) and math.isnan(got)) or (
             struct.pack(fmt, want) == struct.pack(fmt, got))
-    if typ == "numeric":
-        return isinstance(got, decimal.Decimal) and str(got) == str(want)
+    if typ == "numeric":  # digit for digit, scale for scale
+        return (isinstance(got, decimal.Decimal) and
+                got.as_tuple() == want.as_tuple())
     if typ == "bytea":
         return isinstance(got, bytes) and got == want
     return type(got) is type(want) and got == want

@@ -57,7 +57,7 @@ TEST(pg_types, numeric_binary_is_exact_for_decimal_text) {
   EXPECT_EQ(to_text(from_binary(to_binary(value::of_real(1e-20), oid::numeric),
                                 oid::numeric),
                     oid::numeric),
-            "1e-20");
+            "0.00000000000000000001"); // exact numeric (issue 36)
   EXPECT_EQ(
     to_text(from_binary(to_binary(value::of(-42), oid::numeric), oid::numeric),
             oid::numeric),
@@ -151,12 +151,11 @@ TEST(pg_types, malformed_binary_never_crashes) {
               from_binary(std::string("\x80\0\0\0\0\0\0\0", 8), oid::timestamp);
             }),
             "22008");
-  // a numeric too large for the double it is held in
-  EXPECT_EQ(state_of([] {
-              from_binary(std::string("\0\1\0\x64\0\0\0\0\0\1", 10),
-                          oid::numeric);
-            }),
-            "22003");
+  // 1e400: exact numeric holds it (issue 36); bad digits are still 22P03
+  EXPECT_EQ(to_text(from_binary(std::string("\0\1\0\x64\0\0\0\0\0\1", 10),
+                                oid::numeric),
+                    oid::numeric),
+            "1" + std::string(400, '0'));
 }
 
 TEST(pg_types, binary_parameters_take_the_stored_form) {
