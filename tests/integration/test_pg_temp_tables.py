@@ -207,6 +207,13 @@ class TempTablesTest(Base):
         st, _, _ = self.srv.request(
             "GET", "/v1/collections/pg_temp_%d%%24mine/documents" % apid)
         self.assertIn(st, (400, 404))
+        # nor does AQL, by either name, to read or to write
+        for q in ("FOR d IN mine RETURN d",
+                  "FOR d IN `pg_temp_%d$mine` RETURN d" % apid,
+                  "INSERT {a: 9} INTO `pg_temp_%d$mine`" % apid):
+            st, _, body = self.srv.json("POST", "/v1/query", {"query": q})
+            self.assertEqual(st, 404, (q, body))
+        self.assertEqual(self.rows(a, "SELECT * FROM mine"), [(1,)])
 
     def test_no_change_events_and_dense_sequences(self):
         c = self.connect()
