@@ -248,6 +248,7 @@ void register_array_functions(sqlite3* db) {
   using namespace array_fn;
   register_unnest_module(db);
   register_array_ops(db);
+  register_ordered_agg(db);
   add(db, "themis_array", -1, fn_array);
   add(db, "themis_array_json", 2, fn_array_json);
   add(db, "themis_array_text", 2, fn_array_text);

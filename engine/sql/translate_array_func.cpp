@@ -69,11 +69,32 @@ std::optional<expr> translator::tr_array_func(const std::string& name,
     auto arr = array_type_of(elem);
     if (!arr)
       unsupported(std::string("array_agg of type ") + type_name(elem), n);
-    return expr{
-      "themis_array_fix(themis_array_agg(" +
-        std::string(b.value("agg_distinct", false) ? "DISTINCT " : "") + x.sql +
-        "), " + std::to_string(elem) + ", " + (nested ? "1" : "0") + ")",
-      arr};
+    std::string agg =
+      "themis_array_agg(" +
+      std::string(b.value("agg_distinct", false) ? "DISTINCT " : "") + x.sql +
+      ")";
+    if (b.contains("agg_order")) { // sorted when the group ends
+      if (b.value("agg_distinct", false))
+        unsupported("array_agg(DISTINCT … ORDER BY …)", n);
+      agg = "themis_array_agg_ord(" + x.sql;
+      for (auto& s : b.at("agg_order")) {
+        auto& sb = body(s);
+        auto dir = sb.value("sortby_dir", "SORTBY_DEFAULT");
+        auto nulls = sb.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
+        if (dir == "SORTBY_USING")
+          unsupported("ORDER BY USING", s);
+        bool desc = dir == "SORTBY_DESC";
+        // PostgreSQL: NULLs sort as larger than every value
+        bool nulls_first = nulls == "SORTBY_NULLS_FIRST" ||
+                           (nulls == "SORTBY_NULLS_DEFAULT" && desc);
+        agg += ", " + tr(sb.at("node"), sc).sql + ", " +
+               std::to_string((desc ? 1 : 0) | (nulls_first ? 2 : 0));
+      }
+      agg += ")";
+    }
+    return expr{"themis_array_fix(" + agg + ", " + std::to_string(elem) + ", " +
+                  (nested ? "1" : "0") + ")",
+                arr};
   }
   if (name == "to_json" || name == "to_jsonb" || name == "array_to_json") {
     // an array is its JSON array; anything else as before (to_json)

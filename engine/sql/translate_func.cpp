@@ -87,7 +87,9 @@ expr translator::tr_func(const json& n, scope& sc) {
                     location(n));
   if (b.contains("over"))
     unsupported("window functions", n);
-  if (b.contains("agg_order") || b.contains("agg_filter") ||
+  // array_agg sorts its own input (translate_array_func.cpp)
+  if ((b.contains("agg_order") && name != "array_agg") ||
+      b.contains("agg_filter") ||
       b.value("agg_within_group", false))
     unsupported("ordered or filtered aggregates", n);
   if (name == "pg_sleep_for" && b.contains("args") &&

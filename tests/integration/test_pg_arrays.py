@@ -125,6 +125,14 @@ class TextFormTest(Base):
         ("select array(select 1 where false)", "{}"),
         ("select array[1,2]::int8[]::text[]", "{1,2}"),
         ("select '{1.7}'::float8[]::int[]", "{2}"),
+        ("select array_agg(x order by x desc) from (values (1),(3),(null),"
+         "(2)) v(x)", "{NULL,3,2,1}"),
+        ("select array_agg(x order by x nulls first) from (values ('b'),"
+         "('a'),(null)) v(x)", "{NULL,a,b}"),
+        ("select k, array_agg(x order by y desc, x) from (values (1, 'a', 2),"
+         " (1, 'b', 2), (1, 'c', 3), (2, 'd', 1)) v(k, x, y) where k = 1 "
+         "group by k", "1|{c,a,b}"),
+        ("select to_json(array[[1,2],[3,null]])", "[[1,2],[3,null]]"),
     ]
 
     def test_psql_sees_postgres_text(self):
