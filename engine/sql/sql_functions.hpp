@@ -47,6 +47,10 @@ std::string error_trailer(const std::string& schema, const std::string& table,
                           const std::string& detail = {});
 error_object split_error_object(const std::string& what);
 
+/// jsonb @> / <@ and quote_literal / quote_nullable
+/// (sql_functions_jsonb.cpp, issue 36).
+void register_jsonb_functions(sqlite3* db);
+
 /// Splits an error raised by a function; false if `msg` is not one.
 bool split_error(const char* msg, char sqlstate[6], const char** text);
 

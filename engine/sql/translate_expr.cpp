@@ -368,6 +368,14 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
              : r0;
   if (!b.contains("rexpr"))
     unsupported("postfix operator " + op, n);
+  if ((op == "@>" || op == "<@") &&
+      (l.type == oid::jsonb || r.type == oid::jsonb)) {
+    // jsonb containment (issue 36; Django's JSONField lookups)
+    auto& outer = op == "@>" ? l : r;
+    auto& inner = op == "@>" ? r : l;
+    return {"themis_jsonb_contains(" + outer.sql + ", " + inner.sql + ")",
+            oid::boolean};
+  }
   if (auto a = tr_array_op(op, n, l, r)) // an array operand
     return *a;
   if (cmp) {

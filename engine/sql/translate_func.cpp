@@ -64,6 +64,9 @@ const std::unordered_map<std::string, fn_map>& functions() {
     {"min", {"min", 0, true}},
     {"max", {"max", 0, true}},
     {"string_agg", {"group_concat", oid::text, true}},
+    // asyncpg's copy_from_query inlines arguments with quote_literal
+    {"quote_literal", {"themis_quote_literal", oid::text, false}},
+    {"quote_nullable", {"themis_quote_nullable", oid::text, false}},
     {"bool_and", {"min", oid::boolean, true}},
     {"bool_or", {"max", oid::boolean, true}},
     {"every", {"min", oid::boolean, true}},

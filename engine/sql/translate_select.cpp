@@ -174,6 +174,26 @@ std::optional<std::string> translator::srf_sql(const json& call,
   auto args = body(call).value("args", json::array());
   if (fname == "unnest") // typed arrays (translate_array.cpp)
     return unnest_sql(call, col, type, sc);
+  if (fname == "generate_subscripts") { // peewee's get_indexes (issue 36)
+    if (args.size() < 2 || args.size() > 3)
+      throw sql_error("42883", "generate_subscripts() takes 2 or 3 arguments");
+    auto arr = tr(args[0], sc).sql;
+    hint_param(args[1], oid::int4);
+    auto dim = tr(args[1], sc).sql;
+    std::string desc = "0";
+    if (args.size() == 3) {
+      hint_param(args[2], oid::boolean);
+      desc = tr(args[2], sc).sql;
+    }
+    auto bound = [&](const char* what) {
+      return "themis_array_dim(" + arr + ", " + dim + ", " + what + ")";
+    };
+    type = oid::int4;
+    return "(WITH RECURSIVE _gsub(v) AS (SELECT " + bound("1") + " WHERE " +
+           bound("1") + " IS NOT NULL UNION ALL SELECT v + 1 FROM _gsub "
+           "WHERE v < " + bound("2") + ") SELECT v AS " + quote_ident(col) +
+           " FROM _gsub ORDER BY CASE WHEN " + desc + " THEN -v ELSE v END)";
+  }
   if (fname != "generate_series")
     return std::nullopt;
   if (args.size() < 2 || args.size() > 3)
