@@ -96,3 +96,11 @@ std::string to_binary(const numeric& x);
 numeric from_binary(std::string_view b);
 
 } // namespace themis::sql::num
+
+namespace themis::sql {
+/// Any stored value (INTEGER, REAL as float8 → numeric, TEXT parsed:
+/// 22P02) as an exact numeric; defined in pg_types.cpp. Declared here, not
+/// in pg_types.hpp, so that no `num` name leaks into files that do not
+/// use it (catalog_views.cpp has its own `num`).
+num::numeric numeric_of(const value& v);
+} // namespace themis::sql

@@ -56,13 +56,6 @@ value coerce(const value& v, uint32_t oid);
 /// "-Infinity" (column_expr reads them back).
 value float_value(double d);
 
-namespace num {
-struct numeric;
-}
-/// Any value (INTEGER, REAL as float8 → numeric, TEXT parsed: 22P02) as an
-/// exact numeric (pg_numeric.hpp; issue 36).
-num::numeric numeric_of(const value& v);
-
 /// Text wire format of a stored value of type `oid`.
 std::string to_text(const value& v, uint32_t oid);
 /// Binary wire format (pg_binary.cpp); throws sql_error 42883 for a type
