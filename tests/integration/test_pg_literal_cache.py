@@ -6,6 +6,8 @@ execute below is a simple Query with literals in its text. Each shape is
 run several times with different values: the first run learns the shape,
 the later ones take the cache."""
 
+import threading
+import time
 import unittest
 
 import psycopg2
@@ -152,6 +154,98 @@ class LiteralCacheTest(unittest.TestCase):
         cur.execute("select v from lc_tx where id = 2")
         self.assertEqual(cur.fetchall(), [("two",)])
         self.assertEqual(cur.description[0].type_code, 25)
+
+
+class HeldTransactionTest(unittest.TestCase):
+    """A transaction block's statements run on its session's thread while
+    it holds the store writer (actors/store_writer_tx.cpp): other sessions'
+    transactions and autocommit writes wait for its end, and the server
+    still rolls back a block idle past pg.idle_in_transaction_timeout_ms."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=["--set",
+                               "pg.idle_in_transaction_timeout_ms=1500"]
+                         ).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def connect(self, autocommit):
+        c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
+                             user="themis", password="themis",
+                             dbname="themis", connect_timeout=10,
+                             options="-c statement_timeout=20000")
+        c.autocommit = autocommit
+        self.addCleanup(c.close)
+        return c
+
+    def test_others_wait_for_the_holder(self):
+        setup = self.connect(True)
+        setup.cursor().execute(
+            "create table ht (id int primary key, v int)")
+        setup.cursor().execute("insert into ht values (1, 0), (2, 0)")
+        a = self.connect(False)
+        ca = a.cursor()
+        ca.execute("update ht set v = v + 1 where id = 1")
+        ca.execute("update ht set v = v + 1 where id = 1")
+        done = {}
+
+        def autocommit_write():
+            c = self.connect(True)
+            c.cursor().execute("update ht set v = v + 10 where id = 2")
+            done["auto"] = time.monotonic()
+
+        def other_block():
+            c = self.connect(False)
+            cur = c.cursor()
+            cur.execute("update ht set v = v + 100 where id = 1")
+            cur.execute("select v from ht where id = 1")
+            done["seen"] = cur.fetchall()[0][0]
+            c.commit()
+            done["block"] = time.monotonic()
+
+        threads = [threading.Thread(target=autocommit_write),
+                   threading.Thread(target=other_block)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        self.assertEqual(done, {})  # both wait for a's transaction
+        ca.execute("select v from ht where id = 1")
+        self.assertEqual(ca.fetchall(), [(2,)])
+        committed = time.monotonic()
+        a.commit()
+        for t in threads:
+            t.join(20)
+            self.assertFalse(t.is_alive())
+        self.assertGreaterEqual(done["auto"], committed)
+        self.assertGreaterEqual(done["block"], committed)
+        self.assertEqual(done["seen"], 102)  # after a's two increments
+        check = self.connect(True).cursor()
+        check.execute("select id, v from ht order by id")
+        self.assertEqual(check.fetchall(), [(1, 102), (2, 10)])
+
+    def test_an_idle_holder_is_rolled_back(self):
+        setup = self.connect(True)
+        setup.cursor().execute("create table hi (id int primary key, v int)")
+        setup.cursor().execute("insert into hi values (1, 0)")
+        a = self.connect(False)
+        a.cursor().execute("update hi set v = 5 where id = 1")
+        time.sleep(2.5)  # past the 1.5 s limit: the writer rolls it back
+        # meanwhile the store is free for others
+        b = self.connect(True)
+        b.cursor().execute("update hi set v = v + 1 where id = 1")
+        with self.assertRaises(psycopg2.Error) as cm:
+            a.cursor().execute("update hi set v = 6 where id = 1")
+        self.assertEqual(cm.exception.pgcode, "25P03")
+        a.rollback()
+        cur = b.cursor()
+        cur.execute("select v from hi where id = 1")
+        self.assertEqual(cur.fetchall(), [(1,)])
 
 
 if __name__ == "__main__":
