@@ -142,6 +142,14 @@ void pg_frontend::run_write(portal& p) {
         cat_.erase(p.st.table);
         cat_.put(p.st.def);
         break;
+      case stmt_kind::create_type:
+      case stmt_kind::alter_type:
+        cat_.put_enum(p.st.enum_type);
+        break;
+      case stmt_kind::drop_type:
+        for (auto& n : p.st.names)
+          cat_.erase_enum(n);
+        break;
       default:
         break;
     }
@@ -475,6 +483,13 @@ void pg_frontend::start(portal& p) {
       return;
     case stmt_kind::noop:
       p.tag = p.st.tag;
+      if (!p.st.notice.empty()) { // "… already exists, skipping"
+        error_fields n;
+        n.severity = "NOTICE";
+        n.sqlstate = "00000";
+        n.message = p.st.notice;
+        session_.notice(n);
+      }
       return;
     case stmt_kind::declare_cursor:
     case stmt_kind::fetch:

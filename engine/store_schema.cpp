@@ -53,6 +53,11 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS sql_sequences(
       name TEXT PRIMARY KEY,
       last INTEGER NOT NULL) WITHOUT ROWID;
+    -- SQL types created over the PostgreSQL protocol (CREATE TYPE … AS
+    -- ENUM): the labels in order, as JSON.
+    CREATE TABLE IF NOT EXISTS sql_types(
+      name TEXT PRIMARY KEY,
+      def TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;

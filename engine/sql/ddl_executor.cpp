@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
+#include "engine/sql/pg_enum.hpp"
 #include "engine/sql/sql_executor.hpp"
 
 namespace themis::sql {
@@ -131,6 +134,40 @@ void run_alter(sqlite3* db, write_counters& counters, change_sink& sink,
   if (!st.notice.empty())
     res.notice = st.notice;
   res.schema_changed = true;
+}
+
+void run_type_ddl(sqlite3* db, write_counters& counters, change_sink& sink,
+                  write_job& job) {
+  auto& st = job.st;
+  if (st.kind == stmt_kind::drop_type) {
+    for (auto& name : st.names)
+      run_text(db, "DELETE FROM sql_types WHERE name = ?1", name);
+  } else {
+    if (st.kind == stmt_kind::create_type) {
+      auto s = prepare_statement(db, "SELECT 1 FROM sql_types WHERE name = ?1");
+      statement_guard g{s};
+      bind_value(db, s, 1, value::of_text(st.table));
+      if (sqlite3_step(s) == SQLITE_ROW)
+        throw sql_error("42710", "type \"" + st.table + "\" already exists");
+    }
+    for (size_t i = 0; i < st.rewrites.size() && i < st.names.size(); ++i)
+      run_logged(db, counters, sink, st.names[i], st.rewrites[i], {});
+    nlohmann::json def = {{"labels", st.enum_type.labels}};
+    run_text(db,
+             "INSERT INTO sql_types(name, def) VALUES(?1, ?2) ON CONFLICT(name) "
+             "DO UPDATE SET def = excluded.def",
+             st.table, def.dump());
+    // the labels are known to input checks at once, also inside the
+    // transaction that made them
+    auto dot = st.table.find('.');
+    enum_registry_set(st.enum_type.oid,
+                      dot == std::string::npos ? st.table
+                                               : st.table.substr(dot + 1),
+                      st.enum_type.labels);
+  }
+  if (!st.notice.empty())
+    job.result.notice = st.notice;
+  job.result.schema_changed = true;
 }
 
 } // namespace themis::sql

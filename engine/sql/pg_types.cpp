@@ -1,5 +1,7 @@
 #include "engine/sql/pg_types.hpp"
 
+#include "engine/sql/pg_enum.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -344,7 +346,11 @@ const char* type_name(uint32_t o) {
     case oid::char_t:
       return "\"char\"";
     default:
-      return is_array_type(o) ? array_type_name(o) : "unknown";
+      if (is_array_type(o))
+        return array_type_name(o);
+      if (auto* e = o >= 16384 ? enum_type_cname(o) : nullptr)
+        return e;
+      return "unknown";
   }
 }
 
@@ -487,6 +493,8 @@ value coerce(const value& v, uint32_t o) {
     default:
       if (is_array_type(o))
         return array_coerce(v, o);
+      if (is_enum_type(o)) // CREATE TYPE … AS ENUM: one of its labels
+        return enum_in(v, o);
       return value::of_text(text_of(v));
   }
 }

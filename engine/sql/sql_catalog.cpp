@@ -4,6 +4,7 @@
 #include <set>
 #include <sqlite3.h>
 
+#include "engine/sql/pg_enum.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
@@ -174,11 +175,14 @@ std::string to_json(const table_def& t) {
   if (!t.on_commit.empty())
     j["on_commit"] = t.on_commit;
   j["indexes"] = json::array();
-  for (auto& i : t.indexes)
+  for (auto& i : t.indexes) {
     j["indexes"].push_back({{"name", i.name},
                             {"columns", i.columns},
                             {"unique", i.unique},
                             {"primary", i.primary}});
+    if (i.index_only) // issue 36
+      j["indexes"].back()["index_only"] = true;
+  }
   if (!t.foreign_keys.empty()) {
     auto& fks = j["foreign_keys"] = json::array();
     for (auto& f : t.foreign_keys)
@@ -232,6 +236,7 @@ table_def table_from_json(const std::string& name, const std::string& text) {
     d.columns = i.value("columns", std::vector<int>{});
     d.unique = i.value("unique", false);
     d.primary = i.value("primary", false);
+    d.index_only = i.value("index_only", false);
     t.indexes.push_back(std::move(d));
   }
   auto letter = [](const json& o, const char* k, char def) {
@@ -297,6 +302,26 @@ catalog catalog::load(sqlite3* db) {
               name, reinterpret_cast<const char*>(sqlite3_column_text(s, 1))));
   }
   sqlite3_finalize(s);
+  if (sqlite3_prepare_v2(db, "SELECT name, def FROM sql_types", -1, &s,
+                         nullptr) == SQLITE_OK) {
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      enum_def e;
+      e.name = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+      e.oid = enum_oid(e.name);
+      auto j = json::parse(
+        reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), nullptr,
+        false);
+      if (j.is_object())
+        e.labels = j.value("labels", std::vector<std::string>{});
+      auto dot = e.name.find('.');
+      enum_registry_set(e.oid,
+                        dot == std::string::npos ? e.name
+                                                 : e.name.substr(dot + 1),
+                        e.labels);
+      c.enums_.emplace(e.name, std::move(e));
+    }
+  }
+  sqlite3_finalize(s);
   return c;
 }
 
@@ -335,6 +360,15 @@ catalog catalog::scoped(const std::string& prefix, bool all,
         c.tables_.emplace(name.substr(prefix.size()), t);
     } else if (all || name.find('.') == std::string::npos) {
       c.tables_.emplace(name, t);
+    }
+  }
+  for (auto& [name, e] : enums_) { // types: the same namespaces
+    if (!prefix.empty()) {
+      if (name.size() > prefix.size() &&
+          name.compare(0, prefix.size(), prefix) == 0)
+        c.enums_.emplace(name.substr(prefix.size()), e);
+    } else if (all || name.find('.') == std::string::npos) {
+      c.enums_.emplace(name, e);
     }
   }
   return c;

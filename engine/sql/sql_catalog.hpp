@@ -33,6 +33,9 @@ struct index_def {
   std::vector<int> columns; ///< column positions
   bool unique = false;
   bool primary = false;
+  /// CREATE UNIQUE INDEX, not a UNIQUE constraint: no pg_constraint row
+  /// (issue 36: Inspector, pg_dump tell the two apart).
+  bool index_only = false;
 };
 
 /// FOREIGN KEY (columns) REFERENCES ref_table (ref_columns): checked by
@@ -103,6 +106,13 @@ inline uint32_t constraint_oid(const table_def& t, const std::string& name) {
   return table_oid(t.name + ":" + name);
 }
 
+/// CREATE TYPE name AS ENUM (labels…).
+struct enum_def {
+  std::string name; ///< stored name (with the tenant's namespace)
+  uint32_t oid = 0;
+  std::vector<std::string> labels;
+};
+
 class catalog {
 public:
   /// Reads every collection and definition through `db`.
@@ -151,6 +161,17 @@ public:
     constraint_cached_ = false;
   }
   const std::map<std::string, table_def>& tables() const { return tables_; }
+  /// Enum types by the names the namespace sees.
+  const enum_def* find_enum(const std::string& name) const {
+    auto it = enums_.find(name);
+    return it == enums_.end() ? nullptr : &it->second;
+  }
+  const std::map<std::string, enum_def>& enums() const { return enums_; }
+  void put_enum(enum_def e) {
+    auto key = local(e.name);
+    enums_[key] = std::move(e);
+  }
+  void erase_enum(const std::string& name) { enums_.erase(local(name)); }
   /// The tables of this catalog that have a FOREIGN KEY or CHECK or are
   /// referenced by a FOREIGN KEY (null: none); computed once per catalog.
   std::shared_ptr<const std::vector<table_def>> constraint_tables() const;
@@ -163,6 +184,7 @@ private:
     return stored;
   }
   std::map<std::string, table_def> tables_;
+  std::map<std::string, enum_def> enums_;
   std::string prefix_;
   // temp tables (issue 36): every session's as loaded (stored names), and
   // the scoped session's own (local names)

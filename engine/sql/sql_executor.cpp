@@ -599,6 +599,11 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
     case stmt_kind::rename_table:
       run_alter(db, counters, sink, job);
       return;
+    case stmt_kind::create_type:
+    case stmt_kind::alter_type:
+    case stmt_kind::drop_type:
+      run_type_ddl(db, counters, sink, job);
+      return;
     case stmt_kind::select:
     case stmt_kind::copy_to: {
       // a read inside a transaction that has written: it must see its writes

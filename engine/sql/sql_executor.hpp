@@ -144,6 +144,9 @@ void exec_sql(sqlite3* db, const std::string& sql);
 /// ALTER TABLE, ALTER … RENAME (ddl_executor.cpp).
 void run_alter(sqlite3* db, write_counters& counters, change_sink& sink,
                write_job& job);
+/// CREATE / ALTER / DROP TYPE (ddl_executor.cpp).
+void run_type_ddl(sqlite3* db, write_counters& counters, change_sink& sink,
+                  write_job& job);
 
 /// Runs `job` on the writer's connection (inside its transaction). On
 /// failure, throws sql_error; the caller rolls its savepoint back.

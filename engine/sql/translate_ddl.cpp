@@ -179,6 +179,9 @@ statement translator::tr_create(const json& n) {
                              : output_name(c.at("raw_expr")) + "()";
         if (rt == "A_Const" && body(c.at("raw_expr")).contains("sval"))
           col.default_text = quote_literal(col.default_text);
+        // pg_get_expr's spelling (issue 36, catalog): false, 'x'::text
+        if (rt == "A_Const" || rt == "TypeCast")
+          col.default_text = default_text(c.at("raw_expr"), col.type_oid);
       } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
         keys.push_back({{col.name}, ct == "CONSTR_PRIMARY"});
         key_names.push_back(c.value("conname", ""));
@@ -292,6 +295,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
       st.all_namespaces = info.ns.empty() && info.all_namespaces;
       return st;
     }
+    if (rt == "OBJECT_TYPE")
+      return tr_drop_type(n);
     unsupported("DROP " + rt.substr(7), n);
   }
   if (type == "IndexStmt") {
@@ -310,6 +315,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     st.if_not_exists = b.value("if_not_exists", false);
     index_def idx;
     idx.unique = b.value("unique", false);
+    idx.index_only = true; // a CREATE INDEX: no constraint (issue 36)
     std::string suffix;
     for (auto& e : b.at("indexParams")) {
       auto& ie = body(e);
@@ -329,6 +335,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
   }
   if (type == "AlterTableStmt")
     return tr_alter(n);
+  if (type == "CreateEnumStmt" || type == "AlterEnumStmt")
+    return tr_enum(type, n);
   if (type == "RenameStmt")
     return tr_rename(n);
   if (type == "TruncateStmt") {

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "engine/sql/catalog_functions.hpp"
 #include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/translate_internal.hpp"
@@ -66,6 +67,9 @@ uint32_t translator::type_of_typename(const json& tn) {
   auto oid = type_by_name(n);
   if (!oid && !n.empty() && n[0] == '_') // pg_type's names: _int4, _text
     oid = array_type_by_short_name(n);
+  if (!oid) // a user-defined enum type (engine/sql/pg_enum.hpp)
+    if (auto* e = cat.find_enum(n))
+      oid = e->oid;
   if (!oid)
     throw sql_error("42704", "type \"" + n + "\" does not exist",
                     tn.value("location", -1) + 1);
@@ -443,9 +447,13 @@ expr translator::tr_cast(const json& n, scope& sc) {
     if (name.size() >= 2 && name.front() == '"')
       name = name.substr(1, name.size() - 2);
     auto t = cat.find(name);
-    if (!t)
+    if (!t) {
+      // catalogs, indexes, sequences (catalog_functions.cpp; issue 36)
+      if (auto o = relation_oid(cat, name))
+        return {std::to_string(*o), oid::regclass};
       throw sql_error("42P01", "relation \"" + name + "\" does not exist",
                       location(n));
+    }
     return {std::to_string(t->oid), oid::regclass};
   }
   auto a = tr(b.at("arg"), sc);

@@ -96,6 +96,8 @@ public:
                                       const std::vector<expr>& args,
                                       scope& sc);
   std::string output_name(const json& node);
+  /// A column default as pg_get_expr prints it (translate_default.cpp).
+  std::string default_text(const json& raw, uint32_t column_type);
   std::string cast_to(const expr& e, uint32_t type);
 
   // arrays (translate_array.cpp)
@@ -173,6 +175,10 @@ public:
   /// Display name of a stored table name (without the namespace).
   std::string local_name(const std::string& stored) const;
   statement tr_alter(const json& n);
+  /// CREATE TYPE … AS ENUM, ALTER TYPE … ADD / RENAME VALUE, DROP TYPE
+  /// (translate_types.cpp).
+  statement tr_enum(const std::string& type, const json& n);
+  statement tr_drop_type(const json& n);
   statement tr_rename(const json& n);
   /// DROP TABLE of st.names: foreign keys of other tables that reference
   /// them are an error (2BP01), or with CASCADE dropped (other_defs).

@@ -50,6 +50,9 @@ enum class stmt_kind {
   execute,    ///< EXECUTE var (val: the arguments' text, `a, b`)
   deallocate, ///< DEALLOCATE var (empty: ALL)
   rename_table,   ///< ALTER TABLE table RENAME TO val (stored names)
+  create_type,    ///< CREATE TYPE … AS ENUM (enum_type)
+  alter_type,     ///< ALTER TYPE … ADD/RENAME VALUE (enum_type, rewrites)
+  drop_type,      ///< DROP TYPE (names: stored names)
 };
 
 struct copy_spec {
@@ -122,6 +125,8 @@ struct statement {
   /// DDL: other tables' definitions it changes (foreign keys that follow
   /// a rename or are dropped with CASCADE), saved with it.
   std::vector<table_def> other_defs;
+  /// CREATE / ALTER TYPE: the type as it is afterwards.
+  enum_def enum_type;
 };
 
 /// One parsed statement, kept as the parser's JSON tree.
