@@ -26,6 +26,8 @@ void register_functions(sqlite3* db, write_counters* counters);
 /// themis_srf: jsonb_each, jsonb_array_elements, regexp_matches … as a
 /// table-valued function (sql_json_srf.cpp).
 void register_srf_module(sqlite3* db);
+/// jsonb ? ?| ?& #> #>> (sql_functions_jsonb_ops.cpp).
+void register_jsonb_ops(sqlite3* db);
 
 /// pg_sleep, the helpers of set-returning functions and of the scalar
 /// subquery check (sql_functions_srf.cpp); `writer`: pg_sleep refuses.

@@ -362,8 +362,11 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     if (b.contains("rexpr"))
       hint_param(b.at("rexpr"), l0.type);
   }
-  if (op == "->" || op == "->>")
+  if (op == "->" || op == "->>" || op == "?")
     hint_param(b.at("rexpr"), oid::text);
+  bool key_list = op == "?|" || op == "?&" || op == "#>" || op == "#>>";
+  if (key_list) // jsonb ?| ?& #> #>>: a text[] of keys or a path
+    hint_param(b.at("rexpr"), oid::text_array);
   if (op == "||" || op[0] == '~' || op[0] == '!')
     hint_param(b.at("lexpr"), oid::text), hint_param(b.at("rexpr"), oid::text);
   expr l = node_type(b.at("lexpr")) == "ParamRef" ? tr(b.at("lexpr"), sc) : l0;
@@ -378,6 +381,17 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     auto& outer = op == "@>" ? l : r;
     auto& inner = op == "@>" ? r : l;
     return {"themis_jsonb_contains(" + outer.sql + ", " + inner.sql + ")",
+            oid::boolean};
+  }
+  if (op == "?" || key_list) { // jsonb keys and paths (issue 36)
+    if (key_list && !is_array_type(r.type))
+      r.sql = cast_to(r, oid::text_array);
+    if (op == "#>" || op == "#>>")
+      return {"themis_jsonb_path(" + l.sql + ", " + r.sql +
+                (op == "#>" ? ", 0)" : ", 1)"),
+              op == "#>" ? oid::jsonb : oid::text};
+    return {"themis_jsonb_exists(" + l.sql + ", " + r.sql + ", " +
+              (op == "?" ? "0" : op == "?|" ? "1" : "2") + ")",
             oid::boolean};
   }
   if (auto a = tr_array_op(op, n, l, r)) // an array operand

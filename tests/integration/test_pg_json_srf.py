@@ -103,6 +103,25 @@ class JsonSrfTest(unittest.TestCase):
                          [("a",), ("b",), ("c",)])
         self.assertEqual(self.q("SELECT regexp_matches('abc', 'x')"), [])
 
+    def test_jsonb_key_and_path_operators(self):
+        self.assertEqual(self.q(
+            """SELECT '{"a":1,"b":2}'::jsonb ? 'a', '{"a":1}'::jsonb ? 'z',
+                      '["x","y"]'::jsonb ? 'x'"""), [(True, False, True)])
+        self.assertEqual(self.q(
+            """SELECT '{"a":1,"b":2}'::jsonb ?| array['z','b'],
+                      '{"a":1,"b":2}'::jsonb ?& array['a','z'],
+                      '{"a":1,"b":2}'::jsonb ?& '{a,b}'"""),
+            [(True, False, True)])
+        self.assertEqual(self.q(
+            """SELECT '{"a":{"b":[10,20]}}'::jsonb #> '{a,b,1}',
+                      '{"a":{"b":"x"}}'::jsonb #>> '{a,b}',
+                      '{"a":1}'::jsonb #> '{z}',
+                      '{"a":[1,2]}'::jsonb #>> '{a,-1}'"""),
+            [(20, "x", None, "2")])
+        self.assertEqual(self.q(
+            "SELECT id FROM js WHERE doc ? 'n' AND doc #>> %s = 'b' "
+            "ORDER BY id", (["tags", "1"],)), [(1,)])
+
     def test_errors(self):
         self.fails("""SELECT jsonb_array_elements('{"a":1}')""", "22023",
                    "cannot extract elements from an object")
