@@ -1,4 +1,5 @@
 #include "engine/sql/catalog_views.hpp"
+#include "engine/sql/catalog_views_internal.hpp"
 
 #include <algorithm>
 #include <unordered_set>
@@ -10,64 +11,47 @@
 
 namespace themis::sql {
 
-namespace {
+using namespace catv;
 
-constexpr uint32_t public_ns = 2200, catalog_ns = 11, info_ns = 13000;
-
-struct builder {
-  std::vector<column> cols;
-  std::vector<std::vector<std::string>> rows;
-
-  builder& col(const char* name, uint32_t type) {
-    cols.push_back({name, type});
-    return *this;
-  }
-  void row(std::vector<std::string> r) { rows.push_back(std::move(r)); }
-
-  view_sql build() const {
-    std::string sel;
+view_sql catv::builder::build() const {
+  std::string sel;
+  for (size_t i = 0; i < cols.size(); ++i)
+    sel += (i ? ", " : "") + std::string("column") + std::to_string(i + 1) +
+           " AS " + quote_ident(cols[i].name);
+  std::string sql;
+  if (rows.empty()) {
+    std::string nulls;
     for (size_t i = 0; i < cols.size(); ++i)
-      sel += (i ? ", " : "") + std::string("column") + std::to_string(i + 1) +
-             " AS " + quote_ident(cols[i].name);
-    std::string sql;
-    if (rows.empty()) {
-      std::string nulls;
-      for (size_t i = 0; i < cols.size(); ++i)
-        nulls += (i ? ", " : "") + std::string("NULL");
-      sql = "SELECT " + sel + " FROM (VALUES (" + nulls + ")) WHERE 0";
-    } else {
-      std::string vals;
-      for (auto& r : rows) {
-        std::string one;
-        for (auto& v : r)
-          one += (one.empty() ? "" : ", ") + v;
-        vals += (vals.empty() ? "(" : ", (") + one + ")";
-      }
-      sql = "SELECT " + sel + " FROM (VALUES " + vals + ")";
+      nulls += (i ? ", " : "") + std::string("NULL");
+    sql = "SELECT " + sel + " FROM (VALUES (" + nulls + ")) WHERE 0";
+  } else {
+    std::string vals;
+    for (auto& r : rows) {
+      std::string one;
+      for (auto& v : r)
+        one += (one.empty() ? "" : ", ") + v;
+      vals += (vals.empty() ? "(" : ", (") + one + ")";
     }
-    return {sql, cols};
+    sql = "SELECT " + sel + " FROM (VALUES " + vals + ")";
   }
-};
-
-std::string lit(const std::string& s) {
-  return quote_literal(s);
-}
-std::string num(int64_t v) {
-  return std::to_string(v);
-}
-std::string b(bool v) {
-  return v ? "1" : "0";
+  return {sql, cols};
 }
 
-uint32_t index_oid(const table_def& t, const index_def& i) {
+std::string catv::attnums(const std::vector<int>& cols) {
+  std::string key;
+  for (auto c : cols)
+    key += (key.empty() ? "[" : ",") + std::to_string(c + 1);
+  return lit(key.empty() ? "[]" : key + "]");
+}
+
+uint32_t catv::index_oid(const table_def& t, const index_def& i) {
   return table_oid(t.name + ":" + i.name);
 }
 
 /// The tables a session sees: the permanent ones, then its own temp
 /// tables (issue 36), which sit in its schema pg_temp_<pid>.
-std::vector<std::pair<const std::string&, const table_def&>>
-all_tables(const catalog& cat) {
-  std::vector<std::pair<const std::string&, const table_def&>> out;
+std::vector<table_ref> catv::all_tables(const catalog& cat) {
+  std::vector<table_ref> out;
   out.reserve(cat.tables().size() + cat.temp_tables().size());
   for (auto& [n, t] : cat.tables())
     out.emplace_back(n, t);
@@ -76,30 +60,22 @@ all_tables(const catalog& cat) {
   return out;
 }
 
-std::string schema_of(const table_def& t) {
+std::string catv::schema_of(const table_def& t) {
   return is_temp_table(t.name) ? temp_schema_of(t.name) : "public";
 }
 
-uint32_t ns_of(const table_def& t) {
+uint32_t catv::ns_of(const table_def& t) {
   return is_temp_table(t.name) ? temp_namespace_oid(temp_schema_of(t.name))
                                : public_ns;
 }
 
-const char* persistence(const table_def& t) {
+const char* catv::persistence(const table_def& t) {
   return is_temp_table(t.name) ? "'t'" : "'p'";
 }
 
-const std::vector<uint32_t>& known_types() {
-  static const std::vector<uint32_t> t = {
-    oid::boolean, oid::bytea,  oid::char_t,    oid::name,        oid::int8,
-    oid::int2,    oid::int4,   oid::text,      oid::oid_t,       oid::json,
-    oid::float4,  oid::float8, oid::unknown,   oid::bpchar,      oid::varchar,
-    oid::date,    oid::time,   oid::timestamp, oid::timestamptz, oid::numeric,
-    oid::uuid,    oid::jsonb,  oid::regclass,  oid::regproc};
-  return t;
-}
+namespace {} // namespace
 
-const char* short_type_name(uint32_t o) {
+const char* catv::short_type_name(uint32_t o) {
   switch (o) {
     case oid::boolean:
       return "bool";
@@ -130,17 +106,16 @@ const char* short_type_name(uint32_t o) {
   }
 }
 
-} // namespace
-
 bool is_catalog_view(const std::string& name) {
   static const std::unordered_set<std::string> names = {
-    "pg_namespace",  "pg_class",        "pg_attribute", "pg_type",
-    "pg_index",      "pg_database",     "pg_settings",  "pg_description",
-    "pg_am",         "pg_constraint",   "pg_attrdef",   "pg_roles",
-    "pg_user",       "pg_proc",         "pg_collation", "pg_inherits",
-    "pg_tablespace", "pg_tables",       "pg_indexes",   "pg_extension",
-    "pg_matviews",   "pg_views",        "pg_sequence",  "pg_enum",
-    "pg_range",      "pg_stat_activity"};
+    "pg_namespace",  "pg_class",         "pg_attribute", "pg_type",
+    "pg_index",      "pg_database",      "pg_settings",  "pg_description",
+    "pg_am",         "pg_constraint",    "pg_attrdef",   "pg_roles",
+    "pg_user",       "pg_proc",          "pg_collation", "pg_inherits",
+    "pg_tablespace", "pg_tables",        "pg_indexes",   "pg_extension",
+    "pg_matviews",   "pg_views",         "pg_sequence",  "pg_enum",
+    "pg_range",      "pg_stat_activity", "pg_sequences", "pg_depend",
+    "pg_authid",     "pg_auth_members"};
   return names.count(name) > 0;
 }
 
@@ -196,7 +171,7 @@ std::optional<view_sql> catalog_view(const std::string& schema,
           }
           v.row(
             {lit(info.database), lit(schema_of(t)), lit(n), lit(c.name),
-             num(static_cast<int64_t>(i + 1)),
+             catv::num(static_cast<int64_t>(i + 1)),
              c.default_text.empty() ? "NULL" : lit(c.default_text),
              c.not_null ? "'NO'" : "'YES'",
              lit(is_array_type(c.type_oid) ? "ARRAY" : type_name(c.type_oid)),
@@ -214,21 +189,27 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     }
     return std::nullopt;
   }
+  if (auto r = relation_view(name, cat, info)) // catalog_views_rel.cpp
+    return r;
+  if (auto r = role_view(name, cat, info)) // catalog_views_roles.cpp
+    return r;
+  if (auto r = type_view(name)) // catalog_views_types.cpp
+    return r;
   if (name == "pg_namespace") {
     v.col("oid", oid::oid_t)
       .col("nspname", oid::name)
       .col("nspowner", oid::oid_t)
       .col("nspacl", oid::text);
-    v.row({num(catalog_ns), "'pg_catalog'", "10", "NULL"});
-    v.row({num(public_ns), "'public'", "10", "NULL"});
-    v.row({num(info_ns), "'information_schema'", "10", "NULL"});
+    v.row({catv::num(catalog_ns), "'pg_catalog'", "10", "NULL"});
+    v.row({catv::num(public_ns), "'public'", "10", "NULL"});
+    v.row({catv::num(info_ns), "'information_schema'", "10", "NULL"});
     if (!cat.temp_tables().empty()) { // the session's temp schema (issue 36)
       auto ts = schema_of(cat.temp_tables().begin()->second);
-      v.row({num(temp_namespace_oid(ts)), lit(ts), "10", "NULL"});
+      v.row({catv::num(temp_namespace_oid(ts)), lit(ts), "10", "NULL"});
     }
     return v.build();
   }
-  if (name == "pg_class" || name == "pg_tables" || name == "pg_indexes") {
+  if (name == "pg_tables" || name == "pg_indexes") {
     if (name == "pg_tables") {
       v.col("schemaname", oid::name)
         .col("tablename", oid::name)
@@ -254,86 +235,7 @@ std::optional<view_sql> catalog_view(const std::string& schema,
           v.row({lit(schema_of(t)), lit(n), lit(i.name), "NULL", "NULL"});
       return v.build();
     }
-    v.col("oid", oid::oid_t)
-      .col("relname", oid::name)
-      .col("relnamespace", oid::oid_t)
-      .col("relkind", oid::char_t)
-      .col("relowner", oid::oid_t)
-      .col("relam", oid::oid_t)
-      .col("reltuples", oid::float4)
-      .col("relhasindex", oid::boolean)
-      .col("relpersistence", oid::char_t)
-      .col("relchecks", oid::int2)
-      .col("relhasrules", oid::boolean)
-      .col("relhastriggers", oid::boolean)
-      .col("relrowsecurity", oid::boolean)
-      .col("relforcerowsecurity", oid::boolean)
-      .col("relispartition", oid::boolean)
-      .col("reltablespace", oid::oid_t)
-      .col("reloftype", oid::oid_t)
-      .col("relreplident", oid::char_t)
-      .col("reltoastrelid", oid::oid_t)
-      .col("relacl", oid::text)
-      .col("reloptions", oid::text)
-      .col("relnatts", oid::int2)
-      .col("relpartbound", oid::text)
-      .col("relisshared", oid::boolean)
-      .col("reltype", oid::oid_t);
-    for (auto& [n, t] : all_tables(cat)) {
-      v.row({num(t.oid),
-             lit(n),
-             num(ns_of(t)),
-             "'r'",
-             "10",
-             "2",
-             "-1",
-             b(!t.indexes.empty()),
-             persistence(t),
-             "0",
-             "0",
-             "0",
-             "0",
-             "0",
-             "0",
-             "0",
-             "0",
-             "'d'",
-             "0",
-             "NULL",
-             "NULL",
-             num(static_cast<int64_t>(t.columns.size())),
-             "NULL",
-             "0",
-             "0"});
-      if (t.typed)
-        for (auto& i : t.indexes)
-          v.row({num(index_oid(t, i)),
-                 lit(i.name),
-                 num(ns_of(t)),
-                 "'i'",
-                 "10",
-                 "403",
-                 "-1",
-                 "0",
-                 persistence(t),
-                 "0",
-                 "0",
-                 "0",
-                 "0",
-                 "0",
-                 "0",
-                 "0",
-                 "0",
-                 "'n'",
-                 "0",
-                 "NULL",
-                 "NULL",
-                 num(static_cast<int64_t>(i.columns.size())),
-                 "NULL",
-                 "0",
-                 "0"});
-    }
-    return v.build();
+    return std::nullopt; // unreachable: pg_class is relation_view's
   }
   if (name == "pg_attribute") {
     v.col("attrelid", oid::oid_t)
@@ -355,161 +257,11 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     for (auto& [n, t] : all_tables(cat))
       for (size_t i = 0; i < t.columns.size(); ++i) {
         auto& c = t.columns[i];
-        v.row({num(t.oid), lit(c.name), num(c.type_oid),
-               num(static_cast<int64_t>(i + 1)), num(c.typmod), b(c.not_null),
-               "0", b(!c.default_text.empty()), "''", "''", "0",
-               num(type_len(c.type_oid)), "-1", "'x'", "1", "0"});
+        v.row({catv::num(t.oid), lit(c.name), catv::num(c.type_oid),
+               catv::num(static_cast<int64_t>(i + 1)), catv::num(c.typmod),
+               b(c.not_null), "0", b(!c.default_text.empty()), "''", "''", "0",
+               catv::num(type_len(c.type_oid)), "-1", "'x'", "1", "0"});
       }
-    return v.build();
-  }
-  if (name == "pg_type") {
-    v.col("oid", oid::oid_t)
-      .col("typname", oid::name)
-      .col("typnamespace", oid::oid_t)
-      .col("typlen", oid::int2)
-      .col("typtype", oid::char_t)
-      .col("typcategory", oid::char_t)
-      .col("typrelid", oid::oid_t)
-      .col("typelem", oid::oid_t)
-      .col("typarray", oid::oid_t)
-      .col("typbasetype", oid::oid_t)
-      .col("typtypmod", oid::int4)
-      .col("typnotnull", oid::boolean)
-      .col("typdelim", oid::char_t)
-      .col("typowner", oid::oid_t)
-      .col("typcollation", oid::oid_t)
-      .col("typinput", oid::text)
-      .col("typoutput", oid::text)
-      .col("typreceive", oid::text)
-      .col("typsend", oid::text);
-    for (auto o : known_types()) {
-      std::string n = short_type_name(o);
-      char cat_c = o == oid::boolean ? 'B'
-                   : affinity_of(o) == affinity::integer ||
-                       affinity_of(o) == affinity::real || o == oid::numeric
-                     ? 'N'
-                   : o == oid::date || o == oid::timestamp ||
-                       o == oid::timestamptz || o == oid::time
-                     ? 'D'
-                     : 'S';
-      v.row({num(o), lit(n), num(catalog_ns), num(type_len(o)), "'b'",
-             lit(std::string(1, cat_c)), "0", "0", num(array_type_of(o)), "0",
-             "-1", "0", "','", "10", "0", lit(n + "in"), lit(n + "out"),
-             lit(n + "recv"), lit(n + "send")});
-    }
-    for (auto o : array_types()) { // issue 36: typcategory 'A'
-      std::string n = array_short_name(o);
-      v.row({num(o), lit(n), num(catalog_ns), "-1", "'b'", "'A'", "0",
-             num(element_type_of(o)), "0", "0", "-1", "0", "','", "10", "0",
-             lit(is_array_type(o) && n[0] == '_' ? "array_in" : n + "in"),
-             lit(n[0] == '_' ? "array_out" : n + "out"),
-             lit(n[0] == '_' ? "array_recv" : n + "recv"),
-             lit(n[0] == '_' ? "array_send" : n + "send")});
-    }
-    return v.build();
-  }
-  if (name == "pg_index") {
-    v.col("indexrelid", oid::oid_t)
-      .col("indrelid", oid::oid_t)
-      .col("indnatts", oid::int2)
-      .col("indisprimary", oid::boolean)
-      .col("indisunique", oid::boolean)
-      .col("indisclustered", oid::boolean)
-      .col("indisvalid", oid::boolean)
-      .col("indisreplident", oid::boolean)
-      .col("indkey", oid::text)
-      .col("indisexclusion", oid::boolean)
-      .col("indimmediate", oid::boolean)
-      .col("indisready", oid::boolean);
-    for (auto& [n, t] : all_tables(cat))
-      if (t.typed)
-        for (auto& i : t.indexes) {
-          std::string key;
-          for (auto c : i.columns)
-            key += (key.empty() ? "" : " ") + std::to_string(c + 1);
-          v.row({num(index_oid(t, i)), num(t.oid),
-                 num(static_cast<int64_t>(i.columns.size())), b(i.primary),
-                 b(i.unique), "0", "1", "0", lit(key), "0", "1", "1"});
-        }
-    return v.build();
-  }
-  if (name == "pg_constraint") {
-    v.col("oid", oid::oid_t)
-      .col("conname", oid::name)
-      .col("connamespace", oid::oid_t)
-      .col("contype", oid::char_t)
-      .col("conrelid", oid::oid_t)
-      .col("conindid", oid::oid_t)
-      .col("condeferrable", oid::boolean)
-      .col("condeferred", oid::boolean)
-      .col("conkey", oid::text)
-      .col("confrelid", oid::oid_t)
-      .col("conparentid", oid::oid_t)
-      .col("convalidated", oid::boolean)
-      .col("confupdtype", oid::char_t)
-      .col("confdeltype", oid::char_t)
-      .col("confmatchtype", oid::char_t)
-      .col("confkey", oid::text)
-      .col("conislocal", oid::boolean)
-      .col("coninhcount", oid::int4)
-      .col("connoinherit", oid::boolean)
-      .col("conbin", oid::text);
-    auto keys = [](const std::vector<int>& cols) {
-      std::string key;
-      for (auto c : cols)
-        key += (key.empty() ? "{" : ",") + std::to_string(c + 1);
-      return lit(key + "}");
-    };
-    for (auto& [n, t] : all_tables(cat)) {
-      if (!t.typed)
-        continue;
-      for (auto& i : t.indexes)
-        if (i.primary || i.unique)
-          v.row({num(index_oid(t, i)), lit(i.name), num(ns_of(t)),
-                 i.primary ? "'p'" : "'u'", num(t.oid), num(index_oid(t, i)),
-                 "0", "0", keys(i.columns), "0", "0", "1", "' '", "' '",
-                 "' '", "NULL", "1", "0", "1", "NULL"});
-      for (auto& f : t.foreign_keys) {
-        auto ref = table_oid(f.ref_table);
-        uint32_t ref_index = 0; // the referenced unique index
-        for (auto& [rn, r] : all_tables(cat))
-          if (r.name == f.ref_table)
-            for (auto& i : r.indexes)
-              if (i.unique && std::is_permutation(i.columns.begin(),
-                                                  i.columns.end(),
-                                                  f.ref_columns.begin(),
-                                                  f.ref_columns.end()))
-                ref_index = index_oid(r, i);
-        v.row({num(constraint_oid(t, f.name)), lit(f.name), num(ns_of(t)),
-               "'f'", num(t.oid), num(ref_index), b(f.deferrable),
-               b(f.deferred), keys(f.columns), num(ref), "0", "1",
-               lit(std::string(1, f.on_update)),
-               lit(std::string(1, f.on_delete)), lit(std::string(1, f.match)),
-               keys(f.ref_columns), "1", "0", "1", "NULL"});
-      }
-      for (auto& c : t.checks) {
-        std::vector<int> used; // columns the condition names
-        for (size_t i = 0; i < t.columns.size(); ++i)
-          if (c.sql.find(json_path(t.columns[i].name)) != std::string::npos)
-            used.push_back(static_cast<int>(i));
-        v.row({num(constraint_oid(t, c.name)), lit(c.name), num(ns_of(t)),
-               "'c'", num(t.oid), "0", "0", "0", keys(used), "0", "0", "1",
-               "' '", "' '", "' '", "NULL", "1", "0", "0", lit(c.text)});
-      }
-    }
-    return v.build();
-  }
-  if (name == "pg_attrdef") {
-    v.col("oid", oid::oid_t)
-      .col("adrelid", oid::oid_t)
-      .col("adnum", oid::int2)
-      .col("adbin", oid::text);
-    for (auto& [n, t] : all_tables(cat))
-      for (size_t i = 0; i < t.columns.size(); ++i)
-        if (!t.columns[i].default_text.empty())
-          v.row({num(table_oid(n + "#" + std::to_string(i))), num(t.oid),
-                 num(static_cast<int64_t>(i + 1)),
-                 lit(t.columns[i].default_text)});
     return v.build();
   }
   if (name == "pg_database") {
@@ -544,14 +296,6 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     for (auto& [k, val] : info.settings)
       v.row({lit(k), lit(val), "NULL", "'Client Connection Defaults'", "''",
              "'user'", "'string'", "'session'", lit(val), lit(val)});
-    return v.build();
-  }
-  if (name == "pg_roles" || name == "pg_user") {
-    v.col(name == "pg_roles" ? "rolname" : "usename", oid::name)
-      .col(name == "pg_roles" ? "oid" : "usesysid", oid::oid_t)
-      .col(name == "pg_roles" ? "rolsuper" : "usesuper", oid::boolean)
-      .col("rolcanlogin", oid::boolean);
-    v.row({lit(info.user), "10", "1", "1"});
     return v.build();
   }
   if (name == "pg_am") {
@@ -699,12 +443,20 @@ std::optional<view_sql> catalog_view(const std::string& schema,
   }
   if (name == "pg_stat_activity")
     return stat_activity_view(); // live rows: session_functions.cpp
-  if (name == "pg_sequence" || name == "pg_enum" || name == "pg_range" ||
-      name == "pg_event_trigger" || name == "pg_operator" ||
-      name == "pg_opclass" || name == "pg_authid" ||
-      name == "pg_auth_members" || name == "pg_shdescription" ||
-      name == "pg_locks" || name == "pg_prepared_statements" ||
-      name == "pg_cursors") {
+  if (name == "pg_range") {      // asyncpg's type introspection joins it
+    v.col("rngtypid", oid::oid_t)
+      .col("rngsubtype", oid::oid_t)
+      .col("rngmultitypid", oid::oid_t)
+      .col("rngcollation", oid::oid_t)
+      .col("rngsubopc", oid::oid_t)
+      .col("rngcanonical", oid::oid_t)
+      .col("rngsubdiff", oid::oid_t);
+    return v.build(); // no range types
+  }
+  if (name == "pg_range" || name == "pg_event_trigger" ||
+      name == "pg_operator" || name == "pg_opclass" ||
+      name == "pg_shdescription" || name == "pg_locks" ||
+      name == "pg_prepared_statements" || name == "pg_cursors") {
     v.col("oid", oid::oid_t);
     return v.build();
   }

@@ -207,6 +207,8 @@ statement translator::tr_alter(const json& n) {
                     : rb.contains("fval") ? rb.at("fval").value("fval", "")
                                           : col.default_text;
           }
+          if (node_type(raw) == "A_Const" || node_type(raw) == "TypeCast")
+            col.default_text = default_text(raw, col.type_oid); // issue 36
         } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
           keys.push_back(ct == "CONSTR_PRIMARY");
         } else if (ct == "CONSTR_FOREIGN" || ct == "CONSTR_CHECK") {
@@ -346,6 +348,8 @@ statement translator::tr_alter(const json& n) {
         } else {
           col.default_text += "()";
         }
+        if (node_type(raw) == "A_Const" || node_type(raw) == "TypeCast")
+          col.default_text = default_text(raw, col.type_oid); // issue 36
         col.serial = false;
       } else {
         col.default_sql.clear();

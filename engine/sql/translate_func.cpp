@@ -1,5 +1,6 @@
 #include <unordered_map>
 
+#include "engine/sql/catalog_functions.hpp"
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
@@ -213,9 +214,12 @@ expr translator::tr_func(const json& n, scope& sc) {
   if (name == "pg_get_triggerdef" || name == "pg_get_ruledef" ||
       name == "pg_get_partkeydef" ||
       name == "pg_get_statisticsobjdef_columns" ||
-      name == "pg_get_partition_constraintdef" ||
-      name == "pg_get_serial_sequence")
+      name == "pg_get_partition_constraintdef")
     return {"NULL", oid::text};
+  if (name == "pg_get_serial_sequence" && args.size() == 2) {
+    auto [sql, type] = serial_sequence_sql(cat, args[0].sql, args[1].sql);
+    return {sql, type};
+  }
   if (name == "pg_table_is_visible" && !args.empty()) {
     // a permanent table a temp table of the same name shadows is not
     // visible (pg_temp comes first in the search path; issue 36)

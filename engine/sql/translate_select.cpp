@@ -5,6 +5,31 @@
 
 namespace themis::sql::detail {
 
+namespace {
+
+/// Two parse trees equal but for their `location` fields.
+bool same_tree(const json& a, const json& b) {
+  if (a.is_object() && b.is_object()) {
+    if (a.size() != b.size())
+      return false;
+    for (auto& [k, v] : a.items())
+      if (k != "location" && (!b.contains(k) || !same_tree(v, b.at(k))))
+        return false;
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    if (a.size() != b.size())
+      return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!same_tree(a[i], b[i]))
+        return false;
+    return true;
+  }
+  return a == b;
+}
+
+} // namespace
+
 const table_def& translator::table_of(const json& rv) {
   auto schema = rv.value("schemaname", "");
   auto name = rv.value("relname", "");
@@ -383,7 +408,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
         std::string srf_col = "v";
         if (!fn.empty() && fn.back() == "generate_subscripts" &&
             unnest_arg && body(val).value("args", json::array()).size() == 2 &&
-            body(val).at("args")[0] == *unnest_arg) {
+            same_tree(body(val).at("args")[0], *unnest_arg)) {
           // unnest(a), generate_subscripts(a, 1) side by side (SQLAlchemy's
           // primary-key reflection): the subscript is the unnest's
           // ordinality (issue 36)
