@@ -72,6 +72,13 @@ public:
         out.rows.push_back(std::move(t));
       }
       out.returns_rows = p.st.returns_rows;
+      out.columns.clear();
+      out.types.clear();
+      for (auto& c : p.st.columns) {
+        out.columns.push_back(c.name);
+        auto tn = sql::type_name(c.type_oid);
+        out.types.push_back(tn ? tn : "text");
+      }
       auto sp = p.tag.rfind(' ');
       out.affected = 0;
       if (!p.st.returns_rows && sp != std::string::npos)

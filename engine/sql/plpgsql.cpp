@@ -66,6 +66,8 @@ interpreter::interpreter(host& h, const json& fn) : h_(h) {
     } else {
       v.scalar = false; // rows: INTO targets, not names
     }
+    if (v.type == "record")
+      v.record = true, v.scalar = false;
     if (v.name == "found")
       v.type = "boolean", v.value = "f";
     vars_.push_back(std::move(v));
@@ -95,13 +97,21 @@ void interpreter::run(const json& action) {
 
 std::string interpreter::subst(const std::string& q) {
   return substitute(q, [&](const std::string& w) -> std::optional<std::string> {
+    if (auto dot = w.find('.'); dot != std::string::npos) {
+      auto rec = by_name_.find(w.substr(0, dot));
+      if (rec == by_name_.end() ||
+          !vars_[static_cast<size_t>(rec->second)].record)
+        return std::nullopt; // table.column
+      return field_literal(w.substr(0, dot), w.substr(dot + 1));
+    }
     auto it = by_name_.find(w);
     if (it == by_name_.end())
       return std::nullopt;
     auto& v = vars_[static_cast<size_t>(it->second)];
     if (!v.scalar)
       throw sql_error("0A000", "record variable \"" + v.name +
-                                 "\" in a DO block is not supported");
+                                 "\" used as a whole in a DO block is not "
+                                 "supported (use its fields)");
     return literal(v.value, v.type);
   });
 }
@@ -174,14 +184,53 @@ std::vector<int> interpreter::targets(const json& target) {
   if (target.contains("PLpgSQL_row")) {
     for (auto& f : field(field(target, "PLpgSQL_row"), "fields"))
       out.push_back(f.value("varno", -1));
-  } else if (target.contains("PLpgSQL_var")) {
+  } else if (target.contains("PLpgSQL_var") || target.contains("PLpgSQL_rec")) {
     auto name = lower(inner(target).value("refname", ""));
     out.push_back(by_name_.count(name) ? by_name_[name] : -1);
   } else {
-    throw sql_error("0A000", "INTO a record variable in a DO block is not "
-                             "supported");
+    throw sql_error("0A000", "this INTO target is not supported in DO "
+                             "blocks");
   }
   return out;
+}
+
+void interpreter::assign_row(const std::vector<int>& t, const result& r,
+                             size_t i) {
+  static const std::vector<std::optional<std::string>> none;
+  auto& row = i < r.rows.size() ? r.rows[i] : none;
+  if (t.size() == 1 && var(t[0]).record) {
+    auto& v = var(t[0]);
+    v.assigned = true;
+    v.fields = r.columns;
+    v.field_types = r.types;
+    v.field_values.assign(r.columns.size(), std::nullopt);
+    for (size_t c = 0; c < row.size() && c < v.field_values.size(); ++c)
+      v.field_values[c] = row[c];
+    return;
+  }
+  for (size_t c = 0; c < t.size(); ++c) {
+    auto& v = var(t[c]);
+    if (v.record)
+      throw sql_error("0A000", "a record among several INTO targets is not "
+                               "supported in DO blocks");
+    assign(v, c < row.size() ? row[c] : std::nullopt);
+  }
+}
+
+std::string interpreter::field_literal(const std::string& rec,
+                                       const std::string& f) {
+  auto it = by_name_.find(rec);
+  if (it == by_name_.end() || !vars_[static_cast<size_t>(it->second)].record)
+    return rec + "." + f; // a table's column: left as written
+  auto& v = vars_[static_cast<size_t>(it->second)];
+  if (!v.assigned)
+    throw sql_error("55000", "record \"" + v.name + "\" is not assigned yet");
+  for (size_t i = 0; i < v.fields.size(); ++i)
+    if (lower(v.fields[i]) == f)
+      return literal(v.field_values[i],
+                     i < v.field_types.size() ? v.field_types[i] : "");
+  throw sql_error("42703",
+                  "record \"" + v.name + "\" has no field \"" + f + "\"");
 }
 
 void interpreter::store_into(const json& target, const result& r, bool strict,
@@ -190,15 +239,9 @@ void interpreter::store_into(const json& target, const result& r, bool strict,
     throw sql_error("P0002", "query returned no rows");
   if (strict && r.rows.size() > 1)
     throw sql_error("P0003", "query returned more than one row");
-  auto t = targets(target);
-  for (size_t i = 0; i < t.size(); ++i) {
-    auto& v = var(t[i]);
-    std::optional<std::string> val;
-    if (!r.rows.empty() && i < r.rows[0].size())
-      val = r.rows[0][i];
-    assign(v, val);
-  }
+  assign_row(targets(target), r, 0);
   (void)q;
+  row_count_ = static_cast<int64_t>(r.rows.size());
   set_found(!r.rows.empty());
 }
 
@@ -236,6 +279,7 @@ void interpreter::exec(const json& node) {
   }
   if (type == "PLpgSQL_stmt_perform") {
     auto r = run_sql(query_of(field(b, "expr")));
+    row_count_ = static_cast<int64_t>(r.rows.size());
     return set_found(!r.rows.empty());
   }
   if (type == "PLpgSQL_stmt_execsql") {
@@ -247,6 +291,8 @@ void interpreter::exec(const json& node) {
       throw raised("42601", "query has no destination for result data", "",
                    "If you want to discard the results of a SELECT, use "
                    "PERFORM instead.");
+    row_count_ =
+      r.returns_rows ? static_cast<int64_t>(r.rows.size()) : r.affected;
     return set_found(r.affected > 0 || !r.rows.empty());
   }
   if (type == "PLpgSQL_stmt_dynexecute") {
@@ -316,9 +362,19 @@ void interpreter::exec(const json& node) {
         msg = *m;
     throw sql_error("P0004", msg);
   }
-  if (type == "PLpgSQL_stmt_getdiag")
-    throw sql_error("0A000", "GET DIAGNOSTICS in a DO block is not "
-                             "supported");
+  if (type == "PLpgSQL_stmt_fors")
+    return fors(b);
+  if (type == "PLpgSQL_stmt_getdiag") {
+    for (auto& item : field(b, "diag_items")) {
+      auto& d = inner(item);
+      if (d.value("kind", std::string()) != "ROW_COUNT")
+        throw sql_error("0A000", "GET DIAGNOSTICS " +
+                                   d.value("kind", std::string()) +
+                                   " is not supported in DO blocks");
+      assign(var(d.value("target", -1)), std::to_string(row_count_));
+    }
+    return;
+  }
   static const std::map<std::string, std::string> names = {
     {"PLpgSQL_stmt_fors", "FOR … IN query LOOP"},
     {"PLpgSQL_stmt_forc", "FOR over a cursor"},
@@ -344,8 +400,8 @@ void interpreter::exec(const json& node) {
 
 } // namespace detail
 
-using detail::interpreter;
 using detail::field;
+using detail::interpreter;
 using detail::json;
 
 void run_do(const std::string& body, host& h) {

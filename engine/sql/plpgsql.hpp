@@ -33,7 +33,9 @@ struct message {
 struct result {
   std::vector<std::vector<std::optional<std::string>>> rows;
   int64_t affected = 0;
-  bool returns_rows = false; ///< a query (SELECT, … RETURNING)
+  bool returns_rows = false;        ///< a query (SELECT, … RETURNING)
+  std::vector<std::string> columns; ///< names (record fields)
+  std::vector<std::string> types;   ///< type names (record fields' literals)
 };
 
 /// An error RAISEd by the block, with the fields PostgreSQL sends.

@@ -61,6 +61,21 @@ void interpreter::fori(const json& b) {
   set_found(any);
 }
 
+/// FOR target IN query LOOP: the query's rows (read in full first), one
+/// per iteration, into a record or scalar targets.
+void interpreter::fors(const json& b) {
+  auto t = targets(field(b, "var"));
+  auto r = run_sql(query_of(field(b, "query")));
+  auto label = b.value("label", std::string());
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    assign_row(t, r, i);
+    if (!loop_body(b, label))
+      break;
+  }
+  row_count_ = static_cast<int64_t>(r.rows.size());
+  set_found(!r.rows.empty());
+}
+
 void interpreter::block(const json& b) {
   if (!b.contains("exceptions")) {
     exec_list(field(b, "body"));

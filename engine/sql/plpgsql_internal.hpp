@@ -27,6 +27,10 @@ struct variable {
   std::optional<std::string> value;
   std::string default_query;
   bool is_const = false, not_null = false, scalar = true;
+  /// a `record`: the row it holds (FOR r IN query, SELECT … INTO r)
+  bool record = false, assigned = false;
+  std::vector<std::string> fields, field_types;
+  std::vector<std::optional<std::string>> field_values;
 };
 
 /// EXIT / CONTINUE / RETURN unwinding.
@@ -55,6 +59,10 @@ private:
   std::vector<int> targets(const json& target);
   void store_into(const json& target, const result& r, bool strict,
                   const std::string& q);
+  /// Row `i` of `r` into the targets (a record takes the whole row).
+  void assign_row(const std::vector<int>& t, const result& r, size_t i);
+  /// A record's field as a literal (`r.f` in a statement).
+  std::string field_literal(const std::string& rec, const std::string& f);
   // -- statements (plpgsql.cpp) ----------------------------------------------
   void exec_list(const json& list);
   void exec(const json& node);
@@ -62,6 +70,7 @@ private:
   /// One iteration; false when EXIT left the loop.
   bool loop_body(const json& b, const std::string& label);
   void fori(const json& b);
+  void fors(const json& b);
   void block(const json& b);
   std::optional<std::string> var_value(const std::string& n);
   void set_var(const std::string& n, std::optional<std::string> v);
@@ -73,6 +82,7 @@ private:
   std::map<std::string, int> by_name_;
   json datums_;
   int depth_ = 0;
+  int64_t row_count_ = 0;         ///< GET DIAGNOSTICS … = ROW_COUNT
   std::vector<sql_error> active_; ///< errors whose handlers are running
 };
 

@@ -96,8 +96,24 @@ std::string substitute(
       size_t b = out.size();
       while (b > 0 && std::isspace(static_cast<unsigned char>(out[b - 1])))
         --b;
-      bool qualified = (a < n && (sql[a] == '.' || sql[a] == '(')) ||
-                       (b > 0 && out[b - 1] == '.');
+      bool after_dot = b > 0 && out[b - 1] == '.';
+      if (a < n && sql[a] == '.' && !after_dot) {
+        // rec.field: asked as one name
+        size_t k = a + 1;
+        while (k < n && std::isspace(static_cast<unsigned char>(sql[k])))
+          ++k;
+        size_t m = k;
+        while (m < n && ident_char(sql[m]))
+          ++m;
+        if (m > k && ident_start(sql[k]))
+          if (auto rep = lit(lower(word) + "." + lower(sql.substr(k, m - k)))) {
+            out += *rep;
+            prev_word.clear();
+            i = m;
+            continue;
+          }
+      }
+      bool qualified = (a < n && (sql[a] == '.' || sql[a] == '(')) || after_dot;
       std::optional<std::string> rep;
       if (!qualified && prev_word != "as")
         rep = lit(lower(word));
@@ -150,6 +166,8 @@ std::string literal(const std::optional<std::string>& v,
       return (*v == "t" || *v == "true" || *v == "1") ? "true" : "false";
     case 0:
       return quoted;
+    case oid::name: // catalog names (pg_tables.tablename) compare as text
+      return quoted + "::text";
     default:
       return quoted + "::" + t;
   }

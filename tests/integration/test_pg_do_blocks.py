@@ -248,6 +248,31 @@ class DoBlockTest(unittest.TestCase):
         self.fails(cur, "DO $$ DECLARE x int := 1; BEGIN ASSERT x = 2, "
                         "'x is not 2'; END $$", "P0004")
 
+    def test_for_over_a_query_and_row_count(self):
+        c = self.connect()
+        cur = self.table(c, "do_drop_a")
+        self.table(c, "do_drop_b")
+        cur.execute("""DO $$
+            DECLARE r record; n integer; total integer := 0;
+            BEGIN
+              FOR r IN SELECT tablename FROM pg_tables
+                       WHERE tablename LIKE 'do_drop_%' ORDER BY tablename
+              LOOP
+                EXECUTE format('INSERT INTO %I VALUES (1, %L)',
+                               r.tablename, r.tablename);
+                total := total + 1;
+              END LOOP;
+              UPDATE do_drop_a SET v = 'x' WHERE id >= 0;
+              GET DIAGNOSTICS n = ROW_COUNT;
+              RAISE NOTICE 'tables % updated %', total, n;
+            END $$""")
+        self.assertEqual(c.notices, ["NOTICE:  tables 2 updated 1\n"])
+        cur.execute("SELECT v FROM do_drop_b")
+        self.assertEqual(cur.fetchall(), [("do_drop_b",)])
+        self.fails(cur, "DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 AS a "
+                        "LOOP RAISE NOTICE '%', r.b; END LOOP; END $$",
+                   "42703")
+
     def test_endless_loop_stops_at_statement_timeout(self):
         c = self.connect()
         cur = c.cursor()
@@ -306,8 +331,8 @@ class DoBlockTest(unittest.TestCase):
             self.skipTest("themisd's limits")
         cur = self.connect().cursor()
         for body, what in [
-                ("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP "
-                 "END LOOP; END $$", "FOR"),
+                ("DO $$ DECLARE a int[]; x int; BEGIN FOREACH x IN ARRAY a "
+                 "LOOP END LOOP; END $$", "FOREACH"),
                 ("DO $$ BEGIN COMMIT; END $$", "COMMIT"),
                 ("DO $$ BEGIN CASE 1 WHEN 1 THEN NULL; END CASE; END $$",
                  "CASE"),

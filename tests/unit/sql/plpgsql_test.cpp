@@ -258,9 +258,10 @@ TEST(plpgsql, malformed_bodies_are_42601) {
 
 TEST(plpgsql, beyond_the_subset_is_0A000) {
   for (const char* body :
-       {"DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP END LOOP; END",
+       {"DECLARE a int[]; x int; BEGIN FOREACH x IN ARRAY a LOOP END LOOP; "
+        "END",
         "BEGIN CASE 1 WHEN 1 THEN NULL; END CASE; END", "BEGIN COMMIT; END",
-        "DECLARE n int; BEGIN GET DIAGNOSTICS n = ROW_COUNT; END"}) {
+        "DECLARE n text; BEGIN GET DIAGNOSTICS n = PG_CONTEXT; END"}) {
     fake_host h;
     try {
       run_do(body, h);
@@ -268,5 +269,48 @@ TEST(plpgsql, beyond_the_subset_is_0A000) {
     } catch (const sql_error& e) {
       EXPECT_EQ(e.sqlstate(), "0A000") << body << ": " << e.what();
     }
+  }
+}
+
+TEST(plpgsql, for_over_a_query_with_a_record_and_row_count) {
+  fake_host h;
+  result r;
+  r.returns_rows = true;
+  r.columns = {"tablename", "n"};
+  r.types = {"name", "int4"};
+  r.rows = {{std::string("a"), std::string("1")},
+            {std::string("b b"), std::nullopt}};
+  h.canned["SELECT tablename, n FROM pg_tables"] = r;
+  run_do("DECLARE rec record; c int; BEGIN FOR rec IN SELECT tablename, n "
+         "FROM pg_tables LOOP PERFORM rec.tablename; PERFORM rec.n; END LOOP; "
+         "GET DIAGNOSTICS c = "
+         "ROW_COUNT; RAISE NOTICE '%', c; END",
+         h);
+  std::vector<std::string> seen;
+  for (auto& s : h.sql)
+    if (s.rfind("SELECT '", 0) == 0 || s.rfind("SELECT (1)", 0) == 0 ||
+        s.rfind("SELECT NULL", 0) == 0)
+      seen.push_back(s);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"SELECT 'a'::text", "SELECT (1)",
+                                      "SELECT 'b b'::text", "SELECT NULL"}));
+  ASSERT_EQ(h.notes.size(), 1u);
+  EXPECT_EQ(h.notes[0].text, "2");
+  // a field that is not there, a record not yet assigned
+  fake_host h2;
+  h2.canned["SELECT tablename, n FROM pg_tables"] = r;
+  try {
+    run_do("DECLARE rec record; BEGIN FOR rec IN SELECT tablename, n FROM "
+           "pg_tables LOOP PERFORM rec.nope; END LOOP; END",
+           h2);
+    FAIL() << "no exception";
+  } catch (const sql_error& e) {
+    EXPECT_EQ(e.sqlstate(), "42703");
+  }
+  try {
+    run_do("DECLARE rec record; BEGIN PERFORM rec.x; END", h2);
+    FAIL() << "no exception";
+  } catch (const sql_error& e) {
+    EXPECT_EQ(e.sqlstate(), "55000");
   }
 }
