@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/sql/pg_array.hpp"
+#include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/pg_types.hpp"
 
 namespace themis::sql::array_fn {
@@ -108,9 +109,16 @@ inline std::vector<const json*> flat(const json& t) {
   return out;
 }
 
-/// Orders two non-null elements of one type: numbers by value, the rest
-/// by their stored form (byte order, as SQLite's BINARY collation).
-inline int elem_cmp(const json& a, const json& b) {
+/// Orders two non-null elements of element type `elem`: numerics by exact
+/// value (12.5 = 12.50), other numbers by value, the rest by their stored
+/// form (byte order, as SQLite's BINARY collation).
+inline int elem_cmp(const json& a, const json& b, uint32_t elem) {
+  if (elem == oid::numeric && !a.is_boolean() && !b.is_boolean()) {
+    auto text = [](const json& j) {
+      return j.is_string() ? j.get<std::string>() : j.dump();
+    };
+    return num::cmp(num::parse(text(a)), num::parse(text(b)));
+  }
   if (a.is_number() && b.is_number()) {
     if (a.is_number_integer() && b.is_number_integer()) {
       auto x = a.get<int64_t>(), y = b.get<int64_t>();
@@ -130,8 +138,8 @@ inline int elem_cmp(const json& a, const json& b) {
   return x < y ? -1 : x > y;
 }
 
-inline bool elem_eq(const json& a, const json& b) {
-  return !a.is_null() && !b.is_null() && elem_cmp(a, b) == 0;
+inline bool elem_eq(const json& a, const json& b, uint32_t elem) {
+  return !a.is_null() && !b.is_null() && elem_cmp(a, b, elem) == 0;
 }
 
 inline void add(sqlite3* db, const char* name, int n,

@@ -38,7 +38,7 @@ void fn_array_position(sqlite3_context* ctx, int n, sqlite3_value** a) {
     for (int64_t i = std::max<int64_t>(start, 1);
          i <= static_cast<int64_t>(items.size()); ++i) {
       auto& e = items[static_cast<size_t>(i - 1)];
-      if ((x.is_null() && e.is_null()) || elem_eq(x, e)) {
+      if ((x.is_null() && e.is_null()) || elem_eq(x, e, elem)) {
         if (!all)
           return sqlite3_result_int64(ctx, i);
         found.push_back(i);
@@ -130,17 +130,17 @@ void fn_array_remove(sqlite3_context* ctx, int, sqlite3_value** a) {
     auto x = elem_of(a[1], elem);
     json out = json::array();
     for (auto& e : t)
-      if (!((x.is_null() && e.is_null()) || elem_eq(x, e)))
+      if (!((x.is_null() && e.is_null()) || elem_eq(x, e, elem)))
         out.push_back(e);
     result_tree(ctx, out);
   });
 }
 
-void replace_in(json& j, const json& from, const json& to) {
+void replace_in(json& j, const json& from, const json& to, uint32_t elem) {
   if (j.is_array()) {
     for (auto& x : j) // at most 6 deep
-      replace_in(x, from, to);
-  } else if ((from.is_null() && j.is_null()) || elem_eq(from, j)) {
+      replace_in(x, from, to, elem);
+  } else if ((from.is_null() && j.is_null()) || elem_eq(from, j, elem)) {
     j = to;
   }
 }
@@ -151,7 +151,7 @@ void fn_array_replace(sqlite3_context* ctx, int, sqlite3_value** a) {
   guarded(ctx, [&] {
     auto elem = oid_arg(a[3]);
     auto t = tree(a[0], elem);
-    replace_in(t, elem_of(a[1], elem), elem_of(a[2], elem));
+    replace_in(t, elem_of(a[1], elem), elem_of(a[2], elem), elem);
     result_tree(ctx, t);
   });
 }
@@ -170,7 +170,7 @@ void fn_array_contains(sqlite3_context* ctx, int, sqlite3_value** a) {
     for (auto* y : fr) {
       bool found = false;
       for (auto* x : fl)
-        if (elem_eq(*x, *y)) {
+        if (elem_eq(*x, *y, elem)) {
           found = true;
           break;
         }
@@ -203,7 +203,7 @@ void fn_array_cmp(sqlite3_context* ctx, int, sqlite3_value** a) {
     int c = 0;
     for (size_t i = 0; !c && i < fl.size() && i < fr.size(); ++i) {
       bool nl = fl[i]->is_null(), nr = fr[i]->is_null();
-      c = nl && nr ? 0 : nl ? 1 : nr ? -1 : elem_cmp(*fl[i], *fr[i]);
+      c = nl && nr ? 0 : nl ? 1 : nr ? -1 : elem_cmp(*fl[i], *fr[i], elem);
     }
     if (!c && fl.size() != fr.size())
       c = fl.size() < fr.size() ? -1 : 1;

@@ -182,7 +182,14 @@ expr translator::tr_any_all(const json& n, scope& sc) {
   uint32_t want = array_type_of(l.type);
   expr r;
   if (node_type(rn) == "A_ArrayExpr") {
-    r = tr_array_ctor(rn, sc, node_type(ln) == "ParamRef" ? 0 : want);
+    // typed by its own elements; only parameters and untyped literals
+    // take the left side's type (x = ANY(ARRAY[$1, $2]))
+    bool untyped = true;
+    for (auto& x : body(rn).value("elements", json::array()))
+      untyped =
+        untyped && (node_type(x) == "ParamRef" ||
+                    (node_type(x) == "A_Const" && body(x).contains("sval")));
+    r = tr_array_ctor(rn, sc, untyped ? want : 0);
   } else {
     hint_param(rn, want ? want : oid::text_array);
     r = tr(rn, sc);
@@ -209,7 +216,9 @@ expr translator::tr_any_all(const json& n, scope& sc) {
     "FROM themis_unnest(" + r.sql + ", " + std::to_string(elem) + ")";
   if (op == "!=")
     op = "<>";
-  if ((any && op == "=") || (!any && op == "<>")) // an IN an index can use
+  // numerics compare by exact value (1.5 = 1.50), not by their text
+  bool exact = elem == oid::numeric || l.type == oid::numeric;
+  if (!exact && ((any && op == "=") || (!any && op == "<>"))) // an IN
     return {"(CASE WHEN " + r.sql + " IS NULL THEN NULL ELSE " + l.sql +
               (any ? " IN" : " NOT IN") + " (SELECT v " + items + ") END)",
             oid::boolean};
@@ -219,6 +228,8 @@ expr translator::tr_any_all(const json& n, scope& sc) {
     test = std::string(ci ? "lower(" : "(") + l.sql + ")" +
            (neg ? " NOT" : "") + " LIKE " + (ci ? "lower(v)" : "v") +
            " ESCAPE '\\'";
+  } else if (exact) {
+    test = "themis_num_cmp(" + l.sql + ", v) " + op + " 0";
   } else {
     test = l.sql + " " + op + " v";
   }

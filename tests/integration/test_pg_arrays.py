@@ -133,6 +133,11 @@ class TextFormTest(Base):
          " (1, 'b', 2), (1, 'c', 3), (2, 'd', 1)) v(k, x, y) where k = 1 "
          "group by k", "1|{c,a,b}"),
         ("select to_json(array[[1,2],[3,null]])", "[[1,2],[3,null]]"),
+        # numerics compare by value, print with their scale
+        ("select 1.5 = any(array[1.50]), array[1.5, 2] @> array[1.50], "
+         "array_position(array[1.50, 2], 1.5), 2 > any(array[1.5]), "
+         "array[12.50, 1.000000000000000000000001]",
+         "t|t|1|t|{12.50,1.000000000000000000000001}"),
     ]
 
     def test_psql_sees_postgres_text(self):
