@@ -82,8 +82,12 @@ json normalize(const json& j, uint32_t elem, size_t depth,
         throw sql_error("2202E", "multidimensional arrays must have array "
                                  "expressions with matching dimensions");
       leaf_depth = static_cast<int>(depth);
-      out.push_back(x.is_null()
-                      ? json(nullptr)
+      // element type 0 (a function that does not know it): the stored
+      // JSON as it is — coercing to "unknown" made numbers text, so
+      // ('{1}'::int[])[1] = 1 was false (Django's get_constraints)
+      out.push_back(x.is_null() ? json(nullptr)
+                    : elem == 0
+                      ? x
                       : element_json(coerce(element_value(x), elem), elem));
     }
   }
