@@ -218,9 +218,12 @@ expr translator::tr_any_all(const json& n, scope& sc) {
     op = "<>";
   // numerics compare by exact value (1.5 = 1.50), not by their text
   bool exact = elem == oid::numeric || l.type == oid::numeric;
-  if (!exact && ((any && op == "=") || (!any && op == "<>"))) // an IN
-    return {"(CASE WHEN " + r.sql + " IS NULL THEN NULL ELSE " + l.sql +
-              (any ? " IN" : " NOT IN") + " (SELECT v " + items + ") END)",
+  // an IN an index can use; a NULL array is the set {NULL}, so the answer
+  // is NULL as PostgreSQL's, without a CASE that would hide the IN
+  if (!exact && ((any && op == "=") || (!any && op == "<>")))
+    return {"(" + l.sql + (any ? " IN" : " NOT IN") +
+              " (SELECT v FROM themis_unnest(coalesce(" + r.sql +
+              ", '[null]'), " + std::to_string(elem) + ")))",
             oid::boolean};
   std::string test;
   if (op.find("~~") != std::string::npos) {
