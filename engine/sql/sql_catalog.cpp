@@ -86,6 +86,12 @@ std::string column_expr(const table_def& t, const column_def& c,
   return "CAST(" + x + " AS " + cast_name(a) + ")";
 }
 
+std::string index_expr(const table_def& t, const column_def& c) {
+  if (t.typed && c.type_oid == oid::numeric) // by value (issue 36)
+    return "themis_num_key(" + column_expr(t, c) + ")";
+  return column_expr(t, c);
+}
+
 std::string coerce_sql(const table_def& t, const column_def& c,
                                 const std::string& v) {
   auto out = "themis_coerce(" + v + ", " + std::to_string(c.type_oid) +
@@ -154,7 +160,7 @@ std::string create_index_sql(const table_def& t, const index_def& idx) {
   for (auto i : idx.columns) {
     if (!cols.empty())
       cols += ", ";
-    cols += column_expr(t, t.columns[static_cast<size_t>(i)]);
+    cols += index_expr(t, t.columns[static_cast<size_t>(i)]);
   }
   return std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " +
          quote_ident(sqlite_index_name(t.name, idx.name)) + " ON documents(" +

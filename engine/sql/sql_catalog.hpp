@@ -84,6 +84,10 @@ struct table_def {
 /// get the column's affinity, and identical to the index expressions.
 std::string column_expr(const table_def& t, const column_def& c,
                         const std::string& row = "doc");
+/// The expression an index of `t` keeps for column `c`: column_expr, but
+/// a numeric's value without trailing fraction zeros (themis_num_key), so
+/// a UNIQUE index holds 1.5 and 1.50 as one key as PostgreSQL does.
+std::string index_expr(const table_def& t, const column_def& c);
 /// `v` checked and converted to column `c`'s type (22P02, 23502 …).
 std::string coerce_sql(const table_def& t, const column_def& c,
                        const std::string& v);

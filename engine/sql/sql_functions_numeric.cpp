@@ -152,6 +152,24 @@ void fn_json(sqlite3_context* ctx, int, sqlite3_value** a) {
   });
 }
 
+/// An index key: the value's text without trailing fraction zeros, so
+/// equal values are equal keys (1.50 and 1.5 → "1.5").
+void fn_key(sqlite3_context* ctx, int, sqlite3_value** a) {
+  guarded(ctx, [&] {
+    numeric x;
+    if (!arg(a[0], x))
+      return sqlite3_result_null(ctx);
+    auto t = num::to_string(x);
+    if (x.finite() && x.scale > 0) {
+      t.erase(t.find_last_not_of('0') + 1);
+      if (t.back() == '.')
+        t.pop_back();
+    }
+    sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()),
+                        SQLITE_TRANSIENT);
+  });
+}
+
 void fn_typmod(sqlite3_context* ctx, int, sqlite3_value** a) {
   guarded(ctx, [&] {
     numeric x;
@@ -268,6 +286,7 @@ void register_numeric_functions(sqlite3* db) {
   add(db, "themis_num_col", 1, fn_col);
   add(db, "themis_num_json", 1, fn_json);
   add(db, "themis_num_typmod", 2, fn_typmod);
+  add(db, "themis_num_key", 1, fn_key);
   add(db, "themis_num_to_int", 2, fn_to_int);
   add(db, "themis_num_to_float", 1, fn_to_float);
   sqlite3_create_function_v2(db, "themis_num_sum", 1, SQLITE_UTF8, nullptr,

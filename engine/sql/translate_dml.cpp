@@ -265,7 +265,7 @@ statement translator::tr_insert(const json& n) {
         std::string ex;
         for (auto c : match->columns)
           ex += (ex.empty() ? "" : ", ") +
-                column_expr(t, t.columns[static_cast<size_t>(c)]);
+                index_expr(t, t.columns[static_cast<size_t>(c)]);
         target = "(" + ex + ") WHERE collection = " + quote_literal(t.name);
       }
     }

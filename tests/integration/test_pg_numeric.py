@@ -341,6 +341,20 @@ class NumericTest(unittest.TestCase):
                                          "(1::int8)) v(x)")),
                          "9223372036854775808")
 
+    def test_unique_by_value(self):
+        c = self.pg2()
+        cur = c.cursor()
+        cur.execute("CREATE TABLE uq (id int PRIMARY KEY, v numeric UNIQUE, "
+                    "note text)")
+        cur.execute("INSERT INTO uq (id, v) VALUES (1, 1.5), (2, 10)")
+        e = self.error(c, "INSERT INTO uq (id, v) VALUES (3, 1.50)")
+        self.assertEqual(e.pgcode, "23505")  # 1.50 = 1.5, as PostgreSQL
+        cur.execute("INSERT INTO uq (id, v) VALUES (4, 1.05), (5, 100)")
+        cur.execute("INSERT INTO uq (id, v) VALUES (6, 10.0) ON CONFLICT (v) "
+                    "DO UPDATE SET note = 'again' RETURNING id, v, note")
+        self.assertEqual(cur.fetchall(), [(2, D("10"), "again")])
+        self.assertEqual(self.one(c, "SELECT count(*) FROM uq"), 4)
+
     def test_comparisons(self):
         c = self.pg2()
         cur = c.cursor()
