@@ -116,6 +116,7 @@ bool is_catalog_view(const std::string& name) {
     "pg_matviews",   "pg_views",         "pg_sequence",  "pg_enum",
     "pg_range",      "pg_stat_activity", "pg_sequences", "pg_depend",
     "pg_authid",     "pg_auth_members"};
+  // issue 36 (catalog): pg_depend … are listed above
   return names.count(name) > 0;
 }
 
@@ -125,6 +126,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
                                      const session_info& info) {
   builder v;
   if (schema == "information_schema") {
+    if (auto r = infoschema_view(name, cat, info)) // _infoschema.cpp
+      return r;
     if (name == "tables") {
       v.col("table_catalog", oid::name)
         .col("table_schema", oid::name)
@@ -193,7 +196,7 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return r;
   if (auto r = role_view(name, cat, info)) // catalog_views_roles.cpp
     return r;
-  if (auto r = type_view(name)) // catalog_views_types.cpp
+  if (auto r = type_view(name, cat)) // catalog_views_types.cpp
     return r;
   if (name == "pg_namespace") {
     v.col("oid", oid::oid_t)
@@ -236,33 +239,6 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       return v.build();
     }
     return std::nullopt; // unreachable: pg_class is relation_view's
-  }
-  if (name == "pg_attribute") {
-    v.col("attrelid", oid::oid_t)
-      .col("attname", oid::name)
-      .col("atttypid", oid::oid_t)
-      .col("attnum", oid::int2)
-      .col("atttypmod", oid::int4)
-      .col("attnotnull", oid::boolean)
-      .col("attisdropped", oid::boolean)
-      .col("atthasdef", oid::boolean)
-      .col("attidentity", oid::char_t)
-      .col("attgenerated", oid::char_t)
-      .col("attcollation", oid::oid_t)
-      .col("attlen", oid::int2)
-      .col("attstattarget", oid::int4)
-      .col("attstorage", oid::char_t)
-      .col("attislocal", oid::boolean)
-      .col("attinhcount", oid::int4);
-    for (auto& [n, t] : all_tables(cat))
-      for (size_t i = 0; i < t.columns.size(); ++i) {
-        auto& c = t.columns[i];
-        v.row({catv::num(t.oid), lit(c.name), catv::num(c.type_oid),
-               catv::num(static_cast<int64_t>(i + 1)), catv::num(c.typmod),
-               b(c.not_null), "0", b(!c.default_text.empty()), "''", "''", "0",
-               catv::num(type_len(c.type_oid)), "-1", "'x'", "1", "0"});
-      }
-    return v.build();
   }
   if (name == "pg_database") {
     v.col("oid", oid::oid_t)
@@ -318,17 +294,6 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("description", oid::text);
     return v.build();
   }
-  if (name == "pg_proc") {
-    v.col("oid", oid::oid_t)
-      .col("proname", oid::name)
-      .col("pronamespace", oid::oid_t)
-      .col("prorettype", oid::oid_t)
-      .col("prokind", oid::char_t)
-      .col("proargtypes", oid::text)
-      .col("proretset", oid::boolean)
-      .col("prolang", oid::oid_t);
-    return v.build();
-  }
   if (name == "pg_collation") {
     v.col("oid", oid::oid_t)
       .col("collname", oid::name)
@@ -340,12 +305,6 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("inhparent", oid::oid_t)
       .col("inhseqno", oid::int4)
       .col("inhdetachpending", oid::boolean);
-    return v.build();
-  }
-  if (name == "pg_extension") {
-    v.col("oid", oid::oid_t)
-      .col("extname", oid::name)
-      .col("extversion", oid::text);
     return v.build();
   }
   if (name == "pg_views" || name == "pg_matviews") {

@@ -76,7 +76,13 @@ int64_t sequence_max(uint32_t type);
 std::optional<view_sql> relation_view(const std::string& name,
                                       const catalog& cat,
                                       const session_info& info);
-std::optional<view_sql> type_view(const std::string& name);
+std::optional<view_sql> type_view(const std::string& name,
+                                  const catalog& cat);
+/// information_schema's columns and constraint views
+/// (catalog_views_infoschema.cpp).
+std::optional<view_sql> infoschema_view(const std::string& name,
+                                        const catalog& cat,
+                                        const session_info& info);
 std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
                                   const session_info& info);
 

@@ -52,6 +52,15 @@ void enum_registry_set(uint32_t oid, const std::string& display_name,
     r.names[oid] = std::make_unique<const std::string>(display_name);
 }
 
+uint32_t enum_oid_by_name(const std::string& name) {
+  auto& r = reg();
+  std::shared_lock lock(r.m);
+  for (auto& [oid, e] : r.types)
+    if (e->name == name)
+      return oid;
+  return 0;
+}
+
 const char* enum_type_cname(uint32_t oid) {
   auto& r = reg();
   std::shared_lock lock(r.m);

@@ -23,6 +23,9 @@ std::string enum_type_name(uint32_t oid);
 /// The same as a C string that lives as long as the process (for
 /// type_name()); null if unknown.
 const char* enum_type_cname(uint32_t oid);
+/// The oid of the enum a namespace calls `name` (0: none; the first
+/// match when tenants use the same name).
+uint32_t enum_oid_by_name(const std::string& name);
 /// `v` as a label of enum `oid`, else 22P02.
 value enum_in(const value& v, uint32_t oid);
 

@@ -110,11 +110,18 @@ value regtype_in(const value& v) {
   if (!t.empty() && t.find_first_not_of("0123456789") == std::string::npos)
     return value::of(parse_int(t, "oid"));
   auto name = t;
-  if (lower(name).rfind("pg_catalog.", 0) == 0)
-    name = name.substr(11);
+  // a schema, quoted or not ("pg_catalog"."int4" is how TypeORM asks)
+  for (auto* schema : {"pg_catalog.", "\"pg_catalog\".", "public.",
+                       "\"public\"."})
+    if (lower(name).rfind(schema, 0) == 0)
+      name = name.substr(std::strlen(schema));
   if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
     name = name.substr(1, name.size() - 2);
   auto o = type_by_name(name);
+  if (!o && !name.empty() && name[0] == '_') // _int4: int4[]
+    o = array_type_by_short_name(name);
+  if (!o)
+    o = enum_oid_by_name(name);
   if (!o)
     throw sql_error("42704", "type \"" + t + "\" does not exist");
   return value::of(o);

@@ -199,6 +199,11 @@ std::optional<std::string> translator::srf_sql(const json& call,
   auto args = body(call).value("args", json::array());
   if (fname == "unnest") // typed arrays (translate_array.cpp)
     return unnest_sql(call, col, type, sc);
+  if (fname == "pg_partition_ancestors" && args.size() == 1) {
+    // no partitioning: the relation itself (psql's \d, issue 36)
+    type = oid::regclass;
+    return "(SELECT " + tr(args[0], sc).sql + " AS " + quote_ident(col) + ")";
+  }
   if (fname == "generate_subscripts") { // peewee's get_indexes (issue 36)
     if (args.size() < 2 || args.size() > 3)
       throw sql_error("42883", "generate_subscripts() takes 2 or 3 arguments");
@@ -363,6 +368,7 @@ select_out translator::tr_select(const json& node, scope* parent) {
         from += (from.empty() ? " FROM " : ", ") + tr_from_item(f, sc);
     std::string targets;
     int srfs = 0;
+    bool first_srf_numbered = false;
     const json* unnest_arg = nullptr; // a select-list unnest's array
     for (auto& t : s.value("targetList", json::array())) {
       auto& rt = body(t);
@@ -427,16 +433,30 @@ select_out translator::tr_select(const json& node, scope* parent) {
           } else if ((srf = json_srf_select(val, fn.back(), type, sc))) {
             srf_col = "c1"; // jsonb_array_elements, regexp_matches …
           }
-          if (srf && srfs++)
-            unsupported("several set-returning functions in the select list",
-                        val);
         }
         if (srf) {
-          from +=
-            (from.empty() ? " FROM " : " CROSS JOIN ") + *srf + " AS \"_srf\"";
-          targets += (targets.empty() ? "" : ", ") +
-                     std::string("\"_srf\".") + quote_ident(srf_col) +
-                     " AS " + quote_ident(name);
+          // table-valued functions number their rows: several of them run
+          // side by side, joined on that number (TypeORM's
+          // `unnest(conkey), unnest(confkey)`); rows follow the first one
+          bool numbered = srf->rfind("themis_unnest(", 0) == 0 ||
+                          srf->rfind("themis_srf(", 0) == 0;
+          std::string alias = "_srf";
+          if (srfs++) {
+            if (!numbered || !first_srf_numbered)
+              unsupported("several set-returning functions in the select "
+                          "list",
+                          val);
+            alias = "_srf" + std::to_string(srfs);
+            from += " LEFT JOIN " + *srf + " AS " + quote_ident(alias) +
+                    " ON " + quote_ident(alias) +
+                    ".ordinality = \"_srf\".ordinality";
+          } else {
+            first_srf_numbered = numbered;
+            from += (from.empty() ? " FROM " : " CROSS JOIN ") + *srf +
+                    " AS \"_srf\"";
+          }
+          targets += (targets.empty() ? "" : ", ") + quote_ident(alias) + "." +
+                     quote_ident(srf_col) + " AS " + quote_ident(name);
           out.cols.push_back({name, type});
           continue;
         }
