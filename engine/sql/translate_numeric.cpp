@@ -16,7 +16,8 @@ std::optional<expr> translator::tr_numeric_func(const std::string& name,
                                                 const json& n,
                                                 const std::vector<expr>& args,
                                                 scope& sc) {
-  bool agg = name == "sum" || name == "avg" || name == "min" || name == "max";
+  bool agg = name == "sum" || name == "avg" || name == "min" || name == "max" ||
+             name == "count";
   bool scalar = name == "round" || name == "trunc" || name == "ceil" ||
                 name == "ceiling" || name == "floor" || name == "abs" ||
                 name == "sign";
@@ -43,6 +44,13 @@ std::optional<expr> translator::tr_numeric_func(const std::string& name,
                     "aggregate functions are not allowed in this context",
                     location(n));
   std::string distinct = b.value("agg_distinct", false) ? "DISTINCT " : "";
+  if (name == "count") { // count(DISTINCT x): 3.0 and 3 are one value
+    if (t != oid::numeric || distinct.empty())
+      return std::nullopt;
+    return expr{"count(DISTINCT themis_num(" + args[0].sql +
+                  ") COLLATE themis_num)",
+                oid::int8};
+  }
   if (name == "min" || name == "max") {
     if (t != oid::numeric)
       return std::nullopt;

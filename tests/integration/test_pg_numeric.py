@@ -329,6 +329,7 @@ class NumericTest(unittest.TestCase):
                           "3.53428571428571428572", "-0.5", "10", "7"])
         cur.execute("SELECT count(*) FROM (SELECT DISTINCT v FROM agg) d")
         self.assertEqual(cur.fetchone()[0], 9)  # 1.50 and 1.5 are one
+        self.assertEqual(self.one(c, "SELECT count(DISTINCT v) FROM agg"), 9)
         cur.execute("SELECT v, count(*) FROM agg WHERE v BETWEEN 1 AND 2 "
                     "GROUP BY v")
         rows = cur.fetchall()
