@@ -54,6 +54,14 @@ struct store_writer_state {
 using writer_actor = caf::stateful_actor<store_writer_state>;
 using hold_lock = std::lock_guard<std::mutex>;
 
+/// A group commit is done: a session waiting at the front of ctx.hold's
+/// queue for the queued writes to go first may take the store now.
+void flushed(writer_actor* self, server_context& ctx) {
+  ctx.hold.writer_pending = static_cast<int64_t>(self->state.pending.size());
+  ++ctx.hold.flushes;
+  ctx.hold.wake_front();
+}
+
 /// Commits what is queued; the caller holds ctx.hold.m.
 void flush(writer_actor* self, server_context& ctx) {
   auto& st = self->state;
@@ -97,6 +105,7 @@ void flush(writer_actor* self, server_context& ctx) {
       st.pending[i].promise.deliver(std::move(r));
     }
     st.pending.erase(st.pending.begin(), st.pending.begin() + n);
+    flushed(self, ctx);
     if (!st.pending.empty()) {
       st.flush_scheduled = true;
       self->send(self, flush_atom::value);
@@ -117,6 +126,7 @@ void flush(writer_actor* self, server_context& ctx) {
   for (size_t i = 0; i < n; ++i)
     st.pending[i].promise.deliver(std::move(results[i]));
   st.pending.erase(st.pending.begin(), st.pending.begin() + n);
+  flushed(self, ctx);
   if (!st.pending.empty()) {
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
@@ -195,8 +205,10 @@ sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
   }
   bool ended = false;
   r = detail::run_held(ctx, req, ended);
-  if (ended) // the next waiting session runs from a message of its own,
-    self->send(self, unpin_atom::value); // after this reply is out
+  if (ended) { // the next waiting session runs from a message of its own,
+    ctx.hold.wake_front(); // after this reply is out
+    self->send(self, unpin_atom::value);
+  }
   return r;
 }
 
@@ -229,7 +241,13 @@ caf::behavior store_writer(writer_actor* self,
     if (ctx->store->in_session())
       ctx->store->rollback_session();
     ctx->hold.pinned = 0;
+    ctx->hold.writer_pending = 0; // (what it had queued was answered)
+    ++ctx->hold.flushes;
+    ctx->hold.wake_front(); // waiting sessions: the store is free
   }
+  // the idle-in-transaction check runs all along: sessions take the store
+  // on their own threads (store_writer_tx.cpp)
+  schedule_pin_check(self);
   return {
     [=](sql_tx_atom, sql_tx_request& req) -> caf::result<sql_tx_reply> {
       auto& st = self->state;
@@ -256,6 +274,7 @@ caf::behavior store_writer(writer_actor* self,
     [=](pin_check_atom, uint64_t) {
       auto& hold = ctx->hold;
       self->state.pin_tick = false;
+      schedule_pin_check(self);
       auto pinned = hold.pinned.load();
       if (!pinned)
         return;
@@ -273,11 +292,10 @@ caf::behavior store_writer(writer_actor* self,
                        pinned, ctx->config.pg.idle_in_transaction_timeout_ms);
           ctx->store->rollback_session();
           hold.pinned = 0;
+          hold.wake_front();
           resume_after_unpin(self, *ctx);
         }
       }
-      if (hold.pinned)
-        schedule_pin_check(self);
     },
     [=](compact_atom) {
       hold_lock g(ctx->hold.m);
@@ -293,6 +311,7 @@ caf::behavior store_writer(writer_actor* self,
       auto& st = self->state;
       auto rp = self->make_response_promise<engine::write_result>();
       st.pending.push_back({std::move(batch), rp});
+      ctx->hold.writer_pending = static_cast<int64_t>(st.pending.size());
       if (!st.flush_scheduled) {
         // The flush message queues behind every request already waiting,
         // so they all join this group.

@@ -1,6 +1,8 @@
 #include "actors/store_writer_tx.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
+#include <chrono>
 #include <mutex>
 
 #include "actors/messages.hpp"
@@ -87,20 +89,98 @@ sql_tx_reply run_held(server_context& ctx, sql_tx_request& req, bool& ended) {
 
 } // namespace detail
 
+namespace {
+
+/// Waits (under `lk`) until `session` is at the front of the queue and the
+/// store is free, letting one group commit of queued autocommit writes go
+/// first; then opens the session's transaction. False with `out` set if
+/// it gave up (deadline, shutdown) or BEGIN failed.
+bool take_store(server_context& ctx, std::unique_lock<std::mutex>& lk,
+                const sql_tx_request& req, sql_tx_reply& out) {
+  auto& hold = ctx.hold;
+  writer_hold::waiter me{req.session, {}};
+  hold.queue.push_back(&me);
+  auto deadline = req.deadline_ns
+                    ? req.deadline_ns
+                    : steady_ns() + int64_t{299} * 1000000000; // as before
+  auto flushes_seen = hold.flushes.load();
+  bool asked = false;
+  for (;;) {
+    if (hold.queue.front() == &me && !hold.pinned) {
+      // queued autocommit writes commit first (one group since we came)
+      if (hold.writer_pending == 0 || hold.flushes != flushes_seen)
+        break;
+      if (!asked) { // the writer flushes once the store is free
+        asked = true;
+        if (auto w = registered(*ctx.system, store_writer_name))
+          caf::anon_send(w, unpin_atom::value);
+      }
+    }
+    auto now = steady_ns();
+    if (now >= deadline || ctx.stopping) {
+      for (auto it = hold.queue.begin(); it != hold.queue.end(); ++it)
+        if (*it == &me) {
+          hold.queue.erase(it);
+          break;
+        }
+      hold.wake_front(); // the front may have changed
+      out.sqlstate = ctx.stopping ? "57P01" : "57014";
+      out.message = ctx.stopping
+                      ? "terminating connection due to administrator command"
+                      : "canceling statement: timed out waiting for the writer";
+      return false;
+    }
+    // in slices: a shutdown is noticed even without a notification
+    me.cv.wait_for(lk, std::chrono::nanoseconds(
+                         std::min<int64_t>(deadline - now, 200000000)));
+  }
+  hold.queue.pop_front();
+  try {
+    ctx.store->begin_session();
+  } catch (const std::exception& e) {
+    hold.wake_front();
+    out.sqlstate = "40001";
+    out.message = e.what();
+    return false;
+  }
+  hold.pinned = req.session;
+  return true;
+}
+
+} // namespace
+
 bool run_in_held_transaction(server_context& ctx, sql_tx_request& req,
                              sql_tx_reply& out) {
+  using op = sql_tx_request::op;
   auto& hold = ctx.hold;
-  if (!req.session || !ctx.system || hold.pinned != req.session)
+  if (!req.session || !ctx.system || !ctx.store)
     return false;
   bool ended = false;
   {
-    std::lock_guard<std::mutex> g(hold.m);
-    // the writer may have rolled it back meanwhile (idle timeout, restart)
-    if (hold.pinned != req.session || !ctx.store)
-      return false;
+    std::unique_lock<std::mutex> lk(hold.m);
+    if (hold.pinned != req.session) {
+      // what the writer actor answers when the session holds nothing
+      if (req.expect_open) {
+        out.sqlstate = "25P03";
+        out.message = "the transaction was rolled back by the server (idle "
+                      "in transaction for too long, or the writer restarted)";
+        return true;
+      }
+      if (req.what == op::commit || req.what == op::rollback)
+        return true; // nothing was written: nothing to end
+      if (req.what != op::run && req.what != op::savepoint) {
+        out.sqlstate = "3B001";
+        out.message = "savepoint \"" + req.name + "\" does not exist";
+        return true;
+      }
+      if (!take_store(ctx, lk, req, out))
+        return true;
+    }
     out = detail::run_held(ctx, req, ended);
+    if (ended)
+      hold.wake_front(); // the next waiting session takes the store
   }
-  if (ended) // whoever waited for the store runs now
+  if (ended && ctx.hold.writer_pending > 0) // queued autocommit writes
     if (auto w = registered(*ctx.system, store_writer_name))
       caf::anon_send(w, unpin_atom::value);
   return true;

@@ -8,7 +8,9 @@
 /// store.
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 
 namespace themis {
@@ -21,6 +23,25 @@ struct writer_hold {
   std::atomic<uint64_t> pinned{0};
   /// steady_ns of the holder's last request (idle in transaction).
   std::atomic<int64_t> last_active_ns{0};
+  /// Sessions waiting to open a transaction, first come first served
+  /// (under `m`); the one at the front takes the store when it is free.
+  /// Whoever frees it (COMMIT on the holder's thread, the writer's idle
+  /// rollback) wakes the front: the hand-off needs no writer message.
+  struct waiter {
+    uint64_t session;
+    std::condition_variable cv;
+  };
+  std::deque<waiter*> queue;
+  /// Wakes the session at the front only (a wake-up per hand-off, not one
+  /// per waiting session); the caller holds `m`.
+  void wake_front() {
+    if (!queue.empty())
+      queue.front()->cv.notify_one();
+  }
+  /// Autocommit batches queued in the writer actor, and its group commits
+  /// so far: a session at the front lets one group commit go first.
+  std::atomic<int64_t> writer_pending{0};
+  std::atomic<uint64_t> flushes{0};
 };
 
 } // namespace themis
