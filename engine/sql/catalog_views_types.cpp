@@ -1,8 +1,8 @@
 /// pg_type (issue 36): the built-in types themisd knows, with PostgreSQL
 /// 15's own pg_type values (copied from a PostgreSQL 15 catalog) so
 /// drivers and pg_dump see the lengths, categories, I/O functions,
-/// alignment and array links they expect; pg_enum is empty (no
-/// user-defined types).
+/// alignment and array links they expect; pg_enum and the enum
+/// types' rows come from CREATE TYPE … AS ENUM.
 
 #include "engine/sql/catalog_views_internal.hpp"
 
@@ -90,7 +90,7 @@ constexpr type_row types[] = {
 
 } // namespace
 
-std::optional<view_sql> type_view(const std::string& name) {
+std::optional<view_sql> type_view(const std::string& name, const catalog& cat) {
   builder v;
   if (name == "pg_type") {
     v.col("oid", oid::oid_t)
@@ -158,6 +158,18 @@ std::optional<view_sql> type_view(const std::string& name) {
              "NULL",
              "NULL",
              "NULL"});
+    for (auto& [n, e] : cat.enums()) // CREATE TYPE … AS ENUM
+      v.row({num(e.oid),    lit(n),       num(public_ns),
+             "10",          "4",          "1",
+             "'e'",         "'E'",        "0",
+             "1",           "','",        "0",
+             "'-'",         "0",          "0",
+             "'enum_in'",   "'enum_out'", "'enum_recv'",
+             "'enum_send'", "'-'",        "'-'",
+             "'-'",         "'i'",        "'p'",
+             "0",           "0",          "-1",
+             "0",           "0",          "NULL",
+             "NULL",        "NULL"});
     return v.build();
   }
   if (name == "pg_enum") {
@@ -165,6 +177,10 @@ std::optional<view_sql> type_view(const std::string& name) {
       .col("enumtypid", oid::oid_t)
       .col("enumsortorder", oid::float4)
       .col("enumlabel", oid::name);
+    for (auto& [n, e] : cat.enums())
+      for (size_t i = 0; i < e.labels.size(); ++i)
+        v.row({num(table_oid(e.name + "#" + std::to_string(i))), num(e.oid),
+               num(static_cast<int64_t>(i + 1)), lit(e.labels[i])});
     return v.build();
   }
   return std::nullopt;

@@ -460,6 +460,9 @@ expr translator::tr_cast(const json& n, scope& sc) {
       name = name.substr(dot + 1);
     if (name.size() >= 2 && name.front() == '"')
       name = name.substr(1, name.size() - 2);
+    if (!name.empty() && name.find_first_not_of("0123456789") ==
+                           std::string::npos) // '16390'::regclass (psql)
+      return {name, oid::regclass};
     auto t = cat.find(name);
     if (!t) {
       // catalogs, indexes, sequences (catalog_functions.cpp; issue 36)

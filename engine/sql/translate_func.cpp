@@ -169,6 +169,11 @@ expr translator::tr_func(const json& n, scope& sc) {
     return {quote_literal(val), oid::text};
   }
   if (name == "pg_get_indexdef" || name == "pg_get_constraintdef") {
+    // pg_get_constraintdef(oid, true): psql's pretty form, one pair of
+    // parentheses around a CHECK condition (issue 36)
+    bool pretty =
+      name == "pg_get_constraintdef" && args.size() > 1 &&
+      (args[1].sql == "1" || args[1].sql == "true" || args[1].sql == "TRUE");
     // definitions generated from the catalog, looked up by the index oid
     std::string out =
       "CASE " + (args.empty() ? std::string("NULL") : args[0].sql);
@@ -203,7 +208,9 @@ expr translator::tr_func(const json& n, scope& sc) {
         }
         for (auto& c : t.checks)
           out += " WHEN " + std::to_string(constraint_oid(t, c.name)) +
-                 " THEN " + quote_literal("CHECK ((" + c.text + "))");
+                 " THEN " +
+                 quote_literal(pretty ? "CHECK (" + c.text + ")"
+                                      : "CHECK ((" + c.text + "))");
       }
     return {out + " END", oid::text};
   }
@@ -216,6 +223,17 @@ expr translator::tr_func(const json& n, scope& sc) {
       name == "pg_get_statisticsobjdef_columns" ||
       name == "pg_get_partition_constraintdef")
     return {"NULL", oid::text};
+  // sizes psql's \l+ \di+ \dt+ show: not tracked per relation, 0 as
+  // pg_relation_size gives (issue 36)
+  // no partitioning: a relation's only ancestor is itself (psql's
+  // "Referenced by" reads confrelid IN (SELECT pg_partition_ancestors(…)))
+  if (name == "pg_partition_ancestors" && args.size() == 1)
+    return {args[0].sql, oid::regclass};
+  if (name == "pg_get_function_sqlbody")
+    return {"NULL", oid::text};
+  if (name == "pg_table_size" || name == "pg_indexes_size" ||
+      name == "pg_database_size")
+    return {"0", oid::int8};
   if (name == "pg_get_serial_sequence" && args.size() == 2) {
     auto [sql, type] = serial_sequence_sql(cat, args[0].sql, args[1].sql);
     return {sql, type};
