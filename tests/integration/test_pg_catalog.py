@@ -237,6 +237,76 @@ class InspectorTest(unittest.TestCase):
                 srv2.cleanup()
 
 
+class PsqlTest(unittest.TestCase):
+    """psql's describe commands print without errors and with the
+    constraints, foreign keys both ways, indexes and defaults."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.psql = shutil.which("psql")
+        if not cls.psql:
+            raise unittest.SkipTest("psql not installed")
+        cls.url, cls.srv = new_target()
+        drop_all(cls.url, TABLES)
+        with engine(cls.url).connect() as c:
+            for s in SCHEMA:
+                c.execute(sa.text(s))
+        if REFERENCE:
+            kw = reference_kw()
+            cls.args = ["-h", kw["host"], "-p", str(kw["port"]), "-U",
+                        "postgres", "catalog"]
+            cls.env = dict(os.environ)
+        else:
+            cls.args = ["-h", "127.0.0.1", "-p", str(cls.srv.pg_port), "-U",
+                        "themis", "themis"]
+            cls.env = dict(os.environ, PGPASSWORD="themis")
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.srv:
+            try:
+                cls.srv.stop()
+            finally:
+                cls.srv.cleanup()
+
+    def run_psql(self, cmd):
+        import subprocess
+        p = subprocess.run([self.psql, "-X", "-v", "ON_ERROR_STOP=1", "-c",
+                            cmd] + self.args, capture_output=True, text=True,
+                           timeout=30, env=self.env)
+        self.assertEqual(p.returncode, 0, cmd + ": " + p.stderr)
+        self.assertNotIn("ERROR", p.stderr, cmd)
+        return p.stdout
+
+    def test_describe_table(self):
+        out = self.run_psql("\\d+ cat_child")
+        for want in ['Table "public.cat_child"',
+                     "nextval('cat_child_id_seq'::regclass)",
+                     '"cat_child_pkey" PRIMARY KEY, btree (id)',
+                     '"ix_child_qty" btree (qty, code)',
+                     '"uq_child" UNIQUE CONSTRAINT, btree (parent_id, code)',
+                     '"cat_child_qty_check" CHECK (qty > 0)',
+                     '"cat_child_parent_id_fkey" FOREIGN KEY (parent_id) '
+                     'REFERENCES cat_parent(id) ON DELETE CASCADE',
+                     "Access method: heap"]:
+            self.assertIn(want, out)
+        self.assertRegex(out, r"code\s+\| character\(3\)\s+\|.*extended")
+        out = self.run_psql("\\d cat_parent")
+        self.assertIn("Referenced by:", out)
+        self.assertIn('"ux_parent_note" UNIQUE, btree (note)', out)
+        self.assertIn("false", out)
+
+    def test_other_describe_commands(self):
+        self.assertIn("Superuser", self.run_psql("\\du"))
+        self.assertIn("plpgsql", self.run_psql("\\dx"))
+        self.assertIn("cat_parent_id_seq", self.run_psql("\\ds"))
+        out = self.run_psql("\\di+")
+        self.assertIn("ix_child_qty", out)
+        self.assertIn("public", self.run_psql("\\dn+"))
+        for cmd in ["\\df+", "\\dT", "\\dv", "\\l+", "\\dt+"]:
+            self.run_psql(cmd)
+
+
 MIGRATIONS = {
     "m1_create.py": '''
         import sqlalchemy as sa
