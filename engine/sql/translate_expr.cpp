@@ -205,8 +205,11 @@ expr translator::tr_column_ref(const json& n, scope& sc) {
       if (hit->alias.empty()) // a compound query's output columns
         return {quote_ident(col), hit_col->type_oid};
       auto name = col;
-      if (!hit->col_sql.empty()) // a table-valued function's own name
+      if (!hit->col_sql.empty()) { // a table-valued function's own name
         name = hit->col_sql[static_cast<size_t>(hit_col - hit->cols.data())];
+        if (name.find('.') != std::string::npos)
+          return {name, hit_col->type_oid};
+      }
       return {quote_ident(hit->alias) + "." + quote_ident(name),
               hit_col->type_oid};
     }

@@ -27,7 +27,8 @@ struct scope_item {
   /// "excluded.doc") instead of the item's subquery columns.
   std::string doc_row;
   /// Non-empty: the SQL names of `cols` (a table-valued function's own
-  /// columns under the names the query gives them).
+  /// columns under the names the query gives them); an entry with a `.`
+  /// is a whole column reference (`"alias_2"."v"`).
   std::vector<std::string> col_sql;
 };
 
@@ -143,6 +144,8 @@ public:
   std::optional<std::string> json_srf_from(const json& node, const json& call,
                                            const std::string& fname,
                                            scope& sc);
+  /// unnest(a [, b …]) in FROM, table-valued (translate_srf.cpp).
+  std::string unnest_from(const json& node, const json& call, scope& sc);
   /// The same in a select list: SQL whose single column is `c1`.
   std::optional<std::string> json_srf_select(const json& call,
                                              const std::string& fname,

@@ -385,9 +385,14 @@ select_out translator::tr_select(const json& node, scope* parent) {
             for (size_t ci = 0; ci < it.cols.size(); ++ci) {
               auto& c = it.cols[ci];
               auto& src = it.col_sql.empty() ? c.name : it.col_sql[ci];
+              bool whole = src.find('.') != std::string::npos;
               targets += (targets.empty() ? "" : ", ") +
-                         (it.alias.empty() ? "" : quote_ident(it.alias) + ".") +
-                         quote_ident(src) + " AS " + quote_ident(c.name);
+                         (whole ? src
+                                : (it.alias.empty() ? ""
+                                                    : quote_ident(it.alias) +
+                                                        ".") +
+                                    quote_ident(src)) +
+                         " AS " + quote_ident(c.name);
               out.cols.push_back(c);
             }
           }

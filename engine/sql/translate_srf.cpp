@@ -4,6 +4,7 @@
 /// function themis_srf (sql_json_srf.cpp): in FROM they may name the FROM
 /// items before them, as PostgreSQL's implicit LATERAL for functions does.
 
+#include "engine/sql/pg_array.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -65,10 +66,75 @@ std::optional<std::string> translator::json_srf_select(const json& call,
   return sql + ")";
 }
 
+/// unnest(a [, b …]) in FROM as table-valued functions, zipped on their
+/// row numbers, so the arrays may come from earlier FROM items (Django's
+/// `FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY
+/// koi(key, option, arridx)`); shorter arrays are padded with NULLs.
+std::string translator::unnest_from(const json& node, const json& call,
+                                    scope& sc) {
+  auto& b = body(node);
+  auto args = body(call).value("args", json::array());
+  if (args.empty())
+    throw sql_error("42883", "function unnest() does not exist",
+                    location(call));
+  std::string alias =
+    b.contains("alias") ? b.at("alias").value("aliasname", "unnest") : "unnest";
+  std::vector<std::string> names;
+  if (b.contains("alias") && b.at("alias").contains("colnames"))
+    names = string_list(b.at("alias").at("colnames"));
+  scope_item item{alias, {}, nullptr, "", {}};
+  std::string sql, ord;
+  for (size_t k = 0; k < args.size(); ++k) {
+    expr a;
+    if (node_type(args[k]) == "A_ArrayExpr") {
+      a = tr_array_ctor(args[k], sc);
+    } else {
+      hint_param(args[k], oid::text_array);
+      a = tr(args[k], sc);
+    }
+    if (!is_array_type(a.type))
+      a.type = oid::text_array; // an array's text form: text elements
+    auto elem = element_type_of(a.type);
+    auto fn = "themis_unnest(" + a.sql + ", " + std::to_string(elem) + ")";
+    auto part = k == 0 ? alias : alias + "_" + std::to_string(k + 1);
+    // the row number so far: the arrays run side by side, padded with
+    // NULLs to the longest (a FULL JOIN on the element number)
+    if (k == 0) {
+      sql = fn + " AS " + quote_ident(part);
+      ord = quote_ident(part) + ".ordinality";
+    } else {
+      sql += " FULL JOIN " + fn + " AS " + quote_ident(part) + " ON " +
+             quote_ident(part) + ".ordinality = " + ord;
+      ord = "COALESCE(" + ord + ", " + quote_ident(part) + ".ordinality)";
+    }
+    auto name = k < names.size() ? names[k]
+                : args.size() == 1 && b.contains("alias") ? alias
+                                                          : "unnest";
+    item.cols.push_back({name, elem});
+    item.col_sql.push_back(quote_ident(part) + ".\"v\"");
+  }
+  if (b.value("ordinality", false)) {
+    item.cols.push_back({args.size() < names.size() ? names[args.size()]
+                                                    : std::string("ordinality"),
+                         oid::int8});
+    item.col_sql.push_back(ord);
+  }
+  if (names.size() > item.cols.size())
+    throw sql_error("42P10", "table \"" + alias + "\" has " +
+                               std::to_string(item.cols.size()) +
+                               " columns available but " +
+                               std::to_string(names.size()) +
+                               " columns specified");
+  sc.items.push_back(std::move(item));
+  return sql;
+}
+
 std::optional<std::string> translator::json_srf_from(const json& node,
                                                      const json& call,
                                                      const std::string& fname,
                                                      scope& sc) {
+  if (fname == "unnest")
+    return unnest_from(node, call, sc);
   auto shape = shape_of(fname);
   if (!shape)
     return std::nullopt;
