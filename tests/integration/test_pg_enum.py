@@ -9,40 +9,10 @@ import unittest
 
 import psycopg2
 
-from themis_harness import Server
+from pg_test_base import PgTest
 
 
-class EnumTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
-
-    def connect(self):
-        c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
-                             user="themis", password="themis",
-                             dbname="themis", connect_timeout=10)
-        c.autocommit = True
-        self.addCleanup(c.close)
-        return c
-
-    def q(self, c, sql, args=None):
-        cur = c.cursor()
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else None
-
-    def fails(self, c, sql, state, args=None):
-        with self.assertRaises(psycopg2.Error) as cm:
-            self.q(c, sql, args)
-        self.assertEqual(cm.exception.pgcode, state, str(cm.exception))
-        return cm.exception
-
+class EnumTest(PgTest):
     def test_enum_lifecycle(self):
         c = self.connect()
         self.q(c, "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")

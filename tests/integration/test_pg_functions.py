@@ -12,39 +12,12 @@ import unittest
 import psycopg2
 import psycopg2.errors
 
-from themis_harness import Server
+from pg_test_base import PgTest
 
 
-class Base(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
-
-    def connect(self):
-        c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
-                             user="themis", password="themis",
-                             dbname="themis", connect_timeout=10)
-        c.autocommit = True
-        self.addCleanup(c.close)
-        return c
-
+class Base(PgTest):
     def run_sql(self, conn, sql, args=None):
-        cur = conn.cursor()
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else None
-
-    def fails(self, conn, sql, state):
-        with self.assertRaises(psycopg2.Error) as cm:
-            self.run_sql(conn, sql)
-        self.assertEqual(cm.exception.pgcode, state, str(cm.exception))
-        return cm.exception
+        return self.q(conn, sql, args)
 
     def psql(self, sql):
         env = dict(os.environ, PGPASSWORD="themis", PGCONNECT_TIMEOUT="10")
