@@ -234,8 +234,18 @@ std::optional<view_sql> catalog_view(const std::string& schema,
         .col("tablespace", oid::name)
         .col("indexdef", oid::text);
       for (auto& [n, t] : all_tables(cat))
-        for (auto& i : t.indexes)
-          v.row({lit(schema_of(t)), lit(n), lit(i.name), "NULL", "NULL"});
+        for (auto& i : t.indexes) {
+          // pg_get_indexdef's text (peewee's get_indexes reads it)
+          std::string cols;
+          for (auto c : i.columns)
+            if (c >= 0 && static_cast<size_t>(c) < t.columns.size())
+              cols += (cols.empty() ? "" : ", ") +
+                      t.columns[static_cast<size_t>(c)].name;
+          v.row({lit(schema_of(t)), lit(n), lit(i.name), "NULL",
+                 lit(std::string("CREATE ") + (i.unique ? "UNIQUE " : "") +
+                     "INDEX " + i.name + " ON " + schema_of(t) + "." + n +
+                     " USING btree (" + cols + ")")});
+        }
       return v.build();
     }
     return std::nullopt; // unreachable: pg_class is relation_view's

@@ -212,6 +212,29 @@ expr translator::tr_func(const json& n, scope& sc) {
                  quote_literal(pretty ? "CHECK (" + c.text + ")"
                                       : "CHECK ((" + c.text + "))");
       }
+    if (name == "pg_get_indexdef" && args.size() >= 2) {
+      // pg_get_indexdef(oid, column, pretty): the column's name, the whole
+      // definition for column 0 (peewee's get_indexes; issue 36)
+      std::string col = "CASE";
+      for (auto* tables : {&cat.tables(), &cat.temp_tables()})
+        for (auto& [tn, t] : *tables)
+          if (t.typed)
+            for (auto& i : t.indexes)
+              for (size_t k = 0; k < i.columns.size(); ++k)
+                col += " WHEN " + args[0].sql + " = " +
+                       std::to_string(table_oid(t.name + ":" + i.name)) +
+                       " AND " + args[1].sql + " = " + std::to_string(k + 1) +
+                       " THEN " +
+                       quote_literal(
+                         t.columns[static_cast<size_t>(i.columns[k])].name);
+      if (col == "CASE")
+        col = "NULL";
+      else
+        col += " END";
+      return {"CASE WHEN " + args[1].sql + " = 0 THEN " + out + " END ELSE " +
+                col + " END",
+              oid::text};
+    }
     return {out + " END", oid::text};
   }
   if (name == "pg_function_is_visible" || name == "pg_type_is_visible")

@@ -207,7 +207,14 @@ std::optional<std::string> translator::srf_sql(const json& call,
   if (fname == "generate_subscripts") { // peewee's get_indexes (issue 36)
     if (args.size() < 2 || args.size() > 3)
       throw sql_error("42883", "generate_subscripts() takes 2 or 3 arguments");
-    auto arr = tr(args[0], sc).sql;
+    auto arr_expr = tr(args[0], sc);
+    auto arr = arr_expr.sql;
+    // int2vector / oidvector subscripts start at 0 (pg_index.indkey;
+    // peewee asks pg_get_indexdef for column k + 1)
+    std::string shift =
+      arr_expr.type == oid::int2vector || arr_expr.type == oid::oidvector
+        ? " - 1"
+        : "";
     hint_param(args[1], oid::int4);
     auto dim = tr(args[1], sc).sql;
     std::string desc = "0";
@@ -220,8 +227,10 @@ std::optional<std::string> translator::srf_sql(const json& call,
     };
     type = oid::int4;
     return "(WITH RECURSIVE _gsub(v) AS (SELECT " + bound("1") + " WHERE " +
-           bound("1") + " IS NOT NULL UNION ALL SELECT v + 1 FROM _gsub "
-           "WHERE v < " + bound("2") + ") SELECT v AS " + quote_ident(col) +
+           bound("1") +
+           " IS NOT NULL UNION ALL SELECT v + 1 FROM _gsub "
+           "WHERE v < " +
+           bound("2") + ") SELECT v" + shift + " AS " + quote_ident(col) +
            " FROM _gsub ORDER BY CASE WHEN " + desc + " THEN -v ELSE v END)";
   }
   if (fname != "generate_series")
