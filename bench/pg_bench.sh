@@ -39,7 +39,7 @@ esac
 
 TPID=
 cleanup() {
-  [[ -n $TPID ]] && kill "$TPID" 2>/dev/null
+  [[ -n $TPID ]] && kill "$TPID" 2>/dev/null || true
   if [[ -f $DIR/pg/postmaster.pid ]]; then
     su postgres -c "$PG_BIN/pg_ctl -D $DIR/pg -m immediate stop" >/dev/null 2>&1 || true
   fi
