@@ -48,17 +48,16 @@ std::string local_of(const catalog& cat, const std::string& stored) {
 const index_def* referenced_key(const table_def& ref,
                                 const foreign_key_def& f) {
   for (auto& i : ref.indexes)
-    if (i.unique && std::is_permutation(i.columns.begin(), i.columns.end(),
-                                        f.ref_columns.begin(),
-                                        f.ref_columns.end()))
+    if (i.unique &&
+        std::is_permutation(i.columns.begin(), i.columns.end(),
+                            f.ref_columns.begin(), f.ref_columns.end()))
       return &i;
   return nullptr;
 }
 
 view_sql columns_view(const catalog& cat, const session_info& info) {
   builder v;
-  for (auto* c :
-       {"table_catalog", "table_schema", "table_name", "column_name"})
+  for (auto* c : {"table_catalog", "table_schema", "table_name", "column_name"})
     v.col(c, oid::name);
   v.col("ordinal_position", oid::int4)
     .col("column_default", oid::text)
@@ -85,8 +84,8 @@ view_sql columns_view(const catalog& cat, const session_info& info) {
   for (auto& [n, t] : all_tables(cat))
     for (size_t i = 0; i < t.columns.size(); ++i) {
       auto& c = t.columns[i];
-      std::string len = "NULL", octets = "NULL", prec = "NULL",
-                  radix = "NULL", scale = "NULL", dt = "NULL";
+      std::string len = "NULL", octets = "NULL", prec = "NULL", radix = "NULL",
+                  scale = "NULL", dt = "NULL";
       auto o = c.type_oid;
       if ((o == oid::varchar || o == oid::bpchar) && c.typmod >= 4) {
         len = num(c.typmod - 4);
@@ -117,16 +116,34 @@ view_sql columns_view(const catalog& cat, const session_info& info) {
       std::string data_type = array       ? "ARRAY"
                               : user_type ? "USER-DEFINED"
                                           : type_name(o);
-      std::string udt = array ? std::string("_") + short_type_name(
-                                                     element_type_of(o))
-                              : short_type_name(o);
-      v.row({lit(info.database), lit(schema_of(t)), lit(n), lit(c.name),
+      std::string udt =
+        array ? std::string("_") + short_type_name(element_type_of(o))
+              : short_type_name(o);
+      v.row({lit(info.database),
+             lit(schema_of(t)),
+             lit(n),
+             lit(c.name),
              num(static_cast<int64_t>(i + 1)),
              c.default_text.empty() ? "NULL" : lit(c.default_text),
-             c.not_null ? "'NO'" : "'YES'", lit(data_type), len, octets, prec,
-             radix, scale, dt, "NULL", "NULL", "NULL", lit(info.database),
-             user_type ? lit(schema_of(t)) : "'pg_catalog'", lit(udt),
-             lit(std::to_string(i + 1)), "'NO'", "NULL", "'NEVER'", "NULL",
+             c.not_null ? "'NO'" : "'YES'",
+             lit(data_type),
+             len,
+             octets,
+             prec,
+             radix,
+             scale,
+             dt,
+             "NULL",
+             "NULL",
+             "NULL",
+             lit(info.database),
+             user_type ? lit(schema_of(t)) : "'pg_catalog'",
+             lit(udt),
+             lit(std::to_string(i + 1)),
+             "'NO'",
+             "NULL",
+             "'NEVER'",
+             "NULL",
              "'YES'"});
     }
   return v.build();
@@ -142,9 +159,9 @@ std::optional<view_sql> infoschema_view(const std::string& name,
   if (name == "columns")
     return columns_view(cat, info);
   if (name == "table_constraints") {
-    for (auto* c : {"constraint_catalog", "constraint_schema",
-                    "constraint_name", "table_catalog", "table_schema",
-                    "table_name"})
+    for (auto* c :
+         {"constraint_catalog", "constraint_schema", "constraint_name",
+          "table_catalog", "table_schema", "table_name"})
       v.col(c, oid::name);
     v.col("constraint_type", oid::text)
       .col("is_deferrable", oid::text)
@@ -171,9 +188,9 @@ std::optional<view_sql> infoschema_view(const std::string& name,
     return v.build();
   }
   if (name == "key_column_usage") {
-    for (auto* c : {"constraint_catalog", "constraint_schema",
-                    "constraint_name", "table_catalog", "table_schema",
-                    "table_name", "column_name"})
+    for (auto* c :
+         {"constraint_catalog", "constraint_schema", "constraint_name",
+          "table_catalog", "table_schema", "table_name", "column_name"})
       v.col(c, oid::name);
     v.col("ordinal_position", oid::int4)
       .col("position_in_unique_constraint", oid::int4);
@@ -206,9 +223,9 @@ std::optional<view_sql> infoschema_view(const std::string& name,
     return v.build();
   }
   if (name == "constraint_column_usage") {
-    for (auto* c : {"table_catalog", "table_schema", "table_name",
-                    "column_name", "constraint_catalog", "constraint_schema",
-                    "constraint_name"})
+    for (auto* c :
+         {"table_catalog", "table_schema", "table_name", "column_name",
+          "constraint_catalog", "constraint_schema", "constraint_name"})
       v.col(c, oid::name);
     for (auto& [n, t] : all_tables(cat)) {
       if (!t.typed)
@@ -217,9 +234,8 @@ std::optional<view_sql> infoschema_view(const std::string& name,
       for (auto& i : t.indexes)
         if (i.primary || i.unique)
           for (auto pos : i.columns)
-            v.row({db, s, lit(n),
-                   lit(t.columns[static_cast<size_t>(pos)].name), db, s,
-                   lit(i.name)});
+            v.row({db, s, lit(n), lit(t.columns[static_cast<size_t>(pos)].name),
+                   db, s, lit(i.name)});
       for (auto& f : t.foreign_keys) // the referenced columns
         if (auto* ref = find_stored(cat, f.ref_table))
           for (auto pos : f.ref_columns)
@@ -264,8 +280,7 @@ std::optional<view_sql> infoschema_view(const std::string& name,
     return v.build();
   }
   if (name == "sequences") {
-    for (auto* c :
-         {"sequence_catalog", "sequence_schema", "sequence_name"})
+    for (auto* c : {"sequence_catalog", "sequence_schema", "sequence_name"})
       v.col(c, oid::name);
     v.col("data_type", oid::text)
       .col("numeric_precision", oid::int4)
@@ -276,7 +291,9 @@ std::optional<view_sql> infoschema_view(const std::string& name,
       .col("cycle_option", oid::text);
     for (auto& q : all_sequences(cat))
       v.row({db, lit(q.schema), lit(q.name), lit(type_name(q.type)),
-             q.type == oid::int2 ? "16" : q.type == oid::int4 ? "32" : "64",
+             q.type == oid::int2   ? "16"
+             : q.type == oid::int4 ? "32"
+                                   : "64",
              "'1'", "'1'", lit(std::to_string(sequence_max(q.type))), "'1'",
              "'NO'"});
     return v.build();

@@ -39,7 +39,8 @@ std::string key_names(const table_def& t, const std::vector<int>& cols) {
 /// (`restrict`: a further condition). Columns: key, doc, then the key
 /// values as text, then whether all are null and whether any is null.
 std::string orphans_sql(const table_def& child, const table_def& parent,
-                        const foreign_key_def& fk, const std::string& restrict) {
+                        const foreign_key_def& fk,
+                        const std::string& restrict) {
   std::string vals, all_null = "1", any_null = "0", match;
   for (size_t i = 0; i < fk.columns.size(); ++i) {
     auto c = column_expr(child, col(child, fk.columns[i]), "c.doc");
@@ -51,12 +52,11 @@ std::string orphans_sql(const table_def& child, const table_def& parent,
   }
   // MATCH SIMPLE: a key with a null column references nothing; MATCH
   // FULL: only an all-null key does (a partly null one is an error)
-  std::string skip = fk.match == 'f' ? "NOT (" + all_null + ")"
-                                     : "NOT (" + any_null + ")";
+  std::string skip =
+    fk.match == 'f' ? "NOT (" + all_null + ")" : "NOT (" + any_null + ")";
   return "SELECT c.key, c.doc" + vals + ", " + any_null +
-         " FROM documents c WHERE c.collection = " +
-         quote_literal(child.name) + " AND " + skip + restrict +
-         " AND (" + any_null +
+         " FROM documents c WHERE c.collection = " + quote_literal(child.name) +
+         " AND " + skip + restrict + " AND (" + any_null +
          " OR NOT EXISTS (SELECT 1 FROM documents p WHERE p.collection = " +
          quote_literal(parent.name) + match + ")) LIMIT 1";
 }
@@ -67,8 +67,7 @@ struct orphan {
 };
 
 std::vector<orphan> find_orphans(sqlite3* db, const std::string& sql,
-                                 size_t ncols,
-                                 const std::vector<value>& params,
+                                 size_t ncols, const std::vector<value>& params,
                                  bool all) {
   auto q = all ? sql.substr(0, sql.size() - 8) : sql; // drop " LIMIT 1"
   auto s = prepare_statement(db, q);
@@ -104,11 +103,10 @@ std::vector<orphan> find_orphans(sqlite3* db, const std::string& sql,
                   : "Key " + key_names(child, fk.columns) + "=(" + o.values +
                       ") is not present in table \"" + local(parent.name) +
                       "\".";
-  throw sql_error("23503", "insert or update on table \"" + local(child.name) +
-                             "\" violates foreign key constraint \"" +
-                             fk.name + "\"" +
-                             error_trailer("public", local(child.name), "",
-                                           fk.name, detail));
+  throw sql_error(
+    "23503", "insert or update on table \"" + local(child.name) +
+               "\" violates foreign key constraint \"" + fk.name + "\"" +
+               error_trailer("public", local(child.name), "", fk.name, detail));
 }
 
 /// Rows of `t` just written: their CHECK constraints and foreign keys
@@ -135,11 +133,10 @@ void check_written(sqlite3* db, const std::vector<table_def>& all,
       int failed = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
       if (failed >= 0) {
         auto& c = t.checks[static_cast<size_t>(failed)];
-        throw sql_error("23514", "new row for relation \"" + local(t.name) +
-                                   "\" violates check constraint \"" +
-                                   c.name + "\"" +
-                                   error_trailer("public", local(t.name), "",
-                                                 c.name, ""));
+        throw sql_error(
+          "23514", "new row for relation \"" + local(t.name) +
+                     "\" violates check constraint \"" + c.name + "\"" +
+                     error_trailer("public", local(t.name), "", c.name, ""));
       }
     }
   }
@@ -155,8 +152,8 @@ void check_written(sqlite3* db, const std::vector<table_def>& all,
     }
     auto sql = orphans_sql(t, *parent, fk, " AND c.key = ?1");
     for (auto& k : keys) {
-      auto o = find_orphans(db, sql, fk.columns.size(), {value::of_text(k)},
-                            false);
+      auto o =
+        find_orphans(db, sql, fk.columns.size(), {value::of_text(k)}, false);
       if (!o.empty())
         child_violation(t, *parent, fk, o.front());
     }
@@ -173,10 +170,9 @@ struct removal {
 /// Rows of referencing tables left without their parent by `r`: an
 /// error, or the ON DELETE / ON UPDATE action (which may remove rows in
 /// turn: queued).
-void follow_references(sqlite3* db, write_counters& counters,
-                       change_sink& sink, const std::vector<table_def>& all,
-                       const removal& r, bool in_block,
-                       std::vector<pending_fk>& deferred,
+void follow_references(sqlite3* db, write_counters& counters, change_sink& sink,
+                       const std::vector<table_def>& all, const removal& r,
+                       bool in_block, std::vector<pending_fk>& deferred,
                        std::deque<removal>& queue) {
   auto* parent = find_table(all, r.table);
   if (!parent)
@@ -195,11 +191,9 @@ void follow_references(sqlite3* db, write_counters& counters,
       if (r.known && r.old_docs.size() <= 64) {
         std::string restrict;
         for (size_t i = 0; i < ncols; ++i)
-          restrict += " AND " +
-                      column_expr(child, col(child, fk.columns[i]), "c.doc") +
-                      " = " +
-                      column_expr(*parent, col(*parent, fk.ref_columns[i]),
-                                  "?1");
+          restrict +=
+            " AND " + column_expr(child, col(child, fk.columns[i]), "c.doc") +
+            " = " + column_expr(*parent, col(*parent, fk.ref_columns[i]), "?1");
         auto sql = orphans_sql(child, *parent, fk, restrict);
         for (auto& old : r.old_docs)
           for (auto& o :
@@ -218,15 +212,14 @@ void follow_references(sqlite3* db, write_counters& counters,
       }
       if (action == 'a' || action == 'r')
         throw sql_error(
-          "23503",
-          "update or delete on table \"" + local(parent->name) +
-            "\" violates foreign key constraint \"" + fk.name +
-            "\" on table \"" + local(child.name) + "\"" +
-            error_trailer("public", local(child.name), "", fk.name,
-                          "Key " + key_names(*parent, fk.ref_columns) + "=(" +
-                            rows.front().values +
-                            ") is still referenced from table \"" +
-                            local(child.name) + "\"."));
+          "23503", "update or delete on table \"" + local(parent->name) +
+                     "\" violates foreign key constraint \"" + fk.name +
+                     "\" on table \"" + local(child.name) + "\"" +
+                     error_trailer("public", local(child.name), "", fk.name,
+                                   "Key " + key_names(*parent, fk.ref_columns) +
+                                     "=(" + rows.front().values +
+                                     ") is still referenced from table \"" +
+                                     local(child.name) + "\"."));
       if (action == 'c' && r.update)
         throw sql_error("0A000", "ON UPDATE CASCADE of foreign key \"" +
                                    fk.name + "\" is not supported here");
@@ -240,8 +233,8 @@ void follow_references(sqlite3* db, write_counters& counters,
               "json_set(doc, '$._rev', CAST(themis_seq_last() AS TEXT)";
         for (auto pos : fk.columns) {
           auto& c = col(child, pos);
-          auto v = action == 'd' && !c.default_sql.empty() ? c.default_sql
-                                                           : "NULL";
+          auto v =
+            action == 'd' && !c.default_sql.empty() ? c.default_sql : "NULL";
           sql += ", " + json_path(c.name) + ", " +
                  stored_value_sql(c, coerce_sql(child, c, v));
         }
@@ -280,8 +273,8 @@ void enforce_constraints(sqlite3* db, write_counters& counters,
   for (auto& other : all)
     for (auto& fk : other.foreign_keys)
       referenced = referenced || fk.ref_table == t->name;
-  if (!referenced || (change.removed && change.old_docs.empty() &&
-                      change.old_docs_known))
+  if (!referenced ||
+      (change.removed && change.old_docs.empty() && change.old_docs_known))
     return;
   if (!change.removed && change.written.empty())
     return;

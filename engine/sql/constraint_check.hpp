@@ -30,8 +30,8 @@ struct dml_change {
   const std::vector<table_def>* tables = nullptr; ///< constraint tables
   std::string table;                              ///< stored name
   bool removed = false;                           ///< a DELETE
-  std::vector<std::string> written;   ///< keys of rows inserted/updated
-  std::vector<std::string> old_docs;  ///< deleted rows (when known)
+  std::vector<std::string> written;  ///< keys of rows inserted/updated
+  std::vector<std::string> old_docs; ///< deleted rows (when known)
   bool old_docs_known = false;
   bool in_block = false; ///< inside BEGIN … COMMIT (deferral allowed)
 };

@@ -153,10 +153,11 @@ void run_type_ddl(sqlite3* db, write_counters& counters, change_sink& sink,
     for (size_t i = 0; i < st.rewrites.size() && i < st.names.size(); ++i)
       run_logged(db, counters, sink, st.names[i], st.rewrites[i], {});
     nlohmann::json def = {{"labels", st.enum_type.labels}};
-    run_text(db,
-             "INSERT INTO sql_types(name, def) VALUES(?1, ?2) ON CONFLICT(name) "
-             "DO UPDATE SET def = excluded.def",
-             st.table, def.dump());
+    run_text(
+      db,
+      "INSERT INTO sql_types(name, def) VALUES(?1, ?2) ON CONFLICT(name) "
+      "DO UPDATE SET def = excluded.def",
+      st.table, def.dump());
     // the labels are known to input checks at once, also inside the
     // transaction that made them
     auto dot = st.table.find('.');

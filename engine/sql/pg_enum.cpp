@@ -81,12 +81,11 @@ value enum_in(const value& v, uint32_t oid) {
   if (v.is_null())
     return v;
   auto e = lookup(oid);
-  auto text = v.k == value::kind::text || v.k == value::kind::blob
-                ? v.s
-                : v.k == value::kind::integer ? std::to_string(v.i)
-                                              : std::to_string(v.d);
-  if (!e || std::find(e->labels.begin(), e->labels.end(), text) ==
-              e->labels.end())
+  auto text = v.k == value::kind::text || v.k == value::kind::blob ? v.s
+              : v.k == value::kind::integer ? std::to_string(v.i)
+                                            : std::to_string(v.d);
+  if (!e ||
+      std::find(e->labels.begin(), e->labels.end(), text) == e->labels.end())
     throw sql_error("22P02", "invalid input value for enum " +
                                (e ? e->name : std::string("?")) + ": \"" +
                                text + "\"");

@@ -30,7 +30,8 @@ void fail(sqlite3_context* ctx, const std::string& state,
 /// The argument as JSON; false (and an error set) when it is not JSON.
 bool arg_json(sqlite3_context* ctx, sqlite3_value* v, json& out) {
   auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));
-  std::string_view text(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v)));
+  std::string_view text(p ? p : "",
+                        static_cast<size_t>(sqlite3_value_bytes(v)));
   if (!themis::json_depth_ok(text)) {
     fail(ctx, "54001", "JSON nested too deeply");
     return false;

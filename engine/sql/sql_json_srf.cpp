@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/sql/sql_functions.hpp"
+#include "engine/sql/sql_rows_vtab.hpp"
 #include "engine/sql/sql_types.hpp"
 #include "themis/input_limits.hpp"
 
@@ -30,12 +31,6 @@ using json = nlohmann::json;
 
 struct srf_row {
   value c1, c2;
-};
-
-struct srf_cursor {
-  sqlite3_vtab_cursor base{};
-  std::vector<srf_row> rows;
-  size_t pos = 0;
 };
 
 std::string arg_text(sqlite3_value* v) {
@@ -70,7 +65,8 @@ void json_rows(const std::string& kind, const std::string& text,
                                  ? "cannot call jsonb_object_keys on a scalar"
                                  : "cannot call jsonb_each on a non-object");
     for (auto& [k, v] : j.items())
-      out.push_back({value::of_text(k), kind == "each" ? value::of_text(v.dump())
+      out.push_back({value::of_text(k), kind == "each"
+                                          ? value::of_text(v.dump())
                                         : kind == "each_text" ? as_text(v)
                                                               : value{}});
     return;
@@ -97,8 +93,8 @@ void regex_rows(const std::string& kind, const std::string& s,
                                            "option: \"") +
                                  f + "\"");
   regex_t re;
-  int cflags = REG_EXTENDED | (flags.find('i') != std::string::npos ? REG_ICASE
-                                                                     : 0);
+  int cflags =
+    REG_EXTENDED | (flags.find('i') != std::string::npos ? REG_ICASE : 0);
   if (regcomp(&re, pattern.c_str(), cflags) != 0)
     throw sql_error("2201B", "invalid regular expression: " + pattern);
   std::unique_ptr<regex_t, void (*)(regex_t*)> guard(&re, regfree);
@@ -106,8 +102,8 @@ void regex_rows(const std::string& kind, const std::string& s,
   std::vector<regmatch_t> m(re.re_nsub + 1);
   size_t at = 0, piece = 0;
   while (at <= s.size()) {
-    if (regexec(&re, s.c_str() + at, m.size(), m.data(),
-                at ? REG_NOTBOL : 0) != 0)
+    if (regexec(&re, s.c_str() + at, m.size(), m.data(), at ? REG_NOTBOL : 0) !=
+        0)
       break;
     auto from = at + static_cast<size_t>(m[0].rm_so);
     auto to = at + static_cast<size_t>(m[0].rm_eo);
@@ -128,10 +124,10 @@ void regex_rows(const std::string& kind, const std::string& s,
         if (m[g].rm_so < 0)
           groups.push_back(nullptr);
         else
-          groups.push_back(s.substr(from - static_cast<size_t>(m[0].rm_so) +
-                                      static_cast<size_t>(m[g].rm_so),
-                                    static_cast<size_t>(m[g].rm_eo -
-                                                        m[g].rm_so)));
+          groups.push_back(
+            s.substr(from - static_cast<size_t>(m[0].rm_so) +
+                       static_cast<size_t>(m[g].rm_so),
+                     static_cast<size_t>(m[g].rm_eo - m[g].rm_so)));
       out.push_back({value::of_text(groups.dump()), {}});
       if (!global)
         break;
@@ -143,146 +139,39 @@ void regex_rows(const std::string& kind, const std::string& s,
     out.push_back({value::of_text(s.substr(std::min(piece, s.size()))), {}});
 }
 
-int vt_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
-               char**) {
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c1, c2, ordinality, kind "
-                                    "HIDDEN, a HIDDEN, b HIDDEN, c HIDDEN)");
-  if (rc != SQLITE_OK)
-    return rc;
-  auto* vt = static_cast<sqlite3_vtab*>(sqlite3_malloc(sizeof(sqlite3_vtab)));
-  if (!vt)
-    return SQLITE_NOMEM;
-  *vt = sqlite3_vtab{};
-  *out = vt;
-  return SQLITE_OK;
-}
-
-int vt_disconnect(sqlite3_vtab* vt) {
-  sqlite3_free(vt);
-  return SQLITE_OK;
-}
-
-/// kind and a must be given; b and c are passed when constrained.
-int vt_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
-  int slot[4] = {-1, -1, -1, -1};
-  for (int i = 0; i < info->nConstraint; ++i) {
-    auto& c = info->aConstraint[i];
-    if (c.op != SQLITE_INDEX_CONSTRAINT_EQ || c.iColumn < 3)
-      continue;
-    if (!c.usable)
-      return SQLITE_CONSTRAINT;
-    slot[c.iColumn - 3] = i;
-  }
-  if (slot[0] < 0 || slot[1] < 0)
-    return SQLITE_CONSTRAINT;
-  int n = 0;
-  for (int k = 0; k < 4 && slot[k] >= 0; ++k) {
-    info->aConstraintUsage[slot[k]].argvIndex = ++n;
-    info->aConstraintUsage[slot[k]].omit = 1;
-  }
-  info->estimatedCost = 10;
-  info->estimatedRows = 10;
-  return SQLITE_OK;
-}
-
-int vt_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
-  auto* c = new (std::nothrow) srf_cursor();
-  if (!c)
-    return SQLITE_NOMEM;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-int vt_close(sqlite3_vtab_cursor* cur) {
-  delete reinterpret_cast<srf_cursor*>(cur);
-  return SQLITE_OK;
-}
-
-int vt_filter(sqlite3_vtab_cursor* cur, int, const char*, int argc,
-              sqlite3_value** argv) {
-  auto* c = reinterpret_cast<srf_cursor*>(cur);
-  c->rows.clear();
-  c->pos = 0;
+void fill(int argc, sqlite3_value** argv,
+          std::vector<std::vector<value>>& rows) {
   if (argc < 2 || sqlite3_value_type(argv[1]) == SQLITE_NULL)
-    return SQLITE_OK; // a NULL argument: no rows, as in PostgreSQL
-  try {
-    auto kind = arg_text(argv[0]);
-    if (kind == "matches" || kind == "split") {
-      if (argc < 3 || sqlite3_value_type(argv[2]) == SQLITE_NULL)
-        return SQLITE_OK;
-      regex_rows(kind, arg_text(argv[1]), arg_text(argv[2]),
-                 argc > 3 ? arg_text(argv[3]) : "", c->rows);
-    } else {
-      json_rows(kind, arg_text(argv[1]), c->rows);
-    }
-  } catch (const sql_error& e) {
-    sqlite3_free(cur->pVtab->zErrMsg);
-    cur->pVtab->zErrMsg =
-      sqlite3_mprintf("%s\x1f%s", e.sqlstate().c_str(), e.what());
-    return SQLITE_ERROR;
-  } catch (const std::exception& e) {
-    sqlite3_free(cur->pVtab->zErrMsg);
-    cur->pVtab->zErrMsg = sqlite3_mprintf("XX000\x1f%s", e.what());
-    return SQLITE_ERROR;
+    return; // a NULL argument: no rows, as in PostgreSQL
+  std::vector<srf_row> out;
+  auto kind = arg_text(argv[0]);
+  if (kind == "matches" || kind == "split") {
+    if (argc < 3 || sqlite3_value_type(argv[2]) == SQLITE_NULL)
+      return;
+    regex_rows(kind, arg_text(argv[1]), arg_text(argv[2]),
+               argc > 3 ? arg_text(argv[3]) : "", out);
+  } else {
+    json_rows(kind, arg_text(argv[1]), out);
   }
-  return SQLITE_OK;
+  rows.reserve(out.size());
+  for (auto& r : out)
+    rows.push_back({std::move(r.c1), std::move(r.c2)});
 }
 
-int vt_next(sqlite3_vtab_cursor* cur) {
-  ++reinterpret_cast<srf_cursor*>(cur)->pos;
-  return SQLITE_OK;
-}
-
-int vt_eof(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<srf_cursor*>(cur);
-  return c->pos >= c->rows.size();
-}
-
-int vt_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<srf_cursor*>(cur);
-  if (col == 2) {
-    sqlite3_result_int64(ctx, static_cast<int64_t>(c->pos + 1));
-    return SQLITE_OK;
-  }
-  if (col > 2) {
-    sqlite3_result_null(ctx);
-    return SQLITE_OK;
-  }
-  auto& v = col == 0 ? c->rows[c->pos].c1 : c->rows[c->pos].c2;
-  if (v.k == value::kind::null)
-    sqlite3_result_null(ctx);
-  else
-    sqlite3_result_text(ctx, v.s.data(), static_cast<int>(v.s.size()),
-                        SQLITE_TRANSIENT);
-  return SQLITE_OK;
-}
-
-int vt_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
-  *out = static_cast<sqlite3_int64>(reinterpret_cast<srf_cursor*>(cur)->pos + 1);
-  return SQLITE_OK;
-}
-
-sqlite3_module make_module() {
-  sqlite3_module m{};
-  m.xConnect = vt_connect;
-  m.xBestIndex = vt_best_index;
-  m.xDisconnect = vt_disconnect;
-  m.xDestroy = vt_disconnect;
-  m.xOpen = vt_open;
-  m.xClose = vt_close;
-  m.xFilter = vt_filter;
-  m.xNext = vt_next;
-  m.xEof = vt_eof;
-  m.xColumn = vt_column;
-  m.xRowid = vt_rowid;
-  return m;
-}
+const rows_function srf_function{
+  "themis_srf",
+  "CREATE TABLE x(c1, c2, ordinality, kind HIDDEN, a HIDDEN, b HIDDEN, c "
+  "HIDDEN)",
+  2,
+  3,
+  2,
+  2,
+  fill};
 
 } // namespace
 
 void register_srf_module(sqlite3* db) {
-  static const sqlite3_module module = make_module();
-  sqlite3_create_module_v2(db, "themis_srf", &module, nullptr, nullptr);
+  register_rows_function(db, srf_function);
 }
 
 } // namespace themis::sql

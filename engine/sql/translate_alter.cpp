@@ -52,8 +52,8 @@ statement translator::tr_alter(const json& n) {
       statement st;
       st.kind = stmt_kind::noop;
       st.tag = "ALTER TABLE";
-      st.notice = "relation \"" + rv.value("relname", "") +
-                  "\" does not exist, skipping";
+      st.notice =
+        "relation \"" + rv.value("relname", "") + "\" does not exist, skipping";
       return st;
     }
   }
@@ -91,13 +91,13 @@ statement translator::tr_alter(const json& n) {
     auto& cmd = body(c);
     auto sub = cmd.value("subtype", "");
     bool cascade = cmd.value("behavior", "") == "DROP_CASCADE";
-    if (sub == "AT_AddConstraint" &&
-        node_type(cmd.at("def")) == "Constraint") {
+    if (sub == "AT_AddConstraint" && node_type(cmd.at("def")) == "Constraint") {
       auto& k = body(cmd.at("def"));
       auto ct = k.value("contype", "");
       if (ct == "CONSTR_FOREIGN") {
         auto fk = make_fk(d, cmd.at("def"), "");
-        auto& ref = fk.ref_table == d.name ? d : *cat.find(local_name(fk.ref_table));
+        auto& ref =
+          fk.ref_table == d.name ? d : *cat.find(local_name(fk.ref_table));
         std::string cond = "1", match;
         for (size_t i = 0; i < fk.columns.size(); ++i) {
           auto& cc = d.columns[static_cast<size_t>(fk.columns[i])];
@@ -107,8 +107,9 @@ statement translator::tr_alter(const json& n) {
                    column_expr(d, cc);
         }
         st.validations.push_back(
-          {rows_of(d, cond + " AND NOT EXISTS (SELECT 1 FROM documents p "
-                             "WHERE p.collection = " +
+          {rows_of(d, cond +
+                        " AND NOT EXISTS (SELECT 1 FROM documents p "
+                        "WHERE p.collection = " +
                         quote_literal(ref.name) + match + ")"),
            "23503insert or update on table \"" + display +
              "\" violates foreign key constraint \"" + fk.name + "\"" +
@@ -202,10 +203,10 @@ statement translator::tr_alter(const json& n) {
             col.default_text =
               rb.contains("sval")
                 ? quote_literal(rb.at("sval").value("sval", ""))
-                : rb.contains("ival")
-                    ? std::to_string(rb.at("ival").value("ival", 0))
-                    : rb.contains("fval") ? rb.at("fval").value("fval", "")
-                                          : col.default_text;
+              : rb.contains("ival")
+                ? std::to_string(rb.at("ival").value("ival", 0))
+              : rb.contains("fval") ? rb.at("fval").value("fval", "")
+                                    : col.default_text;
           }
           if (node_type(raw) == "A_Const" || node_type(raw) == "TypeCast")
             col.default_text = default_text(raw, col.type_oid); // issue 36
@@ -219,21 +220,20 @@ statement translator::tr_alter(const json& n) {
       }
       d.columns.push_back(col);
       auto& added = d.columns.back();
-      std::string value = added.serial
-                            ? "themis_nextval(" +
-                                quote_literal(d.name + "." + added.name) + ")"
-                            : added.default_sql;
+      std::string value =
+        added.serial
+          ? "themis_nextval(" + quote_literal(d.name + "." + added.name) + ")"
+          : added.default_sql;
       if (!value.empty())
-        st.rewrites.push_back(rewrite_sql(
-          d, "json_set(doc, " + json_path(added.name) + ", " +
-               json_value(added, coerced(d, added, value)) + ")"));
+        st.rewrites.push_back(
+          rewrite_sql(d, "json_set(doc, " + json_path(added.name) + ", " +
+                           json_value(added, coerced(d, added, value)) + ")"));
       else if (added.not_null)
         st.validations.push_back(
-          {rows_of(d, "1"), "23502column \"" + added.name +
-                              "\" of relation \"" + display +
-                              "\" contains null values" +
-                              error_trailer("public", display, added.name, "",
-                                            "")});
+          {rows_of(d, "1"),
+           "23502column \"" + added.name + "\" of relation \"" + display +
+             "\" contains null values" +
+             error_trailer("public", display, added.name, "", "")});
       int pos = static_cast<int>(d.columns.size()) - 1;
       for (bool primary : keys) {
         if (primary && !d.primary_key().empty())
@@ -275,14 +275,13 @@ statement translator::tr_alter(const json& n) {
           if (f.ref_table == d.name && uses_column(f.ref_columns, pos)) {
             if (!cascade)
               throw sql_error(
-                "2BP01",
-                "cannot drop column " + name + " of table " + display +
-                  " because other objects depend on it" +
-                  error_trailer("", "", "", "",
-                                "constraint " + f.name + " on table " +
-                                  local_name(other.name) +
-                                  " depends on column " + name +
-                                  " of table " + display));
+                "2BP01", "cannot drop column " + name + " of table " + display +
+                           " because other objects depend on it" +
+                           error_trailer("", "", "", "",
+                                         "constraint " + f.name + " on table " +
+                                           local_name(other.name) +
+                                           " depends on column " + name +
+                                           " of table " + display));
             other.foreign_keys.erase(other.foreign_keys.begin() +
                                      static_cast<long>(i));
             changed = true;
@@ -299,9 +298,9 @@ statement translator::tr_alter(const json& n) {
       }
       for (size_t i = 0; i < d.indexes.size();) {
         if (uses_column(d.indexes[i].columns, pos)) {
-          st.ddl.push_back("DROP INDEX IF EXISTS " +
-                           quote_ident(sqlite_index_name(d.name,
-                                                         d.indexes[i].name)));
+          st.ddl.push_back(
+            "DROP INDEX IF EXISTS " +
+            quote_ident(sqlite_index_name(d.name, d.indexes[i].name)));
           d.indexes.erase(d.indexes.begin() + static_cast<long>(i));
           continue;
         }
@@ -320,8 +319,7 @@ statement translator::tr_alter(const json& n) {
         ++i;
       }
       for (size_t i = 0; i < d.checks.size();) {
-        if (replace_ident(d.checks[i].text, name, "\x01") !=
-            d.checks[i].text) {
+        if (replace_ident(d.checks[i].text, name, "\x01") != d.checks[i].text) {
           d.checks.erase(d.checks.begin() + static_cast<long>(i));
           continue;
         }
@@ -331,7 +329,8 @@ statement translator::tr_alter(const json& n) {
       st.rewrites.push_back(
         rewrite_sql(d, "json_remove(doc, " + json_path(name) + ")"));
     } else if (sub == "AT_ColumnDefault") {
-      auto& col = d.columns[static_cast<size_t>(column_pos(cmd.value("name", "")))];
+      auto& col =
+        d.columns[static_cast<size_t>(column_pos(cmd.value("name", "")))];
       if (cmd.contains("def")) {
         scope none;
         auto& raw = cmd.at("def");
@@ -363,7 +362,8 @@ statement translator::tr_alter(const json& n) {
                                    "\" is in a primary key");
       d.columns[static_cast<size_t>(pos)].not_null = false;
     } else if (sub == "AT_SetNotNull") {
-      auto& col = d.columns[static_cast<size_t>(column_pos(cmd.value("name", "")))];
+      auto& col =
+        d.columns[static_cast<size_t>(column_pos(cmd.value("name", "")))];
       col.not_null = true;
       st.validations.push_back(
         {rows_of(d, column_expr(d, col) + " IS NULL"),
@@ -398,13 +398,12 @@ statement translator::tr_alter(const json& n) {
       }
       for (auto& idx : d.indexes)
         if (uses_column(idx.columns, pos)) {
-          st.ddl.push_back(
-            "DROP INDEX IF EXISTS " +
-            quote_ident(sqlite_index_name(d.name, idx.name)));
+          st.ddl.push_back("DROP INDEX IF EXISTS " +
+                           quote_ident(sqlite_index_name(d.name, idx.name)));
         }
-      st.rewrites.push_back(rewrite_sql(
-        d, "json_set(doc, " + json_path(name) + ", " +
-             json_value(col, coerced(d, col, v)) + ")"));
+      st.rewrites.push_back(
+        rewrite_sql(d, "json_set(doc, " + json_path(name) + ", " +
+                         json_value(col, coerced(d, col, v)) + ")"));
       // rebuilt after the rewrite, on the new column expression
       for (auto& idx : d.indexes)
         if (uses_column(idx.columns, pos))
@@ -427,19 +426,16 @@ statement translator::tr_alter(const json& n) {
           for (auto* child : children())
             for (auto& f : child->foreign_keys)
               if (f.ref_table == d.name &&
-                  std::is_permutation(f.ref_columns.begin(),
-                                      f.ref_columns.end(),
-                                      d.indexes[i].columns.begin(),
-                                      d.indexes[i].columns.end())) {
+                  std::is_permutation(
+                    f.ref_columns.begin(), f.ref_columns.end(),
+                    d.indexes[i].columns.begin(), d.indexes[i].columns.end())) {
                 if (!cascade)
                   throw sql_error(
                     "2BP01", "cannot drop constraint " + name + " on table " +
-                               display +
-                               " because other objects depend on it");
+                               display + " because other objects depend on it");
                 auto other = *child;
-                std::erase_if(other.foreign_keys, [&](auto& g) {
-                  return g.name == f.name;
-                });
+                std::erase_if(other.foreign_keys,
+                              [&](auto& g) { return g.name == f.name; });
                 st.other_defs.push_back(std::move(other));
               }
           st.ddl.push_back("DROP INDEX IF EXISTS " +

@@ -115,8 +115,8 @@ foreign_key_def translator::make_fk(const table_def& t, const json& con,
   auto pschema = pk.value("schemaname", "");
   auto pname = pk.value("relname", "");
   if (!pschema.empty() && pschema != "public")
-    throw sql_error("42P01",
-                    "relation \"" + pschema + "." + pname + "\" does not exist");
+    throw sql_error("42P01", "relation \"" + pschema + "." + pname +
+                               "\" does not exist");
   const table_def* ref = pname == display ? &t : cat.find(pname);
   if (!ref)
     throw sql_error("42P01", "relation \"" + pname + "\" does not exist",
@@ -179,11 +179,11 @@ foreign_key_def translator::make_fk(const table_def& t, const json& con,
       throw sql_error(
         "42804",
         "foreign key constraint \"" + fk.name + "\" cannot be implemented" +
-          error_trailer("", "", "", "",
-                        "Key columns \"" + a.name + "\" and \"" + b.name +
-                          "\" are of incompatible types: " +
-                          type_name(a.type_oid) + " and " +
-                          type_name(b.type_oid) + "."));
+          error_trailer(
+            "", "", "", "",
+            "Key columns \"" + a.name + "\" and \"" + b.name +
+              "\" are of incompatible types: " + type_name(a.type_oid) +
+              " and " + type_name(b.type_oid) + "."));
   }
   fk.ref_table = ref->name;
   if (is_temp_table(t.name) != is_temp_table(ref->name)) // issue 36
@@ -225,15 +225,14 @@ check_def translator::make_check(const table_def& t, const json& con,
                                type_name(e.type));
   ck.sql = "(" + e.sql + ")";
   if (source)
-    ck.text = check_text(*source, static_cast<size_t>(
-                                    std::max(0, c.value("location", 0))));
+    ck.text = check_text(
+      *source, static_cast<size_t>(std::max(0, c.value("location", 0))));
   if (ck.text.empty())
     ck.text = output_name(c.at("raw_expr"));
   ck.name = c.contains("conname")
               ? c.value("conname", "")
-              : free_constraint_name(t, display + (column.empty() ? "" : "_" +
-                                                   column) +
-                                          "_check");
+              : free_constraint_name(
+                  t, display + (column.empty() ? "" : "_" + column) + "_check");
   return ck;
 }
 
@@ -268,14 +267,15 @@ void translator::drop_dependents(statement& st, bool cascade) {
         continue;
       }
       if (!cascade)
-        throw sql_error(
-          "2BP01",
-          "cannot drop table " + local_name(f.ref_table) +
-            " because other objects depend on it" +
-            error_trailer("", "", "", "",
-                          "constraint " + f.name + " on table " + local +
-                            " depends on table " + local_name(f.ref_table)));
-      st.notice = "drop cascades to constraint " + f.name + " on table " + local;
+        throw sql_error("2BP01",
+                        "cannot drop table " + local_name(f.ref_table) +
+                          " because other objects depend on it" +
+                          error_trailer("", "", "", "",
+                                        "constraint " + f.name + " on table " +
+                                          local + " depends on table " +
+                                          local_name(f.ref_table)));
+      st.notice =
+        "drop cascades to constraint " + f.name + " on table " + local;
       copy.foreign_keys.erase(copy.foreign_keys.begin() + static_cast<long>(i));
       changed = true;
     }

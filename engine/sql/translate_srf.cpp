@@ -23,8 +23,8 @@ std::optional<srf_shape> shape_of(const std::string& f) {
   if (f == "json_each" || f == "jsonb_each")
     return srf_shape{"each", {{"key", oid::text}, {"value", j}}, 1, 1};
   if (f == "json_each_text" || f == "jsonb_each_text")
-    return srf_shape{"each_text", {{"key", oid::text}, {"value", oid::text}},
-                     1, 1};
+    return srf_shape{
+      "each_text", {{"key", oid::text}, {"value", oid::text}}, 1, 1};
   if (f == "json_array_elements" || f == "jsonb_array_elements")
     return srf_shape{"elements", {{"value", j}}, 1, 1};
   if (f == "json_array_elements_text" || f == "jsonb_array_elements_text")
@@ -51,15 +51,14 @@ std::optional<std::string> translator::json_srf_select(const json& call,
     unsupported(fname + "() in the select list (use it in FROM)", call);
   auto args = body(call).value("args", json::array());
   if (args.size() < shape->min_args || args.size() > shape->max_args)
-    throw sql_error("42883", "function " + fname + " with " +
-                               std::to_string(args.size()) +
-                               " arguments does not exist",
+    throw sql_error("42883",
+                    "function " + fname + " with " +
+                      std::to_string(args.size()) + " arguments does not exist",
                     location(call));
   std::string sql = "themis_srf('" + std::string(shape->kind) + "'";
   for (auto& a : args) {
-    hint_param(a, shape->kind[0] == 'm' || shape->kind[0] == 's'
-                    ? oid::text
-                    : oid::jsonb);
+    hint_param(a, shape->kind[0] == 'm' || shape->kind[0] == 's' ? oid::text
+                                                                 : oid::jsonb);
     sql += ", " + tr(a, sc).sql;
   }
   type = shape->cols[0].second;
@@ -107,7 +106,7 @@ std::string translator::unnest_from(const json& node, const json& call,
              quote_ident(part) + ".ordinality = " + ord;
       ord = "COALESCE(" + ord + ", " + quote_ident(part) + ".ordinality)";
     }
-    auto name = k < names.size() ? names[k]
+    auto name = k < names.size()                          ? names[k]
                 : args.size() == 1 && b.contains("alias") ? alias
                                                           : "unnest";
     item.cols.push_back({name, elem});
@@ -120,11 +119,10 @@ std::string translator::unnest_from(const json& node, const json& call,
     item.col_sql.push_back(ord);
   }
   if (names.size() > item.cols.size())
-    throw sql_error("42P10", "table \"" + alias + "\" has " +
-                               std::to_string(item.cols.size()) +
-                               " columns available but " +
-                               std::to_string(names.size()) +
-                               " columns specified");
+    throw sql_error(
+      "42P10", "table \"" + alias + "\" has " +
+                 std::to_string(item.cols.size()) + " columns available but " +
+                 std::to_string(names.size()) + " columns specified");
   sc.items.push_back(std::move(item));
   return sql;
 }
@@ -141,21 +139,19 @@ std::optional<std::string> translator::json_srf_from(const json& node,
   auto& b = body(node);
   auto args = body(call).value("args", json::array());
   if (args.size() < shape->min_args || args.size() > shape->max_args)
-    throw sql_error("42883", "function " + fname + " with " +
-                               std::to_string(args.size()) +
-                               " arguments does not exist",
+    throw sql_error("42883",
+                    "function " + fname + " with " +
+                      std::to_string(args.size()) + " arguments does not exist",
                     location(call));
   std::string sql = "themis_srf('" + std::string(shape->kind) + "'";
   for (auto& a : args) {
-    hint_param(a, shape->kind[0] == 'm' || shape->kind[0] == 's'
-                    ? oid::text
-                    : oid::jsonb);
+    hint_param(a, shape->kind[0] == 'm' || shape->kind[0] == 's' ? oid::text
+                                                                 : oid::jsonb);
     sql += ", " + tr(a, sc).sql;
   }
   sql += ")";
-  std::string alias = b.contains("alias")
-                        ? b.at("alias").value("aliasname", fname)
-                        : fname;
+  std::string alias =
+    b.contains("alias") ? b.at("alias").value("aliasname", fname) : fname;
   std::vector<std::string> names;
   if (b.contains("alias") && b.at("alias").contains("colnames"))
     names = string_list(b.at("alias").at("colnames"));
@@ -176,11 +172,10 @@ std::optional<std::string> translator::json_srf_from(const json& node,
     item.col_sql.push_back("ordinality");
   }
   if (names.size() > item.cols.size())
-    throw sql_error("42P10", "table \"" + alias + "\" has " +
-                               std::to_string(item.cols.size()) +
-                               " columns available but " +
-                               std::to_string(names.size()) +
-                               " columns specified");
+    throw sql_error(
+      "42P10", "table \"" + alias + "\" has " +
+                 std::to_string(item.cols.size()) + " columns available but " +
+                 std::to_string(names.size()) + " columns specified");
   sc.items.push_back(std::move(item));
   return sql + " AS " + quote_ident(alias);
 }

@@ -42,7 +42,8 @@ statement translator::tr_enum(const std::string& type, const json& n) {
                                    "\": labels must be 1 to 63 bytes");
       if (std::find(st.enum_type.labels.begin(), st.enum_type.labels.end(),
                     v) != st.enum_type.labels.end())
-        throw sql_error("42710", "enum label \"" + v + "\" used more than once");
+        throw sql_error("42710",
+                        "enum label \"" + v + "\" used more than once");
       st.enum_type.labels.push_back(v);
     }
     return st;
@@ -128,12 +129,12 @@ statement translator::tr_drop_type(const json& n) {
         if (c.type_oid == e->oid) {
           if (cascade)
             unsupported("DROP TYPE … CASCADE of a type columns use", n);
-          throw sql_error(
-            "2BP01", "cannot drop type " + name +
-                       " because other objects depend on it" +
-                       error_trailer("", "", "", "",
-                                     "column " + c.name + " of table " + tn +
-                                       " depends on type " + name));
+          throw sql_error("2BP01",
+                          "cannot drop type " + name +
+                            " because other objects depend on it" +
+                            error_trailer("", "", "", "",
+                                          "column " + c.name + " of table " +
+                                            tn + " depends on type " + name));
         }
     st.names.push_back(e->name);
   }
