@@ -83,6 +83,9 @@ std::optional<view_sql> type_view(const std::string& name,
 std::optional<view_sql> infoschema_view(const std::string& name,
                                         const catalog& cat,
                                         const session_info& info);
+std::optional<view_sql> info_schema_view(const std::string& name,
+                                         const catalog& cat,
+                                         const session_info& info);
 std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
                                   const session_info& info);
 

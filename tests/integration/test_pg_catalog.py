@@ -204,6 +204,71 @@ class InspectorTest(unittest.TestCase):
                 "WHERE rolname = current_user")).fetchone()
             self.assertEqual(tuple(r)[1:], (True, True, True, -1, None))
 
+    def test_information_schema_constraints(self):
+        q = {
+            "table_constraints":
+                "SELECT constraint_name, table_name, constraint_type, "
+                "is_deferrable, initially_deferred, nulls_distinct FROM "
+                "information_schema.table_constraints WHERE table_name "
+                "LIKE 'cat_%' AND constraint_name NOT LIKE '%not_null' "
+                "ORDER BY 1",
+            "key_column_usage":
+                "SELECT constraint_name, column_name, ordinal_position, "
+                "position_in_unique_constraint FROM "
+                "information_schema.key_column_usage WHERE table_name "
+                "LIKE 'cat_%' ORDER BY 1, 3",
+            "constraint_column_usage":
+                "SELECT table_name, column_name, constraint_name FROM "
+                "information_schema.constraint_column_usage WHERE "
+                "constraint_name IN ('fk_link', 'uq_child', "
+                "'cat_child_qty_check') ORDER BY 3, 2",
+            "referential_constraints":
+                "SELECT constraint_name, unique_constraint_name, "
+                "match_option, update_rule, delete_rule FROM "
+                "information_schema.referential_constraints WHERE "
+                "constraint_name IN ('fk_link', 'cat_child_parent_id_fkey') "
+                "ORDER BY 1"}
+        want = {
+            "table_constraints": [
+                ("cat_child_parent_id_fkey", "cat_child", "FOREIGN KEY",
+                 "NO", "NO", None),
+                ("cat_child_pkey", "cat_child", "PRIMARY KEY", "NO", "NO",
+                 None),
+                ("cat_child_qty_check", "cat_child", "CHECK", "NO", "NO",
+                 None),
+                ("cat_link_pkey", "cat_link", "PRIMARY KEY", "NO", "NO",
+                 None),
+                ("cat_parent_name_key", "cat_parent", "UNIQUE", "NO", "NO",
+                 "YES"),
+                ("cat_parent_pkey", "cat_parent", "PRIMARY KEY", "NO", "NO",
+                 None),
+                ("fk_link", "cat_link", "FOREIGN KEY", "YES", "YES", None),
+                ("uq_child", "cat_child", "UNIQUE", "NO", "NO", "YES")],
+            "key_column_usage": [
+                ("cat_child_parent_id_fkey", "parent_id", 1, 1),
+                ("cat_child_pkey", "id", 1, None),
+                ("cat_link_pkey", "a", 1, None),
+                ("cat_link_pkey", "b", 2, None),
+                ("cat_parent_name_key", "name", 1, None),
+                ("cat_parent_pkey", "id", 1, None),
+                ("fk_link", "a", 1, 1),
+                ("uq_child", "parent_id", 1, None),
+                ("uq_child", "code", 2, None)],
+            "constraint_column_usage": [
+                ("cat_child", "qty", "cat_child_qty_check"),
+                ("cat_parent", "id", "fk_link"),
+                ("cat_child", "code", "uq_child"),
+                ("cat_child", "parent_id", "uq_child")],
+            "referential_constraints": [
+                ("cat_child_parent_id_fkey", "cat_parent_pkey", "NONE",
+                 "NO ACTION", "CASCADE"),
+                ("fk_link", "cat_parent_pkey", "NONE", "SET NULL",
+                 "NO ACTION")]}
+        with self.eng.connect() as c:
+            for k, sql in q.items():
+                self.assertEqual([tuple(r) for r in c.execute(sa.text(sql))],
+                                 want[k], k)
+
     def test_reflect_and_create_all_elsewhere(self):
         """MetaData.reflect() then create_all into an empty database gives
         the same tables, as the Inspector sees them."""
