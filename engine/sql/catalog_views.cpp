@@ -126,8 +126,6 @@ std::optional<view_sql> catalog_view(const std::string& schema,
                                      const session_info& info) {
   builder v;
   if (schema == "information_schema") {
-    if (auto r = info_schema_view(name, cat, info)) // catalog_views_info.cpp
-      return r;
     if (auto r = infoschema_view(name, cat, info)) // _infoschema.cpp
       return r;
     if (name == "tables") {

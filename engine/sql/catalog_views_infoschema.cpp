@@ -173,7 +173,7 @@ std::optional<view_sql> infoschema_view(const std::string& name,
         continue;
       auto s = lit(schema_of(t));
       for (auto& i : t.indexes)
-        if (i.primary || i.unique)
+        if ((i.primary || i.unique) && !i.index_only)
           v.row({db, s, lit(i.name), db, s, lit(n),
                  i.primary ? "'PRIMARY KEY'" : "'UNIQUE'", "'NO'", "'NO'",
                  "'YES'", i.primary ? "NULL" : "'YES'"});
@@ -202,7 +202,7 @@ std::optional<view_sql> infoschema_view(const std::string& name,
         return lit(t.columns[static_cast<size_t>(pos)].name);
       };
       for (auto& i : t.indexes)
-        if (i.primary || i.unique)
+        if ((i.primary || i.unique) && !i.index_only)
           for (size_t k = 0; k < i.columns.size(); ++k)
             v.row({db, s, lit(i.name), db, s, lit(n), colname(i.columns[k]),
                    num(static_cast<int64_t>(k + 1)), "NULL"});
@@ -232,7 +232,7 @@ std::optional<view_sql> infoschema_view(const std::string& name,
         continue;
       auto s = lit(schema_of(t));
       for (auto& i : t.indexes)
-        if (i.primary || i.unique)
+        if ((i.primary || i.unique) && !i.index_only)
           for (auto pos : i.columns)
             v.row({db, s, lit(n), lit(t.columns[static_cast<size_t>(pos)].name),
                    db, s, lit(i.name)});

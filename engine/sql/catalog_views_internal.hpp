@@ -72,20 +72,23 @@ struct sequence_info {
 std::vector<sequence_info> all_sequences(const catalog& cat);
 int64_t sequence_max(uint32_t type);
 
+inline bool collatable(uint32_t type) {
+  return type == oid::text || type == oid::varchar || type == oid::bpchar ||
+         type == oid::name;
+}
+
 /// The views split out of catalog_views.cpp (nullopt: not theirs).
+std::optional<view_sql> attribute_view(const std::string& name,
+                                       const catalog& cat);
 std::optional<view_sql> relation_view(const std::string& name,
                                       const catalog& cat,
                                       const session_info& info);
-std::optional<view_sql> type_view(const std::string& name,
-                                  const catalog& cat);
+std::optional<view_sql> type_view(const std::string& name, const catalog& cat);
 /// information_schema's columns and constraint views
 /// (catalog_views_infoschema.cpp).
 std::optional<view_sql> infoschema_view(const std::string& name,
                                         const catalog& cat,
                                         const session_info& info);
-std::optional<view_sql> info_schema_view(const std::string& name,
-                                         const catalog& cat,
-                                         const session_info& info);
 std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
                                   const session_info& info);
 
