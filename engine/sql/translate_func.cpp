@@ -93,8 +93,7 @@ expr translator::tr_func(const json& n, scope& sc) {
     unsupported("window functions", n);
   // array_agg sorts its own input (translate_array_func.cpp)
   if ((b.contains("agg_order") && name != "array_agg") ||
-      b.contains("agg_filter") ||
-      b.value("agg_within_group", false))
+      b.contains("agg_filter") || b.value("agg_within_group", false))
     unsupported("ordered or filtered aggregates", n);
   if (name == "pg_sleep_for" && b.contains("args") &&
       b.at("args").size() == 1 && node_type(b.at("args")[0]) == "TypeCast") {
