@@ -165,6 +165,7 @@ struct removal {
   std::vector<std::string> old_docs;
   bool known = false;
   bool update = false;
+  bool key_changed = false; ///< the update changed primary keys
 };
 
 /// Rows of referencing tables left without their parent by `r`: an
@@ -181,8 +182,9 @@ void follow_references(sqlite3* db, write_counters& counters, change_sink& sink,
     for (auto& fk : child.foreign_keys) {
       if (fk.ref_table != r.table)
         continue;
-      // a primary key cannot change here: an UPDATE orphans nothing
-      if (r.update && fk.ref_columns == parent->primary_key())
+      // an UPDATE that left the primary key alone orphans nothing there
+      if (r.update && !r.key_changed &&
+          fk.ref_columns == parent->primary_key())
         continue;
       char action = r.update ? fk.on_update : fk.on_delete;
       auto ncols = fk.columns.size();
@@ -280,7 +282,8 @@ void enforce_constraints(sqlite3* db, write_counters& counters,
     return;
   std::deque<removal> queue;
   queue.push_back({t->name, change.old_docs,
-                   change.removed && change.old_docs_known, !change.removed});
+                   change.removed && change.old_docs_known, !change.removed,
+                   change.key_changed});
   // every step deletes rows that exist, so the cascade ends; the bound
   // only guards against a bug turning it into a loop
   for (size_t steps = 0; !queue.empty(); ++steps) {

@@ -34,6 +34,7 @@ struct dml_change {
   std::vector<std::string> old_docs; ///< deleted rows (when known)
   bool old_docs_known = false;
   bool in_block = false; ///< inside BEGIN … COMMIT (deferral allowed)
+  bool key_changed = false; ///< an UPDATE moved rows to new primary keys
 };
 
 void enforce_constraints(sqlite3* db, write_counters& counters,

@@ -1,5 +1,7 @@
 #include "engine/sql/sql_executor.hpp"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include "engine/names.hpp"
@@ -295,12 +297,31 @@ void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
   } g{job.cache, s};
   bool old_docs = st.kind == stmt_kind::remove && st.hidden_columns == 4;
   for (auto& params : job.param_rows) {
+    // an UPDATE of the primary key moves rows to new keys: the old keys
+    // get a DELETE event (read before the rows move)
+    std::vector<std::string> old_keys;
+    if (!st.old_keys_sql.empty()) {
+      auto k = prepare(db, st.old_keys_sql);
+      stmt_guard kg{k};
+      bind_all(db, k, params);
+      while (sqlite3_step(k) == SQLITE_ROW)
+        old_keys.emplace_back(
+          reinterpret_cast<const char*>(sqlite3_column_text(k, 0)));
+    }
     counters.next = sink.next_sequence();
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     bind_all(db, s, params);
     auto rows = step_changes(db, s, st.hidden_columns, old_docs,
                              st.returns_rows ? &job.result.rows : nullptr);
+    if (!old_keys.empty()) {
+      std::vector<changed_row> gone;
+      for (auto& k : old_keys)
+        if (std::none_of(rows.begin(), rows.end(),
+                         [&](const changed_row& r) { return r.key == k; }))
+          gone.push_back({k, "", "", "", true});
+      log_changed(db, sink, st.table, gone);
+    }
     log_changed(db, sink, st.table, rows);
     job.result.affected += static_cast<int64_t>(rows.size());
     if (!st.constraint_tables || rows.empty())
@@ -311,6 +332,7 @@ void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
     ch.removed = st.kind == stmt_kind::remove;
     ch.old_docs_known = old_docs;
     ch.in_block = job.in_block;
+    ch.key_changed = !old_keys.empty();
     for (auto& r : rows)
       (r.deleted ? ch.old_docs : ch.written)
         .push_back(r.deleted ? r.old_doc : r.key);

@@ -304,7 +304,7 @@ statement translator::tr_insert(const json& n) {
 /// applied to the row's document (typed tables), or the whole `doc`
 /// replaced (REST collections); `_rev` follows the row's new sequence.
 std::string translator::new_doc(const table_def& t, const json& set_list,
-                                scope& sc) {
+                                scope& sc, std::string* new_key) {
   auto pk = t.primary_key();
   std::vector<std::string> pairs = {"'$._rev'", rev_now()};
   std::string whole_doc;
@@ -335,8 +335,15 @@ std::string translator::new_doc(const table_def& t, const json& set_list,
       whole_doc = coerced(t, c, v);
       continue;
     }
-    if (std::find(pk.begin(), pk.end(), pos) != pk.end())
-      unsupported("updating a primary key column", x);
+    if (std::find(pk.begin(), pk.end(), pos) != pk.end()) {
+      if (!new_key)
+        unsupported("updating a primary key column in ON CONFLICT", x);
+      if (pk.size() == 1) { // the document key is the key's text
+        *new_key = "CAST(" + coerced(t, c, v) + " AS TEXT)";
+        pairs.push_back("'$._key'");
+        pairs.push_back(*new_key);
+      }
+    }
     pairs.push_back(json_path(name));
     pairs.push_back(json_value(c, coerced(t, c, v)));
   }
@@ -363,16 +370,23 @@ statement translator::tr_update(const json& n) {
     rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
   scope sc;
   sc.items.push_back(target_item(t, alias, target_row));
-  std::string sql = "UPDATE documents SET rev = CAST(themis_seq() AS TEXT), "
-                    "doc = " +
-                    new_doc(t, b.at("targetList"), sc) +
+  std::string new_key;
+  auto doc = new_doc(t, b.at("targetList"), sc, &new_key);
+  std::string sql = "UPDATE documents SET " +
+                    (new_key.empty() ? "" : "key = " + new_key + ", ") +
+                    "rev = CAST(themis_seq() AS TEXT), doc = " + doc +
                     " WHERE collection = " + quote_literal(t.name);
+  std::string where;
   if (b.contains("whereClause")) {
     hint_param(b.at("whereClause"), oid::boolean);
     scope w = sc;
     w.aggregates_allowed = false;
-    sql += " AND " + tr(b.at("whereClause"), w).sql;
+    where = " AND " + tr(b.at("whereClause"), w).sql;
+    sql += where;
   }
+  if (!new_key.empty()) // the keys the rows leave: DELETE events for them
+    st.old_keys_sql = "SELECT key FROM documents WHERE collection = " +
+                      quote_literal(t.name) + where;
   sql += " RETURNING key, rev, doc";
   if (b.contains("returningList")) {
     st.columns = returning(b.at("returningList"), sc, sql);

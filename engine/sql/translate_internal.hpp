@@ -156,7 +156,10 @@ public:
   // DML and DDL (translate_dml.cpp, translate_ddl.cpp)
   statement tr_insert(const json& n);
   statement tr_update(const json& n);
-  std::string new_doc(const table_def& t, const json& set_list, scope& sc);
+  /// With `new_key`, a SET of a single-column primary key is allowed and
+  /// the row's new key expression is stored there.
+  std::string new_doc(const table_def& t, const json& set_list, scope& sc,
+                      std::string* new_key = nullptr);
   statement tr_delete(const json& n);
   statement tr_create(const json& n);
   /// CREATE [TEMP] TABLE … AS SELECT (translate_ctas.cpp, issue 36).

@@ -127,6 +127,9 @@ struct statement {
   std::vector<table_def> other_defs;
   /// CREATE / ALTER TYPE: the type as it is afterwards.
   enum_def enum_type;
+  /// UPDATE of a single-column primary key: the keys of the rows it
+  /// will change (same WHERE and parameters), read before it runs.
+  std::string old_keys_sql;
 };
 
 /// One parsed statement, kept as the parser's JSON tree.

@@ -473,13 +473,8 @@ class AlembicTest(unittest.TestCase):
     def setUpClass(cls):
         cls.url, cls.srv = new_target()
         drop_all(cls.url, ["mg_book", "mg_author", "alembic_version"])
-        # Alembic stamps versions with UPDATE alembic_version SET
-        # version_num = …, and version_num is its primary key: themisd
-        # refuses updating a primary key column (0A000), so the version
-        # table is made beforehand without one (Alembic uses it as is)
-        with engine(cls.url).connect() as c:
-            c.execute(sa.text("CREATE TABLE alembic_version "
-                              "(version_num varchar(32) NOT NULL)"))
+        # Alembic makes alembic_version itself (version_num its primary key)
+        # and stamps versions with UPDATE … SET version_num = …
         cls.dir = tempfile.mkdtemp(prefix="themis_alembic_")
         os.makedirs(os.path.join(cls.dir, "versions"))
         with open(os.path.join(cls.dir, "env.py"), "w") as f:

@@ -126,6 +126,25 @@ class ForeignKeyTest(Base):
         # outside a block a deferred key is checked at the statement
         self.fails(self.c, "INSERT INTO fk_c VALUES (3, 70)", "23503")
 
+    def test_primary_key_update(self):
+        self.q(self.c, "CREATE TABLE fk_c (id int PRIMARY KEY, "
+                       "pid int REFERENCES fk_p)")
+        self.q(self.c, "INSERT INTO fk_c VALUES (10, 1)")
+        self.q(self.c, "UPDATE fk_p SET id = 30 WHERE id = 3")  # unreferenced
+        e = self.fails(self.c, "UPDATE fk_p SET id = 50 WHERE id = 1",
+                       "23503")
+        self.assertIn("is still referenced", e.diag.message_detail)
+        self.fails(self.c, "UPDATE fk_p SET id = 2 WHERE id = 30", "23505")
+        self.assertEqual(self.q(self.c, "SELECT id FROM fk_p ORDER BY id"),
+                         [(1,), (2,), (30,)])
+        # REST follows the key: the old one is gone, the new one is there
+        base = "http://127.0.0.1:%d/v1/collections/fk_p/documents/" % (
+            self.srv.port)
+        with urllib.request.urlopen(base + "30", timeout=10) as r:
+            self.assertEqual(json.loads(r.read())["id"], 30)
+        with self.assertRaises(urllib.error.HTTPError):
+            urllib.request.urlopen(base + "3", timeout=10)
+
     def test_definition_errors(self):
         self.fails(self.c, "CREATE TABLE fk_c (id int, pid int REFERENCES "
                            "nowhere)", "42P01")
