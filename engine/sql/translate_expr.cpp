@@ -348,6 +348,9 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
       return {"(-" + r.sql + ")", r.type};
     if (op == "+")
       return r;
+    if (op == "~" && (r.type == oid::int2 || r.type == oid::int4 ||
+                      r.type == oid::int8)) // bitwise not
+      return {"(~" + r.sql + ")", r.type};
     unsupported("prefix operator " + op, n);
   }
   // hint parameters from the other side's type before translating them
@@ -424,6 +427,21 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     if (op == "/" && (t == oid::int2 || t == oid::int4 || t == oid::int8))
       return {"themis_idiv(" + l.sql + ", " + r.sql + ")", t};
     return {"(" + l.sql + " " + op + " " + r.sql + ")", t};
+  }
+  if (op == "&" || op == "|" || op == "#" || op == "<<" || op == ">>") {
+    // integer bit operators (Django's get_constraints reads indoption & 1)
+    auto t = arith_type(l.type, r.type);
+    if (t != oid::int2 && t != oid::int4 && t != oid::int8)
+      throw sql_error("42883", "operator does not exist: " +
+                                 std::string(type_name(l.type)) + " " + op +
+                                 " " + type_name(r.type),
+                      location(n));
+    if (op == "#") // xor
+      return {"((" + l.sql + " | " + r.sql + ") - (" + l.sql + " & " + r.sql +
+                "))",
+              t};
+    return {"(" + l.sql + " " + op + " " + r.sql + ")",
+            op == "<<" || op == ">>" ? l.type : t};
   }
   if (op == "||")
     return {"(" + l.sql + " || " + r.sql + ")", oid::text};
