@@ -79,14 +79,19 @@ class StartupTest(unittest.TestCase):
                              stderr=subprocess.DEVNULL)
         try:
             ok = False
+            # bounded: 200 tries; /health may answer 503 while the
+            # server is still starting (seen under a loaded CI run)
             for _ in range(200):
                 try:
                     c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                     c.request("GET", "/health")
                     ok = c.getresponse().status == 200
-                    break
+                    c.close()
+                    if ok:
+                        break
                 except OSError:
-                    time.sleep(0.05)
+                    pass
+                time.sleep(0.05)
             self.assertTrue(ok)
             self.assertTrue(os.path.exists(os.path.join(d, "data", "themis.db")))
             p.send_signal(signal.SIGTERM)
