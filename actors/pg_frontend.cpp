@@ -123,6 +123,13 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
     {"synchronous_commit", "on"},
     {"row_security", "on"},
     {"jit", "off"},
+    // what pg_dump and the scripts it writes set (accepted, no effect)
+    {"synchronize_seqscans", "on"},
+    {"check_function_bodies", "on"},
+    {"xmloption", "content"},
+    {"quote_all_identifiers", "off"},
+    {"default_tablespace", ""},
+    {"default_table_access_method", "heap"},
   };
   info_.settings = defaults_;
   // startup parameters and `options` set the session's values, as

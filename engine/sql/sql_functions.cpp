@@ -704,6 +704,7 @@ void register_functions(sqlite3* db, write_counters* counters) {
   register_srf_functions(db, counters != nullptr);
   register_srf_module(db); // JSON / regexp set-returning functions
   register_jsonb_ops(db);   // jsonb ? ?| ?& #> #>>
+  register_refuse_function(db);
   register_numeric_functions(db); // exact numeric (issue 36)
 }
 

@@ -28,6 +28,8 @@ void register_functions(sqlite3* db, write_counters* counters);
 void register_srf_module(sqlite3* db);
 /// jsonb ? ?| ?& #> #>> (sql_functions_jsonb_ops.cpp).
 void register_jsonb_ops(sqlite3* db);
+/// themis_refuse(sqlstate, message, x) (sql_functions_refuse.cpp).
+void register_refuse_function(sqlite3* db);
 
 /// pg_sleep, the helpers of set-returning functions and of the scalar
 /// subquery check (sql_functions_srf.cpp); `writer`: pg_sleep refuses.

@@ -158,7 +158,15 @@ expr translator::tr_func(const json& n, scope& sc) {
   }
   if (name == "set_config") {
     // set_config('name', 'value', is_local): the session applies it after
-    // the statement; literal arguments only
+    // the statement; with a non-literal name (pg_dump's `SELECT
+    // set_config(name, …) FROM pg_settings WHERE name = …`) it is refused
+    // when a row actually calls it, so a query that selects no row works
+    auto& first = b.at("args")[0];
+    if (node_type(first) != "A_Const" || !body(first).contains("sval"))
+      return {"themis_refuse('0A000', 'set_config() with a non-literal "
+              "setting name is not supported', " +
+                args[0].sql + ")",
+              oid::text};
     auto key = lit(0);
     auto val = lit(1);
     bool local =
