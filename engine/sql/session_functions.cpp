@@ -1,4 +1,5 @@
 #include "engine/sql/session_functions.hpp"
+#include "engine/sql/sql_functions.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -11,20 +12,14 @@ namespace {
 
 using json = nlohmann::json;
 
-void fail(sqlite3_context* ctx, const std::string& state,
-          const std::string& msg) {
-  auto m = state + "\x1f" + msg;
-  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
-}
-
 template <class F>
 void guarded(sqlite3_context* ctx, F&& f) {
   try {
     f(static_cast<session_hooks*>(sqlite3_user_data(ctx)));
   } catch (const sql_error& e) {
-    fail(ctx, e.sqlstate(), e.what());
+    result_error(ctx, e.sqlstate(), e.what());
   } catch (const std::exception& e) {
-    fail(ctx, "XX000", e.what());
+    result_error(ctx, "XX000", e.what());
   }
 }
 
@@ -73,7 +68,7 @@ void fn_activity(sqlite3_context* ctx, int, sqlite3_value**) {
 }
 
 void fn_refused(sqlite3_context* ctx, int, sqlite3_value**) {
-  fail(ctx, "0A000",
+  result_error(ctx, "0A000",
        "session functions (pg_notify, pg_stat_activity, "
        "pg_terminate_backend, pg_cancel_backend) cannot run after a write "
        "in the same transaction block; call them before the first write or "

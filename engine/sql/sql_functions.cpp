@@ -18,6 +18,12 @@
 
 namespace themis::sql {
 
+void result_error(sqlite3_context* ctx, const std::string& state,
+                  const std::string& msg) {
+  auto m = state + "\x1f" + msg;
+  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
+}
+
 namespace {
 
 std::string text_arg(sqlite3_value* v);
@@ -66,20 +72,14 @@ void result(sqlite3_context* ctx, const value& v) {
   }
 }
 
-void fail(sqlite3_context* ctx, const std::string& state,
-          const std::string& msg) {
-  auto m = state + "\x1f" + msg;
-  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
-}
-
 template <class F>
 void guarded(sqlite3_context* ctx, F&& f) {
   try {
     f();
   } catch (const sql_error& e) {
-    fail(ctx, e.sqlstate(), e.what());
+    result_error(ctx, e.sqlstate(), e.what());
   } catch (const std::exception& e) {
-    fail(ctx, "XX000", e.what());
+    result_error(ctx, "XX000", e.what());
   }
 }
 
@@ -159,15 +159,15 @@ void fn_idiv(sqlite3_context* ctx, int, sqlite3_value** a) {
       sqlite3_value_type(a[1]) == SQLITE_INTEGER) {
     auto d = sqlite3_value_int64(a[1]);
     if (d == 0)
-      return fail(ctx, "22012", "division by zero");
+      return result_error(ctx, "22012", "division by zero");
     auto n = sqlite3_value_int64(a[0]);
     if (n == INT64_MIN && d == -1)
-      return fail(ctx, "22003", "bigint out of range");
+      return result_error(ctx, "22003", "bigint out of range");
     return sqlite3_result_int64(ctx, n / d);
   }
   auto d = sqlite3_value_double(a[1]);
   if (d == 0)
-    return fail(ctx, "22012", "division by zero");
+    return result_error(ctx, "22012", "division by zero");
   sqlite3_result_double(ctx, sqlite3_value_double(a[0]) / d);
 }
 
@@ -216,13 +216,13 @@ void fn_regex(sqlite3_context* ctx, int, sqlite3_value** a) {
   auto s = text_arg(a[0]);
   auto p = text_arg(a[1]);
   if (p.size() > 4096)
-    return fail(ctx, "54000", "regular expression is too long");
+    return result_error(ctx, "54000", "regular expression is too long");
   regex_t re;
   int flags = REG_EXTENDED | REG_NOSUB;
   if (sqlite3_value_int(a[2]))
     flags |= REG_ICASE;
   if (regcomp(&re, p.c_str(), flags) != 0)
-    return fail(ctx, "2201B", "invalid regular expression: " + p);
+    return result_error(ctx, "2201B", "invalid regular expression: " + p);
   int rc = regexec(&re, s.c_str(), 0, nullptr, 0);
   regfree(&re);
   sqlite3_result_int(ctx, rc == 0 ? 1 : 0);
@@ -260,7 +260,7 @@ void fn_sqrt(sqlite3_context* ctx, int, sqlite3_value** a) {
     return sqlite3_result_null(ctx);
   auto x = sqlite3_value_double(a[0]);
   if (x < 0)
-    return fail(ctx, "2201F", "cannot take square root of a negative number");
+    return result_error(ctx, "2201F", "cannot take square root of a negative number");
   sqlite3_result_double(ctx, std::sqrt(x));
 }
 
@@ -280,13 +280,13 @@ void fn_mod(sqlite3_context* ctx, int, sqlite3_value** a) {
       sqlite3_value_type(a[1]) != SQLITE_INTEGER) {
     auto dd = sqlite3_value_double(a[1]);
     if (dd == 0)
-      return fail(ctx, "22012", "division by zero");
+      return result_error(ctx, "22012", "division by zero");
     return sqlite3_result_double(ctx,
                                  std::fmod(sqlite3_value_double(a[0]), dd));
   }
   auto d = sqlite3_value_int64(a[1]);
   if (d == 0)
-    return fail(ctx, "22012", "division by zero");
+    return result_error(ctx, "22012", "division by zero");
   if (d == -1) // INT64_MIN % -1 traps
     return sqlite3_result_int64(ctx, 0);
   sqlite3_result_int64(ctx, sqlite3_value_int64(a[0]) % d);
@@ -350,7 +350,7 @@ void fn_repeat(sqlite3_context* ctx, int, sqlite3_value** a) {
   if (n <= 0 || s.empty())
     return sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
   if (static_cast<uint64_t>(n) > (64u << 20) / s.size())
-    return fail(ctx, "54000", "requested length too large");
+    return result_error(ctx, "54000", "requested length too large");
   std::string out;
   for (int64_t i = 0; i < n; ++i)
     out += s;
@@ -493,7 +493,7 @@ void fn_array_has(sqlite3_context* ctx, int, sqlite3_value** a) {
   try {
     items = array_items(text_arg(a[0]));
   } catch (const sql_error& e) {
-    return fail(ctx, e.sqlstate(), e.what());
+    return result_error(ctx, e.sqlstate(), e.what());
   }
   auto x = text_arg(a[1]);
   for (auto& it : items) {
@@ -561,7 +561,7 @@ void fn_array_get(sqlite3_context* ctx, int, sqlite3_value** a) {
 
 void fn_positive(sqlite3_context* ctx, int, sqlite3_value** a) {
   if (sqlite3_value_type(a[0]) == SQLITE_NULL || sqlite3_value_int64(a[0]) <= 0)
-    return fail(ctx, "22023", "step size must be a positive integer");
+    return result_error(ctx, "22023", "step size must be a positive integer");
   sqlite3_result_int(ctx, 1);
 }
 
@@ -572,14 +572,14 @@ void fn_json_typeof(sqlite3_context* ctx, int, sqlite3_value** a) {
   auto db = sqlite3_context_db_handle(ctx);
   if (sqlite3_prepare_v2(db, "SELECT json_type(?1)", -1, &st, nullptr) !=
       SQLITE_OK)
-    return fail(ctx, "XX000", sqlite3_errmsg(db));
+    return result_error(ctx, "XX000", sqlite3_errmsg(db));
   sqlite3_bind_value(st, 1, a[0]);
   std::string t;
   if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
     t = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
   else {
     sqlite3_finalize(st);
-    return fail(ctx, "22P02", "invalid input syntax for type json");
+    return result_error(ctx, "22P02", "invalid input syntax for type json");
   }
   sqlite3_finalize(st);
   // SQLite's names → PostgreSQL's
@@ -621,18 +621,18 @@ void fn_nextval(sqlite3_context* ctx, int, sqlite3_value** a) {
                   "ON CONFLICT(name) DO UPDATE SET last = last + 1 "
                   "RETURNING last";
   if (sqlite3_prepare_v2(db, q, -1, &s, nullptr) != SQLITE_OK)
-    return fail(ctx, "XX000", sqlite3_errmsg(db));
+    return result_error(ctx, "XX000", sqlite3_errmsg(db));
   sqlite3_bind_text(s, 1, name.data(), static_cast<int>(name.size()),
                     SQLITE_TRANSIENT);
   if (sqlite3_step(s) == SQLITE_ROW)
     sqlite3_result_int64(ctx, sqlite3_column_int64(s, 0));
   else
-    fail(ctx, "XX000", sqlite3_errmsg(db));
+    result_error(ctx, "XX000", sqlite3_errmsg(db));
   sqlite3_finalize(s);
 }
 
 void fn_read_only(sqlite3_context* ctx, int, sqlite3_value**) {
-  fail(ctx, "25006", "cannot write in a read-only statement");
+  result_error(ctx, "25006", "cannot write in a read-only statement");
 }
 
 void add(sqlite3* db, const char* name, int n,

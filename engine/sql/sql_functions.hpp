@@ -9,6 +9,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_context;
 
 namespace themis::sql {
 
@@ -22,6 +23,10 @@ struct write_counters {
 /// Registers the read-side functions; with `counters`, also the writer's
 /// (themis_seq, themis_key, themis_nextval). Readers get versions of those
 /// that fail with 25006 (read-only transaction).
+/// Fails a SQLite function call with a PostgreSQL error (SQLSTATE and
+/// message, split again by raise_sqlite).
+void result_error(sqlite3_context* ctx, const std::string& state,
+                  const std::string& msg);
 void register_functions(sqlite3* db, write_counters* counters);
 /// themis_srf: jsonb_each, jsonb_array_elements, regexp_matches … as a
 /// table-valued function (sql_json_srf.cpp).

@@ -21,24 +21,18 @@ namespace {
 
 using json = nlohmann::json;
 
-void fail(sqlite3_context* ctx, const std::string& state,
-          const std::string& msg) {
-  auto m = state + "\x1f" + msg;
-  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
-}
-
 /// The argument as JSON; false (and an error set) when it is not JSON.
 bool arg_json(sqlite3_context* ctx, sqlite3_value* v, json& out) {
   auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));
   std::string_view text(p ? p : "",
                         static_cast<size_t>(sqlite3_value_bytes(v)));
   if (!themis::json_depth_ok(text)) {
-    fail(ctx, "54001", "JSON nested too deeply");
+    result_error(ctx, "54001", "JSON nested too deeply");
     return false;
   }
   out = json::parse(text, nullptr, false);
   if (out.is_discarded()) {
-    fail(ctx, "22P02", "invalid input syntax for type json");
+    result_error(ctx, "22P02", "invalid input syntax for type json");
     return false;
   }
   return true;
@@ -63,7 +57,7 @@ void fn_exists(sqlite3_context* ctx, int, sqlite3_value** argv) {
     if (!arg_json(ctx, argv[1], k))
       return;
     if (!k.is_array())
-      return fail(ctx, "22P02", "malformed array literal");
+      return result_error(ctx, "22P02", "malformed array literal");
     for (auto& x : k)
       if (x.is_string())
         keys.push_back(x.get<std::string>());
@@ -93,7 +87,7 @@ void fn_path(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (!arg_json(ctx, argv[0], a) || !arg_json(ctx, argv[1], path))
     return;
   if (!path.is_array())
-    return fail(ctx, "22P02", "malformed array literal");
+    return result_error(ctx, "22P02", "malformed array literal");
   const json* at = &a;
   for (auto& step : path) {
     if (!step.is_string())

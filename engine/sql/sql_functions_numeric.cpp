@@ -1,4 +1,5 @@
 #include "engine/sql/sql_functions_numeric.hpp"
+#include "engine/sql/sql_functions.hpp"
 
 #include <cstring>
 #include <sqlite3.h>
@@ -13,20 +14,14 @@ namespace {
 
 using num::numeric;
 
-void fail(sqlite3_context* ctx, const std::string& state,
-          const std::string& msg) {
-  auto m = state + "\x1f" + msg;
-  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
-}
-
 template <class F>
 void guarded(sqlite3_context* ctx, F&& f) {
   try {
     f();
   } catch (const sql_error& e) {
-    fail(ctx, e.sqlstate(), e.what());
+    result_error(ctx, e.sqlstate(), e.what());
   } catch (const std::exception& e) {
-    fail(ctx, "XX000", e.what());
+    result_error(ctx, "XX000", e.what());
   }
 }
 

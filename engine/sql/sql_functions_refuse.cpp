@@ -18,8 +18,7 @@ void fn_refuse(sqlite3_context* ctx, int, sqlite3_value** argv) {
     auto p = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
     return std::string(p ? p : "");
   };
-  auto m = text(0) + "\x1f" + text(1);
-  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
+  result_error(ctx, text(0), text(1));
 }
 
 } // namespace

@@ -19,12 +19,6 @@ namespace themis::sql {
 
 namespace {
 
-void fail(sqlite3_context* ctx, const std::string& state,
-          const std::string& msg) {
-  auto m = state + "\x1f" + msg;
-  sqlite3_result_error(ctx, m.c_str(), static_cast<int>(m.size()));
-}
-
 /// True when the session's statement was cancelled or the session
 /// terminated. The front-end's progress handler and sqlite3_interrupt() act
 /// only while SQLite runs VM steps, never while a function sleeps: a small
@@ -47,7 +41,7 @@ bool interrupted(sqlite3* db) {
 /// PostgreSQL); the result is void (an empty text).
 void fn_pg_sleep(sqlite3_context* ctx, int, sqlite3_value** a) {
   if (sqlite3_user_data(ctx))
-    return fail(ctx, "0A000",
+    return result_error(ctx, "0A000",
                 "pg_sleep() cannot run after a write in the same "
                 "transaction block (it would hold the store writer)");
   if (sqlite3_value_type(a[0]) != SQLITE_NULL) {
@@ -62,12 +56,12 @@ void fn_pg_sleep(sqlite3_context* ctx, int, sqlite3_value** a) {
     auto end = start + std::chrono::microseconds(
                          static_cast<int64_t>(std::max(bounded, 0.0) * 1e6));
     if (interrupted(db))
-      return fail(ctx, "57014", "canceling statement due to user request");
+      return result_error(ctx, "57014", "canceling statement due to user request");
     for (auto now = clock::now(); now < end; now = clock::now()) {
       std::this_thread::sleep_for(
         std::min<clock::duration>(end - now, std::chrono::milliseconds(10)));
       if (interrupted(db))
-        return fail(ctx, "57014", "canceling statement due to user request");
+        return result_error(ctx, "57014", "canceling statement due to user request");
     }
   }
   sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
@@ -84,7 +78,7 @@ void fn_interval_seconds(sqlite3_context* ctx, int, sqlite3_value** a) {
   std::string s(reinterpret_cast<const char*>(sqlite3_value_text(a[0])),
                 static_cast<size_t>(sqlite3_value_bytes(a[0])));
   auto bad = [&] {
-    fail(ctx, "22007", "invalid input syntax for type interval: \"" + s + "\"");
+    result_error(ctx, "22007", "invalid input syntax for type interval: \"" + s + "\"");
   };
   double total = 0;
   size_t i = 0, n = s.size();
@@ -184,9 +178,9 @@ void fn_array_json(sqlite3_context* ctx, int, sqlite3_value** a) {
     sqlite3_result_text(ctx, j.data(), static_cast<int>(j.size()),
                         SQLITE_TRANSIENT);
   } catch (const sql_error& e) {
-    fail(ctx, e.sqlstate(), e.what());
+    result_error(ctx, e.sqlstate(), e.what());
   } catch (const std::exception& e) {
-    fail(ctx, "XX000", e.what());
+    result_error(ctx, "XX000", e.what());
   }
 }
 
@@ -194,13 +188,13 @@ void fn_array_json(sqlite3_context* ctx, int, sqlite3_value** a) {
 void fn_gs_step(sqlite3_context* ctx, int, sqlite3_value** a) {
   if (sqlite3_value_type(a[0]) != SQLITE_NULL &&
       sqlite3_value_double(a[0]) == 0)
-    return fail(ctx, "22023", "step size cannot equal zero");
+    return result_error(ctx, "22023", "step size cannot equal zero");
   sqlite3_result_int(ctx, 1);
 }
 
 /// themis_subquery_rows(): a scalar subquery returned a second row.
 void fn_subquery_rows(sqlite3_context* ctx, int, sqlite3_value**) {
-  fail(ctx, "21000",
+  result_error(ctx, "21000",
        "more than one row returned by a subquery used as an expression");
 }
 
