@@ -298,10 +298,13 @@ class ImplicitTransactionTest(unittest.TestCase):
             c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (1, "a"))
             c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (2, "b"))
             p.sync()
-            c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (3, "c"))
-            c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (1, "dup"))
-            c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (4, "d"))
+            # psycopg raises the error at whichever call first reads it:
+            # the next execute() when the server answered quickly, else
+            # sync(); either way the whole second batch is rolled back
             with self.assertRaises(psycopg.errors.UniqueViolation):
+                c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (3, "c"))
+                c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (1, "dup"))
+                c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (4, "d"))
                 p.sync()
         with c.pipeline():
             c.execute("INSERT INTO it_pipe VALUES (%s, %s)", (5, "e"))
