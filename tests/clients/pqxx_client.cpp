@@ -2,7 +2,8 @@
 /// themisd's PostgreSQL front-end the way applications do: prepared
 /// statements with typed parameters, binary parameters and results, a
 /// pipeline, a large result read through a cursor, cancel of a long
-/// query, and error codes surfaced as libpqxx exceptions.
+/// query, error codes surfaced as libpqxx exceptions, arrays, exact
+/// numeric and LISTEN/NOTIFY.
 /// Usage: pqxx_client "<libpq connection string>"; prints one line per
 /// check and exits non-zero at the first failure.
 
@@ -15,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -286,6 +288,99 @@ void error_codes() {
   std::cout << "ok error codes and rollback\n";
 }
 
+/// Arrays (issue 36): typed array parameters and results, read the way
+/// libpqxx applications read them (array_parser over the text form),
+/// with NULL elements and quoting, and the OIDs libpq reports.
+void arrays() {
+  pqxx::connection c{dsn};
+  {
+    pqxx::work w{c};
+    w.exec("create table arr(id int primary key, tags text[], nums int[])");
+    w.commit();
+  }
+  c.prepare("ins_arr", "insert into arr values ($1, $2::text[], $3::int[])");
+  pqxx::work w{c};
+  w.exec_prepared("ins_arr", 1, R"({a,"b c",NULL,"q\"uote"})", "{1,2,3}");
+  auto res = w.exec("select tags, nums, array_length(nums, 1), nums[2] "
+                    "from arr where id = 1");
+  check(res.size() == 1, "array row");
+  check(res.column_type(0) == 1009 && res.column_type(1) == 1007,
+        "text[] and int[] column OIDs");
+  std::vector<std::pair<pqxx::array_parser::juncture, std::string>> got;
+  auto parser = res[0][0].as_array();
+  for (auto v = parser.get_next(); v.first != pqxx::array_parser::done;
+       v = parser.get_next())
+    got.push_back(v);
+  // row_start, four elements (one null), row_end
+  check(got.size() == 6, "text[] element count");
+  check(got[1].second == "a" && got[2].second == "b c" &&
+          got[3].first == pqxx::array_parser::null_value &&
+          got[4].second == "q\"uote",
+        "text[] elements");
+  check(res[0][1].as<std::string>() == "{1,2,3}", "int[] text form");
+  check(res[0][2].as<int>() == 3 && res[0][3].as<int>() == 2,
+        "array_length and subscript");
+  auto agg = w.exec1("select array_agg(g order by g desc) from "
+                     "generate_series(1, 4) g");
+  check(agg[0].as<std::string>() == "{4,3,2,1}", "array_agg");
+  auto any =
+    w.exec_params("select 2 = any($1::int[]), cardinality($1::int[])", "{1,2}");
+  check(any[0][0].as<bool>() && any[0][1].as<int>() == 2,
+        "ANY of an array param");
+  std::cout << "ok arrays\n";
+}
+
+/// numeric is exact (issue 36): scale kept, digits beyond a double's.
+void numeric_exact() {
+  pqxx::connection c{dsn};
+  pqxx::work w{c};
+  w.exec("create table money(id int primary key, amount numeric(12,2))");
+  w.exec_params("insert into money values (1, $1)", "12.50");
+  auto r = w.exec1("select amount, amount * 3, "
+                   "0.1::numeric + 0.2::numeric, "
+                   "12345678901234567890.123456789::numeric * 10 "
+                   "from money where id = 1");
+  check(r[0].as<std::string>() == "12.50", "numeric(12,2) keeps its scale");
+  check(r[1].as<std::string>() == "37.50", "numeric arithmetic");
+  check(r[2].as<std::string>() == "0.3", "0.1 + 0.2 is exact");
+  check(r[3].as<std::string>() == "123456789012345678901.234567890",
+        "wide numeric");
+  std::cout << "ok numeric\n";
+}
+
+/// LISTEN/NOTIFY (issue 36): a notification from another connection
+/// reaches a libpqxx receiver after the sender commits, not before.
+struct receiver final : pqxx::notification_receiver {
+  receiver(pqxx::connection_base& c, const std::string& ch) :
+    pqxx::notification_receiver(c, ch) {}
+  void operator()(const std::string& payload, int pid) override {
+    payloads.push_back(payload);
+    sender = pid;
+  }
+  std::vector<std::string> payloads;
+  int sender = 0;
+};
+
+void notifications() {
+  pqxx::connection listener{dsn};
+  receiver rcv{listener, "jobs_done"};
+  pqxx::connection sender{dsn};
+  pqxx::work tx{sender};
+  tx.exec("notify jobs_done, 'first'");
+  tx.exec("select pg_notify('jobs_done', 'second')");
+  listener.get_notifs();
+  check(rcv.payloads.empty(), "nothing delivered before commit");
+  tx.commit();
+  int sender_pid = sender.backendpid();
+  // bounded wait: at most 5 s for both payloads
+  for (int i = 0; i < 50 && rcv.payloads.size() < 2; ++i)
+    listener.await_notification(0, 100000);
+  check(rcv.payloads == std::vector<std::string>{"first", "second"},
+        "both notifications, in order");
+  check(rcv.sender == sender_pid, "sender's backend pid");
+  std::cout << "ok notifications\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -302,6 +397,9 @@ int main(int argc, char** argv) {
     cursor_large_result();
     cancel_long_query();
     error_codes();
+    arrays();
+    numeric_exact();
+    notifications();
   } catch (const std::exception& e) {
     std::cerr << "FAIL: " << e.what() << "\n";
     return 1;

@@ -145,7 +145,9 @@ class PgWireTest(unittest.TestCase):
 
     def test_libpqxx_client(self):
         # prepared statements with typed parameters, binary formats, a
-        # pipeline, a 20k-row result through a cursor, cancel, error codes
+        # pipeline, a 20k-row result through a cursor, cancel, error codes,
+        # arrays, exact numeric, LISTEN/NOTIFY (the same program passes
+        # against PostgreSQL 15)
         client = os.environ.get("PQXX_CLIENT") or os.path.join(
             os.path.dirname(__file__), "..", "..", "build", "tests",
             "pqxx_client")
@@ -155,6 +157,9 @@ class PgWireTest(unittest.TestCase):
                            timeout=120)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("all checks passed", r.stdout)
+        for check in ("ok arrays", "ok numeric", "ok notifications",
+                      "ok failing pipelined batch rolled back"):
+            self.assertIn(check, r.stdout)
 
     def test_hostile_and_edge_inputs(self):
         # each of these once crashed, hung or answered wrongly
