@@ -5,6 +5,7 @@
 
 #include "actors/pg_frontend.hpp"
 #include "actors/pg_sessions.hpp"
+#include "actors/pg_settings.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "tracing/tracer.hpp"
@@ -20,6 +21,37 @@ int16_t format_of(const std::vector<int16_t>& f, size_t i) {
   if (f.empty())
     return 0;
   return f.size() == 1 ? f[0] : (i < f.size() ? f[i] : 0);
+}
+
+int64_t steady_now_ns() {
+  return std::chrono::steady_clock::now().time_since_epoch().count();
+}
+
+/// The stop check of a statement the store writer runs (issue 36): the
+/// session's cancel and terminate signals and its statement_timeout, and
+/// while it waits for a writer another session holds its lock_timeout
+/// (from now). Only this statement's: the session clears its signals when
+/// a statement starts and ends.
+std::function<sql::stop_reason(bool)>
+stop_check(const std::shared_ptr<pg_backend_entry>& me,
+           int64_t lock_timeout_ms) {
+  if (!me)
+    return {};
+  int64_t lock_deadline =
+    lock_timeout_ms > 0 ? steady_now_ns() + lock_timeout_ms * 1000000 : 0;
+  return [me, lock_deadline](bool waiting) {
+    if (me->cancel.load() || me->terminate.load())
+      return sql::stop_reason::cancel;
+    auto now = steady_now_ns();
+    auto d = me->deadline_ns.load(std::memory_order_relaxed);
+    if (d && now > d) {
+      me->timed_out = true;
+      return sql::stop_reason::statement_timeout;
+    }
+    if (waiting && lock_deadline && now > lock_deadline)
+      return sql::stop_reason::lock_timeout;
+    return sql::stop_reason::none;
+  };
 }
 
 std::string lower(std::string s) {
@@ -76,6 +108,12 @@ sql_tx_reply pg_frontend::tx_call(sql_tx_request::op what,
   req.job = std::move(job);
   req.name = std::move(name);
   req.expect_open = pinned_;
+  auto lock = info_.settings.find("lock_timeout");
+  req.stop = stop_check(me_, lock == info_.settings.end()
+                               ? 0
+                               : pg_settings::timeout_ms(lock->second));
+  if (req.job)
+    req.job->stop = req.stop;
   // statement_timeout: a request still queued at the deadline is dropped
   // by the writer (57014)
   int64_t deadline = me_ ? me_->deadline_ns.load() : 0;
@@ -105,6 +143,10 @@ void pg_frontend::run_write(portal& p) {
     if (!r.sqlstate.empty())
       throw sql::sql_error(r.sqlstate, r.message);
   } else {
+    auto lock = info_.settings.find("lock_timeout");
+    job->stop = stop_check(me_, lock == info_.settings.end()
+                                  ? 0
+                                  : pg_settings::timeout_ms(lock->second));
     auto r = port_.write(job);
     if (r.overloaded)
       throw sql::sql_error("53300", "the store is overloaded, retry later");

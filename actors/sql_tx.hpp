@@ -3,6 +3,7 @@
 /// session's explicit transaction (the writer holds it while it is open).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -10,7 +11,8 @@ namespace themis {
 
 namespace sql {
 struct write_job;
-}
+enum class stop_reason; // sql_executor.hpp
+} // namespace sql
 
 struct sql_tx_request {
   enum class op { run, commit, rollback, savepoint, release, rollback_to };
@@ -22,6 +24,10 @@ struct sql_tx_request {
   /// steady_ns after which the session no longer waits (0: none): a
   /// request still queued then is answered 57014, not run
   int64_t deadline_ns = 0;
+  /// The session's cancel, statement_timeout and lock_timeout (issue 36;
+  /// sql::write_job::stop): a request waiting for the writer that another
+  /// session holds stops waiting when it says so.
+  std::function<sql::stop_reason(bool waiting)> stop;
 };
 
 struct sql_tx_reply {

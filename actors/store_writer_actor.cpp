@@ -33,7 +33,8 @@ struct store_writer_state {
   /// other sessions' transaction requests wait in `waiting`, batches in
   /// `pending`, until it ends.
   std::deque<deferred_tx> waiting;
-  bool pin_tick = false; ///< an idle-in-transaction check is scheduled
+  bool pin_tick = false;   ///< an idle-in-transaction check is scheduled
+  bool sweep_tick = false; ///< a sweep_stopped is scheduled (issue 36)
 
   /// A crashed writer answers what it had taken: nothing of it committed.
   ~store_writer_state() {
@@ -136,6 +137,40 @@ void flush(writer_actor* self, server_context& ctx) {
 
 sql_tx_reply handle_tx(writer_actor* self, server_context& ctx,
                        sql_tx_request& req);
+
+/// Autocommit SQL writes queued behind a session's transaction whose
+/// statement was canceled or timed out meanwhile (issue 36): answered now
+/// (57014, 55P03), never run. Checked every 10 ms while any can stop.
+void sweep_stopped(writer_actor* self, server_context& ctx) {
+  auto& st = self->state;
+  st.sweep_tick = false;
+  bool stoppable = false;
+  for (size_t i = 0; i < st.pending.size();) {
+    auto& ops = st.pending[i].batch.ops;
+    auto* job = ops.size() == 1 && ops[0].sql ? ops[0].sql.get() : nullptr;
+    if (!job || !job->stop) {
+      ++i;
+      continue;
+    }
+    auto why = ctx.hold.pinned ? job->stop(true) : sql::stop_reason::none;
+    if (why == sql::stop_reason::none) {
+      stoppable = true;
+      ++i;
+      continue;
+    }
+    sql::stop_error(why, job->sqlstate, job->message);
+    engine::write_result r;
+    r.error = job->message;
+    st.pending[i].promise.deliver(std::move(r));
+    st.pending.erase(st.pending.begin() + static_cast<long>(i));
+  }
+  ctx.hold.writer_pending = static_cast<int64_t>(st.pending.size());
+  if (stoppable && ctx.hold.pinned) {
+    st.sweep_tick = true;
+    self->delayed_send(self, std::chrono::milliseconds(10),
+                       pin_check_atom::value, uint64_t{1});
+  }
+}
 
 void schedule_pin_check(writer_actor* self) {
   if (self->state.pin_tick)
@@ -271,7 +306,9 @@ caf::behavior store_writer(writer_actor* self,
       hold_lock g(ctx->hold.m);
       resume_after_unpin(self, *ctx);
     },
-    [=](pin_check_atom, uint64_t) {
+    [=](pin_check_atom, uint64_t what) {
+      if (what == 1) // issue 36
+        return sweep_stopped(self, *ctx);
       auto& hold = ctx->hold;
       self->state.pin_tick = false;
       schedule_pin_check(self);
@@ -312,6 +349,11 @@ caf::behavior store_writer(writer_actor* self,
       auto rp = self->make_response_promise<engine::write_result>();
       st.pending.push_back({std::move(batch), rp});
       ctx->hold.writer_pending = static_cast<int64_t>(st.pending.size());
+      if (ctx->hold.pinned && !st.sweep_tick) { // it waits: cancellable
+        st.sweep_tick = true;
+        self->delayed_send(self, std::chrono::milliseconds(10),
+                           pin_check_atom::value, uint64_t{1});
+      }
       if (!st.flush_scheduled) {
         // The flush message queues behind every request already waiting,
         // so they all join this group.

@@ -117,7 +117,12 @@ bool take_store(server_context& ctx, std::unique_lock<std::mutex>& lk,
       }
     }
     auto now = steady_ns();
-    if (now >= deadline || ctx.stopping) {
+    // a cancel, statement_timeout or lock_timeout while it waits (issue 36)
+    // (lock_timeout only while another session holds or is to hold the
+    // store, not for a group commit in progress)
+    auto why = req.stop ? req.stop(hold.pinned || hold.queue.front() != &me)
+                        : sql::stop_reason::none;
+    if (now >= deadline || ctx.stopping || why != sql::stop_reason::none) {
       for (auto it = hold.queue.begin(); it != hold.queue.end(); ++it)
         if (*it == &me) {
           hold.queue.erase(it);
@@ -128,11 +133,14 @@ bool take_store(server_context& ctx, std::unique_lock<std::mutex>& lk,
       out.message = ctx.stopping
                       ? "terminating connection due to administrator command"
                       : "canceling statement: timed out waiting for the writer";
+      if (!ctx.stopping && why != sql::stop_reason::none)
+        sql::stop_error(why, out.sqlstate, out.message);
       return false;
     }
-    // in slices: a shutdown is noticed even without a notification
-    me.cv.wait_for(lk, std::chrono::nanoseconds(
-                         std::min<int64_t>(deadline - now, 200000000)));
+    // in slices: a shutdown, a cancel or a timeout is noticed without a
+    // notification (within 10 ms when the session can be stopped)
+    me.cv.wait_for(lk, std::chrono::nanoseconds(std::min<int64_t>(
+                         deadline - now, req.stop ? 10000000 : 200000000)));
   }
   hold.queue.pop_front();
   try {

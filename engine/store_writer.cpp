@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
@@ -32,6 +33,23 @@ bool failed(const op_result& r) {
   return r.status != op_status::ok && r.status != op_status::created;
 }
 
+/// A batch's statement was interrupted and SQLite rolled the whole group
+/// back (store_writer_stop.cpp).
+struct group_lost {};
+
+/// The SQL jobs of `b` as before they ran (the group runs again).
+void reset_jobs(const write_batch& b) {
+  for (auto& op : b.ops)
+    if (op.sql) {
+      auto& j = *op.sql;
+      j.result = {};
+      j.sqlstate.clear();
+      j.message.clear();
+      j.position = 0;
+      j.deferred_fks.clear();
+    }
+}
+
 } // namespace
 
 store_writer::store_writer(const store_options& opts) :
@@ -49,6 +67,9 @@ store_writer::store_writer(const store_options& opts) :
   next_seq_ = static_cast<uint64_t>(s.int64(0)) + 1;
   sql::register_functions(db_.handle(), &counters_);
   db_.exec("PRAGMA case_sensitive_like=ON");
+  // a cancel reaches a SQL statement running here (store_writer_stop.cpp)
+  sqlite3_progress_handler(db_.handle(), 1000, &store_writer::on_progress,
+                           this);
 }
 
 bool store_writer::collection_exists(const std::string& name) {
@@ -271,6 +292,8 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
     size_t bad = batch.ops.size();
     for (size_t i = 0; i < batch.ops.size(); ++i) {
       out.results.push_back(apply_guarded(batch.ops[i], now_ms));
+      if (failed(out.results.back()) && transaction_lost())
+        throw group_lost{};
       if (failed(out.results.back())) {
         bad = i;
         break;
@@ -296,6 +319,8 @@ void store_writer::run_batch(const write_batch& batch, write_result& out,
     auto seq_save = next_seq_;
     db_.prepare("SAVEPOINT op").run();
     out.results.push_back(apply_guarded(op, now_ms));
+    if (failed(out.results.back()) && transaction_lost())
+      throw group_lost{};
     if (failed(out.results.back())) {
       db_.prepare("ROLLBACK TO op").run();
       forget_uncommitted(seq_save);
@@ -310,34 +335,61 @@ store_writer::commit_group(const std::vector<const write_batch*>& group) {
   auto now_ms = now_millis();
   auto seq_start = next_seq_;
   committed_.clear();
-  try {
-    db_.prepare("BEGIN IMMEDIATE").run();
-    for (size_t i = 0; i < group.size(); ++i)
-      run_batch(*group[i], out[i], now_ms);
-    db_.prepare("COMMIT").run();
-    ++commits_;
-    after_commit();
-    for (auto& r : out)
-      r.committed = r.error.empty();
-  } catch (const std::exception& e) {
+  std::vector<char> dropped(group.size(), 0); // interrupted (canceled)
+  for (;;) {
+    size_t at = 0;
     try {
-      db_.exec("ROLLBACK");
-    } catch (...) {
-    }
-    forget_uncommitted(seq_start);
-    schema_dirty_ = false;
-    for (auto& r : out) {
-      r.committed = false;
-      r.error = std::string("commit failed: ") + e.what();
-      for (auto& x : r.results)
-        if (!failed(x)) {
-          x.status = op_status::internal;
-          x.message = r.error;
-          x.sequence = 0;
+      db_.prepare("BEGIN IMMEDIATE").run();
+      for (at = 0; at < group.size(); ++at)
+        if (!dropped[at])
+          run_batch(*group[at], out[at], now_ms);
+      db_.prepare("COMMIT").run();
+      ++commits_;
+      after_commit();
+      for (auto& r : out)
+        r.committed = r.error.empty();
+      return out;
+    } catch (const group_lost&) {
+      // batch `at` was interrupted and SQLite undid the whole group: it
+      // keeps its error, the others run again without it (one batch fewer
+      // each time, so this ends)
+      forget_uncommitted(seq_start);
+      schema_dirty_ = false;
+      dropped[at] = 1;
+      auto& lost = out[at];
+      lost.error = lost.results.back().message;
+      for (size_t i = 0; i + 1 < lost.results.size(); ++i) {
+        lost.results[i].status = op_status::not_executed;
+        lost.results[i].sequence = 0;
+      }
+      while (lost.results.size() < group[at]->ops.size())
+        lost.results.push_back(failure(op_status::not_executed, "canceled"));
+      for (size_t i = 0; i < group.size(); ++i)
+        if (!dropped[i]) {
+          out[i] = write_result{};
+          reset_jobs(*group[i]);
         }
+      continue;
+    } catch (const std::exception& e) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (...) {
+      }
+      forget_uncommitted(seq_start);
+      schema_dirty_ = false;
+      for (auto& r : out) {
+        r.committed = false;
+        r.error = std::string("commit failed: ") + e.what();
+        for (auto& x : r.results)
+          if (!failed(x)) {
+            x.status = op_status::internal;
+            x.message = r.error;
+            x.sequence = 0;
+          }
+      }
+      return out;
     }
   }
-  return out;
 }
 
 void store_writer::forget_uncommitted(uint64_t from_seq) {

@@ -88,6 +88,22 @@ private:
   void drop_sql_definition(const std::string& name);
 
   sql::write_counters counters_;
+  // -- stopping a running SQL statement (issue 36; store_writer_stop.cpp) --
+  /// The SQL job running now (its session's cancel and timeouts).
+  sql::write_job* running_ = nullptr;
+  /// steady_ns when the running job was told to stop (0: not yet).
+  int64_t stop_since_ns_ = 0;
+  /// The session's transaction was lost: a statement had to be
+  /// interrupted, and SQLite rolls the whole transaction back then.
+  bool lost_ = false;
+  /// The progress handler of the writer's connection.
+  static int on_progress(void* self);
+  /// Runs `job` through run_write with its stop checks armed.
+  void run_stoppable(sql::write_job& job, sql::change_sink& sink);
+  /// True (the job's error set) if `job` must not start at all.
+  bool stopped_before_start(sql::write_job& job);
+  /// Whether SQLite rolled the open transaction back (an interrupt).
+  bool transaction_lost();
   bool schema_dirty_ = false; ///< DDL in the current transaction
   bool in_session_ = false;
   uint64_t session_start_seq_ = 0;

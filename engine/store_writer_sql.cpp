@@ -48,7 +48,13 @@ op_result store_writer::apply_sql(sql::write_job& job, int64_t now_ms) {
     if (!dml_cache_)
       dml_cache_ = std::make_unique<sql::statement_cache>(db_.handle());
     job.cache = dml_cache_.get();
-    sql::run_write(db_.handle(), counters_, sink, job);
+    // canceled or timed out while it waited for the writer: it never runs
+    if (stopped_before_start(job)) {
+      r.status = op_status::invalid;
+      r.message = job.message;
+      return r;
+    }
+    run_stoppable(job, sink);
     if (job.result.schema_changed)
       schema_dirty_ = true;
   } catch (const sql::sql_error& e) {
@@ -112,18 +118,42 @@ std::string store_writer::load_blob(const std::string& key) {
 void store_writer::begin_session() {
   db_.prepare("BEGIN IMMEDIATE").run();
   in_session_ = true;
+  lost_ = false;
   session_start_seq_ = next_seq_;
   committed_.clear();
   savepoints_.clear();
   pending_fks_.clear();
 }
 
+namespace {
+
+const char* const aborted_message =
+  "current transaction is aborted, commands ignored until end of "
+  "transaction block";
+
+} // namespace
+
 void store_writer::run_in_session(sql::write_job& job) {
+  if (lost_) { // only ROLLBACK ends it (store_writer_stop.cpp)
+    job.sqlstate = "25P02";
+    job.message = aborted_message;
+    return;
+  }
   auto save = next_seq_;
   db_.prepare("SAVEPOINT stmt").run();
   apply_sql(job, std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count());
+  if (!job.sqlstate.empty() && transaction_lost()) {
+    // the statement was interrupted: SQLite undid the whole transaction
+    lost_ = true;
+    forget_uncommitted(session_start_seq_);
+    savepoints_.clear();
+    pending_fks_.clear();
+    job.deferred_fks.clear();
+    schema_dirty_ = false;
+    return;
+  }
   if (!job.sqlstate.empty()) {
     db_.prepare("ROLLBACK TO stmt").run();
     forget_uncommitted(save);
@@ -138,11 +168,15 @@ void store_writer::run_in_session(sql::write_job& job) {
 }
 
 void store_writer::session_savepoint(const std::string& name) {
+  if (lost_)
+    throw sql::sql_error("25P02", aborted_message);
   db_.exec(("SAVEPOINT " + sql::quote_ident("u_" + name)).c_str());
   savepoints_.emplace_back(name, next_seq_);
 }
 
 void store_writer::session_release(const std::string& name) {
+  if (lost_)
+    throw sql::sql_error("25P02", aborted_message);
   for (size_t i = savepoints_.size(); i-- > 0;)
     if (savepoints_[i].first == name) {
       db_.exec(("RELEASE " + sql::quote_ident("u_" + name)).c_str());
@@ -153,6 +187,8 @@ void store_writer::session_release(const std::string& name) {
 }
 
 void store_writer::session_rollback_to(const std::string& name) {
+  if (lost_) // the savepoint went with the transaction
+    throw sql::sql_error("25P02", aborted_message);
   for (size_t i = savepoints_.size(); i-- > 0;)
     if (savepoints_[i].first == name) {
       db_.exec(("ROLLBACK TO " + sql::quote_ident("u_" + name)).c_str());
@@ -165,6 +201,13 @@ void store_writer::session_rollback_to(const std::string& name) {
 
 bool store_writer::commit_session(std::string& error, std::string* sqlstate) {
   in_session_ = false;
+  if (lost_) { // SQLite already rolled it back
+    lost_ = false;
+    error = aborted_message;
+    if (sqlstate)
+      *sqlstate = "25P02";
+    return false;
+  }
   try {
     auto deferred = std::move(pending_fks_);
     pending_fks_.clear();
@@ -189,6 +232,7 @@ bool store_writer::commit_session(std::string& error, std::string* sqlstate) {
 
 void store_writer::rollback_session() {
   in_session_ = false;
+  lost_ = false;
   try {
     db_.exec("ROLLBACK");
   } catch (...) {

@@ -73,6 +73,22 @@ void raise_sqlite(sqlite3* db, int rc) {
   throw sql_error("XX000", m);
 }
 
+void stop_error(stop_reason r, std::string& sqlstate, std::string& message) {
+  switch (r) {
+    case stop_reason::lock_timeout:
+      sqlstate = "55P03";
+      message = "canceling statement due to lock timeout";
+      return;
+    case stop_reason::statement_timeout:
+      sqlstate = "57014";
+      message = "canceling statement due to statement timeout";
+      return;
+    default:
+      sqlstate = "57014";
+      message = "canceling statement due to user request";
+  }
+}
+
 void bind_value(sqlite3* db, sqlite3_stmt* s, int i, const value& v) {
   int rc = SQLITE_OK;
   switch (v.k) {

@@ -110,6 +110,15 @@ struct exec_result {
   bool schema_changed = false;
 };
 
+/// Why a write must stop before it ends (issue 36): its session's cancel
+/// (CancelRequest, pg_cancel_backend, pg_terminate_backend), its
+/// statement_timeout, or its lock_timeout while it still waits for the
+/// store writer.
+enum class stop_reason { none, cancel, statement_timeout, lock_timeout };
+
+/// The SQLSTATE and message PostgreSQL gives for `r` (57014, 55P03).
+void stop_error(stop_reason r, std::string& sqlstate, std::string& message);
+
 /// A write statement for the store writer; `param_rows` has one entry
 /// per execution (COPY FROM runs one INSERT per row).
 struct write_job {
@@ -126,6 +135,11 @@ struct write_job {
   std::string sqlstate; ///< set on failure
   std::string message;
   int32_t position = 0;
+  /// The session's signals for this one statement (empty: none). The store
+  /// writer asks before the job runs and while it runs (`waiting` false);
+  /// whoever holds it waiting for the writer asks with `waiting` true (the
+  /// lock_timeout counts only then).
+  std::function<stop_reason(bool waiting)> stop;
 };
 
 class change_sink;

@@ -598,6 +598,8 @@ void fn_json_typeof(sqlite3_context* ctx, int, sqlite3_value** a) {
 
 void fn_seq(sqlite3_context* ctx, int, sqlite3_value**) {
   auto c = static_cast<write_counters*>(sqlite3_user_data(ctx));
+  if (!c->stop_state.empty()) // canceled (store_writer's progress handler)
+    return result_error(ctx, c->stop_state, c->stop_message);
   c->last = c->next++;
   sqlite3_result_int64(ctx, c->last);
 }

@@ -18,6 +18,14 @@ namespace themis::sql {
 struct write_counters {
   int64_t next = 1;
   int64_t last = 0;
+  /// Set by the store writer once the running statement must stop (a
+  /// cancel, issue 36): the next row it writes fails with this SQLSTATE,
+  /// which undoes the statement only (sqlite3_interrupt would undo the
+  /// whole transaction).
+  std::string stop_state, stop_message;
+  /// the writer's sequence definitions and the values handed out since
+  /// the last commit (sql_sequences.hpp; issue 36)
+  std::shared_ptr<sequence_cache> sequences;
 };
 
 /// Registers the read-side functions; with `counters`, also the writer's
