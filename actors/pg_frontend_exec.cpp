@@ -7,6 +7,7 @@
 #include "actors/pg_sessions.hpp"
 #include "actors/pg_settings.hpp"
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/sql_views.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "tracing/tracer.hpp"
 
@@ -197,6 +198,7 @@ void pg_frontend::run_write(portal& p) {
     }
     for (auto& other : p.st.other_defs) // foreign keys that followed
       cat_.put(other);
+    sql::apply_view_changes(cat_, p.st); // issue 36 (sql_views.hpp)
   }
   p.rows = std::move(res.rows);
   auto n = std::to_string(res.affected);

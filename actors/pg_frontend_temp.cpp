@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "actors/pg_frontend.hpp"
+#include "engine/sql/sql_views.hpp"
 #include "engine/sql/temp_tables.hpp"
 
 namespace themis {
@@ -130,6 +131,9 @@ void pg_frontend::drop_temp_tables() {
     sqlite3_finalize(s);
     if (!names.empty())
       temp_write(stmt_kind::drop_table, std::move(names));
+    // and its temp views (issue 36; sql_views.hpp)
+    if (auto views = sql::temp_view_names(db_, info_.temp_ns); !views.empty())
+      temp_write(stmt_kind::view_ddl, std::move(views));
   } catch (const std::exception& e) {
     // the store purges them when it next opens
     spdlog::warn("pg {}: temporary tables not dropped: {}", info_.backend_pid,

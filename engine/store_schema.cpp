@@ -58,6 +58,11 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS sql_types(
       name TEXT PRIMARY KEY,
       def TEXT NOT NULL) WITHOUT ROWID;
+    -- SQL views (CREATE VIEW, issue 36): the query as pg_get_viewdef
+    -- prints it, its columns and what it reads, as JSON.
+    CREATE TABLE IF NOT EXISTS sql_views(
+      name TEXT PRIMARY KEY,
+      def TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;

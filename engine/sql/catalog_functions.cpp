@@ -90,6 +90,8 @@ std::optional<uint32_t> relation_oid(const catalog& cat,
   for (auto& s : catv::all_sequences(cat))
     if (s.name == name)
       return s.oid;
+  if (auto v = cat.find_view(name)) // issue 36 (views)
+    return v->oid;
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 #include "engine/sql/catalog_views.hpp"
 #include "engine/sql/catalog_views_internal.hpp"
+#include "engine/sql/catalog_views_view.hpp"
 
 #include <algorithm>
 #include <unordered_set>
@@ -125,6 +126,9 @@ std::optional<view_sql> catalog_view(const std::string& schema,
                                      const catalog& cat,
                                      const session_info& info) {
   builder v;
+  // views' own rows: pg_views, information_schema.views, pg_rewrite
+  if (auto r = view_catalog_view(schema, name, cat, info)) // issue 36
+    return r;
   if (schema == "information_schema") {
     if (auto r = infoschema_view(name, cat, info)) // _infoschema.cpp
       return r;
@@ -136,6 +140,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       for (auto& [n, t] : all_tables(cat))
         v.row({lit(info.database), lit(schema_of(t)), lit(n),
                is_temp_table(t.name) ? "'LOCAL TEMPORARY'" : "'BASE TABLE'"});
+      for (auto& [n, t] : view_tables(cat)) // issue 36
+        v.row({lit(info.database), lit(schema_of(t)), lit(n), "'VIEW'"});
       return v.build();
     }
     if (name == "columns") {

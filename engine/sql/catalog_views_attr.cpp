@@ -2,6 +2,7 @@
 /// (issue 36; split from catalog_views_rel.cpp).
 
 #include "engine/sql/catalog_views_internal.hpp"
+#include "engine/sql/catalog_views_view.hpp"
 #include "engine/sql/pg_array.hpp"
 
 namespace themis::sql::catv {
@@ -38,7 +39,11 @@ view_sql pg_attribute_view(const catalog& cat) {
     .col("attoptions", oid::text_array)
     .col("attfdwoptions", oid::text_array)
     .col("attmissingval", oid::text);
-  for (auto& [n, t] : all_tables(cat))
+  auto views = view_tables(cat); // a view's columns too (issue 36)
+  auto rels = all_tables(cat);
+  for (auto& [vn, vt] : views)
+    rels.emplace_back(vn, vt);
+  for (auto& [n, t] : rels)
     for (size_t i = 0; i < t.columns.size(); ++i) {
       auto& c = t.columns[i];
       auto len = type_len(c.type_oid);

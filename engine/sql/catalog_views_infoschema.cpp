@@ -6,6 +6,7 @@
 /// sequences and views, built from the same catalog as pg_constraint.
 
 #include "engine/sql/catalog_views_internal.hpp"
+#include "engine/sql/catalog_views_view.hpp"
 #include "engine/sql/pg_array.hpp"
 #include "engine/sql/sql_catalog.hpp"
 
@@ -81,7 +82,11 @@ view_sql columns_view(const catalog& cat, const session_info& info) {
     .col("is_generated", oid::text)
     .col("generation_expression", oid::text)
     .col("is_updatable", oid::text);
-  for (auto& [n, t] : all_tables(cat))
+  auto views = view_tables(cat); // a view's columns too (issue 36)
+  auto rels = all_tables(cat);
+  for (auto& [vn, vt] : views)
+    rels.emplace_back(vn, vt);
+  for (auto& [n, t] : rels)
     for (size_t i = 0; i < t.columns.size(); ++i) {
       auto& c = t.columns[i];
       std::string len = "NULL", octets = "NULL", prec = "NULL", radix = "NULL",

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "engine/sql/catalog_views_internal.hpp"
+#include "engine/sql/catalog_views_view.hpp"
 #include "engine/sql/pg_array.hpp"
 #include "engine/sql/temp_tables.hpp"
 
@@ -78,6 +79,7 @@ struct class_row {
   int64_t natts = 0;
   int64_t checks = 0;
   bool has_triggers = false;
+  bool has_rules = false; ///< a view's _RETURN rule (issue 36)
 };
 
 void class_columns(builder& v) {
@@ -136,7 +138,7 @@ void class_add(builder& v, const class_row& r) {
          lit(std::string(1, r.kind)),
          num(r.natts),
          num(r.checks),
-         "0",
+         b(r.has_rules),
          b(r.has_triggers),
          "0",
          "0",
@@ -184,6 +186,18 @@ view_sql pg_class_view(const catalog& cat) {
       x.natts = static_cast<int64_t>(i.columns.size());
       class_add(v, x);
     }
+  }
+  for (auto& [n, t] : view_tables(cat)) { // views (issue 36)
+    class_row x;
+    x.oid = t.oid;
+    x.name = n;
+    x.ns = ns_of(t);
+    x.kind = 'v';
+    x.am = 0;
+    x.persistence = persistence(t);
+    x.natts = static_cast<int64_t>(t.columns.size());
+    x.has_rules = true;
+    class_add(v, x);
   }
   for (auto& s : all_sequences(cat)) {
     class_row x;
@@ -459,6 +473,7 @@ view_sql pg_depend_view(const catalog& cat) {
   for (auto& s : all_sequences(cat))
     v.row({num(pg_class_oid), num(s.oid), "0", num(pg_class_oid),
            num(s.owner_table), num(s.owner_column), "'a'"});
+  add_view_depends(v, cat); // views' rules (catalog_views_view.cpp)
   return v.build();
 }
 

@@ -328,6 +328,18 @@ catalog catalog::load(sqlite3* db) {
     }
   }
   sqlite3_finalize(s);
+  s = nullptr; // views (issue 36): a store older than them has no table
+  if (sqlite3_prepare_v2(db, "SELECT name, def FROM sql_views", -1, &s,
+                         nullptr) == SQLITE_OK) {
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      std::string name(
+        reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+      auto v = view_from_json(
+        name, reinterpret_cast<const char*>(sqlite3_column_text(s, 1)));
+      c.views_.emplace(name, std::move(v));
+    }
+  }
+  sqlite3_finalize(s);
   return c;
 }
 
@@ -368,6 +380,23 @@ catalog catalog::scoped(const std::string& prefix, bool all,
       c.tables_.emplace(name, t);
     }
   }
+  c.temp_prefix_ = temp_prefix;
+  for (auto& [name, v] : views_) { // views: as tables (issue 36)
+    if (is_temp_table(name)) // the session's own temp views only
+      continue;
+    if (!prefix.empty()) {
+      if (name.size() > prefix.size() &&
+          name.compare(0, prefix.size(), prefix) == 0)
+        c.views_.emplace(name.substr(prefix.size()), v);
+    } else if (all || name.find('.') == std::string::npos) {
+      c.views_.emplace(name, v);
+    }
+  }
+  if (!temp_prefix.empty()) // pg_temp first: a temp view hides another
+    for (auto& [name, v] : views_)
+      if (name.size() > temp_prefix.size() &&
+          name.compare(0, temp_prefix.size(), temp_prefix) == 0)
+        c.views_[temp_local_name(name)] = v;
   for (auto& [name, e] : enums_) { // types: the same namespaces
     if (!prefix.empty()) {
       if (name.size() > prefix.size() &&

@@ -117,6 +117,24 @@ struct enum_def {
   std::vector<std::string> labels;
 };
 
+/// CREATE VIEW (issue 36; sql_views.cpp): a stored query, expanded as a
+/// subquery wherever the view is named, so it reads the tables as a
+/// hand-written subquery would (namespaces, temp tables, column types).
+struct view_def {
+  std::string name; ///< stored name (with the tenant's namespace)
+  uint32_t oid = 0;
+  /// The SELECT as pg_get_viewdef prints it (leading space, no `;`); it is
+  /// parsed again at each use.
+  std::string query;
+  /// Output columns: name, type_oid and typmod only.
+  std::vector<column_def> columns;
+  /// Stored names of the tables and views the query reads (pg_depend,
+  /// DROP … RESTRICT/CASCADE).
+  std::vector<std::string> deps;
+};
+std::string to_json(const view_def& v);
+view_def view_from_json(const std::string& name, const std::string& json);
+
 class catalog {
 public:
   /// Reads every collection and definition through `db`.
@@ -176,6 +194,12 @@ public:
     enums_[key] = std::move(e);
   }
   void erase_enum(const std::string& name) { enums_.erase(local(name)); }
+  /// Views by the names the namespace sees (the session's temp views
+  /// under their local names too; sql_views.cpp).
+  const view_def* find_view(const std::string& name) const;
+  const std::map<std::string, view_def>& views() const { return views_; }
+  void put_view(view_def v);
+  void erase_view(const std::string& name);
   /// The tables of this catalog that have a FOREIGN KEY or CHECK or are
   /// referenced by a FOREIGN KEY (null: none); computed once per catalog.
   std::shared_ptr<const std::vector<table_def>> constraint_tables() const;
@@ -189,6 +213,8 @@ private:
   }
   std::map<std::string, table_def> tables_;
   std::map<std::string, enum_def> enums_;
+  std::map<std::string, view_def> views_; ///< issue 36 (views)
+  std::string temp_prefix_; ///< the scoped session's temp names (views)
   std::string prefix_;
   // temp tables (issue 36): every session's as loaded (stored names), and
   // the scoped session's own (local names)

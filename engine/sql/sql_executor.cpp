@@ -1,4 +1,5 @@
 #include "engine/sql/sql_executor.hpp"
+#include "engine/sql/sql_views.hpp"
 
 #include <algorithm>
 
@@ -487,6 +488,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
                write_job& job) {
   auto& st = job.st;
   auto& res = job.result;
+  if (st.kind == stmt_kind::view_ddl) // sql_views.cpp (issue 36)
+    return run_view_ddl(db, job);
+  save_view_changes(db, st); // views dropped by CASCADE
   switch (st.kind) {
     case stmt_kind::insert:
     case stmt_kind::update:

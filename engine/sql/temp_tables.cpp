@@ -95,6 +95,9 @@ int purge_temp_tables(sqlite3* db) {
   auto indexes = column0(db, "SELECT name FROM sqlite_master WHERE type = "
                              "'index' AND name LIKE 'sqlidx:%' AND "
                              "instr(name, '$') > 0");
+  // temp views (issue 36): definitions only
+  sqlite3_exec(db, "DELETE FROM sql_views WHERE instr(name, '$') > 0",
+               nullptr, nullptr, nullptr);
   if (names.empty() && indexes.empty())
     return 0;
   sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);

@@ -267,6 +267,7 @@ statement translator::tr_alter(const json& n) {
         }
         column_pos(name);
       }
+      drop_column_view_dependents(st, d, name, cascade); // issue 36 (views)
       for (auto* child : children()) {
         auto other = *child;
         bool changed = false;

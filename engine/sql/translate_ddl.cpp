@@ -95,6 +95,8 @@ statement translator::tr_create(const json& n) {
       (!info.ns.empty() || !info.all_namespaces))
     throw sql_error("42602", "invalid table name \"" + name +
                                "\" (letters, digits, _ and -)");
+  if (!temp && cat.find_view(name) && !is_temp_table(cat.find_view(name)->name))
+    throw sql_error("42P07", "relation \"" + name + "\" already exists");
   statement st;
   st.kind = stmt_kind::create_table;
   st.tag = "CREATE TABLE";
@@ -279,6 +281,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
         auto t = schemas[i].empty()        ? cat.find(name)
                  : schemas[i] == "pg_temp" ? cat.find_temp(name)
                                            : cat.find_permanent(name);
+        if (!t)
+          refuse_drop_table_of_view(name); // 42809 (issue 36)
         if (!t && !st.if_exists)
           throw sql_error("42P01", "table \"" + name + "\" does not exist");
         // stored names; one the catalog does not show is never another
@@ -286,6 +290,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
         name = t ? t->name : info.ns + name;
       }
       drop_dependents(st, b.value("behavior", "") == "DROP_CASCADE");
+      drop_view_dependents(st, st.names, // translate_view.cpp (issue 36)
+                           b.value("behavior", "") == "DROP_CASCADE", "table");
       return st;
     }
     if (rt == "OBJECT_INDEX") {
@@ -297,6 +303,9 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     }
     if (rt == "OBJECT_TYPE")
       return tr_drop_type(n);
+    if (rt == "OBJECT_VIEW") // translate_view.cpp (issue 36)
+      return tr_drop_view(st, schemas,
+                          b.value("behavior", "") == "DROP_CASCADE");
     unsupported("DROP " + rt.substr(7), n);
   }
   if (type == "IndexStmt") {
@@ -601,7 +610,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
   if (type == "CreateSchemaStmt")
     unsupported("CREATE SCHEMA (one schema, public)", n);
   if (type == "ViewStmt")
-    unsupported("CREATE VIEW", n);
+    return tr_create_view(n); // translate_view.cpp (issue 36)
   if (type == "CreateSeqStmt")
     unsupported("CREATE SEQUENCE (use serial columns)", n);
   if (type == "ListenStmt" || type == "NotifyStmt" || type == "UnlistenStmt")

@@ -1,6 +1,7 @@
 #include <unordered_map>
 
 #include "engine/sql/catalog_functions.hpp"
+#include "engine/sql/catalog_views_view.hpp"
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
@@ -283,6 +284,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     return {"1", oid::boolean};
   if (name == "pg_get_userbyid")
     return {quote_literal(info.user), oid::name};
+  if (name == "pg_get_viewdef" && !args.empty()) // issue 36 (views)
+    return {viewdef_sql(cat, args[0].sql, args[0].type), oid::text};
   if (name == "obj_description" || name == "col_description" ||
       name == "shobj_description" || name == "pg_get_expr" ||
       name == "format_type" || name == "pg_encoding_to_char" ||

@@ -153,6 +153,48 @@ public:
   const table_def& table_of(const json& range_var);
   std::string table_source(const table_def& t);
 
+  // views (translate_view.cpp, translate_view_dml.cpp; issue 36)
+  /// While CREATE VIEW's query is translated: the stored names of the
+  /// tables and views it reads directly.
+  std::vector<std::string>* view_deps = nullptr;
+  /// Views being expanded, outermost first (one reaching itself: 42P17).
+  std::vector<std::string> view_stack;
+  /// The statement's own text (CREATE VIEW keeps its query's).
+  const std::string* stmt_text = nullptr;
+  /// An INSERT/UPDATE/DELETE on a view rewritten for its base table.
+  json view_dml_tree;
+  statement tr_create_view(const json& n);
+  /// DROP VIEW of st.names (`schemas`: "", public or pg_temp each).
+  statement tr_drop_view(statement st, const std::vector<std::string>& schemas,
+                         bool cascade);
+  /// The view a RangeVar names (null: none; a temp table shadows one).
+  const view_def* view_of(const json& range_var) const;
+  /// A view in FROM as a subquery; nullopt if `rv` names no view.
+  std::optional<std::string> view_from_item(const json& rv,
+                                            const std::string& alias,
+                                            scope& sc);
+  /// The view's query translated, its columns named and typed as the view's.
+  select_out expand_view(const view_def& v);
+  /// Views reading `dropped` (stored names of tables or views; `what`
+  /// "table"/"view" names the first in the error): 2BP01, or with CASCADE
+  /// they join st.drop_views.
+  void drop_view_dependents(statement& st,
+                            const std::vector<std::string>& dropped,
+                            bool cascade, const std::string& what);
+  /// DROP TABLE of `name` that is a view: 42809.
+  void refuse_drop_table_of_view(const std::string& name) const;
+  /// ALTER TABLE … DROP COLUMN `column` of `t`: views that no longer
+  /// translate without it or would lose a column: 2BP01 or CASCADE.
+  void drop_column_view_dependents(statement& st, const table_def& t,
+                                   const std::string& column, bool cascade);
+  /// ALTER VIEW … RENAME TO (or ALTER TABLE … RENAME TO of a view);
+  /// nullopt if `n` renames no view.
+  std::optional<statement> tr_rename_view(const json& n);
+  /// INSERT/UPDATE/DELETE `n` on a view: the same statement on the view's
+  /// base table (55000 if the view is not automatically updatable); `n`
+  /// itself if its target is no view.
+  const json& view_dml(const json& n);
+
   // DML and DDL (translate_dml.cpp, translate_ddl.cpp)
   statement tr_insert(const json& n);
   statement tr_update(const json& n);

@@ -39,6 +39,8 @@ statement translator::tr_rename(const json& n) {
   auto& b = body(n);
   auto type = b.value("renameType", "");
   auto newname = b.value("newname", "");
+  if (auto v = tr_rename_view(n)) // ALTER VIEW (translate_view.cpp, issue 36)
+    return *v;
   statement st;
   st.writes = true;
   st.tag = type == "OBJECT_INDEX" ? "ALTER INDEX" : "ALTER TABLE";

@@ -46,6 +46,8 @@ const table_def& translator::table_of(const json& rv) {
   if (!t)
     throw sql_error("42P01", "relation \"" + name + "\" does not exist",
                     rv.value("location", -1) + 1);
+  if (view_deps) // CREATE VIEW records what it reads (issue 36)
+    view_deps->push_back(t->name);
   return *t;
 }
 
@@ -90,6 +92,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
       sc.items.push_back({alias, v->cols, nullptr, ""});
       return "(" + v->sql + ") AS " + quote_ident(alias);
     }
+    if (auto v = view_from_item(b, alias, sc)) // issue 36 (translate_view.cpp)
+      return *v;
     auto& t = table_of(b);
     std::vector<column> cols;
     int16_t i = 0;

@@ -122,6 +122,7 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
   auto& node = *static_cast<const json*>(p.tree.get());
   detail::translator tr(cat, info, param_types);
   tr.source = p.source.get();
+  tr.stmt_text = &p.text; // CREATE VIEW keeps its query (issue 36)
   auto& type = detail::node_type(node);
   statement st;
   if (type == "SelectStmt") {
@@ -133,11 +134,11 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
     st.returns_rows = true;
     st.locking = tr.locking;
   } else if (type == "InsertStmt") {
-    st = tr.tr_insert(node);
+    st = tr.tr_insert(tr.view_dml(node)); // a view's base table (issue 36)
   } else if (type == "UpdateStmt") {
-    st = tr.tr_update(node);
+    st = tr.tr_update(tr.view_dml(node));
   } else if (type == "DeleteStmt") {
-    st = tr.tr_delete(node);
+    st = tr.tr_delete(tr.view_dml(node));
   } else if (type == "CreateStmt") {
     st = tr.tr_create(node);
   } else if (type == "CreateTableAsStmt") {

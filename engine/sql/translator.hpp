@@ -53,6 +53,9 @@ enum class stmt_kind {
   create_type,    ///< CREATE TYPE … AS ENUM (enum_type)
   alter_type,     ///< ALTER TYPE … ADD/RENAME VALUE (enum_type, rewrites)
   drop_type,      ///< DROP TYPE (names: stored names)
+  /// CREATE [OR REPLACE] VIEW, DROP VIEW, ALTER VIEW … RENAME (issue 36;
+  /// sql_views.cpp): drop_views go, then views are saved
+  view_ddl,
 };
 
 struct copy_spec {
@@ -130,6 +133,11 @@ struct statement {
   /// UPDATE of a single-column primary key: the keys of the rows it
   /// will change (same WHERE and parameters), read before it runs.
   std::string old_keys_sql;
+  /// Views (issue 36): stored names of views this statement drops (DROP
+  /// VIEW, DROP TABLE … CASCADE, a rename's old name), then the views it
+  /// creates or replaces.
+  std::vector<std::string> drop_views;
+  std::vector<view_def> views;
 };
 
 /// One parsed statement, kept as the parser's JSON tree.

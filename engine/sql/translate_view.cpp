@@ -1,0 +1,528 @@
+/// CREATE / DROP / ALTER VIEW and views in FROM (issue 36). A view is
+/// stored as the text of its query (sql_views.hpp) and expanded, at each
+/// use, as a subquery translated against the session's catalog.
+
+#include <algorithm>
+#include <set>
+
+#include "engine/sql/sql_functions.hpp"
+#include "engine/sql/sql_views.hpp"
+#include "engine/sql/temp_tables.hpp"
+#include "engine/sql/translate_internal.hpp"
+
+namespace themis::sql::detail {
+
+namespace {
+
+/// The name a stored view or table name is shown under.
+std::string shown(const std::string& stored, const std::string& ns) {
+  if (is_temp_table(stored))
+    return temp_local_name(stored);
+  if (!ns.empty() && stored.compare(0, ns.size(), ns) == 0)
+    return stored.substr(ns.size());
+  return stored;
+}
+
+/// The last identifier of a plain column reference's text (`a`, `t.a`,
+/// `"A b"`), unquoted; empty if `item` is anything else.
+std::string plain_column(const std::string& item) {
+  std::string last;
+  size_t i = 0;
+  while (i < item.size()) {
+    std::string part;
+    if (item[i] == '"') {
+      for (++i; i < item.size(); ++i) {
+        if (item[i] == '"') {
+          if (i + 1 < item.size() && item[i + 1] == '"') {
+            part += '"';
+            ++i;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        part += item[i];
+      }
+    } else {
+      while (i < item.size() &&
+             ((item[i] >= 'a' && item[i] <= 'z') ||
+              (item[i] >= '0' && item[i] <= '9') || item[i] == '_'))
+        part += item[i++];
+      if (part.empty())
+        return {};
+    }
+    last = part;
+    if (i == item.size())
+      return last;
+    if (item[i] != '.')
+      return {};
+    ++i;
+  }
+  return {};
+}
+
+/// `expr AS name` → `expr` (the deparser's own alias, at depth 0).
+std::string strip_alias(const std::string& item) {
+  int depth = 0;
+  size_t at = std::string::npos;
+  char q = 0;
+  for (size_t i = 0; i < item.size(); ++i) {
+    char c = item[i];
+    if (q) {
+      if (c == q)
+        q = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"')
+      q = c;
+    else if (c == '(')
+      ++depth;
+    else if (c == ')')
+      --depth;
+    else if (depth == 0 && item.compare(i, 4, " AS ") == 0)
+      at = i;
+  }
+  return at == std::string::npos ? item : item.substr(0, at);
+}
+
+bool is_star(const std::string& item) {
+  return item == "*" ||
+         (item.size() > 2 && item.compare(item.size() - 2, 2, ".*") == 0);
+}
+
+/// What pg_get_viewdef prints for a view over `query` (deparsed) whose
+/// output columns are `out` and whose column names are `names`: `*`
+/// expanded (as PostgreSQL stores it), `AS name` where the name is not
+/// the column's own.
+std::string view_text(const std::string& query, const std::vector<column>& out,
+                      const std::vector<std::string>& names) {
+  auto parts = split_select(query);
+  if (!parts)
+    return " " + query;
+  std::vector<std::string> items;
+  size_t stars = std::count_if(parts->items.begin(), parts->items.end(),
+                               [](auto& s) { return is_star(s); });
+  if (stars > 1 || parts->items.size() - stars > out.size())
+    return " " + query; // several stars: kept as written
+  for (auto& it : parts->items) {
+    if (!is_star(it)) {
+      items.push_back(it);
+      continue;
+    }
+    auto qual = it.substr(0, it.size() - 1); // "" or "t."
+    size_t k = out.size() - (parts->items.size() - 1);
+    for (size_t j = 0; j < k; ++j)
+      items.push_back(qual + view_ident(out[items.size()].name));
+  }
+  if (items.size() != names.size())
+    return " " + query;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto base = strip_alias(items[i]);
+    if (plain_column(base) != names[i])
+      base += " AS " + view_ident(names[i]);
+    items[i] = base;
+  }
+  parts->items = items;
+  return join_select(*parts);
+}
+
+} // namespace
+
+const view_def* translator::view_of(const json& rv) const {
+  auto schema = rv.value("schemaname", "");
+  auto name = rv.value("relname", "");
+  bool temp = is_own_temp_schema(schema, info.temp_ns);
+  if (!schema.empty() && schema != "public" && !temp)
+    return nullptr;
+  auto v = cat.find_view(name);
+  if (!v)
+    return nullptr;
+  bool vtemp = is_temp_table(v->name);
+  if ((temp && !vtemp) || (schema == "public" && vtemp))
+    return nullptr;
+  if (schema.empty() && !vtemp && cat.find_temp(name))
+    return nullptr; // pg_temp comes first in the search path
+  return v;
+}
+
+select_out translator::expand_view(const view_def& v) {
+  auto shown_name = shown(v.name, info.ns);
+  if (std::find(view_stack.begin(), view_stack.end(), v.name) !=
+      view_stack.end())
+    throw sql_error("42P17", "infinite recursion detected in rules for "
+                             "relation \"" +
+                               shown_name + "\"");
+  if (view_stack.size() >= 64)
+    throw sql_error("54001", "statement too complex (views nested deeper "
+                             "than 64)");
+  auto parsed = parse_sql(v.query);
+  if (parsed.size() != 1 || node_type(*static_cast<const json*>(
+                              parsed[0].tree.get())) != "SelectStmt")
+    throw sql_error("XX000",
+                    "view \"" + shown_name + "\" has a broken definition");
+  // the view's query sees no CTE of the statement naming it, and its
+  // literals are read back from its own text
+  struct restore {
+    translator& t;
+    decltype(ctes) saved_ctes;
+    const std::string* saved_source;
+    std::vector<std::string>* saved_deps;
+    ~restore() {
+      t.ctes = std::move(saved_ctes);
+      t.source = saved_source;
+      t.view_deps = saved_deps;
+      t.view_stack.pop_back();
+    }
+  } r{*this, std::move(ctes), source, view_deps};
+  ctes.clear();
+  source = parsed[0].source.get();
+  view_deps = nullptr;
+  view_stack.push_back(v.name);
+  auto sub =
+    tr_select(*static_cast<const json*>(parsed[0].tree.get()), nullptr);
+  if (sub.cols.size() < v.columns.size())
+    throw sql_error("XX000",
+                    "view \"" + shown_name + "\" no longer matches its tables");
+  std::string sel;
+  select_out out;
+  for (size_t i = 0; i < v.columns.size(); ++i) {
+    sel += (i ? ", " : "") + quote_ident(sub.cols[i].name) + " AS " +
+           quote_ident(v.columns[i].name);
+    auto c = sub.cols[i];
+    c.name = v.columns[i].name;
+    if (c.type_oid == 0)
+      c.type_oid = oid::text;
+    // RowDescription names the view's own column, as PostgreSQL does
+    c.table_oid = v.oid;
+    c.attnum = static_cast<int16_t>(i + 1);
+    out.cols.push_back(c);
+  }
+  out.sql = "SELECT " + sel + " FROM (" + sub.sql + ")";
+  return out;
+}
+
+std::optional<std::string> translator::view_from_item(const json& rv,
+                                                      const std::string& alias,
+                                                      scope& sc) {
+  auto v = view_of(rv);
+  if (!v)
+    return std::nullopt;
+  if (view_deps)
+    view_deps->push_back(v->name);
+  auto sub = expand_view(*v);
+  sc.items.push_back({alias, sub.cols, nullptr, "", {}});
+  return "(" + sub.sql + ") AS " + quote_ident(alias);
+}
+
+statement translator::tr_create_view(const json& n) {
+  auto& b = body(n);
+  auto& rv = b.at("view");
+  auto name = rv.value("relname", "");
+  auto schema = rv.value("schemaname", "");
+  bool temp = rv.value("relpersistence", "p") == "t" ||
+              is_own_temp_schema(schema, info.temp_ns);
+  if (!schema.empty() && schema != "public" && !temp)
+    throw sql_error("3F000", "schema \"" + schema + "\" does not exist");
+  if (name.find('.') != std::string::npos &&
+      (!info.ns.empty() || !info.all_namespaces))
+    throw sql_error("42602", "invalid view name \"" + name +
+                               "\" (letters, digits, _ and -)");
+  for (auto& o : b.value("options", json::array())) {
+    auto opt = body(o).value("defname", "");
+    if (opt == "security_barrier" || opt == "security_invoker")
+      continue; // one user's tables: nothing to protect from the view
+    if (opt == "check_option")
+      unsupported("WITH CHECK OPTION on views", n);
+    throw sql_error("22023", "unrecognized parameter \"" + opt + "\"");
+  }
+  if (b.value("withCheckOption", "NO_CHECK_OPTION") != "NO_CHECK_OPTION")
+    unsupported("WITH CHECK OPTION on views", n);
+  bool replace = b.value("replace", false);
+  // the query, translated now: unknown tables and columns fail as in
+  // PostgreSQL, and what it reads is recorded
+  std::vector<std::string> deps;
+  auto saved = std::move(ctes);
+  ctes.clear();
+  view_deps = &deps;
+  select_out out;
+  try {
+    out = tr_select(b.at("query"), nullptr);
+  } catch (...) {
+    view_deps = nullptr;
+    ctes = std::move(saved);
+    throw;
+  }
+  view_deps = nullptr;
+  ctes = std::move(saved);
+  if (!params.empty())
+    throw sql_error("42P02", "there is no parameter $1");
+  auto aliases = string_list(b.value("aliases", json::array()));
+  if (aliases.size() > out.cols.size())
+    throw sql_error("42601",
+                    "CREATE VIEW specifies more column names than columns");
+  view_def v;
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < out.cols.size(); ++i) {
+    column_def c;
+    c.name = i < aliases.size() ? aliases[i] : out.cols[i].name;
+    c.type_oid = out.cols[i].type_oid ? out.cols[i].type_oid : oid::text;
+    c.typmod = out.cols[i].typmod;
+    if (!seen.insert(c.name).second)
+      throw sql_error("42701",
+                      "column \"" + c.name + "\" specified more than once");
+    names.push_back(c.name);
+    v.columns.push_back(std::move(c));
+  }
+  std::sort(deps.begin(), deps.end());
+  deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+  statement st;
+  if (!temp)
+    for (auto& d : deps)
+      if (is_temp_table(d)) {
+        temp = true; // as PostgreSQL: a view over a temp relation is temp
+        st.notice = "view \"" + name + "\" will be a temporary view";
+        break;
+      }
+  if (temp && info.temp_ns.empty())
+    unsupported("temporary views in this session", n);
+  v.name = (temp ? info.temp_ns : info.ns) + name;
+  v.oid = table_oid(v.name);
+  v.deps = deps;
+  if (std::find(deps.begin(), deps.end(), v.name) != deps.end())
+    throw sql_error("42P17", "infinite recursion detected in rules for "
+                             "relation \"" +
+                               name + "\"");
+  if (temp ? cat.find_temp(name) != nullptr
+           : cat.find_permanent(name) != nullptr)
+    throw sql_error("42P07", "relation \"" + name + "\" already exists");
+  auto old = cat.find_view(name);
+  if (old && old->name != v.name)
+    old = nullptr; // a temp view over a permanent one of the same name
+  if (old && !replace)
+    throw sql_error("42P07", "relation \"" + name + "\" already exists");
+  if (old) { // OR REPLACE: columns may only be added at the end
+    if (v.columns.size() < old->columns.size())
+      throw sql_error("42P16", "cannot drop columns from view");
+    for (size_t i = 0; i < old->columns.size(); ++i) {
+      auto& a = old->columns[i];
+      auto& c = v.columns[i];
+      if (a.name != c.name)
+        throw sql_error("42P16", "cannot change name of view column \"" +
+                                   a.name + "\" to \"" + c.name + "\"");
+      if (a.type_oid != c.type_oid || a.typmod != c.typmod)
+        throw sql_error("42P16", "cannot change data type of view column \"" +
+                                   a.name + "\" from " + type_name(a.type_oid) +
+                                   " to " + type_name(c.type_oid));
+    }
+  }
+  auto text = stmt_text ? *stmt_text : std::string();
+  auto query = view_query_of(deparse_sql(text));
+  if (query.empty())
+    unsupported("this CREATE VIEW form", n);
+  v.query = view_text(query, out.cols, names);
+  st.kind = stmt_kind::view_ddl;
+  st.tag = "CREATE VIEW";
+  st.writes = true;
+  st.table = v.name;
+  st.var = replace ? "replace" : "";
+  st.views.push_back(std::move(v));
+  return st;
+}
+
+void translator::refuse_drop_table_of_view(const std::string& name) const {
+  if (cat.find_view(name))
+    throw sql_error("42809", "\"" + name + "\" is not a table");
+}
+
+statement translator::tr_drop_view(statement st,
+                                   const std::vector<std::string>& schemas,
+                                   bool cascade) {
+  st.kind = stmt_kind::view_ddl;
+  st.tag = "DROP VIEW";
+  st.writes = true;
+  std::vector<std::string> dropped;
+  for (size_t i = 0; i < st.names.size(); ++i) {
+    auto& name = st.names[i];
+    json rv = {{"relname", name}};
+    if (!schemas[i].empty())
+      rv["schemaname"] = schemas[i];
+    auto v = view_of(rv);
+    if (!v) {
+      if (schemas[i] == "pg_temp" ? cat.find_temp(name) : cat.find(name))
+        throw sql_error("42809", "\"" + name + "\" is not a view");
+      if (!st.if_exists)
+        throw sql_error("42P01", "view \"" + name + "\" does not exist");
+      st.notice = "view \"" + name + "\" does not exist, skipping";
+      continue;
+    }
+    dropped.push_back(v->name);
+  }
+  st.names.clear();
+  st.drop_views = dropped;
+  drop_view_dependents(st, dropped, cascade, "view");
+  return st;
+}
+
+namespace {
+
+/// The views reading `rel` (a stored name), then the views reading those,
+/// depth first as PostgreSQL lists them: "view v2 depends on view v".
+void dependents(const catalog& cat, const std::string& rel,
+                const std::string& ns, std::set<std::string>& gone,
+                std::vector<std::string>& lines,
+                std::vector<std::string>& found) {
+  bool rel_is_view = false;
+  for (auto& [l, w] : cat.views())
+    rel_is_view = rel_is_view || w.name == rel;
+  for (auto& [local, v] : cat.views()) {
+    if (gone.count(v.name) ||
+        std::find(v.deps.begin(), v.deps.end(), rel) == v.deps.end())
+      continue;
+    lines.push_back("view " + local + " depends on " +
+                    (rel_is_view ? "view " : "table ") + shown(rel, ns));
+    gone.insert(v.name);
+    found.push_back(v.name);
+    dependents(cat, v.name, ns, gone, lines, found);
+  }
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (auto& l : lines)
+    out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+/// NOTICE of a CASCADE that drops `n` views (and maybe a foreign key).
+std::string cascade_notice(size_t n, const std::string& first,
+                           const std::string& before) {
+  if (before.rfind("drop cascades", 0) == 0)
+    ++n;
+  return n == 1 ? "drop cascades to view " + first
+                : "drop cascades to " + std::to_string(n) + " other objects";
+}
+
+} // namespace
+
+void translator::drop_view_dependents(statement& st,
+                                      const std::vector<std::string>& dropped,
+                                      bool cascade, const std::string& what) {
+  if (dropped.empty() || cat.views().empty())
+    return;
+  std::set<std::string> gone(dropped.begin(), dropped.end());
+  std::vector<std::string> lines, found;
+  std::string first; // the first dropped relation something depends on
+  for (auto& d : dropped) {
+    auto before = lines.size();
+    dependents(cat, d, info.ns, gone, lines, found);
+    if (first.empty() && lines.size() > before)
+      first = d;
+  }
+  if (lines.empty())
+    return;
+  if (!cascade)
+    throw sql_error("2BP01", "cannot drop " + what + " " +
+                               shown(first, info.ns) +
+                               " because other objects depend on it" +
+                               error_trailer("", "", "", "", joined(lines)));
+  for (auto& m : found)
+    st.drop_views.push_back(m);
+  st.notice = cascade_notice(found.size(), shown(found[0], info.ns), st.notice);
+}
+
+void translator::drop_column_view_dependents(statement& st, const table_def& t,
+                                             const std::string& column,
+                                             bool cascade) {
+  if (cat.views().empty())
+    return;
+  catalog altered = cat;
+  auto d = t;
+  auto pos = d.find(column);
+  if (pos < 0)
+    return;
+  d.columns.erase(d.columns.begin() + pos);
+  altered.put(d);
+  // a view reading the table breaks if its query no longer translates or
+  // loses a column (expand_view fails either way)
+  auto table = shown(t.name, info.ns);
+  std::set<std::string> gone;
+  std::vector<std::string> lines, found;
+  for (auto& [local, v] : cat.views()) {
+    if (gone.count(v.name) ||
+        std::find(v.deps.begin(), v.deps.end(), t.name) == v.deps.end())
+      continue;
+    try {
+      translator probe(altered, info, {});
+      probe.expand_view(v);
+      continue;
+    } catch (const sql_error&) {
+    }
+    lines.push_back("view " + local + " depends on column " + column +
+                    " of table " + table);
+    gone.insert(v.name);
+    found.push_back(v.name);
+    dependents(cat, v.name, info.ns, gone, lines, found);
+  }
+  if (lines.empty())
+    return;
+  if (!cascade)
+    throw sql_error("2BP01", "cannot drop column " + column + " of table " +
+                               table + " because other objects depend on it" +
+                               error_trailer("", "", "", "", joined(lines)));
+  for (auto& m : found)
+    st.drop_views.push_back(m);
+  st.notice = cascade_notice(found.size(), shown(found[0], info.ns), st.notice);
+}
+
+std::optional<statement> translator::tr_rename_view(const json& n) {
+  auto& b = body(n);
+  auto type = b.value("renameType", "");
+  if (type != "OBJECT_VIEW" && type != "OBJECT_TABLE")
+    return std::nullopt;
+  auto& rv = b.at("relation");
+  auto name = rv.value("relname", "");
+  auto v = view_of(rv);
+  if (!v) {
+    if (type == "OBJECT_TABLE")
+      return std::nullopt;
+    if (cat.find(name))
+      throw sql_error("42809", "\"" + name + "\" is not a view");
+    if (b.value("missing_ok", false)) {
+      statement st;
+      st.kind = stmt_kind::noop;
+      st.tag = "ALTER VIEW";
+      st.notice = "relation \"" + name + "\" does not exist, skipping";
+      return st;
+    }
+    throw sql_error("42P01", "relation \"" + name + "\" does not exist");
+  }
+  auto newname = b.value("newname", "");
+  if (cat.find(newname) || cat.find_view(newname))
+    throw sql_error("42P07", "relation \"" + newname + "\" already exists");
+  statement st;
+  st.kind = stmt_kind::view_ddl;
+  st.tag = type == "OBJECT_VIEW" ? "ALTER VIEW" : "ALTER TABLE";
+  st.writes = true;
+  st.var = "replace";
+  auto prefix = is_temp_table(v->name) ? info.temp_ns : info.ns;
+  auto renamed = *v;
+  renamed.name = prefix + newname;
+  renamed.oid = table_oid(renamed.name);
+  st.drop_views.push_back(v->name);
+  st.views.push_back(renamed);
+  // views reading this one name it in their text: they follow the rename
+  for (auto& [local, w] : cat.views()) {
+    if (std::find(w.deps.begin(), w.deps.end(), v->name) == w.deps.end())
+      continue;
+    auto u = w;
+    u.query = replace_ident(u.query, name, newname);
+    for (auto& d : u.deps)
+      if (d == v->name)
+        d = renamed.name;
+    st.views.push_back(std::move(u));
+  }
+  return st;
+}
+
+} // namespace themis::sql::detail
