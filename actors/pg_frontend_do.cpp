@@ -194,7 +194,7 @@ void pg_frontend::run_do_block(portal& p) {
     throw;
   }
   --do_depth_;
-  p.tag = "DO";
+  p.tag = p.st.tag == "CALL" ? "CALL" : "DO"; // CALL runs as a DO block
   // the block's own transaction commits now; in an extended batch it is
   // the batch's, committed at Sync; in a BEGIN block, at COMMIT
   if (do_depth_ == 0 && !executing_ && implicit_open()) {

@@ -7,6 +7,7 @@
 #include "actors/pg_sessions.hpp"
 #include "actors/pg_settings.hpp"
 #include "engine/sql/pg_types.hpp"
+#include "engine/sql/sql_udf.hpp"
 #include "engine/sql/sql_views.hpp"
 #include "handlers/metrics_registry.hpp"
 #include "tracing/tracer.hpp"
@@ -192,6 +193,9 @@ void pg_frontend::run_write(portal& p) {
       case stmt_kind::drop_type:
         for (auto& n : p.st.names)
           cat_.erase_enum(n);
+        break;
+      case stmt_kind::function_ddl: // issue 36 (sql_udf.cpp)
+        sql::apply_function_ddl(cat_, p.st);
         break;
       default:
         break;

@@ -95,7 +95,8 @@ void interpreter::run(const json& action) {
   }
 }
 
-std::string interpreter::subst(const std::string& q) {
+std::string interpreter::subst(const std::string& q0) {
+  auto q = function_mode_ ? dollar_params(q0) : q0; // issue 36
   return substitute(q, [&](const std::string& w) -> std::optional<std::string> {
     if (auto dot = w.find('.'); dot != std::string::npos) {
       auto rec = by_name_.find(w.substr(0, dot));
@@ -346,6 +347,12 @@ void interpreter::exec(const json& node) {
     throw loop_exit{b.value("is_exit", false), b.value("label", "")};
   }
   if (type == "PLpgSQL_stmt_return") {
+    if (function_mode_) { // a function's result (plpgsql_function.cpp)
+      if (b.contains("expr"))
+        returned_ = eval(query_of(field(b, "expr")));
+      did_return_ = true;
+      throw do_return{};
+    }
     if (b.contains("expr"))
       throw sql_error("42804", "RETURN cannot have a parameter in function "
                                "returning void");

@@ -42,8 +42,8 @@ struct result {
 class raised : public sql_error {
 public:
   raised(std::string sqlstate, const std::string& message, std::string detail,
-         std::string hint) :
-    sql_error(std::move(sqlstate), message),
+         std::string hint, int32_t position = 0) :
+    sql_error(std::move(sqlstate), message, position),
     detail(std::move(detail)), hint(std::move(hint)) {}
   std::string detail, hint;
 };
@@ -70,6 +70,20 @@ public:
 /// 0A000 beyond the subset, the RAISEd state (`raised`), or the error of
 /// a statement that no handler caught.
 void run_do(const std::string& body, host& h);
+
+/// A call of a PL/pgSQL function (issue 36; plpgsql_function.cpp).
+struct function_call {
+  std::string source; ///< the CREATE FUNCTION text (sql_udf plpgsql_source)
+  std::string name;   ///< for messages
+  std::vector<std::string> arg_names;           ///< the input parameters' names
+  std::vector<std::string> arg_types;           ///< their type names
+  std::vector<std::optional<std::string>> args; ///< their values as text
+  bool returns_void = false;
+};
+/// Runs the function; its RETURN value as text (nullopt: NULL). Throws
+/// sql_error as run_do does; 2F005 when a non-void function ends without
+/// RETURN.
+std::optional<std::string> call_function(const function_call& c, host& h);
 
 /// DO, PREPARE, EXECUTE and DEALLOCATE as statements the front-end runs
 /// itself (kinds do_block, prepare, execute, deallocate); nullopt for

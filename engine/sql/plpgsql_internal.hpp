@@ -44,6 +44,14 @@ class interpreter {
 public:
   interpreter(host& h, const json& fn);
   void run(const json& action);
+  // -- functions (plpgsql_function.cpp; issue 36) ----------------------------
+  /// The first datums are the function's parameters: their types and the
+  /// call's values; `$n` names them too.
+  void bind_params(const std::vector<std::string>& names,
+                   const std::vector<std::string>& types,
+                   const std::vector<std::optional<std::string>>& values);
+  bool returned() const { return did_return_; }
+  const std::optional<std::string>& return_value() const { return returned_; }
 
 private:
   // -- expressions (plpgsql.cpp) ---------------------------------------------
@@ -84,6 +92,13 @@ private:
   int depth_ = 0;
   int64_t row_count_ = 0;         ///< GET DIAGNOSTICS … = ROW_COUNT
   std::vector<sql_error> active_; ///< errors whose handlers are running
+  // functions (issue 36): RETURN expr is kept, not refused
+  bool function_mode_ = false;
+  bool did_return_ = false;
+  std::optional<std::string> returned_;
+  std::vector<int> param_varnos_;
+  /// `$n` outside quotes replaced by parameter n's literal.
+  std::string dollar_params(const std::string& q);
 };
 
 } // namespace themis::sql::plpgsql::detail

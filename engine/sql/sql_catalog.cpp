@@ -340,6 +340,7 @@ catalog catalog::load(sqlite3* db) {
     }
   }
   sqlite3_finalize(s);
+  c.load_functions(db); // issue 36: CREATE FUNCTION (sql_udf.cpp)
   return c;
 }
 
@@ -397,6 +398,7 @@ catalog catalog::scoped(const std::string& prefix, bool all,
       if (name.size() > temp_prefix.size() &&
           name.compare(0, temp_prefix.size(), temp_prefix) == 0)
         c.views_[temp_local_name(name)] = v;
+  c.scope_functions(*this, prefix, all); // issue 36 (sql_udf.cpp)
   for (auto& [name, e] : enums_) { // types: the same namespaces
     if (!prefix.empty()) {
       if (name.size() > prefix.size() &&

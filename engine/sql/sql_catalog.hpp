@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/sql/sql_types.hpp"
+#include "engine/sql/sql_udf_def.hpp"
 
 struct sqlite3;
 
@@ -194,6 +195,15 @@ public:
     enums_[key] = std::move(e);
   }
   void erase_enum(const std::string& name) { enums_.erase(local(name)); }
+  /// User functions by the names the namespace sees, each name's
+  /// overloads (issue 36; sql_udf.cpp).
+  const std::map<std::string, std::vector<function_def>>& functions() const {
+    return functions_;
+  }
+  const std::vector<function_def>* find_functions(const std::string& name) const;
+  /// A transaction's own CREATE / DROP FUNCTION, seen before the commit.
+  void put_function(function_def f);
+  void erase_function(const std::string& stored_key);
   /// Views by the names the namespace sees (the session's temp views
   /// under their local names too; sql_views.cpp).
   const view_def* find_view(const std::string& name) const;
@@ -213,6 +223,10 @@ private:
   }
   std::map<std::string, table_def> tables_;
   std::map<std::string, enum_def> enums_;
+  std::map<std::string, std::vector<function_def>> functions_;
+  void load_functions(sqlite3* db); ///< sql_udf.cpp
+  void scope_functions(const catalog& all, const std::string& prefix,
+                       bool all_namespaces);
   std::map<std::string, view_def> views_; ///< issue 36 (views)
   std::string temp_prefix_; ///< the scoped session's temp names (views)
   std::string prefix_;

@@ -8,6 +8,7 @@
 #include "engine/names.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_functions.hpp"
+#include "engine/sql/sql_udf.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
 #include "themis/input_limits.hpp"
@@ -645,6 +646,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
     case stmt_kind::alter_type:
     case stmt_kind::drop_type:
       run_type_ddl(db, counters, sink, job);
+      return;
+    case stmt_kind::function_ddl: // issue 36 (sql_udf.cpp)
+      run_function_ddl(db, job);
       return;
     case stmt_kind::select:
     case stmt_kind::copy_to: {

@@ -15,6 +15,7 @@
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_functions_numeric.hpp"
 #include "engine/sql/session_functions.hpp"
+#include "engine/sql/sql_udf.hpp"
 
 namespace themis::sql {
 
@@ -708,6 +709,7 @@ void register_functions(sqlite3* db, write_counters* counters) {
   register_jsonb_ops(db);   // jsonb ? ?| ?& #> #>>
   register_refuse_function(db);
   register_numeric_functions(db); // exact numeric (issue 36)
+  register_udf_functions(db);     // user functions (issue 36; sql_udf_call.cpp)
 }
 
 std::vector<std::string> pg_array_items(const std::string& arr) {

@@ -255,6 +255,9 @@ statement translator::tr_create(const json& n) {
 
 statement translator::tr_utility(const std::string& type, const json& n) {
   auto& b = body(n);
+  // CREATE / DROP / ALTER FUNCTION, CALL (translate_function.cpp; issue 36)
+  if (auto fn = tr_function_ddl(type, n))
+    return *fn;
   statement st;
   if (type == "DropStmt") {
     std::vector<std::string> schemas; // per name: "", public or pg_temp

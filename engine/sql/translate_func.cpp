@@ -86,6 +86,8 @@ expr translator::tr_func(const json& n, scope& sc) {
   auto& b = body(n);
   auto names = string_list(b.value("funcname", json::array()));
   std::string name = names.empty() ? "" : names.back();
+  if (names.size() == 2 && names[0] == "public") // issue 36: user functions
+    return tr_user_func(name, n, sc);
   if (names.size() > 1 && names[0] != "pg_catalog")
     throw sql_error("42883",
                     "function " + names[0] + "." + name + " does not exist",
@@ -346,9 +348,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     return *x;
   auto& fm = functions();
   auto it = fm.find(name);
-  if (it == fm.end())
-    throw sql_error("42883", "function " + name + "() does not exist",
-                    location(n));
+  if (it == fm.end()) // a user function, or 42883 (translate_udf_call.cpp)
+    return tr_user_func(name, n, sc);
   auto& f = it->second;
   if (f.aggregate && !sc.aggregates_allowed)
     throw sql_error("42803",

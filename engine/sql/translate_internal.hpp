@@ -242,6 +242,20 @@ public:
   std::string json_value(const column_def& c, const std::string& v);
   std::string coerced(const table_def& t, const column_def& c,
                       const std::string& v);
+
+  // user functions (issue 36; translate_function.cpp, translate_udf_call.cpp)
+  /// CREATE / DROP / ALTER FUNCTION or PROCEDURE and CALL; nullopt for any
+  /// other statement.
+  std::optional<statement> tr_function_ddl(const std::string& type,
+                                           const json& n);
+  /// A call of a user function (the built-ins did not know `name`): the
+  /// body inlined, or a themis_udf() call; 42883 / 42725 as PostgreSQL.
+  expr tr_user_func(const std::string& name, const json& n, scope& sc);
+  /// A set-returning SQL function in FROM, inlined as a subquery (its
+  /// columns pushed on `sc`); nullopt if `fname` names no user function.
+  std::optional<std::string> user_func_from(const json& node, const json& call,
+                                            const std::string& fname,
+                                            scope& sc);
 };
 
 } // namespace themis::sql::detail

@@ -134,8 +134,8 @@ std::optional<std::string> translator::json_srf_from(const json& node,
   if (fname == "unnest")
     return unnest_from(node, call, sc);
   auto shape = shape_of(fname);
-  if (!shape)
-    return std::nullopt;
+  if (!shape) // a set-returning user function (translate_udf_call.cpp)
+    return user_func_from(node, call, fname, sc);
   auto& b = body(node);
   auto args = body(call).value("args", json::array());
   if (args.size() < shape->min_args || args.size() > shape->max_args)
