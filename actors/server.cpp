@@ -22,6 +22,8 @@
 #include "actors/http_connection_actor.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
+#include "engine/search/search_service.hpp"
+#include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
@@ -148,6 +150,26 @@ int run_server(const server_config& cfg, const char* version,
                      cfg.engine.data_dir, e.what());
     return 1;
   }
+  // Vector and full-text indexes follow the change log (issue 32); their
+  // applier thread starts now and stops after every actor has ended.
+  search::search_options search_opts;
+  search_opts.data_dir = cfg.engine.data_dir;
+  search_opts.store_path = engine::database_path(so);
+  search_opts.busy_timeout_ms = static_cast<int>(cfg.engine.busy_timeout_ms);
+  auto search_svc = std::make_unique<search::search_service>(search_opts);
+  try {
+    search_svc->start();
+    search::search_service::set_global(search_svc.get());
+  } catch (const std::exception& e) {
+    spdlog::error("search indexes unavailable: {}", e.what());
+  }
+  struct search_stop {
+    std::unique_ptr<search::search_service>& svc;
+    ~search_stop() {
+      search::search_service::set_global(nullptr);
+      svc->stop(); // saves the vector indexes
+    }
+  } stop_search{search_svc};
   ctx->metrics.engine_open = true;
   ctx->metrics.engine_last_sequence = ctx->store->last_sequence();
   ctx->cursors = std::make_unique<cursor_store>(

@@ -59,6 +59,11 @@ std::string auth_gate::required_scope(const std::string& method,
   if (starts(path, "/v1/collections") || starts(path, "/entities") ||
       starts(path, "/v2/documents"))
     return read ? "data:read" : "data:write";
+  // issue 32: searches read; index definitions and vector inserts write
+  if (path == "/vector/search" || starts(path, "/search/"))
+    return "data:read";
+  if (starts(path, "/vector/") || starts(path, "/index/"))
+    return read ? "data:read" : "data:write";
   if (starts(path, "/transaction"))
     return "data:read"; // each write in it needed data:write when staged
   if (path == "/api/query" || path == "/api/aql")

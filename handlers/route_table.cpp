@@ -1,6 +1,7 @@
 #include "handlers/route_table.hpp"
 
 #include "handlers/route_context.hpp"
+#include "handlers/search_routes.hpp"
 
 namespace themis {
 
@@ -27,6 +28,36 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
     label = "/api/v1/admin/log-level";
     m.get = log_level_get;
     m.put = log_level_put;
+    // --- vector and full-text search routes (issue 32) begin ---
+  } else if ((n == 4 || n == 5) && is(0, "v1") && is(1, "collections") &&
+             is(3, "indexes")) {
+    label = n == 4 ? "/v1/collections/{c}/indexes"
+                   : "/v1/collections/{c}/indexes/{name}";
+    if (n == 4)
+      m.get = m.post = collection_indexes;
+    else
+      m.get = m.del = collection_index;
+    params.push_back(s[2]);
+    if (n == 5)
+      params.push_back(s[4]);
+  } else if (n == 2 && is(0, "vector") &&
+             (is(1, "search") || is(1, "batch_insert"))) {
+    label = "/vector/" + s[1];
+    m.post = is(1, "search") ? vector_search : vector_batch_insert;
+  } else if (n == 3 && is(0, "vector") && is(1, "index") &&
+             (is(2, "stats") || is(2, "config"))) {
+    label = "/vector/index/" + s[2];
+    m.get = is(2, "stats") ? vector_index_stats : vector_index_config;
+    if (is(2, "config"))
+      m.put = vector_index_config;
+  } else if (n == 2 && is(0, "index") && (is(1, "create") || is(1, "drop"))) {
+    label = "/index/" + s[1];
+    m.post = is(1, "create") ? index_create : index_drop;
+  } else if (n == 2 && is(0, "search") &&
+             (is(1, "fulltext") || is(1, "hybrid") || is(1, "fusion"))) {
+    label = "/search/" + s[1];
+    m.post = is(1, "fulltext") ? fulltext_search : hybrid_search;
+    // --- vector and full-text search routes (issue 32) end ---
   } else if (n >= 2 && is(0, "v1") && is(1, "collections")) {
     if (n == 2) {
       label = "/v1/collections";

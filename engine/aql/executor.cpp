@@ -1,4 +1,5 @@
 #include "engine/aql/executor.hpp"
+#include "engine/aql/function_context.hpp"
 
 #include <sqlite3.h>
 
@@ -12,6 +13,7 @@ void execute(sqlite3* db, const parsed_query& q, const json& bind_vars,
              const write_fn& writer, run_progress& progress,
              const run_limits& limits, const row_fn& out) {
   query_run run(db, q, bind_vars, writer, progress, limits);
+  function_scope search_scope(db, limits); // APPROX_NEAR, FULLTEXT (issue 32)
   // One read transaction: every scan of the query sees the same snapshot.
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   struct end_read {

@@ -65,7 +65,8 @@ const std::vector<fn::entry>& table() {
     std::vector<fn::entry> all;
     for (auto family : {fn::string_functions(), fn::array_functions(),
                         fn::math_functions(), fn::document_functions(),
-                        fn::misc_functions(), fn::date_functions()}) {
+                        fn::misc_functions(), fn::date_functions(),
+                        fn::vector_functions()}) {
       all.insert(all.end(), family.begin(), family.end());
     }
     std::sort(

@@ -36,6 +36,8 @@ std::span<const entry> math_functions();
 std::span<const entry> document_functions();
 std::span<const entry> misc_functions();
 std::span<const entry> date_functions();
+/// Vector distances and the index-backed APPROX_NEAR / FULLTEXT (issue 32).
+std::span<const entry> vector_functions();
 
 // ---- argument helpers -------------------------------------------------------
 

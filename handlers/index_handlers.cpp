@@ -1,0 +1,132 @@
+/// Search index definitions over REST: ThemisDB's POST /index/create and
+/// /index/drop ({"table","column","type":"fulltext"|"vector","config"})
+/// and themisd's /v1/collections/{c}/indexes[/{name}]. Indexes live in the
+/// principal's namespace like its collections; a tenant may hold at most
+/// max_tenant_indexes of them.
+
+#include "handlers/http_json.hpp"
+#include "handlers/search_routes.hpp"
+#include "handlers/tenant_scope.hpp"
+
+namespace themis {
+
+namespace {
+
+using json = nlohmann::json;
+using namespace search_http;
+
+constexpr size_t max_tenant_indexes = 32;
+
+/// Creates the index described by `body` on `stored`; the answer, or an
+/// error response.
+api_response create(route_context& ctx, search::search_service& svc,
+                    const json& body, const std::string& stored,
+                    bool themisdb) {
+  search::index_def d;
+  if (auto e = search::parse_index_def(body, d); !e.empty())
+    return error_response(400, e);
+  d.collection = stored;
+  if (visible(ctx.req, svc).size() >= max_tenant_indexes)
+    return error_response(409, "this namespace has " +
+                                 std::to_string(max_tenant_indexes) +
+                                 " search indexes, the limit");
+  try {
+    auto st = svc.create_index(d);
+    auto shown = shown_collection(ctx.req, stored);
+    if (!themisdb)
+      return json_response(201, dump(st.to_json(shown)));
+    return json_response(200, dump({{"success", true},
+                                    {"table", shown},
+                                    {"column", d.attribute},
+                                    {"index", st.to_json(shown)}}));
+  } catch (const std::exception& e) {
+    return error_of(e);
+  }
+}
+
+} // namespace
+
+void index_create(route_context& ctx) {
+  auto* svc = service(ctx);
+  json body;
+  std::string stored;
+  if (!svc || !body_object(ctx, body) || !named_collection(ctx, body, stored))
+    return;
+  if (stored.empty())
+    return ctx.respond(error_response(400, "'table' is required"));
+  auto type = body.value("type", std::string("equality"));
+  if (type != "fulltext" && type != "vector")
+    return ctx.respond(error_response(
+      400, "type '" + type +
+             "' is not supported: this server creates fulltext and vector "
+             "indexes (equality and range lookups need no index here)"));
+  ctx.respond(create(ctx, *svc, body, stored, true));
+}
+
+void index_drop(route_context& ctx) {
+  auto* svc = service(ctx);
+  json body;
+  std::string stored;
+  if (!svc || !body_object(ctx, body) || !named_collection(ctx, body, stored))
+    return;
+  if (stored.empty())
+    return ctx.respond(error_response(400, "'table' is required"));
+  auto type = body.value("type", std::string("fulltext"));
+  auto kind = type == "vector" ? search::index_kind::vector
+                               : search::index_kind::fulltext;
+  auto column = body.value("column", body.value("field", std::string()));
+  auto name = body.value("name", std::string());
+  try {
+    auto st = svc->resolve(kind, stored, name, column);
+    svc->drop_index(stored, st.def.name);
+    ctx.respond(json_response(
+      200,
+      dump({{"success", true},
+            {"table", body.value("table", body.value("collection", json()))},
+            {"column", st.def.attribute}})));
+  } catch (const std::exception& e) {
+    ctx.respond(error_of(e));
+  }
+}
+
+void collection_indexes(route_context& ctx) {
+  auto* svc = service(ctx);
+  if (!svc)
+    return;
+  auto stored = stored_collection(ctx.req, ctx.params.at(0));
+  if (stored.empty())
+    return ctx.respond(error_response(400, "invalid collection name"));
+  if (ctx.req.method == "GET") {
+    json list = json::array();
+    for (auto& s : svc->list(stored))
+      list.push_back(s.to_json(ctx.params[0]));
+    return ctx.respond(json_response(
+      200, dump({{"collection", ctx.params[0]}, {"indexes", list}})));
+  }
+  json body;
+  if (!body_object(ctx, body))
+    return;
+  ctx.respond(create(ctx, *svc, body, stored, false));
+}
+
+void collection_index(route_context& ctx) {
+  auto* svc = service(ctx);
+  if (!svc)
+    return;
+  auto stored = stored_collection(ctx.req, ctx.params.at(0));
+  if (stored.empty())
+    return ctx.respond(error_response(400, "invalid collection name"));
+  const auto& name = ctx.params.at(1);
+  if (ctx.req.method == "DELETE") {
+    if (!svc->drop_index(stored, name))
+      return ctx.respond(error_response(404, "no index named '" + name + "'"));
+    return ctx.respond(json_response(
+      200, dump({{"dropped", name}, {"collection", ctx.params[0]}})));
+  }
+  for (auto& s : svc->list(stored))
+    if (s.def.name == name)
+      return ctx.respond(json_response(200, dump(s.to_json(ctx.params[0]))));
+  ctx.respond(error_response(404, "no index named '" + name + "'"));
+}
+
+} // namespace themis
