@@ -77,6 +77,18 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       k TEXT PRIMARY KEY,
       v TEXT NOT NULL) WITHOUT ROWID;
   )sql");
+  // Edge indexes (issue 32, docs/graph.md): traversals look edges up by
+  // _from / _to. Partial, so a document without the attribute costs one
+  // instr() per write and no index entry; the lookups in
+  // engine/aql/graph_source_sql.cpp repeat the condition word for word.
+  db.exec(R"sql(
+    CREATE INDEX IF NOT EXISTS documents_edge_from
+      ON documents(collection, json_extract(doc, '$._from'))
+      WHERE instr(doc, '"_from"') > 0;
+    CREATE INDEX IF NOT EXISTS documents_edge_to
+      ON documents(collection, json_extract(doc, '$._to'))
+      WHERE instr(doc, '"_to"') > 0;
+  )sql");
   db.exec(
     (std::string("CREATE TABLE IF NOT EXISTS changelog") + changelog_columns)
       .c_str());

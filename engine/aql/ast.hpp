@@ -111,6 +111,37 @@ struct visible_var {
   int slot = -1;
 };
 
+/// Graph traversals (docs/graph.md): `FOR v[, e[, p]] IN [min[..max]]
+/// OUTBOUND|INBOUND|ANY start edges…` and the path searches
+/// `FOR v[, e] IN dir SHORTEST_PATH a TO b edges…`, K_SHORTEST_PATHS,
+/// ALL_SHORTEST_PATHS. Hangs off a FOR clause (`clause::graph`).
+enum class graph_kind {
+  traversal,
+  shortest_path,
+  k_shortest_paths,
+  all_shortest_paths
+};
+enum class edge_direction { outbound, inbound, any };
+
+struct edge_collection_ref {
+  std::string name; ///< collection name, or the @@bind's name
+  bool bind = false;
+};
+
+struct graph_spec {
+  graph_kind kind = graph_kind::traversal;
+  edge_direction direction = edge_direction::outbound;
+  expr_ptr min_depth; ///< null: 1
+  expr_ptr max_depth; ///< null: min_depth
+  expr_ptr start;
+  expr_ptr target; ///< path searches only
+  std::vector<edge_collection_ref> edges;
+  expr_ptr prune; ///< PRUNE condition (sees v, e, p), or null
+  int edge_slot = -1;
+  int path_slot = -1;
+  std::string edge_var, path_var;
+};
+
 struct clause {
   clause_kind kind = clause_kind::filter;
   int line = 0;
@@ -123,8 +154,9 @@ struct clause {
 
   // FILTER e, LET, RETURN [DISTINCT] e, modifications: e (key/document)
   expr_ptr e;
-  expr_ptr with;    ///< UPDATE/REPLACE … WITH doc
-  expr_ptr options; ///< OPTIONS {…}
+  expr_ptr with;                     ///< UPDATE/REPLACE … WITH doc
+  expr_ptr options;                  ///< OPTIONS {…}
+  std::shared_ptr<graph_spec> graph; ///< FOR over a graph, else null
   bool distinct = false;
 
   std::vector<sort_key> sort;

@@ -7,6 +7,7 @@
 #include "engine/aql/pipeline.hpp"
 #include "engine/aql/pipeline_state.hpp"
 #include "engine/aql/query_run.hpp"
+#include "engine/aql/traversal.hpp"
 
 namespace themis::aql {
 
@@ -88,6 +89,8 @@ bool pipeline::push_modify(size_t i, env& en) {
                                                : engine::op_kind::insert;
     value.erase("_rev");
     value.erase("_id");
+    if (auto bad = edge_document_error(value); !bad.empty())
+      runtime_error_at(*c.e, "INSERT: " + bad);
     op.doc = document_text(*c.e, value);
   } else {
     const char* what = c.kind == clause_kind::update    ? "UPDATE"
@@ -119,6 +122,9 @@ bool pipeline::push_modify(size_t i, env& en) {
                    option(opts, "mergeObjects", true));
         doc = std::move(merged);
       }
+      if (auto bad = edge_document_error(doc); !bad.empty())
+        runtime_error_at(c.with ? *c.with : *c.e,
+                         std::string(what) + ": " + bad);
       op.kind = engine::op_kind::replace;
       op.doc = document_text(c.with ? *c.with : *c.e, doc);
     }

@@ -172,14 +172,24 @@ clause parser::parse_clause() {
     c.kind = clause_kind::for_;
     auto& vt = peek();
     c.var = var_name();
-    if (is_op(peek(), ","))
-      fail(peek(), "graph traversals (FOR v, e, p IN …) are not supported",
-           error_kind::semantic);
+    // FOR v, e, p IN … : a graph traversal (parser_graph.cpp)
+    std::vector<const token*> more;
+    while (accept_op(",")) {
+      more.push_back(&peek());
+      var_name();
+    }
     expect_kw("IN");
-    c.source = parse_expr();
-    c.slot = declare(vt, c.var); // not visible in its own source
-    if (accept_kw("OPTIONS"))
-      c.options = parse_expr();
+    if (starts_graph()) {
+      parse_graph_for(c, vt, more);
+    } else {
+      if (!more.empty())
+        fail(*more[0], "FOR with several variables needs a graph traversal "
+                       "(OUTBOUND, INBOUND or ANY)");
+      c.source = parse_expr();
+      c.slot = declare(vt, c.var); // not visible in its own source
+      if (accept_kw("OPTIONS"))
+        c.options = parse_expr();
+    }
   } else if (kw == "FILTER") {
     c.kind = clause_kind::filter;
     c.e = parse_expr();

@@ -72,6 +72,12 @@ private:
   void parse_collect(clause& c);
   void parse_modification(clause& c, const std::string& kw);
   void note_collection_bind(const std::string& n);
+  /// After `FOR v[, e[, p]] IN`: does a graph traversal follow (a depth,
+  /// OUTBOUND/INBOUND/ANY)? Defined with the rest in parser_graph.cpp.
+  bool starts_graph() const;
+  void parse_graph_for(clause& c, const token& vt,
+                       const std::vector<const token*>& more);
+  expr_ptr graph_depth();
 
   // -- expressions ----------------------------------------------------------
 

@@ -92,6 +92,8 @@ bool pipeline::push_for(size_t i, env& en) {
   auto& c = q_.clauses[i];
   auto slot = static_cast<size_t>(c.slot);
   auto& st = *stages_[i];
+  if (c.graph)
+    return push_graph(i, en);
   if (c.source->kind == expr_kind::collection) {
     if (!st.planned) {
       st.plan = plan_pushdown(q_, i + 1, c.slot);

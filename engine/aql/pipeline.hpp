@@ -42,6 +42,8 @@ private:
   bool push(size_t i, env& en);
   void finish();
   bool push_for(size_t i, env& en);
+  /// FOR over a graph (traversal, path searches): graph_stage.cpp.
+  bool push_graph(size_t i, env& en);
   bool push_limit(size_t i, env& en);
   bool push_collect(size_t i, env& en);
   void finish_sort(size_t i);

@@ -189,6 +189,13 @@ struct use_scan {
       walk(c.offset.get());
       walk(c.count.get());
       walk(c.into_expr.get());
+      if (c.graph) { // a traversal's start, depths, target and PRUNE
+        walk(c.graph->start.get());
+        walk(c.graph->target.get());
+        walk(c.graph->min_depth.get());
+        walk(c.graph->max_depth.get());
+        walk(c.graph->prune.get());
+      }
       for (auto& k : c.sort)
         walk(k.e.get());
       for (auto& g : c.groups)

@@ -42,6 +42,10 @@ public:
   /// (which never exists) for a name outside it.
   std::string stored(const std::string& name) const;
 
+  /// The query's read connection (graph_source_sql.cpp prepares its edge
+  /// lookups on it, inside the query's read transaction).
+  sqlite3* database() const { return db_; }
+
   evaluator eval{*this};
   const write_fn& writer;
   run_progress& progress;

@@ -211,7 +211,7 @@ TEST(aql_parser_bad_input, assorted) {
                     "FOR u IN users COLLECT RETURN 1",
                     "FOR u IN users COLLECT AGGREGATE x = LOWER(u) RETURN x",
                     "UPSERT {a:1} INSERT {} UPDATE {} IN c",
-                    "FOR v, e IN 1..2 OUTBOUND 'a' g RETURN v",
+                    "FOR v, e IN 1..2 OUTBOUND 'a' RETURN v",
                     "RETURN 1 RETURN 2",
                     "INSERT {} c",
                     "RETURN \"\\u12\"",
