@@ -9,6 +9,7 @@
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/plpgsql.hpp"
 #include "engine/sql/session_functions.hpp"
+#include "engine/sql/sql_databases.hpp"
 #include "engine/sql/sql_functions.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
@@ -76,17 +77,14 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
   if (!port_.admit(info_.user, who_, sqlstate, message))
     return fatal_now(sqlstate, message);
   // issue 36: the configured name, postgres and template1 (what tools
-  // connect to first), and a tenant's own name for its principals
-  if (auto d = p.param("database"); d && !d->empty()) {
-    if (*d != opts_.database && *d != "postgres" && *d != "template1" &&
-        (who_.tenant.empty() || *d != who_.tenant))
-      return fatal_now("3D000", "database \"" + *d + "\" does not exist");
-    info_.database = *d;
+  // connect to first), a tenant's own name for its principals, and the
+  // databases made by CREATE DATABASE (pg_frontend_database.cpp)
+  try {
+    auto d = p.param("database");
+    open_database(d && !d->empty() ? *d : opts_.database);
+  } catch (const sql::sql_error& e) {
+    return fatal_now(e.sqlstate(), e.what());
   }
-  // the tenant's tables only, under their local names; nothing a session
-  // says later (SET ROLE, search_path) changes this
-  info_.ns = who_.tenant.empty() ? std::string() : who_.tenant + ".";
-  info_.all_namespaces = who_.tenant.empty() && who_.is_admin();
   // the session's temp tables (issue 36): inside its tenant, private
   info_.temp_ns = sql::temp_table_prefix(info_.ns, info_.backend_pid);
   defaults_ = {
@@ -132,6 +130,7 @@ void pg_frontend::on_authenticated(const startup_packet& p) {
     {"default_table_access_method", "heap"},
   };
   info_.settings = defaults_;
+  apply_database_settings(); // ALTER DATABASE … SET (issue 36)
   // startup parameters and `options` set the session's values, as
   // PostgreSQL's postmaster applies them (issue 36)
   try {
@@ -185,13 +184,15 @@ void pg_frontend::check_storage(const sql::statement& st) {
 
 std::string pg_frontend::shown(std::string text) const {
   strip_temp_prefix(text);
-  strip_tenant_prefix(text, who_.tenant);
+  strip_tenant_prefix(text, listen_scope()); // a tenant's or a database's
   return text;
 }
 
 sql::statement pg_frontend::translate(const sql::parsed_statement& p,
                                       const std::vector<uint32_t>& declared) {
   if (auto st = sql::notify_statement(p)) // LISTEN/NOTIFY/UNLISTEN (issue 36)
+    return *st;
+  if (auto st = sql::database_statement(p)) // CREATE/DROP/ALTER DATABASE
     return *st;
   // DO, PREPARE, EXECUTE, DEALLOCATE: run by the session (issue 36)
   if (auto st = sql::plpgsql::session_statement(p)) {

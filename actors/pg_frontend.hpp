@@ -25,6 +25,7 @@ struct sqlite3;
 
 namespace themis::sql {
 class literal_cache; // engine/sql/literal_cache.hpp
+struct database_def; // engine/sql/sql_databases.hpp
 }
 
 namespace themis {
@@ -326,6 +327,30 @@ private:
   void describe_execute(sql::statement& st);
   /// Runs a started portal to its end: its rows.
   std::vector<sql::row> drain(portal& p);
+
+  // -- databases (issue 36; pg_frontend_database.cpp) ------------------------
+  /// The configured pg.database, postgres or template1: the global
+  /// namespace.
+  bool is_default_database(const std::string& name) const;
+  /// Startup: the database the client named decides the namespace (a
+  /// tenant's, a CREATE DATABASE one's "name.", or the global one).
+  /// Throws sql_error (sent as FATAL).
+  void open_database(const std::string& name);
+  /// ALTER DATABASE … SET values of the database, before the startup
+  /// packet's.
+  void apply_database_settings();
+  /// The namespace LISTEN/NOTIFY and the change channels are scoped by
+  /// (the tenant's or the database's name; "": the global one).
+  std::string listen_scope() const;
+  /// CREATE / DROP / ALTER DATABASE.
+  void run_database_statement(portal& p);
+  void alter_database(const sql::statement& st, sql::database_def& def);
+  /// Other sessions connected to database `name`.
+  std::vector<std::shared_ptr<pg_backend_entry>>
+  sessions_on(const std::string& name) const;
+  /// 55006 if other sessions use `name`; `force` terminates them first.
+  void check_unused(const std::string& name, bool force);
+  std::map<std::string, std::string> db_settings_;
 
 public:
   // -- temporary tables (issue 36; pg_frontend_temp.cpp) ---------------------

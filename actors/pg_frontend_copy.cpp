@@ -113,6 +113,14 @@ std::string text_unescape(std::string_view f) {
 void pg_frontend::start_copy_in(portal& p) {
   auto& cp = p.st.copy;
   auto* t = cat_.find(cp.table);
+  auto target = sql::quote_ident(cp.table);
+  // a tenant's or a database's table: cp.table is its stored name, the
+  // INSERT below names it as the session does
+  if (!t && !info_.ns.empty() && cp.table.rfind(info_.ns, 0) == 0) {
+    auto local = cp.table.substr(info_.ns.size());
+    t = cat_.find_permanent(local);
+    target = "public." + sql::quote_ident(local);
+  }
   if (!t)
     throw sql::sql_error("42P01",
                          "relation \"" + cp.table + "\" does not exist");
@@ -123,8 +131,8 @@ void pg_frontend::start_copy_in(portal& p) {
       sql::quote_ident(t->columns[static_cast<size_t>(cp.columns[i])].name);
     vals += (i ? ", $" : "$") + std::to_string(i + 1);
   }
-  auto parsed = sql::parse_sql("INSERT INTO " + sql::quote_ident(cp.table) +
-                               " (" + cols + ") VALUES (" + vals + ")");
+  auto parsed = sql::parse_sql("INSERT INTO " + target + " (" + cols +
+                               ") VALUES (" + vals + ")");
   // translate first: copy_ is set only for a COPY that really starts
   auto state = std::make_unique<copy_in_state>();
   state->insert = translate(parsed[0], {});

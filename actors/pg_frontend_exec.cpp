@@ -567,6 +567,9 @@ void pg_frontend::start(portal& p) {
     case stmt_kind::deallocate:
       run_deallocate(p);
       return;
+    case stmt_kind::database_ddl: // issue 36 (pg_frontend_database.cpp)
+      run_database_statement(p);
+      return;
     default:
       run_write(p);
   }

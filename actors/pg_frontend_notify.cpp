@@ -240,10 +240,10 @@ void pg_frontend::apply_pending(bool commit) {
   for (auto& op : pending_) {
     switch (op.kind) {
       case 'L':
-        sessions_->listen(info_.backend_pid, who_.tenant, op.channel);
+        sessions_->listen(info_.backend_pid, listen_scope(), op.channel);
         break;
       case 'U':
-        sessions_->unlisten(info_.backend_pid, who_.tenant, op.channel);
+        sessions_->unlisten(info_.backend_pid, listen_scope(), op.channel);
         break;
       default: {
         // identical notifications of one transaction are folded into one
@@ -255,7 +255,7 @@ void pg_frontend::apply_pending(bool commit) {
   }
   pending_.clear();
   if (!notes.empty())
-    sessions_->notify(info_.backend_pid, who_.tenant, notes);
+    sessions_->notify(info_.backend_pid, listen_scope(), notes);
 }
 
 void pg_frontend::deliver_notifications() {

@@ -1,5 +1,6 @@
 #include "engine/names.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,7 +27,15 @@ bool valid_stored_collection_name(std::string_view name) {
   auto dot = name.find('.');
   if (dot == std::string_view::npos)
     return valid_collection_name(name);
-  return valid_tenant_id(name.substr(0, dot)) &&
+  // the namespace: a tenant's id, or a database's name (CREATE DATABASE,
+  // issue 36: also '_', up to 63 characters)
+  auto ns = name.substr(0, dot);
+  bool db_name = !ns.empty() && ns.size() <= 63 && ns.front() != '-' &&
+                 std::all_of(ns.begin(), ns.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                          c == '_' || c == '-';
+                 });
+  return (valid_tenant_id(ns) || db_name) &&
          valid_collection_name(name.substr(dot + 1));
 }
 

@@ -68,6 +68,11 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS sql_functions(
       name TEXT PRIMARY KEY,
       def TEXT NOT NULL) WITHOUT ROWID;
+    -- databases made with CREATE DATABASE (engine/sql/sql_databases.hpp):
+    -- their tables are stored as "name.table"; def is JSON.
+    CREATE TABLE IF NOT EXISTS sql_databases(
+      name TEXT PRIMARY KEY,
+      def TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;

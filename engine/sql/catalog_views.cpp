@@ -256,24 +256,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     }
     return std::nullopt; // unreachable: pg_class is relation_view's
   }
-  if (name == "pg_database") {
-    v.col("oid", oid::oid_t)
-      .col("datname", oid::name)
-      .col("datdba", oid::oid_t)
-      .col("encoding", oid::int4)
-      .col("datcollate", oid::name)
-      .col("datctype", oid::name)
-      .col("datistemplate", oid::boolean)
-      .col("datallowconn", oid::boolean)
-      .col("datacl", oid::text)
-      .col("datlocprovider", oid::char_t)
-      .col("daticulocale", oid::text)
-      .col("datconnlimit", oid::int4)
-      .col("dattablespace", oid::oid_t);
-    v.row({"16380", lit(info.database), "10", "6", "'C.UTF-8'", "'C.UTF-8'",
-           "0", "1", "NULL", "'c'", "NULL", "-1", "1663"});
-    return v.build();
-  }
+  if (auto r = database_view(name, info)) // pg_database (issue 36)
+    return r;
   if (name == "pg_settings") {
     v.col("name", oid::text)
       .col("setting", oid::text)

@@ -89,6 +89,9 @@ std::optional<view_sql> type_view(const std::string& name, const catalog& cat);
 std::optional<view_sql> infoschema_view(const std::string& name,
                                         const catalog& cat,
                                         const session_info& info);
+/// pg_database (catalog_views_db.cpp, issue 36).
+std::optional<view_sql> database_view(const std::string& name,
+                                      const session_info& info);
 std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
                                   const session_info& info);
 

@@ -1,4 +1,5 @@
 #include "engine/sql/sql_executor.hpp"
+#include "engine/sql/sql_databases.hpp"
 #include "engine/sql/sql_views.hpp"
 
 #include <algorithm>
@@ -646,6 +647,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
     case stmt_kind::alter_type:
     case stmt_kind::drop_type:
       run_type_ddl(db, counters, sink, job);
+      return;
+    case stmt_kind::database_ddl: // issue 36 (sql_databases.cpp)
+      run_database_ddl(db, counters, sink, job);
       return;
     case stmt_kind::function_ddl: // issue 36 (sql_udf.cpp)
       run_function_ddl(db, job);

@@ -53,6 +53,7 @@ enum class stmt_kind {
   create_type,    ///< CREATE TYPE … AS ENUM (enum_type)
   alter_type,     ///< ALTER TYPE … ADD/RENAME VALUE (enum_type, rewrites)
   drop_type,      ///< DROP TYPE (names: stored names)
+  database_ddl,   ///< CREATE/DROP/ALTER DATABASE (sql_databases.hpp)
   /// CREATE / DROP / ALTER FUNCTION and PROCEDURE (issue 36; sql_udf.cpp):
   /// `names` the keys to delete, `val` a JSON array of definitions to
   /// store; `local`: OR REPLACE (else an existing key is 42723).
@@ -171,6 +172,13 @@ struct session_info {
   /// The stored-name prefix of this session's temp tables
   /// ("<ns>pg_temp_<pid>$", temp_tables.hpp; empty: none allowed).
   std::string temp_ns;
+  /// The configured database name (pg.database): with postgres and
+  /// template1, the global namespace's databases (issue 36,
+  /// sql_databases.hpp).
+  std::string default_database = "themis";
+  /// `ns` is a tenant's (issue 9), not a database's made by CREATE
+  /// DATABASE: pg_database then lists only the tenant's own database.
+  bool tenant = false;
   /// Current values of run-time parameters (SET/SHOW).
   std::map<std::string, std::string> settings;
 };
