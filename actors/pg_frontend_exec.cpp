@@ -197,6 +197,12 @@ void pg_frontend::run_write(portal& p) {
       case stmt_kind::function_ddl: // issue 36 (sql_udf.cpp)
         sql::apply_function_ddl(cat_, p.st);
         break;
+      case stmt_kind::sequence_ddl: // issue 36 (translate_sequence_ddl.cpp)
+        for (auto& n : p.st.names)
+          cat_.erase_sequence(n);
+        for (auto& s : p.st.sequences)
+          cat_.put_sequence(s);
+        break;
       default:
         break;
     }
@@ -496,6 +502,10 @@ void pg_frontend::start(portal& p) {
   check_storage(p.st);
   switch (p.st.kind) {
     case stmt_kind::select:
+      if (p.st.writes) { // nextval/setval (issue 36): the writer runs it
+        run_write(p);
+        return;
+      }
       // inside a transaction, FOR UPDATE reads on the writer, which holds
       // every other writer off until COMMIT (the row lock, coarsely)
       if (pinned_ || (p.st.locking && tx_ == tx::block)) {

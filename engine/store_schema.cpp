@@ -58,6 +58,12 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS sql_types(
       name TEXT PRIMARY KEY,
       def TEXT NOT NULL) WITHOUT ROWID;
+    -- sequences created over SQL (CREATE SEQUENCE, issue 36): name →
+    -- state key (the sql_sequences row) and options as JSON
+    CREATE TABLE IF NOT EXISTS sql_seqdefs(
+      name TEXT PRIMARY KEY,
+      key TEXT NOT NULL,
+      def TEXT NOT NULL) WITHOUT ROWID;
     -- SQL views (CREATE VIEW, issue 36): the query as pg_get_viewdef
     -- prints it, its columns and what it reads, as JSON.
     CREATE TABLE IF NOT EXISTS sql_views(
@@ -97,6 +103,19 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
   db.exec(
     (std::string("CREATE TABLE IF NOT EXISTS changelog") + changelog_columns)
       .c_str());
+  // sql_sequences.called (issue 36: setval(s, v, false)); older stores'
+  // rows were all handed out
+  {
+    bool has_called = false;
+    {
+      auto cols = db.prepare("SELECT 1 FROM pragma_table_info('sql_sequences') "
+                             "WHERE name = 'called'");
+      has_called = cols.step();
+    }
+    if (!has_called)
+      db.exec("ALTER TABLE sql_sequences ADD COLUMN called INTEGER NOT NULL "
+              "DEFAULT 1");
+  }
   // A store created before HTTP transactions allows only PUT and DELETE
   // in its change log: rebuild the table with the transaction markers
   // allowed (rows and sequences kept), once.

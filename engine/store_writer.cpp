@@ -7,6 +7,7 @@
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/sql/sql_executor.hpp"
+#include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/temp_tables.hpp"
 
 namespace themis::engine {
@@ -397,6 +398,8 @@ void store_writer::forget_uncommitted(uint64_t from_seq) {
   next_seq_ = from_seq;
   while (!committed_.empty() && committed_.back().sequence >= from_seq)
     committed_.pop_back();
+  // SQL sequence values are not rolled back (issue 36)
+  sql::sequences_rolled_back(db_.handle(), counters_);
 }
 
 write_result store_writer::commit(const write_batch& batch) {

@@ -16,6 +16,8 @@ serial_sequence_sql(const catalog& cat, const std::string& table,
     for (auto& [n, t] : catv::all_tables(cat))
       if (t.oid == s.owner_table)
         tname = n;
+    if (!s.owner_column || !cat.find(tname))
+      continue; // a sequence not OWNED BY a column (issue 36)
     auto& t = *cat.find(tname);
     auto& col = t.columns[static_cast<size_t>(s.owner_column - 1)].name;
     out += " WHEN CAST(" + table + " AS TEXT) IN (" + quote_literal(tname) +
@@ -25,6 +27,8 @@ serial_sequence_sql(const catalog& cat, const std::string& table,
            quote_literal(col) + " THEN " +
            quote_literal(s.schema + "." + s.name);
   }
+  if (out == "CASE")
+    return {"NULL", oid::text};
   return {out + " END", oid::text};
 }
 

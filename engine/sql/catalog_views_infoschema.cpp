@@ -299,8 +299,9 @@ std::optional<view_sql> infoschema_view(const std::string& name,
              q.type == oid::int2   ? "16"
              : q.type == oid::int4 ? "32"
                                    : "64",
-             "'1'", "'1'", lit(std::to_string(sequence_max(q.type))), "'1'",
-             "'NO'"});
+             lit(std::to_string(q.start)), lit(std::to_string(q.min)),
+             lit(std::to_string(q.max)), lit(std::to_string(q.increment)),
+             q.cycle ? "'YES'" : "'NO'"});
     return v.build();
   }
   if (name == "views") {

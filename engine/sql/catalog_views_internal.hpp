@@ -68,6 +68,11 @@ struct sequence_info {
   uint32_t owner_table = 0;
   int owner_column = 0; ///< 1-based; 0: not owned
   std::string key;      ///< the sql_sequences row's name
+  // options (CREATE SEQUENCE, issue 36; a serial's are the defaults)
+  int64_t start = 1, increment = 1, min = 1, max = INT64_MAX, cache = 1;
+  bool cycle = false;
+  bool temp = false;
+  char deptype = 'a'; ///< pg_depend on its column: 'a' owned, 'i' identity
 };
 std::vector<sequence_info> all_sequences(const catalog& cat);
 int64_t sequence_max(uint32_t type);

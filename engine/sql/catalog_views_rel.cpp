@@ -5,6 +5,7 @@
 /// oidvector …) because drivers decode by type OID.
 
 #include <algorithm>
+#include <set>
 
 #include "engine/sql/catalog_views_internal.hpp"
 #include "engine/sql/catalog_views_view.hpp"
@@ -207,6 +208,8 @@ view_sql pg_class_view(const catalog& cat) {
     x.kind = 'S';
     x.am = 0;
     x.natts = 3;
+    if (s.temp) // issue 36: temp sequences
+      x.persistence = "'t'";
     class_add(v, x);
   }
   return v.build();
@@ -431,8 +434,8 @@ view_sql pg_sequence_view(const catalog& cat) {
     .col("seqcache", oid::int8)
     .col("seqcycle", oid::boolean);
   for (auto& s : all_sequences(cat))
-    v.row({num(s.oid), num(s.type), "1", "1", num(sequence_max(s.type)), "1",
-           "1", "0"});
+    v.row({num(s.oid), num(s.type), num(s.start), num(s.increment),
+           num(s.max), num(s.min), num(s.cache), s.cycle ? "1" : "0"});
   return v.build();
 }
 
@@ -452,9 +455,12 @@ view_sql pg_sequences_view(const catalog& cat, const session_info& info) {
     .col("cache_size", oid::int8)
     .col("last_value", oid::int8);
   for (auto& s : all_sequences(cat))
-    v.row({lit(s.schema), lit(s.name), lit(info.user), num(s.type), "1", "1",
-           num(sequence_max(s.type)), "1", "0", "1",
-           "(SELECT last FROM sql_sequences WHERE name = " + lit(s.key) + ")"});
+    v.row({lit(s.schema), lit(s.name), lit(info.user), num(s.type),
+           num(s.start), num(s.min), num(s.max), num(s.increment),
+           s.cycle ? "1" : "0", num(s.cache),
+           "(SELECT CASE WHEN called THEN last END FROM sql_sequences WHERE "
+           "name = " +
+             lit(s.key) + ")"});
   return v.build();
 }
 
@@ -471,8 +477,10 @@ view_sql pg_depend_view(const catalog& cat) {
     .col("refobjsubid", oid::int4)
     .col("deptype", oid::char_t);
   for (auto& s : all_sequences(cat))
-    v.row({num(pg_class_oid), num(s.oid), "0", num(pg_class_oid),
-           num(s.owner_table), num(s.owner_column), "'a'"});
+    if (s.owner_column) // OWNED BY ('a'), an identity's ('i')
+      v.row({num(pg_class_oid), num(s.oid), "0", num(pg_class_oid),
+             num(s.owner_table), num(s.owner_column),
+             s.deptype == 'i' ? "'i'" : "'a'"});
   add_view_depends(v, cat); // views' rules (catalog_views_view.cpp)
   return v.build();
 }
@@ -485,12 +493,39 @@ int64_t sequence_max(uint32_t type) {
 
 std::vector<sequence_info> all_sequences(const catalog& cat) {
   std::vector<sequence_info> out;
+  // CREATE SEQUENCE's, and identities' (issue 36; sql_sequences.hpp)
+  std::set<std::string> explicit_keys;
+  for (auto& [n, d] : cat.sequences()) {
+    sequence_info s;
+    s.name = n;
+    s.key = d.key;
+    s.oid = d.oid;
+    s.temp = is_temp_table(d.name);
+    s.schema = s.temp ? temp_schema_of(d.name) : "public";
+    s.ns = s.temp ? temp_namespace_oid(s.schema) : 2200;
+    s.type = d.type;
+    s.start = d.start;
+    s.increment = d.increment;
+    s.min = d.min;
+    s.max = d.max;
+    s.cache = d.cache;
+    s.cycle = d.cycle;
+    s.deptype = d.identity ? 'i' : 'a';
+    for (auto& [tn, t] : all_tables(cat))
+      if (!d.owner_table.empty() && t.name == d.owner_table &&
+          t.find(d.owner_column) >= 0) {
+        s.owner_table = t.oid;
+        s.owner_column = t.find(d.owner_column) + 1;
+      }
+    explicit_keys.insert(d.key);
+    out.push_back(std::move(s));
+  }
   for (auto& [n, t] : all_tables(cat)) {
     if (!t.typed)
       continue;
     for (size_t i = 0; i < t.columns.size(); ++i) {
       auto& c = t.columns[i];
-      if (!c.serial)
+      if (!c.serial || explicit_keys.count(t.name + "." + c.name))
         continue;
       sequence_info s;
       s.name = n + "_" + c.name + "_seq";
@@ -501,6 +536,8 @@ std::vector<sequence_info> all_sequences(const catalog& cat) {
       s.type = c.type_oid;
       s.owner_table = t.oid;
       s.owner_column = static_cast<int>(i + 1);
+      s.max = sequence_max(s.type);
+      s.temp = is_temp_table(t.name);
       out.push_back(std::move(s));
     }
   }

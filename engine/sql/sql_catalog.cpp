@@ -328,6 +328,10 @@ catalog catalog::load(sqlite3* db) {
     }
   }
   sqlite3_finalize(s);
+  c.all_sequences_ = load_sequences(db); // issue 36 (sql_sequences.cpp)
+  for (auto& [n, sq] : c.all_sequences_)
+    if (!is_temp_table(n))
+      c.sequences_.emplace(n, sq);
   s = nullptr; // views (issue 36): a store older than them has no table
   if (sqlite3_prepare_v2(db, "SELECT name, def FROM sql_views", -1, &s,
                          nullptr) == SQLITE_OK) {
@@ -408,6 +412,7 @@ catalog catalog::scoped(const std::string& prefix, bool all,
       c.enums_.emplace(name, e);
     }
   }
+  c.scope_sequences(*this, prefix, all, temp_prefix); // issue 36
   return c;
 }
 

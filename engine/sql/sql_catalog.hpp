@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/sql/sql_types.hpp"
+#include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/sql_udf_def.hpp"
 
 struct sqlite3;
@@ -195,6 +196,18 @@ public:
     enums_[key] = std::move(e);
   }
   void erase_enum(const std::string& name) { enums_.erase(local(name)); }
+  /// Sequences made by CREATE SEQUENCE by the names the namespace sees
+  /// (the session's temp ones under their local names; sql_sequences.hpp).
+  /// A serial column's implicit sequence is not among them.
+  const sequence_def* find_sequence(const std::string& name) const {
+    auto it = sequences_.find(name);
+    return it == sequences_.end() ? nullptr : &it->second;
+  }
+  const std::map<std::string, sequence_def>& sequences() const {
+    return sequences_;
+  }
+  void put_sequence(sequence_def s); ///< sql_sequences_ddl.cpp
+  void erase_sequence(const std::string& stored_name);
   /// User functions by the names the namespace sees, each name's
   /// overloads (issue 36; sql_udf.cpp).
   const std::map<std::string, std::vector<function_def>>& functions() const {
@@ -223,6 +236,10 @@ private:
   }
   std::map<std::string, table_def> tables_;
   std::map<std::string, enum_def> enums_;
+  std::map<std::string, sequence_def> sequences_; ///< issue 36
+  std::map<std::string, sequence_def> all_sequences_; ///< stored names
+  void scope_sequences(const catalog& all, const std::string& prefix,
+                       bool all_namespaces, const std::string& temp_prefix);
   std::map<std::string, std::vector<function_def>> functions_;
   void load_functions(sqlite3* db); ///< sql_udf.cpp
   void scope_functions(const catalog& all, const std::string& prefix,

@@ -10,6 +10,7 @@
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_functions.hpp"
 #include "engine/sql/sql_udf.hpp"
+#include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
 #include "themis/input_limits.hpp"
@@ -565,6 +566,13 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
         exec(db, "DELETE FROM sql_sequences WHERE substr(name, 1, " +
                    std::to_string(name.size() + 1) +
                    ") = " + quote_literal(name + "."));
+        // sequences OWNED BY its columns go with it (issue 36)
+        exec(db, "DELETE FROM sql_sequences WHERE name IN (SELECT key FROM "
+                 "sql_seqdefs WHERE json_extract(def, '$.owner_table') = " +
+                   quote_literal(name) + ")");
+        exec(db, "DELETE FROM sql_seqdefs WHERE json_extract(def, "
+                 "'$.owner_table') = " +
+                   quote_literal(name));
       }
       for (auto& other : st.other_defs) // foreign keys dropped by CASCADE
         save_def(db, other);
@@ -653,6 +661,9 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
       return;
     case stmt_kind::function_ddl: // issue 36 (sql_udf.cpp)
       run_function_ddl(db, job);
+      return;
+    case stmt_kind::sequence_ddl: // issue 36 (translate_sequence_ddl.cpp)
+      run_sequence_ddl(db, counters, job);
       return;
     case stmt_kind::select:
     case stmt_kind::copy_to: {

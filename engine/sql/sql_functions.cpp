@@ -14,6 +14,8 @@
 #include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_functions_numeric.hpp"
+#include "engine/sql/sql_sequences.hpp"
+#include "engine/sql/sql_udf.hpp"
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/sql_udf.hpp"
 
@@ -616,24 +618,6 @@ void fn_key(sqlite3_context* ctx, int, sqlite3_value**) {
                       SQLITE_TRANSIENT);
 }
 
-void fn_nextval(sqlite3_context* ctx, int, sqlite3_value** a) {
-  auto db = sqlite3_context_db_handle(ctx);
-  sqlite3_stmt* s = nullptr;
-  auto name = text_arg(a[0]);
-  const char* q = "INSERT INTO sql_sequences(name, last) VALUES(?1, 1) "
-                  "ON CONFLICT(name) DO UPDATE SET last = last + 1 "
-                  "RETURNING last";
-  if (sqlite3_prepare_v2(db, q, -1, &s, nullptr) != SQLITE_OK)
-    return result_error(ctx, "XX000", sqlite3_errmsg(db));
-  sqlite3_bind_text(s, 1, name.data(), static_cast<int>(name.size()),
-                    SQLITE_TRANSIENT);
-  if (sqlite3_step(s) == SQLITE_ROW)
-    sqlite3_result_int64(ctx, sqlite3_column_int64(s, 0));
-  else
-    result_error(ctx, "XX000", sqlite3_errmsg(db));
-  sqlite3_finalize(s);
-}
-
 void fn_read_only(sqlite3_context* ctx, int, sqlite3_value**) {
   result_error(ctx, "25006", "cannot write in a read-only statement");
 }
@@ -696,12 +680,12 @@ void register_functions(sqlite3* db, write_counters* counters) {
     add(db, "themis_seq", 0, fn_seq, false, counters);
     add(db, "themis_seq_last", 0, fn_seq_last, false, counters);
     add(db, "themis_key", 0, fn_key, false);
-    add(db, "themis_nextval", 1, fn_nextval, false);
   } else {
-    for (auto* n :
-         {"themis_seq", "themis_seq_last", "themis_key", "themis_nextval"})
+    for (auto* n : {"themis_seq", "themis_seq_last", "themis_key"})
       add(db, n, -1, fn_read_only, false);
   }
+  // nextval/setval (writer), currval/lastval (sql_sequences.cpp)
+  register_sequence_functions(db, counters);
   // refused here; a PostgreSQL session registers its own (issue 36)
   register_session_functions(db, nullptr);
   register_srf_functions(db, counters != nullptr);

@@ -5,6 +5,7 @@
 /// give the client the right code.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ namespace themis::sql {
 
 /// Sequence numbers handed to the rows one statement writes (the store
 /// writer sets `next` to its next change-log sequence before each one).
+struct sequence_cache; // sql_sequences.cpp
 struct write_counters {
   int64_t next = 1;
   int64_t last = 0;

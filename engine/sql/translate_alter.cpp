@@ -210,6 +210,9 @@ statement translator::tr_alter(const json& n) {
           }
           if (node_type(raw) == "A_Const" || node_type(raw) == "TypeCast")
             col.default_text = default_text(raw, col.type_oid); // issue 36
+          if (auto sq = sequence_default_text(raw)) // issue 36
+            col.default_text = *sq;
+          col.default_sql = nextval_without_session(col.default_sql);
         } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
           keys.push_back(ct == "CONSTR_PRIMARY");
         } else if (ct == "CONSTR_FOREIGN" || ct == "CONSTR_CHECK") {
@@ -350,12 +353,25 @@ statement translator::tr_alter(const json& n) {
         }
         if (node_type(raw) == "A_Const" || node_type(raw) == "TypeCast")
           col.default_text = default_text(raw, col.type_oid); // issue 36
+        // nextval('s'::regclass) (issue 36; translate_sequence.cpp)
+        if (auto sq = sequence_default_text(raw))
+          col.default_text = *sq;
+        col.default_sql = nextval_without_session(col.default_sql);
         col.serial = false;
       } else {
         col.default_sql.clear();
         col.default_text.clear();
         col.serial = false;
       }
+    } else if (sub == "AT_AddIdentity") { // issue 36 (pg_dump's identities)
+      auto& col =
+        d.columns[static_cast<size_t>(column_pos(cmd.value("name", "")))];
+      if (col.serial || !col.default_sql.empty())
+        throw sql_error("42601", "column \"" + col.name + "\" of relation \"" +
+                                   display + "\" already has a default value");
+      col.serial = true;
+      col.not_null = true;
+      st.ddl.push_back(identity_sequence_sql(d.name, col, cmd.at("def")));
     } else if (sub == "AT_DropNotNull") {
       int pos = column_pos(cmd.value("name", ""));
       if (uses_column(d.primary_key(), pos))

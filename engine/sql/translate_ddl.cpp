@@ -184,6 +184,10 @@ statement translator::tr_create(const json& n) {
         // pg_get_expr's spelling (issue 36, catalog): false, 'x'::text
         if (rt == "A_Const" || rt == "TypeCast")
           col.default_text = default_text(c.at("raw_expr"), col.type_oid);
+        // nextval('s'::regclass) (issue 36; translate_sequence.cpp)
+        if (auto sq = sequence_default_text(c.at("raw_expr")))
+          col.default_text = *sq;
+        col.default_sql = nextval_without_session(col.default_sql);
       } else if (ct == "CONSTR_PRIMARY" || ct == "CONSTR_UNIQUE") {
         keys.push_back({{col.name}, ct == "CONSTR_PRIMARY"});
         key_names.push_back(c.value("conname", ""));
@@ -205,6 +209,8 @@ statement translator::tr_create(const json& n) {
       } else if (ct == "CONSTR_IDENTITY") {
         col.serial = true;
         col.not_null = true;
+        // its sequence's options (issue 36; translate_sequence_ddl.cpp)
+        st.ddl.push_back(identity_sequence_sql(st.table, col, k));
       } else {
         unsupported("column constraint " + ct.substr(7), k);
       }
@@ -258,6 +264,8 @@ statement translator::tr_utility(const std::string& type, const json& n) {
   // CREATE / DROP / ALTER FUNCTION, CALL (translate_function.cpp; issue 36)
   if (auto fn = tr_function_ddl(type, n))
     return *fn;
+  if (auto seq = tr_sequence_stmt(type, n)) // translate_sequence_ddl.cpp
+    return *seq;
   statement st;
   if (type == "DropStmt") {
     std::vector<std::string> schemas; // per name: "", public or pg_temp
@@ -614,8 +622,6 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     unsupported("CREATE SCHEMA (one schema, public)", n);
   if (type == "ViewStmt")
     return tr_create_view(n); // translate_view.cpp (issue 36)
-  if (type == "CreateSeqStmt")
-    unsupported("CREATE SEQUENCE (use serial columns)", n);
   if (type == "ListenStmt" || type == "NotifyStmt" || type == "UnlistenStmt")
     unsupported("LISTEN/NOTIFY (use the changefeed)", n);
   if (type == "PrepareStmt" || type == "ExecuteStmt")

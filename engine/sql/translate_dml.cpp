@@ -118,7 +118,13 @@ statement translator::tr_insert(const json& n) {
   auto default_of = [&](const column_def& c) -> std::string {
     if (c.serial) {
       st.uses_sequences = true;
-      return "themis_nextval(" + quote_literal(t.name + "." + c.name) + ")";
+      // the session's pid: currval/lastval see the value (issue 36)
+      return "themis_nextval(" + quote_literal(t.name + "." + c.name) +
+             ", " + std::to_string(info.backend_pid) + ")";
+    }
+    if (c.default_sql.find("themis_nextval(") != std::string::npos) {
+      st.uses_sequences = true; // issue 36: currval sees the value
+      return nextval_with_session(c.default_sql, info.backend_pid);
     }
     if (!c.default_sql.empty())
       return c.default_sql;

@@ -111,6 +111,8 @@ expr translator::tr_func(const json& n, scope& sc) {
   }
   if (auto a = tr_array_func(name, n, sc)) // translate_array_func.cpp
     return *a;
+  if (auto s = tr_sequence_func(name, n, sc)) // translate_sequence.cpp
+    return *s;
   std::vector<expr> args;
   if (b.contains("args"))
     for (auto& a : b.at("args"))

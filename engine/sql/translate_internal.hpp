@@ -77,6 +77,36 @@ public:
 
   [[noreturn]] void unsupported(const std::string& what, const json& node);
 
+  // sequences (issue 36; translate_sequence.cpp, translate_sequence_ddl.cpp)
+  bool sequence_writes = false; ///< nextval/setval: runs on the writer
+  struct seq_changes {
+    bool restart = false;
+    std::optional<int64_t> restart_value;
+    bool owned_given = false;
+    std::vector<std::string> owned, name;
+  };
+  std::optional<sequence_def> find_sequence_def(const std::string& schema,
+                                                const std::string& name);
+  sequence_def sequence_named(const json& arg, const json& call);
+  std::optional<expr> tr_sequence_func(const std::string& name, const json& n,
+                                       scope& sc);
+  /// nextval('s'::regclass) as pg_get_expr prints a default; nullopt if
+  /// `raw` is no nextval call.
+  std::optional<std::string> sequence_default_text(const json& raw);
+  /// A sequence in FROM: its one row (last_value, log_cnt, is_called).
+  std::optional<std::string> sequence_from_item(const json& rv,
+                                                const std::string& alias,
+                                                scope& sc);
+  void sequence_options(sequence_def& d, const json& options, bool create,
+                        seq_changes& out);
+  std::optional<statement> tr_sequence_stmt(const std::string& type,
+                                            const json& n);
+  /// GENERATED … AS IDENTITY [(options)] on column `col` of table `t`
+  /// (stored name): the SQLite statement saving its sequence, keyed as
+  /// the column's serial counter ("<table>.<column>").
+  std::string identity_sequence_sql(const std::string& t, const column_def& col,
+                                    const json& constraint);
+
   // expressions (translate_expr.cpp)
   expr tr(const json& node, scope& sc);
   void hint_param(const json& node, uint32_t type);

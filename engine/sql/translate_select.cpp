@@ -94,6 +94,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     }
     if (auto v = view_from_item(b, alias, sc)) // issue 36 (translate_view.cpp)
       return *v;
+    if (auto seq = sequence_from_item(b, alias, sc)) // translate_sequence.cpp
+      return *seq;
     auto& t = table_of(b);
     std::vector<column> cols;
     int16_t i = 0;

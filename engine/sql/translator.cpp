@@ -133,6 +133,10 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
     st.tag = "SELECT";
     st.returns_rows = true;
     st.locking = tr.locking;
+    if (tr.sequence_writes) { // nextval/setval (issue 36): on the writer
+      st.writes = true;
+      st.uses_sequences = true;
+    }
   } else if (type == "InsertStmt") {
     st = tr.tr_insert(tr.view_dml(node)); // a view's base table (issue 36)
   } else if (type == "UpdateStmt") {

@@ -53,6 +53,10 @@ enum class stmt_kind {
   create_type,    ///< CREATE TYPE … AS ENUM (enum_type)
   alter_type,     ///< ALTER TYPE … ADD/RENAME VALUE (enum_type, rewrites)
   drop_type,      ///< DROP TYPE (names: stored names)
+  /// CREATE / ALTER / DROP SEQUENCE (issue 36; translate_sequence_ddl.cpp):
+  /// `ddl` the SQLite statements, `sequences` the definitions afterwards,
+  /// `names` the stored names that go, `sequence_keys` states reset
+  sequence_ddl,
   database_ddl,   ///< CREATE/DROP/ALTER DATABASE (sql_databases.hpp)
   /// CREATE / DROP / ALTER FUNCTION and PROCEDURE (issue 36; sql_udf.cpp):
   /// `names` the keys to delete, `val` a JSON array of definitions to
@@ -138,6 +142,9 @@ struct statement {
   /// UPDATE of a single-column primary key: the keys of the rows it
   /// will change (same WHERE and parameters), read before it runs.
   std::string old_keys_sql;
+  /// Sequence DDL (issue 36): definitions it saves, state keys it resets.
+  std::vector<sequence_def> sequences;
+  std::vector<std::string> sequence_keys;
   /// Views (issue 36): stored names of views this statement drops (DROP
   /// VIEW, DROP TABLE … CASCADE, a rename's old name), then the views it
   /// creates or replaces.
