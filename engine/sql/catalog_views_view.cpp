@@ -112,7 +112,11 @@ std::string viewdef_sql(const catalog& cat, const std::string& arg,
       out += " WHEN " + std::to_string(v.oid) + " THEN " + def;
     }
   }
-  return out.empty() ? "CAST(NULL AS TEXT)" : "(CASE " + arg + out + " END)";
+  if (out.empty())
+    return "CAST(NULL AS TEXT)";
+  // psql passes '<oid>'::oid, a text literal to SQLite
+  return "(CASE " + (by_name ? arg : "CAST(" + arg + " AS INTEGER)") + out +
+         " END)";
 }
 
 } // namespace themis::sql
