@@ -53,11 +53,11 @@ std::optional<view_sql> database_view(const std::string& name,
       configured != "template0")
     v.row(row(default_database_oid, configured, false, true));
   if (info.tenant) {
-    // a tenant's database is its namespace; it sees no other
-    if (info.database != configured && info.database != "postgres" &&
-        info.database != "template1")
-      v.row(row(table_oid("database:" + info.database), info.database, false,
-                true));
+    // a tenant's database is its namespace ("acme."); it sees no other
+    auto own = info.ns.substr(0, info.ns.empty() ? 0 : info.ns.size() - 1);
+    if (!own.empty() && own != configured && own != "postgres" &&
+        own != "template1")
+      v.row(row(table_oid("database:" + own), own, false, true));
     return v.build();
   }
   auto out = v.build();
