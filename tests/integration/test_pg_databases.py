@@ -11,7 +11,9 @@ THEMIS_PG_REFERENCE=host:port (or just port) runs the scenarios that do
 not need a themisd (tenants, restart) against that PostgreSQL (user
 postgres, trust), to check them."""
 
+import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -135,6 +137,42 @@ class DatabaseTest(unittest.TestCase):
         self.assertEqual(e.diag.table_name, "items")
         # a database's session cannot name another database's tables
         self.fails(a, 'SELECT * FROM "dbt_b.items"', "42P01")
+
+    def test_notifications_stay_in_their_database(self):
+        base = self.fresh("dbt_na", "dbt_nb")
+        self.q(base, "CREATE DATABASE dbt_na")
+        self.q(base, "CREATE DATABASE dbt_nb")
+        la, a2, b = (self.connect("dbt_na"), self.connect("dbt_na"),
+                     self.connect("dbt_nb"))
+        self.q(la, "LISTEN ch")
+        self.q(b, "NOTIFY ch, 'from b'")
+        self.q(base, "NOTIFY ch, 'from base'")
+        self.q(a2, "NOTIFY ch, 'from a'")
+        deadline = time.time() + 5
+        while not la.notifies and time.time() < deadline:
+            select.select([la], [], [], 0.2)
+            la.poll()
+        time.sleep(0.2)  # anything else would have come with it
+        la.poll()
+        self.assertEqual([n.payload for n in la.notifies], ["from a"])
+        if self.t.srv is None:
+            return
+        # change events: only the database's own, under local names
+        self.q(la, "LISTEN themis_changes")
+        for conn in (b, a2):
+            self.q(conn, "CREATE TABLE ev (id int PRIMARY KEY)")
+            self.q(conn, "INSERT INTO ev VALUES (1)")
+        la.notifies.clear()
+        deadline = time.time() + 5
+        while not la.notifies and time.time() < deadline:
+            select.select([la], [], [], 0.2)
+            la.poll()
+        time.sleep(0.2)
+        la.poll()
+        events = [json.loads(n.payload) for n in la.notifies
+                  if n.channel == "themis_changes"]
+        self.assertEqual([(e["collection"], e["key"]) for e in events],
+                         [("ev", "1")])
 
     def test_pg_database_and_psql_list(self):
         base = self.fresh("dbt_list")
