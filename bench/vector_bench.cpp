@@ -96,8 +96,7 @@ int main(int argc, char** argv) {
   double bf_total = 0;
   for (double x : bf_lat)
     bf_total += x;
-  std::printf("%-12s %8s %10s %10s\n", "search", "recall@10", "QPS",
-              "p99 ms");
+  std::printf("%-12s %8s %10s %10s\n", "search", "recall@10", "QPS", "p99 ms");
   std::printf("%-12s %8.4f %10.1f %10.3f\n", "brute force", 1.0,
               nq / (bf_total / 1000), p99(bf_lat));
   std::stringstream ss(efs);
