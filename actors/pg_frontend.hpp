@@ -248,6 +248,12 @@ private:
   /// A transaction block ended: its duration goes to the metrics.
   void count_transaction(bool committed);
   bool pinned_ = false; ///< the writer holds our transaction
+  /// A REPEATABLE READ / SERIALIZABLE block's reads share one SQLite read
+  /// transaction on db_ (pg_frontend_snapshot.cpp, issue 36: pg_dump's
+  /// consistent snapshot): opened at the block's first statement after
+  /// its isolation level is set, closed when the block ends.
+  bool snapshot_ = false;
+  void snapshot_settle();
   // -- issue 36 (pg_frontend_notify.cpp) -------------------------------------
   class notify_hooks;
   /// run() with LISTEN/NOTIFY/UNLISTEN applied (at COMMIT inside a

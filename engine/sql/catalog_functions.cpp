@@ -83,7 +83,19 @@ std::optional<uint32_t> relation_oid(const catalog& cat,
     {"pg_ts_parser", 3601},
     {"pg_ts_template", 3764},
     {"pg_partitioned_table", 3350},
-    {"pg_subscription", 6100}};
+    {"pg_subscription", 6100},
+    // the other catalogs pg_dump reads (tableoid, ::regclass; issue 36)
+    {"pg_publication_rel", 6106},
+    {"pg_publication_namespace", 6237},
+    {"pg_amop", 2602},
+    {"pg_amproc", 2603},
+    {"pg_aggregate", 2600},
+    {"pg_shseclabel", 3592},
+    {"pg_ts_config_map", 3603},
+    {"pg_foreign_table", 3118},
+    {"pg_subscription_rel", 6102},
+    {"pg_db_role_setting", 2964},
+    {"pg_replication_origin", 6000}};
   for (auto& [n, o] : catalogs)
     if (name == n)
       return o;

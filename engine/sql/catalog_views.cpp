@@ -118,7 +118,7 @@ bool is_catalog_view(const std::string& name) {
     "pg_range",      "pg_stat_activity", "pg_sequences", "pg_depend",
     "pg_authid",     "pg_auth_members"};
   // issue 36 (catalog): pg_depend … are listed above
-  return names.count(name) > 0;
+  return names.count(name) > 0 || is_dump_catalog(name); // + pg_dump's
 }
 
 std::optional<view_sql> catalog_view(const std::string& schema,
@@ -204,6 +204,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     return r;
   if (auto r = type_view(name, cat)) // catalog_views_types.cpp
     return r;
+  if (auto r = dump_view(name, cat)) // catalog_views_dump.cpp (issue 36)
+    return r;
   if (name == "pg_namespace") {
     v.col("oid", oid::oid_t)
       .col("nspname", oid::name)
@@ -277,9 +279,10 @@ std::optional<view_sql> catalog_view(const std::string& schema,
   if (name == "pg_am") {
     v.col("oid", oid::oid_t)
       .col("amname", oid::name)
-      .col("amtype", oid::char_t);
-    v.row({"2", "'heap'", "'t'"});
-    v.row({"403", "'btree'", "'i'"});
+      .col("amtype", oid::char_t)
+      .col("amhandler", oid::regproc); // pg_dump reads it
+    v.row({"2", "'heap'", "'t'", "3"});
+    v.row({"403", "'btree'", "'i'", "330"});
     return v.build();
   }
   if (name == "pg_tablespace") {
@@ -287,17 +290,18 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     v.row({"1663", "'pg_default'"});
     return v.build();
   }
-  if (name == "pg_description") {
-    v.col("objoid", oid::oid_t)
-      .col("classoid", oid::oid_t)
-      .col("objsubid", oid::int4)
-      .col("description", oid::text);
-    return v.build();
-  }
   if (name == "pg_collation") {
     v.col("oid", oid::oid_t)
       .col("collname", oid::name)
-      .col("collnamespace", oid::oid_t);
+      .col("collnamespace", oid::oid_t)
+      .col("collowner", oid::oid_t) // pg_dump reads these
+      .col("collprovider", oid::char_t)
+      .col("collisdeterministic", oid::boolean)
+      .col("collencoding", oid::int4)
+      .col("collcollate", oid::text)
+      .col("collctype", oid::text)
+      .col("colliculocale", oid::text)
+      .col("collversion", oid::text);
     return v.build();
   }
   if (name == "pg_inherits") {
@@ -313,50 +317,6 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("definition", oid::text);
     return v.build();
   }
-  if (name == "pg_policy") {
-    v.col("oid", oid::oid_t)
-      .col("polname", oid::name)
-      .col("polrelid", oid::oid_t)
-      .col("polcmd", oid::char_t)
-      .col("polpermissive", oid::boolean)
-      .col("polroles", oid::text)
-      .col("polqual", oid::text)
-      .col("polwithcheck", oid::text);
-    return v.build();
-  }
-  if (name == "pg_statistic_ext") {
-    v.col("oid", oid::oid_t)
-      .col("stxrelid", oid::oid_t)
-      .col("stxname", oid::name)
-      .col("stxnamespace", oid::oid_t)
-      .col("stxowner", oid::oid_t)
-      .col("stxstattarget", oid::int4)
-      .col("stxkeys", oid::text)
-      .col("stxkind", oid::text)
-      .col("stxexprs", oid::text);
-    return v.build();
-  }
-  if (name == "pg_publication") {
-    v.col("oid", oid::oid_t)
-      .col("pubname", oid::name)
-      .col("puballtables", oid::boolean)
-      .col("pubinsert", oid::boolean)
-      .col("pubupdate", oid::boolean)
-      .col("pubdelete", oid::boolean)
-      .col("pubtruncate", oid::boolean)
-      .col("pubviaroot", oid::boolean);
-    return v.build();
-  }
-  if (name == "pg_publication_rel" || name == "pg_publication_namespace") {
-    v.col("oid", oid::oid_t)
-      .col("prpubid", oid::oid_t)
-      .col("prrelid", oid::oid_t)
-      .col("pnpubid", oid::oid_t)
-      .col("pnnspid", oid::oid_t)
-      .col("prqual", oid::text)
-      .col("prattrs", oid::text);
-    return v.build();
-  }
   if (name == "pg_trigger") {
     v.col("oid", oid::oid_t)
       .col("tgrelid", oid::oid_t)
@@ -364,7 +324,19 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("tgisinternal", oid::boolean)
       .col("tgenabled", oid::char_t)
       .col("tgparentid", oid::oid_t)
-      .col("tgconstraint", oid::oid_t);
+      .col("tgconstraint", oid::oid_t)
+      .col("tgfoid", oid::oid_t) // the rest of PostgreSQL 15's (pg_dump)
+      .col("tgtype", oid::int2)
+      .col("tgconstrrelid", oid::oid_t)
+      .col("tgconstrindid", oid::oid_t)
+      .col("tgdeferrable", oid::boolean)
+      .col("tginitdeferred", oid::boolean)
+      .col("tgnargs", oid::int2)
+      .col("tgattr", oid::int2vector)
+      .col("tgargs", oid::bytea)
+      .col("tgqual", oid::text)
+      .col("tgoldtable", oid::name)
+      .col("tgnewtable", oid::name);
     return v.build();
   }
   if (name == "pg_rewrite") {
@@ -373,21 +345,26 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("ev_class", oid::oid_t)
       .col("ev_type", oid::char_t)
       .col("ev_enabled", oid::char_t)
-      .col("is_instead", oid::boolean);
+      .col("is_instead", oid::boolean)
+      .col("ev_qual", oid::text) // pg_node_tree (pg_dump)
+      .col("ev_action", oid::text);
     return v.build();
   }
-  if (name == "pg_partitioned_table" || name == "pg_foreign_table") {
-    v.col("partrelid", oid::oid_t)
-      .col("partstrat", oid::char_t)
-      .col("ftrelid", oid::oid_t)
-      .col("ftserver", oid::oid_t)
-      .col("ftoptions", oid::text);
-    return v.build();
-  }
-  if (name == "pg_language") {
-    v.col("oid", oid::oid_t).col("lanname", oid::name);
-    v.row({"12", "'internal'"});
-    v.row({"14", "'sql'"});
+  if (name == "pg_language") { // PostgreSQL 15's rows (pg_dump reads all)
+    v.col("oid", oid::oid_t)
+      .col("lanname", oid::name)
+      .col("lanowner", oid::oid_t)
+      .col("lanispl", oid::boolean)
+      .col("lanpltrusted", oid::boolean)
+      .col("lanplcallfoid", oid::oid_t)
+      .col("laninline", oid::oid_t)
+      .col("lanvalidator", oid::oid_t)
+      .col("lanacl", oid::text);
+    v.row({"12", "'internal'", "10", "0", "0", "0", "0", "2246", "NULL"});
+    v.row({"13", "'c'", "10", "0", "0", "0", "0", "2247", "NULL"});
+    v.row({"14", "'sql'", "10", "0", "1", "0", "0", "2248", "NULL"});
+    v.row(
+      {"13563", "'plpgsql'", "10", "1", "1", "13560", "13561", "13562", "NULL"});
     return v.build();
   }
   if (name == "pg_range") { // asyncpg's type introspection joins it
@@ -412,10 +389,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
       .col("rngsubdiff", oid::oid_t);
     return v.build(); // no range types
   }
-  if (name == "pg_range" || name == "pg_event_trigger" ||
-      name == "pg_operator" || name == "pg_opclass" ||
-      name == "pg_shdescription" || name == "pg_locks" ||
-      name == "pg_prepared_statements" || name == "pg_cursors") {
+  if (name == "pg_locks" || name == "pg_prepared_statements" ||
+      name == "pg_cursors") { // (pg_dump's catalogs: catalog_views_dump.cpp)
     v.col("oid", oid::oid_t);
     return v.build();
   }

@@ -178,6 +178,12 @@ std::string to_json(const table_def& t) {
                             {"serial", c.serial},
                             {"default_sql", c.default_sql},
                             {"default_text", c.default_text}});
+  // comments (issue 36: COMMENT ON, pg_dump) only where there are some
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    if (!t.columns[i].comment.empty())
+      j["columns"][i]["comment"] = t.columns[i].comment;
+  if (!t.comment.empty())
+    j["comment"] = t.comment;
   if (!t.on_commit.empty())
     j["on_commit"] = t.on_commit;
   j["indexes"] = json::array();
@@ -188,6 +194,8 @@ std::string to_json(const table_def& t) {
                             {"primary", i.primary}});
     if (i.index_only) // issue 36
       j["indexes"].back()["index_only"] = true;
+    if (!i.comment.empty())
+      j["indexes"].back()["comment"] = i.comment;
   }
   if (!t.foreign_keys.empty()) {
     auto& fks = j["foreign_keys"] = json::array();
@@ -201,11 +209,17 @@ std::string to_json(const table_def& t) {
                      {"match", std::string(1, f.match)},
                      {"deferrable", f.deferrable},
                      {"deferred", f.deferred}});
+    for (size_t i = 0; i < t.foreign_keys.size(); ++i)
+      if (!t.foreign_keys[i].comment.empty())
+        fks[i]["comment"] = t.foreign_keys[i].comment;
   }
   if (!t.checks.empty()) {
     auto& cks = j["checks"] = json::array();
     for (auto& c : t.checks)
       cks.push_back({{"name", c.name}, {"text", c.text}, {"sql", c.sql}});
+    for (size_t i = 0; i < t.checks.size(); ++i)
+      if (!t.checks[i].comment.empty())
+        cks[i]["comment"] = t.checks[i].comment;
   }
   return j.dump();
 }
@@ -233,9 +247,11 @@ table_def table_from_json(const std::string& name, const std::string& text) {
     d.serial = c.value("serial", false);
     d.default_sql = c.value("default_sql", "");
     d.default_text = c.value("default_text", "");
+    d.comment = c.value("comment", "");
     t.columns.push_back(std::move(d));
   }
   t.on_commit = j.value("on_commit", "");
+  t.comment = j.value("comment", "");
   for (auto& i : j.value("indexes", json::array())) {
     index_def d;
     d.name = i.value("name", "");
@@ -243,6 +259,7 @@ table_def table_from_json(const std::string& name, const std::string& text) {
     d.unique = i.value("unique", false);
     d.primary = i.value("primary", false);
     d.index_only = i.value("index_only", false);
+    d.comment = i.value("comment", "");
     t.indexes.push_back(std::move(d));
   }
   auto letter = [](const json& o, const char* k, char def) {
@@ -260,11 +277,12 @@ table_def table_from_json(const std::string& name, const std::string& text) {
     d.match = letter(f, "match", 's');
     d.deferrable = f.value("deferrable", false);
     d.deferred = f.value("deferred", false);
+    d.comment = f.value("comment", "");
     t.foreign_keys.push_back(std::move(d));
   }
   for (auto& c : j.value("checks", json::array()))
-    t.checks.push_back(
-      {c.value("name", ""), c.value("text", ""), c.value("sql", "")});
+    t.checks.push_back({c.value("name", ""), c.value("text", ""),
+                        c.value("sql", ""), c.value("comment", "")});
   return t;
 }
 

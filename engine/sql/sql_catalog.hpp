@@ -28,6 +28,7 @@ struct column_def {
   bool serial = false;      ///< default is the table's sequence
   std::string default_sql;  ///< SQLite expression (translated), may be empty
   std::string default_text; ///< as the user wrote it (for \d)
+  std::string comment;      ///< COMMENT ON COLUMN (issue 36; "" = none)
 };
 
 struct index_def {
@@ -38,6 +39,7 @@ struct index_def {
   /// CREATE UNIQUE INDEX, not a UNIQUE constraint: no pg_constraint row
   /// (issue 36: Inspector, pg_dump tell the two apart).
   bool index_only = false;
+  std::string comment; ///< COMMENT ON INDEX / CONSTRAINT (issue 36)
 };
 
 /// FOREIGN KEY (columns) REFERENCES ref_table (ref_columns): checked by
@@ -54,6 +56,7 @@ struct foreign_key_def {
   char match = 's'; ///< s simple, f full
   bool deferrable = false;
   bool deferred = false; ///< INITIALLY DEFERRED
+  std::string comment;   ///< COMMENT ON CONSTRAINT (issue 36)
 };
 
 /// CHECK (expr): `text` as PostgreSQL shows it inside CHECK (…), `sql`
@@ -62,6 +65,7 @@ struct check_def {
   std::string name;
   std::string text;
   std::string sql;
+  std::string comment; ///< COMMENT ON CONSTRAINT (issue 36)
 };
 
 struct table_def {
@@ -75,6 +79,8 @@ struct table_def {
   std::string on_commit;
   std::vector<foreign_key_def> foreign_keys;
   std::vector<check_def> checks;
+  /// COMMENT ON TABLE (issue 36; pg_description, obj_description).
+  std::string comment;
 
   int find(const std::string& column) const;
   /// The primary key's columns (empty: none).

@@ -69,6 +69,8 @@ error_object split_error_object(const std::string& what);
 /// jsonb @> / <@ and quote_literal / quote_nullable
 /// (sql_functions_jsonb.cpp, issue 36).
 void register_jsonb_functions(sqlite3* db);
+/// quote_ident (sql_functions_dump.cpp, issue 36: pg_dump).
+void register_dump_functions(sqlite3* db);
 
 /// Splits an error raised by a function; false if `msg` is not one.
 bool split_error(const char* msg, char sqlstate[6], const char** text);

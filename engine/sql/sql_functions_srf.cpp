@@ -255,6 +255,7 @@ error_object split_error_object(const std::string& what) {
 void register_srf_functions(sqlite3* db, bool writer) {
   register_array_functions(db);
   register_jsonb_functions(db); // sql_functions_jsonb.cpp (issue 36)
+  register_dump_functions(db);  // sql_functions_dump.cpp (issue 36)
   sqlite3_create_function_v2(db, "themis_pg_sleep", 1, SQLITE_UTF8,
                              writer ? db : nullptr, fn_pg_sleep, nullptr,
                              nullptr, nullptr);

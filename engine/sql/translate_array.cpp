@@ -129,6 +129,11 @@ expr translator::tr_subscript(const json& n, scope& sc) {
                       ") exceeds the maximum allowed (6)",
                     location(n));
   auto a = tr(b.at("arg"), sc);
+  if (a.type == oid::name && ind.size() == 1 && !slice &&
+      body(ind[0]).contains("uidx")) // name[i]: its byte i (pg_dump's
+    return {"substr(" + a.sql + ", CAST(" + // typname[0] = '_'; issue 36)
+              tr(body(ind[0]).at("uidx"), sc).sql + " AS INTEGER) + 1, 1)",
+            oid::char_t};
   uint32_t arr = is_array_type(a.type) ? a.type : oid::text_array;
   if (!is_array_type(a.type) && a.type && a.type != oid::text &&
       a.type != oid::unknown)

@@ -125,6 +125,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     return body(b.at("args")[i]).at("sval").value("sval", "");
   };
   // session and catalog probes
+  if (auto d = tr_dump_func(name, n, args)) // comments, acldefault (issue 36)
+    return *d;
   if (name == "version")
     return {quote_literal("PostgreSQL " + info.server_version +
                           " on x86_64-pc-linux-gnu, themisd"),
@@ -225,6 +227,10 @@ expr translator::tr_func(const json& n, scope& sc) {
                                       : "CHECK ((" + c.text + "))");
       }
     if (name == "pg_get_indexdef" && args.size() >= 2) {
+    // no index or constraint at all (an empty database): NULL
+    auto whole = out.find(" WHEN ") == std::string::npos
+                   ? std::string("NULL")
+                   : out + " END";
       // pg_get_indexdef(oid, column, pretty): the column's name, the whole
       // definition for column 0 (peewee's get_indexes; issue 36)
       std::string col = "CASE";
@@ -243,11 +249,11 @@ expr translator::tr_func(const json& n, scope& sc) {
         col = "NULL";
       else
         col += " END";
-      return {"CASE WHEN " + args[1].sql + " = 0 THEN " + out + " END ELSE " +
+      return {"CASE WHEN " + args[1].sql + " = 0 THEN " + whole + " ELSE " +
                 col + " END",
               oid::text};
     }
-    return {out + " END", oid::text};
+    return {whole, oid::text};
   }
   if (name == "pg_function_is_visible" || name == "pg_type_is_visible")
     return {"1", oid::boolean};

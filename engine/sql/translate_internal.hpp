@@ -30,6 +30,9 @@ struct scope_item {
   /// columns under the names the query gives them); an entry with a `.`
   /// is a whole column reference (`"alias_2"."v"`).
   std::vector<std::string> col_sql;
+  /// A catalog view's PostgreSQL relation oid (pg_class 1259 …), for its
+  /// system column tableoid (tables use table->oid); 0: none.
+  uint32_t rel_oid = 0;
 };
 
 struct scope {
@@ -54,6 +57,13 @@ const json& list_items(const json& n);
 /// outside string literals.
 std::string replace_ident(const std::string& text, const std::string& from,
                           const std::string& to);
+/// A system column (tableoid, xmin, xmax, cmin, cmax, ctid) of a table
+/// or catalog view in scope (pg_dump reads `x.tableoid` of every
+/// catalog; translate_system_columns.cpp); nullopt if `col` is none or
+/// no FROM item has it.
+std::optional<expr> system_column(const std::string& qual,
+                                  const std::string& col, const scope& sc,
+                                  int location);
 /// A DML target: the columns of `t` read from documents row `row`.
 scope_item target_item(const table_def& t, const std::string& alias,
                        const std::string& row);
@@ -267,6 +277,20 @@ public:
   /// Marks a DML statement on `table` for the writer's constraint checks.
   void attach_constraints(statement& st) const;
   statement tr_utility(const std::string& type, const json& n);
+  /// What pg_dump's scripts send besides tables and data
+  /// (translate_dump.cpp, issue 36): LOCK TABLE, COMMENT ON, ALTER TABLE
+  /// / TYPE / SCHEMA … OWNER TO; nullopt for any other statement.
+  std::optional<statement> tr_dump_utility(const std::string& type,
+                                           const json& n);
+  /// acldefault, obj_description, col_description (comments); nullopt
+  /// for other names (translate_dump.cpp).
+  std::optional<expr> tr_dump_func(const std::string& name, const json& n,
+                                   const std::vector<expr>& args);
+  /// pg_options_to_table(options) in FROM: no rows (no object has
+  /// options here); nullopt for other functions (translate_dump.cpp).
+  std::optional<std::string> dump_from_function(const json& node,
+                                                const std::string& fname,
+                                                scope& sc);
   std::vector<column> returning(const json& list, scope& sc, std::string& sql);
   /// SQLite expression storing value `v` (already coerced) in a document.
   std::string json_value(const column_def& c, const std::string& v);

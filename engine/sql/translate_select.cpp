@@ -1,3 +1,4 @@
+#include "engine/sql/catalog_functions.hpp"
 #include "engine/sql/catalog_views.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
@@ -89,7 +90,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
                         "relation \"" + (schema.empty() ? "" : schema + ".") +
                           name + "\" does not exist",
                         location(node));
-      sc.items.push_back({alias, v->cols, nullptr, ""});
+      sc.items.push_back({alias, v->cols, nullptr, "", {},
+                          relation_oid(cat, name).value_or(0)});
       return "(" + v->sql + ") AS " + quote_ident(alias);
     }
     if (auto v = view_from_item(b, alias, sc)) // issue 36 (translate_view.cpp)
@@ -166,6 +168,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     // JSON / regexp functions may name earlier FROM items (LATERAL)
     if (auto j = json_srf_from(node, call, fname.back(), sc))
       return *j;
+    if (auto d = dump_from_function(node, fname.back(), sc)) // issue 36
+      return *d;
     if (b.value("lateral", false))
       unsupported("LATERAL", node);
     std::string alias = b.contains("alias")

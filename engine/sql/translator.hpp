@@ -145,6 +145,8 @@ struct statement {
   /// Sequence DDL (issue 36): definitions it saves, state keys it resets.
   std::vector<sequence_def> sequences;
   std::vector<std::string> sequence_keys;
+  /// LOCK TABLE (issue 36): 25P01 outside a transaction block.
+  bool needs_block = false;
   /// Views (issue 36): stored names of views this statement drops (DROP
   /// VIEW, DROP TABLE … CASCADE, a rename's old name), then the views it
   /// creates or replaces.
