@@ -1,5 +1,7 @@
 #include "engine/vector/vector_index.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,8 +14,12 @@ namespace themis::vector {
 namespace {
 
 /// Capacity grows by doubling from here up to max_elements: hnswlib
-/// allocates its whole capacity up front.
-constexpr size_t initial_capacity = 1024;
+/// allocates its whole capacity up front, so an empty index costs about
+/// 4 MiB of vectors at most (1024 slots, fewer for wide vectors).
+size_t initial_capacity(size_t dim) {
+  return std::clamp<size_t>((size_t{1} << 20) / std::max<size_t>(dim, 1), 16,
+                            1024);
+}
 
 } // namespace
 
@@ -36,7 +42,7 @@ vector_index::vector_index(size_t dimension, metric m, size_t M,
   impl_->ef_construction = ef_construction;
   impl_->ef_search = ef_search;
   impl_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-    impl_->space.get(), std::min(initial_capacity, max_elements), M,
+    impl_->space.get(), std::min(initial_capacity(dimension), max_elements), M,
     ef_construction);
   impl_->hnsw->setEf(ef_search);
 }
@@ -179,7 +185,7 @@ bool vector_index::load(const std::string& path) {
   try {
     auto h = std::make_unique<hnswlib::HierarchicalNSW<float>>(
       impl_->space.get(), path, false,
-      std::max<size_t>(n, std::min(initial_capacity, max_elements_)));
+      std::max<size_t>(n, std::min(initial_capacity(dim_), max_elements_)));
     if (h->cur_element_count != n)
       return false;
     h->setEf(impl_->ef_search);
