@@ -42,6 +42,46 @@ bool loops_collection(const aql::clause& c) {
          c.source->kind == aql::expr_kind::collection;
 }
 
+/// EXPLAIN's node for a FOR over a graph: its kind, direction, edge
+/// collections and the index it reads edges through.
+json graph_node_json(const aql::clause& c) {
+  auto& g = *c.graph;
+  using aql::graph_kind;
+  const char* kind = g.kind == graph_kind::traversal       ? "traversal"
+                     : g.kind == graph_kind::shortest_path ? "shortest_path"
+                     : g.kind == graph_kind::k_shortest_paths
+                       ? "k_shortest_paths"
+                       : "all_shortest_paths";
+  const char* dir = g.direction == aql::edge_direction::outbound  ? "OUTBOUND"
+                    : g.direction == aql::edge_direction::inbound ? "INBOUND"
+                                                                  : "ANY";
+  json edges = json::array();
+  for (auto& e : g.edges)
+    edges.push_back(e.bind ? "@@" + e.name : e.name);
+  json n = {{"mode", kind},
+            {"variable", c.var},
+            {"direction", dir},
+            {"edge_collections", edges},
+            {"edge_index", g.direction == aql::edge_direction::outbound
+                             ? "documents_edge_from"
+                           : g.direction == aql::edge_direction::inbound
+                             ? "documents_edge_to"
+                             : "documents_edge_from+documents_edge_to"}};
+  auto lit = [](const aql::expr_ptr& e) -> json {
+    return e && e->kind == aql::expr_kind::literal ? e->value : json();
+  };
+  if (g.kind == graph_kind::traversal) {
+    n["min_depth"] = g.min_depth ? lit(g.min_depth) : json(1);
+    n["max_depth"] = g.max_depth ? lit(g.max_depth) : n["min_depth"];
+    n["prune"] = static_cast<bool>(g.prune);
+  }
+  if (!g.edge_var.empty())
+    n["edge_variable"] = g.edge_var;
+  if (!g.path_var.empty())
+    n["path_variable"] = g.path_var;
+  return n;
+}
+
 } // namespace
 
 json aql_ast_json(const aql::parsed_query& q) {
@@ -54,6 +94,8 @@ json aql_ast_json(const aql::parsed_query& q) {
       j["variable"] = c.var;
     if (loops_collection(c))
       j["collection"] = c.source->name;
+    else if (c.graph)
+      j["source"] = "graph";
     else if (c.kind == clause_kind::for_)
       j["source"] = "expression";
     if (!c.collection.empty())
@@ -75,6 +117,13 @@ json aql_plan_json(const aql::parsed_query& q) {
   if (q.root) {
     auto& cs = q.root->clauses;
     for (size_t i = 0; i < cs.size(); ++i) {
+      if (cs[i].graph) { // issue 32: the traversal node
+        auto t = graph_node_json(cs[i]);
+        if (loops.empty())
+          mode = t["mode"];
+        loops.push_back(std::move(t));
+        continue;
+      }
       if (!loops_collection(cs[i]))
         continue;
       auto p = aql::plan_pushdown(*q.root, i + 1, cs[i].slot);

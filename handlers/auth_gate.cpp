@@ -64,6 +64,11 @@ std::string auth_gate::required_scope(const std::string& method,
     return "data:read";
   if (starts(path, "/vector/") || starts(path, "/index/"))
     return read ? "data:read" : "data:write";
+  // issue 32: traversals read; edges are document writes
+  if (path == "/graph/traverse")
+    return "data:read";
+  if (starts(path, "/graph/edge"))
+    return read ? "data:read" : "data:write";
   if (starts(path, "/transaction"))
     return "data:read"; // each write in it needed data:write when staged
   if (path == "/api/query" || path == "/api/aql")

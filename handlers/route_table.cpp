@@ -1,5 +1,6 @@
 #include "handlers/route_table.hpp"
 
+#include "handlers/graph_routes.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/search_routes.hpp"
 
@@ -84,6 +85,18 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
   } else if (n == 1 && is(0, "entities")) {
     label = "/entities";
     m.post = post_entity;
+    // --- graph routes (issue 32, handlers/graph_handlers.cpp) begin ---
+  } else if (n == 2 && is(0, "graph") && is(1, "traverse")) {
+    label = "/graph/traverse";
+    m.post = graph_traverse;
+  } else if (n == 2 && is(0, "graph") && is(1, "edge")) {
+    label = "/graph/edge";
+    m.post = graph_edge_create;
+  } else if (n == 3 && is(0, "graph") && is(1, "edge")) {
+    label = "/graph/edge/{id}";
+    m.del = graph_edge_delete;
+    params.push_back(s[2]);
+    // --- graph routes (issue 32) end ---
   } else if (n == 2 && is(0, "transaction")) {
     label = "/transaction/" + s[1];
     if (is(1, "begin"))

@@ -113,6 +113,11 @@ traversal_options parse_traversal_options(const json& opts) {
         throw aql_error(error_kind::semantic,
                         "OPTIONS defaultWeight must be a non-negative number");
       o.default_weight = v.get<double>();
+    } else if (k == "vertexStubs") {
+      if (!v.is_boolean())
+        throw aql_error(error_kind::semantic,
+                        "OPTIONS vertexStubs must be a boolean");
+      o.vertex_stubs = v.get<bool>();
     } else if (k == "maxPaths") {
       if (!v.is_number() || v.get<double>() < 1)
         throw aql_error(error_kind::semantic,
@@ -181,6 +186,8 @@ uint32_t traverser::vertex_index(const std::string& handle) {
 const json& traverser::vertex_doc(uint32_t v) {
   if (!loaded_[v]) {
     docs_[v] = source_.vertex(handles_[v]);
+    if (docs_[v].is_null() && opts_.vertex_stubs)
+      docs_[v] = {{"_id", handles_[v]}};
     loaded_[v] = true;
   }
   return docs_[v];

@@ -70,6 +70,10 @@ struct traversal_options {
   std::string weight_attribute; ///< empty: every edge weighs default_weight
   double default_weight = 1;
   uint64_t max_paths = default_max_paths;
+  /// themisd's own `vertexStubs: true`: a vertex without a document is
+  /// {"_id": handle} instead of ArangoDB's null (POST /graph/traverse lists
+  /// vertices that are only edge ends).
+  bool vertex_stubs = false;
 };
 
 /// OPTIONS {order, bfs, uniqueVertices, uniqueEdges, weightAttribute,

@@ -1,0 +1,15 @@
+#pragma once
+/// Graph routes (issue 32, docs/graph.md) in ThemisDB's shapes:
+/// POST /graph/edge (an edge document with _from/_to handles),
+/// DELETE /graph/edge/{key}, POST /graph/traverse (BFS from a vertex,
+/// run as an AQL traversal on the query executor).
+
+#include "handlers/route_context.hpp"
+
+namespace themis {
+
+void graph_edge_create(route_context& ctx); ///< POST /graph/edge
+void graph_edge_delete(route_context& ctx); ///< DELETE /graph/edge/{key}
+void graph_traverse(route_context& ctx);    ///< POST /graph/traverse
+
+} // namespace themis
