@@ -84,8 +84,9 @@ view_sql pg_attribute_view(const catalog& cat) {
   return v.build();
 }
 
-/// pg_proc: PostgreSQL 15's columns, no rows (no user functions; \df).
-view_sql pg_proc_view() {
+/// pg_proc: PostgreSQL 15's columns; rows for the user functions
+/// (catalog_views_proc.cpp; \df).
+view_sql pg_proc_view(const catalog& cat) {
   builder v;
   v.col("oid", oid::oid_t)
     .col("proname", oid::name)
@@ -117,6 +118,7 @@ view_sql pg_proc_view() {
     .col("prosqlbody", oid::text)
     .col("proconfig", oid::text_array)
     .col("proacl", oid::text);
+  proc_rows(cat, v); // issue 36
   return v.build();
 }
 
@@ -144,7 +146,7 @@ std::optional<view_sql> attribute_view(const std::string& name,
   if (name == "pg_attribute")
     return pg_attribute_view(cat);
   if (name == "pg_proc")
-    return pg_proc_view();
+    return pg_proc_view(cat);
   if (name == "pg_extension")
     return pg_extension_view();
   return std::nullopt;

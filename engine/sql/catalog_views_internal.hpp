@@ -82,6 +82,11 @@ inline bool collatable(uint32_t type) {
          type == oid::name;
 }
 
+/// pg_proc's rows for user functions (catalog_views_proc.cpp, issue 36).
+void proc_rows(const catalog& cat, builder& v);
+/// pg_language's oid of a language name.
+uint32_t language_oid(const std::string& language);
+
 /// The views split out of catalog_views.cpp (nullopt: not theirs).
 std::optional<view_sql> attribute_view(const std::string& name,
                                        const catalog& cat);

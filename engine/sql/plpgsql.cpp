@@ -350,7 +350,9 @@ void interpreter::exec(const json& node) {
     if (function_mode_) { // a function's result (plpgsql_function.cpp)
       if (b.contains("expr"))
         returned_ = eval(query_of(field(b, "expr")));
-      did_return_ = true;
+      // a RETURN without a value is the parser's own one at the end (a
+      // non-void function cannot write it): the function ended
+      did_return_ = b.contains("expr");
       throw do_return{};
     }
     if (b.contains("expr"))

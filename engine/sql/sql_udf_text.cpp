@@ -36,9 +36,12 @@ std::string udf_type_name(uint32_t type, const std::string& type_node) {
 
 namespace {
 
-std::string arg_text(const function_arg& a, bool with_default) {
+std::string arg_text(const function_arg& a, bool with_default,
+                     bool procedure) {
   std::string s;
-  if (a.mode == 'o')
+  if (a.mode == 'i' && procedure)
+    s += "IN ";
+  else if (a.mode == 'o')
     s += "OUT ";
   else if (a.mode == 'b')
     s += "INOUT ";
@@ -58,7 +61,7 @@ std::string function_arguments(const function_def& f) {
   std::string s;
   for (auto& a : f.args)
     if (a.mode != 't')
-      s += (s.empty() ? "" : ", ") + arg_text(a, true);
+      s += (s.empty() ? "" : ", ") + arg_text(a, true, f.kind == 'p');
   return s;
 }
 
@@ -66,7 +69,7 @@ std::string function_identity_arguments(const function_def& f) {
   std::string s;
   for (auto& a : f.args)
     if (a.mode != 't' && (a.mode != 'o' || f.kind == 'p'))
-      s += (s.empty() ? "" : ", ") + arg_text(a, false);
+      s += (s.empty() ? "" : ", ") + arg_text(a, false, f.kind == 'p');
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include "engine/sql/pg_array.hpp"
 #include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/translate_internal.hpp"
+#include "engine/sql/udf_internal.hpp"
 #include "engine/stack_guard.hpp"
 
 namespace themis::sql::detail {
@@ -470,6 +471,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
 
 expr translator::tr_cast(const json& n, scope& sc) {
   auto& b = body(n);
+  if (auto p = udf_regproc_cast(cat, b)) // 'f(int)'::regprocedure (issue 36)
+    return *p;
   auto type = type_of_typename(b.at("typeName"));
   hint_param(b.at("arg"), type);
   if (is_array_type(type) && node_type(b.at("arg")) == "A_ArrayExpr")

@@ -5,6 +5,7 @@
 #include "engine/sql/session_functions.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/sql/translate_internal.hpp"
+#include "engine/sql/udf_internal.hpp"
 
 namespace themis::sql::detail {
 
@@ -296,6 +297,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     return {quote_literal(info.user), oid::name};
   if (name == "pg_get_viewdef" && !args.empty()) // issue 36 (views)
     return {viewdef_sql(cat, args[0].sql, args[0].type), oid::text};
+  if (auto u = udf_catalog_call(cat, name, args)) // user functions (issue 36)
+    return *u;
   if (name == "obj_description" || name == "col_description" ||
       name == "shobj_description" || name == "pg_get_expr" ||
       name == "format_type" || name == "pg_encoding_to_char" ||

@@ -45,6 +45,18 @@ std::string hint_signature(const std::string& local, const function_def& f);
 std::optional<statement>
 tr_routine_utility(translator& tr, const std::string& type, const json& n);
 
+/// pg_get_function_arguments / _identity_arguments / _result and
+/// pg_get_functiondef of an oid (translate_udf_catalog.cpp); nullopt for
+/// another name.
+std::optional<expr> udf_catalog_call(const catalog& cat,
+                                     const std::string& name,
+                                     const std::vector<expr>& args);
+
+/// 'f'::regproc and 'f(integer)'::regprocedure of a string literal: the
+/// user function's oid (42883, 42725 as PostgreSQL); nullopt for other
+/// casts (translate_udf_catalog.cpp).
+std::optional<expr> udf_regproc_cast(const catalog& cat, const json& cast);
+
 /// How deep SQL functions are inlined into one another before a call goes
 /// through themis_udf instead (a recursive SQL function).
 constexpr int max_inline_depth = 8;
