@@ -21,7 +21,7 @@ def main():
     dim = int(sys.argv[2]) if len(sys.argv) > 2 else 128
     nq = int(sys.argv[3]) if len(sys.argv) > 3 else 500
     rng = random.Random(1)
-    srv = Server(args=["--log-level", "warn"]).start()
+    srv = Server().start()
     try:
         st, _, b = srv.json("POST", "/index/create", {
             "table": "bench", "column": "embedding", "type": "vector",
