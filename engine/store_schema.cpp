@@ -79,11 +79,6 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS sql_databases(
       name TEXT PRIMARY KEY,
       def TEXT NOT NULL) WITHOUT ROWID;
-    -- user functions and procedures (CREATE FUNCTION, issue 36): the
-    -- definition as JSON under "name(argument type oids)"
-    CREATE TABLE IF NOT EXISTS sql_functions(
-      name TEXT PRIMARY KEY,
-      def TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;

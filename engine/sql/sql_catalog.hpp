@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "engine/sql/sql_types.hpp"
-#include "engine/sql/sql_udf_def.hpp"
 #include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/sql_udf_def.hpp"
 
@@ -203,15 +202,6 @@ public:
     enums_[key] = std::move(e);
   }
   void erase_enum(const std::string& name) { enums_.erase(local(name)); }
-  /// User functions by the names the namespace sees, each name's
-  /// overloads (issue 36; sql_udf.cpp).
-  const std::map<std::string, std::vector<function_def>>& functions() const {
-    return functions_;
-  }
-  const std::vector<function_def>* find_functions(const std::string& name) const;
-  /// A transaction's own CREATE / DROP FUNCTION, seen before the commit.
-  void put_function(function_def f);
-  void erase_function(const std::string& stored_key);
   /// Sequences made by CREATE SEQUENCE by the names the namespace sees
   /// (the session's temp ones under their local names; sql_sequences.hpp).
   /// A serial column's implicit sequence is not among them.
@@ -252,10 +242,6 @@ private:
   }
   std::map<std::string, table_def> tables_;
   std::map<std::string, enum_def> enums_;
-  std::map<std::string, std::vector<function_def>> functions_;
-  void load_functions(sqlite3* db); ///< sql_udf.cpp
-  void scope_functions(const catalog& all, const std::string& prefix,
-                       bool all_namespaces);
   std::map<std::string, sequence_def> sequences_; ///< issue 36
   std::map<std::string, sequence_def> all_sequences_; ///< stored names
   void scope_sequences(const catalog& all, const std::string& prefix,

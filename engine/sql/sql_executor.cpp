@@ -656,9 +656,6 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
     case stmt_kind::drop_type:
       run_type_ddl(db, counters, sink, job);
       return;
-    case stmt_kind::function_ddl: // issue 36 (sql_udf.cpp)
-      run_function_ddl(db, job);
-      return;
     case stmt_kind::database_ddl: // issue 36 (sql_databases.cpp)
       run_database_ddl(db, counters, sink, job);
       return;

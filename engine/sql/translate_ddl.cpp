@@ -261,9 +261,6 @@ statement translator::tr_create(const json& n) {
 
 statement translator::tr_utility(const std::string& type, const json& n) {
   auto& b = body(n);
-  // CREATE / DROP / ALTER FUNCTION, CALL (translate_function.cpp; issue 36)
-  if (auto fn = tr_function_ddl(type, n))
-    return *fn;
   // LOCK TABLE, COMMENT ON, OWNER TO (translate_dump.cpp; issue 36)
   if (auto dump = tr_dump_utility(type, n))
     return *dump;

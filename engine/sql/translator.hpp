@@ -53,10 +53,6 @@ enum class stmt_kind {
   create_type,    ///< CREATE TYPE … AS ENUM (enum_type)
   alter_type,     ///< ALTER TYPE … ADD/RENAME VALUE (enum_type, rewrites)
   drop_type,      ///< DROP TYPE (names: stored names)
-  /// CREATE / DROP / ALTER FUNCTION and PROCEDURE (issue 36; sql_udf.cpp):
-  /// `names` the keys to delete, `val` a JSON array of definitions to
-  /// store; `local`: OR REPLACE (else an existing key is 42723).
-  function_ddl,
   /// CREATE / ALTER / DROP SEQUENCE (issue 36; translate_sequence_ddl.cpp):
   /// `ddl` the SQLite statements, `sequences` the definitions afterwards,
   /// `names` the stored names that go, `sequence_keys` states reset
