@@ -52,6 +52,16 @@ class VectorSearchTest(ServerTest):
                                        "objectName": "emb",
                                        "dimension": DIM}, (st, b)
         cls.queries = [vec(rng) for _ in range(30)]
+        # the applier indexes 5,000 inserts; on a loaded machine that may
+        # take longer than a search waits (503, Retry-After): wait here
+        deadline = time.time() + 180
+        while True:
+            st, _, b = s.json("POST", "/vector/search",
+                              {"vector": cls.queries[0], "table": "emb"})
+            if st != 503 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        assert st == 200, (st, b)
 
     def search(self, body, headers=None):
         return self.server.json("POST", "/vector/search", body, headers)
