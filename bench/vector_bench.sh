@@ -17,3 +17,5 @@ echo "== index alone, clustered data (100 clusters)"
 "$BIN" "$N" "$DIM" "$Q" 16 200 32,64,128,256 clustered
 echo "== HTTP: /vector/search through themisd"
 python3 bench/vector_http_bench.py "${HTTP_N:-20000}" "$DIM" "${HTTP_Q:-500}"
+echo "== HTTP: /search/fulltext through themisd"
+python3 bench/fts_bench.py "${FTS_N:-20000}" "${FTS_Q:-500}"
