@@ -150,17 +150,29 @@ void graph_traverse(route_context& ctx) {
                             std::to_string(aql::max_traversal_depth) + "]"));
   auto start = start_it->get<std::string>();
   auto max_depth = depth_it->get<uint64_t>();
-  // a bare key with `vertex_collection`: ThemisDB's vertices are keys
+  // ThemisDB names vertices by entity id "table:pk" (its SDKs send
+  // "relational.default.users:1"): the handle of that entity's document,
+  // and the answer lists vertices the same way. A bare key takes
+  // `vertex_collection`.
   std::string handle = start;
-  if (auto vc = body.find("vertex_collection");
-      vc != body.end() && vc->is_string() &&
-      start.find('/') == std::string::npos)
-    handle = vc->get<std::string>() + "/" + start;
+  bool entity_ids = false;
+  if (start.find('/') == std::string::npos) {
+    if (auto vc = body.find("vertex_collection");
+        vc != body.end() && vc->is_string()) {
+      handle = vc->get<std::string>() + "/" + start;
+    } else if (auto colon = start.find(':'); colon != std::string::npos) {
+      auto table = engine::collection_of_themisdb_table(start.substr(0, colon));
+      if (!table.empty()) {
+        handle = table + "/" + start.substr(colon + 1);
+        entity_ids = true;
+      }
+    }
+  }
   std::string c, k;
   if (!aql::split_handle(handle, c, k))
     return ctx.respond(error_response(
-      400, "'start_vertex' must be a document handle \"collection/key\" "
-           "(or a key with 'vertex_collection')"));
+      400, "'start_vertex' must be a document handle \"collection/key\", "
+           "an entity id \"table:pk\" or a key with 'vertex_collection'"));
   auto dir_name = body.value("direction", std::string("outbound"));
   const char* dir = dir_name == "outbound"  ? "OUTBOUND"
                     : dir_name == "inbound" ? "INBOUND"
@@ -209,6 +221,13 @@ void graph_traverse(route_context& ctx) {
     } catch (const std::exception& e) {
       return error_response(500, std::string("traversal failed: ") + e.what());
     }
+    if (entity_ids) // back to ThemisDB's "table:pk"
+      for (auto& v : visited) {
+        auto& h = v.get_ref<const std::string&>();
+        auto slash = h.find('/');
+        v = engine::themisdb_table_of(h.substr(0, slash)) + ":" +
+            h.substr(slash + 1);
+      }
     auto n = visited.size();
     return json_response(200, dump({{"start_vertex", start},
                                     {"max_depth", max_depth},

@@ -405,6 +405,18 @@ class GraphTest(ServerTest):
             "start_vertex": "a", "vertex_collection": "city", "max_depth": 0,
             "edge_collection": "roads"})
         self.assertEqual((st, b["visited"]), (200, ["city/a"]))
+        # ThemisDB's entity ids "table:pk" (what its SDKs send) map to
+        # the entity documents' handles, and come back in the same form
+        st, _, b = self.server.json("POST", "/graph/edge", {
+            "_from": "relational__default__users/1",
+            "_to": "relational__default__users/2", "edge_type": "follows"})
+        self.assertEqual(st, 201, b)
+        st, _, b = self.server.json("POST", "/graph/traverse", {
+            "start": "relational.default.users:1", "max_depth": 2,
+            "edge_type": "follows"})
+        self.assertEqual((st, b.get("nodes")),
+                         (200, ["relational.default.users:1",
+                                "relational.default.users:2"]), b)
         # no edge collection yet: just the start
         st, _, b = self.server.json("POST", "/graph/traverse", {
             "start_vertex": "city/a", "max_depth": 3})
