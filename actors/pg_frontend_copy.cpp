@@ -157,6 +157,10 @@ void pg_frontend::parse_copy_lines(bool final) {
     buf.erase(0, c.binary_ended ? buf.size() : pos);
     return;
   }
+  if (c.binary_ended) { // after the end marker `\.` nothing more is read
+    buf.clear();
+    return;
+  }
   while (pos < buf.size()) {
     // find the end of one record (CSV quotes may hold newlines)
     size_t end = pos;
@@ -175,8 +179,12 @@ void pg_frontend::parse_copy_lines(bool final) {
     pos = end < buf.size() ? end + 1 : end;
     if (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
-    if (line == "\\.")
-      continue;
+    if (line == "\\.") {
+      // the end of the data (pg_restore sends it, and a blank line after)
+      c.binary_ended = true;
+      buf.clear();
+      return;
+    }
     if (cp.header && !c.header_skipped) {
       c.header_skipped = true;
       continue;

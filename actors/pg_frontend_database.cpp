@@ -108,11 +108,13 @@ pg_frontend::sessions_on(const std::string& name) const {
 
 void pg_frontend::check_unused(const std::string& name, bool force) {
   auto others = sessions_on(name);
-  if (!others.empty() && force) {
-    // WITH (FORCE): as pg_terminate_backend, then wait (bounded, as
-    // PostgreSQL waits 5 s) for them to leave
-    for (auto& e : others)
-      pg_sessions::terminate(*e);
+  if (!others.empty()) {
+    // WITH (FORCE): as pg_terminate_backend. Then, as PostgreSQL's
+    // CountOtherDBBackends, wait up to 5 s for them to leave (a client
+    // that just closed its connection is still ending)
+    if (force)
+      for (auto& e : others)
+        pg_sessions::terminate(*e);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!(others = sessions_on(name)).empty() &&
            std::chrono::steady_clock::now() < until)

@@ -245,6 +245,42 @@ class DatabaseTest(unittest.TestCase):
                          [(1, "x"), (2, "y")])
         self.assertNotIn("t", self.tables(self.connect()))
 
+    def test_pg_dump_restore_round_trip(self):
+        if not (TOOLS and shutil.which("pg_dump") and
+                shutil.which("pg_restore")):
+            self.skipTest("pg_dump / pg_restore not installed")
+        base = self.fresh("dbt_rt")
+        self.q(base, "CREATE DATABASE dbt_rt")
+        c = self.connect("dbt_rt")
+        self.q(c, "CREATE TABLE items (id int PRIMARY KEY, name text NOT "
+                  "NULL, price numeric(10,2))")
+        self.q(c, "INSERT INTO items VALUES (1, 'a', 1.50), (2, 'b\tc', 2)")
+        want = self.q(c, "SELECT * FROM items ORDER BY id")
+        c.close()
+        with tempfile.TemporaryDirectory() as d:
+            custom, plain = os.path.join(d, "c.dump"), os.path.join(d, "p.sql")
+            r = self.t.tool("pg_dump", "-Fc", "-C", "-f", custom, "dbt_rt")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = self.t.tool("pg_dump", "-C", "-f", plain, "dbt_rt")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # pg_restore -C: CREATE DATABASE, \connect, the rows by COPY
+            self.q(base, "DROP DATABASE dbt_rt")
+            r = self.t.tool("pg_restore", "-C", "-e", "-d", self.t.base,
+                            custom)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            c = self.connect("dbt_rt")
+            self.assertEqual(self.q(c, "SELECT * FROM items ORDER BY id"),
+                             want)
+            c.close()
+            # the plain script through psql
+            self.q(base, "DROP DATABASE dbt_rt")
+            r = self.t.tool("psql", "-X", "-v", "ON_ERROR_STOP=1", "-d",
+                            self.t.base, "-f", plain)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            c = self.connect("dbt_rt")
+            self.assertEqual(self.q(c, "SELECT * FROM items ORDER BY id"),
+                             want)
+
     # -- errors --------------------------------------------------------------
     def test_statement_errors(self):
         base = self.fresh("dbt_err", "dbt_err2")
