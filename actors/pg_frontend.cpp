@@ -38,6 +38,7 @@ pg_frontend::pg_frontend(pg_frontend_options opts, pg_backend_port& port) :
 }
 
 pg_frontend::~pg_frontend() {
+  sql::forget_session_sequences(info_.backend_pid); // currval (issue 36)
   portals_.clear(); // cursors return their statements first
   stmts_.reset();
   sqlite3_close_v2(db_);

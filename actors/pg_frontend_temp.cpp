@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "actors/pg_frontend.hpp"
+#include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/sql_views.hpp"
 #include "engine/sql/temp_tables.hpp"
 
@@ -134,6 +135,10 @@ void pg_frontend::drop_temp_tables() {
     // and its temp views (issue 36; sql_views.hpp)
     if (auto views = sql::temp_view_names(db_, info_.temp_ns); !views.empty())
       temp_write(stmt_kind::view_ddl, std::move(views));
+    // and its temp sequences (issue 36; sql_sequences.hpp)
+    if (auto seqs = sql::temp_sequence_names(db_, info_.temp_ns);
+        !seqs.empty())
+      temp_write(stmt_kind::sequence_ddl, std::move(seqs));
   } catch (const std::exception& e) {
     // the store purges them when it next opens
     spdlog::warn("pg {}: temporary tables not dropped: {}", info_.backend_pid,

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "engine/sql/sql_executor.hpp"
+#include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/store_writer.hpp"
 
@@ -55,8 +56,10 @@ op_result store_writer::apply_sql(sql::write_job& job, int64_t now_ms) {
       return r;
     }
     run_stoppable(job, sink);
-    if (job.result.schema_changed)
+    if (job.result.schema_changed) {
       schema_dirty_ = true;
+      sql::sequences_changed(counters_); // definitions reload (issue 36)
+    }
   } catch (const sql::sql_error& e) {
     job.sqlstate = e.sqlstate();
     job.message = e.what();

@@ -95,6 +95,15 @@ void rename_table(sqlite3* db, write_counters& counters, change_sink& sink,
            "UPDATE sql_sequences SET name = ?2 || substr(name, length(?1) + "
            "1) WHERE substr(name, 1, length(?1) + 1) = ?1 || '.'",
            from, to);
+  // sequences keyed by its columns (identities) or OWNED BY them (issue 36)
+  run_text(db,
+           "UPDATE sql_seqdefs SET key = ?2 || substr(key, length(?1) + 1) "
+           "WHERE substr(key, 1, length(?1) + 1) = ?1 || '.'",
+           from, to);
+  run_text(db,
+           "UPDATE sql_seqdefs SET def = json_set(def, '$.owner_table', ?2) "
+           "WHERE json_extract(def, '$.owner_table') = ?1",
+           from, to);
   for (auto& idx : st.def.indexes)
     exec_sql(db, create_index_sql(st.def, idx));
 }

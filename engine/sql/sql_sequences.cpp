@@ -258,20 +258,6 @@ void fn_lastval(sqlite3_context* ctx, int, sqlite3_value** a) {
   result_error(ctx, "55000", "lastval is not yet defined in this session");
 }
 
-/// quote_ident(text): double quotes unless a plain lower-case name.
-void fn_quote_ident(sqlite3_context* ctx, int, sqlite3_value** a) {
-  if (sqlite3_value_type(a[0]) == SQLITE_NULL)
-    return sqlite3_result_null(ctx);
-  auto s = text_of(a[0]);
-  bool plain = !s.empty() && !(s[0] >= '0' && s[0] <= '9');
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      plain = false;
-  auto out = plain ? s : quote_ident(s);
-  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
-                      SQLITE_TRANSIENT);
-}
-
 void fn_read_only(sqlite3_context* ctx, int, sqlite3_value**) {
   result_error(ctx, "25006",
                "cannot execute nextval() in a read-only "
@@ -381,9 +367,6 @@ void register_sequence_functions(sqlite3* db, write_counters* counters) {
                              fn_currval, nullptr, nullptr, nullptr);
   sqlite3_create_function_v2(db, "themis_lastval", 1, flags, nullptr,
                              fn_lastval, nullptr, nullptr, nullptr);
-  sqlite3_create_function_v2(db, "themis_quote_ident", 1,
-                             flags | SQLITE_DETERMINISTIC, nullptr,
-                             fn_quote_ident, nullptr, nullptr, nullptr);
 }
 
 void sequences_rolled_back(sqlite3* db, write_counters& counters) {
@@ -452,6 +435,25 @@ void catalog::erase_sequence(const std::string& stored) {
   auto it = sequences_.find(key);
   if (it != sequences_.end() && it->second.name == stored)
     sequences_.erase(it);
+}
+
+std::vector<std::string> temp_sequence_names(sqlite3* db,
+                                             const std::string& temp_ns) {
+  std::vector<std::string> out;
+  if (temp_ns.empty())
+    return out;
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT name FROM sql_seqdefs WHERE substr(name, 1, "
+                         "length(?1)) = ?1",
+                         -1, &s, nullptr) != SQLITE_OK)
+    return out;
+  sqlite3_bind_text(s, 1, temp_ns.data(), static_cast<int>(temp_ns.size()),
+                    SQLITE_TRANSIENT);
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out.push_back(col_text(s, 0));
+  sqlite3_finalize(s);
+  return out;
 }
 
 void forget_session_sequences(int32_t pid) {

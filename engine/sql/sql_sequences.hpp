@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -77,6 +78,12 @@ void sequences_changed(write_counters& counters, const std::string& key = {});
 /// then the statement's SQLite statements run and the tables whose
 /// defaults a CASCADE dropped are saved.
 void run_sequence_ddl(sqlite3* db, write_counters& counters, write_job& job);
+
+/// The stored names of the temp sequences whose names begin with
+/// `temp_ns` (a session's, dropped at its end: a sequence_ddl statement
+/// with only `names` and `temp_ns` drops them).
+std::vector<std::string> temp_sequence_names(sqlite3* db,
+                                             const std::string& temp_ns);
 
 /// A session's currval/lastval (by backend pid); forgotten at disconnect.
 void forget_session_sequences(int32_t pid);

@@ -98,6 +98,12 @@ int purge_temp_tables(sqlite3* db) {
   // temp views (issue 36): definitions only
   sqlite3_exec(db, "DELETE FROM sql_views WHERE instr(name, '$') > 0",
                nullptr, nullptr, nullptr);
+  // temp sequences (issue 36): definitions and state
+  sqlite3_exec(db,
+               "DELETE FROM sql_sequences WHERE name IN (SELECT key FROM "
+               "sql_seqdefs WHERE instr(name, '$') > 0); DELETE FROM "
+               "sql_seqdefs WHERE instr(name, '$') > 0",
+               nullptr, nullptr, nullptr);
   if (names.empty() && indexes.empty())
     return 0;
   sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);

@@ -1,5 +1,6 @@
 #include <set>
 
+#include "engine/sql/sql_functions.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -115,12 +116,40 @@ statement translator::tr_insert(const json& n) {
       if (t.columns[static_cast<size_t>(p)].name == "_rev")
         throw sql_error("428C9",
                         "column \"_rev\" can only be updated to DEFAULT");
+  // GENERATED ALWAYS AS IDENTITY (issue 36): a value other than DEFAULT
+  // needs OVERRIDING SYSTEM VALUE
+  if (b.value("override", "") != "OVERRIDING_SYSTEM_VALUE" &&
+      b.contains("selectStmt"))
+    for (size_t k = 0; k < targets.size(); ++k) {
+      auto& c = t.columns[static_cast<size_t>(targets[k])];
+      bool always = false;
+      for (auto& [sn, s] : cat.sequences())
+        always =
+          always || (s.identity == 'a' && s.key == t.name + "." + c.name);
+      if (!always)
+        continue;
+      auto& sel = body(b.at("selectStmt"));
+      bool defaults = sel.contains("valuesLists");
+      for (auto& l : sel.value("valuesLists", json::array())) {
+        auto& items = list_items(l);
+        if (k < items.size() && node_type(items[k]) != "SetToDefault")
+          defaults = false;
+      }
+      if (!defaults)
+        throw sql_error("428C9",
+                        "cannot insert a non-DEFAULT value into column \"" +
+                          c.name + "\"" +
+                          error_trailer("", "", "", "",
+                                        "Column \"" + c.name +
+                                          "\" is an identity column defined "
+                                          "as GENERATED ALWAYS."));
+    }
   auto default_of = [&](const column_def& c) -> std::string {
     if (c.serial) {
       st.uses_sequences = true;
       // the session's pid: currval/lastval see the value (issue 36)
-      return "themis_nextval(" + quote_literal(t.name + "." + c.name) +
-             ", " + std::to_string(info.backend_pid) + ")";
+      return "themis_nextval(" + quote_literal(t.name + "." + c.name) + ", " +
+             std::to_string(info.backend_pid) + ")";
     }
     if (c.default_sql.find("themis_nextval(") != std::string::npos) {
       st.uses_sequences = true; // issue 36: currval sees the value
@@ -240,9 +269,8 @@ statement translator::tr_insert(const json& n) {
           if (i.unique && i.name == con)
             named = &i;
         if (!named)
-          throw sql_error("42704", "constraint \"" + con +
-                                     "\" for table \"" + local_name(t.name) +
-                                     "\" does not exist");
+          throw sql_error("42704", "constraint \"" + con + "\" for table \"" +
+                                     local_name(t.name) + "\" does not exist");
         cols = named->columns;
       }
       for (auto& e : inf.value("indexElems", json::array())) {
@@ -391,8 +419,9 @@ statement translator::tr_update(const json& n) {
     sql += where;
   }
   if (!new_key.empty()) // the keys the rows leave: DELETE events for them
-    st.old_keys_sql = "SELECT key FROM documents WHERE collection = " +
-                      quote_literal(t.name) + where;
+    st.old_keys_sql =
+      "SELECT key FROM documents WHERE collection = " + quote_literal(t.name) +
+      where;
   sql += " RETURNING key, rev, doc";
   if (b.contains("returningList")) {
     st.columns = returning(b.at("returningList"), sc, sql);

@@ -124,10 +124,6 @@ sequence_def translator::sequence_named(const json& arg, const json& call) {
 std::optional<expr> translator::tr_sequence_func(const std::string& name,
                                                  const json& n, scope& sc) {
   auto& b = body(n);
-  // psql's \d of a sequence names its owning column with quote_ident()
-  if (name == "quote_ident" && b.value("args", json::array()).size() == 1)
-    return expr{"themis_quote_ident(" + tr(b.at("args")[0], sc).sql + ")",
-                oid::text};
   if (name != "nextval" && name != "currval" && name != "setval" &&
       name != "lastval")
     return std::nullopt;

@@ -242,6 +242,15 @@ void run_sequence_ddl(sqlite3* db, write_counters& counters, write_job& job) {
       return;
     }
   }
+  if (st.ddl.empty()) // the session's temp sequences, at its end
+    for (auto& n : st.names)
+      if (!st.temp_ns.empty() && n.rfind(st.temp_ns, 0) == 0) {
+        exec_sql(db, "DELETE FROM sql_sequences WHERE name IN (SELECT key "
+                     "FROM sql_seqdefs WHERE name = " +
+                       quote_literal(n) + ")");
+        exec_sql(db,
+                 "DELETE FROM sql_seqdefs WHERE name = " + quote_literal(n));
+      }
   for (auto& d : st.ddl)
     exec_sql(db, d);
   for (auto& t : st.other_defs)

@@ -426,6 +426,25 @@ class SequenceTest(unittest.TestCase):
         self.q(c, "SELECT pg_catalog.setval('public.idd_id_seq', 7, true)")
         self.assertEqual(self.one(c, "INSERT INTO idd(v) VALUES ('y') "
                                      "RETURNING id"), 8)
+        # the sequence keeps its name and counter when the table is renamed
+        self.q(c, "ALTER TABLE idt RENAME TO idt2")
+        self.assertEqual(self.one(c, "INSERT INTO idt2(v) VALUES ('c') "
+                                     "RETURNING id"), 20)
+        self.assertEqual(self.one(c, "SELECT pg_get_serial_sequence('idt2', "
+                                     "'id')"), "public.idt_id_seq")
+        self.q(c, "DROP TABLE idt2")
+        # GENERATED ALWAYS: a value needs OVERRIDING SYSTEM VALUE
+        self.fresh(c, "ga")
+        self.q(c, "CREATE TABLE ga (id integer GENERATED ALWAYS AS IDENTITY, "
+                  "v text)")
+        e = self.fails(c, "INSERT INTO ga VALUES (1, 'x')", "428C9",
+                       'cannot insert a non-DEFAULT value into column "id"')
+        self.assertEqual(e.diag.message_detail, 'Column "id" is an identity '
+                         'column defined as GENERATED ALWAYS.')
+        self.q(c, "INSERT INTO ga VALUES (DEFAULT, 'y')")
+        self.q(c, "INSERT INTO ga OVERRIDING SYSTEM VALUE VALUES (50, 'z')")
+        self.assertEqual(self.q(c, "SELECT id, v FROM ga ORDER BY id"),
+                         [(1, "y"), (50, "z")])
 
     # -- temp sequences --------------------------------------------------------
     def test_temp_sequence_is_session_private(self):
