@@ -253,8 +253,9 @@ statement translator::tr_insert(const json& n) {
   sql += "INSERT INTO documents(collection, key, rev, doc) SELECT " +
          quote_literal(t.name) + ", " + key + ", CAST(src.r AS TEXT), " + doc +
          " FROM src WHERE 1";
-  std::string alias =
-    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
+  std::string alias = rv.contains("alias")
+                        ? rv.at("alias").value("aliasname", t.name)
+                        : rv.value("relname", t.name); // a tenant's local name
   if (b.contains("onConflictClause")) {
     auto& oc = b.at("onConflictClause");
     std::string target;
@@ -400,8 +401,9 @@ statement translator::tr_update(const json& n) {
   st.table = t.name;
   st.writes = true;
   st.tag = "UPDATE";
-  std::string alias =
-    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
+  std::string alias = rv.contains("alias")
+                        ? rv.at("alias").value("aliasname", t.name)
+                        : rv.value("relname", t.name); // a tenant's local name
   scope sc;
   sc.items.push_back(target_item(t, alias, target_row));
   std::string new_key;
@@ -446,8 +448,9 @@ statement translator::tr_delete(const json& n) {
   st.table = t.name;
   st.writes = true;
   st.tag = "DELETE";
-  std::string alias =
-    rv.contains("alias") ? rv.at("alias").value("aliasname", t.name) : t.name;
+  std::string alias = rv.contains("alias")
+                        ? rv.at("alias").value("aliasname", t.name)
+                        : rv.value("relname", t.name); // a tenant's local name
   scope sc;
   sc.items.push_back(target_item(t, alias, target_row));
   std::string sql =

@@ -281,6 +281,40 @@ class DatabaseTest(unittest.TestCase):
             self.assertEqual(self.q(c, "SELECT * FROM items ORDER BY id"),
                              want)
 
+    def test_django_test_database(self):
+        """Django's test runner: CREATE DATABASE test_<name> (DROP and again
+        when it exists), migrate inside it, DROP DATABASE at the end."""
+        try:
+            import django
+            from django.conf import settings
+        except ImportError:
+            self.skipTest("Django not installed")
+        test_name = "test_" + self.t.base
+        self.fresh(test_name)
+        settings.configure(DATABASES={"default": {
+            "ENGINE": "django.db.backends.postgresql", "NAME": self.t.base,
+            "USER": self.t.user, "PASSWORD": self.t.password,
+            "HOST": self.t.host, "PORT": str(self.t.port),
+            "OPTIONS": {"connect_timeout": 10}}},
+            INSTALLED_APPS=["django.contrib.contenttypes",
+                            "django.contrib.auth"])
+        django.setup()
+        from django.contrib.auth.models import User
+        from django.db import connection
+        for round_ in range(2):
+            name = connection.creation.create_test_db(verbosity=0,
+                                                      autoclobber=True)
+            self.assertEqual(name, test_name)
+            self.assertEqual(User.objects.count(), 0)  # a fresh database
+            User.objects.create(username="u%d" % round_)
+            self.assertEqual(User.objects.count(), 1)
+            connection.creation.destroy_test_db(self.t.base, verbosity=0)
+        base = self.connect()
+        self.assertEqual(self.q(base, "SELECT count(*) FROM pg_database "
+                                      "WHERE datname = %s", (test_name,)),
+                         [(0,)])
+        self.assertNotIn("auth_user", self.tables(base))
+
     # -- errors --------------------------------------------------------------
     def test_statement_errors(self):
         base = self.fresh("dbt_err", "dbt_err2")
