@@ -196,6 +196,27 @@ tr_routine_utility(translator& tr, const std::string& type, const json& n) {
   auto& b = body(n);
   if (type == "CallStmt")
     return call_procedure(tr, b);
+  if (type == "CreateTrigStmt") // not in this subset: say so clearly
+    throw sql_error("0A000", "CREATE TRIGGER is not supported (functions are; "
+                             "triggers are not run by themisd)");
+  if (type == "DropStmt" && b.value("removeType", "") == "OBJECT_TRIGGER") {
+    // no trigger can exist: IF EXISTS skips, otherwise 42704 as PostgreSQL
+    auto& items = list_items(b.at("objects").at(0));
+    auto parts = string_list(items);
+    auto trig = parts.empty() ? "" : parts.back();
+    auto table = parts.size() > 1 ? parts[parts.size() - 2] : "";
+    if (!tr.cat.find(table))
+      throw sql_error("42P01", "relation \"" + table + "\" does not exist");
+    if (!b.value("missing_ok", false))
+      throw sql_error("42704", "trigger \"" + trig + "\" for table \"" + table +
+                                 "\" does not exist");
+    statement none;
+    none.kind = stmt_kind::noop;
+    none.tag = "DROP TRIGGER";
+    none.notice = "trigger \"" + trig + "\" for relation \"" + table +
+                  "\" does not exist, skipping";
+    return none;
+  }
   statement st;
   st.kind = stmt_kind::function_ddl;
   st.writes = true;
@@ -216,6 +237,10 @@ tr_routine_utility(translator& tr, const std::string& type, const json& n) {
         st.names.push_back(f->key());
       else
         st.notice += (st.notice.empty() ? "" : "\n") + missing + ", skipping";
+    }
+    if (st.names.empty()) { // nothing to drop: no write, the NOTICE only
+      st.kind = stmt_kind::noop;
+      st.writes = false;
     }
     return st;
   }

@@ -341,8 +341,31 @@ std::optional<std::string> translator::user_func_from(const json& node,
     cols.push_back({{"String", {{"sval", alias.at("aliasname")}}}});
   if (b.contains("alias") && b.at("alias").contains("colnames"))
     cols = b.at("alias").at("colnames");
-  if (!cols.empty())
+  // the names go on the select's own targets (the leftmost arm of a
+  // UNION): renaming through alias columns would confuse two unnamed
+  // targets (`SELECT 1, 'x'`: both "?column?")
+  json* arm = &q.begin().value();
+  while (arm->contains("larg"))
+    arm = (*arm)["larg"].contains("SelectStmt")
+            ? &(*arm)["larg"]["SelectStmt"]
+            : &(*arm)["larg"]; // unwrapped in the parse tree
+  bool named = arm->contains("targetList");
+  if (named)
+    for (auto& t : (*arm)["targetList"]) {
+      auto& rt = body(t);
+      if (!rt.contains("val") || node_type(rt.at("val")) != "ColumnRef")
+        continue;
+      auto fields = body(rt.at("val")).value("fields", json::array());
+      if (!fields.empty() && fields.back().contains("A_Star"))
+        named = false; // SELECT *: the alias renames
+    }
+  if (named && !cols.empty() && (*arm)["targetList"].size() == cols.size()) {
+    size_t i = 0;
+    for (auto& t : (*arm)["targetList"])
+      t.begin().value()["name"] = sval(cols[i++]);
+  } else if (!cols.empty()) {
     alias["colnames"] = cols;
+  }
   json sub = {{"RangeSubselect", {{"subquery", q}, {"alias", alias}}}};
   return tr_from_item(sub, sc);
 }

@@ -123,6 +123,25 @@ class FunctionsTest(PgTest):
             [("plum", "0.75"), ("apple", "1.50")])
         self.assertEqual(self.q(c, "SELECT n FROM fe_names(3) AS t(n)"),
                          [("plum",)])
+        # unnamed targets and a UNION keep their columns apart
+        self.q(c, "CREATE FUNCTION fe_pairs() RETURNS TABLE(a int, b text) "
+                  "LANGUAGE sql AS $$ SELECT 1, 'p' UNION ALL SELECT 2, 'q' $$")
+        self.assertEqual(self.q(c, "SELECT * FROM fe_pairs() ORDER BY a"),
+                         [(1, "p"), (2, "q")])
+        # SETOF a table's rows
+        self.q(c, "CREATE FUNCTION fe_rows() RETURNS SETOF fe_items LANGUAGE "
+                  "sql AS $$ SELECT * FROM fe_items WHERE id < 3 $$")
+        self.assertEqual(self.q(c, "SELECT id, name FROM fe_rows() ORDER BY "
+                                   "id"), [(1, "apple"), (2, "pear")])
+        # column defaults that call functions (SQL and PL/pgSQL)
+        self.q(c, "CREATE FUNCTION fe_d() RETURNS int LANGUAGE sql AS "
+                  "$$ SELECT 41 + 1 $$")
+        self.q(c, "CREATE FUNCTION fe_pd() RETURNS text LANGUAGE plpgsql AS "
+                  "$$ BEGIN RETURN 'pl'; END $$")
+        self.q(c, "CREATE TABLE fe_def (id int PRIMARY KEY, v int DEFAULT "
+                  "fe_d(), w text DEFAULT fe_pd())")
+        self.q(c, "INSERT INTO fe_def (id) VALUES (1)")
+        self.assertEqual(self.q(c, "SELECT v, w FROM fe_def"), [(42, "pl")])
         # a parameter from the client
         self.assertEqual(self.q(c, "SELECT fe_add(%s, %s)", (4, 5)), [(9,)])
         # schema-qualified
@@ -346,6 +365,19 @@ class FunctionsTest(PgTest):
         self.fails(c, "CALL nosuch_proc()", "42883")
         self.q(c, "DROP PROCEDURE pr_add(int, text)")
         self.fails(c, "CALL pr_add(3)", "42883")
+
+    def test_triggers(self):
+        c = self.connect()
+        self.q(c, "CREATE TABLE tg_t (x int, updated_at timestamptz)")
+        self.q(c, "CREATE FUNCTION tg_touch() RETURNS trigger LANGUAGE plpgsql "
+                  "AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$")
+        self.fails(c, "SELECT tg_touch()", "0A000")
+        self.q(c, "DROP TRIGGER IF EXISTS tg ON tg_t")
+        self.fails(c, "DROP TRIGGER tg ON tg_t", "42704")
+        if REF:
+            return
+        self.fails(c, "CREATE TRIGGER tg BEFORE INSERT OR UPDATE ON tg_t FOR "
+                      "EACH ROW EXECUTE FUNCTION tg_touch()", "0A000")
 
     # -- the catalog --------------------------------------------------------------
 
