@@ -360,7 +360,19 @@ std::string translator::new_doc(const table_def& t, const json& set_list,
     std::string v;
     if (node_type(rt.at("val")) == "SetToDefault") {
       v = c.default_sql.empty() ? "NULL" : c.default_sql;
+      if (c.serial) // its sequence's next value (issue 36)
+        v = "themis_nextval(" + quote_literal(t.name + "." + c.name) + ")";
+      v = nextval_with_session(v, info.backend_pid);
     } else {
+      for (auto& [sn, s] : cat.sequences()) // GENERATED ALWAYS (issue 36)
+        if (s.identity == 'a' && s.key == t.name + "." + c.name)
+          throw sql_error("428C9",
+                          "column \"" + c.name +
+                            "\" can only be updated to DEFAULT" +
+                            error_trailer("", "", "", "",
+                                          "Column \"" + c.name +
+                                            "\" is an identity column "
+                                            "defined as GENERATED ALWAYS."));
       hint_param(rt.at("val"), c.type_oid);
       v = tr(rt.at("val"), sc).sql;
     }

@@ -445,6 +445,11 @@ class SequenceTest(unittest.TestCase):
         self.q(c, "INSERT INTO ga OVERRIDING SYSTEM VALUE VALUES (50, 'z')")
         self.assertEqual(self.q(c, "SELECT id, v FROM ga ORDER BY id"),
                          [(1, "y"), (50, "z")])
+        e = self.fails(c, "UPDATE ga SET id = 3", "428C9",
+                       'column "id" can only be updated to DEFAULT')
+        self.q(c, "UPDATE ga SET id = DEFAULT WHERE v = 'y'")
+        self.assertEqual(self.q(c, "SELECT id, v FROM ga ORDER BY id"),
+                         [(2, "y"), (50, "z")])
 
     # -- temp sequences --------------------------------------------------------
     def test_temp_sequence_is_session_private(self):
