@@ -17,7 +17,6 @@
 #include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/sql_udf.hpp"
 #include "engine/sql/session_functions.hpp"
-#include "engine/sql/sql_udf.hpp"
 
 namespace themis::sql {
 
