@@ -100,7 +100,8 @@ bool pipeline::push_graph(size_t i, env& en) {
     opts.weight_attribute.clear();
     opts.default_weight = 1;
   }
-  path_search search(source, g.direction, opts, all);
+  path_search search(source, g.direction, opts, all,
+                     g.kind == graph_kind::shortest_path);
   search.start(start, target);
   graph_path p;
   if (g.kind == graph_kind::shortest_path) {

@@ -21,9 +21,11 @@ constexpr double epsilon = 1e-9;
 } // namespace
 
 path_search::path_search(graph_source& source, edge_direction dir,
-                         const traversal_options& opts, bool shortest_only) :
+                         const traversal_options& opts, bool shortest_only,
+                         bool first_only) :
   source_(source),
-  dir_(dir), opts_(opts), shortest_only_(shortest_only) {}
+  dir_(dir), opts_(opts), shortest_only_(shortest_only),
+  first_only_(first_only) {}
 
 uint32_t path_search::vertex_index(const std::string& handle) {
   auto [it, fresh] =
@@ -63,6 +65,7 @@ void path_search::start(const std::string& from, const std::string& to) {
   open_.clear();
   docs_.clear();
   loaded_.clear();
+  closed_.clear();
   states_ = 0;
   best_ = -1;
   target_ = vertex_index(to);
@@ -83,6 +86,7 @@ void path_search::start(const std::string& from, const std::string& to) {
   heap.emplace(0, target_);
   double radius = 0;
   bool complete = true;
+  uint32_t settled = 0;
   std::vector<edge_ptr> edges;
   auto back = reverse(dir_);
   while (!heap.empty()) {
@@ -94,6 +98,10 @@ void path_search::start(const std::string& from, const std::string& to) {
     radius = d;
     if (u == s) {
       complete = heap.empty();
+      break;
+    }
+    if (first_only_ && ++settled >= backward_budget_) {
+      complete = false;
       break;
     }
     edges.clear();
@@ -116,10 +124,10 @@ void path_search::start(const std::string& from, const std::string& to) {
       h = complete ? -1 : -3; // -1 unreachable, -3 at least `radius`
   radius_ = radius;
   complete_ = complete;
-  if (to_target_[s] < 0)
+  if (to_target_[s] == -1)
     return; // the target cannot be reached
   nodes_.push_back({-1, s, 0, nullptr});
-  open_.emplace_back(to_target_[s], 0);
+  open_.emplace_back(estimate(s), 0);
 }
 
 double path_search::estimate(uint32_t v) const {
@@ -137,7 +145,16 @@ bool path_search::next(graph_path& out) {
     auto n = open_.back().second;
     open_.pop_back();
     auto nd = nodes_[static_cast<size_t>(n)];
+    if (first_only_) { // A* over the graph: a vertex is expanded once
+      if (closed_.size() <= nd.vertex)
+        closed_.resize(nd.vertex + 1, false);
+      if (closed_[nd.vertex])
+        continue;
+      closed_[nd.vertex] = true;
+    }
     if (nd.vertex == target_) {
+      if (first_only_ && best_ >= 0)
+        return false; // one path only
       if (best_ < 0)
         best_ = nd.weight;
       else if (shortest_only_ && nd.weight > best_ + epsilon)
@@ -169,8 +186,10 @@ bool path_search::next(graph_path& out) {
       auto w = vertex_index(other_end(*e, handles_[nd.vertex], dir_));
       if (to_target_[w] == -2)
         to_target_[w] = complete_ ? -1 : -3;
-      if (to_target_[w] == -1 || on_path(n, w))
-        continue; // cannot reach the target, or not a simple path
+      if (to_target_[w] == -1)
+        continue; // cannot reach the target
+      if (first_only_ ? w < closed_.size() && closed_[w] : on_path(n, w))
+        continue; // expanded already, or not a simple path
       double g = nd.weight + edge_weight(*e, opts_);
       double f = g + estimate(w);
       if (shortest_only_ && best_ >= 0 && f > best_ + epsilon)

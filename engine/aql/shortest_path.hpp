@@ -21,8 +21,16 @@ public:
   /// `opts`: weightAttribute, defaultWeight and maxPaths apply; with
   /// `shortest_only` every path heavier than the first is skipped
   /// (ALL_SHORTEST_PATHS).
+  /// `first_only` (SHORTEST_PATH): only the first path is wanted, so the
+  /// backward search stops after `backward_budget` vertices (its radius
+  /// still bounds the rest from below) and the forward search expands
+  /// each vertex once (A* over the graph, not over paths): about a
+  /// bidirectional search's work instead of the whole backward ball.
   path_search(graph_source& source, edge_direction dir,
-              const traversal_options& opts, bool shortest_only);
+              const traversal_options& opts, bool shortest_only,
+              bool first_only = false);
+  /// first_only's backward budget (tests lower it).
+  void set_backward_budget(uint32_t n) { backward_budget_ = n; }
 
   /// Starts a search; throws aql_error(limit) past max_paths.
   void start(const std::string& from, const std::string& to);
@@ -49,6 +57,9 @@ private:
   edge_direction dir_;
   traversal_options opts_;
   bool shortest_only_;
+  bool first_only_;
+  uint32_t backward_budget_ = 2048;
+  std::vector<bool> closed_; ///< first_only: vertices expanded
   uint64_t states_ = 0;
   uint32_t target_ = 0;
   double best_ = -1;     ///< weight of the first path found

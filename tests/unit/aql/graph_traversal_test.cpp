@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
 #include "engine/aql/aql_error.hpp"
 #include "engine/aql/shortest_path.hpp"
@@ -269,4 +270,40 @@ TEST(graph_handles, validation) {
   EXPECT_NE(edge_document_error({{"_from", "a/1"}}), "");
   EXPECT_NE(edge_document_error({{"_from", "a/1"}, {"_to", 7}}), "");
   EXPECT_NE(edge_document_error({{"_from", "nokey"}, {"_to", "b/2"}}), "");
+}
+
+TEST(graph_path_search, first_only_matches_the_full_search) {
+  // SHORTEST_PATH's cheaper search (partial backward ball, A* over the
+  // graph) finds paths as light as the complete search, reachable or not
+  std::mt19937 rng(42);
+  memory_graph g;
+  for (int i = 0; i < 800; ++i)
+    g.add(std::to_string(rng() % 200), std::to_string(rng() % 200),
+          1 + rng() % 9);
+  traversal_options o;
+  o.weight_attribute = "w";
+  int found = 0;
+  for (int k = 0; k < 60; ++k) {
+    auto a = "v/" + std::to_string(rng() % 200);
+    auto b = "v/" + std::to_string(rng() % 200);
+    path_search full(g, edge_direction::outbound, o, false);
+    path_search fast(g, edge_direction::outbound, o, false, true);
+    fast.set_backward_budget(5);
+    full.start(a, b);
+    fast.start(a, b);
+    graph_path p1, p2;
+    bool f1 = full.next(p1), f2 = fast.next(p2);
+    ASSERT_EQ(f1, f2) << a << " " << b;
+    if (!f1)
+      continue;
+    ++found;
+    EXPECT_DOUBLE_EQ(p1.weight, p2.weight) << a << " " << b;
+    double sum = 0;
+    for (auto* e : p2.edges)
+      sum += e->doc["w"].get<double>();
+    EXPECT_DOUBLE_EQ(sum, p2.weight);
+    EXPECT_EQ(*p2.vertex_ids.front(), a);
+    EXPECT_EQ(*p2.vertex_ids.back(), b);
+  }
+  EXPECT_GT(found, 20);
 }
