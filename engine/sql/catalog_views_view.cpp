@@ -61,7 +61,8 @@ std::optional<view_sql> view_catalog_view(const std::string& schema,
     for (auto& [n, d] : cat.views()) {
       auto yes = view_auto_updatable(d) ? "'YES'" : "'NO'";
       v.row({lit(info.database), lit(view_schema(d)), lit(n),
-             lit(d.query + ";"), "'NONE'", yes, yes, "'NO'", "'NO'", "'NO'"});
+             lit(shown_definition(d, info) + ";"), "'NONE'", yes, yes, "'NO'",
+             "'NO'", "'NO'"});
     }
     return v.build();
   }
@@ -71,7 +72,8 @@ std::optional<view_sql> view_catalog_view(const std::string& schema,
       .col("viewowner", oid::name)
       .col("definition", oid::text);
     for (auto& [n, d] : cat.views())
-      v.row({lit(view_schema(d)), lit(n), lit(info.user), lit(d.query + ";")});
+      v.row({lit(view_schema(d)), lit(n), lit(info.user),
+             lit(shown_definition(d, info) + ";")});
     return v.build();
   }
   if (name == "pg_rewrite") {
@@ -95,12 +97,33 @@ std::optional<view_sql> view_catalog_view(const std::string& schema,
 
 namespace themis::sql {
 
+const std::string& shown_definition(const view_def& v,
+                                    const session_info& info) {
+  auto it = info.settings.find("search_path");
+  if (it == info.settings.end())
+    return v.query;
+  // the path's items, unquoted: is public one of them?
+  std::string item;
+  bool on_path = false;
+  for (size_t i = 0; i <= it->second.size(); ++i) {
+    char c = i < it->second.size() ? it->second[i] : ',';
+    if (c != ',') {
+      if (c != ' ' && c != '"' && c != '\t')
+        item += c;
+      continue;
+    }
+    on_path = on_path || item == "public";
+    item.clear();
+  }
+  return on_path ? v.query : v.qualified.empty() ? v.query : v.qualified;
+}
+
 std::string viewdef_sql(const catalog& cat, const std::string& arg,
-                        uint32_t arg_type) {
+                        uint32_t arg_type, const session_info& info) {
   bool by_name = affinity_of(arg_type) == affinity::text;
   std::string out;
   for (auto& [n, v] : cat.views()) {
-    auto def = quote_literal(v.query + ";");
+    auto def = quote_literal(shown_definition(v, info) + ";");
     if (by_name) {
       out += " WHEN " + quote_literal(n) + " THEN " + def;
       out += " WHEN " +

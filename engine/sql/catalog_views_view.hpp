@@ -35,7 +35,11 @@ namespace themis::sql {
 /// pg_get_viewdef(arg): SQLite over `arg` (an oid, or a name when
 /// `arg_type` is text) giving the definition as PostgreSQL prints it.
 std::string viewdef_sql(const catalog& cat, const std::string& arg,
-                        uint32_t arg_type);
+                        uint32_t arg_type, const session_info& info);
+/// The definition a session sees: with public.t for relations when public
+/// is not on its search_path (pg_dump sets it to ''), as PostgreSQL prints.
+const std::string& shown_definition(const view_def& v,
+                                    const session_info& info);
 /// True if PostgreSQL would update the view automatically
 /// (translate_view_dml.cpp).
 bool view_auto_updatable(const view_def& v);

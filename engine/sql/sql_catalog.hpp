@@ -134,6 +134,9 @@ struct view_def {
   /// The SELECT as pg_get_viewdef prints it (leading space, no `;`); it is
   /// parsed again at each use.
   std::string query;
+  /// The same with its relations as public.t: what pg_get_viewdef prints
+  /// for a session without public on its search_path (pg_dump's).
+  std::string qualified;
   /// Output columns: name, type_oid and typmod only.
   std::vector<column_def> columns;
   /// Stored names of the tables and views the query reads (pg_depend,

@@ -17,6 +17,8 @@ using json = nlohmann::json;
 std::string to_json(const view_def& v) {
   json j;
   j["query"] = v.query;
+  if (v.qualified != v.query)
+    j["qualified"] = v.qualified;
   j["columns"] = json::array();
   for (auto& c : v.columns)
     j["columns"].push_back(
@@ -33,6 +35,7 @@ view_def view_from_json(const std::string& name, const std::string& text) {
   if (!j.is_object())
     return v;
   v.query = j.value("query", "");
+  v.qualified = j.value("qualified", v.query);
   for (auto& c : j.value("columns", json::array())) {
     column_def d;
     d.name = c.value("name", "");
@@ -103,7 +106,24 @@ bool starts_at(const std::string& s, size_t i, const char* word) {
 
 } // namespace
 
-std::optional<select_parts> split_select(const std::string& sql) {
+std::optional<select_parts> split_select(const std::string& full) {
+  // WITH …: the CTEs go first, the SELECT after them is laid out
+  std::string with;
+  size_t select_at = 0;
+  if (full.rfind("WITH ", 0) == 0) {
+    select_at = std::string::npos;
+    scan_sql(full, [&](size_t i, int depth) {
+      if (depth == 0 && starts_at(full, i, " SELECT ")) {
+        select_at = i + 1;
+        return false;
+      }
+      return true;
+    });
+    if (select_at == std::string::npos)
+      return std::nullopt;
+    with = full.substr(0, select_at - 1);
+  }
+  std::string sql = full.substr(select_at);
   if (sql.rfind("SELECT ", 0) != 0)
     return std::nullopt;
   static const char* const keywords[] = {
@@ -111,13 +131,13 @@ std::optional<select_parts> split_select(const std::string& sql) {
     " ORDER BY ", " LIMIT ", " OFFSET ",   " FETCH ",  " FOR "};
   std::vector<size_t> cuts; // where each clause begins (its space)
   std::vector<size_t> commas;
-  bool setop = false;
+  size_t setop = std::string::npos;
   scan_sql(sql, [&](size_t i, int depth) {
     if (depth != 0)
       return true;
     if (starts_at(sql, i, " UNION ") || starts_at(sql, i, " INTERSECT ") ||
         starts_at(sql, i, " EXCEPT ")) {
-      setop = true;
+      setop = i;
       return false;
     }
     if (sql[i] == ',' && cuts.empty())
@@ -129,9 +149,12 @@ std::optional<select_parts> split_select(const std::string& sql) {
       }
     return true;
   });
-  if (setop)
-    return std::nullopt;
   select_parts p;
+  p.with = with;
+  if (setop != std::string::npos) {
+    p.setop = sql.substr(setop + 1);
+    sql.resize(setop);
+  }
   size_t list_end = cuts.empty() ? sql.size() : cuts[0];
   size_t start = 7; // after "SELECT "
   p.head = "SELECT";
@@ -171,7 +194,7 @@ std::optional<select_parts> split_select(const std::string& sql) {
 }
 
 std::string join_select(const select_parts& p) {
-  std::string out = " " + p.head + " ";
+  std::string out = " " + (p.with.empty() ? "" : p.with + "\n ") + p.head + " ";
   for (size_t i = 0; i < p.items.size(); ++i)
     out += (i ? ",\n    " : "") + p.items[i];
   for (auto& c : p.clauses) {
@@ -185,6 +208,8 @@ std::string join_select(const select_parts& p) {
       out += "\n ";
     out += c;
   }
+  if (!p.setop.empty())
+    out += "\n" + p.setop;
   return out;
 }
 

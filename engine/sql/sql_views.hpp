@@ -26,8 +26,12 @@ struct select_parts {
   std::vector<std::string> items; ///< the select list, one per entry
   /// FROM …, WHERE …, GROUP BY … (keyword first), in order
   std::vector<std::string> clauses;
+  std::string with; ///< "WITH q AS (…)" before the SELECT, if any
+  /// "UNION [ALL] SELECT …" (INTERSECT, EXCEPT) after the first SELECT,
+  /// whose select list names the columns
+  std::string setop;
 };
-/// Nullopt for what is not one plain SELECT (set operations, WITH, VALUES).
+/// Nullopt for what is not a SELECT (VALUES …).
 std::optional<select_parts> split_select(const std::string& sql);
 /// PostgreSQL's layout: " SELECT a,\n    b\n   FROM t\n  WHERE …".
 std::string join_select(const select_parts& p);

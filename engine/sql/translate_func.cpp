@@ -296,7 +296,7 @@ expr translator::tr_func(const json& n, scope& sc) {
   if (name == "pg_get_userbyid")
     return {quote_literal(info.user), oid::name};
   if (name == "pg_get_viewdef" && !args.empty()) // issue 36 (views)
-    return {viewdef_sql(cat, args[0].sql, args[0].type), oid::text};
+    return {viewdef_sql(cat, args[0].sql, args[0].type, info), oid::text};
   if (auto u = udf_catalog_call(cat, name, args)) // user functions (issue 36)
     return *u;
   if (name == "obj_description" || name == "col_description" ||

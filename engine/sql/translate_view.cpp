@@ -126,6 +126,62 @@ std::string view_text(const std::string& query, const std::vector<column>& out,
   return join_select(*parts);
 }
 
+/// Names of every CTE in `j`.
+void cte_names(const json& j, std::set<std::string>& out) {
+  if (j.is_object()) {
+    if (j.contains("ctename") && j.at("ctename").is_string())
+      out.insert(j.at("ctename").get<std::string>());
+    for (auto& [k, v] : j.items())
+      cte_names(v, out);
+  } else if (j.is_array()) {
+    for (auto& v : j)
+      cte_names(v, out);
+  }
+}
+
+/// Where the unqualified permanent relations of `j` begin in its text.
+void relation_spots(const json& j, const catalog& cat,
+                    const std::set<std::string>& ctes, std::vector<int>& out) {
+  if (j.is_object()) {
+    if (j.contains("RangeVar")) {
+      auto& r = j.at("RangeVar");
+      auto name = r.value("relname", "");
+      auto perm = [&] {
+        auto v = cat.find_view(name);
+        return cat.find_permanent(name) ||
+               (v && !is_temp_table(v->name) && !cat.find_temp(name));
+      };
+      if (!r.contains("schemaname") && !ctes.count(name) &&
+          !cat.find_temp(name) && perm() && r.value("location", -1) >= 0)
+        out.push_back(r.value("location", -1));
+    }
+    for (auto& [k, v] : j.items())
+      relation_spots(v, cat, ctes, out);
+  } else if (j.is_array()) {
+    for (auto& v : j)
+      relation_spots(v, cat, ctes, out);
+  }
+}
+
+/// CREATE VIEW `text` with `public.` before each permanent relation its
+/// query reads.
+std::string qualify_relations(const std::string& text, const catalog& cat) {
+  auto parsed = parse_sql(text);
+  if (parsed.size() != 1)
+    return text;
+  auto& tree = *static_cast<const json*>(parsed[0].tree.get());
+  std::set<std::string> ctes;
+  cte_names(tree, ctes);
+  std::vector<int> spots;
+  relation_spots(body(tree).at("query"), cat, ctes, spots);
+  std::sort(spots.rbegin(), spots.rend());
+  auto out = text;
+  for (auto at : spots)
+    if (static_cast<size_t>(at) <= out.size())
+      out.insert(static_cast<size_t>(at), "public.");
+  return out;
+}
+
 } // namespace
 
 const view_def* translator::view_of(const json& rv) const {
@@ -321,6 +377,14 @@ statement translator::tr_create_view(const json& n) {
   if (query.empty())
     unsupported("this CREATE VIEW form", n);
   v.query = view_text(query, out.cols, names);
+  // the same with its tables as public.t, for sessions without public on
+  // their search_path (pg_dump's): the text must restore there
+  try {
+    auto q = view_query_of(deparse_sql(qualify_relations(text, cat)));
+    v.qualified = q.empty() ? v.query : view_text(q, out.cols, names);
+  } catch (const sql_error&) {
+    v.qualified = v.query;
+  }
   st.kind = stmt_kind::view_ddl;
   st.tag = "CREATE VIEW";
   st.writes = true;

@@ -213,6 +213,7 @@ std::optional<statement> translator::tr_rename_view(const json& n) {
       continue;
     auto u = w;
     u.query = replace_ident(u.query, name, newname);
+    u.qualified = replace_ident(u.qualified, name, newname);
     for (auto& d : u.deps)
       if (d == v->name)
         d = renamed.name;

@@ -24,9 +24,13 @@ TEST(views, select_layout_as_pg_get_viewdef) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->head, "SELECT DISTINCT ON (a, b)");
   EXPECT_EQ(p->items.size(), 2u);
-  // set operations and WITH stay on one line
-  EXPECT_FALSE(split_select("SELECT 1 UNION SELECT 2"));
-  EXPECT_FALSE(split_select("WITH q AS (SELECT 1) SELECT * FROM q"));
+  // WITH goes first, a set operation's other arms after the first SELECT
+  // (whose select list names the columns)
+  p = split_select("WITH q AS (SELECT 1 AS x) SELECT x AS y FROM q UNION "
+                   "ALL SELECT 2 FROM t ORDER BY 1");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(join_select(*p), " WITH q AS (SELECT 1 AS x)\n SELECT x AS y\n"
+                             "   FROM q\nUNION ALL SELECT 2 FROM t ORDER BY 1");
   EXPECT_FALSE(split_select("VALUES (1)"));
 }
 
