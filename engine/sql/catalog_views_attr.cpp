@@ -4,6 +4,7 @@
 #include "engine/sql/catalog_views_internal.hpp"
 #include "engine/sql/catalog_views_view.hpp"
 #include "engine/sql/pg_array.hpp"
+#include "engine/sql/pg_enum.hpp"
 
 namespace themis::sql::catv {
 
@@ -47,9 +48,10 @@ view_sql pg_attribute_view(const catalog& cat) {
     for (size_t i = 0; i < t.columns.size(); ++i) {
       auto& c = t.columns[i];
       auto len = type_len(c.type_oid);
-      const char* storage = len > 0                      ? "'p'"
-                            : c.type_oid == oid::numeric ? "'m'"
-                                                         : "'x'";
+      // enums are plain, as their pg_type row (pg_dump compares the two)
+      const char* storage = len > 0 || is_enum_type(c.type_oid) ? "'p'"
+                            : c.type_oid == oid::numeric        ? "'m'"
+                                                                : "'x'";
       const char* align = len == 8   ? "'d'"
                           : len == 2 ? "'s'"
                           : len == 1 ? "'c'"

@@ -322,6 +322,28 @@ view_sql description_view(const catalog& cat) {
 
 } // namespace
 
+void add_default_depends(builder& v, const catalog& cat) {
+  auto seqs = all_sequences(cat);
+  for (auto& [n, t] : all_tables(cat))
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      auto& d = t.columns[i].default_text;
+      auto at = d.find("nextval('");
+      if (at == std::string::npos)
+        continue;
+      auto start = at + 9, end = d.find('\'', start);
+      if (end == std::string::npos)
+        continue;
+      auto name = d.substr(start, end - start);
+      if (name.rfind("public.", 0) == 0)
+        name = name.substr(7);
+      for (auto& s : seqs)
+        if (s.name == name) // the oid pg_attrdef gives the default
+          v.row({num(pg_attrdef_oid),
+                 num(table_oid(t.name + "#" + std::to_string(i))), "0",
+                 num(pg_class_oid), num(s.oid), "0", "'n'"});
+    }
+}
+
 bool is_dump_catalog(const std::string& name) {
   // named without a schema by pg_dump; catalog_views.cpp has their rows
   static const std::unordered_set<std::string> others = {

@@ -110,6 +110,14 @@ std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
 /// pg_opclass, pg_ts_*, pg_foreign_*, pg_publication …) with PostgreSQL
 /// 15's columns, and pg_description with the comments (COMMENT ON)
 /// (catalog_views_dump.cpp).
+/// pg_depend rows of column defaults that call nextval('seq'): the
+/// default depends on the sequence ('n'), which lets pg_dump put it after
+/// the sequence it creates (catalog_views_dump.cpp).
+void add_default_depends(builder& v, const catalog& cat);
+std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
+                                  const session_info& info);
+
+} // namespace themis::sql::catv
 std::optional<view_sql> dump_view(const std::string& name, const catalog& cat);
 /// Names dump_view answers, and the other pg_catalog relations pg_dump
 /// names without a schema (pg_language, pg_trigger, pg_rewrite …).

@@ -482,6 +482,7 @@ view_sql pg_depend_view(const catalog& cat) {
              num(s.owner_table), num(s.owner_column),
              s.deptype == 'i' ? "'i'" : "'a'"});
   add_view_depends(v, cat); // views' rules (catalog_views_view.cpp)
+  add_default_depends(v, cat); // nextval defaults (catalog_views_dump.cpp)
   return v.build();
 }
 

@@ -103,8 +103,10 @@ statement translator::tr_alter(const json& n) {
           auto& cc = d.columns[static_cast<size_t>(fk.columns[i])];
           auto& pc = ref.columns[static_cast<size_t>(fk.ref_columns[i])];
           cond += " AND " + column_expr(d, cc) + " IS NOT NULL";
+          // the outer row by its table name: a bare `doc` in the subquery
+          // would be p's own (pg_dump adds foreign keys after the data)
           match += " AND " + column_expr(ref, pc, "p.doc") + " = " +
-                   column_expr(d, cc);
+                   column_expr(d, cc, "documents.doc");
         }
         st.validations.push_back(
           {rows_of(d, cond +

@@ -69,8 +69,19 @@ std::string check_text(const std::string& src, size_t from) {
       quote = ch;
     else if (ch == '(')
       ++depth;
-    else if (ch == ')' && --depth == 0)
-      return src.substr(open + 1, i - open - 1);
+    else if (ch == ')' && --depth == 0) {
+      auto inner = src.substr(open + 1, i - open - 1);
+      // CHECK ((x > 0)), as pg_dump writes it, is CHECK (x > 0): strip
+      // parentheses around the whole condition (issue 36)
+      auto t0 = inner.find_first_not_of(" \t\n");
+      auto t1 = inner.find_last_not_of(" \t\n");
+      if (t0 != std::string::npos && inner[t0] == '(' && inner[t1] == ')') {
+        auto whole = check_text(inner, t0);
+        if (whole.size() == t1 - t0 - 1)
+          return whole;
+      }
+      return inner;
+    }
   }
   return "";
 }

@@ -191,9 +191,72 @@ std::optional<statement> translator::tr_dump_utility(const std::string& type,
 
 namespace themis::sql::detail {
 
+namespace {
+
+/// Whether search_path names public (its default `"$user", public` does;
+/// pg_dump sets it to '').
+bool public_on_path(const session_info& info) {
+  auto it = info.settings.find("search_path");
+  if (it == info.settings.end())
+    return true;
+  std::string item;
+  auto check = [&] {
+    auto a = item.find_first_not_of(" \t\"");
+    auto b = item.find_last_not_of(" \t\"");
+    bool hit = a != std::string::npos && item.substr(a, b - a + 1) == "public";
+    item.clear();
+    return hit;
+  };
+  for (char c : it->second) {
+    if (c != ',')
+      item += c;
+    else if (check())
+      return true;
+  }
+  return check();
+}
+
+} // namespace
+
+std::string translator::path_qualified(const std::string& local) const {
+  return public_on_path(info) ? local : "public." + local;
+}
+
 std::optional<expr> translator::tr_dump_func(const std::string& name,
                                              const json& n,
                                              const std::vector<expr>& args) {
+  bool implicit = args.size() == 1 && args[0].sql == "1";
+  if (name == "current_schemas") // the search path's schemas that exist
+    return expr{public_on_path(info)
+                  ? (implicit ? "'{pg_catalog,public}'" : "'{public}'")
+                  : (implicit ? "'{pg_catalog}'" : "'{}'"),
+                oid::text};
+  if (name == "format_type" && !args.empty() && !public_on_path(info) &&
+      !cat.enums().empty()) {
+    // an enum type is public.<name> with public off the path (pg_dump)
+    std::string oids, plain = "themis_format_type(";
+    for (size_t i = 0; i < args.size(); ++i)
+      plain += (i ? ", " : "") + args[i].sql;
+    plain += ")";
+    for (auto& [en, def] : cat.enums())
+      oids += (oids.empty() ? "" : ", ") + std::to_string(def.oid);
+    return expr{"CASE WHEN " + args[0].sql + " IN (" + oids +
+                  ") THEN 'public.' || " + plain + " ELSE " + plain + " END",
+                oid::text};
+  }
+  if (name == "pg_get_expr" && !args.empty() && !public_on_path(info)) {
+    // a default as PostgreSQL deparses it with public off the path:
+    // nextval('public.s'::regclass), 'x'::public.mood (pg_dump's scripts
+    // run with search_path '')
+    std::string e = "themis_pg_get_expr(" + args[0].sql + ")";
+    e = "replace(replace(" + e +
+        ", 'nextval(''', 'nextval(''public.'), 'nextval(''public.public.', "
+        "'nextval(''public.')";
+    for (auto& [en, def] : cat.enums())
+      e = "replace(" + e + ", " + quote_literal("'::" + en) + ", " +
+          quote_literal("'::public." + en) + ")";
+    return expr{e, oid::text};
+  }
   if (name == "acldefault") // default privileges: none are recorded here
     return expr{"NULL", oid::text};
   if (name == "quote_ident" && args.size() == 1) // sql_functions_dump.cpp
