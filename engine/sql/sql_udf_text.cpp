@@ -36,8 +36,7 @@ std::string udf_type_name(uint32_t type, const std::string& type_node) {
 
 namespace {
 
-std::string arg_text(const function_arg& a, bool with_default,
-                     bool procedure) {
+std::string arg_text(const function_arg& a, bool with_default, bool procedure) {
   std::string s;
   if (a.mode == 'i' && procedure)
     s += "IN ";
