@@ -153,6 +153,12 @@ bool pg_frontend::discard_temp(const std::string& tag) {
     throw sql::sql_error("25001", "DISCARD ALL cannot run inside a "
                                   "transaction block");
   refresh_catalog(); // (with the transaction's own DDL, if any)
+  std::vector<std::string> views; // temp views go too (issue 36)
+  for (auto& [name, v] : cat_.views())
+    if (sql::is_temp_table(v.name))
+      views.push_back(v.name);
+  if (!views.empty())
+    temp_write(stmt_kind::view_ddl, std::move(views));
   std::vector<std::string> names;
   for (auto& [name, t] : cat_.temp_tables())
     names.push_back(t.name);

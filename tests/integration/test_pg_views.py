@@ -203,6 +203,10 @@ class CreateTest(ViewBase):
         self.assertEqual(
             self.q(c, "SELECT relpersistence FROM pg_class WHERE relname = "
                       "'over_temp'"), [("t",)])
+        d = self.connect()  # DISCARD TEMP drops temp views too
+        self.q(d, "CREATE TEMP VIEW dv AS SELECT 1 AS one")
+        self.q(d, "DISCARD TEMP")
+        self.fails(d, "SELECT * FROM dv", "42P01")
         other = self.connect()
         self.fails(other, "SELECT * FROM tv", "42P01")
         self.fails(other, "SELECT * FROM over_temp", "42P01")
