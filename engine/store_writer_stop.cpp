@@ -22,6 +22,7 @@
 #include <chrono>
 #include <sqlite3.h>
 
+#include "engine/sqlite_shm_locks.hpp"
 #include "engine/store_writer.hpp"
 
 namespace themis::engine {
@@ -31,6 +32,10 @@ namespace {
 /// How long a stopped statement may go on without writing a row before it
 /// is interrupted outright (and its transaction lost).
 constexpr int64_t stop_grace_ns = 100'000'000;
+
+/// Before main(): every connection the process opens uses it (this unit is
+/// linked wherever the store writer is).
+const bool shm_locks_installed = install_process_shm_locks();
 
 int64_t steady_now_ns() {
   return std::chrono::steady_clock::now().time_since_epoch().count();
