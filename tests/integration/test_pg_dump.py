@@ -330,6 +330,39 @@ class PgDumpTest(unittest.TestCase):
         cur.execute("DROP TABLE tmp_c")
         c.close()
 
+    def test_serial_view_function_sequence(self):
+        """A serial column (its sequence and SET DEFAULT after the data),
+        a view, an SQL function and a sequence restore and go on counting
+        where the source stopped."""
+        src = self.themisd()
+        c = src.connect()
+        cur = c.cursor()
+        for sql in [
+                "CREATE TABLE s (id serial PRIMARY KEY, v text)",
+                "INSERT INTO s (v) VALUES ('a'), ('b')",
+                "CREATE VIEW sv AS SELECT id, v FROM s WHERE id > 1",
+                "CREATE FUNCTION addone(x integer) RETURNS integer "
+                "LANGUAGE sql AS $$ SELECT x + 1 $$",
+                "CREATE SEQUENCE extra_seq START 5",
+                "SELECT nextval('extra_seq')"]:
+            cur.execute(sql)
+        c.close()
+        targets = [("p", self.themisd()), ("c", self.themisd())]
+        if REFERENCE:
+            targets.append(("p", fresh_reference_db("themis_dump_objs")))
+        for fmt, dst in targets:
+            path = self.dump(src, fmt)
+            self.restore(path, fmt, dst)
+            c = dst.connect()
+            cur = c.cursor()
+            cur.execute("INSERT INTO s (v) VALUES ('c') RETURNING id")
+            self.assertEqual(cur.fetchone()[0], 3)
+            cur.execute("SELECT id, v FROM sv ORDER BY id")
+            self.assertEqual(cur.fetchall(), [(2, "b"), (3, "c")])
+            cur.execute("SELECT addone(41), nextval('extra_seq')")
+            self.assertEqual(cur.fetchone(), (42, 6))
+            c.close()
+
     @unittest.skipUnless(REFERENCE, "THEMIS_PG_REFERENCE not set")
     def test_into_postgresql(self):
         for fmt in ("p", "c"):
