@@ -201,8 +201,8 @@ sql::statement pg_frontend::translate(const sql::parsed_statement& p,
     return *st;
   }
   temp_settle(); // ON COMMIT actions of the last transaction (issue 36)
-  refresh_catalog();
   snapshot_settle(); // a REPEATABLE READ block reads one snapshot (issue 36)
+  refresh_catalog();
   auto st = sql::translate(p, cat_, info_, declared);
   temp_mark(st); // a DO block's statements come this way too (issue 36)
   return st;

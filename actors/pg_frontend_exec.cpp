@@ -248,8 +248,8 @@ void pg_frontend::run_tx_statement(portal& p) {
       count_transaction(commit);
     tx_ = tx::idle;
     drop_overlay();
-    snapshot_settle(); // the block's read snapshot ends with it (issue 36)
     end_local_settings();
+    snapshot_settle(); // the block's read snapshot ends with it (issue 36)
     // the writer is told even if we think it holds nothing (a timed-out
     // request may have opened the transaction later): a no-op then
     if (pinned_ || was_open) {
@@ -540,10 +540,10 @@ void pg_frontend::start(portal& p) {
     case stmt_kind::discard:
       run_session_statement(p);
       return;
+    case stmt_kind::noop:
       if (p.st.needs_block && tx_ == tx::idle) // LOCK TABLE (issue 36)
         throw sql::sql_error("25P01", p.st.tag + " can only be used in "
                                                  "transaction blocks");
-    case stmt_kind::noop:
       p.tag = p.st.tag;
       if (!p.st.notice.empty()) { // "… already exists, skipping"
         error_fields n;

@@ -363,8 +363,8 @@ std::optional<view_sql> catalog_view(const std::string& schema,
     v.row({"12", "'internal'", "10", "0", "0", "0", "0", "2246", "NULL"});
     v.row({"13", "'c'", "10", "0", "0", "0", "0", "2247", "NULL"});
     v.row({"14", "'sql'", "10", "0", "1", "0", "0", "2248", "NULL"});
-    v.row(
-      {"13563", "'plpgsql'", "10", "1", "1", "13560", "13561", "13562", "NULL"});
+    v.row({"13563", "'plpgsql'", "10", "1", "1", "13560", "13561", "13562",
+           "NULL"});
     return v.build();
   }
   if (name == "pg_range") { // asyncpg's type introspection joins it

@@ -102,14 +102,14 @@ std::optional<view_sql> infoschema_view(const std::string& name,
 /// pg_database (catalog_views_db.cpp, issue 36).
 std::optional<view_sql> database_view(const std::string& name,
                                       const session_info& info);
-std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
-                                  const session_info& info);
-
-} // namespace themis::sql::catv
 /// The catalogs pg_dump reads that have no rows here (pg_init_privs,
 /// pg_opclass, pg_ts_*, pg_foreign_*, pg_publication …) with PostgreSQL
 /// 15's columns, and pg_description with the comments (COMMENT ON)
 /// (catalog_views_dump.cpp).
+std::optional<view_sql> dump_view(const std::string& name, const catalog& cat);
+/// Names dump_view answers, and the other pg_catalog relations pg_dump
+/// names without a schema (pg_language, pg_trigger, pg_rewrite …).
+bool is_dump_catalog(const std::string& name);
 /// pg_depend rows of column defaults that call nextval('seq'): the
 /// default depends on the sequence ('n'), which lets pg_dump put it after
 /// the sequence it creates (catalog_views_dump.cpp).
@@ -118,7 +118,3 @@ std::optional<view_sql> role_view(const std::string& name, const catalog& cat,
                                   const session_info& info);
 
 } // namespace themis::sql::catv
-std::optional<view_sql> dump_view(const std::string& name, const catalog& cat);
-/// Names dump_view answers, and the other pg_catalog relations pg_dump
-/// names without a schema (pg_language, pg_trigger, pg_rewrite …).
-bool is_dump_catalog(const std::string& name);

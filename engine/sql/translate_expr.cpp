@@ -215,9 +215,9 @@ expr translator::tr_column_ref(const json& n, scope& sc) {
               hit_col->type_oid};
     }
   }
-  if (!qual.empty()) {
   if (auto sys = system_column(qual, col, sc, location(n)))
     return *sys;
+  if (!qual.empty()) {
     bool known = false;
     for (scope* s = &sc; s && !known; s = s->parent)
       for (auto& it : s->items)
@@ -507,11 +507,11 @@ expr translator::tr_cast(const json& n, scope& sc) {
             type};
   if (a.type == oid::regtype && affinity_of(type) == affinity::text)
     return {"themis_format_type(" + a.sql + ", -1)", type};
+  if (type == oid::oid_t && affinity_of(a.type) == affinity::text)
+    return {"CAST(" + a.sql + " AS INTEGER)", type}; // '16393'::oid (pg_dump)
   if (type == oid::regclass || type == oid::regproc || type == oid::oid_t)
     return {a.sql, type};
   if (type == oid::numeric) { // numeric(p,s) rounds and checks (issue 36)
-  if (type == oid::oid_t && affinity_of(a.type) == affinity::text)
-    return {"CAST(" + a.sql + " AS INTEGER)", type}; // '16393'::oid (pg_dump)
     auto tm = numeric_typmod(b.at("typeName"));
     auto v = a.type == type ? a.sql : cast_to(a, type);
     if (tm >= 0)

@@ -125,9 +125,9 @@ expr translator::tr_func(const json& n, scope& sc) {
       unsupported(name + "() with a non-literal argument", n);
     return body(b.at("args")[i]).at("sval").value("sval", "");
   };
-  // session and catalog probes
   if (auto d = tr_dump_func(name, n, args)) // comments, acldefault (issue 36)
     return *d;
+  // session and catalog probes
   if (name == "version")
     return {quote_literal("PostgreSQL " + info.server_version +
                           " on x86_64-pc-linux-gnu, themisd"),
@@ -217,9 +217,10 @@ expr translator::tr_func(const json& n, scope& sc) {
           auto* ref =
             f.ref_table == t.name ? &t : cat.find(local_name(f.ref_table));
           if (ref)
-            out +=
-              " WHEN " + std::to_string(constraint_oid(t, f.name)) + " THEN " +
-              quote_literal(fk_definition(t, f, *ref, local_name(f.ref_table)));
+            out += " WHEN " + std::to_string(constraint_oid(t, f.name)) +
+                   " THEN " +
+                   quote_literal(fk_definition(
+                     t, f, *ref, path_qualified(local_name(f.ref_table))));
         }
         for (auto& c : t.checks)
           out += " WHEN " + std::to_string(constraint_oid(t, c.name)) +
@@ -227,11 +228,10 @@ expr translator::tr_func(const json& n, scope& sc) {
                  quote_literal(pretty ? "CHECK (" + c.text + ")"
                                       : "CHECK ((" + c.text + "))");
       }
-    if (name == "pg_get_indexdef" && args.size() >= 2) {
     // no index or constraint at all (an empty database): NULL
-    auto whole = out.find(" WHEN ") == std::string::npos
-                   ? std::string("NULL")
-                   : out + " END";
+    auto whole = out.find(" WHEN ") == std::string::npos ? std::string("NULL")
+                                                         : out + " END";
+    if (name == "pg_get_indexdef" && args.size() >= 2) {
       // pg_get_indexdef(oid, column, pretty): the column's name, the whole
       // definition for column 0 (peewee's get_indexes; issue 36)
       std::string col = "CASE";

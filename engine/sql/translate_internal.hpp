@@ -291,6 +291,9 @@ public:
   std::optional<std::string> dump_from_function(const json& node,
                                                 const std::string& fname,
                                                 scope& sc);
+  /// `public.name` when search_path leaves public out (pg_dump sets it
+  /// to ''), else `name`: how PostgreSQL's deparsers name a relation.
+  std::string path_qualified(const std::string& local) const;
   std::vector<column> returning(const json& list, scope& sc, std::string& sql);
   /// SQLite expression storing value `v` (already coerced) in a document.
   std::string json_value(const column_def& c, const std::string& v);
