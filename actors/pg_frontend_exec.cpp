@@ -137,8 +137,7 @@ void pg_frontend::run_write(portal& p) {
   // Sync (the writer holds them until then); a write that is the batch's
   // last message before Sync commits at once and joins the group commit
   if (!in_tx && (pinned_ || do_depth_ > 0 ||
-                 (executing_ && !copy_ &&
-                  session_.next_message_type() != 'S')))
+                 (executing_ && !copy_ && session_.next_message_type() != 'S')))
     in_tx = true;
   if (in_tx) {
     auto r = tx_call(sql_tx_request::op::run, job);
