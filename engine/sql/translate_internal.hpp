@@ -230,6 +230,9 @@ public:
   /// ALTER VIEW … RENAME TO (or ALTER TABLE … RENAME TO of a view);
   /// nullopt if `n` renames no view.
   std::optional<statement> tr_rename_view(const json& n);
+  /// ALTER TABLE … RENAME [COLUMN] `n` translated as `st`: the views
+  /// reading the table follow the new name (their text rewritten).
+  void renames_into_views(statement& st, const json& n);
   /// INSERT/UPDATE/DELETE `n` on a view: the same statement on the view's
   /// base table (55000 if the view is not automatically updatable); `n`
   /// itself if its target is no view.

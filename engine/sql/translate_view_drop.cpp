@@ -171,6 +171,35 @@ void translator::drop_column_view_dependents(statement& st, const table_def& t,
   st.notice = cascade_notice(found.size(), shown(found[0], info.ns), st.notice);
 }
 
+void translator::renames_into_views(statement& st, const json& n) {
+  auto& b = body(n);
+  auto type = b.value("renameType", "");
+  std::string from, to, table = st.table;
+  if (st.kind == stmt_kind::rename_table) { // ALTER TABLE t RENAME TO u
+    from = shown(st.table, info.ns);
+    to = shown(st.val, info.ns);
+  } else if (st.kind == stmt_kind::alter_table && type == "OBJECT_COLUMN") {
+    from = b.value("subname", "");
+    to = b.value("newname", "");
+  } else {
+    return;
+  }
+  for (auto& [local, v] : cat.views()) {
+    if (std::find(v.deps.begin(), v.deps.end(), table) == v.deps.end())
+      continue;
+    // the view's text names the old name: it follows, as PostgreSQL's
+    // views do (the view keeps its column names: expansion renames)
+    auto u = v;
+    u.query = replace_ident(u.query, from, to);
+    u.qualified = replace_ident(u.qualified, from, to);
+    if (st.kind == stmt_kind::rename_table)
+      for (auto& d : u.deps)
+        if (d == table)
+          d = st.val;
+    st.views.push_back(std::move(u));
+  }
+}
+
 std::optional<statement> translator::tr_rename_view(const json& n) {
   auto& b = body(n);
   auto type = b.value("renameType", "");

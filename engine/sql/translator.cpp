@@ -149,6 +149,8 @@ statement translate_tree(const parsed_statement& p, const catalog& cat,
     st = tr.tr_create_as(node);
   } else {
     st = tr.tr_utility(type, node);
+    if (type == "RenameStmt") // views follow a rename (issue 36)
+      tr.renames_into_views(st, node);
   }
   st.params = tr.params;
   st.set_configs = tr.set_configs;

@@ -273,6 +273,17 @@ class DropTest(ViewBase):
         self.fails(c, "ALTER VIEW t RENAME TO x", "42809")
         self.q(c, "ALTER TABLE vv RENAME TO v3")
         self.assertEqual(self.q(c, "SELECT count(*) FROM v3"), [(2,)])
+        # renaming what a view reads: the view follows, its columns stay
+        self.q(c, "ALTER TABLE t RENAME TO t2")
+        self.assertEqual(self.q(c, "SELECT * FROM v3 ORDER BY id"),
+                         [(1, "x"), (3, "z")])
+        self.q(c, "ALTER TABLE t2 RENAME COLUMN c TO cc")
+        self.q(c, "ALTER TABLE t2 RENAME COLUMN a TO aa")
+        self.assertEqual(self.q(c, "SELECT a FROM v2 ORDER BY a"),
+                         [("x",), ("z",)])
+        cur = c.cursor()
+        cur.execute("SELECT * FROM v3 WHERE id = 1")
+        self.assertEqual([d.name for d in cur.description], ["id", "a"])
 
 
 class WriteTest(ViewBase):
