@@ -392,6 +392,7 @@ statement translator::tr_alter(const json& n) {
     } else if (sub == "AT_AlterColumnType") {
       auto name = cmd.value("name", "");
       int pos = column_pos(name);
+      refuse_type_change_under_views(d, name); // issue 36 (views)
       auto& cd = body(cmd.at("def"));
       auto old = d.columns[static_cast<size_t>(pos)];
       auto& col = d.columns[static_cast<size_t>(pos)];

@@ -233,6 +233,9 @@ public:
   /// ALTER TABLE … RENAME [COLUMN] `n` translated as `st`: the views
   /// reading the table follow the new name (their text rewritten).
   void renames_into_views(statement& st, const json& n);
+  /// ALTER COLUMN … TYPE of a column a view reads: 0A000 as PostgreSQL.
+  void refuse_type_change_under_views(const table_def& t,
+                                      const std::string& column);
   /// INSERT/UPDATE/DELETE `n` on a view: the same statement on the view's
   /// base table (55000 if the view is not automatically updatable); `n`
   /// itself if its target is no view.

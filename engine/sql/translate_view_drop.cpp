@@ -171,6 +171,32 @@ void translator::drop_column_view_dependents(statement& st, const table_def& t,
   st.notice = cascade_notice(found.size(), shown(found[0], info.ns), st.notice);
 }
 
+void translator::refuse_type_change_under_views(const table_def& t,
+                                                const std::string& column) {
+  auto pos = t.find(column);
+  if (cat.views().empty() || pos < 0)
+    return;
+  catalog altered = cat;
+  auto d = t;
+  d.columns.erase(d.columns.begin() + pos);
+  altered.put(d);
+  for (auto& [local, v] : cat.views()) {
+    if (std::find(v.deps.begin(), v.deps.end(), t.name) == v.deps.end())
+      continue;
+    try { // the view does not read the column if it translates without it
+      translator probe(altered, info, {});
+      probe.expand_view(v);
+      continue;
+    } catch (const sql_error&) {
+    }
+    throw sql_error("0A000",
+                    "cannot alter type of a column used by a view or rule" +
+                      error_trailer("", "", "", "",
+                                    "rule _RETURN on view " + local +
+                                      " depends on column \"" + column + "\""));
+  }
+}
+
 void translator::renames_into_views(statement& st, const json& n) {
   auto& b = body(n);
   auto type = b.value("renameType", "");

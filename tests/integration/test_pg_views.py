@@ -248,6 +248,12 @@ class DropTest(ViewBase):
                          "view v depends on column a of table t\n"
                          "view v2 depends on view v")
         self.q(c, "ALTER TABLE t DROP COLUMN b")  # no view reads it
+        e = self.fails(c, "ALTER TABLE t ALTER COLUMN a TYPE varchar(5)",
+                       "0A000")
+        self.assertEqual(e.diag.message_detail,
+                         'rule _RETURN on view v depends on column "a"')
+        self.q(c, "ALTER TABLE t ADD COLUMN e int")
+        self.q(c, "ALTER TABLE t ALTER COLUMN e TYPE bigint")
         self.q(c, "DROP VIEW v CASCADE")
         self.fails(c, "SELECT * FROM v2", "42P01")
         self.q(c, "CREATE VIEW v AS SELECT id, a FROM t")
