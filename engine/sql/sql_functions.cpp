@@ -14,6 +14,7 @@
 #include "engine/sql/pg_numeric.hpp"
 #include "engine/sql/pg_types.hpp"
 #include "engine/sql/sql_functions_numeric.hpp"
+#include "engine/sql/sql_lateral_vtab.hpp"
 #include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/sql_udf.hpp"
 #include "engine/sql/session_functions.hpp"
@@ -689,6 +690,7 @@ void register_functions(sqlite3* db, write_counters* counters) {
   register_session_functions(db, nullptr);
   register_srf_functions(db, counters != nullptr);
   register_srf_module(db); // JSON / regexp set-returning functions
+  register_lateral_module(db); // LATERAL (subquery) (issue 36)
   register_jsonb_ops(db);   // jsonb ? ?| ?& #> #>>
   register_refuse_function(db);
   register_numeric_functions(db); // exact numeric (issue 36)

@@ -184,6 +184,9 @@ public:
   std::optional<std::string> json_srf_from(const json& node, const json& call,
                                            const std::string& fname,
                                            scope& sc);
+  /// LATERAL (subquery) in FROM as a themis_lateral() call, its columns
+  /// pushed on `sc` (translate_lateral.cpp, issue 36).
+  std::string lateral_from(const json& node, scope& sc);
   /// unnest(a [, b …]) in FROM, table-valued (translate_srf.cpp).
   std::string unnest_from(const json& node, const json& call, scope& sc);
   /// The same in a select list: SQL whose single column is `c1`.

@@ -107,8 +107,8 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     return table_source(t) + " AS " + quote_ident(alias);
   }
   if (type == "RangeSubselect") {
-    if (b.value("lateral", false))
-      unsupported("LATERAL", node);
+    if (b.value("lateral", false)) // translate_lateral.cpp
+      return lateral_from(node, sc);
     auto saved = ctes;
     auto sub = tr_select(b.at("subquery"), sc.parent);
     ctes = saved;
