@@ -10,13 +10,14 @@
 /// connections of one database share a lock table (shared counts and the
 /// exclusive owner per lock slot), as unix's own xShmLock does before it
 /// asks the kernel. Other processes still see the locks that matter to
-/// them: a slot's shared POSIX lock is taken the first time a connection
-/// of this process reads under it and kept ("sticky") after the last one
-/// lets go, and every exclusive lock (a checkpoint, a writer resetting
-/// read marks, rare) is a real POSIX write lock that fails while another
-/// process reads. So an outside reader (the sqlite3 shell on a live store)
-/// is still protected from this process's checkpoints, and an outside
-/// writer still cannot reset a read mark this process may use.
+/// them: a read mark's shared POSIX lock is taken the first time a
+/// connection of this process reads under it and kept ("sticky") after the
+/// last one lets go (the other slots' go with their last holder), and every
+/// exclusive lock (a checkpoint, a writer resetting read marks, rare) is a real
+/// POSIX write lock that fails while another process reads. So an outside
+/// reader (the sqlite3 shell on a live store) is still protected from this
+/// process's checkpoints, and an outside writer still cannot reset a read mark
+/// this process may use.
 ///
 /// Installed as the default VFS before main() (every connection of the
 /// process must use the same lock table for a database); the connections'
@@ -31,7 +32,9 @@
 #include <mutex>
 #include <sqlite3.h>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace themis::engine {
@@ -40,21 +43,37 @@ namespace {
 
 constexpr int shm_base = 120; ///< unix VFS: the first lock byte in -shm
 constexpr int nlock = SQLITE_SHM_NLOCK;
+/// wal.c's WAL_READ_LOCK(0): the read marks are slots 3..7. Only their
+/// shared POSIX locks are kept ("sticky"): a shared lock kept on the write
+/// (0), checkpoint (1) or recover (2) slot would lock other processes'
+/// writers, checkpoints or WAL recovery out for the life of this process.
+constexpr int first_sticky = 3;
+
+/// A database file: its device and inode, as the unix VFS keys its own
+/// unixShmNode (two paths of one file, hard links or bind mounts, share
+/// one -shm in the unix VFS, so they must share one lock table here too).
+using file_key = std::pair<dev_t, ino_t>;
 
 /// The lock table of one database's -shm file in this process.
 struct shm_node {
   std::mutex m;
   std::string path;
-  int fd = -1; ///< our own descriptor on the -shm file (POSIX locks)
-  int refs = 0;
+  int fd = -1;    ///< our own descriptor on the -shm file (POSIX locks)
+  int refs = 0;   ///< attached files (never closed while > 0, see open_shm)
+  int mapped = 0; ///< files whose xShmMap succeeded (unix's node alive)
   int shared[nlock] = {};
   const void* excl[nlock] = {};
   bool sticky[nlock] = {}; ///< the process holds a shared POSIX lock
 };
 
+/// Guards the node map, every node's refs/mapped/fd/path, and is held
+/// across the unix VFS's first xShmMap and its xShmUnmap of a file, so
+/// that unix's unixShmNode (its -shm descriptor) and ours come and go
+/// together: no connection can attach to a node whose POSIX locks the
+/// unix VFS dropped by closing its descriptor.
 std::mutex nodes_mtx;
-std::map<std::string, std::shared_ptr<shm_node>>& nodes() {
-  static auto* m = new std::map<std::string, std::shared_ptr<shm_node>>();
+std::map<file_key, std::shared_ptr<shm_node>>& nodes() {
+  static auto* m = new std::map<file_key, std::shared_ptr<shm_node>>();
   return *m;
 }
 
@@ -62,7 +81,9 @@ struct shim_file {
   sqlite3_file base;
   sqlite3_file* real;
   std::string* shm_path; ///< main database files only
+  file_key key;          ///< with shm_path
   shm_node* node;
+  bool mapped; ///< counted in node->mapped
   unsigned shared_mask, excl_mask;
 };
 
@@ -102,11 +123,20 @@ int open_shm(const std::string& path) {
   return fd >= 0 ? fd : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
 }
 
-void attach(shim_file* f) {
+/// Drops one shared hold of slot i; a non-read-mark slot's POSIX lock
+/// goes with the last one (nd.m held).
+void release_shared(shm_node& nd, int i) {
+  if (--nd.shared[i] == 0 && i < first_sticky && nd.sticky[i]) {
+    posix_lock(nd.fd, F_UNLCK, i, 1);
+    nd.sticky[i] = false;
+  }
+}
+
+/// nodes_mtx held.
+void attach_locked(shim_file* f) {
   if (f->node || !f->shm_path)
     return;
-  std::lock_guard<std::mutex> g(nodes_mtx);
-  auto& slot = nodes()[*f->shm_path];
+  auto& slot = nodes()[f->key];
   if (!slot) {
     slot = std::make_shared<shm_node>();
     slot->path = *f->shm_path;
@@ -116,28 +146,61 @@ void attach(shim_file* f) {
   f->node = slot.get();
 }
 
-void detach(shim_file* f) {
+void attach(shim_file* f) {
+  if (f->node || !f->shm_path)
+    return;
+  std::lock_guard<std::mutex> g(nodes_mtx);
+  attach_locked(f);
+}
+
+/// The first file of the process to map a node's -shm since the unix VFS
+/// last closed it (nodes_mtx held): unix's new descriptor holds no lock
+/// of ours (closing its old one dropped them all), and its -shm may be a
+/// new file (xShmUnmap with deleteFlag unlinks it).
+void renew_locked(shm_node& nd, const std::string& path) {
+  std::lock_guard<std::mutex> g(nd.m);
+  for (int i = 0; i < nlock; ++i)
+    nd.sticky[i] = false;
+  nd.path = path; // the name unix's node opened (this file mapped first)
+  struct stat ours {
+  }, now{};
+  if (nd.fd >= 0 && fstat(nd.fd, &ours) == 0 &&
+      ::stat(path.c_str(), &now) == 0 && ours.st_dev == now.st_dev &&
+      ours.st_ino == now.st_ino)
+    return; // the same file: closing our descriptor would drop locks
+  if (nd.fd >= 0)
+    ::close(nd.fd); // an unlinked -shm: only its own locks go
+  nd.fd = open_shm(path);
+}
+
+/// nodes_mtx held.
+void detach_locked(shim_file* f) {
   if (!f->node)
     return;
+  auto* nd = f->node;
   {
-    std::lock_guard<std::mutex> g(f->node->m);
+    std::lock_guard<std::mutex> g(nd->m);
     for (int i = 0; i < nlock; ++i) {
       if (f->shared_mask & (1u << i))
-        --f->node->shared[i];
-      if (f->node->excl[i] == f) {
-        f->node->excl[i] = nullptr;
-        posix_lock(f->node->fd, F_UNLCK, i, 1);
-        f->node->sticky[i] = false;
+        release_shared(*nd, i);
+      if (nd->excl[i] == f) {
+        nd->excl[i] = nullptr;
+        posix_lock(nd->fd, F_UNLCK, i, 1);
+        nd->sticky[i] = false;
       }
     }
   }
   f->shared_mask = f->excl_mask = 0;
-  std::lock_guard<std::mutex> g(nodes_mtx);
-  auto it = nodes().find(f->node->path);
-  if (it != nodes().end() && it->second.get() == f->node &&
+  if (f->mapped) {
+    --nd->mapped;
+    f->mapped = false;
+  }
+  auto it = nodes().find(f->key);
+  if (it != nodes().end() && it->second.get() == nd &&
       --it->second->refs == 0) {
-    // the unix VFS closed its own descriptor with its last user (which
-    // dropped every POSIX lock of the process on the file): so do we
+    // every file that ever called unix's xShmMap is attached, so unix's
+    // node is gone too (its descriptor closed, which dropped every POSIX
+    // lock of the process on the file): closing ours drops nothing more
     if (it->second->fd >= 0)
       ::close(it->second->fd);
     nodes().erase(it);
@@ -161,7 +224,7 @@ int shim_shm_lock(sqlite3_file* file, int ofst, int n, int flags) {
     for (int i = ofst; i < ofst + n; ++i) {
       unsigned b = 1u << i;
       if ((flags & SQLITE_SHM_SHARED) && (f->shared_mask & b))
-        --nd.shared[i]; // the POSIX shared lock stays (sticky)
+        release_shared(nd, i); // a read mark's POSIX lock stays (sticky)
       if ((flags & SQLITE_SHM_EXCLUSIVE) && nd.excl[i] == f) {
         nd.excl[i] = nullptr;
         posix_lock(nd.fd, F_UNLCK, i, 1);
@@ -208,23 +271,38 @@ int shim_shm_lock(sqlite3_file* file, int ofst, int n, int flags) {
 int shim_shm_map(sqlite3_file* file, int page, int size, int extend,
                  void volatile** out) {
   auto* f = reinterpret_cast<shim_file*>(file);
+  if (f->mapped || !f->shm_path)
+    return f->real->pMethods->xShmMap(f->real, page, size, extend, out);
+  // this file's first mapping: unix may create its node (open the -shm,
+  // take the DMS lock) here; ours follows under the same mutex
+  std::lock_guard<std::mutex> g(nodes_mtx);
   int rc = f->real->pMethods->xShmMap(f->real, page, size, extend, out);
-  if (rc == SQLITE_OK || rc == SQLITE_READONLY)
-    attach(f); // after the unix VFS created the -shm file
+  // attached even on failure: unix may keep its node for this file
+  // (an error after opening the -shm) until xShmUnmap
+  attach_locked(f);
+  if (rc == SQLITE_OK || rc == SQLITE_READONLY) {
+    f->mapped = true;
+    if (f->node->mapped++ == 0)
+      renew_locked(*f->node, *f->shm_path);
+  }
   return rc;
 }
 
 int shim_shm_unmap(sqlite3_file* file, int delete_flag) {
   auto* f = reinterpret_cast<shim_file*>(file);
+  std::lock_guard<std::mutex> g(nodes_mtx);
   int rc = f->real->pMethods->xShmUnmap(f->real, delete_flag);
-  detach(f);
+  detach_locked(f);
   return rc;
 }
 
 int shim_close(sqlite3_file* file) {
   auto* f = reinterpret_cast<shim_file*>(file);
   int rc = f->real->pMethods->xClose(f->real);
-  detach(f);
+  {
+    std::lock_guard<std::mutex> g(nodes_mtx);
+    detach_locked(f);
+  }
   delete f->shm_path;
   f->shm_path = nullptr;
   return rc;
@@ -297,15 +375,19 @@ const sqlite3_io_methods* shim_methods(const sqlite3_io_methods* real) {
 int shim_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file,
               int flags, int* out_flags) {
   auto* f = reinterpret_cast<shim_file*>(file);
-  std::memset(f, 0, sizeof(shim_file));
+  std::memset(static_cast<void*>(f), 0, sizeof(shim_file));
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
   int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
   if (!f->real->pMethods) {
     f->base.pMethods = nullptr;
     return rc;
   }
-  if (name && (flags & SQLITE_OPEN_MAIN_DB))
+  struct stat st {};
+  if (rc == SQLITE_OK && name && (flags & SQLITE_OPEN_MAIN_DB) &&
+      ::stat(name, &st) == 0) {
     f->shm_path = new std::string(std::string(name) + "-shm");
+    f->key = {st.st_dev, st.st_ino};
+  }
   f->base.pMethods = shim_methods(f->real->pMethods);
   return rc;
 }
