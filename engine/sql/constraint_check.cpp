@@ -165,7 +165,9 @@ struct removal {
   std::vector<std::string> old_docs;
   bool known = false;
   bool update = false;
-  bool key_changed = false; ///< the update changed primary keys
+  bool key_changed = false;         ///< the update changed primary keys
+  std::vector<updated_row> updated; ///< see dml_change::updated
+  bool updated_known = false;
 };
 
 /// Rows of referencing tables left without their parent by `r`: an
@@ -182,11 +184,23 @@ void follow_references(sqlite3* db, write_counters& counters, change_sink& sink,
     for (auto& fk : child.foreign_keys) {
       if (fk.ref_table != r.table)
         continue;
-      // an UPDATE that left the primary key alone orphans nothing there
-      if (r.update && !r.key_changed &&
-          fk.ref_columns == parent->primary_key())
-        continue;
       char action = r.update ? fk.on_update : fk.on_delete;
+      if (action == 'c' && r.update && r.updated_known) {
+        auto done =
+          cascade_update(db, counters, sink, *parent, child, fk, r.updated);
+        if (done.written.empty())
+          continue;
+        // the child's own CHECK and foreign keys hold for its new values
+        check_written(db, all, child, done.written, in_block, deferred);
+        removal next{child.name, {}, false, true, done.key_changed};
+        next.updated = std::move(done.rows);
+        next.updated_known = true;
+        queue.push_back(std::move(next));
+        continue;
+      }
+      // an UPDATE that left the primary key alone orphans nothing there
+      if (r.update && !r.key_changed && fk.ref_columns == parent->primary_key())
+        continue;
       auto ncols = fk.columns.size();
       std::vector<orphan> rows;
       std::set<std::string> seen;
@@ -222,9 +236,10 @@ void follow_references(sqlite3* db, write_counters& counters, change_sink& sink,
                                      "=(" + rows.front().values +
                                      ") is still referenced from table \"" +
                                      local(child.name) + "\"."));
-      if (action == 'c' && r.update)
+      if (action == 'c' && r.update) // a write whose old rows are unknown
         throw sql_error("0A000", "ON UPDATE CASCADE of foreign key \"" +
-                                   fk.name + "\" is not supported here");
+                                   fk.name +
+                                   "\" is not supported for this statement");
       std::string sql;
       if (action == 'c') {
         sql = "DELETE FROM documents WHERE collection = " +
@@ -269,21 +284,36 @@ void enforce_constraints(sqlite3* db, write_counters& counters,
   auto* t = find_table(all, change.table);
   if (!t)
     return;
-  if (!change.written.empty())
-    check_written(db, all, *t, change.written, change.in_block, deferred);
+  // the rows' own checks come after the cascades: a row that references
+  // itself follows its own new key first (as PostgreSQL's RI triggers,
+  // which check only the row's live version)
+  struct own_checks {
+    sqlite3* db;
+    const std::vector<table_def>& all;
+    const table_def& t;
+    const dml_change& change;
+    std::vector<pending_fk>& deferred;
+    void run() const {
+      if (!change.written.empty())
+        check_written(db, all, t, change.written, change.in_block, deferred);
+    }
+  } own{db, all, *t, change, deferred};
   bool referenced = false;
   for (auto& other : all)
     for (auto& fk : other.foreign_keys)
       referenced = referenced || fk.ref_table == t->name;
   if (!referenced ||
       (change.removed && change.old_docs.empty() && change.old_docs_known))
-    return;
+    return own.run();
   if (!change.removed && change.written.empty())
-    return;
+    return own.run();
   std::deque<removal> queue;
-  queue.push_back({t->name, change.old_docs,
-                   change.removed && change.old_docs_known, !change.removed,
-                   change.key_changed});
+  removal first{t->name, change.old_docs,
+                change.removed && change.old_docs_known, !change.removed,
+                change.key_changed};
+  first.updated = change.updated;
+  first.updated_known = change.updated_known;
+  queue.push_back(std::move(first));
   // every step deletes rows that exist, so the cascade ends; the bound
   // only guards against a bug turning it into a loop
   for (size_t steps = 0; !queue.empty(); ++steps) {
@@ -294,6 +324,7 @@ void enforce_constraints(sqlite3* db, write_counters& counters,
     follow_references(db, counters, sink, all, r, change.in_block, deferred,
                       queue);
   }
+  own.run();
 }
 
 void check_deferred(sqlite3* db, const std::vector<pending_fk>& deferred) {

@@ -2,12 +2,13 @@
 /// FOREIGN KEY and CHECK enforcement on the store writer's connection,
 /// after a DML statement changed rows and inside its savepoint: a
 /// violation throws sql_error (23503 / 23514 / 23502) and the caller
-/// rolls the statement back. Cascaded deletes and SET NULL / SET DEFAULT
-/// updates are logged like any other write.
+/// rolls the statement back. Cascaded deletes and updates and SET NULL /
+/// SET DEFAULT updates are logged like any other write.
 
 #include <string>
 #include <vector>
 
+#include "engine/sql/constraint_cascade.hpp"
 #include "engine/sql/sql_catalog.hpp"
 #include "engine/sql/sql_functions.hpp"
 
@@ -33,8 +34,12 @@ struct dml_change {
   std::vector<std::string> written;  ///< keys of rows inserted/updated
   std::vector<std::string> old_docs; ///< deleted rows (when known)
   bool old_docs_known = false;
-  bool in_block = false; ///< inside BEGIN … COMMIT (deferral allowed)
+  bool in_block = false;    ///< inside BEGIN … COMMIT (deferral allowed)
   bool key_changed = false; ///< an UPDATE moved rows to new primary keys
+  /// An UPDATE of a table an ON UPDATE CASCADE key references: each row's
+  /// document before and key after (read before it ran).
+  std::vector<updated_row> updated;
+  bool updated_known = false;
 };
 
 void enforce_constraints(sqlite3* db, write_counters& counters,

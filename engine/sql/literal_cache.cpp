@@ -241,7 +241,8 @@ std::optional<std::string> literal_template(const statement& a,
       a.names != b.names || a.var != b.var || a.val != b.val ||
       a.count != b.count || !a.validations.empty() || !a.rewrites.empty() ||
       !a.other_defs.empty() || !a.old_keys_sql.empty() ||
-      !b.old_keys_sql.empty() || !same_cols(a.columns, b.columns))
+      !b.old_keys_sql.empty() || !a.old_rows_sql.empty() ||
+      !b.old_rows_sql.empty() || !same_cols(a.columns, b.columns))
     return std::nullopt;
   switch (a.kind) {
     case stmt_kind::select:

@@ -328,6 +328,19 @@ void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
         old_keys.emplace_back(
           reinterpret_cast<const char*>(sqlite3_column_text(k, 0)));
     }
+    // ON UPDATE CASCADE: the rows as they were, and where they go
+    std::vector<updated_row> updated;
+    if (!st.old_rows_sql.empty()) {
+      auto k = prepare(db, st.old_rows_sql);
+      stmt_guard kg{k};
+      bind_all(db, k, params);
+      auto text = [&](int i) {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(k, i));
+        return std::string(p ? p : "");
+      };
+      while (sqlite3_step(k) == SQLITE_ROW)
+        updated.emplace_back(text(2), text(1));
+    }
     counters.next = sink.next_sequence();
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -353,6 +366,8 @@ void run_dml(sqlite3* db, write_counters& counters, change_sink& sink,
     ch.old_docs_known = old_docs;
     ch.in_block = job.in_block;
     ch.key_changed = !old_keys.empty();
+    ch.updated = std::move(updated);
+    ch.updated_known = !st.old_rows_sql.empty();
     for (auto& r : rows)
       (r.deleted ? ch.old_docs : ch.written)
         .push_back(r.deleted ? r.old_doc : r.key);

@@ -210,10 +210,6 @@ foreign_key_def translator::make_fk(const table_def& t, const json& con,
     unsupported("MATCH PARTIAL", con);
   fk.deferrable = c.value("deferrable", false);
   fk.deferred = c.value("initdeferred", false);
-  if (fk.on_update == 'c' || fk.on_update == 'n' || fk.on_update == 'd') {
-    // a referenced primary key cannot be updated here, so the action can
-    // only ever fire for a referenced UNIQUE column (see the writer)
-  }
   return fk;
 }
 
@@ -249,6 +245,13 @@ check_def translator::make_check(const table_def& t, const json& con,
 
 void translator::attach_constraints(statement& st) const {
   auto all = cat.constraint_tables();
+  bool cascades = false; // does an ON UPDATE CASCADE key reference it?
+  if (all)
+    for (auto& t : *all)
+      for (auto& f : t.foreign_keys)
+        cascades = cascades || (f.ref_table == st.table && f.on_update == 'c');
+  if (!cascades)
+    st.old_rows_sql.clear();
   if (!all)
     return;
   for (auto& t : *all)

@@ -142,6 +142,10 @@ struct statement {
   /// UPDATE of a single-column primary key: the keys of the rows it
   /// will change (same WHERE and parameters), read before it runs.
   std::string old_keys_sql;
+  /// UPDATE of a table an ON UPDATE CASCADE foreign key references: each
+  /// row's (current document key, key after the UPDATE, document), read
+  /// before it runs (constraint_cascade.cpp).
+  std::string old_rows_sql;
   /// Sequence DDL (issue 36): definitions it saves, state keys it resets.
   std::vector<sequence_def> sequences;
   std::vector<std::string> sequence_keys;

@@ -3,15 +3,20 @@ psycopg2 (Debian python3-psycopg2): FOREIGN KEY with its actions and
 deferral, CHECK, NOT NULL/DEFAULT changes, DROP/RENAME COLUMN, ALTER
 COLUMN TYPE, RENAME TO/CONSTRAINT, DROP/TRUNCATE of referenced tables,
 the error fields ORMs map to exceptions, and the catalog rows
-(pg_constraint, pg_get_constraintdef) reflection reads."""
+(pg_constraint, pg_get_constraintdef) reflection reads. ON UPDATE CASCADE
+(OnUpdateCascadeTest) also runs against PostgreSQL 15 with
+THEMIS_PG_REFERENCE=host:port."""
 
 import json
+import select
+import time
 import unittest
 import urllib.request
 
 import psycopg2
 import psycopg2.errors
 
+from pg_client_target import Target
 from pg_test_base import PgTest
 
 
@@ -302,6 +307,210 @@ class CheckAndAlterTest(Base):
         self.q(self.c, "INSERT INTO al_u VALUES (5, 5, 1)")
         self.fails(self.c, "INSERT INTO al_u VALUES (5, 5, 1)", "23505")
         self.fails(self.c, "ALTER TABLE al_u RENAME TO al_u", "42P07")
+
+
+class OnUpdateCascadeTest(unittest.TestCase):
+    """ON UPDATE CASCADE as PostgreSQL 15 does it; with
+    THEMIS_PG_REFERENCE=host:port this class runs against PostgreSQL
+    itself (database pyorm; the change-event part needs themisd)."""
+
+    TABLES = ("ou_g", "ou_c", "ou_p", "ou_mc", "ou_m", "ou_tree", "ou_cy",
+              "ou_chk", "ou_d", "ou_dp", "ou_book", "ou_author")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.t = Target()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.t.stop()
+
+    def setUp(self):
+        self.c = psycopg2.connect(**self.t.kw())
+        self.c.autocommit = True
+        self.addCleanup(self.c.close)
+        for t in self.TABLES:
+            self.q("DROP TABLE IF EXISTS %s CASCADE" % t)
+
+    def q(self, sql, args=None, conn=None):
+        cur = (conn or self.c).cursor()
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else None
+
+    def fails(self, sql, state, conn=None):
+        with self.assertRaises(psycopg2.Error) as cm:
+            self.q(sql, conn=conn)
+        self.assertEqual(cm.exception.pgcode, state, str(cm.exception))
+        return cm.exception
+
+    def chain(self):
+        # ou_c's primary key is its foreign key, and ou_g references it
+        self.q("CREATE TABLE ou_p (id int PRIMARY KEY, code text UNIQUE)")
+        self.q("CREATE TABLE ou_c (id int PRIMARY KEY REFERENCES ou_p "
+               "ON UPDATE CASCADE, code text REFERENCES ou_p(code) "
+               "ON UPDATE CASCADE, note text)")
+        self.q("CREATE TABLE ou_g (id int PRIMARY KEY, cid int REFERENCES "
+               "ou_c ON UPDATE CASCADE ON DELETE CASCADE)")
+        self.q("INSERT INTO ou_p VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+        self.q("INSERT INTO ou_c VALUES (1, 'a', 'x'), (2, 'a', 'y')")
+        self.q("INSERT INTO ou_g VALUES (100, 1), (101, 1), (102, 2), "
+               "(103, NULL)")
+
+    def test_primary_key_and_unique_cascade_down_a_chain(self):
+        self.chain()
+        self.q("UPDATE ou_p SET id = 10 WHERE id = 1")
+        self.assertEqual(self.q("SELECT id, code, note FROM ou_c ORDER BY 1"),
+                         [(2, "a", "y"), (10, "a", "x")])
+        self.assertEqual(self.q("SELECT id, cid FROM ou_g ORDER BY 1"),
+                         [(100, 10), (101, 10), (102, 2), (103, None)])
+        self.q("UPDATE ou_p SET code = 'A' WHERE code = 'a'")
+        self.assertEqual(self.q("SELECT id, code FROM ou_c ORDER BY 1"),
+                         [(2, "A"), (10, "A")])
+        # every row at once; an unreferenced row and an unchanged key too
+        self.q("UPDATE ou_p SET id = id + 100, code = code")
+        self.assertEqual(self.q("SELECT id FROM ou_p ORDER BY 1"),
+                         [(102,), (103,), (110,)])
+        self.assertEqual(self.q("SELECT id, code FROM ou_c ORDER BY 1"),
+                         [(102, "A"), (110, "A")])
+        self.assertEqual(self.q("SELECT id, cid FROM ou_g ORDER BY 1"),
+                         [(100, 110), (101, 110), (102, 102), (103, None)])
+        # the cascaded children are found by their new keys
+        self.assertEqual(self.q("SELECT note FROM ou_c WHERE id = 110"),
+                         [("x",)])
+        self.assertEqual(self.q("SELECT count(*) FROM ou_c WHERE id = 10"),
+                         [(0,)])
+        # and the chain still deletes
+        self.q("DELETE FROM ou_c WHERE id = 110")
+        self.assertEqual(self.q("SELECT id FROM ou_g ORDER BY 1"),
+                         [(102,), (103,)])
+
+    def test_multi_column_key(self):
+        self.q("CREATE TABLE ou_m (id int PRIMARY KEY, a int, b text, "
+               "UNIQUE (a, b))")
+        self.q("CREATE TABLE ou_mc (id int PRIMARY KEY, a int, b text, "
+               "FOREIGN KEY (a, b) REFERENCES ou_m (a, b) "
+               "ON UPDATE CASCADE)")
+        self.q("INSERT INTO ou_m VALUES (1, 1, 'x'), (2, 2, 'x')")
+        self.q("INSERT INTO ou_mc VALUES (10, 1, 'x'), (11, 2, 'x'), "
+               "(12, 1, NULL)")
+        self.q("UPDATE ou_m SET b = 'y' WHERE id = 1")
+        self.q("UPDATE ou_m SET a = 20, b = 'z' WHERE id = 2")
+        self.assertEqual(self.q("SELECT id, a, b FROM ou_mc ORDER BY 1"),
+                         [(10, 1, "y"), (11, 20, "z"), (12, 1, None)])
+
+    def test_self_reference_and_cycle(self):
+        self.q("CREATE TABLE ou_tree (id int PRIMARY KEY, parent int "
+               "REFERENCES ou_tree ON UPDATE CASCADE)")
+        self.q("INSERT INTO ou_tree VALUES (1, NULL), (2, 1), (3, 1), "
+               "(4, 2), (5, 5)")
+        self.q("UPDATE ou_tree SET id = 20 WHERE id = 2")
+        self.q("UPDATE ou_tree SET id = 50 WHERE id = 5")  # its own parent
+        self.assertEqual(self.q("SELECT id, parent FROM ou_tree ORDER BY 1"),
+                         [(1, None), (3, 1), (4, 20), (20, 1), (50, 50)])
+        # two columns that reference each other: the cascade goes round
+        # once and stops where nothing references the old value any more
+        self.q("CREATE TABLE ou_cy (id int PRIMARY KEY, k int UNIQUE, "
+               "r int UNIQUE)")
+        self.q("INSERT INTO ou_cy VALUES (1, 1, 1), (2, 2, 2)")
+        self.q("ALTER TABLE ou_cy ADD FOREIGN KEY (k) REFERENCES ou_cy (r) "
+               "ON UPDATE CASCADE")
+        self.q("ALTER TABLE ou_cy ADD FOREIGN KEY (r) REFERENCES ou_cy (k) "
+               "ON UPDATE CASCADE")
+        self.q("UPDATE ou_cy SET k = 7 WHERE id = 1")
+        self.assertEqual(self.q("SELECT id, k, r FROM ou_cy ORDER BY 1"),
+                         [(1, 7, 7), (2, 2, 2)])
+
+    def test_child_constraints_hold_after_the_cascade(self):
+        self.q("CREATE TABLE ou_p (id int PRIMARY KEY, code text UNIQUE)")
+        self.q("CREATE TABLE ou_chk (id int PRIMARY KEY, pid int "
+               "REFERENCES ou_p ON UPDATE CASCADE CHECK (pid < 100), "
+               "code text NOT NULL REFERENCES ou_p(code) ON UPDATE CASCADE)")
+        self.q("INSERT INTO ou_p VALUES (1, 'a'), (2, 'b')")
+        self.q("INSERT INTO ou_chk VALUES (10, 1, 'a')")
+        e = self.fails("UPDATE ou_p SET id = 500 WHERE id = 1", "23514")
+        self.assertEqual(e.diag.constraint_name, "ou_chk_pid_check")
+        self.assertIn('new row for relation "ou_chk" violates check '
+                      'constraint "ou_chk_pid_check"', str(e))
+        e = self.fails("UPDATE ou_p SET code = NULL WHERE id = 1", "23502")
+        self.assertEqual(e.diag.column_name, "code")
+        # the failed statements changed nothing, parent or child
+        self.assertEqual(self.q("SELECT id, code FROM ou_p ORDER BY 1"),
+                         [(1, "a"), (2, "b")])
+        self.assertEqual(self.q("SELECT id, pid, code FROM ou_chk"),
+                         [(10, 1, "a")])
+        self.q("UPDATE ou_p SET id = 50 WHERE id = 1")
+        self.assertEqual(self.q("SELECT pid FROM ou_chk"), [(50,)])
+
+    def test_deferrable_key_cascades_at_once(self):
+        self.q("CREATE TABLE ou_dp (id int PRIMARY KEY)")
+        self.q("CREATE TABLE ou_d (id int PRIMARY KEY, pid int REFERENCES "
+               "ou_dp ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED)")
+        self.q("INSERT INTO ou_dp VALUES (1)")
+        self.q("INSERT INTO ou_d VALUES (1, 1)")
+        c = psycopg2.connect(**self.t.kw())
+        self.addCleanup(c.close)
+        self.q("UPDATE ou_dp SET id = 2", conn=c)
+        # PostgreSQL: referential actions other than NO ACTION are not
+        # deferred — the child follows inside the transaction already
+        self.assertEqual(self.q("SELECT pid FROM ou_d", conn=c), [(2,)])
+        c.rollback()
+        self.assertEqual(self.q("SELECT pid FROM ou_d"), [(1,)])
+        self.q("UPDATE ou_dp SET id = 3", conn=c)
+        c.commit()
+        self.assertEqual(self.q("SELECT pid FROM ou_d"), [(3,)])
+
+    def test_change_events_for_cascaded_rows(self):
+        if self.t.reference:
+            self.skipTest("change events are themisd's")
+        self.chain()
+        self.q("LISTEN themis_changes")
+        self.q("UPDATE ou_p SET id = 10 WHERE id = 1")
+        deadline = time.time() + 5
+        seen = []
+        while time.time() < deadline and len(seen) < 6:
+            select.select([self.c], [], [], 0.2)
+            self.c.poll()
+            seen += [json.loads(n.payload) for n in self.c.notifies]
+            del self.c.notifies[:]
+        got = [(e["collection"], e["key"], e["type"]) for e in seen]
+        # the parent and the re-keyed child: a DELETE of the old key and a
+        # PUT of the new one each; the grandchildren: a PUT each
+        self.assertEqual(sorted(got), sorted([
+            ("ou_p", "1", "DELETE"), ("ou_p", "10", "PUT"),
+            ("ou_c", "1", "DELETE"), ("ou_c", "10", "PUT"),
+            ("ou_g", "100", "PUT"), ("ou_g", "101", "PUT")]))
+        self.assertEqual([e["value"]["cid"] for e in seen
+                          if e["collection"] == "ou_g"], [10, 10])
+        seqs = [e["sequence"] for e in seen]
+        self.assertEqual(seqs, list(range(seqs[0], seqs[0] + 6)))
+
+    def test_orm_style_rename_of_a_natural_key(self):
+        # what SQLAlchemy's ForeignKey(..., onupdate="CASCADE") or
+        # Sequelize's onUpdate: 'CASCADE' create and rely on
+        self.q("CREATE TABLE ou_author (name varchar(50) NOT NULL, "
+               "CONSTRAINT ou_author_pkey PRIMARY KEY (name))")
+        self.q("CREATE TABLE ou_book (id serial NOT NULL, title text, "
+               "author_name varchar(50), PRIMARY KEY (id), "
+               "FOREIGN KEY(author_name) REFERENCES ou_author (name) "
+               "ON DELETE SET NULL ON UPDATE CASCADE)")
+        self.q("INSERT INTO ou_author (name) VALUES (%s), (%s)",
+               ("tolkien", "austen"))
+        for title, who in (("hobbit", "tolkien"), ("lotr", "tolkien"),
+                           ("emma", "austen")):
+            self.q("INSERT INTO ou_book (title, author_name) VALUES (%s, %s) "
+                   "RETURNING ou_book.id", (title, who))
+        self.q("UPDATE ou_author SET name=%(name)s WHERE ou_author.name = "
+               "%(ou_author_name)s",
+               {"name": "J.R.R. Tolkien", "ou_author_name": "tolkien"})
+        self.assertEqual(
+            self.q("SELECT ou_book.title, ou_book.author_name FROM ou_book "
+                   "ORDER BY ou_book.id"),
+            [("hobbit", "J.R.R. Tolkien"), ("lotr", "J.R.R. Tolkien"),
+             ("emma", "austen")])
+        self.q("DELETE FROM ou_author WHERE name = %s", ("J.R.R. Tolkien",))
+        self.assertEqual(
+            self.q("SELECT count(*) FROM ou_book WHERE author_name IS NULL"),
+            [(2,)])
 
 
 if __name__ == "__main__":
