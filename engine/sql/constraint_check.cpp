@@ -160,6 +160,11 @@ void check_written(sqlite3* db, const std::vector<table_def>& all,
   }
 }
 
+/// Rows a cascade wrote, checked once every cascade is done (a row two
+/// cascading keys change is valid only after both).
+using written_rows =
+  std::vector<std::pair<const table_def*, std::vector<std::string>>>;
+
 struct removal {
   std::string table;
   std::vector<std::string> old_docs;
@@ -176,7 +181,7 @@ struct removal {
 void follow_references(sqlite3* db, write_counters& counters, change_sink& sink,
                        const std::vector<table_def>& all, const removal& r,
                        bool in_block, std::vector<pending_fk>& deferred,
-                       std::deque<removal>& queue) {
+                       std::deque<removal>& queue, written_rows& cascaded) {
   auto* parent = find_table(all, r.table);
   if (!parent)
     return;
@@ -190,8 +195,9 @@ void follow_references(sqlite3* db, write_counters& counters, change_sink& sink,
           cascade_update(db, counters, sink, *parent, child, fk, r.updated);
         if (done.written.empty())
           continue;
-        // the child's own CHECK and foreign keys hold for its new values
-        check_written(db, all, child, done.written, in_block, deferred);
+        // the child's own CHECK and foreign keys must hold for its new
+        // values: checked at the end
+        cascaded.emplace_back(&child, done.written);
         removal next{child.name, {}, false, true, done.key_changed};
         next.updated = std::move(done.rows);
         next.updated_known = true;
@@ -308,6 +314,7 @@ void enforce_constraints(sqlite3* db, write_counters& counters,
   if (!change.removed && change.written.empty())
     return own.run();
   std::deque<removal> queue;
+  written_rows cascaded;
   removal first{t->name, change.old_docs,
                 change.removed && change.old_docs_known, !change.removed,
                 change.key_changed};
@@ -322,8 +329,10 @@ void enforce_constraints(sqlite3* db, write_counters& counters,
     auto r = std::move(queue.front());
     queue.pop_front();
     follow_references(db, counters, sink, all, r, change.in_block, deferred,
-                      queue);
+                      queue, cascaded);
   }
+  for (auto& [table, keys] : cascaded) // a key moved on since: not found
+    check_written(db, all, *table, keys, change.in_block, deferred);
   own.run();
 }
 

@@ -379,8 +379,14 @@ class OnUpdateCascadeTest(unittest.TestCase):
                          [("x",)])
         self.assertEqual(self.q("SELECT count(*) FROM ou_c WHERE id = 10"),
                          [(0,)])
+        # both keys of one child at once (it is valid only after both)
+        self.q("UPDATE ou_p SET id = 7, code = 'Q' WHERE id = 110")
+        self.assertEqual(self.q("SELECT id, code FROM ou_c ORDER BY 1"),
+                         [(7, "Q"), (102, "Q")])
+        self.assertEqual(self.q("SELECT id, cid FROM ou_g ORDER BY 1"),
+                         [(100, 7), (101, 7), (102, 102), (103, None)])
         # and the chain still deletes
-        self.q("DELETE FROM ou_c WHERE id = 110")
+        self.q("DELETE FROM ou_c WHERE id = 7")
         self.assertEqual(self.q("SELECT id FROM ou_g ORDER BY 1"),
                          [(102,), (103,)])
 
