@@ -110,7 +110,23 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     if (b.value("lateral", false)) // translate_lateral.cpp
       return lateral_from(node, sc);
     auto saved = ctes;
-    auto sub = tr_select(b.at("subquery"), sc.parent);
+    select_out sub;
+    try {
+      sub = tr_select(b.at("subquery"), sc.parent);
+    } catch (const sql_error& e) {
+      // an earlier FROM item without LATERAL: PostgreSQL's wording
+      std::string missing = "missing FROM-clause entry for table \"";
+      std::string msg = e.what();
+      if (e.sqlstate() == "42P01" && msg.rfind(missing, 0) == 0)
+        for (auto& it : sc.items)
+          if (msg == missing + it.alias + "\"")
+            throw sql_error("42P01",
+                            "invalid reference to FROM-clause entry for "
+                            "table \"" +
+                              it.alias + "\"",
+                            e.position());
+      throw;
+    }
     ctes = saved;
     std::string alias =
       b.contains("alias") ? b.at("alias").value("aliasname", "") : "subquery";

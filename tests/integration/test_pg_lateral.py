@@ -16,6 +16,8 @@ import unittest
 import psycopg2
 
 from pg_test_base import PgTest
+from themis_harness import Server
+from tokens import ALL_SCOPES, make_jwt
 
 REFERENCE = os.environ.get("THEMIS_PG_REFERENCE")
 
@@ -168,7 +170,9 @@ class LateralTest(PgTest):
                        "42P01")
         self.assertIn('FROM-clause entry for table "lt"', str(e))
         # no LATERAL: the earlier item is not visible either
-        self.fails(self.c, "SELECT * FROM lt, (SELECT lt.a) s", "42P01")
+        e = self.fails(self.c, "SELECT * FROM lt, (SELECT lt.a) s", "42P01")
+        self.assertIn('invalid reference to FROM-clause entry for table "lt"',
+                      str(e))
         self.fails(self.c, """SELECT * FROM lt, LATERAL (SELECT nosuch FROM lu
             WHERE lu.a = lt.a) s""", "42703")
         self.fails(self.c, "SELECT * FROM lt, LATERAL (SELECT FROM WHERE) s",
@@ -178,6 +182,50 @@ class LateralTest(PgTest):
         # the connection still works
         self.assertEqual(self.q(self.c, """SELECT count(*) FROM lt, LATERAL
             (SELECT 1 / lt.a) s"""), [(3,)])
+
+
+@unittest.skipIf(REFERENCE, "themisd only: tenants")
+class LateralTenantTest(unittest.TestCase):
+    """Inside a tenant the subquery reads the tenant's tables only."""
+
+    SECRET = "lateral test secret, long enough!!"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=["--set", "auth.jwt_secret=" + cls.SECRET],
+                         env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def connect(self, tenant):
+        token = make_jwt(self.SECRET, "u_" + tenant, tenant, ALL_SCOPES)
+        c = psycopg2.connect(host="127.0.0.1", port=self.srv.pg_port,
+                             user="app", password=token, dbname=tenant,
+                             connect_timeout=10)
+        c.autocommit = True
+        self.addCleanup(c.close)
+        return c
+
+    def test_tenant_tables(self):
+        conns = {}
+        for tenant, v in (("acme", 1), ("beta", 2)):
+            c = self.connect(tenant)
+            cur = c.cursor()
+            cur.execute("CREATE TABLE o (id int PRIMARY KEY)")
+            cur.execute("CREATE TABLE i (o int, v int)")
+            cur.execute("INSERT INTO o VALUES (1)")
+            cur.execute("INSERT INTO i VALUES (1, %s), (1, %s)", (v, v * 10))
+            conns[tenant] = c
+        for tenant, want in (("acme", [(1, 2, 10)]), ("beta", [(1, 2, 20)])):
+            cur = conns[tenant].cursor()
+            cur.execute("""SELECT o.id, s.n, s.m FROM o, LATERAL (SELECT
+                count(*) AS n, max(v) AS m FROM i WHERE i.o = o.id) s""")
+            self.assertEqual(cur.fetchall(), want)
 
 
 if __name__ == "__main__":
