@@ -133,6 +133,11 @@ class LateralTest(PgTest):
                          ["a", "b", "x", "y", "count"])
         self.assertEqual([d.type_code for d in cur.description],
                          [23, 25, 23, 25, 20])
+        # control characters and ? in the subquery's literals stay text
+        self.assertEqual(
+            self.q(self.c, """SELECT s.z FROM lt, LATERAL (SELECT E'\\x01?2' ||
+                lt.b || '"?1"' AS z) s ORDER BY 1"""),
+            [("\x01?2x\"?1\"",), ("\x01?2y\"?1\"",), ("\x01?2z\"?1\"",)])
         self.fails(self.c, """SELECT * FROM lt, LATERAL (SELECT 1 AS x, 2 AS y)
             s(p, q, r)""", "42P10")
 
