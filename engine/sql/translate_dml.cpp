@@ -437,9 +437,9 @@ statement translator::tr_update(const json& n) {
       "SELECT key FROM documents WHERE collection = " + quote_literal(t.name) +
       where;
   // kept by attach_constraints only if a cascading foreign key needs it
-  st.old_rows_sql = "SELECT key, " + (new_key.empty() ? "key" : new_key) +
-                    ", doc FROM documents WHERE collection = " +
-                    quote_literal(t.name) + where;
+  st.old_rows_sql =
+    "SELECT key, " + (new_key.empty() ? "key" : new_key) +
+    ", doc FROM documents WHERE collection = " + quote_literal(t.name) + where;
   sql += " RETURNING key, rev, doc";
   if (b.contains("returningList")) {
     st.columns = returning(b.at("returningList"), sc, sql);
