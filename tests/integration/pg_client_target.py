@@ -15,17 +15,22 @@ REFERENCE = os.environ.get("THEMIS_PG_REFERENCE")
 class Target:
     """host, port, user, password, dbname of the server under test."""
 
-    def __init__(self):
+    def __init__(self, reference_db="pyorm", server_args=(),
+                 reference=True):
+        """reference_db: the database used in the reference PostgreSQL
+        (created when missing); reference=False keeps a class on themisd
+        even when THEMIS_PG_REFERENCE is set (it needs REST, auth …)."""
         self.srv = None
-        if REFERENCE:
+        if REFERENCE and reference:
             host, _, port = REFERENCE.rpartition(":")
             self.host, self.port = host or "127.0.0.1", int(port)
-            self.user, self.password, self.dbname = "postgres", "", "pyorm"
+            self.user, self.password = "postgres", ""
+            self.dbname = reference_db
             self.reference = True
             self._ensure_db()
             return
         self.reference = False
-        self.srv = Server().start()
+        self.srv = Server(args=server_args).start()
         self.host, self.port = "127.0.0.1", self.srv.pg_port
         self.user = self.password = self.dbname = "themis"
 
@@ -35,9 +40,10 @@ class Target:
                              dbname="postgres", connect_timeout=10)
         c.autocommit = True
         cur = c.cursor()
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'pyorm'")
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                    (self.dbname,))
         if not cur.fetchone():
-            cur.execute("CREATE DATABASE pyorm")
+            cur.execute('CREATE DATABASE "%s"' % self.dbname)
         c.close()
 
     def kw(self):

@@ -23,40 +23,11 @@ REFERENCE = os.environ.get("THEMIS_PG_REFERENCE")
 
 
 class LateralTest(PgTest):
-    @classmethod
-    def setUpClass(cls):
-        if not REFERENCE:
-            return super().setUpClass()
-        host, _, port = REFERENCE.rpartition(":")
-        cls.host, cls.port = host or "127.0.0.1", int(port)
-        c = psycopg2.connect(host=cls.host, port=cls.port, user="postgres",
-                             dbname="postgres", connect_timeout=10)
-        c.autocommit = True
-        cur = c.cursor()
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'lateral'")
-        if not cur.fetchone():
-            cur.execute("CREATE DATABASE lateral")
-        c.close()
-
-    @classmethod
-    def tearDownClass(cls):
-        if not REFERENCE:
-            super().tearDownClass()
-
-    def dsn(self):
-        if REFERENCE:
-            return dict(host=self.host, port=self.port, user="postgres",
-                        password="", dbname="lateral")
-        return dict(host="127.0.0.1", port=self.srv.pg_port, user="themis",
-                    password="themis", dbname="themis")
+    reference_db = "lateral"
 
     def connect(self, autocommit=True, **kw):
-        c = psycopg2.connect(connect_timeout=10,
-                             options="-c statement_timeout=30000",
-                             **self.dsn())
-        c.autocommit = autocommit
-        self.addCleanup(c.close)
-        return c
+        kw.setdefault("options", "-c statement_timeout=30000")
+        return super().connect(autocommit, **kw)
 
     def setUp(self):
         c = self.connect()

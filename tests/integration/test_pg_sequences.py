@@ -19,6 +19,7 @@ import unittest
 
 import psycopg2
 
+from pg_client_target import Target
 from themis_harness import Server
 
 REFERENCE = os.environ.get("THEMIS_PG_REFERENCE")
@@ -27,31 +28,15 @@ REFERENCE = os.environ.get("THEMIS_PG_REFERENCE")
 class SequenceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = None
-        if REFERENCE:
-            host, _, port = REFERENCE.rpartition(":")
-            cls.host, cls.port = host or "127.0.0.1", int(port)
-            cls.user, cls.password, cls.dbname = "postgres", "", "seq"
-            c = psycopg2.connect(host=cls.host, port=cls.port, user=cls.user,
-                                 dbname="postgres", connect_timeout=10)
-            c.autocommit = True
-            cur = c.cursor()
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = 'seq'")
-            if not cur.fetchone():
-                cur.execute("CREATE DATABASE seq")
-            c.close()
-            return
-        cls.srv = Server().start()
-        cls.host, cls.port = "127.0.0.1", cls.srv.pg_port
-        cls.user = cls.password = cls.dbname = "themis"
+        cls.t = Target(reference_db="seq")
+        cls.srv = cls.t.srv
+        cls.host, cls.port = cls.t.host, cls.t.port
+        cls.user, cls.password, cls.dbname = (cls.t.user, cls.t.password,
+                                              cls.t.dbname)
 
     @classmethod
     def tearDownClass(cls):
-        if cls.srv:
-            try:
-                cls.srv.stop()
-            finally:
-                cls.srv.cleanup()
+        cls.t.stop()
 
     def connect(self, autocommit=True):
         c = psycopg2.connect(host=self.host, port=self.port, user=self.user,

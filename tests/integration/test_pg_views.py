@@ -22,38 +22,7 @@ REFERENCE = os.environ.get("THEMIS_PG_REFERENCE")
 
 
 class ViewBase(PgTest):
-    @classmethod
-    def setUpClass(cls):
-        if not REFERENCE:
-            return super().setUpClass()
-        host, _, port = REFERENCE.rpartition(":")
-        cls.host, cls.port = host or "127.0.0.1", int(port)
-        c = psycopg2.connect(host=cls.host, port=cls.port, user="postgres",
-                             dbname="postgres", connect_timeout=10)
-        c.autocommit = True
-        cur = c.cursor()
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'views'")
-        if not cur.fetchone():
-            cur.execute("CREATE DATABASE views")
-        c.close()
-
-    @classmethod
-    def tearDownClass(cls):
-        if not REFERENCE:
-            super().tearDownClass()
-
-    def dsn(self):
-        if REFERENCE:
-            return dict(host=self.host, port=self.port, user="postgres",
-                        password="", dbname="views")
-        return dict(host="127.0.0.1", port=self.srv.pg_port, user="themis",
-                    password="themis", dbname="themis")
-
-    def connect(self, autocommit=True, **kw):
-        c = psycopg2.connect(connect_timeout=10, **self.dsn())
-        c.autocommit = autocommit
-        self.addCleanup(c.close)
-        return c
+    reference_db = "views"
 
     def setUp(self):
         # every test starts from no views and no tables
