@@ -461,7 +461,13 @@ void forget_session_sequences(int32_t pid) {
   sessions().erase(pid);
 }
 
-std::string nextval_without_session(const std::string& sql) {
+namespace {
+
+/// Copies `sql`, calling `at_call(out, end)` after each
+/// `themis_nextval('<literal>'` (end: the index after the literal); it
+/// appends what it wants and returns where copying goes on.
+template <class F>
+std::string rewrite_nextval_calls(const std::string& sql, F at_call) {
   static const std::string fn = "themis_nextval(";
   std::string out;
   size_t i = 0;
@@ -476,37 +482,31 @@ std::string nextval_without_session(const std::string& sql) {
       continue;
     }
     out += sql.substr(i, end - i);
+    i = at_call(out, end);
+  }
+  return out + sql.substr(i);
+}
+
+} // namespace
+
+std::string nextval_without_session(const std::string& sql) {
+  return rewrite_nextval_calls(sql, [&](std::string&, size_t end) {
     auto close = sql.find(')', end);
     bool session_arg = close != std::string::npos && sql[end] == ',';
     for (size_t k = end + 1; session_arg && k < close; ++k)
       if (!(std::isdigit(static_cast<unsigned char>(sql[k])) || sql[k] == ' ' ||
             sql[k] == '-'))
         session_arg = false;
-    i = session_arg ? close : end;
-  }
-  return out + sql.substr(i);
+    return session_arg ? close : end;
+  });
 }
 
 std::string nextval_with_session(const std::string& sql, int32_t pid) {
-  static const std::string fn = "themis_nextval(";
-  std::string out;
-  size_t i = 0;
-  while (true) {
-    auto p = sql.find(fn, i);
-    if (p == std::string::npos)
-      break;
-    auto end = after_literal(sql, p + fn.size());
-    if (end == std::string::npos) {
-      out += sql.substr(i, p + fn.size() - i);
-      i = p + fn.size();
-      continue;
-    }
-    out += sql.substr(i, end - i);
+  return rewrite_nextval_calls(sql, [&](std::string& out, size_t end) {
     if (end < sql.size() && sql[end] == ')')
       out += ", " + std::to_string(pid);
-    i = end;
-  }
-  return out + sql.substr(i);
+    return end;
+  });
 }
 
 } // namespace themis::sql
