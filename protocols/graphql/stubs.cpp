@@ -6,17 +6,6 @@
 
 namespace themis::graphql {
 
-parse_result parse(std::string_view, const parse_limits&) {
-  parse_result r;
-  r.err = error{
-    "Syntax Error: parser not implemented yet", {}, nullptr, codes::syntax};
-  return r;
-}
-std::optional<value> parse_value(std::string_view, error& err,
-                                 const parse_limits&) {
-  err.message = "not implemented";
-  return std::nullopt;
-}
 std::vector<error> validate(const schema&, const document&,
                             const validate_limits&, const nlohmann::json*) {
   return {};
