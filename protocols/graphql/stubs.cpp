@@ -16,20 +16,6 @@ std::size_t operation_complexity(const schema&, const document&,
                                  const nlohmann::json*) {
   return 0;
 }
-schema::schema() = default;
-type_def& schema::add_type(type_def t) {
-  auto name = t.name;
-  auto& p = types_[name];
-  p = std::make_unique<type_def>(std::move(t));
-  return *p;
-}
-void schema::add_directive(directive_def d) {
-  directives_.push_back(std::move(d));
-}
-const type_def* schema::find(std::string_view name) const {
-  auto it = types_.find(name);
-  return it == types_.end() ? nullptr : it->second.get();
-}
 struct executor::impl {};
 executor::executor(const schema&, const document&, execute_options) :
   impl_(std::make_unique<impl>()) {}
