@@ -17,6 +17,7 @@
 #include "engine/sql/sql_lateral_vtab.hpp"
 #include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/sql_udf.hpp"
+#include "engine/sql/sql_vector_vtab.hpp"
 #include "engine/sql/session_functions.hpp"
 
 namespace themis::sql {
@@ -691,6 +692,7 @@ void register_functions(sqlite3* db, write_counters* counters) {
   register_srf_functions(db, counters != nullptr);
   register_srf_module(db); // JSON / regexp set-returning functions
   register_lateral_module(db); // LATERAL (subquery) (issue 36)
+  register_vector_sql(db); // vector / full-text search (issue 32)
   register_jsonb_ops(db);   // jsonb ? ?| ?& #> #>>
   register_refuse_function(db);
   register_numeric_functions(db); // exact numeric (issue 36)

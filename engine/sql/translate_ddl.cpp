@@ -620,7 +620,7 @@ statement translator::tr_utility(const std::string& type, const json& n) {
     return st;
   }
   if (type == "ExplainStmt")
-    unsupported("EXPLAIN", n);
+    return tr_explain(n); // of a SELECT (issue 32; translate_vector.cpp)
   if (type == "CreateSchemaStmt")
     unsupported("CREATE SCHEMA (one schema, public)", n);
   if (type == "ViewStmt")

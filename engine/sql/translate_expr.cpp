@@ -466,6 +466,8 @@ expr translator::tr_aexpr(const json& n, scope& sc) {
     return {std::string(op[0] == '!' ? "NOT " : "") + "themis_regex(" + l.sql +
               ", " + r.sql + ", " + (op.back() == '*' ? "1" : "0") + ")",
             oid::boolean};
+  if (auto v = tr_vector_op(op, l, r)) // <-> <=> <#> (issue 32)
+    return *v;
   unsupported("operator " + op, n);
 }
 

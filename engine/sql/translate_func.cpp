@@ -114,6 +114,8 @@ expr translator::tr_func(const json& n, scope& sc) {
     return *a;
   if (auto s = tr_sequence_func(name, n, sc)) // translate_sequence.cpp
     return *s;
+  if (auto v = tr_vector_func(name, n, sc)) // translate_vector.cpp (issue 32)
+    return *v;
   std::vector<expr> args;
   if (b.contains("args"))
     for (auto& a : b.at("args"))

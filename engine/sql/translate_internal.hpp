@@ -322,6 +322,22 @@ public:
   std::optional<std::string> user_func_from(const json& node, const json& call,
                                             const std::string& fname,
                                             scope& sc);
+
+  // vector and full-text search (issue 32; translate_vector.cpp)
+  /// themis_vector_search / themis_fulltext in FROM (their columns pushed
+  /// on `sc`); nullopt for other functions.
+  std::optional<std::string> vector_srf_from(const json& node, const json& call,
+                                             const std::string& fname,
+                                             scope& sc);
+  /// vector_distance, cosine_distance, l2_distance, inner_product; nullopt
+  /// for other names.
+  std::optional<expr> tr_vector_func(const std::string& name, const json& n,
+                                     scope& sc);
+  /// pgvector's <->, <=>, <#> (brute force); nullopt for other operators.
+  std::optional<expr> tr_vector_op(const std::string& op, const expr& l,
+                                   const expr& r);
+  /// EXPLAIN of a SELECT: SQLite's plan lines (themis_explain).
+  statement tr_explain(const json& n);
 };
 
 } // namespace themis::sql::detail

@@ -181,6 +181,9 @@ std::string translator::tr_from_item(const json& node, scope& sc) {
     auto fname = string_list(body(call).at("funcname"));
     if (fname.empty())
       unsupported("this function in FROM", node);
+    // vector / full-text search (issue 32; translate_vector.cpp)
+    if (auto v = vector_srf_from(node, call, fname.back(), sc))
+      return *v;
     // JSON / regexp functions may name earlier FROM items (LATERAL)
     if (auto j = json_srf_from(node, call, fname.back(), sc))
       return *j;
