@@ -47,6 +47,10 @@ std::string auth_gate::required_scope(const std::string& method,
   if (starts(path, "/health") || path == "/" ||
       (open_metrics && path == "/metrics"))
     return "";
+  // issue 21: /mcp answers its own 401 (with the RFC 9728 challenge) and
+  // checks each tool's scope; its metadata is public
+  if (path == "/mcp" || starts(path, "/.well-known/oauth-protected-resource"))
+    return "";
   bool read = method == "GET" || method == "HEAD";
   if (starts(path, "/changefeed") || starts(path, "/v1/changes") ||
       starts(path, "/v2/changes"))

@@ -1,6 +1,7 @@
 #include "handlers/route_table.hpp"
 
 #include "handlers/graph_routes.hpp"
+#include "handlers/mcp_routes.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/search_routes.hpp"
 
@@ -109,6 +110,15 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
       m.get = transaction_stats;
     else
       return false;
+    // --- MCP routes (issue 21, handlers/mcp_*.cpp) begin ---
+  } else if (n == 1 && is(0, "mcp")) {
+    label = "/mcp";
+    m.get = m.post = m.del = mcp_endpoint;
+  } else if ((n == 2 || (n == 3 && is(2, "mcp"))) && is(0, ".well-known") &&
+             is(1, "oauth-protected-resource")) {
+    label = "/.well-known/oauth-protected-resource";
+    m.get = mcp_resource_metadata;
+    // --- MCP routes (issue 21) end ---
   } else if (n == 1 && is(0, "stats")) {
     label = "/stats";
     m.get = server_stats;

@@ -279,6 +279,28 @@ struct tracing_section {
   uint32_t export_timeout_ms = 5000;
 };
 
+/// The MCP server at /mcp (docs/mcp.md): DNS-rebinding protection,
+/// OAuth protected-resource metadata and the bounds of its sessions.
+struct mcp_section {
+  bool enabled = true;
+  /// Origins a browser may call /mcp from ("*": any). Requests without an
+  /// Origin (non-browser clients) always pass; so do localhost origins
+  /// while `allow_localhost_origins` is on.
+  std::vector<std::string> allowed_origins;
+  bool allow_localhost_origins = true;
+  /// RFC 9728 metadata: `authorization_servers` and the canonical
+  /// `resource` URI (empty: http://<Host>/mcp from the request).
+  std::vector<std::string> authorization_servers;
+  std::string resource_url;
+  uint32_t max_sessions = 1000;            ///< all principals together
+  uint32_t max_sessions_per_principal = 32;
+  uint32_t session_idle_s = 1800;          ///< then the session is gone (404)
+  uint32_t max_subscriptions = 100;        ///< resources/subscribe per session
+  uint32_t max_rows = 1000;                ///< aql_query rows returned
+  uint32_t replay_events = 10000;          ///< Last-Event-ID backfill bound
+  uint32_t max_batch = 32;                 ///< JSON-RPC batch (2025-03-26)
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -304,6 +326,7 @@ struct server_config {
   breaker_section breaker;
   limits_section limits;
   tracing_section tracing;
+  mcp_section mcp;
   debug_section debug;
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).
