@@ -81,6 +81,9 @@ std::string auth_gate::required_scope(const std::string& method,
       !starts(path, "/api/audit") && !starts(path, "/api/v1/") &&
       std::count(path.begin(), path.end(), '/') == 4)
     return read ? "data:read" : "data:write"; // /api/{model}/{coll}/{id}
+  // issue 21: each operation checks its own scopes (handlers/graphql_*)
+  if (path == "/graphql")
+    return "authenticated";
   if (path == "/_admin/cluster/topology")
     return "authenticated";
   // /api/keys and /api/audit check admin (or, for a tenant's own keys,

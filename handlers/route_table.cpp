@@ -2,6 +2,7 @@
 
 #include "handlers/graph_routes.hpp"
 #include "handlers/mcp_routes.hpp"
+#include "handlers/graphql_http.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/search_routes.hpp"
 
@@ -83,6 +84,9 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
     params.assign(s.begin() + 2, s.end());
     if (n >= 4)
       params.erase(params.begin() + 1); // drop the literal "documents"
+  } else if (n == 1 && is(0, "graphql")) { // issue 21
+    label = "/graphql";
+    m.get = m.post = graphql_http;
   } else if (n == 1 && is(0, "entities")) {
     label = "/entities";
     m.post = post_entity;

@@ -201,6 +201,25 @@ struct jobs_section {
   uint32_t sweep_interval_ms = 10000; ///< how often expired results are removed
 };
 
+/// GraphQL at /graphql (issue 21, docs/graphql.md): static limits checked
+/// before execution, the per-request time budget, switches.
+struct graphql_section {
+  bool enabled = true;
+  uint32_t max_query_bytes = 65536; ///< the document's text
+  uint32_t max_depth = 15;          ///< field nesting, fragments expanded
+  uint32_t max_aliases = 30;
+  uint32_t max_complexity = 10000; ///< static cost (lists count `first`)
+  uint32_t timeout_ms = 10000;     ///< one operation, engine reads included
+  bool introspection = true;
+  bool batching = false;         ///< array bodies (off: 400)
+  uint32_t max_batch = 10;       ///< operations per array body
+  bool persisted_queries = true; ///< APQ: extensions.persistedQuery
+  uint32_t max_persisted = 1000; ///< remembered documents (oldest dropped)
+  uint32_t max_list = 1000;      ///< `first`/`last` of a list field
+  uint32_t init_timeout_ms = 10000; ///< graphql-transport-ws connection_init
+  uint32_t max_subscriptions = 32;  ///< per WebSocket
+};
+
 struct rate_limiting_section {
   bool enabled = false;
   std::string algorithm =
@@ -321,6 +340,7 @@ struct server_config {
   changefeed_section changefeed;
   query_section query;
   jobs_section jobs;
+  graphql_section graphql; ///< issue 21
   rate_limiting_section rate_limiting;
   overload_section overload;
   breaker_section breaker;
