@@ -78,6 +78,7 @@ public:
   bool done() const;
   /// Handles still outstanding.
   std::size_t pending() const;
+  std::vector<deferred_handle> pending_handles() const;
   /// {"data": ..., "errors": [...]} (errors omitted when none; data omitted
   /// for request errors such as bad variables). Valid when done().
   nlohmann::json response() const;

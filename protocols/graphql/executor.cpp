@@ -1,0 +1,468 @@
+#include "protocols/graphql/executor.hpp"
+
+#include <map>
+#include <unordered_map>
+
+#include "protocols/graphql/exec_support.hpp"
+#include "protocols/graphql/introspection.hpp"
+#include "protocols/graphql/values.hpp"
+
+namespace themis::graphql {
+
+namespace {
+using json = nlohmann::json;
+using value_ptr = std::shared_ptr<const json>;
+} // namespace
+
+/// The response is built as a tree of nodes (index 0 = data). Null
+/// propagation happens when the tree is assembled: a node marked non-null
+/// that ends up null invalidates its parent (section 6.4.4).
+struct executor::impl {
+  struct node {
+    enum class kind { null_, leaf, object, list } k = kind::null_;
+    bool non_null = false;
+    json leaf;
+    std::vector<std::pair<std::string, std::size_t>> fields;
+    std::vector<std::size_t> items;
+  };
+  /// One field of one object, waiting to be resolved.
+  struct task {
+    const type_def* type = nullptr;
+    value_ptr parent;
+    std::vector<const selection*> nodes;
+    json path;
+    std::size_t slot = 0;
+    const field_def* def = nullptr;
+  };
+
+  impl(executor& self, const schema& sc, const document& d, execute_options o) :
+    self(self), s(sc), doc(d), opts(std::move(o)) {}
+
+  executor& self;
+  const schema& s;
+  const document& doc;
+  execute_options opts;
+  const operation_definition* op = nullptr;
+  json variables = json::object();
+  std::vector<error> errors;
+  bool request_error = false;
+  bool finished = false;
+  std::vector<node> nodes;
+  std::vector<task> next;
+  std::unordered_map<deferred_handle, task> waiting;
+  std::unordered_map<deferred_handle, field_result> early;
+  deferred_handle last_handle = 0;
+  // serial (mutation) root fields
+  grouped_fields root_fields;
+  std::size_t next_root = 0;
+  bool serial = false;
+  const type_def* root_type = nullptr;
+  value_ptr root_value;
+
+  void add_error(std::string msg, const task& t, std::string code = {}) {
+    if (errors.size() >= opts.max_errors)
+      return;
+    std::vector<location> locs;
+    if (!t.nodes.empty())
+      locs.push_back(t.nodes.front()->loc);
+    errors.push_back(
+      {std::move(msg), std::move(locs), t.path, std::move(code)});
+  }
+
+  void start() {
+    error e;
+    op = select_operation(doc, opts.operation_name, e);
+    if (!op) {
+      errors.push_back(e);
+      request_error = finished = true;
+      return;
+    }
+    root_type = s.root_type(op->op);
+    if (!root_type) {
+      errors.push_back({std::string("Schema is not configured to execute ") +
+                          to_string(op->op) + " operation.",
+                        {op->loc},
+                        nullptr,
+                        codes::operation});
+      request_error = finished = true;
+      return;
+    }
+    auto vars = coerce_variables(s, *op, opts.variables, errors);
+    if (!vars) {
+      request_error = finished = true;
+      return;
+    }
+    variables = std::move(*vars);
+    root_value = std::make_shared<const json>(opts.root_value);
+    nodes.emplace_back();
+    nodes[0].k = node::kind::object;
+    collect_fields(s, doc, *root_type, {&op->selections}, variables,
+                   root_fields);
+    serial = op->op == operation_type::mutation;
+    if (!serial) {
+      for (auto& [key, fnodes] : root_fields)
+        schedule(0, *root_type, root_value, key, fnodes, json::array());
+      next_root = root_fields.size();
+    }
+    run();
+  }
+
+  void schedule(std::size_t obj, const type_def& type, const value_ptr& parent,
+                const std::string& key,
+                const std::vector<const selection*>& fnodes, const json& path) {
+    const field_def* def = find_field(s, type, fnodes.front()->name);
+    if (!def)
+      return; // validation rejects unknown fields; skip defensively
+    std::size_t slot = nodes.size();
+    nodes.emplace_back();
+    nodes[obj].fields.push_back({key, slot});
+    task t{&type, parent, fnodes, path, slot, def};
+    t.path.push_back(key);
+    next.push_back(std::move(t));
+  }
+
+  void run() {
+    while (!finished) {
+      if (!waiting.empty())
+        return;
+      if (!next.empty()) {
+        std::vector<task> level;
+        level.swap(next);
+        dispatch(level);
+        continue;
+      }
+      if (serial && next_root < root_fields.size()) {
+        auto& [key, fnodes] = root_fields[next_root++];
+        schedule(0, *root_type, root_value, key, fnodes, json::array());
+        continue;
+      }
+      finished = true;
+    }
+  }
+
+  std::optional<json> args_for(task& t) {
+    std::string why;
+    auto a =
+      coerce_arguments(s, t.def->args, t.nodes.front()->args, variables, why);
+    if (!a) {
+      add_error(why, t, codes::bad_input);
+      nodes[t.slot] = node{};
+      nodes[t.slot].non_null = t.def->type.is_non_null();
+    }
+    return a;
+  }
+
+  void dispatch(std::vector<task>& level) {
+    // batch groups: same field definition and same field node (same args)
+    std::map<std::pair<const field_def*, const selection*>,
+             std::vector<std::size_t>>
+      batches;
+    std::vector<std::pair<const field_def*, const selection*>> batch_order;
+    for (std::size_t i = 0; i < level.size(); ++i) {
+      task& t = level[i];
+      if (op->op == operation_type::subscription && t.path.size() == 1 &&
+          opts.subscription_event) {
+        complete(std::move(t), field_result::of(*opts.subscription_event));
+        continue;
+      }
+      if (is_meta_schema_field(t.def->name) && !opts.introspection) {
+        add_error("GraphQL introspection is not allowed.", t);
+        nodes[t.slot].non_null = t.def->type.is_non_null();
+        continue;
+      }
+      if (t.def->resolve_batch) {
+        auto key = std::make_pair(t.def, t.nodes.front());
+        auto& v = batches[key];
+        if (v.empty())
+          batch_order.push_back(key);
+        v.push_back(i);
+        continue;
+      }
+      auto args = args_for(t);
+      if (!args)
+        continue;
+      if (!t.def->resolve) {
+        json v =
+          t.parent->is_object() ? t.parent->value(t.def->name, json()) : json();
+        complete(std::move(t), field_result::of(std::move(v)));
+        continue;
+      }
+      resolve_context ctx{s,         *t.type,   *t.def, *t.nodes.front(),
+                          *t.parent, *args,     t.path, variables,
+                          doc,       opts.user, self};
+      field_result r;
+      try {
+        r = t.def->resolve(ctx);
+      } catch (const std::exception& ex) {
+        r = field_result::fail(ex.what(), codes::internal);
+      }
+      complete(std::move(t), std::move(r));
+    }
+    for (const auto& key : batch_order)
+      run_batch(level, batches[key]);
+  }
+
+  void run_batch(std::vector<task>& level,
+                 const std::vector<std::size_t>& idx) {
+    task& first = level[idx.front()];
+    auto args = args_for(first);
+    if (!args) {
+      for (std::size_t k = 1; k < idx.size(); ++k) {
+        nodes[level[idx[k]].slot] = node{};
+        nodes[level[idx[k]].slot].non_null = first.def->type.is_non_null();
+      }
+      return;
+    }
+    batch_context ctx{s,   *first.type, *first.def, *first.nodes.front(),
+                      {},  *args,       {},         variables,
+                      doc, opts.user,   self};
+    for (std::size_t i : idx) {
+      ctx.parents.push_back(level[i].parent.get());
+      ctx.paths.push_back(level[i].path);
+    }
+    std::vector<field_result> results;
+    try {
+      results = first.def->resolve_batch(ctx);
+    } catch (const std::exception& ex) {
+      results.clear();
+      results.resize(idx.size(), field_result::fail(ex.what()));
+    }
+    if (results.size() != idx.size())
+      results.assign(
+        idx.size(),
+        field_result::fail("Batch resolver returned " +
+                           std::to_string(results.size()) + " results for " +
+                           std::to_string(idx.size()) + " parents."));
+    for (std::size_t k = 0; k < idx.size(); ++k)
+      complete(std::move(level[idx[k]]), std::move(results[k]));
+  }
+
+  void complete(task t, field_result r) {
+    if (r.k == field_result::kind::pending) {
+      auto e = early.find(r.handle);
+      if (e != early.end()) {
+        field_result done = std::move(e->second);
+        early.erase(e);
+        complete(std::move(t), std::move(done));
+        return;
+      }
+      waiting.emplace(r.handle, std::move(t));
+      return;
+    }
+    if (r.k == field_result::kind::error) {
+      add_error(std::move(r.message), t, std::move(r.code));
+      nodes[t.slot].k = node::kind::null_;
+      nodes[t.slot].non_null = t.def->type.is_non_null();
+      return;
+    }
+    complete_value(t, t.def->type, r.val, t.slot, t.path);
+  }
+
+  void complete_value(const task& t, const type_ref& type, const json& v,
+                      std::size_t slot, const json& path) {
+    if (type.is_non_null()) {
+      nodes[slot].non_null = true;
+      if (v.is_null()) {
+        task at = t;
+        at.path = path;
+        add_error("Cannot return null for non-nullable field " + t.type->name +
+                    "." + t.def->name + ".",
+                  at);
+        return;
+      }
+      complete_value(t, *type.of, v, slot, path);
+      return;
+    }
+    if (v.is_null())
+      return;
+    if (type.is_list()) {
+      if (!v.is_array()) {
+        task at = t;
+        at.path = path;
+        add_error("Expected Iterable, but did not find one for field \"" +
+                    t.type->name + "." + t.def->name + "\".",
+                  at);
+        return;
+      }
+      nodes[slot].k = node::kind::list;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        std::size_t item = nodes.size();
+        nodes.emplace_back();
+        nodes[slot].items.push_back(item);
+        json ipath = path;
+        ipath.push_back(i);
+        complete_value(t, *type.of, v[i], item, ipath);
+      }
+      return;
+    }
+    const type_def* td = s.find(type.name);
+    if (!td)
+      return;
+    if (td->is_leaf()) {
+      std::string why;
+      auto out = serialize_leaf(*td, v, why);
+      task at = t;
+      at.path = path;
+      if (!out) {
+        add_error(why, at);
+        return;
+      }
+      nodes[slot].k = node::kind::leaf;
+      nodes[slot].leaf = std::move(*out);
+      return;
+    }
+    const type_def* object_type = td;
+    if (td->is_abstract()) {
+      std::string name = td->resolve_type ? td->resolve_type(v, opts.user)
+                         : v.is_object()  ? v.value("__typename", std::string())
+                                          : std::string();
+      object_type = s.find(name);
+      if (!object_type || object_type->kind != type_kind::object ||
+          !s.is_possible_type(*td, *object_type)) {
+        task at = t;
+        at.path = path;
+        add_error("Abstract type \"" + td->name +
+                    "\" must resolve to an Object type at runtime for field "
+                    "\"" +
+                    t.type->name + "." + t.def->name + "\"; got \"" + name +
+                    "\".",
+                  at);
+        return;
+      }
+    }
+    nodes[slot].k = node::kind::object;
+    std::vector<const selection_set*> sets;
+    for (const auto* n : t.nodes)
+      sets.push_back(&n->selections);
+    grouped_fields sub;
+    collect_fields(s, doc, *object_type, sets, variables, sub);
+    auto parent = std::make_shared<const json>(v);
+    for (auto& [key, fnodes] : sub)
+      schedule(slot, *object_type, parent, key, fnodes, path);
+  }
+
+  /// nullopt: null that must propagate to the parent.
+  std::optional<json> build(std::size_t i) const {
+    const node& n = nodes[i];
+    json out;
+    switch (n.k) {
+      case node::kind::null_:
+        break;
+      case node::kind::leaf:
+        out = n.leaf;
+        break;
+      case node::kind::list: {
+        out = json::array();
+        for (std::size_t c : n.items) {
+          auto v = build(c);
+          if (!v) {
+            out = nullptr;
+            break;
+          }
+          out.push_back(std::move(*v));
+        }
+        break;
+      }
+      case node::kind::object: {
+        out = json::object();
+        for (const auto& [key, c] : n.fields) {
+          auto v = build(c);
+          if (!v) {
+            out = nullptr;
+            break;
+          }
+          out[key] = std::move(*v);
+        }
+        break;
+      }
+    }
+    if (out.is_null() && n.non_null)
+      return std::nullopt;
+    return out;
+  }
+};
+
+deferred_handle resolve_context::defer() {
+  return exec.new_handle();
+}
+deferred_handle batch_context::defer() {
+  return exec.new_handle();
+}
+
+executor::executor(const schema& s, const document& doc, execute_options opts) :
+  impl_(std::make_unique<impl>(*this, s, doc, std::move(opts))) {}
+
+executor::~executor() = default;
+
+void executor::start() {
+  impl_->start();
+}
+
+bool executor::resolve(deferred_handle h, field_result result) {
+  if (h == 0 || h > impl_->last_handle)
+    return false;
+  auto it = impl_->waiting.find(h);
+  if (it == impl_->waiting.end()) {
+    // completed before the resolver returned pending(h)
+    return impl_->early.emplace(h, std::move(result)).second;
+  }
+  auto t = std::move(it->second);
+  impl_->waiting.erase(it);
+  if (result.k == field_result::kind::pending)
+    result = field_result::fail("deferred field resolved as pending");
+  impl_->complete(std::move(t), std::move(result));
+  return true;
+}
+
+void executor::resume() {
+  if (impl_->op && !impl_->finished)
+    impl_->run();
+}
+
+bool executor::done() const {
+  return impl_->finished;
+}
+
+std::size_t executor::pending() const {
+  return impl_->waiting.size();
+}
+
+std::vector<deferred_handle> executor::pending_handles() const {
+  std::vector<deferred_handle> out;
+  for (const auto& [h, t] : impl_->waiting)
+    out.push_back(h);
+  return out;
+}
+
+bool executor::request_error() const {
+  return impl_->request_error;
+}
+
+deferred_handle executor::new_handle() {
+  return ++impl_->last_handle;
+}
+
+json executor::response() const {
+  json r = json::object();
+  if (!impl_->request_error) {
+    auto data = impl_->nodes.empty() ? std::optional<json>() : impl_->build(0);
+    r["data"] = data ? std::move(*data) : json();
+  }
+  if (!impl_->errors.empty())
+    r["errors"] = errors_to_json(impl_->errors);
+  return r;
+}
+
+json execute_sync(const schema& s, const document& doc, execute_options opts) {
+  executor e(s, doc, std::move(opts));
+  e.start();
+  for (int guard = 0; !e.done() && guard < 1000; ++guard) {
+    // nobody will complete these: fail them so the response is well formed
+    for (auto h : e.pending_handles())
+      e.resolve(h, field_result::fail("Resolver did not complete."));
+    e.resume();
+  }
+  return e.response();
+}
+
+} // namespace themis::graphql
