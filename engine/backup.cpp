@@ -1,5 +1,6 @@
 #include "engine/backup.hpp"
 
+#include "engine/search/search_backup.hpp"
 #include "themis/clock.hpp"
 #include <algorithm>
 #include <chrono>
@@ -250,6 +251,17 @@ backup_result backup_data_dir(const backup_options& opts) {
     out.bytes += f.bytes;
     out.files.push_back(std::move(f));
   }
+  // search index definitions (issue 32): rebuilt from the documents on
+  // restore (engine/search/search_backup.hpp says why)
+  if (auto defs = search::export_definitions(opts.data_dir); !defs.empty()) {
+    auto path = (fs::path(opts.to) / search::backup_definitions_name).string();
+    std::ofstream f(path, std::ios::trunc);
+    f << defs.dump() << "\n";
+    if (!f)
+      throw std::runtime_error("cannot write " + path);
+    f.close();
+    fsync_path(path);
+  }
   out.finished_ms = unix_now_ms();
   auto manifest = fs::path(opts.to) / backup_manifest_name;
   auto tmp = manifest.string() + ".tmp";
@@ -351,6 +363,17 @@ bool restore_backup(const std::string& from, const std::string& data_dir,
   } catch (const std::exception& e) {
     error = e.what();
     return false;
+  }
+  // search indexes (issue 32): their definitions, built again on start
+  auto defs_path = fs::path(from) / search::backup_definitions_name;
+  if (fs::exists(defs_path, ec)) {
+    std::ifstream f(defs_path);
+    auto defs = nlohmann::json::parse(f, nullptr, false);
+    error = defs.is_discarded()
+              ? defs_path.string() + " is not JSON"
+              : search::import_definitions(data_dir, defs);
+    if (!error.empty())
+      return false;
   }
   fsync_path(data_dir);
   return true;

@@ -1,6 +1,11 @@
 #include "handlers/aql_explain.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
 #include "engine/aql/pushdown.hpp"
+#include "engine/search/search_service.hpp"
 
 namespace themis {
 
@@ -82,6 +87,115 @@ json graph_node_json(const aql::clause& c) {
   return n;
 }
 
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+/// Who is asking: the search index of a call is looked up in their
+/// namespace only (another tenant's indexes are never named).
+struct asker {
+  bool known = false; ///< false: names are not resolved
+  std::string tenant;
+  bool all_tenants = false;
+};
+
+/// The index a search call with literal collection and attribute reads,
+/// as EXPLAIN names it; or why it cannot be named before running.
+json search_index_json(search::index_kind kind, const aql::expr& coll,
+                       const aql::expr& attr, const asker& who) {
+  using aql::expr_kind;
+  json n = {
+    {"index_type", kind == search::index_kind::vector ? "vector" : "fulltext"}};
+  if (coll.kind != expr_kind::literal || !coll.value.is_string() ||
+      attr.kind != expr_kind::literal || !attr.value.is_string()) {
+    n["index"] = nullptr;
+    n["note"] = "collection and attribute are resolved at run time";
+    return n;
+  }
+  auto name = coll.value.get<std::string>();
+  auto attribute = attr.value.get<std::string>();
+  n["collection"] = name;
+  n["attribute"] = attribute;
+  // the namespace rule of functions_search.cpp's prepare_call
+  std::string stored =
+    name.find('.') != std::string::npos
+      ? (who.tenant.empty() && who.all_tenants ? name : std::string())
+      : (who.tenant.empty() ? name : who.tenant + "." + name);
+  auto* svc = search::search_service::global();
+  n["index"] = nullptr;
+  if (!who.known || !svc || stored.empty())
+    return n;
+  try {
+    auto st = svc->resolve(kind, stored, {}, attribute);
+    n["index"] = st.def.name;
+    n["state"] = st.state;
+    if (kind == search::index_kind::vector) {
+      n["metric"] = vector::metric_name(st.def.metric);
+      n["dimension"] = st.def.dimension;
+      n["ef_search"] = st.def.ef_search;
+    } else {
+      n["tokenizer"] = st.def.tokenizer;
+    }
+  } catch (const std::exception& e) {
+    n["error"] = e.what(); // no such index: the query will fail with this
+  }
+  return n;
+}
+
+/// FOR x IN APPROX_NEAR(…) / FULLTEXT(…): the loop reads a search index.
+std::optional<json> search_loop_json(const aql::clause& c, const asker& who) {
+  if (c.kind != clause_kind::for_ || !c.source ||
+      c.source->kind != aql::expr_kind::call || c.source->args.size() < 2)
+    return std::nullopt;
+  auto fn = upper(c.source->name);
+  if (fn != "APPROX_NEAR" && fn != "FULLTEXT")
+    return std::nullopt;
+  auto kind = fn == "APPROX_NEAR" ? search::index_kind::vector
+                                  : search::index_kind::fulltext;
+  auto n = search_index_json(kind, *c.source->args[0], *c.source->args[1], who);
+  n["mode"] = fn == "APPROX_NEAR" ? "vector_index" : "fulltext_index";
+  n["variable"] = c.var;
+  n["function"] = fn;
+  return n;
+}
+
+/// SORT VECTOR_DISTANCE(x.attr, …) (or L2_DISTANCE / COSINE_SIMILARITY):
+/// computed for every document of the loop (no index is used); names the
+/// vector index APPROX_NEAR could use instead.
+std::optional<json> vector_sort_json(const aql::clause& sort,
+                                     const aql::clause& loop,
+                                     const asker& who) {
+  if (sort.kind != clause_kind::sort || sort.sort.empty() || !sort.sort[0].e ||
+      sort.sort[0].e->kind != aql::expr_kind::call)
+    return std::nullopt;
+  auto& call = *sort.sort[0].e;
+  auto fn = upper(call.name);
+  if (fn != "VECTOR_DISTANCE" && fn != "L2_DISTANCE" &&
+      fn != "COSINE_SIMILARITY")
+    return std::nullopt;
+  for (auto& a : call.args) {
+    if (!a || a->kind != aql::expr_kind::attribute || a->args.empty() ||
+        !a->args[0] || a->args[0]->kind != aql::expr_kind::variable ||
+        a->args[0]->name != loop.var)
+      continue;
+    aql::expr coll, attr;
+    coll.value = loop.source->name;
+    attr.value = a->name;
+    auto n = search_index_json(search::index_kind::vector, coll, attr, who);
+    n["mode"] = "brute_force_sort";
+    n["function"] = fn;
+    n["note"] = "the distance is computed for every document of the loop; "
+                "FOR r IN APPROX_NEAR(collection, attribute, vector, k) "
+                "reads the vector index instead";
+    return n;
+  }
+  return std::nullopt;
+}
+
+json plan_json(const aql::parsed_query& q, const asker& who);
+
 } // namespace
 
 json aql_ast_json(const aql::parsed_query& q) {
@@ -112,6 +226,17 @@ json aql_ast_json(const aql::parsed_query& q) {
 }
 
 json aql_plan_json(const aql::parsed_query& q) {
+  return plan_json(q, asker{});
+}
+
+json aql_plan_json(const aql::parsed_query& q, const std::string& tenant,
+                   bool all_tenants) {
+  return plan_json(q, asker{true, tenant, all_tenants});
+}
+
+namespace {
+
+json plan_json(const aql::parsed_query& q, const asker& who) {
   json loops = json::array();
   std::string mode = "no_collection";
   if (q.root) {
@@ -122,6 +247,12 @@ json aql_plan_json(const aql::parsed_query& q) {
         if (loops.empty())
           mode = t["mode"];
         loops.push_back(std::move(t));
+        continue;
+      }
+      if (auto s = search_loop_json(cs[i], who)) { // issue 32: an index
+        if (loops.empty())
+          mode = (*s)["mode"];
+        loops.push_back(std::move(*s));
         continue;
       }
       if (!loops_collection(cs[i]))
@@ -139,6 +270,12 @@ json aql_plan_json(const aql::parsed_query& q) {
                    {"pushed_conditions", p.conditions.size()}};
       if (!p.whole)
         loop["projection"] = p.attributes;
+      // a SORT on a vector distance later in the query (issue 32)
+      for (size_t j = i + 1; j < cs.size(); ++j)
+        if (auto v = vector_sort_json(cs[j], cs[i], who)) {
+          loop["sort"] = std::move(*v);
+          break;
+        }
       if (loops.empty())
         mode = m;
       loops.push_back(std::move(loop));
@@ -146,6 +283,8 @@ json aql_plan_json(const aql::parsed_query& q) {
   }
   return {{"mode", mode}, {"loops", loops}};
 }
+
+} // namespace
 
 std::string aql_first_collection(const aql::parsed_query& q) {
   if (q.root)

@@ -14,7 +14,12 @@ namespace themis {
 /// ThemisDB's `ast` field: the clauses in order.
 nlohmann::json aql_ast_json(const aql::parsed_query& q);
 /// ThemisDB's `plan` field: `mode` for the query and one entry per loop.
+/// Without the asker, search loops (APPROX_NEAR, FULLTEXT) name no index.
 nlohmann::json aql_plan_json(const aql::parsed_query& q);
+/// The same, search indexes looked up in the asker's namespace (issue 32):
+/// `tenant` ("" global), `all_tenants` a global admin naming stored names.
+nlohmann::json aql_plan_json(const aql::parsed_query& q,
+                             const std::string& tenant, bool all_tenants);
 /// The collection of the query's first FOR over a collection ("" if none):
 /// ThemisDB's `table`.
 std::string aql_first_collection(const aql::parsed_query& q);

@@ -4,6 +4,7 @@
 /// principal's namespace like its collections; a tenant may hold at most
 /// max_tenant_indexes of them.
 
+#include "engine/sql/sql_catalog.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/search_routes.hpp"
 #include "handlers/tenant_scope.hpp"
@@ -42,6 +43,49 @@ api_response create(route_context& ctx, search::search_service& svc,
   } catch (const std::exception& e) {
     return error_of(e);
   }
+}
+
+/// The store's own indexes of `stored` as the listing shows them: the
+/// primary key, the edge index when the collection holds edges
+/// (docs/graph.md) and a SQL table's indexes (CREATE INDEX, UNIQUE,
+/// PRIMARY KEY: "persistent"). Always built: no build state but "ready".
+json store_indexes(search::search_service& svc, const std::string& stored) {
+  json out = json::array();
+  auto f = svc.facts_of(stored);
+  if (!f.exists)
+    return out;
+  bool pk = false;
+  if (!f.sql_def.empty()) {
+    auto t = sql::table_from_json(stored, f.sql_def);
+    for (auto& idx : t.indexes) {
+      json fields = json::array();
+      for (int c : idx.columns)
+        if (c >= 0 && static_cast<size_t>(c) < t.columns.size())
+          fields.push_back(t.columns[static_cast<size_t>(c)].name);
+      pk = pk || idx.primary;
+      out.push_back({{"name", idx.name},
+                     {"type", idx.primary ? "primary" : "persistent"},
+                     {"fields", fields},
+                     {"unique", idx.unique},
+                     {"sqlite_index", sql::sqlite_index_name(stored, idx.name)},
+                     {"state", "ready"}});
+    }
+  }
+  if (!pk) // the document key (every collection's documents(collection, key))
+    out.insert(out.begin(), json{{"name", "primary"},
+                                 {"type", "primary"},
+                                 {"fields", {"_key"}},
+                                 {"unique", true},
+                                 {"state", "ready"}});
+  if (f.edges)
+    out.push_back(
+      {{"name", "edge"},
+       {"type", "edge"},
+       {"fields", {"_from", "_to"}},
+       {"unique", false},
+       {"sqlite_index", {"documents_edge_from", "documents_edge_to"}},
+       {"state", "ready"}});
+  return out;
 }
 
 } // namespace
@@ -97,7 +141,12 @@ void collection_indexes(route_context& ctx) {
   if (stored.empty())
     return ctx.respond(error_response(400, "invalid collection name"));
   if (ctx.req.method == "GET") {
-    json list = json::array();
+    json list;
+    try {
+      list = store_indexes(*svc, stored);
+    } catch (const std::exception& e) {
+      return ctx.respond(error_of(e));
+    }
     for (auto& s : svc->list(stored))
       list.push_back(s.to_json(ctx.params[0]));
     return ctx.respond(json_response(

@@ -209,7 +209,7 @@ void run_sync(route_context& ctx, shape sh) {
                          ",\"count\":" + std::to_string(count) + ",\"" +
                          (keys_only ? "keys" : "entities") + "\":" + page;
       if (explain)
-        body += ",\"plan\":" + dump(aql_plan_json(*pq));
+        body += ",\"plan\":" + dump(aql_plan_json(*pq, tenant, all_tenants));
       return json_response(200, body + "}");
     }
     std::string body = "{\"result\":" + page;
@@ -228,7 +228,7 @@ void run_sync(route_context& ctx, shape sh) {
     if (explain)
       body += ",\"query\":" + dump(query_text) +
               ",\"ast\":" + dump(aql_ast_json(*pq)) +
-              ",\"plan\":" + dump(aql_plan_json(*pq));
+              ",\"plan\":" + dump(aql_plan_json(*pq, tenant, all_tenants));
     return json_response(sh == shape::cursor_v1 ? 201 : 200, body + "}");
   };
   ctx.work.run_blocking(std::move(work), ctx.respond);

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "engine/search/search_backup.hpp"
 #include "engine/search/search_entry.hpp"
 #include "engine/search/sqlite_util.hpp"
 
@@ -20,6 +21,7 @@ const char* state_name(int s) {
 nlohmann::json index_status::to_json(const std::string& shown) const {
   auto j = search::to_json(def, shown);
   j["state"] = state;
+  j["fields"] = {def.attribute}; // as the other index types list theirs
   j["applied_sequence"] = applied_seq;
   j["progress"] = {{"built", built}, {"total", total}};
   j["entries"] = entries;
@@ -58,10 +60,8 @@ void search_service::start() {
                                       "vector");
   db_ = open((std::filesystem::path(opts_.data_dir) / "search.db").string(),
              false, opts_.busy_timeout_ms);
-  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-            "CREATE TABLE IF NOT EXISTS search_indexes(id INTEGER PRIMARY KEY,"
-            " def TEXT NOT NULL, applied_seq INTEGER NOT NULL DEFAULT 0,"
-            " state TEXT NOT NULL DEFAULT 'building')");
+  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  exec(db_, catalog_schema_sql); // search_backup.hpp
   store_ = open(opts_.store_path, true, opts_.busy_timeout_ms);
   seq_db_ = open(opts_.store_path, true, opts_.busy_timeout_ms);
   stmt s(db_, "SELECT id, def, applied_seq, state FROM search_indexes");

@@ -108,6 +108,18 @@ public:
                                         size_t limit);
   void set_ef_search(uint64_t id, size_t ef);
 
+  /// What the store holds about a collection's own (non-search) indexes,
+  /// for the index API (search_facts.cpp): whether it exists, its SQL
+  /// table definition (sql_tables.def, "" for a REST collection) and
+  /// whether any of its documents is an edge (has `_from`; read through
+  /// the partial index documents_edge_from, not a scan).
+  struct collection_facts {
+    bool exists = false;
+    std::string sql_def;
+    bool edges = false;
+  };
+  collection_facts facts_of(const std::string& collection);
+
   /// One index's live state (engine/search/search_entry.hpp).
   struct entry;
 

@@ -192,6 +192,32 @@ class FulltextTest(ServerTest):
             s.json("POST", "/index/drop", {"table": "articles",
                                            "column": "emb", "type": "vector"})
 
+    def test_explain_and_index_api_name_the_fulltext_index(self):
+        st, _, b = self.server.json("POST", "/query/aql", {
+            "query": "FOR r IN FULLTEXT('articles', 'text', 'aardvark', 5) "
+                     "RETURN r.doc.n", "explain": True})
+        self.assertEqual(st, 200, b)
+        self.assertEqual(b["plan"]["mode"], "fulltext_index")
+        loop = b["plan"]["loops"][0]
+        self.assertEqual((loop["index"], loop["index_type"], loop["tokenizer"],
+                          loop["attribute"]),
+                         ("fulltext_text", "fulltext", "porter", "text"))
+        self.assertEqual(b["result"], ["rare3", "rare1"])
+        # a bind parameter for the collection: named at run time only
+        st, _, b = self.server.json("POST", "/query/aql", {
+            "query": "FOR r IN FULLTEXT(@c, 'text', 'aardvark') RETURN 1",
+            "bindVars": {"c": "articles"}, "explain": True})
+        self.assertEqual(st, 200, b)
+        self.assertIn("index", b["plan"]["loops"][0])
+        st, _, b = self.server.json("GET", "/v1/collections/articles/indexes")
+        self.assertEqual(st, 200, b)
+        types = [i["type"] for i in b["indexes"]]
+        self.assertEqual(types[0], "primary")
+        ft = [i for i in b["indexes"] if i["type"] == "fulltext"][0]
+        self.assertEqual((ft["fields"], ft["tokenizer"], ft["state"]),
+                         (["text"], "porter", "ready"))
+        self.assertGreaterEqual(ft["entries"], 306)
+
     def test_z_restart_keeps_the_index(self):
         before = self.keys("aardvark OR vision")
         self.assertEqual(self.server.stop(), 0)

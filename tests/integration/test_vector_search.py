@@ -277,6 +277,65 @@ class VectorSearchTest(ServerTest):
         st, _, _ = self.server.json("GET", "/v1/collections/small/indexes/sv")
         self.assertEqual(st, 404)
 
+    def test_index_api_lists_every_index_type(self):
+        # the vector index beside the collection's primary index
+        st, _, b = self.server.json("GET", "/v1/collections/emb/indexes")
+        self.assertEqual(st, 200, b)
+        by_type = {i["type"]: i for i in b["indexes"]}
+        self.assertEqual(by_type["primary"]["fields"], ["_key"])
+        v = by_type["vector"]
+        self.assertEqual((v["name"], v["fields"], v["state"]),
+                         ("vector_embedding", ["embedding"], "ready"))
+        self.assertEqual((v["dimension"], v["metric"], v["M"]), (DIM, "l2", 16))
+        self.assertEqual(set(v["progress"]), {"built", "total"})
+        # an edge collection shows its edge index
+        st, _, b = self.server.json("POST", "/v1/collections",
+                                    {"name": "vknows"})
+        self.assertIn(st, (200, 201), b)
+        st, _, b = self.server.json("POST", "/query/aql", {
+            "query": "INSERT {_from: 'emb/v1', _to: 'emb/v2'} INTO vknows"})
+        self.assertEqual(st, 200, b)
+        st, _, b = self.server.json("GET", "/v1/collections/vknows/indexes")
+        self.assertEqual(st, 200, b)
+        edge = [i for i in b["indexes"] if i["type"] == "edge"]
+        self.assertEqual(len(edge), 1, b)
+        self.assertEqual(edge[0]["fields"], ["_from", "_to"])
+        self.assertEqual(edge[0]["sqlite_index"],
+                         ["documents_edge_from", "documents_edge_to"])
+        # a collection without edges has none
+        _, _, b = self.server.json("GET", "/v1/collections/emb/indexes")
+        self.assertNotIn("edge", [i["type"] for i in b["indexes"]])
+
+    def test_aql_explain_names_the_vector_index(self):
+        q = self.queries[5]
+        st, _, b = self.server.json("POST", "/query/aql", {
+            "query": "FOR r IN APPROX_NEAR('emb', 'embedding', @q, 5) "
+                     "RETURN r.doc._key", "bindVars": {"q": q},
+            "explain": True})
+        self.assertEqual(st, 200, b)
+        loop = b["plan"]["loops"][0]
+        self.assertEqual(b["plan"]["mode"], "vector_index")
+        self.assertEqual((loop["index"], loop["index_type"], loop["metric"],
+                          loop["dimension"]),
+                         ("vector_embedding", "vector", "l2", DIM))
+        # SORT VECTOR_DISTANCE … LIMIT k scans: the plan says so and names
+        # the index APPROX_NEAR would read
+        st, _, b = self.server.json("POST", "/query/aql", {
+            "query": "FOR d IN emb SORT VECTOR_DISTANCE(d.embedding, @q, "
+                     "'l2') LIMIT 3 RETURN d._key", "bindVars": {"q": q},
+            "explain": True})
+        self.assertEqual(st, 200, b)
+        loop = b["plan"]["loops"][0]
+        self.assertEqual(loop["mode"], "full_scan")
+        self.assertEqual((loop["sort"]["mode"], loop["sort"]["index"]),
+                         ("brute_force_sort", "vector_embedding"))
+        self.assertEqual(b["result"], self.brute(q, 3))
+        # no index on that attribute: the loop says why
+        st, _, b = self.server.json("POST", "/query/aql", {
+            "query": "FOR r IN APPROX_NEAR('emb', 'nothing', @q, 5) RETURN r",
+            "bindVars": {"q": q}, "explain": True})
+        self.assertEqual(st, 400, b)
+
     def test_z_restart_keeps_the_index(self):
         q = self.queries[4]
         _, _, before = self.search({"vector": q, "k": K, "table": "emb"})
@@ -429,6 +488,109 @@ class VectorTenantTest(unittest.TestCase):
         self.assertEqual(st, 403, b)
         st, _, b = s.json("POST", "/vector/search", {"vector": [1, 0]})
         self.assertEqual(st, 401, b)
+
+
+class SearchBackupTest(unittest.TestCase):
+    """Backup and restore carry vector and full-text indexes (issue 32):
+    the backup holds their definitions (search_indexes.json), the restored
+    server rebuilds them from the restored documents, and the same
+    searches answer the same top-k."""
+
+    def test_backup_restore_rebuilds_search_indexes(self):
+        import shutil
+        import subprocess
+        import tempfile
+        from themis_harness import THEMISD
+        ctl_bin = os.environ.get("THEMISCTL") or os.path.join(
+            os.path.dirname(os.path.abspath(THEMISD)), "themisctl")
+        work = tempfile.mkdtemp(prefix="themis-search-backup-")
+        self.addCleanup(shutil.rmtree, work, True)
+        srv = Server().start()
+        self.addCleanup(srv.cleanup)
+        rng = random.Random(9)
+        st, _, b = srv.json("POST", "/index/create", {
+            "table": "bk", "column": "e", "type": "vector",
+            "config": {"dimension": 8, "metric": "cosine", "M": 12,
+                       "efSearch": 80}})
+        self.assertEqual(st, 200, b)
+        st, _, b = srv.json("POST", "/v1/collections/bk/indexes", {
+            "type": "fulltext", "field": "t", "tokenizer": "porter"})
+        self.assertEqual(st, 201, b)
+        words = "red green blue cyan magenta yellow black white".split()
+        items = [{"pk": "k%d" % i,
+                  "vector": [rng.uniform(-1, 1) for _ in range(8)],
+                  "fields": {"t": " ".join(rng.choice(words)
+                                           for _ in range(6))}}
+                 for i in range(600)]
+        st, _, b = srv.json("POST", "/vector/batch_insert", {
+            "table": "bk", "vector_field": "e", "items": items})
+        self.assertEqual((st, b["inserted"]), (200, 600), b)
+        queries = [[rng.uniform(-1, 1) for _ in range(8)] for _ in range(5)]
+        texts = ["red", "blue OR cyan", '"black white"', "magent*"]
+
+        def answers(s):
+            out = []
+            deadline = time.time() + 60
+            for q in queries:
+                while True:
+                    st, _, b = s.json("POST", "/vector/search",
+                                      {"table": "bk", "vector": q, "k": 10})
+                    if st != 503 or time.time() > deadline:
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(st, 200, b)
+                out.append([r["pk"] for r in b["results"]])
+            for t in texts:
+                while True:
+                    st, _, b = s.json("POST", "/search/fulltext", {
+                        "table": "bk", "column": "t", "query": t,
+                        "limit": 20})
+                    if st != 503 or time.time() > deadline:
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(st, 200, b)
+                out.append([(r["pk"], round(r["score"], 6))
+                            for r in b["results"]])
+            return out
+
+        before = answers(srv)
+        bak = os.path.join(work, "backup")
+        st, _, b = srv.json("POST", "/api/v1/admin/backup", {"to": bak})
+        self.assertIn(st, (200, 202), b)
+        deadline = time.time() + 60
+        while True:
+            _, _, b = srv.json("GET", "/api/v1/admin/backup")
+            if b.get("state") in ("completed", "failed") or \
+                    time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(b["state"], "completed", b)
+        with open(os.path.join(bak, "search_indexes.json")) as f:
+            defs = json.load(f)
+        self.assertEqual(sorted(d["type"] for d in defs),
+                         ["fulltext", "vector"])
+        self.assertEqual(srv.stop(), 0)
+
+        restored = os.path.join(work, "restored")
+        p = subprocess.run([ctl_bin, "restore", "--from", bak, "--data-dir",
+                            restored], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        two = Server(data_dir=restored).start()
+        self.addCleanup(two.stop)
+        st, _, b = two.json("GET", "/v1/collections/bk/indexes")
+        self.assertEqual(st, 200, b)
+        got = {i["type"]: i for i in b["indexes"]}
+        v, t = got["vector"], got["fulltext"]
+        self.assertEqual((v["name"], v["dimension"], v["metric"], v["M"],
+                          v["efSearch"]), ("vector_e", 8, "cosine", 12, 80))
+        self.assertEqual((t["name"], t["tokenizer"]), ("fulltext_t", "porter"))
+        self.assertEqual(answers(two), before)
+        _, _, b = two.json("GET", "/v1/collections/bk/indexes")
+        for i in b["indexes"]:
+            if i["type"] in ("vector", "fulltext"):
+                self.assertEqual(i["state"], "ready")
+                self.assertEqual(i["progress"]["built"], 600)  # rebuilt
 
 
 if __name__ == "__main__":
