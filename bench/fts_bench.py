@@ -2,7 +2,10 @@
 documents (Zipf-distributed words from a 5,000-word vocabulary, 30 words
 each) indexed by FTS5 (unicode61), then single-word, two-word AND,
 phrase and prefix queries one at a time on a keep-alive connection:
-queries per second and latency percentiles per kind.
+queries per second, latency percentiles and the server's CPU time per
+query (utime + stime of themisd from /proc/PID/stat, before and after each
+kind) per kind; the same single-word query through SQL's themis_fulltext()
+when psycopg is installed. bench/fts_bench.sh runs it on 100,000 documents.
 usage: fts_bench.py [n=20000] [queries=500]"""
 
 import http.client
@@ -12,9 +15,32 @@ import random
 import sys
 import time
 
+try:
+    import psycopg
+except ImportError:  # the SQL row is left out
+    psycopg = None
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
 from themis_harness import Server  # noqa: E402
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid):
+    """utime + stime of a process, in seconds (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def report(kind, lat, total, cpu, nq, hits):
+    lat.sort()
+    print("%-22s limit 10: %5.0f QPS, p50 %.2f ms, p99 %.2f ms, "
+          "server CPU %4.0f us/query, %.1f hits/query"
+          % (kind, nq / total, lat[len(lat) // 2], lat[len(lat) * 99 // 100],
+             cpu * 1e6 / nq, hits / nq))
 
 
 def main():
@@ -40,8 +66,10 @@ def main():
         assert st == 200, b
         print("insert+index %d documents: %.1f s" % (n, time.time() - t0))
         mid = vocab[50:1000]
+        pid = srv.proc.pid
         kinds = {
             "one word": lambda: rng.choice(mid),
+            "one frequent word": lambda: rng.choice(vocab[:10]),
             "two words (AND)": lambda: rng.choice(mid) + " " + rng.choice(mid),
             "phrase": lambda: '"%s %s"' % (rng.choice(vocab[:20]),
                                            rng.choice(vocab[:20])),
@@ -51,6 +79,7 @@ def main():
         for kind, make in kinds.items():
             lat = []
             hits = 0
+            c0 = cpu_s(pid)
             t0 = time.time()
             for _ in range(nq):
                 body = json.dumps({"table": "docs", "query": make(),
@@ -64,10 +93,24 @@ def main():
                 assert r.status == 200, data
                 hits += json.loads(data)["count"]
             total = time.time() - t0
-            lat.sort()
-            print("%-16s limit 10: %5.0f QPS, p50 %.2f ms, p99 %.2f ms, "
-                  "%.1f hits/query" % (kind, nq / total, lat[len(lat) // 2],
-                                       lat[len(lat) * 99 // 100], hits / nq))
+            report(kind, lat, total, cpu_s(pid) - c0, nq, hits)
+        if psycopg is not None:
+            pg = psycopg.connect(host="127.0.0.1", port=srv.pg_port,
+                                 user="themis", password="themis",
+                                 dbname="themis", autocommit=True,
+                                 connect_timeout=10)
+            with pg, pg.cursor() as cur:
+                lat, hits = [], 0
+                c0 = cpu_s(pid)
+                t0 = time.time()
+                for _ in range(nq):
+                    t = time.perf_counter()
+                    cur.execute("SELECT _key, score FROM themis_fulltext("
+                                "'docs', 'text', %s, 10)", (rng.choice(mid),))
+                    hits += len(cur.fetchall())
+                    lat.append((time.perf_counter() - t) * 1000)
+                report("one word (SQL)", lat, time.time() - t0,
+                       cpu_s(pid) - c0, nq, hits)
     finally:
         srv.stop()
         srv.cleanup()
