@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/blocking_work.hpp"
+#include "actors/h3_alt_svc.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
@@ -204,6 +205,9 @@ struct http_connection_state : http1::session_callbacks,
           refuse_next_channel = true;
         }
       }
+      // issue 19: TLS answers (HTTP/1.1, h2) advertise HTTP/3
+      if (conn->tls() && !h3_alt_svc().empty())
+        resp.headers.emplace_back("Alt-Svc", h3_alt_svc());
       if (resp.status >= 500)
         spdlog::debug("http {}: answered {}", conn->remote_address(),
                       resp.status);

@@ -19,6 +19,9 @@
 #include "actors/admin_users.hpp"
 #include "actors/changefeed_hub.hpp"
 #include "actors/config_reload.hpp"
+#include "actors/h3_alt_svc.hpp"
+#include "actors/h3_listener.hpp"
+#include "actors/h3_messages.hpp"
 #include "actors/http_connection_actor.hpp"
 #include "actors/http_listener.hpp"
 #include "actors/jobs_manager.hpp"
@@ -276,6 +279,7 @@ int run_server(const server_config& cfg, const char* version,
 
   // TLS: one context for the HTTPS and MQTTS listeners and PostgreSQL
   std::shared_ptr<http_acceptor> https, mqtts;
+  std::shared_ptr<h3_udp> h3; // issue 19: HTTP/3 over QUIC
   if (!cfg.tls.cert.empty() || !cfg.tls.key.empty()) {
     std::string error;
     if (!load_tls(cfg.tls, ctx->tls, error)) {
@@ -294,6 +298,21 @@ int run_server(const server_config& cfg, const char* version,
       if (!https)
         return 2;
       https->set_tls([ctx] { return ctx->tls.current(tls_state::http); });
+      // issue 19: HTTP/3 on UDP, by default the HTTPS port's number
+      int h3_port = cfg.tls.h3_port < 0 ? https->port() : cfg.tls.h3_port;
+      if (h3_port != 0) {
+        try {
+          h3 = std::make_shared<h3_udp>(io, cfg.server.bind, h3_port, ctx);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr,
+                       "themisd: cannot open HTTP/3 (UDP) on %s:%d: %s "
+                       "(tls.h3_port, --h3-port; 0 disables)\n",
+                       cfg.server.bind.c_str(), h3_port, e.what());
+          return 2;
+        }
+        set_h3_alt_svc("h3=\":" + std::to_string(h3->port()) +
+                       "\"; ma=86400");
+      }
     }
     if (cfg.tls.mqtts_port != 0 && cfg.mqtt.port != 0) {
       mqtts =
@@ -427,6 +446,10 @@ int run_server(const server_config& cfg, const char* version,
             return spawn_http_connection(s2, std::move(conn), ctx);
           });
       }));
+  if (h3)
+    listener_children.push_back(registered_child(
+      "h3_listener", h3_listener_name,
+      [](caf::actor_system& s) { return spawn_h3_listener(s); }));
   if (mqtts)
     listener_children.push_back(registered_child(
       "mqtts_listener", mqtts_listener_name, [ctx](caf::actor_system& s) {
@@ -544,6 +567,10 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::info("HTTPS on {}:{} (TLS {}+)", cfg.server.bind, https->port(),
                  cfg.tls.min_version);
   }
+  if (h3) {
+    h3->start();
+    spdlog::info("HTTP/3 (QUIC, UDP) on {}:{}", cfg.server.bind, h3->port());
+  }
   if (mqtts) {
     mqtts->start();
     spdlog::info("MQTT over TLS on {}:{}", cfg.server.bind, mqtts->port());
@@ -615,6 +642,10 @@ int run_server(const server_config& cfg, const char* version,
     https->stop();
   if (mqtts)
     mqtts->stop();
+  if (h3)
+    h3->stop();
+  if (auto lsn = registered(sys, h3_listener_name))
+    caf::anon_send(lsn, drain_atom::value);
   for (auto name :
        {mqtt_listener_name, mqtts_listener_name, https_listener_name})
     if (auto lsn = registered(sys, name))
@@ -684,6 +715,7 @@ int run_server(const server_config& cfg, const char* version,
   sys.registry().erase(mqtt_listener_name);
   sys.registry().erase(https_listener_name);
   sys.registry().erase(mqtts_listener_name);
+  sys.registry().erase(h3_listener_name);
   sys.registry().erase(changefeed_hub_name);
   sys.registry().erase(jobs_manager_name);
   root = nullptr;

@@ -291,7 +291,7 @@ load_outcome load_config(int argc, const char* const* argv,
   CLI::App app{"themisd — ThemisDB network and API server"};
   app.set_help_flag("-h,--help", "Print this help and exit");
   std::string config_file, data_dir, http_port, pg_port, mqtt_port, bind,
-    log_level, https_port, mqtts_port, tls_cert, tls_key;
+    log_level, https_port, mqtts_port, tls_cert, tls_key, h3_port;
   std::vector<std::string> sets;
   bool show_version = false, check_config = false;
   app.add_option("--config", config_file,
@@ -305,6 +305,9 @@ load_outcome load_config(int argc, const char* const* argv,
                  "HTTPS port, 0 disables (tls.https_port)");
   app.add_option("--mqtts-port", mqtts_port,
                  "MQTT over TLS port, 0 disables (tls.mqtts_port)");
+  app.add_option("--h3-port", h3_port,
+                 "HTTP/3 (UDP) port, 0 disables, -1 the HTTPS port "
+                 "(tls.h3_port)");
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain (tls.cert)");
   app.add_option("--tls-key", tls_key, "PEM private key (tls.key)");
   app.add_option("--bind", bind, "Listen address (server.bind)");
@@ -406,6 +409,7 @@ load_outcome load_config(int argc, const char* const* argv,
     {"tls.mqtts_port", &mqtts_port, "--mqtts-port"},
     {"tls.cert", &tls_cert, "--tls-cert"},
     {"tls.key", &tls_key, "--tls-key"},
+    {"tls.h3_port", &h3_port, "--h3-port"},
   };
   for (auto& [key, val, flag] : flags)
     if (!val->empty()) {

@@ -219,6 +219,34 @@ const std::map<std::string, field>& settings() {
      uint_field(&sc::tls, &tls_section::https_port, 0, 65535)},
     {"tls.mqtts_port",
      uint_field(&sc::tls, &tls_section::mqtts_port, 0, 65535)},
+    // issue 19: HTTP/3 ("https" or -1: the HTTPS port number)
+    {"tls.h3_port",
+     field([](server_config& c, const std::string& v) {
+       if (v == "-1" || v == "https") {
+         c.tls.h3_port = -1;
+         return std::optional<std::string>{};
+       }
+       uint64_t x = 0;
+       if (auto err = to_uint(v, 0, 65535, x))
+         return err;
+       c.tls.h3_port = static_cast<int>(x);
+       return std::optional<std::string>{};
+     },
+     [](const server_config& c) {
+       return YAML::Node(c.tls.h3_port < 0 ? std::string("https")
+                                          : std::to_string(c.tls.h3_port));
+     })},
+    {"tls.h3_retry", bool_field(&sc::tls, &tls_section::h3_retry)},
+    {"tls.h3_cc",
+     string_field(&sc::tls, &tls_section::h3_cc,
+                  {"cubic", "reno", "bbr", "bbr2"})},
+    {"tls.h3_max_streams",
+     uint_field(&sc::tls, &tls_section::h3_max_streams, 1, 10000)},
+    {"tls.h3_max_data",
+     uint_field(&sc::tls, &tls_section::h3_max_data, 65536, 1ull << 30)},
+    {"tls.h3_max_stream_data",
+     uint_field(&sc::tls, &tls_section::h3_max_stream_data, 16384,
+                1ull << 30)},
     {"mqtt.acl", string_field(&sc::mqtt, &mqtt_section::acl)},
     {"mqtt.acl_file", string_field(&sc::mqtt, &mqtt_section::acl_file)},
     {"mqtt.max_keep_alive",

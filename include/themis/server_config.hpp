@@ -67,6 +67,14 @@ struct tls_section {
   uint32_t handshake_timeout_ms = 10000; ///< connect to handshake done
   int https_port = 8443;                 ///< 0 disables
   int mqtts_port = 8883;                 ///< 0 disables
+  /// HTTP/3 over QUIC on UDP (docs/http3.md): -1 = the HTTPS port
+  /// number, 0 disables.
+  int h3_port = -1;
+  bool h3_retry = false;          ///< Retry (address validation) always
+  std::string h3_cc = "cubic";    ///< cubic | reno | bbr | bbr2
+  uint32_t h3_max_streams = 100;  ///< concurrent request streams
+  uint64_t h3_max_data = 16u << 20;       ///< connection flow window
+  uint64_t h3_max_stream_data = 1u << 20; ///< per-stream flow window
 };
 
 /// The PostgreSQL wire protocol front-end (docs/postgres.md).

@@ -1,0 +1,129 @@
+#pragma once
+/// State of one HTTP/3 connection actor: the h3_session (QUIC + HTTP/3)
+/// and the ports handlers use (writes, long-poll waits, query workers,
+/// jobs, SSE changefeed streams), as the TCP connection actor has them.
+/// One QUIC connection multiplexes requests, so, as on HTTP/2, requests
+/// do not wait for each other. Private to actors/.
+
+#include <caf/all.hpp>
+#include <map>
+#include <optional>
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "actors/h3_listener.hpp"
+#include "actors/h3_messages.hpp"
+#include "actors/http_connection_state.hpp"
+#include "protocols/http3/h3_session.hpp"
+
+namespace themis::detail {
+
+struct h3_connection_state : http3::h3_callbacks,
+                             write_port,
+                             change_notifier,
+                             stream_port,
+                             work_port,
+                             service_port,
+                             stream_sink {
+  write_port& connection_writer() override { return *this; }
+  work_port& connection_work() override { return *this; }
+
+  caf::event_based_actor* self = nullptr;
+  std::shared_ptr<server_context> ctx;
+  std::shared_ptr<h3_udp> udp;
+  std::unique_ptr<http3::h3_session> session;
+  std::string remote; ///< the peer's address (raw sockaddr), current path
+  std::string peer;   ///< printable, for logs and remote_addr
+  std::set<std::string> cids; ///< our demux keys
+  bool closed = false;
+  bool counted_handshake = false;
+  /// The scheduled timer: its deadline (ns) and generation.
+  uint64_t timer_at = UINT64_MAX;
+  uint64_t timer_gen = 0;
+
+  // -- h3_callbacks -----------------------------------------------------------
+  void on_request(uint64_t id, api_request req) override {
+    dispatch(id, std::move(req));
+  }
+  void send_to(std::string_view to, std::string datagram) override {
+    udp->send_to(to, datagram);
+  }
+  void on_cid(std::string_view cid, bool added) override;
+  void on_handshake() override;
+  void close() override;
+  uint64_t now_ms() override { return steady_ms(); }
+  uint64_t now_ns() override { return static_cast<uint64_t>(steady_ns()); }
+  void on_protocol_error(int, const std::string& reason) override {
+    ++ctx->metrics.protocol_errors;
+    spdlog::debug("h3 {}: {}", peer, reason);
+  }
+  void on_stream_reset(uint64_t id) override;
+
+  /// After any input: arms the timer for the session's next deadline
+  /// and quits when the session is finished.
+  void after_io();
+  void dispatch(uint64_t id, api_request req);
+
+  // -- ports --------------------------------------------------------------
+  void submit(engine::write_batch batch,
+              std::function<void(engine::write_result)> done) override;
+  template <class... Ts>
+  void ask_response(const caf::actor& dest, caf::duration timeout,
+                    responder done, int fail_status, std::string what,
+                    Ts&&... xs);
+  void run_blocking(std::function<api_response(blocking_writer&)> work,
+                    responder done) override;
+  void ask(service_id which, api_request req, responder done) override;
+  std::map<uint64_t, std::function<void(bool)>> waits;
+  uint64_t next_wait = 0;
+  void wait_after(uint64_t after, uint32_t timeout_ms,
+                  std::function<void(bool)> done) override;
+  void wake_all_waits();
+
+  // -- SSE streams (this actor is the changefeed subscriber) ---------------
+  struct active_stream {
+    uint64_t id;
+    uint64_t gen;
+    std::shared_ptr<stream_handler> handler;
+    uint32_t tick_ms;
+    caf::actor hub;
+    bool subscribed = false;
+    std::vector<published_batch> early;
+    size_t early_events = 0;
+  };
+  std::optional<active_stream> stream;
+  std::map<uint64_t, std::unique_ptr<compression::stream_compressor>>
+    stream_coders;
+  uint64_t stream_gen = 0;
+  uint64_t current_id = 0; ///< request being dispatched
+  void start_stream(std::shared_ptr<stream_handler> h,
+                    uint32_t tick_ms) override;
+  void start_channel(std::shared_ptr<channel_handler>, uint32_t) override {
+    // WebSocket needs HTTP/1.1 (the 101 already became a 400)
+  }
+  void continue_backfill(uint64_t gen);
+  void on_publish(const published_batch& b);
+  void on_stream_tick(uint64_t gen);
+  void shutdown_stream(const std::string& why);
+  bool is_current(uint64_t gen) const { return stream && stream->gen == gen; }
+  // stream_sink
+  void write(std::string bytes) override;
+  void end() override;
+  size_t queued() const override;
+
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const actor_crash&) {
+      throw;
+    } catch (const std::exception& e) {
+      ++ctx->metrics.handler_crashes;
+      spdlog::error("h3 {}: exception in async handler: {}", peer, e.what());
+      closed = true;
+      self->quit();
+    }
+  }
+};
+
+} // namespace themis::detail
