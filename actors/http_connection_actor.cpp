@@ -95,6 +95,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
                          drain_check_atom::value);
       st.guarded([&] { st.wake_all_waits(); }); // long-polls answer now
       st.shutdown_stream("server shutting down");
+      st.guarded([&] { st.grpc_drain(); });
       if (st.channel && st.channel->open) {
         auto h = st.channel->handler;
         st.guarded([&] { h->on_shutdown(st, "server shutting down"); });
@@ -122,6 +123,12 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     [=](publish_atom, const published_batch& b) { self->state.on_publish(b); },
     [=](stream_tick_atom, uint64_t gen) { self->state.on_stream_tick(gen); },
     [=](backfill_atom, uint64_t gen) { self->state.continue_backfill(gen); },
+    [=](grpc_pump_atom, uint64_t id, uint64_t gen) {
+      self->state.grpc_pump(id, gen);
+    },
+    [=](grpc_deadline_atom, uint64_t id, uint64_t gen) {
+      self->state.grpc_deadline(id, gen);
+    },
   };
 }
 

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/blocking_work.hpp"
+#include "actors/http_grpc.hpp"
 #include "actors/h3_alt_svc.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
@@ -135,6 +136,7 @@ struct http_connection_state : http1::session_callbacks,
     stream_coders.erase(id);
     if (stream && stream->id == id)
       end(); // the client went away from this SSE stream: unsubscribe
+    grpc_cancel(id);
   }
   size_t unsent_pieces() const override { return conn->queued_writes(); }
   size_t unsent_bytes() const override { return conn->queued_bytes(); }
@@ -158,6 +160,10 @@ struct http_connection_state : http1::session_callbacks,
       uint64_t value;
       ~restore() { ref = value; }
     } restore_id{current_id, outer_id};
+    if (is_grpc_request(req)) {
+      grpc_start(id, std::move(req)); // actors/http_grpc.cpp
+      return;
+    }
     auto key_header = req.header("Sec-WebSocket-Key");
     std::string ws_key = key_header ? *key_header : std::string();
     bool is_get = req.method == "GET";
@@ -531,6 +537,29 @@ struct http_connection_state : http1::session_callbacks,
   void send_text(std::string text) override;
 
   void close(uint16_t code, std::string reason) override;
+
+  // -- gRPC calls (issue 20; actors/http_grpc.cpp) ---------------------------
+
+  std::map<uint64_t, grpc_call> grpc_calls;
+  uint64_t grpc_gen = 0;
+  bool wants_request_stream(const api_request& req) override {
+    return is_grpc_request(req);
+  }
+  void on_request_body(uint64_t id, std::string_view bytes, bool end) override;
+  void grpc_start(uint64_t id, api_request req);
+  void grpc_run(uint64_t id);
+  void grpc_reply(uint64_t id, uint64_t gen, grpc_status st,
+                  const std::string& reply);
+  void grpc_send(uint64_t id, const std::string& message);
+  void grpc_schedule_pump(uint64_t id, uint64_t gen, uint32_t delay_ms);
+  void grpc_pump(uint64_t id, uint64_t gen);
+  void grpc_finish(uint64_t id, grpc_status st);
+  void grpc_deadline(uint64_t id, uint64_t gen);
+  void grpc_cancel(uint64_t id);
+  /// Drain: every server stream is pumped now (watches answer NOT_SERVING,
+  /// feeds end UNAVAILABLE with their resume point).
+  void grpc_drain();
+  grpc_request grpc_request_of(grpc_call& c, std::string message);
 
   // -- helpers --------------------------------------------------------------
 

@@ -19,6 +19,11 @@ public:
   virtual void respond(uint64_t id, api_response resp) = 0;
   virtual void stream_data(uint64_t id, std::string_view bytes) = 0;
   virtual void stream_end(uint64_t id) = 0;
+  /// Ends a streamed body with trailers (gRPC); without trailer support
+  /// (HTTP/1.1) they are dropped.
+  virtual void stream_end_trailers(uint64_t id, header_list trailers) {
+    stream_end(id);
+  }
   virtual void check_timeouts() = 0;
   virtual void drain() = 0;
   virtual bool wants_read() const = 0;

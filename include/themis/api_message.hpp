@@ -72,6 +72,10 @@ struct api_response {
   /// The body follows later as a stream (SSE): the front-end sends the
   /// head now and the body in pieces until the stream ends.
   bool stream = false;
+  /// HTTP/2 trailers after the body (gRPC's grpc-status): sent as a
+  /// HEADERS frame that ends the stream; front-ends without trailers
+  /// (HTTP/1.1) drop them.
+  header_list trailers;
 
   const std::string* header(std::string_view name) const {
     return find_header(headers, name);

@@ -40,6 +40,12 @@ public:
   virtual size_t unsent_pieces() const { return 0; }
   /// Bytes written but not yet on the socket (HTTP/2 backpressure).
   virtual size_t unsent_bytes() const { return 0; }
+  /// HTTP/2 (gRPC, issue 20): whether this request's body is handed on as
+  /// it arrives (on_request at the end of its headers, then
+  /// on_request_body) instead of whole.
+  virtual bool wants_request_stream(const api_request& req) { return false; }
+  /// A piece of a streamed request body; `end`: the client half-closed.
+  virtual void on_request_body(uint64_t id, std::string_view bytes, bool end) {}
 };
 
 struct session_options {

@@ -214,14 +214,27 @@ int h2_session::on_header(int32_t id, std::string_view name,
 
 void h2_session::on_headers_done(int32_t id) {
   auto it = streams_.find(id);
-  if (it != streams_.end())
-    it->second.headers_done = true;
+  if (it == streams_.end())
+    return;
+  auto& st = it->second;
+  bool first = !st.headers_done;
+  st.headers_done = true;
+  // gRPC: the call starts now, its messages follow as they arrive
+  if (first && !st.bad && !st.bad_path && cb_.wants_request_stream(st.req)) {
+    st.body_streamed = true;
+    cb_.on_request(static_cast<uint64_t>(id), st.req);
+  }
 }
 
 int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
   auto it = streams_.find(id);
   if (it == streams_.end() || it->second.bad)
     return 0;
+  if (it->second.body_streamed) {
+    cb_.on_request_body(static_cast<uint64_t>(id),
+                        {reinterpret_cast<const char*>(data), len}, false);
+    return 0;
+  }
   auto& body = it->second.req.body;
   if (body.size() + len > opts_.max_body_bytes) {
     fail_stream(id, 413, "request body too large");
@@ -242,6 +255,17 @@ int h2_session::on_request_done(int32_t id) {
     fail_stream(id, 400, "invalid :path");
     return 0;
   }
+  if (it->second.body_streamed) {
+    cb_.on_request_body(static_cast<uint64_t>(id), {}, true);
+    return 0;
+  }
+  if (cb_.wants_request_stream(it->second.req)) {
+    // HEADERS with END_STREAM: the same two calls, body empty
+    it->second.body_streamed = true;
+    cb_.on_request(static_cast<uint64_t>(id), it->second.req);
+    cb_.on_request_body(static_cast<uint64_t>(id), {}, true);
+    return 0;
+  }
   cb_.on_request(static_cast<uint64_t>(id), it->second.req);
   it->second.req.body.clear(); // the handler has its copy
   it->second.req.body.shrink_to_fit();
@@ -253,8 +277,10 @@ int h2_session::on_stream_close(int32_t id) {
   if (it != streams_.end()) {
     // closed before our answer ended (RST_STREAM from the client): let
     // a stream still feeding it stop
-    bool unfinished = it->second.request_done && !it->second.bad &&
-                      (!it->second.responded || !it->second.out_done);
+    bool unfinished = (it->second.body_streamed ||
+                       (it->second.request_done && !it->second.bad)) &&
+                      (!it->second.responded || !it->second.out_done ||
+                       !it->second.request_done);
     streams_.erase(it);
     if (unfinished)
       cb_.on_stream_reset(static_cast<uint64_t>(id));
@@ -313,15 +339,21 @@ void h2_session::submit(int32_t id, const api_response& resp, bool head) {
     hs.emplace_back(std::move(name), v);
   }
   bool body_allowed = !http1::status_forbids_body(resp.status);
-  if (!resp.stream && body_allowed)
+  // gRPC: a body ended by trailers, or a Trailers-Only answer (its
+  // grpc-status in the head) carries no content-length
+  bool grpc_framed =
+    !resp.trailers.empty() || find_header(resp.headers, "grpc-status");
+  if (!resp.stream && body_allowed && !grpc_framed)
     hs.emplace_back("content-length", std::to_string(resp.body.size()));
   std::vector<nghttp2_nv> nva;
   for (auto& [k, v] : hs)
     nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(k.data())),
                    reinterpret_cast<uint8_t*>(const_cast<char*>(v.data())),
                    k.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
-  bool has_body = body_allowed && !head && (resp.stream || !resp.body.empty());
+  bool has_body = body_allowed && !head &&
+                  (resp.stream || !resp.body.empty() || !resp.trailers.empty());
   if (has_body) {
+    st.trailers = resp.trailers;
     st.streaming = resp.stream;
     st.out = resp.stream ? std::string() : resp.body;
     st.out_pos = 0;
@@ -354,8 +386,13 @@ long h2_session::read_body(int32_t id, uint8_t* buf, size_t len,
     st.out.clear();
     st.out_pos = 0;
     st.pieces = 0;
-    if (st.out_done)
+    if (st.out_done) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (!st.trailers.empty()) {
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        submit_trailers(id, st);
+      }
+    }
   }
   return static_cast<long>(n);
 }
@@ -393,6 +430,25 @@ void h2_session::stream_end(uint64_t id) {
   it->second.out_done = true;
   nghttp2_session_resume_data(s_, static_cast<int32_t>(id));
   flush();
+}
+
+void h2_session::stream_end_trailers(uint64_t id, header_list trailers) {
+  auto it = streams_.find(static_cast<int32_t>(id));
+  if (closed_ || it == streams_.end())
+    return;
+  it->second.trailers = std::move(trailers);
+  stream_end(id);
+}
+
+void h2_session::submit_trailers(int32_t id, stream& st) {
+  // RFC 9113 §8.1: the DATA frame leaves the stream open; a HEADERS frame
+  // with the trailers ends it (nghttp2 allows this from the read callback)
+  std::vector<nghttp2_nv> nva;
+  for (auto& [k, v] : st.trailers)
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(k.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(v.data())),
+                   k.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
+  nghttp2_submit_trailer(s_, id, nva.data(), nva.size()); // (copies nva)
 }
 
 size_t h2_session::stream_backlog(uint64_t id) const {

@@ -55,6 +55,7 @@ public:
   void respond(uint64_t id, api_response resp) override;
   void stream_data(uint64_t id, std::string_view bytes) override;
   void stream_end(uint64_t id) override;
+  void stream_end_trailers(uint64_t id, header_list trailers) override;
   void check_timeouts() override;
   /// GOAWAY with the last stream id; open streams finish, then close.
   void drain() override;
@@ -83,7 +84,11 @@ public:
     size_t out_pos = 0;
     bool out_done = false; ///< nothing more will be added
     bool streaming = false;
-    size_t pieces = 0; ///< stream_data calls not yet framed
+    size_t pieces = 0;    ///< stream_data calls not yet framed
+    header_list trailers; ///< sent after the body's last DATA (gRPC)
+    /// Dispatched at the end of its headers; the body follows through
+    /// on_request_body (gRPC).
+    bool body_streamed = false;
   };
   int on_begin_headers(int32_t id);
   int on_header(int32_t id, std::string_view name, std::string_view value);
@@ -97,6 +102,7 @@ private:
   void flush();
   void fail_stream(int32_t id, int status, const std::string& why);
   void submit(int32_t id, const api_response& resp, bool head);
+  void submit_trailers(int32_t id, stream& st);
   const std::string& date();
 
   h2_options opts_;

@@ -1,0 +1,71 @@
+#pragma once
+/// gRPC calls on an HTTP/2 connection (issue 20): the state of one call
+/// (actors/http_grpc.cpp drives it from the connection actor). Private to
+/// actors/.
+
+#include <caf/atom.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handlers/grpc_service.hpp"
+#include "protocols/grpc/grpc_metadata.hpp"
+
+namespace themis {
+
+/// Resumes a server stream once its client caught up: (id, gen).
+using grpc_pump_atom = caf::atom_constant<caf::atom("t_grpcpmp")>;
+/// A call's grpc-timeout passed: (id, gen).
+using grpc_deadline_atom = caf::atom_constant<caf::atom("t_grpcdl")>;
+
+namespace detail {
+
+struct http_connection_state;
+
+/// What a server-streaming service writes to; forwards to the connection
+/// while the call lives, a no-op after it ended.
+class grpc_out final : public grpc_stream_out {
+public:
+  grpc_out(http_connection_state& st, uint64_t id, uint64_t gen) :
+    st_(st), id_(id), gen_(gen) {}
+  void send(const std::string& message) override;
+  void more(uint32_t delay_ms) override;
+  void finish(grpc_status s) override;
+  bool ended() const override { return ended_; }
+  bool draining() const override;
+  void end() { ended_ = true; }
+
+private:
+  http_connection_state& st_;
+  uint64_t id_, gen_;
+  bool ended_ = false;
+};
+
+struct grpc_call {
+  uint64_t gen = 0;
+  const grpc_method* method = nullptr;
+  api_request req;   ///< the call's headers (metadata), address, certificate
+  std::string inbuf; ///< request bytes not yet a whole message
+  std::vector<std::string> messages;
+  std::optional<grpc::message_coding> req_coding;
+  grpc::message_coding resp_coding = grpc::message_coding::identity;
+  bool head_sent = false;
+  bool started = false; ///< the service runs (unary/stream)
+  bool pump_scheduled = false;
+  std::shared_ptr<grpc_streamer> streamer;
+  std::shared_ptr<grpc_out> out;
+};
+
+/// gRPC's default receive limit; a larger request message answers
+/// RESOURCE_EXHAUSTED.
+inline constexpr size_t grpc_max_recv = 4u << 20;
+/// Our answers' limit (a unary reply above it: RESOURCE_EXHAUSTED).
+inline constexpr size_t grpc_max_send = 16u << 20;
+
+/// application/grpc, application/grpc+proto … (not grpc-web: that is a
+/// different wire format).
+bool is_grpc_request(const api_request& req);
+
+} // namespace detail
+} // namespace themis

@@ -1,0 +1,127 @@
+/// The gRPC method table and what every service shares: the REST request
+/// a call runs as, and the gRPC status of a REST answer.
+
+#include <nlohmann/json.hpp>
+
+#include "handlers/grpc_service.hpp"
+
+namespace themis {
+
+const grpc_method* find_grpc_method(std::string_view path) {
+  using table_fn = const grpc_method* (*)(size_t&);
+  static constexpr table_fn tables[] = {
+    grpc_health_methods, grpc_reflection_methods, grpc_documents_methods,
+    grpc_query_methods,  grpc_jobs_methods,       grpc_changefeed_methods};
+  for (auto t : tables) {
+    size_t n = 0;
+    auto* ms = t(n);
+    for (size_t i = 0; i < n; ++i)
+      if (ms[i].path == path)
+        return &ms[i];
+  }
+  return nullptr;
+}
+
+namespace {
+class failed_stream : public grpc_streamer {
+public:
+  explicit failed_stream(grpc_status st) : st_(std::move(st)) {}
+  void pump(const std::shared_ptr<grpc_stream_out>& out) override {
+    out->finish(st_);
+  }
+
+private:
+  grpc_status st_;
+};
+} // namespace
+
+std::shared_ptr<grpc_streamer> grpc_failed_stream(grpc_status st) {
+  return std::make_shared<failed_stream>(std::move(st));
+}
+
+api_request rest_request_of(const api_request& call, std::string method,
+                            std::string path, std::string body) {
+  api_request r;
+  r.method = std::move(method);
+  auto q = path.find('?');
+  if (q != std::string::npos) {
+    r.query = path.substr(q + 1);
+    path.resize(q);
+  }
+  r.path = std::move(path);
+  r.remote_addr = call.remote_addr;
+  r.client_cert = call.client_cert;
+  // credentials and identity travel as metadata; the protocol's own
+  // headers (content-type application/grpc, te, grpc-*) do not
+  for (auto& [k, v] : call.headers)
+    if (iequals(k, "authorization") || iequals(k, "x-api-key") ||
+        iequals(k, "x-request-id") || iequals(k, "traceparent") ||
+        iequals(k, "x-tenant-id") || iequals(k, "idempotency-key"))
+      r.headers.emplace_back(k, v);
+  if (!body.empty()) {
+    r.headers.emplace_back("content-type", "application/json");
+    r.body = std::move(body);
+  }
+  return r;
+}
+
+/// google.rpc.Code of an HTTP status (docs/grpc.md has the table).
+static int grpc_code_of_http(int status) {
+  if ((status >= 200 && status < 300) || status == 304)
+    return 0;
+  switch (status) {
+    case 400:
+    case 413:
+    case 414:
+    case 422:
+      return 3; // INVALID_ARGUMENT
+    case 401:
+      return 16; // UNAUTHENTICATED
+    case 403:
+      return 7; // PERMISSION_DENIED
+    case 404:
+    case 410:
+      return 5; // NOT_FOUND
+    case 405:
+    case 501:
+      return 12; // UNIMPLEMENTED
+    case 408:
+    case 504:
+      return 4; // DEADLINE_EXCEEDED
+    case 409:
+      return 6; // ALREADY_EXISTS
+    case 412:
+    case 428:
+      return 9; // FAILED_PRECONDITION
+    case 429:
+    case 507:
+      return 8; // RESOURCE_EXHAUSTED
+    case 499:
+      return 1; // CANCELLED
+    case 502:
+    case 503:
+      return 14; // UNAVAILABLE
+    default:
+      return status >= 500 ? 13 : 2; // INTERNAL, UNKNOWN
+  }
+}
+
+grpc_status grpc_status_of(const api_response& resp) {
+  grpc_status s;
+  s.code = grpc_code_of_http(resp.status);
+  if (s.code == 0)
+    return s;
+  auto j = nlohmann::json::parse(resp.body, nullptr, false);
+  if (j.is_object() && j.contains("message") && j["message"].is_string())
+    s.message = j["message"].get<std::string>();
+  else
+    s.message = "HTTP " + std::to_string(resp.status);
+  // retry information of 429/503 (RESOURCE_EXHAUSTED, UNAVAILABLE)
+  if (auto ra = resp.header("Retry-After"))
+    s.trailers.emplace_back("retry-after", *ra);
+  if (auto www = resp.header("WWW-Authenticate"))
+    s.trailers.emplace_back("www-authenticate", *www);
+  return s;
+}
+
+} // namespace themis
