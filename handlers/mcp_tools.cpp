@@ -29,8 +29,7 @@ json annotations(bool read_only, bool destructive, bool idempotent,
 json object_schema(json props, json required) {
   return {{"type", "object"},
           {"properties", std::move(props)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
+          {"required", std::move(required)}};
 }
 
 json string_prop(const char* d) {
@@ -346,6 +345,10 @@ json tools_list() {
   json out = json::array();
   data_tool_definitions(out);
   query_tool_definitions(out);
+  // arguments are closed (a misspelt one is an error, not ignored);
+  // results may grow fields
+  for (auto& t : out)
+    t["inputSchema"]["additionalProperties"] = false;
   return {{"tools", std::move(out)}};
 }
 
@@ -360,6 +363,18 @@ void tools_call(const context_ptr& c, const json& params, reply_fn done) {
       throw rpc_failure(invalid_params, "\"arguments\" must be an object");
     args = *a;
   }
+  static const json defs = tools_list();
+  const json* def = nullptr;
+  for (auto& t : defs["tools"])
+    if (t["name"] == name)
+      def = &t;
+  if (!def)
+    throw rpc_failure(invalid_params, "unknown tool: " + name.substr(0, 128));
+  auto& props = (*def)["inputSchema"]["properties"];
+  for (auto& [k, _] : args.items())
+    if (!props.contains(k))
+      return done({tool_failed("unknown argument " + k.substr(0, 128) +
+                               " for tool " + name)});
   try {
     if (name == "list_collections")
       return done({list_collections(*c)});

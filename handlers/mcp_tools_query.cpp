@@ -22,8 +22,7 @@ namespace {
 json object_schema(json props, json required) {
   return {{"type", "object"},
           {"properties", std::move(props)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
+          {"required", std::move(required)}};
 }
 
 json annotations(bool read_only, bool destructive, const char* title) {
