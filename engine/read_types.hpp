@@ -28,6 +28,7 @@ struct change_event {
 struct collection_info {
   std::string name;
   int64_t count = 0;
+  std::string type = "document"; ///< or "edge" (engine/edge_validation.hpp)
 };
 
 } // namespace themis::engine

@@ -77,10 +77,13 @@ std::vector<collection_info> reader_pool::collections() {
   lease db(*this);
   auto s = db->prepare(
     "SELECT c.name, (SELECT COUNT(*) FROM documents d "
-    "WHERE d.collection = c.name) FROM collections c ORDER BY c.name");
+    "WHERE d.collection = c.name), COALESCE((SELECT t.type FROM "
+    "collection_types t WHERE t.name = c.name), 'document') "
+    "FROM collections c ORDER BY c.name");
   std::vector<collection_info> out;
   while (s.step())
-    out.push_back({std::string(s.text(0)), s.int64(1)});
+    out.push_back(
+      {std::string(s.text(0)), s.int64(1), std::string(s.text(2))});
   return out;
 }
 

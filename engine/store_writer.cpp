@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "engine/edge_validation.hpp"
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/sql/sql_executor.hpp"
@@ -56,6 +57,7 @@ void reset_jobs(const write_batch& b) {
 store_writer::store_writer(const store_options& opts) :
   db_(database_path(opts), false, opts.busy_timeout_ms) {
   apply_schema(db_, opts);
+  install_edge_schema(db_); // collection types (issue 32)
   // no session survives a restart: temp tables a crash left go (issue 36)
   if (sql::purge_temp_tables(db_.handle()) > 0)
     ++schema_epoch();
@@ -99,7 +101,8 @@ uint64_t store_writer::log_change(const char* type,
 }
 
 op_result store_writer::create_collection(const std::string& name,
-                                          int64_t now_ms, bool exists_ok) {
+                                          int64_t now_ms, bool exists_ok,
+                                          bool edge) {
   if (!valid_stored_collection_name(name))
     return failure(op_status::invalid, "invalid collection name: " + name);
   if (collection_exists(name)) {
@@ -110,6 +113,8 @@ op_result store_writer::create_collection(const std::string& name,
   auto s =
     db_.prepare("INSERT INTO collections(name, created_ms) VALUES(?1, ?2)");
   s.bind(1, name).bind(2, now_ms).run();
+  if (edge)
+    set_collection_type(db_, name, collection_type::edge);
   op_result r;
   r.status = op_status::created;
   r.key = name;
@@ -173,7 +178,7 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return r;
   }
   if (op.kind == op_kind::create_collection)
-    return create_collection(op.collection, now_ms, false);
+    return create_collection(op.collection, now_ms, false, op.edge);
   if (op.kind == op_kind::drop_collection)
     return drop_collection(op.collection, now_ms);
   if (!valid_stored_collection_name(op.collection))
@@ -183,7 +188,7 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     if (!op.create_collection)
       return failure(op_status::collection_not_found,
                      "collection not found: " + op.collection);
-    create_collection(op.collection, now_ms, true);
+    create_collection(op.collection, now_ms, true, op.edge);
   }
   json body;
   bool needs_body = op.kind != op_kind::remove;
@@ -278,6 +283,9 @@ op_result store_writer::apply_guarded(const write_op& op, int64_t now_ms) {
   try {
     return apply(op, now_ms);
   } catch (const sqlite_error& e) {
+    // an edge collection's trigger refused the document (issue 32)
+    if (auto m = edge_refusal(e.what()); !m.empty())
+      return failure(op_status::invalid, std::move(m), op.key);
     return failure(op_status::internal, e.what(), op.key);
   } catch (const std::exception& e) {
     return failure(op_status::internal, e.what(), op.key);

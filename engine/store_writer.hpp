@@ -74,7 +74,7 @@ private:
   op_result apply(const write_op& op, int64_t now_ms);
   op_result apply_guarded(const write_op& op, int64_t now_ms);
   op_result create_collection(const std::string& name, int64_t now_ms,
-                              bool exists_ok);
+                              bool exists_ok, bool edge = false);
   op_result drop_collection(const std::string& name, int64_t now_ms);
   bool collection_exists(const std::string& name);
   uint64_t log_change(const char* type, const std::string& collection,

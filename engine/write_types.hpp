@@ -52,6 +52,9 @@ struct write_op {
   std::string doc;      ///< JSON object text (or merge patch for `patch`)
   std::string if_match; ///< expected _rev; empty = unconditional
   bool create_collection = false; ///< create a missing collection
+  /// create_collection (or a missing collection this op creates): of type
+  /// edge (engine/edge_validation.hpp); ignored for one that exists.
+  bool edge = false;
   /// op_kind::sql: the statement; its result and error are written back
   /// into the job (shared with the caller).
   std::shared_ptr<sql::write_job> sql;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "engine/edge_validation.hpp"
 #include "engine/names.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
@@ -52,7 +53,7 @@ void list_collections(route_context& ctx) {
   json arr = json::array();
   for (auto& c : ctx.env.reader.collections())
     if (auto name = shown_collection(ctx.req, c.name); !name.empty())
-      arr.push_back({{"name", name}, {"count", c.count}});
+      arr.push_back({{"name", name}, {"count", c.count}, {"type", c.type}});
   ctx.respond(json_response(200, dump({{"collections", arr}})));
 }
 
@@ -66,6 +67,13 @@ void create_collection(route_context& ctx) {
       error_response(400, "expected a JSON object with a string \"name\""));
   write_op op;
   op.kind = op_kind::create_collection;
+  // "document" (default) or "edge"; ArangoDB's numbers 2 and 3 too
+  auto type = engine::collection_type::document;
+  if (auto t = body.find("type"); t != body.end() &&
+                                  !engine::parse_collection_type(*t, type))
+    return ctx.respond(error_response(
+      400, "\"type\" must be \"document\" or \"edge\" (or 2 or 3)"));
+  op.edge = type == engine::collection_type::edge;
   auto name = body["name"].get<std::string>();
   op.collection = stored_collection(ctx.req, name);
   if (op.collection.empty())
@@ -74,9 +82,12 @@ void create_collection(route_context& ctx) {
     audit_on_success(ctx, "collection.create", "collection " + name);
   submit_single(
     ctx.writer, std::move(op), ctx.respond,
-    [name, audited](const engine::op_result&, int) {
+    [name, audited, type](const engine::op_result&, int) {
       audited();
-      auto out = json_response(201, dump({{"name", name}, {"count", 0}}));
+      auto out = json_response(
+        201, dump({{"name", name},
+                   {"count", 0},
+                   {"type", engine::to_string(type)}}));
       out.set_header("Location", "/v1/collections/" + name);
       return out;
     });
@@ -90,7 +101,9 @@ void get_collection(route_context& ctx) {
   for (auto& c : ctx.env.reader.collections())
     if (c.name == stored)
       return ctx.respond(
-        json_response(200, dump({{"name", name}, {"count", c.count}})));
+        json_response(200, dump({{"name", name},
+                                 {"count", c.count},
+                                 {"type", c.type}})));
   ctx.respond(error_response(404, "collection not found: " + name));
 }
 

@@ -86,6 +86,7 @@ void graph_edge_create(route_context& ctx) {
   op.kind = engine::op_kind::insert;
   op.collection = stored_collection(ctx.req, coll);
   op.create_collection = true;
+  op.edge = true; // a missing collection is made an edge collection
   op.doc = dump(body);
   auto from = body["_from"].get<std::string>();
   auto to = body["_to"].get<std::string>();

@@ -12,4 +12,11 @@ void graph_edge_create(route_context& ctx); ///< POST /graph/edge
 void graph_edge_delete(route_context& ctx); ///< DELETE /graph/edge/{key}
 void graph_traverse(route_context& ctx);    ///< POST /graph/traverse
 
+/// Named graphs (graph_named_handlers.cpp): GET/POST /v1/graphs,
+/// GET/DELETE /v1/graphs/{name}.
+void graph_list(route_context& ctx);
+void graph_create(route_context& ctx);
+void graph_get(route_context& ctx);
+void graph_delete(route_context& ctx);
+
 } // namespace themis

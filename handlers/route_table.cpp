@@ -101,6 +101,16 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
     label = "/graph/edge/{id}";
     m.del = graph_edge_delete;
     params.push_back(s[2]);
+  } else if ((n == 2 || n == 3) && is(0, "v1") && is(1, "graphs")) {
+    label = n == 2 ? "/v1/graphs" : "/v1/graphs/{name}";
+    if (n == 2) {
+      m.get = graph_list;
+      m.post = graph_create;
+    } else {
+      m.get = graph_get;
+      m.del = graph_delete;
+      params.push_back(s[2]);
+    }
     // --- graph routes (issue 32) end ---
   } else if (n == 2 && is(0, "transaction")) {
     label = "/transaction/" + s[1];

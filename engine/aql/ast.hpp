@@ -136,6 +136,9 @@ struct graph_spec {
   expr_ptr start;
   expr_ptr target; ///< path searches only
   std::vector<edge_collection_ref> edges;
+  /// `GRAPH 'name'` (a string or bind parameter): the edge collections of
+  /// that named graph (engine/aql/named_graph.hpp) instead of `edges`.
+  expr_ptr graph_name;
   expr_ptr prune; ///< PRUNE condition (sees v, e, p), or null
   int edge_slot = -1;
   int path_slot = -1;

@@ -5,10 +5,12 @@
 
 #include "engine/aql/aql_error.hpp"
 #include "engine/aql/graph_source_sql.hpp"
+#include "engine/aql/named_graph.hpp"
 #include "engine/aql/pipeline.hpp"
 #include "engine/aql/query_run.hpp"
 #include "engine/aql/shortest_path.hpp"
 #include "engine/aql/traversal.hpp"
+#include "engine/names.hpp"
 
 namespace themis::aql {
 
@@ -31,6 +33,28 @@ std::string vertex_handle(const expr& at, const json& v, const char* what) {
     runtime_error_at(at, std::string(what) +
                            " must be a document handle \"collection/key\"");
   return h->get<std::string>();
+}
+
+/// The edge collections of the named graph `name` (its definition read
+/// from the query's namespace, in the query's read transaction); ArangoDB's
+/// 1924 "graph not found" as a 404 when there is none.
+std::vector<std::string> named_graph_edges(query_run& run, const expr& at,
+                                           const json& name) {
+  if (!name.is_string() ||
+      !engine::valid_key(name.get_ref<const std::string&>()))
+    runtime_error_at(at, "GRAPH expects a graph name (a string)");
+  auto& n = name.get_ref<const std::string&>();
+  auto def = run.collection_exists(graphs_collection)
+               ? run.read_document(graphs_collection, n)
+               : json();
+  if (def.is_null())
+    throw aql_error(error_kind::collection_not_found,
+                    graph_not_found_message(n), at.line, at.column);
+  std::vector<std::string> out;
+  std::string error;
+  if (!graph_edge_collections(def, out, error))
+    runtime_error_at(at, "graph '" + n + "': " + error);
+  return out;
 }
 
 uint64_t depth_value(const expr* e, env& en, evaluator& ev, uint64_t dflt) {
@@ -58,6 +82,8 @@ bool pipeline::push_graph(size_t i, env& en) {
   auto opts =
     parse_traversal_options(c.options ? ev.eval(*c.options, en) : json());
   std::vector<std::string> names;
+  if (g.graph_name)
+    names = named_graph_edges(run_, *g.graph_name, ev.eval(*g.graph_name, en));
   for (auto& e : g.edges)
     names.push_back(e.bind ? run_.collection_bind(e.name) : e.name);
   graph_source_sql source(run_, names);

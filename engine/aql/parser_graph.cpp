@@ -106,26 +106,32 @@ void parser::parse_graph_for(clause& c, const token& vt,
     expect_kw("TO");
     g->target = parse_expr();
   }
-  if (is_kw(peek(), "GRAPH"))
-    fail(peek(), "named graphs are not supported: list the edge collections",
-         error_kind::semantic);
-  do {
-    auto& et = peek();
-    if (et.kind == token_kind::ident && !et.quoted &&
-        is_direction(upper(et.text)) && peek(1).kind == token_kind::ident)
-      fail(et, "a direction per edge collection is not supported",
-           error_kind::semantic);
-    if (et.kind == token_kind::bind_coll) {
-      g->edges.push_back({next().text, true});
-      note_collection_bind(g->edges.back().name);
-    } else if (et.kind == token_kind::ident &&
-               !(is_keyword(upper(et.text)) && !et.quoted) &&
-               !is_kw(et, "PRUNE")) {
-      g->edges.push_back({next().text, false});
-    } else {
-      fail(et, "edge collection name expected but found " + describe(et));
-    }
-  } while (accept_op(","));
+  if (accept_kw("GRAPH")) {
+    // resolved when the clause runs (graph_stage.cpp)
+    auto& gt = peek();
+    if (gt.kind != token_kind::string && gt.kind != token_kind::bind)
+      fail(gt, "GRAPH expects the graph's name as a string or bind "
+               "parameter but found " +
+                 describe(gt));
+    g->graph_name = parse_primary();
+  } else
+    do {
+      auto& et = peek();
+      if (et.kind == token_kind::ident && !et.quoted &&
+          is_direction(upper(et.text)) && peek(1).kind == token_kind::ident)
+        fail(et, "a direction per edge collection is not supported",
+             error_kind::semantic);
+      if (et.kind == token_kind::bind_coll) {
+        g->edges.push_back({next().text, true});
+        note_collection_bind(g->edges.back().name);
+      } else if (et.kind == token_kind::ident &&
+                 !(is_keyword(upper(et.text)) && !et.quoted) &&
+                 !is_kw(et, "PRUNE")) {
+        g->edges.push_back({next().text, false});
+      } else {
+        fail(et, "edge collection name expected but found " + describe(et));
+      }
+    } while (accept_op(","));
 
   // the variables are visible in PRUNE and OPTIONS, not in the start
   c.slot = declare(vt, c.var);

@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "engine/aql/aql_error.hpp"
+#include "engine/edge_validation.hpp"
 #include "engine/names.hpp"
 
 namespace themis::aql {
@@ -26,21 +27,11 @@ bool split_handle(std::string_view handle, std::string& collection,
 std::string edge_document_error(const json& doc) {
   if (!doc.is_object())
     return {};
-  auto f = doc.find("_from");
-  auto t = doc.find("_to");
-  if (f == doc.end() && t == doc.end())
+  // a document that names neither is no edge; one that names either must
+  // be a whole edge (ArangoDB's 1233, engine/edge_validation.hpp)
+  if (!doc.contains("_from") && !doc.contains("_to"))
     return {};
-  std::string c, k;
-  for (auto [it, name] : {std::pair{f, "_from"}, std::pair{t, "_to"}}) {
-    if (it == doc.end())
-      return std::string("an edge needs both _from and _to; ") + name +
-             " is missing";
-    if (!it->is_string() ||
-        !split_handle(it->get_ref<const std::string&>(), c, k))
-      return std::string("invalid ") + name +
-             ": expected a document handle \"collection/key\"";
-  }
-  return {};
+  return engine::edge_document_problem(doc);
 }
 
 const std::string& other_end(const graph_edge& e, const std::string& vertex,

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "engine/sql/temp_tables.hpp"
+#include "engine/sql/translate_edge_option.hpp"
 #include "engine/sql/translate_internal.hpp"
 
 namespace themis::sql::detail {
@@ -107,6 +108,7 @@ statement translator::tr_create(const json& n) {
   st.temp_ns = info.temp_ns;
   st.writes = true;
   st.if_not_exists = b.value("if_not_exists", false);
+  apply_edge_option(b, st); // WITH (themis_type = 'edge'), issue 32
   table_def& t = st.def;
   t.name = st.table;
   t.on_commit = on_commit;

@@ -478,6 +478,377 @@ class GraphTest(ServerTest):
         self.assertEqual(b["ast"]["clauses"][0]["source"], "graph")
 
 
+class EdgeCollectionTest(ServerTest):
+    """Edge collections as a collection type (issue 32): created over REST
+    (type "edge" or ArangoDB's 3), SQL (WITH (themis_type = 'edge')) and
+    POST /graph/edge; every write path refuses an edge without valid
+    _from/_to handles; the type survives a restart."""
+
+    GOOD = {"_from": "persons/a", "_to": "persons/b"}
+    # (document, what the refusal names)
+    BAD = ((dict(_to="persons/b"), "_from"),
+           (dict(_from="persons/a"), "_to"),
+           (dict(_from="persons/a", _to=7), "_to"),
+           (dict(_from="persons", _to="persons/b"), "_from"),
+           (dict(_from="persons/a/x", _to="persons/b"), "_from"),
+           (dict(_from="pers ons/a", _to="persons/b"), "_from"),
+           (dict(_from="persons/a", _to=None), "_to"))
+
+    def aql(self, query, bind=None):
+        return self.server.json("POST", "/query/aql",
+                                {"query": query, "bindVars": bind or {}})
+
+    def pg(self):
+        import psycopg2
+        c = psycopg2.connect(host="127.0.0.1", port=self.server.pg_port,
+                             user="themis", password="themis",
+                             dbname="themis", connect_timeout=10)
+        c.autocommit = True
+        self.addCleanup(c.close)
+        return c
+
+    def make(self, name, typ):
+        st, _, b = self.server.json("POST", "/v1/collections",
+                                    {"name": name, "type": typ})
+        self.assertEqual(st, 201, b)
+        return b
+
+    def refused(self, st, b, part):
+        self.assertEqual(st, 400, b)
+        self.assertIn("edge attribute missing or invalid", b["message"])
+        self.assertIn(part, b["message"])
+        self.assertEqual((b["error"], b["status_code"]), (True, 400))
+
+    def test_type_over_rest_and_listing(self):
+        self.assertEqual(self.make("likes", "edge")["type"], "edge")
+        self.assertEqual(self.make("likes3", 3)["type"], "edge")
+        self.assertEqual(self.make("plain2", 2)["type"], "document")
+        self.assertEqual(self.make("plain", "document")["type"], "document")
+        st, _, b = self.server.json("POST", "/v1/collections",
+                                    {"name": "x1"})
+        self.assertEqual((st, b["type"]), (201, "document"))
+        for bad in ("graph", "Edge", 4, 3.0, None, ["edge"]):
+            st, _, b = self.server.json("POST", "/v1/collections",
+                                        {"name": "bad", "type": bad})
+            self.assertEqual(st, 400, (bad, b))
+            self.assertIn("type", b["message"])
+        st, _, b = self.server.json("GET", "/v1/collections/likes")
+        self.assertEqual((st, b["type"]), (200, "edge"))
+        st, _, b = self.server.json("GET", "/v1/collections/plain")
+        self.assertEqual((st, b["type"]), (200, "document"))
+        _, _, b = self.server.json("GET", "/v1/collections")
+        types = {c["name"]: c["type"] for c in b["collections"]}
+        self.assertEqual((types["likes"], types["likes3"], types["plain"],
+                          types["plain2"]),
+                         ("edge", "edge", "document", "document"))
+        # POST /graph/edge makes a missing collection an edge collection
+        st, _, b = self.server.json("POST", "/graph/edge", dict(
+            self.GOOD, collection="auto_edges"))
+        self.assertEqual(st, 201, b)
+        st, _, b = self.server.json("GET", "/v1/collections/auto_edges")
+        self.assertEqual(b["type"], "edge")
+
+    def test_rest_and_entity_writes_are_checked(self):
+        self.make("rel", "edge")
+        st, _, b = self.server.json("POST", "/v1/collections/rel/documents",
+                                    dict(self.GOOD, _key="ok1"))
+        self.assertEqual(st, 201, b)
+        for doc, part in self.BAD:
+            st, _, b = self.server.json(
+                "POST", "/v1/collections/rel/documents", doc)
+            self.refused(st, b, part)
+            st, _, b = self.server.json(
+                "PUT", "/v1/collections/rel/documents/ok1", doc)
+            self.refused(st, b, "")
+        # a PATCH that removes or breaks a handle
+        st, _, b = self.server.json(
+            "PATCH", "/v1/collections/rel/documents/ok1", {"_to": None})
+        self.refused(st, b, "")
+        st, _, b = self.server.json(
+            "PATCH", "/v1/collections/rel/documents/ok1", {"w": 2})
+        self.assertEqual(st, 200, b)
+        # ThemisDB's entity routes write the same collection
+        st, _, b = self.server.json("PUT", "/entities/rel:e2",
+                                    {"blob": json.dumps({"x": 1})})
+        self.assertEqual(st, 400, b)
+        self.assertIn("edge attribute missing or invalid", b["message"])
+        st, _, b = self.server.json("PUT", "/entities/rel:e2",
+                                    {"blob": json.dumps(self.GOOD)})
+        self.assertIn(st, (200, 201), b)
+        # a document collection takes anything, as before
+        self.make("loose", "document")
+        st, _, b = self.server.json("POST", "/v1/collections/loose/documents",
+                                    {"_from": 5})
+        self.assertEqual(st, 201, b)
+        # nothing refused reached the store
+        st, _, b = self.server.json("GET", "/v1/collections/rel")
+        self.assertEqual(b["count"], 2)
+
+    def test_aql_writes_are_checked(self):
+        self.make("aqle", "edge")
+        st, _, b = self.aql("INSERT @d INTO aqle RETURN NEW._key",
+                            {"d": dict(self.GOOD, _key="a1")})
+        self.assertEqual((st, b.get("result")), (200, ["a1"]), b)
+        # INSERT without handles: a plain document gets no handle check
+        # in AQL itself, the edge collection refuses it
+        for q, bind in (
+                ("INSERT {x: 1} INTO aqle", {}),
+                ("INSERT {_from: 'persons/a'} INTO aqle", {}),
+                ("FOR i IN 1..3 INSERT {_key: TO_STRING(i), _from: 'p/1', "
+                 "_to: i == 3 ? 'bad' : 'p/2'} INTO aqle", {}),
+                ("UPDATE 'a1' WITH {_to: null} IN aqle", {}),
+                ("UPDATE 'a1' WITH {_from: 'x y/1'} IN aqle", {}),
+                ("REPLACE 'a1' WITH {w: 1} IN aqle", {}),
+                ("REPLACE {_key: 'a1', _from: 'p/1'} IN aqle", {})):
+            st, _, b = self.aql(q, bind)
+            self.assertEqual(st, 400, (q, b))
+            self.assertIn("edge attribute missing or invalid", b["message"],
+                          q)
+        # the failed multi-row INSERT left nothing behind
+        st, _, b = self.aql("FOR e IN aqle RETURN e._key")
+        self.assertEqual(b["result"], ["a1"])
+        st, _, b = self.aql("UPDATE 'a1' WITH {_to: 'persons/z'} IN aqle "
+                            "RETURN NEW._to")
+        self.assertEqual((st, b.get("result")), (200, ["persons/z"]), b)
+
+    def test_sql_edge_table(self):
+        c = self.pg()
+        cur = c.cursor()
+        cur.execute("CREATE TABLE sqledges (id text PRIMARY KEY, \"_from\" "
+                    "text, \"_to\" text, w int) WITH (themis_type = 'edge')")
+        st, _, b = self.server.json("GET", "/v1/collections/sqledges")
+        self.assertEqual((st, b.get("type")), (200, "edge"), b)
+        cur.execute("INSERT INTO sqledges VALUES ('1', 'sv/a', 'sv/b', 1), "
+                    "('2', 'sv/b', 'sv/c', 2)")
+        import psycopg2
+        for row in (("3", None, "sv/a"), ("3", "sv/a", "nohandle"),
+                    ("3", "sv/a", "a/b/c")):
+            with self.assertRaises(psycopg2.Error) as cm:
+                cur.execute("INSERT INTO sqledges VALUES (%s, %s, %s, 0)",
+                            row)
+            self.assertEqual(cm.exception.pgcode, "23514", row)
+            self.assertIn("edge attribute missing or invalid",
+                          cm.exception.pgerror)
+        with self.assertRaises(psycopg2.Error) as cm:
+            cur.execute("UPDATE sqledges SET \"_to\" = 'bad' WHERE id = '1'")
+        self.assertEqual(cm.exception.pgcode, "23514")
+        with self.assertRaises(psycopg2.Error) as cm:
+            cur.execute("CREATE TABLE t2 (a int) WITH (themis_type = 'vertex')")
+        self.assertEqual(cm.exception.pgcode, "22023")
+        # the SQL rows are edges for AQL traversals
+        st, _, b = self.aql("FOR v, e IN 1..2 OUTBOUND 'sv/a' sqledges "
+                            "RETURN e._to")
+        self.assertEqual(st, 200, b)
+        self.assertEqual(sorted(b["result"]), ["sv/b", "sv/c"])
+        cur.execute("SELECT count(*) FROM sqledges")
+        self.assertEqual(cur.fetchone()[0], 2)
+        # DROP TABLE forgets the type: a document table of the same name
+        cur.execute("DROP TABLE sqledges")
+        cur.execute("CREATE TABLE sqledges (id text PRIMARY KEY, x int)")
+        cur.execute("INSERT INTO sqledges VALUES ('1', 1)")
+        st, _, b = self.server.json("GET", "/v1/collections/sqledges")
+        self.assertEqual(b["type"], "document")
+
+    def test_edge_writes_are_change_events(self):
+        self.make("evedges", "edge")
+        start = self.tip()
+        st, _, b = self.aql("FOR i IN 1..3 INSERT {_key: CONCAT('k', i), "
+                            "_from: 'p/1', _to: CONCAT('p/', i)} INTO evedges")
+        self.assertEqual(st, 200, b)
+        st, _, b = self.server.json("POST", "/graph/edge", {
+            "id": "r1", "_from": "p/9", "_to": "p/8",
+            "collection": "evedges"})
+        self.assertEqual(st, 201, b)
+        st, _, b = self.aql("REMOVE 'k2' IN evedges")
+        self.assertEqual(st, 200, b)
+        _, _, feed = self.server.json("GET", "/changefeed?from_seq=%d" % start)
+        evs = [(e["type"], e["collection"], e["key"]) for e in feed["events"]
+               if e["collection"] == "evedges"]
+        self.assertEqual(evs, [("PUT", "evedges", "k1"),
+                               ("PUT", "evedges", "k2"),
+                               ("PUT", "evedges", "k3"),
+                               ("PUT", "evedges", "r1"),
+                               ("DELETE", "evedges", "k2")])
+        put = [e for e in feed["events"] if e["key"] == "r1"][0]
+        self.assertEqual((put["value"]["_from"], put["value"]["_to"]),
+                         ("p/9", "p/8"))
+
+
+class EdgeTypeRestartTest(unittest.TestCase):
+    """The collection type is stored with the collections: a restart on
+    the same data directory keeps it and keeps enforcing it."""
+
+    def test_type_survives_restart(self):
+        srv = Server().start()
+        try:
+            st, _, b = srv.json("POST", "/v1/collections",
+                                {"name": "kept", "type": "edge"})
+            self.assertEqual(st, 201, b)
+            self.assertEqual(srv.stop(), 0)
+            srv.start()
+            st, _, b = srv.json("GET", "/v1/collections/kept")
+            self.assertEqual((st, b["type"]), (200, "edge"))
+            st, _, b = srv.json("POST", "/v1/collections/kept/documents",
+                                {"x": 1})
+            self.assertEqual(st, 400, b)
+            self.assertIn("edge attribute missing or invalid", b["message"])
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
+class NamedGraphTest(ServerTest):
+    """Named graphs (/v1/graphs, ArangoDB's gharial bodies) and AQL's
+    GRAPH 'name': traversals and path searches over a named graph equal
+    those over its edge collections listed by hand."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rng = random.Random(3232)
+        cls.g1 = Graph("people", make_graph(rng, 80, 200, "x"))
+        cls.g2 = Graph("people", make_graph(rng, 80, 120, "y"))
+        for name, typ in (("people", "document"), ("follows", "edge"),
+                          ("blocks", "edge")):
+            st, _, b = cls.server.json("POST", "/v1/collections",
+                                       {"name": name, "type": typ})
+            assert st == 201, b
+        cls.server.json("POST", "/query/aql", {
+            "query": "FOR i IN 0..79 INSERT {_key: CONCAT('v', i)} "
+                     "INTO people"})
+        for coll, g in (("follows", cls.g1), ("blocks", cls.g2)):
+            edges = [{"_key": e["_key"], "_from": g.h(e["a"]),
+                      "_to": g.h(e["b"]), "weight": e["weight"]}
+                     for e in g.edges]
+            st, _, b = cls.server.json("POST", "/query/aql", {
+                "query": "FOR e IN @e INSERT e INTO @@c",
+                "bindVars": {"e": edges, "@c": coll}})
+            assert st == 200, b
+        st, _, b = cls.server.json("POST", "/v1/graphs", {
+            "name": "social",
+            "edgeDefinitions": [
+                {"collection": "follows", "from": ["people"],
+                 "to": ["people"]},
+                {"collection": "blocks", "from": ["people"],
+                 "to": ["people"]}]})
+        assert st == 201, b
+
+    def aql(self, query, bind=None):
+        return self.server.json("POST", "/query/aql",
+                                {"query": query, "bindVars": bind or {}})
+
+    def test_named_graph_traversal_equals_explicit(self):
+        for direction in ("OUTBOUND", "INBOUND", "ANY"):
+            for s in ("people/v0", "people/v17", "people/v79"):
+                rows = []
+                for src in ("GRAPH 'social'", "follows, blocks", "GRAPH @g"):
+                    st, _, b = self.aql(
+                        "FOR v, e, p IN 1..3 %s @s %s OPTIONS {order: "
+                        "'bfs', uniqueVertices: 'global'} "
+                        "RETURN [v._id, e._id, LENGTH(p.edges)]"
+                        % (direction, src),
+                        {"s": s, "g": "social"} if "@g" in src else {"s": s})
+                    self.assertEqual(st, 200, b)
+                    rows.append(b["result"])
+                self.assertEqual(rows[0], rows[1], (direction, s))
+                self.assertEqual(rows[0], rows[2])
+        # both edge collections count: the union's BFS, checked here
+        both = Graph("people", self.g1.edges + self.g2.edges)
+        st, _, b = self.aql("FOR v IN 1..4 OUTBOUND 'people/v3' GRAPH "
+                            "'social' OPTIONS {uniqueVertices: 'global', "
+                            "order: 'bfs'} RETURN v._key")
+        dist = both.bfs(3, "OUTBOUND", 4)
+        self.assertEqual(sorted(int(k[1:]) for k in b["result"]),
+                         sorted(v for v, d in dist.items() if d >= 1))
+
+    def test_path_searches_over_a_named_graph(self):
+        for q in ("FOR v, e IN OUTBOUND SHORTEST_PATH 'people/v1' TO "
+                  "'people/v50' %s RETURN v._id",
+                  "FOR p IN ANY K_SHORTEST_PATHS 'people/v2' TO 'people/v9' "
+                  "%s LIMIT 3 RETURN p.vertices[*]._id",
+                  "FOR p IN OUTBOUND ALL_SHORTEST_PATHS 'people/v4' TO "
+                  "'people/v60' %s RETURN p.vertices[*]._id"):
+            st, _, a = self.aql(q % "GRAPH 'social'")
+            self.assertEqual(st, 200, a)
+            st, _, b = self.aql(q % "follows, blocks")
+            self.assertEqual(a["result"], b["result"], q)
+
+    def test_graph_api(self):
+        st, _, b = self.server.json("GET", "/v1/graphs/social")
+        self.assertEqual(st, 200, b)
+        g = b["graph"]
+        self.assertEqual((g["name"], g["_key"], g["_id"]),
+                         ("social", "social", "_graphs/social"))
+        self.assertEqual([d["collection"] for d in g["edgeDefinitions"]],
+                         ["follows", "blocks"])
+        self.assertEqual(g["orphanCollections"], [])
+        _, _, b = self.server.json("GET", "/v1/graphs")
+        self.assertIn("social", [x["name"] for x in b["graphs"]])
+        # creating one makes missing collections (edge ones as edges)
+        st, _, b = self.server.json("POST", "/v1/graphs", {
+            "name": "fresh", "edge_definitions": [
+                {"collection": "fresh_e", "from": ["fresh_v"],
+                 "to": ["fresh_v"]}],
+            "orphan_collections": ["fresh_o"]})
+        self.assertEqual(st, 201, b)
+        self.assertEqual(b["graph"]["orphanCollections"], ["fresh_o"])
+        for name, typ in (("fresh_e", "edge"), ("fresh_v", "document"),
+                          ("fresh_o", "document")):
+            st, _, c = self.server.json("GET", "/v1/collections/" + name)
+            self.assertEqual((st, c.get("type")), (200, typ), name)
+        st, _, b = self.aql("FOR v IN 1 OUTBOUND 'fresh_v/a' GRAPH 'fresh' "
+                            "RETURN v")
+        self.assertEqual((st, b.get("result")), (200, []), b)
+        # conflicts and refusals
+        st, _, b = self.server.json("POST", "/v1/graphs", {"name": "fresh"})
+        self.assertEqual(st, 409, b)
+        self.assertIn("already exists", b["message"])
+        for body, part in (
+                ({"name": "g2", "edgeDefinitions": [
+                    {"collection": "people"}]}, "not an edge collection"),
+                ({"name": "g2", "edgeDefinitions": [
+                    {"collection": "a.b"}]}, "collection"),
+                ({"name": "a/b"}, "name"),
+                ({"edgeDefinitions": []}, "name"),
+                ({"name": "g2", "edgeDefinitions": [
+                    {"collection": "e%d" % i} for i in range(33)]}, "at most"),
+                ([1], "object")):
+            st, _, b = self.server.json("POST", "/v1/graphs", body)
+            self.assertEqual(st, 400, (body, b))
+            self.assertIn(part, b["message"])
+        st, _, b = self.server.json("GET", "/v1/graphs/g2")
+        self.assertEqual(st, 404, b)
+        # delete, then AQL no longer finds it
+        st, _, b = self.server.json("DELETE", "/v1/graphs/fresh")
+        self.assertEqual((st, b.get("removed")), (200, True), b)
+        st, _, b = self.server.json("DELETE", "/v1/graphs/fresh")
+        self.assertEqual(st, 404, b)
+        self.assertEqual(b["message"], "graph 'fresh' not found")
+        st, _, b = self.aql("FOR v IN 1 OUTBOUND 'fresh_v/a' GRAPH 'fresh' "
+                            "RETURN v")
+        self.assertEqual(st, 404, b)
+        self.assertIn("graph 'fresh' not found", b["message"])
+
+    def test_unknown_and_malformed_graphs_in_aql(self):
+        st, _, b = self.aql("FOR v IN 1..2 OUTBOUND 'people/v1' GRAPH 'nope' "
+                            "RETURN v")
+        self.assertEqual(st, 404, b)
+        self.assertIn("graph 'nope' not found", b["message"])
+        for bind in (5, "a/b", None):
+            st, _, b = self.aql("FOR v IN 1 OUTBOUND 'people/v1' GRAPH @g "
+                                "RETURN v", {"g": bind})
+            self.assertEqual(st, 400, (bind, b))
+        # a definition written straight into _graphs is read as untrusted
+        st, _, b = self.server.json("POST", "/v1/collections/_graphs/documents",
+                                    {"_key": "broken",
+                                     "edgeDefinitions": "follows"})
+        self.assertEqual(st, 201, b)
+        st, _, b = self.aql("FOR v IN 1 OUTBOUND 'people/v1' GRAPH 'broken' "
+                            "RETURN v")
+        self.assertEqual(st, 400, b)
+        self.assertIn("invalid", b["message"])
+
+
 SECRET = "graph tenant secret, long enough!"
 
 

@@ -99,7 +99,9 @@ TEST(aql_graph_parser, malformed) {
          bad{"FOR v IN 1..3 SIDEWAYS 'a/b' e RETURN v", "SIDEWAYS"},
          bad{"FOR v IN 1..101 OUTBOUND 'a/b' e RETURN v", "limit of 100"},
          bad{"FOR v IN 1..3 OUTBOUND 'a/b' RETURN v", "edge collection"},
-         bad{"FOR v IN 1..3 OUTBOUND 'a/b' GRAPH 'g' RETURN v", "named graph"},
+         bad{"FOR v IN 1..3 OUTBOUND 'a/b' GRAPH 12 RETURN v", "GRAPH expects"},
+         bad{"FOR v IN 1..3 OUTBOUND 'a/b' GRAPH g RETURN v", "GRAPH expects"},
+         bad{"FOR v IN 1..3 OUTBOUND 'a/b' GRAPH RETURN v", "GRAPH expects"},
          bad{"FOR v IN 1..3 OUTBOUND 'a/b' e, RETURN v", "edge collection"},
          bad{"FOR v IN 'x'..3 OUTBOUND 'a/b' e RETURN v", ""},
          bad{"FOR v IN 1..'y' OUTBOUND 'a/b' e RETURN v", "OUTBOUND"},
@@ -122,4 +124,20 @@ TEST(aql_graph_parser, malformed) {
     EXPECT_NE(std::string(e.what()).find(b.part), std::string::npos)
       << b.q << " → " << e.what();
   }
+}
+
+TEST(aql_graph_parser, named_graph) {
+  auto q = parse("FOR v, e, p IN 1..3 ANY 'users/a' GRAPH 'social' "
+                 "PRUNE v.x OPTIONS {order: 'dfs'} RETURN v");
+  auto& g = graph_of(q);
+  EXPECT_TRUE(g.edges.empty());
+  ASSERT_TRUE(g.graph_name);
+  EXPECT_EQ(g.graph_name->value, "social");
+  EXPECT_TRUE(g.prune);
+  auto q2 = parse("FOR p IN OUTBOUND K_SHORTEST_PATHS 'a/1' TO 'a/2' "
+                  "GRAPH @g RETURN p");
+  ASSERT_TRUE(graph_of(q2).graph_name);
+  auto q3 = parse("FOR v IN OUTBOUND SHORTEST_PATH 'a/1' TO 'a/2' "
+                  "GRAPH 'g' RETURN v");
+  ASSERT_TRUE(graph_of(q3).graph_name);
 }
