@@ -1,6 +1,7 @@
 #include "engine/search/search_service.hpp"
 
 #include <filesystem>
+#include <fstream>
 
 #include "engine/search/search_backup.hpp"
 #include "engine/search/search_entry.hpp"
@@ -58,6 +59,18 @@ std::string search_service::vector_path(uint64_t id) const {
 void search_service::start() {
   std::filesystem::create_directories(std::filesystem::path(opts_.data_dir) /
                                       "vector");
+  // a backup directory started as a data directory: its index definitions
+  // (search_backup.hpp) become indexes to build
+  auto defs = std::filesystem::path(opts_.data_dir) / backup_definitions_name;
+  std::error_code ec;
+  if (!std::filesystem::exists(
+        std::filesystem::path(opts_.data_dir) / "search.db", ec) &&
+      std::filesystem::exists(defs, ec)) {
+    std::ifstream f(defs);
+    auto j = nlohmann::json::parse(f, nullptr, false);
+    if (!j.is_discarded())
+      (void)import_definitions(opts_.data_dir, j); // unreadable: none
+  }
   db_ = open((std::filesystem::path(opts_.data_dir) / "search.db").string(),
              false, opts_.busy_timeout_ms);
   exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");

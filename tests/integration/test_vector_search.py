@@ -591,6 +591,11 @@ class SearchBackupTest(unittest.TestCase):
             if i["type"] in ("vector", "fulltext"):
                 self.assertEqual(i["state"], "ready")
                 self.assertEqual(i["progress"]["built"], 600)  # rebuilt
+        self.assertEqual(two.stop(), 0)
+        # themisd started on the backup directory itself builds them too
+        three = Server(data_dir=bak).start()
+        self.addCleanup(three.stop)
+        self.assertEqual(answers(three), before)
 
 
 if __name__ == "__main__":
