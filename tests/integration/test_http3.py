@@ -142,6 +142,18 @@ class Http3Test(unittest.TestCase):
         self.assertEqual(st, 404)
         self.assertTrue(json.loads(body)["error"])
 
+    def test_connection_migration_and_nat_rebinding(self):
+        # the client moves to a new local port (a new path: PATH_CHALLENGE
+        # both ways), then sends its request: routing follows the
+        # connection ID, not the address
+        for opts in (["--change-local-addr=300ms"],
+                     ["--nat-rebinding", "--change-local-addr=300ms"]):
+            st, _, body, out = h3(self.port, "/health", extra=(
+                *opts, "--delay-stream=1s"))
+            self.assertIn("Local address is now", out)
+            self.assertEqual(st, 200, out[-3000:])
+            self.assertEqual(json.loads(body)["status"], "healthy")
+
     def test_request_body_limit_413(self):
         srv = Server(args=[
             "--tls-cert", os.path.join(self.dir, "server.crt"),
@@ -192,6 +204,44 @@ class Http3Test(unittest.TestCase):
         self.assertTrue(headers.get("content-type", "").startswith(
             "text/event-stream"), headers)
         self.assertIn(b"event:", body)
+
+    def test_sse_backfill_paced_by_acknowledgements(self):
+        # 150 events to backfill: pages go out as the client acknowledges
+        # the previous ones (stream_backlog), all arrive, in order
+        _, _, tip = self.srv.json("GET", "/changefeed?from_seq=now")
+        start = tip["latest_sequence"]
+        for i in range(150):
+            st, _, _ = self.srv.request("PUT", "/entities/h3bf:k%03d" % i,
+                                        {"blob": json.dumps({"i": i})})
+            self.assertIn(st, (200, 201))
+        path = "/changefeed/stream?from_seq=%d" % start
+        proc = subprocess.Popen(
+            [GTLSCLIENT, "--no-quic-dump", "--timeout=10s",
+             "--max-stream-data-bidi-local=4096", "127.0.0.1",
+             str(self.port), "https://localhost:%d%s" % (self.port, path)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = []
+        reader = threading.Thread(
+            target=lambda: out.extend(iter(proc.stdout.readline, b"")))
+        reader.start()
+        try:
+            deadline = time.time() + 20
+            body = b""
+            while time.time() < deadline and b'"key":"k149"' not in body:
+                time.sleep(0.1)
+                body = parse(b"".join(out).decode(errors="replace"))[1]
+        finally:
+            proc.kill()
+            proc.wait()
+            reader.join(5)
+        keys = re.findall(rb'"collection":"h3bf","key":"k(\d{3})"', body)
+        seen = sorted(set(int(k) for k in keys))
+        self.assertEqual(seen, list(range(150)), body[-1500:])
+        firsts = []
+        for k in keys:  # first appearance order is the commit order
+            if int(k) not in firsts:
+                firsts.append(int(k))
+        self.assertEqual(firsts, list(range(150)))
 
     def test_alt_svc_on_tls_answers(self):
         want = 'h3=":%d"; ma=86400' % self.port
