@@ -379,6 +379,38 @@ class Http3LifecycleTest(unittest.TestCase):
         # the stream ended cleanly (FIN, H3_NO_ERROR), then the connection
         self.assertIn("closed with error code 256", text)
 
+    def test_sighup_reloads_the_quic_certificate(self):
+        d = tempfile.mkdtemp(prefix="themis_h3r_")
+        try:
+            make_certs(d)
+            c = lambda f: os.path.join(d, f)  # noqa: E731
+            port = free_udp_port()
+            srv = Server(args=["--tls-cert", c("server.crt"), "--tls-key",
+                               c("server.key"), "--https-port", str(port),
+                               "--mqtts-port", "0"]).start()
+            try:
+                st, _, _, out = h3(port, "/health")
+                self.assertEqual(st, 200, out[-2000:])
+                fresh = os.path.join(d, "fresh")
+                os.mkdir(fresh)
+                make_certs(fresh)
+                for f in ("server.crt", "server.key"):
+                    shutil.copy(os.path.join(fresh, f), c(f))
+                srv.proc.send_signal(signal.SIGHUP)
+                deadline = time.time() + 10
+                while (time.time() < deadline and "TLS certificates reloaded"
+                       not in srv.read_log()):
+                    time.sleep(0.05)
+                st, _, _, out = h3(port, "/health")  # a new connection
+                self.assertEqual(st, 200, out[-2000:])
+                self.assertIn("HTTP/3: TLS certificate reloaded",
+                              srv.read_log())
+            finally:
+                self.assertEqual(srv.stop(), 0)
+                srv.cleanup()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
     def test_h3_port_zero_disables(self):
         srv, port = self.server("--h3-port", "0")
         try:
