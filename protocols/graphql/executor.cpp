@@ -342,19 +342,20 @@ struct executor::impl {
   }
 
   /// nullopt: null that must propagate to the parent.
-  std::optional<json> build(std::size_t i) const {
+  template <class J>
+  std::optional<J> build(std::size_t i) const {
     const node& n = nodes[i];
-    json out;
+    J out;
     switch (n.k) {
       case node::kind::null_:
         break;
       case node::kind::leaf:
-        out = n.leaf;
+        out = J(n.leaf);
         break;
       case node::kind::list: {
-        out = json::array();
+        out = J::array();
         for (std::size_t c : n.items) {
-          auto v = build(c);
+          auto v = build<J>(c);
           if (!v) {
             out = nullptr;
             break;
@@ -364,9 +365,9 @@ struct executor::impl {
         break;
       }
       case node::kind::object: {
-        out = json::object();
+        out = J::object();
         for (const auto& [key, c] : n.fields) {
-          auto v = build(c);
+          auto v = build<J>(c);
           if (!v) {
             out = nullptr;
             break;
@@ -442,15 +443,24 @@ deferred_handle executor::new_handle() {
   return ++impl_->last_handle;
 }
 
-json executor::response() const {
-  json r = json::object();
-  if (!impl_->request_error) {
-    auto data = impl_->nodes.empty() ? std::optional<json>() : impl_->build(0);
-    r["data"] = data ? std::move(*data) : json();
+template <class J>
+static J make_response(const executor::impl& m) {
+  J r = J::object();
+  if (!m.request_error) {
+    auto data = m.nodes.empty() ? std::optional<J>() : m.template build<J>(0);
+    r["data"] = data ? std::move(*data) : J();
   }
-  if (!impl_->errors.empty())
-    r["errors"] = errors_to_json(impl_->errors);
+  if (!m.errors.empty())
+    r["errors"] = errors_to_json(m.errors);
   return r;
+}
+
+json executor::response() const {
+  return make_response<json>(*impl_);
+}
+
+nlohmann::ordered_json executor::response_ordered() const {
+  return make_response<nlohmann::ordered_json>(*impl_);
 }
 
 json execute_sync(const schema& s, const document& doc, execute_options opts) {

@@ -82,13 +82,17 @@ public:
   /// {"data": ..., "errors": [...]} (errors omitted when none; data omitted
   /// for request errors such as bad variables). Valid when done().
   nlohmann::json response() const;
+  /// The same with response keys in selection-set order (spec 7.2.2): what
+  /// the glue should serialise.
+  nlohmann::ordered_json response_ordered() const;
   /// True when the request failed before execution (no "data" key).
   bool request_error() const;
 
   deferred_handle new_handle();
 
+  struct impl; ///< public name so file-local helpers can take it
+
 private:
-  struct impl;
   std::unique_ptr<impl> impl_;
 };
 

@@ -357,3 +357,21 @@ TEST(GraphqlIntrospection, TypeAndDeprecated) {
 
 } // namespace
 } // namespace themis::graphql
+
+namespace themis::graphql {
+namespace {
+TEST(GraphqlExecutor, ResponseOrderedFollowsSelectionSet) {
+  auto s = test::make_spec_schema();
+  document d =
+    test::must_parse("{ dog { nickname name __typename barkVolume } }");
+  execute_options o;
+  o.root_value = {{"dog", {{"name", "R"}, {"barkVolume", 1}}}};
+  executor e(*s, d, o);
+  e.start();
+  ASSERT_TRUE(e.done());
+  EXPECT_EQ(
+    e.response_ordered().dump(),
+    R"({"data":{"dog":{"nickname":null,"name":"R","__typename":"Dog","barkVolume":1}}})");
+}
+} // namespace
+} // namespace themis::graphql
