@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "handlers/arango_util.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 
@@ -81,6 +82,9 @@ std::string auth_gate::required_scope(const std::string& method,
       !starts(path, "/api/audit") && !starts(path, "/api/v1/") &&
       std::count(path.begin(), path.end(), '/') == 4)
     return read ? "data:read" : "data:write"; // /api/{model}/{coll}/{id}
+  // issue 22: the ArangoDB HTTP API subset (handlers/arango_util.cpp)
+  if (starts(path, "/_api/") || starts(path, "/_db/"))
+    return arango_required_scope(method, path);
   // issue 21: each operation checks its own scopes (handlers/graphql_*)
   if (path == "/graphql")
     return "authenticated";

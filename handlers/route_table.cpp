@@ -1,5 +1,6 @@
 #include "handlers/route_table.hpp"
 
+#include "handlers/arango_routes.hpp"
 #include "handlers/graph_routes.hpp"
 #include "handlers/mcp_routes.hpp"
 #include "handlers/graphql_http.hpp"
@@ -136,6 +137,10 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
   } else if (n == 1 && is(0, "stats")) {
     label = "/stats";
     m.get = server_stats;
+  } else if (n >= 2 && (is(0, "_api") || is(0, "_db"))) {
+    // issue 22: the ArangoDB HTTP API subset (handlers/arango_routes.cpp)
+    if (!match_arango_route(s, m, params, label))
+      return false;
   } else if (n == 3 && is(0, "_admin") && is(1, "cluster") &&
              is(2, "topology")) {
     label = "/_admin/cluster/topology";
