@@ -115,7 +115,7 @@ bool graph_edge_collections(const json& stored, std::vector<std::string>& out,
                             std::string& error) {
   out.clear();
   if (!stored.is_object()) {
-    error = "the stored graph definition is not an object";
+    error = "the stored graph definition is invalid: not an object";
     return false;
   }
   json defs;
