@@ -6,6 +6,7 @@
 #include "handlers/graphql_http.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/search_routes.hpp"
+#include "handlers/vector_snapshot_routes.hpp"
 
 namespace themis {
 
@@ -54,6 +55,13 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
     m.get = is(2, "stats") ? vector_index_stats : vector_index_config;
     if (is(2, "config"))
       m.put = vector_index_config;
+  } else if (n == 3 && is(0, "vector") && is(1, "index") &&
+             (is(2, "save") || is(2, "load"))) {
+    label = "/vector/index/" + s[2]; // issue 32 (vector_snapshot_routes.hpp)
+    m.post = vector_index_save_load;
+  } else if (n == 2 && is(0, "vector") && is(1, "by-filter")) {
+    label = "/vector/by-filter";
+    m.del = vector_delete_by_filter;
   } else if (n == 2 && is(0, "index") && (is(1, "create") || is(1, "drop"))) {
     label = "/index/" + s[1];
     m.post = is(1, "create") ? index_create : index_drop;

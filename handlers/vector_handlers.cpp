@@ -4,10 +4,15 @@
 /// has one vector index per server; without them the principal's only
 /// vector index is meant.
 
+#include <filesystem>
+#include <set>
+
+#include "engine/names.hpp"
 #include "engine/search/doc_filter.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/search_routes.hpp"
 #include "handlers/tenant_scope.hpp"
+#include "handlers/vector_snapshot_routes.hpp"
 
 namespace themis {
 
@@ -279,6 +284,195 @@ void vector_index_config(route_context& ctx) {
   } catch (const std::exception& e) {
     ctx.respond(error_of(e));
   }
+}
+
+} // namespace themis
+
+// -- /vector/index/save|load, DELETE /vector/by-filter ----------------------
+
+namespace themis {
+
+namespace {
+
+/// How many documents one DELETE /vector/by-filter changes at most.
+constexpr size_t max_filter_deletes = 10000;
+
+/// `<data_dir>/vector_snapshots/<tenant>/<directory>`, or "" when the
+/// client's directory is not a relative path of plain names (no "..", no
+/// absolute path: a client never names a place outside its own area).
+std::string snapshot_dir(const route_context& ctx, const std::string& dir) {
+  if (dir.empty() || dir.size() > 200 || dir.front() == '/')
+    return {};
+  std::filesystem::path out = std::filesystem::path(
+    ctx.env.config.engine.data_dir.empty() ? "."
+                                           : ctx.env.config.engine.data_dir);
+  out /= "vector_snapshots";
+  out /= ctx.req.who.tenant.empty() ? "_" : ctx.req.who.tenant;
+  size_t from = 0, parts = 0;
+  while (from <= dir.size()) {
+    auto slash = dir.find('/', from);
+    auto seg =
+      dir.substr(from, slash == std::string::npos ? slash : slash - from);
+    from = slash == std::string::npos ? dir.size() + 1 : slash + 1;
+    if (seg.empty() || seg == ".")
+      continue;
+    if (seg == ".." || seg.size() > 64)
+      return {};
+    for (char c : seg)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+        return {};
+    out /= seg;
+    ++parts;
+  }
+  return parts ? out.string() : std::string();
+}
+
+} // namespace
+
+void vector_index_save_load(route_context& ctx) {
+  auto* svc = service(ctx);
+  json body;
+  std::string stored;
+  if (!svc || !body_object(ctx, body) || !named_collection(ctx, body, stored))
+    return;
+  auto d = body.find("directory");
+  if (d == body.end() || !d->is_string())
+    return ctx.respond(
+      error_response(400, "Missing required field: directory"));
+  auto directory = d->get<std::string>();
+  auto path = snapshot_dir(ctx, directory);
+  if (path.empty())
+    return ctx.respond(error_response(
+      400, "'directory' must be a relative path of names ([A-Za-z0-9_.-], no "
+           "'..'); snapshots live under the server's data directory"));
+  bool save = ctx.req.path == "/vector/index/save";
+  index_status idx;
+  try {
+    idx = pick_index(ctx.req, *svc, stored, body);
+  } catch (const std::exception& e) {
+    return ctx.respond(error_of(e));
+  }
+  auto id = idx.def.id;
+  auto shown = shown_collection(ctx.req, idx.def.collection);
+  ctx.work.run_blocking(
+    [svc, id, path, directory, save, shown](blocking_writer&) {
+      try {
+        auto meta = save ? svc->save_vector_snapshot(id, path)
+                         : svc->load_vector_snapshot(id, path);
+        json out = {{"message", save ? "Index saved" : "Index loaded"},
+                    {"directory", directory},
+                    {"objectName", shown},
+                    {"field", meta["attribute"]},
+                    {"dimension", meta["dimension"]},
+                    {"count", save ? meta["count"] : meta["loaded"]},
+                    {"applied_sequence", meta["applied_seq"]}};
+        return json_response(200, dump(out));
+      } catch (const std::exception& e) {
+        return error_of(e);
+      }
+    },
+    ctx.respond);
+}
+
+void vector_delete_by_filter(route_context& ctx) {
+  auto* svc = service(ctx);
+  json body;
+  std::string stored;
+  if (!svc || !body_object(ctx, body) || !named_collection(ctx, body, stored))
+    return;
+  index_status idx;
+  try {
+    idx = pick_index(ctx.req, *svc, stored, body);
+  } catch (const std::exception& e) {
+    return ctx.respond(error_of(e));
+  }
+  auto& coll = idx.def.collection;
+  auto& field = idx.def.attribute;
+  auto has_vector = [&](const std::string& text) {
+    auto doc = json::parse(text, nullptr, false);
+    return doc.is_object() && search::attribute_of(doc, field) != nullptr;
+  };
+  std::vector<std::string> keys;
+  auto pks = body.find("pks");
+  auto prefix = body.find("prefix");
+  std::string method;
+  if (pks != body.end() && pks->is_array()) {
+    method = "pks";
+    if (pks->size() > max_filter_deletes)
+      return ctx.respond(error_response(
+        400, "at most " + std::to_string(max_filter_deletes) + " pks"));
+    std::set<std::string> seen; // a key named twice is deleted once
+    for (auto& k : *pks)
+      if (k.is_string() && engine::valid_key(k.get_ref<const std::string&>()) &&
+          seen.insert(k.get<std::string>()).second)
+        if (auto d = ctx.env.reader.get(coll, k.get<std::string>());
+            d && has_vector(d->json))
+          keys.push_back(k.get<std::string>());
+  } else if (prefix != body.end() && prefix->is_string() &&
+             !prefix->get_ref<const std::string&>().empty()) {
+    method = "prefix";
+    auto& p = prefix->get_ref<const std::string&>();
+    if (auto d = ctx.env.reader.get(coll, p); d && has_vector(d->json))
+      keys.push_back(p);
+    std::string after = p;
+    bool more = true;
+    while (more && keys.size() < max_filter_deletes) {
+      auto page = ctx.env.reader.list(coll, after, 500);
+      more = page.size() == 500;
+      for (auto& d : page) {
+        if (d.key.compare(0, p.size(), p) != 0) {
+          more = false;
+          break;
+        }
+        if (has_vector(d.json) && keys.size() < max_filter_deletes)
+          keys.push_back(d.key);
+        after = d.key;
+      }
+    }
+  } else {
+    return ctx.respond(error_response(
+      400, "Provide either 'pks' array or a non-empty 'prefix' string"));
+  }
+  json answer = {{"deleted", 0}, {"method", method}};
+  if (method == "prefix")
+    answer["prefix"] = *prefix;
+  if (keys.empty())
+    return ctx.respond(json_response(200, dump(answer)));
+  // the attribute goes (a merge patch sets it to null); the documents stay
+  json patch = json::object();
+  json* at = &patch;
+  for (size_t from = 0;;) {
+    auto dot = field.find('.', from);
+    auto name = field.substr(from, dot == std::string::npos ? dot : dot - from);
+    if (dot == std::string::npos) {
+      (*at)[name] = nullptr;
+      break;
+    }
+    at = &(*at)[name];
+    from = dot + 1;
+  }
+  engine::write_batch b;
+  b.atomic = false;
+  for (auto& k : keys) {
+    engine::write_op op;
+    op.kind = engine::op_kind::patch;
+    op.collection = coll;
+    op.key = k;
+    op.doc = dump(patch);
+    b.ops.push_back(std::move(op));
+  }
+  ctx.writer.submit(std::move(b), [respond = ctx.respond,
+                                   answer](engine::write_result res) mutable {
+    if (res.results.empty())
+      return respond(unavailable_response(res));
+    size_t deleted = 0;
+    for (auto& r : res.results)
+      if (http_status(r.status) < 400)
+        ++deleted;
+    answer["deleted"] = deleted;
+    respond(json_response(200, dump(answer)));
+  });
 }
 
 } // namespace themis

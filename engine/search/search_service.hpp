@@ -107,6 +107,12 @@ public:
   std::vector<text_hit> fulltext_search(uint64_t id, const std::string& match,
                                         size_t limit);
   void set_ef_search(uint64_t id, size_t ef);
+  /// ThemisDB's /vector/index/save and /load (vector_snapshot.cpp): the
+  /// index written to directory `dir` now / replaced by what `dir` holds
+  /// (refused, search_error 400/404, unless it is a snapshot of the same
+  /// collection, attribute, dimension and metric). Returns its description.
+  nlohmann::json save_vector_snapshot(uint64_t id, const std::string& dir);
+  nlohmann::json load_vector_snapshot(uint64_t id, const std::string& dir);
 
   /// What the store holds about a collection's own (non-search) indexes,
   /// for the index API (search_facts.cpp): whether it exists, its SQL

@@ -368,48 +368,17 @@ sqlite3_module make_module() {
   return m;
 }
 
-/// themis_vector_distance(a, b, metric): NULL if a or b is NULL.
-void fn_vector_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
-      sqlite3_value_type(argv[1]) == SQLITE_NULL) {
-    sqlite3_result_null(ctx);
-    return;
-  }
-  std::vector<float> a, b;
-  if (auto why = parse_sql_vector(text_of(argv[0]), 0, a); !why.empty())
-    return result_error(ctx, "22023", "invalid vector: " + why);
-  if (auto why = parse_sql_vector(text_of(argv[1]), 0, b); !why.empty())
-    return result_error(ctx, "22023", "invalid vector: " + why);
-  if (a.size() != b.size())
-    return result_error(ctx, "22023",
-                        "different vector dimensions " +
-                          std::to_string(a.size()) + " and " +
-                          std::to_string(b.size()));
-  auto m = vector::metric::cosine;
-  if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
-    auto parsed = vector::parse_metric(text_of(argv[2]));
-    if (!parsed)
-      return result_error(ctx, "22023",
-                          "unknown metric \"" + text_of(argv[2]) +
-                            "\": use cosine, l2 or inner_product");
-    m = *parsed;
-  }
-  sqlite3_result_double(ctx, vector::distance(m, a, b));
-}
-
 } // namespace
 
-void register_explain_module(sqlite3* db); // sql_vector_explain.cpp
+void register_explain_module(sqlite3* db);  // sql_vector_explain.cpp
+void register_vector_distance(sqlite3* db); // sql_vector_distance.cpp
 
 void register_vector_sql(sqlite3* db) {
   static const sqlite3_module module = make_module();
   for (auto* f : {&vector_fn, &fulltext_fn})
     sqlite3_create_module_v2(db, f->name, &module, const_cast<search_fn*>(f),
                              nullptr);
-  for (int n : {2, 3})
-    sqlite3_create_function_v2(db, "themis_vector_distance", n,
-                               SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
-                               fn_vector_distance, nullptr, nullptr, nullptr);
+  register_vector_distance(db);
   register_explain_module(db);
 }
 
