@@ -27,7 +27,34 @@ struct list_plan {
   std::optional<std::string> after, before; ///< raw cursor payloads
   std::optional<int64_t> first, last;
   bool want_count = false;
+  bool want_edges = true, want_nodes = true;
 };
+
+/// A connection value with only the parts the selection reads (a node
+/// would otherwise be copied for `edges` and `nodes` alike).
+json connection(const collection_type& t, std::vector<json> docs,
+                const std::vector<std::string>& cursors, bool has_next,
+                bool has_prev, bool want_edges, bool want_nodes) {
+  json edges = json::array(), nodes = json::array();
+  for (size_t i = 0; i < docs.size(); ++i) {
+    auto node = node_of(t, std::move(docs[i]));
+    if (want_edges)
+      edges.push_back({{"node", want_nodes ? node : std::move(node)},
+                       {"cursor", make_cursor(cursors[i])}});
+    if (want_nodes)
+      nodes.push_back(std::move(node));
+  }
+  auto cursor = [&](size_t i) {
+    return cursors.empty() ? json() : json(make_cursor(cursors[i]));
+  };
+  return {{"edges", std::move(edges)},
+          {"nodes", std::move(nodes)},
+          {"pageInfo",
+           {{"hasNextPage", has_next},
+            {"hasPreviousPage", has_prev},
+            {"startCursor", cursor(0)},
+            {"endCursor", cursor(cursors.size() - 1)}}}};
+}
 
 /// Runs the page query (and the count) on a worker thread.
 json run_page(const operation_run& run, const collection_type& t,
@@ -121,22 +148,15 @@ json run_page(const operation_run& run, const collection_type& t,
     offset += drop;
     has_prev = true;
   }
-  json edges = json::array(), nodes = json::array();
+  std::vector<json> docs;
+  std::vector<std::string> cursors;
   for (size_t i = 0; i < rows.size(); ++i) {
-    auto node = node_of(t, rows[i]);
-    auto cur = p.keyed ? make_cursor("k:" + rows[i].value("_key", ""))
-                       : make_cursor("o:" + std::to_string(offset + i));
-    edges.push_back({{"node", node}, {"cursor", cur}});
-    nodes.push_back(std::move(node));
+    cursors.push_back(p.keyed ? "k:" + rows[i].value("_key", "")
+                              : "o:" + std::to_string(offset + i));
+    docs.push_back(std::move(rows[i]));
   }
-  json out = {
-    {"edges", edges},
-    {"nodes", nodes},
-    {"pageInfo",
-     {{"hasNextPage", has_next},
-      {"hasPreviousPage", has_prev},
-      {"startCursor", edges.empty() ? json() : edges[0]["cursor"]},
-      {"endCursor", edges.empty() ? json() : edges.back()["cursor"]}}}};
+  auto out = connection(t, std::move(docs), cursors, has_next, has_prev,
+                        p.want_edges, p.want_nodes);
   if (p.want_count)
     out["totalCount"] = count();
   return out;
@@ -219,6 +239,8 @@ graphql::resolver_fn resolve_list(const collection_type& t) {
       *slot = raw.substr(2);
     }
     p.want_count = selects(ctx.doc, ctx.node.selections, "totalCount");
+    p.want_edges = selects(ctx.doc, ctx.node.selections, "edges");
+    p.want_nodes = selects(ctx.doc, ctx.node.selections, "nodes");
     // the common page (key order, no filter, forward, no count) straight
     // from the reader pool, as REST's list does
     if (p.keyed && p.filter.text.empty() && !p.before && !p.last &&
@@ -228,20 +250,16 @@ graphql::resolver_fn resolve_list(const collection_type& t) {
       bool more = static_cast<int64_t>(docs.size()) > *p.first;
       if (more)
         docs.pop_back();
-      json edges = json::array(), nodes = json::array();
+      std::vector<json> nodes;
+      std::vector<std::string> cursors;
       for (auto& d : docs) {
-        auto node = node_of(t, d.json);
-        edges.push_back(
-          {{"node", node}, {"cursor", make_cursor("k:" + d.key)}});
-        nodes.push_back(std::move(node));
+        auto j = json::parse(d.json, nullptr, false);
+        nodes.push_back(j.is_object() ? std::move(j) : json::object());
+        cursors.push_back("k:" + d.key);
       }
-      json page = {
-        {"hasNextPage", more},
-        {"hasPreviousPage", p.after.has_value()},
-        {"startCursor", edges.empty() ? json() : edges[0]["cursor"]},
-        {"endCursor", edges.empty() ? json() : edges.back()["cursor"]}};
-      return field_result::of(
-        {{"edges", edges}, {"nodes", nodes}, {"pageInfo", page}});
+      return field_result::of(connection(t, std::move(nodes), cursors, more,
+                                         p.after.has_value(), p.want_edges,
+                                         p.want_nodes));
     }
     auto h = ctx.defer();
     run.read({h}, [&run, t, p] {

@@ -71,8 +71,11 @@ void operation_run::read(std::vector<deferred_handle> handles,
   }
   auto out = std::make_shared<std::vector<field_result>>();
   auto self = shared_from_this();
+  // the worker holds the run too: its work reads the run's principal and
+  // paths even if the connection (and the answer's callback) went away
   ports_.work->run_blocking(
-    [work = std::move(work), out](blocking_writer&) {
+    [work = std::move(work), out, keep = self](blocking_writer&) {
+      (void)keep;
       try {
         *out = work();
       } catch (const std::exception& e) {

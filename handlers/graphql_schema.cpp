@@ -230,7 +230,7 @@ std::shared_ptr<schema_bundle> build_schema(catalog cat, std::string tenant,
   job.args = {arg("id", nn("ID"))};
   job.resolve = resolve_job();
   auto jobs =
-    fld("jobs", nn_list("Job"), "This principal's jobs, newest first.");
+    fld("jobs", nn_list("Job"), "This principal's jobs, oldest first.");
   jobs.args = {arg("status", named("String")),
                arg("first", named("Int"), {}, 100)};
   jobs.resolve = resolve_jobs();

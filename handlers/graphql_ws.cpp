@@ -61,8 +61,10 @@ void graphql_ws::send_error(const std::string& id, json errors) {
 
 void graphql_ws::after(uint32_t ms, std::function<void(graphql_ws&)> fn) {
   std::weak_ptr<graphql_ws> weak = weak_from_this();
-  timer_->wait_after(never, ms, [weak, fn = std::move(fn)](bool) {
-    if (auto self = weak.lock(); self && !self->closed_)
+  // false: no waiting possible (draining, no hub) — the socket is being
+  // closed anyway, and firing now would turn a poll into a busy loop
+  timer_->wait_after(never, ms, [weak, fn = std::move(fn)](bool waited) {
+    if (auto self = weak.lock(); self && !self->closed_ && waited)
       fn(*self);
   });
 }

@@ -249,8 +249,9 @@ class GraphqlTest(unittest.TestCase):
     # -- limits ----------------------------------------------------------------
 
     def test_over_limit_queries_get_spec_errors(self):
-        deep = ("{ __schema { types { fields { type { ofType { ofType { "
-                "ofType { ofType { name } } } } } } } } }")
+        # depth 9 (ofType adds none); also 3 nested __Type lists
+        deep = ("{ __schema { types { fields { type { fields { type { "
+                "fields { type { name } } } } } } } } }")
         too_many = "{ " + " ".join("a%d: __typename" % i
                                    for i in range(7)) + " }"
         costly = ("{ gqlordersList(first: 1000) { edges { node { _key _rev "
