@@ -161,6 +161,7 @@ public:
       return;
     if (s_->closed())
       return end(sink);
+    s_->touch(); // an open stream keeps its session from expiring
     if (++idle_ticks_ >= heartbeat_ticks) {
       idle_ticks_ = 0;
       sink.write(": keepalive\n\n");

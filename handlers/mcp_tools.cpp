@@ -10,6 +10,7 @@
 #include "engine/names.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/mcp_tool_util.hpp"
+#include "limits/tenant_quotas.hpp"
 
 namespace themis::mcp {
 
@@ -224,6 +225,14 @@ void write_tool(const context_ptr& c, const json& args, bool remove,
     op.kind = op.key.empty() ? engine::op_kind::insert : engine::op_kind::put;
     op.doc = dump(doc);
     op.create_collection = true;
+  }
+  // auth.tenant_quotas: the documents quota, as on the REST write routes
+  if (!remove && c->env.quotas && !c->who.tenant.empty()) {
+    auto q = c->env.quotas->of(c->who.tenant);
+    if (q.documents && c->env.reader.tenant_documents(c->who.tenant) >=
+                         static_cast<int64_t>(q.documents))
+      throw tool_error("tenant " + c->who.tenant + " is over its quota of " +
+                       std::to_string(q.documents) + " documents");
   }
   engine::write_batch b;
   b.ops.push_back(std::move(op));

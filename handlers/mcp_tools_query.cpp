@@ -1,8 +1,7 @@
-/// MCP tools that run queries and jobs or read the changefeed: aql_query
-/// (bounded rows, bind variables, progress, cancellation), sql_query,
-/// submit_job / job_status / job_result (over the job manager, as
-/// /v1/jobs; a waiting submit_job reports progress and is cancelled with
-/// its call) and recent_changes (the change log, tenant-scoped).
+/// MCP tools that run queries or read the changefeed: aql_query (bounded
+/// rows, bind variables, progress, cancellation), sql_query and
+/// recent_changes (the change log, tenant-scoped); the definitions of the
+/// job tools too (their code: mcp_tools_jobs.cpp).
 
 #include <chrono>
 
@@ -33,82 +32,6 @@ json annotations(bool read_only, bool destructive, const char* title) {
     a["idempotentHint"] = false;
   }
   return a;
-}
-
-/// The error text of an answer from a REST-shaped service.
-std::string message_of(const api_response& r) {
-  json b;
-  if (!parse_json_body(r.body, b) && !b.is_discarded() && b.is_object() &&
-      b.contains("message") && b["message"].is_string())
-    return b["message"].get<std::string>();
-  return "HTTP " + std::to_string(r.status);
-}
-
-api_request service_request(const call_context& c, std::string method,
-                            std::string path, std::string query = {},
-                            std::string body = {}) {
-  api_request r;
-  r.method = std::move(method);
-  r.path = std::move(path);
-  r.query = std::move(query);
-  r.body = std::move(body);
-  r.headers = {{"Content-Type", "application/json"}};
-  r.remote_addr = c.base.remote_addr;
-  r.request_id = c.base.request_id;
-  r.traceparent = c.base.traceparent;
-  r.who = c.who;
-  return r;
-}
-
-bool terminal(const std::string& status) {
-  return status == "completed" || status == "failed" || status == "cancelled";
-}
-
-bool valid_job_id(const std::string& id) {
-  if (id.empty() || id.size() > 128)
-    return false;
-  for (char ch : id)
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
-      return false;
-  return true;
-}
-
-/// Answers a service response as a tool result: 2xx → its JSON body.
-json service_result(const api_response& r) {
-  if (r.status >= 300)
-    return tool_failed(message_of(r));
-  json b;
-  if (parse_json_body(r.body, b) || b.is_discarded() || !b.is_object())
-    return tool_failed("unreadable answer from the job manager");
-  return tool_ok(std::move(b));
-}
-
-/// submit_job with wait: long-polls the job (500 ms at a time) until it
-/// ends, the call is cancelled or `deadline` passes; reports progress.
-void poll_job(const context_ptr& c, std::string id,
-              std::chrono::steady_clock::time_point deadline, reply_fn done) {
-  if (c->cancelled())
-    return done({nullptr, rpc_failure(request_cancelled, "request cancelled")});
-  auto req = service_request(*c, "GET", "/v1/jobs/" + id, "wait=500ms");
-  c->services.ask(
-    service_id::jobs, std::move(req), [c, id, deadline, done](api_response r) {
-      if (c->cancelled())
-        return done(
-          {nullptr, rpc_failure(request_cancelled, "request cancelled")});
-      auto res = service_result(r);
-      if (res.value("isError", false))
-        return done({res});
-      auto& rec = res["structuredContent"];
-      auto status = rec.value("status", std::string());
-      auto scanned = rec["progress"].value("rows_scanned", int64_t{0});
-      c->progress(static_cast<double>(scanned), std::nullopt,
-                  "job " + id + " " + status + ": " + std::to_string(scanned) +
-                    " rows scanned");
-      if (terminal(status) || std::chrono::steady_clock::now() >= deadline)
-        return done({res});
-      poll_job(c, id, deadline, done);
-    });
 }
 
 } // namespace
@@ -143,9 +66,20 @@ void query_tool_definitions(json& out) {
     {{"name", "sql_query"},
      {"title", "Run a read-only SQL query"},
      {"description",
-      "Not available over MCP yet: SQL runs in a PostgreSQL session (port "
-      "5432, docs/postgres.md). Use aql_query."},
-     {"inputSchema", object_schema({{"sql", {{"type", "string"}}}}, {"sql"})},
+      "Runs one read-only SQL SELECT (PostgreSQL dialect, as over the "
+      "PostgreSQL protocol: collections are tables with _key, _rev, doc; "
+      "see docs/postgres.md) and returns up to maxRows rows as objects."},
+     {"inputSchema",
+      object_schema({{"sql", {{"type", "string"}}},
+                     {"maxRows",
+                      {{"type", "integer"},
+                       {"minimum", 1},
+                       {"description", "rows returned (default 100)"}}}},
+                    {"sql"})},
+     {"outputSchema", object_schema({{"columns", {{"type", "array"}}},
+                                     {"rows", {{"type", "array"}}},
+                                     {"truncated", {{"type", "boolean"}}}},
+                                    {"columns", "rows", "truncated"})},
      {"annotations", annotations(true, false, "Run a SQL query")}});
   out.push_back(
     {{"name", "submit_job"},
@@ -313,80 +247,6 @@ void tool_aql_query(const context_ptr& c, const json& args, reply_fn done) {
       return done({tool_failed("the query's result could not be read")});
     done({tool_ok(std::move(out))});
   });
-}
-
-void tool_sql_query(const context_ptr& c, const json& args, reply_fn done) {
-  need_scope(*c, "query");
-  arg_string(args, "sql", true, c->env.config.limits.max_sql_bytes);
-  done({tool_failed(
-    "sql_query is not available over MCP: SQL runs inside a PostgreSQL "
-    "session (psql on the pg port); use aql_query for the same data")});
-}
-
-void tool_submit_job(const context_ptr& c, const json& args, reply_fn done) {
-  need_scope(*c, "jobs");
-  auto text =
-    arg_string(args, "query", true, c->env.config.limits.max_sql_bytes);
-  auto bind = arg_object(args, "bindVars", false);
-  bool wait = arg_bool(args, "wait", false);
-  auto wait_ms = arg_uint(args, "wait_ms", 60000, 0, 600000);
-  json body = {{"query", text}, {"bindVars", bind}};
-  auto req = service_request(*c, "POST", "/v1/jobs", {}, dump(body));
-  c->services.ask(
-    service_id::jobs, std::move(req), [c, done, wait, wait_ms](api_response r) {
-      auto res = service_result(r);
-      if (res.value("isError", false))
-        return done({res});
-      auto id = res["structuredContent"].value("job_id", "");
-      if (c->call)
-        c->sess->set_job(c->call, id);
-      if (c->cancelled()) {
-        // cancelled before the job existed: cancel it now
-        auto del = service_request(*c, "DELETE", "/v1/jobs/" + id);
-        c->services.ask(service_id::jobs, std::move(del), [](api_response) {});
-        return done(
-          {nullptr, rpc_failure(request_cancelled, "request cancelled")});
-      }
-      if (!wait)
-        return done({res});
-      poll_job(c, id,
-               std::chrono::steady_clock::now() +
-                 std::chrono::milliseconds(wait_ms),
-               done);
-    });
-}
-
-void tool_job_status(const context_ptr& c, const json& args, reply_fn done) {
-  need_scope(*c, "jobs");
-  auto id = arg_string(args, "job_id", true, 128);
-  if (!valid_job_id(id))
-    throw tool_error("invalid job id: " + id);
-  auto wait = arg_uint(args, "wait_ms", 0, 0, 30000);
-  auto req = service_request(*c, "GET", "/v1/jobs/" + id,
-                             wait ? "wait=" + std::to_string(wait) + "ms" : "");
-  c->services.ask(service_id::jobs, std::move(req),
-                  [done](api_response r) { done({service_result(r)}); });
-}
-
-void tool_job_result(const context_ptr& c, const json& args, reply_fn done) {
-  need_scope(*c, "jobs");
-  auto id = arg_string(args, "job_id", true, 128);
-  if (!valid_job_id(id))
-    throw tool_error("invalid job id: " + id);
-  std::string q;
-  if (auto ps = arg_uint(args, "page_size", 0, 0, 1000000))
-    q = "page_size=" + std::to_string(ps);
-  auto tok = arg_string(args, "page_token", false, 128);
-  if (!tok.empty()) {
-    for (char ch : tok)
-      if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-            (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_'))
-        throw tool_error("invalid page_token");
-    q += (q.empty() ? "" : "&") + std::string("page_token=") + tok;
-  }
-  auto req = service_request(*c, "GET", "/v1/jobs/" + id + "/result", q);
-  c->services.ask(service_id::jobs, std::move(req),
-                  [done](api_response r) { done({service_result(r)}); });
 }
 
 json tool_recent_changes(call_context& c, const json& args) {

@@ -105,8 +105,20 @@ const scenarios = {
       r.structuredContent.truncated === true, "bounded rows");
     r = await call(client, "aql_query", { query: "FOR b IN RETURN" });
     check(r.isError && /AQL/.test(r.content[0].text), "aql syntax error");
-    r = await call(client, "sql_query", { sql: "SELECT 1" });
-    check(r.isError, "sql_query says it is not available");
+    r = await call(client, "sql_query",
+      { sql: "SELECT _key, doc->>'title' AS title, (doc->>'year')::int AS year FROM mcp_books ORDER BY year" });
+    check(!r.isError && JSON.stringify(r.structuredContent.rows) ===
+      '[{"_key":' + JSON.stringify(r.structuredContent.rows[0]._key) +
+      ',"title":"Solaris","year":1961},{"_key":"b1","title":"Dune","year":1965}]',
+      "sql_query rows " + JSON.stringify(r));
+    check(JSON.stringify(r.structuredContent.columns) === '["_key","title","year"]', "sql columns");
+    r = await call(client, "sql_query", { sql: "SELECT generate_series(1, 50) AS n", maxRows: 3 });
+    check(r.structuredContent.rows.length === 3 && r.structuredContent.truncated, "sql bounded rows " + JSON.stringify(r));
+    for (const bad of ["DELETE FROM mcp_books", "SELECT 1; SELECT 2", "SET x = 1",
+                       "SELECT * FROM mcp_books FOR UPDATE", "SELEC 1", "SELECT * FROM no_such_table"]) {
+      r = await call(client, "sql_query", { sql: bad });
+      check(r.isError, "sql refused: " + bad + " " + JSON.stringify(r));
+    }
     r = await call(client, "submit_job", { query: "FOR i IN 1..10 RETURN i * 2", wait: true });
     check(!r.isError && r.structuredContent.status === "completed", "submit_job wait " + JSON.stringify(r));
     const id = r.structuredContent.job_id;
@@ -295,6 +307,10 @@ const scenarios = {
     check(r.isError, "B cannot read A's document");
     r = await call(b, "aql_query", { query: "FOR s IN secrets RETURN s" });
     check(r.isError || r.structuredContent.rows.length === 0, "B's AQL sees nothing");
+    r = await call(b, "sql_query", { sql: "SELECT * FROM secrets" });
+    check(r.isError, "B's SQL cannot see A's table " + JSON.stringify(r));
+    r = await call(a, "sql_query", { sql: "SELECT doc->>'pin' AS pin FROM secrets" });
+    check(!r.isError && r.structuredContent.rows[0].pin === "1234", "A's SQL sees its table " + JSON.stringify(r));
     r = await call(b, "recent_changes", { after: 0, limit: 1000 });
     check(!JSON.stringify(r.structuredContent).includes("1234"), "B's feed has nothing of A");
     let threw = "";
