@@ -13,8 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/blocking_work.hpp"
-#include "actors/http_grpc.hpp"
 #include "actors/h3_alt_svc.hpp"
+#include "actors/http_grpc.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"

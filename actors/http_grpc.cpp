@@ -198,7 +198,13 @@ void http_connection_state::on_request_body(uint64_t id, std::string_view bytes,
       }
       auto r = grpc_request_of(c, std::move(msg));
       grpc_status st;
-      auto reply = c.method->each(r, st);
+      std::string reply;
+      try {
+        reply = c.method->each(r, st);
+      } catch (const std::exception& e) {
+        ++ctx->metrics.handler_crashes;
+        st = status(grpc::code::internal, "internal error");
+      }
       if (st.code != 0) {
         grpc_finish(id, std::move(st));
         return;
@@ -230,7 +236,19 @@ void http_connection_state::on_request_body(uint64_t id, std::string_view bytes,
     grpc_finish(id, status(grpc::code::unimplemented, "no request message"));
     return;
   }
-  grpc_run(id);
+  // (we are inside nghttp2's callback: nothing may unwind through it)
+  try {
+    grpc_run(id);
+  } catch (const actor_crash&) {
+    throw;
+  } catch (const std::exception& e) {
+    ++ctx->metrics.handler_crashes;
+    spdlog::error("grpc {}: handler exception: {}", conn->remote_address(),
+                  e.what());
+    if (auto s = grpc_calls.count(id) ? grpc_calls[id].streamer : nullptr)
+      s->cancel();
+    grpc_finish(id, status(grpc::code::internal, "internal error"));
+  }
 }
 
 void http_connection_state::grpc_run(uint64_t id) {
