@@ -206,9 +206,14 @@ void h3_session::on_packet(std::string_view local, std::string_view remote,
   remote_ = remote;
   ngtcp2_path path{addr_of(local_), addr_of(remote_), nullptr};
   ngtcp2_pkt_info pi{};
+  // answers given inside the callbacks (a handler that responds at once)
+  // are written after the packet, together: ngtcp2 must not write from
+  // inside its own read, and one datagram then carries many answers
+  in_read_ = true;
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi,
                                 reinterpret_cast<const uint8_t*>(pkt.data()),
                                 pkt.size(), now());
+  in_read_ = false;
   if (rv != 0) {
     handle_liberr(rv);
     return;
@@ -307,7 +312,7 @@ void h3_session::on_expiry() {
 }
 
 void h3_session::write() {
-  if (in_write_ || finished_ || closing_ || draining_ || !conn_)
+  if (in_write_ || in_read_ || finished_ || closing_ || draining_ || !conn_)
     return;
   in_write_ = true;
   struct guard {

@@ -183,6 +183,7 @@ private:
   bool shutting_down_ = false; ///< drain(): GOAWAY sent
   bool handshake_done_ = false;
   bool in_write_ = false;
+  bool in_read_ = false; ///< inside ngtcp2_conn_read_pkt: writes wait
   int64_t date_second_ = -1;
   std::string date_;
 };
