@@ -3,6 +3,9 @@
 /// cursor_store (unguessable ids, owned by the principal, idle TTL); only
 /// the request and answer shapes differ.
 
+#include <string>
+#include <string_view>
+
 #include "handlers/arango_routes.hpp"
 #include "handlers/arango_util.hpp"
 #include "handlers/http_json.hpp"
@@ -28,15 +31,20 @@ json arango_stats(const json& extra) {
 }
 
 /// One batch in ArangoDB's shape: result, hasMore, id (while more), count
-/// (when asked for), cached, extra (first batch).
+/// (when asked for), cached, extra (first batch). The rows are spliced
+/// through as text, never parsed again: /v1/query's answer is
+/// `{"result":[rows],"hasMore":…}`, and the last `,"hasMore":` in it is
+/// the one after the rows (a row's own keys come before it).
 api_response batch_answer(const api_response& r, int status, bool with_count,
                           bool with_extra) {
-  auto in = json::parse(r.body, nullptr, false);
+  static constexpr std::string_view head = "{\"result\":";
+  auto at = r.body.rfind(",\"hasMore\":");
+  if (r.body.rfind(head, 0) != 0 || at == std::string::npos)
+    return arango_error(500, arango_errnum::internal, "bad cursor answer");
+  auto in = json::parse("{" + r.body.substr(at + 1), nullptr, false);
   if (!in.is_object())
     return arango_error(500, arango_errnum::internal, "bad cursor answer");
-  json out = {{"result", in.value("result", json::array())},
-              {"hasMore", in.value("hasMore", false)},
-              {"cached", false}};
+  json out = {{"hasMore", in.value("hasMore", false)}, {"cached", false}};
   if (auto id = in.find("id"); id != in.end())
     out["id"] = *id;
   if (with_count && in.contains("count"))
@@ -44,7 +52,15 @@ api_response batch_answer(const api_response& r, int status, bool with_count,
   if (with_extra)
     out["extra"] = {{"stats", arango_stats(in.value("extra", json()))},
                     {"warnings", json::array()}};
-  return arango_ok(status, std::move(out));
+  out["error"] = false;
+  out["code"] = status;
+  auto rest = dump(out);
+  std::string body;
+  body.reserve(at + rest.size());
+  body.append(r.body, 0, at);
+  body += ',';
+  body.append(rest, 1);
+  return json_response(status, std::move(body));
 }
 
 void cursor_create(route_context& ctx) {

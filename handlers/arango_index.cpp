@@ -25,13 +25,20 @@ json primary(const std::string& shown) {
 
 /// A themisd search index (its to_json) as ArangoDB describes indexes.
 json arango_index(const std::string& shown, const json& s) {
+  if (!s.is_object())
+    return {{"id", shown + "/"}, {"type", "unknown"}};
   auto type = s.value("type", std::string());
+  // search indexes name one field; store indexes (edge, persistent) a list
+  json fields = s.contains("fields") && s["fields"].is_array()
+                  ? s["fields"]
+                  : json::array({s.value("field", std::string())});
+  bool search = type == "vector" || type == "fulltext";
   json j = {{"id", shown + "/" + s.value("name", std::string())},
             {"name", s.value("name", std::string())},
             {"type", type},
-            {"fields", {s.value("field", std::string())}},
-            {"unique", false},
-            {"sparse", true}};
+            {"fields", fields},
+            {"unique", s.value("unique", false)},
+            {"sparse", search}};
   if (type == "vector")
     j["params"] = {{"dimension", s.value("dimension", 0)},
                    {"metric", s.value("metric", std::string())}};
@@ -71,7 +78,8 @@ void idx_list(route_context& ctx) {
       json list = json::array({primary(shown)});
       if (in.is_object() && in.contains("indexes") && in["indexes"].is_array())
         for (auto& s : in["indexes"])
-          list.push_back(arango_index(shown, s));
+          if (!s.is_object() || s.value("type", "") != "primary")
+            list.push_back(arango_index(shown, s)); // primary: shown above
       json ids = json::object();
       for (auto& i : list)
         ids[i["id"].get<std::string>()] = i;

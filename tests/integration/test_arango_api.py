@@ -185,6 +185,17 @@ class ArangoApiTest(unittest.TestCase):
         self.assertEqual((st, d["id"]), (202, cid))
         self.assertArangoError(self.call("POST", "/_api/cursor/" + cid), 404,
                                1600)
+        # rows that look like the answer's own fields pass through intact
+        tricky = [{"hasMore": True, "id": "x", "s": ',"hasMore":false}'},
+                  [",\"hasMore\":"]]
+        st, _, t = self.call("POST", "/_api/cursor",
+                             {"query": "FOR r IN @rows RETURN r",
+                              "bindVars": {"rows": tricky + tricky},
+                              "batchSize": 2})
+        self.assertEqual((st, t["result"], t["hasMore"]), (201, tricky, True))
+        st, _, t2 = self.call("POST", "/_api/cursor/" + t["id"])
+        self.assertEqual((t2["result"], t2["hasMore"], "id" in t2),
+                         (tricky, False, False))
         # no cursor when everything fits
         st, _, one = self.call("POST", "/_api/cursor", {"query": "RETURN 1"})
         self.assertEqual((st, one["hasMore"], "id" in one, "count" in one),
@@ -262,6 +273,30 @@ class ArangoApiTest(unittest.TestCase):
                                501, 9)
         self.assertArangoError(self.call("DELETE", "/_api/index/cr/0"), 400,
                                11)
+        # a fulltext index is themisd's FTS5 index
+        st, _, ft = self.call("POST", "/_api/index?collection=cr",
+                              {"type": "fulltext", "fields": ["text"],
+                               "name": "ft_text"})
+        self.assertEqual(st, 201, ft)
+        self.assertEqual((ft["id"], ft["type"], ft["fields"]),
+                         ("cr/ft_text", "fulltext", ["text"]))
+        self.assertArangoError(self.call("POST", "/_api/index?collection=cr",
+                                         {"type": "fulltext",
+                                          "fields": ["text"],
+                                          "name": "ft_text"}), 409, 1207)
+        st, _, idx = self.call("GET", "/_api/index?collection=cr")
+        self.assertEqual([i["id"] for i in idx["indexes"]],
+                         ["cr/0", "cr/ft_text"])
+        self.assertIn("cr/ft_text", idx["identifiers"])
+        st, _, one = self.call("GET", "/_api/index/cr/ft_text")
+        self.assertEqual((st, one["name"]), (200, "ft_text"))
+        st, _, gone = self.call("DELETE", "/_api/index/cr/ft_text")
+        self.assertEqual((st, gone["id"]), (200, "cr/ft_text"))
+        self.assertArangoError(self.call("GET", "/_api/index/cr/ft_text"),
+                               404, 1212)
+        # a tenant does not see the global namespace's collections
+        self.assertArangoError(self.call("GET", "/_api/index?collection=cr",
+                                         token=BETA), 404, 1203)
 
 
 if __name__ == "__main__":
