@@ -46,6 +46,12 @@ public:
   virtual bool wants_request_stream(const api_request& req) { return false; }
   /// A piece of a streamed request body; `end`: the client half-closed.
   virtual void on_request_body(uint64_t id, std::string_view bytes, bool end) {}
+  /// HTTP/2 extended CONNECT (RFC 8441): stream `id` now carries a
+  /// WebSocket (its 101 went out as a 200); its DATA follows through
+  /// on_tunnel_data, our bytes go back through stream_data/stream_end.
+  virtual void on_tunnel_open(uint64_t id) {}
+  /// Bytes of an open tunnel, in order; `end`: the client half-closed.
+  virtual void on_tunnel_data(uint64_t id, std::string_view bytes, bool end) {}
 };
 
 struct session_options {

@@ -47,8 +47,19 @@ int frame_recv_cb(nghttp2_session*, const nghttp2_frame* f, void* u) {
   return 0;
 }
 
-int stream_close_cb(nghttp2_session*, int32_t id, uint32_t, void* u) {
-  return self_of(u)->on_stream_close(id);
+int stream_close_cb(nghttp2_session*, int32_t id, uint32_t code, void* u) {
+  return self_of(u)->on_stream_close(id, code);
+}
+
+int begin_frame_cb(nghttp2_session*, const nghttp2_frame_hd* hd, void* u) {
+  return self_of(u)->on_begin_frame(hd->type, hd->stream_id) == 0
+           ? 0
+           : NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+int frame_send_cb(nghttp2_session*, const nghttp2_frame* f, void* u) {
+  self_of(u)->on_frame_sent(f->hd.type, f->hd.flags, f->hd.stream_id);
+  return 0;
 }
 
 ssize_t read_cb(nghttp2_session*, int32_t id, uint8_t* buf, size_t len,
@@ -77,6 +88,8 @@ h2_session::h2_session(h2_options opts, http1::session_callbacks& cb) :
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, data_chunk_cb);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frame_recv_cb);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, stream_close_cb);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, begin_frame_cb);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, frame_send_cb);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_max_settings(opt, 32); // (a SETTINGS flood)
@@ -88,8 +101,12 @@ h2_session::h2_session(h2_options opts, http1::session_callbacks& cb) :
     {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, opts_.initial_window_size},
     {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, opts_.max_frame_size},
     {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, opts_.max_header_list_size},
+    {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}, // RFC 8441
   };
-  nghttp2_submit_settings(s_, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
+  size_t n_iv = sizeof iv / sizeof iv[0];
+  if (!opts_.enable_connect_protocol)
+    --n_iv; // (the last entry)
+  nghttp2_submit_settings(s_, NGHTTP2_FLAG_NONE, iv, n_iv);
   idle_since_ms_ = cb_.now_ms();
   flush();
 }
@@ -112,6 +129,7 @@ bool h2_session::upgrade(std::string_view settings, api_request req,
                                reinterpret_cast<const uint8_t*>(payload.data()),
                                payload.size(), head ? 1 : 0, nullptr) != 0)
     return false;
+  highest_seen_ = 1;
   auto& st = streams_[1];
   st.head = head;
   st.req = std::move(req);
@@ -162,10 +180,13 @@ void h2_session::on_data(std::string_view data) {
   if (rv < 0) {
     // a connection error (bad preface, flood, compression error …):
     // GOAWAY with the code, then close
-    cb_.on_protocol_error(400, nghttp2_strerror(static_cast<int>(rv)));
-    nghttp2_session_terminate_session(s_, rv == NGHTTP2_ERR_FLOODED
-                                            ? NGHTTP2_ENHANCE_YOUR_CALM
-                                            : NGHTTP2_PROTOCOL_ERROR);
+    // (or one of our own checks, conn_error_)
+    cb_.on_protocol_error(400, conn_error_
+                                 ? conn_error_why_
+                                 : nghttp2_strerror(static_cast<int>(rv)));
+    uint32_t code = rv == NGHTTP2_ERR_FLOODED ? NGHTTP2_ENHANCE_YOUR_CALM
+                                              : NGHTTP2_PROTOCOL_ERROR;
+    nghttp2_session_terminate_session(s_, conn_error_ ? conn_error_ : code);
     flush();
     closed_ = true;
     cb_.close();
@@ -201,6 +222,10 @@ int h2_session::on_header(int32_t id, std::string_view name,
   if (name == ":method") {
     r.method = std::string(value);
     st.head = value == "HEAD";
+    st.connect = value == "CONNECT";
+  } else if (name == ":protocol") {
+    st.protocol = std::string(value); // (nghttp2 allows it only with
+                                      // our setting, on CONNECT)
   } else if (name == ":path") {
     if (!http1::split_target(value, r.path, r.query))
       st.bad_path = true;
@@ -219,6 +244,10 @@ void h2_session::on_headers_done(int32_t id) {
   auto& st = it->second;
   bool first = !st.headers_done;
   st.headers_done = true;
+  if (first && st.connect) {
+    start_connect(id, st); // RFC 8441 (h2_tunnel.cpp)
+    return;
+  }
   // gRPC: the call starts now, its messages follow as they arrive
   if (first && !st.bad && !st.bad_path && cb_.wants_request_stream(st.req)) {
     st.body_streamed = true;
@@ -230,6 +259,10 @@ int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
   auto it = streams_.find(id);
   if (it == streams_.end() || it->second.bad)
     return 0;
+  if (it->second.tunnel) {
+    tunnel_data(id, it->second, {reinterpret_cast<const char*>(data), len});
+    return 0;
+  }
   if (it->second.body_streamed) {
     cb_.on_request_body(static_cast<uint64_t>(id),
                         {reinterpret_cast<const char*>(data), len}, false);
@@ -248,9 +281,18 @@ int h2_session::on_request_done(int32_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end())
     return 0;
+  bool first = !it->second.headers_done;
   it->second.request_done = it->second.headers_done = true;
+  if (first && it->second.connect)
+    start_connect(id, it->second); // (HEADERS with END_STREAM)
   if (it->second.bad)
     return 0; // answered (or reset) already
+  if (it->second.tunnel) {
+    // the client half-closed its side of the WebSocket tunnel
+    if (it->second.tunnel_open)
+      cb_.on_tunnel_data(static_cast<uint64_t>(id), {}, true);
+    return 0;
+  }
   if (it->second.bad_path) {
     fail_stream(id, 400, "invalid :path");
     return 0;
@@ -272,15 +314,16 @@ int h2_session::on_request_done(int32_t id) {
   return 0;
 }
 
-int h2_session::on_stream_close(int32_t id) {
+int h2_session::on_stream_close(int32_t id, uint32_t) {
+  remember_closed(id, false);
   auto it = streams_.find(id);
   if (it != streams_.end()) {
     // closed before our answer ended (RST_STREAM from the client): let
-    // a stream still feeding it stop
-    bool unfinished = (it->second.body_streamed ||
-                       (it->second.request_done && !it->second.bad)) &&
-                      (!it->second.responded || !it->second.out_done ||
-                       !it->second.request_done);
+    // a stream still feeding it stop; a tunnel's WebSocket ends with it
+    auto& st = it->second;
+    bool unfinished =
+      st.tunnel_open || ((st.body_streamed || (st.request_done && !st.bad)) &&
+                         (!st.responded || !st.out_done || !st.request_done));
     streams_.erase(it);
     if (unfinished)
       cb_.on_stream_reset(static_cast<uint64_t>(id));
@@ -295,6 +338,9 @@ void h2_session::fail_stream(int32_t id, int status, const std::string& why) {
   if (it == streams_.end() || it->second.bad)
     return;
   it->second.bad = true;
+  // answered before the request ended: RST_STREAM(NO_ERROR) follows the
+  // answer's END_STREAM so the client stops sending (RFC 9113 §8.1)
+  it->second.reset_after_end = !it->second.request_done;
   api_response r;
   r.status = status;
   r.headers.emplace_back("content-type", "application/json");
@@ -402,6 +448,11 @@ void h2_session::respond(uint64_t id, api_response resp) {
   auto it = streams_.find(sid);
   if (closed_ || it == streams_.end())
     return;
+  if (it->second.tunnel) {
+    respond_tunnel(sid, it->second, std::move(resp));
+    flush();
+    return;
+  }
   if (resp.status == 101) { // no Upgrade in HTTP/2 (RFC 9113 §8.6)
     resp = api_response{};
     resp.status = 400;
@@ -464,7 +515,7 @@ void h2_session::check_timeouts() {
   // slowloris per stream: headers or body that never finish
   std::vector<int32_t> late;
   for (auto& [id, st] : streams_)
-    if (!st.request_done &&
+    if (!st.request_done && !st.tunnel &&
         now - st.started_ms >=
           (st.headers_done ? opts_.body_timeout_ms : opts_.header_timeout_ms))
       late.push_back(id);

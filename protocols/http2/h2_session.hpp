@@ -6,6 +6,7 @@
 /// HTTP/1.1; no sockets, no actors.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ struct h2_options {
   uint32_t idle_timeout_ms = 60000; ///< no open stream for this long
   std::string server_name = "themisd";
   std::string remote_addr;
+  /// RFC 8441: SETTINGS_ENABLE_CONNECT_PROTOCOL=1, WebSocket over a stream.
+  bool enable_connect_protocol = true;
+  /// Pre-tunnel bytes (DATA before the handler's answer) kept at most.
+  size_t max_tunnel_pending = 1u << 20;
 };
 
 class h2_session : public http_front {
@@ -67,6 +72,9 @@ public:
   /// queue in this session; the subscriber's bound counts it).
   size_t stream_backlog(uint64_t id) const override;
   bool multiplexed() const override { return true; }
+  /// Ends stream `id` at once with RST_STREAM(`code`) (a tunnel whose
+  /// WebSocket did not close in time).
+  void reset_stream(uint64_t id, uint32_t code);
 
   // nghttp2 callbacks (public for the C trampolines)
   struct stream {
@@ -89,13 +97,27 @@ public:
     /// Dispatched at the end of its headers; the body follows through
     /// on_request_body (gRPC).
     bool body_streamed = false;
+    // RFC 8441 extended CONNECT
+    bool connect = false;       ///< :method CONNECT
+    std::string protocol;       ///< :protocol
+    bool tunnel = false;        ///< a WebSocket tunnel request (dispatched)
+    bool tunnel_open = false;   ///< answered 2xx: DATA is WebSocket bytes
+    std::string tunnel_pending; ///< DATA before the answer
+    /// Answered before the request ended (an early 413, a refused
+    /// tunnel): RST_STREAM(NO_ERROR) once our END_STREAM is out (RFC 9113
+    /// §8.1), so the client stops sending.
+    bool reset_after_end = false;
   };
+  /// Before nghttp2 handles a frame: stream-id rules nghttp2 leaves out
+  /// (RFC 9113 §5.1.1). Nonzero: the connection error to end with.
+  int on_begin_frame(uint8_t type, int32_t id);
+  void on_frame_sent(uint8_t type, uint8_t flags, int32_t id);
   int on_begin_headers(int32_t id);
   int on_header(int32_t id, std::string_view name, std::string_view value);
   int on_data_chunk(int32_t id, const uint8_t* data, size_t len);
   int on_request_done(int32_t id);
   void on_headers_done(int32_t id);
-  int on_stream_close(int32_t id);
+  int on_stream_close(int32_t id, uint32_t code);
   long read_body(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
 
 private:
@@ -103,6 +125,13 @@ private:
   void fail_stream(int32_t id, int status, const std::string& why);
   void submit(int32_t id, const api_response& resp, bool head);
   void submit_trailers(int32_t id, stream& st);
+  /// Extended CONNECT at the end of its headers (h2_tunnel.cpp).
+  void start_connect(int32_t id, stream& st);
+  /// A tunnel request's answer: a 101 opens the tunnel as a 200.
+  void respond_tunnel(int32_t id, stream& st, api_response resp);
+  void tunnel_data(int32_t id, stream& st, std::string_view bytes);
+  /// Remembers a closed stream id (bounded) for on_begin_frame.
+  void remember_closed(int32_t id, bool reset_by_us);
   const std::string& date();
 
   h2_options opts_;
@@ -111,6 +140,13 @@ private:
   std::map<int32_t, stream> streams_;
   bool closed_ = false;
   bool draining_ = false;
+  /// The connection error a callback asked for (0: nghttp2's own).
+  uint32_t conn_error_ = 0;
+  std::string conn_error_why_;
+  int32_t highest_seen_ = 0; ///< highest client stream id with HEADERS
+  /// Recently closed stream ids and whether we reset them (frames on
+  /// those are ignored, RFC 9113 §5.1 "closed"); bounded.
+  std::deque<std::pair<int32_t, bool>> recent_closed_;
   uint64_t idle_since_ms_ = 0;
   int64_t date_second_ = -1;
   std::string date_;
