@@ -18,7 +18,10 @@ decode_result decode_frame(std::string_view in, const codec_limits& limits,
     return {};
   auto b0 = static_cast<uint8_t>(in[0]);
   auto b1 = static_cast<uint8_t>(in[1]);
-  if (b0 & 0x70)
+  if (b0 & 0x30)
+    return fail(1002, "reserved bits set without an extension");
+  bool rsv1 = (b0 & 0x40) != 0;
+  if (rsv1 && !limits.allow_rsv1)
     return fail(1002, "reserved bits set without an extension");
   auto op = static_cast<opcode>(b0 & 0x0F);
   switch (op) {
@@ -55,6 +58,9 @@ decode_result decode_frame(std::string_view in, const codec_limits& limits,
   }
   if (is_control(op) && (!fin || len > 125))
     return fail(1002, "control frames must be final and at most 125 bytes");
+  // RFC 7692 §6.1: RSV1 marks a message's first frame only
+  if (rsv1 && (is_control(op) || op == opcode::continuation))
+    return fail(1002, "RSV1 on a control or continuation frame");
   if (len > limits.max_frame_payload)
     return fail(1009, "frame too big");
   if (in.size() < pos + 4 + len)
@@ -62,6 +68,7 @@ decode_result decode_frame(std::string_view in, const codec_limits& limits,
   const char* mask = in.data() + pos;
   pos += 4;
   out.fin = fin;
+  out.rsv1 = rsv1;
   out.op = op;
   out.payload.assign(in.data() + pos, static_cast<size_t>(len));
   for (size_t i = 0; i < out.payload.size(); ++i)
@@ -73,8 +80,9 @@ decode_result decode_frame(std::string_view in, const codec_limits& limits,
 }
 
 void encode_frame(opcode op, std::string_view payload, bool fin,
-                  std::string& out) {
-  out.push_back(static_cast<char>((fin ? 0x80 : 0) | static_cast<uint8_t>(op)));
+                  std::string& out, bool rsv1) {
+  out.push_back(static_cast<char>((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) |
+                                  static_cast<uint8_t>(op)));
   auto n = payload.size();
   if (n < 126) {
     out.push_back(static_cast<char>(n));

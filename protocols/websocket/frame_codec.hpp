@@ -26,6 +26,7 @@ inline bool is_control(opcode op) {
 
 struct frame {
   bool fin = true;
+  bool rsv1 = false; ///< permessage-deflate: the message is compressed
   opcode op = opcode::text;
   std::string payload; ///< unmasked
 };
@@ -41,15 +42,19 @@ struct decode_result {
 
 struct codec_limits {
   uint64_t max_frame_payload = 1 << 20;
+  /// RSV1 is meaningful (permessage-deflate was negotiated, RFC 7692);
+  /// otherwise a set RSV1 fails the connection like RSV2/RSV3.
+  bool allow_rsv1 = false;
 };
 
 /// Decodes one client frame from the start of `in`.
 decode_result decode_frame(std::string_view in, const codec_limits& limits,
                            frame& out);
 
-/// Appends an unmasked server frame.
+/// Appends an unmasked server frame (`rsv1`: a compressed message's
+/// first frame).
 void encode_frame(opcode op, std::string_view payload, bool fin,
-                  std::string& out);
+                  std::string& out, bool rsv1 = false);
 
 /// Appends a close frame with a status code and (truncated) reason.
 void encode_close(uint16_t code, std::string_view reason, std::string& out);

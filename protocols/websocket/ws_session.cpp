@@ -3,7 +3,11 @@
 namespace themis::ws {
 
 ws_session::ws_session(ws_options opts, ws_callbacks& cb) :
-  opts_(opts), cb_(cb) {}
+  opts_(std::move(opts)), cb_(cb) {
+  opts_.limits.allow_rsv1 = opts_.deflate.has_value();
+  if (opts_.deflate)
+    deflate_ = std::make_unique<deflate_codec>(*opts_.deflate);
+}
 
 void ws_session::on_data(std::string_view data) {
   if (closed_)
@@ -32,7 +36,7 @@ void ws_session::handle(frame& f) {
       if (!close_sent_) {
         std::string out;
         encode_frame(opcode::pong, f.payload, true, out);
-        cb_.send(std::move(out));
+        emit(std::move(out));
       }
       return;
     case opcode::pong:
@@ -53,7 +57,7 @@ void ws_session::handle(frame& f) {
         // echo the peer's code (RFC 6455 §5.5.1)
         std::string out;
         encode_close(f.payload.empty() ? 1000 : code, {}, out);
-        cb_.send(std::move(out));
+        emit(std::move(out));
         close_sent_ = true;
       }
       closed_ = true;
@@ -70,6 +74,7 @@ void ws_session::handle(frame& f) {
         return fail(1002, "new message before the last one ended");
       in_message_ = true;
       message_op_ = f.op;
+      message_compressed_ = f.rsv1;
       message_.clear();
       break;
   }
@@ -81,20 +86,55 @@ void ws_session::handle(frame& f) {
   if (!f.fin)
     return;
   in_message_ = false;
-  if (message_op_ == opcode::binary)
-    return fail(1003, "binary messages are not supported");
+  bool binary = message_op_ == opcode::binary;
+  if (binary ? !opts_.accept_binary : !opts_.accept_text)
+    return fail(1003, binary ? "binary messages are not supported"
+                             : "text messages are not supported");
+  if (message_compressed_) {
+    std::string plain;
+    switch (deflate_->decompress(message_, opts_.max_message, plain)) {
+      case deflate_codec::inflate_status::too_big:
+        return fail(1009, "message too big");
+      case deflate_codec::inflate_status::corrupt:
+        return fail(1007, "invalid compressed data");
+      case deflate_codec::inflate_status::ok:
+        break;
+    }
+    message_ = std::move(plain);
+  }
+  if (binary) {
+    cb_.on_binary(std::move(message_));
+    message_.clear();
+    return;
+  }
   if (!valid_utf8(message_))
     return fail(1007, "text message is not UTF-8");
   cb_.on_text(std::move(message_));
   message_.clear();
 }
 
-void ws_session::send_text(std::string_view text) {
+void ws_session::emit(std::string bytes) {
+  bytes_sent_ += bytes.size();
+  cb_.send(std::move(bytes));
+}
+
+void ws_session::send_data(opcode op, std::string_view payload, bool compress) {
   if (close_sent_)
     return;
   std::string out;
-  encode_frame(opcode::text, text, true, out);
-  cb_.send(std::move(out));
+  if (compress && deflate_ && payload.size() >= opts_.compress_min)
+    encode_frame(op, deflate_->compress(payload), true, out, true);
+  else
+    encode_frame(op, payload, true, out);
+  emit(std::move(out));
+}
+
+void ws_session::send_binary(std::string_view bytes, bool compress) {
+  send_data(opcode::binary, bytes, compress);
+}
+
+void ws_session::send_text(std::string_view text, bool compress) {
+  send_data(opcode::text, text, compress);
 }
 
 void ws_session::send_ping(std::string_view payload) {
@@ -102,7 +142,7 @@ void ws_session::send_ping(std::string_view payload) {
     return;
   std::string out;
   encode_frame(opcode::ping, payload.substr(0, 125), true, out);
-  cb_.send(std::move(out));
+  emit(std::move(out));
 }
 
 void ws_session::close(uint16_t code, std::string_view reason) {
@@ -110,7 +150,7 @@ void ws_session::close(uint16_t code, std::string_view reason) {
     return;
   std::string out;
   encode_close(code, reason, out);
-  cb_.send(std::move(out));
+  emit(std::move(out));
   close_sent_ = true;
 }
 
@@ -118,7 +158,7 @@ void ws_session::fail(uint16_t code, std::string_view reason) {
   if (!close_sent_) {
     std::string out;
     encode_close(code, reason, out);
-    cb_.send(std::move(out));
+    emit(std::move(out));
     close_sent_ = true;
   }
   closed_ = true;
