@@ -67,6 +67,13 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   return {
     [=](data_atom, std::string& bytes) {
       auto& st = self->state;
+      if (st.handoff) { // MQTT/PG over WebSocket: its actor has the bytes
+        if (bytes.empty())
+          self->send(st.handoff, closed_atom::value);
+        else
+          self->send(st.handoff, data_atom::value, std::move(bytes));
+        return;
+      }
       if (bytes.empty()) { // the peer half-closed
         if (!st.on_peer_eof())
           self->quit();
@@ -78,10 +85,16 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
         st.on_http_data(bytes);
       st.want_read();
     },
-    [=](closed_atom) { self->quit(); },
+    [=](closed_atom) {
+      if (self->state.handoff)
+        self->send(self->state.handoff, closed_atom::value);
+      self->quit();
+    },
     [=](drain_check_atom) { self->state.session->check_timeouts(); },
     [=](tick_atom) {
       auto& st = self->state;
+      if (st.handoff)
+        return; // the wire-protocol actor has its own timeouts
       st.session->check_timeouts();
       st.want_read(); // (HTTP/2 pauses while its output is not read)
       if (!st.closed)
@@ -89,6 +102,10 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     },
     [=](drain_atom) {
       auto& st = self->state;
+      if (st.handoff) {
+        self->send(st.handoff, drain_atom::value);
+        return;
+      }
       st.session->drain();
       // close an idle connection when its grace ends, not at the next tick
       self->delayed_send(self, std::chrono::milliseconds(hc.drain_grace_ms + 5),

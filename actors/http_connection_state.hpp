@@ -22,6 +22,7 @@
 #include "protocols/compression/http_coding.hpp"
 #include "protocols/http1/http1_session.hpp"
 #include "protocols/http2/h2_session.hpp"
+#include "protocols/websocket/ws_encoding.hpp"
 #include "protocols/websocket/ws_session.hpp"
 
 namespace themis::detail {
@@ -164,8 +165,12 @@ struct http_connection_state : http1::session_callbacks,
       grpc_start(id, std::move(req)); // actors/http_grpc.cpp
       return;
     }
+    if (try_wire_upgrade(id, req)) // /mqtt, /pg (actors/ws_wire_upgrade.cpp)
+      return;
     auto key_header = req.header("Sec-WebSocket-Key");
     std::string ws_key = key_header ? *key_header : std::string();
+    auto ext_header = req.header("Sec-WebSocket-Extensions");
+    std::string ws_ext = ext_header ? *ext_header : std::string();
     bool is_get = req.method == "GET";
     auto& coding = ctx->coding;
     std::string why;
@@ -191,7 +196,7 @@ struct http_connection_state : http1::session_callbacks,
     std::optional<std::string> accept;
     if (ae_header)
       accept = *ae_header;
-    auto respond = [this, id, ws_key, is_get,
+    auto respond = [this, id, ws_key, ws_ext, is_get,
                     accept = std::move(accept)](api_response resp) {
       auto* ae = accept ? &*accept : nullptr;
       if (resp.stream) {
@@ -204,6 +209,7 @@ struct http_connection_state : http1::session_callbacks,
         // The handshake proof is the front-end's job (RFC 6455 §4.2.2).
         if (is_get && ws::valid_client_key(ws_key)) {
           resp.set_header("Sec-WebSocket-Accept", ws::accept_key(ws_key));
+          negotiate_ws(ws_ext, resp); // permessage-deflate, encoding
         } else {
           resp = error_response(400, is_get ? "invalid Sec-WebSocket-Key"
                                             : "WebSocket needs GET");
@@ -530,6 +536,33 @@ struct http_connection_state : http1::session_callbacks,
 
   // ws_callbacks (send is shared with the HTTP session)
   void on_text(std::string message) override;
+  void on_binary(std::string message) override;
+
+  // -- WebSocket extensions and wire protocols over WebSocket (issue 19;
+  // actors/ws_wire_upgrade.cpp) ---------------------------------------------
+
+  /// Negotiated for the 101 a handler answered: permessage-deflate, and a
+  /// binary encoding of the channel's messages (by its subprotocol).
+  std::optional<ws::deflate_params> ws_deflate;
+  ws::message_encoding ws_encoding = ws::message_encoding::json;
+  void negotiate_ws(const std::string& extensions, api_response& resp);
+  /// Options of the WebSocket session that starts after a 101.
+  ws::ws_options ws_session_options() const;
+  /// Wire size and logical (JSON text) size of recent messages, when the
+  /// two differ (deflate, binary encodings): queued() answers in the
+  /// logical bytes the channel handler counts.
+  std::deque<std::pair<size_t, size_t>> ws_sizes;
+  size_t ws_logical(size_t wire_unsent) const;
+  void ws_send_message(std::string text);
+  enum class wire_protocol { none, mqtt, pg };
+  wire_protocol wire_pending = wire_protocol::none;
+  /// After an upgrade at /mqtt or /pg: the actor that speaks the protocol.
+  /// This actor stays the socket's reader and relays its bytes (and
+  /// drain) there until the socket closes.
+  caf::actor handoff;
+  /// Answers a WebSocket upgrade of a wire-protocol path: true if taken.
+  bool try_wire_upgrade(uint64_t id, api_request& req);
+  void start_wire(std::string leftover);
 
   void close_transport() override;
 
@@ -566,6 +599,8 @@ struct http_connection_state : http1::session_callbacks,
   /// Tells the socket side to read or pause only when the session's wish
   /// changes, so the common case sends nothing.
   void want_read() {
+    if (handoff)
+      return; // the wire-protocol actor reads
     // After an upgrade, stop reading while our answers (pongs, events)
     // pile up unread; the ping tick checks again.
     bool want =

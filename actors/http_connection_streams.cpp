@@ -164,6 +164,8 @@ size_t http_connection_state::queued() const {
   // be taken back; everything behind it can, see send_text)
   auto all = conn->queued_bytes();
   auto inflight = conn->inflight_bytes();
+  if (ws && !ws_sizes.empty())
+    return ws_logical(all > inflight ? all - inflight : 0);
   return (all > inflight ? all - inflight : 0) +
          (stream ? session->stream_backlog(stream->id) : 0);
 }
@@ -253,10 +255,11 @@ void http_connection_state::on_upgraded(std::string leftover) {
       session->on_data(leftover);
     return;
   }
-  ws::ws_options o;
-  o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
-  o.max_message = ctx->config.http.max_body_bytes;
-  ws = std::make_unique<ws::ws_session>(o, *this);
+  if (wire_pending != wire_protocol::none) {
+    start_wire(std::move(leftover)); // actors/ws_wire_upgrade.cpp
+    return;
+  }
+  ws = std::make_unique<ws::ws_session>(ws_session_options(), *this);
   ws_pending = std::move(leftover);
   if (deferred_channel) {
     auto [h, ping] = std::move(*deferred_channel);
@@ -350,7 +353,7 @@ void http_connection_state::send_text(std::string text) {
     // megabytes the client may never read (clear-text sockets).
     conn->discard_queued();
   }
-  ws->send_text(text);
+  ws_send_message(std::move(text)); // (encoded, compressed as negotiated)
 }
 
 void http_connection_state::close_transport() {

@@ -10,7 +10,7 @@
 #include "actors/messages.hpp"
 #include "actors/mqtt_broker.hpp"
 #include "actors/server_context.hpp"
-#include "actors/tcp_connection.hpp"
+#include "actors/wire_transport.hpp"
 #include "auth/password.hpp"
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
@@ -28,7 +28,8 @@ using namespace themis::mqtt;
 
 struct mqtt_state : session_callbacks {
   caf::event_based_actor* self = nullptr;
-  connection_ptr conn;
+  /// The socket, or the WebSocket carrying the MQTT byte stream
+  std::shared_ptr<wire_transport> conn;
   std::shared_ptr<server_context> ctx;
   std::unique_ptr<session> s;
   std::optional<will_message> will;
@@ -192,6 +193,7 @@ struct mqtt_state : session_callbacks {
                          {"principal", who.user.empty() ? who.via : who.user},
                          {"tenant", who.tenant},
                          {"remote", conn->remote_address()},
+                         {"transport", conn->kind()},
                          {"version", version == 5 ? "5.0" : "3.1.1"},
                          {"clean_start", c.clean_start},
                          {"keep_alive", int{c.keep_alive}},
@@ -621,7 +623,8 @@ struct mqtt_state : session_callbacks {
 
 using mqtt_actor = caf::stateful_actor<mqtt_state>;
 
-caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
+caf::behavior mqtt_connection(mqtt_actor* self,
+                              std::shared_ptr<wire_transport> conn,
                               std::shared_ptr<server_context> ctx) {
   auto& st = self->state;
   st.self = self;
@@ -645,13 +648,15 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
     if (reg->second) // ended without a close: the broker forgets it
       ctx->mqtt->forget(reg->first, addr);
   });
-  conn->set_sink(caf::actor_cast<caf::actor>(self));
-  conn->resume_reading();
+  conn->start(caf::actor_cast<caf::actor>(self));
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   return {
     [=](data_atom, std::string& bytes) {
-      self->state.ctx->mqtt->bytes_received += bytes.size();
-      self->state.s->on_data(bytes);
+      auto& st = self->state;
+      st.ctx->mqtt->bytes_received += bytes.size();
+      auto mqtt_bytes = st.conn->on_input(std::move(bytes));
+      if (!mqtt_bytes.empty())
+        st.s->on_data(mqtt_bytes);
     },
     [=](closed_atom) {
       auto& st = self->state;
@@ -705,7 +710,14 @@ caf::behavior mqtt_connection(mqtt_actor* self, connection_ptr conn,
 
 caf::actor spawn_mqtt_connection(caf::actor_system& sys, connection_ptr conn,
                                  std::shared_ptr<server_context> ctx) {
-  return sys.spawn(mqtt_connection, std::move(conn), std::move(ctx));
+  return sys.spawn(mqtt_connection, make_tcp_transport(std::move(conn)),
+                   std::move(ctx));
+}
+
+caf::actor spawn_mqtt_connection(caf::actor_system& sys,
+                                 std::shared_ptr<wire_transport> transport,
+                                 std::shared_ptr<server_context> ctx) {
+  return sys.spawn(mqtt_connection, std::move(transport), std::move(ctx));
 }
 
 } // namespace themis

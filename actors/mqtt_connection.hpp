@@ -11,6 +11,7 @@ namespace themis {
 
 struct server_context;
 class tcp_connection;
+class wire_transport;
 
 /// The broker's clock: $SYS/broker/… every mqtt.sys_interval_s, session
 /// expiry, delayed wills, and saving the broker state (mqtt_services.cpp).
@@ -23,6 +24,11 @@ caf::actor spawn_mqtt_changes(caf::actor_system& sys,
 
 caf::actor spawn_mqtt_connection(caf::actor_system& sys,
                                  std::shared_ptr<tcp_connection> conn,
+                                 std::shared_ptr<server_context> ctx);
+
+/// The same session over another byte transport (MQTT over WebSocket).
+caf::actor spawn_mqtt_connection(caf::actor_system& sys,
+                                 std::shared_ptr<wire_transport> transport,
                                  std::shared_ptr<server_context> ctx);
 
 } // namespace themis

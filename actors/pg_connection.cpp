@@ -344,13 +344,21 @@ pgwire::auth_method auth_of(const std::string& s) {
   return pgwire::auth_method::scram_sha_256;
 }
 
+/// The backend's loop on a socket it owns; `tls_ok`: 'S' may start TLS.
+void pg_backend(caf::blocking_actor* self, int fd, std::string remote,
+                bool tls_ok, std::shared_ptr<server_context> ctx);
+
 void pg_connection(caf::blocking_actor* self, connection_ptr conn,
                    std::shared_ptr<server_context> ctx) {
-  auto& cfg = ctx->config;
-  auto remote = conn->remote_address();
   int fd = conn->take_fd(); // conn stays alive: it accounts for the socket
   if (fd < 0)
     return;
+  pg_backend(self, fd, conn->remote_address(), true, std::move(ctx));
+}
+
+void pg_backend(caf::blocking_actor* self, int fd, std::string remote,
+                bool tls_ok, std::shared_ptr<server_context> ctx) {
+  auto& cfg = ctx->config;
   struct fd_guard {
     int fd;
     ~fd_guard() {
@@ -366,7 +374,8 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
   o.session.limits.max_message = cfg.pg.max_message_bytes;
   o.session.backend_pid = ctx->next_pg_pid++;
   actor_port port(self, fd, *ctx, remote, o.session.backend_pid);
-  o.session.tls_available = ctx->tls.current(tls_state::pg) != nullptr;
+  o.session.tls_available =
+    tls_ok && ctx->tls.current(tls_state::pg) != nullptr;
   RAND_bytes(reinterpret_cast<unsigned char*>(&o.session.backend_key),
              sizeof o.session.backend_key);
   engine::store_options so;
@@ -489,6 +498,13 @@ void pg_connection(caf::blocking_actor* self, connection_ptr conn,
 caf::actor spawn_pg_connection(caf::actor_system& sys, connection_ptr conn,
                                std::shared_ptr<server_context> ctx) {
   return sys.spawn<caf::detached>(pg_connection, std::move(conn),
+                                  std::move(ctx));
+}
+
+caf::actor spawn_pg_backend_on_fd(caf::actor_system& sys, int fd,
+                                  std::string remote,
+                                  std::shared_ptr<server_context> ctx) {
+  return sys.spawn<caf::detached>(pg_backend, fd, std::move(remote), false,
                                   std::move(ctx));
 }
 

@@ -5,6 +5,7 @@
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/themisdb_events.hpp"
+#include "protocols/websocket/ws_encoding.hpp"
 
 namespace themis {
 
@@ -333,6 +334,14 @@ void changefeed_ws(route_context& ctx) {
   api_response r;
   r.status = 101;
   r.set_header("Upgrade", "websocket");
+  // binary encodings of the same messages by subprotocol (issue 19;
+  // docs/changefeeds.md); text JSON without one
+  if (auto offered = ctx.req.header("Sec-WebSocket-Protocol")) {
+    auto enc = ws::pick_encoding(*offered);
+    if (enc != ws::message_encoding::json)
+      r.set_header("Sec-WebSocket-Protocol",
+                   std::string(ws::subprotocol_name(enc)));
+  }
   ctx.respond(std::move(r));
   ctx.streams.start_channel(std::make_shared<ws_changefeed>(
                               ctx.env, std::move(initial), ctx.req.who, ports),

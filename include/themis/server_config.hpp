@@ -19,6 +19,8 @@ struct server_section {
 
 struct http_section {
   int port = 8080; ///< 0 disables the listener
+  /// permessage-deflate (RFC 7692) on every WebSocket endpoint.
+  bool ws_deflate = true;
   uint32_t max_connections = 10000;
   uint32_t max_header_bytes = 8192;
   uint64_t max_body_bytes = 16ull << 20;
@@ -80,6 +82,9 @@ struct tls_section {
 /// The PostgreSQL wire protocol front-end (docs/postgres.md).
 struct pg_section {
   int port = 5432; ///< 0 disables the listener
+  /// PostgreSQL wire over WebSocket on the HTTP/HTTPS listeners (binary
+  /// frames carry the protocol stream); empty disables.
+  std::string ws_path = "/pg";
   /// trust | password | md5 | scram-sha-256
   std::string auth = "scram-sha-256";
   /// "user:secret,user2:secret2"; a secret is a password or a SCRAM
@@ -133,6 +138,9 @@ struct mqtt_section {
   /// counted in $SYS/broker/messages/dropped) beyond.
   uint32_t max_queued_bytes = 1u << 20;
   uint32_t max_queued_messages = 1000;
+  /// MQTT over WebSocket on the HTTP/HTTPS listeners (subprotocol mqtt
+  /// or mqttv3.1); empty disables (docs/mqtt.md).
+  std::string ws_path = "/mqtt";
 };
 
 struct engine_section {

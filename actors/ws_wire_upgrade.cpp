@@ -1,0 +1,215 @@
+/// WebSocket extensions for every endpoint (permessage-deflate, the
+/// changefeed's binary encodings) and the wire protocols carried over
+/// WebSocket: MQTT at mqtt.ws_path (docs/mqtt.md) and PostgreSQL at
+/// pg.ws_path (docs/postgres.md). Members of http_connection_state.
+
+#include "actors/http_connection_state.hpp"
+#include "actors/mqtt_connection.hpp"
+#include "actors/pg_connection.hpp"
+#include "actors/ws_transport.hpp"
+
+namespace themis::detail {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// Comma-separated tokens of a header value, trimmed.
+std::vector<std::string> tokens(const std::string* v) {
+  std::vector<std::string> out;
+  if (!v)
+    return out;
+  size_t pos = 0;
+  while (pos <= v->size()) {
+    auto comma = v->find(',', pos);
+    auto t = v->substr(pos, comma == std::string::npos ? std::string::npos
+                                                       : comma - pos);
+    auto b = t.find_first_not_of(" \t");
+    auto e = t.find_last_not_of(" \t");
+    if (b != std::string::npos)
+      out.push_back(t.substr(b, e - b + 1));
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+ws::ws_options http_connection_state::ws_session_options() const {
+  ws::ws_options o;
+  o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
+  o.max_message = ctx->config.http.max_body_bytes;
+  o.deflate = ws_deflate;
+  // a binary encoding also takes the client's messages in it
+  o.accept_binary = ws_encoding != ws::message_encoding::json;
+  return o;
+}
+
+void http_connection_state::negotiate_ws(const std::string& extensions,
+                                         api_response& resp) {
+  ws::deflate_config dc;
+  dc.enabled = ctx->config.http.ws_deflate;
+  auto n = ws::negotiate_deflate(extensions, dc);
+  ws_deflate = n.params;
+  if (!n.response.empty())
+    resp.set_header("Sec-WebSocket-Extensions", n.response);
+  ws_encoding = ws::message_encoding::json;
+  for (auto& [k, v] : resp.headers)
+    if (iequals(k, "Sec-WebSocket-Protocol"))
+      ws_encoding = ws::pick_encoding(v);
+}
+
+void http_connection_state::on_binary(std::string message) {
+  // a binary encoding's client message: the same JSON object
+  auto text = ws::decode_to_json_text(message, ws_encoding);
+  if (!text) {
+    close(1007, "not a valid message in the negotiated encoding (at most " +
+                  std::to_string(ws::max_binary_client_message) + " bytes)");
+    return;
+  }
+  on_text(std::move(*text));
+}
+
+void http_connection_state::ws_send_message(std::string text) {
+  bool resized = ws_deflate || ws_encoding != ws::message_encoding::json;
+  if (!resized) {
+    ws->send_text(text);
+    return;
+  }
+  auto before = ws->bytes_sent();
+  auto n = text.size();
+  // the overflow notice follows messages that may have been dropped
+  // unsent (discard_queued): it must not refer to them through the
+  // compression context, so it goes plain
+  bool compress = text.rfind("{\"type\":\"overflow\"", 0) != 0;
+  if (ws_encoding == ws::message_encoding::json) {
+    ws->send_text(text, compress);
+  } else if (auto bin = ws::encode_json_text(text, ws_encoding)) {
+    ws->send_binary(*bin, compress);
+  } else {
+    ws->send_text(text, compress); // (never: the handlers write JSON)
+  }
+  // the handler counts the text and its frame header (ws_changefeed::put)
+  ws_sizes.emplace_back(ws->bytes_sent() - before, n + (n < 126     ? 2
+                                                        : n < 65536 ? 4
+                                                                    : 10));
+  // only messages that may still be unsent matter: forget older ones
+  size_t wire = 0, unsent = conn->queued_bytes();
+  auto keep = ws_sizes.size();
+  for (auto it = ws_sizes.rbegin(); it != ws_sizes.rend(); ++it) {
+    wire += it->first;
+    if (wire > unsent + (64u << 10)) {
+      keep = static_cast<size_t>(it - ws_sizes.rbegin()) + 1;
+      break;
+    }
+  }
+  while (ws_sizes.size() > keep && ws_sizes.size() > 1)
+    ws_sizes.pop_front();
+}
+
+size_t http_connection_state::ws_logical(size_t wire_unsent) const {
+  // the newest messages are the unsent ones: their logical sizes, the one
+  // cut by the write in flight in proportion
+  size_t logical = 0;
+  for (auto it = ws_sizes.rbegin(); it != ws_sizes.rend() && wire_unsent;
+       ++it) {
+    if (it->first <= wire_unsent) {
+      logical += it->second;
+      wire_unsent -= it->first;
+    } else {
+      logical += it->second * wire_unsent / std::max<size_t>(it->first, 1);
+      wire_unsent = 0;
+    }
+  }
+  return logical + wire_unsent; // (pings and pongs as they are)
+}
+
+bool http_connection_state::try_wire_upgrade(uint64_t id, api_request& req) {
+  auto& mqtt_path = ctx->config.mqtt.ws_path;
+  auto& pg_path = ctx->config.pg.ws_path;
+  wire_protocol which = wire_protocol::none;
+  if (!mqtt_path.empty() && req.path == mqtt_path && ctx->mqtt)
+    which = wire_protocol::mqtt;
+  else if (!pg_path.empty() && req.path == pg_path)
+    which = wire_protocol::pg;
+  if (which == wire_protocol::none || session->multiplexed())
+    return false; // (over HTTP/2 these paths are not served)
+  auto answer = [&](int status, const std::string& why,
+                    std::vector<std::pair<std::string, std::string>> hs = {}) {
+    auto r = error_response(status, why);
+    for (auto& [k, v] : hs)
+      r.set_header(k, v);
+    session->respond(id, std::move(r));
+    want_read();
+    return true;
+  };
+  // RFC 6455 §4.2.1
+  auto up = req.header("Upgrade");
+  bool conn_upgrade = false;
+  for (auto& t : tokens(req.header("Connection")))
+    conn_upgrade |= lower(t) == "upgrade";
+  if (req.method != "GET" || !up || lower(*up) != "websocket" || !conn_upgrade)
+    return answer(426, "this endpoint needs a WebSocket upgrade",
+                  {{"Upgrade", "websocket"}});
+  auto ver = req.header("Sec-WebSocket-Version");
+  if (!ver || *ver != "13")
+    return answer(426, "Sec-WebSocket-Version must be 13",
+                  {{"Sec-WebSocket-Version", "13"}});
+  auto key = req.header("Sec-WebSocket-Key");
+  if (!key || !ws::valid_client_key(*key))
+    return answer(400, "invalid Sec-WebSocket-Key");
+  // the subprotocol: the one the client offered (MQTT 5.0 §6: "mqtt";
+  // 3.1 clients say "mqttv3.1"); none we know: refused
+  std::string proto;
+  for (auto& t : tokens(req.header("Sec-WebSocket-Protocol"))) {
+    bool ok = which == wire_protocol::mqtt ? (t == "mqtt" || t == "mqttv3.1")
+                                           : (t == "pg" || t == "postgresql");
+    if (ok) {
+      proto = t;
+      break;
+    }
+  }
+  if (proto.empty() && which == wire_protocol::mqtt)
+    return answer(400, "Sec-WebSocket-Protocol must offer mqtt or mqttv3.1");
+  api_response r;
+  r.status = 101;
+  r.set_header("Upgrade", "websocket");
+  r.set_header("Sec-WebSocket-Accept", ws::accept_key(*key));
+  if (!proto.empty())
+    r.set_header("Sec-WebSocket-Protocol", proto);
+  auto ext = req.header("Sec-WebSocket-Extensions");
+  ws_encoding = ws::message_encoding::json;
+  negotiate_ws(ext ? *ext : std::string(), r);
+  wire_pending = which;
+  session->respond(id, std::move(r)); // → on_upgraded → start_wire
+  return true;
+}
+
+void http_connection_state::start_wire(std::string leftover) {
+  auto o = ws_session_options();
+  o.accept_text = false; // MQTT 5.0 §6.0: binary frames only (1003)
+  o.accept_binary = true;
+  auto which = wire_pending;
+  wire_pending = wire_protocol::none;
+  auto transport = std::make_shared<themis::ws_transport>(conn, std::move(o));
+  if (which == wire_protocol::mqtt)
+    handoff = spawn_mqtt_connection(*ctx->system, transport, ctx);
+  else
+    handoff = spawn_pg_over_ws(*ctx->system, transport, ctx);
+  // either ending ends the other (a kill at shutdown reaches the session;
+  // a normal end of the session leaves this actor until the socket closes)
+  self->link_to(handoff);
+  if (ctx->metrics.draining)
+    self->send(handoff, drain_atom::value);
+  if (!leftover.empty())
+    self->send(handoff, data_atom::value, std::move(leftover));
+}
+
+} // namespace themis::detail
