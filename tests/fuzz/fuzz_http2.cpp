@@ -1,8 +1,8 @@
 /// libFuzzer target for the HTTP/2 session (nghttp2 underneath): the
 /// input, after the client preface, is fed in pieces whose sizes come from
 /// the first byte; every request is answered (alternately whole and
-/// streamed). Invariants: no crash, no leak, and nothing is sent after
-/// close.
+/// streamed; extended CONNECT tunnels are opened and echo their bytes).
+/// Invariants: no crash, no leak, and nothing is sent after close.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +20,11 @@ struct sink : themis::http1::session_callbacks {
   int n = 0;
   void on_request(uint64_t id, themis::api_request req) override {
     themis::api_response r;
+    if (req.header("Upgrade") && ++n % 3) { // an RFC 8441 tunnel: open it
+      r.status = 101;
+      s->respond(id, std::move(r));
+      return;
+    }
     r.headers.emplace_back("Content-Type", "text/plain");
     if (++n % 2) {
       r.body = req.path + req.body;
@@ -36,6 +41,12 @@ struct sink : themis::http1::session_callbacks {
       std::abort(); // nothing after close
   }
   void close() override { closed = true; }
+  void on_tunnel_data(uint64_t id, std::string_view b, bool end) override {
+    if (end)
+      s->stream_end(id); // (the WebSocket ended: so does our side)
+    else
+      s->stream_data(id, b); // echo, as a WebSocket session would answer
+  }
   uint64_t now_ms() override { return now; }
 };
 
