@@ -99,6 +99,7 @@ struct selection {
   location type_condition_loc;
   selection_set selections;
   location loc;
+  location name_loc; ///< a fragment spread's name (graphql-js reports it)
 
   /// The key the field's value has in the response: alias or name.
   const std::string& response_key() const {
@@ -112,6 +113,7 @@ struct variable_definition {
   std::optional<value> default_value;
   std::vector<directive> directives;
   location loc;
+  location name_loc; ///< the name after `$`
 };
 
 enum class operation_type { query, mutation, subscription };
@@ -125,6 +127,7 @@ struct operation_definition {
   std::vector<directive> directives;
   selection_set selections;
   location loc;
+  location name_loc;
 };
 
 struct fragment_definition {
@@ -134,6 +137,7 @@ struct fragment_definition {
   std::vector<directive> directives;
   selection_set selections;
   location loc;
+  location name_loc;
 };
 
 /// A type-system definition or extension (SDL) that appeared in the

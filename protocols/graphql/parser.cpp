@@ -203,7 +203,7 @@ private:
                                       : operation_type::subscription;
     if (!advance())
       return false;
-    if (tok_.kind == token_kind::name && !expect_name(op.name))
+    if (tok_.kind == token_kind::name && !expect_name(op.name, &op.name_loc))
       return false;
     if (tok_.kind == token_kind::paren_l) {
       if (!advance())
@@ -226,7 +226,7 @@ private:
 
   bool parse_variable_definition(variable_definition& v) {
     v.loc = tok_.loc;
-    if (!expect(token_kind::dollar) || !expect_name(v.name) ||
+    if (!expect(token_kind::dollar) || !expect_name(v.name, &v.name_loc) ||
         !expect(token_kind::colon) || !parse_type(v.type))
       return false;
     if (tok_.kind == token_kind::equals) {
@@ -275,7 +275,7 @@ private:
       return false;
     if (peek_keyword("on"))
       return unexpected();
-    if (!expect_name(f.name))
+    if (!expect_name(f.name, &f.name_loc))
       return false;
     if (!peek_keyword("on"))
       return fail("Syntax Error: Expected \"on\", found " + token_desc() + ".",
@@ -311,7 +311,8 @@ private:
         return false;
       if (tok_.kind == token_kind::name && tok_.text != "on") {
         s.kind = selection_kind::fragment_spread;
-        return expect_name(s.name) && parse_directives(s.directives, false);
+        return expect_name(s.name, &s.name_loc) &&
+               parse_directives(s.directives, false);
       }
       s.kind = selection_kind::inline_fragment;
       if (peek_keyword("on")) {

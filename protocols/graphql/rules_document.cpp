@@ -15,7 +15,9 @@ namespace themis::graphql {
 
 namespace {
 
-std::string q(const std::string& s) { return "\"" + s + "\""; }
+std::string q(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 /// Bounds the recursion of the cycle check (and of everything after it
 /// that follows spreads): chains deeper than this are refused.
@@ -38,10 +40,10 @@ void operations(validation_context& c) {
       ++anonymous;
       continue;
     }
-    auto [it, fresh] = names.try_emplace(op.name, op.loc);
+    auto [it, fresh] = names.try_emplace(op.name, op.name_loc);
     if (!fresh)
       c.report("There can be only one operation named " + q(op.name) + ".",
-               {it->second, op.loc});
+               {it->second, op.name_loc});
   }
   if (anonymous > 0 && c.doc.operations.size() > 1)
     for (const auto& op : c.doc.operations)
@@ -74,10 +76,10 @@ void operations(validation_context& c) {
 void fragments(validation_context& c) {
   std::map<std::string, location> names;
   for (const auto& f : c.doc.fragments) {
-    auto [it, fresh] = names.try_emplace(f.name, f.loc);
+    auto [it, fresh] = names.try_emplace(f.name, f.name_loc);
     if (!fresh)
       c.report("There can be only one fragment named " + q(f.name) + ".",
-               {it->second, f.loc});
+               {it->second, f.name_loc});
   }
   // used: reachable from some operation
   std::set<std::string> used;
@@ -170,11 +172,19 @@ std::vector<variable_usage> usages_of(validation_context& c,
 void variables(validation_context& c) {
   for (const auto& op : c.doc.operations) {
     std::map<std::string, const variable_definition*> defs;
+    for (const auto& v : op.variables)
+      defs.try_emplace(v.name, &v);
+    // one error per duplicated name, at every definition of it (graphql-js)
+    std::set<std::string> dup_reported;
     for (const auto& v : op.variables) {
-      auto [it, fresh] = defs.try_emplace(v.name, &v);
-      if (!fresh)
-        c.report("There can be only one variable named \"$" + v.name + "\".",
-                 {it->second->loc, v.loc});
+      if (defs[v.name] == &v || !dup_reported.insert(v.name).second)
+        continue;
+      std::vector<location> locs;
+      for (const auto& w : op.variables)
+        if (w.name == v.name)
+          locs.push_back(w.name_loc);
+      c.report("There can be only one variable named \"$" + v.name + "\".",
+               locs);
     }
     auto uses = usages_of(c, op);
     std::set<std::string> used;
@@ -182,11 +192,11 @@ void variables(validation_context& c) {
       used.insert(u.name);
       auto it = defs.find(u.name);
       if (it == defs.end()) {
-        c.report("Variable \"$" + u.name + "\" is not defined" +
-                   (op.name.empty() ? std::string()
-                                    : " by operation " + q(op.name)) +
-                   ".",
-                 {u.loc, op.loc});
+        c.report(
+          "Variable \"$" + u.name + "\" is not defined" +
+            (op.name.empty() ? std::string() : " by operation " + q(op.name)) +
+            ".",
+          {u.loc, op.loc});
         continue;
       }
       if (u.expected.name.empty() && u.expected.k == type_ref::kind::named)
@@ -195,12 +205,12 @@ void variables(validation_context& c) {
       type_ref var_type = vd.type;
       type_ref loc_type = u.expected;
       if (loc_type.is_non_null() && !var_type.is_non_null()) {
-        bool var_default = vd.default_value &&
-                           vd.default_value->kind != value_kind::null;
+        bool var_default =
+          vd.default_value && vd.default_value->kind != value_kind::null;
         if (!var_default && !u.location_has_default) {
-          c.report("Variable \"$" + u.name + "\" of type " +
-                     q(var_type.str()) + " used in position expecting type " +
-                     q(loc_type.str()) + ".",
+          c.report("Variable \"$" + u.name + "\" of type " + q(var_type.str()) +
+                     " used in position expecting type " + q(loc_type.str()) +
+                     ".",
                    {vd.loc, u.loc});
           continue;
         }
@@ -214,11 +224,11 @@ void variables(validation_context& c) {
     }
     for (const auto& v : op.variables)
       if (!used.count(v.name))
-        c.report("Variable \"$" + v.name + "\" is never used" +
-                   (op.name.empty() ? std::string()
-                                    : " in operation " + q(op.name)) +
-                   ".",
-                 {v.loc});
+        c.report(
+          "Variable \"$" + v.name + "\" is never used" +
+            (op.name.empty() ? std::string() : " in operation " + q(op.name)) +
+            ".",
+          {v.loc});
   }
 }
 

@@ -40,7 +40,8 @@ class measure {
 public:
   measure(const schema& s, const document& d, const validate_limits& l,
           const json* vars) :
-    s_(s), d_(d), l_(l), vars_(vars) {}
+    s_(s),
+    d_(d), l_(l), vars_(vars) {}
 
   std::size_t depth(const selection_set& ss) {
     std::size_t best = 0;
@@ -75,12 +76,33 @@ public:
       } else if (sel.kind == selection_kind::inline_fragment) {
         best = std::max(best, type_lists(sel.selections));
       } else if (const auto* f = frag(sel.name, lists_memo_)) {
-        best = std::max(best, lists_memo_[sel.name] = type_lists(f->selections));
+        best =
+          std::max(best, lists_memo_[sel.name] = type_lists(f->selections));
       } else {
         best = std::max(best, lists_memo_[sel.name]);
       }
     }
     return best;
+  }
+
+  /// The first __schema / __type field whose type lists nest too deeply.
+  std::optional<location> deep_introspection(const selection_set& ss) {
+    for (const auto& sel : ss.items) {
+      if (sel.kind == selection_kind::field && is_meta_schema_field(sel.name)) {
+        if (type_lists(sel.selections) >= max_type_list_nesting)
+          return sel.loc;
+        continue;
+      }
+      if (sel.kind == selection_kind::fragment_spread) {
+        if (const auto* f = frag(sel.name, meta_memo_))
+          if (auto at = deep_introspection(f->selections))
+            return at;
+        continue;
+      }
+      if (auto at = deep_introspection(sel.selections))
+        return at;
+    }
+    return std::nullopt;
   }
 
   std::size_t aliases(const selection_set& ss) {
@@ -105,11 +127,11 @@ public:
     std::size_t n = 0;
     for (const auto& sel : ss.items) {
       if (sel.kind == selection_kind::inline_fragment) {
-        n = add(n, cost(sel.selections,
-                        sel.type_condition.empty()
-                          ? parent
-                          : s_.find(sel.type_condition),
-                        paged));
+        n =
+          add(n, cost(sel.selections,
+                      sel.type_condition.empty() ? parent
+                                                 : s_.find(sel.type_condition),
+                      paged));
         continue;
       }
       if (sel.kind == selection_kind::fragment_spread) {
@@ -124,15 +146,17 @@ public:
         continue;
       // introspection is bounded by the schema's size and has its own
       // switch: it costs one per meta field
-      if (is_introspection_type(parent->name) || is_meta_schema_field(d->name)) {
+      if (is_introspection_type(parent->name) ||
+          is_meta_schema_field(d->name)) {
         n = add(n, 1);
         continue;
       }
       auto page = page_size(sel);
       bool connection = page && !has_list(d->type);
       std::size_t factor = page ? *page
-                           : has_list(d->type) ? (paged ? 1 : l_.default_list_size)
-                                               : 1;
+                           : has_list(d->type)
+                             ? (paged ? 1 : l_.default_list_size)
+                             : 1;
       std::size_t sub = 0;
       if (!sel.selections.empty())
         sub = cost(sel.selections, s_.find(d->type.base_name()), connection);
@@ -180,7 +204,7 @@ private:
   const validate_limits& l_;
   const json* vars_;
   std::map<std::string, std::size_t> depth_memo_, alias_memo_, cost_memo_,
-    lists_memo_;
+    lists_memo_, meta_memo_;
 };
 
 bool uses_introspection(const selection_set& ss) {
@@ -234,10 +258,10 @@ void check_limits(validation_context& c, const json* variables) {
       limit("Query depth " + std::to_string(d) + " exceeds the maximum of " +
               std::to_string(c.limits.max_depth) + ".",
             op.loc);
-    // by field name, fragments expanded: a __schema hidden in a fragment
-    // counts too (the generated schemas have no such fields of their own)
-    if (m.type_lists(op.selections) >= max_type_list_nesting)
-      limit("Maximum introspection depth exceeded.", op.loc);
+    // by field name below each __schema / __type, fragments expanded
+    // (graphql-js's MaxIntrospectionDepthRule, its message and location)
+    if (auto at = m.deep_introspection(op.selections))
+      limit("Maximum introspection depth exceeded", *at);
     std::size_t a = m.aliases(op.selections);
     if (a > c.limits.max_aliases)
       limit("Query uses " + std::to_string(a) +
@@ -246,12 +270,12 @@ void check_limits(validation_context& c, const json* variables) {
             op.loc);
     std::size_t cost = m.cost(op.selections, c.s.root_type(op.op));
     if (cost > c.limits.max_complexity)
-      limit("Query complexity " +
-              (cost == saturated ? std::string("overflow")
-                                 : std::to_string(cost)) +
-              " exceeds the maximum of " +
-              std::to_string(c.limits.max_complexity) + ".",
-            op.loc);
+      limit(
+        "Query complexity " +
+          (cost == saturated ? std::string("overflow") : std::to_string(cost)) +
+          " exceeds the maximum of " + std::to_string(c.limits.max_complexity) +
+          ".",
+        op.loc);
   }
 }
 

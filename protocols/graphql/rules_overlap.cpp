@@ -19,7 +19,17 @@ struct entry {
 };
 using field_map = std::vector<std::pair<std::string, std::vector<entry>>>;
 
-std::string q(const std::string& s) { return "\"" + s + "\""; }
+/// Why two fields conflict, with the nodes on each side that show it: the
+/// two fields themselves, then their conflicting subfields (graphql-js
+/// reports all of them).
+struct conflict_info {
+  std::string reason;
+  std::vector<location> side1, side2;
+};
+
+std::string q(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 class overlap {
 public:
@@ -44,13 +54,13 @@ public:
       if (stop())
         return;
       if (sel.kind == selection_kind::field && !sel.selections.empty()) {
-        const field_def* d = parent ? find_field(c_.s, *parent, sel.name) : nullptr;
+        const field_def* d =
+          parent ? find_field(c_.s, *parent, sel.name) : nullptr;
         const type_def* t = d ? c_.s.find(d->type.base_name()) : nullptr;
         check_set(sel.selections, t && t->is_composite() ? t : nullptr);
       } else if (sel.kind == selection_kind::inline_fragment) {
-        const type_def* t = sel.type_condition.empty()
-                              ? parent
-                              : c_.s.find(sel.type_condition);
+        const type_def* t =
+          sel.type_condition.empty() ? parent : c_.s.find(sel.type_condition);
         check_set(sel.selections, t);
       }
     }
@@ -60,11 +70,12 @@ private:
   bool stop() {
     if (work_ > c_.limits.max_merge_comparisons && !exhausted_) {
       exhausted_ = true;
-      c_.errors.push_back(
-        {"Field merging check exceeded " +
-           std::to_string(c_.limits.max_merge_comparisons) +
-           " comparisons; simplify the query.",
-         {}, nullptr, codes::limit});
+      c_.errors.push_back({"Field merging check exceeded " +
+                             std::to_string(c_.limits.max_merge_comparisons) +
+                             " comparisons; simplify the query.",
+                           {},
+                           nullptr,
+                           codes::limit});
     }
     return exhausted_ || c_.full();
   }
@@ -96,8 +107,8 @@ private:
             break;
           auto f = c_.fragments.find(sel.name);
           if (f != c_.fragments.end())
-            gather(f->second->selections,
-                   c_.s.find(f->second->type_condition), m, visited);
+            gather(f->second->selections, c_.s.find(f->second->type_condition),
+                   m, visited);
           break;
         }
         case selection_kind::inline_fragment:
@@ -138,23 +149,34 @@ private:
     return false;
   }
 
-  std::optional<std::string> conflict(const entry& a, const entry& b,
-                                      bool exclusive) {
+  std::optional<conflict_info> conflict(const entry& a, const entry& b,
+                                        bool exclusive) {
+    // subfields are compared recursively, through fragments: a fragment
+    // cycle (reported by NoFragmentCycles) would recurse forever
+    if (nesting_ >= max_nesting)
+      return std::nullopt;
+    struct guard {
+      std::size_t& n;
+      explicit guard(std::size_t& x) : n(++x) {}
+      ~guard() { --n; }
+    } g(nesting_);
+    auto found = [&](std::string reason) {
+      return conflict_info{std::move(reason), {a.node->loc}, {b.node->loc}};
+    };
     ++work_;
-    exclusive = exclusive ||
-                (a.parent && b.parent && a.parent != b.parent &&
-                 a.parent->kind == type_kind::object &&
-                 b.parent->kind == type_kind::object);
+    exclusive = exclusive || (a.parent && b.parent && a.parent != b.parent &&
+                              a.parent->kind == type_kind::object &&
+                              b.parent->kind == type_kind::object);
     if (!exclusive) {
       if (a.node->name != b.node->name)
-        return q(a.node->name) + " and " + q(b.node->name) +
-               " are different fields";
+        return found(q(a.node->name) + " and " + q(b.node->name) +
+                     " are different fields");
       if (!same_args(*a.node, *b.node))
-        return std::string("they have differing arguments");
+        return found("they have differing arguments");
     }
     if (a.def && b.def && types_conflict(a.def->type, b.def->type))
-      return "they return conflicting types " + q(a.def->type.str()) +
-             " and " + q(b.def->type.str());
+      return found("they return conflicting types " + q(a.def->type.str()) +
+                   " and " + q(b.def->type.str()));
     if (a.node->selections.empty() || b.node->selections.empty())
       return std::nullopt;
     const type_def* ta = a.def ? c_.s.find(a.def->type.base_name()) : nullptr;
@@ -163,7 +185,8 @@ private:
     std::set<std::string> va, vb;
     gather(a.node->selections, ta, ma, va);
     gather(b.node->selections, tb, mb, vb);
-    std::string reasons;
+    // every conflicting pair of subfields, as graphql-js collects them
+    conflict_info all = found({});
     for (const auto& [key, la] : ma) {
       for (const auto& [kb, lb] : mb) {
         if (kb != key)
@@ -173,33 +196,44 @@ private:
             if (stop())
               return std::nullopt;
             if (auto r = conflict(x, y, exclusive)) {
-              if (!reasons.empty())
-                reasons += " and ";
-              reasons += "subfields " + q(key) + " conflict because " + *r;
-              goto next_key;
+              if (!all.reason.empty())
+                all.reason += " and ";
+              all.reason +=
+                "subfields " + q(key) + " conflict because " + r->reason;
+              all.side1.insert(all.side1.end(), r->side1.begin(),
+                               r->side1.end());
+              all.side2.insert(all.side2.end(), r->side2.begin(),
+                               r->side2.end());
             }
           }
       }
-    next_key:;
     }
-    if (reasons.empty())
+    if (all.reason.empty())
       return std::nullopt;
-    return reasons;
+    return all;
   }
 
-  void report(const std::string& key, const std::string& reason,
-              const entry& a, const entry& b) {
-    auto k = std::make_pair(std::make_pair(a.node->loc.line, a.node->loc.column),
-                            std::make_pair(b.node->loc.line, b.node->loc.column));
+  void report(const std::string& key, const conflict_info& r, const entry& a,
+              const entry& b) {
+    auto k =
+      std::make_pair(std::make_pair(a.node->loc.line, a.node->loc.column),
+                     std::make_pair(b.node->loc.line, b.node->loc.column));
     if (!reported_.insert(k).second)
       return;
-    c_.report("Fields " + q(key) + " conflict because " + reason +
+    std::vector<location> locs = r.side1;
+    locs.insert(locs.end(), r.side2.begin(), r.side2.end());
+    c_.report("Fields " + q(key) + " conflict because " + r.reason +
                 ". Use different aliases on the fields to fetch both if this "
                 "was intentional.",
-              {a.node->loc, b.node->loc});
+              std::move(locs));
   }
 
+  /// Field nesting a valid document can have is bounded by max_depth
+  /// (default 15); beyond this, stop comparing (keeps the stack small).
+  static constexpr std::size_t max_nesting = 64;
+
   validation_context& c_;
+  std::size_t nesting_ = 0;
   std::size_t work_ = 0;
   bool exhausted_ = false;
   std::set<std::pair<std::pair<std::uint32_t, std::uint32_t>,

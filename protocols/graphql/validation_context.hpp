@@ -32,15 +32,16 @@ struct validation_context {
   const document& doc;
   const validate_limits& limits;
   std::vector<error> errors;
-  std::map<std::string, const fragment_definition*> fragments; ///< first of each name
+  std::map<std::string, const fragment_definition*>
+    fragments;                                 ///< first of each name
   std::map<const void*, definition_uses> uses; ///< operation/fragment -> uses
   definition_uses* current = nullptr;
 
   bool full() const { return errors.size() >= limits.max_errors; }
   void report(std::string msg, std::vector<location> locs) {
     if (!full())
-      errors.push_back({std::move(msg), std::move(locs), nullptr,
-                        codes::validation});
+      errors.push_back(
+        {std::move(msg), std::move(locs), nullptr, codes::validation});
   }
 };
 
@@ -52,6 +53,10 @@ void walk_definitions(validation_context& c);
 void check_document_rules(validation_context& c);
 /// OverlappingFieldsCanBeMerged, bounded (rules_overlap.cpp).
 void check_overlapping_fields(validation_context& c);
+/// ValuesOfCorrectType for one literal at a position of type `t` (null:
+/// unknown position), graphql-js's wording and locations (rules_values.cpp).
+void check_value_literal(validation_context& c, const value& v,
+                         const type_ref* t);
 /// Depth, aliases, complexity, introspection switch (rules_limits.cpp).
 void check_limits(validation_context& c, const nlohmann::json* variables);
 

@@ -5,9 +5,11 @@
 /// FragmentsOnCompositeTypes, PossibleFragmentSpreads, KnownFragmentNames;
 /// and the variable usages/spreads the document rules need.
 
+#include <algorithm>
 #include <set>
 
 #include "protocols/graphql/introspection.hpp"
+#include "protocols/graphql/suggest.hpp"
 #include "protocols/graphql/validation_context.hpp"
 #include "protocols/graphql/values.hpp"
 
@@ -15,7 +17,9 @@ namespace themis::graphql {
 
 namespace {
 
-std::string q(const std::string& s) { return "\"" + s + "\""; }
+std::string q(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 class walker {
 public:
@@ -30,7 +34,7 @@ public:
     for (const auto& v : op.variables) {
       const type_def* t = c_.s.find(v.type.base_name());
       if (!t)
-        c_.report("Unknown type " + q(v.type.base_name()) + ".", {v.type.loc});
+        c_.report(unknown_type(v.type.base_name()), {v.type.loc});
       else if (!t->is_input())
         c_.report("Variable \"$" + v.name + "\" cannot be non-input type " +
                     q(v.type.str()) + ".",
@@ -54,8 +58,7 @@ public:
     directives(f.directives, "FRAGMENT_DEFINITION");
     const type_def* t = c_.s.find(f.type_condition);
     if (!t) {
-      c_.report("Unknown type " + q(f.type_condition) + ".",
-                {f.type_condition_loc});
+      c_.report(unknown_type(f.type_condition), {f.type_condition_loc});
     } else if (!t->is_composite()) {
       c_.report("Fragment " + q(f.name) +
                   " cannot condition on non composite type " +
@@ -67,6 +70,77 @@ public:
   }
 
 private:
+  static std::vector<std::string>
+  arg_names(const std::vector<input_value_def>& args) {
+    std::vector<std::string> n;
+    for (const auto& a : args)
+      n.push_back(a.name);
+    return n;
+  }
+
+  std::string unknown_type(const std::string& name) const {
+    std::vector<std::string> names;
+    for (const type_def* t : c_.s.types())
+      names.push_back(t->name);
+    return "Unknown type " + q(name) + "." +
+           did_you_mean(suggestion_list(name, names));
+  }
+
+  /// FieldsOnCorrectType's hint (graphql-js): on an abstract type, the
+  /// possible types and interfaces that have the field, most used first;
+  /// else fields with a similar name.
+  std::string field_hint(const type_def& parent, const std::string& name) {
+    if (parent.is_abstract()) {
+      std::vector<std::pair<const type_def*, int>> found;
+      auto bump = [&](const type_def* t) {
+        for (auto& [x, n] : found)
+          if (x == t) {
+            ++n;
+            return;
+          }
+        found.emplace_back(t, 1);
+      };
+      for (const type_def* p : c_.s.possible_types(parent)) {
+        if (!p->field(name))
+          continue;
+        bump(p);
+        for (const auto& i : p->interfaces)
+          if (const type_def* it = c_.s.find(i); it && it->field(name))
+            bump(it);
+      }
+      auto implements = [](const type_def* a, const type_def* b) {
+        for (const auto& i : b->interfaces)
+          if (i == a->name)
+            return true;
+        return false;
+      };
+      std::stable_sort(found.begin(), found.end(),
+                       [&](const auto& a, const auto& b) {
+                         if (a.second != b.second)
+                           return a.second > b.second;
+                         if (a.first->kind == type_kind::interface &&
+                             implements(a.first, b.first))
+                           return true;
+                         if (b.first->kind == type_kind::interface &&
+                             implements(b.first, a.first))
+                           return false;
+                         return natural_less(a.first->name, b.first->name);
+                       });
+      std::vector<std::string> names;
+      for (const auto& f : found)
+        names.push_back(f.first->name);
+      if (!names.empty())
+        return did_you_mean(names, "to use an inline fragment on");
+      return {};
+    }
+    if (parent.kind != type_kind::object && parent.kind != type_kind::interface)
+      return {};
+    std::vector<std::string> names;
+    for (const auto& f : parent.fields)
+      names.push_back(f.name);
+    return did_you_mean(suggestion_list(name, names));
+  }
+
   /// `parent` null: the parent type is unknown (already reported); only
   /// type-independent checks run below it.
   void selections(const selection_set& ss, const type_def* parent) {
@@ -92,11 +166,12 @@ private:
     const field_def* def = parent ? find_field(c_.s, *parent, f.name) : nullptr;
     if (parent && !def)
       c_.report("Cannot query field " + q(f.name) + " on type " +
-                  q(parent->name) + ".",
+                  q(parent->name) + "." + field_hint(*parent, f.name),
                 {f.loc});
     arguments(f.args, def ? &def->args : nullptr, [&](const std::string& a) {
       return "Unknown argument " + q(a) + " on field " +
-             q(parent->name + "." + f.name) + ".";
+             q(parent->name + "." + f.name) + "." +
+             did_you_mean(suggestion_list(a, arg_names(def->args)));
     });
     if (def) {
       for (const auto& a : def->args) {
@@ -112,7 +187,8 @@ private:
     }
     const type_def* ft = def ? c_.s.find(def->type.base_name()) : nullptr;
     if (ft && ft->is_leaf() && !f.selections.empty())
-      c_.report("Field " + q(f.name) + " must not have a selection since "
+      c_.report("Field " + q(f.name) +
+                  " must not have a selection since "
                   "type " +
                   q(def->type.str()) + " has no subfields.",
                 {f.selections.loc});
@@ -130,16 +206,15 @@ private:
     c_.current->spreads.push_back({s.name, s.loc});
     auto it = c_.fragments.find(s.name);
     if (it == c_.fragments.end()) {
-      c_.report("Unknown fragment " + q(s.name) + ".", {s.loc});
+      c_.report("Unknown fragment " + q(s.name) + ".", {s.name_loc});
       return;
     }
     const type_def* ft = c_.s.find(it->second->type_condition);
     if (parent && ft && ft->is_composite() && !c_.s.types_overlap(*parent, *ft))
-      c_.report("Fragment " + q(s.name) +
-                  " cannot be spread here as objects of type " +
-                  q(parent->name) + " can never be of type " + q(ft->name) +
-                  ".",
-                {s.loc});
+      c_.report(
+        "Fragment " + q(s.name) + " cannot be spread here as objects of type " +
+          q(parent->name) + " can never be of type " + q(ft->name) + ".",
+        {s.loc});
   }
 
   void inline_fragment(const selection& s, const type_def* parent) {
@@ -148,8 +223,7 @@ private:
     if (!s.type_condition.empty()) {
       t = c_.s.find(s.type_condition);
       if (!t) {
-        c_.report("Unknown type " + q(s.type_condition) + ".",
-                  {s.type_condition_loc});
+        c_.report(unknown_type(s.type_condition), {s.type_condition_loc});
       } else if (!t->is_composite()) {
         c_.report("Fragment cannot condition on non composite type " +
                     q(s.type_condition) + ".",
@@ -219,7 +293,7 @@ private:
       }
       arguments(d.args, &def->args, [&](const std::string& a) {
         return "Unknown argument " + q(a) + " on directive \"@" + d.name +
-               "\".";
+               "\"." + did_you_mean(suggestion_list(a, arg_names(def->args)));
       });
       for (const auto& a : def->args) {
         bool given = false;
@@ -239,11 +313,7 @@ private:
                    bool has_default = false) {
     unique_fields(v);
     usages(v, t ? &*t : nullptr, has_default);
-    if (!t)
-      return;
-    std::string why;
-    if (!coerce_literal(c_.s, v, *t, nullptr, why))
-      c_.report(why, {v.loc});
+    check_value_literal(c_, v, t ? &*t : nullptr);
   }
 
   void unique_fields(const value& v) {
@@ -277,14 +347,15 @@ private:
     if (inner && inner->is_non_null())
       inner = inner->of.get();
     if (v.kind == value_kind::list) {
-      const type_ref* item = inner && inner->is_list() ? inner->of.get() : nullptr;
+      const type_ref* item =
+        inner && inner->is_list() ? inner->of.get() : nullptr;
       for (const auto& i : v.items)
         usages(i, item ? item : nullptr, false);
       return;
     }
     if (v.kind == value_kind::object) {
-      const type_def* td = inner && !inner->is_list() ? c_.s.find(inner->name)
-                                                      : nullptr;
+      const type_def* td =
+        inner && !inner->is_list() ? c_.s.find(inner->name) : nullptr;
       for (const auto& f : v.items) {
         const input_value_def* fd = td ? td->input_field(f.name) : nullptr;
         usages(f, fd ? &fd->type : nullptr,

@@ -243,7 +243,7 @@ TEST_F(GraphqlValidator, Values) {
   valid("{ arguments { intArgField(intArg: 1) floatArgField(floatArg: 1) } }");
   valid("{ findDog(searchBy: {name: \"Fido\"}) { name } }");
   invalid("{ arguments { floatArgField(floatArg: \"123\") } }",
-          "Expected value of type \"Float\", found \"123\"");
+          "Float cannot represent non numeric value: \"123\"");
   invalid("{ arguments { intArgField(intArg: 4000000000) } }",
           "Int cannot represent non 32-bit signed integer value");
   invalid("{ dog { doesKnowCommand(dogCommand: JUMP) } }",
@@ -257,7 +257,7 @@ TEST_F(GraphqlValidator, Values) {
           "There can be only one input field named \"name\".");
   valid("{ arguments { booleanListArgField(booleanListArg: true) } }");
   invalid("{ arguments { booleanListArgField(booleanListArg: [1]) } }",
-          "Expected value of type \"Boolean\"");
+          "Boolean cannot represent a non boolean value: 1");
 }
 
 TEST_F(GraphqlValidator, Directives) {
@@ -323,7 +323,7 @@ TEST_F(GraphqlValidator, Variables) {
           "never used");
   invalid("query q($x: Int = \"no\") { arguments { intArgField(intArg: $x) } "
           "}",
-          "Expected value of type \"Int\", found \"no\"");
+          "Int cannot represent non-integer value: \"no\"");
 }
 
 TEST_F(GraphqlValidator, RootTypesAndIntrospectionSwitch) {
@@ -392,7 +392,8 @@ TEST_F(GraphqlValidator, DepthAliasComplexityLimits) {
   e = errs("{ __schema { types { fields { type { fields { type { interfaces "
            "{ name } } } } } } } }");
   ASSERT_EQ(e.size(), 1u);
-  EXPECT_EQ(e[0].message, "Maximum introspection depth exceeded.");
+  EXPECT_EQ(e[0].message, "Maximum introspection depth exceeded");
+  EXPECT_EQ(e[0].locations[0], (location{1, 3})); // at __schema
   EXPECT_EQ(errs("{ ...S } fragment S on Query { __schema { types { fields { "
                  "type { possibleTypes { fields { name } } } } } } }")
               .size(),
