@@ -61,6 +61,20 @@ field string_field(T server_config::*sec, std::string T::*member,
           [=](const server_config& c) { return YAML::Node((c.*sec).*member); }};
 }
 
+/// A WebSocket endpoint's path (issue 19): empty (off) or starting with
+/// '/'.
+template <class T>
+field path_field(T server_config::*sec, std::string T::*member) {
+  return {[=](server_config& c, const std::string& v) {
+            if (!v.empty() && v[0] != '/')
+              return std::optional<std::string>(
+                "expected a path starting with '/', or empty to disable");
+            (c.*sec).*member = v;
+            return std::optional<std::string>{};
+          },
+          [=](const server_config& c) { return YAML::Node((c.*sec).*member); }};
+}
+
 template <class T>
 field bool_field(T server_config::*sec, bool T::*member) {
   return {[=](server_config& c, const std::string& v) {
@@ -148,6 +162,9 @@ const std::map<std::string, field>& settings() {
     {"pg.max_message_bytes",
      uint_field(&sc::pg, &pg_section::max_message_bytes, 1024, 1u << 30)},
     {"mqtt.port", uint_field(&sc::mqtt, &mqtt_section::port, 0, 65535)},
+    {"mqtt.ws_path", path_field(&sc::mqtt, &mqtt_section::ws_path)},
+    {"pg.ws_path", path_field(&sc::pg, &pg_section::ws_path)},
+    {"http.ws_deflate", bool_field(&sc::http, &http_section::ws_deflate)},
     {"mqtt.ws_path", string_field(&sc::mqtt, &mqtt_section::ws_path)},
     {"pg.ws_path", string_field(&sc::pg, &pg_section::ws_path)},
     {"http.ws_deflate", bool_field(&sc::http, &http_section::ws_deflate)},

@@ -208,7 +208,9 @@ class WsExtTest(ServerTest):
         op, data = ws.recv_data()
         ev = decode(data)
         self.assertEqual((ev["sequence"], ev["type"]), (s1, "PUT"))
-        self.assertEqual(ev["value"], {"n": 1, "f": 2.5, "s": "ü"})
+        self.assertEqual({k: ev["value"][k] for k in ("n", "f", "s")},
+                         {"n": 1, "f": 2.5, "s": "ü"})
+        self.assertIsInstance(ev["value"]["f"], float)
         # a control message in the encoding, as a binary message
         ws.send_binary(encode({"action": "subscribe", "collection": "wsb",
                                "from_sequence": "now"}))
