@@ -28,6 +28,7 @@
 #include "engine/search/search_service.hpp"
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
+#include "actors/ttl_sweeper.hpp"
 #include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_collectors.hpp"
@@ -472,6 +473,11 @@ int run_server(const server_config& cfg, const char* version,
   keeper_spec.start = [ctx](caf::actor_system& s) {
     return spawn_limits_keeper(s, ctx);
   };
+  child_spec ttl_spec; // issue 22: TTL indexes (actors/ttl_sweeper.hpp)
+  ttl_spec.name = "ttl_sweeper";
+  ttl_spec.start = [ctx](caf::actor_system& s) {
+    return spawn_ttl_sweeper(s, ctx);
+  };
   auto jobs_sup = supervisor_child("jobs_sup", flags, {jobs_spec});
   jobs_sup.policy = restart_policy::temporary;
   auto root_flags = flags;
@@ -486,7 +492,7 @@ int run_server(const server_config& cfg, const char* version,
   auto root = spawn_supervisor(
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
-     supervisor_child("limits_sup", flags, {keeper_spec}), jobs_sup,
+     supervisor_child("limits_sup", flags, {keeper_spec, ttl_spec}), jobs_sup,
      supervisor_child("listeners_sup", flags, std::move(listener_children))});
 
   std::promise<int> stop;

@@ -84,6 +84,14 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
     CREATE TABLE IF NOT EXISTS sql_databases(
       name TEXT PRIMARY KEY,
       def TEXT NOT NULL) WITHOUT ROWID;
+    -- persistent and TTL indexes of collections (issue 22,
+    -- engine/index_store.hpp): def is the definition as JSON; the SQLite
+    -- index is "docidx:<collection>:<name>"
+    CREATE TABLE IF NOT EXISTS collection_indexes(
+      collection TEXT NOT NULL,
+      name TEXT NOT NULL,
+      def TEXT NOT NULL,
+      PRIMARY KEY(collection, name)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "engine/edge_validation.hpp"
+#include "engine/index_store.hpp"
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/sql/sql_executor.hpp"
@@ -145,6 +146,7 @@ op_result store_writer::drop_collection(const std::string& name,
   db_.prepare("DELETE FROM collections WHERE name = ?1").bind(1, name).run();
   // a table created over SQL: its definition and indexes go too
   drop_sql_definition(name);
+  drop_doc_indexes(db_.handle(), name); // issue 22: persistent/ttl indexes
   schema_dirty_ = true;
   r.key = name;
   return r;
@@ -181,6 +183,8 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return create_collection(op.collection, now_ms, false, op.edge);
   if (op.kind == op_kind::drop_collection)
     return drop_collection(op.collection, now_ms);
+  if (op.kind == op_kind::create_index || op.kind == op_kind::drop_index)
+    return apply_index_op(db_.handle(), op); // issue 22 (index_store.hpp)
   if (!valid_stored_collection_name(op.collection))
     return failure(op_status::invalid,
                    "invalid collection name: " + op.collection);
@@ -286,6 +290,9 @@ op_result store_writer::apply_guarded(const write_op& op, int64_t now_ms) {
     // an edge collection's trigger refused the document (issue 32)
     if (auto m = edge_refusal(e.what()); !m.empty())
       return failure(op_status::invalid, std::move(m), op.key);
+    // a unique persistent index refused the document (issue 22)
+    if (auto m = unique_refusal(e.what()); !m.empty())
+      return failure(op_status::conflict, std::move(m), op.key);
     return failure(op_status::internal, e.what(), op.key);
   } catch (const std::exception& e) {
     return failure(op_status::internal, e.what(), op.key);

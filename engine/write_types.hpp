@@ -31,6 +31,11 @@ enum class op_kind : uint8_t {
   /// ThemisDB's POST /changefeed/retention; resumes before it get 410.
   /// The result's `rev` holds the number of events deleted.
   truncate_log,
+  /// A persistent or TTL index of `collection` (issue 22,
+  /// engine/index_store.hpp): `doc` its definition as JSON; built inside
+  /// the writer's transaction. drop_index: `key` is its name.
+  create_index,
+  drop_index,
 };
 
 enum class op_status : uint8_t {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "engine/aql/pushdown.hpp"
+#include "engine/index_explain.hpp"
 #include "engine/search/search_service.hpp"
 
 namespace themis {
@@ -99,7 +100,67 @@ struct asker {
   bool known = false; ///< false: names are not resolved
   std::string tenant;
   bool all_tenants = false;
+  /// The store and the query's bind values: set, each collection loop's
+  /// pushed-down SQL is planned by SQLite and the index it uses named.
+  std::string db_path;
+  const json* bind = nullptr;
 };
+
+/// The persistent index (issue 22) SQLite picks for the loop's scan, from
+/// EXPLAIN QUERY PLAN over the SQL the executor would run; conditions on
+/// values only known while running (outer loop variables) are left out.
+void index_use_json(json& loop, const aql::pushdown_plan& p,
+                    const std::string& collection, const asker& who) {
+  if (who.db_path.empty() || p.conditions.empty())
+    return;
+  std::string stored =
+    collection.find('.') != std::string::npos
+      ? (who.tenant.empty() && who.all_tenants ? collection : std::string())
+      : (who.tenant.empty() ? collection : who.tenant + "." + collection);
+  if (stored.empty())
+    return;
+  // literals, bind values and arrays of them (an IN list)
+  auto known = [&](const aql::expr& e, json& out) {
+    if (e.kind == aql::expr_kind::literal)
+      return out = e.value, true;
+    if (e.kind == aql::expr_kind::bind && who.bind && who.bind->is_object() &&
+        who.bind->contains(e.name))
+      return out = who.bind->at(e.name), true;
+    return false;
+  };
+  std::vector<json> held(p.conditions.size());
+  std::vector<const json*> values;
+  for (size_t i = 0; i < p.conditions.size(); ++i) {
+    auto& e = *p.conditions[i].value;
+    bool ok = known(e, held[i]);
+    if (!ok && e.kind == aql::expr_kind::array) {
+      ok = true;
+      held[i] = json::array();
+      for (auto& a : e.args) {
+        json x;
+        ok = ok && known(*a, x);
+        held[i].push_back(std::move(x));
+      }
+    }
+    values.push_back(ok ? &held[i] : nullptr);
+  }
+  std::vector<json> params;
+  auto sql = "SELECT doc FROM documents WHERE collection = ?" +
+             aql::conditions_sql(p.conditions, values, params) +
+             " ORDER BY key";
+  auto ex = engine::explain_scan(who.db_path, stored, sql, params);
+  if (ex.details.empty())
+    return;
+  std::string plan;
+  for (auto& d : ex.details)
+    plan += (plan.empty() ? "" : "; ") + d;
+  loop["sqlite_plan"] = plan;
+  if (!ex.index.empty()) {
+    loop["index"] = ex.index;
+    if (loop["mode"] != "key_lookup")
+      loop["mode"] = "index_scan";
+  }
+}
 
 /// The index a search call with literal collection and attribute reads,
 /// as EXPLAIN names it; or why it cannot be named before running.
@@ -231,7 +292,13 @@ json aql_plan_json(const aql::parsed_query& q) {
 
 json aql_plan_json(const aql::parsed_query& q, const std::string& tenant,
                    bool all_tenants) {
-  return plan_json(q, asker{true, tenant, all_tenants});
+  return plan_json(q, asker{true, tenant, all_tenants, {}, nullptr});
+}
+
+json aql_plan_json(const aql::parsed_query& q, const std::string& tenant,
+                   bool all_tenants, const std::string& db_path,
+                   const json& bind) {
+  return plan_json(q, asker{true, tenant, all_tenants, db_path, &bind});
 }
 
 namespace {
@@ -261,7 +328,7 @@ json plan_json(const aql::parsed_query& q, const asker& who) {
       bool key = false;
       for (auto& c : p.conditions)
         key = key || (c.is_key && c.op == aql::op_code::eq);
-      const char* m = key                     ? "key_lookup"
+      std::string m = key                     ? "key_lookup"
                       : !p.conditions.empty() ? "filtered_scan"
                                               : "full_scan";
       json loop = {{"collection", cs[i].source->name},
@@ -270,6 +337,8 @@ json plan_json(const aql::parsed_query& q, const asker& who) {
                    {"pushed_conditions", p.conditions.size()}};
       if (!p.whole)
         loop["projection"] = p.attributes;
+      index_use_json(loop, p, cs[i].source->name, who); // issue 22
+      m = loop["mode"].get<std::string>();
       // a SORT on a vector distance later in the query (issue 32)
       for (size_t j = i + 1; j < cs.size(); ++j)
         if (auto v = vector_sort_json(cs[j], cs[i], who)) {

@@ -20,6 +20,13 @@ nlohmann::json aql_plan_json(const aql::parsed_query& q);
 /// `tenant` ("" global), `all_tenants` a global admin naming stored names.
 nlohmann::json aql_plan_json(const aql::parsed_query& q,
                              const std::string& tenant, bool all_tenants);
+/// The same, and each collection loop's scan planned by SQLite on the
+/// store at `db_path` with `bind` values: `index` names the persistent
+/// index it uses (mode "index_scan"), `sqlite_plan` its plan (issue 22).
+nlohmann::json aql_plan_json(const aql::parsed_query& q,
+                             const std::string& tenant, bool all_tenants,
+                             const std::string& db_path,
+                             const nlohmann::json& bind);
 /// The collection of the query's first FOR over a collection ("" if none):
 /// ThemisDB's `table`.
 std::string aql_first_collection(const aql::parsed_query& q);

@@ -5,6 +5,7 @@
 /// max_tenant_indexes of them.
 
 #include "engine/sql/sql_catalog.hpp"
+#include "handlers/collection_index_handlers.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/search_routes.hpp"
 #include "handlers/tenant_scope.hpp"
@@ -144,6 +145,8 @@ void collection_indexes(route_context& ctx) {
     json list;
     try {
       list = store_indexes(*svc, stored);
+      for (auto& d : doc_index_list(ctx, stored)) // issue 22
+        list.push_back(std::move(d));
     } catch (const std::exception& e) {
       return ctx.respond(error_of(e));
     }
@@ -155,6 +158,8 @@ void collection_indexes(route_context& ctx) {
   json body;
   if (!body_object(ctx, body))
     return;
+  if (is_doc_index_request(body)) // persistent / ttl (issue 22)
+    return doc_index_create(ctx, body, stored);
   ctx.respond(create(ctx, *svc, body, stored, false));
 }
 
@@ -166,6 +171,16 @@ void collection_index(route_context& ctx) {
   if (stored.empty())
     return ctx.respond(error_response(400, "invalid collection name"));
   const auto& name = ctx.params.at(1);
+  std::optional<json> doc_index; // persistent / ttl (issue 22)
+  try {
+    doc_index = doc_index_find(ctx, stored, name);
+  } catch (const std::exception& e) {
+    return ctx.respond(error_of(e));
+  }
+  if (doc_index && ctx.req.method == "DELETE")
+    return doc_index_drop(ctx, stored, name);
+  if (doc_index)
+    return ctx.respond(json_response(200, dump(*doc_index)));
   if (ctx.req.method == "DELETE") {
     if (!svc->drop_index(stored, name))
       return ctx.respond(error_response(404, "no index named '" + name + "'"));

@@ -20,6 +20,7 @@
 #include "handlers/http_json.hpp"
 #include "handlers/query_common.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/streaming_query.hpp"
 #include "handlers/themisdb_compat.hpp"
 
 namespace themis {
@@ -209,7 +210,8 @@ void run_sync(route_context& ctx, shape sh) {
                          ",\"count\":" + std::to_string(count) + ",\"" +
                          (keys_only ? "keys" : "entities") + "\":" + page;
       if (explain)
-        body += ",\"plan\":" + dump(aql_plan_json(*pq, tenant, all_tenants));
+        body += ",\"plan\":" +
+                dump(aql_plan_json(*pq, tenant, all_tenants, db_path, bind));
       return json_response(200, body + "}");
     }
     std::string body = "{\"result\":" + page;
@@ -227,8 +229,8 @@ void run_sync(route_context& ctx, shape sh) {
             ",\"extra\":" + dump(json{{"stats", stats}});
     if (explain)
       body += ",\"query\":" + dump(query_text) +
-              ",\"ast\":" + dump(aql_ast_json(*pq)) +
-              ",\"plan\":" + dump(aql_plan_json(*pq, tenant, all_tenants));
+              ",\"ast\":" + dump(aql_ast_json(*pq)) + ",\"plan\":" +
+              dump(aql_plan_json(*pq, tenant, all_tenants, db_path, bind));
     return json_response(sh == shape::cursor_v1 ? 201 : 200, body + "}");
   };
   ctx.work.run_blocking(std::move(work), ctx.respond);
@@ -236,12 +238,24 @@ void run_sync(route_context& ctx, shape sh) {
 
 } // namespace
 
+/// Asked for a streamed result (Accept: NDJSON or CSV, ?stream=true) and
+/// not inside an HTTP transaction: handlers/streaming_query.hpp (issue 22).
+static bool streamed(route_context& ctx) {
+  stream_format f;
+  if (!streamed_format_of(ctx.req, f) || ctx.req.header("X-Transaction-Id"))
+    return false;
+  query_streamed(ctx, f);
+  return true;
+}
+
 void query_aql(route_context& ctx) {
-  run_sync(ctx, shape::themisdb);
+  if (!streamed(ctx))
+    run_sync(ctx, shape::themisdb);
 }
 
 void query_cursor_create(route_context& ctx) {
-  run_sync(ctx, shape::cursor_v1);
+  if (!streamed(ctx))
+    run_sync(ctx, shape::cursor_v1);
 }
 
 void query_go(route_context& ctx) {

@@ -4,6 +4,7 @@
 #include "handlers/graph_routes.hpp"
 #include "handlers/mcp_routes.hpp"
 #include "handlers/graphql_http.hpp"
+#include "handlers/import_export_handlers.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/search_routes.hpp"
 #include "handlers/vector_snapshot_routes.hpp"
@@ -70,6 +71,15 @@ bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
     label = "/search/" + s[1];
     m.post = is(1, "fulltext") ? fulltext_search : hybrid_search;
     // --- vector and full-text search routes (issue 32) end ---
+  } else if (n == 4 && is(0, "v1") && is(1, "collections") &&
+             (is(3, "import") || is(3, "export"))) {
+    // issue 22: bulk import and streamed export (import_export_handlers)
+    label = "/v1/collections/{c}/" + s[3];
+    if (is(3, "import"))
+      m.post = collection_import;
+    else
+      m.get = collection_export;
+    params.push_back(s[2]);
   } else if (n >= 2 && is(0, "v1") && is(1, "collections")) {
     if (n == 2) {
       label = "/v1/collections";

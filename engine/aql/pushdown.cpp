@@ -291,4 +291,60 @@ std::string condition_sql(const pushed_condition& c, const json& v,
   }
 }
 
+namespace {
+
+bool lower(op_code op) {
+  return op == op_code::gt || op == op_code::ge;
+}
+bool upper(op_code op) {
+  return op == op_code::lt || op == op_code::le;
+}
+
+/// A range value that can be compared in SQL without a type guard.
+bool plain_bound(const json* v) {
+  return v && (v->is_number() || v->is_string());
+}
+
+} // namespace
+
+std::string conditions_sql(const std::vector<pushed_condition>& conds,
+                           const std::vector<const json*>& values,
+                           std::vector<json>& params) {
+  std::string out;
+  for (size_t i = 0; i < conds.size(); ++i) {
+    auto& c = conds[i];
+    auto* v = i < values.size() ? values[i] : nullptr;
+    if (!v)
+      continue;
+    bool sargable = false;
+    if ((lower(c.op) || upper(c.op)) && plain_bound(v)) {
+      bool has_lower = false, has_upper = false;
+      for (size_t j = 0; j < conds.size(); ++j)
+        if (j != i && conds[j].json_path == c.json_path &&
+            plain_bound(j < values.size() ? values[j] : nullptr)) {
+          has_lower = has_lower || lower(conds[j].op);
+          has_upper = has_upper || upper(conds[j].op);
+        }
+      // x > number: SQLite orders every text (strings, arrays, objects)
+      // after numbers and drops NULL, as AQL keeps and drops them
+      sargable = (lower(c.op) && v->is_number()) ||
+                 (lower(c.op) && has_upper) || (upper(c.op) && has_lower);
+    }
+    std::string part;
+    if (sargable) {
+      params.push_back(*v);
+      // likelihood(): a range is selective; with the primary key's
+      // statistic (index_store.hpp) the planner then reads the range
+      // from a persistent index on the path, if there is one
+      part = "likelihood(json_extract(doc,'" + c.json_path + "')" +
+             sql_op(c.op) + "?, 0.001)";
+    } else {
+      part = condition_sql(c, *v, params);
+    }
+    if (!part.empty())
+      out += " AND " + part;
+  }
+  return out;
+}
+
 } // namespace themis::aql

@@ -45,4 +45,17 @@ pushdown_plan plan_pushdown(const query& q, size_t first, int slot);
 std::string condition_sql(const pushed_condition& c, const json& value,
                           std::vector<json>& params);
 
+/// All conditions of a scan ANDed (" AND …" each), `values[i]` the runtime
+/// value of `conds[i]` (null pointer: leave that condition to the FILTER).
+/// Range conditions come out index-friendly (issue 22, docs/indexes.md):
+/// `json_extract(doc,'$.p') > ?`, the expression a persistent index on "p"
+/// holds, wherever that is still a superset of the AQL condition: a
+/// numeric lower bound always; another bound only when the same path has
+/// both a lower and an upper bound (which excludes null, booleans and the
+/// cross-type orders where SQLite and AQL differ). Otherwise the
+/// type-guarded form of condition_sql.
+std::string conditions_sql(const std::vector<pushed_condition>& conds,
+                           const std::vector<const json*>& values,
+                           std::vector<json>& params);
+
 } // namespace themis::aql

@@ -175,13 +175,13 @@ std::string query_run::scan_sql(const pushdown_plan& plan, env& en,
     }
   }
   sql += " FROM documents WHERE collection = ?";
-  for (auto& c : plan.conditions) {
-    json tmp;
-    auto v = eval.eval_ref(*c.value, en, tmp);
-    auto part = condition_sql(c, *v, params);
-    if (!part.empty())
-      sql += " AND " + part;
-  }
+  // values evaluated first: a range is index-friendly only next to its
+  // other bound (conditions_sql, issue 22)
+  std::vector<json> held(plan.conditions.size());
+  std::vector<const json*> values;
+  for (size_t i = 0; i < plan.conditions.size(); ++i)
+    values.push_back(eval.eval_ref(*plan.conditions[i].value, en, held[i]));
+  sql += conditions_sql(plan.conditions, values, params);
   return sql + " ORDER BY key";
 }
 

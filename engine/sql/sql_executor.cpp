@@ -13,6 +13,7 @@
 #include "engine/sql/sql_sequences.hpp"
 #include "engine/sql/temp_tables.hpp"
 #include "engine/store_schema.hpp"
+#include "engine/index_store.hpp"
 #include "themis/input_limits.hpp"
 
 namespace themis::sql {
@@ -570,6 +571,7 @@ void run_write(sqlite3* db, write_counters& counters, change_sink& sink,
         } catch (const sql_error&) {
           // a REST collection: no definition, no indexes
         }
+        engine::drop_doc_indexes(db, name); // issue 22: persistent/ttl
         auto s1 = prepare(db, "DELETE FROM sql_tables WHERE name = ?1");
         stmt_guard g1{s1};
         bind_value(db, s1, 1, value::of_text(name));

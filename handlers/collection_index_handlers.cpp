@@ -1,0 +1,130 @@
+/// Persistent and TTL indexes over REST (issue 22). Definitions are read
+/// from the store's collection_indexes table on a short-lived read-only
+/// connection; creating and dropping go through the store writer (a build
+/// is one write: it blocks other writes while it runs, docs/indexes.md).
+
+#include "handlers/collection_index_handlers.hpp"
+
+#include "engine/index_store.hpp"
+#include "engine/sqlite_db.hpp"
+#include "engine/store_schema.hpp"
+#include "handlers/http_json.hpp"
+#include "handlers/tenant_scope.hpp"
+
+namespace themis {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<engine::doc_index_def> load(route_context& ctx,
+                                        const std::string& stored) {
+  engine::store_options so;
+  so.data_dir = ctx.env.config.engine.data_dir;
+  engine::sqlite_db db(engine::database_path(so), true, 2000);
+  return engine::load_doc_indexes(db.handle(), stored);
+}
+
+json entry(const engine::doc_index_def& d) {
+  auto j = engine::doc_index_json(d);
+  j["sqlite_index"] = engine::doc_index_sqlite_name(d.collection, d.name);
+  j["state"] = "ready"; // built inside the write that created it
+  return j;
+}
+
+/// The answer for a failed index write, in the principal's names.
+api_response refusal(const engine::op_result& r, const std::string& shown) {
+  switch (r.status) {
+    case engine::op_status::collection_not_found:
+      return error_response(404, "collection not found: " + shown);
+    case engine::op_status::not_found:
+      return error_response(404, r.message);
+    case engine::op_status::conflict:
+      return error_response(409, r.message);
+    case engine::op_status::invalid:
+      return error_response(400, r.message);
+    default:
+      return error_response(500, "index write failed: " + r.message);
+  }
+}
+
+} // namespace
+
+bool is_doc_index_request(const json& body) {
+  auto t = body.value("type", std::string());
+  return t == "persistent" || t == "ttl" || t == "hash" || t == "skiplist";
+}
+
+void doc_index_create(route_context& ctx, const json& body,
+                      const std::string& stored) {
+  engine::doc_index_def d;
+  if (auto e = engine::parse_doc_index(body, d); !e.empty())
+    return ctx.respond(error_response(400, e));
+  engine::write_op op;
+  op.kind = engine::op_kind::create_index;
+  op.collection = stored;
+  op.doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  engine::write_batch b;
+  b.ops.push_back(std::move(op));
+  auto shown = shown_collection(ctx.req, stored);
+  ctx.writer.submit(std::move(b), [respond = ctx.respond, shown,
+                                   stored](engine::write_result res) {
+    if (res.results.empty())
+      return respond(unavailable_response(res));
+    auto& r = res.results.front();
+    if (r.status != engine::op_status::ok &&
+        r.status != engine::op_status::created)
+      return respond(refusal(r, shown));
+    if (!res.committed)
+      return respond(error_response(503, res.error));
+    engine::doc_index_def made;
+    made.collection = stored;
+    engine::doc_index_from_json(json::parse(r.doc, nullptr, false), made);
+    auto j = entry(made);
+    j["collection"] = shown;
+    bool created = r.status == engine::op_status::created;
+    j["isNewlyCreated"] = created;
+    respond(json_response(created ? 201 : 200, dump(j)));
+  });
+}
+
+json doc_index_list(route_context& ctx, const std::string& stored) {
+  json out = json::array();
+  for (auto& d : load(ctx, stored))
+    out.push_back(entry(d));
+  return out;
+}
+
+std::optional<json> doc_index_find(route_context& ctx,
+                                   const std::string& stored,
+                                   const std::string& name) {
+  for (auto& d : load(ctx, stored))
+    if (d.name == name)
+      return entry(d);
+  return std::nullopt;
+}
+
+void doc_index_drop(route_context& ctx, const std::string& stored,
+                    const std::string& name) {
+  engine::write_op op;
+  op.kind = engine::op_kind::drop_index;
+  op.collection = stored;
+  op.key = name;
+  engine::write_batch b;
+  b.ops.push_back(std::move(op));
+  auto shown = shown_collection(ctx.req, stored);
+  ctx.writer.submit(std::move(b), [respond = ctx.respond, shown,
+                                   name](engine::write_result res) {
+    if (res.results.empty())
+      return respond(unavailable_response(res));
+    auto& r = res.results.front();
+    if (r.status != engine::op_status::ok)
+      return respond(refusal(r, shown));
+    if (!res.committed)
+      return respond(error_response(503, res.error));
+    respond(
+      json_response(200, dump({{"dropped", name}, {"collection", shown}})));
+  });
+}
+
+} // namespace themis
