@@ -33,7 +33,7 @@ def run(query, accept, slow=False, limit=None):
     n = 0
     t = time.time()
     while True:
-        d = s.recv(1 << 20)
+        d = s.recv(65536 if slow else 1 << 20)
         if not d:
             break
         n += len(d)
@@ -54,8 +54,8 @@ try:
                                       K / 1000.0 / secs, base // 1024,
                                       peak[0] // 1024))
     peak[0] = rss_kb(srv.proc.pid)
-    n, secs = run(q, "application/x-ndjson", slow=True, limit=50 << 20)
-    print("slow reader (10 ms per recv), first 50 MB in %.1f s; peak RSS "
+    n, secs = run(q, "application/x-ndjson", slow=True, limit=20 << 20)
+    print("slow reader (64 KiB per 10 ms), first 20 MB in %.1f s; peak RSS "
           "%d MB" % (secs, peak[0] // 1024))
     time.sleep(1)
     peak[0] = rss_kb(srv.proc.pid)
