@@ -77,7 +77,7 @@ api_response answer(media m, const outcome& o) {
   int status = o.status;
   if (status == 200 && o.request_error && m == media::graphql_response)
     status = 400;
-  auto r = json_response(status, dump(o.body));
+  auto r = json_response(status, o.text.empty() ? dump(o.body) : o.text);
   r.set_header("Content-Type",
                m == media::graphql_response
                  ? std::string(gql_response_type) + "; charset=utf-8"
@@ -199,7 +199,7 @@ void graphql_http(route_context& ctx) {
     return ctx.respond(
       answer(m, {gql::request_error(bad, "BAD_REQUEST"), true, 400}));
   gql::run_operation(
-    std::move(p), ctx.req.who, ports_of(ctx), {is_get, false},
+    std::move(p), ctx.req.who, ports_of(ctx), {is_get, false, true},
     [respond = ctx.respond, m](outcome o) { respond(answer(m, o)); });
 }
 

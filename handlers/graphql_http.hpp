@@ -44,12 +44,14 @@ struct outcome {
   bool request_error = false; ///< no data: parse/validation/coercion
   int status = 200;           ///< set for refusals (403, 405)
   std::string allow;          ///< Allow header for a 405
+  std::string text;           ///< set: the body, already serialised
 };
 
 /// What a transport allows for an operation.
 struct transport_rules {
   bool get = false;           ///< HTTP GET: queries only
   bool subscriptions = false; ///< the WebSocket transport
+  bool text = false;          ///< an error-free answer as outcome::text
 };
 
 /// Parses, validates and executes `p` for `who` on `ports`; `done` gets

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <openssl/evp.h>
 
+#include "handlers/graphql_doc_cache.hpp"
 #include "handlers/graphql_http.hpp"
 #include "protocols/graphql/parser.hpp"
 #include "protocols/graphql/validator.hpp"
@@ -187,32 +188,45 @@ prepared prepare(request_params& p, const principal& who, handler_env& env,
                          graphql::codes::limit);
     return out;
   }
-  graphql::parse_limits pl;
-  pl.max_bytes = cfg.max_query_bytes;
-  pl.max_depth = std::max<size_t>(cfg.max_depth + 8, 32);
-  pl.max_tokens = std::max<size_t>(cfg.max_query_bytes / 2, 1000);
-  auto parsed = graphql::parse(p.query, pl);
-  if (!parsed.ok()) {
-    outcome o;
-    o.request_error = true;
-    o.body = {{"errors", graphql::errors_to_json({*parsed.err})}};
-    out.refused = std::move(o);
-    return out;
-  }
-  auto doc = std::make_shared<graphql::document>(std::move(*parsed.doc));
   out.bundle = schema_for(env, who.tenant);
   graphql::validate_limits vl;
   vl.max_depth = cfg.max_depth;
   vl.max_aliases = cfg.max_aliases;
   vl.max_complexity = cfg.max_complexity;
   vl.introspection = cfg.introspection;
-  auto errs = graphql::validate(out.bundle->schema, *doc, vl, &p.variables);
-  if (!errs.empty()) {
-    outcome o;
-    o.request_error = true;
-    o.body = {{"errors", graphql::errors_to_json(errs)}};
-    out.refused = std::move(o);
-    return out;
+  // a repeated query text skips parse and validation (doc_cache.hpp)
+  auto key = doc_cache::key(
+    who.tenant, out.bundle->epoch,
+    std::to_string(vl.max_depth) + "/" + std::to_string(vl.max_aliases) + "/" +
+      std::to_string(vl.max_complexity) + "/" + (vl.introspection ? "i" : "-") +
+      std::to_string(cfg.max_query_bytes),
+    p.query);
+  std::shared_ptr<const graphql::document> doc = doc_cache::shared().find(key);
+  if (!doc) {
+    graphql::parse_limits pl;
+    pl.max_bytes = cfg.max_query_bytes;
+    pl.max_depth = std::max<size_t>(cfg.max_depth + 8, 32);
+    pl.max_tokens = std::max<size_t>(cfg.max_query_bytes / 2, 1000);
+    auto parsed = graphql::parse(p.query, pl);
+    if (!parsed.ok()) {
+      outcome o;
+      o.request_error = true;
+      o.body = {{"errors", graphql::errors_to_json({*parsed.err})}};
+      out.refused = std::move(o);
+      return out;
+    }
+    auto fresh = std::make_shared<graphql::document>(std::move(*parsed.doc));
+    auto errs = graphql::validate(out.bundle->schema, *fresh, vl, &p.variables);
+    if (!errs.empty()) {
+      outcome o;
+      o.request_error = true;
+      o.body = {{"errors", graphql::errors_to_json(errs)}};
+      out.refused = std::move(o);
+      return out;
+    }
+    if (!validation_reads_variables(*fresh))
+      doc_cache::shared().put(key, p.query.size(), fresh);
+    doc = std::move(fresh);
   }
   graphql::error err;
   auto* op = graphql::select_operation(*doc, p.operation_name, err);
@@ -268,11 +282,23 @@ void run_operation(request_params p, const principal& who, run_ports ports,
     std::chrono::milliseconds(ports.env->config.graphql.timeout_ms);
   auto run = std::make_shared<operation_run>(
     prep.bundle, prep.doc, std::move(opts), who, ports, deadline);
-  run->start([done = std::move(done), tenant = who.tenant](json body,
-                                                           bool request_error) {
-    strip_tenant(body, tenant);
+  // extensions.stats: the answer's extensions.engineReads (docs/graphql.md)
+  auto st = p.extensions.find("stats");
+  bool stats = st != p.extensions.end() && st->is_boolean() && st->get<bool>();
+  if (rules.text && !stats)
+    run->answer_as_text();
+  // the callback is only called by the run itself: a plain pointer to it
+  run->start([done = std::move(done), tenant = who.tenant, stats,
+              at = run.get()](json body, bool request_error, std::string text) {
     outcome o;
-    o.body = std::move(body);
+    if (text.empty()) {
+      strip_tenant(body, tenant); // error messages only
+      if (stats && !request_error)
+        body["extensions"]["engineReads"] = at->engine_reads();
+      o.body = std::move(body);
+    } else {
+      o.text = std::move(text);
+    }
     o.request_error = request_error;
     done(std::move(o));
   });

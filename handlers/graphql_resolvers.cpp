@@ -187,6 +187,7 @@ graphql::batch_resolver_fn resolve_document(const collection_type& t) {
       return std::vector<field_result>(ctx.parents.size(), denied);
     auto key = ctx.args.value("key", std::string());
     // one read: the same key for every parent of this field node
+    run.count_read();
     auto doc = run.env().reader.get(t.stored, key);
     for (size_t i = 0; i < ctx.parents.size(); ++i)
       out.push_back(doc ? field_result::of(node_of(t, doc->json))
@@ -245,6 +246,7 @@ graphql::resolver_fn resolve_list(const collection_type& t) {
     // from the reader pool, as REST's list does
     if (p.keyed && p.filter.text.empty() && !p.before && !p.last &&
         !p.want_count) {
+      run.count_read();
       auto docs =
         run.env().reader.list(t.stored, p.after.value_or(""), *p.first + 1);
       bool more = static_cast<int64_t>(docs.size()) > *p.first;
@@ -281,6 +283,8 @@ graphql::resolver_fn resolve_collections() {
       return denied;
     bool counts = selects(ctx.doc, ctx.node.selections, "count");
     std::map<std::string, int64_t> n;
+    if (counts)
+      run.count_read();
     if (counts)
       for (auto& c : run.env().reader.collections())
         n[c.name] = c.count;

@@ -55,8 +55,10 @@ void operation_run::pump() {
   if (!answered_ && exec_->done()) {
     answered_ = true;
     auto done = std::move(done_);
-    if (done)
-      done(exec_->response(), exec_->request_error());
+    if (done && text_ && !exec_->has_errors())
+      done(json(), false, exec_->response_text());
+    else if (done)
+      done(exec_->response(), exec_->request_error(), {});
   }
 }
 

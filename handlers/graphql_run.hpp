@@ -6,10 +6,12 @@
 /// back on the same context, so the executor is only touched from there.
 /// Resolvers reach it through `execute_options::user`.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "handlers/graphql_schema.hpp"
@@ -32,8 +34,11 @@ class operation_run : public std::enable_shared_from_this<operation_run> {
 public:
   using clock = std::chrono::steady_clock;
   /// `response` is {"data"?, "errors"?}; `request_error` when no data.
-  using done_fn =
-    std::function<void(nlohmann::json response, bool request_error)>;
+  /// With answer_as_text() and no errors, `response` is null and `text`
+  /// holds the serialised response instead (one serialisation, from the
+  /// executor's result tree).
+  using done_fn = std::function<void(nlohmann::json response,
+                                     bool request_error, std::string text)>;
 
   operation_run(std::shared_ptr<const schema_bundle> bundle,
                 std::shared_ptr<const graphql::document> doc,
@@ -42,6 +47,8 @@ public:
 
   /// Runs until the response is complete, then calls `done` once.
   void start(done_fn done);
+  /// An error-free response is handed over as text (see done_fn).
+  void answer_as_text() { text_ = true; }
 
   // --- for resolvers (on the executor's context) ---
   const principal& who() const { return who_; }
@@ -66,6 +73,15 @@ public:
   void ask_jobs(graphql::deferred_handle h, api_request req,
                 std::function<graphql::field_result(const api_response&)> map);
 
+  /// Every engine access a resolver makes (a page, a document by key, an
+  /// AQL query, a count) counts one; workers count too, hence atomic. Shown
+  /// to clients that ask (request extensions.stats), so tests can check
+  /// that a list costs the same number of reads whatever its length.
+  void count_read() const { reads_.fetch_add(1, std::memory_order_relaxed); }
+  std::size_t engine_reads() const {
+    return reads_.load(std::memory_order_relaxed);
+  }
+
   /// The request's database file (engine reads on worker threads).
   const std::string& db_path() const { return bundle_->db_path; }
 
@@ -84,6 +100,8 @@ private:
   done_fn done_;
   bool inside_ = false; ///< within a call into the executor
   bool answered_ = false;
+  bool text_ = false;
+  mutable std::atomic<std::size_t> reads_{0};
   std::vector<std::pair<graphql::deferred_handle, graphql::field_result>>
     queued_;
 };

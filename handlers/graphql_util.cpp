@@ -15,6 +15,7 @@ using json = nlohmann::json;
 json run_aql(const operation_run& run, const std::string& text,
              const json& binds) {
   auto q = aql::parse(text);
+  run.count_read();
   aql::run_progress progress;
   aql::run_limits limits;
   limits.deadline = run.deadline();
@@ -80,7 +81,7 @@ json node_of(const collection_type& t, json doc) {
   }
   for (auto& f : t.fields) {
     auto it = doc.find(f.column);
-    node[f.name] = it == doc.end() ? json() : *it;
+    node[f.name] = it == doc.end() ? json() : std::move(*it); // no copy
   }
   return node;
 }

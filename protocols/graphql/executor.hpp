@@ -85,6 +85,12 @@ public:
   /// The same with response keys in selection-set order (spec 7.2.2): what
   /// the glue should serialise.
   nlohmann::ordered_json response_ordered() const;
+  /// The response serialised straight from the result tree, keys in
+  /// selection-set order, without building a JSON value first (the HTTP
+  /// transport's fast path). Valid when done().
+  std::string response_text() const;
+  /// Whether the response has an "errors" entry.
+  bool has_errors() const;
   /// True when the request failed before execution (no "data" key).
   bool request_error() const;
 

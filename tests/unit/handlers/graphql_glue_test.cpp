@@ -191,3 +191,62 @@ TEST(GraphqlCursor, RoundTripAndGarbage) {
   EXPECT_FALSE(read_cursor("a b", raw));
   EXPECT_FALSE(read_cursor(std::string(1000, 'A'), raw));
 }
+
+// --- the parsed-document cache (graphql_doc_cache.hpp)
+
+#include "handlers/graphql_doc_cache.hpp"
+#include "protocols/graphql/parser.hpp"
+
+namespace {
+
+std::shared_ptr<const themis::graphql::document> doc_of(const std::string& q) {
+  auto r = themis::graphql::parse(q);
+  EXPECT_TRUE(r.ok()) << q;
+  return std::make_shared<themis::graphql::document>(std::move(*r.doc));
+}
+
+} // namespace
+
+TEST(GraphqlDocCache, KeyedByTenantEpochLimitsAndText) {
+  doc_cache c;
+  auto k = doc_cache::key("acme", 7, "15/30", "{ a }");
+  c.put(k, 5, doc_of("{ a }"));
+  EXPECT_NE(c.find(k), nullptr);
+  EXPECT_EQ(c.find(doc_cache::key("beta", 7, "15/30", "{ a }")), nullptr);
+  EXPECT_EQ(c.find(doc_cache::key("acme", 8, "15/30", "{ a }")), nullptr);
+  EXPECT_EQ(c.find(doc_cache::key("acme", 7, "15/31", "{ a }")), nullptr);
+  EXPECT_EQ(c.find(doc_cache::key("acme", 7, "15/30", "{ a  }")), nullptr);
+  // a tenant name cannot forge another's key with the separator
+  EXPECT_NE(doc_cache::key("a\n7", 7, "x", "q"),
+            doc_cache::key("a", 7, "7\nx", "q"));
+  EXPECT_EQ(c.hits(), 1u);
+  EXPECT_EQ(c.misses(), 4u);
+}
+
+TEST(GraphqlDocCache, BoundedByEntriesAndBytesLruFirstOut) {
+  doc_cache c;
+  auto d = doc_of("{ a }");
+  for (size_t i = 0; i < doc_cache::max_entries + 50; ++i)
+    c.put(doc_cache::key("t", 1, "", std::to_string(i)), 10, d);
+  EXPECT_EQ(c.size(), doc_cache::max_entries);
+  EXPECT_EQ(c.find(doc_cache::key("t", 1, "", "0")), nullptr); // evicted
+  EXPECT_NE(c.find(doc_cache::key("t", 1, "", "1000")), nullptr);
+  // too large: never cached; large ones push older ones out by bytes
+  c.put("big", doc_cache::max_entry_bytes + 1, d);
+  EXPECT_EQ(c.find("big"), nullptr);
+  for (int i = 0; i < 40; ++i)
+    c.put("b" + std::to_string(i), doc_cache::max_entry_bytes, d);
+  EXPECT_EQ(c.find("b0"), nullptr); // 16 such fill the byte budget
+  EXPECT_NE(c.find("b39"), nullptr);
+}
+
+TEST(GraphqlDocCache, VariablesThatFeedTheComplexityAreSeen) {
+  EXPECT_FALSE(
+    validation_reads_variables(*doc_of("{ aList(first: 5) { n } }")));
+  EXPECT_TRUE(validation_reads_variables(
+    *doc_of("query($n: Int) { aList(first: $n) { n } }")));
+  EXPECT_TRUE(validation_reads_variables(
+    *doc_of("query($n: Int) { x { ...F } } fragment F on X { y(limit: $n) }")));
+  EXPECT_FALSE(
+    validation_reads_variables(*doc_of("query($k: ID!) { a(key: $k) { n } }")));
+}
