@@ -165,6 +165,10 @@ struct http_connection_state : http1::session_callbacks,
       grpc_start(id, std::move(req)); // actors/http_grpc.cpp
       return;
     }
+    if (is_grpc_web_call(req)) {
+      grpc_web_start(id, std::move(req)); // actors/http_grpc_web.cpp
+      return;
+    }
     if (try_wire_upgrade(id, req)) // /mqtt, /pg (actors/ws_wire_upgrade.cpp)
       return;
     auto key_header = req.header("Sec-WebSocket-Key");
@@ -593,6 +597,14 @@ struct http_connection_state : http1::session_callbacks,
   /// feeds end UNAVAILABLE with their resume point).
   void grpc_drain();
   grpc_request grpc_request_of(grpc_call& c, std::string message);
+  /// gRPC-web and Connect (actors/http_grpc_web.cpp): the call's body
+  /// came whole; answers go through grpc_web_* in the call's format.
+  void grpc_web_start(uint64_t id, api_request req);
+  void grpc_run_guarded(uint64_t id);
+  void grpc_web_send(uint64_t id, grpc_call& c, const std::string& message);
+  void grpc_web_reply(uint64_t id, grpc_call& c, const std::string& reply);
+  void grpc_web_finish(uint64_t id, const grpc_call& c, bool head_sent,
+                       const grpc_status& st);
 
   // -- helpers --------------------------------------------------------------
 

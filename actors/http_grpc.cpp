@@ -5,6 +5,7 @@
 #include "actors/http_grpc.hpp"
 
 #include "actors/http_connection_state.hpp"
+#include "handlers/grpc_connect_json.hpp"
 #include "protocols/grpc/grpc_frame.hpp"
 #include "protocols/grpc/grpc_status.hpp"
 
@@ -187,15 +188,18 @@ void http_connection_state::on_request_body(uint64_t id, std::string_view bytes,
     } else {
       msg.assign(f.message);
     }
+    if (c.web && c.web->json) {
+      // Connect's JSON messages: the services read binary ones
+      std::string bin, why;
+      if (!grpc_request_from_json(c.req.path, msg, bin, why)) {
+        grpc_finish(
+          id, status(grpc::code::invalid_argument, "request message: " + why));
+        return;
+      }
+      msg = std::move(bin);
+    }
     if (c.method->each) {
       // bidirectional (reflection): one answer per request message
-      if (!c.head_sent) {
-        api_response head;
-        head.headers.emplace_back("content-type", "application/grpc");
-        head.stream = true;
-        session->respond(id, std::move(head));
-        c.head_sent = true;
-      }
       auto r = grpc_request_of(c, std::move(msg));
       grpc_status st;
       std::string reply;
@@ -236,6 +240,10 @@ void http_connection_state::on_request_body(uint64_t id, std::string_view bytes,
     grpc_finish(id, status(grpc::code::unimplemented, "no request message"));
     return;
   }
+  grpc_run_guarded(id);
+}
+
+void http_connection_state::grpc_run_guarded(uint64_t id) {
   // (we are inside nghttp2's callback: nothing may unwind through it)
   try {
     grpc_run(id);
@@ -289,6 +297,10 @@ void http_connection_state::grpc_reply(uint64_t id, uint64_t gen,
     return;
   }
   auto& c = it->second;
+  if (c.web) {
+    grpc_web_reply(id, c, reply); // (erases the call)
+    return;
+  }
   api_response r;
   r.headers.emplace_back("content-type", "application/grpc");
   r.headers.emplace_back("grpc-accept-encoding",
@@ -311,6 +323,10 @@ void http_connection_state::grpc_send(uint64_t id, const std::string& msg) {
   if (it == grpc_calls.end())
     return;
   auto& c = it->second;
+  if (c.web) {
+    grpc_web_send(id, c, msg);
+    return;
+  }
   if (!c.head_sent) {
     api_response head;
     head.headers.emplace_back("content-type", "application/grpc");
@@ -369,6 +385,13 @@ void http_connection_state::grpc_finish(uint64_t id, grpc_status st) {
   if (it->second.out)
     it->second.out->end();
   bool head_sent = it->second.head_sent;
+  if (it->second.web) {
+    auto call = std::move(it->second);
+    grpc_calls.erase(it);
+    grpc_web_finish(id, call, head_sent, st);
+    want_read();
+    return;
+  }
   grpc_calls.erase(it);
   if (head_sent)
     session->stream_end_trailers(id, status_fields(st));

@@ -11,6 +11,7 @@
 
 #include "handlers/grpc_service.hpp"
 #include "protocols/grpc/grpc_metadata.hpp"
+#include "protocols/grpc/grpc_web.hpp"
 
 namespace themis {
 
@@ -55,6 +56,9 @@ struct grpc_call {
   bool pump_scheduled = false;
   std::shared_ptr<grpc_streamer> streamer;
   std::shared_ptr<grpc_out> out;
+  /// gRPC-web or Connect (actors/http_grpc_web.cpp); unset: plain gRPC.
+  std::optional<grpc::web_format> web;
+  header_list cors; ///< CORS fields every answer of a browser call carries
 };
 
 /// gRPC's default receive limit; a larger request message answers
@@ -66,6 +70,10 @@ inline constexpr size_t grpc_max_send = 16u << 20;
 /// application/grpc, application/grpc+proto … (not grpc-web: that is a
 /// different wire format).
 bool is_grpc_request(const api_request& req);
+/// gRPC-web (any application/grpc-web* type), a Connect call (its content
+/// types on a gRPC method's path) or a CORS preflight for a gRPC method:
+/// served by grpc_web_start, on HTTP/1.1 and HTTP/2 alike.
+bool is_grpc_web_call(const api_request& req);
 
 } // namespace detail
 } // namespace themis

@@ -517,6 +517,9 @@ const std::map<std::string, field>& settings() {
     {"breaker.half_open_requests",
      uint_field(&sc::breaker, &breaker_section::half_open_requests, 1, 1000)},
     {"mcp.enabled", bool_field(&sc::mcp, &mcp_section::enabled)},
+    // issue 20: gRPC-web/Connect CORS
+    {"grpc.web_cors_origins",
+     list_field(&sc::grpc, &grpc_section::web_cors_origins)},
     {"mcp.allowed_origins",
      list_field(&sc::mcp, &mcp_section::allowed_origins)},
     {"mcp.allow_localhost_origins",

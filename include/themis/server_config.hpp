@@ -341,6 +341,16 @@ struct debug_section {
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
 };
 
+/// gRPC-web and Connect for browsers (docs/grpc.md; issue 20).
+struct grpc_section {
+  /// Origins a browser may call gRPC-web/Connect from ("*": any); empty:
+  /// no CORS answers (same-origin pages and non-browser clients only).
+  std::vector<std::string> web_cors_origins;
+  /// Reserved for grpc.testing.TestService (issue 20's interop service;
+  /// not served yet, no configuration key).
+  bool interop_service = false;
+};
+
 struct server_config {
   server_section server;
   http_section http;
@@ -363,6 +373,7 @@ struct server_config {
   limits_section limits;
   tracing_section tracing;
   mcp_section mcp;
+  grpc_section grpc; ///< issue 20
   debug_section debug;
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).

@@ -1,4 +1,5 @@
-/// libFuzzer target for gRPC message framing and decompression: arbitrary
+/// libFuzzer target for gRPC message framing and decompression, and the
+/// gRPC-web/Connect codecs (base64 text bodies, trailer blocks): arbitrary
 /// request bodies, a limit from the input. Invariants: no crash, every
 /// decoded message lies inside the input, consumed bytes add up, and a
 /// decompressed message never passes the limit.
@@ -9,9 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "protocols/grpc/connect_protocol.hpp"
 #include "protocols/grpc/grpc_frame.hpp"
 #include "protocols/grpc/grpc_metadata.hpp"
 #include "protocols/grpc/grpc_status.hpp"
+#include "protocols/grpc/grpc_web.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2)
@@ -35,6 +38,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (used > in.size())
     std::abort();
+  // gRPC-web: base64 text bodies round-trip, trailer blocks parse or
+  // refuse, content types and CORS header lists never throw
+  std::string raw;
+  if (themis::grpc::base64_decode_chunks(in, raw)) {
+    if (raw.size() > in.size() / 4 * 3)
+      std::abort();
+    std::string again;
+    if (!themis::grpc::base64_decode_chunks(themis::grpc::base64_encode(raw),
+                                            again) ||
+        again != raw)
+      std::abort();
+  }
+  if (auto t = themis::grpc::parse_trailer_block(in.substr(0, 256))) {
+    auto frame = themis::grpc::encode_trailer_frame(*t);
+    if (frame.size() < 5 || static_cast<uint8_t>(frame[0]) != 0x80)
+      std::abort();
+  }
+  (void)themis::grpc::parse_web_content_type(in.substr(0, 64));
+  (void)themis::grpc::cors_request_headers(in.substr(0, 128));
+  (void)themis::grpc::parse_connect_timeout_ms(in.substr(0, 12));
+  (void)themis::grpc::connect_error_json(static_cast<int>(data[0]),
+                                         in.substr(0, 64));
   (void)themis::grpc::parse_timeout_ms(in.substr(0, 12));
   (void)themis::grpc::percent_decode(in.substr(0, 64));
   return 0;
