@@ -5,6 +5,7 @@
 #include "handlers/arango_util.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
+#include "handlers/route_registry.hpp"
 
 namespace themis {
 
@@ -45,6 +46,14 @@ auth_gate::auth_gate(std::shared_ptr<const auth::authenticator> authn,
 std::string auth_gate::required_scope(const std::string& method,
                                       const std::string& path,
                                       bool open_metrics) {
+  // issue 22: the handler registry's scope, where the route declares one
+  if (auto s = registry_scope(method, path))
+    return *s;
+  return path_scope(method, path, open_metrics);
+}
+
+std::string auth_gate::path_scope(const std::string& method,
+                                  const std::string& path, bool open_metrics) {
   if (starts(path, "/health") || path == "/" ||
       (open_metrics && path == "/metrics"))
     return "";

@@ -36,6 +36,10 @@ public:
   /// The scope a request needs ("" for public routes).
   static std::string required_scope(const std::string& method,
                                     const std::string& path, bool open_metrics);
+  /// The path rules alone: routes whose registry entry leaves the scope
+  /// to the gate (/metrics, unknown paths), and the registry's unit test.
+  static std::string path_scope(const std::string& method,
+                                const std::string& path, bool open_metrics);
 
   const auth::authenticator& authn() const { return *authn_; }
 

@@ -8,8 +8,11 @@
 
 #include "handlers/access_log.hpp"
 #include "handlers/http_json.hpp"
+#include "handlers/request_validation.hpp"
 #include "handlers/route_context.hpp"
+#include "handlers/route_registry.hpp"
 #include "handlers/route_table.hpp"
+#include "handlers/version_handlers.hpp"
 #include "handlers/traced_ports.hpp"
 #include "limits/rate_limiter.hpp"
 #include "tracing/tracer.hpp"
@@ -152,6 +155,7 @@ api_response quota_refusal(const std::string& tenant, const char* quota,
 
 rest_router::rest_router(handler_env env) : env_(env) {
   set_cors(env_.config.cors);
+  add_deprecation_collector(env_.metrics); // issue 22
 }
 
 void rest_router::set_cors(const cors_section& c) {
@@ -223,7 +227,11 @@ rest_router::tenant_quota_refusal(const api_request& req,
   bool data = req.path.rfind("/v1/collections", 0) == 0 ||
               req.path.rfind("/entities", 0) == 0 ||
               req.path.rfind("/v2/documents", 0) == 0 ||
-              req.path.rfind("/query", 0) == 0;
+              req.path.rfind("/query", 0) == 0 ||
+              // issue 22: the versioned twins of the same routes
+              req.path.rfind("/api/v1/collections", 0) == 0 ||
+              req.path.rfind("/api/v1/entities", 0) == 0 ||
+              req.path.rfind("/api/v1/query", 0) == 0;
   if (q.documents && writes && data) {
     auto n = env_.reader.tenant_documents(t);
     if (n >= static_cast<int64_t>(q.documents))
@@ -434,6 +442,36 @@ void rest_router::handle(api_request req, request_ports ports,
     finish(std::move(r), label);
     return;
   }
+  // issue 22: the registry's operation — request validation against its
+  // schemas, deprecation headers and metric, and a versioned twin's
+  // handler sees the path it was written for (/api/v1/x → /v1/x or /x)
+  header_list deprecation;
+  {
+    std::vector<std::string> caps;
+    auto entry = route_registry::global().match(
+      segs, env_.config.debug.crash_routes, env_.config.debug.fault_injection,
+      caps);
+    auto op = entry ? entry->op(meth) : nullptr;
+    if (op && op->deprecation.active()) {
+      deprecation = deprecation_headers(*entry, *op, params);
+      count_deprecated_call(
+        req.who.user.empty() ? req.who.via : req.who.display(), label);
+    }
+    if (op)
+      if (auto bad = validate_request(*op, req)) {
+        for (auto& h : deprecation)
+          bad->headers.push_back(h);
+        finish(std::move(*bad), label);
+        return;
+      }
+    if (entry && !entry->serve_as_prefix.empty()) {
+      auto skip = split_template(entry->own_prefix).size();
+      std::string p = entry->serve_as_prefix;
+      for (size_t k = skip; k < segs.size(); ++k)
+        p += (k > skip ? "/" : "") + segs[k];
+      req.path = std::move(p);
+    }
+  }
   write_port* writer = &ports.writer;
   work_port* work = &ports.work;
   std::shared_ptr<traced_ports> traced; // lives until the answer
@@ -458,7 +496,10 @@ void rest_router::handle(api_request req, request_ports ports,
                     ports.streams,
                     *work,
                     ports.services,
-                    [finish, label, traced](api_response r) mutable {
+                    [finish, label, traced,
+                     deprecation](api_response r) mutable {
+                      for (auto& h : deprecation) // issue 22
+                        r.headers.push_back(h);
                       finish(std::move(r), label);
                     }};
   fn(ctx);

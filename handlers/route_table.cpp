@@ -1,310 +1,267 @@
+/// The core routes, the registry's assembly and the matcher the router
+/// calls. Scopes are those of the auth gate's path rules before the
+/// registry (route_registry_test checks every operation against them).
+
 #include "handlers/route_table.hpp"
 
-#include "handlers/arango_routes.hpp"
-#include "handlers/graph_routes.hpp"
-#include "handlers/mcp_routes.hpp"
-#include "handlers/graphql_http.hpp"
 #include "handlers/import_export_handlers.hpp"
+#include "handlers/request_validation.hpp"
 #include "handlers/route_context.hpp"
-#include "handlers/search_routes.hpp"
-#include "handlers/vector_snapshot_routes.hpp"
+#include "handlers/route_registry.hpp"
+#include "handlers/route_schemas.hpp"
 
 namespace themis {
 
-bool match_route(const std::vector<std::string>& s, bool debug, bool faults,
+namespace s = schemas;
+using json = nlohmann::json;
+
+void register_core_routes(route_registry& reg) {
+  reg.add("/", {"health"})
+    .any(health, "Server health (any method)")
+    .scope("")
+    .response(s::health());
+  reg.add("/health", {"health"})
+    .any(health, "Server health (any method, ThemisDB)")
+    .scope("")
+    .response(s::health());
+  reg.add("/health/live", {"health"})
+    .get(health_live, "Liveness")
+    .scope("")
+    .response(s::health());
+  reg.add("/health/ready", {"health"})
+    .get(health_ready, "Readiness")
+    .scope("")
+    .response(s::health())
+    .errors({503});
+  // its scope depends on auth.open_metrics: the gate decides
+  reg.add("/metrics", {"health"})
+    .get(metrics, "Prometheus metrics")
+    .produces("text/plain");
+  reg.add("/api/v1/admin/log-level", {"admin"})
+    .get(log_level_get, "Server log level")
+    .scope("authenticated")
+    .put(log_level_put, "Set the log level and the access log switch")
+    .scope("authenticated")
+    .body(s::object(), {{"level", "info"}});
+
+  // --- collections and documents (docs/rest-api.md) ---
+  reg.add("/v1/collections", {"collections"})
+    .get(list_collections, "List collections")
+    .scope("data:read")
+    .response(s::collection_list())
+    .post(create_collection, "Create a collection")
+    .scope("data:write")
+    .body(s::collection_create(), {{"name", "contract_c"}})
+    .response(s::collection_info(), 201)
+    .errors({400, 409});
+  reg.add("/v1/collections/{c}", {"collections"})
+    .get(get_collection, "Get a collection")
+    .scope("data:read")
+    .response(s::collection_info())
+    .errors({404})
+    .del(drop_collection, "Drop a collection")
+    .scope("data:write")
+    .errors({404});
+  reg.add("/v1/collections/{c}/documents", {"documents"})
+    .get(list_documents, "List documents in key order")
+    .scope("data:read")
+    .query(s::list_documents_query())
+    .errors({400, 404})
+    .post(insert_document, "Insert a document")
+    .scope("data:write")
+    .body(s::object(), {{"_key", "k1"}, {"a", 1}})
+    .response(s::document(), 201)
+    .errors({400, 404, 409});
+  reg.add("/v1/collections/{c}/documents/{key}", {"documents"})
+    .get(get_document, "Get a document")
+    .scope("data:read")
+    .response(s::document())
+    .errors({304, 404})
+    .put(write_document, "Create or replace a document")
+    .scope("data:write")
+    .body(s::object(), {{"a", 2}})
+    .response(s::document())
+    .errors({201, 400, 404, 412})
+    .patch(write_document, "Merge-patch a document (RFC 7396)")
+    .scope("data:write")
+    .body(s::object(), {{"b", 3}})
+    .response(s::document())
+    .errors({400, 404, 412})
+    .del(write_document, "Delete a document")
+    .scope("data:write")
+    .errors({404, 412});
+
+  // issue 22: bulk import and streamed export (import_export_handlers.hpp)
+  reg.add("/v1/collections/{c}/import", {"collections"})
+    .post(collection_import, "Bulk import: NDJSON, JSON array or CSV")
+    .scope("data:write")
+    .errors({400, 404, 415});
+  reg.add("/v1/collections/{c}/export", {"collections"})
+    .get(collection_export, "Streamed export: NDJSON, CSV or JSON")
+    .scope("data:read")
+    .produces("application/x-ndjson")
+    .errors({400, 404});
+
+  // --- queries (docs/aql.md) ---
+  reg.add("/query/aql", {"query"})
+    .post(query_aql, "Run AQL, the whole result (ThemisDB)")
+    .scope("query")
+    .body(s::aql_request(), {{"query", "RETURN 1"}})
+    .response(s::aql_result())
+    .errors({400, 404, 409, 504});
+  reg.add("/v1/query", {"query"})
+    .post(query_cursor_create, "Run AQL, first batch and a cursor")
+    .scope("query")
+    .body(s::cursor_request(), {{"query", "RETURN 1"}})
+    .response(s::cursor_page(), 201)
+    .errors({400, 404, 409, 504});
+  reg.add("/v1/query/cursor/{id}", {"query"})
+    .get(query_cursor_next, "Next batch of a cursor")
+    .scope("query")
+    .response(s::cursor_page())
+    .errors({404})
+    .del(query_cursor_delete, "Delete a cursor")
+    .scope("query")
+    .errors({404});
+
+  // --- jobs (docs/jobs.md): /v2 is ThemisDB's shape, /v1 themisd's ---
+  for (auto v : {"/v1", "/v2"}) {
+    std::string b = std::string(v) + "/jobs";
+    reg.add(b, {"jobs"})
+      .get(jobs_forward, "List jobs")
+      .scope("jobs")
+      .post(jobs_forward, "Submit a job")
+      .scope("jobs")
+      .body(s::object(), {{"type", "aql"}, {"query", "RETURN 1"}})
+      .errors({201, 202, 400, 404, 409});
+    reg.add(b + "/{id}", {"jobs"})
+      .get(jobs_forward, "A job's state")
+      .scope("jobs")
+      .errors({404})
+      .del(jobs_forward, "Cancel or remove a job")
+      .scope("jobs")
+      .errors({404});
+    reg.add(b + "/{id}/result", {"jobs"})
+      .get(jobs_forward, "A job's result")
+      .scope("jobs")
+      .errors({404, 409});
+  }
+
+  // --- keys and audit (issue 9): the handlers check admin themselves ---
+  for (std::string b : {"/api/keys", "/api/v1/keys"}) {
+    reg.add(b, {"keys"})
+      .get(keys_list, "List API keys")
+      .scope("authenticated")
+      .errors({403})
+      .post(keys_create, "Create an API key")
+      .scope("authenticated")
+      .body(s::key_create(), {{"name", "k"}, {"scopes", {"data:read"}}})
+      .errors({201, 400, 403});
+    reg.add(b + "/{id}", {"keys"})
+      .get(keys_get, "Get an API key")
+      .scope("authenticated")
+      .errors({403, 404})
+      .put(keys_update, "Rename or re-scope an API key")
+      .scope("authenticated")
+      .body(s::key_update(), {{"name", "k2"}})
+      .errors({400, 403, 404})
+      .del(keys_revoke, "Revoke an API key")
+      .scope("authenticated")
+      .errors({403, 404});
+  }
+  reg.add("/api/audit", {"audit"})
+    .get(audit_list, "Audit records (ThemisDB)")
+    .scope("authenticated")
+    .errors({400, 403});
+  reg.add("/api/v1/audit", {"audit"})
+    .get(audit_list, "Audit records")
+    .scope("authenticated")
+    .errors({400, 403});
+  reg.add("/api/audit/export/csv", {"audit"})
+    .get(audit_export_csv, "Audit records as CSV (ThemisDB)")
+    .scope("authenticated")
+    .produces("text/csv")
+    .errors({400, 403});
+
+  // --- admin (issue 28): global admin checked by the handlers ---
+  reg.add("/api/v1/admin/status", {"admin"})
+    .get(admin_status, "Server status")
+    .scope("authenticated")
+    .errors({403});
+  reg.add("/api/v1/admin/backup", {"admin"})
+    .get(admin_backup_get, "Backup state")
+    .scope("authenticated")
+    .errors({403})
+    .post(admin_backup_start, "Start a backup")
+    .scope("authenticated")
+    .body(s::object(), json::object())
+    .errors({400, 403, 409});
+  reg.add("/api/v1/admin/reload", {"admin"})
+    .post(admin_reload, "Reload the configuration")
+    .scope("authenticated")
+    .errors({403});
+  reg.add("/api/v1/admin/drain", {"admin"})
+    .post(admin_drain, "Drain the server")
+    .scope("authenticated")
+    .errors({403});
+  reg.add("/api/v1/admin/users", {"admin"})
+    .get(admin_users, "Users")
+    .scope("authenticated")
+    .errors({403});
+  reg.add("/v1/_admin/faults", {"admin"})
+    .when(route_entry::gate::faults)
+    .undocumented()
+    .get(faults_get, "Fault injection state")
+    .scope("admin")
+    .post(faults_set, "Set fault injection")
+    .scope("admin");
+  reg.add("/v1/_debug/crash", {"admin"})
+    .when(route_entry::gate::debug)
+    .undocumented()
+    .get(debug_crash, "Crash a handler (debug)")
+    .scope("admin")
+    .post(debug_crash, "Crash a handler (debug)")
+    .scope("admin");
+  // the versioned namespace: nothing here falls through to the Go SDK's
+  // /api/{model}/{collection}/{id}
+  reg.reserve("/api/v1/*");
+}
+
+const route_registry& route_registry::global() {
+  static const route_registry* reg = [] {
+    auto r = new route_registry();
+    register_core_routes(*r);
+    register_compat_routes(*r);
+    register_extension_routes(*r);
+    register_arango_routes(*r);
+    register_meta_routes(*r);
+    add_version_twins(*r);
+    r->finish();
+    compile_route_schemas(*r);
+    return r;
+  }();
+  return *reg;
+}
+
+bool match_route(const std::vector<std::string>& segs, bool debug, bool faults,
                  method_map& m, std::vector<std::string>& params,
                  std::string& label) {
-  auto n = s.size();
-  auto is = [&](size_t i, const char* lit) { return i < n && s[i] == lit; };
-  if ((n == 1 && is(0, "health")) || n == 0) {
-    // ThemisDB answers / and /health to any method
-    label = n == 0 ? "/" : "/health";
-    m.get = m.any = health;
-  } else if (n == 2 && is(0, "health") && is(1, "live")) {
-    label = "/health/live";
-    m.get = health_live;
-  } else if (n == 2 && is(0, "health") && is(1, "ready")) {
-    label = "/health/ready";
-    m.get = health_ready;
-  } else if (n == 1 && is(0, "metrics")) {
-    label = "/metrics";
-    m.get = metrics;
-  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "admin") &&
-             is(3, "log-level")) {
-    label = "/api/v1/admin/log-level";
-    m.get = log_level_get;
-    m.put = log_level_put;
-    // --- vector and full-text search routes (issue 32) begin ---
-  } else if ((n == 4 || n == 5) && is(0, "v1") && is(1, "collections") &&
-             is(3, "indexes")) {
-    label = n == 4 ? "/v1/collections/{c}/indexes"
-                   : "/v1/collections/{c}/indexes/{name}";
-    if (n == 4)
-      m.get = m.post = collection_indexes;
-    else
-      m.get = m.del = collection_index;
-    params.push_back(s[2]);
-    if (n == 5)
-      params.push_back(s[4]);
-  } else if (n == 2 && is(0, "vector") &&
-             (is(1, "search") || is(1, "batch_insert"))) {
-    label = "/vector/" + s[1];
-    m.post = is(1, "search") ? vector_search : vector_batch_insert;
-  } else if (n == 3 && is(0, "vector") && is(1, "index") &&
-             (is(2, "stats") || is(2, "config"))) {
-    label = "/vector/index/" + s[2];
-    m.get = is(2, "stats") ? vector_index_stats : vector_index_config;
-    if (is(2, "config"))
-      m.put = vector_index_config;
-  } else if (n == 3 && is(0, "vector") && is(1, "index") &&
-             (is(2, "save") || is(2, "load"))) {
-    label = "/vector/index/" + s[2]; // issue 32 (vector_snapshot_routes.hpp)
-    m.post = vector_index_save_load;
-  } else if (n == 2 && is(0, "vector") && is(1, "by-filter")) {
-    label = "/vector/by-filter";
-    m.del = vector_delete_by_filter;
-  } else if (n == 2 && is(0, "index") && (is(1, "create") || is(1, "drop"))) {
-    label = "/index/" + s[1];
-    m.post = is(1, "create") ? index_create : index_drop;
-  } else if (n == 2 && is(0, "search") &&
-             (is(1, "fulltext") || is(1, "hybrid") || is(1, "fusion"))) {
-    label = "/search/" + s[1];
-    m.post = is(1, "fulltext") ? fulltext_search : hybrid_search;
-    // --- vector and full-text search routes (issue 32) end ---
-  } else if (n == 4 && is(0, "v1") && is(1, "collections") &&
-             (is(3, "import") || is(3, "export"))) {
-    // issue 22: bulk import and streamed export (import_export_handlers)
-    label = "/v1/collections/{c}/" + s[3];
-    if (is(3, "import"))
-      m.post = collection_import;
-    else
-      m.get = collection_export;
-    params.push_back(s[2]);
-  } else if (n >= 2 && is(0, "v1") && is(1, "collections")) {
-    if (n == 2) {
-      label = "/v1/collections";
-      m.get = list_collections;
-      m.post = create_collection;
-    } else if (n == 3) {
-      label = "/v1/collections/{c}";
-      m.get = get_collection;
-      m.del = drop_collection;
-    } else if (n == 4 && is(3, "documents")) {
-      label = "/v1/collections/{c}/documents";
-      m.get = list_documents;
-      m.post = insert_document;
-    } else if (n == 5 && is(3, "documents")) {
-      label = "/v1/collections/{c}/documents/{key}";
-      m.get = get_document;
-      m.put = m.patch = m.del = write_document;
-    } else {
-      return false;
-    }
-    params.assign(s.begin() + 2, s.end());
-    if (n >= 4)
-      params.erase(params.begin() + 1); // drop the literal "documents"
-  } else if (n == 1 && is(0, "graphql")) { // issue 21
-    label = "/graphql";
-    m.get = m.post = graphql_http;
-  } else if (n == 1 && is(0, "entities")) {
-    label = "/entities";
-    m.post = post_entity;
-    // --- graph routes (issue 32, handlers/graph_handlers.cpp) begin ---
-  } else if (n == 2 && is(0, "graph") && is(1, "traverse")) {
-    label = "/graph/traverse";
-    m.post = graph_traverse;
-  } else if (n == 2 && is(0, "graph") && is(1, "edge")) {
-    label = "/graph/edge";
-    m.post = graph_edge_create;
-  } else if (n == 3 && is(0, "graph") && is(1, "edge")) {
-    label = "/graph/edge/{id}";
-    m.del = graph_edge_delete;
-    params.push_back(s[2]);
-  } else if ((n == 2 || n == 3) && is(0, "v1") && is(1, "graphs")) {
-    label = n == 2 ? "/v1/graphs" : "/v1/graphs/{name}";
-    if (n == 2) {
-      m.get = graph_list;
-      m.post = graph_create;
-    } else {
-      m.get = graph_get;
-      m.del = graph_delete;
-      params.push_back(s[2]);
-    }
-    // --- graph routes (issue 32) end ---
-  } else if (n == 2 && is(0, "transaction")) {
-    label = "/transaction/" + s[1];
-    if (is(1, "begin"))
-      m.post = transaction_begin;
-    else if (is(1, "commit"))
-      m.post = transaction_commit;
-    else if (is(1, "rollback"))
-      m.post = transaction_rollback;
-    else if (is(1, "stats"))
-      m.get = transaction_stats;
-    else
-      return false;
-    // --- MCP routes (issue 21, handlers/mcp_*.cpp) begin ---
-  } else if (n == 1 && is(0, "mcp")) {
-    label = "/mcp";
-    m.get = m.post = m.del = mcp_endpoint;
-  } else if ((n == 2 || (n == 3 && is(2, "mcp"))) && is(0, ".well-known") &&
-             is(1, "oauth-protected-resource")) {
-    label = "/.well-known/oauth-protected-resource";
-    m.get = mcp_resource_metadata;
-    // --- MCP routes (issue 21) end ---
-  } else if (n == 1 && is(0, "stats")) {
-    label = "/stats";
-    m.get = server_stats;
-  } else if (n >= 2 && (is(0, "_api") || is(0, "_db"))) {
-    // issue 22: the ArangoDB HTTP API subset (handlers/arango_routes.cpp)
-    if (!match_arango_route(s, m, params, label))
-      return false;
-  } else if (n == 3 && is(0, "_admin") && is(1, "cluster") &&
-             is(2, "topology")) {
-    label = "/_admin/cluster/topology";
-    m.get = cluster_topology;
-  } else if (n == 2 && is(0, "api") && (is(1, "aql") || is(1, "query"))) {
-    label = "/api/" + s[1];
-    m.post = is(1, "aql") ? query_aql : query_go;
-  } else if (n == 2 && is(0, "entities") && is(1, "batch")) {
-    label = "/entities/batch";
-    m.post = entity_batch;
-  } else if (n == 2 && is(0, "entities")) {
-    label = "/entities/{id}";
-    m.get = get_entity;
-    m.put = m.del = write_entity;
-    params.push_back(s[1]);
-  } else if (n == 1 && is(0, "changefeed")) {
-    label = "/changefeed";
-    m.get = changefeed_poll;
-  } else if ((n == 2 && is(0, "v2") && is(1, "changes")) ||
-             (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "ws"))) {
-    label = n == 2 ? "/v2/changes" : "/v1/changes/ws";
-    m.get = changefeed_ws;
-  } else if ((n == 2 && is(0, "changefeed") && is(1, "stream")) ||
-             (n == 3 && is(0, "v1") && is(1, "changes") && is(2, "stream"))) {
-    label = n == 2 ? "/changefeed/stream" : "/v1/changes/stream";
-    m.get = changefeed_sse;
-  } else if (n == 1 && is(0, "query")) {
-    label = "/query";
-    m.post = structured_query;
-  } else if (n == 3 && is(0, "v2") && is(1, "query") && is(2, "stream")) {
-    label = "/v2/query/stream";
-    m.get = query_stream;
-  } else if (n == 2 && is(0, "query") && is(1, "aql")) {
-    label = "/query/aql";
-    m.post = query_aql;
-  } else if (n == 2 && is(0, "v1") && is(1, "query")) {
-    label = "/v1/query";
-    m.post = query_cursor_create;
-  } else if (n == 4 && is(0, "v1") && is(1, "query") && is(2, "cursor")) {
-    label = "/v1/query/cursor/{id}";
-    m.get = query_cursor_next;
-    m.del = query_cursor_delete;
-    params.push_back(s[3]);
-  } else if (n >= 2 && n <= 4 && is(0, "v2") && is(1, "jobs") &&
-             (n < 4 || is(3, "result"))) {
-    label = n == 2   ? "/v2/jobs"
-            : n == 3 ? "/v2/jobs/{id}"
-                     : "/v2/jobs/{id}/result";
-    if (n == 2)
-      m.get = m.post = jobs_forward;
-    else if (n == 3)
-      m.get = m.del = jobs_forward;
-    else
-      m.get = jobs_forward;
-    params.assign(s.begin() + 2, s.end());
-  } else if (n == 2 && is(0, "api") && is(1, "keys")) {
-    label = "/api/keys";
-    m.get = keys_list;
-    m.post = keys_create;
-  } else if (n == 3 && is(0, "api") && is(1, "keys")) {
-    label = "/api/keys/{id}";
-    m.get = keys_get;
-    m.put = keys_update;
-    m.del = keys_revoke;
-    params.push_back(s[2]);
-  } else if (n == 2 && is(0, "api") && is(1, "audit")) {
-    label = "/api/audit";
-    m.get = audit_list;
-  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "admin")) {
-    label = "/api/v1/admin/" + s[3];
-    if (is(3, "status"))
-      m.get = admin_status;
-    else if (is(3, "backup"))
-      m.get = admin_backup_get, m.post = admin_backup_start;
-    else if (is(3, "reload"))
-      m.post = admin_reload;
-    else if (is(3, "drain"))
-      m.post = admin_drain;
-    else if (is(3, "users"))
-      m.get = admin_users;
-    else
-      return false;
-  } else if (n == 2 && is(0, "v2") && is(1, "documents")) {
-    label = "/v2/documents";
-    m.post = ndjson_bulk;
-    // --- changefeed compatibility routes (ThemisDB) begin ---
-  } else if (n == 2 && is(0, "changefeed") && is(1, "stats")) {
-    label = "/changefeed/stats";
-    m.get = changefeed_stats;
-  } else if (n == 2 && is(0, "changefeed") && is(1, "retention")) {
-    label = "/changefeed/retention";
-    m.post = changefeed_retention;
-  } else if (n == 3 && is(0, "changefeed") && is(1, "stream") && is(2, "ack")) {
-    label = "/changefeed/stream/ack";
-    m.post = changefeed_ack;
-    // --- changefeed compatibility routes (ThemisDB) end ---
-    // --- jobs/keys/audit compatibility routes (ThemisDB) begin ---
-  } else if (n >= 2 && n <= 4 && is(0, "v1") && is(1, "jobs") &&
-             (n < 4 || is(3, "result"))) {
-    // themisd's own shapes of the job API (/v2/jobs has ThemisDB's)
-    label = n == 2   ? "/v1/jobs"
-            : n == 3 ? "/v1/jobs/{id}"
-                     : "/v1/jobs/{id}/result";
-    if (n == 2)
-      m.get = m.post = jobs_forward;
-    else if (n == 3)
-      m.get = m.del = jobs_forward;
-    else
-      m.get = jobs_forward;
-    params.assign(s.begin() + 2, s.end());
-  } else if (n == 3 && is(0, "api") && is(1, "v1") && is(2, "keys")) {
-    label = "/api/v1/keys";
-    m.get = keys_list;
-    m.post = keys_create;
-  } else if (n == 4 && is(0, "api") && is(1, "v1") && is(2, "keys")) {
-    label = "/api/v1/keys/{id}";
-    m.get = keys_get;
-    m.put = keys_update;
-    m.del = keys_revoke;
-    params.push_back(s[3]);
-  } else if (n == 3 && is(0, "api") && is(1, "v1") && is(2, "audit")) {
-    label = "/api/v1/audit";
-    m.get = audit_list;
-  } else if (n == 4 && is(0, "api") && is(1, "audit") && is(2, "export") &&
-             is(3, "csv")) {
-    label = "/api/audit/export/csv";
-    m.get = audit_export_csv;
-    // --- jobs/keys/audit compatibility routes (ThemisDB) end ---
-  } else if (faults && n == 3 && is(0, "v1") && is(1, "_admin") &&
-             is(2, "faults")) {
-    label = "/v1/_admin/faults";
-    m.get = faults_get;
-    m.post = faults_set;
-  } else if (debug && n == 3 && is(0, "v1") && is(1, "_debug") &&
-             is(2, "crash")) {
-    label = "/v1/_debug/crash";
-    m.get = m.post = debug_crash;
-  } else if (n == 4 && is(0, "api")) {
-    // the Go SDK's /api/{model}/{collection}/{id}; last, so every /api
-    // route above wins
-    label = "/api/{model}/{collection}/{id}";
-    m.get = m.put = m.del = sdk_document;
-    params.assign(s.begin() + 1, s.end());
-  } else {
+  auto r = route_registry::global().match(segs, debug, faults, params);
+  if (!r || r->reserved)
     return false;
+  label = r->label;
+  for (auto& o : r->ops) {
+    auto& slot = o.method == "GET"      ? m.get
+                 : o.method == "POST"   ? m.post
+                 : o.method == "PUT"    ? m.put
+                 : o.method == "PATCH"  ? m.patch
+                 : o.method == "DELETE" ? m.del
+                                        : m.any;
+    slot = o.fn;
   }
+  // ThemisDB's / and /health answer GET through their any-method handler
+  if (m.any && !m.get)
+    m.get = m.any;
   return true;
 }
 
