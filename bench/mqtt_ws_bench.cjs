@@ -12,8 +12,12 @@ const payload = Buffer.alloc(64, 120);
 
 function connect(id) {
   return new Promise((res, rej) => {
+    // WS_DEFLATE=1: the client offers permessage-deflate (Node's ws then
+    // inflates every message on its thread pool, which bounds the rate)
     const c = mqtt.connect(url, { clientId: id, reconnectPeriod: 0,
-                                  protocolVersion: 4 });
+                                  protocolVersion: 4,
+                                  wsOptions: { perMessageDeflate:
+                                               process.env.WS_DEFLATE === "1" } });
     c.once("connect", () => res(c));
     c.once("error", rej);
   });
