@@ -79,7 +79,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
           self->quit();
         return;
       }
-      if (st.ws)
+      if (st.ws && !st.ws_stream) // (RFC 8441: the stream's DATA instead)
         st.on_ws_data(bytes);
       else
         st.on_http_data(bytes);
@@ -134,6 +134,10 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     },
     [=](ws_timeout_atom) {
       // the peer did not answer our close frame in time
+      if (self->state.ws_stream) { // (over HTTP/2: only its stream)
+        self->state.h2_ws_abort();
+        return;
+      }
       self->state.closed = true;
       self->state.conn->abort();
     },

@@ -14,6 +14,7 @@
 
 #include "actors/blocking_work.hpp"
 #include "actors/h3_alt_svc.hpp"
+#include "actors/http_h2_ws.hpp"
 #include "actors/http_grpc.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
@@ -135,6 +136,7 @@ struct http_connection_state : http1::session_callbacks,
     spdlog::debug("http {}: stream {} reset by the client",
                   conn->remote_address(), id);
     stream_coders.erase(id);
+    h2_ws_end(id); // RFC 8441: a WebSocket tunnel ended (http_h2_ws.cpp)
     if (stream && stream->id == id)
       end(); // the client went away from this SSE stream: unsubscribe
     grpc_cancel(id);
@@ -211,7 +213,12 @@ struct http_connection_state : http1::session_callbacks,
       }
       if (resp.status == 101) {
         // The handshake proof is the front-end's job (RFC 6455 §4.2.2).
-        if (is_get && ws::valid_client_key(ws_key)) {
+        if (h2_ws_refused()) { // (RFC 8441 tunnels, http_h2_ws.cpp)
+          resp = error_response(503, "one changefeed subscriber per "
+                                     "connection: open another connection");
+          deferred_channel.reset();
+          refuse_next_channel = true;
+        } else if (is_get && ws::valid_client_key(ws_key)) {
           resp.set_header("Sec-WebSocket-Accept", ws::accept_key(ws_key));
           negotiate_ws(ws_ext, resp); // permessage-deflate, encoding
         } else {
@@ -575,6 +582,25 @@ struct http_connection_state : http1::session_callbacks,
 
   void close(uint16_t code, std::string reason) override;
 
+  // -- WebSocket over HTTP/2 (RFC 8441; actors/http_h2_ws.cpp) ---------------
+
+  /// The HTTP/2 stream `ws` runs on (0: the socket, after an HTTP/1.1
+  /// upgrade).
+  uint64_t ws_stream = 0;
+  std::unique_ptr<h2_ws_transport> ws_transport;
+  /// Ended inside one of their own calls: destroyed at the next message.
+  std::unique_ptr<ws::ws_session> ws_retired;
+  std::unique_ptr<h2_ws_transport> ws_transport_retired;
+  void on_tunnel_open(uint64_t id) override;
+  void on_tunnel_data(uint64_t id, std::string_view bytes, bool end) override;
+  /// Whether a WebSocket handshake on this HTTP/2 connection is refused
+  /// (a subscriber already runs on it).
+  bool h2_ws_refused() const;
+  /// Stream `id` closed: if it carried `ws`, the channel ends.
+  void h2_ws_end(uint64_t id);
+  /// The close handshake timed out: RST_STREAM(CANCEL).
+  void h2_ws_abort();
+
   // -- gRPC calls (issue 20; actors/http_grpc.cpp) ---------------------------
 
   std::map<uint64_t, grpc_call> grpc_calls;
@@ -615,8 +641,8 @@ struct http_connection_state : http1::session_callbacks,
       return; // the wire-protocol actor reads
     // After an upgrade, stop reading while our answers (pongs, events)
     // pile up unread; the ping tick checks again.
-    bool want =
-      !closed && (ws ? conn->queued_writes() < 1024 : session->wants_read());
+    bool want = !closed && (ws && !ws_stream ? conn->queued_writes() < 1024
+                                             : session->wants_read());
     if (want == reading)
       return;
     reading = want;

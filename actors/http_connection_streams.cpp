@@ -12,7 +12,7 @@ void http_connection_state::close() {
 
 void http_connection_state::start_stream(std::shared_ptr<stream_handler> h,
                                          uint32_t tick_ms) {
-  if (stream) {
+  if (stream || channel) {
     // One stream per connection: end the newcomer at once.
     stream_out(current_id, "event: error\ndata: {\"error\":true,\"message\":"
                            "\"one stream per connection\"}\n\n");
@@ -167,7 +167,8 @@ size_t http_connection_state::queued() const {
   if (ws && !ws_sizes.empty())
     return ws_logical(all > inflight ? all - inflight : 0);
   return (all > inflight ? all - inflight : 0) +
-         (stream ? session->stream_backlog(stream->id) : 0);
+         (stream ? session->stream_backlog(stream->id) : 0) +
+         (ws_stream ? session->stream_backlog(ws_stream) : 0);
 }
 
 bool http_connection_state::start_h2() {
@@ -203,12 +204,25 @@ bool http_connection_state::start_h2() {
 
 void http_connection_state::on_http_data(const std::string& bytes) {
   retired.reset();
+  ws_retired.reset(); // (an RFC 8441 tunnel that ended)
+  ws_transport_retired.reset();
   if (protocol_known) {
     session->on_data(bytes);
     return;
   }
-  // RFC 9113 §3.4: an HTTP/2 client (prior knowledge, or h2 by ALPN)
-  // starts with this preface; anything else is HTTP/1.1
+  // TLS: ALPN decides, strictly (RFC 9113 §3.3, RFC 7301). After `h2`
+  // the connection must start with the preface (else nghttp2 answers
+  // GOAWAY PROTOCOL_ERROR); after `http/1.1` it never becomes HTTP/2 (a
+  // preface there is an HTTP/1.1 request with method PRI: 400 and close).
+  if (conn->tls() && !conn->alpn().empty()) {
+    protocol_known = true;
+    if (conn->alpn() == "h2")
+      start_h2();
+    session->on_data(bytes);
+    return;
+  }
+  // RFC 9113 §3.4: an HTTP/2 client (prior knowledge, or TLS without
+  // ALPN) starts with this preface; anything else is HTTP/1.1
   static const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   first_bytes += bytes;
   auto n = std::min(first_bytes.size(), preface.size());
@@ -347,7 +361,8 @@ void http_connection_state::on_text(std::string message) {
 }
 
 void http_connection_state::send_text(std::string text) {
-  if (is_overflow_notice(text, true)) {
+  if (is_overflow_notice(text, true) && !ws_stream) {
+    // (not over HTTP/2: its frames of other streams are queued too)
     // The subscriber fell behind: its queued events go, so the notice and
     // the 1011 close that follows are next on the wire, not lost behind
     // megabytes the client may never read (clear-text sockets).
@@ -378,7 +393,8 @@ void http_connection_state::continue_ws_backfill(uint64_t gen) {
   ws_backfill_scheduled = false;
   if (!channel || channel->gen != gen || !channel->open || closed)
     return;
-  if (conn->queued_writes() > 2) { // the client has not read the last page
+  if (conn->queued_writes() > 2 || // the client has not read the last page
+      (ws_stream && session->stream_backlog(ws_stream) > 0)) {
     ws_backfill_scheduled = true;
     self->delayed_send(self, std::chrono::milliseconds(5),
                        ws_backfill_atom::value, gen);

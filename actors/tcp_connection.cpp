@@ -71,6 +71,7 @@ bool tcp_connection::on_tls_input(std::string_view in) {
     ++metrics_.tls_handshakes;
     handshake_timer_->cancel();
     client_subject_ = tls_->peer_subject();
+    alpn_ = tls_->alpn();
     spdlog::debug("tls {}: {} alpn '{}' sni '{}' client '{}'", remote_,
                   tls_->version(), tls_->alpn(), tls_->server_name(),
                   tls_->peer_subject());

@@ -71,6 +71,9 @@ public:
   /// done ("" without one). Set on the I/O thread before any plaintext is
   /// passed on, so a reader of that plaintext sees it.
   const std::string& client_subject() const { return client_subject_; }
+  /// The ALPN protocol the TLS handshake chose ("" without TLS or ALPN);
+  /// set like client_subject(), before any plaintext is passed on.
+  const std::string& alpn() const { return alpn_; }
   /// Runs once when the connection object goes away (per-IP accounting).
   void on_destroy(std::function<void()> f) { on_destroy_ = std::move(f); }
 
@@ -118,6 +121,7 @@ private:
   caf::actor sink_;
   std::string remote_;
   std::string client_subject_;
+  std::string alpn_;
   std::string read_buf_;
   std::deque<std::string> queue_;
   bool reading_ = false;

@@ -295,4 +295,41 @@ TEST_F(H2Strict, HostileManyClosedStreamsStayBounded) {
             static_cast<uint32_t>(NGHTTP2_PROTOCOL_ERROR));
 }
 
+TEST(H2StrictNoSetting, ProtocolWithoutTheSettingIsMalformed) {
+  // a server that does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL:
+  // :protocol is an unknown pseudo-header, the request malformed (RFC 8441
+  // §3, RFC 9113 §8.3): RST_STREAM(PROTOCOL_ERROR), nothing dispatched
+  fake cb;
+  http2::h2_options o;
+  o.enable_connect_protocol = false;
+  http2::h2_session s(o, cb);
+  cb.s = &s;
+  nghttp2_hd_deflater* d = nullptr;
+  nghttp2_hd_deflate_new(&d, 4096);
+  std::vector<std::pair<std::string, std::string>> hs = {
+    {":method", "CONNECT"}, {":scheme", "http"},        {":path", "/ws"},
+    {":authority", "h"},    {":protocol", "websocket"},
+  };
+  std::vector<nghttp2_nv> nva;
+  for (auto& [k, v] : hs)
+    nva.push_back({reinterpret_cast<uint8_t*>(k.data()),
+                   reinterpret_cast<uint8_t*>(v.data()), k.size(), v.size(),
+                   NGHTTP2_NV_FLAG_NONE});
+  std::string blk(256, '\0');
+  auto n = nghttp2_hd_deflate_hd(d, reinterpret_cast<uint8_t*>(blk.data()),
+                                 blk.size(), nva.data(), nva.size());
+  blk.resize(static_cast<size_t>(n));
+  nghttp2_hd_deflate_del(d);
+  s.on_data("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(NGHTTP2_SETTINGS, 0, 0) +
+            frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0) +
+            frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, blk));
+  EXPECT_TRUE(cb.requests.empty());
+  bool rst = false;
+  for (auto& f : cb.frames())
+    if (f.type == NGHTTP2_RST_STREAM && f.id == 1 &&
+        be32(f.payload, 0) == NGHTTP2_PROTOCOL_ERROR)
+      rst = true;
+  EXPECT_TRUE(rst);
+}
+
 } // namespace
