@@ -45,7 +45,7 @@ void register_compat_routes(route_registry& reg) {
     .errors({400, 404})
     .put(sdk_document, "Write a document (Go SDK)")
     .scope("data:write")
-    .body(s::object(), {{"a", 1}})
+    .body(nullptr, {{"a", 1}}) // any JSON value, as the Go SDK marshals it
     .errors({201, 400})
     .del(sdk_document, "Delete a document (Go SDK)")
     .scope("data:write")
