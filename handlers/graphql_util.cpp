@@ -70,8 +70,21 @@ bool selects(const graphql::document& doc, const graphql::selection_set& set,
 }
 
 json node_of(const collection_type& t, json doc) {
-  json node = json::object();
   auto key = doc.value("_key", std::string());
+  if (t.typed && doc.is_object()) {
+    bool same_names = true;
+    for (const auto& f : t.fields)
+      same_names = same_names && f.name == f.column;
+    if (same_names) {
+      // the row already holds its columns under the field names: add what
+      // the type adds instead of rebuilding the object (a list's hot path)
+      doc["_key"] = key;
+      doc["_rev"] = doc.value("_rev", std::string());
+      doc["_id"] = t.collection + "/" + key;
+      return doc;
+    }
+  }
+  json node = json::object();
   node["_key"] = key;
   node["_rev"] = doc.value("_rev", std::string());
   node["_id"] = t.collection + "/" + key;

@@ -451,8 +451,12 @@ struct executor::impl {
     return out;
   }
 
-  void write(std::size_t i, const std::vector<char>& null_at,
-             std::string& out) const {
+  /// One serializer for the whole answer (constructing one per leaf reads
+  /// the locale each time).
+  using text_serializer = nlohmann::detail::serializer<json>;
+
+  void write(std::size_t i, const std::vector<char>& null_at, std::string& out,
+             text_serializer& leaves) const {
     const node& n = nodes[i];
     if (null_at[i]) {
       out += "null";
@@ -463,14 +467,14 @@ struct executor::impl {
         out += "null";
         return;
       case node::kind::leaf:
-        out += n.leaf.dump(-1, ' ', false, json::error_handler_t::replace);
+        leaves.dump(n.leaf, false, false, 0);
         return;
       case node::kind::list:
         out += '[';
         for (std::size_t k = 0; k < n.items.size(); ++k) {
           if (k)
             out += ',';
-          write(n.items[k], null_at, out);
+          write(n.items[k], null_at, out, leaves);
         }
         out += ']';
         return;
@@ -483,7 +487,7 @@ struct executor::impl {
           out += '"';
           out += *n.fields[k].first;
           out += "\":";
-          write(n.fields[k].second, null_at, out);
+          write(n.fields[k].second, null_at, out, leaves);
         }
         out += '}';
         return;
@@ -625,7 +629,11 @@ std::string executor::response_text() const {
       out += "null";
     } else {
       auto null_at = m.nulled();
-      m.write(0, null_at, out);
+      out.reserve(m.nodes.size() * 16);
+      impl::text_serializer leaves(
+        nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+        json::error_handler_t::replace);
+      m.write(0, null_at, out, leaves);
     }
   }
   if (!m.errors.empty()) {
