@@ -67,6 +67,19 @@ ssize_t read_cb(nghttp2_session*, int32_t id, uint8_t* buf, size_t len,
   return self_of(u)->read_body(id, buf, len, flags);
 }
 
+/// A content-length value: 1 to 18 digits, nothing else.
+bool parse_length(std::string_view v, uint64_t& out) {
+  if (v.empty() || v.size() > 18)
+    return false;
+  out = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9')
+      return false;
+    out = out * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+
 bool connection_specific(std::string_view name) {
   // RFC 9113 §8.2.2: not allowed in HTTP/2
   for (auto n : {"connection", "keep-alive", "proxy-connection",
@@ -339,8 +352,17 @@ void h2_session::fail_stream(int32_t id, int status, const std::string& why) {
     return;
   it->second.bad = true;
   // answered before the request ended: RST_STREAM(NO_ERROR) follows the
-  // answer's END_STREAM so the client stops sending (RFC 9113 §8.1)
-  it->second.reset_after_end = !it->second.request_done;
+  // answer's END_STREAM so the client stops sending (RFC 9113 §8.1) —
+  // unless it announced a rest of at most max_discard_bytes, which is
+  // read and dropped instead: curl 7.88 (Debian 12) fails an upload that
+  // gets RST_STREAM, even NO_ERROR after a complete answer
+  auto& st = it->second;
+  st.reset_after_end = !st.request_done;
+  uint64_t announced = 0;
+  if (auto* cl = st.req.header("content-length");
+      cl && parse_length(*cl, announced) &&
+      announced <= st.req.body.size() + opts_.max_discard_bytes)
+    st.reset_after_end = false;
   api_response r;
   r.status = status;
   r.headers.emplace_back("content-type", "application/json");

@@ -38,6 +38,9 @@ struct h2_options {
   std::string remote_addr;
   /// RFC 8441: SETTINGS_ENABLE_CONNECT_PROTOCOL=1, WebSocket over a stream.
   bool enable_connect_protocol = true;
+  /// After an early answer (413), an announced rest of the body up to
+  /// this size is read and dropped instead of RST_STREAM(NO_ERROR).
+  uint64_t max_discard_bytes = 1u << 20;
   /// Pre-tunnel bytes (DATA before the handler's answer) kept at most.
   size_t max_tunnel_pending = 1u << 20;
 };

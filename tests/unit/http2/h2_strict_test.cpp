@@ -226,6 +226,27 @@ TEST_F(H2Strict, Early413ThenRstNoErrorAndLateFramesIgnored) {
   EXPECT_EQ(cb_.requests[0].first, 3u);
 }
 
+TEST_F(H2Strict, Early413WithSmallAnnouncedRestIsReadNotReset) {
+  // content-length announced and within max_discard_bytes: the rest is
+  // read and dropped (curl 7.88 fails an upload on any RST_STREAM)
+  session_->on_data(frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1,
+                          block({{":method", "PUT"},
+                                 {":scheme", "http"},
+                                 {":path", "/x"},
+                                 {":authority", "h"},
+                                 {"content-length", "300"}})));
+  session_->on_data(frame(NGHTTP2_DATA, 0, 1, std::string(150, 'x')));
+  auto fs = cb_.frames();
+  EXPECT_NE(find(fs, NGHTTP2_HEADERS, 1), nullptr); // the 413
+  EXPECT_EQ(find(fs, NGHTTP2_RST_STREAM, 1), nullptr);
+  session_->on_data(
+    frame(NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, std::string(150, 'y')));
+  fs = cb_.frames();
+  EXPECT_EQ(find(fs, NGHTTP2_RST_STREAM, 1), nullptr);
+  EXPECT_EQ(find(fs, NGHTTP2_GOAWAY), nullptr);
+  EXPECT_TRUE(cb_.requests.empty());
+}
+
 TEST_F(H2Strict, ExtendedConnectOpensATunnel) {
   cb_.answer_status = 101;
   session_->on_data(connect(1, "websocket") +
