@@ -372,6 +372,25 @@ class GrpcWebTest(unittest.TestCase):
         self.assertEqual(json.loads(parts[0][1])["error"]["code"],
                          "invalid_argument")
 
+    def test_reflection_half_duplex_and_health_over_connect(self):
+        body = (frame(json.dumps({"listServices": ""}).encode()) +
+                frame(json.dumps({"fileContainingSymbol": "no.Such"}
+                                 ).encode()))
+        st, h, data = self.post(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            body, "application/connect+json")
+        self.assertEqual(st, 200)
+        parts = unframe(data)
+        self.assertEqual([p[0] for p in parts], [0, 0, 2])
+        names = [x["name"] for x in
+                 json.loads(parts[0][1])["listServicesResponse"]["service"]]
+        self.assertIn("themis.v1.Documents", names)
+        self.assertEqual(
+            json.loads(parts[1][1])["errorResponse"]["errorCode"], 5)
+        st, _, data = self.post("/grpc.health.v1.Health/Check", "{}",
+                                "application/json")
+        self.assertEqual((st, json.loads(data)), (200, {"status": "SERVING"}))
+
 
 if __name__ == "__main__":
     unittest.main()
