@@ -7,6 +7,7 @@ fragmented messages), the handshake's refusals and bad frames."""
 
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -236,6 +237,24 @@ class MqttWsTest(unittest.TestCase):
             s.close()
         finally:
             srv.stop()
+            srv.cleanup()
+
+    def test_drain_disconnects_websocket_client(self):
+        srv = Server(args=USERS).start()
+        try:
+            c = ws_client(srv.port, version=5)
+            typ, _, _ = c.connect("drained", username="alice",
+                                  password="secret")
+            self.assertEqual(typ, 2)
+            srv.proc.send_signal(signal.SIGTERM)
+            typ, _, body = c.read(timeout=10)
+            self.assertEqual(typ, 14)  # DISCONNECT
+            self.assertEqual(body[:1], b"\x8b")  # server shutting down
+            c.close()
+            self.assertEqual(srv.proc.wait(timeout=20), 0)
+        finally:
+            if srv.proc.poll() is None:
+                srv.stop()
             srv.cleanup()
 
     def test_bad_credentials_refused(self):
