@@ -191,6 +191,72 @@ class WsExtTest(ServerTest):
             srv.stop()
             srv.cleanup()
 
+    def test_overflow_notice_readable_after_dropped_compressed_frames(self):
+        # a slow reader with deflate: frames queued behind the write in
+        # flight are dropped; the overflow notice is sent uncompressed so
+        # it does not refer to them through the compression context
+        from themis_harness import Server
+        import base64
+        import socket
+        import time
+        srv = Server(("--set", "changefeed.max_queue_events=4")).start()
+        try:
+            slow = socket.socket()
+            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            slow.connect(("127.0.0.1", srv.port))
+            key = base64.b64encode(os.urandom(16)).decode()
+            slow.sendall(("GET /v2/changes?from_sequence=0 HTTP/1.1\r\n"
+                          "Host: x\r\nUpgrade: websocket\r\nConnection: "
+                          "Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-"
+                          "Extensions: permessage-deflate\r\n\r\n"
+                          % key).encode())
+            time.sleep(0.5)
+            for i in range(300):
+                srv.json("PUT", "/entities/ovd:k%d" % i,
+                         {"blob": json.dumps({"pad": os.urandom(10000).hex()})})
+            data = b""
+            slow.settimeout(5)
+            try:
+                while True:
+                    chunk = slow.recv(1 << 20)
+                    if not chunk:
+                        break
+                    data += chunk
+            except (socket.timeout, ConnectionResetError):
+                pass
+            head, _, body = data.partition(b"\r\n\r\n")
+            self.assertIn(b"permessage-deflate", head)
+            f = Frames(None, body)
+            z = zlib.decompressobj(wbits=-15)
+            overflow, code, events = None, None, 0
+            while True:
+                fr = f._parse()
+                if fr is None:
+                    break
+                op, rsv1, _, payload = fr
+                if op == 8:
+                    code = struct.unpack("!H", payload[:2])[0]
+                    break
+                if op != 1:
+                    continue
+                if rsv1 and overflow is None:
+                    text = z.decompress(payload + b"\x00\x00\xff\xff")
+                    m = json.loads(text)
+                    events += "sequence" in m
+                    continue
+                self.assertFalse(rsv1, "a compressed frame after the notice")
+                m = json.loads(payload)
+                if m.get("type") == "overflow":
+                    overflow = m
+            self.assertIsNotNone(overflow, "no overflow notice")
+            self.assertEqual(code, 1011)
+            self.assertGreater(events, 0)
+            slow.close()
+        finally:
+            srv.stop()
+            srv.cleanup()
+
     # -- binary changefeed frames -------------------------------------------
 
     def binary_feed(self, proto, decode, encode):
