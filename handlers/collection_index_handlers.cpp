@@ -5,6 +5,8 @@
 
 #include "handlers/collection_index_handlers.hpp"
 
+#include <cctype>
+
 #include "engine/index_store.hpp"
 #include "engine/sqlite_db.hpp"
 #include "engine/store_schema.hpp"
@@ -55,8 +57,12 @@ bool is_doc_index_request(const json& body) {
   return t == "persistent" || t == "ttl" || t == "hash" || t == "skiplist";
 }
 
-void doc_index_create(route_context& ctx, const json& body,
-                      const std::string& stored) {
+namespace {
+
+/// Creates the index; `themisdb` (table, column) answers in ThemisDB's
+/// shape instead of the index entry.
+void create_as(route_context& ctx, const json& body, const std::string& stored,
+               std::optional<json> themisdb) {
   engine::doc_index_def d;
   if (auto e = engine::parse_doc_index(body, d); !e.empty())
     return ctx.respond(error_response(400, e));
@@ -67,8 +73,8 @@ void doc_index_create(route_context& ctx, const json& body,
   engine::write_batch b;
   b.ops.push_back(std::move(op));
   auto shown = shown_collection(ctx.req, stored);
-  ctx.writer.submit(std::move(b), [respond = ctx.respond, shown,
-                                   stored](engine::write_result res) {
+  ctx.writer.submit(std::move(b), [respond = ctx.respond, shown, stored,
+                                   themisdb](engine::write_result res) mutable {
     if (res.results.empty())
       return respond(unavailable_response(res));
     auto& r = res.results.front();
@@ -84,8 +90,88 @@ void doc_index_create(route_context& ctx, const json& body,
     j["collection"] = shown;
     bool created = r.status == engine::op_status::created;
     j["isNewlyCreated"] = created;
+    if (themisdb) {
+      (*themisdb)["success"] = true;
+      (*themisdb)["index"] = j;
+      return respond(json_response(200, dump(*themisdb)));
+    }
     respond(json_response(created ? 201 : 200, dump(j)));
   });
+}
+
+/// ThemisDB's type and column as this server's index name, or "".
+std::string themisdb_name(const json& body, std::string& column) {
+  auto type = body.value("type", std::string("equality"));
+  if (type != "equality" && type != "range")
+    return {};
+  column = body.value("column", body.value("field", std::string()));
+  std::string n = type == "range" ? "range_" : "eq_";
+  for (char c : column)
+    n += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return n.substr(0, engine::max_index_name_bytes);
+}
+
+} // namespace
+
+void doc_index_create(route_context& ctx, const json& body,
+                      const std::string& stored) {
+  create_as(ctx, body, stored, std::nullopt);
+}
+
+bool themisdb_index_create(route_context& ctx, const json& body,
+                           const std::string& stored) {
+  std::string column;
+  auto name = themisdb_name(body, column);
+  if (name.empty())
+    return false;
+  if (column.empty()) {
+    ctx.respond(error_response(400, "'column' is required"));
+    return true;
+  }
+  bool range = body.value("type", std::string("equality")) == "range";
+  auto u = body.find("unique");
+  if (u != body.end() && !u->is_boolean() && !u->is_null()) {
+    ctx.respond(error_response(400, "'unique' must be a boolean"));
+    return true;
+  }
+  json def = {{"type", "persistent"},
+              {"fields", {column}},
+              {"unique", !range && body.value("unique", false)},
+              {"name", name}};
+  create_as(ctx, def, stored,
+            json{{"table", body.value("table", body.value("collection", ""))},
+                 {"column", column}});
+  return true;
+}
+
+bool themisdb_index_drop(route_context& ctx, const json& body,
+                         const std::string& stored) {
+  std::string column;
+  auto name = themisdb_name(body, column);
+  if (name.empty() || !doc_index_find(ctx, stored, name))
+    return false;
+  engine::write_op op;
+  op.kind = engine::op_kind::drop_index;
+  op.collection = stored;
+  op.key = name;
+  engine::write_batch b;
+  b.ops.push_back(std::move(op));
+  auto shown = shown_collection(ctx.req, stored);
+  json answer = {{"success", true},
+                 {"table", body.value("table", body.value("collection", ""))},
+                 {"column", column}};
+  ctx.writer.submit(std::move(b), [respond = ctx.respond, shown,
+                                   answer](engine::write_result res) {
+    if (res.results.empty())
+      return respond(unavailable_response(res));
+    auto& r = res.results.front();
+    if (r.status != engine::op_status::ok)
+      return respond(refusal(r, shown));
+    if (!res.committed)
+      return respond(error_response(503, res.error));
+    respond(json_response(200, dump(answer)));
+  });
+  return true;
 }
 
 json doc_index_list(route_context& ctx, const std::string& stored) {

@@ -21,6 +21,15 @@ bool is_doc_index_request(const nlohmann::json& body);
 void doc_index_create(route_context& ctx, const nlohmann::json& body,
                       const std::string& stored);
 
+/// ThemisDB's POST /index/create and /index/drop with `type` equality
+/// (the default; `unique` allowed) or range on `column`: a persistent
+/// index named eq_<column> / range_<column>, answered in ThemisDB's
+/// shape {success, table, column}. False if `body` is not such a request.
+bool themisdb_index_create(route_context& ctx, const nlohmann::json& body,
+                           const std::string& stored);
+bool themisdb_index_drop(route_context& ctx, const nlohmann::json& body,
+                         const std::string& stored);
+
 /// The persistent and TTL indexes of `stored` as the listing shows them.
 nlohmann::json doc_index_list(route_context& ctx, const std::string& stored);
 

@@ -100,11 +100,14 @@ void index_create(route_context& ctx) {
   if (stored.empty())
     return ctx.respond(error_response(400, "'table' is required"));
   auto type = body.value("type", std::string("equality"));
+  // equality / range: persistent indexes (issue 22)
+  if (themisdb_index_create(ctx, body, stored))
+    return;
   if (type != "fulltext" && type != "vector")
     return ctx.respond(error_response(
       400, "type '" + type +
-             "' is not supported: this server creates fulltext and vector "
-             "indexes (equality and range lookups need no index here)"));
+             "' is not supported: this server creates equality, range, "
+             "fulltext and vector indexes"));
   ctx.respond(create(ctx, *svc, body, stored, true));
 }
 
@@ -116,6 +119,13 @@ void index_drop(route_context& ctx) {
     return;
   if (stored.empty())
     return ctx.respond(error_response(400, "'table' is required"));
+  // equality / range: a persistent index of that column (issue 22)
+  try {
+    if (themisdb_index_drop(ctx, body, stored))
+      return;
+  } catch (const std::exception& e) {
+    return ctx.respond(error_of(e));
+  }
   auto type = body.value("type", std::string("fulltext"));
   auto kind = type == "vector" ? search::index_kind::vector
                                : search::index_kind::fulltext;

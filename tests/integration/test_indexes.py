@@ -102,6 +102,35 @@ class IndexTest(unittest.TestCase):
         st, _, _ = self.call("DELETE", "/v1/collections/people/indexes/by_email")
         self.assertEqual(st, 404)
 
+    def test_themisdb_equality_and_range(self):
+        # ThemisDB's /index/create and /index/drop (its OpenAPI IndexRequest)
+        self.make("users", [{"_key": "u1", "email": "a@x", "salary": 10}])
+        st, _, b = self.call("POST", "/index/create", {
+            "table": "users", "column": "email", "type": "equality",
+            "unique": True})
+        self.assertEqual((st, b["success"], b["table"], b["column"]),
+                         (200, True, "users", "email"), b)
+        st, _, b = self.call("POST", "/index/create", {
+            "table": "users", "column": "salary", "type": "range"})
+        self.assertEqual(st, 200, b)
+        st, _, lst = self.call("GET", "/v1/collections/users/indexes")
+        by = {i["name"]: i for i in lst["indexes"]}
+        self.assertTrue(by["eq_email"]["unique"])
+        self.assertFalse(by["range_salary"]["unique"])
+        st, _, b = self.call("POST", "/v1/collections/users/documents",
+                             {"email": "a@x"})
+        self.assertEqual(st, 409, b)
+        st, _, b = self.call("POST", "/index/drop", {
+            "table": "users", "column": "email", "type": "equality"})
+        self.assertEqual((st, b["success"], b["column"]), (200, True, "email"),
+                         b)
+        st, _, b = self.call("POST", "/v1/collections/users/documents",
+                             {"email": "a@x"})
+        self.assertIn(st, (200, 201), b)
+        st, _, b = self.call("POST", "/index/create", {
+            "table": "nope", "column": "c", "type": "range"})
+        self.assertEqual(st, 404, b)
+
     def test_hostile_definitions(self):
         self.make("hostile")
         for body in ({"type": "persistent"},
