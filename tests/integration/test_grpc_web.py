@@ -235,8 +235,10 @@ class GrpcWebTest(unittest.TestCase):
             "/themis.v1.Changefeed/Subscribe",
             cf.SubscribeRequest(collections=["w"], key_prefix="dl"),
             headers={"grpc-timeout": "700m"})
-        self.assertGreaterEqual(len(msgs), 1)
-        self.assertEqual(t["grpc-status"], "4", t)
+        # after the backfilled event: the trailer frame; on a machine too
+        # loaded to send it in time: Trailers-Only. Either way, status 4.
+        status = t["grpc-status"] if msgs else h.get("grpc-status")
+        self.assertEqual(status, "4", (h, t))
 
     def test_malformed_bodies_answer_their_status(self):
         path = "/themis.v1.Documents/Get"
