@@ -187,6 +187,7 @@ void stream_query_rows(route_context& ctx, const std::string& query, json bind,
     std::string chunk = enc.head();
     uint64_t count = 0;
     auto* server_stop = writer.stop_flag();
+    limits.server_stop = server_stop; // a drain stops a scan without rows
     std::string tail;
     try {
       aql::execute_file(
