@@ -169,7 +169,11 @@ std::optional<api_response> validate_request(const route_op& op,
     json body;
     if (auto bad = parse_json_body(req.body, body))
       return bad; // nested too deep: the parser's own 400
-    if (!body.is_discarded())
+    // a body that is not even an object where one is expected: the
+    // handler's own refusal (its message is what ThemisDB's clients know)
+    bool wrong_kind = is_type(op.body_schema, "object") &&
+                      !is_type(op.body_schema, "array") && !body.is_object();
+    if (!body.is_discarded() && !wrong_kind)
       for (auto& e : violations(*op.body_check, body, "body", 20))
         errors.push_back(std::move(e));
   }

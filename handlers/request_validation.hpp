@@ -22,9 +22,10 @@ struct route_op;
 /// schema valijson refuses: a programming error found at start).
 void compile_route_schemas(route_registry& reg);
 
-/// The 400 for a request `op` refuses, or nothing. A body that is empty or
-/// not JSON is left to the handler (its own message); depth limits are the
-/// JSON parser's (limits.max_json_depth).
+/// The 400 for a request `op` refuses, or nothing. A body that is empty,
+/// not JSON, or not an object where the schema wants one is left to the
+/// handler (its own message); depth limits are the JSON parser's
+/// (limits.max_json_depth).
 std::optional<api_response> validate_request(const route_op& op,
                                              const api_request& req);
 
