@@ -14,6 +14,10 @@ void h2_ws_transport::on_text(std::string message) {
   st_.on_text(std::move(message));
 }
 
+void h2_ws_transport::on_binary(std::string message) {
+  st_.on_binary(std::move(message));
+}
+
 void h2_ws_transport::send(std::string bytes) {
   st_.session->stream_data(id_, bytes);
 }
@@ -32,12 +36,11 @@ void http_connection_state::on_tunnel_open(uint64_t id) {
       h2->reset_stream(id, 0x7 /* REFUSED_STREAM */);
     return;
   }
-  ws::ws_options o;
-  o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
-  o.max_message = ctx->config.http.max_body_bytes;
+  // the options an HTTP/1.1 upgrade gets (permessage-deflate and the
+  // binary encoding negotiated by negotiate_ws for this 101)
   ws_stream = id;
   ws_transport = std::make_unique<h2_ws_transport>(*this, id);
-  ws = std::make_unique<ws::ws_session>(o, *ws_transport);
+  ws = std::make_unique<ws::ws_session>(ws_session_options(), *ws_transport);
   if (deferred_channel) {
     auto [h, ping] = std::move(*deferred_channel);
     deferred_channel.reset();

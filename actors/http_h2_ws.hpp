@@ -20,6 +20,8 @@ public:
     st_(st), id_(stream_id) {}
 
   void on_text(std::string message) override;
+  /// A binary message (MessagePack/CBOR changefeed encodings).
+  void on_binary(std::string message) override;
   /// WebSocket frames as DATA of the stream (HTTP/2 flow control).
   void send(std::string bytes) override;
   /// The close handshake is done: END_STREAM.

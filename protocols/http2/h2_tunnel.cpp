@@ -40,10 +40,7 @@ void h2_session::start_connect(int32_t id, stream& st) {
   auto& r = st.req;
   r.method = "GET";
   std::erase_if(r.headers, [](auto& h) {
-    // (permessage-deflate is not negotiated on a tunnel yet: the
-    // session it would need is built in actors/http_h2_ws.cpp)
     return iequals(h.first, "sec-websocket-key") ||
-           iequals(h.first, "sec-websocket-extensions") ||
            iequals(h.first, "upgrade") || iequals(h.first, "connection");
   });
   r.headers.emplace_back("upgrade", "websocket");

@@ -189,6 +189,7 @@ class H2WebSocket:
         if len(b) < off + n:
             return None
         op, payload = b[0] & 0x0F, bytes(b[off:off + n])
+        self.last_rsv1 = bool(b[0] & 0x40)  # (permessage-deflate)
         del b[:off + n]
         return op, payload
 

@@ -148,6 +148,37 @@ class H2WebSocketTest(unittest.TestCase):
         self.assertEqual(ws2.status, 200)
         ws2.close()
 
+    def test_permessage_deflate_over_h2(self):
+        # negotiated as on an HTTP/1.1 upgrade; server messages compressed
+        # (RSV1) in the tunnel's DATA, client messages compressed too
+        import zlib
+        c = self.conn()
+        start = self.tip()
+        self.put("h2wsz", "big", {"pad": "z" * 4000})
+        ws = H2WebSocket(c, "/v2/changes?from_sequence=%d" % start, headers=[
+            ("sec-websocket-extensions", "permessage-deflate")])
+        self.assertEqual(ws.status, 200)
+        self.assertIn("permessage-deflate",
+                      ws.headers.get("sec-websocket-extensions", ""))
+        inflate = zlib.decompressobj(-15)
+        msgs = []
+        while len(msgs) < 2:
+            m = ws.recv()
+            self.assertIsNotNone(m)
+            if ws.last_rsv1:
+                m = inflate.decompress(m + b"\x00\x00\xff\xff")
+            msgs.append((ws.last_rsv1, json.loads(m)))
+        self.assertEqual(msgs[0][1]["type"], "subscribed")
+        self.assertTrue(msgs[1][0], "the 4 KB event is compressed")
+        self.assertEqual(msgs[1][1]["value"]["pad"], "z" * 4000)
+        deflate = zlib.compressobj(wbits=-15)
+        body = deflate.compress(b"not json") + deflate.flush(zlib.Z_SYNC_FLUSH)
+        ws.send_frame(0x1 | 0x40, body[:-4])  # RSV1 text frame
+        err = json.loads(inflate.decompress(ws.recv() + b"\x00\x00\xff\xff")
+                         if ws.last_rsv1 else ws.recv())
+        self.assertEqual(err["status_code"], 400)
+        ws.close()
+
     # -- refusals ---------------------------------------------------------------
 
     def test_unknown_protocol_is_501(self):
