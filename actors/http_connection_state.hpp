@@ -167,12 +167,12 @@ struct http_connection_state : http1::session_callbacks,
       grpc_start(id, std::move(req)); // actors/http_grpc.cpp
       return;
     }
+    if (try_wire_upgrade(id, req)) // /mqtt, /pg (actors/ws_wire_upgrade.cpp)
+      return;
     if (is_grpc_web_call(req)) {
       grpc_web_start(id, std::move(req)); // actors/http_grpc_web.cpp
       return;
     }
-    if (try_wire_upgrade(id, req)) // /mqtt, /pg (actors/ws_wire_upgrade.cpp)
-      return;
     auto key_header = req.header("Sec-WebSocket-Key");
     std::string ws_key = key_header ? *key_header : std::string();
     auto ext_header = req.header("Sec-WebSocket-Extensions");
