@@ -23,7 +23,7 @@
 #include "protocols/compression/http_coding.hpp"
 #include "protocols/http1/http1_session.hpp"
 #include "protocols/http2/h2_session.hpp"
-#include "protocols/websocket/ws_encoding.hpp"
+#include "handlers/changefeed_encoding.hpp"
 #include "protocols/websocket/ws_session.hpp"
 
 namespace themis::detail {

@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/error.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/error.hpp"
 
 namespace themis::gql {
 

@@ -9,8 +9,8 @@
 
 #include "handlers/graphql_doc_cache.hpp"
 #include "handlers/graphql_http.hpp"
-#include "protocols/graphql/parser.hpp"
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/parser.hpp"
+#include "engine/graphql/validator.hpp"
 
 namespace themis::gql {
 

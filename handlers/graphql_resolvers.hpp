@@ -10,7 +10,7 @@
 #include <string>
 
 #include "handlers/graphql_catalog.hpp"
-#include "protocols/graphql/resolver.hpp"
+#include "engine/graphql/resolver.hpp"
 
 namespace themis::gql {
 

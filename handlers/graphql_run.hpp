@@ -1,5 +1,5 @@
 #pragma once
-/// One GraphQL operation in flight: the executor (protocols/graphql) driven
+/// One GraphQL operation in flight: the executor (engine/graphql) driven
 /// on the caller's own context (the connection actor), its deferred fields
 /// completed by engine reads on worker threads, writes through the store
 /// writer and job requests to the job manager — each port's answer comes
@@ -16,7 +16,7 @@
 
 #include "handlers/graphql_schema.hpp"
 #include "handlers/handler_env.hpp"
-#include "protocols/graphql/executor.hpp"
+#include "engine/graphql/executor.hpp"
 #include "themis/principal.hpp"
 
 namespace themis::gql {

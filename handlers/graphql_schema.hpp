@@ -12,7 +12,7 @@
 #include <string>
 
 #include "handlers/graphql_catalog.hpp"
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/schema.hpp"
 
 namespace themis {
 struct handler_env;

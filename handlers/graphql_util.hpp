@@ -6,8 +6,8 @@
 #include <string>
 
 #include "engine/aql/aql_error.hpp"
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/resolver.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/resolver.hpp"
 
 namespace themis::gql {
 

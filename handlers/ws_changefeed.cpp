@@ -5,7 +5,7 @@
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/themisdb_events.hpp"
-#include "protocols/websocket/ws_encoding.hpp"
+#include "handlers/changefeed_encoding.hpp"
 
 namespace themis {
 

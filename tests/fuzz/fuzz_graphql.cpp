@@ -12,10 +12,10 @@
 #include <memory>
 #include <string_view>
 
-#include "protocols/graphql/executor.hpp"
-#include "protocols/graphql/parser.hpp"
-#include "protocols/graphql/schema.hpp"
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/executor.hpp"
+#include "engine/graphql/parser.hpp"
+#include "engine/graphql/schema.hpp"
+#include "engine/graphql/validator.hpp"
 
 namespace {
 

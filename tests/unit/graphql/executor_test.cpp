@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <sstream>
 
-#include "protocols/graphql/executor.hpp"
+#include "engine/graphql/executor.hpp"
 #include "test_schema.hpp"
 
 namespace themis::graphql {

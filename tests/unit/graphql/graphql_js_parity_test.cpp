@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "protocols/graphql/executor.hpp"
-#include "protocols/graphql/suggest.hpp"
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/executor.hpp"
+#include "engine/graphql/suggest.hpp"
+#include "engine/graphql/validator.hpp"
 #include "test_schema.hpp"
 
 namespace themis::graphql {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "protocols/graphql/parser.hpp"
+#include "engine/graphql/parser.hpp"
 
 namespace themis::graphql {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "protocols/graphql/parser.hpp"
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/parser.hpp"
+#include "engine/graphql/schema.hpp"
 
 namespace themis::graphql::test {
 

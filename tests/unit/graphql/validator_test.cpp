@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/validator.hpp"
 #include "test_schema.hpp"
 
 namespace themis::graphql {

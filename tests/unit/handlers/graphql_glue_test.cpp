@@ -195,7 +195,7 @@ TEST(GraphqlCursor, RoundTripAndGarbage) {
 // --- the parsed-document cache (graphql_doc_cache.hpp)
 
 #include "handlers/graphql_doc_cache.hpp"
-#include "protocols/graphql/parser.hpp"
+#include "engine/graphql/parser.hpp"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "protocols/graphql/executor.hpp"
-#include "protocols/graphql/parser.hpp"
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/executor.hpp"
+#include "engine/graphql/parser.hpp"
+#include "engine/graphql/validator.hpp"
 #include "test_schema.hpp"
 
 namespace {

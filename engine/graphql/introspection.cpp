@@ -1,6 +1,6 @@
-#include "protocols/graphql/introspection.hpp"
+#include "engine/graphql/introspection.hpp"
 
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/values.hpp"
 
 namespace themis::graphql {
 

@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "protocols/graphql/exec_support.hpp"
-#include "protocols/graphql/introspection.hpp"
-#include "protocols/graphql/validation_context.hpp"
+#include "engine/graphql/exec_support.hpp"
+#include "engine/graphql/introspection.hpp"
+#include "engine/graphql/validation_context.hpp"
 
 namespace themis::graphql {
 

@@ -1,4 +1,4 @@
-#include "protocols/graphql/ast.hpp"
+#include "engine/graphql/ast.hpp"
 
 namespace themis::graphql {
 

@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <vector>
 
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/error.hpp"
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/error.hpp"
+#include "engine/graphql/schema.hpp"
 
 namespace themis::graphql {
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "protocols/websocket/ws_encoding.hpp"
+#include "handlers/changefeed_encoding.hpp"
 
 using namespace themis::ws;
 

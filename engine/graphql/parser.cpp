@@ -1,8 +1,8 @@
-#include "protocols/graphql/parser.hpp"
+#include "engine/graphql/parser.hpp"
 
 #include <utility>
 
-#include "protocols/graphql/lexer.hpp"
+#include "engine/graphql/lexer.hpp"
 
 namespace themis::graphql {
 

@@ -1,13 +1,13 @@
 #pragma once
 /// State shared by the validation rules (validator*.cpp, rules_*.cpp).
-/// Internal to protocols/graphql.
+/// Internal to engine/graphql.
 
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/validator.hpp"
 
 namespace themis::graphql {
 

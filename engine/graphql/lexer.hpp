@@ -2,14 +2,14 @@
 /// GraphQL lexer (October 2021, section 2.1): ignored tokens (BOM, white
 /// space, line terminators, comments, commas) are skipped; strings and
 /// block strings are decoded; positions are 1-based line/column in code
-/// points. Internal to protocols/graphql.
+/// points. Internal to engine/graphql.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "protocols/graphql/ast.hpp"
+#include "engine/graphql/ast.hpp"
 
 namespace themis::graphql {
 

@@ -1,4 +1,4 @@
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/values.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "protocols/graphql/ast.hpp"
+#include "engine/graphql/ast.hpp"
 
 namespace themis::graphql {
 

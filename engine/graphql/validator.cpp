@@ -1,6 +1,6 @@
-#include "protocols/graphql/validator.hpp"
+#include "engine/graphql/validator.hpp"
 
-#include "protocols/graphql/validation_context.hpp"
+#include "engine/graphql/validation_context.hpp"
 
 namespace themis::graphql {
 

@@ -1,9 +1,9 @@
-#include "protocols/graphql/exec_support.hpp"
+#include "engine/graphql/exec_support.hpp"
 
 #include <unordered_map>
 
-#include "protocols/graphql/executor.hpp"
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/executor.hpp"
+#include "engine/graphql/values.hpp"
 
 namespace themis::graphql {
 

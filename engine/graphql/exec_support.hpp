@@ -1,7 +1,7 @@
 #pragma once
 /// Pieces of execution shared by the executor and subscription set-up:
 /// CollectFields (6.3.2), CoerceArgumentValues (6.4.1), @skip/@include.
-/// Internal to protocols/graphql.
+/// Internal to engine/graphql.
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/schema.hpp"
 
 namespace themis::graphql {
 

@@ -4,9 +4,9 @@
 /// argument can yield several errors; scalars word their own refusals
 /// ("Int cannot represent non-integer value: 1.5"), enums suggest values.
 
-#include "protocols/graphql/suggest.hpp"
-#include "protocols/graphql/validation_context.hpp"
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/suggest.hpp"
+#include "engine/graphql/validation_context.hpp"
+#include "engine/graphql/values.hpp"
 
 namespace themis::graphql {
 

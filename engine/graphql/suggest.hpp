@@ -1,7 +1,7 @@
 #pragma once
 /// "Did you mean …?" suggestions as graphql-js 16 words them
 /// (suggestionList + didYouMean), so messages match what GraphQL tooling
-/// and its tests expect. Internal to protocols/graphql.
+/// and its tests expect. Internal to engine/graphql.
 
 #include <string>
 #include <string_view>

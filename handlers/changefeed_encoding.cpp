@@ -1,4 +1,4 @@
-#include "protocols/websocket/ws_encoding.hpp"
+#include "handlers/changefeed_encoding.hpp"
 
 #include <nlohmann/json.hpp>
 #include <vector>

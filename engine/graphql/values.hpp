@@ -1,13 +1,13 @@
 #pragma once
 /// Input and result coercion (sections 3.5, 3.9, 3.10, 6.4.3) shared by the
-/// validator and the executor. Internal to protocols/graphql.
+/// validator and the executor. Internal to engine/graphql.
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/schema.hpp"
 
 namespace themis::graphql {
 

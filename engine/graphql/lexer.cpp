@@ -1,4 +1,4 @@
-#include "protocols/graphql/lexer.hpp"
+#include "engine/graphql/lexer.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,11 +1,11 @@
 #pragma once
 /// Introspection (October 2021, section 4): the __Schema/__Type/... types
 /// with their resolvers, and the meta fields __schema, __type, __typename.
-/// Internal to protocols/graphql.
+/// Internal to engine/graphql.
 
 #include <string_view>
 
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/schema.hpp"
 
 namespace themis::graphql {
 

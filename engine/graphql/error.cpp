@@ -1,4 +1,4 @@
-#include "protocols/graphql/error.hpp"
+#include "engine/graphql/error.hpp"
 
 namespace themis::graphql {
 

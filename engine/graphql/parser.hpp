@@ -6,8 +6,8 @@
 #include <optional>
 #include <string_view>
 
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/error.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/error.hpp"
 
 namespace themis::graphql {
 

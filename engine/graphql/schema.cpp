@@ -1,8 +1,8 @@
-#include "protocols/graphql/schema.hpp"
+#include "engine/graphql/schema.hpp"
 
 #include <algorithm>
 
-#include "protocols/graphql/introspection.hpp"
+#include "engine/graphql/introspection.hpp"
 
 namespace themis::graphql {
 

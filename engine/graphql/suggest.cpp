@@ -1,4 +1,4 @@
-#include "protocols/graphql/suggest.hpp"
+#include "engine/graphql/suggest.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <set>
 
-#include "protocols/graphql/introspection.hpp"
-#include "protocols/graphql/suggest.hpp"
-#include "protocols/graphql/validation_context.hpp"
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/introspection.hpp"
+#include "engine/graphql/suggest.hpp"
+#include "engine/graphql/validation_context.hpp"
+#include "engine/graphql/values.hpp"
 
 namespace themis::graphql {
 

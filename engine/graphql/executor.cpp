@@ -1,11 +1,11 @@
-#include "protocols/graphql/executor.hpp"
+#include "engine/graphql/executor.hpp"
 
 #include <map>
 #include <unordered_map>
 
-#include "protocols/graphql/exec_support.hpp"
-#include "protocols/graphql/introspection.hpp"
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/exec_support.hpp"
+#include "engine/graphql/introspection.hpp"
+#include "engine/graphql/values.hpp"
 
 namespace themis::graphql {
 

@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "protocols/graphql/ast.hpp"
-#include "protocols/graphql/resolver.hpp"
+#include "engine/graphql/ast.hpp"
+#include "engine/graphql/resolver.hpp"
 
 namespace themis::graphql {
 

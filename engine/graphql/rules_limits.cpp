@@ -7,8 +7,8 @@
 #include <map>
 #include <optional>
 
-#include "protocols/graphql/introspection.hpp"
-#include "protocols/graphql/validation_context.hpp"
+#include "engine/graphql/introspection.hpp"
+#include "engine/graphql/validation_context.hpp"
 
 namespace themis::graphql {
 

@@ -4,9 +4,9 @@
 
 #include <set>
 
-#include "protocols/graphql/introspection.hpp"
-#include "protocols/graphql/validation_context.hpp"
-#include "protocols/graphql/values.hpp"
+#include "engine/graphql/introspection.hpp"
+#include "engine/graphql/validation_context.hpp"
+#include "engine/graphql/values.hpp"
 
 namespace themis::graphql {
 
