@@ -83,6 +83,8 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
         st.on_ws_data(bytes);
       else
         st.on_http_data(bytes);
+      if (st.wire_tunnels) // (the client's WINDOW_UPDATEs let output out)
+        st.wire_tunnels->settle();
       st.want_read();
     },
     [=](closed_atom) {
@@ -96,6 +98,8 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       if (st.handoff)
         return; // the wire-protocol actor has its own timeouts
       st.session->check_timeouts();
+      if (st.wire_tunnels)
+        st.wire_tunnels->settle();
       st.want_read(); // (HTTP/2 pauses while its output is not read)
       if (!st.closed)
         self->delayed_send(self, tick, tick_atom::value);
@@ -107,6 +111,8 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
         return;
       }
       st.session->drain();
+      if (st.wire_tunnels) // MQTT DISCONNECT 0x8B, PG 57P01 on their streams
+        st.wire_tunnels->drain();
       // close an idle connection when its grace ends, not at the next tick
       self->delayed_send(self, std::chrono::milliseconds(hc.drain_grace_ms + 5),
                          drain_check_atom::value);
@@ -149,6 +155,29 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     },
     [=](grpc_deadline_atom, uint64_t id, uint64_t gen) {
       self->state.grpc_deadline(id, gen);
+    },
+    // MQTT / PostgreSQL over WebSocket on HTTP/2 streams
+    // (actors/ws_stream_tunnels.hpp)
+    [=](wire_out_atom, uint64_t id, std::string& bytes) {
+      auto& st = self->state;
+      if (st.wire_tunnels)
+        st.wire_tunnels->on_out(id, std::move(bytes));
+      st.want_read();
+    },
+    [=](wire_end_atom, uint64_t id) {
+      auto& st = self->state;
+      if (st.wire_tunnels && st.wire_tunnels->on_end(id))
+        self->delayed_send(self, std::chrono::seconds(5),
+                           wire_linger_atom::value, id);
+      st.want_read();
+    },
+    [=](wire_abort_atom, uint64_t id) {
+      if (self->state.wire_tunnels)
+        self->state.wire_tunnels->on_abort(id);
+    },
+    [=](wire_linger_atom, uint64_t id) {
+      if (self->state.wire_tunnels)
+        self->state.wire_tunnels->on_linger(id);
     },
   };
 }

@@ -19,6 +19,7 @@
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
+#include "actors/ws_stream_tunnels.hpp"
 #include "handlers/http_json.hpp"
 #include "protocols/compression/http_coding.hpp"
 #include "protocols/http1/http1_session.hpp"
@@ -600,6 +601,19 @@ struct http_connection_state : http1::session_callbacks,
   void h2_ws_end(uint64_t id);
   /// The close handshake timed out: RST_STREAM(CANCEL).
   void h2_ws_abort();
+  /// MQTT and PostgreSQL over WebSocket on HTTP/2 streams (several per
+  /// connection; actors/ws_stream_tunnels.hpp), created on first use.
+  std::unique_ptr<ws_stream_tunnels> wire_tunnels;
+  /// The wire tunnel whose 101 is being sent (on_tunnel_open starts it).
+  struct wire_start {
+    uint64_t id;
+    wire_kind kind;
+    ws::ws_options opts;
+  };
+  std::optional<wire_start> wire_opening;
+  /// Answers an extended CONNECT at /mqtt or /pg (ws_wire_upgrade.cpp).
+  void open_wire_tunnel(uint64_t id, wire_protocol which, api_response r,
+                        const std::string& extensions);
 
   // -- gRPC calls (issue 20; actors/http_grpc.cpp) ---------------------------
 

@@ -31,6 +31,13 @@ bool http_connection_state::h2_ws_refused() const {
 }
 
 void http_connection_state::on_tunnel_open(uint64_t id) {
+  if (wire_opening && wire_opening->id == id) { // /mqtt, /pg
+    wire_tunnels->open(id, wire_opening->kind, std::move(wire_opening->opts),
+                       caf::actor_cast<caf::actor>(self), ctx,
+                       conn->remote_address(), conn->client_subject());
+    wire_opening.reset();
+    return;
+  }
   if (ws) { // (refused in dispatch already; never two on one connection)
     if (auto* h2 = dynamic_cast<http2::h2_session*>(session.get()))
       h2->reset_stream(id, 0x7 /* REFUSED_STREAM */);
@@ -50,6 +57,10 @@ void http_connection_state::on_tunnel_open(uint64_t id) {
 
 void http_connection_state::on_tunnel_data(uint64_t id, std::string_view bytes,
                                            bool end) {
+  if (wire_tunnels && wire_tunnels->owns(id)) {
+    wire_tunnels->on_data(id, bytes, end);
+    return;
+  }
   if (!ws || id != ws_stream)
     return;
   if (end) {
@@ -63,6 +74,8 @@ void http_connection_state::on_tunnel_data(uint64_t id, std::string_view bytes,
 }
 
 void http_connection_state::h2_ws_end(uint64_t id) {
+  if (wire_tunnels && wire_tunnels->on_stream_closed(id))
+    return;
   if (!ws || id != ws_stream)
     return;
   if (channel) {

@@ -139,8 +139,8 @@ bool http_connection_state::try_wire_upgrade(uint64_t id, api_request& req) {
     which = wire_protocol::mqtt;
   else if (!pg_path.empty() && req.path == pg_path)
     which = wire_protocol::pg;
-  if (which == wire_protocol::none || session->multiplexed())
-    return false; // (over HTTP/2 these paths are not served)
+  if (which == wire_protocol::none)
+    return false;
   auto answer = [&](int status, const std::string& why,
                     std::vector<std::pair<std::string, std::string>> hs = {}) {
     auto r = error_response(status, why);
@@ -185,11 +185,44 @@ bool http_connection_state::try_wire_upgrade(uint64_t id, api_request& req) {
   if (!proto.empty())
     r.set_header("Sec-WebSocket-Protocol", proto);
   auto ext = req.header("Sec-WebSocket-Extensions");
+  if (session->multiplexed()) { // an extended CONNECT (RFC 8441)
+    open_wire_tunnel(id, which, std::move(r), ext ? *ext : std::string());
+    return true;
+  }
   ws_encoding = ws::message_encoding::json;
   negotiate_ws(ext ? *ext : std::string(), r);
   wire_pending = which;
   session->respond(id, std::move(r)); // → on_upgraded → start_wire
   return true;
+}
+
+void http_connection_state::open_wire_tunnel(uint64_t id, wire_protocol which,
+                                             api_response r,
+                                             const std::string& extensions) {
+  // the connection's own WebSocket (a changefeed on another stream) keeps
+  // its negotiated parameters: this tunnel's are its own
+  auto saved_deflate = ws_deflate;
+  auto saved_encoding = ws_encoding;
+  ws_encoding = ws::message_encoding::json;
+  negotiate_ws(extensions, r);
+  auto o = ws_session_options();
+  ws_deflate = saved_deflate;
+  ws_encoding = saved_encoding;
+  o.accept_text = false; // MQTT 5.0 §6.0: binary frames only (1003)
+  o.accept_binary = true;
+  if (!wire_tunnels)
+    wire_tunnels = std::make_unique<ws_stream_tunnels>(
+      [this] { return session.get(); },
+      [this](uint64_t sid, uint32_t code) {
+        if (auto* h2 = dynamic_cast<http2::h2_session*>(session.get()))
+          h2->reset_stream(sid, code);
+      });
+  wire_opening = wire_start{
+    id, which == wire_protocol::mqtt ? wire_kind::mqtt : wire_kind::pg,
+    std::move(o)};
+  session->respond(id, std::move(r)); // a 200 → on_tunnel_open
+  wire_opening.reset();
+  want_read();
 }
 
 void http_connection_state::start_wire(std::string leftover) {

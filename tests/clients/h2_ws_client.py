@@ -22,7 +22,8 @@ class H2Error(Exception):
 class H2Connection:
     """One HTTP/2 connection (h2c prior knowledge, or TLS with ALPN h2)."""
 
-    def __init__(self, port, host="127.0.0.1", tls=False, timeout=10):
+    def __init__(self, port, host="127.0.0.1", tls=False, timeout=10,
+                 read_after_goaway=False):
         raw = socket.create_connection((host, port), timeout=timeout)
         if tls:
             ctx = ssl.create_default_context()
@@ -39,6 +40,15 @@ class H2Connection:
         self.conn = h2.connection.H2Connection(
             h2.config.H2Configuration(client_side=True,
                                       header_encoding="utf-8"))
+        if read_after_goaway:
+            # python-h2 4.1 takes a received GOAWAY for the connection's
+            # end and refuses the frames of the streams it lets finish
+            # (RFC 9113 §6.8): keep the connection open for those
+            sm = self.conn.state_machine
+            sm._transitions = dict(sm._transitions)
+            open_ = h2.connection.ConnectionState.CLIENT_OPEN
+            sm._transitions[(open_, h2.connection.ConnectionInputs.
+                             RECV_GOAWAY)] = (None, open_)
         self.conn.initiate_connection()
         self.flush()
         self.events = {}       # stream id -> list of events
@@ -233,3 +243,38 @@ class H2WebSocket:
                 self.h.flush()
             except Exception:
                 pass
+
+
+class H2WsStream:
+    """A byte stream carried in binary messages of a WebSocket on one
+    HTTP/2 stream (MQTT at /mqtt, PostgreSQL at /pg), with the socket
+    methods the raw MQTT and PG test clients use (sendall, recv,
+    settimeout): recv answers b"" once the server closed, and raises
+    socket.timeout when nothing came in time."""
+
+    def __init__(self, h2c, path, subprotocols=(), headers=()):
+        self.ws = H2WebSocket(h2c, path, subprotocols=subprotocols,
+                              headers=headers)
+        self.status = self.ws.status
+        self.timeout = h2c.timeout
+
+    def settimeout(self, t):
+        self.timeout = t
+
+    def sendall(self, data):
+        self.ws.send_frame(0x2, bytes(data))
+
+    def recv(self, _n=65536):
+        try:
+            payload = self.ws.recv(self.timeout)
+        except H2Error as e:
+            if "in time" in str(e):
+                raise socket.timeout(str(e))
+            return b""
+        return b"" if payload is None else payload
+
+    def close(self):
+        try:
+            self.ws.close()
+        except H2Error:
+            pass
