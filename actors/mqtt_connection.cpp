@@ -12,6 +12,7 @@
 #include "actors/server_context.hpp"
 #include "actors/wire_transport.hpp"
 #include "auth/password.hpp"
+#include "engine/collection_schema.hpp"
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
 #include "engine/security/audit_log.hpp"
@@ -483,12 +484,20 @@ struct mqtt_state : session_callbacks {
           bool ok = r.committed && !r.results.empty() &&
                     (r.results[0].status == engine::op_status::created ||
                      r.results[0].status == engine::op_status::ok);
-          if (!ok && r.committed && !r.results.empty()) {
+          auto st = r.results.empty() ? engine::op_status::internal
+                                      : r.results[0].status;
+          if (!ok && st != engine::op_status::internal &&
+              st != engine::op_status::not_executed) {
             // the store refused this message itself (not a failed commit):
-            // sent again it fails again, so it is not left to a resend
+            // sent again it fails again, so it is not left to a resend; a
+            // collection schema's refusal is 0x99 (issue 22)
             std::string why = "not stored: " + r.results[0].message;
             strip_tenant_prefix(why, who.tenant);
-            return reject_ingest(m, id, reason::unspecified, why);
+            return reject_ingest(m, id,
+                                 engine::is_schema_refusal(why)
+                                   ? reason::payload_format_invalid
+                                   : reason::unspecified,
+                                 why);
           }
           if (!ok)
             spdlog::warn(

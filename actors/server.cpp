@@ -36,6 +36,7 @@
 #include "actors/mqtt_connection.hpp"
 #include "actors/pg_connection.hpp"
 #include "actors/pg_notify_hub.hpp"
+#include "actors/cache_purger.hpp"
 #include "actors/pg_sessions.hpp"
 #include "actors/server_context.hpp"
 #include "actors/service_notifier.hpp"
@@ -439,6 +440,14 @@ int run_server(const server_config& cfg, const char* version,
   std::vector<child_spec> listener_children{listener_spec, pg_listener_spec,
                                             mqtt_listener_spec, mqtt_sys_spec,
                                             pg_notify_spec};
+  if (!ctx->config.cache.purge_url.empty()) { // issue 22: docs/caching.md
+    child_spec purge_spec;
+    purge_spec.name = "cache_purger";
+    purge_spec.start = [ctx](caf::actor_system& s) {
+      return spawn_cache_purger(s, ctx);
+    };
+    listener_children.push_back(purge_spec);
+  }
   if (https)
     listener_children.push_back(registered_child(
       "https_listener", https_listener_name, [ctx](caf::actor_system& s) {

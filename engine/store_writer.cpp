@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "engine/collection_schema.hpp"
 #include "engine/edge_validation.hpp"
 #include "engine/index_store.hpp"
 #include "engine/json_bounded.hpp"
@@ -59,6 +60,7 @@ store_writer::store_writer(const store_options& opts) :
   db_(database_path(opts), false, opts.busy_timeout_ms) {
   apply_schema(db_, opts);
   install_edge_schema(db_); // collection types (issue 32)
+  install_collection_schemas(db_); // JSON Schema per collection (issue 22)
   // no session survives a restart: temp tables a crash left go (issue 36)
   if (sql::purge_temp_tables(db_.handle()) > 0)
     ++schema_epoch();
@@ -185,6 +187,8 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return drop_collection(op.collection, now_ms);
   if (op.kind == op_kind::create_index || op.kind == op_kind::drop_index)
     return apply_index_op(db_.handle(), op); // issue 22 (index_store.hpp)
+  if (op.kind == op_kind::set_schema)
+    return set_schema(op);
   if (!valid_stored_collection_name(op.collection))
     return failure(op_status::invalid,
                    "invalid collection name: " + op.collection);
@@ -283,12 +287,35 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
   return r;
 }
 
+op_result store_writer::set_schema(const write_op& op) {
+  if (!collection_exists(op.collection))
+    return failure(op_status::collection_not_found,
+                   "collection not found: " + op.collection);
+  std::optional<collection_schema> s;
+  if (!op.doc.empty()) {
+    collection_schema parsed;
+    auto body = json::parse(op.doc, nullptr, false);
+    if (auto e = parse_collection_schema(body, parsed); !e.empty())
+      return failure(op_status::invalid, std::move(e));
+    s = std::move(parsed);
+  }
+  if (auto e = set_collection_schema(db_, op.collection, s); !e.empty())
+    return failure(op_status::invalid, std::move(e));
+  op_result r;
+  r.key = op.collection;
+  r.doc = s ? to_json(*s).dump() : std::string();
+  return r;
+}
+
 op_result store_writer::apply_guarded(const write_op& op, int64_t now_ms) {
   try {
     return apply(op, now_ms);
   } catch (const sqlite_error& e) {
     // an edge collection's trigger refused the document (issue 32)
     if (auto m = edge_refusal(e.what()); !m.empty())
+      return failure(op_status::invalid, std::move(m), op.key);
+    // the collection's JSON Schema refused it (issue 22)
+    if (auto m = schema_refusal(e.what()); !m.empty())
       return failure(op_status::invalid, std::move(m), op.key);
     // a unique persistent index refused the document (issue 22)
     if (auto m = unique_refusal(e.what()); !m.empty())

@@ -73,6 +73,7 @@ public:
 private:
   op_result apply(const write_op& op, int64_t now_ms);
   op_result apply_guarded(const write_op& op, int64_t now_ms);
+  op_result set_schema(const write_op& op); // issue 22
   op_result create_collection(const std::string& name, int64_t now_ms,
                               bool exists_ok, bool edge = false);
   op_result drop_collection(const std::string& name, int64_t now_ms);

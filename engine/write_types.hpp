@@ -36,6 +36,9 @@ enum class op_kind : uint8_t {
   /// the writer's transaction. drop_index: `key` is its name.
   create_index,
   drop_index,
+  /// The collection's JSON Schema (engine/collection_schema.hpp): `doc`
+  /// {"rule", "level", "message"}, or empty to remove it.
+  set_schema,
 };
 
 enum class op_status : uint8_t {

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "engine/collection_schema.hpp"
 #include "handlers/http_json.hpp"
 
 namespace themis {
@@ -133,6 +134,8 @@ int arango_errnum_of(engine::op_status s, std::string_view message) {
     case op_status::precondition_failed:
       return contains(message, "not found") ? document_not_found : conflict;
     case op_status::invalid:
+      if (engine::is_schema_refusal(message))
+        return validation_failed;
       if (contains(message, "key"))
         return document_key_bad;
       if (contains(message, "object"))

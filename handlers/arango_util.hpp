@@ -40,6 +40,7 @@ constexpr int query_empty = 1502;
 constexpr int function_unknown = 1540;
 constexpr int bind_parameter_missing = 1551;
 constexpr int cursor_not_found = 1600;
+constexpr int validation_failed = 1620; ///< a collection schema refused
 } // namespace arango_errnum
 
 /// `{"error":true,"errorNum":N,"errorMessage":…,"code":status}`.

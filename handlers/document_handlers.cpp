@@ -5,6 +5,7 @@
 
 #include "engine/edge_validation.hpp"
 #include "engine/names.hpp"
+#include "handlers/http_conditional.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/tenant_scope.hpp"
@@ -175,7 +176,7 @@ void get_document(route_context& ctx) {
   }
   auto etag = make_etag(doc->rev);
   if (auto inm = ctx.req.header("If-None-Match");
-      inm && (*inm == "*" || parse_etag(*inm) == doc->rev)) {
+      inm && if_none_match_matches(*inm, etag)) { // a list, weak (RFC 9110)
     api_response r;
     r.status = 304;
     r.set_header("ETag", etag);

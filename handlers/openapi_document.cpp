@@ -232,8 +232,8 @@ json operation(const route_entry& e, const route_op& o, bool arango,
                            {"successor", o.deprecation.successor}};
   }
   op["x-rate-limit-group"] = o.rate_group;
-  if (!o.cache.cache_control.empty())
-    op["x-cache-control"] = o.cache.cache_control;
+  if (o.cache.active) // issue 22: docs/caching.md
+    op["x-cache-control"] = o.cache.shared_value;
   return op;
 }
 

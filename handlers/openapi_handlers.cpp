@@ -38,7 +38,6 @@ const std::string& openapi_text(route_context& ctx) {
 
 void openapi_json(route_context& ctx) {
   auto r = json_response(200, openapi_text(ctx));
-  r.set_header("Cache-Control", "public, max-age=300");
   ctx.respond(std::move(r));
 }
 
@@ -61,7 +60,6 @@ void docs_page(route_context& ctx) {
 </html>
 )";
   r.set_header("Content-Type", "text/html; charset=utf-8");
-  r.set_header("Cache-Control", "public, max-age=300");
   ctx.respond(std::move(r));
 }
 
@@ -90,7 +88,6 @@ void docs_script(route_context& ctx) {
   api_response r;
   r.body = script;
   r.set_header("Content-Type", "text/javascript; charset=utf-8");
-  r.set_header("Cache-Control", "public, max-age=86400");
   ctx.respond(std::move(r));
 }
 
@@ -108,19 +105,23 @@ void register_meta_routes(route_registry& reg) {
     reg.add(p, {"meta"})
       .get(openapi_json, "This API's OpenAPI 3.1 description")
       .scope("")
-      .response(openapi_schema());
+      .response(openapi_schema())
+      .cache(cache_policy::shared(300, 3600).static_content());
   reg.add("/docs", {"meta"})
     .get(docs_page, "Interactive API reference (Redoc)")
     .scope("")
-    .produces("text/html");
+    .produces("text/html")
+    .cache(cache_policy::shared(300, 3600).static_content());
   reg.add("/docs/redoc.standalone.js", {"meta"})
     .undocumented()
     .get(docs_script, "Redoc's script")
-    .scope("");
+    .scope("")
+    .cache(cache_policy::shared(86400, 86400).static_content());
   reg.add("/api/v1/version", {"meta"})
     .get(api_version_info, "Server and API versions")
     .scope("")
-    .response(schemas::version_info());
+    .response(schemas::version_info())
+    .cache(cache_policy::shared(60, 300).static_content());
 }
 
 } // namespace themis

@@ -3,12 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
-
+#include "engine/json_schema.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_registry.hpp"
 
@@ -16,10 +11,9 @@ namespace themis {
 
 using json = nlohmann::json;
 
-/// A schema compiled once; the source stays alongside it.
+/// A route's schema, compiled once (engine/json_schema.hpp).
 struct compiled_schema {
-  json source;
-  valijson::Schema schema;
+  std::shared_ptr<const engine::json_schema> schema;
 };
 
 namespace {
@@ -29,44 +23,17 @@ std::shared_ptr<const compiled_schema> compile(const json& source,
   if (source.is_null())
     return nullptr;
   auto c = std::make_shared<compiled_schema>();
-  c->source = source;
   try {
-    valijson::SchemaParser parser;
-    valijson::adapters::NlohmannJsonAdapter doc(c->source);
-    parser.populateSchema(doc, c->schema);
+    c->schema = engine::json_schema::compile_trusted(source);
   } catch (const std::exception& e) {
     throw std::logic_error("schema of " + where + ": " + e.what());
   }
   return c;
 }
 
-/// valijson reports each failing level; the generic parent lines say
-/// nothing the leaf does not.
-bool generic(const std::string& d) {
-  return d.rfind("Failed to validate against schema associated with", 0) == 0 ||
-         d.rfind("Failed to validate item #", 0) == 0;
-}
-
 json violations(const compiled_schema& c, const json& value, const char* in,
                 size_t max) {
-  // a validator per call: valijson's keeps a regex cache (not shared
-  // between threads); our schemas declare no patterns anyway
-  valijson::Validator v;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(value);
-  json out = json::array();
-  if (v.validate(c.schema, target, &results))
-    return out;
-  json parents = json::array();
-  for (auto& e : results) {
-    auto entry = json{{"in", in},
-                      {"pointer", pointer_of(e.context)},
-                      {"detail", e.description}};
-    auto& to = generic(e.description) ? parents : out;
-    if (to.size() < max)
-      to.push_back(std::move(entry));
-  }
-  return out.empty() ? parents : out;
+  return c.schema->violations(value, in, max);
 }
 
 bool is_type(const json& schema, const char* t) {
@@ -96,27 +63,6 @@ std::optional<json> as_integer(const std::string& s) {
 }
 
 } // namespace
-
-std::string pointer_of(const std::vector<std::string>& context) {
-  std::string out = "#";
-  for (auto& c : context) {
-    if (c == "<root>")
-      continue;
-    std::string_view t = c;
-    if (t.size() >= 2 && t.front() == '[' && t.back() == ']')
-      t = t.substr(1, t.size() - 2);
-    out.push_back('/');
-    for (char ch : t) {
-      if (ch == '~')
-        out += "~0";
-      else if (ch == '/')
-        out += "~1";
-      else
-        out.push_back(ch);
-    }
-  }
-  return out;
-}
 
 json query_object(const json& schema, const std::string& query) {
   json out = json::object();

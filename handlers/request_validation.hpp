@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_schema.hpp"
 #include "themis/api_message.hpp"
 
 namespace themis {
@@ -40,8 +41,7 @@ nlohmann::json body_violations(const route_op& op, const nlohmann::json& value,
 nlohmann::json query_object(const nlohmann::json& schema,
                             const std::string& query);
 
-/// valijson's context (["<root>", "[a]", "[0]"]) as a JSON Pointer
-/// fragment ("#/a/0"), each token escaped (RFC 6901).
-std::string pointer_of(const std::vector<std::string>& context);
+/// valijson's context as a JSON Pointer fragment (engine/json_schema.hpp).
+using engine::pointer_of;
 
 } // namespace themis

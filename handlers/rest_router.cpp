@@ -7,6 +7,7 @@
 #include <random>
 
 #include "handlers/access_log.hpp"
+#include "handlers/cache_middleware.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/request_validation.hpp"
 #include "handlers/route_context.hpp"
@@ -186,8 +187,8 @@ void rest_router::add_cors(const std::string& origin_value,
              std::find(c.allowed_origins.begin(), c.allowed_origins.end(),
                        "*") != c.allowed_origins.end();
   resp.set_header("Access-Control-Allow-Origin", any ? "*" : *origin);
-  if (!any)
-    resp.set_header("Vary", "Origin");
+  if (!any) // beside a cached answer's own Vary fields
+    append_vary(resp, "Origin");
   if (c.allow_credentials)
     resp.set_header("Access-Control-Allow-Credentials", "true");
   if (!policy->expose_headers.empty())
@@ -446,6 +447,7 @@ void rest_router::handle(api_request req, request_ports ports,
   // schemas, deprecation headers and metric, and a versioned twin's
   // handler sees the path it was written for (/api/v1/x → /v1/x or /x)
   header_list deprecation;
+  std::shared_ptr<const cache_request> cached; // issue 22: docs/caching.md
   {
     std::vector<std::string> caps;
     auto entry = route_registry::global().match(
@@ -464,6 +466,9 @@ void rest_router::handle(api_request req, request_ports ports,
         finish(std::move(*bad), label);
         return;
       }
+    if (op && op->cache.active && (meth == "GET" || meth == "HEAD"))
+      cached = begin_cache(op->cache, op->scope ? &*op->scope : nullptr, req,
+                           params, env_.config.cache);
     if (entry && !entry->serve_as_prefix.empty()) {
       auto skip = split_template(entry->own_prefix).size();
       std::string p = entry->serve_as_prefix;
@@ -496,10 +501,12 @@ void rest_router::handle(api_request req, request_ports ports,
                     ports.streams,
                     *work,
                     ports.services,
-                    [finish, label, traced,
-                     deprecation](api_response r) mutable {
+                    [finish, label, traced, deprecation,
+                     cached](api_response r) mutable {
                       for (auto& h : deprecation) // issue 22
                         r.headers.push_back(h);
+                      if (cached)
+                        apply_cache(*cached, r);
                       finish(std::move(r), label);
                     }};
   fn(ctx);

@@ -134,8 +134,9 @@ route_builder& route_builder::rate_group(std::string g) {
   last().rate_group = std::move(g);
   return *this;
 }
-route_builder& route_builder::cache(std::string cache_control) {
-  last().cache.cache_control = std::move(cache_control);
+route_builder& route_builder::cache(cache_policy p) {
+  p.render();
+  last().cache = std::move(p);
   return *this;
 }
 route_builder& route_builder::deprecated(int64_t at, int64_t sunset,

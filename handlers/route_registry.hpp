@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "handlers/cache_policy.hpp"
 #include "handlers/route_table.hpp"
 
 namespace themis {
@@ -36,12 +37,6 @@ struct deprecation_info {
   int64_t sunset_at = 0;     ///< epoch seconds; 0: no sunset announced
   std::string successor;     ///< the successor version's path
   bool active() const { return deprecated_at != 0; }
-};
-
-/// Cache policy of an operation: read by the cache middleware once it
-/// exists (issue 22, edge caching); declared and documented only today.
-struct cache_policy {
-  std::string cache_control; ///< "" : the handler's own headers
 };
 
 /// A compiled JSON Schema (handlers/request_validation.cpp); opaque here so
@@ -72,7 +67,7 @@ struct route_op {
   bool own_error_shape = false;
   nlohmann::json example; ///< a request body the contract test may send
   std::string rate_group = "default";
-  cache_policy cache;
+  cache_policy cache; ///< read by handlers/cache_middleware.cpp
   deprecation_info deprecation;
   std::shared_ptr<const compiled_schema> body_check, query_check;
 };
@@ -121,7 +116,8 @@ public:
   route_builder& errors(std::vector<int> statuses);
   route_builder& own_error_shape();
   route_builder& rate_group(std::string g);
-  route_builder& cache(std::string cache_control);
+  /// The operation's cache policy (handlers/cache_policy.hpp).
+  route_builder& cache(cache_policy p);
   route_builder& deprecated(int64_t at, int64_t sunset, std::string successor);
 
   route_builder& label(std::string l);

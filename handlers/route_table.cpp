@@ -231,6 +231,7 @@ const route_registry& route_registry::global() {
   static const route_registry* reg = [] {
     auto r = new route_registry();
     register_core_routes(*r);
+    register_schema_routes(*r);
     register_compat_routes(*r);
     register_extension_routes(*r);
     register_arango_routes(*r);

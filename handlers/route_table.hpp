@@ -44,6 +44,9 @@ void register_extension_routes(route_registry& reg);
 void register_arango_routes(route_registry& reg);
 /// /openapi.json, /docs, /api/v1/version (openapi_handlers.cpp).
 void register_meta_routes(route_registry& reg);
+/// Per-collection JSON Schemas, /api/v1/collections/{c}/schema
+/// (collection_schema_handlers.cpp).
+void register_schema_routes(route_registry& reg);
 /// The /api/v1 versioned twins and the deprecation of /v1 (route_versions.cpp).
 void add_version_twins(route_registry& reg);
 

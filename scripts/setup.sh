@@ -18,9 +18,10 @@ if [ -n "$missing" ]; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
-  # mosquitto and nginx are reference servers for tests and benchmarks, not
-  # services of this host: keep Debian from starting them (they would hold
-  # 1883 and 80 next to themisd). policy-rc.d is Debian's switch for that.
+  # mosquitto, nginx and varnish are reference servers for tests and
+  # benchmarks, not services of this host: keep Debian from starting them
+  # (they would hold 1883, 80 and 6081 next to themisd). policy-rc.d is
+  # Debian's switch for that.
   policy=/usr/sbin/policy-rc.d
   own_policy=""
   if [ ! -e "$policy" ]; then
@@ -33,7 +34,8 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -q --no-install-recommends $missing
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    $SUDO systemctl disable --now mosquitto nginx >/dev/null 2>&1 || true
+    $SUDO systemctl disable --now mosquitto nginx varnish varnishncsa \
+      >/dev/null 2>&1 || true
   fi
 else
   echo "setup: all Debian packages present"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/collection_schema.hpp"
 #include "engine/names.hpp"
 #include "engine/sql/pg_datetime.hpp"
 #include "engine/sql/pg_numeric.hpp"
@@ -634,6 +635,8 @@ void add(sqlite3* db, const char* name, int n,
 } // namespace
 
 void register_functions(sqlite3* db, write_counters* counters) {
+  // every connection that may write documents runs their schema trigger
+  engine::register_schema_function(db);
   add(db, "themis_cast", 2, fn_cast, true);
   add(db, "themis_coerce", 4, fn_coerce, true);
   add(db, "themis_float_json", 1, fn_float_json, true);

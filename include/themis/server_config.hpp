@@ -177,6 +177,22 @@ struct cors_section {
   uint32_t max_age_seconds = 600;
 };
 
+/// Edge caching (issue 22, docs/caching.md): the cache middleware and the
+/// purge hook fed by the changefeed.
+struct cache_section {
+  bool enabled = true; ///< off: routes' cache policies are not applied
+  /// Authenticated answers get the route's shared policy instead of
+  /// `private` (only where every principal sees the same answer).
+  bool authenticated_public = false;
+  std::string purge_url; ///< "" : no purge hook
+  std::string purge_method = "PURGE";
+  std::string purge_header = "Surrogate-Key"; ///< carries the keys
+  uint32_t purge_delay_ms = 20;      ///< keys coalesce this long
+  uint64_t purge_queue_bytes = 1 << 20; ///< over it: purge everything
+  uint32_t purge_max_header_bytes = 8192; ///< per purge request
+  uint32_t purge_timeout_ms = 2000;
+};
+
 struct supervision_section {
   uint32_t max_restarts = 5;
   uint32_t period_seconds = 10;
@@ -362,6 +378,7 @@ struct server_config {
   engine_section engine;
   log_section log;
   cors_section cors;
+  cache_section cache; ///< issue 22, edge caching
   supervision_section supervision;
   changefeed_section changefeed;
   query_section query;
