@@ -627,7 +627,7 @@ struct http_connection_state : http1::session_callbacks,
   void grpc_run(uint64_t id);
   void grpc_reply(uint64_t id, uint64_t gen, grpc_status st,
                   const std::string& reply);
-  void grpc_send(uint64_t id, const std::string& message);
+  void grpc_send(uint64_t id, const std::string& message, bool compress = true);
   void grpc_schedule_pump(uint64_t id, uint64_t gen, uint32_t delay_ms);
   void grpc_pump(uint64_t id, uint64_t gen);
   void grpc_finish(uint64_t id, grpc_status st);
@@ -637,11 +637,22 @@ struct http_connection_state : http1::session_callbacks,
   /// feeds end UNAVAILABLE with their resume point).
   void grpc_drain();
   grpc_request grpc_request_of(grpc_call& c, std::string message);
+  /// The next whole request message of c.inbuf (taken out, decompressed,
+  /// JSON made binary): 1 one is in `msg`, 0 more bytes needed, -1 the
+  /// call ended with an error (`c` is gone).
+  int grpc_next_message(uint64_t id, grpc_call& c, std::string& msg,
+                        bool& compressed);
+  /// Client-streaming/bidirectional calls (actors/http_grpc_input.cpp).
+  void grpc_duplex_body(uint64_t id, std::string_view bytes, bool end);
+  void grpc_duplex_feed(uint64_t id);
   /// gRPC-web and Connect (actors/http_grpc_web.cpp): the call's body
   /// came whole; answers go through grpc_web_* in the call's format.
   void grpc_web_start(uint64_t id, api_request req);
+  /// A Connect unary call's whole body (actors/http_connect_unary.cpp).
+  void grpc_connect_unary_body(uint64_t id, std::string body);
   void grpc_run_guarded(uint64_t id);
-  void grpc_web_send(uint64_t id, grpc_call& c, const std::string& message);
+  void grpc_web_send(uint64_t id, grpc_call& c, const std::string& message,
+                     bool compress = true);
   void grpc_web_reply(uint64_t id, grpc_call& c, const std::string& reply);
   void grpc_web_finish(uint64_t id, const grpc_call& c, bool head_sent,
                        const grpc_status& st);

@@ -5,7 +5,6 @@
 #include "actors/http_grpc.hpp"
 
 #include "actors/http_connection_state.hpp"
-#include "handlers/grpc_connect_json.hpp"
 #include "protocols/grpc/grpc_frame.hpp"
 #include "protocols/grpc/grpc_status.hpp"
 
@@ -22,9 +21,9 @@ bool is_grpc_request(const api_request& req) {
   return next == '+' || next == ';'; // not application/grpc-web
 }
 
-void grpc_out::send(const std::string& message) {
+void grpc_out::send(const std::string& message, bool compress) {
   if (!ended_)
-    st_.grpc_send(id_, message);
+    st_.grpc_send(id_, message, compress);
 }
 
 void grpc_out::more(uint32_t delay_ms) {
@@ -55,11 +54,14 @@ header_list status_fields(const grpc_status& s) {
 }
 
 /// A Trailers-Only answer (PROTOCOL-HTTP2.md): one HEADERS frame that ends
-/// the stream, its status in it.
-api_response trailers_only(const grpc_status& s) {
+/// the stream, its status in it (and the service's initial metadata, which
+/// clients read from the same frame).
+api_response trailers_only(const grpc_status& s, const header_list& meta = {}) {
   api_response r;
   r.status = 200;
   r.headers.emplace_back("content-type", "application/grpc");
+  for (auto& h : meta)
+    r.headers.push_back(h);
   for (auto& h : status_fields(s))
     r.headers.push_back(std::move(h));
   return r;
@@ -87,8 +89,21 @@ grpc_request http_connection_state::grpc_request_of(grpc_call& c,
       done(error_response(500, "internal error"));
     }
   };
-  return grpc_request{c.req, std::move(message), std::move(rest),
-                      ctx->metrics.draining.load()};
+  grpc_request r{c.req, std::move(message), std::move(rest),
+                 ctx->metrics.draining.load()};
+  r.reply = c.reply;
+  return r;
+}
+
+void grpc_settle_coding(grpc_call& c) {
+  if (!c.reply->compress.value_or(false) ||
+      c.resp_coding != grpc::message_coding::identity ||
+      (c.web && c.web->wire == grpc::web_wire::connect_unary))
+    return;
+  bool connect = c.web && c.web->wire == grpc::web_wire::connect_stream;
+  if (auto a = c.req.header(connect ? "connect-accept-encoding"
+                                    : "grpc-accept-encoding"))
+    c.resp_coding = grpc::response_coding(grpc::message_coding::gzip, *a);
 }
 
 void http_connection_state::grpc_start(uint64_t id, api_request req) {
@@ -142,107 +157,6 @@ void http_connection_state::grpc_start(uint64_t id, api_request req) {
                        grpc_deadline_atom::value, id, c.gen);
 }
 
-void http_connection_state::on_request_body(uint64_t id, std::string_view bytes,
-                                            bool end) {
-  auto it = grpc_calls.find(id);
-  if (it == grpc_calls.end() || it->second.started)
-    return; // refused at its head, or ended
-  auto& c = it->second;
-  c.inbuf.append(bytes);
-  std::string_view in = c.inbuf;
-  size_t used = 0;
-  while (true) {
-    auto f = grpc::decode_frame(in.substr(used), grpc_max_recv);
-    if (f.status == grpc::frame_status::need_more)
-      break;
-    if (f.status == grpc::frame_status::too_large) {
-      grpc_finish(id, status(grpc::code::resource_exhausted,
-                             "request message of " + std::to_string(f.length) +
-                               " bytes; the limit is " +
-                               std::to_string(grpc_max_recv)));
-      return;
-    }
-    if (f.status == grpc::frame_status::bad_flag) {
-      grpc_finish(id, status(grpc::code::internal,
-                             "invalid compressed flag in a message prefix"));
-      return;
-    }
-    used += f.consumed;
-    std::string msg;
-    if (f.compressed) {
-      if (!c.req_coding || *c.req_coding == grpc::message_coding::identity) {
-        grpc_finish(id, status(grpc::code::internal,
-                               "compressed message without grpc-encoding"));
-        return;
-      }
-      auto rc =
-        grpc::decompress_message(*c.req_coding, f.message, grpc_max_recv, msg);
-      if (rc != compression::inflate_status::ok) {
-        grpc_finish(
-          id, rc == compression::inflate_status::too_large
-                ? status(grpc::code::resource_exhausted,
-                         "decompressed message over the limit")
-                : status(grpc::code::internal, "message does not decompress"));
-        return;
-      }
-    } else {
-      msg.assign(f.message);
-    }
-    if (c.web && c.web->json) {
-      // Connect's JSON messages: the services read binary ones
-      std::string bin, why;
-      if (!grpc_request_from_json(c.req.path, msg, bin, why)) {
-        grpc_finish(
-          id, status(grpc::code::invalid_argument, "request message: " + why));
-        return;
-      }
-      msg = std::move(bin);
-    }
-    if (c.method->each) {
-      // bidirectional (reflection): one answer per request message
-      auto r = grpc_request_of(c, std::move(msg));
-      grpc_status st;
-      std::string reply;
-      try {
-        reply = c.method->each(r, st);
-      } catch (const std::exception& e) {
-        ++ctx->metrics.handler_crashes;
-        st = status(grpc::code::internal, "internal error");
-      }
-      if (st.code != 0) {
-        grpc_finish(id, std::move(st));
-        return;
-      }
-      grpc_send(id, reply);
-      continue;
-    }
-    if (!c.messages.empty()) {
-      grpc_finish(id,
-                  status(grpc::code::unimplemented,
-                         "more than one request message for " + c.req.path));
-      return;
-    }
-    c.messages.push_back(std::move(msg));
-  }
-  c.inbuf.erase(0, used);
-  if (!end)
-    return;
-  if (!c.inbuf.empty()) {
-    grpc_finish(
-      id, status(grpc::code::internal, "the request ended inside a message"));
-    return;
-  }
-  if (c.method->each) {
-    grpc_finish(id, status(grpc::code::ok, {}));
-    return;
-  }
-  if (c.messages.empty()) {
-    grpc_finish(id, status(grpc::code::unimplemented, "no request message"));
-    return;
-  }
-  grpc_run_guarded(id);
-}
-
 void http_connection_state::grpc_run_guarded(uint64_t id) {
   // (we are inside nghttp2's callback: nothing may unwind through it)
   try {
@@ -264,6 +178,7 @@ void http_connection_state::grpc_run(uint64_t id) {
   c.started = true;
   auto gen = c.gen;
   auto r = grpc_request_of(c, std::move(c.messages.front()));
+  r.compressed = c.msg_compressed;
   c.messages.clear();
   if (c.method->unary) {
     c.method->unary(r, [this, id, gen](grpc_status st, std::string reply) {
@@ -301,12 +216,16 @@ void http_connection_state::grpc_reply(uint64_t id, uint64_t gen,
     grpc_web_reply(id, c, reply); // (erases the call)
     return;
   }
+  grpc_settle_coding(c);
   api_response r;
   r.headers.emplace_back("content-type", "application/grpc");
   r.headers.emplace_back("grpc-accept-encoding",
                          std::string(grpc::accept_encoding_value()));
+  for (auto& h : c.reply->metadata)
+    r.headers.push_back(h);
   std::string payload;
-  bool compressed = c.resp_coding != grpc::message_coding::identity &&
+  bool compressed = c.reply->compress.value_or(true) &&
+                    c.resp_coding != grpc::message_coding::identity &&
                     grpc::compress_message(c.resp_coding, reply, payload);
   if (compressed)
     r.headers.emplace_back("grpc-encoding",
@@ -318,17 +237,22 @@ void http_connection_state::grpc_reply(uint64_t id, uint64_t gen,
   want_read();
 }
 
-void http_connection_state::grpc_send(uint64_t id, const std::string& msg) {
+void http_connection_state::grpc_send(uint64_t id, const std::string& msg,
+                                      bool compress) {
   auto it = grpc_calls.find(id);
   if (it == grpc_calls.end())
     return;
   auto& c = it->second;
+  if (!c.head_sent)
+    grpc_settle_coding(c);
   if (c.web) {
-    grpc_web_send(id, c, msg);
+    grpc_web_send(id, c, msg, compress);
     return;
   }
   if (!c.head_sent) {
     api_response head;
+    for (auto& h : c.reply->metadata)
+      head.headers.push_back(h);
     head.headers.emplace_back("content-type", "application/grpc");
     head.headers.emplace_back("grpc-accept-encoding",
                               std::string(grpc::accept_encoding_value()));
@@ -340,7 +264,8 @@ void http_connection_state::grpc_send(uint64_t id, const std::string& msg) {
     c.head_sent = true;
   }
   std::string payload;
-  bool compressed = c.resp_coding != grpc::message_coding::identity &&
+  bool compressed = compress &&
+                    c.resp_coding != grpc::message_coding::identity &&
                     grpc::compress_message(c.resp_coding, msg, payload);
   session->stream_data(
     id, grpc::encode_frame(compressed ? payload : msg, compressed));
@@ -372,6 +297,12 @@ void http_connection_state::grpc_pump(uint64_t id, uint64_t gen) {
     return;
   }
   it->second.pump_scheduled = false;
+  if (it->second.inbound_paused) {
+    grpc_duplex_feed(id); // the client caught up: take its messages again
+    it = grpc_calls.find(id);
+    if (it == grpc_calls.end() || it->second.gen != gen)
+      return;
+  }
   auto s = it->second.streamer;
   auto out = it->second.out;
   guarded([&] { s->pump(out); });
@@ -392,11 +323,12 @@ void http_connection_state::grpc_finish(uint64_t id, grpc_status st) {
     want_read();
     return;
   }
+  auto meta = std::move(it->second.reply->metadata);
   grpc_calls.erase(it);
   if (head_sent)
     session->stream_end_trailers(id, status_fields(st));
   else
-    session->respond(id, trailers_only(st));
+    session->respond(id, trailers_only(st, meta));
   want_read();
 }
 
@@ -419,6 +351,7 @@ void http_connection_state::grpc_cancel(uint64_t id) {
   grpc_calls.erase(it);
   if (s)
     guarded([&] { s->cancel(); });
+  want_read(); // (it may have paused reading: http_grpc_input.cpp)
 }
 
 void http_connection_state::grpc_drain() {

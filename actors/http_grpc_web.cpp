@@ -63,13 +63,14 @@ header_list cors_fields(const server_config& cfg, const api_request& req) {
 
 /// A Connect unary error: the spec's HTTP status and JSON body; the
 /// status's extra metadata (retry-after, www-authenticate) as headers.
-api_response connect_error(const grpc_call& c, const grpc_status& st) {
+api_response connect_error(const header_list& cors, const grpc_status& st,
+                           int http = 0) {
   api_response r;
-  r.status = grpc::connect_http_status(st.code);
+  r.status = http ? http : grpc::connect_http_status(st.code);
   r.headers.emplace_back("content-type", "application/json");
   for (auto& [k, v] : st.trailers)
     r.headers.emplace_back(k, v);
-  for (auto& h : c.cors)
+  for (auto& h : cors)
     r.headers.push_back(h);
   r.body = grpc::connect_error_json(st.code, st.message);
   return r;
@@ -93,6 +94,8 @@ std::string web_trailers(const grpc_call& c, const grpc_status& st) {
 bool is_grpc_web_call(const api_request& req) {
   if (req.method == "OPTIONS")
     return req.header("origin") && find_grpc_method(req.path);
+  if (req.method == "GET") // Connect GET (actors/http_connect_unary.cpp)
+    return find_grpc_method(req.path) != nullptr;
   auto ct = req.header("content-type");
   if (!ct)
     return false;
@@ -132,6 +135,16 @@ void http_connection_state::grpc_web_start(uint64_t id, api_request req) {
     session->respond(id, std::move(r));
     want_read();
     return;
+  }
+  if (req.method == "GET") {
+    if (auto no = connect_get_as_post(req)) {
+      auto r = connect_error(cors, {no->code, no->message, {}}, no->http);
+      if (no->http == 405)
+        r.headers.emplace_back("allow", "POST");
+      session->respond(id, std::move(r));
+      want_read();
+      return;
+    }
   }
   auto ct = req.header("content-type");
   auto fmt = grpc::parse_web_content_type(ct ? *ct : "");
@@ -175,8 +188,11 @@ void http_connection_state::grpc_web_start(uint64_t id, api_request req) {
                                  ? "content-encoding"
                                  : "connect-content-encoding")
                             : "grpc-encoding");
-  auto accept =
-    header(connect ? "connect-accept-encoding" : "grpc-accept-encoding");
+  bool unary = fmt->wire == web_wire::connect_unary;
+  // Connect unary negotiates like plain HTTP (Accept-Encoding)
+  auto accept = header(unary     ? "accept-encoding"
+                       : connect ? "connect-accept-encoding"
+                                 : "grpc-accept-encoding");
   auto timeout = header(connect ? "connect-timeout-ms" : "grpc-timeout");
   auto version = header("connect-protocol-version");
   std::optional<grpc::message_coding> coding;
@@ -201,11 +217,13 @@ void http_connection_state::grpc_web_start(uint64_t id, api_request req) {
     return;
   }
   c.req_coding = coding;
-  // Connect unary answers are not compressed (identity is always
-  // understood); the enveloped formats answer in the request's coding
-  // when the client accepts it
-  if (fmt->wire != web_wire::connect_unary)
-    c.resp_coding = grpc::response_coding(coding, accept ? *accept : "");
+  // the request's coding when the client accepts it; Connect unary also
+  // takes another one it lists (a GET has no request coding)
+  c.resp_coding = grpc::response_coding(coding, accept ? *accept : "");
+  for (auto alt : {grpc::message_coding::gzip, grpc::message_coding::zstd,
+                   grpc::message_coding::deflate})
+    if (unary && c.resp_coding == grpc::message_coding::identity)
+      c.resp_coding = grpc::response_coding(alt, accept ? *accept : "");
   req.client_cert = conn->client_subject();
   c.req = std::move(req);
   if (timeout_ms)
@@ -224,44 +242,15 @@ void http_connection_state::grpc_web_start(uint64_t id, api_request req) {
     on_request_body(id, body, true); // the framing gRPC has
     return;
   }
-  // Connect unary: the body is the message itself
-  if (body.size() > grpc_max_recv) {
-    grpc_finish(id, status(grpc::code::resource_exhausted,
-                           "request message over the limit"));
-    return;
-  }
-  if (coding && *coding != grpc::message_coding::identity) {
-    std::string out;
-    auto rc = grpc::decompress_message(*coding, body, grpc_max_recv, out);
-    if (rc != compression::inflate_status::ok) {
-      grpc_finish(id, rc == compression::inflate_status::too_large
-                        ? status(grpc::code::resource_exhausted,
-                                 "decompressed message over the limit")
-                        : status(grpc::code::invalid_argument,
-                                 "message does not decompress"));
-      return;
-    }
-    body = std::move(out);
-  }
-  if (fmt->json) {
-    std::string bin, why;
-    if (!grpc_request_from_json(c.req.path, body, bin, why)) {
-      grpc_finish(
-        id, status(grpc::code::invalid_argument, "request message: " + why));
-      return;
-    }
-    body = std::move(bin);
-  }
-  c.messages.push_back(std::move(body));
-  grpc_run_guarded(id);
+  grpc_connect_unary_body(id, std::move(body)); // http_connect_unary.cpp
 }
 
 namespace {
 
 /// A response message in the call's encoding: JSON for the JSON flavours,
-/// compressed when the call answers in a coding.
+/// compressed when the call answers in a coding (and `compress` allows).
 bool encode_message(const grpc_call& c, const std::string& msg,
-                    std::string& out, bool& compressed) {
+                    std::string& out, bool& compressed, bool compress = true) {
   const std::string* m = &msg;
   std::string json;
   if (c.web->json) {
@@ -269,7 +258,7 @@ bool encode_message(const grpc_call& c, const std::string& msg,
       return false;
     m = &json;
   }
-  compressed = c.resp_coding != grpc::message_coding::identity &&
+  compressed = compress && c.resp_coding != grpc::message_coding::identity &&
                grpc::compress_message(c.resp_coding, *m, out);
   if (!compressed)
     out = *m;
@@ -279,10 +268,11 @@ bool encode_message(const grpc_call& c, const std::string& msg,
 } // namespace
 
 void http_connection_state::grpc_web_send(uint64_t id, grpc_call& c,
-                                          const std::string& msg) {
+                                          const std::string& msg,
+                                          bool compress) {
   std::string payload;
   bool compressed = false;
-  if (!encode_message(c, msg, payload, compressed)) {
+  if (!encode_message(c, msg, payload, compressed, compress)) {
     grpc_finish(id, status(grpc::code::internal,
                            "response message not representable as JSON"));
     return;
@@ -301,6 +291,8 @@ void http_connection_state::grpc_web_send(uint64_t id, grpc_call& c,
                                 std::string(grpc::coding_name(c.resp_coding)));
     for (auto& h : c.cors)
       head.headers.push_back(h);
+    for (auto& h : c.reply->metadata)
+      head.headers.push_back(h);
     head.stream = true;
     session->respond(id, std::move(head));
     c.head_sent = true;
@@ -314,9 +306,11 @@ void http_connection_state::grpc_web_send(uint64_t id, grpc_call& c,
 
 void http_connection_state::grpc_web_reply(uint64_t id, grpc_call& c,
                                            const std::string& reply) {
+  grpc_settle_coding(c);
   std::string payload;
   bool compressed = false;
-  if (!encode_message(c, reply, payload, compressed)) {
+  if (!encode_message(c, reply, payload, compressed,
+                      c.reply->compress.value_or(true))) {
     grpc_finish(id, status(grpc::code::internal,
                            "response message not representable as JSON"));
     return;
@@ -326,7 +320,13 @@ void http_connection_state::grpc_web_reply(uint64_t id, grpc_call& c,
                          std::string(grpc::web_content_type(*c.web)));
   for (auto& h : c.cors)
     r.headers.push_back(h);
+  for (auto& h : c.reply->metadata)
+    r.headers.push_back(h);
   if (c.web->wire == web_wire::connect_unary) {
+    if (compressed)
+      r.headers.emplace_back("content-encoding",
+                             std::string(grpc::coding_name(c.resp_coding)));
+    r.headers.emplace_back("vary", "Accept-Encoding");
     r.body = std::move(payload); // bare message, HTTP 200
   } else {
     r.headers.emplace_back("grpc-accept-encoding",
@@ -376,7 +376,7 @@ void http_connection_state::grpc_web_finish(uint64_t id, const grpc_call& c,
         session->respond(id, std::move(r));
         return;
       }
-      session->respond(id, connect_error(c, st));
+      session->respond(id, connect_error(c.cors, st));
       return;
     case web_wire::connect_stream:
       if (head_sent) {

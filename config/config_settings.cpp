@@ -550,6 +550,8 @@ const std::map<std::string, field>& settings() {
            [](const server_config& c) {
              return YAML::Node(c.mcp.resource_url);
            }}},
+    {"grpc.interop_test_service",
+     bool_field(&sc::grpc, &grpc_section::interop_service)},
     {"mcp.max_sessions",
      uint_field(&sc::mcp, &mcp_section::max_sessions, 1, 1000000)},
     {"mcp.max_sessions_per_principal",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
@@ -86,6 +87,12 @@ bool grpc_request_from_json(std::string_view path, std::string_view json,
     return false;
   }
   return true;
+}
+
+bool grpc_method_no_side_effects(std::string_view path) {
+  auto* m = method_of(path);
+  return m &&
+         m->options().idempotency_level() == gp::MethodOptions::NO_SIDE_EFFECTS;
 }
 
 bool grpc_response_to_json(std::string_view path, std::string_view binary,

@@ -21,4 +21,8 @@ bool grpc_request_from_json(std::string_view path, std::string_view json,
 bool grpc_response_to_json(std::string_view path, std::string_view binary,
                            std::string& json);
 
+/// Whether the method at `path` is marked `option idempotency_level =
+/// NO_SIDE_EFFECTS` in its .proto: the methods Connect may call by GET.
+bool grpc_method_no_side_effects(std::string_view path);
+
 } // namespace themis

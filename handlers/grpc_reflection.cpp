@@ -31,6 +31,12 @@ const std::vector<std::string>& service_names() {
   return names;
 }
 
+/// Whether `f` is served: the interop test files only while the
+/// TestService is on (its descriptors are linked in either way).
+bool served(const gp::FileDescriptor* f) {
+  return f && (grpc_interop_service() || f->package() != "grpc.testing");
+}
+
 /// The file and everything it imports, each once (the client may already
 /// have some; it ignores those).
 void add_file(const gp::FileDescriptor* f, std::set<std::string>& seen,
@@ -68,10 +74,13 @@ std::string each(grpc_request& r, grpc_status& st) {
     case R::kListServices:
       for (auto& n : service_names())
         resp.mutable_list_services_response()->add_service()->set_name(n);
+      if (grpc_interop_service())
+        resp.mutable_list_services_response()->add_service()->set_name(
+          "grpc.testing.TestService");
       break;
     case R::kFileByFilename: {
       auto* f = pool->FindFileByName(in.file_by_filename());
-      if (!f)
+      if (!served(f))
         not_found(resp, "no file " + in.file_by_filename());
       else
         add_file(f, seen, *resp.mutable_file_descriptor_response());
@@ -79,7 +88,7 @@ std::string each(grpc_request& r, grpc_status& st) {
     }
     case R::kFileContainingSymbol: {
       auto* f = pool->FindFileContainingSymbol(in.file_containing_symbol());
-      if (!f)
+      if (!served(f))
         not_found(resp, "no symbol " + in.file_containing_symbol());
       else
         add_file(f, seen, *resp.mutable_file_descriptor_response());

@@ -1,18 +1,36 @@
 /// The gRPC method table and what every service shares: the REST request
 /// a call runs as, and the gRPC status of a REST answer.
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 
 #include "handlers/grpc_service.hpp"
 
 namespace themis {
 
+namespace {
+/// Process-wide like the method tables it gates (one themisd per process);
+/// set once at start from grpc.interop_test_service.
+std::atomic<bool> interop_on{false};
+} // namespace
+
+void set_grpc_interop_service(bool on) {
+  interop_on.store(on);
+}
+
+bool grpc_interop_service() {
+  return interop_on.load();
+}
+
 const grpc_method* find_grpc_method(std::string_view path) {
   using table_fn = const grpc_method* (*)(size_t&);
   static constexpr table_fn tables[] = {
     grpc_health_methods, grpc_reflection_methods, grpc_documents_methods,
-    grpc_query_methods,  grpc_jobs_methods,       grpc_changefeed_methods};
+    grpc_query_methods,  grpc_jobs_methods,       grpc_changefeed_methods,
+    grpc_interop_methods};
   for (auto t : tables) {
+    if (t == grpc_interop_methods && !grpc_interop_service())
+      continue; // off: UNIMPLEMENTED like any unknown method
     size_t n = 0;
     auto* ms = t(n);
     for (size_t i = 0; i < n; ++i)

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,18 @@ struct grpc_status {
 /// the answer comes back on the caller's context (the connection actor).
 using rest_call = std::function<void(api_request, responder)>;
 
+/// What a service may say about its answer besides the messages (the
+/// interop service echoes metadata and asks for (un)compressed replies);
+/// shared with the front-end, read when the answer goes out.
+struct grpc_reply_options {
+  header_list metadata; ///< initial metadata (response headers), lower-case
+  /// Unary reply: unset, the call's coding decides; true, compress (in a
+  /// coding the client accepts even if its request was identity); false,
+  /// send it uncompressed. For streams, true at open() picks that coding
+  /// for the call, and each message says for itself (send()).
+  std::optional<bool> compress;
+};
+
 struct grpc_request {
   /// The gRPC request as received: metadata in `headers` (authorization,
   /// x-api-key …), remote address, client certificate.
@@ -37,6 +50,9 @@ struct grpc_request {
   rest_call rest;
   /// Whether the server drains (health answers NOT_SERVING).
   bool draining = false;
+  bool compressed = false; ///< `message` came compressed (flag 1)
+  std::shared_ptr<grpc_reply_options> reply =
+    std::make_shared<grpc_reply_options>();
 };
 
 /// An api_request for `method` `path` that carries the gRPC call's
@@ -58,6 +74,12 @@ class grpc_stream_out {
 public:
   virtual ~grpc_stream_out() = default;
   virtual void send(const std::string& message) = 0;
+  /// `compress` false: this message goes uncompressed whatever the call's
+  /// coding (a front-end without per-message choice ignores it).
+  virtual void send(const std::string& message, bool compress) {
+    (void)compress;
+    send(message);
+  }
   /// Ask for pump() again once the client has read what was sent (and at
   /// least `delay_ms` from now).
   virtual void more(uint32_t delay_ms = 0) = 0;
@@ -80,6 +102,19 @@ public:
   virtual void cancel() {}
 };
 
+/// A client-streaming or bidirectional RPC: request messages reach it as
+/// they arrive (not collected first); pump() runs after more() as for a
+/// server stream. The front-end stops reading the client while this
+/// call's answers pile up unread, so neither side's queue grows unbounded.
+class grpc_duplex : public grpc_streamer {
+public:
+  /// One request message; `compressed`: it came compressed.
+  virtual void message(std::string message, bool compressed,
+                       const std::shared_ptr<grpc_stream_out>& out) = 0;
+  /// The client half-closed (no more messages).
+  virtual void end(const std::shared_ptr<grpc_stream_out>& out) = 0;
+};
+
 struct grpc_method {
   std::string_view path; ///< "/package.Service/Method"
   bool server_streaming = false;
@@ -88,6 +123,9 @@ struct grpc_method {
   /// Bidirectional, one answer per request message, at once (reflection);
   /// a non-zero status in `st` ends the call.
   std::string (*each)(grpc_request&, grpc_status& st) = nullptr;
+  /// Client-streaming or bidirectional (`message` of the request is
+  /// empty: the messages follow through grpc_duplex::message).
+  std::shared_ptr<grpc_duplex> (*duplex)(grpc_request&) = nullptr;
 };
 
 /// A stream that ends at once with `st` (a malformed request message).
@@ -96,6 +134,11 @@ std::shared_ptr<grpc_streamer> grpc_failed_stream(grpc_status st);
 /// The method for a :path; nullptr: UNIMPLEMENTED.
 const grpc_method* find_grpc_method(std::string_view path);
 
+/// grpc.testing.TestService on or off (grpc.interop_test_service, read at
+/// start; off: its methods are unknown and reflection does not list it).
+void set_grpc_interop_service(bool on);
+bool grpc_interop_service();
+
 // services (handlers/grpc_*.cpp)
 const grpc_method* grpc_health_methods(size_t& n);
 const grpc_method* grpc_reflection_methods(size_t& n);
@@ -103,5 +146,6 @@ const grpc_method* grpc_documents_methods(size_t& n);
 const grpc_method* grpc_query_methods(size_t& n);
 const grpc_method* grpc_jobs_methods(size_t& n);
 const grpc_method* grpc_changefeed_methods(size_t& n);
+const grpc_method* grpc_interop_methods(size_t& n);
 
 } // namespace themis

@@ -28,6 +28,11 @@ public:
   virtual void drain() = 0;
   virtual bool wants_read() const = 0;
   virtual size_t stream_backlog(uint64_t id) const = 0;
+  /// HTTP/2: `n` bytes a streamed request body delivered (gRPC's
+  /// on_request_body) were taken by the application: the stream's
+  /// flow-control window reopens by that much. Until then the client may
+  /// send no more than the window on that stream.
+  virtual void consumed(uint64_t id, size_t n) {}
   /// HTTP/2: several requests run at once on one connection.
   virtual bool multiplexed() const { return false; }
 };

@@ -7,6 +7,7 @@
 #include "config/config_loader.hpp"
 #include "engine/data_dir_lock.hpp"
 #include "engine/stack_guard.hpp"
+#include "handlers/grpc_service.hpp"
 #include "themis/input_limits.hpp"
 
 extern char** environ;
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   pl.max_sql_bytes = lim.max_sql_bytes;
   pl.max_aql_clauses = lim.max_aql_clauses;
   pl.thread_stack_bytes = size_t{lim.thread_stack_kb} * 1024;
+  // grpc.testing.TestService (read at start, like the method tables)
+  themis::set_grpc_interop_service(outcome.config.grpc.interop_service);
   // SIGHUP re-reads the same sources: the file, the environment, the flags.
   auto reload =
     [argc, argv](std::string& error) -> std::optional<themis::server_config> {

@@ -362,8 +362,8 @@ struct grpc_section {
   /// Origins a browser may call gRPC-web/Connect from ("*": any); empty:
   /// no CORS answers (same-origin pages and non-browser clients only).
   std::vector<std::string> web_cors_origins;
-  /// Reserved for grpc.testing.TestService (issue 20's interop service;
-  /// not served yet, no configuration key).
+  /// grpc.interop_test_service: serve grpc.testing.TestService, the gRPC
+  /// interop test service (for interop clients; off in production).
   bool interop_service = false;
 };
 

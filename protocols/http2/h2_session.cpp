@@ -106,6 +106,9 @@ h2_session::h2_session(h2_options opts, http1::session_callbacks& cb) :
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_max_settings(opt, 32); // (a SETTINGS flood)
+  // WINDOW_UPDATEs are ours (on_data_chunk, consumed()): a gRPC request
+  // stream's window reopens only as its call takes the messages
+  nghttp2_option_set_no_auto_window_update(opt, 1);
   nghttp2_session_server_new2(&s_, cbs, this, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
@@ -269,7 +272,15 @@ void h2_session::on_headers_done(int32_t id) {
 }
 
 int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
+  // the connection's window reopens at once (one slow call does not stall
+  // the others); a stream's too, except a gRPC request stream's, which
+  // its reader reopens through consumed()
+  nghttp2_session_consume_connection(s_, len);
   auto it = streams_.find(id);
+  bool held = it != streams_.end() && !it->second.bad && !it->second.tunnel &&
+              it->second.body_streamed;
+  if (!held)
+    nghttp2_session_consume_stream(s_, id, len);
   if (it == streams_.end() || it->second.bad)
     return 0;
   if (it->second.tunnel) {
@@ -277,6 +288,9 @@ int h2_session::on_data_chunk(int32_t id, const uint8_t* data, size_t len) {
     return 0;
   }
   if (it->second.body_streamed) {
+    // a gRPC request stream lives as long as its call: the body timeout
+    // counts from its last DATA (check_timeouts)
+    it->second.started_ms = cb_.now_ms();
     cb_.on_request_body(static_cast<uint64_t>(id),
                         {reinterpret_cast<const char*>(data), len}, false);
     return 0;
@@ -524,6 +538,13 @@ void h2_session::submit_trailers(int32_t id, stream& st) {
   nghttp2_submit_trailer(s_, id, nva.data(), nva.size()); // (copies nva)
 }
 
+void h2_session::consumed(uint64_t id, size_t n) {
+  if (closed_ || n == 0)
+    return;
+  nghttp2_session_consume_stream(s_, static_cast<int32_t>(id), n);
+  flush(); // (the WINDOW_UPDATE, once nghttp2 finds it worth sending)
+}
+
 size_t h2_session::stream_backlog(uint64_t id) const {
   auto it = streams_.find(static_cast<int32_t>(id));
   return it == streams_.end() ? 0 : it->second.out.size() - it->second.out_pos;
@@ -537,7 +558,9 @@ void h2_session::check_timeouts() {
   // slowloris per stream: headers or body that never finish
   std::vector<int32_t> late;
   for (auto& [id, st] : streams_)
-    if (!st.request_done && !st.tunnel &&
+    // (a gRPC stream we answer is a live call, ended by its deadline or
+    // the client, not by this rule)
+    if (!st.request_done && !st.tunnel && !(st.body_streamed && st.responded) &&
         now - st.started_ms >=
           (st.headers_done ? opts_.body_timeout_ms : opts_.header_timeout_ms))
       late.push_back(id);

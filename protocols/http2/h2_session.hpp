@@ -75,6 +75,7 @@ public:
   /// queue in this session; the subscriber's bound counts it).
   size_t stream_backlog(uint64_t id) const override;
   bool multiplexed() const override { return true; }
+  void consumed(uint64_t id, size_t n) override;
   /// Ends stream `id` at once with RST_STREAM(`code`) (a tunnel whose
   /// WebSocket did not close in time).
   void reset_stream(uint64_t id, uint32_t code);
