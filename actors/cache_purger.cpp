@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "actors/changefeed_hub.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "handlers/cache_middleware.hpp"
@@ -188,38 +189,19 @@ caf::behavior cache_purger(caf::stateful_actor<purger_state>* self,
                            std::shared_ptr<server_context> ctx) {
   add_purge_collector(ctx->metrics);
   self->state.worker = std::make_shared<purge_worker>(ctx->config.cache);
-  auto retry = [self] {
-    self->delayed_send(self, std::chrono::milliseconds(100),
-                       subscribe_atom::value);
-  };
-  // a restarted hub has lost its subscribers: subscribe again
-  self->set_down_handler([=](caf::down_msg&) { retry(); });
-  self->send(self, subscribe_atom::value);
-  return {
-    [=](subscribe_atom) {
-      auto h = ::themis::registered(self->system(), changefeed_hub_name);
-      if (!h)
-        return retry();
-      self->monitor(h);
-      self
-        ->request(h, std::chrono::seconds(10), subscribe_atom::value,
-                  caf::actor_cast<caf::actor>(self))
-        .then(
-          [=](uint64_t tip) {
-            auto& st = self->state;
-            if (st.last_seq && tip > st.last_seq)
-              st.worker->push_all();
-            st.last_seq = std::max(st.last_seq, tip);
-          },
-          [=](caf::error&) { retry(); });
-    },
-    [=](publish_atom, const published_batch& b) {
+  return follow_changefeed_hub(self,
+                               [self](uint64_t tip) {
+                                 auto& st = self->state;
+                                 if (st.last_seq && tip > st.last_seq)
+                                   st.worker->push_all();
+                                 st.last_seq = std::max(st.last_seq, tip);
+                               })
+    .or_else([=](publish_atom, const published_batch& b) {
       if (b->events.empty())
         return;
       self->state.last_seq = b->events.back().sequence;
       self->state.worker->push(b->events);
-    },
-  };
+    });
 }
 
 } // namespace

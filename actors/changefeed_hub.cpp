@@ -108,4 +108,32 @@ caf::actor spawn_changefeed_hub(caf::actor_system& sys,
   return sys.spawn(changefeed_hub, std::move(ctx));
 }
 
+caf::message_handler
+follow_changefeed_hub(caf::event_based_actor* self,
+                      std::function<void(uint64_t)> on_tip) {
+  auto retry = [self] {
+    self->delayed_send(self, std::chrono::milliseconds(100),
+                       subscribe_atom::value);
+  };
+  self->set_down_handler([=](caf::down_msg&) { retry(); });
+  self->send(self, subscribe_atom::value);
+  return {
+    [=](subscribe_atom) {
+      auto h = ::themis::registered(self->system(), changefeed_hub_name);
+      if (!h)
+        return retry();
+      self->monitor(h);
+      self
+        ->request(h, std::chrono::seconds(10), subscribe_atom::value,
+                  caf::actor_cast<caf::actor>(self))
+        .then(
+          [=](uint64_t tip) {
+            if (on_tip)
+              on_tip(tip);
+          },
+          [=](caf::error&) { retry(); });
+    },
+  };
+}
+
 } // namespace themis
