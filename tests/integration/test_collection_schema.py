@@ -185,6 +185,41 @@ class CollectionSchemaTest(ServerTest):
         docs = b.get("documents", b.get("items", b))
         self.assertEqual(len(docs), 2, b)  # one valid reading per version
 
+    def test_grpc_put_gets_invalid_argument(self):
+        import shutil
+        import tempfile
+        import grpc
+        from google.protobuf import struct_pb2
+        stubs = tempfile.mkdtemp(prefix="themis_schema_stubs_")
+        try:
+            base = os.path.join(os.path.dirname(__file__), "..", "..", "protos")
+            subprocess.run([sys.executable, "-m", "grpc_tools.protoc",
+                            "-I" + base, "-I/usr/include",
+                            "--python_out=" + stubs, "--grpc_python_out=" + stubs,
+                            "themis/v1/documents.proto"], check=True, timeout=60)
+            sys.path.insert(0, stubs)
+            from themis.v1 import documents_pb2 as docs
+            from themis.v1 import documents_pb2_grpc as docs_grpc
+            self.make("grpcc")
+            ch = grpc.insecure_channel("127.0.0.1:%d" % self.server.port)
+            d = docs_grpc.DocumentsStub(ch)
+            good = struct_pb2.Struct()
+            good.update({"name": "G"})
+            d.Put(docs.PutDocumentRequest(collection="grpcc", key="g",
+                                          body=good), timeout=10)
+            bad = struct_pb2.Struct()
+            bad.update({"age": 3})
+            with self.assertRaises(grpc.RpcError) as e:
+                d.Put(docs.PutDocumentRequest(collection="grpcc", key="b",
+                                              body=bad), timeout=10)
+            self.assertEqual(e.exception.code(),
+                             grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("collection schema", e.exception.details())
+            ch.close()
+        finally:
+            sys.path.remove(stubs)
+            shutil.rmtree(stubs, ignore_errors=True)
+
     def test_levels(self):
         st, _, b = self.call("POST", "/v1/collections", {"name": "lv"})
         self.assertIn(st, (200, 201))
