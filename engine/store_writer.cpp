@@ -125,8 +125,8 @@ op_result store_writer::create_collection(const std::string& name,
   return r;
 }
 
-op_result store_writer::drop_collection(const std::string& name,
-                                        int64_t now_ms) {
+op_result store_writer::truncate_collection(const std::string& name,
+                                            int64_t now_ms) {
   if (!collection_exists(name))
     return failure(op_status::collection_not_found,
                    "collection not found: " + name);
@@ -145,6 +145,16 @@ op_result store_writer::drop_collection(const std::string& name,
   db_.prepare("DELETE FROM documents WHERE collection = ?1")
     .bind(1, name)
     .run();
+  r.key = name;
+  r.rev = std::to_string(keys.size());
+  return r;
+}
+
+op_result store_writer::drop_collection(const std::string& name,
+                                        int64_t now_ms) {
+  auto r = truncate_collection(name, now_ms);
+  if (failed(r))
+    return r;
   db_.prepare("DELETE FROM collections WHERE name = ?1").bind(1, name).run();
   // a table created over SQL: its definition and indexes go too
   drop_sql_definition(name);
@@ -185,6 +195,8 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return create_collection(op.collection, now_ms, false, op.edge);
   if (op.kind == op_kind::drop_collection)
     return drop_collection(op.collection, now_ms);
+  if (op.kind == op_kind::truncate_collection)
+    return truncate_collection(op.collection, now_ms);
   if (op.kind == op_kind::create_index || op.kind == op_kind::drop_index)
     return apply_index_op(db_.handle(), op); // issue 22 (index_store.hpp)
   if (op.kind == op_kind::set_schema)

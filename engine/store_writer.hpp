@@ -78,6 +78,9 @@ private:
                               bool exists_ok, bool edge = false);
   op_result drop_collection(const std::string& name, int64_t now_ms);
   bool collection_exists(const std::string& name);
+  /// Deletes the documents of `name`, logging a DELETE for each; the
+  /// result's rev is how many (drop and truncate share it).
+  op_result truncate_collection(const std::string& name, int64_t now_ms);
   uint64_t log_change(const char* type, const std::string& collection,
                       const std::string& key, const std::string* value,
                       int64_t now_ms);

@@ -36,6 +36,10 @@ enum class op_kind : uint8_t {
   /// the writer's transaction. drop_index: `key` is its name.
   create_index,
   drop_index,
+  /// Removes every document of `collection` (kept, with its indexes): one
+  /// DELETE change event per document, as a drop logs them. The result's
+  /// `rev` holds the number of documents removed (issue 22).
+  truncate_collection,
   /// The collection's JSON Schema (engine/collection_schema.hpp): `doc`
   /// {"rule", "level", "message"}, or empty to remove it.
   set_schema,
