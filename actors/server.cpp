@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "actors/admin_users.hpp"
+#include "config/config_json.hpp"
 #include "actors/changefeed_hub.hpp"
 #include "actors/config_reload.hpp"
 #include "actors/h3_alt_svc.hpp"
@@ -106,6 +107,11 @@ limiter_config_of(const rate_limiting_section& rl) {
     limits::rule r;
     if (!limits::parse_rule(text, r))
       c->rules.push_back(std::move(r));
+  }
+  for (auto& text : rl.groups) { // issue 22: per registry rate group
+    limits::rule r;
+    if (!limits::parse_group_rule(text, r))
+      c->groups.push_back(std::move(r));
   }
   c->whitelist = rl.whitelist;
   c->exempt_prefixes = priority_prefixes(); // one list for limits and shedding
@@ -240,6 +246,9 @@ int run_server(const server_config& cfg, const char* version,
   ctx->admin.request_drain = [] { ::kill(::getpid(), SIGTERM); };
   ctx->admin.users = [c = ctx.get()] {
     return users_json(c->live.get()->config);
+  };
+  ctx->admin.config = [c = ctx.get()] {
+    return effective_config_json(c->live.get()->config);
   };
   ctx->router->set_auth(
     std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));

@@ -451,6 +451,20 @@ const std::map<std::string, field>& settings() {
         return std::nullopt;
       },
       list_field(&sc::rate_limiting, &rate_limiting_section::rules).get}},
+    {"rate_limiting.groups",
+     {[](server_config& c, const std::string& v) -> std::optional<std::string> {
+        auto set =
+          list_field(&sc::rate_limiting, &rate_limiting_section::groups);
+        if (auto err = set(c, v))
+          return err;
+        for (auto& text : c.rate_limiting.groups) {
+          limits::rule r;
+          if (auto err = limits::parse_group_rule(text, r))
+            return err;
+        }
+        return std::nullopt;
+      },
+      list_field(&sc::rate_limiting, &rate_limiting_section::groups).get}},
     {"rate_limiting.whitelist",
      list_field(&sc::rate_limiting, &rate_limiting_section::whitelist)},
     {"rate_limiting.dry_run",

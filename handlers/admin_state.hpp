@@ -52,6 +52,9 @@ public:
   /// The configured password and certificate principals as JSON (names,
   /// protocols, tenant, scopes; never a secret), from the live config.
   std::function<std::string()> users;
+  /// The effective configuration as JSON, secrets redacted (issue 22,
+  /// config/config_json.hpp), from the live config.
+  std::function<std::string()> config;
   /// Drain as SIGTERM does (set by the server).
   std::function<void()> request_drain;
 

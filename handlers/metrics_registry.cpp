@@ -43,8 +43,10 @@ std::pair<uint64_t, uint64_t> metrics_registry::request_totals() const {
   return {all, errors};
 }
 
-void metrics_registry::add_collector(collector c) {
+void metrics_registry::add_collector(collector c, const void* once) {
   std::lock_guard<std::mutex> guard(mtx_);
+  if (once && !once_.insert(once).second)
+    return;
   collectors_.push_back(std::move(c));
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +53,9 @@ public:
   /// Families owned elsewhere (the MQTT broker, the engine), rendered on
   /// every scrape after the registry's own. Register before serving.
   using collector = std::function<void(prometheus_text&)>;
-  void add_collector(collector c);
+  /// With `once` set, a second registration under the same key is
+  /// ignored (process-wide families registered where each router starts).
+  void add_collector(collector c, const void* once = nullptr);
   /// themis_build_info{version}; set once at start.
   void set_version(std::string v);
   const std::string& version() const { return version_; }
@@ -131,6 +134,7 @@ private:
   std::chrono::steady_clock::time_point started_;
 
   std::vector<collector> collectors_;
+  std::set<const void*> once_;
   std::string version_;
   std::array<std::atomic<uint64_t>,
              static_cast<size_t>(pg_statement_kind::count_)>

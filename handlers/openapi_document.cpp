@@ -179,6 +179,8 @@ json operation(const route_entry& e, const route_op& o, bool arango,
     op["requestBody"] = {
       {"required", !o.body_schema.is_null()},
       {"content", media(o.request_type, o.body_schema, o.example)}};
+  for (auto& [type, schema] : o.other_bodies)
+    op["requestBody"]["content"].update(media(type, schema));
   json responses = json::object();
   responses[std::to_string(o.success)] = {
     {"description", reason(o.success)},

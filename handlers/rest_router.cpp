@@ -16,6 +16,7 @@
 #include "handlers/version_handlers.hpp"
 #include "handlers/traced_ports.hpp"
 #include "limits/rate_limiter.hpp"
+#include "handlers/rate_groups.hpp"
 #include "tracing/tracer.hpp"
 
 namespace themis {
@@ -157,6 +158,7 @@ api_response quota_refusal(const std::string& tenant, const char* quota,
 rest_router::rest_router(handler_env env) : env_(env) {
   set_cors(env_.config.cors);
   add_deprecation_collector(env_.metrics); // issue 22
+  add_rate_group_collector(env_.metrics);  // issue 22
 }
 
 void rest_router::set_cors(const cors_section& c) {
@@ -286,6 +288,17 @@ void rest_router::handle(api_request req, request_ports ports,
         refusal = too_many_requests(*res);
       }
     }
+    // issue 22: the route's registry rate group, on top of the prefix rule
+    if (!refusal)
+      if (auto g = rate_group_check(env_.limiter, req.method, req.path,
+                                    peer_ip(req.remote_addr), api_token(req),
+                                    now_ns)) {
+        if (g->refused) {
+          ++env_.metrics.rate_limited;
+          limit_headers = rate_limit_headers(*g);
+          refusal = too_many_requests(*g);
+        }
+      }
     if (!refusal &&
         env_.metrics.inflight_requests.load() >=
           static_cast<int64_t>(env_.config.overload.max_inflight_requests)) {

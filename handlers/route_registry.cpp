@@ -122,6 +122,11 @@ route_builder& route_builder::consumes(std::string content_type) {
   last().request_type = std::move(content_type);
   return *this;
 }
+route_builder& route_builder::also_consumes(std::string content_type,
+                                           nlohmann::json schema) {
+  last().other_bodies.emplace_back(std::move(content_type), std::move(schema));
+  return *this;
+}
 route_builder& route_builder::errors(std::vector<int> statuses) {
   last().errors = std::move(statuses);
   return *this;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,10 @@ struct route_op {
   int success = 200;              ///< the documented success status
   std::string response_type = "application/json";
   std::string request_type = "application/json";
+  /// Further request media types with their own body schema (PATCH takes
+  /// merge-patch+json and json-patch+json): documented, left to the
+  /// handler (the validator reads body_schema only).
+  std::vector<std::pair<std::string, nlohmann::json>> other_bodies;
   /// Declared statuses besides `success`: 2xx ones are further successes,
   /// the others errors with ThemisDB's body (or any body, below).
   std::vector<int> errors;
@@ -113,6 +118,8 @@ public:
   route_builder& response(nlohmann::json schema, int status = 200);
   route_builder& produces(std::string content_type);
   route_builder& consumes(std::string content_type);
+  route_builder& also_consumes(std::string content_type,
+                               nlohmann::json schema);
   route_builder& errors(std::vector<int> statuses);
   route_builder& own_error_shape();
   route_builder& rate_group(std::string g);

@@ -41,4 +41,14 @@ json aql_result();
 json cursor_page();
 json version_info();
 
+// issue 22 breadth (route_table_breadth.cpp)
+json batch_get_body();   ///< {"keys": [...]} (at most 1000)
+json batch_get_answer(); ///< {"documents": [doc|null], "errors": [...]}
+json document_patches(); ///< [{"_key", "patch", "_rev"?}]
+json json_patch();       ///< an RFC 6902 patch document
+json key_rev_list();     ///< {"documents": [{"_key", "_rev"}]}
+json collection_properties();
+json collection_statistics();
+json query_validation();
+
 } // namespace themis::schemas

@@ -4,6 +4,7 @@
 
 #include "handlers/route_table.hpp"
 
+#include "handlers/breadth_handlers.hpp"
 #include "handlers/import_export_handlers.hpp"
 #include "handlers/request_validation.hpp"
 #include "handlers/route_context.hpp"
@@ -75,7 +76,14 @@ void register_core_routes(route_registry& reg) {
     .scope("data:write")
     .body(s::object(), {{"_key", "k1"}, {"a", 1}})
     .response(s::document(), 201)
-    .errors({400, 404, 409});
+    .errors({400, 404, 409})
+    .patch(documents_batch_patch, "Patch documents in one atomic write")
+    .scope("data:write")
+    .body(s::document_patches(),
+          json::array({{{"_key", "k1"}, {"patch", {{"b", 2}}}}}))
+    .response(s::key_rev_list())
+    .errors({400, 404, 409, 412, 422})
+    .rate_group("bulk");
   reg.add("/v1/collections/{c}/documents/{key}", {"documents"})
     .get(get_document, "Get a document")
     .scope("data:read")
@@ -87,11 +95,16 @@ void register_core_routes(route_registry& reg) {
     .body(s::object(), {{"a", 2}})
     .response(s::document())
     .errors({201, 400, 404, 412})
-    .patch(write_document, "Merge-patch a document (RFC 7396)")
+    .patch(patch_document, "Patch a document (RFC 7396 or RFC 6902)")
+    .describe("application/merge-patch+json (or application/json): JSON "
+              "Merge Patch; application/json-patch+json: JSON Patch, all "
+              "operations or none (a failed test: 409).")
     .scope("data:write")
     .body(s::object(), {{"b", 3}})
+    .also_consumes("application/merge-patch+json", s::object())
+    .also_consumes("application/json-patch+json", s::json_patch())
     .response(s::document())
-    .errors({400, 404, 412})
+    .errors({400, 404, 409, 412, 415, 422})
     .del(write_document, "Delete a document")
     .scope("data:write")
     .errors({404, 412});
@@ -240,7 +253,9 @@ const route_registry& route_registry::global() {
     register_compat_routes(*r);
     register_extension_routes(*r);
     register_arango_routes(*r);
+    register_breadth_routes(*r);
     register_meta_routes(*r);
+    assign_rate_groups(*r); // before the twins, so they inherit it
     add_version_twins(*r);
     r->finish();
     compile_route_schemas(*r);

@@ -42,6 +42,12 @@ void register_extension_routes(route_registry& reg);
 /// The ArangoDB HTTP API subset, /_api and /_db/{db}/_api
 /// (route_table_arango.cpp).
 void register_arango_routes(route_registry& reg);
+/// Documents in batches, collection properties/statistics/truncate, AQL
+/// validate and explain, admin config (route_table_breadth.cpp).
+void register_breadth_routes(route_registry& reg);
+/// Rate groups by area for operations registered without one: import and
+/// export "bulk", queries "query", admin/keys/audit "admin" (issue 22).
+void assign_rate_groups(route_registry& reg);
 /// /openapi.json, /docs, /api/v1/version (openapi_handlers.cpp).
 void register_meta_routes(route_registry& reg);
 /// Per-collection JSON Schemas, /api/v1/collections/{c}/schema

@@ -93,23 +93,18 @@ size_t deprecation_principals() {
 }
 
 void add_deprecation_collector(metrics_registry& m) {
-  static std::mutex mtx;
-  static std::set<const metrics_registry*> done;
-  {
-    std::lock_guard<std::mutex> g(mtx);
-    if (!done.insert(&m).second)
-      return;
-  }
-  m.add_collector([](prometheus_text& out) {
-    auto& c = counts();
-    std::lock_guard<std::mutex> g(c.mtx);
-    out.family("themis_deprecated_requests_total", "counter",
-               "Calls to deprecated routes by principal (at most 256 "
-               "principals, the rest as other) and route template");
-    for (auto& [k, n] : c.calls)
-      out.sample("themis_deprecated_requests_total", n,
-                 {{"principal", k.first}, {"route", k.second}});
-  });
+  m.add_collector(
+    [](prometheus_text& out) {
+      auto& c = counts();
+      std::lock_guard<std::mutex> g(c.mtx);
+      out.family("themis_deprecated_requests_total", "counter",
+                 "Calls to deprecated routes by principal (at most 256 "
+                 "principals, the rest as other) and route template");
+      for (auto& [k, n] : c.calls)
+        out.sample("themis_deprecated_requests_total", n,
+                   {{"principal", k.first}, {"route", k.second}});
+    },
+    &counts());
 }
 
 void api_version_info(route_context& ctx) {

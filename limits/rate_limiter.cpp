@@ -104,19 +104,46 @@ rate_limiter::shard& rate_limiter::shard_for(const std::string& key) {
   return *shards_[std::hash<std::string>{}(key) % shards_.size()];
 }
 
+std::optional<std::string> parse_group_rule(const std::string& text,
+                                            rule& out) {
+  auto err = parse_rule("/" + text, out);
+  if (err)
+    return "rate group '" + text + "': " + *err;
+  if (out.prefix.empty() || out.prefix.size() > 65 ||
+      out.prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-",
+                                   1) != std::string::npos)
+    return "a rate group's name is [a-z0-9_-]+, got '" + text + "'";
+  out.prefix.erase(0, 1);
+  out.policy = out.prefix; // RateLimit-Policy names the group
+  return std::nullopt;
+}
+
+namespace {
+
+/// Whether limits apply to this request at all (enabled, not an exempt
+/// path, not a whitelisted peer).
+bool limited(const limiter_config& cfg, std::string_view path,
+             std::string_view peer) {
+  if (!cfg.enabled)
+    return false;
+  for (auto& p : cfg.exempt_prefixes)
+    if (path.substr(0, p.size()) == p)
+      return false;
+  for (auto& w : cfg.whitelist)
+    if (w == peer)
+      return false;
+  return true;
+}
+
+} // namespace
+
 std::optional<check_result> rate_limiter::check(std::string_view path,
                                                 std::string_view peer,
                                                 std::string_view token,
                                                 int64_t now_ns) {
   auto cfg = cfg_.load();
-  if (!cfg->enabled)
+  if (!limited(*cfg, path, peer))
     return std::nullopt;
-  for (auto& p : cfg->exempt_prefixes)
-    if (path.substr(0, p.size()) == p)
-      return std::nullopt;
-  for (auto& w : cfg->whitelist)
-    if (w == peer)
-      return std::nullopt;
   const rule* best = nullptr;
   for (auto& r : cfg->rules)
     if (path.substr(0, r.prefix.size()) == r.prefix &&
@@ -124,7 +151,30 @@ std::optional<check_result> rate_limiter::check(std::string_view path,
       best = &r;
   if (!best)
     return std::nullopt;
-  std::string key = best->prefix;
+  return take_from(cfg, *best, best->prefix, peer, token, now_ns);
+}
+
+std::optional<check_result> rate_limiter::check_group(std::string_view group,
+                                                      std::string_view path,
+                                                      std::string_view peer,
+                                                      std::string_view token,
+                                                      int64_t now_ns) {
+  auto cfg = cfg_.load();
+  if (!limited(*cfg, path, peer))
+    return std::nullopt;
+  for (auto& r : cfg->groups)
+    if (r.prefix == group) // a group's buckets apart from any prefix rule's
+      return take_from(cfg, r, "\x01group:" + r.prefix, peer, token, now_ns);
+  return std::nullopt;
+}
+
+check_result
+rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
+                        const rule& r, const std::string& space,
+                        std::string_view peer, std::string_view token,
+                        int64_t now_ns) {
+  const rule* best = &r;
+  std::string key = space;
   key.push_back('\0');
   switch (best->key) {
     case key_kind::ip:
@@ -184,7 +234,13 @@ size_t rate_limiter::sweep(int64_t now_ns) {
   // A bucket may only be forgotten once it would be full again anyway:
   // expiring a 100/1d bucket after 10 idle minutes would reset its quota.
   int64_t expiry = cfg->idle_expiry_ns;
-  for (auto& r : cfg->rules) {
+  std::vector<const rule*> all;
+  for (auto& r : cfg->rules)
+    all.push_back(&r);
+  for (auto& r : cfg->groups)
+    all.push_back(&r);
+  for (auto* rp : all) {
+    auto& r = *rp;
     auto refill = static_cast<int64_t>(static_cast<double>(r.spec.window_ns) *
                                        static_cast<double>(r.spec.capacity()) /
                                        static_cast<double>(r.spec.limit));

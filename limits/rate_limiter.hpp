@@ -38,7 +38,10 @@ struct rule {
 struct limiter_config {
   bool enabled = false;
   algorithm algo = algorithm::token_bucket;
-  std::vector<rule> rules;            ///< the longest matching prefix wins
+  std::vector<rule> rules; ///< the longest matching prefix wins
+  /// Per registry rate group (route_op::rate_group, issue 22): `prefix`
+  /// holds the group's name; checked on top of the prefix rules.
+  std::vector<rule> groups;
   std::vector<std::string> whitelist; ///< peer addresses never limited
   std::vector<std::string> exempt_prefixes = {"/health", "/metrics"};
   bool dry_run = false; ///< count refusals, never refuse
@@ -50,6 +53,10 @@ struct limiter_config {
 /// e.g. "/v2/jobs 10/1s burst=20 key=token"; windows in ms, s, m or h.
 /// Returns an error message, or nullopt.
 std::optional<std::string> parse_rule(const std::string& text, rule& out);
+
+/// Parses a group rule "NAME LIMIT/WINDOW [burst=N] [key=…]", e.g.
+/// "query 20/1s burst=40 key=token"; NAME is [a-z0-9_-]+ (into `prefix`).
+std::optional<std::string> parse_group_rule(const std::string& text, rule& out);
 
 struct check_result {
   /// Keeps the rules alive while the caller reads `matched` (a SIGHUP may
@@ -74,6 +81,13 @@ public:
                                     std::string_view peer,
                                     std::string_view token, int64_t now_ns);
 
+  /// The limit of the registry rate group `group` (limiter_config::groups)
+  /// for this client; nullopt when the group has no limit or limits do
+  /// not apply (disabled, exempt path, whitelisted peer).
+  std::optional<check_result>
+  check_group(std::string_view group, std::string_view path,
+              std::string_view peer, std::string_view token, int64_t now_ns);
+
   /// Drops buckets idle past the expiry; returns how many.
   size_t sweep(int64_t now_ns);
   size_t size() const;
@@ -94,6 +108,11 @@ private:
     std::unordered_map<std::string, node> table;
   };
   shard& shard_for(const std::string& key);
+  /// One request from `r`'s bucket for this client, keyed under `space`.
+  check_result take_from(const std::shared_ptr<const limiter_config>& cfg,
+                         const rule& r, const std::string& space,
+                         std::string_view peer, std::string_view token,
+                         int64_t now_ns);
 
   std::atomic<std::shared_ptr<const limiter_config>> cfg_;
   std::vector<std::unique_ptr<shard>> shards_;

@@ -258,6 +258,10 @@ struct rate_limiting_section {
     "token_bucket"; ///< | sliding_window_counter | sliding_window_log
   /// "PREFIX LIMIT/WINDOW [burst=N] [key=ip|token|global]"; longest prefix wins
   std::vector<std::string> rules = {"/ 1000/1s burst=2000 key=ip"};
+  /// Per registry rate group (issue 22: query, admin, bulk, default …):
+  /// "NAME LIMIT/WINDOW [burst=N] [key=ip|token|global]", on top of the
+  /// prefix rules; a group without an entry has no group limit.
+  std::vector<std::string> groups;
   std::vector<std::string> whitelist; ///< peer addresses never limited
   bool dry_run = false;               ///< count refusals, never refuse
   uint64_t max_keys = 1000000;        ///< buckets kept; LRU evicted beyond
