@@ -15,15 +15,15 @@ port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 CLK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 
-# start_themisd [extra flags…]: sets TPID and BASE, waits until ready
+# start_themisd [extra flags…]: sets TPID, HTTP, PG and BASE; waits until
+# ready
 start_themisd() {
-  local http pg
-  http=$(port)
-  pg=$(port)
-  "$THEMISD" --data-dir "$TMP/data" --http-port "$http" --pg-port "$pg" \
+  HTTP=$(port)
+  PG=$(port)
+  "$THEMISD" --data-dir "$TMP/data" --http-port "$HTTP" --pg-port "$PG" \
     --mqtt-port 0 --bind 127.0.0.1 --log-level warn "$@" >"$TMP/themisd.log" 2>&1 &
   TPID=$!
-  BASE="http://127.0.0.1:$http"
+  BASE="http://127.0.0.1:$HTTP"
   for _ in $(seq 150); do
     curl -fs "$BASE/health/ready" >/dev/null 2>&1 && return 0
     sleep 0.1

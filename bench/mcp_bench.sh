@@ -14,29 +14,8 @@ set -euo pipefail
 N=${1:-5000}
 ROUNDS=${2:-3}
 C=${3:-4}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-THEMISD=${THEMISD:-$ROOT/build/themisd}
-TMP=$(mktemp -d /tmp/mcp_bench.XXXXXX)
-TPID=
-cleanup() {
-  [[ -n $TPID ]] && kill "$TPID" 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-HTTP=$(port)
-PG=$(port)
-CLK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-
-"$THEMISD" --data-dir "$TMP/data" --http-port "$HTTP" --pg-port "$PG" \
-  --mqtt-port 0 --bind 127.0.0.1 --log-level warn >"$TMP/themisd.log" 2>&1 &
-TPID=$!
-for _ in $(seq 150); do
-  curl -fs "http://127.0.0.1:$HTTP/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-BASE="http://127.0.0.1:$HTTP"
+source "$(dirname "$0")/lib.sh"
+start_themisd
 curl -fs -H 'Content-Type: application/json' -d '{"name":"bench"}' \
   "$BASE/v1/collections" >/dev/null
 curl -fs -X PUT -H 'Content-Type: application/json' \
