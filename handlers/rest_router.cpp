@@ -42,23 +42,6 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    auto j = path.find('/', i);
-    if (j == std::string::npos)
-      j = path.size();
-    out.push_back(path.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
 bool valid_request_id(const std::string& id) {
   if (id.empty() || id.size() > 128)
     return false;
@@ -415,7 +398,7 @@ void rest_router::handle(api_request req, request_ports ports,
       return;
     }
   }
-  auto segs = split_path(req.path);
+  auto segs = split_template(req.path);
   method_map m;
   std::vector<std::string> params;
   if (!match_route(segs, env_.config.debug.crash_routes,

@@ -178,7 +178,8 @@ private:
   std::unique_ptr<node> root_;
 };
 
-/// "/a/{b}" → {"a", "{b}"}.
+/// "/a/{b}" → {"a", "{b}"}; a request path splits the same way (empty
+/// segments dropped), so the router matches what the registry stores.
 std::vector<std::string> split_template(const std::string& path);
 
 /// The label (and OpenAPI path) of a template: `{_x}` → `{x}`.
