@@ -10,13 +10,14 @@ namespace {
 using json = nlohmann::json;
 
 /// (entries, bytes, pages) of one SQLite index; zeros if dbstat is not
-/// compiled in or the index is missing.
+/// compiled in or the index is missing. An index b-tree keeps entries in
+/// its interior pages too (only table b-trees are B+trees): every cell
+/// of every page is one entry.
 json index_size(sqlite_db& db, const std::string& sqlite_name) {
   json out = {{"entries", 0}, {"bytes", 0}, {"pages", 0}};
   try {
-    auto s = db.prepare(
-      "SELECT COALESCE(SUM(CASE WHEN pagetype = 'leaf' THEN ncell END), 0), "
-      "COALESCE(SUM(pgsize), 0), COUNT(*) FROM dbstat WHERE name = ?1");
+    auto s = db.prepare("SELECT COALESCE(SUM(ncell), 0), COALESCE(SUM(pgsize), "
+                        "0), COUNT(*) FROM dbstat WHERE name = ?1");
     s.bind(1, sqlite_name);
     if (s.step())
       out = {

@@ -201,8 +201,19 @@ class BreadthTest(ServerTest):
         self.assertGreater(t["documents_bytes"], 30)
         self.assertGreater(t["last_sequence"], 0)
         by_a = [i for i in t["indexes"] if i["name"] == "by_a"][0]
-        self.assertEqual(by_a["entries"], 3)
+        self.assertEqual((by_a["entries"], by_a["pages"]), (3, 1))
         self.assertGreater(by_a["bytes"], 0)
+        # an index over many pages: its interior pages hold entries too
+        rows = "\n".join(json.dumps({"_key": "m%d" % i, "a": "%0200d" % i})
+                         for i in range(3000))
+        st, _, _ = s.request("POST", "/v1/collections/b/import", rows.encode(),
+                             {"Content-Type": "application/x-ndjson"})
+        self.assertIn(st, (200, 201))
+        _, _, t = s.json("GET", "/api/v1/collections/b/statistics")
+        by_a = [i for i in t["indexes"] if i["name"] == "by_a"][0]
+        self.assertEqual(t["count"], 3003)
+        self.assertEqual(by_a["entries"], 3003)
+        self.assertGreater(by_a["pages"], 10)
         for path in ("/properties", "/statistics"):
             st, _, _ = s.json("GET", "/v1/collections/none" + path)
             self.assertEqual(st, 404)
