@@ -24,22 +24,6 @@ counts& group_counts() {
   return c;
 }
 
-std::vector<std::string> split(std::string_view path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/')
-      ++i;
-    auto end = path.find('/', i);
-    if (end == std::string_view::npos)
-      end = path.size();
-    if (end > i)
-      out.emplace_back(path.substr(i, end - i));
-    i = end;
-  }
-  return out;
-}
-
 } // namespace
 
 std::optional<limits::check_result>
@@ -49,8 +33,8 @@ rate_group_check(limits::rate_limiter& limiter, std::string_view method,
   if (limiter.config()->groups.empty())
     return std::nullopt;
   std::vector<std::string> params;
-  auto entry =
-    route_registry::global().match(split(path), false, false, params);
+  auto entry = route_registry::global().match(split_template(std::string(path)),
+                                              false, false, params);
   auto op = entry ? entry->op(std::string(method)) : nullptr;
   if (!op)
     return std::nullopt;
