@@ -141,11 +141,23 @@ std::optional<int64_t> parse_http_date(std::string_view text) {
 }
 
 std::string body_etag(std::string_view body) {
-  uint64_t h = 0xcbf29ce484222325ull; // FNV-1a 64 offset basis
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 0x100000001b3ull; // FNV prime
+  // 8 bytes per step (a byte-wise FNV-1a cost ~1 ns per byte: 0.3 ms for
+  // /openapi.json); each word is folded in with a multiply-xorshift mix
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](uint64_t w) {
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+  };
+  size_t i = 0;
+  for (; i + 8 <= body.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, body.data() + i, 8); // little-endian hosts only
+    mix(w);
   }
+  uint64_t tail = 0;
+  for (size_t k = 0; i + k < body.size(); ++k)
+    tail |= uint64_t(static_cast<unsigned char>(body[i + k])) << (8 * k);
+  mix(tail);
   static constexpr char hex[] = "0123456789abcdef";
   std::string out = "\"h";
   for (int i = 15; i >= 0; --i)

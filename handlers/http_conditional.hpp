@@ -24,10 +24,11 @@ bool if_none_match_matches(std::string_view field, std::string_view etag);
 /// it is not one (the field is then ignored, §13.1.3).
 std::optional<int64_t> parse_http_date(std::string_view text);
 
-/// A strong entity tag for a computed representation: 64-bit FNV-1a of
-/// the bytes and their length, quoted ("h<16 hex>-<length hex>"). The same
-/// body gives the same tag in every process, so a CDN's stored validator
-/// stays good across restarts.
+/// A strong entity tag for a computed representation: a 64-bit hash of
+/// the bytes (8 at a time, multiply-xorshift) and their length, quoted
+/// ("h<16 hex>-<length hex>"). Not cryptographic: it tells versions of
+/// one resource apart. The same body gives the same tag in every process,
+/// so a CDN's stored validator stays good across restarts.
 std::string body_etag(std::string_view body);
 
 } // namespace themis

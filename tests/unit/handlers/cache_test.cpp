@@ -56,7 +56,17 @@ TEST(BodyEtag, StableStrongAndDistinct) {
   EXPECT_EQ(a.front(), '"');
   EXPECT_EQ(a.back(), '"');
   EXPECT_NE(a.rfind("W/", 0), 0u);
-  EXPECT_EQ(body_etag(""), "\"hcbf29ce484222325-0\"");
+  EXPECT_NE(body_etag(""), body_etag(std::string(1, '\0')));
+  // every byte counts, also in the tail after the last 8-byte word
+  std::string big(1000, 'x');
+  auto whole = body_etag(big);
+  for (size_t at : {0u, 7u, 8u, 500u, 991u, 999u}) {
+    auto b = big;
+    b[at] = 'y';
+    EXPECT_NE(body_etag(b), whole) << at;
+  }
+  EXPECT_EQ(body_etag(big).substr(0, 2), "\"h");
+  EXPECT_EQ(body_etag(big).substr(18), "-3e8\"");
 }
 
 TEST(CachePolicy, Rendering) {
