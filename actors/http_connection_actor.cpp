@@ -33,6 +33,10 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
   // socket; the tcp_connection outlives us only until its handlers finish.
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
+    if (st.handoff && dm.source == st.handoff.address()) {
+      self->quit(); // the MQTT/PG actor had the socket (sink switched)
+      return;
+    }
     if (st.stream && st.stream->hub && dm.source == st.stream->hub.address()) {
       st.stream->hub = nullptr;
       st.shutdown_stream("changefeed restarted, resume");
@@ -86,6 +90,10 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       if (st.wire_tunnels) // (the client's WINDOW_UPDATEs let output out)
         st.wire_tunnels->settle();
       st.want_read();
+    },
+    [=](sink_switch_atom) {
+      // everything read before the wire actor took the socket is relayed
+      self->state.conn->finish_sink_switch();
     },
     [=](closed_atom) {
       if (self->state.handoff)

@@ -95,8 +95,8 @@ bool tcp_connection::on_tls_input(std::string_view in) {
     begin_close(); // what is queued (an alert) still goes out
     return false;
   }
-  if (!plain.empty() && sink_)
-    caf::anon_send(sink_, data_atom::value, std::move(plain));
+  if (!plain.empty())
+    deliver(std::move(plain));
   if (st == tls::stream::status::closed) {
     begin_close();
     return false;
@@ -123,8 +123,55 @@ void tcp_connection::notify_closed() {
   if (notified_)
     return;
   notified_ = true;
+  if (diverting_) { // (the old sink relays: what came before the close)
+    diverting_ = false;
+    if (!diverted_.empty())
+      deliver(std::move(diverted_));
+    if (diverted_eof_)
+      deliver(std::string());
+  }
   if (sink_)
     caf::anon_send(sink_, closed_atom::value);
+}
+
+void tcp_connection::deliver(std::string bytes) {
+  if (diverting_) {
+    if (bytes.empty())
+      diverted_eof_ = true;
+    else
+      diverted_ += bytes;
+    return;
+  }
+  if (sink_)
+    caf::anon_send(sink_, data_atom::value, std::move(bytes));
+}
+
+void tcp_connection::begin_sink_switch(caf::actor next) {
+  asio::post(strand_, [self = shared_from_this(), next = std::move(next)] {
+    if (self->notified_)
+      return; // closed: the old sink relays the close
+    self->next_sink_ = next;
+    self->diverting_ = true;
+    if (self->sink_)
+      caf::anon_send(self->sink_, sink_switch_atom::value);
+  });
+}
+
+void tcp_connection::finish_sink_switch() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->diverting_)
+      return;
+    self->diverting_ = false;
+    self->sink_ = std::move(self->next_sink_);
+    // the new sink speaks a protocol over the stream: the peer's EOF ends
+    // it (closed_atom), there are no answers left to finish
+    self->half_close_ = false;
+    if (!self->diverted_.empty())
+      self->deliver(std::move(self->diverted_));
+    self->diverted_.clear();
+    if (self->diverted_eof_ || self->peer_eof_)
+      self->begin_close();
+  });
 }
 
 void tcp_connection::resume_reading() {
@@ -172,8 +219,7 @@ void tcp_connection::do_read() {
         if (rec == asio::error::eof && self->half_close_ && !self->tls_) {
           // half-close: the answers still go out; the sink decides
           self->peer_eof_ = true;
-          if (self->sink_)
-            caf::anon_send(self->sink_, data_atom::value, std::string());
+          self->deliver(std::string());
           return;
         }
         if (rec) {
@@ -186,9 +232,8 @@ void tcp_connection::do_read() {
         if (self->tls_) {
           if (!self->on_tls_input(std::string_view(buf.data(), n)))
             return;
-        } else if (self->sink_) {
-          caf::anon_send(self->sink_, data_atom::value,
-                         std::string(buf.data(), n));
+        } else {
+          self->deliver(std::string(buf.data(), n));
         }
         self->do_read();
       }));

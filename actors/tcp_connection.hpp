@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <caf/actor.hpp>
+#include <caf/atom.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -19,6 +20,9 @@
 #include "handlers/metrics_registry.hpp"
 
 namespace themis {
+
+/// The old sink of a begin_sink_switch has everything it was sent.
+using sink_switch_atom = caf::atom_constant<caf::atom("t_sinksw")>;
 
 namespace tls {
 class context;
@@ -48,6 +52,14 @@ public:
 
   /// The actor that receives `data_atom` and `closed_atom` messages.
   void set_sink(caf::actor sink) { sink_ = std::move(sink); }
+  /// Hands the byte stream to `next` without reordering it (the MQTT or
+  /// PostgreSQL actor after a WebSocket upgrade, so its input skips the
+  /// HTTP actor's relay hop): reads from now on are held, and the current
+  /// sink gets `sink_switch_atom` after everything it was sent; once it
+  /// has passed that on, it calls finish_sink_switch and the held bytes
+  /// and all later ones go to `next`. Thread-safe.
+  void begin_sink_switch(caf::actor next);
+  void finish_sink_switch();
   /// A peer that half-closes (EOF on read) may still read our answers
   /// (HTTP/1.1: a request then shutdown(SHUT_WR) is answered). With this
   /// set, EOF stops reading and is passed on as an empty `data_atom`; the
@@ -119,6 +131,13 @@ private:
   std::unique_ptr<boost::asio::steady_timer> handshake_timer_;
   metrics_registry& metrics_;
   caf::actor sink_;
+  /// Between begin_sink_switch and finish_sink_switch (strand only).
+  caf::actor next_sink_;
+  bool diverting_ = false;
+  bool diverted_eof_ = false;
+  std::string diverted_;
+  /// Bytes read (empty: EOF) to the sink, or held during a switch.
+  void deliver(std::string bytes);
   std::string remote_;
   std::string client_subject_;
   std::string alpn_;

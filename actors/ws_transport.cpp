@@ -7,9 +7,11 @@ namespace themis {
 ws_transport::ws_transport(connection_ptr conn, ws::ws_options opts) :
   conn_(std::move(conn)), ws_(std::move(opts), *this) {}
 
-void ws_transport::start(caf::actor) {
-  // the HTTP connection actor stays the socket's sink and relays; reading
-  // may have been paused while the handshake's answer was written
+void ws_transport::start(caf::actor sink) {
+  // the socket's bytes come here directly from now on (the HTTP actor
+  // relays what it already had first); reading may have been paused while
+  // the handshake's answer was written
+  conn_->begin_sink_switch(std::move(sink));
   conn_->resume_reading();
 }
 

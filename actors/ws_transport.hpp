@@ -4,8 +4,9 @@
 /// byte stream, split across or packed into messages in any way; what we
 /// write goes out as one binary message per write. Text messages fail the
 /// connection (1003); pings are answered; a close frame is echoed and ends
-/// the stream. The HTTP connection actor that did the handshake stays the
-/// socket's reader and relays its bytes here (ws_wire_upgrade.cpp).
+/// the stream. After the handshake the socket's bytes come to the wire
+/// actor directly (tcp_connection::begin_sink_switch); the HTTP connection
+/// actor relays only what it had read before, and a drain.
 
 #include <string>
 

@@ -239,6 +239,7 @@ void http_connection_state::start_wire(std::string leftover) {
   // either ending ends the other (a kill at shutdown reaches the session;
   // a normal end of the session leaves this actor until the socket closes)
   self->link_to(handoff);
+  self->monitor(handoff); // its end (it has the socket's close) ends us
   if (ctx->metrics.draining)
     self->send(handoff, drain_atom::value);
   if (!leftover.empty())

@@ -25,6 +25,7 @@ for sc in qos0 qos1; do
     c0=$(cpu $T)
     out=$(timeout 120 node "$(dirname "$0")/mqtt_ws_bench.cjs" "$url" "$sc" "$N")
     c1=$(cpu $T)
-    echo "$sc ${url%%:*}: $out server_cpu_us_per_msg=$(python3 -c "print(round(($c1-$c0)*10000/$N,1))")"
+    got=$(sed -E 's/.*\(([0-9]+) of.*/\1/' <<<"$out")
+    echo "$sc ${url%%:*}: $out server_cpu_us_per_msg=$(python3 -c "print(round(($c1-$c0)*10000/max($got,1),1))")"
   done
 done
