@@ -569,8 +569,9 @@ struct http_connection_state : http1::session_callbacks,
   enum class wire_protocol { none, mqtt, pg };
   wire_protocol wire_pending = wire_protocol::none;
   /// After an upgrade at /mqtt or /pg: the actor that speaks the protocol.
-  /// This actor stays the socket's reader and relays its bytes (and
-  /// drain) there until the socket closes.
+  /// It takes over the socket's reads (tcp_connection::begin_sink_switch)
+  /// once this actor has relayed what it had; a drain is forwarded, and
+  /// its end ends this actor.
   caf::actor handoff;
   /// Answers a WebSocket upgrade of a wire-protocol path: true if taken.
   bool try_wire_upgrade(uint64_t id, api_request& req);
