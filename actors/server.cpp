@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "actors/admin_users.hpp"
-#include "config/config_json.hpp"
 #include "actors/changefeed_hub.hpp"
 #include "actors/config_reload.hpp"
 #include "actors/h3_alt_svc.hpp"
@@ -30,6 +29,7 @@
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/ttl_sweeper.hpp"
+#include "config/config_json.hpp"
 #include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_collectors.hpp"

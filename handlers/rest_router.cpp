@@ -9,6 +9,7 @@
 #include "handlers/access_log.hpp"
 #include "handlers/cache_middleware.hpp"
 #include "handlers/http_json.hpp"
+#include "handlers/rate_groups.hpp"
 #include "handlers/request_validation.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/route_registry.hpp"
@@ -16,7 +17,6 @@
 #include "handlers/version_handlers.hpp"
 #include "handlers/traced_ports.hpp"
 #include "limits/rate_limiter.hpp"
-#include "handlers/rate_groups.hpp"
 #include "tracing/tracer.hpp"
 
 namespace themis {

@@ -123,7 +123,7 @@ route_builder& route_builder::consumes(std::string content_type) {
   return *this;
 }
 route_builder& route_builder::also_consumes(std::string content_type,
-                                           nlohmann::json schema) {
+                                            nlohmann::json schema) {
   last().other_bodies.emplace_back(std::move(content_type), std::move(schema));
   return *this;
 }

@@ -118,8 +118,7 @@ public:
   route_builder& response(nlohmann::json schema, int status = 200);
   route_builder& produces(std::string content_type);
   route_builder& consumes(std::string content_type);
-  route_builder& also_consumes(std::string content_type,
-                               nlohmann::json schema);
+  route_builder& also_consumes(std::string content_type, nlohmann::json schema);
   route_builder& errors(std::vector<int> statuses);
   route_builder& own_error_shape();
   route_builder& rate_group(std::string g);

@@ -152,9 +152,8 @@ json version_info() {
 
 json batch_get_body() {
   return object_of(
-    {{"keys", {{"type", "array"},
-               {"items", type("string")},
-               {"maxItems", 1000}}}},
+    {{"keys",
+      {{"type", "array"}, {"items", type("string")}, {"maxItems", 1000}}}},
     {"keys"});
 }
 
@@ -162,10 +161,10 @@ json batch_get_answer() {
   return object_of(
     {{"documents", array_of({{"type", {"object", "null"}}})},
      {"errors", array_of(object_of({{"index", type("integer")},
-                                          {"key", type("string")},
-                                          {"status_code", type("integer")},
-                                          {"message", type("string")}},
-                                         {"index", "status_code"}))}},
+                                    {"key", type("string")},
+                                    {"status_code", type("integer")},
+                                    {"message", type("string")}},
+                                   {"index", "status_code"}))}},
     {"documents", "errors"});
 }
 
@@ -178,47 +177,47 @@ json document_patches() {
        {"description", "an object: JSON Merge Patch (RFC 7396); an array: "
                        "JSON Patch (RFC 6902)"}}}},
     {"_key", "patch"});
-  return {{"type", "array"}, {"items", item}, {"minItems", 1},
-          {"maxItems", 1000}};
+  return {
+    {"type", "array"}, {"items", item}, {"minItems", 1}, {"maxItems", 1000}};
 }
 
 json key_rev_list() {
-  return object_of({{"documents", array_of(object_of(
-                                       {{"_key", type("string")},
-                                        {"_rev", type("string")}}))}},
-                      {"documents"});
+  return object_of(
+    {{"documents", array_of(object_of(
+                     {{"_key", type("string")}, {"_rev", type("string")}}))}},
+    {"documents"});
 }
 
 json collection_properties() {
   return object_of({{"name", type("string")},
-                       {"type", {{"enum", {"document", "edge"}}}},
-                       {"edge", type("boolean")},
-                       {"created_ms", type("integer")},
-                       {"indexes", type("integer")}},
-                      {"name", "type", "created_ms"});
+                    {"type", {{"enum", {"document", "edge"}}}},
+                    {"edge", type("boolean")},
+                    {"created_ms", type("integer")},
+                    {"indexes", type("integer")}},
+                   {"name", "type", "created_ms"});
 }
 
 json collection_statistics() {
   json index = object_of({{"name", type("string")},
-                             {"type", type("string")},
-                             {"entries", type("integer")},
-                             {"bytes", type("integer")},
-                             {"pages", type("integer")}},
-                            {"name", "entries", "bytes"});
+                          {"type", type("string")},
+                          {"entries", type("integer")},
+                          {"bytes", type("integer")},
+                          {"pages", type("integer")}},
+                         {"name", "entries", "bytes"});
   return object_of({{"name", type("string")},
-                       {"count", type("integer")},
-                       {"documents_bytes", type("integer")},
-                       {"last_sequence", type("integer")},
-                       {"indexes", array_of(index)}},
-                      {"name", "count", "documents_bytes", "indexes"});
+                    {"count", type("integer")},
+                    {"documents_bytes", type("integer")},
+                    {"last_sequence", type("integer")},
+                    {"indexes", array_of(index)}},
+                   {"name", "count", "documents_bytes", "indexes"});
 }
 
 json query_validation() {
   return object_of({{"valid", type("boolean")},
-                       {"bindVars", array_of(type("string"))},
-                       {"collections", array_of(type("string"))},
-                       {"modifies", type("boolean")}},
-                      {"valid", "bindVars", "collections"});
+                    {"bindVars", array_of(type("string"))},
+                    {"collections", array_of(type("string"))},
+                    {"modifies", type("boolean")}},
+                   {"valid", "bindVars", "collections"});
 }
 
 json json_patch() {

@@ -156,9 +156,8 @@ TEST(RouteRegistry, ArangoPathsMatchTheirOwnMatcher) {
 TEST(RouteRegistry, ScopesAreTheGatesPathRules) {
   // routes added with the registry whose scope differs from what the old
   // path rule would say, by design: a read sent as POST
-  const std::set<std::string> newer = {
-    "/v1/collections/{c}/documents:batchGet",
-    "/api/v1/collections/{c}/schema"};
+  const std::set<std::string> newer = {"/v1/collections/{c}/documents:batchGet",
+                                       "/api/v1/collections/{c}/schema"};
   size_t checked = 0;
   for (auto& e : reg().routes()) {
     if (e->reserved || !e->own_prefix.empty() ||
