@@ -25,6 +25,8 @@ namespace {
 struct purge_stats {
   std::atomic<uint64_t> ok{0}, failed{0}, keys{0}, dropped{0}, overflows{0};
   std::atomic<uint64_t> queued_bytes{0};
+  /// The newest change sequence whose keys were sent (answered or not).
+  std::atomic<uint64_t> sequence{0};
 };
 
 purge_stats& stats() {
@@ -60,6 +62,10 @@ void add_purge_collector(metrics_registry& m) {
     out.family("themis_cache_purge_queue_bytes", "gauge",
                "Bytes of surrogate keys waiting to be purged");
     out.sample("themis_cache_purge_queue_bytes", s.queued_bytes.load(), {});
+    out.family("themis_cache_purge_sequence", "gauge",
+               "The newest change sequence whose purge has been sent: how "
+               "far the purge hook is behind the change log");
+    out.sample("themis_cache_purge_sequence", s.sequence.load(), {});
   });
 }
 
@@ -90,9 +96,20 @@ public:
     {
       std::lock_guard<std::mutex> g(mtx_);
       queue_.add_events(events);
+      if (!events.empty())
+        queued_seq_ = std::max(queued_seq_, events.back().sequence);
+      if (queue_.empty() && !sending_) // markers only: nothing to purge
+        stats().sequence = queued_seq_;
       publish_counts();
     }
     cv_.notify_one();
+  }
+  /// The hub's tip at a subscription: what came before is not ours.
+  void seen(uint64_t tip) {
+    std::lock_guard<std::mutex> g(mtx_);
+    queued_seq_ = std::max(queued_seq_, tip);
+    if (queue_.empty() && !sending_)
+      stats().sequence = queued_seq_;
   }
   /// Events were missed (the hub restarted): only purging all is safe.
   void push_all() {
@@ -124,11 +141,16 @@ private:
         cv_.wait_for(lk, std::chrono::milliseconds(cfg_.purge_delay_ms),
                      [this] { return stop_; });
       auto batch = queue_.take();
+      auto seq = queued_seq_;
+      sending_ = true;
       publish_counts();
       lk.unlock();
       for (auto& keys : batch)
         send(h, keys);
       lk.lock();
+      sending_ = false;
+      // what came meanwhile without keys is done too
+      stats().sequence = queue_.empty() ? queued_seq_ : seq;
     }
     if (h)
       curl_easy_cleanup(h);
@@ -176,6 +198,8 @@ private:
   cache_purge_queue queue_;
   uint64_t dropped_before_ = stats().dropped,
            overflows_before_ = stats().overflows;
+  uint64_t queued_seq_ = 0; ///< the newest sequence queued
+  bool sending_ = false;    ///< a batch is out (mtx_ released)
   bool stop_ = false;
   std::thread thread_; ///< last: starts after everything it reads
 };
@@ -195,6 +219,7 @@ caf::behavior cache_purger(caf::stateful_actor<purger_state>* self,
                                  if (st.last_seq && tip > st.last_seq)
                                    st.worker->push_all();
                                  st.last_seq = std::max(st.last_seq, tip);
+                                 st.worker->seen(tip);
                                })
     .or_else([=](publish_atom, const published_batch& b) {
       if (b->events.empty())
