@@ -3,9 +3,10 @@ docs/caching.md): varnishd on a free loopback port with a VCL written to
 a temporary directory that caches themisd's GETs (honouring s-maxage),
 marks hits in X-Cache, and turns themisd's purge hook — PURGE with the
 changed keys in Surrogate-Key — into a ban on obj.http.Surrogate-Key.
-Scenario: a document is a hit the second time; a REST write and an AQL
-write each make the next read through Varnish show the new value; a
-document nobody wrote stays a hit; listings are purged by collection."""
+Scenario: a document is a hit the second time; a REST write, an AQL
+write and an SQL write (psql) each make the next read through Varnish
+show the new value; a document nobody wrote stays a hit; listings are
+purged by collection."""
 
 import http.client
 import json
@@ -217,6 +218,22 @@ class VarnishPurgeTest(unittest.TestCase):
         h, doc = self.via(DOCS + "/k1")
         self.assertEqual((h["x-cache"], doc["v"]), ("MISS", 3))
         print("purge answered %.1f ms after the AQL write's ack"
+              % (took * 1e3))
+
+        # SQL over the PostgreSQL protocol (psql): the same changefeed
+        def sql():
+            env = dict(os.environ, PGPASSWORD="themis",
+                       PGCONNECT_TIMEOUT="10")
+            r = subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-p", str(s.pg_port), "-U",
+                 "themis", "-d", "themis", "-X", "-v", "ON_ERROR_STOP=1",
+                 "-c", "UPDATE vc SET doc = '{\"v\": 4}' WHERE _key = 'k1'"],
+                env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        took = self.write_and_wait(sql)
+        h, doc = self.via(DOCS + "/k1")
+        self.assertEqual((h["x-cache"], doc["v"]), ("MISS", 4))
+        print("purge answered %.1f ms after the SQL write's ack"
               % (took * 1e3))
 
         # a document nobody wrote was not purged
