@@ -6,6 +6,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "handlers/console_handlers.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/openapi_document.hpp"
 #include "handlers/route_context.hpp"
@@ -122,6 +123,7 @@ void register_meta_routes(route_registry& reg) {
     .scope("")
     .response(schemas::version_info())
     .cache(cache_policy::shared(60, 300).static_content());
+  register_console_routes(reg);
 }
 
 } // namespace themis

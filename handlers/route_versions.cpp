@@ -20,7 +20,7 @@ bool starts(const std::string& s, const char* p) {
 /// ThemisDB's unversioned paths that get an /api/v1 twin.
 bool compat_twinned(const route_entry& e) {
   for (auto p : {"/api/", "/v1/", "/v2/", "/_", "/.well-known", "/health",
-                 "/metrics", "/mcp", "/openapi.json", "/docs"})
+                 "/metrics", "/mcp", "/openapi.json", "/docs", "/console"})
     if (starts(e.path, p) || e.path == "/")
       return false;
   return true;

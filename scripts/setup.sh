@@ -55,3 +55,24 @@ fi
 # two cores, ~300 MB per heavy translation unit: two jobs fit comfortably
 cmake --build "$BUILD_DIR" -j "${JOBS:-2}"
 echo "setup: built $BUILD_DIR/themisd"
+
+# The web console (console/, docs/console.md): npm ci when the lock
+# changed, a Vite build into $BUILD_DIR/console (where themisd looks by
+# default) when the sources or the lock are newer than the last build.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+fi
+if [ ! -f console/node_modules/.package-lock.json ] ||
+   [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+  (cd console && npm ci --no-audit --no-fund --loglevel=error)
+fi
+console_out="$(cd "$BUILD_DIR" && pwd)/console"
+if [ ! -f "$console_out/index.html" ] ||
+   [ -n "$(find console/src console/index.html console/vite.config.js \
+             console/package-lock.json -newer "$console_out/index.html" \
+             2>/dev/null | head -n 1)" ]; then
+  (cd console && THEMIS_CONSOLE_OUT="$console_out" \
+    node node_modules/vite/bin/vite.js build --logLevel warn)
+  echo "setup: built the console into $console_out"
+fi

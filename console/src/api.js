@@ -1,0 +1,79 @@
+// The one way the console talks to themisd: its public HTTP API, with the
+// API key as a Bearer token. The key lives in this tab only (memory and
+// sessionStorage, never a cookie or localStorage), so closing the tab
+// signs out and no other site can make the browser send it.
+
+/** The path prefix themisd is served under ("" at the root, "/db" behind a
+ *  gateway that maps /db/ to themisd): everything before /console. */
+export const prefix = location.pathname.replace(/\/console(\/.*)?$/, '');
+
+const storage_key = 'themis.console.key';
+let key = sessionStorage.getItem(storage_key) || '';
+const listeners = new Set();
+
+export function current_key() {
+  return key;
+}
+
+export function set_key(k) {
+  key = k || '';
+  if (key) sessionStorage.setItem(storage_key, key);
+  else sessionStorage.removeItem(storage_key);
+  for (const f of listeners) f(key);
+}
+
+export function on_key_change(f) {
+  listeners.add(f);
+  return () => listeners.delete(f);
+}
+
+export function auth_headers() {
+  return key ? { Authorization: 'Bearer ' + key } : {};
+}
+
+/** An error answer of the server, with its status and body. */
+export class api_error extends Error {
+  constructor(status, body, text) {
+    const msg = (body && typeof body === 'object' && body.message) ||
+      text || 'no answer';
+    super(`${status}: ${msg}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** One request; JSON bodies in and out. Resolves to {status, headers,
+ *  data}; rejects with api_error for a non-2xx answer. A 401 signs out
+ *  (the key is wrong, revoked or expired). */
+export async function call(method, path, { body, headers, signal } = {}) {
+  const h = { Accept: 'application/json', ...auth_headers(), ...headers };
+  let payload = body;
+  if (body !== undefined && typeof body !== 'string') {
+    h['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let r;
+  try {
+    r = await fetch(prefix + path, {
+      method, headers: h, body: payload, cache: 'no-store', signal,
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new api_error(0, null, 'network error: ' + e.message);
+  }
+  const text = await r.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!r.ok) {
+    const err = new api_error(r.status, data, text.slice(0, 300));
+    if (r.status === 401 && key) set_key('');
+    throw err;
+  }
+  return { status: r.status, headers: r.headers, data };
+}
+
+export const enc = encodeURIComponent;

@@ -1,0 +1,276 @@
+// Drives the console in Debian's headless chromium (puppeteer-core) against
+// a running themisd with auth on; run by tests/integration/test_console.py.
+// Environment: THEMIS_URL (the console's URL), ADMIN_KEY, RO_KEY, SHOT_DIR,
+// CHROMIUM. Prints one line per step; on failure a screenshot goes to
+// SHOT_DIR and the exit status is 1. Every wait is bounded.
+import puppeteer from 'puppeteer-core';
+import path from 'node:path';
+
+const url = process.env.THEMIS_URL;
+const admin = process.env.ADMIN_KEY;
+const ro = process.env.RO_KEY;
+const shots = process.env.SHOT_DIR;
+const only = process.env.ONLY || ''; // "proxy": the sign-in and list only
+const api = new URL('..', url).href.replace(/\/$/, '');
+const coll = 'console_it';
+const T = 15000;
+
+const problems = []; // console errors, page errors, CSP violations
+let expected = []; // console errors a step provokes on purpose (status codes)
+
+function step(name) {
+  console.log('step: ' + name);
+}
+
+async function rest(method, p, body, key = admin) {
+  const r = await fetch(api + p, {
+    method,
+    headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const text_of = (page, sel) => page.$eval(sel, (e) => e.textContent);
+
+async function wait_text(page, sel, re, timeout = T) {
+  try {
+    await page.waitForFunction((s, src) => {
+      const e = document.querySelector(s);
+      return e && new RegExp(src).test(e.textContent);
+    }, { timeout }, sel, re.source);
+  } catch (e) {
+    const now = await page.$eval(sel, (x) => x.textContent).catch(() => '(absent)');
+    throw new Error(`${sel} never matched ${re}: ${now.slice(0, 300)} (${e.message})`);
+  }
+}
+
+/** Waits for the editor's view on its host (the editor is in a shadow root). */
+async function wait_editor(page, testid) {
+  await page.waitForFunction((t) => {
+    const el = document.querySelector(`[data-testid="${t}"]`);
+    return el && el.cm_view;
+  }, { timeout: T }, testid);
+}
+
+async function set_editor(page, testid, text) {
+  await wait_editor(page, testid);
+  await page.$eval(`[data-testid="${testid}"]`, (el, t) => {
+    const v = el.cm_view;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: t } });
+  }, text);
+}
+
+async function set_input(page, sel, value) {
+  await page.$eval(sel, (el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+async function go(page, hash) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+}
+
+async function sign_in(page, key) {
+  await page.waitForSelector('input[name=key]', { timeout: T });
+  await set_input(page, 'input[name=key]', key);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=logout]', { timeout: T });
+}
+
+async function progress_of(page, job) {
+  return page.$eval(`tr[data-job="${job}"] [data-testid=job-progress]`,
+    (p) => (p.hasAttribute('value') ? Number(p.value) : -1));
+}
+
+async function run(page) {
+  await page.setViewport({ width: 1100, height: 720 });
+  page.on('console', (m) => {
+    const t = m.text();
+    // Chrome logs every failed response; responses are checked below
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded/.test(t))
+      problems.push('console: ' + t);
+  });
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const api_call = new URL(r.url()).pathname.includes('/api/');
+    if (!(api_call && expected.includes(r.status())))
+      problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+  await page.exposeFunction('report_csp', (v) => problems.push('CSP: ' + v));
+  await page.evaluateOnNewDocument(() => {
+    document.addEventListener('securitypolicyviolation',
+      (e) => window.report_csp(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+
+  step('without credentials the console cannot load data');
+  expected = [401];
+  await page.goto(url, { waitUntil: 'load', timeout: T });
+  await page.waitForSelector('input[name=key]', { timeout: T });
+  await go(page, '#/collections');
+  await new Promise((r) => setTimeout(r, 300));
+  if (await page.$('[data-testid=collections]')) throw new Error('collections shown without a key');
+  const anon = await page.evaluate(async () => (await fetch('../api/v1/collections')).status);
+  if (anon !== 401) throw new Error('anonymous API call answered ' + anon);
+  await set_input(page, 'input[name=key]', 'thk_0000000000000000_wrong');
+  await page.click('button[type=submit]');
+  await wait_text(page, '[data-testid=msg-error]', /401/);
+
+  step('sign in and list collections');
+  expected = [];
+  await sign_in(page, admin);
+  await page.waitForSelector('[data-testid=collections]', { timeout: T });
+  if (only === 'proxy') {
+    await page.screenshot({ path: path.join(shots, 'console-proxy.png') });
+    return;
+  }
+
+  step('create a collection');
+  await set_input(page, 'input[name=collection]', coll);
+  await page.click('[data-testid=create-collection]');
+  await page.waitForSelector(`tr[data-collection="${coll}"]`, { timeout: T });
+
+  step('create a document, then see a conflict');
+  await go(page, '#/docs/' + coll);
+  await page.waitForSelector('[data-testid=page-no]', { timeout: T });
+  await page.click('.row button:nth-of-type(3)'); // New
+  await set_editor(page, 'doc-editor', '{"_key": "k1", "n": 1}');
+  await page.click('[data-testid=save]');
+  await wait_text(page, '[data-testid=msg-ok]', /Saved k1/);
+  await page.waitForSelector('button[data-key="k1"]', { timeout: T });
+  await rest('PUT', `/api/v1/collections/${coll}/documents/k1`, { n: 99 }); // someone else
+  expected = [412];
+  await set_editor(page, 'doc-editor', '{"_key": "k1", "n": 2}');
+  await page.click('[data-testid=save]');
+  await wait_text(page, '[data-testid=msg-error]', /Conflict.*412/);
+  expected = [];
+  const stored = await rest('GET', `/api/v1/collections/${coll}/documents/k1`);
+  if (stored.n !== 99) throw new Error('the conflicting save overwrote the document');
+
+  step('run an AQL query and explain it');
+  await go(page, '#/query');
+  await set_editor(page, 'aql', `FOR d IN ${coll} FILTER d.n >= @min RETURN d`);
+  await set_input(page, 'textarea[name=binds]', '{"min": 10}');
+  await page.click('[data-testid=run]');
+  await wait_text(page, '[data-testid=result-count]', /^1 row$/);
+  await wait_text(page, '[data-testid=results] table', /k1.*99/);
+  await page.click('[data-testid=explain]');
+  await wait_text(page, '[data-testid=plan]', /"loops"/);
+  await page.screenshot({ path: path.join(shots, 'console-query.png') });
+
+  step('a job: its progress bar advances and it completes');
+  await set_editor(page, 'aql', 'FOR i IN 1..10000000 LET s = CONCAT("k", i) LET t = CONCAT(s, s)\n' +
+    '  FILTER LENGTH(t) > 15 COLLECT WITH COUNT INTO n RETURN n');
+  await set_input(page, 'textarea[name=binds]', '');
+  await page.click('[data-testid=run-job]');
+  await page.waitForSelector('[data-testid=jobs] tr[data-job]', { timeout: T });
+  const job = await page.$eval('[data-testid=jobs] tr[data-job]', (r) => r.dataset.job);
+  const sel = `tr[data-job="${job}"]`;
+  await page.waitForSelector(`${sel}[data-status=running]`, { timeout: T });
+  await page.waitForFunction((s) => {
+    const p = document.querySelector(s + ' [data-testid=job-progress]');
+    return p && p.hasAttribute('value') && Number(p.value) > 0 && Number(p.value) < 1;
+  }, { timeout: T }, sel);
+  const first = await progress_of(page, job);
+  await page.waitForFunction((s, v) => {
+    const p = document.querySelector(s + ' [data-testid=job-progress]');
+    return p && Number(p.value) > v;
+  }, { timeout: T }, sel, first);
+  await page.screenshot({ path: path.join(shots, 'console-jobs.png') });
+  await page.waitForSelector(`${sel}[data-status=completed]`, { timeout: 90000 });
+  if ((await progress_of(page, job)) !== 1) throw new Error('a completed job is not at 100%');
+  await page.click(`${sel} [data-testid=result]`);
+  await wait_text(page, '[data-testid=results] table', /9000001/);
+
+  step('cancel a job');
+  await go(page, '#/query');
+  await set_editor(page, 'aql', 'FOR i IN 1..10000000 FOR j IN 1..1000 FILTER i == j COLLECT WITH COUNT INTO n RETURN n');
+  await page.click('[data-testid=run-job]');
+  await page.waitForSelector('[data-testid=jobs] tr[data-status=running], [data-testid=jobs] tr[data-status=pending]', { timeout: T });
+  const long = await page.$eval('[data-testid=jobs] tr[data-status=running], [data-testid=jobs] tr[data-status=pending]', (r) => r.dataset.job);
+  await page.click(`tr[data-job="${long}"] [data-testid=cancel]`);
+  await page.waitForSelector(`tr[data-job="${long}"][data-status=cancelled]`, { timeout: T });
+
+  step('the live tail shows a REST write; pause and resume lose nothing');
+  await go(page, '#/changes');
+  await wait_text(page, '[data-testid=tail-state]', /live/);
+  await new Promise((r) => setTimeout(r, 500)); // the stream is open
+  await rest('PUT', `/api/v1/collections/${coll}/documents/live1`, { at: 'live' });
+  await page.waitForSelector('[data-testid=changes] tr[data-seq]', { timeout: T });
+  await wait_text(page, '[data-testid=changes]', /live1/);
+  await page.click('[data-testid=pause]');
+  await wait_text(page, '[data-testid=tail-state]', /paused/);
+  await rest('PUT', `/api/v1/collections/${coll}/documents/while_paused`, { at: 'paused' });
+  await new Promise((r) => setTimeout(r, 500));
+  if (/while_paused/.test(await text_of(page, '[data-testid=changes]')))
+    throw new Error('a paused tail showed an event');
+  await page.click('[data-testid=resume]');
+  await wait_text(page, '[data-testid=changes]', /while_paused/);
+  const keys = await page.$$eval('[data-testid=changes] tr[data-seq] td:nth-child(4)', (t) => t.map((x) => x.textContent));
+  if (keys.filter((k) => k === 'live1').length !== 1) throw new Error('live1 shown ' + keys.join(','));
+
+  step('server page: health and charts');
+  await go(page, '#/server');
+  await wait_text(page, '[data-testid=health]', /healthy/);
+  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 3, { timeout: T });
+  await new Promise((r) => setTimeout(r, 4500)); // two more polls
+  if (await page.$('[data-testid=msg-error]')) throw new Error(await text_of(page, '[data-testid=msg-error]'));
+  await page.screenshot({ path: path.join(shots, 'console-server.png') });
+
+  step('narrow window and dark mode');
+  await go(page, '#/collections');
+  await page.setViewport({ width: 360, height: 700 });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await page.waitForSelector('[data-testid=collections]', { timeout: T });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 360) throw new Error('the page is ' + wide + 'px wide in a 360px window');
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const lum = bg.match(/\d+/g).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+  if (lum > 200) throw new Error('dark mode background is ' + bg);
+  await page.screenshot({ path: path.join(shots, 'console-narrow-dark.png') });
+  await page.setViewport({ width: 1100, height: 720 });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+
+  step('a read-only key cannot save: the 403 is shown');
+  await page.click('[data-testid=logout]');
+  await sign_in(page, ro);
+  await go(page, '#/docs/' + coll);
+  await page.waitForSelector('button[data-key="k1"]', { timeout: T });
+  await page.click('button[data-key="k1"]');
+  await wait_editor(page, 'doc-editor');
+  expected = [403];
+  await set_editor(page, 'doc-editor', '{"_key": "k1", "n": 5}');
+  await page.click('[data-testid=save]');
+  await wait_text(page, '[data-testid=msg-error]', /403/);
+  expected = [];
+  const after = await rest('GET', `/api/v1/collections/${coll}/documents/k1`);
+  if (after.n !== 99) throw new Error('the read-only save changed the document');
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  protocolTimeout: 60000,
+});
+const page = await browser.newPage();
+let status = 0;
+try {
+  await run(page);
+  if (problems.length) throw new Error('console errors or CSP violations:\n  ' + problems.join('\n  '));
+  console.log('ok: every step passed');
+} catch (e) {
+  status = 1;
+  console.log('FAILED: ' + e.message);
+  if (problems.length) console.log('problems seen:\n  ' + problems.join('\n  '));
+  const shot = path.join(shots, 'failure.png');
+  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+  console.log('screenshot: ' + shot);
+} finally {
+  await browser.close();
+}
+process.exit(status);

@@ -1,0 +1,276 @@
+"""The web console at /console (issue 29, docs/console.md): headers
+(CSP, nosniff, immutable hashed assets, no-cache index, compression,
+ETag), no path traversal, the redirect, a console that is not built, and
+the console itself driven in Debian's headless chromium by puppeteer-core
+(console/test/console_e2e.mjs): sign-in, collections, a conflicting
+save, AQL, jobs with progress and cancel, the live tail, charts, narrow
+and dark, a read-only key refused, no console errors or CSP violations;
+also behind a reverse proxy that puts the server under /db/. Screenshots
+go to a temporary directory whose path is printed. Every wait is bounded."""
+
+import gzip
+import http.client
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from themis_harness import Server, THEMISD  # noqa: E402
+
+BUILD = os.path.dirname(os.path.abspath(THEMISD))
+THEMISCTL = os.path.join(BUILD, "themisctl")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CONSOLE_SRC = os.path.join(ROOT, "console")
+DRIVER = os.path.join(CONSOLE_SRC, "test", "console_e2e.mjs")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def ask(port, method, path, headers=None, body=None):
+    """One request with the path sent exactly as given (no normalising)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            c.putheader(k, v)
+        if body is not None:
+            c.putheader("Content-Length", str(len(body)))
+        c.endheaders(body)
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+class PrefixProxy:
+    """A reverse proxy serving themisd under /db/ (what a gateway does)."""
+
+    def __init__(self, upstream):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def forward(self):
+                if not self.path.startswith("/db/") and self.path != "/db":
+                    self.send_error(404)
+                    return
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                hop = {"host", "connection", "keep-alive", "accept-encoding"}
+                h = {k: v for k, v in self.headers.items()
+                     if k.lower() not in hop}
+                st, rh, data = ask(upstream, self.command,
+                                   self.path[3:] or "/", h, body)
+                self.send_response(st)
+                for k, v in rh.items():
+                    if k not in ("connection", "transfer-encoding",
+                                 "content-length", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ConsoleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        index = os.path.join(BUILD, "console", "index.html")
+        if not os.path.exists(index):
+            raise RuntimeError("the console is not built (%s): run "
+                               "scripts/setup.sh" % index)
+        cls.dir = tempfile.mkdtemp(prefix="themis_console_")
+        data = os.path.join(cls.dir, "data")
+        p = subprocess.run([THEMISCTL, "init", "--data-dir", data],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError("themisctl init: " + p.stderr)
+        cls.admin = p.stdout.strip()
+        cls.server = Server(data_dir=data,
+                            env={"THEMIS_AUTH_REQUIRED": "true"}).start()
+        st, _, body = cls.server.json(
+            "POST", "/api/keys", {"name": "reader", "scopes": ["data:read"]},
+            {"Authorization": "Bearer " + cls.admin})
+        if st != 201:
+            raise RuntimeError("read-only key: %s %s" % (st, body))
+        cls.reader = body["secret"]
+        cls.shots = os.path.join(cls.dir, "screenshots")
+        os.makedirs(cls.shots)
+        print("\nconsole screenshots: " + cls.shots, file=sys.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.server.cleanup()
+        if not os.environ.get("THEMIS_KEEP_SCREENSHOTS"):
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def get(self, path, headers=None, method="GET"):
+        return ask(self.server.port, method, path, headers)
+
+    def asset_paths(self):
+        _, _, body = self.get("/console/")
+        html = body.decode()
+        out = []
+        for attr in ('src="./', 'href="./'):
+            i = 0
+            while (i := html.find(attr, i)) >= 0:
+                i += len(attr)
+                out.append("/console/" + html[i:html.index('"', i)])
+        return out
+
+    def test_index_headers(self):
+        st, h, body = self.get("/console/")
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"], "text/html; charset=utf-8")
+        csp = h["content-security-policy"]
+        for d in ("default-src 'none'", "script-src 'self'",
+                  "style-src 'self'", "connect-src 'self'",
+                  "frame-ancestors 'none'", "base-uri 'none'"):
+            self.assertIn(d, csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("unsafe-eval", csp)
+        self.assertEqual(h["x-content-type-options"], "nosniff")
+        self.assertEqual(h["cache-control"], "no-cache")
+        self.assertIn(b'<div id="app">', body)
+        # no inline script: every <script> has a src
+        self.assertEqual(body.count(b"<script"),
+                         body.count(b'<script type="module" crossorigin src='))
+        # revalidation
+        st, h2, body2 = self.get("/console/",
+                                 {"If-None-Match": h["etag"]})
+        self.assertEqual(st, 304)
+        self.assertEqual(body2, b"")
+        # HEAD: the headers, no body
+        st, h3, body3 = self.get("/console/", method="HEAD")
+        self.assertEqual((st, body3), (200, b""))
+        self.assertEqual(h3["etag"], h["etag"])
+
+    def test_assets_immutable_and_compressed(self):
+        assets = self.asset_paths()
+        self.assertTrue(any(a.endswith(".js") for a in assets), assets)
+        self.assertTrue(any(a.endswith(".css") for a in assets), assets)
+        for a in assets:
+            self.assertRegex(a, r"^/console/assets/[\w-]+-[\w-]{8}\.(js|css)$")
+            st, h, plain = self.get(a)
+            self.assertEqual(st, 200, a)
+            self.assertEqual(h["cache-control"],
+                             "public, max-age=31536000, immutable")
+            self.assertIn("content-security-policy", h)
+            self.assertEqual(h["x-content-type-options"], "nosniff")
+            self.assertRegex(h["content-type"], r"^text/(javascript|css)")
+            st, h, packed = self.get(a, {"Accept-Encoding": "gzip"})
+            self.assertEqual(h.get("content-encoding"), "gzip", a)
+            self.assertIn("Accept-Encoding", h["vary"])
+            self.assertEqual(gzip.decompress(packed), plain)
+            self.assertLess(len(packed), len(plain) / 2)
+
+    def test_redirect_to_the_slash(self):
+        st, h, _ = self.get("/console")
+        self.assertEqual(st, 301)
+        # relative: keeps whatever prefix a gateway put in front
+        self.assertEqual(h["location"], "console/")
+
+    def test_no_path_traversal(self):
+        secret = b"thk_"  # the log and auth.db hold key material
+        for p in ["/console/../themisd.log", "/console/..%2fthemisd.log",
+                  "/console/%2e%2e/%2e%2e/etc/passwd",
+                  "/console/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+                  "/console/assets/..%2f..%2findex.html",
+                  "/console/assets%2f..%2f..%2fthemisd",
+                  "/console/..%5c..%5cthemisd", "/console/.%2e/auth.db",
+                  "/console/%252e%252e/%252e%252e/etc/passwd",
+                  "/console/./index.html", "/console//index.html",
+                  "/console/.vite/manifest.json",
+                  "/console/assets", "/console/nope.js",
+                  "/console/" + "a/" * 200 + "x.js"]:
+            st, h, body = self.get(p)
+            self.assertIn(st, (400, 404), p)
+            self.assertNotIn(secret, body, p)
+            self.assertNotIn(b"root:", body, p)
+            self.assertEqual(json.loads(body)["status_code"], st, p)
+            self.assertIn("content-security-policy", h, p)
+        # a NUL never reaches the handler: the request parser refuses it
+        st, _, body = self.get("/console/assets/%00.js")
+        self.assertEqual(st, 400)
+        self.assertNotIn(secret, body)
+        # an encoded slash between real names still finds only the file
+        asset = self.asset_paths()[0]
+        st, _, _ = self.get(asset.replace("/assets/", "/assets%2f"))
+        self.assertEqual(st, 200)
+
+    def test_not_under_api_v1(self):
+        st, _, _ = self.get("/api/v1/console/",
+                            {"Authorization": "Bearer " + self.admin})
+        self.assertEqual(st, 404)
+
+    def browser(self, url, only=""):
+        env = dict(os.environ, THEMIS_URL=url, ADMIN_KEY=self.admin,
+                   RO_KEY=self.reader, SHOT_DIR=self.shots,
+                   CHROMIUM=CHROMIUM, ONLY=only)
+        try:
+            p = subprocess.run(["node", DRIVER], cwd=CONSOLE_SRC, env=env,
+                               capture_output=True, text=True, timeout=240)
+        except subprocess.TimeoutExpired as e:
+            self.fail("the browser test did not end in 240 s: %s\n"
+                      "screenshots: %s" % (e.stdout, self.shots))
+        if p.returncode != 0:
+            self.fail("browser test failed (screenshots in %s):\n%s\n%s" %
+                      (self.shots, p.stdout, p.stderr[-3000:]))
+        self.assertIn("ok: every step passed", p.stdout)
+
+    def test_in_a_browser(self):
+        self.browser("http://127.0.0.1:%d/console/" % self.server.port)
+
+    def test_in_a_browser_behind_a_prefix(self):
+        proxy = PrefixProxy(self.server.port)
+        try:
+            base = "http://127.0.0.1:%d/db" % proxy.port
+            st, h, _ = ask(proxy.port, "GET", "/db/console")
+            self.assertEqual((st, h["location"]), (301, "console/"))
+            self.browser(base + "/console/", only="proxy")
+        finally:
+            proxy.close()
+
+
+class NotBuiltTest(unittest.TestCase):
+    def test_missing_directory_is_a_clear_404(self):
+        missing = tempfile.mkdtemp(prefix="themis_noconsole_")
+        srv = Server(env={"THEMIS_CONSOLE_DIR": missing}).start()
+        try:
+            st, h, body = srv.json("GET", "/console/")
+            self.assertEqual(st, 404)
+            self.assertIn("not built", body["message"])
+            self.assertIn(missing, body["message"])
+            self.assertEqual(h["cache-control"], "no-store")
+            # built later: found without a restart
+            with open(os.path.join(missing, "index.html"), "w") as f:
+                f.write("<!DOCTYPE html><title>t</title>")
+            st, _, _ = srv.request("GET", "/console/")
+            self.assertEqual(st, 200)
+        finally:
+            srv.stop()
+            srv.cleanup()
+            shutil.rmtree(missing, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
