@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unittest
 
 sys.path.insert(0, "/usr/lib/python3/dist-packages")
 
@@ -45,3 +46,34 @@ def unframe(body):
         out.append((body[0], body[5:5 + n]))
         body = body[5 + n:]
     return out
+
+
+class GrpcCase(unittest.TestCase):
+    """One themisd per test class (`server_args`, `server_env`) and a
+    grpcio channel `ch` on it."""
+
+    server_args = ()
+    server_env = None
+
+    @classmethod
+    def setUpClass(cls):
+        import grpc
+        from themis_harness import Server
+        cls.srv = Server(args=cls.server_args, env=cls.server_env).start()
+        cls.ch = grpc.insecure_channel("127.0.0.1:%d" % cls.srv.port)
+        grpc.channel_ready_future(cls.ch).result(timeout=10)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ch.close()
+        cls.srv.stop()
+
+    def rpc_error(self, fn, *args, **kw):
+        """The RpcError a call (unary, or a stream read to its end)
+        raises; fails the test if it succeeds."""
+        import grpc
+        with self.assertRaises(grpc.RpcError) as cm:
+            r = fn(*args, **kw)
+            if hasattr(r, "__iter__") and not hasattr(r, "SerializeToString"):
+                list(r)
+        return cm.exception

@@ -2,14 +2,11 @@
 themisd started with grpc.interop_test_service on: the standard interop
 test cases (grpc's doc/interop-test-descriptions.md) driven by the real
 python3-grpcio client with stubs generated here by grpc_tools.protoc from
-protos/grpc/testing. Compression flags are checked on the wire through
-gRPC-web (raw HTTP/1.1). Bidirectional flow control is checked with raw
-HTTP/2 frames (python3-h2): a client that does not read its answers stops
-being read. With the switch off (the default), every method answers
-UNIMPLEMENTED and reflection does not list the service."""
+protos/grpc/testing. With the switch off (the default), every method answers
+UNIMPLEMENTED and reflection does not list the service. Wire-level checks
+(compression flags, flow control, malformed requests) are in
+test_grpc_interop_wire.py."""
 
-import gzip
-import socket
 import sys
 import threading
 import time
@@ -17,12 +14,8 @@ import unittest
 
 sys.path.insert(0, "/usr/lib/python3/dist-packages")
 import grpc  # noqa: E402
-import h2.config  # noqa: E402
-import h2.connection  # noqa: E402
-import h2.events  # noqa: E402
 
-from grpc_wire import frame, generate_stubs, unframe  # noqa: E402
-from themis_harness import Server  # noqa: E402
+from grpc_wire import GrpcCase, generate_stubs  # noqa: E402
 
 generate_stubs(["grpc/testing/empty.proto", "grpc/testing/messages.proto",
                 "grpc/testing/test.proto",
@@ -33,33 +26,19 @@ from grpc.testing import empty_pb2, messages_pb2 as m  # noqa: E402
 from grpc.testing import test_pb2_grpc  # noqa: E402
 
 T = 15  # seconds: every call is bounded
-SVC = "/grpc.testing.TestService/"
 
 
 def payload(n):
     return m.Payload(body=b"\0" * n)
 
 
-class InteropTest(unittest.TestCase):
+class InteropTest(GrpcCase):
+    server_args = ["--set", "grpc.interop_test_service=true"]
+
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(args=["--set", "grpc.interop_test_service=true"]
-                         ).start()
-        cls.ch = grpc.insecure_channel("127.0.0.1:%d" % cls.srv.port)
-        grpc.channel_ready_future(cls.ch).result(timeout=10)
+        super().setUpClass()
         cls.stub = test_pb2_grpc.TestServiceStub(cls.ch)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ch.close()
-        cls.srv.stop()
-
-    def rpc_error(self, fn, *args, **kw):
-        with self.assertRaises(grpc.RpcError) as cm:
-            r = fn(*args, **kw)
-            if hasattr(r, "__iter__") and not hasattr(r, "SerializeToString"):
-                list(r)
-        return cm.exception
 
     # -- the interop cases ------------------------------------------------
 
@@ -264,169 +243,12 @@ class InteropTest(unittest.TestCase):
             names += [s.name for s in r.list_services_response.service]
         self.assertIn("grpc.testing.TestService", names)
 
-    # -- compression on the wire (gRPC-web: the flag byte is visible) -------
 
-    def web(self, method, msg, headers=None):
-        h = {"Content-Type": "application/grpc-web+proto",
-             "grpc-accept-encoding": "gzip"}
-        h.update(headers or {})
-        st, hd, body = self.srv.request("POST", SVC + method,
-                                        body=frame(msg.SerializeToString()),
-                                        headers=h, timeout=T)
-        self.assertEqual(st, 200)
-        return {k.lower(): v for k, v in hd.items()}, unframe(body)
-
-    def test_server_compressed_unary(self):
-        req = m.SimpleRequest(response_size=314159,
-                              response_compressed=m.BoolValue(value=True))
-        hd, frames = self.web("UnaryCall", req)
-        self.assertEqual(hd.get("grpc-encoding"), "gzip")
-        flag, data = frames[0]
-        self.assertEqual(flag, 1)
-        r = m.SimpleResponse.FromString(gzip.decompress(data))
-        self.assertEqual(len(r.payload.body), 314159)
-        req.response_compressed.value = False
-        hd, frames = self.web("UnaryCall", req)
-        self.assertEqual(frames[0][0], 0)
-        self.assertEqual(len(m.SimpleResponse.FromString(
-            frames[0][1]).payload.body), 314159)
-
-    def test_server_compressed_streaming(self):
-        req = m.StreamingOutputCallRequest(response_parameters=[
-            m.ResponseParameters(size=31415,
-                                 compressed=m.BoolValue(value=True)),
-            m.ResponseParameters(size=92653,
-                                 compressed=m.BoolValue(value=False))])
-        hd, frames = self.web("StreamingOutputCall", req)
-        self.assertEqual(hd.get("grpc-encoding"), "gzip")
-        self.assertEqual([f for f, _ in frames], [1, 0, 0x80])
-        a = m.StreamingOutputCallResponse.FromString(
-            gzip.decompress(frames[0][1]))
-        b = m.StreamingOutputCallResponse.FromString(frames[1][1])
-        self.assertEqual((len(a.payload.body), len(b.payload.body)),
-                         (31415, 92653))
-        self.assertIn(b"grpc-status:0", frames[2][1].replace(b" ", b""))
-
-    # -- malformed and hostile requests -----------------------------------
-
-    def test_bad_requests(self):
-        e = self.rpc_error(self.stub.UnaryCall,
-                           m.SimpleRequest(response_size=-1), timeout=T)
-        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
-        e = self.rpc_error(self.stub.UnaryCall,
-                           m.SimpleRequest(response_size=2 ** 30), timeout=T)
-        self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
-        e = self.rpc_error(self.stub.StreamingOutputCall,
-                           m.StreamingOutputCallRequest(response_parameters=[
-                               m.ResponseParameters(size=-5)]), timeout=T)
-        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
-        # a request message that is not a StreamingOutputCallRequest
-        raw = self.ch.stream_stream(SVC + "FullDuplexCall",
-                                    request_serializer=lambda b: b,
-                                    response_deserializer=lambda b: b)
-        e = self.rpc_error(raw, iter([b"\xff\xff\xff"]), timeout=T)
-        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
-        # an over-limit message on a client stream: refused on its prefix
-        e = self.rpc_error(self.stub.StreamingInputCall, iter([
-            m.StreamingInputCallRequest(payload=payload(5 << 20))]),
-            timeout=T)
-        self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
-        self.stub.EmptyCall(empty_pb2.Empty(), timeout=T)
-
-    # -- flow control of a bidirectional call (raw HTTP/2) -----------------
-
-    def test_full_duplex_reader_that_does_not_read_is_not_read(self):
-        """Requests asking 256 KiB answers each, never read (no
-        WINDOW_UPDATE): once our unread answers pass the bound, themisd
-        stops taking requests, so our send window on the stream runs out
-        and stays out; reading then delivers every answer."""
-        sock = socket.create_connection(("127.0.0.1", self.srv.port),
-                                        timeout=T)
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(
-            client_side=True, header_encoding="utf-8"))
-        conn.initiate_connection()
-        sock.sendall(conn.data_to_send())
-        sid = conn.get_next_available_stream_id()
-        conn.send_headers(sid, [
-            (":method", "POST"), (":scheme", "http"), (":path",
-                                                      SVC + "FullDuplexCall"),
-            (":authority", "127.0.0.1"), ("content-type", "application/grpc"),
-            ("te", "trailers")])
-        # 15 KiB requests (one DATA frame each): a few fill our send
-        # window, so a server that stops reading stalls us soon
-        one = frame(m.StreamingOutputCallRequest(response_parameters=[
-            m.ResponseParameters(size=256 << 10)],
-            payload=payload(15 << 10)).SerializeToString())
-        sent = 0
-        sock.settimeout(0.2)
-        received = unacked = 0
-        stalled_since = None
-        deadline = time.monotonic() + T
-        while time.monotonic() < deadline:
-            window = conn.local_flow_control_window(sid)
-            if window >= len(one):
-                conn.send_data(sid, one)
-                sent += 1
-                stalled_since = None
-            elif stalled_since is None:
-                stalled_since = time.monotonic()
-            elif time.monotonic() - stalled_since > 1.0:
-                break  # no WINDOW_UPDATE for a second: we are not read
-            sock.sendall(conn.data_to_send())
-            try:
-                data = sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not data:
-                break
-            for ev in conn.receive_data(data):
-                if isinstance(ev, h2.events.DataReceived):
-                    received += len(ev.data)  # (not acknowledged yet)
-                    unacked += ev.flow_controlled_length
-        self.assertIsNotNone(stalled_since, "never stopped being read")
-        # bounded: the unread answers stop at the 1 MiB bound plus what
-        # was in flight, far below what `sent` requests ask for
-        self.assertLess(sent, 64)
-        # now read (acknowledge) everything: all answers arrive
-        conn.acknowledge_received_data(unacked, sid)
-        conn.end_stream(sid)
-        got = received
-        ended = False
-        sock.settimeout(T)
-        while not ended and time.monotonic() < deadline + T:
-            sock.sendall(conn.data_to_send())
-            data = sock.recv(1 << 20)
-            if not data:
-                break
-            for ev in conn.receive_data(data):
-                if isinstance(ev, h2.events.DataReceived):
-                    got += len(ev.data)
-                    conn.acknowledge_received_data(
-                        ev.flow_controlled_length, ev.stream_id)
-                elif isinstance(ev, h2.events.StreamEnded):
-                    ended = True
-                elif isinstance(ev, h2.events.TrailersReceived):
-                    self.assertIn(("grpc-status", "0"), ev.headers)
-        sock.close()
-        self.assertTrue(ended)
-        self.assertGreaterEqual(got, sent * (256 << 10))
-
-
-class InteropOffTest(unittest.TestCase):
+class InteropOffTest(GrpcCase):
     """The default: no TestService (its methods are unknown, reflection
     does not list it); set through the environment twin here."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server(env={"THEMIS_GRPC_INTEROP_TEST_SERVICE": "false"}
-                         ).start()
-        cls.ch = grpc.insecure_channel("127.0.0.1:%d" % cls.srv.port)
-        grpc.channel_ready_future(cls.ch).result(timeout=10)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ch.close()
-        cls.srv.stop()
+    server_env = {"THEMIS_GRPC_INTEROP_TEST_SERVICE": "false"}
 
     def test_off_unimplemented_and_not_listed(self):
         stub = test_pb2_grpc.TestServiceStub(self.ch)
