@@ -140,7 +140,10 @@ class GrpcWebTest(unittest.TestCase):
                 cwd=NODE_DIR)
             self.assertEqual(r.returncode, 0, r.stderr)
             out = json.loads(r.stdout.strip().splitlines()[-1])
-            self.assertEqual(len(out), 6, out)
+            self.assertEqual(len(out), 7, out)
+            # connect-web's useHttpGet: Documents.Get went out as GET
+            self.assertEqual(out["connect-json/fetch/get"].get(
+                "http_methods"), ["GET", "POST"], out)
             for name, res in out.items():
                 with self.subTest(transport=name):
                     self.assertTrue(res.get("ok"), res)

@@ -38,7 +38,19 @@ const transports = {
     }),
   "grpc-web/fetch": () => cweb.createGrpcWebTransport({ baseUrl }),
   "connect-json/fetch": () => cweb.createConnectTransport({ baseUrl }),
+  // Connect GET for the methods marked NO_SIDE_EFFECTS (Documents.Get):
+  // the HTTP methods fetch saw are reported, to show GETs went out
+  "connect-json/fetch/get": () =>
+    cweb.createConnectTransport({
+      baseUrl,
+      useHttpGet: true,
+      fetch: (input, init) => {
+        httpMethods.add((init && init.method) || "GET");
+        return globalThis.fetch(input, init);
+      },
+    }),
 };
+const httpMethods = new Set();
 
 // generous: the suite runs on loaded shared machines
 function withTimeout(ms) {
@@ -119,7 +131,9 @@ async function scenario(name, transport) {
 const result = {};
 for (const [name, make] of Object.entries(transports)) {
   try {
+    httpMethods.clear();
     result[name] = await scenario(name, make());
+    result[name].http_methods = [...httpMethods].sort();
   } catch (e) {
     result[name] = { error: String(e && e.stack ? e.stack : e) };
   }
