@@ -167,6 +167,9 @@ private:
     curl_easy_reset(h);
     auto field = cfg_.purge_header + ": " + keys;
     curl_slist* hs = curl_slist_append(nullptr, field.c_str());
+    if (!cfg_.purge_token.empty()) // the CDN's API credential
+      hs = curl_slist_append(
+        hs, (cfg_.purge_token_header + ": " + cfg_.purge_token).c_str());
     curl_easy_setopt(h, CURLOPT_URL, cfg_.purge_url.c_str());
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, cfg_.purge_method.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);

@@ -187,6 +187,8 @@ struct cache_section {
   std::string purge_url; ///< "" : no purge hook
   std::string purge_method = "PURGE";
   std::string purge_header = "Surrogate-Key"; ///< carries the keys
+  /// Sent as `purge_token_header: purge_token` when set (Fastly-Key).
+  std::string purge_token, purge_token_header = "Fastly-Key";
   uint32_t purge_delay_ms = 20;      ///< keys coalesce this long
   uint64_t purge_queue_bytes = 1 << 20; ///< over it: purge everything
   uint32_t purge_max_header_bytes = 8192; ///< per purge request

@@ -254,7 +254,8 @@ class PurgeFailureTest(unittest.TestCase):
         from themis_harness import free_port
         dead = free_port()  # nothing listens there
         srv = Server(["--set", "cache.purge_url=http://127.0.0.1:%d/" % dead,
-                      "--set", "cache.purge_timeout_ms=500"])
+                      "--set", "cache.purge_timeout_ms=500",
+                      "--set", "cache.purge_token=s3cret"])
         srv.start()
         self.addCleanup(srv.cleanup)
         self.addCleanup(srv.stop)
@@ -273,6 +274,9 @@ class PurgeFailureTest(unittest.TestCase):
         self.assertEqual(purge_count(srv, "ok"), 0)
         self.assertIn("cache purge PURGE http://127.0.0.1:%d/ failed" % dead,
                       srv.read_log())
+        # the token is a credential: never shown
+        st, _, cfg = srv.json("GET", "/api/v1/admin/config")
+        self.assertEqual((st, cfg["cache"]["purge_token"]), (200, "***"))
         # writes kept committing while the purges failed
         st, _, doc = srv.json("GET", "/api/v1/collections/pf/documents/k19")
         self.assertEqual((st, doc["i"]), (200, 19))

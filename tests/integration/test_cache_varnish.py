@@ -34,7 +34,8 @@ acl purgers {
 
 sub vcl_recv {
   if (req.method == "PURGE") {
-    if (client.ip !~ purgers) {
+    # the purge token stands for a CDN API credential (Fastly-Key)
+    if (client.ip !~ purgers || req.http.X-Purge-Token != "%(token)s") {
       return (synth(403, "Forbidden"));
     }
     if (req.http.Surrogate-Key) {
@@ -58,6 +59,7 @@ sub vcl_deliver {
 """
 
 DOCS = "/api/v1/collections/vc/documents"
+TOKEN = "t0ken-for-purges"
 
 
 class Varnish:
@@ -66,7 +68,7 @@ class Varnish:
         self.dir = tempfile.mkdtemp(prefix="themis_varnish_")
         self.vcl = os.path.join(self.dir, "themis.vcl")
         with open(self.vcl, "w") as f:
-            f.write(VCL % {"port": backend_port})
+            f.write(VCL % {"port": backend_port, "token": TOKEN})
         self.log = open(os.path.join(self.dir, "varnishd.log"), "wb")
         # -F: foreground, ends with us; -j none: no privilege separation
         # (the test may run as root); -T none: no management port
@@ -149,7 +151,9 @@ class VarnishPurgeTest(unittest.TestCase):
         vport = free_port()
         cls.srv = Server(["--set",
                           "cache.purge_url=http://127.0.0.1:%d/" % vport,
-                          "--set", "cache.purge_delay_ms=5"])
+                          "--set", "cache.purge_delay_ms=5",
+                          "--set", "cache.purge_token=" + TOKEN,
+                          "--set", "cache.purge_token_header=X-Purge-Token"])
         cls.srv.start()
         cls.varnish = Varnish(vport, cls.srv.port)
         try:
@@ -252,6 +256,16 @@ class VarnishPurgeTest(unittest.TestCase):
         h, listing = self.via(DOCS + "?limit=1000")
         self.assertEqual(h["x-cache"], "MISS")
         self.assertIn("l2", json.dumps(listing))
+
+    def test_purge_without_the_token_is_refused(self):
+        # the VCL's own check, so a passing purge above proves the token
+        c = http.client.HTTPConnection("127.0.0.1", self.varnish.port,
+                                       timeout=10)
+        try:
+            c.request("PURGE", "/", headers={"Surrogate-Key": "themis-all"})
+            self.assertEqual(c.getresponse().status, 403)
+        finally:
+            c.close()
 
     def test_delete_purges(self):
         s = self.srv
