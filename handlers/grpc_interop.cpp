@@ -148,6 +148,8 @@ public:
   void pump(const std::shared_ptr<grpc_stream_out>& out) override {
     if (out->ended() || failed_.code != 0)
       return;
+    if (out->draining() && mode_ != mode::input)
+      return fail(out, {14, "server draining", {}}); // (UNAVAILABLE)
     if (queue_.empty()) {
       if (input_done_ || status_.code != 0) {
         auto st = status_;

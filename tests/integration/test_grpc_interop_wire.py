@@ -7,8 +7,10 @@ does not read its answers stops getting WINDOW_UPDATEs for its requests,
 and gets everything once it reads."""
 
 import gzip
+import signal
 import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -19,6 +21,7 @@ import h2.connection  # noqa: E402
 import h2.events  # noqa: E402
 
 from grpc_wire import GrpcCase, frame, generate_stubs, unframe  # noqa: E402
+from themis_harness import Server  # noqa: E402
 
 generate_stubs(["grpc/testing/empty.proto", "grpc/testing/messages.proto",
                 "grpc/testing/test.proto"])
@@ -187,6 +190,39 @@ class InteropWireTest(GrpcCase):
         sock.close()
         self.assertTrue(ended)
         self.assertGreaterEqual(got, sent * (256 << 10))
+
+
+    # -- drain -----------------------------------------------------------
+
+    def test_drain_ends_a_full_duplex_call_unavailable(self):
+        """SIGTERM during a FullDuplexCall: the call ends UNAVAILABLE with
+        trailers (not a closed socket) and themisd exits 0, well before
+        its 10 s drain deadline."""
+        srv = Server(args=["--set", "grpc.interop_test_service=true"]).start()
+        gate = threading.Event()
+
+        def reqs():
+            yield m.StreamingOutputCallRequest(
+                response_parameters=[m.ResponseParameters(size=5)])
+            gate.wait(T)
+
+        try:
+            ch = grpc.insecure_channel("127.0.0.1:%d" % srv.port)
+            call = test_pb2_grpc.TestServiceStub(ch).FullDuplexCall(
+                reqs(), timeout=T)
+            self.assertEqual(len(next(call).payload.body), 5)
+            t0 = time.monotonic()
+            srv.proc.send_signal(signal.SIGTERM)
+            with self.assertRaises(grpc.RpcError) as cm:
+                list(call)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            self.assertEqual(cm.exception.details(), "server draining")
+            self.assertEqual(srv.proc.wait(T), 0)
+            self.assertLess(time.monotonic() - t0, 8)
+            ch.close()
+        finally:
+            gate.set()
+            srv.cleanup()
 
 
 if __name__ == "__main__":
