@@ -4,11 +4,13 @@
 // the exclusive resume (`from_seq=N` delivers N+1 onward) are the same.
 // Pause ends the request; Resume starts a new one after the last sequence
 // shown (or the one typed in), so nothing is skipped or shown twice.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { auth_headers, enc, prefix } from '../api.js';
-import { Message } from './common.jsx';
+import { Chart } from '../chart.jsx';
+import { Message, use_interval } from './common.jsx';
 
 const keep = 200; // events kept on screen
+const seconds = 60; // the rate sparkline's window
 
 /** Reads an SSE body: calls `on_event(id, event, data)` per event. */
 async function read_sse(body, on_event) {
@@ -44,6 +46,15 @@ export function Changes() {
   const [msg, set_msg] = useState('');
   const last = useRef(null);
   const abort = useRef(null);
+  // events per second over the last minute, for the sparkline
+  const arrived = useRef(0);
+  const [rate, set_rate] = useState({ t: [], n: [] });
+  const sample = useCallback(() => {
+    const n = arrived.current;
+    arrived.current = 0;
+    set_rate((r) => ({ t: [...r.t, Date.now() / 1000].slice(-seconds), n: [...r.n, n].slice(-seconds) }));
+  }, []);
+  use_interval(sample, 1000);
 
   function start(from_seq) {
     const ctl = new AbortController();
@@ -69,6 +80,7 @@ export function Changes() {
         }
         const e = JSON.parse(data);
         last.current = e.sequence;
+        arrived.current += 1;
         set_from(String(e.sequence));
         set_events((list) => [e, ...list].slice(0, keep));
       });
@@ -110,6 +122,9 @@ export function Changes() {
         <span class={'status ' + (running ? 'running' : 'paused')} data-testid="tail-state">{running ? 'live' : 'paused'}</span>
       </div>
       <Message text={msg} />
+      <div class="sparkline" data-testid="rate">
+        <Chart title="events/s" xs={rate.t} lines={[['events/s', rate.n]]} height={90} />
+      </div>
       <div class="scroll">
         <table data-testid="changes">
           <thead><tr><th>seq</th><th>type</th><th>collection</th><th>key</th><th>value</th><th>time</th></tr></thead>

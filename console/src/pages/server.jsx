@@ -1,5 +1,6 @@
 // Health and load: /health once, /metrics every two seconds into rolling
-// series (requests/s from the request counters, open connections and
+// series (requests/s from the request counters, p50/p99 latency from the
+// duration histogram's buckets over each interval, open connections and
 // requests in flight from the gauges). /metrics needs the admin scope
 // unless metrics are open (docs/configuration.md); a refusal is shown.
 import { useCallback, useState } from 'preact/hooks';
@@ -9,20 +10,49 @@ import { Message, use_interval, use_load } from './common.jsx';
 
 const points = 90;
 
-/** Sums of the samples of a few metric families in Prometheus text. */
+const histogram = 'themis_http_request_duration_seconds_bucket';
+
+/** Sums of the samples of a few metric families in Prometheus text, and
+ *  the request duration histogram summed over routes ({le: count}). */
 export function parse_metrics(text) {
   const want = ['themis_http_requests_total', 'themis_open_connections',
-    'themis_inflight_requests', 'themis_connections_accepted_total'];
-  const sums = {};
+    'themis_inflight_requests'];
+  const sums = { buckets: {} };
   for (const line of text.split('\n')) {
     if (!line || line[0] === '#') continue;
     const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (m && want.includes(m[1])) sums[m[1]] = (sums[m[1]] || 0) + Number(m[3]);
+    if (!m) continue;
+    if (want.includes(m[1])) sums[m[1]] = (sums[m[1]] || 0) + Number(m[3]);
+    else if (m[1] === histogram) {
+      const le = /le="([^"]+)"/.exec(m[2] || '');
+      if (le) sums.buckets[le[1]] = (sums.buckets[le[1]] || 0) + Number(m[3]);
+    }
   }
   return sums;
 }
 
-const empty = () => ({ t: [], rps: [], conns: [], inflight: [], prev: null });
+/** The q-quantile in ms of the requests between two cumulative bucket
+ *  snapshots, interpolated inside its bucket (as Prometheus'
+ *  histogram_quantile does); 0 without requests. */
+export function quantile_ms(q, now, before) {
+  const les = Object.keys(now).filter((k) => k !== '+Inf').sort((a, b) => Number(a) - Number(b));
+  const delta = (le) => (now[le] || 0) - ((before && before[le]) || 0);
+  const total = (now['+Inf'] || 0) - ((before && before['+Inf']) || 0);
+  if (total <= 0) return 0;
+  const rank = q * total;
+  let lo = 0;
+  let below = 0;
+  for (const key of les) {
+    const le = Number(key);
+    const c = delta(key); // cumulative: requests at or under le
+    if (c >= rank) return 1000 * (lo + (le - lo) * ((rank - below) / Math.max(1e-9, c - below)));
+    lo = le;
+    below = c;
+  }
+  return 1000 * lo; // in the +Inf bucket: its lower bound
+}
+
+const empty = () => ({ t: [], rps: [], p50: [], p99: [], conns: [], inflight: [], prev: null });
 
 export function Server() {
   const [health, herr] = use_load(() => call('GET', '/health').then((r) => r.data), []);
@@ -42,13 +72,18 @@ export function Server() {
     const now = Date.now() / 1000;
     set_s((old) => {
       const req = m.themis_http_requests_total || 0;
-      const rps = old.prev ? Math.max(0, (req - old.prev.req) / (now - old.prev.t)) : 0;
+      // the first sample only sets the baseline: rates need an interval
+      if (!old.prev) return { ...old, prev: { req, t: now, buckets: m.buckets } };
+      const rps = Math.max(0, (req - old.prev.req) / (now - old.prev.t));
       const cut = (a, v) => [...a, v].slice(-points);
+      const before = old.prev.buckets;
       return {
         t: cut(old.t, now), rps: cut(old.rps, rps),
+        p50: cut(old.p50, quantile_ms(0.5, m.buckets, before)),
+        p99: cut(old.p99, quantile_ms(0.99, m.buckets, before)),
         conns: cut(old.conns, m.themis_open_connections || 0),
         inflight: cut(old.inflight, m.themis_inflight_requests || 0),
-        prev: { req, t: now },
+        prev: { req, t: now, buckets: m.buckets },
       };
     });
   }, []);
@@ -68,9 +103,10 @@ export function Server() {
       )}
       <Message text={msg} />
       <div class="charts">
-        <Chart title="requests/s" xs={s.t} ys={s.rps} />
-        <Chart title="open connections" xs={s.t} ys={s.conns} />
-        <Chart title="requests in flight" xs={s.t} ys={s.inflight} />
+        <Chart title="requests/s" xs={s.t} lines={[['requests/s', s.rps]]} />
+        <Chart title="latency (ms)" xs={s.t} lines={[['p50', s.p50], ['p99', s.p99]]} />
+        <Chart title="open connections" xs={s.t} lines={[['connections', s.conns]]} />
+        <Chart title="requests in flight" xs={s.t} lines={[['in flight', s.inflight]]} />
       </div>
     </section>
   );
