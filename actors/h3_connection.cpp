@@ -38,6 +38,8 @@ void h3_connection_state::close() {
 
 void h3_connection_state::on_stream_reset(uint64_t id) {
   stream_coders.erase(id);
+  if (wire_tunnels && wire_tunnels->on_stream_closed(id))
+    return; // a WebSocket tunnel ended (RFC 9220; h3_wire.cpp)
   if (stream && stream->id == id)
     end(); // the client went away from this SSE stream: unsubscribe
 }
@@ -77,12 +79,17 @@ void h3_connection_state::dispatch(uint64_t id, api_request req) {
     session->respond(id, std::move(r));
     return;
   }
+  if (try_wire(id, req)) // /mqtt, /pg over RFC 9220 (h3_wire.cpp)
+    return;
   auto ae_header = req.header("Accept-Encoding");
   std::optional<std::string> accept;
   if (ae_header)
     accept = *ae_header;
   auto respond = [this, id, accept = std::move(accept)](api_response resp) {
     auto* ae = accept ? &*accept : nullptr;
+    if (resp.status == 101) // (a changefeed WebSocket: extended CONNECT)
+      resp = error_response(501, "the changefeed WebSocket is not served "
+                                 "over HTTP/3: use HTTP/2 or HTTP/1.1");
     if (resp.stream) {
       if (auto c = compression::encode_stream(ae, resp, ctx->coding))
         stream_coders[id] = std::move(c);
@@ -182,7 +189,7 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
   });
   if (ctx->metrics.draining)
     st.session->drain();
-  return {
+  return caf::message_handler{
     [=](h3_packet_atom, const std::string& remote, const std::string& pkt) {
       auto& st = self->state;
       ++st.udp->metrics().packets_in;
@@ -190,6 +197,8 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
         return;
       st.remote = remote;
       st.session->on_packet(st.udp->local(), remote, pkt);
+      if (st.wire_tunnels) // (acknowledged tunnel bytes free their bound)
+        st.wire_tunnels->settle();
       st.after_io();
     },
     [=](h3_timer_atom, uint64_t gen) {
@@ -204,6 +213,8 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
       auto& st = self->state;
       st.guarded([&] { st.wake_all_waits(); });
       st.shutdown_stream("server shutting down");
+      if (st.wire_tunnels) // MQTT DISCONNECT 0x8B, PG 57P01 on their streams
+        st.wire_tunnels->drain();
       st.session->drain();
       st.after_io();
     },
@@ -219,7 +230,8 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
       self->state.continue_backfill(gen);
       self->state.after_io();
     },
-  };
+  }
+    .or_else(st.wire_behavior());
 }
 
 } // namespace

@@ -58,11 +58,24 @@ struct h3_connection_state : http3::h3_callbacks,
     spdlog::debug("h3 {}: {}", peer, reason);
   }
   void on_stream_reset(uint64_t id) override;
+  void on_tunnel_open(uint64_t id) override;
+  void on_tunnel_data(uint64_t id, std::string_view bytes, bool end) override;
 
   /// After any input: arms the timer for the session's next deadline
   /// and quits when the session is finished.
   void after_io();
   void dispatch(uint64_t id, api_request req);
+
+  // -- MQTT / PostgreSQL over WebSocket (RFC 9220; actors/h3_wire.cpp) -----
+  /// Created on the first tunnel; one wire actor per tunnel stream.
+  std::unique_ptr<ws_stream_tunnels> wire_tunnels;
+  /// The tunnel whose 200 is being sent (on_tunnel_open starts it).
+  std::optional<http_connection_state::wire_start> wire_opening;
+  /// An extended CONNECT at mqtt.ws_path / pg.ws_path: answered (the
+  /// tunnel opened or refused). False for any other path.
+  bool try_wire(uint64_t id, const api_request& req);
+  /// The wire actors' messages (ws_stream_tunnels.hpp), after the others.
+  caf::message_handler wire_behavior();
 
   // -- ports --------------------------------------------------------------
   void submit(engine::write_batch batch,
@@ -99,7 +112,8 @@ struct h3_connection_state : http3::h3_callbacks,
   void start_stream(std::shared_ptr<stream_handler> h,
                     uint32_t tick_ms) override;
   void start_channel(std::shared_ptr<channel_handler>, uint32_t) override {
-    // WebSocket needs HTTP/1.1 (the 101 already became a 400)
+    // the changefeed WebSocket is not served over HTTP/3 (its 101 becomes
+    // a 501 in dispatch): nothing to start
   }
   void continue_backfill(uint64_t gen);
   void on_publish(const published_batch& b);

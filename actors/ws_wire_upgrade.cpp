@@ -7,40 +7,9 @@
 #include "actors/mqtt_connection.hpp"
 #include "actors/pg_connection.hpp"
 #include "actors/ws_transport.hpp"
+#include "actors/ws_wire_check.hpp"
 
 namespace themis::detail {
-
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-/// Comma-separated tokens of a header value, trimmed.
-std::vector<std::string> tokens(const std::string* v) {
-  std::vector<std::string> out;
-  if (!v)
-    return out;
-  size_t pos = 0;
-  while (pos <= v->size()) {
-    auto comma = v->find(',', pos);
-    auto t = v->substr(pos, comma == std::string::npos ? std::string::npos
-                                                       : comma - pos);
-    auto b = t.find_first_not_of(" \t");
-    auto e = t.find_last_not_of(" \t");
-    if (b != std::string::npos)
-      out.push_back(t.substr(b, e - b + 1));
-    if (comma == std::string::npos)
-      break;
-    pos = comma + 1;
-  }
-  return out;
-}
-
-} // namespace
 
 ws::ws_options http_connection_state::ws_session_options() const {
   ws::ws_options o;
@@ -132,84 +101,35 @@ size_t http_connection_state::ws_logical(size_t wire_unsent) const {
 }
 
 bool http_connection_state::try_wire_upgrade(uint64_t id, api_request& req) {
-  auto& mqtt_path = ctx->config.mqtt.ws_path;
-  auto& pg_path = ctx->config.pg.ws_path;
-  wire_protocol which = wire_protocol::none;
-  if (!mqtt_path.empty() && req.path == mqtt_path && ctx->mqtt)
-    which = wire_protocol::mqtt;
-  else if (!pg_path.empty() && req.path == pg_path)
-    which = wire_protocol::pg;
-  if (which == wire_protocol::none)
+  auto u = check_wire_upgrade(*ctx, req); // (actors/ws_wire_check.cpp)
+  if (!u)
     return false;
-  auto answer = [&](int status, const std::string& why,
-                    std::vector<std::pair<std::string, std::string>> hs = {}) {
-    auto r = error_response(status, why);
-    for (auto& [k, v] : hs)
-      r.set_header(k, v);
-    session->respond(id, std::move(r));
+  if (!u->accepted) {
+    session->respond(id, std::move(u->answer));
     want_read();
     return true;
-  };
-  // RFC 6455 §4.2.1
-  auto up = req.header("Upgrade");
-  bool conn_upgrade = false;
-  for (auto& t : tokens(req.header("Connection")))
-    conn_upgrade |= lower(t) == "upgrade";
-  if (req.method != "GET" || !up || lower(*up) != "websocket" || !conn_upgrade)
-    return answer(426, "this endpoint needs a WebSocket upgrade",
-                  {{"Upgrade", "websocket"}});
-  auto ver = req.header("Sec-WebSocket-Version");
-  if (!ver || *ver != "13")
-    return answer(426, "Sec-WebSocket-Version must be 13",
-                  {{"Sec-WebSocket-Version", "13"}});
-  auto key = req.header("Sec-WebSocket-Key");
-  if (!key || !ws::valid_client_key(*key))
-    return answer(400, "invalid Sec-WebSocket-Key");
-  // the subprotocol: the one the client offered (MQTT 5.0 §6: "mqtt";
-  // 3.1 clients say "mqttv3.1"); none we know: refused
-  std::string proto;
-  for (auto& t : tokens(req.header("Sec-WebSocket-Protocol"))) {
-    bool ok = which == wire_protocol::mqtt ? (t == "mqtt" || t == "mqttv3.1")
-                                           : (t == "pg" || t == "postgresql");
-    if (ok) {
-      proto = t;
-      break;
-    }
   }
-  if (proto.empty() && which == wire_protocol::mqtt)
-    return answer(400, "Sec-WebSocket-Protocol must offer mqtt or mqttv3.1");
-  api_response r;
-  r.status = 101;
-  r.set_header("Upgrade", "websocket");
-  r.set_header("Sec-WebSocket-Accept", ws::accept_key(*key));
-  if (!proto.empty())
-    r.set_header("Sec-WebSocket-Protocol", proto);
+  auto which =
+    u->kind == wire_kind::mqtt ? wire_protocol::mqtt : wire_protocol::pg;
   auto ext = req.header("Sec-WebSocket-Extensions");
   if (session->multiplexed()) { // an extended CONNECT (RFC 8441)
-    open_wire_tunnel(id, which, std::move(r), ext ? *ext : std::string());
+    open_wire_tunnel(id, which, std::move(u->answer),
+                     ext ? *ext : std::string());
     return true;
   }
   ws_encoding = ws::message_encoding::json;
-  negotiate_ws(ext ? *ext : std::string(), r);
+  negotiate_ws(ext ? *ext : std::string(), u->answer);
   wire_pending = which;
-  session->respond(id, std::move(r)); // → on_upgraded → start_wire
+  session->respond(id, std::move(u->answer)); // → on_upgraded → start_wire
   return true;
 }
 
 void http_connection_state::open_wire_tunnel(uint64_t id, wire_protocol which,
                                              api_response r,
                                              const std::string& extensions) {
-  // the connection's own WebSocket (a changefeed on another stream) keeps
-  // its negotiated parameters: this tunnel's are its own
-  auto saved_deflate = ws_deflate;
-  auto saved_encoding = ws_encoding;
-  ws_encoding = ws::message_encoding::json;
-  negotiate_ws(extensions, r);
-  auto o = ws_session_options();
-  ws_deflate = saved_deflate;
-  ws_encoding = saved_encoding;
-  o.accept_text = false; // MQTT 5.0 §6.0: binary frames only (1003)
-  o.accept_binary = true;
+  // (the connection's own WebSocket, a changefeed on another stream,
+  // keeps its negotiated parameters: this tunnel's are its own)
+  auto o = wire_tunnel_options(*ctx, extensions, r);
   if (!wire_tunnels)
     wire_tunnels = std::make_unique<ws_stream_tunnels>(
       [this] { return session.get(); },

@@ -128,7 +128,8 @@ int h_recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name,
   return 0;
 }
 
-int h_end_headers(nghttp3_conn*, int64_t, int, void*, void*) {
+int h_end_headers(nghttp3_conn*, int64_t id, int, void* u, void*) {
+  of(u)->on_end_headers(id);
   return 0;
 }
 

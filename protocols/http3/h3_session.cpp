@@ -137,6 +137,7 @@ int h3_session::setup_http() {
   settings.qpack_blocked_streams = opts_.qpack_blocked_streams;
   // our encoder's table is bounded too (we send few distinct headers)
   settings.qpack_encoder_max_dtable_capacity = opts_.qpack_max_dtable;
+  settings.enable_connect_protocol = opts_.enable_connect_protocol ? 1 : 0;
   if (nghttp3_conn_server_new(&h3_, &callbacks, &settings,
                               nghttp3_mem_default(), this) != 0)
     return -1;

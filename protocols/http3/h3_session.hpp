@@ -36,6 +36,11 @@ struct h3_options {
   size_t qpack_max_dtable = 4096;
   size_t qpack_blocked_streams = 16;
   std::string cc = "cubic"; ///< cubic | reno | bbr | bbr2
+  /// RFC 9220: SETTINGS_ENABLE_CONNECT_PROTOCOL=1, WebSocket on a request
+  /// stream (extended CONNECT), as h2_options has it for RFC 8441.
+  bool enable_connect_protocol = true;
+  /// Tunnel bytes (DATA before the handler's answer) kept at most.
+  size_t max_tunnel_pending = 1u << 20;
   std::string server_name = "themisd";
   std::string remote_addr; ///< for logs and api_request::remote_addr
   /// Secret for stateless-reset tokens (same one the endpoint uses).
@@ -106,6 +111,10 @@ public:
   bool wants_read() const override { return !finished_; }
   size_t stream_backlog(uint64_t id) const override;
   bool multiplexed() const override { return true; }
+  /// Resets stream `id` both ways (a WebSocket tunnel whose wire actor
+  /// aborted or did not close in time); `code` is RFC 9113's (CANCEL),
+  /// sent as its HTTP/3 equivalent (H3_REQUEST_CANCELLED).
+  void reset_stream(uint64_t id, uint32_t code);
 
   // callbacks from the C trampolines (h3_callbacks.cpp)
   struct stream {
@@ -127,6 +136,12 @@ public:
     uint64_t unacked = 0;  ///< bytes in `out` not acknowledged
     bool out_done = false; ///< nothing more will be added
     bool eof_sent = false;
+    // RFC 9220 extended CONNECT (h3_tunnel.cpp)
+    bool connect = false;       ///< :method CONNECT
+    std::string protocol;       ///< :protocol
+    bool tunnel = false;        ///< a WebSocket tunnel request (dispatched)
+    bool tunnel_open = false;   ///< answered 2xx: DATA is WebSocket bytes
+    std::string tunnel_pending; ///< DATA before the answer
   };
   int setup_http();
   int on_stream_data(int64_t id, bool fin, const uint8_t* data, size_t len);
@@ -138,6 +153,9 @@ public:
   void on_handshake_completed();
   void consume(int64_t id, size_t n);
   void on_begin_headers(int64_t id);
+  /// The request's header section is complete: an extended CONNECT is
+  /// dispatched now (its DATA is the tunnel), others at their FIN.
+  void on_end_headers(int64_t id);
   void on_header(int64_t id, int32_t token, std::string_view name,
                  std::string_view value);
   void on_body(int64_t id, const uint8_t* data, size_t len);
@@ -152,6 +170,13 @@ private:
   void write();
   void fail_stream(int64_t id, int status, const std::string& why);
   void submit(int64_t id, stream& st, const api_response& resp);
+  // RFC 9220 (h3_tunnel.cpp)
+  void start_connect(int64_t id, stream& st);
+  /// A tunnel request's answer: a 101 opens the tunnel as a 200.
+  void respond_tunnel(int64_t id, stream& st, api_response resp);
+  void tunnel_data(int64_t id, stream& st, std::string_view bytes);
+  /// After an answer that ends the request early: STOP_SENDING.
+  void stop_reading(int64_t id);
   /// Enters the closing period with CONNECTION_CLOSE carrying the error
   /// set in last_error_ (a QUIC transport or H3 application code).
   void close_with_error();

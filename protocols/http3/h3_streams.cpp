@@ -97,6 +97,10 @@ void h3_session::on_header(int64_t id, int32_t token, std::string_view name,
   if (token == NGHTTP3_QPACK_TOKEN__METHOD) {
     r.method = std::string(value);
     st.head = value == "HEAD";
+    st.connect = value == "CONNECT";
+  } else if (token == NGHTTP3_QPACK_TOKEN__PROTOCOL) {
+    st.protocol = std::string(value); // (nghttp3 allows it only with
+                                      // enable_connect_protocol)
   } else if (token == NGHTTP3_QPACK_TOKEN__PATH) {
     if (!http1::split_target(value, r.path, r.query) && !st.bad_status) {
       st.bad_status = 400;
@@ -113,11 +117,14 @@ void h3_session::on_body(int64_t id, const uint8_t* data, size_t len) {
   auto it = streams_.find(id);
   if (it == streams_.end() || it->second.bad || it->second.bad_status)
     return;
+  if (it->second.tunnel) {
+    tunnel_data(id, it->second, {reinterpret_cast<const char*>(data), len});
+    return;
+  }
   auto& body = it->second.req.body;
   if (body.size() + len > opts_.max_body_bytes) {
     fail_stream(id, 413, "request body too large");
-    // RFC 9114 §4.1.1: the answer is complete; the rest is not wanted
-    ngtcp2_conn_shutdown_stream_read(conn_, id, NGHTTP3_H3_NO_ERROR);
+    stop_reading(id);
     return;
   }
   body.append(reinterpret_cast<const char*>(data), len);
@@ -131,6 +138,12 @@ void h3_session::on_request_done(int64_t id) {
   st.request_done = true;
   if (st.bad)
     return;
+  if (st.tunnel) {
+    // the client ended its side of the WebSocket tunnel
+    if (st.tunnel_open)
+      cb_.on_tunnel_data(static_cast<uint64_t>(id), {}, true);
+    return;
+  }
   if (st.bad_status) {
     fail_stream(id, st.bad_status, st.bad_why);
     return;
@@ -147,8 +160,10 @@ void h3_session::on_request_done(int64_t id) {
 void h3_session::on_http_stream_close(int64_t id) {
   auto it = streams_.find(id);
   if (it != streams_.end()) {
-    bool unfinished = it->second.request_done && !it->second.bad &&
-                      (!it->second.responded || !it->second.out_done);
+    // a tunnel's WebSocket ends with its stream, however it ends
+    bool unfinished = it->second.tunnel_open ||
+                      (it->second.request_done && !it->second.bad &&
+                       (!it->second.responded || !it->second.out_done));
     streams_.erase(it);
     if (unfinished)
       cb_.on_stream_reset(static_cast<uint64_t>(id));
@@ -271,6 +286,11 @@ void h3_session::respond(uint64_t id, api_response resp) {
   auto it = streams_.find(sid);
   if (finished_ || it == streams_.end())
     return;
+  if (it->second.tunnel) {
+    respond_tunnel(sid, it->second, std::move(resp));
+    write();
+    return;
+  }
   if (resp.status == 101) { // no Upgrade in HTTP/3 (RFC 9114 §4.5)
     resp = api_response{};
     resp.status = 400;
