@@ -3,7 +3,8 @@ with TLS and HTTP/3: the server's SETTINGS_ENABLE_CONNECT_PROTOCOL, an
 extended CONNECT at /mqtt answered 200 (not 101) whose request stream
 then carries MQTT in WebSocket binary frames — CONNECT, SUBSCRIBE and
 PUBLISH both ways with a TCP MQTT client — the close handshake ending
-the stream, PostgreSQL at /pg (startup, SCRAM, a simple query), and the
+the stream, PostgreSQL at /pg (startup, SCRAM, a simple query), a drain
+(MQTT 5 DISCONNECT 0x8B on the stream, then a clean exit), and the
 refusals: an unknown :protocol (501), CONNECT without :protocol (405),
 an extended CONNECT without :path (malformed: the stream is reset with
 H3_MESSAGE_ERROR), /mqtt without the mqtt subprotocol (400) and the
@@ -15,6 +16,7 @@ sends :protocol over HTTP/3."""
 import os
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -128,9 +130,9 @@ class H3WsStream:
                 self.p.stdin.flush()
             except (BrokenPipeError, ValueError):
                 pass
-            deadline = time.monotonic() + 10
-            while not self.ended and time.monotonic() < deadline:
-                self._next(0.5)
+        deadline = time.monotonic() + 10
+        while not self.ended and time.monotonic() < deadline:
+            self._next(0.5)
         try:
             self.p.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -254,6 +256,30 @@ class H3WebSocketTest(unittest.TestCase):
         self.assertEqual(s.status, 400, s.text())
         # and the server still serves a tunnel afterwards
         self.mqtt("h3after")
+
+    def test_drain_disconnects_mqtt5_on_h3(self):
+        port = free_udp_port()
+        srv = Server(args=ARGS + [
+            "--tls-cert", os.path.join(self.dir, "server.crt"),
+            "--tls-key", os.path.join(self.dir, "server.key"),
+            "--https-port", str(port), "--mqtts-port", "0"]).start()
+        self.addCleanup(srv.cleanup)
+        self.addCleanup(srv.stop)
+        s = H3WsStream(port, "/mqtt", subprotocol="mqtt")
+        self.addCleanup(s.close)
+        c = mqtt_over(s, version=5)
+        self.assertEqual(c.connect("h3drain", username="alice",
+                                   password="secret")[0], 2)
+        srv.proc.send_signal(signal.SIGTERM)
+        pkt = c.read(timeout=10)
+        self.assertIsNotNone(pkt, s.text())
+        self.assertEqual(pkt[0], 14)  # DISCONNECT
+        self.assertEqual(pkt[2][0], 0x8B)  # server shutting down
+        # the close handshake and FIN follow; themisd exits at once, 0
+        self.assertEqual(srv.proc.wait(timeout=20), 0, srv.read_log()[-3000:])
+        s.close()
+        self.assertEqual(s.ws_close, 1000, s.text())
+        self.assertIsNone(s.reset, s.text())
 
 
 if __name__ == "__main__":
