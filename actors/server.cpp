@@ -218,6 +218,19 @@ int run_server(const server_config& cfg, const char* version,
                      cfg.engine.data_dir, e.what());
     return 1;
   }
+  try { // issue 27: uploaded WebAssembly functions
+    std::vector<std::string> warnings;
+    ctx->functions = std::make_unique<functions::function_registry>(
+      functions::function_registry::path_in(cfg.engine.data_dir),
+      static_cast<int>(cfg.engine.busy_timeout_ms),
+      functions::registry_config{}, warnings);
+    for (auto& w : warnings)
+      spdlog::warn("functions: {}", w);
+  } catch (const std::exception& e) {
+    spdlog::critical("engine.data_dir: cannot open functions.db in '{}': {}",
+                     cfg.engine.data_dir, e.what());
+    return 1;
+  }
   {
     std::string error;
     ctx->authn =
@@ -236,7 +249,7 @@ int run_server(const server_config& cfg, const char* version,
   ctx->router = std::make_unique<rest_router>(handler_env{
     *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
     ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get(),
-    &ctx->admin, ctx->transactions.get()});
+    &ctx->admin, ctx->transactions.get(), ctx->functions.get()});
   // the operator routes (/api/v1/admin/…): reload and drain go through the
   // same signal handlers as SIGHUP and SIGTERM
   ctx->admin.version = version;

@@ -16,6 +16,7 @@
 #include "engine/security/api_key_store.hpp"
 #include "engine/security/audit_log.hpp"
 #include "engine/store_writer.hpp"
+#include "functions/function_registry.hpp"
 #include "handlers/admin_state.hpp"
 #include "handlers/cursor_store.hpp"
 #include "handlers/fault_table.hpp"
@@ -125,6 +126,8 @@ struct server_context {
   std::unique_ptr<cursor_store> cursors;
   /// Open HTTP transactions (ThemisDB's /transaction/*).
   std::unique_ptr<http_tx_store> transactions;
+  /// Serverless WebAssembly functions (issue 27), functions.db.
+  std::unique_ptr<functions::function_registry> functions;
   /// Identity (issue 9): API keys and the audit log in auth.db, and the
   /// authenticator every front-end turns credentials into principals with.
   std::unique_ptr<engine::api_key_store> api_keys;

@@ -163,6 +163,9 @@ class audit_log;     // engine/security/audit_log.hpp
 class fault_table;   // handlers/fault_table.hpp
 class admin_state;   // handlers/admin_state.hpp
 class http_tx_store; // handlers/http_tx_store.hpp
+namespace functions {
+class function_registry; // functions/function_registry.hpp
+}
 namespace limits {
 class rate_limiter;
 class tenant_quotas;
@@ -180,6 +183,8 @@ struct handler_env {
   limits::tenant_quotas* quotas = nullptr; ///< auth.tenant_quotas
   admin_state* admin = nullptr; ///< /api/v1/admin/… (null: routes 404)
   http_tx_store* transactions = nullptr; ///< /transaction/* (null: 404)
+  /// /api/v1/functions (issue 27; null: functions.enabled off, 404)
+  functions::function_registry* functions = nullptr;
 };
 
 /// The ports a front-end hands to the router for one request.

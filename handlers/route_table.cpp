@@ -5,6 +5,7 @@
 #include "handlers/route_table.hpp"
 
 #include "handlers/breadth_handlers.hpp"
+#include "handlers/function_handlers.hpp"
 #include "handlers/import_export_handlers.hpp"
 #include "handlers/request_validation.hpp"
 #include "handlers/route_context.hpp"
@@ -254,6 +255,7 @@ const route_registry& route_registry::global() {
     register_extension_routes(*r);
     register_arango_routes(*r);
     register_breadth_routes(*r);
+    register_function_routes(*r); // issue 27
     register_meta_routes(*r);
     assign_rate_groups(*r); // before the twins, so they inherit it
     add_version_twins(*r);

@@ -1,0 +1,103 @@
+#pragma once
+/// Uploaded functions (issue 27): each tenant's modules, durable in
+/// `functions.db` beside the store and compiled in memory, with their
+/// limits, invocation statistics, recent log lines and the admission of
+/// concurrent invocations (per function and per tenant).
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/sqlite_db.hpp"
+#include "functions/function_limits.hpp"
+#include "functions/wasm_module.hpp"
+
+namespace themis::functions {
+
+struct log_entry {
+  int64_t time_ms = 0;
+  std::string invocation; ///< request id
+  std::string outcome;    ///< outcome_name
+  std::string text;       ///< stderr and log lines (capped)
+};
+
+struct function_entry {
+  std::string tenant, id, name, created_by;
+  int64_t version = 0, created_ms = 0, updated_ms = 0;
+  size_t wasm_bytes = 0;
+  function_limits limits;
+  std::shared_ptr<const compiled_module> module;
+  module_info info;
+  // statistics since this server started (not durable)
+  std::atomic<uint64_t> invocations{0}, failures{0}, total_us{0}, max_us{0};
+  std::atomic<uint32_t> running{0};
+  mutable std::mutex log_mtx;
+  std::deque<log_entry> logs; ///< newest last, at most `max_logs`
+  static constexpr size_t max_logs = 100;
+
+  void record(log_entry e, bool failed, uint64_t us);
+  std::vector<log_entry> recent_logs() const;
+};
+
+/// Per-upload limit overrides (absent: the server's default).
+struct limit_overrides {
+  std::optional<uint64_t> fuel, timeout_ms, memory_pages, output_bytes,
+    max_concurrent;
+};
+
+struct registry_config {
+  function_limits defaults;        ///< also the caps an upload may not exceed
+  uint32_t tenant_concurrent = 16; ///< invocations of one tenant at once
+  size_t max_module_bytes = 8u << 20;
+};
+
+class function_registry {
+public:
+  /// Opens (creating) `path` and compiles every stored module; a module
+  /// that no longer compiles is skipped with a message in `warnings`.
+  function_registry(const std::string& path, int busy_timeout_ms,
+                    registry_config cfg, std::vector<std::string>& warnings);
+
+  struct upload_result {
+    std::shared_ptr<function_entry> entry; ///< null: refused
+    std::string error;
+    bool created = false;
+  };
+  /// Compiles and stores a new version of `tenant`'s function `id`.
+  upload_result upload(const std::string& tenant, const std::string& id,
+                       const std::string& name, std::string_view wasm,
+                       const limit_overrides& lim, const std::string& who,
+                       int64_t now_ms);
+  std::shared_ptr<function_entry> get(const std::string& tenant,
+                                      const std::string& id) const;
+  std::vector<std::shared_ptr<function_entry>>
+  list(const std::string& tenant) const;
+  bool remove(const std::string& tenant, const std::string& id);
+
+  enum class admission { ok, function_busy, tenant_busy };
+  /// Takes an invocation slot; `release` gives it back.
+  admission acquire(function_entry& f);
+  void release(function_entry& f);
+
+  const registry_config& config() const { return cfg_; }
+  static std::string path_in(const std::string& data_dir);
+  /// 1-64 of a-z, A-Z, 0-9, '-', '_'.
+  static bool valid_id(std::string_view id);
+
+private:
+  registry_config cfg_;
+  mutable std::mutex db_mtx_;
+  engine::sqlite_db db_;
+  mutable std::mutex mtx_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<function_entry>>
+    fns_;
+  std::map<std::string, uint32_t> tenant_running_;
+};
+
+} // namespace themis::functions

@@ -1,0 +1,19 @@
+#pragma once
+/// /api/v1/functions (issue 27): upload, list, get, delete, invoke and
+/// logs of a tenant's WebAssembly functions (docs/functions.md).
+
+namespace themis {
+
+struct route_context;
+class route_registry;
+
+void function_upload(route_context& ctx); ///< PUT …/{id}/wasm
+void function_list(route_context& ctx);
+void function_get(route_context& ctx);
+void function_delete(route_context& ctx);
+void function_invoke(route_context& ctx); ///< POST …/{id}/invoke
+void function_logs(route_context& ctx);
+
+void register_function_routes(route_registry& reg);
+
+} // namespace themis
