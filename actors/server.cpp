@@ -219,11 +219,17 @@ int run_server(const server_config& cfg, const char* version,
     return 1;
   }
   try { // issue 27: uploaded WebAssembly functions
+    auto& f = cfg.functions;
+    functions::registry_config fc;
+    fc.defaults = {f.fuel,         f.timeout_ms, f.memory_pages,
+                   f.output_bytes, f.log_bytes,  f.max_concurrent};
+    fc.tenant_concurrent = f.tenant_max_concurrent;
+    fc.max_module_bytes = f.max_module_bytes;
     std::vector<std::string> warnings;
-    ctx->functions = std::make_unique<functions::function_registry>(
-      functions::function_registry::path_in(cfg.engine.data_dir),
-      static_cast<int>(cfg.engine.busy_timeout_ms),
-      functions::registry_config{}, warnings);
+    if (f.enabled)
+      ctx->functions = std::make_unique<functions::function_registry>(
+        functions::function_registry::path_in(cfg.engine.data_dir),
+        static_cast<int>(cfg.engine.busy_timeout_ms), fc, warnings);
     for (auto& w : warnings)
       spdlog::warn("functions: {}", w);
   } catch (const std::exception& e) {

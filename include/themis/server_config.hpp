@@ -358,6 +358,20 @@ struct mcp_section {
   uint32_t max_batch = 32;                 ///< JSON-RPC batch (2025-03-26)
 };
 
+/// Serverless WebAssembly functions (docs/functions.md; issue 27). The
+/// limits are each function's defaults and the caps an upload may lower.
+struct functions_section {
+  bool enabled = true;
+  uint64_t fuel = 100000000;       ///< interpreter steps per invocation
+  uint32_t timeout_ms = 500;       ///< wall-clock deadline per invocation
+  uint32_t memory_pages = 1024;    ///< linear memory cap (64 KiB pages)
+  uint32_t output_bytes = 1 << 20; ///< stdout (the response body) cap
+  uint32_t log_bytes = 16 << 10;   ///< stderr and log lines kept per call
+  uint32_t max_concurrent = 4;     ///< invocations of one function at once
+  uint32_t tenant_max_concurrent = 16; ///< of one tenant at once
+  uint32_t max_module_bytes = 8 << 20; ///< largest upload
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -397,6 +411,7 @@ struct server_config {
   tracing_section tracing;
   mcp_section mcp;
   grpc_section grpc; ///< issue 20
+  functions_section functions; ///< issue 27
   debug_section debug;
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).

@@ -8,6 +8,7 @@ memory bomb (500), a trap, malformed and non-WASI uploads (400), calls
 the sandbox refuses, the concurrency limit (429), tenant isolation, logs
 and a restart."""
 
+import json
 import os
 import subprocess
 import tempfile
@@ -243,14 +244,32 @@ class FunctionsTenantTest(FunctionsBase):
         self.assertEqual(self.server.request("GET", "/api/v1/functions")[0], 401)
 
 
+class FunctionsOffTest(FunctionsBase):
+    server_args = ["--set", "functions.enabled=false", "--set",
+                   "functions.timeout_ms=50"]
+
+    def test_off_answers_404(self):
+        st, _, b = self.upload("hello", "hello")
+        self.assertEqual(st, 404, b)
+        self.assertIn(b"functions.enabled", b)
+        self.assertEqual(self.server.request("GET", "/api/v1/functions")[0],
+                         404)
+
+
 class FunctionsRestartTest(unittest.TestCase):
     def test_functions_survive_a_restart(self):
-        srv = Server().start()
+        # the configured limits are the defaults and the caps
+        srv = Server(args=["--set", "functions.timeout_ms=150"]).start()
         try:
-            st, _, b = srv.request("PUT", "/api/v1/functions/keep/wasm",
-                                   wasm("hello"),
-                                   {"Content-Type": "application/wasm"})
+            put = lambda q: srv.request(  # noqa: E731
+                "PUT", "/api/v1/functions/keep/wasm" + q, wasm("hello"),
+                {"Content-Type": "application/wasm"})
+            st, _, b = put("?timeout_ms=200")
+            self.assertEqual(st, 400, b)
+            self.assertIn(b"timeout_ms must be in [1, 150]", b)
+            st, _, b = put("")
             self.assertEqual(st, 201, b)
+            self.assertEqual(json.loads(b)["limits"]["timeout_ms"], 150)
             srv.stop()
             srv.start()
             st, _, b = srv.request("POST", "/api/v1/functions/keep/invoke")
