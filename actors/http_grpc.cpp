@@ -5,6 +5,7 @@
 #include "actors/http_grpc.hpp"
 
 #include "actors/http_connection_state.hpp"
+#include "handlers/request_deadline.hpp"
 #include "protocols/grpc/grpc_frame.hpp"
 #include "protocols/grpc/grpc_status.hpp"
 
@@ -151,6 +152,8 @@ void http_connection_state::grpc_start(uint64_t id, api_request req) {
   c.resp_coding =
     grpc::response_coding(coding, accept ? std::string_view(*accept) : "");
   req.client_cert = conn->client_subject();
+  if (timeout_ms) // the engine stops the call's work there too
+    stamp_deadline(req, *timeout_ms);
   c.req = std::move(req);
   if (timeout_ms)
     self->delayed_send(self, std::chrono::milliseconds(*timeout_ms),

@@ -8,6 +8,7 @@
 
 #include "actors/http_connection_state.hpp"
 #include "handlers/grpc_connect_json.hpp"
+#include "handlers/request_deadline.hpp"
 #include "protocols/grpc/connect_protocol.hpp"
 #include "protocols/grpc/grpc_frame.hpp"
 #include "protocols/grpc/grpc_status.hpp"
@@ -225,6 +226,8 @@ void http_connection_state::grpc_web_start(uint64_t id, api_request req) {
     if (unary && c.resp_coding == grpc::message_coding::identity)
       c.resp_coding = grpc::response_coding(alt, accept ? *accept : "");
   req.client_cert = conn->client_subject();
+  if (timeout_ms) // the engine stops the call's work there too
+    stamp_deadline(req, *timeout_ms);
   c.req = std::move(req);
   if (timeout_ms)
     self->delayed_send(self, std::chrono::milliseconds(*timeout_ms),

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handlers/grpc_service.hpp"
+#include "handlers/request_deadline.hpp"
 
 namespace themis {
 
@@ -74,7 +75,8 @@ api_request rest_request_of(const api_request& call, std::string method,
   for (auto& [k, v] : call.headers)
     if (iequals(k, "authorization") || iequals(k, "x-api-key") ||
         iequals(k, "x-request-id") || iequals(k, "traceparent") ||
-        iequals(k, "x-tenant-id") || iequals(k, "idempotency-key"))
+        iequals(k, "x-tenant-id") || iequals(k, "idempotency-key") ||
+        iequals(k, deadline_header))
       r.headers.emplace_back(k, v);
   if (!body.empty()) {
     r.headers.emplace_back("content-type", "application/json");

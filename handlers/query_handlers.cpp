@@ -19,6 +19,7 @@
 #include "handlers/cursor_store.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/query_common.hpp"
+#include "handlers/request_deadline.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/streaming_query.hpp"
 #include "handlers/themisdb_compat.hpp"
@@ -140,6 +141,9 @@ void run_sync(route_context& ctx, shape sh) {
   so.data_dir = ctx.env.config.engine.data_dir;
   auto db_path = engine::database_path(so);
   auto timeout = std::chrono::milliseconds(qcfg.timeout_ms);
+  // a gRPC call's deadline stops the engine too (request_deadline.hpp)
+  auto call_deadline = request_deadline(
+    ctx.req, std::chrono::steady_clock::time_point::max());
   auto max_rows = qcfg.max_rows;
   auto write_batch = qcfg.write_batch;
   auto* cursors = &ctx.env.cursors;
@@ -154,7 +158,7 @@ void run_sync(route_context& ctx, shape sh) {
     aql::run_progress progress;
     aql::run_limits limits;
     auto started = std::chrono::steady_clock::now();
-    limits.deadline = started + timeout;
+    limits.deadline = std::min(started + timeout, call_deadline);
     limits.max_rows = max_rows;
     limits.write_batch = write_batch;
     limits.server_stop = writer.stop_flag();

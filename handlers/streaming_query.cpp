@@ -11,6 +11,7 @@
 #include "engine/store_schema.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/query_common.hpp"
+#include "handlers/request_deadline.hpp"
 #include "handlers/streaming_rows.hpp"
 
 namespace themis {
@@ -169,6 +170,7 @@ void stream_query_rows(route_context& ctx, const std::string& query, json bind,
   so.data_dir = ctx.env.config.engine.data_dir;
   auto db_path = engine::database_path(so);
   auto timeout = std::chrono::milliseconds(ctx.env.config.query.timeout_ms);
+  auto call_deadline = request_deadline(ctx.req, steady::time_point::max());
   auto write_batch = ctx.env.config.query.write_batch;
   auto tenant = ctx.req.who.tenant;
   bool all_tenants = tenant.empty() && ctx.req.who.is_admin();
@@ -178,7 +180,7 @@ void stream_query_rows(route_context& ctx, const std::string& query, json bind,
                     std::move(bind)](blocking_writer& writer) -> api_response {
     buf->started = true;
     aql::run_limits limits;
-    limits.deadline = steady::now() + timeout;
+    limits.deadline = std::min(steady::now() + timeout, call_deadline);
     limits.write_batch = write_batch;
     limits.tenant = tenant;
     limits.all_tenants = all_tenants;
