@@ -362,12 +362,12 @@ struct mcp_section {
 /// limits are each function's defaults and the caps an upload may lower.
 struct functions_section {
   bool enabled = true;
-  uint64_t fuel = 100000000;       ///< interpreter steps per invocation
-  uint32_t timeout_ms = 500;       ///< wall-clock deadline per invocation
-  uint32_t memory_pages = 1024;    ///< linear memory cap (64 KiB pages)
-  uint32_t output_bytes = 1 << 20; ///< stdout (the response body) cap
-  uint32_t log_bytes = 16 << 10;   ///< stderr and log lines kept per call
-  uint32_t max_concurrent = 4;     ///< invocations of one function at once
+  uint64_t fuel = 100000000;           ///< interpreter steps per invocation
+  uint32_t timeout_ms = 500;           ///< wall-clock deadline per invocation
+  uint32_t memory_pages = 1024;        ///< linear memory cap (64 KiB pages)
+  uint32_t output_bytes = 1 << 20;     ///< stdout (the response body) cap
+  uint32_t log_bytes = 16 << 10;       ///< stderr and log lines kept per call
+  uint32_t max_concurrent = 4;         ///< invocations of one function at once
   uint32_t tenant_max_concurrent = 16; ///< of one tenant at once
   uint32_t max_module_bytes = 8 << 20; ///< largest upload
 };
