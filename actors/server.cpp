@@ -43,6 +43,8 @@
 #include "actors/service_notifier.hpp"
 #include "actors/store_writer_actor.hpp"
 #include "actors/tls_setup.hpp"
+#include "handlers/function_handlers.hpp"
+#include "handlers/prometheus_text.hpp"
 #include "handlers/server_log.hpp"
 #include "limits/rate_limiter.hpp"
 #include "protocols/pgwire/pg_codec.hpp"
@@ -232,6 +234,10 @@ int run_server(const server_config& cfg, const char* version,
         static_cast<int>(cfg.engine.busy_timeout_ms), fc, warnings);
     for (auto& w : warnings)
       spdlog::warn("functions: {}", w);
+    if (auto* reg = ctx->functions.get())
+      ctx->metrics.add_collector([reg](prometheus_text& out) {
+        render_function_metrics(*reg, out);
+      });
   } catch (const std::exception& e) {
     spdlog::critical("engine.data_dir: cannot open functions.db in '{}': {}",
                      cfg.engine.data_dir, e.what());

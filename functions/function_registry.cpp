@@ -208,11 +208,13 @@ bool function_registry::remove(const std::string& tenant,
 
 function_registry::admission function_registry::acquire(function_entry& f) {
   std::lock_guard lock(mtx_);
-  if (f.running.load() >= f.limits.max_concurrent)
-    return admission::function_busy;
   auto& t = tenant_running_[f.tenant];
-  if (t >= cfg_.tenant_concurrent)
-    return admission::tenant_busy;
+  if (f.running.load() >= f.limits.max_concurrent ||
+      t >= cfg_.tenant_concurrent) {
+    totals_.rejected.fetch_add(1, std::memory_order_relaxed);
+    return t >= cfg_.tenant_concurrent ? admission::tenant_busy
+                                       : admission::function_busy;
+  }
   ++t;
   f.running.fetch_add(1);
   return admission::ok;
@@ -224,6 +226,19 @@ void function_registry::release(function_entry& f) {
   auto it = tenant_running_.find(f.tenant);
   if (it != tenant_running_.end() && --it->second == 0)
     tenant_running_.erase(it);
+}
+
+size_t function_registry::function_count() const {
+  std::lock_guard lock(mtx_);
+  return fns_.size();
+}
+
+uint64_t function_registry::running() const {
+  std::lock_guard lock(mtx_);
+  uint64_t n = 0;
+  for (auto& [tenant, count] : tenant_running_)
+    n += count;
+  return n;
 }
 
 std::string function_registry::path_in(const std::string& data_dir) {

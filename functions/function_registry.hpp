@@ -17,6 +17,7 @@
 #include "engine/sqlite_db.hpp"
 #include "functions/function_limits.hpp"
 #include "functions/wasm_module.hpp"
+#include "functions/wasm_runtime.hpp"
 
 namespace themis::functions {
 
@@ -49,6 +50,14 @@ struct function_entry {
 struct limit_overrides {
   std::optional<uint64_t> fuel, timeout_ms, memory_pages, output_bytes,
     max_concurrent;
+};
+
+/// Server-wide counters for /metrics (since start).
+struct registry_totals {
+  static constexpr size_t outcomes = 8; ///< outcome's values
+  std::atomic<uint64_t> by_outcome[outcomes] = {};
+  std::atomic<uint64_t> rejected{0}; ///< 429: concurrency limits
+  std::atomic<uint64_t> micros{0};   ///< time spent invoking
 };
 
 struct registry_config {
@@ -85,6 +94,17 @@ public:
   admission acquire(function_entry& f);
   void release(function_entry& f);
 
+  /// Counts a finished invocation for /metrics.
+  void count(outcome o, uint64_t us) {
+    totals_.by_outcome[static_cast<size_t>(o) % registry_totals::outcomes]
+      .fetch_add(1, std::memory_order_relaxed);
+    totals_.micros.fetch_add(us, std::memory_order_relaxed);
+  }
+  const registry_totals& totals() const { return totals_; }
+  /// Functions stored and invocations running now, over all tenants.
+  size_t function_count() const;
+  uint64_t running() const;
+
   const registry_config& config() const { return cfg_; }
   static std::string path_in(const std::string& data_dir);
   /// 1-64 of a-z, A-Z, 0-9, '-', '_'.
@@ -92,6 +112,7 @@ public:
 
 private:
   registry_config cfg_;
+  registry_totals totals_;
   mutable std::mutex db_mtx_;
   engine::sqlite_db db_;
   mutable std::mutex mtx_;

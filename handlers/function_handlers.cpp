@@ -13,6 +13,7 @@
 #include "functions/wasm_runtime.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
+#include "handlers/prometheus_text.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/route_registry.hpp"
 #include "handlers/tenant_scope.hpp"
@@ -300,7 +301,7 @@ void function_invoke(route_context& ctx) {
   // drops it without running it (draining)
   std::shared_ptr<void> slot(nullptr, [reg, f](void*) { reg->release(*f); });
   ctx.work.run_blocking(
-    [env, f, slot, req = ctx.req](blocking_writer& w) mutable {
+    [env, reg, f, slot, req = ctx.req](blocking_writer& w) mutable {
       auto t0 = std::chrono::steady_clock::now();
       store_host host(*env, req, w);
       fn::invocation_input in;
@@ -315,6 +316,7 @@ void function_invoke(route_context& ctx) {
         std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - t0)
           .count());
+      reg->count(r.kind, us);
       bool failed = r.kind != fn::outcome::ok;
       std::string text = r.log;
       if (failed)
@@ -330,6 +332,26 @@ void function_invoke(route_context& ctx) {
       return answer_of(r);
     },
     ctx.respond);
+}
+
+void render_function_metrics(const fn::function_registry& reg,
+                             prometheus_text& out) {
+  auto& t = reg.totals();
+  out.family("themis_function_invocations_total", "counter",
+             "Function invocations by how they ended.");
+  for (size_t i = 0; i < fn::registry_totals::outcomes; ++i)
+    out.sample("themis_function_invocations_total", t.by_outcome[i].load(),
+               {{"outcome", fn::outcome_name(static_cast<fn::outcome>(i))}});
+  out.single("themis_function_rejected_total", "counter",
+             "Invocations refused with 429 (concurrency limits).",
+             t.rejected.load());
+  out.single("themis_function_running", "gauge", "Invocations running now.",
+             reg.running());
+  out.single("themis_function_seconds_total", "counter",
+             "Time spent in invocations.",
+             static_cast<double>(t.micros.load()) / 1e6);
+  out.single("themis_functions", "gauge", "Functions stored, all tenants.",
+             static_cast<uint64_t>(reg.function_count()));
 }
 
 void register_function_routes(route_registry& reg) {

@@ -4,8 +4,12 @@
 
 namespace themis {
 
+namespace functions {
+class function_registry;
+}
 struct route_context;
 class route_registry;
+class prometheus_text;
 
 void function_upload(route_context& ctx); ///< PUT …/{id}/wasm
 void function_list(route_context& ctx);
@@ -15,5 +19,10 @@ void function_invoke(route_context& ctx); ///< POST …/{id}/invoke
 void function_logs(route_context& ctx);
 
 void register_function_routes(route_registry& reg);
+
+/// themis_function_* on /metrics: invocations by outcome, refusals,
+/// running, seconds, functions stored.
+void render_function_metrics(const functions::function_registry& reg,
+                             prometheus_text& out);
 
 } // namespace themis

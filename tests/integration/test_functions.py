@@ -187,6 +187,11 @@ class FunctionsTest(FunctionsBase):
         self.assertEqual(first["st"], 504)
         # the slot came back
         self.assertEqual(self.invoke("slow")[0], 504)
+        st, _, m = self.server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        self.assertRegex(m.decode(), r"themis_function_rejected_total [1-9]")
+        self.assertRegex(m.decode(), r'themis_function_invocations_total'
+                         r'\{outcome="(fuel|deadline)"\} [2-9]')
 
     def test_delete(self):
         self.assertEqual(self.upload("gone", "hello")[0], 201)
