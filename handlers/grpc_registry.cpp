@@ -2,10 +2,16 @@
 /// a call runs as, and the gRPC status of a REST answer.
 
 #include <atomic>
+#include <charconv>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "handlers/grpc_service.hpp"
 #include "handlers/request_deadline.hpp"
+#include "themis/base64.hpp"
 
 namespace themis {
 
@@ -126,6 +132,72 @@ static int grpc_code_of_http(int status) {
   }
 }
 
+namespace {
+
+/// "#/a/0/b~1c" (a JSON Pointer of the validator) → "a[0].b/c", the
+/// field path google.rpc.BadRequest uses.
+std::string field_of(const std::string& pointer) {
+  std::string out;
+  size_t i = pointer.rfind("#", 0) == 0 ? 1 : 0;
+  while (i < pointer.size() && pointer[i] == '/') {
+    auto j = pointer.find('/', i + 1);
+    auto tok = pointer.substr(
+      i + 1, (j == std::string::npos ? pointer.size() : j) - i - 1);
+    std::string t;
+    for (size_t k = 0; k < tok.size(); ++k)
+      if (tok[k] == '~' && k + 1 < tok.size())
+        t += tok[++k] == '1' ? '/' : '~';
+      else
+        t += tok[k];
+    bool index =
+      !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+    out += index ? "[" + t + "]" : (out.empty() ? "" : ".") + t;
+    if (j == std::string::npos)
+      break;
+    i = j;
+  }
+  return out;
+}
+
+/// google.rpc.Status with the details the answer has — a BadRequest with
+/// one field violation per validation error (problem+json `errors`), a
+/// RetryInfo from Retry-After — base64 for grpc-status-details-bin;
+/// nothing when it has none. Its code and message are the call's own.
+std::optional<std::string> status_details(const grpc_status& s,
+                                          const nlohmann::json& body,
+                                          const api_response& resp) {
+  google::rpc::Status st;
+  st.set_code(s.code);
+  st.set_message(s.message);
+  if (body.is_object() && body.contains("errors") &&
+      body["errors"].is_array()) {
+    google::rpc::BadRequest bad;
+    for (auto& e : body["errors"]) {
+      if (!e.is_object() || bad.field_violations_size() >= 20)
+        continue;
+      auto* v = bad.add_field_violations();
+      v->set_field(field_of(e.value("pointer", std::string())));
+      v->set_description(e.value("detail", std::string()));
+    }
+    if (bad.field_violations_size() > 0)
+      st.add_details()->PackFrom(bad);
+  }
+  if (auto ra = resp.header("Retry-After")) {
+    int64_t secs = 0;
+    auto [p, ec] = std::from_chars(ra->data(), ra->data() + ra->size(), secs);
+    if (ec == std::errc() && p == ra->data() + ra->size() && secs >= 0) {
+      google::rpc::RetryInfo retry;
+      retry.mutable_retry_delay()->set_seconds(secs);
+      st.add_details()->PackFrom(retry);
+    }
+  }
+  if (st.details_size() == 0)
+    return std::nullopt;
+  return base64_encode(st.SerializeAsString());
+}
+
+} // namespace
+
 grpc_status grpc_status_of(const api_response& resp) {
   grpc_status s;
   s.code = grpc_code_of_http(resp.status);
@@ -139,6 +211,8 @@ grpc_status grpc_status_of(const api_response& resp) {
   // retry information of 429/503 (RESOURCE_EXHAUSTED, UNAVAILABLE)
   if (auto ra = resp.header("Retry-After"))
     s.trailers.emplace_back("retry-after", *ra);
+  if (auto details = status_details(s, j, resp))
+    s.trailers.emplace_back("grpc-status-details-bin", std::move(*details));
   if (auto www = resp.header("WWW-Authenticate"))
     s.trailers.emplace_back("www-authenticate", *www);
   return s;
