@@ -553,6 +553,8 @@ const std::map<std::string, field>& settings() {
     // issue 20: gRPC-web/Connect CORS
     {"grpc.web_cors_origins",
      list_field(&sc::grpc, &grpc_section::web_cors_origins)},
+    {"grpc.interop_test_service",
+     bool_field(&sc::grpc, &grpc_section::interop_service)},
     {"mcp.allowed_origins",
      list_field(&sc::mcp, &mcp_section::allowed_origins)},
     {"mcp.allow_localhost_origins",
@@ -567,8 +569,6 @@ const std::map<std::string, field>& settings() {
            [](const server_config& c) {
              return YAML::Node(c.mcp.resource_url);
            }}},
-    {"grpc.interop_test_service",
-     bool_field(&sc::grpc, &grpc_section::interop_service)},
     {"mcp.max_sessions",
      uint_field(&sc::mcp, &mcp_section::max_sessions, 1, 1000000)},
     {"mcp.max_sessions_per_principal",
