@@ -31,10 +31,10 @@ public:
     if (it != map_.end())
       return it->second;
     auto rule = json::parse(text, nullptr, false);
-    auto compiled = rule.is_discarded()
-                      ? nullptr
-                      : json_schema::compile_untrusted(
-                          rule, collection_schema_limits(), err);
+    auto compiled =
+      rule.is_discarded()
+        ? nullptr
+        : json_schema::compile_untrusted(rule, collection_schema_limits(), err);
     if (!compiled) {
       if (err.empty())
         err = "the stored rule is not JSON";
@@ -107,7 +107,9 @@ void schema_check(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 
 } // namespace
 
-schema_limits collection_schema_limits() { return schema_limits{}; }
+schema_limits collection_schema_limits() {
+  return schema_limits{};
+}
 
 std::string parse_collection_schema(const json& body, collection_schema& out) {
   if (!body.is_object())
@@ -173,8 +175,7 @@ void install_collection_schemas(sqlite_db& db) {
 }
 
 void register_schema_function(sqlite3* db) {
-  sqlite3_create_function_v2(db, "themis_schema_check", 5,
-                             SQLITE_UTF8, nullptr,
+  sqlite3_create_function_v2(db, "themis_schema_check", 5, SQLITE_UTF8, nullptr,
                              &schema_check, nullptr, nullptr, nullptr);
 }
 
@@ -186,11 +187,9 @@ std::string set_collection_schema(sqlite_db& db, const std::string& name,
       .run();
     return {};
   }
-  std::string err;
+  // parse_collection_schema compiled the rule already: not again here
   if (!known_level(s->level))
     return "unknown level " + s->level;
-  if (!json_schema::compile_untrusted(s->rule, collection_schema_limits(), err))
-    return "invalid rule: " + err;
   db.prepare("INSERT OR REPLACE INTO collection_schemas(name, rule, level, "
              "message) VALUES(?1, ?2, ?3, ?4)")
     .bind(1, name)
@@ -201,8 +200,8 @@ std::string set_collection_schema(sqlite_db& db, const std::string& name,
   return {};
 }
 
-std::optional<collection_schema> load_collection_schema(sqlite_db& db,
-                                                        const std::string& name) {
+std::optional<collection_schema>
+load_collection_schema(sqlite_db& db, const std::string& name) {
   auto q = db.prepare(
     "SELECT rule, level, message FROM collection_schemas WHERE name = ?1");
   q.bind(1, name);

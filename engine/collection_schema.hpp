@@ -38,9 +38,9 @@ class sqlite_db;
 
 /// A collection's schema as clients send and read it.
 struct collection_schema {
-  nlohmann::json rule;   ///< the JSON Schema
-  std::string level;     ///< strict | moderate | new | off
-  std::string message;   ///< shown instead of the default text; may be ""
+  nlohmann::json rule; ///< the JSON Schema
+  std::string level;   ///< strict | moderate | new | off
+  std::string message; ///< shown instead of the default text; may be ""
 };
 
 /// The bounds of a user's rule (engine/json_schema.hpp).
@@ -64,13 +64,14 @@ void install_collection_schemas(sqlite_db& db);
 void register_schema_function(sqlite3* db);
 
 /// Stores (or, with nullopt, removes) `name`'s schema inside the caller's
-/// transaction. Returns what is wrong, or "".
+/// transaction; `s` comes from parse_collection_schema (which compiled and
+/// bounded its rule). Returns what is wrong, or "".
 std::string set_collection_schema(sqlite_db& db, const std::string& name,
                                   const std::optional<collection_schema>& s);
 
 /// `name`'s schema, if it has one.
-std::optional<collection_schema> load_collection_schema(sqlite_db& db,
-                                                        const std::string& name);
+std::optional<collection_schema>
+load_collection_schema(sqlite_db& db, const std::string& name);
 
 /// Every refusal's message starts so, unless the schema has a message.
 inline constexpr std::string_view schema_error_text =

@@ -48,14 +48,7 @@ class CollectionSchemaTest(ServerTest):
                          doc)
 
     def psql(self, sql):
-        env = dict(os.environ, PGPASSWORD="themis", PGCONNECT_TIMEOUT="10")
-        r = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.server.pg_port), "-U",
-             "themis", "-d", "themis", "-At", "-v", "VERBOSITY=verbose",
-             "-v", "ON_ERROR_STOP=1", "-X"],
-            input=sql + ";\n", env=env, capture_output=True, text=True,
-            timeout=60)
-        return r.returncode, r.stdout, r.stderr
+        return self.server.psql(sql)
 
     def test_rest_crud_of_the_schema(self):
         b = self.make("people", message="a person needs a name")

@@ -50,14 +50,7 @@ class IndexTest(unittest.TestCase):
         return self.call("POST", "/query/aql", body)
 
     def psql(self, sql):
-        env = dict(os.environ, PGPASSWORD="themis", PGCONNECT_TIMEOUT="10")
-        r = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.srv.pg_port), "-U",
-             "themis", "-d", "themis", "-At", "-v", "VERBOSITY=verbose",
-             "-v", "ON_ERROR_STOP=1", "-X"],
-            input=sql + ";\n", env=env, capture_output=True, text=True,
-            timeout=60)
-        return r.returncode, r.stdout, r.stderr
+        return self.srv.psql(sql)
 
     def test_create_list_get_drop(self):
         self.make("people", [{"_key": "p%d" % i, "email": "u%d@x" % i,

@@ -108,6 +108,18 @@ class Server:
         st, h, data = self.request(method, path, body, headers)
         return st, h, (json.loads(data) if data else None)
 
+    def psql(self, sql, user="themis", password="themis"):
+        """Runs `sql` with Debian's psql on the PostgreSQL port (verbose
+        errors, so SQLSTATEs show); (returncode, stdout, stderr)."""
+        env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="10")
+        r = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", user,
+             "-d", "themis", "-At", "-v", "VERBOSITY=verbose",
+             "-v", "ON_ERROR_STOP=1", "-X"],
+            input=sql + ";\n", env=env, capture_output=True, text=True,
+            timeout=60)
+        return r.returncode, r.stdout, r.stderr
+
     def raw(self):
         return RawConn(self.port)
 
