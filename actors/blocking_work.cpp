@@ -122,6 +122,13 @@ void job_runner(caf::blocking_actor* self, std::shared_ptr<server_context> ctx,
       e.kind() == aql::error_kind::cancelled ? "cancelled" : "failed";
     out.error = e.what();
     out.error_kind = aql_kind_name(e.kind());
+    if (out.status == "cancelled" && ctx->stopping.load()) {
+      // the drain stopped it, not its owner: the record must say so the
+      // same way a restart after a crash does
+      out.status = "failed";
+      out.error = "interrupted: the server shut down while the job ran";
+      out.error_kind = "interrupted";
+    }
   } catch (const std::exception& e) {
     out.status = "failed";
     out.error = e.what();
