@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include "actors/h3_connection_state.hpp"
+#include "actors/ip_slots.hpp"
 
 namespace themis {
 
@@ -40,6 +41,8 @@ void h3_connection_state::on_stream_reset(uint64_t id) {
   stream_coders.erase(id);
   if (wire_tunnels && wire_tunnels->on_stream_closed(id))
     return; // a WebSocket tunnel ended (RFC 9220; h3_wire.cpp)
+  if (end_channel(id))
+    return; // a changefeed WebSocket ended (h3_ws_channel.cpp)
   if (stream && stream->id == id)
     end(); // the client went away from this SSE stream: unsubscribe
 }
@@ -85,11 +88,13 @@ void h3_connection_state::dispatch(uint64_t id, api_request req) {
   std::optional<std::string> accept;
   if (ae_header)
     accept = *ae_header;
-  auto respond = [this, id, accept = std::move(accept)](api_response resp) {
+  auto ext_header = req.header("Sec-WebSocket-Extensions");
+  std::string ws_ext = ext_header ? *ext_header : std::string();
+  auto respond = [this, id, ws_ext,
+                  accept = std::move(accept)](api_response resp) {
     auto* ae = accept ? &*accept : nullptr;
-    if (resp.status == 101) // (a changefeed WebSocket: extended CONNECT)
-      resp = error_response(501, "the changefeed WebSocket is not served "
-                                 "over HTTP/3: use HTTP/2 or HTTP/1.1");
+    if (resp.status == 101) // a changefeed WebSocket (h3_ws_channel.cpp)
+      accept_channel(id, ws_ext, resp);
     if (resp.stream) {
       if (auto c = compression::encode_stream(ae, resp, ctx->coding))
         stream_coders[id] = std::move(c);
@@ -97,7 +102,8 @@ void h3_connection_state::dispatch(uint64_t id, api_request req) {
       compression::encode_response(ae, resp, ctx->coding);
     }
     if (session)
-      session->respond(id, std::move(resp));
+      session->respond(id, std::move(resp)); // a 101: on_tunnel_open
+    channel_opening.reset();                 // (adopted, or its stream is gone)
   };
   try {
     ctx->router->handle(std::move(req),
@@ -114,22 +120,34 @@ void h3_connection_state::dispatch(uint64_t id, api_request req) {
 }
 
 std::string printable(const std::string& raw) {
-  char buf[INET6_ADDRSTRLEN] = "?";
+  auto ip = peer_ip(raw);
   if (raw.size() >= sizeof(sockaddr_in) &&
-      reinterpret_cast<const sockaddr*>(raw.data())->sa_family == AF_INET) {
-    auto* a = reinterpret_cast<const sockaddr_in*>(raw.data());
-    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(ntohs(a->sin_port));
-  }
-  if (raw.size() >= sizeof(sockaddr_in6)) {
-    auto* a = reinterpret_cast<const sockaddr_in6*>(raw.data());
-    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    return "[" + std::string(buf) + "]:" + std::to_string(ntohs(a->sin6_port));
-  }
-  return buf;
+      reinterpret_cast<const sockaddr*>(raw.data())->sa_family == AF_INET)
+    return ip + ":" +
+           std::to_string(
+             ntohs(reinterpret_cast<const sockaddr_in*>(raw.data())->sin_port));
+  if (raw.size() >= sizeof(sockaddr_in6))
+    return "[" + ip + "]:" +
+           std::to_string(ntohs(
+             reinterpret_cast<const sockaddr_in6*>(raw.data())->sin6_port));
+  return ip;
 }
 
 } // namespace detail
+
+std::string peer_ip(const std::string& raw) {
+  char buf[INET6_ADDRSTRLEN] = "?";
+  if (raw.size() >= sizeof(sockaddr_in) &&
+      reinterpret_cast<const sockaddr*>(raw.data())->sa_family == AF_INET)
+    inet_ntop(AF_INET,
+              &reinterpret_cast<const sockaddr_in*>(raw.data())->sin_addr, buf,
+              sizeof buf);
+  else if (raw.size() >= sizeof(sockaddr_in6))
+    inet_ntop(AF_INET6,
+              &reinterpret_cast<const sockaddr_in6*>(raw.data())->sin6_addr,
+              buf, sizeof buf);
+  return buf;
+}
 
 namespace {
 
@@ -138,7 +156,7 @@ using h3_actor = caf::stateful_actor<h3_connection_state>;
 
 caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
                             std::shared_ptr<h3_udp> udp,
-                            http3::initial_info first) {
+                            http3::initial_info first, std::string ip_slot) {
   auto& st = self->state;
   st.self = self;
   st.ctx = ctx;
@@ -164,7 +182,9 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
   ++udp->metrics().accepted;
   ++ctx->metrics.open_connections; // (the drain waits for these too)
   self->attach_functor(
-    [udp, ctx, self_addr = self->address()](const caf::error&) {
+    [udp, ctx, ip_slot, self_addr = self->address()](const caf::error&) {
+      if (!ip_slot.empty())
+        release_ip_slot(*ctx, ip_slot);
       --ctx->metrics.open_connections;
       --udp->metrics().connections;
       udp->forget(self_addr); // its connection IDs route nowhere now
@@ -186,6 +206,11 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
       st.stream->hub = nullptr;
       st.shutdown_stream("changefeed restarted, resume");
     }
+    if (auto c = st.channel; c && c->watches(dm.source)) {
+      c->stop();
+      c->shutdown("changefeed restarted, resume", 1011);
+    }
+    st.after_io();
   });
   if (ctx->metrics.draining)
     st.session->drain();
@@ -213,6 +238,8 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
       auto& st = self->state;
       st.guarded([&] { st.wake_all_waits(); });
       st.shutdown_stream("server shutting down");
+      if (auto c = st.channel) // its close frame, then FIN
+        c->shutdown("server shutting down", 1001);
       if (st.wire_tunnels) // MQTT DISCONNECT 0x8B, PG 57P01 on their streams
         st.wire_tunnels->drain();
       st.session->drain();
@@ -231,7 +258,10 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
       self->state.after_io();
     },
   }
-    .or_else(st.wire_behavior());
+    .or_else(st.wire_behavior())
+    .or_else(ws_channel::behavior(
+      [self](uint64_t gen) { return self->state.channel_of(gen); },
+      [self] { self->state.after_io(); }));
 }
 
 } // namespace
@@ -239,9 +269,9 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
 caf::actor spawn_h3_connection(caf::actor_system& sys,
                                std::shared_ptr<server_context> ctx,
                                std::shared_ptr<h3_udp> udp,
-                               http3::initial_info first) {
+                               http3::initial_info first, std::string ip_slot) {
   return sys.spawn(h3_connection, std::move(ctx), std::move(udp),
-                   std::move(first));
+                   std::move(first), std::move(ip_slot));
 }
 
 } // namespace themis

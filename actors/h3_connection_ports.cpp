@@ -149,7 +149,7 @@ void h3_connection_state::wake_all_waits() {
 
 void h3_connection_state::start_stream(std::shared_ptr<stream_handler> h,
                                        uint32_t tick_ms) {
-  if (stream) {
+  if (stream || channel) {
     // one changefeed per connection (as on TCP): end the newcomer
     session->stream_data(current_id,
                          "event: error\ndata: {\"error\":true,\"message\":"
@@ -216,6 +216,10 @@ void h3_connection_state::continue_backfill(uint64_t gen) {
 }
 
 void h3_connection_state::on_publish(const published_batch& b) {
+  if (auto c = channel) {
+    c->on_publish(b);
+    return;
+  }
   if (!stream)
     return;
   if (!stream->subscribed) {

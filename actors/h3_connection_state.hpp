@@ -14,6 +14,7 @@
 #include "actors/h3_listener.hpp"
 #include "actors/h3_messages.hpp"
 #include "actors/http_connection_state.hpp"
+#include "actors/ws_channel.hpp"
 #include "protocols/http3/h3_session.hpp"
 
 namespace themis::detail {
@@ -24,7 +25,8 @@ struct h3_connection_state : http3::h3_callbacks,
                              stream_port,
                              work_port,
                              service_port,
-                             stream_sink {
+                             stream_sink,
+                             ws_channel_host {
   write_port& connection_writer() override { return *this; }
   work_port& connection_work() override { return *this; }
 
@@ -111,10 +113,8 @@ struct h3_connection_state : http3::h3_callbacks,
   uint64_t current_id = 0; ///< request being dispatched
   void start_stream(std::shared_ptr<stream_handler> h,
                     uint32_t tick_ms) override;
-  void start_channel(std::shared_ptr<channel_handler>, uint32_t) override {
-    // the changefeed WebSocket is not served over HTTP/3 (its 101 becomes
-    // a 501 in dispatch): nothing to start
-  }
+  void start_channel(std::shared_ptr<channel_handler> h,
+                     uint32_t ping_ms) override;
   void continue_backfill(uint64_t gen);
   void on_publish(const published_batch& b);
   void on_stream_tick(uint64_t gen);
@@ -124,6 +124,29 @@ struct h3_connection_state : http3::h3_callbacks,
   void write(std::string bytes) override;
   void end() override;
   size_t queued() const override;
+
+  // -- changefeed WebSockets (RFC 9220; actors/h3_ws_channel.cpp) ---------
+  /// The connection's changefeed WebSocket (one subscriber per
+  /// connection, SSE stream or WebSocket, as on HTTP/2).
+  std::shared_ptr<ws_channel> channel;
+  /// The channel whose 200 is being sent (on_tunnel_open adopts it).
+  std::shared_ptr<ws_channel> channel_opening;
+  /// A handler's 101 for stream `id`: a 503 when a subscriber already
+  /// runs on this connection, else the channel is prepared with what
+  /// the client's `extensions` and the answer negotiate.
+  void accept_channel(uint64_t id, const std::string& extensions,
+                      api_response& resp);
+  /// The channel of timer generation `gen`, if it is still there.
+  std::shared_ptr<ws_channel> channel_of(uint64_t gen) const {
+    return channel && channel->gen() == gen ? channel : nullptr;
+  }
+  /// Stream `id` closed or was reset: true if it carried the channel.
+  bool end_channel(uint64_t id);
+  // ws_channel_host
+  http_front* channel_front() override { return session.get(); }
+  void channel_reset(uint64_t id) override;
+  void channel_guarded(const std::function<void()>& f) override { guarded(f); }
+  void channel_flush() override { after_io(); }
 
   template <class F>
   void guarded(F&& f) {

@@ -11,6 +11,7 @@
 #include "actors/h3_alt_svc.hpp"
 #include "actors/h3_connection.hpp"
 #include "actors/h3_messages.hpp"
+#include "actors/ip_slots.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "handlers/prometheus_text.hpp"
@@ -257,8 +258,18 @@ void h3_udp::on_datagram(std::string_view pkt, std::string_view remote) {
     ++ctx_->metrics.rejected_connections;
     return;
   }
+  // the per-IP limit counts QUIC connections with the TCP ones
+  auto ip = peer_ip(std::string(remote));
+  auto slot = take_ip_slot(*ctx_, ip);
+  if (slot.full) {
+    ++m.dropped;
+    ++ctx_->metrics.rejected_connections;
+    spdlog::debug("h3 {}: connection limit per IP", ip);
+    return;
+  }
   auto a = spawn_h3_connection(*ctx_->system, ctx_, shared_from_this(),
-                               std::move(d.initial));
+                               std::move(d.initial),
+                               slot.counted ? ip : std::string());
   add_cid(d.dcid, a);
   caf::anon_send(lsn, h3_conn_atom::value, a);
   caf::anon_send(a, h3_packet_atom::value, std::string(remote),

@@ -34,8 +34,13 @@ bool h3_connection_state::try_wire(uint64_t id, const api_request& req) {
 }
 
 void h3_connection_state::on_tunnel_open(uint64_t id) {
+  if (channel_opening && channel_opening->stream_id() == id) {
+    channel = std::move(channel_opening); // a changefeed WebSocket
+    channel_opening.reset();
+    return;
+  }
   if (!wire_opening || wire_opening->id != id)
-    return; // (only wire tunnels open: dispatch answers others' 101 501)
+    return;
   // no client certificates over QUIC (docs/http3.md): no subject
   wire_tunnels->open(id, wire_opening->kind, std::move(wire_opening->opts),
                      caf::actor_cast<caf::actor>(self), ctx, peer, {});
@@ -46,8 +51,10 @@ void h3_connection_state::on_tunnel_open(uint64_t id) {
 
 void h3_connection_state::on_tunnel_data(uint64_t id, std::string_view bytes,
                                          bool end) {
-  if (wire_tunnels)
+  if (wire_tunnels && wire_tunnels->owns(id))
     wire_tunnels->on_data(id, bytes, end);
+  else if (auto c = channel; c && c->stream_id() == id)
+    c->on_data(bytes, end); // (h3_ws_channel.cpp)
 }
 
 caf::message_handler h3_connection_state::wire_behavior() {

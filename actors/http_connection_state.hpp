@@ -19,6 +19,7 @@
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
+#include "actors/ws_message_codec.hpp"
 #include "actors/ws_stream_tunnels.hpp"
 #include "handlers/http_json.hpp"
 #include "protocols/compression/http_coding.hpp"
@@ -221,7 +222,7 @@ struct http_connection_state : http1::session_callbacks,
           refuse_next_channel = true;
         } else if (is_get && ws::valid_client_key(ws_key)) {
           resp.set_header("Sec-WebSocket-Accept", ws::accept_key(ws_key));
-          negotiate_ws(ws_ext, resp); // permessage-deflate, encoding
+          ws_codec.negotiate(ctx->config, ws_ext, resp); // deflate, encoding
         } else {
           resp = error_response(400, is_get ? "invalid Sec-WebSocket-Key"
                                             : "WebSocket needs GET");
@@ -555,17 +556,7 @@ struct http_connection_state : http1::session_callbacks,
 
   /// Negotiated for the 101 a handler answered: permessage-deflate, and a
   /// binary encoding of the channel's messages (by its subprotocol).
-  std::optional<ws::deflate_params> ws_deflate;
-  ws::message_encoding ws_encoding = ws::message_encoding::json;
-  void negotiate_ws(const std::string& extensions, api_response& resp);
-  /// Options of the WebSocket session that starts after a 101.
-  ws::ws_options ws_session_options() const;
-  /// Wire size and logical (JSON text) size of recent messages, when the
-  /// two differ (deflate, binary encodings): queued() answers in the
-  /// logical bytes the channel handler counts.
-  std::deque<std::pair<size_t, size_t>> ws_sizes;
-  size_t ws_logical(size_t wire_unsent) const;
-  void ws_send_message(std::string text);
+  ws_message_codec ws_codec;
   enum class wire_protocol { none, mqtt, pg };
   wire_protocol wire_pending = wire_protocol::none;
   /// After an upgrade at /mqtt or /pg: the actor that speaks the protocol.

@@ -164,8 +164,8 @@ size_t http_connection_state::queued() const {
   // be taken back; everything behind it can, see send_text)
   auto all = conn->queued_bytes();
   auto inflight = conn->inflight_bytes();
-  if (ws && !ws_sizes.empty())
-    return ws_logical(all > inflight ? all - inflight : 0);
+  if (ws && ws_codec.resized())
+    return ws_codec.logical(all > inflight ? all - inflight : 0);
   return (all > inflight ? all - inflight : 0) +
          (stream ? session->stream_backlog(stream->id) : 0) +
          (ws_stream ? session->stream_backlog(ws_stream) : 0);
@@ -273,7 +273,8 @@ void http_connection_state::on_upgraded(std::string leftover) {
     start_wire(std::move(leftover)); // actors/ws_wire_upgrade.cpp
     return;
   }
-  ws = std::make_unique<ws::ws_session>(ws_session_options(), *this);
+  ws = std::make_unique<ws::ws_session>(ws_codec.session_options(ctx->config),
+                                        *this);
   ws_pending = std::move(leftover);
   if (deferred_channel) {
     auto [h, ping] = std::move(*deferred_channel);
@@ -368,7 +369,7 @@ void http_connection_state::send_text(std::string text) {
     // megabytes the client may never read (clear-text sockets).
     conn->discard_queued();
   }
-  ws_send_message(std::move(text)); // (encoded, compressed as negotiated)
+  ws_codec.send(*ws, text, conn->queued_bytes()); // (encoded, compressed)
 }
 
 void http_connection_state::close_transport() {

@@ -44,10 +44,11 @@ void http_connection_state::on_tunnel_open(uint64_t id) {
     return;
   }
   // the options an HTTP/1.1 upgrade gets (permessage-deflate and the
-  // binary encoding negotiated by negotiate_ws for this 101)
+  // binary encoding ws_codec negotiated for this 101)
   ws_stream = id;
   ws_transport = std::make_unique<h2_ws_transport>(*this, id);
-  ws = std::make_unique<ws::ws_session>(ws_session_options(), *ws_transport);
+  ws = std::make_unique<ws::ws_session>(ws_codec.session_options(ctx->config),
+                                        *ws_transport);
   if (deferred_channel) {
     auto [h, ping] = std::move(*deferred_channel);
     deferred_channel.reset();

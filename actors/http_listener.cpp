@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "actors/http_connection_actor.hpp"
+#include "actors/ip_slots.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
@@ -85,28 +86,18 @@ void http_acceptor::do_accept() {
       bool draining = m.draining; // read once: the counts below must balance
       boost::system::error_code ep_ec;
       auto ip = socket.remote_endpoint(ep_ec).address().to_string();
-      bool ip_full = false;
-      if (auto per_ip = ctx.config.overload.max_connections_per_ip) {
-        std::lock_guard<std::mutex> guard(ctx.ip_mtx);
-        auto& n = ctx.ip_connections[ip];
-        ip_full = n >= per_ip;
-        if (!ip_full && !draining && lsn)
-          ++n; // released when the connection object goes away
-        else if (n == 0)
-          ctx.ip_connections.erase(ip);
-      }
+      ip_slot slot; // (shared with QUIC connections: actors/ip_slots.hpp)
+      if (!draining && lsn)
+        slot = take_ip_slot(ctx, ip);
+      bool ip_full = slot.full;
       if (draining || !lsn || ip_full ||
           self->open_->load() >= static_cast<int64_t>(self->max_connections_)) {
         self->reject(std::move(socket), draining  ? "draining"
                                         : !lsn    ? "no listener actor"
                                         : ip_full ? "connection limit per IP"
                                                   : "connection limit");
-        if (!draining && lsn && !ip_full &&
-            ctx.config.overload.max_connections_per_ip) {
-          std::lock_guard<std::mutex> guard(ctx.ip_mtx);
-          if (--ctx.ip_connections[ip] == 0)
-            ctx.ip_connections.erase(ip);
-        }
+        if (slot.counted)
+          release_ip_slot(ctx, ip);
       } else {
         ++m.accepted_connections;
         auto conn = std::make_shared<tcp_connection>(std::move(socket), m,
@@ -118,16 +109,12 @@ void http_acceptor::do_accept() {
         // this listener's own count (its max_connections), and the
         // per-IP count shared by every listener
         ++*self->open_;
-        bool per_ip = ctx.config.overload.max_connections_per_ip != 0;
-        conn->on_destroy([ctxp = self->ctx_, ip, per_ip, open = self->open_] {
-          --*open;
-          if (!per_ip)
-            return;
-          std::lock_guard<std::mutex> guard(ctxp->ip_mtx);
-          auto it = ctxp->ip_connections.find(ip);
-          if (it != ctxp->ip_connections.end() && --it->second == 0)
-            ctxp->ip_connections.erase(it);
-        });
+        conn->on_destroy(
+          [ctxp = self->ctx_, ip, per_ip = slot.counted, open = self->open_] {
+            --*open;
+            if (per_ip)
+              release_ip_slot(*ctxp, ip);
+          });
         caf::anon_send(lsn, accept_atom::value, conn);
       }
     } else {

@@ -1,6 +1,7 @@
 #include "actors/ws_wire_check.hpp"
 
 #include "actors/server_context.hpp"
+#include "actors/ws_message_codec.hpp"
 #include "handlers/http_json.hpp"
 #include "protocols/websocket/permessage_deflate.hpp"
 
@@ -96,15 +97,9 @@ std::optional<wire_upgrade> check_wire_upgrade(const server_context& ctx,
 ws::ws_options wire_tunnel_options(const server_context& ctx,
                                    const std::string& extensions,
                                    api_response& resp) {
-  ws::deflate_config dc;
-  dc.enabled = ctx.config.http.ws_deflate;
-  auto n = ws::negotiate_deflate(extensions, dc);
-  if (!n.response.empty())
-    resp.set_header("Sec-WebSocket-Extensions", n.response);
-  ws::ws_options o;
-  o.limits.max_frame_payload = ctx.config.http.max_body_bytes;
-  o.max_message = ctx.config.http.max_body_bytes;
-  o.deflate = n.params;
+  ws_message_codec codec; // (its encoding stays JSON: no changefeed)
+  codec.negotiate(ctx.config, extensions, resp);
+  auto o = codec.session_options(ctx.config);
   o.accept_text = false; // MQTT 5.0 §6.0: binary frames only (1003)
   o.accept_binary = true;
   return o;

@@ -11,93 +11,15 @@
 
 namespace themis::detail {
 
-ws::ws_options http_connection_state::ws_session_options() const {
-  ws::ws_options o;
-  o.limits.max_frame_payload = ctx->config.http.max_body_bytes;
-  o.max_message = ctx->config.http.max_body_bytes;
-  o.deflate = ws_deflate;
-  // a binary encoding also takes the client's messages in it
-  o.accept_binary = ws_encoding != ws::message_encoding::json;
-  return o;
-}
-
-void http_connection_state::negotiate_ws(const std::string& extensions,
-                                         api_response& resp) {
-  ws::deflate_config dc;
-  dc.enabled = ctx->config.http.ws_deflate;
-  auto n = ws::negotiate_deflate(extensions, dc);
-  ws_deflate = n.params;
-  if (!n.response.empty())
-    resp.set_header("Sec-WebSocket-Extensions", n.response);
-  ws_encoding = ws::message_encoding::json;
-  for (auto& [k, v] : resp.headers)
-    if (iequals(k, "Sec-WebSocket-Protocol"))
-      ws_encoding = ws::pick_encoding(v);
-}
-
 void http_connection_state::on_binary(std::string message) {
   // a binary encoding's client message: the same JSON object
-  auto text = ws::decode_to_json_text(message, ws_encoding);
+  auto text = ws_codec.decode(message);
   if (!text) {
     close(1007, "not a valid message in the negotiated encoding (at most " +
                   std::to_string(ws::max_binary_client_message) + " bytes)");
     return;
   }
   on_text(std::move(*text));
-}
-
-void http_connection_state::ws_send_message(std::string text) {
-  bool resized = ws_deflate || ws_encoding != ws::message_encoding::json;
-  if (!resized) {
-    ws->send_text(text);
-    return;
-  }
-  auto before = ws->bytes_sent();
-  auto n = text.size();
-  // the overflow notice follows messages that may have been dropped
-  // unsent (discard_queued): it must not refer to them through the
-  // compression context, so it goes plain
-  bool compress = text.rfind("{\"type\":\"overflow\"", 0) != 0;
-  if (ws_encoding == ws::message_encoding::json) {
-    ws->send_text(text, compress);
-  } else if (auto bin = ws::encode_json_text(text, ws_encoding)) {
-    ws->send_binary(*bin, compress);
-  } else {
-    ws->send_text(text, compress); // (never: the handlers write JSON)
-  }
-  // the handler counts the text and its frame header (ws_changefeed::put)
-  ws_sizes.emplace_back(ws->bytes_sent() - before, n + (n < 126     ? 2
-                                                        : n < 65536 ? 4
-                                                                    : 10));
-  // only messages that may still be unsent matter: forget older ones
-  size_t wire = 0, unsent = conn->queued_bytes();
-  auto keep = ws_sizes.size();
-  for (auto it = ws_sizes.rbegin(); it != ws_sizes.rend(); ++it) {
-    wire += it->first;
-    if (wire > unsent + (64u << 10)) {
-      keep = static_cast<size_t>(it - ws_sizes.rbegin()) + 1;
-      break;
-    }
-  }
-  while (ws_sizes.size() > keep && ws_sizes.size() > 1)
-    ws_sizes.pop_front();
-}
-
-size_t http_connection_state::ws_logical(size_t wire_unsent) const {
-  // the newest messages are the unsent ones: their logical sizes, the one
-  // cut by the write in flight in proportion
-  size_t logical = 0;
-  for (auto it = ws_sizes.rbegin(); it != ws_sizes.rend() && wire_unsent;
-       ++it) {
-    if (it->first <= wire_unsent) {
-      logical += it->second;
-      wire_unsent -= it->first;
-    } else {
-      logical += it->second * wire_unsent / std::max<size_t>(it->first, 1);
-      wire_unsent = 0;
-    }
-  }
-  return logical + wire_unsent; // (pings and pongs as they are)
 }
 
 bool http_connection_state::try_wire_upgrade(uint64_t id, api_request& req) {
@@ -117,8 +39,7 @@ bool http_connection_state::try_wire_upgrade(uint64_t id, api_request& req) {
                      ext ? *ext : std::string());
     return true;
   }
-  ws_encoding = ws::message_encoding::json;
-  negotiate_ws(ext ? *ext : std::string(), u->answer);
+  ws_codec.negotiate(ctx->config, ext ? *ext : std::string(), u->answer);
   wire_pending = which;
   session->respond(id, std::move(u->answer)); // → on_upgraded → start_wire
   return true;
@@ -146,7 +67,7 @@ void http_connection_state::open_wire_tunnel(uint64_t id, wire_protocol which,
 }
 
 void http_connection_state::start_wire(std::string leftover) {
-  auto o = ws_session_options();
+  auto o = ws_codec.session_options(ctx->config);
   o.accept_text = false; // MQTT 5.0 §6.0: binary frames only (1003)
   o.accept_binary = true;
   auto which = wire_pending;

@@ -6,18 +6,25 @@
 /// reads. The wire protocol on top (MQTT, PostgreSQL) is the caller's:
 ///
 ///   stdin  `send HEX`  one binary message
+///          `text MSG`  one text message (the changefeed endpoints')
 ///          `close`     close frame; FIN after the server's close frame
+///          `abort`     RESET_STREAM + STOP_SENDING (H3_REQUEST_CANCELLED)
+///          `pause`, `resume`: stop and restart reading the socket (a
+///                      slow reader: nothing is acknowledged meanwhile)
 ///   stdout `settings connect_protocol=N`, `status N`, `header K: V`,
 ///          `open` (a 200) or `answered`, `body TEXT` (a refusal's),
-///          `recv HEX` (one binary message), `wsclose CODE`,
+///          `recv HEX` (one binary message), `text MSG` (one text
+///          message, newlines as \n), `wsclose CODE`,
 ///          `reset CODE` (the server reset the stream), `fin`, `end`
 ///
 /// h3_ws_client HOST PORT [--path P] [--protocol websocket|none]
-///   [--subprotocol S] [--no-path] [--timeout SECONDS]
+///   [--subprotocol S] [--header "NAME: VALUE"]... [--no-path]
+///   [--timeout SECONDS]
 /// Exit: 0 after the stream ended, 2 on a connection error, 3 on timeout.
 /// Source: this file (the WebSocket side, the loop), h3_ws_quic.cpp
 /// (QUIC/HTTP/3), h3_ws_client.hpp (the state).
 
+#include <cctype>
 #include <cstring>
 #include <poll.h>
 #include <string>
@@ -117,9 +124,14 @@ void client::on_ws_bytes(std::string_view b) {
       line(std::string("wserror ") + r.reason);
       continue;
     }
-    if (f.op == ws::opcode::binary || f.op == ws::opcode::text)
+    if (f.op == ws::opcode::text) {
+      std::string t;
+      for (char ch : f.payload)
+        t += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+      line("text " + t);
+    } else if (f.op == ws::opcode::binary) {
       line("recv " + hex(f.payload));
-    else if (f.op == ws::opcode::close)
+    } else if (f.op == ws::opcode::close)
       on_close(f.payload);
     else if (f.op == ws::opcode::ping)
       send_frame(ws::opcode::pong, f.payload);
@@ -174,6 +186,8 @@ void client::submit() {
   hs.emplace_back("sec-websocket-version", "13");
   if (!subprotocol.empty())
     hs.emplace_back("sec-websocket-protocol", subprotocol);
+  for (auto& kv : extra)
+    hs.push_back(kv);
   std::vector<nghttp3_nv> nva;
   for (auto& [k, v] : hs)
     nva.push_back({reinterpret_cast<uint8_t*>(k.data()),
@@ -221,7 +235,9 @@ int run(client& c, const std::string& port, double timeout_s) {
       wait_ns = std::min(wait_ns, expiry - now);
     else
       wait_ns = 0;
-    pollfd fds[2] = {{c.fd, POLLIN, 0}, {0, POLLIN, 0}};
+    // paused: the socket's datagrams queue (and drop) unread
+    pollfd fds[2] = {{c.fd, static_cast<short>(c.paused ? 0 : POLLIN), 0},
+                     {0, POLLIN, 0}};
     int nfds = stdin_open && c.h3 && c.submitted ? 2 : 1;
     ::poll(fds, static_cast<nfds_t>(nfds),
            static_cast<int>((wait_ns + 999999) / 1000000));
@@ -240,9 +256,19 @@ int run(client& c, const std::string& port, double timeout_s) {
         stdin_buf.erase(0, nl + 1);
         if (cmd.rfind("send ", 0) == 0) {
           c.send_frame(ws::opcode::binary, unhex(cmd.substr(5)));
+        } else if (cmd.rfind("text ", 0) == 0) {
+          c.send_frame(ws::opcode::text, cmd.substr(5));
         } else if (cmd == "close" && !c.close_sent) {
           c.send_frame(ws::opcode::close, {});
           c.close_sent = true;
+        } else if (cmd == "abort" && c.sid >= 0) {
+          ngtcp2_conn_shutdown_stream(c.conn, c.sid,
+                                      NGHTTP3_H3_REQUEST_CANCELLED);
+          c.line("aborted");
+        } else if (cmd == "pause") {
+          c.paused = true;
+        } else if (cmd == "resume") {
+          c.paused = false;
         }
       }
     }
@@ -266,8 +292,8 @@ int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
                  "usage: h3_ws_client HOST PORT [--path P] [--protocol "
-                 "websocket|none] [--subprotocol S] [--no-path] [--timeout "
-                 "SECONDS]\n");
+                 "websocket|none] [--subprotocol S] [--header \"K: V\"] "
+                 "[--no-path] [--timeout SECONDS]\n");
     return 64;
   }
   h3ws::client c;
@@ -283,7 +309,18 @@ int main(int argc, char** argv) {
       c.protocol = next();
     else if (a == "--subprotocol")
       c.subprotocol = next();
-    else if (a == "--no-path")
+    else if (a == "--header") {
+      auto h = next();
+      auto colon = h.find(':');
+      if (colon == std::string::npos)
+        continue;
+      auto v = h.substr(colon + 1);
+      v.erase(0, v.find_first_not_of(' '));
+      std::string k = h.substr(0, colon);
+      for (auto& ch : k)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      c.extra.emplace_back(k, v);
+    } else if (a == "--no-path")
       c.no_path = true;
     else if (a == "--timeout")
       timeout = std::stod(next());

@@ -13,6 +13,8 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <string>
 #include <sys/socket.h>
+#include <utility>
+#include <vector>
 
 #include "protocols/websocket/frame_codec.hpp"
 
@@ -38,6 +40,9 @@ struct client {
   ngtcp2_crypto_conn_ref ref{};
   std::string host, path = "/mqtt", protocol = "websocket", subprotocol;
   bool no_path = false;
+  /// More request header fields (`--header "name: value"`).
+  std::vector<std::pair<std::string, std::string>> extra;
+  bool paused = false; ///< `pause`: the socket is not read (a slow reader)
   int64_t sid = -1;
   bool submitted = false, done = false;
   /// Our WebSocket frames: nghttp3 keeps pointers until acknowledged; a

@@ -7,8 +7,9 @@ the stream, PostgreSQL at /pg (startup, SCRAM, a simple query), a drain
 (MQTT 5 DISCONNECT 0x8B on the stream, then a clean exit), and the
 refusals: an unknown :protocol (501), CONNECT without :protocol (405),
 an extended CONNECT without :path (malformed: the stream is reset with
-H3_MESSAGE_ERROR), /mqtt without the mqtt subprotocol (400) and the
-changefeed WebSocket, which is not served over HTTP/3 (501). The client
+H3_MESSAGE_ERROR), /mqtt without the mqtt subprotocol (400) and /graphql
+without graphql-transport-ws (400); the changefeed WebSockets over
+HTTP/3 are test_h3_ws_changefeed.py's. The client
 is tests/clients/h3_ws_client.cpp (ngtcp2 + nghttp3 + GnuTLS, the
 WebSocket framing of protocols/websocket): Debian 12 has no client that
 sends :protocol over HTTP/3."""
@@ -41,11 +42,13 @@ class H3WsStream:
     sendall is one WebSocket binary message, recv the next one received."""
 
     def __init__(self, port, path, subprotocol=None, protocol="websocket",
-                 no_path=False):
+                 no_path=False, headers=(), timeout=30):
         args = [CLIENT, "127.0.0.1", str(port), "--path", path,
-                "--protocol", protocol, "--timeout", "30"]
+                "--protocol", protocol, "--timeout", str(timeout)]
         if subprotocol:
             args += ["--subprotocol", subprotocol]
+        for h in headers:  # "name: value"
+            args += ["--header", h]
         if no_path:
             args.append("--no-path")
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
@@ -250,8 +253,8 @@ class H3WebSocketTest(unittest.TestCase):
         self.assertEqual(s.reset, H3_MESSAGE_ERROR, s.text())
         s = self.stream("/mqtt")  # no subprotocol
         self.assertEqual(s.status, 400, s.text())
-        s = self.stream("/v2/changes")  # changefeed WebSocket: not on h3
-        self.assertEqual(s.status, 501, s.text())
+        s = self.stream("/graphql", subprotocol="graphql-ws")  # (old one)
+        self.assertEqual(s.status, 400, s.text())
         s = self.stream("/health")  # no WebSocket endpoint: not a tunnel
         self.assertEqual(s.status, 400, s.text())
         # and the server still serves a tunnel afterwards
