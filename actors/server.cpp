@@ -18,6 +18,7 @@
 
 #include "actors/admin_users.hpp"
 #include "actors/changefeed_hub.hpp"
+#include "actors/function_triggers.hpp"
 #include "actors/config_reload.hpp"
 #include "actors/h3_alt_svc.hpp"
 #include "actors/h3_listener.hpp"
@@ -535,6 +536,7 @@ int run_server(const server_config& cfg, const char* version,
   auto root = spawn_supervisor(
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
+     functions_supervisor(ctx, flags), // issue 27: trigger actors
      supervisor_child("limits_sup", flags, {keeper_spec, ttl_spec}), jobs_sup,
      supervisor_child("listeners_sup", flags, std::move(listener_children))});
 

@@ -75,8 +75,14 @@ function_registry::function_registry(const std::string& path,
       version INTEGER NOT NULL, wasm BLOB NOT NULL, limits TEXT NOT NULL,
       created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
       created_by TEXT NOT NULL, PRIMARY KEY(tenant, id)))sql");
-  auto q = db_.prepare("SELECT tenant, id, name, version, wasm, limits, "
-                       "created_ms, updated_ms, created_by FROM functions");
+  try { // added with route bindings; a database from before lacks it
+    db_.exec("ALTER TABLE functions ADD COLUMN route INTEGER NOT NULL "
+             "DEFAULT 0");
+  } catch (const engine::sqlite_error&) { // already there
+  }
+  auto q =
+    db_.prepare("SELECT tenant, id, name, version, wasm, limits, created_ms, "
+                "updated_ms, created_by, route FROM functions");
   while (q.step()) {
     auto f = std::make_shared<function_entry>();
     f->tenant = q.text(0);
@@ -90,6 +96,7 @@ function_registry::function_registry(const std::string& path,
     f->created_ms = q.int64(6);
     f->updated_ms = q.int64(7);
     f->created_by = q.text(8);
+    f->route = q.int64(9) != 0;
     auto c = compile_module(wasm, f->limits.memory_pages);
     if (!c.module) {
       warnings.push_back("function " + f->id + " of tenant '" + f->tenant +
@@ -100,6 +107,7 @@ function_registry::function_registry(const std::string& path,
     f->info = describe(*c.module);
     fns_[{f->tenant, f->id}] = f;
   }
+  triggers_ = std::make_unique<trigger_store>(path, busy_timeout_ms);
 }
 
 function_registry::upload_result
@@ -150,15 +158,17 @@ function_registry::upload(const std::string& tenant, const std::string& id,
     f->version = old->second->version + 1;
     f->created_ms = old->second->created_ms;
     f->created_by = old->second->created_by;
+    f->route = o.route.value_or(old->second->route);
   } else {
+    f->route = o.route.value_or(false);
     f->version = 1;
   }
   {
     std::lock_guard db_lock(db_mtx_);
     db_
       .prepare("INSERT OR REPLACE INTO functions(tenant, id, name, version, "
-               "wasm, limits, created_ms, updated_ms, created_by) "
-               "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               "wasm, limits, created_ms, updated_ms, created_by, route) "
+               "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, tenant)
       .bind(2, id)
       .bind(3, f->name)
@@ -168,6 +178,7 @@ function_registry::upload(const std::string& tenant, const std::string& id,
       .bind(7, f->created_ms)
       .bind(8, f->updated_ms)
       .bind(9, f->created_by)
+      .bind(10, int64_t{f->route})
       .run();
   }
   r.created = old == fns_.end();
@@ -203,6 +214,7 @@ bool function_registry::remove(const std::string& tenant,
     .bind(1, tenant)
     .bind(2, id)
     .run();
+  triggers_->remove_function(tenant, id);
   return true;
 }
 

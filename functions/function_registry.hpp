@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 
 #include "engine/sqlite_db.hpp"
 #include "functions/function_limits.hpp"
+#include "functions/trigger_store.hpp"
 #include "functions/wasm_module.hpp"
 #include "functions/wasm_runtime.hpp"
 
@@ -33,6 +35,8 @@ struct function_entry {
   int64_t version = 0, created_ms = 0, updated_ms = 0;
   size_t wasm_bytes = 0;
   function_limits limits;
+  /// Bound to `/fn/{tenant}/{id}/...` (any method, any sub-path).
+  bool route = false;
   std::shared_ptr<const compiled_module> module;
   module_info info;
   // statistics since this server started (not durable)
@@ -46,10 +50,12 @@ struct function_entry {
   std::vector<log_entry> recent_logs() const;
 };
 
-/// Per-upload limit overrides (absent: the server's default).
+/// Per-upload limit overrides (absent: the server's default) and the
+/// route binding (absent: the previous version's, none for a new one).
 struct limit_overrides {
   std::optional<uint64_t> fuel, timeout_ms, memory_pages, output_bytes,
     max_concurrent;
+  std::optional<bool> route;
 };
 
 /// Server-wide counters for /metrics (since start).
@@ -58,6 +64,11 @@ struct registry_totals {
   std::atomic<uint64_t> by_outcome[outcomes] = {};
   std::atomic<uint64_t> rejected{0}; ///< 429: concurrency limits
   std::atomic<uint64_t> micros{0};   ///< time spent invoking
+  // triggers (actors/function_triggers.cpp)
+  std::atomic<uint64_t> trigger_ok{0}, trigger_failed{0}, dead_letters{0};
+  std::atomic<uint64_t> mqtt_ok{0}, mqtt_failed{0}, mqtt_dropped{0};
+  std::atomic<uint64_t> trigger_lag{0}; ///< events behind, all triggers
+  std::atomic<uint64_t> mqtt_queued{0}; ///< MQTT messages waiting
 };
 
 struct registry_config {
@@ -101,11 +112,32 @@ public:
     totals_.micros.fetch_add(us, std::memory_order_relaxed);
   }
   const registry_totals& totals() const { return totals_; }
+  registry_totals& totals() { return totals_; }
   /// Functions stored and invocations running now, over all tenants.
   size_t function_count() const;
   uint64_t running() const;
 
   const registry_config& config() const { return cfg_; }
+  /// What the functions need from the MQTT broker, which lives above
+  /// this layer: set once at start, before any invocation (by the
+  /// broker's owner); empty functions mean no broker.
+  struct mqtt_hooks {
+    /// Publishes a QoS 0 message into `tenant`'s topic tree for the host
+    /// API's mqtt_publish; `hops` counts functions on the message's way
+    /// (a trigger chain ends at max_hops). False: not published.
+    std::function<bool(const std::string& tenant, const std::string& function,
+                       std::string_view topic, std::string_view payload,
+                       uint32_t hops)>
+      publish;
+    /// The broker's own topic name and topic filter rules.
+    std::function<bool(std::string_view)> valid_topic, valid_filter;
+  };
+  static constexpr uint32_t max_hops = 4;
+  void set_mqtt(mqtt_hooks h) { mqtt_ = std::move(h); }
+  const mqtt_hooks& mqtt() const { return mqtt_; }
+
+  /// The functions' triggers (the same database, its own connection).
+  trigger_store& triggers() { return *triggers_; }
   static std::string path_in(const std::string& data_dir);
   /// 1-64 of a-z, A-Z, 0-9, '-', '_'.
   static bool valid_id(std::string_view id);
@@ -119,6 +151,8 @@ private:
   std::map<std::pair<std::string, std::string>, std::shared_ptr<function_entry>>
     fns_;
   std::map<std::string, uint32_t> tenant_running_;
+  std::unique_ptr<trigger_store> triggers_;
+  mqtt_hooks mqtt_;
 };
 
 } // namespace themis::functions

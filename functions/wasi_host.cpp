@@ -166,6 +166,20 @@ uint64_t now_ns(uint32_t clock) {
     .count();
 }
 
+/// A host call's text answer: copied into (buf, cap) when it fits; the
+/// result is its length either way (a caller whose buffer was short
+/// learns how much to offer), or the call's error status.
+int32_t give(guest_memory& g, uint32_t buf, uint32_t cap, host_status s,
+             const std::string& payload) {
+  if (s != host_status::ok)
+    return static_cast<int32_t>(s);
+  if (payload.size() > INT32_MAX)
+    return static_cast<int32_t>(host_status::failed);
+  if (payload.size() <= cap)
+    std::memcpy(g.at(buf), payload.data(), payload.size());
+  return static_cast<int32_t>(payload.size());
+}
+
 /// themis.doc_get / doc_put: collection and key as (ptr, len) pairs.
 int32_t doc_call(invocation_state& st, guest_memory& g, const wi::Values& p,
                  bool put) {
@@ -182,15 +196,28 @@ int32_t doc_call(invocation_state& st, guest_memory& g, const wi::Values& p,
   uint32_t buf = arg(p, 4), cap = arg(p, 5);
   if (!g.ok(buf, cap))
     return static_cast<int32_t>(host_status::invalid);
-  auto s = st.in.host->get_document(coll, key, payload);
-  if (s != host_status::ok)
-    return static_cast<int32_t>(s);
-  if (payload.size() > INT32_MAX)
+  return give(g, buf, cap, st.in.host->get_document(coll, key, payload),
+              payload);
+}
+
+/// themis.aql_query (query; buffer) and themis.mqtt_publish (topic;
+/// payload): strings as (ptr, len) pairs.
+int32_t query_call(invocation_state& st, guest_memory& g, const wi::Values& p,
+                   bool publish) {
+  std::string text, payload;
+  if (!g.text(arg(p, 0), arg(p, 1), text))
+    return static_cast<int32_t>(host_status::invalid);
+  if (!st.in.host)
     return static_cast<int32_t>(host_status::failed);
-  // the length tells a caller whose buffer was short how much to offer
-  if (payload.size() <= cap)
-    std::memcpy(g.at(buf), payload.data(), payload.size());
-  return static_cast<int32_t>(payload.size());
+  if (publish) {
+    if (!g.text(arg(p, 2), arg(p, 3), payload))
+      return static_cast<int32_t>(host_status::invalid);
+    return static_cast<int32_t>(st.in.host->mqtt_publish(text, payload));
+  }
+  uint32_t buf = arg(p, 2), cap = arg(p, 3);
+  if (!g.ok(buf, cap))
+    return static_cast<int32_t>(host_status::invalid);
+  return give(g, buf, cap, st.in.host->aql_query(text, payload), payload);
 }
 
 bool valid_header(const std::string& name, const std::string& value) {
@@ -316,6 +343,11 @@ wi::HostFunc::Callback host_callback(host_import what, invocation_state& st) {
       case host_import::doc_put:
         r = static_cast<uint32_t>(
           doc_call(st, g, p, what == host_import::doc_put));
+        break;
+      case host_import::aql_query:
+      case host_import::mqtt_publish:
+        r = static_cast<uint32_t>(
+          query_call(st, g, p, what == host_import::mqtt_publish));
         break;
     }
     if (!results.empty())

@@ -56,6 +56,8 @@ const std::map<std::string, import_sig>& themis_table() {
     {"log", {host_import::log, {i32, i32}, {i32}}},
     {"doc_get", {host_import::doc_get, {i32, i32, i32, i32, i32, i32}, {i32}}},
     {"doc_put", {host_import::doc_put, {i32, i32, i32, i32, i32, i32}, {i32}}},
+    {"aql_query", {host_import::aql_query, {i32, i32, i32, i32}, {i32}}},
+    {"mqtt_publish", {host_import::mqtt_publish, {i32, i32, i32, i32}, {i32}}},
   };
   return t;
 }

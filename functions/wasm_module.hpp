@@ -40,6 +40,8 @@ enum class host_import : uint8_t {
   log,
   doc_get,
   doc_put,
+  aql_query,
+  mqtt_publish,
 };
 
 struct compiled_module; // wabt's decoded module (wasm_module.cpp)

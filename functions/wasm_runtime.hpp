@@ -37,6 +37,11 @@ public:
   virtual host_status put_document(std::string_view collection,
                                    std::string_view key,
                                    std::string_view json) = 0;
+  /// Runs an AQL query; `rows` gets the result as a JSON array.
+  virtual host_status aql_query(std::string_view query, std::string& rows) = 0;
+  /// Publishes an MQTT message (QoS 0) in the caller's topic tree.
+  virtual host_status mqtt_publish(std::string_view topic,
+                                   std::string_view payload) = 0;
 };
 
 struct invocation_input {

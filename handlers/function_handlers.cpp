@@ -11,6 +11,8 @@
 
 #include "functions/function_registry.hpp"
 #include "functions/wasm_runtime.hpp"
+#include "handlers/function_invocation.hpp"
+#include "handlers/function_triggers.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/prometheus_text.hpp"
@@ -26,22 +28,14 @@ using json = nlohmann::json;
 
 namespace {
 
-/// The registry, or a 404 has been sent (functions.enabled is off).
-fn::function_registry* registry(route_context& ctx) {
-  if (!ctx.env.functions)
-    ctx.respond(error_response(404, "functions are off (functions.enabled)"));
-  return ctx.env.functions;
+/// How a tenant spells itself in `/fn/{tenant}/...`: the global
+/// namespace (no tenant) is `_`, which no tenant id can be.
+std::string route_tenant(const std::string& tenant) {
+  return tenant.empty() ? "_" : tenant;
 }
 
-/// The caller's function `{id}`, or a 404 has been sent.
-std::shared_ptr<fn::function_entry> lookup(route_context& ctx) {
-  auto* reg = registry(ctx);
-  if (!reg)
-    return nullptr;
-  auto f = reg->get(ctx.req.who.tenant, ctx.params[0]);
-  if (!f)
-    ctx.respond(error_response(404, "function not found: " + ctx.params[0]));
-  return f;
+std::string route_of(const fn::function_entry& f) {
+  return "/fn/" + route_tenant(f.tenant) + "/" + f.id;
 }
 
 json render(const fn::function_entry& f) {
@@ -53,6 +47,7 @@ json render(const fn::function_entry& f) {
           {"created_ms", f.created_ms},
           {"updated_ms", f.updated_ms},
           {"created_by", f.created_by},
+          {"route", f.route ? json(route_of(f)) : json(nullptr)},
           {"module",
            {{"bytes", f.wasm_bytes},
             {"functions", f.info.functions},
@@ -70,109 +65,6 @@ json render(const fn::function_entry& f) {
             {"running", f.running.load()},
             {"mean_us", n ? f.total_us.load() / n : 0},
             {"max_us", f.max_us.load()}}}};
-}
-
-/// The documents of the caller's namespace, with the caller's scopes;
-/// writes go through the store writer (so they are change events).
-class store_host final : public fn::host_api {
-public:
-  store_host(handler_env& env, const api_request& req, blocking_writer& w) :
-    env_(env), req_(req), writer_(w) {}
-
-  fn::host_status get_document(std::string_view coll, std::string_view key,
-                               std::string& out) override {
-    if (!req_.who.has_scope("data:read"))
-      return fn::host_status::forbidden;
-    auto stored = stored_collection(req_, std::string(coll));
-    if (stored.empty() || !engine::valid_key(key))
-      return fn::host_status::invalid;
-    auto doc = env_.reader.get(stored, std::string(key));
-    if (!doc)
-      return fn::host_status::not_found;
-    out = std::move(doc->json);
-    return fn::host_status::ok;
-  }
-
-  fn::host_status put_document(std::string_view coll, std::string_view key,
-                               std::string_view doc) override {
-    if (!req_.who.has_scope("data:write"))
-      return fn::host_status::forbidden;
-    auto stored = stored_collection(req_, std::string(coll));
-    auto parsed = json::parse(doc, nullptr, false);
-    if (stored.empty() || !engine::valid_key(key) || !parsed.is_object())
-      return fn::host_status::invalid;
-    engine::write_op op;
-    op.kind = engine::op_kind::put;
-    op.collection = std::move(stored);
-    op.key = std::string(key);
-    op.doc = std::string(doc);
-    op.create_collection = true;
-    engine::write_batch b;
-    b.ops.push_back(std::move(op));
-    auto r = writer_.commit(std::move(b));
-    if (!r.committed || r.results.empty() ||
-        (r.results[0].status != engine::op_status::ok &&
-         r.results[0].status != engine::op_status::created))
-      return fn::host_status::failed;
-    return fn::host_status::ok;
-  }
-
-private:
-  handler_env& env_;
-  const api_request& req_;
-  blocking_writer& writer_;
-};
-
-/// Request metadata as the module's environment (credentials left out).
-std::vector<std::string> environ_of(const api_request& req,
-                                    const fn::function_entry& f) {
-  std::vector<std::string> env = {"THEMIS_FUNCTION=" + f.id,
-                                  "THEMIS_VERSION=" + std::to_string(f.version),
-                                  "THEMIS_TENANT=" + req.who.tenant,
-                                  "THEMIS_USER=" + req.who.user,
-                                  "THEMIS_REQUEST_ID=" + req.request_id,
-                                  "THEMIS_METHOD=" + req.method,
-                                  "THEMIS_QUERY=" + req.query};
-  for (auto& [k, v] : req.headers) {
-    if (iequals(k, "authorization") || iequals(k, "cookie") ||
-        iequals(k, "proxy-authorization"))
-      continue;
-    std::string name = "HTTP_";
-    for (char c : k)
-      name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
-    env.push_back(name + "=" + v);
-  }
-  return env;
-}
-
-api_response answer_of(const fn::invocation_result& r) {
-  using fn::outcome;
-  if (r.kind == outcome::ok) {
-    api_response resp;
-    resp.status = r.status;
-    resp.body = r.out;
-    bool typed = false;
-    for (auto& [k, v] : r.headers) {
-      typed = typed || iequals(k, "content-type");
-      resp.headers.emplace_back(k, v);
-    }
-    if (!typed)
-      resp.set_header("Content-Type", "text/plain; charset=utf-8");
-    return resp;
-  }
-  int status = 500;
-  std::string prefix = "function failed: ";
-  if (r.kind == outcome::deadline || r.kind == outcome::fuel) {
-    status = 504;
-    prefix = "DEADLINE_EXCEEDED: ";
-  } else if (r.kind == outcome::stopped) {
-    status = 503;
-  }
-  auto resp = error_response(status, prefix + r.message);
-  resp.set_header("X-Function-Outcome", fn::outcome_name(r.kind));
-  if (status == 504)
-    resp.set_header("grpc-status", "4"); // DEADLINE_EXCEEDED
-  return resp;
 }
 
 /// A query parameter as a limit override; false: a 400 has been sent.
@@ -194,7 +86,7 @@ bool read_limit(route_context& ctx, const char* name,
 } // namespace
 
 void function_upload(route_context& ctx) {
-  auto* reg = registry(ctx);
+  auto* reg = function_registry_of(ctx);
   if (!reg)
     return;
   auto id = ctx.params[0];
@@ -210,6 +102,11 @@ void function_upload(route_context& ctx) {
       !read_limit(ctx, "output_bytes", o.output_bytes) ||
       !read_limit(ctx, "max_concurrent", o.max_concurrent))
     return;
+  if (auto v = query_param(ctx.req.query, "route")) {
+    if (*v != "true" && *v != "false" && *v != "1" && *v != "0")
+      return ctx.respond(error_response(400, "route must be true or false"));
+    o.route = *v == "true" || *v == "1";
+  }
   std::string name = query_param(ctx.req.query, "name").value_or("");
   if (auto h = ctx.req.header("X-Function-Name"); h && name.empty())
     name = *h;
@@ -237,7 +134,7 @@ void function_upload(route_context& ctx) {
 }
 
 void function_list(route_context& ctx) {
-  auto* reg = registry(ctx);
+  auto* reg = function_registry_of(ctx);
   if (!reg)
     return;
   json items = json::array();
@@ -247,12 +144,12 @@ void function_list(route_context& ctx) {
 }
 
 void function_get(route_context& ctx) {
-  if (auto f = lookup(ctx))
+  if (auto f = function_of(ctx))
     ctx.respond(json_response(200, dump(render(*f))));
 }
 
 void function_delete(route_context& ctx) {
-  auto* reg = registry(ctx);
+  auto* reg = function_registry_of(ctx);
   if (!reg)
     return;
   if (!reg->remove(ctx.req.who.tenant, ctx.params[0]))
@@ -265,7 +162,7 @@ void function_delete(route_context& ctx) {
 }
 
 void function_logs(route_context& ctx) {
-  auto f = lookup(ctx);
+  auto f = function_of(ctx);
   if (!f)
     return;
   json logs = json::array();
@@ -278,60 +175,33 @@ void function_logs(route_context& ctx) {
 }
 
 void function_invoke(route_context& ctx) {
-  auto f = lookup(ctx);
-  if (!f)
+  if (auto f = function_of(ctx))
+    start_invocation(ctx, std::move(f), {ctx.req.body, {}, {}});
+}
+
+void function_route(route_context& ctx) {
+  auto* reg = function_registry_of(ctx);
+  if (!reg)
     return;
-  auto* reg = ctx.env.functions;
-  auto admitted = reg->acquire(*f);
-  if (admitted != fn::function_registry::admission::ok) {
-    bool own = admitted == fn::function_registry::admission::function_busy;
-    audit_event_of(ctx, "function.limit", "refused",
-                   "function " + f->id + ": concurrency");
-    return ctx.respond(too_many_response(
-      own
-        ? "function " + f->id + " runs " +
-            std::to_string(f->limits.max_concurrent) +
-            " invocations already (max_concurrent)"
-        : "the tenant runs " + std::to_string(reg->config().tenant_concurrent) +
-            " invocations already",
-      1));
-  }
-  auto* env = &ctx.env;
-  // the slot is given back when the work is done, or when the work port
-  // drops it without running it (draining)
-  std::shared_ptr<void> slot(nullptr, [reg, f](void*) { reg->release(*f); });
-  ctx.work.run_blocking(
-    [env, reg, f, slot, req = ctx.req](blocking_writer& w) mutable {
-      auto t0 = std::chrono::steady_clock::now();
-      store_host host(*env, req, w);
-      fn::invocation_input in;
-      in.body = req.body;
-      in.args = {f->id};
-      in.environ = environ_of(req, *f);
-      in.host = &host;
-      in.stop = w.stop_flag();
-      auto r = fn::invoke(*f->module, in, f->limits);
-      slot.reset();
-      auto us = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0)
-          .count());
-      reg->count(r.kind, us);
-      bool failed = r.kind != fn::outcome::ok;
-      std::string text = r.log;
-      if (failed)
-        text += (text.empty() || text.back() == '\n' ? "" : "\n") + r.message;
-      f->record({unix_now_ms(), req.request_id, fn::outcome_name(r.kind),
-                 std::move(text)},
-                failed, us);
-      if (failed && r.kind != fn::outcome::trap &&
-          r.kind != fn::outcome::exit && env->audit)
-        env->audit->append(
-          http_audit_event(req, "function.limit", "killed",
-                           "function " + f->id + ": " + r.message));
-      return answer_of(r);
-    },
-    ctx.respond);
+  auto& who = ctx.req.who;
+  auto f = ctx.params[0] == route_tenant(who.tenant)
+             ? reg->get(who.tenant, ctx.params[1])
+             : nullptr;
+  // another tenant's route looks exactly like a missing one
+  if (!f || !f->route)
+    return ctx.respond(error_response(
+      404, "no function bound at /fn/" + ctx.params[0] + "/" + ctx.params[1]));
+  auto segs = split_template(ctx.req.path);
+  std::string sub;
+  for (size_t i = 3; i < segs.size(); ++i)
+    sub += "/" + segs[i];
+  if (sub.empty())
+    sub = "/";
+  invocation_request call{
+    ctx.req.body,
+    {sub},
+    {"THEMIS_PATH=" + sub, "THEMIS_ROUTE=" + route_of(*f)}};
+  start_invocation(ctx, std::move(f), std::move(call));
 }
 
 void render_function_metrics(const fn::function_registry& reg,
@@ -352,6 +222,32 @@ void render_function_metrics(const fn::function_registry& reg,
              static_cast<double>(t.micros.load()) / 1e6);
   out.single("themis_functions", "gauge", "Functions stored, all tenants.",
              static_cast<uint64_t>(reg.function_count()));
+  out.family("themis_function_trigger_invocations_total", "counter",
+             "Trigger invocations by source and result (a failed change "
+             "event is retried, then dead-lettered).");
+  auto trig = [&](const char* source, const char* result, uint64_t n) {
+    out.sample("themis_function_trigger_invocations_total", n,
+               {{"source", source}, {"result", result}});
+  };
+  trig("change", "ok", t.trigger_ok.load());
+  trig("change", "failed", t.trigger_failed.load());
+  trig("mqtt", "ok", t.mqtt_ok.load());
+  trig("mqtt", "failed", t.mqtt_failed.load());
+  out.single("themis_function_dead_letters_total", "counter",
+             "Change events that failed every attempt (dead-letter "
+             "collection).",
+             t.dead_letters.load());
+  out.single("themis_function_trigger_lag", "gauge",
+             "Change events committed after the change triggers' "
+             "checkpoints, summed over the triggers.",
+             t.trigger_lag.load());
+  out.single("themis_function_mqtt_dropped_total", "counter",
+             "MQTT messages a trigger dropped (queue full or a chain of "
+             "functions too long).",
+             t.mqtt_dropped.load());
+  out.single("themis_function_mqtt_queued", "gauge",
+             "MQTT messages waiting for a trigger invocation.",
+             t.mqtt_queued.load());
 }
 
 void register_function_routes(route_registry& reg) {
@@ -368,7 +264,8 @@ void register_function_routes(route_registry& reg) {
   reg.add("/api/v1/functions/{id}/wasm", {"functions"})
     .put(function_upload, "Upload a WASI module as a new version")
     .describe("Body: the .wasm binary. Query: name, fuel, timeout_ms, "
-              "memory_pages, output_bytes, max_concurrent (docs/functions.md)")
+              "memory_pages, output_bytes, max_concurrent, route "
+              "(docs/functions.md)")
     .scope("data:write")
     .consumes("application/wasm")
     .errors({400});
@@ -377,6 +274,16 @@ void register_function_routes(route_registry& reg) {
     .scope("data:read")
     .consumes("application/octet-stream")
     .errors({404, 429, 500, 503, 504});
+  // a bound function (upload with route=true): any method, any sub-path;
+  // {tenant} is the caller's own (`_` for the global namespace)
+  for (auto path : {"/fn/{tenant}/{id}", "/fn/{tenant}/{id}/*"})
+    reg.add(path, {"functions"})
+      .any(function_route, "Run a bound function: method, path, query and "
+                           "headers in its environment, body to stdin")
+      .scope("data:read")
+      .consumes("application/octet-stream")
+      .errors({404, 429, 500, 503, 504});
+  register_function_trigger_routes(reg);
   reg.add("/api/v1/functions/{id}/logs", {"functions"})
     .get(function_logs, "The function's last 100 invocation logs")
     .scope("data:read")

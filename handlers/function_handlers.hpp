@@ -16,6 +16,8 @@ void function_list(route_context& ctx);
 void function_get(route_context& ctx);
 void function_delete(route_context& ctx);
 void function_invoke(route_context& ctx); ///< POST …/{id}/invoke
+/// /fn/{tenant}/{id}[/...] (any method) of a function bound at upload.
+void function_route(route_context& ctx);
 void function_logs(route_context& ctx);
 
 void register_function_routes(route_registry& reg);

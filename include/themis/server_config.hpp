@@ -370,6 +370,12 @@ struct functions_section {
   uint32_t max_concurrent = 4;         ///< invocations of one function at once
   uint32_t tenant_max_concurrent = 16; ///< of one tenant at once
   uint32_t max_module_bytes = 8 << 20; ///< largest upload
+  /// Triggers: tries of one event before it goes to the dead letters,
+  /// the first retry's delay (doubling each time), and the MQTT messages
+  /// waiting for an invocation (more are dropped and counted).
+  uint32_t trigger_max_attempts = 5;
+  uint32_t trigger_backoff_ms = 200;
+  uint32_t trigger_queue = 256;
 };
 
 struct debug_section {

@@ -20,7 +20,8 @@ STREAMS = ("text/event-stream",)
 # path parameter values: a collection and a document made in setUp
 VALUES = {"c": "contract_c", "key": "k1", "collection": "contract_c",
           "model": "relational", "id": "contract_c:k1", "name": "nope",
-          "sub": "count", "batch": "1", "db": "_system"}
+          "sub": "count", "batch": "1", "db": "_system", "tenant": "_",
+          "trigger": "nope"}
 ORDER = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
 
 
