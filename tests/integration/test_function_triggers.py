@@ -256,6 +256,38 @@ class TriggerTenantTest(FunctionsBase):
         self.assertEqual(srv.request("DELETE", path + "/" + t["id"], None,
                                      beta)[0], 404)
 
+    def test_an_mqtt_trigger_sees_its_tenants_tree_only(self):
+        srv = self.server
+        acme_tok = make_jwt(SECRET, "alice", "acme")
+        beta_tok = make_jwt(SECRET, "bob", "beta")
+        acme, beta = bearer(acme_tok), bearer(beta_tok)
+        upload(srv, "xform", "mqtt_transform", acme)
+        add_trigger(srv, "xform", {"topic": "plant/#", "output": "readings"},
+                    acme)
+
+        def client(tool, tok, *args):
+            return [tool, "-p", str(srv.mqtt_port), "-u", "x", "-P", tok,
+                    *args]
+        subs = [subprocess.Popen(client("mosquitto_sub", tok, "-t", "out/#",
+                                        "-C", "1", "-W", "4"),
+                                 stdout=subprocess.PIPE, text=True)
+                for tok in (acme_tok, beta_tok)]
+        time.sleep(0.6)
+        for tok, msg in ((beta_tok, '{"from":"beta"}'),
+                         (acme_tok, '{"from":"acme"}')):
+            subprocess.run(client("mosquitto_pub", tok, "-t", "plant/t1",
+                                  "-m", msg), check=True, timeout=10)
+        got = wait_for(lambda: docs(srv, "readings", acme))
+        time.sleep(0.5)
+        got = docs(srv, "readings", acme)
+        self.assertEqual([d["reading"] for d in got], [{"from": "acme"}])
+        self.assertFalse(docs(srv, "readings", beta))
+        # the republished message stays in acme's tree
+        a_out, _ = subs[0].communicate(timeout=10)
+        b_out, _ = subs[1].communicate(timeout=10)
+        self.assertIn('"from":"acme"', a_out)
+        self.assertEqual(b_out, "")
+
 
 if __name__ == "__main__":
     unittest.main()
