@@ -67,6 +67,15 @@ struct mqtt_goodbye {
   uint32_t will_delay_s = 0;
 };
 
+/// What the admin view shows of a connection (set after its CONNACK).
+struct mqtt_client_facts {
+  std::string user; ///< the principal (or how it was proven)
+  std::string remote;
+  std::string transport; ///< tcp, tls, ws …
+  uint8_t version = 4;
+  int64_t since_ms = 0; ///< Unix ms of the CONNECT
+};
+
 class mqtt_broker {
 public:
   struct connect_result {
@@ -124,6 +133,16 @@ public:
 
   size_t clients() const;
   size_t retained_count() const;
+  /// Records `f` for `client_id` if `a` still owns it.
+  void describe(const std::string& client_id, const caf::actor& a,
+                mqtt_client_facts f);
+  /// The sessions (connected or kept) with their subscriptions and queues,
+  /// and the retained messages, as JSON (GET /api/v1/mqtt, issue 29):
+  /// those under `root` ("$tenants/acme/") shown without it; with `all`
+  /// every namespace under the broker's names; else (root "") the global
+  /// namespace only. At most `max_items` of each.
+  std::string overview(const std::string& root, bool all,
+                       size_t max_items) const;
   uint64_t dropped() const { return dropped_; }
   void note_dropped() { ++dropped_; }
   /// Drops the client if the actor at `addr` still owns it (an actor that
@@ -177,6 +196,7 @@ private:
     bool resumed = false;   ///< the current connection resumed a session
     std::optional<mqtt::message> will;
     int64_t will_at_ms = 0;
+    mqtt_client_facts facts; ///< of the current (or last) connection
   };
   /// `$share/{group}/{filter}`: its members and whose turn it is.
   struct shared_group {
@@ -185,6 +205,9 @@ private:
     size_t next = 0;
   };
   using out_list = std::vector<std::pair<caf::actor, mqtt_delivery>>;
+  /// A session's plain and shared subscriptions (under mtx_).
+  std::vector<std::pair<std::string, sub>>
+  subscriptions_of(const std::string& id, const client& c) const;
 
   void expire(int64_t now_ms, std::vector<mqtt::message>& wills);
   void drop_session(std::map<std::string, client>::iterator it);

@@ -80,6 +80,20 @@ static json sub_json(const std::string& filter, const mqtt::subscription& o,
           {"rh", o.retain_handling}, {"id", id}};
 }
 
+std::vector<std::pair<std::string, mqtt_broker::sub>>
+mqtt_broker::subscriptions_of(const std::string& id, const client& c) const {
+  std::vector<std::pair<std::string, sub>> out(c.subs.begin(), c.subs.end());
+  for (auto& key : c.shared) {
+    auto grp = shared_.find(key);
+    if (grp == shared_.end())
+      continue;
+    auto m = grp->second.members.find(id);
+    if (m != grp->second.members.end())
+      out.emplace_back(key, m->second);
+  }
+  return out;
+}
+
 std::string mqtt_broker::snapshot() const {
   // copied under the lock (shared pointers and small vectors), turned
   // into JSON after it: routing does not wait for the serialization
@@ -107,17 +121,8 @@ std::string mqtt_broker::snapshot() const {
       int64_t left =
         c.actor ? (c.expiry_s == 0xFFFFFFFFu ? -1 : int64_t{c.expiry_s} * 1000)
                 : (c.expires_ms ? c.expires_ms - now : -1);
-      saved s{id, left, c.expiry_s, {}, {}, c.resend, c.awaiting_rel};
-      for (auto& [filter, su] : c.subs)
-        s.subs.emplace_back(filter, su);
-      for (auto& key : c.shared) {
-        auto grp = shared_.find(key);
-        if (grp == shared_.end())
-          continue;
-        auto m = grp->second.members.find(id);
-        if (m != grp->second.members.end())
-          s.subs.emplace_back(key, m->second);
-      }
+      saved s{id, left,     c.expiry_s,    subscriptions_of(id, c),
+              {}, c.resend, c.awaiting_rel};
       s.offline.assign(c.offline.begin(), c.offline.end());
       sessions.push_back(std::move(s));
     }

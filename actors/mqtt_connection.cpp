@@ -185,6 +185,13 @@ struct mqtt_state : session_callbacks {
     }
     registered = true;
     *reg = {bid, true};
+    ctx->mqtt->describe(
+      bid, caf::actor_cast<caf::actor>(self),
+      {who.user.empty() ? who.via : who.user, conn->remote_address(),
+       conn->kind(), version,
+       std::chrono::duration_cast<std::chrono::milliseconds>(
+         std::chrono::system_clock::now().time_since_epoch())
+         .count()});
     present = r.session_present;
     ++ctx->mqtt->connects;
     connected_at = std::chrono::steady_clock::now();

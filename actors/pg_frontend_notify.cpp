@@ -10,7 +10,7 @@
 
 #include "actors/pg_frontend.hpp"
 #include "actors/pg_sessions.hpp"
-#include "engine/sql/pg_datetime.hpp"
+#include "actors/pg_sql_hooks.hpp"
 #include "engine/sql/session_functions.hpp"
 
 namespace themis {
@@ -19,14 +19,7 @@ using namespace themis::pgwire;
 
 namespace {
 
-constexpr int64_t pg_epoch_us = 946684800000000; // 2000-01-01 in Unix µs
-constexpr size_t max_query_text = 1024;          // track_activity_query_size
-
-nlohmann::json ts(int64_t unix_us) {
-  if (!unix_us)
-    return nullptr;
-  return sql::pg_us_to_timestamp(unix_us - pg_epoch_us, true);
-}
+constexpr size_t max_query_text = 1024; // track_activity_query_size
 
 void put_i32(std::string& out, uint32_t v) {
   out.push_back(static_cast<char>(v >> 24));
@@ -76,83 +69,22 @@ public:
   }
 
   std::string activity_json() override {
-    auto rows = nlohmann::json::array();
-    if (!fe_.sessions_)
-      return rows.dump();
-    for (auto& e : fe_.sessions_->all()) {
-      std::lock_guard<std::mutex> g(e->mtx);
-      if (!e->ready || !sees(*e))
-        continue;
-      bool idle = e->state != "active";
-      rows.push_back({
-        {"datid", 16384},
-        {"datname", e->database},
-        {"pid", e->pid},
-        {"leader_pid", nullptr},
-        {"usesysid", 10},
-        {"usename", e->user},
-        {"application_name", e->application_name},
-        {"client_addr", e->client_addr.empty()
-                          ? nlohmann::json(nullptr)
-                          : nlohmann::json(e->client_addr)},
-        {"client_hostname", nullptr},
-        {"client_port", e->client_port},
-        {"backend_start", ts(e->backend_start_us)},
-        {"xact_start", ts(e->xact_start_us)},
-        {"query_start", ts(e->query_start_us)},
-        {"state_change", ts(e->state_change_us)},
-        {"wait_event_type", idle ? nlohmann::json("Client") : nullptr},
-        {"wait_event", idle ? nlohmann::json("ClientRead") : nullptr},
-        {"state", e->state},
-        {"backend_xid", nullptr},
-        {"backend_xmin", nullptr},
-        {"query_id", nullptr},
-        {"query", e->query},
-        {"backend_type", "client backend"},
-      });
-    }
-    return rows.dump();
+    return fe_.sessions_ ? pg_activity_json(*fe_.sessions_, fe_.who_) : "[]";
   }
 
 private:
-  /// Whether this session may see `e` (under e.mtx): a tenant only its
-  /// tenant's sessions, a non-admin only its own user's.
-  bool sees(const pg_backend_entry& e) const {
-    auto& who = fe_.who_;
-    if (e.tenant != who.tenant && !(who.tenant.empty() && who.is_admin()))
-      return false;
-    return who.is_admin() || e.principal == principal_name();
-  }
-  std::string principal_name() const {
-    auto& who = fe_.who_;
-    return who.user.empty() ? who.via : who.user;
-  }
-  /// The backend `pid` if the caller may signal it; null (with PostgreSQL's
-  /// WARNING) if there is none it can see; 42501 if it belongs to another
-  /// user of the caller's tenant and the caller is no admin.
+  /// pg_signal_target, plus PostgreSQL's WARNING when there is no backend
+  /// `pid` the caller can see.
   std::shared_ptr<pg_backend_entry> target(int32_t pid, const char* denied) {
-    auto e = fe_.sessions_ ? fe_.sessions_->find(pid) : nullptr;
-    bool visible = false, allowed = false;
-    if (e) {
-      std::lock_guard<std::mutex> g(e->mtx);
-      auto& who = fe_.who_;
-      visible = e->ready && (e->tenant == who.tenant ||
-                             (who.tenant.empty() && who.is_admin()));
-      allowed = visible && (who.is_admin() || e->principal == principal_name());
-    }
-    if (!visible) {
+    auto e = pg_signal_target(fe_.sessions_, fe_.who_, pid, denied);
+    if (!e) {
       error_fields w;
       w.severity = "WARNING";
       w.sqlstate = "01000";
       w.message =
         "PID " + std::to_string(pid) + " is not a PostgreSQL backend process";
       fe_.session_.notice(w);
-      return nullptr;
     }
-    if (!allowed)
-      throw sql::sql_error("42501", std::string(denied) +
-                                      ": only the session's own user or an "
-                                      "admin may signal it");
     return e;
   }
 

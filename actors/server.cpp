@@ -40,6 +40,7 @@
 #include "actors/pg_notify_hub.hpp"
 #include "actors/cache_purger.hpp"
 #include "actors/pg_sessions.hpp"
+#include "actors/pg_sql_hooks.hpp"
 #include "actors/server_context.hpp"
 #include "actors/service_notifier.hpp"
 #include "actors/store_writer_actor.hpp"
@@ -48,6 +49,7 @@
 #include "handlers/prometheus_text.hpp"
 #include "handlers/server_log.hpp"
 #include "limits/rate_limiter.hpp"
+#include "protocols/mqtt/mqtt_namespace.hpp"
 #include "protocols/pgwire/pg_codec.hpp"
 #include "supervision/supervisor.hpp"
 #include "tracing/config_of.hpp"
@@ -275,6 +277,16 @@ int run_server(const server_config& cfg, const char* version,
   };
   ctx->admin.config = [c = ctx.get()] {
     return effective_config_json(c->live.get()->config);
+  };
+  ctx->admin.mqtt_overview = [c = ctx.get()](const std::string& tenant,
+                                             bool all) {
+    return c->mqtt ? c->mqtt->overview(mqtt::tenant_root(tenant), all, 1000)
+                   : std::string();
+  };
+  // SQL over HTTP and MCP see and signal PG sessions as the PG port does
+  ctx->admin.sql_hooks =
+    [c = ctx.get()](const principal& who) -> std::shared_ptr<sql::session_hooks> {
+    return std::make_shared<pg_sql_hooks>(c->pg_registry, who);
   };
   ctx->router->set_auth(
     std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));

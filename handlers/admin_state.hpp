@@ -8,11 +8,17 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace themis {
+
+struct principal;
+namespace sql {
+class session_hooks;
+}
 
 struct listener_info {
   std::string name;    ///< http, https, mqtt, mqtts, pg
@@ -47,6 +53,10 @@ public:
   std::string version;
   /// The broker's sessions and retained messages as JSON ("" if none).
   std::function<std::string()> mqtt_snapshot;
+  /// The broker's sessions, subscriptions and retained messages as JSON
+  /// (mqtt_broker::overview; GET /api/v1/mqtt): a tenant's (`tenant`
+  /// non-empty), the global namespace's, or with `all` every namespace.
+  std::function<std::string(const std::string& tenant, bool all)> mqtt_overview;
   /// Reload as SIGHUP does, serialized with it; blocks on file I/O.
   std::function<reload_result()> reload;
   /// The configured password and certificate principals as JSON (names,
@@ -55,6 +65,12 @@ public:
   /// The effective configuration as JSON, secrets redacted (issue 22,
   /// config/config_json.hpp), from the live config.
   std::function<std::string()> config;
+  /// What SQL run outside a PostgreSQL session (POST /api/v1/query/sql,
+  /// MCP sql_query) reaches of the PG sessions: pg_stat_activity,
+  /// pg_cancel_backend, pg_terminate_backend, as `who` may see and signal
+  /// them on the PG port (issue 29). Unset: those functions fail (0A000).
+  std::function<std::shared_ptr<sql::session_hooks>(const principal&)>
+    sql_hooks;
   /// Drain as SIGTERM does (set by the server).
   std::function<void()> request_drain;
 

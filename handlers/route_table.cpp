@@ -11,6 +11,9 @@
 #include "handlers/route_context.hpp"
 #include "handlers/route_registry.hpp"
 #include "handlers/route_schemas.hpp"
+#include "handlers/mqtt_admin_routes.hpp"
+#include "handlers/sql_routes.hpp"
+#include "handlers/whoami_routes.hpp"
 
 namespace themis {
 
@@ -256,6 +259,9 @@ const route_registry& route_registry::global() {
     register_arango_routes(*r);
     register_breadth_routes(*r);
     register_function_routes(*r); // issue 27
+    register_sql_routes(*r);        // issue 29: SQL over HTTP
+    register_mqtt_admin_routes(*r); // issue 29: GET /api/v1/mqtt
+    register_whoami_routes(*r);     // issue 29: GET /api/v1/whoami
     register_meta_routes(*r);
     assign_rate_groups(*r); // before the twins, so they inherit it
     add_version_twins(*r);
