@@ -614,6 +614,8 @@ const std::map<std::string, field>& settings() {
     {"functions.trigger_queue",
      uint_field(&sc::functions, &functions_section::trigger_queue, 1,
                 100000)},
+    // issue 29: the web console's files (docs/console.md)
+    {"console.dir", string_field(&sc::console, &console_section::dir)},
     {"debug.fault_injection",
      bool_field(&sc::debug, &debug_section::fault_injection)},
     {"debug.crash_routes",

@@ -53,11 +53,12 @@ console_files& store() {
   return s;
 }
 
-/// THEMIS_CONSOLE_DIR, else `console` beside the themisd binary (the
-/// build directory, where scripts/setup.sh builds it, or an install's bin).
-std::string console_dir() {
-  if (auto env = std::getenv("THEMIS_CONSOLE_DIR"); env && *env)
-    return env;
+/// console.dir (THEMIS_CONSOLE_DIR as for every key), else `console`
+/// beside the themisd binary (the build directory, where scripts/setup.sh
+/// builds it, or an install's bin).
+std::string console_dir(const server_config& cfg) {
+  if (!cfg.console.dir.empty())
+    return cfg.console.dir;
   std::error_code ec;
   auto exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec)
@@ -92,8 +93,8 @@ std::string etag_of(const std::string& body) {
 /// Reads the directory (regular files only, symlinks skipped, hidden
 /// files skipped). Keeps nothing when index.html is missing, so a console
 /// built after the server started is found on a later request.
-void load(console_files& s) {
-  s.dir = console_dir();
+void load(console_files& s, const server_config& cfg) {
+  s.dir = console_dir(cfg);
   s.files.clear();
   std::error_code ec;
   fs::recursive_directory_iterator it(s.dir, ec), end;
@@ -129,8 +130,8 @@ void load(console_files& s) {
   }
   if (!s.files.count("index.html")) {
     s.error = "the console is not built: no index.html in " + s.dir +
-              " (scripts/setup.sh builds it; THEMIS_CONSOLE_DIR points "
-              "elsewhere)";
+              " (scripts/setup.sh builds it; console.dir or THEMIS_CONSOLE_DIR "
+              "points elsewhere)";
     s.files.clear();
     return;
   }
@@ -173,7 +174,7 @@ void serve_console(route_context& ctx) {
   auto& s = store();
   std::unique_lock lock(s.mu);
   if (!s.loaded)
-    load(s);
+    load(s, ctx.env.config);
   if (!s.loaded)
     return refuse(ctx, 404, s.error);
   auto it = s.files.find(rest);

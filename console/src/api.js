@@ -19,7 +19,23 @@ export function set_key(k) {
   key = k || '';
   if (key) sessionStorage.setItem(storage_key, key);
   else sessionStorage.removeItem(storage_key);
+  if (!key) set_tenant('');
   for (const f of listeners) f(key);
+}
+
+// The tenant a global admin acts in (X-Tenant-ID on every call; "" : its
+// own global namespace). The server refuses the header from anyone else.
+const tenant_key = 'themis.console.tenant';
+let tenant = sessionStorage.getItem(tenant_key) || '';
+
+export function current_tenant() {
+  return tenant;
+}
+
+export function set_tenant(t) {
+  tenant = t || '';
+  if (tenant) sessionStorage.setItem(tenant_key, tenant);
+  else sessionStorage.removeItem(tenant_key);
 }
 
 export function on_key_change(f) {
@@ -28,7 +44,9 @@ export function on_key_change(f) {
 }
 
 export function auth_headers() {
-  return key ? { Authorization: 'Bearer ' + key } : {};
+  const h = key ? { Authorization: 'Bearer ' + key } : {};
+  if (key && tenant) h['X-Tenant-ID'] = tenant;
+  return h;
 }
 
 /** An error answer of the server, with its status and body. */
@@ -36,9 +54,12 @@ export class api_error extends Error {
   constructor(status, body, text) {
     const msg = (body && typeof body === 'object' && body.message) ||
       text || 'no answer';
-    super(`${status}: ${msg}`);
+    // SQL errors (POST /api/v1/query/sql) carry PostgreSQL's SQLSTATE
+    const state = body && typeof body === 'object' && body.sqlstate;
+    super(state ? `${status}: SQLSTATE ${state}: ${msg}` : `${status}: ${msg}`);
     this.status = status;
     this.body = body;
+    this.sqlstate = state || '';
   }
 }
 
@@ -77,3 +98,11 @@ export async function call(method, path, { body, headers, signal } = {}) {
 }
 
 export const enc = encodeURIComponent;
+
+/** One read-only SQL statement (POST /api/v1/query/sql): {command,
+ *  columns: [{name, type_oid}], rows: [[…]], truncated, ms}. */
+export async function run_sql(query, maxRows) {
+  const body = maxRows ? { query, maxRows } : { query };
+  const r = await call('POST', '/api/v1/query/sql', { body });
+  return r.data;
+}

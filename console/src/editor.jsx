@@ -9,7 +9,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { EditorView, basicSetup } from 'codemirror';
 import { json } from '@codemirror/lang-json';
-import { sql, SQLDialect } from '@codemirror/lang-sql';
+import { sql, SQLDialect, PostgreSQL } from '@codemirror/lang-sql';
 
 /** AQL's keywords on CodeMirror's SQL tokenizer: comments, strings,
  *  numbers and @bind parameters are lexed the same way. */
@@ -25,6 +25,7 @@ const aql_dialect = SQLDialect.define({
 const languages = {
   aql: () => sql({ dialect: aql_dialect }),
   json: () => json(),
+  sql: () => sql({ dialect: PostgreSQL }),
 };
 
 /** The page's colours (CSS custom properties cross the shadow boundary). */

@@ -6,81 +6,13 @@
 import puppeteer from 'puppeteer-core';
 import path from 'node:path';
 
-const url = process.env.THEMIS_URL;
-const admin = process.env.ADMIN_KEY;
-const ro = process.env.RO_KEY;
-const shots = process.env.SHOT_DIR;
+import {
+  T, admin, coll, go, problems, rest, ro, set_editor, set_input, shots,
+  sign_in, state, step, text_of, url, wait_editor, wait_text,
+} from './e2e_util.mjs';
+import { more_pages, no_tenant_switch } from './e2e_pages.mjs';
+
 const only = process.env.ONLY || ''; // "proxy": the sign-in and list only
-const api = new URL('..', url).href.replace(/\/$/, '');
-const coll = 'console_it';
-const T = 15000;
-
-const problems = []; // console errors, page errors, CSP violations
-let expected = []; // console errors a step provokes on purpose (status codes)
-
-function step(name) {
-  console.log('step: ' + name);
-}
-
-async function rest(method, p, body, key = admin) {
-  const r = await fetch(api + p, {
-    method,
-    headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-const text_of = (page, sel) => page.$eval(sel, (e) => e.textContent);
-
-async function wait_text(page, sel, re, timeout = T) {
-  try {
-    await page.waitForFunction((s, src) => {
-      const e = document.querySelector(s);
-      return e && new RegExp(src).test(e.textContent);
-    }, { timeout }, sel, re.source);
-  } catch (e) {
-    const now = await page.$eval(sel, (x) => x.textContent).catch(() => '(absent)');
-    throw new Error(`${sel} never matched ${re}: ${now.slice(0, 300)} (${e.message})`);
-  }
-}
-
-/** Waits for the editor's view on its host (the editor is in a shadow root). */
-async function wait_editor(page, testid) {
-  await page.waitForFunction((t) => {
-    const el = document.querySelector(`[data-testid="${t}"]`);
-    return el && el.cm_view;
-  }, { timeout: T }, testid);
-}
-
-async function set_editor(page, testid, text) {
-  await wait_editor(page, testid);
-  await page.$eval(`[data-testid="${testid}"]`, (el, t) => {
-    const v = el.cm_view;
-    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: t } });
-  }, text);
-}
-
-async function set_input(page, sel, value) {
-  await page.$eval(sel, (el, v) => {
-    el.value = v;
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, value);
-}
-
-async function go(page, hash) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
-}
-
-async function sign_in(page, key) {
-  await page.waitForSelector('input[name=key]', { timeout: T });
-  await set_input(page, 'input[name=key]', key);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=logout]', { timeout: T });
-}
-
 async function progress_of(page, job) {
   return page.$eval(`tr[data-job="${job}"] [data-testid=job-progress]`,
     (p) => (p.hasAttribute('value') ? Number(p.value) : -1));
@@ -97,7 +29,7 @@ async function run(page) {
   page.on('response', (r) => {
     if (r.status() < 400) return;
     const api_call = new URL(r.url()).pathname.includes('/api/');
-    if (!(api_call && expected.includes(r.status())))
+    if (!(api_call && state.expected.includes(r.status())))
       problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
   });
   page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
@@ -108,7 +40,7 @@ async function run(page) {
   });
 
   step('without credentials the console cannot load data');
-  expected = [401];
+  state.expected = [401];
   await page.goto(url, { waitUntil: 'load', timeout: T });
   await page.waitForSelector('input[name=key]', { timeout: T });
   await go(page, '#/collections');
@@ -121,7 +53,7 @@ async function run(page) {
   await wait_text(page, '[data-testid=msg-error]', /401/);
 
   step('sign in and list collections');
-  expected = [];
+  state.expected = [];
   await sign_in(page, admin);
   await page.waitForSelector('[data-testid=collections]', { timeout: T });
   if (only === 'proxy') {
@@ -143,11 +75,11 @@ async function run(page) {
   await wait_text(page, '[data-testid=msg-ok]', /Saved k1/);
   await page.waitForSelector('button[data-key="k1"]', { timeout: T });
   await rest('PUT', `/api/v1/collections/${coll}/documents/k1`, { n: 99 }); // someone else
-  expected = [412];
+  state.expected = [412];
   await set_editor(page, 'doc-editor', '{"_key": "k1", "n": 2}');
   await page.click('[data-testid=save]');
   await wait_text(page, '[data-testid=msg-error]', /Conflict.*412/);
-  expected = [];
+  state.expected = [];
   const stored = await rest('GET', `/api/v1/collections/${coll}/documents/k1`);
   if (stored.n !== 99) throw new Error('the conflicting save overwrote the document');
 
@@ -222,6 +154,8 @@ async function run(page) {
   if (await page.$('[data-testid=msg-error]')) throw new Error(await text_of(page, '[data-testid=msg-error]'));
   await page.screenshot({ path: path.join(shots, 'console-server.png') });
 
+  await more_pages(page);
+
   step('narrow window and dark mode');
   await go(page, '#/collections');
   await page.setViewport({ width: 360, height: 700 });
@@ -239,15 +173,16 @@ async function run(page) {
   step('a read-only key cannot save: the 403 is shown');
   await page.click('[data-testid=logout]');
   await sign_in(page, ro);
+  await no_tenant_switch(page);
   await go(page, '#/docs/' + coll);
   await page.waitForSelector('button[data-key="k1"]', { timeout: T });
   await page.click('button[data-key="k1"]');
   await wait_editor(page, 'doc-editor');
-  expected = [403];
+  state.expected = [403];
   await set_editor(page, 'doc-editor', '{"_key": "k1", "n": 5}');
   await page.click('[data-testid=save]');
   await wait_text(page, '[data-testid=msg-error]', /403/);
-  expected = [];
+  state.expected = [];
   const after = await rest('GET', `/api/v1/collections/${coll}/documents/k1`);
   if (after.n !== 99) throw new Error('the read-only save changed the document');
 }

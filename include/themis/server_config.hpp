@@ -378,6 +378,12 @@ struct functions_section {
   uint32_t trigger_queue = 256;
 };
 
+/// The web console (issue 29, docs/console.md).
+struct console_section {
+  /// Where its built files are; "" : `console/` beside the themisd binary.
+  std::string dir;
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -418,6 +424,7 @@ struct server_config {
   mcp_section mcp;
   grpc_section grpc; ///< issue 20
   functions_section functions; ///< issue 27
+  console_section console;     ///< issue 29
   debug_section debug;
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).

@@ -222,10 +222,10 @@ class ConsoleTest(unittest.TestCase):
                             {"Authorization": "Bearer " + self.admin})
         self.assertEqual(st, 404)
 
-    def browser(self, url, only=""):
+    def browser(self, url, only="", **extra):
         env = dict(os.environ, THEMIS_URL=url, ADMIN_KEY=self.admin,
                    RO_KEY=self.reader, SHOT_DIR=self.shots,
-                   CHROMIUM=CHROMIUM, ONLY=only)
+                   CHROMIUM=CHROMIUM, ONLY=only, **extra)
         try:
             p = subprocess.run(["node", DRIVER], cwd=CONSOLE_SRC, env=env,
                                capture_output=True, text=True, timeout=240)
@@ -238,7 +238,38 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("ok: every step passed", p.stdout)
 
     def test_in_a_browser(self):
-        self.browser("http://127.0.0.1:%d/console/" % self.server.port)
+        # a live psql session for the PostgreSQL page to list and terminate
+        env = dict(os.environ, PGPASSWORD=self.admin, PGAPPNAME="console_psql",
+                   PGCONNECT_TIMEOUT="10")
+        psql = subprocess.Popen(
+            ["psql", "host=127.0.0.1 port=%d user=admin dbname=themis" %
+             self.server.pg_port, "-X", "-q"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
+        # an MQTT client for the MQTT page to list; it also hears what the
+        # page's playground publishes over WebSocket
+        sub = subprocess.Popen(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p",
+             str(self.server.mqtt_port), "-i", "console_sub", "-u", "admin",
+             "-P", self.admin, "-t", "console/#", "-v"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            psql.stdin.write("\\set VERBOSITY verbose\nSELECT 1;\n")
+            psql.stdin.flush()
+            self.browser("http://127.0.0.1:%d/console/" % self.server.port,
+                         PG_APP="console_psql", MQTT_SUB="console_sub")
+            # terminated from the page: psql's next statement finds it gone
+            _, err = psql.communicate("SELECT 2;\n", timeout=20)
+            self.assertIn("57P01: terminating connection due to "
+                          "administrator command", err)
+            sub.terminate()
+            out, _ = sub.communicate(timeout=10)
+            self.assertIn("console/test hello-from-the-browser", out)
+        finally:
+            for p in (psql, sub):
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
 
     def test_in_a_browser_behind_a_prefix(self):
         proxy = PrefixProxy(self.server.port)
@@ -270,6 +301,33 @@ class NotBuiltTest(unittest.TestCase):
             srv.stop()
             srv.cleanup()
             shutil.rmtree(missing, ignore_errors=True)
+
+    def test_console_dir_key(self):
+        # console.dir in a configuration file (THEMIS_CONSOLE_DIR above is
+        # the same key's environment variable)
+        d = tempfile.mkdtemp(prefix="themis_consoledir_")
+        try:
+            with open(os.path.join(d, "index.html"), "w") as f:
+                f.write("<!DOCTYPE html><title>from console.dir</title>")
+            conf = os.path.join(d, "themisd.yaml")
+            with open(conf, "w") as f:
+                f.write("console:\n  dir: %s\n" % d)
+            srv = Server(args=("--config", conf)).start()
+            try:
+                st, _, body = srv.request("GET", "/console/")
+                self.assertEqual(st, 200)
+                self.assertIn(b"from console.dir", body)
+            finally:
+                srv.stop()
+                srv.cleanup()
+            # an empty value is refused when the configuration is read
+            p = subprocess.run([THEMISD, "--set", "console.dir=",
+                                "--check-config"],
+                capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("console.dir", p.stderr + p.stdout)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ export function Login() {
       <h1>themisd console</h1>
       <form onSubmit={submit}>
         <label>
-          API key
+          API key or token
           <input type="password" name="key" autocomplete="off" value={key}
             onInput={(e) => set(e.target.value)} placeholder="thk_…" required />
         </label>
@@ -41,7 +41,9 @@ export function Login() {
       </form>
       <Message text={error} />
       <p class="hint">The key stays in this browser tab (session storage) and is
-        sent as <code>Authorization: Bearer</code>.</p>
+        sent as <code>Authorization: Bearer</code>. A JWT works the same way.
+        Password users (<code>mqtt.users</code>, <code>pg.users</code>) sign in to
+        MQTT and PostgreSQL only: the HTTP API takes tokens.</p>
     </main>
   );
 }

@@ -1,5 +1,6 @@
-// A query result as a table (columns: the union of the rows' fields) or
-// as JSON. Only the first rows are drawn; the count says how many came.
+// A query result as a table (columns: the union of the rows' fields, or
+// the SQL result's own `columns` with rows as arrays) or as JSON. Only the
+// first rows are drawn; the count says how many came.
 import { useState } from 'preact/hooks';
 
 const max_rows = 500;
@@ -9,14 +10,23 @@ function cell(v) {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-export function Results({ rows }) {
+export function Results({ rows, columns }) {
   const [as_json, set_json] = useState(false);
-  const shown = rows.slice(0, max_rows);
-  const objects = shown.every((r) => r && typeof r === 'object' && !Array.isArray(r));
-  const cols = [];
-  if (objects)
+  let shown = rows.slice(0, max_rows);
+  const as_objects = columns
+    ? shown.map((r) => Object.fromEntries(r.map((v, i) => [columns[i].name, v])))
+    : shown;
+  let objects = shown.every((r) => r && typeof r === 'object' && !Array.isArray(r));
+  let cols = [];
+  if (columns) {
+    // SQL: names may repeat (SELECT 1, 1), so cells go by position
+    cols = columns.map((c) => c.name);
+    objects = true;
+    shown = shown.map((r) => Object.fromEntries(r.map((v, i) => [i, v])));
+  } else if (objects)
     for (const r of shown)
       for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const key_of = (c, i) => (columns ? i : c);
   return (
     <div data-testid="results">
       <div class="row">
@@ -24,14 +34,14 @@ export function Results({ rows }) {
         <button class="link" onClick={() => set_json(!as_json)}>{as_json ? 'Table' : 'JSON'}</button>
       </div>
       {as_json ? (
-        <pre class="json">{JSON.stringify(shown, null, 2)}</pre>
+        <pre class="json">{JSON.stringify(as_objects, null, 2)}</pre>
       ) : (
         <div class="scroll">
           <table>
             <thead><tr>{objects ? cols.map((c) => <th>{c}</th>) : <th>value</th>}</tr></thead>
             <tbody>
               {shown.map((r) => (
-                <tr>{objects ? cols.map((c) => <td>{cell(r[c])}</td>) : <td>{cell(r)}</td>}</tr>
+                <tr>{objects ? cols.map((c, i) => <td>{cell(r[key_of(c, i)])}</td>) : <td>{cell(r)}</td>}</tr>
               ))}
             </tbody>
           </table>

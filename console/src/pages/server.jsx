@@ -7,6 +7,8 @@ import { useCallback, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { Chart } from '../chart.jsx';
 import { Message, use_interval, use_load } from './common.jsx';
+import { Keys } from './keys.jsx';
+import { Audit } from './audit.jsx';
 
 const points = 90;
 
@@ -108,6 +110,8 @@ export function Server() {
         <Chart title="open connections" xs={s.t} lines={[['connections', s.conns]]} />
         <Chart title="requests in flight" xs={s.t} lines={[['in flight', s.inflight]]} />
       </div>
+      <Keys />
+      <Audit />
     </section>
   );
 }
