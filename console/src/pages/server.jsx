@@ -1,7 +1,8 @@
 // Health and load: /health once, /metrics every two seconds into rolling
 // series (requests/s from the request counters, p50/p99 latency from the
 // duration histogram's buckets over each interval, open connections and
-// requests in flight from the gauges). /metrics needs the admin scope
+// requests in flight from the gauges, MQTT messages/s from the broker's
+// counters, the store writer's queue from its gauge). /metrics needs the admin scope
 // unless metrics are open (docs/configuration.md); a refusal is shown.
 import { useCallback, useState } from 'preact/hooks';
 import { call } from '../api.js';
@@ -18,7 +19,8 @@ const histogram = 'themis_http_request_duration_seconds_bucket';
  *  the request duration histogram summed over routes ({le: count}). */
 export function parse_metrics(text) {
   const want = ['themis_http_requests_total', 'themis_open_connections',
-    'themis_inflight_requests'];
+    'themis_inflight_requests', 'themis_mqtt_messages_received_total',
+    'themis_mqtt_messages_sent_total', 'themis_writer_queue'];
   const sums = { buckets: {} };
   for (const line of text.split('\n')) {
     if (!line || line[0] === '#') continue;
@@ -54,7 +56,9 @@ export function quantile_ms(q, now, before) {
   return 1000 * lo; // in the +Inf bucket: its lower bound
 }
 
-const empty = () => ({ t: [], rps: [], p50: [], p99: [], conns: [], inflight: [], prev: null });
+const empty = () => ({
+  t: [], rps: [], p50: [], p99: [], conns: [], inflight: [], mqtt_in: [], mqtt_out: [], queue: [], prev: null,
+});
 
 export function Server() {
   const [health, herr] = use_load(() => call('GET', '/health').then((r) => r.data), []);
@@ -74,9 +78,13 @@ export function Server() {
     const now = Date.now() / 1000;
     set_s((old) => {
       const req = m.themis_http_requests_total || 0;
+      const min = m.themis_mqtt_messages_received_total || 0;
+      const mout = m.themis_mqtt_messages_sent_total || 0;
+      const prev = { req, min, mout, t: now, buckets: m.buckets };
       // the first sample only sets the baseline: rates need an interval
-      if (!old.prev) return { ...old, prev: { req, t: now, buckets: m.buckets } };
-      const rps = Math.max(0, (req - old.prev.req) / (now - old.prev.t));
+      if (!old.prev) return { ...old, prev };
+      const rate = (v, was) => Math.max(0, (v - was) / (now - old.prev.t));
+      const rps = rate(req, old.prev.req);
       const cut = (a, v) => [...a, v].slice(-points);
       const before = old.prev.buckets;
       return {
@@ -85,7 +93,10 @@ export function Server() {
         p99: cut(old.p99, quantile_ms(0.99, m.buckets, before)),
         conns: cut(old.conns, m.themis_open_connections || 0),
         inflight: cut(old.inflight, m.themis_inflight_requests || 0),
-        prev: { req, t: now, buckets: m.buckets },
+        mqtt_in: cut(old.mqtt_in, rate(min, old.prev.min)),
+        mqtt_out: cut(old.mqtt_out, rate(mout, old.prev.mout)),
+        queue: cut(old.queue, m.themis_writer_queue || 0),
+        prev,
       };
     });
   }, []);
@@ -109,6 +120,8 @@ export function Server() {
         <Chart title="latency (ms)" xs={s.t} lines={[['p50', s.p50], ['p99', s.p99]]} />
         <Chart title="open connections" xs={s.t} lines={[['connections', s.conns]]} />
         <Chart title="requests in flight" xs={s.t} lines={[['in flight', s.inflight]]} />
+        <Chart title="MQTT messages/s" xs={s.t} lines={[['received', s.mqtt_in], ['sent', s.mqtt_out]]} />
+        <Chart title="writer queue" xs={s.t} lines={[['writes waiting', s.queue]]} />
       </div>
       <Keys />
       <Audit />
