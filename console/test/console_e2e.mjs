@@ -167,6 +167,13 @@ async function run(page) {
   const lum = bg.match(/\d+/g).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
   if (lum > 200) throw new Error('dark mode background is ' + bg);
   await page.screenshot({ path: path.join(shots, 'console-narrow-dark.png') });
+  for (const [hash, sel] of [['#/sql', '[data-testid=sql]'], ['#/postgres', '[data-testid=pg-sessions]'],
+    ['#/mqtt', '[data-testid=mqtt-playground]'], ['#/server', '[data-testid=audit]']]) {
+    await go(page, hash);
+    await page.waitForSelector(sel, { timeout: T });
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (w > 360) throw new Error(`${hash} is ${w}px wide in a 360px window`);
+  }
   await page.setViewport({ width: 1100, height: 720 });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
 
