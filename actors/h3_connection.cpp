@@ -48,6 +48,7 @@ void h3_connection_state::on_stream_reset(uint64_t id) {
 }
 
 void h3_connection_state::after_io() {
+  flush(); // (what the session wrote, the CONNECTION_CLOSE included)
   if (closed || !session || session->finished()) {
     if (session && session->established())
       udp->metrics().observe_rtt(session->smoothed_rtt_ns());
@@ -222,6 +223,22 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
         return;
       st.remote = remote;
       st.session->on_packet(st.udp->local(), remote, pkt);
+      if (st.wire_tunnels) // (acknowledged tunnel bytes free their bound)
+        st.wire_tunnels->settle();
+      st.after_io();
+    },
+    [=](h3_packets_atom, const std::shared_ptr<h3_datagrams>& batch) {
+      auto& st = self->state;
+      st.udp->metrics().packets_in += batch->items.size();
+      if (!st.session)
+        return;
+      st.session->hold_writes(true); // one write pass for the lot
+      for (auto& [remote, pkt] : batch->items) {
+        st.remote = remote;
+        st.session->on_packet(st.udp->local(), remote, pkt);
+      }
+      if (st.session)
+        st.session->hold_writes(false);
       if (st.wire_tunnels) // (acknowledged tunnel bytes free their bound)
         st.wire_tunnels->settle();
       st.after_io();

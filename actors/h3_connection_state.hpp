@@ -47,8 +47,19 @@ struct h3_connection_state : http3::h3_callbacks,
   void on_request(uint64_t id, api_request req) override {
     dispatch(id, std::move(req));
   }
+  /// Datagrams the session wrote during this message: sent together
+  /// (sendmmsg) by after_io, which every handler ends with.
+  std::vector<std::pair<std::string, std::string>> out;
   void send_to(std::string_view to, std::string datagram) override {
-    udp->send_to(to, datagram);
+    out.emplace_back(std::string(to), std::move(datagram));
+    if (out.size() >= 64)
+      flush();
+  }
+  void flush() {
+    if (out.empty())
+      return;
+    udp->send_all(out);
+    out.clear();
   }
   void on_cid(std::string_view cid, bool added) override;
   void on_handshake() override;

@@ -1,5 +1,6 @@
 #include "actors/h3_listener.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <caf/all.hpp>
 #include <cerrno>
@@ -168,6 +169,35 @@ void h3_udp::send_to(std::string_view remote, std::string_view bytes) {
     ++metrics_->packets_out;
 }
 
+void h3_udp::send_all(
+  const std::vector<std::pair<std::string, std::string>>& out) {
+  constexpr size_t max_batch = 64;
+  mmsghdr msgs[max_batch];
+  iovec iov[max_batch];
+  for (size_t i = 0; i < out.size();) {
+    auto n = std::min(max_batch, out.size() - i);
+    for (size_t k = 0; k < n; ++k) {
+      auto& [to, bytes] = out[i + k];
+      iov[k] = {const_cast<char*>(bytes.data()), bytes.size()};
+      msgs[k] = {};
+      msgs[k].msg_hdr.msg_name = const_cast<char*>(to.data());
+      msgs[k].msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
+      msgs[k].msg_hdr.msg_iov = &iov[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    auto sent = ::sendmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
+    if (sent <= 0) {
+      // the first datagram was refused (a full socket buffer): dropped
+      // like the network would drop it (QUIC retransmits), as send_to does
+      ++metrics_->send_errors;
+      ++i;
+      continue;
+    }
+    metrics_->packets_out += static_cast<uint64_t>(sent);
+    i += static_cast<size_t>(sent);
+  }
+}
+
 void h3_udp::add_cid(const std::string& cid, const caf::actor& a) {
   std::lock_guard<std::mutex> g(mtx_);
   cids_[cid] = a;
@@ -198,21 +228,28 @@ void h3_udp::do_wait() {
 }
 
 void h3_udp::on_readable() {
-  // a batch per wake-up; the rest waits for the next (other sockets run)
+  // a batch per wake-up; the rest waits for the next (other sockets run).
+  // A connection's datagrams of the batch go to its actor in one message.
   static thread_local std::string buf(65536, '\0');
+  std::vector<std::pair<caf::actor, std::shared_ptr<h3_datagrams>>> batch;
   for (int i = 0; i < 64; ++i) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     auto n = ::recvfrom(fd_, buf.data(), buf.size(), MSG_DONTWAIT,
                         reinterpret_cast<sockaddr*>(&ss), &len);
     if (n < 0)
-      return; // EAGAIN (or an ICMP error surfaced here): wait again
+      break; // EAGAIN (or an ICMP error surfaced here): wait again
     on_datagram(std::string_view(buf.data(), static_cast<size_t>(n)),
-                std::string_view(reinterpret_cast<const char*>(&ss), len));
+                std::string_view(reinterpret_cast<const char*>(&ss), len),
+                batch);
   }
+  for (auto& [a, d] : batch)
+    caf::anon_send(a, h3_packets_atom::value, std::move(d));
 }
 
-void h3_udp::on_datagram(std::string_view pkt, std::string_view remote) {
+void h3_udp::on_datagram(
+  std::string_view pkt, std::string_view remote,
+  std::vector<std::pair<caf::actor, std::shared_ptr<h3_datagrams>>>& batch) {
   auto& m = *metrics_;
   auto known = [this](std::string_view cid) {
     std::lock_guard<std::mutex> g(mtx_);
@@ -243,9 +280,15 @@ void h3_udp::on_datagram(std::string_view pkt, std::string_view remote) {
         if (it != cids_.end())
           a = it->second;
       }
-      if (a)
-        caf::anon_send(a, h3_packet_atom::value, std::string(remote),
-                       std::string(pkt));
+      if (!a)
+        return;
+      auto it = std::find_if(batch.begin(), batch.end(),
+                             [&](auto& b) { return b.first == a; });
+      if (it == batch.end()) {
+        batch.emplace_back(a, std::make_shared<h3_datagrams>());
+        it = std::prev(batch.end());
+      }
+      it->second->items.emplace_back(std::string(remote), std::string(pkt));
       return;
     }
     case http3::dispatch::accept:

@@ -15,6 +15,10 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "actors/h3_messages.hpp"
 
 #include "protocols/http3/h3_endpoint.hpp"
 
@@ -56,6 +60,9 @@ public:
 
   /// One datagram to `remote` (raw sockaddr bytes); from any thread.
   void send_to(std::string_view remote, std::string_view bytes);
+  /// Datagrams (remote, bytes) with as few system calls as sendmmsg
+  /// allows; from any thread.
+  void send_all(const std::vector<std::pair<std::string, std::string>>& out);
   /// The demux table: which actor owns a connection ID.
   void add_cid(const std::string& cid, const caf::actor& a);
   void remove_cid(const std::string& cid);
@@ -72,7 +79,11 @@ public:
 private:
   void do_wait();
   void on_readable();
-  void on_datagram(std::string_view pkt, std::string_view remote);
+  /// Datagrams for a known connection are appended to `batch` (sent to
+  /// their actors once the wake-up's reads are done).
+  void on_datagram(
+    std::string_view pkt, std::string_view remote,
+    std::vector<std::pair<caf::actor, std::shared_ptr<h3_datagrams>>>& batch);
 
   boost::asio::io_context& io_;
   udp::socket socket_;

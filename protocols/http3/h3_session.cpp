@@ -313,7 +313,8 @@ void h3_session::on_expiry() {
 }
 
 void h3_session::write() {
-  if (in_write_ || in_read_ || finished_ || closing_ || draining_ || !conn_)
+  if (in_write_ || in_read_ || hold_writes_ || finished_ || closing_ ||
+      draining_ || !conn_)
     return;
   in_write_ = true;
   struct guard {

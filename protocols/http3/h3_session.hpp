@@ -88,6 +88,14 @@ public:
   /// One received datagram on the path local <- remote.
   void on_packet(std::string_view local, std::string_view remote,
                  std::string_view pkt);
+  /// While held, answers wait: the owner feeds several datagrams read
+  /// in one go, then releases, and one write pass sends what they all
+  /// produced (fewer, fuller datagrams; one ACK for the lot).
+  void hold_writes(bool hold) {
+    hold_writes_ = hold;
+    if (!hold)
+      write();
+  }
   /// When the timer should fire (now_ns clock); UINT64_MAX for never.
   uint64_t expiry_ns() const;
   /// The timer fired: retransmissions, idle timeout, pacing, closing.
@@ -208,7 +216,8 @@ private:
   bool shutting_down_ = false; ///< drain(): GOAWAY sent
   bool handshake_done_ = false;
   bool in_write_ = false;
-  bool in_read_ = false; ///< inside ngtcp2_conn_read_pkt: writes wait
+  bool in_read_ = false;     ///< inside ngtcp2_conn_read_pkt: writes wait
+  bool hold_writes_ = false; ///< hold_writes(true): writes wait
   int64_t date_second_ = -1;
   std::string date_;
 };
