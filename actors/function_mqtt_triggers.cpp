@@ -18,6 +18,7 @@
 #include "functions/function_registry.hpp"
 #include "handlers/function_trigger_run.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
+#include "themis/clock.hpp"
 
 namespace themis {
 
@@ -139,11 +140,12 @@ void drain(mqtt_triggers_actor* self, std::shared_ptr<server_context> ctx) {
       });
     self->request(worker, std::chrono::seconds(120), run_atom::value)
       .then(
-        [=](api_response& a) {
-          self->send(self, trigger_atoms::mqtt_done::value, a.status, a.body);
+        [=, id = p.spec.id](api_response& a) {
+          self->send(self, trigger_atoms::mqtt_done::value, id, a.status,
+                     a.body);
         },
-        [=](caf::error& e) {
-          self->send(self, trigger_atoms::mqtt_done::value, 500,
+        [=, id = p.spec.id](caf::error& e) {
+          self->send(self, trigger_atoms::mqtt_done::value, id, 500,
                      caf::to_string(e));
         });
   }
@@ -180,6 +182,7 @@ caf::behavior function_mqtt_triggers(mqtt_triggers_actor* self,
         if (st.queue.size() >= ctx->config.functions.trigger_queue ||
             hops >= fn::function_registry::max_hops) {
           ++totals.mqtt_dropped;
+          ctx->functions->triggers().note_dropped(t.id);
           continue;
         }
         st.queue.push_back({t, d.msg, hops});
@@ -191,14 +194,18 @@ caf::behavior function_mqtt_triggers(mqtt_triggers_actor* self,
       self->state.connected = false;
       self->state.generation = 0;
     },
-    [=](trigger_atoms::mqtt_done, int status, const std::string& why) {
+    [=](trigger_atoms::mqtt_done, const std::string& id, int status,
+        const std::string& why) {
       auto& totals = ctx->functions->totals();
       --self->state.running;
-      if (status == static_cast<int>(trigger_result::done))
+      if (status == static_cast<int>(trigger_result::done)) {
         ++totals.mqtt_ok;
-      else if (status != static_cast<int>(trigger_result::gone)) {
+        ctx->functions->triggers().note_run(id, {}, unix_now_ms());
+      } else if (status != static_cast<int>(trigger_result::gone)) {
         ++totals.mqtt_failed;
-        spdlog::debug("mqtt trigger: {} {}", status, why);
+        ctx->functions->triggers().note_run(id, why.empty() ? "failed" : why,
+                                            unix_now_ms());
+        spdlog::debug("mqtt trigger {}: {} {}", id, status, why);
       }
       drain(self, ctx);
     },

@@ -19,6 +19,7 @@
 #include "handlers/change_filter.hpp"
 #include "handlers/function_trigger_run.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
+#include "themis/clock.hpp"
 
 namespace themis {
 
@@ -44,6 +45,7 @@ struct change_runner {
   std::deque<engine::change_event> queue; ///< matching, after checkpoint
   bool busy = false;                      ///< an invocation or a retry pending
   uint32_t attempts = 0;                  ///< failures of queue.front()
+  bool dirty = false;                     ///< the checkpoint is not saved yet
 };
 
 struct triggers_state {
@@ -56,12 +58,20 @@ struct triggers_state {
 
 using triggers_actor = caf::stateful_actor<triggers_state>;
 
-void save(change_runner& r, uint64_t seq, fn::function_registry& reg) {
-  if (seq <= r.spec.checkpoint)
+/// Moves the checkpoint to `seq`: saved at once after an invocation (so a
+/// restart re-runs as little as possible), or by the next tick when only
+/// events that do not match were passed (`later`), which is as correct.
+void save(change_runner& r, uint64_t seq, fn::function_registry& reg,
+          bool later = false) {
+  if (seq > r.spec.checkpoint) {
+    r.spec.checkpoint = seq;
+    r.dirty = true;
+  }
+  if (!r.dirty || later)
     return;
-  r.spec.checkpoint = seq;
   try {
-    reg.triggers().set_checkpoint(r.spec.id, seq);
+    reg.triggers().set_checkpoint(r.spec.id, r.spec.checkpoint);
+    r.dirty = false;
   } catch (const std::exception& e) {
     // kept in memory; the next save writes it (a restart re-runs a little)
     spdlog::warn("trigger {}: checkpoint not saved: {}", r.spec.id, e.what());
@@ -158,7 +168,7 @@ void pump(triggers_actor* self, std::shared_ptr<server_context> ctx,
         r.queue.push_back(std::move(e));
     }
     if (r.queue.empty())
-      save(r, r.scanned, reg); // nothing to run up to here
+      save(r, r.scanned, reg, true); // nothing to run up to here
   }
   if (!r.queue.empty())
     invoke(self, ctx, r);
@@ -208,6 +218,7 @@ void dead_letter(triggers_actor* self, std::shared_ptr<server_context> ctx,
           return again();
         }
         ++ctx->functions->totals().dead_letters;
+        ctx->functions->triggers().note_dead_letter(id);
         if (it != self->state.runners.end() && !it->second.queue.empty() &&
             it->second.queue.front().sequence == seq)
           advance(self, ctx, it->second);
@@ -237,6 +248,8 @@ caf::behavior function_triggers(triggers_actor* self,
         pump_all(self, ctx);
       },
       [=](tick_atom) {
+        for (auto& [id, r] : self->state.runners)
+          save(r, r.spec.checkpoint, *ctx->functions);
         reload(self, *ctx->functions);
         self->state.tip =
           std::max(self->state.tip, ctx->reader->last_sequence());
@@ -265,9 +278,11 @@ caf::behavior function_triggers(triggers_actor* self,
           return; // deleted meanwhile
         auto& r = it->second;
         auto& totals = ctx->functions->totals();
+        auto& store = ctx->functions->triggers();
         switch (static_cast<trigger_result>(status)) {
           case trigger_result::done:
             ++totals.trigger_ok;
+            store.note_run(id, {}, unix_now_ms());
             return advance(self, ctx, r);
           case trigger_result::gone:
             return advance(self, ctx, r);
@@ -281,6 +296,7 @@ caf::behavior function_triggers(triggers_actor* self,
             break;
         }
         ++totals.trigger_failed;
+        store.note_run(id, why.empty() ? "failed" : why, unix_now_ms());
         ++r.attempts;
         spdlog::debug("trigger {}: sequence {} failed (attempt {}): {}", id,
                       seq, r.attempts, why);

@@ -157,18 +157,30 @@ bool trigger_store::remove(const std::string& tenant, const std::string& fn,
   if (db_.changes() == 0)
     return false;
   ++generation_;
+  std::lock_guard stats_lock(stats_mtx_);
+  stats_.erase(id);
   return true;
 }
 
 void trigger_store::remove_function(const std::string& tenant,
                                     const std::string& fn) {
   std::lock_guard lock(mtx_);
+  std::vector<std::string> ids;
+  auto q = db_.prepare("SELECT id FROM triggers WHERE tenant = ? AND "
+                       "function = ?");
+  q.bind(1, tenant).bind(2, fn);
+  while (q.step())
+    ids.emplace_back(q.text(0));
   db_.prepare("DELETE FROM triggers WHERE tenant = ? AND function = ?")
     .bind(1, tenant)
     .bind(2, fn)
     .run();
-  if (db_.changes() > 0)
-    ++generation_;
+  if (ids.empty())
+    return;
+  ++generation_;
+  std::lock_guard stats_lock(stats_mtx_);
+  for (auto& id : ids)
+    stats_.erase(id);
 }
 
 void trigger_store::set_checkpoint(const std::string& id, uint64_t seq) {
@@ -177,6 +189,34 @@ void trigger_store::set_checkpoint(const std::string& id, uint64_t seq) {
     .bind(1, static_cast<int64_t>(seq))
     .bind(2, id)
     .run();
+}
+
+void trigger_store::note_run(const std::string& id, std::string_view error,
+                             int64_t now_ms) {
+  std::lock_guard lock(stats_mtx_);
+  auto& s = stats_[id];
+  ++s.invocations;
+  s.last_ms = now_ms;
+  if (!error.empty()) {
+    ++s.failures;
+    s.last_error = std::string(error.substr(0, 512));
+  }
+}
+
+void trigger_store::note_dead_letter(const std::string& id) {
+  std::lock_guard lock(stats_mtx_);
+  ++stats_[id].dead_letters;
+}
+
+void trigger_store::note_dropped(const std::string& id) {
+  std::lock_guard lock(stats_mtx_);
+  ++stats_[id].dropped;
+}
+
+trigger_stats trigger_store::stats(const std::string& id) const {
+  std::lock_guard lock(stats_mtx_);
+  auto it = stats_.find(id);
+  return it == stats_.end() ? trigger_stats{} : it->second;
 }
 
 } // namespace themis::functions

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -41,6 +42,13 @@ struct trigger_spec {
                std::string_view key) const;
 };
 
+/// What a trigger did since this server started (not durable).
+struct trigger_stats {
+  uint64_t invocations = 0, failures = 0, dead_letters = 0, dropped = 0;
+  std::string last_error; ///< of the newest failure (capped)
+  int64_t last_ms = 0;    ///< when it last ran (Unix ms)
+};
+
 class trigger_store {
 public:
   /// Triggers of one function, and of one tenant, at most.
@@ -63,10 +71,19 @@ public:
   /// Changes on every create and remove: the trigger actor reloads.
   uint64_t generation() const { return generation_.load(); }
 
+  /// Counts an invocation of trigger `id` (`error` empty: it succeeded),
+  /// a dead letter, or a dropped MQTT message.
+  void note_run(const std::string& id, std::string_view error, int64_t now_ms);
+  void note_dead_letter(const std::string& id);
+  void note_dropped(const std::string& id);
+  trigger_stats stats(const std::string& id) const;
+
 private:
   mutable std::mutex mtx_;
   mutable engine::sqlite_db db_;
   std::atomic<uint64_t> generation_{1};
+  mutable std::mutex stats_mtx_;
+  std::map<std::string, trigger_stats> stats_;
 };
 
 } // namespace themis::functions

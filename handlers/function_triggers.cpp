@@ -9,6 +9,7 @@
 #include "engine/names.hpp"
 #include "functions/function_registry.hpp"
 #include "handlers/function_invocation.hpp"
+#include "handlers/function_trigger_run.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
@@ -22,11 +23,19 @@ using json = nlohmann::json;
 
 namespace {
 
-json render(const fn::trigger_spec& t, uint64_t tip) {
+json render(const fn::trigger_spec& t, uint64_t tip,
+            const fn::trigger_stats& st) {
   json j = {{"id", t.id},
             {"function", t.function},
             {"created_ms", t.created_ms},
-            {"created_by", t.user}};
+            {"created_by", t.user},
+            {"stats",
+             {{"invocations", st.invocations},
+              {"failures", st.failures},
+              {"dead_letters", st.dead_letters},
+              {"dropped", st.dropped},
+              {"last_ms", st.last_ms},
+              {"last_error", st.last_error}}}};
   if (t.kind == fn::trigger_spec::source::mqtt) {
     j["topic"] = t.topic;
     j["output"] = t.output.empty() ? json(nullptr) : json(t.output);
@@ -81,6 +90,9 @@ std::string spec_of(const json& body, uint64_t tip,
   if (!text("collection", t.collection) ||
       !engine::valid_collection_name(t.collection))
     return "collection must be a collection name";
+  // its failures would feed it: a loop of dead letters
+  if (t.collection == dead_letter_collection)
+    return std::string("a trigger cannot watch ") + dead_letter_collection;
   if (!text("key_prefix", t.key_prefix) || t.key_prefix.size() > 256)
     return "key_prefix must be a string of at most 256 bytes";
   if (body.contains("operations")) {
@@ -134,7 +146,7 @@ void function_trigger_create(route_context& ctx) {
     return ctx.respond(error_response(409, error));
   audit_event_of(ctx, "function.trigger", "ok",
                  "function " + f->id + " trigger " + t.id);
-  auto resp = json_response(201, dump(render(t, tip)));
+  auto resp = json_response(201, dump(render(t, tip, {})));
   resp.set_header("Location",
                   "/api/v1/functions/" + f->id + "/triggers/" + t.id);
   ctx.respond(std::move(resp));
@@ -146,8 +158,9 @@ void function_trigger_list(route_context& ctx) {
     return;
   auto tip = ctx.env.reader.last_sequence();
   json items = json::array();
-  for (auto& t : ctx.env.functions->triggers().list(f->tenant, f->id))
-    items.push_back(render(t, tip));
+  auto& store = ctx.env.functions->triggers();
+  for (auto& t : store.list(f->tenant, f->id))
+    items.push_back(render(t, tip, store.stats(t.id)));
   ctx.respond(json_response(200, dump({{"triggers", std::move(items)}})));
 }
 

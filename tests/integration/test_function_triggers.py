@@ -119,6 +119,10 @@ class ChangeTriggerTest(FunctionsBase):
         _, _, meta = srv.json("GET", "/api/v1/functions/bad")
         self.assertEqual(meta["stats"]["invocations"], 3)
         wait_for(lambda: trigger_of(srv, "bad", bad["id"])["checkpoint"] >= seq)
+        stats = trigger_of(srv, "bad", bad["id"])["stats"]
+        self.assertEqual((stats["invocations"], stats["failures"],
+                          stats["dead_letters"]), (3, 3, 1))
+        self.assertIn("trap", stats["last_error"])
         _, _, m = srv.request("GET", "/metrics")
         self.assertRegex(m.decode(), r"themis_function_dead_letters_total [1-9]")
 
@@ -131,7 +135,8 @@ class ChangeTriggerTest(FunctionsBase):
                                                   "operations": ["GET"]},
                      {"topic": "a/#/b"}, {"topic": "$SYS/x"},
                      {"topic": "a", "output": "no.dots"},
-                     {"collection": "a", "after_sequence": 10 ** 12}):
+                     {"collection": "a", "after_sequence": 10 ** 12},
+                     {"collection": "function_dead_letters"}):
             st, _, b = srv.request("POST", path, body)
             self.assertEqual(st, 400, (body, b))
         self.assertEqual(srv.request("POST", "/api/v1/functions/nope/triggers",
