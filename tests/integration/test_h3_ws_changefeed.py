@@ -2,8 +2,10 @@
 themisd: /v2/changes, /v1/changes/ws and GraphQL subscriptions
 (graphql-transport-ws) on an extended CONNECT stream, with the client of
 test_h3_websocket.py (tests/clients/h3_ws_client.cpp). A REST write's
-event arrives on the stream; a resume from a sequence replays exactly
-what follows it; the endpoints' own subprotocol refusals and auth/tenant
+event arrives on the stream (also as a graphql-transport-ws `changes`
+`next`, and as MessagePack with themis.changes.msgpack); a resume from a
+sequence replays exactly what follows it; the endpoints' own subprotocol
+refusals and auth/tenant
 checks apply as over HTTP/1.1; a client's RESET_STREAM frees the
 subscription at once; a slow reader (a client that stops reading its
 socket) ends with the overflow notice instead of growing the server's
@@ -51,6 +53,17 @@ class H3Feed(H3WsStream):
                 return json.loads(line[5:])
             if line.startswith("wsclose "):
                 return None
+        return None
+
+    def recv_binary(self, timeout=10):
+        """The next binary message's bytes (None: closed or timed out)."""
+        deadline = time.monotonic() + timeout
+        while not self.ended and time.monotonic() < deadline:
+            line = self._next(max(0.01, deadline - time.monotonic()))
+            if line is None:
+                return None
+            if line.startswith("recv "):
+                return bytes.fromhex(line[5:])
         return None
 
     def recv_type(self, want, timeout=10):
@@ -157,8 +170,34 @@ class H3ChangefeedTest(unittest.TestCase):
         self.assertIsNotNone(msg, s.text())
         self.assertEqual(msg["id"], "1")
         self.assertEqual(msg["payload"]["data"]["__typename"], "Query")
+        # a live `changes` subscription: a REST write arrives as `next`
+        s.send_text(json.dumps({"id": "c", "type": "subscribe", "payload": {
+            "query": "subscription { changes(collection: \"h3gql\") "
+                     "{ key } }"}}))
+        s.send_text(json.dumps({"type": "ping"}))  # (it is in place)
+        self.assertIsNotNone(s.recv_type("pong"), s.text())
+        self.put("h3gql", "live", {"v": 1})
+        msg = s.recv_type("next")
+        self.assertIsNotNone(msg, s.text())
+        self.assertEqual((msg["id"], msg["payload"]["data"]["changes"]),
+                         ("c", {"key": "live"}))
         s.close()
         self.assertEqual(s.ws_close, 1000, s.text())
+
+    def test_msgpack_subprotocol(self):
+        s = self.feed("/v2/changes?from_sequence=now",
+                      subprotocol="themis.changes.msgpack")
+        self.assertEqual(s.status, 200, s.text())
+        self.assertEqual(s.headers.get("sec-websocket-protocol"),
+                         "themis.changes.msgpack")
+        first = s.recv_binary()  # a MessagePack map, not JSON text
+        self.assertIsNotNone(first, s.text())
+        self.assertIn(b"subscribed", first)
+        self.assertNotEqual(first[:1], b"{")
+        self.put("h3mp", "bin", {"n": 7})
+        ev = s.recv_binary()
+        self.assertIsNotNone(ev, s.text())
+        self.assertIn(b"h3mp", ev)
 
     def test_bad_subprotocol_refused(self):
         s = self.feed("/graphql", subprotocol="graphql-ws")
