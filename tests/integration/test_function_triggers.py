@@ -10,6 +10,7 @@ collection and republishes them (host API mqtt_publish); tenants are
 isolated."""
 
 import json
+import re
 import subprocess
 import time
 import unittest
@@ -39,6 +40,16 @@ def docs(srv, coll, who=None):
     if st != 200:
         return []
     return json.loads(b)["result"]
+
+
+def wait_subscriptions(srv, n):
+    """Until the broker holds `n` subscriptions (the trigger's own and the
+    test's mosquitto_sub ones): neither says when it has subscribed."""
+    def count():
+        _, _, m = srv.request("GET", "/metrics")
+        found = re.search(rb"^themis_mqtt_subscriptions (\d+)", m, re.M)
+        return found and int(found.group(1)) >= n
+    wait_for(count)
 
 
 def upload(srv, fid, module, who=None):
@@ -216,7 +227,7 @@ class MqttTriggerTest(FunctionsBase):
         sub = subprocess.Popen(
             ["mosquitto_sub", "-p", str(srv.mqtt_port), "-t", "out/#", "-v",
              "-C", "1", "-W", "10"], stdout=subprocess.PIPE, text=True)
-        time.sleep(0.6)  # the trigger subscribes within 250 ms; sub too
+        wait_subscriptions(srv, 2)  # the trigger's and mosquitto_sub's
         pub = lambda topic, msg: subprocess.run(  # noqa: E731
             ["mosquitto_pub", "-p", str(srv.mqtt_port), "-t", topic, "-m",
              msg], check=True, timeout=10)
@@ -274,10 +285,10 @@ class TriggerTenantTest(FunctionsBase):
             return [tool, "-p", str(srv.mqtt_port), "-u", "x", "-P", tok,
                     *args]
         subs = [subprocess.Popen(client("mosquitto_sub", tok, "-t", "out/#",
-                                        "-C", "1", "-W", "4"),
+                                        "-C", "1", "-W", "8"),
                                  stdout=subprocess.PIPE, text=True)
                 for tok in (acme_tok, beta_tok)]
-        time.sleep(0.6)
+        wait_subscriptions(srv, 3)
         for tok, msg in ((beta_tok, '{"from":"beta"}'),
                          (acme_tok, '{"from":"acme"}')):
             subprocess.run(client("mosquitto_pub", tok, "-t", "plant/t1",
