@@ -30,6 +30,7 @@
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
 #include "actors/ttl_sweeper.hpp"
+#include "actors/index_builder.hpp"
 #include "config/config_json.hpp"
 #include "actors/listener_ports.hpp"
 #include "actors/messages.hpp"
@@ -534,6 +535,11 @@ int run_server(const server_config& cfg, const char* version,
   ttl_spec.start = [ctx](caf::actor_system& s) {
     return spawn_ttl_sweeper(s, ctx);
   };
+  child_spec builder_spec; // issue 22: actors/index_builder.hpp
+  builder_spec.name = "index_builder";
+  builder_spec.start = [ctx](caf::actor_system& s) {
+    return spawn_index_builder(s, ctx);
+  };
   auto jobs_sup = supervisor_child("jobs_sup", flags, {jobs_spec});
   jobs_sup.policy = restart_policy::temporary;
   auto root_flags = flags;
@@ -549,7 +555,8 @@ int run_server(const server_config& cfg, const char* version,
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      functions_supervisor(ctx, flags), // issue 27: trigger actors
-     supervisor_child("limits_sup", flags, {keeper_spec, ttl_spec}), jobs_sup,
+     supervisor_child("limits_sup", flags,
+                      {keeper_spec, ttl_spec, builder_spec}), jobs_sup,
      supervisor_child("listeners_sup", flags, std::move(listener_children))});
 
   std::promise<int> stop;

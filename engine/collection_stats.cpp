@@ -67,7 +67,9 @@ std::optional<json> collection_statistics(sqlite_db& db,
   }
   json idx = json::array();
   for (auto& d : load_doc_indexes(db.handle(), stored)) {
-    auto name = doc_index_sqlite_name(stored, d.name);
+    // a background index: its side table's values index (key, values)
+    auto name = d.background ? doc_index_side_name(stored, d.name) + ":v"
+                             : doc_index_sqlite_name(stored, d.name);
     auto size = index_size(db, name);
     size["name"] = d.name;
     size["type"] = doc_index_json(d).value("type", "persistent");

@@ -27,16 +27,6 @@ bool valid_index_name(const std::string& n) {
   return true;
 }
 
-std::string quote_sql_literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 std::string default_name(const doc_index_def& d) {
   std::string n = d.type == doc_index_type::ttl ? "ttl" : "idx";
   for (auto& f : d.fields) {
@@ -82,6 +72,31 @@ std::string doc_index_sqlite_name(const std::string& collection,
   return "docidx:" + collection + ":" + name;
 }
 
+std::string doc_index_side_name(const std::string& collection,
+                                const std::string& name) {
+  return "docbg:" + collection + ":" + name;
+}
+
+std::string quote_sql_literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string quote_sql_ident(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string doc_index_create_sql(const doc_index_def& d) {
   std::string cols, where = "collection = " + quote_sql_literal(d.collection);
   for (auto& f : d.fields) {
@@ -89,13 +104,7 @@ std::string doc_index_create_sql(const doc_index_def& d) {
     if (d.sparse)
       where += " AND " + field_sql(f) + " IS NOT NULL";
   }
-  std::string id = "\"";
-  for (char c : doc_index_sqlite_name(d.collection, d.name)) {
-    if (c == '"')
-      id += '"';
-    id += c;
-  }
-  id += '"';
+  auto id = quote_sql_ident(doc_index_sqlite_name(d.collection, d.name));
   return std::string("CREATE ") + (d.unique ? "UNIQUE " : "") + "INDEX " + id +
          " ON documents(" + cols + ") WHERE " + where;
 }
@@ -139,8 +148,14 @@ std::string parse_doc_index(const json& body, doc_index_def& out) {
     if (it != body.end() && !it->is_boolean() && !it->is_null())
       return std::string("'") + k + "' must be a boolean";
   }
+  for (auto* k : {"inBackground"}) {
+    auto it = body.find(k);
+    if (it != body.end() && !it->is_boolean() && !it->is_null())
+      return std::string("'") + k + "' must be a boolean";
+  }
   out.unique = body.value("unique", false);
   out.sparse = body.value("sparse", false);
+  out.background = body.value("inBackground", false);
   if (out.type == doc_index_type::ttl) {
     if (out.fields.size() != 1)
       return "a ttl index has exactly one field";
@@ -153,6 +168,9 @@ std::string parse_doc_index(const json& body, doc_index_def& out) {
       return "'expireAfter' (seconds, >= 0) is required for a ttl index";
     out.expire_after = e->get<double>();
     out.sparse = true; // documents without a timestamp never expire
+    // the sweeper reads the expression index's range: built in place
+    // (TTL indexes are sparse over numbers, docs/indexes.md)
+    out.background = false;
   }
   if (auto n = body.find("name"); n != body.end() && !n->is_null()) {
     if (!n->is_string() || !valid_index_name(n->get<std::string>()))
@@ -174,6 +192,8 @@ json doc_index_json(const doc_index_def& d) {
             {"sparse", d.sparse}};
   if (d.type == doc_index_type::ttl)
     j["expireAfter"] = d.expire_after;
+  if (d.background)
+    j["inBackground"] = true;
   return j;
 }
 

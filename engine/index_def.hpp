@@ -26,6 +26,15 @@ struct doc_index_def {
   bool unique = false;
   bool sparse = false;
   double expire_after = 0; ///< ttl: seconds after the field's timestamp
+  /// "inBackground": kept in a side table filled in chunks while writes
+  /// go on (engine/index_background.hpp) instead of one CREATE INDEX.
+  bool background = false;
+  /// A background build's progress (index_builds, not the definition):
+  /// "building", "ready" or "failed"; foreground indexes are "ready".
+  std::string state = "ready";
+  int64_t built = 0; ///< documents the build has passed
+  int64_t total = 0; ///< documents when it started (an estimate)
+  std::string error; ///< why a build failed
 };
 
 /// Limits a definition must stay within (hostile clients).
@@ -48,9 +57,17 @@ std::string field_json_path(const std::string& field);
 /// `json_extract(doc,'$.a.b')`: the indexed expression of one field.
 std::string field_sql(const std::string& field);
 
-/// The SQLite index's name: "docidx:<stored collection>:<name>".
+/// The SQLite index's name: "docidx:<stored collection>:<name>" (a
+/// background index's side table: "docbg:<stored collection>:<name>").
 std::string doc_index_sqlite_name(const std::string& collection,
                                   const std::string& name);
+std::string doc_index_side_name(const std::string& collection,
+                                const std::string& name);
+
+/// `'text'` with quotes doubled: a SQL string literal.
+std::string quote_sql_literal(const std::string& s);
+/// `"name"` with quotes doubled: a SQL identifier.
+std::string quote_sql_ident(const std::string& s);
 
 /// CREATE [UNIQUE] INDEX … ON documents(json_extract(…), …) WHERE
 /// collection = '<stored>' [AND json_extract(…) IS NOT NULL …].

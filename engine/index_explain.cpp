@@ -40,15 +40,19 @@ scan_explain explain_scan(const std::string& db_path,
         sqlite3_bind_null(s, i);
       ++i;
     }
+    // an expression index, or a background index's side table
+    // ("docbg:<collection>:<name>", its own index "…:<name>:v")
     auto prefix = "docidx:" + collection + ":";
+    auto side = "docbg:" + collection + ":";
     while (sqlite3_step(s) == SQLITE_ROW) {
       auto d = reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
       std::string detail = d ? d : "";
-      if (auto at = detail.find(prefix);
-          at != std::string::npos && out.index.empty()) {
-        auto name = detail.substr(at + prefix.size());
-        auto end = name.find_first_of(" )");
-        out.index = name.substr(0, end);
+      for (auto* p : {&prefix, &side}) {
+        auto at = detail.find(*p);
+        if (at == std::string::npos || !out.index.empty())
+          continue;
+        auto name = detail.substr(at + p->size());
+        out.index = name.substr(0, name.find_first_of(" ):"));
       }
       out.details.push_back(std::move(detail));
     }

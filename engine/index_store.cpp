@@ -2,35 +2,16 @@
 
 #include <sqlite3.h>
 
+#include "engine/index_background.hpp"
+#include "engine/raw_stmt.hpp"
+
 namespace themis::engine {
 
 namespace {
 
 using json = nlohmann::json;
 
-/// A prepared statement finalized on scope exit.
-struct stmt {
-  sqlite3_stmt* s = nullptr;
-  stmt(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-      s = nullptr;
-  }
-  ~stmt() { sqlite3_finalize(s); }
-  stmt& text(int i, const std::string& v) {
-    if (s)
-      sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()),
-                        SQLITE_TRANSIENT);
-    return *this;
-  }
-  bool row() { return s && sqlite3_step(s) == SQLITE_ROW; }
-  /// Runs to the end; the SQLite result code.
-  int run() { return s ? sqlite3_step(s) : SQLITE_ERROR; }
-  std::string col(int i) const {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i)))
-             : std::string();
-  }
-};
+using stmt = raw_stmt;
 
 op_result outcome(op_status st, std::string message, std::string key = {}) {
   op_result r;
@@ -40,24 +21,12 @@ op_result outcome(op_status st, std::string message, std::string key = {}) {
   return r;
 }
 
-/// Runs DDL; SQLite's message on failure ("" on success).
 std::string exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) == SQLITE_OK)
-    return {};
-  std::string m = err ? err : sqlite3_errmsg(db);
-  sqlite3_free(err);
-  return m.empty() ? "failed" : m;
+  return exec_sql(db, sql);
 }
 
 std::string quoted_ident(const std::string& s) {
-  std::string id = "\"";
-  for (char c : s) {
-    if (c == '"')
-      id += '"';
-    id += c;
-  }
-  return id + "\"";
+  return quote_sql_ident(s);
 }
 
 } // namespace
@@ -105,7 +74,10 @@ op_result create(sqlite3* db, const write_op& op) {
                    "this collection has " +
                      std::to_string(max_collection_indexes) +
                      " persistent/ttl indexes, the limit");
-  if (auto e = exec(db, doc_index_create_sql(d)); !e.empty()) {
+  if (d.background) {
+    if (auto e = start_background_build(db, d); !e.empty())
+      return outcome(op_status::internal, "index build failed: " + e, d.name);
+  } else if (auto e = exec(db, doc_index_create_sql(d)); !e.empty()) {
     if (e.find("UNIQUE constraint failed") != std::string::npos)
       return outcome(op_status::conflict,
                      "unique constraint violated: documents of the "
@@ -125,6 +97,8 @@ op_result create(sqlite3* db, const write_op& op) {
   r.status = op_status::created;
   r.key = d.name;
   r.doc = def;
+  if (d.background)
+    r.rev = "building"; // the definition's state (index_background.hpp)
   return r;
 }
 
@@ -141,6 +115,7 @@ op_result drop(sqlite3* db, const write_op& op) {
                    quoted_ident(doc_index_sqlite_name(op.collection, op.key)));
       !e.empty())
     throw std::runtime_error("dropping the index: " + e);
+  drop_background_index(db, op.collection, op.key);
   stmt(db, "DELETE FROM collection_indexes WHERE collection = ?1 AND name = ?2")
     .text(1, op.collection)
     .text(2, op.key)
@@ -163,6 +138,8 @@ void drop_doc_indexes(sqlite3* db, const std::string& collection) {
                      quoted_ident(doc_index_sqlite_name(collection, d.name)));
         !e.empty())
       throw std::runtime_error("dropping index " + d.name + ": " + e);
+    else
+      drop_background_index(db, collection, d.name);
   stmt(db, "DELETE FROM collection_indexes WHERE collection = ?1")
     .text(1, collection)
     .run();
@@ -180,6 +157,7 @@ std::vector<doc_index_def> load_doc_indexes(sqlite3* db,
     if (doc_index_from_json(json::parse(s.col(0), nullptr, false), d))
       out.push_back(std::move(d));
   }
+  load_build_states(db, out);
   return out;
 }
 
@@ -200,8 +178,11 @@ std::string unique_refusal(std::string_view m) {
   constexpr std::string_view marker =
     "UNIQUE constraint failed: index 'docidx:";
   auto at = m.find(marker);
-  if (at == std::string_view::npos)
-    return {};
+  if (at == std::string_view::npos) {
+    auto side = side_unique_index(m); // a background index's side table
+    return side.empty() ? side
+                        : "unique constraint violated: index '" + side + "'";
+  }
   auto rest = m.substr(at + marker.size());
   auto end = rest.find('\'');
   auto full = rest.substr(0, end); // "<collection>:<name>"

@@ -92,6 +92,17 @@ void apply_schema(sqlite_db& db, const store_options& opts) {
       name TEXT NOT NULL,
       def TEXT NOT NULL,
       PRIMARY KEY(collection, name)) WITHOUT ROWID;
+    -- background index builds (engine/index_background.hpp): progress
+    -- of each "inBackground" index, kept after it is ready
+    CREATE TABLE IF NOT EXISTS index_builds(
+      collection TEXT NOT NULL,
+      name TEXT NOT NULL,
+      state TEXT NOT NULL,
+      watermark TEXT NOT NULL,
+      built INTEGER NOT NULL,
+      total INTEGER NOT NULL,
+      error TEXT NOT NULL DEFAULT '',
+      UNIQUE(collection, name));
     CREATE TABLE IF NOT EXISTS meta(
       k TEXT PRIMARY KEY,
       v INTEGER NOT NULL) WITHOUT ROWID;

@@ -6,6 +6,7 @@
 
 #include "engine/collection_schema.hpp"
 #include "engine/edge_validation.hpp"
+#include "engine/index_background.hpp"
 #include "engine/index_store.hpp"
 #include "engine/json_bounded.hpp"
 #include "engine/names.hpp"
@@ -199,6 +200,8 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return truncate_collection(op.collection, now_ms);
   if (op.kind == op_kind::create_index || op.kind == op_kind::drop_index)
     return apply_index_op(db_.handle(), op); // issue 22 (index_store.hpp)
+  if (op.kind == op_kind::index_build_step)
+    return apply_index_build_step(db_.handle(), op);
   if (op.kind == op_kind::set_schema)
     return set_schema(op);
   if (!valid_stored_collection_name(op.collection))

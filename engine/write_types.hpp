@@ -43,6 +43,9 @@ enum class op_kind : uint8_t {
   /// The collection's JSON Schema (engine/collection_schema.hpp): `doc`
   /// {"rule", "level", "message"}, or empty to remove it.
   set_schema,
+  /// One chunk of a background index build (engine/index_background.hpp):
+  /// `key` the index name, `doc` the chunk size in documents.
+  index_build_step,
 };
 
 enum class op_status : uint8_t {

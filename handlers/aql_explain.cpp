@@ -6,6 +6,7 @@
 
 #include "engine/aql/pushdown.hpp"
 #include "engine/index_explain.hpp"
+#include "engine/sqlite_db.hpp"
 #include "engine/search/search_service.hpp"
 
 namespace themis {
@@ -145,8 +146,14 @@ void index_use_json(json& loop, const aql::pushdown_plan& p,
     values.push_back(ok ? &held[i] : nullptr);
   }
   std::vector<json> params;
+  std::vector<engine::side_index> side; // ready background indexes
+  try {
+    engine::sqlite_db db(who.db_path, true, 2000);
+    side = engine::ready_side_indexes(db.handle(), stored);
+  } catch (const std::exception&) {
+  }
   auto sql = "SELECT doc FROM documents WHERE collection = ?" +
-             aql::conditions_sql(p.conditions, values, params) +
+             aql::conditions_sql(p.conditions, values, params, side) +
              " ORDER BY key";
   auto ex = engine::explain_scan(who.db_path, stored, sql, params);
   if (ex.details.empty())

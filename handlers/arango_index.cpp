@@ -1,9 +1,9 @@
-/// ArangoDB's /_api/index (issue 22) over themisd's search index model
-/// (handlers/index_handlers.cpp): every collection lists its primary index
-/// on _key; fulltext and vector indexes are themisd's FTS5 and HNSW
-/// indexes. Persistent, hash, skiplist, ttl, geo, inverted … answer 501
-/// errorNum 9: themisd has no such secondary indexes yet (FILTERs scan),
-/// and claiming one that does not exist would mislead.
+/// ArangoDB's /_api/index (issue 22) over themisd's index model: every
+/// collection lists its primary index on _key; persistent (hash, skiplist)
+/// and ttl indexes are themisd's (engine/index_def.hpp, "inBackground"
+/// honoured), fulltext and vector its FTS5 and HNSW indexes. Geo,
+/// inverted, mdi … answer 501 errorNum 9: claiming an index that does not
+/// exist would mislead.
 
 #include "handlers/arango_routes.hpp"
 #include "handlers/arango_util.hpp"
@@ -38,7 +38,11 @@ json arango_index(const std::string& shown, const json& s) {
             {"type", type},
             {"fields", fields},
             {"unique", s.value("unique", false)},
-            {"sparse", search}};
+            {"sparse", search || s.value("sparse", false)}};
+  if (type == "ttl")
+    j["expireAfter"] = s.value("expireAfter", 0.0);
+  if (s.contains("inBackground"))
+    j["inBackground"] = s["inBackground"];
   if (type == "vector")
     j["params"] = {{"dimension", s.value("dimension", 0)},
                    {"metric", s.value("metric", std::string())}};
@@ -102,12 +106,30 @@ void idx_create(route_context& ctx) {
   auto type = body["type"].get<std::string>();
   if (type == "primary")
     return ctx.respond(arango_ok(200, primary(shown)));
+  if (type == "persistent" || type == "hash" || type == "skiplist" ||
+      type == "ttl") {
+    json def = json::object();
+    for (auto k : {"type", "fields", "unique", "sparse", "name", "expireAfter",
+                   "inBackground"})
+      if (body.contains(k))
+        def[k] = body[k];
+    return arango_forward(
+      ctx, collection_indexes, dump(def), {shown},
+      [shown](api_response r) {
+        auto in = json::parse(r.body, nullptr, false);
+        auto j = arango_index(shown, in);
+        bool made = in.is_object() && in.value("isNewlyCreated", false);
+        j["isNewlyCreated"] = made;
+        return arango_ok(made ? 201 : 200, std::move(j));
+      },
+      "POST", arango_errnum::duplicate_name);
+  }
   if (type != "fulltext" && type != "vector")
     return ctx.respond(arango_error(
       501, arango_errnum::not_implemented,
       "index type '" + type +
-        "' is not supported here: themisd has fulltext and vector indexes; "
-        "equality and range FILTERs scan the collection"));
+        "' is not supported here: themisd has persistent, ttl, fulltext "
+        "and vector indexes"));
   auto f = body.find("fields");
   if (f == body.end() || !f->is_array() || f->size() != 1 ||
       !(*f)[0].is_string())

@@ -1,10 +1,12 @@
 /// Persistent and TTL indexes over REST (issue 22). Definitions are read
 /// from the store's collection_indexes table on a short-lived read-only
 /// connection; creating and dropping go through the store writer (a build
-/// is one write: it blocks other writes while it runs, docs/indexes.md).
+/// is one write: it blocks other writes while it runs, docs/indexes.md;
+/// an "inBackground" one is built in chunks, engine/index_background.hpp).
 
 #include "handlers/collection_index_handlers.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "engine/index_store.hpp"
@@ -19,18 +21,39 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<engine::doc_index_def> load(route_context& ctx,
-                                        const std::string& stored) {
+std::vector<engine::doc_index_def> load_at(const std::string& data_dir,
+                                           const std::string& stored) {
   engine::store_options so;
-  so.data_dir = ctx.env.config.engine.data_dir;
+  so.data_dir = data_dir;
   engine::sqlite_db db(engine::database_path(so), true, 2000);
   return engine::load_doc_indexes(db.handle(), stored);
 }
 
+std::vector<engine::doc_index_def> load(route_context& ctx,
+                                        const std::string& stored) {
+  return load_at(ctx.env.config.engine.data_dir, stored);
+}
+
 json entry(const engine::doc_index_def& d) {
   auto j = engine::doc_index_json(d);
-  j["sqlite_index"] = engine::doc_index_sqlite_name(d.collection, d.name);
-  j["state"] = "ready"; // built inside the write that created it
+  j["inBackground"] = d.background;
+  j["sqlite_index"] = d.background
+                        ? engine::doc_index_side_name(d.collection, d.name)
+                        : engine::doc_index_sqlite_name(d.collection, d.name);
+  // a foreground index is built inside the write that created it
+  j["state"] = d.state;
+  if (d.background) {
+    j["progress"] = {
+      {"documents", d.built},
+      {"total", d.total},
+      {"percent", d.state == "ready" ? 100.0
+                  : d.total > 0
+                    ? std::min(99.9, 100.0 * static_cast<double>(d.built) /
+                                       static_cast<double>(d.total))
+                    : 0.0}};
+    if (!d.error.empty())
+      j["error"] = d.error;
+  }
   return j;
 }
 
@@ -73,30 +96,41 @@ void create_as(route_context& ctx, const json& body, const std::string& stored,
   engine::write_batch b;
   b.ops.push_back(std::move(op));
   auto shown = shown_collection(ctx.req, stored);
-  ctx.writer.submit(std::move(b), [respond = ctx.respond, shown, stored,
-                                   themisdb](engine::write_result res) mutable {
-    if (res.results.empty())
-      return respond(unavailable_response(res));
-    auto& r = res.results.front();
-    if (r.status != engine::op_status::ok &&
-        r.status != engine::op_status::created)
-      return respond(refusal(r, shown));
-    if (!res.committed)
-      return respond(error_response(503, res.error));
-    engine::doc_index_def made;
-    made.collection = stored;
-    engine::doc_index_from_json(json::parse(r.doc, nullptr, false), made);
-    auto j = entry(made);
-    j["collection"] = shown;
-    bool created = r.status == engine::op_status::created;
-    j["isNewlyCreated"] = created;
-    if (themisdb) {
-      (*themisdb)["success"] = true;
-      (*themisdb)["index"] = j;
-      return respond(json_response(200, dump(*themisdb)));
-    }
-    respond(json_response(created ? 201 : 200, dump(j)));
-  });
+  ctx.writer.submit(
+    std::move(b),
+    [respond = ctx.respond, shown, stored, themisdb,
+     dir = ctx.env.config.engine.data_dir](engine::write_result res) mutable {
+      if (res.results.empty())
+        return respond(unavailable_response(res));
+      auto& r = res.results.front();
+      if (r.status != engine::op_status::ok &&
+          r.status != engine::op_status::created)
+        return respond(refusal(r, shown));
+      if (!res.committed)
+        return respond(error_response(503, res.error));
+      engine::doc_index_def made;
+      made.collection = stored;
+      engine::doc_index_from_json(json::parse(r.doc, nullptr, false), made);
+      bool building = r.rev == "building"; // a background build just began
+      if (building) {
+        made.state = "building";
+        for (auto& d : load_at(dir, stored)) // its progress as stored
+          if (d.name == made.name)
+            made = d;
+      }
+      auto j = entry(made);
+      j["collection"] = shown;
+      bool created = r.status == engine::op_status::created;
+      j["isNewlyCreated"] = created;
+      if (themisdb) {
+        (*themisdb)["success"] = true;
+        (*themisdb)["index"] = j;
+        return respond(json_response(200, dump(*themisdb)));
+      }
+      // 202: the index exists but is not used until its build finishes
+      // (GET …/indexes/{name} shows the progress)
+      respond(json_response(building ? 202 : created ? 201 : 200, dump(j)));
+    });
 }
 
 /// ThemisDB's type and column as this server's index name, or "".

@@ -307,10 +307,43 @@ bool plain_bound(const json* v) {
 
 } // namespace
 
+namespace {
+
+/// `part` over the side table's `v0` instead of the document, or "" when
+/// it reads more than that value.
+std::string on_side(const std::string& part, const std::string& json_path,
+                    bool sparse) {
+  auto extract = "json_extract(doc,'" + json_path + "')";
+  std::string out;
+  size_t from = 0;
+  for (auto at = part.find(extract); at != std::string::npos;
+       at = part.find(extract, from)) {
+    out += part.substr(from, at - from) + "v0";
+    from = at + extract.size();
+  }
+  out += part.substr(from);
+  if (out.find("doc") != std::string::npos || out == part)
+    return {};
+  if (sparse && out.find("NULL") != std::string::npos)
+    return {};
+  return out;
+}
+
+/// One side table's subquery being assembled.
+struct side_fragment {
+  std::string table;
+  std::string where;
+  std::vector<json> params;
+};
+
+} // namespace
+
 std::string conditions_sql(const std::vector<pushed_condition>& conds,
                            const std::vector<const json*>& values,
-                           std::vector<json>& params) {
+                           std::vector<json>& params,
+                           const std::vector<engine::side_index>& side) {
   std::string out;
+  std::vector<side_fragment> fragments;
   for (size_t i = 0; i < conds.size(); ++i) {
     auto& c = conds[i];
     auto* v = i < values.size() ? values[i] : nullptr;
@@ -331,18 +364,43 @@ std::string conditions_sql(const std::vector<pushed_condition>& conds,
                  (lower(c.op) && has_upper) || (upper(c.op) && has_lower);
     }
     std::string part;
+    std::vector<json> own; // this part's bound values, in text order
     if (sargable) {
-      params.push_back(*v);
+      own.push_back(*v);
       // likelihood(): a range is selective; with the primary key's
       // statistic (index_store.hpp) the planner then reads the range
       // from a persistent index on the path, if there is one
       part = "likelihood(json_extract(doc,'" + c.json_path + "')" +
              sql_op(c.op) + "?, 0.001)";
     } else {
-      part = condition_sql(c, *v, params);
+      part = condition_sql(c, *v, own);
     }
-    if (!part.empty())
-      out += " AND " + part;
+    if (part.empty())
+      continue;
+    const engine::side_index* ix = nullptr;
+    for (auto& x : side)
+      if (!c.is_key && x.json_path == c.json_path &&
+          (!x.sparse || x.fields == 1)) {
+        ix = &x;
+        break;
+      }
+    if (auto s = ix ? on_side(part, ix->json_path, ix->sparse) : "";
+        !s.empty()) {
+      auto f = std::find_if(fragments.begin(), fragments.end(),
+                            [&](auto& g) { return g.table == ix->table; });
+      if (f == fragments.end())
+        f = fragments.insert(fragments.end(), side_fragment{ix->table});
+      f->where += (f->where.empty() ? "" : " AND ") + s;
+      f->params.insert(f->params.end(), own.begin(), own.end());
+      continue;
+    }
+    out += " AND " + part;
+    params.insert(params.end(), own.begin(), own.end());
+  }
+  for (auto& f : fragments) {
+    out += " AND key IN (SELECT key FROM " + engine::quote_sql_ident(f.table) +
+           " WHERE " + f.where + ")";
+    params.insert(params.end(), f.params.begin(), f.params.end());
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/aql/ast.hpp"
+#include "engine/index_background.hpp"
 
 namespace themis::aql {
 
@@ -54,8 +55,16 @@ std::string condition_sql(const pushed_condition& c, const json& value,
 /// both a lower and an upper bound (which excludes null, booleans and the
 /// cross-type orders where SQLite and AQL differ). Otherwise the
 /// type-guarded form of condition_sql.
+///
+/// `side`: the collection's ready background indexes. A condition on the
+/// first field of one whose SQL reads nothing but that value (`= ?`,
+/// `IN (…)`, an index-friendly range) is asked of its side table instead:
+/// `key IN (SELECT key FROM "docbg:…" WHERE v0 = ? AND …)`, one subquery
+/// per side table with all of its conditions. A multi-field sparse one is
+/// skipped (a document lacking another field is not in it).
 std::string conditions_sql(const std::vector<pushed_condition>& conds,
                            const std::vector<const json*>& values,
-                           std::vector<json>& params);
+                           std::vector<json>& params,
+                           const std::vector<engine::side_index>& side = {});
 
 } // namespace themis::aql

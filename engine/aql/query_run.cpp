@@ -158,7 +158,8 @@ bool query_run::collection_exists(const std::string& name) {
   return found;
 }
 
-std::string query_run::scan_sql(const pushdown_plan& plan, env& en,
+std::string query_run::scan_sql(const std::string& collection,
+                                const pushdown_plan& plan, env& en,
                                 std::vector<json>& params) {
   std::string sql = "SELECT ";
   if (plan.whole) {
@@ -181,7 +182,16 @@ std::string query_run::scan_sql(const pushdown_plan& plan, env& en,
   std::vector<const json*> values;
   for (size_t i = 0; i < plan.conditions.size(); ++i)
     values.push_back(eval.eval_ref(*plan.conditions[i].value, en, held[i]));
-  sql += conditions_sql(plan.conditions, values, params);
+  std::vector<engine::side_index> none;
+  auto* side = &none;
+  if (!plan.conditions.empty()) {
+    auto name = stored(collection);
+    auto it = side_.find(name);
+    if (it == side_.end())
+      it = side_.emplace(name, engine::ready_side_indexes(db_, name)).first;
+    side = &it->second;
+  }
+  sql += conditions_sql(plan.conditions, values, params, *side);
   return sql + " ORDER BY key";
 }
 
@@ -212,7 +222,7 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
     }
   }
   std::vector<json> params;
-  auto sql = scan_sql(plan, en, params);
+  auto sql = scan_sql(collection, plan, en, params);
   auto s = prepare(sql);
   bind_params(s, {json(stored(collection))}, 1);
   bind_params(s, params, 2);

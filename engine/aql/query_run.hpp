@@ -56,13 +56,17 @@ private:
   bool step(sqlite3_stmt* s);
   void bind_params(sqlite3_stmt* s, const std::vector<json>& params, int from);
   /// A scan's SQL for the plan, given the values of this iteration.
-  std::string scan_sql(const pushdown_plan& plan, env& en,
+  std::string scan_sql(const std::string& collection,
+                       const pushdown_plan& plan, env& en,
                        std::vector<json>& params);
 
   sqlite3* db_;
   json binds_;
   std::unordered_map<std::string, sqlite3_stmt*> stmts_;
   std::map<std::string, bool> exists_;
+  /// Ready background indexes per stored collection name, read once per
+  /// query (engine/index_background.hpp).
+  std::map<std::string, std::vector<engine::side_index>> side_;
   uint32_t ticks_ = 0;
 
   friend int progress_callback(void*);

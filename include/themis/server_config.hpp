@@ -149,6 +149,11 @@ struct engine_section {
   uint32_t readers = 4;
   uint32_t max_group_ops = 4096; ///< ops per group commit
   uint32_t busy_timeout_ms = 5000;
+  /// Background index builds (engine/index_background.hpp): documents
+  /// copied per write transaction, and the pause between two chunks that
+  /// lets other writes in.
+  uint32_t index_build_chunk = 10000;
+  uint32_t index_build_pause_ms = 2;
 };
 
 struct log_section {

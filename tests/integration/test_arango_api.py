@@ -269,8 +269,30 @@ class ArangoApiTest(unittest.TestCase):
         self.assertArangoError(self.call("GET", "/_api/index?collection=zz"),
                                404, 1203)
         self.assertArangoError(self.call("POST", "/_api/index?collection=cr",
-                                         {"type": "hash", "fields": ["a"]}),
+                                         {"type": "geo", "fields": ["a"]}),
                                501, 9)
+        # persistent (hash, skiplist) and ttl indexes are themisd's own
+        st, _, px = self.call("POST", "/_api/index?collection=cr",
+                              {"type": "hash", "fields": ["a"], "name": "pa",
+                               "unique": True, "inBackground": True})
+        self.assertEqual(st, 201, px)
+        self.assertEqual((px["id"], px["type"], px["unique"],
+                          px["isNewlyCreated"], px["inBackground"]),
+                         ("cr/pa", "persistent", True, True, True))
+        st, _, again = self.call("POST", "/_api/index?collection=cr",
+                                 {"type": "persistent", "fields": ["a"],
+                                  "unique": True})
+        self.assertEqual((st, again["isNewlyCreated"]), (200, False), again)
+        st, _, tx = self.call("POST", "/_api/index?collection=cr",
+                              {"type": "ttl", "fields": ["exp"],
+                               "expireAfter": 60})
+        self.assertEqual((st, tx["type"], tx["expireAfter"]), (201, "ttl", 60))
+        self.assertArangoError(self.call("POST", "/_api/index?collection=cr",
+                                         {"type": "persistent",
+                                          "fields": []}), 400, 10)
+        for name in ("pa", tx["name"]):
+            st, _, _ = self.call("DELETE", "/_api/index/cr/" + name)
+            self.assertEqual(st, 200)
         self.assertArangoError(self.call("DELETE", "/_api/index/cr/0"), 400,
                                11)
         # a fulltext index is themisd's FTS5 index

@@ -210,11 +210,17 @@ async function collections() {
   await coll.truncate();
   assert.equal((await coll.count()).count, 0);
   await rejectsWith(d.collection(C('edges')).create({ type: 3 }), 9, 501);
-  // indexes: the primary index always; secondary ones are not there yet
+  // indexes: the primary index always; persistent ones are themisd's own
+  // (built in the background when asked); geo is not there
+  const made = await coll.ensureIndex({ type: 'persistent', fields: ['a'],
+                                        name: 'by_a', inBackground: true });
+  assert.equal(made.isNewlyCreated, true);
+  assert.equal(made.id, C('coll') + '/by_a');
   const idx = await coll.indexes();
   assert.equal(idx[0].type, 'primary');
-  await rejectsWith(coll.ensureIndex({ type: 'persistent', fields: ['a'] }), 9,
-                    501);
+  assert.deepEqual(idx.map((i) => i.name), ['primary', 'by_a']);
+  await rejectsWith(coll.ensureIndex({ type: 'geo', fields: ['a'] }), 9, 501);
+  await coll.dropIndex('by_a');
   await coll.drop();
   assert.equal(await coll.exists(), false);
   await rejectsWith(coll.drop(), 1203, 404);
