@@ -26,6 +26,7 @@ namespace fn = functions;
 
 namespace trigger_atoms {
 using mqtt_done = caf::atom_constant<caf::atom("f_mqdone")>;
+using mqtt_drain = caf::atom_constant<caf::atom("f_mqdrain")>;
 } // namespace trigger_atoms
 
 namespace {
@@ -62,6 +63,7 @@ struct mqtt_triggers_state {
   mqtt_inbox inbox = std::make_shared<std::atomic<size_t>>(0);
   std::deque<pending> queue;
   size_t running = 0;
+  bool drain_pending = false; ///< a retry of a busy function is due
 };
 
 using mqtt_triggers_actor = caf::stateful_actor<mqtt_triggers_state>;
@@ -125,17 +127,29 @@ void drain(mqtt_triggers_actor* self, std::shared_ptr<server_context> ctx) {
   auto& totals = ctx->functions->totals();
   while (st.running < max_running && !st.queue.empty() &&
          !ctx->stopping.load()) {
+    auto admitted = admit_trigger(*ctx->functions, st.queue.front().spec);
+    if (admitted.result == trigger_result::busy) {
+      // the function's (or tenant's) slots are taken: try again soon; the
+      // queue's bound still applies meanwhile
+      if (!st.drain_pending)
+        self->delayed_send(self, std::chrono::milliseconds(50),
+                           trigger_atoms::mqtt_drain::value);
+      st.drain_pending = true;
+      break;
+    }
     auto p = std::move(st.queue.front());
     st.queue.pop_front();
+    if (admitted.result == trigger_result::gone)
+      continue;
     ++st.running;
     auto root = mqtt::tenant_root(p.spec.tenant);
     auto topic = p.msg->topic.substr(root.size());
     auto env = st.env;
     auto rid = "trigger-" + p.spec.id + "-mqtt";
     auto worker = spawn_work_runner(
-      self->system(), ctx, [env, p, topic, rid](blocking_writer& w) {
+      self->system(), ctx, [env, p, admitted, topic, rid](blocking_writer& w) {
         return run_trigger(
-          *env, p.spec,
+          *env, p.spec, admitted,
           {p.msg->payload, {topic}, {"THEMIS_TOPIC=" + topic}, p.hops}, rid, w);
       });
     self->request(worker, std::chrono::seconds(120), run_atom::value)
@@ -187,6 +201,10 @@ caf::behavior function_mqtt_triggers(mqtt_triggers_actor* self,
         }
         st.queue.push_back({t, d.msg, hops});
       }
+      drain(self, ctx);
+    },
+    [=](trigger_atoms::mqtt_drain) {
+      self->state.drain_pending = false;
       drain(self, ctx);
     },
     [=](mqtt_takeover_atom) {

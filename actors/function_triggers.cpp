@@ -124,11 +124,16 @@ void invoke(triggers_actor* self, std::shared_ptr<server_context> ctx,
                            "THEMIS_COLLECTION=" + spec.collection,
                            "THEMIS_KEY=" + e.key}};
   auto rid = "trigger-" + spec.id + "-" + std::to_string(seq);
-  auto worker = spawn_work_runner(
-    self->system(), ctx, [env, spec, call, rid](blocking_writer& w) mutable {
-      return run_trigger(*env, spec, std::move(call), rid, w);
-    });
   auto id = spec.id;
+  auto admitted = admit_trigger(*ctx->functions, spec);
+  if (admitted.result != trigger_result::done) // gone or busy: no worker
+    return self->send(self, trigger_atoms::done::value, id, seq,
+                      static_cast<int>(admitted.result), std::string());
+  auto worker = spawn_work_runner(
+    self->system(), ctx,
+    [env, spec, admitted, call, rid](blocking_writer& w) mutable {
+      return run_trigger(*env, spec, admitted, std::move(call), rid, w);
+    });
   self->request(worker, std::chrono::seconds(120), run_atom::value)
     .then(
       [=](api_response& a) {

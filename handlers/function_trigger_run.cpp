@@ -73,15 +73,29 @@ std::string trigger_event_json(const fn::trigger_spec& t,
   return event_json(e, true, &t.collection);
 }
 
+trigger_admission admit_trigger(fn::function_registry& reg,
+                                const fn::trigger_spec& t) {
+  trigger_admission a;
+  a.function = reg.get(t.tenant, t.function);
+  if (!a.function) {
+    a.result = trigger_result::gone;
+  } else if (reg.acquire(*a.function) != fn::function_registry::admission::ok) {
+    a.result = trigger_result::busy;
+    a.function = nullptr;
+  } else {
+    a.slot = std::shared_ptr<void>(
+      nullptr, [&reg, f = a.function](void*) { reg.release(*f); });
+  }
+  return a;
+}
+
 api_response run_trigger(handler_env& env, const fn::trigger_spec& t,
+                         const trigger_admission& admitted,
                          invocation_request call, const std::string& request_id,
                          blocking_writer& w) {
-  auto* reg = env.functions;
-  auto f = reg ? reg->get(t.tenant, t.function) : nullptr;
-  if (!f)
-    return result(trigger_result::gone);
-  if (reg->acquire(*f) != fn::function_registry::admission::ok)
-    return result(trigger_result::busy);
+  if (!admitted.function)
+    return result(admitted.result);
+  auto& f = admitted.function;
   api_request req;
   req.method = "TRIGGER";
   req.path = "/api/v1/functions/" + t.function + "/triggers/" + t.id;
@@ -90,7 +104,6 @@ api_response run_trigger(handler_env& env, const fn::trigger_spec& t,
   req.who = principal{t.user, t.tenant, t.scopes, t.via, {}};
   call.environ.push_back("THEMIS_TRIGGER=" + t.id);
   auto r = run_function(env, req, *f, w, std::move(call));
-  reg->release(*f);
   if (r.kind == fn::outcome::stopped)
     return result(trigger_result::stopped);
   if (r.kind != fn::outcome::ok)

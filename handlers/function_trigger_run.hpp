@@ -5,6 +5,7 @@
 /// every attempt. The trigger actor (actors/function_triggers.cpp)
 /// decides when; this decides what.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,23 @@ enum class trigger_result : int {
 std::string trigger_event_json(const functions::trigger_spec& t,
                                const engine::change_event& e);
 
-/// Runs `t`'s function on `call` (stdin, argv after the id, environment,
-/// hops) as the trigger's creator; for an MQTT trigger with an output
-/// collection, stores stdout (a JSON object; its `_key`, or a fresh one)
-/// there through `w`.
+/// A trigger's function with one of its invocation slots taken (given
+/// back when the last copy of `slot` goes). Taken on the trigger actor
+/// before a worker is started, so a busy function costs no thread.
+struct trigger_admission {
+  trigger_result result = trigger_result::done; ///< done: admitted
+  std::shared_ptr<functions::function_entry> function;
+  std::shared_ptr<void> slot;
+};
+trigger_admission admit_trigger(functions::function_registry& reg,
+                                const functions::trigger_spec& t);
+
+/// Runs the admitted function of `t` on `call` (stdin, argv after the id,
+/// environment, hops) as the trigger's creator; for an MQTT trigger with an
+/// output collection, stores stdout (a JSON object; its `_key`, or a fresh
+/// one) there through `w`.
 api_response run_trigger(handler_env& env, const functions::trigger_spec& t,
+                         const trigger_admission& admitted,
                          invocation_request call, const std::string& request_id,
                          blocking_writer& w);
 

@@ -137,6 +137,27 @@ class ChangeTriggerTest(FunctionsBase):
         _, _, m = srv.request("GET", "/metrics")
         self.assertRegex(m.decode(), r"themis_function_dead_letters_total [1-9]")
 
+    def test_a_busy_function_delays_but_never_loses_events(self):
+        # one invocation at a time: two triggers of the same function take
+        # turns (a busy function is retried, not a failed attempt)
+        srv = self.server
+        st, _, b = srv.request("PUT", "/api/v1/functions/one/wasm?"
+                               "max_concurrent=1", wasm("trigger_seen"),
+                               {"Content-Type": "application/wasm"})
+        self.assertEqual(st, 201, b)
+        srv.request("POST", "/v1/collections", {"name": "pairs"})
+        ids = [add_trigger(srv, "one", {"collection": "pairs"})["id"]
+               for _ in range(2)]
+        q = "FOR i IN 1..30 INSERT {_key: CONCAT('p', i)} INTO pairs"
+        self.assertIn(srv.request("POST", "/query/aql", {"query": q})[0],
+                      (200, 201))
+        for tid in ids:
+            wait_for(lambda: trigger_of(srv, "one", tid)["stats"][
+                "invocations"] >= 30)
+            stats = trigger_of(srv, "one", tid)["stats"]
+            self.assertEqual((stats["invocations"], stats["failures"]),
+                             (30, 0))
+
     def test_trigger_api_refusals(self):
         srv = self.server
         upload(srv, "api", "hello")
