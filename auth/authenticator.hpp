@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,7 +61,17 @@ public:
 
   /// Whether any token could verify (API keys on, or JWT keys loaded).
   bool accepts_tokens() const {
-    return keys_ != nullptr || current_keys()->size() > 0;
+    return keys_ != nullptr || current_keys()->size() > 0 ||
+           local_verifier_ != nullptr;
+  }
+  /// The built-in OAuth2 provider's access tokens (issue 24): returns the
+  /// claims of a token signed with its keys, or nullopt with an error;
+  /// `mine` false when the token is not its (the configured keys decide).
+  using local_verifier = std::function<std::optional<nlohmann::json>(
+    std::string_view token, int64_t now_s, std::string& error, bool& mine)>;
+  /// Set once at start, before any request is served (not synchronized).
+  void set_local_verifier(local_verifier v) const {
+    local_verifier_ = std::move(v);
   }
   /// Re-reads auth.jwt_jwks_file if it changed since the last look (at
   /// most every auth.jwks_refresh_s, or at once — once a second — when a
@@ -92,7 +104,11 @@ private:
     return users_;
   }
 
+  /// Claims → principal, for configured keys and the local provider alike.
+  auth_outcome from_claims(const nlohmann::json& c) const;
+
   auth_section cfg_;
+  mutable local_verifier local_verifier_;
   mutable std::mutex keys_mtx_;
   mutable std::shared_ptr<const jwks> jwt_keys_;
   mutable int64_t next_refresh_s_ = 0;

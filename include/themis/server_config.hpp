@@ -389,6 +389,27 @@ struct console_section {
   std::string dir;
 };
 
+/// The OAuth2 / OpenID Connect provider (issue 24, docs/security.md,
+/// "OAuth2 / OpenID Connect provider"): auth/oauth2/.
+struct oauth2_section {
+  bool enabled = false;
+  /// The issuer URL ("http://host:port"); "" : from the request's Host.
+  std::string issuer;
+  /// "ID [secret=HASH] redirect_uri=U… [scope=S…] [tenant=T] [public]
+  /// [post_logout_redirect_uri=U…] [name=N]" (auth/oauth2/client_registry)
+  std::vector<std::string> clients;
+  /// "user:secret,…" who may sign in on the login page; "" : mqtt.users
+  std::string users;
+  std::string signing_key_file; ///< PEM RSA key; "" : generated, in auth.db
+  uint32_t code_ttl_s = 60;
+  uint32_t access_token_ttl_s = 900;
+  uint32_t id_token_ttl_s = 900;
+  uint32_t refresh_token_ttl_s = 2592000; ///< 30 days
+  uint32_t login_ttl_s = 600; ///< an open login form (its CSRF token)
+  uint32_t max_pending_logins = 10000;
+  bool allow_plain_pkce = false;
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -430,6 +451,7 @@ struct server_config {
   grpc_section grpc; ///< issue 20
   functions_section functions; ///< issue 27
   console_section console;     ///< issue 29
+  oauth2_section oauth2;       ///< issue 24
   debug_section debug;
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).
