@@ -4,6 +4,7 @@
 #include <iterator>
 #include <spdlog/spdlog.h>
 
+#include "actors/gateway_hub.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tls_setup.hpp"
 #include "config/config_loader.hpp"
@@ -37,7 +38,8 @@ bool reloadable(const std::string& key) {
                                       "tls.ciphersuites",
                                       "tls.ciphers",
                                       "tls.client_ca",
-                                      "tls.client_auth"};
+                                      "tls.client_auth",
+                                      "gateway.file"};
   for (auto k : exact)
     if (key == k)
       return true;
@@ -118,6 +120,11 @@ reload_report apply_reload(server_context& ctx, const server_config& fresh) {
       }
     }
   }
+  // issue 23: the gateway file is re-read (and checked) on every reload
+  std::shared_ptr<const gateway::gateway_config> gateway_next;
+  if (r.error.empty() && ctx.gateway)
+    if (auto err = ctx.gateway->prepare(fresh.gateway.file, gateway_next))
+      r.error = *err;
   auto keys = changed_keys(old->config, fresh);
   bool tls_on = static_cast<bool>(ctx.tls.current());
   if (r.error.empty() && tls_on) {
@@ -143,6 +150,11 @@ reload_report apply_reload(server_context& ctx, const server_config& fresh) {
   if (ctx.router)
     ctx.router->set_cors(fresh.cors);
   ctx.limiter.configure(limiter_config_of(fresh.rate_limiting));
+  if (ctx.gateway && gateway_next) {
+    ctx.gateway->install(gateway_next, fresh.gateway.file);
+    if (!fresh.gateway.file.empty())
+      r.changed.push_back("gateway.file (routes and clusters re-read)");
+  }
   spdlog::info("SIGHUP: rate limits reloaded ({} rules, {})",
                fresh.rate_limiting.rules.size(),
                fresh.rate_limiting.enabled ? "enabled" : "disabled");

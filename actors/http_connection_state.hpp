@@ -154,6 +154,10 @@ struct http_connection_state : http1::session_callbacks,
     }
   }
 
+  /// Issue 23: the gateway's route table answers before themisd's router
+  /// (redirect, direct, forward to a cluster); false: not a gateway route.
+  bool gateway_dispatch(uint64_t id, api_request& req);
+
   void dispatch(uint64_t id, api_request req) {
     // A synchronous answer may dispatch the next pipelined request inside
     // this one: restore the id for the handler that is still running.
@@ -175,6 +179,8 @@ struct http_connection_state : http1::session_callbacks,
       grpc_web_start(id, std::move(req)); // actors/http_grpc_web.cpp
       return;
     }
+    if (ctx->gateway && gateway_dispatch(id, req)) // issue 23: http_gateway.cpp
+      return;
     auto key_header = req.header("Sec-WebSocket-Key");
     std::string ws_key = key_header ? *key_header : std::string();
     auto ext_header = req.header("Sec-WebSocket-Extensions");

@@ -29,6 +29,8 @@
 #include "engine/search/search_service.hpp"
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
+#include "actors/gateway_hub.hpp"
+#include "handlers/prometheus_text.hpp"
 #include "actors/ttl_sweeper.hpp"
 #include "actors/index_builder.hpp"
 #include "config/config_json.hpp"
@@ -437,6 +439,22 @@ int run_server(const server_config& cfg, const char* version,
   ccfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   caf::actor_system sys{ccfg};
   ctx->system = &sys;
+  // issue 23: the gateway's routes and an actor per upstream cluster
+  ctx->gateway = std::make_shared<gateway_hub>(sys, io);
+  {
+    std::shared_ptr<const gateway::gateway_config> gw;
+    if (auto err = ctx->gateway->prepare(cfg.gateway.file, gw)) {
+      std::fprintf(stderr, "themisd: config error: %s\n", err->c_str());
+      return 2;
+    }
+    ctx->gateway->install(gw, cfg.gateway.file);
+  }
+  ctx->admin.gateway_upstreams = [c = ctx.get()] {
+    return c->gateway->upstreams_json();
+  };
+  ctx->metrics.add_collector([c = ctx.get()](prometheus_text& out) {
+    c->gateway->render_metrics(out);
+  });
 
   supervisor_flags flags;
   flags.strategy = restart_strategy::one_for_one;
@@ -789,6 +807,7 @@ int run_server(const server_config& cfg, const char* version,
   sys.registry().erase(changefeed_hub_name);
   sys.registry().erase(jobs_manager_name);
   root = nullptr;
+  ctx->gateway->stop(); // cluster actors answer what they hold, then end
   sys.await_all_actors_done();
   signals.cancel();
   notifier.stop();

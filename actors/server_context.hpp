@@ -38,6 +38,7 @@ class actor_system;
 namespace themis {
 
 class mqtt_broker;
+class gateway_hub;
 class pg_sessions;
 namespace tls {
 class context;
@@ -163,6 +164,9 @@ struct server_context {
   tls_state tls;
   /// Listeners, version and backup state for /api/v1/admin/… (issue 28).
   admin_state admin;
+  /// Issue 23: the gateway's route table and upstream cluster actors
+  /// (actors/gateway_hub.hpp); replaced as a whole by SIGHUP.
+  std::shared_ptr<gateway_hub> gateway;
 };
 
 } // namespace themis

@@ -620,6 +620,7 @@ const std::map<std::string, field>& settings() {
                 100000)},
     // issue 29: the web console's files (docs/console.md)
     {"console.dir", string_field(&sc::console, &console_section::dir)},
+    {"gateway.file", string_field(&sc::gateway, &gateway_section::file)},
     {"debug.fault_injection",
      bool_field(&sc::debug, &debug_section::fault_injection)},
     {"debug.crash_routes",

@@ -29,6 +29,7 @@ struct endpoint_config {
   uint16_t port = 0;
   uint32_t weight = 1;
   std::string address() const { return host + ":" + std::to_string(port); }
+  bool operator==(const endpoint_config&) const = default;
 };
 
 /// Active HTTP health checks: a GET of `path` on its own connection.
@@ -38,6 +39,7 @@ struct health_check_config {
   uint32_t timeout_ms = 1000;
   uint32_t healthy_threshold = 1;   ///< passes to come back
   uint32_t unhealthy_threshold = 2; ///< failures to be taken out
+  bool operator==(const health_check_config&) const = default;
 };
 
 /// Passive outlier detection: consecutive 5xx/gateway failures eject an
@@ -47,6 +49,7 @@ struct outlier_config {
   uint32_t base_ejection_ms = 5000;
   uint32_t max_ejection_ms = 60000;
   uint32_t max_ejection_percent = 50;
+  bool operator==(const outlier_config&) const = default;
 };
 
 /// Per-cluster limits (Envoy's circuit breaker thresholds): over them a
@@ -56,6 +59,7 @@ struct breaker_config {
   uint32_t max_pending = 256;     ///< requests waiting for a connection
   uint32_t max_requests = 1024;   ///< requests in flight
   uint32_t max_retries = 16;      ///< retries in flight
+  bool operator==(const breaker_config&) const = default;
 };
 
 /// Retries are allowed while retries in flight stay under
@@ -63,12 +67,14 @@ struct breaker_config {
 struct retry_budget_config {
   uint32_t percent = 20;
   uint32_t min_concurrent = 3;
+  bool operator==(const retry_budget_config&) const = default;
 };
 
 struct smart_config {
   uint32_t window = 128;         ///< latency samples kept per endpoint
   uint32_t p99_threshold_ms = 0; ///< 0: no exclusion, only least-loaded
   uint32_t min_samples = 20;     ///< before an endpoint may be excluded
+  bool operator==(const smart_config&) const = default;
 };
 
 struct cluster_config {
@@ -86,6 +92,7 @@ struct cluster_config {
   breaker_config breaker;
   retry_budget_config retry_budget;
   smart_config smart;
+  bool operator==(const cluster_config&) const = default;
 };
 
 struct header_match {

@@ -53,6 +53,9 @@ public:
   std::string version;
   /// The broker's sessions and retained messages as JSON ("" if none).
   std::function<std::string()> mqtt_snapshot;
+  /// GET /api/v1/gateway/upstreams (issue 23): clusters and endpoint
+  /// health as JSON.
+  std::function<std::string()> gateway_upstreams;
   /// The broker's sessions, subscriptions and retained messages as JSON
   /// (mqtt_broker::overview; GET /api/v1/mqtt): a tenant's (`tenant`
   /// non-empty), the global namespace's, or with `all` every namespace.

@@ -11,6 +11,7 @@
 #include "handlers/route_context.hpp"
 #include "handlers/route_registry.hpp"
 #include "handlers/route_schemas.hpp"
+#include "handlers/gateway_admin_routes.hpp"
 #include "handlers/mqtt_admin_routes.hpp"
 #include "handlers/sql_routes.hpp"
 #include "handlers/whoami_routes.hpp"
@@ -262,6 +263,7 @@ const route_registry& route_registry::global() {
     register_sql_routes(*r);        // issue 29: SQL over HTTP
     register_mqtt_admin_routes(*r); // issue 29: GET /api/v1/mqtt
     register_whoami_routes(*r);     // issue 29: GET /api/v1/whoami
+    register_gateway_admin_routes(*r); // issue 23: gateway upstreams
     register_meta_routes(*r);
     assign_rate_groups(*r); // before the twins, so they inherit it
     add_version_twins(*r);

@@ -425,6 +425,12 @@ struct grpc_section {
   bool interop_service = false;
 };
 
+/// The API gateway (issue 23, docs/gateway.md): routes and upstream
+/// clusters live in their own YAML file, re-read on SIGHUP.
+struct gateway_section {
+  std::string file; ///< "" : no gateway routes
+};
+
 struct server_config {
   server_section server;
   http_section http;
@@ -453,6 +459,7 @@ struct server_config {
   console_section console;     ///< issue 29
   oauth2_section oauth2;       ///< issue 24
   debug_section debug;
+  gateway_section gateway; ///< issue 23
   /// What the loader changed or distrusts, logged as warnings at start
   /// (e.g. a built-in default credential disabled by auth.required).
   std::vector<std::string> warnings;

@@ -1,0 +1,451 @@
+#include "actors/gateway_pool.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <deque>
+#include <vector>
+
+namespace themis {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using strand_t = asio::strand<asio::io_context::executor_type>;
+using clock_t_ = std::chrono::steady_clock;
+
+namespace {
+
+/// One upstream connection: socket and timer on their own strand, so the
+/// timeout and the read never race.
+struct upstream_conn {
+  explicit upstream_conn(asio::io_context& io) :
+    strand(asio::make_strand(io)), sock(strand), timer(strand) {}
+  strand_t strand;
+  tcp::socket sock;
+  asio::steady_timer timer;
+  size_t ep = 0;
+  clock_t_::time_point idle_since;
+  bool timed_out = false;
+  std::array<char, 16384> buf;
+};
+using conn_ptr = std::shared_ptr<upstream_conn>;
+
+/// A request waiting for a connection (max_connections reached).
+struct waiting {
+  size_t ep;
+  std::shared_ptr<const std::string> wire;
+  bool head;
+  uint32_t timeout_ms;
+  gateway_pool::done_fn done;
+  clock_t_::time_point since;
+};
+
+/// One active health check: connect, GET, read a whole answer, close.
+struct health_probe : std::enable_shared_from_this<health_probe> {
+  health_probe(asio::io_context& io, std::function<void(bool)> d) :
+    c(std::make_shared<upstream_conn>(io)), done(std::move(d)) {}
+  conn_ptr c;
+  std::function<void(bool)> done;
+  gateway::response_parser parser{false};
+  std::shared_ptr<const std::string> wire;
+
+  void start(const tcp::endpoint& to, std::shared_ptr<const std::string> w,
+             uint32_t timeout_ms) {
+    wire = std::move(w);
+    c->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    c->timer.async_wait([c = c](boost::system::error_code ec) {
+      if (!ec) {
+        boost::system::error_code ig;
+        c->sock.close(ig);
+      }
+    });
+    c->sock.async_connect(
+      to, [self = shared_from_this()](boost::system::error_code ec) {
+        if (ec)
+          return self->finish(false);
+        asio::async_write(self->c->sock, asio::buffer(*self->wire),
+                          [self](boost::system::error_code ec, size_t) {
+                            if (ec)
+                              return self->finish(false);
+                            self->read();
+                          });
+      });
+  }
+  void read() {
+    c->sock.async_read_some(
+      asio::buffer(c->buf),
+      [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+        using res = gateway::response_parser::result;
+        res r = ec == asio::error::eof ? self->parser.on_eof()
+                : ec                   ? res::error
+                     : self->parser.feed({self->c->buf.data(), n});
+        if (r == res::need_more && !ec)
+          return self->read();
+        auto st = self->parser.response().status;
+        self->finish(r == res::done && st >= 200 && st < 300);
+      });
+  }
+  void finish(bool ok) {
+    c->timer.cancel();
+    boost::system::error_code ig;
+    c->sock.close(ig);
+    done(ok);
+  }
+};
+
+} // namespace
+
+struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
+  impl(asio::io_context& io, const gateway::cluster_config& c) :
+    io(io), strand(asio::make_strand(io)), cfg(c), idle(c.endpoints.size()) {
+    tcp::resolver res(io);
+    for (auto& e : c.endpoints) {
+      boost::system::error_code ec;
+      auto addr = asio::ip::make_address(e.host, ec);
+      if (!ec) {
+        addrs.emplace_back(addr, e.port);
+        continue;
+      }
+      auto r = res.resolve(e.host, std::to_string(e.port), ec);
+      addrs.push_back(!ec && !r.empty() ? r.begin()->endpoint()
+                                        : tcp::endpoint());
+    }
+  }
+
+  asio::io_context& io;
+  strand_t strand; ///< idle lists, pending queue, counts
+  gateway::cluster_config cfg;
+  std::vector<tcp::endpoint> addrs;
+  std::vector<std::vector<conn_ptr>> idle;
+  std::deque<waiting> queue;
+  bool shut = false;
+  std::atomic<uint32_t> open{0};
+  std::atomic<uint32_t> pending{0};
+  std::atomic<uint64_t> connects{0};
+  std::atomic<uint64_t> reuses{0};
+
+  static gateway_try failure(int status, std::string why, bool connect) {
+    gateway_try t;
+    t.fail_status = status;
+    t.reason = std::move(why);
+    t.connect_failed = connect;
+    return t;
+  }
+
+  // -- on the pool strand -------------------------------------------------
+
+  void start(size_t ep, std::shared_ptr<const std::string> wire, bool head,
+             uint32_t timeout_ms, done_fn done, clock_t_::time_point t0) {
+    if (shut || ep >= addrs.size()) {
+      done(failure(503, "upstream cluster reloaded", false));
+      return;
+    }
+    auto& list = idle[ep];
+    while (!list.empty()) {
+      auto c = std::move(list.back());
+      list.pop_back();
+      auto age = clock_t_::now() - c->idle_since;
+      if (age > std::chrono::milliseconds(cfg.idle_timeout_ms)) {
+        drop(c);
+        continue;
+      }
+      ++reuses;
+      run(c, std::move(wire), head, timeout_ms, std::move(done), t0, true);
+      return;
+    }
+    if (open.load() >= cfg.breaker.max_connections) {
+      // take an idle connection of another endpoint's share
+      for (auto& other : idle)
+        if (!other.empty()) {
+          drop(other.front());
+          other.erase(other.begin());
+          break;
+        }
+    }
+    if (open.load() >= cfg.breaker.max_connections) {
+      if (queue.size() >= cfg.breaker.max_pending) {
+        done(failure(503, "circuit breaker: max pending requests", false));
+        return;
+      }
+      queue.push_back(
+        {ep, std::move(wire), head, timeout_ms, std::move(done), t0});
+      ++pending;
+      return;
+    }
+    connect(ep, std::move(wire), head, timeout_ms, std::move(done), t0);
+  }
+
+  void drop(const conn_ptr& c) {
+    asio::post(c->strand, [c] {
+      boost::system::error_code ec;
+      c->sock.close(ec);
+    });
+    --open;
+    next_pending();
+  }
+
+  /// A connection slot freed: the oldest waiting request gets it.
+  void next_pending() {
+    while (!queue.empty() && open.load() < cfg.breaker.max_connections) {
+      auto w = std::move(queue.front());
+      queue.pop_front();
+      --pending;
+      auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     clock_t_::now() - w.since)
+                     .count();
+      if (spent >= w.timeout_ms) {
+        w.done(
+          failure(504, "upstream timeout (waiting for a connection)", false));
+        continue;
+      }
+      start(w.ep, std::move(w.wire), w.head,
+            static_cast<uint32_t>(w.timeout_ms - spent), std::move(w.done),
+            w.since);
+    }
+  }
+
+  void release(const conn_ptr& c, bool reusable) {
+    asio::post(strand, [self = shared_from_this(), c, reusable] {
+      if (reusable && !self->shut &&
+          self->idle[c->ep].size() < self->cfg.max_idle_per_endpoint) {
+        c->idle_since = clock_t_::now();
+        self->idle[c->ep].push_back(c);
+        self->next_pending();
+        return;
+      }
+      self->drop(c);
+    });
+  }
+
+  void connect(size_t ep, std::shared_ptr<const std::string> wire, bool head,
+               uint32_t timeout_ms, done_fn done, clock_t_::time_point t0) {
+    auto c = std::make_shared<upstream_conn>(io);
+    c->ep = ep;
+    ++open;
+    ++connects;
+    auto self = shared_from_this();
+    auto ct = std::min<uint32_t>(cfg.connect_timeout_ms, timeout_ms);
+    asio::post(
+      c->strand, [self, c, wire, head, timeout_ms, done, t0, ct, ep]() mutable {
+        c->timer.expires_after(std::chrono::milliseconds(ct));
+        c->timer.async_wait([c](boost::system::error_code ec) {
+          if (ec)
+            return;
+          c->timed_out = true;
+          boost::system::error_code ig;
+          c->sock.close(ig);
+        });
+        c->sock.async_connect(
+          self->addrs[ep], [self, c, wire, head, timeout_ms, done,
+                            t0](boost::system::error_code ec) mutable {
+            c->timer.cancel();
+            if (ec) {
+              bool to = c->timed_out;
+              self->release(c, false);
+              done(failure(to ? 504 : 502,
+                           to ? "upstream connect timeout"
+                              : "upstream connect failed: " + ec.message(),
+                           true));
+              return;
+            }
+            c->sock.set_option(tcp::no_delay(true), ec);
+            self->run(c, std::move(wire), head, timeout_ms, std::move(done), t0,
+                      false);
+          });
+      });
+  }
+
+  // -- on the connection's strand ----------------------------------------
+
+  void run(const conn_ptr& c, std::shared_ptr<const std::string> wire,
+           bool head, uint32_t timeout_ms, done_fn done,
+           clock_t_::time_point t0, bool reused) {
+    auto self = shared_from_this();
+    asio::post(
+      c->strand, [self, c, wire, head, timeout_ms, done, t0, reused]() mutable {
+        c->timed_out = false;
+        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       clock_t_::now() - t0)
+                       .count();
+        auto left = spent >= timeout_ms ? 1 : timeout_ms - spent;
+        c->timer.expires_after(std::chrono::milliseconds(left));
+        c->timer.async_wait([c](boost::system::error_code ec) {
+          if (ec)
+            return;
+          c->timed_out = true;
+          boost::system::error_code ig;
+          c->sock.close(ig);
+        });
+        gateway::response_limits lim;
+        lim.max_body_bytes = self->cfg.max_response_bytes;
+        auto parser = std::make_shared<gateway::response_parser>(head, lim);
+        asio::async_write(
+          c->sock, asio::buffer(*wire),
+          [self, c, wire, head, timeout_ms, done, t0, reused,
+           parser](boost::system::error_code ec, size_t) mutable {
+            if (ec) {
+              self->fail_or_retry(c, std::move(wire), head, timeout_ms,
+                                  std::move(done), t0, reused, false,
+                                  "upstream write failed: " + ec.message());
+              return;
+            }
+            self->read(c, std::move(wire), head, timeout_ms, std::move(done),
+                       t0, reused, std::move(parser));
+          });
+      });
+  }
+
+  void read(const conn_ptr& c, std::shared_ptr<const std::string> wire,
+            bool head, uint32_t timeout_ms, done_fn done,
+            clock_t_::time_point t0, bool reused,
+            std::shared_ptr<gateway::response_parser> parser) {
+    auto self = shared_from_this();
+    c->sock.async_read_some(
+      asio::buffer(c->buf),
+      [self, c, wire, head, timeout_ms, done, t0, reused,
+       parser](boost::system::error_code ec, size_t n) mutable {
+        using res = gateway::response_parser::result;
+        res r;
+        if (ec == asio::error::eof)
+          r = parser->on_eof();
+        else if (ec) {
+          self->fail_or_retry(c, std::move(wire), head, timeout_ms,
+                              std::move(done), t0, reused, parser->started(),
+                              "upstream read failed: " + ec.message());
+          return;
+        } else
+          r = parser->feed(std::string_view(c->buf.data(), n));
+        if (r == res::need_more && !ec) {
+          self->read(c, std::move(wire), head, timeout_ms, std::move(done), t0,
+                     reused, std::move(parser));
+          return;
+        }
+        if (r == res::error) {
+          if (ec == asio::error::eof && !parser->started()) {
+            self->fail_or_retry(c, std::move(wire), head, timeout_ms,
+                                std::move(done), t0, reused, false,
+                                "upstream closed the connection");
+            return;
+          }
+          c->timer.cancel();
+          self->release(c, false);
+          done(failure(502, "malformed upstream response: " + parser->error(),
+                       false));
+          return;
+        }
+        c->timer.cancel();
+        gateway_try t;
+        t.ok = true;
+        t.resp = std::move(parser->response());
+        t.ms = std::chrono::duration<double, std::milli>(clock_t_::now() - t0)
+                 .count();
+        self->release(c, t.resp.keep_alive && !ec);
+        done(std::move(t));
+      });
+  }
+
+  /// A reused keep-alive connection the upstream had closed meanwhile
+  /// fails before any answer byte: that is not the upstream's fault, try
+  /// once more on a new connection (RFC 9112 §9.3.1 allows it for a
+  /// request the server never started on).
+  void fail_or_retry(const conn_ptr& c, std::shared_ptr<const std::string> wire,
+                     bool head, uint32_t timeout_ms, done_fn done,
+                     clock_t_::time_point t0, bool reused, bool started,
+                     std::string why) {
+    bool to = c->timed_out;
+    c->timer.cancel();
+    release(c, false);
+    if (to) {
+      done(failure(504, "upstream timeout", false));
+      return;
+    }
+    if (reused && !started) {
+      asio::post(strand, [self = shared_from_this(), c, wire, head, timeout_ms,
+                          done, t0]() mutable {
+        if (self->shut) {
+          done(failure(503, "upstream cluster reloaded", false));
+          return;
+        }
+        self->connect(c->ep, std::move(wire), head, timeout_ms, std::move(done),
+                      t0);
+      });
+      return;
+    }
+    done(failure(502, std::move(why), false));
+  }
+};
+
+gateway_pool::gateway_pool(asio::io_context& io,
+                           const gateway::cluster_config& c) :
+  impl_(std::make_shared<impl>(io, c)) {}
+
+gateway_pool::~gateway_pool() {
+  shut();
+}
+
+void gateway_pool::send(size_t ep, std::shared_ptr<const std::string> wire,
+                        bool head, uint32_t timeout_ms, done_fn done) {
+  auto t0 = clock_t_::now();
+  asio::post(impl_->strand, [i = impl_, ep, wire = std::move(wire), head,
+                             timeout_ms, done = std::move(done), t0]() mutable {
+    i->start(ep, std::move(wire), head, timeout_ms, std::move(done), t0);
+  });
+}
+
+void gateway_pool::probe(size_t ep, const std::string& path,
+                         uint32_t timeout_ms, std::function<void(bool)> done) {
+  auto i = impl_;
+  if (ep >= i->addrs.size()) {
+    done(false);
+    return;
+  }
+  auto wire = std::make_shared<std::string>(
+    "GET " + path + " HTTP/1.1\r\nHost: " + i->cfg.endpoints[ep].address() +
+    "\r\nUser-Agent: themisd-health\r\nConnection: close\r\n\r\n");
+  // its own connection, outside the pool's limits: a full pool must not
+  // make a healthy endpoint look dead
+  auto pr = std::make_shared<health_probe>(i->io, std::move(done));
+  pr->c->ep = ep;
+  asio::post(pr->c->strand, [pr, i, wire, timeout_ms] {
+    pr->start(i->addrs[pr->c->ep], wire, timeout_ms);
+  });
+}
+
+void gateway_pool::shut() {
+  asio::post(impl_->strand, [i = impl_] {
+    i->shut = true;
+    for (auto& list : i->idle) {
+      for (auto& c : list)
+        i->drop(c);
+      list.clear();
+    }
+    while (!i->queue.empty()) {
+      auto w = std::move(i->queue.front());
+      i->queue.pop_front();
+      --i->pending;
+      w.done(impl::failure(503, "upstream cluster reloaded", false));
+    }
+  });
+}
+
+uint32_t gateway_pool::open_connections() const {
+  return impl_->open.load();
+}
+uint32_t gateway_pool::pending() const {
+  return impl_->pending.load();
+}
+uint64_t gateway_pool::connects() const {
+  return impl_->connects.load();
+}
+uint64_t gateway_pool::reuses() const {
+  return impl_->reuses.load();
+}
+
+} // namespace themis
