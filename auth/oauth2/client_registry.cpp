@@ -68,6 +68,10 @@ nlohmann::json oauth2_client::to_json(bool with_hash) const {
     {"tenant", tenant},
     {"from_config", from_config},
   };
+  if (!public_key_pem.empty()) {
+    j["token_endpoint_auth_method"] = "private_key_jwt";
+    j["public_key_pem"] = public_key_pem;
+  }
   if (with_hash)
     j["secret_hash"] = secret_hash;
   return j;
@@ -85,6 +89,7 @@ std::optional<oauth2_client> oauth2_client::from_json(const nlohmann::json& j) {
   c.post_logout_redirect_uris = strings(j, "post_logout_redirect_uris");
   c.scopes = strings(j, "scopes");
   c.tenant = j.value("tenant", "");
+  c.public_key_pem = j.value("public_key_pem", "");
   return c;
 }
 
@@ -109,8 +114,9 @@ bool validate_client(const oauth2_client& c, std::string& error) {
     error = "invalid tenant id '" + c.tenant + "'";
     return false;
   }
-  if (!c.is_public && c.secret_hash.empty()) {
-    error = "a confidential client needs a secret";
+  if (!c.is_public && c.secret_hash.empty() && c.public_key_pem.empty() &&
+      c.public_key_file.empty()) {
+    error = "a confidential client needs a secret or a public key";
     return false;
   }
   if (c.scopes.size() > 64) {
@@ -153,6 +159,8 @@ bool parse_client_entry(std::string_view text, oauth2_client& out,
       out.tenant = v;
     else if (take("name=", v))
       out.name = v;
+    else if (take("public_key_file=", v))
+      out.public_key_file = v;
     else {
       error = "unknown word '" + w + "' in client entry " + out.id;
       return false;

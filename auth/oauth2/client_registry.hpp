@@ -29,6 +29,9 @@ struct oauth2_client {
   /// The most scope a token for it may carry; empty: whatever the user has.
   std::vector<std::string> scopes;
   std::string tenant; ///< the tenant of its client_credentials tokens
+  /// private_key_jwt: the client's PEM public key (RSA or EC P-256)
+  std::string public_key_pem;
+  std::string public_key_file; ///< config: where public_key_pem comes from
   bool from_config = false;
 
   bool has_redirect(std::string_view uri) const;
@@ -40,8 +43,9 @@ struct oauth2_client {
   static std::optional<oauth2_client> from_json(const nlohmann::json& j);
 };
 
-/// Parses a config entry: "ID [secret=S] redirect_uri=U… [scope=S…]
-/// [tenant=T] [post_logout_redirect_uri=U…] [public] [name=N]".
+/// Parses a config entry: "ID [secret=S] [public_key_file=PEM]
+/// redirect_uri=U… [scope=S…] [tenant=T] [post_logout_redirect_uri=U…]
+/// [public] [name=N]" (the key file is read by the provider).
 bool parse_client_entry(std::string_view text, oauth2_client& out,
                         std::string& error);
 

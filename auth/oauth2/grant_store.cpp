@@ -96,6 +96,41 @@ void grant_store::load_revocations() {
     revoked_families_.emplace(f.text(0));
 }
 
+void grant_store::insert_refresh(const std::string& token,
+                                 const std::string& family, const grant& g,
+                                 int64_t now_ms, int64_t expires_ms) {
+  db_.prepare("INSERT INTO oauth2_refresh VALUES(?,?,?,?,?,?,?,?,?,?,0)")
+    .bind(1, digest(token))
+    .bind(2, family)
+    .bind(3, g.client_id)
+    .bind(4, g.user)
+    .bind(5, g.tenant)
+    .bind(6, g.scope)
+    .bind(7, g.nonce)
+    .bind(8, g.auth_time_s)
+    .bind(9, now_ms)
+    .bind(10, expires_ms)
+    .run();
+  db_
+    .prepare("UPDATE oauth2_families SET expires_ms = max(expires_ms, ?) "
+             "WHERE family = ?")
+    .bind(1, expires_ms)
+    .bind(2, family)
+    .run();
+}
+
+void grant_store::mark_revoked(const std::string& family,
+                               const std::string& reason, int64_t now_ms) {
+  db_
+    .prepare("UPDATE oauth2_families SET revoked_ms = ?, reason = ? "
+             "WHERE family = ? AND revoked_ms IS NULL")
+    .bind(1, now_ms)
+    .bind(2, reason)
+    .bind(3, family)
+    .run();
+  revoked_families_.insert(family);
+}
+
 std::string grant_store::issue_code(const code_grant& g, int64_t expires_ms) {
   auto code = random_token();
   std::lock_guard<std::mutex> lk(mtx_);
@@ -141,15 +176,8 @@ code_status grant_store::redeem_code(const std::string& code, int64_t now_ms,
       st = code_status::expired;
   }
   if (st == code_status::reused) {
-    if (!family.empty() && !revoked_families_.count(family)) {
-      db_
-        .prepare("UPDATE oauth2_families SET revoked_ms = ?, reason = "
-                 "'code reused' WHERE family = ?")
-        .bind(1, now_ms)
-        .bind(2, family)
-        .run();
-      revoked_families_.insert(family);
-    }
+    if (!family.empty())
+      mark_revoked(family, "code reused", now_ms);
   } else {
     db_.prepare("UPDATE oauth2_codes SET used = 1 WHERE digest = ?")
       .bind(1, d)
@@ -186,24 +214,7 @@ std::string grant_store::issue_refresh(const std::string& family,
                                        int64_t expires_ms) {
   auto token = random_token();
   std::lock_guard<std::mutex> lk(mtx_);
-  db_.prepare("INSERT INTO oauth2_refresh VALUES(?,?,?,?,?,?,?,?,?,?,0)")
-    .bind(1, digest(token))
-    .bind(2, family)
-    .bind(3, g.client_id)
-    .bind(4, g.user)
-    .bind(5, g.tenant)
-    .bind(6, g.scope)
-    .bind(7, g.nonce)
-    .bind(8, g.auth_time_s)
-    .bind(9, now_ms)
-    .bind(10, expires_ms)
-    .run();
-  db_
-    .prepare("UPDATE oauth2_families SET expires_ms = max(expires_ms, ?) "
-             "WHERE family = ?")
-    .bind(1, expires_ms)
-    .bind(2, family)
-    .run();
+  insert_refresh(token, family, g, now_ms, expires_ms);
   return token;
 }
 
@@ -235,14 +246,8 @@ refresh_status grant_store::rotate_refresh(const std::string& token,
   if (revoked_families_.count(family))
     return refresh_status::revoked;
   if (used != 0) {
-    db_
-      .prepare("UPDATE oauth2_families SET revoked_ms = ?, reason = "
-               "'refresh token reused' WHERE family = ?")
-      .bind(1, now_ms)
-      .bind(2, family)
-      .run();
+    mark_revoked(family, "refresh token reused", now_ms);
     t.commit();
-    revoked_families_.insert(family);
     return refresh_status::reused;
   }
   if (expires <= now_ms)
@@ -252,24 +257,7 @@ refresh_status grant_store::rotate_refresh(const std::string& token,
     .bind(2, d)
     .run();
   new_token = random_token();
-  db_.prepare("INSERT INTO oauth2_refresh VALUES(?,?,?,?,?,?,?,?,?,?,0)")
-    .bind(1, digest(new_token))
-    .bind(2, family)
-    .bind(3, out.client_id)
-    .bind(4, out.user)
-    .bind(5, out.tenant)
-    .bind(6, out.scope)
-    .bind(7, out.nonce)
-    .bind(8, out.auth_time_s)
-    .bind(9, now_ms)
-    .bind(10, now_ms + ttl_ms)
-    .run();
-  db_
-    .prepare("UPDATE oauth2_families SET expires_ms = max(expires_ms, ?) "
-             "WHERE family = ?")
-    .bind(1, now_ms + ttl_ms)
-    .bind(2, family)
-    .run();
+  insert_refresh(new_token, family, out, now_ms, now_ms + ttl_ms);
   t.commit();
   return refresh_status::ok;
 }
@@ -296,14 +284,7 @@ grant_store::inspect_refresh(const std::string& token, int64_t now_ms) {
 void grant_store::revoke_family(const std::string& family,
                                 const std::string& reason, int64_t now_ms) {
   std::lock_guard<std::mutex> lk(mtx_);
-  db_
-    .prepare("UPDATE oauth2_families SET revoked_ms = ?, reason = ? "
-             "WHERE family = ? AND revoked_ms IS NULL")
-    .bind(1, now_ms)
-    .bind(2, reason)
-    .bind(3, family)
-    .run();
-  revoked_families_.insert(family);
+  mark_revoked(family, reason, now_ms);
 }
 
 size_t grant_store::revoke_user_client(const std::string& user,
@@ -318,15 +299,8 @@ size_t grant_store::revoke_user_client(const std::string& user,
     while (s.step())
       fams.emplace_back(s.text(0));
   }
-  for (auto& f : fams) {
-    db_
-      .prepare("UPDATE oauth2_families SET revoked_ms = ?, reason = "
-               "'logout' WHERE family = ?")
-      .bind(1, now_ms)
-      .bind(2, f)
-      .run();
-    revoked_families_.insert(f);
-  }
+  for (auto& f : fams)
+    mark_revoked(f, "logout", now_ms);
   return fams.size();
 }
 
@@ -342,6 +316,16 @@ void grant_store::revoke_jti(const std::string& jti, int64_t exp_ms) {
     .bind(2, exp_ms)
     .run();
   revoked_jti_.insert(jti);
+}
+
+bool grant_store::use_once(const std::string& key, int64_t exp_ms) {
+  std::lock_guard<std::mutex> lk(mtx_);
+  // the revocation table doubles as the replay cache: same expiry rule
+  db_.prepare("INSERT OR IGNORE INTO oauth2_revoked VALUES(?, ?)")
+    .bind(1, "assertion:" + key)
+    .bind(2, exp_ms)
+    .run();
+  return db_.changes() == 1;
 }
 
 bool grant_store::jti_revoked(const std::string& jti) const {

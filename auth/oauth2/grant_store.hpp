@@ -90,6 +90,9 @@ public:
   /// An access token's id revoked until it would expire anyway.
   void revoke_jti(const std::string& jti, int64_t exp_ms);
   bool jti_revoked(const std::string& jti) const;
+  /// True the first time `key` is presented (a client assertion's jti),
+  /// remembered until `exp_ms`.
+  bool use_once(const std::string& key, int64_t exp_ms);
 
   /// Clients registered through the admin API (JSON records).
   void put_client(const std::string& id, const std::string& json);
@@ -112,6 +115,12 @@ public:
 
 private:
   void load_revocations();
+  /// Both with mtx_ held: a refresh row (and the family's expiry), and a
+  /// family marked revoked in the table and in memory.
+  void insert_refresh(const std::string& token, const std::string& family,
+                      const grant& g, int64_t now_ms, int64_t expires_ms);
+  void mark_revoked(const std::string& family, const std::string& reason,
+                    int64_t now_ms);
 
   mutable std::mutex mtx_;
   engine::sqlite_db db_;

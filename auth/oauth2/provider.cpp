@@ -6,6 +6,7 @@
 
 #include <openssl/sha.h>
 
+#include "auth/oauth2/client_assertion.hpp"
 #include "auth/password.hpp"
 #include "themis/base64.hpp"
 
@@ -59,6 +60,17 @@ provider::create(const oauth2_section& cfg, const std::string& db_path,
     if (!parse_client_entry(entry, c, error)) {
       error = "oauth2.clients: " + error;
       return nullptr;
+    }
+    if (!c.public_key_file.empty()) {
+      std::ifstream in(c.public_key_file);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      c.public_key_pem = ss.str();
+      if (!in || !jwt_key::pem("", c.public_key_pem, error)) {
+        error = "oauth2.clients: " + c.id + ": public_key_file " +
+                c.public_key_file + " is not a PEM public key";
+        return nullptr;
+      }
     }
     if (!p->clients_.add(c)) {
       error = "oauth2.clients: client " + c.id + " is listed twice";
@@ -151,8 +163,8 @@ nlohmann::json provider::metadata(const std::string& iss, bool openid) const {
   std::vector<std::string> pkce = {"S256"};
   if (cfg_.allow_plain_pkce)
     pkce.push_back("plain");
-  std::vector<std::string> auth_methods = {"client_secret_basic",
-                                           "client_secret_post", "none"};
+  std::vector<std::string> auth_methods = {
+    "client_secret_basic", "client_secret_post", "private_key_jwt", "none"};
   nlohmann::json m = {
     {"issuer", iss},
     {"authorization_endpoint", iss + "/api/v1/auth/authorize"},
@@ -165,8 +177,9 @@ nlohmann::json provider::metadata(const std::string& iss, bool openid) const {
     {"grant_types_supported",
      {"authorization_code", "refresh_token", "client_credentials"}},
     {"token_endpoint_auth_methods_supported", auth_methods},
+    {"token_endpoint_auth_signing_alg_values_supported", {"RS256", "ES256"}},
     {"introspection_endpoint_auth_methods_supported",
-     {"client_secret_basic", "client_secret_post"}},
+     {"client_secret_basic", "client_secret_post", "private_key_jwt"}},
     {"revocation_endpoint_auth_methods_supported", auth_methods},
     {"code_challenge_methods_supported", pkce},
     {"scopes_supported",
@@ -296,6 +309,20 @@ provider::verify_access_token(std::string_view token, int64_t now_s,
   return std::move(v.claims);
 }
 
+client_auth provider::authenticate(const form_map& body,
+                                   const std::string* authorization,
+                                   const std::string& issuer, int64_t now_s) {
+  if (!has_client_assertion(body))
+    return authenticate_client(clients_, body, authorization);
+  assertion_context ctx;
+  ctx.issuer = issuer;
+  ctx.now_s = now_s;
+  ctx.first_use = [this](const std::string& key, int64_t exp_s) {
+    return store_->use_once(key, exp_s * 1000);
+  };
+  return authenticate_assertion(clients_, body, authorization, ctx);
+}
+
 answer provider::admin_create_client(const nlohmann::json& body) {
   auto c = oauth2_client::from_json(body);
   if (!c)
@@ -305,7 +332,13 @@ answer provider::admin_create_client(const nlohmann::json& body) {
   c->is_public = body.value("public", false) ||
                  body.value("token_endpoint_auth_method", "") == "none";
   c->secret_hash.clear();
-  if (!c->is_public) {
+  if (!c->public_key_pem.empty()) {
+    std::string e;
+    if (c->is_public || !jwt_key::pem("", c->public_key_pem, e))
+      return oauth_error(400, "invalid_client_metadata",
+                         "public_key_pem is not a PEM public key (RSA or EC "
+                         "P-256) of a confidential client");
+  } else if (!c->is_public) {
     secret = grant_store::random_token();
     c->secret_hash = hash_password(secret);
   }

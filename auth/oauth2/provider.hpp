@@ -85,9 +85,9 @@ public:
   answer token(const form_map& body, const std::string* authorization,
                const std::string& issuer, int64_t now_s);
   answer introspect(const form_map& body, const std::string* authorization,
-                    int64_t now_s);
+                    const std::string& issuer, int64_t now_s);
   answer revoke(const form_map& body, const std::string* authorization,
-                int64_t now_s);
+                const std::string& issuer, int64_t now_s);
   answer userinfo(const std::string* authorization, int64_t now_s);
   answer end_session(const form_map& q, int64_t now_s);
 
@@ -130,6 +130,10 @@ private:
   };
 
   bool load_keys(std::string& error);
+  /// client_secret_basic/post, none, or private_key_jwt.
+  client_auth authenticate(const form_map& body,
+                           const std::string* authorization,
+                           const std::string& issuer, int64_t now_s);
   void set_keys(std::vector<std::shared_ptr<signing_key>> keys);
   std::shared_ptr<const key_ring> ring() const;
 

@@ -57,7 +57,7 @@ answer bearer_failure(const std::string& description) {
 
 answer provider::token(const form_map& body, const std::string* authorization,
                        const std::string& issuer, int64_t now_s) {
-  auto ca = authenticate_client(clients_, body, authorization);
+  auto ca = authenticate(body, authorization, issuer, now_s);
   if (!ca.ok)
     return client_failure(ca);
   auto& gt = form_get(body, "grant_type");
@@ -197,8 +197,9 @@ answer provider::token_client_credentials(const form_map& body,
 }
 
 answer provider::introspect(const form_map& body,
-                            const std::string* authorization, int64_t now_s) {
-  auto ca = authenticate_client(clients_, body, authorization);
+                            const std::string* authorization,
+                            const std::string& issuer, int64_t now_s) {
+  auto ca = authenticate(body, authorization, issuer, now_s);
   if (!ca.ok)
     return client_failure(ca);
   if (ca.client.is_public)
@@ -243,8 +244,8 @@ answer provider::introspect(const form_map& body,
 }
 
 answer provider::revoke(const form_map& body, const std::string* authorization,
-                        int64_t now_s) {
-  auto ca = authenticate_client(clients_, body, authorization);
+                        const std::string& issuer, int64_t now_s) {
+  auto ca = authenticate(body, authorization, issuer, now_s);
   if (!ca.ok)
     return client_failure(ca);
   auto& token = form_get(body, "token");

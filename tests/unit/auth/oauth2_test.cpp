@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "auth/jwt.hpp"
+#include "auth/oauth2/client_assertion.hpp"
 #include "auth/oauth2/client_registry.hpp"
 #include "auth/oauth2/form_codec.hpp"
 #include "auth/oauth2/pkce.hpp"
@@ -421,38 +422,42 @@ TEST(oauth2_flow, client_credentials_introspection_revocation) {
     "unsupported_grant_type");
 
   std::string at = body(cc)["access_token"];
-  auto in = body(f.p->introspect({{"token", at}}, &svc, t0));
+  auto in = body(f.p->introspect({{"token", at}}, &svc, iss, t0));
   EXPECT_EQ(in["active"], true);
   EXPECT_EQ(in["client_id"], "svc");
   EXPECT_EQ(in["tenant"], "acme");
-  EXPECT_EQ(body(f.p->introspect({{"token", "garbage"}}, &svc, t0))["active"],
-            false);
-  EXPECT_EQ(body(f.p->introspect({{"token", at}}, &svc, t0 + 901))["active"],
-            false);
   EXPECT_EQ(
-    f.p->introspect({{"token", at}, {"client_id", "spa"}}, nullptr, t0).status,
+    body(f.p->introspect({{"token", "garbage"}}, &svc, iss, t0))["active"],
+    false);
+  EXPECT_EQ(
+    body(f.p->introspect({{"token", at}}, &svc, iss, t0 + 901))["active"],
+    false);
+  EXPECT_EQ(
+    f.p->introspect({{"token", at}, {"client_id", "spa"}}, nullptr, iss, t0)
+      .status,
     401);
-  EXPECT_EQ(f.p->revoke({{"token", at}}, &svc, t0).status, 200);
-  EXPECT_EQ(body(f.p->introspect({{"token", at}}, &svc, t0))["active"], false);
+  EXPECT_EQ(f.p->revoke({{"token", at}}, &svc, iss, t0).status, 200);
+  EXPECT_EQ(body(f.p->introspect({{"token", at}}, &svc, iss, t0))["active"],
+            false);
 
   auto j = body(f.exchange(f.code()));
   std::string web = "Basic " + base64_encode("web:s3cret");
-  EXPECT_EQ(
-    body(f.p->introspect({{"token", j["refresh_token"]}}, &web, t0))["active"],
-    true);
+  EXPECT_EQ(body(f.p->introspect({{"token", j["refresh_token"]}}, &web, iss,
+                                 t0))["active"],
+            true);
   // another client neither sees nor revokes it
-  EXPECT_EQ(
-    body(f.p->introspect({{"token", j["refresh_token"]}}, &svc, t0))["active"],
-    false);
-  f.p->revoke({{"token", j["refresh_token"]}}, &svc, t0);
+  EXPECT_EQ(body(f.p->introspect({{"token", j["refresh_token"]}}, &svc, iss,
+                                 t0))["active"],
+            false);
+  f.p->revoke({{"token", j["refresh_token"]}}, &svc, iss, t0);
   EXPECT_EQ(f.refresh(j["refresh_token"]).status, 200);
   auto j2 = body(f.exchange(f.code()));
   f.p->revoke(
     {{"token", j2["refresh_token"]}, {"token_type_hint", "refresh_token"}},
-    &web, t0);
+    &web, iss, t0);
   EXPECT_EQ(body(f.refresh(j2["refresh_token"]))["error"], "invalid_grant");
   EXPECT_EQ(
-    f.p->revoke({{"token", "x"}, {"token_type_hint", "bogus"}}, &web, t0)
+    f.p->revoke({{"token", "x"}, {"token_type_hint", "bogus"}}, &web, iss, t0)
       .status,
     400);
 
@@ -551,4 +556,71 @@ TEST(oauth2_flow, plain_pkce_only_when_allowed) {
   EXPECT_EQ(f.p->authorize_get(q, iss, t0).status, 200);
   EXPECT_EQ(f.p->metadata(iss, true)["code_challenge_methods_supported"].size(),
             2u);
+}
+
+TEST(oauth2_flow, private_key_jwt_client_authentication) {
+  temp_db dir;
+  std::string e;
+  auto client_key = signing_key::generate(e); // the client's own key pair
+  ASSERT_TRUE(client_key) << e;
+  // its public half as PEM, through a JWKS round trip is not needed: the
+  // provider takes PEM; write it with OpenSSL via the JWK
+  auto pem_path = dir.p / "client.pub";
+  {
+    auto priv = client_key->private_pem();
+    std::string cmd = "printf '%s' '" + priv +
+                      "' | openssl pkey -pubout -out " + pem_path.string();
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  oauth2_section cfg;
+  cfg.enabled = true;
+  cfg.clients = {"jwtc public_key_file=" + pem_path.string() +
+                 " redirect_uri=" + cb + " scope=data:read"};
+  user_directory users;
+  users.check = [](const std::string&, const std::string&) { return false; };
+  users.find = [](const std::string&) { return std::nullopt; };
+  auto p = provider::create(cfg, ":memory:", 1000, users, {}, e);
+  ASSERT_TRUE(p) << e;
+  auto assertion = [&](const std::string& jti, const std::string& aud,
+                       int64_t exp = t0 + 60) {
+    return client_key->sign_jwt({{"iss", "jwtc"},
+                                 {"sub", "jwtc"},
+                                 {"aud", aud},
+                                 {"jti", jti},
+                                 {"exp", exp}});
+  };
+  auto grant = [&](const std::string& a) {
+    return p->token({{"grant_type", "client_credentials"},
+                     {"client_assertion_type", jwt_bearer_assertion},
+                     {"client_assertion", a}},
+                    nullptr, iss, t0);
+  };
+  auto ok = grant(assertion("j1", iss + "/api/v1/auth/token"));
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(body(ok)["scope"], "data:read");
+  // the same jti again is a replay
+  EXPECT_EQ(grant(assertion("j1", iss + "/api/v1/auth/token")).status, 401);
+  EXPECT_EQ(grant(assertion("j2", "http://other")).status, 401);
+  EXPECT_EQ(grant(assertion("j3", iss, t0 - 100)).status, 401);  // expired
+  EXPECT_EQ(grant(assertion("j4", iss, t0 + 7200)).status, 401); // too long
+  EXPECT_EQ(grant(assertion("j5", iss)).status, 200);            // aud = issuer
+  // signed by another key
+  auto other = signing_key::generate(e);
+  EXPECT_EQ(grant(other->sign_jwt({{"iss", "jwtc"},
+                                   {"sub", "jwtc"},
+                                   {"aud", iss},
+                                   {"jti", "j6"},
+                                   {"exp", t0 + 60}}))
+              .status,
+            401);
+  EXPECT_EQ(grant("not.a.jwt").status, 401);
+  auto wrong_type = p->token({{"grant_type", "client_credentials"},
+                              {"client_assertion_type", "urn:other"},
+                              {"client_assertion", "x"}},
+                             nullptr, iss, t0);
+  EXPECT_EQ(body(wrong_type)["error"], "invalid_request");
+  auto meta = p->metadata(iss, true);
+  auto methods = meta["token_endpoint_auth_methods_supported"];
+  EXPECT_NE(std::find(methods.begin(), methods.end(), "private_key_jwt"),
+            methods.end());
 }
