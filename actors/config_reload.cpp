@@ -43,6 +43,10 @@ bool reloadable(const std::string& key) {
   for (auto k : exact)
     if (key == k)
       return true;
+  // issue 25: the backend and its Redis link are chosen at start
+  if (key == "rate_limiting.backend" ||
+      key.rfind("rate_limiting.redis.", 0) == 0)
+    return false;
   return key.rfind("cors.", 0) == 0 || key.rfind("rate_limiting.", 0) == 0;
 }
 

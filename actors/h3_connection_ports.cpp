@@ -101,7 +101,19 @@ void h3_connection_state::run_blocking(
                "query worker failed: ", run_atom::value);
 }
 
-void h3_connection_state::ask(service_id, api_request req, responder done) {
+void h3_connection_state::ask(service_id which, api_request req,
+                              responder done) {
+  if (which == service_id::rate_limit) { // issue 25 (actors/redis_limiter)
+    auto lim = registered(*ctx->system, redis_limiter_name);
+    if (!lim) {
+      done(error_response(503, "rate limiter unavailable"));
+      return;
+    }
+    ask_response(lim, caf::duration{std::chrono::seconds(2)}, std::move(done),
+                 503, "rate limiter did not answer: ", ask_atom::value,
+                 std::move(req));
+    return;
+  }
   auto svc = registered(*ctx->system, jobs_manager_name);
   if (!svc) {
     auto r = error_response(503, "job manager unavailable");

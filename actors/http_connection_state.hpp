@@ -384,6 +384,19 @@ struct http_connection_state : http1::session_callbacks,
   }
 
   void ask(service_id which, api_request req, responder done) override {
+    if (which == service_id::rate_limit) { // issue 25
+      auto lim = registered(*ctx->system, redis_limiter_name);
+      if (!lim) {
+        done(error_response(503, "rate limiter unavailable"));
+        return;
+      }
+      // the limiter answers within its Redis timeout (then locally); this
+      // bound only covers the actor itself being gone or stuck
+      ask_response(lim, caf::duration{std::chrono::seconds(2)}, std::move(done),
+                   503, "rate limiter did not answer: ", ask_atom::value,
+                   std::move(req));
+      return;
+    }
     auto svc = registered(*ctx->system, jobs_manager_name);
     if (!svc) {
       auto r = error_response(503, "job manager unavailable");

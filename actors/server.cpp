@@ -29,6 +29,7 @@
 #include "engine/search/search_service.hpp"
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
+#include "actors/redis_limiter.hpp"
 #include "actors/gateway_hub.hpp"
 #include "handlers/prometheus_text.hpp"
 #include "actors/ttl_sweeper.hpp"
@@ -558,6 +559,13 @@ int run_server(const server_config& cfg, const char* version,
   builder_spec.start = [ctx](caf::actor_system& s) {
     return spawn_index_builder(s, ctx);
   };
+  std::vector<child_spec> limits_children{keeper_spec, ttl_spec, builder_spec};
+  if (cfg.rate_limiting.backend == "redis") { // issue 25: docs/cluster.md
+    add_redis_limiter_collector(ctx->metrics);
+    limits_children.push_back(registered_child(
+      "redis_limiter", redis_limiter_name,
+      [ctx](caf::actor_system& s) { return spawn_redis_limiter(s, ctx); }));
+  }
   auto jobs_sup = supervisor_child("jobs_sup", flags, {jobs_spec});
   jobs_sup.policy = restart_policy::temporary;
   auto root_flags = flags;
@@ -573,8 +581,8 @@ int run_server(const server_config& cfg, const char* version,
     sys, "root", root_flags,
     {supervisor_child("engine_sup", flags, {hub_spec, writer_spec}),
      functions_supervisor(ctx, flags), // issue 27: trigger actors
-     supervisor_child("limits_sup", flags,
-                      {keeper_spec, ttl_spec, builder_spec}), jobs_sup,
+     supervisor_child("limits_sup", flags, std::move(limits_children)),
+     jobs_sup,
      supervisor_child("listeners_sup", flags, std::move(listener_children))});
 
   std::promise<int> stop;

@@ -97,6 +97,8 @@ constexpr caf::atom_value store_writer_name = caf::atom("t_writer");
 constexpr caf::atom_value http_listener_name = caf::atom("t_http_l");
 constexpr caf::atom_value changefeed_hub_name = caf::atom("t_cf_hub");
 constexpr caf::atom_value jobs_manager_name = caf::atom("t_jobs");
+/// issue 25: the Redis rate limiter (actors/redis_limiter.hpp)
+constexpr caf::atom_value redis_limiter_name = caf::atom("t_rlim");
 constexpr caf::atom_value pg_listener_name = caf::atom("t_pg_l");
 constexpr caf::atom_value mqtt_listener_name = caf::atom("t_mqtt_l");
 constexpr caf::atom_value https_listener_name = caf::atom("t_https_l");

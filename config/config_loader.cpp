@@ -93,8 +93,25 @@ apply_yaml(server_config& cfg, const std::string& text,
       return where + (known ? section + ": must be a mapping"
                             : "unknown configuration key '" + section + "'");
     }
+    // a sub-section (rate_limiting: {redis: {url: …}}) flattens to
+    // dotted keys one level further; deeper nesting is refused below
+    struct entry {
+      std::string key;
+      YAML::Node first, second;
+    };
+    std::vector<entry> entries;
     for (auto kv : sec.second) {
       auto key = section + "." + kv.first.as<std::string>();
+      if (kv.second.IsMap()) {
+        for (auto sub : kv.second)
+          entries.push_back(
+            {key + "." + sub.first.as<std::string>(), sub.first, sub.second});
+        continue;
+      }
+      entries.push_back({key, kv.first, kv.second});
+    }
+    for (auto& kv : entries) {
+      auto& key = kv.key;
       where = at(origin, kv.first.Mark());
       std::string value;
       if (kv.second.IsSequence()) {
@@ -146,6 +163,12 @@ void disable_default_credentials(server_config& cfg) {
 
 std::optional<std::string> validate_config(server_config& cfg) {
   disable_default_credentials(cfg);
+  // issue 25: the Redis scripts cover two of the three algorithms
+  if (cfg.rate_limiting.backend == "redis" &&
+      cfg.rate_limiting.algorithm == "sliding_window_log")
+    return "rate_limiting.algorithm: sliding_window_log has no Redis "
+           "script; with rate_limiting.backend: redis use token_bucket or "
+           "sliding_window_counter";
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(cfg.engine.data_dir, ec);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "cluster/redis_url.hpp"
 #include "limits/rate_limiter.hpp"
 
 namespace themis::config_detail {
@@ -482,6 +483,38 @@ const std::map<std::string, field>& settings() {
     {"rate_limiting.idle_expiry_s",
      uint_field(&sc::rate_limiting, &rate_limiting_section::idle_expiry_s, 1,
                 86400)},
+    // issue 25: the Redis backend (docs/cluster.md)
+    {"rate_limiting.backend",
+     string_field(&sc::rate_limiting, &rate_limiting_section::backend,
+                  {"local", "redis"})},
+    {"rate_limiting.redis.url",
+     {[](server_config& c, const std::string& v) -> std::optional<std::string> {
+        auto set =
+          list_field(&sc::rate_limiting, &rate_limiting_section::redis_urls);
+        if (auto err = set(c, v))
+          return err;
+        if (c.rate_limiting.redis_urls.empty())
+          return std::string("needs at least one redis:// URL");
+        for (auto& text : c.rate_limiting.redis_urls) {
+          cluster::redis_url u;
+          if (auto err = cluster::parse_redis_url(text, u))
+            return err;
+        }
+        return std::nullopt;
+      },
+      list_field(&sc::rate_limiting, &rate_limiting_section::redis_urls).get}},
+    {"rate_limiting.redis.timeout_ms",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::redis_timeout_ms,
+                1, 10000)},
+    {"rate_limiting.redis.key_prefix",
+     string_field(&sc::rate_limiting,
+                  &rate_limiting_section::redis_key_prefix)},
+    {"rate_limiting.redis.nodes_hint",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::redis_nodes_hint,
+                1, 10000)},
+    {"rate_limiting.redis.max_pending",
+     uint_field(&sc::rate_limiting, &rate_limiting_section::redis_max_pending,
+                1, 10000000)},
     {"overload.max_inflight_requests",
      uint_field(&sc::overload, &overload_section::max_inflight_requests, 1,
                 10000000)},

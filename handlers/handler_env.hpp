@@ -62,6 +62,8 @@ public:
 /// Server-side services that are actors of their own.
 enum class service_id {
   jobs, ///< the async job manager (/v2/jobs)
+  /// issue 25: the Redis rate limiter (limits/limit_wire.hpp bodies)
+  rate_limit,
 };
 
 /// Forwards a request to a service; `done` runs on the caller's context.

@@ -48,6 +48,27 @@ rate_group_check(limits::rate_limiter& limiter, std::string_view method,
   return res;
 }
 
+std::optional<std::string> rate_group_of(const limits::rate_limiter& limiter,
+                                         std::string_view method,
+                                         std::string_view path) {
+  if (limiter.config()->groups.empty())
+    return std::nullopt;
+  std::vector<std::string> params;
+  auto entry = route_registry::global().match(split_template(std::string(path)),
+                                              false, false, params);
+  auto op = entry ? entry->op(std::string(method)) : nullptr;
+  if (!op)
+    return std::nullopt;
+  return op->rate_group;
+}
+
+void count_rate_group(const std::string& group, bool refused) {
+  auto& c = group_counts();
+  std::lock_guard<std::mutex> g(c.mtx);
+  auto& n = c.by_group[group];
+  ++(refused ? n.second : n.first);
+}
+
 void add_rate_group_collector(metrics_registry& m) {
   m.add_collector(
     [](prometheus_text& out) {

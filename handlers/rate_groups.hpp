@@ -6,6 +6,7 @@
 /// group and outcome for /metrics.
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "limits/rate_limiter.hpp"
@@ -21,6 +22,15 @@ std::optional<limits::check_result>
 rate_group_check(limits::rate_limiter& limiter, std::string_view method,
                  std::string_view path, std::string_view peer,
                  std::string_view token, int64_t now_ns);
+
+/// The rate group of the operation `method path` reaches when
+/// `rate_limiting.groups` is set (issue 25: the Redis backend asks for its
+/// bucket itself); nullopt otherwise.
+std::optional<std::string> rate_group_of(const limits::rate_limiter& limiter,
+                                         std::string_view method,
+                                         std::string_view path);
+/// Counts a group decision made elsewhere (the Redis backend).
+void count_rate_group(const std::string& group, bool refused);
 
 /// themis_rate_group_requests_total{group, outcome="allowed"|"refused"}.
 void add_rate_group_collector(metrics_registry& m);

@@ -16,6 +16,7 @@
 #include "handlers/route_table.hpp"
 #include "handlers/version_handlers.hpp"
 #include "handlers/traced_ports.hpp"
+#include "limits/limit_wire.hpp"
 #include "limits/rate_limiter.hpp"
 #include "tracing/tracer.hpp"
 
@@ -229,8 +230,65 @@ rest_router::tenant_quota_refusal(const api_request& req,
   return std::nullopt;
 }
 
+/// Decisions the distributed limiter (issue 25) made for one request.
+struct rest_router::decided_limits {
+  std::optional<limits::check_result> rule, group;
+};
+
 void rest_router::handle(api_request req, request_ports ports,
                          responder respond) {
+  // issue 25: with the Redis backend the buckets live in Redis; the
+  // question goes to the limiter actor and the request continues here, on
+  // this connection's context, when it answers (or its timeout decides).
+  if (env_.config.rate_limiting.backend == "redis" &&
+      !priority_path(req.path)) {
+    auto peer = peer_ip(req.remote_addr);
+    auto token = api_token(req);
+    auto b = env_.limiter.bucket_for(req.path, peer, token);
+    auto group = rate_group_of(env_.limiter, req.method, req.path);
+    std::optional<limits::rate_limiter::bucket_ref> g;
+    if (group)
+      g = env_.limiter.bucket_for_group(*group, req.path, peer, token);
+    if (b || g) {
+      std::vector<limits::limit_item> items;
+      auto algo = (b ? b : g)->cfg->algo;
+      if (b)
+        items.push_back({algo, b->matched->spec, b->key});
+      if (g)
+        items.push_back({algo, g->matched->spec, g->key});
+      api_request q;
+      q.method = "POST";
+      q.path = "/_limit";
+      q.body = limits::encode_query(items);
+      auto n = items.size();
+      ports.services.ask(
+        service_id::rate_limit, std::move(q),
+        [this, b, g, group, n, req = std::move(req), ports,
+         respond = std::move(respond)](api_response r) mutable {
+          auto answers =
+            r.status == 200 ? limits::decode_answers(r.body, n) : std::nullopt;
+          if (!answers) { // the limiter actor is gone: local buckets decide
+            admit(std::move(req), ports, std::move(respond), nullptr);
+            return;
+          }
+          decided_limits pre;
+          size_t i = 0;
+          if (b)
+            pre.rule = env_.limiter.result_of(*b, (*answers)[i++].d);
+          if (g) {
+            pre.group = env_.limiter.result_of(*g, (*answers)[i++].d);
+            count_rate_group(*group, pre.group->refused);
+          }
+          admit(std::move(req), ports, std::move(respond), &pre);
+        });
+      return;
+    }
+  }
+  admit(std::move(req), ports, std::move(respond), nullptr);
+}
+
+void rest_router::admit(api_request req, request_ports ports, responder respond,
+                        const decided_limits* pre) {
   auto started = std::chrono::steady_clock::now();
   auto rid = req.header("X-Request-ID");
   req.request_id = rid && valid_request_id(*rid) ? *rid : new_request_id();
@@ -263,8 +321,10 @@ void rest_router::handle(api_request req, request_ports ports,
     auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     started.time_since_epoch())
                     .count();
-    if (auto res = env_.limiter.check(req.path, peer_ip(req.remote_addr),
-                                      api_token(req), now_ns)) {
+    auto res = pre ? pre->rule
+                   : env_.limiter.check(req.path, peer_ip(req.remote_addr),
+                                        api_token(req), now_ns);
+    if (res) {
       limit_headers = rate_limit_headers(*res);
       if (res->refused) {
         ++env_.metrics.rate_limited;
@@ -273,9 +333,10 @@ void rest_router::handle(api_request req, request_ports ports,
     }
     // issue 22: the route's registry rate group, on top of the prefix rule
     if (!refusal)
-      if (auto g = rate_group_check(env_.limiter, req.method, req.path,
-                                    peer_ip(req.remote_addr), api_token(req),
-                                    now_ns)) {
+      if (auto g = pre ? pre->group
+                       : rate_group_check(env_.limiter, req.method, req.path,
+                                          peer_ip(req.remote_addr),
+                                          api_token(req), now_ns)) {
         if (g->refused) {
           ++env_.metrics.rate_limited;
           limit_headers = rate_limit_headers(*g);

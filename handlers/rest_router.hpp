@@ -32,6 +32,11 @@ public:
   void set_cors(const cors_section& c);
 
 private:
+  struct decided_limits; ///< issue 25: limits decided by Redis
+  /// handle() once the limits are known: `pre` from the Redis backend, or
+  /// null to check this node's limiter here.
+  void admit(api_request req, request_ports ports, responder respond,
+             const decided_limits* pre);
   /// The `cors` section and its header values, joined once.
   struct cors_policy {
     cors_section cfg;

@@ -168,15 +168,14 @@ std::optional<check_result> rate_limiter::check_group(std::string_view group,
   return std::nullopt;
 }
 
-check_result
-rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
-                        const rule& r, const std::string& space,
-                        std::string_view peer, std::string_view token,
-                        int64_t now_ns) {
-  const rule* best = &r;
+namespace {
+
+/// The bucket key of rule `r` (keyed under `space`) for this client.
+std::string client_key(const rule& r, const std::string& space,
+                       std::string_view peer, std::string_view token) {
   std::string key = space;
   key.push_back('\0');
-  switch (best->key) {
+  switch (r.key) {
     case key_kind::ip:
       key += peer;
       break;
@@ -194,6 +193,67 @@ rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
     case key_kind::global:
       break;
   }
+  return key;
+}
+
+} // namespace
+
+std::optional<rate_limiter::bucket_ref>
+rate_limiter::bucket_for(std::string_view path, std::string_view peer,
+                         std::string_view token) const {
+  auto cfg = cfg_.load();
+  if (!limited(*cfg, path, peer))
+    return std::nullopt;
+  const rule* best = nullptr;
+  for (auto& r : cfg->rules)
+    if (path.substr(0, r.prefix.size()) == r.prefix &&
+        (!best || r.prefix.size() > best->prefix.size()))
+      best = &r;
+  if (!best)
+    return std::nullopt;
+  auto key = client_key(*best, best->prefix, peer, token);
+  return bucket_ref{std::move(cfg), best, std::move(key)};
+}
+
+std::optional<rate_limiter::bucket_ref>
+rate_limiter::bucket_for_group(std::string_view group, std::string_view path,
+                               std::string_view peer,
+                               std::string_view token) const {
+  auto cfg = cfg_.load();
+  if (!limited(*cfg, path, peer))
+    return std::nullopt;
+  for (auto& r : cfg->groups)
+    if (r.prefix == group) {
+      auto key = client_key(r, "\x01group:" + r.prefix, peer, token);
+      return bucket_ref{cfg, &r, std::move(key)};
+    }
+  return std::nullopt;
+}
+
+check_result rate_limiter::result_of(const bucket_ref& b, const decision& d) {
+  check_result out;
+  out.cfg = b.cfg;
+  out.matched = b.matched;
+  out.d = d;
+  if (!d.allowed) {
+    if (b.cfg->dry_run) {
+      out.would_refuse = true;
+      ++dry_run_refusals;
+    } else {
+      out.refused = true;
+      ++refused;
+    }
+  }
+  return out;
+}
+
+check_result
+rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
+                        const rule& r, const std::string& space,
+                        std::string_view peer, std::string_view token,
+                        int64_t now_ns) {
+  const rule* best = &r;
+  auto key = client_key(r, space, peer, token);
   auto& sh = shard_for(key);
   check_result out;
   out.cfg = cfg;

@@ -88,6 +88,25 @@ public:
   check_group(std::string_view group, std::string_view path,
               std::string_view peer, std::string_view token, int64_t now_ns);
 
+  /// The bucket a distributed backend (issue 25: Redis) takes from for
+  /// this request: the rule that applies and the limiter's key for this
+  /// client; nullopt exactly when check() would return nullopt.
+  struct bucket_ref {
+    std::shared_ptr<const limiter_config> cfg;
+    const rule* matched = nullptr;
+    std::string key;
+  };
+  std::optional<bucket_ref> bucket_for(std::string_view path,
+                                       std::string_view peer,
+                                       std::string_view token) const;
+  std::optional<bucket_ref> bucket_for_group(std::string_view group,
+                                             std::string_view path,
+                                             std::string_view peer,
+                                             std::string_view token) const;
+  /// The check_result of decision `d` made elsewhere for `b`: dry run and
+  /// the refusal counters as check() applies them.
+  check_result result_of(const bucket_ref& b, const decision& d);
+
   /// Drops buckets idle past the expiry; returns how many.
   size_t sweep(int64_t now_ns);
   size_t size() const;

@@ -273,6 +273,15 @@ struct rate_limiting_section {
   bool dry_run = false;               ///< count refusals, never refuse
   uint64_t max_keys = 1000000;        ///< buckets kept; LRU evicted beyond
   uint32_t idle_expiry_s = 600;       ///< idle buckets are dropped
+  /// issue 25 (docs/cluster.md): "local" (this node's buckets) or "redis"
+  /// (one bucket per client shared by every node through Redis).
+  std::string backend = "local";
+  /// redis://[user:pass@]host:port/db; several: tried in turn on reconnect
+  std::vector<std::string> redis_urls = {"redis://127.0.0.1:6379/0"};
+  uint32_t redis_timeout_ms = 20;   ///< then the local fallback decides
+  std::string redis_key_prefix = "themis:rl:";
+  uint32_t redis_nodes_hint = 1;    ///< fallback limit = limit / this
+  uint32_t redis_max_pending = 10000; ///< questions queued; beyond: 429
 };
 
 struct overload_section {
