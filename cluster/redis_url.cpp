@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "limits/limit_wire.hpp"
+
 namespace themis::cluster {
 
 namespace {
@@ -11,34 +13,6 @@ bool parse_uint(std::string_view s, uint64_t max, uint64_t& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc() && p == s.data() + s.size() &&
          out <= max;
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size())
-      return false;
-    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
-    if (hi < 0 || lo < 0)
-      return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
 }
 
 } // namespace
@@ -72,7 +46,8 @@ std::optional<std::string> parse_redis_url(const std::string& text,
                               : cred.substr(0, colon);
     std::string_view pass =
       colon == std::string_view::npos ? cred : cred.substr(colon + 1);
-    if (!percent_decode(user, out.user) || !percent_decode(pass, out.password))
+    if (!limits::percent_decode(user, out.user) ||
+        !limits::percent_decode(pass, out.password))
       return "bad percent-encoding in the credentials of a Redis URL";
   }
   auto slash = s.find('/');

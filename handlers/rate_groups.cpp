@@ -30,21 +30,12 @@ std::optional<limits::check_result>
 rate_group_check(limits::rate_limiter& limiter, std::string_view method,
                  std::string_view path, std::string_view peer,
                  std::string_view token, int64_t now_ns) {
-  if (limiter.config()->groups.empty())
+  auto group = rate_group_of(limiter, method, path);
+  if (!group)
     return std::nullopt;
-  std::vector<std::string> params;
-  auto entry = route_registry::global().match(split_template(std::string(path)),
-                                              false, false, params);
-  auto op = entry ? entry->op(std::string(method)) : nullptr;
-  if (!op)
-    return std::nullopt;
-  auto res = limiter.check_group(op->rate_group, path, peer, token, now_ns);
-  if (res) {
-    auto& c = group_counts();
-    std::lock_guard<std::mutex> g(c.mtx);
-    auto& n = c.by_group[op->rate_group];
-    ++(res->refused ? n.second : n.first);
-  }
+  auto res = limiter.check_group(*group, path, peer, token, now_ns);
+  if (res)
+    count_rate_group(*group, res->refused);
   return res;
 }
 

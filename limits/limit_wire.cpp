@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "themis/hex.hpp"
+
 namespace themis::limits {
 
 namespace {
@@ -19,31 +21,6 @@ void escape(std::string_view in, std::string& out) {
       out.push_back(hexdig[c & 15]);
     }
   }
-}
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-bool unescape(std::string_view in, std::string& out) {
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size())
-      return false;
-    int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
-    if (hi < 0 || lo < 0)
-      return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
 }
 
 /// Splits `line` at single spaces into exactly `n` fields.
@@ -81,6 +58,23 @@ bool each_line(std::string_view body, F f) {
 
 } // namespace
 
+bool percent_decode(std::string_view in, std::string& out) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size())
+      return false;
+    int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
+    if (hi < 0 || lo < 0)
+      return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
 std::string encode_query(const std::vector<limit_item>& items) {
   std::string out;
   for (auto& it : items) {
@@ -107,7 +101,7 @@ std::optional<std::vector<limit_item>> decode_query(const std::string& body) {
     if (!num(f[0], algo) || algo < 0 || algo > 2 || !num(f[1], it.spec.limit) ||
         it.spec.limit == 0 || !num(f[2], it.spec.window_ns) ||
         it.spec.window_ns < 1'000'000 || !num(f[3], it.spec.burst) ||
-        !unescape(f[4], it.key) || it.key.size() > max_wire_key)
+        !percent_decode(f[4], it.key) || it.key.size() > max_wire_key)
       return false;
     it.algo = static_cast<algorithm>(algo);
     items.push_back(std::move(it));

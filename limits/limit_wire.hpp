@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "limits/rate_algorithms.hpp"
@@ -28,6 +29,9 @@ struct limit_answer {
   decision d;
   bool from_redis = false;
 };
+
+/// Appends `in` with %XX escapes decoded to `out`; false on a bad escape.
+bool percent_decode(std::string_view in, std::string& out);
 
 std::string encode_query(const std::vector<limit_item>& items);
 /// nullopt on anything malformed or over the bounds.

@@ -135,6 +135,16 @@ bool limited(const limiter_config& cfg, std::string_view path,
   return true;
 }
 
+/// The prefix rule for `path`: the longest matching prefix.
+const rule* best_rule(const limiter_config& cfg, std::string_view path) {
+  const rule* best = nullptr;
+  for (auto& r : cfg.rules)
+    if (path.substr(0, r.prefix.size()) == r.prefix &&
+        (!best || r.prefix.size() > best->prefix.size()))
+      best = &r;
+  return best;
+}
+
 } // namespace
 
 std::optional<check_result> rate_limiter::check(std::string_view path,
@@ -144,11 +154,7 @@ std::optional<check_result> rate_limiter::check(std::string_view path,
   auto cfg = cfg_.load();
   if (!limited(*cfg, path, peer))
     return std::nullopt;
-  const rule* best = nullptr;
-  for (auto& r : cfg->rules)
-    if (path.substr(0, r.prefix.size()) == r.prefix &&
-        (!best || r.prefix.size() > best->prefix.size()))
-      best = &r;
+  const rule* best = best_rule(*cfg, path);
   if (!best)
     return std::nullopt;
   return take_from(cfg, *best, best->prefix, peer, token, now_ns);
@@ -204,11 +210,7 @@ rate_limiter::bucket_for(std::string_view path, std::string_view peer,
   auto cfg = cfg_.load();
   if (!limited(*cfg, path, peer))
     return std::nullopt;
-  const rule* best = nullptr;
-  for (auto& r : cfg->rules)
-    if (path.substr(0, r.prefix.size()) == r.prefix &&
-        (!best || r.prefix.size() > best->prefix.size()))
-      best = &r;
+  const rule* best = best_rule(*cfg, path);
   if (!best)
     return std::nullopt;
   auto key = client_key(*best, best->prefix, peer, token);
