@@ -189,9 +189,8 @@ void on_done(cluster_actor* self, uint64_t id, int32_t ep,
       e.latency.add(t->ms);
       st.stats->latency.observe(t->ms / 1000.0);
     }
-    if (!t->ok || t->resp.status == 502 || t->resp.status == 503 ||
-        t->resp.status == 504 || t->resp.status >= 500) {
-      if (t->fail_status != 503 || t->ok) // a full pool is not its fault
+    if (failure) {
+      if (!t->overflow) // a full pool is not the endpoint's fault
         if (st.outlier->record(ep, true, now)) {
           ++st.stats->ejections;
           spdlog::warn("gateway: cluster {}: endpoint {} ejected for {} ms "
@@ -209,6 +208,8 @@ void on_done(cluster_actor* self, uint64_t id, int32_t ep,
   auto& c = it->second;
   if (!t->ok && t->fail_status == 504)
     ++st.stats->timeouts;
+  if (t->overflow)
+    ++st.stats->overflows;
   bool retryable_status = t->ok
                             ? (c.call->fwd.retry_on_5xx &&
                                (t->resp.status == 502 ||

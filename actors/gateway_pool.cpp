@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -36,6 +37,19 @@ struct upstream_conn {
   std::array<char, 16384> buf;
 };
 using conn_ptr = std::shared_ptr<upstream_conn>;
+
+/// The deadline of what runs now on `c`: when it passes, the socket closes
+/// and the pending operation fails with `timed_out` set.
+void arm(const conn_ptr& c, std::chrono::milliseconds ms) {
+  c->timer.expires_after(ms);
+  c->timer.async_wait([c](boost::system::error_code ec) {
+    if (ec)
+      return;
+    c->timed_out = true;
+    boost::system::error_code ig;
+    c->sock.close(ig);
+  });
+}
 
 /// A request waiting for a connection (max_connections reached).
 struct waiting {
@@ -171,7 +185,9 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
     }
     if (open.load() >= cfg.breaker.max_connections) {
       if (queue.size() >= cfg.breaker.max_pending) {
-        done(failure(503, "circuit breaker: max pending requests", false));
+        auto t = failure(503, "circuit breaker: max pending requests", false);
+        t.overflow = true;
+        done(std::move(t));
         return;
       }
       queue.push_back(
@@ -234,14 +250,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
     auto ct = std::min<uint32_t>(cfg.connect_timeout_ms, timeout_ms);
     asio::post(
       c->strand, [self, c, wire, head, timeout_ms, done, t0, ct, ep]() mutable {
-        c->timer.expires_after(std::chrono::milliseconds(ct));
-        c->timer.async_wait([c](boost::system::error_code ec) {
-          if (ec)
-            return;
-          c->timed_out = true;
-          boost::system::error_code ig;
-          c->sock.close(ig);
-        });
+        arm(c, std::chrono::milliseconds(ct));
         c->sock.async_connect(
           self->addrs[ep], [self, c, wire, head, timeout_ms, done,
                             t0](boost::system::error_code ec) mutable {
@@ -268,21 +277,14 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
            bool head, uint32_t timeout_ms, done_fn done,
            clock_t_::time_point t0, bool reused) {
     auto self = shared_from_this();
-    asio::post(
+    asio::dispatch(
       c->strand, [self, c, wire, head, timeout_ms, done, t0, reused]() mutable {
         c->timed_out = false;
         auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
                        clock_t_::now() - t0)
                        .count();
         auto left = spent >= timeout_ms ? 1 : timeout_ms - spent;
-        c->timer.expires_after(std::chrono::milliseconds(left));
-        c->timer.async_wait([c](boost::system::error_code ec) {
-          if (ec)
-            return;
-          c->timed_out = true;
-          boost::system::error_code ig;
-          c->sock.close(ig);
-        });
+        arm(c, std::chrono::milliseconds(left));
         gateway::response_limits lim;
         lim.max_body_bytes = self->cfg.max_response_bytes;
         auto parser = std::make_shared<gateway::response_parser>(head, lim);

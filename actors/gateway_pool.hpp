@@ -26,6 +26,7 @@ struct gateway_try {
   int fail_status = 502; ///< when !ok: 502, 503 (pool full) or 504
   std::string reason;    ///< when !ok: for x-themis-gateway-reason
   bool connect_failed = false;
+  bool overflow = false; ///< refused by the pool's limits (max_pending)
   gateway::upstream_response resp;
   double ms = 0; ///< time to the complete response
 };

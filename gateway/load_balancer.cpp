@@ -6,8 +6,18 @@
 namespace themis::gateway {
 
 namespace {
+
 constexpr uint32_t ring_points_per_weight = 100;
+
+std::vector<int> available(const std::vector<endpoint_load>& eps) {
+  std::vector<int> out;
+  for (size_t i = 0; i < eps.size(); ++i)
+    if (eps[i].available)
+      out.push_back(static_cast<int>(i));
+  return out;
 }
+
+} // namespace
 
 uint64_t load_balancer::hash(std::string_view s) {
   uint64_t h = 1469598103934665603ull;
@@ -92,20 +102,14 @@ int load_balancer::pick_weighted(const std::vector<endpoint_load>& eps) {
 }
 
 int load_balancer::pick_random(const std::vector<endpoint_load>& eps) {
-  std::vector<int> avail;
-  for (size_t i = 0; i < eps.size(); ++i)
-    if (eps[i].available)
-      avail.push_back(static_cast<int>(i));
+  auto avail = available(eps);
   if (avail.empty())
     return -1;
   return avail[rng_() % avail.size()];
 }
 
 int load_balancer::pick_least_request(const std::vector<endpoint_load>& eps) {
-  std::vector<int> avail;
-  for (size_t i = 0; i < eps.size(); ++i)
-    if (eps[i].available)
-      avail.push_back(static_cast<int>(i));
+  auto avail = available(eps);
   if (avail.empty())
     return -1;
   if (avail.size() == 1)

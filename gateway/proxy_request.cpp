@@ -146,6 +146,8 @@ std::string build_upstream_request(const route_config& r,
     }
     if (iequals(k, "X-Forwarded-Proto") || iequals(k, "X-Forwarded-Host"))
       continue; // ours replace the client's claims
+    if (iequals(k, "Expect"))
+      continue; // the front-end answered 100-continue; the body is here
     put(out, k, v);
   }
   auto ip = client_ip(req.remote_addr);

@@ -57,6 +57,19 @@ response_parser::result response_parser::feed(std::string_view bytes) {
   return step();
 }
 
+bool response_parser::take_body() {
+  auto avail = buf_.size() - pos_;
+  auto take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
+  resp_.body.append(buf_, pos_, take);
+  pos_ += take;
+  remaining_ -= take;
+  if (remaining_ == 0)
+    return true;
+  buf_.erase(0, pos_); // all of it was taken: keep the buffer small
+  pos_ = 0;
+  return false;
+}
+
 response_parser::result response_parser::step() {
   for (;;) {
     switch (state_) {
@@ -66,20 +79,11 @@ response_parser::result response_parser::step() {
           return r;
         break; // state_ moved on
       }
-      case state::length: {
-        auto avail = buf_.size() - pos_;
-        auto take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
-        resp_.body.append(buf_, pos_, take);
-        pos_ += take;
-        remaining_ -= take;
-        if (remaining_ > 0) {
-          buf_.erase(0, pos_);
-          pos_ = 0;
+      case state::length:
+        if (!take_body())
           return result::need_more;
-        }
         state_ = state::done;
         break;
-      }
       case state::chunk_size: {
         auto eol = buf_.find("\r\n", pos_);
         if (eol == std::string::npos) {
@@ -103,20 +107,11 @@ response_parser::result response_parser::step() {
         state_ = n == 0 ? state::trailers : state::chunk_data;
         break;
       }
-      case state::chunk_data: {
-        auto avail = buf_.size() - pos_;
-        auto take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
-        resp_.body.append(buf_, pos_, take);
-        pos_ += take;
-        remaining_ -= take;
-        if (remaining_ > 0) {
-          buf_.erase(0, pos_);
-          pos_ = 0;
+      case state::chunk_data:
+        if (!take_body())
           return result::need_more;
-        }
         state_ = state::chunk_crlf;
         break;
-      }
       case state::chunk_crlf:
         if (buf_.size() - pos_ < 2)
           return result::need_more;

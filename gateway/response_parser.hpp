@@ -59,6 +59,9 @@ private:
   result fail(std::string why);
   result parse_head();
   result step();
+  /// Moves up to `remaining_` body bytes out of the buffer; true when the
+  /// body (or chunk) is complete.
+  bool take_body();
 
   bool head_;
   response_limits lim_;

@@ -108,7 +108,8 @@ routes:
                 {"Keep-Alive", "5"},
                 {"Cookie", "c=1"},
                 {"X-Forwarded-For", "1.1.1.1"},
-                {"Accept", "*/*"}});
+                {"Accept", "*/*"},
+                {"Expect", "100-continue"}});
   q.body = "hello";
   auto s = build_upstream_request(r, q, false, "127.0.0.1:1");
   EXPECT_EQ(s.rfind("POST /v1/a%20b?x=1 HTTP/1.1\r\nHost: svc.local\r\n", 0),
@@ -116,6 +117,7 @@ routes:
     << s;
   EXPECT_EQ(s.find("X-Secret"), std::string::npos);
   EXPECT_EQ(s.find("Keep-Alive"), std::string::npos);
+  EXPECT_EQ(s.find("Expect"), std::string::npos);
   EXPECT_EQ(s.find("Cookie"), std::string::npos);
   EXPECT_NE(s.find("X-Forwarded-For: 1.1.1.1, 10.0.0.7\r\n"),
             std::string::npos);
