@@ -29,6 +29,7 @@
 #include "engine/search/search_service.hpp"
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
+#include "auth/oauth2/server_setup.hpp"
 #include "actors/redis_limiter.hpp"
 #include "actors/gateway_hub.hpp"
 #include "handlers/prometheus_text.hpp"
@@ -265,10 +266,26 @@ int run_server(const server_config& cfg, const char* version,
     }
     ctx->quotas = std::make_unique<limits::tenant_quotas>(std::move(q));
   }
+  try { // issue 24: the OAuth2 / OIDC provider, its state in auth.db
+    std::string error;
+    ctx->oauth2 = auth::oauth2::create_server_provider(
+      cfg, engine::api_key_store::path_in(cfg.engine.data_dir), ctx->authn,
+      error);
+    if (!ctx->oauth2 && !error.empty()) {
+      std::fprintf(stderr, "themisd: config error: %s\n", error.c_str());
+      return 2;
+    }
+    if (!error.empty())
+      spdlog::warn("oauth2: {}", error);
+  } catch (const std::exception& e) {
+    spdlog::critical("oauth2: cannot open auth.db: {}", e.what());
+    return 1;
+  }
   ctx->router = std::make_unique<rest_router>(handler_env{
     *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
     ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get(),
-    &ctx->admin, ctx->transactions.get(), ctx->functions.get()});
+    &ctx->admin, ctx->transactions.get(), ctx->functions.get(),
+    ctx->oauth2.get()});
   // the operator routes (/api/v1/admin/…): reload and drain go through the
   // same signal handlers as SIGHUP and SIGTERM
   ctx->admin.version = version;

@@ -10,6 +10,7 @@
 
 #include "cluster/redis_url.hpp"
 #include "limits/rate_limiter.hpp"
+#include "themis/user_list.hpp"
 
 namespace themis::config_detail {
 
@@ -653,6 +654,65 @@ const std::map<std::string, field>& settings() {
                 100000)},
     // issue 29: the web console's files (docs/console.md)
     {"console.dir", string_field(&sc::console, &console_section::dir)},
+    // issue 24: the OAuth2 / OIDC provider (docs/security.md)
+    {"oauth2.enabled", bool_field(&sc::oauth2, &oauth2_section::enabled)},
+    {"oauth2.issuer",
+     field{[](server_config& c, const std::string& v) {
+             if (!v.empty() && v.rfind("https://", 0) != 0 &&
+                 v.rfind("http://", 0) != 0)
+               return std::optional<std::string>("expected an http(s) URL");
+             if (!v.empty() && v.back() == '/')
+               return std::optional<std::string>("no trailing '/'");
+             c.oauth2.issuer = v;
+             return std::optional<std::string>{};
+           },
+           [](const server_config& c) { return YAML::Node(c.oauth2.issuer); }}},
+    {"oauth2.clients",
+     field{list_field(&sc::oauth2, &oauth2_section::clients).set,
+           [](const server_config& c) { // secrets are not shown
+             YAML::Node n(YAML::NodeType::Sequence);
+             for (auto item : c.oauth2.clients) {
+               for (auto at = item.find("secret="); at != std::string::npos;
+                    at = item.find("secret=", at + 7)) {
+                 auto end = item.find(' ', at);
+                 item.replace(at + 7, end == std::string::npos
+                                        ? std::string::npos
+                                        : end - at - 7,
+                              "***");
+               }
+               n.push_back(item);
+             }
+             return n;
+           }}},
+    {"oauth2.users",
+     field{[](server_config& c, const std::string& v) {
+             c.oauth2.users = v;
+             return std::optional<std::string>{};
+           },
+           [](const server_config& c) {
+             std::string out;
+             for (auto& [u, _] : parse_user_list(c.oauth2.users))
+               out += (out.empty() ? "" : ",") + u + ":***";
+             return YAML::Node(out);
+           }}},
+    {"oauth2.signing_key_file",
+     string_field(&sc::oauth2, &oauth2_section::signing_key_file)},
+    {"oauth2.code_ttl_s",
+     uint_field(&sc::oauth2, &oauth2_section::code_ttl_s, 1, 600)},
+    {"oauth2.access_token_ttl_s",
+     uint_field(&sc::oauth2, &oauth2_section::access_token_ttl_s, 10, 86400)},
+    {"oauth2.id_token_ttl_s",
+     uint_field(&sc::oauth2, &oauth2_section::id_token_ttl_s, 10, 86400)},
+    {"oauth2.refresh_token_ttl_s",
+     uint_field(&sc::oauth2, &oauth2_section::refresh_token_ttl_s, 60,
+                31536000)},
+    {"oauth2.login_ttl_s",
+     uint_field(&sc::oauth2, &oauth2_section::login_ttl_s, 10, 86400)},
+    {"oauth2.max_pending_logins",
+     uint_field(&sc::oauth2, &oauth2_section::max_pending_logins, 1,
+                1000000)},
+    {"oauth2.allow_plain_pkce",
+     bool_field(&sc::oauth2, &oauth2_section::allow_plain_pkce)},
     {"gateway.file", string_field(&sc::gateway, &gateway_section::file)},
     {"debug.fault_injection",
      bool_field(&sc::debug, &debug_section::fault_injection)},

@@ -61,6 +61,16 @@ std::string auth_gate::path_scope(const std::string& method,
   // checks each tool's scope; its metadata is public
   if (path == "/mcp" || starts(path, "/.well-known/oauth-protected-resource"))
     return "";
+  // issue 24: the OAuth2 / OIDC provider authenticates its callers itself
+  // (client secrets, the login form, userinfo's bearer token); its admin
+  // API (clients, signing keys) needs admin
+  if (starts(path, "/api/v1/auth/clients") ||
+      starts(path, "/api/v1/auth/keys/"))
+    return "admin";
+  if (starts(path, "/api/v1/auth/") ||
+      path == "/.well-known/openid-configuration" ||
+      path == "/.well-known/oauth-authorization-server")
+    return "";
   bool read = method == "GET" || method == "HEAD";
   if (starts(path, "/changefeed") || starts(path, "/v1/changes") ||
       starts(path, "/v2/changes"))

@@ -168,6 +168,9 @@ class http_tx_store; // handlers/http_tx_store.hpp
 namespace functions {
 class function_registry; // functions/function_registry.hpp
 }
+namespace auth::oauth2 {
+class provider; // auth/oauth2/provider.hpp
+}
 namespace limits {
 class rate_limiter;
 class tenant_quotas;
@@ -187,6 +190,9 @@ struct handler_env {
   http_tx_store* transactions = nullptr; ///< /transaction/* (null: 404)
   /// /api/v1/functions (issue 27; null: functions.enabled off, 404)
   functions::function_registry* functions = nullptr;
+  /// /api/v1/auth/… OAuth2 / OIDC provider (issue 24; null: oauth2.enabled
+  /// off, 404)
+  auth::oauth2::provider* oauth2 = nullptr;
 };
 
 /// The ports a front-end hands to the router for one request.

@@ -39,6 +39,8 @@ const std::map<std::string, std::string>& tag_descriptions() {
     {"mcp", "Model Context Protocol (docs/mcp.md)"},
     {"arangodb", "The ArangoDB HTTP API subset (docs/arangodb-api.md); "
                  "also under /_db/{db}/_api, errors in ArangoDB's shape"},
+    {"oauth2", "The OAuth2 / OpenID Connect provider (docs/security.md; "
+               "404 unless oauth2.enabled), errors in RFC 6749's shape"},
     {"meta", "This description, the reference page, versions"}};
   return t;
 }

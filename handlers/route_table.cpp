@@ -15,6 +15,7 @@
 #include "handlers/mqtt_admin_routes.hpp"
 #include "handlers/sql_routes.hpp"
 #include "handlers/whoami_routes.hpp"
+#include "handlers/oauth2_routes.hpp"
 
 namespace themis {
 
@@ -263,6 +264,7 @@ const route_registry& route_registry::global() {
     register_sql_routes(*r);        // issue 29: SQL over HTTP
     register_mqtt_admin_routes(*r); // issue 29: GET /api/v1/mqtt
     register_whoami_routes(*r);     // issue 29: GET /api/v1/whoami
+    register_oauth2_routes(*r);     // issue 24: OAuth2 / OIDC provider
     register_gateway_admin_routes(*r); // issue 23: gateway upstreams
     register_meta_routes(*r);
     assign_rate_groups(*r); // before the twins, so they inherit it
