@@ -143,6 +143,20 @@ class RedisLimiterTest(unittest.TestCase):
             self.assertGreater(
                 self.metric(n, "themis_redis_limiter_redis_decisions_total"),
                 0)
+        # Redis forgets the scripts (SCRIPT FLUSH, as after a restart):
+        # NOSCRIPT -> EVAL with the text; the exhausted bucket still refuses
+        # (a local decision would allow: 10 fresh tokens per node)
+        self.assertEqual(self.redis.cli("SCRIPT", "FLUSH").strip(), "OK")
+        for n in self.nodes:
+            st, _, _ = n.request("GET", "/x1/doc")
+            self.assertEqual(st, 429)
+            self.assertEqual(
+                self.metric(n, "themis_redis_limiter_fallback_decisions_total"),
+                0)
+            self.assertEqual(
+                self.metric(n, "themis_redis_limiter_errors_total"), 0)
+        stats = self.redis.cli("INFO", "commandstats")
+        self.assertRegex(stats, r"cmdstat_eval:calls=[1-9]", stats)
 
     def test_2_redis_killed_then_back(self):
         statuses, _, _ = self.spread("/fb/a", 3)
@@ -229,6 +243,46 @@ class RedisLimiterTest(unittest.TestCase):
                              statuses)
             keys = self.redis.cli("--scan", "--pattern", "themis:rl:sw:*")
             self.assertIn("themis:rl:sw:/sw", keys)
+        finally:
+            for n in pair:
+                try:
+                    n.stop()
+                finally:
+                    n.cleanup()
+
+    def test_5_rate_group_shared(self):
+        url = "redis://127.0.0.1:%d/0" % self.redis.port
+        args = ["--set", "rate_limiting.enabled=true",
+                "--set", "rate_limiting.backend=redis",
+                "--set", "rate_limiting.redis.url=" + url,
+                "--set", "rate_limiting.rules=/ 10000/1s",
+                "--set", "rate_limiting.groups=query 3/1h"]
+        pair = []
+        try:
+            for _ in range(2):
+                pair.append(Server(args).start())
+            deadline = time.time() + 15
+            while time.time() < deadline and not all(
+                    self.metric(n, "themis_redis_limiter_state") == 2
+                    for n in pair):
+                time.sleep(0.1)
+            q = {"query": "RETURN 1"}
+            answers = [pair[i % 2].json("POST", "/api/v1/query/validate", q)
+                       for i in range(6)]
+            statuses = [a[0] for a in answers]
+            self.assertEqual(statuses.count(429), 3, statuses)
+            self.assertNotIn(429, statuses[:3])
+            h = answers[-1][1]
+            self.assertIn('"query"', h["ratelimit-policy"])
+            self.assertGreaterEqual(int(h["retry-after"]), 1)
+            # the group is counted where it was decided, as locally
+            refused = 0
+            for n in pair:
+                text = n.request("GET", "/metrics")[2].decode()
+                m = re.search(r'themis_rate_group_requests_total\{group="query",'
+                              r'outcome="refused"\} (\d+)', text)
+                refused += int(m.group(1)) if m else 0
+            self.assertEqual(refused, 3)
         finally:
             for n in pair:
                 try:
