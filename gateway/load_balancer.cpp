@@ -159,6 +159,15 @@ int load_balancer::pick_smart(const std::vector<endpoint_load>& eps) {
   if (available == 0)
     return -1;
   bool use_slow = excluded == available; // all slow: least bad of them
+  // An excluded endpoint gets no traffic, so its window would never show
+  // it recovered: one pick in `probe_every` goes to an excluded one.
+  if (excluded && !use_slow && ++probe_ % probe_every == 0) {
+    for (size_t k = 0; k < n; ++k) {
+      auto i = (probe_ / probe_every + k) % n;
+      if (eps[i].available && slow[i])
+        return static_cast<int>(i);
+    }
+  }
   // Least loaded on (active, average latency); start the scan at a rotating
   // offset so equal endpoints share the load instead of the first winning.
   int best = -1;

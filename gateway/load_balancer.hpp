@@ -53,6 +53,8 @@ private:
   std::vector<std::pair<uint64_t, uint32_t>> ring_;
   std::mt19937_64 rng_;
   uint32_t last_excluded_ = 0;
+  uint64_t probe_ = 0;
+  static constexpr uint64_t probe_every = 50;
 };
 
 } // namespace themis::gateway

@@ -4,6 +4,7 @@ counts its hits and can be told to answer 5xx, be slow, fail its health
 check, or send a malformed answer."""
 
 import json
+import random
 import socket
 import threading
 import time
@@ -22,10 +23,14 @@ class Upstream:
         self.slow_ms = 0
         self.health_status = 200
         self.malformed = False
+        self.tail = None  # (probability, ms): a slow tail per request
         up = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # one write per answer: head and body in separate small writes
+            # meet Nagle and delayed ACKs (40 ms stalls)
+            wbufsize = 65536
 
             def log_message(self, *a):
                 pass
@@ -51,6 +56,8 @@ class Upstream:
                     status = up.fail_status
                     slow = up.slow_ms
                     malformed = up.malformed
+                    if up.tail and random.random() < up.tail[0]:
+                        slow = up.tail[1]
                 if "sleep" in q:
                     slow = int(q["sleep"][0])
                 if slow:
@@ -79,6 +86,7 @@ class Upstream:
             do_PATCH = handle_any
 
         class Quiet(ThreadingHTTPServer):
+            request_queue_size = 256  # bursts of concurrent connects
             def handle_error(self, request, client_address):
                 pass  # the gateway hung up first (timeouts): expected
 
@@ -98,6 +106,7 @@ class Upstream:
             self.slow_ms = 0
             self.health_status = 200
             self.malformed = False
+            self.tail = None
 
     def count(self):
         with self.lock:

@@ -249,9 +249,10 @@ routes:
         # go to u0
         self.assertEqual(u1.count(), 3, codes)
         self.assertEqual(codes.count(500), 3)
-        view = self.upstream_view("outlier")
-        self.assertTrue(view["endpoints"][1]["ejected"])
-        self.assertGreaterEqual(view["ejections"], 1)
+        # (the admin view is refreshed every 250 ms)
+        self.assertTrue(wait_for(lambda: self.upstream_view("outlier")[
+            "endpoints"][1]["ejected"], 1.5))
+        self.assertGreaterEqual(self.upstream_view("outlier")["ejections"], 1)
         u1.fail_status = None
         time.sleep(2.3)  # base_ejection_ms: it returns by itself
         for _ in range(4):
