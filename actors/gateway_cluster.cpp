@@ -25,6 +25,7 @@ using gw_retry_atom = caf::atom_constant<caf::atom("gw_retry")>;
 using gw_probe_atom = caf::atom_constant<caf::atom("gw_probe")>;
 using gw_health_atom = caf::atom_constant<caf::atom("gw_hlth")>;
 using gw_publish_atom = caf::atom_constant<caf::atom("gw_pub")>;
+using gw_wait_atom = caf::atom_constant<caf::atom("gw_wait")>;
 
 uint64_t now_ms() {
   return static_cast<uint64_t>(
@@ -60,6 +61,12 @@ struct call_state {
   bool retry_slot = false; ///< holds a retry budget slot
 };
 
+/// A request waiting on another's identical call.
+struct waiter {
+  uint64_t id = 0;
+  caf::response_promise promise;
+};
+
 struct cluster_state {
   gateway::cluster_config cfg;
   std::shared_ptr<gateway_pool> pool;
@@ -68,7 +75,8 @@ struct cluster_state {
   std::unique_ptr<gateway::outlier_detector> outlier;
   std::unique_ptr<gateway::retry_budget> budget;
   std::vector<endpoint_state> eps;
-  gateway::coalescer<caf::response_promise> coalesce;
+  gateway::coalescer<waiter> coalesce;
+  uint64_t next_waiter = 1;
   std::unordered_map<uint64_t, call_state> calls;
   uint64_t next_id = 1;
   uint32_t active = 0; ///< calls in flight (the breaker's max_requests)
@@ -116,9 +124,9 @@ void finish(cluster_actor* self, uint64_t id, const api_response& r) {
   if (c.retry_slot)
     st.budget->release();
   if (!c.call->coalesce_key.empty()) {
-    for (auto& p : st.coalesce.finish(c.call->coalesce_key))
-      if (p.pending())
-        p.deliver(r);
+    for (auto& w : st.coalesce.finish(c.call->coalesce_key))
+      if (w.promise.pending())
+        w.promise.deliver(r);
   }
   if (c.promise.pending())
     c.promise.deliver(r);
@@ -247,6 +255,19 @@ void on_done(cluster_actor* self, uint64_t id, int32_t ep,
   finish(self, id, r);
 }
 
+/// Starts the upstream call of a request that leads (or does not share).
+void start_call(cluster_actor* self, std::shared_ptr<const gateway_call> call,
+                caf::response_promise promise) {
+  auto& st = self->state;
+  auto id = st.next_id++;
+  auto& c = st.calls[id];
+  c.call = std::move(call);
+  c.promise = std::move(promise);
+  c.start_ms = now_ms();
+  ++st.active;
+  attempt(self, id);
+}
+
 void on_probe(cluster_actor* self, int32_t ep, bool ok) {
   auto& st = self->state;
   if (ep < 0 || static_cast<size_t>(ep) >= st.eps.size())
@@ -313,11 +334,16 @@ caf::behavior gateway_cluster(cluster_actor* self,
       }
       st.stats->breaker_open = 0;
       if (!call->coalesce_key.empty()) {
-        using o = gateway::coalescer<caf::response_promise>::outcome;
-        auto out =
-          st.coalesce.join(call->coalesce_key, promise, call->max_waiters);
+        using o = gateway::coalescer<waiter>::outcome;
+        auto wid = st.next_waiter++;
+        auto out = st.coalesce.join(call->coalesce_key, waiter{wid, promise},
+                                    call->max_waiters);
         if (out == o::joined) {
           ++st.stats->coalesced;
+          if (call->fwd.coalesce_wait_ms)
+            self->delayed_send(
+              self, std::chrono::milliseconds(call->fwd.coalesce_wait_ms),
+              gw_wait_atom::value, wid, call);
           return promise; // the leader's answer comes to us too
         }
         if (out == o::refused) { // its own call, not shared
@@ -328,14 +354,25 @@ caf::behavior gateway_cluster(cluster_actor* self,
           promise = caf::response_promise(); // the leader's is in the table
         }
       }
-      auto id = st.next_id++;
-      auto& c = st.calls[id];
-      c.call = std::move(call);
-      c.promise = promise;
-      c.start_ms = now_ms();
-      ++st.active;
-      attempt(self, id);
+      start_call(self, std::move(call), promise);
       return promise;
+    },
+    [=](gw_wait_atom, uint64_t wid, std::shared_ptr<const gateway_call> call) {
+      // waited coalesce_wait_ms for the leader: call on its own instead
+      auto& st = self->state;
+      waiter w;
+      if (!st.coalesce.take(
+            call->coalesce_key, [wid](const waiter& x) { return x.id == wid; },
+            w))
+        return; // answered meanwhile
+      auto own = std::make_shared<gateway_call>(*call);
+      own->coalesce_key.clear();
+      if (st.retiring || st.active >= st.cfg.breaker.max_requests) {
+        w.promise.deliver(
+          gateway_error(503, "circuit breaker: max requests in flight"));
+        return;
+      }
+      start_call(self, std::move(own), std::move(w.promise));
     },
     [=](gw_done_atom, uint64_t id, int32_t ep, std::shared_ptr<gateway_try> t) {
       on_done(self, id, ep, std::move(t));

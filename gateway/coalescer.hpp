@@ -49,6 +49,23 @@ public:
     return out;
   }
 
+  /// Takes a waiter (never the leader) matching `m` out of `key`'s list:
+  /// one that waited too long makes its own call instead.
+  template <class Match>
+  bool take(const std::string& key, Match m, Waiter& out) {
+    auto it = map_.find(key);
+    if (it == map_.end())
+      return false;
+    auto& v = it->second;
+    for (size_t i = 1; i < v.size(); ++i)
+      if (m(v[i])) {
+        out = std::move(v[i]);
+        v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+        return true;
+      }
+    return false;
+  }
+
   size_t keys() const { return map_.size(); }
   /// Requests that shared another's call (upstream calls saved).
   size_t joined_total() const { return joined_; }

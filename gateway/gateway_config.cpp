@@ -328,7 +328,7 @@ forward_action parse_forward(const YAML::Node& n, const std::string& key,
                {"cluster", "rewrite_prefix", "host_rewrite", "timeout_ms",
                 "per_try_timeout_ms", "retries", "retry_base_ms",
                 "retry_max_ms", "retry_on_5xx", "coalesce", "public",
-                "max_waiters", "max_request_bytes"});
+                "max_waiters", "coalesce_wait_ms", "max_request_bytes"});
     if (!n["cluster"])
       fail(key + ".cluster", "missing", n);
     f.cluster = str(n["cluster"], key + ".cluster");
@@ -348,6 +348,7 @@ forward_action parse_forward(const YAML::Node& n, const std::string& key,
     if (n["public"])
       f.public_route = boolean(n["public"], key + ".public");
     opt_num(n, "max_waiters", key, 1, 100000, f.max_waiters);
+    opt_num(n, "coalesce_wait_ms", key, 0, 3600000, f.coalesce_wait_ms);
     opt_num(n, "max_request_bytes", key, 0, uint64_t(1) << 32,
             f.max_request_bytes);
   }

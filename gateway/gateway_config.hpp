@@ -130,6 +130,9 @@ struct forward_action {
   bool coalesce = false;     ///< share identical in-flight GET/HEAD
   bool public_route = false; ///< coalesce across principals
   uint32_t max_waiters = 64; ///< per coalescing key
+  /// A waiter still without the leader's answer after this makes its own
+  /// call (0: waits as long as the leader, bounded by its timeout).
+  uint32_t coalesce_wait_ms = 0;
   uint64_t max_request_bytes = 8u << 20;
 };
 

@@ -8,6 +8,7 @@ in flight, metrics and the admin view."""
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -115,6 +116,9 @@ routes:
   - name: coalesce
     match: {prefix: /gw/co}
     forward: {cluster: single, coalesce: true, max_waiters: 100}
+  - name: cowait
+    match: {prefix: /gw/waitco}
+    forward: {cluster: single, coalesce: true, coalesce_wait_ms: 100}
   - name: dead
     match: {prefix: /gw/dead}
     forward: {cluster: deadpool, retries: 1, retry_base_ms: 1}
@@ -328,6 +332,29 @@ routes:
                 "/gw/co/item", method="POST", body="x"), range(5)))
         self.assertTrue(all(r[0] == 200 for r in rs))
         self.assertEqual(up.count(), 5)
+
+    def test_coalescing_waiter_timeout_falls_back(self):
+        # waiters give up on the leader after coalesce_wait_ms and make
+        # their own calls: 3 upstream hits, all answered
+        up = self.ups[2]
+        up.slow_ms = 500
+        with ThreadPoolExecutor(3) as ex:
+            rs = list(ex.map(lambda _: self.get("/gw/waitco/x"), range(3)))
+        self.assertEqual([r[0] for r in rs], [200] * 3)
+        self.assertEqual(up.count(), 3)
+
+    def test_http2_client(self):
+        # h2c (prior knowledge) through the same route table
+        r = subprocess.run(
+            ["curl", "-s", "-i", "--http2-prior-knowledge", "-H",
+             "Host: h2.example", "http://127.0.0.1:%d/gw/rr/h2?x=1"
+             % self.server.port], capture_output=True, text=True, timeout=10)
+        head, _, body = r.stdout.partition("\n\n")  # (text mode: LF)
+        self.assertTrue(head.startswith("HTTP/2 200"), r.stdout)
+        self.assertIn("via: 1.1 themisd", head)
+        j = json.loads(body)
+        self.assertEqual(j["path"], "/svc/h2?x=1")
+        self.assertEqual(j["headers"]["Host"], "h2.example")
 
     # -- reload, metrics ----------------------------------------------------
 

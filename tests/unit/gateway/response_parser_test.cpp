@@ -107,4 +107,13 @@ TEST(Coalescer, LeaderJoinersAndLimits) {
   EXPECT_EQ(w, (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(c.join("k", 7, 2), o::leader); // free again
   EXPECT_EQ(c.joined_total(), 2u);
+  EXPECT_EQ(c.join("k", 8, 2), o::joined);
+  EXPECT_EQ(c.join("k", 9, 2), o::joined);
+  int got = 0;
+  EXPECT_FALSE(c.take(
+    "k", [](int w) { return w == 7; }, got)); // leader
+  EXPECT_TRUE(c.take(
+    "k", [](int w) { return w == 9; }, got));
+  EXPECT_EQ(got, 9);
+  EXPECT_EQ(c.finish("k"), (std::vector<int>{7, 8}));
 }
