@@ -2,6 +2,8 @@
 /// check a password or a client secret (PBKDF2) run on a worker thread.
 
 #include "auth/oauth2/provider.hpp"
+#include "engine/security/audit_log.hpp"
+#include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/oauth2_routes.hpp"
 #include "handlers/route_context.hpp"
@@ -17,6 +19,19 @@ using auth::oauth2::provider;
 
 int64_t now_s() {
   return unix_now_ms() / 1000;
+}
+
+/// The answer's audit note, recorded with the request's peer and id.
+void audit(const handler_env& env, const api_request& req, const answer& a) {
+  if (!a.audit || !env.audit)
+    return;
+  auto e =
+    http_audit_event(req, a.audit->action, a.audit->outcome, a.audit->detail);
+  if (!a.audit->user.empty()) { // else the caller (an admin action)
+    e.user = a.audit->user;
+    e.tenant = a.audit->tenant;
+  }
+  env.audit->append(std::move(e));
 }
 
 api_response to_response(answer a) {
@@ -110,16 +125,14 @@ void blocking_form(route_context& ctx, Fn fn) {
   auth::oauth2::form_map form;
   if (auto bad = form_body(ctx.req, form))
     return ctx.respond(to_response(std::move(*bad)));
-  auto opt = [](const std::string* h) {
-    return h ? std::optional<std::string>(*h) : std::nullopt;
-  };
+  // the worker keeps a copy of the request for the audit record
   ctx.work.run_blocking(
-    [p, fn, form = std::move(form),
-     authz = opt(ctx.req.header("Authorization")),
-     cookie = opt(ctx.req.header("Cookie")),
+    [p, fn, env = &ctx.env, req = ctx.req, form = std::move(form),
      iss = issuer_of(*p, ctx.req)](blocking_writer&) {
-      return to_response(fn(*p, form, authz ? &*authz : nullptr,
-                            cookie ? &*cookie : nullptr, iss));
+      auto a =
+        fn(*p, form, req.header("Authorization"), req.header("Cookie"), iss);
+      audit(*env, req, a);
+      return to_response(std::move(a));
     },
     ctx.respond);
 }
@@ -186,16 +199,22 @@ void clients_create(route_context& ctx) {
     return ctx.respond(error_response(400, "expected a JSON object"));
   // PBKDF2 of the new secret: off the actor
   ctx.work.run_blocking(
-    [p, body = std::move(body)](blocking_writer&) {
-      return to_response(p->admin_create_client(body));
+    [p, body = std::move(body), env = &ctx.env,
+     req = ctx.req](blocking_writer&) {
+      auto a = p->admin_create_client(body);
+      audit(*env, req, a);
+      return to_response(std::move(a));
     },
     ctx.respond);
 }
 
 void clients_delete(route_context& ctx) {
   auto* p = oauth2_of(ctx);
-  if (p && require_global_admin(ctx))
-    ctx.respond(to_response(p->admin_delete_client(ctx.params.at(0))));
+  if (!p || !require_global_admin(ctx))
+    return;
+  auto a = p->admin_delete_client(ctx.params.at(0));
+  audit(ctx.env, ctx.req, a);
+  ctx.respond(to_response(std::move(a)));
 }
 
 void keys_rotate(route_context& ctx) {
@@ -203,8 +222,10 @@ void keys_rotate(route_context& ctx) {
   if (!p || !require_global_admin(ctx))
     return;
   ctx.work.run_blocking(
-    [p](blocking_writer&) {
-      return to_response(p->admin_rotate_keys(now_s()));
+    [p, env = &ctx.env, req = ctx.req](blocking_writer&) {
+      auto a = p->admin_rotate_keys(now_s());
+      audit(*env, req, a);
+      return to_response(std::move(a));
     },
     ctx.respond);
 }

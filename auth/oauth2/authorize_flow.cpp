@@ -248,17 +248,22 @@ answer provider::authorize_post(const form_map& body, const std::string* cookie,
     who = users_.find(user);
   auto c = clients_.find(p.client_id);
   if (!who || !c) {
+    audit_note note{"oauth2.login", "denied", user, "",
+                    "wrong user name or password at client " + p.client_id};
     std::lock_guard<std::mutex> g(pending_mtx_);
     auto i = pending_.find(id);
     if (i == pending_.end())
       return error_page(400, "This sign-in expired; start again.");
+    answer a;
     if (++i->second.attempts >= max_attempts) {
       pending_.erase(i);
-      return redirect_error(p.redirect_uri, "access_denied",
-                            "too many failed sign-in attempts", p.state,
-                            issuer);
+      a = redirect_error(p.redirect_uri, "access_denied",
+                         "too many failed sign-in attempts", p.state, issuer);
+    } else {
+      a = login_form(id, i->second, "Wrong user name or password.", 401);
     }
-    return login_form(id, i->second, "Wrong user name or password.", 401);
+    a.audit = std::move(note);
+    return a;
   }
   {
     std::lock_guard<std::mutex> g(pending_mtx_);
@@ -285,6 +290,8 @@ answer provider::authorize_post(const form_map& body, const std::string* cookie,
   a.content_type.clear();
   a.headers = {{"Location", append_query(p.redirect_uri, q)},
                {"Cache-Control", "no-store"}};
+  a.audit = audit_note{"oauth2.login", "ok", g.user, g.tenant,
+                       "client " + c->id + ", scope " + g.scope};
   return a;
 }
 

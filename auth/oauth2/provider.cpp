@@ -355,6 +355,7 @@ answer provider::admin_create_client(const nlohmann::json& body) {
   if (!secret.empty())
     j["client_secret"] = secret; // shown once
   a.body = j.dump();
+  a.audit = audit_note{"oauth2.client.create", "ok", "", "", "client " + c->id};
   a.headers = {{"Cache-Control", "no-store"}};
   return a;
 }
@@ -377,6 +378,7 @@ answer provider::admin_delete_client(const std::string& id) {
   store_->delete_client(id);
   answer a;
   a.body = nlohmann::json{{"client_id", id}, {"deleted", true}}.dump();
+  a.audit = audit_note{"oauth2.client.delete", "ok", "", "", "client " + id};
   return a;
 }
 
@@ -399,6 +401,8 @@ answer provider::admin_rotate_keys(int64_t now_s) {
   a.body =
     nlohmann::json{{"current", k->kid()}, {"previous", old.front()->kid()}}
       .dump();
+  a.audit =
+    audit_note{"oauth2.keys.rotate", "ok", "", "", "new key " + k->kid()};
   return a;
 }
 

@@ -33,12 +33,24 @@
 
 namespace themis::auth::oauth2 {
 
+/// What the audit log should record about an answer (the handler adds
+/// peer address and request id): sign-ins, refused clients, and the
+/// replays that revoke a grant — the events an operator must see.
+struct audit_note {
+  std::string action;  ///< oauth2.login, oauth2.client_auth, oauth2.reuse …
+  std::string outcome; ///< ok | denied
+  std::string user;
+  std::string tenant;
+  std::string detail;
+};
+
 /// An endpoint's answer, protocol-neutral.
 struct answer {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<audit_note> audit;
 };
 
 /// Who may sign in, and as what.

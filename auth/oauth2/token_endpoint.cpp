@@ -32,11 +32,26 @@ answer json_answer(const nlohmann::json& j) {
   return a;
 }
 
-answer client_failure(const client_auth& ca) {
+answer client_failure(const client_auth& ca, const form_map& body) {
   if (ca.error == "invalid_request")
     return oauth_error(400, ca.error, ca.description);
   auto a = oauth_error(401, "invalid_client", ca.description);
   a.headers.emplace_back("WWW-Authenticate", "Basic realm=\"themis\"");
+  a.audit = audit_note{"oauth2.client_auth", "denied",
+                       form_get(body, "client_id"), "", ca.description};
+  return a;
+}
+
+/// invalid_grant for a replayed code or refresh token: the grant was
+/// revoked, and the operator hears about it.
+answer replay(const std::string& what, const grant& g) {
+  auto a = oauth_error(400, "invalid_grant",
+                       "the " + what +
+                         " was already used; every token of this grant is "
+                         "revoked");
+  a.audit =
+    audit_note{"oauth2.reuse", "denied", g.user, g.tenant,
+               what + " replayed at client " + g.client_id + ": grant revoked"};
   return a;
 }
 
@@ -59,7 +74,7 @@ answer provider::token(const form_map& body, const std::string* authorization,
                        const std::string& issuer, int64_t now_s) {
   auto ca = authenticate(body, authorization, issuer, now_s);
   if (!ca.ok)
-    return client_failure(ca);
+    return client_failure(ca, body);
   auto& gt = form_get(body, "grant_type");
   if (gt == "authorization_code")
     return token_code(body, ca.client, issuer, now_s);
@@ -86,9 +101,7 @@ answer provider::token_code(const form_map& body, const oauth2_client& c,
     case code_status::expired:
       return oauth_error(400, "invalid_grant", "the code expired");
     case code_status::reused:
-      return oauth_error(400, "invalid_grant",
-                         "the code was already used; the tokens issued for "
-                         "it are revoked");
+      return replay("code", g);
     case code_status::ok:
       break;
   }
@@ -134,9 +147,7 @@ answer provider::token_refresh(const form_map& body, const oauth2_client& c,
     case refresh_status::ok:
       break;
     case refresh_status::reused:
-      return oauth_error(400, "invalid_grant",
-                         "the refresh token was already used; every token "
-                         "of this grant is revoked");
+      return replay("refresh token", g);
     case refresh_status::revoked:
       return oauth_error(400, "invalid_grant", "the grant was revoked");
     case refresh_status::expired:
@@ -201,7 +212,7 @@ answer provider::introspect(const form_map& body,
                             const std::string& issuer, int64_t now_s) {
   auto ca = authenticate(body, authorization, issuer, now_s);
   if (!ca.ok)
-    return client_failure(ca);
+    return client_failure(ca, body);
   if (ca.client.is_public)
     return oauth_error(401, "invalid_client",
                        "introspection needs a confidential client");
@@ -247,7 +258,7 @@ answer provider::revoke(const form_map& body, const std::string* authorization,
                         const std::string& issuer, int64_t now_s) {
   auto ca = authenticate(body, authorization, issuer, now_s);
   if (!ca.ok)
-    return client_failure(ca);
+    return client_failure(ca, body);
   auto& token = form_get(body, "token");
   if (token.empty())
     return oauth_error(400, "invalid_request", "token is required");

@@ -146,6 +146,18 @@ class OidcProviderTest(unittest.TestCase):
         self.assertEqual(o["logout"]["status"], 302)
         self.assertEqual(o["logout"]["location"], LOGOUT + "?state=bye")
         self.assertEqual(o["after_logout_refresh"], "invalid_grant")
+        # the audit log saw the sign-ins, the refused client, the replays
+        st, _, b = self.srv.json("GET",
+                                 "/api/v1/audit?action=oauth2&limit=1000")
+        self.assertEqual(st, 200, b)
+        seen = {(e["action"], e["outcome"]) for e in b["events"]}
+        for want in (("oauth2.login", "ok"), ("oauth2.login", "denied"),
+                     ("oauth2.reuse", "denied"),
+                     ("oauth2.client_auth", "denied")):
+            self.assertIn(want, seen)
+        reuse = [e for e in b["events"] if e["action"] == "oauth2.reuse"]
+        self.assertEqual(reuse[0]["user"], "alice")
+        self.assertEqual(reuse[0]["tenant"], "acme")
         # private_key_jwt (RFC 7523) by openid-client's PrivateKeyJwt
         self.assertEqual(o["private_key_jwt"],
                          {"scope": "data:read", "rest": 200})

@@ -267,6 +267,9 @@ TEST(oauth2_flow, code_exchange_issues_tokens_once) {
   auto again = f.exchange(code);
   EXPECT_EQ(again.status, 400);
   EXPECT_EQ(body(again)["error"], "invalid_grant");
+  ASSERT_TRUE(again.audit); // a replay is an event for the audit log
+  EXPECT_EQ(again.audit->action, "oauth2.reuse");
+  EXPECT_EQ(again.audit->user, "alice");
   EXPECT_FALSE(f.p->verify_access_token(j["access_token"].get<std::string>(),
                                         t0, error, mine));
   EXPECT_EQ(body(f.refresh(j["refresh_token"])).value("error", ""),
@@ -389,7 +392,11 @@ TEST(oauth2_flow, authorize_errors_follow_rfc6749_4_1_2_1) {
   std::string other_cookie = "themis_login_x=y";
   EXPECT_EQ(f.p->authorize_post(post, &other_cookie, iss, t0).status, 403);
   post["password"] = "guess";
-  EXPECT_EQ(f.p->authorize_post(post, &cookie, iss, t0).status, 401);
+  auto wrong_pw = f.p->authorize_post(post, &cookie, iss, t0);
+  EXPECT_EQ(wrong_pw.status, 401);
+  ASSERT_TRUE(wrong_pw.audit);
+  EXPECT_EQ(wrong_pw.audit->action, "oauth2.login");
+  EXPECT_EQ(wrong_pw.audit->outcome, "denied");
   post["action"] = "deny";
   a = f.p->authorize_post(post, &cookie, iss, t0);
   EXPECT_EQ(location_param(a, "error"), "access_denied");
