@@ -308,10 +308,17 @@ caf::behavior gateway_cluster(cluster_actor* self,
     st.eps.emplace_back(cfg.smart.window);
   st.stats->lb = gateway::to_string(cfg.lb);
   self->set_exit_handler([self](caf::exit_msg& m) {
-    self->state.pool->shut();
-    for (auto& [id, c] : self->state.calls)
+    auto& st = self->state;
+    st.pool->shut();
+    auto bye = gateway_error(503, "server shutting down");
+    for (auto& [id, c] : st.calls) {
       if (c.promise.pending())
-        c.promise.deliver(gateway_error(503, "server shutting down"));
+        c.promise.deliver(bye);
+      if (!c.call->coalesce_key.empty()) // (the leader's promise is here)
+        for (auto& w : st.coalesce.finish(c.call->coalesce_key))
+          if (w.promise.pending())
+            w.promise.deliver(bye);
+    }
     self->quit(m.reason);
   });
   if (!cfg.health.path.empty())

@@ -388,6 +388,20 @@ routes:
         with open(self.file, "w") as f:
             f.write(self.config())
 
+    def test_bad_gateway_file_exits_2_naming_the_key(self):
+        bad = os.path.join(self.dir, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("clusters:\n  - name: a\n    endpoints: [\"h:1\"]\n"
+                    "    lb: fastest\n")
+        s = Server(["--set", "gateway.file=" + bad]).start(wait=False)
+        try:
+            self.assertEqual(s.proc.wait(15), 2)
+            log = s.read_log()
+            self.assertIn("gateway.file: " + bad + ": line 4: "
+                          "clusters[0].lb: expected one of", log)
+        finally:
+            s.cleanup()
+
     def test_metrics_and_admin_view(self):
         self.get("/gw/rr/x")
         self.get("/gw/direct")
