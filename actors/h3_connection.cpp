@@ -251,6 +251,9 @@ caf::behavior h3_connection(h3_actor* self, std::shared_ptr<server_context> ctx,
       st.session->on_expiry();
       st.after_io();
     },
+    [=](limit_done_atom, uint64_t id, std::string& body) { // issue 25
+      self->state.on_limit_answer(id, body);
+    },
     [=](drain_atom) {
       auto& st = self->state;
       st.guarded([&] { st.wake_all_waits(); });

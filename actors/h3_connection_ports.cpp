@@ -101,17 +101,27 @@ void h3_connection_state::run_blocking(
                "query worker failed: ", run_atom::value);
 }
 
+void h3_connection_state::on_limit_answer(uint64_t id, std::string& body) {
+  auto it = limit_waits.find(id);
+  if (it == limit_waits.end())
+    return;
+  auto done = std::move(it->second);
+  limit_waits.erase(it);
+  api_response r;
+  r.body = std::move(body);
+  guarded([&] { done(std::move(r)); });
+  after_io();
+}
+
 void h3_connection_state::ask(service_id which, api_request req,
                               responder done) {
   if (which == service_id::rate_limit) { // issue 25 (actors/redis_limiter)
-    auto lim = registered(*ctx->system, redis_limiter_name);
-    if (!lim) {
+    auto id = next_limit++;
+    if (!ask_redis_limit(req.body, caf::actor_cast<caf::actor>(self), id)) {
       done(error_response(503, "rate limiter unavailable"));
       return;
     }
-    ask_response(lim, caf::duration{std::chrono::seconds(2)}, std::move(done),
-                 503, "rate limiter did not answer: ", ask_atom::value,
-                 std::move(req));
+    limit_waits.emplace(id, std::move(done));
     return;
   }
   auto svc = registered(*ctx->system, jobs_manager_name);

@@ -14,6 +14,7 @@
 #include "actors/h3_listener.hpp"
 #include "actors/h3_messages.hpp"
 #include "actors/http_connection_state.hpp"
+#include "actors/redis_limiter.hpp"
 #include "actors/ws_channel.hpp"
 #include "protocols/http3/h3_session.hpp"
 
@@ -100,6 +101,10 @@ struct h3_connection_state : http3::h3_callbacks,
   void run_blocking(std::function<api_response(blocking_writer&)> work,
                     responder done) override;
   void ask(service_id which, api_request req, responder done) override;
+  /// Limit questions waiting for the Redis link (issue 25).
+  std::map<uint64_t, responder> limit_waits;
+  uint64_t next_limit = 0;
+  void on_limit_answer(uint64_t id, std::string& body);
   std::map<uint64_t, std::function<void(bool)>> waits;
   uint64_t next_wait = 0;
   void wait_after(uint64_t after, uint32_t timeout_ms,

@@ -101,6 +101,9 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
       self->quit();
     },
     [=](drain_check_atom) { self->state.session->check_timeouts(); },
+    [=](limit_done_atom, uint64_t id, std::string& body) { // issue 25
+      self->state.on_limit_answer(id, body);
+    },
     [=](tick_atom) {
       auto& st = self->state;
       if (st.handoff)

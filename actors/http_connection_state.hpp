@@ -17,6 +17,7 @@
 #include "actors/http_h2_ws.hpp"
 #include "actors/http_grpc.hpp"
 #include "actors/messages.hpp"
+#include "actors/redis_limiter.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "actors/ws_message_codec.hpp"
@@ -383,18 +384,34 @@ struct http_connection_state : http1::session_callbacks,
                  "query worker failed: ", run_atom::value);
   }
 
+  /// Limit questions waiting for the Redis link (issue 25).
+  std::map<uint64_t, responder> limit_waits;
+  uint64_t next_limit = 0;
+
+  void on_limit_answer(uint64_t id, std::string& body) {
+    auto it = limit_waits.find(id);
+    if (it == limit_waits.end())
+      return;
+    auto done = std::move(it->second);
+    limit_waits.erase(it);
+    --writes_in_flight;
+    api_response r;
+    r.body = std::move(body);
+    guarded([&] { done(std::move(r)); });
+    run_deferred();
+  }
+
   void ask(service_id which, api_request req, responder done) override {
     if (which == service_id::rate_limit) { // issue 25
-      auto lim = registered(*ctx->system, redis_limiter_name);
-      if (!lim) {
+      // straight to the Redis link's thread; the answer comes back as
+      // limit_done_atom (on_limit_answer), within the Redis timeout
+      auto id = next_limit++;
+      if (!ask_redis_limit(req.body, caf::actor_cast<caf::actor>(self), id)) {
         done(error_response(503, "rate limiter unavailable"));
         return;
       }
-      // the limiter answers within its Redis timeout (then locally); this
-      // bound only covers the actor itself being gone or stuck
-      ask_response(lim, caf::duration{std::chrono::seconds(2)}, std::move(done),
-                   503, "rate limiter did not answer: ", ask_atom::value,
-                   std::move(req));
+      ++writes_in_flight;
+      limit_waits.emplace(id, std::move(done));
       return;
     }
     auto svc = registered(*ctx->system, jobs_manager_name);

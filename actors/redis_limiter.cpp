@@ -17,8 +17,6 @@ namespace themis {
 
 namespace {
 
-using limit_done_atom = caf::atom_constant<caf::atom("t_limdone")>;
-
 /// The current link, for /metrics (the actor may be restarted).
 struct current_link {
   std::mutex mtx;
@@ -64,7 +62,16 @@ caf::behavior redis_limiter(caf::stateful_actor<limiter_state>* self,
     c.link = link;
   }
   // the link's thread ends with the actor (restart or shutdown)
-  self->attach_functor([link] { link->stop(); });
+  self->attach_functor([link] {
+    { // connections find no link (and use the local limiter) until the
+      // next incarnation installs its own
+      auto& c = current();
+      std::lock_guard<std::mutex> g(c.mtx);
+      if (c.link == link)
+        c.link.reset();
+    }
+    link->stop();
+  });
   return {
     [=](ask_atom, api_request& req) -> caf::result<api_response> {
       auto items = limits::decode_query(req.body);
@@ -94,6 +101,25 @@ caf::behavior redis_limiter(caf::stateful_actor<limiter_state>* self,
 }
 
 } // namespace
+
+bool ask_redis_limit(const std::string& query, const caf::actor& reply_to,
+                     uint64_t id) {
+  std::shared_ptr<cluster::redis_link> l;
+  {
+    auto& c = current();
+    std::lock_guard<std::mutex> g(c.mtx);
+    l = c.link;
+  }
+  auto items = limits::decode_query(query);
+  if (!l || !items)
+    return false;
+  l->submit(std::move(*items),
+            [reply_to, id](std::vector<limits::limit_answer> a) {
+              caf::anon_send(reply_to, limit_done_atom::value, id,
+                             limits::encode_answers(a));
+            });
+  return true;
+}
 
 caf::actor spawn_redis_limiter(caf::actor_system& sys,
                                std::shared_ptr<server_context> ctx) {

@@ -89,10 +89,11 @@ void redis_link::submit(std::vector<limits::limit_item> items, done_fn done) {
   r->done = std::move(done);
   // Bounded: a node whose link thread is this far behind is overloaded;
   // it refuses (429) rather than queue without end or admit unchecked.
-  if (stop_.load() || queued_.load() >= cfg_.max_pending) {
-    for (auto& a : r->answers) {
-      a.d.allowed = false;
-      a.d.retry_after_ns = 1'000'000'000;
+  bool stopping = stop_.load();
+  if (stopping || queued_.load() >= cfg_.max_pending) {
+    for (auto& a : r->answers) { // (stopping: the server is going away)
+      a.d.allowed = stopping;
+      a.d.retry_after_ns = stopping ? 0 : 1'000'000'000;
     }
     for (size_t i = 0; i < r->items.size(); ++i)
       r->answers[i].d.limit = r->items[i].spec.limit;
