@@ -12,7 +12,6 @@
 #include <atomic>
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,9 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "protocols/heap_optional.hpp"
 #include "protocols/mqtt/mqtt_acl.hpp"
 #include "protocols/mqtt/mqtt_session.hpp"
 #include "protocols/mqtt/mqtt_sub_tree.hpp"
+#include "protocols/small_fifo.hpp"
 #include "themis/base64.hpp"
 
 namespace themis {
@@ -186,15 +187,15 @@ private:
     size_t inbox_limit = 0;
     size_t offline_bytes = 0; ///< topic + payload bytes of `offline`
     std::map<std::string, sub> subs;
-    std::set<std::string> shared; ///< keys of shared_ it is a member of
-    std::deque<mqtt_delivery> offline;
+    std::set<std::string> shared;      ///< keys of shared_ it is a member of
+    small_fifo<mqtt_delivery> offline; ///< nothing allocated while empty
     std::vector<mqtt::pending_message> resend;
     std::vector<uint16_t> awaiting_rel;
     std::shared_ptr<const mqtt::acl_rules> acl;
     uint32_t expiry_s = 0;
     int64_t expires_ms = 0; ///< steady ms; 0: never
     bool resumed = false;   ///< the current connection resumed a session
-    std::optional<mqtt::message> will;
+    heap_optional<mqtt::message> will; ///< rare: not inline
     int64_t will_at_ms = 0;
     mqtt_client_facts facts; ///< of the current (or last) connection
   };

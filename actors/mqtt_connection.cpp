@@ -1,7 +1,6 @@
 #include "actors/mqtt_connection.hpp"
 
 #include <caf/all.hpp>
-#include <deque>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -17,7 +16,9 @@
 #include "engine/names.hpp"
 #include "engine/security/audit_log.hpp"
 #include "handlers/access_log.hpp"
+#include "protocols/heap_optional.hpp"
 #include "protocols/mqtt/mqtt_namespace.hpp"
+#include "protocols/small_fifo.hpp"
 #include "themis/user_list.hpp"
 #include "tracing/tracer.hpp"
 
@@ -33,7 +34,7 @@ struct mqtt_state : session_callbacks {
   std::shared_ptr<wire_transport> conn;
   std::shared_ptr<server_context> ctx;
   std::unique_ptr<session> s;
-  std::optional<will_message> will;
+  heap_optional<will_message> will; ///< rare and large: not inline
   uint8_t version = 4;
   bool registered = false;
   uint32_t expiry_s = 0; ///< session expiry at disconnect
@@ -65,7 +66,7 @@ struct mqtt_state : session_callbacks {
   /// The sizes of the pieces handed to the socket and not yet written
   /// (oldest first) and their sum. The socket counts its unwritten pieces
   /// (queued_writes, FIFO); the pieces beyond that count are written.
-  std::deque<size_t> unsent;
+  small_fifo<size_t> unsent;
   size_t unsent_bytes = 0;
   size_t max_unsent_bytes = 1u << 20, max_unsent_msgs = 1000;
   /// Bytes the broker routed here that this actor has not taken yet.
@@ -185,13 +186,12 @@ struct mqtt_state : session_callbacks {
     }
     registered = true;
     *reg = {bid, true};
-    ctx->mqtt->describe(
-      bid, caf::actor_cast<caf::actor>(self),
-      {who.user.empty() ? who.via : who.user, conn->remote_address(),
-       conn->kind(), version,
-       std::chrono::duration_cast<std::chrono::milliseconds>(
-         std::chrono::system_clock::now().time_since_epoch())
-         .count()});
+    ctx->mqtt->describe(bid, caf::actor_cast<caf::actor>(self),
+                        {who.user.empty() ? who.via : who.user,
+                         conn->remote_address(), conn->kind(), version,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()});
     present = r.session_present;
     ++ctx->mqtt->connects;
     connected_at = std::chrono::steady_clock::now();

@@ -280,25 +280,30 @@ void tcp_connection::do_write() {
   while (n < queue_.size() && bytes + queue_[n].size() <= max_coalesce)
     bytes += queue_[n++].size();
   writing_pieces_ = n;
+  // the write in flight lives in its own member: the queue may move its
+  // strings when it grows, and a short string's bytes move with it
   if (n > 1) {
-    std::string all;
-    all.reserve(bytes);
+    writing_buf_.reserve(bytes);
     for (size_t i = 0; i < n; ++i)
-      all += queue_[i];
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
-    queue_.push_front(std::move(all));
+      writing_buf_ += queue_[i];
+  } else {
+    writing_buf_ = std::move(queue_.front());
   }
+  for (size_t i = 0; i < n; ++i)
+    queue_.pop_front();
   inflight_bytes_ = bytes;
   asio::async_write(
-    socket_, asio::buffer(queue_.front()),
+    socket_, asio::buffer(writing_buf_),
     asio::bind_executor(strand_, [self = shared_from_this()](
                                    boost::system::error_code ec, size_t) {
       self->queued_ -= self->writing_pieces_;
       self->writing_pieces_ = 0;
       self->inflight_bytes_ = 0;
+      self->queued_bytes_ -= self->writing_buf_.size();
+      // an idle connection keeps no write buffer
+      std::string().swap(self->writing_buf_);
       if (ec || self->closed_) {
-        // the buffer stayed alive for the whole operation; drop it now
-        self->queued_ -= self->queue_.size() > 0 ? self->queue_.size() - 1 : 0;
+        self->queued_ -= self->queue_.size();
         for (auto& b : self->queue_)
           self->queued_bytes_ -= b.size();
         self->queue_.clear();
@@ -306,8 +311,6 @@ void tcp_connection::do_write() {
         self->do_close();
         return;
       }
-      self->queued_bytes_ -= self->queue_.front().size();
-      self->queue_.pop_front();
       self->last_write_ = std::chrono::steady_clock::now();
       self->do_write();
     }));
@@ -390,13 +393,12 @@ void tcp_connection::do_close() {
   if (handshake_timer_)
     handshake_timer_->cancel();
   socket_.close(ec);
-  // queue_ is not cleared here: an async_write may still use its front
-  // buffer; the write completion drops it.
-  if (!writing_) {
-    for (auto& b : queue_)
-      queued_bytes_ -= b.size();
-    queue_.clear();
-  }
+  // what waits goes now; the write in flight (writing_buf_) stays alive
+  // until its completion drops it
+  queued_ -= queue_.size();
+  for (auto& b : queue_)
+    queued_bytes_ -= b.size();
+  queue_.clear();
   notify_closed();
 }
 
@@ -404,9 +406,8 @@ void tcp_connection::discard_queued() {
   if (tls_)
     return;
   asio::post(strand_, [self = shared_from_this()] {
-    // the front is the write in flight while writing_: it stays
-    size_t keep = self->writing_ ? 1 : 0;
-    while (self->queue_.size() > keep) {
+    // the write in flight is not in the queue: it stays
+    while (!self->queue_.empty()) {
       self->queued_bytes_ -= self->queue_.back().size();
       --self->queued_;
       self->queue_.pop_back();

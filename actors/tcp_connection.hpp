@@ -12,12 +12,12 @@
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "handlers/metrics_registry.hpp"
+#include "protocols/small_fifo.hpp"
 
 namespace themis {
 
@@ -142,7 +142,8 @@ private:
   std::string client_subject_;
   std::string alpn_;
   std::string read_buf_;
-  std::deque<std::string> queue_;
+  small_fifo<std::string> queue_; ///< waiting behind the write in flight
+  std::string writing_buf_;       ///< the write in flight
   bool reading_ = false;
   bool half_close_ = false;
   bool peer_eof_ = false; ///< the peer sent FIN: nothing more to read

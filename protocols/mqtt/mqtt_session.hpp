@@ -7,8 +7,8 @@
 /// (3.1.1). Bytes in, bytes out through `session_callbacks`; routing,
 /// retained messages and authentication belong to the broker behind them.
 
+#include "protocols/small_fifo.hpp"
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -197,8 +197,8 @@ private:
   std::set<uint16_t> pending_ack_;     ///< inbound QoS 1/2 not yet acked
   std::map<uint16_t, std::string> aliases_;
   std::map<uint16_t, outbound> inflight_;
-  std::deque<outbound> queue_;
-  size_t queued_bytes_ = 0; ///< sum of cost() over queue_
+  small_fifo<outbound> queue_; ///< nothing allocated while empty
+  size_t queued_bytes_ = 0;    ///< sum of cost() over queue_
   static size_t cost(const outbound& o) {
     return o.p.publish.topic.size() + o.p.publish.payload.size();
   }
