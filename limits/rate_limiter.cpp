@@ -232,13 +232,19 @@ rate_limiter::bucket_for_group(std::string_view group, std::string_view path,
   return std::nullopt;
 }
 
-check_result rate_limiter::result_of(const bucket_ref& b, const decision& d) {
+namespace {
+
+/// A decision as check() reports it: dry run and the refusal counters.
+check_result settle(const std::shared_ptr<const limiter_config>& cfg,
+                    const rule* matched, const decision& d,
+                    std::atomic<uint64_t>& refused,
+                    std::atomic<uint64_t>& dry_run_refusals) {
   check_result out;
-  out.cfg = b.cfg;
-  out.matched = b.matched;
+  out.cfg = cfg;
+  out.matched = matched;
   out.d = d;
   if (!d.allowed) {
-    if (b.cfg->dry_run) {
+    if (cfg->dry_run) {
       out.would_refuse = true;
       ++dry_run_refusals;
     } else {
@@ -249,6 +255,12 @@ check_result rate_limiter::result_of(const bucket_ref& b, const decision& d) {
   return out;
 }
 
+} // namespace
+
+check_result rate_limiter::result_of(const bucket_ref& b, const decision& d) {
+  return settle(b.cfg, b.matched, d, refused, dry_run_refusals);
+}
+
 check_result
 rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
                         const rule& r, const std::string& space,
@@ -257,9 +269,7 @@ rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
   const rule* best = &r;
   auto key = client_key(r, space, peer, token);
   auto& sh = shard_for(key);
-  check_result out;
-  out.cfg = cfg;
-  out.matched = best;
+  decision d;
   {
     std::lock_guard<std::mutex> guard(sh.mtx);
     auto it = sh.table.find(key);
@@ -277,18 +287,9 @@ rate_limiter::take_from(const std::shared_ptr<const limiter_config>& cfg,
       sh.lru.splice(sh.lru.begin(), sh.lru, it->second.lru_pos);
     }
     it->second.last_used_ns = now_ns;
-    out.d = take(cfg->algo, best->spec, it->second.state, now_ns);
+    d = take(cfg->algo, best->spec, it->second.state, now_ns);
   }
-  if (!out.d.allowed) {
-    if (cfg->dry_run) {
-      out.would_refuse = true;
-      ++dry_run_refusals;
-    } else {
-      out.refused = true;
-      ++refused;
-    }
-  }
-  return out;
+  return settle(cfg, best, d, refused, dry_run_refusals);
 }
 
 size_t rate_limiter::sweep(int64_t now_ns) {

@@ -111,6 +111,27 @@ class RedisLimiterTest(unittest.TestCase):
         raise AssertionError("nodes did not connect to Redis: " +
                              cls.nodes[0].read_log()[-3000:])
 
+    def start_extra(self, args, count=2):
+        """`count` more nodes on the same Redis, connected; stopped and
+        removed at the end of the test."""
+        nodes = []
+
+        def stop_all():
+            for n in nodes:
+                try:
+                    n.stop()
+                finally:
+                    n.cleanup()
+        self.addCleanup(stop_all)
+        for _ in range(count):
+            nodes.append(Server(args).start())
+        deadline = time.time() + 15
+        while time.time() < deadline and not all(
+                self.metric(n, "themis_redis_limiter_state") == 2
+                for n in nodes):
+            time.sleep(0.1)
+        return nodes
+
     def spread(self, path, count):
         """`count` requests round-robin over the nodes: statuses, the
         slowest answer (s), and the 429 answers' headers."""
@@ -223,73 +244,42 @@ class RedisLimiterTest(unittest.TestCase):
 
     def test_4_sliding_window_shared(self):
         url = "redis://127.0.0.1:%d/0" % self.redis.port
-        args = ["--set", "rate_limiting.enabled=true",
-                "--set", "rate_limiting.backend=redis",
-                "--set", "rate_limiting.algorithm=sliding_window_counter",
-                "--set", "rate_limiting.redis.url=" + url,
-                "--set", "rate_limiting.rules=/sw 10/1h key=ip"]
-        pair = []
-        try:
-            for _ in range(2):
-                pair.append(Server(args).start())
-            deadline = time.time() + 15
-            while time.time() < deadline and not all(
-                    self.metric(n, "themis_redis_limiter_state") == 2
-                    for n in pair):
-                time.sleep(0.1)
-            statuses = [pair[i % 2].request("GET", "/sw/x")[0]
-                        for i in range(20)]
-            self.assertEqual(len([s for s in statuses if s != 429]), 10,
-                             statuses)
-            keys = self.redis.cli("--scan", "--pattern", "themis:rl:sw:*")
-            self.assertIn("themis:rl:sw:/sw", keys)
-        finally:
-            for n in pair:
-                try:
-                    n.stop()
-                finally:
-                    n.cleanup()
+        pair = self.start_extra([
+            "--set", "rate_limiting.enabled=true",
+            "--set", "rate_limiting.backend=redis",
+            "--set", "rate_limiting.algorithm=sliding_window_counter",
+            "--set", "rate_limiting.redis.url=" + url,
+            "--set", "rate_limiting.rules=/sw 10/1h key=ip"])
+        statuses = [pair[i % 2].request("GET", "/sw/x")[0] for i in range(20)]
+        self.assertEqual(len([s for s in statuses if s != 429]), 10, statuses)
+        keys = self.redis.cli("--scan", "--pattern", "themis:rl:sw:*")
+        self.assertIn("themis:rl:sw:/sw", keys)
 
     def test_5_rate_group_shared(self):
         url = "redis://127.0.0.1:%d/0" % self.redis.port
-        args = ["--set", "rate_limiting.enabled=true",
-                "--set", "rate_limiting.backend=redis",
-                "--set", "rate_limiting.redis.url=" + url,
-                "--set", "rate_limiting.rules=/ 10000/1s",
-                "--set", "rate_limiting.groups=query 3/1h"]
-        pair = []
-        try:
-            for _ in range(2):
-                pair.append(Server(args).start())
-            deadline = time.time() + 15
-            while time.time() < deadline and not all(
-                    self.metric(n, "themis_redis_limiter_state") == 2
-                    for n in pair):
-                time.sleep(0.1)
-            q = {"query": "RETURN 1"}
-            answers = [pair[i % 2].json("POST", "/api/v1/query/validate", q)
-                       for i in range(6)]
-            statuses = [a[0] for a in answers]
-            self.assertEqual(statuses.count(429), 3, statuses)
-            self.assertNotIn(429, statuses[:3])
-            h = answers[-1][1]
-            self.assertIn('"query"', h["ratelimit-policy"])
-            self.assertGreaterEqual(int(h["retry-after"]), 1)
-            # the group is counted where it was decided, as locally
-            refused = 0
-            for n in pair:
-                text = n.request("GET", "/metrics")[2].decode()
-                m = re.search(r'themis_rate_group_requests_total\{group="query",'
-                              r'outcome="refused"\} (\d+)', text)
-                refused += int(m.group(1)) if m else 0
-            self.assertEqual(refused, 3)
-        finally:
-            for n in pair:
-                try:
-                    n.stop()
-                finally:
-                    n.cleanup()
-
+        pair = self.start_extra([
+            "--set", "rate_limiting.enabled=true",
+            "--set", "rate_limiting.backend=redis",
+            "--set", "rate_limiting.redis.url=" + url,
+            "--set", "rate_limiting.rules=/ 10000/1s",
+            "--set", "rate_limiting.groups=query 3/1h"])
+        q = {"query": "RETURN 1"}
+        answers = [pair[i % 2].json("POST", "/api/v1/query/validate", q)
+                   for i in range(6)]
+        statuses = [a[0] for a in answers]
+        self.assertEqual(statuses.count(429), 3, statuses)
+        self.assertNotIn(429, statuses[:3])
+        h = answers[-1][1]
+        self.assertIn('"query"', h["ratelimit-policy"])
+        self.assertGreaterEqual(int(h["retry-after"]), 1)
+        # the group is counted where it was decided, as locally
+        refused = 0
+        for n in pair:
+            text = n.request("GET", "/metrics")[2].decode()
+            m = re.search(r'themis_rate_group_requests_total\{group="query",'
+                          r'outcome="refused"\} (\d+)', text)
+            refused += int(m.group(1)) if m else 0
+        self.assertEqual(refused, 3)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
