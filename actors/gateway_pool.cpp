@@ -1,5 +1,7 @@
 #include "actors/gateway_pool.hpp"
 
+#include "actors/gateway_upstream_conn.hpp"
+
 #include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -18,38 +20,13 @@ namespace themis {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using strand_t = asio::strand<asio::io_context::executor_type>;
 using clock_t_ = std::chrono::steady_clock;
+using gateway_detail::arm;
+using gateway_detail::strand_t;
+using gateway_detail::conn_ptr;
+using gateway_detail::upstream_conn;
 
 namespace {
-
-/// One upstream connection: socket and timer on their own strand, so the
-/// timeout and the read never race.
-struct upstream_conn {
-  explicit upstream_conn(asio::io_context& io) :
-    strand(asio::make_strand(io)), sock(strand), timer(strand) {}
-  strand_t strand;
-  tcp::socket sock;
-  asio::steady_timer timer;
-  size_t ep = 0;
-  clock_t_::time_point idle_since;
-  bool timed_out = false;
-  std::array<char, 16384> buf;
-};
-using conn_ptr = std::shared_ptr<upstream_conn>;
-
-/// The deadline of what runs now on `c`: when it passes, the socket closes
-/// and the pending operation fails with `timed_out` set.
-void arm(const conn_ptr& c, std::chrono::milliseconds ms) {
-  c->timer.expires_after(ms);
-  c->timer.async_wait([c](boost::system::error_code ec) {
-    if (ec)
-      return;
-    c->timed_out = true;
-    boost::system::error_code ig;
-    c->sock.close(ig);
-  });
-}
 
 /// A request waiting for a connection (max_connections reached).
 struct waiting {
@@ -59,59 +36,6 @@ struct waiting {
   uint32_t timeout_ms;
   gateway_pool::done_fn done;
   clock_t_::time_point since;
-};
-
-/// One active health check: connect, GET, read a whole answer, close.
-struct health_probe : std::enable_shared_from_this<health_probe> {
-  health_probe(asio::io_context& io, std::function<void(bool)> d) :
-    c(std::make_shared<upstream_conn>(io)), done(std::move(d)) {}
-  conn_ptr c;
-  std::function<void(bool)> done;
-  gateway::response_parser parser{false};
-  std::shared_ptr<const std::string> wire;
-
-  void start(const tcp::endpoint& to, std::shared_ptr<const std::string> w,
-             uint32_t timeout_ms) {
-    wire = std::move(w);
-    c->timer.expires_after(std::chrono::milliseconds(timeout_ms));
-    c->timer.async_wait([c = c](boost::system::error_code ec) {
-      if (!ec) {
-        boost::system::error_code ig;
-        c->sock.close(ig);
-      }
-    });
-    c->sock.async_connect(
-      to, [self = shared_from_this()](boost::system::error_code ec) {
-        if (ec)
-          return self->finish(false);
-        asio::async_write(self->c->sock, asio::buffer(*self->wire),
-                          [self](boost::system::error_code ec, size_t) {
-                            if (ec)
-                              return self->finish(false);
-                            self->read();
-                          });
-      });
-  }
-  void read() {
-    c->sock.async_read_some(
-      asio::buffer(c->buf),
-      [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-        using res = gateway::response_parser::result;
-        res r = ec == asio::error::eof ? self->parser.on_eof()
-                : ec                   ? res::error
-                     : self->parser.feed({self->c->buf.data(), n});
-        if (r == res::need_more && !ec)
-          return self->read();
-        auto st = self->parser.response().status;
-        self->finish(r == res::done && st >= 200 && st < 300);
-      });
-  }
-  void finish(bool ok) {
-    c->timer.cancel();
-    boost::system::error_code ig;
-    c->sock.close(ig);
-    done(ok);
-  }
 };
 
 } // namespace
@@ -413,11 +337,8 @@ void gateway_pool::probe(size_t ep, const std::string& path,
     "\r\nUser-Agent: themisd-health\r\nConnection: close\r\n\r\n");
   // its own connection, outside the pool's limits: a full pool must not
   // make a healthy endpoint look dead
-  auto pr = std::make_shared<health_probe>(i->io, std::move(done));
-  pr->c->ep = ep;
-  asio::post(pr->c->strand, [pr, i, wire, timeout_ms] {
-    pr->start(i->addrs[pr->c->ep], wire, timeout_ms);
-  });
+  gateway_detail::probe_endpoint(i->io, i->addrs[ep], std::move(wire),
+                                 timeout_ms, std::move(done));
 }
 
 void gateway_pool::shut() {
