@@ -221,9 +221,20 @@ void keys_rotate(route_context& ctx) {
   auto* p = oauth2_of(ctx);
   if (!p || !require_global_admin(ctx))
     return;
+  std::string alg; // {"alg": "ES256"} switches algorithms
+  if (!ctx.req.body.empty()) {
+    nlohmann::json body;
+    if (auto bad = parse_json_body(ctx.req.body, body))
+      return ctx.respond(std::move(*bad));
+    if (body.is_discarded() || !body.is_object() ||
+        (body.contains("alg") && !body["alg"].is_string()))
+      return ctx.respond(error_response(400, "expected {\"alg\": \"RS256\" "
+                                             "or \"ES256\"}"));
+    alg = body.value("alg", "");
+  }
   ctx.work.run_blocking(
-    [p, env = &ctx.env, req = ctx.req](blocking_writer&) {
-      auto a = p->admin_rotate_keys(now_s());
+    [p, alg, env = &ctx.env, req = ctx.req](blocking_writer&) {
+      auto a = p->admin_rotate_keys(now_s(), alg);
       audit(*env, req, a);
       return to_response(std::move(a));
     },

@@ -191,7 +191,7 @@ nlohmann::json provider::metadata(const std::string& iss, bool openid) const {
     m["userinfo_endpoint"] = iss + "/api/v1/auth/userinfo";
     m["end_session_endpoint"] = iss + "/api/v1/auth/logout";
     m["subject_types_supported"] = {"public"};
-    m["id_token_signing_alg_values_supported"] = {"RS256"};
+    m["id_token_signing_alg_values_supported"] = {ring()->current->alg()};
     m["claims_supported"] = {
       "iss",         "sub",   "aud", "exp",     "iat",
       "auth_time",   "nonce", "azp", "at_hash", "preferred_username",
@@ -382,13 +382,16 @@ answer provider::admin_delete_client(const std::string& id) {
   return a;
 }
 
-answer provider::admin_rotate_keys(int64_t now_s) {
+answer provider::admin_rotate_keys(int64_t now_s, const std::string& alg) {
   if (key_from_file_)
     return oauth_error(409, "invalid_request",
                        "the key comes from oauth2.signing_key_file: replace "
                        "the file and restart");
   std::string error;
-  auto k = signing_key::generate(error);
+  if (!alg.empty() && alg != "RS256" && alg != "ES256")
+    return oauth_error(400, "invalid_request", "alg must be RS256 or ES256");
+  auto k =
+    signing_key::generate(error, alg.empty() ? ring()->current->alg() : alg);
   if (!k)
     return oauth_error(500, "server_error", error);
   store_->put_key(k->kid(), k->private_pem(), now_s * 1000);

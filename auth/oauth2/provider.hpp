@@ -116,8 +116,10 @@ public:
   answer admin_create_client(const nlohmann::json& body);
   nlohmann::json admin_list_clients() const;
   answer admin_delete_client(const std::string& id);
-  /// A new current signing key; the old one stays published and valid.
-  answer admin_rotate_keys(int64_t now_s);
+  /// A new current signing key (of `alg`, RS256 or ES256; empty: the
+  /// current key's); the old one stays published and valid. Switching
+  /// algorithms is a rotation.
+  answer admin_rotate_keys(int64_t now_s, const std::string& alg = {});
 
   grant_store& store() { return *store_; }
   const client_registry& clients() const { return clients_; }

@@ -74,15 +74,17 @@ class OidcProviderTest(unittest.TestCase):
     def issuer(self):
         return "http://127.0.0.1:%d" % self.srv.port
 
-    def run_rp(self):
-        env = dict(os.environ, OIDC_ISSUER=self.issuer(),
+    def run_rp(self, srv=None, alg="RS256"):
+        srv = srv or self.srv
+        env = dict(os.environ, OIDC_ISSUER="http://127.0.0.1:%d" % srv.port,
+                   OIDC_ALG=alg,
                    OIDC_REDIRECT=REDIRECT, OIDC_LOGOUT_REDIRECT=LOGOUT,
                    OIDC_CLIENT="web", OIDC_SECRET="web-secret-1",
                    OIDC_SVC_CLIENT="svc", OIDC_SVC_SECRET="svc-secret-1",
                    OIDC_USER="alice", OIDC_PASSWORD="wonderland",
-                   MQTT_PORT=str(self.srv.mqtt_port),
+                   MQTT_PORT=str(srv.mqtt_port),
                    OIDC_PKJ_KEY=os.path.join(self.keys, "jwtc.key"),
-                   PG_PORT=str(self.srv.pg_port))
+                   PG_PORT=str(srv.pg_port))
         p = subprocess.run(["node", "oidc_rp.mjs"], cwd=NODE_DIR, env=env,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, (p.stdout + p.stderr)[-4000:])
@@ -161,6 +163,27 @@ class OidcProviderTest(unittest.TestCase):
         # private_key_jwt (RFC 7523) by openid-client's PrivateKeyJwt
         self.assertEqual(o["private_key_jwt"],
                          {"scope": "data:read", "rest": 200})
+
+    def test_es256_relying_party(self):
+        # a rotation to ES256 (P-256): ID and access tokens validated by
+        # openid-client with id_token_signed_response_alg ES256
+        srv = Server(args=args(self.keys)).start()
+        try:
+            st, _, b = srv.json("POST", "/api/v1/auth/keys/rotate",
+                                {"alg": "ES256"})
+            self.assertEqual(st, 200, b)
+            st, _, jwks = srv.json("GET", "/api/v1/auth/jwks")
+            self.assertEqual(len(jwks["keys"]), 2)
+            self.assertEqual(jwks["keys"][0]["kty"], "EC")
+            o = self.run_rp(srv, "ES256")
+            self.assertEqual(o["id_token"]["sub"], "alice")
+            self.assertTrue(o["id_token"]["nonce_ok"])
+            self.assertEqual(o["rest"]["status"], 200)
+            self.assertEqual(o["refresh_reuse"], "invalid_grant")
+            self.assertEqual(o["pg"], 1)
+        finally:
+            srv.stop()
+            srv.cleanup()
 
     def authorize(self, **params):
         q = {"response_type": "code", "client_id": "web",

@@ -75,7 +75,8 @@ async function rest(token) {
 }
 
 const config = await client.discovery(issuer, env.OIDC_CLIENT,
-  { client_secret: env.OIDC_SECRET, id_token_signed_response_alg: 'RS256' },
+  { client_secret: env.OIDC_SECRET,
+    id_token_signed_response_alg: env.OIDC_ALG || 'RS256' },
   client.ClientSecretBasic(env.OIDC_SECRET),
   { execute: [client.allowInsecureRequests] });
 const meta = config.serverMetadata();

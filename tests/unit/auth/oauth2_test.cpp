@@ -631,3 +631,49 @@ TEST(oauth2_flow, private_key_jwt_client_authentication) {
   EXPECT_NE(std::find(methods.begin(), methods.end(), "private_key_jwt"),
             methods.end());
 }
+
+TEST(oauth2_flow, es256_keys_sign_id_and_access_tokens) {
+  temp_db dir;
+  std::string rs_kid;
+  {
+    fixture f(dir.file());
+    rs_kid = f.p->jwks()["keys"][0]["kid"];
+  }
+  {
+    // switching algorithms is a rotation: a new ES256 key, the RSA one
+    // stays published; the choice survives a restart
+    fixture f(dir.file());
+    EXPECT_EQ(f.p->admin_rotate_keys(t0, "HS256").status, 400);
+    ASSERT_EQ(f.p->admin_rotate_keys(t0, "ES256").status, 200);
+  }
+  fixture f(dir.file());
+  auto keys = f.p->jwks()["keys"];
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0]["kty"], "EC");
+  EXPECT_EQ(keys[0]["crv"], "P-256");
+  EXPECT_EQ(keys[1]["kid"], rs_kid);
+  EXPECT_EQ(f.p->metadata(iss, true)["id_token_signing_alg_values_supported"],
+            nlohmann::json::array({"ES256"}));
+  auto j = body(f.exchange(f.code()));
+  std::string id = j["id_token"];
+  std::string head;
+  ASSERT_TRUE(base64url_decode(id.substr(0, id.find('.')), head));
+  EXPECT_EQ(nlohmann::json::parse(head)["alg"], "ES256");
+  jwks set;
+  size_t skipped = 0;
+  std::string e;
+  ASSERT_TRUE(set.add_json(f.p->jwks().dump(), skipped, e)) << e;
+  EXPECT_EQ(skipped, 0u);
+  EXPECT_EQ(verify_jwt(id, set, {}, t0).status, jwt_status::ok);
+  bool mine = false;
+  EXPECT_TRUE(
+    f.p->verify_access_token(j["access_token"].get<std::string>(), t0, e, mine))
+    << e;
+  std::string ek;
+  auto k = signing_key::generate(ek, "ES256");
+  ASSERT_TRUE(k) << ek;
+  auto again = signing_key::from_pem(k->private_pem(), ek);
+  ASSERT_TRUE(again) << ek;
+  EXPECT_EQ(again->kid(), k->kid());
+  EXPECT_FALSE(signing_key::generate(ek, "HS256"));
+}
