@@ -156,14 +156,16 @@ TEST(RouteRegistry, ArangoPathsMatchTheirOwnMatcher) {
 TEST(RouteRegistry, ScopesAreTheGatesPathRules) {
   // routes added with the registry whose scope differs from what the old
   // path rule would say, by design: a read sent as POST
-  const std::set<std::string> newer = {"/v1/collections/{c}/documents:batchGet",
-                                       "/api/v1/collections/{c}/schema",
-                                       // issue 27: the Functions API
-                                       "/api/v1/functions",
-                                       "/api/v1/functions/{id}",
-                                       "/api/v1/functions/{id}/wasm",
-                                       "/api/v1/functions/{id}/invoke",
-                                       "/api/v1/functions/{id}/logs"};
+  const std::set<std::string> newer = {
+    "/v1/collections/{c}/documents:batchGet", "/api/v1/collections/{c}/schema",
+    // issue 27: the Functions API
+    "/api/v1/functions", "/api/v1/functions/{id}",
+    "/api/v1/functions/{id}/wasm", "/api/v1/functions/{id}/invoke",
+    "/api/v1/functions/{id}/logs", "/api/v1/functions/{id}/triggers",
+    "/api/v1/functions/{id}/triggers/"
+    "{trigger}",
+    // bound routes: any method, read
+    "/fn/{tenant}/{id}", "/fn/{tenant}/{id}/*"};
   size_t checked = 0;
   for (auto& e : reg().routes()) {
     if (e->reserved || !e->own_prefix.empty() ||
