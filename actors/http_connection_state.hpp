@@ -7,26 +7,26 @@
 
 #include <caf/all.hpp>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <optional>
 #include <spdlog/spdlog.h>
 
 #include "actors/blocking_work.hpp"
 #include "actors/h3_alt_svc.hpp"
-#include "actors/http_h2_ws.hpp"
 #include "actors/http_grpc.hpp"
+#include "actors/http_h2_ws.hpp"
 #include "actors/messages.hpp"
 #include "actors/redis_limiter.hpp"
 #include "actors/server_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "actors/ws_message_codec.hpp"
 #include "actors/ws_stream_tunnels.hpp"
+#include "handlers/changefeed_encoding.hpp"
 #include "handlers/http_json.hpp"
 #include "protocols/compression/http_coding.hpp"
 #include "protocols/http1/http1_session.hpp"
 #include "protocols/http2/h2_session.hpp"
-#include "handlers/changefeed_encoding.hpp"
+#include "protocols/small_fifo.hpp"
 #include "protocols/websocket/ws_session.hpp"
 
 namespace themis::detail {
@@ -108,7 +108,8 @@ struct http_connection_state : http1::session_callbacks,
   /// flight, so a pipelined read sees the write before it (read your
   /// writes); other connections are not held up.
   int writes_in_flight = 0;
-  std::deque<std::pair<uint64_t, api_request>> deferred;
+  /// (no allocation while empty: idle connections, issue 30)
+  small_fifo<std::pair<uint64_t, api_request>> deferred;
 
   // -- session callbacks ----------------------------------------------------
 
@@ -116,7 +117,7 @@ struct http_connection_state : http1::session_callbacks,
     // HTTP/1.1 read-your-writes ordering; HTTP/2 streams are independent
     if (!session->multiplexed() &&
         (writes_in_flight > 0 || !deferred.empty())) {
-      deferred.emplace_back(id, std::move(req));
+      deferred.push_back({id, std::move(req)});
       return;
     }
     dispatch(id, std::move(req));

@@ -5,13 +5,14 @@
 /// test drives it with a recording fake.
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocols/http1/request_parser.hpp"
 #include "protocols/http_front.hpp"
+#include "protocols/small_fifo.hpp"
 #include "themis/api_message.hpp"
 
 namespace themis::http1 {
@@ -136,7 +137,7 @@ private:
   request_parser parser_;
   std::string inbuf_;
   size_t inbuf_pos_ = 0;
-  std::deque<entry> in_flight_; ///< dispatched, answered in order
+  small_fifo<entry> in_flight_; ///< dispatched, answered in order
   uint64_t next_id_ = 0;
   bool closing_ = false; ///< no more requests will be read
   bool close_sent_ = false;
