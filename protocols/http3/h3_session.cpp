@@ -4,6 +4,7 @@
 
 #include "protocols/http3/h3_session.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <nghttp3/nghttp3.h>
 #include <ngtcp2/ngtcp2.h>
@@ -205,6 +206,7 @@ void h3_session::on_packet(std::string_view local, std::string_view remote,
   }
   local_ = local;
   remote_ = remote;
+  last_rx_ns_ = now();
   ngtcp2_path path{addr_of(local_), addr_of(remote_), nullptr};
   ngtcp2_pkt_info pi{};
   // answers given inside the callbacks (a handler that responds at once)
@@ -292,7 +294,19 @@ uint64_t h3_session::expiry_ns() const {
     return UINT64_MAX;
   if (closing_ || draining_)
     return close_deadline_;
-  return ngtcp2_conn_get_expiry(conn_);
+  auto at = ngtcp2_conn_get_expiry(conn_);
+  if (shutting_down_ && handshake_done_)
+    at = std::min(at, silent_drain_deadline());
+  return at;
+}
+
+uint64_t h3_session::silent_drain_deadline() const {
+  // an acknowledging peer sends packets at least every few PTOs while we
+  // send it data; one that sent nothing for that long (and at least 1 s)
+  // since the drain began is gone
+  auto quiet =
+    std::max<uint64_t>(3 * ngtcp2_conn_get_pto(conn_), 1000000000ull);
+  return std::max(last_rx_ns_, drain_at_ns_) + quiet;
 }
 
 void h3_session::on_expiry() {
@@ -303,6 +317,12 @@ void h3_session::on_expiry() {
       finished_ = true;
       cb_.close();
     }
+    return;
+  }
+  if (shutting_down_ && handshake_done_ && now() >= silent_drain_deadline()) {
+    ngtcp2_connection_close_error_set_application_error(
+      &last_error_->e, NGHTTP3_H3_NO_ERROR, nullptr, 0);
+    start_closing_period();
     return;
   }
   if (int rv = ngtcp2_conn_handle_expiry(conn_, now()); rv != 0) {
@@ -404,6 +424,7 @@ void h3_session::drain() {
   if (shutting_down_ || finished_)
     return;
   shutting_down_ = true;
+  drain_at_ns_ = now();
   if (h3_) {
     // RFC 9114 §5.2: GOAWAY; requests already received still finish
     nghttp3_conn_submit_shutdown_notice(h3_);

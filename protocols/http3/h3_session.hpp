@@ -214,6 +214,13 @@ private:
   bool draining_ = false; ///< the peer closed: we stay silent
   bool finished_ = false;
   bool shutting_down_ = false; ///< drain(): GOAWAY sent
+  /// When the peer last sent a packet, and when drain() began: a draining
+  /// connection whose peer stays silent (a killed client never acknowledges
+  /// its streams' end) is closed instead of holding the drain to its
+  /// deadline.
+  uint64_t last_rx_ns_ = 0, drain_at_ns_ = 0;
+  /// Past this, a draining connection with a silent peer closes.
+  uint64_t silent_drain_deadline() const;
   bool handshake_done_ = false;
   bool in_write_ = false;
   bool in_read_ = false;     ///< inside ngtcp2_conn_read_pkt: writes wait

@@ -379,6 +379,36 @@ class Http3LifecycleTest(unittest.TestCase):
         # the stream ended cleanly (FIN, H3_NO_ERROR), then the connection
         self.assertIn("closed with error code 256", text)
 
+    def test_drain_does_not_wait_for_a_vanished_client(self):
+        # a client killed with its SSE stream open never acknowledges the
+        # stream's end: the draining connection closes once the peer has
+        # been silent (max(3 PTO, 1 s)), not at server.drain_timeout_ms
+        srv, port = self.server("--set", "server.drain_timeout_ms=10000")
+        proc = subprocess.Popen(
+            [GTLSCLIENT, "--no-quic-dump", "--timeout=30s", "127.0.0.1",
+             str(port), "https://localhost:%d/changefeed/stream?from_seq=0"
+             % port], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = []
+        reader = threading.Thread(
+            target=lambda: out.extend(iter(proc.stdout.readline, b"")))
+        reader.start()
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline and b"[:status: 200]" not in b"".join(out):
+                time.sleep(0.05)
+            self.assertIn(b"[:status: 200]", b"".join(out))
+            proc.kill()
+            proc.wait()
+            t0 = time.time()
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(srv.proc.wait(timeout=20), 0)
+            self.assertLess(time.time() - t0, 8.0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            reader.join(5)
+            srv.cleanup()
+
     def test_sighup_reloads_the_quic_certificate(self):
         d = tempfile.mkdtemp(prefix="themis_h3r_")
         try:
