@@ -16,6 +16,11 @@ import cbor2
 import msgpack
 import websocket  # python3-websocket
 import websockets  # python3-websockets
+# websockets resolves connect() lazily, on first use; that import then runs
+# while the harness' threads run and CPython 3.11's import lock can raise
+# KeyError there (seen in CI): import the client and extension eagerly
+import websockets.extensions.permessage_deflate  # noqa: F401
+import websockets.legacy.client  # noqa: F401
 
 from themis_harness import ServerTest
 from ws_raw import Frames, handshake, masked
