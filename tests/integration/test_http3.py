@@ -63,6 +63,27 @@ def parse(out):
     return headers, bytes(body)
 
 
+def h3_stream(port, path, *flags):
+    """gtlsclient on one long request (an SSE stream): (process, output
+    lines as they arrive, the thread collecting them)."""
+    proc = subprocess.Popen(
+        [GTLSCLIENT, "--no-quic-dump", *flags, "127.0.0.1", str(port),
+         "https://localhost:%d%s" % (port, path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = []
+    reader = threading.Thread(
+        target=lambda: out.extend(iter(proc.stdout.readline, b"")))
+    reader.start()
+    return proc, out, reader
+
+
+def wait_for(out, needle, deadline):
+    """Whether `needle` appeared in the collected output by `deadline`."""
+    while time.time() < deadline and needle not in b"".join(out):
+        time.sleep(0.05)
+    return needle in b"".join(out)
+
+
 def h3(port, path, method=None, data=None, timeout=15, extra=()):
     """One request over HTTP/3; (status, headers, body, raw output)."""
     args = [GTLSCLIENT, "--no-quic-dump", "--exit-on-all-streams-close",
@@ -174,19 +195,11 @@ class Http3Test(unittest.TestCase):
     def test_sse_changefeed_over_h3(self):
         _, _, tip = self.srv.json("GET", "/changefeed?from_seq=now")
         path = "/changefeed/stream?from_seq=%d" % tip["latest_sequence"]
-        proc = subprocess.Popen(
-            [GTLSCLIENT, "--no-quic-dump", "--timeout=10s", "127.0.0.1",
-             str(self.port), "https://localhost:%d%s" % (self.port, path)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = []
-        reader = threading.Thread(
-            target=lambda: out.extend(iter(proc.stdout.readline, b"")))
-        reader.start()
+        proc, out, reader = h3_stream(self.port, path, "--timeout=10s")
         try:
             deadline = time.time() + 10
-            while time.time() < deadline and b"[:status: 200]" not in b"".join(out):
-                time.sleep(0.05)
-            self.assertIn(b"[:status: 200]", b"".join(out))
+            self.assertTrue(wait_for(out, b"[:status: 200]", deadline),
+                            b"".join(out)[-2000:])
             st, _, _ = self.srv.json("PUT", "/entities/h3feed:live1",
                                      {"blob": "{}"})
             self.assertIn(st, (200, 201))
@@ -215,15 +228,8 @@ class Http3Test(unittest.TestCase):
                                         {"blob": json.dumps({"i": i})})
             self.assertIn(st, (200, 201))
         path = "/changefeed/stream?from_seq=%d" % start
-        proc = subprocess.Popen(
-            [GTLSCLIENT, "--no-quic-dump", "--timeout=10s",
-             "--max-stream-data-bidi-local=4096", "127.0.0.1",
-             str(self.port), "https://localhost:%d%s" % (self.port, path)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = []
-        reader = threading.Thread(
-            target=lambda: out.extend(iter(proc.stdout.readline, b"")))
-        reader.start()
+        proc, out, reader = h3_stream(self.port, path, "--timeout=10s",
+                                      "--max-stream-data-bidi-local=4096")
         try:
             deadline = time.time() + 20
             body = b""
@@ -351,20 +357,13 @@ class Http3LifecycleTest(unittest.TestCase):
 
     def test_drain_finishes_an_open_h3_stream(self):
         srv, port = self.server("--set", "changefeed.heartbeat_ms=200")
-        proc = subprocess.Popen(
-            [GTLSCLIENT, "--no-quic-dump", "--exit-on-all-streams-close",
-             "--timeout=10s", "127.0.0.1", str(port),
-             "https://localhost:%d/changefeed/stream?from_seq=0" % port],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = []
-        reader = threading.Thread(
-            target=lambda: out.extend(iter(proc.stdout.readline, b"")))
-        reader.start()
+        proc, out, reader = h3_stream(port, "/changefeed/stream?from_seq=0",
+                                      "--exit-on-all-streams-close",
+                                      "--timeout=10s")
         try:
             deadline = time.time() + 10
-            while time.time() < deadline and b"[:status: 200]" not in b"".join(out):
-                time.sleep(0.05)
-            self.assertIn(b"[:status: 200]", b"".join(out))
+            self.assertTrue(wait_for(out, b"[:status: 200]", deadline),
+                            b"".join(out)[-2000:])
             srv.proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=15)  # the stream ended: the client exits
             self.assertEqual(srv.proc.wait(timeout=20), 0)
@@ -384,19 +383,12 @@ class Http3LifecycleTest(unittest.TestCase):
         # stream's end: the draining connection closes once the peer has
         # been silent (max(3 PTO, 1 s)), not at server.drain_timeout_ms
         srv, port = self.server("--set", "server.drain_timeout_ms=10000")
-        proc = subprocess.Popen(
-            [GTLSCLIENT, "--no-quic-dump", "--timeout=30s", "127.0.0.1",
-             str(port), "https://localhost:%d/changefeed/stream?from_seq=0"
-             % port], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = []
-        reader = threading.Thread(
-            target=lambda: out.extend(iter(proc.stdout.readline, b"")))
-        reader.start()
+        proc, out, reader = h3_stream(port, "/changefeed/stream?from_seq=0",
+                                      "--timeout=30s")
         try:
             deadline = time.time() + 10
-            while time.time() < deadline and b"[:status: 200]" not in b"".join(out):
-                time.sleep(0.05)
-            self.assertIn(b"[:status: 200]", b"".join(out))
+            self.assertTrue(wait_for(out, b"[:status: 200]", deadline),
+                            b"".join(out)[-2000:])
             proc.kill()
             proc.wait()
             t0 = time.time()
