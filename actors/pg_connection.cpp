@@ -21,6 +21,7 @@
 #include "engine/store_schema.hpp"
 #include "handlers/access_log.hpp"
 #include "limits/tenant_quotas.hpp"
+#include "protocols/pgwire/pg_auth_rules.hpp"
 #include "protocols/tls/tls_stream.hpp"
 #include "themis/user_list.hpp"
 
@@ -158,13 +159,60 @@ public:
     token_who_ = ctx_.authn->for_certificate(subject);
     return true;
   }
+  std::optional<pgwire::auth_method>
+  method_for(const std::string& user) override {
+    std::string error; // (the rules were checked at start)
+    auto rules = pgwire::pg_auth_rules::parse(ctx_.config.pg.auth_rules, error);
+    auto m = rules ? rules->method_for(user, remote_) : std::nullopt;
+    // auth.required: nobody opens a session unproven, whatever a rule says
+    if (m == pgwire::auth_method::trust && ctx_.authn->required())
+      m = pgwire::auth_method::scram_sha_256;
+    return m;
+  }
+  /// issue 24: Kerberos through GSSAPI. Blocking keytab and replay-cache
+  /// reads are fine here: this backend owns its thread (a detached actor).
+  pgwire::gss_status gss_step(const std::string& user, std::string_view token,
+                              std::string& out) override {
+    if (!ctx_.kerberos || !ctx_.kerberos->pg_enabled()) {
+      gss_error_ = "GSSAPI: Kerberos is not configured for PostgreSQL";
+      return pgwire::gss_status::failed;
+    }
+    if (!gss_)
+      gss_ = ctx_.kerberos->pg_exchange();
+    auto r = gss_->step(token);
+    out = std::move(r.out);
+    using st = auth::kerberos::gss_exchange::status;
+    if (r.st == st::continue_needed)
+      return pgwire::gss_status::continue_needed;
+    if (r.st == st::failed) {
+      gss_error_ = "GSSAPI: " + r.error;
+      return pgwire::gss_status::failed;
+    }
+    std::string error;
+    auto who = ctx_.kerberos->to_principal(gss_->client(), *ctx_.authn, error);
+    if (!who) {
+      gss_error_ = "Kerberos: " + error;
+      return pgwire::gss_status::failed;
+    }
+    if (who->user != user) {
+      gss_error_ = "Kerberos principal " + gss_->client() +
+                   " is not PostgreSQL user " + user;
+      return pgwire::gss_status::failed;
+    }
+    token_who_ = std::move(*who);
+    return pgwire::gss_status::ok;
+  }
   uint64_t documents_quota(const std::string& tenant) override {
     return ctx_.quotas ? ctx_.quotas->of(tenant).documents : 0;
   }
   void auth_failed(const std::string& user) override {
-    if (!token_who_)
+    if (!gss_error_.empty()) {
+      audit("auth.failure", user, {}, gss_error_);
+      token_error_ = gss_error_;
+    } else if (!token_who_) {
       audit("auth.failure", user, {},
             "password authentication failed for user " + user);
+    }
     ++ctx_.metrics.pg_auth_failures;
     if (access_log::enabled())
       access_log::write(
@@ -327,6 +375,8 @@ private:
   std::optional<principal> token_who_;
   std::optional<std::string> slot_; ///< tenant connection held
   std::string token_error_;         ///< why a token was refused
+  std::unique_ptr<auth::kerberos::gss_exchange> gss_; ///< issue 24
+  std::string gss_error_; ///< why GSSAPI refused (audit, access log)
   struct session_info {
     std::string user, principal, tenant;
     std::chrono::steady_clock::time_point started;
@@ -335,13 +385,8 @@ private:
 };
 
 pgwire::auth_method auth_of(const std::string& s) {
-  if (s == "trust")
-    return pgwire::auth_method::trust;
-  if (s == "password")
-    return pgwire::auth_method::password;
-  if (s == "md5")
-    return pgwire::auth_method::md5;
-  return pgwire::auth_method::scram_sha_256;
+  return pgwire::parse_auth_method(s).value_or(
+    pgwire::auth_method::scram_sha_256);
 }
 
 /// The backend's loop on a socket it owns; `tls_ok`: 'S' may start TLS.

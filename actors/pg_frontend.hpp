@@ -26,7 +26,7 @@ struct sqlite3;
 namespace themis::sql {
 class literal_cache; // engine/sql/literal_cache.hpp
 struct database_def; // engine/sql/sql_databases.hpp
-}
+} // namespace themis::sql
 
 namespace themis {
 
@@ -61,6 +61,20 @@ public:
   virtual bool certificate_proves(const std::string& user) {
     (void)user;
     return false;
+  }
+  /// pg.auth_rules' method for `user` from this client (issue 24).
+  virtual std::optional<pgwire::auth_method>
+  method_for(const std::string& user) {
+    (void)user;
+    return std::nullopt;
+  }
+  /// A GSSAPI (Kerberos) step; on ok the session's principal is set.
+  virtual pgwire::gss_status
+  gss_step(const std::string& user, std::string_view token, std::string& out) {
+    (void)user;
+    (void)token;
+    (void)out;
+    return pgwire::gss_status::failed;
   }
   /// The tenant's `documents` quota (0: none).
   virtual uint64_t documents_quota(const std::string& tenant) {
@@ -134,6 +148,14 @@ public:
   }
   bool certificate_proves(const std::string& user) override {
     return port_.certificate_proves(user);
+  }
+  std::optional<pgwire::auth_method>
+  method_for(const std::string& user) override {
+    return port_.method_for(user);
+  }
+  pgwire::gss_status gss_step(const std::string& user, std::string_view token,
+                              std::string& out) override {
+    return port_.gss_step(user, token, out);
   }
   void on_auth_failed(const std::string& user) override {
     port_.auth_failed(user);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "actors/admin_users.hpp"
+#include "protocols/pgwire/pg_auth_rules.hpp"
 #include "actors/changefeed_hub.hpp"
 #include "actors/function_triggers.hpp"
 #include "actors/config_reload.hpp"
@@ -265,6 +266,24 @@ int run_server(const server_config& cfg, const char* version,
       return 2;
     }
     ctx->quotas = std::make_unique<limits::tenant_quotas>(std::move(q));
+    // issue 24: Kerberos (keytab read now: a bad one stops the start)
+    ctx->kerberos = auth::kerberos::kerberos_auth::create(
+      cfg.auth, pgwire::selects_gss(cfg.pg.auth, cfg.pg.auth_rules), error);
+    if (!ctx->kerberos && !error.empty()) {
+      std::fprintf(stderr, "themisd: config error: auth.kerberos: %s\n",
+                   error.c_str());
+      return 2;
+    }
+    if (!pgwire::pg_auth_rules::parse(cfg.pg.auth_rules, error)) {
+      std::fprintf(stderr, "themisd: config error: %s\n", error.c_str());
+      return 2;
+    }
+    if (!ctx->kerberos &&
+        pgwire::selects_gss(cfg.pg.auth, cfg.pg.auth_rules)) {
+      std::fprintf(stderr, "themisd: config error: pg.auth gss needs "
+                           "auth.kerberos.keytab\n");
+      return 2;
+    }
   }
   try { // issue 24: the OAuth2 / OIDC provider, its state in auth.db
     std::string error;
@@ -309,8 +328,11 @@ int run_server(const server_config& cfg, const char* version,
     [c = ctx.get()](const principal& who) -> std::shared_ptr<sql::session_hooks> {
     return std::make_shared<pg_sql_hooks>(c->pg_registry, who);
   };
-  ctx->router->set_auth(
-    std::make_shared<auth_gate>(ctx->authn, ctx->audit.get()));
+  {
+    auto gate = std::make_shared<auth_gate>(ctx->authn, ctx->audit.get());
+    gate->set_kerberos(ctx->kerberos);
+    ctx->router->set_auth(std::move(gate));
+  }
 
   ctx->io_threads = half_cores_or(cfg.server.io_threads);
   asio::io_context io(static_cast<int>(ctx->io_threads));

@@ -12,6 +12,7 @@
 
 #include "actors/writer_hold.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/kerberos/kerberos_auth.hpp"
 #include "auth/oauth2/provider.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/security/api_key_store.hpp"
@@ -137,6 +138,8 @@ struct server_context {
   std::unique_ptr<engine::api_key_store> api_keys;
   std::unique_ptr<engine::audit_log> audit;
   std::shared_ptr<const auth::authenticator> authn;
+  /// Kerberos sign-in for HTTP and PostgreSQL (issue 24; null: off).
+  std::shared_ptr<const auth::kerberos::kerberos_auth> kerberos;
   /// The OAuth2 / OIDC provider (issue 24; null: oauth2.enabled off).
   std::unique_ptr<auth::oauth2::provider> oauth2;
   std::unique_ptr<limits::tenant_quotas> quotas; ///< auth.tenant_quotas

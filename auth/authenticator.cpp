@@ -313,6 +313,17 @@ std::string authenticator::common_name(const std::string& subject) {
   return {};
 }
 
+bool authenticator::lookup_user(const std::string& user, std::string& tenant,
+                                std::vector<std::string>& scopes) const {
+  auto users = current_users();
+  auto i = users->find(user);
+  if (i == users->end())
+    return false;
+  tenant = i->second.tenant;
+  scopes = i->second.scopes;
+  return true;
+}
+
 principal authenticator::for_certificate(const std::string& subject) const {
   principal p;
   p.user = common_name(subject);

@@ -56,6 +56,10 @@ public:
   /// does not name is authenticated with no scopes: the CA admits a
   /// certificate, the list grants it rights.
   principal for_certificate(const std::string& subject) const;
+  /// The `auth.principals` entry of `user`: false when it has none
+  /// (Kerberos, issue 24, then falls back to its realm rule).
+  bool lookup_user(const std::string& user, std::string& tenant,
+                   std::vector<std::string>& scopes) const;
   /// The CN of an RFC 2253 subject ("CN=dev1,O=Acme" → "dev1"), or "".
   static std::string common_name(const std::string& subject);
 

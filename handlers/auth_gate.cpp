@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "auth/kerberos/kerberos_auth.hpp"
 #include "handlers/arango_util.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_registry.hpp"
+#include "themis/base64.hpp"
 
 namespace themis {
 
@@ -124,20 +126,59 @@ api_response auth_gate::refuse(const api_request& req, int status,
       req, status == 401 ? "auth.failure" : "auth.denied", "denied",
       req.method + " " + req.path + ": " +
         (why.empty() ? std::string("no credentials") : why)));
-  return challenge(status, error, why, scope);
+  auto r = challenge(status, error, why, scope);
+  // RFC 4559 §4.1: offer SPNEGO too (a second challenge header)
+  if (status == 401 && kerberos_)
+    r.headers.emplace_back("WWW-Authenticate", "Negotiate");
+  return r;
 }
 
-std::optional<api_response> auth_gate::check(api_request& req,
-                                             int64_t now_s) const {
+std::optional<api_response> auth_gate::check(api_request& req, int64_t now_s,
+                                             header_list* reply) const {
   auto& cfg = authn_->config();
   std::string token;
+  std::optional<std::string> negotiate; // SPNEGO's token, base64
   if (auto h = req.header("Authorization");
       h && h->size() > 7 && iequals(h->substr(0, 7), "Bearer "))
     token = h->substr(7);
+  else if (h && h->size() > 10 && iequals(h->substr(0, 10), "Negotiate "))
+    negotiate = h->substr(10);
   else if (auto k = req.header("X-API-Key"))
     token = *k;
   auto scope = required_scope(req.method, req.path, cfg.open_metrics);
-  if (token.empty() && !req.client_cert.empty()) {
+  if (negotiate) {
+    // a Kerberos ticket is verified even where no credential is needed:
+    // a client that thinks it acts as a user must not act anonymously
+    std::string why;
+    auto& b64 = *negotiate;
+    auto first = b64.find_first_not_of(" \t");
+    auto last = b64.find_last_not_of(" \t");
+    auto raw =
+      first == std::string::npos
+        ? std::nullopt
+        : base64_decode(std::string_view(b64).substr(first, last - first + 1));
+    if (!kerberos_)
+      why = "Kerberos (Negotiate) is not configured";
+    else if (!raw)
+      why = "Negotiate token is not base64";
+    else {
+      auto r = kerberos_->negotiate(*raw, *authn_);
+      if (r.ok) {
+        req.who = std::move(r.who);
+        if (reply && !r.reply.empty())
+          reply->emplace_back("WWW-Authenticate",
+                              "Negotiate " + base64_encode(r.reply));
+      } else {
+        why = "Kerberos: " + r.error;
+      }
+    }
+    if (!why.empty()) {
+      req.who = principal{};
+      if (scope.empty())
+        return std::nullopt;
+      return refuse(req, 401, "invalid_token", why);
+    }
+  } else if (token.empty() && !req.client_cert.empty()) {
     // a verified client certificate, and no token to say otherwise
     req.who = authn_->for_certificate(req.client_cert);
   } else if (token.empty()) {

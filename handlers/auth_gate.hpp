@@ -9,7 +9,9 @@
 /// 403 `insufficient_scope` for a valid one without the scope. A token
 /// presented while auth is off is still verified: a client that thinks it
 /// acts as a tenant must never silently act globally. Refusals are
-/// audited.
+/// audited. With Kerberos configured (issue 24), `Authorization:
+/// Negotiate` (SPNEGO, RFC 4559) is one more credential, and every 401
+/// also offers `WWW-Authenticate: Negotiate`.
 
 #include <memory>
 #include <optional>
@@ -24,6 +26,9 @@ namespace themis {
 namespace engine {
 class audit_log;
 }
+namespace auth::kerberos {
+class kerberos_auth;
+}
 
 class auth_gate {
 public:
@@ -31,7 +36,15 @@ public:
             engine::audit_log* audit);
 
   /// Sets `req.who`; a refusal to answer instead of routing, or nothing.
-  std::optional<api_response> check(api_request& req, int64_t now_s) const;
+  /// `reply`: headers the answer must carry whatever it is (SPNEGO's
+  /// mutual-authentication token).
+  std::optional<api_response> check(api_request& req, int64_t now_s,
+                                    header_list* reply = nullptr) const;
+
+  /// Kerberos sign-in (null: off). Set once before serving.
+  void set_kerberos(std::shared_ptr<const auth::kerberos::kerberos_auth> k) {
+    kerberos_ = std::move(k);
+  }
 
   /// The scope a request needs ("" for public routes).
   static std::string required_scope(const std::string& method,
@@ -50,6 +63,7 @@ private:
 
   std::shared_ptr<const auth::authenticator> authn_;
   engine::audit_log* audit_;
+  std::shared_ptr<const auth::kerberos::kerberos_auth> kerberos_;
 };
 
 } // namespace themis

@@ -370,6 +370,8 @@ void rest_router::admit(api_request req, request_ports ports, responder respond,
   // owns a copy of what it needs because it may run after `req` is gone.
   // the principal's tenant as the auth gate leaves it (set below)
   auto tenant = std::make_shared<std::string>();
+  // headers the auth gate adds to any answer (SPNEGO mutual auth, issue 24)
+  auto auth_reply = std::make_shared<header_list>();
   // what the access log needs after `req` is gone; nothing when it is off
   struct access_info {
     std::string method, path, remote, principal = "-";
@@ -379,7 +381,7 @@ void rest_router::admit(api_request req, request_ports ports, responder respond,
     acc = std::make_shared<access_info>(
       access_info{req.method, req.path, req.remote_addr});
   auto finish = [this, respond = std::move(respond), started, inflight, tenant,
-                 acc, rid = req.request_id, limit_headers,
+                 auth_reply, acc, rid = req.request_id, limit_headers,
                  origin =
                    req.header("Origin") ? *req.header("Origin") : std::string(),
                  span,
@@ -399,6 +401,8 @@ void rest_router::admit(api_request req, request_ports ports, responder respond,
     if (resp.status >= 400 && !tenant->empty())
       strip_tenant_prefix(resp.body, *tenant);
     resp.set_header("X-Request-ID", rid);
+    for (auto& h : *auth_reply)
+      resp.headers.push_back(h);
     for (auto& [k, v] : limit_headers)
       resp.set_header(k, v);
     add_cors(origin, resp);
@@ -441,7 +445,7 @@ void rest_router::admit(api_request req, request_ports ports, responder respond,
       auth_span =
         tracer.start_span("auth", tracing::span_kind::internal, &parent);
     }
-    auto denied = auth_->check(req, now_s);
+    auto denied = auth_->check(req, now_s, auth_reply.get());
     auth_span.end();
     if (denied) {
       if (denied->status == 401)

@@ -85,8 +85,11 @@ struct pg_section {
   /// PostgreSQL wire over WebSocket on the HTTP/HTTPS listeners (binary
   /// frames carry the protocol stream); empty disables.
   std::string ws_path = "/pg";
-  /// trust | password | md5 | scram-sha-256
+  /// trust | password | md5 | scram-sha-256 | gss (Kerberos, issue 24)
   std::string auth = "scram-sha-256";
+  /// "METHOD [user=NAME] [host=ADDR[/BITS]]": the first matching line
+  /// picks the method (pg_hba.conf's host lines); none: `auth`.
+  std::vector<std::string> auth_rules;
   /// "user:secret,user2:secret2"; a secret is a password or a SCRAM
   /// verifier ("SCRAM-SHA-256$…", as PostgreSQL stores it).
   std::string users = "themis:themis";
@@ -323,6 +326,14 @@ struct auth_section {
   /// "tenant requests_per_s=N connections=N jobs=N documents=N": per
   /// tenant quotas (0 or absent: unlimited)
   std::vector<std::string> tenant_quotas;
+  /// Kerberos (docs/security.md, "Kerberos / SPNEGO"): the server keytab
+  /// (empty: off), the GSSAPI service names of HTTP (SPNEGO) and
+  /// PostgreSQL (psql's krbsrvname; empty: none), and the realms whose
+  /// principals may sign in: "REALM tenant=ID scope=S … instances=allow".
+  std::string kerberos_keytab;
+  std::string kerberos_service = "HTTP";
+  std::string kerberos_pg_service = "postgres";
+  std::vector<std::string> kerberos_realms;
 };
 
 /// Hostile-input limits shared by every parser (docs/security.md, "limits

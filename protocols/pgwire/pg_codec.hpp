@@ -122,6 +122,10 @@ void put_auth_md5(std::string& out, const char salt[4]);
 void put_auth_sasl(std::string& out, const std::vector<std::string>& mechs);
 void put_auth_sasl_continue(std::string& out, std::string_view data);
 void put_auth_sasl_final(std::string& out, std::string_view data);
+/// AuthenticationGSS (7) and AuthenticationGSSContinue (8, with the
+/// acceptor's token), issue 24.
+void put_auth_gss(std::string& out);
+void put_auth_gss_continue(std::string& out, std::string_view token);
 void put_parameter_status(std::string& out, std::string_view name,
                           std::string_view value);
 void put_backend_key(std::string& out, int32_t pid, int32_t key);

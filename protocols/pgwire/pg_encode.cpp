@@ -100,6 +100,12 @@ void put_auth_sasl_continue(std::string& out, std::string_view data) {
 void put_auth_sasl_final(std::string& out, std::string_view data) {
   put_auth(out, 12, data);
 }
+void put_auth_gss(std::string& out) {
+  put_auth(out, 7);
+}
+void put_auth_gss_continue(std::string& out, std::string_view token) {
+  put_auth(out, 8, token);
+}
 
 void put_parameter_status(std::string& out, std::string_view name,
                           std::string_view value) {

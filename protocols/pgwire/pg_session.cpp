@@ -139,7 +139,8 @@ char pg_session::next_message_type() const {
 
 void pg_session::check_timeouts() {
   if (state_ != state::startup && state_ != state::auth_password &&
-      state_ != state::auth_sasl_first && state_ != state::auth_sasl_final)
+      state_ != state::auth_sasl_first && state_ != state::auth_sasl_final &&
+      state_ != state::auth_gss)
     return;
   if (cb_.now_ms() - started_ms_ >= opts_.startup_timeout_ms)
     fatal("08006", "canceling authentication due to timeout");
@@ -190,13 +191,14 @@ void pg_session::handle_startup(const startup_packet& p) {
 
 void pg_session::begin_auth() {
   auto cred = cb_.credential(*startup_.param("user"));
-  auto method = opts_.auth;
+  auto method = cb_.method_for(*startup_.param("user")).value_or(opts_.auth);
   if (method != auth_method::trust &&
       cb_.certificate_proves(*startup_.param("user"))) {
     finish_auth();
     return;
   }
-  if (!cred && method != auth_method::trust && cb_.tokens_accepted()) {
+  if (!cred && method != auth_method::trust && method != auth_method::gss &&
+      cb_.tokens_accepted()) {
     // not a password user: the password is a token (libpq sends it as
     // asked; use TLS, as for any cleartext password)
     token_auth_ = true;
@@ -225,6 +227,10 @@ void pg_session::begin_auth() {
       put_auth_sasl(out_, {"SCRAM-SHA-256"});
       state_ = state::auth_sasl_first;
       return;
+    case auth_method::gss:
+      put_auth_gss(out_);
+      state_ = state::auth_gss;
+      return;
   }
 }
 
@@ -235,6 +241,8 @@ void pg_session::handle_auth(const frame& f) {
                      f.type + "'");
     return;
   }
+  if (state_ == state::auth_gss)
+    return handle_gss(f);
   auto& user = *startup_.param("user");
   auto refused = [&] {
     cb_.on_auth_failed(user);

@@ -2,9 +2,10 @@
 /// One PostgreSQL client connection as a state machine: startup (SSL and
 /// GSS encryption requests answered 'N' until TLS lands, cancel requests,
 /// protocol version negotiation), authentication (trust, cleartext, MD5,
-/// SCRAM-SHA-256), the session parameters every driver reads, and the
-/// simple-query cycle. Bytes in, bytes out through `pg_session_callbacks`;
-/// no sockets, no actors: tests feed bytes and read what was sent.
+/// SCRAM-SHA-256, GSSAPI through a callback), the session parameters every
+/// driver reads, and the simple-query cycle. Bytes in, bytes out through
+/// `pg_session_callbacks`; no sockets, no actors: tests feed bytes and read
+/// what was sent.
 ///
 /// The SQL layer answers a query through `rows`/`complete`/`error` and
 /// ends it with `query_done`, which sends ReadyForQuery with the
@@ -27,7 +28,10 @@ class scram_server;
 /// case and punctuation ignored ("UTF8", "utf-8", "Utf_8"), or "unicode".
 bool is_utf8_name(std::string_view name);
 
-enum class auth_method { trust, password, md5, scram_sha_256 };
+enum class auth_method { trust, password, md5, scram_sha_256, gss };
+
+/// What one GSSAPI step (pg_session_callbacks::gss_step) came to.
+enum class gss_status { continue_needed, ok, failed };
 
 struct pg_session_options {
   codec_limits limits;
@@ -68,6 +72,23 @@ public:
   virtual bool certificate_proves(const std::string& user) {
     (void)user;
     return false;
+  }
+  /// The method for `user` by the pg.auth_rules line matching it and the
+  /// client's address; nullopt: pg_session_options::auth.
+  virtual std::optional<auth_method> method_for(const std::string& user) {
+    (void)user;
+    return std::nullopt;
+  }
+  /// One GSSAPI step (auth_method::gss): the client's token in, the token
+  /// to send back in `out` (may be empty). `ok` once the Kerberos
+  /// principal is proven and maps to `user`. A failure's reason is the
+  /// callback's to log: the client gets 28000 without detail.
+  virtual gss_status gss_step(const std::string& user, std::string_view token,
+                              std::string& out) {
+    (void)user;
+    (void)token;
+    (void)out;
+    return gss_status::failed;
   }
   /// Authentication failed (28P01 goes out): for the audit log.
   virtual void on_auth_failed(const std::string& user) { (void)user; }
@@ -150,6 +171,7 @@ private:
     auth_password,
     auth_sasl_first,
     auth_sasl_final,
+    auth_gss,
     ready,
     busy,
     copy_in,
@@ -159,6 +181,7 @@ private:
   void handle_startup(const startup_packet& p);
   void begin_auth();
   void handle_auth(const frame& f);
+  void handle_gss(const frame& f); ///< pg_session_gss.cpp
   void finish_auth();
   void handle_message(const frame& f);
   void fatal(std::string sqlstate, std::string message);
@@ -174,6 +197,7 @@ private:
   std::string md5_salt_;
   bool token_auth_ = false; ///< the cleartext password asked for is a token
   std::unique_ptr<scram_server> scram_;
+  int gss_rounds_ = 0; ///< GSSResponse messages taken (bounded)
   uint64_t started_ms_ = 0;
   bool skip_to_sync_ = false; ///< after an extended-protocol error
   bool processing_ = false;   ///< inside on_data (no re-entry)
