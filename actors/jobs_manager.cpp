@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "actors/blocking_work.hpp"
+#include "actors/cluster_node.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "handlers/http_json.hpp"
@@ -143,7 +144,8 @@ caf::behavior jobs_manager(manager_actor* self,
     },
     [=](sweep_atom) {
       try {
-        self->state.service->sweep();
+        if (cluster_duty_allowed(*ctx, "jobs_sweep")) // issue 25
+          self->state.service->sweep();
       } catch (const std::exception& e) {
         spdlog::error("jobs: expiry sweep failed: {}", e.what());
       }

@@ -1,5 +1,6 @@
 #include "actors/redis_limiter.hpp"
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <mutex>
 #include <spdlog/spdlog.h>
@@ -26,6 +27,11 @@ struct current_link {
 current_link& current() {
   static current_link c;
   return c;
+}
+
+std::atomic<uint32_t>& live_nodes() {
+  static std::atomic<uint32_t> n{0};
+  return n;
 }
 
 cluster::redis_link::config link_config(const rate_limiting_section& rl) {
@@ -55,6 +61,7 @@ caf::behavior redis_limiter(caf::stateful_actor<limiter_state>* self,
   auto link = std::make_shared<cluster::redis_link>(
     link_config(ctx->config.rate_limiting));
   self->state.link = link;
+  link->set_live_nodes(live_nodes().load());
   link->start();
   {
     auto& c = current();
@@ -119,6 +126,20 @@ bool ask_redis_limit(const std::string& query, const caf::actor& reply_to,
                              limits::encode_answers(a));
             });
   return true;
+}
+
+void set_redis_limiter_live_nodes(uint32_t n) {
+  live_nodes() = n;
+  auto& c = current();
+  std::lock_guard<std::mutex> g(c.mtx);
+  if (c.link)
+    c.link->set_live_nodes(n);
+}
+
+int redis_limiter_state() {
+  auto& c = current();
+  std::lock_guard<std::mutex> g(c.mtx);
+  return c.link ? static_cast<int>(c.link->state()) : -1;
 }
 
 caf::actor spawn_redis_limiter(caf::actor_system& sys,

@@ -31,6 +31,16 @@ using limit_done_atom = caf::atom_constant<caf::atom("t_limdone")>;
 bool ask_redis_limit(const std::string& query, const caf::actor& reply_to,
                      uint64_t id);
 
+/// The live node count from etcd membership (actors/cluster_node): the
+/// Redis link's local fallback divides limits by it instead of
+/// `rate_limiting.redis.nodes_hint` (0: back to the hint). Kept for the
+/// next link when the limiter restarts.
+void set_redis_limiter_live_nodes(uint32_t n);
+
+/// The Redis link's state (0 down, 1 connecting, 2 up), -1 when no link
+/// runs; for /api/v1/cluster/status.
+int redis_limiter_state();
+
 caf::actor spawn_redis_limiter(caf::actor_system& sys,
                                std::shared_ptr<server_context> ctx);
 

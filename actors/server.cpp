@@ -32,6 +32,7 @@
 #include "actors/limits_keeper.hpp"
 #include "auth/oauth2/server_setup.hpp"
 #include "actors/redis_limiter.hpp"
+#include "actors/cluster_node.hpp"
 #include "actors/gateway_hub.hpp"
 #include "handlers/prometheus_text.hpp"
 #include "actors/ttl_sweeper.hpp"
@@ -605,6 +606,15 @@ int run_server(const server_config& cfg, const char* version,
       "redis_limiter", redis_limiter_name,
       [ctx](caf::actor_system& s) { return spawn_redis_limiter(s, ctx); }));
   }
+  if (!cfg.cluster.etcd_endpoints.empty()) { // issue 25: etcd membership
+    ctx->admin.cluster = make_cluster_admin(ctx);
+    child_spec cluster_spec;
+    cluster_spec.name = "cluster_node";
+    cluster_spec.start = [ctx](caf::actor_system& s) {
+      return spawn_cluster_node(s, ctx);
+    };
+    limits_children.push_back(cluster_spec);
+  }
   auto jobs_sup = supervisor_child("jobs_sup", flags, {jobs_spec});
   jobs_sup.policy = restart_policy::temporary;
   auto root_flags = flags;
@@ -649,7 +659,10 @@ int run_server(const server_config& cfg, const char* version,
       return out;
     }
     server_log::apply(fresh->log); // level and access log switch
-    return apply_reload(*c, *fresh);
+    auto r = apply_reload(*c, *fresh);
+    if (r.applied && !c->config.cluster.etcd_endpoints.empty())
+      cluster_reapply(*c); // issue 25: etcd's sections win over the file
+    return r;
   };
   ctx->admin.reload = [reload_now] {
     auto r = reload_now("POST /api/v1/admin/reload");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <spdlog/spdlog.h>
 
+#include "actors/cluster_node.hpp"
 #include "actors/messages.hpp"
 #include "actors/server_context.hpp"
 #include "engine/index_store.hpp"
@@ -56,6 +57,8 @@ caf::behavior ttl_sweeper(caf::event_based_actor* self,
       };
       auto writer = registered(self->system(), store_writer_name);
       if (!writer || ctx->stopping.load())
+        return again(false);
+      if (!cluster_duty_allowed(*ctx, "ttl_sweep")) // issue 25
         return again(false);
       engine::write_batch b;
       try {

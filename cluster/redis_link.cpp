@@ -130,6 +130,8 @@ void redis_link::finish_if_done(request& r) {
 void redis_link::answer_local(request& r, size_t i, int64_t now) {
   if (r.answered[i])
     return;
+  auto live = live_nodes_.load(std::memory_order_relaxed);
+  local_.set_nodes(live ? live : cfg_.nodes_hint);
   r.answers[i] = {local_.take(r.items[i], now), false};
   r.answered[i] = true;
   --r.outstanding;

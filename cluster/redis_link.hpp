@@ -58,6 +58,10 @@ public:
   void submit(std::vector<limits::limit_item> items, done_fn done);
 
   link_state state() const { return state_.load(); }
+  /// The live node count from cluster membership (etcd, issue 25): the
+  /// local fallback divides limits by it instead of `nodes_hint`; 0 goes
+  /// back to the hint. Thread-safe.
+  void set_live_nodes(uint32_t n) { live_nodes_.store(n); }
 
   // counters for /metrics (read from any thread)
   std::atomic<uint64_t> redis_decisions{0};
@@ -111,6 +115,7 @@ private:
   bool warned_ = false; ///< a WARN for this episode was logged
   std::deque<std::shared_ptr<request>> inflight_; ///< deadline order
   fallback_buckets local_;
+  std::atomic<uint32_t> live_nodes_{0};
 };
 
 } // namespace themis::cluster

@@ -723,7 +723,51 @@ const std::map<std::string, field>& settings() {
                 1000000)},
     {"oauth2.allow_plain_pkce",
      bool_field(&sc::oauth2, &oauth2_section::allow_plain_pkce)},
+    {"oauth2.console_client",
+     bool_field(&sc::oauth2, &oauth2_section::console_client)},
     {"gateway.file", string_field(&sc::gateway, &gateway_section::file)},
+    // issue 25: etcd membership and replicated configuration
+    {"cluster.node_id",
+     {[](server_config& c, const std::string& v) -> std::optional<std::string> {
+        if (v.size() > 64 ||
+            v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+                                "RSTUVWXYZ0123456789._-") != std::string::npos)
+          return std::string("1-64 characters of [A-Za-z0-9._-]");
+        c.cluster.node_id = v;
+        return std::nullopt;
+      },
+      string_field(&sc::cluster, &cluster_section::node_id).get}},
+    {"cluster.etcd.endpoints",
+     list_field(&sc::cluster, &cluster_section::etcd_endpoints)},
+    {"cluster.etcd.prefix",
+     string_field(&sc::cluster, &cluster_section::etcd_prefix)},
+    {"cluster.etcd.user",
+     string_field(&sc::cluster, &cluster_section::etcd_user)},
+    {"cluster.etcd.password",
+     string_field(&sc::cluster, &cluster_section::etcd_password)},
+    {"cluster.etcd.ca_file",
+     string_field(&sc::cluster, &cluster_section::etcd_ca_file)},
+    {"cluster.lease_ttl_s",
+     uint_field(&sc::cluster, &cluster_section::lease_ttl_s, 1, 60)},
+    {"cluster.request_timeout_ms",
+     uint_field(&sc::cluster, &cluster_section::request_timeout_ms, 50,
+                60000)},
+    {"cluster.ring_vnodes",
+     uint_field(&sc::cluster, &cluster_section::ring_vnodes, 1, 4096)},
+    {"cluster.advertise",
+     string_field(&sc::cluster, &cluster_section::advertise)},
+    {"cluster.leader_duties",
+     {[](server_config& c, const std::string& v) -> std::optional<std::string> {
+        auto set =
+          list_field(&sc::cluster, &cluster_section::leader_duties);
+        if (auto err = set(c, v))
+          return err;
+        for (auto& d : c.cluster.leader_duties)
+          if (d != "ttl_sweep" && d != "jobs_sweep")
+            return "unknown duty '" + d + "' (ttl_sweep, jobs_sweep)";
+        return std::nullopt;
+      },
+      list_field(&sc::cluster, &cluster_section::leader_duties).get}},
     {"debug.fault_injection",
      bool_field(&sc::debug, &debug_section::fault_injection)},
     {"debug.crash_routes",

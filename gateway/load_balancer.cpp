@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "themis/ring_hash.hpp"
+
 namespace themis::gateway {
 
 namespace {
@@ -20,18 +22,7 @@ std::vector<int> available(const std::vector<endpoint_load>& eps) {
 } // namespace
 
 uint64_t load_balancer::hash(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  // splitmix64 finaliser: FNV alone clusters short, similar keys
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
-  return h;
+  return ring_hash64(s);
 }
 
 load_balancer::load_balancer(const cluster_config& c, uint64_t seed) :

@@ -16,6 +16,7 @@
 namespace themis {
 
 struct principal;
+class cluster_admin;
 namespace sql {
 class session_hooks;
 }
@@ -74,6 +75,9 @@ public:
   /// them on the PG port (issue 29). Unset: those functions fail (0A000).
   std::function<std::shared_ptr<sql::session_hooks>(const principal&)>
     sql_hooks;
+  /// The etcd session's routes (issue 25, handlers/cluster_admin.hpp);
+  /// null when the node is not clustered.
+  std::shared_ptr<cluster_admin> cluster;
   /// Drain as SIGTERM does (set by the server).
   std::function<void()> request_drain;
 

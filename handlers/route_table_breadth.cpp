@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "handlers/breadth_handlers.hpp"
+#include "handlers/cluster_handlers.hpp"
 #include "handlers/route_registry.hpp"
 #include "handlers/route_schemas.hpp"
 #include "handlers/route_table.hpp"
@@ -58,6 +59,30 @@ void register_breadth_routes(route_registry& reg) {
     .get(admin_config, "The effective configuration, secrets redacted")
     .describe("The admin scope of the global namespace, checked by the "
               "handler as on every /api/v1/admin route.")
+    .scope("authenticated")
+    .errors({403, 404})
+    .rate_group("admin");
+  // issue 25: etcd membership, replicated configuration, hash ring
+  reg.add("/api/v1/cluster/status", {"admin"})
+    .get(cluster_status, "Cluster nodes, leader, config revision, etcd and "
+                         "Redis state")
+    .scope("authenticated")
+    .errors({403, 404})
+    .rate_group("admin");
+  reg.add("/api/v1/cluster/config", {"admin"})
+    .get(cluster_config_get, "The replicated configuration sections")
+    .scope("authenticated")
+    .errors({403, 404})
+    .put(cluster_config_put, "Store one section (compare-and-swap on its "
+                             "etcd mod revision)")
+    .scope("authenticated")
+    .body(s::object(), {{"section", "rate_limiting"},
+                        {"value", {{"rules", {"/ 100/1s key=ip"}}}},
+                        {"revision", 0}})
+    .errors({400, 403, 404, 409, 503})
+    .rate_group("admin");
+  reg.add("/api/v1/cluster/ring", {"admin"})
+    .get(cluster_ring, "The node that owns a key on the hash ring")
     .scope("authenticated")
     .errors({403, 404})
     .rate_group("admin");

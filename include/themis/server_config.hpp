@@ -451,6 +451,24 @@ struct gateway_section {
   std::string file; ///< "" : no gateway routes
 };
 
+/// issue 25 (docs/cluster.md): membership, leader and replicated
+/// configuration through etcd; off while `etcd_endpoints` is empty.
+struct cluster_section {
+  std::string node_id; ///< "" : hostname-port
+  std::vector<std::string> etcd_endpoints;
+  std::string etcd_prefix = "/themis";
+  std::string etcd_user;
+  std::string etcd_password;
+  std::string etcd_ca_file;
+  uint32_t lease_ttl_s = 2;         ///< node key lease (failover time)
+  uint32_t request_timeout_ms = 1000; ///< one etcd call; then "unavailable"
+  uint32_t ring_vnodes = 64;        ///< points per node on the hash ring
+  std::string advertise;            ///< host:port others reach us at
+  /// Singleton duties only the leader runs ("ttl_sweep", "jobs_sweep");
+  /// empty: every node runs its own (each node's store is its own).
+  std::vector<std::string> leader_duties;
+};
+
 struct server_config {
   server_section server;
   http_section http;
@@ -478,6 +496,7 @@ struct server_config {
   functions_section functions; ///< issue 27
   console_section console;     ///< issue 29
   oauth2_section oauth2;       ///< issue 24
+  cluster_section cluster;     ///< issue 25 (etcd)
   debug_section debug;
   gateway_section gateway; ///< issue 23
   /// What the loader changed or distrusts, logged as warnings at start
