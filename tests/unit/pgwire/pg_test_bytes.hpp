@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pg_test {
 
@@ -28,6 +30,21 @@ inline std::string packet(const std::string& body) {
 inline std::string msg(char type, const std::string& body) {
   return std::string(1, type) + i32(static_cast<int32_t>(body.size() + 4)) +
          body;
+}
+
+/// Backend messages in `sent` from byte `from` on, as (type, payload).
+inline std::vector<std::pair<char, std::string>>
+split_messages(const std::string& sent, size_t from = 0) {
+  std::vector<std::pair<char, std::string>> out;
+  size_t i = from;
+  while (i + 5 <= sent.size()) {
+    auto b = reinterpret_cast<const unsigned char*>(sent.data() + i + 1);
+    size_t len =
+      (size_t{b[0]} << 24) | (size_t{b[1]} << 16) | (size_t{b[2]} << 8) | b[3];
+    out.emplace_back(sent[i], sent.substr(i + 5, len - 4));
+    i += 1 + len;
+  }
+  return out;
 }
 
 } // namespace pg_test
