@@ -20,6 +20,8 @@ bool h3_connection_state::try_wire(uint64_t id, const api_request& req) {
   }
   auto ext = req.header("Sec-WebSocket-Extensions");
   auto o = wire_tunnel_options(*ctx, ext ? *ext : std::string(), u->answer);
+  o.counters = ctx->metrics.ws_counters(
+    u->kind == wire_kind::mqtt ? ws_endpoint::mqtt : ws_endpoint::pg);
   if (!wire_tunnels)
     wire_tunnels =
       std::make_unique<ws_stream_tunnels>([this] { return session.get(); },

@@ -295,6 +295,7 @@ void http_connection_state::start_channel(std::shared_ptr<channel_handler> h,
     deferred_channel.emplace(std::move(h), ping_ms);
     return;
   }
+  ws->count_into(ctx->metrics.ws_counters(h->endpoint()));
   auto hub = registered(*ctx->system, changefeed_hub_name);
   auto gen = ++stream_gen;
   channel = active_channel{gen, h, ping_ms, hub, false, false, {}};

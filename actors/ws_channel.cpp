@@ -29,6 +29,7 @@ void ws_channel::start(std::shared_ptr<channel_handler> h, uint32_t ping_ms) {
   if (started())
     return;
   handler_ = std::move(h);
+  ws_->count_into(ctx_->metrics.ws_counters(handler_->endpoint()));
   ping_ms_ = std::max<uint32_t>(ping_ms, 10);
   auto hub = registered(*ctx_->system, changefeed_hub_name);
   if (!hub || ctx_->metrics.draining) {

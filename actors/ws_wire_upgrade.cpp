@@ -51,6 +51,8 @@ void http_connection_state::open_wire_tunnel(uint64_t id, wire_protocol which,
   // (the connection's own WebSocket, a changefeed on another stream,
   // keeps its negotiated parameters: this tunnel's are its own)
   auto o = wire_tunnel_options(*ctx, extensions, r);
+  o.counters = ctx->metrics.ws_counters(
+    which == wire_protocol::mqtt ? ws_endpoint::mqtt : ws_endpoint::pg);
   if (!wire_tunnels)
     wire_tunnels = std::make_unique<ws_stream_tunnels>(
       [this] { return session.get(); },
@@ -71,6 +73,8 @@ void http_connection_state::start_wire(std::string leftover) {
   o.accept_text = false; // MQTT 5.0 §6.0: binary frames only (1003)
   o.accept_binary = true;
   auto which = wire_pending;
+  o.counters = ctx->metrics.ws_counters(
+    which == wire_protocol::mqtt ? ws_endpoint::mqtt : ws_endpoint::pg);
   wire_pending = wire_protocol::none;
   auto transport = std::make_shared<themis::ws_transport>(conn, std::move(o));
   if (which == wire_protocol::mqtt)

@@ -40,6 +40,7 @@ public:
   void on_events(message_sink& sink, const published_events& batch) override;
   void on_shutdown(message_sink& sink, const std::string& why) override;
   bool backfill_step(message_sink& sink) override;
+  ws_endpoint endpoint() const override { return ws_endpoint::graphql; }
 
 private:
   enum class kind { operation, changes, job };

@@ -135,6 +135,8 @@ public:
   /// One page of pending backfill work; true while more remains. The
   /// front-end calls it again once the client has read what was sent.
   virtual bool backfill_step(message_sink& sink) { return false; }
+  /// What it carries, for the WebSocket message counters.
+  virtual ws_endpoint endpoint() const { return ws_endpoint::changefeed; }
 };
 
 /// Lets a handler turn its answer into a stream.

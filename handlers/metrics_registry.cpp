@@ -81,6 +81,11 @@ constexpr const char* pg_kind_names[] = {
 static_assert(std::size(pg_kind_names) ==
               static_cast<size_t>(pg_statement_kind::count_));
 
+constexpr const char* ws_endpoint_names[] = {"changefeed", "graphql", "mqtt",
+                                             "pg"};
+static_assert(std::size(ws_endpoint_names) ==
+              static_cast<size_t>(ws_endpoint::count_));
+
 } // namespace
 
 std::string metrics_registry::render() const {
@@ -126,6 +131,20 @@ std::string metrics_registry::render() const {
         changefeed_subscribers.load());
   gauge("themis_changefeed_events_total", "Change events published.",
         changefeed_events.load(), "counter");
+  for (int dir = 0; dir < 2; ++dir) {
+    auto name = dir == 0 ? "themis_websocket_messages_received_total"
+                         : "themis_websocket_messages_sent_total";
+    out << "# HELP " << name << " WebSocket data messages "
+        << (dir == 0 ? "received from" : "sent to")
+        << " clients, by endpoint (changefeed, graphql, mqtt and pg over "
+           "WebSocket).\n# TYPE "
+        << name << " counter\n";
+    for (size_t i = 0; i < ws_messages_.size(); ++i)
+      out << name << "{endpoint=\"" << ws_endpoint_names[i] << "\"} "
+          << (dir == 0 ? ws_messages_[i].received.load()
+                       : ws_messages_[i].sent.load())
+          << '\n';
+  }
   gauge("themis_engine_commits_total", "Group commits of the store writer.",
         engine_commits.load(), "counter");
   gauge("themis_engine_ops_total", "Write operations committed.",

@@ -15,9 +15,15 @@
 #include <string_view>
 #include <vector>
 
+#include "protocols/websocket/ws_message_counters.hpp"
+
 namespace themis {
 
 class prometheus_text;
+
+/// WebSocket endpoints by what they carry (the `endpoint` label of
+/// themis_websocket_messages_*_total).
+enum class ws_endpoint { changefeed, graphql, mqtt, pg, count_ };
 
 /// PostgreSQL statements by kind (the `kind` label of
 /// themis_pg_statements_total).
@@ -70,6 +76,11 @@ public:
   void record_pg_transaction(double seconds, bool committed);
 
   double uptime_seconds() const;
+
+  /// Where a WebSocket session of endpoint `e` counts its messages.
+  ws::ws_message_counters* ws_counters(ws_endpoint e) const {
+    return &ws_messages_[static_cast<size_t>(e)];
+  }
 
   // Gauges and counters written directly by their owners.
   std::atomic<int64_t> open_connections{0};
@@ -149,6 +160,10 @@ private:
     double sum = 0;
   };
   tx_stats pg_tx_[2]; ///< [0] rolled back, [1] committed
+  /// mutable: counters (atomics) added to through a const registry
+  mutable std::array<ws::ws_message_counters,
+                     static_cast<size_t>(ws_endpoint::count_)>
+    ws_messages_{};
 };
 
 } // namespace themis

@@ -179,7 +179,8 @@ void logout(route_context& ctx) {
                                                              : ctx.req.query);
   if (!q.ok)
     return ctx.respond(error_response(400, q.error));
-  ctx.respond(to_response(p->end_session(q.params, now_s())));
+  ctx.respond(
+    to_response(p->end_session(q.params, now_s(), issuer_of(*p, ctx.req))));
 }
 
 void clients_list(route_context& ctx) {

@@ -119,9 +119,10 @@ answer provider::login_form(const std::string& id, const pending_login& p,
      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
      "frame-ancestors 'none'"},
     {"Referrer-Policy", "no-referrer"},
+    // no Path: the default (RFC 6265 §5.1.4) is the form's own directory,
+    // /api/v1/auth, or /db/api/v1/auth behind a gateway that adds /db
     {"Set-Cookie", cookie_name(id) + "=" + p.cookie +
-                     "; Path=/api/v1/auth; HttpOnly; SameSite=Lax" +
-                     (secure ? "; Secure" : "")},
+                     "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")},
   };
   return a;
 }
@@ -133,7 +134,7 @@ answer provider::authorize_get(const form_map& q, const std::string& issuer,
   auto c = client_id.empty() ? std::nullopt : clients_.find(client_id);
   if (!c)
     return error_page(400, "Unknown or missing client_id.");
-  if (redirect.empty() || !c->has_redirect(redirect))
+  if (redirect.empty() || !c->allows_redirect(redirect, issuer))
     return error_page(400, "The redirect_uri is missing or not registered "
                            "for this client.");
   // from here on errors go back to the client (§4.1.2.1)

@@ -52,6 +52,61 @@ bool oauth2_client::has_logout_redirect(std::string_view uri) const {
   return contains(post_logout_redirect_uris, uri);
 }
 
+bool oauth2_client::allows_redirect(std::string_view uri,
+                                    std::string_view issuer) const {
+  return has_redirect(uri) || (console && console_redirect(uri, issuer));
+}
+
+bool oauth2_client::allows_logout_redirect(std::string_view uri,
+                                           std::string_view issuer) const {
+  return has_logout_redirect(uri) || (console && console_redirect(uri, issuer));
+}
+
+bool console_redirect(std::string_view uri, std::string_view issuer) {
+  auto sep = issuer.find("://");
+  if (sep == std::string_view::npos || uri.size() > 2000)
+    return false;
+  auto origin = issuer.substr(0, issuer.find('/', sep + 3));
+  if (origin.size() <= sep + 3 || uri.substr(0, origin.size()) != origin)
+    return false;
+  constexpr std::string_view tail = "/console/";
+  auto path = uri.substr(origin.size());
+  if (path.size() < tail.size() ||
+      path.substr(path.size() - tail.size()) != tail)
+    return false;
+  // "" or "/seg/seg": right after the origin, so ":port" or "@host" that
+  // would extend the authority cannot appear
+  auto prefix = path.substr(0, path.size() - tail.size());
+  int segments = 0;
+  while (!prefix.empty()) {
+    if (prefix[0] != '/' || ++segments > 8)
+      return false;
+    prefix.remove_prefix(1);
+    auto end = prefix.find('/');
+    auto seg = prefix.substr(0, end);
+    if (seg.empty() || seg[0] == '.')
+      return false;
+    for (char c : seg)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+            c == '~'))
+        return false;
+    prefix =
+      end == std::string_view::npos ? std::string_view{} : prefix.substr(end);
+  }
+  return true;
+}
+
+oauth2_client make_console_client() {
+  oauth2_client c;
+  c.id = console_client_id;
+  c.name = "themisd console";
+  c.is_public = true;
+  c.console = true;
+  c.from_config = true; // built in: the admin API cannot delete it
+  return c;
+}
+
 bool oauth2_client::allows_scope(std::string_view s) const {
   return scopes.empty() || contains(scopes, s);
 }
@@ -68,6 +123,10 @@ nlohmann::json oauth2_client::to_json(bool with_hash) const {
     {"tenant", tenant},
     {"from_config", from_config},
   };
+  if (console) {
+    j["console"] = true;
+    j["redirect_uri_rule"] = "<issuer origin>[/prefix]/console/";
+  }
   if (!public_key_pem.empty()) {
     j["token_endpoint_auth_method"] = "private_key_jwt";
     j["public_key_pem"] = public_key_pem;

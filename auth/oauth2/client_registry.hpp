@@ -19,6 +19,9 @@
 
 namespace themis::auth::oauth2 {
 
+/// The built-in client of the web console (docs/console.md).
+inline constexpr const char* console_client_id = "themis-console";
+
 struct oauth2_client {
   std::string id;
   std::string name;
@@ -33,9 +36,17 @@ struct oauth2_client {
   std::string public_key_pem;
   std::string public_key_file; ///< config: where public_key_pem comes from
   bool from_config = false;
+  /// The built-in console client: besides its listed URIs, it redirects
+  /// to the console page of the server itself (console_redirect).
+  bool console = false;
 
   bool has_redirect(std::string_view uri) const;
   bool has_logout_redirect(std::string_view uri) const;
+  /// has_redirect, or for the console client the console page under the
+  /// origin of `issuer` (the server as the browser reaches it).
+  bool allows_redirect(std::string_view uri, std::string_view issuer) const;
+  bool allows_logout_redirect(std::string_view uri,
+                              std::string_view issuer) const;
   bool allows_scope(std::string_view s) const;
   /// The record as the admin API shows and the store keeps it
   /// (`secret_hash` only when `with_hash`).
@@ -48,6 +59,18 @@ struct oauth2_client {
 /// [public] [name=N]" (the key file is read by the provider).
 bool parse_client_entry(std::string_view text, oauth2_client& out,
                         std::string& error);
+
+/// Whether `uri` is `<origin of issuer>[/prefix…]/console/`: the console
+/// served by this server, at its root or under a path prefix a gateway
+/// adds (segments of A-Z a-z 0-9 _ . ~ -, none empty or starting with a
+/// dot; no query, fragment or userinfo). The origin comes from the issuer
+/// — configured, or derived from the Host the browser sent to the
+/// authorization endpoint — so a code never leaves for another host: no
+/// open redirect. The console is a public client with PKCE S256.
+bool console_redirect(std::string_view uri, std::string_view issuer);
+
+/// The built-in console client (public, every scope, no listed URIs).
+oauth2_client make_console_client();
 
 /// Checks a client record (ids, URIs without fragments, tenant id).
 bool validate_client(const oauth2_client& c, std::string& error);

@@ -77,6 +77,9 @@ provider::create(const oauth2_section& cfg, const std::string& db_path,
       return nullptr;
     }
   }
+  // the console's client unless the configuration defines one of that id
+  if (cfg.console_client)
+    p->clients_.add(make_console_client());
   for (auto& text : p->store_->clients()) {
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (auto c = oauth2_client::from_json(j))
@@ -373,7 +376,9 @@ answer provider::admin_delete_client(const std::string& id) {
     return oauth_error(404, "not_found", "no client " + id);
   if (c->from_config)
     return oauth_error(409, "invalid_request",
-                       "client " + id + " comes from oauth2.clients");
+                       "client " + id +
+                         (c->console ? " is built in (oauth2.console_client)"
+                                     : " comes from oauth2.clients"));
   clients_.remove(id);
   store_->delete_client(id);
   answer a;

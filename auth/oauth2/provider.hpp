@@ -101,7 +101,9 @@ public:
   answer revoke(const form_map& body, const std::string* authorization,
                 const std::string& issuer, int64_t now_s);
   answer userinfo(const std::string* authorization, int64_t now_s);
-  answer end_session(const form_map& q, int64_t now_s);
+  /// `issuer`: where the console client may return (console_redirect).
+  answer end_session(const form_map& q, int64_t now_s,
+                     const std::string& issuer = {});
 
   /// Verifies an access token this provider issued: the claims, or
   /// nullopt with `error`. `mine` is false when the token's key is not

@@ -310,7 +310,8 @@ answer provider::userinfo(const std::string* authorization, int64_t now_s) {
   return json_answer(j);
 }
 
-answer provider::end_session(const form_map& q, int64_t now_s) {
+answer provider::end_session(const form_map& q, int64_t now_s,
+                             const std::string& issuer) {
   auto& hint = form_get(q, "id_token_hint");
   std::string client_id = form_get(q, "client_id");
   std::string user;
@@ -342,7 +343,7 @@ answer provider::end_session(const form_map& q, int64_t now_s) {
   }
   auto& post = form_get(q, "post_logout_redirect_uri");
   auto c = client_id.empty() ? std::nullopt : clients_.find(client_id);
-  if (!post.empty() && (!c || !c->has_logout_redirect(post)))
+  if (!post.empty() && (!c || !c->allows_logout_redirect(post, issuer)))
     return page(400, "The post_logout_redirect_uri is not registered for "
                      "the client.");
   if (c && !user.empty())

@@ -1,7 +1,8 @@
 // The one way the console talks to themisd: its public HTTP API, with the
-// API key as a Bearer token. The key lives in this tab only (memory and
-// sessionStorage, never a cookie or localStorage), so closing the tab
-// signs out and no other site can make the browser send it.
+// API key (or the access token of a password sign-in, oidc.js) as a
+// Bearer token. It lives in this tab only (memory and sessionStorage,
+// never a cookie or localStorage), so closing the tab signs out and no
+// other site can make the browser send it.
 
 /** The path prefix themisd is served under ("" at the root, "/db" behind a
  *  gateway that maps /db/ to themisd): everything before /console. */
@@ -16,11 +17,17 @@ export function current_key() {
 }
 
 export function set_key(k) {
+  replace_key(k);
+  if (!key) set_tenant('');
+  for (const f of listeners) f(key);
+}
+
+/** A new token for the same sign-in (a refresh): used from the next call
+ *  on, nobody is told (no page reloads its data). */
+export function replace_key(k) {
   key = k || '';
   if (key) sessionStorage.setItem(storage_key, key);
   else sessionStorage.removeItem(storage_key);
-  if (!key) set_tenant('');
-  for (const f of listeners) f(key);
 }
 
 // The tenant a global admin acts in (X-Tenant-ID on every call; "" : its

@@ -42,5 +42,8 @@ export function Chart({ title, xs, lines, unit, height = 180 }) {
     if (plot.current) plot.current.setData(data);
   }, [xs, ...lines.map((l) => l[1])]);
 
-  return <div class="chart" ref={host} />;
+  // the title and the largest value shown, for tests and tooling (the
+  // plot itself is a canvas)
+  const peak = Math.max(0, ...lines.flatMap((l) => l[1]));
+  return <div class="chart" ref={host} data-title={title} data-peak={Math.round(peak * 1000) / 1000} />;
 }

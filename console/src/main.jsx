@@ -1,8 +1,9 @@
 // The console's shell: sign-in, navigation, and the page of the route.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, current_key, current_tenant, on_key_change, set_key, set_tenant } from './api.js';
+import { call, current_key, current_tenant, on_key_change, set_tenant } from './api.js';
 import { go, use_route } from './router.js';
+import { finish_sign_in, resume, sign_out } from './oidc.js';
 import { Login } from './pages/login.jsx';
 import { Collections } from './pages/collections.jsx';
 import { Documents } from './pages/documents.jsx';
@@ -87,7 +88,7 @@ function App() {
           ))}
         </nav>
         <Identity me={me} tenant={tenant} on_tenant={switch_tenant} key={tenant} />
-        <button class="link" data-testid="logout" onClick={() => { set_key(''); go('collections'); }}>
+        <button class="link" data-testid="logout" onClick={() => { if (!sign_out()) go('collections'); }}>
           Sign out
         </button>
       </header>
@@ -96,4 +97,9 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app'));
+// a sign-in coming back from the provider is finished before the first
+// render (the code leaves the address bar at once)
+finish_sign_in()
+  .then(resume)
+  .catch(() => {}) // whatever happened, the page still renders
+  .then(() => render(<App />, document.getElementById('app')));

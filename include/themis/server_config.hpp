@@ -428,6 +428,9 @@ struct oauth2_section {
   uint32_t login_ttl_s = 600; ///< an open login form (its CSRF token)
   uint32_t max_pending_logins = 10000;
   bool allow_plain_pkce = false;
+  /// The web console's built-in public client `themis-console`
+  /// (docs/console.md): sign-in with a password from /console.
+  bool console_client = true;
 };
 
 struct debug_section {

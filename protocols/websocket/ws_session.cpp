@@ -103,12 +103,14 @@ void ws_session::handle(frame& f) {
     message_ = std::move(plain);
   }
   if (binary) {
+    count_received();
     cb_.on_binary(std::move(message_));
     message_.clear();
     return;
   }
   if (!valid_utf8(message_))
     return fail(1007, "text message is not UTF-8");
+  count_received();
   cb_.on_text(std::move(message_));
   message_.clear();
 }
@@ -126,7 +128,14 @@ void ws_session::send_data(opcode op, std::string_view payload, bool compress) {
     encode_frame(op, deflate_->compress(payload), true, out, true);
   else
     encode_frame(op, payload, true, out);
+  if (opts_.counters)
+    opts_.counters->sent.fetch_add(1, std::memory_order_relaxed);
   emit(std::move(out));
+}
+
+void ws_session::count_received() {
+  if (opts_.counters)
+    opts_.counters->received.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ws_session::send_binary(std::string_view bytes, bool compress) {

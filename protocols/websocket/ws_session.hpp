@@ -13,6 +13,7 @@
 
 #include "protocols/websocket/frame_codec.hpp"
 #include "protocols/websocket/permessage_deflate.hpp"
+#include "protocols/websocket/ws_message_counters.hpp"
 
 namespace themis::ws {
 
@@ -41,6 +42,8 @@ struct ws_options {
   /// Smaller outgoing messages are sent uncompressed (RFC 7692 lets each
   /// message choose): below this deflate costs more than it saves.
   size_t compress_min = 64;
+  /// Where complete data messages are counted (null: nowhere).
+  ws_message_counters* counters = nullptr;
 };
 
 class ws_session {
@@ -60,6 +63,10 @@ public:
   /// transport closes when the peer answers (or at once after an error).
   void close(uint16_t code, std::string_view reason);
 
+  /// Counts messages into `c` from now on (a channel knows its endpoint
+  /// only once its handler starts, after the session exists).
+  void count_into(ws_message_counters* c) { opts_.counters = c; }
+
   bool closing() const { return close_sent_; }
   /// Bytes handed to ws_callbacks::send so far (frames as on the wire).
   uint64_t bytes_sent() const { return bytes_sent_; }
@@ -68,6 +75,7 @@ private:
   void handle(frame& f);
   void send_data(opcode op, std::string_view payload, bool compress);
   void emit(std::string bytes);
+  void count_received();
   void fail(uint16_t code, std::string_view reason);
 
   ws_options opts_;

@@ -2,7 +2,9 @@
 // series (requests/s from the request counters, p50/p99 latency from the
 // duration histogram's buckets over each interval, open connections and
 // requests in flight from the gauges, MQTT messages/s from the broker's
-// counters, the store writer's queue from its gauge). /metrics needs the admin scope
+// counters, WebSocket messages/s over every endpoint (changefeed, GraphQL,
+// MQTT and PostgreSQL over WebSocket), the store writer's queue from its
+// gauge). /metrics needs the admin scope
 // unless metrics are open (docs/configuration.md); a refusal is shown.
 import { useCallback, useState } from 'preact/hooks';
 import { call } from '../api.js';
@@ -20,7 +22,8 @@ const histogram = 'themis_http_request_duration_seconds_bucket';
 export function parse_metrics(text) {
   const want = ['themis_http_requests_total', 'themis_open_connections',
     'themis_inflight_requests', 'themis_mqtt_messages_received_total',
-    'themis_mqtt_messages_sent_total', 'themis_writer_queue'];
+    'themis_mqtt_messages_sent_total', 'themis_writer_queue',
+    'themis_websocket_messages_received_total', 'themis_websocket_messages_sent_total'];
   const sums = { buckets: {} };
   for (const line of text.split('\n')) {
     if (!line || line[0] === '#') continue;
@@ -57,7 +60,8 @@ export function quantile_ms(q, now, before) {
 }
 
 const empty = () => ({
-  t: [], rps: [], p50: [], p99: [], conns: [], inflight: [], mqtt_in: [], mqtt_out: [], queue: [], prev: null,
+  t: [], rps: [], p50: [], p99: [], conns: [], inflight: [], mqtt_in: [], mqtt_out: [],
+  ws_in: [], ws_out: [], queue: [], prev: null,
 });
 
 export function Server() {
@@ -80,7 +84,9 @@ export function Server() {
       const req = m.themis_http_requests_total || 0;
       const min = m.themis_mqtt_messages_received_total || 0;
       const mout = m.themis_mqtt_messages_sent_total || 0;
-      const prev = { req, min, mout, t: now, buckets: m.buckets };
+      const win = m.themis_websocket_messages_received_total || 0;
+      const wout = m.themis_websocket_messages_sent_total || 0;
+      const prev = { req, min, mout, win, wout, t: now, buckets: m.buckets };
       // the first sample only sets the baseline: rates need an interval
       if (!old.prev) return { ...old, prev };
       const rate = (v, was) => Math.max(0, (v - was) / (now - old.prev.t));
@@ -95,6 +101,8 @@ export function Server() {
         inflight: cut(old.inflight, m.themis_inflight_requests || 0),
         mqtt_in: cut(old.mqtt_in, rate(min, old.prev.min)),
         mqtt_out: cut(old.mqtt_out, rate(mout, old.prev.mout)),
+        ws_in: cut(old.ws_in, rate(win, old.prev.win)),
+        ws_out: cut(old.ws_out, rate(wout, old.prev.wout)),
         queue: cut(old.queue, m.themis_writer_queue || 0),
         prev,
       };
@@ -121,6 +129,7 @@ export function Server() {
         <Chart title="open connections" xs={s.t} lines={[['connections', s.conns]]} />
         <Chart title="requests in flight" xs={s.t} lines={[['in flight', s.inflight]]} />
         <Chart title="MQTT messages/s" xs={s.t} lines={[['received', s.mqtt_in], ['sent', s.mqtt_out]]} />
+        <Chart title="WebSocket messages/s" xs={s.t} lines={[['received', s.ws_in], ['sent', s.ws_out]]} />
         <Chart title="writer queue" xs={s.t} lines={[['writes waiting', s.queue]]} />
       </div>
       <Keys />

@@ -1,0 +1,341 @@
+"""The web console's password sign-in through themisd's own OpenID
+Connect provider (issue 29, docs/console.md) and its WebSocket message-rate
+chart: the built-in public client `themis-console` (its redirect URI is
+the console page under the server's own origin, any path prefix, nothing
+else), the WebSocket message counters on /metrics, and the console in
+Debian's headless chromium (console/test/console_oidc_e2e.mjs): a wrong
+password stays on the provider's form, a password user signs in and sees
+user @ tenant, runs a query, signs out (end_session: the old token is
+refused); a global admin sees the WebSocket chart move while a changefeed
+WebSocket talks; the token is refreshed before it expires. Also behind a
+reverse proxy that puts the server under /db/. Every wait is bounded."""
+
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from themis_harness import Server, THEMISD  # noqa: E402
+from ws_raw import Frames, handshake, masked  # noqa: E402
+
+BUILD = os.path.dirname(os.path.abspath(THEMISD))
+THEMISCTL = os.path.join(BUILD, "themisctl")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CONSOLE_SRC = os.path.join(ROOT, "console")
+DRIVER = os.path.join(CONSOLE_SRC, "test", "console_oidc_e2e.mjs")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+TTL = 12  # access tokens: short, so the browser test sees a refresh
+
+
+class HostProxy:
+    """A reverse proxy serving themisd under /db/ that keeps the client's
+    Host (as themisd's gateway and a usual nginx setup do)."""
+
+    def __init__(self, upstream):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def forward(self):
+                if not self.path.startswith("/db/"):
+                    self.send_error(404)
+                    return
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                hop = {"connection", "keep-alive", "accept-encoding"}
+                h = {k: v for k, v in self.headers.items()
+                     if k.lower() not in hop}
+                c = http.client.HTTPConnection("127.0.0.1", upstream,
+                                               timeout=20)
+                try:
+                    c.request(self.command, self.path[3:], body=body,
+                              headers=h)
+                    r = c.getresponse()
+                    data = r.read()
+                    st, rh = r.status, r.getheaders()
+                finally:
+                    c.close()
+                self.send_response(st)
+                for k, v in rh:
+                    if k.lower() not in ("connection", "transfer-encoding",
+                                         "content-length", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_HEAD = forward
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class WsTalker:
+    """A changefeed WebSocket that sends a message every 100 ms and reads
+    the answers (each an error frame for an unknown action): traffic for
+    the console's WebSocket chart."""
+
+    def __init__(self, port, key):
+        self.s, status, _, rest = handshake(
+            port, "/v1/changes/ws", extra="Authorization: Bearer %s\r\n" % key)
+        if " 101 " not in status + " ":
+            raise RuntimeError("changefeed WebSocket refused: " + status)
+        self.frames = Frames(self.s, rest)
+        self.stop = threading.Event()
+        self.sent = self.answered = 0
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        try:
+            while not self.stop.wait(0.1):
+                self.s.sendall(masked(1, b'{"action":"chart"}'))
+                self.sent += 1
+                while True:
+                    f = self.frames.next(timeout=5)
+                    if f is None:
+                        return
+                    if f[0] == 1:
+                        self.answered += 1
+                        break
+        except OSError:
+            pass
+
+    def close(self):
+        self.stop.set()
+        self.t.join(10)
+        self.s.close()
+
+
+def metric(text, name, labels):
+    m = re.search(r"^%s\{%s\} (\d+)$" % (re.escape(name), re.escape(labels)),
+                  text, re.M)
+    return int(m.group(1)) if m else None
+
+
+class ConsoleOidcTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        index = os.path.join(BUILD, "console", "index.html")
+        if not os.path.exists(index):
+            raise RuntimeError("the console is not built (%s): run "
+                               "scripts/setup.sh" % index)
+        cls.dir = tempfile.mkdtemp(prefix="themis_console_oidc_")
+        data = os.path.join(cls.dir, "data")
+        p = subprocess.run([THEMISCTL, "init", "--data-dir", data],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError("themisctl init: " + p.stderr)
+        cls.admin = p.stdout.strip()
+        # alice: a tenant's user with data scopes; ops: named by no
+        # principal entry, so a global admin (as for MQTT)
+        cls.server = Server(data_dir=data, env={
+            "THEMIS_AUTH_REQUIRED": "true"}, args=[
+            "--set", "oauth2.enabled=true",
+            "--set", "oauth2.users=alice:wonderland,ops:ops-secret-1",
+            "--set", "oauth2.access_token_ttl_s=%d" % TTL,
+            "--set", "auth.principals=alice tenant=acme scope=data:read "
+                     "scope=data:write scope=query"]).start()
+        cls.shots = os.path.join(cls.dir, "screenshots")
+        os.makedirs(cls.shots)
+        print("\nconsole screenshots: " + cls.shots, file=sys.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.server.cleanup()
+        if not os.environ.get("THEMIS_KEEP_SCREENSHOTS"):
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def authorize(self, redirect, host=None, pkce=True):
+        q = {"response_type": "code", "client_id": "themis-console",
+             "redirect_uri": redirect, "state": "s1", "scope": "openid"}
+        if pkce:
+            q.update(code_challenge=CHALLENGE, code_challenge_method="S256")
+        h = {"Host": host} if host else {}
+        return self.server.request(
+            "GET", "/api/v1/auth/authorize?" + urllib.parse.urlencode(q),
+            headers=h)
+
+    def test_console_redirects_only_to_its_own_origin(self):
+        origin = "http://127.0.0.1:%d" % self.server.port
+        for ok in ("/console/", "/db/console/", "/a/b.c/~x/console/"):
+            st, _, body = self.authorize(origin + ok)
+            self.assertEqual(st, 200, ok)
+            self.assertIn(b"themisd console", body)
+        # the origin is the one the browser used (its Host)
+        st, _, _ = self.authorize("http://db.example:8080/console/",
+                                  host="db.example:8080")
+        self.assertEqual(st, 200)
+        bad = ["http://evil.example/console/",
+               "http://127.0.0.1:%d0/console/" % self.server.port,
+               "http://127.0.0.1:%d@evil.example/console/" %
+               self.server.port,
+               "https://127.0.0.1:%d/console/" % self.server.port,
+               origin + "/console", origin + "/console/x",
+               origin + "/../console/", origin + "/.x/console/",
+               origin + "//console/", origin + "/a%2f/console/",
+               origin + "/console/?next=http://evil.example/",
+               origin + "/console/#x"]
+        for b in bad:
+            st, h, body = self.authorize(b)
+            # RFC 6749 §4.1.2.1: an untrusted redirect URI gets a page,
+            # never a redirect
+            self.assertEqual(st, 400, b)
+            self.assertNotIn("location", h, b)
+            self.assertIn(b"not registered", body, b)
+        # a public client: PKCE is required
+        st, h, _ = self.authorize(origin + "/console/", pkce=False)
+        self.assertEqual(st, 302)
+        self.assertIn("error=invalid_request", h["location"])
+        # the admin API cannot delete or shadow the built-in client
+        auth = {"Authorization": "Bearer " + self.admin}
+        st, _, body = self.server.json(
+            "DELETE", "/api/v1/auth/clients/themis-console", headers=auth)
+        self.assertEqual(st, 409, body)
+        st, _, body = self.server.json(
+            "POST", "/api/v1/auth/clients",
+            {"client_id": "themis-console", "public": True,
+             "redirect_uris": ["http://evil.example/cb"]}, headers=auth)
+        self.assertEqual(st, 409, body)
+        st, _, body = self.server.json("GET", "/api/v1/auth/clients",
+                                       headers=auth)
+        c = [x for x in body["clients"] if x["client_id"] == "themis-console"]
+        self.assertEqual(len(c), 1)
+        self.assertTrue(c[0]["public"] and c[0]["console"])
+
+    def test_logout_returns_only_to_the_console(self):
+        origin = "http://127.0.0.1:%d" % self.server.port
+        for uri, want in ((origin + "/db/console/", 302),
+                          ("http://evil.example/console/", 400)):
+            q = urllib.parse.urlencode({"client_id": "themis-console",
+                                        "post_logout_redirect_uri": uri})
+            st, h, _ = self.server.request("GET", "/api/v1/auth/logout?" + q)
+            self.assertEqual(st, want, uri)
+            if want == 302:
+                self.assertEqual(h["location"], uri)
+
+    def test_console_client_can_be_turned_off(self):
+        srv = Server(args=["--set", "oauth2.enabled=true",
+                           "--set", "oauth2.users=alice:wonderland",
+                           "--set", "oauth2.console_client=false"]).start()
+        try:
+            q = urllib.parse.urlencode({
+                "response_type": "code", "client_id": "themis-console",
+                "redirect_uri": "http://127.0.0.1:%d/console/" % srv.port,
+                "code_challenge": CHALLENGE,
+                "code_challenge_method": "S256"})
+            st, _, body = srv.request("GET", "/api/v1/auth/authorize?" + q)
+            self.assertEqual(st, 400)
+            self.assertIn(b"Unknown or missing client_id", body)
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+    def test_websocket_message_counters(self):
+        def scrape():
+            st, _, body = self.server.request(
+                "GET", "/metrics",
+                headers={"Authorization": "Bearer " + self.admin})
+            self.assertEqual(st, 200)
+            return body.decode()
+
+        before = scrape()
+        names = ("themis_websocket_messages_received_total",
+                 "themis_websocket_messages_sent_total")
+        for n in names:
+            for ep in ("changefeed", "graphql", "mqtt", "pg"):
+                self.assertIsNotNone(metric(before, n, 'endpoint="%s"' % ep),
+                                     (n, ep))
+        s, status, _, rest = handshake(
+            self.server.port, "/v1/changes/ws",
+            extra="Authorization: Bearer %s\r\n" % self.admin)
+        self.assertIn(" 101 ", status + " ")
+        frames = Frames(s, rest)
+        try:
+            got = 0
+            for _ in range(5):
+                s.sendall(masked(1, b'{"action":"nope"}'))
+                s.sendall(masked(9, b"ping"))  # control frames do not count
+                while True:
+                    f = frames.next()
+                    self.assertIsNotNone(f)
+                    if f[0] == 1:
+                        self.assertIn(b"unknown action", f[3])
+                        got += 1
+                        break
+            self.assertEqual(got, 5)
+        finally:
+            s.close()
+        after = scrape()
+        lab = 'endpoint="changefeed"'
+        # the server may have sent a welcome too: at least one per answer
+        self.assertEqual(metric(after, names[0], lab) -
+                         metric(before, names[0], lab), 5)
+        self.assertGreaterEqual(metric(after, names[1], lab) -
+                                metric(before, names[1], lab), 5)
+
+    def test_sha256_fallback(self):
+        p = subprocess.run(["node", "test/sha256_test.mjs"], cwd=CONSOLE_SRC,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def browser(self, url, **extra):
+        env = dict(os.environ, THEMIS_URL=url, SHOT_DIR=self.shots,
+                   CHROMIUM=CHROMIUM, ADMIN_KEY=self.admin,
+                   OIDC_TTL=str(TTL), **extra)
+        p = subprocess.run(["node", DRIVER], cwd=CONSOLE_SRC, env=env,
+                           capture_output=True, text=True, timeout=240)
+        print(p.stdout, file=sys.stderr)
+        if p.returncode != 0:
+            self.fail("browser test failed (screenshots in %s):\n%s\n%s" %
+                      (self.shots, p.stdout, p.stderr[-3000:]))
+        self.assertIn("ok: every step passed", p.stdout)
+
+    def test_in_a_browser(self):
+        talker = WsTalker(self.server.port, self.admin)
+        try:
+            self.browser("http://127.0.0.1:%d/console/" % self.server.port)
+            self.assertGreater(talker.answered, 10)
+        finally:
+            talker.close()
+        # the sign-ins and the refused password are in the audit log
+        st, _, body = self.server.json(
+            "GET", "/api/v1/audit?action=oauth2.login",
+            headers={"Authorization": "Bearer " + self.admin})
+        self.assertEqual(st, 200, body)
+        seen = json.dumps(body)
+        self.assertIn("themis-console", seen)
+        self.assertIn("denied", seen)
+
+    def test_in_a_browser_behind_a_prefix(self):
+        proxy = HostProxy(self.server.port)
+        try:
+            self.browser("http://127.0.0.1:%d/db/console/" % proxy.port,
+                         ONLY="proxy")
+        finally:
+            proxy.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
