@@ -109,6 +109,13 @@ class KerberosTest(unittest.TestCase):
         self.assertEqual((who["user"], who["tenant"], who["scopes"]),
                          ("bob", "acme", ["data:read"]))
 
+    def test_curl_negotiate_over_h2c(self):
+        # the same auth gate behind HTTP/2 (prior knowledge, cleartext)
+        code, body, r = self.curl("bob", extra=["--http2-prior-knowledge"])
+        self.assertEqual(code, 200, r.stdout + r.stderr)
+        self.assertIn("HTTP/2 200", r.stdout)
+        self.assertIn('"via":"kerberos"', body.replace(" ", ""))
+
     def test_no_ticket_is_401_offering_negotiate(self):
         st, h, _ = self.srv.request("GET", "/api/v1/whoami")
         self.assertEqual(st, 401)
