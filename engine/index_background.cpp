@@ -233,6 +233,8 @@ std::vector<side_index> ready_side_indexes(sqlite3* db,
       continue;
     side_index x;
     x.json_path = field_json_path(d.fields.front());
+    for (auto& f : d.fields)
+      x.json_paths.push_back(field_json_path(f));
     x.table = doc_index_side_name(collection, d.name);
     x.name = d.name;
     x.sparse = d.sparse;

@@ -61,8 +61,9 @@ void load_build_states(sqlite3* db, std::vector<doc_index_def>& defs);
 /// A ready background index as the AQL push-down uses it: its side table
 /// answers conditions on the first field's JSON path (`v0`).
 struct side_index {
-  std::string json_path; ///< "$.a.b" of the first field
-  std::string table;     ///< "docbg:<collection>:<name>"
+  std::string json_path;               ///< "$.a.b" of the first field
+  std::vector<std::string> json_paths; ///< every field's, `v0`, `v1`, …
+  std::string table;                   ///< "docbg:<collection>:<name>"
   std::string name;
   bool sparse = false;
   size_t fields = 1;

@@ -5,9 +5,11 @@
 #include <optional>
 
 #include "engine/aql/pushdown.hpp"
+#include "engine/aql/sort_pushdown.hpp"
 #include "engine/index_explain.hpp"
-#include "engine/sqlite_db.hpp"
+#include "engine/index_store.hpp"
 #include "engine/search/search_service.hpp"
+#include "engine/sqlite_db.hpp"
 
 namespace themis {
 
@@ -110,14 +112,46 @@ struct asker {
 /// The persistent index (issue 22) SQLite picks for the loop's scan, from
 /// EXPLAIN QUERY PLAN over the SQL the executor would run; conditions on
 /// values only known while running (outer loop variables) are left out.
+/// The engine's name of `collection` for the asker (query_run::stored).
+std::string stored_name(const std::string& collection, const asker& who) {
+  return collection.find('.') != std::string::npos
+           ? (who.tenant.empty() && who.all_tenants ? collection
+                                                    : std::string())
+           : (who.tenant.empty() ? collection : who.tenant + "." + collection);
+}
+
+/// The index that serves the loop's SORT … LIMIT in order, if one does
+/// (engine/aql/sort_pushdown.hpp): `"sort": {"index", "direction"}`.
+void sort_use_json(json& loop, const aql::pushdown_plan& p,
+                   const std::string& collection, const asker& who) {
+  auto stored = stored_name(collection, who);
+  if (who.db_path.empty() || !p.sort || stored.empty() || loop.contains("sort"))
+    return;
+  std::optional<aql::order_index> ix;
+  try {
+    engine::sqlite_db db(who.db_path, true, 2000);
+    ix = aql::choose_order_index(
+      *p.sort, p.conditions, engine::load_doc_indexes(db.handle(), stored),
+      engine::ready_side_indexes(db.handle(), stored));
+  } catch (const std::exception&) {
+  }
+  if (!ix)
+    return;
+  loop["sort"] = {{"index", ix->name},
+                  {"direction", p.sort->descending ? "desc" : "asc"},
+                  {"mode", "index_order"}};
+  if (!loop.contains("index")) {
+    loop["index"] = ix->name;
+    if (loop["mode"] != "key_lookup")
+      loop["mode"] = "index_scan";
+  }
+}
+
 void index_use_json(json& loop, const aql::pushdown_plan& p,
                     const std::string& collection, const asker& who) {
   if (who.db_path.empty() || p.conditions.empty())
     return;
-  std::string stored =
-    collection.find('.') != std::string::npos
-      ? (who.tenant.empty() && who.all_tenants ? collection : std::string())
-      : (who.tenant.empty() ? collection : who.tenant + "." + collection);
+  auto stored = stored_name(collection, who);
   if (stored.empty())
     return;
   // literals, bind values and arrays of them (an IN list)
@@ -187,10 +221,7 @@ json search_index_json(search::index_kind kind, const aql::expr& coll,
   n["collection"] = name;
   n["attribute"] = attribute;
   // the namespace rule of functions_search.cpp's prepare_call
-  std::string stored =
-    name.find('.') != std::string::npos
-      ? (who.tenant.empty() && who.all_tenants ? name : std::string())
-      : (who.tenant.empty() ? name : who.tenant + "." + name);
+  auto stored = stored_name(name, who);
   auto* svc = search::search_service::global();
   n["index"] = nullptr;
   if (!who.known || !svc || stored.empty())
@@ -352,6 +383,8 @@ json plan_json(const aql::parsed_query& q, const asker& who) {
           loop["sort"] = std::move(*v);
           break;
         }
+      sort_use_json(loop, p, cs[i].source->name, who); // SORT … LIMIT
+      m = loop["mode"].get<std::string>();
       if (loops.empty())
         mode = m;
       loops.push_back(std::move(loop));

@@ -45,6 +45,8 @@ bool pipeline::push(size_t i, env& en) {
       en[static_cast<size_t>(c.slot)] = ev.eval(*c.e, en);
       return push(i + 1, en);
     case clause_kind::sort: {
+      if (stages_[i]->presorted)
+        return push(i + 1, en);
       std::vector<json> keys;
       keys.reserve(c.sort.size());
       for (auto& k : c.sort)
@@ -104,10 +106,15 @@ bool pipeline::push_for(size_t i, env& en) {
       throw aql_error(error_kind::collection_not_found,
                       "collection or view not found: " + name, c.source->line,
                       c.source->column);
-    return run_.scan(name, st.plan, en, [&](json& doc) {
-      en[slot] = std::move(doc);
-      return push(i + 1, en);
-    });
+    bool* presorted =
+      st.plan.sort ? &stages_[st.plan.sort->clause]->presorted : nullptr;
+    return run_.scan(
+      name, st.plan, en,
+      [&](json& doc) {
+        en[slot] = std::move(doc);
+        return push(i + 1, en);
+      },
+      presorted);
   }
   auto src = run_.eval.eval(*c.source, en);
   if (!src.is_array())

@@ -20,6 +20,9 @@ struct pipeline::stage_state {
   pushdown_plan plan;
   // SORT
   std::vector<std::pair<std::vector<json>, env>> rows;
+  /// The loop below hands its rows in this SORT's order (an index serves
+  /// it, sort_pushdown.hpp): pass them through, LIMIT stops the scan.
+  bool presorted = false;
   // LIMIT
   bool limit_ready = false;
   uint64_t offset = 0, count = 0, seen = 0, emitted = 0;

@@ -214,6 +214,8 @@ struct use_scan {
 
 pushdown_plan plan_pushdown(const query& q, size_t first, int slot) {
   pushdown_plan plan;
+  if (first > 0 && q.clauses[first - 1].kind == clause_kind::for_)
+    plan.sort = plan_sort(q, first - 1, slot);
   use_scan uses{slot};
   uses.walk(q, first);
   plan.whole = uses.whole || uses.names.size() > max_projected;
@@ -235,6 +237,32 @@ pushdown_plan plan_pushdown(const query& q, size_t first, int slot) {
     }
   }
   return plan;
+}
+
+std::optional<sort_order> plan_sort(const query& q, size_t for_clause,
+                                    int slot) {
+  auto& cs = q.clauses;
+  auto row_local = [](clause_kind k) {
+    return k == clause_kind::let || k == clause_kind::filter;
+  };
+  for (size_t i = 0; i < for_clause; ++i)
+    if (!row_local(cs[i].kind))
+      return std::nullopt; // an earlier loop: the SORT sees many scans
+  size_t j = for_clause + 1;
+  while (j < cs.size() && row_local(cs[j].kind))
+    ++j;
+  if (j + 1 >= cs.size() || cs[j].kind != clause_kind::sort ||
+      cs[j + 1].kind != clause_kind::limit || cs[j].sort.size() != 1)
+    return std::nullopt;
+  auto& key = *cs[j].sort[0].e;
+  sort_order o;
+  if (!json_path(key, slot, o.json_path) || o.json_path == "$")
+    return std::nullopt;
+  for (auto* e = &key; e->kind == expr_kind::attribute; e = e->args[0].get())
+    o.steps.insert(o.steps.begin(), e->name);
+  o.clause = j;
+  o.descending = !cs[j].sort[0].ascending;
+  return o;
 }
 
 std::string condition_sql(const pushed_condition& c, const json& v,
@@ -309,16 +337,16 @@ bool plain_bound(const json* v) {
 
 namespace {
 
-/// `part` over the side table's `v0` instead of the document, or "" when
-/// it reads more than that value.
+/// `part` over the side table's column `col` (the value of `json_path`)
+/// instead of the document, or "" when it reads more than that value.
 std::string on_side(const std::string& part, const std::string& json_path,
-                    bool sparse) {
+                    const std::string& col, bool sparse) {
   auto extract = "json_extract(doc,'" + json_path + "')";
   std::string out;
   size_t from = 0;
   for (auto at = part.find(extract); at != std::string::npos;
        at = part.find(extract, from)) {
-    out += part.substr(from, at - from) + "v0";
+    out += part.substr(from, at - from) + col;
     from = at + extract.size();
   }
   out += part.substr(from);
@@ -329,6 +357,14 @@ std::string on_side(const std::string& part, const std::string& json_path,
   return out;
 }
 
+/// One pushed condition's SQL, before it is placed.
+struct condition_part {
+  std::string sql;
+  std::vector<json> params; ///< its bound values, in text order
+  const pushed_condition* cond;
+  bool on_side = false; ///< moved into a side table's subquery
+};
+
 /// One side table's subquery being assembled.
 struct side_fragment {
   std::string table;
@@ -336,14 +372,59 @@ struct side_fragment {
   std::vector<json> params;
 };
 
+/// Moves the parts a background index can answer into its subquery: those
+/// on any of its fields, when one is on the first field (the index's
+/// order). A sparse index of several fields lacks every document missing
+/// one of them, so it is used only when each field has a condition that
+/// excludes null (`=`, `IN`, a range), as ArangoDB uses sparse indexes.
+void place_on_side(std::vector<condition_part>& parts,
+                   const engine::side_index& x,
+                   std::vector<side_fragment>& fragments) {
+  auto paths = x.json_paths;
+  if (paths.empty()) { // only the first field's path is known
+    paths.assign(std::max<size_t>(x.fields, 1), std::string());
+    paths[0] = x.json_path;
+  }
+  std::vector<std::pair<size_t, std::string>> mine; // part, side SQL
+  std::vector<bool> covered(paths.size(), false);
+  for (size_t p = 0; p < parts.size(); ++p) {
+    auto& c = parts[p];
+    if (c.on_side || c.cond->is_key)
+      continue;
+    for (size_t f = 0; f < paths.size(); ++f) {
+      if (paths[f] != c.cond->json_path)
+        continue;
+      auto sql = on_side(c.sql, paths[f], "v" + std::to_string(f), x.sparse);
+      if (!sql.empty()) {
+        mine.emplace_back(p, std::move(sql));
+        covered[f] = true;
+      }
+      break;
+    }
+  }
+  bool usable = !covered.empty() && covered[0];
+  if (x.sparse)
+    usable = usable && std::all_of(covered.begin(), covered.end(),
+                                   [](bool b) { return b; });
+  if (!usable)
+    return;
+  side_fragment frag{x.table, {}, {}};
+  for (auto& [p, sql] : mine) {
+    frag.where += (frag.where.empty() ? "" : " AND ") + sql;
+    frag.params.insert(frag.params.end(), parts[p].params.begin(),
+                       parts[p].params.end());
+    parts[p].on_side = true;
+  }
+  fragments.push_back(std::move(frag));
+}
+
 } // namespace
 
 std::string conditions_sql(const std::vector<pushed_condition>& conds,
                            const std::vector<const json*>& values,
                            std::vector<json>& params,
                            const std::vector<engine::side_index>& side) {
-  std::string out;
-  std::vector<side_fragment> fragments;
+  std::vector<condition_part> parts;
   for (size_t i = 0; i < conds.size(); ++i) {
     auto& c = conds[i];
     auto* v = i < values.size() ? values[i] : nullptr;
@@ -363,39 +444,29 @@ std::string conditions_sql(const std::vector<pushed_condition>& conds,
       sargable = (lower(c.op) && v->is_number()) ||
                  (lower(c.op) && has_upper) || (upper(c.op) && has_lower);
     }
-    std::string part;
-    std::vector<json> own; // this part's bound values, in text order
+    condition_part part{{}, {}, &c};
     if (sargable) {
-      own.push_back(*v);
+      part.params.push_back(*v);
       // likelihood(): a range is selective; with the primary key's
       // statistic (index_store.hpp) the planner then reads the range
       // from a persistent index on the path, if there is one
-      part = "likelihood(json_extract(doc,'" + c.json_path + "')" +
-             sql_op(c.op) + "?, 0.001)";
+      part.sql = "likelihood(json_extract(doc,'" + c.json_path + "')" +
+                 sql_op(c.op) + "?, 0.001)";
     } else {
-      part = condition_sql(c, *v, own);
+      part.sql = condition_sql(c, *v, part.params);
     }
-    if (part.empty())
+    if (!part.sql.empty())
+      parts.push_back(std::move(part));
+  }
+  std::vector<side_fragment> fragments;
+  for (auto& x : side)
+    place_on_side(parts, x, fragments);
+  std::string out;
+  for (auto& p : parts) {
+    if (p.on_side)
       continue;
-    const engine::side_index* ix = nullptr;
-    for (auto& x : side)
-      if (!c.is_key && x.json_path == c.json_path &&
-          (!x.sparse || x.fields == 1)) {
-        ix = &x;
-        break;
-      }
-    if (auto s = ix ? on_side(part, ix->json_path, ix->sparse) : "";
-        !s.empty()) {
-      auto f = std::find_if(fragments.begin(), fragments.end(),
-                            [&](auto& g) { return g.table == ix->table; });
-      if (f == fragments.end())
-        f = fragments.insert(fragments.end(), side_fragment{ix->table});
-      f->where += (f->where.empty() ? "" : " AND ") + s;
-      f->params.insert(f->params.end(), own.begin(), own.end());
-      continue;
-    }
-    out += " AND " + part;
-    params.insert(params.end(), own.begin(), own.end());
+    out += " AND " + p.sql;
+    params.insert(params.end(), p.params.begin(), p.params.end());
   }
   for (auto& f : fragments) {
     out += " AND key IN (SELECT key FROM " + engine::quote_sql_ident(f.table) +

@@ -9,6 +9,7 @@
 /// matters (same-type comparisons) and say "maybe" (1) everywhere else,
 /// e.g. where AQL's cross-type order differs from SQLite's.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,20 @@ struct pushed_condition {
   const expr* value = nullptr;
 };
 
+/// `FOR v IN coll [FILTER|LET]* SORT v.a.b [DESC] LIMIT …` at the start of
+/// a query level: a persistent index on `a.b` can hand the scan its rows
+/// in AQL's order, so SORT passes them through and LIMIT stops the scan
+/// (engine/aql/sort_pushdown.hpp, docs/indexes.md).
+struct sort_order {
+  size_t clause = 0;              ///< the SORT clause
+  std::string json_path;          ///< "$.a.b" ("$._key": the primary key)
+  std::vector<std::string> steps; ///< "a", "b"
+  bool descending = false;
+};
+
 struct pushdown_plan {
   std::vector<pushed_condition> conditions; ///< ANDed
+  std::optional<sort_order> sort;
   /// Projection: when the rest of the query only reads top-level
   /// attributes of the loop variable (`d.v`, `d.g.x`), the scan selects just
   /// those (`doc -> '$.v'`) and the variable holds an object of them;
@@ -40,6 +53,14 @@ struct pushdown_plan {
 /// over a collection (clauses [first, …) of `q`) for loop variable `slot`,
 /// and the attributes the rest of the query reads from it.
 pushdown_plan plan_pushdown(const query& q, size_t first, int slot);
+
+/// The SORT of `q` that the collection loop at clause `for_clause` (loop
+/// variable `slot`) could serve in index order, if the query has that
+/// shape: only LET/FILTER before the loop (it runs once) and between it
+/// and the SORT, one sort key that is an attribute path of the variable,
+/// and a LIMIT right after the SORT.
+std::optional<sort_order> plan_sort(const query& q, size_t for_clause,
+                                    int slot);
 
 /// SQL for one condition given the runtime value; appends bound values to
 /// `params`. Returns "" when the value's type gives no useful test.

@@ -158,45 +158,52 @@ bool query_run::collection_exists(const std::string& name) {
   return found;
 }
 
-std::string query_run::scan_sql(const std::string& collection,
-                                const pushdown_plan& plan, env& en,
-                                std::vector<json>& params) {
+std::string query_run::select_sql(const pushdown_plan& plan) {
   std::string sql = "SELECT ";
-  if (plan.whole) {
-    sql += "doc";
-  } else if (plan.attributes.empty()) {
-    sql += "NULL"; // the loop variable is never read: only count rows
-  } else {
-    for (size_t i = 0; i < plan.attributes.size(); ++i) {
-      auto& a = plan.attributes[i];
-      sql += i ? ", " : "";
-      // type and SQL value: scalars need no JSON parsing at all
-      auto path = "'$.\"" + a + "\"'";
-      sql += "json_type(doc, " + path + "), doc ->> " + path;
-    }
+  if (plan.whole)
+    return sql + "doc";
+  if (plan.attributes.empty())
+    return sql + "NULL"; // the loop variable is never read: only count rows
+  for (size_t i = 0; i < plan.attributes.size(); ++i) {
+    auto& a = plan.attributes[i];
+    sql += i ? ", " : "";
+    // type and SQL value: scalars need no JSON parsing at all
+    auto path = "'$.\"" + a + "\"'";
+    sql += "json_type(doc, " + path + "), doc ->> " + path;
   }
-  sql += " FROM documents WHERE collection = ?";
+  return sql;
+}
+
+const std::vector<engine::side_index>&
+query_run::side_indexes(const std::string& stored_name) {
+  auto it = side_.find(stored_name);
+  if (it == side_.end())
+    it =
+      side_.emplace(stored_name, engine::ready_side_indexes(db_, stored_name))
+        .first;
+  return it->second;
+}
+
+std::string query_run::where_sql(const std::string& collection,
+                                 const pushdown_plan& plan, env& en,
+                                 std::vector<json>& params) {
   // values evaluated first: a range is index-friendly only next to its
   // other bound (conditions_sql, issue 22)
   std::vector<json> held(plan.conditions.size());
   std::vector<const json*> values;
   for (size_t i = 0; i < plan.conditions.size(); ++i)
     values.push_back(eval.eval_ref(*plan.conditions[i].value, en, held[i]));
-  std::vector<engine::side_index> none;
-  auto* side = &none;
-  if (!plan.conditions.empty()) {
-    auto name = stored(collection);
-    auto it = side_.find(name);
-    if (it == side_.end())
-      it = side_.emplace(name, engine::ready_side_indexes(db_, name)).first;
-    side = &it->second;
-  }
-  sql += conditions_sql(plan.conditions, values, params, *side);
-  return sql + " ORDER BY key";
+  static const std::vector<engine::side_index> none;
+  auto& side =
+    plan.conditions.empty() ? none : side_indexes(stored(collection));
+  return conditions_sql(plan.conditions, values, params, side);
 }
 
 bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
-                     env& en, const std::function<bool(json&)>& f) {
+                     env& en, const std::function<bool(json&)>& f,
+                     bool* ordered) {
+  if (ordered)
+    *ordered = false;
   if (!collection_exists(collection))
     throw aql_error(error_kind::collection_not_found,
                     "collection or view not found: " + collection);
@@ -221,11 +228,22 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
         return false;
     }
   }
-  std::vector<json> params;
-  auto sql = scan_sql(collection, plan, en, params);
+  std::vector<json> params{json(stored(collection))};
+  auto where = where_sql(collection, plan, en, params);
+  if (!staged && ordered && plan.sort)
+    if (auto done = scan_ordered(collection, plan, where, params, f, *ordered))
+      return *done;
+  auto sql = select_sql(plan) + " FROM documents WHERE collection = ?" + where +
+             " ORDER BY key";
+  return scan_rows(sql, params, plan, staged, f);
+}
+
+bool query_run::scan_rows(const std::string& sql,
+                          const std::vector<json>& params,
+                          const pushdown_plan& plan, const staged_docs* staged,
+                          const std::function<bool(json&)>& f) {
   auto s = prepare(sql);
-  bind_params(s, {json(stored(collection))}, 1);
-  bind_params(s, params, 2);
+  bind_params(s, params, 1);
   // A nested loop over the same collection needs its own cursor: take the
   // statement out of the cache while it runs.
   stmts_.erase(sql);
@@ -243,51 +261,7 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
     progress.rows_scanned.fetch_add(1, std::memory_order_relaxed);
     if ((++ticks_ & 255) == 0)
       check_stop();
-    json doc;
-    if (plan.whole) {
-      auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-      auto len = static_cast<size_t>(sqlite3_column_bytes(s, 0));
-      doc = json::parse(text, text + len, nullptr, false);
-    } else {
-      doc = json::object();
-      for (size_t i = 0; i < plan.attributes.size(); ++i) {
-        auto col = static_cast<int>(2 * i);
-        auto type = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
-        if (!type)
-          continue; // attribute absent: reads as null
-        auto& slot = doc[plan.attributes[i]];
-        switch (type[0]) {
-          case 'i':
-            slot = sqlite3_column_int64(s, col + 1);
-            break;
-          case 'r':
-            slot = sqlite3_column_double(s, col + 1);
-            break;
-          case 't':
-            if (type[1] == 'e') { // text
-              auto p =
-                reinterpret_cast<const char*>(sqlite3_column_text(s, col + 1));
-              slot = std::string(
-                p, static_cast<size_t>(sqlite3_column_bytes(s, col + 1)));
-            } else {
-              slot = true;
-            }
-            break;
-          case 'f':
-            slot = false;
-            break;
-          case 'n':
-            slot = nullptr;
-            break;
-          default: { // object, array: JSON text
-            auto p =
-              reinterpret_cast<const char*>(sqlite3_column_text(s, col + 1));
-            auto len = static_cast<size_t>(sqlite3_column_bytes(s, col + 1));
-            slot = json::parse(p, p + len, nullptr, false);
-          }
-        }
-      }
-    }
+    json doc = read_row(s, plan);
     if (staged) {
       auto k = doc.find("_key");
       if (k != doc.end() && k->is_string() &&
@@ -298,6 +272,53 @@ bool query_run::scan(const std::string& collection, const pushdown_plan& plan,
       return false;
   }
   return true;
+}
+
+json query_run::read_row(sqlite3_stmt* s, const pushdown_plan& plan) {
+  json doc;
+  if (plan.whole) {
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    auto len = static_cast<size_t>(sqlite3_column_bytes(s, 0));
+    return json::parse(text, text + len, nullptr, false);
+  }
+  doc = json::object();
+  for (size_t i = 0; i < plan.attributes.size(); ++i) {
+    auto col = static_cast<int>(2 * i);
+    auto type = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+    if (!type)
+      continue; // attribute absent: reads as null
+    auto& slot = doc[plan.attributes[i]];
+    switch (type[0]) {
+      case 'i':
+        slot = sqlite3_column_int64(s, col + 1);
+        break;
+      case 'r':
+        slot = sqlite3_column_double(s, col + 1);
+        break;
+      case 't':
+        if (type[1] == 'e') { // text
+          auto p =
+            reinterpret_cast<const char*>(sqlite3_column_text(s, col + 1));
+          slot = std::string(
+            p, static_cast<size_t>(sqlite3_column_bytes(s, col + 1)));
+        } else {
+          slot = true;
+        }
+        break;
+      case 'f':
+        slot = false;
+        break;
+      case 'n':
+        slot = nullptr;
+        break;
+      default: { // object, array: JSON text
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(s, col + 1));
+        auto len = static_cast<size_t>(sqlite3_column_bytes(s, col + 1));
+        slot = json::parse(p, p + len, nullptr, false);
+      }
+    }
+  }
+  return doc;
 }
 
 json query_run::load_collection(const std::string& name) {

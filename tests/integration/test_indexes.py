@@ -273,6 +273,53 @@ class IndexTest(unittest.TestCase):
                           "cust" if index == "by_cust" else "total"],
                        "name": index, "sparse": index == "by_total"})
 
+    def test_sort_limit_reads_the_index_in_order(self):
+        values = [None, True, False, 0, 3, -2.5, 7, "", "b", "B", "zz",
+                  [1], [], {"x": 1}, {}]
+        self.make("ranked", [{"_key": "r%03d" % i,
+                              "score": values[(i * 7) % len(values)],
+                              "g": i % 3}
+                             for i in range(300)])
+        queries = [
+            "FOR r IN ranked SORT r.score LIMIT 10 RETURN r._key",
+            "FOR r IN ranked SORT r.score DESC LIMIT 10 RETURN r._key",
+            "FOR r IN ranked SORT r.score DESC LIMIT 50, 25 RETURN "
+            "[r._key, r.score]",
+            "FOR r IN ranked FILTER r.g == 1 SORT r.score LIMIT 40 "
+            "RETURN r._key",
+        ]
+        without = [self.aql(q)[2]["result"] for q in queries]
+        for background in (False, True):
+            st, _, b = self.call("POST", "/v1/collections/ranked/indexes",
+                                 {"type": "persistent", "fields": ["score"],
+                                  "name": "by_score",
+                                  "inBackground": background})
+            self.assertIn(st, (201, 202), b)
+            for _ in range(200):
+                st, _, ix = self.call(
+                    "GET", "/v1/collections/ranked/indexes/by_score")
+                if ix.get("state") == "ready":
+                    break
+                time.sleep(0.05)
+            for q, want in zip(queries, without):
+                st, _, b = self.aql(q, explain=True)
+                self.assertEqual(st, 200, b)
+                self.assertEqual(b["result"], want, (background, q))
+                loop = b["plan"]["loops"][0]
+                self.assertEqual(loop["sort"]["index"], "by_score", loop)
+                self.assertEqual(loop["sort"]["direction"],
+                                 "desc" if "DESC" in q else "asc", loop)
+            # ascending: the nulls come first, and the scan stops at 10
+            st, _, b = self.aql(queries[0])
+            self.assertLessEqual(b["extra"]["stats"]["rowsScanned"], 12, b)
+            st, _, b = self.call("DELETE",
+                                 "/v1/collections/ranked/indexes/by_score")
+            self.assertEqual(st, 200, b)
+        # without an index EXPLAIN names no sort index, and all rows are read
+        st, _, b = self.aql(queries[0], explain=True)
+        self.assertNotIn("sort", b["plan"]["loops"][0])
+        self.assertEqual(b["extra"]["stats"]["rowsScanned"], 300)
+
     def test_sql_create_index_is_listed_beside(self):
         rc, out, err = self.psql(
             "CREATE TABLE items (id int PRIMARY KEY, sku text); "
