@@ -13,6 +13,8 @@
 #include "cluster/hash_ring.hpp"
 #include "handlers/cluster_admin.hpp"
 #include "handlers/http_json.hpp"
+#include "handlers/metrics_registry.hpp"
+#include "handlers/prometheus_text.hpp"
 #include "themis/clock.hpp"
 
 namespace themis {
@@ -341,6 +343,45 @@ caf::actor spawn_cluster_node(caf::actor_system& sys,
 std::shared_ptr<cluster_admin>
 make_cluster_admin(std::shared_ptr<server_context> ctx) {
   return std::make_shared<etcd_cluster_admin>(std::move(ctx));
+}
+
+void add_cluster_collector(metrics_registry& m) {
+  m.add_collector(
+    [](prometheus_text& out) {
+      auto s = current_session();
+      if (!s)
+        return;
+      auto v = s->view();
+      auto gauge = [&](const char* name, const char* help, int64_t x) {
+        out.family(name, "gauge", help);
+        out.sample(name, x);
+      };
+      gauge("themis_cluster_nodes", "Live cluster nodes seen through etcd.",
+            static_cast<int64_t>(v.nodes.size()));
+      gauge("themis_cluster_is_leader", "1 while this node leads.",
+            s->is_leader() ? 1 : 0);
+      gauge("themis_cluster_etcd_state",
+            "etcd session: 0 unavailable (no quorum), 1 connecting, 2 up",
+            v.quorum_lost ? 0
+            : v.etcd_up   ? 2
+                          : 1);
+      int64_t rev = 0;
+      for (auto& [name, e] : v.config)
+        rev = std::max(rev, e.mod_revision);
+      gauge("themis_cluster_config_revision",
+            "Highest etcd mod revision among the replicated sections.", rev);
+      out.family("themis_cluster_quorum_lost_episodes_total", "counter",
+                 "Times this node lost etcd (or its quorum).");
+      out.sample("themis_cluster_quorum_lost_episodes_total", v.episodes);
+      auto& g = globals();
+      std::lock_guard<std::mutex> lk(g.mtx);
+      out.family("themis_cluster_leader_duty_runs_total", "counter",
+                 "Singleton duty runs on this node while it led.");
+      for (auto& [duty, n] : g.duties)
+        out.sample("themis_cluster_leader_duty_runs_total", n,
+                   {{"duty", duty}});
+    },
+    &globals());
 }
 
 bool cluster_duty_allowed(const server_context& ctx, const char* duty) {

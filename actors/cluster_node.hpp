@@ -20,9 +20,14 @@ namespace themis {
 
 struct server_context;
 class cluster_admin;
+class metrics_registry;
 
 caf::actor spawn_cluster_node(caf::actor_system& sys,
                               std::shared_ptr<server_context> ctx);
+
+/// themis_cluster_* families: live nodes, leadership, etcd state, quorum
+/// loss episodes, config revision, singleton duty runs.
+void add_cluster_collector(metrics_registry& m);
 
 /// The routes' view of the current session (survives actor restarts).
 std::shared_ptr<cluster_admin>

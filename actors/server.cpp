@@ -608,6 +608,7 @@ int run_server(const server_config& cfg, const char* version,
   }
   if (!cfg.cluster.etcd_endpoints.empty()) { // issue 25: etcd membership
     ctx->admin.cluster = make_cluster_admin(ctx);
+    add_cluster_collector(ctx->metrics);
     child_spec cluster_spec;
     cluster_spec.name = "cluster_node";
     cluster_spec.start = [ctx](caf::actor_system& s) {

@@ -116,6 +116,15 @@ class ClusterEtcdTest(unittest.TestCase):
         addr = {n["id"]: n["address"] for n in views[0]["nodes"]}
         self.assertEqual(addr["n1"], "127.0.0.1:%d" % self.nodes["n1"].port)
         self.assertEqual(sum(v["is_leader"] for v in views), 1)
+        leaders = 0
+        for n in self.live():
+            st, _, text = n.request("GET", "/metrics", headers=ROOT)
+            self.assertEqual(st, 200)
+            text = text.decode()
+            self.assertIn("themis_cluster_nodes 3\n", text)
+            self.assertIn("themis_cluster_etcd_state 2\n", text)
+            leaders += "themis_cluster_is_leader 1\n" in text
+        self.assertEqual(leaders, 1)
         # admin only; a node without etcd has no cluster routes
         self.assertEqual(self.nodes["n0"].request(
             "GET", "/api/v1/cluster/status")[0], 401)
@@ -191,11 +200,20 @@ class ClusterEtcdTest(unittest.TestCase):
         rev = self.revision_of(n0, "tenant_quotas")
         st, _, body = self.put_config(n0, "tenant_quotas", {"quotas": []}, rev)
         self.assertEqual(st, 200, body)
-        # a writer still holding the old revision loses
-        st, _, body = self.put_config(n1, "tenant_quotas", {"quotas": []}, rev)
+        stored = body["revision"]
+        self.assertGreater(stored, rev)
+        # a writer still holding the old revision loses, and learns the
+        # stored one
+        st, _, body = self.put_config(n1, "tenant_quotas",
+                                      {"quotas": ["acme requests_per_s=5"]},
+                                      rev)
         self.assertEqual(st, 409, body)
-        self.assertEqual(body["current_revision"], body["current_revision"])
-        self.assertGreater(body["current_revision"], rev)
+        self.assertEqual(body["current_revision"], stored)
+        self.assertEqual(body["current"], {"quotas": []})
+        st, _, body = self.put_config(n1, "tenant_quotas",
+                                      {"quotas": ["acme requests_per_s=5"]},
+                                      stored)
+        self.assertEqual(st, 200, body)
         # refused before it is stored: nothing changes in etcd
         before = self.revision_of(n0, "rate_limiting")
         st, _, body = self.put_config(
