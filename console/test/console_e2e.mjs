@@ -3,11 +3,10 @@
 // Environment: THEMIS_URL (the console's URL), ADMIN_KEY, RO_KEY, SHOT_DIR,
 // CHROMIUM. Prints one line per step; on failure a screenshot goes to
 // SHOT_DIR and the exit status is 1. Every wait is bounded.
-import puppeteer from 'puppeteer-core';
 import path from 'node:path';
 
 import {
-  T, admin, coll, go, problems, rest, ro, set_editor, set_input, shots,
+  T, admin, coll, go, rest, ro, run_in_browser, set_editor, set_input, shots,
   sign_in, state, step, text_of, url, wait_editor, wait_text,
 } from './e2e_util.mjs';
 import { more_pages, no_tenant_switch } from './e2e_pages.mjs';
@@ -20,27 +19,6 @@ async function progress_of(page, job) {
 
 async function run(page) {
   await page.setViewport({ width: 1100, height: 720 });
-  page.on('console', (m) => {
-    const t = m.text();
-    // Chrome logs every failed response; responses are checked below
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded/.test(t))
-      problems.push('console: ' + t);
-  });
-  page.on('response', (r) => {
-    if (r.status() < 400) return;
-    // the sign-in page asks whether the server has an OIDC provider
-    // (oauth2.enabled is off here: 404, and no password button)
-    if (r.status() === 404 && r.url().endsWith('/.well-known/openid-configuration')) return;
-    const api_call = new URL(r.url()).pathname.includes('/api/');
-    if (!(api_call && state.expected.includes(r.status())))
-      problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-  await page.exposeFunction('report_csp', (v) => problems.push('CSP: ' + v));
-  await page.evaluateOnNewDocument(() => {
-    document.addEventListener('securitypolicyviolation',
-      (e) => window.report_csp(`${e.violatedDirective} ${e.blockedURI}`));
-  });
 
   step('without credentials the console cannot load data');
   state.expected = [401];
@@ -197,26 +175,4 @@ async function run(page) {
   if (after.n !== 99) throw new Error('the read-only save changed the document');
 }
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  protocolTimeout: 60000,
-});
-const page = await browser.newPage();
-let status = 0;
-try {
-  await run(page);
-  if (problems.length) throw new Error('console errors or CSP violations:\n  ' + problems.join('\n  '));
-  console.log('ok: every step passed');
-} catch (e) {
-  status = 1;
-  console.log('FAILED: ' + e.message);
-  if (problems.length) console.log('problems seen:\n  ' + problems.join('\n  '));
-  const shot = path.join(shots, 'failure.png');
-  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-  console.log('screenshot: ' + shot);
-} finally {
-  await browser.close();
-}
-process.exit(status);
+await run_in_browser(run);

@@ -6,31 +6,14 @@
 // alice (tenant acme, data scopes) and ops (a global admin). Prints one
 // line per step; on failure a screenshot goes to SHOT_DIR and the exit
 // status is 1. Every wait is bounded.
-import puppeteer from 'puppeteer-core';
 import path from 'node:path';
 
 import {
-  T, go, problems, set_editor, set_input, shots, state, step, text_of, url, wait_text,
+  T, go, run_in_browser, set_editor, set_input, shots, state, step, text_of, url, wait_text,
 } from './e2e_util.mjs';
 
 const only = process.env.ONLY || '';
 const ttl = Number(process.env.OIDC_TTL || 900);
-
-function watch(page) {
-  page.on('console', (m) => {
-    const t = m.text();
-    // Chrome logs every failed response; responses are checked below
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded/.test(t))
-      problems.push('console: ' + t);
-  });
-  page.on('response', (r) => {
-    if (r.status() < 400) return;
-    const api_call = new URL(r.url()).pathname.includes('/api/');
-    if (!(api_call && state.expected.includes(r.status())))
-      problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-}
 
 const stored = (page) => page.evaluate(() => ({
   key: sessionStorage.getItem('themis.console.key'),
@@ -103,12 +86,6 @@ async function sign_out(page, old_token) {
 
 async function run(page) {
   await page.setViewport({ width: 1100, height: 720 });
-  watch(page);
-  await page.exposeFunction('report_csp', (v) => problems.push('CSP: ' + v));
-  await page.evaluateOnNewDocument(() => {
-    document.addEventListener('securitypolicyviolation',
-      (e) => window.report_csp(`${e.violatedDirective} ${e.blockedURI}`));
-  });
   await page.goto(url, { waitUntil: 'load', timeout: T });
 
   step('a wrong password stays on the sign-in form');
@@ -168,26 +145,4 @@ async function run(page) {
   await sign_out(page, second);
 }
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  protocolTimeout: 60000,
-});
-const page = await browser.newPage();
-let status = 0;
-try {
-  await run(page);
-  if (problems.length) throw new Error('console errors or CSP violations:\n  ' + problems.join('\n  '));
-  console.log('ok: every step passed');
-} catch (e) {
-  status = 1;
-  console.log('FAILED: ' + e.message);
-  if (problems.length) console.log('problems seen:\n  ' + problems.join('\n  '));
-  const shot = path.join(shots, 'failure.png');
-  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-  console.log('screenshot: ' + shot);
-} finally {
-  await browser.close();
-}
-process.exit(status);
+await run_in_browser(run);

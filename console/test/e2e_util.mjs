@@ -1,5 +1,9 @@
-// What the browser test's steps share (console_e2e.mjs and the page
-// modules it runs): the server, the keys, bounded waits and the editor.
+// What the browser tests' steps share (console_e2e.mjs, the page modules
+// it runs, console_oidc_e2e.mjs): the server, the keys, bounded waits, the
+// editor, the problem watch and the browser's launch and report.
+import puppeteer from 'puppeteer-core';
+import path from 'node:path';
+
 export const url = process.env.THEMIS_URL;
 export const admin = process.env.ADMIN_KEY;
 export const ro = process.env.RO_KEY;
@@ -75,3 +79,58 @@ export async function sign_in(page, key) {
   await page.waitForSelector('[data-testid=logout]', { timeout: T });
 }
 
+
+/** Records console errors, page errors, unexpected HTTP errors and CSP
+ *  violations of `page` (and of every document it loads) in `problems`. */
+export async function watch(page) {
+  page.on('console', (m) => {
+    const t = m.text();
+    // Chrome logs every failed response; responses are checked below
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded/.test(t))
+      problems.push('console: ' + t);
+  });
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    // the sign-in page asks whether the server has an OIDC provider
+    // (oauth2.enabled off: 404, and no password button)
+    if (r.status() === 404 && r.url().endsWith('/.well-known/openid-configuration')) return;
+    const api_call = new URL(r.url()).pathname.includes('/api/');
+    if (!(api_call && state.expected.includes(r.status())))
+      problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+  await page.exposeFunction('report_csp', (v) => problems.push('CSP: ' + v));
+  await page.evaluateOnNewDocument(() => {
+    document.addEventListener('securitypolicyviolation',
+      (e) => window.report_csp(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+}
+
+/** Runs `run(page)` in headless chromium and exits: 0 when every step
+ *  passed with no problem seen, else 1 with failure.png in SHOT_DIR. */
+export async function run_in_browser(run) {
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    protocolTimeout: 60000,
+  });
+  const page = await browser.newPage();
+  let status = 0;
+  try {
+    await watch(page);
+    await run(page);
+    if (problems.length) throw new Error('console errors or CSP violations:\n  ' + problems.join('\n  '));
+    console.log('ok: every step passed');
+  } catch (e) {
+    status = 1;
+    console.log('FAILED: ' + e.message);
+    if (problems.length) console.log('problems seen:\n  ' + problems.join('\n  '));
+    const shot = path.join(shots, 'failure.png');
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log('screenshot: ' + shot);
+  } finally {
+    await browser.close();
+  }
+  process.exit(status);
+}

@@ -9,101 +9,27 @@ also behind a reverse proxy that puts the server under /db/. Screenshots
 go to a temporary directory whose path is printed. Every wait is bounded."""
 
 import gzip
-import http.client
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from themis_harness import Server, THEMISD  # noqa: E402
+from console_util import (PrefixProxy, ask, console_data_dir,  # noqa: E402
+                          run_driver, stop_and_clean)
 
-BUILD = os.path.dirname(os.path.abspath(THEMISD))
-THEMISCTL = os.path.join(BUILD, "themisctl")
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CONSOLE_SRC = os.path.join(ROOT, "console")
-DRIVER = os.path.join(CONSOLE_SRC, "test", "console_e2e.mjs")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-def ask(port, method, path, headers=None, body=None):
-    """One request with the path sent exactly as given (no normalising)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        c.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            c.putheader(k, v)
-        if body is not None:
-            c.putheader("Content-Length", str(len(body)))
-        c.endheaders(body)
-        r = c.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        c.close()
-
-
-class PrefixProxy:
-    """A reverse proxy serving themisd under /db/ (what a gateway does)."""
-
-    def __init__(self, upstream):
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def forward(self):
-                if not self.path.startswith("/db/") and self.path != "/db":
-                    self.send_error(404)
-                    return
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else None
-                hop = {"host", "connection", "keep-alive", "accept-encoding"}
-                h = {k: v for k, v in self.headers.items()
-                     if k.lower() not in hop}
-                st, rh, data = ask(upstream, self.command,
-                                   self.path[3:] or "/", h, body)
-                self.send_response(st)
-                for k, v in rh.items():
-                    if k not in ("connection", "transfer-encoding",
-                                 "content-length", "date", "server"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+DRIVER = "console_e2e.mjs"
 
 
 class ConsoleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        index = os.path.join(BUILD, "console", "index.html")
-        if not os.path.exists(index):
-            raise RuntimeError("the console is not built (%s): run "
-                               "scripts/setup.sh" % index)
-        cls.dir = tempfile.mkdtemp(prefix="themis_console_")
-        data = os.path.join(cls.dir, "data")
-        p = subprocess.run([THEMISCTL, "init", "--data-dir", data],
-                           capture_output=True, text=True, timeout=60)
-        if p.returncode != 0:
-            raise RuntimeError("themisctl init: " + p.stderr)
-        cls.admin = p.stdout.strip()
+        cls.dir, data, cls.admin, cls.shots = console_data_dir(
+            "themis_console_")
         cls.server = Server(data_dir=data,
                             env={"THEMIS_AUTH_REQUIRED": "true"}).start()
         st, _, body = cls.server.json(
@@ -112,16 +38,10 @@ class ConsoleTest(unittest.TestCase):
         if st != 201:
             raise RuntimeError("read-only key: %s %s" % (st, body))
         cls.reader = body["secret"]
-        cls.shots = os.path.join(cls.dir, "screenshots")
-        os.makedirs(cls.shots)
-        print("\nconsole screenshots: " + cls.shots, file=sys.stderr)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
-        cls.server.cleanup()
-        if not os.environ.get("THEMIS_KEEP_SCREENSHOTS"):
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_and_clean(cls.server, cls.dir)
 
     def get(self, path, headers=None, method="GET"):
         return ask(self.server.port, method, path, headers)
@@ -223,19 +143,9 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(st, 404)
 
     def browser(self, url, only="", **extra):
-        env = dict(os.environ, THEMIS_URL=url, ADMIN_KEY=self.admin,
-                   RO_KEY=self.reader, SHOT_DIR=self.shots,
-                   CHROMIUM=CHROMIUM, ONLY=only, **extra)
-        try:
-            p = subprocess.run(["node", DRIVER], cwd=CONSOLE_SRC, env=env,
-                               capture_output=True, text=True, timeout=240)
-        except subprocess.TimeoutExpired as e:
-            self.fail("the browser test did not end in 240 s: %s\n"
-                      "screenshots: %s" % (e.stdout, self.shots))
-        if p.returncode != 0:
-            self.fail("browser test failed (screenshots in %s):\n%s\n%s" %
-                      (self.shots, p.stdout, p.stderr[-3000:]))
-        self.assertIn("ok: every step passed", p.stdout)
+        run_driver(self, DRIVER, self.shots, THEMIS_URL=url,
+                   ADMIN_KEY=self.admin, RO_KEY=self.reader, ONLY=only,
+                   **extra)
 
     def test_in_a_browser(self):
         # a live psql session for the PostgreSQL page to list and terminate

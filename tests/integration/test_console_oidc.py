@@ -10,84 +10,24 @@ refused); a global admin sees the WebSocket chart move while a changefeed
 WebSocket talks; the token is refreshed before it expires. Also behind a
 reverse proxy that puts the server under /db/. Every wait is bounded."""
 
-import http.client
-import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from themis_harness import Server, THEMISD  # noqa: E402
+from themis_harness import Server  # noqa: E402
 from ws_raw import Frames, handshake, masked  # noqa: E402
+from console_util import (CONSOLE_SRC, PrefixProxy,  # noqa: E402
+                          console_data_dir, run_driver, stop_and_clean)
 
-BUILD = os.path.dirname(os.path.abspath(THEMISD))
-THEMISCTL = os.path.join(BUILD, "themisctl")
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CONSOLE_SRC = os.path.join(ROOT, "console")
-DRIVER = os.path.join(CONSOLE_SRC, "test", "console_oidc_e2e.mjs")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 TTL = 12  # access tokens: short, so the browser test sees a refresh
-
-
-class HostProxy:
-    """A reverse proxy serving themisd under /db/ that keeps the client's
-    Host (as themisd's gateway and a usual nginx setup do)."""
-
-    def __init__(self, upstream):
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def forward(self):
-                if not self.path.startswith("/db/"):
-                    self.send_error(404)
-                    return
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else None
-                hop = {"connection", "keep-alive", "accept-encoding"}
-                h = {k: v for k, v in self.headers.items()
-                     if k.lower() not in hop}
-                c = http.client.HTTPConnection("127.0.0.1", upstream,
-                                               timeout=20)
-                try:
-                    c.request(self.command, self.path[3:], body=body,
-                              headers=h)
-                    r = c.getresponse()
-                    data = r.read()
-                    st, rh = r.status, r.getheaders()
-                finally:
-                    c.close()
-                self.send_response(st)
-                for k, v in rh:
-                    if k.lower() not in ("connection", "transfer-encoding",
-                                         "content-length", "date", "server"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_POST = do_HEAD = forward
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class WsTalker:
@@ -136,17 +76,8 @@ def metric(text, name, labels):
 class ConsoleOidcTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        index = os.path.join(BUILD, "console", "index.html")
-        if not os.path.exists(index):
-            raise RuntimeError("the console is not built (%s): run "
-                               "scripts/setup.sh" % index)
-        cls.dir = tempfile.mkdtemp(prefix="themis_console_oidc_")
-        data = os.path.join(cls.dir, "data")
-        p = subprocess.run([THEMISCTL, "init", "--data-dir", data],
-                           capture_output=True, text=True, timeout=60)
-        if p.returncode != 0:
-            raise RuntimeError("themisctl init: " + p.stderr)
-        cls.admin = p.stdout.strip()
+        cls.dir, data, cls.admin, cls.shots = console_data_dir(
+            "themis_console_oidc_")
         # alice: a tenant's user with data scopes; ops: named by no
         # principal entry, so a global admin (as for MQTT)
         cls.server = Server(data_dir=data, env={
@@ -156,16 +87,10 @@ class ConsoleOidcTest(unittest.TestCase):
             "--set", "oauth2.access_token_ttl_s=%d" % TTL,
             "--set", "auth.principals=alice tenant=acme scope=data:read "
                      "scope=data:write scope=query"]).start()
-        cls.shots = os.path.join(cls.dir, "screenshots")
-        os.makedirs(cls.shots)
-        print("\nconsole screenshots: " + cls.shots, file=sys.stderr)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
-        cls.server.cleanup()
-        if not os.environ.get("THEMIS_KEEP_SCREENSHOTS"):
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_and_clean(cls.server, cls.dir)
 
     def authorize(self, redirect, host=None, pkce=True):
         q = {"response_type": "code", "client_id": "themis-console",
@@ -301,16 +226,9 @@ class ConsoleOidcTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def browser(self, url, **extra):
-        env = dict(os.environ, THEMIS_URL=url, SHOT_DIR=self.shots,
-                   CHROMIUM=CHROMIUM, ADMIN_KEY=self.admin,
-                   OIDC_TTL=str(TTL), **extra)
-        p = subprocess.run(["node", DRIVER], cwd=CONSOLE_SRC, env=env,
-                           capture_output=True, text=True, timeout=240)
-        print(p.stdout, file=sys.stderr)
-        if p.returncode != 0:
-            self.fail("browser test failed (screenshots in %s):\n%s\n%s" %
-                      (self.shots, p.stdout, p.stderr[-3000:]))
-        self.assertIn("ok: every step passed", p.stdout)
+        out = run_driver(self, "console_oidc_e2e.mjs", self.shots,
+                         THEMIS_URL=url, OIDC_TTL=str(TTL), **extra)
+        print(out, file=sys.stderr)
 
     def test_in_a_browser(self):
         talker = WsTalker(self.server.port, self.admin)
@@ -329,7 +247,7 @@ class ConsoleOidcTest(unittest.TestCase):
         self.assertIn("denied", seen)
 
     def test_in_a_browser_behind_a_prefix(self):
-        proxy = HostProxy(self.server.port)
+        proxy = PrefixProxy(self.server.port, keep_host=True)
         try:
             self.browser("http://127.0.0.1:%d/db/console/" % proxy.port,
                          ONLY="proxy")
