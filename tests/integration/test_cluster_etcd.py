@@ -214,6 +214,12 @@ class ClusterEtcdTest(unittest.TestCase):
                                       {"quotas": ["acme requests_per_s=5"]},
                                       stored)
         self.assertEqual(st, 200, body)
+        self.wait(lambda: all(
+            n.json("GET", "/api/v1/cluster/config", None, ROOT)[2]
+            ["sections"]["tenant_quotas"] ==
+            {"mod_revision": body["revision"], "applied": True,
+             "value": {"quotas": ["acme requests_per_s=5"]}}
+            for n in self.live()), 5, "tenant quotas applied everywhere")
         # refused before it is stored: nothing changes in etcd
         before = self.revision_of(n0, "rate_limiting")
         st, _, body = self.put_config(
