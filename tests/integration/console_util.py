@@ -108,12 +108,20 @@ def console_data_dir(prefix):
     return top, data, p.stdout.strip(), shots
 
 
+# screenshot directories of failed browser runs: kept as artifacts
+_failed = set()
+
+
 def stop_and_clean(server, top):
-    """Stops the class's server; removes its directory unless
-    THEMIS_KEEP_SCREENSHOTS is set."""
+    """Stops the class's server; removes its directory unless a browser
+    run failed (its screenshots, failure.png among them, are the test's
+    artifacts) or THEMIS_KEEP_SCREENSHOTS is set."""
     server.stop()
     server.cleanup()
-    if not os.environ.get("THEMIS_KEEP_SCREENSHOTS"):
+    if any(s.startswith(top) for s in _failed):
+        print("\nconsole screenshots kept (a browser run failed): " + top,
+              file=sys.stderr)
+    elif not os.environ.get("THEMIS_KEEP_SCREENSHOTS"):
         shutil.rmtree(top, ignore_errors=True)
 
 
@@ -126,9 +134,11 @@ def run_driver(test, driver, shots, **env):
                            cwd=CONSOLE_SRC, env=env, capture_output=True,
                            text=True, timeout=240)
     except subprocess.TimeoutExpired as e:
+        _failed.add(shots)
         test.fail("the browser test did not end in 240 s: %s\n"
                   "screenshots: %s" % (e.stdout, shots))
     if p.returncode != 0:
+        _failed.add(shots)
         test.fail("browser test failed (screenshots in %s):\n%s\n%s" %
                   (shots, p.stdout, p.stderr[-3000:]))
     test.assertIn("ok: every step passed", p.stdout)
