@@ -64,6 +64,20 @@ async function run(page) {
   const stored = await rest('GET', `/api/v1/collections/${coll}/documents/k1`);
   if (stored.n !== 99) throw new Error('the conflicting save overwrote the document');
 
+  step('size, indexes and schema of the collection');
+  await page.click('[data-testid=coll-info] summary');
+  await page.click('[data-testid=coll-info] .row button'); // Refresh
+  await wait_text(page, '[data-testid=coll-stats]', /^1 document, \d+ B of JSON, \d+ index/);
+  state.expected = [404];
+  await page.click('[data-testid=show-schema]');
+  await wait_text(page, '[data-testid=coll-schema]', /No schema/);
+  state.expected = [];
+  await rest('PUT', `/api/v1/collections/${coll}/schema`,
+    { rule: { type: 'object', properties: { n: { type: 'integer' } } }, message: 'n is a whole number' });
+  await page.click('[data-testid=show-schema]');
+  await wait_text(page, '[data-testid=coll-schema]', /"integer"[^]*n is a whole number/);
+  await rest('DELETE', `/api/v1/collections/${coll}/schema`);
+
   step('run an AQL query and explain it');
   await go(page, '#/query');
   await set_editor(page, 'aql', `FOR d IN ${coll} FILTER d.n >= @min RETURN d`);

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { call, enc } from '../api.js';
 import { Editor } from '../editor.jsx';
 import { Message, use_load } from './common.jsx';
+import { CollectionInfo } from './collection_info.jsx';
 
 const page_size = 20;
 let loads = 0; // remounts the editor on every load, whatever it held
@@ -74,6 +75,7 @@ export function Documents({ collection }) {
   return (
     <section>
       <h2><a href="#/collections">Collections</a> / {collection}</h2>
+      <CollectionInfo collection={collection} />
       <Message text={error} />
       <div class="split">
         <div>
