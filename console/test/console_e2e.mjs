@@ -141,10 +141,11 @@ async function run(page) {
   const keys = await page.$$eval('[data-testid=changes] tr[data-seq] td:nth-child(4)', (t) => t.map((x) => x.textContent));
   if (keys.filter((k) => k === 'live1').length !== 1) throw new Error('live1 shown ' + keys.join(','));
 
-  step('server page: health and six charts');
+  step('server page: health, listeners and seven charts');
   await go(page, '#/server');
   await wait_text(page, '[data-testid=health]', /healthy/);
-  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 6, { timeout: T });
+  await wait_text(page, '[data-testid=listeners]', /^http 127\.0\.0\.1:\d+, mqtt 127\.0\.0\.1:\d+, pg 127\.0\.0\.1:\d+/);
+  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 7, { timeout: T });
   await new Promise((r) => setTimeout(r, 4500)); // two more polls
   if (await page.$('[data-testid=msg-error]')) throw new Error(await text_of(page, '[data-testid=msg-error]'));
   await page.screenshot({ path: path.join(shots, 'console-server.png') });

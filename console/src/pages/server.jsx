@@ -6,6 +6,8 @@
 // MQTT and PostgreSQL over WebSocket), the store writer's queue from its
 // gauge). /metrics needs the admin scope
 // unless metrics are open (docs/configuration.md); a refusal is shown.
+// The listeners come from GET /api/v1/admin/status (global admins; others
+// do not see the line).
 import { useCallback, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { Chart } from '../chart.jsx';
@@ -66,6 +68,7 @@ const empty = () => ({
 
 export function Server() {
   const [health, herr] = use_load(() => call('GET', '/health').then((r) => r.data), []);
+  const [status] = use_load(() => call('GET', '/api/v1/admin/status').then((r) => r.data, () => null), []);
   const [s, set_s] = useState(empty);
   const [msg, set_msg] = useState('');
 
@@ -120,6 +123,10 @@ export function Server() {
           <dt>status</dt><dd><span class={'status ' + health.status}>{health.status}</span></dd>
           <dt>version</dt><dd>{health.version}</dd>
           <dt>uptime</dt><dd>{health.uptime_seconds} s</dd>
+          {status && status.listeners && (
+            <><dt>listeners</dt><dd data-testid="listeners">
+              {status.listeners.map((l) => `${l.name} ${l.address}`).join(', ')}</dd></>
+          )}
         </dl>
       )}
       <Message text={msg} />
