@@ -112,6 +112,23 @@ async function run(page) {
   if ((await progress_of(page, job)) !== 1) throw new Error('a completed job is not at 100%');
   await page.click(`${sel} [data-testid=result]`);
   await wait_text(page, '[data-testid=results] table', /9000001/);
+  await wait_text(page, '[data-testid=result-range]', /^rows 1–1 of 1$/);
+
+  step('a job result in pages');
+  await go(page, '#/query');
+  await set_editor(page, 'aql', 'FOR i IN 1..250 RETURN {i}');
+  await page.click('[data-testid=run-job]');
+  await page.waitForSelector('[data-testid=jobs] tr[data-status=completed] [data-testid=result]', { timeout: T });
+  await page.click('[data-testid=jobs] tr[data-status=completed] [data-testid=result]');
+  await wait_text(page, '[data-testid=result-range]', /^rows 1–100 of 250$/);
+  await page.click('[data-testid=result-next]');
+  await wait_text(page, '[data-testid=result-range]', /^rows 101–200 of 250$/);
+  await wait_text(page, '[data-testid=results] table', /^i101102[^]*199200$/); // the cells' text
+  await page.click('[data-testid=result-next]');
+  await wait_text(page, '[data-testid=result-range]', /^rows 201–250 of 250$/);
+  if (!(await page.$eval('[data-testid=result-next]', (b) => b.disabled))) throw new Error('a next page after the last');
+  await page.click('[data-testid=result-prev]');
+  await wait_text(page, '[data-testid=result-range]', /^rows 101–200 of 250$/);
 
   step('cancel a job');
   await go(page, '#/query');

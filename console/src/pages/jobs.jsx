@@ -57,6 +57,35 @@ function Progress({ job, counts, now }) {
   );
 }
 
+const result_page = 100;
+
+/** One page of a job's result: {id, rows, tokens (of the pages up to this
+ *  one: [null, t1, …]), next (the token after it, or null), count}. */
+async function result_at(id, tokens) {
+  const t = tokens[tokens.length - 1];
+  const q = '?page_size=' + result_page + (t ? '&page_token=' + enc(t) : '');
+  const r = await call('GET', '/v2/jobs/' + enc(id) + '/result' + q);
+  return {
+    id, tokens, rows: r.data.result || r.data.results || [],
+    next: r.data.next_page_token || null, count: r.data.result_count,
+  };
+}
+
+/** "rows a–b of n", previous and next page of a job's result. */
+function ResultPager({ result, go_to }) {
+  const first = (result.tokens.length - 1) * result_page;
+  return (
+    <div class="row">
+      <button disabled={result.tokens.length < 2} data-testid="result-prev"
+        onClick={() => go_to(result.tokens.slice(0, -1))}>‹ Prev</button>
+      <span data-testid="result-range">rows {result.rows.length ? first + 1 : 0}–{first + result.rows.length}
+        {result.count != null ? ' of ' + result.count : ''}</span>
+      <button disabled={!result.next} data-testid="result-next"
+        onClick={() => go_to([...result.tokens, result.next])}>Next ›</button>
+    </div>
+  );
+}
+
 export function Jobs() {
   const [jobs, error, reload] = use_load(() => call('GET', '/v2/jobs').then((r) => r.data), []);
   const [counts, set_counts] = useState({});
@@ -87,6 +116,15 @@ export function Jobs() {
     }
   }
 
+  async function show_result(id, tokens) {
+    try {
+      set_result(await result_at(id, tokens));
+      set_msg('');
+    } catch (err) {
+      set_msg(err.message);
+    }
+  }
+
   const list = (jobs || []).slice().sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
   return (
     <section>
@@ -107,8 +145,7 @@ export function Jobs() {
                   {!finished.has(j.status) &&
                     <button class="danger" data-testid="cancel" onClick={() => act('DELETE', '/v2/jobs/' + enc(j.job_id))}>Cancel</button>}
                   {j.status === 'completed' &&
-                    <button data-testid="result" onClick={() => act('GET', '/v2/jobs/' + enc(j.job_id) + '/result',
-                      (r) => set_result({ id: j.job_id, rows: r.data.result || r.data.results || [] }))}>Result</button>}
+                    <button data-testid="result" onClick={() => show_result(j.job_id, [null])}>Result</button>}
                   {finished.has(j.status) &&
                     <button class="link" onClick={() => act('DELETE', '/api/v1/jobs/' + enc(j.job_id))}>Delete</button>}
                 </td>
@@ -118,7 +155,13 @@ export function Jobs() {
           </tbody>
         </table>
       </div>
-      {result && <><h3>Result of {result.id}</h3><Results rows={result.rows} /></>}
+      {result && (
+        <>
+          <h3>Result of {result.id}</h3>
+          <ResultPager result={result} go_to={(tokens) => show_result(result.id, tokens)} />
+          <Results rows={result.rows} />
+        </>
+      )}
     </section>
   );
 }
