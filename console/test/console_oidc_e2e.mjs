@@ -141,6 +141,18 @@ async function run(page) {
   if (await page.$('[data-testid=msg-error]')) throw new Error(await text_of(page, '[data-testid=msg-error]'));
   await page.screenshot({ path: path.join(shots, 'console-oidc-server.png') });
 
+  step('the MQTT playground connects with the access token as its password');
+  await go(page, '#/mqtt');
+  await page.click('[data-testid=mqtt-connect]');
+  await wait_text(page, '[data-testid=mqtt-state]', /^connected as console-/);
+  await page.click('[data-testid=mqtt-subscribe]');
+  await wait_text(page, '[data-testid=msg-ok]', /subscribed to/);
+  await set_input(page, 'input[name=mqtt-payload]', 'hello-with-a-token');
+  await page.click('[data-testid=mqtt-publish]');
+  await wait_text(page, '[data-testid=mqtt-received]', /hello-with-a-token/);
+  await page.click('[data-testid=mqtt-connect]'); // disconnect
+  await wait_text(page, '[data-testid=mqtt-state]', /^disconnected$/);
+
   step('sign out again');
   await sign_out(page, second);
 }

@@ -177,14 +177,14 @@ class ConsoleOidcTest(unittest.TestCase):
             srv.stop()
             srv.cleanup()
 
-    def test_websocket_message_counters(self):
-        def scrape():
-            st, _, body = self.server.request(
-                "GET", "/metrics",
-                headers={"Authorization": "Bearer " + self.admin})
-            self.assertEqual(st, 200)
-            return body.decode()
+    def scrape(self):
+        st, _, body = self.server.request(
+            "GET", "/metrics", headers={"Authorization": "Bearer " + self.admin})
+        self.assertEqual(st, 200)
+        return body.decode()
 
+    def test_websocket_message_counters(self):
+        scrape = self.scrape
         before = scrape()
         names = ("themis_websocket_messages_received_total",
                  "themis_websocket_messages_sent_total")
@@ -231,12 +231,21 @@ class ConsoleOidcTest(unittest.TestCase):
         print(out, file=sys.stderr)
 
     def test_in_a_browser(self):
+        before = self.scrape()
         talker = WsTalker(self.server.port, self.admin)
         try:
             self.browser("http://127.0.0.1:%d/console/" % self.server.port)
             self.assertGreater(talker.answered, 10)
         finally:
             talker.close()
+        # the page's MQTT playground (MQTT over WebSocket) was counted as
+        # mqtt: CONNECT, SUBSCRIBE, PUBLISH … in; CONNACK, SUBACK … out
+        after = self.scrape()
+        for n in ("themis_websocket_messages_received_total",
+                  "themis_websocket_messages_sent_total"):
+            grew = (metric(after, n, 'endpoint="mqtt"') -
+                    metric(before, n, 'endpoint="mqtt"'))
+            self.assertGreaterEqual(grew, 3, n)
         # the sign-ins and the refused password are in the audit log
         st, _, body = self.server.json(
             "GET", "/api/v1/audit?action=oauth2.login",
