@@ -6,11 +6,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "actors/gateway_hub.hpp"
 #include "actors/redis_limiter.hpp"
 #include "actors/server_context.hpp"
 #include "cluster/cluster_config.hpp"
 #include "cluster/etcd_session.hpp"
 #include "cluster/hash_ring.hpp"
+#include "gateway/gateway_config.hpp"
 #include "handlers/cluster_admin.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/metrics_registry.hpp"
@@ -103,6 +105,23 @@ std::optional<std::string> apply_section(server_context& ctx,
       revoked += ctx.api_keys->revoke(id, unix_now_ms());
     if (revoked)
       spdlog::info("cluster: {} API key(s) revoked", revoked);
+  } else if (name == "gateway") {
+    if (!ctx.gateway)
+      return std::string("the gateway is off on this node");
+    std::shared_ptr<const gateway::gateway_config> next;
+    if (text.empty()) { // back to the file's routes
+      if (auto e = ctx.gateway->prepare(live->config.gateway.file, next))
+        return e;
+      ctx.gateway->install(next, live->config.gateway.file);
+    } else {
+      std::string err;
+      auto parsed = gateway::parse_gateway_yaml(sec.gateway_yaml, err);
+      if (!parsed)
+        return "gateway: " + err;
+      ctx.gateway->install(
+        std::make_shared<const gateway::gateway_config>(std::move(*parsed)),
+        "etcd " + ctx.config.cluster.etcd_prefix + "/config/gateway");
+    }
   } else if (!text.empty()) {
     return std::string("unknown section");
   }
@@ -242,6 +261,11 @@ public:
     auto text = req["value"].dump();
     cluster::replicated_section parsed;
     auto errors = cluster::parse_section(section, text, parsed);
+    if (errors.empty() && section == "gateway") { // the gateway's own parser
+      std::string err;
+      if (!gateway::parse_gateway_yaml(parsed.gateway_yaml, err))
+        errors.push_back("yaml: " + err);
+    }
     if (!errors.empty()) {
       json e = {{"error", true},
                 {"message", "invalid configuration: " + errors.front()},

@@ -65,7 +65,7 @@ void unknown_fields(const json& o, std::initializer_list<const char*> known,
 
 const std::vector<std::string>& replicated_sections() {
   static const std::vector<std::string> s = {"rate_limiting", "tenant_quotas",
-                                             "api_keys"};
+                                             "api_keys", "gateway"};
   return s;
 }
 
@@ -128,6 +128,13 @@ std::vector<std::string> parse_section(const std::string& name,
         errors.push_back("quotas: " + *e);
       out.tenant_quotas = std::move(*q);
     }
+  } else if (name == "gateway") {
+    unknown_fields(j, {"yaml"}, errors);
+    auto y = j.find("yaml");
+    if (y == j.end() || !y->is_string())
+      errors.push_back("yaml: required, the gateway file's text");
+    else
+      out.gateway_yaml = y->get<std::string>();
   } else if (name == "api_keys") {
     unknown_fields(j, {"revoked"}, errors);
     std::optional<std::vector<std::string>> ids;

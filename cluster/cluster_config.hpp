@@ -9,6 +9,9 @@
 ///                   "whitelist": [...], "dry_run": bool}
 ///   tenant_quotas  {"quotas": ["tenant rps=… conns=… jobs=…", ...]}
 ///   api_keys       {"revoked": ["<key id>", ...]}
+///   gateway        {"yaml": "<the gateway file's YAML>"} (routes and
+///                  clusters; checked in full by the node, which has the
+///                  gateway's parser: actors/cluster_node.cpp)
 ///
 /// Absent fields keep the node's own (file) value.
 
@@ -33,6 +36,7 @@ struct replicated_section {
   replicated_rate_limits rate_limiting;   ///< name rate_limiting
   std::vector<std::string> tenant_quotas; ///< name tenant_quotas
   std::vector<std::string> revoked_keys;  ///< name api_keys
+  std::string gateway_yaml;               ///< name gateway
 };
 
 /// The sections a node knows how to apply.

@@ -255,6 +255,41 @@ class ClusterEtcdTest(unittest.TestCase):
             ["sections"]["rate_limiting"]["applied"] for n in self.live()),
             5, "valid etcdctl write applied")
 
+    def test_4g_gateway_routes_replicated(self):
+        nodes = self.live()
+        yaml = ("routes:\n"
+                "  - match: {exact: /cluster-hello}\n"
+                "    direct: {status: 200, body: \"hello from etcd\\n\", "
+                "content_type: text/plain}\n")
+        # the gateway's own parser refuses a bad file before it is stored
+        st, _, body = self.put_config(
+            nodes[0], "gateway",
+            {"yaml": "routes:\n  - match: {exact: /x}\n"
+                     "    forward: {cluster: nowhere}\n"}, 0)
+        self.assertEqual(st, 400, body)
+        self.assertIn("nowhere", body["message"])
+        st, _, body = self.put_config(nodes[0], "gateway", {"yaml": yaml},
+                                      self.revision_of(nodes[0], "gateway"))
+        self.assertEqual(st, 200, body)
+        t0 = time.time()
+        served = {}
+        while len(served) < len(nodes) and time.time() < t0 + 5:
+            for n in nodes:
+                if n.port not in served:
+                    st, _, data = n.request("GET", "/cluster-hello")
+                    if st == 200 and data == b"hello from etcd\n":
+                        served[n.port] = time.time() - t0
+        self.assertEqual(len(served), len(nodes))
+        print("gateway route served on %d nodes after %s ms" % (
+            len(nodes), sorted(round(v * 1000, 1) for v in served.values())),
+              file=sys.stderr)
+        self.assertLess(max(served.values()), 0.1)
+        # deleting the key goes back to each node's own (no) gateway file
+        rc, _, err = self.etcd.ctl("del", PREFIX + "/config/gateway")
+        self.assertEqual(rc, 0, err)
+        self.wait(lambda: all(n.request("GET", "/cluster-hello")[0] != 200
+                              for n in nodes), 5, "route removed")
+
     # -- ring, leader --------------------------------------------------
 
     def ring(self, node, keys):

@@ -188,6 +188,10 @@ TEST(cluster_config, checks_sections_before_storing) {
     parse_section("rate_limiting", R"({"rules":[[["/ 1/1s"]]]})", s).empty());
   EXPECT_FALSE(parse_section("api_keys", R"({"revoked":["../x"]})", s).empty());
   EXPECT_FALSE(parse_section("api_keys", "{}", s).empty());
+  EXPECT_TRUE(parse_section("gateway", R"({"yaml":"routes: []"})", s).empty());
+  EXPECT_EQ(s.gateway_yaml, "routes: []");
+  EXPECT_FALSE(parse_section("gateway", R"({"yaml":5})", s).empty());
+  EXPECT_FALSE(parse_section("gateway", R"({"routes":[]})", s).empty());
   EXPECT_FALSE(
     parse_section("tenant_quotas", R"({"quotas":["acme rps=x"]})", s).empty());
   EXPECT_FALSE(
