@@ -301,7 +301,24 @@ struct mqtt_state : session_callbacks {
   /// as the ACL says.
   bool may_publish(const std::string& topic) const {
     return !topic.empty() && topic[0] != '$' && who.has_scope("data:write") &&
-           (!acl || acl->can_publish(to_broker_topic(root, topic)));
+           (!acl || acl->can_publish(to_broker_topic(root, topic))) &&
+           ranger_allows(topic, "publish", "PUBLISH");
+  }
+
+  /// issue 24: with Ranger policies, scopes and the ACL are not enough;
+  /// the topic (or subscription filter, as written) is tenant/topic.
+  bool ranger_allows(const std::string& topic, const char* access,
+                     const char* action) const {
+    if (!ctx->ranger)
+      return true;
+    auth::ranger::access_check c;
+    c.resources = {{"tenant", who.tenant}, {"topic", topic}};
+    c.access = access;
+    c.res_type = "@topic";
+    c.action = std::string(action) + " " + topic;
+    c.client_ip = conn->remote_address();
+    c.agent = "themisd-mqtt";
+    return ctx->ranger->allows(who, c);
   }
 
   /// A span per PUBLISH, joined to the publisher's trace when a 5.0 user
@@ -557,6 +574,9 @@ struct mqtt_state : session_callbacks {
       auto t = sp.topics[i];
       // a shared filter is judged by its inner filter, like a plain one
       auto v = check_subscription(t.filter, rights);
+      if (v == filter_verdict::ok &&
+          !ranger_allows(t.filter, "subscribe", "SUBSCRIBE"))
+        v = filter_verdict::not_authorized;
       if (v != filter_verdict::ok) {
         verdict[i] = version != 5 ? uint8_t{0x80}
                      : v == filter_verdict::invalid

@@ -418,6 +418,8 @@ void pg_backend(caf::blocking_actor* self, int fd, std::string remote,
     o.session.auth = pgwire::auth_method::scram_sha_256;
   o.session.limits.max_message = cfg.pg.max_message_bytes;
   o.session.backend_pid = ctx->next_pg_pid++;
+  o.ranger = ctx->ranger; // issue 24
+  o.remote = remote;
   actor_port port(self, fd, *ctx, remote, o.session.backend_pid);
   o.session.tls_available =
     tls_ok && ctx->tls.current(tls_state::pg) != nullptr;

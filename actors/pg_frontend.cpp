@@ -166,6 +166,7 @@ void pg_frontend::authorize(const sql::statement& st) const {
                          std::string("permission denied: ") +
                            (st.tag.empty() ? "this statement" : st.tag) +
                            " needs the " + need + " scope");
+  authorize_ranger(st);
 }
 
 void pg_frontend::check_storage(const sql::statement& st) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/sql_tx.hpp"
+#include "auth/ranger/ranger_enforcer.hpp"
 #include "engine/sql/sql_executor.hpp"
 #include "engine/write_types.hpp"
 #include "protocols/pgwire/pg_session.hpp"
@@ -102,6 +103,10 @@ struct pg_frontend_options {
   /// Statements by kind, errors by SQLSTATE, transaction durations (null:
   /// not counted).
   metrics_registry* metrics = nullptr;
+  /// Apache Ranger policies (issue 24; null: off) and the client address
+  /// its audit lines carry.
+  std::shared_ptr<const auth::ranger::ranger_enforcer> ranger;
+  std::string remote;
 };
 
 class pg_frontend : public pgwire::pg_session_callbacks {
@@ -216,6 +221,8 @@ private:
   /// The principal's scopes for `st`: reads need data:read (or query),
   /// writes and DDL data:write. Throws 42501.
   void authorize(const sql::statement& st) const;
+  /// Ranger's part of authorize (pg_frontend_ranger.cpp).
+  void authorize_ranger(const sql::statement& st) const;
   /// INSERT and COPY FROM of a tenant at its documents quota: 53400.
   void check_storage(const sql::statement& st);
   /// A message about stored names, with the tenant's local names.

@@ -19,6 +19,7 @@
 #include "actors/admin_users.hpp"
 #include "protocols/pgwire/pg_auth_rules.hpp"
 #include "actors/changefeed_hub.hpp"
+#include "actors/ranger_setup.hpp"
 #include "actors/function_triggers.hpp"
 #include "actors/config_reload.hpp"
 #include "actors/h3_alt_svc.hpp"
@@ -285,6 +286,8 @@ int run_server(const server_config& cfg, const char* version,
                            "auth.kerberos.keytab\n");
       return 2;
     }
+    if (auto rc = start_ranger(*ctx); rc != 0)
+      return rc;
   }
   try { // issue 24: the OAuth2 / OIDC provider, its state in auth.db
     std::string error;
@@ -332,6 +335,7 @@ int run_server(const server_config& cfg, const char* version,
   {
     auto gate = std::make_shared<auth_gate>(ctx->authn, ctx->audit.get());
     gate->set_kerberos(ctx->kerberos);
+    gate->set_ranger(ctx->ranger);
     ctx->router->set_auth(std::move(gate));
   }
 

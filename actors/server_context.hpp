@@ -13,6 +13,8 @@
 #include "actors/writer_hold.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/kerberos/kerberos_auth.hpp"
+#include "auth/ranger/ranger_enforcer.hpp"
+#include "auth/ranger/ranger_poller.hpp"
 #include "auth/oauth2/provider.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/security/api_key_store.hpp"
@@ -140,6 +142,9 @@ struct server_context {
   std::shared_ptr<const auth::authenticator> authn;
   /// Kerberos sign-in for HTTP and PostgreSQL (issue 24; null: off).
   std::shared_ptr<const auth::kerberos::kerberos_auth> kerberos;
+  /// Apache Ranger policies (issue 24; null: off) and their poller.
+  std::shared_ptr<auth::ranger::ranger_enforcer> ranger;
+  std::unique_ptr<auth::ranger::ranger_poller> ranger_poller;
   /// The OAuth2 / OIDC provider (issue 24; null: oauth2.enabled off).
   std::unique_ptr<auth::oauth2::provider> oauth2;
   std::unique_ptr<limits::tenant_quotas> quotas; ///< auth.tenant_quotas

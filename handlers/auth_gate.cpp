@@ -6,6 +6,7 @@
 #include "handlers/arango_util.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
+#include "handlers/ranger_rest.hpp"
 #include "handlers/route_registry.hpp"
 #include "themis/base64.hpp"
 
@@ -212,10 +213,20 @@ std::optional<api_response> auth_gate::check(api_request& req, int64_t now_s,
       req.who.tenant = *t;
     }
   }
-  if (scope.empty() || scope == "authenticated" || req.who.has_scope(scope))
-    return std::nullopt;
-  return refuse(req, 403, "insufficient_scope",
-                "the token lacks the scope " + scope, scope);
+  if (!(scope.empty() || scope == "authenticated" || req.who.has_scope(scope)))
+    return refuse(req, 403, "insufficient_scope",
+                  "the token lacks the scope " + scope, scope);
+  // issue 24: scopes allow it; Ranger must too (data and query routes)
+  if (ranger_ && !scope.empty()) {
+    if (auto c = ranger_rest_access(req.method, req.path, req.who.tenant)) {
+      c->client_ip = req.remote_addr;
+      if (!ranger_->allows(req.who, *c))
+        return refuse(req, 403, "insufficient_scope",
+                      "denied by Ranger policy (" + c->access + " on " +
+                        c->res_type + ")");
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace themis

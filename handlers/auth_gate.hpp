@@ -29,6 +29,9 @@ class audit_log;
 namespace auth::kerberos {
 class kerberos_auth;
 }
+namespace auth::ranger {
+class ranger_enforcer;
+}
 
 class auth_gate {
 public:
@@ -44,6 +47,12 @@ public:
   /// Kerberos sign-in (null: off). Set once before serving.
   void set_kerberos(std::shared_ptr<const auth::kerberos::kerberos_auth> k) {
     kerberos_ = std::move(k);
+  }
+
+  /// Apache Ranger policies (null: off): data and query routes then need
+  /// a Ranger allow as well as the scope. Set once before serving.
+  void set_ranger(std::shared_ptr<const auth::ranger::ranger_enforcer> r) {
+    ranger_ = std::move(r);
   }
 
   /// The scope a request needs ("" for public routes).
@@ -64,6 +73,7 @@ private:
   std::shared_ptr<const auth::authenticator> authn_;
   engine::audit_log* audit_;
   std::shared_ptr<const auth::kerberos::kerberos_auth> kerberos_;
+  std::shared_ptr<const auth::ranger::ranger_enforcer> ranger_;
 };
 
 } // namespace themis

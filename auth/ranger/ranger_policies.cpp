@@ -4,35 +4,13 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "themis/input_limits.hpp"
+
 namespace themis::auth::ranger {
 
 namespace {
 
 using json = nlohmann::json;
-
-/// Nesting depth of a JSON text, counted without building it (strings
-/// skipped), so a hostile document is refused before any recursion.
-bool depth_ok(std::string_view s, uint32_t max_depth) {
-  uint32_t depth = 0;
-  bool in_str = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_str) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_str = false;
-    } else if (c == '"') {
-      in_str = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth)
-        return false;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
 
 std::vector<std::string> strings(const json& o, const char* key) {
   std::vector<std::string> out;
@@ -136,7 +114,7 @@ std::optional<service_policies> parse_service_policies(std::string_view text_in,
       "policy document larger than " + std::to_string(lim.max_bytes) + " bytes";
     return std::nullopt;
   }
-  if (!depth_ok(text_in, lim.max_depth)) {
+  if (json_depth(text_in, lim.max_depth) > lim.max_depth) {
     error =
       "policy document nested deeper than " + std::to_string(lim.max_depth);
     return std::nullopt;

@@ -334,6 +334,18 @@ struct auth_section {
   std::string kerberos_service = "HTTP";
   std::string kerberos_pg_service = "postgres";
   std::vector<std::string> kerberos_realms;
+  /// Apache Ranger (docs/security.md, "Apache Ranger"): policies polled
+  /// from Ranger Admin (`ranger_url` + `ranger_service`) and cached in
+  /// <data_dir>/ranger-policies.json, or read from `ranger_file`; both
+  /// empty: off. `ranger_unmatched`: "deny" (Ranger's default) or
+  /// "scopes" (no matching policy: themisd scopes alone decide).
+  std::string ranger_url;
+  std::string ranger_service = "themis";
+  std::string ranger_file;
+  uint32_t ranger_poll_s = 30;
+  std::string ranger_audit_file;
+  std::string ranger_unmatched = "deny";
+  std::string ranger_ca_file;
 };
 
 /// Hostile-input limits shared by every parser (docs/security.md, "limits
