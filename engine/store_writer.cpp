@@ -60,7 +60,7 @@ void reset_jobs(const write_batch& b) {
 store_writer::store_writer(const store_options& opts) :
   db_(database_path(opts), false, opts.busy_timeout_ms) {
   apply_schema(db_, opts);
-  install_edge_schema(db_); // collection types (issue 32)
+  install_edge_schema(db_);        // collection types (issue 32)
   install_collection_schemas(db_); // JSON Schema per collection (issue 22)
   // no session survives a restart: temp tables a crash left go (issue 36)
   if (sql::purge_temp_tables(db_.handle()) > 0)
@@ -198,10 +198,17 @@ op_result store_writer::apply(const write_op& op, int64_t now_ms) {
     return drop_collection(op.collection, now_ms);
   if (op.kind == op_kind::truncate_collection)
     return truncate_collection(op.collection, now_ms);
-  if (op.kind == op_kind::create_index || op.kind == op_kind::drop_index)
+  // an index changes what SQL's catalog offers (sql_catalog.hpp
+  // doc_indexes): so does a background build becoming ready
+  if (op.kind == op_kind::create_index || op.kind == op_kind::drop_index) {
+    schema_dirty_ = true;
     return apply_index_op(db_.handle(), op); // issue 22 (index_store.hpp)
-  if (op.kind == op_kind::index_build_step)
-    return apply_index_build_step(db_.handle(), op);
+  }
+  if (op.kind == op_kind::index_build_step) {
+    auto r = apply_index_build_step(db_.handle(), op);
+    schema_dirty_ = schema_dirty_ || r.doc != "building";
+    return r;
+  }
   if (op.kind == op_kind::set_schema)
     return set_schema(op);
   if (!valid_stored_collection_name(op.collection))

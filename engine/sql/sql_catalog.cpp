@@ -1,5 +1,7 @@
 #include "engine/sql/sql_catalog.hpp"
 
+#include "engine/index_def.hpp"
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sqlite3.h>
@@ -93,9 +95,9 @@ std::string index_expr(const table_def& t, const column_def& c) {
 }
 
 std::string coerce_sql(const table_def& t, const column_def& c,
-                                const std::string& v) {
-  auto out = "themis_coerce(" + v + ", " + std::to_string(c.type_oid) +
-             ", " + (c.not_null ? "1" : "0") + ", " +
+                       const std::string& v) {
+  auto out = "themis_coerce(" + v + ", " + std::to_string(c.type_oid) + ", " +
+             (c.not_null ? "1" : "0") + ", " +
              quote_literal(c.name + "\x1e" + t.name) + ")";
   if (c.type_oid == oid::numeric && c.typmod >= 4) // numeric(p,s): round
     return "themis_num_typmod(" + out + ", " + std::to_string(c.typmod) + ")";
@@ -286,6 +288,51 @@ table_def table_from_json(const std::string& name, const std::string& text) {
   return t;
 }
 
+namespace {
+
+/// The REST persistent indexes of untyped tables (issue 22): foreground
+/// ones, and background ones once ready. A store without the tables
+/// (older) has none.
+void load_doc_indexes(sqlite3* db, std::map<std::string, table_def>& tables) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(
+        db,
+        "SELECT i.collection, i.def, b.state FROM collection_indexes i "
+        "LEFT JOIN index_builds b USING(collection, name)",
+        -1, &s, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(s);
+    return;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    auto it =
+      tables.find(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    if (it == tables.end() || it->second.typed)
+      continue;
+    engine::doc_index_def d;
+    d.collection = it->first;
+    auto j = json::parse(
+      reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), nullptr, false);
+    if (!engine::doc_index_from_json(j, d) ||
+        d.type != engine::doc_index_type::persistent || d.fields.empty())
+      continue;
+    auto state = sqlite3_column_text(s, 2);
+    if (d.background &&
+        (!state ||
+         std::string_view(reinterpret_cast<const char*>(state)) != "ready"))
+      continue;
+    doc_index_ref r;
+    r.json_path = engine::field_json_path(d.fields[0]);
+    if (d.background)
+      r.side_table = engine::doc_index_side_name(d.collection, d.name);
+    r.sparse = d.sparse;
+    r.fields = d.fields.size();
+    it->second.doc_indexes.push_back(std::move(r));
+  }
+  sqlite3_finalize(s);
+}
+
+} // namespace
+
 catalog catalog::load(sqlite3* db) {
   catalog c;
   c.epoch = engine::schema_epoch().load();
@@ -313,6 +360,7 @@ catalog catalog::load(sqlite3* db) {
     c.tables_.emplace(name, std::move(t));
   }
   sqlite3_finalize(s);
+  load_doc_indexes(db, c.tables_);
   // temp tables are in sql_tables only, never in collections (issue 36)
   s = nullptr;
   if (sqlite3_prepare_v2(
@@ -332,16 +380,15 @@ catalog catalog::load(sqlite3* db) {
       enum_def e;
       e.name = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
       e.oid = enum_oid(e.name);
-      auto j = json::parse(
-        reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), nullptr,
-        false);
+      auto j =
+        json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
+                    nullptr, false);
       if (j.is_object())
         e.labels = j.value("labels", std::vector<std::string>{});
       auto dot = e.name.find('.');
-      enum_registry_set(e.oid,
-                        dot == std::string::npos ? e.name
-                                                 : e.name.substr(dot + 1),
-                        e.labels);
+      enum_registry_set(
+        e.oid, dot == std::string::npos ? e.name : e.name.substr(dot + 1),
+        e.labels);
       c.enums_.emplace(e.name, std::move(e));
     }
   }
@@ -405,7 +452,7 @@ catalog catalog::scoped(const std::string& prefix, bool all,
   }
   c.temp_prefix_ = temp_prefix;
   for (auto& [name, v] : views_) { // views: as tables (issue 36)
-    if (is_temp_table(name)) // the session's own temp views only
+    if (is_temp_table(name))       // the session's own temp views only
       continue;
     if (!prefix.empty()) {
       if (name.size() > prefix.size() &&
@@ -421,7 +468,7 @@ catalog catalog::scoped(const std::string& prefix, bool all,
           name.compare(0, temp_prefix.size(), temp_prefix) == 0)
         c.views_[temp_local_name(name)] = v;
   c.scope_functions(*this, prefix, all); // issue 36 (sql_udf.cpp)
-  for (auto& [name, e] : enums_) { // types: the same namespaces
+  for (auto& [name, e] : enums_) {       // types: the same namespaces
     if (!prefix.empty()) {
       if (name.size() > prefix.size() &&
           name.compare(0, prefix.size(), prefix) == 0)

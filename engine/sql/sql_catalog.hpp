@@ -68,6 +68,15 @@ struct check_def {
   std::string comment; ///< COMMENT ON CONSTRAINT (issue 36)
 };
 
+/// A REST persistent index of a collection (issue 22, docs/indexes.md),
+/// so SQL over `doc ->> 'field'` can read it (translate_index_hint.cpp).
+struct doc_index_ref {
+  std::string json_path;  ///< the first field's "$.a"
+  std::string side_table; ///< a ready background index's "docbg:…"; else ""
+  bool sparse = false;
+  size_t fields = 1;
+};
+
 struct table_def {
   std::string name;
   uint32_t oid = 0;
@@ -81,6 +90,8 @@ struct table_def {
   std::vector<check_def> checks;
   /// COMMENT ON TABLE (issue 36; pg_description, obj_description).
   std::string comment;
+  /// A collection's ready REST persistent indexes (untyped tables).
+  std::vector<doc_index_ref> doc_indexes;
 
   int find(const std::string& column) const;
   /// The primary key's columns (empty: none).

@@ -429,7 +429,8 @@ statement translator::tr_update(const json& n) {
     hint_param(b.at("whereClause"), oid::boolean);
     scope w = sc;
     w.aggregates_allowed = false;
-    where = " AND " + tr(b.at("whereClause"), w).sql;
+    where = " AND (" + tr(b.at("whereClause"), w).sql + ")" +
+            index_hints(b.at("whereClause"), w); // issue 22
     sql += where;
   }
   if (!new_key.empty()) // the keys the rows leave: DELETE events for them
@@ -475,7 +476,8 @@ statement translator::tr_delete(const json& n) {
     hint_param(b.at("whereClause"), oid::boolean);
     scope w = sc;
     w.aggregates_allowed = false;
-    sql += " AND " + tr(b.at("whereClause"), w).sql;
+    sql += " AND (" + tr(b.at("whereClause"), w).sql + ")" +
+           index_hints(b.at("whereClause"), w); // issue 22
   }
   // a referenced table's deleted rows come back whole: the writer finds
   // the rows that referenced them (constraint_check.cpp)

@@ -121,6 +121,11 @@ public:
   expr tr(const json& node, scope& sc);
   void hint_param(const json& node, uint32_t type);
   expr tr_column_ref(const json& n, scope& sc);
+  /// " AND …" terms that let SQLite read a collection's REST persistent
+  /// index for the top-level `doc ->> 'k' = 'text'` conjuncts of a WHERE
+  /// (issue 22; translate_index_hint.cpp). Equivalent there: NULL and
+  /// false both drop the row.
+  std::string index_hints(const json& where, scope& sc);
   expr tr_aexpr(const json& n, scope& sc);
   expr tr_func(const json& n, scope& sc);
   expr tr_cast(const json& n, scope& sc);

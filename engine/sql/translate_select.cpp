@@ -535,7 +535,8 @@ select_out translator::tr_select(const json& node, scope* parent) {
       scope where = sc;
       where.aggregates_allowed = false;
       hint_param(s.at("whereClause"), oid::boolean);
-      body_sql += " WHERE " + tr(s.at("whereClause"), where).sql;
+      body_sql += " WHERE (" + tr(s.at("whereClause"), where).sql + ")" +
+                  index_hints(s.at("whereClause"), where); // issue 22
     }
     if (s.contains("groupClause")) {
       std::string g;

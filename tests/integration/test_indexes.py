@@ -320,6 +320,60 @@ class IndexTest(unittest.TestCase):
         self.assertNotIn("sort", b["plan"]["loops"][0])
         self.assertEqual(b["extra"]["stats"]["rowsScanned"], 300)
 
+    def test_sql_on_doc_fields_reads_rest_indexes(self):
+        docs = [{"_key": "s%03d" % i, "cust": "c%d" % (i % 20), "total": i,
+                 "flag": [True, "true", 1, "1", None][i % 5]}
+                for i in range(400)]
+        docs.append({"_key": "x1", "cust": 5})      # a number, not '5'
+        docs.append({"_key": "x2", "cust": {"a": 1}})
+        self.make("sales", docs)
+        queries = [
+            "SELECT count(*) FROM sales WHERE doc->>'cust' = 'c3'",
+            "SELECT _key FROM sales s WHERE s.doc ->> 'cust' = 'c7' "
+            "AND _key > 's100' ORDER BY _key",
+            "SELECT count(*) FROM sales WHERE NOT (doc->>'cust' = 'c3')",
+            "SELECT count(*) FROM sales WHERE doc->>'cust' = '5'",
+            "SELECT count(*) FROM sales WHERE doc->>'flag' = 'true'",
+            "SELECT count(*) FROM sales WHERE 'c4' = doc->>'cust' OR "
+            "doc->>'cust' = 'c5'",
+        ]
+
+        def run_all():
+            out = []
+            for q in queries:
+                rc, text, err = self.psql(q)
+                self.assertEqual(rc, 0, (q, err))
+                out.append(text)
+            return out
+        without = run_all()
+        self.assertEqual(without[0].strip(), "20")
+        for background in (False, True):
+            st, _, b = self.call("POST", "/v1/collections/sales/indexes",
+                                 {"type": "persistent", "fields": ["cust"],
+                                  "name": "by_cust",
+                                  "inBackground": background})
+            self.assertIn(st, (201, 202), b)
+            for _ in range(200):
+                _, _, ix = self.call(
+                    "GET", "/v1/collections/sales/indexes/by_cust")
+                if ix.get("state") == "ready":
+                    break
+                time.sleep(0.05)
+            self.assertEqual(run_all(), without, background)
+            rc, plan, err = self.psql("EXPLAIN " + queries[0])
+            self.assertEqual(rc, 0, err)
+            want = "docbg:sales:by_cust" if background \
+                else "docidx:sales:by_cust"
+            self.assertIn(want, plan, plan)
+            # UPDATE and DELETE read it too, and change the same rows
+            rc, text, err = self.psql(
+                "UPDATE sales SET doc = doc WHERE doc->>'cust' = 'c9' "
+                "RETURNING _key")
+            self.assertEqual(rc, 0, err)
+            keys = [k for k in text.split() if k.startswith("s")]
+            self.assertEqual(len(keys), 20, text)
+            self.call("DELETE", "/v1/collections/sales/indexes/by_cust")
+
     def test_sql_create_index_is_listed_beside(self):
         rc, out, err = self.psql(
             "CREATE TABLE items (id int PRIMARY KEY, sku text); "
