@@ -329,5 +329,48 @@ class RangerTest(unittest.TestCase):
         self.assertEqual(self.get("eve"), 403)
 
 
+class RangerFileTest(unittest.TestCase):
+    """auth.ranger.file without Ranger Admin: read at start, re-read when
+    it changes; auth.ranger.unmatched=scopes leaves unmatched requests to
+    the scopes; a malformed file keeps the policies in force."""
+
+    def test_file_reload_and_unmatched_scopes(self):
+        srv = Server(args=["--set", "auth.jwt_secret=" + SECRET,
+                           "--set", "auth.ranger.unmatched=scopes",
+                           "--set", "auth.ranger.poll_s=1"],
+                     env={"THEMIS_AUTH_REQUIRED": "true"})
+        path = os.path.join(srv.data_dir, "policies.json")
+        with open(path, "w") as f:
+            json.dump(policies(1), f)
+        srv.args += ["--set", "auth.ranger.file=" + path]
+        srv.start()
+        try:
+            root = {"Authorization": "Bearer " + token("root", "admin")}
+            for name in ("orders", "misc"):
+                st, _, _ = srv.json("POST", "/v1/collections",
+                                    {"name": name}, root)
+                self.assertIn(st, (200, 201))
+
+            def get(user, coll):
+                return srv.request("GET", "/v1/collections/%s/documents/x"
+                                   % coll, headers={
+                                       "Authorization": "Bearer " +
+                                       token(user)})[0]
+            self.assertEqual(get("bob", "orders"), 403)   # deny item
+            self.assertEqual(get("bob", "misc"), 404)     # unmatched: scopes
+            with open(path, "w") as f:
+                json.dump(policies(2, bob_reads=True), f)
+            self.assertTrue(wait_for(lambda: get("bob", "orders") == 404))
+            with open(path, "w") as f:
+                f.write('{"serviceName": "themis", "policies": [')
+            time.sleep(2.5)
+            self.assertEqual(get("bob", "orders"), 404)   # version 2 kept
+            self.assertEqual(get("carol", "orders"), 404)  # unmatched user
+            self.assertIn("not a JSON object", srv.read_log())
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
