@@ -56,10 +56,26 @@ try:
     rng = "FOR d IN docs FILTER d.total >= @lo AND d.total < @hi RETURN d._key"
     pb = lambda i: {"c": "c%d" % ((i * 7919) % 100000)}
     rb = lambda i: {"lo": (i * 4999) % N, "hi": (i * 4999) % N + 100}
+    top = "FOR d IN docs SORT d.total DESC LIMIT 10 RETURN d._key"
+    nob = lambda i: {}
+    sql = "SELECT count(*) FROM docs WHERE doc->>'cust' = 'c%d'"
+
+    def bench_sql(label, rounds):
+        lat = []
+        for i in range(rounds):
+            t0 = time.perf_counter()
+            rc, out, err = srv.psql(sql % ((i * 7919) % 100000))
+            lat.append((time.perf_counter() - t0) * 1000)
+            assert rc == 0, err
+        lat.sort()
+        print("%-44s n=%d  p50 %.2f ms (psql process included)" % (
+            label, rounds, statistics.median(lat)))
     saved = Q
     Q = max(3, Q // 40)  # scans are slow: fewer rounds
     bench("point FILTER, scan", point, pb)
     bench("range FILTER (100 rows), scan", rng, rb)
+    bench("SORT total DESC LIMIT 10, scan+sort", top, nob)
+    bench_sql("SQL doc->>'cust' = 'cN', scan", Q)
     Q = saved
     for field in ("cust", "total"):
         t = time.time()
@@ -72,6 +88,8 @@ try:
     print("EXPLAIN:", json.dumps(b["plan"]["loops"][0]))
     bench("point FILTER, persistent index", point, pb)
     bench("range FILTER (100 rows), persistent index", rng, rb)
+    bench("SORT total DESC LIMIT 10, persistent index", top, nob)
+    bench_sql("SQL doc->>'cust' = 'cN', persistent index", 20)
     size = sum(os.path.getsize(os.path.join(srv.data_dir, f))
                for f in os.listdir(srv.data_dir) if f.startswith("themis.db"))
     print("data files: %.0f MB" % (size / 1e6))
