@@ -174,6 +174,8 @@ async function run(page) {
   await page.setViewport({ width: 360, height: 700 });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
   await page.waitForSelector('[data-testid=collections]', { timeout: T });
+  // the list shows each collection's size from its statistics
+  await wait_text(page, `tr[data-collection="${coll}"] [data-testid=size]`, /^[1-9][\d.]* (B|KiB|MiB)$/);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   if (wide > 360) throw new Error('the page is ' + wide + 'px wide in a 360px window');
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
