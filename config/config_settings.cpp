@@ -737,8 +737,6 @@ const std::map<std::string, field>& settings() {
      bool_field(&sc::oauth2, &oauth2_section::allow_plain_pkce)},
     {"oauth2.console_client",
      bool_field(&sc::oauth2, &oauth2_section::console_client)},
-    {"oauth2.console_client",
-     bool_field(&sc::oauth2, &oauth2_section::console_client)},
     {"gateway.file", string_field(&sc::gateway, &gateway_section::file)},
     // issue 25: etcd membership and replicated configuration
     {"cluster.node_id",
