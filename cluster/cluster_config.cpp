@@ -1,5 +1,7 @@
 #include "cluster/cluster_config.hpp"
 
+#include "themis/input_limits.hpp"
+
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -89,7 +91,7 @@ std::vector<std::string> parse_section(const std::string& name,
     return errors;
   }
   // every section is an object of flat arrays (2 levels)
-  if (!etcd::json_depth_within(text, 3)) {
+  if (json_depth(text, 3) > 3) {
     errors.push_back("nested too deeply (sections are flat objects)");
     return errors;
   }

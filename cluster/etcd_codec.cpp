@@ -1,5 +1,7 @@
 #include "cluster/etcd_codec.hpp"
 
+#include "themis/input_limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "themis/base64.hpp"
@@ -16,7 +18,7 @@ std::optional<json> parse(std::string_view text, std::string& error,
     error = "message larger than " + std::to_string(lim.max_bytes) + " bytes";
     return std::nullopt;
   }
-  if (!json_depth_within(text, lim.max_depth)) {
+  if (json_depth(text, lim.max_depth) > lim.max_depth) {
     error = "message nested deeper than " + std::to_string(lim.max_depth);
     return std::nullopt;
   }
@@ -160,28 +162,6 @@ std::string b64(std::string_view s) {
 }
 
 } // namespace
-
-bool json_depth_within(std::string_view t, uint32_t max_depth) {
-  uint32_t depth = 0;
-  bool in_str = false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if (in_str) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_str = false;
-    } else if (c == '"') {
-      in_str = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth)
-        return false;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
 
 std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);

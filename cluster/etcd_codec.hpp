@@ -71,11 +71,6 @@ struct watch_message {
   std::vector<watch_event> events;
 };
 
-/// Whether JSON text nests at most `max_depth` arrays/objects (strings
-/// skipped): checked before parsing, so a hostile [[[[… never reaches a
-/// parser. Also used for the replicated config sections.
-bool json_depth_within(std::string_view text, uint32_t max_depth);
-
 /// The end of the range holding every key that starts with `prefix`
 /// (prefix with its last byte incremented; "\0" for "everything").
 std::string prefix_end(std::string_view prefix);

@@ -109,9 +109,6 @@ struct asker {
   const json* bind = nullptr;
 };
 
-/// The persistent index (issue 22) SQLite picks for the loop's scan, from
-/// EXPLAIN QUERY PLAN over the SQL the executor would run; conditions on
-/// values only known while running (outer loop variables) are left out.
 /// The engine's name of `collection` for the asker (query_run::stored).
 std::string stored_name(const std::string& collection, const asker& who) {
   return collection.find('.') != std::string::npos
@@ -147,6 +144,9 @@ void sort_use_json(json& loop, const aql::pushdown_plan& p,
   }
 }
 
+/// The persistent index (issue 22) SQLite picks for the loop's scan, from
+/// EXPLAIN QUERY PLAN over the SQL the executor would run; conditions on
+/// values only known while running (outer loop variables) are left out.
 void index_use_json(json& loop, const aql::pushdown_plan& p,
                     const std::string& collection, const asker& who) {
   if (who.db_path.empty() || p.conditions.empty())

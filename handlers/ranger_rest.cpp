@@ -40,6 +40,8 @@ ranger_rest_access(const std::string& method, const std::string& path,
     return c;
   }
   auto seg = segments(path);
+  if (seg.size() >= 2 && seg[0] == "api" && seg[1] == "v1") // the /api twin
+    seg.erase(seg.begin());
   if (seg.size() < 2 || seg[0] != "v1" || seg[1] != "collections")
     return std::nullopt;
   c.access = read ? "read" : "write";

@@ -293,7 +293,7 @@ namespace {
 /// The REST persistent indexes of untyped tables (issue 22): foreground
 /// ones, and background ones once ready. A store without the tables
 /// (older) has none.
-void load_doc_indexes(sqlite3* db, std::map<std::string, table_def>& tables) {
+void load_rest_indexes(sqlite3* db, std::map<std::string, table_def>& tables) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(
         db,
@@ -360,7 +360,7 @@ catalog catalog::load(sqlite3* db) {
     c.tables_.emplace(name, std::move(t));
   }
   sqlite3_finalize(s);
-  load_doc_indexes(db, c.tables_);
+  load_rest_indexes(db, c.tables_);
   // temp tables are in sql_tables only, never in collections (issue 36)
   s = nullptr;
   if (sqlite3_prepare_v2(

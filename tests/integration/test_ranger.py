@@ -252,6 +252,15 @@ class RangerTest(unittest.TestCase):
             "POST", "/v1/collections/orders/documents",
             body={"_key": "k3"}, headers=self.h("dave", SCOPES + " analysts"))
         self.assertEqual(st, 403)                         # read-only group
+        # the /api/v1 twin of the same route is checked the same way
+        st, _, _ = self.srv.request(
+            "GET", "/api/v1/collections/orders/documents/k1",
+            headers=self.h("bob"))
+        self.assertEqual(st, 403)
+        st, _, _ = self.srv.request(
+            "GET", "/api/v1/collections/orders/documents/k1",
+            headers=self.h("alice"))
+        self.assertEqual(st, 200)
 
     def test_2_sql_matrix(self):
         rc, out, err = self.srv.psql("SELECT count(*) FROM orders", "alice",

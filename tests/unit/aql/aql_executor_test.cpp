@@ -3,39 +3,26 @@
 /// parameters, limits and cancellation. Expected results are written out
 /// by hand from the seed data.
 
-#include <filesystem>
 #include <gtest/gtest.h>
 #include <thread>
-#include <unistd.h>
 
 #include "engine/aql/aql_error.hpp"
 #include "engine/aql/executor.hpp"
 #include "engine/aql/parser.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/store_writer.hpp"
+#include "tests/unit/temp_store.hpp"
 
 using namespace themis;
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 namespace {
 
-class aql_exec : public ::testing::Test {
+class aql_exec : public themis::testing::temp_store {
 protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("themis_aql_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    opts_.data_dir = dir_.string();
-    opts_.synchronous_full = false;
-    writer_ = std::make_unique<engine::store_writer>(opts_);
+    temp_store::SetUp();
     seed();
-  }
-  void TearDown() override {
-    writer_.reset();
-    fs::remove_all(dir_);
   }
 
   void put(const std::string& coll, json doc) {
@@ -96,9 +83,6 @@ protected:
     return aql::error_kind::internal;
   }
 
-  fs::path dir_;
-  engine::store_options opts_;
-  std::unique_ptr<engine::store_writer> writer_;
   aql::run_progress progress_;
 };
 

@@ -6,11 +6,9 @@
 /// descending, with and without FILTERs and projections; and with the
 /// index the scan stops after a few rows instead of reading all of them.
 
-#include <filesystem>
 #include <gtest/gtest.h>
 #include <random>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include "engine/aql/executor.hpp"
 #include "engine/aql/parser.hpp"
@@ -18,24 +16,17 @@
 #include "engine/aql/sort_pushdown.hpp"
 #include "engine/sqlite_db.hpp"
 #include "engine/store_writer.hpp"
+#include "tests/unit/temp_store.hpp"
 
 using namespace themis;
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 namespace {
 
-class sort_pushdown : public ::testing::Test {
+class sort_pushdown : public themis::testing::temp_store {
 protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("themis_sortpd_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    opts_.data_dir = dir_.string();
-    opts_.synchronous_full = false;
-    writer_ = std::make_unique<engine::store_writer>(opts_);
+    temp_store::SetUp();
     // values of every type, repeated so that ties are ordered by key
     json values = {nullptr,
                    true,
@@ -79,10 +70,6 @@ protected:
       b.ops.push_back(op);
     }
     ASSERT_TRUE(writer_->commit(b).committed);
-  }
-  void TearDown() override {
-    writer_.reset();
-    fs::remove_all(dir_);
   }
 
   engine::op_result one(engine::write_op o) {
@@ -138,9 +125,6 @@ protected:
     return out;
   }
 
-  fs::path dir_;
-  engine::store_options opts_;
-  std::unique_ptr<engine::store_writer> writer_;
   aql::run_progress progress_;
 };
 

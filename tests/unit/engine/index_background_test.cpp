@@ -4,9 +4,6 @@
 // build (and, once ready, refuses writes like a foreground unique index),
 // the AQL push-down reads a ready side table, and drops clean up.
 
-#include <filesystem>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -16,29 +13,18 @@
 #include "engine/sqlite_db.hpp"
 #include "engine/store_schema.hpp"
 #include "engine/store_writer.hpp"
+#include "tests/unit/temp_store.hpp"
 
 using nlohmann::json;
 using namespace themis::engine;
-namespace fs = std::filesystem;
 
 namespace {
 
-class index_background : public ::testing::Test {
+class index_background : public themis::testing::temp_store {
 protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("themis_ixbg_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    opts_.data_dir = dir_.string();
-    opts_.synchronous_full = false;
-    writer_ = std::make_unique<store_writer>(opts_);
+    temp_store::SetUp();
     one(op(op_kind::create_collection, "c"));
-  }
-  void TearDown() override {
-    writer_.reset();
-    fs::remove_all(dir_);
   }
   op_result one(write_op o) {
     write_batch b;
@@ -83,10 +69,6 @@ protected:
     sqlite_db db(database_path(opts_), true, 2000);
     return load_doc_indexes(db.handle(), "c");
   }
-
-  fs::path dir_;
-  store_options opts_;
-  std::unique_ptr<store_writer> writer_;
 };
 
 } // namespace
