@@ -1,6 +1,8 @@
 /// USB admin keys (issue 24), pure parts: key parsing (Ed25519 and P-256
 /// only), signature checks over the login message, and the challenge
 /// store (single use, expiry, bounds, per-client rate).
+#include <string>
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,8 +17,13 @@ namespace {
 struct keypair {
   EVP_PKEY* k = nullptr;
   explicit keypair(const char* type, const char* arg = nullptr) {
-    k = arg ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, arg)
-            : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
+    // RSA takes the key size as a size_t vararg: without it OpenSSL reads
+    // whatever is in that slot and may generate a huge key (a CI timeout)
+    if (std::string(type) == "RSA")
+      k = EVP_PKEY_Q_keygen(nullptr, nullptr, type, size_t{2048});
+    else
+      k = arg ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, arg)
+              : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
   }
   ~keypair() { EVP_PKEY_free(k); }
   std::string pub_pem() const {
