@@ -118,8 +118,13 @@ async function run(page) {
   await go(page, '#/query');
   await set_editor(page, 'aql', 'FOR i IN 1..250 RETURN {i}');
   await page.click('[data-testid=run-job]');
-  await page.waitForSelector('[data-testid=jobs] tr[data-status=completed] [data-testid=result]', { timeout: T });
-  await page.click('[data-testid=jobs] tr[data-status=completed] [data-testid=result]');
+  // The first job's row is still listed (and completed): pick the new one.
+  const other = `[data-testid=jobs] tr[data-job]:not([data-job="${job}"])`;
+  await page.waitForSelector(other, { timeout: T });
+  const paged = await page.$eval(other, (r) => r.dataset.job);
+  const psel = `tr[data-job="${paged}"][data-status=completed] [data-testid=result]`;
+  await page.waitForSelector(psel, { timeout: T });
+  await page.click(psel);
   await wait_text(page, '[data-testid=result-range]', /^rows 1–100 of 250$/);
   await page.click('[data-testid=result-next]');
   await wait_text(page, '[data-testid=result-range]', /^rows 101–200 of 250$/);
