@@ -1,5 +1,7 @@
 #include "actors/cluster_node.hpp"
 
+#include <mutex>
+
 #include <caf/all.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -248,8 +250,7 @@ public:
         return error_response(400, "revision: expected an integer >= 0");
       expected = r->get<int64_t>();
     } else if (if_match) {
-      std::string t = *if_match;
-      t.erase(std::remove(t.begin(), t.end(), '"'), t.end());
+      auto t = parse_etag(*if_match); // "12", W/"12" or 12
       uint64_t n = 0;
       if (!parse_uint(t, n))
         return error_response(400, "If-Match: expected a revision number");
@@ -298,19 +299,35 @@ public:
     std::vector<std::string> ids;
     for (auto& n : v.nodes)
       ids.push_back(n.id);
-    cluster::hash_ring ring(ids, ctx_->config.cluster.ring_vnodes);
-    auto& owner = ring.owner(key);
+    auto ring = ring_of(ids);
+    auto& owner = ring->owner(key);
     j["owner"] = owner;
     for (auto& n : v.nodes)
       if (n.id == owner)
         j["address"] = n.address;
-    j["nodes"] = ring.nodes();
+    j["nodes"] = ring->nodes();
     j["vnodes"] = ctx_->config.cluster.ring_vnodes;
     return j.dump();
   }
 
 private:
+  /// The ring of these live nodes, rebuilt only when membership changed
+  /// (vnodes × nodes hashes and a sort per build).
+  std::shared_ptr<const cluster::hash_ring>
+  ring_of(const std::vector<std::string>& ids) const {
+    std::lock_guard lk(ring_mu_);
+    if (!ring_ || ids != ring_ids_) {
+      ring_ = std::make_shared<const cluster::hash_ring>(
+        ids, ctx_->config.cluster.ring_vnodes);
+      ring_ids_ = ids;
+    }
+    return ring_;
+  }
+
   std::shared_ptr<server_context> ctx_;
+  mutable std::mutex ring_mu_;
+  mutable std::vector<std::string> ring_ids_;
+  mutable std::shared_ptr<const cluster::hash_ring> ring_;
 };
 
 caf::behavior cluster_node(caf::event_based_actor* self,

@@ -81,9 +81,10 @@ std::vector<std::string> parse_section(const std::string& name,
   for (auto& s : replicated_sections())
     known = known || s == name;
   if (!known) {
-    errors.push_back("unknown section '" + name +
-                     "' (known: rate_limiting, "
-                     "tenant_quotas, api_keys)");
+    std::string list;
+    for (auto& s : replicated_sections())
+      list += (list.empty() ? "" : ", ") + s;
+    errors.push_back("unknown section '" + name + "' (known: " + list + ")");
     return errors;
   }
   if (text.size() > max_section_bytes) {

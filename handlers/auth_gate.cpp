@@ -216,16 +216,13 @@ std::optional<api_response> auth_gate::check(api_request& req, int64_t now_s,
   if (!(scope.empty() || scope == "authenticated" || req.who.has_scope(scope)))
     return refuse(req, 403, "insufficient_scope",
                   "the token lacks the scope " + scope, scope);
-  // issue 24: scopes allow it; Ranger must too (data and query routes)
-  if (ranger_ && !scope.empty()) {
-    if (auto c = ranger_rest_access(req.method, req.path, req.who.tenant)) {
-      c->client_ip = req.remote_addr;
-      if (!ranger_->allows(req.who, *c))
+  // issue 24: scopes allow it; Ranger must too (every route with a scope)
+  if (ranger_)
+    for (auto& c : ranger_rest_access(req, scope, req.who.tenant))
+      if (!ranger_->allows(req.who, c))
         return refuse(req, 403, "insufficient_scope",
-                      "denied by Ranger policy (" + c->access + " on " +
-                        c->res_type + ")");
-    }
-  }
+                      "denied by Ranger policy (" + c.access + " on " +
+                        c.res_type + ")");
   return std::nullopt;
 }
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocols/websocket/ws_message_counters.hpp"
+#include "themis/ws_message_counters.hpp"
 
 namespace themis {
 

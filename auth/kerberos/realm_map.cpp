@@ -43,6 +43,7 @@ std::optional<realm_map> realm_map::parse(const std::vector<std::string>& rules,
     std::istringstream in(text);
     realm_rule r;
     std::string word;
+    bool local_set = false;
     if (!(in >> r.realm) || !valid_realm(r.realm)) {
       error =
         "auth.kerberos.realms: '" + text + "' does not start with a realm";
@@ -59,12 +60,20 @@ std::optional<realm_map> realm_map::parse(const std::vector<std::string>& rules,
         r.scopes.push_back(value);
       } else if (key == "instances" && (value == "allow" || value == "deny")) {
         r.allow_instances = value == "allow";
+      } else if (key == "local" && (value == "yes" || value == "no")) {
+        r.local = value == "yes";
+        local_set = true;
       } else {
         error = "auth.kerberos.realms: '" + word + "' in rule for " + r.realm +
-                " (expected tenant=ID, scope=S, instances=allow|deny)";
+                " (expected tenant=ID, scope=S, instances=allow|deny, "
+                "local=yes|no)";
         return std::nullopt;
       }
     }
+    // the first realm is the default realm (krb5's default auth_to_local):
+    // its principals are local user names unless it says otherwise
+    if (!local_set)
+      r.local = m.rules_.empty();
     for (auto& o : m.rules_)
       if (o.realm == r.realm) {
         error = "auth.kerberos.realms: realm " + r.realm + " named twice";
@@ -104,7 +113,13 @@ std::optional<mapped_principal> realm_map::map(std::string_view name,
       error = "Kerberos principal name not usable as a user name";
       return std::nullopt;
     }
-    return mapped_principal{std::string(user), r.realm, r};
+    // another realm's alice is not the local alice: she keeps her realm in
+    // the user name (auth.principals, ownership, audit, Ranger) unless the
+    // rule says the realm's users are local ones
+    std::string who(user);
+    if (!r.local)
+      who += "@" + r.realm;
+    return mapped_principal{std::move(who), r.realm, r};
   }
   error = "realm " + std::string(realm) + " is not in auth.kerberos.realms";
   return std::nullopt;

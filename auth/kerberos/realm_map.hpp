@@ -20,10 +20,16 @@ struct realm_rule {
   /// `instances=allow`: "alice/admin@R" signs in as user "alice/admin";
   /// otherwise a principal with an instance (a service) is refused.
   bool allow_instances = false;
+  /// `local=yes`: "alice@R" signs in as the local user "alice" (her
+  /// auth.principals entry). Default: yes for the first rule (the default
+  /// realm), no for the others, whose users keep "@R" in their user name so
+  /// that another realm's alice never gets the local alice's scopes, jobs
+  /// or policies.
+  bool local = false;
 };
 
 struct mapped_principal {
-  std::string user;  ///< the principal's name without the realm
+  std::string user;  ///< "alice" for a local realm, else "alice@REALM"
   std::string realm; ///< the rule's realm
   realm_rule rule;   ///< (a copy: the result outlives no map)
 };

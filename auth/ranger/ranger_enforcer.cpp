@@ -52,10 +52,14 @@ bool ranger_enforcer::allows(const principal& who,
   // themisd has no directory groups: scopes (which include the JWT roles
   // claim) stand for Ranger groups and roles, and the tenant is a group
   // "tenant:<id>"
-  req.groups = who.scopes;
+  // A scope named "tenant:…" (anyone may put it in a token or an API key)
+  // must not pass for the tenant group: only the principal's tenant is.
+  for (auto& s : who.scopes)
+    if (s.rfind("tenant:", 0) != 0)
+      req.groups.push_back(s);
+  req.roles = req.groups;
   if (!who.tenant.empty())
     req.groups.push_back("tenant:" + who.tenant);
-  req.roles = who.scopes;
   req.now_s = now_ms / 1000;
   access_result r;
   if (ps)

@@ -61,12 +61,14 @@ bool value_matches(const policy_resource& pr, std::string_view v) {
       hit = true;
       break;
     }
-    // isRecursive: "a/b" also covers "a/b/c" (topics, keys with '/')
-    if (pr.is_recursive && v.size() > pat.size() &&
-        wildcard_match(pat, v.substr(0, pat.size())) && v[pat.size()] == '/') {
-      hit = true;
+    // isRecursive: "a/b" (or "a/?", "s*s") also covers "a/b/c": the
+    // pattern matches a prefix that ends where a '/' begins
+    if (pr.is_recursive)
+      for (size_t slash = v.find('/'); !hit && slash != std::string_view::npos;
+           slash = v.find('/', slash + 1))
+        hit = wildcard_match(pat, v.substr(0, slash));
+    if (hit)
       break;
-    }
   }
   return pr.is_excludes ? !hit : hit;
 }
@@ -111,13 +113,9 @@ bool resources_match(const policy& p, const access_request& req) {
 }
 
 access_result evaluate(const service_policies& ps, const access_request& req) {
-  // priorities, highest first; few distinct values, so scan per level
-  std::vector<int> levels;
-  for (auto& p : ps.policies)
-    if (std::find(levels.begin(), levels.end(), p.priority) == levels.end())
-      levels.push_back(p.priority);
-  std::sort(levels.rbegin(), levels.rend());
-  for (int level : levels) {
+  // priorities, highest first (computed once when the set was parsed);
+  // few distinct values, so scan per level
+  for (int level : ps.priority_levels) {
     access_result allow, deny;
     for (auto& p : ps.policies) {
       if (p.priority != level || !p.enabled || p.policy_type != 0)

@@ -1,5 +1,7 @@
 #include "auth/ranger/ranger_policies.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -197,7 +199,17 @@ std::optional<service_policies> parse_service_policies(std::string_view text_in,
       }
     out.policies.push_back(std::move(p));
   }
+  out.index_priorities();
   return out;
+}
+
+void service_policies::index_priorities() {
+  priority_levels.clear();
+  for (auto& p : policies)
+    if (std::find(priority_levels.begin(), priority_levels.end(), p.priority) ==
+        priority_levels.end())
+      priority_levels.push_back(p.priority);
+  std::sort(priority_levels.rbegin(), priority_levels.rend());
 }
 
 } // namespace themis::auth::ranger

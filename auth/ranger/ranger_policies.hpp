@@ -65,6 +65,10 @@ struct service_policies {
   int64_t policy_version = -1;
   std::string service_def_name;
   std::vector<policy> policies;
+  /// The distinct policy priorities, highest first (set by the parser;
+  /// call index_priorities() after building a set by hand).
+  std::vector<int> priority_levels;
+  void index_priorities();
 };
 
 struct parse_limits {

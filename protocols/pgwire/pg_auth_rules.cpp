@@ -115,10 +115,17 @@ pg_auth_rules::method_for(const std::string& user,
                           std::string_view remote) const {
   bool v6 = false;
   std::array<uint8_t, 16> addr{};
-  // "addr:port" (the port after the last ':'), else a bare address
+  // "[v6]:port", "v4:port" (the port after the last ':'), else a bare
+  // address
   auto colon = remote.rfind(':');
-  bool have_addr = colon != std::string_view::npos &&
-                   parse_addr(remote.substr(0, colon), v6, addr);
+  bool have_addr = false;
+  if (!remote.empty() && remote.front() == '[') {
+    auto close = remote.find(']');
+    have_addr = close != std::string_view::npos &&
+                parse_addr(remote.substr(1, close - 1), v6, addr);
+  } else if (colon != std::string_view::npos) {
+    have_addr = parse_addr(remote.substr(0, colon), v6, addr);
+  }
   if (!have_addr)
     have_addr = parse_addr(remote, v6, addr);
   for (auto& r : rules_) {

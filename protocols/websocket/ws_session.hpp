@@ -13,7 +13,7 @@
 
 #include "protocols/websocket/frame_codec.hpp"
 #include "protocols/websocket/permessage_deflate.hpp"
-#include "protocols/websocket/ws_message_counters.hpp"
+#include "themis/ws_message_counters.hpp"
 
 namespace themis::ws {
 

@@ -262,6 +262,41 @@ class RangerTest(unittest.TestCase):
             headers=self.h("alice"))
         self.assertEqual(st, 200)
 
+    def test_1b_every_data_route_is_checked(self):
+        # resources come from the matched route, not from a list of paths:
+        # the ArangoDB API, entities, NDJSON bulk and query-parameter
+        # collections are checked like /v1/collections
+        def st(method, path, user, scope=SCOPES, body=None, headers=None):
+            h = self.h(user, scope)
+            h.update(headers or {})
+            return self.srv.request(method, path, body=body, headers=h)[0]
+        self.assertEqual(st("GET", "/_api/document/orders/k1", "bob"), 403)
+        self.assertEqual(st("GET", "/_api/document/orders/k1", "alice"), 200)
+        self.assertEqual(st("GET", "/entities/orders:k1", "bob"), 403)
+        self.assertEqual(st("GET", "/entities/orders:k1", "eve"), 403)
+        nd = b'{"_collection": "orders", "_key": "n1"}\n'
+        ndh = {"Content-Type": "application/x-ndjson"}
+        self.assertEqual(st("POST", "/v2/documents", "dave",
+                            SCOPES + " analysts", nd, ndh), 403)
+        self.assertEqual(st("POST", "/v2/documents", "alice", body=nd,
+                            headers=ndh), 200)
+        # one line naming a collection alice may not write: all refused
+        nd2 = nd + b'{"_collection": "payroll", "_key": "p1"}\n'
+        self.assertEqual(st("POST", "/v2/documents", "alice", body=nd2,
+                            headers=ndh), 403)
+        self.assertEqual(st("POST", "/v2/documents?collection=orders",
+                            "dave", SCOPES + " analysts",
+                            b'{"_key": "n2"}\n', ndh), 403)
+        # GraphQL and MCP reach any collection: the tenant's query right
+        q = {"query": "{ __typename }"}
+        self.assertEqual(st("POST", "/graphql", "alice", body=q), 403)
+        self.assertEqual(st("POST", "/graphql", "root", body=q), 200)
+        # dropping or reshaping a collection is Ranger "admin", not write
+        self.assertEqual(st("DELETE", "/v1/collections/orders", "alice"),
+                         403)
+        self.assertEqual(st("PUT", "/v1/collections/orders/properties",
+                            "alice", body={"waitForSync": True}), 403)
+
     def test_2_sql_matrix(self):
         rc, out, err = self.srv.psql("SELECT count(*) FROM orders", "alice",
                                      "pw")

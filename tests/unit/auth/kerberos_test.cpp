@@ -33,6 +33,21 @@ TEST(realm_map, maps_user_of_a_known_realm) {
   auto b = m.map("bob@CORP.AD", error);
   ASSERT_TRUE(b);
   EXPECT_TRUE(b->rule.tenant.empty());
+  // not the default realm: bob keeps his realm (he is not the local bob)
+  EXPECT_EQ(b->user, "bob@CORP.AD");
+}
+
+TEST(realm_map, only_the_default_realm_is_local_unless_configured) {
+  auto m = rules(
+    {"HOME.COM", "OTHER.COM", "FOREST.COM local=yes", "MAIN.COM local=no"});
+  std::string error;
+  EXPECT_EQ(m.map("alice@HOME.COM", error)->user, "alice");
+  EXPECT_EQ(m.map("alice@OTHER.COM", error)->user, "alice@OTHER.COM");
+  EXPECT_EQ(m.map("alice@FOREST.COM", error)->user, "alice");
+  EXPECT_EQ(m.map("alice@MAIN.COM", error)->user, "alice@MAIN.COM");
+  auto n = rules({"HOME.COM local=no"});
+  EXPECT_EQ(n.map("alice@HOME.COM", error)->user, "alice@HOME.COM");
+  EXPECT_FALSE(realm_map::parse({"A.B local=maybe"}, error));
 }
 
 TEST(realm_map, unknown_realm_and_instances_refused) {
@@ -79,6 +94,9 @@ TEST(pg_auth_rules, first_match_by_user_and_host) {
   EXPECT_EQ(r->method_for("alice", "192.168.1.1:5000"), auth_method::gss);
   EXPECT_EQ(r->method_for("bob", "10.2.3.4:1"), auth_method::trust);
   EXPECT_EQ(r->method_for("bob", "::1:5432"), auth_method::md5);
+  EXPECT_EQ(r->method_for("bob", "[::1]:5432"), auth_method::md5);
+  EXPECT_EQ(r->method_for("carol", "[127.0.0.1]:9"), auth_method::gss);
+  EXPECT_EQ(r->method_for("carol", "[::1:9"), std::nullopt);
   EXPECT_EQ(r->method_for("bob", "::ffff:127.0.0.1:9"), auth_method::gss);
   EXPECT_EQ(r->method_for("carol", "127.0.0.1:9"), auth_method::gss);
   EXPECT_EQ(r->method_for("carol", "127.0.0.2:9"), std::nullopt);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/ranger/ranger_audit.hpp"
+#include "auth/ranger/ranger_enforcer.hpp"
 #include "auth/ranger/ranger_evaluator.hpp"
 #include "auth/ranger/ranger_policies.hpp"
 
@@ -145,6 +146,27 @@ TEST(ranger, topics_tables_and_schedules) {
   EXPECT_FALSE(ask(ps, "carol", {{"table", "hr_pay"}}, "query").matched);
 }
 
+TEST(ranger, recursive_patterns_with_wildcards_cover_their_subtree) {
+  std::string err;
+  auto ps = parse_service_policies(R"({"serviceName":"s","policies":[
+    {"id": 1, "resources": {"topic": {"values": ["s*s", "dev?ce/+"],
+                                      "isRecursive": true}},
+     "policyItems": [{"users": ["u"],
+                      "accesses": [{"type": "publish", "isAllowed": true}]}]}
+  ]})",
+                                   err);
+  ASSERT_TRUE(ps) << err;
+  auto pub = [&](std::string t) {
+    return ask(*ps, "u", {{"topic", std::move(t)}}, "publish").allowed;
+  };
+  EXPECT_TRUE(pub("sensors"));
+  EXPECT_TRUE(pub("sensors/a/b")); // "s*s" matches the prefix "sensors"
+  EXPECT_TRUE(pub("device/+/x"));
+  EXPECT_FALSE(pub("sensorsX/a")); // the prefix must end at a '/'
+  EXPECT_FALSE(pub("other/sensors"));
+  EXPECT_FALSE(pub("devices/+/x"));
+}
+
 TEST(ranger, schedule_window) {
   std::string err;
   auto ps = parse_service_policies(R"({"serviceName":"s","policies":[
@@ -242,4 +264,26 @@ TEST(ranger, audit_line_has_ranger_fields) {
         "\"enforcer\"", "\"cliIP\"", "\"agent\"", "\"action\"", "\"resType\""})
     EXPECT_NE(line.find(f), std::string::npos) << f << " in " << line;
   EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(ranger_enforcer, a_tenant_scope_is_not_the_tenant_group) {
+  std::string err;
+  auto ps = parse_service_policies(R"({"serviceName":"s","policies":[
+    {"id": 1, "resources": {"tenant": {"values": ["*"]},
+                            "collection": {"values": ["orders"]}},
+     "policyItems": [{"groups": ["tenant:acme"],
+                      "accesses": [{"type": "read", "isAllowed": true}]}]}
+  ]})",
+                                   err);
+  ASSERT_TRUE(ps) << err;
+  ranger_enforcer e({"s", "", false});
+  e.set_policies(std::make_shared<const service_policies>(*ps));
+  access_check c;
+  c.resources = {{"tenant", "acme"}, {"collection", "orders"}};
+  c.access = "read";
+  themis::principal member{"alice", "acme", {"data:read"}, "jwt", {}};
+  themis::principal spoof{
+    "mallory", "", {"data:read", "tenant:acme"}, "jwt", {}};
+  EXPECT_TRUE(e.allows(member, c));
+  EXPECT_FALSE(e.allows(spoof, c)); // a scope is not a tenant membership
 }
