@@ -12,6 +12,7 @@
 #include "gateway/outlier_detector.hpp"
 #include "gateway/retry_budget.hpp"
 #include "handlers/http_json.hpp"
+#include "protocols/declared_length.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const themis::gateway_call>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<themis::gateway_try>)
@@ -174,12 +175,13 @@ void attempt(cluster_actor* self, uint64_t id) {
   auto left = static_cast<uint32_t>(c.call->fwd.timeout_ms - spent);
   auto per_try = std::min(c.call->fwd.per_try_timeout_ms, left);
   auto me = caf::actor_cast<caf::actor>(self);
-  st.pool->send(static_cast<size_t>(ep), c.call->wire, c.call->head, per_try,
-                [me, id, ep](gateway_try t) {
-                  caf::anon_send(me, gw_done_atom::value, id,
-                                 static_cast<int32_t>(ep),
-                                 std::make_shared<gateway_try>(std::move(t)));
-                });
+  st.pool->send(
+    static_cast<size_t>(ep), c.call->wire, c.call->head, per_try,
+    [me, id, ep](gateway_try t) {
+      caf::anon_send(me, gw_done_atom::value, id, static_cast<int32_t>(ep),
+                     std::make_shared<gateway_try>(std::move(t)));
+    },
+    c.call->coalesce_key.empty() ? c.call->body : nullptr);
 }
 
 void on_done(cluster_actor* self, uint64_t id, int32_t ep,
@@ -252,6 +254,16 @@ void on_done(cluster_actor* self, uint64_t id, int32_t ep,
   r.status = t->resp.status;
   r.headers = std::move(t->resp.headers);
   r.body = std::move(t->resp.body);
+  if (t->streamed) {
+    r.stream = true; // the body follows through the call's pipe
+    if (t->content_length >= 0)
+      r.headers.emplace_back(std::string(declared_length_header),
+                             std::to_string(t->content_length));
+  } else if (c.call->head) {
+    // HEAD: the length a GET would get, as the upstream said it
+    if (auto* cl = find_header(r.headers, "Content-Length"))
+      r.headers.emplace_back(std::string(declared_length_header), *cl);
+  }
   finish(self, id, r);
 }
 

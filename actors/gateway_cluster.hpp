@@ -3,13 +3,16 @@
 /// active health checks, load balancer, outlier detector, breaker limits,
 /// retry budget and coalescing table. A connection actor asks it
 /// (gw_fwd_atom, call) and gets the api_response to relay — the upstream's,
-/// or a gateway error (502/503/504 with x-themis-gateway-reason).
+/// or a gateway error (502/503/504 with x-themis-gateway-reason). A
+/// streamed answer's reply is its head; the body follows through the
+/// call's body_pipe, straight from the upstream connection.
 
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 #include <memory>
 #include <string>
 
+#include "gateway/body_pipe.hpp"
 #include "gateway/gateway_config.hpp"
 #include "gateway/gateway_stats.hpp"
 
@@ -31,6 +34,10 @@ struct gateway_call {
   uint32_t max_waiters = 0;
   uint64_t affinity = 0; ///< ring-hash key
   gateway::forward_action fwd;
+  /// Set when the answer may be streamed (not HEAD, not coalesced): the
+  /// body of a streamed answer arrives here, the reply carries only the
+  /// head (`stream` set).
+  std::shared_ptr<gateway::body_pipe> body;
 };
 
 /// The header a gateway-made answer carries (and an upstream's never does:

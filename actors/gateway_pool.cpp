@@ -22,8 +22,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using clock_t_ = std::chrono::steady_clock;
 using gateway_detail::arm;
-using gateway_detail::strand_t;
 using gateway_detail::conn_ptr;
+using gateway_detail::strand_t;
 using gateway_detail::upstream_conn;
 
 namespace {
@@ -36,7 +36,18 @@ struct waiting {
   uint32_t timeout_ms;
   gateway_pool::done_fn done;
   clock_t_::time_point since;
+  std::shared_ptr<gateway::body_pipe> body;
 };
+
+/// A streamed answer's body being read (only on its connection's strand).
+struct body_reader {
+  conn_ptr c;
+  std::shared_ptr<gateway::response_parser> parser;
+  std::shared_ptr<gateway::body_pipe> body;
+  bool reading = false;  ///< a read is pending on the socket
+  bool released = false; ///< the connection went back (or was dropped)
+};
+using reader_ptr = std::shared_ptr<body_reader>;
 
 } // namespace
 
@@ -79,8 +90,11 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
 
   // -- on the pool strand -------------------------------------------------
 
+  using pipe_ptr = std::shared_ptr<gateway::body_pipe>;
+
   void start(size_t ep, std::shared_ptr<const std::string> wire, bool head,
-             uint32_t timeout_ms, done_fn done, clock_t_::time_point t0) {
+             uint32_t timeout_ms, done_fn done, clock_t_::time_point t0,
+             pipe_ptr body) {
     if (shut || ep >= addrs.size()) {
       done(failure(503, "upstream cluster reloaded", false));
       return;
@@ -95,7 +109,8 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
         continue;
       }
       ++reuses;
-      run(c, std::move(wire), head, timeout_ms, std::move(done), t0, true);
+      run(c, std::move(wire), head, timeout_ms, std::move(done), t0, true,
+          std::move(body));
       return;
     }
     if (open.load() >= cfg.breaker.max_connections) {
@@ -114,12 +129,13 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
         done(std::move(t));
         return;
       }
-      queue.push_back(
-        {ep, std::move(wire), head, timeout_ms, std::move(done), t0});
+      queue.push_back({ep, std::move(wire), head, timeout_ms, std::move(done),
+                       t0, std::move(body)});
       ++pending;
       return;
     }
-    connect(ep, std::move(wire), head, timeout_ms, std::move(done), t0);
+    connect(ep, std::move(wire), head, timeout_ms, std::move(done), t0,
+            std::move(body));
   }
 
   void drop(const conn_ptr& c) {
@@ -147,7 +163,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
       }
       start(w.ep, std::move(w.wire), w.head,
             static_cast<uint32_t>(w.timeout_ms - spent), std::move(w.done),
-            w.since);
+            w.since, std::move(w.body));
     }
   }
 
@@ -165,78 +181,79 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
   }
 
   void connect(size_t ep, std::shared_ptr<const std::string> wire, bool head,
-               uint32_t timeout_ms, done_fn done, clock_t_::time_point t0) {
+               uint32_t timeout_ms, done_fn done, clock_t_::time_point t0,
+               pipe_ptr body) {
     auto c = std::make_shared<upstream_conn>(io);
     c->ep = ep;
     ++open;
     ++connects;
     auto self = shared_from_this();
     auto ct = std::min<uint32_t>(cfg.connect_timeout_ms, timeout_ms);
-    asio::post(
-      c->strand, [self, c, wire, head, timeout_ms, done, t0, ct, ep]() mutable {
-        arm(c, std::chrono::milliseconds(ct));
-        c->sock.async_connect(
-          self->addrs[ep], [self, c, wire, head, timeout_ms, done,
-                            t0](boost::system::error_code ec) mutable {
-            c->timer.cancel();
-            if (ec) {
-              bool to = c->timed_out;
-              self->release(c, false);
-              done(failure(to ? 504 : 502,
-                           to ? "upstream connect timeout"
-                              : "upstream connect failed: " + ec.message(),
-                           true));
-              return;
-            }
-            c->sock.set_option(tcp::no_delay(true), ec);
-            self->run(c, std::move(wire), head, timeout_ms, std::move(done), t0,
-                      false);
-          });
-      });
+    asio::post(c->strand, [self, c, wire, head, timeout_ms, done, t0, ct, ep,
+                           body]() mutable {
+      arm(c, std::chrono::milliseconds(ct));
+      c->sock.async_connect(
+        self->addrs[ep], [self, c, wire, head, timeout_ms, done, t0,
+                          body](boost::system::error_code ec) mutable {
+          c->timer.cancel();
+          if (ec) {
+            bool to = c->timed_out;
+            self->release(c, false);
+            done(failure(to ? 504 : 502,
+                         to ? "upstream connect timeout"
+                            : "upstream connect failed: " + ec.message(),
+                         true));
+            return;
+          }
+          c->sock.set_option(tcp::no_delay(true), ec);
+          self->run(c, std::move(wire), head, timeout_ms, std::move(done), t0,
+                    false, std::move(body));
+        });
+    });
   }
 
   // -- on the connection's strand ----------------------------------------
 
   void run(const conn_ptr& c, std::shared_ptr<const std::string> wire,
            bool head, uint32_t timeout_ms, done_fn done,
-           clock_t_::time_point t0, bool reused) {
+           clock_t_::time_point t0, bool reused, pipe_ptr body) {
     auto self = shared_from_this();
-    asio::dispatch(
-      c->strand, [self, c, wire, head, timeout_ms, done, t0, reused]() mutable {
-        c->timed_out = false;
-        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       clock_t_::now() - t0)
-                       .count();
-        auto left = spent >= timeout_ms ? 1 : timeout_ms - spent;
-        arm(c, std::chrono::milliseconds(left));
-        gateway::response_limits lim;
-        lim.max_body_bytes = self->cfg.max_response_bytes;
-        auto parser = std::make_shared<gateway::response_parser>(head, lim);
-        asio::async_write(
-          c->sock, asio::buffer(*wire),
-          [self, c, wire, head, timeout_ms, done, t0, reused,
-           parser](boost::system::error_code ec, size_t) mutable {
-            if (ec) {
-              self->fail_or_retry(c, std::move(wire), head, timeout_ms,
-                                  std::move(done), t0, reused, false,
-                                  "upstream write failed: " + ec.message());
-              return;
-            }
-            self->read(c, std::move(wire), head, timeout_ms, std::move(done),
-                       t0, reused, std::move(parser));
-          });
-      });
+    asio::dispatch(c->strand, [self, c, wire, head, timeout_ms, done, t0,
+                               reused, body]() mutable {
+      c->timed_out = false;
+      auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     clock_t_::now() - t0)
+                     .count();
+      auto left = spent >= timeout_ms ? 1 : timeout_ms - spent;
+      arm(c, std::chrono::milliseconds(left));
+      gateway::response_limits lim;
+      lim.max_body_bytes = self->cfg.max_response_bytes;
+      auto parser = std::make_shared<gateway::response_parser>(head, lim);
+      asio::async_write(
+        c->sock, asio::buffer(*wire),
+        [self, c, wire, head, timeout_ms, done, t0, reused, parser,
+         body](boost::system::error_code ec, size_t) mutable {
+          if (ec) {
+            self->fail_or_retry(
+              c, std::move(wire), head, timeout_ms, std::move(done), t0, reused,
+              false, "upstream write failed: " + ec.message(), std::move(body));
+            return;
+          }
+          self->read(c, std::move(wire), head, timeout_ms, std::move(done), t0,
+                     reused, std::move(parser), std::move(body));
+        });
+    });
   }
 
   void read(const conn_ptr& c, std::shared_ptr<const std::string> wire,
             bool head, uint32_t timeout_ms, done_fn done,
             clock_t_::time_point t0, bool reused,
-            std::shared_ptr<gateway::response_parser> parser) {
+            std::shared_ptr<gateway::response_parser> parser, pipe_ptr body) {
     auto self = shared_from_this();
     c->sock.async_read_some(
       asio::buffer(c->buf),
-      [self, c, wire, head, timeout_ms, done, t0, reused,
-       parser](boost::system::error_code ec, size_t n) mutable {
+      [self, c, wire, head, timeout_ms, done, t0, reused, parser,
+       body](boost::system::error_code ec, size_t n) mutable {
         using res = gateway::response_parser::result;
         res r;
         if (ec == asio::error::eof)
@@ -244,20 +261,29 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
         else if (ec) {
           self->fail_or_retry(c, std::move(wire), head, timeout_ms,
                               std::move(done), t0, reused, parser->started(),
-                              "upstream read failed: " + ec.message());
+                              "upstream read failed: " + ec.message(),
+                              std::move(body));
           return;
         } else
           r = parser->feed(std::string_view(c->buf.data(), n));
         if (r == res::need_more && !ec) {
+          // the head is here, the body is not whole: stream it (5xx stay
+          // buffered, whole: they may be retried)
+          if (body && parser->head_complete() &&
+              parser->response().status < 500) {
+            self->begin_stream(c, std::move(parser), std::move(body),
+                               std::move(done), t0);
+            return;
+          }
           self->read(c, std::move(wire), head, timeout_ms, std::move(done), t0,
-                     reused, std::move(parser));
+                     reused, std::move(parser), std::move(body));
           return;
         }
         if (r == res::error) {
           if (ec == asio::error::eof && !parser->started()) {
-            self->fail_or_retry(c, std::move(wire), head, timeout_ms,
-                                std::move(done), t0, reused, false,
-                                "upstream closed the connection");
+            self->fail_or_retry(
+              c, std::move(wire), head, timeout_ms, std::move(done), t0, reused,
+              false, "upstream closed the connection", std::move(body));
             return;
           }
           c->timer.cancel();
@@ -284,7 +310,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
   void fail_or_retry(const conn_ptr& c, std::shared_ptr<const std::string> wire,
                      bool head, uint32_t timeout_ms, done_fn done,
                      clock_t_::time_point t0, bool reused, bool started,
-                     std::string why) {
+                     std::string why, pipe_ptr body) {
     bool to = c->timed_out;
     c->timer.cancel();
     release(c, false);
@@ -294,17 +320,119 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
     }
     if (reused && !started) {
       asio::post(strand, [self = shared_from_this(), c, wire, head, timeout_ms,
-                          done, t0]() mutable {
+                          done, t0, body]() mutable {
         if (self->shut) {
           done(failure(503, "upstream cluster reloaded", false));
           return;
         }
         self->connect(c->ep, std::move(wire), head, timeout_ms, std::move(done),
-                      t0);
+                      t0, std::move(body));
       });
       return;
     }
     done(failure(502, std::move(why), false));
+  }
+
+  // -- streamed bodies (on the connection's strand) ------------------------
+
+  /// The head is parsed and the body still comes: `done` gets the head
+  /// now, the body goes through the pipe as it arrives.
+  void begin_stream(const conn_ptr& c,
+                    std::shared_ptr<gateway::response_parser> parser,
+                    pipe_ptr body, done_fn done, clock_t_::time_point t0) {
+    c->timer.cancel(); // the per-try deadline ends with the head
+    auto rd = std::make_shared<body_reader>();
+    rd->c = c;
+    rd->parser = parser;
+    rd->body = body;
+    gateway_try t;
+    t.ok = true;
+    t.streamed = true;
+    t.resp.status = parser->response().status;
+    t.resp.headers = std::move(parser->response().headers);
+    t.content_length = parser->content_length();
+    t.ms =
+      std::chrono::duration<double, std::milli>(clock_t_::now() - t0).count();
+    // (pipe -> resume -> reader -> pipe: end_stream breaks the cycle, and
+    // every way out of a stream ends there)
+    body->set_resume([self = shared_from_this(), rd] {
+      asio::post(rd->c->strand, [self, rd] { self->on_resume(rd); });
+    });
+    bool more = body->push(parser->take_body());
+    done(std::move(t));
+    if (more)
+      pump(rd);
+  }
+
+  void on_resume(const reader_ptr& rd) {
+    if (rd->released)
+      return;
+    if (rd->body->cancelled()) {
+      if (rd->reading) { // the pending read fails and releases
+        boost::system::error_code ig;
+        rd->c->sock.close(ig);
+      } else {
+        end_stream(rd, false);
+      }
+      return;
+    }
+    if (!rd->reading)
+      pump(rd);
+  }
+
+  void end_stream(const reader_ptr& rd, bool reusable) {
+    if (rd->released)
+      return;
+    rd->released = true;
+    rd->c->timer.cancel();
+    rd->body->set_resume(nullptr); // (breaks pipe -> resume -> reader)
+    release(rd->c, reusable);
+  }
+
+  void pump(const reader_ptr& rd) {
+    if (rd->released || rd->reading)
+      return;
+    auto& c = rd->c;
+    rd->reading = true;
+    c->timed_out = false;
+    arm(c, std::chrono::milliseconds(rd->body->idle_ms()));
+    c->sock.async_read_some(
+      asio::buffer(c->buf),
+      [self = shared_from_this(), rd](boost::system::error_code ec, size_t n) {
+        rd->reading = false;
+        auto& c = rd->c;
+        c->timer.cancel();
+        if (rd->body->cancelled()) {
+          self->end_stream(rd, false);
+          return;
+        }
+        using res = gateway::response_parser::result;
+        res r;
+        if (ec == asio::error::eof)
+          r = rd->parser->on_eof();
+        else if (ec) {
+          rd->body->fail(c->timed_out
+                           ? "upstream idle timeout"
+                           : "upstream read failed: " + ec.message());
+          self->end_stream(rd, false);
+          return;
+        } else
+          r = rd->parser->feed(std::string_view(c->buf.data(), n));
+        if (r == res::error) {
+          rd->body->fail("malformed upstream response: " + rd->parser->error());
+          self->end_stream(rd, false);
+          return;
+        }
+        bool more = rd->body->push(rd->parser->take_body());
+        if (r == res::done) {
+          rd->body->finish();
+          self->end_stream(rd, rd->parser->response().keep_alive && !ec);
+          return;
+        }
+        if (more)
+          self->pump(rd);
+        // else paused: the consumer's take() resumes it (on_resume)
+      });
   }
 };
 
@@ -317,12 +445,15 @@ gateway_pool::~gateway_pool() {
 }
 
 void gateway_pool::send(size_t ep, std::shared_ptr<const std::string> wire,
-                        bool head, uint32_t timeout_ms, done_fn done) {
+                        bool head, uint32_t timeout_ms, done_fn done,
+                        std::shared_ptr<gateway::body_pipe> body) {
   auto t0 = clock_t_::now();
-  asio::post(impl_->strand, [i = impl_, ep, wire = std::move(wire), head,
-                             timeout_ms, done = std::move(done), t0]() mutable {
-    i->start(ep, std::move(wire), head, timeout_ms, std::move(done), t0);
-  });
+  asio::post(impl_->strand,
+             [i = impl_, ep, wire = std::move(wire), head, timeout_ms,
+              done = std::move(done), t0, body = std::move(body)]() mutable {
+               i->start(ep, std::move(wire), head, timeout_ms, std::move(done),
+                        t0, std::move(body));
+             });
 }
 
 void gateway_pool::probe(size_t ep, const std::string& path,

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "gateway/body_pipe.hpp"
 #include "gateway/gateway_config.hpp"
 #include "gateway/response_parser.hpp"
 
@@ -28,7 +29,11 @@ struct gateway_try {
   bool connect_failed = false;
   bool overflow = false; ///< refused by the pool's limits (max_pending)
   gateway::upstream_response resp;
-  double ms = 0; ///< time to the complete response
+  double ms = 0; ///< time to the complete response (streamed: to its head)
+  /// The head arrived and the body follows through the call's body_pipe
+  /// (resp.body is empty; the pipe holds what came with the head).
+  bool streamed = false;
+  int64_t content_length = -1; ///< streamed: the upstream's, -1 if none
 };
 
 class gateway_pool : public std::enable_shared_from_this<gateway_pool> {
@@ -40,9 +45,13 @@ public:
   ~gateway_pool();
 
   /// Sends `wire` (a whole request) to endpoint `ep`; `done` runs once, on
-  /// an I/O thread, within `timeout_ms` (plus scheduling).
+  /// an I/O thread, within `timeout_ms` (plus scheduling). With `body`, an
+  /// answer below 500 whose body has not arrived whole with its head is
+  /// streamed: `done` gets the head (`streamed`), the body goes through
+  /// the pipe, and the connection returns to the pool when it ends.
   void send(size_t ep, std::shared_ptr<const std::string> wire, bool head,
-            uint32_t timeout_ms, done_fn done);
+            uint32_t timeout_ms, done_fn done,
+            std::shared_ptr<gateway::body_pipe> body = nullptr);
 
   /// Active health check: GET `path` on a connection of its own; `done`
   /// gets whether a 2xx came back in time.

@@ -161,6 +161,13 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
     [=](publish_atom, const published_batch& b) { self->state.on_publish(b); },
     [=](stream_tick_atom, uint64_t gen) { self->state.on_stream_tick(gen); },
     [=](backfill_atom, uint64_t gen) { self->state.continue_backfill(gen); },
+    [=](gw_body_atom, uint64_t id, bool retry) { // issue 23: streamed body
+      auto& st = self->state;
+      if (retry)
+        if (auto it = st.gw_relays.find(id); it != st.gw_relays.end())
+          it->second.retry = false;
+      st.guarded([&] { st.gateway_pump(id); });
+    },
     [=](grpc_pump_atom, uint64_t id, uint64_t gen) {
       self->state.grpc_pump(id, gen);
     },

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/blocking_work.hpp"
+#include "actors/gateway_relay.hpp"
 #include "actors/h3_alt_svc.hpp"
 #include "actors/http_grpc.hpp"
 #include "actors/http_h2_ws.hpp"
@@ -140,7 +141,8 @@ struct http_connection_state : http1::session_callbacks,
     spdlog::debug("http {}: stream {} reset by the client",
                   conn->remote_address(), id);
     stream_coders.erase(id);
-    h2_ws_end(id); // RFC 8441: a WebSocket tunnel ended (http_h2_ws.cpp)
+    h2_ws_end(id);       // RFC 8441: a WebSocket tunnel ended (http_h2_ws.cpp)
+    gw_relays.erase(id); // a relayed upstream body: the upstream is dropped
     if (stream && stream->id == id)
       end(); // the client went away from this SSE stream: unsubscribe
     grpc_cancel(id);
@@ -159,6 +161,11 @@ struct http_connection_state : http1::session_callbacks,
   /// Issue 23: the gateway's route table answers before themisd's router
   /// (redirect, direct, forward to a cluster); false: not a gateway route.
   bool gateway_dispatch(uint64_t id, api_request& req);
+  /// Streamed upstream answers by request id (http_gateway.cpp).
+  std::map<uint64_t, gateway_relay> gw_relays;
+  /// Moves what the upstream sent of `id`'s body to the client while the
+  /// client keeps up; ends the answer with the body.
+  void gateway_pump(uint64_t id);
 
   void dispatch(uint64_t id, api_request req) {
     // A synchronous answer may dispatch the next pipelined request inside

@@ -6,6 +6,7 @@
 #include "actors/gateway_hub.hpp"
 #include "actors/http_connection_state.hpp"
 #include "gateway/proxy_request.hpp"
+#include "protocols/http2/h2_session.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const themis::gateway_call>)
 
@@ -97,26 +98,101 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
   if (cluster_cfg.lb == gateway::lb_policy::ring_hash)
     call->affinity = gateway::affinity_hash(cluster_cfg, req);
   call->fwd = route->forward;
+  if (!call->head && call->coalesce_key.empty()) {
+    // the answer may stream: its body comes through this pipe, straight
+    // from the upstream connection (gateway_pump)
+    auto pipe = std::make_shared<gateway::body_pipe>(
+      route->forward.stream_buffer_bytes,
+      route->forward.stream_idle_timeout_ms);
+    caf::actor_addr me = self->address(); // (weak: no cycle through the pipe)
+    pipe->set_notify([me, id] {
+      if (auto a = caf::actor_cast<caf::actor>(me))
+        caf::anon_send(a, gw_body_atom::value, id, false);
+    });
+    call->body = pipe;
+    gw_relays.erase(id);
+    gw_relays.emplace(id, gateway_relay(std::move(pipe)));
+  }
   auto timeout = std::chrono::milliseconds(route->forward.timeout_ms + 2000);
   std::shared_ptr<const gateway_call> msg = std::move(call);
   // `snap` is kept alive by the callbacks: `route` stays valid through a
   // reload that replaces the table
   self->request(it->second, timeout, gw_fwd_atom::value, msg)
     .then(
-      [this, snap, route, answer](api_response& r) {
+      [this, snap, route, answer, id](api_response& r) {
         guarded([&] {
+          auto rel = gw_relays.find(id);
+          if (r.stream && rel == gw_relays.end()) {
+            // (cannot happen: only calls with a pipe stream)
+            answer(gateway_refusal(502, "streamed answer without a relay"));
+            return;
+          }
+          if (!r.stream && rel != gw_relays.end())
+            gw_relays.erase(rel); // it came whole: nothing follows
           if (!r.header(gateway_reason_header))
             gateway::relay_response_headers(*route, r.headers);
+          bool streamed = r.stream;
           answer(std::move(r));
+          if (streamed) {
+            if (auto again = gw_relays.find(id); again != gw_relays.end()) {
+              again->second.head_sent = true;
+              gateway_pump(id); // what came with the head
+            }
+          }
         });
       },
-      [this, answer](caf::error& err) {
+      [this, answer, id](caf::error& err) {
         guarded([&] {
+          gw_relays.erase(id);
           answer(gateway_refusal(504, "upstream cluster did not answer: " +
                                         caf::to_string(err)));
         });
       });
   return true;
+}
+
+void http_connection_state::gateway_pump(uint64_t id) {
+  auto it = gw_relays.find(id);
+  if (it == gw_relays.end() || !it->second.head_sent || closed)
+    return;
+  auto& rel = it->second;
+  // back-pressure: take more from the upstream only once the client has
+  // (nearly) read what it was given; until then the pipe fills and its
+  // producer stops reading the upstream socket
+  auto backlog = conn->queued_bytes() + session->stream_backlog(id);
+  if (backlog >= rel.pipe->window()) {
+    if (!rel.retry) {
+      rel.retry = true;
+      self->delayed_send(self, std::chrono::milliseconds(5),
+                         gw_body_atom::value, id, true);
+    }
+    return;
+  }
+  auto p = rel.pipe->take();
+  if (!p.bytes.empty())
+    session->stream_data(id, p.bytes);
+  if (!p.end) {
+    want_read();
+    return;
+  }
+  gw_relays.erase(it);
+  if (!p.failed) {
+    session->stream_end(id);
+    want_read();
+    return;
+  }
+  // the upstream broke off mid-body: the client must see a broken answer,
+  // not a complete one (HTTP/2: RST_STREAM; HTTP/1.1: the connection
+  // closes before the last chunk or the declared length)
+  spdlog::debug("http {}: gateway stream {} failed: {}", conn->remote_address(),
+                id, p.error);
+  if (auto* h2 = dynamic_cast<http2::h2_session*>(session.get())) {
+    h2->reset_stream(id, 0x2 /* INTERNAL_ERROR */);
+    want_read();
+    return;
+  }
+  closed = true;
+  conn->close_after_writes();
 }
 
 } // namespace themis::detail

@@ -328,7 +328,8 @@ forward_action parse_forward(const YAML::Node& n, const std::string& key,
                {"cluster", "rewrite_prefix", "host_rewrite", "timeout_ms",
                 "per_try_timeout_ms", "retries", "retry_base_ms",
                 "retry_max_ms", "retry_on_5xx", "coalesce", "public",
-                "max_waiters", "coalesce_wait_ms", "max_request_bytes"});
+                "max_waiters", "coalesce_wait_ms", "max_request_bytes",
+                "stream_buffer_bytes", "stream_idle_timeout_ms"});
     if (!n["cluster"])
       fail(key + ".cluster", "missing", n);
     f.cluster = str(n["cluster"], key + ".cluster");
@@ -351,6 +352,10 @@ forward_action parse_forward(const YAML::Node& n, const std::string& key,
     opt_num(n, "coalesce_wait_ms", key, 0, 3600000, f.coalesce_wait_ms);
     opt_num(n, "max_request_bytes", key, 0, uint64_t(1) << 32,
             f.max_request_bytes);
+    opt_num(n, "stream_buffer_bytes", key, 1024, 64u << 20,
+            f.stream_buffer_bytes);
+    opt_num(n, "stream_idle_timeout_ms", key, 1, 86400000,
+            f.stream_idle_timeout_ms);
   }
   if (!clusters.count(f.cluster))
     fail(key + ".cluster", "unknown cluster '" + f.cluster + "'", n);

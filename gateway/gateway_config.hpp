@@ -134,6 +134,11 @@ struct forward_action {
   /// call (0: waits as long as the leader, bounded by its timeout).
   uint32_t coalesce_wait_ms = 0;
   uint64_t max_request_bytes = 8u << 20;
+  /// A streamed answer (body not whole with its head, status < 500):
+  /// bytes read ahead of the client at most, and how long the upstream
+  /// may send nothing before the stream ends as broken.
+  uint32_t stream_buffer_bytes = 64 * 1024;
+  uint32_t stream_idle_timeout_ms = 60000;
 };
 
 struct route_config {

@@ -57,10 +57,11 @@ response_parser::result response_parser::feed(std::string_view bytes) {
   return step();
 }
 
-bool response_parser::take_body() {
+bool response_parser::move_body() {
   auto avail = buf_.size() - pos_;
   auto take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
   resp_.body.append(buf_, pos_, take);
+  body_seen_ += take;
   pos_ += take;
   remaining_ -= take;
   if (remaining_ == 0)
@@ -80,7 +81,7 @@ response_parser::result response_parser::step() {
         break; // state_ moved on
       }
       case state::length:
-        if (!take_body())
+        if (!move_body())
           return result::need_more;
         state_ = state::done;
         break;
@@ -99,8 +100,7 @@ response_parser::result response_parser::step() {
           std::from_chars(hex.data(), hex.data() + hex.size(), n, 16);
         if (hex.empty() || ec != std::errc{} || p != hex.data() + hex.size())
           return fail("bad chunk size");
-        if (n > lim_.max_body_bytes ||
-            resp_.body.size() + n > lim_.max_body_bytes)
+        if (n > lim_.max_body_bytes || body_seen_ + n > lim_.max_body_bytes)
           return fail("response body over the limit");
         pos_ = eol + 2;
         remaining_ = n;
@@ -108,7 +108,7 @@ response_parser::result response_parser::step() {
         break;
       }
       case state::chunk_data:
-        if (!take_body())
+        if (!move_body())
           return result::need_more;
         state_ = state::chunk_crlf;
         break;
@@ -136,9 +136,10 @@ response_parser::result response_parser::step() {
       }
       case state::until_close: {
         resp_.body.append(buf_, pos_, std::string::npos);
+        body_seen_ += buf_.size() - pos_;
         buf_.clear();
         pos_ = 0;
-        if (resp_.body.size() > lim_.max_body_bytes)
+        if (body_seen_ > lim_.max_body_bytes)
           return fail("response body over the limit");
         return result::need_more;
       }
@@ -236,6 +237,7 @@ response_parser::result response_parser::parse_head() {
     if (n > lim_.max_body_bytes)
       return fail("response body over the limit");
     remaining_ = n;
+    content_length_ = static_cast<int64_t>(n);
     state_ = n == 0 ? state::done : state::length;
   } else {
     state_ = state::until_close;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "themis/api_message.hpp"
 
@@ -43,6 +44,21 @@ public:
   const std::string& error() const { return error_; }
   upstream_response& response() { return resp_; }
   bool started() const { return !buf_.empty() || state_ != state::head; }
+  /// The status line and headers are parsed (a final answer, not 1xx):
+  /// the body may be streamed from here on.
+  bool head_complete() const {
+    return state_ != state::head && state_ != state::failed;
+  }
+  /// Streaming: moves out the body bytes decoded so far (de-chunked), so
+  /// only what arrived since the last call is held. The size limit counts
+  /// all body bytes, taken or not.
+  std::string take_body() {
+    std::string out;
+    out.swap(resp_.body);
+    return out;
+  }
+  /// The body's length from Content-Length (-1: chunked or close-framed).
+  int64_t content_length() const { return content_length_; }
 
 private:
   enum class state {
@@ -61,7 +77,7 @@ private:
   result step();
   /// Moves up to `remaining_` body bytes out of the buffer; true when the
   /// body (or chunk) is complete.
-  bool take_body();
+  bool move_body();
 
   bool head_;
   response_limits lim_;
@@ -70,6 +86,8 @@ private:
   size_t pos_ = 0; ///< parsed up to here in buf_
   uint64_t remaining_ = 0;
   upstream_response resp_;
+  uint64_t body_seen_ = 0; ///< body bytes decoded, including taken ones
+  int64_t content_length_ = -1;
   std::string error_;
 };
 

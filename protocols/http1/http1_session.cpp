@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "protocols/declared_length.hpp"
 #include "protocols/http1/response_writer.hpp"
 
 namespace themis::http1 {
@@ -261,12 +262,15 @@ void http1_session::flush() {
     }
     if (e.response->stream && !e.head) {
       // A stream holds the front until it ends; later answers wait.
-      write_chunk(e.stream_buffer, e.version_minor, out);
+      // a declared length (declared_length.hpp) frames the body: no chunks
+      bool raw = e.version_minor == 0 ||
+                 declared_length(e.response->headers).has_value();
+      write_chunk(e.stream_buffer, raw ? 0 : e.version_minor, out);
       e.stream_buffer.clear();
       e.stream_pieces = 0;
       if (!e.stream_done)
         break;
-      if (e.version_minor >= 1)
+      if (!raw)
         out.append("0\r\n\r\n");
     }
     if (!e.keep_alive)

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "protocols/declared_length.hpp"
 #include "protocols/http1/request_parser.hpp"
 
 namespace themis::http1 {
@@ -36,8 +37,8 @@ void write_response(const api_response& resp, const response_options& opts,
   out.append(opts.server);
   out.append("\r\n");
   for (auto& [name, value] : resp.headers) {
-    if (is_framing_header(name))
-      continue;
+    if (is_framing_header(name) || (!name.empty() && name[0] == ':'))
+      continue; // (':content-length': see declared_length.hpp)
     out.append(name);
     out.append(": ");
     out.append(value);
@@ -48,9 +49,15 @@ void write_response(const api_response& resp, const response_options& opts,
     out.append("Connection: Upgrade\r\n\r\n"); // Upgrade: from the handler
     return;
   }
+  auto declared = declared_length(resp.headers);
   if (resp.stream) {
-    // HTTP/1.1: chunked; HTTP/1.0: the body ends with the connection.
-    if (opts.version_minor >= 1)
+    // HTTP/1.1: chunked, or Content-Length when the length is known (a
+    // relayed upstream's); HTTP/1.0: the body ends with the connection.
+    if (declared && !no_body) {
+      out.append("Content-Length: ");
+      append_number(out, *declared);
+      out.append("\r\n");
+    } else if (opts.version_minor >= 1)
       out.append("Transfer-Encoding: chunked\r\n");
     if (!opts.keep_alive || opts.version_minor == 0)
       out.append("Connection: close\r\n");
@@ -59,7 +66,9 @@ void write_response(const api_response& resp, const response_options& opts,
   }
   if (!no_body) {
     out.append("Content-Length: ");
-    append_number(out, resp.body.size());
+    // a HEAD answer may declare the length its GET would have
+    append_number(out,
+                  opts.head_request && declared ? *declared : resp.body.size());
     out.append("\r\n");
   }
   if (!opts.keep_alive)

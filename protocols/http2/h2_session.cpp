@@ -5,6 +5,7 @@
 #include <nghttp2/nghttp2.h>
 #include <vector>
 
+#include "protocols/declared_length.hpp"
 #include "protocols/http1/response_writer.hpp"
 #include "themis/base64.hpp"
 
@@ -412,8 +413,9 @@ void h2_session::submit(int32_t id, const api_response& resp, bool head) {
   hs.emplace_back("date", date());
   hs.emplace_back("server", opts_.server_name);
   for (auto& [k, v] : resp.headers) {
-    if (connection_specific(k) || iequals(k, "date") || iequals(k, "server"))
-      continue;
+    if (connection_specific(k) || iequals(k, "date") || iequals(k, "server") ||
+        (!k.empty() && k[0] == ':'))
+      continue; // (':content-length': declared_length.hpp, below)
     std::string name = k;
     std::transform(name.begin(), name.end(), name.begin(), [](char c) {
       return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -425,7 +427,10 @@ void h2_session::submit(int32_t id, const api_response& resp, bool head) {
   // grpc-status in the head) carries no content-length
   bool grpc_framed =
     !resp.trailers.empty() || find_header(resp.headers, "grpc-status");
-  if (!resp.stream && body_allowed && !grpc_framed)
+  auto declared = declared_length(resp.headers);
+  if (declared && body_allowed && (resp.stream || head))
+    hs.emplace_back("content-length", std::to_string(*declared));
+  else if (!resp.stream && body_allowed && !grpc_framed)
     hs.emplace_back("content-length", std::to_string(resp.body.size()));
   std::vector<nghttp2_nv> nva;
   for (auto& [k, v] : hs)

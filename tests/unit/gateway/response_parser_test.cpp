@@ -117,3 +117,37 @@ TEST(Coalescer, LeaderJoinersAndLimits) {
   EXPECT_EQ(got, 9);
   EXPECT_EQ(c.finish("k"), (std::vector<int>{7, 8}));
 }
+
+TEST(ResponseParser, StreamingTakesTheBodyInPiecesAndStillLimitsIt) {
+  response_limits lim;
+  lim.max_body_bytes = 10;
+  response_parser p(false, lim);
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "4\r\nabcd\r\n"),
+            res::need_more);
+  EXPECT_TRUE(p.head_complete());
+  EXPECT_EQ(p.content_length(), -1);
+  EXPECT_EQ(p.take_body(), "abcd");
+  EXPECT_EQ(p.feed("4\r\nefgh\r\n"), res::need_more);
+  EXPECT_EQ(p.take_body(), "efgh");
+  // taken bytes still count: 8 + 4 > 10
+  EXPECT_EQ(p.feed("4\r\nijkl\r\n"), res::error);
+  EXPECT_EQ(p.error(), "response body over the limit");
+
+  response_parser q(false, lim);
+  EXPECT_EQ(q.feed("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc"),
+            res::need_more);
+  EXPECT_EQ(q.content_length(), 6);
+  EXPECT_EQ(q.take_body(), "abc");
+  EXPECT_EQ(q.feed("def"), res::done);
+  EXPECT_EQ(q.take_body(), "def");
+
+  response_parser c(false, lim); // close-delimited, over the limit
+  EXPECT_EQ(c.feed("HTTP/1.0 200 OK\r\n\r\n123456"), res::need_more);
+  c.take_body();
+  EXPECT_EQ(c.feed("78901"), res::error);
+
+  response_parser h(false);
+  EXPECT_EQ(h.feed("HTTP/1.1 100 Continue\r\n\r\n"), res::need_more);
+  EXPECT_FALSE(h.head_complete()); // an interim answer is not the head
+}
