@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "themis/list_tokens.hpp"
+
 namespace themis::ws {
 
 std::string_view subprotocol_name(message_encoding e) {
@@ -18,25 +20,24 @@ std::string_view subprotocol_name(message_encoding e) {
 }
 
 message_encoding pick_encoding(std::string_view offered) {
-  size_t pos = 0;
-  while (pos <= offered.size()) {
-    auto comma = offered.find(',', pos);
-    auto tok = offered.substr(pos, comma == std::string_view::npos
-                                     ? std::string_view::npos
-                                     : comma - pos);
-    while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t'))
-      tok.remove_prefix(1);
-    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t'))
-      tok.remove_suffix(1);
+  auto enc = message_encoding::json;
+  for_each_list_token(offered, [&](std::string_view tok) {
     if (tok == "themis.changes.msgpack")
-      return message_encoding::msgpack;
-    if (tok == "themis.changes.cbor")
-      return message_encoding::cbor;
-    if (comma == std::string_view::npos)
-      break;
-    pos = comma + 1;
-  }
-  return message_encoding::json;
+      enc = message_encoding::msgpack;
+    else if (tok == "themis.changes.cbor")
+      enc = message_encoding::cbor;
+    return enc == message_encoding::json;
+  });
+  return enc;
+}
+
+bool offers_subprotocol(std::string_view offered, std::string_view name) {
+  bool found = false;
+  for_each_list_token(offered, [&](std::string_view tok) {
+    found = tok == name;
+    return !found;
+  });
+  return found;
 }
 
 std::optional<std::string> encode_json_text(std::string_view json_text,

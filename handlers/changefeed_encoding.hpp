@@ -15,6 +15,14 @@ enum class message_encoding { json, msgpack, cbor };
 /// The subprotocol names: "themis.changes.msgpack", "themis.changes.cbor".
 std::string_view subprotocol_name(message_encoding e);
 
+/// The JSON text frames' own name, for clients that must offer some
+/// protocol (a browser sending its credential as a subprotocol, issue 29):
+/// echoed when offered and no binary encoding is.
+inline constexpr std::string_view json_subprotocol = "themis.changes.json";
+
+/// Whether `name` is one of the offered subprotocols (comma separated).
+bool offers_subprotocol(std::string_view offered, std::string_view name);
+
 /// The first of the offered subprotocols (a Sec-WebSocket-Protocol value,
 /// comma separated) that names a binary encoding; json if none does.
 message_encoding pick_encoding(std::string_view offered);

@@ -15,6 +15,7 @@
 #include "handlers/route_registry.hpp"
 #include "handlers/route_table.hpp"
 #include "handlers/version_handlers.hpp"
+#include "handlers/ws_bearer.hpp"
 #include "handlers/traced_ports.hpp"
 #include "limits/limit_wire.hpp"
 #include "limits/rate_limiter.hpp"
@@ -237,6 +238,10 @@ struct rest_router::decided_limits {
 
 void rest_router::handle(api_request req, request_ports ports,
                          responder respond) {
+  // issue 29: a browser's WebSocket credential (a themis.bearer.*
+  // subprotocol) becomes Authorization before limits and auth read it
+  if (auto bad = ws::lift_bearer_protocol(req))
+    return respond(error_response(400, *bad));
   // issue 25: with the Redis backend the buckets live in Redis; the
   // question goes to the limiter actor and the request continues here, on
   // this connection's context, when it answers (or its timeout decides).

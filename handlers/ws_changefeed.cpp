@@ -341,6 +341,8 @@ void changefeed_ws(route_context& ctx) {
     if (enc != ws::message_encoding::json)
       r.set_header("Sec-WebSocket-Protocol",
                    std::string(ws::subprotocol_name(enc)));
+    else if (ws::offers_subprotocol(*offered, ws::json_subprotocol))
+      r.set_header("Sec-WebSocket-Protocol", std::string(ws::json_subprotocol));
   }
   ctx.respond(std::move(r));
   ctx.streams.start_channel(std::make_shared<ws_changefeed>(

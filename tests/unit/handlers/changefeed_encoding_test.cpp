@@ -17,6 +17,13 @@ TEST(ws_encoding, pick) {
   EXPECT_EQ(subprotocol_name(message_encoding::cbor), "themis.changes.cbor");
 }
 
+TEST(ws_encoding, offers) {
+  EXPECT_TRUE(offers_subprotocol("a, themis.changes.json", json_subprotocol));
+  EXPECT_TRUE(offers_subprotocol(" themis.changes.json\t", json_subprotocol));
+  EXPECT_FALSE(offers_subprotocol("themis.changes.jsonx", json_subprotocol));
+  EXPECT_FALSE(offers_subprotocol("", json_subprotocol));
+}
+
 TEST(ws_encoding, round_trips) {
   std::string text =
     R"({"sequence":42,"type":"PUT","doc":{"a":[1,2.5,"x",null,true]}})";
