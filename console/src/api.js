@@ -1,15 +1,16 @@
 // The one way the console talks to themisd: its public HTTP API, with the
 // API key (or the access token of a password sign-in, oidc.js) as a
-// Bearer token. It lives in this tab only (memory and sessionStorage,
-// never a cookie or localStorage), so closing the tab signs out and no
-// other site can make the browser send it.
+// Bearer token. It lives in this page's memory only (never
+// sessionStorage, localStorage or a cookie): a reload, a new tab or
+// closing the tab asks to sign in again, no other site can make the
+// browser send it, and nothing is left on the disk or in the tab's
+// storage for a script of another page of this origin to read.
 
 /** The path prefix themisd is served under ("" at the root, "/db" behind a
  *  gateway that maps /db/ to themisd): everything before /console. */
 export const prefix = location.pathname.replace(/\/console(\/.*)?$/, '');
 
-const storage_key = 'themis.console.key';
-let key = sessionStorage.getItem(storage_key) || '';
+let key = '';
 const listeners = new Set();
 
 export function current_key() {
@@ -26,14 +27,11 @@ export function set_key(k) {
  *  on, nobody is told (no page reloads its data). */
 export function replace_key(k) {
   key = k || '';
-  if (key) sessionStorage.setItem(storage_key, key);
-  else sessionStorage.removeItem(storage_key);
 }
 
 // The tenant a global admin acts in (X-Tenant-ID on every call; "" : its
 // own global namespace). The server refuses the header from anyone else.
-const tenant_key = 'themis.console.tenant';
-let tenant = sessionStorage.getItem(tenant_key) || '';
+let tenant = '';
 
 export function current_tenant() {
   return tenant;
@@ -41,8 +39,6 @@ export function current_tenant() {
 
 export function set_tenant(t) {
   tenant = t || '';
-  if (tenant) sessionStorage.setItem(tenant_key, tenant);
-  else sessionStorage.removeItem(tenant_key);
 }
 
 export function on_key_change(f) {
@@ -54,6 +50,31 @@ export function auth_headers() {
   const h = key ? { Authorization: 'Bearer ' + key } : {};
   if (key && tenant) h['X-Tenant-ID'] = tenant;
   return h;
+}
+
+function b64url(text) {
+  let s = '';
+  for (const b of new TextEncoder().encode(text)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The WebSocket URL of an API path (same origin and prefix). */
+export function ws_url(path) {
+  const u = new URL(prefix + path, location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
+}
+
+/** The subprotocols to offer on a WebSocket: the one it speaks, and the
+ *  credential a browser cannot send as a header (docs/websocket.md):
+ *  `themis.bearer.<base64url(key)>` and, for a global admin acting in a
+ *  tenant, `themis.tenant.<id>`. The server takes both out and echoes
+ *  only `real`. */
+export function ws_protocols(real) {
+  const p = [real];
+  if (key) p.push('themis.bearer.' + b64url(key));
+  if (key && tenant) p.push('themis.tenant.' + tenant);
+  return p;
 }
 
 /** An error answer of the server, with its status and body. */

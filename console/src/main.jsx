@@ -3,7 +3,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, current_key, current_tenant, on_key_change, set_tenant } from './api.js';
 import { go, use_route } from './router.js';
-import { finish_sign_in, resume, sign_out } from './oidc.js';
+import { finish_sign_in, sign_out } from './oidc.js';
 import { Login } from './pages/login.jsx';
 import { Collections } from './pages/collections.jsx';
 import { Documents } from './pages/documents.jsx';
@@ -100,6 +100,5 @@ function App() {
 // a sign-in coming back from the provider is finished before the first
 // render (the code leaves the address bar at once)
 finish_sign_in()
-  .then(resume)
   .catch(() => {}) // whatever happened, the page still renders
   .then(() => render(<App />, document.getElementById('app')));

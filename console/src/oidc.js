@@ -6,8 +6,11 @@
 // verifier are kept in this tab's sessionStorage for the round trip; the
 // code is exchanged at the token endpoint by this page (same origin: no
 // CORS, CSP connect-src 'self'). The access token is then kept like an
-// API key (memory and sessionStorage); the refresh token and ID token
-// beside it, never in a cookie or localStorage.
+// API key, in memory only; the refresh token and ID token beside it, never
+// in sessionStorage, localStorage or a cookie (a reload signs out; only
+// the short-lived flow state of a sign-in in progress, which must survive
+// the trip to the provider's form, is in sessionStorage, and it is removed
+// when the provider's answer arrives).
 import { current_key, on_key_change, prefix, replace_key, set_key } from './api.js';
 import { sha256 } from './sha256.js';
 
@@ -16,11 +19,10 @@ export const client_id = 'themis-console';
 // holds (and drops the rest silently)
 const scope = 'openid profile offline_access data:read data:write query jobs cdc:read admin';
 const flow_key = 'themis.console.oidc_flow';
-const session_key = 'themis.console.oidc';
 
 /** {refresh_token, id_token, expires_at (ms), lifetime (s)} of an OIDC
  *  sign-in, or null (an API key, or signed out). */
-let session = read(session_key);
+let session = null;
 let timer = null;
 let notice = '';
 
@@ -34,8 +36,6 @@ function read(k) {
 
 function save(s) {
   session = s;
-  if (s) sessionStorage.setItem(session_key, JSON.stringify(s));
-  else sessionStorage.removeItem(session_key);
 }
 
 // any sign-out (the button, a 401 on a call) ends the OIDC session too
@@ -238,14 +238,6 @@ async function finish() {
     return 'The ID token does not match this sign-in (nonce, issuer or audience); nothing was kept.';
   keep(t, false);
   return '';
-}
-
-/** After a reload: refresh at once if the token is (nearly) spent, else
- *  at its time. */
-export async function resume() {
-  if (!session || !current_key()) return;
-  if (session.expires_at - Date.now() < 5000) await refresh();
-  else schedule();
 }
 
 /** Sign-out. An OIDC session ends at the provider too (RP-initiated

@@ -10,6 +10,7 @@ import {
   sign_in, state, step, text_of, url, wait_editor, wait_text,
 } from './e2e_util.mjs';
 import { more_pages, no_tenant_switch } from './e2e_pages.mjs';
+import { collection_pages, indexes_and_schema, memory_only, streamed_result } from './e2e_more.mjs';
 
 const only = process.env.ONLY || ''; // "proxy": the sign-in and list only
 async function progress_of(page, job) {
@@ -37,6 +38,7 @@ async function run(page) {
   state.expected = [];
   await sign_in(page, admin);
   await page.waitForSelector('[data-testid=collections]', { timeout: T });
+  await memory_only(page);
   if (only === 'proxy') {
     await page.screenshot({ path: path.join(shots, 'console-proxy.png') });
     return;
@@ -77,6 +79,7 @@ async function run(page) {
   await page.click('[data-testid=show-schema]');
   await wait_text(page, '[data-testid=coll-schema]', /"integer"[^]*n is a whole number/);
   await rest('DELETE', `/api/v1/collections/${coll}/schema`);
+  await indexes_and_schema(page);
 
   step('run an AQL query and explain it');
   await go(page, '#/query');
@@ -88,6 +91,7 @@ async function run(page) {
   await page.click('[data-testid=explain]');
   await wait_text(page, '[data-testid=plan]', /"loops"/);
   await page.screenshot({ path: path.join(shots, 'console-query.png') });
+  await streamed_result(page);
 
   step('a job: its progress bar advances and it completes');
   await set_editor(page, 'aql', 'FOR i IN 1..10000000 LET s = CONCAT("k", i) LET t = CONCAT(s, s)\n' +
@@ -147,6 +151,7 @@ async function run(page) {
   step('the live tail shows a REST write; pause and resume lose nothing');
   await go(page, '#/changes');
   await wait_text(page, '[data-testid=tail-state]', /live/);
+  await wait_text(page, '[data-testid=tail-transport]', /^WebSocket$/);
   await new Promise((r) => setTimeout(r, 500)); // the stream is open
   await rest('PUT', `/api/v1/collections/${coll}/documents/live1`, { at: 'live' });
   await page.waitForSelector('[data-testid=changes] tr[data-seq]', { timeout: T });
@@ -173,6 +178,7 @@ async function run(page) {
   await page.screenshot({ path: path.join(shots, 'console-server.png') });
 
   await more_pages(page);
+  await collection_pages(page);
 
   step('narrow window and dark mode');
   await go(page, '#/collections');

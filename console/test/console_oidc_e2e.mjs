@@ -15,11 +15,32 @@ import {
 const only = process.env.ONLY || '';
 const ttl = Number(process.env.OIDC_TTL || 900);
 
+/** What the page keeps where another script or the disk could find it:
+ *  nothing but, during a sign-in, the flow state (state, nonce, verifier). */
 const stored = (page) => page.evaluate(() => ({
-  key: sessionStorage.getItem('themis.console.key'),
-  oidc: sessionStorage.getItem('themis.console.oidc'),
-  flow: sessionStorage.getItem('themis.console.oidc_flow'),
+  session: Object.keys(sessionStorage),
+  local: localStorage.length,
+  cookie: document.cookie,
 }));
+
+/** The access token the page holds, seen from the outside: the newest one
+ *  the token endpoint handed out (the page keeps it in memory only). */
+const seen = { token: '' };
+function track_tokens(page) {
+  page.on('response', async (r) => {
+    if (!r.url().includes('/api/v1/auth/token') || r.status() !== 200) return;
+    try {
+      const t = (await r.json()).access_token;
+      if (t) seen.token = t;
+    } catch { /* not JSON */ }
+  });
+}
+
+async function nothing_stored(page, during) {
+  const s = await stored(page);
+  if (s.session.length || s.local || s.cookie)
+    throw new Error(during + ': the page keeps ' + JSON.stringify(s));
+}
 
 /** From the console's sign-in page to the provider's form. */
 async function to_form(page) {
@@ -47,15 +68,17 @@ async function submit_form(page, user, password) {
 }
 
 async function sign_in(page, user, password, who) {
+  const before = seen.token;
   await to_form(page);
   await submit_form(page, user, password);
   await wait_text(page, '[data-testid=whoami]', who);
+  for (const end = Date.now() + 5000; seen.token === before && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 50));
   const u = new URL(page.url());
   if (u.search) throw new Error('the code stayed in the address bar: ' + page.url());
-  const s = await stored(page);
-  if (!s.key || s.key.split('.').length !== 3) throw new Error('no access token kept');
-  if (!s.oidc || s.flow) throw new Error('session state: ' + JSON.stringify(s));
-  return s.key;
+  if (!seen.token || seen.token.split('.').length !== 3) throw new Error('no access token handed out');
+  await nothing_stored(page, 'signed in');
+  return seen.token;
 }
 
 async function run_query(page) {
@@ -73,8 +96,7 @@ async function sign_out(page, old_token) {
     page.click('[data-testid=logout]'),
   ]);
   await page.waitForSelector('[data-testid=oidc-sign-in]', { timeout: T });
-  const s = await stored(page);
-  if (s.key || s.oidc) throw new Error('signed out but kept ' + JSON.stringify(s));
+  await nothing_stored(page, 'signed out');
   // end_session revoked the grant: the token the page held is refused
   state.expected = [401];
   const st = await page.evaluate(async (t) => (await fetch('../api/v1/whoami', {
@@ -86,6 +108,7 @@ async function sign_out(page, old_token) {
 
 async function run(page) {
   await page.setViewport({ width: 1100, height: 720 });
+  track_tokens(page);
   await page.goto(url, { waitUntil: 'load', timeout: T });
 
   step('a wrong password stays on the sign-in form');
@@ -96,21 +119,26 @@ async function run(page) {
   await wait_text(page, '.err', /Wrong user name or password/);
   state.expected = [];
   if (!new URL(page.url()).pathname.endsWith('/api/v1/auth/authorize')) throw new Error('left the form: ' + page.url());
-  if ((await stored(page)).key) throw new Error('a token was kept');
+  if (seen.token) throw new Error('a token was handed out');
 
   step('the right password: signed in as alice @ acme');
   await submit_form(page, 'alice', 'wonderland');
   await wait_text(page, '[data-testid=whoami]', /^alice @ acme$/);
   if (new URL(page.url()).search) throw new Error('the code stayed in the address bar: ' + page.url());
-  const alice = (await stored(page)).key;
+  await nothing_stored(page, 'signed in');
+  for (const end = Date.now() + 5000; !seen.token && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 50));
+  let alice = seen.token;
 
   step('run a query with the token');
   await run_query(page);
   await page.screenshot({ path: path.join(shots, 'console-oidc-query.png') });
 
-  step('a reload keeps the sign-in (session storage)');
+  step('a reload forgets the token (memory only): sign in again');
   await page.reload({ waitUntil: 'load', timeout: T });
-  await wait_text(page, '[data-testid=whoami]', /^alice @ acme$/);
+  await page.waitForSelector('[data-testid=oidc-sign-in]', { timeout: T });
+  if (await page.$('[data-testid=whoami]')) throw new Error('still signed in after a reload');
+  alice = await sign_in(page, 'alice', 'wonderland', /^alice @ acme$/);
 
   step('sign out ends the grant at the provider');
   await sign_out(page, alice);
@@ -123,10 +151,11 @@ async function run(page) {
 
   step('a global admin signs in; the token is refreshed before it expires');
   const first = await sign_in(page, 'ops', 'ops-secret-1', /^ops$/);
-  await page.waitForFunction((t) => sessionStorage.getItem('themis.console.key') !== t,
-    { timeout: (ttl + 5) * 1000 }, first);
-  const second = (await stored(page)).key;
+  for (const end = Date.now() + (ttl + 5) * 1000; seen.token === first && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 200));
+  const second = seen.token;
   if (!second || second === first) throw new Error('no refreshed token');
+  await nothing_stored(page, 'refreshed');
   await run_query(page);
 
   step('the WebSocket chart moves while a changefeed WebSocket talks');

@@ -4,7 +4,7 @@
 // PostgreSQL page to find and terminate.
 import path from 'node:path';
 import {
-  T, api, coll, go, rest, set_editor, set_input, shots, state, step, wait_text,
+  T, api, coll, go, rest, set_editor, set_input, shots, state, step, text_of, wait_text,
 } from './e2e_util.mjs';
 
 async function sql_page(page) {
@@ -110,6 +110,20 @@ async function tenant_switch(page) {
     headers: { Authorization: 'Bearer ' + process.env.ADMIN_KEY, 'X-Tenant-ID': 'acme' },
   });
   if (acme.status !== 200) throw new Error('in_acme is not in tenant acme: ' + acme.status);
+  // the live tail follows the tenant too (themis.tenant.* on its WebSocket)
+  await go(page, '#/changes');
+  await wait_text(page, '[data-testid=tail-transport]', /^WebSocket$/);
+  await new Promise((r) => setTimeout(r, 300)); // subscribed
+  await rest('PUT', `/api/v1/collections/${coll}/documents/global_write`, { at: 'global' });
+  const put = await fetch(api + '/api/v1/collections/in_acme/documents/acme_write', {
+    method: 'PUT', body: '{"at": "acme"}',
+    headers: { Authorization: 'Bearer ' + process.env.ADMIN_KEY, 'X-Tenant-ID': 'acme', 'Content-Type': 'application/json' },
+  });
+  if (!put.ok) throw new Error('write in acme: ' + put.status);
+  await wait_text(page, '[data-testid=changes]', /acme_write/);
+  if (/global_write/.test(await text_of(page, '[data-testid=changes]')))
+    throw new Error('a global write shown in tenant acme\'s tail');
+  await go(page, '#/collections');
   await set_input(page, 'input[name=tenant]', '');
   await page.click('[data-testid=tenant-apply]');
   await page.waitForFunction(() => {

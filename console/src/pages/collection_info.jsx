@@ -1,11 +1,12 @@
 // A collection's size, indexes and schema, beside its documents: the
-// statistics (document count, bytes of stored JSON, each index's entries
-// and bytes from SQLite's dbstat) on opening and on Refresh, and the
-// validation schema when asked for (GET …/schema answers 404 when there
-// is none, which is shown as "no schema").
-import { useState } from 'preact/hooks';
+// statistics (document count, bytes of stored JSON, each persistent/TTL
+// index's entries and bytes from SQLite's dbstat) on opening and on
+// Refresh; the indexes with create and drop (index_editor.jsx) and the
+// validation schema, shown, edited or removed (schema_editor.jsx).
 import { call, enc } from '../api.js';
 import { Message, use_load } from './common.jsx';
+import { IndexEditor } from './index_editor.jsx';
+import { SchemaEditor } from './schema_editor.jsx';
 
 export function human_bytes(n) {
   if (!(n >= 0)) return '';
@@ -22,21 +23,8 @@ export function CollectionInfo({ collection }) {
   const base = '/api/v1/collections/' + enc(collection);
   const [stats, error, reload] = use_load(
     () => call('GET', base + '/statistics').then((r) => r.data), [collection]);
-  const [schema, set_schema] = useState(null); // {text} once asked
-  const [schema_error, set_schema_error] = useState('');
-
-  async function show_schema() {
-    set_schema_error('');
-    try {
-      const r = await call('GET', base + '/schema');
-      set_schema({ text: JSON.stringify({ rule: r.data.rule, level: r.data.level, message: r.data.message }, null, 2) });
-    } catch (err) {
-      if (err.status === 404) set_schema({ text: '' });
-      else set_schema_error(err.message);
-    }
-  }
-
   const indexes = (stats && stats.indexes) || [];
+  const sizes = Object.fromEntries(indexes.map((x) => [x.name, x]));
   return (
     <details class="info" data-testid="coll-info">
       <summary>
@@ -47,26 +35,10 @@ export function CollectionInfo({ collection }) {
       </summary>
       <Message text={error} />
       <div class="row">
-        <button onClick={reload}>Refresh</button>
-        <button onClick={show_schema} data-testid="show-schema">Schema</button>
+        <button onClick={reload} data-testid="coll-refresh">Refresh</button>
       </div>
-      {indexes.length > 0 && (
-        <div class="scroll">
-          <table data-testid="coll-indexes">
-            <thead><tr><th>index</th><th>type</th><th>entries</th><th>size</th></tr></thead>
-            <tbody>
-              {indexes.map((x) => (
-                <tr key={x.name}><td>{x.name}</td><td>{x.type}</td>
-                  <td class="num">{x.entries}</td><td class="num">{human_bytes(x.bytes)}</td></tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Message text={schema_error} />
-      {schema && (schema.text
-        ? <pre class="json" data-testid="coll-schema">{schema.text}</pre>
-        : <p class="dim" data-testid="coll-schema">No schema: documents are not validated.</p>)}
+      <IndexEditor collection={collection} sizes={sizes} on_change={reload} />
+      <SchemaEditor collection={collection} />
     </details>
   );
 }

@@ -1,23 +1,27 @@
 // Collections with their document counts and sizes; create and drop.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { call, current_tenant, enc } from '../api.js';
 import { human_bytes } from './collection_info.jsx';
 import { Message, use_load } from './common.jsx';
 
-/// Sizes are asked for the first SIZED collections only, four calls at a
-/// time: one statistics call per listed collection, bounded so a tenant
-/// with thousands of collections does not fire thousands of requests.
-const SIZED = 100;
+/// The list comes in one call with each collection's count; a size needs
+/// the collection's statistics (a scan of its documents: the list cannot
+/// carry it cheaply), so the list is shown PAGE collections at a time and
+/// sizes are asked for the shown page only, four calls at a time, each
+/// collection once while the list is unchanged.
+const PAGE = 25;
 
 /// name -> documents_bytes (a number), or '' when the call failed (e.g.
-/// a key the server refuses statistics); reloaded with the list.
-function use_sizes(list) {
-  const [sizes, set_sizes] = useState({});
+/// a key the server refuses statistics); cleared when the list reloads.
+function use_sizes(list, shown) {
+  const cache = useRef({ list: null, sizes: {} });
+  const [, bump] = useState(0);
+  if (cache.current.list !== list) cache.current = { list, sizes: {} };
   useEffect(() => {
     let live = true;
-    set_sizes({});
-    if (!list) return undefined;
-    const names = list.slice(0, SIZED).map((c) => c.name);
+    if (!shown) return undefined;
+    const got = cache.current.sizes;
+    const names = shown.map((c) => c.name).filter((n) => !(n in got));
     let next = 0;
     async function worker() {
       while (live && next < names.length) {
@@ -33,13 +37,16 @@ function use_sizes(list) {
         } catch (err) {
           v = '';
         }
-        if (live) set_sizes((s) => ({ ...s, [n]: v }));
+        if (live) {
+          got[n] = v;
+          bump((x) => x + 1);
+        }
       }
     }
     for (let i = 0; i < 4; i++) worker();
     return () => { live = false; };
-  }, [list]);
-  return sizes;
+  }, [shown]);
+  return cache.current.sizes;
 }
 
 export function Collections() {
@@ -47,7 +54,10 @@ export function Collections() {
   const [name, set_name] = useState('');
   const [msg, set_msg] = useState('');
   const [armed, set_armed] = useState('');
-  const sizes = use_sizes(data);
+  const [at, set_at] = useState(0); // the first shown collection's index
+  const first = data && at >= data.length ? Math.max(0, data.length - PAGE) : at;
+  const shown = useMemo(() => data && data.slice(first, first + PAGE), [data, first]);
+  const sizes = use_sizes(data, shown);
 
   async function create(e) {
     e.preventDefault();
@@ -80,7 +90,7 @@ export function Collections() {
         <input name="collection" placeholder="new collection" value={name}
           onInput={(e) => set_name(e.target.value)} required pattern="[A-Za-z0-9_\-]+" />
         <button type="submit" data-testid="create-collection">Create</button>
-        <button type="button" class="link" onClick={reload}>Refresh</button>
+        <button type="button" class="link" onClick={reload} data-testid="coll-reload">Refresh</button>
       </form>
       <Message text={msg || error} />
       {data && (
@@ -88,7 +98,7 @@ export function Collections() {
           <table data-testid="collections">
             <thead><tr><th>name</th><th>documents</th><th>size</th><th>type</th><th /></tr></thead>
             <tbody>
-              {data.map((c) => (
+              {shown.map((c) => (
                 <tr key={c.name} data-collection={c.name}>
                   <td><a href={'#/docs/' + enc(c.name)}>{c.name}</a></td>
                   <td class="num">{c.count}</td>
@@ -108,7 +118,13 @@ export function Collections() {
         </div>
       )}
       {!data && !error && <p>Loading…</p>}
-      {data && data.length > SIZED && <p class="hint">Sizes are shown for the first {SIZED} collections.</p>}
+      {data && data.length > PAGE && (
+        <div class="row">
+          <button disabled={first === 0} onClick={() => set_at(Math.max(0, first - PAGE))} data-testid="coll-prev">Previous</button>
+          <span data-testid="coll-range">collections {first + 1}–{Math.min(first + PAGE, data.length)} of {data.length}</span>
+          <button disabled={first + PAGE >= data.length} onClick={() => set_at(first + PAGE)} data-testid="coll-next">Next</button>
+        </div>
+      )}
       <p class="hint">Open a collection to browse its documents; <a href="#/query">Query</a> runs AQL over them.</p>
     </section>
   );

@@ -68,8 +68,9 @@ export function Login() {
         </div>
       </form>
       <Message text={error} />
-      <p class="hint">The key stays in this browser tab (session storage) and is
-        sent as <code>Authorization: Bearer</code>. A JWT works the same way.
+      <p class="hint">The key is kept in this page's memory only (a reload or a
+        new tab asks again) and is sent as <code>Authorization: Bearer</code>.
+        A JWT works the same way.
         {meta
           ? <> <b>Sign in with password</b> opens the server's own sign-in form
             (its OpenID Connect provider) for users of <code>oauth2.users</code> or

@@ -1,18 +1,24 @@
-// A query result as a table (columns: the union of the rows' fields, or
-// the SQL result's own `columns` with rows as arrays) or as JSON. Only the
-// first rows are drawn; the count says how many came.
-import { useState } from 'preact/hooks';
+// A query result as a table (columns: the union of the shown rows'
+// fields, or the SQL result's own `columns` with rows as arrays) or as
+// JSON, 100 rows a page with previous/next through all of them. A streamed
+// result (query.jsx) grows while it is shown: `more` says rows are still
+// coming and `on_need(n)` asks the stream to read up to row n (it reads
+// only as far as the pages need).
+import { useEffect, useState } from 'preact/hooks';
 
-const max_rows = 500;
+const page_rows = 100;
 
 function cell(v) {
   if (v === null || v === undefined) return '';
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-export function Results({ rows, columns }) {
+export function Results({ rows, columns, more = false, on_need }) {
   const [as_json, set_json] = useState(false);
-  let shown = rows.slice(0, max_rows);
+  const [first, set_first] = useState(0);
+  const last = first + page_rows; // exclusive
+  useEffect(() => { if (on_need) on_need(last); }, [last]);
+  let shown = rows.slice(first, last);
   const as_objects = columns
     ? shown.map((r) => Object.fromEntries(r.map((v, i) => [columns[i].name, v])))
     : shown;
@@ -27,12 +33,21 @@ export function Results({ rows, columns }) {
     for (const r of shown)
       for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
   const key_of = (c, i) => (columns ? i : c);
+  const n = rows.length;
+  const paged = n > page_rows || first > 0 || more;
   return (
     <div data-testid="results">
       <div class="row">
-        <span data-testid="result-count">{rows.length} row{rows.length === 1 ? '' : 's'}</span>
+        <span data-testid="result-count">{n} row{n === 1 ? '' : 's'}{more ? ' so far…' : ''}</span>
         <button class="link" onClick={() => set_json(!as_json)}>{as_json ? 'Table' : 'JSON'}</button>
       </div>
+      {paged && (
+        <div class="row">
+          <button disabled={first === 0} onClick={() => set_first(Math.max(0, first - page_rows))} data-testid="rows-prev">Previous</button>
+          <span data-testid="rows-range">rows {shown.length ? first + 1 : 0}–{first + shown.length} of {n}{more ? '+' : ''}</span>
+          <button disabled={!more && last >= n} onClick={() => set_first(last)} data-testid="rows-next">Next</button>
+        </div>
+      )}
       {as_json ? (
         <pre class="json">{JSON.stringify(as_objects, null, 2)}</pre>
       ) : (
@@ -47,7 +62,6 @@ export function Results({ rows, columns }) {
           </table>
         </div>
       )}
-      {rows.length > max_rows && <p class="hint">First {max_rows} rows shown.</p>}
     </div>
   );
 }
