@@ -32,6 +32,7 @@
 #include "engine/store_schema.hpp"
 #include "actors/limits_keeper.hpp"
 #include "auth/oauth2/server_setup.hpp"
+#include "auth/saml/saml_setup.hpp"
 #include "actors/redis_limiter.hpp"
 #include "actors/cluster_node.hpp"
 #include "actors/gateway_hub.hpp"
@@ -304,11 +305,23 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::critical("oauth2: cannot open auth.db: {}", e.what());
     return 1;
   }
+  { // issue 24: the SAML 2.0 SP; its logins mint the provider's tokens
+    std::string error;
+    ctx->saml =
+      auth::saml::create_server_saml(cfg, ctx->oauth2.get(), error);
+    if (!ctx->saml && !error.empty()) {
+      std::fprintf(stderr, "themisd: config error: %s\n", error.c_str());
+      return 2;
+    }
+    if (ctx->saml)
+      spdlog::info("saml: SP {} trusts IdP {}", ctx->saml->urls().entity_id,
+                   ctx->saml->idp_entity_id());
+  }
   ctx->router = std::make_unique<rest_router>(handler_env{
     *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
     ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get(),
     &ctx->admin, ctx->transactions.get(), ctx->functions.get(),
-    ctx->oauth2.get()});
+    ctx->oauth2.get(), ctx->saml.get()});
   // the operator routes (/api/v1/admin/…): reload and drain go through the
   // same signal handlers as SIGHUP and SIGTERM
   ctx->admin.version = version;

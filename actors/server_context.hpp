@@ -16,6 +16,7 @@
 #include "auth/ranger/ranger_enforcer.hpp"
 #include "auth/ranger/ranger_poller.hpp"
 #include "auth/oauth2/provider.hpp"
+#include "auth/saml/service_provider.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/security/api_key_store.hpp"
 #include "engine/security/audit_log.hpp"
@@ -147,6 +148,8 @@ struct server_context {
   std::unique_ptr<auth::ranger::ranger_poller> ranger_poller;
   /// The OAuth2 / OIDC provider (issue 24; null: oauth2.enabled off).
   std::unique_ptr<auth::oauth2::provider> oauth2;
+  /// The SAML 2.0 SP (issue 24; null: saml.enabled off).
+  std::unique_ptr<auth::saml::service_provider> saml;
   std::unique_ptr<limits::tenant_quotas> quotas; ///< auth.tenant_quotas
   limits::rate_limiter limiter;
   /// In front of the store writer: admission control (queue depth, CoDel,

@@ -737,6 +737,53 @@ const std::map<std::string, field>& settings() {
      bool_field(&sc::oauth2, &oauth2_section::allow_plain_pkce)},
     {"oauth2.console_client",
      bool_field(&sc::oauth2, &oauth2_section::console_client)},
+    // issue 24: the SAML 2.0 service provider (docs/security.md)
+    {"saml.enabled", bool_field(&sc::saml, &saml_section::enabled)},
+    {"saml.base_url",
+     field{[](server_config& c, const std::string& v) {
+             if (!v.empty() && v.rfind("https://", 0) != 0 &&
+                 v.rfind("http://", 0) != 0)
+               return std::optional<std::string>("expected an http(s) URL");
+             if (!v.empty() && v.back() == '/')
+               return std::optional<std::string>("no trailing '/'");
+             c.saml.base_url = v;
+             return std::optional<std::string>{};
+           },
+           [](const server_config& c) { return YAML::Node(c.saml.base_url); }}},
+    {"saml.entity_id", string_field(&sc::saml, &saml_section::entity_id)},
+    {"saml.idp_metadata_file",
+     string_field(&sc::saml, &saml_section::idp_metadata_file)},
+    {"saml.idp_entity_id",
+     string_field(&sc::saml, &saml_section::idp_entity_id)},
+    {"saml.sp_key_file", string_field(&sc::saml, &saml_section::sp_key_file)},
+    {"saml.sp_cert_file",
+     string_field(&sc::saml, &saml_section::sp_cert_file)},
+    {"saml.name_id_format",
+     string_field(&sc::saml, &saml_section::name_id_format)},
+    {"saml.clock_skew_s",
+     uint_field(&sc::saml, &saml_section::clock_skew_s, 0, 3600)},
+    {"saml.request_ttl_s",
+     uint_field(&sc::saml, &saml_section::request_ttl_s, 10, 86400)},
+    {"saml.max_pending_requests",
+     uint_field(&sc::saml, &saml_section::max_pending_requests, 1, 1000000)},
+    {"saml.max_replay_entries",
+     uint_field(&sc::saml, &saml_section::max_replay_entries, 1, 10000000)},
+    {"saml.max_response_bytes",
+     uint_field(&sc::saml, &saml_section::max_response_bytes, 1024,
+                16u << 20)},
+    {"saml.user_attribute",
+     string_field(&sc::saml, &saml_section::user_attribute)},
+    {"saml.tenant_attribute",
+     string_field(&sc::saml, &saml_section::tenant_attribute)},
+    {"saml.default_tenant",
+     string_field(&sc::saml, &saml_section::default_tenant)},
+    {"saml.scope_attribute",
+     string_field(&sc::saml, &saml_section::scope_attribute)},
+    {"saml.scope_map", list_field(&sc::saml, &saml_section::scope_map)},
+    {"saml.default_scopes",
+     list_field(&sc::saml, &saml_section::default_scopes)},
+    {"saml.required_attributes",
+     list_field(&sc::saml, &saml_section::required_attributes)},
     {"gateway.file", string_field(&sc::gateway, &gateway_section::file)},
     // issue 25: etcd membership and replicated configuration
     {"cluster.node_id",

@@ -173,6 +173,9 @@ class function_registry; // functions/function_registry.hpp
 namespace auth::oauth2 {
 class provider; // auth/oauth2/provider.hpp
 }
+namespace auth::saml {
+class service_provider; // auth/saml/service_provider.hpp
+}
 namespace limits {
 class rate_limiter;
 class tenant_quotas;
@@ -195,6 +198,9 @@ struct handler_env {
   /// /api/v1/auth/… OAuth2 / OIDC provider (issue 24; null: oauth2.enabled
   /// off, 404)
   auth::oauth2::provider* oauth2 = nullptr;
+  /// /api/v1/auth/saml/… SAML 2.0 SP (issue 24; null: saml.enabled off,
+  /// 404)
+  auth::saml::service_provider* saml = nullptr;
 };
 
 /// The ports a front-end hands to the router for one request.

@@ -41,6 +41,8 @@ const std::map<std::string, std::string>& tag_descriptions() {
                  "also under /_db/{db}/_api, errors in ArangoDB's shape"},
     {"oauth2", "The OAuth2 / OpenID Connect provider (docs/security.md; "
                "404 unless oauth2.enabled), errors in RFC 6749's shape"},
+    {"saml", "The SAML 2.0 service provider: SSO and SLO against an IdP "
+             "(docs/security.md; 404 unless saml.enabled)"},
     {"meta", "This description, the reference page, versions"}};
   return t;
 }

@@ -16,6 +16,7 @@
 #include "handlers/sql_routes.hpp"
 #include "handlers/whoami_routes.hpp"
 #include "handlers/oauth2_routes.hpp"
+#include "handlers/saml_routes.hpp"
 
 namespace themis {
 
@@ -265,6 +266,7 @@ const route_registry& route_registry::global() {
     register_mqtt_admin_routes(*r); // issue 29: GET /api/v1/mqtt
     register_whoami_routes(*r);     // issue 29: GET /api/v1/whoami
     register_oauth2_routes(*r);     // issue 24: OAuth2 / OIDC provider
+    register_saml_routes(*r);       // issue 24: SAML 2.0 SP
     register_gateway_admin_routes(*r); // issue 23: gateway upstreams
     register_meta_routes(*r);
     assign_rate_groups(*r); // before the twins, so they inherit it

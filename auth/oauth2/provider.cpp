@@ -270,6 +270,21 @@ nlohmann::json provider::mint(const grant& g, const std::string& iss,
   return out;
 }
 
+nlohmann::json provider::issue_for(const principal& who,
+                                  const std::string& client_id,
+                                  const std::string& issuer, int64_t now_s,
+                                  std::string& family) {
+  grant g;
+  g.client_id = client_id;
+  g.user = who.user;
+  g.tenant = who.tenant;
+  for (auto& s : who.scopes)
+    g.scope += (g.scope.empty() ? "" : " ") + s;
+  g.auth_time_s = now_s;
+  family = store_->new_family(g, now_s * 1000);
+  return mint(g, issuer, family, false, now_s);
+}
+
 std::optional<nlohmann::json>
 provider::verify_access_token(std::string_view token, int64_t now_s,
                               std::string& error, bool& mine) const {

@@ -113,6 +113,13 @@ public:
                                                     std::string& error,
                                                     bool& mine) const;
 
+  /// A token response for a principal another sign-in proved (SAML,
+  /// issue 24) as `client_id`: the same access token a code exchange
+  /// mints, in a new family that store().revoke_family ends (SLO).
+  nlohmann::json issue_for(const principal& who, const std::string& client_id,
+                           const std::string& issuer, int64_t now_s,
+                           std::string& family);
+
   /// Admin API: registers a client from its JSON description; the answer
   /// carries the generated secret once (confidential clients).
   answer admin_create_client(const nlohmann::json& body);

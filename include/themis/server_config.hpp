@@ -445,6 +445,39 @@ struct oauth2_section {
   bool console_client = true;
 };
 
+/// The SAML 2.0 service provider (issue 24, docs/security.md, "SAML 2.0
+/// service provider"): auth/saml/. A login mints the OAuth2 provider's
+/// access token, so it needs oauth2.enabled.
+struct saml_section {
+  bool enabled = false;
+  /// The URL browsers reach themisd at ("https://db.example.com"); the
+  /// ACS and SLO URLs are built from it and checked as Destination and
+  /// Recipient.
+  std::string base_url;
+  /// The SP's entity ID; "" : <base_url>/api/v1/auth/saml/metadata.
+  std::string entity_id;
+  std::string idp_metadata_file; ///< the IdP's SAML metadata (XML)
+  /// Which IdP of the metadata file; "" : its only one.
+  std::string idp_entity_id;
+  std::string sp_key_file;  ///< PEM; "" : AuthnRequests are not signed
+  std::string sp_cert_file; ///< PEM, published in the SP metadata
+  std::string name_id_format =
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+  uint32_t clock_skew_s = 120;
+  uint32_t request_ttl_s = 600; ///< an outstanding AuthnRequest
+  uint32_t max_pending_requests = 10000;
+  uint32_t max_replay_entries = 100000; ///< assertion ids remembered
+  uint32_t max_response_bytes = 256u << 10; ///< SAMLResponse, base64
+  std::string user_attribute;   ///< "" : the NameID
+  std::string tenant_attribute; ///< "" : default_tenant
+  std::string default_tenant;
+  std::string scope_attribute; ///< e.g. "groups"
+  /// "VALUE=scope[ scope…]": a scope_attribute value → themisd scopes.
+  std::vector<std::string> scope_map;
+  std::vector<std::string> default_scopes;
+  std::vector<std::string> required_attributes;
+};
+
 struct debug_section {
   bool crash_routes = false;    ///< enables /v1/_debug/crash (tests only)
   bool fault_injection = false; ///< enables POST /v1/_admin/faults
@@ -511,6 +544,7 @@ struct server_config {
   functions_section functions; ///< issue 27
   console_section console;     ///< issue 29
   oauth2_section oauth2;       ///< issue 24
+  saml_section saml;           ///< issue 24
   cluster_section cluster;     ///< issue 25 (etcd)
   debug_section debug;
   gateway_section gateway; ///< issue 23
