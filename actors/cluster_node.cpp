@@ -76,6 +76,27 @@ std::optional<std::string> apply_section(server_context& ctx,
       return all;
     }
   }
+  if (cluster::is_api_key_section(name)) {
+    if (!ctx.api_keys)
+      return std::string("API keys are off on this node");
+    if (text.empty()) { // removed from the cluster: no longer honoured here
+      ctx.api_keys->revoke(name.substr(8), unix_now_ms());
+      return std::nullopt;
+    }
+    auto& k = sec.api_key;
+    engine::api_key_record r;
+    r.id = k.id;
+    r.name = k.name;
+    r.user = k.user;
+    r.tenant = k.tenant;
+    r.scopes = k.scopes;
+    r.created_ms = k.created_ms;
+    r.expires_ms = k.expires_ms;
+    r.revoked_ms = k.revoked_ms;
+    r.created_by = k.created_by;
+    r.digest = k.digest;
+    return ctx.api_keys->import(r);
+  }
   if (name == "rate_limiting") {
     auto rl = live->config.rate_limiting;
     auto& o = sec.rate_limiting;
@@ -227,6 +248,30 @@ public:
       j["sections"][name] = entry;
     }
     return j.dump();
+  }
+
+  std::optional<std::string>
+  publish_api_key(const engine::api_key_record& r) override {
+    auto s = current_session();
+    if (!s)
+      return std::string("the cluster session is starting");
+    cluster::replicated_api_key k;
+    k.id = r.id;
+    k.name = r.name;
+    k.user = r.user;
+    k.tenant = r.tenant;
+    k.scopes = r.scopes;
+    k.created_ms = r.created_ms;
+    k.expires_ms = r.expires_ms;
+    k.revoked_ms = r.revoked_ms;
+    k.created_by = r.created_by;
+    k.digest = r.digest;
+    // the id is unique (random): an unconditional put, last writer wins
+    auto w = s->put_config(cluster::api_key_section(r.id),
+                           cluster::api_key_text(k), -1);
+    if (w.status != 200)
+      return w.error;
+    return std::nullopt;
   }
 
   api_response put_config(const std::string& body,
@@ -448,7 +493,8 @@ void cluster_reapply(server_context& ctx) {
     applied = g.applied;
   }
   for (auto& [name, text] : applied)
-    if (name != "api_keys") // revocations are durable already
+    // revocations and imported keys are durable already
+    if (name != "api_keys" && !cluster::is_api_key_section(name))
       if (auto e = apply_section(ctx, name, text))
         spdlog::error("cluster: {} not re-applied after reload: {}", name, *e);
 }

@@ -1,6 +1,7 @@
 #include "cluster/cluster_config.hpp"
 
 #include "themis/input_limits.hpp"
+#include "themis/principal.hpp"
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -63,7 +64,86 @@ void unknown_fields(const json& o, std::initializer_list<const char*> known,
   }
 }
 
+bool lower_hex(const std::string& s, size_t n) {
+  return s.size() == n &&
+         s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+/// An API key record: every field typed and bounded, the id the name's.
+void parse_api_key(const json& j, const std::string& id, replicated_api_key& k,
+                   std::vector<std::string>& errors) {
+  unknown_fields(j,
+                 {"id", "name", "user", "tenant", "scopes", "created_ms",
+                  "expires_ms", "revoked_ms", "created_by", "digest"},
+                 errors);
+  auto text = [&](const char* f, std::string& out, size_t max) {
+    auto i = j.find(f);
+    if (i == j.end())
+      return;
+    if (!i->is_string() || i->get_ref<const std::string&>().size() > max)
+      errors.push_back(std::string(f) + ": a string of at most " +
+                       std::to_string(max) + " bytes");
+    else
+      out = i->get<std::string>();
+  };
+  auto number = [&](const char* f, int64_t& out) {
+    auto i = j.find(f);
+    if (i == j.end())
+      return;
+    if (!i->is_number_integer() || i->get<int64_t>() < 0)
+      errors.push_back(std::string(f) + ": an integer >= 0");
+    else
+      out = i->get<int64_t>();
+  };
+  text("id", k.id, 16);
+  text("name", k.name, 128);
+  text("user", k.user, 256);
+  text("tenant", k.tenant, 32);
+  text("created_by", k.created_by, 300);
+  text("digest", k.digest, 64);
+  number("created_ms", k.created_ms);
+  number("expires_ms", k.expires_ms);
+  number("revoked_ms", k.revoked_ms);
+  if (k.id != id)
+    errors.push_back("id: must be the section's (" + id + ")");
+  if (!lower_hex(k.digest, 64))
+    errors.push_back("digest: 64 lower-case hex digits (SHA-256)");
+  if (!k.tenant.empty() && !valid_tenant_id(k.tenant))
+    errors.push_back("tenant: not a tenant id");
+  std::optional<std::vector<std::string>> scopes;
+  if (string_list(j, "scopes", scopes, errors) && scopes) {
+    if (scopes->size() > 64)
+      errors.push_back("scopes: at most 64");
+    for (auto& s : *scopes)
+      if (s.empty() || s.size() > 64)
+        errors.push_back("scopes: 1 to 64 bytes each");
+    k.scopes = std::move(*scopes);
+  }
+}
+
 } // namespace
+
+std::string api_key_section(const std::string& id) {
+  return "api_key/" + id;
+}
+
+bool is_api_key_section(const std::string& name) {
+  return name.rfind("api_key/", 0) == 0 && lower_hex(name.substr(8), 16);
+}
+
+std::string api_key_text(const replicated_api_key& k) {
+  return json{{"id", k.id},
+              {"name", k.name},
+              {"user", k.user},
+              {"tenant", k.tenant},
+              {"scopes", k.scopes},
+              {"created_ms", k.created_ms},
+              {"expires_ms", k.expires_ms},
+              {"revoked_ms", k.revoked_ms},
+              {"created_by", k.created_by},
+              {"digest", k.digest}}
+    .dump();
+}
 
 const std::vector<std::string>& replicated_sections() {
   static const std::vector<std::string> s = {"rate_limiting", "tenant_quotas",
@@ -77,14 +157,15 @@ std::vector<std::string> parse_section(const std::string& name,
   std::vector<std::string> errors;
   out = replicated_section{};
   out.name = name;
-  bool known = false;
+  bool known = is_api_key_section(name);
   for (auto& s : replicated_sections())
     known = known || s == name;
   if (!known) {
     std::string list;
     for (auto& s : replicated_sections())
       list += (list.empty() ? "" : ", ") + s;
-    errors.push_back("unknown section '" + name + "' (known: " + list + ")");
+    errors.push_back("unknown section '" + name + "' (known: " + list +
+                     ", api_key/<16 hex digits>)");
     return errors;
   }
   if (text.size() > max_section_bytes) {
@@ -101,7 +182,9 @@ std::vector<std::string> parse_section(const std::string& name,
     errors.push_back("not a JSON object");
     return errors;
   }
-  if (name == "rate_limiting") {
+  if (is_api_key_section(name)) {
+    parse_api_key(j, name.substr(8), out.api_key, errors);
+  } else if (name == "rate_limiting") {
     auto& rl = out.rate_limiting;
     unknown_fields(j, {"enabled", "dry_run", "rules", "groups", "whitelist"},
                    errors);

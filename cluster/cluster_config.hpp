@@ -31,12 +31,28 @@ struct replicated_rate_limits {
   std::optional<std::vector<std::string>> whitelist;
 };
 
+/// One API key as every node stores it (name `api_key/<id>`): the record
+/// without its secret; the SHA-256 digest lets each node verify the token.
+struct replicated_api_key {
+  std::string id, name, user, tenant, created_by, digest;
+  std::vector<std::string> scopes;
+  int64_t created_ms = 0, expires_ms = 0, revoked_ms = 0;
+};
+
+/// The section name of one replicated API key.
+std::string api_key_section(const std::string& id);
+/// Whether `name` is one (`api_key/` + 16 hex digits).
+bool is_api_key_section(const std::string& name);
+/// Its JSON text (what parse_section reads back).
+std::string api_key_text(const replicated_api_key& k);
+
 struct replicated_section {
   std::string name;
   replicated_rate_limits rate_limiting;   ///< name rate_limiting
   std::vector<std::string> tenant_quotas; ///< name tenant_quotas
   std::vector<std::string> revoked_keys;  ///< name api_keys
   std::string gateway_yaml;               ///< name gateway
+  replicated_api_key api_key;             ///< name api_key/<id>
 };
 
 /// The sections a node knows how to apply.

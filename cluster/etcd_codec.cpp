@@ -203,6 +203,11 @@ std::string encode_cas_put(std::string_view key, std::string_view value,
               {"mod_revision", std::to_string(mod_revision)}};
   json put = {{"request_put", {{"key", b64(key)}, {"value", b64(value)}}}};
   json range = {{"request_range", {{"key", b64(key)}}}};
+  if (mod_revision < 0) // no condition: the transaction always succeeds
+    return json{{"compare", json::array()},
+                {"success", json::array({put})},
+                {"failure", json::array({range})}}
+      .dump();
   return json{{"compare", json::array({cmp})},
               {"success", json::array({put})},
               {"failure", json::array({range})}}

@@ -12,6 +12,8 @@
 
 #include "engine/security/api_key_store.hpp"
 #include "engine/security/audit_log.hpp"
+#include "handlers/admin_state.hpp"
+#include "handlers/cluster_admin.hpp"
 #include "handlers/http_audit.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
@@ -160,6 +162,24 @@ void audit_event_of(route_context& ctx, std::string action, std::string outcome,
       ctx.req, std::move(action), std::move(outcome), std::move(detail)));
 }
 
+/// issue 25: a clustered node hands the key's record (its digest, never
+/// the secret) to every node through etcd before it answers, so the key
+/// works on every node once its creator has it. etcd unreachable: the
+/// key works here only; the answer says so (`X-Themis-Replicated: false`).
+void answer_replicated(route_context& ctx, const engine::api_key_record& r,
+                       api_response resp) {
+  auto c = ctx.env.admin ? ctx.env.admin->cluster : nullptr;
+  if (!c)
+    return ctx.respond(std::move(resp));
+  ctx.work.run_blocking(
+    [c, r, resp = std::move(resp)](blocking_writer&) mutable {
+      if (auto e = c->publish_api_key(r))
+        resp.set_header("X-Themis-Replicated", "false");
+      return std::move(resp);
+    },
+    ctx.respond);
+}
+
 void keys_create(route_context& ctx) {
   if (!keys_enabled(ctx) || !require_admin(ctx))
     return;
@@ -231,7 +251,7 @@ void keys_create(route_context& ctx) {
   resp.set_header("Location",
                   (own_path(ctx) ? "/api/v1/keys/" : "/api/keys/") + saved.id);
   resp.set_header("Cache-Control", "no-store");
-  ctx.respond(std::move(resp));
+  answer_replicated(ctx, saved, std::move(resp));
 }
 
 void keys_list(route_context& ctx) {
@@ -305,8 +325,10 @@ void keys_update(route_context& ctx) {
       what += " " + sc;
   }
   audit_event_of(ctx, "key.update", "ok", what);
-  ctx.respond(json_response(
-    200, dump(own_path(ctx) ? render(*after) : render_compat(*after))));
+  answer_replicated(
+    ctx, *after,
+    json_response(
+      200, dump(own_path(ctx) ? render(*after) : render_compat(*after))));
 }
 
 void keys_revoke(route_context& ctx) {
@@ -322,12 +344,11 @@ void keys_revoke(route_context& ctx) {
         id));
   audit_event_of(ctx, "key.revoke", "ok", "key " + id);
   auto after = ctx.env.api_keys->get(id);
-  if (own_path(ctx))
-    return ctx.respond(json_response(200, dump(render(*after))));
   // ThemisDB: {"id","success":true}; themisd's record fields beside
   auto out = render(*after);
-  out["success"] = true;
-  ctx.respond(json_response(200, dump(out)));
+  if (!own_path(ctx))
+    out["success"] = true;
+  answer_replicated(ctx, *after, json_response(200, dump(out)));
 }
 
 } // namespace themis

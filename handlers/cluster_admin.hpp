@@ -6,9 +6,14 @@
 /// what they get.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "themis/api_message.hpp"
+
+namespace themis::engine {
+struct api_key_record;
+}
 
 namespace themis {
 
@@ -25,6 +30,11 @@ public:
   /// worker, never on an actor.
   virtual api_response put_config(const std::string& body,
                                   const std::string* if_match) = 0;
+  /// Stores an API key's record (its digest, never the secret) for every
+  /// node to import. An error when etcd did not take it. Blocks like
+  /// put_config.
+  virtual std::optional<std::string>
+  publish_api_key(const engine::api_key_record& r) = 0;
   /// The owner of `key` on the hash ring of live nodes (JSON).
   virtual std::string ring_json(const std::string& key) const = 0;
 };

@@ -175,6 +175,57 @@ api_key_store::update(const std::string& id,
   return i->second;
 }
 
+std::optional<std::string> api_key_store::import(const api_key_record& r) {
+  api_key_record next = r;
+  bool known = false;
+  {
+    std::shared_lock<std::shared_mutex> g(mtx_);
+    if (auto i = keys_.find(r.id); i != keys_.end()) {
+      if (i->second.digest != r.digest)
+        return "API key " + r.id + " exists here with another secret";
+      known = true;
+      next = i->second;
+      next.name = r.name;
+      next.scopes = r.scopes;
+      next.expires_ms = r.expires_ms;
+      if (next.revoked_ms == 0)
+        next.revoked_ms = r.revoked_ms;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> g(db_mtx_);
+    if (known)
+      db_
+        .prepare("UPDATE api_keys SET name = ?, scopes = ?, expires_ms = ?, "
+                 "revoked_ms = ? WHERE id = ?")
+        .bind(1, next.name)
+        .bind(2, join(next.scopes))
+        .bind(3, next.expires_ms)
+        .bind(4, next.revoked_ms)
+        .bind(5, next.id)
+        .run();
+    else
+      db_
+        .prepare("INSERT INTO api_keys(id, name, user, tenant, scopes, "
+                 "created_ms, expires_ms, created_by, digest, revoked_ms) "
+                 "VALUES(?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, next.id)
+        .bind(2, next.name)
+        .bind(3, next.user)
+        .bind(4, next.tenant)
+        .bind(5, join(next.scopes))
+        .bind(6, next.created_ms)
+        .bind(7, next.expires_ms)
+        .bind(8, next.created_by)
+        .bind(9, next.digest)
+        .bind(10, next.revoked_ms)
+        .run();
+  }
+  std::unique_lock<std::shared_mutex> g(mtx_);
+  keys_[next.id] = std::move(next);
+  return std::nullopt;
+}
+
 bool api_key_store::revoke(const std::string& id, int64_t now_ms) {
   {
     std::unique_lock<std::shared_mutex> g(mtx_);

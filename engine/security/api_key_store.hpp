@@ -51,6 +51,11 @@ public:
   std::optional<api_key_record>
   update(const std::string& id, const std::optional<std::string>& name,
          const std::optional<std::vector<std::string>>& scopes);
+  /// A key another node created (issue 25: replicated through etcd):
+  /// inserted when unknown, else its name, scopes, expiry and revocation
+  /// follow the record (a revocation is never undone). An error when the
+  /// id is taken by a different secret.
+  std::optional<std::string> import(const api_key_record& r);
   /// Marks it revoked; false if unknown or already revoked.
   bool revoke(const std::string& id, int64_t now_ms);
   /// Checks a presented token; `out` is the key's record when ok.

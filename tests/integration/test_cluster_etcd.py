@@ -195,6 +195,50 @@ class ClusterEtcdTest(unittest.TestCase):
               file=sys.stderr)
         self.assertLess(max(refused.values()), 0.1)
 
+    def test_3k_api_key_created_once_works_everywhere(self):
+        nodes = self.live()
+        st, hdr, k = nodes[0].json("POST", "/api/keys",
+                                   {"name": "fleet",
+                                    "permissions": ["data:read"]}, ROOT)
+        self.assertEqual(st, 201, k)
+        self.assertNotIn("false", str(hdr.get("X-Themis-Replicated")))
+        h = bearer(k["secret"])
+        t0 = time.time()
+        works = {}
+        while len(works) < len(nodes) and time.time() < t0 + 5:
+            for i, n in enumerate(nodes):
+                if i not in works and n.request(
+                        "GET", "/v1/collections", headers=h)[0] == 200:
+                    works[i] = time.time() - t0
+        self.assertEqual(len(works), len(nodes))
+        print("a key created on one node works on %d nodes after %s ms" % (
+            len(nodes), sorted(round(v * 1000, 1) for v in works.values())),
+              file=sys.stderr)
+        self.assertLess(max(works.values()), 0.1)
+        # the secret never reaches etcd: only its digest
+        st, _, cfg = nodes[1].json("GET", "/api/v1/cluster/config", None,
+                                   ROOT)
+        text = json.dumps(cfg)
+        self.assertIn("api_key/" + k["id"], text)
+        self.assertNotIn(k["secret"].split("_")[-1], text)
+        # revoked on another node (its imported copy): refused everywhere
+        st, _, body = nodes[2].json("DELETE", "/api/keys/" + k["id"], None,
+                                    ROOT)
+        self.assertEqual(st, 200, body)
+        t0 = time.time()
+        refused = set()
+        while len(refused) < len(nodes) and time.time() < t0 + 5:
+            for i, n in enumerate(nodes):
+                if n.request("GET", "/v1/collections", headers=h)[0] == 401:
+                    refused.add(i)
+        self.assertEqual(len(refused), len(nodes))
+        # a record with no digest is refused before it is stored
+        st, _, body = self.put_config(
+            nodes[0], "api_key/00112233aabbccdd",
+            {"id": "00112233aabbccdd", "user": "x", "digest": "nope"}, 0)
+        self.assertEqual(st, 400, body)
+        self.assertIn("digest", json.dumps(body))
+
     def test_4_cas_conflict_and_invalid_config(self):
         n0, n1 = self.live()[:2]
         rev = self.revision_of(n0, "tenant_quotas")

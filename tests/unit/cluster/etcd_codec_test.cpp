@@ -198,6 +198,49 @@ TEST(cluster_config, checks_sections_before_storing) {
     parse_section("rate_limiting", std::string(2 << 20, ' '), s).empty());
 }
 
+TEST(cluster_config, api_key_records_round_trip_and_bad_ones_are_refused) {
+  replicated_api_key k;
+  k.id = "0123456789abcdef";
+  k.name = "fleet";
+  k.user = "dev";
+  k.tenant = "acme";
+  k.scopes = {"data:read"};
+  k.created_ms = 5;
+  k.digest = std::string(64, 'a');
+  auto name = api_key_section(k.id);
+  EXPECT_TRUE(is_api_key_section(name));
+  replicated_section s;
+  auto errs = parse_section(name, api_key_text(k), s);
+  EXPECT_TRUE(errs.empty()) << errs.front();
+  EXPECT_EQ(s.api_key.scopes, k.scopes);
+  EXPECT_EQ(s.api_key.digest, k.digest);
+  EXPECT_EQ(s.api_key.tenant, "acme");
+  for (const char* bad :
+       {"api_key/", "api_key/0123", "api_key/0123456789ABCDEF",
+        "api_key/0123456789abcdef/x", "api_keyx"})
+    EXPECT_FALSE(is_api_key_section(bad)) << bad;
+  auto refused = [&](std::string text) {
+    return !parse_section(name, text, s).empty();
+  };
+  auto with = [&](auto&& change) {
+    auto j = nlohmann::json::parse(api_key_text(k));
+    change(j);
+    return j.dump();
+  };
+  EXPECT_TRUE(refused(with([](auto& j) { j["id"] = "fedcba9876543210"; })));
+  EXPECT_TRUE(refused(with([](auto& j) { j["digest"] = "abc"; })));
+  EXPECT_TRUE(refused(with([](auto& j) { j.erase("digest"); })));
+  EXPECT_TRUE(refused(with([](auto& j) { j["tenant"] = "Not A Tenant"; })));
+  EXPECT_TRUE(refused(with([](auto& j) { j["scopes"] = {1}; })));
+  EXPECT_TRUE(refused(with([](auto& j) { j["scopes"] = {""}; })));
+  EXPECT_TRUE(refused(with([](auto& j) { j["expires_ms"] = -1; })));
+  EXPECT_TRUE(refused(with([](auto& j) { j["secret"] = "x"; })));
+  EXPECT_TRUE(
+    refused(with([](auto& j) { j["user"] = std::string(300, 'u'); })));
+  EXPECT_TRUE(refused("[]"));
+  EXPECT_TRUE(refused("{"));
+}
+
 TEST(hash_ring, same_answer_from_any_order_and_few_moves) {
   std::vector<std::string> nodes = {"n1", "n2", "n3", "n4", "n5"};
   hash_ring a(nodes, 64);
