@@ -175,13 +175,18 @@ void attempt(cluster_actor* self, uint64_t id) {
   auto left = static_cast<uint32_t>(c.call->fwd.timeout_ms - spent);
   auto per_try = std::min(c.call->fwd.per_try_timeout_ms, left);
   auto me = caf::actor_cast<caf::actor>(self);
-  st.pool->send(
-    static_cast<size_t>(ep), c.call->wire, c.call->head, per_try,
-    [me, id, ep](gateway_try t) {
-      caf::anon_send(me, gw_done_atom::value, id, static_cast<int32_t>(ep),
-                     std::make_shared<gateway_try>(std::move(t)));
-    },
-    c.call->coalesce_key.empty() ? c.call->body : nullptr);
+  auto report = [me, id, ep](gateway_try t) {
+    caf::anon_send(me, gw_done_atom::value, id, static_cast<int32_t>(ep),
+                   std::make_shared<gateway_try>(std::move(t)));
+  };
+  if (c.call->tunnel) { // WebSocket: a connection of its own
+    st.pool->open_tunnel(static_cast<size_t>(ep), c.call->wire, per_try,
+                         std::move(report), c.call->body, c.call->tunnel);
+    return;
+  }
+  st.pool->send(static_cast<size_t>(ep), c.call->wire, c.call->head, per_try,
+                std::move(report),
+                c.call->coalesce_key.empty() ? c.call->body : nullptr);
 }
 
 void on_done(cluster_actor* self, uint64_t id, int32_t ep,
@@ -254,7 +259,7 @@ void on_done(cluster_actor* self, uint64_t id, int32_t ep,
   r.status = t->resp.status;
   r.headers = std::move(t->resp.headers);
   r.body = std::move(t->resp.body);
-  if (t->streamed) {
+  if (t->streamed && r.status != 101) {
     r.stream = true; // the body follows through the call's pipe
     if (t->content_length >= 0)
       r.headers.emplace_back(std::string(declared_length_header),

@@ -22,6 +22,8 @@ class io_context;
 
 namespace themis {
 
+struct gateway_tunnel_slot;
+
 using gw_fwd_atom = caf::atom_constant<caf::atom("gw_fwd")>;
 using gw_retire_atom = caf::atom_constant<caf::atom("gw_retire")>;
 
@@ -38,6 +40,9 @@ struct gateway_call {
   /// body of a streamed answer arrives here, the reply carries only the
   /// head (`stream` set).
   std::shared_ptr<gateway::body_pipe> body;
+  /// A WebSocket handshake (`wire` asks for the upgrade): on a 101 the
+  /// tunnel is left here and `body` carries the upstream's bytes.
+  std::shared_ptr<gateway_tunnel_slot> tunnel;
 };
 
 /// The header a gateway-made answer carries (and an upstream's never does:

@@ -79,6 +79,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
   std::atomic<uint32_t> pending{0};
   std::atomic<uint64_t> connects{0};
   std::atomic<uint64_t> reuses{0};
+  std::atomic<uint32_t> tunnels{0}; ///< open WebSocket tunnels
 
   static gateway_try failure(int status, std::string why, bool connect) {
     gateway_try t;
@@ -456,6 +457,32 @@ void gateway_pool::send(size_t ep, std::shared_ptr<const std::string> wire,
              });
 }
 
+void gateway_pool::open_tunnel(size_t ep,
+                               std::shared_ptr<const std::string> wire,
+                               uint32_t timeout_ms, done_fn done,
+                               std::shared_ptr<gateway::body_pipe> pipe,
+                               std::shared_ptr<gateway_tunnel_slot> slot) {
+  auto i = impl_;
+  if (ep >= i->addrs.size()) {
+    done(impl::failure(503, "upstream cluster reloaded", false));
+    return;
+  }
+  if (i->open.load() + i->tunnels.load() >= i->cfg.breaker.max_connections) {
+    auto t = impl::failure(503, "circuit breaker: max connections", false);
+    t.overflow = true;
+    done(std::move(t));
+    return;
+  }
+  ++i->tunnels;
+  ++i->connects;
+  gateway::response_limits lim;
+  lim.max_body_bytes = i->cfg.max_response_bytes;
+  gateway_detail::open_tunnel(i->io, i->addrs[ep], std::move(wire),
+                              i->cfg.connect_timeout_ms, timeout_ms, lim,
+                              std::move(pipe), std::move(slot), std::move(done),
+                              [i] { --i->tunnels; });
+}
+
 void gateway_pool::probe(size_t ep, const std::string& path,
                          uint32_t timeout_ms, std::function<void(bool)> done) {
   auto i = impl_;
@@ -490,7 +517,7 @@ void gateway_pool::shut() {
 }
 
 uint32_t gateway_pool::open_connections() const {
-  return impl_->open.load();
+  return impl_->open.load() + impl_->tunnels.load();
 }
 uint32_t gateway_pool::pending() const {
   return impl_->pending.load();

@@ -53,6 +53,14 @@ public:
             uint32_t timeout_ms, done_fn done,
             std::shared_ptr<gateway::body_pipe> body = nullptr);
 
+  /// WebSocket pass-through: the upgrade request `wire` on a connection
+  /// of its own (counted with the pool's under max_connections); see
+  /// gateway_detail::open_tunnel.
+  void open_tunnel(size_t ep, std::shared_ptr<const std::string> wire,
+                   uint32_t timeout_ms, done_fn done,
+                   std::shared_ptr<gateway::body_pipe> pipe,
+                   std::shared_ptr<struct gateway_tunnel_slot> slot);
+
   /// Active health check: GET `path` on a connection of its own; `done`
   /// gets whether a 2xx came back in time.
   void probe(size_t ep, const std::string& path, uint32_t timeout_ms,

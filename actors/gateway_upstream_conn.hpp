@@ -14,6 +14,9 @@
 #include <memory>
 #include <string>
 
+#include "actors/gateway_tunnel.hpp"
+#include "gateway/response_parser.hpp"
+
 namespace themis::gateway_detail {
 
 namespace asio = boost::asio;
@@ -55,5 +58,18 @@ inline void arm(const conn_ptr& c, std::chrono::milliseconds ms) {
 void probe_endpoint(asio::io_context& io, const tcp::endpoint& to,
                     std::shared_ptr<const std::string> wire,
                     uint32_t timeout_ms, std::function<void(bool)> done);
+
+/// WebSocket pass-through (gateway_tunnel.cpp): connects, sends `wire`
+/// (the upgrade request); on a 101 leaves the tunnel in `slot`, then
+/// `done` gets the head and the upstream's bytes go into `pipe`; any
+/// other answer is read whole and given to `done`. `on_close` runs once
+/// when the connection closes.
+void open_tunnel(asio::io_context& io, const tcp::endpoint& to,
+                 std::shared_ptr<const std::string> wire, uint32_t connect_ms,
+                 uint32_t timeout_ms, gateway::response_limits lim,
+                 std::shared_ptr<gateway::body_pipe> pipe,
+                 std::shared_ptr<gateway_tunnel_slot> slot,
+                 std::function<void(gateway_try)> done,
+                 std::function<void()> on_close);
 
 } // namespace themis::gateway_detail

@@ -78,6 +78,16 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
           self->send(st.handoff, data_atom::value, std::move(bytes));
         return;
       }
+      if (st.gw_tunnel) {    // issue 23: WebSocket through the gateway
+        if (bytes.empty()) { // the client is gone: so is the upstream
+          st.gateway_tunnel_close();
+          self->quit();
+          return;
+        }
+        st.gateway_tunnel_in(std::move(bytes));
+        st.want_read();
+        return;
+      }
       if (bytes.empty()) { // the peer half-closed
         if (!st.on_peer_eof())
           self->quit();
@@ -122,6 +132,7 @@ caf::behavior http_connection(connection_actor* self, connection_ptr conn,
         return;
       }
       st.session->drain();
+      st.gateway_tunnel_close(); // (a gateway WebSocket tunnel ends)
       if (st.wire_tunnels) // MQTT DISCONNECT 0x8B, PG 57P01 on their streams
         st.wire_tunnels->drain();
       // close an idle connection when its grace ends, not at the next tick

@@ -166,6 +166,13 @@ struct http_connection_state : http1::session_callbacks,
   /// Moves what the upstream sent of `id`'s body to the client while the
   /// client keeps up; ends the answer with the body.
   void gateway_pump(uint64_t id);
+  /// A WebSocket tunnel through the gateway (after its 101): the client's
+  /// bytes go to the upstream; reads pause while `gw_window` bytes wait.
+  std::shared_ptr<gateway_tunnel_slot> gw_tunnel;
+  size_t gw_window = 0;
+  void gateway_tunnel_in(std::string bytes);
+  void gateway_tunnel_close();
+  bool gateway_tunnel_backlogged() const;
 
   void dispatch(uint64_t id, api_request req) {
     // A synchronous answer may dispatch the next pipelined request inside
@@ -702,8 +709,9 @@ struct http_connection_state : http1::session_callbacks,
       return; // the wire-protocol actor reads
     // After an upgrade, stop reading while our answers (pongs, events)
     // pile up unread; the ping tick checks again.
-    bool want = !closed && (ws && !ws_stream ? conn->queued_writes() < 1024
-                                             : session->wants_read());
+    bool want = !closed && (gw_tunnel          ? !gateway_tunnel_backlogged()
+                            : ws && !ws_stream ? conn->queued_writes() < 1024
+                                               : session->wants_read());
     if (want == reading)
       return;
     reading = want;

@@ -259,6 +259,10 @@ bool http_connection_state::on_peer_eof() {
 }
 
 void http_connection_state::on_upgraded(std::string leftover) {
+  if (gw_tunnel) { // issue 23: the gateway's WebSocket pass-through
+    gateway_tunnel_in(std::move(leftover));
+    return;
+  }
   if (h2c) {
     if (!start_h2()) {
       closed = true;

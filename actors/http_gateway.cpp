@@ -4,6 +4,7 @@
 
 #include "actors/gateway_cluster.hpp"
 #include "actors/gateway_hub.hpp"
+#include "actors/gateway_tunnel.hpp"
 #include "actors/http_connection_state.hpp"
 #include "gateway/proxy_request.hpp"
 #include "protocols/http2/h2_session.hpp"
@@ -66,10 +67,15 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
     default:
       break;
   }
-  if (req.header("Sec-WebSocket-Key") || req.header("Upgrade")) {
-    answer(gateway_refusal(501, "WebSocket and Upgrade pass-through are "
-                                "not supported by the gateway yet"));
-    return true;
+  bool upgrade = req.header("Sec-WebSocket-Key") || req.header("Upgrade");
+  if (upgrade) {
+    auto* up = req.header("Upgrade");
+    if (session->multiplexed() || !up || !iequals(*up, "websocket") ||
+        req.method != "GET" || gw_tunnel) {
+      answer(gateway_refusal(501, "only WebSocket upgrades over HTTP/1.1 "
+                                  "pass through the gateway"));
+      return true;
+    }
   }
   if (req.body.size() > route->forward.max_request_bytes) {
     answer(gateway_refusal(413, "request body over the route's "
@@ -82,9 +88,11 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
     return true;
   }
   auto call = std::make_shared<gateway_call>();
-  call->wire =
-    std::make_shared<const std::string>(gateway::build_upstream_request(
-      *route, req, conn->tls(), route->forward.cluster));
+  call->wire = std::make_shared<const std::string>(
+    upgrade ? gateway::build_upgrade_request(*route, req, conn->tls(),
+                                             route->forward.cluster)
+            : gateway::build_upstream_request(*route, req, conn->tls(),
+                                              route->forward.cluster));
   call->head = req.method == "HEAD";
   call->idempotent = gateway::is_idempotent(req.method);
   call->coalesce_key = gateway::coalesce_key(*route, req);
@@ -98,6 +106,12 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
   if (cluster_cfg.lb == gateway::lb_policy::ring_hash)
     call->affinity = gateway::affinity_hash(cluster_cfg, req);
   call->fwd = route->forward;
+  if (upgrade) { // never retried, never shared
+    call->idempotent = false;
+    call->coalesce_key.clear();
+    call->tunnel = std::make_shared<gateway_tunnel_slot>();
+  }
+  auto slot = call->tunnel;
   if (!call->head && call->coalesce_key.empty()) {
     // the answer may stream: its body comes through this pipe, straight
     // from the upstream connection (gateway_pump)
@@ -111,7 +125,8 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
     });
     call->body = pipe;
     gw_relays.erase(id);
-    gw_relays.emplace(id, gateway_relay(std::move(pipe)));
+    gw_relays.emplace(id, gateway_relay(std::move(pipe))).first->second.tunnel =
+      upgrade;
   }
   auto timeout = std::chrono::milliseconds(route->forward.timeout_ms + 2000);
   std::shared_ptr<const gateway_call> msg = std::move(call);
@@ -119,9 +134,28 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
   // reload that replaces the table
   self->request(it->second, timeout, gw_fwd_atom::value, msg)
     .then(
-      [this, snap, route, answer, id](api_response& r) {
+      [this, snap, route, answer, id, slot](api_response& r) {
         guarded([&] {
           auto rel = gw_relays.find(id);
+          if (r.status == 101) { // the upstream took the WebSocket upgrade
+            if (rel == gw_relays.end() || !slot || !slot->tunnel) {
+              gw_relays.erase(id);
+              answer(gateway_refusal(502, "upstream switched protocols "
+                                          "unasked"));
+              return;
+            }
+            std::string upgrade_to = "websocket";
+            if (auto* u = r.header("Upgrade"))
+              upgrade_to = *u;
+            gateway::relay_response_headers(*route, r.headers);
+            r.headers.emplace_back("Upgrade", upgrade_to);
+            gw_tunnel = slot;
+            gw_window = rel->second.pipe->window();
+            rel->second.head_sent = true;
+            answer(std::move(r)); // (on_upgraded: the client's early bytes)
+            gateway_pump(id);
+            return;
+          }
           if (r.stream && rel == gw_relays.end()) {
             // (cannot happen: only calls with a pipe stream)
             answer(gateway_refusal(502, "streamed answer without a relay"));
@@ -158,8 +192,14 @@ void http_connection_state::gateway_pump(uint64_t id) {
   auto& rel = it->second;
   // back-pressure: take more from the upstream only once the client has
   // (nearly) read what it was given; until then the pipe fills and its
-  // producer stops reading the upstream socket
-  auto backlog = conn->queued_bytes() + session->stream_backlog(id);
+  // producer stops reading the upstream socket. A tunnel also waits for
+  // the upstream to take the client's bytes (reads paused meanwhile).
+  if (rel.tunnel)
+    want_read();
+  auto backlog =
+    conn->queued_bytes() + (rel.tunnel ? 0 : session->stream_backlog(id));
+  if (rel.tunnel && gateway_tunnel_backlogged())
+    backlog = rel.pipe->window(); // (checked again after the delay)
   if (backlog >= rel.pipe->window()) {
     if (!rel.retry) {
       rel.retry = true;
@@ -169,13 +209,26 @@ void http_connection_state::gateway_pump(uint64_t id) {
     return;
   }
   auto p = rel.pipe->take();
-  if (!p.bytes.empty())
-    session->stream_data(id, p.bytes);
+  if (!p.bytes.empty()) {
+    if (rel.tunnel)
+      conn->write(std::move(p.bytes));
+    else
+      session->stream_data(id, p.bytes);
+  }
   if (!p.end) {
     want_read();
     return;
   }
+  bool tunnel = rel.tunnel;
   gw_relays.erase(it);
+  if (tunnel) { // the upstream closed (or broke, or idled): so does the client
+    spdlog::debug("http {}: gateway WebSocket tunnel ended{}{}",
+                  conn->remote_address(), p.failed ? ": " : "", p.error);
+    gateway_tunnel_close();
+    closed = true;
+    conn->close_after_writes();
+    return;
+  }
   if (!p.failed) {
     session->stream_end(id);
     want_read();
@@ -193,6 +246,28 @@ void http_connection_state::gateway_pump(uint64_t id) {
   }
   closed = true;
   conn->close_after_writes();
+}
+
+void http_connection_state::gateway_tunnel_in(std::string bytes) {
+  if (gw_tunnel && gw_tunnel->tunnel && !bytes.empty())
+    gw_tunnel->tunnel->send(std::move(bytes));
+  if (gateway_tunnel_backlogged())
+    for (auto& [id, rel] : gw_relays)
+      if (rel.tunnel && !rel.retry) { // look again when it drained
+        rel.retry = true;
+        self->delayed_send(self, std::chrono::milliseconds(5),
+                           gw_body_atom::value, id, true);
+      }
+}
+
+bool http_connection_state::gateway_tunnel_backlogged() const {
+  return gw_tunnel && gw_tunnel->tunnel &&
+         gw_tunnel->tunnel->queued() >= gw_window;
+}
+
+void http_connection_state::gateway_tunnel_close() {
+  if (gw_tunnel && gw_tunnel->tunnel)
+    gw_tunnel->tunnel->close();
 }
 
 } // namespace themis::detail

@@ -168,6 +168,18 @@ std::string build_upstream_request(const route_config& r,
   return out;
 }
 
+std::string build_upgrade_request(const route_config& r, const api_request& req,
+                                  bool tls, std::string_view upstream_host) {
+  auto out = build_upstream_request(r, req, tls, upstream_host);
+  auto end = out.find("\r\n\r\n");
+  auto* up = req.header("Upgrade");
+  if (end == std::string::npos || !up)
+    return out;
+  std::string extra = "\r\nConnection: Upgrade\r\nUpgrade: " + *up;
+  out.insert(end, extra);
+  return out;
+}
+
 void relay_response_headers(const route_config& r, header_list& h) {
   header_list out;
   out.reserve(h.size() + 2);

@@ -26,6 +26,12 @@ std::string build_upstream_request(const route_config& r,
                                    const api_request& req, bool tls,
                                    std::string_view upstream_host);
 
+/// The same for a WebSocket handshake (RFC 6455 §4.1): `Connection:
+/// Upgrade` and the client's `Upgrade` sent on (Sec-WebSocket-* pass as
+/// end-to-end headers).
+std::string build_upgrade_request(const route_config& r, const api_request& req,
+                                  bool tls, std::string_view upstream_host);
+
 /// Hop-by-hop and framing headers removed (the front-end frames the
 /// body), Via added, then the route's response edits.
 void relay_response_headers(const route_config& r, header_list& h);

@@ -144,8 +144,10 @@ response_parser::result response_parser::step() {
         return result::need_more;
       }
       case state::done:
-        if (pos_ < buf_.size())
+        if (pos_ < buf_.size()) {
           resp_.keep_alive = false; // unasked-for bytes: do not reuse
+          rest_.append(buf_, pos_, std::string::npos);
+        }
         buf_.clear();
         pos_ = 0;
         return result::done;

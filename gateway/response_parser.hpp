@@ -59,6 +59,13 @@ public:
   }
   /// The body's length from Content-Length (-1: chunked or close-framed).
   int64_t content_length() const { return content_length_; }
+  /// Bytes after a complete answer: after a 101 the upgraded protocol's
+  /// first bytes (a WebSocket frame sent with the 101).
+  std::string take_rest() {
+    std::string out;
+    out.swap(rest_);
+    return out;
+  }
 
 private:
   enum class state {
@@ -88,6 +95,7 @@ private:
   upstream_response resp_;
   uint64_t body_seen_ = 0; ///< body bytes decoded, including taken ones
   int64_t content_length_ = -1;
+  std::string rest_;
   std::string error_;
 };
 

@@ -151,3 +151,14 @@ TEST(ResponseParser, StreamingTakesTheBodyInPiecesAndStillLimitsIt) {
   EXPECT_EQ(h.feed("HTTP/1.1 100 Continue\r\n\r\n"), res::need_more);
   EXPECT_FALSE(h.head_complete()); // an interim answer is not the head
 }
+
+TEST(ResponseParser, SwitchingProtocolsKeepsTheBytesAfterIt) {
+  response_parser p(false);
+  EXPECT_EQ(p.feed("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\n\r\n\x81\x02hi"),
+            res::done);
+  EXPECT_EQ(p.response().status, 101);
+  EXPECT_TRUE(p.head_complete());
+  EXPECT_EQ(p.take_rest(), "\x81\x02hi"); // the upstream's first frame
+  EXPECT_EQ(p.take_rest(), "");
+}

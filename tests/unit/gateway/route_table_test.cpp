@@ -169,3 +169,30 @@ TEST(ProxyRequest, RedirectExpands) {
   EXPECT_EQ(client_ip("[::1]:80"), "::1");
   EXPECT_EQ(client_ip("1.2.3.4:80"), "1.2.3.4");
 }
+
+TEST(ProxyRequest, WebSocketHandshakeKeepsTheUpgrade) {
+  auto c = cfg_of(R"(
+clusters:
+  - {name: a, endpoints: ["127.0.0.1:1"]}
+routes:
+  - match: {prefix: /ws}
+    forward: {cluster: a}
+)");
+  auto q = req("GET", "svc.local", "/ws/chat", "",
+               {{"Connection", "Upgrade"},
+                {"Upgrade", "websocket"},
+                {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                {"Sec-WebSocket-Version", "13"},
+                {"Sec-WebSocket-Protocol", "chat"}});
+  auto plain = build_upstream_request(c.routes[0], q, false, "a");
+  EXPECT_EQ(plain.find("Upgrade:"), std::string::npos); // hop-by-hop
+  auto s = build_upgrade_request(c.routes[0], q, false, "a");
+  EXPECT_EQ(s.rfind("GET /ws/chat HTTP/1.1\r\n", 0), 0u) << s;
+  EXPECT_NE(s.find("\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"),
+            std::string::npos)
+    << s;
+  EXPECT_NE(s.find("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"),
+            std::string::npos);
+  EXPECT_NE(s.find("Sec-WebSocket-Protocol: chat\r\n"), std::string::npos);
+  EXPECT_EQ(s.size() - 4, s.find("\r\n\r\n")); // one head, no body
+}
