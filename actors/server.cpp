@@ -305,6 +305,34 @@ int run_server(const server_config& cfg, const char* version,
     spdlog::critical("oauth2: cannot open auth.db: {}", e.what());
     return 1;
   }
+  if (cfg.auth.usb_admin_enabled) { // issue 24: USB admin keys
+    auto& a = cfg.auth;
+    auth::usb_admin::login_config uc;
+    uc.token_ttl_s = a.usb_admin_token_ttl_s;
+    uc.challenge_ttl_s = a.usb_admin_challenge_ttl_s;
+    uc.max_failures_per_min = a.usb_admin_max_failures;
+    uc.challenges_per_min = a.usb_admin_challenges_per_min;
+    uc.removable = a.usb_admin_removable;
+    uc.sysfs_root = a.usb_admin_sysfs_root;
+    uc.scope_claim = a.scope_claim;
+    std::string error;
+    ctx->usb_admin = auth::usb_admin::login_service::create(
+      uc, cfg.engine.data_dir, error);
+    if (!ctx->usb_admin) {
+      std::fprintf(stderr, "themisd: config error: %s\n", error.c_str());
+      return 2;
+    }
+    ctx->authn->add_local_verifier(
+      [raw = ctx->usb_admin.get()](std::string_view token, int64_t now_s,
+                                   std::string& err, bool& mine) {
+        return raw->verify_token(token, now_s, err, mine);
+      });
+    std::string why;
+    spdlog::info("usb_admin: {} enrolled key(s), removable check {}",
+                 ctx->usb_admin->keys().list(&why).size(), uc.removable);
+    if (!why.empty())
+      spdlog::warn("usb_admin: {}", why);
+  }
   { // issue 24: the SAML 2.0 SP; its logins mint the provider's tokens
     std::string error;
     ctx->saml =
@@ -317,11 +345,43 @@ int run_server(const server_config& cfg, const char* version,
       spdlog::info("saml: SP {} trusts IdP {}", ctx->saml->urls().entity_id,
                    ctx->saml->idp_entity_id());
   }
+  if (!cfg.auth.trusted_issuers.empty()) { // issue 24: external IdPs
+    std::vector<auth::trusted::issuer_config> issuers;
+    for (auto& text : cfg.auth.trusted_issuers) {
+      auth::trusted::issuer_config ic;
+      std::string error;
+      if (!auth::trusted::parse_issuer_config(text, ic, error)) {
+        std::fprintf(stderr, "themisd: config error: auth.trusted_issuers: "
+                             "%s\n",
+                     error.c_str());
+        return 2;
+      }
+      issuers.push_back(std::move(ic));
+    }
+    auth::trusted::trust_settings ts;
+    ts.refresh_s = cfg.auth.trusted_issuers_refresh_s;
+    ts.min_refetch_s = cfg.auth.trusted_issuers_min_refetch_s;
+    ts.wait_ms = cfg.auth.trusted_issuers_wait_ms;
+    ts.skew_s = cfg.auth.jwt_skew_s;
+    ts.scope_claim = cfg.auth.scope_claim;
+    ts.tenant_claim = cfg.auth.tenant_claim;
+    ctx->trusted_issuers = std::make_unique<auth::trusted::issuer_trust>(
+      std::move(issuers), ts);
+    ctx->trusted_issuers->start();
+    ctx->authn->add_local_verifier(
+      [raw = ctx->trusted_issuers.get()](std::string_view token,
+                                         int64_t now_s, std::string& err,
+                                         bool& mine) {
+        return raw->verify(token, now_s, err, mine);
+      });
+    spdlog::info("auth: {} trusted issuer(s)",
+                 cfg.auth.trusted_issuers.size());
+  }
   ctx->router = std::make_unique<rest_router>(handler_env{
     *ctx->reader, ctx->metrics, ctx->config, *ctx->cursors, ctx->limiter,
     ctx->faults, ctx->api_keys.get(), ctx->audit.get(), ctx->quotas.get(),
     &ctx->admin, ctx->transactions.get(), ctx->functions.get(),
-    ctx->oauth2.get(), ctx->saml.get()});
+    ctx->oauth2.get(), ctx->usb_admin.get(), ctx->saml.get()});
   // the operator routes (/api/v1/admin/…): reload and drain go through the
   // same signal handlers as SIGHUP and SIGTERM
   ctx->admin.version = version;

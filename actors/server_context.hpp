@@ -17,6 +17,8 @@
 #include "auth/ranger/ranger_poller.hpp"
 #include "auth/oauth2/provider.hpp"
 #include "auth/saml/service_provider.hpp"
+#include "auth/trusted_issuers/issuer_trust.hpp"
+#include "auth/usb_admin/login_service.hpp"
 #include "engine/reader_pool.hpp"
 #include "engine/security/api_key_store.hpp"
 #include "engine/security/audit_log.hpp"
@@ -150,6 +152,10 @@ struct server_context {
   std::unique_ptr<auth::oauth2::provider> oauth2;
   /// The SAML 2.0 SP (issue 24; null: saml.enabled off).
   std::unique_ptr<auth::saml::service_provider> saml;
+  /// USB admin login (issue 24; null: auth.usb_admin.enabled off).
+  std::unique_ptr<auth::usb_admin::login_service> usb_admin;
+  /// External IdPs' keys (issue 24; null: auth.trusted_issuers empty).
+  std::unique_ptr<auth::trusted::issuer_trust> trusted_issuers;
   std::unique_ptr<limits::tenant_quotas> quotas; ///< auth.tenant_quotas
   limits::rate_limiter limiter;
   /// In front of the store writer: admission control (queue depth, CoDel,

@@ -101,11 +101,14 @@ authenticator::create(const auth_section& cfg, engine::api_key_store* keys,
   if (!set)
     return nullptr;
   // Somebody must be able to administer a server that requires auth: a
-  // JWT key, or an admin API key (`themisctl init` mints the first one).
+  // JWT key, an admin API key (`themisctl init` mints the first one), or
+  // (issue 24) USB admin keys or an external IdP's tokens.
   auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count();
-  if (cfg.required && set->size() == 0 && !(keys && keys->live_admin(now_ms))) {
+  bool other_admin = cfg.usb_admin_enabled || !cfg.trusted_issuers.empty();
+  if (cfg.required && set->size() == 0 && !other_admin &&
+      !(keys && keys->live_admin(now_ms))) {
     error = keys ? "auth.required needs an admin API key (create the first "
                    "one with `themisctl init --data-dir DIR` while themisd "
                    "is stopped) or a JWT key (auth.jwt_secret, "

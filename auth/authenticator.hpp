@@ -77,6 +77,24 @@ public:
   void set_local_verifier(local_verifier v) const {
     local_verifier_ = std::move(v);
   }
+  /// One more local verifier (USB admin tokens, trusted issuers), tried
+  /// before those set earlier; each says `mine` for its own tokens. Also
+  /// set once at start only.
+  void add_local_verifier(local_verifier v) const {
+    if (!local_verifier_) {
+      local_verifier_ = std::move(v);
+      return;
+    }
+    local_verifier_ = [first = std::move(v), rest = std::move(local_verifier_)](
+                        std::string_view token, int64_t now_s,
+                        std::string& error, bool& mine) {
+      auto claims = first(token, now_s, error, mine);
+      if (claims || mine)
+        return claims;
+      error.clear();
+      return rest(token, now_s, error, mine);
+    };
+  }
   /// Re-reads auth.jwt_jwks_file if it changed since the last look (at
   /// most every auth.jwks_refresh_s, or at once — once a second — when a
   /// token names a kid nobody knows): keys rotate without a restart. A

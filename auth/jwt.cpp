@@ -57,15 +57,9 @@ bool alg_from_pkey(EVP_PKEY* k, jwt_alg& alg) {
     case EVP_PKEY_RSA:
       alg = jwt_alg::rs256;
       return EVP_PKEY_get_bits(k) >= 2048; // shorter RSA keys are refused
-    case EVP_PKEY_EC: {
-      char group[64];
-      size_t len = 0;
-      if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                          sizeof group, &len))
-        return false;
+    case EVP_PKEY_EC:
       alg = jwt_alg::es256;
-      return std::string_view(group, len) == "prime256v1";
-    }
+      return is_p256_key(k);
     default:
       return false;
   }
@@ -236,6 +230,18 @@ const jwt_key* jwks::find(const std::string& kid) const {
     if (k->kid() == kid)
       return k.get();
   return nullptr;
+}
+
+bool is_p256_key(const void* evp_pkey) {
+  auto* k = static_cast<const EVP_PKEY*>(evp_pkey);
+  if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_EC)
+    return false;
+  char group[64];
+  size_t len = 0;
+  if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                      sizeof group, &len))
+    return false;
+  return std::string_view(group, len) == "prime256v1";
 }
 
 jwt_result verify_jwt(std::string_view token, const jwks& keys,

@@ -86,6 +86,11 @@ struct jwt_result {
   nlohmann::json claims;
 };
 
+/// Whether an EVP_PKEY (passed as void* so this header needs no OpenSSL)
+/// is an EC key on P-256 (prime256v1): the one curve ES256 and the USB
+/// admin keys accept.
+bool is_p256_key(const void* evp_pkey);
+
 /// Verifies `token` at `now_s` (Unix seconds).
 jwt_result verify_jwt(std::string_view token, const jwks& keys,
                       const jwt_policy& policy, int64_t now_s);

@@ -173,6 +173,9 @@ class function_registry; // functions/function_registry.hpp
 namespace auth::oauth2 {
 class provider; // auth/oauth2/provider.hpp
 }
+namespace auth::usb_admin {
+class login_service; // auth/usb_admin/login_service.hpp
+}
 namespace auth::saml {
 class service_provider; // auth/saml/service_provider.hpp
 }
@@ -198,6 +201,9 @@ struct handler_env {
   /// /api/v1/auth/… OAuth2 / OIDC provider (issue 24; null: oauth2.enabled
   /// off, 404)
   auth::oauth2::provider* oauth2 = nullptr;
+  /// /api/v1/auth/usb/…, /api/v1/admin/usb-keys (issue 24; null:
+  /// auth.usb_admin.enabled off, 404)
+  auth::usb_admin::login_service* usb_admin = nullptr;
   /// /api/v1/auth/saml/… SAML 2.0 SP (issue 24; null: saml.enabled off,
   /// 404)
   auth::saml::service_provider* saml = nullptr;

@@ -43,6 +43,9 @@ const std::map<std::string, std::string>& tag_descriptions() {
                "404 unless oauth2.enabled), errors in RFC 6749's shape"},
     {"saml", "The SAML 2.0 service provider: SSO and SLO against an IdP "
              "(docs/security.md; 404 unless saml.enabled)"},
+    {"usb_admin", "USB admin keys: break-glass admin login with a key "
+                  "file (docs/security.md; 404 unless "
+                  "auth.usb_admin.enabled)"},
     {"meta", "This description, the reference page, versions"}};
   return t;
 }

@@ -12,6 +12,7 @@
 #include "handlers/route_registry.hpp"
 #include "handlers/route_schemas.hpp"
 #include "handlers/gateway_admin_routes.hpp"
+#include "handlers/usb_admin_routes.hpp"
 #include "handlers/mqtt_admin_routes.hpp"
 #include "handlers/sql_routes.hpp"
 #include "handlers/whoami_routes.hpp"
@@ -267,6 +268,7 @@ const route_registry& route_registry::global() {
     register_whoami_routes(*r);     // issue 29: GET /api/v1/whoami
     register_oauth2_routes(*r);     // issue 24: OAuth2 / OIDC provider
     register_saml_routes(*r);       // issue 24: SAML 2.0 SP
+    register_usb_admin_routes(*r);  // issue 24: USB admin keys
     register_gateway_admin_routes(*r); // issue 23: gateway upstreams
     register_meta_routes(*r);
     assign_rate_groups(*r); // before the twins, so they inherit it

@@ -1,6 +1,7 @@
 /// themisd: the ThemisDB network and API server.
 
 #include <cstdio>
+#include <string_view>
 #include <unistd.h>
 
 #include "actors/server.hpp"
@@ -9,10 +10,14 @@
 #include "engine/stack_guard.hpp"
 #include "handlers/grpc_service.hpp"
 #include "themis/input_limits.hpp"
+#include "themisd/admin_cli.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
+  // `themisd admin …` (issue 24): offline administration, no server
+  if (argc > 1 && std::string_view(argv[1]) == "admin")
+    return themis::run_admin_cli(argc, argv, environ);
   auto outcome = themis::load_config(argc, argv, environ, THEMIS_VERSION);
   if (outcome.exit_code >= 0) {
     std::fprintf(outcome.exit_code == 0 ? stdout : stderr, "%s\n",

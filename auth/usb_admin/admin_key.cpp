@@ -1,12 +1,13 @@
 #include "auth/usb_admin/admin_key.hpp"
 
 #include <openssl/bio.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+
+#include "auth/jwt.hpp"
+#include "themis/hex.hpp"
 
 namespace themis::auth::usb_admin {
 
@@ -44,10 +45,7 @@ std::optional<admin_key> admin_key::from_pem(std::string_view pem,
   if (id == EVP_PKEY_ED25519) {
     out.type_ = "ed25519";
   } else if (id == EVP_PKEY_EC) {
-    char group[64] = {0};
-    size_t len = 0;
-    if (EVP_PKEY_get_group_name(k, group, sizeof group, &len) != 1 ||
-        std::string_view(group) != "prime256v1") {
+    if (!is_p256_key(k)) {
       error = "only the P-256 curve is accepted";
       return std::nullopt;
     }
@@ -65,11 +63,8 @@ std::optional<admin_key> admin_key::from_pem(std::string_view pem,
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(der, static_cast<size_t>(n), md);
   OPENSSL_free(der);
-  static const char* hex = "0123456789abcdef";
-  for (unsigned char c : md) {
-    out.fingerprint_.push_back(hex[c >> 4]);
-    out.fingerprint_.push_back(hex[c & 15]);
-  }
+  out.fingerprint_ =
+    hex_encode(std::string_view(reinterpret_cast<const char*>(md), sizeof md));
   return out;
 }
 
@@ -91,6 +86,45 @@ bool admin_key::verify(std::string_view message, std::string_view sig) const {
                      message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
+}
+
+std::string public_pem_of(const void* evp_pkey) {
+  auto* k = const_cast<EVP_PKEY*>(static_cast<const EVP_PKEY*>(evp_pkey));
+  BIO* b = BIO_new(BIO_s_mem());
+  if (!b)
+    return {};
+  std::string s;
+  char* p = nullptr;
+  if (PEM_write_bio_PUBKEY(b, k) == 1) {
+    long n = BIO_get_mem_data(b, &p);
+    if (n > 0)
+      s.assign(p, static_cast<size_t>(n));
+  }
+  BIO_free(b);
+  return s;
+}
+
+std::string sign_login(const void* evp_pkey, std::string_view nonce) {
+  auto* k = const_cast<EVP_PKEY*>(static_cast<const EVP_PKEY*>(evp_pkey));
+  bool ed = EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519;
+  auto msg = login_message(nonce);
+  auto* m = reinterpret_cast<const unsigned char*>(msg.data());
+  std::string sig;
+  size_t n = 0;
+  EVP_MD_CTX* c = EVP_MD_CTX_new();
+  if (c &&
+      EVP_DigestSignInit(c, nullptr, ed ? nullptr : EVP_sha256(), nullptr, k) ==
+        1 &&
+      EVP_DigestSign(c, nullptr, &n, m, msg.size()) == 1) {
+    sig.resize(n);
+    if (EVP_DigestSign(c, reinterpret_cast<unsigned char*>(sig.data()), &n, m,
+                       msg.size()) == 1)
+      sig.resize(n);
+    else
+      sig.clear();
+  }
+  EVP_MD_CTX_free(c);
+  return sig;
 }
 
 } // namespace themis::auth::usb_admin

@@ -38,4 +38,11 @@ private:
 /// a login can never be replayed as anything else, and the nonce.
 std::string login_message(std::string_view nonce);
 
+/// The client's half (themisctl): the PEM public key of a private key,
+/// and its signature of login_message(nonce) in the form verify() takes
+/// (raw Ed25519, DER ECDSA over SHA-256); "" on failure. `evp_pkey` is
+/// an EVP_PKEY* (void here: this header needs no OpenSSL).
+std::string public_pem_of(const void* evp_pkey);
+std::string sign_login(const void* evp_pkey, std::string_view nonce);
+
 } // namespace themis::auth::usb_admin

@@ -12,12 +12,6 @@ void challenge_store::expire(int64_t now_s) {
     nonces_.erase(order_.front().second);
     order_.pop_front();
   }
-  for (auto it = asked_.begin(); it != asked_.end();) {
-    auto& q = it->second;
-    while (!q.empty() && q.front() <= now_s - 60)
-      q.pop_front();
-    it = q.empty() ? asked_.erase(it) : std::next(it);
-  }
 }
 
 std::optional<std::string> challenge_store::issue(const std::string& key_fp,
@@ -30,10 +24,8 @@ std::optional<std::string> challenge_store::issue(const std::string& key_fp,
     std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
   std::lock_guard lk(mu_);
   expire(now_s);
-  auto& q = asked_[client];
-  if (q.size() >= lim_.per_client_per_min)
+  if (!asked_.try_add(client, now_s, lim_.per_client_per_min))
     return std::nullopt;
-  q.push_back(now_s);
   nonces_[nonce] = {key_fp, now_s + lim_.ttl_s};
   order_.emplace_back(now_s + lim_.ttl_s, nonce);
   expire(now_s); // over max_outstanding: the oldest go
@@ -55,6 +47,11 @@ std::optional<std::string> challenge_store::consume(const std::string& nonce,
 size_t challenge_store::outstanding() const {
   std::lock_guard lk(mu_);
   return nonces_.size();
+}
+
+size_t challenge_store::tracked_clients() const {
+  std::lock_guard lk(mu_);
+  return asked_.keys();
 }
 
 } // namespace themis::auth::usb_admin

@@ -346,6 +346,28 @@ struct auth_section {
   std::string ranger_audit_file;
   std::string ranger_unmatched = "deny";
   std::string ranger_ca_file;
+  /// USB admin keys (docs/security.md, "USB admin keys"): break-glass
+  /// admin login by a key file on removable media. Keys are enrolled in
+  /// <data_dir>/usb-admin-keys.json; `usb_admin_removable` is off, warn
+  /// or require (the sysfs check of the client's key-file device).
+  bool usb_admin_enabled = false;
+  uint32_t usb_admin_token_ttl_s = 300;
+  uint32_t usb_admin_challenge_ttl_s = 60;
+  uint32_t usb_admin_max_failures = 5; ///< per client address a minute
+  uint32_t usb_admin_challenges_per_min = 10; ///< per client address
+  std::string usb_admin_removable = "off";
+  std::string usb_admin_sysfs_root = "/sys";
+  /// External IdPs whose JWTs are accepted (docs/security.md, "Trusting
+  /// an external IdP"): "ISSUER aud=A [jwks_uri=U] [ca_file=F]
+  /// [user_claim=C] [scope_claim=C] [tenant_claim=C|tenant=T]
+  /// [allow_scope=S …] [allow_admin=yes]", one per issuer; keys from
+  /// discovery/JWKS over HTTPS, cached `refresh_s`, refetched for an
+  /// unknown kid at most every `min_refetch_s`; a request waits for a
+  /// fetch at most `wait_ms`.
+  std::vector<std::string> trusted_issuers;
+  uint32_t trusted_issuers_refresh_s = 300;
+  uint32_t trusted_issuers_min_refetch_s = 10;
+  uint32_t trusted_issuers_wait_ms = 1000;
 };
 
 /// Hostile-input limits shared by every parser (docs/security.md, "limits

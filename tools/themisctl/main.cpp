@@ -18,6 +18,7 @@
 #include "tools/themisctl/admin_client.hpp"
 #include "tools/themisctl/offline.hpp"
 #include "tools/themisctl/table.hpp"
+#include "tools/themisctl/usb_login.hpp"
 
 namespace {
 
@@ -49,6 +50,11 @@ Commands (over the HTTP admin API unless marked offline):
   drain                               stop gracefully (as SIGTERM)
   config check [--config FILE] [-- THEMISD_ARGS...]
                                       themisd --check-config
+  admin login --key FILE [--require-removable]
+                                      USB admin login: sign the server's
+                                      nonce with the private key FILE (on the
+                                      USB volume); prints a short-lived admin
+                                      token (--json: the whole answer)
 
 Options:
   --url URL        server (THEMIS_URL, default http://127.0.0.1:8080)
@@ -66,6 +72,7 @@ struct args {
   bool json = false;
   bool no_wait = false;
   bool force = false;
+  bool require_removable = false;
 
   std::string opt(const std::string& k, std::string def = "") const {
     auto i = opts.find(k);
@@ -78,7 +85,7 @@ bool parse_args(int argc, char** argv, args& a, std::string& error) {
   static const std::vector<std::string> with_value = {
     "url",    "token",      "timeout", "data-dir", "to",
     "from",   "name",       "user",    "tenant",   "scope",
-    "status", "expires-in", "config",  "themisd",  "cacert"};
+    "status", "expires-in", "config",  "themisd",  "cacert", "key"};
   for (int i = 1; i < argc; ++i) {
     std::string w = argv[i];
     if (w == "--") {
@@ -92,6 +99,8 @@ bool parse_args(int argc, char** argv, args& a, std::string& error) {
       a.force = true;
     } else if (w == "--no-wait") {
       a.no_wait = true;
+    } else if (w == "--require-removable") {
+      a.require_removable = true;
     } else if (w == "-h" || w == "--help") {
       a.words = {"help"};
       return true;
@@ -582,6 +591,18 @@ int main(int argc, char** argv) {
     return cmd_reload(c, a);
   if (cmd == "drain")
     return cmd_simple_post(c, "/api/v1/admin/drain", "drain", a);
+  if (cmd == "admin") { // issue 24: USB admin login
+    if (a.words.size() != 2 || a.words[1] != "login" || !a.has("key")) {
+      std::fprintf(stderr, "themisctl admin login --key FILE\n");
+      return 2;
+    }
+    // no bearer token: the key is the credential (a stale THEMIS_TOKEN
+    // must not get the login refused)
+    admin_client anon(c.base_url(), "", timeout > 0 ? timeout : 30,
+                      a.opt("cacert"));
+    return themisctl::usb_admin_login(anon, a.opt("key"), a.require_removable,
+                                      a.json);
+  }
   std::fprintf(stderr, "themisctl: unknown command %s\n%s", cmd.c_str(), usage);
   return 2;
 }

@@ -9,6 +9,7 @@
 
 #include "auth/usb_admin/admin_key.hpp"
 #include "auth/usb_admin/challenge_store.hpp"
+#include "auth/usb_admin/window_counter.hpp"
 
 using namespace themis::auth::usb_admin;
 
@@ -101,7 +102,7 @@ TEST(usb_admin, refuses_other_keys_and_junk) {
 }
 
 TEST(usb_admin, nonces_are_single_use_and_expire) {
-  challenge_store s({60, 1024, 10});
+  challenge_store s({60, 1024, 10, 600});
   auto n = s.issue("fp1", "10.0.0.1", 1000);
   ASSERT_TRUE(n);
   EXPECT_EQ(n->size(), 43u);
@@ -114,7 +115,7 @@ TEST(usb_admin, nonces_are_single_use_and_expire) {
 }
 
 TEST(usb_admin, bounded_and_rate_limited) {
-  challenge_store s({60, 5, 3});
+  challenge_store s({60, 5, 3, 600});
   EXPECT_TRUE(s.issue("fp", "a", 0));
   EXPECT_TRUE(s.issue("fp", "a", 1));
   EXPECT_TRUE(s.issue("fp", "a", 2));
@@ -129,4 +130,41 @@ TEST(usb_admin, bounded_and_rate_limited) {
   }
   EXPECT_LE(s.outstanding(), 5u);
   EXPECT_FALSE(s.consume(*first, 62)); // pushed out by newer ones
+}
+
+TEST(usb_admin, client_table_is_bounded_by_the_global_rate) {
+  // a flood from many addresses: the per-client table never outgrows the
+  // global cap, and the sweep forgets addresses after a minute
+  challenge_store s({60, 1024, 10, 100});
+  size_t issued = 0;
+  for (int i = 0; i < 5000; ++i)
+    issued += s.issue("fp", "10.0." + std::to_string(i), 10).has_value();
+  EXPECT_EQ(issued, 100u);
+  EXPECT_LE(s.tracked_clients(), 100u);
+  EXPECT_TRUE(s.issue("fp", "10.9.9.9", 71)); // the window moved on
+  EXPECT_EQ(s.tracked_clients(), 1u);
+}
+
+TEST(usb_admin, window_counter_counts_per_key_and_forgets) {
+  window_counter w(60, 4);
+  EXPECT_TRUE(w.try_add("a", 0, 2));
+  EXPECT_TRUE(w.try_add("a", 1, 2));
+  EXPECT_FALSE(w.try_add("a", 2, 2)); // per key
+  EXPECT_TRUE(w.try_add("b", 2, 2));
+  EXPECT_TRUE(w.try_add("c", 2, 2));
+  EXPECT_FALSE(w.try_add("d", 2, 2)); // global cap
+  EXPECT_EQ(w.keys(), 3u);
+  EXPECT_EQ(w.count("a", 60), 1u); // the event at 0 left the window
+  EXPECT_EQ(w.count("a", 61), 0u);
+  EXPECT_EQ(w.count("b", 62), 0u);
+  EXPECT_EQ(w.keys(), 0u);
+  // add() always counts, forgetting the oldest past the cap
+  for (int i = 0; i < 10; ++i)
+    w.add("x" + std::to_string(i), 100);
+  EXPECT_EQ(w.events(), 4u);
+  EXPECT_EQ(w.keys(), 4u);
+  EXPECT_EQ(w.count("x9", 100), 1u);
+  EXPECT_EQ(w.count("x0", 100), 0u);
+  EXPECT_FALSE(w.try_add("y", 100, 0)); // per_key 0 leaves no entry
+  EXPECT_EQ(w.keys(), 4u);
 }
