@@ -3,7 +3,7 @@
 
 #include "auth/oauth2/provider.hpp"
 #include "engine/security/audit_log.hpp"
-#include "handlers/http_audit.hpp"
+#include "handlers/auth_answer.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/oauth2_routes.hpp"
 #include "handlers/route_context.hpp"
@@ -19,30 +19,6 @@ using auth::oauth2::provider;
 
 int64_t now_s() {
   return unix_now_ms() / 1000;
-}
-
-/// The answer's audit note, recorded with the request's peer and id.
-void audit(const handler_env& env, const api_request& req, const answer& a) {
-  if (!a.audit || !env.audit)
-    return;
-  auto e =
-    http_audit_event(req, a.audit->action, a.audit->outcome, a.audit->detail);
-  if (!a.audit->user.empty()) { // else the caller (an admin action)
-    e.user = a.audit->user;
-    e.tenant = a.audit->tenant;
-  }
-  env.audit->append(std::move(e));
-}
-
-api_response to_response(answer a) {
-  api_response r;
-  r.status = a.status;
-  r.body = std::move(a.body);
-  if (!a.content_type.empty())
-    r.set_header("Content-Type", a.content_type);
-  for (auto& [k, v] : a.headers)
-    r.headers.emplace_back(std::move(k), std::move(v));
-  return r;
 }
 
 /// The provider, or a 404 (oauth2.enabled off) already sent.
@@ -111,8 +87,8 @@ void authorize_get(route_context& ctx) {
     r.body = "malformed authorization request: " + q.error + "\n";
     return ctx.respond(std::move(r));
   }
-  ctx.respond(
-    to_response(p->authorize_get(q.params, issuer_of(*p, ctx.req), now_s())));
+  ctx.respond(answer_response(
+    p->authorize_get(q.params, issuer_of(*p, ctx.req), now_s())));
 }
 
 /// Runs `fn(provider, form, authorization header, cookie, issuer)` on a
@@ -124,15 +100,15 @@ void blocking_form(route_context& ctx, Fn fn) {
     return;
   auth::oauth2::form_map form;
   if (auto bad = form_body(ctx.req, form))
-    return ctx.respond(to_response(std::move(*bad)));
+    return ctx.respond(answer_response(std::move(*bad)));
   // the worker keeps a copy of the request for the audit record
   ctx.work.run_blocking(
     [p, fn, env = &ctx.env, req = ctx.req, form = std::move(form),
      iss = issuer_of(*p, ctx.req)](blocking_writer&) {
       auto a =
         fn(*p, form, req.header("Authorization"), req.header("Cookie"), iss);
-      audit(*env, req, a);
-      return to_response(std::move(a));
+      audit_answer(*env, req, a);
+      return answer_response(std::move(a));
     },
     ctx.respond);
 }
@@ -168,7 +144,7 @@ void revoke_post(route_context& ctx) {
 void userinfo(route_context& ctx) {
   if (auto* p = oauth2_of(ctx))
     ctx.respond(
-      to_response(p->userinfo(ctx.req.header("Authorization"), now_s())));
+      answer_response(p->userinfo(ctx.req.header("Authorization"), now_s())));
 }
 
 void logout(route_context& ctx) {
@@ -180,7 +156,7 @@ void logout(route_context& ctx) {
   if (!q.ok)
     return ctx.respond(error_response(400, q.error));
   ctx.respond(
-    to_response(p->end_session(q.params, now_s(), issuer_of(*p, ctx.req))));
+    answer_response(p->end_session(q.params, now_s(), issuer_of(*p, ctx.req))));
 }
 
 void clients_list(route_context& ctx) {
@@ -203,8 +179,8 @@ void clients_create(route_context& ctx) {
     [p, body = std::move(body), env = &ctx.env,
      req = ctx.req](blocking_writer&) {
       auto a = p->admin_create_client(body);
-      audit(*env, req, a);
-      return to_response(std::move(a));
+      audit_answer(*env, req, a);
+      return answer_response(std::move(a));
     },
     ctx.respond);
 }
@@ -214,8 +190,8 @@ void clients_delete(route_context& ctx) {
   if (!p || !require_global_admin(ctx))
     return;
   auto a = p->admin_delete_client(ctx.params.at(0));
-  audit(ctx.env, ctx.req, a);
-  ctx.respond(to_response(std::move(a)));
+  audit_answer(ctx.env, ctx.req, a);
+  ctx.respond(answer_response(std::move(a)));
 }
 
 void keys_rotate(route_context& ctx) {
@@ -236,8 +212,8 @@ void keys_rotate(route_context& ctx) {
   ctx.work.run_blocking(
     [p, alg, env = &ctx.env, req = ctx.req](blocking_writer&) {
       auto a = p->admin_rotate_keys(now_s(), alg);
-      audit(*env, req, a);
-      return to_response(std::move(a));
+      audit_answer(*env, req, a);
+      return answer_response(std::move(a));
     },
     ctx.respond);
 }

@@ -6,7 +6,7 @@
 #include "auth/saml/saml_setup.hpp"
 #include "auth/saml/service_provider.hpp"
 #include "engine/security/audit_log.hpp"
-#include "handlers/http_audit.hpp"
+#include "handlers/auth_answer.hpp"
 #include "handlers/http_json.hpp"
 #include "handlers/route_context.hpp"
 #include "handlers/route_registry.hpp"
@@ -17,35 +17,10 @@ namespace themis {
 
 namespace {
 
-using auth::saml::saml_answer;
 using auth::saml::service_provider;
 
 int64_t now_s() {
   return unix_now_ms() / 1000;
-}
-
-void audit(const handler_env& env, const api_request& req,
-           const saml_answer& a) {
-  if (!a.audit || !env.audit)
-    return;
-  auto e =
-    http_audit_event(req, a.audit->action, a.audit->outcome, a.audit->detail);
-  if (!a.audit->user.empty()) {
-    e.user = a.audit->user;
-    e.tenant = a.audit->tenant;
-  }
-  env.audit->append(std::move(e));
-}
-
-api_response to_response(saml_answer a) {
-  api_response r;
-  r.status = a.status;
-  r.body = std::move(a.body);
-  if (!a.content_type.empty())
-    r.set_header("Content-Type", a.content_type);
-  for (auto& [k, v] : a.headers)
-    r.headers.emplace_back(std::move(k), std::move(v));
-  return r;
 }
 
 /// The SP, or a 404 (saml.enabled off) already sent.
@@ -100,8 +75,8 @@ void login(route_context& ctx) {
   ctx.work.run_blocking(
     [sp, return_to, env = &ctx.env, req = ctx.req](blocking_writer&) {
       auto a = sp->login(return_to, now_s());
-      audit(*env, req, a);
-      return to_response(std::move(a));
+      audit_answer(*env, req, a);
+      return answer_response(std::move(a));
     },
     ctx.respond);
 }
@@ -119,8 +94,8 @@ void acs(route_context& ctx) {
       auto a = sp->acs(auth::oauth2::form_get(form, "SAMLResponse"),
                        auth::oauth2::form_get(form, "RelayState"),
                        issuer_of(*env, req), now_s());
-      audit(*env, req, a);
-      return to_response(std::move(a));
+      audit_answer(*env, req, a);
+      return answer_response(std::move(a));
     },
     ctx.respond);
 }
@@ -144,8 +119,8 @@ void slo(route_context& ctx) {
         error_response(400, "the token is not one a SAML sign-in issued"));
     auto a = sp->local_logout(claims->value("fam", ""),
                               claims->value("sub", ""), now_s());
-    audit(ctx.env, ctx.req, a);
-    return ctx.respond(to_response(std::move(a)));
+    audit_answer(ctx.env, ctx.req, a);
+    return ctx.respond(answer_response(std::move(a)));
   }
   auto form = post_form(ctx, ctx.env.config.saml.max_response_bytes);
   if (!form)
@@ -158,15 +133,15 @@ void slo(route_context& ctx) {
   ctx.work.run_blocking(
     [sp, request, env = &ctx.env, req = ctx.req](blocking_writer&) {
       auto a = sp->idp_logout(request, now_s());
-      audit(*env, req, a);
-      return to_response(std::move(a));
+      audit_answer(*env, req, a);
+      return answer_response(std::move(a));
     },
     ctx.respond);
 }
 
 void metadata(route_context& ctx) {
   if (auto* sp = saml_of(ctx))
-    ctx.respond(to_response(sp->metadata()));
+    ctx.respond(answer_response(sp->metadata()));
 }
 
 } // namespace

@@ -130,7 +130,7 @@ saml_answer service_provider::refuse(int status, const std::string& message,
   a.status = status;
   a.body = error_body(status, message);
   a.headers.emplace_back("Cache-Control", "no-store");
-  a.audit = saml_audit{action, "denied", user, "", message};
+  a.audit = oauth2::audit_note{action, "denied", user, "", message};
   return a;
 }
 
@@ -234,8 +234,8 @@ saml_answer service_provider::acs(const std::string& saml_response,
 
   saml_answer a;
   a.headers.emplace_back("Cache-Control", "no-store");
-  a.audit = saml_audit{"saml.login", "ok", who->user, who->tenant,
-                       "idp=" + idp_entity_id() + " assertion=" + f.id};
+  a.audit = oauth2::audit_note{"saml.login", "ok", who->user, who->tenant,
+                               "idp=" + idp_entity_id() + " assertion=" + f.id};
   if (!pending->return_to.empty()) {
     // the token rides in the fragment: browsers do not send it to servers
     // or put it in Referer; the page at return_to reads location.hash
@@ -282,8 +282,8 @@ saml_answer service_provider::idp_logout(const std::string& saml_request,
     tokens_.revoke(fam, now_s);
   saml_answer a;
   a.headers.emplace_back("Cache-Control", "no-store");
-  a.audit = saml_audit{"saml.logout", "ok", r.name_id, "",
-                       "sessions=" + std::to_string(families.size())};
+  a.audit = oauth2::audit_note{"saml.logout", "ok", r.name_id, "",
+                               "sessions=" + std::to_string(families.size())};
   if (r.reply_url.empty()) {
     a.body = nlohmann::json{{"logged_out", families.size()}}.dump();
     return a;
@@ -315,7 +315,7 @@ saml_answer service_provider::local_logout(const std::string& family,
   saml_answer a;
   a.body = R"({"logged_out":1})";
   a.headers.emplace_back("Cache-Control", "no-store");
-  a.audit = saml_audit{"saml.logout", "ok", user, "", "local"};
+  a.audit = oauth2::audit_note{"saml.logout", "ok", user, "", "local"};
   return a;
 }
 

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/oauth2/provider.hpp"
 #include "auth/saml/assertion_checks.hpp"
 #include "auth/saml/attribute_map.hpp"
 #include "auth/saml/lasso_sp.hpp"
@@ -45,21 +46,10 @@ struct token_issuer {
   std::function<void(const std::string& family, int64_t now_s)> revoke;
 };
 
-struct saml_audit {
-  std::string action;  ///< saml.login, saml.logout
-  std::string outcome; ///< ok | denied
-  std::string user, tenant, detail;
-};
-
-/// An endpoint's answer, protocol-neutral; error bodies are ThemisDB's
-/// {"error":true,"message":…,"status_code":N}.
-struct saml_answer {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::optional<saml_audit> audit;
-};
+/// An endpoint's answer is the OAuth2 provider's protocol-neutral one
+/// (handlers/auth_answer.hpp turns it into HTTP); error bodies here are
+/// ThemisDB's {"error":true,"message":…,"status_code":N}.
+using saml_answer = oauth2::answer;
 
 class service_provider {
 public:

@@ -172,6 +172,15 @@ class SamlTest(unittest.TestCase):
                                  headers=auth)
         self.assertEqual(st, 200, b)
         self.assertEqual(b["v"], 1)
+        # the same token as a PostgreSQL password (psql), in its tenant
+        r = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.srv.pg_port), "-U",
+             "alice", "-d", "acme", "-At", "-X", "-c",
+             "SELECT doc->>'v' FROM saml_docs WHERE _key = 'k1'"],
+            env=dict(os.environ, PGPASSWORD=token, PGCONNECT_TIMEOUT="10"),
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "1"),
+                         r.stderr)
         # the same response again: the assertion id is remembered
         self.refused(xml, 401, "already used", relay)
         # …and an answer to a fresh request carrying the old assertion
