@@ -128,6 +128,12 @@ std::optional<std::string> apply_section(server_context& ctx,
       revoked += ctx.api_keys->revoke(id, unix_now_ms());
     if (revoked)
       spdlog::info("cluster: {} API key(s) revoked", revoked);
+  } else if (name == "principals") {
+    // "" : back to the file's auth.principals
+    std::string err;
+    if (!ctx.authn->set_principals(
+          text.empty() ? live->config.auth.principals : sec.principals, err))
+      return "principals: " + err;
   } else if (name == "gateway") {
     if (!ctx.gateway)
       return std::string("the gateway is off on this node");
@@ -312,6 +318,13 @@ public:
       if (!gateway::parse_gateway_yaml(parsed.gateway_yaml, err))
         errors.push_back("yaml: " + err);
     }
+    if (errors.empty() && section == "principals")
+      for (auto& entry : parsed.principals) {
+        std::string user, tenant, err;
+        std::vector<std::string> scopes;
+        if (!auth::parse_principal_entry(entry, user, tenant, scopes, err))
+          errors.push_back("entries: '" + entry + "': " + err);
+      }
     if (!errors.empty()) {
       json e = {{"error", true},
                 {"message", "invalid configuration: " + errors.front()},

@@ -146,8 +146,8 @@ std::string api_key_text(const replicated_api_key& k) {
 }
 
 const std::vector<std::string>& replicated_sections() {
-  static const std::vector<std::string> s = {"rate_limiting", "tenant_quotas",
-                                             "api_keys", "gateway"};
+  static const std::vector<std::string> s = {
+    "rate_limiting", "tenant_quotas", "api_keys", "gateway", "principals"};
   return s;
 }
 
@@ -214,6 +214,14 @@ std::vector<std::string> parse_section(const std::string& name,
         errors.push_back("quotas: " + *e);
       out.tenant_quotas = std::move(*q);
     }
+  } else if (name == "principals") {
+    // each entry is checked by the authenticator's parser (cluster_node)
+    unknown_fields(j, {"entries"}, errors);
+    std::optional<std::vector<std::string>> e;
+    if (!j.contains("entries"))
+      errors.push_back("entries: required");
+    else if (string_list(j, "entries", e, errors) && e)
+      out.principals = std::move(*e);
   } else if (name == "gateway") {
     unknown_fields(j, {"yaml"}, errors);
     auto y = j.find("yaml");

@@ -53,6 +53,7 @@ struct replicated_section {
   std::vector<std::string> revoked_keys;  ///< name api_keys
   std::string gateway_yaml;               ///< name gateway
   replicated_api_key api_key;             ///< name api_key/<id>
+  std::vector<std::string> principals;    ///< name principals
 };
 
 /// The sections a node knows how to apply.

@@ -25,6 +25,7 @@ from tokens import ALL_SCOPES, bearer, make_jwt  # noqa: E402
 SECRET = "cluster test secret, long enough"
 ROOT = bearer(make_jwt(SECRET, "root", None, "admin " + ALL_SCOPES, 600))
 PREFIX = "/themis-test"
+PG_PW = "cluster-pg-password"
 
 
 def node_args(cluster, node_id, extra=()):
@@ -33,7 +34,8 @@ def node_args(cluster, node_id, extra=()):
             "--set", "cluster.etcd.endpoints=" + ",".join(cluster.endpoints),
             "--set", "cluster.etcd.prefix=" + PREFIX,
             "--set", "cluster.lease_ttl_s=1",
-            "--set", "cluster.leader_duties=ttl_sweep"] + list(extra)
+            "--set", "cluster.leader_duties=ttl_sweep",
+            "--set", "pg.users=themis:" + PG_PW] + list(extra)
 
 
 @unittest.skipUnless(ETCD, "etcd-server not installed")
@@ -238,6 +240,38 @@ class ClusterEtcdTest(unittest.TestCase):
             {"id": "00112233aabbccdd", "user": "x", "digest": "nope"}, 0)
         self.assertEqual(st, 400, body)
         self.assertIn("digest", json.dumps(body))
+
+    def test_3p_principals_replicated(self):
+        nodes = self.live()
+        # before: the PostgreSQL user themis is unmapped (global admin)
+        rc, out, err = nodes[1].psql("SELECT 1", password=PG_PW)
+        self.assertEqual(rc, 0, err)
+        rev = self.revision_of(nodes[0], "principals")
+        st, _, body = self.put_config(nodes[0], "principals",
+                                      {"entries": ["themis tenant=acme "
+                                                   "scope=data:read"]}, rev)
+        self.assertEqual(st, 200, body)
+        # every node maps themis to a read-only acme principal: DDL refused
+        for n in nodes:
+            self.wait(lambda: self.psql_refused(n), 5, "principals applied")
+        # a malformed entry is refused before it is stored
+        rev = self.revision_of(nodes[0], "principals")
+        st, _, body = self.put_config(nodes[1], "principals",
+                                      {"entries": ["bob scope="]}, rev)
+        self.assertEqual(st, 400, body)
+        # deleting the section restores each node's own auth.principals
+        rc, _, err = self.etcd.ctl("del", PREFIX + "/config/principals")
+        self.assertEqual(rc, 0, err)
+        for n in nodes:
+            self.wait(lambda: n.psql("CREATE TABLE IF NOT EXISTS p_ok(a int)",
+                                     password=PG_PW)[0] == 0,
+                      5, "principals restored")
+
+    @staticmethod
+    def psql_refused(n):
+        rc, out, err = n.psql("CREATE TABLE p_denied(a int)",
+                              password=PG_PW)
+        return rc != 0 and "42501" in err
 
     def test_4_cas_conflict_and_invalid_config(self):
         n0, n1 = self.live()[:2]
