@@ -66,6 +66,11 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
       addrs.push_back(!ec && !r.empty() ? r.begin()->endpoint()
                                         : tcp::endpoint());
     }
+    if (c.tls.enabled)
+      tls = std::make_shared<const gateway_detail::upstream_tls>(
+        gateway_detail::make_upstream_tls(c.tls.ca_file, c.tls.verify,
+                                          c.tls.sni, c.tls.cert_file,
+                                          c.tls.key_file));
   }
 
   asio::io_context& io;
@@ -80,6 +85,8 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
   std::atomic<uint64_t> connects{0};
   std::atomic<uint64_t> reuses{0};
   std::atomic<uint32_t> tunnels{0}; ///< open WebSocket tunnels
+  /// TLS to the endpoints (null: plain TCP)
+  std::shared_ptr<const gateway_detail::upstream_tls> tls;
 
   static gateway_try failure(int status, std::string why, bool connect) {
     gateway_try t;
@@ -207,8 +214,30 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
             return;
           }
           c->sock.set_option(tcp::no_delay(true), ec);
-          self->run(c, std::move(wire), head, timeout_ms, std::move(done), t0,
-                    false, std::move(body));
+          if (!self->tls) {
+            self->run(c, std::move(wire), head, timeout_ms, std::move(done), t0,
+                      false, std::move(body));
+            return;
+          }
+          // TLS: the handshake under the connect timeout too
+          c->timed_out = false;
+          arm(c, std::chrono::milliseconds(self->cfg.connect_timeout_ms));
+          gateway_detail::start_tls(
+            c, *self->tls, self->cfg.endpoints[c->ep].host,
+            [self, c, wire, head, timeout_ms, done, t0,
+             body](std::string err) mutable {
+              c->timer.cancel();
+              if (!err.empty() || c->timed_out) {
+                bool to = c->timed_out;
+                self->release(c, false);
+                done(failure(to ? 504 : 502,
+                             to ? "upstream TLS handshake timeout" : err,
+                             true));
+                return;
+              }
+              self->run(c, std::move(wire), head, timeout_ms, std::move(done),
+                        t0, false, std::move(body));
+            });
         });
     });
   }
@@ -230,8 +259,8 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
       gateway::response_limits lim;
       lim.max_body_bytes = self->cfg.max_response_bytes;
       auto parser = std::make_shared<gateway::response_parser>(head, lim);
-      asio::async_write(
-        c->sock, asio::buffer(*wire),
+      c->write_all(
+        asio::buffer(*wire),
         [self, c, wire, head, timeout_ms, done, t0, reused, parser,
          body](boost::system::error_code ec, size_t) mutable {
           if (ec) {
@@ -251,57 +280,57 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
             clock_t_::time_point t0, bool reused,
             std::shared_ptr<gateway::response_parser> parser, pipe_ptr body) {
     auto self = shared_from_this();
-    c->sock.async_read_some(
-      asio::buffer(c->buf),
-      [self, c, wire, head, timeout_ms, done, t0, reused, parser,
-       body](boost::system::error_code ec, size_t n) mutable {
-        using res = gateway::response_parser::result;
-        res r;
-        if (ec == asio::error::eof)
-          r = parser->on_eof();
-        else if (ec) {
-          self->fail_or_retry(c, std::move(wire), head, timeout_ms,
-                              std::move(done), t0, reused, parser->started(),
-                              "upstream read failed: " + ec.message(),
-                              std::move(body));
-          return;
-        } else
-          r = parser->feed(std::string_view(c->buf.data(), n));
-        if (r == res::need_more && !ec) {
-          // the head is here, the body is not whole: stream it (5xx stay
-          // buffered, whole: they may be retried)
-          if (body && parser->head_complete() &&
-              parser->response().status < 500) {
-            self->begin_stream(c, std::move(parser), std::move(body),
-                               std::move(done), t0);
-            return;
-          }
-          self->read(c, std::move(wire), head, timeout_ms, std::move(done), t0,
-                     reused, std::move(parser), std::move(body));
+    c->read_some(asio::buffer(c->buf), [self, c, wire, head, timeout_ms, done,
+                                        t0, reused, parser,
+                                        body](boost::system::error_code ec,
+                                              size_t n) mutable {
+      using res = gateway::response_parser::result;
+      res r;
+      if (ec == asio::error::eof)
+        r = parser->on_eof();
+      else if (ec) {
+        self->fail_or_retry(c, std::move(wire), head, timeout_ms,
+                            std::move(done), t0, reused, parser->started(),
+                            "upstream read failed: " + ec.message(),
+                            std::move(body));
+        return;
+      } else
+        r = parser->feed(std::string_view(c->buf.data(), n));
+      if (r == res::need_more && !ec) {
+        // the head is here, the body is not whole: stream it (5xx stay
+        // buffered, whole: they may be retried)
+        if (body && parser->head_complete() &&
+            parser->response().status < 500) {
+          self->begin_stream(c, std::move(parser), std::move(body),
+                             std::move(done), t0);
           return;
         }
-        if (r == res::error) {
-          if (ec == asio::error::eof && !parser->started()) {
-            self->fail_or_retry(
-              c, std::move(wire), head, timeout_ms, std::move(done), t0, reused,
-              false, "upstream closed the connection", std::move(body));
-            return;
-          }
-          c->timer.cancel();
-          self->release(c, false);
-          done(failure(502, "malformed upstream response: " + parser->error(),
-                       false));
+        self->read(c, std::move(wire), head, timeout_ms, std::move(done), t0,
+                   reused, std::move(parser), std::move(body));
+        return;
+      }
+      if (r == res::error) {
+        if (ec == asio::error::eof && !parser->started()) {
+          self->fail_or_retry(
+            c, std::move(wire), head, timeout_ms, std::move(done), t0, reused,
+            false, "upstream closed the connection", std::move(body));
           return;
         }
         c->timer.cancel();
-        gateway_try t;
-        t.ok = true;
-        t.resp = std::move(parser->response());
-        t.ms = std::chrono::duration<double, std::milli>(clock_t_::now() - t0)
-                 .count();
-        self->release(c, t.resp.keep_alive && !ec);
-        done(std::move(t));
-      });
+        self->release(c, false);
+        done(failure(502, "malformed upstream response: " + parser->error(),
+                     false));
+        return;
+      }
+      c->timer.cancel();
+      gateway_try t;
+      t.ok = true;
+      t.resp = std::move(parser->response());
+      t.ms =
+        std::chrono::duration<double, std::milli>(clock_t_::now() - t0).count();
+      self->release(c, t.resp.keep_alive && !ec);
+      done(std::move(t));
+    });
   }
 
   /// A reused keep-alive connection the upstream had closed meanwhile
@@ -397,43 +426,42 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
     rd->reading = true;
     c->timed_out = false;
     arm(c, std::chrono::milliseconds(rd->body->idle_ms()));
-    c->sock.async_read_some(
-      asio::buffer(c->buf),
-      [self = shared_from_this(), rd](boost::system::error_code ec, size_t n) {
-        rd->reading = false;
-        auto& c = rd->c;
-        c->timer.cancel();
-        if (rd->body->cancelled()) {
-          self->end_stream(rd, false);
-          return;
-        }
-        using res = gateway::response_parser::result;
-        res r;
-        if (ec == asio::error::eof)
-          r = rd->parser->on_eof();
-        else if (ec) {
-          rd->body->fail(c->timed_out
-                           ? "upstream idle timeout"
-                           : "upstream read failed: " + ec.message());
-          self->end_stream(rd, false);
-          return;
-        } else
-          r = rd->parser->feed(std::string_view(c->buf.data(), n));
-        if (r == res::error) {
-          rd->body->fail("malformed upstream response: " + rd->parser->error());
-          self->end_stream(rd, false);
-          return;
-        }
-        bool more = rd->body->push(rd->parser->take_body());
-        if (r == res::done) {
-          rd->body->finish();
-          self->end_stream(rd, rd->parser->response().keep_alive && !ec);
-          return;
-        }
-        if (more)
-          self->pump(rd);
-        // else paused: the consumer's take() resumes it (on_resume)
-      });
+    c->read_some(asio::buffer(c->buf), [self = shared_from_this(),
+                                        rd](boost::system::error_code ec,
+                                            size_t n) {
+      rd->reading = false;
+      auto& c = rd->c;
+      c->timer.cancel();
+      if (rd->body->cancelled()) {
+        self->end_stream(rd, false);
+        return;
+      }
+      using res = gateway::response_parser::result;
+      res r;
+      if (ec == asio::error::eof)
+        r = rd->parser->on_eof();
+      else if (ec) {
+        rd->body->fail(c->timed_out ? "upstream idle timeout"
+                                    : "upstream read failed: " + ec.message());
+        self->end_stream(rd, false);
+        return;
+      } else
+        r = rd->parser->feed(std::string_view(c->buf.data(), n));
+      if (r == res::error) {
+        rd->body->fail("malformed upstream response: " + rd->parser->error());
+        self->end_stream(rd, false);
+        return;
+      }
+      bool more = rd->body->push(rd->parser->take_body());
+      if (r == res::done) {
+        rd->body->finish();
+        self->end_stream(rd, rd->parser->response().keep_alive && !ec);
+        return;
+      }
+      if (more)
+        self->pump(rd);
+      // else paused: the consumer's take() resumes it (on_resume)
+    });
   }
 };
 
@@ -477,10 +505,10 @@ void gateway_pool::open_tunnel(size_t ep,
   ++i->connects;
   gateway::response_limits lim;
   lim.max_body_bytes = i->cfg.max_response_bytes;
-  gateway_detail::open_tunnel(i->io, i->addrs[ep], std::move(wire),
-                              i->cfg.connect_timeout_ms, timeout_ms, lim,
-                              std::move(pipe), std::move(slot), std::move(done),
-                              [i] { --i->tunnels; });
+  gateway_detail::open_tunnel(
+    i->io, i->addrs[ep], std::move(wire), i->cfg.connect_timeout_ms, timeout_ms,
+    lim, std::move(pipe), std::move(slot), std::move(done),
+    [i] { --i->tunnels; }, i->tls, i->cfg.endpoints[ep].host);
 }
 
 void gateway_pool::probe(size_t ep, const std::string& path,
@@ -496,7 +524,8 @@ void gateway_pool::probe(size_t ep, const std::string& path,
   // its own connection, outside the pool's limits: a full pool must not
   // make a healthy endpoint look dead
   gateway_detail::probe_endpoint(i->io, i->addrs[ep], std::move(wire),
-                                 timeout_ms, std::move(done));
+                                 timeout_ms, std::move(done), i->tls,
+                                 i->cfg.endpoints[ep].host);
 }
 
 void gateway_pool::shut() {

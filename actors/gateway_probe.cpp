@@ -19,6 +19,8 @@ struct health_probe : std::enable_shared_from_this<health_probe> {
   std::function<void(bool)> done;
   gateway::response_parser parser{false};
   std::shared_ptr<const std::string> wire;
+  std::shared_ptr<const upstream_tls> tls;
+  std::string host;
 
   void start(const tcp::endpoint& to, std::shared_ptr<const std::string> w,
              uint32_t timeout_ms) {
@@ -34,16 +36,25 @@ struct health_probe : std::enable_shared_from_this<health_probe> {
       to, [self = shared_from_this()](boost::system::error_code ec) {
         if (ec)
           return self->finish(false);
-        asio::async_write(self->c->sock, asio::buffer(*self->wire),
-                          [self](boost::system::error_code ec, size_t) {
-                            if (ec)
-                              return self->finish(false);
-                            self->read();
-                          });
+        if (!self->tls)
+          return self->send();
+        start_tls(self->c, *self->tls, self->host, [self](std::string err) {
+          if (!err.empty())
+            return self->finish(false);
+          self->send();
+        });
       });
   }
+  void send() {
+    c->write_all(asio::buffer(*wire), [self = shared_from_this()](
+                                        boost::system::error_code ec, size_t) {
+      if (ec)
+        return self->finish(false);
+      self->read();
+    });
+  }
   void read() {
-    c->sock.async_read_some(
+    c->read_some(
       asio::buffer(c->buf),
       [self = shared_from_this()](boost::system::error_code ec, size_t n) {
         using res = gateway::response_parser::result;
@@ -68,8 +79,12 @@ struct health_probe : std::enable_shared_from_this<health_probe> {
 
 void probe_endpoint(asio::io_context& io, const tcp::endpoint& to,
                     std::shared_ptr<const std::string> wire,
-                    uint32_t timeout_ms, std::function<void(bool)> done) {
+                    uint32_t timeout_ms, std::function<void(bool)> done,
+                    std::shared_ptr<const upstream_tls> tls,
+                    const std::string& host) {
   auto pr = std::make_shared<health_probe>(io, std::move(done));
+  pr->tls = std::move(tls);
+  pr->host = host;
   asio::post(pr->c->strand, [pr, to, wire = std::move(wire), timeout_ms] {
     pr->start(to, wire, timeout_ms);
   });

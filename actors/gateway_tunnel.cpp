@@ -39,6 +39,8 @@ struct tunnel : gateway_tunnel, std::enable_shared_from_this<tunnel> {
   std::shared_ptr<gateway_tunnel_slot> slot;
   std::function<void(gateway_try)> done;
   std::function<void()> on_close;
+  std::shared_ptr<const upstream_tls> tls; ///< null: plain TCP
+  std::string host;
   clock_t_::time_point t0 = clock_t_::now();
   // on the strand
   std::deque<std::string> outq;
@@ -89,19 +91,30 @@ struct tunnel : gateway_tunnel, std::enable_shared_from_this<tunnel> {
       c->sock.set_option(tcp::no_delay(true), ec);
       c->timed_out = false;
       arm(c, std::chrono::milliseconds(timeout_ms)); // until the 101
-      asio::async_write(
-        c->sock, asio::buffer(*self->wire),
-        [self](boost::system::error_code ec, size_t) {
-          if (ec)
-            return self->fail_head(tunnel_failure(
-              502, "upstream write failed: " + ec.message(), false));
-          self->read_head();
-        });
+      if (!self->tls)
+        return self->send_handshake();
+      start_tls(c, *self->tls, self->host, [self](std::string err) {
+        if (!err.empty())
+          return self->fail_head(tunnel_failure(
+            self->c->timed_out ? 504 : 502,
+            self->c->timed_out ? "upstream TLS handshake timeout" : err, true));
+        self->send_handshake();
+      });
+    });
+  }
+
+  void send_handshake() {
+    c->write_all(asio::buffer(*wire), [self = shared_from_this()](
+                                        boost::system::error_code ec, size_t) {
+      if (ec)
+        return self->fail_head(
+          tunnel_failure(502, "upstream write failed: " + ec.message(), false));
+      self->read_head();
     });
   }
 
   void read_head() {
-    c->sock.async_read_some(
+    c->read_some(
       asio::buffer(c->buf),
       [self = shared_from_this()](boost::system::error_code ec, size_t n) {
         using res = gateway::response_parser::result;
@@ -209,7 +222,7 @@ struct tunnel : gateway_tunnel, std::enable_shared_from_this<tunnel> {
     if (ended || reading)
       return;
     reading = true;
-    c->sock.async_read_some(
+    c->read_some(
       asio::buffer(c->buf),
       [self = shared_from_this()](boost::system::error_code ec, size_t n) {
         self->reading = false;
@@ -235,8 +248,8 @@ struct tunnel : gateway_tunnel, std::enable_shared_from_this<tunnel> {
     if (writing || outq.empty() || ended)
       return;
     writing = true;
-    asio::async_write(
-      c->sock, asio::buffer(outq.front()),
+    c->write_all(
+      asio::buffer(outq.front()),
       [self = shared_from_this()](boost::system::error_code ec, size_t) {
         self->writing = false;
         self->queued_bytes -= self->outq.front().size();
@@ -285,8 +298,12 @@ void open_tunnel(asio::io_context& io, const tcp::endpoint& to,
                  std::shared_ptr<gateway::body_pipe> pipe,
                  std::shared_ptr<gateway_tunnel_slot> slot,
                  std::function<void(gateway_try)> done,
-                 std::function<void()> on_close) {
+                 std::function<void()> on_close,
+                 std::shared_ptr<const upstream_tls> tls,
+                 const std::string& host) {
   auto t = std::make_shared<tunnel>(io, lim);
+  t->tls = std::move(tls);
+  t->host = host;
   t->wire = std::move(wire);
   t->pipe = std::move(pipe);
   t->slot = std::move(slot);

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -128,7 +129,8 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
   check_keys(n, key,
              {"name", "lb", "hash_on", "endpoints", "connect_timeout_ms",
               "max_idle_per_endpoint", "idle_timeout_ms", "max_response_bytes",
-              "health_check", "outlier", "breaker", "retry_budget", "smart"});
+              "health_check", "outlier", "breaker", "retry_budget", "smart",
+              "tls"});
   cluster_config c;
   if (!n["name"])
     fail(key + ".name", "missing", n);
@@ -176,6 +178,34 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
   opt_num(n, "idle_timeout_ms", key, 1, 3600000, c.idle_timeout_ms);
   opt_num(n, "max_response_bytes", key, 0, uint64_t(1) << 32,
           c.max_response_bytes);
+  if (auto t = n["tls"]) {
+    auto k = key + ".tls";
+    check_keys(
+      t, k, {"enabled", "verify", "ca_file", "sni", "cert_file", "key_file"});
+    auto& tls = c.tls;
+    tls.enabled = !t["enabled"] || boolean(t["enabled"], k + ".enabled");
+    if (t["verify"])
+      tls.verify = boolean(t["verify"], k + ".verify");
+    for (auto [name, out] :
+         {std::pair<const char*, std::string*>{"ca_file", &tls.ca_file},
+          {"cert_file", &tls.cert_file},
+          {"key_file", &tls.key_file}}) {
+      if (!t[name])
+        continue;
+      *out = str(t[name], k + "." + name);
+      if (FILE* f = std::fopen(out->c_str(), "rb"))
+        std::fclose(f);
+      else
+        fail(k + "." + name, "cannot read '" + *out + "'", t[name]);
+    }
+    if (tls.cert_file.empty() != tls.key_file.empty())
+      fail(k, "cert_file and key_file go together", t);
+    if (t["sni"]) {
+      tls.sni = str(t["sni"], k + ".sni");
+      if (tls.sni.size() > 253)
+        fail(k + ".sni", "longer than 253 characters", t["sni"]);
+    }
+  }
   if (auto h = n["health_check"]) {
     auto k = key + ".health_check";
     check_keys(h, k,

@@ -77,6 +77,16 @@ struct smart_config {
   bool operator==(const smart_config&) const = default;
 };
 
+/// TLS to a cluster's endpoints (OpenSSL through Asio).
+struct upstream_tls_config {
+  bool enabled = false;
+  bool verify = true;  ///< the chain (ca_file or the system's) and the name
+  std::string ca_file; ///< PEM; "": the system's CA store
+  std::string sni;     ///< name sent and verified; "": the endpoint's host
+  std::string cert_file, key_file; ///< client certificate (both or neither)
+  bool operator==(const upstream_tls_config&) const = default;
+};
+
 struct cluster_config {
   std::string name;
   lb_policy lb = lb_policy::round_robin;
@@ -92,6 +102,7 @@ struct cluster_config {
   breaker_config breaker;
   retry_budget_config retry_budget;
   smart_config smart;
+  upstream_tls_config tls;
   bool operator==(const cluster_config&) const = default;
 };
 

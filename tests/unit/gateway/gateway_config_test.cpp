@@ -118,3 +118,46 @@ TEST(GatewayConfig, EmptyIsValid) {
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->routes.empty());
 }
+
+TEST(GatewayConfig, UpstreamTlsAndStreamKeys) {
+  std::string err;
+  auto c = parse_gateway_yaml(R"(
+clusters:
+  - name: a
+    endpoints: [127.0.0.1:1]
+    tls: {sni: api.internal, verify: false}
+  - name: b
+    endpoints: [127.0.0.1:2]
+    tls: {enabled: false}
+  - name: c
+    endpoints: [127.0.0.1:3]
+routes:
+  - match: {prefix: /}
+    forward: {cluster: a, stream_buffer_bytes: 4096,
+              stream_idle_timeout_ms: 250}
+)",
+                              err);
+  ASSERT_TRUE(c) << err;
+  EXPECT_TRUE(c->clusters[0].tls.enabled); // a tls section turns it on
+  EXPECT_FALSE(c->clusters[0].tls.verify);
+  EXPECT_EQ(c->clusters[0].tls.sni, "api.internal");
+  EXPECT_FALSE(c->clusters[1].tls.enabled);
+  EXPECT_FALSE(c->clusters[2].tls.enabled);
+  EXPECT_TRUE(c->clusters[2].tls.verify); // verification is the default
+  EXPECT_EQ(c->routes[0].forward.stream_buffer_bytes, 4096u);
+  EXPECT_EQ(c->routes[0].forward.stream_idle_timeout_ms, 250u);
+  auto base = std::string("clusters:\n  - name: a\n    endpoints: "
+                          "[127.0.0.1:1]\n    tls: ");
+  EXPECT_NE(err_of(base + "{ca_file: /nonexistent/ca.pem}\n")
+              .find("clusters[0].tls.ca_file: cannot read"),
+            std::string::npos);
+  EXPECT_NE(err_of(base + "{cert_file: /dev/null}\n")
+              .find("cert_file and key_file go together"),
+            std::string::npos);
+  EXPECT_NE(err_of(base + "{verfy: false}\n").find("verfy"), std::string::npos);
+  EXPECT_NE(err_of("clusters:\n  - name: a\n    endpoints: [127.0.0.1:1]\n"
+                   "routes:\n  - forward: {cluster: a, stream_buffer_bytes: "
+                   "10}\n")
+              .find("stream_buffer_bytes"),
+            std::string::npos);
+}
