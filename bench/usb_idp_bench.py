@@ -25,6 +25,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.path.insert(0, HERE)
+from bench_util import cpu_seconds  # noqa: E402
 from themis_harness import Server, THEMISD  # noqa: E402
 from test_trusted_issuer import Idp, Key, make_ca_and_cert  # noqa: E402
 from test_usb_admin import fingerprint, make_key, sign  # noqa: E402
@@ -42,12 +44,6 @@ def hs256():
     sig = hmac.new(SECRET.encode(), (head + "." + body).encode(),
                    hashlib.sha256).digest()
     return head + "." + body + "." + b64(sig)
-
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def call(c, method, path, body=None, headers=None):
@@ -120,13 +116,13 @@ def main():
             for _ in range(50):  # warm-up
                 call(c, "GET", "/api/v1/whoami", headers=h)
             lat = []
-            cpu0 = cpu_s(srv.proc.pid)
+            cpu0 = cpu_seconds(srv.proc.pid)
             for _ in range(args.n):
                 t = time.perf_counter()
                 st, b = call(c, "GET", "/api/v1/whoami", headers=h)
                 lat.append((time.perf_counter() - t) * 1e3)
                 assert st == 200, b
-            summary(name, lat, cpu_s(srv.proc.pid) - cpu0)
+            summary(name, lat, cpu_seconds(srv.proc.pid) - cpu0)
         # rotation: the first token of a new key waits for the refetch
         k2 = Key("k2", "ES256")
         idp.keys = [k1, k2]

@@ -68,20 +68,24 @@ std::optional<json> object_body(route_context& ctx) {
   return body;
 }
 
-void usb_challenge(route_context& ctx) {
+/// A login step: the JSON body to `step` of the service, its answer out.
+void login_step(route_context& ctx,
+                usb_answer (login_service::*step)(const json&,
+                                                  const std::string&,
+                                                  int64_t)) {
   auto* s = usb_of(ctx);
   if (!s)
     return;
   if (auto body = object_body(ctx))
-    send(ctx, s->challenge(*body, client_of(ctx.req), now_s()));
+    send(ctx, (s->*step)(*body, client_of(ctx.req), now_s()));
+}
+
+void usb_challenge(route_context& ctx) {
+  login_step(ctx, &login_service::challenge);
 }
 
 void usb_login(route_context& ctx) {
-  auto* s = usb_of(ctx);
-  if (!s)
-    return;
-  if (auto body = object_body(ctx))
-    send(ctx, s->login(*body, client_of(ctx.req), now_s()));
+  login_step(ctx, &login_service::login);
 }
 
 json key_json(const enrolled_key& k) {
