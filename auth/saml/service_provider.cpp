@@ -148,7 +148,7 @@ saml_answer service_provider::login(const std::string& return_to,
   auto m = lasso_->authn_request(relay);
   if (!m.ok)
     return refuse(500, "cannot build the AuthnRequest: " + m.error);
-  if (!requests_.add(m.id, pending_request{relay, return_to, 0}, now_s))
+  if (!requests_.add(m.id, pending_request{relay, return_to}, now_s))
     return refuse(503, "too many sign-ins in progress "
                        "(saml.max_pending_requests); try again later");
   saml_answer a;

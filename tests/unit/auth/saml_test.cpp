@@ -131,14 +131,14 @@ TEST(saml_checks, refuses_each_wrong_field) {
 
 TEST(saml_request_store, one_use_within_the_ttl) {
   request_store s(2, 600);
-  EXPECT_TRUE(s.add("_r1", {"relay1", "/x", 0}, t0));
-  EXPECT_FALSE(s.add("_r1", {"relay1", "", 0}, t0)); // no duplicate ids
+  EXPECT_TRUE(s.add("_r1", {"relay1", "/x"}, t0));
+  EXPECT_FALSE(s.add("_r1", {"relay1", ""}, t0)); // no duplicate ids
   auto p = s.take("_r1", t0 + 10);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->relay_state, "relay1");
   EXPECT_EQ(p->return_to, "/x");
   EXPECT_FALSE(s.take("_r1", t0 + 11)); // answered once
-  EXPECT_TRUE(s.add("_r2", {"r", "", 0}, t0));
+  EXPECT_TRUE(s.add("_r2", {"r", ""}, t0));
   EXPECT_FALSE(s.take("_r2", t0 + 600)); // expired
   EXPECT_FALSE(s.take("_unknown", t0));
 }
