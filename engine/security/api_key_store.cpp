@@ -88,6 +88,28 @@ api_key_store::api_key_store(const std::string& path, int busy_timeout_ms) :
   }
 }
 
+namespace {
+
+/// One new row (the caller holds the store's database lock).
+void insert_row(sqlite_db& db, const api_key_record& r) {
+  db.prepare("INSERT INTO api_keys(id, name, user, tenant, scopes, "
+             "created_ms, expires_ms, created_by, digest, revoked_ms) "
+             "VALUES(?,?,?,?,?,?,?,?,?,?)")
+    .bind(1, r.id)
+    .bind(2, r.name)
+    .bind(3, r.user)
+    .bind(4, r.tenant)
+    .bind(5, join(r.scopes))
+    .bind(6, r.created_ms)
+    .bind(7, r.expires_ms)
+    .bind(8, r.created_by)
+    .bind(9, r.digest)
+    .bind(10, r.revoked_ms)
+    .run();
+}
+
+} // namespace
+
 api_key_record api_key_store::create(api_key_record r, std::string& token,
                                      int64_t now_ms) {
   r.id = hex_encode(random_bytes(8));
@@ -98,20 +120,7 @@ api_key_record api_key_store::create(api_key_record r, std::string& token,
   r.revoked_ms = 0;
   {
     std::lock_guard<std::mutex> g(db_mtx_);
-    db_
-      .prepare("INSERT INTO api_keys(id, name, user, tenant, scopes, "
-               "created_ms, expires_ms, created_by, digest) "
-               "VALUES(?,?,?,?,?,?,?,?,?)")
-      .bind(1, r.id)
-      .bind(2, r.name)
-      .bind(3, r.user)
-      .bind(4, r.tenant)
-      .bind(5, join(r.scopes))
-      .bind(6, r.created_ms)
-      .bind(7, r.expires_ms)
-      .bind(8, r.created_by)
-      .bind(9, r.digest)
-      .run();
+    insert_row(db_, r);
   }
   std::unique_lock<std::shared_mutex> g(mtx_);
   keys_[r.id] = r;
@@ -205,21 +214,7 @@ std::optional<std::string> api_key_store::import(const api_key_record& r) {
         .bind(5, next.id)
         .run();
     else
-      db_
-        .prepare("INSERT INTO api_keys(id, name, user, tenant, scopes, "
-                 "created_ms, expires_ms, created_by, digest, revoked_ms) "
-                 "VALUES(?,?,?,?,?,?,?,?,?,?)")
-        .bind(1, next.id)
-        .bind(2, next.name)
-        .bind(3, next.user)
-        .bind(4, next.tenant)
-        .bind(5, join(next.scopes))
-        .bind(6, next.created_ms)
-        .bind(7, next.expires_ms)
-        .bind(8, next.created_by)
-        .bind(9, next.digest)
-        .bind(10, next.revoked_ms)
-        .run();
+      insert_row(db_, next);
   }
   std::unique_lock<std::shared_mutex> g(mtx_);
   keys_[next.id] = std::move(next);
