@@ -35,7 +35,7 @@ create_server_provider(const server_config& cfg, const std::string& db_path,
     error = create_error;
     return nullptr;
   }
-  authn->set_local_verifier([raw = p.get()](std::string_view token,
+  authn->add_local_verifier([raw = p.get()](std::string_view token,
                                             int64_t now_s, std::string& err,
                                             bool& mine) {
     return raw->verify_access_token(token, now_s, err, mine);
