@@ -2,7 +2,7 @@
 this test (its own CA, passed to themisd as the entry's ca_file) serves an
 OpenID Connect discovery document and a JWKS; themisd fetches both over
 HTTPS with libcurl, caches the keys and verifies the IdP's RS256 and ES256
-tokens on REST (http.client) and PostgreSQL (psql, the token as password).
+tokens on REST (http.client) PostgreSQL (psql) and MQTT (mosquitto_pub), the token as password.
 Covered: accepted tokens mapped to a principal (user, scopes filtered by
 allow_scope, tenant claim), wrong audience, expired, unknown issuer, a
 forged signature, key rotation picked up through the unknown-kid refetch,
@@ -15,6 +15,7 @@ import ipaddress
 import json
 import os
 import ssl
+import subprocess
 import sys
 import tempfile
 import threading
@@ -263,6 +264,19 @@ class TrustedIssuerTest(unittest.TestCase):
             self.assertEqual(st, 200, b)
         finally:
             self.idp.up = True
+
+    def test_mosquitto_with_the_idp_token_as_password(self):
+        def pub(token):
+            return subprocess.run(
+                ["mosquitto_pub", "-h", "127.0.0.1", "-p",
+                 str(self.srv.mqtt_port), "-u", "carol", "-P", token,
+                 "-V", "mqttv5", "-q", "1", "-t", "idp/t", "-m", "hello"],
+                capture_output=True, text=True, timeout=20)
+        r = pub(self.k1.sign(self.claims()))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        now = int(time.time())
+        r = pub(self.k1.sign(self.claims(iat=now - 900, exp=now - 600)))
+        self.assertNotEqual(r.returncode, 0)
 
     def test_psql_with_the_idp_token_as_password(self):
         tok = self.k1.sign(self.claims())
