@@ -2,7 +2,8 @@
 this test (its own CA, passed to themisd as the entry's ca_file) serves an
 OpenID Connect discovery document and a JWKS; themisd fetches both over
 HTTPS with libcurl, caches the keys and verifies the IdP's RS256 and ES256
-tokens on REST (http.client) PostgreSQL (psql) and MQTT (mosquitto_pub), the token as password.
+tokens on REST (http.client), and as the password on PostgreSQL (psql) and
+MQTT (mosquitto_pub).
 Covered: accepted tokens mapped to a principal (user, scopes filtered by
 allow_scope, tenant claim), wrong audience, expired, unknown issuer, a
 forged signature, key rotation picked up through the unknown-kid refetch,
