@@ -30,6 +30,7 @@ namespace {
 
 using json = nlohmann::json;
 using status_atom = caf::atom_constant<caf::atom("t_clstat")>;
+using beat_atom = caf::atom_constant<caf::atom("t_clbeat")>;
 
 /// The running session and what it produced; the actor may restart, the
 /// routes and the duty checks read the current one.
@@ -404,6 +405,9 @@ caf::behavior cluster_node(caf::event_based_actor* self,
                                        : "";
   sc.ttl_s = cc.lease_ttl_s;
   sc.request_timeout_ms = static_cast<int>(cc.request_timeout_ms);
+  // a scheduler stuck this long gives up the lease (hung leader, issue 25)
+  sc.stall_ms = static_cast<int>(
+    std::max<int64_t>(2000, 2 * 1000 * static_cast<int64_t>(cc.lease_ttl_s)));
   auto c = ctx.get(); // the context outlives every actor
   auto session = std::make_shared<cluster::etcd_session>(
     sc,
@@ -427,8 +431,15 @@ caf::behavior cluster_node(caf::event_based_actor* self,
     session->stop();
   });
   auto admin = std::make_shared<etcd_cluster_admin>(ctx);
+  // this actor's tick proves the scheduler runs (etcd_session::stall_ms)
+  self->send(self, beat_atom::value);
   return {
     [admin](status_atom) { return admin->status_json(); },
+    [self, session](beat_atom) {
+      session->heartbeat();
+      self->delayed_send(self, std::chrono::milliseconds(100),
+                         beat_atom::value);
+    },
   };
 }
 

@@ -63,6 +63,20 @@ void etcd_session::stop() {
   }
 }
 
+namespace {
+
+int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
+void etcd_session::heartbeat() {
+  beat_ms_.store(steady_now_ms());
+}
+
 void etcd_session::sleep_ms(int ms) {
   std::unique_lock<std::mutex> g(mtx_);
   cv_.wait_for(g, std::chrono::milliseconds(ms),
@@ -113,10 +127,12 @@ void etcd_session::set_up(bool up, const std::string& why) {
 }
 
 void etcd_session::lease_loop() {
+  heartbeat(); // the first tick is not due yet
   etcd_http http(cfg_.http, &stop_);
   const std::string key = cfg_.prefix + "/nodes/" + cfg_.node_id;
   int64_t lease = 0, ttl = 0;
   size_t failures = 0;
+  bool stalled = false;
   auto failed = [&](const std::string& why) {
     // one member down is not an episode: try every endpoint first
     if (++failures >= std::max<size_t>(2, cfg_.http.endpoints.size()))
@@ -163,6 +179,21 @@ void etcd_session::lease_loop() {
     sleep_ms(static_cast<int>(std::max<int64_t>(100, ttl * 1000 / 4)));
     if (stop_)
       break;
+    if (cfg_.stall_ms > 0) {
+      auto age = steady_now_ms() - beat_ms_.load();
+      if (age > cfg_.stall_ms) { // let the lease lapse: another node leads
+        if (!stalled)
+          spdlog::critical("cluster: node {} has not run its scheduler for "
+                           "{} ms; no longer keeping its lease {:x} alive so "
+                           "that a working node takes over",
+                           cfg_.node_id, age, lease);
+        stalled = true;
+        continue;
+      }
+      if (stalled)
+        spdlog::warn("cluster: node {} runs again after a stall", cfg_.node_id);
+      stalled = false;
+    }
     int ka_timeout = std::min<int>(
       timeout, static_cast<int>(std::max<int64_t>(200, ttl * 500)));
     auto r = http.post("/v3/lease/keepalive", etcd::encode_lease_id(lease),

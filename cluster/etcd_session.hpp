@@ -89,6 +89,11 @@ public:
     /// revokes its lease once it refuses connections twice (crashed);
     /// 0: wait for the lease to expire (cluster/leader_probe.hpp).
     int leader_probe_ms = 100;
+    /// Self-watchdog: when heartbeat() has not been called for this long
+    /// (the node's scheduler is stuck while this thread still runs), the
+    /// lease is no longer kept alive, so it lapses and another node leads;
+    /// a hung leader must not hold leadership. 0: off.
+    int stall_ms = 0;
   };
   /// Applies one section's JSON; an error refuses it (logged, kept out).
   using applier = std::function<std::optional<std::string>(
@@ -102,6 +107,8 @@ public:
   etcd_session& operator=(const etcd_session&) = delete;
 
   void start();
+  /// The node's scheduler is alive (called by the cluster actor's tick).
+  void heartbeat();
   /// Stops both threads and revokes the lease (the node leaves at once).
   void stop();
 
@@ -137,6 +144,7 @@ private:
   applier apply_;
   listener on_change_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> beat_ms_{0}; ///< steady ms of the last heartbeat()
   std::atomic<bool> leader_{false};
   mutable std::mutex mtx_;
   std::condition_variable cv_;
