@@ -78,6 +78,7 @@ issuer_trust::~issuer_trust() {
     stop_ = true;
   }
   cv_.notify_all();
+  done_cv_.notify_all(); // waiting requests give up at once
   if (thread_.joinable())
     thread_.join();
 }
@@ -244,7 +245,7 @@ std::optional<json> issuer_trust::verify(std::string_view token, int64_t now_s,
   policy.audience = {st.cfg.audience};
   policy.skew_s = settings_.skew_s;
   auto keys = st.keys;
-  auto cfg = st.cfg;
+  const auto& cfg = st.cfg; // set at construction, read-only since
   lk.unlock();
   auto r = verify_jwt(token, *keys, policy, now_s);
   if (r.status == jwt_status::unknown_key) {
