@@ -9,15 +9,18 @@
 # Usage: bench/pg_changelog_bench.sh [seconds per run, default 5] [durability]
 #   durability: durable (default) — synchronous_commit=on, fsync on (every
 #     commit waits for its WAL flush); relaxed — synchronous_commit=off.
-# Environment: PG_BIN (PostgreSQL bin dir), STRATEGIES (default "a a_rt b seq"),
-#   WRITERS (default "1 4 16").
+# Environment: PG_BIN (PostgreSQL bin dir), STRATEGIES (default "a a_rt ab abf b seq"),
+#   WRITERS (default "1 4 16"), NODES (ab, abf: node writers, default 2),
+#   ROUNDS (default 1: the whole matrix again, interleaved, so a shared
+#   disk's changing fsync time hits every strategy alike; summarise with
+#   bench/pg_changelog_summary.py).
 set -euo pipefail
 T=${1:-5}
 DUR=${2:-durable}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null ||
   dirname "$(ls /usr/lib/postgresql/*/bin/postgres | head -1)")}
-STRATEGIES=${STRATEGIES:-"a a_rt b seq"}
+STRATEGIES=${STRATEGIES:-"a a_rt ab abf b seq"}
 WRITERS=${WRITERS:-"1 4 16"}
 case $DUR in
   durable) PGSYNC=on ;;
@@ -44,9 +47,11 @@ as_pg "$PG_BIN/pg_ctl -D $DIR/pg -w -l $DIR/pg/server.log -o \"-p $PORT -k $DIR/
 -c listen_addresses=127.0.0.1 -c synchronous_commit=$PGSYNC -c max_connections=50\" start >/dev/null"
 DSN="host=127.0.0.1 port=$PORT user=postgres dbname=postgres"
 echo "# PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), synchronous_commit=$PGSYNC, ${T}s per run, $(nproc) cores"
+for r in $(seq "${ROUNDS:-1}"); do
 for s in $STRATEGIES; do
   for w in $WRITERS; do
     /usr/bin/python3 "$HERE/pg_changelog_bench.py" --dsn "$DSN" --strategy "$s" \
-      --writers "$w" --seconds "$T"
+      --writers "$w" --seconds "$T" --nodes "${NODES:-2}"
   done
+done
 done
