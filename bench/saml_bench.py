@@ -22,6 +22,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.path.insert(0, HERE)
+from bench_util import cpu_seconds  # noqa: E402
 import saml_test_idp as idp_mod  # noqa: E402
 from themis_harness import Server  # noqa: E402
 
@@ -30,12 +32,6 @@ SP = BASE + "/api/v1/auth/saml/metadata"
 ACS = BASE + "/api/v1/auth/saml/acs"
 ATTRS = {"uid": "alice", "tenant": "acme", "email": "a@acme.test",
          "groups": ["db-users"]}
-
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(xs, p):
@@ -65,7 +61,7 @@ def main():
         c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
         pid = srv.proc.pid
         login_ms, pending = [], []
-        cpu0 = cpu_s(pid)
+        cpu0 = cpu_seconds(pid)
         for _ in range(n):
             t = time.perf_counter()
             c.request("GET", "/api/v1/auth/saml/login")
@@ -74,7 +70,7 @@ def main():
             login_ms.append((time.perf_counter() - t) * 1000)
             req, q = idp_mod.parse_redirect(r.getheader("Location"))
             pending.append((req.get("ID"), q["RelayState"]))
-        login_cpu = (cpu_s(pid) - cpu0) / n * 1000
+        login_cpu = (cpu_seconds(pid) - cpu0) / n * 1000
         t = time.perf_counter()
         bodies = []
         for rid, relay in pending:
@@ -84,7 +80,7 @@ def main():
                 {"SAMLResponse": idp_mod.b64(xml), "RelayState": relay}))
         sign_s = time.perf_counter() - t
         acs_ms = []
-        cpu0 = cpu_s(pid)
+        cpu0 = cpu_seconds(pid)
         for body in bodies:
             t = time.perf_counter()
             c.request("POST", "/api/v1/auth/saml/acs", body,
@@ -93,7 +89,7 @@ def main():
             r.read()
             acs_ms.append((time.perf_counter() - t) * 1000)
             assert r.status == 200, r.status
-        acs_cpu = (cpu_s(pid) - cpu0) / n * 1000
+        acs_cpu = (cpu_seconds(pid) - cpu0) / n * 1000
         size = statistics.mean(len(b) for b in bodies)
         print("saml login redirect: n=%d median %.2f ms p99 %.2f ms, "
               "server CPU %.2f ms/request" % (n, statistics.median(login_ms),

@@ -150,7 +150,7 @@ void register_saml_routes(route_registry& reg) {
   const char* form = "application/x-www-form-urlencoded";
   reg.add("/api/v1/auth/saml/login", {"saml"})
     .get(login, "SAML sign-in: redirect to the IdP with an AuthnRequest")
-    .errors({302, 400, 404, 500, 503})
+    .errors({302, 400, 404, 500})
     .scope("");
   reg.add("/api/v1/auth/saml/acs", {"saml"})
     .post(acs, "SAML assertion consumer service (HTTP-POST binding): a "

@@ -1,11 +1,12 @@
 #pragma once
 /// A bounded map whose entries expire (the outstanding AuthnRequests and
 /// the replay cache's assertion ids): an entry lives until its own
-/// deadline; when the map is full of live entries, `put` refuses instead
-/// of evicting one, because forgetting early is what an attacker wants
-/// (a request id that stops being checked, an assertion id that can be
-/// replayed). Expired entries go at every call, oldest deadline first.
-/// Thread-safe.
+/// deadline. When full of live entries, `put` either refuses (the
+/// replay cache: forgetting an id early would let it be replayed) or
+/// drops the entry closest to its deadline (the request store: a flood
+/// of logins then costs the oldest pending login a retry instead of
+/// locking every user out). Expired entries go at every call, oldest
+/// deadline first. Thread-safe.
 
 #include <cstdint>
 #include <map>
@@ -21,7 +22,12 @@ enum class put_status { added, exists, full };
 template <class V>
 class expiring_map {
 public:
-  explicit expiring_map(size_t max_entries) : max_(max_entries) {}
+  enum class when_full { refuse, drop_oldest };
+
+  explicit expiring_map(size_t max_entries,
+                        when_full policy = when_full::refuse) :
+    max_(max_entries),
+    policy_(policy) {}
 
   put_status put(const std::string& key, V value, int64_t until_s,
                  int64_t now_s) {
@@ -29,8 +35,14 @@ public:
     sweep(now_s);
     if (items_.count(key))
       return put_status::exists;
-    if (items_.size() >= max_)
-      return put_status::full;
+    while (items_.size() >= max_) {
+      if (policy_ == when_full::refuse || by_expiry_.empty())
+        return put_status::full;
+      auto it = items_.find(by_expiry_.begin()->second);
+      if (it != items_.end() && it->second.second == by_expiry_.begin()->first)
+        items_.erase(it); // (a stale index entry of a taken key: skipped)
+      by_expiry_.erase(by_expiry_.begin());
+    }
     items_.emplace(key, std::make_pair(std::move(value), until_s));
     by_expiry_.emplace(until_s, key);
     return put_status::added;
@@ -74,6 +86,7 @@ private:
   std::map<std::string, std::pair<V, int64_t>> items_;
   std::multimap<int64_t, std::string> by_expiry_;
   size_t max_;
+  when_full policy_;
 };
 
 } // namespace themis::auth::saml

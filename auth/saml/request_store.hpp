@@ -1,9 +1,10 @@
 #pragma once
 /// Outstanding AuthnRequests (SP-initiated SSO): a response is accepted
 /// only as the answer to a request this SP sent, at most once, within
-/// saml.request_ttl_s. Bounded (saml.max_pending_requests): when full of
-/// live requests, new logins are refused (503) rather than pushing out
-/// real users' requests. Thread-safe.
+/// saml.request_ttl_s. Bounded (saml.max_pending_requests): when full,
+/// the oldest pending request is dropped (its answer is then refused and
+/// that user signs in again), so a flood of /login calls cannot lock
+/// everyone out for request_ttl_s. Thread-safe.
 
 #include <cstdint>
 #include <optional>
@@ -21,10 +22,10 @@ struct pending_request {
 class request_store {
 public:
   request_store(size_t max_entries, int64_t ttl_s) :
-    map_(max_entries), ttl_s_(ttl_s) {}
+    map_(max_entries, expiring_map<pending_request>::when_full::drop_oldest),
+    ttl_s_(ttl_s) {}
 
-  /// Remembers request `id`; false when the store is full (or the id is
-  /// already pending).
+  /// Remembers request `id`; false only when the id is already pending.
   bool add(const std::string& id, pending_request p, int64_t now_s) {
     return map_.put(id, std::move(p), now_s + ttl_s_, now_s) ==
            put_status::added;

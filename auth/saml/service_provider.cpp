@@ -149,8 +149,7 @@ saml_answer service_provider::login(const std::string& return_to,
   if (!m.ok)
     return refuse(500, "cannot build the AuthnRequest: " + m.error);
   if (!requests_.add(m.id, pending_request{relay, return_to}, now_s))
-    return refuse(503, "too many sign-ins in progress "
-                       "(saml.max_pending_requests); try again later");
+    return refuse(500, "duplicate AuthnRequest id");
   saml_answer a;
   a.status = 302;
   a.content_type.clear();

@@ -143,13 +143,17 @@ TEST(saml_request_store, one_use_within_the_ttl) {
   EXPECT_FALSE(s.take("_unknown", t0));
 }
 
-TEST(saml_request_store, full_refuses_until_entries_expire) {
+TEST(saml_request_store, full_drops_the_oldest_request) {
   request_store s(2, 600);
   EXPECT_TRUE(s.add("_a", {}, t0));
-  EXPECT_TRUE(s.add("_b", {}, t0));
-  EXPECT_FALSE(s.add("_c", {}, t0 + 1));
-  EXPECT_TRUE(s.add("_c", {}, t0 + 600)); // the others expired
-  EXPECT_EQ(s.size(), 1u);
+  EXPECT_TRUE(s.add("_b", {}, t0 + 1));
+  EXPECT_TRUE(s.take("_a", t0 + 2)); // taken: its index entry is stale
+  EXPECT_TRUE(s.add("_c", {}, t0 + 3));
+  EXPECT_TRUE(s.add("_d", {}, t0 + 4)); // full: _b (oldest) goes
+  EXPECT_EQ(s.size(), 2u);
+  EXPECT_FALSE(s.take("_b", t0 + 5));
+  EXPECT_TRUE(s.take("_c", t0 + 5));
+  EXPECT_TRUE(s.take("_d", t0 + 5));
 }
 
 TEST(saml_replay_cache, remembers_until_expiry_and_fails_closed) {
