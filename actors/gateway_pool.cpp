@@ -286,6 +286,8 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
                                               size_t n) mutable {
       using res = gateway::response_parser::result;
       res r;
+      // (before on_eof: a failed parser counts as started)
+      bool nothing_yet = !parser->started();
       if (ec == asio::error::eof)
         r = parser->on_eof();
       else if (ec) {
@@ -310,7 +312,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
         return;
       }
       if (r == res::error) {
-        if (ec == asio::error::eof && !parser->started()) {
+        if (ec == asio::error::eof && nothing_yet) {
           self->fail_or_retry(
             c, std::move(wire), head, timeout_ms, std::move(done), t0, reused,
             false, "upstream closed the connection", std::move(body));

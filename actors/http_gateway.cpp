@@ -103,7 +103,8 @@ bool http_connection_state::gateway_dispatch(uint64_t id, api_request& req) {
         return c;
     return snap->config->clusters.front(); // (validated: unreachable)
   }();
-  if (cluster_cfg.lb == gateway::lb_policy::ring_hash)
+  if (cluster_cfg.lb == gateway::lb_policy::ring_hash ||
+      cluster_cfg.lb == gateway::lb_policy::maglev)
     call->affinity = gateway::affinity_hash(cluster_cfg, req);
   call->fwd = route->forward;
   if (upgrade) { // never retried, never shared

@@ -1,5 +1,7 @@
 #include "gateway/gateway_config.hpp"
 
+#include "gateway/maglev_table.hpp"
+
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -25,6 +27,8 @@ const char* to_string(lb_policy p) {
       return "ring_hash";
     case lb_policy::smart:
       return "smart";
+    case lb_policy::maglev:
+      return "maglev";
   }
   return "?";
 }
@@ -130,7 +134,7 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
              {"name", "lb", "hash_on", "endpoints", "connect_timeout_ms",
               "max_idle_per_endpoint", "idle_timeout_ms", "max_response_bytes",
               "health_check", "outlier", "breaker", "retry_budget", "smart",
-              "tls"});
+              "tls", "maglev_table_size"});
   cluster_config c;
   if (!n["name"])
     fail(key + ".name", "missing", n);
@@ -140,9 +144,9 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
   if (auto lb = n["lb"]) {
     auto s = str(lb, key + ".lb");
     bool found = false;
-    for (auto p :
-         {lb_policy::round_robin, lb_policy::weighted, lb_policy::least_request,
-          lb_policy::random, lb_policy::ring_hash, lb_policy::smart})
+    for (auto p : {lb_policy::round_robin, lb_policy::weighted,
+                   lb_policy::least_request, lb_policy::random,
+                   lb_policy::ring_hash, lb_policy::smart, lb_policy::maglev})
       if (s == to_string(p)) {
         c.lb = p;
         found = true;
@@ -150,7 +154,7 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
     if (!found)
       fail(key + ".lb",
            "expected one of round_robin|weighted|least_request|random|"
-           "ring_hash|smart, got '" +
+           "ring_hash|smart|maglev, got '" +
              s + "'",
            lb);
   }
@@ -178,6 +182,11 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
   opt_num(n, "idle_timeout_ms", key, 1, 3600000, c.idle_timeout_ms);
   opt_num(n, "max_response_bytes", key, 0, uint64_t(1) << 32,
           c.max_response_bytes);
+  if (auto m = n["maglev_table_size"]) {
+    c.maglev_table_size = num(m, key + ".maglev_table_size", 7, 1000003);
+    if (!maglev_table::is_prime(c.maglev_table_size))
+      fail(key + ".maglev_table_size", "must be a prime number", m);
+  }
   if (auto t = n["tls"]) {
     auto k = key + ".tls";
     check_keys(
@@ -254,6 +263,11 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& key) {
     opt_num(s, "p99_threshold_ms", k, 0, 600000, c.smart.p99_threshold_ms);
     opt_num(s, "min_samples", k, 1, 4096, c.smart.min_samples);
   }
+  if (c.lb == lb_policy::maglev && c.maglev_table_size <= c.endpoints.size())
+    fail(key + ".maglev_table_size",
+         "must be larger than the number of "
+         "endpoints",
+         n);
   return c;
 }
 

@@ -20,6 +20,7 @@ enum class lb_policy {
   random,
   ring_hash, ///< consistent hash on `hash_on` (session affinity)
   smart,     ///< latency window: exclude slow p99, least loaded of the rest
+  maglev,    ///< Maglev lookup table on `hash_on` (session affinity)
 };
 
 const char* to_string(lb_policy p);
@@ -103,6 +104,7 @@ struct cluster_config {
   retry_budget_config retry_budget;
   smart_config smart;
   upstream_tls_config tls;
+  uint64_t maglev_table_size = 65537; ///< prime; > 100 x endpoints is even
   bool operator==(const cluster_config&) const = default;
 };
 

@@ -40,6 +40,13 @@ load_balancer::load_balancer(const cluster_config& c, uint64_t seed) :
     }
     std::sort(ring_.begin(), ring_.end());
   }
+  if (policy_ == lb_policy::maglev) {
+    std::vector<std::string> names;
+    for (auto& e : c.endpoints)
+      names.push_back(e.address()); // (by address, as the ring)
+    maglev_ =
+      std::make_unique<maglev_table>(names, weights_, c.maglev_table_size);
+  }
 }
 
 int load_balancer::pick(const std::vector<endpoint_load>& eps,
@@ -59,6 +66,8 @@ int load_balancer::pick(const std::vector<endpoint_load>& eps,
       return pick_ring(eps, key_hash);
     case lb_policy::smart:
       return pick_smart(eps);
+    case lb_policy::maglev:
+      return pick_maglev(eps, key_hash);
   }
   return -1;
 }
@@ -129,6 +138,15 @@ int load_balancer::pick_ring(const std::vector<endpoint_load>& eps,
       return static_cast<int>(it->second);
   }
   return -1;
+}
+
+int load_balancer::pick_maglev(const std::vector<endpoint_load>& eps,
+                               uint64_t h) {
+  if (!maglev_)
+    return -1;
+  return maglev_->lookup(h, [&](int32_t i) {
+    return static_cast<size_t>(i) < eps.size() && eps[i].available;
+  });
 }
 
 int load_balancer::pick_smart(const std::vector<endpoint_load>& eps) {

@@ -5,12 +5,14 @@
 /// latency windows. Pure and single-threaded: one per cluster actor.
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string_view>
 #include <vector>
 
 #include "gateway/gateway_config.hpp"
 #include "gateway/latency_window.hpp"
+#include "gateway/maglev_table.hpp"
 
 namespace themis::gateway {
 
@@ -26,7 +28,7 @@ public:
   load_balancer(const cluster_config& c, uint64_t seed = 0x5eed);
 
   /// Index of the chosen endpoint, or -1 when none is available.
-  /// `key_hash` is the ring_hash key (ignored by other policies).
+  /// `key_hash` is the ring_hash/maglev key (ignored by other policies).
   int pick(const std::vector<endpoint_load>& eps, uint64_t key_hash = 0);
 
   lb_policy policy() const { return policy_; }
@@ -43,6 +45,7 @@ private:
   int pick_random(const std::vector<endpoint_load>& eps);
   int pick_ring(const std::vector<endpoint_load>& eps, uint64_t h);
   int pick_smart(const std::vector<endpoint_load>& eps);
+  int pick_maglev(const std::vector<endpoint_load>& eps, uint64_t h);
 
   lb_policy policy_;
   std::vector<uint32_t> weights_;
@@ -51,6 +54,7 @@ private:
   std::vector<int64_t> current_; ///< smooth weighted round robin state
   /// (point, endpoint) sorted by point: 100 points per unit of weight.
   std::vector<std::pair<uint64_t, uint32_t>> ring_;
+  std::unique_ptr<maglev_table> maglev_;
   std::mt19937_64 rng_;
   uint32_t last_excluded_ = 0;
   uint64_t probe_ = 0;

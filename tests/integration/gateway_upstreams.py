@@ -122,3 +122,17 @@ def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_checked(server, *closers):
+    """Stops themisd (a clean exit is part of every gateway test), then
+    runs `closers` (upstreams' close, directory removal) whatever
+    happened."""
+    try:
+        code = server.stop()
+        assert code == 0, "themisd exit %r\n%s" % (
+            code, server.read_log()[-3000:])
+    finally:
+        server.cleanup()
+        for close in closers:
+            close()

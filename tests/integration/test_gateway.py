@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(__file__))
 from themis_harness import Server  # noqa: E402
-from gateway_upstreams import Upstream, closed_port  # noqa: E402
+from gateway_upstreams import Upstream, closed_port, stop_checked  # noqa
 
 
 def wait_for(pred, timeout=10.0, step=0.05):
@@ -136,14 +136,7 @@ routes:
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, "themisd exit %r\n%s" % (
-                code, cls.server.read_log()[-3000:])
-        finally:
-            cls.server.cleanup()
-            for u in cls.ups:
-                u.close()
+        stop_checked(cls.server, *[u.close for u in cls.ups])
 
     def setUp(self):
         for u in self.ups:

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(__file__))
 from themis_harness import Server  # noqa: E402
+from gateway_upstreams import stop_checked  # noqa: E402
 
 PATTERN = b"0123456789abcdefghijklmnopqrstuvwxyz\n" * 1771  # 65527 bytes
 
@@ -169,14 +170,8 @@ routes:
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, "themisd exit %r\n%s" % (
-                code, cls.server.read_log()[-3000:])
-        finally:
-            cls.server.cleanup()
-            cls.up.close()
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_checked(cls.server, cls.up.close,
+                     lambda: shutil.rmtree(cls.dir, ignore_errors=True))
 
     def conn(self, timeout=20):
         return http.client.HTTPConnection("127.0.0.1", self.server.port,

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
 from themis_harness import Server  # noqa: E402
+from gateway_upstreams import stop_checked  # noqa: E402
 
 
 def openssl(*args, cwd):
@@ -163,15 +164,8 @@ routes:
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, "themisd exit %r\n%s" % (
-                code, cls.server.read_log()[-3000:])
-        finally:
-            cls.server.cleanup()
-            cls.up.close()
-            cls.mtls.close()
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_checked(cls.server, cls.up.close, cls.mtls.close,
+                     lambda: shutil.rmtree(cls.dir, ignore_errors=True))
 
     def get(self, path):
         return self.server.request("GET", path)

@@ -21,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from themis_harness import Server  # noqa: E402
+from gateway_upstreams import stop_checked  # noqa: E402
 from ws_raw import Frames, handshake, masked  # noqa: E402
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -147,7 +148,15 @@ clusters:
     endpoints: [%s, %s, %s]
   - name: one
     endpoints: [%s]
+  - name: mag
+    lb: maglev
+    maglev_table_size: 251
+    hash_on: header:X-User
+    endpoints: [%s, %s, %s]
 routes:
+  - name: mag
+    match: {prefix: /mag}
+    forward: {cluster: mag}
   - name: ws
     match: {prefix: /ws}
     forward: {cluster: ring, stream_idle_timeout_ms: 10000}
@@ -156,21 +165,14 @@ routes:
     forward: {cluster: one, stream_idle_timeout_ms: 500}
   - name: refuse
     match: {prefix: /refuse}
-    forward: {cluster: one}
-""" % (u[0], u[1], u[2], u[0]))
+    forward: {cluster: one, retries: 0}
+""" % (u[0], u[1], u[2], u[0], u[0], u[1], u[2]))
         cls.server = Server(["--set", "gateway.file=" + path]).start()
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, "themisd exit %r\n%s" % (
-                code, cls.server.read_log()[-3000:])
-        finally:
-            cls.server.cleanup()
-            for u in cls.ups:
-                u.close()
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_checked(cls.server, *[u.close for u in cls.ups],
+                     lambda: shutil.rmtree(cls.dir, ignore_errors=True))
 
     def open(self, path, user="alice"):
         s, status, hs, rest = handshake(self.server.port, path,
@@ -202,18 +204,30 @@ routes:
         self.assertIsNone(fr.next())  # both sides closed
         s.close()
 
-    def test_ring_hash_affinity_holds(self):
+    def check_affinity(self, prefix):
         seen = {}
         for user in ("alice", "bob", "carol", "dave", "erin", "frank"):
             names = set()
             for _ in range(3):
-                s, status, hs, fr = self.open("/ws/a", user)
+                s, status, hs, fr = self.open(prefix + "/a", user)
                 self.assertIn(" 101 ", status)
                 names.add(hs["x-upstream"])
                 s.close()
+            # a plain request of the same user (the upstream answers 403
+            # to it) reaches the same endpoint
+            st, h, _ = self.server.request("GET", prefix + "/plain",
+                                           headers={"X-User": user})
+            self.assertEqual(st, 403, h.get("x-themis-gateway-reason"))
+            names.add(h["x-upstream"])
             self.assertEqual(len(names), 1, user)  # the same upstream
             seen[user] = names.pop()
         self.assertGreater(len(set(seen.values())), 1)  # not all on one
+
+    def test_ring_hash_affinity_holds(self):
+        self.check_affinity("/ws")
+
+    def test_maglev_affinity_holds_for_websocket_and_http(self):
+        self.check_affinity("/mag")
 
     def test_client_close_closes_the_upstream(self):
         before = self.closed_count()
@@ -249,6 +263,13 @@ routes:
             time.sleep(0.05)
         self.assertEqual(self.ups[0].closed, before + 1)
         s.close()
+
+    def test_upstream_closing_after_each_answer(self):
+        # the upstream closes after its 403 without saying so: a pooled
+        # connection it closed is retried on a new one, never a 502
+        for _ in range(10):
+            st, h, _ = self.server.request("GET", "/refuse/plain")
+            self.assertEqual(st, 403, h.get("x-themis-gateway-reason"))
 
     def test_refused_upgrade_is_relayed(self):
         s, status, hs, _ = self.open("/refuse/x")
