@@ -329,7 +329,12 @@ def main():
         res["mean_batch"] = round(len(all_lat) / max(1, batches), 2)
     print(json.dumps(res), flush=True)
     c.close()
+    # every strategy but the 'seq' control must keep the log gap-free and
+    # commit-ordered: a violation is an exit status, not just a number
+    if args.strategy != "seq" and (res["reader_skips"] or not res["dense"] or errors):
+        return 3
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
