@@ -92,8 +92,9 @@ check_result check_assertion(const assertion_facts& f,
                              const check_expectations& e, int64_t now_s) {
   if (f.id.empty() || f.name_id.empty())
     return fail(check_status::malformed, "the assertion has no ID or NameID");
-  if (!f.issuer.empty() && !e.idp_entity_id.empty() &&
-      f.issuer != e.idp_entity_id)
+  // SAML core §2.3.3: an assertion MUST name its Issuer
+  if (f.issuer.empty() ||
+      (!e.idp_entity_id.empty() && f.issuer != e.idp_entity_id))
     return fail(check_status::wrong_issuer,
                 "the assertion's issuer is not the configured IdP");
   // Destination is required on a signed response (SAML core §3.2.2); an
@@ -110,9 +111,11 @@ check_result check_assertion(const assertion_facts& f,
                 "the SubjectConfirmation's Recipient is not this SP's ACS "
                 "URL " +
                   e.acs_url);
+  // SAML core §2.5.1.4: several AudienceRestriction elements must ALL be
+  // met (Lasso keeps one Audience per restriction)
   if (f.audience_restrictions == 0 ||
-      std::find(f.audiences.begin(), f.audiences.end(), e.sp_entity_id) ==
-        f.audiences.end())
+      std::any_of(f.audiences.begin(), f.audiences.end(),
+                  [&](const std::string& a) { return a != e.sp_entity_id; }))
     return fail(check_status::wrong_audience,
                 "the assertion's audience is not this SP (" + e.sp_entity_id +
                   ")");

@@ -287,8 +287,11 @@ logout_outcome lasso_sp::process_logout_request(const std::string& b64) {
   auto* req = LASSO_SAMLP2_LOGOUT_REQUEST(profile->request);
   out.name_id = name_id_of(req->NameID);
   out.session_index = str(req->SessionIndex);
-  out.destination =
-    str(LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->Destination);
+  auto* abstract = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request);
+  out.destination = str(abstract->Destination);
+  out.id = str(abstract->ID);
+  out.issue_instant = str(abstract->IssueInstant);
+  out.not_on_or_after = str(req->NotOnOrAfter);
   // Lasso keeps no sessions here (themisd's tokens are the sessions), so
   // its validation answers "session not found"; the reply still says
   // Success: every token of that session is revoked by the caller

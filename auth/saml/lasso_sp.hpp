@@ -53,6 +53,9 @@ struct logout_outcome {
   std::string error;
   std::string name_id;
   std::string session_index;
+  std::string id;            ///< the request's ID (replay key)
+  std::string issue_instant; ///< IssueInstant (freshness)
+  std::string not_on_or_after;
   std::string destination; ///< the request's Destination
   std::string reply_url;   ///< the IdP's SLO URL for the LogoutResponse
   std::string reply_body;  ///< base64 LogoutResponse (HTTP-POST)

@@ -276,6 +276,26 @@ saml_answer service_provider::idp_logout(const std::string& saml_request,
                   "saml.logout", r.name_id);
   if (r.name_id.empty())
     return refuse(400, "the LogoutRequest has no NameID", "saml.logout");
+  // Fresh and once only: the request travels through the browser, and a
+  // captured one replayed later would end sessions made since
+  constexpr int64_t logout_window_s = 300;
+  auto skew = static_cast<int64_t>(cfg_.clock_skew_s);
+  auto issued = parse_saml_time(r.issue_instant);
+  auto until = parse_saml_time(r.not_on_or_after);
+  if (r.id.empty() || !issued)
+    return refuse(400, "the LogoutRequest has no ID or IssueInstant",
+                  "saml.logout", r.name_id);
+  if (*issued > now_s + skew || now_s > *issued + logout_window_s + skew ||
+      (until && now_s > *until + skew))
+    return refuse(401,
+                  "the LogoutRequest is not fresh (issued " + r.issue_instant +
+                    ", now " + format_saml_time(now_s) + ", skew " +
+                    std::to_string(skew) + " s)",
+                  "saml.logout", r.name_id);
+  if (replay_.use("logout:" + r.id, *issued + logout_window_s + skew, now_s) !=
+      replay_status::fresh)
+    return refuse(401, "the LogoutRequest was used before", "saml.logout",
+                  r.name_id);
   auto families = sessions_.take(r.name_id, r.session_index, now_s);
   for (auto& fam : families)
     tokens_.revoke(fam, now_s);

@@ -9,6 +9,12 @@ namespace themis::auth::trusted {
 bool acceptable_url(const std::string& url) {
   if (url.size() > 2048)
     return false;
+  // no user info: "http://localhost:x@evil.example/" names evil.example
+  auto scheme = url.find("://");
+  auto authority_end =
+    url.find_first_of("/?#", scheme == std::string::npos ? 0 : scheme + 3);
+  if (url.find('@') < authority_end)
+    return false;
   if (url.rfind("https://", 0) == 0)
     return url.size() > 8;
   for (auto host : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {

@@ -205,7 +205,7 @@ bool issuer_trust::fetch_now(size_t i, int64_t now_s) {
 }
 
 void issuer_trust::request_and_wait(std::unique_lock<std::mutex>& lk, state& st,
-                                    int64_t now_s) {
+                                    int64_t now_s, bool wait) {
   auto gen = st.generation;
   if (!st.fetching) {
     st.wanted = true;
@@ -214,8 +214,9 @@ void issuer_trust::request_and_wait(std::unique_lock<std::mutex>& lk, state& st,
     st.last_attempt_s = std::max(st.last_attempt_s, now_s);
     cv_.notify_all();
   }
-  done_cv_.wait_for(lk, std::chrono::milliseconds(settings_.wait_ms),
-                    [&] { return st.generation != gen || stop_; });
+  if (wait)
+    done_cv_.wait_for(lk, std::chrono::milliseconds(settings_.wait_ms),
+                      [&] { return st.generation != gen || stop_; });
 }
 
 std::optional<json> issuer_trust::verify(std::string_view token, int64_t now_s,
@@ -233,8 +234,11 @@ std::optional<json> issuer_trust::verify(std::string_view token, int64_t now_s,
   auto& st = *it;
   bool may_fetch =
     st.fetching || now_s - st.last_attempt_s >= settings_.min_refetch_s;
+  // Only the first fetch after start is waited for: once one failed (the
+  // IdP is down) or keys exist, a request never holds its thread for the
+  // fetcher, so tokens naming this issuer cannot stall the server.
   if (!st.keys && may_fetch)
-    request_and_wait(lk, st, now_s);
+    request_and_wait(lk, st, now_s, st.error.empty());
   if (!st.keys) {
     error = "the keys of issuer " + iss + " are not available" +
             (st.error.empty() ? "" : ": " + st.error);
@@ -249,13 +253,18 @@ std::optional<json> issuer_trust::verify(std::string_view token, int64_t now_s,
   lk.unlock();
   auto r = verify_jwt(token, *keys, policy, now_s);
   if (r.status == jwt_status::unknown_key) {
-    lk.lock(); // a rotated key: refetch, bounded per issuer
-    if (st.fetching || now_s - st.last_attempt_s >= settings_.min_refetch_s) {
-      request_and_wait(lk, st, now_s);
+    // a rotated key (or a made-up kid): refetch in the background, bounded
+    // per issuer, and refuse this token now; the next one finds the key
+    lk.lock();
+    if (!st.fetching && now_s - st.last_attempt_s >= settings_.min_refetch_s)
+      request_and_wait(lk, st, now_s, false);
+    if (st.keys != keys) { // a fetch finished meanwhile
       keys = st.keys;
+      lk.unlock();
+      r = verify_jwt(token, *keys, policy, now_s);
+    } else {
+      lk.unlock();
     }
-    lk.unlock();
-    r = verify_jwt(token, *keys, policy, now_s);
   }
   if (r.status != jwt_status::ok) {
     error = r.error;
@@ -284,14 +293,20 @@ std::optional<json> issuer_trust::map_claims(const issuer_config& c,
       scopes.push_back(s);
   }
   std::string tenant = c.tenant;
-  if (tenant.empty() && !c.tenant_claim.empty() &&
-      claims.contains(c.tenant_claim)) {
-    auto& t = claims[c.tenant_claim];
-    if (!t.is_string()) {
-      error = "the " + c.tenant_claim + " claim is not a string";
+  if (tenant.empty() && !c.tenant_claim.empty()) {
+    // an entry that maps tenants never yields a global principal: a token
+    // without its tenant is refused, not let into every tenant's data
+    auto t = claims.find(c.tenant_claim);
+    if (t == claims.end() || !t->is_string() ||
+        t->get_ref<const std::string&>().empty()) {
+      error = "the token has no " + c.tenant_claim + " claim (a tenant)";
       return std::nullopt;
     }
-    tenant = t.get<std::string>();
+    tenant = t->get<std::string>();
+  }
+  if (!tenant.empty() && settings_.tenant_claim.empty()) {
+    error = "auth.tenant_claim is empty: the tenant cannot be carried";
+    return std::nullopt;
   }
   std::string scope_text;
   for (auto& s : scopes)

@@ -86,7 +86,7 @@ private:
   /// Asks the fetcher for issuer `i` and waits for the attempt to end (at
   /// most wait_ms). Called with `lk` held.
   void request_and_wait(std::unique_lock<std::mutex>& lk, state& st,
-                        int64_t now_s);
+                        int64_t now_s, bool wait);
   std::optional<nlohmann::json> map_claims(const issuer_config& c,
                                            const nlohmann::json& claims,
                                            std::string& error) const;

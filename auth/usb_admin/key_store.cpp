@@ -66,15 +66,26 @@ bool key_store::reload_locked(std::string* error) {
   if (ec) { // no file: no keys
     keys_.clear();
     loaded_ = true;
+    broken_.clear();
     size_ = static_cast<uintmax_t>(-1);
     return true;
   }
   auto mtime = fs::last_write_time(file_, ec);
-  if (loaded_ && !ec && mtime == mtime_ && size == size_)
-    return true;
+  if (loaded_ && !ec && mtime == mtime_ && size == size_) {
+    if (!broken_.empty() && error)
+      *error = broken_;
+    return broken_.empty();
+  }
   auto fail = [&](std::string why) {
+    // fail closed: a file that no longer parses enrolls nobody (a hand
+    // edit removing a compromised key must not keep it valid on a typo)
+    keys_.clear();
+    mtime_ = mtime;
+    size_ = size;
+    loaded_ = true;
+    broken_ = file_.string() + ": " + why;
     if (error)
-      *error = file_.string() + ": " + why;
+      *error = broken_;
     return false;
   };
   if (size > max_file_bytes)
@@ -113,6 +124,7 @@ bool key_store::reload_locked(std::string* error) {
   mtime_ = mtime;
   size_ = size;
   loaded_ = true;
+  broken_.clear();
   return true;
 }
 

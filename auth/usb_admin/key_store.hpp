@@ -35,7 +35,7 @@ public:
   static std::filesystem::path file_in(const std::filesystem::path& dir);
 
   /// The keys now (re-read if the file changed; a file that no longer
-  /// parses keeps the last good list and sets `error`).
+  /// parses enrolls nobody until it is fixed, and sets `error`).
   std::vector<enrolled_key> list(std::string* error = nullptr);
   /// Whether `id` is enrolled (a stat of the file, no key parsing: asked
   /// on every request that carries a USB admin token).
@@ -65,6 +65,7 @@ private:
   std::filesystem::file_time_type mtime_{};
   uintmax_t size_ = static_cast<uintmax_t>(-1);
   bool loaded_ = false;
+  std::string broken_; ///< why the file in place does not parse ("" : it does)
 };
 
 } // namespace themis::auth::usb_admin

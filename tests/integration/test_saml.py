@@ -377,6 +377,21 @@ class SamlTest(unittest.TestCase):
         self.assertTrue(code.get("Value").endswith(":Success"))
         self.assertEqual(self.whoami(t1)[0], 401)  # that session ended
         self.assertEqual(self.whoami(t2)[0], 200)  # the other did not
+        # the same signed LogoutRequest again (captured and replayed): 401
+        st, _, body = self.post_slo(signed)
+        self.assertEqual(st, 401, body)
+        self.assertIn(b"used before", body)
+        # a stale one (issued an hour ago), validly signed: 401
+        old = re.sub(r'IssueInstant="[^"]+"',
+                     'IssueInstant="%s"' % idp_mod.iso(
+                         idp_mod.utcnow() - datetime.timedelta(hours=1)),
+                     self.idp.logout_request("alice-nameid", "_sess_two",
+                                             SLO), count=1)
+        st, _, body = self.post_slo(self.idp.sign(
+            old, node="urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest"))
+        self.assertEqual(st, 401, body)
+        self.assertIn(b"not fresh", body)
+        self.assertEqual(self.whoami(t2)[0], 200)
         # a LogoutRequest addressed to another SP
         lr = self.idp.logout_request("alice-nameid", "_sess_two",
                                      "https://other-sp.test/slo")

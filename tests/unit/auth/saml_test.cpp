@@ -114,6 +114,12 @@ TEST(saml_checks, refuses_each_wrong_field) {
      check_status::wrong_destination},
     {[](auto& f) { f.issuer = "https://evil-idp"; },
      check_status::wrong_issuer},
+    {[](auto& f) { f.issuer.clear(); }, check_status::wrong_issuer},
+    {[](auto& f) { // two restrictions: both must name this SP
+       f.audiences = {"https://db.test/sp", "https://other"};
+       f.audience_restrictions = 2;
+     },
+     check_status::wrong_audience},
     {[](auto& f) { f.bearer = false; }, check_status::no_bearer},
     {[](auto& f) { f.response_in_response_to = "_other"; },
      check_status::in_response_mismatch},

@@ -1,7 +1,12 @@
 /// USB admin keys (issue 24), pure parts: key parsing (Ed25519 and P-256
 /// only), signature checks over the login message, and the challenge
 /// store (single use, expiry, bounds, per-client rate).
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -9,6 +14,7 @@
 
 #include "auth/usb_admin/admin_key.hpp"
 #include "auth/usb_admin/challenge_store.hpp"
+#include "auth/usb_admin/key_store.hpp"
 #include "auth/usb_admin/window_counter.hpp"
 
 using namespace themis::auth::usb_admin;
@@ -167,4 +173,27 @@ TEST(usb_admin, window_counter_counts_per_key_and_forgets) {
   EXPECT_EQ(w.count("x0", 100), 0u);
   EXPECT_FALSE(w.try_add("y", 100, 0)); // per_key 0 leaves no entry
   EXPECT_EQ(w.keys(), 4u);
+}
+
+TEST(usb_admin_key_store, a_file_that_no_longer_parses_enrolls_nobody) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("usb_keys_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    key_store s(dir);
+    keypair k("ED25519");
+    enrolled_key out;
+    std::string err;
+    int status = 0;
+    ASSERT_TRUE(s.add(k.pub_pem(), "ops", 1, out, err, status)) << err;
+    EXPECT_TRUE(s.contains(out.id));
+    // a hand edit that breaks the file (say, while removing a key)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::ofstream(key_store::file_in(dir), std::ios::trunc) << "{\"keys\": [";
+    EXPECT_FALSE(s.contains(out.id)); // fail closed, not the last good list
+    std::string why;
+    EXPECT_TRUE(s.list(&why).empty());
+    EXPECT_FALSE(why.empty());
+  }
+  std::filesystem::remove_all(dir);
 }
