@@ -252,8 +252,13 @@ struct tunnel : gateway_tunnel, std::enable_shared_from_this<tunnel> {
       asio::buffer(outq.front()),
       [self = shared_from_this()](boost::system::error_code ec, size_t) {
         self->writing = false;
+        // end() emptied the queue meanwhile (kept only this buffer alive)
+        if (self->outq.empty())
+          return;
         self->queued_bytes -= self->outq.front().size();
         self->outq.pop_front();
+        if (self->ended)
+          return;
         if (ec) {
           self->pipe->fail("upstream write failed: " + ec.message());
           self->end();
@@ -278,9 +283,11 @@ struct tunnel : gateway_tunnel, std::enable_shared_from_this<tunnel> {
     c->timer.cancel();
     boost::system::error_code ig;
     c->sock.close(ig);
-    for (auto& b : outq)
-      queued_bytes -= b.size();
-    outq.clear();
+    // the buffer a write in flight reads stays until its handler runs
+    while (outq.size() > (writing ? 1u : 0u)) {
+      queued_bytes -= outq.back().size();
+      outq.pop_back();
+    }
     if (pipe)
       pipe->set_resume(nullptr);
     if (on_close) {
