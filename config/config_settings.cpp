@@ -2,6 +2,7 @@
 /// --check-config (split from config_loader.cpp, which applies them).
 
 #include "config/config_settings.hpp"
+#include "config/config_fields.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -14,114 +15,10 @@
 
 namespace themis::config_detail {
 
-namespace {
-
-std::optional<std::string> to_uint(const std::string& v, uint64_t lo,
-                                   uint64_t hi, uint64_t& out) {
-  uint64_t x = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || x < lo ||
-      x > hi)
-    return "expected an integer in [" + std::to_string(lo) + ", " +
-           std::to_string(hi) + "], got '" + v + "'";
-  out = x;
-  return std::nullopt;
-}
-
-template <class T, class F>
-field uint_field(T server_config::*sec, F T::*member, uint64_t lo,
-                 uint64_t hi) {
-  return {[=](server_config& c, const std::string& v) {
-            uint64_t x = 0;
-            if (auto err = to_uint(v, lo, hi, x))
-              return err;
-            (c.*sec).*member = static_cast<F>(x);
-            return std::optional<std::string>{};
-          },
-          [=](const server_config& c) {
-            return YAML::Node(std::to_string((c.*sec).*member));
-          }};
-}
-
-template <class T>
-field string_field(T server_config::*sec, std::string T::*member,
-                   std::vector<std::string> allowed = {}) {
-  return {[=](server_config& c, const std::string& v) {
-            if (!allowed.empty() &&
-                std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-              std::string all;
-              for (auto& a : allowed)
-                all += (all.empty() ? "" : "|") + a;
-              return std::optional<std::string>("expected one of " + all +
-                                                ", got '" + v + "'");
-            }
-            if (allowed.empty() && v.empty())
-              return std::optional<std::string>("must not be empty");
-            (c.*sec).*member = v;
-            return std::optional<std::string>{};
-          },
-          [=](const server_config& c) { return YAML::Node((c.*sec).*member); }};
-}
-
-/// A WebSocket endpoint's path (issue 19): empty (off) or starting with
-/// '/'.
-template <class T>
-field path_field(T server_config::*sec, std::string T::*member) {
-  return {[=](server_config& c, const std::string& v) {
-            if (!v.empty() && v[0] != '/')
-              return std::optional<std::string>(
-                "expected a path starting with '/', or empty to disable");
-            (c.*sec).*member = v;
-            return std::optional<std::string>{};
-          },
-          [=](const server_config& c) { return YAML::Node((c.*sec).*member); }};
-}
-
-template <class T>
-field bool_field(T server_config::*sec, bool T::*member) {
-  return {[=](server_config& c, const std::string& v) {
-            if (v == "true" || v == "1" || v == "yes" || v == "on")
-              (c.*sec).*member = true;
-            else if (v == "false" || v == "0" || v == "no" || v == "off")
-              (c.*sec).*member = false;
-            else
-              return std::optional<std::string>(
-                "expected true or false, got '" + v + "'");
-            return std::optional<std::string>{};
-          },
-          [=](const server_config& c) {
-            return YAML::Node((c.*sec).*member ? "true" : "false");
-          }};
-}
-
-template <class T>
-field list_field(T server_config::*sec, std::vector<std::string> T::*member) {
-  return {[=](server_config& c, const std::string& v) {
-            std::vector<std::string> out;
-            std::stringstream ss(v);
-            std::string item;
-            while (std::getline(ss, item, ',')) {
-              auto b = item.find_first_not_of(" \t");
-              auto e = item.find_last_not_of(" \t");
-              if (b != std::string::npos)
-                out.push_back(item.substr(b, e - b + 1));
-            }
-            (c.*sec).*member = std::move(out);
-            return std::optional<std::string>{};
-          },
-          [=](const server_config& c) {
-            YAML::Node n(YAML::NodeType::Sequence);
-            for (auto& item : (c.*sec).*member)
-              n.push_back(item);
-            return n;
-          }};
-}
-
-} // namespace
-
 const std::map<std::string, field>& settings() {
   using sc = server_config;
-  static const std::map<std::string, field> table = {
+  static const std::map<std::string, field> table = [] {
+    std::map<std::string, field> t = {
     {"server.bind", string_field(&sc::server, &server_section::bind)},
     {"server.scheduler_threads",
      uint_field(&sc::server, &server_section::scheduler_threads, 0, 256)},
@@ -191,71 +88,6 @@ const std::map<std::string, field>& settings() {
     {"http.h2_max_header_list_size",
      uint_field(&sc::http, &http_section::h2_max_header_list_size, 1024,
                 1u << 24)},
-    {"auth.required", bool_field(&sc::auth, &auth_section::required)},
-    {"auth.jwt_secret", string_field(&sc::auth, &auth_section::jwt_secret)},
-    {"auth.jwt_public_key_file",
-     string_field(&sc::auth, &auth_section::jwt_public_key_file)},
-    {"auth.jwt_jwks_file",
-     string_field(&sc::auth, &auth_section::jwt_jwks_file)},
-    {"auth.jwt_issuer", string_field(&sc::auth, &auth_section::jwt_issuer)},
-    {"auth.jwt_audience", string_field(&sc::auth, &auth_section::jwt_audience)},
-    {"auth.jwt_skew_s",
-     uint_field(&sc::auth, &auth_section::jwt_skew_s, 0, 86400)},
-    {"auth.jwks_refresh_s",
-     uint_field(&sc::auth, &auth_section::jwks_refresh_s, 1, 86400)},
-    {"auth.scope_claim", string_field(&sc::auth, &auth_section::scope_claim)},
-    {"auth.open_metrics", bool_field(&sc::auth, &auth_section::open_metrics)},
-    {"auth.tenant_claim", string_field(&sc::auth, &auth_section::tenant_claim)},
-    {"auth.roles_claim", string_field(&sc::auth, &auth_section::roles_claim)},
-    {"auth.principals", list_field(&sc::auth, &auth_section::principals)},
-    {"auth.api_keys", bool_field(&sc::auth, &auth_section::api_keys)},
-    {"auth.tenant_quotas", list_field(&sc::auth, &auth_section::tenant_quotas)},
-    {"auth.kerberos.keytab",
-     string_field(&sc::auth, &auth_section::kerberos_keytab)},
-    {"auth.kerberos.service",
-     string_field(&sc::auth, &auth_section::kerberos_service)},
-    {"auth.kerberos.pg_service",
-     string_field(&sc::auth, &auth_section::kerberos_pg_service)},
-    {"auth.kerberos.realms",
-     list_field(&sc::auth, &auth_section::kerberos_realms)},
-    {"auth.ranger.url", string_field(&sc::auth, &auth_section::ranger_url)},
-    {"auth.ranger.service",
-     string_field(&sc::auth, &auth_section::ranger_service)},
-    {"auth.ranger.file", string_field(&sc::auth, &auth_section::ranger_file)},
-    {"auth.ranger.poll_s",
-     uint_field(&sc::auth, &auth_section::ranger_poll_s, 1, 86400)},
-    {"auth.ranger.audit_file",
-     string_field(&sc::auth, &auth_section::ranger_audit_file)},
-    {"auth.ranger.unmatched",
-     string_field(&sc::auth, &auth_section::ranger_unmatched)},
-    {"auth.ranger.ca_file",
-     string_field(&sc::auth, &auth_section::ranger_ca_file)},
-    {"auth.usb_admin.enabled",
-     bool_field(&sc::auth, &auth_section::usb_admin_enabled)},
-    {"auth.usb_admin.token_ttl_s",
-     uint_field(&sc::auth, &auth_section::usb_admin_token_ttl_s, 10, 3600)},
-    {"auth.usb_admin.challenge_ttl_s",
-     uint_field(&sc::auth, &auth_section::usb_admin_challenge_ttl_s, 1, 600)},
-    {"auth.usb_admin.max_failures",
-     uint_field(&sc::auth, &auth_section::usb_admin_max_failures, 1, 1000)},
-    {"auth.usb_admin.challenges_per_min",
-     uint_field(&sc::auth, &auth_section::usb_admin_challenges_per_min, 1,
-                600)},
-    {"auth.usb_admin.removable",
-     string_field(&sc::auth, &auth_section::usb_admin_removable)},
-    {"auth.usb_admin.sysfs_root",
-     string_field(&sc::auth, &auth_section::usb_admin_sysfs_root)},
-    {"auth.trusted_issuers",
-     list_field(&sc::auth, &auth_section::trusted_issuers)},
-    {"auth.trusted_issuers_refresh_s",
-     uint_field(&sc::auth, &auth_section::trusted_issuers_refresh_s, 10,
-                86400)},
-    {"auth.trusted_issuers_min_refetch_s",
-     uint_field(&sc::auth, &auth_section::trusted_issuers_min_refetch_s, 1,
-                3600)},
-    {"auth.trusted_issuers_wait_ms",
-     uint_field(&sc::auth, &auth_section::trusted_issuers_wait_ms, 0,
-                10000)},
     {"compression.enabled",
      bool_field(&sc::compression, &compression_section::enabled)},
     {"compression.min_bytes",
@@ -702,114 +534,6 @@ const std::map<std::string, field>& settings() {
                 100000)},
     // issue 29: the web console's files (docs/console.md)
     {"console.dir", string_field(&sc::console, &console_section::dir)},
-    // issue 24: the OAuth2 / OIDC provider (docs/security.md)
-    {"oauth2.enabled", bool_field(&sc::oauth2, &oauth2_section::enabled)},
-    {"oauth2.issuer",
-     field{[](server_config& c, const std::string& v) {
-             if (!v.empty() && v.rfind("https://", 0) != 0 &&
-                 v.rfind("http://", 0) != 0)
-               return std::optional<std::string>("expected an http(s) URL");
-             if (!v.empty() && v.back() == '/')
-               return std::optional<std::string>("no trailing '/'");
-             c.oauth2.issuer = v;
-             return std::optional<std::string>{};
-           },
-           [](const server_config& c) { return YAML::Node(c.oauth2.issuer); }}},
-    {"oauth2.clients",
-     field{list_field(&sc::oauth2, &oauth2_section::clients).set,
-           [](const server_config& c) { // secrets are not shown
-             YAML::Node n(YAML::NodeType::Sequence);
-             for (auto item : c.oauth2.clients) {
-               for (auto at = item.find("secret="); at != std::string::npos;
-                    at = item.find("secret=", at + 7)) {
-                 auto end = item.find(' ', at);
-                 item.replace(at + 7, end == std::string::npos
-                                        ? std::string::npos
-                                        : end - at - 7,
-                              "***");
-               }
-               n.push_back(item);
-             }
-             return n;
-           }}},
-    {"oauth2.users",
-     field{[](server_config& c, const std::string& v) {
-             c.oauth2.users = v;
-             return std::optional<std::string>{};
-           },
-           [](const server_config& c) {
-             std::string out;
-             for (auto& [u, _] : parse_user_list(c.oauth2.users))
-               out += (out.empty() ? "" : ",") + u + ":***";
-             return YAML::Node(out);
-           }}},
-    {"oauth2.signing_key_file",
-     string_field(&sc::oauth2, &oauth2_section::signing_key_file)},
-    {"oauth2.code_ttl_s",
-     uint_field(&sc::oauth2, &oauth2_section::code_ttl_s, 1, 600)},
-    {"oauth2.access_token_ttl_s",
-     uint_field(&sc::oauth2, &oauth2_section::access_token_ttl_s, 10, 86400)},
-    {"oauth2.id_token_ttl_s",
-     uint_field(&sc::oauth2, &oauth2_section::id_token_ttl_s, 10, 86400)},
-    {"oauth2.refresh_token_ttl_s",
-     uint_field(&sc::oauth2, &oauth2_section::refresh_token_ttl_s, 60,
-                31536000)},
-    {"oauth2.login_ttl_s",
-     uint_field(&sc::oauth2, &oauth2_section::login_ttl_s, 10, 86400)},
-    {"oauth2.max_pending_logins",
-     uint_field(&sc::oauth2, &oauth2_section::max_pending_logins, 1,
-                1000000)},
-    {"oauth2.allow_plain_pkce",
-     bool_field(&sc::oauth2, &oauth2_section::allow_plain_pkce)},
-    {"oauth2.console_client",
-     bool_field(&sc::oauth2, &oauth2_section::console_client)},
-    // issue 24: the SAML 2.0 service provider (docs/security.md)
-    {"saml.enabled", bool_field(&sc::saml, &saml_section::enabled)},
-    {"saml.base_url",
-     field{[](server_config& c, const std::string& v) {
-             if (!v.empty() && v.rfind("https://", 0) != 0 &&
-                 v.rfind("http://", 0) != 0)
-               return std::optional<std::string>("expected an http(s) URL");
-             if (!v.empty() && v.back() == '/')
-               return std::optional<std::string>("no trailing '/'");
-             c.saml.base_url = v;
-             return std::optional<std::string>{};
-           },
-           [](const server_config& c) { return YAML::Node(c.saml.base_url); }}},
-    {"saml.entity_id", string_field(&sc::saml, &saml_section::entity_id)},
-    {"saml.idp_metadata_file",
-     string_field(&sc::saml, &saml_section::idp_metadata_file)},
-    {"saml.idp_entity_id",
-     string_field(&sc::saml, &saml_section::idp_entity_id)},
-    {"saml.sp_key_file", string_field(&sc::saml, &saml_section::sp_key_file)},
-    {"saml.sp_cert_file",
-     string_field(&sc::saml, &saml_section::sp_cert_file)},
-    {"saml.name_id_format",
-     string_field(&sc::saml, &saml_section::name_id_format)},
-    {"saml.clock_skew_s",
-     uint_field(&sc::saml, &saml_section::clock_skew_s, 0, 3600)},
-    {"saml.request_ttl_s",
-     uint_field(&sc::saml, &saml_section::request_ttl_s, 10, 86400)},
-    {"saml.max_pending_requests",
-     uint_field(&sc::saml, &saml_section::max_pending_requests, 1, 1000000)},
-    {"saml.max_replay_entries",
-     uint_field(&sc::saml, &saml_section::max_replay_entries, 1, 10000000)},
-    {"saml.max_response_bytes",
-     uint_field(&sc::saml, &saml_section::max_response_bytes, 1024,
-                16u << 20)},
-    {"saml.user_attribute",
-     string_field(&sc::saml, &saml_section::user_attribute)},
-    {"saml.tenant_attribute",
-     string_field(&sc::saml, &saml_section::tenant_attribute)},
-    {"saml.default_tenant",
-     string_field(&sc::saml, &saml_section::default_tenant)},
-    {"saml.scope_attribute",
-     string_field(&sc::saml, &saml_section::scope_attribute)},
-    {"saml.scope_map", list_field(&sc::saml, &saml_section::scope_map)},
-    {"saml.default_scopes",
-     list_field(&sc::saml, &saml_section::default_scopes)},
-    {"saml.required_attributes",
-     list_field(&sc::saml, &saml_section::required_attributes)},
     {"gateway.file", string_field(&sc::gateway, &gateway_section::file)},
     // issue 25: etcd membership and replicated configuration
     {"cluster.node_id",
@@ -858,6 +582,9 @@ const std::map<std::string, field>& settings() {
     {"debug.crash_routes",
      bool_field(&sc::debug, &debug_section::crash_routes)},
   };
+    add_identity_settings(t);
+    return t;
+  }();
   return table;
 }
 
