@@ -62,6 +62,24 @@ std::string node_id_of(const server_config& cfg) {
   return std::string(host) + "-" + std::to_string(cfg.http.port);
 }
 
+/// An API key between the store's record and the replicated one: the same
+/// fields, listed once, so a field added to one shows up here.
+template <class To, class From>
+To copy_key(const From& f) {
+  To t;
+  t.id = f.id;
+  t.name = f.name;
+  t.user = f.user;
+  t.tenant = f.tenant;
+  t.scopes = f.scopes;
+  t.created_ms = f.created_ms;
+  t.expires_ms = f.expires_ms;
+  t.revoked_ms = f.revoked_ms;
+  t.created_by = f.created_by;
+  t.digest = f.digest;
+  return t;
+}
+
 /// Applies one checked section; "" text: back to the file's values.
 std::optional<std::string> apply_section(server_context& ctx,
                                          const std::string& name,
@@ -84,18 +102,7 @@ std::optional<std::string> apply_section(server_context& ctx,
       ctx.api_keys->revoke(name.substr(8), unix_now_ms());
       return std::nullopt;
     }
-    auto& k = sec.api_key;
-    engine::api_key_record r;
-    r.id = k.id;
-    r.name = k.name;
-    r.user = k.user;
-    r.tenant = k.tenant;
-    r.scopes = k.scopes;
-    r.created_ms = k.created_ms;
-    r.expires_ms = k.expires_ms;
-    r.revoked_ms = k.revoked_ms;
-    r.created_by = k.created_by;
-    r.digest = k.digest;
+    auto r = copy_key<engine::api_key_record>(sec.api_key);
     return ctx.api_keys->import(r);
   }
   if (name == "rate_limiting") {
@@ -262,17 +269,7 @@ public:
     auto s = current_session();
     if (!s)
       return std::string("the cluster session is starting");
-    cluster::replicated_api_key k;
-    k.id = r.id;
-    k.name = r.name;
-    k.user = r.user;
-    k.tenant = r.tenant;
-    k.scopes = r.scopes;
-    k.created_ms = r.created_ms;
-    k.expires_ms = r.expires_ms;
-    k.revoked_ms = r.revoked_ms;
-    k.created_by = r.created_by;
-    k.digest = r.digest;
+    auto k = copy_key<cluster::replicated_api_key>(r);
     // the id is unique (random): an unconditional put, last writer wins
     auto w = s->put_config(cluster::api_key_section(r.id),
                            cluster::api_key_text(k), -1);

@@ -175,20 +175,20 @@ void register_usb_admin_routes(route_registry& reg) {
                      "short-lived admin token")
     .errors({400, 401, 403, 404, 429})
     .scope("");
-  // the handlers check the global admin (as /api/v1/admin/status)
+  // the gate (and Ranger) require admin; the handlers the global admin
   reg.add("/api/v1/admin/usb-keys", {"admin"})
     .get(usb_keys_list, "Enrolled USB admin keys")
     .errors({403, 404})
-    .scope("authenticated")
+    .scope("admin")
     .post(usb_keys_enroll, "Enroll a USB admin public key (PEM, Ed25519 or "
                            "P-256)")
     .errors({400, 403, 404, 409, 507})
-    .scope("authenticated");
+    .scope("admin");
   reg.add("/api/v1/admin/usb-keys/{id}", {"admin"})
     .del(usb_keys_delete, "Remove a USB admin key (by id or name); its tokens "
                           "stop working at once")
     .errors({403, 404})
-    .scope("authenticated");
+    .scope("admin");
 }
 
 } // namespace themis
