@@ -85,6 +85,9 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
   std::atomic<uint64_t> connects{0};
   std::atomic<uint64_t> reuses{0};
   std::atomic<uint32_t> tunnels{0}; ///< open WebSocket tunnels
+  /// Upstream connections held: pooled ones and tunnels (both count
+  /// against breaker.max_connections).
+  uint32_t in_use() const { return open.load() + tunnels.load(); }
   /// TLS to the endpoints (null: plain TCP)
   std::shared_ptr<const gateway_detail::upstream_tls> tls;
 
@@ -121,7 +124,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
           std::move(body));
       return;
     }
-    if (open.load() >= cfg.breaker.max_connections) {
+    if (in_use() >= cfg.breaker.max_connections) {
       // take an idle connection of another endpoint's share
       for (auto& other : idle)
         if (!other.empty()) {
@@ -130,7 +133,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
           break;
         }
     }
-    if (open.load() >= cfg.breaker.max_connections) {
+    if (in_use() >= cfg.breaker.max_connections) {
       if (queue.size() >= cfg.breaker.max_pending) {
         auto t = failure(503, "circuit breaker: max pending requests", false);
         t.overflow = true;
@@ -157,7 +160,7 @@ struct gateway_pool::impl : std::enable_shared_from_this<gateway_pool::impl> {
 
   /// A connection slot freed: the oldest waiting request gets it.
   void next_pending() {
-    while (!queue.empty() && open.load() < cfg.breaker.max_connections) {
+    while (!queue.empty() && in_use() < cfg.breaker.max_connections) {
       auto w = std::move(queue.front());
       queue.pop_front();
       --pending;
@@ -497,7 +500,7 @@ void gateway_pool::open_tunnel(size_t ep,
     done(impl::failure(503, "upstream cluster reloaded", false));
     return;
   }
-  if (i->open.load() + i->tunnels.load() >= i->cfg.breaker.max_connections) {
+  if (i->in_use() >= i->cfg.breaker.max_connections) {
     auto t = impl::failure(503, "circuit breaker: max connections", false);
     t.overflow = true;
     done(std::move(t));
@@ -510,7 +513,11 @@ void gateway_pool::open_tunnel(size_t ep,
   gateway_detail::open_tunnel(
     i->io, i->addrs[ep], std::move(wire), i->cfg.connect_timeout_ms, timeout_ms,
     lim, std::move(pipe), std::move(slot), std::move(done),
-    [i] { --i->tunnels; }, i->tls, i->cfg.endpoints[ep].host);
+    [i] { // a slot freed: a waiting request may take it
+      --i->tunnels;
+      asio::post(i->strand, [i] { i->next_pending(); });
+    },
+    i->tls, i->cfg.endpoints[ep].host);
 }
 
 void gateway_pool::probe(size_t ep, const std::string& path,
@@ -548,7 +555,7 @@ void gateway_pool::shut() {
 }
 
 uint32_t gateway_pool::open_connections() const {
-  return impl_->open.load() + impl_->tunnels.load();
+  return impl_->in_use();
 }
 uint32_t gateway_pool::pending() const {
   return impl_->pending.load();
